@@ -1,0 +1,15 @@
+# Writes OUT: a C file with every .cl in FILES as a string, and a table
+# sp__cl_sources[] of {name, source} ending with {NULL, NULL}.
+set(body "/* generated from the .cl files in kernels/opencl; do not edit */\n#include <stddef.h>\n")
+set(table "")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," text "${text}")
+  string(APPEND body "static const char cl_${name}[] = {${text}0x00};\n")
+  string(APPEND table "    {\"${name}\", cl_${name}},\n")
+endforeach()
+string(APPEND body "struct sp__cl_source { const char *name; const char *source; };\n")
+string(APPEND body "const struct sp__cl_source sp__cl_sources[] = {\n${table}    {NULL, NULL}};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(RENAME ${OUT}.tmp ${OUT})

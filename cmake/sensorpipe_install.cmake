@@ -1,0 +1,29 @@
+# Installs the library, its public headers under include/sensorpipe/, a
+# pkg-config file and a CMake package config (find_package(sensorpipe)).
+install(TARGETS sensorpipe sensorpipe_static EXPORT sensorpipeTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sensorpipe)
+install(FILES ${SP_PUBLIC_HEADERS} ${PROJECT_SOURCE_DIR}/core/sensorpipe.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sensorpipe)
+install(EXPORT sensorpipeTargets NAMESPACE sensorpipe::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sensorpipe)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/sensorpipeConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sensorpipe)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/sensorpipeConfigVersion.cmake
+  COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
+  ${PROJECT_BINARY_DIR}/sensorpipeConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sensorpipe)
+
+set(SP_PC_REQUIRES_PRIVATE "hwloc libpng")
+set(SP_PC_LIBS_PRIVATE "-lpthread -lm")
+if(SP_HAVE_OPENCL)
+  string(APPEND SP_PC_REQUIRES_PRIVATE " OpenCL")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/sensorpipe.pc.in
+  ${PROJECT_BINARY_DIR}/sensorpipe.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/sensorpipe.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

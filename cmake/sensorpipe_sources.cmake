@@ -1,0 +1,92 @@
+# The library: every .c under the layer folders, globbed so that a new file
+# is picked up without editing a list. SIMD translation units are recognised
+# by their suffix and get their instruction-set flags here, and only here.
+set(SP_LAYERS core mem io kernels pipeline)
+set(SP_SOURCES)
+set(SP_PUBLIC_HEADERS)
+set(SP_INCLUDE_DIRS)
+foreach(layer ${SP_LAYERS})
+  file(GLOB_RECURSE layer_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${layer}/*.c)
+  file(GLOB_RECURSE layer_hdr CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${layer}/sp_*.h)
+  list(APPEND SP_SOURCES ${layer_src})
+  list(APPEND SP_PUBLIC_HEADERS ${layer_hdr})
+  list(APPEND SP_INCLUDE_DIRS ${PROJECT_SOURCE_DIR}/${layer})
+  file(GLOB_RECURSE layer_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${layer}/*)
+  foreach(d ${layer_dirs})
+    if(IS_DIRECTORY ${d})
+      list(APPEND SP_INCLUDE_DIRS ${d})
+    endif()
+  endforeach()
+endforeach()
+if(NOT SP_HAVE_OPENCL)
+  list(FILTER SP_SOURCES EXCLUDE REGEX "/kernels/opencl/.*\\.c$")
+endif()
+
+set(SP_X86 OFF)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|i[3-6]86")
+  set(SP_X86 ON)
+endif()
+set(SP_ARM OFF)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64|ARM64")
+  set(SP_ARM ON)
+endif()
+foreach(src ${SP_SOURCES})
+  if(src MATCHES "_avx2\\.c$")
+    if(SP_X86)
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mbmi2")
+    else()
+      list(REMOVE_ITEM SP_SOURCES ${src})
+    endif()
+  elseif(src MATCHES "_sse41\\.c$")
+    if(SP_X86)
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-msse4.1")
+    else()
+      list(REMOVE_ITEM SP_SOURCES ${src})
+    endif()
+  elseif(src MATCHES "_neon\\.c$")
+    if(NOT SP_ARM)
+      list(REMOVE_ITEM SP_SOURCES ${src})
+    endif()
+  endif()
+endforeach()
+
+# OpenCL kernel sources are embedded as C strings at build time.
+set(SP_CL_EMBED_C ${PROJECT_BINARY_DIR}/generated/cl_sources.c)
+file(GLOB SP_CL_FILES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/opencl/*.cl)
+if(SP_HAVE_OPENCL)
+  add_custom_command(
+    OUTPUT ${SP_CL_EMBED_C}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${SP_CL_EMBED_C} "-DFILES=${SP_CL_FILES}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed_cl.cmake
+    DEPENDS ${SP_CL_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_cl.cmake
+    COMMENT "Embedding OpenCL kernel sources")
+  list(APPEND SP_SOURCES ${SP_CL_EMBED_C})
+endif()
+
+set(SP_PRIVATE_DEFS SP_HAVE_OPENCL=${SP_HAVE_OPENCL})
+
+function(sp_configure_lib target)
+  target_include_directories(${target} PUBLIC
+    "$<BUILD_INTERFACE:${SP_INCLUDE_DIRS}>"
+    "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sensorpipe>")
+  target_compile_definitions(${target} PRIVATE ${SP_PRIVATE_DEFS})
+  target_link_libraries(${target} PRIVATE PkgConfig::HWLOC PNG::PNG)
+  target_link_libraries(${target} PUBLIC Threads::Threads m)
+  if(SP_HAVE_OPENCL)
+    target_link_libraries(${target} PRIVATE OpenCL::OpenCL)
+    target_compile_definitions(${target} PRIVATE CL_TARGET_OPENCL_VERSION=120)
+  endif()
+endfunction()
+
+# One object library compiled once, packaged as both static and shared.
+add_library(sensorpipe_obj OBJECT ${SP_SOURCES})
+sp_configure_lib(sensorpipe_obj)
+add_library(sensorpipe_static STATIC $<TARGET_OBJECTS:sensorpipe_obj>)
+add_library(sensorpipe SHARED $<TARGET_OBJECTS:sensorpipe_obj>)
+foreach(t sensorpipe sensorpipe_static)
+  sp_configure_lib(${t})
+  set_target_properties(${t} PROPERTIES OUTPUT_NAME sensorpipe)
+endforeach()
+set_target_properties(sensorpipe PROPERTIES VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+add_library(sensorpipe::sensorpipe ALIAS sensorpipe)
+add_library(sensorpipe::sensorpipe_static ALIAS sensorpipe_static)

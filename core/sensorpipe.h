@@ -1,0 +1,14 @@
+/* sensorpipe: the umbrella header. A program outside the tree includes
+ * <sensorpipe.h> with the flags from `pkg-config --cflags sensorpipe`, or
+ * links sensorpipe::sensorpipe after find_package(sensorpipe). */
+#ifndef SENSORPIPE_H
+#define SENSORPIPE_H
+
+#include "sp_status.h"
+#include "sp_pool.h"
+#include "sp_poolmgr.h"
+#include "sp_points.h"
+#include "sp_image.h"
+#include "sp_tensor.h"
+
+#endif

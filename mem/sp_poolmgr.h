@@ -1,0 +1,81 @@
+/* sensorpipe: the pool manager — blocks by size under one memory budget.
+ *
+ * The manager serves a block for any byte size from a pool of the smallest
+ * size class that fits, creating that pool the first time the class is asked
+ * for. All its pools draw on one global byte budget: a request that would
+ * pass it fails with SP_EBUDGET and a message giving the budget, the bytes in
+ * use and the bytes asked. It owns its pools; blocks keep their pool alive,
+ * and sp_poolmgr_destroy() is refused (SP_EBUSY) while any block is out.
+ *
+ * Thread safety: every function may be called from any thread. */
+#ifndef SP_POOLMGR_H
+#define SP_POOLMGR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sp_poolmgr sp_poolmgr;
+
+/** Manager configuration; zero fields take the stated default. */
+typedef struct sp_poolmgr_desc {
+    uint64_t budget_bytes;        /**< bytes all pools may reserve together;
+                                       0 = 1 GiB */
+    uint32_t max_blocks_per_pool; /**< per size class; 0 = budget only */
+    sp_pool_policy policy;        /**< when a class is full; default WAIT */
+    int64_t timeout_ms;           /**< 0 = 1000 ms, < 0 = forever */
+    sp_numa_policy numa;
+    int numa_node;
+    int no_lock;                  /**< 1: do not mlock() */
+} sp_poolmgr_desc;
+
+/** Report formats for sp_poolmgr_report(). */
+typedef enum sp_report_format {
+    SP_REPORT_TABLE = 0, /**< aligned text table, one row per pool */
+    SP_REPORT_JSON = 1   /**< one JSON object */
+} sp_report_format;
+
+/** Create a manager. @p desc is borrowed (NULL = all defaults). */
+int sp_poolmgr_create(const sp_poolmgr_desc *desc, sp_poolmgr **out);
+
+/** Destroy the manager and its pools. NULL is a no-op. SP_EBUSY, leaving
+ *  everything intact, when blocks are out (the message names the pools and
+ *  counts). */
+int sp_poolmgr_destroy(sp_poolmgr *mgr);
+
+/** Take a block of at least @p size bytes (reference count 1). Returns as
+ *  sp_pool_acquire(), and SP_EBUDGET when the budget cannot cover it. */
+int sp_poolmgr_acquire(sp_poolmgr *mgr, size_t size, sp_block **out);
+
+/** The block size of the class that serves @p size bytes. */
+size_t sp_poolmgr_class_size(size_t size);
+
+/** Free every idle block of every pool. Returns the number freed. */
+int sp_poolmgr_trim(sp_poolmgr *mgr);
+
+/** The budget and the bytes reserved now. */
+uint64_t sp_poolmgr_budget(const sp_poolmgr *mgr);
+uint64_t sp_poolmgr_reserved(const sp_poolmgr *mgr);
+
+/** Number of pools created so far. */
+size_t sp_poolmgr_pool_count(const sp_poolmgr *mgr);
+
+/** Figures of pool @p index (0 <= index < sp_poolmgr_pool_count()). */
+int sp_poolmgr_stats_get(const sp_poolmgr *mgr, size_t index,
+                         sp_pool_stats *out);
+
+/** Write the statistics of every pool as a table or JSON into @p buf
+ *  (snprintf semantics: at most cap bytes with the terminating NUL). Returns
+ *  the length the full report needs (excluding NUL), or a negative status. */
+int sp_poolmgr_report(const sp_poolmgr *mgr, sp_report_format format,
+                      char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
