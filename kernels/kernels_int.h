@@ -1,0 +1,42 @@
+/* Internal to kernels/: the context's insides, scratch memory and dispatch.
+ * Never installed. */
+#ifndef SP_KERNELS_INT_H
+#define SP_KERNELS_INT_H
+
+#include <stddef.h>
+
+#include "error_int.h"
+#include "sp_kernels.h"
+
+#define SP__KCTX_SCRATCH_SLOTS 8
+
+struct sp__cl; /* kernels/opencl/cl_int.h: device, context, queue, programs */
+
+typedef struct sp__scratch {
+    void *ptr;
+    size_t size;
+} sp__scratch;
+
+struct sp_kctx {
+    sp_backend backend;      /* as asked */
+    sp_backend last;         /* what ran the last call */
+    sp_simd_level simd;      /* chosen once at create */
+    struct sp__cl *cl;       /* NULL unless an OpenCL device is in use */
+    sp__scratch scratch[SP__KCTX_SCRATCH_SLOTS];
+};
+
+/* Scratch memory that only grows: a kernel asks for slot s with n bytes and
+ * gets a 64-byte aligned buffer of at least n bytes, reused on the next call
+ * so steady-state frames allocate nothing. NULL (with SP_ENOMEM message) on
+ * failure. Slots are per kernel call; a kernel owns all slots while it
+ * runs. */
+void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
+
+/* Decides which path a kernel takes and records it in k->last: the explicit
+ * back-end, or for AUTO, OpenCL when the kernel has an OpenCL version
+ * (has_opencl), a device is in use and work >= opencl_min_work; else SIMD
+ * when the CPU has a level; else scalar. */
+sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
+                         size_t opencl_min_work);
+
+#endif
