@@ -1,0 +1,87 @@
+/* sensorpipe: a frame — one sensor reading and its metadata in a pool block.
+ *
+ * The frame header and its payload (points, image or tensor) live in one
+ * block from the pool manager: creating a frame allocates nothing from the
+ * heap once the pools are warm. A frame is reference-counted through its
+ * block: sp_frame_ref() adds a reference, sp_frame_unref() drops one and the
+ * last returns the block to its pool. Frames are immutable once handed
+ * downstream except by their single owner (refcount 1).
+ *
+ * Thread safety: ref/unref from any thread; a frame's data is touched by one
+ * stage at a time. */
+#ifndef SP_FRAME_H
+#define SP_FRAME_H
+
+#include <stdint.h>
+
+#include "sp_calib.h"
+#include "sp_image.h"
+#include "sp_points.h"
+#include "sp_poolmgr.h"
+#include "sp_tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SP_STREAM_NAME_MAX 32
+
+typedef enum sp_sensor {
+    SP_SENSOR_LIDAR = 0,
+    SP_SENSOR_CAMERA,
+    SP_SENSOR_TENSOR /**< derived data: BEV rasters, range images, ... */
+} sp_sensor;
+
+typedef enum sp_payload {
+    SP_PAYLOAD_POINTS = 0,
+    SP_PAYLOAD_IMAGE,
+    SP_PAYLOAD_TENSOR
+} sp_payload;
+
+typedef struct sp_frame {
+    uint64_t seq;          /**< per stream, from 0 */
+    int64_t timestamp_ns;  /**< sensor time in ns (epoch or log-relative) */
+    char stream[SP_STREAM_NAME_MAX]; /**< "velodyne", "image_02", ... */
+    sp_sensor sensor;
+    sp_payload payload;
+    union {
+        sp_points points;
+        sp_image image;
+        sp_tensor tensor;
+    } u;
+    const sp_calib *calib; /**< borrowed from the source; may be NULL */
+    const char *origin;    /**< file it was read from (borrowed), or NULL */
+    struct sp_block *block; /**< the block holding this frame (private) */
+} sp_frame;
+
+/** New frame holding points with room for @p capacity points. Metadata is
+ *  zero; the caller fills it. *out has one reference. Returns the
+ *  sp_poolmgr_acquire() status. */
+int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
+                           sp_frame **out);
+
+/** New frame holding an image (stride 0 = default). */
+int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,
+                          sp_pixfmt fmt, size_t stride, sp_frame **out);
+
+/** New frame holding a tensor. */
+int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
+                           const size_t *shape, sp_frame **out);
+
+/** Copy seq, timestamp, stream, sensor, calib and origin from @p src. */
+void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src);
+
+/** Add a reference. NULL is a no-op. */
+void sp_frame_ref(sp_frame *f);
+
+/** Drop a reference; the last returns the memory to its pool. NULL is a
+ *  no-op. */
+void sp_frame_unref(sp_frame *f);
+
+/** "lidar", "camera", "tensor". */
+const char *sp_sensor_name(sp_sensor s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,138 @@
+/* sensorpipe: stage classes — what a stage implementer writes against.
+ *
+ * A stage is a generator: its pull() returns the next frame (SP_OK, *out
+ * set, one reference passed to the caller), SP_EOS at the end of the
+ * stream, or a negative error with sp_errmsg() set. A filter calls
+ * sp_stage_pull_upstream() only from inside its own pull(), so nothing is
+ * read or computed before someone downstream asks. A filter that does not
+ * concern a frame (a camera stage seeing points) returns it untouched.
+ *
+ * Stage classes are registered once by name with their typed properties;
+ * properties are parsed and validated (type, range, choices) before init()
+ * runs, so init() can read them without checking them again. */
+#ifndef SP_STAGE_H
+#define SP_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_frame.h"
+#include "sp_kernels.h"
+#include "sp_poolmgr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sp_stage sp_stage;
+
+typedef enum sp_prop_type {
+    SP_PROP_INT = 0, /**< 64-bit integer; min/max apply */
+    SP_PROP_FLOAT,   /**< double; min/max apply; "1/255" accepted */
+    SP_PROP_BOOL,    /**< true/false/1/0/yes/no/on/off */
+    SP_PROP_STRING,  /**< any text (paths ...) */
+    SP_PROP_ENUM,    /**< one of choices "a|b|c" */
+    SP_PROP_RANGE,   /**< "lo:hi" pair of doubles, lo <= hi; min/max apply */
+    SP_PROP_FLOATS   /**< "a,b,c" list of 1..SP_PROP_MAX_FLOATS doubles */
+} sp_prop_type;
+
+#define SP_PROP_MAX_FLOATS 8
+
+/** A property a stage class declares. */
+typedef struct sp_prop_spec {
+    const char *name;
+    sp_prop_type type;
+    const char *def;     /**< default as text; NULL = no default (required
+                              unless optional is set) */
+    double min, max;     /**< allowed range when min < max */
+    const char *choices; /**< SP_PROP_ENUM: "bilinear|ea" */
+    const char *help;    /**< one line */
+    int optional;        /**< 1: may be left unset with no default */
+} sp_prop_spec;
+
+/** A parsed property value. */
+typedef struct sp_prop_value {
+    int set;             /**< 1 when given or defaulted */
+    int64_t i;           /**< INT, BOOL (0/1), ENUM (index into choices) */
+    double f;            /**< FLOAT */
+    double lo, hi;       /**< RANGE */
+    double v[SP_PROP_MAX_FLOATS]; /**< FLOATS */
+    int nv;              /**< FLOATS: how many */
+    const char *s;       /**< the text as given (all types); owned by stage */
+} sp_prop_value;
+
+/** A stage class: registered once, instantiated per launch-string element. */
+typedef struct sp_stage_class {
+    const char *name;        /**< "voxel" */
+    const char *description; /**< one line */
+    const sp_prop_spec *props;
+    size_t nprops;
+    size_t priv_size;        /**< zeroed private state, see sp_stage_priv() */
+    int is_source;           /**< 1: has no upstream */
+    int is_sink;             /**< 1: consumes frames; pull() returns the frame
+                                  it consumed (already written) or SP_EOS */
+    /** Called once, after properties are validated, before the first pull.
+     *  May allocate (warm-up); must not read input or compute frames. For a
+     *  sink, an unwritable output is an error here, before the first frame. */
+    int (*init)(sp_stage *st);
+    /** Produce the next frame. */
+    int (*pull)(sp_stage *st, sp_frame **out);
+    /** Release everything init() and pull() acquired. May be NULL. */
+    void (*fini)(sp_stage *st);
+} sp_stage_class;
+
+/** Register a class (the pointer is borrowed for the life of the process).
+ *  SP_EBUSY if the name is taken. Built-in classes are registered
+ *  automatically on first use of the registry. */
+int sp_stage_class_register(const sp_stage_class *cls);
+
+/** Look a class up by name; NULL (with close matches in sp_errmsg()) if
+ *  unknown. */
+const sp_stage_class *sp_stage_class_find(const char *name);
+
+/** Number of registered classes, and class @p i in name order. */
+size_t sp_stage_class_count(void);
+const sp_stage_class *sp_stage_class_at(size_t i);
+
+/* ---- for stage implementations ---- */
+
+/** The stage's zero-initialised private state (priv_size bytes). */
+void *sp_stage_priv(sp_stage *st);
+
+/** Pull the next frame from upstream (timed for the stats). */
+int sp_stage_pull_upstream(sp_stage *st, sp_frame **out);
+
+/** The pool manager frames come from. */
+sp_poolmgr *sp_stage_poolmgr(sp_stage *st);
+
+/** The stage's kernel context (created on first call with the pipeline's
+ *  back-end); NULL with sp_errmsg() set if it cannot be created. */
+sp_kctx *sp_stage_kctx(sp_stage *st);
+
+/** Instance name, e.g. "voxel" or "voxel#2" when repeated. */
+const char *sp_stage_name(const sp_stage *st);
+
+/** A property's value by name (always non-NULL for a declared property;
+ *  check ->set for optional ones). */
+const sp_prop_value *sp_stage_prop(const sp_stage *st, const char *name);
+int64_t sp_stage_prop_int(const sp_stage *st, const char *name);
+double sp_stage_prop_float(const sp_stage *st, const char *name);
+int sp_stage_prop_bool(const sp_stage *st, const char *name);
+const char *sp_stage_prop_str(const sp_stage *st, const char *name);
+
+/** Raise an error from a stage: sets "stage 'NAME': <message>" and returns
+ *  status. */
+int sp_stage_fail(sp_stage *st, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/** Count a frame skipped because of bad input (on_error=skip); shows in the
+ *  stats. */
+void sp_stage_count_skipped(sp_stage *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
