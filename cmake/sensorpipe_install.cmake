@@ -19,7 +19,7 @@ install(FILES ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sensorpipe)
 
 set(SP_PC_REQUIRES_PRIVATE "hwloc libpng")
-set(SP_PC_LIBS_PRIVATE "-lpthread -lm")
+set(SP_PC_LIBS_PRIVATE "-llzf -lpthread -lm")
 if(SP_HAVE_OPENCL)
   string(APPEND SP_PC_REQUIRES_PRIVATE " OpenCL")
 endif()

@@ -4,7 +4,7 @@
 # exact command to run and fails.
 set -eu
 PKGS="cmake make gcc pkg-config libhwloc-dev libpng-dev libcmocka-dev \
-ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo"
+liblzf-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo"
 [ -n "${SP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $SP_EXTRA_PKGS"
 
 missing=""
