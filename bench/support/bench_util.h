@@ -1,0 +1,61 @@
+/* Benchmark support shared by every bench/bench_*.c program: a monotonic
+ * timer, the median of N timed runs after warm-up, the memcpy bandwidth of
+ * this machine measured in the same run (the yardstick every kernel row is
+ * compared with), and one printer for a result row (table or JSON).
+ *
+ * Not part of the library; benchmarks may print. */
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Monotonic clock in milliseconds (CLOCK_MONOTONIC). */
+double bench_now_ms(void);
+
+/* The function timed: returns 0 on success, < 0 to abort the measurement. */
+typedef int (*bench_fn)(void *arg);
+
+/* Runs fn `warmup` times untimed, then `runs` times timed, and returns the
+ * median in milliseconds; a negative value when fn failed (its status). At
+ * most 1001 runs are kept. */
+double bench_median_ms(bench_fn fn, void *arg, int warmup, int runs);
+
+/* memcpy bandwidth in GB/s (1e9 bytes copied per second) for a copy of
+ * `bytes` (0: 256 MiB, far larger than any cache), the median of `runs`
+ * copies after one untimed copy. Returns < 0 when memory is short.
+ * bench_print_row() compares a kernel's read+write traffic with 2x this
+ * figure, since a copy of B bytes reads B and writes B. */
+double bench_memcpy_gbps(size_t bytes, int runs);
+
+/* One result row. bytes = bytes the kernel must read plus write at least
+ * (its compulsory traffic); memcpy of B bytes is counted as 2*B moved
+ * (read + write) so the two figures are comparable. */
+typedef struct bench_row {
+    const char *kernel;   /* "crop" */
+    const char *backend;  /* "avx2", "opencl (pthread-...)" */
+    const char *input;    /* "kitti 000001", "synthetic" */
+    size_t items;         /* points, pixels ... */
+    double median_ms;
+    double bytes;         /* read + written */
+    double memcpy_gbps;   /* from bench_memcpy_gbps(), same run */
+} bench_row;
+
+/* Prints the table header (json: nothing). */
+void bench_print_header(FILE *f, int json);
+
+/* Prints a row: kernel, backend, input, items, median ms, Mitems/s, MB
+ * moved, GB/s, ratio of GB/s to the memcpy bandwidth (read+write). With
+ * json, one JSON object per line. */
+void bench_print_row(FILE *f, const bench_row *r, int json);
+
+/* Parses the common options: --json, --runs N, --quick. Returns 0, or -1
+ * with a message on stderr for an unknown option. */
+typedef struct bench_opts {
+    int json;
+    int runs;  /* default 50 */
+    int quick; /* fewer runs, smaller memcpy buffer */
+} bench_opts;
+int bench_parse_args(int argc, char **argv, bench_opts *o);
+
+#endif
