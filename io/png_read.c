@@ -1,0 +1,368 @@
+/* PNG decoding with libpng into caller memory (see sp_png.h).
+ *
+ * libpng reports errors by calling an error function that must not return;
+ * ours copies the message into the reader and longjmps back to the setjmp
+ * in decode(), which turns it into SP_EFORMAT. All of libpng's memory comes
+ * from the reader's arena (png_create_read_struct_2 with our malloc/free),
+ * and file bytes come through read(2) into a fixed buffer, so a warm reader
+ * decodes without touching the heap. */
+#include <errno.h>
+#include <fcntl.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error_int.h"
+#include "sp_png.h"
+
+#define ARENA_ALIGN 16
+#define ARENA_INITIAL (160u * 1024u)
+#define READ_BUF_SIZE (64u * 1024u)
+
+/* Each arena block starts with this header so that free() can tell its
+ * size and pop the block when it is the most recent one. */
+typedef struct arena_hdr {
+    size_t size;  /* bytes after the header */
+    size_t prev;  /* arena offset of the previous top, for LIFO frees */
+} arena_hdr;
+
+#define HDR_SIZE ((sizeof(arena_hdr) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+
+struct sp_png_reader {
+    uint8_t *arena;
+    size_t arena_size;
+    size_t used;        /* bump offset */
+    size_t top;         /* offset of the most recent block's header */
+    size_t peak;        /* bytes this file would have needed */
+    uint64_t heap_allocs;
+    /* the file being decoded */
+    int fd;
+    const char *path;
+    uint64_t offset;    /* file bytes handed to libpng so far */
+    size_t buf_len, buf_pos;
+    char msg[256];
+    uint8_t buf[READ_BUF_SIZE];
+};
+
+int sp_png_reader_create(sp_png_reader **out)
+{
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    sp_png_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return sp__fail(SP_ENOMEM, "png reader: out of memory");
+    r->arena = malloc(ARENA_INITIAL);
+    if (!r->arena) {
+        free(r);
+        return sp__fail(SP_ENOMEM, "png reader: out of memory for a %u-byte arena",
+                        ARENA_INITIAL);
+    }
+    r->arena_size = ARENA_INITIAL;
+    r->fd = -1;
+    *out = r;
+    return SP_OK;
+}
+
+void sp_png_reader_destroy(sp_png_reader *r)
+{
+    if (!r)
+        return;
+    free(r->arena);
+    free(r);
+}
+
+uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r)
+{
+    return r ? r->heap_allocs : 0;
+}
+
+/* Start a new file: grow the arena to last file's need (the only time the
+ * reader itself allocates after creation), then empty it. */
+static int arena_reset(sp_png_reader *r)
+{
+    if (r->peak > r->arena_size) {
+        size_t want = r->peak + r->peak / 4;
+        uint8_t *p = malloc(want);
+        if (!p)
+            return sp__fail(SP_ENOMEM, "png reader: out of memory growing the arena to %zu bytes",
+                            want);
+        free(r->arena);
+        r->arena = p;
+        r->arena_size = want;
+    }
+    r->used = 0;
+    r->top = SIZE_MAX;
+    r->peak = 0;
+    return SP_OK;
+}
+
+static png_voidp arena_malloc(png_structp png, png_alloc_size_t size)
+{
+    sp_png_reader *r = png_get_mem_ptr(png);
+    size_t need = HDR_SIZE + ((size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
+    if (size > SIZE_MAX / 2)
+        return NULL;
+    if (r->used + need <= r->arena_size) {
+        arena_hdr *h = (arena_hdr *)(r->arena + r->used);
+        h->size = need - HDR_SIZE;
+        h->prev = r->top;
+        r->top = r->used;
+        r->used += need;
+        if (r->used > r->peak)
+            r->peak = r->used;
+        return (uint8_t *)h + HDR_SIZE;
+    }
+    /* Does not fit: serve it from the heap this time and remember how big
+     * the arena must be for the next file. */
+    if (r->used + need > r->peak)
+        r->peak = r->used + need;
+    r->heap_allocs++;
+    return malloc(size);
+}
+
+static void arena_free(png_structp png, png_voidp ptr)
+{
+    sp_png_reader *r = png_get_mem_ptr(png);
+    uint8_t *p = ptr;
+    if (!p)
+        return;
+    if (p < r->arena || p >= r->arena + r->arena_size) {
+        free(p);
+        return;
+    }
+    /* Pop the block if it is the most recent one (libpng's frees are
+     * mostly LIFO); otherwise it stays until the next file resets. */
+    size_t off = (size_t)(p - r->arena) - HDR_SIZE;
+    if (off == r->top) {
+        arena_hdr *h = (arena_hdr *)(r->arena + off);
+        r->used = off;
+        r->top = h->prev;
+    }
+}
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    sp_png_reader *r = png_get_error_ptr(png);
+    if (r->msg[0] == '\0')
+        snprintf(r->msg, sizeof r->msg, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    /* Warnings (unknown sRGB profiles, bad ancillary CRCs that libpng
+     * skips) do not stop decoding and the library never prints. */
+    (void)png;
+    (void)msg;
+}
+
+static void read_cb(png_structp png, png_bytep data, size_t len)
+{
+    sp_png_reader *r = png_get_io_ptr(png);
+    while (len > 0) {
+        if (r->buf_pos == r->buf_len) {
+            ssize_t n;
+            do
+                n = read(r->fd, r->buf, sizeof r->buf);
+            while (n < 0 && errno == EINTR);
+            if (n < 0) {
+                snprintf(r->msg, sizeof r->msg, "read failed at byte %llu: %s",
+                         (unsigned long long)r->offset, strerror(errno));
+                png_error(png, r->msg);
+            }
+            if (n == 0) {
+                snprintf(r->msg, sizeof r->msg,
+                         "file truncated: ends at byte %llu, expected %zu more bytes",
+                         (unsigned long long)r->offset, len);
+                png_error(png, r->msg);
+            }
+            r->buf_len = (size_t)n;
+            r->buf_pos = 0;
+        }
+        size_t take = r->buf_len - r->buf_pos;
+        if (take > len)
+            take = len;
+        memcpy(data, r->buf + r->buf_pos, take);
+        r->buf_pos += take;
+        r->offset += take;
+        data += take;
+        len -= take;
+    }
+}
+
+static int host_is_little_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 1;
+}
+
+/* Choose the decoded format for the header and ask libpng for the
+ * transforms that produce it. */
+static sp_pixfmt setup_transforms(png_structp png, png_infop pinfo, int color_type,
+                                  int depth)
+{
+    sp_pixfmt fmt;
+    switch (color_type) {
+    case PNG_COLOR_TYPE_PALETTE:
+        png_set_palette_to_rgb(png);
+        if (png_get_valid(png, pinfo, PNG_INFO_tRNS)) {
+            png_set_tRNS_to_alpha(png);
+            fmt = SP_PIX_RGBA8;
+        } else {
+            fmt = SP_PIX_RGB8;
+        }
+        break;
+    case PNG_COLOR_TYPE_GRAY:
+        if (depth < 8)
+            png_set_expand_gray_1_2_4_to_8(png);
+        fmt = depth == 16 ? SP_PIX_GRAY16 : SP_PIX_GRAY8;
+        break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+        if (depth == 16) {
+            png_set_strip_alpha(png);
+            fmt = SP_PIX_GRAY16;
+        } else {
+            png_set_gray_to_rgb(png);
+            fmt = SP_PIX_RGBA8;
+        }
+        break;
+    case PNG_COLOR_TYPE_RGB:
+        fmt = depth == 16 ? SP_PIX_RGB16 : SP_PIX_RGB8;
+        break;
+    default: /* RGBA */
+        if (depth == 16) {
+            png_set_strip_alpha(png);
+            fmt = SP_PIX_RGB16;
+        } else {
+            fmt = SP_PIX_RGBA8;
+        }
+        break;
+    }
+    if (depth == 16 && host_is_little_endian())
+        png_set_swap(png);
+    return fmt;
+}
+
+/* One decode: the header always, the pixels when img is not NULL. */
+static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info *info)
+{
+    png_structp png = NULL;
+    png_infop pinfo = NULL;
+    volatile int rc = SP_OK;
+    sp_png_info hdr = {0};
+
+    SP_TRY(arena_reset(r));
+    r->path = path;
+    r->offset = 0;
+    r->buf_len = r->buf_pos = 0;
+    r->msg[0] = '\0';
+    do
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (r->fd < 0 && errno == EINTR);
+    if (r->fd < 0)
+        return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
+
+    png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error, on_warning, r,
+                                   arena_malloc, arena_free);
+    if (!png) {
+        rc = sp__fail(SP_ENOMEM, "%s: libpng could not create its read structure", path);
+        goto close_file;
+    }
+    pinfo = png_create_info_struct(png);
+    if (!pinfo) {
+        rc = sp__fail(SP_ENOMEM, "%s: libpng could not create its info structure", path);
+        goto destroy_png;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        if (rc == SP_OK)
+            rc = sp__fail(SP_EFORMAT, "%s: invalid PNG: %s", path,
+                          r->msg[0] ? r->msg : "libpng error");
+        goto destroy_png;
+    }
+    png_set_read_fn(png, r, read_cb);
+    png_set_error_fn(png, r, on_error, on_warning);
+    /* Refuse absurd sizes before libpng or our caller sizes anything. */
+    png_set_user_limits(png, SP_PNG_MAX_DIM, SP_PNG_MAX_DIM);
+    png_read_info(png, pinfo);
+
+    png_uint_32 w, h;
+    int depth, color_type, interlace;
+    png_get_IHDR(png, pinfo, &w, &h, &depth, &color_type, &interlace, NULL, NULL);
+    hdr.width = w;
+    hdr.height = h;
+    hdr.bit_depth = (uint8_t)depth;
+    hdr.color_type = (uint8_t)color_type;
+    hdr.interlaced = interlace != PNG_INTERLACE_NONE;
+    hdr.format = setup_transforms(png, pinfo, color_type, depth);
+    if (!img)
+        goto destroy_png;
+
+    if (img->width != hdr.width || img->height != hdr.height || img->format != hdr.format) {
+        rc = sp__fail(SP_EFORMAT, "%s: decodes to %ux%u %s, expected %ux%u %s", path,
+                      hdr.width, hdr.height, sp_pixfmt_name(hdr.format), img->width,
+                      img->height,
+                      sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?");
+        goto destroy_png;
+    }
+    int passes = png_set_interlace_handling(png);
+    png_read_update_info(png, pinfo);
+    size_t row_bytes = sp_image_row_bytes(hdr.width, hdr.format);
+    if (png_get_rowbytes(png, pinfo) != row_bytes) {
+        rc = sp__fail(SP_EFORMAT, "%s: libpng rows are %zu bytes, expected %zu for %ux%u %s",
+                      path, (size_t)png_get_rowbytes(png, pinfo), row_bytes, hdr.width,
+                      hdr.height, sp_pixfmt_name(hdr.format));
+        goto destroy_png;
+    }
+    /* Rows go straight into the caller's image; for interlaced files each
+     * pass refines the rows in place, which is why no row-pointer array or
+     * intermediate buffer is needed. */
+    for (int pass = 0; pass < passes; pass++)
+        for (uint32_t y = 0; y < hdr.height; y++)
+            png_read_row(png, sp_image_row(img, y), NULL);
+    /* Reading to IEND catches a file truncated or corrupted after the
+     * pixel data. */
+    png_read_end(png, NULL);
+
+destroy_png:
+    png_destroy_read_struct(&png, pinfo ? &pinfo : NULL, NULL);
+close_file:
+    close(r->fd);
+    r->fd = -1;
+    if (rc == SP_OK && info)
+        *info = hdr;
+    return rc;
+}
+
+static int with_reader(sp_png_reader *r, const char *path, sp_image *img, sp_png_info *info)
+{
+    if (r)
+        return decode(r, path, img, info);
+    sp_png_reader *tmp = NULL;
+    SP_TRY(sp_png_reader_create(&tmp));
+    int rc = decode(tmp, path, img, info);
+    sp_png_reader_destroy(tmp);
+    return rc;
+}
+
+int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info)
+{
+    SP_GUARD(path != NULL);
+    SP_GUARD(info != NULL);
+    return with_reader(r, path, NULL, info);
+}
+
+int sp_png_read(sp_png_reader *r, const char *path, sp_image *img, sp_png_info *info)
+{
+    SP_GUARD(path != NULL);
+    SP_GUARD(img != NULL && img->data != NULL);
+    if (sp_image_row_bytes(img->width, img->format) == 0 || img->height == 0 ||
+        img->stride < sp_image_row_bytes(img->width, img->format))
+        return sp__fail(SP_EINVAL, "%s: destination image %ux%u %s stride %zu is not valid",
+                        path, img->width, img->height,
+                        sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?",
+                        img->stride);
+    return with_reader(r, path, img, info);
+}
