@@ -39,4 +39,20 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
 sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
                          size_t opencl_min_work);
 
+
+/* Added by the kernel runtime (kernels/cpu_features.c, kernels/kctx.c). */
+
+/* The best SIMD level this CPU (and OS, for AVX state) supports, ignoring
+ * SP_SIMD; detected once per process. */
+sp_simd_level sp__simd_cpu_best(void);
+
+/* Explains sp_simd_detect()'s answer ("avx2: CPU has AVX2+FMA+BMI2 and the
+ * OS saves YMM state", "SP_SIMD=sse41 asks for less than the CPU's avx2")
+ * with snprintf semantics; returns the length needed. */
+int sp__simd_explain(char *buf, size_t cap);
+
+/* The SIMD level a kernel should run when sp__kctx_pick() said SIMD: the
+ * context's level (never SP_SIMD_NONE for an explicit SIMD back-end). */
+static inline sp_simd_level sp__kctx_simd(const sp_kctx *k) { return k->simd; }
+
 #endif

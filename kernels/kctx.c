@@ -1,0 +1,238 @@
+/* The kernel context: which back-end runs, grow-only scratch memory, the
+ * per-call dispatch decision, and the account of what the runtime found
+ * (sp_kernels_describe).
+ *
+ * AUTO and OpenCL: AUTO opens an OpenCL device only when it is a GPU or an
+ * accelerator, or when the caller named one (desc->opencl_device or
+ * SP_OPENCL_DEVICE). PoCL's CPU device runs these kernels on the same cores
+ * as the SIMD code, slower (see bench/bench_lidar.c), so AUTO does not pick
+ * it by itself. Each kernel then passes the work size from which its OpenCL
+ * version beats SIMD (sp__kctx_pick's opencl_min_work). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels_int.h"
+#if SP_HAVE_OPENCL
+#include "cl_int.h"
+#endif
+
+int sp_kctx_create(const sp_kctx_desc *desc, sp_kctx **out)
+{
+    static const sp_kctx_desc defaults = {0};
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    if (!desc)
+        desc = &defaults;
+    if (desc->backend < SP_BACKEND_AUTO || desc->backend > SP_BACKEND_OPENCL)
+        return sp__fail(SP_EINVAL,
+                        "kernel context: backend %d unknown, expected auto, "
+                        "scalar, simd or opencl",
+                        (int)desc->backend);
+
+    sp_kctx *k = calloc(1, sizeof *k);
+    if (!k)
+        return sp__fail(SP_ENOMEM, "kernel context: out of memory");
+    k->backend = desc->backend;
+    k->last = desc->backend;
+    k->simd = sp_simd_detect();
+
+    if (k->backend == SP_BACKEND_SIMD && k->simd == SP_SIMD_NONE) {
+        char why[256];
+        sp__simd_explain(why, sizeof why);
+        free(k);
+        return sp__fail(SP_EUNSUPPORTED,
+                        "kernel context: backend 'simd' asked for but no SIMD "
+                        "level is usable (%s)",
+                        why);
+    }
+    if (k->backend == SP_BACKEND_OPENCL) {
+#if SP_HAVE_OPENCL
+        int rc = sp__cl_open(desc->opencl_device, 0, &k->cl);
+        if (rc < 0) {
+            free(k);
+            return sp__fail_context(rc, "kernel context: backend 'opencl': ");
+        }
+#else
+        free(k);
+        return sp__fail(SP_EUNSUPPORTED,
+                        "kernel context: backend 'opencl' asked for but this "
+                        "build has no OpenCL (built with SP_WITH_OPENCL=OFF "
+                        "or no OpenCL found at build time)");
+#endif
+    }
+#if SP_HAVE_OPENCL
+    if (k->backend == SP_BACKEND_AUTO) {
+        /* A missing or CPU-only device is normal for AUTO: keep SIMD. */
+        if (sp__cl_open(desc->opencl_device, 1, &k->cl) < 0) {
+            k->cl = NULL;
+            sp_errmsg_clear();
+        }
+    }
+#endif
+    *out = k;
+    return SP_OK;
+}
+
+void sp_kctx_destroy(sp_kctx *k)
+{
+    if (!k)
+        return;
+#if SP_HAVE_OPENCL
+    sp__cl_close(k->cl);
+#endif
+    for (int i = 0; i < SP__KCTX_SCRATCH_SLOTS; i++)
+        free(k->scratch[i].ptr);
+    free(k);
+}
+
+sp_backend sp_kctx_backend(const sp_kctx *k)
+{
+    return k ? k->backend : SP_BACKEND_AUTO;
+}
+
+sp_simd_level sp_kctx_simd_level(const sp_kctx *k)
+{
+    return k ? k->simd : SP_SIMD_NONE;
+}
+
+sp_backend sp_kctx_last_backend(const sp_kctx *k)
+{
+    return k ? k->last : SP_BACKEND_AUTO;
+}
+
+static const char *const backend_names[] = {"auto", "scalar", "simd",
+                                             "opencl"};
+
+const char *sp_backend_name(sp_backend b)
+{
+    if (b >= SP_BACKEND_AUTO && b <= SP_BACKEND_OPENCL)
+        return backend_names[b];
+    return "unknown";
+}
+
+int sp_backend_from_name(const char *name, sp_backend *out)
+{
+    SP_GUARD(name != NULL && out != NULL);
+    for (int i = 0; i <= SP_BACKEND_OPENCL; i++)
+        if (strcmp(name, backend_names[i]) == 0) {
+            *out = (sp_backend)i;
+            return SP_OK;
+        }
+    return sp__fail(SP_EINVAL,
+                    "backend '%s' unknown, expected auto, scalar, simd or "
+                    "opencl",
+                    name);
+}
+
+void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n)
+{
+    if (!k || slot < 0 || slot >= SP__KCTX_SCRATCH_SLOTS) {
+        sp__fail(SP_EINVAL, "kernel scratch: bad context or slot %d", slot);
+        return NULL;
+    }
+    sp__scratch *s = &k->scratch[slot];
+    if (s->ptr && s->size >= n)
+        return s->ptr;
+    /* Grow by half again, rounded to 64 bytes, so warm-up settles after a
+     * few frames of slowly growing size. */
+    if (n > SIZE_MAX / 2 - 64) {
+        sp__fail(SP_ENOMEM, "kernel scratch: %zu bytes is too large", n);
+        return NULL;
+    }
+    size_t want = n + n / 2;
+    want = (want + 63) & ~(size_t)63;
+    if (want == 0)
+        want = 64;
+    void *p = aligned_alloc(64, want);
+    if (!p) {
+        sp__fail(SP_ENOMEM, "kernel scratch: slot %d: cannot allocate %zu "
+                            "bytes", slot, want);
+        return NULL;
+    }
+    free(s->ptr);
+    s->ptr = p;
+    s->size = want;
+    return p;
+}
+
+sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
+                         size_t opencl_min_work)
+{
+    sp_backend b;
+    switch (k->backend) {
+    case SP_BACKEND_SCALAR:
+        b = SP_BACKEND_SCALAR;
+        break;
+    case SP_BACKEND_SIMD:
+        b = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
+        break;
+    case SP_BACKEND_OPENCL:
+        /* A kernel without an OpenCL version runs on the CPU (and
+         * sp_kctx_last_backend() says so). */
+        if (has_opencl && k->cl)
+            b = SP_BACKEND_OPENCL;
+        else
+            b = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
+        break;
+    default:
+        if (has_opencl && k->cl && work >= opencl_min_work)
+            b = SP_BACKEND_OPENCL;
+        else
+            b = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
+        break;
+    }
+    k->last = b;
+    return b;
+}
+
+int sp_kernels_describe(char *buf, size_t cap)
+{
+    size_t len = 0;
+    char line[512];
+#define PUT(...)                                                             \
+    len += (size_t)snprintf(buf + (len < cap ? len : cap),                   \
+                            len < cap ? cap - len : 0, __VA_ARGS__)
+    if (!buf)
+        cap = 0;
+    sp__simd_explain(line, sizeof line);
+    PUT("SIMD: %s\n", line);
+    PUT("  CPU best: %s; SP_SIMD=%s\n",
+        sp_simd_level_name(sp__simd_cpu_best()),
+        getenv("SP_SIMD") ? getenv("SP_SIMD") : "(unset)");
+#if SP_HAVE_OPENCL
+    PUT("OpenCL: built in; platforms and devices (* = explicit choice):\n");
+    struct sp__cl *cl = NULL;
+    char explicit_note[512] = "";
+    if (sp__cl_open(NULL, 0, &cl) < 0)
+        snprintf(explicit_note, sizeof explicit_note, "%s", sp_errmsg());
+    char devs[2048];
+    sp__cl_describe(cl, devs, sizeof devs);
+    PUT("%s", devs);
+    if (cl)
+        PUT("  backend=opencl uses '%s / %s': %s\n", cl->platform_name,
+            cl->device_name, cl->why);
+    else
+        PUT("  backend=opencl fails: %s\n", explicit_note);
+    sp__cl_close(cl);
+    cl = NULL;
+    if (sp__cl_open(NULL, 1, &cl) == 0) {
+        PUT("  backend=auto uses OpenCL on '%s' for large inputs (%s), SIMD "
+            "otherwise\n",
+            cl->device_name, cl->why);
+        sp__cl_close(cl);
+    } else {
+        PUT("  backend=auto uses SIMD/scalar, no OpenCL: %s (a CPU OpenCL "
+            "device is not faster than SIMD here; name it with "
+            "SP_OPENCL_DEVICE or backend=opencl to use it)\n",
+            sp_errmsg());
+    }
+    sp_errmsg_clear();
+#else
+    PUT("OpenCL: not in this build (SP_WITH_OPENCL=OFF or not found at build "
+        "time); backend=auto uses SIMD/scalar\n");
+#endif
+#undef PUT
+    return (int)len;
+}

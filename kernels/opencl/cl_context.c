@@ -1,0 +1,624 @@
+/* The OpenCL back-end's context: device choice, context and in-order queue,
+ * the program/kernel cache, buffers over host arrays, device scratch and
+ * launches. See cl_int.h for the contract. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_int.h"
+
+#define MAX_PLATFORMS 16
+#define MAX_DEVICES 64
+
+typedef struct cl_dev_info {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_device_type type;
+    char platform_name[SP__CL_NAME_MAX];
+    char device_name[SP__CL_NAME_MAX];
+} cl_dev_info;
+
+static const char *type_name(cl_device_type t)
+{
+    if (t & CL_DEVICE_TYPE_GPU)
+        return "GPU";
+    if (t & CL_DEVICE_TYPE_CPU)
+        return "CPU";
+    if (t & CL_DEVICE_TYPE_ACCELERATOR)
+        return "accelerator";
+    return "other";
+}
+
+/* Every device of every platform, in clinfo -l order. Returns the count
+ * (>= 0) or SP_EUNSUPPORTED when there is no platform at all. */
+static int list_devices(cl_dev_info *out, int cap)
+{
+    cl_platform_id plats[MAX_PLATFORMS];
+    cl_uint np = 0;
+    cl_int err = clGetPlatformIDs(MAX_PLATFORMS, plats, &np);
+    if (err != CL_SUCCESS || np == 0)
+        return sp__fail(SP_EUNSUPPORTED,
+                        "opencl: no OpenCL platform found (clGetPlatformIDs: "
+                        "%s); install an ICD such as pocl-opencl-icd",
+                        sp__cl_error_name(err));
+    if (np > MAX_PLATFORMS)
+        np = MAX_PLATFORMS;
+    int n = 0;
+    for (cl_uint p = 0; p < np && n < cap; p++) {
+        cl_device_id devs[MAX_DEVICES];
+        cl_uint nd = 0;
+        char pname[SP__CL_NAME_MAX] = "";
+        clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof pname - 1, pname,
+                          NULL);
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, devs,
+                           &nd) != CL_SUCCESS)
+            continue;
+        if (nd > MAX_DEVICES)
+            nd = MAX_DEVICES;
+        for (cl_uint d = 0; d < nd && n < cap; d++) {
+            cl_dev_info *di = &out[n++];
+            memset(di, 0, sizeof *di);
+            di->platform = plats[p];
+            di->device = devs[d];
+            snprintf(di->platform_name, sizeof di->platform_name, "%s", pname);
+            clGetDeviceInfo(devs[d], CL_DEVICE_NAME,
+                            sizeof di->device_name - 1, di->device_name, NULL);
+            clGetDeviceInfo(devs[d], CL_DEVICE_TYPE, sizeof di->type,
+                            &di->type, NULL);
+        }
+    }
+    return n;
+}
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+    size_t nl = strlen(needle);
+    for (const char *h = hay; *h; h++) {
+        size_t i = 0;
+        while (i < nl && h[i] &&
+               tolower((unsigned char)h[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == nl)
+            return 1;
+    }
+    return nl == 0;
+}
+
+/* Picks the device index for `sel` (index or name substring) or the default
+ * rule; writes why. Returns the index or a negative status. */
+static int choose(const cl_dev_info *devs, int n, const char *sel,
+                  const char *origin, char *why, size_t whycap)
+{
+    if (n == 0)
+        return sp__fail(SP_EUNSUPPORTED,
+                        "opencl: the OpenCL platforms list no device");
+    if (sel && *sel) {
+        char *end = NULL;
+        long idx = strtol(sel, &end, 10);
+        if (end && *end == '\0') {
+            if (idx < 0 || idx >= n)
+                return sp__fail(SP_ENOTFOUND,
+                                "opencl: %s='%s': no device with that index, "
+                                "expected 0..%d",
+                                origin, sel, n - 1);
+            snprintf(why, whycap, "%s=%s selects device %ld", origin, sel,
+                     idx);
+            return (int)idx;
+        }
+        for (int i = 0; i < n; i++) {
+            char full[2 * SP__CL_NAME_MAX + 4];
+            snprintf(full, sizeof full, "%s / %s", devs[i].platform_name,
+                     devs[i].device_name);
+            if (contains_nocase(full, sel)) {
+                snprintf(why, whycap, "%s='%s' matches device %d", origin,
+                         sel, i);
+                return i;
+            }
+        }
+        char names[512] = "";
+        size_t len = 0;
+        for (int i = 0; i < n && len < sizeof names; i++)
+            len += (size_t)snprintf(names + len, sizeof names - len,
+                                    "%s[%d] %s / %s", i ? ", " : "", i,
+                                    devs[i].platform_name,
+                                    devs[i].device_name);
+        return sp__fail(SP_ENOTFOUND,
+                        "opencl: %s='%s': no device name contains it "
+                        "(devices: %s)",
+                        origin, sel, names);
+    }
+    for (int i = 0; i < n; i++)
+        if (devs[i].type & CL_DEVICE_TYPE_GPU) {
+            snprintf(why, whycap, "first GPU device (%d)", i);
+            return i;
+        }
+    for (int i = 0; i < n; i++)
+        if (devs[i].type & CL_DEVICE_TYPE_CPU) {
+            snprintf(why, whycap, "no GPU; first CPU device (%d)", i);
+            return i;
+        }
+    snprintf(why, whycap, "no GPU or CPU device; first device (0)");
+    return 0;
+}
+
+int sp__cl_explicit(const char *select)
+{
+    const char *env = getenv("SP_OPENCL_DEVICE");
+    return (select && *select) || (env && *env);
+}
+
+int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
+{
+    int rc = SP_OK;
+    const char *cl_what = "opencl";
+    cl_dev_info devs[MAX_DEVICES];
+    char why[256] = "";
+    cl_int err;
+    const char *origin = "device";
+
+    *out = NULL;
+    if (!select || !*select) {
+        select = getenv("SP_OPENCL_DEVICE");
+        origin = "SP_OPENCL_DEVICE";
+    }
+    int n = list_devices(devs, MAX_DEVICES);
+    if (n < 0)
+        return n;
+    int pick = choose(devs, n, select, origin, why, sizeof why);
+    if (pick < 0)
+        return pick;
+    if (gpu_only && !(select && *select) &&
+        !(devs[pick].type & (CL_DEVICE_TYPE_GPU | CL_DEVICE_TYPE_ACCELERATOR)))
+        return sp__fail(SP_ENOTFOUND,
+                        "opencl: no GPU or accelerator device (found '%s / "
+                        "%s', a %s device)",
+                        devs[pick].platform_name, devs[pick].device_name,
+                        type_name(devs[pick].type));
+
+    struct sp__cl *cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return sp__fail(SP_ENOMEM, "opencl: out of memory for the context");
+    cl->platform = devs[pick].platform;
+    cl->device = devs[pick].device;
+    cl->device_type = devs[pick].type;
+    memcpy(cl->platform_name, devs[pick].platform_name,
+           sizeof cl->platform_name);
+    memcpy(cl->device_name, devs[pick].device_name, sizeof cl->device_name);
+    snprintf(cl->why, sizeof cl->why, "%s", why);
+
+    cl_bool unified = CL_FALSE;
+    cl_uint align_bits = 1024;
+    SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_HOST_UNIFIED_MEMORY,
+                              sizeof unified, &unified, NULL),
+              fail);
+    cl->unified_memory = unified == CL_TRUE;
+    SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
+                              sizeof cl->max_work_group, &cl->max_work_group,
+                              NULL),
+              fail);
+    SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE,
+                              sizeof cl->max_alloc, &cl->max_alloc, NULL),
+              fail);
+    SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_LOCAL_MEM_SIZE,
+                              sizeof cl->local_mem, &cl->local_mem, NULL),
+              fail);
+    SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_MEM_BASE_ADDR_ALIGN,
+                              sizeof align_bits, &align_bits, NULL),
+              fail);
+    cl->mem_align = align_bits / 8;
+
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
+                                     (cl_context_properties)cl->platform, 0};
+    cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &err);
+    SP_CL_CHECK(err, "clCreateContext", fail);
+    /* In order: kernels of one call see the previous ones' results without
+     * events, and no event object is ever left to release. */
+    cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &err);
+    SP_CL_CHECK(err, "clCreateCommandQueue", fail);
+    *out = cl;
+    return SP_OK;
+fail:
+    sp__cl_close(cl);
+    return sp__fail_context(rc, "opencl device '%s / %s': ",
+                            devs[pick].platform_name, devs[pick].device_name);
+}
+
+void sp__cl_close(struct sp__cl *cl)
+{
+    if (!cl)
+        return;
+    if (cl->queue)
+        clFinish(cl->queue);
+    for (int i = 0; i < cl->nkernels; i++)
+        clReleaseKernel(cl->kernels[i].kernel);
+    for (int i = 0; i < cl->nprograms; i++)
+        clReleaseProgram(cl->programs[i].program);
+    for (int i = 0; i < SP__CL_SCRATCH_SLOTS; i++)
+        if (cl->scratch[i].mem)
+            clReleaseMemObject(cl->scratch[i].mem);
+    if (cl->queue)
+        clReleaseCommandQueue(cl->queue);
+    if (cl->context)
+        clReleaseContext(cl->context);
+    free(cl);
+}
+
+int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
+{
+    cl_dev_info devs[MAX_DEVICES];
+    size_t len = 0;
+#define PUT(...)                                                             \
+    len += (size_t)snprintf(buf + (len < cap ? len : cap),                   \
+                            len < cap ? cap - len : 0, __VA_ARGS__)
+    int n = list_devices(devs, MAX_DEVICES);
+    if (n < 0) {
+        PUT("  %s\n", sp_errmsg());
+        return (int)len;
+    }
+    for (int i = 0; i < n; i++) {
+        cl_bool unified = CL_FALSE;
+        cl_uint cus = 0;
+        cl_ulong gmem = 0;
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_HOST_UNIFIED_MEMORY,
+                        sizeof unified, &unified, NULL);
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_MAX_COMPUTE_UNITS,
+                        sizeof cus, &cus, NULL);
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_GLOBAL_MEM_SIZE,
+                        sizeof gmem, &gmem, NULL);
+        int is_chosen = chosen && chosen->device == devs[i].device;
+        PUT("  %s[%d] %s / %s: %s, %u compute units, %llu MiB, %s\n",
+            is_chosen ? "* " : "  ", i, devs[i].platform_name,
+            devs[i].device_name, type_name(devs[i].type), cus,
+            (unsigned long long)(gmem >> 20),
+            unified ? "shares host memory (zero-copy buffers)"
+                    : "own memory (buffers are copied)");
+    }
+#undef PUT
+    return (int)len;
+}
+
+/* ---- programs and kernels ------------------------------------------- */
+
+static int build_program(struct sp__cl *cl, const char *name,
+                         cl_program *out)
+{
+    int rc = SP_OK;
+    const char *cl_what = name;
+    const struct sp__cl_source *src = NULL;
+    cl_int err;
+
+    for (const struct sp__cl_source *s = sp__cl_sources; s->name; s++)
+        if (strcmp(s->name, name) == 0) {
+            src = s;
+            break;
+        }
+    if (!src)
+        return sp__fail(SP_ENOTFOUND,
+                        "opencl: no embedded program '%s' (expected a file "
+                        "kernels/opencl/%s.cl)",
+                        name, name);
+    if (cl->nprograms >= SP__CL_MAX_PROGRAMS)
+        return sp__fail(SP_ENOMEM, "opencl: program cache full (%d)",
+                        SP__CL_MAX_PROGRAMS);
+    cl_program prog = clCreateProgramWithSource(cl->context, 1, (const char **)&src->source,
+                                                NULL, &err);
+    SP_CL_CHECK(err, "clCreateProgramWithSource", fail);
+    err = clBuildProgram(prog, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char log[SP__ERRMSG_MAX];
+        size_t loglen = 0;
+        log[0] = '\0';
+        clGetProgramBuildInfo(prog, cl->device, CL_PROGRAM_BUILD_LOG,
+                              sizeof log - 1, log, &loglen);
+        log[sizeof log - 1] = '\0';
+        clReleaseProgram(prog);
+        return sp__fail(SP_ECL,
+                        "opencl program '%s.cl': clBuildProgram failed: %s "
+                        "(%d) on '%s'; build log: %s",
+                        name, sp__cl_error_name(err), (int)err,
+                        cl->device_name, log[0] ? log : "(empty)");
+    }
+    cl->programs[cl->nprograms].name = src->name;
+    cl->programs[cl->nprograms].program = prog;
+    cl->nprograms++;
+    *out = prog;
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_kernel(sp_kctx *k, const char *program, const char *kernel_name,
+                  cl_kernel *out)
+{
+    int rc = SP_OK;
+    const char *cl_what = kernel_name;
+    cl_int err;
+
+    *out = NULL;
+    if (!k || !k->cl)
+        return sp__fail(SP_EINVAL, "%s: the kernel context has no OpenCL "
+                                   "device", kernel_name);
+    struct sp__cl *cl = k->cl;
+    for (int i = 0; i < cl->nkernels; i++)
+        if (strcmp(cl->kernels[i].program, program) == 0 &&
+            strcmp(cl->kernels[i].name, kernel_name) == 0) {
+            *out = cl->kernels[i].kernel;
+            return SP_OK;
+        }
+    if (cl->nkernels >= SP__CL_MAX_KERNELS)
+        return sp__fail(SP_ENOMEM, "opencl: kernel cache full (%d)",
+                        SP__CL_MAX_KERNELS);
+    if (strlen(kernel_name) >= sizeof cl->kernels[0].name)
+        return sp__fail(SP_EINVAL, "opencl: kernel name '%s' too long",
+                        kernel_name);
+    cl_program prog = NULL;
+    const char *pname = NULL;
+    for (int i = 0; i < cl->nprograms; i++)
+        if (strcmp(cl->programs[i].name, program) == 0) {
+            prog = cl->programs[i].program;
+            pname = cl->programs[i].name;
+        }
+    if (!prog) {
+        SP_TRY(build_program(cl, program, &prog));
+        pname = cl->programs[cl->nprograms - 1].name;
+    }
+    cl_kernel kern = clCreateKernel(prog, kernel_name, &err);
+    SP_CL_CHECK(err, "clCreateKernel", fail);
+    sp__cl_kernel_entry *e = &cl->kernels[cl->nkernels++];
+    e->program = pname;
+    snprintf(e->name, sizeof e->name, "%s", kernel_name);
+    e->kernel = kern;
+    *out = kern;
+    return SP_OK;
+fail:
+    return rc;
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+static int dummy_buffer(struct sp__cl *cl, cl_mem_flags flags, cl_mem *out)
+{
+    int rc = SP_OK;
+    const char *cl_what = "buffer";
+    cl_int err;
+    *out = clCreateBuffer(cl->context, flags, 64, NULL, &err);
+    SP_CL_CHECK(err, "clCreateBuffer", fail);
+    return SP_OK;
+fail:
+    *out = NULL;
+    return rc;
+}
+
+static int wrap_host(sp_kctx *k, void *host, size_t bytes, cl_mem_flags rw,
+                     int copy_in, cl_mem *out)
+{
+    int rc = SP_OK;
+    const char *cl_what = "buffer";
+    cl_int err;
+
+    *out = NULL;
+    if (!k || !k->cl)
+        return sp__fail(SP_EINVAL, "opencl buffer: no OpenCL device");
+    struct sp__cl *cl = k->cl;
+    if (bytes == 0)
+        return dummy_buffer(cl, rw, out);
+    if (bytes > cl->max_alloc)
+        return sp__fail(SP_ERANGE,
+                        "opencl buffer: %zu bytes exceed the device's "
+                        "largest allocation (%llu bytes)",
+                        bytes, (unsigned long long)cl->max_alloc);
+    cl_mem_flags flags = rw;
+    void *ptr = NULL;
+    if (cl->unified_memory) {
+        flags |= CL_MEM_USE_HOST_PTR;
+        ptr = host;
+    } else if (copy_in) {
+        flags |= CL_MEM_COPY_HOST_PTR;
+        ptr = host;
+    }
+    *out = clCreateBuffer(cl->context, flags, bytes, ptr, &err);
+    SP_CL_CHECK(err, "clCreateBuffer", fail);
+    return SP_OK;
+fail:
+    *out = NULL;
+    return rc;
+}
+
+int sp__cl_buffer_in(sp_kctx *k, const void *host, size_t bytes, cl_mem *out)
+{
+    /* The device only reads: casting const away is safe here. */
+    return wrap_host(k, (void *)(uintptr_t)host, bytes, CL_MEM_READ_ONLY, 1,
+                     out);
+}
+
+int sp__cl_buffer_out(sp_kctx *k, void *host, size_t bytes, cl_mem *out)
+{
+    return wrap_host(k, host, bytes, CL_MEM_WRITE_ONLY, 0, out);
+}
+
+int sp__cl_buffer_inout(sp_kctx *k, void *host, size_t bytes, cl_mem *out)
+{
+    return wrap_host(k, host, bytes, CL_MEM_READ_WRITE, 1, out);
+}
+
+int sp__cl_buffer_sync_out(sp_kctx *k, cl_mem buf, void *host, size_t bytes)
+{
+    int rc = SP_OK;
+    const char *cl_what = "read back";
+    cl_int err;
+
+    if (bytes == 0)
+        return SP_OK;
+    struct sp__cl *cl = k->cl;
+    if (!cl->unified_memory) {
+        SP_CL_TRY(clEnqueueReadBuffer(cl->queue, buf, CL_TRUE, 0, bytes, host,
+                                      0, NULL, NULL),
+                  fail);
+        return SP_OK;
+    }
+    /* With CL_MEM_USE_HOST_PTR the host array is only guaranteed current
+     * while mapped; mapping a zero-copy buffer costs no copy. */
+    void *p = clEnqueueMapBuffer(cl->queue, buf, CL_TRUE, CL_MAP_READ, 0,
+                                 bytes, 0, NULL, NULL, &err);
+    SP_CL_CHECK(err, "clEnqueueMapBuffer", fail);
+    if (p != host)
+        memcpy(host, p, bytes);
+    SP_CL_TRY(clEnqueueUnmapMemObject(cl->queue, buf, p, 0, NULL, NULL), fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_scratch(sp_kctx *k, int slot, size_t bytes, cl_mem *out)
+{
+    int rc = SP_OK;
+    const char *cl_what = "scratch";
+    cl_int err;
+
+    *out = NULL;
+    if (!k || !k->cl || slot < 0 || slot >= SP__CL_SCRATCH_SLOTS)
+        return sp__fail(SP_EINVAL, "opencl scratch: bad slot %d or no device",
+                        slot);
+    struct sp__cl *cl = k->cl;
+    sp__cl_scratch_slot *s = &cl->scratch[slot];
+    if (bytes == 0)
+        bytes = 64;
+    if (s->mem && s->size >= bytes) {
+        *out = s->mem;
+        return SP_OK;
+    }
+    if (bytes > cl->max_alloc)
+        return sp__fail(SP_ERANGE,
+                        "opencl scratch: %zu bytes exceed the device's "
+                        "largest allocation (%llu bytes)",
+                        bytes, (unsigned long long)cl->max_alloc);
+    /* Grow by half again so a slowly growing size settles quickly. */
+    size_t want = bytes + bytes / 2;
+    if (want > cl->max_alloc)
+        want = bytes;
+    if (s->mem) {
+        clReleaseMemObject(s->mem);
+        s->mem = NULL;
+        s->size = 0;
+    }
+    s->mem = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, want, NULL, &err);
+    SP_CL_CHECK(err, "clCreateBuffer", fail);
+    s->size = want;
+    *out = s->mem;
+    return SP_OK;
+fail:
+    s->mem = NULL;
+    return rc;
+}
+
+int sp__cl_write(sp_kctx *k, cl_mem buf, size_t offset, const void *host,
+                 size_t bytes)
+{
+    int rc = SP_OK;
+    const char *cl_what = "write";
+    if (bytes == 0)
+        return SP_OK;
+    SP_CL_TRY(clEnqueueWriteBuffer(k->cl->queue, buf, CL_TRUE, offset, bytes,
+                                   host, 0, NULL, NULL),
+              fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_read(sp_kctx *k, cl_mem buf, size_t offset, void *host,
+                size_t bytes)
+{
+    int rc = SP_OK;
+    const char *cl_what = "read";
+    if (bytes == 0)
+        return SP_OK;
+    SP_CL_TRY(clEnqueueReadBuffer(k->cl->queue, buf, CL_TRUE, offset, bytes,
+                                  host, 0, NULL, NULL),
+              fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_zero(sp_kctx *k, cl_mem buf, size_t offset, size_t bytes)
+{
+    int rc = SP_OK;
+    const char *cl_what = "fill";
+    const cl_uchar zero = 0;
+    if (bytes == 0)
+        return SP_OK;
+    SP_CL_TRY(clEnqueueFillBuffer(k->cl->queue, buf, &zero, 1, offset, bytes,
+                                  0, NULL, NULL),
+              fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+void sp__cl_release(cl_mem *m)
+{
+    if (m && *m) {
+        clReleaseMemObject(*m);
+        *m = NULL;
+    }
+}
+
+/* ---- running -------------------------------------------------------- */
+
+int sp__cl_arg(cl_kernel kern, const char *what, cl_uint idx, size_t size,
+               const void *value)
+{
+    cl_int err = clSetKernelArg(kern, idx, size, value);
+    if (err != CL_SUCCESS)
+        return sp__fail(SP_ECL, "%s: clSetKernelArg(arg %u) failed: %s (%d)",
+                        what, (unsigned)idx, sp__cl_error_name(err), (int)err);
+    return SP_OK;
+}
+
+static size_t round_up(size_t n, size_t m) { return m ? (n + m - 1) / m * m : n; }
+
+int sp__cl_run1d(sp_kctx *k, cl_kernel kern, const char *what, size_t global,
+                 size_t local)
+{
+    int rc = SP_OK;
+    const char *cl_what = what;
+    if (global == 0)
+        return SP_OK;
+    size_t g = round_up(global, local);
+    SP_CL_TRY(clEnqueueNDRangeKernel(k->cl->queue, kern, 1, NULL, &g,
+                                     local ? &local : NULL, 0, NULL, NULL),
+              fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_run2d(sp_kctx *k, cl_kernel kern, const char *what, size_t gx,
+                 size_t gy, size_t lx, size_t ly)
+{
+    int rc = SP_OK;
+    const char *cl_what = what;
+    if (gx == 0 || gy == 0)
+        return SP_OK;
+    size_t g[2] = {round_up(gx, lx), round_up(gy, ly)};
+    size_t l[2] = {lx, ly};
+    SP_CL_TRY(clEnqueueNDRangeKernel(k->cl->queue, kern, 2, NULL, g,
+                                     (lx && ly) ? l : NULL, 0, NULL, NULL),
+              fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_finish(sp_kctx *k)
+{
+    int rc = SP_OK;
+    const char *cl_what = "finish";
+    SP_CL_TRY(clFinish(k->cl->queue), fail);
+    return SP_OK;
+fail:
+    return rc;
+}
