@@ -1,0 +1,83 @@
+/* Internal helpers shared by the io/ readers and writers; never installed.
+ *
+ * - sp__iobuf: a grow-only byte buffer a reader owns. It grows during
+ *   warm-up (the first frames) and is reused afterwards, so a steady stream
+ *   of similar frames allocates nothing.
+ * - sp__filelist: the sorted names of the files in a folder that end with an
+ *   extension (or one file), listed once at open.
+ * - whole-file and positioned reads that turn short reads and errno into
+ *   messages naming the file and the byte offset. */
+#ifndef SP_IO_INT_H
+#define SP_IO_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error_int.h"
+
+/* The largest single file any reader accepts (header-derived sizes are
+ * checked against the real file size first; this is the sanity cap on top). */
+#define SP__IO_MAX_FILE ((uint64_t)1 << 34) /* 16 GiB */
+/* The largest text metadata file (calibration, timestamps, PCD header). */
+#define SP__IO_MAX_TEXT ((size_t)64 << 20)
+
+typedef struct sp__iobuf {
+    uint8_t *data;
+    size_t cap;
+} sp__iobuf;
+
+/* Make buf hold at least n bytes (contents not kept). SP_ENOMEM on failure,
+ * with @p what in the message. */
+int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what);
+void sp__iobuf_free(sp__iobuf *buf);
+
+typedef struct sp__filelist {
+    char *dir;      /* folder (owned), "" when the list is one file */
+    char **names;   /* sorted (strcmp) file names, owned */
+    size_t count;
+    char *scratch;  /* path composition buffer (owned) */
+    size_t scratch_cap;
+} sp__filelist;
+
+/* List @p dir's regular files whose name ends with @p ext (".bin"; NULL =
+ * any), sorted by name. A missing folder is SP_ENOTFOUND; an empty listing
+ * is SP_OK with count 0 (callers decide whether that is an error). */
+int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext);
+/* A list of one file (no check that it exists). */
+int sp__filelist_one(sp__filelist *fl, const char *path);
+/* Full path of entry i: a pointer into the list's scratch buffer, valid
+ * until the next call on the list. */
+const char *sp__filelist_path(sp__filelist *fl, size_t i);
+void sp__filelist_free(sp__filelist *fl);
+
+/* Path is a directory (1), a regular file (0), or missing (SP_ENOTFOUND). */
+int sp__path_kind(const char *path);
+/* Regular file size; SP_ENOTFOUND / SP_EIO with the path in the message. */
+int sp__file_size(const char *path, uint64_t *size);
+
+/* Read a whole text file (at most @p max bytes, else SP_ERANGE) into buf,
+ * NUL-terminated; *len excludes the NUL. */
+int sp__read_text(const char *path, size_t max, sp__iobuf *buf, size_t *len);
+
+/* Read exactly @p n bytes at @p off from fd into dst; a short read is
+ * SP_EFORMAT naming path, the offset and the byte counts. */
+int sp__pread_full(int fd, void *dst, size_t n, uint64_t off,
+                   const char *path);
+
+/* Open for reading; SP_ENOTFOUND / SP_EIO with the path. */
+int sp__open_read(const char *path, int *fd);
+
+/* Last path component (pointer into @p path). */
+const char *sp__basename(const char *path);
+
+/* Writers: open "<path>.tmp-XXXXXX" beside @p path; *tmp gets the name
+ * (owned by caller's buffer of cap bytes). */
+int sp__tmp_open(const char *path, char *tmp, size_t cap, int *fd);
+/* fsync-free commit: close fd, rename tmp over path; on failure unlink tmp. */
+int sp__tmp_commit(int fd, const char *tmp, const char *path);
+/* Abandon: close fd and unlink tmp. */
+void sp__tmp_abort(int fd, const char *tmp);
+/* write() all of it; SP_EIO with the path on failure. */
+int sp__write_full(int fd, const void *src, size_t n, const char *path);
+
+#endif

@@ -1,0 +1,287 @@
+/* File plumbing shared by the io/ readers and writers: grow-only buffers,
+ * sorted folder listings, whole and positioned reads with messages that name
+ * the file and offset, and temp-file-then-rename writes. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io_int.h"
+
+int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what)
+{
+    if (n <= buf->cap)
+        return SP_OK;
+    /* Grow geometrically so a slowly growing frame size does not realloc on
+     * every frame. */
+    size_t cap = buf->cap ? buf->cap : 4096;
+    while (cap < n) {
+        if (cap > SIZE_MAX / 2) {
+            cap = n;
+            break;
+        }
+        cap *= 2;
+    }
+    void *p = realloc(buf->data, cap);
+    if (!p)
+        return sp__fail(SP_ENOMEM, "%s: cannot allocate %zu bytes", what, cap);
+    buf->data = p;
+    buf->cap = cap;
+    return SP_OK;
+}
+
+void sp__iobuf_free(sp__iobuf *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->cap = 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *ext)
+{
+    size_t n = strlen(s), m = strlen(ext);
+    return n > m && strcmp(s + n - m, ext) == 0;
+}
+
+int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext)
+{
+    memset(fl, 0, sizeof *fl);
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return sp__fail(SP_ENOTFOUND, "%s: no such folder", dir);
+        return sp__fail(SP_EIO, "%s: cannot open folder: %s", dir,
+                        strerror(errno));
+    }
+    int rc = SP_OK;
+    size_t cap = 0;
+    fl->dir = strdup(dir);
+    if (!fl->dir) {
+        rc = sp__fail(SP_ENOMEM, "%s: out of memory listing folder", dir);
+        goto fail;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (ext && !ends_with(e->d_name, ext))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (fl->count == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nn = realloc(fl->names, ncap * sizeof *nn);
+            if (!nn) {
+                rc = sp__fail(SP_ENOMEM, "%s: out of memory listing folder",
+                              dir);
+                goto fail;
+            }
+            fl->names = nn;
+            cap = ncap;
+        }
+        fl->names[fl->count] = strdup(e->d_name);
+        if (!fl->names[fl->count]) {
+            rc = sp__fail(SP_ENOMEM, "%s: out of memory listing folder", dir);
+            goto fail;
+        }
+        fl->count++;
+    }
+    closedir(d);
+    if (fl->count)
+        qsort(fl->names, fl->count, sizeof *fl->names, cmp_names);
+    return SP_OK;
+fail:
+    closedir(d);
+    sp__filelist_free(fl);
+    return rc;
+}
+
+int sp__filelist_one(sp__filelist *fl, const char *path)
+{
+    memset(fl, 0, sizeof *fl);
+    fl->dir = strdup("");
+    fl->names = malloc(sizeof *fl->names);
+    if (!fl->dir || !fl->names || !(fl->names[0] = strdup(path))) {
+        free(fl->names);
+        fl->names = NULL;
+        sp__filelist_free(fl);
+        return sp__fail(SP_ENOMEM, "%s: out of memory", path);
+    }
+    fl->count = 1;
+    return SP_OK;
+}
+
+const char *sp__filelist_path(sp__filelist *fl, size_t i)
+{
+    if (i >= fl->count)
+        return "";
+    if (!fl->dir[0])
+        return fl->names[i];
+    size_t need = strlen(fl->dir) + 1 + strlen(fl->names[i]) + 1;
+    if (need > fl->scratch_cap) {
+        /* Grows to the longest name once; listing-time names bound it. */
+        char *p = realloc(fl->scratch, need * 2);
+        if (!p)
+            return fl->names[i];
+        fl->scratch = p;
+        fl->scratch_cap = need * 2;
+    }
+    snprintf(fl->scratch, fl->scratch_cap, "%s/%s", fl->dir, fl->names[i]);
+    return fl->scratch;
+}
+
+void sp__filelist_free(sp__filelist *fl)
+{
+    if (fl->names)
+        for (size_t i = 0; i < fl->count; i++)
+            free(fl->names[i]);
+    free(fl->names);
+    free(fl->dir);
+    free(fl->scratch);
+    memset(fl, 0, sizeof *fl);
+}
+
+int sp__path_kind(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sp__fail(SP_ENOTFOUND, "%s: no such file or folder", path);
+    return S_ISDIR(st.st_mode) ? 1 : 0;
+}
+
+int sp__file_size(const char *path, uint64_t *size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return sp__fail(SP_ENOTFOUND, "%s: no such file", path);
+        return sp__fail(SP_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return sp__fail(SP_EINVAL, "%s: not a regular file", path);
+    *size = (uint64_t)st.st_size;
+    return SP_OK;
+}
+
+int sp__open_read(const char *path, int *fd)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return sp__fail(SP_ENOTFOUND, "%s: no such file", path);
+        return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    return SP_OK;
+}
+
+int sp__pread_full(int fd, void *dst, size_t n, uint64_t off,
+                   const char *path)
+{
+    uint8_t *p = dst;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = pread(fd, p + done, n - done, (off_t)(off + done));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return sp__fail(SP_EIO, "%s: byte %llu: read failed: %s", path,
+                            (unsigned long long)(off + done), strerror(errno));
+        }
+        if (r == 0)
+            return sp__fail(SP_EFORMAT,
+                            "%s: byte %llu: file ends, expected %zu more bytes",
+                            path, (unsigned long long)(off + done), n - done);
+        done += (size_t)r;
+    }
+    return SP_OK;
+}
+
+int sp__read_text(const char *path, size_t max, sp__iobuf *buf, size_t *len)
+{
+    uint64_t size;
+    int fd, rc;
+    SP_TRY(sp__file_size(path, &size));
+    if (size > max)
+        return sp__fail(SP_ERANGE, "%s: %llu bytes, expected at most %zu for "
+                        "a text file", path, (unsigned long long)size, max);
+    SP_TRY(sp__open_read(path, &fd));
+    rc = sp__iobuf_reserve(buf, (size_t)size + 1, path);
+    if (rc == SP_OK)
+        rc = sp__pread_full(fd, buf->data, (size_t)size, 0, path);
+    close(fd);
+    if (rc < 0)
+        return rc;
+    buf->data[size] = '\0';
+    *len = (size_t)size;
+    return SP_OK;
+}
+
+const char *sp__basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+int sp__tmp_open(const char *path, char *tmp, size_t cap, int *fd)
+{
+    int n = snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
+    if (n < 0 || (size_t)n >= cap)
+        return sp__fail(SP_EINVAL, "%s: path too long", path);
+    *fd = mkstemp(tmp);
+    if (*fd < 0)
+        return sp__fail(SP_EIO, "%s: cannot create temporary file: %s", path,
+                        strerror(errno));
+    /* mkstemp makes 0600; outputs should be as readable as normal files. */
+    fchmod(*fd, 0644);
+    return SP_OK;
+}
+
+int sp__tmp_commit(int fd, const char *tmp, const char *path)
+{
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return sp__fail(SP_EIO, "%s: close failed: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return sp__fail(SP_EIO, "%s: rename from temporary file failed: %s",
+                        path, strerror(e));
+    }
+    return SP_OK;
+}
+
+void sp__tmp_abort(int fd, const char *tmp)
+{
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+}
+
+int sp__write_full(int fd, const void *src, size_t n, const char *path)
+{
+    const uint8_t *p = src;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return sp__fail(SP_EIO, "%s: write failed: %s", path,
+                            strerror(errno));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return SP_OK;
+}

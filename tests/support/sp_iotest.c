@@ -1,0 +1,143 @@
+/* Helpers for the io/ test suites (see sp_iotest.h). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sp_iotest.h"
+#include "sp_status.h"
+
+const char *iot_data(const char *rel)
+{
+    static char buf[4][1024];
+    static int k;
+    const char *d = getenv("SP_TEST_DATA");
+    if (!d || !*d)
+        return NULL;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", d, rel);
+    struct stat st;
+    if (stat(buf[k], &st) != 0)
+        return NULL;
+    return buf[k];
+}
+
+void iot_mkdirs(const char *path)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0777);
+            *p = '/';
+        }
+    }
+    mkdir(tmp, 0777);
+}
+
+const char *iot_tmp(const char *rel)
+{
+    static char buf[8][1024];
+    static int k;
+    const char *t = getenv("SP_TEST_TMP");
+    char base[512];
+    snprintf(base, sizeof base, "%s", t && *t ? t : "/tmp/sp_iotest");
+    iot_mkdirs(base);
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", base, rel);
+    return buf[k];
+}
+
+void iot_write(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fail_msg("cannot create %s", path);
+    if (n && fwrite(data, 1, n, f) != n)
+        fail_msg("cannot write %s", path);
+    fclose(f);
+}
+
+void iot_write_str(const char *path, const char *text)
+{
+    iot_write(path, text, strlen(text));
+}
+
+void iot_rmdir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            iot_rmdir(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+void *iot_points_alloc(sp_points *p, size_t capacity, unsigned fields)
+{
+    size_t n = sp_points_block_size(capacity, fields);
+    if (n == 0)
+        n = 64;
+    void *mem = aligned_alloc(64, (n + 63) & ~(size_t)63);
+    assert_non_null(mem);
+    assert_int_equal(sp_points_init(p, mem, n, capacity, fields), SP_OK);
+    return mem;
+}
+
+void *iot_image_alloc(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt,
+                      size_t stride)
+{
+    size_t n = sp_image_block_size(w, h, fmt, stride);
+    assert_true(n > 0);
+    void *mem = aligned_alloc(64, (n + 63) & ~(size_t)63);
+    assert_non_null(mem);
+    assert_int_equal(sp_image_init(img, mem, n, w, h, fmt, stride), SP_OK);
+    return mem;
+}
+
+size_t iot_lzf_literals(const uint8_t *in, size_t n, uint8_t *out)
+{
+    size_t o = 0;
+    while (n) {
+        size_t run = n < 32 ? n : 32;
+        out[o++] = (uint8_t)(run - 1);
+        memcpy(out + o, in, run);
+        o += run;
+        in += run;
+        n -= run;
+    }
+    return o;
+}
+
+void iot_msg_has(const char *first, ...)
+{
+    const char *m = sp_errmsg();
+    va_list ap;
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *)) {
+        if (!strstr(m, s)) {
+            va_end(ap);
+            fail_msg("message \"%s\" lacks \"%s\"", m, s);
+        }
+    }
+    va_end(ap);
+}

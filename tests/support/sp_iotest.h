@@ -1,0 +1,41 @@
+/* Helpers for the io/ test suites: real-data paths, scratch files, points
+ * laid out over aligned heap memory, and message checks. */
+#ifndef SP_IOTEST_H
+#define SP_IOTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_image.h"
+#include "sp_points.h"
+
+/* $SP_TEST_DATA/rel if that exists, else NULL (the caller skips). */
+const char *iot_data(const char *rel);
+
+/* $SP_TEST_TMP/rel (the folder is created); a rotating static buffer. */
+const char *iot_tmp(const char *rel);
+
+/* mkdir -p */
+void iot_mkdirs(const char *path);
+
+/* Write n bytes to path (fails the test on error). */
+void iot_write(const char *path, const void *data, size_t n);
+void iot_write_str(const char *path, const char *text);
+
+/* Remove every file of a folder (one level) and the folder. */
+void iot_rmdir(const char *path);
+
+/* Lay out p over fresh 64-byte aligned memory; returns it (free() it). */
+void *iot_points_alloc(sp_points *p, size_t capacity, unsigned fields);
+void *iot_image_alloc(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt,
+                      size_t stride);
+
+/* Encode n bytes as an LZF stream of literal runs only (valid LZF that any
+ * decoder accepts); returns bytes written to out (cap >= n + n/32 + 1). */
+size_t iot_lzf_literals(const uint8_t *in, size_t n, uint8_t *out);
+
+/* Fails the test unless sp_errmsg() contains every one of the NULL-ended
+ * substrings; prints the message when it does not. */
+void iot_msg_has(const char *first, ...);
+
+#endif
