@@ -1,0 +1,37 @@
+/* Internal: an output file written under a temporary name in the same
+ * directory and renamed over its real name only when complete, so a reader
+ * never sees a half-written file and a failure leaves nothing behind. Used
+ * by every writer in io/. Allocates nothing. */
+#ifndef SP_ATOMIC_FILE_INT_H
+#define SP_ATOMIC_FILE_INT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/uio.h>
+
+typedef struct sp__afile {
+    int fd;
+    const char *path;    /* borrowed: the final name */
+    char tmp[PATH_MAX];  /* "DIR/.NAME.tmp.PID.N" */
+} sp__afile;
+
+/* Create the temporary file (O_EXCL). SP_EINVAL for a path too long,
+ * SP_EIO with the temporary path and strerror otherwise. */
+int sp__afile_open(sp__afile *f, const char *path);
+
+/* Write all of buf (retries short writes and EINTR). SP_EIO with the path
+ * and strerror. */
+int sp__afile_write(sp__afile *f, const void *buf, size_t n);
+
+/* Write all of iov[0..n) (n <= IOV_MAX); may modify iov. SP_EIO. */
+int sp__afile_writev(sp__afile *f, struct iovec *iov, int n);
+
+/* Close and rename over the final name. On failure the temporary file is
+ * removed. SP_EIO with the path and strerror. */
+int sp__afile_commit(sp__afile *f);
+
+/* Close and remove the temporary file; keeps the current error message.
+ * Safe to call after a failed open or commit (does nothing then). */
+void sp__afile_abort(sp__afile *f);
+
+#endif

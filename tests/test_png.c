@@ -1,0 +1,490 @@
+/* ctest-label: io */
+/* PNG reading and writing (io/png_read.c, io/png_write.c).
+ *
+ * Fixtures are written here with libpng directly, in every colour type and
+ * depth libpng can produce, so the reader is checked against files it did
+ * not write itself; the writer is then checked by reading its output back
+ * with libpng's own simplified API. */
+#include <errno.h>
+#include <math.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "sp_png.h"
+
+static char tmpdir[512];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *t = getenv("SP_TEST_TMP");
+    snprintf(tmpdir, sizeof tmpdir, "%s", t ? t : "/tmp/sp_test_png");
+    mkdir(tmpdir, 0777);
+    return 0;
+}
+
+static const char *tpath(const char *name)
+{
+    static char p[4][1024];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", tmpdir, name);
+    return p[i];
+}
+
+/* ---- fixtures written with libpng ---- */
+
+typedef struct fixture {
+    uint32_t w, h;
+    int color_type, depth, interlace;
+    int npal, ntrns;
+    png_color pal[16];
+    png_byte trns[16];
+} fixture;
+
+static int samples_per_pixel(int color_type)
+{
+    switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY: return 1;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
+    case PNG_COLOR_TYPE_RGB: return 3;
+    case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
+    default: return 1; /* palette index */
+    }
+}
+
+/* Sample value at (x, y, channel) of a fixture: depth-limited pattern. */
+static unsigned sample_at(const fixture *f, uint32_t x, uint32_t y, int c)
+{
+    unsigned maxv = (1u << f->depth) - 1;
+    if (f->color_type == PNG_COLOR_TYPE_PALETTE)
+        maxv = (unsigned)f->npal - 1;
+    unsigned v = (x * 7u + y * 13u + (unsigned)c * 101u + x * y) % (maxv + 1);
+    return v;
+}
+
+static void write_fixture(const char *path, const fixture *f)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    assert_int_equal(setjmp(png_jmpbuf(png)), 0);
+    png_init_io(png, fp);
+    png_set_IHDR(png, info, f->w, f->h, f->depth, f->color_type, f->interlace,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (f->color_type == PNG_COLOR_TYPE_PALETTE)
+        png_set_PLTE(png, info, f->pal, f->npal);
+    if (f->ntrns)
+        png_set_tRNS(png, info, f->trns, f->ntrns, NULL);
+    png_write_info(png, info);
+    int spp = samples_per_pixel(f->color_type);
+    size_t rowbytes = ((size_t)f->w * (size_t)spp * (size_t)f->depth + 7) / 8;
+    png_bytep *rows = calloc(f->h, sizeof *rows);
+    for (uint32_t y = 0; y < f->h; y++) {
+        rows[y] = calloc(1, rowbytes);
+        for (uint32_t x = 0; x < f->w; x++)
+            for (int c = 0; c < spp; c++) {
+                unsigned v = sample_at(f, x, y, c);
+                size_t bit = ((size_t)x * (size_t)spp + (size_t)c) * (size_t)f->depth;
+                if (f->depth == 16) {
+                    rows[y][bit / 8] = (png_byte)(v >> 8);
+                    rows[y][bit / 8 + 1] = (png_byte)v;
+                } else if (f->depth == 8) {
+                    rows[y][bit / 8] = (png_byte)v;
+                } else {
+                    /* packed, most significant bits first */
+                    rows[y][bit / 8] |= (png_byte)(v << (8 - f->depth - (int)(bit % 8)));
+                }
+            }
+    }
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    fclose(fp);
+    for (uint32_t y = 0; y < f->h; y++)
+        free(rows[y]);
+    free(rows);
+}
+
+/* An image in a heap buffer with a padded stride; padding bytes are set to
+ * 0xA5 so a write past the row shows. */
+typedef struct owned_image {
+    sp_image img;
+    uint8_t *mem;
+    size_t size;
+} owned_image;
+
+static void owned_alloc(owned_image *o, uint32_t w, uint32_t h, sp_pixfmt fmt)
+{
+    size_t stride = sp_image_row_bytes(w, fmt) + 64 + 4; /* 2-byte aligned, not 64 */
+    o->size = stride * h;
+    o->mem = malloc(o->size);
+    assert_non_null(o->mem);
+    memset(o->mem, 0xA5, o->size);
+    o->img = (sp_image){.data = o->mem, .width = w, .height = h, .stride = stride,
+                        .format = fmt};
+}
+
+static void check_padding(const owned_image *o)
+{
+    size_t rb = sp_image_row_bytes(o->img.width, o->img.format);
+    for (uint32_t y = 0; y < o->img.height; y++)
+        for (size_t b = rb; b < o->img.stride; b++)
+            assert_int_equal(o->mem[(size_t)y * o->img.stride + b], 0xA5);
+}
+
+static unsigned scale_to_8(unsigned v, int depth)
+{
+    return depth == 8 ? v : v * 255u / ((1u << depth) - 1u);
+}
+
+/* Expected decoded channel value (8- or 16-bit) at (x, y, ch). */
+static unsigned expected(const fixture *f, uint32_t x, uint32_t y, int ch)
+{
+    switch (f->color_type) {
+    case PNG_COLOR_TYPE_GRAY:
+        return f->depth == 16 ? sample_at(f, x, y, 0) : scale_to_8(sample_at(f, x, y, 0), f->depth);
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+        if (f->depth == 16)
+            return sample_at(f, x, y, 0);
+        return ch < 3 ? sample_at(f, x, y, 0) : sample_at(f, x, y, 1);
+    case PNG_COLOR_TYPE_PALETTE: {
+        unsigned i = sample_at(f, x, y, 0);
+        if (ch == 3)
+            return (int)i < f->ntrns ? f->trns[i] : 255;
+        const png_color *c = &f->pal[i];
+        return ch == 0 ? c->red : ch == 1 ? c->green : c->blue;
+    }
+    default:
+        return sample_at(f, x, y, ch);
+    }
+}
+
+static void check_decoded(const fixture *f, const sp_image *img)
+{
+    unsigned ch = sp_pixfmt_channels(img->format);
+    int wide = sp_pixfmt_bytes_per_pixel(img->format) / ch == 2;
+    for (uint32_t y = 0; y < f->h; y++) {
+        const uint8_t *row = sp_image_row(img, y);
+        for (uint32_t x = 0; x < f->w; x++)
+            for (unsigned c = 0; c < ch; c++) {
+                unsigned got = wide ? ((const uint16_t *)row)[x * ch + c] : row[x * ch + c];
+                unsigned want = expected(f, x, y, (int)c);
+                if (got != want)
+                    fail_msg("pixel (%u,%u) ch %u: got %u want %u", x, y, c, got, want);
+            }
+    }
+}
+
+static void roundtrip_fixture(fixture *f, sp_pixfmt want_fmt, const char *name)
+{
+    const char *path = tpath(name);
+    write_fixture(path, f);
+    sp_png_reader *r = NULL;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    sp_png_info info;
+    assert_int_equal(sp_png_probe(r, path, &info), SP_OK);
+    assert_int_equal(info.width, f->w);
+    assert_int_equal(info.height, f->h);
+    assert_int_equal(info.format, want_fmt);
+    assert_int_equal(info.bit_depth, f->depth);
+    assert_int_equal(info.color_type, f->color_type);
+    assert_int_equal(info.interlaced, f->interlace != 0);
+    owned_image o;
+    owned_alloc(&o, info.width, info.height, info.format);
+    sp_png_info info2;
+    int rc = sp_png_read(r, path, &o.img, &info2);
+    if (rc != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(info2.format, want_fmt);
+    check_decoded(f, &o.img);
+    check_padding(&o);
+    free(o.mem);
+    sp_png_reader_destroy(r);
+}
+
+static void test_read_gray(void **state)
+{
+    (void)state;
+    static const int depths[] = {1, 2, 4, 8, 16};
+    for (size_t i = 0; i < 5; i++) {
+        fixture f = {.w = 37, .h = 11, .color_type = PNG_COLOR_TYPE_GRAY, .depth = depths[i]};
+        char name[64];
+        snprintf(name, sizeof name, "gray%d.png", depths[i]);
+        roundtrip_fixture(&f, depths[i] == 16 ? SP_PIX_GRAY16 : SP_PIX_GRAY8, name);
+    }
+}
+
+static void test_read_gray_alpha(void **state)
+{
+    (void)state;
+    fixture f8 = {.w = 21, .h = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .depth = 8};
+    roundtrip_fixture(&f8, SP_PIX_RGBA8, "ga8.png");
+    fixture f16 = {.w = 21, .h = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .depth = 16};
+    roundtrip_fixture(&f16, SP_PIX_GRAY16, "ga16.png");
+}
+
+static void test_read_rgb_rgba(void **state)
+{
+    (void)state;
+    fixture rgb8 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    roundtrip_fixture(&rgb8, SP_PIX_RGB8, "rgb8.png");
+    fixture rgb16 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB, .depth = 16};
+    roundtrip_fixture(&rgb16, SP_PIX_RGB16, "rgb16.png");
+    fixture rgba8 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 8};
+    roundtrip_fixture(&rgba8, SP_PIX_RGBA8, "rgba8.png");
+    fixture rgba16 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 16};
+    roundtrip_fixture(&rgba16, SP_PIX_RGB16, "rgba16.png");
+    fixture one = {.w = 1, .h = 1, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    roundtrip_fixture(&one, SP_PIX_RGB8, "one.png");
+}
+
+static void test_read_palette(void **state)
+{
+    (void)state;
+    fixture f = {.w = 19, .h = 7, .color_type = PNG_COLOR_TYPE_PALETTE, .depth = 4, .npal = 16};
+    for (int i = 0; i < 16; i++)
+        f.pal[i] = (png_color){(png_byte)(i * 16), (png_byte)(255 - i * 8), (png_byte)(i * 3)};
+    roundtrip_fixture(&f, SP_PIX_RGB8, "pal4.png");
+    f.depth = 8;
+    f.ntrns = 5;
+    for (int i = 0; i < 5; i++)
+        f.trns[i] = (png_byte)(i * 40);
+    roundtrip_fixture(&f, SP_PIX_RGBA8, "pal8_trns.png");
+}
+
+static void test_read_interlaced(void **state)
+{
+    (void)state;
+    fixture f = {.w = 45, .h = 23, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8,
+                 .interlace = PNG_INTERLACE_ADAM7};
+    roundtrip_fixture(&f, SP_PIX_RGB8, "adam7.png");
+    fixture g = {.w = 13, .h = 5, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 16,
+                 .interlace = PNG_INTERLACE_ADAM7};
+    roundtrip_fixture(&g, SP_PIX_GRAY16, "adam7_16.png");
+}
+
+static void test_read_shape_mismatch(void **state)
+{
+    (void)state;
+    fixture f = {.w = 8, .h = 4, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    const char *path = tpath("mismatch.png");
+    write_fixture(path, &f);
+    owned_image o;
+    owned_alloc(&o, 8, 4, SP_PIX_GRAY8);
+    assert_int_equal(sp_png_read(NULL, path, &o.img, NULL), SP_EFORMAT);
+    assert_non_null(strstr(sp_errmsg(), "mismatch.png"));
+    assert_non_null(strstr(sp_errmsg(), "8x4 rgb8"));
+    assert_non_null(strstr(sp_errmsg(), "expected 8x4 gray8"));
+    free(o.mem);
+}
+
+/* ---- bad input ---- */
+
+static size_t file_bytes(const char *path, uint8_t **out)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    *out = malloc((size_t)n);
+    assert_int_equal(fread(*out, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    return (size_t)n;
+}
+
+static void put_bytes(const char *path, const uint8_t *b, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(b, 1, n, fp), n);
+    fclose(fp);
+}
+
+static void expect_eformat(const char *path, const char *fragment)
+{
+    sp_png_reader *r = NULL;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    owned_image o;
+    owned_alloc(&o, 64, 32, SP_PIX_RGB8);
+    sp_png_info info;
+    int rc = sp_png_probe(r, path, &info);
+    if (rc == SP_OK)
+        rc = sp_png_read(r, path, &o.img, NULL);
+    if (rc != SP_EFORMAT)
+        fail_msg("%s: got %s (%s), want SP_EFORMAT", path, sp_status_name(rc), sp_errmsg());
+    if (!strstr(sp_errmsg(), path))
+        fail_msg("message lacks the path: %s", sp_errmsg());
+    if (fragment && !strstr(sp_errmsg(), fragment))
+        fail_msg("message lacks '%s': %s", fragment, sp_errmsg());
+    /* the reader stays usable after an error */
+    fixture f = {.w = 64, .h = 32, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    write_fixture(tpath("good_after.png"), &f);
+    assert_int_equal(sp_png_read(r, tpath("good_after.png"), &o.img, NULL), SP_OK);
+    check_decoded(&f, &o.img);
+    free(o.mem);
+    sp_png_reader_destroy(r);
+}
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    fixture f = {.w = 64, .h = 32, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    const char *good = tpath("good.png");
+    write_fixture(good, &f);
+    uint8_t *b;
+    size_t n = file_bytes(good, &b);
+
+    /* not a PNG at all */
+    const char *text = tpath("text.png");
+    put_bytes(text, (const uint8_t *)"hello, this is not a PNG file\n", 30);
+    expect_eformat(text, "Not a PNG file");
+
+    /* empty file */
+    const char *empty = tpath("empty.png");
+    put_bytes(empty, b, 0);
+    expect_eformat(empty, "truncated");
+
+    /* truncated in the middle of the pixel data, and just before IEND */
+    const char *half = tpath("half.png");
+    put_bytes(half, b, n / 2);
+    expect_eformat(half, "truncated");
+    const char *noend = tpath("noend.png");
+    put_bytes(noend, b, n - 6);
+    expect_eformat(noend, "truncated");
+
+    /* a flipped byte inside IDAT: the chunk CRC no longer matches */
+    const char *crc = tpath("crc.png");
+    uint8_t *c = malloc(n);
+    memcpy(c, b, n);
+    c[n / 2] ^= 0x5A;
+    put_bytes(crc, c, n);
+    expect_eformat(crc, NULL);
+
+    /* corrupt IHDR: width 0 with a correct CRC */
+    memcpy(c, b, n);
+    memset(c + 16, 0, 4);
+    uint32_t crcv = (uint32_t)crc32(0, c + 12, 17);
+    c[29] = (uint8_t)(crcv >> 24); c[30] = (uint8_t)(crcv >> 16);
+    c[31] = (uint8_t)(crcv >> 8); c[32] = (uint8_t)crcv;
+    const char *zero = tpath("zero_width.png");
+    put_bytes(zero, c, n);
+    expect_eformat(zero, NULL);
+
+    /* hostile IHDR: 1,000,000 x 1,000,000 with a correct CRC, refused at
+     * probe before anything could be sized from it */
+    memcpy(c, b, n);
+    uint32_t big = 1000000;
+    for (int k = 0; k < 2; k++) {
+        c[16 + 4 * k] = (uint8_t)(big >> 24); c[17 + 4 * k] = (uint8_t)(big >> 16);
+        c[18 + 4 * k] = (uint8_t)(big >> 8); c[19 + 4 * k] = (uint8_t)big;
+    }
+    crcv = (uint32_t)crc32(0, c + 12, 17);
+    c[29] = (uint8_t)(crcv >> 24); c[30] = (uint8_t)(crcv >> 16);
+    c[31] = (uint8_t)(crcv >> 8); c[32] = (uint8_t)crcv;
+    const char *huge = tpath("huge.png");
+    put_bytes(huge, c, n);
+    sp_png_info info;
+    assert_int_equal(sp_png_probe(NULL, huge, &info), SP_EFORMAT);
+    assert_non_null(strstr(sp_errmsg(), "huge.png"));
+
+    /* missing file: SP_EIO with strerror */
+    assert_int_equal(sp_png_probe(NULL, tpath("missing.png"), &info), SP_EIO);
+    assert_non_null(strstr(sp_errmsg(), "missing.png"));
+    assert_non_null(strstr(sp_errmsg(), strerror(ENOENT)));
+    free(c);
+    free(b);
+}
+
+static void test_arena_no_heap_after_warmup(void **state)
+{
+    (void)state;
+    fixture f = {.w = 640, .h = 200, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    const char *path = tpath("warm.png");
+    write_fixture(path, &f);
+    sp_png_reader *r = NULL;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    owned_image o;
+    owned_alloc(&o, f.w, f.h, SP_PIX_RGB8);
+    assert_int_equal(sp_png_read(r, path, &o.img, NULL), SP_OK);
+    assert_int_equal(sp_png_read(r, path, &o.img, NULL), SP_OK);
+    uint64_t warm = sp_png_reader_heap_allocs(r);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(sp_png_read(r, path, &o.img, NULL), SP_OK);
+    assert_int_equal(sp_png_reader_heap_allocs(r), warm);
+    check_decoded(&f, &o.img);
+    free(o.mem);
+    sp_png_reader_destroy(r);
+}
+
+static void test_kitti_images(void **state)
+{
+    (void)state;
+    const char *data = getenv("SP_TEST_DATA");
+    if (!data)
+        skip();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/kitti_object/training/image_2/000000.png", data);
+    if (access(path, R_OK) != 0) {
+        print_message("skipping: %s not readable\n", path);
+        skip();
+    }
+    static const uint32_t ws[3] = {1224, 1242, 1242}, hs[3] = {370, 375, 375};
+    sp_png_reader *r = NULL;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/kitti_object/training/image_2/%06d.png", data, i);
+        sp_png_info info;
+        assert_int_equal(sp_png_probe(r, path, &info), SP_OK);
+        assert_int_equal(info.width, ws[i]);
+        assert_int_equal(info.height, hs[i]);
+        assert_int_equal(info.format, SP_PIX_RGB8);
+        owned_image o;
+        owned_alloc(&o, info.width, info.height, info.format);
+        if (sp_png_read(r, path, &o.img, NULL) != SP_OK)
+            fail_msg("%s", sp_errmsg());
+        /* A real street scene: many distinct values, not a constant. */
+        unsigned hist[256] = {0}, distinct = 0;
+        for (uint32_t y = 0; y < info.height; y++)
+            for (uint32_t x = 0; x < info.width * 3; x++)
+                hist[sp_image_row(&o.img, y)[x]]++;
+        for (int v = 0; v < 256; v++)
+            distinct += hist[v] != 0;
+        assert_true(distinct > 200);
+        check_padding(&o);
+        free(o.mem);
+    }
+    sp_png_reader_destroy(r);
+}
+
+/* WRITER_TESTS */
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_gray),
+        cmocka_unit_test(test_read_gray_alpha),
+        cmocka_unit_test(test_read_rgb_rgba),
+        cmocka_unit_test(test_read_palette),
+        cmocka_unit_test(test_read_interlaced),
+        cmocka_unit_test(test_read_shape_mismatch),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_arena_no_heap_after_warmup),
+        cmocka_unit_test(test_kitti_images),
+        /* WRITER_LIST */
+    };
+    return cmocka_run_group_tests_name("png", tests, setup, NULL);
+}
