@@ -2,6 +2,7 @@
 # sp__cl_sources[] of {name, source} ending with {NULL, NULL}.
 set(body "/* generated from the .cl files in kernels/opencl; do not edit */\n#include <stddef.h>\n")
 set(table "")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   file(READ ${f} text HEX)
