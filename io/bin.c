@@ -1,0 +1,283 @@
+/* Raw float32 point records (.bin): KITTI's x,y,z,reflectance and other
+ * fixed layouts, read lazily frame by frame, plus the layout guesser that
+ * `sensorpipe info` uses on files whose record size is unknown. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io_int.h"
+#include "sp_bin.h"
+
+/* Records read per chunk: bounded staging regardless of the frame size. */
+#define CHUNK_RECORDS 8192
+
+enum { F_SKIP = 0, F_X, F_Y, F_Z, F_I, F_RING, F_TIME };
+
+struct sp_bin_reader {
+    sp__filelist files;
+    int nfields;
+    uint8_t role[SP_BIN_MAX_FIELDS];
+    int col[7];        /* role -> column, -1 if absent */
+    unsigned fields;   /* SP_POINTS_* */
+    size_t cur;        /* frame whose size is known, or SIZE_MAX */
+    uint64_t cur_points;
+    sp__iobuf buf;
+};
+
+static int parse_fields(sp_bin_reader *r, const char *spec)
+{
+    static const struct {
+        const char *name;
+        int role;
+    } names[] = {{"x", F_X},       {"y", F_Y},      {"z", F_Z},
+                 {"i", F_I},       {"intensity", F_I},
+                 {"reflectance", F_I},              {"ring", F_RING},
+                 {"t", F_TIME},    {"time", F_TIME}, {"_", F_SKIP},
+                 {"pad", F_SKIP}};
+    if (!spec || !*spec)
+        spec = "x,y,z,i";
+    for (int k = 0; k < 7; k++)
+        r->col[k] = -1;
+    const char *p = spec;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        int role = -1;
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (strlen(names[k].name) == n && !strncmp(names[k].name, p, n))
+                role = names[k].role;
+        if (role < 0)
+            return sp__fail(SP_EINVAL, "bin: fields '%s': unknown name "
+                            "'%.*s', expected x, y, z, i|intensity, ring, "
+                            "t|time or _", spec, (int)n, p);
+        if (r->nfields >= SP_BIN_MAX_FIELDS)
+            return sp__fail(SP_EINVAL, "bin: fields '%s': more than %d, "
+                            "expected fewer", spec, SP_BIN_MAX_FIELDS);
+        if (role != F_SKIP && r->col[role] >= 0)
+            return sp__fail(SP_EINVAL, "bin: fields '%s': '%.*s' given "
+                            "twice, expected once", spec, (int)n, p);
+        if (role != F_SKIP)
+            r->col[role] = r->nfields;
+        r->role[r->nfields++] = (uint8_t)role;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    if (r->col[F_X] < 0 || r->col[F_Y] < 0 || r->col[F_Z] < 0)
+        return sp__fail(SP_EINVAL, "bin: fields '%s': expected x, y and z",
+                        spec);
+    r->fields = (r->col[F_RING] >= 0 ? SP_POINTS_RING : 0u) |
+                (r->col[F_TIME] >= 0 ? SP_POINTS_TIME : 0u);
+    return SP_OK;
+}
+
+int sp_bin_reader_create(const char *path, const char *fields,
+                         sp_bin_reader **out)
+{
+    SP_GUARD(out);
+    *out = NULL;
+    SP_GUARD(path);
+    sp_bin_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return sp__fail(SP_ENOMEM, "%s: out of memory", path);
+    r->cur = SIZE_MAX;
+    int rc = parse_fields(r, fields);
+    int kind = rc < 0 ? rc : sp__path_kind(path);
+    if (kind < 0) {
+        free(r);
+        return kind;
+    }
+    rc = kind ? sp__filelist_dir(&r->files, path, ".bin")
+              : sp__filelist_one(&r->files, path);
+    if (rc == SP_OK && r->files.count == 0)
+        rc = sp__fail(SP_ENOTFOUND, "%s: folder holds no .bin files, "
+                      "expected at least one", path);
+    if (rc < 0) {
+        sp_bin_reader_destroy(r);
+        return rc;
+    }
+    *out = r;
+    return SP_OK;
+}
+
+void sp_bin_reader_destroy(sp_bin_reader *r)
+{
+    if (!r)
+        return;
+    sp__filelist_free(&r->files);
+    sp__iobuf_free(&r->buf);
+    free(r);
+}
+
+size_t sp_bin_reader_count(const sp_bin_reader *r)
+{
+    return r ? r->files.count : 0;
+}
+
+const char *sp_bin_reader_path(sp_bin_reader *r, size_t i)
+{
+    return r ? sp__filelist_path(&r->files, i) : "";
+}
+
+size_t sp_bin_reader_record_size(const sp_bin_reader *r)
+{
+    return r ? (size_t)r->nfields * 4 : 0;
+}
+
+int sp_bin_reader_shape(sp_bin_reader *r, size_t i, size_t *points,
+                        unsigned *fields)
+{
+    SP_GUARD(r && points && fields);
+    if (i >= r->files.count)
+        return sp__fail(SP_ERANGE, "bin: frame %zu, expected < %zu", i,
+                        r->files.count);
+    const char *path = sp__filelist_path(&r->files, i);
+    uint64_t size;
+    size_t rec = (size_t)r->nfields * 4;
+    r->cur = SIZE_MAX;
+    SP_TRY(sp__file_size(path, &size));
+    if (size % rec != 0)
+        return sp__fail(SP_EFORMAT, "%s: byte %llu: file of %llu bytes ends "
+                        "%llu bytes into a record, expected a multiple of the "
+                        "%zu-byte record (%d float32 fields)", path,
+                        (unsigned long long)(size - size % rec),
+                        (unsigned long long)size,
+                        (unsigned long long)(size % rec), rec, r->nfields);
+    if (size / rec > SP_BIN_MAX_POINTS)
+        return sp__fail(SP_ERANGE, "%s: %llu points, expected at most %llu",
+                        path, (unsigned long long)(size / rec),
+                        (unsigned long long)SP_BIN_MAX_POINTS);
+    r->cur = i;
+    r->cur_points = size / rec;
+    *points = (size_t)r->cur_points;
+    *fields = r->fields;
+    return SP_OK;
+}
+
+static void zero_missing(const sp_bin_reader *r, sp_points *dst, size_t n)
+{
+    if (r->col[F_I] < 0)
+        memset(dst->intensity, 0, n * sizeof(float));
+    if (dst->ring && r->col[F_RING] < 0)
+        memset(dst->ring, 0, n * sizeof(uint16_t));
+    if (dst->time && r->col[F_TIME] < 0)
+        memset(dst->time, 0, n * sizeof(float));
+}
+
+int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
+{
+    SP_GUARD(r && dst);
+    size_t n;
+    unsigned fields;
+    if (r->cur != i)
+        SP_TRY(sp_bin_reader_shape(r, i, &n, &fields));
+    n = (size_t)r->cur_points;
+    const char *path = sp__filelist_path(&r->files, i);
+    if (dst->capacity < n)
+        return sp__fail(SP_EINVAL, "%s: %zu points do not fit an sp_points of "
+                        "capacity %zu, expected capacity >= points", path, n,
+                        dst->capacity);
+    size_t nf = (size_t)r->nfields, rec = nf * 4;
+    SP_TRY(sp__iobuf_reserve(&r->buf, CHUNK_RECORDS * rec, path));
+    int fd;
+    SP_TRY(sp__open_read(path, &fd));
+    float *out[7] = {NULL, dst->x, dst->y, dst->z, dst->intensity, NULL,
+                     dst->time};
+    int rc = SP_OK;
+    for (size_t done = 0; done < n;) {
+        size_t m = n - done < CHUNK_RECORDS ? n - done : CHUNK_RECORDS;
+        rc = sp__pread_full(fd, r->buf.data, m * rec, (uint64_t)done * rec,
+                            path);
+        if (rc < 0)
+            break;
+        const uint8_t *b = r->buf.data;
+        for (size_t c = 0; c < nf; c++) {
+            int role = r->role[c];
+            if (role == F_SKIP)
+                continue;
+            if (role == F_RING) {
+                if (!dst->ring)
+                    continue;
+                for (size_t k = 0; k < m; k++) {
+                    float v;
+                    memcpy(&v, b + k * rec + c * 4, 4);
+                    dst->ring[done + k] = !(v > 0) ? 0
+                                          : v >= 65535 ? 65535
+                                                       : (uint16_t)v;
+                }
+                continue;
+            }
+            float *o = out[role];
+            if (!o)
+                continue;
+            for (size_t k = 0; k < m; k++)
+                memcpy(&o[done + k], b + k * rec + c * 4, 4);
+        }
+        done += m;
+    }
+    close(fd);
+    if (rc < 0)
+        return rc;
+    zero_missing(r, dst, n);
+    dst->count = n;
+    return SP_OK;
+}
+
+/* ---- layout guess ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
+{
+    SP_GUARD(path && out);
+    memset(out, 0, sizeof *out);
+    uint64_t size;
+    SP_TRY(sp__file_size(path, &size));
+    out->file_size = size;
+    enum { SAMPLE = 2048 };
+    static _Thread_local float vals[SAMPLE * 8 + 8];
+    static _Thread_local double jumps[SAMPLE];
+    size_t want = SAMPLE * 8 * 4;
+    size_t n = size < want ? (size_t)size : want;
+    int fd;
+    SP_TRY(sp__open_read(path, &fd));
+    int rc = sp__pread_full(fd, vals, n & ~(size_t)3, 0, path);
+    close(fd);
+    if (rc < 0)
+        return rc;
+    size_t nvals = n / 4;
+    double best_jump = INFINITY;
+    for (unsigned k = 3; k <= 8; k++) {
+        out->median_jump[k] = NAN;
+        if (size % (4 * k) != 0)
+            continue;
+        out->fits[out->nfits++] = k;
+        size_t recs = nvals / k;
+        if (recs < 2)
+            continue;
+        size_t nj = 0;
+        for (size_t j = 0; j + 1 < recs; j++) {
+            const float *a = vals + j * k, *b = a + k;
+            double d = fabs((double)a[0] - b[0]) + fabs((double)a[1] - b[1]) +
+                       fabs((double)a[2] - b[2]);
+            jumps[nj++] = isfinite(d) ? d : 1e30;
+        }
+        qsort(jumps, nj, sizeof jumps[0], cmp_double);
+        double med = jumps[nj / 2];
+        out->median_jump[k] = med;
+        /* Prefer the smallest record that is clearly smooth: a record of
+         * two real points is smooth too, but jumps twice as far. */
+        if (med < best_jump * 0.75) {
+            best_jump = med;
+            out->best = k;
+        }
+    }
+    if (best_jump > 1e3)
+        out->best = 0;
+    return SP_OK;
+}
