@@ -261,7 +261,7 @@ int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
         if (recs < 2)
             continue;
         size_t nj = 0;
-        for (size_t j = 0; j + 1 < recs; j++) {
+        for (size_t j = 0; j + 1 < recs && nj < SAMPLE; j++) {
             const float *a = vals + j * k, *b = a + k;
             double d = fabs((double)a[0] - b[0]) + fabs((double)a[1] - b[1]) +
                        fabs((double)a[2] - b[2]);
