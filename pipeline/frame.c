@@ -1,0 +1,165 @@
+/* Frames: a header and its payload in one pool block.
+ *
+ * Layout of the block: the sp_frame header at offset 0, then the payload
+ * (points arrays, image rows or tensor data) from the next 64-byte boundary.
+ * The reference count is the block's, so a frame costs no heap memory and
+ * its last unref hands the block back to its pool. */
+#include <string.h>
+
+#include "error_int.h"
+#include "sp_frame.h"
+
+/* The payload starts on a SP_ARRAY_ALIGN boundary after the header; the
+ * pool manager's blocks are themselves at least 64-byte aligned. */
+#define HEADER_SIZE                                                          \
+    ((sizeof(sp_frame) + SP_ARRAY_ALIGN - 1) / SP_ARRAY_ALIGN * SP_ARRAY_ALIGN)
+
+static int frame_acquire(sp_poolmgr *mgr, size_t payload, const char *what,
+                         sp_frame **out, void **mem, size_t *mem_size)
+{
+    sp_block *b = NULL;
+    int rc;
+
+    if (payload == 0)
+        return sp__fail(SP_EINVAL,
+                        "sp_frame_create_%s: invalid shape, expected a "
+                        "non-empty %s whose size fits in memory",
+                        what, what);
+    if (payload > SIZE_MAX - HEADER_SIZE)
+        return sp__fail(SP_ERANGE, "sp_frame_create_%s: %zu bytes overflow",
+                        what, payload);
+    rc = sp_poolmgr_acquire(mgr, HEADER_SIZE + payload, &b);
+    if (rc < 0)
+        return rc;
+    sp_frame *f = sp_block_data(b);
+    memset(f, 0, sizeof *f);
+    f->block = b;
+    *mem = (unsigned char *)f + HEADER_SIZE;
+    *mem_size = sp_block_size(b) - HEADER_SIZE;
+    *out = f;
+    return SP_OK;
+}
+
+int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
+                           sp_frame **out)
+{
+    sp_frame *f = NULL;
+    void *mem;
+    size_t size;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(mgr != NULL);
+    /* capacity 0 is a valid empty cloud; size it as one point. */
+    rc = frame_acquire(mgr,
+                       sp_points_block_size(capacity ? capacity : 1, fields),
+                       "points", &f, &mem, &size);
+    if (rc < 0)
+        return rc;
+    rc = sp_points_init(&f->u.points, mem, size, capacity, fields);
+    if (rc < 0) {
+        sp_block_unref(f->block);
+        return rc;
+    }
+    f->payload = SP_PAYLOAD_POINTS;
+    f->sensor = SP_SENSOR_LIDAR;
+    *out = f;
+    return SP_OK;
+}
+
+int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,
+                          sp_pixfmt fmt, size_t stride, sp_frame **out)
+{
+    sp_frame *f = NULL;
+    void *mem;
+    size_t size;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(mgr != NULL);
+    if ((unsigned)fmt >= SP_PIX_COUNT)
+        return sp__fail(SP_EINVAL,
+                        "sp_frame_create_image: pixel format %d, expected "
+                        "0..%d",
+                        (int)fmt, SP_PIX_COUNT - 1);
+    rc = frame_acquire(mgr, sp_image_block_size(width, height, fmt, stride),
+                       "image", &f, &mem, &size);
+    if (rc < 0)
+        return rc;
+    rc = sp_image_init(&f->u.image, mem, size, width, height, fmt, stride);
+    if (rc < 0) {
+        sp_block_unref(f->block);
+        return rc;
+    }
+    f->payload = SP_PAYLOAD_IMAGE;
+    f->sensor = SP_SENSOR_CAMERA;
+    *out = f;
+    return SP_OK;
+}
+
+int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
+                           const size_t *shape, sp_frame **out)
+{
+    sp_frame *f = NULL;
+    void *mem;
+    size_t size;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(mgr != NULL);
+    SP_GUARD(shape != NULL);
+    rc = frame_acquire(mgr, sp_tensor_block_size(dtype, ndim, shape), "tensor",
+                       &f, &mem, &size);
+    if (rc < 0)
+        return rc;
+    rc = sp_tensor_init(&f->u.tensor, mem, size, dtype, ndim, shape);
+    if (rc < 0) {
+        sp_block_unref(f->block);
+        return rc;
+    }
+    f->payload = SP_PAYLOAD_TENSOR;
+    f->sensor = SP_SENSOR_TENSOR;
+    *out = f;
+    return SP_OK;
+}
+
+void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src)
+{
+    if (dst == NULL || src == NULL)
+        return;
+    dst->seq = src->seq;
+    dst->timestamp_ns = src->timestamp_ns;
+    memcpy(dst->stream, src->stream, sizeof dst->stream);
+    dst->stream[sizeof dst->stream - 1] = '\0';
+    dst->sensor = src->sensor;
+    dst->calib = src->calib;
+    dst->origin = src->origin;
+}
+
+void sp_frame_ref(sp_frame *f)
+{
+    if (f != NULL)
+        sp_block_ref(f->block);
+}
+
+void sp_frame_unref(sp_frame *f)
+{
+    if (f != NULL)
+        sp_block_unref(f->block);
+}
+
+const char *sp_sensor_name(sp_sensor s)
+{
+    switch (s) {
+    case SP_SENSOR_LIDAR:
+        return "lidar";
+    case SP_SENSOR_CAMERA:
+        return "camera";
+    case SP_SENSOR_TENSOR:
+        return "tensor";
+    }
+    return "unknown";
+}

@@ -1,0 +1,368 @@
+/* The pipeline: builds stage instances from a parsed launch string,
+ * validates every property before anything runs, then pulls frames from
+ * the last stage. Early stop and destroy join every queue thread and hand
+ * every block back to its pool. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline_int.h"
+
+#define DEFAULT_WARMUP 16
+
+sp_poolmgr *sp__pipeline_poolmgr(sp_pipeline *p) { return p ? p->mgr : NULL; }
+
+sp_backend sp__pipeline_backend(const sp_pipeline *p)
+{
+    return p ? p->backend : SP_BACKEND_AUTO;
+}
+
+int sp__stage_stopping(const sp_stage *st)
+{
+    return st && st->pipe && atomic_load_explicit(&st->pipe->stop,
+                                                  memory_order_relaxed);
+}
+
+static const char *prop_name_at(size_t i, const void *ctx)
+{
+    return ((const sp_stage_class *)ctx)->props[i].name;
+}
+
+static int launch_fail(int col, int status)
+{
+    sp__launch_set_error_column(col);
+    return sp__fail_context(status, "launch string, column %d: ", col);
+}
+
+/* Lists a class's property names ("frames, seed, width") for messages. */
+static void prop_names(const sp_stage_class *cls, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < cls->nprops && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
+                                cls->props[i].name);
+}
+
+static int stage_props(sp_stage *st, const sp__launch_elem *e)
+{
+    const sp_stage_class *cls = st->cls;
+    const char *text[SP__LAUNCH_MAX_PROPS] = {0};
+    int col[SP__LAUNCH_MAX_PROPS] = {0};
+    size_t total = 0;
+
+    /* Which given key is which declared property. */
+    for (size_t k = 0; k < e->nprops; k++) {
+        const sp__launch_prop *kv = &e->props[k];
+        size_t i = 0;
+        while (i < cls->nprops && strcmp(cls->props[i].name, kv->key) != 0)
+            i++;
+        if (i == cls->nprops) {
+            char hint[160], names[512];
+            sp__suggest(kv->key, cls->nprops, prop_name_at, cls, hint,
+                        sizeof hint);
+            prop_names(cls, names, sizeof names);
+            sp__launch_set_error_column(kv->key_col);
+            if (cls->nprops == 0)
+                return sp__fail(SP_ENOTFOUND,
+                                "launch string, column %d: stage '%s' has "
+                                "no property '%s', it takes none",
+                                kv->key_col, st->name, kv->key);
+            return sp__fail(SP_ENOTFOUND,
+                            "launch string, column %d: stage '%s' has no "
+                            "property '%s'%s%s (its properties: %s)",
+                            kv->key_col, st->name, kv->key, *hint ? ", " : "",
+                            hint, names);
+        }
+        text[i] = kv->value;
+        col[i] = kv->value_col;
+    }
+    /* Defaults fill the rest; a property with neither is required. */
+    for (size_t i = 0; i < cls->nprops; i++) {
+        const sp_prop_spec *ps = &cls->props[i];
+        if (text[i] == NULL && ps->def != NULL) {
+            text[i] = ps->def;
+            col[i] = e->col;
+        }
+        if (text[i] == NULL && !ps->optional) {
+            sp__launch_set_error_column(e->col);
+            return sp__fail(SP_EINVAL,
+                            "launch string, column %d: stage '%s': property "
+                            "'%s' is required (%s), expected %s=...",
+                            e->col, st->name, ps->name,
+                            ps->help ? ps->help : "no default", ps->name);
+        }
+        if (text[i] != NULL)
+            total += strlen(text[i]) + 1;
+    }
+    st->prop_text = malloc(total ? total : 1);
+    if (st->prop_text == NULL)
+        return sp__fail(SP_ENOMEM, "stage '%s': out of memory", st->name);
+    char *w = st->prop_text;
+    for (size_t i = 0; i < cls->nprops; i++) {
+        if (text[i] == NULL)
+            continue;
+        int rc = sp__prop_parse(&cls->props[i], text[i], &st->props[i]);
+        if (rc < 0) {
+            sp__launch_set_error_column(col[i]);
+            return sp__fail_context(rc,
+                                    "launch string, column %d: stage '%s': ",
+                                    col[i], st->name);
+        }
+        size_t n = strlen(text[i]) + 1;
+        memcpy(w, text[i], n);
+        st->props[i].s = w;
+        w += n;
+    }
+    return SP_OK;
+}
+
+static int stage_new(sp_pipeline *p, const sp__launch_elem *e, size_t index,
+                     sp_stage **out)
+{
+    const sp_stage_class *cls;
+    sp_stage *st;
+    int same = 0;
+
+    *out = NULL;
+    cls = sp_stage_class_find(e->name);
+    if (cls == NULL)
+        return launch_fail(e->col, SP_ENOTFOUND);
+    if (index == 0 && !cls->is_source) {
+        sp__launch_set_error_column(e->col);
+        return sp__fail(SP_EINVAL,
+                        "launch string, column %d: '%s' is not a source, "
+                        "expected the first stage to be a source (`sensorpipe "
+                        "stages` lists them)",
+                        e->col, e->name);
+    }
+    if (index > 0 && cls->is_source) {
+        sp__launch_set_error_column(e->col);
+        return sp__fail(SP_EINVAL,
+                        "launch string, column %d: '%s' is a source, "
+                        "expected it first (a pipeline has one source)",
+                        e->col, e->name);
+    }
+    st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return sp__fail(SP_ENOMEM, "stage '%s': out of memory", e->name);
+    *out = st; /* the caller frees it on failure */
+    st->cls = cls;
+    st->col = e->col;
+    st->index = (int)index;
+    st->pipe = p;
+    st->upstream = index ? p->stages[index - 1] : NULL;
+    for (size_t i = 0; i < index; i++)
+        same += p->stages[i]->cls == cls;
+    if (same)
+        snprintf(st->name, sizeof st->name, "%s#%d", cls->name, same + 1);
+    else
+        snprintf(st->name, sizeof st->name, "%s", cls->name);
+    st->props = calloc(cls->nprops ? cls->nprops : 1, sizeof *st->props);
+    st->priv = calloc(1, cls->priv_size ? cls->priv_size : 1);
+    if (st->props == NULL || st->priv == NULL)
+        return sp__fail(SP_ENOMEM, "stage '%s': out of memory", st->name);
+    return stage_props(st, e);
+}
+
+static void stage_free(sp_stage *st)
+{
+    if (st == NULL)
+        return;
+    sp_kctx_destroy(st->kctx);
+    free(st->prop_text);
+    free(st->props);
+    free(st->priv);
+    free(st);
+}
+
+static int has_stage_prefix(void)
+{
+    return strncmp(sp_errmsg(), "stage '", 7) == 0;
+}
+
+int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
+                       sp_pipeline **out)
+{
+    static const sp_pipeline_opts defaults;
+    sp__launch l;
+    sp_pipeline *p;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(launch != NULL);
+    if (opts == NULL)
+        opts = &defaults;
+    sp__launch_set_error_column(0);
+    SP_TRY(sp__launch_parse(launch, &l));
+
+    p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        sp__launch_free(&l);
+        return sp__fail(SP_ENOMEM, "pipeline: out of memory");
+    }
+    p->backend = opts->backend;
+    p->warmup = opts->warmup_frames ? opts->warmup_frames : DEFAULT_WARMUP;
+    atomic_init(&p->stop, 0);
+
+    /* Every class and every property is checked before any init() runs
+     * or any memory is pinned. */
+    for (size_t i = 0; i < l.nelems; i++) {
+        sp_stage *st = NULL;
+        rc = stage_new(p, &l.elems[i], i, &st);
+        if (st != NULL)
+            p->stages[p->nstages++] = st;
+        if (rc < 0)
+            goto fail;
+    }
+    sp__launch_free(&l);
+    /* Positions are of no use past this point: init errors have none. */
+
+    if (opts->poolmgr != NULL) {
+        p->mgr = opts->poolmgr;
+    } else {
+        sp_poolmgr_desc d = {.budget_bytes = opts->budget_bytes};
+        rc = sp_poolmgr_create(&d, &p->mgr);
+        if (rc < 0)
+            goto fail;
+        p->own_mgr = 1;
+    }
+    for (size_t i = 0; i < p->nstages; i++) {
+        sp_stage *st = p->stages[i];
+        if (st->cls->init != NULL) {
+            rc = st->cls->init(st);
+            if (rc < 0) {
+                if (!has_stage_prefix())
+                    sp__fail_context(rc, "stage '%s': ", st->name);
+                goto fail;
+            }
+        }
+        st->inited = 1;
+    }
+    p->alloc_counted = sp_alloc_counter_active();
+    *out = p;
+    return SP_OK;
+
+fail:
+    sp__launch_free(&l);
+    {
+        /* Keep the message: destroy may overwrite it. */
+        char msg[SP__ERRMSG_MAX];
+        int col = sp_pipeline_error_column();
+        snprintf(msg, sizeof msg, "%s", sp_errmsg());
+        sp_pipeline_destroy(p);
+        sp__launch_set_error_column(col);
+        sp__fail(rc, "%s", msg);
+    }
+    return rc;
+}
+
+static int finish(sp_pipeline *p, int rc)
+{
+    p->done = 1;
+    p->done_status = rc;
+    p->t_end = sp__now_ns();
+    if (p->alloc_counted) {
+        p->alloc_end = sp__alloc_count();
+        p->alloc_end_set = 1;
+    }
+    if (rc < 0)
+        snprintf(p->done_msg, sizeof p->done_msg, "%s", sp_errmsg());
+    return rc;
+}
+
+int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
+{
+    sp_stage *last;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(p != NULL);
+    if (p->done)
+        return p->done_status < 0
+                   ? sp__fail(p->done_status, "%s", p->done_msg)
+                   : p->done_status;
+    if (atomic_load(&p->stop)) {
+        sp__fail(SP_ECANCELED, "pipeline stopped after %llu frames",
+                 (unsigned long long)p->frames);
+        return finish(p, SP_ECANCELED);
+    }
+    if (p->t_start == 0)
+        p->t_start = sp__now_ns();
+    last = p->stages[p->nstages - 1];
+    rc = sp__stage_pull(last, out);
+    if (rc == SP_OK) {
+        p->frames++;
+        if (p->alloc_counted && p->frames == p->warmup)
+            p->alloc_base = sp__alloc_count();
+        return SP_OK;
+    }
+    if (rc == SP_ECANCELED || (rc < 0 && atomic_load(&p->stop)))
+        sp__fail(SP_ECANCELED, "pipeline stopped after %llu frames",
+                 (unsigned long long)p->frames);
+    return finish(p, rc < 0 && atomic_load(&p->stop) ? SP_ECANCELED : rc);
+}
+
+int sp_pipeline_run(sp_pipeline *p)
+{
+    sp_frame *f;
+    int rc;
+
+    SP_GUARD(p != NULL);
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK)
+        sp_frame_unref(f);
+    return rc == SP_EOS ? SP_OK : rc;
+}
+
+void sp_pipeline_stop(sp_pipeline *p)
+{
+    if (p != NULL)
+        atomic_store(&p->stop, 1);
+}
+
+int sp_pipeline_destroy(sp_pipeline *p)
+{
+    int rc = SP_OK;
+
+    if (p == NULL)
+        return SP_OK;
+    atomic_store(&p->stop, 1);
+    /* Downstream first: a queue's fini() joins the thread that runs the
+     * stages upstream of it, so those are idle before their own fini(). */
+    for (size_t i = p->nstages; i-- > 0;) {
+        sp_stage *st = p->stages[i];
+        if (st->inited && st->cls->fini != NULL)
+            st->cls->fini(st);
+        st->inited = 0;
+    }
+    for (size_t i = 0; i < p->nstages; i++)
+        stage_free(p->stages[i]);
+    if (p->own_mgr) {
+        rc = sp_poolmgr_destroy(p->mgr);
+        if (rc < 0) {
+            /* Frames still held by the caller keep their blocks; the
+             * manager must outlive them, so it is left allocated. */
+            sp__fail_context(rc, "sp_pipeline_destroy: frames still held, "
+                                 "pool manager not freed: ");
+        }
+    }
+    free(p);
+    return rc;
+}
+
+size_t sp_pipeline_stage_count(const sp_pipeline *p)
+{
+    return p ? p->nstages : 0;
+}
+
+const char *sp_pipeline_stage_name(const sp_pipeline *p, size_t i)
+{
+    return p && i < p->nstages ? p->stages[i]->name : NULL;
+}
+
+sp_poolmgr *sp_pipeline_poolmgr(const sp_pipeline *p)
+{
+    return p ? p->mgr : NULL;
+}

@@ -1,0 +1,158 @@
+/* Internal to pipeline/: the stage instance, the parsed launch string,
+ * property parsing, per-stage statistics. Never installed. */
+#ifndef SP_PIPELINE_INT_H
+#define SP_PIPELINE_INT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error_int.h"
+#include "sp_pipeline.h"
+#include "sp_stage.h"
+
+/* ---- launch strings (launch.c) ---- */
+
+#define SP__LAUNCH_MAX_STAGES SP_PIPELINE_MAX_STAGES
+#define SP__LAUNCH_MAX_PROPS 32
+
+typedef struct sp__launch_prop {
+    const char *key;   /* into the parse's text buffer */
+    const char *value; /* unquoted */
+    int key_col;       /* 1-based column of the key */
+    int value_col;     /* 1-based column of the value's first char */
+} sp__launch_prop;
+
+typedef struct sp__launch_elem {
+    const char *name;
+    int col;
+    size_t nprops;
+    sp__launch_prop props[SP__LAUNCH_MAX_PROPS];
+} sp__launch_elem;
+
+typedef struct sp__launch {
+    char *text; /* one heap buffer holding every name, key and value */
+    size_t nelems;
+    sp__launch_elem elems[SP__LAUNCH_MAX_STAGES];
+} sp__launch;
+
+/* Splits a launch string into stages and key=value pairs (syntax only: no
+ * class lookup). *out is zeroed first; free with sp__launch_free(). On a
+ * syntax error returns SP_EFORMAT with "launch string, column N: ..." and
+ * records N for sp_pipeline_error_column(). */
+int sp__launch_parse(const char *launch, sp__launch *out);
+void sp__launch_free(sp__launch *l);
+
+/* Records the column of the launch-string error being raised (0 = none). */
+void sp__launch_set_error_column(int col);
+
+/* ---- registry (registry.c) ---- */
+
+/* Levenshtein distance, capped (returns cap+1 when larger). */
+int sp__edit_distance(const char *a, const char *b, int cap);
+
+/* Writes "did you mean 'x' or 'y'?" for the candidates closest to @p word
+ * into buf ("" when none is close). Candidates come from @p at(i, ctx). */
+void sp__suggest(const char *word, size_t n,
+                 const char *(*at)(size_t i, const void *ctx),
+                 const void *ctx, char *buf, size_t cap);
+
+/* ---- properties (props.c) ---- */
+
+/* Parses @p text as a value of @p spec into *v (v->s is NOT set here).
+ * On failure returns SP_EINVAL/SP_ERANGE with the message
+ * "property 'NAME' = 'TEXT': what, expected what" (callers prefix the
+ * stage). */
+int sp__prop_parse(const sp_prop_spec *spec, const char *text,
+                   sp_prop_value *v);
+
+/* "an integer in 0..100", "one of a, b, c", ... for messages and listings. */
+void sp__prop_describe_allowed(const sp_prop_spec *spec, char *buf,
+                               size_t cap);
+
+/* "int", "float", "bool", "string", "enum", "range", "floats". */
+const char *sp__prop_type_name(sp_prop_type t);
+
+/* ---- stage statistics (stats.c) ---- */
+
+/* Log-bucket latency histogram: 8 sub-buckets per power of two, so any
+ * percentile is within 12.5% of the true value. Fixed size: recording a
+ * sample never allocates. */
+#define SP__HIST_SUB 8
+#define SP__HIST_BUCKETS (64 * SP__HIST_SUB)
+
+typedef struct sp__hist {
+    uint64_t count;
+    uint64_t sum_ns;
+    uint64_t max_ns;
+    uint64_t min_ns;
+    uint32_t bucket[SP__HIST_BUCKETS];
+} sp__hist;
+
+void sp__hist_record(sp__hist *h, uint64_t ns);
+/* Value at quantile q (0..1), the bucket's midpoint clamped to min/max. */
+uint64_t sp__hist_quantile(const sp__hist *h, double q);
+
+uint64_t sp__now_ns(void);
+
+/* ---- stage instances (stage.c) ---- */
+
+struct sp_stage {
+    const sp_stage_class *cls;
+    char name[48];
+    int col; /* launch-string column, for messages */
+    int index;
+    sp_pipeline *pipe;
+    sp_stage *upstream; /* NULL for a source */
+    void *priv;
+    sp_prop_value *props; /* cls->nprops values */
+    char *prop_text;      /* storage behind props[i].s */
+    sp_kctx *kctx;
+    int inited;
+
+    /* Written by the thread that runs this stage's pull(); counters are
+     * atomic because a progress display may read them from another. */
+    _Atomic uint64_t frames_in;
+    _Atomic uint64_t frames_out;
+    _Atomic uint64_t skipped;
+    uint64_t upstream_ns; /* time spent in upstream during the current pull */
+    sp__hist hist;        /* self time per produced frame */
+    uint64_t busy_ns;     /* self time over all calls, EOS included */
+};
+
+/* Calls st's pull() with timing and counting: the stage's own time is the
+ * call's time minus the time it spent pulling upstream. */
+int sp__stage_pull(sp_stage *st, sp_frame **out);
+
+/* The pipeline's stop flag (set by sp_pipeline_stop / destroy). */
+int sp__stage_stopping(const sp_stage *st);
+
+/* ---- the pipeline (pipeline.c) ---- */
+
+struct sp_pipeline {
+    sp_stage *stages[SP_PIPELINE_MAX_STAGES];
+    size_t nstages;
+    sp_poolmgr *mgr;
+    int own_mgr;
+    sp_backend backend;
+    _Atomic int stop;
+    int done;        /* EOS or an error seen: later pulls repeat it */
+    int done_status;
+    char done_msg[SP__ERRMSG_MAX];
+    uint64_t frames; /* out of the last stage */
+    uint64_t t_start, t_end; /* first pull, end (0 while running) */
+    uint32_t warmup;
+    int alloc_counted;
+    uint64_t alloc_base; /* counter when frame #warmup came out */
+    uint64_t alloc_end;  /* counter at the end (0 while running) */
+    int alloc_end_set;
+};
+
+/* Pipeline helpers for stage.c. */
+sp_poolmgr *sp__pipeline_poolmgr(sp_pipeline *p);
+sp_backend sp__pipeline_backend(const sp_pipeline *p);
+
+/* Allocation counter (alloc_count.c): the registered hook's value, or 0. */
+uint64_t sp__alloc_count(void);
+
+#endif

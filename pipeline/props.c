@@ -1,0 +1,302 @@
+/* Typed stage properties: parsing text into values and checking them
+ * against the class's declared range or choices. Messages name the
+ * property, the value as given, and what is allowed; the caller prefixes
+ * the stage. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pipeline_int.h"
+
+const char *sp__prop_type_name(sp_prop_type t)
+{
+    switch (t) {
+    case SP_PROP_INT:
+        return "int";
+    case SP_PROP_FLOAT:
+        return "float";
+    case SP_PROP_BOOL:
+        return "bool";
+    case SP_PROP_STRING:
+        return "string";
+    case SP_PROP_ENUM:
+        return "enum";
+    case SP_PROP_RANGE:
+        return "range";
+    case SP_PROP_FLOATS:
+        return "floats";
+    }
+    return "?";
+}
+
+static int has_range(const sp_prop_spec *s) { return s->min < s->max; }
+
+/* %.15g keeps integers and short decimals readable ("0.2", "1000000"). */
+static void fmt_num(char *buf, size_t cap, double v)
+{
+    snprintf(buf, cap, "%.15g", v);
+}
+
+void sp__prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
+{
+    char lo[32], hi[32];
+
+    fmt_num(lo, sizeof lo, s->min);
+    fmt_num(hi, sizeof hi, s->max);
+    switch (s->type) {
+    case SP_PROP_INT:
+        if (has_range(s))
+            snprintf(buf, cap, "an integer in %s..%s", lo, hi);
+        else
+            snprintf(buf, cap, "an integer");
+        break;
+    case SP_PROP_FLOAT:
+        if (has_range(s))
+            snprintf(buf, cap, "a number in %s..%s", lo, hi);
+        else
+            snprintf(buf, cap, "a number (e.g. 0.5 or 1/255)");
+        break;
+    case SP_PROP_BOOL:
+        snprintf(buf, cap, "true or false (also 1/0, yes/no, on/off)");
+        break;
+    case SP_PROP_STRING:
+        snprintf(buf, cap, "any text");
+        break;
+    case SP_PROP_ENUM: {
+        /* "a|b|c" -> "one of a, b, c" */
+        size_t len = (size_t)snprintf(buf, cap, "one of ");
+        for (const char *p = s->choices; *p && len < cap; p++)
+            len += (size_t)snprintf(buf + len, cap - len, "%s",
+                                    *p == '|' ? ", " : (char[2]){*p, 0});
+        break;
+    }
+    case SP_PROP_RANGE:
+        if (has_range(s))
+            snprintf(buf, cap, "LO:HI with %s <= LO <= HI <= %s", lo, hi);
+        else
+            snprintf(buf, cap, "LO:HI with LO <= HI (e.g. 0:70)");
+        break;
+    case SP_PROP_FLOATS:
+        if (has_range(s))
+            snprintf(buf, cap,
+                     "1 to %d comma-separated numbers in %s..%s (e.g. "
+                     "0.5,0.5,0.5)",
+                     SP_PROP_MAX_FLOATS, lo, hi);
+        else
+            snprintf(buf, cap,
+                     "1 to %d comma-separated numbers (e.g. 0.5,0.5,0.5)",
+                     SP_PROP_MAX_FLOATS);
+        break;
+    default:
+        snprintf(buf, cap, "?");
+    }
+}
+
+static int bad(const sp_prop_spec *s, const char *text, int status,
+               const char *what)
+{
+    char allowed[256];
+
+    sp__prop_describe_allowed(s, allowed, sizeof allowed);
+    return sp__fail(status, "property '%s' = '%s': %s, expected %s", s->name,
+                    text, what, allowed);
+}
+
+/* A number as strtod reads it, or a fraction "a/b" (scale=1/255); the
+ * whole of [p, end) must be used and the result finite. */
+static int parse_number(const char *p, const char *end, double *out)
+{
+    char tmp[128];
+    size_t n = (size_t)(end - p);
+    char *e;
+    double a, b;
+
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    /* strtod accepts leading spaces, "nan", "inf" and hex floats; none of
+     * them belong in a launch string. */
+    if (isspace((unsigned char)tmp[0]))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (isalpha((unsigned char)tmp[i]) && tmp[i] != 'e' && tmp[i] != 'E')
+            return -1;
+    errno = 0;
+    a = strtod(tmp, &e);
+    if (e == tmp || errno == ERANGE)
+        return -1;
+    if (*e == '/') {
+        const char *d = e + 1;
+        if (*d == '\0' || isspace((unsigned char)*d))
+            return -1;
+        b = strtod(d, &e);
+        if (e == d || *e != '\0' || b == 0.0)
+            return -1;
+        a /= b;
+    } else if (*e != '\0') {
+        return -1;
+    }
+    if (!isfinite(a))
+        return -1;
+    *out = a;
+    return 0;
+}
+
+static int in_range(const sp_prop_spec *s, double v)
+{
+    return !has_range(s) || (v >= s->min && v <= s->max);
+}
+
+static int parse_int(const sp_prop_spec *s, const char *text,
+                     sp_prop_value *v)
+{
+    char *e;
+    long long x;
+
+    if (!*text || isspace((unsigned char)*text))
+        return bad(s, text, SP_EINVAL, "not an integer");
+    errno = 0;
+    x = strtoll(text, &e, 10);
+    if (*e != '\0')
+        return bad(s, text, SP_EINVAL, "not an integer");
+    if (errno == ERANGE)
+        return bad(s, text, SP_ERANGE, "too large");
+    if (!in_range(s, (double)x))
+        return bad(s, text, SP_ERANGE, "out of range");
+    v->i = x;
+    v->f = (double)x;
+    return SP_OK;
+}
+
+static int parse_bool(const sp_prop_spec *s, const char *text,
+                      sp_prop_value *v)
+{
+    static const char *const yes[] = {"true", "1", "yes", "on"};
+    static const char *const no[] = {"false", "0", "no", "off"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(text, yes[i]) == 0) {
+            v->i = 1;
+            return SP_OK;
+        }
+        if (strcasecmp(text, no[i]) == 0) {
+            v->i = 0;
+            return SP_OK;
+        }
+    }
+    return bad(s, text, SP_EINVAL, "not a boolean");
+}
+
+static int parse_enum(const sp_prop_spec *s, const char *text,
+                      sp_prop_value *v)
+{
+    const char *p = s->choices;
+    size_t tl = strlen(text);
+    int64_t idx = 0;
+
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t)(bar - p) : strlen(p);
+        if (n == tl && strncasecmp(p, text, n) == 0) {
+            v->i = idx;
+            return SP_OK;
+        }
+        idx++;
+        p += n;
+        if (*p == '|')
+            p++;
+    }
+    return bad(s, text, SP_EINVAL, "not a known choice");
+}
+
+static int parse_range(const sp_prop_spec *s, const char *text,
+                       sp_prop_value *v)
+{
+    const char *colon = strchr(text, ':');
+    double lo, hi;
+
+    if (colon == NULL)
+        return bad(s, text, SP_EINVAL, "no ':' between the bounds");
+    if (parse_number(text, colon, &lo) < 0 ||
+        parse_number(colon + 1, colon + strlen(colon), &hi) < 0)
+        return bad(s, text, SP_EINVAL, "a bound is not a number");
+    if (lo > hi)
+        return bad(s, text, SP_ERANGE, "LO is greater than HI");
+    if (!in_range(s, lo) || !in_range(s, hi))
+        return bad(s, text, SP_ERANGE, "out of range");
+    v->lo = lo;
+    v->hi = hi;
+    return SP_OK;
+}
+
+static int parse_floats(const sp_prop_spec *s, const char *text,
+                        sp_prop_value *v)
+{
+    const char *p = text;
+    int n = 0;
+
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        double x;
+        if (n == SP_PROP_MAX_FLOATS)
+            return bad(s, text, SP_EINVAL, "too many numbers");
+        if (parse_number(p, end, &x) < 0)
+            return bad(s, text, SP_EINVAL, "not a list of numbers");
+        if (!in_range(s, x))
+            return bad(s, text, SP_ERANGE, "a number is out of range");
+        v->v[n++] = x;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    v->nv = n;
+    return SP_OK;
+}
+
+int sp__prop_parse(const sp_prop_spec *s, const char *text, sp_prop_value *v)
+{
+    double x;
+    int rc;
+
+    memset(v, 0, sizeof *v);
+    switch (s->type) {
+    case SP_PROP_INT:
+        rc = parse_int(s, text, v);
+        break;
+    case SP_PROP_FLOAT:
+        if (parse_number(text, text + strlen(text), &x) < 0)
+            return bad(s, text, SP_EINVAL, "not a number");
+        if (!in_range(s, x))
+            return bad(s, text, SP_ERANGE, "out of range");
+        v->f = x;
+        rc = SP_OK;
+        break;
+    case SP_PROP_BOOL:
+        rc = parse_bool(s, text, v);
+        break;
+    case SP_PROP_STRING:
+        rc = SP_OK;
+        break;
+    case SP_PROP_ENUM:
+        rc = parse_enum(s, text, v);
+        break;
+    case SP_PROP_RANGE:
+        rc = parse_range(s, text, v);
+        break;
+    case SP_PROP_FLOATS:
+        rc = parse_floats(s, text, v);
+        break;
+    default:
+        return sp__fail(SP_EINVAL, "property '%s': unknown type %d", s->name,
+                        (int)s->type);
+    }
+    if (rc == SP_OK)
+        v->set = 1;
+    return rc;
+}

@@ -1,0 +1,155 @@
+/* sensorpipe: a pipeline — stages built from a launch string, run or pulled.
+ *
+ *     sp_pipeline *p;
+ *     sp_pipeline_opts o = {.backend = SP_BACKEND_AUTO};
+ *     if (sp_pipeline_create("synth frames=100 ! queue depth=4 ! npy dir=out",
+ *                            &o, &p) < 0)
+ *         fprintf(stderr, "%s\n", sp_errmsg());
+ *     sp_pipeline_run(p);          // or: while (sp_pipeline_pull(p, &f) == SP_OK)
+ *     sp_pipeline_destroy(p);
+ *
+ * Every stage's properties are validated before any stage is initialised;
+ * nothing is read or computed before the first pull. A `queue` element runs
+ * everything upstream of it in its own thread. Frames live in blocks of the
+ * pipeline's pool manager (its own, or one the caller passes in).
+ *
+ * Thread safety: one thread drives a pipeline (create, run/pull, stats,
+ * destroy); sp_pipeline_stop() may be called from any thread or a signal
+ * handler. */
+#ifndef SP_PIPELINE_H
+#define SP_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_frame.h"
+#include "sp_kernels.h"
+#include "sp_pool.h"
+#include "sp_poolmgr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sp_pipeline sp_pipeline;
+
+#define SP_PIPELINE_MAX_STAGES 32
+#define SP_PIPELINE_MAX_POOLS 32
+
+/** Pipeline options; zero-initialised fields take the stated default. */
+typedef struct sp_pipeline_opts {
+    sp_backend backend;     /**< kernel back-end of every stage; AUTO */
+    uint64_t budget_bytes;  /**< pool budget when the pipeline creates its
+                                 own pool manager; 0 = the manager's
+                                 default (1 GiB) */
+    sp_poolmgr *poolmgr;    /**< borrowed: use this manager instead of
+                                 creating one (it must outlive the
+                                 pipeline) */
+    uint32_t warmup_frames; /**< frames before heap allocations are counted
+                                 for the stats; 0 = 16 */
+} sp_pipeline_opts;
+
+/** Create a pipeline from a launch string (borrowed). Parses, looks up every
+ *  class, validates every property, creates the pool manager, then runs each
+ *  stage's init() from source to sink. *out is NULL on failure.
+ *  Returns SP_OK; SP_EFORMAT for a syntax error ("launch string, column N:
+ *  ..., expected ..."); SP_ENOTFOUND for an unknown stage or property (close
+ *  matches named); SP_EINVAL / SP_ERANGE for a bad value (stage, property,
+ *  value and what is allowed named); or the status of a failing init(). */
+int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
+                       sp_pipeline **out);
+
+/** The 1-based column in the launch string of the last sp_pipeline_create()
+ *  error on this thread, or 0 when that error had no position. */
+int sp_pipeline_error_column(void);
+
+/** Pull the next frame from the last stage. SP_OK with *out holding one
+ *  reference the caller must sp_frame_unref() (before destroying the
+ *  pipeline); SP_EOS at the end (and on every later call); SP_ECANCELED
+ *  after sp_pipeline_stop(); or a negative error naming the stage (the same
+ *  error again on later calls). For a pipeline ending in a sink, the frame
+ *  is the one the sink consumed. */
+int sp_pipeline_pull(sp_pipeline *p, sp_frame **out);
+
+/** Pull and release frames until end of stream. Returns SP_OK at end of
+ *  stream, SP_ECANCELED when stopped, or the first error. */
+int sp_pipeline_run(sp_pipeline *p);
+
+/** Ask a running pipeline to stop: pulls return SP_ECANCELED soon after
+ *  (within ~50 ms even when blocked on a queue). Async-signal-safe; any
+ *  thread. */
+void sp_pipeline_stop(sp_pipeline *p);
+
+/** Stop every thread (joined), release every frame the pipeline holds, run
+ *  each stage's fini() and destroy the pool manager it created. NULL is a
+ *  no-op. Returns SP_OK, or SP_EBUSY when the caller still holds frames of
+ *  the pipeline's own pool manager (which is then left allocated). */
+int sp_pipeline_destroy(sp_pipeline *p);
+
+/** Number of stages and stage @p i's instance name ("voxel", "voxel#2"). */
+size_t sp_pipeline_stage_count(const sp_pipeline *p);
+const char *sp_pipeline_stage_name(const sp_pipeline *p, size_t i);
+
+/** The pool manager frames come from (borrowed). */
+sp_poolmgr *sp_pipeline_poolmgr(const sp_pipeline *p);
+
+/** Figures of one stage. Times are the stage's own time (excluding the time
+ *  spent waiting for its upstream) per frame it produced. */
+typedef struct sp_stage_stats {
+    char name[48];       /**< instance name */
+    char cls[32];        /**< class name */
+    uint64_t frames_in;  /**< frames pulled from upstream */
+    uint64_t frames_out; /**< frames produced */
+    uint64_t skipped;    /**< frames dropped for bad input */
+    uint64_t mean_ns, p50_ns, p99_ns, max_ns; /**< per produced frame */
+    double busy_s;       /**< total own time */
+    double fps;          /**< frames_out / busy_s: what it could sustain */
+} sp_stage_stats;
+
+/** Figures of the whole pipeline; fixed size, filled without allocating. */
+typedef struct sp_pipeline_stats {
+    uint64_t frames;      /**< frames out of the last stage */
+    double wall_s;        /**< first pull to end of stream (or now) */
+    double fps;           /**< frames / wall_s */
+    char backend[16];     /**< "auto", "scalar", ... as asked */
+    size_t nstages;
+    sp_stage_stats stages[SP_PIPELINE_MAX_STAGES];
+    size_t npools;
+    sp_pool_stats pools[SP_PIPELINE_MAX_POOLS];
+    uint64_t pool_budget_bytes, pool_reserved_bytes;
+    uint64_t peak_rss_bytes;        /**< getrusage ru_maxrss of the process */
+    int alloc_counted;              /**< 0: no counter registered (the
+                                         figures below are meaningless) */
+    uint32_t warmup_frames;
+    uint64_t frames_after_warmup;
+    uint64_t heap_allocs_after_warmup; /**< malloc-family calls, all
+                                            threads, after warm-up */
+} sp_pipeline_stats;
+
+/** Fill *out with the current figures. */
+int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out);
+
+/** Write the figures as an aligned table (stages, pools, memory) or as one
+ *  JSON object into @p buf (snprintf semantics). Returns the length the full
+ *  report needs (excluding NUL), or a negative status. */
+int sp_pipeline_report(const sp_pipeline *p, sp_report_format format,
+                       char *buf, size_t cap);
+
+/* ---- heap allocation counting ---- */
+
+/** A function returning how many malloc-family calls the process has made
+ *  so far (monotonic, any thread). */
+typedef uint64_t (*sp_alloc_counter_fn)(void);
+
+/** Register the counter of a program that interposes malloc (the sensorpipe
+ *  command does, unless built with sanitizers). NULL unregisters. The
+ *  library cannot count allocations by itself. */
+void sp_alloc_counter_set(sp_alloc_counter_fn fn);
+
+/** 1 when a counter is registered. */
+int sp_alloc_counter_active(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

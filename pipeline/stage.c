@@ -1,0 +1,149 @@
+/* What a stage implementation calls: its private state, its properties, its
+ * upstream, its pool manager and kernel context; and the timed, counted
+ * pull that every stage goes through. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pipeline_int.h"
+
+int sp__stage_pull(sp_stage *st, sp_frame **out)
+{
+    uint64_t t0, t1, self;
+    int rc;
+
+    *out = NULL;
+    st->upstream_ns = 0;
+    t0 = sp__now_ns();
+    rc = st->cls->pull(st, out);
+    t1 = sp__now_ns();
+    /* A filter's own time excludes what its upstream took; a queue's
+     * upstream runs on another thread, so its time is the wait. */
+    self = t1 - t0;
+    self = self > st->upstream_ns ? self - st->upstream_ns : 0;
+    st->busy_ns += self;
+    if (rc == SP_OK) {
+        if (*out == NULL)
+            return sp_stage_fail(st, SP_EINVAL,
+                                 "pull() returned SP_OK without a frame");
+        atomic_fetch_add_explicit(&st->frames_out, 1, memory_order_relaxed);
+        sp__hist_record(&st->hist, self);
+    } else if (rc < 0) {
+        /* The stage where an error starts names itself, once. */
+        if (rc != SP_ECANCELED && strncmp(sp_errmsg(), "stage '", 7) != 0)
+            sp__fail_context(rc, "stage '%s': ", st->name);
+        if (*out != NULL) {
+            /* A stage that fails must not hand on a frame; release it so
+             * the block still returns to its pool. */
+            sp_frame_unref(*out);
+            *out = NULL;
+        }
+    } else if (rc != SP_EOS) {
+        return sp_stage_fail(st, SP_EINVAL,
+                             "pull() returned status %d, expected SP_OK, "
+                             "SP_EOS or an error",
+                             rc);
+    }
+    return rc;
+}
+
+void *sp_stage_priv(sp_stage *st) { return st ? st->priv : NULL; }
+
+int sp_stage_pull_upstream(sp_stage *st, sp_frame **out)
+{
+    uint64_t t0;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(st != NULL);
+    if (st->upstream == NULL)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "has no upstream (it is the first stage), "
+                             "expected a source here");
+    t0 = sp__now_ns();
+    rc = sp__stage_pull(st->upstream, out);
+    st->upstream_ns += sp__now_ns() - t0;
+    if (rc == SP_OK)
+        atomic_fetch_add_explicit(&st->frames_in, 1, memory_order_relaxed);
+    return rc;
+}
+
+sp_poolmgr *sp_stage_poolmgr(sp_stage *st)
+{
+    return st ? sp__pipeline_poolmgr(st->pipe) : NULL;
+}
+
+sp_kctx *sp_stage_kctx(sp_stage *st)
+{
+    if (st == NULL) {
+        sp__fail(SP_EINVAL, "sp_stage_kctx: stage is NULL");
+        return NULL;
+    }
+    if (st->kctx == NULL) {
+        /* Created on first use, in the thread that runs the stage, so a
+         * pipeline without kernel stages never touches the kernel
+         * runtime. */
+        sp_kctx_desc d = {.backend = sp__pipeline_backend(st->pipe)};
+        int rc = sp_kctx_create(&d, &st->kctx);
+        if (rc < 0) {
+            sp__fail_context(rc, "stage '%s': kernel context: ", st->name);
+            st->kctx = NULL;
+            return NULL;
+        }
+    }
+    return st->kctx;
+}
+
+const char *sp_stage_name(const sp_stage *st) { return st ? st->name : "?"; }
+
+const sp_prop_value *sp_stage_prop(const sp_stage *st, const char *name)
+{
+    /* Unknown names are a bug in the stage, not user input; an unset value
+     * keeps the caller from dereferencing NULL. */
+    static const sp_prop_value unset;
+
+    if (st == NULL || name == NULL)
+        return &unset;
+    for (size_t i = 0; i < st->cls->nprops; i++)
+        if (strcmp(st->cls->props[i].name, name) == 0)
+            return &st->props[i];
+    return &unset;
+}
+
+int64_t sp_stage_prop_int(const sp_stage *st, const char *name)
+{
+    return sp_stage_prop(st, name)->i;
+}
+
+double sp_stage_prop_float(const sp_stage *st, const char *name)
+{
+    return sp_stage_prop(st, name)->f;
+}
+
+int sp_stage_prop_bool(const sp_stage *st, const char *name)
+{
+    return sp_stage_prop(st, name)->i != 0;
+}
+
+const char *sp_stage_prop_str(const sp_stage *st, const char *name)
+{
+    return sp_stage_prop(st, name)->s;
+}
+
+int sp_stage_fail(sp_stage *st, int status, const char *fmt, ...)
+{
+    char msg[SP__ERRMSG_MAX];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sp__fail(status, "stage '%s': %s", st ? st->name : "?", msg);
+}
+
+void sp_stage_count_skipped(sp_stage *st)
+{
+    if (st != NULL)
+        atomic_fetch_add_explicit(&st->skipped, 1, memory_order_relaxed);
+}

@@ -1,0 +1,278 @@
+/* Pipeline statistics: per-stage latency histograms (fixed size, no
+ * allocation per sample), the figures of every pool, peak RSS and the heap
+ * allocations made after warm-up; reported as a table or as JSON. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "pipeline_int.h"
+
+uint64_t sp__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Buckets 0..15 hold the values 0..15 exactly; above, each power of two
+ * [2^e, 2^(e+1)) is split into SP__HIST_SUB equal buckets. */
+static size_t bucket_of(uint64_t v)
+{
+    if (v < 2 * SP__HIST_SUB)
+        return (size_t)v;
+    int e = 63 - __builtin_clzll(v);
+    size_t sub = (size_t)(v >> (e - 3)) & (SP__HIST_SUB - 1);
+    return 2 * SP__HIST_SUB + (size_t)(e - 4) * SP__HIST_SUB + sub;
+}
+
+static uint64_t bucket_mid(size_t idx)
+{
+    if (idx < 2 * SP__HIST_SUB)
+        return idx;
+    int e = (int)((idx - 2 * SP__HIST_SUB) / SP__HIST_SUB) + 4;
+    uint64_t sub = (idx - 2 * SP__HIST_SUB) % SP__HIST_SUB;
+    uint64_t width = (uint64_t)1 << (e - 3);
+    return ((SP__HIST_SUB + sub) << (e - 3)) + width / 2;
+}
+
+void sp__hist_record(sp__hist *h, uint64_t ns)
+{
+    if (h->count == 0 || ns < h->min_ns)
+        h->min_ns = ns;
+    if (ns > h->max_ns)
+        h->max_ns = ns;
+    h->count++;
+    h->sum_ns += ns;
+    h->bucket[bucket_of(ns)]++;
+}
+
+uint64_t sp__hist_quantile(const sp__hist *h, double q)
+{
+    uint64_t rank, seen = 0;
+
+    if (h->count == 0)
+        return 0;
+    /* The smallest value with at least q of the samples at or below it. */
+    rank = (uint64_t)(q * (double)h->count + 0.999999);
+    if (rank < 1)
+        rank = 1;
+    if (rank > h->count)
+        rank = h->count;
+    for (size_t i = 0; i < SP__HIST_BUCKETS; i++) {
+        seen += h->bucket[i];
+        if (seen >= rank) {
+            uint64_t v = bucket_mid(i);
+            if (v < h->min_ns)
+                v = h->min_ns;
+            if (v > h->max_ns)
+                v = h->max_ns;
+            return v;
+        }
+    }
+    return h->max_ns;
+}
+
+int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
+{
+    struct rusage ru;
+
+    SP_GUARD(p != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    out->frames = p->frames;
+    if (p->t_start) {
+        uint64_t end = p->t_end ? p->t_end : sp__now_ns();
+        out->wall_s = (double)(end - p->t_start) * 1e-9;
+    }
+    out->fps = out->wall_s > 0 ? (double)out->frames / out->wall_s : 0;
+    snprintf(out->backend, sizeof out->backend, "%s",
+             sp_backend_name(p->backend));
+    out->nstages = p->nstages;
+    for (size_t i = 0; i < p->nstages; i++) {
+        const sp_stage *st = p->stages[i];
+        sp_stage_stats *s = &out->stages[i];
+        snprintf(s->name, sizeof s->name, "%s", st->name);
+        snprintf(s->cls, sizeof s->cls, "%s", st->cls->name);
+        s->frames_in = atomic_load(&st->frames_in);
+        s->frames_out = atomic_load(&st->frames_out);
+        s->skipped = atomic_load(&st->skipped);
+        s->mean_ns = st->hist.count ? st->hist.sum_ns / st->hist.count : 0;
+        s->p50_ns = sp__hist_quantile(&st->hist, 0.50);
+        s->p99_ns = sp__hist_quantile(&st->hist, 0.99);
+        s->max_ns = st->hist.max_ns;
+        s->busy_s = (double)st->busy_ns * 1e-9;
+        s->fps = s->busy_s > 0 ? (double)s->frames_out / s->busy_s : 0;
+    }
+    size_t np = sp_poolmgr_pool_count(p->mgr);
+    if (np > SP_PIPELINE_MAX_POOLS)
+        np = SP_PIPELINE_MAX_POOLS;
+    for (size_t i = 0; i < np; i++)
+        if (sp_poolmgr_stats_get(p->mgr, i, &out->pools[out->npools]) == 0)
+            out->npools++;
+    out->pool_budget_bytes = sp_poolmgr_budget(p->mgr);
+    out->pool_reserved_bytes = sp_poolmgr_reserved(p->mgr);
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        out->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
+    out->warmup_frames = p->warmup;
+    out->alloc_counted = p->alloc_counted && p->frames > p->warmup;
+    if (out->alloc_counted) {
+        uint64_t end = p->alloc_end_set ? p->alloc_end : sp__alloc_count();
+        out->frames_after_warmup = p->frames - p->warmup;
+        out->heap_allocs_after_warmup = end - p->alloc_base;
+    }
+    return SP_OK;
+}
+
+/* ---- report writer: snprintf semantics over one buffer ---- */
+
+typedef struct writer {
+    char *buf;
+    size_t cap, len;
+} writer;
+
+static void put(writer *w, const char *fmt, ...) SP__PRINTF(2, 3);
+
+static void put(writer *w, const char *fmt, ...)
+{
+    va_list ap;
+    char dummy[1];
+    char *dst = w->len < w->cap ? w->buf + w->len : dummy;
+    size_t room = w->len < w->cap ? w->cap - w->len : 0;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(room ? dst : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        w->len += (size_t)n;
+}
+
+static void put_pools(writer *w, const sp_pipeline *p, sp_report_format fmt)
+{
+    size_t room = w->len < w->cap ? w->cap - w->len : 0;
+    int n = sp_poolmgr_report(p->mgr, fmt, room ? w->buf + w->len : NULL,
+                              room);
+    if (n > 0)
+        w->len += (size_t)n;
+    /* A truncated report leaves its NUL at the end of the buffer. */
+}
+
+static const char *alloc_na_reason(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return "sanitizer build";
+#else
+    return "no allocation counter registered";
+#endif
+}
+
+static void report_table(writer *w, const sp_pipeline *p,
+                         const sp_pipeline_stats *s)
+{
+    put(w, "%llu frames in %.3f s (%.1f frames/s), kernel back-end %s\n",
+        (unsigned long long)s->frames, s->wall_s, s->fps, s->backend);
+    put(w, "%-16s %-8s %10s %10s %7s %9s %9s %9s %9s %10s\n", "stage",
+        "class", "frames in", "frames out", "skipped", "mean ms", "p50 ms",
+        "p99 ms", "max ms", "own fps");
+    for (size_t i = 0; i < s->nstages; i++) {
+        const sp_stage_stats *t = &s->stages[i];
+        put(w,
+            "%-16s %-8s %10llu %10llu %7llu %9.3f %9.3f %9.3f %9.3f %10.1f\n",
+            t->name, t->cls, (unsigned long long)t->frames_in,
+            (unsigned long long)t->frames_out,
+            (unsigned long long)t->skipped, (double)t->mean_ns * 1e-6,
+            (double)t->p50_ns * 1e-6, (double)t->p99_ns * 1e-6,
+            (double)t->max_ns * 1e-6, t->fps);
+    }
+    put(w, "pools:\n");
+    put_pools(w, p, SP_REPORT_TABLE);
+    if (w->len > 0 && w->len <= w->cap && w->buf[w->len - 1] != '\n')
+        put(w, "\n");
+    put(w, "memory: peak RSS %.1f MiB, pool budget %.1f MiB, reserved %.1f "
+           "MiB\n",
+        (double)s->peak_rss_bytes / 1048576.0,
+        (double)s->pool_budget_bytes / 1048576.0,
+        (double)s->pool_reserved_bytes / 1048576.0);
+    if (s->alloc_counted)
+        put(w,
+            "heap allocations after warm-up (%u frames): %llu in %llu "
+            "frames (%.3f per frame)\n",
+            s->warmup_frames, (unsigned long long)s->heap_allocs_after_warmup,
+            (unsigned long long)s->frames_after_warmup,
+            (double)s->heap_allocs_after_warmup /
+                (double)s->frames_after_warmup);
+    else if (p->alloc_counted)
+        put(w,
+            "heap allocations after warm-up: n/a (only %llu frames, warm-up "
+            "is %u)\n",
+            (unsigned long long)s->frames, s->warmup_frames);
+    else
+        put(w, "heap allocations after warm-up: n/a (%s)\n",
+            alloc_na_reason());
+}
+
+static void report_json(writer *w, const sp_pipeline *p,
+                        const sp_pipeline_stats *s)
+{
+    put(w,
+        "{\"frames\": %llu, \"wall_s\": %.6f, \"fps\": %.3f, \"backend\": "
+        "\"%s\",\n \"stages\": [",
+        (unsigned long long)s->frames, s->wall_s, s->fps, s->backend);
+    for (size_t i = 0; i < s->nstages; i++) {
+        const sp_stage_stats *t = &s->stages[i];
+        put(w,
+            "%s\n  {\"name\": \"%s\", \"class\": \"%s\", \"frames_in\": %llu, "
+            "\"frames_out\": %llu, \"skipped\": %llu, \"mean_ns\": %llu, "
+            "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, "
+            "\"busy_s\": %.6f, \"fps\": %.3f}",
+            i ? "," : "", t->name, t->cls, (unsigned long long)t->frames_in,
+            (unsigned long long)t->frames_out,
+            (unsigned long long)t->skipped, (unsigned long long)t->mean_ns,
+            (unsigned long long)t->p50_ns, (unsigned long long)t->p99_ns,
+            (unsigned long long)t->max_ns, t->busy_s, t->fps);
+    }
+    put(w, "],\n \"pools\": ");
+    put_pools(w, p, SP_REPORT_JSON);
+    put(w,
+        ",\n \"memory\": {\"peak_rss_bytes\": %llu, \"pool_budget_bytes\": "
+        "%llu, \"pool_reserved_bytes\": %llu},\n",
+        (unsigned long long)s->peak_rss_bytes,
+        (unsigned long long)s->pool_budget_bytes,
+        (unsigned long long)s->pool_reserved_bytes);
+    if (s->alloc_counted)
+        put(w,
+            " \"heap_allocs_after_warmup\": {\"counted\": true, "
+            "\"warmup_frames\": %u, \"frames_after_warmup\": %llu, "
+            "\"allocs\": %llu}}\n",
+            s->warmup_frames, (unsigned long long)s->frames_after_warmup,
+            (unsigned long long)s->heap_allocs_after_warmup);
+    else
+        put(w,
+            " \"heap_allocs_after_warmup\": {\"counted\": false, "
+            "\"warmup_frames\": %u, \"reason\": \"%s\"}}\n",
+            s->warmup_frames,
+            p->alloc_counted ? "fewer frames than the warm-up"
+                             : alloc_na_reason());
+}
+
+int sp_pipeline_report(const sp_pipeline *p, sp_report_format format,
+                       char *buf, size_t cap)
+{
+    /* The stats struct is large (pools); keep it off small thread stacks
+     * but out of the heap: one per thread is plenty. */
+    static _Thread_local sp_pipeline_stats s;
+    writer w = {buf, cap, 0};
+
+    SP_GUARD(p != NULL);
+    SP_GUARD(buf != NULL || cap == 0);
+    SP_TRY(sp_pipeline_stats_get(p, &s));
+    if (cap)
+        buf[0] = '\0';
+    if (format == SP_REPORT_JSON)
+        report_json(&w, p, &s);
+    else
+        report_table(&w, p, &s);
+    if (cap && w.len >= cap)
+        buf[cap - 1] = '\0';
+    return w.len > (size_t)0x7fffffff ? SP_ERANGE : (int)w.len;
+}
