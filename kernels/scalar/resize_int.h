@@ -1,0 +1,86 @@
+/* Internal to kernels/: the resize plan shared by the dispatch
+ * (kernels/resize.c) and the back-ends. The plan holds the coordinate and
+ * weight tables, computed once per call on the host by resize.c so that
+ * every back-end uses the same numbers (the back-ends differ only in how
+ * they apply them). Never installed. */
+#ifndef SP_RESIZE_INT_H
+#define SP_RESIZE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels_int.h"
+#include "sp_resize.h"
+
+/* OpenCV's INTER_RESIZE_COEF_BITS for 8-bit images. */
+#define SP__RESIZE_COEF_BITS 11
+#define SP__RESIZE_COEF_ONE (1 << SP__RESIZE_COEF_BITS)
+
+typedef struct sp__resize_plan {
+    sp_resize_method method;
+    int cn;           /* elements per pixel: 1, 3 or 4 */
+    int f32;          /* 1: elements are floats, else bytes */
+    int half;         /* linear on an exact 2x downscale: 2x2 mean */
+    uint32_t sw, sh;  /* source size in pixels */
+    uint32_t dw, dh;  /* output size */
+    int n;            /* output elements per row: dw * cn */
+    int srow;         /* source elements per row: sw * cn */
+    const uint8_t *src;
+    size_t sstride;
+    uint8_t *dst;
+    size_t dstride;
+
+    /* LINEAR and NEAREST, per output element i < n: element offsets of the
+     * two taps in a source row (x1 clamped to the row; NEAREST uses x0). */
+    int32_t *x0, *x1;
+    int16_t *ia;      /* 2 per element: 11-bit weights (8-bit images) */
+    float *fa;        /* 2 per element: float weights (F32) */
+    int xsafe;        /* elements [0, xsafe) may load 4 bytes (8-bit) or one
+                         element (F32) at x0 + cn + 3 (resp. x0 + cn) without
+                         leaving the row: SIMD gathers stop there */
+    /* per output row: source rows (clamped) and weights */
+    int32_t *y0, *y1;
+    int16_t *ib;      /* 2 per row */
+    float *fb;        /* 2 per row */
+
+    /* AREA, per output pixel: first source pixel, count, and offset into
+     * the weight array (weights sum to 1 per output pixel). */
+    int32_t *axs, *axn, *axw;
+    float *aw_x;
+    int32_t *ays, *ayn, *ayw;
+    float *aw_y;
+} sp__resize_plan;
+
+/* Scratch slots: tables use slot 0; back-ends use slots 1..3 for rows. */
+#define SP__RESIZE_SLOT_TABLES 0
+#define SP__RESIZE_SLOT_ROWS 1
+
+/* Back-ends. Each returns SP_OK or SP_ENOMEM (scratch). */
+int sp__resize_scalar(sp_kctx *k, const sp__resize_plan *p);
+int sp__resize_avx2(sp_kctx *k, const sp__resize_plan *p);
+int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p);
+int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p);
+
+/* Pieces of the scalar reference the SIMD back-ends reuse where a part is
+ * not worth vectorising (AREA horizontal sums, the 2x path, NEAREST for 1-
+ * and 3-byte pixels). Same arithmetic, so results stay bit-exact. */
+void sp__resize_area_hrow(const sp__resize_plan *p, const uint8_t *srow,
+                          float *h);
+void sp__resize_area_store(const sp__resize_plan *p, const float *acc,
+                           uint8_t *drow, int from);
+void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy);
+void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy);
+
+/* The scalar linear pieces (per output element i in [from, n)). */
+void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *srow,
+                        int16_t *h, int from);
+void sp__resize_vrow_u8(const sp__resize_plan *p, const int16_t *h0,
+                        const int16_t *h1, int16_t b0, int16_t b1,
+                        uint8_t *drow, int from);
+void sp__resize_hrow_f32(const sp__resize_plan *p, const float *srow,
+                         float *h, int from);
+void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
+                         const float *h1, float b0, float b1, float *drow,
+                         int from);
+
+#endif

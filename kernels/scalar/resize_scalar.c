@@ -1,0 +1,215 @@
+/* resize, scalar reference: the specification every other back-end must
+ * reproduce bit for bit. The formulas are in sp_resize.h; the tables come
+ * from kernels/resize.c. */
+#include <math.h>
+#include <string.h>
+
+#include "resize_int.h"
+
+static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
+{
+    return p->src + (size_t)y * p->sstride;
+}
+
+static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
+{
+    return p->dst + (size_t)y * p->dstride;
+}
+
+/* ---- linear --------------------------------------------------------- */
+
+/* Horizontal pass of one source row, kept as H >> 4: the vertical pass
+ * only ever uses H >> 4 (OpenCV's VResizeLinear<uchar>), and it fits int16
+ * (255 * 2048 >> 4 = 32640). */
+void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *s,
+                        int16_t *h, int from)
+{
+    for (int i = from; i < p->n; i++) {
+        int v = s[p->x0[i]] * p->ia[2 * i] + s[p->x1[i]] * p->ia[2 * i + 1];
+        h[i] = (int16_t)(v >> 4);
+    }
+}
+
+void sp__resize_vrow_u8(const sp__resize_plan *p, const int16_t *h0,
+                        const int16_t *h1, int16_t b0, int16_t b1,
+                        uint8_t *d, int from)
+{
+    for (int i = from; i < p->n; i++)
+        d[i] = (uint8_t)((((b0 * h0[i]) >> 16) + ((b1 * h1[i]) >> 16) + 2) >>
+                         2);
+}
+
+void sp__resize_hrow_f32(const sp__resize_plan *p, const float *s, float *h,
+                         int from)
+{
+    for (int i = from; i < p->n; i++)
+        h[i] = s[p->x0[i]] * p->fa[2 * i] + s[p->x1[i]] * p->fa[2 * i + 1];
+}
+
+void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
+                         const float *h1, float b0, float b1, float *d,
+                         int from)
+{
+    for (int i = from; i < p->n; i++)
+        d[i] = h0[i] * b0 + h1[i] * b1;
+}
+
+/* Two cached horizontal rows: consecutive output rows often share source
+ * rows (always when upscaling), as in OpenCV's resizeGeneric_. */
+static int linear_scalar(sp_kctx *k, const sp__resize_plan *p)
+{
+    size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
+    size_t rowb = ((size_t)p->n * esz + 63) & ~(size_t)63;
+    uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
+    if (!buf)
+        return SP_ENOMEM;
+    void *rows[2] = {buf, buf + rowb};
+    int32_t tag[2] = {-1, -1};
+    for (uint32_t dy = 0; dy < p->dh; dy++) {
+        int32_t want[2] = {p->y0[dy], p->y1[dy]};
+        int slot[2];
+        for (int t = 0; t < 2; t++) {
+            slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
+            if (slot[t] >= 0)
+                continue;
+            /* Overwrite the slot the other tap does not need. */
+            int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
+            if (p->f32)
+                sp__resize_hrow_f32(p, (const float *)src_row(p, want[t]),
+                                    rows[s], 0);
+            else
+                sp__resize_hrow_u8(p, src_row(p, want[t]), rows[s], 0);
+            tag[s] = want[t];
+            slot[t] = s;
+        }
+        if (p->f32)
+            sp__resize_vrow_f32(p, rows[slot[0]], rows[slot[1]],
+                                p->fb[2 * dy], p->fb[2 * dy + 1],
+                                (float *)dst_row(p, dy), 0);
+        else
+            sp__resize_vrow_u8(p, rows[slot[0]], rows[slot[1]],
+                               p->ib[2 * dy], p->ib[2 * dy + 1],
+                               dst_row(p, dy), 0);
+    }
+    return SP_OK;
+}
+
+/* Exact 2x downscale: the 2x2 mean, (a + b + c + d + 2) >> 2 for bytes
+ * (OpenCV's ResizeAreaFastVec for 2x2), (a + b + c + d) * 0.25 for floats. */
+void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy)
+{
+    int cn = p->cn;
+    const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
+    const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
+    if (p->f32) {
+        const float *a = (const float *)r0, *b = (const float *)r1;
+        float *d = (float *)dst_row(p, dy);
+        for (int i = 0; i < p->n; i++) {
+            int x = (i / cn) * 2 * cn + i % cn;
+            d[i] = (a[x] + a[x + cn] + b[x] + b[x + cn]) * 0.25f;
+        }
+        return;
+    }
+    uint8_t *d = dst_row(p, dy);
+    for (int i = 0; i < p->n; i++) {
+        int x = (i / cn) * 2 * cn + i % cn;
+        d[i] = (uint8_t)((r0[x] + r0[x + cn] + r1[x] + r1[x + cn] + 2) >> 2);
+    }
+}
+
+/* ---- nearest -------------------------------------------------------- */
+
+void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy)
+{
+    const uint8_t *s = src_row(p, p->y0[dy]);
+    uint8_t *d = dst_row(p, dy);
+    if (p->f32) {
+        const float *sf = (const float *)s;
+        float *df = (float *)d;
+        for (int i = 0; i < p->n; i++)
+            df[i] = sf[p->x0[i]];
+        return;
+    }
+    for (int i = 0; i < p->n; i++)
+        d[i] = s[p->x0[i]];
+}
+
+/* ---- area ----------------------------------------------------------- */
+
+/* Horizontal box sums of one source row: h = sum over the covered source
+ * pixels of weight * value, in float, pixels in ascending order. */
+void sp__resize_area_hrow(const sp__resize_plan *p, const uint8_t *s,
+                          float *h)
+{
+    int cn = p->cn;
+    const float *sf = (const float *)s;
+    for (uint32_t dx = 0; dx < p->dw; dx++) {
+        const float *w = p->aw_x + p->axw[dx];
+        int x0 = p->axs[dx] * cn, cnt = p->axn[dx];
+        for (int c = 0; c < cn; c++) {
+            float acc = 0.f;
+            if (p->f32)
+                for (int t = 0; t < cnt; t++)
+                    acc += w[t] * sf[x0 + t * cn + c];
+            else
+                for (int t = 0; t < cnt; t++)
+                    acc += w[t] * (float)s[x0 + t * cn + c];
+            h[(int)dx * cn + c] = acc;
+        }
+    }
+}
+
+/* Writes an accumulated row: floats as they are, bytes as floor(v + 0.5)
+ * clamped to 0..255. */
+void sp__resize_area_store(const sp__resize_plan *p, const float *acc,
+                           uint8_t *d, int from)
+{
+    if (p->f32) {
+        memcpy((float *)d + from, acc + from,
+               (size_t)(p->n - from) * sizeof(float));
+        return;
+    }
+    for (int i = from; i < p->n; i++) {
+        float v = floorf(acc[i] + 0.5f);
+        d[i] = (uint8_t)(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
+    }
+}
+
+static int area_scalar(sp_kctx *k, const sp__resize_plan *p)
+{
+    size_t rowb = ((size_t)p->n * sizeof(float) + 63) & ~(size_t)63;
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, rowb);
+    float *acc = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, rowb);
+    if (!h || !acc)
+        return SP_ENOMEM;
+    for (uint32_t dy = 0; dy < p->dh; dy++) {
+        memset(acc, 0, (size_t)p->n * sizeof(float));
+        const float *wy = p->aw_y + p->ayw[dy];
+        for (int j = 0; j < p->ayn[dy]; j++) {
+            sp__resize_area_hrow(p, src_row(p, p->ays[dy] + j), h);
+            for (int i = 0; i < p->n; i++)
+                acc[i] += wy[j] * h[i];
+        }
+        sp__resize_area_store(p, acc, dst_row(p, dy), 0);
+    }
+    return SP_OK;
+}
+
+int sp__resize_scalar(sp_kctx *k, const sp__resize_plan *p)
+{
+    switch (p->method) {
+    case SP_RESIZE_NEAREST:
+        for (uint32_t dy = 0; dy < p->dh; dy++)
+            sp__resize_nearest_row(p, dy);
+        return SP_OK;
+    case SP_RESIZE_AREA:
+        return area_scalar(k, p);
+    default:
+        if (p->half) {
+            for (uint32_t dy = 0; dy < p->dh; dy++)
+                sp__resize_half_row(p, dy);
+            return SP_OK;
+        }
+        return linear_scalar(k, p);
+    }
+}
