@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <hwloc.h>
@@ -24,6 +25,19 @@ static hwloc_topology_t topo;  /* NULL when loading failed */
 static int topo_nodes;         /* NUMA nodes in the topology (>= 1) */
 static int topo_errno;
 static size_t page_size_cached;
+
+/* mlock()/munlock() through the system call itself: AddressSanitizer
+ * intercepts the libc functions and turns them into no-ops that report
+ * success, which would hide a refused lock in sanitizer builds. */
+static int lock_pages(void *p, size_t len)
+{
+    return (int)syscall(SYS_mlock, p, len);
+}
+
+static void unlock_pages(void *p, size_t len)
+{
+    syscall(SYS_munlock, p, len);
+}
 
 static void topo_load(void)
 {
@@ -176,7 +190,7 @@ int sp__pinned_alloc(const sp__pinned_place *place, size_t size, size_t align,
     if (!no_lock) {
         /* mlock() also faults the pages in, so the first frame written to
          * the block does not pay for page faults. */
-        if (mlock(base, len) == 0)
+        if (lock_pages(base, len) == 0)
             out->locked = 1;
         else
             out->lock_errno = errno ? errno : EPERM;
@@ -189,7 +203,7 @@ void sp__pinned_free(sp__pinned *p)
     if (!p || !p->base)
         return;
     if (p->locked)
-        munlock(p->base, p->len);
+        unlock_pages(p->base, p->len);
     if (p->via_hwloc)
         hwloc_free(topo, p->base, p->len);
     else
