@@ -75,11 +75,12 @@ void sp__format_bytes(char *buf, size_t cap, uint64_t bytes)
         snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
 }
 
-/* Exact short name of a class: "4 KiB", "1280 KiB", "8 MiB". */
+/* Exact short name of a class: "class 20 KiB", "class 1.25 MiB". Classes
+ * of a MiB or more are multiples of 256 KiB, which %g prints exactly. */
 static void class_name(char *buf, size_t cap, size_t cls)
 {
-    if (cls % (1u << 20) == 0)
-        snprintf(buf, cap, "class %zu MiB", cls >> 20);
+    if (cls >= (1u << 20) && cls % (256u << 10) == 0)
+        snprintf(buf, cap, "class %g MiB", (double)cls / (1u << 20));
     else if (cls % 1024 == 0)
         snprintf(buf, cap, "class %zu KiB", cls >> 10);
     else
