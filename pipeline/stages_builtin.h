@@ -22,3 +22,4 @@
 #endif
 
 SP_BUILTIN_STAGE(sp__stage_queue)
+SP_BUILTIN_STAGE(sp__stage_synth)

@@ -1,0 +1,144 @@
+/* The synthetic camera: a level pinhole camera (intrinsics from the
+ * calibration's K, no distortion) 0.27 m ahead of and 0.08 m below the
+ * lidar, looking along +x. Each pixel is ray cast against the same scene
+ * the lidar sees, shaded (sky gradient, asphalt texture and lane paint,
+ * pavement tiles, facades with windows, cars with dark glass, Lambert
+ * light from one sun) and written as a Bayer RGGB mosaic (or RGB8 / GRAY8).
+ *
+ * Because the camera is level, every pixel of one image column lies in one
+ * vertical plane through the camera centre: the column's footprint
+ * intersections are computed once and each pixel only compares heights,
+ * exactly as a lidar column does. */
+#include <math.h>
+
+#include "error_int.h"
+#include "synth_int.h"
+
+#define MAX_DIST 400.0f
+
+static uint32_t hash3(uint64_t seed, int32_t a, int32_t b)
+{
+    uint64_t h = sp__synth_mix(seed ^ ((uint64_t)(uint32_t)a << 32 | (uint32_t)b));
+    return (uint32_t)(h >> 32);
+}
+
+static int clamp255(float v)
+{
+    return v < 0.0f ? 0 : v > 255.0f ? 255 : (int)(v + 0.5f);
+}
+
+/* Colour of one pixel's ray. */
+static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, float oy,
+                  float oz, float dx, float dy, float slope, float rgb[3])
+{
+    /* sky: brighter towards the horizon */
+    if (hit->obj == SP__SYNTH_HIT_NONE) {
+        float k = slope * 2.5f;
+        k = k < 0.0f ? 0.0f : k > 1.0f ? 1.0f : k;
+        rgb[0] = 205.0f + (90.0f - 205.0f) * k;
+        rgb[1] = 220.0f + (140.0f - 220.0f) * k;
+        rgb[2] = 238.0f + (215.0f - 238.0f) * k;
+        return;
+    }
+    float hx = ox + hit->d * dx, hy = oy + hit->d * dy, hz = oz + hit->d * slope;
+    float light;
+    if (hit->obj == SP__SYNTH_HIT_GROUND) {
+        uint32_t h = hash3(0x6E0D, (int32_t)floorf(hx * 8.0f), (int32_t)floorf(hy * 8.0f));
+        float tex = (float)(h & 0xff) * (24.0f / 255.0f) - 12.0f;
+        switch (sp__synth_ground_kind(hx, hy)) {
+        case SP__SYNTH_PAINT:
+            rgb[0] = 228.0f; rgb[1] = 228.0f; rgb[2] = 222.0f;
+            break;
+        case SP__SYNTH_PAVEMENT: {
+            float fx = hx * (1.0f / 0.6f), fy = hy * (1.0f / 0.6f);
+            int joint = fx - floorf(fx) < 0.06f || fy - floorf(fy) < 0.06f;
+            float g = joint ? 120.0f : 162.0f;
+            rgb[0] = g; rgb[1] = g - 2.0f; rgb[2] = g - 10.0f;
+            break;
+        }
+        default:
+            rgb[0] = 92.0f; rgb[1] = 92.0f; rgb[2] = 98.0f;
+            break;
+        }
+        rgb[0] += tex; rgb[1] += tex; rgb[2] += tex;
+        light = 0.95f;
+    } else {
+        const sp__synth_object *o = &s->obj[hit->obj];
+        rgb[0] = o->rgb[0]; rgb[1] = o->rgb[1]; rgb[2] = o->rgb[2];
+        if (hit->top) {
+            light = 1.0f;
+        } else {
+            /* sun from the front left, high */
+            float ndl = -0.35f * hit->nx + 0.45f * hit->ny;
+            light = 0.62f + 0.38f * (ndl > 0.0f ? ndl : 0.0f) - (ndl < 0.0f ? 0.1f : 0.0f);
+            float u = hit->nx != 0.0f ? hy : hx;
+            if (o->material == SP__SYNTH_BUILDING && sp__synth_is_window(u, hz)) {
+                rgb[0] = 62.0f; rgb[1] = 76.0f; rgb[2] = 100.0f;
+            } else if (o->material == SP__SYNTH_CAR && hz > o->z1 - 0.55f) {
+                rgb[0] = 40.0f; rgb[1] = 45.0f; rgb[2] = 56.0f;
+            } else if (o->material == SP__SYNTH_CRATE) {
+                float f = (hz - o->z0) * 6.0f;
+                if (f - floorf(f) < 0.12f)
+                    light *= 0.7f;
+            }
+        }
+    }
+    /* a little haze with distance */
+    float haze = hit->d * (1.0f / MAX_DIST);
+    for (int c = 0; c < 3; c++) {
+        static const float horizon[3] = {205.0f, 220.0f, 238.0f};
+        rgb[c] = rgb[c] * light * (1.0f - haze) + horizon[c] * haze;
+    }
+}
+
+int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
+                            uint64_t frame_seed, sp_image *out)
+{
+    if (!scene || !calib || !calib->has_K || !out || !out->data)
+        return sp__fail(SP_EINVAL, "synth camera: missing scene, calibration or image");
+    if (out->format != SP_PIX_BAYER_RGGB8 && out->format != SP_PIX_RGB8 &&
+        out->format != SP_PIX_GRAY8)
+        return sp__fail(SP_EINVAL, "synth camera: cannot render %s, expected bayer_rggb8, "
+                                   "rgb8 or gray8",
+                        sp_pixfmt_name(out->format) ? sp_pixfmt_name(out->format) : "?");
+    if ((int)out->width != calib->width || (int)out->height != calib->height)
+        return sp__fail(SP_EINVAL, "synth camera: image is %ux%u, calibration is for %dx%d",
+                        out->width, out->height, calib->width, calib->height);
+    const float fx = (float)calib->K[0], cx = (float)calib->K[2];
+    const float fy = (float)calib->K[4], cy = (float)calib->K[5];
+    const float ox = SP__SYNTH_CAM_X, oy = 0.0f, oz = SP__SYNTH_CAM_Z;
+    sp__synth_span spans[SP__SYNTH_MAX_OBJECTS];
+    const int bpp = out->format == SP_PIX_RGB8 ? 3 : 1;
+
+    for (uint32_t u = 0; u < out->width; u++) {
+        /* camera x (right) is lidar -y: the column's horizontal direction */
+        float a = ((float)u + 0.5f - cx) / fx;
+        float inv = 1.0f / sqrtf(1.0f + a * a);
+        float dx = inv, dy = -a * inv;
+        int ns = sp__synth_column(scene, ox, oy, dx, dy, spans, SP__SYNTH_MAX_OBJECTS);
+        for (uint32_t v = 0; v < out->height; v++) {
+            float slope = -((float)v + 0.5f - cy) / fy * inv;
+            sp__synth_hit hit;
+            sp__synth_cast(scene, spans, ns, oz, slope, MAX_DIST, &hit);
+            float rgb[3];
+            shade(scene, &hit, ox, oy, oz, dx, dy, slope, rgb);
+            /* sensor noise, +-3 levels, fixed per (frame, pixel) */
+            float noise = (float)(hash3(frame_seed, (int32_t)u, (int32_t)v) & 0xff) *
+                              (6.0f / 255.0f) - 3.0f;
+            uint8_t *px = sp_image_row(out, v) + (size_t)u * (size_t)bpp;
+            if (out->format == SP_PIX_RGB8) {
+                px[0] = (uint8_t)clamp255(rgb[0] + noise);
+                px[1] = (uint8_t)clamp255(rgb[1] + noise);
+                px[2] = (uint8_t)clamp255(rgb[2] + noise);
+            } else if (out->format == SP_PIX_GRAY8) {
+                px[0] = (uint8_t)clamp255(0.299f * rgb[0] + 0.587f * rgb[1] +
+                                          0.114f * rgb[2] + noise);
+            } else {
+                /* RGGB: R at (even x, even y), B at (odd, odd), G elsewhere */
+                int ch = (int)(u & 1u) + (int)(v & 1u);
+                *px = (uint8_t)clamp255(rgb[ch] + noise);
+            }
+        }
+    }
+    return SP_OK;
+}
