@@ -10,5 +10,9 @@
 #include "sp_points.h"
 #include "sp_image.h"
 #include "sp_tensor.h"
+#include "sp_ground.h"
+#include "sp_bev.h"
+#include "sp_range.h"
+#include "sp_project.h"
 
 #endif

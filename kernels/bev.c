@@ -1,0 +1,141 @@
+/* bev: parameters, output checks, back-end dispatch and the per-cell
+ * finish shared by the CPU back-ends. See sp_bev.h for the spec. */
+#include <math.h>
+#include <string.h>
+
+#include "lidar_int.h"
+#include "sp_bev.h"
+
+/* Below this many points the OpenCL launch overhead outweighs the gain. */
+#define BEV_CL_MIN_WORK 200000
+
+/* An extent / res as a cell count: a quotient within 1e-6 of an integer is
+ * that integer, so 70 / 0.1 = 699.9999999999999 gives 700, not 701. */
+static double cells_of(double lo, double hi, double res)
+{
+    double q = (hi - lo) / res;
+    double r = floor(q + 0.5);
+    return fabs(q - r) <= 1e-6 * (r > 1.0 ? r : 1.0) ? r : ceil(q);
+}
+
+static int bev_resolve(const sp_bev_params *in, sp_bev_params *p)
+{
+    static const sp_bev_params def = {0, 70, -40, 40, -2.5, 1, 0.1};
+    *p = in ? *in : def;
+    if (p->xmin == 0 && p->xmax == 0) {
+        p->xmin = def.xmin;
+        p->xmax = def.xmax;
+    }
+    if (p->ymin == 0 && p->ymax == 0) {
+        p->ymin = def.ymin;
+        p->ymax = def.ymax;
+    }
+    if (p->zmin == 0 && p->zmax == 0) {
+        p->zmin = def.zmin;
+        p->zmax = def.zmax;
+    }
+    if (p->res == 0)
+        p->res = def.res;
+    if (!(p->res > 0) || !isfinite(p->res))
+        return sp__fail(SP_EINVAL, "bev: res=%g, expected a cell size > 0",
+                        p->res);
+    if (!(p->xmin < p->xmax) || !isfinite(p->xmax - p->xmin))
+        return sp__fail(SP_EINVAL, "bev: x=%g:%g, expected finite lo < hi",
+                        p->xmin, p->xmax);
+    if (!(p->ymin < p->ymax) || !isfinite(p->ymax - p->ymin))
+        return sp__fail(SP_EINVAL, "bev: y=%g:%g, expected finite lo < hi",
+                        p->ymin, p->ymax);
+    if (!(p->zmin < p->zmax) || !isfinite(p->zmax - p->zmin))
+        return sp__fail(SP_EINVAL, "bev: z=%g:%g, expected finite lo < hi",
+                        p->zmin, p->zmax);
+    double h = cells_of(p->xmin, p->xmax, p->res);
+    double w = cells_of(p->ymin, p->ymax, p->res);
+    if (h * w > (double)SP_BEV_MAX_CELLS)
+        return sp__fail(SP_EINVAL,
+                        "bev: %.0f x %.0f cells (res=%g) exceeds the limit of "
+                        "%u cells, expected a coarser res or a smaller box",
+                        h, w, p->res, (unsigned)SP_BEV_MAX_CELLS);
+    return SP_OK;
+}
+
+int sp_bev_shape(const sp_bev_params *params, size_t shape[3])
+{
+    sp_bev_params p;
+    SP_GUARD(shape != NULL);
+    SP_TRY(bev_resolve(params, &p));
+    shape[0] = 3;
+    shape[1] = (size_t)cells_of(p.xmin, p.xmax, p.res);
+    shape[2] = (size_t)cells_of(p.ymin, p.ymax, p.res);
+    return SP_OK;
+}
+
+void sp__bev_plan_init(sp__bev_plan *pl, const sp_bev_params *p, size_t h,
+                       size_t w)
+{
+    pl->xmin = (float)p->xmin;
+    pl->ymin = (float)p->ymin;
+    pl->zmin = (float)p->zmin;
+    pl->zmax = (float)p->zmax;
+    pl->inv_res = 1.0f / (float)p->res;
+    pl->inv_zr = 1.0f / ((float)p->zmax - (float)p->zmin);
+    pl->h = (uint32_t)h;
+    pl->w = (uint32_t)w;
+    pl->fh = (float)h;
+    pl->fw = (float)w;
+}
+
+static sp__bev_accum_fn bev_cpu(sp_backend b, sp_simd_level l)
+{
+    if (b == SP_BACKEND_SIMD) {
+#if defined(__x86_64__) || defined(__i386__)
+        if (l == SP_SIMD_AVX2)
+            return sp__bev_accum_avx2;
+        if (l == SP_SIMD_SSE41)
+            return sp__bev_accum_sse41;
+#endif
+#if defined(__aarch64__)
+        if (l == SP_SIMD_NEON)
+            return sp__bev_accum_neon;
+#endif
+    }
+    return sp__bev_accum_scalar;
+}
+
+int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
+                     const sp_points *in, sp_tensor *out)
+{
+    sp_bev_params p;
+    size_t shape[3];
+    SP_GUARD(k != NULL && in != NULL && out != NULL);
+    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp_bev_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("bev", in));
+    SP_TRY(sp__lidar_check_tensor("bev", out, 3, shape));
+
+    sp__bev_plan pl;
+    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
+    size_t cells = shape[1] * shape[2];
+    float *hmax = out->data, *isum = hmax + cells, *dens = isum + cells;
+
+    sp_backend b = sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, BEV_CL_MIN_WORK);
+#if SP__LIDAR_OPENCL
+    if (b == SP_BACKEND_OPENCL)
+        return sp__bev_opencl(k, &pl, in, out->data);
+#endif
+    /* The count per cell is the only scratch; channel 0 accumulates the
+     * maximum in place and channel 1 the intensity sum. */
+    uint32_t *cnt = sp__kctx_scratch(k, 0, cells * sizeof *cnt);
+    if (!cnt)
+        return SP_ENOMEM;
+    memset(out->data, 0, 3 * cells * sizeof(float));
+    memset(cnt, 0, cells * sizeof *cnt);
+    bev_cpu(b, k->simd)(&pl, in, hmax, isum, cnt);
+    for (size_t c = 0; c < cells; c++) {
+        uint32_t n = cnt[c];
+        if (n) {
+            isum[c] = isum[c] / (float)n;
+            dens[c] = sp__bev_density_of(n);
+        }
+    }
+    return SP_OK;
+}

@@ -1,0 +1,345 @@
+/* ground: RANSAC plane hypotheses, scoring and classification dispatch,
+ * least-squares refinement, the grid method's scratch, and compaction.
+ * See sp_ground.h for the spec. */
+#include <math.h>
+#include <string.h>
+
+#include "lidar_int.h"
+
+/* Points x hypotheses below which OpenCL's launch overhead dominates. */
+#define GROUND_CL_MIN_WORK 4000000
+#define GROUND_MAX_ITERATIONS 100000
+#define GROUND_DEFAULT_SEED 0x5EEDull
+
+enum { SLOT_PLANES = 0, SLOT_COUNTS, SLOT_MASK, SLOT_HASH };
+
+static int ground_resolve(const sp_ground_params *in, sp_ground_params *p)
+{
+    static const sp_ground_params zero = {0};
+    *p = in ? *in : zero;
+    if (p->method != SP_GROUND_PLANE && p->method != SP_GROUND_GRID)
+        return sp__fail(SP_EINVAL, "ground: method %d, expected plane or grid",
+                        (int)p->method);
+    if (p->threshold == 0)
+        p->threshold = 0.2;
+    if (p->iterations == 0)
+        p->iterations = 100;
+    if (p->seed == 0)
+        p->seed = GROUND_DEFAULT_SEED;
+    if (p->max_angle == 0)
+        p->max_angle = 30.0;
+    if (p->cell == 0)
+        p->cell = 1.0;
+    if (p->band == 0)
+        p->band = 0.2;
+    if (!(p->threshold > 0) || !(p->threshold < 1e30))
+        return sp__fail(SP_EINVAL, "ground: threshold=%g, expected > 0",
+                        p->threshold);
+    if (p->iterations < 1 || p->iterations > GROUND_MAX_ITERATIONS)
+        return sp__fail(SP_EINVAL, "ground: iterations=%d, expected 1..%d",
+                        p->iterations, GROUND_MAX_ITERATIONS);
+    if (!(p->max_angle > 0 && p->max_angle <= 90))
+        return sp__fail(SP_EINVAL,
+                        "ground: max_angle=%g, expected 0 < degrees <= 90",
+                        p->max_angle);
+    if (!(p->cell > 0) || !(p->cell < 1e30))
+        return sp__fail(SP_EINVAL, "ground: cell=%g, expected > 0", p->cell);
+    if (!(p->band >= 0) || !(p->band < 1e30))
+        return sp__fail(SP_EINVAL, "ground: band=%g, expected >= 0", p->band);
+    return SP_OK;
+}
+
+/* splitmix64: tiny, fast, and the same sequence on every platform. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Plane through three points in double, oriented with c >= 0, or 0 when a
+ * point is not finite, the points are (nearly) collinear or the plane is
+ * tilted more than allowed. */
+static int plane_from3(const sp_points *in, const size_t idx[3],
+                       double min_nz, float out[4])
+{
+    double p[3][3];
+    for (int i = 0; i < 3; i++) {
+        p[i][0] = in->x[idx[i]];
+        p[i][1] = in->y[idx[i]];
+        p[i][2] = in->z[idx[i]];
+        if (!isfinite(p[i][0]) || !isfinite(p[i][1]) || !isfinite(p[i][2]))
+            return 0;
+    }
+    double u[3], v[3], n[3];
+    for (int i = 0; i < 3; i++) {
+        u[i] = p[1][i] - p[0][i];
+        v[i] = p[2][i] - p[0][i];
+    }
+    n[0] = u[1] * v[2] - u[2] * v[1];
+    n[1] = u[2] * v[0] - u[0] * v[2];
+    n[2] = u[0] * v[1] - u[1] * v[0];
+    double len = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    double lu = sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+    double lv = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    if (!(len > 1e-9 * lu * lv) || !isfinite(len))
+        return 0;
+    double s = n[2] < 0 ? -1.0 / len : 1.0 / len;
+    for (int i = 0; i < 3; i++)
+        n[i] *= s;
+    if (n[2] < min_nz)
+        return 0;
+    out[0] = (float)n[0];
+    out[1] = (float)n[1];
+    out[2] = (float)n[2];
+    out[3] = (float)-(n[0] * p[0][0] + n[1] * p[0][1] + n[2] * p[0][2]);
+    return 1;
+}
+
+/* Eigenvector of the smallest eigenvalue of a symmetric 3x3 matrix by
+ * cyclic Jacobi rotations (a fixed, small number of sweeps: deterministic
+ * and plenty for 3x3). */
+static void smallest_eigvec(double a[3][3], double out[3])
+{
+    double v[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    for (int sweep = 0; sweep < 32; sweep++) {
+        double off = fabs(a[0][1]) + fabs(a[0][2]) + fabs(a[1][2]);
+        if (off == 0)
+            break;
+        for (int p = 0; p < 2; p++)
+            for (int q = p + 1; q < 3; q++) {
+                if (a[p][q] == 0)
+                    continue;
+                double th = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+                double t = (th >= 0 ? 1.0 : -1.0) /
+                           (fabs(th) + sqrt(th * th + 1));
+                double c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int r = 0; r < 3; r++) {
+                    double arp = a[r][p], arq = a[r][q];
+                    a[r][p] = c * arp - s * arq;
+                    a[r][q] = s * arp + c * arq;
+                }
+                for (int r = 0; r < 3; r++) {
+                    double apr = a[p][r], aqr = a[q][r];
+                    a[p][r] = c * apr - s * aqr;
+                    a[q][r] = s * apr + c * aqr;
+                }
+                for (int r = 0; r < 3; r++) {
+                    double vrp = v[r][p], vrq = v[r][q];
+                    v[r][p] = c * vrp - s * vrq;
+                    v[r][q] = s * vrp + c * vrq;
+                }
+            }
+    }
+    int m = 0;
+    for (int i = 1; i < 3; i++)
+        if (a[i][i] < a[m][m])
+            m = i;
+    for (int i = 0; i < 3; i++)
+        out[i] = v[i][m];
+}
+
+/* Least-squares plane through the masked points (total least squares:
+ * through the centroid, normal = least-variance direction). 0 when fewer
+ * than 3 points or a degenerate spread. */
+static int plane_refit(const sp_points *in, const uint8_t *mask, float out[4])
+{
+    double sx = 0, sy = 0, sz = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < in->count; i++)
+        if (mask[i]) {
+            sx += in->x[i];
+            sy += in->y[i];
+            sz += in->z[i];
+            m++;
+        }
+    if (m < 3)
+        return 0;
+    double cx = sx / (double)m, cy = sy / (double)m, cz = sz / (double)m;
+    double c[3][3] = {{0}};
+    for (size_t i = 0; i < in->count; i++)
+        if (mask[i]) {
+            double d[3] = {in->x[i] - cx, in->y[i] - cy, in->z[i] - cz};
+            for (int r = 0; r < 3; r++)
+                for (int q = r; q < 3; q++)
+                    c[r][q] += d[r] * d[q];
+        }
+    c[1][0] = c[0][1];
+    c[2][0] = c[0][2];
+    c[2][1] = c[1][2];
+    double n[3];
+    smallest_eigvec(c, n);
+    double len = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    if (!(len > 0.5) || !isfinite(len))
+        return 0;
+    if (n[2] < 0)
+        len = -len;
+    for (int i = 0; i < 3; i++)
+        n[i] /= len;
+    out[0] = (float)n[0];
+    out[1] = (float)n[1];
+    out[2] = (float)n[2];
+    out[3] = (float)-(n[0] * cx + n[1] * cy + n[2] * cz);
+    return 1;
+}
+
+static sp__ground_fns ground_cpu(sp_backend b, sp_simd_level l)
+{
+    sp__ground_fns f = {sp__ground_count_scalar, sp__ground_mask_scalar};
+    if (b == SP_BACKEND_SIMD) {
+#if defined(__x86_64__) || defined(__i386__)
+        if (l == SP_SIMD_AVX2)
+            f = (sp__ground_fns){sp__ground_count_avx2, sp__ground_mask_avx2};
+        else if (l == SP_SIMD_SSE41)
+            f = (sp__ground_fns){sp__ground_count_sse41,
+                                 sp__ground_mask_sse41};
+#endif
+#if defined(__aarch64__)
+        if (l == SP_SIMD_NEON)
+            f = (sp__ground_fns){sp__ground_count_neon, sp__ground_mask_neon};
+#endif
+    }
+    return f;
+}
+
+static int classify(sp_kctx *k, sp_backend b, const float pl[4], float thr,
+                    const sp_points *in, uint8_t *mask)
+{
+#if SP__LIDAR_OPENCL
+    if (b == SP_BACKEND_OPENCL)
+        return sp__ground_mask_opencl(k, pl, thr, in, mask);
+#endif
+    ground_cpu(b, k->simd).mask(pl, thr, in->x, in->y, in->z, in->count, mask);
+    return SP_OK;
+}
+
+/* RANSAC; mask[] gets the final classification. */
+static int ground_plane(sp_kctx *k, const sp_ground_params *p,
+                        const sp_points *in, uint8_t *mask,
+                        sp_ground_info *info)
+{
+    size_t n = in->count, iters = (size_t)p->iterations;
+    float thr = (float)p->threshold;
+    memset(mask, 0, n);
+    if (n < 3) {
+        sp__kctx_pick(k, 0, 0, 0);
+        return SP_OK;
+    }
+    float *planes = sp__kctx_scratch(k, SLOT_PLANES, iters * 4 * sizeof(float));
+    uint32_t *counts = sp__kctx_scratch(k, SLOT_COUNTS, iters * sizeof(uint32_t));
+    if (!planes || !counts)
+        return SP_ENOMEM;
+
+    /* All hypotheses are drawn before any is scored: the PRNG sequence
+     * never depends on scores, so every back-end sees the same ones. */
+    uint64_t s = p->seed;
+    double min_nz = cos(p->max_angle * 3.14159265358979323846 / 180.0);
+    size_t nplanes = 0;
+    for (size_t h = 0; h < iters; h++) {
+        size_t idx[3];
+        idx[0] = (size_t)(rng_next(&s) % n);
+        do
+            idx[1] = (size_t)(rng_next(&s) % n);
+        while (idx[1] == idx[0]);
+        do
+            idx[2] = (size_t)(rng_next(&s) % n);
+        while (idx[2] == idx[0] || idx[2] == idx[1]);
+        if (plane_from3(in, idx, min_nz, planes + 4 * nplanes))
+            nplanes++;
+    }
+    sp_backend b = sp__kctx_pick(k, SP__LIDAR_OPENCL, n * nplanes,
+                                 GROUND_CL_MIN_WORK);
+    if (nplanes == 0)
+        return SP_OK;
+#if SP__LIDAR_OPENCL
+    if (b == SP_BACKEND_OPENCL) {
+        SP_TRY(sp__ground_count_opencl(k, planes, nplanes, thr, in, counts));
+    } else
+#endif
+    {
+        sp__ground_fns f = ground_cpu(b, k->simd);
+        for (size_t h = 0; h < nplanes; h++)
+            counts[h] = (uint32_t)f.count(planes + 4 * h, thr, in->x, in->y,
+                                          in->z, n);
+    }
+    size_t best = 0;
+    for (size_t h = 1; h < nplanes; h++)
+        if (counts[h] > counts[best])
+            best = h;
+    float plane[4];
+    memcpy(plane, planes + 4 * best, sizeof plane);
+    SP_TRY(classify(k, b, plane, thr, in, mask));
+    if (!p->no_refine && plane_refit(in, mask, plane))
+        SP_TRY(classify(k, b, plane, thr, in, mask));
+    if (info) {
+        memcpy(info->plane, plane, sizeof plane);
+        info->found = 1;
+    }
+    return SP_OK;
+}
+
+static int ground_grid(sp_kctx *k, const sp_ground_params *p,
+                       const sp_points *in, uint8_t *mask)
+{
+    size_t cap = 16;
+    while (cap < 2 * in->count)
+        cap *= 2;
+    sp__ground_grid_cell *hash =
+        sp__kctx_scratch(k, SLOT_HASH, cap * sizeof *hash);
+    if (!hash)
+        return SP_ENOMEM;
+    sp__kctx_pick(k, 0, in->count, 0);
+    sp__ground_grid_scalar(1.0f / (float)p->cell, (float)p->band, in, hash,
+                           cap, mask);
+    return SP_OK;
+}
+
+int sp_ground_filter(sp_kctx *k, const sp_ground_params *params,
+                     const sp_points *in, sp_points *out,
+                     sp_ground_info *info)
+{
+    sp_ground_params p;
+    SP_GUARD(k != NULL && in != NULL && out != NULL && in != out);
+    SP_TRY(ground_resolve(params, &p));
+    SP_TRY(sp__lidar_check_points("ground", in));
+    if (out->capacity < in->count || (in->count > 0 && !out->x))
+        return sp__fail(SP_EINVAL,
+                        "ground: output holds %zu points, expected room for "
+                        "the input's %zu",
+                        out->capacity, in->count);
+    if (info)
+        memset(info, 0, sizeof *info);
+
+    size_t n = in->count;
+    uint8_t *mask = sp__kctx_scratch(k, SLOT_MASK, n ? n : 1);
+    if (!mask)
+        return SP_ENOMEM;
+    if (p.method == SP_GROUND_PLANE)
+        SP_TRY(ground_plane(k, &p, in, mask, info));
+    else
+        SP_TRY(ground_grid(k, &p, in, mask));
+
+    /* Order-preserving compaction of the kept side. */
+    uint8_t keep = p.keep_ground ? 1 : 0;
+    int ring = in->ring && out->ring, time = in->time && out->time;
+    size_t m = 0, g = 0;
+    for (size_t i = 0; i < n; i++) {
+        g += mask[i];
+        if (mask[i] != keep)
+            continue;
+        out->x[m] = in->x[i];
+        out->y[m] = in->y[i];
+        out->z[m] = in->z[i];
+        out->intensity[m] = in->intensity[i];
+        if (ring)
+            out->ring[m] = in->ring[i];
+        if (time)
+            out->time[m] = in->time[i];
+        m++;
+    }
+    out->count = m;
+    if (info)
+        info->ground = g;
+    return SP_OK;
+}

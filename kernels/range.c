@@ -1,0 +1,102 @@
+/* range: parameters, output checks and back-end dispatch. See sp_range.h
+ * for the spec. */
+#include <math.h>
+
+#include "lidar_int.h"
+
+/* Below this many points the OpenCL launch overhead outweighs the gain. */
+#define RANGE_CL_MIN_WORK 200000
+
+static int range_resolve(const sp_range_params *in, sp_range_params *p)
+{
+    static const sp_range_params def = {64, 2048, -24.8, 2.0};
+    *p = in ? *in : def;
+    if (p->rows == 0)
+        p->rows = def.rows;
+    if (p->cols == 0)
+        p->cols = def.cols;
+    if (p->fov_down == 0 && p->fov_up == 0) {
+        p->fov_down = def.fov_down;
+        p->fov_up = def.fov_up;
+    }
+    if (p->rows < 0 || p->cols < 0)
+        return sp__fail(SP_EINVAL, "range: rows=%d cols=%d, expected > 0",
+                        p->rows, p->cols);
+    if (!(p->fov_down < p->fov_up) || !(p->fov_down >= -90.0) ||
+        !(p->fov_up <= 90.0))
+        return sp__fail(SP_EINVAL,
+                        "range: fov=%g:%g, expected down:up degrees with "
+                        "-90 <= down < up <= 90",
+                        p->fov_down, p->fov_up);
+    if ((double)p->rows * p->cols > (double)SP_RANGE_MAX_PIXELS)
+        return sp__fail(SP_EINVAL,
+                        "range: %d x %d pixels, expected at most %u",
+                        p->rows, p->cols, (unsigned)SP_RANGE_MAX_PIXELS);
+    return SP_OK;
+}
+
+int sp_range_shape(const sp_range_params *params, size_t shape[3])
+{
+    sp_range_params p;
+    SP_GUARD(shape != NULL);
+    SP_TRY(range_resolve(params, &p));
+    shape[0] = 5;
+    shape[1] = (size_t)p.rows;
+    shape[2] = (size_t)p.cols;
+    return SP_OK;
+}
+
+static void range_plan_init(sp__range_plan *pl, const sp_range_params *p)
+{
+    const double deg = 3.14159265358979323846 / 180.0;
+    pl->rows = (uint32_t)p->rows;
+    pl->cols = (uint32_t)p->cols;
+    pl->fov_up = (float)(p->fov_up * deg);
+    pl->row_scale = (float)(p->rows / ((p->fov_up - p->fov_down) * deg));
+    pl->frows = (float)p->rows;
+    pl->fcols = (float)p->cols;
+}
+
+static sp__range_scatter_fn range_cpu(sp_backend b, sp_simd_level l)
+{
+    if (b == SP_BACKEND_SIMD) {
+#if defined(__x86_64__) || defined(__i386__)
+        if (l == SP_SIMD_AVX2)
+            return sp__range_scatter_avx2;
+        if (l == SP_SIMD_SSE41)
+            return sp__range_scatter_sse41;
+#endif
+#if defined(__aarch64__)
+        if (l == SP_SIMD_NEON)
+            return sp__range_scatter_neon;
+#endif
+    }
+    return sp__range_scatter_scalar;
+}
+
+int sp_range_project(sp_kctx *k, const sp_range_params *params,
+                     const sp_points *in, sp_tensor *out)
+{
+    sp_range_params p;
+    size_t shape[3];
+    SP_GUARD(k != NULL && in != NULL && out != NULL);
+    SP_TRY(range_resolve(params, &p));
+    SP_TRY(sp_range_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("range", in));
+    SP_TRY(sp__lidar_check_tensor("range", out, 3, shape));
+
+    sp__range_plan pl;
+    range_plan_init(&pl, &p);
+    sp_backend b =
+        sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, RANGE_CL_MIN_WORK);
+#if SP__LIDAR_OPENCL
+    if (b == SP_BACKEND_OPENCL)
+        return sp__range_opencl(k, &pl, in, out->data);
+#endif
+    float *o = out->data;
+    size_t total = 5 * shape[1] * shape[2];
+    for (size_t i = 0; i < total; i++)
+        o[i] = -1.0f;
+    range_cpu(b, k->simd)(&pl, in, o);
+    return SP_OK;
+}

@@ -1,0 +1,345 @@
+/* ctest-label: simd */
+/* ground on every back-end against the scalar reference: the same points
+ * kept, in the same order, bit for bit, and the same plane (the tolerance
+ * rule of sp_ground.h is not needed: the tests demand exact equality). On
+ * a synthetic scene with a known answer, on random clouds with NaN/Inf of
+ * 0, 1, 2, 7, 63, 64, 65, 1000 and 200,000 points, for both methods and
+ * both sides; determinism per seed; parameter errors; a real KITTI sweep
+ * when the data is there. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kcloud.h"
+#include "kernels_int.h"
+#include "sp_ground.h"
+
+static sp_kctx *scalar_ctx(void)
+{
+    sp_kctx *k = NULL;
+    sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
+    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    return k;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 33;
+}
+
+static float unif(uint64_t *s, float lo, float hi)
+{
+    return lo + (hi - lo) * (float)(lcg(s) & 0xFFFFFF) / 16777216.0f;
+}
+
+/* 3000 ground points on z = -1.7 + 0.02 x with noise in +-0.05, and 1000
+ * obstacle points 0.6..2.5 m above that plane, interleaved; isg[i] says
+ * which. */
+static kcloud *scene(uint8_t *isg)
+{
+    kcloud *c = kcloud_new(4000, SP_POINTS_RING);
+    uint64_t s = 42;
+    for (size_t i = 0; i < 4000; i++) {
+        float x = unif(&s, -30, 30), y = unif(&s, -30, 30);
+        float g = -1.7f + 0.02f * x;
+        isg[i] = (i % 4) != 3;
+        c->pts.x[i] = x;
+        c->pts.y[i] = y;
+        c->pts.z[i] = isg[i] ? g + unif(&s, -0.05f, 0.05f)
+                             : g + unif(&s, 0.6f, 2.5f);
+        c->pts.intensity[i] = (float)i;
+        c->pts.ring[i] = (uint16_t)(i % 64);
+    }
+    c->pts.count = 4000;
+    return c;
+}
+
+static void check_scene(const sp_ground_params *p)
+{
+    uint8_t isg[4000];
+    kcloud *c = scene(isg), *out = kcloud_new(4000, SP_POINTS_RING);
+    sp_kctx *k = scalar_ctx();
+    sp_ground_info info;
+    sp_ground_params q = *p;
+    for (int keep = 0; keep < 2; keep++) {
+        q.keep_ground = keep;
+        assert_int_equal(sp_ground_filter(k, &q, &c->pts, &out->pts, &info),
+                         SP_OK);
+        assert_int_equal(info.ground, 3000);
+        assert_int_equal(out->pts.count, keep ? 3000 : 1000);
+        /* Order preserved, every field carried. */
+        size_t m = 0;
+        for (size_t i = 0; i < 4000; i++) {
+            if (isg[i] != keep)
+                continue;
+            assert_float_equal(out->pts.intensity[m], (float)i, 0);
+            assert_float_equal(out->pts.z[m], c->pts.z[i], 0);
+            assert_int_equal(out->pts.ring[m], i % 64);
+            m++;
+        }
+    }
+    if (p->method == SP_GROUND_PLANE) {
+        assert_int_equal(info.found, 1);
+        /* Normal ~ (-0.02, 0, 1)/|.|, offset ~ 1.7. */
+        assert_float_equal(info.plane[0], -0.02f, 0.01);
+        assert_float_equal(info.plane[1], 0.0f, 0.01);
+        assert_float_equal(info.plane[2], 1.0f, 0.01);
+        assert_float_equal(info.plane[3], 1.7f, 0.05);
+    }
+    sp_kctx_destroy(k);
+    kcloud_free(out);
+    kcloud_free(c);
+}
+
+static void test_scene_plane(void **state)
+{
+    (void)state;
+    sp_ground_params p = {.method = SP_GROUND_PLANE};
+    check_scene(&p);
+    p.no_refine = 1;
+    check_scene(&p);
+}
+
+static void test_scene_grid(void **state)
+{
+    (void)state;
+    /* Cells of 0.5 m: every cell with an obstacle point also has ground
+     * points below it? Not guaranteed with 4000 points over 60 x 60 m, so
+     * use large cells: 5 m holds ~28 ground points, the lowest within 0.1
+     * of any other ground point's height (slope 0.02 * 5 m = 0.1), so a
+     * band of 0.25 takes all ground and no obstacle (>= 0.6 above). */
+    sp_ground_params p = {.method = SP_GROUND_GRID, .cell = 5, .band = 0.25};
+    check_scene(&p);
+}
+
+/* Worked by hand: cell 1 m, band 0.2. */
+static void test_grid_known(void **state)
+{
+    (void)state;
+    kcloud *c = kcloud_new(8, 0), *out = kcloud_new(8, 0);
+    const float pts[][3] = {
+        {0.5f, 0.5f, 0.0f}, {0.2f, 0.9f, 0.2f},  /* ground (0.2 <= 0+0.2) */
+        {0.5f, 0.5f, 0.5f},                      /* 0.5 above: not */
+        {1.5f, 0.5f, 2.0f},                      /* alone: its own lowest */
+        {-0.5f, 0.5f, 9.0f},                     /* cell -1: alone, ground */
+        {NAN, 0.5f, 0.0f},  {0.5f, 0.5f, -INFINITY}, /* never ground */
+        {1e30f, 0, 0},                           /* cell index > 2^31 */
+    };
+    for (int i = 0; i < 8; i++) {
+        c->pts.x[i] = pts[i][0];
+        c->pts.y[i] = pts[i][1];
+        c->pts.z[i] = pts[i][2];
+        c->pts.intensity[i] = (float)i;
+    }
+    c->pts.count = 8;
+    sp_kctx *k = scalar_ctx();
+    sp_ground_params p = {.method = SP_GROUND_GRID, .keep_ground = 1};
+    sp_ground_info info;
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info),
+                     SP_OK);
+    assert_int_equal(out->pts.count, 4);
+    const float want[4] = {0, 1, 3, 4};
+    for (int i = 0; i < 4; i++)
+        assert_float_equal(out->pts.intensity[i], want[i], 0);
+    p.keep_ground = 0;
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info),
+                     SP_OK);
+    assert_int_equal(out->pts.count, 4);
+    assert_int_equal(info.ground, 4);
+    sp_kctx_destroy(k);
+    kcloud_free(out);
+    kcloud_free(c);
+}
+
+static void test_small_and_errors(void **state)
+{
+    (void)state;
+    kcloud *c = kcloud_new(4, 0), *out = kcloud_new(4, 0);
+    sp_kctx *k = scalar_ctx();
+    sp_ground_info info;
+    for (size_t n = 0; n < 3; n++) {
+        kcloud_random(c, n, 7, 5.0f, 0, 0);
+        assert_int_equal(sp_ground_filter(k, NULL, &c->pts, &out->pts, &info),
+                         SP_OK);
+        assert_int_equal(out->pts.count, n); /* no plane: nothing removed */
+        assert_int_equal(info.found, 0);
+    }
+    /* Three collinear points: no valid hypothesis. */
+    for (int i = 0; i < 3; i++) {
+        c->pts.x[i] = (float)i;
+        c->pts.y[i] = 0;
+        c->pts.z[i] = 0;
+    }
+    c->pts.count = 3;
+    assert_int_equal(sp_ground_filter(k, NULL, &c->pts, &out->pts, &info),
+                     SP_OK);
+    assert_int_equal(info.found, 0);
+    assert_int_equal(out->pts.count, 3);
+
+    sp_ground_params p = {.threshold = -1};
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, NULL),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "threshold=-1"));
+    p = (sp_ground_params){.iterations = 1000000};
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, NULL),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "iterations=1000000"));
+    p = (sp_ground_params){.method = SP_GROUND_GRID, .cell = -2};
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, NULL),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "cell=-2"));
+    out->pts.capacity = 2;
+    assert_int_equal(sp_ground_filter(k, NULL, &c->pts, &out->pts, NULL),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "room for the input's 3"));
+    sp_kctx_destroy(k);
+    kcloud_free(out);
+    kcloud_free(c);
+}
+
+static void assert_same(const sp_points *a, const sp_points *b,
+                        const char *what, size_t n)
+{
+    if (a->count != b->count)
+        fail_msg("%s, %zu points: kept %zu, scalar %zu", what, n, b->count,
+                 a->count);
+    size_t fb = a->count * sizeof(float);
+    if (memcmp(a->x, b->x, fb) || memcmp(a->y, b->y, fb) ||
+        memcmp(a->z, b->z, fb) || memcmp(a->intensity, b->intensity, fb))
+        fail_msg("%s, %zu points: kept points differ from scalar", what, n);
+}
+
+static void run_backends(const sp_points *pts, const sp_ground_params *p)
+{
+    sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
+    const char *names[KCLOUD_MAX_BACKENDS];
+    int nb = kcloud_backends(ctx, names);
+    kcloud *ref = kcloud_new(pts->count, 0), *got = kcloud_new(pts->count, 0);
+    sp_ground_info ri, gi;
+    if (sp_ground_filter(ctx[0], p, pts, &ref->pts, &ri) != SP_OK)
+        fail_msg("scalar: %s", sp_errmsg());
+    for (int i = 1; i < nb; i++) {
+        if (sp_ground_filter(ctx[i], p, pts, &got->pts, &gi) != SP_OK)
+            fail_msg("%s: %s", names[i], sp_errmsg());
+        assert_same(&ref->pts, &got->pts, names[i], pts->count);
+        assert_int_equal(ri.ground, gi.ground);
+        assert_int_equal(ri.found, gi.found);
+        assert_memory_equal(ri.plane, gi.plane, sizeof ri.plane);
+    }
+    kcloud_free(ref);
+    kcloud_free(got);
+    kcloud_backends_free(ctx, nb);
+}
+
+static void test_backends_random(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 2, 7, 63, 64, 65, 1000, 200000};
+    kcloud *c = kcloud_new(200000, 0);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        kcloud_random(c, sizes[i], 6000 + i, 20.0f, 0.1f, 1);
+        /* Flatten most points onto a few heights so planes have inliers
+         * and many distances sit near the threshold. */
+        for (size_t j = 0; j < sizes[i]; j++)
+            if (j % 3)
+                c->pts.z[j] = -1.5f + 0.1f * (float)(j % 5);
+        sp_ground_params p = {.method = SP_GROUND_PLANE, .iterations = 50};
+        run_backends(&c->pts, &p);
+        p.keep_ground = 1;
+        p.no_refine = 1;
+        p.seed = 99;
+        run_backends(&c->pts, &p);
+        sp_ground_params g = {.method = SP_GROUND_GRID, .cell = 0.5};
+        run_backends(&c->pts, &g);
+    }
+    kcloud_free(c);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    kcloud *c = kcloud_new(5000, 0), *a = kcloud_new(5000, 0),
+           *b = kcloud_new(5000, 0);
+    kcloud_random(c, 5000, 77, 10.0f, 0, 0);
+    for (size_t j = 0; j < 5000; j += 2)
+        c->pts.z[j] = -1.6f;
+    sp_kctx *k = scalar_ctx();
+    sp_ground_params p = {.iterations = 20, .seed = 1234};
+    sp_ground_info ia, ib;
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &a->pts, &ia), SP_OK);
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &b->pts, &ib), SP_OK);
+    assert_int_equal(a->pts.count, b->pts.count);
+    assert_memory_equal(ia.plane, ib.plane, sizeof ia.plane);
+    assert_true(ia.ground >= 2500);
+    sp_kctx_destroy(k);
+    kcloud_free(a);
+    kcloud_free(b);
+    kcloud_free(c);
+}
+
+static void test_kitti(void **state)
+{
+    (void)state;
+    char buf[1024], why[256];
+    const char *path = kcloud_data_path(
+        "kitti_object/training/velodyne/000001.bin", buf, sizeof buf);
+    if (!path) {
+        printf("skipped: KITTI sweep kitti_object/training/velodyne/"
+               "000001.bin not found under $SP_TEST_DATA or ../shared/data\n");
+        skip();
+    }
+    kcloud *c = kcloud_load_kitti(path, why, sizeof why);
+    if (!c)
+        fail_msg("%s", why);
+    sp_ground_params p = {0};
+    run_backends(&c->pts, &p);
+    sp_ground_params g = {.method = SP_GROUND_GRID};
+    run_backends(&c->pts, &g);
+
+    kcloud *out = kcloud_new(c->pts.count, 0);
+    sp_kctx *k = scalar_ctx();
+    sp_ground_info info;
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info),
+                     SP_OK);
+    printf("kitti 000001 plane: %zu of %zu ground, plane %.4f %.4f %.4f "
+           "%.4f\n",
+           info.ground, c->pts.count, info.plane[0], info.plane[1],
+           info.plane[2], info.plane[3]);
+    /* The sensor sits 1.73 m above a road that fills much of the sweep. */
+    assert_int_equal(info.found, 1);
+    assert_true(info.plane[2] > 0.98f);
+    assert_true(info.plane[3] > 1.4f && info.plane[3] < 2.0f);
+    assert_true(info.ground > c->pts.count / 5 &&
+                info.ground < c->pts.count * 4 / 5);
+    assert_int_equal(sp_ground_filter(k, &g, &c->pts, &out->pts, &info),
+                     SP_OK);
+    printf("kitti 000001 grid: %zu of %zu ground\n", info.ground,
+           c->pts.count);
+    assert_true(info.ground > c->pts.count / 5 &&
+                info.ground < c->pts.count * 9 / 10);
+    sp_kctx_destroy(k);
+    kcloud_free(out);
+    kcloud_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scene_plane),
+        cmocka_unit_test(test_scene_grid),
+        cmocka_unit_test(test_grid_known),
+        cmocka_unit_test(test_small_and_errors),
+        cmocka_unit_test(test_backends_random),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_kitti),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
