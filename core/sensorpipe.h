@@ -10,9 +10,12 @@
 #include "sp_points.h"
 #include "sp_image.h"
 #include "sp_tensor.h"
+#include "sp_kernels.h"
 #include "sp_ground.h"
 #include "sp_bev.h"
 #include "sp_range.h"
 #include "sp_project.h"
+#include "sp_crop.h"
+#include "sp_voxel.h"
 
 #endif

@@ -1,0 +1,69 @@
+/* sensorpipe: voxel — downsample a cloud to one point per occupied voxel.
+ *
+ * A point's voxel is (floor(x * ix), floor(y * iy), floor(z * iz)) where
+ * ix = 1.0f / leaf[0] etc. are float32 and the product and floor are
+ * float32 too: exactly PCL's VoxelGrid rule (its index, floor(p * inv) -
+ * min_b, differs only by a constant per axis). KITTI coordinates are
+ * millimetre-quantised, so many points sit exactly on a 0.2 m boundary;
+ * computing the division in double instead moves hundreds of them to the
+ * neighbouring voxel. Points with a NaN or infinite x, y or z are skipped.
+ *
+ * Each voxel with at least min_points points gives one output point: x, y,
+ * z and intensity are the means of its points (summed in double, in input
+ * order, and rounded once to float32; PCL sums in float32, so the two agree
+ * to float rounding), time (when both clouds have it) the mean time, ring
+ * (when both have it) the ring of the voxel's first point in input order.
+ * Output order is deterministic: voxels by increasing (z, y, x) index, the
+ * order PCL uses when its indices do not overflow.
+ *
+ * No integer-overflow limit like PCL's ("Leaf size is too small for the
+ * input dataset. Integer indices would overflow"): indices are exact in 64
+ * bits; only a point whose index is not finite or not below 2^62 in
+ * magnitude (x/leaf > 4.6e18) is refused, with SP_ERANGE.
+ *
+ * Back-ends: the index pass (the float32 multiply, floor, validity and
+ * bounds) runs on scalar, AVX2 (8 points a step), NEON (4) or OpenCL; the
+ * 64-bit voxel keys, the stable LSD radix sort and the per-voxel reduction
+ * run on the CPU in scalar code for every CPU back-end (SSE4.1 runs the
+ * scalar index pass). The OpenCL path also runs the reduction on the device
+ * (one work-item per voxel, double sums where the device has fp64) while
+ * the sort stays on the host. Every back-end gives the same voxels in the
+ * same order; centroids match scalar to 1e-6 relative (exactly when the
+ * device has fp64). Clouds whose index range needs more than 32 bits per
+ * axis or more than 64 bits of key use a slower exact path (scalar, any
+ * back-end). AUTO uses OpenCL only for a GPU / named device and at least
+ * SP_VOXEL_OPENCL_MIN_POINTS points. */
+#ifndef SP_VOXEL_H
+#define SP_VOXEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_kernels.h"
+#include "sp_points.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** AUTO's smallest input for the OpenCL path. */
+#define SP_VOXEL_OPENCL_MIN_POINTS ((size_t)1 << 20)
+
+/** Voxel parameters. */
+typedef struct sp_voxel_params {
+    float leaf[3];       /**< voxel edge per axis, metres, > 0 and finite */
+    uint32_t min_points; /**< drop voxels with fewer points (0 = 1) */
+} sp_voxel_params;
+
+/** Downsample @p in into @p out (both borrowed; out's arrays written, count
+ *  set). out must not share memory with in; every optional field out has
+ *  must be in in. Scratch comes from k (grow-only). Returns SP_OK,
+ *  SP_EINVAL (NULL, bad leaf, aliasing), SP_ERANGE (more voxels than
+ *  out->capacity; an index beyond 2^62), SP_ENOMEM (scratch), SP_ECL. */
+int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
+             sp_points *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

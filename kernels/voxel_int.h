@@ -1,0 +1,91 @@
+/* Internal to kernels/: voxel's plan, the index pass every back-end
+ * implements, and the CPU sort/reduce every back-end shares. */
+#ifndef SP_VOXEL_INT_H
+#define SP_VOXEL_INT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels_int.h"
+#include "sp_voxel.h"
+
+/* ix marks a point that is skipped (NaN/Inf): no valid index equals it
+ * because the index pass only accepts floor values in (-2^31, 2^31). */
+#define SP__VOXEL_SKIP INT32_MIN
+#define SP__VOXEL_LIM 2147483648.0f /* 2^31 */
+
+typedef struct sp__voxel_plan {
+    float inv[3];        /* 1.0f / leaf, float32 as PCL */
+    uint32_t min_points; /* >= 1 */
+    int ring, time;      /* carry ring / time */
+} sp__voxel_plan;
+
+/* What the index pass found. */
+typedef struct sp__voxel_bounds {
+    int32_t lo[3], hi[3]; /* over valid points */
+    size_t valid;         /* points with an index */
+    int wide;             /* some finite point's index is outside 32 bits */
+} sp__voxel_bounds;
+
+static inline void sp__voxel_bounds_init(sp__voxel_bounds *b)
+{
+    for (int a = 0; a < 3; a++) {
+        b->lo[a] = INT32_MAX;
+        b->hi[a] = INT32_MIN;
+    }
+    b->valid = 0;
+    b->wide = 0;
+}
+
+/* The index pass over in[first, count): ix/iy/iz[i] = floorf(c * inv) in
+ * float32, ix[i] = SP__VOXEL_SKIP for NaN/Inf; bounds updated. Stops with
+ * b->wide = 1 at the first finite point whose index does not fit. */
+void sp__voxel_index_scalar(const sp__voxel_plan *p, const sp_points *in,
+                            size_t first, int32_t *ix, int32_t *iy,
+                            int32_t *iz, sp__voxel_bounds *b);
+void sp__voxel_index_avx2(const sp__voxel_plan *p, const sp_points *in,
+                          int32_t *ix, int32_t *iy, int32_t *iz,
+                          sp__voxel_bounds *b);
+void sp__voxel_index_neon(const sp__voxel_plan *p, const sp_points *in,
+                          int32_t *ix, int32_t *iy, int32_t *iz,
+                          sp__voxel_bounds *b);
+
+/* Scratch slots: the index arrays (slots 0-2) belong to the caller of
+ * sp__voxel_sort; sort and reduce use slots 3-7. */
+enum {
+    SP__VOXEL_SLOT_IX = 0,
+    SP__VOXEL_SLOT_IY,
+    SP__VOXEL_SLOT_IZ,
+    SP__VOXEL_SLOT_KEY,
+    SP__VOXEL_SLOT_IDX,
+    SP__VOXEL_SLOT_KEY2,
+    SP__VOXEL_SLOT_IDX2,
+    SP__VOXEL_SLOT_MISC
+};
+
+/* From the index arrays: the valid points' 64-bit keys (z-major) sorted
+ * stably with their point indices. *keys / *idx point into scratch;
+ * *m = number of valid points. Returns 1 (not SP_OK) when the key space
+ * exceeds 64 bits: the caller then uses sp__voxel_wide(). */
+int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
+                   const int32_t *ix, const int32_t *iy, const int32_t *iz,
+                   uint64_t **keys, uint32_t **idx, size_t *m);
+
+/* The reduction over sorted (keys, idx): one output point per run of equal
+ * keys with >= min_points points. */
+int sp__voxel_reduce(const sp__voxel_plan *p, const sp_points *in,
+                     const uint64_t *keys, const uint32_t *idx, size_t m,
+                     sp_points *out);
+
+/* The exact path for index ranges beyond 32 bits per axis or 64 bits of
+ * key: 64-bit indices, comparison sort, same order and output. */
+int sp__voxel_wide(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
+                   sp_points *out);
+
+#if SP_HAVE_OPENCL
+int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
+                 sp_points *out);
+#endif
+
+#endif
