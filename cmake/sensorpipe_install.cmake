@@ -23,6 +23,10 @@ set(SP_PC_LIBS_PRIVATE "-llzf -lpthread -lm")
 if(SP_HAVE_OPENCL)
   string(APPEND SP_PC_REQUIRES_PRIVATE " OpenCL")
 endif()
+# Relocatable: the prefix is found from where the .pc file sits.
+file(RELATIVE_PATH SP_PC_RELPREFIX
+  ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" SP_PC_RELPREFIX "${SP_PC_RELPREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/sensorpipe.pc.in
   ${PROJECT_BINARY_DIR}/sensorpipe.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/sensorpipe.pc
