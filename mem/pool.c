@@ -42,8 +42,9 @@ struct sp_pool {
     uint64_t blocks, in_use, high_water;
     uint64_t acquires, releases, reuses, grows, trims;
     uint64_t waits, wait_ns, timeouts;
+    /* Of the blocks mapped now: bytes, bytes locked, blocks whose lock was
+     * refused, blocks left unbound. Trimming takes them off again. */
     uint64_t bytes_reserved, bytes_locked, lock_failures, bind_failures;
-    int last_lock_errno;
 
     /* Fixed at create. */
     char name[48];
@@ -114,10 +115,8 @@ static void account_new(sp_pool *pool, const sp_block *b)
     pool->bytes_reserved += b->mem.len;
     if (b->mem.locked)
         pool->bytes_locked += b->mem.len;
-    else if (!pool->no_lock) {
+    else if (!pool->no_lock)
         pool->lock_failures++;
-        pool->last_lock_errno = b->mem.lock_errno;
-    }
     if (pool->place.bind && !b->mem.bound)
         pool->bind_failures++;
 }
@@ -475,6 +474,10 @@ int sp_pool_trim(sp_pool *pool, uint32_t keep_idle)
         pool->bytes_reserved -= b->mem.len;
         if (b->mem.locked)
             pool->bytes_locked -= b->mem.len;
+        else if (!pool->no_lock)
+            pool->lock_failures--;
+        if (pool->place.bind && !b->mem.bound)
+            pool->bind_failures--;
     }
     pthread_mutex_unlock(&pool->mu);
     while (victims) {
@@ -530,6 +533,15 @@ uint64_t sp__pool_in_use(const sp_pool *pool)
     sp_pool *p = (sp_pool *)pool;
     pthread_mutex_lock(&p->mu);
     uint64_t n = p->in_use;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+uint64_t sp__pool_idle(const sp_pool *pool)
+{
+    sp_pool *p = (sp_pool *)pool;
+    pthread_mutex_lock(&p->mu);
+    uint64_t n = p->free_count;
     pthread_mutex_unlock(&p->mu);
     return n;
 }

@@ -32,6 +32,9 @@ int sp__pool_destroy_owned(sp_pool *pool);
 /* Blocks referenced now (a snapshot). */
 uint64_t sp__pool_in_use(const sp_pool *pool);
 
+/* Idle blocks on the free list now (a snapshot). */
+uint64_t sp__pool_idle(const sp_pool *pool);
+
 /* Bytes one block maps (block size rounded up to pages, plus alignment
  * slack); what the budget is charged per block. */
 uint64_t sp__pool_block_bytes(const sp_pool *pool);

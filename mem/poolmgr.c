@@ -14,9 +14,11 @@
  *
  * Budget: every pool charges the manager before it maps a block (the
  * private hook of pool_int.h). When a charge would pass the budget, the
- * manager first trims idle blocks of the OTHER pools, pool by pool, until
- * the charge fits; only when nothing idle is left does it refuse with
- * SP_EBUDGET. The reserved total is one atomic counter, so charging needs
+ * manager first trims idle blocks of the OTHER pools, pool by pool and
+ * coldest first, only as many as the shortfall needs; only when nothing
+ * idle is left does it refuse with SP_EBUDGET. A class whose own blocks are
+ * out waits for one of them instead (back-pressure, the pool's timeout) and
+ * then reports SP_EBUDGET with the same message. The reserved total is one atomic counter, so charging needs
  * no lock and may run while other pools are trimmed. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -122,16 +124,27 @@ static int budget_reserve(void *ctx, sp_pool *pool, uint64_t bytes)
     if (try_charge(mgr, bytes))
         return SP_OK;
     if (bytes <= mgr->budget) {
-        /* Make room from idle blocks of other classes before refusing. */
+        /* Make room from idle blocks of other classes before refusing,
+         * trimming only as many (coldest first) as the shortfall needs. */
         size_t n = pool_count(mgr);
         for (size_t i = 0; i < n; i++) {
             sp_pool *p = mgr->pools[i].pool;
             if (p == pool)
                 continue;
-            int freed = sp_pool_trim(p, 0);
+            uint64_t cur = atomic_load(&mgr->reserved);
+            uint64_t short_by = cur + bytes > mgr->budget
+                                    ? cur + bytes - mgr->budget
+                                    : 0;
+            uint64_t per = sp__pool_block_bytes(p);
+            uint64_t want = (short_by + per - 1) / per;
+            uint64_t idle = sp__pool_idle(p);
+            if (idle == 0)
+                continue;
+            uint32_t keep = idle > want ? (uint32_t)(idle - want) : 0;
+            int freed = sp_pool_trim(p, keep);
             if (freed > 0)
                 atomic_fetch_add(&mgr->budget_trims, (uint64_t)freed);
-            if (freed > 0 && try_charge(mgr, bytes))
+            if (try_charge(mgr, bytes))
                 return SP_OK;
         }
     }

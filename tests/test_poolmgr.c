@@ -2,6 +2,7 @@
 /* Pool manager: size classes, lazy pools, the global budget (its message
  * and the trimming that makes room), explicit trim, the report as a table
  * and as JSON, and refusal to destroy while blocks are out. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,26 +165,122 @@ static void test_trim_makes_room(void **state)
     assert_int_equal(sp_poolmgr_reserved(mgr), 12 * MIB);
 
     /* 12 MiB reserved but idle; 10 MiB more only fits once idle blocks of
-     * the 4 MiB class are trimmed, which the manager does by itself. */
+     * the 4 MiB class are trimmed, which the manager does by itself: two
+     * blocks (6 MiB short), not all three. */
     sp_block *big;
     assert_int_equal(sp_poolmgr_acquire(mgr, 10 * MIB, &big), SP_OK);
     assert_true(sp_poolmgr_reserved(mgr) <= 16 * MIB);
     sp_pool_stats st;
     assert_int_equal(sp_poolmgr_stats_get(mgr, 0, &st), SP_OK);
     assert_int_equal(st.block_size, 4 * MIB);
-    assert_true(st.trims >= 2);
-    assert_int_equal(st.blocks, 3 - st.trims);
+    assert_int_equal(st.trims, 2);
+    assert_int_equal(st.blocks, 1);
+    assert_int_equal(sp_poolmgr_reserved(mgr), 14 * MIB);
 
     char buf[4096];
     assert_true(sp_poolmgr_report(mgr, SP_REPORT_JSON, buf, sizeof buf) > 0);
-    assert_null(strstr(buf, "\"budget_trims\": 0,"));
+    assert_non_null(strstr(buf, "\"budget_trims\": 2,"));
 
     /* Explicit trim: every idle block goes, the budget gets it back. */
     sp_pool_release(big);
     int freed = sp_poolmgr_trim(mgr);
-    assert_int_equal(freed, (int)(3 - st.trims) + 1);
+    assert_int_equal(freed, 2);
     assert_int_equal(sp_poolmgr_reserved(mgr), 0);
     assert_int_equal(sp_poolmgr_trim(mgr), 0);
+    assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
+}
+
+static void test_nowait_budget_refusal(void **state)
+{
+    (void)state;
+    sp_poolmgr *mgr = make_mgr(8 * MIB, SP_POOL_NOWAIT, 0);
+    sp_block *a, *b;
+    assert_int_equal(sp_poolmgr_acquire(mgr, 4 * MIB, &a), SP_OK);
+    assert_int_equal(sp_poolmgr_acquire(mgr, 4 * MIB, &b), SP_OK);
+    /* Blocks of this class are out, but the policy is not to wait: the
+     * budget is the reason, at once. */
+    sp_block *c;
+    assert_int_equal(sp_poolmgr_acquire(mgr, 4 * MIB, &c), SP_EBUDGET);
+    assert_non_null(strstr(sp_errmsg(), "policy is not to wait"));
+    assert_non_null(strstr(sp_errmsg(), "budget 8.0 MiB exceeded"));
+    sp_pool_stats st;
+    sp_poolmgr_stats_get(mgr, 0, &st);
+    assert_int_equal(st.timeouts, 1);
+    assert_int_equal(st.waits, 0);
+    sp_pool_release(a);
+    sp_pool_release(b);
+    assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
+}
+
+typedef struct churn {
+    sp_poolmgr *mgr;
+    unsigned seed;
+    int errors;
+    int refused;
+} churn;
+
+/* Random sizes over several classes under a tight budget, so charging,
+ * trimming other classes and waiting all run concurrently. */
+static void *churn_run(void *arg)
+{
+    churn *c = arg;
+    sp_block *held[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 4000; i++) {
+        c->seed = c->seed * 1103515245u + 12345u;
+        int slot = (int)((c->seed >> 8) % 3);
+        sp_pool_release(held[slot]);
+        held[slot] = NULL;
+        size_t size = (size_t)4096 << ((c->seed >> 16) % 6); /* 4..128 KiB */
+        int rc = sp_poolmgr_acquire(c->mgr, size, &held[slot]);
+        if (rc == SP_EBUDGET)
+            c->refused++;
+        else if (rc != SP_OK)
+            c->errors++;
+        else if (sp_block_size(held[slot]) < size)
+            c->errors++;
+        else
+            memset(sp_block_data(held[slot]), 0xEE, 64);
+    }
+    for (int i = 0; i < 3; i++)
+        sp_pool_release(held[i]);
+    return NULL;
+}
+
+static void test_concurrent_budget(void **state)
+{
+    (void)state;
+    /* 4 threads x 3 blocks of up to 128 KiB = 1.5 MiB wanted, 1 MiB
+     * allowed. */
+    sp_poolmgr *mgr = make_mgr(MIB, SP_POOL_WAIT, 20);
+    enum { T = 4 };
+    churn c[T];
+    pthread_t t[T];
+    for (int i = 0; i < T; i++) {
+        c[i] = (churn){.mgr = mgr, .seed = 17u * (unsigned)i + 1};
+        assert_int_equal(pthread_create(&t[i], NULL, churn_run, &c[i]), 0);
+    }
+    for (int i = 0; i < T; i++)
+        pthread_join(t[i], NULL);
+    uint64_t sum = 0, acq = 0, rel = 0, trims = 0;
+    for (size_t i = 0; i < sp_poolmgr_pool_count(mgr); i++) {
+        sp_pool_stats st;
+        sp_poolmgr_stats_get(mgr, i, &st);
+        assert_int_equal(st.in_use, 0);
+        sum += st.bytes_reserved;
+        acq += st.acquires;
+        rel += st.releases;
+        trims += st.trims;
+    }
+    for (int i = 0; i < T; i++)
+        assert_int_equal(c[i].errors, 0);
+    /* The budget's count matches the pools' own, and was never passed. */
+    assert_int_equal(sp_poolmgr_reserved(mgr), sum);
+    assert_true(sum <= MIB);
+    assert_int_equal(acq, rel);
+    print_message("%llu acquires, %llu blocks trimmed for room, %d+%d+%d+%d "
+                  "refused\n",
+                  (unsigned long long)acq, (unsigned long long)trims,
+                  c[0].refused, c[1].refused, c[2].refused, c[3].refused);
     assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
 }
 
@@ -448,6 +545,8 @@ int main(void)
         cmocka_unit_test(test_lazy_pools_and_reuse),
         cmocka_unit_test(test_budget_message),
         cmocka_unit_test(test_trim_makes_room),
+        cmocka_unit_test(test_nowait_budget_refusal),
+        cmocka_unit_test(test_concurrent_budget),
         cmocka_unit_test(test_destroy_busy_refused),
         cmocka_unit_test(test_json_checker_rejects),
         cmocka_unit_test(test_report_table_and_json),
