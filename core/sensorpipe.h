@@ -17,5 +17,7 @@
 #include "sp_project.h"
 #include "sp_crop.h"
 #include "sp_voxel.h"
+#include "sp_png.h"
+#include "sp_npy.h"
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <zlib.h>
 
 #include <cmocka.h>
@@ -470,7 +471,219 @@ static void test_kitti_images(void **state)
     sp_png_reader_destroy(r);
 }
 
-/* WRITER_TESTS */
+
+/* ---- writer ---- */
+
+/* Decode a written file with the reader (checked above against libpng's
+ * own writer) into a fresh buffer. */
+static void read_back(const char *path, owned_image *o, sp_pixfmt want)
+{
+    sp_png_info info;
+    if (sp_png_probe(NULL, path, &info) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(info.format, want);
+    owned_alloc(o, info.width, info.height, info.format);
+    if (sp_png_read(NULL, path, &o->img, NULL) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+}
+
+/* The tEXt "sensorpipe:range" of a file, read with libpng directly. */
+static int read_range(const char *path, double *lo, double *hi)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    assert_int_equal(setjmp(png_jmpbuf(png)), 0);
+    png_init_io(png, fp);
+    png_read_info(png, info);
+    png_textp text;
+    int n = 0, found = 0;
+    png_get_text(png, info, &text, &n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(text[i].key, "sensorpipe:range") == 0)
+            found = sscanf(text[i].text, "%lf %lf", lo, hi) == 2;
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(fp);
+    return found;
+}
+
+static void fill_pattern(sp_image *img)
+{
+    size_t rb = sp_image_row_bytes(img->width, img->format);
+    for (uint32_t y = 0; y < img->height; y++)
+        for (size_t b = 0; b < rb; b++)
+            sp_image_row(img, y)[b] = (uint8_t)(b * 7u + y * 31u + 3u);
+}
+
+static void write_read_same(sp_pixfmt fmt, sp_pixfmt read_as)
+{
+    owned_image src, back;
+    owned_alloc(&src, 29, 13, fmt);
+    fill_pattern(&src.img);
+    const char *path = tpath("w.png");
+    if (sp_png_write_image(path, &src.img, NULL) != SP_OK)
+        fail_msg("%s: %s", sp_pixfmt_name(fmt), sp_errmsg());
+    read_back(path, &back, read_as);
+    size_t rb = sp_image_row_bytes(29, fmt);
+    for (uint32_t y = 0; y < 13; y++)
+        assert_memory_equal(sp_image_row(&back.img, y), sp_image_row(&src.img, y), rb);
+    free(src.mem);
+    free(back.mem);
+}
+
+static void test_write_formats(void **state)
+{
+    (void)state;
+    write_read_same(SP_PIX_GRAY8, SP_PIX_GRAY8);
+    write_read_same(SP_PIX_GRAY16, SP_PIX_GRAY16);
+    write_read_same(SP_PIX_RGB8, SP_PIX_RGB8);
+    write_read_same(SP_PIX_RGBA8, SP_PIX_RGBA8);
+    write_read_same(SP_PIX_RGB16, SP_PIX_RGB16);
+    /* Bayer mosaics are written as the gray picture of the raw samples */
+    write_read_same(SP_PIX_BAYER_RGGB8, SP_PIX_GRAY8);
+    write_read_same(SP_PIX_BAYER_GBRG16, SP_PIX_GRAY16);
+
+    /* BGR8 comes back as RGB8 with the channels swapped */
+    owned_image src, back;
+    owned_alloc(&src, 17, 5, SP_PIX_BGR8);
+    fill_pattern(&src.img);
+    assert_int_equal(sp_png_write_image(tpath("bgr.png"), &src.img, NULL), SP_OK);
+    read_back(tpath("bgr.png"), &back, SP_PIX_RGB8);
+    for (uint32_t y = 0; y < 5; y++)
+        for (uint32_t x = 0; x < 17; x++)
+            for (int c = 0; c < 3; c++)
+                assert_int_equal(sp_image_row(&back.img, y)[x * 3 + (uint32_t)c],
+                                 sp_image_row(&src.img, y)[x * 3 + 2 - (uint32_t)c]);
+    free(src.mem);
+    free(back.mem);
+
+    /* NV12 must be converted first */
+    owned_alloc(&src, 16, 8, SP_PIX_NV12);
+    assert_int_equal(sp_png_write_image(tpath("nv12.png"), &src.img, NULL), SP_EUNSUPPORTED);
+    assert_non_null(strstr(sp_errmsg(), "nv12"));
+    assert_int_equal(access(tpath("nv12.png"), F_OK), -1);
+    free(src.mem);
+}
+
+static void test_write_colour_map(void **state)
+{
+    (void)state;
+    const uint8_t *lut = sp_png_cmap_table();
+    owned_image src, back;
+    owned_alloc(&src, 256, 3, SP_PIX_F32);
+    /* row 0: a ramp -2..+3; row 1: NaN and -1 holes; row 2: +inf and const */
+    for (uint32_t x = 0; x < 256; x++) {
+        ((float *)sp_image_row(&src.img, 0))[x] = -2.0f + 5.0f * (float)x / 255.0f;
+        ((float *)sp_image_row(&src.img, 1))[x] = x % 2 ? NAN : -1.0f;
+        ((float *)sp_image_row(&src.img, 2))[x] = x == 0 ? INFINITY : 0.5f;
+    }
+    const char *path = tpath("cmap.png");
+    assert_int_equal(sp_png_write_image(path, &src.img, NULL), SP_OK);
+    read_back(path, &back, SP_PIX_RGB8);
+    double lo, hi;
+    assert_true(read_range(path, &lo, &hi));
+    assert_true(fabs(lo + 2.0) < 1e-6 && fabs(hi - 3.0) < 1e-6);
+    for (uint32_t x = 0; x < 256; x++) {
+        const uint8_t *p0 = sp_image_row(&back.img, 0) + x * 3;
+        assert_memory_equal(p0, lut + x * 3, 3); /* the ramp walks the map */
+        const uint8_t *p1 = sp_image_row(&back.img, 1) + x * 3;
+        if (x % 2)
+            assert_true(p1[0] == 0 && p1[1] == 0 && p1[2] == 0); /* NaN: black */
+        else
+            assert_memory_equal(p1, lut + 51 * 3, 3); /* -1 is a value: (1/5)*255 */
+    }
+    /* +inf saturates at the top of the map */
+    assert_memory_equal(sp_image_row(&back.img, 2), lut + 255 * 3, 3);
+    free(back.mem);
+
+    /* negative values as empty, and a fixed range */
+    sp_png_cmap cm = {.lo = 0.0f, .hi = 10.0f, .neg_empty = 1};
+    assert_int_equal(sp_png_write_image(path, &src.img, &cm), SP_OK);
+    read_back(path, &back, SP_PIX_RGB8);
+    assert_true(read_range(path, &lo, &hi));
+    assert_true(lo == 0.0 && hi == 10.0);
+    const uint8_t *p = sp_image_row(&back.img, 1);
+    assert_true(p[0] == 0 && p[1] == 0 && p[2] == 0);        /* -1 now empty */
+    assert_memory_equal(sp_image_row(&back.img, 2) + 3, lut + 13 * 3, 3); /* 0.5 of 10 */
+    free(back.mem);
+    free(src.mem);
+}
+
+static void test_write_tensor_planes(void **state)
+{
+    (void)state;
+    /* (3, 4, 5) f32: one picture per channel, each with its own range */
+    float data[3 * 4 * 5];
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 20; i++)
+            data[c * 20 + i] = (float)(c * 100) + (float)i;
+    sp_tensor t = {.data = data, .dtype = SP_DTYPE_F32, .ndim = 3, .shape = {3, 4, 5, 1}};
+    assert_int_equal(sp_png_plane_count(&t), 3);
+    for (size_t c = 0; c < 3; c++) {
+        char name[32];
+        snprintf(name, sizeof name, "plane%zu.png", c);
+        assert_int_equal(sp_png_write_plane(tpath(name), &t, c, NULL), SP_OK);
+        owned_image back;
+        read_back(tpath(name), &back, SP_PIX_RGB8);
+        assert_int_equal(back.img.width, 5);
+        assert_int_equal(back.img.height, 4);
+        double lo, hi;
+        assert_true(read_range(tpath(name), &lo, &hi));
+        assert_true(lo == (double)(c * 100) && hi == (double)(c * 100 + 19));
+        /* first pixel at the bottom of the map, last at the top */
+        assert_memory_equal(sp_image_row(&back.img, 0), sp_png_cmap_table(), 3);
+        assert_memory_equal(sp_image_row(&back.img, 3) + 12, sp_png_cmap_table() + 765, 3);
+        free(back.mem);
+    }
+    assert_int_equal(sp_png_write_plane(tpath("bad.png"), &t, 3, NULL), SP_EINVAL);
+
+    /* (1, 2, 4, 5) u16: gray 16-bit planes, values unchanged */
+    uint16_t u[2 * 4 * 5];
+    for (int i = 0; i < 40; i++)
+        u[i] = (uint16_t)(i * 1500);
+    sp_tensor tu = {.data = u, .dtype = SP_DTYPE_U16, .ndim = 4, .shape = {1, 2, 4, 5}};
+    assert_int_equal(sp_png_plane_count(&tu), 2);
+    assert_int_equal(sp_png_write_plane(tpath("u16.png"), &tu, 1, NULL), SP_OK);
+    owned_image back;
+    read_back(tpath("u16.png"), &back, SP_PIX_GRAY16);
+    for (uint32_t y = 0; y < 4; y++)
+        assert_memory_equal(sp_image_row(&back.img, y), u + 20 + y * 5, 10);
+    free(back.mem);
+
+    /* 1-D tensors have no picture */
+    sp_tensor t1 = {.data = u, .dtype = SP_DTYPE_U8, .ndim = 1, .shape = {5, 1, 1, 1}};
+    assert_int_equal(sp_png_plane_count(&t1), 0);
+    assert_int_equal(sp_png_write_plane(tpath("t1.png"), &t1, 0, NULL), SP_EINVAL);
+}
+
+static void test_write_failure_leaves_nothing(void **state)
+{
+    (void)state;
+    owned_image src;
+    owned_alloc(&src, 8, 8, SP_PIX_GRAY8);
+    fill_pattern(&src.img);
+    const char *bad = tpath("missing_dir/x.png");
+    assert_int_equal(sp_png_write_image(bad, &src.img, NULL), SP_EIO);
+    assert_non_null(strstr(sp_errmsg(), bad));
+    assert_non_null(strstr(sp_errmsg(), strerror(ENOENT)));
+    /* an existing file is replaced whole, and no temporary file remains */
+    const char *path = tpath("replace.png");
+    FILE *fp = fopen(path, "wb");
+    fputs("junk", fp);
+    fclose(fp);
+    assert_int_equal(sp_png_write_image(path, &src.img, NULL), SP_OK);
+    owned_image back;
+    read_back(path, &back, SP_PIX_GRAY8);
+    free(back.mem);
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, ".tmp."))
+            fail_msg("temporary file left: %s", e->d_name);
+    closedir(d);
+    free(src.mem);
+}
 
 int main(void)
 {
@@ -484,7 +697,10 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_arena_no_heap_after_warmup),
         cmocka_unit_test(test_kitti_images),
-        /* WRITER_LIST */
+        cmocka_unit_test(test_write_formats),
+        cmocka_unit_test(test_write_colour_map),
+        cmocka_unit_test(test_write_tensor_planes),
+        cmocka_unit_test(test_write_failure_leaves_nothing),
     };
     return cmocka_run_group_tests_name("png", tests, setup, NULL);
 }
