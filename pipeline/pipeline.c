@@ -258,6 +258,17 @@ fail:
     return rc;
 }
 
+uint64_t sp__pipeline_pool_grows(const sp_pipeline *p)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < sp_poolmgr_pool_count(p->mgr); i++) {
+        sp_pool_stats s;
+        if (sp_poolmgr_stats_get(p->mgr, i, &s) == 0)
+            n += s.grows;
+    }
+    return n;
+}
+
 static int finish(sp_pipeline *p, int rc)
 {
     p->done = 1;
@@ -265,6 +276,7 @@ static int finish(sp_pipeline *p, int rc)
     p->t_end = sp__now_ns();
     if (p->alloc_counted) {
         p->alloc_end = sp__alloc_count();
+        p->grows_end = sp__pipeline_pool_grows(p);
         p->alloc_end_set = 1;
     }
     if (rc < 0)
@@ -295,8 +307,10 @@ int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
     rc = sp__stage_pull(last, out);
     if (rc == SP_OK) {
         p->frames++;
-        if (p->alloc_counted && p->frames == p->warmup)
+        if (p->alloc_counted && p->frames == p->warmup) {
+            p->grows_base = sp__pipeline_pool_grows(p);
             p->alloc_base = sp__alloc_count();
+        }
         return SP_OK;
     }
     if (rc == SP_ECANCELED || (rc < 0 && atomic_load(&p->stop)))

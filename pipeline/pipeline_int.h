@@ -146,7 +146,11 @@ struct sp_pipeline {
     uint64_t alloc_base; /* counter when frame #warmup came out */
     uint64_t alloc_end;  /* counter at the end (0 while running) */
     int alloc_end_set;
+    uint64_t grows_base, grows_end; /* pool blocks added, same moments */
 };
+
+/* Blocks added over the life of every pool of the manager. */
+uint64_t sp__pipeline_pool_grows(const sp_pipeline *p);
 
 /* Pipeline helpers for stage.c. */
 sp_poolmgr *sp__pipeline_poolmgr(sp_pipeline *p);

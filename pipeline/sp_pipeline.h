@@ -124,6 +124,11 @@ typedef struct sp_pipeline_stats {
     uint64_t frames_after_warmup;
     uint64_t heap_allocs_after_warmup; /**< malloc-family calls, all
                                             threads, after warm-up */
+    uint64_t pool_grows_after_warmup;  /**< blocks the pools added after
+                                            warm-up (each costs one small
+                                            header allocation); bounded by
+                                            the frames in flight, not per
+                                            frame */
 } sp_pipeline_stats;
 
 /** Fill *out with the current figures. */

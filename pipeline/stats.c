@@ -120,6 +120,9 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
         uint64_t end = p->alloc_end_set ? p->alloc_end : sp__alloc_count();
         out->frames_after_warmup = p->frames - p->warmup;
         out->heap_allocs_after_warmup = end - p->alloc_base;
+        out->pool_grows_after_warmup =
+            (p->alloc_end_set ? p->grows_end : sp__pipeline_pool_grows(p)) -
+            p->grows_base;
     }
     return SP_OK;
 }
@@ -196,11 +199,12 @@ static void report_table(writer *w, const sp_pipeline *p,
     if (s->alloc_counted)
         put(w,
             "heap allocations after warm-up (%u frames): %llu in %llu "
-            "frames (%.3f per frame)\n",
+            "frames (%.3f per frame; pools grew by %llu blocks)\n",
             s->warmup_frames, (unsigned long long)s->heap_allocs_after_warmup,
             (unsigned long long)s->frames_after_warmup,
             (double)s->heap_allocs_after_warmup /
-                (double)s->frames_after_warmup);
+                (double)s->frames_after_warmup,
+            (unsigned long long)s->pool_grows_after_warmup);
     else if (p->alloc_counted)
         put(w,
             "heap allocations after warm-up: n/a (only %llu frames, warm-up "
@@ -243,9 +247,10 @@ static void report_json(writer *w, const sp_pipeline *p,
         put(w,
             " \"heap_allocs_after_warmup\": {\"counted\": true, "
             "\"warmup_frames\": %u, \"frames_after_warmup\": %llu, "
-            "\"allocs\": %llu}}\n",
+            "\"allocs\": %llu, \"pool_grows\": %llu}}\n",
             s->warmup_frames, (unsigned long long)s->frames_after_warmup,
-            (unsigned long long)s->heap_allocs_after_warmup);
+            (unsigned long long)s->heap_allocs_after_warmup,
+            (unsigned long long)s->pool_grows_after_warmup);
     else
         put(w,
             " \"heap_allocs_after_warmup\": {\"counted\": false, "

@@ -1,0 +1,71 @@
+/* Internal to the sensorpipe command. */
+#ifndef SP_CLI_INT_H
+#define SP_CLI_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Must match project(VERSION) in CMakeLists.txt. */
+#ifndef SP_VERSION_STRING
+#define SP_VERSION_STRING "0.1.0"
+#endif
+
+/* The subcommands, in the order `sensorpipe --help` lists them:
+ *     X(name, one-line summary)
+ * ADDING A COMMAND: one line here, plus cli/cmd_<name>.c defining
+ *     int cli_<name>_main(int argc, char **argv);  (argv[0] is "<name>";
+ *         returns the process exit status: 0 ok, 1 failure, 2 usage)
+ *     void cli_<name>_help(FILE *out);             (full help text)
+ * The prototypes and the dispatch table in main.c come from this list. */
+#define CLI_COMMANDS(X)                                                      \
+    X(run, "run a launch string, e.g. 'synth frames=100 ! npy dir=out'")     \
+    X(stages, "list the stage classes, or show one's properties")
+
+#define CLI__DECLARE(name, summary)                                          \
+    int cli_##name##_main(int argc, char **argv);                            \
+    void cli_##name##_help(FILE *out);
+CLI_COMMANDS(CLI__DECLARE)
+#undef CLI__DECLARE
+
+/* The program's name for messages ("sensorpipe"). */
+#define CLI_PROG "sensorpipe"
+
+/* Prints "sensorpipe: <sp_errmsg()>" to stderr and, when the error has a
+ * launch-string column, the string with a caret under that column. */
+void cli_print_error(const char *launch);
+
+/* What `run` and the demo share (cmd_run.c). */
+#define CLI_MAX_STREAMS 8
+
+typedef struct cli_run_opts {
+    int stats;           /* print the stats table at the end */
+    const char *json;    /* write the stats as JSON here ("-" = stdout) */
+    int backend;         /* sp_backend */
+    uint64_t budget;     /* pool budget in bytes; 0 = default */
+    uint32_t warmup;     /* frames before allocations count; 0 = default */
+} cli_run_opts;
+
+typedef struct cli_run_result {
+    uint64_t frames;
+    double wall_s;
+    size_t nstreams;     /* frames per stream name, in order of appearance */
+    char stream[CLI_MAX_STREAMS][32];
+    uint64_t stream_frames[CLI_MAX_STREAMS];
+    int alloc_counted;
+    uint64_t allocs_after_warmup, frames_after_warmup;
+} cli_run_result;
+
+/* Builds and runs @p launch, prints errors (with a caret for launch-string
+ * errors), the progress line on a terminal, and the stats as asked. Returns
+ * the exit status: 0, 1 (failure) or 130 (interrupted). */
+int cli_run_launch(const char *launch, const cli_run_opts *o,
+                   cli_run_result *res);
+
+/* The default demo (`sensorpipe` with no arguments; demo.c). */
+int cli_demo(void);
+
+/* Heap allocation counting (alloc_hook.c): installs the counter into the
+ * library's stats. Returns 0 when this build cannot count (sanitizers). */
+int cli_alloc_hook_install(void);
+
+#endif

@@ -1,0 +1,390 @@
+/* sensorpipe run: build a pipeline from a launch string and run it to the
+ * end, with a progress line on a terminal, SIGINT as a clean early stop,
+ * and the stats as a table (--stats) or JSON (--json FILE). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_int.h"
+#include "sp_pipeline.h"
+
+void cli_run_help(FILE *out)
+{
+    fprintf(out,
+            "usage: " CLI_PROG " run [OPTIONS] 'LAUNCH'\n"
+            "\n"
+            "Runs a pipeline to the end of its stream. LAUNCH is a chain of "
+            "stages joined\nby '!', each a name and key=value properties "
+            "(GStreamer style); quote values\nwith spaces ('my dir' or \"my "
+            "dir\"). Several arguments are joined with spaces.\n"
+            "`" CLI_PROG " stages` lists the stages, `" CLI_PROG
+            " stages NAME` their properties.\n"
+            "\n"
+            "options:\n"
+            "  --stats             print per-stage and per-pool statistics at "
+            "the end\n"
+            "  --json FILE         write the same statistics as JSON to FILE "
+            "('-': stdout)\n"
+            "  --backend NAME      kernel back-end: auto, scalar, simd, opencl "
+            "(default auto)\n"
+            "  --pool-mb N         memory budget of the frame pools in MiB "
+            "(default 1024);\n"
+            "                      --budget N is the same\n"
+            "  --warmup N          frames before heap allocations are counted "
+            "(default 16)\n"
+            "  -h, --help          this help\n"
+            "\n"
+            "A progress line (frames, frames/s, pool use) is shown on stderr "
+            "when it is a\nterminal. Ctrl-C stops the run cleanly: every "
+            "thread is joined and every block\nreturned (a second Ctrl-C "
+            "kills). Exit status: 0 success, 1 failure, 2 usage,\n130 "
+            "interrupted.\n"
+            "\n"
+            "examples:\n"
+            "  " CLI_PROG " run 'synth frames=100 ! queue depth=4 ! npy "
+            "dir=out'\n"
+            "  " CLI_PROG " run --stats --json stats.json 'synth frames=500 "
+            "! queue depth=4 cpu=1 ! null'\n");
+}
+
+/* ---- errors ---- */
+
+void cli_print_error(const char *launch)
+{
+    int col = sp_pipeline_error_column();
+
+    fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
+    if (col <= 0 || launch == NULL || (size_t)col > strlen(launch) + 1)
+        return;
+    /* The launch string on one line, the caret under the column. */
+    fputs("  ", stderr);
+    for (const char *c = launch; *c; c++)
+        fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, stderr);
+    fputs("\n  ", stderr);
+    for (int i = 1; i < col; i++)
+        fputc(' ', stderr);
+    fputs("^\n", stderr);
+}
+
+/* ---- SIGINT ---- */
+
+static sp_pipeline *volatile running;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    sp_pipeline *p = running;
+    if (p != NULL)
+        sp_pipeline_stop(p); /* an atomic store: async-signal-safe */
+}
+
+/* ---- progress ---- */
+
+static void progress(sp_pipeline *p, uint64_t frames, uint64_t t0,
+                     uint64_t now)
+{
+    uint64_t used = 0, blocks = 0;
+    sp_poolmgr *mgr = sp_pipeline_poolmgr(p);
+    double s = (double)(now - t0) * 1e-9;
+
+    for (size_t i = 0; i < sp_poolmgr_pool_count(mgr); i++) {
+        sp_pool_stats ps;
+        if (sp_poolmgr_stats_get(mgr, i, &ps) == 0) {
+            used += ps.in_use;
+            blocks += ps.blocks;
+        }
+    }
+    fprintf(stderr,
+            "\r  %llu frames  %.1f frames/s  pool %llu/%llu blocks %.1f MiB  ",
+            (unsigned long long)frames, s > 0 ? (double)frames / s : 0.0,
+            (unsigned long long)used, (unsigned long long)blocks,
+            (double)sp_poolmgr_reserved(mgr) / 1048576.0);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void tally(cli_run_result *res, const sp_frame *f)
+{
+    size_t i = 0;
+    while (i < res->nstreams && strcmp(res->stream[i], f->stream) != 0)
+        i++;
+    if (i == res->nstreams) {
+        if (res->nstreams == CLI_MAX_STREAMS)
+            return;
+        snprintf(res->stream[i], sizeof res->stream[i], "%s",
+                 f->stream[0] ? f->stream : "(unnamed)");
+        res->nstreams++;
+    }
+    res->stream_frames[i]++;
+}
+
+/* ---- stats output ---- */
+
+static char *report(sp_pipeline *p, sp_report_format fmt)
+{
+    int n = sp_pipeline_report(p, fmt, NULL, 0);
+    char *buf;
+
+    if (n < 0)
+        return NULL;
+    buf = malloc((size_t)n + 1);
+    if (buf != NULL)
+        sp_pipeline_report(p, fmt, buf, (size_t)n + 1);
+    return buf;
+}
+
+static int write_json(sp_pipeline *p, const char *path)
+{
+    char *text = report(p, SP_REPORT_JSON);
+    char tmp[4096];
+    FILE *f;
+    int ok;
+
+    if (text == NULL) {
+        fprintf(stderr, CLI_PROG ": --json: %s\n", sp_errmsg());
+        return -1;
+    }
+    if (strcmp(path, "-") == 0) {
+        fputs(text, stdout);
+        free(text);
+        return 0;
+    }
+    /* Written under a temporary name and renamed when complete, so a
+     * failed run never leaves half a file behind. */
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, CLI_PROG ": --json %s: cannot create %s: %s\n", path,
+                tmp, strerror(errno));
+        free(text);
+        return -1;
+    }
+    ok = fputs(text, f) >= 0;
+    ok = (fclose(f) == 0) && ok;
+    free(text);
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, CLI_PROG ": --json %s: cannot write: %s\n", path,
+                strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the run ---- */
+
+int cli_run_launch(const char *launch, const cli_run_opts *o,
+                   cli_run_result *res)
+{
+    sp_pipeline_opts po = {.backend = (sp_backend)o->backend,
+                           .budget_bytes = o->budget,
+                           .warmup_frames = o->warmup};
+    sp_pipeline *p;
+    sp_frame *f;
+    struct sigaction sa, old;
+    int tty = isatty(STDERR_FILENO);
+    int rc, status = 0;
+    uint64_t t0, last = 0;
+
+    memset(res, 0, sizeof *res);
+    if (sp_pipeline_create(launch, &po, &p) < 0) {
+        cli_print_error(launch);
+        return 1;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
+    sigemptyset(&sa.sa_mask);
+    running = p;
+    sigaction(SIGINT, &sa, &old);
+
+    t0 = now_ns();
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
+        res->frames++;
+        tally(res, f);
+        sp_frame_unref(f);
+        if (tty) {
+            uint64_t t = now_ns();
+            if (t - last > 250000000u) {
+                progress(p, res->frames, t0, t);
+                last = t;
+            }
+        }
+    }
+    if (tty)
+        fputs("\r\033[K", stderr);
+    sigaction(SIGINT, &old, NULL);
+    running = NULL;
+
+    if (rc == SP_ECANCELED) {
+        status = 130;
+    } else if (rc < 0) {
+        fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
+        status = 1;
+    }
+    sp_pipeline_stats s;
+    sp_pipeline_stats_get(p, &s);
+    res->wall_s = s.wall_s;
+    res->alloc_counted = s.alloc_counted;
+    res->allocs_after_warmup = s.heap_allocs_after_warmup;
+    res->frames_after_warmup = s.frames_after_warmup;
+    if (o->stats) {
+        char *t = report(p, SP_REPORT_TABLE);
+        if (t != NULL)
+            fputs(t, stdout);
+        free(t);
+    }
+    if (o->json != NULL && write_json(p, o->json) < 0 && status == 0)
+        status = 1;
+    if (sp_pipeline_destroy(p) < 0) {
+        fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
+        if (status == 0)
+            status = 1;
+    } else if (status == 130) {
+        fprintf(stderr,
+                CLI_PROG ": interrupted after %llu frames; every thread "
+                         "joined and every block returned to its pool\n",
+                (unsigned long long)res->frames);
+    }
+    return status;
+}
+
+static int parse_u64(const char *opt, const char *v, uint64_t max,
+                     uint64_t *out)
+{
+    char *e;
+    unsigned long long x;
+
+    errno = 0;
+    x = strtoull(v, &e, 10);
+    if (v[0] == '\0' || v[0] == '-' || *e != '\0' || errno || x == 0 ||
+        x > max) {
+        fprintf(stderr,
+                CLI_PROG " run: %s '%s': expected a whole number from 1 to "
+                         "%llu\n",
+                opt, v, (unsigned long long)max);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int cli_run_main(int argc, char **argv)
+{
+    cli_run_opts o = {0};
+    char *launch = NULL;
+    size_t len = 0;
+    int status;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        char name[32];
+
+        if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++) {
+                size_t n = strlen(argv[i]);
+                char *grown = realloc(launch, len + n + 2);
+                if (grown == NULL)
+                    goto nomem;
+                launch = grown;
+                if (len)
+                    launch[len++] = ' ';
+                memcpy(launch + len, argv[i], n + 1);
+                len += n;
+            }
+            break;
+        }
+        if (a[0] != '-' || a[1] != '-') {
+            size_t n = strlen(a);
+            char *grown = realloc(launch, len + n + 2);
+            if (grown == NULL)
+                goto nomem;
+            launch = grown;
+            if (len)
+                launch[len++] = ' ';
+            memcpy(launch + len, a, n + 1);
+            len += n;
+            continue;
+        }
+        /* --opt VALUE or --opt=VALUE */
+        snprintf(name, sizeof name, "%.*s",
+                 (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
+        if (strcmp(name, "--stats") == 0 && !eq) {
+            o.stats = 1;
+            continue;
+        }
+        int takes = !strcmp(name, "--json") || !strcmp(name, "--backend") ||
+                    !strcmp(name, "--pool-mb") || !strcmp(name, "--budget") ||
+                    !strcmp(name, "--warmup");
+        if (!takes) {
+            fprintf(stderr,
+                    CLI_PROG " run: unknown option '%s' (`" CLI_PROG
+                             " help run` lists the options)\n",
+                    a);
+            free(launch);
+            return 2;
+        }
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else {
+            fprintf(stderr, CLI_PROG " run: %s needs a value\n", name);
+            free(launch);
+            return 2;
+        }
+        uint64_t x;
+        if (!strcmp(name, "--json")) {
+            o.json = val;
+        } else if (!strcmp(name, "--backend")) {
+            sp_backend b;
+            if (sp_backend_from_name(val, &b) < 0) {
+                fprintf(stderr,
+                        CLI_PROG " run: --backend '%s': expected auto, "
+                                 "scalar, simd or opencl\n",
+                        val);
+                free(launch);
+                return 2;
+            }
+            o.backend = (int)b;
+        } else if (!strcmp(name, "--warmup")) {
+            if (parse_u64(name, val, 1000000, &x) < 0) {
+                free(launch);
+                return 2;
+            }
+            o.warmup = (uint32_t)x;
+        } else {
+            if (parse_u64(name, val, 1u << 20, &x) < 0) {
+                free(launch);
+                return 2;
+            }
+            o.budget = x << 20;
+        }
+    }
+    if (launch == NULL) {
+        fprintf(stderr, CLI_PROG " run: expected a launch string, e.g. "
+                                 "'synth frames=100 ! npy dir=out' (`" CLI_PROG
+                                 " help run`)\n");
+        return 2;
+    }
+    cli_run_result res;
+    status = cli_run_launch(launch, &o, &res);
+    free(launch);
+    return status;
+
+nomem:
+    free(launch);
+    fprintf(stderr, CLI_PROG " run: out of memory\n");
+    return 1;
+}
