@@ -108,7 +108,7 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     enum { K_FIELDS = 1, K_SIZE = 2, K_TYPE = 4, K_COUNT = 8, K_WIDTH = 16,
            K_HEIGHT = 32, K_POINTS = 64 };
     unsigned seen = 0;
-    uint32_t nsize = 0, ntype = 0, ncount = 0;
+    uint32_t size_line = 0, type_line = 0, points_line = 0;
     static const double vp_default[7] = {0, 0, 0, 1, 0, 0, 0};
     line_toks t;
     const char *p = buf, *end = buf + len;
@@ -205,13 +205,12 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
             }
             if (kw[0] == 'S') {
                 seen |= K_SIZE;
-                nsize = (uint32_t)nv;
+                size_line = line;
             } else if (kw[0] == 'T') {
                 seen |= K_TYPE;
-                ntype = (uint32_t)nv;
+                type_line = line;
             } else {
                 seen |= K_COUNT;
-                ncount = (uint32_t)nv;
             }
         } else if (!strcmp(kw, "WIDTH") || !strcmp(kw, "HEIGHT") ||
                    !strcmp(kw, "POINTS")) {
@@ -235,6 +234,7 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
                 h->points = u;
                 seen |= K_POINTS;
             }
+            points_line = line;
         } else if (!strcmp(kw, "VIEWPOINT")) {
             if (nv != 7)
                 return sp__fail(SP_EFORMAT, "%s: line %u: VIEWPOINT has %d "
@@ -283,9 +283,6 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
         return sp__fail(SP_EFORMAT, "%s: line %u: no %s line, expected SIZE "
                         "and TYPE for every field", name, line,
                         (seen & K_SIZE) ? "TYPE" : "SIZE");
-    (void)nsize;
-    (void)ntype;
-    (void)ncount;
     if (!(seen & K_WIDTH) && (seen & K_POINTS)) {
         h->width = h->points;
         h->height = 1;
@@ -293,8 +290,9 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     if (!(seen & K_POINTS))
         h->points = h->width * h->height; /* both <= 2^31: no overflow */
     if (h->width * h->height != h->points)
-        return sp__fail(SP_EFORMAT, "%s: WIDTH %llu x HEIGHT %llu = %llu but "
-                        "POINTS is %llu, expected them to agree", name,
+        return sp__fail(SP_EFORMAT, "%s: line %u: WIDTH %llu x HEIGHT %llu = "
+                        "%llu but POINTS is %llu, expected them to agree",
+                        name, points_line,
                         (unsigned long long)h->width,
                         (unsigned long long)h->height,
                         (unsigned long long)(h->width * h->height),
@@ -304,8 +302,10 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     for (uint32_t i = 0; i < h->nfields; i++) {
         sp_pcd_field *f = &h->fields[i];
         if (!type_ok(f->type, f->size))
-            return sp__fail(SP_EUNSUPPORTED, "%s: field '%s' has TYPE %c SIZE "
-                            "%u, expected F 4/8, U 1/2/4/8 or I 1/2/4/8", name,
+            return sp__fail(SP_EUNSUPPORTED, "%s: line %u: field '%s' has "
+                            "TYPE %c SIZE %u, expected F 4/8, U 1/2/4/8 or "
+                            "I 1/2/4/8", name,
+                            size_line > type_line ? size_line : type_line,
                             f->name, f->type, f->size);
         f->offset = (uint32_t)off;
         off += (uint64_t)f->size * f->count;
