@@ -6,6 +6,11 @@
  * A block's header (struct sp_block) is allocated once, when the block is
  * mapped, and lives until the block is trimmed or the pool destroyed.
  *
+ * Every block is its own page-rounded mapping, so trimming returns memory
+ * to the system block by block; a block smaller than a page still costs a
+ * page (bytes_reserved says so), which is why the manager's classes start at
+ * 4 KiB.
+ *
  * Growth maps memory without holding the lock (mapping and mlock() take
  * milliseconds); blocks being mapped count against max_blocks as `pending`
  * so concurrent acquires cannot overshoot the limit. */

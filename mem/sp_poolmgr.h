@@ -4,7 +4,10 @@
  * size class that fits, creating that pool the first time the class is asked
  * for. All its pools draw on one global byte budget: a request that would
  * pass it fails with SP_EBUDGET and a message giving the budget, the bytes in
- * use and the bytes asked. It owns its pools; blocks keep their pool alive,
+ * use and the bytes asked. Before refusing, the manager trims idle blocks of
+ * the other size classes (coldest first, only as many as it needs); a class
+ * whose own blocks are out waits for one of them (back-pressure, up to the
+ * timeout) before it reports SP_EBUDGET. It owns its pools; blocks keep their pool alive,
  * and sp_poolmgr_destroy() is refused (SP_EBUSY) while any block is out.
  *
  * Thread safety: every function may be called from any thread. */
@@ -52,7 +55,11 @@ int sp_poolmgr_destroy(sp_poolmgr *mgr);
  *  sp_pool_acquire(), and SP_EBUDGET when the budget cannot cover it. */
 int sp_poolmgr_acquire(sp_poolmgr *mgr, size_t size, sp_block **out);
 
-/** The block size of the class that serves @p size bytes. */
+/** The block size of the class that serves @p size bytes: @p size rounded
+ *  up to a multiple of max(4 KiB, P / 4), P being the largest power of two
+ *  below @p size. That is page multiples up to 16 KiB, then four classes per
+ *  power of two, so a block wastes less than a quarter of the request.
+ *  0 when the rounding overflows. */
 size_t sp_poolmgr_class_size(size_t size);
 
 /** Free every idle block of every pool. Returns the number freed. */
