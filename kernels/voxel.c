@@ -5,7 +5,7 @@
 
 #include "voxel_int.h"
 
-#define RADIX_BITS_MAX 11
+#define RADIX_BITS_MAX 13
 
 static int make_plan(const sp_voxel_params *v, const sp_points *in,
                      const sp_points *out, sp__voxel_plan *p)
@@ -106,9 +106,9 @@ int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
     uint32_t *idx = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, cnt * 4);
     uint64_t *k2 = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, cnt * 8);
     uint32_t *i2 = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, cnt * 4);
-    /* At most ceil(64 / 11) = 6 passes of 2^11 counters. */
+    /* At most ceil(64 / 13) = 5 passes of 2^13 counters. */
     uint32_t *hist = sp__kctx_scratch(
-        k, SP__VOXEL_SLOT_MISC, (size_t)6 * ((size_t)1 << RADIX_BITS_MAX) * 4);
+        k, SP__VOXEL_SLOT_MISC, (size_t)5 * ((size_t)1 << RADIX_BITS_MAX) * 4);
     if (!keys || !idx || !k2 || !i2 || !hist)
         return SP_ENOMEM;
     const int64_t lo0 = b->lo[0], lo1 = b->lo[1], lo2 = b->lo[2];

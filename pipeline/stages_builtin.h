@@ -23,3 +23,8 @@
 
 SP_BUILTIN_STAGE(sp__stage_queue)
 SP_BUILTIN_STAGE(sp__stage_synth)
+SP_BUILTIN_STAGE(sp__stage_crop)
+SP_BUILTIN_STAGE(sp__stage_voxel)
+SP_BUILTIN_STAGE(sp__stage_npy)
+SP_BUILTIN_STAGE(sp__stage_png)
+SP_BUILTIN_STAGE(sp__stage_null)
