@@ -1,0 +1,16 @@
+/* The `null` sink: consumes frames and releases them (benchmarks measure
+ * everything upstream with it). */
+#include "sp_stage.h"
+
+static int null_pull(sp_stage *st, sp_frame **out)
+{
+    /* The consumed frame goes back to the caller, who releases it. */
+    return sp_stage_pull_upstream(st, out);
+}
+
+const sp_stage_class sp__stage_null = {
+    .name = "null",
+    .description = "consumes every frame and writes nothing (for benchmarks)",
+    .is_sink = 1,
+    .pull = null_pull,
+};

@@ -1,0 +1,100 @@
+/* The `png` sink: images and tensors as PNG under DIR/<stream>/.
+ *
+ * Images: <seq:06d>.png as themselves (Bayer mosaics as gray pictures of
+ * the raw samples, BGR as RGB, float images colour-mapped). Tensors:
+ * (H, W) as <seq>.png; (C, H, W) and (1, C, H, W) one picture per channel,
+ * <seq>_c<k>.png, each with its own value range (BEV channels such as
+ * height, intensity and density have unrelated units). Float data is
+ * colour-mapped with the range in the file's "sensorpipe:range" text
+ * chunk; range= fixes it, empty=negative also blanks negative values (range
+ * images mark missing returns with -1). Point clouds have no picture: they
+ * are passed on unwritten. */
+#include <stdio.h>
+
+#include "error_int.h"
+#include "sink_int.h"
+#include "sp_png.h"
+#include "sp_stage.h"
+
+typedef struct png_sink {
+    sp__sink_dir dir;
+    sp_png_cmap cmap;
+} png_sink;
+
+static const sp_prop_spec png_props[] = {
+    {.name = "dir", .type = SP_PROP_STRING,
+     .help = "output folder; files go to DIR/<stream>/<seq:06d>.png"},
+    {.name = "empty", .type = SP_PROP_ENUM, .def = "nan", .choices = "nan|negative",
+     .help = "float values drawn black: NaN only, or NaN and negatives"},
+    {.name = "range", .type = SP_PROP_RANGE, .optional = 1,
+     .help = "lo:hi value range of the colour map (default: each picture's own)"},
+};
+
+static int png_init(sp_stage *st)
+{
+    png_sink *s = sp_stage_priv(st);
+    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
+    s->cmap.neg_empty = sp_stage_prop(st, "empty")->i == 1;
+    const sp_prop_value *r = sp_stage_prop(st, "range");
+    if (r->set) {
+        if (!(r->lo < r->hi))
+            return sp_stage_fail(st, SP_EINVAL, "range=%s: expected lo < hi", r->s);
+        s->cmap.lo = (float)r->lo;
+        s->cmap.hi = (float)r->hi;
+    }
+    return SP_OK;
+}
+
+static int write_tensor(png_sink *s, const sp_frame *f)
+{
+    size_t planes = sp_png_plane_count(&f->u.tensor);
+    if (planes == 0)
+        return sp__fail(SP_EUNSUPPORTED,
+                        "frame %s %llu: a tensor of %d dimensions has no picture, expected "
+                        "(H, W), (C, H, W) or (1, C, H, W)",
+                        f->stream, (unsigned long long)f->seq, f->u.tensor.ndim);
+    for (size_t c = 0; c < planes; c++) {
+        char suffix[24] = "";
+        if (planes > 1)
+            snprintf(suffix, sizeof suffix, "_c%zu", c);
+        const char *path;
+        SP_TRY(sp__sink_dir_path(&s->dir, f, suffix, "png", &path));
+        SP_TRY(sp_png_write_plane(path, &f->u.tensor, c, &s->cmap));
+    }
+    return SP_OK;
+}
+
+static int png_pull(sp_stage *st, sp_frame **out)
+{
+    png_sink *s = sp_stage_priv(st);
+    sp_frame *f = NULL;
+    int rc = sp_stage_pull_upstream(st, &f);
+    if (rc != SP_OK)
+        return rc;
+    if (f->payload == SP_PAYLOAD_IMAGE) {
+        const char *path;
+        rc = sp__sink_dir_path(&s->dir, f, "", "png", &path);
+        if (rc == SP_OK)
+            rc = sp_png_write_image(path, &f->u.image, &s->cmap);
+    } else if (f->payload == SP_PAYLOAD_TENSOR) {
+        rc = write_tensor(s, f);
+    }
+    if (rc < 0) {
+        sp_frame_unref(f);
+        return rc;
+    }
+    *out = f;
+    return SP_OK;
+}
+
+const sp_stage_class sp__stage_png = {
+    .name = "png",
+    .description = "writes images and tensors as PNG under dir=/<stream>/ (float data "
+                   "colour-mapped)",
+    .props = png_props,
+    .nprops = sizeof png_props / sizeof png_props[0],
+    .priv_size = sizeof(png_sink),
+    .is_sink = 1,
+    .init = png_init,
+    .pull = png_pull,
+};

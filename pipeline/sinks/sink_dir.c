@@ -1,0 +1,90 @@
+/* The output folder of the file sinks (see sink_int.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error_int.h"
+#include "sink_int.h"
+
+/* mkdir -p: each component in turn; an existing folder is fine. */
+static int make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n >= sizeof buf)
+        return sp__fail(SP_EINVAL, "path too long");
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return sp__fail(SP_EIO, "cannot create folder %s: %s", buf, strerror(errno));
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return sp__fail(SP_EIO, "%s", strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return sp__fail(SP_EIO, "exists and is not a folder");
+    return SP_OK;
+}
+
+int sp__sink_dir_open(sp__sink_dir *d, const char *dir)
+{
+    memset(d, 0, sizeof *d);
+    if (!dir || !dir[0])
+        return sp__fail(SP_EINVAL, "dir: empty, expected an output folder");
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n >= sizeof d->dir)
+        return sp__fail(SP_EINVAL, "dir=%s: path too long (limit %zu bytes)", dir,
+                        sizeof d->dir - 1);
+    memcpy(d->dir, dir, n);
+    d->dir[n] = '\0';
+    int rc = make_dirs(d->dir);
+    if (rc < 0)
+        return sp__fail_context(rc, "dir=%s: ", dir);
+    /* Prove it writable now rather than at the first frame: create and
+     * remove a probe file (access() would ignore read-only mounts). */
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/.sensorpipe-probe.%ld", d->dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return sp__fail(SP_EIO, "dir=%s: cannot write files there: %s", d->dir,
+                        strerror(errno));
+    close(fd);
+    unlink(probe);
+    return SP_OK;
+}
+
+int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix, const char *ext,
+                      const char **out)
+{
+    const char *s = f->stream;
+    *out = NULL;
+    if (!s[0] || s[0] == '.' || strchr(s, '/') || !memchr(s, '\0', SP_STREAM_NAME_MAX))
+        return sp__fail(SP_EINVAL, "frame %llu: stream name '%.*s' cannot be a folder name, "
+                                   "expected no '/' and no leading '.'",
+                        (unsigned long long)f->seq, SP_STREAM_NAME_MAX, s);
+    int known = 0;
+    for (int i = 0; i < d->nstreams && !known; i++)
+        known = strcmp(d->streams[i], s) == 0;
+    int n = snprintf(d->path, sizeof d->path, "%s/%s", d->dir, s);
+    if (!known) {
+        if (mkdir(d->path, 0777) != 0 && errno != EEXIST)
+            return sp__fail(SP_EIO, "%s: cannot create folder: %s", d->path, strerror(errno));
+        /* Remember up to SP__SINK_MAX_STREAMS; more just mkdir again. */
+        if (d->nstreams < SP__SINK_MAX_STREAMS)
+            strcpy(d->streams[d->nstreams++], s);
+    }
+    snprintf(d->path + n, sizeof d->path - (size_t)n, "/%06llu%s.%s",
+             (unsigned long long)f->seq, suffix, ext);
+    *out = d->path;
+    return SP_OK;
+}

@@ -1,0 +1,313 @@
+/* ctest-label: pipeline */
+/* The npy, png and null sinks: file names, contents, no temporary files
+ * left, tensors, and an unwritable destination refused before the first
+ * frame with the path and the reason. */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sp_npy.h"
+#include "sp_pipeline.h"
+#include "sp_png.h"
+#include "sp_stage.h"
+
+static char tmpdir[512];
+
+/* ---- a test source of tensor frames, with a settable stream name ---- */
+
+typedef struct tsrc {
+    uint64_t n;
+} tsrc;
+
+static const sp_prop_spec tsrc_props[] = {
+    {.name = "stream", .type = SP_PROP_STRING, .def = "bev", .help = "stream name"},
+    {.name = "frames", .type = SP_PROP_INT, .def = "2", .min = 0, .max = 100, .help = "count"},
+};
+
+static int tsrc_pull(sp_stage *st, sp_frame **out)
+{
+    tsrc *s = sp_stage_priv(st);
+    if (s->n >= (uint64_t)sp_stage_prop_int(st, "frames"))
+        return SP_EOS;
+    const size_t shape[3] = {3, 8, 10};
+    sp_frame *f = NULL;
+    int rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3, shape, &f);
+    if (rc < 0)
+        return rc;
+    float *d = f->u.tensor.data;
+    for (size_t i = 0; i < 3 * 8 * 10; i++)
+        d[i] = (float)(i / 80) * 10.0f + (float)(i % 80) * 0.1f;
+    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
+    f->seq = s->n++;
+    *out = f;
+    return SP_OK;
+}
+
+static const sp_stage_class tsrc_class = {
+    .name = "test_tensors",
+    .description = "tensor frames for test_sinks",
+    .props = tsrc_props,
+    .nprops = 2,
+    .priv_size = sizeof(tsrc),
+    .is_source = 1,
+    .pull = tsrc_pull,
+};
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *t = getenv("SP_TEST_TMP");
+    snprintf(tmpdir, sizeof tmpdir, "%s", t ? t : "/tmp/sp_test_sinks");
+    mkdir(tmpdir, 0777);
+    sp_stage_class_register(&tsrc_class);
+    return 0;
+}
+
+static const char *tpath(const char *fmt, ...)
+{
+    static char p[4][1024];
+    static int i;
+    char rel[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    i = (i + 1) % 4;
+    snprintf(p[i], sizeof p[i], "%s/%s", tmpdir, rel);
+    return p[i];
+}
+
+static int exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* Names in a folder (non-recursive), excluding . and .., into one string
+ * "a b c " sorted by readdir order; also fails on leftovers. */
+static size_t count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (strstr(e->d_name, ".tmp.") || strstr(e->d_name, "sensorpipe-probe"))
+            fail_msg("%s: leftover %s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static sp_pipeline *make(const char *launch)
+{
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    return p;
+}
+
+static void test_npy_sink(void **state)
+{
+    (void)state;
+    char launch[1024];
+    const char *dir = tpath("npy_out/nested");
+    snprintf(launch, sizeof launch,
+             "synth frames=2 seed=4 width=64 height=32 ! npy dir=%s fields=xyzirt", dir);
+    sp_pipeline *p = make(launch);
+    /* the folder exists before the first frame */
+    assert_true(exists(dir));
+    sp_frame *f;
+    int rc, n = 0;
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
+        /* the consumed frame's file is complete when the sink returns it */
+        const char *path = tpath("npy_out/nested/%s/%06llu.npy", f->stream,
+                                 (unsigned long long)f->seq);
+        sp_npy_header h;
+        if (sp_npy_read_header(path, &h) != SP_OK)
+            fail_msg("%s", sp_errmsg());
+        if (f->payload == SP_PAYLOAD_POINTS) {
+            assert_string_equal(h.descr, "<f4");
+            assert_int_equal(h.ndim, 2);
+            assert_int_equal(h.shape[0], f->u.points.count);
+            assert_int_equal(h.shape[1], 6);
+            float *rows = malloc(h.data_bytes);
+            assert_int_equal(sp_npy_read(path, &h, rows, h.data_bytes), SP_OK);
+            size_t last = f->u.points.count - 1;
+            assert_true(rows[last * 6 + 0] == f->u.points.x[last]);
+            assert_true(rows[last * 6 + 4] == (float)f->u.points.ring[last]);
+            assert_true(rows[last * 6 + 5] == f->u.points.time[last]);
+            free(rows);
+        } else {
+            assert_string_equal(h.descr, "|u1");
+            assert_int_equal(h.ndim, 2);
+            assert_int_equal(h.shape[0], 32);
+            assert_int_equal(h.shape[1], 64);
+            uint8_t img[32 * 64];
+            assert_int_equal(sp_npy_read(path, &h, img, sizeof img), SP_OK);
+            for (uint32_t y = 0; y < 32; y++)
+                assert_memory_equal(img + y * 64, sp_image_row(&f->u.image, y), 64);
+        }
+        sp_frame_unref(f);
+        n++;
+    }
+    assert_int_equal(rc, SP_EOS);
+    assert_int_equal(n, 4);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_true(exists(tpath("npy_out/nested/velodyne/000000.npy")));
+    assert_true(exists(tpath("npy_out/nested/velodyne/000001.npy")));
+    assert_true(exists(tpath("npy_out/nested/image_02/000001.npy")));
+    assert_int_equal(count_files(tpath("npy_out/nested")), 2);
+    assert_int_equal(count_files(tpath("npy_out/nested/velodyne")), 2);
+    assert_int_equal(count_files(tpath("npy_out/nested/image_02")), 2);
+
+    /* tensors in their own shape */
+    snprintf(launch, sizeof launch, "test_tensors frames=1 ! npy dir=%s", tpath("npy_t"));
+    p = make(launch);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    sp_npy_header h;
+    assert_int_equal(sp_npy_read_header(tpath("npy_t/bev/000000.npy"), &h), SP_OK);
+    assert_int_equal(h.ndim, 3);
+    assert_true(h.shape[0] == 3 && h.shape[1] == 8 && h.shape[2] == 10);
+}
+
+static void test_png_sink(void **state)
+{
+    (void)state;
+    char launch[1024];
+    snprintf(launch, sizeof launch, "synth frames=1 width=64 height=32 ! png dir=%s",
+             tpath("png_out"));
+    sp_pipeline *p = make(launch);
+    sp_frame *f;
+    int saw_image = 0;
+    while (sp_pipeline_pull(p, &f) == SP_OK) {
+        if (f->payload == SP_PAYLOAD_IMAGE) {
+            /* the raw mosaic as an 8-bit gray picture */
+            const char *path = tpath("png_out/image_02/000000.png");
+            sp_png_info info;
+            assert_int_equal(sp_png_probe(NULL, path, &info), SP_OK);
+            assert_int_equal(info.format, SP_PIX_GRAY8);
+            uint8_t mem[64 * 32];
+            sp_image img = {.data = mem, .width = 64, .height = 32, .stride = 64,
+                            .format = SP_PIX_GRAY8};
+            assert_int_equal(sp_png_read(NULL, path, &img, NULL), SP_OK);
+            for (uint32_t y = 0; y < 32; y++)
+                assert_memory_equal(mem + y * 64, sp_image_row(&f->u.image, y), 64);
+            saw_image = 1;
+        }
+        sp_frame_unref(f);
+    }
+    assert_true(saw_image);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    /* points have no picture: no velodyne folder */
+    assert_false(exists(tpath("png_out/velodyne")));
+    assert_int_equal(count_files(tpath("png_out")), 1);
+    assert_int_equal(count_files(tpath("png_out/image_02")), 1);
+
+    /* a (3, H, W) tensor: one colour-mapped picture per channel */
+    snprintf(launch, sizeof launch, "test_tensors frames=2 ! png dir=%s", tpath("png_t"));
+    p = make(launch);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_int_equal(count_files(tpath("png_t/bev")), 6);
+    for (int c = 0; c < 3; c++) {
+        const char *path = tpath("png_t/bev/000001_c%d.png", c);
+        sp_png_info info;
+        assert_int_equal(sp_png_probe(NULL, path, &info), SP_OK);
+        assert_int_equal(info.format, SP_PIX_RGB8);
+        assert_int_equal(info.width, 10);
+        assert_int_equal(info.height, 8);
+    }
+
+    /* a fixed range must be ordered */
+    snprintf(launch, sizeof launch, "test_tensors ! png dir=%s range=5:5", tpath("png_r"));
+    assert_true(sp_pipeline_create(launch, NULL, &p) < 0);
+    assert_non_null(strstr(sp_errmsg(), "range"));
+}
+
+static void test_null_sink(void **state)
+{
+    (void)state;
+    sp_pipeline *p = make("synth frames=3 width=32 height=16 ! null");
+    sp_frame *f;
+    int n = 0;
+    while (sp_pipeline_pull(p, &f) == SP_OK) {
+        sp_frame_unref(f);
+        n++;
+    }
+    assert_int_equal(n, 6);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+static void expect_create_fails(const char *launch, const char *path, const char *reason)
+{
+    sp_pipeline *p = NULL;
+    int rc = sp_pipeline_create(launch, NULL, &p);
+    if (rc >= 0)
+        fail_msg("%s: created, expected a failure", launch);
+    assert_null(p);
+    if (!strstr(sp_errmsg(), path) || !strstr(sp_errmsg(), reason))
+        fail_msg("message '%s' lacks '%s' or '%s'", sp_errmsg(), path, reason);
+}
+
+static void test_unwritable_before_first_frame(void **state)
+{
+    (void)state;
+    char launch[1024];
+    /* a file where a folder should be: fails in init, as root too */
+    const char *file = tpath("plain_file");
+    FILE *fp = fopen(file, "w");
+    fputs("x", fp);
+    fclose(fp);
+    const char *under = tpath("plain_file/out");
+    snprintf(launch, sizeof launch, "synth ! npy dir=%s", under);
+    expect_create_fails(launch, under, strerror(ENOTDIR));
+    snprintf(launch, sizeof launch, "synth ! png dir=%s", file);
+    expect_create_fails(launch, file, "not a folder");
+
+    /* a read-only folder (root ignores permissions) */
+    if (geteuid() != 0) {
+        const char *ro = tpath("ro");
+        mkdir(ro, 0777);
+        chmod(ro, 0555);
+        snprintf(launch, sizeof launch, "synth ! npy dir=%s", ro);
+        expect_create_fails(launch, ro, strerror(EACCES));
+        snprintf(launch, sizeof launch, "synth ! png dir=%s/sub", ro);
+        expect_create_fails(launch, ro, strerror(EACCES));
+        chmod(ro, 0777);
+    }
+
+    /* a stream name that would escape the folder is refused */
+    snprintf(launch, sizeof launch, "test_tensors stream=../escape ! npy dir=%s",
+             tpath("esc/inner"));
+    sp_pipeline *p = make(launch);
+    assert_true(sp_pipeline_run(p) < 0);
+    assert_non_null(strstr(sp_errmsg(), "../escape"));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_false(exists(tpath("esc/escape")));
+    assert_int_equal(count_files(tpath("esc/inner")), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_npy_sink),
+        cmocka_unit_test(test_png_sink),
+        cmocka_unit_test(test_null_sink),
+        cmocka_unit_test(test_unwritable_before_first_frame),
+    };
+    return cmocka_run_group_tests_name("sinks", tests, setup, NULL);
+}
