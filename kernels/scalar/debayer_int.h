@@ -1,0 +1,56 @@
+/* Internal to kernels/: the debayer job shared by the scalar reference, the
+ * SIMD and the OpenCL versions. Never installed. */
+#ifndef SP_DEBAYER_INT_H
+#define SP_DEBAYER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels_int.h"
+
+typedef struct sp__debayer_job {
+    const uint8_t *src;
+    size_t sstride; /* bytes */
+    uint8_t *dst;
+    size_t dstride; /* bytes */
+    uint32_t w, h;
+    int rx, ry; /* position of the red sample in the 2x2 cell */
+    int bgr;    /* output order B, G, R */
+    int wide;   /* 16-bit samples in and out */
+    int ea;     /* edge-aware green */
+} sp__debayer_job;
+
+/* The colour sites of row y sit at x parity cx; the row holds red (1) or
+ * blue (0) besides green. */
+static inline int sp__debayer_cx(const sp__debayer_job *j, uint32_t y)
+{
+    return j->rx ^ (int)(y & 1) ^ j->ry;
+}
+static inline int sp__debayer_rowred(const sp__debayer_job *j, uint32_t y)
+{
+    return (int)(y & 1) == j->ry;
+}
+/* Reflect-101 row/column index (n == 1: the index itself). */
+static inline uint32_t sp__debayer_refl(int64_t i, uint32_t n)
+{
+    if (i < 0)
+        i = -i;
+    if (i >= (int64_t)n)
+        i = 2 * (int64_t)n - 2 - i;
+    if (i < 0)
+        i = 0;
+    return (uint32_t)i;
+}
+
+/* The reference: whole image. */
+void sp__debayer_scalar(const sp__debayer_job *j);
+/* The reference on pixels [x0, x1) of row y: SIMD versions use it for the
+ * borders and the tail of each row. */
+void sp__debayer_span_scalar(const sp__debayer_job *j, uint32_t y, uint32_t x0,
+                             uint32_t x1);
+
+void sp__debayer_avx2(const sp__debayer_job *j);
+void sp__debayer_neon(const sp__debayer_job *j);
+int sp__debayer_cl(sp_kctx *k, const sp__debayer_job *j);
+
+#endif
