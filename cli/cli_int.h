@@ -19,7 +19,8 @@
  * The prototypes and the dispatch table in main.c come from this list. */
 #define CLI_COMMANDS(X)                                                      \
     X(run, "run a launch string, e.g. 'synth frames=100 ! npy dir=out'")     \
-    X(stages, "list the stage classes, or show one's properties")
+    X(stages, "list the stage classes, or show one's properties")           \
+    X(devices, "show the SIMD level, OpenCL devices and CPU topology")
 
 #define CLI__DECLARE(name, summary)                                          \
     int cli_##name##_main(int argc, char **argv);                            \

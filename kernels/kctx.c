@@ -192,7 +192,7 @@ int sp_kernels_describe(char *buf, size_t cap)
     size_t len = 0;
     char line[512];
 #define PUT(...)                                                             \
-    len += (size_t)snprintf(buf + (len < cap ? len : cap),                   \
+    len += (size_t)snprintf(len < cap ? buf + len : NULL,                    \
                             len < cap ? cap - len : 0, __VA_ARGS__)
     if (!buf)
         cap = 0;

@@ -250,7 +250,7 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
     cl_dev_info devs[MAX_DEVICES];
     size_t len = 0;
 #define PUT(...)                                                             \
-    len += (size_t)snprintf(buf + (len < cap ? len : cap),                   \
+    len += (size_t)snprintf(len < cap ? buf + len : NULL,                    \
                             len < cap ? cap - len : 0, __VA_ARGS__)
     int n = list_devices(devs, MAX_DEVICES);
     if (n < 0) {
