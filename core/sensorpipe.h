@@ -17,6 +17,9 @@
 #include "sp_project.h"
 #include "sp_crop.h"
 #include "sp_voxel.h"
+#include "sp_debayer.h"
+#include "sp_levels.h"
+#include "sp_convert.h"
 #include "sp_png.h"
 #include "sp_npy.h"
 
