@@ -357,5 +357,8 @@ int main(void)
         cmocka_unit_test(test_opencl_vs_scalar),
         cmocka_unit_test(test_opencv_crosscheck),
     };
+    /* SP_TEST_FILTER=test_name runs one test (cmocka pattern). */
+    if (getenv("SP_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("SP_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,418 @@
+/* ctest-label: simd */
+/* ctest-timeout: 120 */
+/* undistort: the map (key, errors, the principal point maps to itself),
+ * identity (zero distortion reproduces the input exactly on every
+ * back-end), every back-end against the scalar reference with real-looking
+ * distortion on awkward sizes and padded strides, and cross-checks with
+ * cv2.initUndistortRectifyMap + cv2.remap and cv2.undistort when
+ * /usr/bin/python3 has OpenCV. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cam2_test.h"
+#include "sp_undistort.h"
+
+typedef struct cam {
+    uint32_t w, h;
+    double K[9];
+    double dist[5];
+} cam;
+
+/* A camera for a size: KITTI-like for 1241x375, a 1080p lens, and a
+ * generic one (f = largest side, centred) for small sizes. */
+static cam camera_for(uint32_t w, uint32_t h)
+{
+    cam c = {.w = w, .h = h};
+    double f = w > h ? w : h, cx = (w - 1) * 0.5 + 0.3, cy = (h - 1) * 0.5 - 0.2;
+    double d[5] = {-0.25, 0.08, 0.0007, -0.0004, -0.01};
+    if (w == 1241 && h == 375) {
+        f = 721.5377, cx = 609.5593, cy = 172.854;
+        d[0] = -0.3691481, d[1] = 0.1968681, d[2] = 0.001353473,
+        d[3] = 0.0005677587, d[4] = -0.06770705;
+    } else if (w == 1920 && h == 1080) {
+        f = 1400, cx = 961.7, cy = 538.2;
+        d[0] = -0.28, d[1] = 0.07, d[2] = 0.0005, d[3] = -0.0002, d[4] = 0;
+    }
+    double K[9] = {f, 0, cx, 0, f * 1.001, cy, 0, 0, 1};
+    memcpy(c.K, K, sizeof K);
+    memcpy(c.dist, d, sizeof d);
+    return c;
+}
+
+typedef struct map_buf {
+    sp_undistort_map m;
+    void *mem;
+} map_buf;
+
+static void map_build(map_buf *mb, const cam *c, int zero_dist)
+{
+    memset(mb, 0, sizeof *mb);
+    size_t sz = sp_undistort_map_size(c->w, c->h);
+    assert_true(sz > 0);
+    mb->mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    assert_non_null(mb->mem);
+    static const double zero[5] = {0};
+    assert_int_equal(sp_undistort_map_init(&mb->m, mb->mem, sz, c->K,
+                                           zero_dist ? zero : c->dist, c->w, c->h),
+                     SP_OK);
+}
+
+static void map_free(map_buf *mb)
+{
+    free(mb->mem);
+    mb->mem = NULL;
+}
+
+static void test_map_and_errors(void **state)
+{
+    (void)state;
+    cam c = camera_for(64, 48);
+    assert_int_equal(sp_undistort_map_size(0, 5), 0);
+    size_t sz = sp_undistort_map_size(64, 48);
+    assert_true(sz >= 64 * 48 * 6);
+    void *mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    assert_non_null(mem);
+    sp_undistort_map m = {0};
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz - 1, c.K, c.dist, 64, 48), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "bytes"));
+    double bad[9] = {0, 0, 32, 0, 0, 24, 0, 0, 1};
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz, bad, c.dist, 64, 48), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "not invertible"));
+    assert_false(sp_undistort_map_matches(&m, c.K, c.dist, 64, 48));
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz, c.K, c.dist, 64, 48), SP_OK);
+    assert_true(sp_undistort_map_matches(&m, c.K, c.dist, 64, 48));
+    assert_false(sp_undistort_map_matches(&m, c.K, c.dist, 64, 47));
+    cam c2 = c;
+    c2.dist[4] += 1e-9;
+    assert_false(sp_undistort_map_matches(&m, c2.K, c2.dist, 64, 48));
+    /* The centre of distortion does not move: pixel (32, 24) of a camera
+     * with its principal point there samples exactly itself. */
+    double Kc[9] = {50, 0, 32, 0, 50, 24, 0, 0, 1};
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz, Kc, c.dist, 64, 48), SP_OK);
+    assert_int_equal(m.xy[2 * (24 * 64 + 32)], 32);
+    assert_int_equal(m.xy[2 * (24 * 64 + 32) + 1], 24);
+    assert_int_equal(m.frac[24 * 64 + 32], 0);
+    /* Barrel distortion (k1 < 0) pulled the edges of the picture inward,
+     * so the undistorted corner samples a point inside the frame, closer
+     * to the centre. */
+    assert_true(m.xy[0] > 0 && m.xy[1] > 0);
+    assert_true(m.xy[0] < 32 && m.xy[1] < 24);
+
+    sp_calib cal;
+    memset(&cal, 0, sizeof cal);
+    snprintf(cal.source, sizeof cal.source, "calib/000001.txt");
+    assert_int_equal(sp_undistort_map_from_calib(&m, mem, sz, &cal, 64, 48), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "calib/000001.txt"));
+    assert_non_null(strstr(sp_errmsg(), "no camera matrix"));
+    cal.has_K = 1;
+    memcpy(cal.K, c.K, sizeof c.K);
+    memcpy(cal.dist, c.dist, sizeof c.dist);
+    assert_int_equal(sp_undistort_map_from_calib(&m, mem, sz, &cal, 64, 48), SP_OK);
+    assert_true(sp_undistort_map_matches(&m, c.K, c.dist, 64, 48));
+
+    sp_kctx *k = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
+    sp_image a, b;
+    assert_int_equal(cam2_image_alloc(&a, 64, 48, SP_PIX_RGB8, 0), 0);
+    assert_int_equal(cam2_image_alloc(&b, 64, 47, SP_PIX_RGB8, 0), 0);
+    assert_int_equal(sp_undistort(k, &m, &a, &b), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "expected the map's 64x48"));
+    b.height = 48;
+    b.format = SP_PIX_GRAY8;
+    assert_int_equal(sp_undistort(k, &m, &a, &b), SP_EINVAL);
+    b.format = SP_PIX_RGB8;
+    b.stride = 100;
+    assert_int_equal(sp_undistort(k, &m, &a, &b), SP_EINVAL);
+    sp_undistort_map empty = {0};
+    assert_int_equal(sp_undistort(k, &empty, &a, &a), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "not built"));
+    cam2_image_free(&a);
+    cam2_image_free(&b);
+    sp_kctx_destroy(k);
+    free(mem);
+}
+
+static const uint32_t sizes[][2] = {{1, 1}, {2, 2}, {3, 5}, {9, 7}, {67, 41},
+                                    {1241, 375}, {1920, 1080}};
+static const sp_pixfmt fmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8, SP_PIX_BGR8,
+                                 SP_PIX_RGBA8, SP_PIX_F32};
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+#define NFMTS (sizeof fmts / sizeof fmts[0])
+
+/* Zero distortion: every output pixel samples itself with weight 1. */
+static void test_identity(void **state)
+{
+    (void)state;
+    sp_backend bs[] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD, SP_BACKEND_OPENCL};
+    for (int bi = 0; bi < 3; bi++) {
+        sp_kctx *k = NULL;
+        if (cam2_kctx(bs[bi], &k) != SP_OK) {
+            print_message("identity: %s unavailable, not run\n", sp_backend_name(bs[bi]));
+            continue;
+        }
+        for (size_t s = 0; s < NSIZES; s++) {
+            cam c = camera_for(sizes[s][0], sizes[s][1]);
+            map_buf mb;
+            map_build(&mb, &c, 1);
+            for (size_t f = 0; f < NFMTS; f++) {
+                if (s == NSIZES - 1 && f != 1)
+                    continue; /* 1080p once (RGB8) is enough here */
+                sp_image in, out;
+                assert_int_equal(cam2_image_alloc(&in, c.w, c.h, fmts[f], 5 + s), 0);
+                assert_int_equal(cam2_image_alloc(&out, c.w, c.h, fmts[f], 3), 0);
+                cam2_fill_random(&in, (uint32_t)(s * 5 + f));
+                assert_int_equal(sp_undistort(k, &mb.m, &in, &out), SP_OK);
+                if (cam2_compare(&in, &out, 0, NULL) != 0)
+                    fail_msg("identity %s %s %ux%u changed pixels",
+                             sp_backend_name(bs[bi]), sp_pixfmt_name(fmts[f]), c.w, c.h);
+                assert_true(cam2_canaries_ok(&out));
+                cam2_image_free(&in);
+                cam2_image_free(&out);
+            }
+            map_free(&mb);
+        }
+        sp_kctx_destroy(k);
+    }
+}
+
+static void backend_vs_scalar(sp_backend b)
+{
+    sp_kctx *ks = NULL, *kb = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &ks), SP_OK);
+    if (cam2_kctx(b, &kb) != SP_OK) {
+        sp_kctx_destroy(ks);
+        print_message("skipped: %s back-end unavailable here\n", sp_backend_name(b));
+        skip();
+    }
+    int n = 0;
+    for (size_t s = 0; s < NSIZES; s++) {
+        cam c = camera_for(sizes[s][0], sizes[s][1]);
+        map_buf mb;
+        map_build(&mb, &c, 0);
+        for (size_t f = 0; f < NFMTS; f++) {
+            sp_image in, r, o;
+            assert_int_equal(cam2_image_alloc(&in, c.w, c.h, fmts[f], 1 + s * 7), 0);
+            assert_int_equal(cam2_image_alloc(&r, c.w, c.h, fmts[f], 0), 0);
+            assert_int_equal(cam2_image_alloc(&o, c.w, c.h, fmts[f], 2 + s), 0);
+            cam2_fill_random(&in, (uint32_t)(100 + s * 5 + f));
+            assert_int_equal(sp_undistort(ks, &mb.m, &in, &r), SP_OK);
+            assert_int_equal(sp_undistort(kb, &mb.m, &in, &o), SP_OK);
+            double md = 0;
+            size_t bad = cam2_compare(&r, &o, 0, &md);
+            if (bad)
+                fail_msg("%s %s %ux%u: %zu elements differ from scalar (max %g)",
+                         sp_backend_name(b), sp_pixfmt_name(fmts[f]), c.w, c.h, bad, md);
+            assert_true(cam2_canaries_ok(&o));
+            if (b == SP_BACKEND_OPENCL)
+                assert_int_equal(sp_kctx_last_backend(kb), SP_BACKEND_OPENCL);
+            cam2_image_free(&in);
+            cam2_image_free(&r);
+            cam2_image_free(&o);
+            n++;
+        }
+        map_free(&mb);
+    }
+    print_message("%s: %d cases bit-exact with scalar\n", sp_backend_name(b), n);
+    sp_kctx_destroy(kb);
+    sp_kctx_destroy(ks);
+}
+
+static void test_simd_vs_scalar(void **state)
+{
+    (void)state;
+    backend_vs_scalar(SP_BACKEND_SIMD);
+}
+
+static void test_opencl_vs_scalar(void **state)
+{
+    (void)state;
+#if !SP_HAVE_OPENCL
+    print_message("skipped: built without OpenCL\n");
+    skip();
+#endif
+    backend_vs_scalar(SP_BACKEND_OPENCL);
+}
+
+static void *read_file(const char *path, size_t bytes)
+{
+    void *p = malloc(bytes);
+    assert_non_null(p);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(p, 1, bytes, f), bytes);
+    fclose(f);
+    return p;
+}
+
+/* Against OpenCV: (1) our table vs cv2.initUndistortRectifyMap(K, D, None,
+ * K, size, CV_16SC2); (2) our sampler on OpenCV's own table vs cv2.remap
+ * (must be exact for 8-bit: same weights); (3) our whole undistort vs
+ * cv2.undistort. */
+static void test_opencv_crosscheck(void **state)
+{
+    (void)state;
+    if (!cam2_have_cv2()) {
+        print_message("skipped: /usr/bin/python3 cannot import cv2\n");
+        skip();
+    }
+    const char *dir = cam2_tmpdir();
+    typedef struct cvcase {
+        uint32_t w, h;
+        sp_pixfmt fmt;
+    } cvcase;
+    static const cvcase cases[] = {
+        {67, 41, SP_PIX_GRAY8},     {67, 41, SP_PIX_RGB8},
+        {67, 41, SP_PIX_F32},       {1241, 375, SP_PIX_GRAY8},
+        {1241, 375, SP_PIX_RGB8},   {1241, 375, SP_PIX_F32},
+        {1920, 1080, SP_PIX_RGB8}};
+    const size_t ncases = sizeof cases / sizeof cases[0];
+    sp_kctx *k = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_AUTO, &k), SP_OK);
+
+    /* Inputs: smooth content (a real picture is smooth; pure noise would
+     * magnify every 1/32 pixel difference) plus a little noise. */
+    char script[8192];
+    int off = snprintf(script, sizeof script,
+                       "import cv2, numpy as np\ncv2.setNumThreads(1)\n"
+                       "cases = [\n");
+    for (size_t i = 0; i < ncases; i++) {
+        const cvcase *cc = &cases[i];
+        cam c = camera_for(cc->w, cc->h);
+        unsigned ch = sp_pixfmt_channels(cc->fmt);
+        int isf = cc->fmt == SP_PIX_F32;
+        sp_image in;
+        assert_int_equal(cam2_image_alloc(&in, c.w, c.h, cc->fmt, 0), 0);
+        cam2_fill_random(&in, (uint32_t)(7 + i));
+        for (uint32_t y = 0; y < c.h; y++)
+            for (uint32_t x = 0; x < c.w * ch; x++) {
+                double v = 127 + 100 * sin(x * 0.05 + y * 0.031) * cos(y * 0.02);
+                if (isf)
+                    ((float *)(void *)(in.data + y * in.stride))[x] = (float)v;
+                else
+                    in.data[y * in.stride + x] =
+                        (uint8_t)(v + (in.data[y * in.stride + x] & 3));
+            }
+        char pin[600];
+        snprintf(pin, sizeof pin, "%s/ud_in_%zu.bin", dir, i);
+        assert_int_equal(cam2_write_rows(pin, &in), 0);
+        cam2_image_free(&in);
+        off += snprintf(script + off, sizeof script - (size_t)off,
+                        " (%zu, %u, %u, %u, %d, [%.17g, %.17g, %.17g, %.17g, "
+                        "%.17g, %.17g, %.17g, %.17g, %.17g], [%.17g, %.17g, "
+                        "%.17g, %.17g, %.17g]),\n",
+                        i, c.w, c.h, ch, isf, c.K[0], c.K[1], c.K[2], c.K[3],
+                        c.K[4], c.K[5], c.K[6], c.K[7], c.K[8], c.dist[0],
+                        c.dist[1], c.dist[2], c.dist[3], c.dist[4]);
+    }
+    snprintf(script + off, sizeof script - (size_t)off,
+             "]\nd = '%s'\n"
+             "for i, w, h, ch, isf, K, D in cases:\n"
+             "    K = np.array(K).reshape(3, 3); D = np.array(D)\n"
+             "    a = np.fromfile('%%s/ud_in_%%d.bin' %% (d, i), dtype=np.float32 "
+             "if isf else np.uint8).reshape(h, w, ch)\n"
+             "    m1, m2 = cv2.initUndistortRectifyMap(K, D, None, K, (w, h), "
+             "cv2.CV_16SC2)\n"
+             "    m1.tofile('%%s/ud_m1_%%d.bin' %% (d, i)); "
+             "m2.tofile('%%s/ud_m2_%%d.bin' %% (d, i))\n"
+             "    cv2.remap(a, m1, m2, cv2.INTER_LINEAR, borderMode="
+             "cv2.BORDER_CONSTANT, borderValue=0).tofile('%%s/ud_remap_%%d.bin' "
+             "%% (d, i))\n"
+             "    cv2.undistort(a, K, D).tofile('%%s/ud_undist_%%d.bin' %% (d, i))\n",
+             dir);
+    assert_int_equal(cam2_run_python(script), 0);
+
+    for (size_t i = 0; i < ncases; i++) {
+        const cvcase *cc = &cases[i];
+        cam c = camera_for(cc->w, cc->h);
+        unsigned ch = sp_pixfmt_channels(cc->fmt);
+        int isf = cc->fmt == SP_PIX_F32;
+        sp_image in, ours, cvr, cvu;
+        assert_int_equal(cam2_image_alloc(&in, c.w, c.h, cc->fmt, 0), 0);
+        assert_int_equal(cam2_image_alloc(&ours, c.w, c.h, cc->fmt, 0), 0);
+        assert_int_equal(cam2_image_alloc(&cvr, c.w, c.h, cc->fmt, 0), 0);
+        assert_int_equal(cam2_image_alloc(&cvu, c.w, c.h, cc->fmt, 0), 0);
+        char path[600];
+        snprintf(path, sizeof path, "%s/ud_in_%zu.bin", dir, i);
+        assert_int_equal(cam2_read_rows(path, &in), 0);
+        snprintf(path, sizeof path, "%s/ud_remap_%zu.bin", dir, i);
+        assert_int_equal(cam2_read_rows(path, &cvr), 0);
+        snprintf(path, sizeof path, "%s/ud_undist_%zu.bin", dir, i);
+        assert_int_equal(cam2_read_rows(path, &cvu), 0);
+        size_t npx = (size_t)c.w * c.h;
+        snprintf(path, sizeof path, "%s/ud_m1_%zu.bin", dir, i);
+        int16_t *m1 = read_file(path, npx * 4);
+        snprintf(path, sizeof path, "%s/ud_m2_%zu.bin", dir, i);
+        uint16_t *m2 = read_file(path, npx * 2);
+
+        /* (1) the tables, in 1/32 pixel */
+        map_buf mb;
+        map_build(&mb, &c, 0);
+        size_t map_diff = 0;
+        int worst32 = 0;
+        for (size_t p = 0; p < npx; p++) {
+            int ox = mb.m.xy[2 * p] * 32 + (mb.m.frac[p] & 31);
+            int oy = mb.m.xy[2 * p + 1] * 32 + (mb.m.frac[p] >> 5);
+            int cx = m1[2 * p] * 32 + (m2[p] & 31);
+            int cy = m1[2 * p + 1] * 32 + (m2[p] >> 5);
+            int d = abs(ox - cx) > abs(oy - cy) ? abs(ox - cx) : abs(oy - cy);
+            if (d) {
+                map_diff++;
+                if (d > worst32)
+                    worst32 = d;
+            }
+        }
+        /* (2) our sampler on OpenCV's table */
+        sp_undistort_map cvm = mb.m;
+        cvm.xy = m1;
+        cvm.frac = m2;
+        assert_int_equal(sp_undistort(k, &cvm, &in, &ours), SP_OK);
+        double md_r = 0;
+        size_t bad_r = cam2_compare(&cvr, &ours, isf ? 1e-3 : 0, &md_r);
+        /* (3) the whole thing vs cv2.undistort */
+        assert_int_equal(sp_undistort(k, &mb.m, &in, &ours), SP_OK);
+        double md_u = 0;
+        size_t bad_u = cam2_compare(&cvu, &ours, isf ? 1e-3 : 0, &md_u);
+        size_t bad_u2 = cam2_compare(&cvu, &ours, isf ? 0.05 : 2, NULL);
+        print_message("%s %ux%u: table %zu/%zu px differ (max %d/32 px); "
+                      "remap on cv table: %zu differ (max %g); vs "
+                      "cv2.undistort: %zu elements differ (max %g), %zu by "
+                      "more than %s\n",
+                      sp_pixfmt_name(cc->fmt), c.w, c.h, map_diff, npx, worst32,
+                      bad_r, md_r, bad_u, md_u, bad_u2, isf ? "0.05" : "2");
+        assert_int_equal(bad_r, 0);
+        assert_true(map_diff * 1000 <= npx); /* <= 0.1 % of the table */
+        assert_true(worst32 <= 1);
+        assert_true(bad_u2 * 1000 <= npx * ch);
+        free(m1);
+        free(m2);
+        map_free(&mb);
+        cam2_image_free(&in);
+        cam2_image_free(&ours);
+        cam2_image_free(&cvr);
+        cam2_image_free(&cvu);
+    }
+    sp_kctx_destroy(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_map_and_errors),
+        cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_simd_vs_scalar),
+        cmocka_unit_test(test_opencl_vs_scalar),
+        cmocka_unit_test(test_opencv_crosscheck),
+    };
+    /* SP_TEST_FILTER=test_name runs one test (cmocka pattern). */
+    if (getenv("SP_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("SP_TEST_FILTER"));
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
