@@ -20,6 +20,9 @@
 #include "sp_debayer.h"
 #include "sp_levels.h"
 #include "sp_convert.h"
+#include "sp_resize.h"
+#include "sp_normalize.h"
+#include "sp_undistort.h"
 #include "sp_png.h"
 #include "sp_npy.h"
 
