@@ -102,6 +102,13 @@ int sp__pinned_place_resolve(sp_numa_policy policy, int node,
         return sp__fail(SP_EINVAL,
                         "pool: NUMA node %d does not exist, expected 0..%d",
                         node, topo_nodes - 1);
+    /* A topology from HWLOC_SYNTHETIC or HWLOC_XMLFILE describes some
+     * other machine: its nodes mean nothing to this kernel. */
+    if (!hwloc_topology_is_thissystem(topo)) {
+        snprintf(out->note, sizeof out->note,
+                 "not bound: hwloc topology is not this system's");
+        return SP_OK;
+    }
     /* With one node all memory is local: binding would change nothing, so
      * it is skipped and reported as such, not as a failure. */
     if (topo_nodes == 1) {
@@ -134,11 +141,21 @@ size_t sp__pinned_map_len(size_t size, size_t align)
     return (len + page - 1) / page * page;
 }
 
+static void *map_anon(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Bound memory comes from hwloc_alloc_membind(); everything else from
+ * mmap() directly, because hwloc_alloc() falls back to the heap (and not
+ * always page-aligned) when its topology is not this machine's. */
 static void *map_bound(const sp__pinned_place *place, size_t len,
                        sp__pinned *out)
 {
-    void *p = NULL;
     if (place->bind) {
+        void *p = NULL;
         hwloc_bitmap_t set = hwloc_bitmap_alloc();
         if (set) {
             hwloc_bitmap_only(set, (unsigned)place->node);
@@ -147,25 +164,17 @@ static void *map_bound(const sp__pinned_place *place, size_t len,
                                         HWLOC_MEMBIND_STRICT);
             hwloc_bitmap_free(set);
         }
-        if (p) {
+        if (p && (uintptr_t)p % page_size_cached == 0) {
             out->bound = 1;
             out->via_hwloc = 1;
             return p;
         }
+        if (p)
+            hwloc_free(topo, p, len);
         /* Binding refused (no kernel support, cpuset limits): serve the
          * memory unbound rather than fail; the pool counts it. */
     }
-    if (topo) {
-        p = hwloc_alloc(topo, len);
-        if (p) {
-            out->via_hwloc = 1;
-            return p;
-        }
-        return NULL;
-    }
-    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-             -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    return map_anon(len);
 }
 
 int sp__pinned_alloc(const sp__pinned_place *place, size_t size, size_t align,

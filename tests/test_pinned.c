@@ -1,7 +1,9 @@
 /* ctest-label: unit */
 /* Pinned allocation: page alignment and larger alignments, locking (and
  * the report when mlock() is refused: RLIMIT_MEMLOCK 0 and no
- * CAP_IPC_LOCK, in a child process), and how NUMA binding is reported. */
+ * CAP_IPC_LOCK, in a child process), and how NUMA binding is reported,
+ * including a refused binding (a re-executed child whose hwloc sees a
+ * synthetic two-node topology). */
 #include <errno.h>
 #include <linux/capability.h>
 #include <setjmp.h>
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -22,6 +25,8 @@
 #include "pinned_int.h"
 #include "sp_poolmgr.h"
 
+/* NUMA nodes of this machine; 0 when hwloc describes another machine
+ * (HWLOC_SYNTHETIC, HWLOC_XMLFILE), -1 when it cannot tell. */
 static int numa_nodes(void)
 {
     hwloc_topology_t t;
@@ -29,7 +34,9 @@ static int numa_nodes(void)
         return -1;
     int n = -1;
     if (hwloc_topology_load(t) == 0)
-        n = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
+        n = hwloc_topology_is_thissystem(t)
+                ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE)
+                : 0;
     hwloc_topology_destroy(t);
     return n;
 }
@@ -257,6 +264,9 @@ static void test_numa_reporting(void **state)
     } else if (nodes > 1) {
         assert_true(st.numa_node >= 0 && st.numa_node < nodes);
         assert_non_null(strstr(st.numa_note, "bound to node"));
+    } else if (nodes == 0) {
+        assert_int_equal(st.numa_node, -1);
+        assert_non_null(strstr(st.numa_note, "not this system's"));
     }
     assert_int_equal(sp_pool_destroy(pool), SP_OK);
 
@@ -267,6 +277,8 @@ static void test_numa_reporting(void **state)
     assert_non_null(strstr(st.numa_note, "policy none"));
     assert_int_equal(sp_pool_destroy(pool), SP_OK);
 
+    if (nodes == 0)
+        return; /* node numbers of another machine's topology mean nothing */
     d.numa = SP_NUMA_NODE;
     d.numa_node = nodes > 1 ? nodes - 1 : 0;
     assert_int_equal(sp_pool_create(&d, &pool), SP_OK);
@@ -292,14 +304,100 @@ static void test_numa_reporting(void **state)
     assert_null(mgr);
 }
 
-int main(void)
+/* Runs in a re-executed copy of this program whose environment makes hwloc
+ * see two NUMA nodes on this (one-node or not) machine. */
+static int numa_child(const char *mode, int real_nodes)
 {
+    sp_pool_desc d = {.block_size = 8192, .no_lock = 1};
+    sp_pool *pool;
+    sp_pool_stats st;
+    sp_block *b;
+    if (strcmp(mode, "other-machine") == 0) {
+        /* A topology that is not this system's: never bound. */
+        if (sp_pool_create(&d, &pool) != SP_OK)
+            return 10;
+        if (sp_pool_acquire(pool, &b) != SP_OK)
+            return 11;
+        sp_pool_stats_get(pool, &st);
+        if (st.numa_node != -1 || !strstr(st.numa_note, "not this system's"))
+            return 12;
+        sp_pool_release(b);
+        return sp_pool_destroy(pool) == SP_OK ? 0 : 13;
+    }
+    /* "refused": hwloc is told the synthetic topology is this machine, so
+     * binding to node 1 is tried; the kernel has no such node, refuses,
+     * and the block must still be served, unbound, and counted. */
+    d.numa = SP_NUMA_NODE;
+    d.numa_node = 1;
+    if (sp_pool_create(&d, &pool) != SP_OK)
+        return 20;
+    if (sp_pool_acquire(pool, &b) != SP_OK)
+        return 21;
+    memset(sp_block_data(b), 3, 8192);
+    if ((uintptr_t)sp_block_data(b) % (uintptr_t)sysconf(_SC_PAGESIZE))
+        return 22;
+    sp_pool_stats_get(pool, &st);
+    if (st.numa_node != 1 || !strstr(st.numa_note, "bound to node 1 of 2"))
+        return 23;
+    /* On a machine that really has a node 1 the binding succeeds. */
+    int unbound = strstr(st.numa_note, "1 mappings unbound") != NULL;
+    if (real_nodes < 2 ? !unbound : unbound)
+        return 24;
+    sp_pool_release(b);
+    return sp_pool_destroy(pool) == SP_OK ? 0 : 25;
+}
+
+static void run_numa_child(const char *mode, int thissystem)
+{
+    int real_nodes = numa_nodes();
+    if (real_nodes <= 0)
+        skip(); /* hwloc already describes another machine here */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("HWLOC_SYNTHETIC", "numa:2 core:1 pu:1", 1);
+        if (thissystem)
+            setenv("HWLOC_THISSYSTEM", "1", 1);
+        char real[16];
+        snprintf(real, sizeof real, "%d", real_nodes);
+        char *args[] = {"test_pinned", "--numa-child", (char *)mode, real,
+                        NULL};
+        execv("/proc/self/exe", args);
+        _exit(99);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) != 0)
+        print_error("numa child '%s' failed at check %d\n", mode,
+                    WEXITSTATUS(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_numa_other_machine_topology(void **state)
+{
+    (void)state;
+    run_numa_child("other-machine", 0);
+}
+
+static void test_numa_binding_refused_still_served(void **state)
+{
+    (void)state;
+    run_numa_child("refused", 1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "--numa-child") == 0)
+        return numa_child(argv[2], atoi(argv[3]));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pinned_alignment),
         cmocka_unit_test(test_pool_alignment),
         cmocka_unit_test(test_locked_when_allowed),
         cmocka_unit_test(test_mlock_refused_still_served),
         cmocka_unit_test(test_numa_reporting),
+        cmocka_unit_test(test_numa_other_machine_topology),
+        cmocka_unit_test(test_numa_binding_refused_still_served),
     };
     return cmocka_run_group_tests_name("pinned", tests, NULL, NULL);
 }
