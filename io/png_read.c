@@ -18,26 +18,13 @@
 #include "error_int.h"
 #include "sp_png.h"
 
-#define ARENA_ALIGN 16
+#include "png_arena_int.h"
+
 #define ARENA_INITIAL (160u * 1024u)
 #define READ_BUF_SIZE (64u * 1024u)
 
-/* Each arena block starts with this header so that free() can tell its
- * size and pop the block when it is the most recent one. */
-typedef struct arena_hdr {
-    size_t size;  /* bytes after the header */
-    size_t prev;  /* arena offset of the previous top, for LIFO frees */
-} arena_hdr;
-
-#define HDR_SIZE ((sizeof(arena_hdr) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
-
 struct sp_png_reader {
-    uint8_t *arena;
-    size_t arena_size;
-    size_t used;        /* bump offset */
-    size_t top;         /* offset of the most recent block's header */
-    size_t peak;        /* bytes this file would have needed */
-    uint64_t heap_allocs;
+    sp__png_arena arena;
     /* the file being decoded */
     int fd;
     const char *path;
@@ -54,13 +41,11 @@ int sp_png_reader_create(sp_png_reader **out)
     sp_png_reader *r = calloc(1, sizeof *r);
     if (!r)
         return sp__fail(SP_ENOMEM, "png reader: out of memory");
-    r->arena = malloc(ARENA_INITIAL);
-    if (!r->arena) {
+    int rc = sp__png_arena_init(&r->arena, ARENA_INITIAL, "png reader");
+    if (rc < 0) {
         free(r);
-        return sp__fail(SP_ENOMEM, "png reader: out of memory for a %u-byte arena",
-                        ARENA_INITIAL);
+        return rc;
     }
-    r->arena_size = ARENA_INITIAL;
     r->fd = -1;
     *out = r;
     return SP_OK;
@@ -70,77 +55,13 @@ void sp_png_reader_destroy(sp_png_reader *r)
 {
     if (!r)
         return;
-    free(r->arena);
+    sp__png_arena_deinit(&r->arena);
     free(r);
 }
 
 uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r)
 {
-    return r ? r->heap_allocs : 0;
-}
-
-/* Start a new file: grow the arena to last file's need (the only time the
- * reader itself allocates after creation), then empty it. */
-static int arena_reset(sp_png_reader *r)
-{
-    if (r->peak > r->arena_size) {
-        size_t want = r->peak + r->peak / 4;
-        uint8_t *p = malloc(want);
-        if (!p)
-            return sp__fail(SP_ENOMEM, "png reader: out of memory growing the arena to %zu bytes",
-                            want);
-        free(r->arena);
-        r->arena = p;
-        r->arena_size = want;
-    }
-    r->used = 0;
-    r->top = SIZE_MAX;
-    r->peak = 0;
-    return SP_OK;
-}
-
-static png_voidp arena_malloc(png_structp png, png_alloc_size_t size)
-{
-    sp_png_reader *r = png_get_mem_ptr(png);
-    size_t need = HDR_SIZE + ((size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
-    if (size > SIZE_MAX / 2)
-        return NULL;
-    if (r->used + need <= r->arena_size) {
-        arena_hdr *h = (arena_hdr *)(r->arena + r->used);
-        h->size = need - HDR_SIZE;
-        h->prev = r->top;
-        r->top = r->used;
-        r->used += need;
-        if (r->used > r->peak)
-            r->peak = r->used;
-        return (uint8_t *)h + HDR_SIZE;
-    }
-    /* Does not fit: serve it from the heap this time and remember how big
-     * the arena must be for the next file. */
-    if (r->used + need > r->peak)
-        r->peak = r->used + need;
-    r->heap_allocs++;
-    return malloc(size);
-}
-
-static void arena_free(png_structp png, png_voidp ptr)
-{
-    sp_png_reader *r = png_get_mem_ptr(png);
-    uint8_t *p = ptr;
-    if (!p)
-        return;
-    if (p < r->arena || p >= r->arena + r->arena_size) {
-        free(p);
-        return;
-    }
-    /* Pop the block if it is the most recent one (libpng's frees are
-     * mostly LIFO); otherwise it stays until the next file resets. */
-    size_t off = (size_t)(p - r->arena) - HDR_SIZE;
-    if (off == r->top) {
-        arena_hdr *h = (arena_hdr *)(r->arena + off);
-        r->used = off;
-        r->top = h->prev;
-    }
+    return r ? r->arena.heap_allocs : 0;
 }
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -254,7 +175,7 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info
     volatile int rc = SP_OK;
     sp_png_info hdr = {0};
 
-    SP_TRY(arena_reset(r));
+    SP_TRY(sp__png_arena_reset(&r->arena, path));
     r->path = path;
     r->offset = 0;
     r->buf_len = r->buf_pos = 0;
@@ -265,8 +186,8 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info
     if (r->fd < 0)
         return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
 
-    png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error, on_warning, r,
-                                   arena_malloc, arena_free);
+    png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error, on_warning, &r->arena,
+                                   sp__png_arena_malloc, sp__png_arena_free);
     if (!png) {
         rc = sp__fail(SP_ENOMEM, "%s: libpng could not create its read structure", path);
         goto close_file;

@@ -1,26 +1,31 @@
 /* PNG writing with libpng (see sp_png.h): images as themselves, float data
  * as colour-mapped pictures with the value range in a tEXt chunk.
  *
- * libpng's output goes through a fixed buffer into an sp__afile (temporary
- * name, renamed when complete). Rows that need converting (colour maps) are
- * built in a row buffer on the stack, so writing allocates only what libpng
- * allocates for its own structures and zlib's deflate state. */
+ * libpng's output goes through the writer's fixed buffer into an sp__afile
+ * (temporary name, renamed when complete). Rows that need converting
+ * (colour maps) are built in the writer's row buffer, and libpng's and
+ * zlib's memory comes from the writer's arena, so a warm writer allocates
+ * nothing per file. */
 #include <math.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "atomic_file_int.h"
 #include "error_int.h"
+#include "png_arena_int.h"
 #include "sp_png.h"
 
-/* Widest colour-mapped row converted on the stack (RGB8). */
+/* Widest colour-mapped row (RGB8) the row buffer holds. */
 #define CMAP_MAX_WIDTH 16384u
 #define OUT_BUF 32768u
 /* zlib level: 1 keeps writing fast enough for a sink in a benchmark; the
  * files are ~10-20% larger than at the default 6. */
 #define COMPRESSION 1
+/* zlib's deflate state at the default window is ~260 KiB. */
+#define ARENA_INITIAL (384u * 1024u)
 
 /* Turbo (Google, 2019; polynomial fit by Ruofei Du), 256 entries: a
  * perceptually ordered rainbow from dark blue through green to dark red. */
@@ -83,14 +88,46 @@ const uint8_t *sp_png_cmap_table(void)
 
 /* ---- the writer core ---- */
 
-typedef struct writer {
+struct sp_png_writer {
+    sp__png_arena arena;
     sp__afile f;
     const char *path;
     int io_rc;           /* status of the failing write, if any */
     char msg[256];       /* libpng's error text */
     size_t n;
     uint8_t buf[OUT_BUF];
-} writer;
+    uint8_t scratch[CMAP_MAX_WIDTH * 3];
+};
+typedef struct sp_png_writer writer;
+
+int sp_png_writer_create(sp_png_writer **out)
+{
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return sp__fail(SP_ENOMEM, "png writer: out of memory");
+    int rc = sp__png_arena_init(&w->arena, ARENA_INITIAL, "png writer");
+    if (rc < 0) {
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return SP_OK;
+}
+
+void sp_png_writer_destroy(sp_png_writer *w)
+{
+    if (!w)
+        return;
+    sp__png_arena_deinit(&w->arena);
+    free(w);
+}
+
+uint64_t sp_png_writer_heap_allocs(const sp_png_writer *w)
+{
+    return w ? w->arena.heap_allocs : 0;
+}
 
 /* Produces row y of the picture: a pointer into the source, or the row
  * built in @p scratch. */
@@ -153,20 +190,20 @@ static int host_le(void)
     return *(const uint8_t *)&one == 1;
 }
 
-static int write_picture(const char *path, const picture *pic)
+static int write_picture(writer *w, const char *path, const picture *pic)
 {
-    writer w;
     png_structp png = NULL;
     png_infop info = NULL;
     volatile int rc = SP_OK;
-    uint8_t scratch[CMAP_MAX_WIDTH * 3];
 
-    w.path = path;
-    w.io_rc = 0;
-    w.msg[0] = '\0';
-    w.n = 0;
-    SP_TRY(sp__afile_open(&w.f, path));
-    png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w, on_error, on_warning);
+    w->path = path;
+    w->io_rc = 0;
+    w->msg[0] = '\0';
+    w->n = 0;
+    SP_TRY(sp__png_arena_reset(&w->arena, path));
+    SP_TRY(sp__afile_open(&w->f, path));
+    png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, w, on_error, on_warning, &w->arena,
+                                    sp__png_arena_malloc, sp__png_arena_free);
     if (!png) {
         rc = sp__fail(SP_ENOMEM, "%s: libpng could not create its write structure", path);
         goto abort;
@@ -179,11 +216,11 @@ static int write_picture(const char *path, const picture *pic)
     if (setjmp(png_jmpbuf(png))) {
         /* A failing write already set the message (path and strerror). */
         if (rc == SP_OK)
-            rc = w.io_rc ? w.io_rc
-                         : sp__fail(SP_EIO, "%s: libpng could not write: %s", path, w.msg);
+            rc = w->io_rc ? w->io_rc
+                          : sp__fail(SP_EIO, "%s: libpng could not write: %s", path, w->msg);
         goto destroy;
     }
-    png_set_write_fn(png, &w, write_cb, flush_cb);
+    png_set_write_fn(png, w, write_cb, flush_cb);
     png_set_compression_level(png, COMPRESSION);
     png_set_IHDR(png, info, pic->width, pic->height, pic->depth, pic->color_type,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -205,10 +242,10 @@ static int write_picture(const char *path, const picture *pic)
     if (pic->bgr)
         png_set_bgr(png);
     for (uint32_t y = 0; y < pic->height; y++)
-        png_write_row(png, (png_const_bytep)pic->row(pic->src, y, scratch));
+        png_write_row(png, (png_const_bytep)pic->row(pic->src, y, w->scratch));
     png_write_end(png, NULL);
-    if (w.n > 0) {
-        int wrc = sp__afile_write(&w.f, w.buf, w.n);
+    if (w->n > 0) {
+        int wrc = sp__afile_write(&w->f, w->buf, w->n);
         if (wrc < 0)
             rc = wrc;
     }
@@ -217,10 +254,10 @@ destroy:
     png_destroy_write_struct(&png, info ? &info : NULL);
 abort:
     if (rc < 0) {
-        sp__afile_abort(&w.f);
+        sp__afile_abort(&w->f);
         return rc;
     }
-    return sp__afile_commit(&w.f);
+    return sp__afile_commit(&w->f);
 }
 
 /* ---- images ---- */
@@ -279,7 +316,7 @@ static const uint8_t *cmap_row(const void *src, uint32_t y, uint8_t *scratch)
 }
 
 /* Fix the plane's value range (given or from the data) and write it. */
-static int write_cmap(const char *path, fplane *p, const sp_png_cmap *cmap)
+static int write_cmap(writer *w, const char *path, fplane *p, const sp_png_cmap *cmap)
 {
     if (p->width > CMAP_MAX_WIDTH)
         return sp__fail(SP_EUNSUPPORTED,
@@ -311,11 +348,13 @@ static int write_cmap(const char *path, fplane *p, const sp_png_cmap *cmap)
     snprintf(range, sizeof range, "%.9g %.9g", (double)lo, (double)hi);
     picture pic = {.width = p->width, .height = p->height, .color_type = PNG_COLOR_TYPE_RGB,
                    .depth = 8, .row = cmap_row, .src = p, .range = range};
-    return write_picture(path, &pic);
+    return write_picture(w, path, &pic);
 }
 
-int sp_png_write_image(const char *path, const sp_image *img, const sp_png_cmap *cmap)
+int sp_png_writer_image(sp_png_writer *w, const char *path, const sp_image *img,
+                        const sp_png_cmap *cmap)
 {
+    SP_GUARD(w != NULL);
     SP_GUARD(path != NULL);
     SP_GUARD(img != NULL);
     size_t row = sp_image_row_bytes(img->width, img->format);
@@ -363,14 +402,14 @@ int sp_png_write_image(const char *path, const sp_image *img, const sp_png_cmap 
     case SP_PIX_F32: {
         fplane p = {.width = img->width, .height = img->height, .base = img->data,
                     .stride = img->stride};
-        return write_cmap(path, &p, cmap);
+        return write_cmap(w, path, &p, cmap);
     }
     default:
         return sp__fail(SP_EUNSUPPORTED, "%s: cannot write %s as PNG, expected gray, Bayer, "
                                          "RGB, BGR, RGBA or f32 (convert first)",
                         path, sp_pixfmt_name(img->format));
     }
-    return write_picture(path, &pic);
+    return write_picture(w, path, &pic);
 }
 
 /* ---- tensors ---- */
@@ -399,9 +438,10 @@ size_t sp_png_plane_count(const sp_tensor *t)
     }
 }
 
-int sp_png_write_plane(const char *path, const sp_tensor *t, size_t channel,
-                       const sp_png_cmap *cmap)
+int sp_png_writer_plane(sp_png_writer *w, const char *path, const sp_tensor *t,
+                        size_t channel, const sp_png_cmap *cmap)
 {
+    SP_GUARD(w != NULL);
     SP_GUARD(path != NULL);
     SP_GUARD(t != NULL);
     size_t planes = sp_png_plane_count(t);
@@ -412,20 +452,41 @@ int sp_png_write_plane(const char *path, const sp_tensor *t, size_t channel,
     if (channel >= planes)
         return sp__fail(SP_EINVAL, "%s: plane %zu asked of a tensor with %zu", path, channel,
                         planes);
-    size_t h = t->shape[t->ndim - 2], w = t->shape[t->ndim - 1];
-    if (w > SP_PNG_MAX_DIM || h > SP_PNG_MAX_DIM)
-        return sp__fail(SP_EINVAL, "%s: plane %zux%zu is larger than %u pixels a side", path, w,
+    size_t h = t->shape[t->ndim - 2], cols = t->shape[t->ndim - 1];
+    if (cols > SP_PNG_MAX_DIM || h > SP_PNG_MAX_DIM)
+        return sp__fail(SP_EINVAL, "%s: plane %zux%zu is larger than %u pixels a side", path, cols,
                         h, SP_PNG_MAX_DIM);
     size_t esize = sp_dtype_size(t->dtype);
-    const uint8_t *base = (const uint8_t *)t->data + channel * h * w * esize;
+    const uint8_t *base = (const uint8_t *)t->data + channel * h * cols * esize;
     if (t->dtype == SP_DTYPE_F32 || t->dtype == SP_DTYPE_I32) {
-        fplane p = {.width = (uint32_t)w, .height = (uint32_t)h, .base = base,
-                    .stride = w * esize, .is_i32 = t->dtype == SP_DTYPE_I32};
-        return write_cmap(path, &p, cmap);
+        fplane p = {.width = (uint32_t)cols, .height = (uint32_t)h, .base = base,
+                    .stride = cols * esize, .is_i32 = t->dtype == SP_DTYPE_I32};
+        return write_cmap(w, path, &p, cmap);
     }
-    tplane tp = {.base = base, .row_bytes = w * esize};
-    picture pic = {.width = (uint32_t)w, .height = (uint32_t)h,
+    tplane tp = {.base = base, .row_bytes = cols * esize};
+    picture pic = {.width = (uint32_t)cols, .height = (uint32_t)h,
                    .color_type = PNG_COLOR_TYPE_GRAY, .depth = esize == 2 ? 16 : 8,
                    .swap16 = esize == 2 && host_le(), .row = tensor_row, .src = &tp};
-    return write_picture(path, &pic);
+    return write_picture(w, path, &pic);
+}
+
+/* ---- one-shot conveniences ---- */
+
+int sp_png_write_image(const char *path, const sp_image *img, const sp_png_cmap *cmap)
+{
+    sp_png_writer *w = NULL;
+    SP_TRY(sp_png_writer_create(&w));
+    int rc = sp_png_writer_image(w, path, img, cmap);
+    sp_png_writer_destroy(w);
+    return rc;
+}
+
+int sp_png_write_plane(const char *path, const sp_tensor *t, size_t channel,
+                       const sp_png_cmap *cmap)
+{
+    sp_png_writer *w = NULL;
+    SP_TRY(sp_png_writer_create(&w));
+    int rc = sp_png_writer_plane(w, path, t, channel, cmap);
+    sp_png_writer_destroy(w);
+    return rc;
 }

@@ -28,14 +28,16 @@
  * next file. File bytes are read with read(2) through a fixed buffer, not
  * stdio. What remains per file: nothing once warm.
  *
- * Writing (sp_png_write_image, sp_png_write_plane) goes through a temporary
- * file in the same directory that is renamed over the target when complete
- * and removed on any failure. Float data is written as a colour-mapped
+ * Writing (sp_png_writer_image, sp_png_writer_plane) goes through a
+ * temporary file in the same directory that is renamed over the target when
+ * complete and removed on any failure. Float data is written as a colour-mapped
  * picture (the "turbo" map), with the value range that maps to the ends of
  * the colour scale stored in a tEXt chunk, key "sensorpipe:range", text
  * "min max" (printf %.9g). Empty pixels (NaN, and optionally negative values)
- * are black. The writer allocates libpng's structures per file (it is not on
- * the frame-decode path that the arena serves).
+ * are black. A reusable sp_png_writer serves libpng's structures and zlib's
+ * deflate state from its own arena, like the reader, so a warm writer
+ * allocates nothing per file; sp_png_write_image() / sp_png_write_plane()
+ * are one-shot conveniences that create a temporary writer (they allocate).
  *
  * Errors: SP_EFORMAT for a corrupt, truncated or non-PNG file, with the file
  * name and what libpng reported; SP_EIO for system failures with the path
@@ -106,6 +108,28 @@ typedef struct sp_png_cmap {
     int neg_empty;    /**< 1: negative values are empty too (range images
                            mark missing returns with -1) */
 } sp_png_cmap;
+
+/** A reusable PNG encoder: its arena, output buffer and row buffer. One per
+ *  thread (not thread-safe). */
+typedef struct sp_png_writer sp_png_writer;
+
+/** New writer. *out = NULL on entry. SP_ENOMEM. */
+int sp_png_writer_create(sp_png_writer **out);
+
+/** Free a writer. NULL is a no-op. */
+void sp_png_writer_destroy(sp_png_writer *w);
+
+/** Heap allocations libpng/zlib requested that the arena could not serve
+ *  since the writer was created. */
+uint64_t sp_png_writer_heap_allocs(const sp_png_writer *w);
+
+/** As sp_png_write_image(), with a reusable writer @p w (borrowed). */
+int sp_png_writer_image(sp_png_writer *w, const char *path, const sp_image *img,
+                        const sp_png_cmap *cmap);
+
+/** As sp_png_write_plane(), with a reusable writer @p w (borrowed). */
+int sp_png_writer_plane(sp_png_writer *w, const char *path, const sp_tensor *t,
+                        size_t channel, const sp_png_cmap *cmap);
 
 /** Write @p img (borrowed) to @p path. GRAY8, GRAY16, RGB8, RGBA8, RGB16 as
  *  themselves; BGR8 as RGB (channels swapped by libpng); the Bayer formats

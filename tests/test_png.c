@@ -657,6 +657,29 @@ static void test_write_tensor_planes(void **state)
     assert_int_equal(sp_png_write_plane(tpath("t1.png"), &t1, 0, NULL), SP_EINVAL);
 }
 
+static void test_writer_warm_no_heap(void **state)
+{
+    (void)state;
+    owned_image src, back;
+    owned_alloc(&src, 1242, 375, SP_PIX_RGB8);
+    fill_pattern(&src.img);
+    sp_png_writer *w = NULL;
+    assert_int_equal(sp_png_writer_create(&w), SP_OK);
+    const char *path = tpath("warm_w.png");
+    assert_int_equal(sp_png_writer_image(w, path, &src.img, NULL), SP_OK);
+    assert_int_equal(sp_png_writer_image(w, path, &src.img, NULL), SP_OK);
+    uint64_t warm = sp_png_writer_heap_allocs(w);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(sp_png_writer_image(w, path, &src.img, NULL), SP_OK);
+    assert_int_equal(sp_png_writer_heap_allocs(w), warm);
+    read_back(path, &back, SP_PIX_RGB8);
+    for (uint32_t y = 0; y < 375; y++)
+        assert_memory_equal(sp_image_row(&back.img, y), sp_image_row(&src.img, y), 1242 * 3);
+    free(back.mem);
+    free(src.mem);
+    sp_png_writer_destroy(w);
+}
+
 static void test_write_failure_leaves_nothing(void **state)
 {
     (void)state;
@@ -700,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_write_formats),
         cmocka_unit_test(test_write_colour_map),
         cmocka_unit_test(test_write_tensor_planes),
+        cmocka_unit_test(test_writer_warm_no_heap),
         cmocka_unit_test(test_write_failure_leaves_nothing),
     };
     return cmocka_run_group_tests_name("png", tests, setup, NULL);

@@ -19,6 +19,7 @@
 typedef struct png_sink {
     sp__sink_dir dir;
     sp_png_cmap cmap;
+    sp_png_writer *writer; /* reused: no heap allocation per file once warm */
 } png_sink;
 
 static const sp_prop_spec png_props[] = {
@@ -34,6 +35,7 @@ static int png_init(sp_stage *st)
 {
     png_sink *s = sp_stage_priv(st);
     SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
+    SP_TRY(sp_png_writer_create(&s->writer));
     s->cmap.neg_empty = sp_stage_prop(st, "empty")->i == 1;
     const sp_prop_value *r = sp_stage_prop(st, "range");
     if (r->set) {
@@ -59,7 +61,7 @@ static int write_tensor(png_sink *s, const sp_frame *f)
             snprintf(suffix, sizeof suffix, "_c%zu", c);
         const char *path;
         SP_TRY(sp__sink_dir_path(&s->dir, f, suffix, "png", &path));
-        SP_TRY(sp_png_write_plane(path, &f->u.tensor, c, &s->cmap));
+        SP_TRY(sp_png_writer_plane(s->writer, path, &f->u.tensor, c, &s->cmap));
     }
     return SP_OK;
 }
@@ -75,7 +77,7 @@ static int png_pull(sp_stage *st, sp_frame **out)
         const char *path;
         rc = sp__sink_dir_path(&s->dir, f, "", "png", &path);
         if (rc == SP_OK)
-            rc = sp_png_write_image(path, &f->u.image, &s->cmap);
+            rc = sp_png_writer_image(s->writer, path, &f->u.image, &s->cmap);
     } else if (f->payload == SP_PAYLOAD_TENSOR) {
         rc = write_tensor(s, f);
     }
@@ -85,6 +87,13 @@ static int png_pull(sp_stage *st, sp_frame **out)
     }
     *out = f;
     return SP_OK;
+}
+
+static void png_fini(sp_stage *st)
+{
+    png_sink *s = sp_stage_priv(st);
+    sp_png_writer_destroy(s->writer);
+    s->writer = NULL;
 }
 
 const sp_stage_class sp__stage_png = {
@@ -97,4 +106,5 @@ const sp_stage_class sp__stage_png = {
     .is_sink = 1,
     .init = png_init,
     .pull = png_pull,
+    .fini = png_fini,
 };

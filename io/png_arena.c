@@ -1,0 +1,96 @@
+/* The libpng memory arena (see png_arena_int.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error_int.h"
+#include "png_arena_int.h"
+
+#define ARENA_ALIGN 16
+
+/* Each block starts with this header so that free() can pop the block when
+ * it is the most recent one. */
+typedef struct arena_hdr {
+    size_t size; /* bytes after the header */
+    size_t prev; /* header offset of the previous top */
+} arena_hdr;
+
+#define HDR_SIZE ((sizeof(arena_hdr) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+
+int sp__png_arena_init(sp__png_arena *a, size_t initial, const char *what)
+{
+    memset(a, 0, sizeof *a);
+    a->mem = malloc(initial);
+    if (!a->mem)
+        return sp__fail(SP_ENOMEM, "%s: out of memory for a %zu-byte arena", what, initial);
+    a->size = initial;
+    a->top = SIZE_MAX;
+    return SP_OK;
+}
+
+void sp__png_arena_deinit(sp__png_arena *a)
+{
+    free(a->mem);
+    a->mem = NULL;
+    a->size = 0;
+}
+
+int sp__png_arena_reset(sp__png_arena *a, const char *what)
+{
+    if (a->peak > a->size) {
+        size_t want = a->peak + a->peak / 4;
+        uint8_t *p = malloc(want);
+        if (!p)
+            return sp__fail(SP_ENOMEM, "%s: out of memory growing the arena to %zu bytes",
+                            what, want);
+        free(a->mem);
+        a->mem = p;
+        a->size = want;
+    }
+    a->used = 0;
+    a->top = SIZE_MAX;
+    a->peak = 0;
+    return SP_OK;
+}
+
+png_voidp sp__png_arena_malloc(png_structp png, png_alloc_size_t size)
+{
+    sp__png_arena *a = png_get_mem_ptr(png);
+    if (size > SIZE_MAX / 2)
+        return NULL;
+    size_t need = HDR_SIZE + ((size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
+    if (a->used + need <= a->size) {
+        arena_hdr *h = (arena_hdr *)(a->mem + a->used);
+        h->size = need - HDR_SIZE;
+        h->prev = a->top;
+        a->top = a->used;
+        a->used += need;
+        if (a->used > a->peak)
+            a->peak = a->used;
+        return (uint8_t *)h + HDR_SIZE;
+    }
+    /* Does not fit: the heap serves it this time, and the next reset grows
+     * the arena to what this file needed. */
+    if (a->used + need > a->peak)
+        a->peak = a->used + need;
+    a->heap_allocs++;
+    return malloc(size);
+}
+
+void sp__png_arena_free(png_structp png, png_voidp ptr)
+{
+    sp__png_arena *a = png_get_mem_ptr(png);
+    uint8_t *p = ptr;
+    if (!p)
+        return;
+    if (p < a->mem || p >= a->mem + a->size) {
+        free(p);
+        return;
+    }
+    /* libpng's and zlib's frees are mostly LIFO; other blocks stay until
+     * the next reset. */
+    size_t off = (size_t)(p - a->mem) - HDR_SIZE;
+    if (off == a->top) {
+        a->used = off;
+        a->top = ((arena_hdr *)(a->mem + off))->prev;
+    }
+}
