@@ -33,10 +33,8 @@ void sp__iobuf_free(sp__iobuf *buf);
 
 typedef struct sp__filelist {
     char *dir;      /* folder (owned), "" when the list is one file */
-    char **names;   /* sorted (strcmp) file names, owned */
+    char **names;   /* full paths, sorted by name, owned */
     size_t count;
-    char *scratch;  /* path composition buffer (owned) */
-    size_t scratch_cap;
 } sp__filelist;
 
 /* List @p dir's regular files whose name ends with @p ext (".bin"; NULL =
@@ -45,8 +43,8 @@ typedef struct sp__filelist {
 int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext);
 /* A list of one file (no check that it exists). */
 int sp__filelist_one(sp__filelist *fl, const char *path);
-/* Full path of entry i: a pointer into the list's scratch buffer, valid
- * until the next call on the list. */
+/* Full path of entry i (owned by the list: valid until it is freed); ""
+ * when out of range. */
 const char *sp__filelist_path(sp__filelist *fl, size_t i);
 void sp__filelist_free(sp__filelist *fl);
 

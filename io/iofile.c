@@ -89,7 +89,12 @@ int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext)
             fl->names = nn;
             cap = ncap;
         }
-        fl->names[fl->count] = strdup(e->d_name);
+        /* Full paths, so that a frame's origin can borrow them for as long
+         * as the reader lives. */
+        size_t plen = strlen(dir) + 1 + strlen(e->d_name) + 1;
+        fl->names[fl->count] = malloc(plen);
+        if (fl->names[fl->count])
+            snprintf(fl->names[fl->count], plen, "%s/%s", dir, e->d_name);
         if (!fl->names[fl->count]) {
             rc = sp__fail(SP_ENOMEM, "%s: out of memory listing folder", dir);
             goto fail;
@@ -123,21 +128,7 @@ int sp__filelist_one(sp__filelist *fl, const char *path)
 
 const char *sp__filelist_path(sp__filelist *fl, size_t i)
 {
-    if (i >= fl->count)
-        return "";
-    if (!fl->dir[0])
-        return fl->names[i];
-    size_t need = strlen(fl->dir) + 1 + strlen(fl->names[i]) + 1;
-    if (need > fl->scratch_cap) {
-        /* Grows to the longest name once; listing-time names bound it. */
-        char *p = realloc(fl->scratch, need * 2);
-        if (!p)
-            return fl->names[i];
-        fl->scratch = p;
-        fl->scratch_cap = need * 2;
-    }
-    snprintf(fl->scratch, fl->scratch_cap, "%s/%s", fl->dir, fl->names[i]);
-    return fl->scratch;
+    return i < fl->count ? fl->names[i] : "";
 }
 
 void sp__filelist_free(sp__filelist *fl)
@@ -147,7 +138,6 @@ void sp__filelist_free(sp__filelist *fl)
             free(fl->names[i]);
     free(fl->names);
     free(fl->dir);
-    free(fl->scratch);
     memset(fl, 0, sizeof *fl);
 }
 

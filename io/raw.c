@@ -112,7 +112,7 @@ int sp_raw_reader_create(const char *path, const sp_raw_desc *desc,
     /* Drop side files (timestamps.txt, notes) from a folder listing. */
     size_t keep = 0;
     for (size_t f = 0; f < r->files.count; f++) {
-        if (kind && ignored_name(r->files.names[f])) {
+        if (kind && ignored_name(sp__basename(r->files.names[f]))) {
             free(r->files.names[f]);
             continue;
         }

@@ -41,7 +41,7 @@ void sp_bin_reader_destroy(sp_bin_reader *r);
 /** Number of files (frames). */
 size_t sp_bin_reader_count(const sp_bin_reader *r);
 
-/** Path of frame @p i (borrowed; valid until the next call on @p r). */
+/** Path of frame @p i (borrowed; valid while @p r lives). */
 const char *sp_bin_reader_path(sp_bin_reader *r, size_t i);
 
 /** Bytes per record (4 x number of fields). */

@@ -111,7 +111,7 @@ typedef struct sp_kitti_frame {
     int is_camera;
     size_t index;         /**< file index within the stream's folder */
     int64_t timestamp_ns;
-    const char *path;     /**< borrowed; valid until the next call */
+    const char *path;     /**< borrowed; valid while the sp_kitti lives */
 } sp_kitti_frame;
 
 typedef struct sp_kitti sp_kitti;

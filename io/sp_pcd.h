@@ -106,7 +106,7 @@ void sp_pcd_reader_destroy(sp_pcd_reader *r);
 /** Number of files (frames). */
 size_t sp_pcd_reader_count(const sp_pcd_reader *r);
 
-/** Path of frame @p i (borrowed; valid until the next call on @p r). */
+/** Path of frame @p i (borrowed; valid while @p r lives). */
 const char *sp_pcd_reader_path(sp_pcd_reader *r, size_t i);
 
 /** Size query: open frame @p i, parse and check its header, and give the

@@ -52,7 +52,7 @@ size_t sp_raw_reader_count(const sp_raw_reader *r);
 /** Bytes one frame occupies in a file. */
 size_t sp_raw_reader_frame_bytes(const sp_raw_reader *r);
 
-/** The file frame @p i comes from (borrowed; valid until the next call) and
+/** The file frame @p i comes from (borrowed; valid while @p r lives) and
  *  its index within that file. NULL when i is out of range. */
 const char *sp_raw_reader_origin(sp_raw_reader *r, size_t i,
                                  size_t *index_in_file);
