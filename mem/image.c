@@ -24,7 +24,10 @@ static const fmt_info formats[SP_PIX_COUNT] = {
 #undef SP__PIXFMT_INFO
 };
 
-static int valid(sp_pixfmt fmt) { return (unsigned)fmt < SP_PIX_COUNT; }
+static int valid(sp_pixfmt fmt)
+{
+    return (unsigned)fmt < SP_PIX_COUNT;
+}
 
 const char *sp_pixfmt_name(sp_pixfmt fmt)
 {
@@ -148,17 +151,16 @@ int sp_image_init(sp_image *img, void *mem, size_t mem_size, uint32_t width,
     size_t asked = stride;
     const char *why = check_shape(width, height, fmt, &stride, &need);
     if (why)
-        return sp__fail(SP_EINVAL,
-                        "image %ux%u %s stride %zu: %s", width, height,
-                        valid(fmt) ? formats[fmt].name : "?", asked, why);
+        return sp__fail(SP_EINVAL, "image %ux%u %s stride %zu: %s", width,
+                        height, valid(fmt) ? formats[fmt].name : "?", asked,
+                        why);
     if (!mem)
         return sp__fail(SP_EINVAL, "image %ux%u %s: no memory", width, height,
                         formats[fmt].name);
     if ((uintptr_t)mem % sample_bytes(fmt))
-        return sp__fail(SP_EINVAL,
-                        "image %ux%u %s: memory at %p is not %zu-byte aligned",
-                        width, height, formats[fmt].name, mem,
-                        sample_bytes(fmt));
+        return sp__fail(
+            SP_EINVAL, "image %ux%u %s: memory at %p is not %zu-byte aligned",
+            width, height, formats[fmt].name, mem, sample_bytes(fmt));
     if (mem_size < need)
         return sp__fail(SP_EINVAL,
                         "image %ux%u %s stride %zu: needs %zu bytes, block "

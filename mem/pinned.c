@@ -21,8 +21,8 @@
 #include "pinned_int.h"
 
 static pthread_once_t topo_once = PTHREAD_ONCE_INIT;
-static hwloc_topology_t topo;  /* NULL when loading failed */
-static int topo_nodes;         /* NUMA nodes in the topology (>= 1) */
+static hwloc_topology_t topo; /* NULL when loading failed */
+static int topo_nodes;        /* NUMA nodes in the topology (>= 1) */
 static int topo_errno;
 static size_t page_size_cached;
 

@@ -12,9 +12,9 @@
 
 /* Where a pool's memory goes. */
 typedef struct sp__pinned_place {
-    int node;       /* node the memory is bound to, -1 when not bound */
-    int bind;       /* 1: bind each mapping to `node` */
-    char note[96];  /* how binding went, for stats ("single NUMA node: ...") */
+    int node;      /* node the memory is bound to, -1 when not bound */
+    int bind;      /* 1: bind each mapping to `node` */
+    char note[96]; /* how binding went, for stats ("single NUMA node: ...") */
 } sp__pinned_place;
 
 /* One mapping. `data` is aligned as asked; `base`/`len` are what is freed. */

@@ -147,14 +147,13 @@ int sp__pool_create_ex(const sp_pool_desc *desc, const sp__pool_budget *budget,
     size_t align = desc->alignment ? desc->alignment : 64;
     if (align & (align - 1))
         return sp__fail(SP_EINVAL,
-                        "pool '%s': alignment %zu is not a power of two",
-                        name, desc->alignment);
+                        "pool '%s': alignment %zu is not a power of two", name,
+                        desc->alignment);
     if (align < 64)
         align = 64;
     if (desc->max_blocks && desc->min_blocks > desc->max_blocks)
-        return sp__fail(SP_EINVAL,
-                        "pool '%s': min_blocks %u > max_blocks %u", name,
-                        desc->min_blocks, desc->max_blocks);
+        return sp__fail(SP_EINVAL, "pool '%s': min_blocks %u > max_blocks %u",
+                        name, desc->min_blocks, desc->max_blocks);
     if ((unsigned)desc->policy > SP_POOL_NOWAIT ||
         (unsigned)desc->numa > SP_NUMA_NONE)
         return sp__fail(SP_EINVAL, "pool '%s': unknown policy %d or numa %d",
@@ -193,8 +192,7 @@ int sp__pool_create_ex(const sp_pool_desc *desc, const sp__pool_budget *budget,
         goto fail_pool;
     }
     if (pthread_condattr_init(&ca) != 0) {
-        rc = sp__fail(SP_ESYS, "pool '%s': pthread_condattr_init failed",
-                      name);
+        rc = sp__fail(SP_ESYS, "pool '%s': pthread_condattr_init failed", name);
         goto fail_mutex;
     }
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -317,9 +315,8 @@ int sp_pool_acquire_timeout(sp_pool *pool, int64_t timeout_ms, sp_block **out)
             *out = b;
             return SP_OK;
         }
-        if (try_grow &&
-            (pool->max_blocks == 0 ||
-             pool->blocks + pool->pending < pool->max_blocks)) {
+        if (try_grow && (pool->max_blocks == 0 ||
+                         pool->blocks + pool->pending < pool->max_blocks)) {
             pool->pending++;
             pthread_mutex_unlock(&pool->mu);
             int rc = grow_one(pool, &b);
@@ -443,11 +440,20 @@ void sp_block_unref(sp_block *block)
     pthread_mutex_unlock(&pool->mu);
 }
 
-void sp_pool_release(sp_block *block) { sp_block_unref(block); }
+void sp_pool_release(sp_block *block)
+{
+    sp_block_unref(block);
+}
 
-void *sp_block_data(const sp_block *block) { return block ? block->data : NULL; }
+void *sp_block_data(const sp_block *block)
+{
+    return block ? block->data : NULL;
+}
 
-size_t sp_block_size(const sp_block *block) { return block ? block->size : 0; }
+size_t sp_block_size(const sp_block *block)
+{
+    return block ? block->size : 0;
+}
 
 sp_pool *sp_block_pool(const sp_block *block)
 {
@@ -456,8 +462,7 @@ sp_pool *sp_block_pool(const sp_block *block)
 
 uint32_t sp_block_refcount(const sp_block *block)
 {
-    return block ? atomic_load_explicit(&block->refs, memory_order_relaxed)
-                 : 0;
+    return block ? atomic_load_explicit(&block->refs, memory_order_relaxed) : 0;
 }
 
 int sp_pool_trim(sp_pool *pool, uint32_t keep_idle)
@@ -551,6 +556,12 @@ uint64_t sp__pool_idle(const sp_pool *pool)
     return n;
 }
 
-uint64_t sp__pool_block_bytes(const sp_pool *pool) { return pool->map_len; }
+uint64_t sp__pool_block_bytes(const sp_pool *pool)
+{
+    return pool->map_len;
+}
 
-const char *sp__pool_name(const sp_pool *pool) { return pool->name; }
+const char *sp__pool_name(const sp_pool *pool)
+{
+    return pool->name;
+}

@@ -18,8 +18,9 @@
  * coldest first, only as many as the shortfall needs; only when nothing
  * idle is left does it refuse with SP_EBUDGET. A class whose own blocks are
  * out waits for one of them instead (back-pressure, the pool's timeout) and
- * then reports SP_EBUDGET with the same message. The reserved total is one atomic counter, so charging needs
- * no lock and may run while other pools are trimmed. */
+ * then reports SP_EBUDGET with the same message. The reserved total is one
+ * atomic counter, so charging needs no lock and may run while other pools are
+ * trimmed. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -58,7 +59,8 @@ size_t sp_poolmgr_class_size(size_t size)
 {
     if (size <= CLASS_MIN)
         return CLASS_MIN;
-    size_t p = (size_t)1 << (63 - __builtin_clzll((unsigned long long)(size - 1)));
+    size_t p =
+        (size_t)1 << (63 - __builtin_clzll((unsigned long long)(size - 1)));
     size_t step = p / 4 > CLASS_MIN ? p / 4 : CLASS_MIN;
     if (size > SIZE_MAX - (step - 1))
         return 0;
@@ -109,10 +111,9 @@ static int try_charge(sp_poolmgr *mgr, uint64_t bytes)
 {
     uint64_t cur = atomic_load_explicit(&mgr->reserved, memory_order_relaxed);
     while (bytes <= mgr->budget && cur <= mgr->budget - bytes) {
-        if (atomic_compare_exchange_weak_explicit(&mgr->reserved, &cur,
-                                                  cur + bytes,
-                                                  memory_order_acq_rel,
-                                                  memory_order_relaxed))
+        if (atomic_compare_exchange_weak_explicit(
+                &mgr->reserved, &cur, cur + bytes, memory_order_acq_rel,
+                memory_order_relaxed))
             return 1;
     }
     return 0;
@@ -132,9 +133,8 @@ static int budget_reserve(void *ctx, sp_pool *pool, uint64_t bytes)
             if (p == pool)
                 continue;
             uint64_t cur = atomic_load(&mgr->reserved);
-            uint64_t short_by = cur + bytes > mgr->budget
-                                    ? cur + bytes - mgr->budget
-                                    : 0;
+            uint64_t short_by =
+                cur + bytes > mgr->budget ? cur + bytes - mgr->budget : 0;
             uint64_t per = sp__pool_block_bytes(p);
             uint64_t want = (short_by + per - 1) / per;
             uint64_t idle = sp__pool_idle(p);
@@ -174,10 +174,8 @@ int sp_poolmgr_create(const sp_poolmgr_desc *desc, sp_poolmgr **out)
     sp_poolmgr_desc d = {0};
     if (desc)
         d = *desc;
-    if ((unsigned)d.policy > SP_POOL_NOWAIT ||
-        (unsigned)d.numa > SP_NUMA_NONE)
-        return sp__fail(SP_EINVAL,
-                        "pool manager: unknown policy %d or numa %d",
+    if ((unsigned)d.policy > SP_POOL_NOWAIT || (unsigned)d.numa > SP_NUMA_NONE)
+        return sp__fail(SP_EINVAL, "pool manager: unknown policy %d or numa %d",
                         (int)d.policy, (int)d.numa);
     /* Validate the NUMA placement now rather than at the first acquire. */
     sp__pinned_place place;

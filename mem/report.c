@@ -30,7 +30,10 @@ static void put(sink *s, const char *fmt, ...)
         s->len += (size_t)w;
 }
 
-static double mib(uint64_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
+static double mib(uint64_t bytes)
+{
+    return (double)bytes / (1024.0 * 1024.0);
+}
 
 /* "yes", "NO (3 refused)", "partial (1 refused)", "off" or "-". */
 static void lock_state(const sp_pool_stats *st, char *buf, size_t cap)
@@ -59,8 +62,7 @@ static void table(const sp_poolmgr *mgr, sink *s)
             (int)strlen(st.name) > namew)
             namew = (int)strlen(st.name);
     }
-    put(s,
-        "%-*s %10s %7s %7s %6s %10s %10s %7s %9s %7s %9s %9s  %-24s %s\n",
+    put(s, "%-*s %10s %7s %7s %6s %10s %10s %7s %9s %7s %9s %9s  %-24s %s\n",
         namew, "pool", "block", "blocks", "in use", "high", "acquires",
         "releases", "waits", "wait ms", "reuse%", "MiB res", "MiB lock",
         "locked", "NUMA");
@@ -99,7 +101,8 @@ static void table(const sp_poolmgr *mgr, sink *s)
         "reserved (%.1f%%), %.1f MiB in use, %.1f MiB locked%s; %llu idle "
         "blocks trimmed for the budget\n",
         n, (unsigned long long)blocks, (unsigned long long)in_use,
-        (unsigned long long)acq, acq ? 100.0 * (double)reused / (double)acq : 0.0,
+        (unsigned long long)acq,
+        acq ? 100.0 * (double)reused / (double)acq : 0.0,
         (unsigned long long)waits, (double)wait_ns / 1e6, mib(reserved),
         mib(budget), budget ? 100.0 * (double)reserved / (double)budget : 0.0,
         mib(sp__poolmgr_in_use_bytes(mgr)), mib(locked),
@@ -158,9 +161,8 @@ static void json(const sp_poolmgr *mgr, sink *s)
             (unsigned long long)st.bytes_reserved,
             (unsigned long long)st.bytes_locked,
             (unsigned long long)st.lock_failures,
-            st.bytes_reserved && st.bytes_locked == st.bytes_reserved
-                ? "true"
-                : "false",
+            st.bytes_reserved && st.bytes_locked == st.bytes_reserved ? "true"
+                                                                      : "false",
             st.numa_node);
         json_string(s, st.numa_note);
         put(s, "}");
@@ -168,8 +170,8 @@ static void json(const sp_poolmgr *mgr, sink *s)
     put(s, "%s]}\n", first ? "" : "\n");
 }
 
-int sp_poolmgr_report(const sp_poolmgr *mgr, sp_report_format format,
-                      char *buf, size_t cap)
+int sp_poolmgr_report(const sp_poolmgr *mgr, sp_report_format format, char *buf,
+                      size_t cap)
 {
     SP_GUARD(mgr);
     SP_GUARD(buf || cap == 0);

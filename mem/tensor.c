@@ -82,8 +82,7 @@ int sp_tensor_init(sp_tensor *t, void *mem, size_t mem_size, sp_dtype dtype,
                         "tensor: shape [%zu, %zu, %zu, %zu] (%d dims) is "
                         "empty or overflows, expected every dimension >= 1",
                         shape[0], ndim > 1 ? shape[1] : 1,
-                        ndim > 2 ? shape[2] : 1, ndim > 3 ? shape[3] : 1,
-                        ndim);
+                        ndim > 2 ? shape[2] : 1, ndim > 3 ? shape[3] : 1, ndim);
     if (!mem || (uintptr_t)mem % 64)
         return sp__fail(SP_EINVAL,
                         "tensor: memory at %p is not 64-byte aligned", mem);

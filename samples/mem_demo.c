@@ -105,8 +105,8 @@ static int produce(sp_poolmgr *mgr, unsigned n, frame *f)
     if ((rc = sp_poolmgr_acquire(mgr, sp_points_block_size(npts, fields),
                                  &f->points)) < 0)
         return fail("points block", rc);
-    sp_points_init(&f->pts, sp_block_data(f->points),
-                   sp_block_size(f->points), npts, fields);
+    sp_points_init(&f->pts, sp_block_data(f->points), sp_block_size(f->points),
+                   npts, fields);
     for (size_t i = 0; i < npts; i++) {
         f->pts.x[i] = (float)i * 0.01f;
         f->pts.intensity[i] = (float)(i & 255);
@@ -123,8 +123,8 @@ static int produce(sp_poolmgr *mgr, unsigned n, frame *f)
                                  sp_tensor_block_size(SP_DTYPE_F32, 3, shape),
                                  &f->tensor)) < 0)
         return fail("tensor block", rc);
-    sp_tensor_init(&f->ten, sp_block_data(f->tensor),
-                   sp_block_size(f->tensor), SP_DTYPE_F32, 3, shape);
+    sp_tensor_init(&f->ten, sp_block_data(f->tensor), sp_block_size(f->tensor),
+                   SP_DTYPE_F32, 3, shape);
     return 0;
 }
 
@@ -145,15 +145,15 @@ int main(int argc, char **argv)
 
     /* Four blocks per class: two in the queue, one being consumed, one
      * being produced. A 64 MiB budget holds that comfortably. */
-    sp_poolmgr_desc d = {.budget_bytes = 64u << 20, .max_blocks_per_pool = 4,
+    sp_poolmgr_desc d = {.budget_bytes = 64u << 20,
+                         .max_blocks_per_pool = 4,
                          .timeout_ms = 5000};
     sp_poolmgr *mgr;
     int rc = sp_poolmgr_create(&d, &mgr);
     if (rc < 0)
         return fail("pool manager", rc);
 
-    queue q = {.mu = PTHREAD_MUTEX_INITIALIZER,
-               .cv = PTHREAD_COND_INITIALIZER};
+    queue q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     pthread_t consumer;
     pthread_create(&consumer, NULL, consume, &q);
     int bad = 0;
@@ -230,8 +230,8 @@ int main(int argc, char **argv)
     sp_block *big;
     double before = (double)sp_poolmgr_reserved(mgr) / (1 << 20);
     rc = sp_poolmgr_acquire(mgr, 50u << 20, &big);
-    printf("\nbudget:  a 50 MiB request with %.1f MiB reserved -> %s\n",
-           before, sp_status_name(rc));
+    printf("\nbudget:  a 50 MiB request with %.1f MiB reserved -> %s\n", before,
+           sp_status_name(rc));
     if (rc == SP_OK) {
         uint64_t trimmed = 0;
         for (size_t i = 0; i < sp_poolmgr_pool_count(mgr); i++) {

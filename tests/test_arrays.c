@@ -106,8 +106,7 @@ static void test_points_rejects(void **state)
     assert_int_equal(sp_points_init(&p, mem + 4, 4000, 10, 0), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "aligned"));
     assert_int_equal(sp_points_init(&p, mem, 4096, 10, 0x80), SP_EINVAL);
-    assert_int_equal(sp_points_init(&p, mem, 4096, SIZE_MAX / 2, 0),
-                     SP_EINVAL);
+    assert_int_equal(sp_points_init(&p, mem, 4096, SIZE_MAX / 2, 0), SP_EINVAL);
     assert_int_equal(sp_points_init(&p, NULL, 0, 10, 0), SP_EINVAL);
     /* No points: valid, nothing to address. */
     assert_int_equal(sp_points_block_size(0, SP_POINTS_RING), 0);
@@ -151,9 +150,9 @@ static void test_image_strides(void **state)
 {
     (void)state;
     static const uint32_t widths[] = {1, 3, 7, 63, 64, 65, 641};
-    static const sp_pixfmt fmts[] = {SP_PIX_GRAY8, SP_PIX_GRAY16, SP_PIX_RGB8,
-                                     SP_PIX_RGBA8, SP_PIX_F32,
-                                     SP_PIX_BAYER_RGGB8, SP_PIX_RGB16};
+    static const sp_pixfmt fmts[] = {
+        SP_PIX_GRAY8, SP_PIX_GRAY16,      SP_PIX_RGB8, SP_PIX_RGBA8,
+        SP_PIX_F32,   SP_PIX_BAYER_RGGB8, SP_PIX_RGB16};
     for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
         for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
             uint32_t w = widths[i];
@@ -165,9 +164,10 @@ static void test_image_strides(void **state)
             check_image(w, 5, fmts[f], 0);
             check_image(w, 3, fmts[f], row); /* tight */
             /* An odd padding that keeps the sample alignment. */
-            size_t sample = fmts[f] == SP_PIX_F32 ? 4
-                            : (fmts[f] == SP_PIX_GRAY16 ||
-                               fmts[f] == SP_PIX_RGB16) ? 2 : 1;
+            size_t sample =
+                fmts[f] == SP_PIX_F32                                   ? 4
+                : (fmts[f] == SP_PIX_GRAY16 || fmts[f] == SP_PIX_RGB16) ? 2
+                                                                        : 1;
             check_image(w, 2, fmts[f], row + 13 * sample);
         }
     /* Stride smaller than a row, or breaking 16-bit sample alignment. */
@@ -176,8 +176,8 @@ static void test_image_strides(void **state)
     assert_int_equal(sp_image_block_size(7, 2, SP_PIX_F32, 30), 0);
     sp_image img;
     uint8_t buf[256];
-    assert_int_equal(sp_image_init(&img, buf, sizeof buf, 7, 2, SP_PIX_RGB8,
-                                   20), SP_EINVAL);
+    assert_int_equal(
+        sp_image_init(&img, buf, sizeof buf, 7, 2, SP_PIX_RGB8, 20), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "stride"));
 }
 
@@ -199,11 +199,11 @@ static void test_image_yuv_shapes(void **state)
     assert_int_equal(sp_image_block_size(63, 8, SP_PIX_YUYV, 0), 0);
     sp_image img;
     uint8_t buf[8192];
-    assert_int_equal(sp_image_init(&img, buf, sizeof buf, 63, 8, SP_PIX_YUYV,
-                                   0), SP_EINVAL);
+    assert_int_equal(
+        sp_image_init(&img, buf, sizeof buf, 63, 8, SP_PIX_YUYV, 0), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "even width"));
-    assert_int_equal(sp_image_init(&img, buf, sizeof buf, 8, 7, SP_PIX_NV12,
-                                   0), SP_EINVAL);
+    assert_int_equal(sp_image_init(&img, buf, sizeof buf, 8, 7, SP_PIX_NV12, 0),
+                     SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "even"));
 }
 
@@ -216,14 +216,15 @@ static void test_image_rejects_and_overflow(void **state)
     assert_int_equal(sp_image_block_size(5, 0, SP_PIX_GRAY8, 0), 0);
     assert_int_equal(sp_image_block_size(UINT32_MAX, UINT32_MAX, SP_PIX_F32, 0),
                      0);
-    assert_int_equal(sp_image_block_size(16, UINT32_MAX, SP_PIX_GRAY8,
-                                         SIZE_MAX / 2), 0);
+    assert_int_equal(
+        sp_image_block_size(16, UINT32_MAX, SP_PIX_GRAY8, SIZE_MAX / 2), 0);
     sp_image img;
     assert_int_equal(sp_image_init(&img, NULL, 0, 4, 4, SP_PIX_GRAY8, 0),
                      SP_EINVAL);
     uint8_t buf[64];
-    assert_int_equal(sp_image_init(&img, buf, sizeof buf, 4, 4,
-                                   (sp_pixfmt)99, 0), SP_EINVAL);
+    assert_int_equal(
+        sp_image_init(&img, buf, sizeof buf, 4, 4, (sp_pixfmt)99, 0),
+        SP_EINVAL);
 }
 
 static void test_pixfmt_table(void **state)
@@ -270,12 +271,14 @@ static void test_tensor_shapes(void **state)
     for (int nd = 1; nd <= 4; nd++)
         for (int dt = 0; dt < SP_DTYPE_COUNT; dt++) {
             size_t es = sp_dtype_size((sp_dtype)dt);
-            size_t need = sp_tensor_block_size((sp_dtype)dt, nd, shapes[nd - 1]);
+            size_t need =
+                sp_tensor_block_size((sp_dtype)dt, nd, shapes[nd - 1]);
             assert_int_equal(need, (counts[nd - 1] * es + 63) / 64 * 64);
             uint8_t *mem = alloc64(need);
             sp_tensor t;
-            assert_int_equal(sp_tensor_init(&t, mem, need, (sp_dtype)dt, nd,
-                                            shapes[nd - 1]), SP_OK);
+            assert_int_equal(
+                sp_tensor_init(&t, mem, need, (sp_dtype)dt, nd, shapes[nd - 1]),
+                SP_OK);
             assert_int_equal(t.ndim, nd);
             assert_int_equal(sp_tensor_count(&t), counts[nd - 1]);
             for (int i = 0; i < SP_TENSOR_MAX_DIMS; i++)

@@ -63,23 +63,23 @@ static void test_pinned_alignment(void **state)
     size_t page = sp__page_size();
     assert_int_equal(page, (size_t)sysconf(_SC_PAGESIZE));
     sp__pinned_place place;
-    assert_int_equal(sp__pinned_place_resolve(SP_NUMA_LOCAL, 0, &place),
-                     SP_OK);
+    assert_int_equal(sp__pinned_place_resolve(SP_NUMA_LOCAL, 0, &place), SP_OK);
     assert_true(place.note[0] != '\0');
 
     static const struct {
         size_t size, align;
-    } cases[] = {{1, 64}, {4096, 64}, {5000, 4096}, {100, 1 << 16},
-                 {3 << 20, 2 << 20}};
+    } cases[] = {
+        {1, 64}, {4096, 64}, {5000, 4096}, {100, 1 << 16}, {3 << 20, 2 << 20}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sp__pinned m;
-        assert_int_equal(sp__pinned_alloc(&place, cases[i].size,
-                                          cases[i].align, 1, &m), SP_OK);
+        assert_int_equal(
+            sp__pinned_alloc(&place, cases[i].size, cases[i].align, 1, &m),
+            SP_OK);
         size_t want = cases[i].align > page ? cases[i].align : page;
         assert_int_equal((uintptr_t)m.data % want, 0);
         assert_int_equal(m.len % page, 0);
-        assert_int_equal(m.len, sp__pinned_map_len(cases[i].size,
-                                                   cases[i].align));
+        assert_int_equal(m.len,
+                         sp__pinned_map_len(cases[i].size, cases[i].align));
         uint8_t *d = m.data;
         assert_true(d >= (uint8_t *)m.base &&
                     d + cases[i].size <= (uint8_t *)m.base + m.len);
@@ -95,8 +95,8 @@ static void test_pinned_alignment(void **state)
 static void test_pool_alignment(void **state)
 {
     (void)state;
-    sp_pool_desc d = {.block_size = 1 << 20, .alignment = 2 << 20,
-                      .no_lock = 1};
+    sp_pool_desc d = {
+        .block_size = 1 << 20, .alignment = 2 << 20, .no_lock = 1};
     sp_pool *pool;
     assert_int_equal(sp_pool_create(&d, &pool), SP_OK);
     sp_block *b;
@@ -126,8 +126,8 @@ static void test_locked_when_allowed(void **state)
     (void)state;
     if (!can_lock())
         skip(); /* mlock() refused here already: covered by the next case */
-    sp_pool_desc d = {.name = "locked", .block_size = 64 << 10,
-                      .min_blocks = 2};
+    sp_pool_desc d = {
+        .name = "locked", .block_size = 64 << 10, .min_blocks = 2};
     sp_pool *pool;
     assert_int_equal(sp_pool_create(&d, &pool), SP_OK);
     sp_pool_stats st;
@@ -174,8 +174,10 @@ static int child_refused(void)
     if (can_lock())
         return CHILD_CANNOT_REFUSE;
 
-    sp_pool_desc d = {.name = "unlocked", .block_size = 64 << 10,
-                      .min_blocks = 2, .max_blocks = 4};
+    sp_pool_desc d = {.name = "unlocked",
+                      .block_size = 64 << 10,
+                      .min_blocks = 2,
+                      .max_blocks = 4};
     sp_pool *pool;
     if (sp_pool_create(&d, &pool) != SP_OK)
         return CHILD_POOL_CREATE;

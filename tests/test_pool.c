@@ -116,7 +116,8 @@ static void test_reuse_same_blocks_and_stats(void **state)
     assert_true(st.reuse_ratio > ratio - 1e-9 && st.reuse_ratio < ratio + 1e-9);
     /* 10000 bytes round up to whole pages per block. */
     long page = sysconf(_SC_PAGESIZE);
-    uint64_t per = (10000 + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
+    uint64_t per =
+        (10000 + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
     assert_int_equal(st.bytes_reserved, K * per);
     assert_int_equal(sp_pool_destroy(pool), SP_OK);
 }

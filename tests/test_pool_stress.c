@@ -91,16 +91,19 @@ static void test_stress_no_block_lost(void **state)
 {
     (void)state;
     shared sh = {0};
-    sp_pool_desc d = {
-        .name = "stress", .block_size = 256, .max_blocks = MAX_BLOCKS,
-        .no_lock = 1};
+    sp_pool_desc d = {.name = "stress",
+                      .block_size = 256,
+                      .max_blocks = MAX_BLOCKS,
+                      .no_lock = 1};
     assert_int_equal(sp_pool_create(&d, &sh.pool), SP_OK);
     atomic_init(&sh.slot, NULL);
 
     worker w[THREADS];
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++) {
-        w[i] = (worker){.sh = &sh, .id = i, .handoff = i % 2,
+        w[i] = (worker){.sh = &sh,
+                        .id = i,
+                        .handoff = i % 2,
                         .cycles = TOTAL_CYCLES / THREADS};
         assert_int_equal(pthread_create(&t[i], NULL, run, &w[i]), 0);
     }
@@ -123,8 +126,7 @@ static void test_stress_no_block_lost(void **state)
     assert_int_equal(st.timeouts, 0);
     print_message("%llu blocks, %llu waits (%.1f ms), high water %llu\n",
                   (unsigned long long)st.blocks, (unsigned long long)st.waits,
-                  (double)st.wait_ns / 1e6,
-                  (unsigned long long)st.high_water);
+                  (double)st.wait_ns / 1e6, (unsigned long long)st.high_water);
 
     /* Every block any thread saw is idle now. */
     sp_block *all[THREADS * (MAX_BLOCKS + 1)];
@@ -150,8 +152,7 @@ static void test_stress_no_block_lost(void **state)
     }
     if (st.blocks == MAX_BLOCKS) {
         sp_block *none;
-        assert_int_equal(sp_pool_acquire_timeout(sh.pool, 0, &none),
-                         SP_EAGAIN);
+        assert_int_equal(sp_pool_acquire_timeout(sh.pool, 0, &none), SP_EAGAIN);
     }
     for (uint64_t i = 0; i < st.blocks; i++)
         sp_pool_release(got[i]);

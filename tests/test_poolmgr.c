@@ -20,8 +20,10 @@
 static sp_poolmgr *make_mgr(uint64_t budget, sp_pool_policy policy,
                             int64_t timeout_ms)
 {
-    sp_poolmgr_desc d = {.budget_bytes = budget, .policy = policy,
-                         .timeout_ms = timeout_ms, .no_lock = 1};
+    sp_poolmgr_desc d = {.budget_bytes = budget,
+                         .policy = policy,
+                         .timeout_ms = timeout_ms,
+                         .no_lock = 1};
     sp_poolmgr *mgr = NULL;
     assert_int_equal(sp_poolmgr_create(&d, &mgr), SP_OK);
     assert_non_null(mgr);
@@ -34,10 +36,18 @@ static void test_class_sizes(void **state)
     static const struct {
         size_t in, out;
     } cases[] = {
-        {1, 4096},           {4096, 4096},           {4097, 8192},
-        {8192, 8192},        {12289, 16384},         {16385, 20480},
-        {20481, 24576},      {32769, 40960},         {MIB, MIB},
-        {MIB + 1, MIB + MIB / 4}, {3 * MIB, 3 * MIB}, {7 * MIB + 1, 8 * MIB},
+        {1, 4096},
+        {4096, 4096},
+        {4097, 8192},
+        {8192, 8192},
+        {12289, 16384},
+        {16385, 20480},
+        {20481, 24576},
+        {32769, 40960},
+        {MIB, MIB},
+        {MIB + 1, MIB + MIB / 4},
+        {3 * MIB, 3 * MIB},
+        {7 * MIB + 1, 8 * MIB},
         {8 * MIB + 1, 10 * MIB},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -452,19 +462,19 @@ static void test_report_table_and_json(void **state)
     int need = sp_poolmgr_report(mgr, SP_REPORT_TABLE, NULL, 0);
     assert_true(need > 0);
     char small[16];
-    assert_int_equal(sp_poolmgr_report(mgr, SP_REPORT_TABLE, small,
-                                       sizeof small), need);
+    assert_int_equal(
+        sp_poolmgr_report(mgr, SP_REPORT_TABLE, small, sizeof small), need);
     assert_int_equal(strlen(small), sizeof small - 1);
     char *buf = malloc((size_t)need + 1);
     assert_non_null(buf);
-    assert_int_equal(sp_poolmgr_report(mgr, SP_REPORT_TABLE, buf,
-                                       (size_t)need + 1), need);
+    assert_int_equal(
+        sp_poolmgr_report(mgr, SP_REPORT_TABLE, buf, (size_t)need + 1), need);
     assert_int_equal(strlen(buf), need);
 
     /* Header, one row per pool, and a totals line. */
-    const char *cols[] = {"pool", "block", "blocks", "in use", "high",
-                          "acquires", "releases", "waits", "wait ms",
-                          "reuse%", "MiB res", "MiB lock", "locked", "NUMA"};
+    const char *cols[] = {"pool",     "block",    "blocks", "in use",  "high",
+                          "acquires", "releases", "waits",  "wait ms", "reuse%",
+                          "MiB res",  "MiB lock", "locked", "NUMA"};
     char *nl = strchr(buf, '\n');
     assert_non_null(nl);
     *nl = '\0';
@@ -486,8 +496,8 @@ static void test_report_table_and_json(void **state)
         sp_pool_stats rs;
         assert_int_equal(sp_poolmgr_stats_get(mgr, r == row1 ? 0 : 1, &rs),
                          SP_OK);
-        assert_int_equal(strncmp(r + numa_at, rs.numa_note,
-                                 strlen(rs.numa_note)), 0);
+        assert_int_equal(
+            strncmp(r + numa_at, rs.numa_note, strlen(rs.numa_note)), 0);
     }
     /* 5 acquires, 4 from the free list: 80% reuse; not locked (no_lock). */
     assert_non_null(strstr(row1, " 80.0 "));
@@ -501,12 +511,11 @@ static void test_report_table_and_json(void **state)
     need = sp_poolmgr_report(mgr, SP_REPORT_JSON, NULL, 0);
     buf = malloc((size_t)need + 1);
     assert_non_null(buf);
-    assert_int_equal(sp_poolmgr_report(mgr, SP_REPORT_JSON, buf,
-                                       (size_t)need + 1), need);
+    assert_int_equal(
+        sp_poolmgr_report(mgr, SP_REPORT_JSON, buf, (size_t)need + 1), need);
     assert_true(json_valid(buf));
     assert_int_equal(json_num(buf, "budget_bytes"), 32 * MIB);
-    assert_int_equal(json_num(buf, "reserved_bytes"),
-                     sp_poolmgr_reserved(mgr));
+    assert_int_equal(json_num(buf, "reserved_bytes"), sp_poolmgr_reserved(mgr));
     assert_int_equal(json_num(buf, "in_use_bytes"), 2 * MIB);
     sp_pool_stats st;
     sp_poolmgr_stats_get(mgr, 0, &st);
@@ -519,8 +528,9 @@ static void test_report_table_and_json(void **state)
     assert_non_null(strstr(buf, "\"reuse_ratio\": 0.8"));
     free(buf);
 
-    assert_int_equal(sp_poolmgr_report(mgr, (sp_report_format)7, small,
-                                       sizeof small), SP_EINVAL);
+    assert_int_equal(
+        sp_poolmgr_report(mgr, (sp_report_format)7, small, sizeof small),
+        SP_EINVAL);
     sp_pool_release(b);
     assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
 }
