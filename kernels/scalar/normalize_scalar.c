@@ -3,6 +3,13 @@
  * every back-end reproduces. */
 #include "normalize_int.h"
 
+/* The back-ends must reproduce this float arithmetic bit for bit: no
+ * a * b + c contracted into an fma (GCC's ISO C mode does not contract;
+ * clang does by default). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 void sp__normalize_row_scalar(const sp__normalize_job *j, uint32_t y,
                               uint32_t from)
 {

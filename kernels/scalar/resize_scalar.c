@@ -6,6 +6,13 @@
 
 #include "resize_int.h"
 
+/* The back-ends must reproduce this float arithmetic bit for bit: no
+ * a * b + c contracted into an fma (GCC's ISO C mode does not contract;
+ * clang does by default). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
 {
     return p->src + (size_t)y * p->sstride;

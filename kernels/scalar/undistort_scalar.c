@@ -2,6 +2,13 @@
  * table, with OpenCV's remap arithmetic (see sp_undistort.h). */
 #include "undistort_int.h"
 
+/* The back-ends must reproduce this float arithmetic bit for bit: no
+ * a * b + c contracted into an fma (GCC's ISO C mode does not contract;
+ * clang does by default). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 static inline int inside(const sp__undistort_job *j, int x, int y)
 {
     return x >= 0 && y >= 0 && (uint32_t)x < j->w && (uint32_t)y < j->h;

@@ -1,0 +1,127 @@
+/* resize, NEON: the vertical pass of linear (8-bit: 16-bit products
+ * shifted as OpenCV's VResizeLinear<uchar>; F32: multiply and add) and the
+ * area accumulation are vectorised; the horizontal taps (a gather NEON does
+ * not have), area's box sums, the 2x path and nearest reuse the scalar
+ * code. Bit-exact with resize_scalar.c. */
+#include <arm_neon.h>
+#include <string.h>
+
+#include "resize_int.h"
+
+static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
+{
+    return p->src + (size_t)y * p->sstride;
+}
+
+static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
+{
+    return p->dst + (size_t)y * p->dstride;
+}
+
+static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
+{
+    const int16x4_t vb0 = vdup_n_s16(b0), vb1 = vdup_n_s16(b1);
+    int i = 0;
+    for (; i + 8 <= p->n; i += 8) {
+        int16x8_t a = vld1q_s16(h0 + i), c = vld1q_s16(h1 + i);
+        int32x4_t lo = vaddq_s32(vshrq_n_s32(vmull_s16(vget_low_s16(a), vb0), 16),
+                                 vshrq_n_s32(vmull_s16(vget_low_s16(c), vb1), 16));
+        int32x4_t hi = vaddq_s32(vshrq_n_s32(vmull_s16(vget_high_s16(a), vb0), 16),
+                                 vshrq_n_s32(vmull_s16(vget_high_s16(c), vb1), 16));
+        int16x8_t s = vcombine_s16(vmovn_s32(lo), vmovn_s32(hi));
+        s = vshrq_n_s16(vaddq_s16(s, vdupq_n_s16(2)), 2);
+        vst1_u8(d + i, vqmovun_s16(s));
+    }
+    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+}
+
+static void vrow_f32(const sp__resize_plan *p, const float *h0,
+                     const float *h1, float b0, float b1, float *d)
+{
+    int i = 0;
+    for (; i + 4 <= p->n; i += 4) {
+        float32x4_t t0 = vmulq_n_f32(vld1q_f32(h0 + i), b0);
+        float32x4_t t1 = vmulq_n_f32(vld1q_f32(h1 + i), b1);
+        vst1q_f32(d + i, vaddq_f32(t0, t1));
+    }
+    sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
+}
+
+static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
+{
+    size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
+    size_t rowb = ((size_t)p->n * esz + 63) & ~(size_t)63;
+    uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
+    if (!buf)
+        return SP_ENOMEM;
+    void *rows[2] = {buf, buf + rowb};
+    int32_t tag[2] = {-1, -1};
+    for (uint32_t dy = 0; dy < p->dh; dy++) {
+        int32_t want[2] = {p->y0[dy], p->y1[dy]};
+        int slot[2];
+        for (int t = 0; t < 2; t++) {
+            slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
+            if (slot[t] >= 0)
+                continue;
+            int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
+            if (p->f32)
+                sp__resize_hrow_f32(p, (const float *)(const void *)src_row(p, want[t]),
+                                    rows[s], 0);
+            else
+                sp__resize_hrow_u8(p, src_row(p, want[t]), rows[s], 0);
+            tag[s] = want[t];
+            slot[t] = s;
+        }
+        if (p->f32)
+            vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
+                     p->fb[2 * dy + 1], (float *)(void *)dst_row(p, dy));
+        else
+            vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
+                    p->ib[2 * dy + 1], dst_row(p, dy));
+    }
+    return SP_OK;
+}
+
+static int area_neon(sp_kctx *k, const sp__resize_plan *p)
+{
+    size_t rowb = ((size_t)p->n * sizeof(float) + 63) & ~(size_t)63;
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, rowb);
+    float *acc = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, rowb);
+    if (!h || !acc)
+        return SP_ENOMEM;
+    for (uint32_t dy = 0; dy < p->dh; dy++) {
+        memset(acc, 0, (size_t)p->n * sizeof(float));
+        const float *wy = p->aw_y + p->ayw[dy];
+        for (int j = 0; j < p->ayn[dy]; j++) {
+            sp__resize_area_hrow(p, src_row(p, p->ays[dy] + j), h);
+            int i = 0;
+            for (; i + 4 <= p->n; i += 4)
+                vst1q_f32(acc + i, vaddq_f32(vld1q_f32(acc + i),
+                                             vmulq_n_f32(vld1q_f32(h + i), wy[j])));
+            for (; i < p->n; i++)
+                acc[i] += wy[j] * h[i];
+        }
+        sp__resize_area_store(p, acc, dst_row(p, dy), 0);
+    }
+    return SP_OK;
+}
+
+int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p)
+{
+    switch (p->method) {
+    case SP_RESIZE_NEAREST:
+        for (uint32_t dy = 0; dy < p->dh; dy++)
+            sp__resize_nearest_row(p, dy);
+        return SP_OK;
+    case SP_RESIZE_AREA:
+        return area_neon(k, p);
+    default:
+        if (p->half) {
+            for (uint32_t dy = 0; dy < p->dh; dy++)
+                sp__resize_half_row(p, dy);
+            return SP_OK;
+        }
+        return linear_neon(k, p);
+    }
+}
