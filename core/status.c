@@ -45,17 +45,21 @@ int sp__fail(int status, const char *fmt, ...)
 
 int sp__fail_context(int status, const char *fmt, ...)
 {
-    char prefix[SP__ERRMSG_MAX];
     char old[SP__ERRMSG_MAX];
     va_list ap;
+    size_t n;
 
+    /* The new text is prefix + old message, truncated to the buffer. */
     memcpy(old, errbuf, sizeof old);
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
     va_end(ap);
-    if (old[0] == '\0')
-        snprintf(errbuf, sizeof errbuf, "%s%s", prefix, sp_status_str(status));
-    else
-        snprintf(errbuf, sizeof errbuf, "%s%s", prefix, old);
+    n = strlen(errbuf);
+    const char *rest = old[0] != '\0' ? old : sp_status_str(status);
+    size_t len = strlen(rest);
+    if (len > sizeof errbuf - 1 - n)
+        len = sizeof errbuf - 1 - n;
+    memcpy(errbuf + n, rest, len);
+    errbuf[n + len] = '\0';
     return status;
 }
