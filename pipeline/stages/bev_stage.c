@@ -1,0 +1,111 @@
+/* The `bev` stage: turns each lidar frame into a bird's-eye-view raster, a
+ * float32 tensor (3, H, W) frame named "bev" (see sp_bev.h for channels and
+ * orientation). With points=true the input points frame follows the raster
+ * downstream, so more lidar stages (range, project) can come after it in
+ * one chain. Frames without points pass through untouched. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sp_bev.h"
+#include "sp_stage.h"
+
+typedef struct bev_stage {
+    sp_bev_params params;
+    size_t shape[3];
+    int forward_points;
+    sp_frame *pending; /* the points frame to hand out next (points=true) */
+} bev_stage;
+
+static const sp_prop_spec bev_props[] = {
+    {.name = "x", .type = SP_PROP_RANGE, .def = "0:70", .min = -1e6,
+     .max = 1e6, .help = "forward extent in metres; rows run along x"},
+    {.name = "y", .type = SP_PROP_RANGE, .def = "-40:40", .min = -1e6,
+     .max = 1e6, .help = "lateral extent in metres; columns run along y"},
+    {.name = "z", .type = SP_PROP_RANGE, .def = "-2.5:1", .min = -1e6,
+     .max = 1e6,
+     .help = "height range: points outside are ignored, channel 0 is "
+             "(z - lo) / (hi - lo)"},
+    {.name = "res", .type = SP_PROP_FLOAT, .def = "0.1", .min = 1e-4,
+     .max = 1e3, .help = "cell size in metres"},
+    {.name = "points", .type = SP_PROP_BOOL, .def = "false",
+     .help = "also pass the input points downstream after the raster"},
+};
+
+static int bev_init(sp_stage *st)
+{
+    bev_stage *b = sp_stage_priv(st);
+    const sp_prop_value *x = sp_stage_prop(st, "x"), *y = sp_stage_prop(st, "y"),
+                        *z = sp_stage_prop(st, "z");
+    b->params = (sp_bev_params){.xmin = x->lo, .xmax = x->hi,
+                                .ymin = y->lo, .ymax = y->hi,
+                                .zmin = z->lo, .zmax = z->hi,
+                                .res = sp_stage_prop_float(st, "res")};
+    b->forward_points = sp_stage_prop_bool(st, "points");
+    int rc = sp_bev_shape(&b->params, b->shape);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    return SP_OK;
+}
+
+static int bev_pull(sp_stage *st, sp_frame **out)
+{
+    bev_stage *b = sp_stage_priv(st);
+    sp_frame *in = NULL, *res = NULL;
+    *out = NULL;
+    if (b->pending) {
+        *out = b->pending;
+        b->pending = NULL;
+        return SP_OK;
+    }
+    int rc = sp_stage_pull_upstream(st, &in);
+    if (rc != SP_OK)
+        return rc;
+    if (in->payload != SP_PAYLOAD_POINTS) {
+        *out = in;
+        return SP_OK;
+    }
+    uint64_t seq = in->seq;
+    rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3,
+                                b->shape, &res);
+    if (rc == SP_OK) {
+        sp_frame_copy_meta(res, in);
+        res->sensor = SP_SENSOR_TENSOR;
+        res->payload = SP_PAYLOAD_TENSOR;
+        snprintf(res->stream, sizeof res->stream, "bev");
+        rc = sp_bev_rasterize(sp_stage_kctx(st), &b->params, &in->u.points,
+                              &res->u.tensor);
+    }
+    if (rc < 0) {
+        sp_frame_unref(res);
+        sp_frame_unref(in);
+        return sp_stage_fail(st, rc, "frame %llu: %s",
+                             (unsigned long long)seq, sp_errmsg());
+    }
+    if (b->forward_points)
+        b->pending = in;
+    else
+        sp_frame_unref(in);
+    *out = res;
+    return SP_OK;
+}
+
+static void bev_fini(sp_stage *st)
+{
+    bev_stage *b = sp_stage_priv(st);
+    sp_frame_unref(b->pending);
+    b->pending = NULL;
+}
+
+const sp_stage_class sp__stage_bev = {
+    .name = "bev",
+    .description = "bird's-eye-view raster (3,H,W): max height, mean "
+                   "intensity, density; x= y= z= res=",
+    .props = bev_props,
+    .nprops = sizeof bev_props / sizeof bev_props[0],
+    .priv_size = sizeof(bev_stage),
+    .init = bev_init,
+    .pull = bev_pull,
+    .fini = bev_fini,
+};

@@ -1,0 +1,102 @@
+/* The `ground` stage: removes the ground from each lidar frame (or keeps
+ * only the ground, keep=ground) by a RANSAC plane or a lowest-point grid,
+ * on the pipeline's kernel back-end. Order is kept. Frames without points
+ * pass through untouched. See sp_ground.h for the rules. */
+#include <string.h>
+
+#include "sp_ground.h"
+#include "sp_stage.h"
+
+typedef struct ground_stage {
+    sp_ground_params params;
+} ground_stage;
+
+static const sp_prop_spec ground_props[] = {
+    {.name = "method", .type = SP_PROP_ENUM, .def = "plane",
+     .choices = "plane|grid",
+     .help = "plane: RANSAC plane fit; grid: lowest point per cell + band"},
+    {.name = "keep", .type = SP_PROP_ENUM, .def = "nonground",
+     .choices = "nonground|ground",
+     .help = "which side to output: nonground removes the ground"},
+    {.name = "threshold", .type = SP_PROP_FLOAT, .def = "0.2", .min = 1e-6,
+     .max = 1e3, .help = "plane: inlier distance in metres"},
+    {.name = "iterations", .type = SP_PROP_INT, .def = "100", .min = 1,
+     .max = 100000, .help = "plane: RANSAC hypotheses"},
+    {.name = "seed", .type = SP_PROP_INT, .def = "24301", .min = 1,
+     .max = 9.2e18, .help = "plane: PRNG seed (same seed, same result)"},
+    {.name = "refine", .type = SP_PROP_BOOL, .def = "true",
+     .help = "plane: least-squares refit on the inliers before classifying"},
+    {.name = "max_angle", .type = SP_PROP_FLOAT, .def = "30", .min = 0.001,
+     .max = 90, .help = "plane: largest tilt of the ground from level, "
+                        "degrees"},
+    {.name = "cell", .type = SP_PROP_FLOAT, .def = "1", .min = 1e-4,
+     .max = 1e6, .help = "grid: cell side in metres"},
+    {.name = "band", .type = SP_PROP_FLOAT, .def = "0.2", .min = 0,
+     .max = 1e3,
+     .help = "grid: ground is up to this height above the cell's lowest "
+             "point"},
+};
+
+static int ground_init(sp_stage *st)
+{
+    ground_stage *g = sp_stage_priv(st);
+    memset(&g->params, 0, sizeof g->params);
+    g->params.method = sp_stage_prop_int(st, "method") == 1 ? SP_GROUND_GRID
+                                                           : SP_GROUND_PLANE;
+    g->params.keep_ground = sp_stage_prop_int(st, "keep") == 1;
+    g->params.threshold = sp_stage_prop_float(st, "threshold");
+    g->params.iterations = (int)sp_stage_prop_int(st, "iterations");
+    g->params.seed = (uint64_t)sp_stage_prop_int(st, "seed");
+    g->params.no_refine = !sp_stage_prop_bool(st, "refine");
+    g->params.max_angle = sp_stage_prop_float(st, "max_angle");
+    g->params.cell = sp_stage_prop_float(st, "cell");
+    g->params.band = sp_stage_prop_float(st, "band");
+    if (g->params.band == 0)
+        g->params.band = 1e-30; /* 0 means "default" to the kernel */
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    return SP_OK;
+}
+
+static int ground_pull(sp_stage *st, sp_frame **out)
+{
+    ground_stage *g = sp_stage_priv(st);
+    sp_frame *in = NULL, *res = NULL;
+    *out = NULL;
+    int rc = sp_stage_pull_upstream(st, &in);
+    if (rc != SP_OK)
+        return rc;
+    if (in->payload != SP_PAYLOAD_POINTS) {
+        *out = in;
+        return SP_OK;
+    }
+    const sp_points *p = &in->u.points;
+    uint64_t seq = in->seq;
+    rc = sp_frame_create_points(sp_stage_poolmgr(st), p->count, p->fields,
+                                &res);
+    if (rc == SP_OK) {
+        sp_frame_copy_meta(res, in);
+        res->payload = SP_PAYLOAD_POINTS;
+        rc = sp_ground_filter(sp_stage_kctx(st), &g->params, p,
+                              &res->u.points, NULL);
+    }
+    sp_frame_unref(in);
+    if (rc < 0) {
+        sp_frame_unref(res);
+        return sp_stage_fail(st, rc, "frame %llu: %s",
+                             (unsigned long long)seq, sp_errmsg());
+    }
+    *out = res;
+    return SP_OK;
+}
+
+const sp_stage_class sp__stage_ground = {
+    .name = "ground",
+    .description = "remove the ground (or keep=ground): method=plane "
+                   "(RANSAC, threshold=) or method=grid (cell=, band=)",
+    .props = ground_props,
+    .nprops = sizeof ground_props / sizeof ground_props[0],
+    .priv_size = sizeof(ground_stage),
+    .init = ground_init,
+    .pull = ground_pull,
+};

@@ -1,0 +1,206 @@
+/* The `project` stage: projects each lidar frame into the camera as a
+ * sparse depth image, a float32 tensor (height, width) frame named "depth"
+ * (nearest point per pixel, 0 where empty; see sp_project.h). The
+ * calibration comes from calib=PATH (a KITTI object calib file: P2,
+ * R0_rect, Tr_velo_to_cam) when given, else from the frame (its source's
+ * calibration); the image size from width=/height=, else from the
+ * calibration. With points=true the input points frame follows the depth
+ * image downstream. Frames without points pass through untouched. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_kitti.h"
+#include "sp_project.h"
+#include "sp_stage.h"
+
+#define PROJECT_CALIB_MAX_BYTES (1 << 20)
+
+typedef struct project_stage {
+    int has_file_calib;
+    sp_calib file_calib;
+    int width, height;
+    double min_depth;
+    int forward_points;
+    sp_frame *pending;
+} project_stage;
+
+static const sp_prop_spec project_props[] = {
+    {.name = "calib", .type = SP_PROP_STRING, .optional = 1,
+     .help = "KITTI calibration file (P2, R0_rect, Tr_velo_to_cam); unset: "
+             "the frame's calibration from its source"},
+    {.name = "width", .type = SP_PROP_INT, .optional = 1, .min = 1,
+     .max = 32768, .help = "camera image width; unset: the calibration's"},
+    {.name = "height", .type = SP_PROP_INT, .optional = 1, .min = 1,
+     .max = 32768, .help = "camera image height; unset: the calibration's"},
+    {.name = "min_depth", .type = SP_PROP_FLOAT, .def = "0.001", .min = 1e-9,
+     .max = 1e6,
+     .help = "points at or behind this depth in front of the camera are "
+             "dropped (metres)"},
+    {.name = "points", .type = SP_PROP_BOOL, .def = "false",
+     .help = "also pass the input points downstream after the depth image"},
+};
+
+/* Reads and parses calib=PATH once, at init (warm-up may allocate). */
+static int load_calib(sp_stage *st, const char *path, sp_calib *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sp_stage_fail(st, SP_EIO,
+                             "property 'calib': cannot open '%s': %s, "
+                             "expected a KITTI calibration file",
+                             path, strerror(errno));
+    char *text = malloc(PROJECT_CALIB_MAX_BYTES);
+    if (!text) {
+        fclose(f);
+        return sp_stage_fail(st, SP_ENOMEM, "property 'calib': out of memory");
+    }
+    size_t len = fread(text, 1, PROJECT_CALIB_MAX_BYTES, f);
+    int rc = SP_OK;
+    if (ferror(f))
+        rc = sp_stage_fail(st, SP_EIO, "property 'calib': cannot read '%s'",
+                           path);
+    else if (len == PROJECT_CALIB_MAX_BYTES)
+        rc = sp_stage_fail(st, SP_EFORMAT,
+                           "property 'calib': '%s' is over %d bytes, "
+                           "expected a calibration file",
+                           path, PROJECT_CALIB_MAX_BYTES);
+    else if ((rc = sp_calib_parse_kitti(text, len, path, out)) < 0)
+        rc = sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+static int project_init(sp_stage *st)
+{
+    project_stage *p = sp_stage_priv(st);
+    const sp_prop_value *cal = sp_stage_prop(st, "calib");
+    const sp_prop_value *w = sp_stage_prop(st, "width");
+    const sp_prop_value *h = sp_stage_prop(st, "height");
+    if (w->set != h->set)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "property '%s' given without '%s', expected "
+                             "both or neither",
+                             w->set ? "width" : "height",
+                             w->set ? "height" : "width");
+    p->width = w->set ? (int)w->i : 0;
+    p->height = h->set ? (int)h->i : 0;
+    p->min_depth = sp_stage_prop_float(st, "min_depth");
+    p->forward_points = sp_stage_prop_bool(st, "points");
+    if (cal->set && cal->s && cal->s[0]) {
+        int rc = load_calib(st, cal->s, &p->file_calib);
+        if (rc < 0)
+            return rc;
+        sp_project_params tmp = {0};
+        rc = sp_project_params_from_calib(&p->file_calib, &tmp);
+        if (rc < 0)
+            return sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
+        p->has_file_calib = 1;
+    }
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    return SP_OK;
+}
+
+/* The projection for a frame: file calibration first, else the frame's. */
+static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
+                        sp_project_params *pp)
+{
+    const sp_calib *cal = p->has_file_calib ? &p->file_calib : in->calib;
+    memset(pp, 0, sizeof *pp);
+    if (!cal)
+        return sp_stage_fail(st, SP_ENOTFOUND,
+                             "frame %llu (%s): no calibration: the frame's "
+                             "source gave none and no calib= file was set, "
+                             "expected calib=PATH to a KITTI calib file",
+                             (unsigned long long)in->seq,
+                             in->origin ? in->origin : in->stream);
+    int rc = sp_project_params_from_calib(cal, pp);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "frame %llu: %s",
+                             (unsigned long long)in->seq, sp_errmsg());
+    if (p->width > 0) {
+        pp->width = p->width;
+        pp->height = p->height;
+    }
+    if (pp->width <= 0 || pp->height <= 0)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "frame %llu: calibration '%s' gives no image "
+                             "size, expected width= and height=",
+                             (unsigned long long)in->seq,
+                             cal->source[0] ? cal->source : "(unnamed)");
+    pp->min_depth = p->min_depth;
+    return SP_OK;
+}
+
+static int project_pull(sp_stage *st, sp_frame **out)
+{
+    project_stage *p = sp_stage_priv(st);
+    sp_frame *in = NULL, *res = NULL;
+    *out = NULL;
+    if (p->pending) {
+        *out = p->pending;
+        p->pending = NULL;
+        return SP_OK;
+    }
+    int rc = sp_stage_pull_upstream(st, &in);
+    if (rc != SP_OK)
+        return rc;
+    if (in->payload != SP_PAYLOAD_POINTS) {
+        *out = in;
+        return SP_OK;
+    }
+    uint64_t seq = in->seq;
+    sp_project_params pp;
+    size_t shape[2];
+    rc = frame_params(st, p, in, &pp);
+    if (rc < 0) {
+        sp_frame_unref(in);
+        return rc;
+    }
+    rc = sp_project_shape(&pp, shape);
+    if (rc == SP_OK)
+        rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 2,
+                                    shape, &res);
+    if (rc == SP_OK) {
+        sp_frame_copy_meta(res, in);
+        res->sensor = SP_SENSOR_TENSOR;
+        res->payload = SP_PAYLOAD_TENSOR;
+        snprintf(res->stream, sizeof res->stream, "depth");
+        rc = sp_project_depth(sp_stage_kctx(st), &pp, &in->u.points,
+                              &res->u.tensor);
+    }
+    if (rc < 0) {
+        sp_frame_unref(res);
+        sp_frame_unref(in);
+        return sp_stage_fail(st, rc, "frame %llu: %s",
+                             (unsigned long long)seq, sp_errmsg());
+    }
+    if (p->forward_points)
+        p->pending = in;
+    else
+        sp_frame_unref(in);
+    *out = res;
+    return SP_OK;
+}
+
+static void project_fini(sp_stage *st)
+{
+    project_stage *p = sp_stage_priv(st);
+    sp_frame_unref(p->pending);
+    p->pending = NULL;
+}
+
+const sp_stage_class sp__stage_project = {
+    .name = "project",
+    .description = "sparse depth image (H,W) of the points seen by the "
+                   "camera, nearest per pixel; calib= width= height=",
+    .props = project_props,
+    .nprops = sizeof project_props / sizeof project_props[0],
+    .priv_size = sizeof(project_stage),
+    .init = project_init,
+    .pull = project_pull,
+    .fini = project_fini,
+};
