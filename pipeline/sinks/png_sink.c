@@ -35,7 +35,6 @@ static int png_init(sp_stage *st)
 {
     png_sink *s = sp_stage_priv(st);
     SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
-    SP_TRY(sp_png_writer_create(&s->writer));
     s->cmap.neg_empty = sp_stage_prop(st, "empty")->i == 1;
     const sp_prop_value *r = sp_stage_prop(st, "range");
     if (r->set) {
@@ -44,7 +43,8 @@ static int png_init(sp_stage *st)
         s->cmap.lo = (float)r->lo;
         s->cmap.hi = (float)r->hi;
     }
-    return SP_OK;
+    /* Last: fini() does not run for a stage whose init() failed. */
+    return sp_png_writer_create(&s->writer);
 }
 
 static int write_tensor(png_sink *s, const sp_frame *f)

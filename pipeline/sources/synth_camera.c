@@ -16,10 +16,17 @@
 
 #define MAX_DIST 400.0f
 
-static uint32_t hash3(uint64_t seed, int32_t a, int32_t b)
+/* A cheap integer hash (lowbias32 by C. Wellons) of seed, a and b: texture
+ * and noise per pixel without carrying PRNG state across pixels. */
+static uint32_t hash3(uint32_t seed, int32_t a, int32_t b)
 {
-    uint64_t h = sp__synth_mix(seed ^ ((uint64_t)(uint32_t)a << 32 | (uint32_t)b));
-    return (uint32_t)(h >> 32);
+    uint32_t x = seed ^ ((uint32_t)a * 0x9E3779B1u) ^ ((uint32_t)b * 0x85EBCA77u);
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
 }
 
 static int clamp255(float v)
@@ -109,6 +116,7 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
     const float ox = SP__SYNTH_CAM_X, oy = 0.0f, oz = SP__SYNTH_CAM_Z;
     sp__synth_span spans[SP__SYNTH_MAX_OBJECTS];
     const int bpp = out->format == SP_PIX_RGB8 ? 3 : 1;
+    const uint32_t noise_seed = (uint32_t)(frame_seed ^ (frame_seed >> 32));
 
     for (uint32_t u = 0; u < out->width; u++) {
         /* camera x (right) is lidar -y: the column's horizontal direction */
@@ -123,7 +131,7 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
             float rgb[3];
             shade(scene, &hit, ox, oy, oz, dx, dy, slope, rgb);
             /* sensor noise, +-3 levels, fixed per (frame, pixel) */
-            float noise = (float)(hash3(frame_seed, (int32_t)u, (int32_t)v) & 0xff) *
+            float noise = (float)(hash3(noise_seed, (int32_t)u, (int32_t)v) & 0xff) *
                               (6.0f / 255.0f) - 3.0f;
             uint8_t *px = sp_image_row(out, v) + (size_t)u * (size_t)bpp;
             if (out->format == SP_PIX_RGB8) {
