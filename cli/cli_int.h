@@ -54,6 +54,7 @@ typedef struct cli_run_result {
     uint64_t stream_frames[CLI_MAX_STREAMS];
     int alloc_counted;
     uint64_t allocs_after_warmup, frames_after_warmup;
+    uint64_t pool_grows; /* pool blocks added after warm-up */
 } cli_run_result;
 
 /* Builds and runs @p launch, prints errors (with a caret for launch-string

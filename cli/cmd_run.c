@@ -237,6 +237,7 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     res->alloc_counted = s.alloc_counted;
     res->allocs_after_warmup = s.heap_allocs_after_warmup;
     res->frames_after_warmup = s.frames_after_warmup;
+    res->pool_grows = s.pool_grows_after_warmup;
     if (o->stats) {
         char *t = report(p, SP_REPORT_TABLE);
         if (t != NULL)

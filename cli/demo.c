@@ -41,10 +41,20 @@ int cli_demo(void)
         printf("  %-10s %6llu frames -> ./" DEMO_DIR "/%s/NNNNNN.npy\n",
                r.stream[i], (unsigned long long)r.stream_frames[i],
                r.stream[i]);
-    if (r.alloc_counted)
-        printf("heap allocations after warm-up: %llu in %llu frames\n",
+    if (r.alloc_counted && r.allocs_after_warmup == r.pool_grows)
+        printf("heap allocations after warm-up: %llu in %llu frames%s\n",
                (unsigned long long)r.allocs_after_warmup,
-               (unsigned long long)r.frames_after_warmup);
+               (unsigned long long)r.frames_after_warmup,
+               r.pool_grows ? " (each the header of a pool block added when "
+                              "more frames were in flight than during "
+                              "warm-up)"
+                            : "");
+    else if (r.alloc_counted)
+        printf("heap allocations after warm-up: %llu in %llu frames (%llu "
+               "of them pool blocks added)\n",
+               (unsigned long long)r.allocs_after_warmup,
+               (unsigned long long)r.frames_after_warmup,
+               (unsigned long long)r.pool_grows);
     else
         printf("heap allocations after warm-up: n/a (sanitizer build)\n");
     printf("\nload one in Python:  numpy.load('" DEMO_DIR "/%s/000000.npy')\n"

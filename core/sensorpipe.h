@@ -25,5 +25,8 @@
 #include "sp_undistort.h"
 #include "sp_png.h"
 #include "sp_npy.h"
+#include "sp_frame.h"
+#include "sp_stage.h"
+#include "sp_pipeline.h"
 
 #endif

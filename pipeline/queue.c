@@ -217,9 +217,14 @@ static int queue_pull(sp_stage *st, sp_frame **out)
             return sp__fail(SP_ECANCELED, "stage '%s': stopped",
                             sp_stage_name(st));
         }
+        /* Waiting for the upstream thread is upstream time, as it is for
+         * a filter calling sp_stage_pull_upstream(): the queue's own time
+         * is the handoff. */
         struct timespec ts;
+        uint64_t t0 = sp__now_ns();
         deadline(&ts);
         pthread_cond_timedwait(&q->not_empty, &q->mu, &ts);
+        st->upstream_ns += sp__now_ns() - t0;
     }
 }
 

@@ -101,7 +101,9 @@ static void test_no_per_frame_allocation(void **state)
 {
     (void)state;
 #ifdef NO_HOOK
-    skip(); /* AddressSanitizer replaces malloc: nothing to count with */
+    print_message("skipped: AddressSanitizer replaces malloc, so this "
+                  "program cannot count allocator calls\n");
+    skip();
 #else
     static const char *const launches[] = {
         "tsrc frames=%d points=2000 kind=mixed ! tpass ! queue depth=4 ! "

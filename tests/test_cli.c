@@ -1,0 +1,162 @@
+/* ctest-label: pipeline */
+/* ctest-timeout: 120 */
+/* The sensorpipe command as a user runs it: exit statuses, the caret under
+ * a launch-string error, help texts, and Ctrl-C stopping a run cleanly. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static char exe[4096];
+static char out[1 << 16];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = getenv("SP_TEST_BINARY_DIR");
+    snprintf(exe, sizeof exe, "%s/cli/sensorpipe", dir ? dir : ".");
+    return 0;
+}
+
+/* Runs the command with args (a shell fragment), stdout and stderr into
+ * out[]; returns the exit status, or -1. */
+static int run(const char *args)
+{
+    char cmd[8192];
+    FILE *p;
+    size_t n;
+    int st;
+
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", exe, args);
+    p = popen(cmd, "r");
+    if (p == NULL)
+        return -1;
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    st = pclose(p);
+    if (!WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+#define NEED_EXE()                                                            \
+    do {                                                                      \
+        if (access(exe, X_OK) != 0) {                                         \
+            print_message("skipped: %s not built\n", exe);                    \
+            skip();                                                           \
+        }                                                                     \
+    } while (0)
+
+static void test_help(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    assert_int_equal(run("--help"), 0);
+    assert_non_null(strstr(out, "usage: sensorpipe"));
+    assert_non_null(strstr(out, "  run "));
+    assert_non_null(strstr(out, "  stages "));
+    assert_int_equal(run("help run"), 0);
+    assert_non_null(strstr(out, "--pool-mb N"));
+    assert_int_equal(run("run --help"), 0);
+    assert_non_null(strstr(out, "usage: sensorpipe run"));
+    assert_int_equal(run("--version"), 0);
+    assert_non_null(strstr(out, "sensorpipe 0."));
+    assert_int_equal(run("rn"), 2);
+    assert_string_equal(out, "sensorpipe: unknown command 'rn', did you mean "
+                             "'run'? (`sensorpipe --help` lists the "
+                             "commands)\n");
+    assert_int_equal(run("run"), 2);
+    assert_non_null(strstr(out, "expected a launch string"));
+    assert_int_equal(run("run --backend gpu x"), 2);
+    assert_int_equal(run("run --pool-mb 0 x"), 2);
+    assert_non_null(strstr(out, "expected a whole number from 1 to"));
+}
+
+static void test_stages(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    assert_int_equal(run("stages"), 0);
+    assert_non_null(strstr(out, "queue "));
+    assert_int_equal(run("stages queue"), 0);
+    assert_non_null(strstr(out, "depth"));
+    assert_non_null(strstr(out, "an integer in 1..1024"));
+    assert_int_equal(run("stages queu"), 1);
+    assert_string_equal(out, "sensorpipe stages: unknown stage 'queu', did "
+                             "you mean 'queue'?\n");
+}
+
+static void test_launch_error(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    assert_int_equal(run("run \"queue dpth='3\""), 1);
+    assert_string_equal(out,
+                        "sensorpipe: launch string, column 12: unterminated "
+                        "quote: the ' opened here is never closed, expected "
+                        "a closing '\n"
+                        "  queue dpth='3\n"
+                        "             ^\n");
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    if (run("stages synth") != 0 || run("stages null") != 0) {
+        print_message("skipped: this build has no synth or null stage\n");
+        skip();
+    }
+    char log[4096];
+    const char *tmp = getenv("SP_TEST_TMP");
+    snprintf(log, sizeof log, "%s/interrupt.log", tmp ? tmp : "/tmp");
+    if (tmp) {
+        char mk[4200];
+        snprintf(mk, sizeof mk, "mkdir -p '%s'", tmp);
+        assert_int_equal(system(mk), 0);
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *f = freopen(log, "w", stderr);
+        (void)f;
+        execl(exe, exe, "run", "synth frames=100000 ! queue depth=4 ! null",
+              (char *)NULL);
+        _exit(127);
+    }
+    struct timespec ts = {1, 0};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(out, "interrupted after "));
+    assert_non_null(strstr(out, "every thread joined and every block "
+                                "returned to its pool"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_help, setup),
+        cmocka_unit_test_setup(test_stages, setup),
+        cmocka_unit_test_setup(test_launch_error, setup),
+        cmocka_unit_test_setup(test_interrupt, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
