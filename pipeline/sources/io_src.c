@@ -1,0 +1,55 @@
+/* Shared by the file sources: which errors on_error=skip may skip, and
+ * frame times from an optional timestamps.txt. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "error_int.h"
+#include "io_src_int.h"
+#include "sp_kitti.h"
+
+int sp__src_is_bad_input(int rc)
+{
+    return rc == SP_EFORMAT || rc == SP_EUNSUPPORTED || rc == SP_ERANGE ||
+           rc == SP_ENOTFOUND || rc == SP_EIO;
+}
+
+int sp__src_skip(sp_stage *st, int rc)
+{
+    /* on_error is an enum "stop|skip": index 1 is skip. */
+    if (sp_stage_prop(st, "on_error")->i != 1 || !sp__src_is_bad_input(rc))
+        return 0;
+    sp_stage_count_skipped(st);
+    return 1;
+}
+
+int sp__src_times(const char *path, size_t n, int64_t **out, int *from_file)
+{
+    *out = NULL;
+    *from_file = 0;
+    char ts[4096];
+    struct stat s;
+    int rc;
+    int64_t *t = NULL;
+    size_t nt = 0;
+    snprintf(ts, sizeof ts, "%s/timestamps.txt", path);
+    if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && stat(ts, &s) == 0) {
+        SP_TRY(sp_timestamps_load(ts, &t, &nt));
+        if (nt < n) {
+            rc = sp__fail(SP_EFORMAT, "%s: %zu times for %zu files, expected "
+                          "one line per file", ts, nt, n);
+            free(t);
+            return rc;
+        }
+        *out = t;
+        *from_file = 1;
+        return SP_OK;
+    }
+    t = malloc((n ? n : 1) * sizeof *t);
+    if (!t)
+        return sp__fail(SP_ENOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < n; i++)
+        t[i] = (int64_t)i * 100000000;
+    *out = t;
+    return SP_OK;
+}

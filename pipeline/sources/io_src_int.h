@@ -1,0 +1,31 @@
+/* Internal to the file sources in pipeline/sources/ (kitti, pcd, bin, raw,
+ * pngs): the shared on_error property and frame timing. */
+#ifndef SP_IO_SRC_INT_H
+#define SP_IO_SRC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_stage.h"
+
+/* Every file source declares this property. */
+#define SP__ON_ERROR_PROP                                                    \
+    {.name = "on_error", .type = SP_PROP_ENUM, .def = "stop",                \
+     .choices = "stop|skip",                                                 \
+     .help = "bad input: stop with its message, or skip the frame and "      \
+             "count it in the stats"}
+
+/* 1 when @p rc means "this frame's input is bad" (a skip candidate), 0 for
+ * failures that are not the file's fault (memory, budget, timeouts, bugs). */
+int sp__src_is_bad_input(int rc);
+
+/* After a frame failed with @p rc: with on_error=skip and bad input, count
+ * the skip and return 1 (try the next frame); else return 0 (fail). */
+int sp__src_skip(sp_stage *st, int rc);
+
+/* Times of @p n frames listed from @p path: DIR/timestamps.txt when @p path
+ * is a folder holding one (at least @p n times), else index x 100 ms.
+ * *out is malloc'ed (free() it); *from_file says which. */
+int sp__src_times(const char *path, size_t n, int64_t **out, int *from_file);
+
+#endif

@@ -1,0 +1,92 @@
+/* The `pcd` source: a PCD file or a folder of them in name order (see
+ * sp_pcd.h), one frame per file, read when pulled. Times come from the
+ * folder's timestamps.txt when there is one, else file index x 100 ms. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error_int.h"
+#include "io_src_int.h"
+#include "sp_pcd.h"
+#include "sp_stage.h"
+
+typedef struct pcd_src {
+    sp_pcd_reader *r;
+    int64_t *times;
+    size_t next;
+    uint64_t seq;
+} pcd_src;
+
+static const sp_prop_spec pcd_props[] = {
+    {.name = "path", .type = SP_PROP_STRING,
+     .help = "a .pcd file or a folder of them (a sequence in name order)"},
+    {.name = "stream", .type = SP_PROP_STRING, .def = "lidar",
+     .help = "stream name of the frames"},
+    SP__ON_ERROR_PROP,
+};
+
+static int pcd_init(sp_stage *st)
+{
+    pcd_src *s = sp_stage_priv(st);
+    const char *path = sp_stage_prop_str(st, "path");
+    int from_file;
+    SP_TRY(sp_pcd_reader_create(path, &s->r));
+    return sp__src_times(path, sp_pcd_reader_count(s->r), &s->times,
+                         &from_file);
+}
+
+static int make_frame(sp_stage *st, pcd_src *s, size_t i, sp_frame **out)
+{
+    size_t n;
+    unsigned fields;
+    sp_frame *f = NULL;
+    SP_TRY(sp_pcd_reader_shape(s->r, i, &n, &fields));
+    SP_TRY(sp_frame_create_points(sp_stage_poolmgr(st), n, fields, &f));
+    int rc = sp_pcd_reader_read(s->r, i, &f->u.points);
+    if (rc < 0) {
+        sp_frame_unref(f);
+        return rc;
+    }
+    f->seq = s->seq++;
+    f->timestamp_ns = s->times[i];
+    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
+    f->sensor = SP_SENSOR_LIDAR;
+    f->payload = SP_PAYLOAD_POINTS;
+    f->calib = NULL;
+    f->origin = sp_pcd_reader_path(s->r, i);
+    *out = f;
+    return SP_OK;
+}
+
+static int pcd_pull(sp_stage *st, sp_frame **out)
+{
+    pcd_src *s = sp_stage_priv(st);
+    *out = NULL;
+    while (s->next < sp_pcd_reader_count(s->r)) {
+        int rc = make_frame(st, s, s->next++, out);
+        if (rc >= 0 || !sp__src_skip(st, rc))
+            return rc;
+    }
+    return SP_EOS;
+}
+
+static void pcd_fini(sp_stage *st)
+{
+    pcd_src *s = sp_stage_priv(st);
+    sp_pcd_reader_destroy(s->r);
+    free(s->times);
+    s->r = NULL;
+    s->times = NULL;
+}
+
+const sp_stage_class sp__stage_pcd = {
+    .name = "pcd",
+    .description = "PCL .pcd files (ascii, binary, binary_compressed), one "
+                   "frame per file",
+    .props = pcd_props,
+    .nprops = sizeof pcd_props / sizeof pcd_props[0],
+    .priv_size = sizeof(pcd_src),
+    .is_source = 1,
+    .init = pcd_init,
+    .pull = pcd_pull,
+    .fini = pcd_fini,
+};
