@@ -20,6 +20,7 @@
 #define CLI_COMMANDS(X)                                                      \
     X(run, "run a launch string, e.g. 'synth frames=100 ! npy dir=out'")     \
     X(stages, "list the stage classes, or show one's properties")           \
+    X(info, "describe a recorded log: layout, streams, frames, calibration")\
     X(devices, "show the SIMD level, OpenCL devices and CPU topology")
 
 #define CLI__DECLARE(name, summary)                                          \

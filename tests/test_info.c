@@ -1,0 +1,138 @@
+/* ctest-label: io */
+/* `sensorpipe info`'s probe and formatter (io/info.c, io/info_format.c):
+ * layouts detected, counts and samples, calibration states, the .bin
+ * layout guess, and text/JSON output with snprintf semantics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sp_iotest.h"
+#include "sp_loginfo.h"
+
+static void test_kitti_object(void **state)
+{
+    (void)state;
+    const char *dir = iot_data("kitti_object");
+    if (!dir)
+        skip();
+    sp_loginfo *li = malloc(sizeof *li);
+    assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_OK);
+    assert_string_equal(li->layout, "kitti object");
+    assert_int_equal(li->nstreams, 2);
+    assert_int_equal(li->calib_found, 2);
+    assert_non_null(strstr(li->note, "x 100 ms"));
+    const sp_loginfo_stream *v = &li->streams[0], *c = &li->streams[1];
+    assert_string_equal(v->name, "velodyne");
+    assert_int_equal(v->frames, 3);
+    assert_int_equal(v->sampled, 3);
+    assert_int_equal(v->points_min, 115384);
+    assert_int_equal(v->points_max, 126891);
+    assert_true(v->points_mean > 120847 && v->points_mean < 120848);
+    assert_true(v->rate_hz > 9.99 && v->rate_hz < 10.01);
+    assert_string_equal(c->name, "image_02");
+    assert_int_equal(c->width, 1224);
+    assert_string_equal(c->format, "rgb8");
+    assert_true(c->sizes_vary); /* 1224x370 then 1242x375 */
+
+    char buf[4096];
+    int n = sp_loginfo_format(li, 0, buf, sizeof buf);
+    assert_true(n > 0 && (size_t)n < sizeof buf);
+    assert_non_null(strstr(buf, "points/frame min 115384"));
+    assert_non_null(strstr(buf, "calib:   found"));
+    /* snprintf semantics: a short buffer is cut, the length is whole. */
+    char small[16];
+    assert_int_equal(sp_loginfo_format(li, 0, small, sizeof small), n);
+    assert_int_equal(strlen(small), 15);
+    n = sp_loginfo_format(li, 1, buf, sizeof buf);
+    assert_true(buf[0] == '{' && buf[n - 2] == '}');
+    assert_non_null(strstr(buf, "\"points_max\": 126891"));
+    free(li);
+}
+
+static void test_raw_drive_calib_and_bin_guess(void **state)
+{
+    (void)state;
+    const char *dir = iot_data("kitti_raw_seq");
+    if (!dir)
+        skip();
+    sp_loginfo *li = malloc(sizeof *li);
+    assert_int_equal(sp_loginfo_probe(dir, 4, li), SP_OK);
+    assert_string_equal(li->layout, "kitti raw");
+    assert_int_equal(li->calib_found, 0);
+    assert_non_null(strstr(li->calib, "not found"));
+    assert_int_equal(li->streams[0].frames, 11);
+    assert_int_equal(li->streams[0].sampled, 4);
+    assert_true(li->streams[0].has_timestamps);
+    /* 11 sweeps over 1.035 s */
+    assert_true(li->streams[0].rate_hz > 9.6 && li->streams[0].rate_hz < 9.7);
+
+    const char *bin = iot_data("kitti_raw_seq/velodyne_points/data/"
+                               "0000000000.bin");
+    assert_int_equal(sp_loginfo_probe(bin, 0, li), SP_OK);
+    assert_string_equal(li->layout, "bin");
+    assert_true(li->has_bin_guess);
+    assert_int_equal(li->bin.best, 4);
+    free(li);
+}
+
+static void test_written_folders(void **state)
+{
+    (void)state;
+    sp_loginfo *li = malloc(sizeof *li);
+    const char *dir = iot_tmp("pcds");
+    iot_rmdir(dir);
+    iot_mkdirs(dir);
+    char p[1024];
+    for (int i = 0; i < 5; i++) {
+        snprintf(p, sizeof p, "%s/%d.pcd", dir, i);
+        char body[256];
+        snprintf(body, sizeof body, "VERSION .7\nFIELDS x y z normal\n"
+                 "SIZE 4 4 4 4\nTYPE F F F F\nCOUNT 1 1 1 3\nWIDTH %d\n"
+                 "HEIGHT 1\nDATA ascii\n", i + 1);
+        for (int k = 0; k <= i; k++)
+            strcat(body, "1 2 3 4 5 6\n");
+        iot_write_str(p, i == 3 ? "broken" : body);
+    }
+    snprintf(p, sizeof p, "%s/timestamps.txt", dir);
+    iot_write_str(p, "1.0\n1.5\n2.0\n2.5\n3.0\n");
+    assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_OK);
+    assert_string_equal(li->layout, "pcd");
+    const sp_loginfo_stream *s = &li->streams[0];
+    assert_int_equal(s->frames, 5);
+    assert_int_equal(s->sampled, 4);
+    assert_int_equal(s->errors, 1);
+    assert_non_null(strstr(s->first_error, "3.pcd: line 1"));
+    assert_int_equal(s->points_min, 1);
+    assert_int_equal(s->points_max, 5);
+    assert_true(s->has_timestamps);
+    assert_true(s->rate_hz > 1.99 && s->rate_hz < 2.01);
+    assert_string_equal(li->pcd_fields, "x:F4 y:F4 z:F4 normal:F4[3]");
+
+    const char *empty = iot_tmp("nothing");
+    iot_rmdir(empty);
+    iot_mkdirs(empty);
+    assert_int_equal(sp_loginfo_probe(empty, 0, li), SP_ENOTFOUND);
+    iot_msg_has("nothing: no KITTI layout", NULL);
+    const char *txt = iot_tmp("notes.txt");
+    iot_write_str(txt, "hello");
+    assert_int_equal(sp_loginfo_probe(txt, 0, li), SP_ENOTFOUND);
+    iot_msg_has("notes.txt: unknown kind of file", "expected .pcd, .bin or "
+                ".png", NULL);
+    free(li);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kitti_object),
+        cmocka_unit_test(test_raw_drive_calib_and_bin_guess),
+        cmocka_unit_test(test_written_folders),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
