@@ -50,7 +50,7 @@ static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, 
     float hx = ox + hit->d * dx, hy = oy + hit->d * dy, hz = oz + hit->d * slope;
     float light;
     if (hit->obj == SP__SYNTH_HIT_GROUND) {
-        uint32_t h = hash3(0x6E0D, (int32_t)floorf(hx * 8.0f), (int32_t)floorf(hy * 8.0f));
+        uint32_t h = hash3(0x6E0D, (int32_t)sp__synth_floor(hx * 8.0f), (int32_t)sp__synth_floor(hy * 8.0f));
         float tex = (float)(h & 0xff) * (24.0f / 255.0f) - 12.0f;
         switch (sp__synth_ground_kind(hx, hy)) {
         case SP__SYNTH_PAINT:
@@ -58,7 +58,7 @@ static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, 
             break;
         case SP__SYNTH_PAVEMENT: {
             float fx = hx * (1.0f / 0.6f), fy = hy * (1.0f / 0.6f);
-            int joint = fx - floorf(fx) < 0.06f || fy - floorf(fy) < 0.06f;
+            int joint = fx - sp__synth_floor(fx) < 0.06f || fy - sp__synth_floor(fy) < 0.06f;
             float g = joint ? 120.0f : 162.0f;
             rgb[0] = g; rgb[1] = g - 2.0f; rgb[2] = g - 10.0f;
             break;
@@ -85,7 +85,7 @@ static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, 
                 rgb[0] = 40.0f; rgb[1] = 45.0f; rgb[2] = 56.0f;
             } else if (o->material == SP__SYNTH_CRATE) {
                 float f = (hz - o->z0) * 6.0f;
-                if (f - floorf(f) < 0.12f)
+                if (f - sp__synth_floor(f) < 0.12f)
                     light *= 0.7f;
             }
         }
@@ -113,6 +113,7 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
                         out->width, out->height, calib->width, calib->height);
     const float fx = (float)calib->K[0], cx = (float)calib->K[2];
     const float fy = (float)calib->K[4], cy = (float)calib->K[5];
+    const float inv_fx = 1.0f / fx, inv_fy = 1.0f / fy;
     const float ox = SP__SYNTH_CAM_X, oy = 0.0f, oz = SP__SYNTH_CAM_Z;
     sp__synth_span spans[SP__SYNTH_MAX_OBJECTS];
     const int bpp = out->format == SP_PIX_RGB8 ? 3 : 1;
@@ -120,12 +121,13 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
 
     for (uint32_t u = 0; u < out->width; u++) {
         /* camera x (right) is lidar -y: the column's horizontal direction */
-        float a = ((float)u + 0.5f - cx) / fx;
+        float a = ((float)u + 0.5f - cx) * inv_fx;
         float inv = 1.0f / sqrtf(1.0f + a * a);
         float dx = inv, dy = -a * inv;
         int ns = sp__synth_column(scene, ox, oy, dx, dy, spans, SP__SYNTH_MAX_OBJECTS);
+        const float row_scale = inv_fy * inv;
         for (uint32_t v = 0; v < out->height; v++) {
-            float slope = -((float)v + 0.5f - cy) / fy * inv;
+            float slope = (cy - 0.5f - (float)v) * row_scale;
             sp__synth_hit hit;
             sp__synth_cast(scene, spans, ns, oz, slope, MAX_DIST, &hit);
             float rgb[3];

@@ -120,6 +120,14 @@ static inline uint64_t sp__synth_frame_seed(uint64_t seed, int stream, uint64_t 
     return s ? s : 0x1234567ull; /* xorshift must not start at 0 */
 }
 
+/* floor() for |x| < 2^31 without a libm call (the default x86-64 target
+ * has no rounding instruction; this sits in per-pixel loops). */
+static inline float sp__synth_floor(float x)
+{
+    int i = (int)x;
+    return (float)(i - (x < (float)i));
+}
+
 /* ---- scene (synth_scene.c) ---- */
 
 /* Build the street for @p seed: buildings, parked cars, a lead car, moving

@@ -16,6 +16,17 @@
 #define KITTI_CX 609.5593
 #define KITTI_CY 172.854
 
+/* min/max without libm calls (no NaN can reach them here). */
+static inline float minf(float a, float b)
+{
+    return a < b ? a : b;
+}
+
+static inline float maxf(float a, float b)
+{
+    return a > b ? a : b;
+}
+
 typedef struct rng {
     uint64_t s;
 } rng;
@@ -199,10 +210,10 @@ int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx, flo
                 ty0 = -inf;
                 ty1 = inf;
             }
-            float txn = fminf(tx0, tx1), txf = fmaxf(tx0, tx1);
-            float tyn = fminf(ty0, ty1), tyf = fmaxf(ty0, ty1);
-            sp.d_in = fmaxf(txn, tyn);
-            sp.d_out = fminf(txf, tyf);
+            float txn = minf(tx0, tx1), txf = maxf(tx0, tx1);
+            float tyn = minf(ty0, ty1), tyf = maxf(ty0, ty1);
+            sp.d_in = maxf(txn, tyn);
+            sp.d_out = minf(txf, tyf);
             if (sp.d_out < sp.d_in || sp.d_in <= 0.0f)
                 continue; /* missed, or the origin is inside (never placed so) */
             if (txn > tyn) {
@@ -288,7 +299,7 @@ int sp__synth_ground_kind(float x, float y)
         return SP__SYNTH_PAINT;
     if (fabsf(ay - 1.75f) < 0.075f) {
         float f = (x + 100.0f) * (1.0f / 9.0f);
-        if (f - floorf(f) < 1.0f / 3.0f)
+        if (f - sp__synth_floor(f) < 1.0f / 3.0f)
             return SP__SYNTH_PAINT;
     }
     return SP__SYNTH_ASPHALT;
@@ -300,8 +311,8 @@ int sp__synth_is_window(float u, float z)
     if (h < 0.0f)
         return 0;
     float fu = u * (1.0f / 3.0f), fh = h * (1.0f / 3.2f);
-    fu -= floorf(fu);
-    fh -= floorf(fh);
+    fu -= sp__synth_floor(fu);
+    fh -= sp__synth_floor(fh);
     return fu > 0.25f && fu < 0.75f && fh > 0.3f && fh < 0.8f;
 }
 
