@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -149,6 +150,12 @@ static void test_raw_sweeps(void **state)
     d = (sp_kitti_desc){.streams = "image_02"};
     assert_int_equal(sp_kitti_create(dir, &d, &k), SP_ENOTFOUND);
     iot_msg_has("image_02", NULL);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
 }
 
 /* ---- a drive written here ---- */
@@ -323,6 +330,74 @@ static void test_laziness(void **state)
     sp_kitti_destroy(k);
 }
 
+/* Distinct files opened in the watched folders since the last call. */
+static int opened_files(int fd, char names[][64], int max)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    int n = 0;
+    for (;;) {
+        ssize_t len = read(fd, buf, sizeof buf);
+        if (len <= 0)
+            break;
+        for (char *p = buf; p < buf + len;) {
+            struct inotify_event *e = (struct inotify_event *)p;
+            if ((e->mask & IN_OPEN) && e->len) {
+                int seen = 0;
+                for (int k = 0; k < n; k++)
+                    seen |= !strcmp(names[k], e->name);
+                if (!seen && n < max)
+                    snprintf(names[n++], 64, "%s", e->name);
+            }
+            p += sizeof *e + e->len;
+        }
+    }
+    return n;
+}
+
+static void test_pulling_k_frames_opens_k_files(void **state)
+{
+    (void)state;
+    const char *drive = make_drive();
+    char vd[1024], id[1024];
+    snprintf(vd, sizeof vd, "%s/velodyne_points/data", drive);
+    snprintf(id, sizeof id, "%s/image_00/data", drive);
+    int fd = inotify_init1(IN_NONBLOCK);
+    if (fd < 0)
+        skip();
+    assert_true(inotify_add_watch(fd, vd, IN_OPEN) >= 0);
+    assert_true(inotify_add_watch(fd, id, IN_OPEN) >= 0);
+    char names[8][64];
+    sp_kitti *k;
+    assert_int_equal(sp_kitti_create(drive, NULL, &k), SP_OK);
+    assert_int_equal(opened_files(fd, names, 8), 0); /* open reads no frame */
+    for (size_t i = 0; i < 3; i++) {
+        sp_kitti_frame f;
+        assert_int_equal(sp_kitti_frame_get(k, i, &f), SP_OK);
+        if (f.is_camera) {
+            uint32_t w, h;
+            sp_pixfmt fmt;
+            assert_int_equal(sp_kitti_image_shape(k, i, &w, &h, &fmt), SP_OK);
+            sp_image img;
+            void *mem = iot_image_alloc(&img, w, h, fmt, 0);
+            assert_int_equal(sp_kitti_image_read(k, i, &img), SP_OK);
+            free(mem);
+        } else {
+            size_t n;
+            assert_int_equal(sp_kitti_points_shape(k, i, &n), SP_OK);
+            sp_points p;
+            void *mem = iot_points_alloc(&p, n, 0);
+            assert_int_equal(sp_kitti_points_read(k, i, &p), SP_OK);
+            free(mem);
+        }
+        /* Frame i opened exactly one new file: its own. */
+        int got = opened_files(fd, names, 8);
+        assert_int_equal(got, 1);
+        assert_string_equal(names[0], base_name(f.path));
+    }
+    sp_kitti_destroy(k);
+    close(fd);
+}
+
 static void test_partial_drive_and_missing_velo_calib(void **state)
 {
     (void)state;
@@ -351,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_raw_sweeps),
         cmocka_unit_test(test_written_drive),
         cmocka_unit_test(test_laziness),
+        cmocka_unit_test(test_pulling_k_frames_opens_k_files),
         cmocka_unit_test(test_partial_drive_and_missing_velo_calib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
