@@ -375,6 +375,13 @@ static void test_bad_inputs(void **state)
     put_bytes(crc, c, n);
     expect_eformat(crc, NULL);
 
+    /* a corrupted chunk: IHDR's stored CRC no longer matches */
+    memcpy(c, b, n);
+    c[31] ^= 0xFF;
+    const char *ihdr_crc = tpath("ihdr_crc.png");
+    put_bytes(ihdr_crc, c, n);
+    expect_eformat(ihdr_crc, "CRC");
+
     /* corrupt IHDR: width 0 with a correct CRC */
     memcpy(c, b, n);
     memset(c + 16, 0, 4);

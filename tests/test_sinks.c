@@ -173,6 +173,23 @@ static void test_npy_sink(void **state)
     assert_int_equal(count_files(tpath("npy_out/nested/velodyne")), 2);
     assert_int_equal(count_files(tpath("npy_out/nested/image_02")), 2);
 
+    /* what the sink wrote loads in numpy with no options, when installed */
+    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 -c \"import numpy as np; "
+                 "a = np.load('%s/velodyne/000001.npy'); "
+                 "assert a.ndim == 2 and a.shape[1] == 6 and a.dtype == np.float32; "
+                 "assert 110000 <= a.shape[0] <= 120000; "
+                 "assert a[:, 4].max() == 63 and 0 <= a[:, 5].min() and a[:, 5].max() < 0.1; "
+                 "b = np.load('%s/image_02/000001.npy'); "
+                 "assert b.shape == (32, 64) and b.dtype == np.uint8\"",
+                 dir, dir);
+        assert_int_equal(system(cmd), 0);
+    } else {
+        print_message("numpy not installed: numpy.load check not run\n");
+    }
+
     /* tensors in their own shape */
     snprintf(launch, sizeof launch, "test_tensors frames=1 ! npy dir=%s", tpath("npy_t"));
     p = make(launch);
