@@ -133,12 +133,21 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
             return sp__fail(SP_EFORMAT, "%s: line %u: no DATA line in the "
                             "first %u bytes, expected a PCD header", name,
                             line, SP_PCD_MAX_HEADER);
+        /* Comments may hold anything (long paths, prose): skip them before
+         * tokenizing. */
+        const char *q = p;
+        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q < le && *q == '#') {
+            p = nl ? nl + 1 : end;
+            continue;
+        }
         if (tokenize(p, le, &t) != 0)
             return sp__fail(SP_EFORMAT, "%s: line %u: line too long or more "
                             "than %d values, expected a PCD header line",
                             name, line, MAX_TOKENS);
         const char *next = nl ? nl + 1 : end;
-        if (t.n == 0 || t.tok[0][0] == '#') {
+        if (t.n == 0) {
             p = next;
             continue;
         }
