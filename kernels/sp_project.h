@@ -17,7 +17,10 @@
  *
  * Back-ends: scalar, SIMD (transform vectorised, scatter scalar) and OpenCL
  * (atomic_min on the depth's bits: positive floats order like their bit
- * patterns); all bit-exact, since only the depth value is written. */
+ * patterns); all bit-exact, since only the depth value is written. The
+ * OpenCL pixel needs the device's float divide to be correctly rounded (as
+ * on PoCL's CPU device); a GPU may be 2.5 ulp off, which could move a point
+ * within an ulp of a pixel edge to the neighbouring pixel. */
 #ifndef SP_PROJECT_H
 #define SP_PROJECT_H
 

@@ -25,7 +25,10 @@
  * bit-exact) and OpenCL (three passes with 32-bit atomic_min: nearest range,
  * then lowest index among equals, then fill; pixels and winners exact, the
  * range plane within 1 ulp where the device's sqrt is not correctly
- * rounded). */
+ * rounded). The pixel needs the device's float divide and sqrt to be
+ * correctly rounded, as they are on PoCL's CPU device and every x86/ARM
+ * CPU; OpenCL allows a GPU 2.5-3 ulp there, which could move a point lying
+ * within an ulp of a pixel edge to the neighbouring pixel. */
 #ifndef SP_RANGE_H
 #define SP_RANGE_H
 
