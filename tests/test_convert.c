@@ -12,6 +12,7 @@
 
 #include "sp_camtest.h"
 #include "sp_convert.h"
+#include "sp_pipeline.h"
 
 static sp_kctx *scalar_ctx(void)
 {
@@ -266,6 +267,42 @@ static void test_opencv(void **state)
     sp_kctx_destroy(k);
 }
 
+
+/* Through the stage: debayered synth frames to gray; an image already in
+ * the target format passes; a Bayer frame is refused with the reason. */
+static void test_stage(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    sp_frame *f = NULL;
+    if (sp_pipeline_create("synth frames=1 ! debayer ! convert to=gray", NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    int images = 0, rc;
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
+        if (f->payload == SP_PAYLOAD_IMAGE) {
+            assert_int_equal(f->u.image.format, SP_PIX_GRAY8);
+            assert_int_equal(f->u.image.width, 1242);
+            images++;
+        }
+        sp_frame_unref(f);
+    }
+    assert_int_equal(rc, SP_EOS);
+    assert_int_equal(images, 1);
+    sp_pipeline_destroy(p);
+    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false format=rgb8 ! convert to=rgb",
+                                        NULL, &p), SP_OK);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+    assert_int_equal(f->u.image.format, SP_PIX_RGB8);
+    sp_frame_unref(f);
+    sp_pipeline_destroy(p);
+    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false ! convert to=bgr", NULL, &p),
+                     SP_OK);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "convert"));
+    assert_non_null(strstr(sp_errmsg(), "input is bayer_rggb8"));
+    sp_pipeline_destroy(p);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -311,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_backends),
         cmocka_unit_test(test_opencv),
+        cmocka_unit_test(test_stage),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("convert", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 
 #include "sp_camtest.h"
 #include "sp_debayer.h"
+#include "sp_pipeline.h"
 
 static const sp_pixfmt fmt8[4] = {SP_PIX_BAYER_RGGB8, SP_PIX_BAYER_BGGR8, SP_PIX_BAYER_GRBG8,
                                   SP_PIX_BAYER_GBRG8};
@@ -346,6 +347,49 @@ static void test_opencv_ea(void **state)
     sp_kctx_destroy(k);
 }
 
+
+/* Through the stage: lidar frames pass untouched, Bayer frames become
+ * BGR8 (order=bgr) equal to the kernel's output, colour frames pass. */
+static void test_stage_synth(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=2 ! debayer order=bgr method=ea ! debayer", NULL, &p) !=
+        SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_frame *f = NULL;
+    int images = 0, points = 0, rc;
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
+        if (f->payload == SP_PAYLOAD_POINTS)
+            points++;
+        if (f->payload == SP_PAYLOAD_IMAGE) {
+            assert_int_equal(f->u.image.format, SP_PIX_BGR8);
+            images++;
+        }
+        sp_frame_unref(f);
+    }
+    assert_int_equal(rc, SP_EOS);
+    assert_int_equal(images, 2);
+    assert_int_equal(points, 2);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    /* gray8 frames need pattern= to be read as a mosaic */
+    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false format=gray8 ! debayer",
+                                        NULL, &p), SP_OK);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "debayer"));
+    assert_non_null(strstr(sp_errmsg(), "expected a bayer_* format"));
+    sp_pipeline_destroy(p);
+    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false format=gray8 ! debayer "
+                                        "pattern=grbg", NULL, &p), SP_OK);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+    assert_int_equal(f->u.image.format, SP_PIX_RGB8);
+    sp_frame_unref(f);
+    sp_pipeline_destroy(p);
+    assert_int_not_equal(sp_pipeline_create("synth ! debayer method=vng", NULL, &p), SP_OK);
+    assert_non_null(strstr(sp_errmsg(), "bilinear"));
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -398,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_backends_large),
         cmocka_unit_test(test_opencv_bilinear),
         cmocka_unit_test(test_opencv_ea),
+        cmocka_unit_test(test_stage_synth),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("debayer", tests, NULL, NULL);

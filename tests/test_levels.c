@@ -10,7 +10,9 @@
 #include <cmocka.h>
 
 #include "sp_camtest.h"
+#include "sp_debayer.h"
 #include "sp_levels.h"
+#include "sp_pipeline.h"
 
 static const sp_pixfmt fmt16[4] = {SP_PIX_BAYER_RGGB16, SP_PIX_BAYER_BGGR16,
                                    SP_PIX_BAYER_GRBG16, SP_PIX_BAYER_GBRG16};
@@ -181,6 +183,85 @@ static void test_real_raw(void **state)
     free(raw);
 }
 
+
+/* The launch string of the issue, through the stages: the frame that comes
+ * out equals the kernels called directly; bad properties are refused with
+ * the stage named. */
+static void test_stage_raw_chain(void **state)
+{
+    (void)state;
+    const char *data = getenv("SP_TEST_DATA");
+    char path[1024], launch[2048];
+    if (!data)
+        skip();
+    snprintf(path, sizeof path, "%s/raw_bayer/DSC_1339_768x512_rggb.raw", data);
+    const uint32_t w = 768, h = 512;
+    uint16_t *raw = malloc((size_t)w * h * 2);
+    assert_non_null(raw);
+    if (camtest_read(path, raw, (size_t)w * h * 2)) {
+        free(raw);
+        skip();
+    }
+    snprintf(launch, sizeof launch,
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels black=600 "
+             "white=15520 gains=1.5,1,1.8 ! debayer method=ea",
+             path);
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_frame *f = NULL;
+    if (sp_pipeline_pull(p, &f) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(f->payload, SP_PAYLOAD_IMAGE);
+    assert_int_equal(f->u.image.format, SP_PIX_RGB8);
+    assert_int_equal(f->u.image.width, w);
+    assert_int_equal(f->u.image.height, h);
+    /* the same through the kernels */
+    sp_kctx *k = scalar_ctx();
+    sp_image src;
+    uint64_t rng = 1;
+    camtest_img mid, rgb;
+    assert_int_equal(sp_image_init(&src, raw, (size_t)w * h * 2, w, h, SP_PIX_BAYER_RGGB16, 0),
+                     SP_OK);
+    assert_int_equal(camtest_img_alloc(&mid, w, h, SP_PIX_BAYER_RGGB8, 0, &rng), 0);
+    assert_int_equal(camtest_img_alloc(&rgb, w, h, SP_PIX_RGB8, 0, &rng), 0);
+    sp_levels_desc ld = {.black = 600, .white = 15520, .gain_r = 1.5f, .gain_g = 1.0f,
+                         .gain_b = 1.8f};
+    sp_debayer_desc dd = {.method = SP_DEBAYER_EA};
+    assert_int_equal(sp_levels(k, &ld, &src, &mid.im), SP_OK);
+    assert_int_equal(sp_debayer(k, &dd, &mid.im, &rgb.im), SP_OK);
+    char where[128];
+    if (!camtest_img_equal(&rgb.im, &f->u.image, where, sizeof where))
+        fail_msg("pipeline vs kernels: %s", where);
+    sp_frame_unref(f);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_EOS);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    camtest_img_free(&mid);
+    camtest_img_free(&rgb);
+    sp_kctx_destroy(k);
+
+    snprintf(launch, sizeof launch,
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels black=600 white=500",
+             path);
+    assert_int_not_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
+    assert_null(p);
+    assert_non_null(strstr(sp_errmsg(), "levels"));
+    assert_non_null(strstr(sp_errmsg(), "white 500 must be above black 600"));
+    snprintf(launch, sizeof launch,
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels gains=1,2", path);
+    assert_int_not_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
+    assert_non_null(strstr(sp_errmsg(), "expected r,g,b"));
+    /* 8-bit input: the stage names the frame and what it expected */
+    snprintf(launch, sizeof launch,
+             "raw path=%s width=1536 height=512 format=bayer_rggb8 ! levels", path);
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "frame 0"));
+    assert_non_null(strstr(sp_errmsg(), "expected a 16-bit bayer_* format"));
+    sp_pipeline_destroy(p);
+    free(raw);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -222,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_backends),
         cmocka_unit_test(test_real_raw),
+        cmocka_unit_test(test_stage_raw_chain),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("levels", tests, NULL, NULL);

@@ -4,6 +4,11 @@
  * OpenCL (FP_CONTRACT OFF) reproduce these bits. */
 #include "levels_int.h"
 
+/* clang contracts a * b + c into an fma by default; the bits must match. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 void sp__levels_span_scalar(const sp__levels_job *j, uint32_t y, uint32_t x0,
                             uint32_t x1)
 {

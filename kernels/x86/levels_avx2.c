@@ -5,6 +5,11 @@
 
 #include "levels_int.h"
 
+/* clang contracts a * b + c into an fma by default; the bits must match. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 void sp__levels_avx2(const sp__levels_job *j)
 {
     const __m256i black = _mm256_set1_epi16((short)(j->black > 65535 ? 65535 : j->black));

@@ -1,0 +1,96 @@
+/* The `levels` stage: black-level subtraction, white-level scaling and
+ * optional white-balance gains on raw 16-bit Bayer frames, to 8- or 16-bit
+ * Bayer (see sp_levels.h). pattern= overrides the format's pattern and lets
+ * a gray16 frame be treated as a mosaic. Frames that are not images pass
+ * through untouched; other image formats are an error. */
+#include "sp_levels.h"
+#include "sp_stage.h"
+
+typedef struct levels_stage {
+    sp_levels_desc desc;
+} levels_stage;
+
+static const sp_prop_spec levels_props[] = {
+    {.name = "black", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 65535,
+     .help = "black level, subtracted (raw units)"},
+    {.name = "white", .type = SP_PROP_INT, .optional = 1, .min = 1, .max = 65535,
+     .help = "white level, maps to full scale (unset: the input's bit depth)"},
+    {.name = "depth", .type = SP_PROP_ENUM, .def = "8", .choices = "8|16",
+     .help = "output bits per sample"},
+    {.name = "gains", .type = SP_PROP_FLOATS, .optional = 1, .min = 0.001, .max = 64,
+     .help = "white-balance gains r,g,b applied on the Bayer sites"},
+    {.name = "pattern", .type = SP_PROP_ENUM, .def = "auto", .choices = "auto|rggb|bggr|grbg|gbrg",
+     .help = "Bayer pattern (auto: from the pixel format)"},
+};
+
+static int levels_init(sp_stage *st)
+{
+    levels_stage *l = sp_stage_priv(st);
+    l->desc.black = (uint32_t)sp_stage_prop_int(st, "black");
+    const sp_prop_value *w = sp_stage_prop(st, "white");
+    l->desc.white = w->set ? (uint32_t)w->i : 0;
+    l->desc.depth = sp_stage_prop(st, "depth")->i == 1 ? 16 : 8;
+    l->desc.pattern = (sp_bayer_pattern)sp_stage_prop(st, "pattern")->i;
+    const sp_prop_value *g = sp_stage_prop(st, "gains");
+    if (g->set) {
+        if (g->nv != 3)
+            return sp_stage_fail(st, SP_EINVAL, "gains: %d values given, expected r,g,b", g->nv);
+        l->desc.gain_r = (float)g->v[0];
+        l->desc.gain_g = (float)g->v[1];
+        l->desc.gain_b = (float)g->v[2];
+    }
+    if (w->set && l->desc.white <= l->desc.black)
+        return sp_stage_fail(st, SP_EINVAL, "white %u must be above black %u", l->desc.white,
+                             l->desc.black);
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED;
+    return SP_OK;
+}
+
+static int levels_pull(sp_stage *st, sp_frame **out)
+{
+    levels_stage *l = sp_stage_priv(st);
+    sp_frame *in = NULL, *res = NULL;
+    *out = NULL;
+    int rc = sp_stage_pull_upstream(st, &in);
+    if (rc != SP_OK)
+        return rc;
+    if (in->payload != SP_PAYLOAD_IMAGE) {
+        *out = in;
+        return SP_OK;
+    }
+    unsigned long long seq = (unsigned long long)in->seq;
+    sp_image src = in->u.image;
+    if (l->desc.pattern && src.format == SP_PIX_GRAY16)
+        src.format = SP_PIX_BAYER_RGGB16;
+    sp_pixfmt fmt;
+    uint32_t w, h;
+    rc = sp_levels_output(&l->desc, &src, &fmt, &w, &h);
+    if (rc < 0)
+        goto fail;
+    rc = sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &res);
+    if (rc < 0)
+        goto fail;
+    sp_frame_copy_meta(res, in);
+    rc = sp_levels(sp_stage_kctx(st), &l->desc, &src, &res->u.image);
+    if (rc < 0)
+        goto fail;
+    sp_frame_unref(in);
+    *out = res;
+    return SP_OK;
+fail:
+    sp_frame_unref(res);
+    sp_frame_unref(in);
+    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+}
+
+const sp_stage_class sp__stage_levels = {
+    .name = "levels",
+    .description = "raw 16-bit Bayer: subtract black=, scale white= to full 8/16-bit range, "
+                   "optional white-balance gains=r,g,b; non-image frames pass through",
+    .props = levels_props,
+    .nprops = sizeof levels_props / sizeof levels_props[0],
+    .priv_size = sizeof(levels_stage),
+    .init = levels_init,
+    .pull = levels_pull,
+};
