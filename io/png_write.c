@@ -275,7 +275,7 @@ typedef struct fplane {
     size_t stride;       /* bytes between rows */
     int is_i32;
     float lo, scale;     /* index = (v - lo) * scale */
-    int neg_empty;
+    sp_png_empty empty;
 } fplane;
 
 static float fplane_at(const fplane *p, const uint8_t *row, uint32_t x)
@@ -292,7 +292,11 @@ static float fplane_at(const fplane *p, const uint8_t *row, uint32_t x)
 
 static int is_empty(const fplane *p, float v)
 {
-    return isnan(v) || (p->neg_empty && v < 0.0f);
+    switch (p->empty) {
+    case SP_PNG_EMPTY_NAN: return isnan(v);
+    case SP_PNG_EMPTY_NEGATIVE: return isnan(v) || v < 0.0f;
+    default: return isnan(v) || v == -1.0f;
+    }
 }
 
 static const uint8_t *cmap_row(const void *src, uint32_t y, uint8_t *scratch)
@@ -323,7 +327,7 @@ static int write_cmap(writer *w, const char *path, fplane *p, const sp_png_cmap 
                         "%s: colour-mapped pictures are limited to %u pixels wide, got %u", path,
                         CMAP_MAX_WIDTH, p->width);
     sp_png_cmap c = cmap ? *cmap : (sp_png_cmap){0};
-    p->neg_empty = c.neg_empty;
+    p->empty = c.empty;
     float lo = c.lo, hi = c.hi;
     if (!(lo < hi)) {
         /* automatic: the finite, non-empty values' extent */

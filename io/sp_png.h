@@ -33,8 +33,8 @@
  * complete and removed on any failure. Float data is written as a colour-mapped
  * picture (the "turbo" map), with the value range that maps to the ends of
  * the colour scale stored in a tEXt chunk, key "sensorpipe:range", text
- * "min max" (printf %.9g). Empty pixels (NaN, and optionally negative values)
- * are black. A reusable sp_png_writer serves libpng's structures and zlib's
+ * "min max" (printf %.9g). Empty pixels (NaN and -1 by default, see
+ * sp_png_empty) are black. A reusable sp_png_writer serves libpng's structures and zlib's
  * deflate state from its own arena, like the reader, so a warm writer
  * allocates nothing per file; sp_png_write_image() / sp_png_write_plane()
  * are one-shot conveniences that create a temporary writer (they allocate).
@@ -100,13 +100,21 @@ int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info);
 int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
                 sp_png_info *info);
 
+/** Which float values are "empty" (drawn black, left out of the range). */
+typedef enum sp_png_empty {
+    SP_PNG_EMPTY_NAN_NEG1 = 0, /**< NaN and exactly -1 (the range image's mark
+                                    for no return): the default */
+    SP_PNG_EMPTY_NAN,          /**< NaN only (-1 is a value, e.g. in a
+                                    normalised tensor) */
+    SP_PNG_EMPTY_NEGATIVE      /**< NaN and every negative value */
+} sp_png_empty;
+
 /** How float data becomes colours. Zero-initialised = automatic range from
- *  the finite values, only NaN is empty. */
+ *  the finite, non-empty values; NaN and -1 empty. */
 typedef struct sp_png_cmap {
-    float lo, hi;     /**< value range; lo == hi means "use the data's finite
-                           min and max" */
-    int neg_empty;    /**< 1: negative values are empty too (range images
-                           mark missing returns with -1) */
+    float lo, hi;       /**< value range; lo == hi means "use the data's finite
+                             min and max" */
+    sp_png_empty empty; /**< which values are empty */
 } sp_png_cmap;
 
 /** A reusable PNG encoder: its arena, output buffer and row buffer. One per

@@ -586,7 +586,8 @@ static void test_write_colour_map(void **state)
         ((float *)sp_image_row(&src.img, 2))[x] = x == 0 ? INFINITY : 0.5f;
     }
     const char *path = tpath("cmap.png");
-    assert_int_equal(sp_png_write_image(path, &src.img, NULL), SP_OK);
+    sp_png_cmap nan_only = {.empty = SP_PNG_EMPTY_NAN};
+    assert_int_equal(sp_png_write_image(path, &src.img, &nan_only), SP_OK);
     read_back(path, &back, SP_PIX_RGB8);
     double lo, hi;
     assert_true(read_range(path, &lo, &hi));
@@ -604,8 +605,29 @@ static void test_write_colour_map(void **state)
     assert_memory_equal(sp_image_row(&back.img, 2), lut + 255 * 3, 3);
     free(back.mem);
 
+    /* the default: -1 marks empty pixels too, and is left out of the range */
+    assert_int_equal(sp_png_write_image(path, &src.img, NULL), SP_OK);
+    read_back(path, &back, SP_PIX_RGB8);
+    assert_true(read_range(path, &lo, &hi));
+    assert_true(fabs(lo + 2.0) < 1e-6 && fabs(hi - 3.0) < 1e-6);
+    for (uint32_t x = 0; x < 256; x++) {
+        const uint8_t *p1 = sp_image_row(&back.img, 1) + x * 3;
+        assert_true(p1[0] == 0 && p1[1] == 0 && p1[2] == 0);
+    }
+    free(back.mem);
+    /* a plane of nothing but -1: empty, range 0 0 */
+    owned_image holes;
+    owned_alloc(&holes, 4, 2, SP_PIX_F32);
+    for (uint32_t y = 0; y < 2; y++)
+        for (uint32_t x = 0; x < 4; x++)
+            ((float *)sp_image_row(&holes.img, y))[x] = -1.0f;
+    assert_int_equal(sp_png_write_image(tpath("holes.png"), &holes.img, NULL), SP_OK);
+    assert_true(read_range(tpath("holes.png"), &lo, &hi));
+    assert_true(lo == 0.0 && hi == 0.0);
+    free(holes.mem);
+
     /* negative values as empty, and a fixed range */
-    sp_png_cmap cm = {.lo = 0.0f, .hi = 10.0f, .neg_empty = 1};
+    sp_png_cmap cm = {.lo = 0.0f, .hi = 10.0f, .empty = SP_PNG_EMPTY_NEGATIVE};
     assert_int_equal(sp_png_write_image(path, &src.img, &cm), SP_OK);
     read_back(path, &back, SP_PIX_RGB8);
     assert_true(read_range(path, &lo, &hi));

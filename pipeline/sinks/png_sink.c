@@ -6,8 +6,8 @@
  * <seq>_c<k>.png, each with its own value range (BEV channels such as
  * height, intensity and density have unrelated units). Float data is
  * colour-mapped with the range in the file's "sensorpipe:range" text
- * chunk; range= fixes it, empty=negative also blanks negative values (range
- * images mark missing returns with -1). Point clouds have no picture: they
+ * chunk; range= fixes it; empty= says which values are drawn black (by
+ * default NaN and -1, the range image's mark for a missing return). Point clouds have no picture: they
  * are passed on unwritten. */
 #include <stdio.h>
 
@@ -25,8 +25,10 @@ typedef struct png_sink {
 static const sp_prop_spec png_props[] = {
     {.name = "dir", .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.png"},
-    {.name = "empty", .type = SP_PROP_ENUM, .def = "nan", .choices = "nan|negative",
-     .help = "float values drawn black: NaN only, or NaN and negatives"},
+    {.name = "empty", .type = SP_PROP_ENUM, .def = "nan_minus1",
+     .choices = "nan_minus1|nan|negative",
+     .help = "float values drawn black: NaN and -1 (range images), NaN only, or NaN and "
+             "negatives"},
     {.name = "range", .type = SP_PROP_RANGE, .optional = 1,
      .help = "lo:hi value range of the colour map (default: each picture's own)"},
 };
@@ -35,7 +37,9 @@ static int png_init(sp_stage *st)
 {
     png_sink *s = sp_stage_priv(st);
     SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
-    s->cmap.neg_empty = sp_stage_prop(st, "empty")->i == 1;
+    static const sp_png_empty empties[] = {SP_PNG_EMPTY_NAN_NEG1, SP_PNG_EMPTY_NAN,
+                                           SP_PNG_EMPTY_NEGATIVE};
+    s->cmap.empty = empties[sp_stage_prop(st, "empty")->i];
     const sp_prop_value *r = sp_stage_prop(st, "range");
     if (r->set) {
         if (!(r->lo < r->hi))
