@@ -17,6 +17,7 @@
 
 #include "cam2_test.h"
 #include "sp_normalize.h"
+#include "sp_pipeline.h"
 
 static const double MEAN[3] = {0.485, 0.456, 0.406};
 static const double STD[3] = {0.229, 0.224, 0.225};
@@ -291,6 +292,72 @@ static void test_opencv_crosscheck(void **state)
     sp_kctx_destroy(k);
 }
 
+/* The stage: camera frames become [1, 3, H, W] f32 tensors equal to a
+ * direct sp_normalize with the stage's parameters; lidar frames pass
+ * untouched; bad mean/std lists are refused at creation, naming the
+ * property. */
+static void test_stage(void **state)
+{
+    (void)state;
+    sp_frame *a[16], *b[16];
+    sp_pipeline *pa = NULL, *pb = NULL;
+    int na = cam2_pipeline_frames("synth frames=2 format=rgb8 width=33 height=9 "
+                                  "! normalize mean=0.5 std=0.25,0.5,2 order=bgr",
+                                  SP_BACKEND_AUTO, a, 16, &pa);
+    if (na < 0)
+        fail_msg("pipeline: %s", sp_errmsg());
+    int nb = cam2_pipeline_frames("synth frames=2 format=rgb8 width=33 height=9",
+                                  SP_BACKEND_AUTO, b, 16, &pb);
+    assert_int_equal(na, nb);
+    sp_kctx *k = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
+    int cams = 0;
+    for (int i = 0; i < na; i++) {
+        if (b[i]->payload != SP_PAYLOAD_IMAGE) {
+            assert_int_equal(a[i]->payload, SP_PAYLOAD_POINTS);
+            continue;
+        }
+        assert_int_equal(a[i]->payload, SP_PAYLOAD_TENSOR);
+        const sp_tensor *t = &a[i]->u.tensor;
+        assert_int_equal(t->dtype, SP_DTYPE_F32);
+        assert_int_equal(t->ndim, 4);
+        assert_int_equal(t->shape[1], 3);
+        assert_int_equal(t->shape[2], 9);
+        assert_int_equal(t->shape[3], 33);
+        tbuf ref;
+        tensor_alloc(&ref, 33, 9, SP_PIX_RGB8);
+        sp_normalize_desc d = {.nvalues = 3, .mean = {0.5f, 0.5f, 0.5f},
+                               .std = {0.25f, 0.5f, 2.f}, .scale = 1.f / 255.f,
+                               .order = SP_ORDER_BGR};
+        assert_int_equal(sp_normalize(k, &d, &b[i]->u.image, &ref.t), SP_OK);
+        assert_memory_equal(ref.t.data, t->data, ref.bytes);
+        free(ref.t.data);
+        cams++;
+    }
+    assert_int_equal(cams, 2);
+    cam2_frames_release(a, na);
+    cam2_frames_release(b, nb);
+    sp_pipeline_destroy(pa);
+    sp_pipeline_destroy(pb);
+    sp_kctx_destroy(k);
+
+    int n = cam2_pipeline_frames("synth frames=1 ! normalize mean=1,2",
+                                 SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'mean'"));
+    sp_pipeline_destroy(pa);
+    n = cam2_pipeline_frames("synth frames=1 ! normalize std=0",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'std'"));
+    sp_pipeline_destroy(pa);
+    n = cam2_pipeline_frames("synth frames=1 lidar=false ! normalize",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "bayer_rggb8"));
+    sp_pipeline_destroy(pa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_simd_vs_scalar),
         cmocka_unit_test(test_opencl_vs_scalar),
         cmocka_unit_test(test_opencv_crosscheck),
+        cmocka_unit_test(test_stage),
     };
     /* SP_TEST_FILTER=test_name runs one test (cmocka pattern). */
     if (getenv("SP_TEST_FILTER"))

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cam2_test.h"
+#include "sp_pipeline.h"
 #include "sp_resize.h"
 
 static sp_kctx *scalar_ctx(void)
@@ -348,6 +349,67 @@ static void test_opencv_crosscheck(void **state)
     sp_kctx_destroy(k);
 }
 
+/* The stage: camera frames come out width x height and equal a direct
+ * sp_resize of the same synthetic frame; lidar frames pass untouched; an
+ * image it cannot take is an error naming the stage, frame and format. */
+static void test_stage(void **state)
+{
+    (void)state;
+    sp_frame *a[16], *b[16];
+    sp_pipeline *pa = NULL, *pb = NULL;
+    int na = cam2_pipeline_frames("synth frames=3 format=rgb8 width=97 height=61 "
+                                  "! resize width=40 height=29 method=area",
+                                  SP_BACKEND_AUTO, a, 16, &pa);
+    if (na < 0)
+        fail_msg("pipeline: %s", sp_errmsg());
+    int nb = cam2_pipeline_frames("synth frames=3 format=rgb8 width=97 height=61",
+                                  SP_BACKEND_AUTO, b, 16, &pb);
+    assert_int_equal(na, nb);
+    sp_kctx *k = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
+    int cams = 0, lidars = 0;
+    for (int i = 0; i < na; i++) {
+        assert_int_equal(a[i]->payload, b[i]->payload);
+        if (a[i]->payload != SP_PAYLOAD_IMAGE) {
+            assert_int_equal(a[i]->u.points.count, b[i]->u.points.count);
+            lidars++;
+            continue;
+        }
+        assert_int_equal(a[i]->u.image.width, 40);
+        assert_int_equal(a[i]->u.image.height, 29);
+        assert_int_equal(a[i]->u.image.format, SP_PIX_RGB8);
+        assert_int_equal(a[i]->seq, b[i]->seq);
+        sp_image ref;
+        assert_int_equal(cam2_image_alloc(&ref, 40, 29, SP_PIX_RGB8, 0), 0);
+        assert_int_equal(sp_resize(k, &b[i]->u.image, &ref, SP_RESIZE_AREA), SP_OK);
+        assert_int_equal(cam2_compare(&ref, &a[i]->u.image, 0, NULL), 0);
+        cam2_image_free(&ref);
+        cams++;
+    }
+    assert_int_equal(cams, 3);
+    assert_int_equal(lidars, 3);
+    cam2_frames_release(a, na);
+    cam2_frames_release(b, nb);
+    sp_pipeline_destroy(pa);
+    sp_pipeline_destroy(pb);
+    sp_kctx_destroy(k);
+
+    /* a Bayer mosaic: resize refuses it by name */
+    int n = cam2_pipeline_frames("synth frames=1 lidar=false ! resize width=10 "
+                                 "height=10", SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "resize"));
+    assert_non_null(strstr(sp_errmsg(), "bayer_rggb8"));
+    assert_non_null(strstr(sp_errmsg(), "frame 0"));
+    sp_pipeline_destroy(pa);
+    /* width is required */
+    n = cam2_pipeline_frames("synth frames=1 ! resize height=10",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_true(n < 0);
+    assert_non_null(strstr(sp_errmsg(), "width"));
+    sp_pipeline_destroy(pa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_simd_vs_scalar),
         cmocka_unit_test(test_opencl_vs_scalar),
         cmocka_unit_test(test_opencv_crosscheck),
+        cmocka_unit_test(test_stage),
     };
     /* SP_TEST_FILTER=test_name runs one test (cmocka pattern). */
     if (getenv("SP_TEST_FILTER"))

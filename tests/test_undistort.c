@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "cam2_test.h"
+#include "pipeline_test_stages.h"
+#include "sp_pipeline.h"
 #include "sp_undistort.h"
 
 typedef struct cam {
@@ -402,6 +404,150 @@ static void test_opencv_crosscheck(void **state)
     sp_kctx_destroy(k);
 }
 
+/* The stage: K/dist from properties give the same pixels as a direct
+ * sp_undistort; the synthetic camera (zero distortion) passes through;
+ * lidar frames pass untouched; a frame without calibration and an
+ * incomplete fx/fy/cx/cy set are errors naming what is missing. */
+static void test_stage(void **state)
+{
+    (void)state;
+    sp_frame *a[16], *b[16];
+    sp_pipeline *pa = NULL, *pb = NULL;
+    int na = cam2_pipeline_frames("synth frames=2 format=rgb8 width=97 height=61 "
+                                  "! undistort fx=80 fy=81 cx=48.5 cy=30.2 "
+                                  "k1=-0.3 k2=0.1 p1=0.001 p2=-0.002",
+                                  SP_BACKEND_AUTO, a, 16, &pa);
+    if (na < 0)
+        fail_msg("pipeline: %s", sp_errmsg());
+    int nb = cam2_pipeline_frames("synth frames=2 format=rgb8 width=97 height=61",
+                                  SP_BACKEND_AUTO, b, 16, &pb);
+    assert_int_equal(na, nb);
+    cam c = {.w = 97, .h = 61, .K = {80, 0, 48.5, 0, 81, 30.2, 0, 0, 1},
+             .dist = {-0.3, 0.1, 0.001, -0.002, 0}};
+    map_buf mb;
+    map_build(&mb, &c, 0);
+    sp_kctx *k = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
+    int cams = 0;
+    for (int i = 0; i < na; i++) {
+        if (b[i]->payload != SP_PAYLOAD_IMAGE) {
+            assert_int_equal(a[i]->payload, SP_PAYLOAD_POINTS);
+            continue;
+        }
+        sp_image ref;
+        assert_int_equal(cam2_image_alloc(&ref, 97, 61, SP_PIX_RGB8, 0), 0);
+        assert_int_equal(sp_undistort(k, &mb.m, &b[i]->u.image, &ref), SP_OK);
+        assert_int_equal(cam2_compare(&ref, &a[i]->u.image, 0, NULL), 0);
+        /* and the picture did change */
+        assert_true(cam2_compare(&b[i]->u.image, &a[i]->u.image, 0, NULL) > 0);
+        cam2_image_free(&ref);
+        cams++;
+    }
+    assert_int_equal(cams, 2);
+    cam2_frames_release(a, na);
+    cam2_frames_release(b, nb);
+    sp_pipeline_destroy(pa);
+    sp_pipeline_destroy(pb);
+    map_free(&mb);
+    sp_kctx_destroy(k);
+
+    /* synth's own calibration has zero distortion: frames pass through */
+    na = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 width=40 "
+                              "height=20 ! undistort", SP_BACKEND_AUTO, a, 16, &pa);
+    nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 width=40 "
+                              "height=20", SP_BACKEND_AUTO, b, 16, &pb);
+    assert_int_equal(na, 1);
+    assert_int_equal(nb, 1);
+    assert_int_equal(cam2_compare(&a[0]->u.image, &b[0]->u.image, 0, NULL), 0);
+    cam2_frames_release(a, na);
+    cam2_frames_release(b, nb);
+    sp_pipeline_destroy(pa);
+    sp_pipeline_destroy(pb);
+
+    /* no calibration anywhere */
+    pt_register();
+    int n = cam2_pipeline_frames("tsrc frames=2 kind=camera ! undistort",
+                                 SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_ENOTFOUND);
+    assert_non_null(strstr(sp_errmsg(), "no camera matrix"));
+    assert_non_null(strstr(sp_errmsg(), "fx, fy, cx, cy"));
+    sp_pipeline_destroy(pa);
+    n = cam2_pipeline_frames("tsrc frames=2 kind=camera ! undistort fx=10 fy=10 cx=3",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'cy' missing"));
+    sp_pipeline_destroy(pa);
+    n = cam2_pipeline_frames("tsrc frames=2 kind=camera ! undistort calib=/nonexistent/calib.txt",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EIO);
+    assert_non_null(strstr(sp_errmsg(), "/nonexistent/calib.txt"));
+    sp_pipeline_destroy(pa);
+}
+
+/* calib= with a KITTI raw calib_cam_to_cam.txt (camera 2 of the
+ * 2011_09_26 drives, written to the test's scratch folder): the table comes
+ * from K_02/D_02 and the frame size must be S_02's. */
+static void test_stage_kitti_calib(void **state)
+{
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/calib_cam_to_cam.txt", cam2_tmpdir());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("calib_time: 09-Jan-2012 13:57:47\n"
+          "corner_dist: 9.950000e-02\n"
+          "S_02: 1.392000e+03 5.120000e+02\n"
+          "K_02: 9.597910e+02 0.000000e+00 6.960217e+02 0.000000e+00 "
+          "9.569251e+02 2.241806e+02 0.000000e+00 0.000000e+00 1.000000e+00\n"
+          "D_02: -3.691481e-01 1.968681e-01 1.353473e-03 5.677587e-04 "
+          "-6.770705e-02\n", f);
+    fclose(f);
+    char launch[1400];
+    snprintf(launch, sizeof launch, "synth frames=1 lidar=false format=rgb8 "
+             "width=1392 height=512 ! undistort calib=%s camera=2", path);
+    sp_frame *a[4], *b[4];
+    sp_pipeline *pa = NULL, *pb = NULL;
+    int n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 4, &pa);
+    if (n < 0)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(n, 1);
+    int nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
+                                  "width=1392 height=512", SP_BACKEND_AUTO, b, 4, &pb);
+    assert_int_equal(nb, 1);
+    cam c = {.w = 1392, .h = 512,
+             .K = {959.791, 0, 696.0217, 0, 956.9251, 224.1806, 0, 0, 1},
+             .dist = {-0.3691481, 0.1968681, 0.001353473, 0.0005677587, -0.06770705}};
+    map_buf mb;
+    map_build(&mb, &c, 0);
+    sp_kctx *k = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
+    sp_image ref;
+    assert_int_equal(cam2_image_alloc(&ref, 1392, 512, SP_PIX_RGB8, 0), 0);
+    assert_int_equal(sp_undistort(k, &mb.m, &b[0]->u.image, &ref), SP_OK);
+    assert_int_equal(cam2_compare(&ref, &a[0]->u.image, 0, NULL), 0);
+    cam2_image_free(&ref);
+    map_free(&mb);
+    sp_kctx_destroy(k);
+    cam2_frames_release(a, n);
+    cam2_frames_release(b, nb);
+    sp_pipeline_destroy(pa);
+    sp_pipeline_destroy(pb);
+    /* a frame of another size is refused, naming both sizes */
+    snprintf(launch, sizeof launch, "synth frames=1 lidar=false format=rgb8 "
+             "width=640 height=384 ! undistort calib=%s", path);
+    n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 4, &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "640x384"));
+    assert_non_null(strstr(sp_errmsg(), "1392x512"));
+    sp_pipeline_destroy(pa);
+    /* camera 1 is not in the file */
+    snprintf(launch, sizeof launch, "synth frames=1 ! undistort calib=%s camera=1", path);
+    n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 4, &pa);
+    assert_int_equal(n, SP_EFORMAT);
+    assert_non_null(strstr(sp_errmsg(), "K_01"));
+    sp_pipeline_destroy(pa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +556,8 @@ int main(void)
         cmocka_unit_test(test_simd_vs_scalar),
         cmocka_unit_test(test_opencl_vs_scalar),
         cmocka_unit_test(test_opencv_crosscheck),
+        cmocka_unit_test(test_stage),
+        cmocka_unit_test(test_stage_kitti_calib),
     };
     /* SP_TEST_FILTER=test_name runs one test (cmocka pattern). */
     if (getenv("SP_TEST_FILTER"))

@@ -1,5 +1,7 @@
 /* Test helpers for the camera kernel suites; see cam2_test.h. */
 #include "cam2_test.h"
+#include "sp_frame.h"
+#include "sp_pipeline.h"
 
 #include <errno.h>
 #include <math.h>
@@ -207,4 +209,34 @@ int cam2_run_python(const char *script)
     if (st == -1 || !WIFEXITED(st))
         return -1;
     return WEXITSTATUS(st);
+}
+
+int cam2_pipeline_frames(const char *launch, sp_backend b, sp_frame **frames,
+                         int max, sp_pipeline **pl)
+{
+    *pl = NULL;
+    sp_pipeline_opts o = {.backend = b};
+    int rc = sp_pipeline_create(launch, &o, pl);
+    if (rc < 0)
+        return rc;
+    int n = 0;
+    while (n < max) {
+        rc = sp_pipeline_pull(*pl, &frames[n]);
+        if (rc == SP_EOS)
+            break;
+        if (rc < 0) {
+            cam2_frames_release(frames, n);
+            return rc;
+        }
+        n++;
+    }
+    return n;
+}
+
+void cam2_frames_release(sp_frame **frames, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sp_frame_unref(frames[i]);
+        frames[i] = NULL;
+    }
 }

@@ -53,4 +53,16 @@ int cam2_read_rows(const char *path, sp_image *img);
  * status (0 = success). */
 int cam2_run_python(const char *script);
 
+/* Creates the pipeline `launch` (AUTO back-end unless b says otherwise)
+ * and pulls up to max frames into frames[] (the caller unrefs them before
+ * destroying *pl). Returns the number pulled (>= 0) when the stream ended
+ * or max was reached, or the negative status of the failing create/pull
+ * (then *pl may be NULL). */
+struct sp_pipeline;
+struct sp_frame;
+int cam2_pipeline_frames(const char *launch, sp_backend b,
+                         struct sp_frame **frames, int max,
+                         struct sp_pipeline **pl);
+void cam2_frames_release(struct sp_frame **frames, int n);
+
 #endif

@@ -1,0 +1,85 @@
+/* The `resize` stage: scale camera images to width x height (linear like
+ * OpenCV's INTER_LINEAR, area, or nearest; see sp_resize.h) on the
+ * pipeline's kernel back-end. Frames that are not images pass through
+ * untouched, and so do images already of the requested size. */
+#include "sp_resize.h"
+#include "sp_stage.h"
+
+typedef struct resize_stage {
+    uint32_t width, height;
+    sp_resize_method method;
+} resize_stage;
+
+static const sp_prop_spec resize_props[] = {
+    {.name = "width", .type = SP_PROP_INT, .min = 1, .max = 16384,
+     .help = "output width in pixels"},
+    {.name = "height", .type = SP_PROP_INT, .min = 1, .max = 16384,
+     .help = "output height in pixels"},
+    {.name = "method", .type = SP_PROP_ENUM, .def = "linear",
+     .choices = "linear|area|nearest",
+     .help = "linear (OpenCV INTER_LINEAR, bit-exact for 8-bit), area (box "
+             "filter for downscaling) or nearest"},
+};
+
+static int resize_init(sp_stage *st)
+{
+    resize_stage *r = sp_stage_priv(st);
+    r->width = (uint32_t)sp_stage_prop_int(st, "width");
+    r->height = (uint32_t)sp_stage_prop_int(st, "height");
+    r->method = (sp_resize_method)sp_stage_prop(st, "method")->i;
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    return SP_OK;
+}
+
+static int resize_pull(sp_stage *st, sp_frame **out)
+{
+    resize_stage *r = sp_stage_priv(st);
+    sp_frame *in = NULL, *res = NULL;
+    *out = NULL;
+    int rc = sp_stage_pull_upstream(st, &in);
+    if (rc != SP_OK)
+        return rc;
+    const sp_image *src = &in->u.image;
+    if (in->payload != SP_PAYLOAD_IMAGE ||
+        (src->width == r->width && src->height == r->height)) {
+        *out = in;
+        return SP_OK;
+    }
+    unsigned long long seq = (unsigned long long)in->seq;
+    if (!sp_resize_supports(src->format)) {
+        rc = sp_stage_fail(st, SP_EINVAL,
+                           "frame %llu: image format %s, expected gray8, rgb8, "
+                           "bgr8, rgba8 or f32 (put debayer or convert before "
+                           "resize)",
+                           seq, sp_pixfmt_name(src->format));
+        sp_frame_unref(in);
+        return rc;
+    }
+    rc = sp_frame_create_image(sp_stage_poolmgr(st), r->width, r->height,
+                               src->format, 0, &res);
+    if (rc < 0)
+        goto fail;
+    sp_frame_copy_meta(res, in);
+    rc = sp_resize(sp_stage_kctx(st), src, &res->u.image, r->method);
+    if (rc < 0)
+        goto fail;
+    sp_frame_unref(in);
+    *out = res;
+    return SP_OK;
+fail:
+    sp_frame_unref(res);
+    sp_frame_unref(in);
+    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+}
+
+const sp_stage_class sp__stage_resize = {
+    .name = "resize",
+    .description = "scale images to width x height (linear = OpenCV "
+                   "INTER_LINEAR, area, nearest); other frames pass through",
+    .props = resize_props,
+    .nprops = sizeof resize_props / sizeof resize_props[0],
+    .priv_size = sizeof(resize_stage),
+    .init = resize_init,
+    .pull = resize_pull,
+};

@@ -1,0 +1,257 @@
+/* The `undistort` stage: removes lens distortion from camera images through
+ * a remap table (see sp_undistort.h). The camera matrix and distortion come
+ * from, in this order: the properties fx, fy, cx, cy (+ k1, k2, p1, p2, k3),
+ * a calibration file calib=PATH (a KITTI raw calib_cam_to_cam.txt: K_0c,
+ * D_0c for camera=c), or the frame's own calibration from its source. The
+ * table is built on the first frame and rebuilt only when the calibration
+ * or the image size changes, so a stream allocates once. Frames that are
+ * not images pass through untouched; with all distortion coefficients zero
+ * the image is passed through too (the table would be the identity). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_kitti.h"
+#include "sp_stage.h"
+#include "sp_undistort.h"
+
+#define UNDISTORT_CALIB_MAX_BYTES (1 << 20)
+
+typedef struct undistort_stage {
+    int have_props;    /* fx.. given as properties */
+    double K[9], dist[5];
+    int have_file;     /* calib= parsed */
+    sp_calib file;
+    sp_undistort_map map;
+    void *map_mem;
+    size_t map_cap;
+} undistort_stage;
+
+static const sp_prop_spec undistort_props[] = {
+    {.name = "calib", .type = SP_PROP_STRING, .optional = 1,
+     .help = "KITTI raw calib_cam_to_cam.txt (K_0c, D_0c, S_0c); unset: "
+             "fx..k3 properties, else the frame's calibration"},
+    {.name = "camera", .type = SP_PROP_INT, .def = "2", .min = 0, .max = 3,
+     .help = "which camera of calib= (K_0c / D_0c)"},
+    {.name = "fx", .type = SP_PROP_FLOAT, .optional = 1,
+     .help = "focal length x in pixels (with fy, cx, cy: overrides calib)"},
+    {.name = "fy", .type = SP_PROP_FLOAT, .optional = 1, .help = "focal length y"},
+    {.name = "cx", .type = SP_PROP_FLOAT, .optional = 1, .help = "principal point x"},
+    {.name = "cy", .type = SP_PROP_FLOAT, .optional = 1, .help = "principal point y"},
+    {.name = "k1", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k1 (with fx..cy)"},
+    {.name = "k2", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k2"},
+    {.name = "p1", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p1"},
+    {.name = "p2", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p2"},
+    {.name = "k3", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k3"},
+};
+
+/* Reads and parses calib=PATH once, at init (warm-up may allocate). */
+static int load_calib(sp_stage *st, const char *path, int camera, sp_calib *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return sp_stage_fail(st, SP_EIO,
+                             "property 'calib': cannot open '%s': %s, expected "
+                             "a KITTI calib_cam_to_cam.txt",
+                             path, strerror(errno));
+    char *text = malloc(UNDISTORT_CALIB_MAX_BYTES);
+    if (!text) {
+        fclose(f);
+        return sp_stage_fail(st, SP_ENOMEM, "property 'calib': out of memory");
+    }
+    size_t len = fread(text, 1, UNDISTORT_CALIB_MAX_BYTES, f);
+    int rc = SP_OK;
+    if (ferror(f))
+        rc = sp_stage_fail(st, SP_EIO, "property 'calib': cannot read '%s'", path);
+    else if (len == UNDISTORT_CALIB_MAX_BYTES)
+        rc = sp_stage_fail(st, SP_EFORMAT,
+                           "property 'calib': '%s' is over %d bytes, expected a "
+                           "calibration file",
+                           path, UNDISTORT_CALIB_MAX_BYTES);
+    else if ((rc = sp_calib_parse_kitti_raw(text, len, path, NULL, 0, NULL,
+                                            camera, out)) < 0)
+        rc = sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
+    else if (!out->has_K)
+        rc = sp_stage_fail(st, SP_EFORMAT,
+                           "property 'calib': '%s' has no K_0%d and D_0%d, "
+                           "expected the intrinsics of camera %d",
+                           path, camera, camera, camera);
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+static int undistort_init(sp_stage *st)
+{
+    undistort_stage *u = sp_stage_priv(st);
+    static const char *const kk[4] = {"fx", "fy", "cx", "cy"};
+    int given = 0;
+    for (int i = 0; i < 4; i++)
+        given += sp_stage_prop(st, kk[i])->set != 0;
+    if (given != 0 && given != 4) {
+        for (int i = 0; i < 4; i++)
+            if (!sp_stage_prop(st, kk[i])->set)
+                return sp_stage_fail(st, SP_EINVAL,
+                                     "property '%s' missing: fx, fy, cx and cy "
+                                     "go together",
+                                     kk[i]);
+    }
+    if (given == 4) {
+        double fx = sp_stage_prop_float(st, "fx"), fy = sp_stage_prop_float(st, "fy");
+        if (fx == 0 || fy == 0)
+            return sp_stage_fail(st, SP_EINVAL,
+                                 "property '%s' is 0, expected a focal length "
+                                 "in pixels",
+                                 fx == 0 ? "fx" : "fy");
+        double K[9] = {fx, 0, sp_stage_prop_float(st, "cx"),
+                       0, fy, sp_stage_prop_float(st, "cy"), 0, 0, 1};
+        memcpy(u->K, K, sizeof K);
+        static const char *const dk[5] = {"k1", "k2", "p1", "p2", "k3"};
+        for (int i = 0; i < 5; i++)
+            u->dist[i] = sp_stage_prop_float(st, dk[i]);
+        u->have_props = 1;
+    }
+    const sp_prop_value *cal = sp_stage_prop(st, "calib");
+    if (!u->have_props && cal->set && cal->s && cal->s[0]) {
+        int rc = load_calib(st, cal->s, (int)sp_stage_prop_int(st, "camera"),
+                            &u->file);
+        if (rc < 0)
+            return rc;
+        u->have_file = 1;
+    }
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED;
+    return SP_OK;
+}
+
+static int all_zero(const double *d)
+{
+    for (int i = 0; i < 5; i++)
+        if (d[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* K and dist for a frame; fails naming what is missing. */
+static int frame_intrinsics(sp_stage *st, undistort_stage *u, const sp_frame *in,
+                            const double **K, const double **dist)
+{
+    unsigned long long seq = (unsigned long long)in->seq;
+    if (u->have_props) {
+        *K = u->K, *dist = u->dist;
+        return SP_OK;
+    }
+    const sp_calib *c = u->have_file ? &u->file : in->calib;
+    if (!c || !c->has_K)
+        return sp_stage_fail(st, SP_ENOTFOUND,
+                             "frame %llu (%s): no camera matrix: %s, expected "
+                             "fx, fy, cx, cy (+ k1, k2, p1, p2, k3) properties "
+                             "or calib=PATH",
+                             seq, in->origin ? in->origin : in->stream,
+                             c ? "its calibration has no K and distortion"
+                               : "the source attached no calibration");
+    const sp_image *im = &in->u.image;
+    if (c->width > 0 && c->height > 0 &&
+        ((uint32_t)c->width != im->width || (uint32_t)c->height != im->height))
+        return sp_stage_fail(st, SP_EINVAL,
+                             "frame %llu: image is %ux%u but the calibration "
+                             "(%s) is for %dx%d, expected undistort before any "
+                             "resize",
+                             seq, im->width, im->height,
+                             c->source[0] ? c->source : "unnamed", c->width,
+                             c->height);
+    *K = c->K, *dist = c->dist;
+    return SP_OK;
+}
+
+static int undistort_pull(sp_stage *st, sp_frame **out)
+{
+    undistort_stage *u = sp_stage_priv(st);
+    sp_frame *in = NULL, *res = NULL;
+    *out = NULL;
+    int rc = sp_stage_pull_upstream(st, &in);
+    if (rc != SP_OK)
+        return rc;
+    if (in->payload != SP_PAYLOAD_IMAGE) {
+        *out = in;
+        return SP_OK;
+    }
+    unsigned long long seq = (unsigned long long)in->seq;
+    const sp_image *src = &in->u.image;
+    const double *K = NULL, *dist = NULL;
+    rc = frame_intrinsics(st, u, in, &K, &dist);
+    if (rc < 0) {
+        sp_frame_unref(in);
+        return rc;
+    }
+    if (all_zero(dist)) {
+        *out = in; /* the table would be the identity: nothing to do */
+        return SP_OK;
+    }
+    if (!sp_undistort_map_matches(&u->map, K, dist, src->width, src->height)) {
+        /* New calibration or size: (re)build the table. This allocates only
+         * when the table grows, i.e. once per stream in practice. */
+        size_t need = sp_undistort_map_size(src->width, src->height);
+        if (need == 0) {
+            rc = sp_stage_fail(st, SP_EINVAL, "frame %llu: image %ux%u too large "
+                               "for a remap table", seq, src->width, src->height);
+            sp_frame_unref(in);
+            return rc;
+        }
+        if (need > u->map_cap) {
+            free(u->map_mem);
+            u->map_cap = 0;
+            u->map.valid = 0;
+            u->map_mem = aligned_alloc(64, (need + 63) & ~(size_t)63);
+            if (!u->map_mem) {
+                sp_frame_unref(in);
+                return sp_stage_fail(st, SP_ENOMEM, "frame %llu: no memory for "
+                                     "a %zu-byte remap table", seq, need);
+            }
+            u->map_cap = need;
+        }
+        rc = sp_undistort_map_init(&u->map, u->map_mem, u->map_cap, K, dist,
+                                   src->width, src->height);
+        if (rc < 0)
+            goto fail;
+    }
+    rc = sp_frame_create_image(sp_stage_poolmgr(st), src->width, src->height,
+                               src->format, 0, &res);
+    if (rc < 0)
+        goto fail;
+    sp_frame_copy_meta(res, in);
+    rc = sp_undistort(sp_stage_kctx(st), &u->map, src, &res->u.image);
+    if (rc < 0)
+        goto fail;
+    sp_frame_unref(in);
+    *out = res;
+    return SP_OK;
+fail:
+    sp_frame_unref(res);
+    sp_frame_unref(in);
+    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+}
+
+static void undistort_fini(sp_stage *st)
+{
+    undistort_stage *u = sp_stage_priv(st);
+    free(u->map_mem);
+    u->map_mem = NULL;
+    u->map_cap = 0;
+    u->map.valid = 0;
+}
+
+const sp_stage_class sp__stage_undistort = {
+    .name = "undistort",
+    .description = "remove lens distortion (OpenCV k1,k2,p1,p2,k3 model) "
+                   "through a remap table kept per calibration; K/dist from "
+                   "fx..k3, calib= or the frame; other frames pass through",
+    .props = undistort_props,
+    .nprops = sizeof undistort_props / sizeof undistort_props[0],
+    .priv_size = sizeof(undistort_stage),
+    .init = undistort_init,
+    .pull = undistort_pull,
+    .fini = undistort_fini,
+};
