@@ -34,8 +34,9 @@ typedef struct synth {
     uint64_t next_lidar, next_camera;
 } synth;
 
+/* frames <= 1e10: sweep timestamps (k * 100 ms in ns) stay within int64. */
 static const sp_prop_spec synth_props[] = {
-    {.name = "frames", .type = SP_PROP_INT, .def = "10", .min = 0, .max = 1e12,
+    {.name = "frames", .type = SP_PROP_INT, .def = "10", .min = 0, .max = 1e10,
      .help = "frames per sensor (lidar sweeps; camera images)"},
     {.name = "seed", .type = SP_PROP_INT, .def = "1", .min = 0, .max = 9.2e18,
      .help = "scene and noise seed; the same seed gives the same frames"},
