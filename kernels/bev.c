@@ -50,10 +50,13 @@ static int bev_resolve(const sp_bev_params *in, sp_bev_params *p)
                         p->zmin, p->zmax);
     double h = cells_of(p->xmin, p->xmax, p->res);
     double w = cells_of(p->ymin, p->ymax, p->res);
-    if (h * w > (double)SP_BEV_MAX_CELLS)
+    /* Each side must also be exact as a float (<= 2^24): the cell test
+     * compares (x - xmin) / res against H in float32. */
+    if (h * w > (double)SP_BEV_MAX_CELLS || h > 16777216.0 || w > 16777216.0)
         return sp__fail(SP_EINVAL,
                         "bev: %.0f x %.0f cells (res=%g) exceeds the limit of "
-                        "%u cells, expected a coarser res or a smaller box",
+                        "%u cells or 2^24 per side, expected a coarser res or a "
+                        "smaller box",
                         h, w, p->res, (unsigned)SP_BEV_MAX_CELLS);
     return SP_OK;
 }

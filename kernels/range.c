@@ -28,7 +28,9 @@ static int range_resolve(const sp_range_params *in, sp_range_params *p)
                         "range: fov=%g:%g, expected down:up degrees with "
                         "-90 <= down < up <= 90",
                         p->fov_down, p->fov_up);
-    if ((double)p->rows * p->cols > (double)SP_RANGE_MAX_PIXELS)
+    /* rows and cols are compared as float32: keep each <= 2^24. */
+    if ((double)p->rows * p->cols > (double)SP_RANGE_MAX_PIXELS ||
+        p->rows > 16777216 || p->cols > 16777216)
         return sp__fail(SP_EINVAL,
                         "range: %d x %d pixels, expected at most %u",
                         p->rows, p->cols, (unsigned)SP_RANGE_MAX_PIXELS);
