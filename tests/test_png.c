@@ -417,6 +417,59 @@ static void test_bad_inputs(void **state)
     free(b);
 }
 
+/* Random byte damage to a valid file: every decode ends in SP_OK or
+ * SP_EFORMAT with the file name, never a crash (run under ASan too). */
+static void test_mutations_never_crash(void **state)
+{
+    (void)state;
+    fixture f = {.w = 40, .h = 24, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 8,
+                 .interlace = PNG_INTERLACE_ADAM7};
+    const char *good = tpath("mut_src.png");
+    write_fixture(good, &f);
+    uint8_t *b;
+    size_t n = file_bytes(good, &b);
+    uint8_t *m = malloc(n);
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    sp_png_reader *r = NULL;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    owned_image o;
+    owned_alloc(&o, 40, 24, SP_PIX_RGBA8);
+    const char *path = tpath("mut.png");
+    int ok = 0, bad = 0;
+    for (int iter = 0; iter < 400; iter++) {
+        memcpy(m, b, n);
+        size_t len = n;
+        int flips = 1 + (int)(iter % 4);
+        for (int k = 0; k < flips; k++) {
+            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            /* half of the damage lands in the first 64 bytes (headers) */
+            size_t at = (iter & 1) ? (size_t)(s % 64) : (size_t)(s % n);
+            m[at] ^= (uint8_t)(1u << (s >> 60 & 7));
+        }
+        if (iter % 7 == 0)
+            len = (size_t)(s % n); /* and some are cut short */
+        put_bytes(path, m, len);
+        sp_png_info info;
+        int rc = sp_png_probe(r, path, &info);
+        if (rc == SP_OK && info.width == 40 && info.height == 24 && info.format == SP_PIX_RGBA8)
+            rc = sp_png_read(r, path, &o.img, NULL);
+        if (rc == SP_OK) {
+            ok++;
+        } else {
+            if (rc != SP_EFORMAT)
+                fail_msg("iteration %d: %s: %s", iter, sp_status_name(rc), sp_errmsg());
+            assert_non_null(strstr(sp_errmsg(), "mut.png"));
+            bad++;
+        }
+        check_padding(&o);
+    }
+    assert_true(bad > 100);
+    free(o.mem);
+    free(m);
+    free(b);
+    sp_png_reader_destroy(r);
+}
+
 static void test_arena_no_heap_after_warmup(void **state)
 {
     (void)state;
@@ -747,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_read_interlaced),
         cmocka_unit_test(test_read_shape_mismatch),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_mutations_never_crash),
         cmocka_unit_test(test_arena_no_heap_after_warmup),
         cmocka_unit_test(test_kitti_images),
         cmocka_unit_test(test_write_formats),
