@@ -238,6 +238,9 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     res->allocs_after_warmup = s.heap_allocs_after_warmup;
     res->frames_after_warmup = s.frames_after_warmup;
     res->pool_grows = s.pool_grows_after_warmup;
+    if (tty && status == 0)
+        fprintf(stderr, CLI_PROG ": %llu frames in %.2f s (%.1f frames/s)\n",
+                (unsigned long long)res->frames, s.wall_s, s.fps);
     if (o->stats) {
         char *t = report(p, SP_REPORT_TABLE);
         if (t != NULL)

@@ -205,6 +205,7 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     p->backend = opts->backend;
     p->warmup = opts->warmup_frames ? opts->warmup_frames : DEFAULT_WARMUP;
     atomic_init(&p->stop, 0);
+    atomic_init(&p->spare_kctx, NULL);
 
     /* Every class and every property is checked before any init() runs
      * or any memory is pinned. */
@@ -218,6 +219,20 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     }
     sp__launch_free(&l);
     /* Positions are of no use past this point: init errors have none. */
+
+    /* An explicit back-end that this machine cannot provide fails here,
+     * before any stage starts, rather than at the first kernel call. */
+    if (p->backend == SP_BACKEND_SIMD || p->backend == SP_BACKEND_OPENCL) {
+        sp_kctx_desc kd = {.backend = p->backend};
+        sp_kctx *k = NULL;
+        rc = sp_kctx_create(&kd, &k);
+        if (rc < 0) {
+            sp__fail_context(rc, "kernel back-end '%s': ",
+                             sp_backend_name(p->backend));
+            goto fail;
+        }
+        atomic_store(&p->spare_kctx, k);
+    }
 
     if (opts->poolmgr != NULL) {
         p->mgr = opts->poolmgr;
@@ -353,6 +368,7 @@ int sp_pipeline_destroy(sp_pipeline *p)
     }
     for (size_t i = 0; i < p->nstages; i++)
         stage_free(p->stages[i]);
+    sp_kctx_destroy(atomic_exchange(&p->spare_kctx, NULL));
     if (p->own_mgr) {
         rc = sp_poolmgr_destroy(p->mgr);
         if (rc < 0) {

@@ -147,6 +147,9 @@ struct sp_pipeline {
     uint64_t alloc_end;  /* counter at the end (0 while running) */
     int alloc_end_set;
     uint64_t grows_base, grows_end; /* pool blocks added, same moments */
+    /* An explicit back-end is checked at create by making one context;
+     * the first stage that asks for a context gets it. */
+    _Atomic(sp_kctx *) spare_kctx;
 };
 
 /* Blocks added over the life of every pool of the manager. */

@@ -85,6 +85,9 @@ sp_kctx *sp_stage_kctx(sp_stage *st)
          * pipeline without kernel stages never touches the kernel
          * runtime. */
         sp_kctx_desc d = {.backend = sp__pipeline_backend(st->pipe)};
+        st->kctx = atomic_exchange(&st->pipe->spare_kctx, NULL);
+        if (st->kctx != NULL)
+            return st->kctx;
         int rc = sp_kctx_create(&d, &st->kctx);
         if (rc < 0) {
             sp__fail_context(rc, "stage '%s': kernel context: ", st->name);

@@ -58,8 +58,8 @@ uint64_t sp__hist_quantile(const sp__hist *h, double q)
     rank = (uint64_t)(q * (double)h->count + 0.999999);
     if (rank < 1)
         rank = 1;
-    if (rank > h->count)
-        rank = h->count;
+    if (rank >= h->count)
+        return h->max_ns; /* the top sample is known exactly */
     for (size_t i = 0; i < SP__HIST_BUCKETS; i++) {
         seen += h->bucket[i];
         if (seen >= rank) {

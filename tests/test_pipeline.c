@@ -217,6 +217,32 @@ static void test_kctx(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
+static void test_explicit_backend(void **state)
+{
+    /* SIMD and OpenCL are checked when the pipeline is made; the context
+     * made for the check goes to the first stage that asks. */
+    sp_pipeline *p =
+        make(state, "tsrc frames=2 ! tpass kctx=true ! tsink", SP_BACKEND_SIMD);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    assert_int_equal(pt_get().kctx_backend, SP_BACKEND_SIMD);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    sp_pipeline_opts o = {.poolmgr = *state, .backend = SP_BACKEND_OPENCL};
+    int rc = sp_pipeline_create("tsrc frames=2 ! tpass kctx=true ! tsink", &o,
+                                &p);
+    if (rc < 0) {
+        assert_null(p);
+        assert_true(strncmp(sp_errmsg(), "kernel back-end 'opencl': ", 26) ==
+                    0);
+        print_message("no OpenCL device: %s\n", sp_errmsg());
+        return;
+    }
+    pt_reset();
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    assert_int_equal(pt_get().kctx_backend, SP_BACKEND_OPENCL);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
 static void test_accessors(void **state)
 {
     sp_pipeline *p = make(state, "tsrc ! tpass ! tpass ! tsink", 0);
@@ -237,7 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_lazy),  T(test_pass_through), T(test_pull_without_sink),
         T(test_errors_through_filters),      T(test_stats),
-        T(test_kctx),  T(test_accessors),
+        T(test_kctx),  T(test_explicit_backend),  T(test_accessors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

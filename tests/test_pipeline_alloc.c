@@ -71,7 +71,6 @@ int posix_memalign(void **out, size_t a, size_t n)
     return 0;
 }
 static uint64_t count(void) { return atomic_load(&calls); }
-#endif
 
 typedef struct counts {
     uint64_t allocs, grows;
@@ -96,6 +95,8 @@ static counts run_counts(sp_poolmgr *mgr, const char *fmt, int frames)
     counts c = {s.heap_allocs_after_warmup, s.pool_grows_after_warmup};
     return c;
 }
+
+#endif /* NO_HOOK */
 
 static void test_no_per_frame_allocation(void **state)
 {
