@@ -12,10 +12,12 @@
  * (integer part + a 5+5-bit fraction), so the table costs 6 bytes a pixel.
  *
  * The table is built once per calibration by sp_undistort_map_init() into
- * caller memory and kept; sp_undistort_map_matches() says whether a map
- * still fits a calibration and size, so a stream rebuilds it only when they
- * change. sp_undistort() then samples bilinearly, exactly as cv::remap with
- * INTER_LINEAR and BORDER_CONSTANT 0 does with such maps:
+ * caller memory and kept (kernels/ does not know io/'s sp_calib: the
+ * pipeline's undistort stage passes a calibration's K and dist here);
+ * sp_undistort_map_matches() says whether a map still fits a calibration
+ * and size, so a stream rebuilds it only when they change. sp_undistort()
+ * then samples bilinearly, exactly as cv::remap with INTER_LINEAR and
+ * BORDER_CONSTANT 0 does with such maps:
  *   8-bit: weights (32 - fx)(32 - fy), fx (32 - fy), (32 - fx) fy, fx fy
  *          (times 16, summing to 2^14), out = (sum + 2^13) >> 14
  *          (OpenCV's 15-bit table gives the same bytes);
@@ -41,7 +43,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sp_calib.h"
 #include "sp_image.h"
 #include "sp_kernels.h"
 
@@ -73,13 +74,6 @@ size_t sp_undistort_map_size(uint32_t width, uint32_t height);
 int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
                           const double K[9], const double dist[5],
                           uint32_t width, uint32_t height);
-
-/** The same from a calibration (its K, dist; its width and height when set,
- *  else @p width x @p height). SP_EINVAL naming what is missing when the
- *  calibration has no K (has_K == 0). */
-int sp_undistort_map_from_calib(sp_undistort_map *m, void *mem,
-                                size_t mem_size, const sp_calib *c,
-                                uint32_t width, uint32_t height);
 
 /** 1 when @p m is built for exactly this K, dist and size. */
 int sp_undistort_map_matches(const sp_undistort_map *m, const double K[9],

@@ -137,21 +137,6 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
     return SP_OK;
 }
 
-int sp_undistort_map_from_calib(sp_undistort_map *m, void *mem,
-                                size_t mem_size, const sp_calib *c,
-                                uint32_t width, uint32_t height)
-{
-    SP_GUARD(m && c);
-    if (!c->has_K)
-        return sp__fail(SP_EINVAL,
-                        "undistort: calibration %s has no camera matrix K, "
-                        "expected K and distortion coefficients",
-                        c->source[0] ? c->source : "(unnamed)");
-    uint32_t w = c->width > 0 ? (uint32_t)c->width : width;
-    uint32_t h = c->height > 0 ? (uint32_t)c->height : height;
-    return sp_undistort_map_init(m, mem, mem_size, c->K, c->dist, w, h);
-}
-
 int sp_undistort_map_matches(const sp_undistort_map *m, const double K[9],
                              const double dist[5], uint32_t width,
                              uint32_t height)

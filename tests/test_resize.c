@@ -73,21 +73,21 @@ static void test_names_and_errors(void **state)
 
 /* Runs src -> dst on every back-end available and checks each against the
  * first (scalar) result; returns the scalar result in dst. */
+static sp_kctx *known_ctx[3]; /* scalar, SIMD, OpenCL (NULL if absent) */
+
 static void known(sp_image *src, sp_image *dst, sp_resize_method m)
 {
-    sp_backend bs[] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD, SP_BACKEND_OPENCL};
     sp_image ref;
     assert_int_equal(cam2_image_alloc(&ref, dst->width, dst->height,
                                       dst->format, 0), 0);
     for (int i = 0; i < 3; i++) {
-        sp_kctx *k = NULL;
-        if (cam2_kctx(bs[i], &k) != SP_OK)
+        sp_kctx *k = known_ctx[i];
+        if (!k)
             continue;
         sp_image *out = i == 0 ? &ref : dst;
         assert_int_equal(sp_resize(k, src, out, m), SP_OK);
         if (i > 0)
             assert_int_equal(cam2_compare(&ref, dst, 0, NULL), 0);
-        sp_kctx_destroy(k);
     }
     for (uint32_t y = 0; y < dst->height; y++)
         memcpy(dst->data + y * dst->stride, ref.data + y * ref.stride,
@@ -98,6 +98,11 @@ static void known(sp_image *src, sp_image *dst, sp_resize_method m)
 static void test_known_answers(void **state)
 {
     (void)state;
+    sp_backend bs[] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD, SP_BACKEND_OPENCL};
+    for (int i = 0; i < 3; i++)
+        if (cam2_kctx(bs[i], &known_ctx[i]) != SP_OK)
+            known_ctx[i] = NULL;
+    assert_non_null(known_ctx[0]);
     sp_image s, d;
     /* 2x2 -> 1x1 area: the mean rounded half up, (a+b+c+d+2) >> 2. */
     static const uint8_t quads[][4] = {
@@ -174,6 +179,10 @@ static void test_known_answers(void **state)
         assert_int_equal(cam2_compare(&s, &d, 0, NULL), 0);
         cam2_image_free(&s);
         cam2_image_free(&d);
+    }
+    for (int i = 0; i < 3; i++) {
+        sp_kctx_destroy(known_ctx[i]);
+        known_ctx[i] = NULL;
     }
 }
 

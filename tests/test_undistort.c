@@ -108,18 +108,6 @@ static void test_map_and_errors(void **state)
     assert_true(m.xy[0] > 0 && m.xy[1] > 0);
     assert_true(m.xy[0] < 32 && m.xy[1] < 24);
 
-    sp_calib cal;
-    memset(&cal, 0, sizeof cal);
-    snprintf(cal.source, sizeof cal.source, "calib/000001.txt");
-    assert_int_equal(sp_undistort_map_from_calib(&m, mem, sz, &cal, 64, 48), SP_EINVAL);
-    assert_non_null(strstr(sp_errmsg(), "calib/000001.txt"));
-    assert_non_null(strstr(sp_errmsg(), "no camera matrix"));
-    cal.has_K = 1;
-    memcpy(cal.K, c.K, sizeof c.K);
-    memcpy(cal.dist, c.dist, sizeof c.dist);
-    assert_int_equal(sp_undistort_map_from_calib(&m, mem, sz, &cal, 64, 48), SP_OK);
-    assert_true(sp_undistort_map_matches(&m, c.K, c.dist, 64, 48));
-
     sp_kctx *k = NULL;
     assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
     sp_image a, b;
