@@ -131,7 +131,9 @@ typedef struct sp_pipeline_stats {
                                             frame */
 } sp_pipeline_stats;
 
-/** Fill *out with the current figures. */
+/** Fill *out with the current figures. Frame counts are exact at any time;
+ *  the per-stage times are exact once the run has ended (during a run,
+ *  stages on queue threads may be updating them). */
 int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out);
 
 /** Write the figures as an aligned table (stages, pools, memory) or as one
