@@ -29,49 +29,62 @@ static uint32_t hash3(uint32_t seed, int32_t a, int32_t b)
     return x;
 }
 
+/* Branch-free (maxss/minss): pixel values are noisy, branches mispredict. */
 static int clamp255(float v)
 {
-    return v < 0.0f ? 0 : v > 255.0f ? 255 : (int)(v + 0.5f);
+    v = v > 0.0f ? v : 0.0f;
+    v = v < 255.0f ? v : 255.0f;
+    return (int)(v + 0.5f);
 }
 
-/* Colour of one pixel's ray. */
-static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, float oy,
-                  float oz, float dx, float dy, float slope, float rgb[3])
+typedef struct colour {
+    float r, g, b;
+} colour;
+
+/* Colour of one pixel's ray (returned in registers, not through memory:
+ * this runs once per pixel). */
+static colour shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, float oy,
+                    float oz, float dx, float dy, float slope)
 {
+    colour c;
     /* sky: brighter towards the horizon */
     if (hit->obj == SP__SYNTH_HIT_NONE) {
         float k = slope * 2.5f;
-        k = k < 0.0f ? 0.0f : k > 1.0f ? 1.0f : k;
-        rgb[0] = 205.0f + (90.0f - 205.0f) * k;
-        rgb[1] = 220.0f + (140.0f - 220.0f) * k;
-        rgb[2] = 238.0f + (215.0f - 238.0f) * k;
-        return;
+        k = k > 0.0f ? k : 0.0f;
+        k = k < 1.0f ? k : 1.0f;
+        c.r = 205.0f + (90.0f - 205.0f) * k;
+        c.g = 220.0f + (140.0f - 220.0f) * k;
+        c.b = 238.0f + (215.0f - 238.0f) * k;
+        return c;
     }
     float hx = ox + hit->d * dx, hy = oy + hit->d * dy, hz = oz + hit->d * slope;
     float light;
     if (hit->obj == SP__SYNTH_HIT_GROUND) {
-        uint32_t h = hash3(0x6E0D, (int32_t)sp__synth_floor(hx * 8.0f), (int32_t)sp__synth_floor(hy * 8.0f));
+        uint32_t h = hash3(0x6E0D, (int32_t)sp__synth_floor(hx * 8.0f),
+                           (int32_t)sp__synth_floor(hy * 8.0f));
         float tex = (float)(h & 0xff) * (24.0f / 255.0f) - 12.0f;
         switch (sp__synth_ground_kind(hx, hy)) {
         case SP__SYNTH_PAINT:
-            rgb[0] = 228.0f; rgb[1] = 228.0f; rgb[2] = 222.0f;
+            c = (colour){228.0f, 228.0f, 222.0f};
             break;
         case SP__SYNTH_PAVEMENT: {
             float fx = hx * (1.0f / 0.6f), fy = hy * (1.0f / 0.6f);
             int joint = fx - sp__synth_floor(fx) < 0.06f || fy - sp__synth_floor(fy) < 0.06f;
             float g = joint ? 120.0f : 162.0f;
-            rgb[0] = g; rgb[1] = g - 2.0f; rgb[2] = g - 10.0f;
+            c = (colour){g, g - 2.0f, g - 10.0f};
             break;
         }
         default:
-            rgb[0] = 92.0f; rgb[1] = 92.0f; rgb[2] = 98.0f;
+            c = (colour){92.0f, 92.0f, 98.0f};
             break;
         }
-        rgb[0] += tex; rgb[1] += tex; rgb[2] += tex;
+        c.r += tex;
+        c.g += tex;
+        c.b += tex;
         light = 0.95f;
     } else {
         const sp__synth_object *o = &s->obj[hit->obj];
-        rgb[0] = o->rgb[0]; rgb[1] = o->rgb[1]; rgb[2] = o->rgb[2];
+        c = (colour){o->rgb[0], o->rgb[1], o->rgb[2]};
         if (hit->top) {
             light = 1.0f;
         } else {
@@ -80,9 +93,9 @@ static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, 
             light = 0.62f + 0.38f * (ndl > 0.0f ? ndl : 0.0f) - (ndl < 0.0f ? 0.1f : 0.0f);
             float u = hit->nx != 0.0f ? hy : hx;
             if (o->material == SP__SYNTH_BUILDING && sp__synth_is_window(u, hz)) {
-                rgb[0] = 62.0f; rgb[1] = 76.0f; rgb[2] = 100.0f;
+                c = (colour){62.0f, 76.0f, 100.0f};
             } else if (o->material == SP__SYNTH_CAR && hz > o->z1 - 0.55f) {
-                rgb[0] = 40.0f; rgb[1] = 45.0f; rgb[2] = 56.0f;
+                c = (colour){40.0f, 45.0f, 56.0f};
             } else if (o->material == SP__SYNTH_CRATE) {
                 float f = (hz - o->z0) * 6.0f;
                 if (f - sp__synth_floor(f) < 0.12f)
@@ -91,11 +104,11 @@ static void shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, 
         }
     }
     /* a little haze with distance */
-    float haze = hit->d * (1.0f / MAX_DIST);
-    for (int c = 0; c < 3; c++) {
-        static const float horizon[3] = {205.0f, 220.0f, 238.0f};
-        rgb[c] = rgb[c] * light * (1.0f - haze) + horizon[c] * haze;
-    }
+    float haze = hit->d * (1.0f / MAX_DIST), keep = light * (1.0f - haze);
+    c.r = c.r * keep + 205.0f * haze;
+    c.g = c.g * keep + 220.0f * haze;
+    c.b = c.b * keep + 238.0f * haze;
+    return c;
 }
 
 int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
@@ -130,23 +143,22 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
             float slope = (cy - 0.5f - (float)v) * row_scale;
             sp__synth_hit hit;
             sp__synth_cast(scene, spans, ns, oz, slope, MAX_DIST, &hit);
-            float rgb[3];
-            shade(scene, &hit, ox, oy, oz, dx, dy, slope, rgb);
+            colour c = shade(scene, &hit, ox, oy, oz, dx, dy, slope);
             /* sensor noise, +-3 levels, fixed per (frame, pixel) */
             float noise = (float)(hash3(noise_seed, (int32_t)u, (int32_t)v) & 0xff) *
                               (6.0f / 255.0f) - 3.0f;
             uint8_t *px = sp_image_row(out, v) + (size_t)u * (size_t)bpp;
             if (out->format == SP_PIX_RGB8) {
-                px[0] = (uint8_t)clamp255(rgb[0] + noise);
-                px[1] = (uint8_t)clamp255(rgb[1] + noise);
-                px[2] = (uint8_t)clamp255(rgb[2] + noise);
+                px[0] = (uint8_t)clamp255(c.r + noise);
+                px[1] = (uint8_t)clamp255(c.g + noise);
+                px[2] = (uint8_t)clamp255(c.b + noise);
             } else if (out->format == SP_PIX_GRAY8) {
-                px[0] = (uint8_t)clamp255(0.299f * rgb[0] + 0.587f * rgb[1] +
-                                          0.114f * rgb[2] + noise);
+                px[0] = (uint8_t)clamp255(0.299f * c.r + 0.587f * c.g + 0.114f * c.b + noise);
             } else {
                 /* RGGB: R at (even x, even y), B at (odd, odd), G elsewhere */
                 int ch = (int)(u & 1u) + (int)(v & 1u);
-                *px = (uint8_t)clamp255(rgb[ch] + noise);
+                float val = ch == 0 ? c.r : ch == 1 ? c.g : c.b;
+                *px = (uint8_t)clamp255(val + noise);
             }
         }
     }
