@@ -108,6 +108,42 @@ static void test_launch_error(void **state)
                         "             ^\n");
 }
 
+static void test_run_ok(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    if (run("stages synth") != 0 || run("stages null") != 0) {
+        print_message("skipped: this build has no synth or null stage\n");
+        skip();
+    }
+    char args[4300], json[4096];
+    const char *tmp = getenv("SP_TEST_TMP");
+    snprintf(json, sizeof json, "%s/stats.json", tmp ? tmp : "/tmp");
+    if (tmp) {
+        char mk[4200];
+        snprintf(mk, sizeof mk, "mkdir -p '%s'", tmp);
+        assert_int_equal(system(mk), 0);
+    }
+    /* Several arguments are joined into one launch string. */
+    snprintf(args, sizeof args,
+             "run --stats --json '%s' synth frames=3 '!' queue depth=2 '!' "
+             "null",
+             json);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(out, "6 frames in "));
+    assert_non_null(strstr(out, "heap allocations after warm-up"));
+    FILE *f = fopen(json, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(out, "{\"frames\": 6, "));
+    assert_non_null(strstr(out, "\"name\": \"queue\""));
+    /* A failing run: exit 1 and the stage's message. */
+    assert_int_equal(run("run 'synth frames=2 ! npy dir=/proc/nope'"), 1);
+    assert_non_null(strstr(out, "sensorpipe: stage 'npy': "));
+}
+
 static void test_interrupt(void **state)
 {
     (void)state;
@@ -133,7 +169,26 @@ static void test_interrupt(void **state)
               (char *)NULL);
         _exit(127);
     }
-    struct timespec ts = {1, 0};
+    /* Wait until the run has installed its SIGINT handler (SigCgt in
+     * /proc shows it), then let it run a little: a slow start under load
+     * must not turn the test into a kill by the default action. */
+    int caught = 0;
+    for (int i = 0; i < 1000 && !caught; i++) {
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+        FILE *st = fopen(path, "r");
+        while (st != NULL && fgets(line, sizeof line, st) != NULL) {
+            unsigned long long mask;
+            if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+                caught = (mask >> (SIGINT - 1)) & 1;
+        }
+        if (st != NULL)
+            fclose(st);
+        struct timespec tick = {0, 10000000};
+        nanosleep(&tick, NULL);
+    }
+    assert_true(caught);
+    struct timespec ts = {0, 300000000};
     nanosleep(&ts, NULL);
     kill(pid, SIGINT);
     int st;
@@ -156,6 +211,7 @@ int main(void)
         cmocka_unit_test_setup(test_help, setup),
         cmocka_unit_test_setup(test_stages, setup),
         cmocka_unit_test_setup(test_launch_error, setup),
+        cmocka_unit_test_setup(test_run_ok, setup),
         cmocka_unit_test_setup(test_interrupt, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
