@@ -195,6 +195,11 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     if (opts == NULL)
         opts = &defaults;
     sp__launch_set_error_column(0);
+    if ((unsigned)opts->backend > SP_BACKEND_OPENCL)
+        return sp__fail(SP_EINVAL,
+                        "sp_pipeline_create: back-end %d, expected auto, "
+                        "scalar, simd or opencl",
+                        (int)opts->backend);
     SP_TRY(sp__launch_parse(launch, &l));
 
     p = calloc(1, sizeof *p);
