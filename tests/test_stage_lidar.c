@@ -20,6 +20,7 @@
 #include "sp_pipeline.h"
 #include "sp_project.h"
 #include "sp_range.h"
+#include "sp_stage.h"
 
 /* The n-th lidar frame of `synth camera=false` (a fresh pipeline). */
 static sp_frame *synth_frame(sp_pipeline **pp, int n)
@@ -252,12 +253,78 @@ static void test_bad_properties(void **state)
     }
 }
 
+/* The real KITTI object frames through every lidar stage, when the `kitti`
+ * source is registered and the data is there. The object set's calibration
+ * gives no image size, so width/height are given. */
+static void test_kitti_chain(void **state)
+{
+    (void)state;
+    const char *env = getenv("SP_TEST_DATA");
+    char dir[1024], probe[1100];
+    snprintf(dir, sizeof dir, "%s/kitti_object",
+             env && *env ? env : "../shared/data");
+    snprintf(probe, sizeof probe, "%s/training/velodyne/000001.bin", dir);
+    FILE *f = fopen(probe, "rb");
+    if (!f) {
+        printf("skipped: %s not found (set SP_TEST_DATA)\n", probe);
+        skip();
+    }
+    fclose(f);
+    if (!sp_stage_class_find("kitti")) {
+        sp_errmsg_clear();
+        printf("skipped: no 'kitti' source stage registered\n");
+        skip();
+    }
+    char launch[2048];
+    snprintf(launch, sizeof launch,
+             "kitti path=%s streams=velodyne ! ground ! bev points=true ! "
+             "range points=true ! project width=1242 height=375 points=true",
+             dir);
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    int n[4] = {0};
+    for (;;) {
+        sp_frame *fr = NULL;
+        int rc = sp_pipeline_pull(p, &fr);
+        if (rc == SP_EOS)
+            break;
+        if (rc != SP_OK)
+            fail_msg("pull: %s", sp_errmsg());
+        if (fr->payload == SP_PAYLOAD_POINTS) {
+            n[3]++;
+            assert_true(fr->u.points.count > 10000);
+        } else if (!strcmp(fr->stream, "depth")) {
+            n[2]++;
+            const float *d = fr->u.tensor.data;
+            size_t filled = 0, cnt = sp_tensor_count(&fr->u.tensor);
+            for (size_t i = 0; i < cnt; i++)
+                if (d[i] != 0) {
+                    filled++;
+                    assert_true(d[i] > 0 && d[i] <= 80);
+                }
+            assert_true(filled > 5000);
+        } else if (!strcmp(fr->stream, "range")) {
+            n[1]++;
+        } else if (!strcmp(fr->stream, "bev")) {
+            n[0]++;
+        }
+        sp_frame_unref(fr);
+    }
+    /* Three sweeps (000000..000002): a raster, an image, a depth map and
+     * the ground-free cloud for each. */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(n[i], 3);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_calibration_sources),
         cmocka_unit_test(test_bad_properties),
+        cmocka_unit_test(test_kitti_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
