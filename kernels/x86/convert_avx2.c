@@ -55,7 +55,7 @@ static inline void yuv2rgb(const yuvc *c, __m256i Y, __m256i U, __m256i V, __m25
     *gray = descale(c, yp);
 }
 
-void sp__convert_avx2(const sp__convert_job *j)
+static void convert_any(const sp__convert_job *j)
 {
     const int bgr_in = j->from == SP__CV_BGR;
     const __m256i m3r = gather_mask(3, bgr_in ? 2 : 0), m3g = gather_mask(3, 1),
@@ -131,11 +131,13 @@ void sp__convert_avx2(const sp__convert_job *j)
             }
             if (j->to == SP__CV_GRAY) {
                 if (!have_gray) {
+                    /* R, G < 256 share a dword as two int16 words: one
+                     * pmaddwd gives R*9798 + G*19235, another B*3735. */
+                    __m256i rg = _mm256_or_si256(r, _mm256_slli_epi32(g, 16));
                     __m256i s4 = _mm256_add_epi32(
-                        _mm256_add_epi32(_mm256_mullo_epi32(r, _mm256_set1_epi32(9798)),
-                                         _mm256_mullo_epi32(g, _mm256_set1_epi32(19235))),
-                        _mm256_add_epi32(_mm256_mullo_epi32(b, _mm256_set1_epi32(3735)),
-                                         _mm256_set1_epi32(16384)));
+                        _mm256_add_epi32(_mm256_madd_epi16(rg, _mm256_set1_epi32(9798 | (19235 << 16))),
+                                         _mm256_madd_epi16(b, _mm256_set1_epi32(3735))),
+                        _mm256_set1_epi32(16384));
                     gray = _mm256_srli_epi32(s4, 15);
                 }
                 __m256i p = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(gray, pack1), cross);
@@ -156,4 +158,114 @@ void sp__convert_avx2(const sp__convert_job *j)
         }
         sp__convert_span_scalar(j, y, x, j->w);
     }
+}
+
+/* Pure byte shuffles between the packed 8-bit layouts need no arithmetic:
+ * one pshufb per 128-bit lane. Each returns where it stopped. */
+
+/* RGB <-> BGR: 5 pixels (15 bytes) per lane, 10 per step; the 16th byte
+ * of each lane is rewritten by the next store. */
+static uint32_t swap_rb(const uint8_t *s, uint8_t *o, uint32_t w)
+{
+    const __m256i m = _mm256_setr_epi8(2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 15,
+                                       2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 15);
+    uint32_t x = 0;
+    for (; x + 11 <= w; x += 10) {
+        __m256i v = _mm256_loadu2_m128i((const __m128i *)(const void *)(s + 3 * x + 15),
+                                        (const __m128i *)(const void *)(s + 3 * x));
+        v = _mm256_shuffle_epi8(v, m);
+        _mm_storeu_si128((__m128i *)(void *)(o + 3 * x), _mm256_castsi256_si128(v));
+        _mm_storeu_si128((__m128i *)(void *)(o + 3 * x + 15), _mm256_extracti128_si256(v, 1));
+    }
+    return x;
+}
+
+/* RGB/BGR -> RGBA: 4 pixels per lane, alpha 255. */
+static uint32_t to_rgba(const uint8_t *s, uint8_t *o, uint32_t w, int bgr_in)
+{
+    const __m256i m = bgr_in ? _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
+                                                2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1)
+                             : _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+                                                0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+    const __m256i alpha = _mm256_set1_epi32((int)0xff000000u);
+    uint32_t x = 0;
+    for (; x + 10 <= w; x += 8) {
+        __m256i v = _mm256_loadu2_m128i((const __m128i *)(const void *)(s + 3 * x + 12),
+                                        (const __m128i *)(const void *)(s + 3 * x));
+        v = _mm256_or_si256(_mm256_shuffle_epi8(v, m), alpha);
+        _mm256_storeu_si256((__m256i *)(void *)(o + 4 * x), v);
+    }
+    return x;
+}
+
+/* RGBA -> RGB/BGR: 4 pixels per lane to 12 bytes; lane 1's store covers
+ * lane 0's 4 spare bytes. */
+static uint32_t from_rgba(const uint8_t *s, uint8_t *o, uint32_t w, int bgr_out)
+{
+    const __m256i m = bgr_out ? _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                                 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1)
+                              : _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                                 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    uint32_t x = 0;
+    for (; x + 10 <= w; x += 8) {
+        __m256i v = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(s + 4 * x)), m);
+        _mm_storeu_si128((__m128i *)(void *)(o + 3 * x), _mm256_castsi256_si128(v));
+        _mm_storeu_si128((__m128i *)(void *)(o + 3 * x + 12), _mm256_extracti128_si256(v, 1));
+    }
+    return x;
+}
+
+/* RGB/BGR -> gray: pshufb puts R,G as two words of a dword and B alone, so
+ * two pmaddwd give R*9798 + G*19235 and B*3735; 16 pixels per step. */
+static uint32_t to_gray(const uint8_t *s, uint8_t *o, uint32_t w, int bgr_in)
+{
+    const int ri = bgr_in ? 2 : 0, bi = bgr_in ? 0 : 2;
+    uint8_t mrg[32], mb[32];
+    for (int i = 0; i < 16; i++) {
+        int k = i / 4, q = i % 4;
+        mrg[i] = mrg[i + 16] = (uint8_t)(q == 0 ? 3 * k + ri : q == 2 ? 3 * k + 1 : 0x80);
+        mb[i] = mb[i + 16] = (uint8_t)(q == 0 ? 3 * k + bi : 0x80);
+    }
+    const __m256i m_rg = _mm256_loadu_si256((const __m256i *)(const void *)mrg);
+    const __m256i m_b = _mm256_loadu_si256((const __m256i *)(const void *)mb);
+    const __m256i c_rg = _mm256_set1_epi32(9798 | (19235 << 16));
+    const __m256i c_b = _mm256_set1_epi32(3735);
+    const __m256i half = _mm256_set1_epi32(16384);
+    uint32_t x = 0;
+    for (; x + 18 <= w; x += 16) {
+        __m256i g[2];
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *p = s + 3 * (x + 8 * (uint32_t)h);
+            __m256i v = _mm256_loadu2_m128i((const __m128i *)(const void *)(p + 12),
+                                            (const __m128i *)(const void *)p);
+            __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(v, m_rg), c_rg),
+                                           _mm256_madd_epi16(_mm256_shuffle_epi8(v, m_b), c_b));
+            g[h] = _mm256_srli_epi32(_mm256_add_epi32(sum, half), 15);
+        }
+        __m256i p16 = _mm256_permute4x64_epi64(_mm256_packus_epi32(g[0], g[1]), 0xD8);
+        _mm_storeu_si128((__m128i *)(void *)(o + x),
+                         _mm_packus_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1)));
+    }
+    return x;
+}
+
+void sp__convert_avx2(const sp__convert_job *j)
+{
+    const int from = j->from, to = j->to;
+    const int rgb_in = from == SP__CV_RGB || from == SP__CV_BGR;
+    const int rgb_out = to == SP__CV_RGB || to == SP__CV_BGR;
+    if ((rgb_in && (rgb_out || to == SP__CV_RGBA || to == SP__CV_GRAY)) ||
+        (from == SP__CV_RGBA && rgb_out)) {
+        for (uint32_t y = 0; y < j->h; y++) {
+            const uint8_t *s = j->src + (size_t)y * j->sstride;
+            uint8_t *o = j->dst + (size_t)y * j->dstride;
+            uint32_t x = rgb_in && rgb_out      ? swap_rb(s, o, j->w)
+                         : rgb_in && to == SP__CV_GRAY ? to_gray(s, o, j->w, from == SP__CV_BGR)
+                         : rgb_in                      ? to_rgba(s, o, j->w, from == SP__CV_BGR)
+                                                       : from_rgba(s, o, j->w, to == SP__CV_BGR);
+            sp__convert_span_scalar(j, y, x, j->w);
+        }
+        return;
+    }
+    convert_any(j);
 }
