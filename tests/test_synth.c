@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "sp_pipeline.h"
+#include "sp_project.h"
 #include "synth_int.h"
 
 typedef struct cloud {
@@ -267,6 +268,61 @@ static void test_calibration_consistent(void **state)
     free(b.mem);
 }
 
+/* The library's own projection kernel, fed the rig's calibration, puts the
+ * lead car's returns where the camera drew it, at its distance. */
+static void test_project_kernel_agrees(void **state)
+{
+    (void)state;
+    static sp__synth_scene scene;
+    const uint64_t seed = 11;
+    sp__synth_scene_init(&scene, seed);
+    int lead = -1;
+    for (int i = 0; i < scene.n; i++) {
+        const sp__synth_object *o = &scene.obj[i];
+        if (o->material == SP__SYNTH_CAR && o->vx == 0.0f && o->x0 > 0 && o->y0 < 0 && o->y1 > 0)
+            lead = i;
+    }
+    assert_true(lead >= 0);
+    const sp__synth_object *car = &scene.obj[lead];
+    sp_calib cal;
+    sp__synth_calib(&cal, 1242, 375);
+    sp_project_params pp = {0};
+    assert_int_equal(sp_project_params_from_calib(&cal, &pp), SP_OK);
+    assert_int_equal(pp.width, 1242);
+    assert_int_equal(pp.height, 375);
+    sp_kctx *k = NULL;
+    sp_kctx_desc kd = {.backend = SP_BACKEND_SCALAR};
+    if (sp_kctx_create(&kd, &k) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    cloud c;
+    cloud_alloc(&c);
+    sweep(seed, 0, &c);
+    float *depth = calloc(375 * 1242, sizeof(float));
+    sp_tensor t = {.data = depth, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {375, 1242, 1, 1}};
+    if (sp_project_depth(k, &pp, &c.p, &t) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    /* the car's rear face centre, by our own arithmetic */
+    float target[3] = {car->x0, 0.0f, 0.5f * (car->z0 + car->z1)};
+    double u, v;
+    assert_true(project(&cal, target, &u, &v));
+    float want = car->x0 - SP__SYNTH_CAM_X; /* depth: z in the camera frame */
+    size_t near = 0;
+    for (int dv = -8; dv <= 8; dv++)
+        for (int du = -8; du <= 8; du++) {
+            float d = depth[(size_t)((int)v + dv) * 1242 + (size_t)((int)u + du)];
+            if (d == 0.0f)
+                continue;
+            near++;
+            if (fabsf(d - want) > 0.1f)
+                fail_msg("depth %.3f at (%d,%d), expected the car at %.3f", d, (int)u + du,
+                         (int)v + dv, want);
+        }
+    assert_true(near >= 4);
+    free(depth);
+    free(c.mem);
+    sp_kctx_destroy(k);
+}
+
 /* ---- the stage ---- */
 
 static void test_stage_order_and_shapes(void **state)
@@ -390,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_lidar_too_small),
         cmocka_unit_test(test_camera_mosaic),
         cmocka_unit_test(test_calibration_consistent),
+        cmocka_unit_test(test_project_kernel_agrees),
         cmocka_unit_test(test_stage_order_and_shapes),
         cmocka_unit_test(test_stage_same_seed_same_frames),
         cmocka_unit_test(test_stage_errors),
