@@ -7,8 +7,8 @@
  * height, intensity and density have unrelated units). Float data is
  * colour-mapped with the range in the file's "sensorpipe:range" text
  * chunk; range= fixes it; empty= says which values are drawn black (by
- * default NaN and -1, the range image's mark for a missing return). Point clouds have no picture: they
- * are passed on unwritten. */
+ * default NaN and -1, the range image's mark for a missing return). Point
+ * clouds have no picture: they are passed on unwritten. */
 #include <stdio.h>
 
 #include "error_int.h"

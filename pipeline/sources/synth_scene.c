@@ -141,7 +141,8 @@ void sp__synth_scene_init(sp__synth_scene *s, uint64_t seed)
 
     /* Street lights along both kerbs. */
     for (int side = 0; side < 2; side++)
-        for (float x = -56.0f + uniform(&r, 0.0f, 8.0f); x < 84.0f; x += uniform(&r, 12.0f, 20.0f)) {
+        for (float x = -56.0f + uniform(&r, 0.0f, 8.0f); x < 84.0f;
+             x += uniform(&r, 12.0f, 20.0f)) {
             sp__synth_object *o = add(s, SP__SYNTH_CYL, SP__SYNTH_POLE, 0.55f, 95, 98, 104);
             if (!o)
                 break;
