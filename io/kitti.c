@@ -54,6 +54,8 @@ struct sp_kitti {
     sp_calib *oc;
     uint8_t *oc_done;
     size_t noc;
+    sp_calib single;       /* odometry: calib.txt shared by every frame */
+    int has_single;
     sp_png_reader *png;
     sp__iobuf text;
     char path[PATH_MAX];
@@ -154,8 +156,9 @@ static char *stream_dir(const char *root, sp_kitti_layout l, int s)
     static const char *const raw[NSTREAMS] = {
         "velodyne_points/data", "image_00/data", "image_01/data",
         "image_02/data", "image_03/data"};
-    static const char *const obj[NSTREAMS] = {"velodyne", NULL, NULL,
-                                              "image_2", "image_3"};
+    static const char *const obj[NSTREAMS] = {"velodyne", "image_0",
+                                              "image_1", "image_2",
+                                              "image_3"};
     const char *rel = l == SP_KITTI_RAW ? raw[s] : obj[s];
     return rel ? join(root, rel) : NULL;
 }
@@ -169,15 +172,17 @@ static int load_stream_times(sp_kitti *k, stream *s)
     int64_t *lines = NULL;
     size_t nlines = 0;
     char *tsfile = NULL;
-    if (k->layout == SP_KITTI_RAW) {
-        /* data/ -> its parent holds timestamps.txt */
+    {
+        /* Raw: data/'s parent holds timestamps.txt. Odometry sequences
+         * keep one times.txt (seconds) beside velodyne/ and image_2/. */
         char *parent = strdup(s->dir);
         if (!parent)
             return sp__fail(SP_ENOMEM, "kitti: out of memory");
         char *sl = strrchr(parent, '/');
         if (sl)
             *sl = '\0';
-        tsfile = join(parent, "timestamps.txt");
+        tsfile = k->layout == SP_KITTI_RAW ? join(parent, "timestamps.txt")
+                                           : join(k->root, "times.txt");
         free(parent);
         if (!tsfile)
             return sp__fail(SP_ENOMEM, "kitti: out of memory");
@@ -392,7 +397,22 @@ static int setup_object_calib(sp_kitti *k)
     k->calib_dir = join(k->root, "calib");
     if (!k->oc || !k->oc_done || !k->calib_dir)
         return sp__fail(SP_ENOMEM, "kitti: out of memory");
-    return SP_OK;
+    /* Odometry sequences: one calib.txt for every frame, parsed now. */
+    char *one = join(k->root, "calib.txt");
+    if (!one)
+        return sp__fail(SP_ENOMEM, "kitti: out of memory");
+    int rc = SP_OK;
+    if (!is_dir(k->calib_dir) && is_file(one)) {
+        size_t len;
+        rc = sp__read_text(one, 1 << 20, &k->text, &len);
+        if (rc == SP_OK)
+            rc = sp_calib_parse_kitti((const char *)k->text.data, len, one,
+                                      &k->single);
+        if (rc == SP_OK)
+            k->has_single = 1;
+    }
+    free(one);
+    return rc;
 }
 
 int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
@@ -631,6 +651,10 @@ int sp_kitti_calib_get(sp_kitti *k, size_t i, const sp_calib **out)
     stream *s = &k->st[f->stream];
     if (k->layout == SP_KITTI_RAW) {
         *out = &s->calib;
+        return SP_OK;
+    }
+    if (k->has_single) {
+        *out = &k->single;
         return SP_OK;
     }
     sp_calib *c = &k->oc[f->slot];

@@ -10,7 +10,10 @@
  *  - an object or odometry set (a folder holding training/ or testing/, or
  *    that folder itself): velodyne/NNNNNN.bin, image_2/NNNNNN.png,
  *    image_3/NNNNNN.png and calib/NNNNNN.txt with P0..P3, R0_rect and
- *    Tr_velo_to_cam per frame. These sets have no timestamps: a frame's time is its number x 100 ms
+ *    Tr_velo_to_cam per frame; an odometry sequence (sequences/00/) is the
+ *    same with one calib.txt (P0..P3, Tr) and times.txt (seconds, used as
+ *    the frames' times; image_0/image_1 are streams image_00/image_01).
+ *    Object sets have no timestamps: a frame's time is its number x 100 ms
  *    (sp_kitti_stream_info.has_timestamps is 0 and sp_kitti_note() says so).
  * Streams are named the same in both layouts: "velodyne", "image_00" ..
  * "image_03" (object image_2 is "image_02"). A drive may hold only some
@@ -46,7 +49,8 @@ extern "C" {
 /** Parse a timestamps file held in memory (@p len bytes, no NUL needed).
  *  Each line is "YYYY-MM-DD hh:mm:ss[.fraction]" (UTC, up to 9 fraction
  *  digits), or a plain number: with a decimal point it is seconds, without
- *  one nanoseconds. Trailing blank lines are ignored; others are errors.
+ *  one nanoseconds (an exponent, as in 1.036240e-01, also means seconds).
+ *  Trailing blank lines are ignored; others are errors.
  *  Times must not go backwards. Writes up to @p cap values to @p out and
  *  sets *count to the number of lines with a time (which may exceed cap:
  *  call once with cap 0 to size the array).

@@ -1,6 +1,7 @@
 /* Timestamps files: one time per line, KITTI's "YYYY-MM-DD hh:mm:ss.nnnnnnnnn"
  * (UTC) or a plain number. Parsed from a bounded buffer so it can be fuzzed;
  * every error names the file and the line. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,11 +59,14 @@ static int parse_datetime(const char *s, const char *e, int64_t *ns)
     tm.tm_min = m;
     tm.tm_sec = sec;
     time_t t = timegm(&tm);
+    /* Past 2262-04-11 23:47:16.854775807 nanoseconds overflow int64. */
+    if (t < 0 || (int64_t)t > (INT64_MAX - frac) / 1000000000)
+        return -1;
     *ns = (int64_t)t * 1000000000 + frac;
     return 0;
 }
 
-/* A plain number: with '.', seconds; without, nanoseconds. */
+/* A plain number: with '.' or an exponent, seconds; without, nanoseconds. */
 static int parse_number(const char *s, const char *e, int64_t *ns)
 {
     int64_t ip = 0, frac = 0;
@@ -82,6 +86,22 @@ static int parse_number(const char *s, const char *e, int64_t *ns)
             }
         for (; nd < 9; nd++)
             frac *= 10;
+    }
+    if (any && p < e && (*p == 'e' || *p == 'E')) {
+        /* Scientific notation (KITTI odometry's times.txt: 1.036240e-01):
+         * seconds, parsed from a bounded copy. */
+        char tmp[64];
+        size_t n = (size_t)(e - s);
+        if (n >= sizeof tmp)
+            return -1;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        char *end;
+        double v = strtod(tmp, &end);
+        if (*end || !(v >= 0 && v < 9.2e9))
+            return -1;
+        *ns = llround(v * 1e9);
+        return 0;
     }
     if (!any || p != e)
         return -1;

@@ -87,21 +87,23 @@ static void test_timestamps_forms(void **state)
                     "  2011-09-26T14:30:16  \r\n"
                     "1317047417.5\n"
                     "1317047418000000000\n"
+                    "1.3170474185e+09\n"
                     "\n\n";
     int64_t v[8];
     size_t n;
     assert_int_equal(sp_timestamps_parse(t, strlen(t), "ts", v, 8, &n), SP_OK);
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 6);
     const int64_t s = 1317047415LL * 1000000000LL;
     assert_int_equal(v[0], s + 2263428);
     assert_int_equal(v[1], s + 100000000);
     assert_int_equal(v[2], s + 1000000000);
     assert_int_equal(v[3], s + 2500000000LL);
     assert_int_equal(v[4], s + 3000000000LL);
+    assert_true(v[5] > s + 3499999000LL && v[5] < s + 3500001000LL);
     /* Counting pass writes nothing. */
     assert_int_equal(sp_timestamps_parse(t, strlen(t), "ts", NULL, 0, &n),
                      SP_OK);
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 6);
     assert_int_equal(sp_timestamps_parse("", 0, "ts", NULL, 0, &n), SP_OK);
     assert_int_equal(n, 0);
     /* Equal times are allowed (non-decreasing). */

@@ -97,7 +97,7 @@ static void test_object_set(void **state)
     sp_kitti_destroy(k);
     d = (sp_kitti_desc){.streams = "image_00"};
     assert_int_equal(sp_kitti_create(dir, &d, &k), SP_ENOTFOUND);
-    iot_msg_has("image_00", "object", NULL);
+    iot_msg_has("training/image_0", "stream 'image_00'", NULL);
 }
 
 static void test_raw_sweeps(void **state)
@@ -398,6 +398,58 @@ static void test_pulling_k_frames_opens_k_files(void **state)
     close(fd);
 }
 
+static void test_odometry_sequence(void **state)
+{
+    (void)state;
+    const char *seq = iot_tmp("sequences/00");
+    iot_rmdir(seq);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/velodyne", seq);
+    iot_mkdirs(p);
+    snprintf(p, sizeof p, "%s/image_0", seq);
+    iot_mkdirs(p);
+    for (int i = 0; i < 3; i++) {
+        float rec[4] = {(float)i, 0, 0, 0};
+        snprintf(p, sizeof p, "%s/velodyne/%06d.bin", seq, i);
+        iot_write(p, rec, sizeof rec);
+        snprintf(p, sizeof p, "%s/image_0/%06d.png", seq, i);
+        write_png_gray(p, 4, 2, 7);
+    }
+    snprintf(p, sizeof p, "%s/times.txt", seq);
+    iot_write_str(p, "0.000000e+00\n1.036240e-01\n2.073400e-01\n");
+    snprintf(p, sizeof p, "%s/calib.txt", seq);
+    iot_write_str(p, "P0: 7.188560e+02 0 6.071928e+02 0 0 7.188560e+02 "
+                     "1.852157e+02 0 0 0 1 0\n"
+                     "P1: 1 0 0 -3.861448e+02 0 1 0 0 0 0 1 0\n"
+                     "P2: 1 0 0 4.538225e+01 0 1 0 -1.130887e-01 0 0 1 "
+                     "3.779761e-03\n"
+                     "P3: 1 0 0 -3.372877e+02 0 1 0 2.369057e+00 0 0 1 "
+                     "4.915215e-03\n"
+                     "Tr: 4.276802e-04 -9.999672e-01 -8.084491e-03 "
+                     "-1.198459e-02 -7.210626e-03 8.081198e-03 -9.999413e-01 "
+                     "-5.403984e-02 9.999738e-01 4.859485e-04 -7.206933e-03 "
+                     "-2.921968e-01\n");
+    sp_kitti *k;
+    assert_int_equal(sp_kitti_create(seq, NULL, &k), SP_OK);
+    assert_int_equal(sp_kitti_get_layout(k), SP_KITTI_OBJECT);
+    assert_string_equal(sp_kitti_note(k), "");
+    assert_int_equal(sp_kitti_frame_count(k), 6);
+    sp_kitti_frame f;
+    assert_int_equal(sp_kitti_frame_get(k, 3, &f), SP_OK);
+    assert_string_equal(f.stream_name, "image_00");
+    assert_int_equal(f.timestamp_ns, 103624000);
+    assert_int_equal(sp_kitti_frame_get(k, 4, &f), SP_OK);
+    assert_int_equal(f.timestamp_ns, 207340000);
+    const sp_calib *c, *c2;
+    assert_int_equal(sp_kitti_calib_get(k, 0, &c), SP_OK);
+    assert_int_equal(sp_kitti_calib_get(k, 5, &c2), SP_OK);
+    assert_ptr_equal(c, c2);
+    assert_true(c->has_P && c->has_velo_to_cam && !c->has_R0);
+    assert_true(c->velo_to_cam[11] == -2.921968e-01);
+    assert_non_null(strstr(c->source, "00/calib.txt"));
+    sp_kitti_destroy(k);
+}
+
 static void test_partial_drive_and_missing_velo_calib(void **state)
 {
     (void)state;
@@ -427,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_written_drive),
         cmocka_unit_test(test_laziness),
         cmocka_unit_test(test_pulling_k_frames_opens_k_files),
+        cmocka_unit_test(test_odometry_sequence),
         cmocka_unit_test(test_partial_drive_and_missing_velo_calib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
