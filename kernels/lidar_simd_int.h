@@ -46,6 +46,8 @@ typedef __m256 M;
 #define i_min _mm256_min_epi32
 #define i_and_m(i, m) _mm256_and_si256((i), _mm256_castps_si256(m))
 #define i_store(p, a) _mm256_storeu_si256((__m256i *)(void *)(p), (a))
+#define i_zero() _mm256_setzero_si256()
+#define i_sub_m(i, m) _mm256_sub_epi32((i), _mm256_castps_si256(m))
 #elif defined(SP__SIMD_SSE41)
 #include <smmintrin.h>
 #define VN 4
@@ -77,6 +79,8 @@ typedef __m128 M;
 #define i_min _mm_min_epi32
 #define i_and_m(i, m) _mm_and_si128((i), _mm_castps_si128(m))
 #define i_store(p, a) _mm_storeu_si128((__m128i *)(void *)(p), (a))
+#define i_zero() _mm_setzero_si128()
+#define i_sub_m(i, m) _mm_sub_epi32((i), _mm_castps_si128(m))
 #elif defined(SP__SIMD_NEON)
 #include <arm_neon.h>
 #define VN 4
@@ -114,6 +118,8 @@ static inline int m_bits(M m)
 #define i_min vminq_s32
 #define i_and_m(i, m) vandq_s32((i), vreinterpretq_s32_u32(m))
 #define i_store(p, a) vst1q_s32((p), (a))
+#define i_zero() vdupq_n_s32(0)
+#define i_sub_m(i, m) vsubq_s32((i), vreinterpretq_s32_u32(m))
 #else
 #error "define SP__SIMD_AVX2, SP__SIMD_SSE41 or SP__SIMD_NEON"
 #endif
@@ -269,21 +275,29 @@ static inline void simd_project_scatter(const sp__project_plan *pl,
     }
 }
 
-static inline int simd_ground_bits(const float pl[4], F thr, const float *x,
-                                   const float *y, const float *z, size_t i)
+static inline M simd_ground_in(const float pl[4], F thr, const float *x,
+                               const float *y, const float *z, size_t i)
 {
     F d = simd_dot(pl, f_load(x + i), f_load(y + i), f_load(z + i));
-    return m_bits(m_lt(f_abs(d), thr));
+    return m_lt(f_abs(d), thr);
 }
 
 static inline size_t simd_ground_count(const float pl[4], float thr,
                                        const float *x, const float *y,
                                        const float *z, size_t n)
 {
+    /* A true lane is all ones (-1): subtracting the mask counts it, so the
+     * loop needs no popcount (not in SSE4.1's instruction set). A lane
+     * counts at most 2^31 / 4 points: no overflow. */
     const F t = f_set(thr);
+    I acc = i_zero();
     size_t c = 0, i = 0;
     for (; i + VN <= n; i += VN)
-        c += (size_t)__builtin_popcount((unsigned)simd_ground_bits(pl, t, x, y, z, i));
+        acc = i_sub_m(acc, simd_ground_in(pl, t, x, y, z, i));
+    int32_t lanes[VN];
+    i_store(lanes, acc);
+    for (int j = 0; j < VN; j++)
+        c += (size_t)(uint32_t)lanes[j];
     for (; i < n; i++)
         c += (size_t)sp__ground_inlier(pl, thr, x[i], y[i], z[i]);
     return c;
@@ -296,7 +310,7 @@ static inline void simd_ground_mask(const float pl[4], float thr,
     const F t = f_set(thr);
     size_t i = 0;
     for (; i + VN <= n; i += VN) {
-        int bits = simd_ground_bits(pl, t, x, y, z, i);
+        int bits = m_bits(simd_ground_in(pl, t, x, y, z, i));
         for (int j = 0; j < VN; j++)
             mask[i + (size_t)j] = (uint8_t)((bits >> j) & 1);
     }
