@@ -21,17 +21,20 @@
  * bits; only a point whose index is not finite or not below 2^62 in
  * magnitude (x/leaf > 4.6e18) is refused, with SP_ERANGE.
  *
- * Back-ends: the index pass (the float32 multiply, floor, validity and
- * bounds) runs on scalar, AVX2 (8 points a step), NEON (4) or OpenCL; the
- * 64-bit voxel keys, the stable LSD radix sort and the per-voxel reduction
- * run on the CPU in scalar code for every CPU back-end (SSE4.1 runs the
- * scalar index pass). The OpenCL path also runs the reduction on the device
- * (one work-item per voxel, double sums where the device has fp64) while
- * the sort stays on the host. Every back-end gives the same voxels in the
- * same order; centroids match scalar to 1e-6 relative (exactly when the
- * device has fp64). Clouds whose index range needs more than 32 bits per
- * axis or more than 64 bits of key use a slower exact path (scalar, any
- * back-end). AUTO uses OpenCL only for a GPU / named device and at least
+ * Back-ends and paths. Fast path (grid of < 2^63 cells and bits(cells) +
+ * bits(points) <= 64, e.g. any KITTI sweep): an extent pass (min/max of the
+ * finite coordinates: floor is monotonic, so the index bounds are the floors
+ * of the coordinate bounds) and a key pass writing key << ib | point, both
+ * on scalar, AVX2 (8 points a step) or NEON (4); then a stable LSD radix
+ * sort (13-bit digits) and the reduction in scalar code on every CPU
+ * back-end (SSE4.1 runs the scalar passes). General path (bigger grids):
+ * 32-bit indices per axis, (key, index) pairs, same sort. Wide path (an
+ * index beyond 32 bits per axis or a key beyond 64 bits): 64-bit indices
+ * and a comparison sort. All paths give the same voxels in the same order.
+ * OpenCL: the index pass and the per-voxel reduction run on the device
+ * (one work-item per voxel, double sums where the device has fp64), the
+ * sort on the host; centroids match scalar to 1e-6 relative (bit-exact
+ * with fp64). AUTO uses OpenCL only for a GPU / named device and at least
  * SP_VOXEL_OPENCL_MIN_POINTS points. */
 #ifndef SP_VOXEL_H
 #define SP_VOXEL_H

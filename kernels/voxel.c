@@ -90,6 +90,142 @@ static int bit_length(uint64_t v)
     return v ? 64 - __builtin_clzll(v) : 0;
 }
 
+/* Stable LSD radix sort of packed values on bits [lo, lo + bits); returns
+ * the buffer holding the result (a or tmp). */
+static uint64_t *radix_sort_packed(uint64_t *a, uint64_t *tmp, size_t m,
+                                   int lo, int bits, uint32_t *hist)
+{
+    if (bits == 0 || m < 2)
+        return a;
+    int passes = (bits + RADIX_BITS_MAX - 1) / RADIX_BITS_MAX;
+    int dbits = (bits + passes - 1) / passes;
+    size_t buckets = (size_t)1 << dbits;
+    uint64_t mask = buckets - 1;
+    memset(hist, 0, (size_t)passes * buckets * sizeof *hist);
+    for (size_t j = 0; j < m; j++) {
+        uint64_t v = a[j] >> lo;
+        for (int ps = 0; ps < passes; ps++)
+            hist[(size_t)ps * buckets + ((v >> (ps * dbits)) & mask)]++;
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (int ps = 0; ps < passes; ps++) {
+        uint32_t *h = hist + (size_t)ps * buckets;
+        int shift = lo + ps * dbits;
+        if (h[(src[0] >> shift) & mask] == m)
+            continue;
+        uint32_t sum = 0;
+        for (size_t b = 0; b < buckets; b++) {
+            uint32_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (size_t j = 0; j < m; j++) {
+            uint64_t v = src[j];
+            dst[h[(v >> shift) & mask]++] = v;
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
+}
+
+/* The grid from the extent; 1 when the packed path cannot hold it. */
+static int make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
+                     size_t n, sp__voxel_grid *g)
+{
+    for (int a = 0; a < 3; a++) {
+        float lo = floorf(e->min[a] * p->inv[a]);
+        float hi = floorf(e->max[a] * p->inv[a]);
+        if (!(lo > -SP__VOXEL_LIM && hi < SP__VOXEL_LIM))
+            return 1;
+        g->lo[a] = (int32_t)lo;
+        g->span[a] = (uint64_t)((int64_t)(int32_t)hi - g->lo[a]) + 1;
+    }
+    unsigned __int128 total =
+        (unsigned __int128)g->span[0] * g->span[1] * g->span[2];
+    if (total >= ((unsigned __int128)1 << 63))
+        return 1;
+    g->total = (uint64_t)total;
+    g->kb = bit_length(g->total);
+    g->ib = bit_length((uint64_t)(n - 1));
+    return g->kb + g->ib > 64;
+}
+
+static int reduce_packed(const sp__voxel_plan *p, const sp_points *in,
+                         const uint64_t *packed, size_t m, int ib,
+                         sp_points *out)
+{
+    const float *x = in->x, *y = in->y, *z = in->z, *w = in->intensity;
+    const uint64_t imask = ib ? (~(uint64_t)0 >> (64 - ib)) : 0;
+    size_t o = 0;
+    for (size_t s = 0; s < m;) {
+        uint64_t key = packed[s] >> ib;
+        size_t e = s + 1;
+        while (e < m && packed[e] >> ib == key)
+            e++;
+        size_t cnt = e - s;
+        if (cnt >= p->min_points) {
+            if (o >= out->capacity)
+                return sp__fail(SP_ERANGE,
+                                "voxel: more than %zu voxels, the output's "
+                                "capacity (input %zu points)",
+                                out->capacity, in->count);
+            double sx = 0, sy = 0, sz = 0, sw = 0;
+            for (size_t j = s; j < e; j++) {
+                size_t i = (size_t)(packed[j] & imask);
+                sx += x[i];
+                sy += y[i];
+                sz += z[i];
+                sw += w[i];
+            }
+            double inv = 1.0 / (double)cnt;
+            out->x[o] = (float)(sx * inv);
+            out->y[o] = (float)(sy * inv);
+            out->z[o] = (float)(sz * inv);
+            out->intensity[o] = (float)(sw * inv);
+            if (p->ring)
+                out->ring[o] = in->ring[packed[s] & imask];
+            if (p->time) {
+                double st = 0;
+                for (size_t j = s; j < e; j++)
+                    st += in->time[packed[j] & imask];
+                out->time[o] = (float)(st * inv);
+            }
+            o++;
+        }
+        s = e;
+    }
+    out->count = o;
+    return SP_OK;
+}
+
+/* The general path: 32-bit indices per axis, (key, index) pairs. */
+static int voxel_pairs(sp_kctx *k, const sp__voxel_plan *p,
+                       const sp_points *in, sp_points *out)
+{
+    size_t n = in->count;
+    int32_t *ix = sp__kctx_scratch(k, SP__VOXEL_SLOT_IX, n * 4);
+    int32_t *iy = sp__kctx_scratch(k, SP__VOXEL_SLOT_IY, n * 4);
+    int32_t *iz = sp__kctx_scratch(k, SP__VOXEL_SLOT_IZ, n * 4);
+    if (!ix || !iy || !iz)
+        return SP_ENOMEM;
+    sp__voxel_bounds b;
+    sp__voxel_bounds_init(&b);
+    sp__voxel_index_scalar(p, in, 0, ix, iy, iz, &b);
+    if (b.wide)
+        return sp__voxel_wide(k, p, in, out);
+    uint64_t *keys;
+    uint32_t *idx;
+    size_t m;
+    int rc = sp__voxel_sort(k, &b, n, ix, iy, iz, &keys, &idx, &m);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return sp__voxel_wide(k, p, in, out);
+    return sp__voxel_reduce(p, in, keys, idx, m, out);
+}
+
 int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
                    const int32_t *ix, const int32_t *iy, const int32_t *iz,
                    uint64_t **keys_out, uint32_t **idx_out, size_t *m_out)
@@ -211,38 +347,53 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     if (be == SP_BACKEND_OPENCL)
         return sp__voxel_cl(k, &p, in, out);
 #endif
-    int32_t *ix = sp__kctx_scratch(k, SP__VOXEL_SLOT_IX, n * 4);
-    int32_t *iy = sp__kctx_scratch(k, SP__VOXEL_SLOT_IY, n * 4);
-    int32_t *iz = sp__kctx_scratch(k, SP__VOXEL_SLOT_IZ, n * 4);
-    if (!ix || !iy || !iz)
-        return SP_ENOMEM;
-    sp__voxel_bounds b;
-    sp__voxel_bounds_init(&b);
     sp_simd_level lv = be == SP_BACKEND_SIMD ? k->simd : SP_SIMD_NONE;
+    sp__voxel_extent e;
+    sp__voxel_extent_init(&e);
     switch (lv) {
 #if defined(__x86_64__) || defined(__i386__)
     case SP_SIMD_AVX2:
-        sp__voxel_index_avx2(&p, in, ix, iy, iz, &b);
+        sp__voxel_extent_avx2(in, &e);
         break;
 #endif
 #if defined(__aarch64__) || defined(__ARM_NEON)
     case SP_SIMD_NEON:
-        sp__voxel_index_neon(&p, in, ix, iy, iz, &b);
+        sp__voxel_extent_neon(in, &e);
         break;
 #endif
     default:
-        sp__voxel_index_scalar(&p, in, 0, ix, iy, iz, &b);
+        sp__voxel_extent_scalar(in, 0, &e);
         break;
     }
-    if (b.wide)
-        return sp__voxel_wide(k, &p, in, out);
-    uint64_t *keys;
-    uint32_t *idx;
-    size_t m;
-    int rc = sp__voxel_sort(k, &b, n, ix, iy, iz, &keys, &idx, &m);
-    if (rc < 0)
-        return rc;
-    if (rc == 1)
-        return sp__voxel_wide(k, &p, in, out);
-    return sp__voxel_reduce(&p, in, keys, idx, m, out);
+    if (e.valid == 0)
+        return SP_OK;
+    sp__voxel_grid g;
+    if (make_grid(&p, &e, n, &g))
+        return voxel_pairs(k, &p, in, out);
+
+    uint64_t *packed = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 8);
+    uint64_t *tmp = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, n * 8);
+    uint32_t *hist = sp__kctx_scratch(
+        k, SP__VOXEL_SLOT_MISC, (size_t)5 * ((size_t)1 << RADIX_BITS_MAX) * 4);
+    if (!packed || !tmp || !hist)
+        return SP_ENOMEM;
+    switch (lv) {
+#if defined(__x86_64__) || defined(__i386__)
+    case SP_SIMD_AVX2:
+        sp__voxel_keys_avx2(&p, &g, in, packed);
+        break;
+#endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+    case SP_SIMD_NEON:
+        sp__voxel_keys_neon(&p, &g, in, packed);
+        break;
+#endif
+    default:
+        sp__voxel_keys_scalar(&p, &g, in, 0, packed);
+        break;
+    }
+    /* NaN/Inf points carry key = total and sort last: only the first
+     * e.valid entries are voxels. */
+    uint64_t *sorted = radix_sort_packed(packed, tmp, n, g.ib, g.kb, hist);
+    return reduce_packed(&p, in, sorted, e.valid, g.ib, out);
 }

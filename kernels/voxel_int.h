@@ -40,19 +40,58 @@ static inline void sp__voxel_bounds_init(sp__voxel_bounds *b)
 
 /* The index pass over in[first, count): ix/iy/iz[i] = floorf(c * inv) in
  * float32, ix[i] = SP__VOXEL_SKIP for NaN/Inf; bounds updated. Stops with
- * b->wide = 1 at the first finite point whose index does not fit. */
+ * b->wide = 1 at the first finite point whose index does not fit. Used by
+ * the general path (keys beyond the packed fast path) and, as a kernel, by
+ * OpenCL. */
 void sp__voxel_index_scalar(const sp__voxel_plan *p, const sp_points *in,
                             size_t first, int32_t *ix, int32_t *iy,
                             int32_t *iz, sp__voxel_bounds *b);
-void sp__voxel_index_avx2(const sp__voxel_plan *p, const sp_points *in,
-                          int32_t *ix, int32_t *iy, int32_t *iz,
-                          sp__voxel_bounds *b);
-void sp__voxel_index_neon(const sp__voxel_plan *p, const sp_points *in,
-                          int32_t *ix, int32_t *iy, int32_t *iz,
-                          sp__voxel_bounds *b);
+
+/* ---- the packed fast path -------------------------------------------
+ * floor(c * inv) is monotonic in c (inv > 0), so the index bounds are the
+ * floors of the coordinate bounds: one cheap extent pass gives the grid,
+ * and one key pass writes, per point, key << ib | i (key = dx + sx * (dy +
+ * sy * dz), the z-major voxel number; NaN/Inf points get key = total, which
+ * sorts after every voxel). Used when bits(total) + bits(n - 1) <= 64. */
+typedef struct sp__voxel_extent {
+    float min[3], max[3]; /* over finite points */
+    size_t valid;         /* finite points */
+} sp__voxel_extent;
+
+typedef struct sp__voxel_grid {
+    int32_t lo[3];
+    uint64_t span[3];
+    uint64_t total; /* span product = the sentinel key */
+    int kb, ib;     /* key bits (bits of total), index bits */
+} sp__voxel_grid;
+
+static inline void sp__voxel_extent_init(sp__voxel_extent *e)
+{
+    for (int a = 0; a < 3; a++) {
+        e->min[a] = INFINITY;
+        e->max[a] = -INFINITY;
+    }
+    e->valid = 0;
+}
+
+/* Extent of in[first, count), merged into *e. */
+void sp__voxel_extent_scalar(const sp_points *in, size_t first,
+                             sp__voxel_extent *e);
+void sp__voxel_extent_avx2(const sp_points *in, sp__voxel_extent *e);
+void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e);
+
+/* Packed keys for in[first, count) into packed[first...]. */
+void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                           const sp_points *in, size_t first,
+                           uint64_t *packed);
+void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                         const sp_points *in, uint64_t *packed);
+void sp__voxel_keys_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                         const sp_points *in, uint64_t *packed);
 
 /* Scratch slots: the index arrays (slots 0-2) belong to the caller of
- * sp__voxel_sort; sort and reduce use slots 3-7. */
+ * sp__voxel_sort; sort and reduce use slots 3-7. The packed path uses
+ * KEY and KEY2 (packed keys) and MISC (histograms). */
 enum {
     SP__VOXEL_SLOT_IX = 0,
     SP__VOXEL_SLOT_IY,

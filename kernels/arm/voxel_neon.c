@@ -1,62 +1,86 @@
-/* voxel, NEON: the index pass 4 points a step (vmulq + vrndmq = floor,
- * same float32 results as scalar), validity, 32-bit range check, bounds.
- * Key/sort/reduce stay scalar (voxel.c). AArch64 (vrndmq, vminvq). */
+/* voxel, NEON (AArch64): the extent and packed-key passes 4 points a step
+ * (vmulq + vrndmq = floor, same float32 results as scalar; 32-bit integer
+ * key arithmetic while the grid has < 2^32 cells, else the scalar key
+ * pass). Sort and reduction are scalar (voxel.c). */
 #include <arm_neon.h>
 
 #include "voxel_int.h"
 
-void sp__voxel_index_neon(const sp__voxel_plan *p, const sp_points *in,
-                          int32_t *ix, int32_t *iy, int32_t *iz,
-                          sp__voxel_bounds *b)
+static inline uint32x4_t finite_mask(float32x4_t x, float32x4_t y,
+                                     float32x4_t z)
+{
+    float32x4_t s = vaddq_f32(vaddq_f32(vsubq_f32(x, x), vsubq_f32(y, y)),
+                              vsubq_f32(z, z));
+    return vceqq_f32(s, vdupq_n_f32(0.0f));
+}
+
+void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e)
 {
     const size_t n = in->count;
-    const float32x4_t inv[3] = {vdupq_n_f32(p->inv[0]),
-                                vdupq_n_f32(p->inv[1]),
-                                vdupq_n_f32(p->inv[2])};
-    const float32x4_t lim = vdupq_n_f32(SP__VOXEL_LIM);
-    const float32x4_t nlim = vdupq_n_f32(-SP__VOXEL_LIM);
-    const float32x4_t zero = vdupq_n_f32(0.0f);
-    const int32x4_t skip = vdupq_n_s32(SP__VOXEL_SKIP);
-    const int32x4_t big = vdupq_n_s32(INT32_MAX);
-    int32x4_t lo[3] = {big, big, big}, hi[3] = {skip, skip, skip};
+    const float32x4_t pinf = vdupq_n_f32(INFINITY), ninf = vdupq_n_f32(-INFINITY);
+    float32x4_t mn[3] = {pinf, pinf, pinf}, mx[3] = {ninf, ninf, ninf};
     const float *src[3] = {in->x, in->y, in->z};
-    int32_t *dst[3] = {ix, iy, iz};
     size_t valid = 0, i = 0;
-
     for (; i + 4 <= n; i += 4) {
-        float32x4_t c[3], f[3];
-        float32x4_t fin = zero;
+        float32x4_t c[3] = {vld1q_f32(src[0] + i), vld1q_f32(src[1] + i),
+                            vld1q_f32(src[2] + i)};
+        uint32x4_t fin = finite_mask(c[0], c[1], c[2]);
         for (int a = 0; a < 3; a++) {
-            c[a] = vld1q_f32(src[a] + i);
-            fin = vaddq_f32(fin, vsubq_f32(c[a], c[a]));
+            mn[a] = vminq_f32(mn[a], vbslq_f32(fin, c[a], pinf));
+            mx[a] = vmaxq_f32(mx[a], vbslq_f32(fin, c[a], ninf));
         }
-        uint32x4_t finite = vceqq_f32(fin, zero);
-        uint32x4_t inrange = finite;
-        for (int a = 0; a < 3; a++) {
-            f[a] = vrndmq_f32(vmulq_f32(c[a], inv[a]));
-            inrange = vandq_u32(inrange, vcgtq_f32(f[a], nlim));
-            inrange = vandq_u32(inrange, vcltq_f32(f[a], lim));
-        }
-        /* Any finite lane out of range: the scalar pass takes over. */
-        if (vmaxvq_u32(veorq_u32(inrange, finite)) != 0)
-            break;
-        for (int a = 0; a < 3; a++) {
-            int32x4_t v = vcvtq_s32_f32(f[a]);
-            lo[a] = vminq_s32(lo[a], vbslq_s32(finite, v, big));
-            hi[a] = vmaxq_s32(hi[a], vbslq_s32(finite, v, skip));
-            if (a == 0)
-                v = vbslq_s32(finite, v, skip);
-            vst1q_s32(dst[a] + i, v);
-        }
-        valid += (size_t)(-(int32_t)vaddvq_s32(vreinterpretq_s32_u32(finite)));
+        valid += (size_t)(-vaddvq_s32(vreinterpretq_s32_u32(fin)));
     }
     for (int a = 0; a < 3; a++) {
-        int32_t l = vminvq_s32(lo[a]), h = vmaxvq_s32(hi[a]);
-        if (l < b->lo[a])
-            b->lo[a] = l;
-        if (h > b->hi[a])
-            b->hi[a] = h;
+        float l = vminvq_f32(mn[a]), h = vmaxvq_f32(mx[a]);
+        if (l < e->min[a])
+            e->min[a] = l;
+        if (h > e->max[a])
+            e->max[a] = h;
     }
-    b->valid += valid;
-    sp__voxel_index_scalar(p, in, i, ix, iy, iz, b);
+    e->valid += valid;
+    sp__voxel_extent_scalar(in, i, e);
+}
+
+void sp__voxel_keys_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                         const sp_points *in, uint64_t *packed)
+{
+    const size_t n = in->count;
+    if (g->total >= ((uint64_t)1 << 32)) {
+        sp__voxel_keys_scalar(p, g, in, 0, packed);
+        return;
+    }
+    const float32x4_t inv[3] = {vdupq_n_f32(p->inv[0]), vdupq_n_f32(p->inv[1]),
+                                vdupq_n_f32(p->inv[2])};
+    const int32x4_t lo[3] = {vdupq_n_s32(g->lo[0]), vdupq_n_s32(g->lo[1]),
+                             vdupq_n_s32(g->lo[2])};
+    const uint32x4_t sx = vdupq_n_u32((uint32_t)g->span[0]);
+    const uint32x4_t sy = vdupq_n_u32((uint32_t)g->span[1]);
+    const uint32x4_t sentinel = vdupq_n_u32((uint32_t)g->total);
+    const int64x2_t shift = vdupq_n_s64(g->ib);
+    const uint64_t i01[2] = {0, 1}, i23[2] = {2, 3};
+    uint64x2_t idx0 = vld1q_u64(i01), idx1 = vld1q_u64(i23);
+    const uint64x2_t step = vdupq_n_u64(4);
+    const float *src[3] = {in->x, in->y, in->z};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        float32x4_t c[3];
+        uint32x4_t d[3];
+        for (int a = 0; a < 3; a++)
+            c[a] = vld1q_f32(src[a] + i);
+        uint32x4_t fin = finite_mask(c[0], c[1], c[2]);
+        for (int a = 0; a < 3; a++)
+            d[a] = vreinterpretq_u32_s32(vsubq_s32(
+                vcvtq_s32_f32(vrndmq_f32(vmulq_f32(c[a], inv[a]))), lo[a]));
+        /* Integer multiply-add: exact, unlike a float fma. */
+        uint32x4_t key = vmlaq_u32(d[0], sx, vmlaq_u32(d[1], sy, d[2]));
+        key = vbslq_u32(fin, key, sentinel);
+        uint64x2_t k0 = vmovl_u32(vget_low_u32(key));
+        uint64x2_t k1 = vmovl_u32(vget_high_u32(key));
+        vst1q_u64(packed + i, vorrq_u64(vshlq_u64(k0, shift), idx0));
+        vst1q_u64(packed + i + 2, vorrq_u64(vshlq_u64(k1, shift), idx1));
+        idx0 = vaddq_u64(idx0, step);
+        idx1 = vaddq_u64(idx1, step);
+    }
+    sp__voxel_keys_scalar(p, g, in, i, packed);
 }

@@ -36,6 +36,44 @@ void sp__voxel_index_scalar(const sp__voxel_plan *p, const sp_points *in,
     }
 }
 
+void sp__voxel_extent_scalar(const sp_points *in, size_t first,
+                             sp__voxel_extent *e)
+{
+    const float *c[3] = {in->x, in->y, in->z};
+    for (size_t i = first; i < in->count; i++) {
+        float x = c[0][i], y = c[1][i], z = c[2][i];
+        if (!(isfinite(x) && isfinite(y) && isfinite(z)))
+            continue;
+        const float v[3] = {x, y, z};
+        for (int a = 0; a < 3; a++) {
+            e->min[a] = v[a] < e->min[a] ? v[a] : e->min[a];
+            e->max[a] = v[a] > e->max[a] ? v[a] : e->max[a];
+        }
+        e->valid++;
+    }
+}
+
+void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                           const sp_points *in, size_t first,
+                           uint64_t *packed)
+{
+    const float *x = in->x, *y = in->y, *z = in->z;
+    const int ib = g->ib;
+    const uint64_t sx = g->span[0], sy = g->span[1];
+    for (size_t i = first; i < in->count; i++) {
+        uint64_t key = g->total;
+        if (isfinite(x[i]) && isfinite(y[i]) && isfinite(z[i])) {
+            /* Within the grid by construction: the grid's bounds are the
+             * floors of the extreme coordinates. */
+            uint64_t dx = (uint64_t)((int64_t)floorf(x[i] * p->inv[0]) - g->lo[0]);
+            uint64_t dy = (uint64_t)((int64_t)floorf(y[i] * p->inv[1]) - g->lo[1]);
+            uint64_t dz = (uint64_t)((int64_t)floorf(z[i] * p->inv[2]) - g->lo[2]);
+            key = dx + sx * (dy + sy * dz);
+        }
+        packed[i] = key << ib | (uint64_t)i;
+    }
+}
+
 typedef struct wide_entry {
     int64_t v[3];
     uint32_t idx;
