@@ -1,0 +1,66 @@
+/* ctest-label: io */
+/* Every crash the libFuzzer targets in tests/fuzz/ found, replayed through
+ * the same API the target calls and checked for a clean error status and a
+ * message naming the input and what was expected. Inputs are written out as
+ * bytes here (not committed as binary files) so each case reads on its own.
+ * Run under the ASan+UBSan build, a regression is a sanitizer report. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sp_kitti.h"
+#include "sp_status.h"
+
+/* A heap copy of exactly @p n bytes (no NUL, no slack), as the fuzz targets
+ * pass their input, so any read past the end is an ASan error. */
+static char *exact_copy(const void *src, size_t n)
+{
+    char *t = malloc(n ? n : 1);
+    assert_non_null(t);
+    memcpy(t, src, n);
+    return t;
+}
+
+/* Parse @p text as a timestamps file: counting pass only (as
+ * fuzz_timestamps' first pass). */
+static int ts_status(const char *text, size_t n, size_t *count)
+{
+    char *t = exact_copy(text, n);
+    int rc = sp_timestamps_parse(t, n, "ts", NULL, 0, count);
+    free(t);
+    return rc;
+}
+
+/* fuzz_timestamps, crash-35d859b6: a year past 2262 overflowed int64
+ * nanoseconds (UBSan: signed integer overflow in parse_datetime). */
+static void test_timestamps_year_overflow(void **state)
+{
+    (void)state;
+    static const char in[] = "2811-09-26 14:30:15.002263420128\n"
+                             "1-09-26 14:3209325058\n";
+    size_t n = 99;
+    assert_int_equal(ts_status(in, sizeof in - 1, &n), SP_EFORMAT);
+    assert_non_null(strstr(sp_errmsg(), "ts: line 1: '2811-09-26"));
+    assert_non_null(strstr(sp_errmsg(), "expected"));
+    /* The largest representable year still parses; one past it does not. */
+    static const char ok[] = "2262-04-11 23:47:16.854775807\n";
+    assert_int_equal(ts_status(ok, sizeof ok - 1, &n), SP_OK);
+    assert_int_equal(n, 1);
+    static const char over[] = "2262-04-11 23:47:17.000000000\n";
+    assert_int_equal(ts_status(over, sizeof over - 1, &n), SP_EFORMAT);
+    static const char far[] = "9999-12-31 23:59:59.999999999\n";
+    assert_int_equal(ts_status(far, sizeof far - 1, &n), SP_EFORMAT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timestamps_year_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
