@@ -21,7 +21,9 @@
  *  - SP_RESIZE_AREA: box filter for downscaling (like INTER_AREA): output
  *    pixel x covers source [x * sw / dw, (x + 1) * sw / dw) and each source
  *    pixel weighs its overlap / (sw / dw), as float32; separable,
- *    horizontal sums first. 8-bit output is floor(v + 0.5): an integer
+ *    vertical sums first (v = sum of wy * px over the rows, in order, from
+ *    0), then horizontal (sum of wx * v over the columns, in order, from
+ *    0). 8-bit output is floor(v + 0.5): an integer
  *    factor of 2 gives the mean rounded half up, so 2x2 -> 1x1 is
  *    (a + b + c + d + 2) >> 2. When either axis grows, OpenCV's
  *    INTER_AREA is no box filter but its linear code with box-overlap

@@ -85,24 +85,33 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
 
 static int area_neon(sp_kctx *k, const sp__resize_plan *p)
 {
-    size_t rowb = ((size_t)p->n * sizeof(float) + 63) & ~(size_t)63;
-    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, rowb);
-    float *acc = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, rowb);
-    if (!h || !acc)
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, (size_t)p->n * sizeof(float));
+    if (!v || !h)
         return SP_ENOMEM;
     for (uint32_t dy = 0; dy < p->dh; dy++) {
-        memset(acc, 0, (size_t)p->n * sizeof(float));
         const float *wy = p->aw_y + p->ayw[dy];
-        for (int j = 0; j < p->ayn[dy]; j++) {
-            sp__resize_area_hrow(p, src_row(p, p->ays[dy] + j), h);
-            int i = 0;
-            for (; i + 4 <= p->n; i += 4)
-                vst1q_f32(acc + i, vaddq_f32(vld1q_f32(acc + i),
-                                             vmulq_n_f32(vld1q_f32(h + i), wy[j])));
-            for (; i < p->n; i++)
-                acc[i] += wy[j] * h[i];
+        int x = 0;
+        for (; x + 4 <= p->srow; x += 4) {
+            float32x4_t acc = vdupq_n_f32(0.f);
+            for (int j = 0; j < p->ayn[dy]; j++) {
+                const uint8_t *s = src_row(p, p->ays[dy] + j);
+                float32x4_t px;
+                if (p->f32) {
+                    px = vld1q_f32((const float *)(const void *)s + x);
+                } else {
+                    uint32_t q;
+                    memcpy(&q, s + x, 4);
+                    uint16x4_t u = vget_low_u16(vmovl_u8(vcreate_u8(q)));
+                    px = vcvtq_f32_u32(vmovl_u16(u));
+                }
+                acc = vaddq_f32(acc, vmulq_n_f32(px, wy[j]));
+            }
+            vst1q_f32(v + x, acc);
         }
-        sp__resize_area_store(p, acc, dst_row(p, dy), 0);
+        sp__resize_area_vrow(p, dy, v, x);
+        sp__resize_area_hrow(p, v, h);
+        sp__resize_area_store(p, h, dst_row(p, dy), 0);
     }
     return SP_OK;
 }

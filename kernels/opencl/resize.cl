@@ -87,8 +87,9 @@ __kernel void resize_nearest(__global const uchar *src, ulong sstride,
         dst[(ulong)dy * dstride + i] = r[x0[i]];
 }
 
-/* Box filter: horizontal weighted sums per covered source row, then the
- * weighted sum of those, in the scalar code's order. */
+/* Box filter: for each covered source column, the vertical weighted sum
+ * (rows in order), then the weighted sum of those (columns in order): the
+ * scalar code's arithmetic, element by element. */
 __kernel void resize_area(__global const uchar *src, ulong sstride,
                           __global uchar *dst, ulong dstride, int n, int dh,
                           int cn, int f32, __global const int *axs,
@@ -105,23 +106,20 @@ __kernel void resize_area(__global const uchar *src, ulong sstride,
     __global const float *wx = awx + axw[dx];
     __global const float *wy = awy + ayw[dy];
     float acc = 0.f;
-    for (int j = 0; j < ayn[dy]; j++) {
-        __global const uchar *r = src + (ulong)(ays[dy] + j) * sstride;
-        float h = 0.f;
-        if (f32) {
-            __global const float *rf = (__global const float *)r;
-            for (int t = 0; t < xn; t++)
-                h += wx[t] * rf[xs + t * cn];
-        } else {
-            for (int t = 0; t < xn; t++)
-                h += wx[t] * (float)r[xs + t * cn];
+    for (int t = 0; t < xn; t++) {
+        int x = xs + t * cn;
+        float v = 0.f;
+        for (int j = 0; j < ayn[dy]; j++) {
+            __global const uchar *r = src + (ulong)(ays[dy] + j) * sstride;
+            float px = f32 ? ((__global const float *)r)[x] : (float)r[x];
+            v += wy[j] * px;
         }
-        acc += wy[j] * h;
+        acc += wx[t] * v;
     }
     if (f32) {
         ((__global float *)(dst + (ulong)dy * dstride))[i] = acc;
     } else {
-        float v = floor(acc + 0.5f);
-        dst[(ulong)dy * dstride + i] = (uchar)clamp(v, 0.f, 255.f);
+        float q = floor(acc + 0.5f);
+        dst[(ulong)dy * dstride + i] = (uchar)clamp(q, 0.f, 255.f);
     }
 }

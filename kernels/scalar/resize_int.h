@@ -62,11 +62,13 @@ int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p);
 int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p);
 
 /* Pieces of the scalar reference the SIMD back-ends reuse where a part is
- * not worth vectorising (AREA horizontal sums, the 2x path, NEAREST for 1-
- * and 3-byte pixels). Same arithmetic, so results stay bit-exact. */
-void sp__resize_area_hrow(const sp__resize_plan *p, const uint8_t *srow,
-                          float *h);
-void sp__resize_area_store(const sp__resize_plan *p, const float *acc,
+ * not worth vectorising (AREA horizontal sums of the vertically summed row,
+ * row tails, the 2x path, NEAREST for 1- and 3-byte pixels). Same
+ * arithmetic, so results stay bit-exact. */
+void sp__resize_area_vrow(const sp__resize_plan *p, uint32_t dy, float *v,
+                          int from);
+void sp__resize_area_hrow(const sp__resize_plan *p, const float *v, float *h);
+void sp__resize_area_store(const sp__resize_plan *p, const float *h,
                            uint8_t *drow, int from);
 void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy);
 void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy);

@@ -143,61 +143,72 @@ void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy)
 
 /* ---- area ----------------------------------------------------------- */
 
-/* Horizontal box sums of one source row: h = sum over the covered source
- * pixels of weight * value, in float, pixels in ascending order. */
-void sp__resize_area_hrow(const sp__resize_plan *p, const uint8_t *s,
-                          float *h)
+/* Vertical box sums first (contiguous in memory, so every back-end can
+ * vectorise them): v[x] = sum over the covered source rows j, in order, of
+ * wy[j] * px[j][x], starting from 0. */
+void sp__resize_area_vrow(const sp__resize_plan *p, uint32_t dy, float *v,
+                          int from)
+{
+    const float *wy = p->aw_y + p->ayw[dy];
+    for (int x = from; x < p->srow; x++)
+        v[x] = 0.f;
+    for (int j = 0; j < p->ayn[dy]; j++) {
+        const uint8_t *s = src_row(p, p->ays[dy] + j);
+        const float w = wy[j];
+        if (p->f32) {
+            const float *sf = (const float *)(const void *)s;
+            for (int x = from; x < p->srow; x++)
+                v[x] += w * sf[x];
+        } else {
+            for (int x = from; x < p->srow; x++)
+                v[x] += w * (float)s[x];
+        }
+    }
+}
+
+/* Then the horizontal box sums of that row: h = sum over the covered
+ * source pixels, in order, of wx * v, starting from 0. */
+void sp__resize_area_hrow(const sp__resize_plan *p, const float *v, float *h)
 {
     int cn = p->cn;
-    const float *sf = (const float *)s;
     for (uint32_t dx = 0; dx < p->dw; dx++) {
         const float *w = p->aw_x + p->axw[dx];
         int x0 = p->axs[dx] * cn, cnt = p->axn[dx];
         for (int c = 0; c < cn; c++) {
             float acc = 0.f;
-            if (p->f32)
-                for (int t = 0; t < cnt; t++)
-                    acc += w[t] * sf[x0 + t * cn + c];
-            else
-                for (int t = 0; t < cnt; t++)
-                    acc += w[t] * (float)s[x0 + t * cn + c];
+            for (int t = 0; t < cnt; t++)
+                acc += w[t] * v[x0 + t * cn + c];
             h[(int)dx * cn + c] = acc;
         }
     }
 }
 
-/* Writes an accumulated row: floats as they are, bytes as floor(v + 0.5)
+/* Writes an output row: floats as they are, bytes as floor(h + 0.5)
  * clamped to 0..255. */
-void sp__resize_area_store(const sp__resize_plan *p, const float *acc,
+void sp__resize_area_store(const sp__resize_plan *p, const float *h,
                            uint8_t *d, int from)
 {
     if (p->f32) {
-        memcpy((float *)d + from, acc + from,
+        memcpy((float *)(void *)d + from, h + from,
                (size_t)(p->n - from) * sizeof(float));
         return;
     }
     for (int i = from; i < p->n; i++) {
-        float v = floorf(acc[i] + 0.5f);
-        d[i] = (uint8_t)(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
+        float t = floorf(h[i] + 0.5f);
+        d[i] = (uint8_t)(t < 0.f ? 0.f : (t > 255.f ? 255.f : t));
     }
 }
 
 static int area_scalar(sp_kctx *k, const sp__resize_plan *p)
 {
-    size_t rowb = ((size_t)p->n * sizeof(float) + 63) & ~(size_t)63;
-    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, rowb);
-    float *acc = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, rowb);
-    if (!h || !acc)
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, (size_t)p->n * sizeof(float));
+    if (!v || !h)
         return SP_ENOMEM;
     for (uint32_t dy = 0; dy < p->dh; dy++) {
-        memset(acc, 0, (size_t)p->n * sizeof(float));
-        const float *wy = p->aw_y + p->ayw[dy];
-        for (int j = 0; j < p->ayn[dy]; j++) {
-            sp__resize_area_hrow(p, src_row(p, p->ays[dy] + j), h);
-            for (int i = 0; i < p->n; i++)
-                acc[i] += wy[j] * h[i];
-        }
-        sp__resize_area_store(p, acc, dst_row(p, dy), 0);
+        sp__resize_area_vrow(p, dy, v, 0);
+        sp__resize_area_hrow(p, v, h);
+        sp__resize_area_store(p, h, dst_row(p, dy), 0);
     }
     return SP_OK;
 }

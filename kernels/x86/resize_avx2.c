@@ -226,34 +226,39 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
     return SP_OK;
 }
 
+/* Area: the vertical sums over whole source rows vectorised (8 elements a
+ * step, mul then add in row order as the scalar code), the horizontal sums
+ * from the scalar code, the rounding vectorised. */
 static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
 {
-    size_t rowb = ((size_t)p->n * sizeof(float) + 63) & ~(size_t)63;
-    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, rowb);
-    float *acc = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, rowb);
-    if (!h || !acc)
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, (size_t)p->n * sizeof(float));
+    if (!v || !h)
         return SP_ENOMEM;
     const __m256 half = _mm256_set1_ps(0.5f);
     for (uint32_t dy = 0; dy < p->dh; dy++) {
-        memset(acc, 0, (size_t)p->n * sizeof(float));
         const float *wy = p->aw_y + p->ayw[dy];
-        for (int j = 0; j < p->ayn[dy]; j++) {
-            sp__resize_area_hrow(p, src_row(p, p->ays[dy] + j), h);
-            const __m256 w = _mm256_set1_ps(wy[j]);
-            int i = 0;
-            for (; i + 8 <= p->n; i += 8)
-                _mm256_storeu_ps(acc + i,
-                                 _mm256_add_ps(_mm256_loadu_ps(acc + i),
-                                               _mm256_mul_ps(w, _mm256_loadu_ps(h + i))));
-            for (; i < p->n; i++)
-                acc[i] += wy[j] * h[i];
+        int x = 0;
+        for (; x + 8 <= p->srow; x += 8) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int j = 0; j < p->ayn[dy]; j++) {
+                const uint8_t *s = src_row(p, p->ays[dy] + j);
+                __m256 px = p->f32
+                    ? _mm256_loadu_ps((const float *)(const void *)s + x)
+                    : _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                          _mm_loadl_epi64((const __m128i *)(s + x))));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wy[j]), px));
+            }
+            _mm256_storeu_ps(v + x, acc);
         }
+        sp__resize_area_vrow(p, dy, v, x);
+        sp__resize_area_hrow(p, v, h);
         uint8_t *d = dst_row(p, dy);
         int i = 0;
         if (!p->f32)
             for (; i + 16 <= p->n; i += 16) {
-                __m256 va = _mm256_floor_ps(_mm256_add_ps(_mm256_loadu_ps(acc + i), half));
-                __m256 vb = _mm256_floor_ps(_mm256_add_ps(_mm256_loadu_ps(acc + i + 8), half));
+                __m256 va = _mm256_floor_ps(_mm256_add_ps(_mm256_loadu_ps(h + i), half));
+                __m256 vb = _mm256_floor_ps(_mm256_add_ps(_mm256_loadu_ps(h + i + 8), half));
                 __m256i w16 = _mm256_packs_epi32(_mm256_cvtps_epi32(va),
                                                  _mm256_cvtps_epi32(vb));
                 w16 = _mm256_permute4x64_epi64(w16, 0xd8);
@@ -261,7 +266,7 @@ static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
                                               _mm256_extracti128_si256(w16, 1));
                 _mm_storeu_si128((__m128i *)(d + i), b8);
             }
-        sp__resize_area_store(p, acc, d, i);
+        sp__resize_area_store(p, h, d, i);
     }
     return SP_OK;
 }
@@ -290,6 +295,21 @@ static void nearest_row4(const sp__resize_plan *p, uint32_t dy)
         memcpy(d + dx, (const uint8_t *)s + (size_t)p->x0[dx * cn] * (4 / cn), 4);
 }
 
+/* Nearest for 3-byte pixels: one 4-byte move per pixel (its 4th byte is
+ * overwritten by the next pixel); the last pixel of the row, and any whose
+ * 4-byte read would pass the source row, move 3 bytes. */
+static void nearest_row3(const sp__resize_plan *p, uint32_t dy)
+{
+    const uint8_t *s = src_row(p, p->y0[dy]);
+    uint8_t *d = dst_row(p, dy);
+    const int32_t *x0 = p->x0;
+    uint32_t dx = 0;
+    for (; dx + 1 < p->dw && x0[3 * dx] + 4 <= p->srow; dx++)
+        memcpy(d + 3 * (size_t)dx, s + x0[3 * dx], 4);
+    for (; dx < p->dw; dx++)
+        memcpy(d + 3 * (size_t)dx, s + x0[3 * dx], 3);
+}
+
 int sp__resize_avx2(sp_kctx *k, const sp__resize_plan *p)
 {
     switch (p->method) {
@@ -297,6 +317,8 @@ int sp__resize_avx2(sp_kctx *k, const sp__resize_plan *p)
         for (uint32_t dy = 0; dy < p->dh; dy++) {
             if (p->cn == 4 || p->f32)
                 nearest_row4(p, dy);
+            else if (p->cn == 3)
+                nearest_row3(p, dy);
             else
                 sp__resize_nearest_row(p, dy);
         }
