@@ -167,7 +167,9 @@ static void *queue_thread(void *arg)
         }
         q->ring[(q->head + q->count) % q->depth] = f;
         q->count++;
-        pthread_cond_signal(&q->not_empty);
+        /* The consumer only waits on an empty ring. */
+        if (q->count == 1)
+            pthread_cond_signal(&q->not_empty);
         pthread_mutex_unlock(&q->mu);
     }
 end:
@@ -202,7 +204,13 @@ static int queue_pull(sp_stage *st, sp_frame **out)
             q->ring[q->head] = NULL;
             q->head = (q->head + 1) % q->depth;
             q->count--;
-            pthread_cond_signal(&q->not_full);
+            /* A producer waiting on a full ring is woken once half of it
+             * is free, not on every pop: on a busy machine each wake-up
+             * costs a trip through the scheduler, and refilling in batches
+             * keeps the two threads from ping-ponging. (Its timed wait
+             * catches a consumer that stops before that.) */
+            if (q->count == q->depth / 2)
+                pthread_cond_signal(&q->not_full);
             pthread_mutex_unlock(&q->mu);
             return SP_OK;
         }

@@ -199,7 +199,7 @@ static void report_table(writer *w, const sp_pipeline *p,
     if (s->alloc_counted)
         put(w,
             "heap allocations after warm-up (%u frames): %llu in %llu "
-            "frames (%.3f per frame; pools grew by %llu blocks)\n",
+            "frames (%.3f per frame; pool blocks added: %llu)\n",
             s->warmup_frames, (unsigned long long)s->heap_allocs_after_warmup,
             (unsigned long long)s->frames_after_warmup,
             (double)s->heap_allocs_after_warmup /
