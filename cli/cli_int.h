@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Must match project(VERSION) in CMakeLists.txt. */
+/* Given by cli/CMakeLists.txt from project(VERSION). */
 #ifndef SP_VERSION_STRING
-#define SP_VERSION_STRING "0.1.0"
+#error "SP_VERSION_STRING must come from the build (cli/CMakeLists.txt)"
 #endif
 
 /* The subcommands, in the order `sensorpipe --help` lists them:
