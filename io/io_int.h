@@ -6,7 +6,8 @@
  * - sp__filelist: the sorted names of the files in a folder that end with an
  *   extension (or one file), listed once at open.
  * - whole-file and positioned reads that turn short reads and errno into
- *   messages naming the file and the byte offset. */
+ *   messages naming the file and the byte offset.
+ * Writers use atomic_file_int.h (temporary name, renamed when complete). */
 #ifndef SP_IO_INT_H
 #define SP_IO_INT_H
 
@@ -67,15 +68,5 @@ int sp__open_read(const char *path, int *fd);
 
 /* Last path component (pointer into @p path). */
 const char *sp__basename(const char *path);
-
-/* Writers: open "<path>.tmp-XXXXXX" beside @p path; *tmp gets the name
- * (owned by caller's buffer of cap bytes). */
-int sp__tmp_open(const char *path, char *tmp, size_t cap, int *fd);
-/* fsync-free commit: close fd, rename tmp over path; on failure unlink tmp. */
-int sp__tmp_commit(int fd, const char *tmp, const char *path);
-/* Abandon: close fd and unlink tmp. */
-void sp__tmp_abort(int fd, const char *tmp);
-/* write() all of it; SP_EIO with the path on failure. */
-int sp__write_full(int fd, const void *src, size_t n, const char *path);
 
 #endif

@@ -1,6 +1,6 @@
 /* File plumbing shared by the io/ readers and writers: grow-only buffers,
  * sorted folder listings, whole and positioned reads with messages that name
- * the file and offset, and temp-file-then-rename writes. */
+ * the file and offset. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -220,58 +220,4 @@ const char *sp__basename(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
-}
-
-int sp__tmp_open(const char *path, char *tmp, size_t cap, int *fd)
-{
-    int n = snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
-    if (n < 0 || (size_t)n >= cap)
-        return sp__fail(SP_EINVAL, "%s: path too long", path);
-    *fd = mkstemp(tmp);
-    if (*fd < 0)
-        return sp__fail(SP_EIO, "%s: cannot create temporary file: %s", path,
-                        strerror(errno));
-    /* mkstemp makes 0600; outputs should be as readable as normal files. */
-    fchmod(*fd, 0644);
-    return SP_OK;
-}
-
-int sp__tmp_commit(int fd, const char *tmp, const char *path)
-{
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return sp__fail(SP_EIO, "%s: close failed: %s", path, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return sp__fail(SP_EIO, "%s: rename from temporary file failed: %s",
-                        path, strerror(e));
-    }
-    return SP_OK;
-}
-
-void sp__tmp_abort(int fd, const char *tmp)
-{
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-}
-
-int sp__write_full(int fd, const void *src, size_t n, const char *path)
-{
-    const uint8_t *p = src;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return sp__fail(SP_EIO, "%s: write failed: %s", path,
-                            strerror(errno));
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return SP_OK;
 }

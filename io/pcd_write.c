@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file_int.h"
 #include "pcd_int.h"
 
 struct sp_pcd_writer {
@@ -54,7 +55,7 @@ static int header(char *buf, size_t cap, const sp_points *p,
                     sp_pcd_encoding_name(enc));
 }
 
-static int write_ascii(int fd, const sp_points *p, const char *path)
+static int write_ascii(sp__afile *af, const sp_points *p)
 {
     char buf[STAGE];
     size_t used = 0;
@@ -71,13 +72,13 @@ static int write_ascii(int fd, const sp_points *p, const char *path)
                           p->time[k]);
         line[n++] = '\n';
         if (used + (size_t)n > sizeof buf) {
-            SP_TRY(sp__write_full(fd, buf, used, path));
+            SP_TRY(sp__afile_write(af, buf, used));
             used = 0;
         }
         memcpy(buf + used, line, (size_t)n);
         used += (size_t)n;
     }
-    return used ? sp__write_full(fd, buf, used, path) : SP_OK;
+    return used ? sp__afile_write(af, buf, used) : SP_OK;
 }
 
 static size_t record_size(const sp_points *p)
@@ -85,7 +86,7 @@ static size_t record_size(const sp_points *p)
     return 16 + (p->ring ? 2 : 0) + (p->time ? 4 : 0);
 }
 
-static int write_binary(int fd, const sp_points *p, const char *path)
+static int write_binary(sp__afile *af, const sp_points *p)
 {
     uint8_t buf[STAGE];
     size_t rec = record_size(p), per = sizeof buf / rec;
@@ -106,15 +107,16 @@ static int write_binary(int fd, const sp_points *p, const char *path)
             if (p->time)
                 memcpy(o + off, &p->time[i], 4);
         }
-        SP_TRY(sp__write_full(fd, buf, m * rec, path));
+        SP_TRY(sp__afile_write(af, buf, m * rec));
         done += m;
     }
     return SP_OK;
 }
 
-static int write_compressed(sp_pcd_writer *w, int fd, const sp_points *p,
-                            const char *path)
+static int write_compressed(sp_pcd_writer *w, sp__afile *af,
+                            const sp_points *p)
 {
+    const char *path = af->path;
     size_t n = p->count, rec = record_size(p);
     if (n > UINT32_MAX / rec)
         return sp__fail(SP_ERANGE, "%s: %zu points of %zu bytes, expected at "
@@ -148,7 +150,7 @@ static int write_compressed(sp_pcd_writer *w, int fd, const sp_points *p,
     }
     memcpy(w->lzf.data, &csize, 4);
     memcpy(w->lzf.data + 4, &usize, 4);
-    return sp__write_full(fd, w->lzf.data, 8 + (size_t)csize, path);
+    return sp__afile_write(af, w->lzf.data, 8 + (size_t)csize);
 }
 
 int sp_pcd_writer_write(sp_pcd_writer *w, const char *path,
@@ -160,23 +162,22 @@ int sp_pcd_writer_write(sp_pcd_writer *w, const char *path,
     SP_GUARD(encoding >= SP_PCD_ASCII && encoding <= SP_PCD_BINARY_COMPRESSED);
     char hdr[512];
     int hl = header(hdr, sizeof hdr, pts, encoding);
-    char tmp[4096];
-    int fd, rc;
-    SP_TRY(sp__tmp_open(path, tmp, sizeof tmp, &fd));
-    rc = sp__write_full(fd, hdr, (size_t)hl, path);
+    sp__afile af;
+    SP_TRY(sp__afile_open(&af, path));
+    int rc = sp__afile_write(&af, hdr, (size_t)hl);
     if (rc == SP_OK) {
         if (encoding == SP_PCD_ASCII)
-            rc = write_ascii(fd, pts, path);
+            rc = write_ascii(&af, pts);
         else if (encoding == SP_PCD_BINARY)
-            rc = write_binary(fd, pts, path);
+            rc = write_binary(&af, pts);
         else
-            rc = write_compressed(w, fd, pts, path);
+            rc = write_compressed(w, &af, pts);
     }
     if (rc < 0) {
-        sp__tmp_abort(fd, tmp);
+        sp__afile_abort(&af);
         return rc;
     }
-    return sp__tmp_commit(fd, tmp, path);
+    return sp__afile_commit(&af);
 }
 
 int sp_pcd_write(const char *path, const sp_points *pts,

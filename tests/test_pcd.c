@@ -515,7 +515,7 @@ static void test_write_failure_leaves_nothing(void **state)
     p.count = 4;
     assert_int_equal(sp_pcd_write(iot_tmp("no/such/dir/x.pcd"), &p,
                                   SP_PCD_BINARY), SP_EIO);
-    iot_msg_has("no/such/dir/x.pcd", "cannot create temporary file", NULL);
+    iot_msg_has("no/such/dir/x.pcd", "cannot create a temporary file", NULL);
     /* A successful write leaves exactly one file: no temporary behind. */
     const char *dir = iot_tmp("clean");
     iot_rmdir(dir);
