@@ -67,8 +67,8 @@ int main(int argc, char **argv)
     if (bench_parse_args(argc, argv, &o))
         return 2;
     static const uint32_t sizes[][2] = {{1242, 375}, {1920, 1080}};
-    sp_kctx *ks[3];
-    const char *names[3];
+    sp_kctx *ks[4];
+    const char *names[4];
     char clname[160];
     int nk = 0;
     static const sp_backend backs[3] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD, SP_BACKEND_OPENCL};
@@ -89,6 +89,13 @@ int main(int argc, char **argv)
                                                       : sp_simd_level_name(sp_simd_detect());
         }
         nk++;
+        if (backs[b] == SP_BACKEND_SIMD && sp_simd_detect() == SP_SIMD_AVX2) {
+            /* the SSE4.1 versions too, through the SP_SIMD override */
+            setenv("SP_SIMD", "sse41", 1);
+            if (sp_kctx_create(&d, &ks[nk]) == SP_OK)
+                names[nk++] = "sse41";
+            unsetenv("SP_SIMD");
+        }
     }
     double gbps = bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 5 : 15);
     int warm = o.quick ? 2 : 5;
@@ -148,7 +155,11 @@ int main(int argc, char **argv)
                 const char *what = j.what == K_DEBAYER ? sp_debayer_method_name(j.db.method)
                                    : j.what == K_LEVELS ? (j.lv.depth == 16 ? "16b" : "8b")
                                                         : sp_convert_to_name(j.cv.to);
-                snprintf(label, sizeof label, "%s %s>%s %s", names[b],
+                /* a SIMD level without its own version of this kernel ran
+                 * the scalar one: say so in the row */
+                int fell_back = b > 0 && sp_kctx_last_backend(j.k) == SP_BACKEND_SCALAR;
+                snprintf(label, sizeof label, "%s%s %s>%s %s", names[b],
+                         fell_back ? "=scalar" : "",
                          sp_pixfmt_name(cases[c].from), sp_pixfmt_name(of), what);
                 bench_row r = {.kernel = cases[c].name, .backend = label, .input = input,
                                .items = (size_t)w * h, .median_ms = ms_med,

@@ -165,6 +165,10 @@ int sp_debayer(sp_kctx *k, const sp_debayer_desc *d, const sp_image *src,
             sp__debayer_avx2(&j);
             return SP_OK;
         }
+        if (k->simd == SP_SIMD_SSE41) {
+            sp__debayer_sse41(&j);
+            return SP_OK;
+        }
 #endif
 #if defined(__aarch64__)
         if (k->simd == SP_SIMD_NEON) {

@@ -147,6 +147,10 @@ int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
             sp__levels_avx2(&j);
             return SP_OK;
         }
+        if (k->simd == SP_SIMD_SSE41) {
+            sp__levels_sse41(&j);
+            return SP_OK;
+        }
 #endif
 #if defined(__aarch64__)
         if (k->simd == SP_SIMD_NEON) {

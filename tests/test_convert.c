@@ -93,8 +93,8 @@ static const sp_pixfmt sources[] = {SP_PIX_RGB8, SP_PIX_BGR8, SP_PIX_RGBA8,
 
 static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed, int all)
 {
-    sp_kctx *ks[3];
-    const char *names[3];
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
     int nk = camtest_contexts(ks, names);
     uint64_t rng = seed;
     for (size_t si = 0; si < sizeof sources / sizeof sources[0]; si++) {

@@ -95,8 +95,8 @@ static void test_known_answer_4x4(void **state)
 static void check_backends(uint32_t w, uint32_t h, int wide, size_t pad, uint64_t seed,
                            int all_combos)
 {
-    sp_kctx *ks[3];
-    const char *names[3];
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
     int nk = camtest_contexts(ks, names);
     uint64_t rng = seed;
     for (int p = 0; p < 4; p++) {

@@ -66,8 +66,8 @@ static void test_known_values(void **state)
 
 static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed)
 {
-    sp_kctx *ks[3];
-    const char *names[3];
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
     int nk = camtest_contexts(ks, names);
     uint64_t rng = seed;
     for (int p = 0; p < 4; p++)
@@ -136,8 +136,8 @@ static void test_real_raw(void **state)
     sp_image src;
     assert_int_equal(sp_image_init(&src, raw, (size_t)w * h * 2, w, h, SP_PIX_BAYER_RGGB16, 0),
                      SP_OK);
-    sp_kctx *ks[3];
-    const char *names[3];
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
     int nk = camtest_contexts(ks, names);
     uint64_t rng = 3;
     sp_levels_desc d = {.black = 600, .white = 15520};

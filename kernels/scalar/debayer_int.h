@@ -49,6 +49,7 @@ void sp__debayer_scalar(const sp__debayer_job *j);
 void sp__debayer_span_scalar(const sp__debayer_job *j, uint32_t y, uint32_t x0,
                              uint32_t x1);
 
+void sp__debayer_sse41(const sp__debayer_job *j);
 void sp__debayer_avx2(const sp__debayer_job *j);
 void sp__debayer_neon(const sp__debayer_job *j);
 int sp__debayer_cl(sp_kctx *k, const sp__debayer_job *j);

@@ -24,6 +24,7 @@ typedef struct sp__levels_job {
 void sp__levels_span_scalar(const sp__levels_job *j, uint32_t y, uint32_t x0,
                             uint32_t x1);
 void sp__levels_scalar(const sp__levels_job *j);
+void sp__levels_sse41(const sp__levels_job *j);
 void sp__levels_avx2(const sp__levels_job *j);
 void sp__levels_neon(const sp__levels_job *j);
 int sp__levels_cl(sp_kctx *k, const sp__levels_job *j);

@@ -87,22 +87,50 @@ static inline int camtest_img_equal(const sp_image *a, const sp_image *b, char *
     return 1;
 }
 
-/* Contexts for the back-ends present: scalar always, SIMD when the CPU has
- * a level, OpenCL when a device opens. Returns how many (<= 3). */
-static inline int camtest_contexts(sp_kctx *ks[3], const char *names[3])
+/* Contexts for the back-ends present: scalar always, the best SIMD level,
+ * SSE4.1 too when the best is AVX2 (through SP_SIMD, restored after), and
+ * OpenCL when a device opens. Returns how many (<= CAMTEST_MAX_CTX). */
+#define CAMTEST_MAX_CTX 4
+static inline int camtest_contexts(sp_kctx *ks[CAMTEST_MAX_CTX], const char *names[CAMTEST_MAX_CTX])
 {
     int n = 0;
     sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
     if (sp_kctx_create(&d, &ks[n]) == SP_OK)
         names[n++] = "scalar";
-    if (sp_simd_detect() != SP_SIMD_NONE) {
+    sp_simd_level best = sp_simd_detect();
+    if (best != SP_SIMD_NONE) {
         d.backend = SP_BACKEND_SIMD;
         if (sp_kctx_create(&d, &ks[n]) == SP_OK)
-            names[n++] = sp_simd_level_name(sp_simd_detect());
+            names[n++] = sp_simd_level_name(best);
+    }
+    if (best == SP_SIMD_AVX2) {
+        const char *old = getenv("SP_SIMD");
+        char saved[32] = "";
+        if (old)
+            snprintf(saved, sizeof saved, "%s", old);
+        setenv("SP_SIMD", "sse41", 1);
+        d.backend = SP_BACKEND_SIMD;
+        if (sp_kctx_create(&d, &ks[n]) == SP_OK) {
+            if (sp_kctx_simd_level(ks[n]) == SP_SIMD_SSE41)
+                names[n++] = "sse41";
+            else
+                sp_kctx_destroy(ks[n]);
+        }
+        if (old)
+            setenv("SP_SIMD", saved, 1);
+        else
+            unsetenv("SP_SIMD");
     }
     d.backend = SP_BACKEND_OPENCL;
     if (sp_kctx_create(&d, &ks[n]) == SP_OK)
         names[n++] = "opencl";
+    static int told;
+    if (!told++) {
+        fprintf(stderr, "back-ends compared with scalar:");
+        for (int i = 1; i < n; i++)
+            fprintf(stderr, " %s", names[i]);
+        fprintf(stderr, "%s\n", n > 1 ? "" : " none");
+    }
     return n;
 }
 
