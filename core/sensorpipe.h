@@ -30,6 +30,7 @@
 #include "sp_rawimg.h"
 #include "sp_kitti.h"
 #include "sp_loginfo.h"
+#include "sp_pngseq.h"
 #include "sp_frame.h"
 #include "sp_stage.h"
 #include "sp_pipeline.h"

@@ -10,7 +10,7 @@
 #include "sp_kitti.h"
 #include "sp_loginfo.h"
 #include "sp_pcd.h"
-#include "sp_png.h"
+#include "sp_pngseq.h"
 
 static void set_text(char *dst, size_t cap, const char *fmt, ...)
 {
@@ -233,32 +233,24 @@ static int probe_bin(const char *path, int is_dir, size_t sample,
 static int probe_pngs(const char *path, int is_dir, size_t sample,
                       sp_loginfo *li)
 {
-    sp__filelist fl;
-    SP_TRY(is_dir ? sp__filelist_dir(&fl, path, ".png")
-                  : sp__filelist_one(&fl, path));
-    sp_png_reader *png = NULL;
-    int rc = sp_png_reader_create(&png);
-    if (rc < 0) {
-        sp__filelist_free(&fl);
-        return rc;
-    }
+    sp_pngseq *seq;
+    SP_TRY(sp_pngseq_create(path, &seq));
     set_text(li->layout, sizeof li->layout, "pngs");
     li->nstreams = 1;
     sp_loginfo_stream *o = &li->streams[0];
     set_text(o->name, sizeof o->name, "camera");
     o->is_camera = 1;
-    o->frames = fl.count;
-    for (size_t i = 0; i < fl.count; i++) {
-        if (!sampled(i, fl.count, sample))
+    o->frames = sp_pngseq_count(seq);
+    for (size_t i = 0; i < o->frames; i++) {
+        if (!sampled(i, o->frames, sample))
             continue;
         sp_png_info info;
-        if (sp_png_probe(png, sp__filelist_path(&fl, i), &info) == SP_OK)
+        if (sp_pngseq_shape(seq, i, &info) == SP_OK)
             note_image(o, info.width, info.height, info.format);
         else
             note_error(o);
     }
-    sp_png_reader_destroy(png);
-    sp__filelist_free(&fl);
+    sp_pngseq_destroy(seq);
     folder_times(path, is_dir, o);
     return SP_OK;
 }

@@ -203,6 +203,30 @@ static void test_pngs_bayer_and_raw(void **state)
     assert_int_equal(sp_pipeline_pull(pl, &f), SP_EOS);
     assert_int_equal(sp_pipeline_destroy(pl), SP_OK);
 
+    /* A file that is not a PNG between them: skipped and counted. */
+    snprintf(p, sizeof p, "%s/img0b.png", dir);
+    iot_write_str(p, "GIF89a, not a PNG at all");
+    snprintf(launch, sizeof launch, "pngs path=%s on_error=skip", dir);
+    pl = make(launch);
+    int n = 0;
+    while (sp_pipeline_pull(pl, &f) == SP_OK) {
+        assert_int_equal(f->u.image.format, SP_PIX_GRAY8);
+        sp_frame_unref(f);
+        n++;
+    }
+    assert_int_equal(n, 2);
+    sp_pipeline_stats ps;
+    assert_int_equal(sp_pipeline_stats_get(pl, &ps), SP_OK);
+    assert_int_equal(ps.stages[0].skipped, 1);
+    assert_int_equal(sp_pipeline_destroy(pl), SP_OK);
+    snprintf(launch, sizeof launch, "pngs path=%s", dir);
+    pl = make(launch);
+    assert_int_equal(sp_pipeline_pull(pl, &f), SP_OK);
+    sp_frame_unref(f);
+    assert_int_equal(sp_pipeline_pull(pl, &f), SP_EFORMAT);
+    iot_msg_has("stage 'pngs': ", "img0b.png", NULL);
+    assert_int_equal(sp_pipeline_destroy(pl), SP_OK);
+
     const char *raw = iot_data("raw_bayer/DSC_1339_768x512_rggb.raw");
     if (!raw)
         return;

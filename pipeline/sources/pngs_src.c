@@ -7,14 +7,12 @@
 #include <stdlib.h>
 
 #include "error_int.h"
-#include "io_int.h"
 #include "io_src_int.h"
-#include "sp_png.h"
+#include "sp_pngseq.h"
 #include "sp_stage.h"
 
 typedef struct pngs_src {
-    sp__filelist files;
-    sp_png_reader *png;
+    sp_pngseq *images;
     int64_t *times;
     size_t next;
     uint64_t seq;
@@ -38,16 +36,9 @@ static int pngs_init(sp_stage *st)
     const char *path = sp_stage_prop_str(st, "path");
     int from_file;
     s->bayer = (int)sp_stage_prop(st, "bayer")->i;
-    int kind = sp__path_kind(path);
-    if (kind < 0)
-        return kind;
-    SP_TRY(kind ? sp__filelist_dir(&s->files, path, ".png")
-                : sp__filelist_one(&s->files, path));
-    if (s->files.count == 0)
-        return sp__fail(SP_ENOTFOUND, "%s: folder holds no .png files, "
-                        "expected at least one", path);
-    SP_TRY(sp_png_reader_create(&s->png));
-    return sp__src_times(path, s->files.count, &s->times, &from_file);
+    SP_TRY(sp_pngseq_create(path, &s->images));
+    return sp__src_times(path, sp_pngseq_count(s->images), &s->times,
+                         &from_file);
 }
 
 static int bayer_format(int bayer, sp_pixfmt gray, sp_pixfmt *out)
@@ -67,11 +58,11 @@ static int bayer_format(int bayer, sp_pixfmt gray, sp_pixfmt *out)
 
 static int make_frame(sp_stage *st, pngs_src *s, size_t i, sp_frame **out)
 {
-    const char *path = sp__filelist_path(&s->files, i);
+    const char *path = sp_pngseq_path(s->images, i);
     sp_png_info info;
     sp_frame *f = NULL;
     sp_pixfmt bayer_fmt = SP_PIX_GRAY8;
-    SP_TRY(sp_png_probe(s->png, path, &info));
+    SP_TRY(sp_pngseq_shape(s->images, i, &info));
     if (s->bayer && bayer_format(s->bayer, info.format, &bayer_fmt) != 0)
         return sp__fail(SP_EFORMAT, "%s: decodes to %s, expected a gray "
                         "8- or 16-bit image for bayer=%s", path,
@@ -79,7 +70,7 @@ static int make_frame(sp_stage *st, pngs_src *s, size_t i, sp_frame **out)
                         sp_stage_prop_str(st, "bayer"));
     SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), info.width,
                                  info.height, info.format, 0, &f));
-    int rc = sp_png_read(s->png, path, &f->u.image, NULL);
+    int rc = sp_pngseq_read(s->images, i, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;
@@ -102,7 +93,7 @@ static int pngs_pull(sp_stage *st, sp_frame **out)
 {
     pngs_src *s = sp_stage_priv(st);
     *out = NULL;
-    while (s->next < s->files.count) {
+    while (s->next < sp_pngseq_count(s->images)) {
         int rc = make_frame(st, s, s->next++, out);
         if (rc >= 0 || !sp__src_skip(st, rc))
             return rc;
@@ -113,10 +104,9 @@ static int pngs_pull(sp_stage *st, sp_frame **out)
 static void pngs_fini(sp_stage *st)
 {
     pngs_src *s = sp_stage_priv(st);
-    sp__filelist_free(&s->files);
-    sp_png_reader_destroy(s->png);
+    sp_pngseq_destroy(s->images);
     free(s->times);
-    s->png = NULL;
+    s->images = NULL;
     s->times = NULL;
 }
 
