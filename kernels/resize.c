@@ -82,6 +82,11 @@ static int check_image(const sp_image *im, const char *which, int cn, int esz)
                         "resize: %s stride %zu is smaller than its row of "
                         "%zu bytes",
                         which, im->stride, row);
+    if (esz == 4 && (im->stride % 4 != 0 || ((uintptr_t)im->data & 3) != 0))
+        return sp__fail(SP_EINVAL,
+                        "resize: %s is f32 with stride %zu or data not a "
+                        "multiple of 4 bytes, expected 4-byte aligned rows",
+                        which, im->stride);
     return SP_OK;
 }
 

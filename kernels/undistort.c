@@ -209,6 +209,12 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                         "undistort: stride %zu / %zu smaller than the row of "
                         "%zu bytes",
                         src->stride, dst->stride, row);
+    if (f32 && ((src->stride | dst->stride) % 4 != 0 ||
+                (((uintptr_t)src->data | (uintptr_t)dst->data) & 3) != 0))
+        return sp__fail(SP_EINVAL,
+                        "undistort: f32 stride %zu / %zu or data not a "
+                        "multiple of 4 bytes, expected 4-byte aligned rows",
+                        src->stride, dst->stride);
 
     sp__undistort_job j = {
         .src = src->data, .sstride = src->stride, .dst = dst->data,

@@ -56,6 +56,12 @@ static void test_names_and_errors(void **state)
     a.format = b.format = SP_PIX_NV12;
     assert_int_equal(sp_resize(k, &a, &b, SP_RESIZE_LINEAR), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "nv12"));
+    /* f32 rows must be 4-byte aligned */
+    a.format = b.format = SP_PIX_F32;
+    a.stride = 18, b.stride = 8;
+    assert_int_equal(sp_resize(k, &a, &b, SP_RESIZE_LINEAR), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "aligned"));
+    a.stride = 12, b.stride = 6;
     a.format = b.format = SP_PIX_RGB8;
     /* empty output: nothing to do; empty input with an output: error */
     b.width = 0;

@@ -24,6 +24,8 @@ int cam2_image_alloc(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt,
     size_t row = sp_image_row_bytes(w, fmt);
     if (row == 0 && w != 0)
         return -1;
+    if (fmt == SP_PIX_F32)
+        pad = (pad + 3) & ~(size_t)3; /* float rows must stay aligned */
     size_t stride = row + pad;
     size_t bytes = stride * h + 64;
     /* 64-byte aligned like pool blocks, size rounded for aligned_alloc. */
