@@ -23,8 +23,8 @@ static const sp_prop_spec kitti_props[] = {
     {.name = "path", .type = SP_PROP_STRING,
      .help = "drive folder (..._drive_NNNN_sync) or object set (holding "
              "training/)"},
-    {.name = "streams", .type = SP_PROP_STRING, .def = "",
-     .help = "comma list of velodyne, image_00..image_03; empty = all found"},
+    {.name = "streams", .type = SP_PROP_STRING, .optional = 1,
+     .help = "comma list of velodyne, image_00..image_03; unset = all found"},
     {.name = "start", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e12,
      .help = "first frame index within each stream"},
     {.name = "count", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e12,
@@ -37,7 +37,8 @@ static const sp_prop_spec kitti_props[] = {
 static int kitti_init(sp_stage *st)
 {
     kitti_src *s = sp_stage_priv(st);
-    sp_kitti_desc d = {.streams = sp_stage_prop_str(st, "streams"),
+    const sp_prop_value *streams = sp_stage_prop(st, "streams");
+    sp_kitti_desc d = {.streams = streams->set ? streams->s : NULL,
                        .start = sp_stage_prop_int(st, "start"),
                        .count = sp_stage_prop_int(st, "count"),
                        .step = sp_stage_prop_int(st, "step")};
