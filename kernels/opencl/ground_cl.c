@@ -8,7 +8,9 @@
 #include "lidar_int.h"
 
 #define GROUND_CHUNK 256 /* = CHUNK in ground.cl */
-#define GROUND_WG 256
+/* Work-group size: 256 where the device allows it, else the runtime's
+ * choice (the kernels ignore ids past their count either way). */
+#define GROUND_WG (k->cl->max_work_group >= 256 ? (size_t)256 : (size_t)0)
 
 enum { IX, IY, IZ, AUX, NBUF };
 

@@ -6,7 +6,9 @@
 #include "cl_int.h"
 #include "lidar_int.h"
 
-#define RANGE_WG 256
+/* Work-group size: 256 where the device allows it, else the runtime's
+ * choice (the kernels ignore ids past their count either way). */
+#define RANGE_WG (k->cl->max_work_group >= 256 ? (size_t)256 : (size_t)0)
 
 enum { IX, IY, IZ, IW, OUT, NBUF };
 
