@@ -1,6 +1,6 @@
 /* crop, OpenCL host side: wraps the clouds' arrays (zero-copy where the
- * device shares host memory), runs crop_count, scans the per-group counts
- * on the host (a few hundred numbers), runs crop_scatter, and makes the
+ * device shares host memory), runs crop_count, scans the per-chunk counts
+ * on the host (n / 64 numbers), runs crop_scatter, and makes the
  * output visible. Exactly the scalar result. */
 #include <stdint.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "cl_int.h"
 #include "crop_int.h"
 
-#define CROP_WG 256
+#define CROP_CHUNK 64 /* points per work-item, as in crop.cl */
 
 enum { IX, IY, IZ, IW, IRING, ITIME, OX, OY, OZ, OW, ORING, OTIME, NBUF };
 
@@ -26,18 +26,13 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
         out->count = 0;
         return SP_OK;
     }
-    if (n > UINT32_MAX - CROP_WG)
+    if (n > UINT32_MAX - CROP_CHUNK)
         return sp__fail(SP_ERANGE, "crop (opencl): %zu points, at most %u "
-                                   "per call", n, UINT32_MAX - CROP_WG);
-    if (k->cl->max_work_group < CROP_WG)
-        return sp__fail(SP_EUNSUPPORTED,
-                        "crop (opencl): device work-groups hold %zu items, "
-                        "the kernel needs %d",
-                        k->cl->max_work_group, CROP_WG);
+                                   "per call", n, UINT32_MAX - CROP_CHUNK);
     SP_TRY(sp__cl_kernel(k, "crop", "crop_count", &kc));
     SP_TRY(sp__cl_kernel(k, "crop", "crop_scatter", &ks));
 
-    size_t groups = (n + CROP_WG - 1) / CROP_WG;
+    size_t groups = (n + CROP_CHUNK - 1) / CROP_CHUNK;
     uint32_t *counts = sp__kctx_scratch(k, 0, groups * sizeof(uint32_t));
     if (!counts)
         return SP_ENOMEM;
@@ -80,7 +75,7 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     SP_CL_TRY(clSetKernelArg(kc, 8, sizeof use_range, &use_range), done);
     SP_CL_TRY(clSetKernelArg(kc, 9, sizeof invert, &invert), done);
     SP_CL_TRY(clSetKernelArg(kc, 10, sizeof(cl_mem), &counts_buf), done);
-    SP_TRY_GOTO(rc, sp__cl_run1d(k, kc, cl_what, n, CROP_WG), done);
+    SP_TRY_GOTO(rc, sp__cl_run1d(k, kc, cl_what, groups, 0), done);
     SP_TRY_GOTO(rc, sp__cl_read(k, counts_buf, 0, counts,
                                 groups * sizeof(uint32_t)), done);
 
@@ -111,7 +106,7 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     const cl_mem outs[] = {b[OX], b[OY], b[OZ], b[OW], b[ORING], b[OTIME]};
     for (cl_uint a = 0; a < 6; a++)
         SP_CL_TRY(clSetKernelArg(ks, 16 + a, sizeof(cl_mem), &outs[a]), done);
-    SP_TRY_GOTO(rc, sp__cl_run1d(k, ks, cl_what, n, CROP_WG), done);
+    SP_TRY_GOTO(rc, sp__cl_run1d(k, ks, cl_what, groups, 0), done);
 
     size_t ob = (size_t)total * sizeof(float);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OX], out->x, ob), done);

@@ -1,7 +1,8 @@
 /* voxel on OpenCL.
  *   voxel_index:  per point, floor(c * inv) in float32 exactly as the scalar
  *                 pass (kernels/scalar/voxel_scalar.c), SKIP for NaN/Inf,
- *                 and per work-group bounds: lo[3], hi[3], valid, wide.
+ *                 and per chunk of 64 points bounds: lo[3], hi[3], valid,
+ *                 wide.
  *   (host: 64-bit keys, stable radix sort, runs -> start/len per voxel)
  *   voxel_reduce: one work-item per kept voxel sums its points in input
  *                 order, in double when the device has fp64 (then the
@@ -14,59 +15,57 @@ typedef double acc_t;
 typedef float acc_t;
 #endif
 
-#define VOX_WG 256
+#define VOX_CHUNK 64 /* keep equal to voxel_cl.c */
 #define VOX_SKIP INT_MIN
 #define VOX_LIM 2147483648.0f
 
-__kernel __attribute__((reqd_work_group_size(VOX_WG, 1, 1)))
-void voxel_index(__global const float *x, __global const float *y,
-                 __global const float *z, uint n, float4 inv,
-                 __global int *ix, __global int *iy, __global int *iz,
-                 __global int *bounds)
+/* One work-item per VOX_CHUNK consecutive points, writing its own bounds
+ * record (no local memory, no barriers: cheap on CPU devices). */
+__kernel void voxel_index(__global const float *x, __global const float *y,
+                          __global const float *z, uint n, float4 inv,
+                          __global int *ix, __global int *iy,
+                          __global int *iz, __global int *bounds)
 {
-    __local int red[8][VOX_WG];
-    uint i = get_global_id(0), l = get_local_id(0);
-    int v[3] = {0, 0, 0};
+    uint g = get_global_id(0);
+    uint first = g * VOX_CHUNK;
+    if (first >= n)
+        return;
+    uint last = min(first + VOX_CHUNK, n);
+    int lo[3] = {INT_MAX, INT_MAX, INT_MAX}, hi[3] = {INT_MIN, INT_MIN, INT_MIN};
     int valid = 0, wide = 0;
-    if (i < n) {
+    for (uint i = first; i < last; i++) {
         float c[3] = {x[i], y[i], z[i]};
-        if (isfinite(c[0]) && isfinite(c[1]) && isfinite(c[2])) {
-            float f[3] = {floor(c[0] * inv.x), floor(c[1] * inv.y),
-                          floor(c[2] * inv.z)};
-            valid = 1;
+        int v[3] = {0, 0, 0};
+        int ok = isfinite(c[0]) && isfinite(c[1]) && isfinite(c[2]);
+        if (ok) {
             for (int a = 0; a < 3; a++) {
-                if (!(f[a] > -VOX_LIM && f[a] < VOX_LIM))
+                float f = floor(c[a] * (a == 0 ? inv.x : a == 1 ? inv.y : inv.z));
+                if (!(f > -VOX_LIM && f < VOX_LIM)) {
                     wide = 1;
-                else
-                    v[a] = (int)f[a];
+                    ok = 0;
+                } else {
+                    v[a] = (int)f;
+                }
             }
-            if (wide)
-                valid = 0;
         }
-        ix[i] = valid ? v[0] : VOX_SKIP;
+        ix[i] = ok ? v[0] : VOX_SKIP;
         iy[i] = v[1];
         iz[i] = v[2];
-    }
-    for (int a = 0; a < 3; a++) {
-        red[a][l] = valid ? v[a] : INT_MAX;
-        red[3 + a][l] = valid ? v[a] : INT_MIN;
-    }
-    red[6][l] = valid;
-    red[7][l] = wide;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s = VOX_WG / 2; s > 0; s >>= 1) {
-        if (l < s) {
+        if (ok) {
             for (int a = 0; a < 3; a++) {
-                red[a][l] = min(red[a][l], red[a][l + s]);
-                red[3 + a][l] = max(red[3 + a][l], red[3 + a][l + s]);
+                lo[a] = min(lo[a], v[a]);
+                hi[a] = max(hi[a], v[a]);
             }
-            red[6][l] += red[6][l + s];
-            red[7][l] |= red[7][l + s];
+            valid++;
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (l < 8)
-        bounds[get_group_id(0) * 8 + l] = red[l][0];
+    __global int *r = bounds + (size_t)g * 8;
+    for (int a = 0; a < 3; a++) {
+        r[a] = lo[a];
+        r[3 + a] = hi[a];
+    }
+    r[6] = valid;
+    r[7] = wide;
 }
 
 __kernel void voxel_reduce(__global const float *x, __global const float *y,

@@ -8,7 +8,7 @@
 #include "cl_int.h"
 #include "voxel_int.h"
 
-#define VOX_WG 256
+#define VOX_CHUNK 64 /* points per work-item in voxel_index, as voxel.cl */
 
 enum { BX, BY, BZ, BW, BRING, BTIME, BIX, BIY, BIZ, BIDX, BSTART, BLEN,
        OX, OY, OZ, OW, ORING, OTIME, NBUF };
@@ -26,18 +26,13 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     out->count = 0;
     if (n == 0)
         return SP_OK;
-    if (n > UINT32_MAX - VOX_WG)
+    if (n > UINT32_MAX - VOX_CHUNK)
         return sp__fail(SP_ERANGE, "voxel (opencl): %zu points, at most %u "
-                                   "per call", n, UINT32_MAX - VOX_WG);
-    if (k->cl->max_work_group < VOX_WG)
-        return sp__fail(SP_EUNSUPPORTED,
-                        "voxel (opencl): device work-groups hold %zu items, "
-                        "the kernel needs %d",
-                        k->cl->max_work_group, VOX_WG);
+                                   "per call", n, UINT32_MAX - VOX_CHUNK);
     SP_TRY(sp__cl_kernel(k, "voxel", "voxel_index", &ki));
     SP_TRY(sp__cl_kernel(k, "voxel", "voxel_reduce", &kr));
 
-    size_t groups = (n + VOX_WG - 1) / VOX_WG;
+    size_t groups = (n + VOX_CHUNK - 1) / VOX_CHUNK;
     int32_t *ix = sp__kctx_scratch(k, SP__VOXEL_SLOT_IX, n * 4);
     int32_t *iy = sp__kctx_scratch(k, SP__VOXEL_SLOT_IY, n * 4);
     int32_t *iz = sp__kctx_scratch(k, SP__VOXEL_SLOT_IZ, n * 4);
@@ -65,7 +60,7 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     SP_CL_TRY(clSetKernelArg(ki, 6, sizeof(cl_mem), &b[BIY]), done);
     SP_CL_TRY(clSetKernelArg(ki, 7, sizeof(cl_mem), &b[BIZ]), done);
     SP_CL_TRY(clSetKernelArg(ki, 8, sizeof(cl_mem), &bounds_buf), done);
-    SP_TRY_GOTO(rc, sp__cl_run1d(k, ki, cl_what, n, VOX_WG), done);
+    SP_TRY_GOTO(rc, sp__cl_run1d(k, ki, cl_what, groups, 0), done);
     SP_TRY_GOTO(rc, sp__cl_read(k, bounds_buf, 0, gb, groups * 32), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[BIX], ix, n * 4), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[BIY], iy, n * 4), done);
