@@ -35,8 +35,12 @@
  *
  * Back-ends: scalar, AVX2 (x86), NEON (ARM), OpenCL; all bit-exact with the
  * scalar reference for 8-bit and F32 output (OpenCL programs disable fp
- * contraction). Matches cv2.resize: linear 8-bit exactly (tested when
- * python3-opencv is present); area within 1 LSB for 8-bit; nearest exactly. */
+ * contraction). Versus cv2.resize (OpenCV 4.6, tests/test_resize.c, when
+ * python3-opencv is present): 8-bit linear and nearest must be and are
+ * identical; 8-bit area may differ by 1 (box weights are float, OpenCV's
+ * integer-factor path is integer) and was identical on every tested case
+ * (1920x1080 and 1241x375 -> 640x384, odd sizes, up- and downscaling); F32
+ * within 1e-3 (measured 5e-5: OpenCV's float paths use other sums). */
 #ifndef SP_RESIZE_H
 #define SP_RESIZE_H
 
