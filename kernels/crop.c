@@ -72,11 +72,22 @@ int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
     SP_TRY(make_plan(params, in, out, &p));
 
     size_t o;
-    switch (sp__kctx_pick(k, SP_HAVE_OPENCL, n, SP_CROP_OPENCL_MIN_POINTS)) {
+    sp_backend be = sp__kctx_pick(k, SP_HAVE_OPENCL, n,
+                                  SP_CROP_OPENCL_MIN_POINTS);
 #if SP_HAVE_OPENCL
-    case SP_BACKEND_OPENCL:
-        return sp__crop_cl(k, &p, in, out);
+    if (be == SP_BACKEND_OPENCL) {
+        int rc = sp__crop_cl(k, &p, in, out);
+        /* AUTO chose the device itself: a device failure falls back to the
+         * CPU (sp_kctx_last_backend() says which ran); an explicit opencl
+         * back-end reports it. */
+        if (rc >= 0 || k->backend != SP_BACKEND_AUTO)
+            return rc;
+        sp_errmsg_clear();
+        be = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
+        k->last = be;
+    }
 #endif
+    switch (be) {
     case SP_BACKEND_SIMD:
         switch (k->simd) {
 #if defined(__x86_64__) || defined(__i386__)

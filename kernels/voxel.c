@@ -344,8 +344,16 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     sp_backend be = sp__kctx_pick(k, SP_HAVE_OPENCL, n,
                                   SP_VOXEL_OPENCL_MIN_POINTS);
 #if SP_HAVE_OPENCL
-    if (be == SP_BACKEND_OPENCL)
-        return sp__voxel_cl(k, &p, in, out);
+    if (be == SP_BACKEND_OPENCL) {
+        int rc = sp__voxel_cl(k, &p, in, out);
+        /* Under AUTO a device failure falls back to the CPU. */
+        if (rc >= 0 || k->backend != SP_BACKEND_AUTO)
+            return rc;
+        sp_errmsg_clear();
+        out->count = 0;
+        be = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
+        k->last = be;
+    }
 #endif
     sp_simd_level lv = be == SP_BACKEND_SIMD ? k->simd : SP_SIMD_NONE;
     sp__voxel_extent e;
