@@ -182,6 +182,17 @@ int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
         if (!fr)
             set_identity3(c.R0);
         c.has_K = fk && fd;
+        if (fs) {
+            /* Checked before the conversion to int: 1e300 or NaN there is
+             * undefined behaviour, and a size of 0 or -5 is no image. */
+            for (int i = 0; i < 2; i++)
+                if (!(S[i] >= 1 && S[i] <= 65535) || S[i] != (double)(int)S[i])
+                    return sp__fail(SP_EFORMAT, "%s: key '%s' gives an image "
+                                    "size of %g x %g, expected two whole "
+                                    "numbers in 1..65535",
+                                    cam_name ? cam_name : "cam_to_cam", kS,
+                                    S[0], S[1]);
+        }
         if (c.has_K && fs) {
             c.width = (int)S[0];
             c.height = (int)S[1];

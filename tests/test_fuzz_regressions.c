@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,10 +58,46 @@ static void test_timestamps_year_overflow(void **state)
     assert_int_equal(ts_status(far, sizeof far - 1, &n), SP_EFORMAT);
 }
 
+/* fuzz_calib: an S_0c image size of 1e300 (or NaN) was converted to int
+ * (UBSan: outside the range of representable values); 0 or negative sizes
+ * passed as real ones. Found while reworking the target so that the camera
+ * and the cam/velo split come from the input. */
+static void test_calib_image_size_out_of_range(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"1e300 375", "1242 nan", "0 375",
+                                      "-5 375", "1242.5 375", "1242 65536"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[160];
+        int n = snprintf(text, sizeof text,
+                         "S_02: %s\nK_02: 700 0 600 0 700 180 0 0 1\n"
+                         "D_02: 0 0 0 0 0\n", bad[i]);
+        char *t = exact_copy(text, (size_t)n);
+        sp_calib c;
+        int rc = sp_calib_parse_kitti_raw(t, (size_t)n, "cam.txt", NULL, 0,
+                                          NULL, 2, &c);
+        free(t);
+        assert_int_equal(rc, SP_EFORMAT);
+        assert_non_null(strstr(sp_errmsg(), "cam.txt: key 'S_02'"));
+        assert_non_null(strstr(sp_errmsg(), "expected two whole numbers"));
+    }
+    /* KITTI's own values still parse. */
+    static const char ok[] = "S_02: 1.242000e+03 3.750000e+02\n"
+                             "K_02: 700 0 600 0 700 180 0 0 1\n"
+                             "D_02: 0 0 0 0 0\n";
+    sp_calib c;
+    assert_int_equal(sp_calib_parse_kitti_raw(ok, sizeof ok - 1, "cam.txt",
+                                              NULL, 0, NULL, 2, &c),
+                     SP_OK);
+    assert_int_equal(c.width, 1242);
+    assert_int_equal(c.height, 375);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timestamps_year_overflow),
+        cmocka_unit_test(test_calib_image_size_out_of_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
