@@ -12,7 +12,8 @@
  * sensor and x grows DOWN the rows; column j holds y in
  * [ymin + j*res, ymin + (j+1)*res), so y grows to the right (column 0 is the
  * sensor's right side, -y). Cell indices are computed in float32 as
- * (int)((x - xmin) * (1/res)) with 1/res rounded to float once; a point
+ * (int)((x - xmin) * (1/res)) with xmin and 1/res rounded to float once
+ * (a multiply, not a divide, because OpenCL's divide is not exact); a point
  * belongs to the raster when 0 <= that value < H (likewise for y and W) and
  * zmin <= z <= zmax. Points outside, and NaN/Inf points, are ignored.
  *

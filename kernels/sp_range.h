@@ -7,12 +7,14 @@
  *
  * Convention (RangeNet++'s projection): with yaw = atan2(y, x) and
  * pitch = atan2(z, sqrt(x^2 + y^2)),
- *   col = (int)((0.5 - yaw / (2 pi)) * cols), clamped to [0, cols - 1]:
+ *   col = (int)((0.5 - yaw * (1 / (2 pi))) * cols) in float32, clamped to
+ *         [0, cols - 1]:
  *         column cols/2 faces +x, the sensor's left (+y) is to the LEFT of
  *         it (lower columns), the right (-y) to the right, and -x sits at
  *         both edges (column 0);
- *   row = (int)((fov_up - pitch) / (fov_up - fov_down) * rows): row 0 is
- *         the top beam (fov_up).
+ *   row = (int)((fov_up - pitch) * (rows / (fov_up - fov_down))) in
+ *         float32 (the angles in radians, the scale rounded to float once):
+ *         row 0 is the top beam (fov_up).
  * Unlike RangeNet++, points outside the vertical field of view are dropped,
  * not clamped to the first/last row; so are points at range 0 and NaN/Inf.
  * atan2 here is the documented polynomial of kernels/lidar_int.h (|error|
