@@ -31,39 +31,33 @@ __kernel void voxel_index(__global const float *x, __global const float *y,
     if (first >= n)
         return;
     uint last = min(first + VOX_CHUNK, n);
-    int lo[3] = {INT_MAX, INT_MAX, INT_MAX}, hi[3] = {INT_MIN, INT_MIN, INT_MIN};
+    int3 lo = (int3)(INT_MAX), hi = (int3)(INT_MIN);
     int valid = 0, wide = 0;
     for (uint i = first; i < last; i++) {
-        float c[3] = {x[i], y[i], z[i]};
-        int v[3] = {0, 0, 0};
-        int ok = isfinite(c[0]) && isfinite(c[1]) && isfinite(c[2]);
+        float3 c = (float3)(x[i], y[i], z[i]);
+        int ok = isfinite(c.x) && isfinite(c.y) && isfinite(c.z);
+        float3 f = floor(c * inv.xyz);
+        int fits = f.x > -VOX_LIM && f.x < VOX_LIM && f.y > -VOX_LIM &&
+                   f.y < VOX_LIM && f.z > -VOX_LIM && f.z < VOX_LIM;
+        wide |= ok && !fits;
+        ok = ok && fits;
+        int3 v = ok ? convert_int3(f) : (int3)(0);
+        ix[i] = ok ? v.x : VOX_SKIP;
+        iy[i] = v.y;
+        iz[i] = v.z;
         if (ok) {
-            for (int a = 0; a < 3; a++) {
-                float f = floor(c[a] * (a == 0 ? inv.x : a == 1 ? inv.y : inv.z));
-                if (!(f > -VOX_LIM && f < VOX_LIM)) {
-                    wide = 1;
-                    ok = 0;
-                } else {
-                    v[a] = (int)f;
-                }
-            }
-        }
-        ix[i] = ok ? v[0] : VOX_SKIP;
-        iy[i] = v[1];
-        iz[i] = v[2];
-        if (ok) {
-            for (int a = 0; a < 3; a++) {
-                lo[a] = min(lo[a], v[a]);
-                hi[a] = max(hi[a], v[a]);
-            }
+            lo = min(lo, v);
+            hi = max(hi, v);
             valid++;
         }
     }
     __global int *r = bounds + (size_t)g * 8;
-    for (int a = 0; a < 3; a++) {
-        r[a] = lo[a];
-        r[3 + a] = hi[a];
-    }
+    r[0] = lo.x;
+    r[1] = lo.y;
+    r[2] = lo.z;
+    r[3] = hi.x;
+    r[4] = hi.y;
+    r[5] = hi.z;
     r[6] = valid;
     r[7] = wide;
 }
