@@ -18,6 +18,32 @@ static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
     return p->dst + (size_t)y * p->dstride;
 }
 
+/* Horizontal taps of 8 output elements from two 16-byte windows: a table
+ * lookup (indices 0x80 give 0) makes (tap0, tap1) int16 pairs, widening
+ * multiplies by the weight pairs and pairwise adds give H, kept as H >> 4.
+ * Blocks that do not fit a window, and the row tail, use the scalar code. */
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
+                    const uint8_t *s, int16_t *h)
+{
+    int i = 0;
+    for (; i + 8 <= p->n; i += 8) {
+        int b = i / 4;
+        if ((wt->base[b] | wt->base[b + 1]) < 0)
+            break;
+        int16x8_t pa = vreinterpretq_s16_u8(
+            vqtbl1q_u8(vld1q_u8(s + wt->base[b]), vld1q_u8(wt->mask + 16 * (size_t)b)));
+        int16x8_t pb = vreinterpretq_s16_u8(
+            vqtbl1q_u8(vld1q_u8(s + wt->base[b + 1]), vld1q_u8(wt->mask + 16 * (size_t)b + 16)));
+        int16x8_t wa = vld1q_s16(p->ia + 2 * i), wb = vld1q_s16(p->ia + 2 * i + 8);
+        int32x4_t ha = vpaddq_s32(vmull_s16(vget_low_s16(pa), vget_low_s16(wa)),
+                                  vmull_s16(vget_high_s16(pa), vget_high_s16(wa)));
+        int32x4_t hb = vpaddq_s32(vmull_s16(vget_low_s16(pb), vget_low_s16(wb)),
+                                  vmull_s16(vget_high_s16(pb), vget_high_s16(wb)));
+        vst1q_s16(h + i, vcombine_s16(vshrn_n_s32(ha, 4), vshrn_n_s32(hb, 4)));
+    }
+    sp__resize_hrow_u8(p, s, h, i);
+}
+
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
                     const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
 {
@@ -57,6 +83,9 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
         return SP_ENOMEM;
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
+    sp__resize_windows wt = {0};
+    if (!p->f32)
+        SP_TRY(sp__resize_build_windows(k, p, &wt));
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         int32_t want[2] = {p->y0[dy], p->y1[dy]};
         int slot[2];
@@ -69,7 +98,7 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
                 sp__resize_hrow_f32(p, (const float *)(const void *)src_row(p, want[t]),
                                     rows[s], 0);
             else
-                sp__resize_hrow_u8(p, src_row(p, want[t]), rows[s], 0);
+                hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
             tag[s] = want[t];
             slot[t] = s;
         }

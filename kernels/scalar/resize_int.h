@@ -73,6 +73,20 @@ void sp__resize_area_store(const sp__resize_plan *p, const float *h,
 void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy);
 void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy);
 
+/* Window tables for SIMD horizontal taps (8-bit linear), built per call in
+ * O(width) into scratch slot SP__RESIZE_SLOT_ROWS + 1: output elements in
+ * blocks of 4; when both taps of all 4 lie within 16 bytes from base[b]
+ * (and base[b] + 16 <= the row), mask[16 b ..] is a byte shuffle of the 16
+ * bytes at base[b] into (tap0, 0, tap1, 0) pairs, i.e. int16 pairs for a
+ * multiply-add with the weights; else base[b] = -1 (gather or scalar). */
+typedef struct sp__resize_windows {
+    int32_t *base;
+    uint8_t *mask;
+} sp__resize_windows;
+
+int sp__resize_build_windows(sp_kctx *k, const sp__resize_plan *p,
+                             sp__resize_windows *wt);
+
 /* The scalar linear pieces (per output element i in [from, n)). */
 void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *srow,
                         int16_t *h, int from);

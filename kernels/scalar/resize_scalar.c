@@ -61,6 +61,41 @@ void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
         d[i] = h0[i] * b0 + h1[i] * b1;
 }
 
+int sp__resize_build_windows(sp_kctx *k, const sp__resize_plan *p,
+                             sp__resize_windows *wt)
+{
+    int nb = p->n / 4;
+    size_t head = ((size_t)nb * 4 + 63) / 64 * 64;
+    uint8_t *mem = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1,
+                                    head + (size_t)nb * 16 + 64);
+    if (!mem)
+        return SP_ENOMEM;
+    wt->base = (int32_t *)(void *)mem;
+    wt->mask = mem + head;
+    for (int b = 0; b < nb; b++) {
+        int lo = p->x0[4 * b], hi = p->x1[4 * b];
+        for (int e = 1; e < 4; e++) {
+            int a = p->x0[4 * b + e], c = p->x1[4 * b + e];
+            lo = a < lo ? a : lo;
+            hi = c > hi ? c : hi;
+        }
+        uint8_t *m = wt->mask + 16 * (size_t)b;
+        if (hi - lo > 15 || lo + 16 > p->srow) {
+            wt->base[b] = -1;
+            memset(m, 0x80, 16);
+            continue;
+        }
+        wt->base[b] = lo;
+        for (int e = 0; e < 4; e++) {
+            m[4 * e] = (uint8_t)(p->x0[4 * b + e] - lo);
+            m[4 * e + 1] = 0x80;
+            m[4 * e + 2] = (uint8_t)(p->x1[4 * b + e] - lo);
+            m[4 * e + 3] = 0x80;
+        }
+    }
+    return SP_OK;
+}
+
 /* Two cached horizontal rows: consecutive output rows often share source
  * rows (always when upscaling), as in OpenCV's resizeGeneric_. */
 static int linear_scalar(sp_kctx *k, const sp__resize_plan *p)

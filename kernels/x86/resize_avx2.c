@@ -19,52 +19,8 @@ static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
     return p->dst + (size_t)y * p->dstride;
 }
 
-/* Window tables for the horizontal taps (built per call, O(width)): the
- * output elements are taken in blocks of 4 (one 128-bit lane); when both
- * taps of all 4 lie within 16 bytes of the block's lowest tap, a 16-byte
- * load and a byte shuffle make the (tap0, tap1) int16 pairs for madd, with
- * no gather. base[b] < 0 marks a block that does not fit (strong
- * downscaling, the row end) and takes the gather or scalar path. */
-typedef struct win_tables {
-    int32_t *base;
-    uint8_t *mask; /* 16 bytes per block */
-} win_tables;
-
-static int build_windows(sp_kctx *k, const sp__resize_plan *p, win_tables *wt)
-{
-    int nb = p->n / 4;
-    size_t bytes = ((size_t)nb * 4 + 63) / 64 * 64 + (size_t)nb * 16 + 64;
-    uint8_t *mem = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, bytes);
-    if (!mem)
-        return SP_ENOMEM;
-    wt->base = (int32_t *)(void *)mem;
-    wt->mask = mem + ((size_t)nb * 4 + 63) / 64 * 64;
-    for (int b = 0; b < nb; b++) {
-        int lo = p->x0[4 * b], hi = p->x1[4 * b];
-        for (int e = 1; e < 4; e++) {
-            int a = p->x0[4 * b + e], c = p->x1[4 * b + e];
-            lo = a < lo ? a : lo;
-            hi = c > hi ? c : hi;
-        }
-        uint8_t *m = wt->mask + 16 * (size_t)b;
-        if (hi - lo > 15 || lo + 16 > p->srow) {
-            wt->base[b] = -1;
-            memset(m, 0x80, 16);
-            continue;
-        }
-        wt->base[b] = lo;
-        for (int e = 0; e < 4; e++) {
-            m[4 * e] = (uint8_t)(p->x0[4 * b + e] - lo);
-            m[4 * e + 1] = 0x80;
-            m[4 * e + 2] = (uint8_t)(p->x1[4 * b + e] - lo);
-            m[4 * e + 3] = 0x80;
-        }
-    }
-    return SP_OK;
-}
-
 /* 16 elements from 4 windows; 0 when a block does not fit. */
-static inline int hwin16(const sp__resize_plan *p, const win_tables *wt,
+static inline int hwin16(const sp__resize_plan *p, const sp__resize_windows *wt,
                          const uint8_t *s, int i, int16_t *h)
 {
     int b = i / 4;
@@ -90,7 +46,7 @@ static inline int hwin16(const sp__resize_plan *p, const win_tables *wt,
  * channels one 4-byte gather at x0 holds both taps (bytes 0 and cn), which
  * a byte shuffle spreads into int16 pairs for madd; 4 channels gather the
  * second tap separately. */
-static void hrow_u8(const sp__resize_plan *p, const win_tables *wt,
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
                     const uint8_t *s, int16_t *h)
 {
     const int cn = p->cn;
@@ -196,9 +152,9 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
     uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
     if (!buf)
         return SP_ENOMEM;
-    win_tables wt = {0};
+    sp__resize_windows wt = {0};
     if (!p->f32)
-        SP_TRY(build_windows(k, p, &wt));
+        SP_TRY(sp__resize_build_windows(k, p, &wt));
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
     for (uint32_t dy = 0; dy < p->dh; dy++) {
