@@ -24,7 +24,10 @@
  *    0.813, 2.018 (as OpenCV does: COLOR_YUV2RGB_NV12 / _YUYV give the
  *    same bytes, checked in tests/test_convert.c). Gray from YUV is
  *    clamp((Y' + 2^19) >> 20), the luma brought to full range (= Y in full
- *    range, which is OpenCV's YUV2GRAY). */
+ *    range, which is OpenCV's YUV2GRAY).
+ *
+ * Back-ends: scalar, AVX2 (x86), NEON (ARM), OpenCL (an x86 CPU without
+ * AVX2 runs the scalar version). */
 #ifndef SP_CONVERT_H
 #define SP_CONVERT_H
 

@@ -30,8 +30,8 @@
  * missing neighbour is the pixel itself. (OpenCV instead copies the nearest
  * interior output pixel, so the outermost rows and columns differ.)
  *
- * Back-ends: scalar, AVX2 (x86), NEON (ARM), OpenCL; all bit-exact with the
- * scalar reference. */
+ * Back-ends: scalar, SSE4.1 and AVX2 (x86), NEON (ARM), OpenCL; all
+ * bit-exact with the scalar reference. */
 #ifndef SP_DEBAYER_H
 #define SP_DEBAYER_H
 

@@ -14,7 +14,9 @@
  * with maxout = 255 or 65535: round half up, clamped, in IEEE single
  * precision without fused multiply-add, so every back-end gives the same
  * bits. Samples at or below black give 0; at or above
- * black + (white - black) / gain_c they give maxout. */
+ * black + (white - black) / gain_c they give maxout.
+ *
+ * Back-ends: scalar, SSE4.1 and AVX2 (x86), NEON (ARM), OpenCL. */
 #ifndef SP_LEVELS_H
 #define SP_LEVELS_H
 
