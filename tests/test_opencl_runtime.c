@@ -77,6 +77,24 @@ fail:
     assert_non_null(strstr(sp_errmsg(), "crop_count: clSetKernelArg failed: "
                                         "CL_INVALID_ARG_INDEX"));
 
+    /* A build failure carries the compiler's log. */
+    cl_program prog = NULL;
+    assert_int_equal(sp__cl_program_build(k->cl, "broken",
+                                          "__kernel void f(__global int *p) "
+                                          "{ p[0] = undeclared_name; }",
+                                          &prog),
+                     SP_ECL);
+    assert_null(prog);
+    assert_non_null(strstr(sp_errmsg(), "'broken.cl': clBuildProgram failed: "
+                                        "CL_BUILD_PROGRAM_FAILURE"));
+    assert_non_null(strstr(sp_errmsg(), "undeclared_name"));
+    assert_int_equal(sp__cl_program_build(k->cl, "ok",
+                                          "__kernel void f(__global int *p) "
+                                          "{ p[0] = 1; }",
+                                          &prog),
+                     SP_OK);
+    clReleaseProgram(prog);
+
     /* Device scratch grows only. */
     cl_mem m1, m2;
     assert_int_equal(sp__cl_scratch(k, 2, 1000, &m1), SP_OK);

@@ -281,14 +281,41 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
 
 /* ---- programs and kernels ------------------------------------------- */
 
-static int build_program(struct sp__cl *cl, const char *name,
-                         cl_program *out)
+int sp__cl_program_build(struct sp__cl *cl, const char *name,
+                         const char *source, cl_program *out)
 {
     int rc = SP_OK;
     const char *cl_what = name;
-    const struct sp__cl_source *src = NULL;
     cl_int err;
 
+    *out = NULL;
+    cl_program prog = clCreateProgramWithSource(cl->context, 1, &source, NULL,
+                                                &err);
+    SP_CL_CHECK(err, "clCreateProgramWithSource", fail);
+    err = clBuildProgram(prog, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char log[SP__ERRMSG_MAX];
+        log[0] = '\0';
+        clGetProgramBuildInfo(prog, cl->device, CL_PROGRAM_BUILD_LOG,
+                              sizeof log - 1, log, NULL);
+        log[sizeof log - 1] = '\0';
+        clReleaseProgram(prog);
+        return sp__fail(SP_ECL,
+                        "opencl program '%s.cl': clBuildProgram failed: %s "
+                        "(%d) on '%s'; build log: %s",
+                        name, sp__cl_error_name(err), (int)err,
+                        cl->device_name, log[0] ? log : "(empty)");
+    }
+    *out = prog;
+    return SP_OK;
+fail:
+    return rc;
+}
+
+static int build_program(struct sp__cl *cl, const char *name,
+                         cl_program *out)
+{
+    const struct sp__cl_source *src = NULL;
     for (const struct sp__cl_source *s = sp__cl_sources; s->name; s++)
         if (strcmp(s->name, name) == 0) {
             src = s;
@@ -302,31 +329,13 @@ static int build_program(struct sp__cl *cl, const char *name,
     if (cl->nprograms >= SP__CL_MAX_PROGRAMS)
         return sp__fail(SP_ENOMEM, "opencl: program cache full (%d)",
                         SP__CL_MAX_PROGRAMS);
-    cl_program prog = clCreateProgramWithSource(cl->context, 1, (const char **)&src->source,
-                                                NULL, &err);
-    SP_CL_CHECK(err, "clCreateProgramWithSource", fail);
-    err = clBuildProgram(prog, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
-    if (err != CL_SUCCESS) {
-        char log[SP__ERRMSG_MAX];
-        size_t loglen = 0;
-        log[0] = '\0';
-        clGetProgramBuildInfo(prog, cl->device, CL_PROGRAM_BUILD_LOG,
-                              sizeof log - 1, log, &loglen);
-        log[sizeof log - 1] = '\0';
-        clReleaseProgram(prog);
-        return sp__fail(SP_ECL,
-                        "opencl program '%s.cl': clBuildProgram failed: %s "
-                        "(%d) on '%s'; build log: %s",
-                        name, sp__cl_error_name(err), (int)err,
-                        cl->device_name, log[0] ? log : "(empty)");
-    }
+    cl_program prog;
+    SP_TRY(sp__cl_program_build(cl, name, src->source, &prog));
     cl->programs[cl->nprograms].name = src->name;
     cl->programs[cl->nprograms].program = prog;
     cl->nprograms++;
     *out = prog;
     return SP_OK;
-fail:
-    return rc;
 }
 
 int sp__cl_kernel(sp_kctx *k, const char *program, const char *kernel_name,

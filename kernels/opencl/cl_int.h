@@ -169,6 +169,13 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap);
 int sp__cl_kernel(sp_kctx *k, const char *program, const char *kernel_name,
                   cl_kernel *out);
 
+/* Builds `source` for cl's device (used by sp__cl_kernel for the embedded
+ * programs; callable directly, e.g. by tests). *out is a new program the
+ * caller releases. SP_ECL with "opencl program '<name>.cl': clBuildProgram
+ * failed: CL_BUILD_PROGRAM_FAILURE (-11) on '<device>'; build log: ..." */
+int sp__cl_program_build(struct sp__cl *cl, const char *name,
+                         const char *source, cl_program *out);
+
 /* ---- buffers ---------------------------------------------------------- */
 
 /* A read-only device buffer over the host array [host, host + bytes): zero-
