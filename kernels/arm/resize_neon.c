@@ -157,7 +157,7 @@ int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p)
     default:
         if (p->half) {
             for (uint32_t dy = 0; dy < p->dh; dy++)
-                sp__resize_half_row(p, dy);
+                sp__resize_half_row(p, dy, 0);
             return SP_OK;
         }
         return linear_neon(k, p);

@@ -70,7 +70,7 @@ void sp__resize_area_vrow(const sp__resize_plan *p, uint32_t dy, float *v,
 void sp__resize_area_hrow(const sp__resize_plan *p, const float *v, float *h);
 void sp__resize_area_store(const sp__resize_plan *p, const float *h,
                            uint8_t *drow, int from);
-void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy);
+void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy, int from_px);
 void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy);
 
 /* Window tables for SIMD horizontal taps (8-bit linear), built per call in

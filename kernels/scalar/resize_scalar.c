@@ -138,25 +138,29 @@ static int linear_scalar(sp_kctx *k, const sp__resize_plan *p)
 
 /* Exact 2x downscale: the 2x2 mean, (a + b + c + d + 2) >> 2 for bytes
  * (OpenCV's ResizeAreaFastVec for 2x2), (a + b + c + d) * 0.25 for floats. */
-void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy)
+void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy, int from_px)
 {
     int cn = p->cn;
     const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
     const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
     if (p->f32) {
-        const float *a = (const float *)r0, *b = (const float *)r1;
-        float *d = (float *)dst_row(p, dy);
-        for (int i = 0; i < p->n; i++) {
-            int x = (i / cn) * 2 * cn + i % cn;
-            d[i] = (a[x] + a[x + cn] + b[x] + b[x + cn]) * 0.25f;
-        }
+        const float *a = (const float *)(const void *)r0;
+        const float *b = (const float *)(const void *)r1;
+        float *d = (float *)(void *)dst_row(p, dy);
+        for (int dx = from_px; dx < (int)p->dw; dx++)
+            for (int c = 0; c < cn; c++) {
+                int x = 2 * cn * dx + c;
+                d[dx * cn + c] = (a[x] + a[x + cn] + b[x] + b[x + cn]) * 0.25f;
+            }
         return;
     }
     uint8_t *d = dst_row(p, dy);
-    for (int i = 0; i < p->n; i++) {
-        int x = (i / cn) * 2 * cn + i % cn;
-        d[i] = (uint8_t)((r0[x] + r0[x + cn] + r1[x] + r1[x + cn] + 2) >> 2);
-    }
+    for (int dx = from_px; dx < (int)p->dw; dx++)
+        for (int c = 0; c < cn; c++) {
+            int x = 2 * cn * dx + c;
+            d[dx * cn + c] =
+                (uint8_t)((r0[x] + r0[x + cn] + r1[x] + r1[x + cn] + 2) >> 2);
+        }
 }
 
 /* ---- nearest -------------------------------------------------------- */
@@ -260,7 +264,7 @@ int sp__resize_scalar(sp_kctx *k, const sp__resize_plan *p)
     default:
         if (p->half) {
             for (uint32_t dy = 0; dy < p->dh; dy++)
-                sp__resize_half_row(p, dy);
+                sp__resize_half_row(p, dy, 0);
             return SP_OK;
         }
         return linear_scalar(k, p);
