@@ -96,14 +96,16 @@ static char *join(const char *a, const char *b)
     return s;
 }
 
-/* Numeric file stem ("0000000005.bin" -> 5), -1 if not all digits. */
+/* Numeric file stem ("0000000005.bin" -> 5), -1 if not all digits or
+ * 10^10 and more (KITTI uses at most 10 digits; the bound keeps number x
+ * 100 ms inside int64 nanoseconds). */
 static long long stem_number(const char *path)
 {
     const char *b = sp__basename(path);
     long long v = 0;
     int nd = 0;
     for (; *b && *b != '.'; b++, nd++) {
-        if (*b < '0' || *b > '9' || v > LLONG_MAX / 10 - 9)
+        if (*b < '0' || *b > '9' || v >= 1000000000LL)
             return -1;
         v = v * 10 + (*b - '0');
     }

@@ -450,6 +450,31 @@ static void test_odometry_sequence(void **state)
     sp_kitti_destroy(k);
 }
 
+static void test_huge_file_numbers(void **state)
+{
+    (void)state;
+    /* A number x 100 ms past int64 nanoseconds: the file's position is its
+     * number instead. */
+    const char *root = iot_tmp("obj_huge");
+    iot_rmdir(root);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/velodyne", root);
+    iot_mkdirs(p);
+    float rec[4] = {0};
+    snprintf(p, sizeof p, "%s/velodyne/000007.bin", root);
+    iot_write(p, rec, sizeof rec);
+    snprintf(p, sizeof p, "%s/velodyne/99999999999999999999999.bin", root);
+    iot_write(p, rec, sizeof rec);
+    sp_kitti *k;
+    assert_int_equal(sp_kitti_create(root, NULL, &k), SP_OK);
+    sp_kitti_frame f;
+    assert_int_equal(sp_kitti_frame_get(k, 0, &f), SP_OK);
+    assert_int_equal(f.timestamp_ns, 100000000); /* position 1 */
+    assert_int_equal(sp_kitti_frame_get(k, 1, &f), SP_OK);
+    assert_int_equal(f.timestamp_ns, 700000000);
+    sp_kitti_destroy(k);
+}
+
 static void test_partial_drive_and_missing_velo_calib(void **state)
 {
     (void)state;
@@ -480,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_laziness),
         cmocka_unit_test(test_pulling_k_frames_opens_k_files),
         cmocka_unit_test(test_odometry_sequence),
+        cmocka_unit_test(test_huge_file_numbers),
         cmocka_unit_test(test_partial_drive_and_missing_velo_calib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
