@@ -131,6 +131,10 @@ static void test_timestamps_errors(void **state)
     const char *junk = "2011-09-26 14:30:15.5 extra\n";
     assert_int_equal(sp_timestamps_parse(junk, strlen(junk), "t.txt", v, 8,
                                          &n), SP_EFORMAT);
+    const char *late = "2262-04-12 00:00:00\n"; /* past int64 ns */
+    assert_int_equal(sp_timestamps_parse(late, strlen(late), "t.txt", v, 8,
+                                         &n), SP_EFORMAT);
+    iot_msg_has("t.txt: line 1", NULL);
     const char *huge = "99999999999999999999999\n";
     assert_int_equal(sp_timestamps_parse(huge, strlen(huge), "t.txt", v, 8,
                                          &n), SP_EFORMAT);
