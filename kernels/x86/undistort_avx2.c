@@ -17,7 +17,7 @@ int sp__undistort_avx2(const sp__undistort_job *j)
     const int64_t rowb = (int64_t)j->w * cn * (int64_t)esz;
     /* Byte reach past a pixel's first byte of the widest load: 4-byte
      * gathers at the left tap (and at the right tap for 3/4 channels). */
-    const int64_t reach = j->f32 ? 7 : (cn == 1 ? 3 : (cn == 3 ? 6 : 7));
+    const int64_t reach = 7; /* 8-byte loads (2 floats, 2 RGB(A) pixels) */
     const int64_t sxmax64 = (rowb - reach - 1) / (cn * (int64_t)esz);
     const int sxmax = rowb - reach - 1 < 0 ? -1 : (int)sxmax64;
     const int symax = (int)j->h - 2;
@@ -34,9 +34,16 @@ int sp__undistort_avx2(const sp__undistort_job *j)
     const __m256i v32 = _mm256_set1_epi32(SP__REMAP_TAB);
     const __m256i v16 = _mm256_set1_epi32(16);
     const __m256i round = _mm256_set1_epi32(1 << (SP__REMAP_WBITS - 1));
-    const __m256i lo8 = _mm256_set1_epi32(0xff);
     const __m256i pair1 = _mm256_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1,
                                            0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1);
+    const __m256i pair1b = _mm256_setr_epi8(2, -1, 3, -1, 6, -1, 7, -1, 10, -1, 11, -1, 14, -1, 15, -1,
+                                            2, -1, 3, -1, 6, -1, 7, -1, 10, -1, 11, -1, 14, -1, 15, -1);
+    /* (p00, p01) int16 pairs per channel from an 8-byte window of 2 pixels */
+    const __m256i pairs = cn == 3
+        ? _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+                           0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1)
+        : _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1,
+                           0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
     const __m256i pack3 = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
                                            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
     const __m256i pack1 = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -90,11 +97,20 @@ int sp__undistort_avx2(const sp__undistort_job *j)
             __m256i w11 = _mm256_mullo_epi16(_mm256_mullo_epi16(fx, fy), v16);
             __m256i wt = _mm256_or_si256(w00, _mm256_slli_epi32(w01, 16));
             __m256i wb = _mm256_or_si256(w10, _mm256_slli_epi32(w11, 16));
+            int32_t offs[8];
+            _mm256_storeu_si256((__m256i *)offs, off);
             if (cn == 1) {
-                __m256i g0 = _mm256_i32gather_epi32(base, off, 1);
-                __m256i g1 = _mm256_i32gather_epi32(base, offb, 1);
-                __m256i v = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(g0, pair1), wt),
-                                             _mm256_madd_epi16(_mm256_shuffle_epi8(g1, pair1), wb));
+                /* per pixel the 2 top and 2 bottom taps in one dword */
+                uint32_t taps[8];
+                for (int q = 0; q < 8; q++) {
+                    uint16_t t, b;
+                    memcpy(&t, j->src + offs[q], 2);
+                    memcpy(&b, j->src + offs[q] + j->sstride, 2);
+                    taps[q] = (uint32_t)t | (uint32_t)b << 16;
+                }
+                __m256i g = _mm256_loadu_si256((const __m256i *)taps);
+                __m256i v = _mm256_add_epi32(_mm256_madd_epi16(_mm256_shuffle_epi8(g, pair1), wt),
+                                             _mm256_madd_epi16(_mm256_shuffle_epi8(g, pair1b), wb));
                 v = _mm256_srai_epi32(_mm256_add_epi32(v, round), SP__REMAP_WBITS);
                 v = _mm256_shuffle_epi8(v, pack1);
                 __m128i o = _mm_unpacklo_epi32(_mm256_castsi256_si128(v),
@@ -102,23 +118,26 @@ int sp__undistort_avx2(const sp__undistort_job *j)
                 _mm_storel_epi64((__m128i *)(drow + x), o);
                 continue;
             }
-            __m256i vcn = _mm256_set1_epi32(cn);
-            __m256i ga0 = _mm256_i32gather_epi32(base, off, 1);
-            __m256i gb0 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, vcn), 1);
-            __m256i ga1 = _mm256_i32gather_epi32(base, offb, 1);
-            __m256i gb1 = _mm256_i32gather_epi32(base, _mm256_add_epi32(offb, vcn), 1);
-            __m256i out = _mm256_setzero_si256();
-            for (int c = 0; c < cn; c++) {
-                __m256i t0 = _mm256_or_si256(
-                    _mm256_and_si256(_mm256_srli_epi32(ga0, 8 * c), lo8),
-                    _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(gb0, 8 * c), lo8), 16));
-                __m256i t1 = _mm256_or_si256(
-                    _mm256_and_si256(_mm256_srli_epi32(ga1, 8 * c), lo8),
-                    _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(gb1, 8 * c), lo8), 16));
-                __m256i v = _mm256_add_epi32(_mm256_madd_epi16(t0, wt), _mm256_madd_epi16(t1, wb));
-                v = _mm256_srai_epi32(_mm256_add_epi32(v, round), SP__REMAP_WBITS);
-                out = _mm256_or_si256(out, _mm256_slli_epi32(v, 8 * c));
+            /* 3 or 4 channels: one 8-byte load per pixel and row holds both
+             * taps (2 pixels); lane 0 takes pixels 0-3, lane 1 pixels 4-7,
+             * so the packs below leave the pixels in order. */
+            __m256i acc[4];
+            for (int q = 0; q < 4; q++) {
+                const uint8_t *a0 = j->src + offs[q], *a1 = j->src + offs[q + 4];
+                __m256i top = _mm256_inserti128_si256(
+                    _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)a0)),
+                    _mm_loadl_epi64((const __m128i *)a1), 1);
+                __m256i bot = _mm256_inserti128_si256(
+                    _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)(a0 + j->sstride))),
+                    _mm_loadl_epi64((const __m128i *)(a1 + j->sstride)), 1);
+                __m256i idx = _mm256_setr_epi32(q, q, q, q, q + 4, q + 4, q + 4, q + 4);
+                __m256i v = _mm256_add_epi32(
+                    _mm256_madd_epi16(_mm256_shuffle_epi8(top, pairs), _mm256_permutevar8x32_epi32(wt, idx)),
+                    _mm256_madd_epi16(_mm256_shuffle_epi8(bot, pairs), _mm256_permutevar8x32_epi32(wb, idx)));
+                acc[q] = _mm256_srai_epi32(_mm256_add_epi32(v, round), SP__REMAP_WBITS);
             }
+            __m256i out = _mm256_packus_epi16(_mm256_packs_epi32(acc[0], acc[1]),
+                                              _mm256_packs_epi32(acc[2], acc[3]));
             if (cn == 4) {
                 _mm256_storeu_si256((__m256i *)(drow + (size_t)x * 4), out);
             } else {
