@@ -1,9 +1,11 @@
 /* undistort, AVX2: 8 output pixels per step. When all four taps of all 8
- * pixels lie inside the image (and the 4-byte gathers stay inside the
- * row), the taps are gathered, spread into int16 pairs and weighted with
- * madd (8-bit; weights in 14 bits fit int16), or multiplied and added in the
- * scalar order (F32). Any other group of 8 goes through the scalar code, so
- * border handling has one definition. Bit-exact with undistort_scalar.c. */
+ * pixels lie inside the image (and 8-byte loads stay inside the row), the
+ * taps are loaded per pixel (gray: 2 bytes per row; RGB/RGBA: one 8-byte
+ * load per row holds both taps, cheaper here than gathers), spread into
+ * int16 pairs and weighted with madd (weights in 14 bits fit int16); F32
+ * gathers its taps and multiplies and adds in the scalar order. Any other
+ * group of 8 goes through the scalar code, so border handling has one
+ * definition. Bit-exact with undistort_scalar.c. */
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
