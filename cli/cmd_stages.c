@@ -102,6 +102,14 @@ int cli_stages_main(int argc, char **argv)
         fprintf(stderr, CLI_PROG " stages: %s\n", sp_errmsg());
         return 1;
     }
-    show(c);
+    /* A name may have a source and a sink (pcd): show both. */
+    for (size_t i = 0, n = sp_stage_class_count(); i < n; i++) {
+        const sp_stage_class *ci = sp_stage_class_at(i);
+        if (strcmp(ci->name, argv[1]) == 0) {
+            if (ci != c)
+                printf("\n");
+            show(ci);
+        }
+    }
     return 0;
 }

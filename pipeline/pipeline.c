@@ -125,7 +125,7 @@ static int stage_new(sp_pipeline *p, const sp__launch_elem *e, size_t index,
     int same = 0;
 
     *out = NULL;
-    cls = sp_stage_class_find(e->name);
+    cls = sp_stage_class_find_role(e->name, index == 0);
     if (cls == NULL)
         return launch_fail(e->col, SP_ENOTFOUND);
     if (index == 0 && !cls->is_source) {

@@ -90,13 +90,21 @@ static int insert_locked(const sp_stage_class *cls)
         return sp__fail(SP_ENOMEM,
                         "stage class '%s': registry full (%d classes)",
                         cls->name, MAX_CLASSES);
+    /* One name may serve two roles, a source and a filter or sink (`pcd
+     * path=in.pcd ! ... ! pcd dir=out`): the launch string's position picks
+     * the role. Within a name the source sorts first. */
     while (pos < nclasses && strcmp(classes[pos]->name, cls->name) < 0)
         pos++;
-    if (pos < nclasses && strcmp(classes[pos]->name, cls->name) == 0)
-        return sp__fail(SP_EBUSY,
-                        "stage class '%s': a class of that name is already "
-                        "registered",
-                        cls->name);
+    for (size_t i = pos;
+         i < nclasses && strcmp(classes[i]->name, cls->name) == 0; i++) {
+        if (!classes[i]->is_source == !cls->is_source)
+            return sp__fail(SP_EBUSY,
+                            "stage class '%s': a %s of that name is already "
+                            "registered",
+                            cls->name, cls->is_source ? "source" : "stage");
+        if (classes[i]->is_source)
+            pos = i + 1;
+    }
     memmove(&classes[pos + 1], &classes[pos],
             (nclasses - pos) * sizeof classes[0]);
     classes[pos] = cls;
@@ -160,6 +168,11 @@ static const char *class_name_at(size_t i, const void *ctx)
 
 const sp_stage_class *sp_stage_class_find(const char *name)
 {
+    return sp_stage_class_find_role(name, -1);
+}
+
+const sp_stage_class *sp_stage_class_find_role(const char *name, int source)
+{
     const sp_stage_class *c = NULL;
     char hint[256];
 
@@ -171,8 +184,13 @@ const sp_stage_class *sp_stage_class_find(const char *name)
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nclasses; i++)
         if (strcmp(classes[i]->name, name) == 0) {
-            c = classes[i];
-            break;
+            /* The first of the name unless the other role was asked for
+             * and exists. */
+            if (c == NULL || (source >= 0 && !classes[i]->is_source ==
+                                                 !source))
+                c = classes[i];
+            if (source < 0 || !c->is_source == !source)
+                break;
         }
     pthread_mutex_unlock(&lock);
     if (c != NULL)

@@ -82,7 +82,8 @@ typedef struct sp_stage_class {
 } sp_stage_class;
 
 /** Register a class (the pointer is borrowed for the life of the process).
- *  SP_EBUSY if the name is taken. Built-in classes are registered
+ *  SP_EBUSY if the name is taken by a class of the same role (source, or
+ *  filter/sink). Built-in classes are registered
  *  automatically on first use of the registry. */
 int sp_stage_class_register(const sp_stage_class *cls);
 
@@ -90,7 +91,15 @@ int sp_stage_class_register(const sp_stage_class *cls);
  *  unknown. */
 const sp_stage_class *sp_stage_class_find(const char *name);
 
-/** Number of registered classes, and class @p i in name order. */
+/** Look a class up by name and role: @p source 1 wants the source of that
+ *  name, 0 the filter or sink, -1 either (the first registered). One name
+ *  may have one class of each role (`pcd` reads and writes PCD); when only
+ *  the other role exists, that class is returned, so the caller can say why
+ *  it does not fit. NULL as sp_stage_class_find(). */
+const sp_stage_class *sp_stage_class_find_role(const char *name, int source);
+
+/** Number of registered classes, and class @p i in name order (a source
+ *  before a filter or sink of the same name). */
 size_t sp_stage_class_count(void);
 const sp_stage_class *sp_stage_class_at(size_t i);
 

@@ -93,7 +93,7 @@ static void test_pcd_sink_round_trip(void **state)
         iot_rmdir(out);
         char launch[2048], back[2048];
         snprintf(launch, sizeof launch,
-                 "pcd path=%s stream=scan ! pcdsink dir=%s encoding=%s", src,
+                 "pcd path=%s stream=scan ! pcd dir=%s encoding=%s", src,
                  out, encs[e]);
         sp_pipeline *p = make(launch);
         assert_int_equal(sp_pipeline_run(p), SP_OK);

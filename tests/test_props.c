@@ -327,8 +327,45 @@ static void test_builtins(void **state)
     assert_non_null(sp_stage_class_find("queue"));
     for (size_t i = 1; i < n; i++)
         assert_true(strcmp(sp_stage_class_at(i - 1)->name,
-                           sp_stage_class_at(i)->name) < 0);
+                           sp_stage_class_at(i)->name) <= 0);
     assert_null(sp_stage_class_at(n));
+}
+
+static int role_pull(sp_stage *st, sp_frame **out)
+{
+    (void)st;
+    *out = NULL;
+    return SP_EOS;
+}
+
+/* One name may have a source and a filter/sink; the launch position picks
+ * the role, and a second class of the same role is refused. */
+static void test_roles(void **state)
+{
+    (void)state;
+    static const sp_stage_class src = {.name = "trole", .is_source = 1,
+                                       .pull = role_pull};
+    static const sp_stage_class snk = {.name = "trole", .is_sink = 1,
+                                       .pull = role_pull};
+    static const sp_stage_class snk2 = {.name = "trole", .is_sink = 1,
+                                        .pull = role_pull};
+    assert_int_equal(sp_stage_class_register(&snk), SP_OK);
+    assert_int_equal(sp_stage_class_register(&src), SP_OK);
+    assert_int_equal(sp_stage_class_register(&snk2), SP_EBUSY);
+    assert_non_null(strstr(sp_errmsg(), "'trole'"));
+    assert_ptr_equal(sp_stage_class_find_role("trole", 1), &src);
+    assert_ptr_equal(sp_stage_class_find_role("trole", 0), &snk);
+    assert_ptr_equal(sp_stage_class_find("trole"), &src);
+    /* the built-in pcd reader and writer share their name */
+    const sp_stage_class *r = sp_stage_class_find_role("pcd", 1);
+    const sp_stage_class *w = sp_stage_class_find_role("pcd", 0);
+    assert_non_null(r);
+    assert_non_null(w);
+    assert_true(r->is_source);
+    assert_true(w->is_sink);
+    /* only one role: the other is returned so the caller can explain */
+    assert_ptr_equal(sp_stage_class_find_role("queue", 1),
+                     sp_stage_class_find("queue"));
 }
 
 int main(void)
@@ -339,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_range),        cmocka_unit_test(test_floats),
         cmocka_unit_test(test_pipeline_values),
         cmocka_unit_test(test_class_checks), cmocka_unit_test(test_builtins),
+        cmocka_unit_test(test_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ static void pcd_sink_fini(sp_stage *st)
 }
 
 const sp_stage_class sp__stage_pcd_sink = {
-    .name = "pcdsink",
+    .name = "pcd",
     .description = "writes each point frame as a PCD file (ascii, binary or "
                    "binary_compressed) under dir=/<stream>/",
     .props = pcd_sink_props,
