@@ -4,7 +4,8 @@
 # exact command to run and fails.
 set -eu
 PKGS="cmake make gcc pkg-config libhwloc-dev libpng-dev libcmocka-dev \
-liblzf-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo"
+liblzf-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
+python3-numpy"
 [ -n "${SP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $SP_EXTRA_PKGS"
 
 missing=""
