@@ -25,9 +25,9 @@
  * bits(points) <= 64, e.g. any KITTI sweep): an extent pass (min/max of the
  * finite coordinates: floor is monotonic, so the index bounds are the floors
  * of the coordinate bounds) and a key pass writing key << ib | point, both
- * on scalar, AVX2 (8 points a step) or NEON (4); then a stable LSD radix
- * sort (13-bit digits) and the reduction in scalar code on every CPU
- * back-end (SSE4.1 runs the scalar passes). General path (bigger grids):
+ * on scalar, SSE4.1 (4 points a step), AVX2 (8) or NEON (4); then a
+ * stable LSD radix sort (13-bit digits) and the reduction in scalar code
+ * on every CPU back-end. General path (bigger grids):
  * 32-bit indices per axis, (key, index) pairs, same sort. Wide path (an
  * index beyond 32 bits per axis or a key beyond 64 bits): 64-bit indices
  * and a comparison sort. All paths give the same voxels in the same order.

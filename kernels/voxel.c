@@ -363,6 +363,9 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     case SP_SIMD_AVX2:
         sp__voxel_extent_avx2(in, &e);
         break;
+    case SP_SIMD_SSE41:
+        sp__voxel_extent_sse41(in, &e);
+        break;
 #endif
 #if defined(__aarch64__) || defined(__ARM_NEON)
     case SP_SIMD_NEON:
@@ -389,6 +392,9 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
 #if defined(__x86_64__) || defined(__i386__)
     case SP_SIMD_AVX2:
         sp__voxel_keys_avx2(&p, &g, in, packed);
+        break;
+    case SP_SIMD_SSE41:
+        sp__voxel_keys_sse41(&p, &g, in, packed);
         break;
 #endif
 #if defined(__aarch64__) || defined(__ARM_NEON)

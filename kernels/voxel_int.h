@@ -77,6 +77,7 @@ static inline void sp__voxel_extent_init(sp__voxel_extent *e)
 /* Extent of in[first, count), merged into *e. */
 void sp__voxel_extent_scalar(const sp_points *in, size_t first,
                              sp__voxel_extent *e);
+void sp__voxel_extent_sse41(const sp_points *in, sp__voxel_extent *e);
 void sp__voxel_extent_avx2(const sp_points *in, sp__voxel_extent *e);
 void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e);
 
@@ -84,6 +85,8 @@ void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e);
 void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
                            const sp_points *in, size_t first,
                            uint64_t *packed);
+void sp__voxel_keys_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                          const sp_points *in, uint64_t *packed);
 void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
                          const sp_points *in, uint64_t *packed);
 void sp__voxel_keys_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,

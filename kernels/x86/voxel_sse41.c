@@ -1,0 +1,99 @@
+/* voxel, SSE4.1: the extent and packed-key passes 4 points a step (mulps +
+ * roundps(floor) = scalar mulss + floorf; pmulld integer keys while the grid
+ * has < 2^32 cells, else the scalar key pass). See voxel_avx2.c. */
+#include <smmintrin.h>
+
+#include "voxel_int.h"
+
+static inline __m128 finite_mask(__m128 x, __m128 y, __m128 z)
+{
+    __m128 s = _mm_add_ps(_mm_add_ps(_mm_sub_ps(x, x), _mm_sub_ps(y, y)),
+                          _mm_sub_ps(z, z));
+    return _mm_cmpeq_ps(s, _mm_setzero_ps());
+}
+
+static float hmin(__m128 m)
+{
+    m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_min_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+}
+
+static float hmax(__m128 m)
+{
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+}
+
+void sp__voxel_extent_sse41(const sp_points *in, sp__voxel_extent *e)
+{
+    const size_t n = in->count;
+    const __m128 pinf = _mm_set1_ps(INFINITY), ninf = _mm_set1_ps(-INFINITY);
+    __m128 mn[3] = {pinf, pinf, pinf}, mx[3] = {ninf, ninf, ninf};
+    const float *src[3] = {in->x, in->y, in->z};
+    size_t valid = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 c[3] = {_mm_loadu_ps(src[0] + i), _mm_loadu_ps(src[1] + i),
+                       _mm_loadu_ps(src[2] + i)};
+        __m128 fin = finite_mask(c[0], c[1], c[2]);
+        for (int a = 0; a < 3; a++) {
+            mn[a] = _mm_min_ps(mn[a], _mm_blendv_ps(pinf, c[a], fin));
+            mx[a] = _mm_max_ps(mx[a], _mm_blendv_ps(ninf, c[a], fin));
+        }
+        valid += (size_t)__builtin_popcount((unsigned)_mm_movemask_ps(fin));
+    }
+    for (int a = 0; a < 3; a++) {
+        float l = hmin(mn[a]), h = hmax(mx[a]);
+        if (l < e->min[a])
+            e->min[a] = l;
+        if (h > e->max[a])
+            e->max[a] = h;
+    }
+    e->valid += valid;
+    sp__voxel_extent_scalar(in, i, e);
+}
+
+void sp__voxel_keys_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                          const sp_points *in, uint64_t *packed)
+{
+    const size_t n = in->count;
+    if (g->total >= ((uint64_t)1 << 32)) {
+        sp__voxel_keys_scalar(p, g, in, 0, packed);
+        return;
+    }
+    const __m128 inv[3] = {_mm_set1_ps(p->inv[0]), _mm_set1_ps(p->inv[1]),
+                           _mm_set1_ps(p->inv[2])};
+    const __m128i lo[3] = {_mm_set1_epi32(g->lo[0]), _mm_set1_epi32(g->lo[1]),
+                           _mm_set1_epi32(g->lo[2])};
+    const __m128i sx = _mm_set1_epi32((int32_t)(uint32_t)g->span[0]);
+    const __m128i sy = _mm_set1_epi32((int32_t)(uint32_t)g->span[1]);
+    const __m128i sentinel = _mm_set1_epi32((int32_t)(uint32_t)g->total);
+    const __m128i shift = _mm_cvtsi32_si128(g->ib);
+    const __m128i step = _mm_set1_epi64x(4);
+    __m128i idx0 = _mm_set_epi64x(1, 0), idx1 = _mm_set_epi64x(3, 2);
+    const float *src[3] = {in->x, in->y, in->z};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 c[3];
+        __m128i d[3];
+        for (int a = 0; a < 3; a++)
+            c[a] = _mm_loadu_ps(src[a] + i);
+        __m128i fin = _mm_castps_si128(finite_mask(c[0], c[1], c[2]));
+        for (int a = 0; a < 3; a++)
+            d[a] = _mm_sub_epi32(
+                _mm_cvttps_epi32(_mm_floor_ps(_mm_mul_ps(c[a], inv[a]))), lo[a]);
+        __m128i key = _mm_add_epi32(
+            d[0], _mm_mullo_epi32(sx, _mm_add_epi32(d[1], _mm_mullo_epi32(sy, d[2]))));
+        key = _mm_blendv_epi8(sentinel, key, fin);
+        __m128i k0 = _mm_cvtepu32_epi64(key);
+        __m128i k1 = _mm_cvtepu32_epi64(_mm_srli_si128(key, 8));
+        _mm_storeu_si128((__m128i *)(packed + i),
+                         _mm_or_si128(_mm_sll_epi64(k0, shift), idx0));
+        _mm_storeu_si128((__m128i *)(packed + i + 2),
+                         _mm_or_si128(_mm_sll_epi64(k1, shift), idx1));
+        idx0 = _mm_add_epi64(idx0, step);
+        idx1 = _mm_add_epi64(idx1, step);
+    }
+    sp__voxel_keys_scalar(p, g, in, i, packed);
+}
