@@ -21,7 +21,8 @@
     X(run, "run a launch string, e.g. 'synth frames=100 ! npy dir=out'")     \
     X(stages, "list the stage classes, or show one's properties")           \
     X(info, "describe a recorded log: layout, streams, frames, calibration")\
-    X(devices, "show the SIMD level, OpenCL devices and CPU topology")
+    X(devices, "show the SIMD level, OpenCL devices and CPU topology")   \
+    X(bench, "run the benchmark programs; one table and --json document")
 
 #define CLI__DECLARE(name, summary)                                          \
     int cli_##name##_main(int argc, char **argv);                            \

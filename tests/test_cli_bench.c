@@ -1,0 +1,204 @@
+/* ctest-label: sample */
+/* ctest-timeout: 120 */
+/* `sensorpipe bench` as a user runs it from the build tree: a quick run of
+ * the lidar group gathered into one JSON document whose rows carry the
+ * documented keys, the table, and the messages for bad arguments and for
+ * programs that are not there. Speed is not checked here (bench/ is the
+ * place for that); only that the rows are there and hold sane figures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sp_iotest.h"
+
+static char out[1 << 16];
+static char exe[1024];
+
+/* Runs `PROGRAM ARGS 2>&1`; returns the exit status, output in out. */
+static int run_exe(const char *prog, const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", prog, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int rc = pclose(p);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The built program and bench_lidar beside it, else skip. */
+static void need_build(void)
+{
+    const char *dir = getenv("SP_TEST_BINARY_DIR");
+    char lidar[1024];
+    snprintf(exe, sizeof exe, "%s/cli/sensorpipe", dir ? dir : ".");
+    snprintf(lidar, sizeof lidar, "%s/bench/bench_lidar", dir ? dir : ".");
+    if (access(exe, X_OK) != 0 || access(lidar, X_OK) != 0) {
+        fprintf(stderr, "skip: %s or %s not built (SP_BUILD_BENCH=OFF?)\n",
+                exe, lidar);
+        skip();
+    }
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The number value of "key" in the object starting at row (up to its '}'). */
+static double num_in(const char *row, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *end = strchr(row, '}');
+    const char *p = strstr(row, pat);
+    assert_non_null(p);
+    assert_true(p < end);
+    return strtod(p + strlen(pat), NULL);
+}
+
+static void test_bench_lidar_json(void **state)
+{
+    (void)state;
+    need_build();
+    const char *doc = iot_tmp("bench.json");
+    unlink(doc);
+    char args[2048];
+    snprintf(args, sizeof args, "bench --quick lidar --json '%s'", doc);
+    int rc = run_exe(exe, args);
+    if (rc != 0)
+        printf("%s\n", out);
+    assert_int_equal(rc, 0);
+    /* The table: a heading with the run's memcpy and the column names. */
+    assert_non_null(strstr(out, "== bench_lidar (lidar): memcpy "));
+    assert_non_null(strstr(out, "median_ms"));
+    assert_non_null(strstr(out, "/memcpy"));
+
+    char *j = slurp(doc);
+    assert_true(j[0] == '{');
+    assert_non_null(strstr(j, "\"quick\": true"));
+    assert_non_null(strstr(j, "{\"program\": \"bench_lidar\", \"group\": "
+                              "\"lidar\", \"exit_status\": 0, \"rows\": "));
+    assert_null(strstr(j, "bench_camera")); /* only the group asked for */
+
+    static const char *const keys[] = {
+        "\"program\": \"bench_lidar\"", "\"group\": \"lidar\"", "\"kernel\":",
+        "\"backend\":", "\"input\":", "\"items\":", "\"median_ms\":",
+        "\"mitems_per_s\":", "\"bytes\":", "\"gb_per_s\":",
+        "\"memcpy_gb_per_s\":", "\"ratio_to_memcpy\":"};
+    const char *rows = strstr(j, "\"rows\": [");
+    assert_non_null(rows);
+    int n = 0, crop = 0, voxel = 0;
+    for (const char *r = strstr(rows, "\n    {"); r;
+         r = strstr(r + 1, "\n    {")) {
+        const char *end = strchr(r, '}');
+        assert_non_null(end);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            const char *p = strstr(r, keys[k]);
+            if (!p || p > end)
+                fail_msg("row %d lacks %s: %.*s", n, keys[k],
+                         (int)(end - r), r);
+        }
+        double ms = num_in(r, "median_ms"), items = num_in(r, "items");
+        assert_true(ms > 0 && ms < 10000);
+        assert_true(items >= 100000); /* ~120k-point sweeps */
+        assert_true(num_in(r, "bytes") >= items * 12); /* xyz read at least */
+        assert_true(num_in(r, "memcpy_gb_per_s") > 0);
+        crop += strstr(r, "\"kernel\":\"crop") != NULL &&
+                strstr(r, "\"kernel\":\"crop") < end;
+        voxel += strstr(r, "\"kernel\":\"voxel") != NULL &&
+                 strstr(r, "\"kernel\":\"voxel") < end;
+        n++;
+    }
+    /* Scalar at least, for both kernels, on the synthetic sweep. */
+    assert_true(crop >= 1);
+    assert_true(voxel >= 1);
+    /* The programs entry counts the same rows. */
+    assert_int_equal(n, (int)num_in(strstr(j, "\"exit_status\": 0"), "rows"));
+    unlink(doc);
+}
+
+static void test_bench_json_stdout(void **state)
+{
+    (void)state;
+    need_build();
+    /* "-" puts the document on stdout instead of the table. */
+    assert_int_equal(run_exe(exe, "bench --quick --runs 3 pipeline --json -"), 0);
+    assert_true(out[0] == '{');
+    assert_null(strstr(out, "== bench_pipeline"));
+    assert_non_null(strstr(out, "\"runs\": 3"));
+    assert_non_null(strstr(out, "\"group\": \"pipeline\", \"pipeline\":"));
+    assert_non_null(strstr(out, "\"ns_per_frame\":"));
+}
+
+static void test_bench_errors(void **state)
+{
+    (void)state;
+    need_build();
+    assert_int_equal(run_exe(exe, "bench nosuch"), 2);
+    assert_non_null(strstr(out, "unknown group 'nosuch', expected lidar, "
+                                "raster, camera, io, pipeline or all"));
+    assert_int_equal(run_exe(exe, "bench --runs 0"), 2);
+    assert_non_null(strstr(out, "--runs '0', expected a whole number"));
+    assert_int_equal(run_exe(exe, "bench --json"), 2);
+    assert_non_null(strstr(out, "--json needs a value"));
+    assert_int_equal(run_exe(exe, "bench --frobnicate"), 2);
+    assert_int_equal(run_exe(exe, "bench --help"), 0);
+    assert_non_null(strstr(out, "usage: sensorpipe bench"));
+
+    /* A copy of the program away from its build tree finds no programs
+     * (unless they are installed). */
+    iot_mkdirs(iot_tmp("bin"));
+    const char *copy = iot_tmp("bin/sensorpipe");
+    char args[4096];
+    snprintf(args, sizeof args, "'%s' '%s' && chmod +x '%s'", exe, copy, copy);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "cp %s", args);
+    assert_int_equal(system(cmd), 0);
+    unsetenv("SP_BENCH_DIR");
+    int rc = run_exe(copy, "bench --quick lidar");
+    if (strstr(out, "not found in")) {
+        assert_int_equal(rc, 1);
+        assert_non_null(strstr(out, "sensorpipe bench: bench_lidar not found "
+                                    "in "));
+        assert_non_null(strstr(out, "build with -DSP_BUILD_BENCH=ON"));
+    } else {
+        printf("bench programs are installed: the not-found case is not "
+               "checked\n");
+    }
+    /* SP_BENCH_DIR names the folder explicitly. */
+    const char *dir = getenv("SP_TEST_BINARY_DIR");
+    snprintf(cmd, sizeof cmd, "%s/bench", dir ? dir : ".");
+    setenv("SP_BENCH_DIR", cmd, 1);
+    rc = run_exe(copy, "bench --quick --runs 1 lidar");
+    unsetenv("SP_BENCH_DIR");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "== bench_lidar (lidar)"));
+    unlink(copy);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bench_lidar_json),
+        cmocka_unit_test(test_bench_json_stdout),
+        cmocka_unit_test(test_bench_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
