@@ -14,6 +14,8 @@
  *     SP_EINVAL or SP_ERANGE with "property 'NAME' = ..." in the message;
  *  4. describes what each property allows (the text `sensorpipe stages`
  *     and the error messages print).
+ * Once per process it also checks that every class's declared defaults
+ * pass the class's own checks.
  * Anything else aborts, and ASan/UBSan catch memory and arithmetic errors. */
 #include <math.h>
 #include <stdint.h>
@@ -122,8 +124,32 @@ static void check_prop(const sp_stage_class *cls, const sp__launch_prop *kv,
              text);
 }
 
+/* Once: every registered class's declared defaults must pass its own
+ * checks (a default that does not would fail every pipeline omitting it). */
+static void check_defaults(void)
+{
+    for (size_t c = 0; c < sp_stage_class_count(); c++) {
+        const sp_stage_class *cls = sp_stage_class_at(c);
+        for (size_t i = 0; i < cls->nprops; i++) {
+            const sp_prop_spec *s = &cls->props[i];
+            if (!s->def)
+                continue;
+            sp_prop_value v;
+            memset(&v, 0, sizeof v);
+            if (sp__prop_parse(s, s->def, &v) != SP_OK)
+                fail("a declared default fails its own checks", s->def);
+            check_value(s, &v, s->def);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static int defaults_checked;
+    if (!defaults_checked) {
+        check_defaults();
+        defaults_checked = 1;
+    }
     /* A NUL-terminated exact-size copy: the parser reads to the NUL. */
     char *text = malloc(size + 1);
     if (!text)
