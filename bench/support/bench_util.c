@@ -14,6 +14,13 @@ double bench_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+double bench_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -26,7 +33,8 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-double bench_median_ms(bench_fn fn, void *arg, int warmup, int runs)
+static double median_clock(double (*now)(void), bench_fn fn, void *arg,
+                           int warmup, int runs)
 {
     double t[BENCH_MAX_RUNS];
     if (runs < 1)
@@ -39,13 +47,23 @@ double bench_median_ms(bench_fn fn, void *arg, int warmup, int runs)
             return rc;
     }
     for (int i = 0; i < runs; i++) {
-        double t0 = bench_now_ms();
+        double t0 = now();
         int rc = fn(arg);
-        t[i] = bench_now_ms() - t0;
+        t[i] = now() - t0;
         if (rc < 0)
             return rc;
     }
     return median(t, runs);
+}
+
+double bench_median_ms(bench_fn fn, void *arg, int warmup, int runs)
+{
+    return median_clock(bench_now_ms, fn, arg, warmup, runs);
+}
+
+double bench_median_cpu_ms(bench_fn fn, void *arg, int warmup, int runs)
+{
+    return median_clock(bench_cpu_ms, fn, arg, warmup, runs);
 }
 
 double bench_memcpy_gbps(size_t bytes, int runs)

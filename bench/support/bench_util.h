@@ -10,16 +10,29 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" { /* for the C++ programs in bench/compare/ */
+#endif
+
 /* Monotonic clock in milliseconds (CLOCK_MONOTONIC). */
 double bench_now_ms(void);
 
 /* The function timed: returns 0 on success, < 0 to abort the measurement. */
 typedef int (*bench_fn)(void *arg);
 
+/* This thread's CPU time in milliseconds (CLOCK_THREAD_CPUTIME_ID). */
+double bench_cpu_ms(void);
+
 /* Runs fn `warmup` times untimed, then `runs` times timed, and returns the
  * median in milliseconds; a negative value when fn failed (its status). At
  * most 1001 runs are kept. */
 double bench_median_ms(bench_fn fn, void *arg, int warmup, int runs);
+
+/* As bench_median_ms() but each run is timed by this thread's CPU time: on
+ * a shared, loaded machine the time the kernel itself ran, without the
+ * slices other processes took. Only meaningful for work done on the
+ * calling thread (not OpenCL devices or thread pools). */
+double bench_median_cpu_ms(bench_fn fn, void *arg, int warmup, int runs);
 
 /* memcpy bandwidth in GB/s (1e9 bytes copied per second) for a copy of
  * `bytes` (0: 256 MiB, far larger than any cache), the median of `runs`
@@ -58,4 +71,7 @@ typedef struct bench_opts {
 } bench_opts;
 int bench_parse_args(int argc, char **argv, bench_opts *o);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
