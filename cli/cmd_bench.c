@@ -30,36 +30,46 @@ extern char **environ;
 #define SP_BENCH_LIBEXECDIR "/usr/local/libexec/sensorpipe"
 #endif
 
-/* The programs, the group each belongs to, in the order they run. */
+/* The programs, the group each belongs to, in the order they run.
+ * optional: built only where PCL / OpenCV are installed (bench/compare), so
+ * `all` passes over them when absent; cputime: takes --cputime. */
 static const struct {
     const char *prog, *group, *what;
+    int optional, cputime;
 } progs[] = {
-    {"bench_lidar", "lidar", "crop and voxel"},
-    {"bench_lidar_raster", "raster", "ground, bev, range, project"},
-    {"bench_camera1", "camera", "debayer, levels, convert"},
-    {"bench_camera2", "camera", "resize, normalize, undistort"},
-    {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes"},
-    {"bench_pipeline", "pipeline", "pipeline overhead per frame"},
+    {"bench_lidar", "lidar", "crop and voxel", 0, 0},
+    {"bench_lidar_raster", "raster", "ground, bev, range, project", 0, 1},
+    {"bench_camera1", "camera", "debayer, levels, convert", 0, 0},
+    {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
+    {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},
+    {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
+    {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
+     1, 1},
+    {"compare/opencv_compare", "compare",
+     "vs OpenCV cvtColor, resize, blobFromImage", 1, 1},
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 
 void cli_bench_help(FILE *out)
 {
     fprintf(out,
-            "usage: " CLI_PROG " bench [--quick] [--runs N] [--json FILE] "
-            "[--data DIR] [GROUP...]\n"
+            "usage: " CLI_PROG " bench [--quick] [--runs N] [--cputime] "
+            "[--json FILE]\n                       [--data DIR] [GROUP...]\n"
             "\n"
             "Runs the benchmark programs and prints their rows as one table;\n"
             "GROUP is one or more of:\n");
     for (size_t i = 0; i < NPROGS; i++)
-        fprintf(out, "  %-9s %-19s %s\n", i == 0 || strcmp(progs[i].group,
+        fprintf(out, "  %-9s %-22s %s\n", i == 0 || strcmp(progs[i].group,
                 progs[i - 1].group) ? progs[i].group : "",
                 progs[i].prog, progs[i].what);
     fprintf(out,
-            "  all       (default) every group above\n"
+            "  all       (default) every group above (compare where built:\n"
+            "            a C++ compiler and libpcl-dev / libopencv-dev)\n"
             "\n"
             "Options:\n"
             "  --quick        fewer runs and smaller buffers (a smoke run)\n"
+            "  --cputime      time by the thread's CPU time where a program\n"
+            "                 can (raster, compare): for a loaded machine\n"
             "  --runs N       timed runs per row (median; default: each\n"
             "                 program's own, 50 for most, 9 with --quick)\n"
             "  --json FILE    also write every row as one JSON document\n"
@@ -276,6 +286,10 @@ static void print_table(FILE *out, const rows *r)
             else if (field(o, "pipeline", a, sizeof a) == 0)
                 fprintf(out, "%-66s %10s %10s %12s\n", "pipeline", "frames",
                         "ns/frame", "frames/s");
+            else if (field(o, "compare", a, sizeof a) == 0)
+                fprintf(out, "%-10s %-20s %-7s %9s %-22s %9s %8s  %s\n", "op",
+                        "input", "ours", "ms", "reference", "ms", "ref/ours",
+                        "outputs");
         }
         if (field(o, "kernel", a, sizeof a) == 0 &&
             field(o, "backend", b, sizeof b) == 0 &&
@@ -288,7 +302,21 @@ static void print_table(FILE *out, const rows *r)
         else if (field(o, "pipeline", a, sizeof a) == 0)
             fprintf(out, "%-66.66s %10.0f %10.1f %12.0f\n", a,
                     num(o, "frames"), num(o, "ns_per_frame"), num(o, "fps"));
-        else
+        else if (field(o, "compare", a, sizeof a) == 0 &&
+                 field(o, "input", b, sizeof b) == 0 &&
+                 field(o, "backend", c, sizeof c) == 0) {
+            char ref[64], d[128];
+            if (field(o, "ref", ref, sizeof ref))
+                ref[0] = '\0';
+            if (field(o, "difference", d, sizeof d) != 0) {
+                /* PCL rows: the two output counts */
+                snprintf(d, sizeof d, "counts %.0f / %.0f", num(o, "count"),
+                         num(o, "ref_count"));
+            }
+            fprintf(out, "%-10s %-20.20s %-7s %9.4f %-22.22s %9.4f %7.2fx  %s\n",
+                    a, b, c, num(o, "median_ms"), ref,
+                    num(o, "ref_median_ms"), num(o, "ref_over_ours"), d);
+        } else
             fprintf(out, "%s\n", o);
     }
 }
@@ -296,7 +324,7 @@ static void print_table(FILE *out, const rows *r)
 /* The document: the run's settings, one entry per program, and every row
  * with "program" and "group" put in front of the program's own keys. */
 static void write_doc(FILE *f, const rows *r, const int *ran, const int *st,
-                      int quick, int runs)
+                      int quick, int runs, int cputime)
 {
     double load[3] = {0};
     FILE *la = fopen("/proc/loadavg", "r");
@@ -310,10 +338,10 @@ static void write_doc(FILE *f, const rows *r, const int *ran, const int *st,
     if (runs)
         snprintf(runs_s, sizeof runs_s, "%d", runs);
     fprintf(f, "{\n  \"sensorpipe_version\": \"%s\",\n  \"quick\": %s,\n"
-               "  \"runs\": %s,\n  \"loadavg\": [%.2f, %.2f, %.2f],\n"
-               "  \"programs\": [",
-            SP_VERSION_STRING, quick ? "true" : "false", runs_s, load[0],
-            load[1], load[2]);
+               "  \"runs\": %s,\n  \"cputime\": %s,\n"
+               "  \"loadavg\": [%.2f, %.2f, %.2f],\n  \"programs\": [",
+            SP_VERSION_STRING, quick ? "true" : "false", runs_s,
+            cputime ? "true" : "false", load[0], load[1], load[2]);
     int first = 1;
     for (size_t p = 0; p < NPROGS; p++) {
         if (!ran[p])
@@ -340,10 +368,10 @@ static void write_doc(FILE *f, const rows *r, const int *ran, const int *st,
 }
 
 static int save_doc(const char *path, const rows *r, const int *ran,
-                    const int *st, int quick, int runs)
+                    const int *st, int quick, int runs, int cputime)
 {
     if (!strcmp(path, "-")) {
-        write_doc(stdout, r, ran, st, quick, runs);
+        write_doc(stdout, r, ran, st, quick, runs, cputime);
         return fflush(stdout) ? -1 : 0;
     }
     char *buf = NULL;
@@ -353,7 +381,7 @@ static int save_doc(const char *path, const rows *r, const int *ran,
         fprintf(stderr, CLI_PROG " bench: out of memory\n");
         return -1;
     }
-    write_doc(m, r, ran, st, quick, runs);
+    write_doc(m, r, ran, st, quick, runs, cputime);
     fclose(m);
     sp__afile af;
     int rc = sp__afile_open(&af, path);
@@ -369,7 +397,7 @@ static int save_doc(const char *path, const rows *r, const int *ran,
 
 int cli_bench_main(int argc, char **argv)
 {
-    int quick = 0, runs = 0, want[NPROGS] = {0}, any = 0;
+    int quick = 0, runs = 0, cputime = 0, want[NPROGS] = {0}, any = 0;
     const char *json = NULL, *data = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -378,6 +406,8 @@ int cli_bench_main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--quick")) {
             quick = 1;
+        } else if (!strcmp(a, "--cputime")) {
+            cputime = 1;
         } else if (!strcmp(a, "--runs") || !strcmp(a, "--json") ||
                    !strcmp(a, "--data")) {
             if (i + 1 >= argc) {
@@ -404,15 +434,18 @@ int cli_bench_main(int argc, char **argv)
                             CLI_PROG " bench --help)\n", a);
             return 2;
         } else {
-            int found = 0;
+            int found = 0, all = !strcmp(a, "all");
             for (size_t p = 0; p < NPROGS; p++)
-                if (!strcmp(a, "all") || !strcmp(a, progs[p].group) ||
-                    !strcmp(a, progs[p].prog))
-                    want[p] = found = 1;
+                if (all || !strcmp(a, progs[p].group) ||
+                    !strcmp(a, progs[p].prog)) {
+                    /* 2: asked for by name, so its absence is an error */
+                    want[p] = want[p] == 2 || !(all && progs[p].optional) ? 2 : 1;
+                    found = 1;
+                }
             if (!found) {
                 fprintf(stderr, CLI_PROG " bench: unknown group '%s', "
                                 "expected lidar, raster, camera, io, "
-                                "pipeline or all\n", a);
+                                "pipeline, compare or all\n", a);
                 return 2;
             }
             any = 1;
@@ -420,15 +453,20 @@ int cli_bench_main(int argc, char **argv)
     }
     if (!any)
         for (size_t p = 0; p < NPROGS; p++)
-            want[p] = 1;
+            want[p] = progs[p].optional ? 1 : 2;
 
-    size_t firstp = 0;
-    while (!want[firstp])
-        firstp++;
+    /* The folder is the first place holding the first program asked for
+     * that every build has (bench_lidar when only comparisons are). */
+    const char *key = progs[0].prog;
+    for (size_t p = 0; p < NPROGS; p++)
+        if (want[p] && !progs[p].optional) {
+            key = progs[p].prog;
+            break;
+        }
     char dir[PATH_MAX], tried[3][PATH_MAX];
-    int nt = find_dir(dir, progs[firstp].prog, tried);
+    int nt = find_dir(dir, key, tried);
     if (nt < 0) {
-        fprintf(stderr, CLI_PROG " bench: %s not found in", progs[firstp].prog);
+        fprintf(stderr, CLI_PROG " bench: %s not found in", key);
         for (int i = 0; i < -nt; i++)
             fprintf(stderr, "%s %s", i ? (i == -nt - 1 ? " or" : ",") : "",
                     tried[i]);
@@ -442,7 +480,7 @@ int cli_bench_main(int argc, char **argv)
     }
 
     char runs_s[16];
-    char *args[8];
+    char *args[10];
     int na = 1;
     args[na++] = "--json";
     if (quick)
@@ -461,21 +499,34 @@ int cli_bench_main(int argc, char **argv)
         if (!want[p])
             continue;
         if (!is_exec(dir, progs[p].prog)) {
-            fprintf(stderr, CLI_PROG " bench: %s/%s not found: build with "
-                            "-DSP_BUILD_BENCH=ON\n", dir, progs[p].prog);
+            if (want[p] == 1)
+                continue; /* an optional comparison under `all` */
+            if (progs[p].optional)
+                fprintf(stderr, CLI_PROG " bench: %s/%s not found: it is "
+                                "built only where a C++ compiler and %s are "
+                                "installed (see bench/README.md)\n", dir,
+                        progs[p].prog, strstr(progs[p].prog, "pcl")
+                                           ? "libpcl-dev" : "libopencv-dev");
+            else
+                fprintf(stderr, CLI_PROG " bench: %s/%s not found: build "
+                                "with -DSP_BUILD_BENCH=ON\n", dir,
+                        progs[p].prog);
             failed = 1;
             continue;
         }
         if (tty)
             fprintf(stderr, "running %s ...\n", progs[p].prog);
         ran[p] = 1;
+        /* --cputime goes last, only to the programs that take it. */
+        args[na] = cputime && progs[p].cputime ? "--cputime" : NULL;
+        args[na + 1] = NULL;
         st[p] = run_prog(dir, p, args, &r);
         failed |= st[p] != 0;
     }
 
     if (!json || strcmp(json, "-"))
         print_table(stdout, &r);
-    if (json && save_doc(json, &r, ran, st, quick, runs) < 0)
+    if (json && save_doc(json, &r, ran, st, quick, runs, cputime) < 0)
         failed = 1;
     for (size_t i = 0; i < r.n; i++)
         free(r.v[i].json);
