@@ -1,6 +1,6 @@
 /* ctest-label: pipeline */
-/* No per-frame heap allocation: this test program defines the malloc family
- * (forwarding to glibc's __libc_* functions) and counts every call, then
+/* No per-frame heap allocation: this test program counts every malloc-family
+ * call (tests/support/alloc_counter.c), then
  * runs source ! filter ! queue ! sink pipelines of 100 and of 1000 frames.
  * After warm-up, 1000 frames must allocate no more than 100 frames do, and
  * in fact nothing but the header of a pool block added when more frames
@@ -12,65 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "pipeline_test_stages.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NO_HOOK 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NO_HOOK 1
-#endif
-#endif
+#include "sp_alloc_counter.h"
 
-#ifndef NO_HOOK
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void *__libc_memalign(size_t align, size_t n);
-extern void __libc_free(void *p);
-
-static _Atomic uint64_t calls;
-
-void *malloc(size_t n)
+#ifndef SP_TEST_ASAN
+static uint64_t count(void)
 {
-    atomic_fetch_add(&calls, 1);
-    return __libc_malloc(n);
+    return sp_test_alloc_calls();
 }
-void *calloc(size_t n, size_t s)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_calloc(n, s);
-}
-void *realloc(void *p, size_t n)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_realloc(p, n);
-}
-void free(void *p) { __libc_free(p); }
-void *memalign(size_t a, size_t n)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_memalign(a, n);
-}
-void *aligned_alloc(size_t a, size_t n)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_memalign(a, n);
-}
-int posix_memalign(void **out, size_t a, size_t n)
-{
-    atomic_fetch_add(&calls, 1);
-    void *p = __libc_memalign(a, n);
-    if (p == NULL)
-        return 12; /* ENOMEM */
-    *out = p;
-    return 0;
-}
-static uint64_t count(void) { return atomic_load(&calls); }
 
 typedef struct counts {
     uint64_t allocs, grows;
@@ -96,12 +51,12 @@ static counts run_counts(sp_poolmgr *mgr, const char *fmt, int frames)
     return c;
 }
 
-#endif /* NO_HOOK */
+#endif /* SP_TEST_ASAN */
 
 static void test_no_per_frame_allocation(void **state)
 {
     (void)state;
-#ifdef NO_HOOK
+#ifdef SP_TEST_ASAN
     print_message("skipped: AddressSanitizer replaces malloc, so this "
                   "program cannot count allocator calls\n");
     skip();

@@ -18,61 +18,9 @@
 #include "sp_poolmgr.h"
 #include "sp_tensor.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SP_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SP_TEST_ASAN 1
-#endif
-#endif
+#include "sp_alloc_counter.h"
 
 #ifndef SP_TEST_ASAN
-static volatile int counting;
-static volatile long heap_calls;
-
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-extern void *__libc_memalign(size_t align, size_t size);
-
-void *malloc(size_t size)
-{
-    if (counting)
-        heap_calls++;
-    return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    if (counting)
-        heap_calls++;
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-    if (counting)
-        heap_calls++;
-    return __libc_realloc(p, size);
-}
-
-void *aligned_alloc(size_t align, size_t size)
-{
-    if (counting)
-        heap_calls++;
-    return __libc_memalign(align, size);
-}
-
-int posix_memalign(void **out, size_t align, size_t size)
-{
-    if (counting)
-        heap_calls++;
-    void *p = __libc_memalign(align, size);
-    if (!p)
-        return 12; /* ENOMEM */
-    *out = p;
-    return 0;
-}
 
 /* One pipeline-like frame: a point cloud, an image and a tensor. */
 static void one_frame(sp_poolmgr *mgr, int *failures)
@@ -122,33 +70,29 @@ static void test_no_heap_allocation_after_warmup(void **state)
 
     /* The interposer itself must see the library's allocations, or a zero
      * count below would prove nothing. */
-    counting = 1;
-    heap_calls = 0;
-    void *probe = malloc(16);
-    counting = 0;
+    uint64_t before = sp_test_alloc_calls();
+    void *volatile probe = malloc(16); /* volatile: not elided */
+    uint64_t after = sp_test_alloc_calls();
     free(probe);
-    assert_int_equal(heap_calls, 1);
+    assert_int_equal(after - before, 1);
 
-    heap_calls = 0;
-    counting = 1;
+    before = sp_test_alloc_calls();
     for (int i = 0; i < 1000; i++)
         one_frame(mgr, &failures);
     sp_pool_stats st;
     sp_poolmgr_stats_get(mgr, 0, &st);
-    counting = 0;
+    after = sp_test_alloc_calls();
     assert_int_equal(failures, 0);
-    assert_int_equal(heap_calls, 0);
+    assert_int_equal(after - before, 0);
     assert_int_equal(st.grows, st.blocks);
     assert_int_equal(st.acquires, 1003);
 
     /* And a pool that must grow does allocate (a header per new block). */
     sp_block *held[2];
     assert_int_equal(sp_poolmgr_acquire(mgr, 4096, &held[0]), SP_OK);
-    heap_calls = 0;
-    counting = 1;
+    before = sp_test_alloc_calls();
     assert_int_equal(sp_poolmgr_acquire(mgr, 4096, &held[1]), SP_OK);
-    counting = 0;
-    assert_true(heap_calls >= 1);
+    assert_true(sp_test_alloc_calls() - before >= 1);
     sp_pool_release(held[0]);
     sp_pool_release(held[1]);
     assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);

@@ -1,0 +1,29 @@
+/* Counting heap allocations in a test program.
+ *
+ * Linking this (any test that calls sp_test_alloc_calls()) defines the
+ * malloc family in the test executable, forwarding to glibc's __libc_*
+ * functions and counting every allocating call from any thread and any
+ * library (libpng's included). AddressSanitizer owns malloc, so under it
+ * nothing is interposed and sp_test_alloc_available() is 0: tests skip()
+ * with that reason. */
+#ifndef SP_ALLOC_COUNTER_H
+#define SP_ALLOC_COUNTER_H
+
+#include <stdint.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SP_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SP_TEST_ASAN 1
+#endif
+#endif
+
+/** 1 when allocations are counted (not a sanitizer build). */
+int sp_test_alloc_available(void);
+
+/** Allocating calls (malloc, calloc, realloc, memalign, aligned_alloc,
+ *  posix_memalign) made so far by the whole process. */
+uint64_t sp_test_alloc_calls(void);
+
+#endif
