@@ -68,9 +68,23 @@ static int read_memory(const uint8_t *data, size_t size, sp_points *p,
     if (rc != SP_OK)
         return rc;
     have_h = 1;
-    if (h.points > MAX_POINTS)
-        abort(); /* the check let through more points than the bytes hold */
     size_t len = size - h.data_offset;
+    /* binary_compressed: POINTS is bounded by the two size words, which the
+     * header check cannot see; check them before sizing anything from
+     * POINTS, as the reader's shape() does. */
+    if (h.encoding == SP_PCD_BINARY_COMPRESSED && h.points > 0) {
+        uint32_t csize, usize;
+        if (len < 8)
+            return SP_EFORMAT; /* the reader's 8-byte read fails the same */
+        memcpy(&csize, data + h.data_offset, 4);
+        memcpy(&usize, data + h.data_offset + 4, 4);
+        rc = sp__pcd_check_compressed(&h, csize, usize, len, "fuzz.pcd");
+        require_message(rc, "compressed sizes");
+        if (rc != SP_OK)
+            return rc;
+    }
+    if (h.points > MAX_POINTS)
+        abort(); /* the checks let through more points than the bytes hold */
     uint8_t *copy = malloc(len ? len : 1);
     void *mem = points_alloc(p, (size_t)h.points,
                              SP_POINTS_RING | SP_POINTS_TIME);
