@@ -166,13 +166,19 @@ static int find_dir(char *out, const char *first, char tried[3][PATH_MAX])
  * -1 when it could not be run (message printed). */
 static int run_prog(const char *dir, size_t pi, char **args, rows *r)
 {
-    char path[PATH_MAX], tmp[] = "/tmp/sensorpipe-bench-XXXXXX";
+    char path[PATH_MAX], tmp[PATH_MAX];
+    const char *tdir = getenv("TMPDIR");
+    if (!tdir || !*tdir)
+        tdir = "/tmp";
     if (snprintf(path, sizeof path, "%s/%s", dir, progs[pi].prog) >=
-        (int)sizeof path)
+            (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s/sensorpipe-bench-XXXXXX", tdir) >=
+            (int)sizeof tmp)
         return -1;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        fprintf(stderr, CLI_PROG " bench: %s: %s\n", tmp, strerror(errno));
+        fprintf(stderr, CLI_PROG " bench: cannot create a temporary file in "
+                        "%s (TMPDIR): %s\n", tdir, strerror(errno));
         return -1;
     }
     unlink(tmp); /* only our descriptors hold it from here on */
