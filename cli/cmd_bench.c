@@ -279,11 +279,23 @@ static void print_table(FILE *out, const rows *r)
         char a[128], b[128], c[128];
         if (r->v[i].prog != last) {
             last = r->v[i].prog;
-            double mc = num(o, "memcpy_gb_per_s");
+            /* The memcpy yardstick(s) this program's rows were compared
+             * with: one figure, or the range when they differ per input. */
+            double lo = 0, hi = 0;
+            for (size_t q = i; q < r->n && r->v[q].prog == last; q++) {
+                double mc = num(r->v[q].json, "memcpy_gb_per_s");
+                if (mc > 0 && (lo == 0 || mc < lo))
+                    lo = mc;
+                if (mc > hi)
+                    hi = mc;
+            }
             fprintf(out, "%s== %s (%s)", i ? "\n" : "", progs[last].prog,
                     progs[last].group);
-            if (mc > 0)
-                fprintf(out, ": memcpy %.2f GB/s in the same run", mc);
+            if (lo > 0 && hi > lo * 1.005)
+                fprintf(out, ": memcpy %.2f to %.2f GB/s in the same run "
+                             "(each row's in the JSON)", lo, hi);
+            else if (lo > 0)
+                fprintf(out, ": memcpy %.2f GB/s in the same run", lo);
             fputc('\n', out);
             if (field(o, "kernel", a, sizeof a) == 0)
                 fprintf(out, "%-16s %-28s %-16s %10s %10s %10s %9s %8s %8s\n",
@@ -315,9 +327,13 @@ static void print_table(FILE *out, const rows *r)
             if (field(o, "ref", ref, sizeof ref))
                 ref[0] = '\0';
             if (field(o, "difference", d, sizeof d) != 0) {
-                /* PCL rows: the two output counts */
-                snprintf(d, sizeof d, "counts %.0f / %.0f", num(o, "count"),
-                         num(o, "ref_count"));
+                /* PCL rows: the two output counts, and crop's bandwidth */
+                int n = snprintf(d, sizeof d, "counts %.0f / %.0f",
+                                 num(o, "count"), num(o, "ref_count"));
+                if (num(o, "gb_per_s") > 0 && n > 0 && (size_t)n < sizeof d)
+                    snprintf(d + n, sizeof d - (size_t)n,
+                             "; %.1f GB/s = %.2f of memcpy", num(o, "gb_per_s"),
+                             num(o, "ratio_to_memcpy"));
             }
             fprintf(out, "%-10s %-20.20s %-7s %9.4f %-22.22s %9.4f %7.2fx  %s\n",
                     a, b, c, num(o, "median_ms"), ref,
