@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "sp_iotest.h"
 #include "sp_kitti.h"
+#include "sp_pcd.h"
 #include "sp_status.h"
 
 /* A heap copy of exactly @p n bytes (no NUL, no slack), as the fuzz targets
@@ -93,11 +95,40 @@ static void test_calib_image_size_out_of_range(void **state)
     assert_int_equal(c.height, 375);
 }
 
+/* fuzz_pcd, crash-41c1b0ab (a harness assumption, not a library bug, kept
+ * as a check of the reader): a binary_compressed header with WIDTH
+ * 1561266079 passes the header check, whose file-size bound cannot see
+ * the size words; the reader's shape() must refuse it from the size words
+ * before a caller sizes 1.5e9 points. */
+static void test_pcd_compressed_points_bounded_by_size_words(void **state)
+{
+    (void)state;
+    static const char hdr[] = "FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\n"
+                              "WIDTH 1561266079\nDATA binary_compressed\n";
+    uint8_t file[sizeof hdr - 1 + 17];
+    memcpy(file, hdr, sizeof hdr - 1);
+    static const uint8_t data[17] = {13, 0, 0, 0, 12, 0, 0, 0xff, 0xff, 0xff,
+                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'B'};
+    memcpy(file + sizeof hdr - 1, data, sizeof data);
+    const char *path = iot_tmp("wide_compressed.pcd");
+    iot_write(path, file, sizeof file);
+
+    sp_pcd_reader *r;
+    assert_int_equal(sp_pcd_reader_create(path, &r), SP_OK);
+    size_t points = 0;
+    unsigned fields = 0;
+    assert_int_equal(sp_pcd_reader_shape(r, 0, &points, &fields), SP_EFORMAT);
+    iot_msg_has("wide_compressed.pcd", "byte", "expected", NULL);
+    assert_int_equal(points, 0);
+    sp_pcd_reader_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timestamps_year_overflow),
         cmocka_unit_test(test_calib_image_size_out_of_range),
+        cmocka_unit_test(test_pcd_compressed_points_bounded_by_size_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
