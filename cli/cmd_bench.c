@@ -83,8 +83,8 @@ void cli_bench_help(FILE *out)
             "read+write bandwidth of a memcpy measured in the same program.\n"
             "\n"
             "The programs are looked for in $SP_BENCH_DIR, beside this\n"
-            "program's build tree (../bench), then in\n"
-            "  " SP_BENCH_LIBEXECDIR "\n");
+            "program's build tree (../bench), in ../libexec/sensorpipe\n"
+            "beside it, then in " SP_BENCH_LIBEXECDIR "\n");
 }
 
 typedef struct row {
@@ -136,7 +136,7 @@ static int join(char *dst, const char *a, const char *b)
 /* The folder holding the programs (the first place that has `first`);
  * tried[] receives the places looked at. Returns their number, negated
  * when none had it. */
-static int find_dir(char *out, const char *first, char tried[3][PATH_MAX])
+static int find_dir(char *out, const char *first, char tried[4][PATH_MAX])
 {
     int nt = 0;
     const char *env = getenv("SP_BENCH_DIR");
@@ -150,6 +150,9 @@ static int find_dir(char *out, const char *first, char tried[3][PATH_MAX])
         if (slash) {
             *slash = '\0';
             if (join(tried[nt], exe, "/../bench") == 0)
+                nt++;
+            /* An install moved elsewhere with the default layout. */
+            if (join(tried[nt], exe, "/../libexec/sensorpipe") == 0)
                 nt++;
         }
     }
@@ -485,7 +488,7 @@ int cli_bench_main(int argc, char **argv)
             key = progs[p].prog;
             break;
         }
-    char dir[PATH_MAX], tried[3][PATH_MAX];
+    char dir[PATH_MAX], tried[4][PATH_MAX];
     int nt = find_dir(dir, key, tried);
     if (nt < 0) {
         fprintf(stderr, CLI_PROG " bench: %s not found in", key);
