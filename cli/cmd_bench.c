@@ -198,8 +198,14 @@ static int run_prog(const char *dir, size_t pi, char **args, rows *r)
         close(fd);
         return -1;
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    int st = 0;
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
+    }
+    if (w < 0) {
+        fprintf(stderr, CLI_PROG " bench: waitpid: %s\n", strerror(errno));
+        close(fd);
+        return -1;
     }
     int status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (!WIFEXITED(st))
