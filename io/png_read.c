@@ -67,8 +67,13 @@ uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r)
 static void on_error(png_structp png, png_const_charp msg)
 {
     sp_png_reader *r = png_get_error_ptr(png);
+    /* libpng's words say what is wrong; where in the file it stopped says
+     * where (read_cb's own messages already carry their byte). */
     if (r->msg[0] == '\0')
-        snprintf(r->msg, sizeof r->msg, "%s", msg);
+        snprintf(r->msg, sizeof r->msg,
+                 "%s (libpng stopped after byte %llu), expected a well-formed "
+                 "PNG stream",
+                 msg, (unsigned long long)r->offset);
     png_longjmp(png, 1);
 }
 
