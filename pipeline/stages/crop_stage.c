@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sp_crop.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct crop_stage {
@@ -51,38 +52,22 @@ static int crop_init(sp_stage *st)
     return SP_OK;
 }
 
-static int crop_pull(sp_stage *st, sp_frame **out)
+static int crop_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     crop_stage *c = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_POINTS) {
-        *out = in;
-        return SP_OK;
-    }
-    const sp_points *p = &in->u.points;
-    rc = sp_frame_create_points(sp_stage_poolmgr(st), p->count, p->fields,
-                                &res);
-    if (rc < 0) {
-        sp_frame_unref(in);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)in->seq, sp_errmsg());
-    }
-    sp_frame_copy_meta(res, in);
-    res->payload = SP_PAYLOAD_POINTS;
-    rc = sp_crop(sp_stage_kctx(st), &c->params, p, &res->u.points);
-    uint64_t seq = in->seq;
-    sp_frame_unref(in);
-    if (rc < 0) {
-        sp_frame_unref(res);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
-    }
-    *out = res;
-    return SP_OK;
+    return sp_crop(sp_stage_kctx(st), &c->params, &in->u.points,
+                   &res->u.points);
+}
+
+static const sp__filter_ops crop_ops = {
+    .input = SP_PAYLOAD_POINTS,
+    .prepare = sp__filter_like_points,
+    .run = crop_run,
+};
+
+static int crop_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &crop_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_crop = {

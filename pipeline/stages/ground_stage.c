@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sp_ground.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct ground_stage {
@@ -58,36 +59,22 @@ static int ground_init(sp_stage *st)
     return SP_OK;
 }
 
-static int ground_pull(sp_stage *st, sp_frame **out)
+static int ground_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     ground_stage *g = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_POINTS) {
-        *out = in;
-        return SP_OK;
-    }
-    const sp_points *p = &in->u.points;
-    uint64_t seq = in->seq;
-    rc = sp_frame_create_points(sp_stage_poolmgr(st), p->count, p->fields,
-                                &res);
-    if (rc == SP_OK) {
-        sp_frame_copy_meta(res, in);
-        res->payload = SP_PAYLOAD_POINTS;
-        rc = sp_ground_filter(sp_stage_kctx(st), &g->params, p,
-                              &res->u.points, NULL);
-    }
-    sp_frame_unref(in);
-    if (rc < 0) {
-        sp_frame_unref(res);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
-    }
-    *out = res;
-    return SP_OK;
+    return sp_ground_filter(sp_stage_kctx(st), &g->params, &in->u.points,
+                            &res->u.points, NULL);
+}
+
+static const sp__filter_ops ground_ops = {
+    .input = SP_PAYLOAD_POINTS,
+    .prepare = sp__filter_like_points,
+    .run = ground_run,
+};
+
+static int ground_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &ground_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_ground = {

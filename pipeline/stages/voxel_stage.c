@@ -1,6 +1,7 @@
 /* The `voxel` stage: one point per occupied voxel at its points' centroid
  * (PCL VoxelGrid's voxel rule), on the pipeline's kernel back-end. Frames
  * without points pass through untouched. See sp_voxel.h. */
+#include "filter_int.h"
 #include "sp_stage.h"
 #include "sp_voxel.h"
 
@@ -39,39 +40,23 @@ static int voxel_init(sp_stage *st)
     return SP_OK;
 }
 
-static int voxel_pull(sp_stage *st, sp_frame **out)
+static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     voxel_stage *v = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_POINTS) {
-        *out = in;
-        return SP_OK;
-    }
-    const sp_points *p = &in->u.points;
-    /* At most one voxel per input point. */
-    rc = sp_frame_create_points(sp_stage_poolmgr(st), p->count, p->fields,
-                                &res);
-    if (rc < 0) {
-        sp_frame_unref(in);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)in->seq, sp_errmsg());
-    }
-    sp_frame_copy_meta(res, in);
-    res->payload = SP_PAYLOAD_POINTS;
-    rc = sp_voxel(sp_stage_kctx(st), &v->params, p, &res->u.points);
-    uint64_t seq = in->seq;
-    sp_frame_unref(in);
-    if (rc < 0) {
-        sp_frame_unref(res);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
-    }
-    *out = res;
-    return SP_OK;
+    return sp_voxel(sp_stage_kctx(st), &v->params, &in->u.points,
+                    &res->u.points);
+}
+
+/* At most one voxel per input point: the output is sized like the input. */
+static const sp__filter_ops voxel_ops = {
+    .input = SP_PAYLOAD_POINTS,
+    .prepare = sp__filter_like_points,
+    .run = voxel_run,
+};
+
+static int voxel_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &voxel_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_voxel = {
