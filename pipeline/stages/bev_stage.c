@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sp_bev.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct bev_stage {
@@ -49,46 +50,32 @@ static int bev_init(sp_stage *st)
     return SP_OK;
 }
 
+static int bev_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
+{
+    bev_stage *b = sp_stage_priv(st);
+    (void)in;
+    return sp__filter_f32_tensor(o, 3, b->shape);
+}
+
+static int bev_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    bev_stage *b = sp_stage_priv(st);
+    return sp_bev_rasterize(sp_stage_kctx(st), &b->params, &in->u.points,
+                            &res->u.tensor);
+}
+
+static const sp__filter_ops bev_ops = {
+    .input = SP_PAYLOAD_POINTS,
+    .stream = "bev",
+    .prepare = bev_prepare,
+    .run = bev_run,
+};
+
 static int bev_pull(sp_stage *st, sp_frame **out)
 {
     bev_stage *b = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    if (b->pending) {
-        *out = b->pending;
-        b->pending = NULL;
-        return SP_OK;
-    }
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_POINTS) {
-        *out = in;
-        return SP_OK;
-    }
-    uint64_t seq = in->seq;
-    rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3,
-                                b->shape, &res);
-    if (rc == SP_OK) {
-        sp_frame_copy_meta(res, in);
-        res->sensor = SP_SENSOR_TENSOR;
-        res->payload = SP_PAYLOAD_TENSOR;
-        snprintf(res->stream, sizeof res->stream, "bev");
-        rc = sp_bev_rasterize(sp_stage_kctx(st), &b->params, &in->u.points,
-                              &res->u.tensor);
-    }
-    if (rc < 0) {
-        sp_frame_unref(res);
-        sp_frame_unref(in);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
-    }
-    if (b->forward_points)
-        b->pending = in;
-    else
-        sp_frame_unref(in);
-    *out = res;
-    return SP_OK;
+    return sp__filter_pull(st, &bev_ops, b->forward_points ? &b->pending : NULL,
+                           out);
 }
 
 static void bev_fini(sp_stage *st)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_int.h"
+#include "filter_int.h"
 #include "sp_kitti.h"
 #include "sp_project.h"
 #include "sp_stage.h"
@@ -24,6 +26,7 @@ typedef struct project_stage {
     double min_depth;
     int forward_points;
     sp_frame *pending;
+    sp_project_params pp; /* the current frame's, from prepare to run */
 } project_stage;
 
 static const sp_prop_spec project_props[] = {
@@ -135,55 +138,36 @@ static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
     return SP_OK;
 }
 
+static int project_prepare(sp_stage *st, const sp_frame *in,
+                           sp__filter_out *o)
+{
+    project_stage *p = sp_stage_priv(st);
+    SP_TRY(frame_params(st, p, in, &p->pp));
+    o->payload = SP_PAYLOAD_TENSOR;
+    o->dtype = SP_DTYPE_F32;
+    o->ndim = 2;
+    return sp_project_shape(&p->pp, o->shape);
+}
+
+static int project_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    project_stage *p = sp_stage_priv(st);
+    return sp_project_depth(sp_stage_kctx(st), &p->pp, &in->u.points,
+                            &res->u.tensor);
+}
+
+static const sp__filter_ops project_ops = {
+    .input = SP_PAYLOAD_POINTS,
+    .stream = "depth",
+    .prepare = project_prepare,
+    .run = project_run,
+};
+
 static int project_pull(sp_stage *st, sp_frame **out)
 {
     project_stage *p = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    if (p->pending) {
-        *out = p->pending;
-        p->pending = NULL;
-        return SP_OK;
-    }
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_POINTS) {
-        *out = in;
-        return SP_OK;
-    }
-    uint64_t seq = in->seq;
-    sp_project_params pp;
-    size_t shape[2];
-    rc = frame_params(st, p, in, &pp);
-    if (rc < 0) {
-        sp_frame_unref(in);
-        return rc;
-    }
-    rc = sp_project_shape(&pp, shape);
-    if (rc == SP_OK)
-        rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 2,
-                                    shape, &res);
-    if (rc == SP_OK) {
-        sp_frame_copy_meta(res, in);
-        res->sensor = SP_SENSOR_TENSOR;
-        res->payload = SP_PAYLOAD_TENSOR;
-        snprintf(res->stream, sizeof res->stream, "depth");
-        rc = sp_project_depth(sp_stage_kctx(st), &pp, &in->u.points,
-                              &res->u.tensor);
-    }
-    if (rc < 0) {
-        sp_frame_unref(res);
-        sp_frame_unref(in);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
-    }
-    if (p->forward_points)
-        p->pending = in;
-    else
-        sp_frame_unref(in);
-    *out = res;
-    return SP_OK;
+    return sp__filter_pull(st, &project_ops,
+                           p->forward_points ? &p->pending : NULL, out);
 }
 
 static void project_fini(sp_stage *st)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sp_range.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct range_stage {
@@ -47,46 +48,33 @@ static int range_init(sp_stage *st)
     return SP_OK;
 }
 
+static int range_prepare(sp_stage *st, const sp_frame *in,
+                         sp__filter_out *o)
+{
+    range_stage *r = sp_stage_priv(st);
+    (void)in;
+    return sp__filter_f32_tensor(o, 3, r->shape);
+}
+
+static int range_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    range_stage *r = sp_stage_priv(st);
+    return sp_range_project(sp_stage_kctx(st), &r->params, &in->u.points,
+                            &res->u.tensor);
+}
+
+static const sp__filter_ops range_ops = {
+    .input = SP_PAYLOAD_POINTS,
+    .stream = "range",
+    .prepare = range_prepare,
+    .run = range_run,
+};
+
 static int range_pull(sp_stage *st, sp_frame **out)
 {
     range_stage *r = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    if (r->pending) {
-        *out = r->pending;
-        r->pending = NULL;
-        return SP_OK;
-    }
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_POINTS) {
-        *out = in;
-        return SP_OK;
-    }
-    uint64_t seq = in->seq;
-    rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3,
-                                r->shape, &res);
-    if (rc == SP_OK) {
-        sp_frame_copy_meta(res, in);
-        res->sensor = SP_SENSOR_TENSOR;
-        res->payload = SP_PAYLOAD_TENSOR;
-        snprintf(res->stream, sizeof res->stream, "range");
-        rc = sp_range_project(sp_stage_kctx(st), &r->params, &in->u.points,
-                              &res->u.tensor);
-    }
-    if (rc < 0) {
-        sp_frame_unref(res);
-        sp_frame_unref(in);
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
-    }
-    if (r->forward_points)
-        r->pending = in;
-    else
-        sp_frame_unref(in);
-    *out = res;
-    return SP_OK;
+    return sp__filter_pull(st, &range_ops,
+                           r->forward_points ? &r->pending : NULL, out);
 }
 
 static void range_fini(sp_stage *st)
