@@ -3,6 +3,8 @@
  * images pass through untouched; an image already in the target format
  * passes through too (no copy); other image formats are an error. */
 #include "sp_convert.h"
+#include "error_int.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct convert_stage {
@@ -29,42 +31,31 @@ static int convert_init(sp_stage *st)
     return SP_OK;
 }
 
-static int convert_pull(sp_stage *st, sp_frame **out)
+static int convert_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     convert_stage *c = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_IMAGE) {
-        *out = in;
-        return SP_OK;
-    }
-    unsigned long long seq = (unsigned long long)in->seq;
-    sp_pixfmt fmt;
-    uint32_t w, h;
-    rc = sp_convert_output(&c->desc, &in->u.image, &fmt, &w, &h);
-    if (rc < 0)
-        goto fail;
-    if (fmt == in->u.image.format) {
-        *out = in;
-        return SP_OK;
-    }
-    rc = sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &res);
-    if (rc < 0)
-        goto fail;
-    sp_frame_copy_meta(res, in);
-    rc = sp_convert(sp_stage_kctx(st), &c->desc, &in->u.image, &res->u.image);
-    if (rc < 0)
-        goto fail;
-    sp_frame_unref(in);
-    *out = res;
+    o->payload = SP_PAYLOAD_IMAGE;
+    SP_TRY(sp_convert_output(&c->desc, &in->u.image, &o->format, &o->width,
+                             &o->height));
+    o->pass = o->format == in->u.image.format; /* already there: no copy */
     return SP_OK;
-fail:
-    sp_frame_unref(res);
-    sp_frame_unref(in);
-    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+}
+
+static int convert_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    convert_stage *c = sp_stage_priv(st);
+    return sp_convert(sp_stage_kctx(st), &c->desc, &in->u.image, &res->u.image);
+}
+
+static const sp__filter_ops convert_ops = {
+    .input = SP_PAYLOAD_IMAGE,
+    .prepare = convert_prepare,
+    .run = convert_run,
+};
+
+static int convert_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &convert_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_convert = {

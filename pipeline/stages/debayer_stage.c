@@ -5,6 +5,7 @@
  * Frames that are not images pass through untouched, and so do images that
  * are already colour (rgb8, bgr8, rgba8, rgb16). */
 #include "sp_debayer.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct debayer_stage {
@@ -36,41 +37,43 @@ static int is_colour(sp_pixfmt f)
     return f == SP_PIX_RGB8 || f == SP_PIX_BGR8 || f == SP_PIX_RGBA8 || f == SP_PIX_RGB16;
 }
 
-static int debayer_pull(sp_stage *st, sp_frame **out)
+/* The input as the kernel sees it: pattern= turns gray into a mosaic. */
+static sp_image mosaic(const debayer_stage *d, const sp_frame *in)
 {
-    debayer_stage *d = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_IMAGE || is_colour(in->u.image.format)) {
-        *out = in;
-        return SP_OK;
-    }
-    unsigned long long seq = (unsigned long long)in->seq;
     sp_image src = in->u.image;
     if (d->desc.pattern && (src.format == SP_PIX_GRAY8 || src.format == SP_PIX_GRAY16))
         src.format = src.format == SP_PIX_GRAY8 ? SP_PIX_BAYER_RGGB8 : SP_PIX_BAYER_RGGB16;
-    sp_pixfmt fmt;
-    uint32_t w, h;
-    rc = sp_debayer_output(&d->desc, &src, &fmt, &w, &h);
-    if (rc < 0)
-        goto fail;
-    rc = sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &res);
-    if (rc < 0)
-        goto fail;
-    sp_frame_copy_meta(res, in);
-    rc = sp_debayer(sp_stage_kctx(st), &d->desc, &src, &res->u.image);
-    if (rc < 0)
-        goto fail;
-    sp_frame_unref(in);
-    *out = res;
-    return SP_OK;
-fail:
-    sp_frame_unref(res);
-    sp_frame_unref(in);
-    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+    return src;
+}
+
+static int debayer_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
+{
+    debayer_stage *d = sp_stage_priv(st);
+    if (is_colour(in->u.image.format)) {
+        o->pass = 1;
+        return SP_OK;
+    }
+    sp_image src = mosaic(d, in);
+    o->payload = SP_PAYLOAD_IMAGE;
+    return sp_debayer_output(&d->desc, &src, &o->format, &o->width, &o->height);
+}
+
+static int debayer_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    debayer_stage *d = sp_stage_priv(st);
+    sp_image src = mosaic(d, in);
+    return sp_debayer(sp_stage_kctx(st), &d->desc, &src, &res->u.image);
+}
+
+static const sp__filter_ops debayer_ops = {
+    .input = SP_PAYLOAD_IMAGE,
+    .prepare = debayer_prepare,
+    .run = debayer_run,
+};
+
+static int debayer_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &debayer_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_debayer = {

@@ -4,6 +4,7 @@
  * a gray16 frame be treated as a mosaic. Frames that are not images pass
  * through untouched; other image formats are an error. */
 #include "sp_levels.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct levels_stage {
@@ -47,41 +48,39 @@ static int levels_init(sp_stage *st)
     return SP_OK;
 }
 
-static int levels_pull(sp_stage *st, sp_frame **out)
+/* The input as the kernel sees it: pattern= turns gray16 into a mosaic. */
+static sp_image mosaic(const levels_stage *l, const sp_frame *in)
 {
-    levels_stage *l = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_IMAGE) {
-        *out = in;
-        return SP_OK;
-    }
-    unsigned long long seq = (unsigned long long)in->seq;
     sp_image src = in->u.image;
     if (l->desc.pattern && src.format == SP_PIX_GRAY16)
         src.format = SP_PIX_BAYER_RGGB16;
-    sp_pixfmt fmt;
-    uint32_t w, h;
-    rc = sp_levels_output(&l->desc, &src, &fmt, &w, &h);
-    if (rc < 0)
-        goto fail;
-    rc = sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &res);
-    if (rc < 0)
-        goto fail;
-    sp_frame_copy_meta(res, in);
-    rc = sp_levels(sp_stage_kctx(st), &l->desc, &src, &res->u.image);
-    if (rc < 0)
-        goto fail;
-    sp_frame_unref(in);
-    *out = res;
-    return SP_OK;
-fail:
-    sp_frame_unref(res);
-    sp_frame_unref(in);
-    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+    return src;
+}
+
+static int levels_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
+{
+    levels_stage *l = sp_stage_priv(st);
+    sp_image src = mosaic(l, in);
+    o->payload = SP_PAYLOAD_IMAGE;
+    return sp_levels_output(&l->desc, &src, &o->format, &o->width, &o->height);
+}
+
+static int levels_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    levels_stage *l = sp_stage_priv(st);
+    sp_image src = mosaic(l, in);
+    return sp_levels(sp_stage_kctx(st), &l->desc, &src, &res->u.image);
+}
+
+static const sp__filter_ops levels_ops = {
+    .input = SP_PAYLOAD_IMAGE,
+    .prepare = levels_prepare,
+    .run = levels_run,
+};
+
+static int levels_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &levels_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_levels = {

@@ -5,6 +5,8 @@
 #include <math.h>
 
 #include "sp_normalize.h"
+#include "error_int.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct normalize_stage {
@@ -66,48 +68,39 @@ static int normalize_init(sp_stage *st)
     return SP_OK;
 }
 
-static int normalize_pull(sp_stage *st, sp_frame **out)
+static int normalize_prepare(sp_stage *st, const sp_frame *in,
+                             sp__filter_out *o)
+{
+    const sp_image *src = &in->u.image;
+    (void)st;
+    o->payload = SP_PAYLOAD_TENSOR;
+    o->dtype = SP_DTYPE_F32;
+    int rc = sp_normalize_shape(src->width, src->height, src->format,
+                                o->shape, &o->ndim);
+    if (rc < 0)
+        return sp__fail(rc,
+                        "image format %s, expected rgb8, bgr8, rgba8 or gray8 "
+                        "(put debayer or convert before normalize)",
+                        sp_pixfmt_name(src->format));
+    return SP_OK;
+}
+
+static int normalize_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     normalize_stage *n = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_IMAGE) {
-        *out = in;
-        return SP_OK;
-    }
-    unsigned long long seq = (unsigned long long)in->seq;
-    const sp_image *src = &in->u.image;
-    size_t shape[4];
-    int ndim;
-    rc = sp_normalize_shape(src->width, src->height, src->format, shape, &ndim);
-    if (rc < 0) {
-        rc = sp_stage_fail(st, rc,
-                           "frame %llu: image format %s, expected rgb8, bgr8, "
-                           "rgba8 or gray8 (put debayer or convert before "
-                           "normalize)",
-                           seq, sp_pixfmt_name(src->format));
-        sp_frame_unref(in);
-        return rc;
-    }
-    rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, ndim, shape,
-                                &res);
-    if (rc < 0)
-        goto fail;
-    sp_frame_copy_meta(res, in);
-    res->sensor = SP_SENSOR_TENSOR;
-    rc = sp_normalize(sp_stage_kctx(st), &n->desc, src, &res->u.tensor);
-    if (rc < 0)
-        goto fail;
-    sp_frame_unref(in);
-    *out = res;
-    return SP_OK;
-fail:
-    sp_frame_unref(res);
-    sp_frame_unref(in);
-    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+    return sp_normalize(sp_stage_kctx(st), &n->desc, &in->u.image,
+                        &res->u.tensor);
+}
+
+static const sp__filter_ops normalize_ops = {
+    .input = SP_PAYLOAD_IMAGE,
+    .prepare = normalize_prepare,
+    .run = normalize_run,
+};
+
+static int normalize_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &normalize_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_normalize = {

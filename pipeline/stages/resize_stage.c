@@ -3,6 +3,8 @@
  * pipeline's kernel back-end. Frames that are not images pass through
  * untouched, and so do images already of the requested size. */
 #include "sp_resize.h"
+#include "error_int.h"
+#include "filter_int.h"
 #include "sp_stage.h"
 
 typedef struct resize_stage {
@@ -32,45 +34,41 @@ static int resize_init(sp_stage *st)
     return SP_OK;
 }
 
-static int resize_pull(sp_stage *st, sp_frame **out)
+static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     resize_stage *r = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
     const sp_image *src = &in->u.image;
-    if (in->payload != SP_PAYLOAD_IMAGE ||
-        (src->width == r->width && src->height == r->height)) {
-        *out = in;
+    if (src->width == r->width && src->height == r->height) {
+        o->pass = 1;
         return SP_OK;
     }
-    unsigned long long seq = (unsigned long long)in->seq;
-    if (!sp_resize_supports(src->format)) {
-        rc = sp_stage_fail(st, SP_EINVAL,
-                           "frame %llu: image format %s, expected gray8, rgb8, "
-                           "bgr8, rgba8 or f32 (put debayer or convert before "
-                           "resize)",
-                           seq, sp_pixfmt_name(src->format));
-        sp_frame_unref(in);
-        return rc;
-    }
-    rc = sp_frame_create_image(sp_stage_poolmgr(st), r->width, r->height,
-                               src->format, 0, &res);
-    if (rc < 0)
-        goto fail;
-    sp_frame_copy_meta(res, in);
-    rc = sp_resize(sp_stage_kctx(st), src, &res->u.image, r->method);
-    if (rc < 0)
-        goto fail;
-    sp_frame_unref(in);
-    *out = res;
+    if (!sp_resize_supports(src->format))
+        return sp__fail(SP_EINVAL,
+                        "image format %s, expected gray8, rgb8, bgr8, rgba8 "
+                        "or f32 (put debayer or convert before resize)",
+                        sp_pixfmt_name(src->format));
+    o->payload = SP_PAYLOAD_IMAGE;
+    o->width = r->width;
+    o->height = r->height;
+    o->format = src->format;
     return SP_OK;
-fail:
-    sp_frame_unref(res);
-    sp_frame_unref(in);
-    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+}
+
+static int resize_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    resize_stage *r = sp_stage_priv(st);
+    return sp_resize(sp_stage_kctx(st), &in->u.image, &res->u.image, r->method);
+}
+
+static const sp__filter_ops resize_ops = {
+    .input = SP_PAYLOAD_IMAGE,
+    .prepare = resize_prepare,
+    .run = resize_run,
+};
+
+static int resize_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &resize_ops, NULL, out);
 }
 
 const sp_stage_class sp__stage_resize = {

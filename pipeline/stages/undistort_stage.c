@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_int.h"
+#include "filter_int.h"
 #include "sp_kitti.h"
 #include "sp_stage.h"
 #include "sp_undistort.h"
@@ -166,72 +168,64 @@ static int frame_intrinsics(sp_stage *st, undistort_stage *u, const sp_frame *in
     return SP_OK;
 }
 
-static int undistort_pull(sp_stage *st, sp_frame **out)
+/* Finds the frame's intrinsics and makes sure the remap table is built for
+ * them; the output is an image like the input. */
+static int undistort_prepare(sp_stage *st, const sp_frame *in,
+                             sp__filter_out *o)
 {
     undistort_stage *u = sp_stage_priv(st);
-    sp_frame *in = NULL, *res = NULL;
-    *out = NULL;
-    int rc = sp_stage_pull_upstream(st, &in);
-    if (rc != SP_OK)
-        return rc;
-    if (in->payload != SP_PAYLOAD_IMAGE) {
-        *out = in;
-        return SP_OK;
-    }
     unsigned long long seq = (unsigned long long)in->seq;
     const sp_image *src = &in->u.image;
     const double *K = NULL, *dist = NULL;
-    rc = frame_intrinsics(st, u, in, &K, &dist);
-    if (rc < 0) {
-        sp_frame_unref(in);
+    int rc = frame_intrinsics(st, u, in, &K, &dist);
+    if (rc < 0)
         return rc;
-    }
     if (all_zero(dist)) {
-        *out = in; /* the table would be the identity: nothing to do */
+        o->pass = 1; /* the table would be the identity: nothing to do */
         return SP_OK;
     }
     if (!sp_undistort_map_matches(&u->map, K, dist, src->width, src->height)) {
         /* New calibration or size: (re)build the table. This allocates only
          * when the table grows, i.e. once per stream in practice. */
         size_t need = sp_undistort_map_size(src->width, src->height);
-        if (need == 0) {
-            rc = sp_stage_fail(st, SP_EINVAL, "frame %llu: image %ux%u too large "
-                               "for a remap table", seq, src->width, src->height);
-            sp_frame_unref(in);
-            return rc;
-        }
+        if (need == 0)
+            return sp_stage_fail(st, SP_EINVAL, "frame %llu: image %ux%u too large "
+                                 "for a remap table", seq, src->width, src->height);
         if (need > u->map_cap) {
             free(u->map_mem);
             u->map_cap = 0;
             u->map.valid = 0;
             u->map_mem = aligned_alloc(64, (need + 63) & ~(size_t)63);
-            if (!u->map_mem) {
-                sp_frame_unref(in);
+            if (!u->map_mem)
                 return sp_stage_fail(st, SP_ENOMEM, "frame %llu: no memory for "
                                      "a %zu-byte remap table", seq, need);
-            }
             u->map_cap = need;
         }
-        rc = sp_undistort_map_init(&u->map, u->map_mem, u->map_cap, K, dist,
-                                   src->width, src->height);
-        if (rc < 0)
-            goto fail;
+        SP_TRY(sp_undistort_map_init(&u->map, u->map_mem, u->map_cap, K, dist,
+                                     src->width, src->height));
     }
-    rc = sp_frame_create_image(sp_stage_poolmgr(st), src->width, src->height,
-                               src->format, 0, &res);
-    if (rc < 0)
-        goto fail;
-    sp_frame_copy_meta(res, in);
-    rc = sp_undistort(sp_stage_kctx(st), &u->map, src, &res->u.image);
-    if (rc < 0)
-        goto fail;
-    sp_frame_unref(in);
-    *out = res;
+    o->payload = SP_PAYLOAD_IMAGE;
+    o->width = src->width;
+    o->height = src->height;
+    o->format = src->format;
     return SP_OK;
-fail:
-    sp_frame_unref(res);
-    sp_frame_unref(in);
-    return sp_stage_fail(st, rc, "frame %llu: %s", seq, sp_errmsg());
+}
+
+static int undistort_run(sp_stage *st, const sp_frame *in, sp_frame *res)
+{
+    undistort_stage *u = sp_stage_priv(st);
+    return sp_undistort(sp_stage_kctx(st), &u->map, &in->u.image, &res->u.image);
+}
+
+static const sp__filter_ops undistort_ops = {
+    .input = SP_PAYLOAD_IMAGE,
+    .prepare = undistort_prepare,
+    .run = undistort_run,
+};
+
+static int undistort_pull(sp_stage *st, sp_frame **out)
+{
+    return sp__filter_pull(st, &undistort_ops, NULL, out);
 }
 
 static void undistort_fini(sp_stage *st)
