@@ -21,16 +21,21 @@
  * bits; only a point whose index is not finite or not below 2^62 in
  * magnitude (x/leaf > 4.6e18) is refused, with SP_ERANGE.
  *
- * Back-ends and paths. Fast path (grid of < 2^63 cells and bits(cells) +
- * bits(points) <= 64, e.g. any KITTI sweep): an extent pass (min/max of the
- * finite coordinates: floor is monotonic, so the index bounds are the floors
- * of the coordinate bounds) and a key pass writing key << ib | point, both
- * on scalar, SSE4.1 (4 points a step), AVX2 (8) or NEON (4); then a
- * stable LSD radix sort (13-bit digits) and the reduction in scalar code
- * on every CPU back-end. General path (bigger grids):
+ * Back-ends and paths. Every path starts with an extent pass (min/max of
+ * the finite coordinates: floor is monotonic, so the index bounds are the
+ * floors of the coordinate bounds) on scalar, SSE4.1 (4 points a step),
+ * AVX2 (8) or NEON (4). Runs path (grid of < 2^32 cells, e.g. any KITTI
+ * sweep at leaf >= 1 cm): a 32-bit key pass (same SIMD levels), a stable
+ * radix sort of the runs of consecutive points that share a voxel (a
+ * lidar sweep has ~2.4x fewer runs than points), and a reduction adding
+ * each run's points to its voxel's sums (AVX2: 4 doubles at once).
+ * Packed path (bigger grids, bits(cells) + bits(points) <= 64): key <<
+ * ib | point, radix sort (13-bit digits), scalar reduction. General path:
  * 32-bit indices per axis, (key, index) pairs, same sort. Wide path (an
  * index beyond 32 bits per axis or a key beyond 64 bits): 64-bit indices
- * and a comparison sort. All paths give the same voxels in the same order.
+ * and a comparison sort. All paths and CPU back-ends give the same voxels
+ * in the same order with the same bits (each voxel's sums added in input
+ * order from 0 in double).
  * OpenCL: the index pass and the per-voxel reduction run on the device
  * (one work-item per voxel, double sums where the device has fp64), the
  * sort on the host; centroids match scalar to 1e-6 relative (bit-exact

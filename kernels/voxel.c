@@ -1,11 +1,11 @@
-/* voxel: parameter checks, dispatch of the index pass, and the CPU part
- * every back-end shares — 64-bit keys, a stable LSD radix sort, and the
- * per-voxel reduction. See sp_voxel.h for the rules. */
+/* voxel: parameter checks, the choice of path (runs, packed, general,
+ * wide; see voxel_int.h) and the per-back-end key passes, and the CPU
+ * parts the paths share — a stable LSD radix sort and the per-voxel
+ * reductions of the packed and general paths (the runs path's is in
+ * voxel_runs.c). See sp_voxel.h for the rules. */
 #include <string.h>
 
 #include "voxel_int.h"
-
-#define RADIX_BITS_MAX 13
 
 static int make_plan(const sp_voxel_params *v, const sp_points *in,
                      const sp_points *out, sp__voxel_plan *p)
@@ -43,7 +43,7 @@ static int radix_sort(uint64_t *keys, uint32_t *idx, uint64_t *k2,
 {
     if (bits == 0 || m < 2)
         return 0;
-    int passes = (bits + RADIX_BITS_MAX - 1) / RADIX_BITS_MAX;
+    int passes = (bits + SP__VOXEL_RADIX_BITS - 1) / SP__VOXEL_RADIX_BITS;
     int dbits = (bits + passes - 1) / passes;
     size_t buckets = (size_t)1 << dbits;
     uint64_t mask = buckets - 1;
@@ -90,14 +90,12 @@ static int bit_length(uint64_t v)
     return v ? 64 - __builtin_clzll(v) : 0;
 }
 
-/* Stable LSD radix sort of packed values on bits [lo, lo + bits); returns
- * the buffer holding the result (a or tmp). */
-static uint64_t *radix_sort_packed(uint64_t *a, uint64_t *tmp, size_t m,
-                                   int lo, int bits, uint32_t *hist)
+uint64_t *sp__voxel_radix_packed(uint64_t *a, uint64_t *tmp, size_t m, int lo,
+                                 int bits, uint32_t *hist)
 {
     if (bits == 0 || m < 2)
         return a;
-    int passes = (bits + RADIX_BITS_MAX - 1) / RADIX_BITS_MAX;
+    int passes = (bits + SP__VOXEL_RADIX_BITS - 1) / SP__VOXEL_RADIX_BITS;
     int dbits = (bits + passes - 1) / passes;
     size_t buckets = (size_t)1 << dbits;
     uint64_t mask = buckets - 1;
@@ -130,7 +128,8 @@ static uint64_t *radix_sort_packed(uint64_t *a, uint64_t *tmp, size_t m,
     return src;
 }
 
-/* The grid from the extent; 1 when the packed path cannot hold it. */
+/* The grid from the extent; 1 when it is too big for the runs and packed
+ * paths (then g->kb + g->ib > 64 says the packed path cannot hold it). */
 static int make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
                      size_t n, sp__voxel_grid *g)
 {
@@ -149,7 +148,7 @@ static int make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
     g->total = (uint64_t)total;
     g->kb = bit_length(g->total);
     g->ib = bit_length((uint64_t)(n - 1));
-    return g->kb + g->ib > 64;
+    return 0;
 }
 
 static int reduce_packed(const sp__voxel_plan *p, const sp_points *in,
@@ -243,8 +242,8 @@ int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
     uint64_t *k2 = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, cnt * 8);
     uint32_t *i2 = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, cnt * 4);
     /* At most ceil(64 / 13) = 5 passes of 2^13 counters. */
-    uint32_t *hist = sp__kctx_scratch(
-        k, SP__VOXEL_SLOT_MISC, (size_t)5 * ((size_t)1 << RADIX_BITS_MAX) * 4);
+    uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
+                                      SP__VOXEL_HIST_WORDS * 4);
     if (!keys || !idx || !k2 || !i2 || !hist)
         return SP_ENOMEM;
     const int64_t lo0 = b->lo[0], lo1 = b->lo[1], lo2 = b->lo[2];
@@ -381,33 +380,47 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     sp__voxel_grid g;
     if (make_grid(&p, &e, n, &g))
         return voxel_pairs(k, &p, in, out);
-
-    uint64_t *packed = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 8);
-    uint64_t *tmp = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, n * 8);
-    uint32_t *hist = sp__kctx_scratch(
-        k, SP__VOXEL_SLOT_MISC, (size_t)5 * ((size_t)1 << RADIX_BITS_MAX) * 4);
-    if (!packed || !tmp || !hist)
-        return SP_ENOMEM;
-    switch (lv) {
+    if (g.total < SP__VOXEL_NOKEY) {
+        uint32_t *keys = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 4);
+        float *aos = NULL;
+        if (!keys)
+            return SP_ENOMEM;
+        switch (lv) {
 #if defined(__x86_64__) || defined(__i386__)
-    case SP_SIMD_AVX2:
-        sp__voxel_keys_avx2(&p, &g, in, packed);
-        break;
-    case SP_SIMD_SSE41:
-        sp__voxel_keys_sse41(&p, &g, in, packed);
-        break;
+        case SP_SIMD_AVX2:
+            aos = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, (n + 4) * 16);
+            if (!aos)
+                return SP_ENOMEM;
+            sp__voxel_keys32_avx2(&p, &g, in, keys, aos);
+            break;
+        case SP_SIMD_SSE41:
+            sp__voxel_keys32_sse41(&p, &g, in, keys);
+            break;
 #endif
 #if defined(__aarch64__) || defined(__ARM_NEON)
-    case SP_SIMD_NEON:
-        sp__voxel_keys_neon(&p, &g, in, packed);
-        break;
+        case SP_SIMD_NEON:
+            sp__voxel_keys32_neon(&p, &g, in, keys);
+            break;
 #endif
-    default:
-        sp__voxel_keys_scalar(&p, &g, in, 0, packed);
-        break;
+        default:
+            sp__voxel_keys32_scalar(&p, &g, in, 0, keys);
+            break;
+        }
+        return sp__voxel_runs(k, &p, &g, in, keys, aos, out);
     }
+    if (g.kb + g.ib > 64)
+        return voxel_pairs(k, &p, in, out);
+
+    /* Grids of 2^32 cells and more: packed key << ib | point, sorted. */
+    uint64_t *packed = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 8);
+    uint64_t *tmp = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, n * 8);
+    uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
+                                      SP__VOXEL_HIST_WORDS * 4);
+    if (!packed || !tmp || !hist)
+        return SP_ENOMEM;
+    sp__voxel_keys_scalar(&p, &g, in, 0, packed);
     /* NaN/Inf points carry key = total and sort last: only the first
      * e.valid entries are voxels. */
-    uint64_t *sorted = radix_sort_packed(packed, tmp, n, g.ib, g.kb, hist);
+    uint64_t *sorted = sp__voxel_radix_packed(packed, tmp, n, g.ib, g.kb, hist);
     return reduce_packed(&p, in, sorted, e.valid, g.ib, out);
 }

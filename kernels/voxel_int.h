@@ -47,12 +47,14 @@ void sp__voxel_index_scalar(const sp__voxel_plan *p, const sp_points *in,
                             size_t first, int32_t *ix, int32_t *iy,
                             int32_t *iz, sp__voxel_bounds *b);
 
-/* ---- the packed fast path -------------------------------------------
+/* ---- the grid, the packed path ----------------------------------------
  * floor(c * inv) is monotonic in c (inv > 0), so the index bounds are the
- * floors of the coordinate bounds: one cheap extent pass gives the grid,
- * and one key pass writes, per point, key << ib | i (key = dx + sx * (dy +
- * sy * dz), the z-major voxel number; NaN/Inf points get key = total, which
- * sorts after every voxel). Used when bits(total) + bits(n - 1) <= 64. */
+ * floors of the coordinate bounds: one cheap extent pass gives the grid
+ * and key = dx + sx * (dy + sy * dz), the z-major voxel number. Grids of
+ * < 2^32 cells take the runs path (below); bigger ones the packed path: a
+ * key pass writes, per point, key << ib | i (NaN/Inf points get key =
+ * total, which sorts after every voxel), when bits(total) + bits(n - 1) <=
+ * 64; else the general or wide path (voxel.c, voxel_scalar.c). */
 typedef struct sp__voxel_extent {
     float min[3], max[3]; /* over finite points */
     size_t valid;         /* finite points */
@@ -81,16 +83,53 @@ void sp__voxel_extent_sse41(const sp_points *in, sp__voxel_extent *e);
 void sp__voxel_extent_avx2(const sp_points *in, sp__voxel_extent *e);
 void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e);
 
-/* Packed keys for in[first, count) into packed[first...]. */
+/* Packed keys for in[first, count) into packed[first...] (grids of any
+ * size the packed path takes; scalar only, the runs path below covers the
+ * grids SIMD key arithmetic can). */
 void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
                            const sp_points *in, size_t first,
                            uint64_t *packed);
-void sp__voxel_keys_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                          const sp_points *in, uint64_t *packed);
-void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                         const sp_points *in, uint64_t *packed);
-void sp__voxel_keys_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                         const sp_points *in, uint64_t *packed);
+
+/* ---- the runs path (grids of < 2^32 cells: any lidar sweep at a usual
+ * leaf; see voxel_runs.c) ---------------------------------------------
+ * A key pass writes the 32-bit z-major voxel number of every point
+ * (SP__VOXEL_NOKEY for NaN/Inf; valid keys are < total <= UINT32_MAX - 1);
+ * sp__voxel_runs() sorts the runs of equal keys and reduces them, adding
+ * each voxel's points in input order from +0 in double, as the reference. */
+#define SP__VOXEL_NOKEY UINT32_MAX
+void sp__voxel_keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                             const sp_points *in, size_t first,
+                             uint32_t *keys);
+void sp__voxel_keys32_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                            const sp_points *in, uint32_t *keys);
+/* AVX2 also writes aos[4 i + 0..3] = x, y, z, intensity of point i, and 16
+ * zero floats after the last point (the reduction reads 4 points a run). */
+void sp__voxel_keys32_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                           const sp_points *in, uint32_t *keys, float *aos);
+void sp__voxel_keys32_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                           const sp_points *in, uint32_t *keys);
+
+/* From keys to out; aos (AVX2's key pass) selects the AVX2 reduction.
+ * Scratch: the caller holds keys in slot KEY and aos in KEY2; this uses
+ * IDX, IDX2 and MISC. */
+int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
+                   const sp__voxel_grid *g, const sp_points *in,
+                   const uint32_t *keys, const float *aos, sp_points *out);
+
+/* The AVX2 reduction over the sorted runs (ent = key << 32 | run, runs
+ * from rstart), the same adds and output as voxel_runs.c's generic one;
+ * returns the output count, or (size_t)-1 past out->capacity. */
+size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
+                                  const float *aos, const uint64_t *sorted,
+                                  const uint32_t *rstart, size_t nr,
+                                  sp_points *out);
+
+/* Stable LSD radix sort of packed values on bits [lo, lo + bits); returns
+ * the buffer holding the result (a or tmp). hist: SP__VOXEL_HIST_WORDS. */
+#define SP__VOXEL_RADIX_BITS 13
+#define SP__VOXEL_HIST_WORDS ((size_t)5 << SP__VOXEL_RADIX_BITS)
+uint64_t *sp__voxel_radix_packed(uint64_t *a, uint64_t *tmp, size_t m, int lo,
+                                 int bits, uint32_t *hist);
 
 /* Scratch slots: the index arrays (slots 0-2) belong to the caller of
  * sp__voxel_sort; sort and reduce use slots 3-7. The packed path uses

@@ -1,7 +1,7 @@
-/* voxel, NEON (AArch64): the extent and packed-key passes 4 points a step
+/* voxel, NEON (AArch64): the extent and 32-bit key passes 4 points a step
  * (vmulq + vrndmq = floor, same float32 results as scalar; 32-bit integer
- * key arithmetic while the grid has < 2^32 cells, else the scalar key
- * pass). Sort and reduction are scalar (voxel.c). */
+ * key arithmetic, exact on the runs path's grids of < 2^32 cells). The
+ * sort and reduction are generic (voxel_runs.c). */
 #include <arm_neon.h>
 
 #include "voxel_int.h"
@@ -42,25 +42,17 @@ void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e)
     sp__voxel_extent_scalar(in, i, e);
 }
 
-void sp__voxel_keys_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                         const sp_points *in, uint64_t *packed)
+void sp__voxel_keys32_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                           const sp_points *in, uint32_t *keys)
 {
     const size_t n = in->count;
-    if (g->total >= ((uint64_t)1 << 32)) {
-        sp__voxel_keys_scalar(p, g, in, 0, packed);
-        return;
-    }
     const float32x4_t inv[3] = {vdupq_n_f32(p->inv[0]), vdupq_n_f32(p->inv[1]),
                                 vdupq_n_f32(p->inv[2])};
     const int32x4_t lo[3] = {vdupq_n_s32(g->lo[0]), vdupq_n_s32(g->lo[1]),
                              vdupq_n_s32(g->lo[2])};
     const uint32x4_t sx = vdupq_n_u32((uint32_t)g->span[0]);
     const uint32x4_t sy = vdupq_n_u32((uint32_t)g->span[1]);
-    const uint32x4_t sentinel = vdupq_n_u32((uint32_t)g->total);
-    const int64x2_t shift = vdupq_n_s64(g->ib);
-    const uint64_t i01[2] = {0, 1}, i23[2] = {2, 3};
-    uint64x2_t idx0 = vld1q_u64(i01), idx1 = vld1q_u64(i23);
-    const uint64x2_t step = vdupq_n_u64(4);
+    const uint32x4_t nokey = vdupq_n_u32(SP__VOXEL_NOKEY);
     const float *src[3] = {in->x, in->y, in->z};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -74,13 +66,7 @@ void sp__voxel_keys_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
                 vcvtq_s32_f32(vrndmq_f32(vmulq_f32(c[a], inv[a]))), lo[a]));
         /* Integer multiply-add: exact, unlike a float fma. */
         uint32x4_t key = vmlaq_u32(d[0], sx, vmlaq_u32(d[1], sy, d[2]));
-        key = vbslq_u32(fin, key, sentinel);
-        uint64x2_t k0 = vmovl_u32(vget_low_u32(key));
-        uint64x2_t k1 = vmovl_u32(vget_high_u32(key));
-        vst1q_u64(packed + i, vorrq_u64(vshlq_u64(k0, shift), idx0));
-        vst1q_u64(packed + i + 2, vorrq_u64(vshlq_u64(k1, shift), idx1));
-        idx0 = vaddq_u64(idx0, step);
-        idx1 = vaddq_u64(idx1, step);
+        vst1q_u32(keys + i, vbslq_u32(fin, key, nokey));
     }
-    sp__voxel_keys_scalar(p, g, in, i, packed);
+    sp__voxel_keys32_scalar(p, g, in, i, keys);
 }

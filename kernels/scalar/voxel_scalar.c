@@ -74,6 +74,26 @@ void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
     }
 }
 
+void sp__voxel_keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                             const sp_points *in, size_t first,
+                             uint32_t *keys)
+{
+    const float *x = in->x, *y = in->y, *z = in->z;
+    const uint32_t sx = (uint32_t)g->span[0], sy = (uint32_t)g->span[1];
+    for (size_t i = first; i < in->count; i++) {
+        uint32_t key = SP__VOXEL_NOKEY;
+        if (isfinite(x[i]) && isfinite(y[i]) && isfinite(z[i])) {
+            /* In the grid by construction, and the grid has < 2^32 cells:
+             * 32-bit arithmetic is exact. */
+            uint32_t dx = (uint32_t)((int64_t)floorf(x[i] * p->inv[0]) - g->lo[0]);
+            uint32_t dy = (uint32_t)((int64_t)floorf(y[i] * p->inv[1]) - g->lo[1]);
+            uint32_t dz = (uint32_t)((int64_t)floorf(z[i] * p->inv[2]) - g->lo[2]);
+            key = dx + sx * (dy + sy * dz);
+        }
+        keys[i] = key;
+    }
+}
+
 typedef struct wide_entry {
     int64_t v[3];
     uint32_t idx;

@@ -1,10 +1,11 @@
-/* voxel, AVX2: the two per-point passes of the packed path, 8 points a
- * step — the extent (min/max of the finite coordinates) and the packed keys
- * (vmulps + vroundps(floor) round exactly as scalar mulss + floorf, then
- * 32-bit integer key arithmetic, exact while the grid has < 2^32 cells;
- * larger grids use the scalar key pass). The radix sort and the reduction
- * are scalar (voxel.c). */
+/* voxel, AVX2, for the runs path (voxel_runs.c): the extent pass and the
+ * 32-bit key pass 8 points a step (vmulps + vroundps(floor) round exactly
+ * as scalar mulss + floorf, then 32-bit integer key arithmetic, exact
+ * because the runs path's grids have < 2^32 cells; the key pass also
+ * writes the points as x, y, z, intensity quadruples), and the run
+ * reduction with a point as one vector of 4 doubles. */
 #include <immintrin.h>
+#include <string.h>
 
 #include "voxel_int.h"
 
@@ -61,14 +62,10 @@ void sp__voxel_extent_avx2(const sp_points *in, sp__voxel_extent *e)
     sp__voxel_extent_scalar(in, i, e);
 }
 
-void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                         const sp_points *in, uint64_t *packed)
+void sp__voxel_keys32_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                           const sp_points *in, uint32_t *keys, float *aos)
 {
     const size_t n = in->count;
-    if (g->total >= ((uint64_t)1 << 32)) {
-        sp__voxel_keys_scalar(p, g, in, 0, packed);
-        return;
-    }
     const __m256 inv[3] = {_mm256_set1_ps(p->inv[0]), _mm256_set1_ps(p->inv[1]),
                            _mm256_set1_ps(p->inv[2])};
     const __m256i lo[3] = {_mm256_set1_epi32(g->lo[0]),
@@ -76,11 +73,7 @@ void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
                            _mm256_set1_epi32(g->lo[2])};
     const __m256i sx = _mm256_set1_epi32((int32_t)(uint32_t)g->span[0]);
     const __m256i sy = _mm256_set1_epi32((int32_t)(uint32_t)g->span[1]);
-    const __m256i sentinel = _mm256_set1_epi32((int32_t)(uint32_t)g->total);
-    const __m128i shift = _mm_cvtsi32_si128(g->ib);
-    const __m256i step = _mm256_set1_epi64x(8);
-    __m256i idx0 = _mm256_setr_epi64x(0, 1, 2, 3);
-    __m256i idx1 = _mm256_setr_epi64x(4, 5, 6, 7);
+    const __m256i nokey = _mm256_set1_epi32(-1); /* SP__VOXEL_NOKEY */
     const float *src[3] = {in->x, in->y, in->z};
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -89,6 +82,8 @@ void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
         for (int a = 0; a < 3; a++)
             c[a] = _mm256_loadu_ps(src[a] + i);
         __m256i fin = _mm256_castps_si256(finite_mask(c[0], c[1], c[2]));
+        /* Wrapping 32-bit subtraction and multiply-add: the true values
+         * are < 2^32 (the grid has < 2^32 cells), so they are exact. */
         for (int a = 0; a < 3; a++)
             d[a] = _mm256_sub_epi32(
                 _mm256_cvttps_epi32(_mm256_floor_ps(_mm256_mul_ps(c[a], inv[a]))),
@@ -96,15 +91,97 @@ void sp__voxel_keys_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
         __m256i key = _mm256_add_epi32(
             d[0], _mm256_mullo_epi32(
                       sx, _mm256_add_epi32(d[1], _mm256_mullo_epi32(sy, d[2]))));
-        key = _mm256_blendv_epi8(sentinel, key, fin);
-        __m256i k0 = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(key));
-        __m256i k1 = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(key, 1));
-        k0 = _mm256_or_si256(_mm256_sll_epi64(k0, shift), idx0);
-        k1 = _mm256_or_si256(_mm256_sll_epi64(k1, shift), idx1);
-        _mm256_storeu_si256((__m256i *)(packed + i), k0);
-        _mm256_storeu_si256((__m256i *)(packed + i + 4), k1);
-        idx0 = _mm256_add_epi64(idx0, step);
-        idx1 = _mm256_add_epi64(idx1, step);
+        _mm256_storeu_si256((__m256i *)(keys + i),
+                            _mm256_blendv_epi8(nokey, key, fin));
+        /* The points as x, y, z, intensity quadruples: the reduction then
+         * reads one line per run instead of four. */
+        const __m256 wv = _mm256_loadu_ps(in->intensity + i);
+        __m256 t0 = _mm256_unpacklo_ps(c[0], c[1]), t1 = _mm256_unpackhi_ps(c[0], c[1]);
+        __m256 t2 = _mm256_unpacklo_ps(c[2], wv), t3 = _mm256_unpackhi_ps(c[2], wv);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        float *q = aos + 4 * i;
+        _mm256_storeu_ps(q, _mm256_permute2f128_ps(u0, u1, 0x20));
+        _mm256_storeu_ps(q + 8, _mm256_permute2f128_ps(u2, u3, 0x20));
+        _mm256_storeu_ps(q + 16, _mm256_permute2f128_ps(u0, u1, 0x31));
+        _mm256_storeu_ps(q + 24, _mm256_permute2f128_ps(u2, u3, 0x31));
     }
-    sp__voxel_keys_scalar(p, g, in, i, packed);
+    sp__voxel_keys32_scalar(p, g, in, i, keys);
+    for (; i < n; i++) {
+        aos[4 * i] = in->x[i];
+        aos[4 * i + 1] = in->y[i];
+        aos[4 * i + 2] = in->z[i];
+        aos[4 * i + 3] = in->intensity[i];
+    }
+    memset(aos + 4 * n, 0, 16 * sizeof *aos);
+}
+
+/* The run reduction (the generic one in voxel_runs.c, the same adds and
+ * output): x, y, z, intensity of a point are one 4-float load converted
+ * to 4 doubles; a run's first four points are added under masks (+0 past
+ * its end, which changes no bit of a sum that starts at +0). */
+size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
+                                  const float *aos, const uint64_t *sorted,
+                                  const uint32_t *rstart, size_t nr,
+                                  sp_points *out)
+{
+    const float *t = p->time ? in->time : NULL;
+    const size_t cap = out->capacity;
+    const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2),
+                  three = _mm256_set1_epi64x(3);
+    __m256d a = _mm256_setzero_pd();
+    double ts = 0;
+    uint32_t cnt = 0, fst = 0, pkey = SP__VOXEL_NOKEY;
+    size_t o = 0;
+    for (size_t j = 0; j < nr; j++) {
+        const uint32_t key = (uint32_t)(sorted[j] >> 32);
+        if (key == SP__VOXEL_NOKEY)
+            break;
+        if (j + 12 < nr)
+            _mm_prefetch((const char *)(aos + 4 * (size_t)rstart[(uint32_t)sorted[j + 12]]),
+                         _MM_HINT_T0);
+        const uint32_t rr = (uint32_t)sorted[j];
+        const size_t s = rstart[rr], e = rstart[rr + 1];
+        const int same = key == pkey;
+        a = _mm256_and_pd(a, _mm256_castsi256_pd(
+                                 _mm256_set1_epi64x(-(int64_t)same)));
+        cnt = same ? cnt + (uint32_t)(e - s) : (uint32_t)(e - s);
+        fst = same ? fst : (uint32_t)s;
+        const float *q = aos + 4 * s;
+        const __m256i len = _mm256_set1_epi64x((int64_t)(e - s));
+        a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(q)));
+        a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 4)),
+            _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, one))));
+        a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 8)),
+            _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, two))));
+        a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 12)),
+            _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, three))));
+        for (size_t d = s + 4; d < e; d++)
+            a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(aos + 4 * d)));
+        if (t) {
+            ts = same ? ts : 0.0;
+            for (size_t d = s; d < e; d++)
+                ts += t[d];
+        }
+        pkey = key;
+        const uint32_t nkey =
+            j + 1 < nr ? (uint32_t)(sorted[j + 1] >> 32) : SP__VOXEL_NOKEY;
+        const size_t emit = (nkey != key) & (cnt >= p->min_points);
+        if (o < cap) {
+            const double inv = 1.0 / (double)cnt;
+            const __m128 f = _mm256_cvtpd_ps(_mm256_mul_pd(a, _mm256_set1_pd(inv)));
+            out->x[o] = _mm_cvtss_f32(f);
+            out->y[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
+            out->z[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 2));
+            out->intensity[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 3));
+            if (p->ring)
+                out->ring[o] = in->ring[fst];
+            if (p->time)
+                out->time[o] = (float)(ts * inv);
+        } else if (emit) {
+            return (size_t)-1;
+        }
+        o += emit;
+    }
+    return o;
 }

@@ -1,6 +1,6 @@
-/* voxel, SSE4.1: the extent and packed-key passes 4 points a step (mulps +
- * roundps(floor) = scalar mulss + floorf; pmulld integer keys while the grid
- * has < 2^32 cells, else the scalar key pass). See voxel_avx2.c. */
+/* voxel, SSE4.1: the extent and 32-bit key passes 4 points a step (mulps +
+ * roundps(floor) = scalar mulss + floorf; pmulld integer keys, exact on the
+ * runs path's grids of < 2^32 cells). See voxel_avx2.c. */
 #include <smmintrin.h>
 
 #include "voxel_int.h"
@@ -54,24 +54,17 @@ void sp__voxel_extent_sse41(const sp_points *in, sp__voxel_extent *e)
     sp__voxel_extent_scalar(in, i, e);
 }
 
-void sp__voxel_keys_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                          const sp_points *in, uint64_t *packed)
+void sp__voxel_keys32_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
+                            const sp_points *in, uint32_t *keys)
 {
     const size_t n = in->count;
-    if (g->total >= ((uint64_t)1 << 32)) {
-        sp__voxel_keys_scalar(p, g, in, 0, packed);
-        return;
-    }
     const __m128 inv[3] = {_mm_set1_ps(p->inv[0]), _mm_set1_ps(p->inv[1]),
                            _mm_set1_ps(p->inv[2])};
     const __m128i lo[3] = {_mm_set1_epi32(g->lo[0]), _mm_set1_epi32(g->lo[1]),
                            _mm_set1_epi32(g->lo[2])};
     const __m128i sx = _mm_set1_epi32((int32_t)(uint32_t)g->span[0]);
     const __m128i sy = _mm_set1_epi32((int32_t)(uint32_t)g->span[1]);
-    const __m128i sentinel = _mm_set1_epi32((int32_t)(uint32_t)g->total);
-    const __m128i shift = _mm_cvtsi32_si128(g->ib);
-    const __m128i step = _mm_set1_epi64x(4);
-    __m128i idx0 = _mm_set_epi64x(1, 0), idx1 = _mm_set_epi64x(3, 2);
+    const __m128i nokey = _mm_set1_epi32(-1); /* SP__VOXEL_NOKEY */
     const float *src[3] = {in->x, in->y, in->z};
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -85,15 +78,7 @@ void sp__voxel_keys_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
                 _mm_cvttps_epi32(_mm_floor_ps(_mm_mul_ps(c[a], inv[a]))), lo[a]);
         __m128i key = _mm_add_epi32(
             d[0], _mm_mullo_epi32(sx, _mm_add_epi32(d[1], _mm_mullo_epi32(sy, d[2]))));
-        key = _mm_blendv_epi8(sentinel, key, fin);
-        __m128i k0 = _mm_cvtepu32_epi64(key);
-        __m128i k1 = _mm_cvtepu32_epi64(_mm_srli_si128(key, 8));
-        _mm_storeu_si128((__m128i *)(packed + i),
-                         _mm_or_si128(_mm_sll_epi64(k0, shift), idx0));
-        _mm_storeu_si128((__m128i *)(packed + i + 2),
-                         _mm_or_si128(_mm_sll_epi64(k1, shift), idx1));
-        idx0 = _mm_add_epi64(idx0, step);
-        idx1 = _mm_add_epi64(idx1, step);
+        _mm_storeu_si128((__m128i *)(keys + i), _mm_blendv_epi8(nokey, key, fin));
     }
-    sp__voxel_keys_scalar(p, g, in, i, packed);
+    sp__voxel_keys32_scalar(p, g, in, i, keys);
 }
