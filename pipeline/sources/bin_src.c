@@ -1,7 +1,6 @@
 /* The `bin` source: raw float32 point records, a .bin file or a folder (see
  * sp_bin.h), one frame per file, read when pulled. Times come from the
  * folder's timestamps.txt when there is one, else file index x 100 ms. */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "error_int.h"
@@ -38,8 +37,9 @@ static int bin_init(sp_stage *st)
                          &from_file);
 }
 
-static int make_frame(sp_stage *st, bin_src *s, size_t i, sp_frame **out)
+static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
+    bin_src *s = sp_stage_priv(st);
     size_t n;
     unsigned fields;
     sp_frame *f = NULL;
@@ -50,13 +50,7 @@ static int make_frame(sp_stage *st, bin_src *s, size_t i, sp_frame **out)
         sp_frame_unref(f);
         return rc;
     }
-    f->seq = s->seq++;
-    f->timestamp_ns = s->times[i];
-    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
-    f->sensor = SP_SENSOR_LIDAR;
-    f->payload = SP_PAYLOAD_POINTS;
-    f->calib = NULL;
-    f->origin = sp_bin_reader_path(s->r, i);
+    sp__src_stamp(st, f, &s->seq, s->times[i], sp_bin_reader_path(s->r, i));
     *out = f;
     return SP_OK;
 }
@@ -64,13 +58,8 @@ static int make_frame(sp_stage *st, bin_src *s, size_t i, sp_frame **out)
 static int bin_pull(sp_stage *st, sp_frame **out)
 {
     bin_src *s = sp_stage_priv(st);
-    *out = NULL;
-    while (s->next < sp_bin_reader_count(s->r)) {
-        int rc = make_frame(st, s, s->next++, out);
-        if (rc >= 0 || !sp__src_skip(st, rc))
-            return rc;
-    }
-    return SP_EOS;
+    return sp__src_pull(st, &s->next, sp_bin_reader_count(s->r), make_frame,
+                        out);
 }
 
 static void bin_fini(sp_stage *st)

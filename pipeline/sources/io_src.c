@@ -1,5 +1,5 @@
-/* Shared by the file sources: which errors on_error=skip may skip, and
- * frame times from an optional timestamps.txt. */
+/* Shared by the file sources: which errors on_error=skip may skip, frame
+ * times from an optional timestamps.txt, the pull loop and frame metadata. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -52,4 +52,27 @@ int sp__src_times(const char *path, size_t n, int64_t **out, int *from_file)
         t[i] = (int64_t)i * 100000000;
     *out = t;
     return SP_OK;
+}
+
+int sp__src_pull(sp_stage *st, size_t *next, size_t count,
+                 sp__src_read_fn read, sp_frame **out)
+{
+    *out = NULL;
+    while (*next < count) {
+        int rc = read(st, (*next)++, out);
+        if (rc >= 0 || !sp__src_skip(st, rc))
+            return rc;
+    }
+    return SP_EOS;
+}
+
+void sp__src_stamp(sp_stage *st, sp_frame *f, uint64_t *seq, int64_t t,
+                   const char *origin)
+{
+    f->seq = (*seq)++;
+    f->timestamp_ns = t;
+    snprintf(f->stream, sizeof f->stream, "%s",
+             sp_stage_prop_str(st, "stream"));
+    f->calib = NULL;
+    f->origin = origin;
 }

@@ -1,5 +1,6 @@
 /* Internal to the file sources in pipeline/sources/ (kitti, pcd, bin, raw,
- * pngs): the shared on_error property and frame timing. */
+ * pngs): the shared on_error property, frame timing, the pull loop over a
+ * source's items and the metadata of a frame read from one. */
 #ifndef SP_IO_SRC_INT_H
 #define SP_IO_SRC_INT_H
 
@@ -27,5 +28,23 @@ int sp__src_skip(sp_stage *st, int rc);
  * is a folder holding one (at least @p n times), else index x 100 ms.
  * *out is malloc'ed (free() it); *from_file says which. */
 int sp__src_times(const char *path, size_t n, int64_t **out, int *from_file);
+
+/* Reads item @p i of the stage's input into a new frame (*out, set only on
+ * success); a failure releases what it acquired. */
+typedef int (*sp__src_read_fn)(sp_stage *st, size_t i, sp_frame **out);
+
+/* The pull() of a source whose items 0..count-1 are read in order: reads
+ * item *next (and advances it); a bad item under on_error=skip is counted
+ * and the next one read instead. Returns read()'s status, or SP_EOS after
+ * the last item. */
+int sp__src_pull(sp_stage *st, size_t *next, size_t count,
+                 sp__src_read_fn read, sp_frame **out);
+
+/* Metadata of a frame a one-stream file source read: seq from *seq (then
+ * advanced), time @p t, stream from the stage's stream= property, no
+ * calibration, origin @p origin (borrowed from the reader). Sensor and
+ * payload are the ones sp_frame_create_*() set. */
+void sp__src_stamp(sp_stage *st, sp_frame *f, uint64_t *seq, int64_t t,
+                   const char *origin);
 
 #endif

@@ -45,8 +45,9 @@ static int kitti_init(sp_stage *st)
     return sp_kitti_create(sp_stage_prop_str(st, "path"), &d, &s->k);
 }
 
-static int make_frame(sp_stage *st, kitti_src *s, size_t i, sp_frame **out)
+static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
+    kitti_src *s = sp_stage_priv(st);
     sp_kitti_frame kf;
     const sp_calib *calib;
     sp_frame *f = NULL;
@@ -85,13 +86,8 @@ static int make_frame(sp_stage *st, kitti_src *s, size_t i, sp_frame **out)
 static int kitti_pull(sp_stage *st, sp_frame **out)
 {
     kitti_src *s = sp_stage_priv(st);
-    *out = NULL;
-    while (s->next < sp_kitti_frame_count(s->k)) {
-        int rc = make_frame(st, s, s->next++, out);
-        if (rc >= 0 || !sp__src_skip(st, rc))
-            return rc;
-    }
-    return SP_EOS;
+    return sp__src_pull(st, &s->next, sp_kitti_frame_count(s->k), make_frame,
+                        out);
 }
 
 static void kitti_fini(sp_stage *st)

@@ -1,7 +1,6 @@
 /* The `pcd` source: a PCD file or a folder of them in name order (see
  * sp_pcd.h), one frame per file, read when pulled. Times come from the
  * folder's timestamps.txt when there is one, else file index x 100 ms. */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "error_int.h"
@@ -34,8 +33,9 @@ static int pcd_init(sp_stage *st)
                          &from_file);
 }
 
-static int make_frame(sp_stage *st, pcd_src *s, size_t i, sp_frame **out)
+static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
+    pcd_src *s = sp_stage_priv(st);
     size_t n;
     unsigned fields;
     sp_frame *f = NULL;
@@ -46,13 +46,7 @@ static int make_frame(sp_stage *st, pcd_src *s, size_t i, sp_frame **out)
         sp_frame_unref(f);
         return rc;
     }
-    f->seq = s->seq++;
-    f->timestamp_ns = s->times[i];
-    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
-    f->sensor = SP_SENSOR_LIDAR;
-    f->payload = SP_PAYLOAD_POINTS;
-    f->calib = NULL;
-    f->origin = sp_pcd_reader_path(s->r, i);
+    sp__src_stamp(st, f, &s->seq, s->times[i], sp_pcd_reader_path(s->r, i));
     *out = f;
     return SP_OK;
 }
@@ -60,13 +54,8 @@ static int make_frame(sp_stage *st, pcd_src *s, size_t i, sp_frame **out)
 static int pcd_pull(sp_stage *st, sp_frame **out)
 {
     pcd_src *s = sp_stage_priv(st);
-    *out = NULL;
-    while (s->next < sp_pcd_reader_count(s->r)) {
-        int rc = make_frame(st, s, s->next++, out);
-        if (rc >= 0 || !sp__src_skip(st, rc))
-            return rc;
-    }
-    return SP_EOS;
+    return sp__src_pull(st, &s->next, sp_pcd_reader_count(s->r), make_frame,
+                        out);
 }
 
 static void pcd_fini(sp_stage *st)

@@ -3,7 +3,6 @@
  * from the pool manager through a reused libpng arena). Times come from the
  * folder's timestamps.txt or image index x 100 ms. bayer= marks
  * single-channel images as a raw Bayer mosaic of that pattern. */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "error_int.h"
@@ -56,8 +55,9 @@ static int bayer_format(int bayer, sp_pixfmt gray, sp_pixfmt *out)
     return 0;
 }
 
-static int make_frame(sp_stage *st, pngs_src *s, size_t i, sp_frame **out)
+static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
+    pngs_src *s = sp_stage_priv(st);
     const char *path = sp_pngseq_path(s->images, i);
     sp_png_info info;
     sp_frame *f = NULL;
@@ -78,13 +78,7 @@ static int make_frame(sp_stage *st, pngs_src *s, size_t i, sp_frame **out)
     /* Same bytes, same layout: only the meaning of the samples changes. */
     if (s->bayer)
         f->u.image.format = bayer_fmt;
-    f->seq = s->seq++;
-    f->timestamp_ns = s->times[i];
-    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
-    f->sensor = SP_SENSOR_CAMERA;
-    f->payload = SP_PAYLOAD_IMAGE;
-    f->calib = NULL;
-    f->origin = path;
+    sp__src_stamp(st, f, &s->seq, s->times[i], path);
     *out = f;
     return SP_OK;
 }
@@ -92,13 +86,8 @@ static int make_frame(sp_stage *st, pngs_src *s, size_t i, sp_frame **out)
 static int pngs_pull(sp_stage *st, sp_frame **out)
 {
     pngs_src *s = sp_stage_priv(st);
-    *out = NULL;
-    while (s->next < sp_pngseq_count(s->images)) {
-        int rc = make_frame(st, s, s->next++, out);
-        if (rc >= 0 || !sp__src_skip(st, rc))
-            return rc;
-    }
-    return SP_EOS;
+    return sp__src_pull(st, &s->next, sp_pngseq_count(s->images), make_frame,
+                        out);
 }
 
 static void pngs_fini(sp_stage *st)

@@ -2,7 +2,6 @@
  * or a folder, several frames per file allowed. File sizes are checked when
  * the stage starts; each frame is read when pulled. Times come from the
  * folder's timestamps.txt (one line per frame) or frame index x 100 ms. */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "error_int.h"
@@ -54,8 +53,9 @@ static int raw_init(sp_stage *st)
                          &from_file);
 }
 
-static int make_frame(sp_stage *st, raw_src *s, size_t i, sp_frame **out)
+static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
+    raw_src *s = sp_stage_priv(st);
     sp_frame *f = NULL;
     SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), s->d.width,
                                  s->d.height, s->d.format, 0, &f));
@@ -64,13 +64,8 @@ static int make_frame(sp_stage *st, raw_src *s, size_t i, sp_frame **out)
         sp_frame_unref(f);
         return rc;
     }
-    f->seq = s->seq++;
-    f->timestamp_ns = s->times[i];
-    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
-    f->sensor = SP_SENSOR_CAMERA;
-    f->payload = SP_PAYLOAD_IMAGE;
-    f->calib = NULL;
-    f->origin = sp_raw_reader_origin(s->r, i, NULL);
+    sp__src_stamp(st, f, &s->seq, s->times[i],
+                  sp_raw_reader_origin(s->r, i, NULL));
     *out = f;
     return SP_OK;
 }
@@ -78,13 +73,8 @@ static int make_frame(sp_stage *st, raw_src *s, size_t i, sp_frame **out)
 static int raw_pull(sp_stage *st, sp_frame **out)
 {
     raw_src *s = sp_stage_priv(st);
-    *out = NULL;
-    while (s->next < sp_raw_reader_count(s->r)) {
-        int rc = make_frame(st, s, s->next++, out);
-        if (rc >= 0 || !sp__src_skip(st, rc))
-            return rc;
-    }
-    return SP_EOS;
+    return sp__src_pull(st, &s->next, sp_raw_reader_count(s->r), make_frame,
+                        out);
 }
 
 static void raw_fini(sp_stage *st)
