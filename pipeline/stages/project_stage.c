@@ -120,10 +120,7 @@ static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
                              "expected calib=PATH to a KITTI calib file",
                              (unsigned long long)in->seq,
                              in->origin ? in->origin : in->stream);
-    int rc = sp_project_params_from_calib(cal, pp);
-    if (rc < 0)
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)in->seq, sp_errmsg());
+    SP_TRY(sp_project_params_from_calib(cal, pp)); /* "frame N: " added */
     if (p->width > 0) {
         pp->width = p->width;
         pp->height = p->height;
