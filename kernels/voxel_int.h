@@ -109,12 +109,18 @@ void sp__voxel_keys32_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
 void sp__voxel_keys32_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
                            const sp_points *in, uint32_t *keys);
 
-/* From keys to out; aos (AVX2's key pass) selects the AVX2 reduction.
+/* From keys to out; aos (AVX2's key pass) selects the AVX2 runs pass and
+ * reduction.
  * Scratch: the caller holds keys in slot KEY and aos in KEY2; this uses
  * IDX, IDX2 and MISC. */
 int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
                    const sp__voxel_grid *g, const sp_points *in,
                    const uint32_t *keys, const float *aos, sp_points *out);
+
+/* voxel_runs.c's runs by AVX2 (the same entries and starts); ent and
+ * rstart need 8 entries of slack past n and n + 1. */
+size_t sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
+                           uint32_t *rstart);
 
 /* The AVX2 reduction over the sorted runs (ent = key << 32 | run, runs
  * from rstart), the same adds and output as voxel_runs.c's generic one;

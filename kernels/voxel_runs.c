@@ -132,17 +132,24 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
                    const uint32_t *keys, const float *aos, sp_points *out)
 {
     const size_t n = in->count;
-    uint32_t *rstart = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, (n + 1) * 4);
-    uint64_t *ent = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, 2 * n * 8);
+    /* 8 entries of slack for the AVX2 runs pass's whole-vector stores. */
+    uint32_t *rstart = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, (n + 9) * 4);
+    uint64_t *ent = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, (2 * n + 8) * 8);
     uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
                                       SP__VOXEL_HIST_WORDS * 4);
     if (!rstart || !ent || !hist)
         return SP_ENOMEM;
-    const size_t nr = find_runs(keys, n, ent, rstart);
+    size_t nr;
+#if defined(__x86_64__) || defined(__i386__)
+    if (aos)
+        nr = sp__voxel_runs_avx2(keys, n, ent, rstart);
+    else
+#endif
+        nr = find_runs(keys, n, ent, rstart);
     /* Sorting on the key's low kb bits: NOKEY's are all ones there, above
      * every valid key (< total <= 2^kb - 1), so NaN/Inf runs sort last. */
     const uint64_t *sorted =
-        sp__voxel_radix_packed(ent, ent + n, nr, 32, g->kb, hist);
+        sp__voxel_radix_packed(ent, ent + n + 8, nr, 32, g->kb, hist);
     size_t o;
 #if defined(__x86_64__) || defined(__i386__)
     if (aos)
