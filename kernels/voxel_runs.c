@@ -62,6 +62,11 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
     const float *x = in->x, *y = in->y, *z = in->z, *w = in->intensity;
     const float *t = p->time ? in->time : NULL;
     const size_t n = in->count, cap = out->capacity;
+    /* 1 / count for the usual counts: the same quotients, without a
+     * division per run (the output is computed after every run). */
+    double inv_tab[256];
+    for (int c = 1; c < 256; c++)
+        inv_tab[c] = 1.0 / (double)c;
     v2d a0 = {0, 0}, a1 = {0, 0};
     double ts = 0;
     uint32_t cnt = 0, fst = 0, pkey = SP__VOXEL_NOKEY;
@@ -110,7 +115,7 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
             j + 1 < nr ? (uint32_t)(sorted[j + 1] >> 32) : SP__VOXEL_NOKEY;
         const size_t emit = (nkey != key) & (cnt >= p->min_points);
         if (o < cap) {
-            const double inv = 1.0 / (double)cnt;
+            const double inv = cnt < 256 ? inv_tab[cnt] : 1.0 / (double)cnt;
             out->x[o] = (float)(a0[0] * inv);
             out->y[o] = (float)(a0[1] * inv);
             out->z[o] = (float)(a1[0] * inv);

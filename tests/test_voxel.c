@@ -314,6 +314,20 @@ static void test_backends_runs(void **state)
         compare_all(in, leaf, 3, label);
         kcloud_free(in);
     }
+    /* One voxel of 700 points (counts past the reductions' 1/count
+     * table), then a second voxel, then the first again. */
+    kcloud *in = kcloud_new(900, SP_POINTS_RING | SP_POINTS_TIME);
+    for (size_t i = 0; i < 900; i++) {
+        in->pts.x[i] = (i >= 700 && i < 800 ? 0.25f : 0.05f) + (float)(i % 700) * 1e-4f;
+        in->pts.y[i] = 0.1f;
+        in->pts.z[i] = 0.1f + (float)(i % 7) * 1e-3f;
+        in->pts.intensity[i] = (float)(i % 13);
+        in->pts.ring[i] = (uint16_t)i;
+        in->pts.time[i] = (float)i * 1e-4f;
+    }
+    in->pts.count = 900;
+    compare_all(in, leaf, 0, "900 points in 2 voxels");
+    kcloud_free(in);
 }
 
 static void test_kitti_pcl_known_answer(void **state)

@@ -268,6 +268,11 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
     const size_t cap = out->capacity;
     const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2),
                   three = _mm256_set1_epi64x(3);
+    /* 1 / count for the usual counts: the same quotients, without a
+     * division per run (the output is computed after every run). */
+    double inv_tab[256];
+    for (int c = 1; c < 256; c++)
+        inv_tab[c] = 1.0 / (double)c;
     __m256d a = _mm256_setzero_pd();
     double ts = 0;
     uint32_t cnt = 0, fst = 0, pkey = SP__VOXEL_NOKEY;
@@ -307,7 +312,7 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
             j + 1 < nr ? (uint32_t)(sorted[j + 1] >> 32) : SP__VOXEL_NOKEY;
         const size_t emit = (nkey != key) & (cnt >= p->min_points);
         if (o < cap) {
-            const double inv = 1.0 / (double)cnt;
+            const double inv = cnt < 256 ? inv_tab[cnt] : 1.0 / (double)cnt;
             const __m128 f = _mm256_cvtpd_ps(_mm256_mul_pd(a, _mm256_set1_pd(inv)));
             out->x[o] = _mm_cvtss_f32(f);
             out->y[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
