@@ -12,8 +12,9 @@
  *
  * Passes: a back-end's key pass (sp__voxel_keys32_*: 32-bit z-major keys,
  * SP__VOXEL_NOKEY for NaN/Inf; AVX2 also writes the points as x, y, z,
- * intensity quadruples), runs (branch-free compaction), the radix sort of
- * (key << 32 | run), the reduction (generic here, AVX2 in voxel_avx2.c).
+ * intensity quadruples), runs (branch-free compaction; AVX2: 8 keys a
+ * step), the radix sort of (key << 32 | run) on the key bits, the
+ * reduction (generic here, AVX2 in voxel_avx2.c).
  * The reduction avoids data-dependent branches, which mispredict on real
  * sweeps: a run's first four points are added under masks — +0 for points
  * past the run's end, which changes no bit of a sum that starts at +0 (such
