@@ -259,12 +259,12 @@ size_t sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
  * output): x, y, z, intensity of a point are one 4-float load converted
  * to 4 doubles; a run's first four points are added under masks (+0 past
  * its end, which changes no bit of a sum that starts at +0). */
-size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
-                                  const float *aos, const uint64_t *sorted,
-                                  const uint32_t *rstart, size_t nr,
-                                  sp_points *out)
+static inline __attribute__((always_inline)) size_t
+reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
+            const uint64_t *sorted, const uint32_t *rstart, size_t nr,
+            sp_points *out, const int ring, const int time)
 {
-    const float *t = p->time ? in->time : NULL;
+    const float *t = time ? in->time : NULL;
     const size_t cap = out->capacity;
     const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2),
                   three = _mm256_set1_epi64x(3);
@@ -281,9 +281,6 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
         const uint32_t key = (uint32_t)(sorted[j] >> 32);
         if (key == SP__VOXEL_NOKEY)
             break;
-        if (j + 12 < nr)
-            _mm_prefetch((const char *)(aos + 4 * (size_t)rstart[(uint32_t)sorted[j + 12]]),
-                         _MM_HINT_T0);
         const uint32_t rr = (uint32_t)sorted[j];
         const size_t s = rstart[rr], e = rstart[rr + 1];
         const int same = key == pkey;
@@ -318,9 +315,9 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
             out->y[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
             out->z[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 2));
             out->intensity[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 3));
-            if (p->ring)
+            if (ring)
                 out->ring[o] = in->ring[fst];
-            if (p->time)
+            if (time)
                 out->time[o] = (float)(ts * inv);
         } else if (emit) {
             return (size_t)-1;
@@ -328,4 +325,16 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
         o += emit;
     }
     return o;
+}
+
+size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
+                                  const float *aos, const uint64_t *sorted,
+                                  const uint32_t *rstart, size_t nr,
+                                  sp_points *out)
+{
+    /* Clouds of x, y, z, intensity only: a copy without the ring and time
+     * code. */
+    if (!p->ring && !p->time)
+        return reduce_runs(p, in, aos, sorted, rstart, nr, out, 0, 0);
+    return reduce_runs(p, in, aos, sorted, rstart, nr, out, p->ring, p->time);
 }
