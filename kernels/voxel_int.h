@@ -122,9 +122,10 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
 size_t sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
                            uint32_t *rstart);
 
-/* The AVX2 reduction over the sorted runs (ent = key << 32 | run, runs
- * from rstart), the same adds and output as voxel_runs.c's generic one;
- * returns the output count, or (size_t)-1 past out->capacity. */
+/* The AVX2 reduction over the nr sorted valid runs (ent = key << 32 |
+ * run, runs from rstart; sorted[nr] has key NOKEY), the same adds and
+ * output as voxel_runs.c's generic one; returns the output count, or
+ * (size_t)-1 past out->capacity. */
 size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
                                   const float *aos, const uint64_t *sorted,
                                   const uint32_t *rstart, size_t nr,

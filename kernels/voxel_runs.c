@@ -74,8 +74,6 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
     size_t o = 0;
     for (size_t j = 0; j < nr; j++) {
         const uint32_t key = (uint32_t)(sorted[j] >> 32);
-        if (key == SP__VOXEL_NOKEY) /* NaN/Inf runs sort last */
-            break;
         /* Runs are random accesses in key order: fetch ahead. */
         if (j + 12 < nr) {
             const size_t f = rstart[(uint32_t)sorted[j + 12]];
@@ -112,8 +110,7 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
                 ts += t[d];
         }
         pkey = key;
-        const uint32_t nkey =
-            j + 1 < nr ? (uint32_t)(sorted[j + 1] >> 32) : SP__VOXEL_NOKEY;
+        const uint32_t nkey = (uint32_t)(sorted[j + 1] >> 32); /* sentinel */
         const size_t emit = (nkey != key) & (cnt >= p->min_points);
         if (o < cap) {
             const double inv = cnt < 256 ? inv_tab[cnt] : 1.0 / (double)cnt;
@@ -140,7 +137,7 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
     const size_t n = in->count;
     /* 8 entries of slack for the AVX2 runs pass's whole-vector stores. */
     uint32_t *rstart = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, (n + 9) * 4);
-    uint64_t *ent = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, (2 * n + 8) * 8);
+    uint64_t *ent = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, (2 * n + 16) * 8);
     uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
                                       SP__VOXEL_HIST_WORDS * 4);
     if (!rstart || !ent || !hist)
@@ -154,8 +151,13 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
         nr = find_runs(keys, n, ent, rstart);
     /* Sorting on the key's low kb bits: NOKEY's are all ones there, above
      * every valid key (< total <= 2^kb - 1), so NaN/Inf runs sort last. */
-    const uint64_t *sorted =
+    uint64_t *sorted =
         sp__voxel_radix_packed(ent, ent + n + 8, nr, 32, g->kb, hist);
+    /* The reductions see the valid runs only, followed by a NOKEY entry
+     * (room: n + 8 entries from either buffer). */
+    while (nr && (uint32_t)(sorted[nr - 1] >> 32) == SP__VOXEL_NOKEY)
+        nr--;
+    sorted[nr] = (uint64_t)SP__VOXEL_NOKEY << 32;
     size_t o;
 #if defined(__x86_64__) || defined(__i386__)
     if (aos)

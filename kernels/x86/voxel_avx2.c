@@ -262,7 +262,7 @@ size_t sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
 static inline __attribute__((always_inline)) size_t
 reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
             const uint64_t *sorted, const uint32_t *rstart, size_t nr,
-            sp_points *out, const int ring, const int time)
+            sp_points *out, const int ring, const int time, const int checked)
 {
     const float *t = time ? in->time : NULL;
     const size_t cap = out->capacity;
@@ -279,8 +279,6 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
     size_t o = 0;
     for (size_t j = 0; j < nr; j++) {
         const uint32_t key = (uint32_t)(sorted[j] >> 32);
-        if (key == SP__VOXEL_NOKEY)
-            break;
         const uint32_t rr = (uint32_t)sorted[j];
         const size_t s = rstart[rr], e = rstart[rr + 1];
         const int same = key == pkey;
@@ -305,10 +303,9 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
                 ts += t[d];
         }
         pkey = key;
-        const uint32_t nkey =
-            j + 1 < nr ? (uint32_t)(sorted[j + 1] >> 32) : SP__VOXEL_NOKEY;
+        const uint32_t nkey = (uint32_t)(sorted[j + 1] >> 32); /* sentinel */
         const size_t emit = (nkey != key) & (cnt >= p->min_points);
-        if (o < cap) {
+        if (!checked || o < cap) {
             const double inv = cnt < 256 ? inv_tab[cnt] : 1.0 / (double)cnt;
             const __m128 f = _mm256_cvtpd_ps(_mm256_mul_pd(a, _mm256_set1_pd(inv)));
             out->x[o] = _mm_cvtss_f32(f);
@@ -332,9 +329,10 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
                                   const uint32_t *rstart, size_t nr,
                                   sp_points *out)
 {
-    /* Clouds of x, y, z, intensity only: a copy without the ring and time
-     * code. */
-    if (!p->ring && !p->time)
-        return reduce_runs(p, in, aos, sorted, rstart, nr, out, 0, 0);
-    return reduce_runs(p, in, aos, sorted, rstart, nr, out, p->ring, p->time);
+    /* Clouds of x, y, z, intensity only into an output with room for a
+     * voxel per run: a copy without the ring, time and capacity code. */
+    if (!p->ring && !p->time && out->capacity >= nr)
+        return reduce_runs(p, in, aos, sorted, rstart, nr, out, 0, 0, 0);
+    return reduce_runs(p, in, aos, sorted, rstart, nr, out, p->ring, p->time,
+                       1);
 }
