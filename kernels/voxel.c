@@ -100,10 +100,19 @@ uint64_t *sp__voxel_radix_packed(uint64_t *a, uint64_t *tmp, size_t m, int lo,
     size_t buckets = (size_t)1 << dbits;
     uint64_t mask = buckets - 1;
     memset(hist, 0, (size_t)passes * buckets * sizeof *hist);
-    for (size_t j = 0; j < m; j++) {
-        uint64_t v = a[j] >> lo;
-        for (int ps = 0; ps < passes; ps++)
-            hist[(size_t)ps * buckets + ((v >> (ps * dbits)) & mask)]++;
+    if (passes == 2) { /* the usual case, unrolled */
+        uint32_t *h1 = hist + buckets;
+        for (size_t j = 0; j < m; j++) {
+            uint64_t v = a[j] >> lo;
+            hist[v & mask]++;
+            h1[(v >> dbits) & mask]++;
+        }
+    } else {
+        for (size_t j = 0; j < m; j++) {
+            uint64_t v = a[j] >> lo;
+            for (int ps = 0; ps < passes; ps++)
+                hist[(size_t)ps * buckets + ((v >> (ps * dbits)) & mask)]++;
+        }
     }
     uint64_t *src = a, *dst = tmp;
     for (int ps = 0; ps < passes; ps++) {
