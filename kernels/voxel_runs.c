@@ -87,8 +87,11 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
         const int same = key == pkey; /* another run of the last voxel */
         a0 = masked(a0, -(int64_t)same);
         a1 = masked(a1, -(int64_t)same);
-        cnt = same ? cnt + (uint32_t)(e - s) : (uint32_t)(e - s);
-        fst = same ? fst : (uint32_t)s;
+        /* Masks, not selects: the compiler makes a select a branch,
+         * and whether a run continues a voxel is unpredictable. */
+        const uint32_t keepm = 0u - (uint32_t)same;
+        cnt = (cnt & keepm) + (uint32_t)(e - s);
+        fst = (fst & keepm) | ((uint32_t)s & ~keepm);
         size_t q = s;
         if (s + 4 <= n) {
             a0 += (v2d){x[s], y[s]};

@@ -266,6 +266,7 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
 {
     const float *t = time ? in->time : NULL;
     const size_t cap = out->capacity;
+    float *ox = out->x, *oy = out->y, *oz = out->z, *ow = out->intensity;
     const __m256i one = _mm256_set1_epi64x(1), two = _mm256_set1_epi64x(2),
                   three = _mm256_set1_epi64x(3);
     /* 1 / count for the usual counts: the same quotients, without a
@@ -284,8 +285,11 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
         const int same = key == pkey;
         a = _mm256_and_pd(a, _mm256_castsi256_pd(
                                  _mm256_set1_epi64x(-(int64_t)same)));
-        cnt = same ? cnt + (uint32_t)(e - s) : (uint32_t)(e - s);
-        fst = same ? fst : (uint32_t)s;
+        /* Masks, not selects: the compiler makes a select a branch,
+         * and whether a run continues a voxel is unpredictable. */
+        const uint32_t keepm = 0u - (uint32_t)same;
+        cnt = (cnt & keepm) + (uint32_t)(e - s);
+        fst = (fst & keepm) | ((uint32_t)s & ~keepm);
         const float *q = aos + 4 * s;
         const __m256i len = _mm256_set1_epi64x((int64_t)(e - s));
         a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(q)));
@@ -308,10 +312,10 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
         if (!checked || o < cap) {
             const double inv = cnt < 256 ? inv_tab[cnt] : 1.0 / (double)cnt;
             const __m128 f = _mm256_cvtpd_ps(_mm256_mul_pd(a, _mm256_set1_pd(inv)));
-            out->x[o] = _mm_cvtss_f32(f);
-            out->y[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
-            out->z[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 2));
-            out->intensity[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 3));
+            ox[o] = _mm_cvtss_f32(f);
+            oy[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
+            oz[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 2));
+            ow[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 3));
             if (ring)
                 out->ring[o] = in->ring[fst];
             if (time)
