@@ -24,8 +24,8 @@
  * Back-ends and paths. Every path starts with an extent pass (min/max of
  * the finite coordinates: floor is monotonic, so the index bounds are the
  * floors of the coordinate bounds) on scalar, SSE4.1 (4 points a step),
- * AVX2 (8) or NEON (4). Runs path (grid of < 2^32 cells, e.g. any KITTI
- * sweep at leaf >= 1 cm): a 32-bit key pass (same SIMD levels), a stable
+ * AVX2 (8) or NEON (4). Runs path (grid of < 2^32 cells, e.g. a KITTI
+ * sweep at leaf >= 5 cm): a 32-bit key pass (same SIMD levels), a stable
  * radix sort of the runs of consecutive points that share a voxel (a
  * lidar sweep has ~2.4x fewer runs than points), and a reduction adding
  * each run's points to its voxel's sums (AVX2: 4 doubles at once).

@@ -90,7 +90,7 @@ void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
                            const sp_points *in, size_t first,
                            uint64_t *packed);
 
-/* ---- the runs path (grids of < 2^32 cells: any lidar sweep at a usual
+/* ---- the runs path (grids of < 2^32 cells: a lidar sweep at a usual
  * leaf; see voxel_runs.c) ---------------------------------------------
  * A key pass writes the 32-bit z-major voxel number of every point
  * (SP__VOXEL_NOKEY for NaN/Inf; valid keys are < total <= UINT32_MAX - 1);

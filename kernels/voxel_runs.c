@@ -1,4 +1,4 @@
-/* voxel, the runs path (every grid of < 2^32 cells: any lidar sweep at a
+/* voxel, the runs path (every grid of < 2^32 cells: a lidar sweep at a
  * usual leaf): sort runs of points, not points.
  *
  * Consecutive points of a lidar sweep mostly share their voxel (59% on
