@@ -29,18 +29,23 @@ static int run(void *arg)
 {
     job *j = arg;
     switch (j->what) {
-    case K_DEBAYER: return sp_debayer(j->k, &j->db, &j->src, &j->dst);
-    case K_LEVELS: return sp_levels(j->k, &j->lv, &j->src, &j->dst);
-    default: return sp_convert(j->k, &j->cv, &j->src, &j->dst);
+    case K_DEBAYER:
+        return sp_debayer(j->k, &j->db, &j->src, &j->dst);
+    case K_LEVELS:
+        return sp_levels(j->k, &j->lv, &j->src, &j->dst);
+    default:
+        return sp_convert(j->k, &j->cv, &j->src, &j->dst);
     }
 }
 
-static void *alloc_image(sp_image *im, uint32_t w, uint32_t h, sp_pixfmt f, int fill)
+static void *alloc_image(sp_image *im, uint32_t w, uint32_t h, sp_pixfmt f,
+                         int fill)
 {
     size_t size = sp_image_block_size(w, h, f, 0);
     uint8_t *m = aligned_alloc(64, (size + 63) & ~(size_t)63);
     if (!m || sp_image_init(im, m, size, w, h, f, 0) != SP_OK) {
-        fprintf(stderr, "bench_camera1: cannot allocate %ux%u %s\n", w, h, sp_pixfmt_name(f));
+        fprintf(stderr, "bench_camera1: cannot allocate %ux%u %s\n", w, h,
+                sp_pixfmt_name(f));
         exit(1);
     }
     uint32_t s = 12345;
@@ -57,7 +62,8 @@ static void *alloc_image(sp_image *im, uint32_t w, uint32_t h, sp_pixfmt f, int 
 
 static size_t image_bytes(const sp_image *im)
 {
-    size_t rows = im->format == SP_PIX_NV12 ? (size_t)im->height * 3 / 2 : im->height;
+    size_t rows =
+        im->format == SP_PIX_NV12 ? (size_t)im->height * 3 / 2 : im->height;
     return sp_image_row_bytes(im->width, im->format) * rows;
 }
 
@@ -71,22 +77,24 @@ int main(int argc, char **argv)
     const char *names[4];
     char clname[160];
     int nk = 0;
-    static const sp_backend backs[3] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD, SP_BACKEND_OPENCL};
+    static const sp_backend backs[3] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD,
+                                        SP_BACKEND_OPENCL};
     for (int b = 0; b < 3; b++) {
         sp_kctx_desc d = {.backend = backs[b]};
         if (backs[b] == SP_BACKEND_SIMD && sp_simd_detect() == SP_SIMD_NONE)
             continue;
         if (sp_kctx_create(&d, &ks[nk]) != SP_OK) {
-            fprintf(stderr, "bench_camera1: no %s back-end: %s\n", sp_backend_name(backs[b]),
-                    sp_errmsg());
+            fprintf(stderr, "bench_camera1: no %s back-end: %s\n",
+                    sp_backend_name(backs[b]), sp_errmsg());
             continue;
         }
         if (backs[b] == SP_BACKEND_OPENCL) {
             snprintf(clname, sizeof clname, "opencl");
             names[nk] = clname;
         } else {
-            names[nk] = backs[b] == SP_BACKEND_SCALAR ? "scalar"
-                                                      : sp_simd_level_name(sp_simd_detect());
+            names[nk] = backs[b] == SP_BACKEND_SCALAR
+                            ? "scalar"
+                            : sp_simd_level_name(sp_simd_detect());
         }
         nk++;
         if (backs[b] == SP_BACKEND_SIMD && sp_simd_detect() == SP_SIMD_AVX2) {
@@ -97,7 +105,8 @@ int main(int argc, char **argv)
             unsetenv("SP_SIMD");
         }
     }
-    double gbps = bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 5 : 15);
+    double gbps =
+        bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 5 : 15);
     int warm = o.quick ? 2 : 5;
     if (!o.json)
         printf("memcpy: %.2f GB/s (read + write counted)\n", gbps);
@@ -113,11 +122,17 @@ int main(int argc, char **argv)
     } cases[] = {
         {"debayer", K_DEBAYER, SP_PIX_BAYER_RGGB8, .db = {0}},
         {"debayer", K_DEBAYER, SP_PIX_BAYER_RGGB8, .db = {.bgr = 1}},
-        {"debayer", K_DEBAYER, SP_PIX_BAYER_RGGB8, .db = {.method = SP_DEBAYER_EA}},
+        {"debayer", K_DEBAYER, SP_PIX_BAYER_RGGB8,
+         .db = {.method = SP_DEBAYER_EA}},
         {"debayer", K_DEBAYER, SP_PIX_BAYER_RGGB16, .db = {0}},
-        {"levels", K_LEVELS, SP_PIX_BAYER_RGGB16, .lv = {.black = 600, .white = 15520}},
         {"levels", K_LEVELS, SP_PIX_BAYER_RGGB16,
-         .lv = {.black = 600, .white = 15520, .depth = 16, .gain_r = 1.9f, .gain_b = 1.4f}},
+         .lv = {.black = 600, .white = 15520}},
+        {"levels", K_LEVELS, SP_PIX_BAYER_RGGB16,
+         .lv = {.black = 600,
+                .white = 15520,
+                .depth = 16,
+                .gain_r = 1.9f,
+                .gain_b = 1.4f}},
         {"convert", K_CONVERT, SP_PIX_RGB8, .cv = {.to = SP_CONVERT_GRAY}},
         {"convert", K_CONVERT, SP_PIX_RGB8, .cv = {.to = SP_CONVERT_BGR}},
         {"convert", K_CONVERT, SP_PIX_RGB8, .cv = {.to = SP_CONVERT_RGBA}},
@@ -129,14 +144,18 @@ int main(int argc, char **argv)
             uint32_t w = sizes[si][0], h = sizes[si][1];
             if (cases[c].from == SP_PIX_NV12)
                 h = (h + 1) & ~1u; /* NV12 needs an even height: 1242x376 */
-            job j = {.what = cases[c].what, .db = cases[c].db, .lv = cases[c].lv,
+            job j = {.what = cases[c].what,
+                     .db = cases[c].db,
+                     .lv = cases[c].lv,
                      .cv = cases[c].cv};
             void *ms = alloc_image(&j.src, w, h, cases[c].from, 1);
             sp_pixfmt of;
             uint32_t ow, oh;
-            int rc = j.what == K_DEBAYER ? sp_debayer_output(&j.db, &j.src, &of, &ow, &oh)
-                     : j.what == K_LEVELS ? sp_levels_output(&j.lv, &j.src, &of, &ow, &oh)
-                                          : sp_convert_output(&j.cv, &j.src, &of, &ow, &oh);
+            int rc = j.what == K_DEBAYER
+                         ? sp_debayer_output(&j.db, &j.src, &of, &ow, &oh)
+                     : j.what == K_LEVELS
+                         ? sp_levels_output(&j.lv, &j.src, &of, &ow, &oh)
+                         : sp_convert_output(&j.cv, &j.src, &of, &ow, &oh);
             if (rc != SP_OK) {
                 fprintf(stderr, "bench_camera1: %s\n", sp_errmsg());
                 return 1;
@@ -148,22 +167,29 @@ int main(int argc, char **argv)
                 j.k = ks[b];
                 double ms_med = bench_median_ms(run, &j, warm, o.runs);
                 if (ms_med < 0) {
-                    fprintf(stderr, "bench_camera1: %s on %s: %s\n", cases[c].name, names[b],
-                            sp_errmsg());
+                    fprintf(stderr, "bench_camera1: %s on %s: %s\n",
+                            cases[c].name, names[b], sp_errmsg());
                     continue;
                 }
-                const char *what = j.what == K_DEBAYER ? sp_debayer_method_name(j.db.method)
-                                   : j.what == K_LEVELS ? (j.lv.depth == 16 ? "16b" : "8b")
-                                                        : sp_convert_to_name(j.cv.to);
+                const char *what =
+                    j.what == K_DEBAYER  ? sp_debayer_method_name(j.db.method)
+                    : j.what == K_LEVELS ? (j.lv.depth == 16 ? "16b" : "8b")
+                                         : sp_convert_to_name(j.cv.to);
                 /* a SIMD level without its own version of this kernel ran
                  * the scalar one: say so in the row */
-                int fell_back = b > 0 && sp_kctx_last_backend(j.k) == SP_BACKEND_SCALAR;
+                int fell_back =
+                    b > 0 && sp_kctx_last_backend(j.k) == SP_BACKEND_SCALAR;
                 snprintf(label, sizeof label, "%s%s %s>%s %s", names[b],
                          fell_back ? "=scalar" : "",
-                         sp_pixfmt_name(cases[c].from), sp_pixfmt_name(of), what);
-                bench_row r = {.kernel = cases[c].name, .backend = label, .input = input,
-                               .items = (size_t)w * h, .median_ms = ms_med,
-                               .bytes = (double)(image_bytes(&j.src) + image_bytes(&j.dst)),
+                         sp_pixfmt_name(cases[c].from), sp_pixfmt_name(of),
+                         what);
+                bench_row r = {.kernel = cases[c].name,
+                               .backend = label,
+                               .input = input,
+                               .items = (size_t)w * h,
+                               .median_ms = ms_med,
+                               .bytes = (double)(image_bytes(&j.src) +
+                                                 image_bytes(&j.dst)),
                                .memcpy_gbps = gbps};
                 bench_print_row(stdout, &r, o.json);
             }

@@ -91,8 +91,12 @@ static void report(job *j, const char *kname, const char *backend,
                 sp_errmsg());
         return;
     }
-    bench_row r = {.kernel = kname, .backend = backend, .input = input,
-                   .items = items, .median_ms = ms, .bytes = bytes,
+    bench_row r = {.kernel = kname,
+                   .backend = backend,
+                   .input = input,
+                   .items = items,
+                   .median_ms = ms,
+                   .bytes = bytes,
                    .memcpy_gbps = memcpy_gbps};
     bench_print_row(stdout, &r, o->json);
 }
@@ -126,7 +130,8 @@ int main(int argc, char **argv)
             snprintf(names[nk], sizeof names[nk], "scalar");
         nk++;
     }
-    double mc = bench_memcpy_gbps(o.quick ? (size_t)32 << 20 : 0, o.quick ? 3 : 7);
+    double mc =
+        bench_memcpy_gbps(o.quick ? (size_t)32 << 20 : 0, o.quick ? 3 : 7);
     if (!o.json)
         printf("memcpy: %.2f GB/s (one core, same run)\n", mc);
     bench_print_header(stdout, o.json);
@@ -182,7 +187,9 @@ int main(int argc, char **argv)
             /* undistort the full frame */
             ms = alloc_image(&j.src, w, h, SP_PIX_RGB8);
             md = alloc_image(&j.dst, w, h, SP_PIX_RGB8);
-            double K[9] = {0.72 * w, 0, w / 2.0 + 3.3, 0, 0.72 * w, h / 2.0 - 2.1, 0, 0, 1};
+            double K[9] = {0.72 * w, 0,        w / 2.0 + 3.3,
+                           0,        0.72 * w, h / 2.0 - 2.1,
+                           0,        0,        1};
             double D[5] = {-0.3691, 0.1969, 0.00135, 0.00057, -0.0677};
             memcpy(j.K, K, sizeof K);
             memcpy(j.dist, D, sizeof D);
@@ -192,9 +199,10 @@ int main(int argc, char **argv)
                 return 1;
             if (b == 0) {
                 j.what = K_MAP; /* host code, the same for every back-end */
-                report(&j, "undist_map", "host (once per calib)", input, (size_t)w * h,
-                       (double)w * h * 6, mc, &o);
-            } else if (sp_undistort_map_init(&j.map, j.map_mem, j.map_size, K, D, w, h) != SP_OK) {
+                report(&j, "undist_map", "host (once per calib)", input,
+                       (size_t)w * h, (double)w * h * 6, mc, &o);
+            } else if (sp_undistort_map_init(&j.map, j.map_mem, j.map_size, K,
+                                             D, w, h) != SP_OK) {
                 fprintf(stderr, "bench_camera2: map: %s\n", sp_errmsg());
                 return 1;
             }

@@ -100,8 +100,12 @@ static int points_alloc(job *j, size_t n)
 static void row(const bench_opts *o, const char *kernel, const char *input,
                 size_t items, double ms, double bytes, double gbps)
 {
-    bench_row r = {.kernel = kernel, .backend = "scalar", .input = input,
-                   .items = items, .median_ms = ms, .bytes = bytes,
+    bench_row r = {.kernel = kernel,
+                   .backend = "scalar",
+                   .input = input,
+                   .items = items,
+                   .median_ms = ms,
+                   .bytes = bytes,
                    .memcpy_gbps = gbps};
     if (ms >= 0)
         bench_print_row(stdout, &r, o->json);
@@ -110,8 +114,8 @@ static void row(const bench_opts *o, const char *kernel, const char *input,
 }
 
 /* Read one PCD file; rows "pcd_read <encoding>". */
-static void bench_pcd(const bench_opts *o, const char *path,
-                      const char *label, double gbps)
+static void bench_pcd(const bench_opts *o, const char *path, const char *label,
+                      double gbps)
 {
     job j = {0};
     size_t n;
@@ -164,9 +168,8 @@ int main(int argc, char **argv)
     row(&o, "bin_read", "kitti 000001", n, ms, 32.0 * (double)n, gbps);
 
     /* Writers from that sweep, and the files they write read back. */
-    static const sp_pcd_encoding encs[] = {SP_PCD_BINARY,
-                                           SP_PCD_BINARY_COMPRESSED,
-                                           SP_PCD_ASCII};
+    static const sp_pcd_encoding encs[] = {
+        SP_PCD_BINARY, SP_PCD_BINARY_COMPRESSED, SP_PCD_ASCII};
     sp_pcd_writer_create(&j.w);
     j.out = tmp_path("k.bin");
     ms = bench_median_ms(run_bin_write, &j, 2, o.runs);
@@ -204,16 +207,18 @@ int main(int argc, char **argv)
     const char *raw = data_path("raw_bayer/DSC_1339_768x512_rggb.raw");
     if (raw) {
         job r = {0};
-        sp_raw_desc d = {.width = 768, .height = 512,
-                         .format = SP_PIX_BAYER_RGGB16, .bit_depth = 14};
+        sp_raw_desc d = {.width = 768,
+                         .height = 512,
+                         .format = SP_PIX_BAYER_RGGB16,
+                         .bit_depth = 14};
         size_t bytes = sp_image_block_size(768, 512, d.format, 0);
         r.mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
         if (r.mem && sp_raw_reader_create(raw, &d, &r.raw) == SP_OK &&
             sp_image_init(&r.img, r.mem, bytes, 768, 512, d.format, 0) ==
                 SP_OK) {
             ms = bench_median_ms(run_raw, &r, 3, o.runs);
-            row(&o, "raw_read bayer_rggb16", "DSC_1339 768x512",
-                768 * 512, ms, 2.0 * 768 * 512 * 2, gbps);
+            row(&o, "raw_read bayer_rggb16", "DSC_1339 768x512", 768 * 512, ms,
+                2.0 * 768 * 512 * 2, gbps);
         }
         sp_raw_reader_destroy(r.raw);
         free(r.mem);

@@ -71,8 +71,8 @@ static void synth(cloud *c)
     uint64_t s = 12345;
     size_t n = 0;
     for (size_t b = 0; b < beams; b++) {
-        double elev = (-24.8 + 26.8 * (double)b / (double)(beams - 1)) *
-                      M_PI / 180.0;
+        double elev =
+            (-24.8 + 26.8 * (double)b / (double)(beams - 1)) * M_PI / 180.0;
         for (size_t a = 0; a < steps; a++) {
             s = s * 6364136223846793005ull + 1442695040888963407ull;
             double az = 2.0 * M_PI * (double)a / (double)steps;
@@ -143,8 +143,8 @@ static int make_backends(backend *b)
     return n;
 }
 
-static void bench_cloud(const char *label, const cloud *in, backend *bs,
-                        int nb, const bench_opts *o)
+static void bench_cloud(const char *label, const cloud *in, backend *bs, int nb,
+                        const bench_opts *o)
 {
     /* memcpy of the cloud's own size, in the same run. */
     double gbps = bench_memcpy_gbps(16 * in->p.count, o->quick ? 51 : 301);
@@ -157,25 +157,29 @@ static void bench_cloud(const char *label, const cloud *in, backend *bs,
         exit(1);
     }
     job j = {.in = &in->p, .out = &out.p};
-    j.crop = (sp_crop_params){
-        .limits = SP_CROP_X | SP_CROP_Y | SP_CROP_Z | SP_CROP_RANGE,
-        .min = {-40, -40, -3}, .max = {40, 40, 2},
-        .range_min = 2, .range_max = 80};
+    j.crop = (sp_crop_params){.limits = SP_CROP_X | SP_CROP_Y | SP_CROP_Z |
+                                        SP_CROP_RANGE,
+                              .min = {-40, -40, -3},
+                              .max = {40, 40, 2},
+                              .range_min = 2,
+                              .range_max = 80};
     j.voxel = (sp_voxel_params){.leaf = {0.2f, 0.2f, 0.2f}};
     int warm = o->quick ? 2 : 5;
     for (int kern = 0; kern < 2; kern++) {
         for (int b = 0; b < nb; b++) {
             j.k = bs[b].k;
-            double ms = bench_median_ms(kern ? run_voxel : run_crop, &j, warm,
-                                        o->runs);
+            double ms =
+                bench_median_ms(kern ? run_voxel : run_crop, &j, warm, o->runs);
             if (ms < 0) {
                 fprintf(stderr, "bench_lidar: %s on %s: %s\n",
                         kern ? "voxel" : "crop", bs[b].name, sp_errmsg());
                 continue;
             }
             bench_row r = {.kernel = kern ? "voxel 0.2" : "crop box+range",
-                           .backend = bs[b].name, .input = label,
-                           .items = in->p.count, .median_ms = ms,
+                           .backend = bs[b].name,
+                           .input = label,
+                           .items = in->p.count,
+                           .median_ms = ms,
                            .bytes = 16.0 * (double)(in->p.count + out.p.count),
                            .memcpy_gbps = gbps};
             bench_print_row(stdout, &r, o->json);
@@ -189,8 +193,8 @@ int main(int argc, char **argv)
     bench_opts o;
     if (bench_parse_args(argc, argv, &o) < 0)
         return 2;
-    double gbps = bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0,
-                                    o.quick ? 5 : 15);
+    double gbps =
+        bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 5 : 15);
     if (!o.json) {
         char desc[4096];
         sp_kernels_describe(desc, sizeof desc);

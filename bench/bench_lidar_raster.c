@@ -155,14 +155,15 @@ static int calib_line(const char *path, const char *name, double *v, int n)
 }
 
 /* KITTI 000001's camera 2 (from calib/000001.txt when present). */
-static double P2[12] = {721.5377, 0, 609.5593, 44.85728, 0, 721.5377, 172.854,
-                        0.2163791, 0, 0, 1, 0.002745884};
-static double R0[9] = {0.9999239, 0.0098378, -0.007445048, -0.009869795,
-                       0.9999421, -0.004278459, 0.007402527, 0.004351614,
-                       0.9999631};
-static double Tr[12] = {0.007533745, -0.9999714, -0.000616602, -0.004069766,
-                        0.01480249,  0.0007280733, -0.9998902, -0.07631618,
-                        0.9998621,   0.00752379,   0.01480755, -0.2717806};
+static double P2[12] = {721.5377, 0,        609.5593, 44.85728,
+                        0,        721.5377, 172.854,  0.2163791,
+                        0,        0,        1,        0.002745884};
+static double R0[9] = {0.9999239,    0.0098378,   -0.007445048,
+                       -0.009869795, 0.9999421,   -0.004278459,
+                       0.007402527,  0.004351614, 0.9999631};
+static double Tr[12] = {0.007533745, -0.9999714,   -0.000616602, -0.004069766,
+                        0.01480249,  0.0007280733, -0.9998902,   -0.07631618,
+                        0.9998621,   0.00752379,   0.01480755,   -0.2717806};
 
 typedef struct job {
     sp_kctx *k;
@@ -246,8 +247,8 @@ int main(int argc, char **argv)
     }
     if (bench_parse_args(na, args, &o))
         return 2;
-    double gbps = bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0,
-                                    o.quick ? 3 : 9);
+    double gbps =
+        bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 3 : 9);
 
     cloud clouds[2];
     int nclouds = 0;
@@ -303,8 +304,8 @@ int main(int argc, char **argv)
 
     /* Outputs, sized once with the size helpers. */
     size_t bs[3], rs[3], ps[2];
-    sp_project_params pp = {.P = P2, .R0 = R0, .Tr = Tr, .width = 1242,
-                            .height = 375};
+    sp_project_params pp = {
+        .P = P2, .R0 = R0, .Tr = Tr, .width = 1242, .height = 375};
     if (sp_bev_shape(NULL, bs) || sp_range_shape(NULL, rs) ||
         sp_project_shape(&pp, ps)) {
         fprintf(stderr, "shape: %s\n", sp_errmsg());
@@ -327,8 +328,8 @@ int main(int argc, char **argv)
     if (!o.json)
         printf("# memcpy %.2f GB/s (this run)\n", gbps);
     bench_print_header(stdout, o.json);
-    static const char *kname[] = {"ground plane", "ground grid", "bev",
-                                  "range", "project"};
+    static const char *kname[] = {"ground plane", "ground grid", "bev", "range",
+                                  "project"};
     for (int c = 0; c < nclouds; c++) {
         cloud out;
         if (cloud_alloc(&out, clouds[c].pts.count))
@@ -336,8 +337,11 @@ int main(int argc, char **argv)
         size_t n = clouds[c].pts.count;
         for (int kk = 0; kk < 5; kk++)
             for (int b = 0; b < nk; b++) {
-                job j = {.k = ctx[b], .in = &clouds[c].pts, .kernel = kk,
-                         .out_pts = &out.pts, .pp = pp};
+                job j = {.k = ctx[b],
+                         .in = &clouds[c].pts,
+                         .kernel = kk,
+                         .out_pts = &out.pts,
+                         .pp = pp};
                 j.out = kk == 2 ? &tt[0] : kk == 3 ? &tt[1] : &tt[2];
                 double ms = cputime ? median_cpu_ms(run_job, &j, 3, o.runs)
                                     : bench_median_ms(run_job, &j, 3, o.runs);
@@ -346,13 +350,17 @@ int main(int argc, char **argv)
                             sp_errmsg());
                     continue;
                 }
-                double bytes = kk < 2   ? 16.0 * n + 16.0 * (double)j.kept
-                               : kk == 2 ? 16.0 * n + 4.0 * bs[0] * bs[1] * bs[2]
-                               : kk == 3 ? 16.0 * n + 4.0 * rs[0] * rs[1] * rs[2]
-                                         : 12.0 * n + 4.0 * ps[0] * ps[1];
-                bench_row r = {.kernel = kname[kk], .backend = names[b],
-                               .input = clouds[c].name, .items = n,
-                               .median_ms = ms, .bytes = bytes,
+                double bytes =
+                    kk < 2    ? 16.0 * n + 16.0 * (double)j.kept
+                    : kk == 2 ? 16.0 * n + 4.0 * bs[0] * bs[1] * bs[2]
+                    : kk == 3 ? 16.0 * n + 4.0 * rs[0] * rs[1] * rs[2]
+                              : 12.0 * n + 4.0 * ps[0] * ps[1];
+                bench_row r = {.kernel = kname[kk],
+                               .backend = names[b],
+                               .input = clouds[c].name,
+                               .items = n,
+                               .median_ms = ms,
+                               .bytes = bytes,
                                .memcpy_gbps = gbps};
                 bench_print_row(stdout, &r, o.json);
             }

@@ -45,15 +45,21 @@ static int bpass_pull(sp_stage *st, sp_frame **out)
     return sp_stage_pull_upstream(st, out);
 }
 
-static const sp_stage_class bsrc_class = {
-    .name = "bsrc", .description = "bench source: empty frames",
-    .props = bsrc_props, .nprops = 1, .priv_size = sizeof(bsrc),
-    .is_source = 1, .init = bsrc_init, .pull = bsrc_pull};
+static const sp_stage_class bsrc_class = {.name = "bsrc",
+                                          .description =
+                                              "bench source: empty frames",
+                                          .props = bsrc_props,
+                                          .nprops = 1,
+                                          .priv_size = sizeof(bsrc),
+                                          .is_source = 1,
+                                          .init = bsrc_init,
+                                          .pull = bsrc_pull};
 static const sp_stage_class bpass_class = {
     .name = "bpass", .description = "bench pass-through", .pull = bpass_pull};
-static const sp_stage_class bsink_class = {
-    .name = "bsink", .description = "bench sink", .is_sink = 1,
-    .pull = bpass_pull};
+static const sp_stage_class bsink_class = {.name = "bsink",
+                                           .description = "bench sink",
+                                           .is_sink = 1,
+                                           .pull = bpass_pull};
 
 typedef struct job {
     const char *launch; /* with %llu for the frame count */
@@ -116,8 +122,7 @@ int main(int argc, char **argv)
                    "%.3f, \"ns_per_frame\": %.1f, \"fps\": %.0f}\n",
                    shown, frames, ms, ns, 1e9 / ns);
         else
-            printf("%-70s %10llu %12.1f %12.0f\n", shown, frames, ns,
-                   1e9 / ns);
+            printf("%-70s %10llu %12.1f %12.0f\n", shown, frames, ns, 1e9 / ns);
     }
     return 0;
 }

@@ -68,7 +68,10 @@ void *reallocarray(void *p, size_t n, size_t size)
     return realloc(p, n * size);
 }
 
-void free(void *p) { __libc_free(p); }
+void free(void *p)
+{
+    __libc_free(p);
+}
 
 void *memalign(size_t align, size_t n)
 {
@@ -121,6 +124,9 @@ int cli_alloc_hook_install(void)
 
 #else
 
-int cli_alloc_hook_install(void) { return 0; }
+int cli_alloc_hook_install(void)
+{
+    return 0;
+}
 
 #endif

@@ -17,15 +17,15 @@
  *         returns the process exit status: 0 ok, 1 failure, 2 usage)
  *     void cli_<name>_help(FILE *out);             (full help text)
  * The prototypes and the dispatch table in main.c come from this list. */
-#define CLI_COMMANDS(X)                                                      \
-    X(run, "run a launch string, e.g. 'synth frames=100 ! npy dir=out'")     \
-    X(stages, "list the stage classes, or show one's properties")           \
-    X(info, "describe a recorded log: layout, streams, frames, calibration")\
-    X(devices, "show the SIMD level, OpenCL devices and CPU topology")   \
+#define CLI_COMMANDS(X)                                                        \
+    X(run, "run a launch string, e.g. 'synth frames=100 ! npy dir=out'")       \
+    X(stages, "list the stage classes, or show one's properties")              \
+    X(info, "describe a recorded log: layout, streams, frames, calibration")   \
+    X(devices, "show the SIMD level, OpenCL devices and CPU topology")         \
     X(bench, "run the benchmark programs; one table and --json document")
 
-#define CLI__DECLARE(name, summary)                                          \
-    int cli_##name##_main(int argc, char **argv);                            \
+#define CLI__DECLARE(name, summary)                                            \
+    int cli_##name##_main(int argc, char **argv);                              \
     void cli_##name##_help(FILE *out);
 CLI_COMMANDS(CLI__DECLARE)
 #undef CLI__DECLARE
@@ -41,17 +41,17 @@ void cli_print_error(const char *launch);
 #define CLI_MAX_STREAMS 8
 
 typedef struct cli_run_opts {
-    int stats;           /* print the stats table at the end */
-    const char *json;    /* write the stats as JSON here ("-" = stdout) */
-    int backend;         /* sp_backend */
-    uint64_t budget;     /* pool budget in bytes; 0 = default */
-    uint32_t warmup;     /* frames before allocations count; 0 = default */
+    int stats;        /* print the stats table at the end */
+    const char *json; /* write the stats as JSON here ("-" = stdout) */
+    int backend;      /* sp_backend */
+    uint64_t budget;  /* pool budget in bytes; 0 = default */
+    uint32_t warmup;  /* frames before allocations count; 0 = default */
 } cli_run_opts;
 
 typedef struct cli_run_result {
     uint64_t frames;
     double wall_s;
-    size_t nstreams;     /* frames per stream name, in order of appearance */
+    size_t nstreams; /* frames per stream name, in order of appearance */
     char stream[CLI_MAX_STREAMS][32];
     uint64_t stream_frames[CLI_MAX_STREAMS];
     int alloc_counted;

@@ -59,8 +59,10 @@ void cli_bench_help(FILE *out)
             "Runs the benchmark programs and prints their rows as one table;\n"
             "GROUP is one or more of:\n");
     for (size_t i = 0; i < NPROGS; i++)
-        fprintf(out, "  %-9s %-22s %s\n", i == 0 || strcmp(progs[i].group,
-                progs[i - 1].group) ? progs[i].group : "",
+        fprintf(out, "  %-9s %-22s %s\n",
+                i == 0 || strcmp(progs[i].group, progs[i - 1].group)
+                    ? progs[i].group
+                    : "",
                 progs[i].prog, progs[i].what);
     fprintf(out,
             "  all       (default) every group above (compare where built:\n"
@@ -88,8 +90,8 @@ void cli_bench_help(FILE *out)
 }
 
 typedef struct row {
-    size_t prog;   /* index in progs[] */
-    char *json;    /* the program's object, one line, no newline */
+    size_t prog; /* index in progs[] */
+    char *json;  /* the program's object, one line, no newline */
 } row;
 
 typedef struct rows {
@@ -180,8 +182,10 @@ static int run_prog(const char *dir, size_t pi, char **args, rows *r)
         return -1;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        fprintf(stderr, CLI_PROG " bench: cannot create a temporary file in "
-                        "%s (TMPDIR): %s\n", tdir, strerror(errno));
+        fprintf(stderr,
+                CLI_PROG " bench: cannot create a temporary file in "
+                         "%s (TMPDIR): %s\n",
+                tdir, strerror(errno));
         return -1;
     }
     unlink(tmp); /* only our descriptors hold it from here on */
@@ -212,8 +216,8 @@ static int run_prog(const char *dir, size_t pi, char **args, rows *r)
         fprintf(stderr, CLI_PROG " bench: %s: killed by signal %d (%s)\n",
                 progs[pi].prog, WTERMSIG(st), strsignal(WTERMSIG(st)));
     else if (status)
-        fprintf(stderr, CLI_PROG " bench: %s: exit status %d\n",
-                progs[pi].prog, status);
+        fprintf(stderr, CLI_PROG " bench: %s: exit status %d\n", progs[pi].prog,
+                status);
 
     FILE *f = fdopen(fd, "r");
     if (!f) {
@@ -301,8 +305,10 @@ static void print_table(FILE *out, const rows *r)
             fprintf(out, "%s== %s (%s)", i ? "\n" : "", progs[last].prog,
                     progs[last].group);
             if (lo > 0 && hi > lo * 1.005)
-                fprintf(out, ": memcpy %.2f to %.2f GB/s in the same run "
-                             "(each row's in the JSON)", lo, hi);
+                fprintf(out,
+                        ": memcpy %.2f to %.2f GB/s in the same run "
+                        "(each row's in the JSON)",
+                        lo, hi);
             else if (lo > 0)
                 fprintf(out, ": memcpy %.2f GB/s in the same run", lo);
             fputc('\n', out);
@@ -321,14 +327,15 @@ static void print_table(FILE *out, const rows *r)
         if (field(o, "kernel", a, sizeof a) == 0 &&
             field(o, "backend", b, sizeof b) == 0 &&
             field(o, "input", c, sizeof c) == 0)
-            fprintf(out, "%-16.16s %-28.28s %-16.16s %10.0f %10.4f %10.1f "
-                         "%9.2f %8.2f %8.2f\n",
+            fprintf(out,
+                    "%-16.16s %-28.28s %-16.16s %10.0f %10.4f %10.1f "
+                    "%9.2f %8.2f %8.2f\n",
                     a, b, c, num(o, "items"), num(o, "median_ms"),
                     num(o, "mitems_per_s"), num(o, "bytes") * 1e-6,
                     num(o, "gb_per_s"), num(o, "ratio_to_memcpy"));
         else if (field(o, "pipeline", a, sizeof a) == 0)
-            fprintf(out, "%-66.66s %10.0f %10.1f %12.0f\n", a,
-                    num(o, "frames"), num(o, "ns_per_frame"), num(o, "fps"));
+            fprintf(out, "%-66.66s %10.0f %10.1f %12.0f\n", a, num(o, "frames"),
+                    num(o, "ns_per_frame"), num(o, "fps"));
         else if (field(o, "compare", a, sizeof a) == 0 &&
                  field(o, "input", b, sizeof b) == 0 &&
                  field(o, "backend", c, sizeof c) == 0) {
@@ -344,9 +351,10 @@ static void print_table(FILE *out, const rows *r)
                              "; %.1f GB/s = %.2f of memcpy", num(o, "gb_per_s"),
                              num(o, "ratio_to_memcpy"));
             }
-            fprintf(out, "%-10s %-20.20s %-7s %9.4f %-22.22s %9.4f %7.2fx  %s\n",
-                    a, b, c, num(o, "median_ms"), ref,
-                    num(o, "ref_median_ms"), num(o, "ref_over_ours"), d);
+            fprintf(out,
+                    "%-10s %-20.20s %-7s %9.4f %-22.22s %9.4f %7.2fx  %s\n", a,
+                    b, c, num(o, "median_ms"), ref, num(o, "ref_median_ms"),
+                    num(o, "ref_over_ours"), d);
         } else
             fprintf(out, "%s\n", o);
     }
@@ -368,9 +376,10 @@ static void write_doc(FILE *f, const rows *r, const int *ran, const int *st,
     char runs_s[16] = "null";
     if (runs)
         snprintf(runs_s, sizeof runs_s, "%d", runs);
-    fprintf(f, "{\n  \"sensorpipe_version\": \"%s\",\n  \"quick\": %s,\n"
-               "  \"runs\": %s,\n  \"cputime\": %s,\n"
-               "  \"loadavg\": [%.2f, %.2f, %.2f],\n  \"programs\": [",
+    fprintf(f,
+            "{\n  \"sensorpipe_version\": \"%s\",\n  \"quick\": %s,\n"
+            "  \"runs\": %s,\n  \"cputime\": %s,\n"
+            "  \"loadavg\": [%.2f, %.2f, %.2f],\n  \"programs\": [",
             SP_VERSION_STRING, quick ? "true" : "false", runs_s,
             cputime ? "true" : "false", load[0], load[1], load[2]);
     int first = 1;
@@ -380,8 +389,9 @@ static void write_doc(FILE *f, const rows *r, const int *ran, const int *st,
         size_t n = 0;
         for (size_t i = 0; i < r->n; i++)
             n += r->v[i].prog == p;
-        fprintf(f, "%s\n    {\"program\": \"%s\", \"group\": \"%s\", "
-                   "\"exit_status\": %d, \"rows\": %zu}",
+        fprintf(f,
+                "%s\n    {\"program\": \"%s\", \"group\": \"%s\", "
+                "\"exit_status\": %d, \"rows\": %zu}",
                 first ? "" : ",", progs[p].prog, progs[p].group, st[p], n);
         first = 0;
     }
@@ -454,15 +464,19 @@ int cli_bench_main(int argc, char **argv)
                 char *end;
                 long n = strtol(v, &end, 10);
                 if (*v == '\0' || *end || n < 1 || n > 1001) {
-                    fprintf(stderr, CLI_PROG " bench: --runs '%s', expected "
-                                    "a whole number 1..1001\n", v);
+                    fprintf(stderr,
+                            CLI_PROG " bench: --runs '%s', expected "
+                                     "a whole number 1..1001\n",
+                            v);
                     return 2;
                 }
                 runs = (int)n;
             }
         } else if (a[0] == '-') {
-            fprintf(stderr, CLI_PROG " bench: unknown option '%s' (see "
-                            CLI_PROG " bench --help)\n", a);
+            fprintf(stderr,
+                    CLI_PROG " bench: unknown option '%s' (see " CLI_PROG
+                             " bench --help)\n",
+                    a);
             return 2;
         } else {
             int found = 0, all = !strcmp(a, "all");
@@ -470,13 +484,16 @@ int cli_bench_main(int argc, char **argv)
                 if (all || !strcmp(a, progs[p].group) ||
                     !strcmp(a, progs[p].prog)) {
                     /* 2: asked for by name, so its absence is an error */
-                    want[p] = want[p] == 2 || !(all && progs[p].optional) ? 2 : 1;
+                    want[p] =
+                        want[p] == 2 || !(all && progs[p].optional) ? 2 : 1;
                     found = 1;
                 }
             if (!found) {
-                fprintf(stderr, CLI_PROG " bench: unknown group '%s', "
-                                "expected lidar, raster, camera, io, "
-                                "pipeline, compare or all\n", a);
+                fprintf(stderr,
+                        CLI_PROG " bench: unknown group '%s', "
+                                 "expected lidar, raster, camera, io, "
+                                 "pipeline, compare or all\n",
+                        a);
                 return 2;
             }
             any = 1;
@@ -533,15 +550,18 @@ int cli_bench_main(int argc, char **argv)
             if (want[p] == 1)
                 continue; /* an optional comparison under `all` */
             if (progs[p].optional)
-                fprintf(stderr, CLI_PROG " bench: %s/%s not found: it is "
-                                "built only where a C++ compiler and %s are "
-                                "installed (see bench/README.md)\n", dir,
-                        progs[p].prog, strstr(progs[p].prog, "pcl")
-                                           ? "libpcl-dev" : "libopencv-dev");
+                fprintf(stderr,
+                        CLI_PROG " bench: %s/%s not found: it is "
+                                 "built only where a C++ compiler and %s are "
+                                 "installed (see bench/README.md)\n",
+                        dir, progs[p].prog,
+                        strstr(progs[p].prog, "pcl") ? "libpcl-dev"
+                                                     : "libopencv-dev");
             else
-                fprintf(stderr, CLI_PROG " bench: %s/%s not found: build "
-                                "with -DSP_BUILD_BENCH=ON\n", dir,
-                        progs[p].prog);
+                fprintf(stderr,
+                        CLI_PROG " bench: %s/%s not found: build "
+                                 "with -DSP_BUILD_BENCH=ON\n",
+                        dir, progs[p].prog);
             failed = 1;
             continue;
         }

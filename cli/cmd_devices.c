@@ -60,7 +60,8 @@ static void topology(void)
                (unsigned long long)(o->attr->cache.size >> 10));
     }
     for (int i = 0; i < count(t, HWLOC_OBJ_NUMANODE); i++) {
-        hwloc_obj_t o = hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, (unsigned)i);
+        hwloc_obj_t o =
+            hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, (unsigned)i);
         char cpus[128];
         hwloc_bitmap_list_snprintf(cpus, sizeof cpus, o->cpuset);
         printf("  NUMA node %u: %llu MiB, CPUs %s\n", o->os_index,

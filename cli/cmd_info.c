@@ -44,8 +44,10 @@ int cli_info_main(int argc, char **argv)
             char *end;
             sample = strtol(argv[++i], &end, 10);
             if (*end || sample < 1 || sample > 100000) {
-                fprintf(stderr, CLI_PROG " info: --sample '%s', expected a "
-                        "number 1..100000\n", argv[i]);
+                fprintf(stderr,
+                        CLI_PROG " info: --sample '%s', expected a "
+                                 "number 1..100000\n",
+                        argv[i]);
                 return 2;
             }
         } else if (argv[i][0] == '-' && argv[i][1]) {

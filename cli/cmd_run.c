@@ -84,8 +84,7 @@ static void on_sigint(int sig)
 
 /* ---- progress ---- */
 
-static void progress(sp_pipeline *p, uint64_t frames, uint64_t t0,
-                     uint64_t now)
+static void progress(sp_pipeline *p, uint64_t frames, uint64_t t0, uint64_t now)
 {
     uint64_t used = 0, blocks = 0;
     sp_poolmgr *mgr = sp_pipeline_poolmgr(p);

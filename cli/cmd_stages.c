@@ -88,8 +88,9 @@ static void show(const sp_stage_class *c)
 int cli_stages_main(int argc, char **argv)
 {
     if (argc > 2) {
-        fprintf(stderr, CLI_PROG " stages: expected at most one NAME, got "
-                                 "%d arguments\n",
+        fprintf(stderr,
+                CLI_PROG " stages: expected at most one NAME, got "
+                         "%d arguments\n",
                 argc - 1);
         return 2;
     }

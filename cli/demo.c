@@ -15,12 +15,12 @@
  * to a bird's-eye view before its ground is removed. The png sink writes the
  * pictures (camera image, colour-mapped rasters) and passes every frame on to
  * npy, so each picture lies beside its array. */
-#define DEMO_LAUNCH                                                          \
-    "synth frames=" DEMO_FRAMES " ! queue depth=4"                          \
-    " ! range points=true ! project points=true"                             \
-    " ! crop x=0:70 y=-40:40 z=-3:2 ! voxel leaf=0.2 ! bev points=true"      \
-    " ! ground"                                                              \
-    " ! debayer ! undistort ! resize width=640 height=384"                   \
+#define DEMO_LAUNCH                                                            \
+    "synth frames=" DEMO_FRAMES " ! queue depth=4"                             \
+    " ! range points=true ! project points=true"                               \
+    " ! crop x=0:70 y=-40:40 z=-3:2 ! voxel leaf=0.2 ! bev points=true"        \
+    " ! ground"                                                                \
+    " ! debayer ! undistort ! resize width=640 height=384"                     \
     " ! png dir=" DEMO_DIR " ! normalize ! npy dir=" DEMO_DIR
 
 int cli_demo(void)
@@ -46,8 +46,9 @@ int cli_demo(void)
         sp_stage_class_find("npy") == NULL ||
         sp_stage_class_find("png") == NULL) {
         fprintf(stderr,
-                CLI_PROG ": the demo needs the 'synth', 'png' and 'npy' stages, "
-                         "which this build does not have (%s)\n",
+                CLI_PROG
+                ": the demo needs the 'synth', 'png' and 'npy' stages, "
+                "which this build does not have (%s)\n",
                 sp_errmsg());
         return 1;
     }
@@ -57,9 +58,8 @@ int cli_demo(void)
     printf("\nwhat it did: %llu frames in %.2f s\n",
            (unsigned long long)r.frames, r.wall_s);
     for (size_t i = 0; i < r.nstreams; i++)
-        printf("  %-10s %6llu frames -> ./" DEMO_DIR "/%s/\n",
-               r.stream[i], (unsigned long long)r.stream_frames[i],
-               r.stream[i]);
+        printf("  %-10s %6llu frames -> ./" DEMO_DIR "/%s/\n", r.stream[i],
+               (unsigned long long)r.stream_frames[i], r.stream[i]);
     printf("  (each frame is NNNNNN.npy; images and rasters also have a "
            "picture: NNNNNN.png,\n"
            "   or one NNNNNN_cK.png per channel of a multi-channel raster)\n");

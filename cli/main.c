@@ -14,7 +14,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-#define CLI__ENTRY(name, summary)                                            \
+#define CLI__ENTRY(name, summary)                                              \
     {#name, summary, cli_##name##_main, cli_##name##_help},
     CLI_COMMANDS(CLI__ENTRY)
 #undef CLI__ENTRY
@@ -40,12 +40,13 @@ static void usage(FILE *out)
     fprintf(out,
             "\n"
             "options:\n"
-            "  -h, --help     this help (`" CLI_PROG " help COMMAND` or `" CLI_PROG
-            " COMMAND --help` for a command)\n"
+            "  -h, --help     this help (`" CLI_PROG
+            " help COMMAND` or `" CLI_PROG " COMMAND --help` for a command)\n"
             "  --version      print the version\n"
             "\n"
             "example:\n"
-            "  " CLI_PROG " run --stats 'synth frames=100 ! queue depth=4 ! npy "
+            "  " CLI_PROG
+            " run --stats 'synth frames=100 ! queue depth=4 ! npy "
             "dir=out'\n");
 }
 
@@ -67,8 +68,9 @@ static int unknown(const char *name)
 {
     char hint[160];
     sp__suggest(name, NCOMMANDS + 1, command_name_at, NULL, hint, sizeof hint);
-    fprintf(stderr, CLI_PROG ": unknown command '%s'%s%s (`" CLI_PROG
-                    " --help` lists the commands)\n",
+    fprintf(stderr,
+            CLI_PROG ": unknown command '%s'%s%s (`" CLI_PROG
+                     " --help` lists the commands)\n",
             name, *hint ? ", " : "", hint);
     return 2;
 }

@@ -13,22 +13,22 @@ extern "C" {
 #endif
 
 /* X(name, value, description) */
-#define SP_STATUS_LIST(X)                                                    \
-    X(SP_OK, 0, "success")                                                   \
-    X(SP_EOS, 1, "end of stream")                                            \
-    X(SP_EINVAL, -1, "invalid argument")                                     \
-    X(SP_ENOMEM, -2, "out of memory")                                        \
-    X(SP_EIO, -3, "input/output error")                                      \
-    X(SP_EFORMAT, -4, "malformed input")                                     \
-    X(SP_EBUSY, -5, "resource busy")                                         \
-    X(SP_ETIMEDOUT, -6, "timed out")                                         \
-    X(SP_EAGAIN, -7, "resource exhausted, try again")                        \
-    X(SP_EBUDGET, -8, "memory budget exceeded")                              \
-    X(SP_ENOTFOUND, -9, "not found")                                         \
-    X(SP_EUNSUPPORTED, -10, "not supported")                                 \
-    X(SP_ERANGE, -11, "value out of range")                                  \
-    X(SP_ECL, -12, "OpenCL error")                                           \
-    X(SP_ECANCELED, -13, "canceled")                                         \
+#define SP_STATUS_LIST(X)                                                      \
+    X(SP_OK, 0, "success")                                                     \
+    X(SP_EOS, 1, "end of stream")                                              \
+    X(SP_EINVAL, -1, "invalid argument")                                       \
+    X(SP_ENOMEM, -2, "out of memory")                                          \
+    X(SP_EIO, -3, "input/output error")                                        \
+    X(SP_EFORMAT, -4, "malformed input")                                       \
+    X(SP_EBUSY, -5, "resource busy")                                           \
+    X(SP_ETIMEDOUT, -6, "timed out")                                           \
+    X(SP_EAGAIN, -7, "resource exhausted, try again")                          \
+    X(SP_EBUDGET, -8, "memory budget exceeded")                                \
+    X(SP_ENOTFOUND, -9, "not found")                                           \
+    X(SP_EUNSUPPORTED, -10, "not supported")                                   \
+    X(SP_ERANGE, -11, "value out of range")                                    \
+    X(SP_ECL, -12, "OpenCL error")                                             \
+    X(SP_ECANCELED, -13, "canceled")                                           \
     X(SP_ESYS, -14, "system call failed")
 
 typedef enum sp_status {

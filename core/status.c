@@ -9,8 +9,8 @@ static _Thread_local char errbuf[SP__ERRMSG_MAX];
 const char *sp_status_name(int status)
 {
     switch (status) {
-#define SP__STATUS_NAME(name, value, text)                                   \
-    case value:                                                              \
+#define SP__STATUS_NAME(name, value, text)                                     \
+    case value:                                                                \
         return #name;
         SP_STATUS_LIST(SP__STATUS_NAME)
 #undef SP__STATUS_NAME
@@ -21,8 +21,8 @@ const char *sp_status_name(int status)
 const char *sp_status_str(int status)
 {
     switch (status) {
-#define SP__STATUS_STR(name, value, text)                                    \
-    case value:                                                              \
+#define SP__STATUS_STR(name, value, text)                                      \
+    case value:                                                                \
         return text;
         SP_STATUS_LIST(SP__STATUS_STR)
 #undef SP__STATUS_STR
@@ -30,9 +30,15 @@ const char *sp_status_str(int status)
     return "unknown status";
 }
 
-const char *sp_errmsg(void) { return errbuf; }
+const char *sp_errmsg(void)
+{
+    return errbuf;
+}
 
-void sp_errmsg_clear(void) { errbuf[0] = '\0'; }
+void sp_errmsg_clear(void)
+{
+    errbuf[0] = '\0';
+}
 
 int sp__fail(int status, const char *fmt, ...)
 {

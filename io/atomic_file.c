@@ -22,15 +22,16 @@ int sp__afile_open(sp__afile *f, const char *path)
     int dir_len = slash ? (int)(slash - path + 1) : 0;
     const char *base = slash ? slash + 1 : path;
     if (*base == '\0')
-        return sp__fail(SP_EINVAL, "%s: output path names a directory, expected a file name",
-                        path);
+        return sp__fail(
+            SP_EINVAL,
+            "%s: output path names a directory, expected a file name", path);
     unsigned n = atomic_fetch_add(&tmp_counter, 1u);
-    int len = snprintf(f->tmp, sizeof f->tmp, "%.*s.%s.tmp.%ld.%u", dir_len, path, base,
-                       (long)getpid(), n);
+    int len = snprintf(f->tmp, sizeof f->tmp, "%.*s.%s.tmp.%ld.%u", dir_len,
+                       path, base, (long)getpid(), n);
     if (len < 0 || (size_t)len >= sizeof f->tmp) {
         f->tmp[0] = '\0';
-        return sp__fail(SP_EINVAL, "%s: output path too long (limit %zu bytes)", path,
-                        sizeof f->tmp - 32);
+        return sp__fail(SP_EINVAL, "%s: output path too long (limit %zu bytes)",
+                        path, sizeof f->tmp - 32);
     }
     do
         f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -38,8 +39,9 @@ int sp__afile_open(sp__afile *f, const char *path)
     if (f->fd < 0) {
         int e = errno;
         f->tmp[0] = '\0';
-        return sp__fail(SP_EIO, "%s: cannot create a temporary file in its directory: %s",
-                        path, strerror(e));
+        return sp__fail(
+            SP_EIO, "%s: cannot create a temporary file in its directory: %s",
+            path, strerror(e));
     }
     return SP_OK;
 }
@@ -67,7 +69,8 @@ int sp__afile_writev(sp__afile *f, struct iovec *iov, int n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            return sp__fail(SP_EIO, "%s: write failed: %s", f->path, strerror(errno));
+            return sp__fail(SP_EIO, "%s: write failed: %s", f->path,
+                            strerror(errno));
         /* Skip what was written; a partial write resumes mid-vector. */
         size_t done = (size_t)w;
         while (n > 0 && done >= iov->iov_len) {
@@ -77,7 +80,8 @@ int sp__afile_writev(sp__afile *f, struct iovec *iov, int n)
         }
         if (n > 0) {
             if (w == 0)
-                return sp__fail(SP_EIO, "%s: write failed: no progress", f->path);
+                return sp__fail(SP_EIO, "%s: write failed: no progress",
+                                f->path);
             iov->iov_base = (char *)iov->iov_base + done;
             iov->iov_len -= done;
         }
@@ -90,13 +94,16 @@ int sp__afile_commit(sp__afile *f)
     int rc = close(f->fd);
     f->fd = -1;
     if (rc != 0) {
-        rc = sp__fail(SP_EIO, "%s: closing failed: %s", f->path, strerror(errno));
+        rc = sp__fail(SP_EIO, "%s: closing failed: %s", f->path,
+                      strerror(errno));
         sp__afile_abort(f);
         return rc;
     }
     if (rename(f->tmp, f->path) != 0) {
-        rc = sp__fail(SP_EIO, "%s: cannot rename the finished temporary file into place: %s",
-                      f->path, strerror(errno));
+        rc = sp__fail(
+            SP_EIO,
+            "%s: cannot rename the finished temporary file into place: %s",
+            f->path, strerror(errno));
         sp__afile_abort(f);
         return rc;
     }

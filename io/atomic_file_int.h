@@ -11,8 +11,8 @@
 
 typedef struct sp__afile {
     int fd;
-    const char *path;    /* borrowed: the final name */
-    char tmp[PATH_MAX];  /* "DIR/.NAME.tmp.PID.N" */
+    const char *path;   /* borrowed: the final name */
+    char tmp[PATH_MAX]; /* "DIR/.NAME.tmp.PID.N" */
 } sp__afile;
 
 /* Create the temporary file (O_EXCL). SP_EINVAL for a path too long,

@@ -18,9 +18,9 @@ struct sp_bin_reader {
     sp__filelist files;
     int nfields;
     uint8_t role[SP_BIN_MAX_FIELDS];
-    int col[7];        /* role -> column, -1 if absent */
-    unsigned fields;   /* SP_POINTS_* */
-    size_t cur;        /* frame whose size is known, or SIZE_MAX */
+    int col[7];      /* role -> column, -1 if absent */
+    unsigned fields; /* SP_POINTS_* */
+    size_t cur;      /* frame whose size is known, or SIZE_MAX */
     uint64_t cur_points;
     sp__iobuf buf;
 };
@@ -30,11 +30,10 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
     static const struct {
         const char *name;
         int role;
-    } names[] = {{"x", F_X},       {"y", F_Y},      {"z", F_Z},
-                 {"i", F_I},       {"intensity", F_I},
-                 {"reflectance", F_I},              {"ring", F_RING},
-                 {"t", F_TIME},    {"time", F_TIME}, {"_", F_SKIP},
-                 {"pad", F_SKIP}};
+    } names[] = {{"x", F_X},       {"y", F_Y},         {"z", F_Z},
+                 {"i", F_I},       {"intensity", F_I}, {"reflectance", F_I},
+                 {"ring", F_RING}, {"t", F_TIME},      {"time", F_TIME},
+                 {"_", F_SKIP},    {"pad", F_SKIP}};
     if (!spec || !*spec)
         spec = "x,y,z,i";
     for (int k = 0; k < 7; k++)
@@ -48,15 +47,21 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
             if (strlen(names[k].name) == n && !strncmp(names[k].name, p, n))
                 role = names[k].role;
         if (role < 0)
-            return sp__fail(SP_EINVAL, "bin: fields '%s': unknown name "
+            return sp__fail(SP_EINVAL,
+                            "bin: fields '%s': unknown name "
                             "'%.*s', expected x, y, z, i|intensity, ring, "
-                            "t|time or _", spec, (int)n, p);
+                            "t|time or _",
+                            spec, (int)n, p);
         if (r->nfields >= SP_BIN_MAX_FIELDS)
-            return sp__fail(SP_EINVAL, "bin: fields '%s': more than %d, "
-                            "expected fewer", spec, SP_BIN_MAX_FIELDS);
+            return sp__fail(SP_EINVAL,
+                            "bin: fields '%s': more than %d, "
+                            "expected fewer",
+                            spec, SP_BIN_MAX_FIELDS);
         if (role != F_SKIP && r->col[role] >= 0)
-            return sp__fail(SP_EINVAL, "bin: fields '%s': '%.*s' given "
-                            "twice, expected once", spec, (int)n, p);
+            return sp__fail(SP_EINVAL,
+                            "bin: fields '%s': '%.*s' given "
+                            "twice, expected once",
+                            spec, (int)n, p);
         if (role != F_SKIP)
             r->col[role] = r->nfields;
         r->role[r->nfields++] = (uint8_t)role;
@@ -91,8 +96,10 @@ int sp_bin_reader_create(const char *path, const char *fields,
     rc = kind ? sp__filelist_dir(&r->files, path, ".bin")
               : sp__filelist_one(&r->files, path);
     if (rc == SP_OK && r->files.count == 0)
-        rc = sp__fail(SP_ENOTFOUND, "%s: folder holds no .bin files, "
-                      "expected at least one", path);
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: folder holds no .bin files, "
+                      "expected at least one",
+                      path);
     if (rc < 0) {
         sp_bin_reader_destroy(r);
         return rc;
@@ -138,10 +145,11 @@ int sp_bin_reader_shape(sp_bin_reader *r, size_t i, size_t *points,
     r->cur = SIZE_MAX;
     SP_TRY(sp__file_size(path, &size));
     if (size % rec != 0)
-        return sp__fail(SP_EFORMAT, "%s: byte %llu: file of %llu bytes ends "
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %llu: file of %llu bytes ends "
                         "%llu bytes into a record, expected a multiple of the "
-                        "%zu-byte record (%d float32 fields)", path,
-                        (unsigned long long)(size - size % rec),
+                        "%zu-byte record (%d float32 fields)",
+                        path, (unsigned long long)(size - size % rec),
                         (unsigned long long)size,
                         (unsigned long long)(size % rec), rec, r->nfields);
     if (size / rec > SP_BIN_MAX_POINTS)
@@ -175,15 +183,16 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
     n = (size_t)r->cur_points;
     const char *path = sp__filelist_path(&r->files, i);
     if (dst->capacity < n)
-        return sp__fail(SP_EINVAL, "%s: %zu points do not fit an sp_points of "
-                        "capacity %zu, expected capacity >= points", path, n,
-                        dst->capacity);
+        return sp__fail(SP_EINVAL,
+                        "%s: %zu points do not fit an sp_points of "
+                        "capacity %zu, expected capacity >= points",
+                        path, n, dst->capacity);
     size_t nf = (size_t)r->nfields, rec = nf * 4;
     SP_TRY(sp__iobuf_reserve(&r->buf, CHUNK_RECORDS * rec, path));
     int fd;
     SP_TRY(sp__open_read(path, &fd));
-    float *out[7] = {NULL, dst->x, dst->y, dst->z, dst->intensity, NULL,
-                     dst->time};
+    float *out[7] = {NULL,           dst->x, dst->y,   dst->z,
+                     dst->intensity, NULL,   dst->time};
     int rc = SP_OK;
     for (size_t done = 0; done < n;) {
         size_t m = n - done < CHUNK_RECORDS ? n - done : CHUNK_RECORDS;
@@ -202,7 +211,7 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
                 for (size_t k = 0; k < m; k++) {
                     float v;
                     memcpy(&v, b + k * rec + c * 4, 4);
-                    dst->ring[done + k] = !(v > 0) ? 0
+                    dst->ring[done + k] = !(v > 0)     ? 0
                                           : v >= 65535 ? 65535
                                                        : (uint16_t)v;
                 }

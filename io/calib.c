@@ -14,9 +14,9 @@
 
 typedef struct keyspec {
     const char *key;
-    int nvalues;   /* values expected */
-    double *dst;   /* where they go */
-    int *found;    /* set to 1 when seen (may be NULL) */
+    int nvalues; /* values expected */
+    double *dst; /* where they go */
+    int *found;  /* set to 1 when seen (may be NULL) */
 } keyspec;
 
 /* Walk the lines; for a key in @p specs, require exactly its count of
@@ -38,16 +38,16 @@ static int parse_kv(const char *text, size_t len, const char *name,
             continue;
         const char *colon = memchr(s, ':', (size_t)(le - s));
         if (!colon)
-            return sp__fail(SP_EFORMAT, "%s: line %u: '%.*s', expected "
-                            "'key: values'", name, line,
-                            (int)(le - s > 40 ? 40 : le - s), s);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: '%.*s', expected "
+                            "'key: values'",
+                            name, line, (int)(le - s > 40 ? 40 : le - s), s);
         size_t klen = (size_t)(colon - s);
         while (klen && (s[klen - 1] == ' ' || s[klen - 1] == '\t'))
             klen--;
         const keyspec *ks = NULL;
         for (int k = 0; k < nspecs; k++)
-            if (strlen(specs[k].key) == klen &&
-                !strncmp(specs[k].key, s, klen))
+            if (strlen(specs[k].key) == klen && !strncmp(specs[k].key, s, klen))
                 ks = &specs[k];
         if (!ks)
             continue;
@@ -56,9 +56,10 @@ static int parse_kv(const char *text, size_t len, const char *name,
         char vals[1024];
         size_t vl = (size_t)(le - colon - 1);
         if (vl >= sizeof vals)
-            return sp__fail(SP_EFORMAT, "%s: line %u: key '%s' line of %zu "
-                            "bytes, expected at most %zu", name, line,
-                            ks->key, vl, sizeof vals - 1);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: key '%s' line of %zu "
+                            "bytes, expected at most %zu",
+                            name, line, ks->key, vl, sizeof vals - 1);
         memcpy(vals, colon + 1, vl);
         vals[vl] = '\0';
         double v[MAX_VALUES + 1];
@@ -75,9 +76,10 @@ static int parse_kv(const char *text, size_t len, const char *name,
                 char *te = q;
                 while (*te && *te != ' ' && *te != '\t' && *te != '\r')
                     te++;
-                return sp__fail(SP_EFORMAT, "%s: line %u: key '%s' value "
-                                "%d '%.*s', expected a number", name, line,
-                                ks->key, nv + 1,
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: key '%s' value "
+                                "%d '%.*s', expected a number",
+                                name, line, ks->key, nv + 1,
                                 (int)(te - q > 32 ? 32 : te - q), q);
             }
             if (nv < MAX_VALUES + 1)
@@ -86,9 +88,10 @@ static int parse_kv(const char *text, size_t len, const char *name,
             q = ep;
         }
         if (nv != ks->nvalues)
-            return sp__fail(SP_EFORMAT, "%s: line %u: key '%s' has %d values, "
-                            "expected %d", name, line, ks->key, nv,
-                            ks->nvalues);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: key '%s' has %d values, "
+                            "expected %d",
+                            name, line, ks->key, nv, ks->nvalues);
         memcpy(ks->dst, v, (size_t)nv * sizeof(double));
         if (ks->found)
             *ks->found = 1;
@@ -122,11 +125,15 @@ int sp_calib_parse_kitti(const char *text, size_t len, const char *name,
     int fp[4] = {0}, fr0 = 0, fr1 = 0, fv = 0, fv1 = 0, fv2 = 0;
     double r0b[9], vb1[12], vb2[12];
     keyspec ks[] = {
-        {"P0", 12, c.P[0], &fp[0]},       {"P1", 12, c.P[1], &fp[1]},
-        {"P2", 12, c.P[2], &fp[2]},       {"P3", 12, c.P[3], &fp[3]},
-        {"R0_rect", 9, c.R0, &fr0},       {"R_rect", 9, r0b, &fr1},
+        {"P0", 12, c.P[0], &fp[0]},
+        {"P1", 12, c.P[1], &fp[1]},
+        {"P2", 12, c.P[2], &fp[2]},
+        {"P3", 12, c.P[3], &fp[3]},
+        {"R0_rect", 9, c.R0, &fr0},
+        {"R_rect", 9, r0b, &fr1},
         {"Tr_velo_to_cam", 12, c.velo_to_cam, &fv},
-        {"Tr_velo_cam", 12, vb1, &fv1},   {"Tr", 12, vb2, &fv2},
+        {"Tr_velo_cam", 12, vb1, &fv1},
+        {"Tr", 12, vb2, &fv2},
     };
     SP_TRY(parse_kv(text, len, name, ks, (int)(sizeof ks / sizeof ks[0])));
     if (!fr0 && fr1) {
@@ -152,8 +159,8 @@ int sp_calib_parse_kitti(const char *text, size_t len, const char *name,
 
 int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
                              const char *cam_name, const char *velo,
-                             size_t velo_len, const char *velo_name,
-                             int camera, sp_calib *out)
+                             size_t velo_len, const char *velo_name, int camera,
+                             sp_calib *out)
 {
     SP_GUARD(out && camera >= 0 && camera <= 3);
     sp_calib c;
@@ -175,8 +182,8 @@ int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
             {"R_rect_00", 9, c.R0, &fr}, {kK, 9, c.K, &fk},
             {kD, 5, c.dist, &fd},        {kS, 2, S, &fs},
         };
-        SP_TRY(parse_kv(cam, cam_len, cam_name ? cam_name : "cam_to_cam",
-                        ks, (int)(sizeof ks / sizeof ks[0])));
+        SP_TRY(parse_kv(cam, cam_len, cam_name ? cam_name : "cam_to_cam", ks,
+                        (int)(sizeof ks / sizeof ks[0])));
         c.has_P = fp[camera];
         c.has_R0 = fr;
         if (!fr)
@@ -187,7 +194,8 @@ int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
              * undefined behaviour, and a size of 0 or -5 is no image. */
             for (int i = 0; i < 2; i++)
                 if (!(S[i] >= 1 && S[i] <= 65535) || S[i] != (double)(int)S[i])
-                    return sp__fail(SP_EFORMAT, "%s: key '%s' gives an image "
+                    return sp__fail(SP_EFORMAT,
+                                    "%s: key '%s' gives an image "
                                     "size of %g x %g, expected two whole "
                                     "numbers in 1..65535",
                                     cam_name ? cam_name : "cam_to_cam", kS,
@@ -213,8 +221,9 @@ int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
             c.has_velo_to_cam = 1;
         }
     }
-    set_source(&c, cam ? (cam_name ? cam_name : "cam_to_cam") :
-                   (velo_name ? velo_name : ""),
+    set_source(&c,
+               cam ? (cam_name ? cam_name : "cam_to_cam")
+                   : (velo_name ? velo_name : ""),
                cam && velo ? (velo_name ? velo_name : "velo_to_cam") : NULL);
     *out = c;
     return SP_OK;

@@ -73,8 +73,8 @@ static void set_span(sp_loginfo_stream *s, const int64_t *t, size_t n)
     s->t_first = t[0];
     s->t_last = t[n - 1];
     if (n > 1 && s->t_last > s->t_first)
-        s->rate_hz = (double)(n - 1) / ((double)(s->t_last - s->t_first) *
-                                        1e-9);
+        s->rate_hz =
+            (double)(n - 1) / ((double)(s->t_last - s->t_first) * 1e-9);
 }
 
 static int probe_kitti(const char *path, size_t sample, sp_loginfo *li)
@@ -100,13 +100,12 @@ static int probe_kitti(const char *path, size_t sample, sp_loginfo *li)
         o->t_first = span[0];
         o->t_last = span[1];
         if (si.frames > 1 && span[1] > span[0])
-            o->rate_hz = (double)(si.frames - 1) /
-                         ((double)(span[1] - span[0]) * 1e-9);
+            o->rate_hz =
+                (double)(si.frames - 1) / ((double)(span[1] - span[0]) * 1e-9);
     }
     for (size_t i = 0; i < sp_kitti_frame_count(k); i++) {
         sp_kitti_frame f;
-        if (sp_kitti_frame_get(k, i, &f) != SP_OK ||
-            f.stream >= li->nstreams)
+        if (sp_kitti_frame_get(k, i, &f) != SP_OK || f.stream >= li->nstreams)
             continue;
         sp_loginfo_stream *o = &li->streams[f.stream];
         if (!sampled(seen[f.stream]++, o->frames, sample))
@@ -128,7 +127,7 @@ static int probe_kitti(const char *path, size_t sample, sp_loginfo *li)
     }
     const sp_calib *c;
     if (sp_kitti_calib_get(k, 0, &c) == SP_OK) {
-        li->calib_found = (c->has_P && c->has_velo_to_cam) ? 2
+        li->calib_found = (c->has_P && c->has_velo_to_cam)   ? 2
                           : (c->has_P || c->has_velo_to_cam) ? 1
                                                              : 0;
         set_text(li->calib, sizeof li->calib, "%s", c->source);
@@ -290,9 +289,11 @@ int sp_loginfo_probe(const char *path, size_t sample, sp_loginfo *out)
             return probe_bin(path, 0, sample, out);
         if (has_ext(path, ".png"))
             return probe_pngs(path, 0, sample, out);
-        return sp__fail(SP_ENOTFOUND, "%s: unknown kind of file, expected "
+        return sp__fail(SP_ENOTFOUND,
+                        "%s: unknown kind of file, expected "
                         ".pcd, .bin or .png (headerless raw frames need the "
-                        "raw source's width=, height=, format=)", path);
+                        "raw source's width=, height=, format=)",
+                        path);
     }
     /* A flat folder of one kind of file, else a KITTI layout. */
     if (count_ext(path, ".pcd"))

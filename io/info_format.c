@@ -99,9 +99,10 @@ static void text(out *o, const sp_loginfo *li)
         for (unsigned k = 0; k < li->bin.nfits; k++)
             put(o, " %u (%u B)", li->bin.fits[k], li->bin.fits[k] * 4);
         if (li->bin.best)
-            put(o, "; looks like %u floats per point (median step between "
-                "points %.3f m)", li->bin.best,
-                li->bin.median_jump[li->bin.best]);
+            put(o,
+                "; looks like %u floats per point (median step between "
+                "points %.3f m)",
+                li->bin.best, li->bin.median_jump[li->bin.best]);
         else
             put(o, "; none looks like a point sequence");
         put(o, "\n");
@@ -126,20 +127,24 @@ static void json(out *o, const sp_loginfo *li)
         const sp_loginfo_stream *st = &li->streams[s];
         put(o, "%s{\"name\": ", s ? ", " : "");
         put_json_str(o, st->name);
-        put(o, ", \"sensor\": \"%s\", \"frames\": %zu, "
+        put(o,
+            ", \"sensor\": \"%s\", \"frames\": %zu, "
             "\"has_timestamps\": %s, \"t_first_ns\": %lld, "
             "\"t_last_ns\": %lld, \"rate_hz\": %.6g, \"sampled\": %zu",
             st->is_camera ? "camera" : "lidar", st->frames,
             st->has_timestamps ? "true" : "false", (long long)st->t_first,
             (long long)st->t_last, st->rate_hz, st->sampled);
         if (st->is_camera)
-            put(o, ", \"width\": %u, \"height\": %u, \"format\": \"%s\", "
-                "\"sizes_vary\": %s", st->width, st->height, st->format,
+            put(o,
+                ", \"width\": %u, \"height\": %u, \"format\": \"%s\", "
+                "\"sizes_vary\": %s",
+                st->width, st->height, st->format,
                 st->sizes_vary ? "true" : "false");
         else
-            put(o, ", \"points_min\": %zu, \"points_mean\": %.3f, "
-                "\"points_max\": %zu", st->points_min, st->points_mean,
-                st->points_max);
+            put(o,
+                ", \"points_min\": %zu, \"points_mean\": %.3f, "
+                "\"points_max\": %zu",
+                st->points_min, st->points_mean, st->points_max);
         put(o, ", \"errors\": %zu, \"first_error\": ", st->errors);
         put_json_str(o, st->first_error);
         put(o, "}");

@@ -33,8 +33,8 @@ int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what);
 void sp__iobuf_free(sp__iobuf *buf);
 
 typedef struct sp__filelist {
-    char *dir;      /* folder (owned), "" when the list is one file */
-    char **names;   /* full paths, sorted by name, owned */
+    char *dir;    /* folder (owned), "" when the list is one file */
+    char **names; /* full paths, sorted by name, owned */
     size_t count;
 } sp__filelist;
 
@@ -60,8 +60,7 @@ int sp__read_text(const char *path, size_t max, sp__iobuf *buf, size_t *len);
 
 /* Read exactly @p n bytes at @p off from fd into dst; a short read is
  * SP_EFORMAT naming path, the offset and the byte counts. */
-int sp__pread_full(int fd, void *dst, size_t n, uint64_t off,
-                   const char *path);
+int sp__pread_full(int fd, void *dst, size_t n, uint64_t off, const char *path);
 
 /* Open for reading; SP_ENOTFOUND / SP_EIO with the path. */
 int sp__open_read(const char *path, int *fd);

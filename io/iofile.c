@@ -174,8 +174,7 @@ int sp__open_read(const char *path, int *fd)
     return SP_OK;
 }
 
-int sp__pread_full(int fd, void *dst, size_t n, uint64_t off,
-                   const char *path)
+int sp__pread_full(int fd, void *dst, size_t n, uint64_t off, const char *path)
 {
     uint8_t *p = dst;
     size_t done = 0;
@@ -202,8 +201,10 @@ int sp__read_text(const char *path, size_t max, sp__iobuf *buf, size_t *len)
     int fd, rc;
     SP_TRY(sp__file_size(path, &size));
     if (size > max)
-        return sp__fail(SP_ERANGE, "%s: %llu bytes, expected at most %zu for "
-                        "a text file", path, (unsigned long long)size, max);
+        return sp__fail(SP_ERANGE,
+                        "%s: %llu bytes, expected at most %zu for "
+                        "a text file",
+                        path, (unsigned long long)size, max);
     SP_TRY(sp__open_read(path, &fd));
     rc = sp__iobuf_reserve(buf, (size_t)size + 1, path);
     if (rc == SP_OK)

@@ -21,21 +21,21 @@ static const char *const stream_names[NSTREAMS] = {
     "velodyne", "image_00", "image_01", "image_02", "image_03"};
 
 typedef struct stream {
-    int kind;              /* 0 velodyne, 1..4 image_00..03 */
-    char *dir;             /* folder of its files */
-    sp_bin_reader *bin;    /* velodyne */
-    sp__filelist files;    /* cameras */
+    int kind;           /* 0 velodyne, 1..4 image_00..03 */
+    char *dir;          /* folder of its files */
+    sp_bin_reader *bin; /* velodyne */
+    sp__filelist files; /* cameras */
     size_t nfiles;
-    int64_t *ts;           /* per file */
+    int64_t *ts; /* per file */
     int has_ts;
-    size_t *sel;           /* selected file indices */
+    size_t *sel; /* selected file indices */
     size_t nsel;
-    sp_calib calib;        /* raw drive: one per stream */
+    sp_calib calib; /* raw drive: one per stream */
 } stream;
 
 typedef struct mframe {
     uint32_t stream;
-    uint32_t slot;         /* object calib slot */
+    uint32_t slot; /* object calib slot */
     size_t file;
     int64_t ts;
 } mframe;
@@ -54,7 +54,7 @@ struct sp_kitti {
     sp_calib *oc;
     uint8_t *oc_done;
     size_t noc;
-    sp_calib single;       /* odometry: calib.txt shared by every frame */
+    sp_calib single; /* odometry: calib.txt shared by every frame */
     int has_single;
     sp_png_reader *png;
     sp__iobuf text;
@@ -141,9 +141,11 @@ static int parse_streams(const char *spec, int want[NSTREAMS])
             p[6] <= '3')
             found = 1 + (p[6] - '0');
         if (found < 0)
-            return sp__fail(SP_EINVAL, "kitti: streams '%s': unknown stream "
+            return sp__fail(SP_EINVAL,
+                            "kitti: streams '%s': unknown stream "
                             "'%.*s', expected velodyne, image_00, image_01, "
-                            "image_02 or image_03", spec, (int)n, p);
+                            "image_02 or image_03",
+                            spec, (int)n, p);
         want[found] = 1;
         if (!e)
             break;
@@ -155,12 +157,11 @@ static int parse_streams(const char *spec, int want[NSTREAMS])
 /* Where stream s's files are for the layout; NULL if not applicable. */
 static char *stream_dir(const char *root, sp_kitti_layout l, int s)
 {
-    static const char *const raw[NSTREAMS] = {
-        "velodyne_points/data", "image_00/data", "image_01/data",
-        "image_02/data", "image_03/data"};
-    static const char *const obj[NSTREAMS] = {"velodyne", "image_0",
-                                              "image_1", "image_2",
-                                              "image_3"};
+    static const char *const raw[NSTREAMS] = {"velodyne_points/data",
+                                              "image_00/data", "image_01/data",
+                                              "image_02/data", "image_03/data"};
+    static const char *const obj[NSTREAMS] = {"velodyne", "image_0", "image_1",
+                                              "image_2", "image_3"};
     const char *rel = l == SP_KITTI_RAW ? raw[s] : obj[s];
     return rel ? join(root, rel) : NULL;
 }
@@ -207,9 +208,10 @@ static int load_stream_times(sp_kitti *k, stream *s)
             continue;
         }
         if ((unsigned long long)idx >= nlines) {
-            rc = sp__fail(SP_EFORMAT, "%s: has %zu times but %s needs line "
-                          "%lld, expected a time for every file", tsfile,
-                          nlines, sp__basename(fp), idx + 1);
+            rc = sp__fail(SP_EFORMAT,
+                          "%s: has %zu times but %s needs line "
+                          "%lld, expected a time for every file",
+                          tsfile, nlines, sp__basename(fp), idx + 1);
             break;
         }
         s->ts[i] = lines[idx];
@@ -232,16 +234,19 @@ static int open_stream(sp_kitti *k, int kind, int required)
     s->dir = stream_dir(k->root, k->layout, kind);
     if (!s->dir) {
         if (required)
-            return sp__fail(SP_ENOTFOUND, "%s: stream '%s' does not exist in "
+            return sp__fail(SP_ENOTFOUND,
+                            "%s: stream '%s' does not exist in "
                             "a KITTI %s set, expected velodyne, image_02 or "
-                            "image_03", k->root, stream_names[kind],
+                            "image_03",
+                            k->root, stream_names[kind],
                             sp_kitti_layout_name(k->layout));
         return SP_OK;
     }
     if (!is_dir(s->dir)) {
-        int rc = required ? sp__fail(SP_ENOTFOUND, "%s: no folder for stream "
-                                     "'%s', expected it to exist", s->dir,
-                                     stream_names[kind])
+        int rc = required ? sp__fail(SP_ENOTFOUND,
+                                     "%s: no folder for stream "
+                                     "'%s', expected it to exist",
+                                     s->dir, stream_names[kind])
                           : SP_OK;
         free(s->dir);
         s->dir = NULL;
@@ -266,8 +271,10 @@ static int open_stream(sp_kitti *k, int kind, int required)
         if (s->nfiles == 0) {
             sp__filelist_free(&s->files);
             if (required) {
-                rc = sp__fail(SP_ENOTFOUND, "%s: folder holds no .png files, "
-                              "expected at least one", s->dir);
+                rc = sp__fail(SP_ENOTFOUND,
+                              "%s: folder holds no .png files, "
+                              "expected at least one",
+                              s->dir);
                 goto fail;
             }
             free(s->dir);
@@ -288,7 +295,8 @@ static int select_frames(sp_kitti *k, const sp_kitti_desc *d)
     int64_t start = d ? d->start : 0, count = d ? d->count : 0,
             step = d && d->step ? d->step : 1;
     if (start < 0 || count < 0 || step < 1)
-        return sp__fail(SP_EINVAL, "kitti: start=%lld count=%lld step=%lld, "
+        return sp__fail(SP_EINVAL,
+                        "kitti: start=%lld count=%lld step=%lld, "
                         "expected start >= 0, count >= 0, step >= 1",
                         (long long)start, (long long)count, (long long)step);
     size_t total = 0, most = 0;
@@ -310,7 +318,8 @@ static int select_frames(sp_kitti *k, const sp_kitti_desc *d)
         total += n;
     }
     if (total == 0)
-        return sp__fail(SP_ENOTFOUND, "%s: start=%lld selects no frame, "
+        return sp__fail(SP_ENOTFOUND,
+                        "%s: start=%lld selects no frame, "
                         "expected start < %zu (frames in the longest stream)",
                         k->root, (long long)start, most);
     k->frames = malloc(total * sizeof *k->frames);
@@ -354,8 +363,8 @@ static int load_raw_calib(sp_kitti *k)
     char cam_path[PATH_MAX], velo_path[PATH_MAX];
     int have_cam = find_calib_file(k->root, "calib_cam_to_cam.txt", cam_path,
                                    sizeof cam_path);
-    int have_velo = find_calib_file(k->root, "calib_velo_to_cam.txt",
-                                    velo_path, sizeof velo_path);
+    int have_velo = find_calib_file(k->root, "calib_velo_to_cam.txt", velo_path,
+                                    sizeof velo_path);
     sp__iobuf cb = {0}, vb = {0};
     size_t cl = 0, vl = 0;
     int rc = SP_OK;
@@ -374,7 +383,7 @@ static int load_raw_calib(sp_kitti *k)
             set_text(s->calib.source, sizeof s->calib.source,
                      "%s%s not found in %s or %s/..",
                      have_cam ? "" : "calib_cam_to_cam.txt",
-                     have_cam ? "calib_velo_to_cam.txt"
+                     have_cam    ? "calib_velo_to_cam.txt"
                      : have_velo ? ""
                                  : " and calib_velo_to_cam.txt",
                      k->root, k->root);
@@ -417,8 +426,7 @@ static int setup_object_calib(sp_kitti *k)
     return rc;
 }
 
-int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
-                    sp_kitti **out)
+int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
 {
     SP_GUARD(out);
     *out = NULL;
@@ -426,8 +434,10 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
     int want[NSTREAMS];
     SP_TRY(parse_streams(desc ? desc->streams : NULL, want));
     if (!is_dir(dir))
-        return sp__fail(SP_ENOTFOUND, "%s: no such folder, expected a KITTI "
-                        "drive or object set", dir);
+        return sp__fail(SP_ENOTFOUND,
+                        "%s: no such folder, expected a KITTI "
+                        "drive or object set",
+                        dir);
     sp_kitti *k = calloc(1, sizeof *k);
     if (!k)
         return sp__fail(SP_ENOMEM, "kitti: out of memory");
@@ -450,14 +460,15 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
             snprintf(probe, sizeof probe, "%s/testing", dir);
         k->root = strdup(is_dir(probe) ? probe : dir);
         int any = 0;
-        static const char *const obj_dirs[] = {"velodyne", "image_2",
-                                               "image_3", "calib"};
+        static const char *const obj_dirs[] = {"velodyne", "image_2", "image_3",
+                                               "calib"};
         for (int s = 0; s < 4 && k->root; s++) {
             snprintf(probe, sizeof probe, "%s/%s", k->root, obj_dirs[s]);
             any |= is_dir(probe);
         }
         if (k->root && !any) {
-            rc = sp__fail(SP_ENOTFOUND, "%s: no KITTI layout, expected "
+            rc = sp__fail(SP_ENOTFOUND,
+                          "%s: no KITTI layout, expected "
                           "velodyne_points/ or image_0N/ (raw drive) or "
                           "[training/]velodyne, image_2, calib (object set)",
                           dir);
@@ -472,9 +483,11 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
         if (want[s])
             SP_TRY_GOTO(rc, open_stream(k, s, want[s] > 0), fail);
     if (k->nst == 0) {
-        rc = sp__fail(SP_ENOTFOUND, "%s: no stream has files (KITTI %s "
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: no stream has files (KITTI %s "
                       "layout), expected .bin or .png files in its data "
-                      "folders", dir, sp_kitti_layout_name(k->layout));
+                      "folders",
+                      dir, sp_kitti_layout_name(k->layout));
         goto fail;
     }
     SP_TRY_GOTO(rc, select_frames(k, desc), fail);
@@ -484,8 +497,10 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
     else
         SP_TRY_GOTO(rc, setup_object_calib(k), fail);
     if (k->untimed[0])
-        snprintf(k->note, sizeof k->note, "no timestamps for %s: time is "
-                 "frame number x 100 ms", k->untimed);
+        snprintf(k->note, sizeof k->note,
+                 "no timestamps for %s: time is "
+                 "frame number x 100 ms",
+                 k->untimed);
     *out = k;
     return SP_OK;
 fail:
@@ -590,8 +605,10 @@ int sp_kitti_points_shape(sp_kitti *k, size_t i, size_t *points)
     SP_TRY(frame_at(k, i, &f));
     stream *s = &k->st[f->stream];
     if (!s->bin)
-        return sp__fail(SP_EINVAL, "kitti: frame %zu is a %s image, expected "
-                        "a velodyne frame", i, stream_names[s->kind]);
+        return sp__fail(SP_EINVAL,
+                        "kitti: frame %zu is a %s image, expected "
+                        "a velodyne frame",
+                        i, stream_names[s->kind]);
     unsigned fields;
     return sp_bin_reader_shape(s->bin, f->file, points, &fields);
 }
@@ -603,8 +620,10 @@ int sp_kitti_points_read(sp_kitti *k, size_t i, sp_points *dst)
     SP_TRY(frame_at(k, i, &f));
     stream *s = &k->st[f->stream];
     if (!s->bin)
-        return sp__fail(SP_EINVAL, "kitti: frame %zu is a %s image, expected "
-                        "a velodyne frame", i, stream_names[s->kind]);
+        return sp__fail(SP_EINVAL,
+                        "kitti: frame %zu is a %s image, expected "
+                        "a velodyne frame",
+                        i, stream_names[s->kind]);
     return sp_bin_reader_read(s->bin, f->file, dst);
 }
 
@@ -614,8 +633,10 @@ static int camera_frame(sp_kitti *k, size_t i, const char **path)
     SP_TRY(frame_at(k, i, &f));
     stream *s = &k->st[f->stream];
     if (s->bin)
-        return sp__fail(SP_EINVAL, "kitti: frame %zu is a velodyne sweep, "
-                        "expected a camera frame", i);
+        return sp__fail(SP_EINVAL,
+                        "kitti: frame %zu is a velodyne sweep, "
+                        "expected a camera frame",
+                        i);
     if (!k->png)
         SP_TRY(sp_png_reader_create(&k->png));
     *path = sp__filelist_path(&s->files, f->file);

@@ -45,12 +45,15 @@ static size_t build_header(char *out, size_t cap, const char *descr, int ndim,
                            const size_t *shape)
 {
     char dict[512];
-    int n = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                     descr);
+    int n =
+        snprintf(dict, sizeof dict,
+                 "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     for (int i = 0; i < ndim && n > 0 && (size_t)n < sizeof dict; i++)
-        n += snprintf(dict + n, sizeof dict - (size_t)n, i ? ", %zu" : "%zu", shape[i]);
+        n += snprintf(dict + n, sizeof dict - (size_t)n, i ? ", %zu" : "%zu",
+                      shape[i]);
     if (n > 0 && (size_t)n < sizeof dict)
-        n += snprintf(dict + n, sizeof dict - (size_t)n, "%s), }", ndim == 1 ? "," : "");
+        n += snprintf(dict + n, sizeof dict - (size_t)n, "%s), }",
+                      ndim == 1 ? "," : "");
     if (n <= 0 || (size_t)n >= sizeof dict)
         return 0;
     size_t total = 10 + (size_t)n + 1; /* + '\n' */
@@ -76,7 +79,8 @@ static int begin(sp__afile *f, const char *path, const char *descr, int ndim,
     char hdr[512];
     size_t len = build_header(hdr, sizeof hdr, descr, ndim, shape);
     if (len == 0)
-        return sp__fail(SP_EINVAL, "%s: npy header for this shape is too long", path);
+        return sp__fail(SP_EINVAL, "%s: npy header for this shape is too long",
+                        path);
     SP_TRY(sp__afile_open(f, path));
     int rc = sp__afile_write(f, hdr, len);
     if (rc < 0)
@@ -98,19 +102,26 @@ int sp_npy_write_points(const char *path, const sp_points *p, unsigned fields)
     SP_GUARD(path != NULL);
     SP_GUARD(p != NULL);
     if (fields & ~(unsigned)(SP_POINTS_RING | SP_POINTS_TIME))
-        return sp__fail(SP_EINVAL, "%s: unknown point fields 0x%x, expected ring and/or time",
-                        path, fields);
+        return sp__fail(
+            SP_EINVAL,
+            "%s: unknown point fields 0x%x, expected ring and/or time", path,
+            fields);
     if ((fields & SP_POINTS_RING) && !p->ring)
-        return sp__fail(SP_EINVAL, "%s: ring column asked for but the points have no ring field",
-                        path);
+        return sp__fail(
+            SP_EINVAL,
+            "%s: ring column asked for but the points have no ring field",
+            path);
     if ((fields & SP_POINTS_TIME) && !p->time)
-        return sp__fail(SP_EINVAL, "%s: time column asked for but the points have no time field",
-                        path);
+        return sp__fail(
+            SP_EINVAL,
+            "%s: time column asked for but the points have no time field",
+            path);
     if (p->count > 0 && (!p->x || !p->y || !p->z || !p->intensity))
-        return sp__fail(SP_EINVAL, "%s: points have no x/y/z/intensity arrays", path);
+        return sp__fail(SP_EINVAL, "%s: points have no x/y/z/intensity arrays",
+                        path);
     if (p->count > p->capacity)
-        return sp__fail(SP_EINVAL, "%s: point count %zu exceeds capacity %zu", path, p->count,
-                        p->capacity);
+        return sp__fail(SP_EINVAL, "%s: point count %zu exceeds capacity %zu",
+                        path, p->count, p->capacity);
 
     size_t cols = 4 + !!(fields & SP_POINTS_RING) + !!(fields & SP_POINTS_TIME);
     size_t shape[2] = {p->count, cols};
@@ -146,10 +157,11 @@ int sp_npy_write_image(const char *path, const sp_image *img)
     SP_GUARD(img != NULL);
     size_t row = sp_image_row_bytes(img->width, img->format);
     if (!img->data || row == 0 || img->height == 0 || img->stride < row)
-        return sp__fail(SP_EINVAL, "%s: invalid image %ux%u %s stride %zu", path, img->width,
-                        img->height,
-                        sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?",
-                        img->stride);
+        return sp__fail(
+            SP_EINVAL, "%s: invalid image %ux%u %s stride %zu", path,
+            img->width, img->height,
+            sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?",
+            img->stride);
 
     size_t shape[3] = {img->height, img->width, 0};
     int ndim = 2;
@@ -191,8 +203,9 @@ int sp_npy_write_image(const char *path, const sp_image *img)
         break;
     case SP_PIX_NV12:
         if (img->width % 2 || img->height % 2)
-            return sp__fail(SP_EINVAL, "%s: NV12 image %ux%u, expected even dimensions", path,
-                            img->width, img->height);
+            return sp__fail(SP_EINVAL,
+                            "%s: NV12 image %ux%u, expected even dimensions",
+                            path, img->width, img->height);
         descr_for(descr, 'u', 1);
         rows = (size_t)img->height * 3 / 2;
         shape[0] = rows;
@@ -203,7 +216,8 @@ int sp_npy_write_image(const char *path, const sp_image *img)
         ndim = 3;
         break;
     default:
-        return sp__fail(SP_EINVAL, "%s: unknown pixel format %d", path, (int)img->format);
+        return sp__fail(SP_EINVAL, "%s: unknown pixel format %d", path,
+                        (int)img->format);
     }
 
     sp__afile f;
@@ -231,7 +245,8 @@ int sp_npy_write_tensor(const char *path, const sp_tensor *t)
     SP_GUARD(t != NULL);
     size_t esize = sp_dtype_size(t->dtype);
     if (esize == 0 || t->ndim < 1 || t->ndim > SP_TENSOR_MAX_DIMS)
-        return sp__fail(SP_EINVAL, "%s: invalid tensor (dtype %d, %d dimensions)", path,
+        return sp__fail(SP_EINVAL,
+                        "%s: invalid tensor (dtype %d, %d dimensions)", path,
                         (int)t->dtype, t->ndim);
     size_t bytes = esize;
     for (int i = 0; i < t->ndim; i++) {
@@ -243,10 +258,18 @@ int sp_npy_write_tensor(const char *path, const sp_tensor *t)
         return sp__fail(SP_EINVAL, "%s: tensor has no data", path);
     char descr[8];
     switch (t->dtype) {
-    case SP_DTYPE_U8: descr_for(descr, 'u', 1); break;
-    case SP_DTYPE_U16: descr_for(descr, 'u', 2); break;
-    case SP_DTYPE_I32: descr_for(descr, 'i', 4); break;
-    default: descr_for(descr, 'f', 4); break;
+    case SP_DTYPE_U8:
+        descr_for(descr, 'u', 1);
+        break;
+    case SP_DTYPE_U16:
+        descr_for(descr, 'u', 2);
+        break;
+    case SP_DTYPE_I32:
+        descr_for(descr, 'i', 4);
+        break;
+    default:
+        descr_for(descr, 'f', 4);
+        break;
     }
     sp__afile f;
     SP_TRY(begin(&f, path, descr, t->ndim, t->shape));
@@ -338,7 +361,8 @@ static int parse_shape(parser *ps, sp_npy_header *h)
 
 static size_t descr_size(const char *d)
 {
-    static const char *const ok[] = {"u1", "i1", "u2", "i2", "u4", "i4", "f4", "u8", "i8", "f8"};
+    static const char *const ok[] = {"u1", "i1", "u2", "i2", "u4",
+                                     "i4", "f4", "u8", "i8", "f8"};
     char order = host_le() ? '<' : '>';
     if (strlen(d) != 3)
         return 0;
@@ -346,7 +370,8 @@ static size_t descr_size(const char *d)
         if (strcmp(d + 1, ok[i]) != 0)
             continue;
         size_t size = (size_t)(ok[i][1] - '0');
-        if (size == 1 ? (d[0] == '|' || d[0] == '<' || d[0] == '>') : d[0] == order)
+        if (size == 1 ? (d[0] == '|' || d[0] == '<' || d[0] == '>')
+                      : d[0] == order)
             return size;
     }
     return 0;
@@ -369,8 +394,10 @@ static int parse_dict(parser *ps, sp_npy_header *h)
             SP_TRY(parse_str(ps, h->descr, sizeof h->descr));
             h->elem_size = descr_size(h->descr);
             if (h->elem_size == 0)
-                return perr(ps, "unsupported descr (expected a plain integer or float type "
-                                "in host byte order)");
+                return perr(
+                    ps,
+                    "unsupported descr (expected a plain integer or float type "
+                    "in host byte order)");
             have_descr = 1;
         } else if (strcmp(key, "fortran_order") == 0) {
             skip_ws(ps);
@@ -388,7 +415,8 @@ static int parse_dict(parser *ps, sp_npy_header *h)
             SP_TRY(parse_shape(ps, h));
             have_shape = 1;
         } else {
-            return perr(ps, "unknown key (expected descr, fortran_order, shape)");
+            return perr(ps,
+                        "unknown key (expected descr, fortran_order, shape)");
         }
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ',')
@@ -397,7 +425,8 @@ static int parse_dict(parser *ps, sp_npy_header *h)
             return perr(ps, "expected ',' or '}'");
     }
     if (!have_descr || !have_fortran || !have_shape)
-        return perr(ps, "missing key (descr, fortran_order and shape are required)");
+        return perr(
+            ps, "missing key (descr, fortran_order and shape are required)");
     skip_ws(ps);
     if (ps->p >= ps->end || *ps->p != '\n')
         return perr(ps, "expected the header to end with a newline");
@@ -416,8 +445,9 @@ static int read_header_fd(int fd, const char *path, sp_npy_header *h)
     if (n < 0)
         return sp__fail(SP_EIO, "%s: read failed: %s", path, strerror(errno));
     if (n < 10 || memcmp(pre, NPY_MAGIC, 6) != 0)
-        return sp__fail(SP_EFORMAT, "%s: byte 0: not an npy file (expected \\x93NUMPY magic)",
-                        path);
+        return sp__fail(
+            SP_EFORMAT,
+            "%s: byte 0: not an npy file (expected \\x93NUMPY magic)", path);
     size_t hlen, hstart;
     if (pre[6] == 1 && pre[7] == 0) {
         hlen = (size_t)pre[8] | (size_t)pre[9] << 8;
@@ -427,28 +457,33 @@ static int read_header_fd(int fd, const char *path, sp_npy_header *h)
                (size_t)pre[11] << 24;
         hstart = 12;
     } else {
-        return sp__fail(SP_EFORMAT, "%s: byte 6: npy version %u.%u, expected 1.0 or 2.0", path,
-                        pre[6], pre[7]);
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte 6: npy version %u.%u, expected 1.0 or 2.0",
+                        path, pre[6], pre[7]);
     }
     h->version = pre[6];
     if (hlen >= HEADER_MAX || hstart + hlen > (uint64_t)st.st_size)
-        return sp__fail(SP_EFORMAT,
-                        "%s: byte 8: header length %zu does not fit (file is %lld bytes, "
-                        "limit %d)",
-                        path, hlen, (long long)st.st_size, HEADER_MAX - 1);
+        return sp__fail(
+            SP_EFORMAT,
+            "%s: byte 8: header length %zu does not fit (file is %lld bytes, "
+            "limit %d)",
+            path, hlen, (long long)st.st_size, HEADER_MAX - 1);
     char buf[HEADER_MAX];
     n = pread(fd, buf, hlen, (off_t)hstart);
     if (n < 0)
         return sp__fail(SP_EIO, "%s: read failed: %s", path, strerror(errno));
     if ((size_t)n != hlen)
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: header truncated", path, hstart + (size_t)n);
-    parser ps = {.s = buf, .end = buf + hlen, .path = path, .base = hstart, .p = buf};
+        return sp__fail(SP_EFORMAT, "%s: byte %zu: header truncated", path,
+                        hstart + (size_t)n);
+    parser ps = {
+        .s = buf, .end = buf + hlen, .path = path, .base = hstart, .p = buf};
     SP_TRY(parse_dict(&ps, h));
 
     h->count = 1;
     for (int i = 0; i < h->ndim; i++) {
         if (h->shape[i] != 0 && h->count > SIZE_MAX / h->shape[i])
-            return sp__fail(SP_EFORMAT, "%s: shape's element count overflows", path);
+            return sp__fail(SP_EFORMAT, "%s: shape's element count overflows",
+                            path);
         h->count *= h->shape[i];
     }
     if (h->count > SIZE_MAX / h->elem_size)
@@ -458,12 +493,15 @@ static int read_header_fd(int fd, const char *path, sp_npy_header *h)
     uint64_t have = (uint64_t)st.st_size - h->data_offset;
     if (have != h->data_bytes)
         return sp__fail(SP_EFORMAT,
-                        "%s: byte %zu: header promises %zu data bytes but the file holds %llu",
-                        path, h->data_offset, h->data_bytes, (unsigned long long)have);
+                        "%s: byte %zu: header promises %zu data bytes but the "
+                        "file holds %llu",
+                        path, h->data_offset, h->data_bytes,
+                        (unsigned long long)have);
     return SP_OK;
 }
 
-static int read_impl(const char *path, sp_npy_header *h, void *buf, size_t buf_size)
+static int read_impl(const char *path, sp_npy_header *h, void *buf,
+                     size_t buf_size)
 {
     int fd;
     do
@@ -474,7 +512,8 @@ static int read_impl(const char *path, sp_npy_header *h, void *buf, size_t buf_s
     int rc = read_header_fd(fd, path, h);
     if (rc == SP_OK && buf) {
         if (h->data_bytes > buf_size) {
-            rc = sp__fail(SP_ERANGE, "%s: data is %zu bytes, the buffer holds %zu", path,
+            rc = sp__fail(SP_ERANGE,
+                          "%s: data is %zu bytes, the buffer holds %zu", path,
                           h->data_bytes, buf_size);
         } else {
             size_t done = 0;
@@ -484,7 +523,8 @@ static int read_impl(const char *path, sp_npy_header *h, void *buf, size_t buf_s
                 if (n < 0 && errno == EINTR)
                     continue;
                 if (n <= 0) {
-                    rc = sp__fail(n < 0 ? SP_EIO : SP_EFORMAT, "%s: byte %zu: %s", path,
+                    rc = sp__fail(n < 0 ? SP_EIO : SP_EFORMAT,
+                                  "%s: byte %zu: %s", path,
                                   h->data_offset + done,
                                   n < 0 ? strerror(errno) : "file ended early");
                     break;
@@ -513,7 +553,8 @@ int sp_npy_read(const char *path, sp_npy_header *h, void *buf, size_t buf_size)
         /* Only an empty array fits an empty buffer. */
         SP_TRY(read_impl(path, h, NULL, 0));
         if (h->data_bytes > 0)
-            return sp__fail(SP_ERANGE, "%s: data is %zu bytes, the buffer holds 0", path,
+            return sp__fail(SP_ERANGE,
+                            "%s: data is %zu bytes, the buffer holds 0", path,
                             h->data_bytes);
         return SP_OK;
     }

@@ -105,8 +105,15 @@ static int find_field(const sp_pcd_header *h, const char *const *names)
 int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
                         sp_pcd_header *h)
 {
-    enum { K_FIELDS = 1, K_SIZE = 2, K_TYPE = 4, K_COUNT = 8, K_WIDTH = 16,
-           K_HEIGHT = 32, K_POINTS = 64 };
+    enum {
+        K_FIELDS = 1,
+        K_SIZE = 2,
+        K_TYPE = 4,
+        K_COUNT = 8,
+        K_WIDTH = 16,
+        K_HEIGHT = 32,
+        K_POINTS = 64
+    };
     unsigned seen = 0;
     uint32_t size_line = 0, type_line = 0, points_line = 0;
     static const double vp_default[7] = {0, 0, 0, 1, 0, 0, 0};
@@ -123,16 +130,19 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
 
     for (;;) {
         if (p >= end)
-            return sp__fail(SP_EFORMAT, "%s: line %u: header ends without a "
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: header ends without a "
                             "DATA line, expected DATA ascii|binary|"
-                            "binary_compressed", name, line + 1);
+                            "binary_compressed",
+                            name, line + 1);
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         line++;
         if (!nl && (size_t)(end - buf) >= SP_PCD_MAX_HEADER)
-            return sp__fail(SP_EFORMAT, "%s: line %u: no DATA line in the "
-                            "first %u bytes, expected a PCD header", name,
-                            line, SP_PCD_MAX_HEADER);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: no DATA line in the "
+                            "first %u bytes, expected a PCD header",
+                            name, line, SP_PCD_MAX_HEADER);
         /* Comments may hold anything (long paths, prose): skip them before
          * tokenizing. */
         const char *q = p;
@@ -143,7 +153,8 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
             continue;
         }
         if (tokenize(p, le, &t) != 0)
-            return sp__fail(SP_EFORMAT, "%s: line %u: line too long or more "
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: line too long or more "
                             "than %d values, expected a PCD header line",
                             name, line, MAX_TOKENS);
         const char *next = nl ? nl + 1 : end;
@@ -163,15 +174,18 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
             h->version[vl] = '\0';
         } else if (!strcmp(kw, "FIELDS") || !strcmp(kw, "COLUMNS")) {
             if (nv < 1 || nv > SP_PCD_MAX_FIELDS)
-                return sp__fail(SP_EFORMAT, "%s: line %u: FIELDS lists %d "
-                                "names, expected 1 to %d", name, line, nv,
-                                SP_PCD_MAX_FIELDS);
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: FIELDS lists %d "
+                                "names, expected 1 to %d",
+                                name, line, nv, SP_PCD_MAX_FIELDS);
             h->nfields = (uint32_t)nv;
             for (int i = 0; i < nv; i++) {
                 if (strlen(t.tok[i + 1]) >= sizeof h->fields[i].name)
-                    return sp__fail(SP_EFORMAT, "%s: line %u: field name "
+                    return sp__fail(SP_EFORMAT,
+                                    "%s: line %u: field name "
                                     "'%s' too long, expected at most %zu "
-                                    "characters", name, line, t.tok[i + 1],
+                                    "characters",
+                                    name, line, t.tok[i + 1],
                                     sizeof h->fields[i].name - 1);
                 strcpy(h->fields[i].name, t.tok[i + 1]);
                 h->fields[i].count = 1;
@@ -180,30 +194,33 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
         } else if (!strcmp(kw, "SIZE") || !strcmp(kw, "TYPE") ||
                    !strcmp(kw, "COUNT")) {
             if (!(seen & K_FIELDS))
-                return sp__fail(SP_EFORMAT, "%s: line %u: %s before FIELDS, "
-                                "expected FIELDS first", name, line, kw);
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: %s before FIELDS, "
+                                "expected FIELDS first",
+                                name, line, kw);
             if ((uint32_t)nv != h->nfields)
-                return sp__fail(SP_EFORMAT, "%s: line %u: %s has %d values "
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: %s has %d values "
                                 "for %u fields, expected one per field",
                                 name, line, kw, nv, h->nfields);
             for (int i = 0; i < nv; i++) {
                 const char *v = t.tok[i + 1];
                 uint64_t u = 0;
                 if (kw[0] == 'T') {
-                    if (strlen(v) != 1 || (v[0] != 'F' && v[0] != 'U' &&
-                                           v[0] != 'I'))
-                        return sp__fail(SP_EUNSUPPORTED, "%s: line %u: TYPE "
+                    if (strlen(v) != 1 ||
+                        (v[0] != 'F' && v[0] != 'U' && v[0] != 'I'))
+                        return sp__fail(SP_EUNSUPPORTED,
+                                        "%s: line %u: TYPE "
                                         "'%s' of field '%s', expected F, U "
-                                        "or I", name, line, v,
-                                        h->fields[i].name);
+                                        "or I",
+                                        name, line, v, h->fields[i].name);
                     h->fields[i].type = v[0];
                 } else if (parse_u64(v, &u) != 0 || u == 0 ||
                            u > (kw[0] == 'S' ? 8u : 65536u)) {
-                    return sp__fail(kw[0] == 'S' ? SP_EUNSUPPORTED
-                                                 : SP_EFORMAT,
+                    return sp__fail(kw[0] == 'S' ? SP_EUNSUPPORTED : SP_EFORMAT,
                                     "%s: line %u: %s '%s' of field '%s', "
-                                    "expected %s", name, line, kw, v,
-                                    h->fields[i].name,
+                                    "expected %s",
+                                    name, line, kw, v, h->fields[i].name,
                                     kw[0] == 'S' ? "1, 2, 4 or 8"
                                                  : "an integer 1..65536");
                 } else if (kw[0] == 'S') {
@@ -225,13 +242,15 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
                    !strcmp(kw, "POINTS")) {
             uint64_t u;
             if (nv != 1 || parse_u64(t.tok[1], &u) != 0)
-                return sp__fail(SP_EFORMAT, "%s: line %u: %s '%s', expected "
-                                "one non-negative integer", name, line, kw,
-                                nv >= 1 ? t.tok[1] : "");
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: %s '%s', expected "
+                                "one non-negative integer",
+                                name, line, kw, nv >= 1 ? t.tok[1] : "");
             if (u > SP_PCD_MAX_POINTS)
-                return sp__fail(SP_ERANGE, "%s: line %u: %s %llu, expected at "
-                                "most %llu", name, line, kw,
-                                (unsigned long long)u,
+                return sp__fail(SP_ERANGE,
+                                "%s: line %u: %s %llu, expected at "
+                                "most %llu",
+                                name, line, kw, (unsigned long long)u,
                                 (unsigned long long)SP_PCD_MAX_POINTS);
             if (kw[0] == 'W') {
                 h->width = u;
@@ -246,19 +265,23 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
             points_line = line;
         } else if (!strcmp(kw, "VIEWPOINT")) {
             if (nv != 7)
-                return sp__fail(SP_EFORMAT, "%s: line %u: VIEWPOINT has %d "
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: VIEWPOINT has %d "
                                 "values, expected 7 (tx ty tz qw qx qy qz)",
                                 name, line, nv);
             for (int i = 0; i < 7; i++)
                 if (parse_double(t.tok[i + 1], &h->viewpoint[i]) != 0)
-                    return sp__fail(SP_EFORMAT, "%s: line %u: VIEWPOINT "
-                                    "value '%s', expected a number", name,
-                                    line, t.tok[i + 1]);
+                    return sp__fail(SP_EFORMAT,
+                                    "%s: line %u: VIEWPOINT "
+                                    "value '%s', expected a number",
+                                    name, line, t.tok[i + 1]);
         } else if (!strcmp(kw, "DATA")) {
             if (nv != 1)
-                return sp__fail(SP_EFORMAT, "%s: line %u: DATA has %d values, "
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: DATA has %d values, "
                                 "expected one of ascii, binary, "
-                                "binary_compressed", name, line, nv);
+                                "binary_compressed",
+                                name, line, nv);
             if (!strcasecmp(t.tok[1], "ascii"))
                 h->encoding = SP_PCD_ASCII;
             else if (!strcasecmp(t.tok[1], "binary"))
@@ -266,32 +289,39 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
             else if (!strcasecmp(t.tok[1], "binary_compressed"))
                 h->encoding = SP_PCD_BINARY_COMPRESSED;
             else
-                return sp__fail(SP_EUNSUPPORTED, "%s: line %u: DATA '%s', "
+                return sp__fail(SP_EUNSUPPORTED,
+                                "%s: line %u: DATA '%s', "
                                 "expected ascii, binary or binary_compressed",
                                 name, line, t.tok[1]);
             if (!nl && h->encoding != SP_PCD_ASCII && len >= SP_PCD_MAX_HEADER)
-                return sp__fail(SP_EFORMAT, "%s: line %u: DATA line not "
-                                "terminated, expected a newline", name, line);
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: DATA line not "
+                                "terminated, expected a newline",
+                                name, line);
             h->data_offset = (size_t)(next - buf);
             h->data_line = line + 1;
             break;
         } else {
-            return sp__fail(SP_EFORMAT, "%s: line %u: unknown keyword '%.40s', "
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: unknown keyword '%.40s', "
                             "expected VERSION, FIELDS, SIZE, TYPE, COUNT, "
-                            "WIDTH, HEIGHT, VIEWPOINT, POINTS or DATA", name,
-                            line, kw);
+                            "WIDTH, HEIGHT, VIEWPOINT, POINTS or DATA",
+                            name, line, kw);
         }
         p = next;
     }
 
     /* Consistency of what the header says about itself. */
     if (!(seen & K_FIELDS))
-        return sp__fail(SP_EFORMAT, "%s: line %u: DATA before FIELDS, "
-                        "expected a FIELDS line", name, line);
+        return sp__fail(SP_EFORMAT,
+                        "%s: line %u: DATA before FIELDS, "
+                        "expected a FIELDS line",
+                        name, line);
     if (!(seen & K_SIZE) || !(seen & K_TYPE))
-        return sp__fail(SP_EFORMAT, "%s: line %u: no %s line, expected SIZE "
-                        "and TYPE for every field", name, line,
-                        (seen & K_SIZE) ? "TYPE" : "SIZE");
+        return sp__fail(SP_EFORMAT,
+                        "%s: line %u: no %s line, expected SIZE "
+                        "and TYPE for every field",
+                        name, line, (seen & K_SIZE) ? "TYPE" : "SIZE");
     if (!(seen & K_WIDTH) && (seen & K_POINTS)) {
         h->width = h->points;
         h->height = 1;
@@ -299,10 +329,10 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     if (!(seen & K_POINTS))
         h->points = h->width * h->height; /* both <= 2^31: no overflow */
     if (h->width * h->height != h->points)
-        return sp__fail(SP_EFORMAT, "%s: line %u: WIDTH %llu x HEIGHT %llu = "
+        return sp__fail(SP_EFORMAT,
+                        "%s: line %u: WIDTH %llu x HEIGHT %llu = "
                         "%llu but POINTS is %llu, expected them to agree",
-                        name, points_line,
-                        (unsigned long long)h->width,
+                        name, points_line, (unsigned long long)h->width,
                         (unsigned long long)h->height,
                         (unsigned long long)(h->width * h->height),
                         (unsigned long long)h->points);
@@ -311,18 +341,21 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     for (uint32_t i = 0; i < h->nfields; i++) {
         sp_pcd_field *f = &h->fields[i];
         if (!type_ok(f->type, f->size))
-            return sp__fail(SP_EUNSUPPORTED, "%s: line %u: field '%s' has "
+            return sp__fail(SP_EUNSUPPORTED,
+                            "%s: line %u: field '%s' has "
                             "TYPE %c SIZE %u, expected F 4/8, U 1/2/4/8 or "
-                            "I 1/2/4/8", name,
-                            size_line > type_line ? size_line : type_line,
+                            "I 1/2/4/8",
+                            name, size_line > type_line ? size_line : type_line,
                             f->name, f->type, f->size);
         f->offset = (uint32_t)off;
         off += (uint64_t)f->size * f->count;
         values += f->count;
     }
     if (off > 65536)
-        return sp__fail(SP_ERANGE, "%s: point record of %llu bytes, expected at "
-                        "most 65536", name, (unsigned long long)off);
+        return sp__fail(SP_ERANGE,
+                        "%s: point record of %llu bytes, expected at "
+                        "most 65536",
+                        name, (unsigned long long)off);
     h->point_size = (uint32_t)off;
     h->values_per_point = (uint32_t)values;
 
@@ -339,14 +372,20 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     h->iring = find_field(h, nr);
     h->itime = find_field(h, nt);
     if (h->ix < 0 || h->iy < 0 || h->iz < 0)
-        return sp__fail(SP_EFORMAT, "%s: FIELDS has no '%s', expected x, y "
-                        "and z", name,
-                        h->ix < 0 ? "x" : h->iy < 0 ? "y" : "z");
+        return sp__fail(SP_EFORMAT,
+                        "%s: FIELDS has no '%s', expected x, y "
+                        "and z",
+                        name,
+                        h->ix < 0   ? "x"
+                        : h->iy < 0 ? "y"
+                                    : "z");
     int req[3] = {h->ix, h->iy, h->iz};
     for (int k = 0; k < 3; k++)
         if (h->fields[req[k]].count != 1)
-            return sp__fail(SP_EFORMAT, "%s: field '%s' has COUNT %u, "
-                            "expected 1", name, h->fields[req[k]].name,
+            return sp__fail(SP_EFORMAT,
+                            "%s: field '%s' has COUNT %u, "
+                            "expected 1",
+                            name, h->fields[req[k]].name,
                             h->fields[req[k]].count);
     /* Optional fields with COUNT > 1 are not what we think they are. */
     if (h->iintensity >= 0 && h->fields[h->iintensity].count != 1)
@@ -367,36 +406,39 @@ int sp_pcd_header_check(const sp_pcd_header *h, uint64_t file_size,
     if (!name)
         name = "pcd";
     if (file_size < h->data_offset)
-        return sp__fail(SP_EFORMAT, "%s: header ends at byte %zu past the "
-                        "file's %llu bytes", name, h->data_offset,
-                        (unsigned long long)file_size);
+        return sp__fail(SP_EFORMAT,
+                        "%s: header ends at byte %zu past the "
+                        "file's %llu bytes",
+                        name, h->data_offset, (unsigned long long)file_size);
     uint64_t avail = file_size - h->data_offset;
     if (h->encoding == SP_PCD_BINARY) {
         uint64_t need = h->points * h->point_size; /* < 2^31 * 2^16 */
         if (need > avail)
-            return sp__fail(SP_EFORMAT, "%s: byte %zu: POINTS says %llu "
+            return sp__fail(SP_EFORMAT,
+                            "%s: byte %zu: POINTS says %llu "
                             "points of %u bytes (%llu bytes) but DATA holds "
                             "%llu bytes, expected the file to hold them all",
-                            name, h->data_offset,
-                            (unsigned long long)h->points, h->point_size,
-                            (unsigned long long)need,
+                            name, h->data_offset, (unsigned long long)h->points,
+                            h->point_size, (unsigned long long)need,
                             (unsigned long long)avail);
     } else if (h->encoding == SP_PCD_ASCII) {
         /* Each value needs at least a digit and a separator. */
         uint64_t need = h->points * h->values_per_point * 2;
         if (need > avail + 1)
-            return sp__fail(SP_EFORMAT, "%s: byte %zu: POINTS says %llu "
+            return sp__fail(SP_EFORMAT,
+                            "%s: byte %zu: POINTS says %llu "
                             "points of %u values but DATA holds only %llu "
-                            "bytes, expected at least %llu", name,
-                            h->data_offset, (unsigned long long)h->points,
+                            "bytes, expected at least %llu",
+                            name, h->data_offset, (unsigned long long)h->points,
                             h->values_per_point, (unsigned long long)avail,
                             (unsigned long long)(need - 1));
     } else {
         if (avail < 8 && h->points > 0)
-            return sp__fail(SP_EFORMAT, "%s: byte %zu: DATA holds %llu bytes, "
+            return sp__fail(SP_EFORMAT,
+                            "%s: byte %zu: DATA holds %llu bytes, "
                             "expected 8 bytes of compressed/uncompressed "
-                            "sizes", name, h->data_offset,
-                            (unsigned long long)avail);
+                            "sizes",
+                            name, h->data_offset, (unsigned long long)avail);
     }
     return SP_OK;
 }

@@ -21,7 +21,7 @@
 struct sp_pcd_reader {
     sp__filelist files;
     int fd;
-    size_t cur;            /* frame whose header is parsed, or SIZE_MAX */
+    size_t cur; /* frame whose header is parsed, or SIZE_MAX */
     uint64_t file_size;
     sp_pcd_header hdr;
     uint32_t csize, usize; /* binary_compressed sizes of frame cur */
@@ -117,8 +117,7 @@ static float to_time(double v, const sp_pcd_field *f, double t0)
     return (float)(v * 1e-9);
 }
 
-static void fill_optional_zero(sp_points *dst, const sp_pcd_header *h,
-                               size_t n)
+static void fill_optional_zero(sp_points *dst, const sp_pcd_header *h, size_t n)
 {
     if (h->iintensity < 0)
         memset(dst->intensity, 0, n * sizeof(float));
@@ -149,8 +148,8 @@ static void columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         const uint8_t *base = soa ? data + n * f->offset : data + f->offset;
         size_t stride = soa ? f->size : h->point_size;
         for (size_t k = 0; k < n; k++)
-            dst->ring[k] = to_ring(load_value(base + k * stride, f->type,
-                                              f->size));
+            dst->ring[k] =
+                to_ring(load_value(base + k * stride, f->type, f->size));
     }
     if (dst->time && h->itime >= 0) {
         const sp_pcd_field *f = &h->fields[h->itime];
@@ -160,15 +159,15 @@ static void columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         if (!isfinite(t0))
             t0 = 0;
         for (size_t k = 0; k < n; k++)
-            dst->time[k] = to_time(load_value(base + k * stride, f->type,
-                                              f->size), f, t0);
+            dst->time[k] =
+                to_time(load_value(base + k * stride, f->type, f->size), f, t0);
     }
 }
 
 /* ---- ascii ---- */
 
-static int decode_ascii(const sp_pcd_header *h, const uint8_t *data,
-                        size_t len, const char *name, sp_points *dst)
+static int decode_ascii(const sp_pcd_header *h, const uint8_t *data, size_t len,
+                        const char *name, sp_points *dst)
 {
     /* Token index of each value we keep; -1 = skip. */
     int slot_of_field[SP_PCD_MAX_FIELDS];
@@ -179,8 +178,12 @@ static int decode_ascii(const sp_pcd_header *h, const uint8_t *data,
         tok_of_field[i] = tok;
         tok += h->fields[i].count;
     }
-    int slots[6] = {h->ix, h->iy, h->iz, h->iintensity,
-                    dst->ring ? h->iring : -1, dst->time ? h->itime : -1};
+    int slots[6] = {h->ix,
+                    h->iy,
+                    h->iz,
+                    h->iintensity,
+                    dst->ring ? h->iring : -1,
+                    dst->time ? h->itime : -1};
     for (int s = 0; s < 6; s++)
         if (slots[s] >= 0)
             slot_of_field[slots[s]] = s;
@@ -191,9 +194,10 @@ static int decode_ascii(const sp_pcd_header *h, const uint8_t *data,
     double t0 = 0;
     while (n < h->points) {
         if (p >= end)
-            return sp__fail(SP_EFORMAT, "%s: line %u: DATA ends after %zu "
-                            "points, expected POINTS %llu", name, line, n,
-                            (unsigned long long)h->points);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: DATA ends after %zu "
+                            "points, expected POINTS %llu",
+                            name, line, n, (unsigned long long)h->points);
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         uint32_t field = 0, within = 0, ntok = 0;
@@ -222,16 +226,19 @@ static int decode_ascii(const sp_pcd_header *h, const uint8_t *data,
             char tmp[64];
             size_t tl = (size_t)(s - b);
             if (tl >= sizeof tmp)
-                return sp__fail(SP_EFORMAT, "%s: line %u: value '%.20s...' "
-                                "too long, expected a number", name, line, b);
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: value '%.20s...' "
+                                "too long, expected a number",
+                                name, line, b);
             memcpy(tmp, b, tl);
             tmp[tl] = '\0';
             char *ep;
             double v = strtod(tmp, &ep);
             if (ep == tmp || *ep)
-                return sp__fail(SP_EFORMAT, "%s: line %u: value '%s' of field "
-                                "'%s', expected a number", name, line, tmp,
-                                h->fields[field].name);
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: value '%s' of field "
+                                "'%s', expected a number",
+                                name, line, tmp, h->fields[field].name);
             switch (slot) {
             case 0:
                 dst->x[n] = (float)v;
@@ -257,9 +264,10 @@ static int decode_ascii(const sp_pcd_header *h, const uint8_t *data,
         }
         if (ntok != 0) {
             if (ntok != h->values_per_point)
-                return sp__fail(SP_EFORMAT, "%s: line %u: %u values, expected "
-                                "%u (one per FIELDS x COUNT)", name, line,
-                                ntok, h->values_per_point);
+                return sp__fail(SP_EFORMAT,
+                                "%s: line %u: %u values, expected "
+                                "%u (one per FIELDS x COUNT)",
+                                name, line, ntok, h->values_per_point);
             n++;
         }
         line++;
@@ -276,16 +284,19 @@ int sp__pcd_check_compressed(const sp_pcd_header *h, uint32_t csize,
     uint64_t want = h->points * h->point_size;
     size_t off = h->data_offset;
     if (csize > avail - 8)
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: compressed size %u but "
-                        "only %llu bytes follow, expected at most that", name,
-                        off, csize, (unsigned long long)(avail - 8));
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %zu: compressed size %u but "
+                        "only %llu bytes follow, expected at most that",
+                        name, off, csize, (unsigned long long)(avail - 8));
     if (usize != want)
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: uncompressed size %u, "
-                        "expected POINTS %llu x %u bytes = %llu", name,
-                        off + 4, usize, (unsigned long long)h->points,
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %zu: uncompressed size %u, "
+                        "expected POINTS %llu x %u bytes = %llu",
+                        name, off + 4, usize, (unsigned long long)h->points,
                         h->point_size, (unsigned long long)want);
     if ((uint64_t)usize > (uint64_t)csize * LZF_MAX_RATIO + 64)
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: %u compressed bytes cannot "
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %zu: %u compressed bytes cannot "
                         "hold %u uncompressed bytes, expected at most %u:1",
                         name, off, csize, usize, LZF_MAX_RATIO);
     return SP_OK;
@@ -299,9 +310,10 @@ static int decode_compressed(const sp_pcd_header *h, const uint8_t *data,
     if (len < 8) {
         if (h->points == 0)
             return SP_OK;
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: DATA holds %zu bytes, "
-                        "expected 8 bytes of sizes", name, h->data_offset,
-                        len);
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %zu: DATA holds %zu bytes, "
+                        "expected 8 bytes of sizes",
+                        name, h->data_offset, len);
     }
     memcpy(&csize, data, 4);
     memcpy(&usize, data + 4, 4);
@@ -313,17 +325,20 @@ static int decode_compressed(const sp_pcd_header *h, const uint8_t *data,
     unsigned got = lzf_decompress(data + 8, csize, scratch->data, usize);
     if (got == 0) {
         if (errno == E2BIG)
-            return sp__fail(SP_EFORMAT, "%s: byte %zu: LZF data decodes past "
+            return sp__fail(SP_EFORMAT,
+                            "%s: byte %zu: LZF data decodes past "
                             "its stated %u bytes, expected exactly that many",
                             name, h->data_offset + 8, usize);
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: LZF data is corrupt, "
-                        "expected %u compressed bytes decoding to %u", name,
-                        h->data_offset + 8, csize, usize);
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %zu: LZF data is corrupt, "
+                        "expected %u compressed bytes decoding to %u",
+                        name, h->data_offset + 8, csize, usize);
     }
     if (got != usize)
-        return sp__fail(SP_EFORMAT, "%s: byte %zu: LZF data decodes to %u "
-                        "bytes, expected the stated %u", name,
-                        h->data_offset + 8, got, usize);
+        return sp__fail(SP_EFORMAT,
+                        "%s: byte %zu: LZF data decodes to %u "
+                        "bytes, expected the stated %u",
+                        name, h->data_offset + 8, got, usize);
     columns(h, scratch->data, 1, dst);
     return SP_OK;
 }
@@ -335,18 +350,19 @@ int sp__pcd_decode(const sp_pcd_header *h, const uint8_t *data, size_t len,
     if (!name)
         name = "pcd";
     if (dst->capacity < h->points)
-        return sp__fail(SP_EINVAL, "%s: %llu points do not fit an sp_points "
-                        "of capacity %zu, expected capacity >= POINTS", name,
-                        (unsigned long long)h->points, dst->capacity);
+        return sp__fail(SP_EINVAL,
+                        "%s: %llu points do not fit an sp_points "
+                        "of capacity %zu, expected capacity >= POINTS",
+                        name, (unsigned long long)h->points, dst->capacity);
     int rc = SP_OK;
     switch (h->encoding) {
     case SP_PCD_BINARY: {
         uint64_t need = h->points * h->point_size;
         if (need > len)
-            return sp__fail(SP_EFORMAT, "%s: byte %zu: POINTS says %llu "
+            return sp__fail(SP_EFORMAT,
+                            "%s: byte %zu: POINTS says %llu "
                             "points (%llu bytes) but DATA holds %zu bytes",
-                            name, h->data_offset,
-                            (unsigned long long)h->points,
+                            name, h->data_offset, (unsigned long long)h->points,
                             (unsigned long long)need, len);
         columns(h, data, 0, dst);
         break;
@@ -383,8 +399,10 @@ int sp_pcd_reader_create(const char *path, sp_pcd_reader **out)
     int rc = kind ? sp__filelist_dir(&r->files, path, ".pcd")
                   : sp__filelist_one(&r->files, path);
     if (rc == SP_OK && r->files.count == 0)
-        rc = sp__fail(SP_ENOTFOUND, "%s: folder holds no .pcd files, "
-                      "expected at least one", path);
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: folder holds no .pcd files, "
+                      "expected at least one",
+                      path);
     if (rc < 0) {
         sp_pcd_reader_destroy(r);
         return rc;
@@ -483,16 +501,18 @@ int sp_pcd_reader_read(sp_pcd_reader *r, size_t i, sp_points *dst)
         break;
     }
     if (n > SP__IO_MAX_FILE || n > avail)
-        return sp__fail(SP_ERANGE, "%s: byte %zu: %llu bytes of DATA, expected "
-                        "at most %llu", path, h->data_offset,
-                        (unsigned long long)n, (unsigned long long)avail);
+        return sp__fail(SP_ERANGE,
+                        "%s: byte %zu: %llu bytes of DATA, expected "
+                        "at most %llu",
+                        path, h->data_offset, (unsigned long long)n,
+                        (unsigned long long)avail);
     if (dst->capacity < h->points)
-        return sp__fail(SP_EINVAL, "%s: %llu points do not fit an sp_points "
-                        "of capacity %zu, expected capacity >= POINTS", path,
-                        (unsigned long long)h->points, dst->capacity);
+        return sp__fail(SP_EINVAL,
+                        "%s: %llu points do not fit an sp_points "
+                        "of capacity %zu, expected capacity >= POINTS",
+                        path, (unsigned long long)h->points, dst->capacity);
     SP_TRY(sp__iobuf_reserve(&r->buf, (size_t)n + 1, path));
-    SP_TRY(sp__pread_full(r->fd, r->buf.data, (size_t)n, h->data_offset,
-                          path));
+    SP_TRY(sp__pread_full(r->fd, r->buf.data, (size_t)n, h->data_offset, path));
     return sp__pcd_decode(h, r->buf.data, (size_t)n, path, dst, &r->scratch);
 }
 

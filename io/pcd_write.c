@@ -48,9 +48,8 @@ static int header(char *buf, size_t cap, const sp_points *p,
                     "COUNT 1 1 1 1%s%s\n"
                     "WIDTH %zu\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\n"
                     "POINTS %zu\nDATA %s\n",
-                    ring ? " ring" : "", tm ? " time" : "",
-                    ring ? " 2" : "", tm ? " 4" : "",
-                    ring ? " U" : "", tm ? " F" : "",
+                    ring ? " ring" : "", tm ? " time" : "", ring ? " 2" : "",
+                    tm ? " 4" : "", ring ? " U" : "", tm ? " F" : "",
                     ring ? " 1" : "", tm ? " 1" : "", p->count, p->count,
                     sp_pcd_encoding_name(enc));
 }
@@ -113,14 +112,15 @@ static int write_binary(sp__afile *af, const sp_points *p)
     return SP_OK;
 }
 
-static int write_compressed(sp_pcd_writer *w, sp__afile *af,
-                            const sp_points *p)
+static int write_compressed(sp_pcd_writer *w, sp__afile *af, const sp_points *p)
 {
     const char *path = af->path;
     size_t n = p->count, rec = record_size(p);
     if (n > UINT32_MAX / rec)
-        return sp__fail(SP_ERANGE, "%s: %zu points of %zu bytes, expected at "
-                        "most 4 GiB for binary_compressed", path, n, rec);
+        return sp__fail(SP_ERANGE,
+                        "%s: %zu points of %zu bytes, expected at "
+                        "most 4 GiB for binary_compressed",
+                        path, n, rec);
     uint32_t usize = (uint32_t)(n * rec), csize = 0;
     if (usize) {
         /* PCL's layout: each field's column in turn. */
@@ -140,11 +140,13 @@ static int write_compressed(sp_pcd_writer *w, sp__afile *af,
         /* LZF grows incompressible data by at most 1 byte in 32. */
         size_t cap = (size_t)usize + usize / 32 + 64;
         SP_TRY(sp__iobuf_reserve(&w->lzf, cap + 8, path));
-        csize = lzf_compress(w->soa.data, usize, w->lzf.data + 8,
-                             (unsigned)cap);
+        csize =
+            lzf_compress(w->soa.data, usize, w->lzf.data + 8, (unsigned)cap);
         if (csize == 0)
-            return sp__fail(SP_EIO, "%s: LZF compression of %u bytes did not "
-                            "fit %zu", path, usize, cap);
+            return sp__fail(SP_EIO,
+                            "%s: LZF compression of %u bytes did not "
+                            "fit %zu",
+                            path, usize, cap);
     } else {
         SP_TRY(sp__iobuf_reserve(&w->lzf, 8, path));
     }
@@ -157,8 +159,7 @@ int sp_pcd_writer_write(sp_pcd_writer *w, const char *path,
                         const sp_points *pts, sp_pcd_encoding encoding)
 {
     SP_GUARD(w && path && pts);
-    SP_GUARD(pts->count == 0 || (pts->x && pts->y && pts->z &&
-                                 pts->intensity));
+    SP_GUARD(pts->count == 0 || (pts->x && pts->y && pts->z && pts->intensity));
     SP_GUARD(encoding >= SP_PCD_ASCII && encoding <= SP_PCD_BINARY_COMPRESSED);
     char hdr[512];
     int hl = header(hdr, sizeof hdr, pts, encoding);

@@ -14,14 +14,16 @@ typedef struct arena_hdr {
     size_t prev; /* header offset of the previous top */
 } arena_hdr;
 
-#define HDR_SIZE ((sizeof(arena_hdr) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+#define HDR_SIZE                                                               \
+    ((sizeof(arena_hdr) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
 
 int sp__png_arena_init(sp__png_arena *a, size_t initial, const char *what)
 {
     memset(a, 0, sizeof *a);
     a->mem = malloc(initial);
     if (!a->mem)
-        return sp__fail(SP_ENOMEM, "%s: out of memory for a %zu-byte arena", what, initial);
+        return sp__fail(SP_ENOMEM, "%s: out of memory for a %zu-byte arena",
+                        what, initial);
     a->size = initial;
     a->top = SIZE_MAX;
     return SP_OK;
@@ -40,7 +42,8 @@ int sp__png_arena_reset(sp__png_arena *a, const char *what)
         size_t want = a->peak + a->peak / 4;
         uint8_t *p = malloc(want);
         if (!p)
-            return sp__fail(SP_ENOMEM, "%s: out of memory growing the arena to %zu bytes",
+            return sp__fail(SP_ENOMEM,
+                            "%s: out of memory growing the arena to %zu bytes",
                             what, want);
         free(a->mem);
         a->mem = p;
@@ -57,7 +60,8 @@ png_voidp sp__png_arena_malloc(png_structp png, png_alloc_size_t size)
     sp__png_arena *a = png_get_mem_ptr(png);
     if (size > SIZE_MAX / 2)
         return NULL;
-    size_t need = HDR_SIZE + ((size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
+    size_t need =
+        HDR_SIZE + ((size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
     if (a->used + need <= a->size) {
         arena_hdr *h = (arena_hdr *)(a->mem + a->used);
         h->size = need - HDR_SIZE;

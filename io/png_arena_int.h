@@ -16,9 +16,9 @@
 typedef struct sp__png_arena {
     uint8_t *mem;
     size_t size;
-    size_t used;         /* bump offset */
-    size_t top;          /* header offset of the most recent block */
-    size_t peak;         /* bytes the current file would have needed */
+    size_t used;          /* bump offset */
+    size_t top;           /* header offset of the most recent block */
+    size_t peak;          /* bytes the current file would have needed */
     uint64_t heap_allocs; /* requests served by malloc since creation */
 } sp__png_arena;
 

@@ -28,7 +28,7 @@ struct sp_png_reader {
     /* the file being decoded */
     int fd;
     const char *path;
-    uint64_t offset;    /* file bytes handed to libpng so far */
+    uint64_t offset; /* file bytes handed to libpng so far */
     size_t buf_len, buf_pos;
     char msg[256];
     uint8_t buf[READ_BUF_SIZE];
@@ -101,7 +101,8 @@ static void read_cb(png_structp png, png_bytep data, size_t len)
             }
             if (n == 0) {
                 snprintf(r->msg, sizeof r->msg,
-                         "file truncated: ends at byte %llu, expected %zu more bytes",
+                         "file truncated: ends at byte %llu, expected %zu more "
+                         "bytes",
                          (unsigned long long)r->offset, len);
                 png_error(png, r->msg);
             }
@@ -127,8 +128,8 @@ static int host_is_little_endian(void)
 
 /* Choose the decoded format for the header and ask libpng for the
  * transforms that produce it. */
-static sp_pixfmt setup_transforms(png_structp png, png_infop pinfo, int color_type,
-                                  int depth)
+static sp_pixfmt setup_transforms(png_structp png, png_infop pinfo,
+                                  int color_type, int depth)
 {
     sp_pixfmt fmt;
     switch (color_type) {
@@ -173,7 +174,8 @@ static sp_pixfmt setup_transforms(png_structp png, png_infop pinfo, int color_ty
 }
 
 /* One decode: the header always, the pixels when img is not NULL. */
-static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info *info)
+static int decode(sp_png_reader *r, const char *path, sp_image *img,
+                  sp_png_info *info)
 {
     png_structp png = NULL;
     png_infop pinfo = NULL;
@@ -191,15 +193,18 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info
     if (r->fd < 0)
         return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
 
-    png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error, on_warning, &r->arena,
-                                   sp__png_arena_malloc, sp__png_arena_free);
+    png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error,
+                                   on_warning, &r->arena, sp__png_arena_malloc,
+                                   sp__png_arena_free);
     if (!png) {
-        rc = sp__fail(SP_ENOMEM, "%s: libpng could not create its read structure", path);
+        rc = sp__fail(SP_ENOMEM,
+                      "%s: libpng could not create its read structure", path);
         goto close_file;
     }
     pinfo = png_create_info_struct(png);
     if (!pinfo) {
-        rc = sp__fail(SP_ENOMEM, "%s: libpng could not create its info structure", path);
+        rc = sp__fail(SP_ENOMEM,
+                      "%s: libpng could not create its info structure", path);
         goto destroy_png;
     }
     if (setjmp(png_jmpbuf(png))) {
@@ -216,7 +221,8 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info
 
     png_uint_32 w, h;
     int depth, color_type, interlace;
-    png_get_IHDR(png, pinfo, &w, &h, &depth, &color_type, &interlace, NULL, NULL);
+    png_get_IHDR(png, pinfo, &w, &h, &depth, &color_type, &interlace, NULL,
+                 NULL);
     hdr.width = w;
     hdr.height = h;
     hdr.bit_depth = (uint8_t)depth;
@@ -226,20 +232,24 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img, sp_png_info
     if (!img)
         goto destroy_png;
 
-    if (img->width != hdr.width || img->height != hdr.height || img->format != hdr.format) {
-        rc = sp__fail(SP_EFORMAT, "%s: decodes to %ux%u %s, expected %ux%u %s", path,
-                      hdr.width, hdr.height, sp_pixfmt_name(hdr.format), img->width,
-                      img->height,
-                      sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?");
+    if (img->width != hdr.width || img->height != hdr.height ||
+        img->format != hdr.format) {
+        rc = sp__fail(SP_EFORMAT, "%s: decodes to %ux%u %s, expected %ux%u %s",
+                      path, hdr.width, hdr.height, sp_pixfmt_name(hdr.format),
+                      img->width, img->height,
+                      sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format)
+                                                  : "?");
         goto destroy_png;
     }
     int passes = png_set_interlace_handling(png);
     png_read_update_info(png, pinfo);
     size_t row_bytes = sp_image_row_bytes(hdr.width, hdr.format);
     if (png_get_rowbytes(png, pinfo) != row_bytes) {
-        rc = sp__fail(SP_EFORMAT, "%s: libpng rows are %zu bytes, expected %zu for %ux%u %s",
-                      path, (size_t)png_get_rowbytes(png, pinfo), row_bytes, hdr.width,
-                      hdr.height, sp_pixfmt_name(hdr.format));
+        rc =
+            sp__fail(SP_EFORMAT,
+                     "%s: libpng rows are %zu bytes, expected %zu for %ux%u %s",
+                     path, (size_t)png_get_rowbytes(png, pinfo), row_bytes,
+                     hdr.width, hdr.height, sp_pixfmt_name(hdr.format));
         goto destroy_png;
     }
     /* Rows go straight into the caller's image; for interlaced files each
@@ -262,7 +272,8 @@ close_file:
     return rc;
 }
 
-static int with_reader(sp_png_reader *r, const char *path, sp_image *img, sp_png_info *info)
+static int with_reader(sp_png_reader *r, const char *path, sp_image *img,
+                       sp_png_info *info)
 {
     if (r)
         return decode(r, path, img, info);
@@ -280,15 +291,17 @@ int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info)
     return with_reader(r, path, NULL, info);
 }
 
-int sp_png_read(sp_png_reader *r, const char *path, sp_image *img, sp_png_info *info)
+int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
+                sp_png_info *info)
 {
     SP_GUARD(path != NULL);
     SP_GUARD(img != NULL && img->data != NULL);
     if (sp_image_row_bytes(img->width, img->format) == 0 || img->height == 0 ||
         img->stride < sp_image_row_bytes(img->width, img->format))
-        return sp__fail(SP_EINVAL, "%s: destination image %ux%u %s stride %zu is not valid",
-                        path, img->width, img->height,
-                        sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?",
-                        img->stride);
+        return sp__fail(
+            SP_EINVAL, "%s: destination image %ux%u %s stride %zu is not valid",
+            path, img->width, img->height,
+            sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?",
+            img->stride);
     return with_reader(r, path, img, info);
 }

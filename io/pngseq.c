@@ -24,8 +24,10 @@ int sp_pngseq_create(const char *path, sp_pngseq **out)
     int rc = kind ? sp__filelist_dir(&s->files, path, ".png")
                   : sp__filelist_one(&s->files, path);
     if (rc == SP_OK && s->files.count == 0)
-        rc = sp__fail(SP_ENOTFOUND, "%s: folder holds no .png files, "
-                      "expected at least one", path);
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: folder holds no .png files, "
+                      "expected at least one",
+                      path);
     if (rc == SP_OK)
         rc = sp_png_reader_create(&s->png);
     if (rc < 0) {

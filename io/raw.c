@@ -15,7 +15,8 @@ struct sp_raw_reader {
     size_t file_stride; /* bytes between rows in the file */
     size_t rows;        /* rows in a frame (NV12: height * 3 / 2) */
     size_t frame_bytes;
-    size_t *first;      /* first[f] = index of file f's first frame; first[count] = total */
+    size_t *first; /* first[f] = index of file f's first frame; first[count] =
+                      total */
     sp__iobuf buf;
 };
 
@@ -44,28 +45,35 @@ static int format_ok(sp_pixfmt f)
 
 static int is16(sp_pixfmt f)
 {
-    return f == SP_PIX_GRAY16 || (f >= SP_PIX_BAYER_RGGB16 &&
-                                  f <= SP_PIX_BAYER_GBRG16);
+    return f == SP_PIX_GRAY16 ||
+           (f >= SP_PIX_BAYER_RGGB16 && f <= SP_PIX_BAYER_GBRG16);
 }
 
 static int check_desc(const sp_raw_desc *d)
 {
     if (!format_ok(d->format))
-        return sp__fail(SP_EUNSUPPORTED, "raw: format '%s', expected gray8, "
+        return sp__fail(SP_EUNSUPPORTED,
+                        "raw: format '%s', expected gray8, "
                         "gray16, bayer_{rggb,bggr,grbg,gbrg}{8,16}, rgb8, "
                         "bgr8, nv12 or yuyv",
                         sp_pixfmt_name(d->format) ? sp_pixfmt_name(d->format)
                                                   : "?");
     if (d->width == 0 || d->height == 0 || d->width > SP_RAW_MAX_DIM ||
         d->height > SP_RAW_MAX_DIM)
-        return sp__fail(SP_EINVAL, "raw: size %ux%u, expected width and "
-                        "height 1..%u", d->width, d->height, SP_RAW_MAX_DIM);
+        return sp__fail(SP_EINVAL,
+                        "raw: size %ux%u, expected width and "
+                        "height 1..%u",
+                        d->width, d->height, SP_RAW_MAX_DIM);
     if (d->format == SP_PIX_NV12 && ((d->width | d->height) & 1))
-        return sp__fail(SP_EINVAL, "raw: nv12 size %ux%u, expected even width "
-                        "and height", d->width, d->height);
+        return sp__fail(SP_EINVAL,
+                        "raw: nv12 size %ux%u, expected even width "
+                        "and height",
+                        d->width, d->height);
     if (d->format == SP_PIX_YUYV && (d->width & 1))
-        return sp__fail(SP_EINVAL, "raw: yuyv width %u, expected an even "
-                        "width", d->width);
+        return sp__fail(SP_EINVAL,
+                        "raw: yuyv width %u, expected an even "
+                        "width",
+                        d->width);
     if (is16(d->format) ? d->bit_depth > 16
                         : (d->bit_depth != 0 && d->bit_depth != 8))
         return sp__fail(SP_EINVAL, "raw: bit depth %u for %s, expected %s",
@@ -73,10 +81,10 @@ static int check_desc(const sp_raw_desc *d)
                         is16(d->format) ? "1..16" : "8");
     size_t rb = sp_image_row_bytes(d->width, d->format);
     if (d->stride && d->stride < rb)
-        return sp__fail(SP_EINVAL, "raw: stride %zu is less than the %zu "
+        return sp__fail(SP_EINVAL,
+                        "raw: stride %zu is less than the %zu "
                         "bytes of a %u-pixel %s row, expected >= %zu",
-                        d->stride, rb, d->width, sp_pixfmt_name(d->format),
-                        rb);
+                        d->stride, rb, d->width, sp_pixfmt_name(d->format), rb);
     return SP_OK;
 }
 
@@ -120,8 +128,10 @@ int sp_raw_reader_create(const char *path, const sp_raw_desc *desc,
     }
     r->files.count = keep;
     if (keep == 0) {
-        rc = sp__fail(SP_ENOTFOUND, "%s: folder holds no raw frame files, "
-                      "expected at least one", path);
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: folder holds no raw frame files, "
+                      "expected at least one",
+                      path);
         goto fail;
     }
     r->first = calloc(keep + 1, sizeof *r->first);
@@ -136,22 +146,25 @@ int sp_raw_reader_create(const char *path, const sp_raw_desc *desc,
         if (rc < 0)
             goto fail;
         if (size % r->frame_bytes != 0) {
-            rc = sp__fail(SP_EFORMAT, "%s: %llu bytes is not a whole number "
-                          "of %zu-byte frames (%ux%u %s, stride %zu): %llu "
-                          "frames and %llu bytes over, expected a multiple "
-                          "of %zu", fp, (unsigned long long)size,
-                          r->frame_bytes, desc->width, desc->height,
-                          sp_pixfmt_name(desc->format), r->file_stride,
-                          (unsigned long long)(size / r->frame_bytes),
-                          (unsigned long long)(size % r->frame_bytes),
-                          r->frame_bytes);
+            rc = sp__fail(
+                SP_EFORMAT,
+                "%s: %llu bytes is not a whole number "
+                "of %zu-byte frames (%ux%u %s, stride %zu): %llu "
+                "frames and %llu bytes over, expected a multiple "
+                "of %zu",
+                fp, (unsigned long long)size, r->frame_bytes, desc->width,
+                desc->height, sp_pixfmt_name(desc->format), r->file_stride,
+                (unsigned long long)(size / r->frame_bytes),
+                (unsigned long long)(size % r->frame_bytes), r->frame_bytes);
             goto fail;
         }
         r->first[f + 1] = r->first[f] + (size_t)(size / r->frame_bytes);
     }
     if (r->first[keep] == 0) {
-        rc = sp__fail(SP_ENOTFOUND, "%s: no frames (empty files), expected "
-                      "at least one %zu-byte frame", path, r->frame_bytes);
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: no frames (empty files), expected "
+                      "at least one %zu-byte frame",
+                      path, r->frame_bytes);
         goto fail;
     }
     *out = r;
@@ -214,12 +227,13 @@ int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst)
         return sp__fail(SP_ERANGE, "raw: frame %zu, expected < %zu", i, total);
     if (dst->width != r->d.width || dst->height != r->d.height ||
         dst->format != r->d.format || dst->stride < r->row_bytes)
-        return sp__fail(SP_EINVAL, "raw: image %ux%u %s does not match the "
-                        "reader's %ux%u %s", dst->width, dst->height,
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(
-                                                          dst->format)
-                                                    : "?",
-                        r->d.width, r->d.height, sp_pixfmt_name(r->d.format));
+        return sp__fail(
+            SP_EINVAL,
+            "raw: image %ux%u %s does not match the "
+            "reader's %ux%u %s",
+            dst->width, dst->height,
+            sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "?",
+            r->d.width, r->d.height, sp_pixfmt_name(r->d.format));
     size_t in_file;
     const char *path = sp_raw_reader_origin(r, i, &in_file);
     uint64_t off = (uint64_t)in_file * r->frame_bytes;
@@ -250,7 +264,7 @@ int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst)
             }
         }
 #endif
-    dst->bit_depth = is16(r->d.format) ? (r->d.bit_depth ? r->d.bit_depth : 16)
-                                       : 0;
+    dst->bit_depth =
+        is16(r->d.format) ? (r->d.bit_depth ? r->d.bit_depth : 16) : 0;
     return SP_OK;
 }

@@ -79,8 +79,8 @@ int sp_calib_parse_kitti(const char *text, size_t len, const char *name,
  *  velo_to_cam = [R | T]. */
 int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
                              const char *cam_name, const char *velo,
-                             size_t velo_len, const char *velo_name,
-                             int camera, sp_calib *out);
+                             size_t velo_len, const char *velo_name, int camera,
+                             sp_calib *out);
 
 /* ---- the recording ---- */
 
@@ -100,22 +100,22 @@ typedef struct sp_kitti_desc {
 } sp_kitti_desc;
 
 typedef struct sp_kitti_stream_info {
-    const char *name;     /**< "velodyne", "image_02" (borrowed) */
-    const char *dir;      /**< folder of its files (borrowed) */
+    const char *name; /**< "velodyne", "image_02" (borrowed) */
+    const char *dir;  /**< folder of its files (borrowed) */
     int is_camera;
-    size_t files;         /**< files in the folder */
-    size_t frames;        /**< selected by start/count/step */
-    int has_timestamps;   /**< 0: times are index x 100 ms */
+    size_t files;            /**< files in the folder */
+    size_t frames;           /**< selected by start/count/step */
+    int has_timestamps;      /**< 0: times are index x 100 ms */
     int64_t t_first, t_last; /**< of the selected frames, ns */
 } sp_kitti_stream_info;
 
 typedef struct sp_kitti_frame {
-    size_t stream;        /**< stream index */
+    size_t stream; /**< stream index */
     const char *stream_name;
     int is_camera;
-    size_t index;         /**< file index within the stream's folder */
+    size_t index; /**< file index within the stream's folder */
     int64_t timestamp_ns;
-    const char *path;     /**< borrowed; valid while the sp_kitti lives */
+    const char *path; /**< borrowed; valid while the sp_kitti lives */
 } sp_kitti_frame;
 
 typedef struct sp_kitti sp_kitti;
@@ -126,8 +126,7 @@ typedef struct sp_kitti sp_kitti;
  *  nothing to read), SP_EINVAL (unknown stream name, bad start/count/step),
  *  SP_EFORMAT (timestamps or calibration malformed, timestamps fewer than
  *  files). */
-int sp_kitti_create(const char *dir, const sp_kitti_desc *desc,
-                    sp_kitti **out);
+int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out);
 
 /** Free everything. NULL is a no-op. */
 void sp_kitti_destroy(sp_kitti *k);

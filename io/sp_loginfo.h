@@ -28,35 +28,35 @@ typedef struct sp_loginfo_stream {
     char name[32];
     int is_camera;
     size_t frames;
-    int has_timestamps;        /**< 0: times are index x 100 ms (or none) */
-    int64_t t_first, t_last;   /**< ns */
-    double rate_hz;            /**< from the span; 0 when unknown */
-    size_t sampled;            /**< frames probed */
+    int has_timestamps;      /**< 0: times are index x 100 ms (or none) */
+    int64_t t_first, t_last; /**< ns */
+    double rate_hz;          /**< from the span; 0 when unknown */
+    size_t sampled;          /**< frames probed */
     size_t points_min, points_max;
     double points_mean;
-    uint32_t width, height;    /**< of the first probed image */
-    char format[16];           /**< its pixel format ("rgb8") */
-    int sizes_vary;            /**< probed images differ in size or format */
-    size_t errors;             /**< probed frames that failed */
-    char first_error[256];     /**< the first such message */
+    uint32_t width, height; /**< of the first probed image */
+    char format[16];        /**< its pixel format ("rgb8") */
+    int sizes_vary;         /**< probed images differ in size or format */
+    size_t errors;          /**< probed frames that failed */
+    char first_error[256];  /**< the first such message */
 } sp_loginfo_stream;
 
 typedef struct sp_loginfo {
-    char layout[32];           /**< "kitti raw", "kitti object", "pcd",
-                                    "bin", "pngs" */
+    char layout[32]; /**< "kitti raw", "kitti object", "pcd",
+                          "bin", "pngs" */
     char path[512];
     size_t nstreams;
     sp_loginfo_stream streams[SP_LOGINFO_MAX_STREAMS];
-    int calib_found;           /**< KITTI, for frame 0: 2 = camera
-                                    projection and lidar-to-camera found,
-                                    1 = only one of them, 0 = none */
-    char calib[256];           /**< where it came from, or what is missing */
-    char note[256];            /**< e.g. how times were made */
+    int calib_found; /**< KITTI, for frame 0: 2 = camera
+                          projection and lidar-to-camera found,
+                          1 = only one of them, 0 = none */
+    char calib[256]; /**< where it came from, or what is missing */
+    char note[256];  /**< e.g. how times were made */
     /* PCD: first file's header */
     char pcd_version[8];
     char pcd_encoding[24];
-    char pcd_fields[256];      /**< "x:F4 y:F4 z:F4 intensity:F4" */
-    int pcd_organised;         /**< HEIGHT > 1 */
+    char pcd_fields[256]; /**< "x:F4 y:F4 z:F4 intensity:F4" */
+    int pcd_organised;    /**< HEIGHT > 1 */
     /* .bin: first file's layout guess */
     int has_bin_guess;
     sp_bin_guess bin;

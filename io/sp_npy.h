@@ -68,15 +68,15 @@ int sp_npy_write_tensor(const char *path, const sp_tensor *t);
 
 /** A parsed .npy header. */
 typedef struct sp_npy_header {
-    char descr[8];        /**< "<f4", "|u1", ... as in the file */
-    size_t elem_size;     /**< bytes per element */
-    int fortran_order;    /**< 1 if the file says True */
-    int ndim;             /**< 0 (a scalar) .. SP_NPY_MAX_DIMS */
+    char descr[8];     /**< "<f4", "|u1", ... as in the file */
+    size_t elem_size;  /**< bytes per element */
+    int fortran_order; /**< 1 if the file says True */
+    int ndim;          /**< 0 (a scalar) .. SP_NPY_MAX_DIMS */
     size_t shape[SP_NPY_MAX_DIMS];
-    size_t count;         /**< elements (product of shape) */
-    size_t data_offset;   /**< where the data starts in the file */
-    size_t data_bytes;    /**< count * elem_size */
-    int version;          /**< 1 or 2 */
+    size_t count;       /**< elements (product of shape) */
+    size_t data_offset; /**< where the data starts in the file */
+    size_t data_bytes;  /**< count * elem_size */
+    int version;        /**< 1 or 2 */
 } sp_npy_header;
 
 /** Parse the header of @p path. Accepts versions 1.0 and 2.0 and the descrs

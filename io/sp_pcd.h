@@ -58,16 +58,16 @@ typedef struct sp_pcd_field {
 } sp_pcd_field;
 
 typedef struct sp_pcd_header {
-    char version[8];        /**< as written (".7", "0.7", ".5"); "" if none */
+    char version[8]; /**< as written (".7", "0.7", ".5"); "" if none */
     uint32_t nfields;
     sp_pcd_field fields[SP_PCD_MAX_FIELDS];
     uint64_t width, height, points;
-    double viewpoint[7];    /**< tx ty tz qw qx qy qz; default 0 0 0 1 0 0 0 */
+    double viewpoint[7]; /**< tx ty tz qw qx qy qz; default 0 0 0 1 0 0 0 */
     sp_pcd_encoding encoding;
-    uint32_t point_size;    /**< bytes of one binary point record */
+    uint32_t point_size;       /**< bytes of one binary point record */
     uint32_t values_per_point; /**< ascii tokens per point (sum of COUNTs) */
-    size_t data_offset;     /**< byte where the data starts */
-    uint32_t data_line;     /**< 1-based line number of the first data line */
+    size_t data_offset;        /**< byte where the data starts */
+    uint32_t data_line; /**< 1-based line number of the first data line */
     /* Index into fields[] of what maps onto sp_points; -1 when absent. */
     int ix, iy, iz, iintensity, iring, itime;
     unsigned points_fields; /**< SP_POINTS_RING / SP_POINTS_TIME available */

@@ -34,10 +34,11 @@
  * picture (the "turbo" map), with the value range that maps to the ends of
  * the colour scale stored in a tEXt chunk, key "sensorpipe:range", text
  * "min max" (printf %.9g). Empty pixels (NaN and -1 by default, see
- * sp_png_empty) are black. A reusable sp_png_writer serves libpng's structures and zlib's
- * deflate state from its own arena, like the reader, so a warm writer
- * allocates nothing per file; sp_png_write_image() / sp_png_write_plane()
- * are one-shot conveniences that create a temporary writer (they allocate).
+ * sp_png_empty) are black. A reusable sp_png_writer serves libpng's structures
+ * and zlib's deflate state from its own arena, like the reader, so a warm
+ * writer allocates nothing per file; sp_png_write_image() /
+ * sp_png_write_plane() are one-shot conveniences that create a temporary writer
+ * (they allocate).
  *
  * Errors: SP_EFORMAT for a corrupt, truncated or non-PNG file, with the file
  * name and what libpng reported; SP_EIO for system failures with the path
@@ -63,10 +64,10 @@ extern "C" {
 /** What a PNG file decodes to. */
 typedef struct sp_png_info {
     uint32_t width, height;
-    sp_pixfmt format;    /**< as in the table above */
-    uint8_t bit_depth;   /**< the file's bits per sample (1..16) */
-    uint8_t color_type;  /**< the file's PNG colour type (0,2,3,4,6) */
-    uint8_t interlaced;  /**< 1 for Adam7 */
+    sp_pixfmt format;   /**< as in the table above */
+    uint8_t bit_depth;  /**< the file's bits per sample (1..16) */
+    uint8_t color_type; /**< the file's PNG colour type (0,2,3,4,6) */
+    uint8_t interlaced; /**< 1 for Adam7 */
 } sp_png_info;
 
 /** A reusable PNG decoder: its memory arena and read buffer. One per

@@ -142,19 +142,22 @@ int sp_timestamps_parse(const char *text, size_t len, const char *name,
             continue;
         }
         if (blank_line)
-            return sp__fail(SP_EFORMAT, "%s: line %u: empty line before more "
-                            "times, expected one time per line", name,
-                            blank_line);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: empty line before more "
+                            "times, expected one time per line",
+                            name, blank_line);
         int64_t t;
         if (parse_datetime(s, e, &t) != 0 && parse_number(s, e, &t) != 0)
-            return sp__fail(SP_EFORMAT, "%s: line %u: '%.*s', expected "
-                            "YYYY-MM-DD hh:mm:ss.nnnnnnnnn or a number", name,
-                            line, (int)(e - s > 48 ? 48 : e - s), s);
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: '%.*s', expected "
+                            "YYYY-MM-DD hh:mm:ss.nnnnnnnnn or a number",
+                            name, line, (int)(e - s > 48 ? 48 : e - s), s);
         if (n > 0 && t < prev)
-            return sp__fail(SP_EFORMAT, "%s: line %u: time goes backwards "
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: time goes backwards "
                             "(%lld ns before line %u's), expected times in "
-                            "order", name, line, (long long)(prev - t),
-                            line - 1);
+                            "order",
+                            name, line, (long long)(prev - t), line - 1);
         if (n < cap)
             out[n] = t;
         prev = t;
@@ -173,15 +176,15 @@ int sp_timestamps_load(const char *path, int64_t **out, size_t *count)
     size_t len, n;
     int rc = sp__read_text(path, SP__IO_MAX_TEXT, &buf, &len);
     if (rc == SP_OK)
-        rc = sp_timestamps_parse((const char *)buf.data, len, path, NULL, 0,
-                                 &n);
+        rc =
+            sp_timestamps_parse((const char *)buf.data, len, path, NULL, 0, &n);
     if (rc == SP_OK) {
         /* n <= lines <= file size: bounded by the checked file size. */
         int64_t *v = malloc((n ? n : 1) * sizeof *v);
         if (!v)
             rc = sp__fail(SP_ENOMEM, "%s: out of memory", path);
-        else if ((rc = sp_timestamps_parse((const char *)buf.data, len, path,
-                                           v, n, &n)) < 0)
+        else if ((rc = sp_timestamps_parse((const char *)buf.data, len, path, v,
+                                           n, &n)) < 0)
             free(v);
         else {
             *out = v;

@@ -53,11 +53,12 @@ static int bev_resolve(const sp_bev_params *in, sp_bev_params *p)
     /* Each side must also be exact as a float (<= 2^24): the cell test
      * compares (x - xmin) / res against H in float32. */
     if (h * w > (double)SP_BEV_MAX_CELLS || h > 16777216.0 || w > 16777216.0)
-        return sp__fail(SP_EINVAL,
-                        "bev: %.0f x %.0f cells (res=%g) exceeds the limit of "
-                        "%u cells or 2^24 per side, expected a coarser res or a "
-                        "smaller box",
-                        h, w, p->res, (unsigned)SP_BEV_MAX_CELLS);
+        return sp__fail(
+            SP_EINVAL,
+            "bev: %.0f x %.0f cells (res=%g) exceeds the limit of "
+            "%u cells or 2^24 per side, expected a coarser res or a "
+            "smaller box",
+            h, w, p->res, (unsigned)SP_BEV_MAX_CELLS);
     return SP_OK;
 }
 
@@ -120,7 +121,8 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
     size_t cells = shape[1] * shape[2];
     float *hmax = out->data, *isum = hmax + cells, *dens = isum + cells;
 
-    sp_backend b = sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, BEV_CL_MIN_WORK);
+    sp_backend b =
+        sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, BEV_CL_MIN_WORK);
 #if SP__LIDAR_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__bev_opencl(k, &pl, in, out->data);

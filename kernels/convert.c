@@ -31,8 +31,8 @@ static const char *const to_names[] = {"rgb", "bgr", "gray", "rgba"};
 static const char *const matrix_names[] = {"bt601", "bt709"};
 static const char *const range_names[] = {"limited", "full"};
 
-static int from_name(const char *what, const char *const *names, int n, const char *name,
-                     int *out)
+static int from_name(const char *what, const char *const *names, int n,
+                     const char *name, int *out)
 {
     for (int i = 0; i < n; i++)
         if (!strcasecmp(name, names[i])) {
@@ -43,9 +43,11 @@ static int from_name(const char *what, const char *const *names, int n, const ch
     for (int i = 0; i < n; i++) {
         strncat(list, names[i], sizeof list - strlen(list) - 1);
         if (i + 1 < n)
-            strncat(list, i + 2 < n ? ", " : " or ", sizeof list - strlen(list) - 1);
+            strncat(list, i + 2 < n ? ", " : " or ",
+                    sizeof list - strlen(list) - 1);
     }
-    return sp__fail(SP_ENOTFOUND, "convert: unknown %s '%s', expected %s", what, name, list);
+    return sp__fail(SP_ENOTFOUND, "convert: unknown %s '%s', expected %s", what,
+                    name, list);
 }
 
 const char *sp_convert_to_name(sp_convert_to t)
@@ -88,13 +90,20 @@ int sp_yuv_range_from_name(const char *name, sp_yuv_range *out)
 static int source_kind(sp_pixfmt f)
 {
     switch (f) {
-    case SP_PIX_RGB8: return SP__CV_RGB;
-    case SP_PIX_BGR8: return SP__CV_BGR;
-    case SP_PIX_GRAY8: return SP__CV_GRAY;
-    case SP_PIX_RGBA8: return SP__CV_RGBA;
-    case SP_PIX_NV12: return SP__CV_NV12;
-    case SP_PIX_YUYV: return SP__CV_YUYV;
-    default: return -1;
+    case SP_PIX_RGB8:
+        return SP__CV_RGB;
+    case SP_PIX_BGR8:
+        return SP__CV_BGR;
+    case SP_PIX_GRAY8:
+        return SP__CV_GRAY;
+    case SP_PIX_RGBA8:
+        return SP__CV_RGBA;
+    case SP_PIX_NV12:
+        return SP__CV_NV12;
+    case SP_PIX_YUYV:
+        return SP__CV_YUYV;
+    default:
+        return -1;
     }
 }
 
@@ -102,24 +111,33 @@ int sp_convert_output(const sp_convert_desc *d, const sp_image *src,
                       sp_pixfmt *fmt, uint32_t *width, uint32_t *height)
 {
     static const sp_convert_desc defaults = {0};
-    static const sp_pixfmt target[4] = {SP_PIX_RGB8, SP_PIX_BGR8, SP_PIX_GRAY8, SP_PIX_RGBA8};
+    static const sp_pixfmt target[4] = {SP_PIX_RGB8, SP_PIX_BGR8, SP_PIX_GRAY8,
+                                        SP_PIX_RGBA8};
     SP_GUARD(src && fmt && width && height);
     if (!d)
         d = &defaults;
     if (source_kind(src->format) < 0)
-        return sp__fail(SP_EINVAL, "convert: input is %s, expected rgb8, bgr8, rgba8, gray8, nv12 "
-                        "or yuyv", sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format)
-                                                               : "invalid");
+        return sp__fail(
+            SP_EINVAL,
+            "convert: input is %s, expected rgb8, bgr8, rgba8, gray8, nv12 "
+            "or yuyv",
+            sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format)
+                                        : "invalid");
     if ((unsigned)d->to > SP_CONVERT_RGBA)
-        return sp__fail(SP_EINVAL, "convert: target %d, expected rgb, bgr, gray or rgba", (int)d->to);
+        return sp__fail(SP_EINVAL,
+                        "convert: target %d, expected rgb, bgr, gray or rgba",
+                        (int)d->to);
     if ((unsigned)d->matrix > SP_YUV_BT709 || (unsigned)d->range > SP_YUV_FULL)
-        return sp__fail(SP_EINVAL, "convert: matrix %d range %d, expected bt601|bt709 and "
-                        "limited|full", (int)d->matrix, (int)d->range);
+        return sp__fail(SP_EINVAL,
+                        "convert: matrix %d range %d, expected bt601|bt709 and "
+                        "limited|full",
+                        (int)d->matrix, (int)d->range);
     if ((src->format == SP_PIX_NV12 && ((src->width | src->height) & 1)) ||
         (src->format == SP_PIX_YUYV && (src->width & 1)))
-        return sp__fail(SP_EINVAL, "convert: %s input is %ux%u, expected even %s",
-                        sp_pixfmt_name(src->format), src->width, src->height,
-                        src->format == SP_PIX_NV12 ? "width and height" : "width");
+        return sp__fail(
+            SP_EINVAL, "convert: %s input is %ux%u, expected even %s",
+            sp_pixfmt_name(src->format), src->width, src->height,
+            src->format == SP_PIX_NV12 ? "width and height" : "width");
     *fmt = target[d->to];
     *width = src->width;
     *height = src->height;
@@ -134,8 +152,8 @@ static int check_image(const char *what, const sp_image *im)
     if (!im->data)
         return sp__fail(SP_EINVAL, "convert: %s image has no data", what);
     if (im->stride < row)
-        return sp__fail(SP_EINVAL, "convert: %s stride %zu < row of %zu bytes", what, im->stride,
-                        row);
+        return sp__fail(SP_EINVAL, "convert: %s stride %zu < row of %zu bytes",
+                        what, im->stride, row);
     return SP_OK;
 }
 
@@ -177,17 +195,24 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
         d = &defaults;
     SP_TRY(sp_convert_output(d, src, &fmt, &w, &h));
     if (dst->format != fmt || dst->width != w || dst->height != h)
-        return sp__fail(SP_EINVAL, "convert: output is %s %ux%u, expected %s %ux%u",
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "invalid",
-                        dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
+        return sp__fail(
+            SP_EINVAL, "convert: output is %s %ux%u, expected %s %ux%u",
+            sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
+                                        : "invalid",
+            dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
     SP_TRY(check_image("input", src));
     SP_TRY(check_image("output", dst));
     if (w == 0 || h == 0)
         return SP_OK;
 
-    sp__convert_job j = {.src = src->data, .sstride = src->stride, .dst = dst->data,
-                         .dstride = dst->stride, .w = w, .h = h,
-                         .from = source_kind(src->format), .to = (int)d->to};
+    sp__convert_job j = {.src = src->data,
+                         .sstride = src->stride,
+                         .dst = dst->data,
+                         .dstride = dst->stride,
+                         .w = w,
+                         .h = h,
+                         .from = source_kind(src->format),
+                         .to = (int)d->to};
     if (j.from == SP__CV_NV12)
         j.uv = src->data + src->stride * h;
     coefficients(&j, d->matrix, d->range);
@@ -197,11 +222,13 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
         size_t row = sp_image_row_bytes(w, fmt);
         sp__kctx_pick(k, 0, (size_t)w * h, cl_min_work(k));
         for (uint32_t y = 0; y < h; y++)
-            memcpy(dst->data + (size_t)y * dst->stride, src->data + (size_t)y * src->stride, row);
+            memcpy(dst->data + (size_t)y * dst->stride,
+                   src->data + (size_t)y * src->stride, row);
         return SP_OK;
     }
 
-    sp_backend b = sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
+    sp_backend b =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
 #if SP_HAVE_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__convert_cl(k, &j);

@@ -40,10 +40,10 @@ static int make_plan(const sp_crop_params *c, const sp_points *in,
                         "crop: the output has fields 0x%x the input lacks "
                         "(input 0x%x)",
                         out->fields & ~in->fields, in->fields);
-    p->ring = (in->fields & out->fields & SP_POINTS_RING) && in->ring &&
-              out->ring;
-    p->time = (in->fields & out->fields & SP_POINTS_TIME) && in->time &&
-              out->time;
+    p->ring =
+        (in->fields & out->fields & SP_POINTS_RING) && in->ring && out->ring;
+    p->time =
+        (in->fields & out->fields & SP_POINTS_TIME) && in->time && out->time;
     return SP_OK;
 }
 
@@ -72,8 +72,8 @@ int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
     SP_TRY(make_plan(params, in, out, &p));
 
     size_t o;
-    sp_backend be = sp__kctx_pick(k, SP_HAVE_OPENCL, n,
-                                  SP_CROP_OPENCL_MIN_POINTS);
+    sp_backend be =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, n, SP_CROP_OPENCL_MIN_POINTS);
 #if SP_HAVE_OPENCL
     if (be == SP_BACKEND_OPENCL) {
         int rc = sp__crop_cl(k, &p, in, out);

@@ -44,7 +44,9 @@ int sp_debayer_method_from_name(const char *name, sp_debayer_method *out)
             *out = (sp_debayer_method)i;
             return SP_OK;
         }
-    return sp__fail(SP_ENOTFOUND, "debayer: unknown method '%s', expected bilinear or ea", name);
+    return sp__fail(SP_ENOTFOUND,
+                    "debayer: unknown method '%s', expected bilinear or ea",
+                    name);
 }
 
 const char *sp_bayer_pattern_name(sp_bayer_pattern p)
@@ -61,17 +63,28 @@ int sp_bayer_pattern_from_name(const char *name, sp_bayer_pattern *out)
             return SP_OK;
         }
     return sp__fail(SP_ENOTFOUND,
-                    "debayer: unknown Bayer pattern '%s', expected rggb, bggr, grbg or gbrg", name);
+                    "debayer: unknown Bayer pattern '%s', expected rggb, bggr, "
+                    "grbg or gbrg",
+                    name);
 }
 
 sp_bayer_pattern sp_bayer_pattern_of(sp_pixfmt fmt)
 {
     switch (fmt) {
-    case SP_PIX_BAYER_RGGB8: case SP_PIX_BAYER_RGGB16: return SP_BAYER_RGGB;
-    case SP_PIX_BAYER_BGGR8: case SP_PIX_BAYER_BGGR16: return SP_BAYER_BGGR;
-    case SP_PIX_BAYER_GRBG8: case SP_PIX_BAYER_GRBG16: return SP_BAYER_GRBG;
-    case SP_PIX_BAYER_GBRG8: case SP_PIX_BAYER_GBRG16: return SP_BAYER_GBRG;
-    default: return SP_BAYER_FROM_FORMAT;
+    case SP_PIX_BAYER_RGGB8:
+    case SP_PIX_BAYER_RGGB16:
+        return SP_BAYER_RGGB;
+    case SP_PIX_BAYER_BGGR8:
+    case SP_PIX_BAYER_BGGR16:
+        return SP_BAYER_BGGR;
+    case SP_PIX_BAYER_GRBG8:
+    case SP_PIX_BAYER_GRBG16:
+        return SP_BAYER_GRBG;
+    case SP_PIX_BAYER_GBRG8:
+    case SP_PIX_BAYER_GBRG16:
+        return SP_BAYER_GBRG;
+    default:
+        return SP_BAYER_FROM_FORMAT;
     }
 }
 
@@ -89,17 +102,24 @@ int sp_debayer_output(const sp_debayer_desc *d, const sp_image *src,
     if (!d)
         d = &defaults;
     if (sp_bayer_pattern_of(src->format) == SP_BAYER_FROM_FORMAT)
-        return sp__fail(SP_EINVAL, "debayer: input is %s, expected a bayer_* format",
-                        sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format) : "invalid");
+        return sp__fail(
+            SP_EINVAL, "debayer: input is %s, expected a bayer_* format",
+            sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format)
+                                        : "invalid");
     if ((unsigned)d->method > SP_DEBAYER_EA)
-        return sp__fail(SP_EINVAL, "debayer: method %d, expected bilinear or ea", (int)d->method);
+        return sp__fail(SP_EINVAL,
+                        "debayer: method %d, expected bilinear or ea",
+                        (int)d->method);
     if ((unsigned)d->pattern > SP_BAYER_GBRG)
-        return sp__fail(SP_EINVAL, "debayer: pattern %d, expected rggb, bggr, grbg or gbrg",
-                        (int)d->pattern);
+        return sp__fail(
+            SP_EINVAL, "debayer: pattern %d, expected rggb, bggr, grbg or gbrg",
+            (int)d->pattern);
     if (is_wide_bayer(src->format)) {
         if (d->bgr)
-            return sp__fail(SP_EINVAL, "debayer: bgr output needs 8-bit input, %s gives rgb16",
-                            sp_pixfmt_name(src->format));
+            return sp__fail(
+                SP_EINVAL,
+                "debayer: bgr output needs 8-bit input, %s gives rgb16",
+                sp_pixfmt_name(src->format));
         *fmt = SP_PIX_RGB16;
     } else {
         *fmt = d->bgr ? SP_PIX_BGR8 : SP_PIX_RGB8;
@@ -117,12 +137,15 @@ static int check_image(const char *what, const sp_image *im)
     if (!im->data)
         return sp__fail(SP_EINVAL, "debayer: %s image has no data", what);
     if (im->stride < row)
-        return sp__fail(SP_EINVAL, "debayer: %s stride %zu < row of %zu bytes", what,
-                        im->stride, row);
+        return sp__fail(SP_EINVAL, "debayer: %s stride %zu < row of %zu bytes",
+                        what, im->stride, row);
     if ((is_wide_bayer(im->format) || im->format == SP_PIX_RGB16) &&
         (((uintptr_t)im->data | im->stride) & 1))
-        return sp__fail(SP_EINVAL, "debayer: %s 16-bit image data or stride %zu is odd, expected "
-                        "2-byte alignment", what, im->stride);
+        return sp__fail(
+            SP_EINVAL,
+            "debayer: %s 16-bit image data or stride %zu is odd, expected "
+            "2-byte alignment",
+            what, im->stride);
     return SP_OK;
 }
 
@@ -138,23 +161,34 @@ int sp_debayer(sp_kctx *k, const sp_debayer_desc *d, const sp_image *src,
         d = &defaults;
     SP_TRY(sp_debayer_output(d, src, &fmt, &w, &h));
     if (dst->format != fmt || dst->width != w || dst->height != h)
-        return sp__fail(SP_EINVAL, "debayer: output is %s %ux%u, expected %s %ux%u",
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "invalid",
-                        dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
+        return sp__fail(
+            SP_EINVAL, "debayer: output is %s %ux%u, expected %s %ux%u",
+            sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
+                                        : "invalid",
+            dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
     SP_TRY(check_image("input", src));
     SP_TRY(check_image("output", dst));
     if (w == 0 || h == 0)
         return SP_OK;
 
-    sp_bayer_pattern pat = d->pattern ? d->pattern : sp_bayer_pattern_of(src->format);
-    sp__debayer_job j = {
-        .src = src->data, .sstride = src->stride, .dst = dst->data, .dstride = dst->stride,
-        .w = w, .h = h, .rx = rpos[pat][0], .ry = rpos[pat][1], .bgr = d->bgr != 0,
-        .wide = is_wide_bayer(src->format), .ea = d->method == SP_DEBAYER_EA};
+    sp_bayer_pattern pat =
+        d->pattern ? d->pattern : sp_bayer_pattern_of(src->format);
+    sp__debayer_job j = {.src = src->data,
+                         .sstride = src->stride,
+                         .dst = dst->data,
+                         .dstride = dst->stride,
+                         .w = w,
+                         .h = h,
+                         .rx = rpos[pat][0],
+                         .ry = rpos[pat][1],
+                         .bgr = d->bgr != 0,
+                         .wide = is_wide_bayer(src->format),
+                         .ea = d->method == SP_DEBAYER_EA};
     if (j.wide)
         dst->bit_depth = src->bit_depth;
 
-    sp_backend b = sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
+    sp_backend b =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
 #if SP_HAVE_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__debayer_cl(k, &j);

@@ -61,8 +61,8 @@ static uint64_t rng_next(uint64_t *s)
 /* Plane through three points in double, oriented with c >= 0, or 0 when a
  * point is not finite, the points are (nearly) collinear or the plane is
  * tilted more than allowed. */
-static int plane_from3(const sp_points *in, const size_t idx[3],
-                       double min_nz, float out[4])
+static int plane_from3(const sp_points *in, const size_t idx[3], double min_nz,
+                       float out[4])
 {
     double p[3][3];
     for (int i = 0; i < 3; i++) {
@@ -112,8 +112,8 @@ static void smallest_eigvec(double a[3][3], double out[3])
                 if (a[p][q] == 0)
                     continue;
                 double th = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-                double t = (th >= 0 ? 1.0 : -1.0) /
-                           (fabs(th) + sqrt(th * th + 1));
+                double t =
+                    (th >= 0 ? 1.0 : -1.0) / (fabs(th) + sqrt(th * th + 1));
                 double c = 1 / sqrt(t * t + 1), s = t * c;
                 for (int r = 0; r < 3; r++) {
                     double arp = a[r][p], arq = a[r][q];
@@ -192,8 +192,7 @@ static sp__ground_fns ground_cpu(sp_backend b, sp_simd_level l)
         if (l == SP_SIMD_AVX2)
             f = (sp__ground_fns){sp__ground_count_avx2, sp__ground_mask_avx2};
         else if (l == SP_SIMD_SSE41)
-            f = (sp__ground_fns){sp__ground_count_sse41,
-                                 sp__ground_mask_sse41};
+            f = (sp__ground_fns){sp__ground_count_sse41, sp__ground_mask_sse41};
 #endif
 #if defined(__aarch64__)
         if (l == SP_SIMD_NEON)
@@ -227,7 +226,8 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
         return SP_OK;
     }
     float *planes = sp__kctx_scratch(k, SLOT_PLANES, iters * 4 * sizeof(float));
-    uint32_t *counts = sp__kctx_scratch(k, SLOT_COUNTS, iters * sizeof(uint32_t));
+    uint32_t *counts =
+        sp__kctx_scratch(k, SLOT_COUNTS, iters * sizeof(uint32_t));
     if (!planes || !counts)
         return SP_ENOMEM;
 
@@ -248,8 +248,8 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
         if (plane_from3(in, idx, min_nz, planes + 4 * nplanes))
             nplanes++;
     }
-    sp_backend b = sp__kctx_pick(k, SP__LIDAR_OPENCL, n * nplanes,
-                                 GROUND_CL_MIN_WORK);
+    sp_backend b =
+        sp__kctx_pick(k, SP__LIDAR_OPENCL, n * nplanes, GROUND_CL_MIN_WORK);
     if (nplanes == 0)
         return SP_OK;
 #if SP__LIDAR_OPENCL
@@ -260,8 +260,8 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
     {
         sp__ground_fns f = ground_cpu(b, k->simd);
         for (size_t h = 0; h < nplanes; h++)
-            counts[h] = (uint32_t)f.count(planes + 4 * h, thr, in->x, in->y,
-                                          in->z, n);
+            counts[h] =
+                (uint32_t)f.count(planes + 4 * h, thr, in->x, in->y, in->z, n);
     }
     size_t best = 0;
     for (size_t h = 1; h < nplanes; h++)
@@ -290,14 +290,13 @@ static int ground_grid(sp_kctx *k, const sp_ground_params *p,
     if (!hash)
         return SP_ENOMEM;
     sp__kctx_pick(k, 0, in->count, 0);
-    sp__ground_grid_scalar(1.0f / (float)p->cell, (float)p->band, in, hash,
-                           cap, mask);
+    sp__ground_grid_scalar(1.0f / (float)p->cell, (float)p->band, in, hash, cap,
+                           mask);
     return SP_OK;
 }
 
 int sp_ground_filter(sp_kctx *k, const sp_ground_params *params,
-                     const sp_points *in, sp_points *out,
-                     sp_ground_info *info)
+                     const sp_points *in, sp_points *out, sp_ground_info *info)
 {
     sp_ground_params p;
     SP_GUARD(k != NULL && in != NULL && out != NULL && in != out);

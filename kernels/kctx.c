@@ -102,8 +102,7 @@ sp_backend sp_kctx_last_backend(const sp_kctx *k)
     return k ? k->last : SP_BACKEND_AUTO;
 }
 
-static const char *const backend_names[] = {"auto", "scalar", "simd",
-                                             "opencl"};
+static const char *const backend_names[] = {"auto", "scalar", "simd", "opencl"};
 
 const char *sp_backend_name(sp_backend b)
 {
@@ -147,8 +146,10 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n)
         want = 64;
     void *p = aligned_alloc(64, want);
     if (!p) {
-        sp__fail(SP_ENOMEM, "kernel scratch: slot %d: cannot allocate %zu "
-                            "bytes", slot, want);
+        sp__fail(SP_ENOMEM,
+                 "kernel scratch: slot %d: cannot allocate %zu "
+                 "bytes",
+                 slot, want);
         return NULL;
     }
     free(s->ptr);
@@ -191,15 +192,14 @@ int sp_kernels_describe(char *buf, size_t cap)
 {
     size_t len = 0;
     char line[512];
-#define PUT(...)                                                             \
-    len += (size_t)snprintf(len < cap ? buf + len : NULL,                    \
+#define PUT(...)                                                               \
+    len += (size_t)snprintf(len < cap ? buf + len : NULL,                      \
                             len < cap ? cap - len : 0, __VA_ARGS__)
     if (!buf)
         cap = 0;
     sp__simd_explain(line, sizeof line);
     PUT("SIMD: %s\n", line);
-    PUT("  CPU best: %s; SP_SIMD=%s\n",
-        sp_simd_level_name(sp__simd_cpu_best()),
+    PUT("  CPU best: %s; SP_SIMD=%s\n", sp_simd_level_name(sp__simd_cpu_best()),
         getenv("SP_SIMD") ? getenv("SP_SIMD") : "(unset)");
 #if SP_HAVE_OPENCL
     PUT("OpenCL: built in; platforms and devices (* = explicit choice):\n");

@@ -18,10 +18,10 @@ typedef struct sp__scratch {
 } sp__scratch;
 
 struct sp_kctx {
-    sp_backend backend;      /* as asked */
-    sp_backend last;         /* what ran the last call */
-    sp_simd_level simd;      /* chosen once at create */
-    struct sp__cl *cl;       /* NULL unless an OpenCL device is in use */
+    sp_backend backend; /* as asked */
+    sp_backend last;    /* what ran the last call */
+    sp_simd_level simd; /* chosen once at create */
+    struct sp__cl *cl;  /* NULL unless an OpenCL device is in use */
     sp__scratch scratch[SP__KCTX_SCRATCH_SLOTS];
 };
 
@@ -39,7 +39,6 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
 sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
                          size_t opencl_min_work);
 
-
 /* Added by the kernel runtime (kernels/cpu_features.c, kernels/kctx.c). */
 
 /* The best SIMD level this CPU (and OS, for AVX state) supports, ignoring
@@ -53,6 +52,9 @@ int sp__simd_explain(char *buf, size_t cap);
 
 /* The SIMD level a kernel should run when sp__kctx_pick() said SIMD: the
  * context's level (never SP_SIMD_NONE for an explicit SIMD back-end). */
-static inline sp_simd_level sp__kctx_simd(const sp_kctx *k) { return k->simd; }
+static inline sp_simd_level sp__kctx_simd(const sp_kctx *k)
+{
+    return k->simd;
+}
 
 #endif

@@ -27,10 +27,12 @@ static size_t cl_min_work(const sp_kctx *k)
 
 static sp_pixfmt bayer_fmt(sp_bayer_pattern p, int wide)
 {
-    static const sp_pixfmt f8[5] = {SP_PIX_COUNT, SP_PIX_BAYER_RGGB8, SP_PIX_BAYER_BGGR8,
-                                    SP_PIX_BAYER_GRBG8, SP_PIX_BAYER_GBRG8};
-    static const sp_pixfmt f16[5] = {SP_PIX_COUNT, SP_PIX_BAYER_RGGB16, SP_PIX_BAYER_BGGR16,
-                                     SP_PIX_BAYER_GRBG16, SP_PIX_BAYER_GBRG16};
+    static const sp_pixfmt f8[5] = {SP_PIX_COUNT, SP_PIX_BAYER_RGGB8,
+                                    SP_PIX_BAYER_BGGR8, SP_PIX_BAYER_GRBG8,
+                                    SP_PIX_BAYER_GBRG8};
+    static const sp_pixfmt f16[5] = {SP_PIX_COUNT, SP_PIX_BAYER_RGGB16,
+                                     SP_PIX_BAYER_BGGR16, SP_PIX_BAYER_GRBG16,
+                                     SP_PIX_BAYER_GBRG16};
     return wide ? f16[p] : f8[p];
 }
 
@@ -45,8 +47,9 @@ static int check_gain(const char *name, float g)
     if (g == 0.0f)
         return SP_OK;
     if (!(g > 0.0f && g <= 64.0f))
-        return sp__fail(SP_EINVAL, "levels: gain %s = %g, expected a value in (0, 64]", name,
-                        (double)g);
+        return sp__fail(SP_EINVAL,
+                        "levels: gain %s = %g, expected a value in (0, 64]",
+                        name, (double)g);
     return SP_OK;
 }
 
@@ -58,23 +61,32 @@ int sp_levels_output(const sp_levels_desc *d, const sp_image *src,
     if (!d)
         d = &defaults;
     if (!is_wide_bayer(src->format))
-        return sp__fail(SP_EINVAL, "levels: input is %s, expected a 16-bit bayer_* format",
-                        sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format) : "invalid");
+        return sp__fail(
+            SP_EINVAL, "levels: input is %s, expected a 16-bit bayer_* format",
+            sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format)
+                                        : "invalid");
     unsigned depth = d->depth ? d->depth : 8;
     if (depth != 8 && depth != 16)
-        return sp__fail(SP_EINVAL, "levels: depth %u, expected 8 or 16", d->depth);
-    uint32_t full = src->bit_depth && src->bit_depth < 16 ? (1u << src->bit_depth) - 1 : 65535;
+        return sp__fail(SP_EINVAL, "levels: depth %u, expected 8 or 16",
+                        d->depth);
+    uint32_t full = src->bit_depth && src->bit_depth < 16
+                        ? (1u << src->bit_depth) - 1
+                        : 65535;
     uint32_t white = d->white ? d->white : full;
     if (d->black > 65535 || white > 65535 || white <= d->black)
-        return sp__fail(SP_EINVAL, "levels: black %u white %u, expected 0 <= black < white <= 65535",
-                        d->black, white);
+        return sp__fail(
+            SP_EINVAL,
+            "levels: black %u white %u, expected 0 <= black < white <= 65535",
+            d->black, white);
     if ((unsigned)d->pattern > SP_BAYER_GBRG)
-        return sp__fail(SP_EINVAL, "levels: pattern %d, expected rggb, bggr, grbg or gbrg",
+        return sp__fail(SP_EINVAL,
+                        "levels: pattern %d, expected rggb, bggr, grbg or gbrg",
                         (int)d->pattern);
     SP_TRY(check_gain("r", d->gain_r));
     SP_TRY(check_gain("g", d->gain_g));
     SP_TRY(check_gain("b", d->gain_b));
-    sp_bayer_pattern p = d->pattern ? d->pattern : sp_bayer_pattern_of(src->format);
+    sp_bayer_pattern p =
+        d->pattern ? d->pattern : sp_bayer_pattern_of(src->format);
     *fmt = bayer_fmt(p, depth == 16);
     *width = src->width;
     *height = src->height;
@@ -89,11 +101,15 @@ static int check_image(const char *what, const sp_image *im)
     if (!im->data)
         return sp__fail(SP_EINVAL, "levels: %s image has no data", what);
     if (im->stride < row)
-        return sp__fail(SP_EINVAL, "levels: %s stride %zu < row of %zu bytes", what, im->stride,
-                        row);
-    if ((is_wide_bayer(im->format) || im->format == SP_PIX_RGB16) && (((uintptr_t)im->data | im->stride) & 1))
-        return sp__fail(SP_EINVAL, "levels: %s 16-bit data or stride %zu is odd, expected 2-byte "
-                        "alignment", what, im->stride);
+        return sp__fail(SP_EINVAL, "levels: %s stride %zu < row of %zu bytes",
+                        what, im->stride, row);
+    if ((is_wide_bayer(im->format) || im->format == SP_PIX_RGB16) &&
+        (((uintptr_t)im->data | im->stride) & 1))
+        return sp__fail(
+            SP_EINVAL,
+            "levels: %s 16-bit data or stride %zu is odd, expected 2-byte "
+            "alignment",
+            what, im->stride);
     return SP_OK;
 }
 
@@ -109,9 +125,11 @@ int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
         d = &defaults;
     SP_TRY(sp_levels_output(d, src, &fmt, &w, &h));
     if (dst->format != fmt || dst->width != w || dst->height != h)
-        return sp__fail(SP_EINVAL, "levels: output is %s %ux%u, expected %s %ux%u",
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "invalid",
-                        dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
+        return sp__fail(
+            SP_EINVAL, "levels: output is %s %ux%u, expected %s %ux%u",
+            sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
+                                        : "invalid",
+            dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
     SP_TRY(check_image("input", src));
     SP_TRY(check_image("output", dst));
     dst->bit_depth = 0;
@@ -119,24 +137,34 @@ int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
         return SP_OK;
 
     int wide = d->depth == 16;
-    uint32_t full = src->bit_depth && src->bit_depth < 16 ? (1u << src->bit_depth) - 1 : 65535;
+    uint32_t full = src->bit_depth && src->bit_depth < 16
+                        ? (1u << src->bit_depth) - 1
+                        : 65535;
     uint32_t white = d->white ? d->white : full;
     double maxout = wide ? 65535.0 : 255.0;
     double range = (double)white - (double)d->black;
     double g[3] = {d->gain_r ? d->gain_r : 1.0, d->gain_g ? d->gain_g : 1.0,
                    d->gain_b ? d->gain_b : 1.0};
-    sp_bayer_pattern p = d->pattern ? d->pattern : sp_bayer_pattern_of(src->format);
+    sp_bayer_pattern p =
+        d->pattern ? d->pattern : sp_bayer_pattern_of(src->format);
     int rx = rpos[p][0], ry = rpos[p][1];
-    sp__levels_job j = {.src = src->data, .sstride = src->stride, .dst = dst->data,
-                        .dstride = dst->stride, .w = w, .h = h, .black = d->black,
-                        .wide = wide, .maxout = (float)maxout};
+    sp__levels_job j = {.src = src->data,
+                        .sstride = src->stride,
+                        .dst = dst->data,
+                        .dstride = dst->stride,
+                        .w = w,
+                        .h = h,
+                        .black = d->black,
+                        .wide = wide,
+                        .maxout = (float)maxout};
     for (int yy = 0; yy < 2; yy++)
         for (int xx = 0; xx < 2; xx++) {
             int c = (xx == rx && yy == ry) ? 0 : (xx != rx && yy != ry) ? 2 : 1;
             j.scale[yy][xx] = (float)(g[c] * maxout / range);
         }
 
-    sp_backend b = sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
+    sp_backend b =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
 #if SP_HAVE_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__levels_cl(k, &j);

@@ -181,8 +181,8 @@ void sp__range_scatter_neon(const sp__range_plan *pl, const sp_points *in,
 
 /* ---- project ----------------------------------------------------------- */
 typedef struct sp__project_plan {
-    float m[12];   /* P · R0 · Tr, rows u', v', w' */
-    float d[4];    /* third row of R0 · Tr: depth along the camera axis */
+    float m[12]; /* P · R0 · Tr, rows u', v', w' */
+    float d[4];  /* third row of R0 · Tr: depth along the camera axis */
     float min_depth;
     float fw, fh;
     uint32_t w, h;
@@ -216,14 +216,14 @@ static inline void sp__project_put(float *out, int32_t p, float d)
 
 typedef void (*sp__project_scatter_fn)(const sp__project_plan *pl,
                                        const sp_points *in, float *out);
-void sp__project_scatter_scalar(const sp__project_plan *pl,
-                                const sp_points *in, float *out);
-void sp__project_scatter_sse41(const sp__project_plan *pl,
-                               const sp_points *in, float *out);
-void sp__project_scatter_avx2(const sp__project_plan *pl,
-                              const sp_points *in, float *out);
-void sp__project_scatter_neon(const sp__project_plan *pl,
-                              const sp_points *in, float *out);
+void sp__project_scatter_scalar(const sp__project_plan *pl, const sp_points *in,
+                                float *out);
+void sp__project_scatter_sse41(const sp__project_plan *pl, const sp_points *in,
+                               float *out);
+void sp__project_scatter_avx2(const sp__project_plan *pl, const sp_points *in,
+                              float *out);
+void sp__project_scatter_neon(const sp__project_plan *pl, const sp_points *in,
+                              float *out);
 
 /* ---- ground ------------------------------------------------------------ */
 /* A plane a*x + b*y + c*z + d; a point is an inlier when the float value
@@ -285,8 +285,8 @@ void sp__ground_grid_scalar(float inv_cell, float band, const sp_points *in,
 int sp__bev_opencl(sp_kctx *k, const sp__bev_plan *pl, const sp_points *in,
                    float *out);
 /* Writes all 5 * rows * cols floats of out. */
-int sp__range_opencl(sp_kctx *k, const sp__range_plan *pl,
-                     const sp_points *in, float *out);
+int sp__range_opencl(sp_kctx *k, const sp__range_plan *pl, const sp_points *in,
+                     float *out);
 /* Writes all h * w floats of out. */
 int sp__project_opencl(sp_kctx *k, const sp__project_plan *pl,
                        const sp_points *in, float *out);

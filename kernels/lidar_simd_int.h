@@ -190,7 +190,8 @@ static inline void simd_range_scatter(const sp__range_plan *pl,
     const F fov_up = f_set(pl->fov_up), row_scale = f_set(pl->row_scale);
     const F frows = f_set(pl->frows), fcols = f_set(pl->fcols);
     const F half = f_set(0.5f), inv2pi = f_set(SP__INV_2PI_F);
-    const I cols = i_set((int32_t)pl->cols), last = i_set((int32_t)pl->cols - 1);
+    const I cols = i_set((int32_t)pl->cols),
+            last = i_set((int32_t)pl->cols - 1);
     size_t plane = (size_t)pl->rows * pl->cols;
     size_t n = in->count, i = 0;
     int32_t pix[VN];

@@ -68,7 +68,8 @@ int sp_normalize_shape(uint32_t width, uint32_t height, sp_pixfmt fmt,
         return sp__fail(SP_EINVAL,
                         "normalize: input format %s unsupported, expected "
                         "rgb8, bgr8, rgba8 or gray8",
-                        sp_pixfmt_name(fmt) ? sp_pixfmt_name(fmt) : "(invalid)");
+                        sp_pixfmt_name(fmt) ? sp_pixfmt_name(fmt)
+                                            : "(invalid)");
     shape[0] = 1;
     shape[1] = (size_t)nout;
     shape[2] = height;
@@ -121,11 +122,14 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
         return sp__fail(SP_EINVAL,
                         "normalize: input format %s unsupported, expected "
                         "rgb8, bgr8, rgba8 or gray8",
-                        sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format)
-                                                    : "(invalid)");
+                        sp_pixfmt_name(src->format)
+                            ? sp_pixfmt_name(src->format)
+                            : "(invalid)");
     if (d->order != SP_ORDER_RGB && d->order != SP_ORDER_BGR)
-        return sp__fail(SP_EINVAL, "normalize: order %d unknown, expected rgb "
-                                   "or bgr", (int)d->order);
+        return sp__fail(SP_EINVAL,
+                        "normalize: order %d unknown, expected rgb "
+                        "or bgr",
+                        (int)d->order);
     SP_TRY(check_tensor(dst, (size_t)nout, src->height, src->width));
     if (src->width == 0 || src->height == 0)
         return SP_OK;
@@ -152,13 +156,17 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
         memcpy(stdv, d->std, sizeof stdv);
         break;
     default:
-        return sp__fail(SP_EINVAL, "normalize: %d mean/std values, expected 1 "
-                                   "or 3 (0 = ImageNet defaults)", d->nvalues);
+        return sp__fail(SP_EINVAL,
+                        "normalize: %d mean/std values, expected 1 "
+                        "or 3 (0 = ImageNet defaults)",
+                        d->nvalues);
     }
     double scale = d->scale != 0.f ? (double)d->scale : 1.0 / 255.0;
     if (!isfinite(scale))
-        return sp__fail(SP_EINVAL, "normalize: scale %g, expected a finite "
-                                   "number", scale);
+        return sp__fail(SP_EINVAL,
+                        "normalize: scale %g, expected a finite "
+                        "number",
+                        scale);
     for (int c = 0; c < 3; c++)
         if (stdv[c] == 0.f || !isfinite(stdv[c]) || !isfinite(mean[c]))
             return sp__fail(SP_EINVAL,
@@ -191,8 +199,8 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
         j.b[c] = (float)(-(double)mean[colour] / (double)stdv[colour]);
     }
 
-    sp_backend b = sp__kctx_pick(k, SP_HAVE_OPENCL, j.plane,
-                                 NORMALIZE_CL_MIN_WORK);
+    sp_backend b =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, j.plane, NORMALIZE_CL_MIN_WORK);
     switch (b) {
     case SP_BACKEND_OPENCL:
 #if SP_HAVE_OPENCL

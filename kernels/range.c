@@ -31,8 +31,7 @@ static int range_resolve(const sp_range_params *in, sp_range_params *p)
     /* rows and cols are compared as float32: keep each <= 2^24. */
     if ((double)p->rows * p->cols > (double)SP_RANGE_MAX_PIXELS ||
         p->rows > 16777216 || p->cols > 16777216)
-        return sp__fail(SP_EINVAL,
-                        "range: %d x %d pixels, expected at most %u",
+        return sp__fail(SP_EINVAL, "range: %d x %d pixels, expected at most %u",
                         p->rows, p->cols, (unsigned)SP_RANGE_MAX_PIXELS);
     return SP_OK;
 }

@@ -90,7 +90,10 @@ static int check_image(const sp_image *im, const char *which, int cn, int esz)
     return SP_OK;
 }
 
-static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+static size_t align64(size_t n)
+{
+    return (n + 63) & ~(size_t)63;
+}
 
 static int clampi(int v, int lo, int hi)
 {
@@ -109,13 +112,13 @@ static int plan_tables(sp_kctx *k, sp__resize_plan *p)
 {
     size_t n = (size_t)p->n, dh = p->dh, dw = p->dw;
     size_t bytes = 0;
-    size_t o_x0 = 0, o_x1 = 0, o_ia = 0, o_fa = 0, o_y0 = 0, o_y1 = 0,
-           o_ib = 0, o_fb = 0, o_axs = 0, o_axn = 0, o_axw = 0, o_awx = 0,
-           o_ays = 0, o_ayn = 0, o_ayw = 0, o_awy = 0;
-#define TAKE(off, sz)                                                        \
-    do {                                                                     \
-        (off) = bytes;                                                       \
-        bytes += align64(sz);                                                \
+    size_t o_x0 = 0, o_x1 = 0, o_ia = 0, o_fa = 0, o_y0 = 0, o_y1 = 0, o_ib = 0,
+           o_fb = 0, o_axs = 0, o_axn = 0, o_axw = 0, o_awx = 0, o_ays = 0,
+           o_ayn = 0, o_ayw = 0, o_awy = 0;
+#define TAKE(off, sz)                                                          \
+    do {                                                                       \
+        (off) = bytes;                                                         \
+        bytes += align64(sz);                                                  \
     } while (0)
     if (p->method == SP_RESIZE_AREA) {
         /* At most ceil(sw / dw) + 1 source pixels touch an output pixel. */
@@ -311,8 +314,9 @@ int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
         return sp__fail(SP_EINVAL,
                         "resize: output format %s differs from input %s, "
                         "expected the same",
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
-                                                    : "(invalid)",
+                        sp_pixfmt_name(dst->format)
+                            ? sp_pixfmt_name(dst->format)
+                            : "(invalid)",
                         sp_pixfmt_name(src->format));
     if (dst->width == 0 || dst->height == 0)
         return SP_OK;
@@ -342,8 +346,7 @@ int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
     p.dstride = dst->stride;
     /* OpenCV turns INTER_LINEAR into its fast 2x2 area average when both
      * scale factors are exactly 2; so do we, to stay bit-exact with it. */
-    p.half = method == SP_RESIZE_LINEAR && p.sw == 2 * p.dw &&
-             p.sh == 2 * p.dh;
+    p.half = method == SP_RESIZE_LINEAR && p.sw == 2 * p.dw && p.sh == 2 * p.dh;
     /* INTER_AREA is a box filter only when neither axis grows; otherwise
      * OpenCV runs its linear code with box-overlap weights. Same here. */
     int area_mode = 0;

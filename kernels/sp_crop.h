@@ -44,12 +44,12 @@ enum {
 
 /** Crop parameters; zero = no limit, keep inside. */
 typedef struct sp_crop_params {
-    unsigned limits;  /**< SP_CROP_* flags of the active limits */
-    float min[3];     /**< box lower bounds x, y, z (inclusive) */
-    float max[3];     /**< box upper bounds (inclusive) */
-    float range_min;  /**< metres, >= 0 */
-    float range_max;  /**< metres, >= range_min */
-    int invert;       /**< 1: keep the points outside instead */
+    unsigned limits; /**< SP_CROP_* flags of the active limits */
+    float min[3];    /**< box lower bounds x, y, z (inclusive) */
+    float max[3];    /**< box upper bounds (inclusive) */
+    float range_min; /**< metres, >= 0 */
+    float range_max; /**< metres, >= range_min */
+    int invert;      /**< 1: keep the points outside instead */
 } sp_crop_params;
 
 /** Crop @p in into @p out (both borrowed; out's arrays are written and

@@ -56,23 +56,23 @@ typedef enum sp_ground_method {
 /** Parameters; zero = default. */
 typedef struct sp_ground_params {
     sp_ground_method method;
-    int keep_ground;     /**< 1: output the ground; 0: remove it */
-    double threshold;    /**< PLANE: inlier distance, default 0.2 m */
-    int iterations;      /**< PLANE: hypotheses, default 100, max 100000 */
-    uint64_t seed;       /**< PLANE: PRNG seed, 0 = 0x5EED */
-    int no_refine;       /**< PLANE: 1 = skip least-squares refinement */
-    double max_angle;    /**< PLANE: max normal tilt, degrees, default 30 */
-    double cell;         /**< GRID: cell side, default 1 m */
-    double band;         /**< GRID: height above the cell's lowest point,
-                              default 0.2 m */
+    int keep_ground;  /**< 1: output the ground; 0: remove it */
+    double threshold; /**< PLANE: inlier distance, default 0.2 m */
+    int iterations;   /**< PLANE: hypotheses, default 100, max 100000 */
+    uint64_t seed;    /**< PLANE: PRNG seed, 0 = 0x5EED */
+    int no_refine;    /**< PLANE: 1 = skip least-squares refinement */
+    double max_angle; /**< PLANE: max normal tilt, degrees, default 30 */
+    double cell;      /**< GRID: cell side, default 1 m */
+    double band;      /**< GRID: height above the cell's lowest point,
+                           default 0.2 m */
 } sp_ground_params;
 
 /** What the last call found (optional output). */
 typedef struct sp_ground_info {
-    float plane[4];      /**< PLANE: a, b, c, d used to classify (zero if
-                              none) */
-    size_t ground;       /**< points classified as ground */
-    int found;           /**< PLANE: 1 when a plane was found */
+    float plane[4]; /**< PLANE: a, b, c, d used to classify (zero if
+                         none) */
+    size_t ground;  /**< points classified as ground */
+    int found;      /**< PLANE: 1 when a plane was found */
 } sp_ground_info;
 
 /** Segment @p in and write the kept points to @p out (capacity >=
@@ -80,8 +80,7 @@ typedef struct sp_ground_info {
  *  NULL. Returns SP_OK; SP_EINVAL for bad parameters (naming the field) or
  *  a too small output; SP_ENOMEM; SP_ECL. One thread per @p k at a time. */
 int sp_ground_filter(sp_kctx *k, const sp_ground_params *params,
-                     const sp_points *in, sp_points *out,
-                     sp_ground_info *info);
+                     const sp_points *in, sp_points *out, sp_ground_info *info);
 
 #ifdef __cplusplus
 }

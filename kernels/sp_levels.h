@@ -34,10 +34,10 @@ extern "C" {
  *  ((1 << bit_depth) - 1, 65535 when bit_depth is 0); zero depth = 8; zero
  *  gains = 1. */
 typedef struct sp_levels_desc {
-    uint32_t black, white;    /**< white > black, both <= 65535 */
-    unsigned depth;           /**< 8 or 16 output bits */
+    uint32_t black, white;        /**< white > black, both <= 65535 */
+    unsigned depth;               /**< 8 or 16 output bits */
     float gain_r, gain_g, gain_b; /**< white balance, each in (0, 64] */
-    sp_bayer_pattern pattern; /**< overrides the format's pattern */
+    sp_bayer_pattern pattern;     /**< overrides the format's pattern */
 } sp_levels_desc;
 
 /** Output format and size: the 8- or 16-bit Bayer format of the same

@@ -41,12 +41,12 @@ typedef enum sp_channel_order {
 
 /** Normalisation parameters; zero = ImageNet mean/std, scale 1/255, RGB. */
 typedef struct sp_normalize_desc {
-    int nvalues;      /**< entries given in mean/std: 0 = ImageNet defaults
-                           (0.485, 0.456, 0.406 / 0.229, 0.224, 0.225),
-                           1 = the same for every colour, 3 = R, G, B */
-    float mean[3];    /**< indexed by colour R, G, B (gray uses [0]) */
-    float std[3];     /**< same indexing; must be non-zero and finite */
-    float scale;      /**< multiplies the pixel first; 0 = 1/255 */
+    int nvalues;   /**< entries given in mean/std: 0 = ImageNet defaults
+                        (0.485, 0.456, 0.406 / 0.229, 0.224, 0.225),
+                        1 = the same for every colour, 3 = R, G, B */
+    float mean[3]; /**< indexed by colour R, G, B (gray uses [0]) */
+    float std[3];  /**< same indexing; must be non-zero and finite */
+    float scale;   /**< multiplies the pixel first; 0 = 1/255 */
     sp_channel_order order;
 } sp_normalize_desc;
 
@@ -61,8 +61,7 @@ int sp_normalize_shape(uint32_t width, uint32_t height, sp_pixfmt fmt,
 
 /** Bytes a block needs for that tensor; 0 for a format normalize does not
  *  take or an overflow. */
-size_t sp_normalize_block_size(uint32_t width, uint32_t height,
-                               sp_pixfmt fmt);
+size_t sp_normalize_block_size(uint32_t width, uint32_t height, sp_pixfmt fmt);
 
 /** Normalise @p src into @p dst (both borrowed; dst must be F32 with shape
  *  [1, C, H, W] or [C, H, W] as sp_normalize_shape() says). @p d NULL =

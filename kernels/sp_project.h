@@ -36,9 +36,9 @@ extern "C" {
 #endif
 
 typedef struct sp_project_params {
-    const double *P;  /**< 3x4 row-major; required */
-    const double *R0; /**< 3x3 row-major; NULL = identity */
-    const double *Tr; /**< 3x4 row-major lidar->camera; NULL = identity */
+    const double *P;   /**< 3x4 row-major; required */
+    const double *R0;  /**< 3x3 row-major; NULL = identity */
+    const double *Tr;  /**< 3x4 row-major lidar->camera; NULL = identity */
     int width, height; /**< camera frame size, > 0 */
     double min_depth;  /**< 0 = 1e-3 m */
 } sp_project_params;
@@ -48,7 +48,8 @@ typedef struct sp_project_params {
  *  calibration when it has them (else left as they are). The pointers
  *  borrow @p cal. SP_EINVAL when the calibration has no P or no lidar to
  *  camera transform, naming cal->source. */
-int sp_project_params_from_calib(const sp_calib *cal, sp_project_params *params);
+int sp_project_params_from_calib(const sp_calib *cal,
+                                 sp_project_params *params);
 
 /** The output shape {height, width}; SP_EINVAL for sizes <= 0 or above
  *  32768. */

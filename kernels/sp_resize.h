@@ -79,9 +79,9 @@ size_t sp_resize_block_size(uint32_t width, uint32_t height, sp_pixfmt fmt);
  *  must have src's format). An empty dst (0 width or height) is a no-op.
  *  Returns SP_OK; SP_EINVAL for a NULL argument, mismatched or unsupported
  *  formats, an empty source with a non-empty dst, a stride smaller than a
- *  row, F32 rows not 4-byte aligned, or sizes over 2^24; SP_ENOMEM when scratch cannot grow; SP_ECL on
- *  an OpenCL failure (message names the call). Uses @p k's scratch; one
- *  thread per context at a time. */
+ *  row, F32 rows not 4-byte aligned, or sizes over 2^24; SP_ENOMEM when scratch
+ * cannot grow; SP_ECL on an OpenCL failure (message names the call). Uses @p
+ * k's scratch; one thread per context at a time. */
 int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
               sp_resize_method method);
 

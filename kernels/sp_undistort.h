@@ -83,8 +83,8 @@ int sp_undistort_map_matches(const sp_undistort_map *m, const double K[9],
 /** Undistort @p src into @p dst through @p m (all borrowed; the images
  *  must not overlap). Returns SP_OK; SP_EINVAL for a NULL argument, an
  *  unbuilt map, a size other than the map's, differing or unsupported
- *  formats, a stride smaller than a row, F32 rows not 4-byte aligned; SP_ECL on an OpenCL failure. One
- *  thread per context at a time. */
+ *  formats, a stride smaller than a row, F32 rows not 4-byte aligned; SP_ECL on
+ * an OpenCL failure. One thread per context at a time. */
 int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                  sp_image *dst);
 

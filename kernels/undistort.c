@@ -14,7 +14,10 @@
 /* int16 table coordinates: keep sizes inside them with room to spare. */
 #define UNDISTORT_MAX_DIM 16384u
 
-static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+static size_t align64(size_t n)
+{
+    return (n + 63) & ~(size_t)63;
+}
 
 size_t sp_undistort_map_size(uint32_t width, uint32_t height)
 {
@@ -65,7 +68,8 @@ static int round_sat(double v)
 
 static int16_t sat16(int v)
 {
-    return (int16_t)(v < INT16_MIN ? INT16_MIN : (v > INT16_MAX ? INT16_MAX : v));
+    return (int16_t)(v < INT16_MIN ? INT16_MIN
+                                   : (v > INT16_MAX ? INT16_MAX : v));
 }
 
 int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
@@ -92,8 +96,10 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
         return sp__fail(SP_EINVAL, "undistort map: memory not 8-byte aligned");
     for (int i = 0; i < 5; i++)
         if (!isfinite(dist[i]))
-            return sp__fail(SP_EINVAL, "undistort map: distortion coefficient "
-                                       "%d is not finite", i);
+            return sp__fail(SP_EINVAL,
+                            "undistort map: distortion coefficient "
+                            "%d is not finite",
+                            i);
     double ir[9];
     if (!invert3(K, ir))
         return sp__fail(SP_EINVAL,
@@ -185,14 +191,16 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
         return sp__fail(SP_EINVAL,
                         "undistort: input format %s unsupported, expected "
                         "gray8, rgb8, bgr8, rgba8 or f32",
-                        sp_pixfmt_name(src->format) ? sp_pixfmt_name(src->format)
-                                                    : "(invalid)");
+                        sp_pixfmt_name(src->format)
+                            ? sp_pixfmt_name(src->format)
+                            : "(invalid)");
     if (dst->format != src->format)
         return sp__fail(SP_EINVAL,
                         "undistort: output format %s differs from input %s, "
                         "expected the same",
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
-                                                    : "(invalid)",
+                        sp_pixfmt_name(dst->format)
+                            ? sp_pixfmt_name(dst->format)
+                            : "(invalid)",
                         sp_pixfmt_name(src->format));
     if (src->width != m->width || src->height != m->height ||
         dst->width != m->width || dst->height != m->height)
@@ -216,12 +224,19 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                         "multiple of 4 bytes, expected 4-byte aligned rows",
                         src->stride, dst->stride);
 
-    sp__undistort_job j = {
-        .src = src->data, .sstride = src->stride, .dst = dst->data,
-        .dstride = dst->stride, .w = src->width, .h = src->height, .cn = cn,
-        .f32 = f32, .xy = m->xy, .frac = m->frac};
+    sp__undistort_job j = {.src = src->data,
+                           .sstride = src->stride,
+                           .dst = dst->data,
+                           .dstride = dst->stride,
+                           .w = src->width,
+                           .h = src->height,
+                           .cn = cn,
+                           .f32 = f32,
+                           .xy = m->xy,
+                           .frac = m->frac};
     size_t work = (size_t)j.w * j.h;
-    sp_backend b = sp__kctx_pick(k, SP_HAVE_OPENCL, work, UNDISTORT_CL_MIN_WORK);
+    sp_backend b =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, work, UNDISTORT_CL_MIN_WORK);
     switch (b) {
     case SP_BACKEND_OPENCL:
 #if SP_HAVE_OPENCL

@@ -20,8 +20,10 @@ static int make_plan(const sp_voxel_params *v, const sp_points *in,
                             (double)v->leaf[2]);
         p->inv[a] = 1.0f / leaf;
         if (!isfinite(p->inv[a]))
-            return sp__fail(SP_EINVAL, "voxel: leaf %g is too small (1/leaf "
-                                       "overflows float32)", (double)leaf);
+            return sp__fail(SP_EINVAL,
+                            "voxel: leaf %g is too small (1/leaf "
+                            "overflows float32)",
+                            (double)leaf);
     }
     p->min_points = v->min_points ? v->min_points : 1;
     if (out->fields & ~in->fields)
@@ -29,17 +31,17 @@ static int make_plan(const sp_voxel_params *v, const sp_points *in,
                         "voxel: the output has fields 0x%x the input lacks "
                         "(input 0x%x)",
                         out->fields & ~in->fields, in->fields);
-    p->ring = (in->fields & out->fields & SP_POINTS_RING) && in->ring &&
-              out->ring;
-    p->time = (in->fields & out->fields & SP_POINTS_TIME) && in->time &&
-              out->time;
+    p->ring =
+        (in->fields & out->fields & SP_POINTS_RING) && in->ring && out->ring;
+    p->time =
+        (in->fields & out->fields & SP_POINTS_TIME) && in->time && out->time;
     return SP_OK;
 }
 
 /* Stable LSD radix sort of (keys, idx) on the low `bits` bits of the keys,
  * ping-ponging with (k2, i2). Returns which buffer holds the result. */
-static int radix_sort(uint64_t *keys, uint32_t *idx, uint64_t *k2,
-                      uint32_t *i2, size_t m, int bits, uint32_t *hist)
+static int radix_sort(uint64_t *keys, uint32_t *idx, uint64_t *k2, uint32_t *i2,
+                      size_t m, int bits, uint32_t *hist)
 {
     if (bits == 0 || m < 2)
         return 0;
@@ -209,8 +211,8 @@ static int reduce_packed(const sp__voxel_plan *p, const sp_points *in,
 }
 
 /* The general path: 32-bit indices per axis, (key, index) pairs. */
-static int voxel_pairs(sp_kctx *k, const sp__voxel_plan *p,
-                       const sp_points *in, sp_points *out)
+static int voxel_pairs(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
+                       sp_points *out)
 {
     size_t n = in->count;
     int32_t *ix = sp__kctx_scratch(k, SP__VOXEL_SLOT_IX, n * 4);
@@ -251,8 +253,8 @@ int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
     uint64_t *k2 = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, cnt * 8);
     uint32_t *i2 = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, cnt * 4);
     /* At most ceil(64 / 13) = 5 passes of 2^13 counters. */
-    uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
-                                      SP__VOXEL_HIST_WORDS * 4);
+    uint32_t *hist =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_WORDS * 4);
     if (!keys || !idx || !k2 || !i2 || !hist)
         return SP_ENOMEM;
     const int64_t lo0 = b->lo[0], lo1 = b->lo[1], lo2 = b->lo[2];
@@ -336,8 +338,8 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     SP_GUARD(n == 0 || (in->x && in->y && in->z && in->intensity));
     SP_GUARD(out->x && out->y && out->z && out->intensity);
     if (n > UINT32_MAX)
-        return sp__fail(SP_ERANGE, "voxel: %zu points, at most %u per call",
-                        n, UINT32_MAX);
+        return sp__fail(SP_ERANGE, "voxel: %zu points, at most %u per call", n,
+                        UINT32_MAX);
     if (n && overlaps(in->x, out->x, n * sizeof(float)))
         return sp__fail(SP_EINVAL, "voxel: output shares memory with the "
                                    "input, expected separate clouds");
@@ -349,8 +351,8 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
         return SP_OK;
     }
 
-    sp_backend be = sp__kctx_pick(k, SP_HAVE_OPENCL, n,
-                                  SP_VOXEL_OPENCL_MIN_POINTS);
+    sp_backend be =
+        sp__kctx_pick(k, SP_HAVE_OPENCL, n, SP_VOXEL_OPENCL_MIN_POINTS);
 #if SP_HAVE_OPENCL
     if (be == SP_BACKEND_OPENCL) {
         int rc = sp__voxel_cl(k, &p, in, out);
@@ -423,8 +425,8 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     /* Grids of 2^32 cells and more: packed key << ib | point, sorted. */
     uint64_t *packed = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 8);
     uint64_t *tmp = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, n * 8);
-    uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
-                                      SP__VOXEL_HIST_WORDS * 4);
+    uint32_t *hist =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_WORDS * 4);
     if (!packed || !tmp || !hist)
         return SP_ENOMEM;
     sp__voxel_keys_scalar(&p, &g, in, 0, packed);

@@ -44,8 +44,8 @@ static inline void sp__voxel_bounds_init(sp__voxel_bounds *b)
  * the general path (keys beyond the packed fast path) and, as a kernel, by
  * OpenCL. */
 void sp__voxel_index_scalar(const sp__voxel_plan *p, const sp_points *in,
-                            size_t first, int32_t *ix, int32_t *iy,
-                            int32_t *iz, sp__voxel_bounds *b);
+                            size_t first, int32_t *ix, int32_t *iy, int32_t *iz,
+                            sp__voxel_bounds *b);
 
 /* ---- the grid, the packed path ----------------------------------------
  * floor(c * inv) is monotonic in c (inv > 0), so the index bounds are the
@@ -87,8 +87,7 @@ void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e);
  * size the packed path takes; scalar only, the runs path below covers the
  * grids SIMD key arithmetic can). */
 void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                           const sp_points *in, size_t first,
-                           uint64_t *packed);
+                           const sp_points *in, size_t first, uint64_t *packed);
 
 /* ---- the runs path (grids of < 2^32 cells: a lidar sweep at a usual
  * leaf; see voxel_runs.c) ---------------------------------------------
@@ -98,8 +97,7 @@ void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
  * each voxel's points in input order from +0 in double, as the reference. */
 #define SP__VOXEL_NOKEY UINT32_MAX
 void sp__voxel_keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                             const sp_points *in, size_t first,
-                             uint32_t *keys);
+                             const sp_points *in, size_t first, uint32_t *keys);
 void sp__voxel_keys32_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
                             const sp_points *in, uint32_t *keys);
 /* AVX2 also writes aos[4 i + 0..3] = x, y, z, intensity of point i, and 16
@@ -113,9 +111,9 @@ void sp__voxel_keys32_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
  * reduction.
  * Scratch: the caller holds keys in slot KEY and aos in KEY2; this uses
  * IDX, IDX2 and MISC. */
-int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
-                   const sp__voxel_grid *g, const sp_points *in,
-                   const uint32_t *keys, const float *aos, sp_points *out);
+int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
+                   const sp_points *in, const uint32_t *keys, const float *aos,
+                   sp_points *out);
 
 /* voxel_runs.c's runs by AVX2 (the same entries and starts); ent and
  * rstart need 8 entries of slack past n and n + 1. */

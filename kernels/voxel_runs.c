@@ -57,8 +57,8 @@ static size_t find_runs(const uint32_t *keys, size_t n, uint64_t *ent,
  * intensity as pairs of doubles. Returns the output count or (size_t)-1
  * past the output's capacity. */
 static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
-                     const uint64_t *sorted, const uint32_t *rstart,
-                     size_t nr, sp_points *out)
+                     const uint64_t *sorted, const uint32_t *rstart, size_t nr,
+                     sp_points *out)
 {
     const float *x = in->x, *y = in->y, *z = in->z, *w = in->intensity;
     const float *t = p->time ? in->time : NULL;
@@ -133,16 +133,16 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
     return o;
 }
 
-int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p,
-                   const sp__voxel_grid *g, const sp_points *in,
-                   const uint32_t *keys, const float *aos, sp_points *out)
+int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
+                   const sp_points *in, const uint32_t *keys, const float *aos,
+                   sp_points *out)
 {
     const size_t n = in->count;
     /* 8 entries of slack for the AVX2 runs pass's whole-vector stores. */
     uint32_t *rstart = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, (n + 9) * 4);
     uint64_t *ent = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, (2 * n + 16) * 8);
-    uint32_t *hist = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
-                                      SP__VOXEL_HIST_WORDS * 4);
+    uint32_t *hist =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_WORDS * 4);
     if (!rstart || !ent || !hist)
         return SP_ENOMEM;
     size_t nr;

@@ -17,38 +17,38 @@ extern "C" {
 #endif
 
 /* X(enum, name, bytes per pixel (0 = planar, see below), channels) */
-#define SP_PIXFMT_LIST(X)                                                    \
-    X(SP_PIX_GRAY8, "gray8", 1, 1)                                           \
-    X(SP_PIX_GRAY16, "gray16", 2, 1)                                         \
-    X(SP_PIX_BAYER_RGGB8, "bayer_rggb8", 1, 1)                               \
-    X(SP_PIX_BAYER_BGGR8, "bayer_bggr8", 1, 1)                               \
-    X(SP_PIX_BAYER_GRBG8, "bayer_grbg8", 1, 1)                               \
-    X(SP_PIX_BAYER_GBRG8, "bayer_gbrg8", 1, 1)                               \
-    X(SP_PIX_BAYER_RGGB16, "bayer_rggb16", 2, 1)                             \
-    X(SP_PIX_BAYER_BGGR16, "bayer_bggr16", 2, 1)                             \
-    X(SP_PIX_BAYER_GRBG16, "bayer_grbg16", 2, 1)                             \
-    X(SP_PIX_BAYER_GBRG16, "bayer_gbrg16", 2, 1)                             \
-    X(SP_PIX_RGB8, "rgb8", 3, 3)                                             \
-    X(SP_PIX_BGR8, "bgr8", 3, 3)                                             \
-    X(SP_PIX_RGBA8, "rgba8", 4, 4)                                           \
-    X(SP_PIX_RGB16, "rgb16", 6, 3)                                           \
-    X(SP_PIX_NV12, "nv12", 1, 3)                                             \
-    X(SP_PIX_YUYV, "yuyv", 2, 3)                                             \
+#define SP_PIXFMT_LIST(X)                                                      \
+    X(SP_PIX_GRAY8, "gray8", 1, 1)                                             \
+    X(SP_PIX_GRAY16, "gray16", 2, 1)                                           \
+    X(SP_PIX_BAYER_RGGB8, "bayer_rggb8", 1, 1)                                 \
+    X(SP_PIX_BAYER_BGGR8, "bayer_bggr8", 1, 1)                                 \
+    X(SP_PIX_BAYER_GRBG8, "bayer_grbg8", 1, 1)                                 \
+    X(SP_PIX_BAYER_GBRG8, "bayer_gbrg8", 1, 1)                                 \
+    X(SP_PIX_BAYER_RGGB16, "bayer_rggb16", 2, 1)                               \
+    X(SP_PIX_BAYER_BGGR16, "bayer_bggr16", 2, 1)                               \
+    X(SP_PIX_BAYER_GRBG16, "bayer_grbg16", 2, 1)                               \
+    X(SP_PIX_BAYER_GBRG16, "bayer_gbrg16", 2, 1)                               \
+    X(SP_PIX_RGB8, "rgb8", 3, 3)                                               \
+    X(SP_PIX_BGR8, "bgr8", 3, 3)                                               \
+    X(SP_PIX_RGBA8, "rgba8", 4, 4)                                             \
+    X(SP_PIX_RGB16, "rgb16", 6, 3)                                             \
+    X(SP_PIX_NV12, "nv12", 1, 3)                                               \
+    X(SP_PIX_YUYV, "yuyv", 2, 3)                                               \
     X(SP_PIX_F32, "f32", 4, 1)
 
 typedef enum sp_pixfmt {
 #define SP__PIXFMT_ENUM(e, name, bpp, ch) e,
     SP_PIXFMT_LIST(SP__PIXFMT_ENUM)
 #undef SP__PIXFMT_ENUM
-    SP_PIX_COUNT
+        SP_PIX_COUNT
 } sp_pixfmt;
 
 typedef struct sp_image {
     uint8_t *data;
     uint32_t width, height;
-    size_t stride;      /**< bytes between row starts */
+    size_t stride; /**< bytes between row starts */
     sp_pixfmt format;
-    uint8_t bit_depth;  /**< significant bits of 16-bit formats; 0 = all */
+    uint8_t bit_depth; /**< significant bits of 16-bit formats; 0 = all */
 } sp_image;
 
 /** "rgb8", ... ; NULL for an unknown value. */

@@ -43,24 +43,24 @@ typedef enum sp_numa_policy {
 
 /** Pool configuration; zero-initialised fields take the stated default. */
 typedef struct sp_pool_desc {
-    const char *name;       /**< label in stats; default "pool" (copied) */
-    size_t block_size;      /**< usable bytes per block; required, > 0 */
-    size_t alignment;       /**< of block data; power of two, default and
-                                 minimum 64; page alignment is implied for
-                                 blocks of a page or more */
-    uint32_t min_blocks;    /**< allocated at create; default 0 */
-    uint32_t max_blocks;    /**< growth limit; 0 = limited only by budget */
-    sp_pool_policy policy;  /**< default SP_POOL_WAIT */
-    int64_t timeout_ms;     /**< wait limit; 0 = 1000 ms; < 0 = forever */
-    sp_numa_policy numa;    /**< default SP_NUMA_LOCAL */
-    int numa_node;          /**< with SP_NUMA_NODE */
-    int no_lock;            /**< 1: do not try to mlock() */
+    const char *name;      /**< label in stats; default "pool" (copied) */
+    size_t block_size;     /**< usable bytes per block; required, > 0 */
+    size_t alignment;      /**< of block data; power of two, default and
+                                minimum 64; page alignment is implied for
+                                blocks of a page or more */
+    uint32_t min_blocks;   /**< allocated at create; default 0 */
+    uint32_t max_blocks;   /**< growth limit; 0 = limited only by budget */
+    sp_pool_policy policy; /**< default SP_POOL_WAIT */
+    int64_t timeout_ms;    /**< wait limit; 0 = 1000 ms; < 0 = forever */
+    sp_numa_policy numa;   /**< default SP_NUMA_LOCAL */
+    int numa_node;         /**< with SP_NUMA_NODE */
+    int no_lock;           /**< 1: do not try to mlock() */
 } sp_pool_desc;
 
 /** A pool's figures: the memory profiler's raw data. */
 typedef struct sp_pool_stats {
     char name[48];
-    size_t block_size;       /**< usable bytes per block */
+    size_t block_size; /**< usable bytes per block */
     size_t alignment;
     uint64_t blocks;         /**< blocks allocated now */
     uint64_t in_use;         /**< blocks referenced now */

@@ -7,8 +7,9 @@
  * use and the bytes asked. Before refusing, the manager trims idle blocks of
  * the other size classes (coldest first, only as many as it needs); a class
  * whose own blocks are out waits for one of them (back-pressure, up to the
- * timeout) before it reports SP_EBUDGET. It owns its pools; blocks keep their pool alive,
- * and sp_poolmgr_destroy() is refused (SP_EBUSY) while any block is out.
+ * timeout) before it reports SP_EBUDGET. It owns its pools; blocks keep their
+ * pool alive, and sp_poolmgr_destroy() is refused (SP_EBUSY) while any block is
+ * out.
  *
  * Thread safety: every function may be called from any thread. */
 #ifndef SP_POOLMGR_H
@@ -34,7 +35,7 @@ typedef struct sp_poolmgr_desc {
     int64_t timeout_ms;           /**< 0 = 1000 ms, < 0 = forever */
     sp_numa_policy numa;
     int numa_node;
-    int no_lock;                  /**< 1: do not mlock() */
+    int no_lock; /**< 1: do not mlock() */
 } sp_poolmgr_desc;
 
 /** Report formats for sp_poolmgr_report(). */
@@ -79,8 +80,8 @@ int sp_poolmgr_stats_get(const sp_poolmgr *mgr, size_t index,
 /** Write the statistics of every pool as a table or JSON into @p buf
  *  (snprintf semantics: at most cap bytes with the terminating NUL). Returns
  *  the length the full report needs (excluding NUL), or a negative status. */
-int sp_poolmgr_report(const sp_poolmgr *mgr, sp_report_format format,
-                      char *buf, size_t cap);
+int sp_poolmgr_report(const sp_poolmgr *mgr, sp_report_format format, char *buf,
+                      size_t cap);
 
 #ifdef __cplusplus
 }

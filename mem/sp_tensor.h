@@ -15,24 +15,24 @@ extern "C" {
 #define SP_TENSOR_MAX_DIMS 4
 
 /* X(enum, name, bytes, numpy descr) */
-#define SP_DTYPE_LIST(X)                                                     \
-    X(SP_DTYPE_U8, "u8", 1, "|u1")                                           \
-    X(SP_DTYPE_U16, "u16", 2, "<u2")                                         \
-    X(SP_DTYPE_I32, "i32", 4, "<i4")                                         \
+#define SP_DTYPE_LIST(X)                                                       \
+    X(SP_DTYPE_U8, "u8", 1, "|u1")                                             \
+    X(SP_DTYPE_U16, "u16", 2, "<u2")                                           \
+    X(SP_DTYPE_I32, "i32", 4, "<i4")                                           \
     X(SP_DTYPE_F32, "f32", 4, "<f4")
 
 typedef enum sp_dtype {
 #define SP__DTYPE_ENUM(e, name, size, descr) e,
     SP_DTYPE_LIST(SP__DTYPE_ENUM)
 #undef SP__DTYPE_ENUM
-    SP_DTYPE_COUNT
+        SP_DTYPE_COUNT
 } sp_dtype;
 
 typedef struct sp_tensor {
     void *data;
     sp_dtype dtype;
-    int ndim;                          /**< 1..4 */
-    size_t shape[SP_TENSOR_MAX_DIMS];  /**< unused dims are 1 */
+    int ndim;                         /**< 1..4 */
+    size_t shape[SP_TENSOR_MAX_DIMS]; /**< unused dims are 1 */
 } sp_tensor;
 
 /** Bytes per element; 0 for an invalid dtype. */

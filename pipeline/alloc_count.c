@@ -9,9 +9,15 @@
 
 static _Atomic(sp_alloc_counter_fn) counter;
 
-void sp_alloc_counter_set(sp_alloc_counter_fn fn) { atomic_store(&counter, fn); }
+void sp_alloc_counter_set(sp_alloc_counter_fn fn)
+{
+    atomic_store(&counter, fn);
+}
 
-int sp_alloc_counter_active(void) { return atomic_load(&counter) != NULL; }
+int sp_alloc_counter_active(void)
+{
+    return atomic_load(&counter) != NULL;
+}
 
 uint64_t sp__alloc_count(void)
 {

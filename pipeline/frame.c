@@ -11,7 +11,7 @@
 
 /* The payload starts on a SP_ARRAY_ALIGN boundary after the header; the
  * pool manager's blocks are themselves at least 64-byte aligned. */
-#define HEADER_SIZE                                                          \
+#define HEADER_SIZE                                                            \
     ((sizeof(sp_frame) + SP_ARRAY_ALIGN - 1) / SP_ARRAY_ALIGN * SP_ARRAY_ALIGN)
 
 static int frame_acquire(sp_poolmgr *mgr, size_t payload, const char *what,

@@ -17,9 +17,15 @@
 
 static _Thread_local int error_column;
 
-void sp__launch_set_error_column(int col) { error_column = col; }
+void sp__launch_set_error_column(int col)
+{
+    error_column = col;
+}
 
-int sp_pipeline_error_column(void) { return error_column; }
+int sp_pipeline_error_column(void)
+{
+    return error_column;
+}
 
 typedef struct parser {
     const char *s;
@@ -28,8 +34,7 @@ typedef struct parser {
     size_t used;
 } parser;
 
-static int fail_at(size_t i, int status, const char *fmt, ...)
-    SP__PRINTF(3, 4);
+static int fail_at(size_t i, int status, const char *fmt, ...) SP__PRINTF(3, 4);
 
 static int fail_at(size_t i, int status, const char *fmt, ...)
 {
@@ -57,7 +62,10 @@ static const char *found(const parser *p, char *tmp)
     return tmp;
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 static int is_ident_start(char c)
 {
@@ -75,11 +83,20 @@ static void skip_space(parser *p)
         p->i++;
 }
 
-static char *emit_begin(parser *p) { return p->buf + p->used; }
+static char *emit_begin(parser *p)
+{
+    return p->buf + p->used;
+}
 
-static void emit_char(parser *p, char c) { p->buf[p->used++] = c; }
+static void emit_char(parser *p, char c)
+{
+    p->buf[p->used++] = c;
+}
 
-static void emit_end(parser *p) { p->buf[p->used++] = '\0'; }
+static void emit_end(parser *p)
+{
+    p->buf[p->used++] = '\0';
+}
 
 static const char *read_ident(parser *p)
 {
@@ -156,8 +173,7 @@ static int parse_elem(parser *p, sp__launch_elem *e, int after_bang)
                              "empty launch string, expected a stage name "
                              "(e.g. 'synth frames=10 ! null')");
     if (p->s[p->i] == '!')
-        return fail_at(p->i, SP_EFORMAT,
-                       "expected a stage name before '!'");
+        return fail_at(p->i, SP_EFORMAT, "expected a stage name before '!'");
     if (!is_ident_start(p->s[p->i]))
         return fail_at(p->i, SP_EFORMAT,
                        "expected a stage name (a letter, then letters, "
@@ -192,8 +208,7 @@ static int parse_elem(parser *p, sp__launch_elem *e, int after_bang)
         kv->key_col = (int)p->i + 1;
         kv->key = read_ident(p);
         if (p->s[p->i] != '=') {
-            if (p->s[p->i] == '\0' || is_space(p->s[p->i]) ||
-                p->s[p->i] == '!')
+            if (p->s[p->i] == '\0' || is_space(p->s[p->i]) || p->s[p->i] == '!')
                 return fail_at(p->i, SP_EFORMAT,
                                "expected '=' after property name '%s' "
                                "(properties are key=value; a new stage "
@@ -239,9 +254,9 @@ int sp__launch_parse(const char *launch, sp__launch *out)
     int after_bang = 0;
     for (;;) {
         if (out->nelems == SP__LAUNCH_MAX_STAGES) {
-            rc = fail_at(p.i, SP_EFORMAT,
-                         "too many stages, expected at most %d",
-                         SP__LAUNCH_MAX_STAGES);
+            rc =
+                fail_at(p.i, SP_EFORMAT, "too many stages, expected at most %d",
+                        SP__LAUNCH_MAX_STAGES);
             goto fail;
         }
         rc = parse_elem(&p, &out->elems[out->nelems], after_bang);

@@ -10,7 +10,10 @@
 
 #define DEFAULT_WARMUP 16
 
-sp_poolmgr *sp__pipeline_poolmgr(sp_pipeline *p) { return p ? p->mgr : NULL; }
+sp_poolmgr *sp__pipeline_poolmgr(sp_pipeline *p)
+{
+    return p ? p->mgr : NULL;
+}
 
 sp_backend sp__pipeline_backend(const sp_pipeline *p)
 {
@@ -19,8 +22,8 @@ sp_backend sp__pipeline_backend(const sp_pipeline *p)
 
 int sp__stage_stopping(const sp_stage *st)
 {
-    return st && st->pipe && atomic_load_explicit(&st->pipe->stop,
-                                                  memory_order_relaxed);
+    return st && st->pipe &&
+           atomic_load_explicit(&st->pipe->stop, memory_order_relaxed);
 }
 
 static const char *prop_name_at(size_t i, const void *ctx)
@@ -105,9 +108,8 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
         int rc = sp__prop_parse(&cls->props[i], text[i], &st->props[i]);
         if (rc < 0) {
             sp__launch_set_error_column(col[i]);
-            return sp__fail_context(rc,
-                                    "launch string, column %d: stage '%s': ",
-                                    col[i], st->name);
+            return sp__fail_context(
+                rc, "launch string, column %d: stage '%s': ", col[i], st->name);
         }
         size_t n = strlen(text[i]) + 1;
         memcpy(w, text[i], n);
@@ -232,8 +234,8 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
         sp_kctx *k = NULL;
         rc = sp_kctx_create(&kd, &k);
         if (rc < 0) {
-            sp__fail_context(rc, "kernel back-end '%s': ",
-                             sp_backend_name(p->backend));
+            sp__fail_context(
+                rc, "kernel back-end '%s': ", sp_backend_name(p->backend));
             goto fail;
         }
         atomic_store(&p->spare_kctx, k);
@@ -313,9 +315,8 @@ int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
     *out = NULL;
     SP_GUARD(p != NULL);
     if (p->done)
-        return p->done_status < 0
-                   ? sp__fail(p->done_status, "%s", p->done_msg)
-                   : p->done_status;
+        return p->done_status < 0 ? sp__fail(p->done_status, "%s", p->done_msg)
+                                  : p->done_status;
     if (atomic_load(&p->stop)) {
         sp__fail(SP_ECANCELED, "pipeline stopped after %llu frames",
                  (unsigned long long)p->frames);

@@ -54,8 +54,8 @@ int sp__edit_distance(const char *a, const char *b, int cap);
 /* Writes "did you mean 'x' or 'y'?" for the candidates closest to @p word
  * into buf ("" when none is close). Candidates come from @p at(i, ctx). */
 void sp__suggest(const char *word, size_t n,
-                 const char *(*at)(size_t i, const void *ctx),
-                 const void *ctx, char *buf, size_t cap);
+                 const char *(*at)(size_t i, const void *ctx), const void *ctx,
+                 char *buf, size_t cap);
 
 /* ---- properties (props.c) ---- */
 
@@ -67,8 +67,7 @@ int sp__prop_parse(const sp_prop_spec *spec, const char *text,
                    sp_prop_value *v);
 
 /* "an integer in 0..100", "one of a, b, c", ... for messages and listings. */
-void sp__prop_describe_allowed(const sp_prop_spec *spec, char *buf,
-                               size_t cap);
+void sp__prop_describe_allowed(const sp_prop_spec *spec, char *buf, size_t cap);
 
 /* "int", "float", "bool", "string", "enum", "range", "floats". */
 const char *sp__prop_type_name(sp_prop_type t);
@@ -136,10 +135,10 @@ struct sp_pipeline {
     int own_mgr;
     sp_backend backend;
     _Atomic int stop;
-    int done;        /* EOS or an error seen: later pulls repeat it */
+    int done; /* EOS or an error seen: later pulls repeat it */
     int done_status;
     char done_msg[SP__ERRMSG_MAX];
-    uint64_t frames; /* out of the last stage */
+    uint64_t frames;         /* out of the last stage */
     uint64_t t_start, t_end; /* first pull, end (0 while running) */
     uint32_t warmup;
     int alloc_counted;

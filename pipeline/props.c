@@ -33,7 +33,10 @@ const char *sp__prop_type_name(sp_prop_type t)
     return "?";
 }
 
-static int has_range(const sp_prop_spec *s) { return s->min < s->max; }
+static int has_range(const sp_prop_spec *s)
+{
+    return s->min < s->max;
+}
 
 /* %.15g keeps integers and short decimals readable ("0.2", "1000000"). */
 static void fmt_num(char *buf, size_t cap, double v)
@@ -152,8 +155,7 @@ static int in_range(const sp_prop_spec *s, double v)
     return !has_range(s) || (v >= s->min && v <= s->max);
 }
 
-static int parse_int(const sp_prop_spec *s, const char *text,
-                     sp_prop_value *v)
+static int parse_int(const sp_prop_spec *s, const char *text, sp_prop_value *v)
 {
     char *e;
     long long x;
@@ -173,8 +175,7 @@ static int parse_int(const sp_prop_spec *s, const char *text,
     return SP_OK;
 }
 
-static int parse_bool(const sp_prop_spec *s, const char *text,
-                      sp_prop_value *v)
+static int parse_bool(const sp_prop_spec *s, const char *text, sp_prop_value *v)
 {
     static const char *const yes[] = {"true", "1", "yes", "on"};
     static const char *const no[] = {"false", "0", "no", "off"};
@@ -192,8 +193,7 @@ static int parse_bool(const sp_prop_spec *s, const char *text,
     return bad(s, text, SP_EINVAL, "not a boolean");
 }
 
-static int parse_enum(const sp_prop_spec *s, const char *text,
-                      sp_prop_value *v)
+static int parse_enum(const sp_prop_spec *s, const char *text, sp_prop_value *v)
 {
     const char *p = s->choices;
     size_t tl = strlen(text);

@@ -71,9 +71,8 @@ static int pin_init(sp_stage *st, queue *q)
     char have[128];
 
     if (hwloc_topology_init(&q->topo) < 0 || hwloc_topology_load(q->topo) < 0)
-        return sp_stage_fail(st, SP_ESYS,
-                             "cpu=%d: hwloc could not read the topology",
-                             q->cpu);
+        return sp_stage_fail(
+            st, SP_ESYS, "cpu=%d: hwloc could not read the topology", q->cpu);
     hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(q->topo);
     if (!hwloc_bitmap_isset(allowed, (unsigned)q->cpu)) {
         hwloc_bitmap_list_snprintf(have, sizeof have, allowed);

@@ -75,9 +75,8 @@ static int class_check(const sp_stage_class *cls)
                             "stage class '%s': property '%s' has type %d",
                             cls->name, ps->name, (int)ps->type);
         if (ps->def != NULL && sp__prop_parse(ps, ps->def, &v) < 0)
-            return sp__fail_context(SP_EINVAL,
-                                    "stage class '%s': bad default: ",
-                                    cls->name);
+            return sp__fail_context(
+                SP_EINVAL, "stage class '%s': bad default: ", cls->name);
     }
     return SP_OK;
 }
@@ -186,8 +185,7 @@ const sp_stage_class *sp_stage_class_find_role(const char *name, int source)
         if (strcmp(classes[i]->name, name) == 0) {
             /* The first of the name unless the other role was asked for
              * and exists. */
-            if (c == NULL || (source >= 0 && !classes[i]->is_source ==
-                                                 !source))
+            if (c == NULL || (source >= 0 && !classes[i]->is_source == !source))
                 c = classes[i];
             if (source < 0 || !c->is_source == !source)
                 break;
@@ -238,8 +236,8 @@ int sp__edit_distance(const char *a, const char *b, int cap)
 }
 
 void sp__suggest(const char *word, size_t n,
-                 const char *(*at)(size_t i, const void *ctx),
-                 const void *ctx, char *buf, size_t cap)
+                 const char *(*at)(size_t i, const void *ctx), const void *ctx,
+                 char *buf, size_t cap)
 {
     /* Close means within a third of the word's length (at least 2 edits),
      * or the word is a prefix of the candidate ("vox" -> "voxel"). */
@@ -276,7 +274,7 @@ void sp__suggest(const char *word, size_t n,
     size_t len = (size_t)snprintf(buf, cap, "did you mean ");
     for (size_t i = 0; i < nbest && len < cap; i++)
         len += (size_t)snprintf(buf + len, cap - len, "%s'%s'",
-                                i == 0 ? ""
+                                i == 0           ? ""
                                 : i + 1 == nbest ? " or "
                                                  : ", ",
                                 best[i]);

@@ -39,8 +39,8 @@ typedef enum sp_payload {
 } sp_payload;
 
 typedef struct sp_frame {
-    uint64_t seq;          /**< per stream, from 0 */
-    int64_t timestamp_ns;  /**< sensor time in ns (epoch or log-relative) */
+    uint64_t seq;         /**< per stream, from 0 */
+    int64_t timestamp_ns; /**< sensor time in ns (epoch or log-relative) */
     char stream[SP_STREAM_NAME_MAX]; /**< "velodyne", "image_02", ... */
     sp_sensor sensor;
     sp_payload payload;
@@ -49,8 +49,8 @@ typedef struct sp_frame {
         sp_image image;
         sp_tensor tensor;
     } u;
-    const sp_calib *calib; /**< borrowed from the source; may be NULL */
-    const char *origin;    /**< file it was read from (borrowed), or NULL */
+    const sp_calib *calib;  /**< borrowed from the source; may be NULL */
+    const char *origin;     /**< file it was read from (borrowed), or NULL */
     struct sp_block *block; /**< the block holding this frame (private) */
 } sp_frame;
 

@@ -5,8 +5,8 @@
  *     if (sp_pipeline_create("synth frames=100 ! queue depth=4 ! npy dir=out",
  *                            &o, &p) < 0)
  *         fprintf(stderr, "%s\n", sp_errmsg());
- *     sp_pipeline_run(p);          // or: while (sp_pipeline_pull(p, &f) == SP_OK)
- *     sp_pipeline_destroy(p);
+ *     sp_pipeline_run(p);          // or: while (sp_pipeline_pull(p, &f) ==
+ * SP_OK) sp_pipeline_destroy(p);
  *
  * Every stage's properties are validated before any stage is initialised;
  * nothing is read or computed before the first pull. A `queue` element runs
@@ -102,24 +102,24 @@ typedef struct sp_stage_stats {
     uint64_t frames_out; /**< frames produced */
     uint64_t skipped;    /**< frames dropped for bad input */
     uint64_t mean_ns, p50_ns, p99_ns, max_ns; /**< per produced frame */
-    double busy_s;       /**< total own time */
-    double fps;          /**< frames_out / busy_s: what it could sustain */
+    double busy_s;                            /**< total own time */
+    double fps; /**< frames_out / busy_s: what it could sustain */
 } sp_stage_stats;
 
 /** Figures of the whole pipeline; fixed size, filled without allocating. */
 typedef struct sp_pipeline_stats {
-    uint64_t frames;      /**< frames out of the last stage */
-    double wall_s;        /**< first pull to end of stream (or now) */
-    double fps;           /**< frames / wall_s */
-    char backend[16];     /**< "auto", "scalar", ... as asked */
+    uint64_t frames;  /**< frames out of the last stage */
+    double wall_s;    /**< first pull to end of stream (or now) */
+    double fps;       /**< frames / wall_s */
+    char backend[16]; /**< "auto", "scalar", ... as asked */
     size_t nstages;
     sp_stage_stats stages[SP_PIPELINE_MAX_STAGES];
     size_t npools;
     sp_pool_stats pools[SP_PIPELINE_MAX_POOLS];
     uint64_t pool_budget_bytes, pool_reserved_bytes;
-    uint64_t peak_rss_bytes;        /**< getrusage ru_maxrss of the process */
-    int alloc_counted;              /**< 0: no counter registered (the
-                                         figures below are meaningless) */
+    uint64_t peak_rss_bytes; /**< getrusage ru_maxrss of the process */
+    int alloc_counted;       /**< 0: no counter registered (the
+                                  figures below are meaningless) */
     uint32_t warmup_frames;
     uint64_t frames_after_warmup;
     uint64_t heap_allocs_after_warmup; /**< malloc-family calls, all
@@ -139,8 +139,8 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out);
 /** Write the figures as an aligned table (stages, pools, memory) or as one
  *  JSON object into @p buf (snprintf semantics). Returns the length the full
  *  report needs (excluding NUL), or a negative status. */
-int sp_pipeline_report(const sp_pipeline *p, sp_report_format format,
-                       char *buf, size_t cap);
+int sp_pipeline_report(const sp_pipeline *p, sp_report_format format, char *buf,
+                       size_t cap);
 
 /* ---- heap allocation counting ---- */
 

@@ -52,13 +52,13 @@ typedef struct sp_prop_spec {
 
 /** A parsed property value. */
 typedef struct sp_prop_value {
-    int set;             /**< 1 when given or defaulted */
-    int64_t i;           /**< INT, BOOL (0/1), ENUM (index into choices) */
-    double f;            /**< FLOAT */
-    double lo, hi;       /**< RANGE */
+    int set;       /**< 1 when given or defaulted */
+    int64_t i;     /**< INT, BOOL (0/1), ENUM (index into choices) */
+    double f;      /**< FLOAT */
+    double lo, hi; /**< RANGE */
     double v[SP_PROP_MAX_FLOATS]; /**< FLOATS */
-    int nv;              /**< FLOATS: how many */
-    const char *s;       /**< the text as given (all types); owned by stage */
+    int nv;                       /**< FLOATS: how many */
+    const char *s; /**< the text as given (all types); owned by stage */
 } sp_prop_value;
 
 /** A stage class: registered once, instantiated per launch-string element. */
@@ -67,10 +67,10 @@ typedef struct sp_stage_class {
     const char *description; /**< one line */
     const sp_prop_spec *props;
     size_t nprops;
-    size_t priv_size;        /**< zeroed private state, see sp_stage_priv() */
-    int is_source;           /**< 1: has no upstream */
-    int is_sink;             /**< 1: consumes frames; pull() returns the frame
-                                  it consumed (already written) or SP_EOS */
+    size_t priv_size; /**< zeroed private state, see sp_stage_priv() */
+    int is_source;    /**< 1: has no upstream */
+    int is_sink;      /**< 1: consumes frames; pull() returns the frame
+                           it consumed (already written) or SP_EOS */
     /** Called once, after properties are validated, before the first pull.
      *  May allocate (warm-up); must not read input or compute frames. For a
      *  sink, an unwritable output is an error here, before the first frame. */

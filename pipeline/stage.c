@@ -47,7 +47,10 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
     return rc;
 }
 
-void *sp_stage_priv(sp_stage *st) { return st ? st->priv : NULL; }
+void *sp_stage_priv(sp_stage *st)
+{
+    return st ? st->priv : NULL;
+}
 
 int sp_stage_pull_upstream(sp_stage *st, sp_frame **out)
 {
@@ -98,7 +101,10 @@ sp_kctx *sp_stage_kctx(sp_stage *st)
     return st->kctx;
 }
 
-const char *sp_stage_name(const sp_stage *st) { return st ? st->name : "?"; }
+const char *sp_stage_name(const sp_stage *st)
+{
+    return st ? st->name : "?";
+}
 
 const sp_prop_value *sp_stage_prop(const sp_stage *st, const char *name)
 {

@@ -153,8 +153,7 @@ static void put(writer *w, const char *fmt, ...)
 static void put_pools(writer *w, const sp_pipeline *p, sp_report_format fmt)
 {
     size_t room = w->len < w->cap ? w->cap - w->len : 0;
-    int n = sp_poolmgr_report(p->mgr, fmt, room ? w->buf + w->len : NULL,
-                              room);
+    int n = sp_poolmgr_report(p->mgr, fmt, room ? w->buf + w->len : NULL, room);
     if (n > 0)
         w->len += (size_t)n;
     /* A truncated report leaves its NUL at the end of the buffer. */
@@ -174,25 +173,25 @@ static void report_table(writer *w, const sp_pipeline *p,
 {
     put(w, "%llu frames in %.3f s (%.1f frames/s), kernel back-end %s\n",
         (unsigned long long)s->frames, s->wall_s, s->fps, s->backend);
-    put(w, "%-16s %-8s %10s %10s %7s %9s %9s %9s %9s %10s\n", "stage",
-        "class", "frames in", "frames out", "skipped", "mean ms", "p50 ms",
-        "p99 ms", "max ms", "own fps");
+    put(w, "%-16s %-8s %10s %10s %7s %9s %9s %9s %9s %10s\n", "stage", "class",
+        "frames in", "frames out", "skipped", "mean ms", "p50 ms", "p99 ms",
+        "max ms", "own fps");
     for (size_t i = 0; i < s->nstages; i++) {
         const sp_stage_stats *t = &s->stages[i];
         put(w,
             "%-16s %-8s %10llu %10llu %7llu %9.3f %9.3f %9.3f %9.3f %10.1f\n",
             t->name, t->cls, (unsigned long long)t->frames_in,
-            (unsigned long long)t->frames_out,
-            (unsigned long long)t->skipped, (double)t->mean_ns * 1e-6,
-            (double)t->p50_ns * 1e-6, (double)t->p99_ns * 1e-6,
-            (double)t->max_ns * 1e-6, t->fps);
+            (unsigned long long)t->frames_out, (unsigned long long)t->skipped,
+            (double)t->mean_ns * 1e-6, (double)t->p50_ns * 1e-6,
+            (double)t->p99_ns * 1e-6, (double)t->max_ns * 1e-6, t->fps);
     }
     put(w, "pools:\n");
     put_pools(w, p, SP_REPORT_TABLE);
     if (w->len > 0 && w->len <= w->cap && w->buf[w->len - 1] != '\n')
         put(w, "\n");
-    put(w, "memory: peak RSS %.1f MiB, pool budget %.1f MiB, reserved %.1f "
-           "MiB\n",
+    put(w,
+        "memory: peak RSS %.1f MiB, pool budget %.1f MiB, reserved %.1f "
+        "MiB\n",
         (double)s->peak_rss_bytes / 1048576.0,
         (double)s->pool_budget_bytes / 1048576.0,
         (double)s->pool_reserved_bytes / 1048576.0);
@@ -211,8 +210,7 @@ static void report_table(writer *w, const sp_pipeline *p,
             "is %u)\n",
             (unsigned long long)s->frames, s->warmup_frames);
     else
-        put(w, "heap allocations after warm-up: n/a (%s)\n",
-            alloc_na_reason());
+        put(w, "heap allocations after warm-up: n/a (%s)\n", alloc_na_reason());
 }
 
 static void report_json(writer *w, const sp_pipeline *p,
@@ -230,10 +228,10 @@ static void report_json(writer *w, const sp_pipeline *p,
             "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, "
             "\"busy_s\": %.6f, \"fps\": %.3f}",
             i ? "," : "", t->name, t->cls, (unsigned long long)t->frames_in,
-            (unsigned long long)t->frames_out,
-            (unsigned long long)t->skipped, (unsigned long long)t->mean_ns,
-            (unsigned long long)t->p50_ns, (unsigned long long)t->p99_ns,
-            (unsigned long long)t->max_ns, t->busy_s, t->fps);
+            (unsigned long long)t->frames_out, (unsigned long long)t->skipped,
+            (unsigned long long)t->mean_ns, (unsigned long long)t->p50_ns,
+            (unsigned long long)t->p99_ns, (unsigned long long)t->max_ns,
+            t->busy_s, t->fps);
     }
     put(w, "],\n \"pools\": ");
     put_pools(w, p, SP_REPORT_JSON);
@@ -260,8 +258,8 @@ static void report_json(writer *w, const sp_pipeline *p,
                              : alloc_na_reason());
 }
 
-int sp_pipeline_report(const sp_pipeline *p, sp_report_format format,
-                       char *buf, size_t cap)
+int sp_pipeline_report(const sp_pipeline *p, sp_report_format format, char *buf,
+                       size_t cap)
 {
     /* The stats struct is large (pools); keep it off small thread stacks
      * but out of the heap: one per thread is plenty. */

@@ -34,9 +34,8 @@ static void tbuf_init(tbuf *b, int ndim, const size_t *shape)
     assert_non_null(b->mem);
     /* Garbage first: the kernel must write every element. */
     memset(b->mem, 0xA5, bytes);
-    assert_int_equal(sp_tensor_init(&b->t, b->mem, bytes, SP_DTYPE_F32, ndim,
-                                     shape),
-                     SP_OK);
+    assert_int_equal(
+        sp_tensor_init(&b->t, b->mem, bytes, SP_DTYPE_F32, ndim, shape), SP_OK);
 }
 
 static sp_kctx *scalar_ctx(void)
@@ -55,8 +54,8 @@ static void test_shape_and_errors(void **state)
     assert_int_equal(s[0], 3);
     assert_int_equal(s[1], 700); /* 70 / 0.1: not 701 */
     assert_int_equal(s[2], 800);
-    sp_bev_params p = {.xmin = 0, .xmax = 1, .ymin = 0, .ymax = 0.25,
-                       .res = 0.1};
+    sp_bev_params p = {
+        .xmin = 0, .xmax = 1, .ymin = 0, .ymax = 0.25, .res = 0.1};
     assert_int_equal(sp_bev_shape(&p, s), SP_OK);
     assert_int_equal(s[1], 10);
     assert_int_equal(s[2], 3); /* 2.5 cells: the partial one counts */
@@ -183,8 +182,13 @@ static void test_backends_random(void **state)
     static const size_t sizes[] = {0, 1, 7, 63, 64, 65, 1000, 1000000};
     kcloud *c = kcloud_new(1000000, 0);
     assert_non_null(c);
-    sp_bev_params small = {.xmin = -8, .xmax = 8, .ymin = -6, .ymax = 6,
-                           .zmin = -2, .zmax = 2, .res = 0.5};
+    sp_bev_params small = {.xmin = -8,
+                           .xmax = 8,
+                           .ymin = -6,
+                           .ymax = 6,
+                           .zmin = -2,
+                           .zmax = 2,
+                           .res = 0.5};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         /* Extent 60 around a default raster: points on both sides of
          * every edge; quantum 0.1 puts many exactly on cell edges. */

@@ -23,8 +23,8 @@ static void test_object_calib(void **state)
         "P3: 1 0 0 -3 0 1 0 0 0 0 1 0\n"
         "R_rect 1 0 0 0 1 0 0 0 1\n"; /* no colon: malformed */
     sp_calib c;
-    assert_int_equal(sp_calib_parse_kitti(t, strlen(t), "calib/000007.txt",
-                                          &c), SP_EFORMAT);
+    assert_int_equal(sp_calib_parse_kitti(t, strlen(t), "calib/000007.txt", &c),
+                     SP_EFORMAT);
     iot_msg_has("calib/000007.txt: line 5", "expected 'key: values'", NULL);
 
     const char *ok =
@@ -67,9 +67,9 @@ static void test_calib_errors(void **state)
     iot_msg_has("b.txt: line 3", "key 'R0_rect' value 5 'x1'",
                 "expected a number", NULL);
     const char *velo = "R: 1 0 0 0 1 0 0 0 1\nT: 1 2\n";
-    assert_int_equal(sp_calib_parse_kitti_raw(NULL, 0, NULL, velo,
-                                              strlen(velo), "velo.txt", 2,
-                                              &c), SP_EFORMAT);
+    assert_int_equal(sp_calib_parse_kitti_raw(NULL, 0, NULL, velo, strlen(velo),
+                                              "velo.txt", 2, &c),
+                     SP_EFORMAT);
     iot_msg_has("velo.txt: line 2", "key 'T' has 2 values, expected 3", NULL);
     /* Unterminated last line, no NUL: nothing is read past len. */
     char buf[16];
@@ -126,18 +126,18 @@ static void test_timestamps_errors(void **state)
                      SP_EFORMAT);
     iot_msg_has("t.txt: line 2", "empty line", NULL);
     const char *frac = "2011-09-26 14:30:15.\n";
-    assert_int_equal(sp_timestamps_parse(frac, strlen(frac), "t.txt", v, 8,
-                                         &n), SP_EFORMAT);
+    assert_int_equal(sp_timestamps_parse(frac, strlen(frac), "t.txt", v, 8, &n),
+                     SP_EFORMAT);
     const char *junk = "2011-09-26 14:30:15.5 extra\n";
-    assert_int_equal(sp_timestamps_parse(junk, strlen(junk), "t.txt", v, 8,
-                                         &n), SP_EFORMAT);
+    assert_int_equal(sp_timestamps_parse(junk, strlen(junk), "t.txt", v, 8, &n),
+                     SP_EFORMAT);
     const char *late = "2262-04-12 00:00:00\n"; /* past int64 ns */
-    assert_int_equal(sp_timestamps_parse(late, strlen(late), "t.txt", v, 8,
-                                         &n), SP_EFORMAT);
+    assert_int_equal(sp_timestamps_parse(late, strlen(late), "t.txt", v, 8, &n),
+                     SP_EFORMAT);
     iot_msg_has("t.txt: line 1", NULL);
     const char *huge = "99999999999999999999999\n";
-    assert_int_equal(sp_timestamps_parse(huge, strlen(huge), "t.txt", v, 8,
-                                         &n), SP_EFORMAT);
+    assert_int_equal(sp_timestamps_parse(huge, strlen(huge), "t.txt", v, 8, &n),
+                     SP_EFORMAT);
 }
 
 int main(void)

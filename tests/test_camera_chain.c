@@ -80,8 +80,7 @@ static void png_means(const char *path, double mean[3])
     sp_image img;
     assert_int_equal(sp_png_probe(NULL, path, &info), SP_OK);
     assert_int_equal(info.format, SP_PIX_RGB8);
-    size_t bytes =
-        sp_image_block_size(info.width, info.height, info.format, 0);
+    size_t bytes = sp_image_block_size(info.width, info.height, info.format, 0);
     void *mem = aligned_alloc(64, (bytes + 63) / 64 * 64);
     assert_non_null(mem);
     assert_int_equal(sp_image_init(&img, mem, bytes, info.width, info.height,
@@ -114,8 +113,7 @@ static double tensor_level_mean(const sp_tensor *t, int c, int colour)
     return (sum / (double)(h * w) * STD[colour] + MEAN[colour]) * 255.0;
 }
 
-static void assert_tensor_shape(const sp_frame *f, size_t c, size_t h,
-                                size_t w)
+static void assert_tensor_shape(const sp_frame *f, size_t c, size_t h, size_t w)
 {
     assert_int_equal(f->payload, SP_PAYLOAD_TENSOR);
     assert_int_equal(f->u.tensor.dtype, SP_DTYPE_F32);
@@ -250,7 +248,7 @@ static void test_kitti_images_undistort(void **state)
         /* and elsewhere each output pixel is the original sampled where
          * OpenCV's lens model (computed here on its own) sends it */
         double w1 = a->width - 1, h1 = a->height - 1;
-        const double pts[][2] = {{0, 0},   {w1, 0},   {0, h1},
+        const double pts[][2] = {{0, 0},   {w1, 0},    {0, h1},
                                  {w1, h1}, {100, 200}, {1000, 50}};
         for (size_t k = 0; k < sizeof pts / sizeof pts[0]; k++) {
             double sx, sy, want[3];
@@ -262,8 +260,8 @@ static void test_kitti_images_undistort(void **state)
                 if (fabs(got[ch] - want[ch]) > 3.0)
                     fail_msg("image %zu (%g,%g) channel %d: %d, expected "
                              "%.1f from (%.2f,%.2f)",
-                             i, pts[k][0], pts[k][1], ch, got[ch], want[ch],
-                             sx, sy);
+                             i, pts[k][0], pts[k][1], ch, got[ch], want[ch], sx,
+                             sy);
         }
     }
     release_all(pu, u, nu);
@@ -294,8 +292,8 @@ static void test_raw_bayer_to_tensor(void **state)
     double g = tensor_level_mean(&f[0]->u.tensor, 1, 1);
     double b = tensor_level_mean(&f[0]->u.tensor, 2, 2);
     if (!(r > 1.2 * g && g > 1.5 * b && b > 1.0))
-        fail_msg("rose means R %.1f G %.1f B %.1f: expected R > G > B",
-                 r, g, b);
+        fail_msg("rose means R %.1f G %.1f B %.1f: expected R > G > B", r, g,
+                 b);
     release_all(p, f, n);
 }
 

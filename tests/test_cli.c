@@ -48,12 +48,12 @@ static int run(const char *args)
     return WEXITSTATUS(st);
 }
 
-#define NEED_EXE()                                                            \
-    do {                                                                      \
-        if (access(exe, X_OK) != 0) {                                         \
-            print_message("skipped: %s not built\n", exe);                    \
-            skip();                                                           \
-        }                                                                     \
+#define NEED_EXE()                                                             \
+    do {                                                                       \
+        if (access(exe, X_OK) != 0) {                                          \
+            print_message("skipped: %s not built\n", exe);                     \
+            skip();                                                            \
+        }                                                                      \
     } while (0)
 
 static void test_help(void **state)

@@ -44,8 +44,8 @@ static void need_build(void)
     snprintf(exe, sizeof exe, "%s/cli/sensorpipe", dir ? dir : ".");
     snprintf(lidar, sizeof lidar, "%s/bench/bench_lidar", dir ? dir : ".");
     if (access(exe, X_OK) != 0 || access(lidar, X_OK) != 0) {
-        fprintf(stderr, "skip: %s or %s not built (SP_BUILD_BENCH=OFF?)\n",
-                exe, lidar);
+        fprintf(stderr, "skip: %s or %s not built (SP_BUILD_BENCH=OFF?)\n", exe,
+                lidar);
         skip();
     }
 }
@@ -97,11 +97,18 @@ static void test_bench_lidar_json(void **state)
                               "\"lidar\", \"exit_status\": 0, \"rows\": "));
     assert_null(strstr(j, "bench_camera")); /* only the group asked for */
 
-    static const char *const keys[] = {
-        "\"program\": \"bench_lidar\"", "\"group\": \"lidar\"", "\"kernel\":",
-        "\"backend\":", "\"input\":", "\"items\":", "\"median_ms\":",
-        "\"mitems_per_s\":", "\"bytes\":", "\"gb_per_s\":",
-        "\"memcpy_gb_per_s\":", "\"ratio_to_memcpy\":"};
+    static const char *const keys[] = {"\"program\": \"bench_lidar\"",
+                                       "\"group\": \"lidar\"",
+                                       "\"kernel\":",
+                                       "\"backend\":",
+                                       "\"input\":",
+                                       "\"items\":",
+                                       "\"median_ms\":",
+                                       "\"mitems_per_s\":",
+                                       "\"bytes\":",
+                                       "\"gb_per_s\":",
+                                       "\"memcpy_gb_per_s\":",
+                                       "\"ratio_to_memcpy\":"};
     const char *rows = strstr(j, "\"rows\": [");
     assert_non_null(rows);
     int n = 0, crop = 0, voxel = 0;
@@ -112,12 +119,12 @@ static void test_bench_lidar_json(void **state)
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             const char *p = strstr(r, keys[k]);
             if (!p || p > end)
-                fail_msg("row %d lacks %s: %.*s", n, keys[k],
-                         (int)(end - r), r);
+                fail_msg("row %d lacks %s: %.*s", n, keys[k], (int)(end - r),
+                         r);
         }
         double ms = num_in(r, "median_ms"), items = num_in(r, "items");
         assert_true(ms > 0 && ms < 10000);
-        assert_true(items >= 100000); /* ~120k-point sweeps */
+        assert_true(items >= 100000);                  /* ~120k-point sweeps */
         assert_true(num_in(r, "bytes") >= items * 12); /* xyz read at least */
         assert_true(num_in(r, "memcpy_gb_per_s") > 0);
         crop += strstr(r, "\"kernel\":\"crop") != NULL &&
@@ -142,7 +149,8 @@ static void test_bench_json_stdout(void **state)
      * reaches the programs that take it: bench_lidar_raster then leaves
      * OpenCL out (its work is on the driver's threads). */
     assert_int_equal(run_exe(exe, "bench --quick --runs 3 --cputime pipeline "
-                                  "raster --json -"), 0);
+                                  "raster --json -"),
+                     0);
     assert_true(out[0] == '{');
     assert_null(strstr(out, "== bench_pipeline"));
     assert_non_null(strstr(out, "\"runs\": 3"));
@@ -161,8 +169,9 @@ static void test_bench_errors(void **state)
     (void)state;
     need_build();
     assert_int_equal(run_exe(exe, "bench nosuch"), 2);
-    assert_non_null(strstr(out, "unknown group 'nosuch', expected lidar, "
-                                "raster, camera, io, pipeline, compare or all"));
+    assert_non_null(strstr(out,
+                           "unknown group 'nosuch', expected lidar, "
+                           "raster, camera, io, pipeline, compare or all"));
     assert_int_equal(run_exe(exe, "bench --runs 0"), 2);
     assert_non_null(strstr(out, "--runs '0', expected a whole number"));
     assert_int_equal(run_exe(exe, "bench --json"), 2);

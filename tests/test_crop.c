@@ -21,10 +21,12 @@
 
 static sp_crop_params box_and_range(void)
 {
-    sp_crop_params c = {
-        .limits = SP_CROP_X | SP_CROP_Y | SP_CROP_Z | SP_CROP_RANGE,
-        .min = {-40, -40, -3}, .max = {40, 40, 2},
-        .range_min = 2, .range_max = 80};
+    sp_crop_params c = {.limits =
+                            SP_CROP_X | SP_CROP_Y | SP_CROP_Z | SP_CROP_RANGE,
+                        .min = {-40, -40, -3},
+                        .max = {40, 40, 2},
+                        .range_min = 2,
+                        .range_max = 80};
     return c;
 }
 
@@ -47,7 +49,8 @@ static void assert_same(const sp_points *a, const sp_points *b,
 static void test_spec_points(void **state)
 {
     (void)state;
-    kcloud *in = kcloud_new(8, SP_POINTS_RING), *out = kcloud_new(8, SP_POINTS_RING);
+    kcloud *in = kcloud_new(8, SP_POINTS_RING),
+           *out = kcloud_new(8, SP_POINTS_RING);
     const float x[8] = {0, 40, 40.001f, 1, NAN, 3, 0, -40};
     const float y[8] = {5, 0, 0, 0, 0, INFINITY, 0, -40};
     const float z[8] = {0, 2, 0, 0, 0, 0, -3.5f, -3};
@@ -81,8 +84,8 @@ static void test_spec_points(void **state)
     assert_int_equal(sp_crop(k, &none, &in->pts, &out->pts), SP_OK);
     assert_int_equal(out->pts.count, 6);
     /* Range only, 2-D subset of axes. */
-    sp_crop_params r = {.limits = SP_CROP_RANGE, .range_min = 0,
-                        .range_max = 5};
+    sp_crop_params r = {
+        .limits = SP_CROP_RANGE, .range_min = 0, .range_max = 5};
     assert_int_equal(sp_crop(k, &r, &in->pts, &out->pts), SP_OK);
     assert_int_equal(out->pts.count, 3); /* #0 (exactly 5), #3, #6 */
     sp_kctx_destroy(k);
@@ -156,14 +159,14 @@ static void test_backends_sizes(void **state)
         for (int inv = 0; inv < 2; inv++) {
             c.invert = inv;
             compare_all(sizes[i], 0, &c, 100 + i, 90);
-            compare_all(sizes[i], SP_POINTS_RING | SP_POINTS_TIME, &c,
-                        200 + i, 90);
+            compare_all(sizes[i], SP_POINTS_RING | SP_POINTS_TIME, &c, 200 + i,
+                        90);
         }
     }
     /* Subsets of the limits, and limits that sit on the quantum grid so
      * many points lie exactly on them. */
-    sp_crop_params s = {.limits = SP_CROP_Z, .min = {0, 0, -1.5f},
-                        .max = {0, 0, 1.5f}};
+    sp_crop_params s = {
+        .limits = SP_CROP_Z, .min = {0, 0, -1.5f}, .max = {0, 0, 1.5f}};
     compare_all(1000, SP_POINTS_RING, &s, 7, 5);
     s.limits = SP_CROP_X | SP_CROP_RANGE;
     s.min[0] = -2;
@@ -199,7 +202,8 @@ static void test_kitti(void **state)
     sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
     const char *names[KCLOUD_MAX_BACKENDS];
     int nb = kcloud_backends(ctx, names);
-    kcloud *ref = kcloud_new(in->pts.count, 0), *out = kcloud_new(in->pts.count, 0);
+    kcloud *ref = kcloud_new(in->pts.count, 0),
+           *out = kcloud_new(in->pts.count, 0);
     sp_crop_params c = box_and_range();
     assert_int_equal(sp_crop(ctx[0], &c, &in->pts, &ref->pts), SP_OK);
     /* Independent count with the spec written out in double. */

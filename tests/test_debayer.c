@@ -14,8 +14,8 @@
 #include "sp_debayer.h"
 #include "sp_pipeline.h"
 
-static const sp_pixfmt fmt8[4] = {SP_PIX_BAYER_RGGB8, SP_PIX_BAYER_BGGR8, SP_PIX_BAYER_GRBG8,
-                                  SP_PIX_BAYER_GBRG8};
+static const sp_pixfmt fmt8[4] = {SP_PIX_BAYER_RGGB8, SP_PIX_BAYER_BGGR8,
+                                  SP_PIX_BAYER_GRBG8, SP_PIX_BAYER_GBRG8};
 static const sp_pixfmt fmt16[4] = {SP_PIX_BAYER_RGGB16, SP_PIX_BAYER_BGGR16,
                                    SP_PIX_BAYER_GRBG16, SP_PIX_BAYER_GBRG16};
 
@@ -37,14 +37,21 @@ static sp_kctx *scalar_ctx(void)
 static void test_known_answer_4x4(void **state)
 {
     (void)state;
-    uint8_t mos[16] = {200, 50, 180, 60, 40, 10, 70, 20, 160, 90, 140, 80, 30, 25, 55, 35};
+    uint8_t mos[16] = {200, 50, 180, 60, 40, 10, 70, 20,
+                       160, 90, 140, 80, 30, 25, 55, 35};
     uint8_t out[4 * 12];
     sp_image src, dst;
-    assert_int_equal(sp_image_init(&src, mos, sizeof mos, 4, 4, SP_PIX_BAYER_RGGB8, 4), SP_OK);
-    assert_int_equal(sp_image_init(&dst, out, sizeof out, 4, 4, SP_PIX_RGB8, 12), SP_OK);
+    assert_int_equal(
+        sp_image_init(&src, mos, sizeof mos, 4, 4, SP_PIX_BAYER_RGGB8, 4),
+        SP_OK);
+    assert_int_equal(
+        sp_image_init(&dst, out, sizeof out, 4, 4, SP_PIX_RGB8, 12), SP_OK);
     sp_kctx *k = scalar_ctx();
     assert_int_equal(sp_debayer(k, NULL, &src, &dst), SP_OK);
-    struct { int x, y; uint8_t r, g, b; } want[] = {
+    struct {
+        int x, y;
+        uint8_t r, g, b;
+    } want[] = {
         /* R site, corner: G = (50+50+40+40+2)>>2, B = 4 x B(1,1) */
         {0, 0, 200, 45, 10},
         /* G on a red row: R = (200+180+1)>>1, B = (10+10+1)>>1 (mirrored) */
@@ -65,8 +72,9 @@ static void test_known_answer_4x4(void **state)
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const uint8_t *p = out + want[i].y * 12 + want[i].x * 3;
         if (p[0] != want[i].r || p[1] != want[i].g || p[2] != want[i].b)
-            fail_msg("pixel (%d,%d): got %u %u %u, want %u %u %u", want[i].x, want[i].y, p[0],
-                     p[1], p[2], want[i].r, want[i].g, want[i].b);
+            fail_msg("pixel (%d,%d): got %u %u %u, want %u %u %u", want[i].x,
+                     want[i].y, p[0], p[1], p[2], want[i].r, want[i].g,
+                     want[i].b);
     }
     /* Edge-aware: at (1,1) dH = |40-70| = 30 < dV = |50-90| = 40, so G =
      * (40+70+1)>>1 = 55; at (2,2) dH = |90-80| = 10 < dV = |70-55| = 15:
@@ -78,13 +86,15 @@ static void test_known_answer_4x4(void **state)
     assert_int_equal(out[1], 45);
     /* BGR: the same pixel, channels swapped. */
     sp_debayer_desc bgr = {.bgr = 1};
-    assert_int_equal(sp_image_init(&dst, out, sizeof out, 4, 4, SP_PIX_BGR8, 12), SP_OK);
+    assert_int_equal(
+        sp_image_init(&dst, out, sizeof out, 4, 4, SP_PIX_BGR8, 12), SP_OK);
     assert_int_equal(sp_debayer(k, &bgr, &src, &dst), SP_OK);
     assert_int_equal(out[1 * 12 + 3 + 0], 10);
     assert_int_equal(out[1 * 12 + 3 + 2], 170);
     /* pattern= overrides the format: read as BGGR, (0,0) is blue. */
     sp_debayer_desc over = {.pattern = SP_BAYER_BGGR};
-    assert_int_equal(sp_image_init(&dst, out, sizeof out, 4, 4, SP_PIX_RGB8, 12), SP_OK);
+    assert_int_equal(
+        sp_image_init(&dst, out, sizeof out, 4, 4, SP_PIX_RGB8, 12), SP_OK);
     assert_int_equal(sp_debayer(k, &over, &src, &dst), SP_OK);
     assert_int_equal(out[2], 200);
     assert_int_equal(out[0], 10);
@@ -92,8 +102,8 @@ static void test_known_answer_4x4(void **state)
 }
 
 /* Every back-end equals scalar on random mosaics. */
-static void check_backends(uint32_t w, uint32_t h, int wide, size_t pad, uint64_t seed,
-                           int all_combos)
+static void check_backends(uint32_t w, uint32_t h, int wide, size_t pad,
+                           uint64_t seed, int all_combos)
 {
     sp_kctx *ks[CAMTEST_MAX_CTX];
     const char *names[CAMTEST_MAX_CTX];
@@ -101,29 +111,37 @@ static void check_backends(uint32_t w, uint32_t h, int wide, size_t pad, uint64_
     uint64_t rng = seed;
     for (int p = 0; p < 4; p++) {
         camtest_img src;
-        assert_int_equal(camtest_img_alloc(&src, w, h, wide ? fmt16[p] : fmt8[p], pad, &rng), 0);
+        assert_int_equal(
+            camtest_img_alloc(&src, w, h, wide ? fmt16[p] : fmt8[p], pad, &rng),
+            0);
         for (int method = 0; method < 2; method++)
             for (int bgr = 0; bgr < (wide ? 1 : 2); bgr++) {
                 if (!all_combos && (method + bgr + p) % 3 != 0)
                     continue;
-                sp_debayer_desc d = {.method = (sp_debayer_method)method, .bgr = bgr};
+                sp_debayer_desc d = {.method = (sp_debayer_method)method,
+                                     .bgr = bgr};
                 sp_pixfmt of;
                 uint32_t ow, oh;
-                assert_int_equal(sp_debayer_output(&d, &src.im, &of, &ow, &oh), SP_OK);
+                assert_int_equal(sp_debayer_output(&d, &src.im, &of, &ow, &oh),
+                                 SP_OK);
                 camtest_img ref, got;
-                assert_int_equal(camtest_img_alloc(&ref, ow, oh, of, pad + 6, &rng), 0);
+                assert_int_equal(
+                    camtest_img_alloc(&ref, ow, oh, of, pad + 6, &rng), 0);
                 if (sp_debayer(ks[0], &d, &src.im, &ref.im) != SP_OK)
                     fail_msg("scalar: %s", sp_errmsg());
                 for (int b = 1; b < nk; b++) {
-                    assert_int_equal(camtest_img_alloc(&got, ow, oh, of, pad, &rng), 0);
+                    assert_int_equal(
+                        camtest_img_alloc(&got, ow, oh, of, pad, &rng), 0);
                     int rc = sp_debayer(ks[b], &d, &src.im, &got.im);
                     if (rc != SP_OK)
                         fail_msg("%s: %s", names[b], sp_errmsg());
                     char where[128];
-                    if (!camtest_img_equal(&ref.im, &got.im, where, sizeof where))
-                        fail_msg("%s vs scalar, %ux%u %s %s%s: %s", names[b], w, h,
-                                 sp_pixfmt_name(src.im.format), method ? "ea" : "bilinear",
-                                 bgr ? " bgr" : "", where);
+                    if (!camtest_img_equal(&ref.im, &got.im, where,
+                                           sizeof where))
+                        fail_msg("%s vs scalar, %ux%u %s %s%s: %s", names[b], w,
+                                 h, sp_pixfmt_name(src.im.format),
+                                 method ? "ea" : "bilinear", bgr ? " bgr" : "",
+                                 where);
                     camtest_img_free(&got);
                 }
                 camtest_img_free(&ref);
@@ -137,11 +155,13 @@ static void check_backends(uint32_t w, uint32_t h, int wide, size_t pad, uint64_
 static void test_backends_small(void **state)
 {
     (void)state;
-    static const uint32_t sz[][2] = {{1, 1}, {2, 2}, {3, 5}, {5, 3}, {1, 7}, {7, 1},
-                                     {33, 4}, {34, 3}, {35, 6}, {66, 5}, {67, 9}, {100, 17}};
+    static const uint32_t sz[][2] = {{1, 1},  {2, 2},  {3, 5},  {5, 3},
+                                     {1, 7},  {7, 1},  {33, 4}, {34, 3},
+                                     {35, 6}, {66, 5}, {67, 9}, {100, 17}};
     for (size_t i = 0; i < sizeof sz / sizeof sz[0]; i++)
         for (int wide = 0; wide < 2; wide++)
-            check_backends(sz[i][0], sz[i][1], wide, i % 3 ? 0 : 10, 0x1234 + i, 1);
+            check_backends(sz[i][0], sz[i][1], wide, i % 3 ? 0 : 10, 0x1234 + i,
+                           1);
 }
 
 static void test_backends_large(void **state)
@@ -155,8 +175,8 @@ static void test_backends_large(void **state)
 /* OpenCV's name for a sensor pattern: by its second row. */
 static const char *cv_code(int p, int ea)
 {
-    static const char *bil[4] = {"COLOR_BayerBG2RGB", "COLOR_BayerRG2RGB", "COLOR_BayerGB2RGB",
-                                 "COLOR_BayerGR2RGB"};
+    static const char *bil[4] = {"COLOR_BayerBG2RGB", "COLOR_BayerRG2RGB",
+                                 "COLOR_BayerGB2RGB", "COLOR_BayerGR2RGB"};
     static const char *e[4] = {"COLOR_BayerBG2RGB_EA", "COLOR_BayerRG2RGB_EA",
                                "COLOR_BayerGB2RGB_EA", "COLOR_BayerGR2RGB_EA"};
     return ea ? e[p] : bil[p];
@@ -171,8 +191,8 @@ typedef struct cvjob {
     char in[256], out[256];
 } cvjob;
 
-static int cvjob_add(cvjob *jb, const char *dir, int idx, uint32_t w, uint32_t h, int wide,
-                     const char *code, const void *mosaic)
+static int cvjob_add(cvjob *jb, const char *dir, int idx, uint32_t w,
+                     uint32_t h, int wide, const char *code, const void *mosaic)
 {
     jb->w = w;
     jb->h = h;
@@ -186,17 +206,19 @@ static int cvjob_add(cvjob *jb, const char *dir, int idx, uint32_t w, uint32_t h
 static int run_cv2(const cvjob *jobs, int n)
 {
     static char cmd[16384];
-    size_t len = (size_t)snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 -c 'import sys, numpy as np, cv2\n"
-             "cv2.setNumThreads(1)\n"
-             "a = sys.argv[1:]\n"
-             "for i in range(0, len(a), 6):\n"
-             "    h, w, t, code, src, dst = a[i:i + 6]\n"
-             "    m = np.fromfile(src, getattr(np, t)).reshape(int(h), int(w))\n"
-             "    cv2.cvtColor(m, getattr(cv2, code)).tofile(dst)'");
+    size_t len = (size_t)snprintf(
+        cmd, sizeof cmd,
+        "/usr/bin/python3 -c 'import sys, numpy as np, cv2\n"
+        "cv2.setNumThreads(1)\n"
+        "a = sys.argv[1:]\n"
+        "for i in range(0, len(a), 6):\n"
+        "    h, w, t, code, src, dst = a[i:i + 6]\n"
+        "    m = np.fromfile(src, getattr(np, t)).reshape(int(h), int(w))\n"
+        "    cv2.cvtColor(m, getattr(cv2, code)).tofile(dst)'");
     for (int i = 0; i < n && len < sizeof cmd; i++)
-        len += (size_t)snprintf(cmd + len, sizeof cmd - len, " %u %u %s %s '%s' '%s'", jobs[i].h,
-                                jobs[i].w, jobs[i].wide ? "uint16" : "uint8", jobs[i].code,
+        len += (size_t)snprintf(cmd + len, sizeof cmd - len,
+                                " %u %u %s %s '%s' '%s'", jobs[i].h, jobs[i].w,
+                                jobs[i].wide ? "uint16" : "uint8", jobs[i].code,
                                 jobs[i].in, jobs[i].out);
     if (len >= sizeof cmd)
         return -1;
@@ -209,15 +231,17 @@ typedef struct diffstat {
     double sum;
 } diffstat;
 
-static void interior_diff(const uint8_t *a, const uint8_t *b, uint32_t w, uint32_t h, int wide,
-                          uint32_t margin, diffstat *s)
+static void interior_diff(const uint8_t *a, const uint8_t *b, uint32_t w,
+                          uint32_t h, int wide, uint32_t margin, diffstat *s)
 {
     for (uint32_t y = margin; y + margin < h; y++)
         for (uint32_t x = margin; x + margin < w; x++)
             for (int c = 0; c < 3; c++) {
                 size_t i = ((size_t)y * w + x) * 3 + c;
-                unsigned va = wide ? ((const uint16_t *)(const void *)a)[i] : a[i];
-                unsigned vb = wide ? ((const uint16_t *)(const void *)b)[i] : b[i];
+                unsigned va =
+                    wide ? ((const uint16_t *)(const void *)a)[i] : a[i];
+                unsigned vb =
+                    wide ? ((const uint16_t *)(const void *)b)[i] : b[i];
                 unsigned d = va > vb ? va - vb : vb - va;
                 s->maxd = d > s->maxd ? d : s->maxd;
                 s->over1 += d > 1;
@@ -232,7 +256,8 @@ static void test_opencv_bilinear(void **state)
     const char *dir = camtest_tmpdir();
     if (!dir || !camtest_have_cv2())
         skip();
-    static const uint32_t sz[][2] = {{37, 23}, {64, 48}, {255, 129}, {1241, 375}};
+    static const uint32_t sz[][2] = {
+        {37, 23}, {64, 48}, {255, 129}, {1241, 375}};
     enum { NJ = 4 * 4 * 2 };
     static cvjob jobs[NJ];
     uint8_t *ours[NJ];
@@ -246,18 +271,28 @@ static void test_opencv_bilinear(void **state)
                 uint32_t w = sz[i][0], h = sz[i][1];
                 size_t es = wide ? 2 : 1;
                 camtest_img src, dst;
-                assert_int_equal(camtest_img_alloc(&src, w, h, wide ? fmt16[p] : fmt8[p], 0, &rng), 0);
-                assert_int_equal(camtest_img_alloc(&dst, w, h, wide ? SP_PIX_RGB16 : SP_PIX_RGB8, 0, &rng), 0);
+                assert_int_equal(camtest_img_alloc(&src, w, h,
+                                                   wide ? fmt16[p] : fmt8[p], 0,
+                                                   &rng),
+                                 0);
+                assert_int_equal(
+                    camtest_img_alloc(
+                        &dst, w, h, wide ? SP_PIX_RGB16 : SP_PIX_RGB8, 0, &rng),
+                    0);
                 uint8_t *mos = malloc((size_t)w * h * es);
                 ours[n] = malloc((size_t)w * h * 3 * es);
                 assert_non_null(mos);
                 assert_non_null(ours[n]);
                 for (uint32_t y = 0; y < h; y++)
-                    memcpy(mos + (size_t)y * w * es, sp_image_row(&src.im, y), w * es);
+                    memcpy(mos + (size_t)y * w * es, sp_image_row(&src.im, y),
+                           w * es);
                 assert_int_equal(sp_debayer(k, NULL, &src.im, &dst.im), SP_OK);
                 for (uint32_t y = 0; y < h; y++)
-                    memcpy(ours[n] + (size_t)y * w * 3 * es, sp_image_row(&dst.im, y), w * 3 * es);
-                assert_int_equal(cvjob_add(&jobs[n], dir, n, w, h, wide, cv_code(p, 0), mos), 0);
+                    memcpy(ours[n] + (size_t)y * w * 3 * es,
+                           sp_image_row(&dst.im, y), w * 3 * es);
+                assert_int_equal(
+                    cvjob_add(&jobs[n], dir, n, w, h, wide, cv_code(p, 0), mos),
+                    0);
                 fname[n] = sp_pixfmt_name(src.im.format);
                 free(mos);
                 camtest_img_free(&src);
@@ -273,11 +308,14 @@ static void test_opencv_bilinear(void **state)
         diffstat s = {0};
         interior_diff(ours[i], cv, w, h, jobs[i].wide, 1, &s);
         if (s.maxd > 1)
-            fail_msg("%ux%u %s: interior differs from OpenCV by up to %u (%zu values > 1)", w, h,
-                     fname[i], s.maxd, s.over1);
+            fail_msg("%ux%u %s: interior differs from OpenCV by up to %u (%zu "
+                     "values > 1)",
+                     w, h, fname[i], s.maxd, s.over1);
         if (w == 1241)
-            print_message("opencv bilinear %ux%u %s (%s): interior max |diff| %u, mean %.4f\n", w,
-                          h, fname[i], jobs[i].code, s.maxd, s.sum / (double)s.n);
+            print_message("opencv bilinear %ux%u %s (%s): interior max |diff| "
+                          "%u, mean %.4f\n",
+                          w, h, fname[i], jobs[i].code, s.maxd,
+                          s.sum / (double)s.n);
         free(cv);
         free(ours[i]);
     }
@@ -300,8 +338,10 @@ static void test_opencv_ea(void **state)
     uint8_t *ours[2];
     for (int smooth = 0; smooth < 2; smooth++) {
         camtest_img src, dst;
-        assert_int_equal(camtest_img_alloc(&src, w, h, SP_PIX_BAYER_RGGB8, 0, &rng), 0);
-        assert_int_equal(camtest_img_alloc(&dst, w, h, SP_PIX_RGB8, 0, &rng), 0);
+        assert_int_equal(
+            camtest_img_alloc(&src, w, h, SP_PIX_BAYER_RGGB8, 0, &rng), 0);
+        assert_int_equal(camtest_img_alloc(&dst, w, h, SP_PIX_RGB8, 0, &rng),
+                         0);
         if (smooth) /* a gentle scene with edges: gradients plus a disc */
             for (uint32_t y = 0; y < h; y++)
                 for (uint32_t x = 0; x < w; x++) {
@@ -320,8 +360,11 @@ static void test_opencv_ea(void **state)
         sp_debayer_desc d = {.method = SP_DEBAYER_EA};
         assert_int_equal(sp_debayer(k, &d, &src.im, &dst.im), SP_OK);
         for (uint32_t y = 0; y < h; y++)
-            memcpy(ours[smooth] + (size_t)y * w * 3, sp_image_row(&dst.im, y), (size_t)w * 3);
-        assert_int_equal(cvjob_add(&jobs[smooth], dir, 100 + smooth, w, h, 0, cv_code(0, 1), mos), 0);
+            memcpy(ours[smooth] + (size_t)y * w * 3, sp_image_row(&dst.im, y),
+                   (size_t)w * 3);
+        assert_int_equal(cvjob_add(&jobs[smooth], dir, 100 + smooth, w, h, 0,
+                                   cv_code(0, 1), mos),
+                         0);
         free(mos);
         camtest_img_free(&src);
         camtest_img_free(&dst);
@@ -330,12 +373,15 @@ static void test_opencv_ea(void **state)
     for (int smooth = 0; smooth < 2; smooth++) {
         uint8_t *cv = malloc((size_t)w * h * 3);
         assert_non_null(cv);
-        assert_int_equal(camtest_read(jobs[smooth].out, cv, (size_t)w * h * 3), 0);
+        assert_int_equal(camtest_read(jobs[smooth].out, cv, (size_t)w * h * 3),
+                         0);
         diffstat s = {0};
         interior_diff(ours[smooth], cv, w, h, 0, 2, &s);
         double frac = (double)s.over1 / (double)s.n, mean = s.sum / (double)s.n;
-        print_message("opencv EA %s %ux%u: interior max |diff| %u, mean %.4f, %.4f%% of values "
-                      "differ by more than 1\n", smooth ? "smooth" : "random", w, h, s.maxd, mean,
+        print_message("opencv EA %s %ux%u: interior max |diff| %u, mean %.4f, "
+                      "%.4f%% of values "
+                      "differ by more than 1\n",
+                      smooth ? "smooth" : "random", w, h, s.maxd, mean,
                       100.0 * frac);
         /* Differences come from ties (OpenCV takes the horizontal pair, we
          * the 4-mean) and OpenCV's truncating means on some sites. */
@@ -347,15 +393,15 @@ static void test_opencv_ea(void **state)
     sp_kctx_destroy(k);
 }
 
-
 /* Through the stage: lidar frames pass untouched, Bayer frames become
  * BGR8 (order=bgr) equal to the kernel's output, colour frames pass. */
 static void test_stage_synth(void **state)
 {
     (void)state;
     sp_pipeline *p = NULL;
-    if (sp_pipeline_create("synth frames=2 ! debayer order=bgr method=ea ! debayer", NULL, &p) !=
-        SP_OK)
+    if (sp_pipeline_create(
+            "synth frames=2 ! debayer order=bgr method=ea ! debayer", NULL,
+            &p) != SP_OK)
         fail_msg("%s", sp_errmsg());
     sp_frame *f = NULL;
     int images = 0, points = 0, rc;
@@ -374,19 +420,25 @@ static void test_stage_synth(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 
     /* gray8 frames need pattern= to be read as a mosaic */
-    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false format=gray8 ! debayer",
-                                        NULL, &p), SP_OK);
+    assert_int_equal(
+        sp_pipeline_create("synth frames=1 lidar=false format=gray8 ! debayer",
+                           NULL, &p),
+        SP_OK);
     assert_int_equal(sp_pipeline_pull(p, &f), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "debayer"));
     assert_non_null(strstr(sp_errmsg(), "expected a bayer_* format"));
     sp_pipeline_destroy(p);
-    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false format=gray8 ! debayer "
-                                        "pattern=grbg", NULL, &p), SP_OK);
+    assert_int_equal(
+        sp_pipeline_create("synth frames=1 lidar=false format=gray8 ! debayer "
+                           "pattern=grbg",
+                           NULL, &p),
+        SP_OK);
     assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
     assert_int_equal(f->u.image.format, SP_PIX_RGB8);
     sp_frame_unref(f);
     sp_pipeline_destroy(p);
-    assert_int_not_equal(sp_pipeline_create("synth ! debayer method=vng", NULL, &p), SP_OK);
+    assert_int_not_equal(
+        sp_pipeline_create("synth ! debayer method=vng", NULL, &p), SP_OK);
     assert_non_null(strstr(sp_errmsg(), "bilinear"));
 }
 
@@ -396,15 +448,20 @@ static void test_bad_arguments(void **state)
     uint8_t a[64 * 8], b[64 * 8 * 3];
     sp_image src, dst;
     sp_kctx *k = scalar_ctx();
-    assert_int_equal(sp_image_init(&src, a, sizeof a, 8, 8, SP_PIX_GRAY8, 0), SP_OK);
-    assert_int_equal(sp_image_init(&dst, b, sizeof b, 8, 8, SP_PIX_RGB8, 0), SP_OK);
+    assert_int_equal(sp_image_init(&src, a, sizeof a, 8, 8, SP_PIX_GRAY8, 0),
+                     SP_OK);
+    assert_int_equal(sp_image_init(&dst, b, sizeof b, 8, 8, SP_PIX_RGB8, 0),
+                     SP_OK);
     assert_int_equal(sp_debayer(k, NULL, &src, &dst), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "expected a bayer_* format"));
-    assert_int_equal(sp_image_init(&src, a, sizeof a, 8, 8, SP_PIX_BAYER_RGGB8, 0), SP_OK);
-    assert_int_equal(sp_image_init(&dst, b, sizeof b, 8, 7, SP_PIX_RGB8, 0), SP_OK);
+    assert_int_equal(
+        sp_image_init(&src, a, sizeof a, 8, 8, SP_PIX_BAYER_RGGB8, 0), SP_OK);
+    assert_int_equal(sp_image_init(&dst, b, sizeof b, 8, 7, SP_PIX_RGB8, 0),
+                     SP_OK);
     assert_int_equal(sp_debayer(k, NULL, &src, &dst), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "expected rgb8 8x8"));
-    assert_int_equal(sp_image_init(&dst, b, sizeof b, 8, 8, SP_PIX_RGB8, 0), SP_OK);
+    assert_int_equal(sp_image_init(&dst, b, sizeof b, 8, 8, SP_PIX_RGB8, 0),
+                     SP_OK);
     dst.stride = 20;
     assert_int_equal(sp_debayer(k, NULL, &src, &dst), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "stride 20 < row of 24 bytes"));
@@ -428,8 +485,13 @@ static void test_bad_arguments(void **state)
     assert_int_equal(p, SP_BAYER_GBRG);
     assert_int_equal(sp_bayer_pattern_from_name("rgbg", &p), SP_ENOTFOUND);
     /* Empty image: nothing to do. */
-    sp_image e0 = {.data = a, .width = 0, .height = 3, .stride = 8, .format = SP_PIX_BAYER_RGGB8};
-    sp_image e1 = {.data = b, .width = 0, .height = 3, .stride = 8, .format = SP_PIX_RGB8};
+    sp_image e0 = {.data = a,
+                   .width = 0,
+                   .height = 3,
+                   .stride = 8,
+                   .format = SP_PIX_BAYER_RGGB8};
+    sp_image e1 = {
+        .data = b, .width = 0, .height = 3, .stride = 8, .format = SP_PIX_RGB8};
     assert_int_equal(sp_debayer(k, NULL, &e0, &e1), SP_OK);
     sp_kctx_destroy(k);
 }

@@ -35,9 +35,9 @@ static void test_points(void **state)
     sp_poolmgr *mgr;
     sp_frame *f;
     assert_int_equal(sp_poolmgr_create(NULL, &mgr), SP_OK);
-    assert_int_equal(sp_frame_create_points(mgr, 1000,
-                                            SP_POINTS_RING | SP_POINTS_TIME, &f),
-                     SP_OK);
+    assert_int_equal(
+        sp_frame_create_points(mgr, 1000, SP_POINTS_RING | SP_POINTS_TIME, &f),
+        SP_OK);
     /* The header is the block's start; the arrays follow inside it. */
     assert_ptr_equal(f, sp_block_data(f->block));
     assert_int_equal(f->payload, SP_PAYLOAD_POINTS);
@@ -119,16 +119,16 @@ static void test_failures(void **state)
     sp_poolmgr_desc d = {.budget_bytes = 1 << 20};
     assert_int_equal(sp_poolmgr_create(&d, &mgr), SP_OK);
     size_t bad_shape[1] = {0};
-    assert_int_equal(sp_frame_create_tensor(mgr, SP_DTYPE_F32, 0, bad_shape, &f),
-                     SP_EINVAL);
+    assert_int_equal(
+        sp_frame_create_tensor(mgr, SP_DTYPE_F32, 0, bad_shape, &f), SP_EINVAL);
     assert_null(f);
     assert_non_null(strstr(sp_errmsg(), "sp_frame_create_tensor"));
     f = (sp_frame *)1;
-    assert_int_equal(
-        sp_frame_create_image(mgr, 0, 10, SP_PIX_GRAY8, 0, &f), SP_EINVAL);
+    assert_int_equal(sp_frame_create_image(mgr, 0, 10, SP_PIX_GRAY8, 0, &f),
+                     SP_EINVAL);
     assert_null(f);
-    assert_int_equal(
-        sp_frame_create_image(mgr, 10, 10, (sp_pixfmt)999, 0, &f), SP_EINVAL);
+    assert_int_equal(sp_frame_create_image(mgr, 10, 10, (sp_pixfmt)999, 0, &f),
+                     SP_EINVAL);
     /* Past the budget: the pool manager's error comes back. */
     assert_int_equal(sp_frame_create_points(mgr, 1 << 20, 0, &f), SP_EBUDGET);
     assert_null(f);

@@ -67,13 +67,14 @@ static void test_timestamps_year_overflow(void **state)
 static void test_calib_image_size_out_of_range(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"1e300 375", "1242 nan", "0 375",
-                                      "-5 375", "1242.5 375", "1242 65536"};
+    static const char *const bad[] = {"1e300 375", "1242 nan",   "0 375",
+                                      "-5 375",    "1242.5 375", "1242 65536"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[160];
         int n = snprintf(text, sizeof text,
                          "S_02: %s\nK_02: 700 0 600 0 700 180 0 0 1\n"
-                         "D_02: 0 0 0 0 0\n", bad[i]);
+                         "D_02: 0 0 0 0 0\n",
+                         bad[i]);
         char *t = exact_copy(text, (size_t)n);
         sp_calib c;
         int rc = sp_calib_parse_kitti_raw(t, (size_t)n, "cam.txt", NULL, 0,
@@ -107,8 +108,9 @@ static void test_pcd_compressed_points_bounded_by_size_words(void **state)
                               "WIDTH 1561266079\nDATA binary_compressed\n";
     uint8_t file[sizeof hdr - 1 + 17];
     memcpy(file, hdr, sizeof hdr - 1);
-    static const uint8_t data[17] = {13, 0, 0, 0, 12, 0, 0, 0xff, 0xff, 0xff,
-                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'B'};
+    static const uint8_t data[17] = {13,   0,    0,    0,    12,   0,
+                                     0,    0xff, 0xff, 0xff, 0xff, 0xff,
+                                     0xff, 0xff, 0xff, 0xff, 'B'};
     memcpy(file + sizeof hdr - 1, data, sizeof data);
     const char *path = iot_tmp("wide_compressed.pcd");
     iot_write(path, file, sizeof file);

@@ -53,8 +53,8 @@ static kcloud *scene(uint8_t *isg)
         isg[i] = (i % 4) != 3;
         c->pts.x[i] = x;
         c->pts.y[i] = y;
-        c->pts.z[i] = isg[i] ? g + unif(&s, -0.05f, 0.05f)
-                             : g + unif(&s, 0.6f, 2.5f);
+        c->pts.z[i] =
+            isg[i] ? g + unif(&s, -0.05f, 0.05f) : g + unif(&s, 0.6f, 2.5f);
         c->pts.intensity[i] = (float)i;
         c->pts.ring[i] = (uint16_t)(i % 64);
     }
@@ -126,12 +126,12 @@ static void test_grid_known(void **state)
     (void)state;
     kcloud *c = kcloud_new(8, 0), *out = kcloud_new(8, 0);
     const float pts[][3] = {
-        {0.5f, 0.5f, 0.0f}, {0.2f, 0.9f, 0.2f},  /* ground (0.2 <= 0+0.2) */
+        {0.5f, 0.5f, 0.0f},  {0.2f, 0.9f, 0.2f}, /* ground (0.2 <= 0+0.2) */
         {0.5f, 0.5f, 0.5f},                      /* 0.5 above: not */
         {1.5f, 0.5f, 2.0f},                      /* alone: its own lowest */
         {-0.5f, 0.5f, 9.0f},                     /* cell -1: alone, ground */
-        {NAN, 0.5f, 0.0f},  {0.5f, 0.5f, -INFINITY}, /* never ground */
-        {1e30f, 0, 0},                           /* cell index > 2^31 */
+        {NAN, 0.5f, 0.0f},   {0.5f, 0.5f, -INFINITY}, /* never ground */
+        {1e30f, 0, 0},                                /* cell index > 2^31 */
     };
     for (int i = 0; i < 8; i++) {
         c->pts.x[i] = pts[i][0];
@@ -143,15 +143,13 @@ static void test_grid_known(void **state)
     sp_kctx *k = scalar_ctx();
     sp_ground_params p = {.method = SP_GROUND_GRID, .keep_ground = 1};
     sp_ground_info info;
-    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info),
-                     SP_OK);
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info), SP_OK);
     assert_int_equal(out->pts.count, 4);
     const float want[4] = {0, 1, 3, 4};
     for (int i = 0; i < 4; i++)
         assert_float_equal(out->pts.intensity[i], want[i], 0);
     p.keep_ground = 0;
-    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info),
-                     SP_OK);
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info), SP_OK);
     assert_int_equal(out->pts.count, 4);
     assert_int_equal(info.ground, 4);
     sp_kctx_destroy(k);
@@ -307,8 +305,7 @@ static void test_kitti(void **state)
     kcloud *out = kcloud_new(c->pts.count, 0);
     sp_kctx *k = scalar_ctx();
     sp_ground_info info;
-    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info),
-                     SP_OK);
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info), SP_OK);
     printf("kitti 000001 plane: %zu of %zu ground, plane %.4f %.4f %.4f "
            "%.4f\n",
            info.ground, c->pts.count, info.plane[0], info.plane[1],
@@ -319,10 +316,8 @@ static void test_kitti(void **state)
     assert_true(info.plane[3] > 1.4f && info.plane[3] < 2.0f);
     assert_true(info.ground > c->pts.count / 5 &&
                 info.ground < c->pts.count * 4 / 5);
-    assert_int_equal(sp_ground_filter(k, &g, &c->pts, &out->pts, &info),
-                     SP_OK);
-    printf("kitti 000001 grid: %zu of %zu ground\n", info.ground,
-           c->pts.count);
+    assert_int_equal(sp_ground_filter(k, &g, &c->pts, &out->pts, &info), SP_OK);
+    printf("kitti 000001 grid: %zu of %zu ground\n", info.ground, c->pts.count);
     assert_true(info.ground > c->pts.count / 5 &&
                 info.ground < c->pts.count * 9 / 10);
     sp_kctx_destroy(k);

@@ -45,8 +45,8 @@ static int pcd_status(const char *path)
     return rc;
 }
 
-#define XYZ_HDR(points, data)                                                \
-    "VERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\n"       \
+#define XYZ_HDR(points, data)                                                  \
+    "VERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\n"         \
     "WIDTH " points "\nHEIGHT 1\nPOINTS " points "\nDATA " data "\n"
 
 /* Header then @p n bytes of body. */
@@ -77,8 +77,10 @@ static void test_bin_truncated(void **state)
     size_t n;
     unsigned f;
     assert_int_equal(sp_bin_reader_shape(r, 0, &n, &f), SP_EFORMAT);
-    iot_msg_has("trunc.bin: byte 48:", "file of 53 bytes ends 5 bytes into a "
-                "record", "expected a multiple of the 16-byte record", NULL);
+    iot_msg_has("trunc.bin: byte 48:",
+                "file of 53 bytes ends 5 bytes into a "
+                "record",
+                "expected a multiple of the 16-byte record", NULL);
     sp_points p;
     void *mem = iot_points_alloc(&p, 4, 0);
     assert_int_equal(sp_bin_reader_read(r, 0, &p), SP_EFORMAT);
@@ -177,8 +179,7 @@ static void test_pcd_unknown_type_size(void **state)
     path = iot_tmp("no_y.pcd");
     iot_write_str(path, t);
     assert_int_equal(pcd_status(path), SP_EFORMAT);
-    iot_msg_has("no_y.pcd:", "FIELDS has no 'y'", "expected x, y and z",
-                NULL);
+    iot_msg_has("no_y.pcd:", "FIELDS has no 'y'", "expected x, y and z", NULL);
 
     t = "VERSION 0.7\nFIELDS x y z\nSIZE 4 4\nTYPE F F F\nWIDTH 1\n"
         "POINTS 1\nDATA ascii\n1 2 3\n";
@@ -224,15 +225,19 @@ static void test_pcd_huge_points(void **state)
     path = iot_tmp("big_ascii.pcd");
     iot_write_str(path, t);
     assert_int_equal(pcd_status(path), SP_EFORMAT);
-    iot_msg_has("big_ascii.pcd: byte 60:", "POINTS says 1000000 points of 3 "
-                "values", "expected at least 5999999", NULL);
+    iot_msg_has("big_ascii.pcd: byte 60:",
+                "POINTS says 1000000 points of 3 "
+                "values",
+                "expected at least 5999999", NULL);
 
     uint32_t sizes[3] = {4, 0xC0000000u, 0};
     t = XYZ_HDR("268435456", "binary_compressed");
     path = write_pcd("big_lzf.pcd", t, sizes, sizeof sizes);
     assert_int_equal(pcd_status(path), SP_EFORMAT);
-    iot_msg_has("big_lzf.pcd: byte", "4 compressed bytes cannot hold "
-                "3221225472 uncompressed bytes", NULL);
+    iot_msg_has("big_lzf.pcd: byte",
+                "4 compressed bytes cannot hold "
+                "3221225472 uncompressed bytes",
+                NULL);
 }
 
 static void test_pcd_compressed_lies(void **state)
@@ -482,7 +487,8 @@ static void test_timestamps_hostile(void **state)
     const char *d = make_drive_ts("ts_order",
                                   "2011-09-26 14:30:15.2\n"
                                   "2011-09-26 14:30:15.3\n"
-                                  "2011-09-26 14:30:15.1\n", 3);
+                                  "2011-09-26 14:30:15.1\n",
+                                  3);
     assert_int_equal(sp_kitti_create(d, NULL, &k), SP_EFORMAT);
     iot_msg_has("velodyne_points/timestamps.txt: line 3:",
                 "time goes backwards (200000000 ns before line 2's)",

@@ -92,9 +92,11 @@ static void test_written_folders(void **state)
     for (int i = 0; i < 5; i++) {
         snprintf(p, sizeof p, "%s/%d.pcd", dir, i);
         char body[256];
-        snprintf(body, sizeof body, "VERSION .7\nFIELDS x y z normal\n"
+        snprintf(body, sizeof body,
+                 "VERSION .7\nFIELDS x y z normal\n"
                  "SIZE 4 4 4 4\nTYPE F F F F\nCOUNT 1 1 1 3\nWIDTH %d\n"
-                 "HEIGHT 1\nDATA ascii\n", i + 1);
+                 "HEIGHT 1\nDATA ascii\n",
+                 i + 1);
         for (int k = 0; k <= i; k++)
             strcat(body, "1 2 3 4 5 6\n");
         iot_write_str(p, i == 3 ? "broken" : body);
@@ -122,8 +124,10 @@ static void test_written_folders(void **state)
     const char *txt = iot_tmp("notes.txt");
     iot_write_str(txt, "hello");
     assert_int_equal(sp_loginfo_probe(txt, 0, li), SP_ENOTFOUND);
-    iot_msg_has("notes.txt: unknown kind of file", "expected .pcd, .bin or "
-                ".png", NULL);
+    iot_msg_has("notes.txt: unknown kind of file",
+                "expected .pcd, .bin or "
+                ".png",
+                NULL);
     free(li);
 }
 

@@ -66,8 +66,8 @@ static void test_kitti_to_kittibin(void **state)
         assert_non_null(f->calib);
         assert_true(f->calib->has_P && f->calib->has_velo_to_cam);
         assert_non_null(f->origin);
-        assert_int_equal(f->payload, i % 2 ? SP_PAYLOAD_IMAGE
-                                           : SP_PAYLOAD_POINTS);
+        assert_int_equal(f->payload,
+                         i % 2 ? SP_PAYLOAD_IMAGE : SP_PAYLOAD_POINTS);
         sp_frame_unref(f);
     }
     assert_int_equal(sp_pipeline_pull(p, &f), SP_EOS);
@@ -93,8 +93,8 @@ static void test_pcd_sink_round_trip(void **state)
         iot_rmdir(out);
         char launch[2048], back[2048];
         snprintf(launch, sizeof launch,
-                 "pcd path=%s stream=scan ! pcd dir=%s encoding=%s", src,
-                 out, encs[e]);
+                 "pcd path=%s stream=scan ! pcd dir=%s encoding=%s", src, out,
+                 encs[e]);
         sp_pipeline *p = make(launch);
         assert_int_equal(sp_pipeline_run(p), SP_OK);
         assert_int_equal(sp_pipeline_destroy(p), SP_OK);
@@ -230,8 +230,10 @@ static void test_pngs_bayer_and_raw(void **state)
     const char *raw = iot_data("raw_bayer/DSC_1339_768x512_rggb.raw");
     if (!raw)
         return;
-    snprintf(launch, sizeof launch, "raw path=%s width=768 height=512 "
-             "format=bayer_rggb16 bit_depth=14", raw);
+    snprintf(launch, sizeof launch,
+             "raw path=%s width=768 height=512 "
+             "format=bayer_rggb16 bit_depth=14",
+             raw);
     pl = make(launch);
     assert_int_equal(sp_pipeline_pull(pl, &f), SP_OK);
     assert_int_equal(f->u.image.format, SP_PIX_BAYER_RGGB16);
@@ -240,8 +242,10 @@ static void test_pngs_bayer_and_raw(void **state)
     assert_int_equal(sp_pipeline_pull(pl, &f), SP_EOS);
     assert_int_equal(sp_pipeline_destroy(pl), SP_OK);
 
-    snprintf(launch, sizeof launch, "raw path=%s width=768 height=500 "
-             "format=gray8", raw);
+    snprintf(launch, sizeof launch,
+             "raw path=%s width=768 height=500 "
+             "format=gray8",
+             raw);
     assert_int_equal(sp_pipeline_create(launch, NULL, &pl), SP_EFORMAT);
     iot_msg_has("stage 'raw': ", "DSC_1339_768x512_rggb.raw: 786432 bytes",
                 "384000-byte frames", NULL);

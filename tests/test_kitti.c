@@ -130,8 +130,8 @@ static void test_raw_sweeps(void **state)
                                       "calib_velo_to_cam.txt not found in"));
     sp_kitti_destroy(k);
 
-    sp_kitti_desc d = {.streams = "velodyne", .start = 2, .count = 3,
-                       .step = 3};
+    sp_kitti_desc d = {
+        .streams = "velodyne", .start = 2, .count = 3, .step = 3};
     assert_int_equal(sp_kitti_create(dir, &d, &k), SP_OK);
     assert_int_equal(sp_kitti_frame_count(k), 3);
     for (size_t i = 0; i < 3; i++) {
@@ -160,8 +160,7 @@ static const char *base_name(const char *path)
 
 /* ---- a drive written here ---- */
 
-static void write_png_gray(const char *path, uint32_t w, uint32_t h,
-                           uint8_t v)
+static void write_png_gray(const char *path, uint32_t w, uint32_t h, uint8_t v)
 {
     png_image im;
     memset(&im, 0, sizeof im);
@@ -214,16 +213,15 @@ static const char *make_drive(void)
         float rec[2][4] = {{(float)i, 1, 2, 0.5f}, {(float)i, 3, 4, 0.25f}};
         snprintf(p, sizeof p, "%s/drive_sync/velodyne_points/data/%010d.bin",
                  date, i);
-        iot_write(p, rec, (size_t)(i + 1) * 16 > sizeof rec ? sizeof rec
-                                                            : (size_t)(i + 1) * 16);
+        iot_write(p, rec,
+                  (size_t)(i + 1) * 16 > sizeof rec ? sizeof rec
+                                                    : (size_t)(i + 1) * 16);
     }
     for (int i = 0; i < 2; i++) {
-        snprintf(p, sizeof p, "%s/drive_sync/image_00/data/%010d.png", date,
-                 i);
+        snprintf(p, sizeof p, "%s/drive_sync/image_00/data/%010d.png", date, i);
         write_png_gray(p, 8, 6, (uint8_t)(10 * (i + 1)));
     }
-    snprintf(p, sizeof p, "%s/drive_sync/velodyne_points/timestamps.txt",
-             date);
+    snprintf(p, sizeof p, "%s/drive_sync/velodyne_points/timestamps.txt", date);
     iot_write_str(p, "2011-09-26 14:30:15.000000000\n"
                      "2011-09-26 14:30:15.100000000\n"
                      "2011-09-26 14:30:15.200000000\n\n");
@@ -253,8 +251,8 @@ static void test_written_drive(void **state)
         assert_int_equal(sp_kitti_frame_get(k, i, &f), SP_OK);
         assert_int_equal(f.is_camera, order_cam[i]);
         assert_int_equal(f.timestamp_ns, T0 * 1000000000LL + ms[i] * 1000000);
-        assert_string_equal(f.stream_name, f.is_camera ? "image_00"
-                                                       : "velodyne");
+        assert_string_equal(f.stream_name,
+                            f.is_camera ? "image_00" : "velodyne");
         const sp_calib *c;
         assert_int_equal(sp_kitti_calib_get(k, i, &c), SP_OK);
         assert_true(c->has_P && c->has_R0 && c->has_velo_to_cam);

@@ -141,7 +141,8 @@ static void test_too_many(void **state)
         strcat(buf, " ! b");
     sp__launch l;
     assert_int_equal(sp__launch_parse(buf, &l), SP_EFORMAT);
-    assert_non_null(strstr(sp_errmsg(), "too many stages, expected at most 32"));
+    assert_non_null(
+        strstr(sp_errmsg(), "too many stages, expected at most 32"));
 }
 
 /* Semantic errors found when the pipeline is built. */
@@ -214,9 +215,12 @@ static void test_edit_distance(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic),         cmocka_unit_test(test_values),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_too_many),
-        cmocka_unit_test(test_unknown_names), cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_basic),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_unknown_names),
+        cmocka_unit_test(test_edit_distance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,10 +33,15 @@ static void test_known_values(void **state)
     uint8_t out8[8];
     uint16_t out16[8];
     sp_image src, d8, d16;
-    assert_int_equal(sp_image_init(&src, in, sizeof in, 4, 2, SP_PIX_BAYER_RGGB16, 8), SP_OK);
-    assert_int_equal(sp_image_init(&d8, out8, sizeof out8, 4, 2, SP_PIX_BAYER_RGGB8, 4), SP_OK);
-    assert_int_equal(sp_image_init(&d16, out16, sizeof out16, 4, 2, SP_PIX_BAYER_RGGB16, 8),
-                     SP_OK);
+    assert_int_equal(
+        sp_image_init(&src, in, sizeof in, 4, 2, SP_PIX_BAYER_RGGB16, 8),
+        SP_OK);
+    assert_int_equal(
+        sp_image_init(&d8, out8, sizeof out8, 4, 2, SP_PIX_BAYER_RGGB8, 4),
+        SP_OK);
+    assert_int_equal(
+        sp_image_init(&d16, out16, sizeof out16, 4, 2, SP_PIX_BAYER_RGGB16, 8),
+        SP_OK);
     sp_kctx *k = scalar_ctx();
     sp_levels_desc d = {.black = 600, .white = 15520};
     assert_int_equal(sp_levels(k, &d, &src, &d8), SP_OK);
@@ -53,13 +58,17 @@ static void test_known_values(void **state)
      * 1600 at (2,0): 34.18 -> 34; blue gain 0.5 at (1,1): 16383 -> 16383 -
      * 600 = 15783 * 255 * 0.5 / 14920 = 134.9 -> 135; green (3,1) 1.5:
      * 25.6 -> 26. */
-    d = (sp_levels_desc){.black = 600, .white = 15520, .gain_r = 2.0f, .gain_g = 1.5f,
+    d = (sp_levels_desc){.black = 600,
+                         .white = 15520,
+                         .gain_r = 2.0f,
+                         .gain_g = 1.5f,
                          .gain_b = 0.5f};
     assert_int_equal(sp_levels(k, &d, &src, &d8), SP_OK);
     assert_int_equal(out8[2], 34);
     assert_int_equal(out8[5], 135);
     assert_int_equal(out8[6], 26);
-    assert_int_equal(out8[7], 9); /* B site (3,1): 1000*255*0.5/14920 = 8.5449 -> 9 */
+    assert_int_equal(out8[7],
+                     9); /* B site (3,1): 1000*255*0.5/14920 = 8.5449 -> 9 */
     assert_int_equal(d8.format, SP_PIX_BAYER_RGGB8);
     sp_kctx_destroy(k);
 }
@@ -73,8 +82,10 @@ static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed)
     for (int p = 0; p < 4; p++)
         for (int depth = 8; depth <= 16; depth += 8) {
             camtest_img src, ref, got;
-            assert_int_equal(camtest_img_alloc(&src, w, h, fmt16[p], pad, &rng), 0);
-            sp_levels_desc d = {.black = 600, .white = 15520, .depth = (unsigned)depth};
+            assert_int_equal(camtest_img_alloc(&src, w, h, fmt16[p], pad, &rng),
+                             0);
+            sp_levels_desc d = {
+                .black = 600, .white = 15520, .depth = (unsigned)depth};
             if (p & 1) {
                 d.gain_r = 1.9f;
                 d.gain_b = 1.37f;
@@ -86,18 +97,21 @@ static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed)
             }
             sp_pixfmt of;
             uint32_t ow, oh;
-            assert_int_equal(sp_levels_output(&d, &src.im, &of, &ow, &oh), SP_OK);
-            assert_int_equal(camtest_img_alloc(&ref, ow, oh, of, pad + 4, &rng), 0);
+            assert_int_equal(sp_levels_output(&d, &src.im, &of, &ow, &oh),
+                             SP_OK);
+            assert_int_equal(camtest_img_alloc(&ref, ow, oh, of, pad + 4, &rng),
+                             0);
             if (sp_levels(ks[0], &d, &src.im, &ref.im) != SP_OK)
                 fail_msg("scalar: %s", sp_errmsg());
             for (int b = 1; b < nk; b++) {
-                assert_int_equal(camtest_img_alloc(&got, ow, oh, of, pad, &rng), 0);
+                assert_int_equal(camtest_img_alloc(&got, ow, oh, of, pad, &rng),
+                                 0);
                 if (sp_levels(ks[b], &d, &src.im, &got.im) != SP_OK)
                     fail_msg("%s: %s", names[b], sp_errmsg());
                 char where[128];
                 if (!camtest_img_equal(&ref.im, &got.im, where, sizeof where))
-                    fail_msg("%s vs scalar, %ux%u %s depth %d: %s", names[b], w, h,
-                             sp_pixfmt_name(src.im.format), depth, where);
+                    fail_msg("%s vs scalar, %ux%u %s depth %d: %s", names[b], w,
+                             h, sp_pixfmt_name(src.im.format), depth, where);
                 camtest_img_free(&got);
             }
             camtest_img_free(&ref);
@@ -110,7 +124,8 @@ static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed)
 static void test_backends(void **state)
 {
     (void)state;
-    static const uint32_t sz[][2] = {{1, 1}, {2, 2}, {3, 5}, {15, 2}, {16, 3}, {17, 4},
+    static const uint32_t sz[][2] = {{1, 1},  {2, 2},      {3, 5},
+                                     {15, 2}, {16, 3},     {17, 4},
                                      {33, 7}, {1241, 375}, {1920, 1080}};
     for (size_t i = 0; i < sizeof sz / sizeof sz[0]; i++)
         check_backends(sz[i][0], sz[i][1], i % 2 ? 0 : 14, 0x77 + i);
@@ -134,7 +149,8 @@ static void test_real_raw(void **state)
         skip();
     }
     sp_image src;
-    assert_int_equal(sp_image_init(&src, raw, (size_t)w * h * 2, w, h, SP_PIX_BAYER_RGGB16, 0),
+    assert_int_equal(sp_image_init(&src, raw, (size_t)w * h * 2, w, h,
+                                   SP_PIX_BAYER_RGGB16, 0),
                      SP_OK);
     sp_kctx *ks[CAMTEST_MAX_CTX];
     const char *names[CAMTEST_MAX_CTX];
@@ -142,7 +158,8 @@ static void test_real_raw(void **state)
     uint64_t rng = 3;
     sp_levels_desc d = {.black = 600, .white = 15520};
     camtest_img ref;
-    assert_int_equal(camtest_img_alloc(&ref, w, h, SP_PIX_BAYER_RGGB8, 0, &rng), 0);
+    assert_int_equal(camtest_img_alloc(&ref, w, h, SP_PIX_BAYER_RGGB8, 0, &rng),
+                     0);
     assert_int_equal(sp_levels(ks[0], &d, &src, &ref.im), SP_OK);
     size_t hist0 = 0, hist255 = 0, wrong = 0;
     double sum = 0;
@@ -163,14 +180,16 @@ static void test_real_raw(void **state)
         }
     assert_int_equal(wrong, 0);
     double mean = sum / ((double)w * h);
-    print_message("DSC_1339 levels 600..15520 -> 8 bit: mean %.1f, %zu zeros, %zu at 255\n", mean,
-                  hist0, hist255);
+    print_message("DSC_1339 levels 600..15520 -> 8 bit: mean %.1f, %zu zeros, "
+                  "%zu at 255\n",
+                  mean, hist0, hist255);
     /* max 16383 > white: some saturate, and the picture is not black */
     assert_true(hist255 > 0);
     assert_true(mean > 10.0 && mean < 245.0);
     for (int b = 1; b < nk; b++) {
         camtest_img got;
-        assert_int_equal(camtest_img_alloc(&got, w, h, SP_PIX_BAYER_RGGB8, 32, &rng), 0);
+        assert_int_equal(
+            camtest_img_alloc(&got, w, h, SP_PIX_BAYER_RGGB8, 32, &rng), 0);
         assert_int_equal(sp_levels(ks[b], &d, &src, &got.im), SP_OK);
         char where[128];
         if (!camtest_img_equal(&ref.im, &got.im, where, sizeof where))
@@ -182,7 +201,6 @@ static void test_real_raw(void **state)
         sp_kctx_destroy(ks[b]);
     free(raw);
 }
-
 
 /* The launch string of the issue, through the stages: the frame that comes
  * out equals the kernels called directly; bad properties are refused with
@@ -203,7 +221,8 @@ static void test_stage_raw_chain(void **state)
         skip();
     }
     snprintf(launch, sizeof launch,
-             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels black=600 "
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels "
+             "black=600 "
              "white=15520 gains=1.5,1,1.8 ! debayer method=ea",
              path);
     sp_pipeline *p = NULL;
@@ -221,11 +240,16 @@ static void test_stage_raw_chain(void **state)
     sp_image src;
     uint64_t rng = 1;
     camtest_img mid, rgb;
-    assert_int_equal(sp_image_init(&src, raw, (size_t)w * h * 2, w, h, SP_PIX_BAYER_RGGB16, 0),
+    assert_int_equal(sp_image_init(&src, raw, (size_t)w * h * 2, w, h,
+                                   SP_PIX_BAYER_RGGB16, 0),
                      SP_OK);
-    assert_int_equal(camtest_img_alloc(&mid, w, h, SP_PIX_BAYER_RGGB8, 0, &rng), 0);
+    assert_int_equal(camtest_img_alloc(&mid, w, h, SP_PIX_BAYER_RGGB8, 0, &rng),
+                     0);
     assert_int_equal(camtest_img_alloc(&rgb, w, h, SP_PIX_RGB8, 0, &rng), 0);
-    sp_levels_desc ld = {.black = 600, .white = 15520, .gain_r = 1.5f, .gain_g = 1.0f,
+    sp_levels_desc ld = {.black = 600,
+                         .white = 15520,
+                         .gain_r = 1.5f,
+                         .gain_g = 1.0f,
                          .gain_b = 1.8f};
     sp_debayer_desc dd = {.method = SP_DEBAYER_EA};
     assert_int_equal(sp_levels(k, &ld, &src, &mid.im), SP_OK);
@@ -241,19 +265,23 @@ static void test_stage_raw_chain(void **state)
     sp_kctx_destroy(k);
 
     snprintf(launch, sizeof launch,
-             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels black=600 white=500",
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels "
+             "black=600 white=500",
              path);
     assert_int_not_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
     assert_null(p);
     assert_non_null(strstr(sp_errmsg(), "levels"));
     assert_non_null(strstr(sp_errmsg(), "white 500 must be above black 600"));
     snprintf(launch, sizeof launch,
-             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels gains=1,2", path);
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels "
+             "gains=1,2",
+             path);
     assert_int_not_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
     assert_non_null(strstr(sp_errmsg(), "expected r,g,b"));
     /* 8-bit input: the stage names the frame and what it expected */
     snprintf(launch, sizeof launch,
-             "raw path=%s width=1536 height=512 format=bayer_rggb8 ! levels", path);
+             "raw path=%s width=1536 height=512 format=bayer_rggb8 ! levels",
+             path);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
     assert_int_equal(sp_pipeline_pull(p, &f), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "frame 0"));
@@ -271,10 +299,12 @@ static void test_bad_arguments(void **state)
     sp_pixfmt f;
     uint32_t w, h;
     sp_kctx *k = scalar_ctx();
-    assert_int_equal(sp_image_init(&src, a, sizeof a, 8, 4, SP_PIX_BAYER_RGGB8, 8), SP_OK);
+    assert_int_equal(
+        sp_image_init(&src, a, sizeof a, 8, 4, SP_PIX_BAYER_RGGB8, 8), SP_OK);
     assert_int_equal(sp_levels_output(NULL, &src, &f, &w, &h), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "expected a 16-bit bayer_* format"));
-    assert_int_equal(sp_image_init(&src, a, sizeof a, 4, 4, SP_PIX_BAYER_GBRG16, 8), SP_OK);
+    assert_int_equal(
+        sp_image_init(&src, a, sizeof a, 4, 4, SP_PIX_BAYER_GBRG16, 8), SP_OK);
     sp_levels_desc d = {.black = 600, .white = 600};
     assert_int_equal(sp_levels_output(&d, &src, &f, &w, &h), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "black 600 white 600"));
@@ -291,7 +321,8 @@ static void test_bad_arguments(void **state)
     d.depth = 16;
     assert_int_equal(sp_levels_output(&d, &src, &f, &w, &h), SP_OK);
     assert_int_equal(f, SP_PIX_BAYER_GRBG16);
-    assert_int_equal(sp_image_init(&dst, b, sizeof b, 4, 4, SP_PIX_BAYER_RGGB8, 4), SP_OK);
+    assert_int_equal(
+        sp_image_init(&dst, b, sizeof b, 4, 4, SP_PIX_BAYER_RGGB8, 4), SP_OK);
     assert_int_equal(sp_levels(k, NULL, &src, &dst), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "expected bayer_gbrg8 4x4"));
     sp_kctx_destroy(k);

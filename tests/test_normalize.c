@@ -57,16 +57,20 @@ static void test_shape_and_errors(void **state)
     (void)state;
     size_t shape[4];
     int ndim;
-    assert_int_equal(sp_normalize_shape(640, 384, SP_PIX_BGR8, shape, &ndim), SP_OK);
+    assert_int_equal(sp_normalize_shape(640, 384, SP_PIX_BGR8, shape, &ndim),
+                     SP_OK);
     assert_int_equal(ndim, 4);
     assert_int_equal(shape[0], 1);
     assert_int_equal(shape[1], 3);
     assert_int_equal(shape[2], 384);
     assert_int_equal(shape[3], 640);
-    assert_int_equal(sp_normalize_shape(5, 3, SP_PIX_GRAY8, shape, &ndim), SP_OK);
+    assert_int_equal(sp_normalize_shape(5, 3, SP_PIX_GRAY8, shape, &ndim),
+                     SP_OK);
     assert_int_equal(shape[1], 1);
-    assert_int_equal(sp_normalize_shape(5, 3, SP_PIX_F32, shape, &ndim), SP_EINVAL);
-    assert_true(sp_normalize_block_size(640, 384, SP_PIX_RGB8) >= 640 * 384 * 12);
+    assert_int_equal(sp_normalize_shape(5, 3, SP_PIX_F32, shape, &ndim),
+                     SP_EINVAL);
+    assert_true(sp_normalize_block_size(640, 384, SP_PIX_RGB8) >=
+                640 * 384 * 12);
     assert_int_equal(sp_normalize_block_size(640, 384, SP_PIX_NV12), 0);
     sp_channel_order o;
     assert_int_equal(sp_channel_order_from_name("BGR", &o), SP_OK);
@@ -164,7 +168,8 @@ static void test_values_and_orders(void **state)
     for (int y = 0; y < 2; y++)
         for (int x = 0; x < 3; x++)
             g.data[y * g.stride + x] = (uint8_t)(y * 3 + x);
-    sp_normalize_desc d = {.nvalues = 1, .mean = {1.f}, .std = {0.5f}, .scale = 1.f};
+    sp_normalize_desc d = {
+        .nvalues = 1, .mean = {1.f}, .std = {0.5f}, .scale = 1.f};
     assert_int_equal(sp_normalize(k, &d, &g, &tb.t), SP_OK);
     const float *o = tb.t.data;
     for (int i = 0; i < 6; i++)
@@ -180,11 +185,12 @@ static void backend_vs_scalar(sp_backend b)
     assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &ks), SP_OK);
     if (cam2_kctx(b, &kb) != SP_OK) {
         sp_kctx_destroy(ks);
-        print_message("skipped: %s back-end unavailable here\n", sp_backend_name(b));
+        print_message("skipped: %s back-end unavailable here\n",
+                      sp_backend_name(b));
         skip();
     }
-    static const uint32_t sizes[][2] = {{1, 1}, {2, 2}, {3, 5}, {17, 3},
-                                        {33, 9}, {1241, 375}, {1920, 1080}};
+    static const uint32_t sizes[][2] = {
+        {1, 1}, {2, 2}, {3, 5}, {17, 3}, {33, 9}, {1241, 375}, {1920, 1080}};
     static const sp_pixfmt fmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8, SP_PIX_BGR8,
                                      SP_PIX_RGBA8};
     int n = 0;
@@ -194,29 +200,35 @@ static void backend_vs_scalar(sp_backend b)
                 uint32_t w = sizes[s][0], h = sizes[s][1];
                 sp_image img;
                 tbuf r, o;
-                assert_int_equal(cam2_image_alloc(&img, w, h, fmts[f], 1 + s * 13), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&img, w, h, fmts[f], 1 + s * 13), 0);
                 cam2_fill_random(&img, (uint32_t)(s * 8 + f * 2 + (size_t)ord));
                 tensor_alloc(&r, w, h, fmts[f]);
                 tensor_alloc(&o, w, h, fmts[f]);
                 sp_normalize_desc d = {.order = (sp_channel_order)ord};
                 if (s % 2) /* custom parameters on every other size */
-                    d = (sp_normalize_desc){.nvalues = 3, .mean = {10, 20, 30},
-                                            .std = {3, -4, 5}, .scale = 1.f,
+                    d = (sp_normalize_desc){.nvalues = 3,
+                                            .mean = {10, 20, 30},
+                                            .std = {3, -4, 5},
+                                            .scale = 1.f,
                                             .order = (sp_channel_order)ord};
                 assert_int_equal(sp_normalize(ks, &d, &img, &r.t), SP_OK);
                 assert_int_equal(sp_normalize(kb, &d, &img, &o.t), SP_OK);
                 if (memcmp(r.t.data, o.t.data, r.bytes) != 0)
                     fail_msg("%s %s %ux%u order %d differs from scalar",
-                             sp_backend_name(b), sp_pixfmt_name(fmts[f]), w, h, ord);
+                             sp_backend_name(b), sp_pixfmt_name(fmts[f]), w, h,
+                             ord);
                 assert_true(tensor_canary_ok(&o));
                 if (b == SP_BACKEND_OPENCL)
-                    assert_int_equal(sp_kctx_last_backend(kb), SP_BACKEND_OPENCL);
+                    assert_int_equal(sp_kctx_last_backend(kb),
+                                     SP_BACKEND_OPENCL);
                 free(r.t.data);
                 free(o.t.data);
                 cam2_image_free(&img);
                 n++;
             }
-    print_message("%s: %d cases bit-exact with scalar\n", sp_backend_name(b), n);
+    print_message("%s: %d cases bit-exact with scalar\n", sp_backend_name(b),
+                  n);
     sp_kctx_destroy(kb);
     sp_kctx_destroy(ks);
 }
@@ -254,16 +266,17 @@ static void test_opencv_crosscheck(void **state)
     snprintf(in, sizeof in, "%s/nz_in.bin", cam2_tmpdir());
     snprintf(out, sizeof out, "%s/nz_cv.bin", cam2_tmpdir());
     assert_int_equal(cam2_write_rows(in, &img), 0);
-    snprintf(script, sizeof script,
-             "import cv2, numpy as np\n"
-             "a = np.fromfile('%s', dtype=np.uint8).reshape(%u, %u, 3)\n"
-             "mean = np.array([0.485, 0.456, 0.406]); std = np.array([0.229, "
-             "0.224, 0.225], dtype=np.float32)\n"
-             "b = cv2.dnn.blobFromImage(a, 1/255.0, (%u, %u), tuple(mean * 255), "
-             "swapRB=True, crop=False)\n"
-             "b = b / std.reshape(1, 3, 1, 1)\n"
-             "b.astype(np.float32).tofile('%s')\n",
-             in, h, w, w, h, out);
+    snprintf(
+        script, sizeof script,
+        "import cv2, numpy as np\n"
+        "a = np.fromfile('%s', dtype=np.uint8).reshape(%u, %u, 3)\n"
+        "mean = np.array([0.485, 0.456, 0.406]); std = np.array([0.229, "
+        "0.224, 0.225], dtype=np.float32)\n"
+        "b = cv2.dnn.blobFromImage(a, 1/255.0, (%u, %u), tuple(mean * 255), "
+        "swapRB=True, crop=False)\n"
+        "b = b / std.reshape(1, 3, 1, 1)\n"
+        "b.astype(np.float32).tofile('%s')\n",
+        in, h, w, w, h, out);
     assert_int_equal(cam2_run_python(script), 0);
     tbuf tb;
     tensor_alloc(&tb, w, h, SP_PIX_BGR8);
@@ -301,13 +314,15 @@ static void test_stage(void **state)
     (void)state;
     sp_frame *a[16], *b[16];
     sp_pipeline *pa = NULL, *pb = NULL;
-    int na = cam2_pipeline_frames("synth frames=2 format=rgb8 width=33 height=9 "
-                                  "! normalize mean=0.5 std=0.25,0.5,2 order=bgr",
-                                  SP_BACKEND_AUTO, a, 16, &pa);
+    int na =
+        cam2_pipeline_frames("synth frames=2 format=rgb8 width=33 height=9 "
+                             "! normalize mean=0.5 std=0.25,0.5,2 order=bgr",
+                             SP_BACKEND_AUTO, a, 16, &pa);
     if (na < 0)
         fail_msg("pipeline: %s", sp_errmsg());
-    int nb = cam2_pipeline_frames("synth frames=2 format=rgb8 width=33 height=9",
-                                  SP_BACKEND_AUTO, b, 16, &pb);
+    int nb =
+        cam2_pipeline_frames("synth frames=2 format=rgb8 width=33 height=9",
+                             SP_BACKEND_AUTO, b, 16, &pb);
     assert_int_equal(na, nb);
     sp_kctx *k = NULL;
     assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
@@ -326,8 +341,10 @@ static void test_stage(void **state)
         assert_int_equal(t->shape[3], 33);
         tbuf ref;
         tensor_alloc(&ref, 33, 9, SP_PIX_RGB8);
-        sp_normalize_desc d = {.nvalues = 3, .mean = {0.5f, 0.5f, 0.5f},
-                               .std = {0.25f, 0.5f, 2.f}, .scale = 1.f / 255.f,
+        sp_normalize_desc d = {.nvalues = 3,
+                               .mean = {0.5f, 0.5f, 0.5f},
+                               .std = {0.25f, 0.5f, 2.f},
+                               .scale = 1.f / 255.f,
                                .order = SP_ORDER_BGR};
         assert_int_equal(sp_normalize(k, &d, &b[i]->u.image, &ref.t), SP_OK);
         assert_memory_equal(ref.t.data, t->data, ref.bytes);

@@ -93,11 +93,13 @@ static void test_header_bytes(void **state)
     float data[12];
     for (int i = 0; i < 12; i++)
         data[i] = (float)i * 0.5f;
-    sp_tensor t = {.data = data, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {3, 4, 1, 1}};
+    sp_tensor t = {
+        .data = data, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {3, 4, 1, 1}};
     const char *path = tpath("hdr.npy");
     assert_int_equal(sp_npy_write_tensor(path, &t), SP_OK);
     char want[256];
-    size_t wn = spec_header(want, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }");
+    size_t wn = spec_header(
+        want, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }");
     assert_int_equal(wn, 128);
     uint8_t *got;
     size_t n = slurp(path, &got);
@@ -108,10 +110,12 @@ static void test_header_bytes(void **state)
 
     /* 1-D shapes carry Python's trailing comma. */
     uint16_t v[5] = {1, 2, 3, 65535, 0};
-    sp_tensor t1 = {.data = v, .dtype = SP_DTYPE_U16, .ndim = 1, .shape = {5, 1, 1, 1}};
+    sp_tensor t1 = {
+        .data = v, .dtype = SP_DTYPE_U16, .ndim = 1, .shape = {5, 1, 1, 1}};
     path = tpath("hdr1.npy");
     assert_int_equal(sp_npy_write_tensor(path, &t1), SP_OK);
-    wn = spec_header(want, "{'descr': '<u2', 'fortran_order': False, 'shape': (5,), }");
+    wn = spec_header(
+        want, "{'descr': '<u2', 'fortran_order': False, 'shape': (5,), }");
     n = slurp(path, &got);
     assert_int_equal(n, wn + sizeof v);
     assert_memory_equal(got, want, wn);
@@ -128,8 +132,13 @@ static void make_points(test_points *tp, size_t n, unsigned fields)
 {
     tp->buf = malloc((n ? n : 1) * 6 * sizeof(float));
     float *b = tp->buf;
-    tp->p = (sp_points){.x = b, .y = b + n, .z = b + 2 * n, .intensity = b + 3 * n,
-                        .count = n, .capacity = n, .fields = fields};
+    tp->p = (sp_points){.x = b,
+                        .y = b + n,
+                        .z = b + 2 * n,
+                        .intensity = b + 3 * n,
+                        .count = n,
+                        .capacity = n,
+                        .fields = fields};
     if (fields & SP_POINTS_RING)
         tp->p.ring = (uint16_t *)(b + 4 * n);
     if (fields & SP_POINTS_TIME)
@@ -146,7 +155,8 @@ static void make_points(test_points *tp, size_t n, unsigned fields)
     }
 }
 
-static void check_points_file(const char *path, const sp_points *p, unsigned fields)
+static void check_points_file(const char *path, const sp_points *p,
+                              unsigned fields)
 {
     size_t cols = 4 + !!(fields & SP_POINTS_RING) + !!(fields & SP_POINTS_TIME);
     sp_npy_header h;
@@ -191,8 +201,9 @@ static void test_points_roundtrip(void **state)
     check_points_file(tpath("empty.npy"), &tp.p, 0);
 
     /* asking for a column the points lack */
-    assert_int_equal(sp_npy_write_points(tpath("noring.npy"), &tp.p, SP_POINTS_RING),
-                     SP_EINVAL);
+    assert_int_equal(
+        sp_npy_write_points(tpath("noring.npy"), &tp.p, SP_POINTS_RING),
+        SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "noring.npy"));
     assert_non_null(strstr(sp_errmsg(), "ring"));
     assert_int_equal(access(tpath("noring.npy"), F_OK), -1);
@@ -200,16 +211,18 @@ static void test_points_roundtrip(void **state)
     assert_no_temp_files();
 }
 
-static void image_case(sp_pixfmt fmt, uint32_t w, uint32_t h, const char *descr, int ndim,
-                       size_t s0, size_t s1, size_t s2)
+static void image_case(sp_pixfmt fmt, uint32_t w, uint32_t h, const char *descr,
+                       int ndim, size_t s0, size_t s1, size_t s2)
 {
     size_t row = sp_image_row_bytes(w, fmt);
-    size_t stride = row + 13; /* padded, unaligned: the writer must drop padding */
+    size_t stride =
+        row + 13; /* padded, unaligned: the writer must drop padding */
     size_t rows = fmt == SP_PIX_NV12 ? (size_t)h * 3 / 2 : h;
     uint8_t *mem = malloc(stride * rows);
     for (size_t i = 0; i < stride * rows; i++)
         mem[i] = (uint8_t)(i * 31u + 7u);
-    sp_image img = {.data = mem, .width = w, .height = h, .stride = stride, .format = fmt};
+    sp_image img = {
+        .data = mem, .width = w, .height = h, .stride = stride, .format = fmt};
     const char *path = tpath("img.npy");
     if (sp_npy_write_image(path, &img) != SP_OK)
         fail_msg("%s: %s", sp_pixfmt_name(fmt), sp_errmsg());
@@ -260,14 +273,18 @@ static void test_image_formats(void **state)
 static void test_tensor_dtypes(void **state)
 {
     (void)state;
-    static const sp_dtype dts[] = {SP_DTYPE_U8, SP_DTYPE_U16, SP_DTYPE_I32, SP_DTYPE_F32};
+    static const sp_dtype dts[] = {SP_DTYPE_U8, SP_DTYPE_U16, SP_DTYPE_I32,
+                                   SP_DTYPE_F32};
     static const char *descrs[] = {"|u1", "<u2", "<i4", "<f4"};
     uint8_t data[2 * 3 * 5 * 7 * 4];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (uint8_t)(i * 13u);
     for (int k = 0; k < 4; k++)
         for (int nd = 1; nd <= 4; nd++) {
-            sp_tensor t = {.data = data, .dtype = dts[k], .ndim = nd, .shape = {1, 1, 1, 1}};
+            sp_tensor t = {.data = data,
+                           .dtype = dts[k],
+                           .ndim = nd,
+                           .shape = {1, 1, 1, 1}};
             static const size_t dims[4] = {2, 3, 5, 7};
             size_t count = 1;
             for (int i = 0; i < nd; i++) {
@@ -287,16 +304,19 @@ static void test_tensor_dtypes(void **state)
             assert_memory_equal(back, data, count * sp_dtype_size(dts[k]));
         }
     /* a zero-sized dimension is a valid empty array */
-    sp_tensor z = {.data = data, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {0, 8, 1, 1}};
+    sp_tensor z = {
+        .data = data, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {0, 8, 1, 1}};
     assert_int_equal(sp_npy_write_tensor(tpath("zero.npy"), &z), SP_OK);
     sp_npy_header h;
     assert_int_equal(sp_npy_read(tpath("zero.npy"), &h, NULL, 0), SP_OK);
     assert_int_equal(h.count, 0);
     /* too small a buffer */
-    sp_tensor t = {.data = data, .dtype = SP_DTYPE_F32, .ndim = 1, .shape = {8, 1, 1, 1}};
+    sp_tensor t = {
+        .data = data, .dtype = SP_DTYPE_F32, .ndim = 1, .shape = {8, 1, 1, 1}};
     assert_int_equal(sp_npy_write_tensor(tpath("small.npy"), &t), SP_OK);
     float four[4];
-    assert_int_equal(sp_npy_read(tpath("small.npy"), &h, four, sizeof four), SP_ERANGE);
+    assert_int_equal(sp_npy_read(tpath("small.npy"), &h, four, sizeof four),
+                     SP_ERANGE);
     assert_no_temp_files();
 }
 
@@ -304,7 +324,8 @@ static void test_write_failures(void **state)
 {
     (void)state;
     float v[4] = {1, 2, 3, 4};
-    sp_tensor t = {.data = v, .dtype = SP_DTYPE_F32, .ndim = 1, .shape = {4, 1, 1, 1}};
+    sp_tensor t = {
+        .data = v, .dtype = SP_DTYPE_F32, .ndim = 1, .shape = {4, 1, 1, 1}};
     /* a folder that does not exist */
     const char *missing = tpath("no/such/dir/x.npy");
     assert_int_equal(sp_npy_write_tensor(missing, &t), SP_EIO);
@@ -338,14 +359,16 @@ static void test_write_failures(void **state)
 
 /* ---- hostile headers ---- */
 
-static void expect_bad(const char *name, const void *bytes, size_t n, const char *fragment)
+static void expect_bad(const char *name, const void *bytes, size_t n,
+                       const char *fragment)
 {
     const char *path = tpath(name);
     put_bytes(path, bytes, n);
     sp_npy_header h;
     int rc = sp_npy_read_header(path, &h);
     if (rc != SP_EFORMAT)
-        fail_msg("%s: got %s, want SP_EFORMAT (%s)", name, sp_status_name(rc), sp_errmsg());
+        fail_msg("%s: got %s, want SP_EFORMAT (%s)", name, sp_status_name(rc),
+                 sp_errmsg());
     if (!strstr(sp_errmsg(), path) || !strstr(sp_errmsg(), fragment))
         fail_msg("%s: message '%s' lacks '%s'", name, sp_errmsg(), fragment);
 }
@@ -364,38 +387,55 @@ static void test_hostile_headers(void **state)
     static uint8_t b[8192];
     size_t n;
 
-    expect_bad("magic.npy", "\x93NUMPX\x01\x00\x10\x00{}", 12, "not an npy file");
+    expect_bad("magic.npy", "\x93NUMPX\x01\x00\x10\x00{}", 12,
+               "not an npy file");
     expect_bad("short.npy", "\x93NU", 3, "not an npy file");
     expect_bad("version.npy", "\x93NUMPY\x03\x00\x10\x00{}", 12, "version 3.0");
     /* header length far beyond the file */
     expect_bad("hlen.npy", "\x93NUMPY\x01\x00\xff\xff{}", 12, "does not fit");
     /* version 2.0 with a 4 GiB header length */
-    expect_bad("hlen2.npy", "\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14, "does not fit");
+    expect_bad("hlen2.npy", "\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14,
+               "does not fit");
 
-    n = with_dict(b, "{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 32);
+    n = with_dict(
+        b, "{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 32);
     expect_bad("descr.npy", b, n, "unsupported descr");
     n = with_dict(b, "{'descr': '<f4', 'shape': (2,), }", 8);
     expect_bad("missing.npy", b, n, "missing key");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", 8);
+    n = with_dict(
+        b, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}",
+        8);
     expect_bad("unknown.npy", b, n, "unknown key");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,), }", 8);
+    n = with_dict(
+        b, "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,), }", 8);
     expect_bad("fortran.npy", b, n, "True or False");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", 8);
+    n = with_dict(
+        b, "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", 8);
     expect_bad("negative.npy", b, n, "dimension");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, "
-                     "'shape': (99999999999999999999999,), }", 8);
+    n = with_dict(b,
+                  "{'descr': '<f4', 'fortran_order': False, "
+                  "'shape': (99999999999999999999999,), }",
+                  8);
     expect_bad("overflow.npy", b, n, "overflows");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, "
-                     "'shape': (4294967296, 4294967296, 16), }", 8);
+    n = with_dict(b,
+                  "{'descr': '<f4', 'fortran_order': False, "
+                  "'shape': (4294967296, 4294967296, 16), }",
+                  8);
     expect_bad("product.npy", b, n, "overflows");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, "
-                     "'shape': (1,1,1,1,1,1,1,1,1), }", 4);
+    n = with_dict(b,
+                  "{'descr': '<f4', 'fortran_order': False, "
+                  "'shape': (1,1,1,1,1,1,1,1,1), }",
+                  4);
     expect_bad("dims.npy", b, n, "too many dimensions");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000,), }", 8);
+    n = with_dict(
+        b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000,), }", 8);
     expect_bad("shortdata.npy", b, n, "promises 4000 data bytes");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 8);
-    expect_bad("trailing.npy", b, n, "promises 4 data bytes but the file holds 8");
-    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)", 4);
+    n = with_dict(
+        b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", 8);
+    expect_bad("trailing.npy", b, n,
+               "promises 4 data bytes but the file holds 8");
+    n = with_dict(b, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)",
+                  4);
     expect_bad("unterminated.npy", b, n, "expected");
 
     /* missing file */
@@ -404,7 +444,9 @@ static void test_hostile_headers(void **state)
     assert_non_null(strstr(sp_errmsg(), strerror(ENOENT)));
 
     /* a well-formed file from another writer (double quotes, Fortran order) */
-    n = with_dict(b, "{\"descr\": \"<f8\", \"fortran_order\": True, \"shape\": (2, 3)}", 48);
+    n = with_dict(
+        b, "{\"descr\": \"<f8\", \"fortran_order\": True, \"shape\": (2, 3)}",
+        48);
     put_bytes(tpath("other.npy"), b, n);
     assert_int_equal(sp_npy_read_header(tpath("other.npy"), &h), SP_OK);
     assert_int_equal(h.elem_size, 8);
@@ -418,7 +460,8 @@ static void test_header_mutations(void **state)
 {
     (void)state;
     float v[6] = {1, 2, 3, 4, 5, 6};
-    sp_tensor t = {.data = v, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {2, 3, 1, 1}};
+    sp_tensor t = {
+        .data = v, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {2, 3, 1, 1}};
     const char *good = tpath("mut_src.npy");
     assert_int_equal(sp_npy_write_tensor(good, &t), SP_OK);
     uint8_t *b;
@@ -431,7 +474,9 @@ static void test_header_mutations(void **state)
         memcpy(m, b, n);
         size_t len = n;
         for (int k = 0; k < 1 + iter % 3; k++) {
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
             size_t at = (size_t)(s % 128); /* the header */
             m[at] = (iter & 1) ? (uint8_t)(s >> 56) : (uint8_t)(m[at] ^ 0x20u);
         }
@@ -442,7 +487,8 @@ static void test_header_mutations(void **state)
         float back[64];
         int rc = sp_npy_read(path, &h, back, sizeof back);
         if (rc != SP_OK && rc != SP_EFORMAT && rc != SP_ERANGE)
-            fail_msg("iteration %d: %s: %s", iter, sp_status_name(rc), sp_errmsg());
+            fail_msg("iteration %d: %s: %s", iter, sp_status_name(rc),
+                     sp_errmsg());
         if (rc == SP_OK)
             assert_true(h.data_bytes <= sizeof back);
         else
@@ -464,22 +510,30 @@ static void test_numpy_load(void **state)
     test_points tp;
     make_points(&tp, 1000, SP_POINTS_RING | SP_POINTS_TIME);
     const char *pts = tpath("np_points.npy");
-    assert_int_equal(sp_npy_write_points(pts, &tp.p, SP_POINTS_RING | SP_POINTS_TIME), SP_OK);
+    assert_int_equal(
+        sp_npy_write_points(pts, &tp.p, SP_POINTS_RING | SP_POINTS_TIME),
+        SP_OK);
     free(tp.buf);
     uint8_t pix[6 * 4 * 3];
     for (size_t i = 0; i < sizeof pix; i++)
         pix[i] = (uint8_t)i;
-    sp_image img = {.data = pix, .width = 4, .height = 6, .stride = 12, .format = SP_PIX_RGB8};
+    sp_image img = {.data = pix,
+                    .width = 4,
+                    .height = 6,
+                    .stride = 12,
+                    .format = SP_PIX_RGB8};
     const char *im = tpath("np_image.npy");
     assert_int_equal(sp_npy_write_image(im, &img), SP_OK);
     char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 -c \"import numpy as np; a = np.load('%s'); "
-             "assert a.shape == (1000, 6) and a.dtype == np.float32, a.shape; "
-             "assert a[10, 0] == np.float32(10 * 0.25 - 3.0); assert a[70, 4] == 6; "
-             "b = np.load('%s'); assert b.shape == (6, 4, 3) and b.dtype == np.uint8; "
-             "assert b[1, 2, 1] == 1 * 12 + 2 * 3 + 1\"",
-             pts, im);
+    snprintf(
+        cmd, sizeof cmd,
+        "/usr/bin/python3 -c \"import numpy as np; a = np.load('%s'); "
+        "assert a.shape == (1000, 6) and a.dtype == np.float32, a.shape; "
+        "assert a[10, 0] == np.float32(10 * 0.25 - 3.0); assert a[70, 4] == 6; "
+        "b = np.load('%s'); assert b.shape == (6, 4, 3) and b.dtype == "
+        "np.uint8; "
+        "assert b[1, 2, 1] == 1 * 12 + 2 * 3 + 1\"",
+        pts, im);
     assert_int_equal(system(cmd), 0);
 }
 

@@ -128,8 +128,10 @@ static void test_crop_voxel_on_device(void **state)
     kcloud *in = kcloud_new(n, f), *a = kcloud_new(n, f), *b = kcloud_new(n, f);
     kcloud_random(in, n, 2024, 30, 0.2f, 1);
     sp_crop_params c = {.limits = SP_CROP_X | SP_CROP_Z | SP_CROP_RANGE,
-                        .min = {-40, 0, -3}, .max = {40, 0, 2},
-                        .range_min = 2, .range_max = 80};
+                        .min = {-40, 0, -3},
+                        .max = {40, 0, 2},
+                        .range_min = 2,
+                        .range_max = 80};
     assert_int_equal(sp_crop(s, &c, &in->pts, &a->pts), SP_OK);
     assert_int_equal(sp_crop(k, &c, &in->pts, &b->pts), SP_OK);
     assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);

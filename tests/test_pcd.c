@@ -132,11 +132,10 @@ static const uint8_t gi[NP] = {0, 17, 255, 128, 3};
 static const uint16_t gring[NP] = {0, 63, 1, 127, 40000};
 static const uint32_t gt[NP] = {0, 1000000, 25000000, 99999999, 7};
 
-static const char *fields_hdr =
-    "FIELDS intensity normal x _ rgb y z ring t\n"
-    "SIZE 1 4 8 1 4 4 4 2 4\n"
-    "TYPE U F F U U F F U U\n"
-    "COUNT 1 3 1 2 1 1 1 1 1\n";
+static const char *fields_hdr = "FIELDS intensity normal x _ rgb y z ring t\n"
+                                "SIZE 1 4 8 1 4 4 4 2 4\n"
+                                "TYPE U F F U U F F U U\n"
+                                "COUNT 1 3 1 2 1 1 1 1 1\n";
 /* record: 1 + 12 + 8 + 2 + 4 + 4 + 4 + 2 + 4 = 41 bytes */
 #define REC 41
 
@@ -173,8 +172,8 @@ static size_t header(char *buf, size_t cap, const char *data, unsigned w,
 static void write_mixed(const char *path, sp_pcd_encoding enc)
 {
     uint8_t file[4096];
-    size_t n = header((char *)file, sizeof file, sp_pcd_encoding_name(enc),
-                      NP, 1);
+    size_t n =
+        header((char *)file, sizeof file, sp_pcd_encoding_name(enc), NP, 1);
     uint8_t recs[NP][REC];
     for (int k = 0; k < NP; k++)
         assert_int_equal(make_record(k, recs[k]), REC);
@@ -336,9 +335,10 @@ static void test_folder_sequence_and_laziness(void **state)
         char body[256];
         int i = order[k];
         snprintf(path, sizeof path, "%s/scan_%03d.pcd", dir, i);
-        snprintf(body, sizeof body, "VERSION .7\nFIELDS x y z\nSIZE 4 4 4\n"
-                 "TYPE F F F\nWIDTH %d\nPOINTS %d\nDATA ascii\n", i + 1,
-                 i + 1);
+        snprintf(body, sizeof body,
+                 "VERSION .7\nFIELDS x y z\nSIZE 4 4 4\n"
+                 "TYPE F F F\nWIDTH %d\nPOINTS %d\nDATA ascii\n",
+                 i + 1, i + 1);
         for (int j = 0; j <= i; j++)
             snprintf(body + strlen(body), sizeof body - strlen(body),
                      "%d 0 0\n", i);
@@ -513,8 +513,8 @@ static void test_write_failure_leaves_nothing(void **state)
     memset(p.z, 0, 16);
     memset(p.intensity, 0, 16);
     p.count = 4;
-    assert_int_equal(sp_pcd_write(iot_tmp("no/such/dir/x.pcd"), &p,
-                                  SP_PCD_BINARY), SP_EIO);
+    assert_int_equal(
+        sp_pcd_write(iot_tmp("no/such/dir/x.pcd"), &p, SP_PCD_BINARY), SP_EIO);
     iot_msg_has("no/such/dir/x.pcd", "cannot create a temporary file", NULL);
     /* A successful write leaves exactly one file: no temporary behind. */
     const char *dir = iot_tmp("clean");

@@ -34,8 +34,7 @@ static int teardown(void **state)
 
 static sp_pipeline *make(void **state, const char *launch, sp_backend be)
 {
-    sp_pipeline_opts o = {.poolmgr = *state, .backend = be,
-                          .warmup_frames = 4};
+    sp_pipeline_opts o = {.poolmgr = *state, .backend = be, .warmup_frames = 4};
     sp_pipeline *p = NULL;
     if (sp_pipeline_create(launch, &o, &p) != SP_OK)
         fail_msg("%s: %s", launch, sp_errmsg());
@@ -209,8 +208,8 @@ static void test_stats(void **state)
 
 static void test_kctx(void **state)
 {
-    sp_pipeline *p =
-        make(state, "tsrc frames=2 ! tpass kctx=true ! tsink", SP_BACKEND_SCALAR);
+    sp_pipeline *p = make(state, "tsrc frames=2 ! tpass kctx=true ! tsink",
+                          SP_BACKEND_SCALAR);
     assert_int_equal(pt_get().kctx_backend, -1); /* created on first use */
     assert_int_equal(sp_pipeline_run(p), SP_OK);
     assert_int_equal(pt_get().kctx_backend, SP_BACKEND_SCALAR);
@@ -228,8 +227,8 @@ static void test_explicit_backend(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 
     sp_pipeline_opts o = {.poolmgr = *state, .backend = SP_BACKEND_OPENCL};
-    int rc = sp_pipeline_create("tsrc frames=2 ! tpass kctx=true ! tsink", &o,
-                                &p);
+    int rc =
+        sp_pipeline_create("tsrc frames=2 ! tpass kctx=true ! tsink", &o, &p);
     if (rc < 0) {
         assert_null(p);
         assert_true(strncmp(sp_errmsg(), "kernel back-end 'opencl': ", 26) ==
@@ -261,9 +260,14 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_lazy),  T(test_pass_through), T(test_pull_without_sink),
-        T(test_errors_through_filters),      T(test_stats),
-        T(test_kctx),  T(test_explicit_backend),  T(test_accessors),
+        T(test_lazy),
+        T(test_pass_through),
+        T(test_pull_without_sink),
+        T(test_errors_through_filters),
+        T(test_stats),
+        T(test_kctx),
+        T(test_explicit_backend),
+        T(test_accessors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

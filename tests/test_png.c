@@ -57,11 +57,16 @@ typedef struct fixture {
 static int samples_per_pixel(int color_type)
 {
     switch (color_type) {
-    case PNG_COLOR_TYPE_GRAY: return 1;
-    case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
-    case PNG_COLOR_TYPE_RGB: return 3;
-    case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
-    default: return 1; /* palette index */
+    case PNG_COLOR_TYPE_GRAY:
+        return 1;
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+        return 2;
+    case PNG_COLOR_TYPE_RGB:
+        return 3;
+    case PNG_COLOR_TYPE_RGB_ALPHA:
+        return 4;
+    default:
+        return 1; /* palette index */
     }
 }
 
@@ -79,7 +84,8 @@ static void write_fixture(const char *path, const fixture *f)
 {
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_structp png =
+        png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png_create_info_struct(png);
     assert_int_equal(setjmp(png_jmpbuf(png)), 0);
     png_init_io(png, fp);
@@ -98,7 +104,8 @@ static void write_fixture(const char *path, const fixture *f)
         for (uint32_t x = 0; x < f->w; x++)
             for (int c = 0; c < spp; c++) {
                 unsigned v = sample_at(f, x, y, c);
-                size_t bit = ((size_t)x * (size_t)spp + (size_t)c) * (size_t)f->depth;
+                size_t bit =
+                    ((size_t)x * (size_t)spp + (size_t)c) * (size_t)f->depth;
                 if (f->depth == 16) {
                     rows[y][bit / 8] = (png_byte)(v >> 8);
                     rows[y][bit / 8 + 1] = (png_byte)v;
@@ -106,7 +113,8 @@ static void write_fixture(const char *path, const fixture *f)
                     rows[y][bit / 8] = (png_byte)v;
                 } else {
                     /* packed, most significant bits first */
-                    rows[y][bit / 8] |= (png_byte)(v << (8 - f->depth - (int)(bit % 8)));
+                    rows[y][bit / 8] |=
+                        (png_byte)(v << (8 - f->depth - (int)(bit % 8)));
                 }
             }
     }
@@ -129,12 +137,16 @@ typedef struct owned_image {
 
 static void owned_alloc(owned_image *o, uint32_t w, uint32_t h, sp_pixfmt fmt)
 {
-    size_t stride = sp_image_row_bytes(w, fmt) + 64 + 4; /* 2-byte aligned, not 64 */
+    size_t stride =
+        sp_image_row_bytes(w, fmt) + 64 + 4; /* 2-byte aligned, not 64 */
     o->size = stride * h;
     o->mem = malloc(o->size);
     assert_non_null(o->mem);
     memset(o->mem, 0xA5, o->size);
-    o->img = (sp_image){.data = o->mem, .width = w, .height = h, .stride = stride,
+    o->img = (sp_image){.data = o->mem,
+                        .width = w,
+                        .height = h,
+                        .stride = stride,
                         .format = fmt};
 }
 
@@ -156,7 +168,8 @@ static unsigned expected(const fixture *f, uint32_t x, uint32_t y, int ch)
 {
     switch (f->color_type) {
     case PNG_COLOR_TYPE_GRAY:
-        return f->depth == 16 ? sample_at(f, x, y, 0) : scale_to_8(sample_at(f, x, y, 0), f->depth);
+        return f->depth == 16 ? sample_at(f, x, y, 0)
+                              : scale_to_8(sample_at(f, x, y, 0), f->depth);
     case PNG_COLOR_TYPE_GRAY_ALPHA:
         if (f->depth == 16)
             return sample_at(f, x, y, 0);
@@ -181,10 +194,12 @@ static void check_decoded(const fixture *f, const sp_image *img)
         const uint8_t *row = sp_image_row(img, y);
         for (uint32_t x = 0; x < f->w; x++)
             for (unsigned c = 0; c < ch; c++) {
-                unsigned got = wide ? ((const uint16_t *)row)[x * ch + c] : row[x * ch + c];
+                unsigned got = wide ? ((const uint16_t *)row)[x * ch + c]
+                                    : row[x * ch + c];
                 unsigned want = expected(f, x, y, (int)c);
                 if (got != want)
-                    fail_msg("pixel (%u,%u) ch %u: got %u want %u", x, y, c, got, want);
+                    fail_msg("pixel (%u,%u) ch %u: got %u want %u", x, y, c,
+                             got, want);
             }
     }
 }
@@ -221,43 +236,59 @@ static void test_read_gray(void **state)
     (void)state;
     static const int depths[] = {1, 2, 4, 8, 16};
     for (size_t i = 0; i < 5; i++) {
-        fixture f = {.w = 37, .h = 11, .color_type = PNG_COLOR_TYPE_GRAY, .depth = depths[i]};
+        fixture f = {.w = 37,
+                     .h = 11,
+                     .color_type = PNG_COLOR_TYPE_GRAY,
+                     .depth = depths[i]};
         char name[64];
         snprintf(name, sizeof name, "gray%d.png", depths[i]);
-        roundtrip_fixture(&f, depths[i] == 16 ? SP_PIX_GRAY16 : SP_PIX_GRAY8, name);
+        roundtrip_fixture(&f, depths[i] == 16 ? SP_PIX_GRAY16 : SP_PIX_GRAY8,
+                          name);
     }
 }
 
 static void test_read_gray_alpha(void **state)
 {
     (void)state;
-    fixture f8 = {.w = 21, .h = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .depth = 8};
+    fixture f8 = {
+        .w = 21, .h = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .depth = 8};
     roundtrip_fixture(&f8, SP_PIX_RGBA8, "ga8.png");
-    fixture f16 = {.w = 21, .h = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .depth = 16};
+    fixture f16 = {
+        .w = 21, .h = 9, .color_type = PNG_COLOR_TYPE_GRAY_ALPHA, .depth = 16};
     roundtrip_fixture(&f16, SP_PIX_GRAY16, "ga16.png");
 }
 
 static void test_read_rgb_rgba(void **state)
 {
     (void)state;
-    fixture rgb8 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    fixture rgb8 = {
+        .w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
     roundtrip_fixture(&rgb8, SP_PIX_RGB8, "rgb8.png");
-    fixture rgb16 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB, .depth = 16};
+    fixture rgb16 = {
+        .w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB, .depth = 16};
     roundtrip_fixture(&rgb16, SP_PIX_RGB16, "rgb16.png");
-    fixture rgba8 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 8};
+    fixture rgba8 = {
+        .w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 8};
     roundtrip_fixture(&rgba8, SP_PIX_RGBA8, "rgba8.png");
-    fixture rgba16 = {.w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 16};
+    fixture rgba16 = {
+        .w = 33, .h = 17, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 16};
     roundtrip_fixture(&rgba16, SP_PIX_RGB16, "rgba16.png");
-    fixture one = {.w = 1, .h = 1, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    fixture one = {
+        .w = 1, .h = 1, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
     roundtrip_fixture(&one, SP_PIX_RGB8, "one.png");
 }
 
 static void test_read_palette(void **state)
 {
     (void)state;
-    fixture f = {.w = 19, .h = 7, .color_type = PNG_COLOR_TYPE_PALETTE, .depth = 4, .npal = 16};
+    fixture f = {.w = 19,
+                 .h = 7,
+                 .color_type = PNG_COLOR_TYPE_PALETTE,
+                 .depth = 4,
+                 .npal = 16};
     for (int i = 0; i < 16; i++)
-        f.pal[i] = (png_color){(png_byte)(i * 16), (png_byte)(255 - i * 8), (png_byte)(i * 3)};
+        f.pal[i] = (png_color){(png_byte)(i * 16), (png_byte)(255 - i * 8),
+                               (png_byte)(i * 3)};
     roundtrip_fixture(&f, SP_PIX_RGB8, "pal4.png");
     f.depth = 8;
     f.ntrns = 5;
@@ -269,10 +300,16 @@ static void test_read_palette(void **state)
 static void test_read_interlaced(void **state)
 {
     (void)state;
-    fixture f = {.w = 45, .h = 23, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8,
+    fixture f = {.w = 45,
+                 .h = 23,
+                 .color_type = PNG_COLOR_TYPE_RGB,
+                 .depth = 8,
                  .interlace = PNG_INTERLACE_ADAM7};
     roundtrip_fixture(&f, SP_PIX_RGB8, "adam7.png");
-    fixture g = {.w = 13, .h = 5, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 16,
+    fixture g = {.w = 13,
+                 .h = 5,
+                 .color_type = PNG_COLOR_TYPE_GRAY,
+                 .depth = 16,
                  .interlace = PNG_INTERLACE_ADAM7};
     roundtrip_fixture(&g, SP_PIX_GRAY16, "adam7_16.png");
 }
@@ -326,15 +363,18 @@ static void expect_eformat(const char *path, const char *fragment)
     if (rc == SP_OK)
         rc = sp_png_read(r, path, &o.img, NULL);
     if (rc != SP_EFORMAT)
-        fail_msg("%s: got %s (%s), want SP_EFORMAT", path, sp_status_name(rc), sp_errmsg());
+        fail_msg("%s: got %s (%s), want SP_EFORMAT", path, sp_status_name(rc),
+                 sp_errmsg());
     if (!strstr(sp_errmsg(), path))
         fail_msg("message lacks the path: %s", sp_errmsg());
     if (fragment && !strstr(sp_errmsg(), fragment))
         fail_msg("message lacks '%s': %s", fragment, sp_errmsg());
     /* the reader stays usable after an error */
-    fixture f = {.w = 64, .h = 32, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    fixture f = {
+        .w = 64, .h = 32, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
     write_fixture(tpath("good_after.png"), &f);
-    assert_int_equal(sp_png_read(r, tpath("good_after.png"), &o.img, NULL), SP_OK);
+    assert_int_equal(sp_png_read(r, tpath("good_after.png"), &o.img, NULL),
+                     SP_OK);
     check_decoded(&f, &o.img);
     free(o.mem);
     sp_png_reader_destroy(r);
@@ -343,7 +383,8 @@ static void expect_eformat(const char *path, const char *fragment)
 static void test_bad_inputs(void **state)
 {
     (void)state;
-    fixture f = {.w = 64, .h = 32, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    fixture f = {
+        .w = 64, .h = 32, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
     const char *good = tpath("good.png");
     write_fixture(good, &f);
     uint8_t *b;
@@ -386,8 +427,10 @@ static void test_bad_inputs(void **state)
     memcpy(c, b, n);
     memset(c + 16, 0, 4);
     uint32_t crcv = (uint32_t)crc32(0, c + 12, 17);
-    c[29] = (uint8_t)(crcv >> 24); c[30] = (uint8_t)(crcv >> 16);
-    c[31] = (uint8_t)(crcv >> 8); c[32] = (uint8_t)crcv;
+    c[29] = (uint8_t)(crcv >> 24);
+    c[30] = (uint8_t)(crcv >> 16);
+    c[31] = (uint8_t)(crcv >> 8);
+    c[32] = (uint8_t)crcv;
     const char *zero = tpath("zero_width.png");
     put_bytes(zero, c, n);
     expect_eformat(zero, NULL);
@@ -397,12 +440,16 @@ static void test_bad_inputs(void **state)
     memcpy(c, b, n);
     uint32_t big = 1000000;
     for (int k = 0; k < 2; k++) {
-        c[16 + 4 * k] = (uint8_t)(big >> 24); c[17 + 4 * k] = (uint8_t)(big >> 16);
-        c[18 + 4 * k] = (uint8_t)(big >> 8); c[19 + 4 * k] = (uint8_t)big;
+        c[16 + 4 * k] = (uint8_t)(big >> 24);
+        c[17 + 4 * k] = (uint8_t)(big >> 16);
+        c[18 + 4 * k] = (uint8_t)(big >> 8);
+        c[19 + 4 * k] = (uint8_t)big;
     }
     crcv = (uint32_t)crc32(0, c + 12, 17);
-    c[29] = (uint8_t)(crcv >> 24); c[30] = (uint8_t)(crcv >> 16);
-    c[31] = (uint8_t)(crcv >> 8); c[32] = (uint8_t)crcv;
+    c[29] = (uint8_t)(crcv >> 24);
+    c[30] = (uint8_t)(crcv >> 16);
+    c[31] = (uint8_t)(crcv >> 8);
+    c[32] = (uint8_t)crcv;
     const char *huge = tpath("huge.png");
     put_bytes(huge, c, n);
     sp_png_info info;
@@ -422,7 +469,10 @@ static void test_bad_inputs(void **state)
 static void test_mutations_never_crash(void **state)
 {
     (void)state;
-    fixture f = {.w = 40, .h = 24, .color_type = PNG_COLOR_TYPE_RGB_ALPHA, .depth = 8,
+    fixture f = {.w = 40,
+                 .h = 24,
+                 .color_type = PNG_COLOR_TYPE_RGB_ALPHA,
+                 .depth = 8,
                  .interlace = PNG_INTERLACE_ADAM7};
     const char *good = tpath("mut_src.png");
     write_fixture(good, &f);
@@ -441,7 +491,9 @@ static void test_mutations_never_crash(void **state)
         size_t len = n;
         int flips = 1 + (int)(iter % 4);
         for (int k = 0; k < flips; k++) {
-            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
             /* half of the damage lands in the first 64 bytes (headers) */
             size_t at = (iter & 1) ? (size_t)(s % 64) : (size_t)(s % n);
             m[at] ^= (uint8_t)(1u << (s >> 60 & 7));
@@ -451,13 +503,15 @@ static void test_mutations_never_crash(void **state)
         put_bytes(path, m, len);
         sp_png_info info;
         int rc = sp_png_probe(r, path, &info);
-        if (rc == SP_OK && info.width == 40 && info.height == 24 && info.format == SP_PIX_RGBA8)
+        if (rc == SP_OK && info.width == 40 && info.height == 24 &&
+            info.format == SP_PIX_RGBA8)
             rc = sp_png_read(r, path, &o.img, NULL);
         if (rc == SP_OK) {
             ok++;
         } else {
             if (rc != SP_EFORMAT)
-                fail_msg("iteration %d: %s: %s", iter, sp_status_name(rc), sp_errmsg());
+                fail_msg("iteration %d: %s: %s", iter, sp_status_name(rc),
+                         sp_errmsg());
             assert_non_null(strstr(sp_errmsg(), "mut.png"));
             bad++;
         }
@@ -473,7 +527,8 @@ static void test_mutations_never_crash(void **state)
 static void test_arena_no_heap_after_warmup(void **state)
 {
     (void)state;
-    fixture f = {.w = 640, .h = 200, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
+    fixture f = {
+        .w = 640, .h = 200, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8};
     const char *path = tpath("warm.png");
     write_fixture(path, &f);
     sp_png_reader *r = NULL;
@@ -498,7 +553,8 @@ static void test_kitti_images(void **state)
     if (!data)
         skip();
     char path[1024];
-    snprintf(path, sizeof path, "%s/kitti_object/training/image_2/000000.png", data);
+    snprintf(path, sizeof path, "%s/kitti_object/training/image_2/000000.png",
+             data);
     if (access(path, R_OK) != 0) {
         print_message("skipping: %s not readable\n", path);
         skip();
@@ -507,7 +563,8 @@ static void test_kitti_images(void **state)
     sp_png_reader *r = NULL;
     assert_int_equal(sp_png_reader_create(&r), SP_OK);
     for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/kitti_object/training/image_2/%06d.png", data, i);
+        snprintf(path, sizeof path, "%s/kitti_object/training/image_2/%06d.png",
+                 data, i);
         sp_png_info info;
         assert_int_equal(sp_png_probe(r, path, &info), SP_OK);
         assert_int_equal(info.width, ws[i]);
@@ -531,7 +588,6 @@ static void test_kitti_images(void **state)
     sp_png_reader_destroy(r);
 }
 
-
 /* ---- writer ---- */
 
 /* Decode a written file with the reader (checked above against libpng's
@@ -552,7 +608,8 @@ static int read_range(const char *path, double *lo, double *hi)
 {
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png_create_info_struct(png);
     assert_int_equal(setjmp(png_jmpbuf(png)), 0);
     png_init_io(png, fp);
@@ -587,7 +644,8 @@ static void write_read_same(sp_pixfmt fmt, sp_pixfmt read_as)
     read_back(path, &back, read_as);
     size_t rb = sp_image_row_bytes(29, fmt);
     for (uint32_t y = 0; y < 13; y++)
-        assert_memory_equal(sp_image_row(&back.img, y), sp_image_row(&src.img, y), rb);
+        assert_memory_equal(sp_image_row(&back.img, y),
+                            sp_image_row(&src.img, y), rb);
     free(src.mem);
     free(back.mem);
 }
@@ -608,19 +666,22 @@ static void test_write_formats(void **state)
     owned_image src, back;
     owned_alloc(&src, 17, 5, SP_PIX_BGR8);
     fill_pattern(&src.img);
-    assert_int_equal(sp_png_write_image(tpath("bgr.png"), &src.img, NULL), SP_OK);
+    assert_int_equal(sp_png_write_image(tpath("bgr.png"), &src.img, NULL),
+                     SP_OK);
     read_back(tpath("bgr.png"), &back, SP_PIX_RGB8);
     for (uint32_t y = 0; y < 5; y++)
         for (uint32_t x = 0; x < 17; x++)
             for (int c = 0; c < 3; c++)
-                assert_int_equal(sp_image_row(&back.img, y)[x * 3 + (uint32_t)c],
-                                 sp_image_row(&src.img, y)[x * 3 + 2 - (uint32_t)c]);
+                assert_int_equal(
+                    sp_image_row(&back.img, y)[x * 3 + (uint32_t)c],
+                    sp_image_row(&src.img, y)[x * 3 + 2 - (uint32_t)c]);
     free(src.mem);
     free(back.mem);
 
     /* NV12 must be converted first */
     owned_alloc(&src, 16, 8, SP_PIX_NV12);
-    assert_int_equal(sp_png_write_image(tpath("nv12.png"), &src.img, NULL), SP_EUNSUPPORTED);
+    assert_int_equal(sp_png_write_image(tpath("nv12.png"), &src.img, NULL),
+                     SP_EUNSUPPORTED);
     assert_non_null(strstr(sp_errmsg(), "nv12"));
     assert_int_equal(access(tpath("nv12.png"), F_OK), -1);
     free(src.mem);
@@ -634,7 +695,8 @@ static void test_write_colour_map(void **state)
     owned_alloc(&src, 256, 3, SP_PIX_F32);
     /* row 0: a ramp -2..+3; row 1: NaN and -1 holes; row 2: +inf and const */
     for (uint32_t x = 0; x < 256; x++) {
-        ((float *)sp_image_row(&src.img, 0))[x] = -2.0f + 5.0f * (float)x / 255.0f;
+        ((float *)sp_image_row(&src.img, 0))[x] =
+            -2.0f + 5.0f * (float)x / 255.0f;
         ((float *)sp_image_row(&src.img, 1))[x] = x % 2 ? NAN : -1.0f;
         ((float *)sp_image_row(&src.img, 2))[x] = x == 0 ? INFINITY : 0.5f;
     }
@@ -650,9 +712,11 @@ static void test_write_colour_map(void **state)
         assert_memory_equal(p0, lut + x * 3, 3); /* the ramp walks the map */
         const uint8_t *p1 = sp_image_row(&back.img, 1) + x * 3;
         if (x % 2)
-            assert_true(p1[0] == 0 && p1[1] == 0 && p1[2] == 0); /* NaN: black */
+            assert_true(p1[0] == 0 && p1[1] == 0 &&
+                        p1[2] == 0); /* NaN: black */
         else
-            assert_memory_equal(p1, lut + 51 * 3, 3); /* -1 is a value: (1/5)*255 */
+            assert_memory_equal(p1, lut + 51 * 3,
+                                3); /* -1 is a value: (1/5)*255 */
     }
     /* +inf saturates at the top of the map */
     assert_memory_equal(sp_image_row(&back.img, 2), lut + 255 * 3, 3);
@@ -674,7 +738,8 @@ static void test_write_colour_map(void **state)
     for (uint32_t y = 0; y < 2; y++)
         for (uint32_t x = 0; x < 4; x++)
             ((float *)sp_image_row(&holes.img, y))[x] = -1.0f;
-    assert_int_equal(sp_png_write_image(tpath("holes.png"), &holes.img, NULL), SP_OK);
+    assert_int_equal(sp_png_write_image(tpath("holes.png"), &holes.img, NULL),
+                     SP_OK);
     assert_true(read_range(tpath("holes.png"), &lo, &hi));
     assert_true(lo == 0.0 && hi == 0.0);
     free(holes.mem);
@@ -686,8 +751,9 @@ static void test_write_colour_map(void **state)
     assert_true(read_range(path, &lo, &hi));
     assert_true(lo == 0.0 && hi == 10.0);
     const uint8_t *p = sp_image_row(&back.img, 1);
-    assert_true(p[0] == 0 && p[1] == 0 && p[2] == 0);        /* -1 now empty */
-    assert_memory_equal(sp_image_row(&back.img, 2) + 3, lut + 13 * 3, 3); /* 0.5 of 10 */
+    assert_true(p[0] == 0 && p[1] == 0 && p[2] == 0); /* -1 now empty */
+    assert_memory_equal(sp_image_row(&back.img, 2) + 3, lut + 13 * 3,
+                        3); /* 0.5 of 10 */
     free(back.mem);
     free(src.mem);
 }
@@ -700,7 +766,8 @@ static void test_write_tensor_planes(void **state)
     for (int c = 0; c < 3; c++)
         for (int i = 0; i < 20; i++)
             data[c * 20 + i] = (float)(c * 100) + (float)i;
-    sp_tensor t = {.data = data, .dtype = SP_DTYPE_F32, .ndim = 3, .shape = {3, 4, 5, 1}};
+    sp_tensor t = {
+        .data = data, .dtype = SP_DTYPE_F32, .ndim = 3, .shape = {3, 4, 5, 1}};
     assert_int_equal(sp_png_plane_count(&t), 3);
     for (size_t c = 0; c < 3; c++) {
         char name[32];
@@ -715,16 +782,19 @@ static void test_write_tensor_planes(void **state)
         assert_true(lo == (double)(c * 100) && hi == (double)(c * 100 + 19));
         /* first pixel at the bottom of the map, last at the top */
         assert_memory_equal(sp_image_row(&back.img, 0), sp_png_cmap_table(), 3);
-        assert_memory_equal(sp_image_row(&back.img, 3) + 12, sp_png_cmap_table() + 765, 3);
+        assert_memory_equal(sp_image_row(&back.img, 3) + 12,
+                            sp_png_cmap_table() + 765, 3);
         free(back.mem);
     }
-    assert_int_equal(sp_png_write_plane(tpath("bad.png"), &t, 3, NULL), SP_EINVAL);
+    assert_int_equal(sp_png_write_plane(tpath("bad.png"), &t, 3, NULL),
+                     SP_EINVAL);
 
     /* (1, 2, 4, 5) u16: gray 16-bit planes, values unchanged */
     uint16_t u[2 * 4 * 5];
     for (int i = 0; i < 40; i++)
         u[i] = (uint16_t)(i * 1500);
-    sp_tensor tu = {.data = u, .dtype = SP_DTYPE_U16, .ndim = 4, .shape = {1, 2, 4, 5}};
+    sp_tensor tu = {
+        .data = u, .dtype = SP_DTYPE_U16, .ndim = 4, .shape = {1, 2, 4, 5}};
     assert_int_equal(sp_png_plane_count(&tu), 2);
     assert_int_equal(sp_png_write_plane(tpath("u16.png"), &tu, 1, NULL), SP_OK);
     owned_image back;
@@ -734,9 +804,11 @@ static void test_write_tensor_planes(void **state)
     free(back.mem);
 
     /* 1-D tensors have no picture */
-    sp_tensor t1 = {.data = u, .dtype = SP_DTYPE_U8, .ndim = 1, .shape = {5, 1, 1, 1}};
+    sp_tensor t1 = {
+        .data = u, .dtype = SP_DTYPE_U8, .ndim = 1, .shape = {5, 1, 1, 1}};
     assert_int_equal(sp_png_plane_count(&t1), 0);
-    assert_int_equal(sp_png_write_plane(tpath("t1.png"), &t1, 0, NULL), SP_EINVAL);
+    assert_int_equal(sp_png_write_plane(tpath("t1.png"), &t1, 0, NULL),
+                     SP_EINVAL);
 }
 
 static void test_writer_warm_no_heap(void **state)
@@ -756,7 +828,8 @@ static void test_writer_warm_no_heap(void **state)
     assert_int_equal(sp_png_writer_heap_allocs(w), warm);
     read_back(path, &back, SP_PIX_RGB8);
     for (uint32_t y = 0; y < 375; y++)
-        assert_memory_equal(sp_image_row(&back.img, y), sp_image_row(&src.img, y), 1242 * 3);
+        assert_memory_equal(sp_image_row(&back.img, y),
+                            sp_image_row(&src.img, y), 1242 * 3);
     free(back.mem);
     free(src.mem);
     sp_png_writer_destroy(w);

@@ -32,9 +32,8 @@ static void tbuf_init(tbuf *b, int ndim, const size_t *shape)
     b->mem = aligned_alloc(64, bytes);
     assert_non_null(b->mem);
     memset(b->mem, 0xA5, bytes); /* the kernel must write every element */
-    assert_int_equal(sp_tensor_init(&b->t, b->mem, bytes, SP_DTYPE_F32, ndim,
-                                     shape),
-                     SP_OK);
+    assert_int_equal(
+        sp_tensor_init(&b->t, b->mem, bytes, SP_DTYPE_F32, ndim, shape), SP_OK);
 }
 
 static sp_kctx *scalar_ctx(void)
@@ -74,8 +73,8 @@ static void test_known_pixels(void **state)
         c->pts.intensity[i] = 1;
     }
     c->pts.count = n;
-    sp_project_params p = {.P = pin_P, .Tr = pin_Tr, .width = 100,
-                           .height = 50};
+    sp_project_params p = {
+        .P = pin_P, .Tr = pin_Tr, .width = 100, .height = 50};
     size_t s[2];
     assert_int_equal(sp_project_shape(&p, s), SP_OK);
     assert_int_equal(s[0], 50);
@@ -179,8 +178,8 @@ static void run_backends(const sp_points *pts, const sp_project_params *p)
         const float *g = got.t.data;
         for (size_t j = 0; j < s[0] * s[1]; j++)
             if (memcmp(&a[j], &g[j], sizeof(float)))
-                fail_msg("%s, %zu points: pixel %zu: %g vs scalar %g",
-                         names[i], pts->count, j, g[j], a[j]);
+                fail_msg("%s, %zu points: pixel %zu: %g vs scalar %g", names[i],
+                         pts->count, j, g[j], a[j]);
     }
     free(ref.mem);
     free(got.mem);
@@ -194,17 +193,17 @@ static void test_backends_random(void **state)
     kcloud *c = kcloud_new(1000000, 0);
     assert_non_null(c);
     /* KITTI-like camera (numbers of calib/000001.txt, rounded). */
-    static const double P[12] = {721.5, 0, 609.6, 44.9, 0, 721.5, 172.9,
-                                 0.216, 0, 0, 1, 0.00275};
-    static const double R0[9] = {0.99992, 0.00984, -0.00745, -0.00987,
-                                 0.99994, -0.00428, 0.0074, 0.00435, 0.99996};
+    static const double P[12] = {721.5, 0,     609.6, 44.9, 0, 721.5,
+                                 172.9, 0.216, 0,     0,    1, 0.00275};
+    static const double R0[9] = {0.99992,  0.00984, -0.00745, -0.00987, 0.99994,
+                                 -0.00428, 0.0074,  0.00435,  0.99996};
     static const double Tr[12] = {0.00753, -0.99997, -0.00062, -0.00407,
-                                  0.0148,  0.00073, -0.99989, -0.0763,
-                                  0.99986, 0.00752, 0.0148,  -0.2718};
-    sp_project_params kp = {.P = P, .R0 = R0, .Tr = Tr, .width = 1242,
-                            .height = 375};
-    sp_project_params pin = {.P = pin_P, .Tr = pin_Tr, .width = 100,
-                             .height = 50};
+                                  0.0148,  0.00073,  -0.99989, -0.0763,
+                                  0.99986, 0.00752,  0.0148,   -0.2718};
+    sp_project_params kp = {
+        .P = P, .R0 = R0, .Tr = Tr, .width = 1242, .height = 375};
+    sp_project_params pin = {
+        .P = pin_P, .Tr = pin_Tr, .width = 100, .height = 50};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         kcloud_random(c, sizes[i], 5000 + i, 40.0f, 0.5f, 1);
         run_backends(&c->pts, &kp);
@@ -235,8 +234,8 @@ static void test_kitti(void **state)
     kcloud *c = kcloud_load_kitti(path, why, sizeof why);
     if (!c)
         fail_msg("%s", why);
-    sp_project_params p = {.P = P2, .R0 = R0, .Tr = Tr, .width = 1242,
-                           .height = 375};
+    sp_project_params p = {
+        .P = P2, .R0 = R0, .Tr = Tr, .width = 1242, .height = 375};
     run_backends(&c->pts, &p);
 
     sp_kctx *k = scalar_ctx();

@@ -79,8 +79,8 @@ static void test_float(void **state)
     parse_bad(&s, "0x10", SP_EINVAL,
               "property 'scale' = '0x10': not a number, expected a number "
               "(e.g. 0.5 or 1/255)");
-    sp_prop_spec r = {.name = "leaf", .type = SP_PROP_FLOAT, .min = 0.01,
-                      .max = 10};
+    sp_prop_spec r = {
+        .name = "leaf", .type = SP_PROP_FLOAT, .min = 0.01, .max = 10};
     assert_true(parse_ok(&r, "0.2").f == 0.2);
     parse_bad(&r, "0", SP_ERANGE,
               "property 'leaf' = '0': out of range, expected a number in "
@@ -108,8 +108,8 @@ static void test_string_enum(void **state)
     sp_prop_spec s = {.name = "dir", .type = SP_PROP_STRING};
     parse_ok(&s, "");
     parse_ok(&s, "a b/c");
-    sp_prop_spec e = {.name = "mode", .type = SP_PROP_ENUM,
-                      .choices = "bilinear|ea|nearest"};
+    sp_prop_spec e = {
+        .name = "mode", .type = SP_PROP_ENUM, .choices = "bilinear|ea|nearest"};
     assert_int_equal(parse_ok(&e, "bilinear").i, 0);
     assert_int_equal(parse_ok(&e, "EA").i, 1);
     assert_int_equal(parse_ok(&e, "nearest").i, 2);
@@ -143,8 +143,8 @@ static void test_range(void **state)
     parse_bad(&s, "1:", SP_EINVAL,
               "property 'x' = '1:': a bound is not a number, expected LO:HI "
               "with LO <= HI (e.g. 0:70)");
-    sp_prop_spec b = {.name = "z", .type = SP_PROP_RANGE, .min = -10,
-                      .max = 10};
+    sp_prop_spec b = {
+        .name = "z", .type = SP_PROP_RANGE, .min = -10, .max = 10};
     parse_ok(&b, "-10:10");
     parse_bad(&b, "-3:11", SP_ERANGE,
               "property 'z' = '-3:11': out of range, expected LO:HI with -10 "
@@ -215,14 +215,20 @@ static int eos_pull(sp_stage *st, sp_frame **out)
     return SP_EOS;
 }
 
-static const sp_stage_class tprops_class = {
-    .name = "tprops", .description = "every property type",
-    .props = all_props, .nprops = 8, .is_source = 1,
-    .init = tprops_init, .pull = eos_pull};
+static const sp_stage_class tprops_class = {.name = "tprops",
+                                            .description =
+                                                "every property type",
+                                            .props = all_props,
+                                            .nprops = 8,
+                                            .is_source = 1,
+                                            .init = tprops_init,
+                                            .pull = eos_pull};
 
-static const sp_stage_class treq_class = {
-    .name = "treq", .description = "a required property",
-    .props = req_props, .nprops = 1, .pull = eos_pull};
+static const sp_stage_class treq_class = {.name = "treq",
+                                          .description = "a required property",
+                                          .props = req_props,
+                                          .nprops = 1,
+                                          .pull = eos_pull};
 
 static void test_pipeline_values(void **state)
 {
@@ -293,8 +299,8 @@ static void test_class_checks(void **state)
     static const sp_prop_spec twice[] = {
         {"a", SP_PROP_INT, "1", 0, 0, NULL, "", 0},
         {"a", SP_PROP_INT, "1", 0, 0, NULL, "", 0}};
-    sp_stage_class c = {.name = "tbad", .pull = eos_pull, .props = bad_def,
-                        .nprops = 1};
+    sp_stage_class c = {
+        .name = "tbad", .pull = eos_pull, .props = bad_def, .nprops = 1};
     assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
     assert_string_equal(sp_errmsg(),
                         "stage class 'tbad': bad default: property 'n' = 'x': "
@@ -343,12 +349,12 @@ static int role_pull(sp_stage *st, sp_frame **out)
 static void test_roles(void **state)
 {
     (void)state;
-    static const sp_stage_class src = {.name = "trole", .is_source = 1,
-                                       .pull = role_pull};
-    static const sp_stage_class snk = {.name = "trole", .is_sink = 1,
-                                       .pull = role_pull};
-    static const sp_stage_class snk2 = {.name = "trole", .is_sink = 1,
-                                        .pull = role_pull};
+    static const sp_stage_class src = {
+        .name = "trole", .is_source = 1, .pull = role_pull};
+    static const sp_stage_class snk = {
+        .name = "trole", .is_sink = 1, .pull = role_pull};
+    static const sp_stage_class snk2 = {
+        .name = "trole", .is_sink = 1, .pull = role_pull};
     assert_int_equal(sp_stage_class_register(&snk), SP_OK);
     assert_int_equal(sp_stage_class_register(&src), SP_OK);
     assert_int_equal(sp_stage_class_register(&snk2), SP_EBUSY);
@@ -371,11 +377,15 @@ static void test_roles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_int),          cmocka_unit_test(test_float),
-        cmocka_unit_test(test_bool),         cmocka_unit_test(test_string_enum),
-        cmocka_unit_test(test_range),        cmocka_unit_test(test_floats),
+        cmocka_unit_test(test_int),
+        cmocka_unit_test(test_float),
+        cmocka_unit_test(test_bool),
+        cmocka_unit_test(test_string_enum),
+        cmocka_unit_test(test_range),
+        cmocka_unit_test(test_floats),
         cmocka_unit_test(test_pipeline_values),
-        cmocka_unit_test(test_class_checks), cmocka_unit_test(test_builtins),
+        cmocka_unit_test(test_class_checks),
+        cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,8 +108,8 @@ static void test_empty_stream(void **state)
 
 static void test_error_crosses(void **state)
 {
-    sp_pipeline *p =
-        make(state, "tsrc frames=50 fail_at=10 ! queue depth=4 ! tpass ! tsink");
+    sp_pipeline *p = make(
+        state, "tsrc frames=50 fail_at=10 ! queue depth=4 ! tpass ! tsink");
     sp_frame *f;
     /* The frames before the error arrive first. */
     for (int i = 0; i < 10; i++) {
@@ -202,7 +202,8 @@ static void test_stop(void **state)
 
 static void test_pinned(void **state)
 {
-    sp_pipeline *p = make(state, "tsrc frames=20 ! queue depth=2 cpu=0 ! tsink");
+    sp_pipeline *p =
+        make(state, "tsrc frames=20 ! queue depth=2 cpu=0 ! tsink");
     drain_in_order(p, 20);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 
@@ -220,9 +221,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_eos_crosses), T(test_two_queues),   T(test_empty_stream),
+        T(test_eos_crosses),   T(test_two_queues),  T(test_empty_stream),
         T(test_error_crosses), T(test_depth_bound), T(test_early_destroy),
-        T(test_stop),        T(test_pinned),
+        T(test_stop),          T(test_pinned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

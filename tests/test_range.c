@@ -33,9 +33,8 @@ static void tbuf_init(tbuf *b, int ndim, const size_t *shape)
     b->mem = aligned_alloc(64, bytes);
     assert_non_null(b->mem);
     memset(b->mem, 0xA5, bytes); /* the kernel must write every element */
-    assert_int_equal(sp_tensor_init(&b->t, b->mem, bytes, SP_DTYPE_F32, ndim,
-                                     shape),
-                     SP_OK);
+    assert_int_equal(
+        sp_tensor_init(&b->t, b->mem, bytes, SP_DTYPE_F32, ndim, shape), SP_OK);
 }
 
 static sp_kctx *scalar_ctx(void)
@@ -86,15 +85,19 @@ static void test_known_pixels(void **state)
     sp_kctx *k = scalar_ctx();
     kcloud *c = kcloud_new(16, 0);
     const float pts[][4] = {
-        {10, 0, 0, 0.7f},  {0, 10, 0, 0.1f},    {0, -10, 0, 0.2f},
-        {-10, 0, 0, 0.3f}, {10, 0, -2.5f, 0.4f},
-        {20, 0, 0, 0.9f},  /* behind (10,0,0) in the same pixel: loses */
-        {0, 5, 0, 0.5f},   /* in front of (0,10,0): wins */
-        {0, 5, 0, 0.6f},   /* same range as the one before: lower index wins */
-        {0, 0, 10, 1},     /* straight up: outside the field of view */
-        {10, 0, -10, 1},   /* 45 deg down: outside */
-        {0, 0, 0, 1},      /* range 0 */
-        {NAN, 1, 1, 1},    {1, INFINITY, 1, 1},
+        {10, 0, 0, 0.7f},
+        {0, 10, 0, 0.1f},
+        {0, -10, 0, 0.2f},
+        {-10, 0, 0, 0.3f},
+        {10, 0, -2.5f, 0.4f},
+        {20, 0, 0, 0.9f}, /* behind (10,0,0) in the same pixel: loses */
+        {0, 5, 0, 0.5f},  /* in front of (0,10,0): wins */
+        {0, 5, 0, 0.6f},  /* same range as the one before: lower index wins */
+        {0, 0, 10, 1},    /* straight up: outside the field of view */
+        {10, 0, -10, 1},  /* 45 deg down: outside */
+        {0, 0, 0, 1},     /* range 0 */
+        {NAN, 1, 1, 1},
+        {1, INFINITY, 1, 1},
     };
     size_t n = sizeof pts / sizeof pts[0];
     for (size_t i = 0; i < n; i++) {
@@ -111,7 +114,7 @@ static void test_known_pixels(void **state)
     assert_int_equal(sp_range_project(k, NULL, &c->pts, &b.t), SP_OK);
     const float *o = b.t.data;
     size_t plane = 64 * 2048;
-#define PIX(r, col) ((size_t)(r) * 2048 + (col))
+#define PIX(r, col) ((size_t)(r)*2048 + (col))
     assert_float_equal(o[PIX(4, 1024)], 10.0f, 0);
     assert_float_equal(o[plane + PIX(4, 1024)], 10.0f, 0);
     assert_float_equal(o[2 * plane + PIX(4, 1024)], 0.0f, 0);
@@ -188,8 +191,8 @@ static void test_backends_random(void **state)
     static const size_t sizes[] = {0, 1, 7, 63, 64, 65, 1000, 1000000};
     kcloud *c = kcloud_new(1000000, 0);
     assert_non_null(c);
-    sp_range_params small = {.rows = 16, .cols = 90, .fov_down = -30,
-                             .fov_up = 10};
+    sp_range_params small = {
+        .rows = 16, .cols = 90, .fov_down = -30, .fov_up = 10};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         kcloud_random(c, sizes[i], 3000 + i, 30.0f, 0.25f, 1);
         run_backends(&c->pts, NULL);

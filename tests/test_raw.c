@@ -21,8 +21,10 @@ static void test_real_bayer16(void **state)
     const char *path = iot_data("raw_bayer/DSC_1339_768x512_rggb.raw");
     if (!path)
         skip();
-    sp_raw_desc d = {.width = 768, .height = 512,
-                     .format = SP_PIX_BAYER_RGGB16, .bit_depth = 14};
+    sp_raw_desc d = {.width = 768,
+                     .height = 512,
+                     .format = SP_PIX_BAYER_RGGB16,
+                     .bit_depth = 14};
     sp_raw_reader *r;
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_OK);
     assert_int_equal(sp_raw_reader_count(r), 1);
@@ -70,8 +72,8 @@ static void check_format(sp_pixfmt fmt, uint32_t w, uint32_t h, size_t stride,
     for (int f = 0; f < frames; f++)
         for (size_t y = 0; y < rows; y++)
             for (size_t b = 0; b < fs; b++)
-                file[f * fb + y * fs + b] = b < rb ? pat((size_t)f, y, b)
-                                                   : 0xEE;
+                file[f * fb + y * fs + b] =
+                    b < rb ? pat((size_t)f, y, b) : 0xEE;
     char name[64];
     snprintf(name, sizeof name, "f_%s_%zu.raw", sp_pixfmt_name(fmt), stride);
     const char *path = iot_tmp(name);
@@ -170,12 +172,12 @@ static void test_bad_desc(void **state)
     iot_msg_has("nv12", "expected even width and height", NULL);
     d = (sp_raw_desc){.width = 3, .height = 1, .format = SP_PIX_YUYV};
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_EINVAL);
-    d = (sp_raw_desc){.width = 4, .height = 2, .format = SP_PIX_GRAY8,
-                      .stride = 3};
+    d = (sp_raw_desc){
+        .width = 4, .height = 2, .format = SP_PIX_GRAY8, .stride = 3};
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_EINVAL);
     iot_msg_has("stride 3", "expected >= 4", NULL);
-    d = (sp_raw_desc){.width = 2, .height = 2, .format = SP_PIX_GRAY16,
-                      .bit_depth = 17};
+    d = (sp_raw_desc){
+        .width = 2, .height = 2, .format = SP_PIX_GRAY16, .bit_depth = 17};
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_EINVAL);
     iot_msg_has("bit depth 17", "1..16", NULL);
     d = (sp_raw_desc){.width = 2, .height = 1, .format = SP_PIX_F32};

@@ -84,8 +84,8 @@ static sp_kctx *known_ctx[3]; /* scalar, SIMD, OpenCL (NULL if absent) */
 static void known(sp_image *src, sp_image *dst, sp_resize_method m)
 {
     sp_image ref;
-    assert_int_equal(cam2_image_alloc(&ref, dst->width, dst->height,
-                                      dst->format, 0), 0);
+    assert_int_equal(
+        cam2_image_alloc(&ref, dst->width, dst->height, dst->format, 0), 0);
     for (int i = 0; i < 3; i++) {
         sp_kctx *k = known_ctx[i];
         if (!k)
@@ -111,9 +111,11 @@ static void test_known_answers(void **state)
     assert_non_null(known_ctx[0]);
     sp_image s, d;
     /* 2x2 -> 1x1 area: the mean rounded half up, (a+b+c+d+2) >> 2. */
-    static const uint8_t quads[][4] = {
-        {1, 2, 3, 4}, {0, 0, 1, 1}, {0, 0, 0, 1}, {255, 255, 255, 254},
-        {10, 20, 30, 41}};
+    static const uint8_t quads[][4] = {{1, 2, 3, 4},
+                                       {0, 0, 1, 1},
+                                       {0, 0, 0, 1},
+                                       {255, 255, 255, 254},
+                                       {10, 20, 30, 41}};
     for (size_t q = 0; q < sizeof quads / sizeof quads[0]; q++) {
         const uint8_t *v = quads[q];
         int want = (v[0] + v[1] + v[2] + v[3] + 2) >> 2;
@@ -135,7 +137,8 @@ static void test_known_answers(void **state)
     /* 2x2 -> 1x1 on F32 and RGB */
     assert_int_equal(cam2_image_alloc(&s, 2, 2, SP_PIX_F32, 4), 0);
     assert_int_equal(cam2_image_alloc(&d, 1, 1, SP_PIX_F32, 0), 0);
-    float *r0 = (float *)(void *)s.data, *r1 = (float *)(void *)(s.data + s.stride);
+    float *r0 = (float *)(void *)s.data,
+          *r1 = (float *)(void *)(s.data + s.stride);
     r0[0] = 1.f, r0[1] = 2.f, r1[0] = 3.f, r1[1] = 4.5f;
     known(&s, &d, SP_RESIZE_AREA);
     assert_true(*(float *)(void *)d.data == 2.625f);
@@ -197,10 +200,11 @@ typedef struct size_case {
 } size_case;
 
 static const size_case cases[] = {
-    {1, 1, 1, 1},      {2, 2, 1, 1},      {1, 1, 3, 5},     {3, 5, 2, 2},
-    {3, 5, 7, 4},      {5, 3, 33, 17},    {64, 48, 32, 24}, {97, 61, 40, 29},
-    {1241, 375, 640, 384}, {1920, 1080, 640, 384}, {640, 384, 1241, 375},
-    {1920, 1080, 1920, 1080}, {2, 700, 70, 3}, {1242, 376, 621, 188}};
+    {1, 1, 1, 1},           {2, 2, 1, 1},          {1, 1, 3, 5},
+    {3, 5, 2, 2},           {3, 5, 7, 4},          {5, 3, 33, 17},
+    {64, 48, 32, 24},       {97, 61, 40, 29},      {1241, 375, 640, 384},
+    {1920, 1080, 640, 384}, {640, 384, 1241, 375}, {1920, 1080, 1920, 1080},
+    {2, 700, 70, 3},        {1242, 376, 621, 188}};
 
 static const sp_pixfmt fmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8, SP_PIX_BGR8,
                                  SP_PIX_RGBA8, SP_PIX_F32};
@@ -231,24 +235,31 @@ static void backend_vs_scalar(sp_backend b)
                     continue;
                 sp_image s, r, o;
                 size_t pad = 3 + (c % 3) * 29;
-                assert_int_equal(cam2_image_alloc(&s, sc->sw, sc->sh, fmts[f], pad), 0);
-                assert_int_equal(cam2_image_alloc(&r, sc->dw, sc->dh, fmts[f], 0), 0);
-                assert_int_equal(cam2_image_alloc(&o, sc->dw, sc->dh, fmts[f], pad + 1), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&s, sc->sw, sc->sh, fmts[f], pad), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&r, sc->dw, sc->dh, fmts[f], 0), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&o, sc->dw, sc->dh, fmts[f], pad + 1), 0);
                 cam2_fill_random(&s, (uint32_t)(c * 31 + f * 7 + (size_t)m));
-                assert_int_equal(sp_resize(ks, &s, &r, (sp_resize_method)m), SP_OK);
-                assert_int_equal(sp_resize(kb, &s, &o, (sp_resize_method)m), SP_OK);
+                assert_int_equal(sp_resize(ks, &s, &r, (sp_resize_method)m),
+                                 SP_OK);
+                assert_int_equal(sp_resize(kb, &s, &o, (sp_resize_method)m),
+                                 SP_OK);
                 double md = 0;
                 size_t bad = cam2_compare(&r, &o, 0, &md);
                 if (bad)
                     fail_msg("%s %s %ux%u -> %ux%u %s: %zu elements differ "
                              "(max %g)",
-                             sp_backend_name(b), sp_pixfmt_name(fmts[f]), sc->sw,
-                             sc->sh, sc->dw, sc->dh,
-                             sp_resize_method_name((sp_resize_method)m), bad, md);
+                             sp_backend_name(b), sp_pixfmt_name(fmts[f]),
+                             sc->sw, sc->sh, sc->dw, sc->dh,
+                             sp_resize_method_name((sp_resize_method)m), bad,
+                             md);
                 assert_true(cam2_canaries_ok(&o));
                 assert_true(cam2_canaries_ok(&r));
                 if (b == SP_BACKEND_OPENCL)
-                    assert_int_equal(sp_kctx_last_backend(kb), SP_BACKEND_OPENCL);
+                    assert_int_equal(sp_kctx_last_backend(kb),
+                                     SP_BACKEND_OPENCL);
                 checked++;
                 cam2_image_free(&s);
                 cam2_image_free(&r);
@@ -288,11 +299,11 @@ static void test_opencv_crosscheck(void **state)
         skip();
     }
     static const size_case cv_cases[] = {
-        {2, 2, 1, 1},      {3, 5, 7, 4},       {5, 3, 2, 2},
-        {97, 61, 40, 29},  {64, 48, 32, 24},   {61, 37, 200, 150},
+        {2, 2, 1, 1},          {3, 5, 7, 4},           {5, 3, 2, 2},
+        {97, 61, 40, 29},      {64, 48, 32, 24},       {61, 37, 200, 150},
         {1241, 375, 640, 384}, {1920, 1080, 640, 384}, {320, 240, 641, 479}};
-    static const sp_pixfmt cv_fmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8,
-                                        SP_PIX_RGBA8, SP_PIX_F32};
+    static const sp_pixfmt cv_fmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8, SP_PIX_RGBA8,
+                                        SP_PIX_F32};
     const int ncase = (int)(sizeof cv_cases / sizeof cv_cases[0]);
     const int nfmt = (int)(sizeof cv_fmts / sizeof cv_fmts[0]);
     const char *dir = cam2_tmpdir();
@@ -311,17 +322,18 @@ static void test_opencv_crosscheck(void **state)
         for (int f = 0; f < nfmt; f++) {
             const size_case *sc = &cv_cases[c];
             sp_image s;
-            assert_int_equal(cam2_image_alloc(&s, sc->sw, sc->sh, cv_fmts[f], 16), 0);
+            assert_int_equal(
+                cam2_image_alloc(&s, sc->sw, sc->sh, cv_fmts[f], 16), 0);
             cam2_fill_random(&s, (uint32_t)(1000 + c * 10 + f));
             char path[600];
             snprintf(path, sizeof path, "%s/rs_in_%d_%d.bin", dir, c, f);
             assert_int_equal(cam2_write_rows(path, &s), 0);
             cam2_image_free(&s);
             unsigned ch = sp_pixfmt_channels(cv_fmts[f]);
-            off += snprintf(script + off, sizeof script - (size_t)off,
-                            " (%d, %d, %u, %u, %u, %u, %u, %d),\n", c, f, sc->sw,
-                            sc->sh, ch, sc->dw, sc->dh,
-                            cv_fmts[f] == SP_PIX_F32);
+            off +=
+                snprintf(script + off, sizeof script - (size_t)off,
+                         " (%d, %d, %u, %u, %u, %u, %u, %d),\n", c, f, sc->sw,
+                         sc->sh, ch, sc->dw, sc->dh, cv_fmts[f] == SP_PIX_F32);
         }
     snprintf(script + off, sizeof script - (size_t)off,
              "]\nfor c, f, w, h, ch, dw, dh, isf in cases:\n"
@@ -330,7 +342,8 @@ static void test_opencv_crosscheck(void **state)
              ".reshape(h, w, ch)\n"
              "    for m in I:\n"
              "        o = cv2.resize(a, (dw, dh), interpolation=I[m])\n"
-             "        o.astype(dt).tofile('%s/rs_cv_%%d_%%d_%%s.bin' %% (c, f, m))\n",
+             "        o.astype(dt).tofile('%s/rs_cv_%%d_%%d_%%s.bin' %% (c, f, "
+             "m))\n",
              dir, dir);
     assert_int_equal(cam2_run_python(script), 0);
 
@@ -340,31 +353,38 @@ static void test_opencv_crosscheck(void **state)
                 const size_case *sc = &cv_cases[c];
                 sp_image s, o, cv;
                 char path[600];
-                assert_int_equal(cam2_image_alloc(&s, sc->sw, sc->sh, cv_fmts[f], 16), 0);
-                assert_int_equal(cam2_image_alloc(&o, sc->dw, sc->dh, cv_fmts[f], 8), 0);
-                assert_int_equal(cam2_image_alloc(&cv, sc->dw, sc->dh, cv_fmts[f], 0), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&s, sc->sw, sc->sh, cv_fmts[f], 16), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&o, sc->dw, sc->dh, cv_fmts[f], 8), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&cv, sc->dw, sc->dh, cv_fmts[f], 0), 0);
                 snprintf(path, sizeof path, "%s/rs_in_%d_%d.bin", dir, c, f);
                 assert_int_equal(cam2_read_rows(path, &s), 0);
                 snprintf(path, sizeof path, "%s/rs_cv_%d_%d_%s.bin", dir, c, f,
                          sp_resize_method_name((sp_resize_method)m));
                 assert_int_equal(cam2_read_rows(path, &cv), 0);
-                assert_int_equal(sp_resize(k, &s, &o, (sp_resize_method)m), SP_OK);
-                double tol = cv_fmts[f] == SP_PIX_F32 ? 1e-3
-                                                      : (m == SP_RESIZE_AREA ? 1 : 0);
+                assert_int_equal(sp_resize(k, &s, &o, (sp_resize_method)m),
+                                 SP_OK);
+                double tol = cv_fmts[f] == SP_PIX_F32
+                                 ? 1e-3
+                                 : (m == SP_RESIZE_AREA ? 1 : 0);
                 double md = 0;
                 size_t bad = cam2_compare(&cv, &o, tol, &md);
                 size_t ndiff = cam2_compare(&cv, &o, 0, NULL);
-                size_t elems = (size_t)sc->dw * sc->dh * sp_pixfmt_channels(cv_fmts[f]);
+                size_t elems =
+                    (size_t)sc->dw * sc->dh * sp_pixfmt_channels(cv_fmts[f]);
                 stat_off[f][m] += ndiff;
                 stat_all[f][m] += elems;
                 if (md > stat_max[f][m])
                     stat_max[f][m] = md;
                 if (bad)
-                    fail_msg("vs cv2: %s %ux%u -> %ux%u %s: %zu elements off by "
-                             "more than %g (max %g)",
-                             sp_pixfmt_name(cv_fmts[f]), sc->sw, sc->sh, sc->dw,
-                             sc->dh, sp_resize_method_name((sp_resize_method)m),
-                             bad, tol, md);
+                    fail_msg(
+                        "vs cv2: %s %ux%u -> %ux%u %s: %zu elements off by "
+                        "more than %g (max %g)",
+                        sp_pixfmt_name(cv_fmts[f]), sc->sw, sc->sh, sc->dw,
+                        sc->dh, sp_resize_method_name((sp_resize_method)m), bad,
+                        tol, md);
                 cam2_image_free(&s);
                 cam2_image_free(&o);
                 cam2_image_free(&cv);
@@ -387,13 +407,15 @@ static void test_stage(void **state)
     (void)state;
     sp_frame *a[16], *b[16];
     sp_pipeline *pa = NULL, *pb = NULL;
-    int na = cam2_pipeline_frames("synth frames=3 format=rgb8 width=97 height=61 "
-                                  "! resize width=40 height=29 method=area",
-                                  SP_BACKEND_AUTO, a, 16, &pa);
+    int na =
+        cam2_pipeline_frames("synth frames=3 format=rgb8 width=97 height=61 "
+                             "! resize width=40 height=29 method=area",
+                             SP_BACKEND_AUTO, a, 16, &pa);
     if (na < 0)
         fail_msg("pipeline: %s", sp_errmsg());
-    int nb = cam2_pipeline_frames("synth frames=3 format=rgb8 width=97 height=61",
-                                  SP_BACKEND_AUTO, b, 16, &pb);
+    int nb =
+        cam2_pipeline_frames("synth frames=3 format=rgb8 width=97 height=61",
+                             SP_BACKEND_AUTO, b, 16, &pb);
     assert_int_equal(na, nb);
     sp_kctx *k = NULL;
     assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
@@ -411,7 +433,8 @@ static void test_stage(void **state)
         assert_int_equal(a[i]->seq, b[i]->seq);
         sp_image ref;
         assert_int_equal(cam2_image_alloc(&ref, 40, 29, SP_PIX_RGB8, 0), 0);
-        assert_int_equal(sp_resize(k, &b[i]->u.image, &ref, SP_RESIZE_AREA), SP_OK);
+        assert_int_equal(sp_resize(k, &b[i]->u.image, &ref, SP_RESIZE_AREA),
+                         SP_OK);
         assert_int_equal(cam2_compare(&ref, &a[i]->u.image, 0, NULL), 0);
         cam2_image_free(&ref);
         cams++;
@@ -426,7 +449,8 @@ static void test_stage(void **state)
 
     /* a Bayer mosaic: resize refuses it by name */
     int n = cam2_pipeline_frames("synth frames=1 lidar=false ! resize width=10 "
-                                 "height=10", SP_BACKEND_AUTO, a, 16, &pa);
+                                 "height=10",
+                                 SP_BACKEND_AUTO, a, 16, &pa);
     assert_int_equal(n, SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "resize"));
     assert_non_null(strstr(sp_errmsg(), "bayer_rggb8"));

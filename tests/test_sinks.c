@@ -30,8 +30,16 @@ typedef struct tsrc {
 } tsrc;
 
 static const sp_prop_spec tsrc_props[] = {
-    {.name = "stream", .type = SP_PROP_STRING, .def = "bev", .help = "stream name"},
-    {.name = "frames", .type = SP_PROP_INT, .def = "2", .min = 0, .max = 100, .help = "count"},
+    {.name = "stream",
+     .type = SP_PROP_STRING,
+     .def = "bev",
+     .help = "stream name"},
+    {.name = "frames",
+     .type = SP_PROP_INT,
+     .def = "2",
+     .min = 0,
+     .max = 100,
+     .help = "count"},
 };
 
 static int tsrc_pull(sp_stage *st, sp_frame **out)
@@ -41,13 +49,15 @@ static int tsrc_pull(sp_stage *st, sp_frame **out)
         return SP_EOS;
     const size_t shape[3] = {3, 8, 10};
     sp_frame *f = NULL;
-    int rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3, shape, &f);
+    int rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3,
+                                    shape, &f);
     if (rc < 0)
         return rc;
     float *d = f->u.tensor.data;
     for (size_t i = 0; i < 3 * 8 * 10; i++)
         d[i] = (float)(i / 80) * 10.0f + (float)(i % 80) * 0.1f;
-    snprintf(f->stream, sizeof f->stream, "%s", sp_stage_prop_str(st, "stream"));
+    snprintf(f->stream, sizeof f->stream, "%s",
+             sp_stage_prop_str(st, "stream"));
     f->seq = s->n++;
     *out = f;
     return SP_OK;
@@ -124,8 +134,10 @@ static void test_npy_sink(void **state)
     (void)state;
     char launch[1024];
     const char *dir = tpath("npy_out/nested");
-    snprintf(launch, sizeof launch,
-             "synth frames=2 seed=4 width=64 height=32 ! npy dir=%s fields=xyzirt", dir);
+    snprintf(
+        launch, sizeof launch,
+        "synth frames=2 seed=4 width=64 height=32 ! npy dir=%s fields=xyzirt",
+        dir);
     sp_pipeline *p = make(launch);
     /* the folder exists before the first frame */
     assert_true(exists(dir));
@@ -158,7 +170,8 @@ static void test_npy_sink(void **state)
             uint8_t img[32 * 64];
             assert_int_equal(sp_npy_read(path, &h, img, sizeof img), SP_OK);
             for (uint32_t y = 0; y < 32; y++)
-                assert_memory_equal(img + y * 64, sp_image_row(&f->u.image, y), 64);
+                assert_memory_equal(img + y * 64, sp_image_row(&f->u.image, y),
+                                    64);
         }
         sp_frame_unref(f);
         n++;
@@ -176,27 +189,31 @@ static void test_npy_sink(void **state)
     /* what the sink wrote loads in numpy with no options, when installed */
     if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
         char cmd[2048];
-        snprintf(cmd, sizeof cmd,
-                 "/usr/bin/python3 -c \"import numpy as np; "
-                 "a = np.load('%s/velodyne/000001.npy'); "
-                 "assert a.ndim == 2 and a.shape[1] == 6 and a.dtype == np.float32; "
-                 "assert 110000 <= a.shape[0] <= 120000; "
-                 "assert a[:, 4].max() == 63 and 0 <= a[:, 5].min() and a[:, 5].max() < 0.1; "
-                 "b = np.load('%s/image_02/000001.npy'); "
-                 "assert b.shape == (32, 64) and b.dtype == np.uint8\"",
-                 dir, dir);
+        snprintf(
+            cmd, sizeof cmd,
+            "/usr/bin/python3 -c \"import numpy as np; "
+            "a = np.load('%s/velodyne/000001.npy'); "
+            "assert a.ndim == 2 and a.shape[1] == 6 and a.dtype == np.float32; "
+            "assert 110000 <= a.shape[0] <= 120000; "
+            "assert a[:, 4].max() == 63 and 0 <= a[:, 5].min() and a[:, "
+            "5].max() < 0.1; "
+            "b = np.load('%s/image_02/000001.npy'); "
+            "assert b.shape == (32, 64) and b.dtype == np.uint8\"",
+            dir, dir);
         assert_int_equal(system(cmd), 0);
     } else {
         print_message("numpy not installed: numpy.load check not run\n");
     }
 
     /* tensors in their own shape */
-    snprintf(launch, sizeof launch, "test_tensors frames=1 ! npy dir=%s", tpath("npy_t"));
+    snprintf(launch, sizeof launch, "test_tensors frames=1 ! npy dir=%s",
+             tpath("npy_t"));
     p = make(launch);
     assert_int_equal(sp_pipeline_run(p), SP_OK);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
     sp_npy_header h;
-    assert_int_equal(sp_npy_read_header(tpath("npy_t/bev/000000.npy"), &h), SP_OK);
+    assert_int_equal(sp_npy_read_header(tpath("npy_t/bev/000000.npy"), &h),
+                     SP_OK);
     assert_int_equal(h.ndim, 3);
     assert_true(h.shape[0] == 3 && h.shape[1] == 8 && h.shape[2] == 10);
 }
@@ -205,7 +222,8 @@ static void test_png_sink(void **state)
 {
     (void)state;
     char launch[1024];
-    snprintf(launch, sizeof launch, "synth frames=1 width=64 height=32 ! png dir=%s",
+    snprintf(launch, sizeof launch,
+             "synth frames=1 width=64 height=32 ! png dir=%s",
              tpath("png_out"));
     sp_pipeline *p = make(launch);
     sp_frame *f;
@@ -218,11 +236,15 @@ static void test_png_sink(void **state)
             assert_int_equal(sp_png_probe(NULL, path, &info), SP_OK);
             assert_int_equal(info.format, SP_PIX_GRAY8);
             uint8_t mem[64 * 32];
-            sp_image img = {.data = mem, .width = 64, .height = 32, .stride = 64,
+            sp_image img = {.data = mem,
+                            .width = 64,
+                            .height = 32,
+                            .stride = 64,
                             .format = SP_PIX_GRAY8};
             assert_int_equal(sp_png_read(NULL, path, &img, NULL), SP_OK);
             for (uint32_t y = 0; y < 32; y++)
-                assert_memory_equal(mem + y * 64, sp_image_row(&f->u.image, y), 64);
+                assert_memory_equal(mem + y * 64, sp_image_row(&f->u.image, y),
+                                    64);
             saw_image = 1;
         }
         sp_frame_unref(f);
@@ -235,7 +257,8 @@ static void test_png_sink(void **state)
     assert_int_equal(count_files(tpath("png_out/image_02")), 1);
 
     /* a (3, H, W) tensor: one colour-mapped picture per channel */
-    snprintf(launch, sizeof launch, "test_tensors frames=2 ! png dir=%s", tpath("png_t"));
+    snprintf(launch, sizeof launch, "test_tensors frames=2 ! png dir=%s",
+             tpath("png_t"));
     p = make(launch);
     assert_int_equal(sp_pipeline_run(p), SP_OK);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
@@ -250,7 +273,8 @@ static void test_png_sink(void **state)
     }
 
     /* a fixed range must be ordered */
-    snprintf(launch, sizeof launch, "test_tensors ! png dir=%s range=5:5", tpath("png_r"));
+    snprintf(launch, sizeof launch, "test_tensors ! png dir=%s range=5:5",
+             tpath("png_r"));
     assert_true(sp_pipeline_create(launch, NULL, &p) < 0);
     assert_non_null(strstr(sp_errmsg(), "range"));
 }
@@ -269,7 +293,8 @@ static void test_null_sink(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
-static void expect_create_fails(const char *launch, const char *path, const char *reason)
+static void expect_create_fails(const char *launch, const char *path,
+                                const char *reason)
 {
     sp_pipeline *p = NULL;
     int rc = sp_pipeline_create(launch, NULL, &p);
@@ -308,8 +333,8 @@ static void test_unwritable_before_first_frame(void **state)
     }
 
     /* a stream name that would escape the folder is refused */
-    snprintf(launch, sizeof launch, "test_tensors stream=../escape ! npy dir=%s",
-             tpath("esc/inner"));
+    snprintf(launch, sizeof launch,
+             "test_tensors stream=../escape ! npy dir=%s", tpath("esc/inner"));
     sp_pipeline *p = make(launch);
     assert_true(sp_pipeline_run(p) < 0);
     assert_non_null(strstr(sp_errmsg(), "../escape"));

@@ -18,9 +18,8 @@
 /* The n-th lidar frame of `synth camera=false` (a fresh pipeline). */
 static sp_frame *synth_frame(sp_pipeline **pp, int n)
 {
-    assert_int_equal(sp_pipeline_create("synth camera=false frames=3", NULL,
-                                        pp),
-                     SP_OK);
+    assert_int_equal(
+        sp_pipeline_create("synth camera=false frames=3", NULL, pp), SP_OK);
     sp_frame *f = NULL;
     for (int i = 0; i <= n; i++) {
         sp_frame_unref(f);
@@ -50,8 +49,10 @@ static void test_crop_voxel_chain(void **state)
     assert_int_equal(sp_frame_create_points(mgr, n, raw->u.points.fields, &b),
                      SP_OK);
     sp_crop_params c = {.limits = SP_CROP_X | SP_CROP_Y | SP_CROP_RANGE,
-                        .min = {0, -20, 0}, .max = {50, 20, 0},
-                        .range_min = 2, .range_max = 45};
+                        .min = {0, -20, 0},
+                        .max = {50, 20, 0},
+                        .range_min = 2,
+                        .range_max = 45};
     assert_int_equal(sp_crop(k, &c, &raw->u.points, &a->u.points), SP_OK);
     sp_voxel_params v = {.leaf = {0.5f, 0.5f, 0.25f}, .min_points = 2};
     assert_int_equal(sp_voxel(k, &v, &a->u.points, &b->u.points), SP_OK);
@@ -59,12 +60,11 @@ static void test_crop_voxel_chain(void **state)
     assert_true(b->u.points.count < a->u.points.count);
 
     sp_pipeline_opts o = {.backend = SP_BACKEND_AUTO};
-    assert_int_equal(
-        sp_pipeline_create("synth frames=3 ! crop x=0:50 y=-20:20 "
-                           "range=2:45 ! voxel leaf=0.5,0.5,0.25 "
-                           "min_points=2",
-                           &o, &p),
-        SP_OK);
+    assert_int_equal(sp_pipeline_create("synth frames=3 ! crop x=0:50 y=-20:20 "
+                                        "range=2:45 ! voxel leaf=0.5,0.5,0.25 "
+                                        "min_points=2",
+                                        &o, &p),
+                     SP_OK);
     int lidar_seen = 0, camera_seen = 0;
     for (;;) {
         sp_frame *f = NULL;

@@ -30,18 +30,28 @@ typedef struct ffsrc {
 } ffsrc;
 
 static const sp_prop_spec ffsrc_props[] = {
-    {.name = "kind", .type = SP_PROP_ENUM, .def = "points",
-     .choices = "points|bayer8|bayer16|rgb8|gray8", .help = "frame kind"},
-    {.name = "first", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e9,
+    {.name = "kind",
+     .type = SP_PROP_ENUM,
+     .def = "points",
+     .choices = "points|bayer8|bayer16|rgb8|gray8",
+     .help = "frame kind"},
+    {.name = "first",
+     .type = SP_PROP_INT,
+     .def = "0",
+     .min = 0,
+     .max = 1e9,
      .help = "seq of the first frame"},
-    {.name = "frames", .type = SP_PROP_INT, .def = "1", .min = 0, .max = 1e6,
+    {.name = "frames",
+     .type = SP_PROP_INT,
+     .def = "1",
+     .min = 0,
+     .max = 1e6,
      .help = "frames to produce"},
 };
 
-static const char calib_text[] =
-    "P2: 50 0 32 0 0 50 16 0 0 0 1 0\n"
-    "R0_rect: 1 0 0 0 1 0 0 0 1\n"
-    "Tr_velo_to_cam: 0 -1 0 0 0 0 -1 0 1 0 0 0\n";
+static const char calib_text[] = "P2: 50 0 32 0 0 50 16 0 0 0 1 0\n"
+                                 "R0_rect: 1 0 0 0 1 0 0 0 1\n"
+                                 "Tr_velo_to_cam: 0 -1 0 0 0 0 -1 0 1 0 0 0\n";
 
 static int ffsrc_init(sp_stage *st)
 {
@@ -122,15 +132,18 @@ static const filter_case cases[] = {
     {"bev", "bev", "points", SP_PAYLOAD_TENSOR},
     {"bev points=true", "bev", "points", SP_PAYLOAD_TENSOR},
     {"range rows=16 cols=256", "range", "points", SP_PAYLOAD_TENSOR},
-    {"range rows=16 cols=256 points=true", "range", "points", SP_PAYLOAD_TENSOR},
+    {"range rows=16 cols=256 points=true", "range", "points",
+     SP_PAYLOAD_TENSOR},
     {"project width=64 height=32", "project", "points", SP_PAYLOAD_TENSOR},
-    {"project width=64 height=32 points=true", "project", "points", SP_PAYLOAD_TENSOR},
+    {"project width=64 height=32 points=true", "project", "points",
+     SP_PAYLOAD_TENSOR},
     {"debayer", "debayer", "bayer8", SP_PAYLOAD_IMAGE},
     {"levels white=4095", "levels", "bayer16", SP_PAYLOAD_IMAGE},
     {"convert to=gray", "convert", "rgb8", SP_PAYLOAD_IMAGE},
     {"resize width=32 height=16", "resize", "rgb8", SP_PAYLOAD_IMAGE},
     {"normalize", "normalize", "rgb8", SP_PAYLOAD_TENSOR},
-    {"undistort fx=50 fy=50 cx=32 cy=16 k1=-0.2", "undistort", "gray8", SP_PAYLOAD_IMAGE},
+    {"undistort fx=50 fy=50 cx=32 cy=16 k1=-0.2", "undistort", "gray8",
+     SP_PAYLOAD_IMAGE},
 };
 
 #define FIRST_SEQ 7

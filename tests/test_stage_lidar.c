@@ -25,9 +25,8 @@
 /* The n-th lidar frame of `synth camera=false` (a fresh pipeline). */
 static sp_frame *synth_frame(sp_pipeline **pp, int n)
 {
-    assert_int_equal(sp_pipeline_create("synth camera=false frames=3", NULL,
-                                        pp),
-                     SP_OK);
+    assert_int_equal(
+        sp_pipeline_create("synth camera=false frames=3", NULL, pp), SP_OK);
     sp_frame *f = NULL;
     for (int i = 0; i <= n; i++) {
         sp_frame_unref(f);
@@ -64,15 +63,20 @@ static void test_chain(void **state)
     assert_int_equal(sp_ground_filter(k, &gp, pts, &g->u.points, NULL), SP_OK);
     assert_true(g->u.points.count > 0 && g->u.points.count < pts->count);
     size_t bs[3], rs[3], ps[2];
-    sp_bev_params bp = {.xmin = 0, .xmax = 40, .ymin = -20, .ymax = 20,
-                        .zmin = -2.5, .zmax = 1, .res = 0.2};
+    sp_bev_params bp = {.xmin = 0,
+                        .xmax = 40,
+                        .ymin = -20,
+                        .ymax = 20,
+                        .zmin = -2.5,
+                        .zmax = 1,
+                        .res = 0.2};
     assert_int_equal(sp_bev_shape(&bp, bs), SP_OK);
     assert_int_equal(sp_frame_create_tensor(mgr, SP_DTYPE_F32, 3, bs, &bev),
                      SP_OK);
     assert_int_equal(sp_bev_rasterize(k, &bp, &g->u.points, &bev->u.tensor),
                      SP_OK);
-    sp_range_params rp = {.rows = 64, .cols = 1024, .fov_down = -24.8,
-                          .fov_up = 2};
+    sp_range_params rp = {
+        .rows = 64, .cols = 1024, .fov_down = -24.8, .fov_up = 2};
     assert_int_equal(sp_range_shape(&rp, rs), SP_OK);
     assert_int_equal(sp_frame_create_tensor(mgr, SP_DTYPE_F32, 3, rs, &rng),
                      SP_OK);

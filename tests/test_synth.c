@@ -28,8 +28,13 @@ static void cloud_alloc(cloud *c)
     c->mem = malloc(n * 6 * sizeof(float));
     assert_non_null(c->mem);
     float *b = c->mem;
-    c->p = (sp_points){.x = b, .y = b + n, .z = b + 2 * n, .intensity = b + 3 * n,
-                       .ring = (uint16_t *)(b + 4 * n), .time = b + 5 * n, .capacity = n,
+    c->p = (sp_points){.x = b,
+                       .y = b + n,
+                       .z = b + 2 * n,
+                       .intensity = b + 3 * n,
+                       .ring = (uint16_t *)(b + 4 * n),
+                       .time = b + 5 * n,
+                       .capacity = n,
                        .fields = SP_POINTS_RING | SP_POINTS_TIME};
 }
 
@@ -40,7 +45,8 @@ static void sweep(uint64_t seed, uint64_t k, cloud *c)
     sp__synth_scene_init(&scene, seed);
     sp__synth_scene_at(&scene, (double)k * 0.1, &now);
     sp__synth_lidar_init(&lidar);
-    assert_int_equal(sp__synth_lidar_sweep(&lidar, &now, sp__synth_frame_seed(seed, 0, k), &c->p),
+    assert_int_equal(sp__synth_lidar_sweep(
+                         &lidar, &now, sp__synth_frame_seed(seed, 0, k), &c->p),
                      SP_OK);
 }
 
@@ -50,8 +56,10 @@ static int same_cloud(const cloud *a, const cloud *b)
     if (n != b->p.count)
         return 0;
     return !memcmp(a->p.x, b->p.x, n * 4) && !memcmp(a->p.y, b->p.y, n * 4) &&
-           !memcmp(a->p.z, b->p.z, n * 4) && !memcmp(a->p.intensity, b->p.intensity, n * 4) &&
-           !memcmp(a->p.ring, b->p.ring, n * 2) && !memcmp(a->p.time, b->p.time, n * 4);
+           !memcmp(a->p.z, b->p.z, n * 4) &&
+           !memcmp(a->p.intensity, b->p.intensity, n * 4) &&
+           !memcmp(a->p.ring, b->p.ring, n * 2) &&
+           !memcmp(a->p.time, b->p.time, n * 4);
 }
 
 static void test_lidar_deterministic(void **state)
@@ -81,8 +89,8 @@ static void test_lidar_like_kitti(void **state)
         sweep(seed, seed % 3, &c);
         const sp_points *p = &c.p;
         if (p->count < 110000 || p->count > 120000)
-            fail_msg("seed %llu: %zu points, expected 110k..120k", (unsigned long long)seed,
-                     p->count);
+            fail_msg("seed %llu: %zu points, expected 110k..120k",
+                     (unsigned long long)seed, p->count);
         size_t ground = 0, below = 0;
         float prev_t = 0.0f;
         for (size_t i = 0; i < p->count; i++) {
@@ -92,7 +100,8 @@ static void test_lidar_like_kitti(void **state)
             /* each point lies on its beam's cone (noise is along the ray) */
             double beam = el_lo + p->ring[i] * (el_hi - el_lo) / 63.0;
             if (fabs(el - beam) > 0.01)
-                fail_msg("point %zu: elevation %.4f, ring %u beam %.4f", i, el, p->ring[i], beam);
+                fail_msg("point %zu: elevation %.4f, ring %u beam %.4f", i, el,
+                         p->ring[i], beam);
             assert_true(el >= el_lo - 0.01 && el <= el_hi + 0.01);
             assert_true(p->time[i] >= 0.0f && p->time[i] < 0.1f);
             assert_true(p->time[i] >= prev_t); /* firing order */
@@ -127,7 +136,8 @@ static void test_lidar_too_small(void **state)
     sp__synth_scene_init(&scene, 1);
     sp__synth_lidar_init(&lidar);
     float buf[64];
-    sp_points p = {.x = buf, .y = buf, .z = buf, .intensity = buf, .capacity = 16};
+    sp_points p = {
+        .x = buf, .y = buf, .z = buf, .intensity = buf, .capacity = 16};
     assert_int_equal(sp__synth_lidar_sweep(&lidar, &scene, 1, &p), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "115200"));
 }
@@ -142,7 +152,10 @@ static void picture_alloc(picture *pic, uint32_t w, uint32_t h, sp_pixfmt fmt)
     size_t stride = sp_image_default_stride(w, fmt);
     pic->mem = calloc(stride, h);
     assert_non_null(pic->mem);
-    pic->img = (sp_image){.data = pic->mem, .width = w, .height = h, .stride = stride,
+    pic->img = (sp_image){.data = pic->mem,
+                          .width = w,
+                          .height = h,
+                          .stride = stride,
                           .format = fmt};
 }
 
@@ -157,8 +170,10 @@ static void test_camera_mosaic(void **state)
     picture_alloc(&rgb, 620, 188, SP_PIX_RGB8);
     picture_alloc(&bay, 620, 188, SP_PIX_BAYER_RGGB8);
     picture_alloc(&bay2, 620, 188, SP_PIX_BAYER_RGGB8);
-    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &rgb.img), SP_OK);
-    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &bay.img), SP_OK);
+    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &rgb.img),
+                     SP_OK);
+    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &bay.img),
+                     SP_OK);
     /* R at (even, even), G on the other diagonal, B at (odd, odd) */
     for (uint32_t y = 0; y < 188; y++)
         for (uint32_t x = 0; x < 620; x++) {
@@ -175,16 +190,20 @@ static void test_camera_mosaic(void **state)
     assert_true(top[2] > top[0] + 20);
     assert_true(abs((int)bottom[0] - (int)bottom[2]) < 25 && bottom[1] < 160);
     /* deterministic, and the noise depends on the frame seed */
-    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &bay2.img), SP_OK);
+    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &bay2.img),
+                     SP_OK);
     assert_memory_equal(bay.mem, bay2.mem, bay.img.stride * 188);
-    assert_int_equal(sp__synth_camera_render(&scene, &cal, 100, &bay2.img), SP_OK);
+    assert_int_equal(sp__synth_camera_render(&scene, &cal, 100, &bay2.img),
+                     SP_OK);
     assert_memory_not_equal(bay.mem, bay2.mem, bay.img.stride * 188);
     /* wrong size or format */
     sp__synth_calib(&cal, 640, 188);
-    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &bay.img), SP_EINVAL);
+    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &bay.img),
+                     SP_EINVAL);
     sp__synth_calib(&cal, 620, 188);
     rgb.img.format = SP_PIX_NV12;
-    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &rgb.img), SP_EINVAL);
+    assert_int_equal(sp__synth_camera_render(&scene, &cal, 99, &rgb.img),
+                     SP_EINVAL);
     free(rgb.mem);
     free(bay.mem);
     free(bay2.mem);
@@ -196,10 +215,12 @@ static int project(const sp_calib *c, const float X[3], double *u, double *v)
 {
     double cam[3], rect[3];
     for (int r = 0; r < 3; r++)
-        cam[r] = c->velo_to_cam[r * 4] * X[0] + c->velo_to_cam[r * 4 + 1] * X[1] +
+        cam[r] = c->velo_to_cam[r * 4] * X[0] +
+                 c->velo_to_cam[r * 4 + 1] * X[1] +
                  c->velo_to_cam[r * 4 + 2] * X[2] + c->velo_to_cam[r * 4 + 3];
     for (int r = 0; r < 3; r++)
-        rect[r] = c->R0[r * 3] * cam[0] + c->R0[r * 3 + 1] * cam[1] + c->R0[r * 3 + 2] * cam[2];
+        rect[r] = c->R0[r * 3] * cam[0] + c->R0[r * 3 + 1] * cam[1] +
+                  c->R0[r * 3 + 2] * cam[2];
     const double *P = c->P[c->camera];
     double w = P[8] * rect[0] + P[9] * rect[1] + P[10] * rect[2] + P[11];
     if (w <= 0.1)
@@ -219,7 +240,8 @@ static void test_calibration_consistent(void **state)
     int lead = -1;
     for (int i = 0; i < scene.n; i++) {
         const sp__synth_object *o = &scene.obj[i];
-        if (o->material == SP__SYNTH_CAR && o->vx == 0.0f && o->x0 > 0 && o->y0 < 0 && o->y1 > 0)
+        if (o->material == SP__SYNTH_CAR && o->vx == 0.0f && o->x0 > 0 &&
+            o->y0 < 0 && o->y1 > 0)
             lead = i;
     }
     assert_true(lead >= 0);
@@ -246,7 +268,8 @@ static void test_calibration_consistent(void **state)
     const uint8_t *pb = sp_image_row(&b.img, (uint32_t)v) + (size_t)u * 3;
     int diff = abs(pa[0] - pb[0]) + abs(pa[1] - pb[1]) + abs(pa[2] - pb[2]);
     assert_true(diff > 30);
-    assert_memory_equal(sp_image_row(&a.img, 1), sp_image_row(&b.img, 1), 1242 * 3);
+    assert_memory_equal(sp_image_row(&a.img, 1), sp_image_row(&b.img, 1),
+                        1242 * 3);
 
     /* Lidar returns that project next to that pixel are the car's rear:
      * at its distance. */
@@ -279,7 +302,8 @@ static void test_project_kernel_agrees(void **state)
     int lead = -1;
     for (int i = 0; i < scene.n; i++) {
         const sp__synth_object *o = &scene.obj[i];
-        if (o->material == SP__SYNTH_CAR && o->vx == 0.0f && o->x0 > 0 && o->y0 < 0 && o->y1 > 0)
+        if (o->material == SP__SYNTH_CAR && o->vx == 0.0f && o->x0 > 0 &&
+            o->y0 < 0 && o->y1 > 0)
             lead = i;
     }
     assert_true(lead >= 0);
@@ -298,7 +322,10 @@ static void test_project_kernel_agrees(void **state)
     cloud_alloc(&c);
     sweep(seed, 0, &c);
     float *depth = calloc(375 * 1242, sizeof(float));
-    sp_tensor t = {.data = depth, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {375, 1242, 1, 1}};
+    sp_tensor t = {.data = depth,
+                   .dtype = SP_DTYPE_F32,
+                   .ndim = 2,
+                   .shape = {375, 1242, 1, 1}};
     if (sp_project_depth(k, &pp, &c.p, &t) != SP_OK)
         fail_msg("%s", sp_errmsg());
     /* the car's rear face centre, by our own arithmetic */
@@ -309,13 +336,14 @@ static void test_project_kernel_agrees(void **state)
     size_t near = 0;
     for (int dv = -8; dv <= 8; dv++)
         for (int du = -8; du <= 8; du++) {
-            float d = depth[(size_t)((int)v + dv) * 1242 + (size_t)((int)u + du)];
+            float d =
+                depth[(size_t)((int)v + dv) * 1242 + (size_t)((int)u + du)];
             if (d == 0.0f)
                 continue;
             near++;
             if (fabsf(d - want) > 0.1f)
-                fail_msg("depth %.3f at (%d,%d), expected the car at %.3f", d, (int)u + du,
-                         (int)v + dv, want);
+                fail_msg("depth %.3f at (%d,%d), expected the car at %.3f", d,
+                         (int)u + du, (int)v + dv, want);
         }
     assert_true(near >= 4);
     free(depth);
@@ -329,7 +357,8 @@ static void test_stage_order_and_shapes(void **state)
 {
     (void)state;
     sp_pipeline *p = NULL;
-    int rc = sp_pipeline_create("synth frames=3 seed=7 width=320 height=96", NULL, &p);
+    int rc = sp_pipeline_create("synth frames=3 seed=7 width=320 height=96",
+                                NULL, &p);
     if (rc != SP_OK)
         fail_msg("%s", sp_errmsg());
     int64_t last_ts = -1;
@@ -344,7 +373,8 @@ static void test_stage_order_and_shapes(void **state)
             assert_int_equal(f->payload, SP_PAYLOAD_POINTS);
             assert_int_equal(f->seq, (uint64_t)nl);
             assert_int_equal(f->timestamp_ns, (int64_t)nl * 100000000);
-            assert_true(f->u.points.count >= 110000 && f->u.points.count <= 120000);
+            assert_true(f->u.points.count >= 110000 &&
+                        f->u.points.count <= 120000);
             assert_non_null(f->u.points.ring);
             assert_non_null(f->u.points.time);
             nl++;
@@ -352,7 +382,8 @@ static void test_stage_order_and_shapes(void **state)
             assert_string_equal(f->stream, "image_02");
             assert_int_equal(f->payload, SP_PAYLOAD_IMAGE);
             assert_int_equal(f->seq, (uint64_t)nc);
-            assert_int_equal(f->timestamp_ns, (int64_t)nc * 100000000 + 50000000);
+            assert_int_equal(f->timestamp_ns,
+                             (int64_t)nc * 100000000 + 50000000);
             assert_int_equal(f->u.image.width, 320);
             assert_int_equal(f->u.image.height, 96);
             assert_int_equal(f->u.image.format, SP_PIX_BAYER_RGGB8);
@@ -390,9 +421,11 @@ static void test_stage_same_seed_same_frames(void **state)
 {
     (void)state;
     sp_pipeline *a = NULL, *b = NULL;
-    assert_int_equal(sp_pipeline_create("synth frames=2 seed=3 width=64 height=32", NULL, &a),
+    assert_int_equal(sp_pipeline_create(
+                         "synth frames=2 seed=3 width=64 height=32", NULL, &a),
                      SP_OK);
-    assert_int_equal(sp_pipeline_create("synth frames=2 seed=3 width=64 height=32", NULL, &b),
+    assert_int_equal(sp_pipeline_create(
+                         "synth frames=2 seed=3 width=64 height=32", NULL, &b),
                      SP_OK);
     sp_frame *fa, *fb;
     for (int i = 0; i < 4; i++) {
@@ -401,7 +434,8 @@ static void test_stage_same_seed_same_frames(void **state)
         assert_int_equal(fa->sensor, fb->sensor);
         if (fa->sensor == SP_SENSOR_LIDAR) {
             assert_int_equal(fa->u.points.count, fb->u.points.count);
-            assert_memory_equal(fa->u.points.x, fb->u.points.x, fa->u.points.count * 4);
+            assert_memory_equal(fa->u.points.x, fb->u.points.x,
+                                fa->u.points.count * 4);
             assert_memory_equal(fa->u.points.intensity, fb->u.points.intensity,
                                 fa->u.points.count * 4);
         } else {
@@ -420,16 +454,18 @@ static void test_stage_errors(void **state)
 {
     (void)state;
     sp_pipeline *p = NULL;
-    assert_true(sp_pipeline_create("synth lidar=false camera=false", NULL, &p) < 0);
+    assert_true(sp_pipeline_create("synth lidar=false camera=false", NULL, &p) <
+                0);
     assert_null(p);
     assert_non_null(strstr(sp_errmsg(), "synth"));
     assert_non_null(strstr(sp_errmsg(), "nothing to produce"));
     assert_true(sp_pipeline_create("synth width=1", NULL, &p) < 0);
     assert_non_null(strstr(sp_errmsg(), "width"));
     /* odd sizes are fine (KITTI's 375 rows are) */
-    assert_int_equal(sp_pipeline_create("synth width=333 format=rgb8 frames=1 lidar=false",
-                                        NULL, &p),
-                     SP_OK);
+    assert_int_equal(
+        sp_pipeline_create("synth width=333 format=rgb8 frames=1 lidar=false",
+                           NULL, &p),
+        SP_OK);
     sp_frame *f;
     assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
     assert_int_equal(f->u.image.format, SP_PIX_RGB8);

@@ -71,12 +71,15 @@ static void test_no_allocation_per_frame(void **state)
     skip();
 #endif
     char launch[1024];
-    assert_int_equal(allocs_after_warmup("synth frames=20 width=320 height=96 ! null"), 0);
-    snprintf(launch, sizeof launch,
-             "synth frames=20 width=320 height=96 ! npy dir=%s/npy fields=xyzirt", tmpdir);
+    assert_int_equal(
+        allocs_after_warmup("synth frames=20 width=320 height=96 ! null"), 0);
+    snprintf(
+        launch, sizeof launch,
+        "synth frames=20 width=320 height=96 ! npy dir=%s/npy fields=xyzirt",
+        tmpdir);
     assert_int_equal(allocs_after_warmup(launch), 0);
-    snprintf(launch, sizeof launch, "synth frames=20 width=320 height=96 ! png dir=%s/png",
-             tmpdir);
+    snprintf(launch, sizeof launch,
+             "synth frames=20 width=320 height=96 ! png dir=%s/png", tmpdir);
     assert_int_equal(allocs_after_warmup(launch), 0);
 }
 

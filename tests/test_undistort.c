@@ -33,7 +33,8 @@ typedef struct cam {
 static cam camera_for(uint32_t w, uint32_t h)
 {
     cam c = {.w = w, .h = h};
-    double f = w > h ? w : h, cx = (w - 1) * 0.5 + 0.3, cy = (h - 1) * 0.5 - 0.2;
+    double f = w > h ? w : h, cx = (w - 1) * 0.5 + 0.3,
+           cy = (h - 1) * 0.5 - 0.2;
     double d[5] = {-0.25, 0.08, 0.0007, -0.0004, -0.01};
     if (w == 1241 && h == 375) {
         f = 721.5377, cx = 609.5593, cy = 172.854;
@@ -63,7 +64,8 @@ static void map_build(map_buf *mb, const cam *c, int zero_dist)
     assert_non_null(mb->mem);
     static const double zero[5] = {0};
     assert_int_equal(sp_undistort_map_init(&mb->m, mb->mem, sz, c->K,
-                                           zero_dist ? zero : c->dist, c->w, c->h),
+                                           zero_dist ? zero : c->dist, c->w,
+                                           c->h),
                      SP_OK);
 }
 
@@ -83,13 +85,16 @@ static void test_map_and_errors(void **state)
     void *mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
     assert_non_null(mem);
     sp_undistort_map m = {0};
-    assert_int_equal(sp_undistort_map_init(&m, mem, sz - 1, c.K, c.dist, 64, 48), SP_EINVAL);
+    assert_int_equal(
+        sp_undistort_map_init(&m, mem, sz - 1, c.K, c.dist, 64, 48), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "bytes"));
     double bad[9] = {0, 0, 32, 0, 0, 24, 0, 0, 1};
-    assert_int_equal(sp_undistort_map_init(&m, mem, sz, bad, c.dist, 64, 48), SP_EINVAL);
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz, bad, c.dist, 64, 48),
+                     SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "not invertible"));
     assert_false(sp_undistort_map_matches(&m, c.K, c.dist, 64, 48));
-    assert_int_equal(sp_undistort_map_init(&m, mem, sz, c.K, c.dist, 64, 48), SP_OK);
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz, c.K, c.dist, 64, 48),
+                     SP_OK);
     assert_true(sp_undistort_map_matches(&m, c.K, c.dist, 64, 48));
     assert_false(sp_undistort_map_matches(&m, c.K, c.dist, 64, 47));
     cam c2 = c;
@@ -98,7 +103,8 @@ static void test_map_and_errors(void **state)
     /* The centre of distortion does not move: pixel (32, 24) of a camera
      * with its principal point there samples exactly itself. */
     double Kc[9] = {50, 0, 32, 0, 50, 24, 0, 0, 1};
-    assert_int_equal(sp_undistort_map_init(&m, mem, sz, Kc, c.dist, 64, 48), SP_OK);
+    assert_int_equal(sp_undistort_map_init(&m, mem, sz, Kc, c.dist, 64, 48),
+                     SP_OK);
     assert_int_equal(m.xy[2 * (24 * 64 + 32)], 32);
     assert_int_equal(m.xy[2 * (24 * 64 + 32) + 1], 24);
     assert_int_equal(m.frac[24 * 64 + 32], 0);
@@ -130,8 +136,8 @@ static void test_map_and_errors(void **state)
     free(mem);
 }
 
-static const uint32_t sizes[][2] = {{1, 1}, {2, 2}, {3, 5}, {9, 7}, {67, 41},
-                                    {1241, 375}, {1920, 1080}};
+static const uint32_t sizes[][2] = {{1, 1},   {2, 2},      {3, 5},      {9, 7},
+                                    {67, 41}, {1241, 375}, {1920, 1080}};
 static const sp_pixfmt fmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8, SP_PIX_BGR8,
                                  SP_PIX_RGBA8, SP_PIX_F32};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
@@ -145,7 +151,8 @@ static void test_identity(void **state)
     for (int bi = 0; bi < 3; bi++) {
         sp_kctx *k = NULL;
         if (cam2_kctx(bs[bi], &k) != SP_OK) {
-            print_message("identity: %s unavailable, not run\n", sp_backend_name(bs[bi]));
+            print_message("identity: %s unavailable, not run\n",
+                          sp_backend_name(bs[bi]));
             continue;
         }
         for (size_t s = 0; s < NSIZES; s++) {
@@ -156,13 +163,16 @@ static void test_identity(void **state)
                 if (s == NSIZES - 1 && f != 1)
                     continue; /* 1080p once (RGB8) is enough here */
                 sp_image in, out;
-                assert_int_equal(cam2_image_alloc(&in, c.w, c.h, fmts[f], 5 + s), 0);
-                assert_int_equal(cam2_image_alloc(&out, c.w, c.h, fmts[f], 3), 0);
+                assert_int_equal(
+                    cam2_image_alloc(&in, c.w, c.h, fmts[f], 5 + s), 0);
+                assert_int_equal(cam2_image_alloc(&out, c.w, c.h, fmts[f], 3),
+                                 0);
                 cam2_fill_random(&in, (uint32_t)(s * 5 + f));
                 assert_int_equal(sp_undistort(k, &mb.m, &in, &out), SP_OK);
                 if (cam2_compare(&in, &out, 0, NULL) != 0)
                     fail_msg("identity %s %s %ux%u changed pixels",
-                             sp_backend_name(bs[bi]), sp_pixfmt_name(fmts[f]), c.w, c.h);
+                             sp_backend_name(bs[bi]), sp_pixfmt_name(fmts[f]),
+                             c.w, c.h);
                 assert_true(cam2_canaries_ok(&out));
                 cam2_image_free(&in);
                 cam2_image_free(&out);
@@ -179,7 +189,8 @@ static void backend_vs_scalar(sp_backend b)
     assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &ks), SP_OK);
     if (cam2_kctx(b, &kb) != SP_OK) {
         sp_kctx_destroy(ks);
-        print_message("skipped: %s back-end unavailable here\n", sp_backend_name(b));
+        print_message("skipped: %s back-end unavailable here\n",
+                      sp_backend_name(b));
         skip();
     }
     int n = 0;
@@ -189,7 +200,8 @@ static void backend_vs_scalar(sp_backend b)
         map_build(&mb, &c, 0);
         for (size_t f = 0; f < NFMTS; f++) {
             sp_image in, r, o;
-            assert_int_equal(cam2_image_alloc(&in, c.w, c.h, fmts[f], 1 + s * 7), 0);
+            assert_int_equal(
+                cam2_image_alloc(&in, c.w, c.h, fmts[f], 1 + s * 7), 0);
             assert_int_equal(cam2_image_alloc(&r, c.w, c.h, fmts[f], 0), 0);
             assert_int_equal(cam2_image_alloc(&o, c.w, c.h, fmts[f], 2 + s), 0);
             cam2_fill_random(&in, (uint32_t)(100 + s * 5 + f));
@@ -198,8 +210,10 @@ static void backend_vs_scalar(sp_backend b)
             double md = 0;
             size_t bad = cam2_compare(&r, &o, 0, &md);
             if (bad)
-                fail_msg("%s %s %ux%u: %zu elements differ from scalar (max %g)",
-                         sp_backend_name(b), sp_pixfmt_name(fmts[f]), c.w, c.h, bad, md);
+                fail_msg(
+                    "%s %s %ux%u: %zu elements differ from scalar (max %g)",
+                    sp_backend_name(b), sp_pixfmt_name(fmts[f]), c.w, c.h, bad,
+                    md);
             assert_true(cam2_canaries_ok(&o));
             if (b == SP_BACKEND_OPENCL)
                 assert_int_equal(sp_kctx_last_backend(kb), SP_BACKEND_OPENCL);
@@ -210,7 +224,8 @@ static void backend_vs_scalar(sp_backend b)
         }
         map_free(&mb);
     }
-    print_message("%s: %d cases bit-exact with scalar\n", sp_backend_name(b), n);
+    print_message("%s: %d cases bit-exact with scalar\n", sp_backend_name(b),
+                  n);
     sp_kctx_destroy(kb);
     sp_kctx_destroy(ks);
 }
@@ -259,9 +274,9 @@ static void test_opencv_crosscheck(void **state)
         sp_pixfmt fmt;
     } cvcase;
     static const cvcase cases[] = {
-        {67, 41, SP_PIX_GRAY8},     {67, 41, SP_PIX_RGB8},
-        {67, 41, SP_PIX_F32},       {1241, 375, SP_PIX_GRAY8},
-        {1241, 375, SP_PIX_RGB8},   {1241, 375, SP_PIX_F32},
+        {67, 41, SP_PIX_GRAY8},   {67, 41, SP_PIX_RGB8},
+        {67, 41, SP_PIX_F32},     {1241, 375, SP_PIX_GRAY8},
+        {1241, 375, SP_PIX_RGB8}, {1241, 375, SP_PIX_F32},
         {1920, 1080, SP_PIX_RGB8}};
     const size_t ncases = sizeof cases / sizeof cases[0];
     sp_kctx *k = NULL;
@@ -283,7 +298,8 @@ static void test_opencv_crosscheck(void **state)
         cam2_fill_random(&in, (uint32_t)(7 + i));
         for (uint32_t y = 0; y < c.h; y++)
             for (uint32_t x = 0; x < c.w * ch; x++) {
-                double v = 127 + 100 * sin(x * 0.05 + y * 0.031) * cos(y * 0.02);
+                double v =
+                    127 + 100 * sin(x * 0.05 + y * 0.031) * cos(y * 0.02);
                 if (isf)
                     ((float *)(void *)(in.data + y * in.stride))[x] = (float)v;
                 else
@@ -302,21 +318,23 @@ static void test_opencv_crosscheck(void **state)
                         c.K[4], c.K[5], c.K[6], c.K[7], c.K[8], c.dist[0],
                         c.dist[1], c.dist[2], c.dist[3], c.dist[4]);
     }
-    snprintf(script + off, sizeof script - (size_t)off,
-             "]\nd = '%s'\n"
-             "for i, w, h, ch, isf, K, D in cases:\n"
-             "    K = np.array(K).reshape(3, 3); D = np.array(D)\n"
-             "    a = np.fromfile('%%s/ud_in_%%d.bin' %% (d, i), dtype=np.float32 "
-             "if isf else np.uint8).reshape(h, w, ch)\n"
-             "    m1, m2 = cv2.initUndistortRectifyMap(K, D, None, K, (w, h), "
-             "cv2.CV_16SC2)\n"
-             "    m1.tofile('%%s/ud_m1_%%d.bin' %% (d, i)); "
-             "m2.tofile('%%s/ud_m2_%%d.bin' %% (d, i))\n"
-             "    cv2.remap(a, m1, m2, cv2.INTER_LINEAR, borderMode="
-             "cv2.BORDER_CONSTANT, borderValue=0).tofile('%%s/ud_remap_%%d.bin' "
-             "%% (d, i))\n"
-             "    cv2.undistort(a, K, D).tofile('%%s/ud_undist_%%d.bin' %% (d, i))\n",
-             dir);
+    snprintf(
+        script + off, sizeof script - (size_t)off,
+        "]\nd = '%s'\n"
+        "for i, w, h, ch, isf, K, D in cases:\n"
+        "    K = np.array(K).reshape(3, 3); D = np.array(D)\n"
+        "    a = np.fromfile('%%s/ud_in_%%d.bin' %% (d, i), dtype=np.float32 "
+        "if isf else np.uint8).reshape(h, w, ch)\n"
+        "    m1, m2 = cv2.initUndistortRectifyMap(K, D, None, K, (w, h), "
+        "cv2.CV_16SC2)\n"
+        "    m1.tofile('%%s/ud_m1_%%d.bin' %% (d, i)); "
+        "m2.tofile('%%s/ud_m2_%%d.bin' %% (d, i))\n"
+        "    cv2.remap(a, m1, m2, cv2.INTER_LINEAR, borderMode="
+        "cv2.BORDER_CONSTANT, borderValue=0).tofile('%%s/ud_remap_%%d.bin' "
+        "%% (d, i))\n"
+        "    cv2.undistort(a, K, D).tofile('%%s/ud_undist_%%d.bin' %% (d, "
+        "i))\n",
+        dir);
     assert_int_equal(cam2_run_python(script), 0);
 
     for (size_t i = 0; i < ncases; i++) {
@@ -401,16 +419,20 @@ static void test_stage(void **state)
     (void)state;
     sp_frame *a[16], *b[16];
     sp_pipeline *pa = NULL, *pb = NULL;
-    int na = cam2_pipeline_frames("synth frames=2 format=rgb8 width=97 height=61 "
-                                  "! undistort fx=80 fy=81 cx=48.5 cy=30.2 "
-                                  "k1=-0.3 k2=0.1 p1=0.001 p2=-0.002",
-                                  SP_BACKEND_AUTO, a, 16, &pa);
+    int na =
+        cam2_pipeline_frames("synth frames=2 format=rgb8 width=97 height=61 "
+                             "! undistort fx=80 fy=81 cx=48.5 cy=30.2 "
+                             "k1=-0.3 k2=0.1 p1=0.001 p2=-0.002",
+                             SP_BACKEND_AUTO, a, 16, &pa);
     if (na < 0)
         fail_msg("pipeline: %s", sp_errmsg());
-    int nb = cam2_pipeline_frames("synth frames=2 format=rgb8 width=97 height=61",
-                                  SP_BACKEND_AUTO, b, 16, &pb);
+    int nb =
+        cam2_pipeline_frames("synth frames=2 format=rgb8 width=97 height=61",
+                             SP_BACKEND_AUTO, b, 16, &pb);
     assert_int_equal(na, nb);
-    cam c = {.w = 97, .h = 61, .K = {80, 0, 48.5, 0, 81, 30.2, 0, 0, 1},
+    cam c = {.w = 97,
+             .h = 61,
+             .K = {80, 0, 48.5, 0, 81, 30.2, 0, 0, 1},
              .dist = {-0.3, 0.1, 0.001, -0.002, 0}};
     map_buf mb;
     map_build(&mb, &c, 0);
@@ -441,9 +463,11 @@ static void test_stage(void **state)
 
     /* synth's own calibration has zero distortion: frames pass through */
     na = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 width=40 "
-                              "height=20 ! undistort", SP_BACKEND_AUTO, a, 16, &pa);
+                              "height=20 ! undistort",
+                              SP_BACKEND_AUTO, a, 16, &pa);
     nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 width=40 "
-                              "height=20", SP_BACKEND_AUTO, b, 16, &pb);
+                              "height=20",
+                              SP_BACKEND_AUTO, b, 16, &pb);
     assert_int_equal(na, 1);
     assert_int_equal(nb, 1);
     assert_int_equal(cam2_compare(&a[0]->u.image, &b[0]->u.image, 0, NULL), 0);
@@ -460,13 +484,15 @@ static void test_stage(void **state)
     assert_non_null(strstr(sp_errmsg(), "no camera matrix"));
     assert_non_null(strstr(sp_errmsg(), "fx, fy, cx, cy"));
     sp_pipeline_destroy(pa);
-    n = cam2_pipeline_frames("tsrc frames=2 kind=camera ! undistort fx=10 fy=10 cx=3",
-                             SP_BACKEND_AUTO, a, 16, &pa);
+    n = cam2_pipeline_frames(
+        "tsrc frames=2 kind=camera ! undistort fx=10 fy=10 cx=3",
+        SP_BACKEND_AUTO, a, 16, &pa);
     assert_int_equal(n, SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "'cy' missing"));
     sp_pipeline_destroy(pa);
-    n = cam2_pipeline_frames("tsrc frames=2 kind=camera ! undistort calib=/nonexistent/calib.txt",
-                             SP_BACKEND_AUTO, a, 16, &pa);
+    n = cam2_pipeline_frames(
+        "tsrc frames=2 kind=camera ! undistort calib=/nonexistent/calib.txt",
+        SP_BACKEND_AUTO, a, 16, &pa);
     assert_int_equal(n, SP_EIO);
     assert_non_null(strstr(sp_errmsg(), "/nonexistent/calib.txt"));
     sp_pipeline_destroy(pa);
@@ -488,11 +514,14 @@ static void test_stage_kitti_calib(void **state)
           "K_02: 9.597910e+02 0.000000e+00 6.960217e+02 0.000000e+00 "
           "9.569251e+02 2.241806e+02 0.000000e+00 0.000000e+00 1.000000e+00\n"
           "D_02: -3.691481e-01 1.968681e-01 1.353473e-03 5.677587e-04 "
-          "-6.770705e-02\n", f);
+          "-6.770705e-02\n",
+          f);
     fclose(f);
     char launch[1400];
-    snprintf(launch, sizeof launch, "synth frames=1 lidar=false format=rgb8 "
-             "width=1392 height=512 ! undistort calib=%s camera=2", path);
+    snprintf(launch, sizeof launch,
+             "synth frames=1 lidar=false format=rgb8 "
+             "width=1392 height=512 ! undistort calib=%s camera=2",
+             path);
     sp_frame *a[4], *b[4];
     sp_pipeline *pa = NULL, *pb = NULL;
     int n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 4, &pa);
@@ -500,11 +529,14 @@ static void test_stage_kitti_calib(void **state)
         fail_msg("%s", sp_errmsg());
     assert_int_equal(n, 1);
     int nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
-                                  "width=1392 height=512", SP_BACKEND_AUTO, b, 4, &pb);
+                                  "width=1392 height=512",
+                                  SP_BACKEND_AUTO, b, 4, &pb);
     assert_int_equal(nb, 1);
-    cam c = {.w = 1392, .h = 512,
+    cam c = {.w = 1392,
+             .h = 512,
              .K = {959.791, 0, 696.0217, 0, 956.9251, 224.1806, 0, 0, 1},
-             .dist = {-0.3691481, 0.1968681, 0.001353473, 0.0005677587, -0.06770705}};
+             .dist = {-0.3691481, 0.1968681, 0.001353473, 0.0005677587,
+                      -0.06770705}};
     map_buf mb;
     map_build(&mb, &c, 0);
     sp_kctx *k = NULL;
@@ -521,15 +553,18 @@ static void test_stage_kitti_calib(void **state)
     sp_pipeline_destroy(pa);
     sp_pipeline_destroy(pb);
     /* a frame of another size is refused, naming both sizes */
-    snprintf(launch, sizeof launch, "synth frames=1 lidar=false format=rgb8 "
-             "width=640 height=384 ! undistort calib=%s", path);
+    snprintf(launch, sizeof launch,
+             "synth frames=1 lidar=false format=rgb8 "
+             "width=640 height=384 ! undistort calib=%s",
+             path);
     n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 4, &pa);
     assert_int_equal(n, SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "640x384"));
     assert_non_null(strstr(sp_errmsg(), "1392x512"));
     sp_pipeline_destroy(pa);
     /* camera 1 is not in the file */
-    snprintf(launch, sizeof launch, "synth frames=1 ! undistort calib=%s camera=1", path);
+    snprintf(launch, sizeof launch,
+             "synth frames=1 ! undistort calib=%s camera=1", path);
     n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 4, &pa);
     assert_int_equal(n, SP_EFORMAT);
     assert_non_null(strstr(sp_errmsg(), "K_01"));

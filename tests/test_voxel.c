@@ -51,7 +51,7 @@ static size_t reference_any(const sp_points *in, const float leaf[3],
             continue;
         for (int a = 0; a < 3; a++)
             e[m].v[a] = dleaf ? (int64_t)floor((double)c[a][i] / dleaf[a])
-                            : (int64_t)floorf(c[a][i] * inv[a]);
+                              : (int64_t)floorf(c[a][i] * inv[a]);
         e[m++].idx = (uint32_t)i;
     }
     qsort(e, m, sizeof *e, cmp_ref);
@@ -107,8 +107,8 @@ static void assert_close(const sp_points *a, const sp_points *b, int exact,
                          i, c, (double)bv[c], (double)av[c]);
         }
         if (a->ring && b->ring && a->ring[i] != b->ring[i])
-            fail_msg("%s: voxel %zu ring %u, reference %u", what, i,
-                     b->ring[i], a->ring[i]);
+            fail_msg("%s: voxel %zu ring %u, reference %u", what, i, b->ring[i],
+                     a->ring[i]);
     }
 }
 
@@ -189,7 +189,8 @@ static void compare_all(kcloud *in, const float leaf[3], uint32_t min_points,
     sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
     const char *names[KCLOUD_MAX_BACKENDS];
     int nb = kcloud_backends(ctx, names);
-    kcloud *ref = kcloud_new(n, f), *sc = kcloud_new(n, f), *out = kcloud_new(n, f);
+    kcloud *ref = kcloud_new(n, f), *sc = kcloud_new(n, f),
+           *out = kcloud_new(n, f);
     sp_voxel_params v = {.leaf = {leaf[0], leaf[1], leaf[2]},
                          .min_points = min_points};
     char what[128];
@@ -318,7 +319,8 @@ static void test_backends_runs(void **state)
      * table), then a second voxel, then the first again. */
     kcloud *in = kcloud_new(900, SP_POINTS_RING | SP_POINTS_TIME);
     for (size_t i = 0; i < 900; i++) {
-        in->pts.x[i] = (i >= 700 && i < 800 ? 0.25f : 0.05f) + (float)(i % 700) * 1e-4f;
+        in->pts.x[i] =
+            (i >= 700 && i < 800 ? 0.25f : 0.05f) + (float)(i % 700) * 1e-4f;
         in->pts.y[i] = 0.1f;
         in->pts.z[i] = 0.1f + (float)(i % 7) * 1e-3f;
         in->pts.intensity[i] = (float)(i % 13);
@@ -373,8 +375,9 @@ static void test_kitti_pcl_known_answer(void **state)
             }
     }
     size_t dbl = reference_any(&in->pts, leaf, 0, dleaf, NULL);
-    fprintf(stderr, "kitti 000001 leaf 0.2: float32 rule 37869 voxels; "
-                    "double division moves %zu points, gives %zu voxels\n",
+    fprintf(stderr,
+            "kitti 000001 leaf 0.2: float32 rule 37869 voxels; "
+            "double division moves %zu points, gives %zu voxels\n",
             moved, dbl);
     assert_true(moved > 0);
     assert_int_equal(moved, 711);

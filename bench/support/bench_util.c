@@ -122,11 +122,12 @@ void bench_print_row(FILE *f, const bench_row *r, int json)
                 "\"items\":%zu,\"median_ms\":%.4f,\"mitems_per_s\":%.2f,"
                 "\"bytes\":%.0f,\"gb_per_s\":%.3f,\"memcpy_gb_per_s\":%.3f,"
                 "\"ratio_to_memcpy\":%.3f}\n",
-                r->kernel, r->backend, r->input, r->items, r->median_ms,
-                mitems, r->bytes, gbps, r->memcpy_gbps, ratio);
+                r->kernel, r->backend, r->input, r->items, r->median_ms, mitems,
+                r->bytes, gbps, r->memcpy_gbps, ratio);
         return;
     }
-    fprintf(f, "%-10s %-28.28s %-16.16s %10zu %10.4f %10.1f %9.2f %8.2f %8.2f\n",
+    fprintf(f,
+            "%-10s %-28.28s %-16.16s %10zu %10.4f %10.1f %9.2f %8.2f %8.2f\n",
             r->kernel, r->backend, r->input, r->items, r->median_ms, mitems,
             r->bytes * 1e-6, gbps, ratio);
 }
@@ -147,8 +148,10 @@ int bench_parse_args(int argc, char **argv, bench_opts *o)
             if (o->runs < 1)
                 o->runs = 1;
         } else {
-            fprintf(stderr, "%s: unknown option '%s' (expected --json, "
-                            "--runs N, --quick)\n", argv[0], argv[i]);
+            fprintf(stderr,
+                    "%s: unknown option '%s' (expected --json, "
+                    "--runs N, --quick)\n",
+                    argv[0], argv[i]);
             return -1;
         }
     }

@@ -45,13 +45,13 @@ double bench_memcpy_gbps(size_t bytes, int runs);
  * (its compulsory traffic); memcpy of B bytes is counted as 2*B moved
  * (read + write) so the two figures are comparable. */
 typedef struct bench_row {
-    const char *kernel;   /* "crop" */
-    const char *backend;  /* "avx2", "opencl (pthread-...)" */
-    const char *input;    /* "kitti 000001", "synthetic" */
-    size_t items;         /* points, pixels ... */
+    const char *kernel;  /* "crop" */
+    const char *backend; /* "avx2", "opencl (pthread-...)" */
+    const char *input;   /* "kitti 000001", "synthetic" */
+    size_t items;        /* points, pixels ... */
     double median_ms;
-    double bytes;         /* read + written */
-    double memcpy_gbps;   /* from bench_memcpy_gbps(), same run */
+    double bytes;       /* read + written */
+    double memcpy_gbps; /* from bench_memcpy_gbps(), same run */
 } bench_row;
 
 /* Prints the table header (json: nothing). */

@@ -13,17 +13,22 @@ typedef struct yuvc {
 
 static inline uint16x4_t descale4(const yuvc *c, int32x4_t s)
 {
-    int32x4_t v = vsubq_s32(vshrq_n_s32(vaddq_s32(s, c->bias), SP__CV_SHIFT), c->c256);
+    int32x4_t v =
+        vsubq_s32(vshrq_n_s32(vaddq_s32(s, c->bias), SP__CV_SHIFT), c->c256);
     return vqmovun_s32(v); /* < 0 -> 0; > 255 saturates below */
 }
 
 /* Four pixels: Y, U, V widened to int32. */
-static inline void yuv4(const yuvc *c, int32x4_t Y, int32x4_t U, int32x4_t V, uint16x4_t out[4])
+static inline void yuv4(const yuvc *c, int32x4_t Y, int32x4_t U, int32x4_t V,
+                        uint16x4_t out[4])
 {
-    int32x4_t yp = vmulq_n_s32(vmaxq_s32(vsubq_s32(Y, c->yoff), c->zero), c->cy);
-    int32x4_t u = vsubq_s32(U, vdupq_n_s32(128)), v = vsubq_s32(V, vdupq_n_s32(128));
+    int32x4_t yp =
+        vmulq_n_s32(vmaxq_s32(vsubq_s32(Y, c->yoff), c->zero), c->cy);
+    int32x4_t u = vsubq_s32(U, vdupq_n_s32(128)),
+              v = vsubq_s32(V, vdupq_n_s32(128));
     out[0] = descale4(c, vaddq_s32(yp, vmulq_n_s32(v, c->cvr)));
-    out[1] = descale4(c, vaddq_s32(yp, vaddq_s32(vmulq_n_s32(u, c->cug), vmulq_n_s32(v, c->cvg))));
+    out[1] = descale4(c, vaddq_s32(yp, vaddq_s32(vmulq_n_s32(u, c->cug),
+                                                 vmulq_n_s32(v, c->cvg))));
     out[2] = descale4(c, vaddq_s32(yp, vmulq_n_s32(u, c->cub)));
     out[3] = descale4(c, yp);
 }
@@ -31,18 +36,21 @@ static inline void yuv4(const yuvc *c, int32x4_t Y, int32x4_t U, int32x4_t V, ui
 static inline int32x4_t widen(uint8x16_t v, int q)
 {
     uint16x8_t h = q < 2 ? vmovl_u8(vget_low_u8(v)) : vmovl_u8(vget_high_u8(v));
-    return vreinterpretq_s32_u32((q & 1) ? vmovl_u16(vget_high_u16(h)) : vmovl_u16(vget_low_u16(h)));
+    return vreinterpretq_s32_u32((q & 1) ? vmovl_u16(vget_high_u16(h))
+                                         : vmovl_u16(vget_low_u16(h)));
 }
 
 /* 16 pixels of Y, U, V (chroma already one per pixel) to R, G, B, gray. */
-static void yuv16(const yuvc *c, uint8x16_t Y, uint8x16_t U, uint8x16_t V, uint8x16_t rgbg[4])
+static void yuv16(const yuvc *c, uint8x16_t Y, uint8x16_t U, uint8x16_t V,
+                  uint8x16_t rgbg[4])
 {
     uint16x4_t part[4][4];
     for (int q = 0; q < 4; q++)
         yuv4(c, widen(Y, q), widen(U, q), widen(V, q), part[q]);
     for (int ch = 0; ch < 4; ch++)
-        rgbg[ch] = vcombine_u8(vqmovn_u16(vcombine_u16(part[0][ch], part[1][ch])),
-                               vqmovn_u16(vcombine_u16(part[2][ch], part[3][ch])));
+        rgbg[ch] =
+            vcombine_u8(vqmovn_u16(vcombine_u16(part[0][ch], part[1][ch])),
+                        vqmovn_u16(vcombine_u16(part[2][ch], part[3][ch])));
 }
 
 static inline uint8x8_t gray8(uint8x8_t r, uint8x8_t g, uint8x8_t b)
@@ -60,12 +68,20 @@ static inline uint8x8_t gray8(uint8x8_t r, uint8x8_t g, uint8x8_t b)
 
 void sp__convert_neon(const sp__convert_job *j)
 {
-    const yuvc c = {vdupq_n_s32(j->yoff), vdupq_n_s32(0), vdupq_n_s32(SP__CV_BIAS),
-                    vdupq_n_s32(256), j->cy, j->cvr, j->cug, j->cvg, j->cub};
+    const yuvc c = {vdupq_n_s32(j->yoff),
+                    vdupq_n_s32(0),
+                    vdupq_n_s32(SP__CV_BIAS),
+                    vdupq_n_s32(256),
+                    j->cy,
+                    j->cvr,
+                    j->cug,
+                    j->cvg,
+                    j->cub};
     const uint8x16_t alpha = vdupq_n_u8(255);
     for (uint32_t y = 0; y < j->h; y++) {
         const uint8_t *s = j->src + (size_t)y * j->sstride;
-        const uint8_t *uv = j->uv ? j->uv + (size_t)(y >> 1) * j->sstride : NULL;
+        const uint8_t *uv =
+            j->uv ? j->uv + (size_t)(y >> 1) * j->sstride : NULL;
         uint8_t *o = j->dst + (size_t)y * j->dstride;
         uint32_t x = 0;
         for (; x + 16 <= j->w; x += 16) {
@@ -94,7 +110,8 @@ void sp__convert_neon(const sp__convert_job *j)
                 break;
             case SP__CV_NV12: {
                 uint8x8x2_t ch = vld2_u8(uv + x);
-                uint8x8x2_t uu = vzip_u8(ch.val[0], ch.val[0]), vv = vzip_u8(ch.val[1], ch.val[1]);
+                uint8x8x2_t uu = vzip_u8(ch.val[0], ch.val[0]),
+                            vv = vzip_u8(ch.val[1], ch.val[1]);
                 uint8x16_t out[4];
                 yuv16(&c, vld1q_u8(s + x), vcombine_u8(uu.val[0], uu.val[1]),
                       vcombine_u8(vv.val[0], vv.val[1]), out);
@@ -108,9 +125,11 @@ void sp__convert_neon(const sp__convert_job *j)
             default: { /* YUYV: Y0 U Y1 V per pixel pair */
                 uint8x8x4_t p = vld4_u8(s + 2 * x);
                 uint8x8x2_t yy = vzip_u8(p.val[0], p.val[2]);
-                uint8x8x2_t uu = vzip_u8(p.val[1], p.val[1]), vv = vzip_u8(p.val[3], p.val[3]);
+                uint8x8x2_t uu = vzip_u8(p.val[1], p.val[1]),
+                            vv = vzip_u8(p.val[3], p.val[3]);
                 uint8x16_t out[4];
-                yuv16(&c, vcombine_u8(yy.val[0], yy.val[1]), vcombine_u8(uu.val[0], uu.val[1]),
+                yuv16(&c, vcombine_u8(yy.val[0], yy.val[1]),
+                      vcombine_u8(uu.val[0], uu.val[1]),
                       vcombine_u8(vv.val[0], vv.val[1]), out);
                 r = out[0];
                 g = out[1];
@@ -123,8 +142,10 @@ void sp__convert_neon(const sp__convert_job *j)
             switch (j->to) {
             case SP__CV_GRAY:
                 if (!have_gray)
-                    gray = vcombine_u8(gray8(vget_low_u8(r), vget_low_u8(g), vget_low_u8(b)),
-                                       gray8(vget_high_u8(r), vget_high_u8(g), vget_high_u8(b)));
+                    gray = vcombine_u8(
+                        gray8(vget_low_u8(r), vget_low_u8(g), vget_low_u8(b)),
+                        gray8(vget_high_u8(r), vget_high_u8(g),
+                              vget_high_u8(b)));
                 vst1q_u8(o + x, gray);
                 break;
             case SP__CV_RGBA: {

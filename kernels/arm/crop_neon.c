@@ -32,14 +32,13 @@ size_t sp__crop_neon(const sp__crop_plan *p, const sp_points *in,
         inside = vandq_u32(inside, vcleq_f32(z, hiz));
         if (p->use_range) {
             /* vmulq + vaddq, never vmlaq/vfmaq: no fused rounding. */
-            float32x4_t r2 = vaddq_f32(vaddq_f32(vmulq_f32(x, x),
-                                                 vmulq_f32(y, y)),
-                                       vmulq_f32(z, z));
+            float32x4_t r2 = vaddq_f32(
+                vaddq_f32(vmulq_f32(x, x), vmulq_f32(y, y)), vmulq_f32(z, z));
             inside = vandq_u32(inside, vcgeq_f32(r2, r2lo));
             inside = vandq_u32(inside, vcleq_f32(r2, r2hi));
         }
-        uint32x4_t keep = p->invert ? vbicq_u32(finite, inside)
-                                    : vandq_u32(finite, inside);
+        uint32x4_t keep =
+            p->invert ? vbicq_u32(finite, inside) : vandq_u32(finite, inside);
         uint32x4_t mb = vandq_u32(keep, bits);
         unsigned m = vgetq_lane_u32(mb, 0) | vgetq_lane_u32(mb, 1) |
                      vgetq_lane_u32(mb, 2) | vgetq_lane_u32(mb, 3);

@@ -7,8 +7,9 @@
 
 #include "debayer_int.h"
 
-static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *c,
-                     const uint8_t *d, uint8_t *o, uint32_t xs, int swap_rb)
+static uint32_t row8(const sp__debayer_job *j, const uint8_t *u,
+                     const uint8_t *c, const uint8_t *d, uint8_t *o,
+                     uint32_t xs, int swap_rb)
 {
     const uint16x8_t lo = vdupq_n_u16(0x00ff);
     const uint8x16_t odd = vreinterpretq_u8_u16(vdupq_n_u16(0xff00));
@@ -16,7 +17,8 @@ static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *
     for (; x + 17 <= j->w; x += 16) {
         uint8x16_t U0 = vld1q_u8(u + x), Um = vld1q_u8(u + x - 1);
         uint8x16_t D0 = vld1q_u8(d + x), Dm = vld1q_u8(d + x - 1);
-        uint8x16_t C0 = vld1q_u8(c + x), Cm = vld1q_u8(c + x - 1), Cp = vld1q_u8(c + x + 1);
+        uint8x16_t C0 = vld1q_u8(c + x), Cm = vld1q_u8(c + x - 1),
+                   Cp = vld1q_u8(c + x + 1);
         uint16x8_t u0 = vreinterpretq_u16_u8(U0), um = vreinterpretq_u16_u8(Um);
         uint16x8_t d0 = vreinterpretq_u16_u8(D0), dm = vreinterpretq_u16_u8(Dm);
         uint16x8_t c0 = vreinterpretq_u16_u8(C0), cm = vreinterpretq_u16_u8(Cm);
@@ -24,8 +26,10 @@ static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *
         uint16x8_t vsO = vaddq_u16(vshrq_n_u16(u0, 8), vshrq_n_u16(d0, 8));
         uint16x8_t vsOm = vaddq_u16(vandq_u16(um, lo), vandq_u16(dm, lo));
         uint16x8_t hsE = vaddq_u16(vandq_u16(cm, lo), vshrq_n_u16(c0, 8));
-        uint8x16_t x4 = vreinterpretq_u8_u16(vrshrq_n_u16(vaddq_u16(vsE, hsE), 2));
-        uint8x16_t d4 = vreinterpretq_u8_u16(vrshrq_n_u16(vaddq_u16(vsO, vsOm), 2));
+        uint8x16_t x4 =
+            vreinterpretq_u8_u16(vrshrq_n_u16(vaddq_u16(vsE, hsE), 2));
+        uint8x16_t d4 =
+            vreinterpretq_u8_u16(vrshrq_n_u16(vaddq_u16(vsO, vsOm), 2));
         uint8x16_t avgH = vrhaddq_u8(Cm, Cp), avgV = vrhaddq_u8(U0, D0);
         uint8x16_t g = x4;
         if (j->ea) {
@@ -45,8 +49,9 @@ static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *
     return x;
 }
 
-static uint32_t row16(const sp__debayer_job *j, const uint16_t *u, const uint16_t *c,
-                      const uint16_t *d, uint16_t *o, uint32_t xs, int swap_rb)
+static uint32_t row16(const sp__debayer_job *j, const uint16_t *u,
+                      const uint16_t *c, const uint16_t *d, uint16_t *o,
+                      uint32_t xs, int swap_rb)
 {
     const uint32x4_t lo = vdupq_n_u32(0xffff);
     const uint16x8_t odd = vreinterpretq_u16_u32(vdupq_n_u32(0xffff0000u));
@@ -54,16 +59,22 @@ static uint32_t row16(const sp__debayer_job *j, const uint16_t *u, const uint16_
     for (; x + 9 <= j->w; x += 8) {
         uint16x8_t U0 = vld1q_u16(u + x), Um = vld1q_u16(u + x - 1);
         uint16x8_t D0 = vld1q_u16(d + x), Dm = vld1q_u16(d + x - 1);
-        uint16x8_t C0 = vld1q_u16(c + x), Cm = vld1q_u16(c + x - 1), Cp = vld1q_u16(c + x + 1);
-        uint32x4_t u0 = vreinterpretq_u32_u16(U0), um = vreinterpretq_u32_u16(Um);
-        uint32x4_t d0 = vreinterpretq_u32_u16(D0), dm = vreinterpretq_u32_u16(Dm);
-        uint32x4_t c0 = vreinterpretq_u32_u16(C0), cm = vreinterpretq_u32_u16(Cm);
+        uint16x8_t C0 = vld1q_u16(c + x), Cm = vld1q_u16(c + x - 1),
+                   Cp = vld1q_u16(c + x + 1);
+        uint32x4_t u0 = vreinterpretq_u32_u16(U0),
+                   um = vreinterpretq_u32_u16(Um);
+        uint32x4_t d0 = vreinterpretq_u32_u16(D0),
+                   dm = vreinterpretq_u32_u16(Dm);
+        uint32x4_t c0 = vreinterpretq_u32_u16(C0),
+                   cm = vreinterpretq_u32_u16(Cm);
         uint32x4_t vsE = vaddq_u32(vandq_u32(u0, lo), vandq_u32(d0, lo));
         uint32x4_t vsO = vaddq_u32(vshrq_n_u32(u0, 16), vshrq_n_u32(d0, 16));
         uint32x4_t vsOm = vaddq_u32(vandq_u32(um, lo), vandq_u32(dm, lo));
         uint32x4_t hsE = vaddq_u32(vandq_u32(cm, lo), vshrq_n_u32(c0, 16));
-        uint16x8_t x4 = vreinterpretq_u16_u32(vrshrq_n_u32(vaddq_u32(vsE, hsE), 2));
-        uint16x8_t d4 = vreinterpretq_u16_u32(vrshrq_n_u32(vaddq_u32(vsO, vsOm), 2));
+        uint16x8_t x4 =
+            vreinterpretq_u16_u32(vrshrq_n_u32(vaddq_u32(vsE, hsE), 2));
+        uint16x8_t d4 =
+            vreinterpretq_u16_u32(vrshrq_n_u32(vaddq_u32(vsO, vsOm), 2));
         uint16x8_t avgH = vrhaddq_u16(Cm, Cp), avgV = vrhaddq_u16(U0, D0);
         uint16x8_t g = x4;
         if (j->ea) {
@@ -86,9 +97,13 @@ static uint32_t row16(const sp__debayer_job *j, const uint16_t *u, const uint16_
 void sp__debayer_neon(const sp__debayer_job *j)
 {
     for (uint32_t y = 0; y < j->h; y++) {
-        const uint8_t *u = j->src + (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
+        const uint8_t *u =
+            j->src +
+            (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
         const uint8_t *c = j->src + (size_t)y * j->sstride;
-        const uint8_t *d = j->src + (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
+        const uint8_t *d =
+            j->src +
+            (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
         uint8_t *o = j->dst + (size_t)y * j->dstride;
         uint32_t xs = sp__debayer_cx(j, y) ? 1 : 2;
         int swap_rb = !sp__debayer_rowred(j, y) ^ (j->bgr != 0);
@@ -99,8 +114,10 @@ void sp__debayer_neon(const sp__debayer_job *j)
         }
         sp__debayer_span_scalar(j, y, 0, xs);
         if (j->wide)
-            x = row16(j, (const uint16_t *)(const void *)u, (const uint16_t *)(const void *)c,
-                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o, xs, swap_rb);
+            x = row16(j, (const uint16_t *)(const void *)u,
+                      (const uint16_t *)(const void *)c,
+                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o,
+                      xs, swap_rb);
         else
             x = row8(j, u, c, d, o, xs, swap_rb);
         sp__debayer_span_scalar(j, y, x, j->w);

@@ -10,7 +10,8 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-static inline uint16x4_t one4(uint16x4_t v, float32x4_t scale, float32x4_t maxout)
+static inline uint16x4_t one4(uint16x4_t v, float32x4_t scale,
+                              float32x4_t maxout)
 {
     float32x4_t f = vmulq_f32(vcvtq_f32_u32(vmovl_u16(v)), scale);
     f = vminq_f32(vaddq_f32(f, vdupq_n_f32(0.5f)), maxout);
@@ -19,10 +20,12 @@ static inline uint16x4_t one4(uint16x4_t v, float32x4_t scale, float32x4_t maxou
 
 void sp__levels_neon(const sp__levels_job *j)
 {
-    const uint16x8_t black = vdupq_n_u16((uint16_t)(j->black > 65535 ? 65535 : j->black));
+    const uint16x8_t black =
+        vdupq_n_u16((uint16_t)(j->black > 65535 ? 65535 : j->black));
     const float32x4_t maxout = vdupq_n_f32(j->maxout);
     for (uint32_t y = 0; y < j->h; y++) {
-        const uint16_t *s = (const uint16_t *)(const void *)(j->src + (size_t)y * j->sstride);
+        const uint16_t *s =
+            (const uint16_t *)(const void *)(j->src + (size_t)y * j->sstride);
         uint8_t *o = j->dst + (size_t)y * j->dstride;
         const float *sc = j->scale[y & 1];
         const float pat[4] = {sc[0], sc[1], sc[0], sc[1]};

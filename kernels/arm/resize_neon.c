@@ -30,15 +30,19 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         int b = i / 4;
         if ((wt->base[b] | wt->base[b + 1]) < 0)
             break;
-        int16x8_t pa = vreinterpretq_s16_u8(
-            vqtbl1q_u8(vld1q_u8(s + wt->base[b]), vld1q_u8(wt->mask + 16 * (size_t)b)));
+        int16x8_t pa = vreinterpretq_s16_u8(vqtbl1q_u8(
+            vld1q_u8(s + wt->base[b]), vld1q_u8(wt->mask + 16 * (size_t)b)));
         int16x8_t pb = vreinterpretq_s16_u8(
-            vqtbl1q_u8(vld1q_u8(s + wt->base[b + 1]), vld1q_u8(wt->mask + 16 * (size_t)b + 16)));
-        int16x8_t wa = vld1q_s16(p->ia + 2 * i), wb = vld1q_s16(p->ia + 2 * i + 8);
-        int32x4_t ha = vpaddq_s32(vmull_s16(vget_low_s16(pa), vget_low_s16(wa)),
-                                  vmull_s16(vget_high_s16(pa), vget_high_s16(wa)));
-        int32x4_t hb = vpaddq_s32(vmull_s16(vget_low_s16(pb), vget_low_s16(wb)),
-                                  vmull_s16(vget_high_s16(pb), vget_high_s16(wb)));
+            vqtbl1q_u8(vld1q_u8(s + wt->base[b + 1]),
+                       vld1q_u8(wt->mask + 16 * (size_t)b + 16)));
+        int16x8_t wa = vld1q_s16(p->ia + 2 * i),
+                  wb = vld1q_s16(p->ia + 2 * i + 8);
+        int32x4_t ha =
+            vpaddq_s32(vmull_s16(vget_low_s16(pa), vget_low_s16(wa)),
+                       vmull_s16(vget_high_s16(pa), vget_high_s16(wa)));
+        int32x4_t hb =
+            vpaddq_s32(vmull_s16(vget_low_s16(pb), vget_low_s16(wb)),
+                       vmull_s16(vget_high_s16(pb), vget_high_s16(wb)));
         vst1q_s16(h + i, vcombine_s16(vshrn_n_s32(ha, 4), vshrn_n_s32(hb, 4)));
     }
     sp__resize_hrow_u8(p, s, h, i);
@@ -51,10 +55,12 @@ static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
     int i = 0;
     for (; i + 8 <= p->n; i += 8) {
         int16x8_t a = vld1q_s16(h0 + i), c = vld1q_s16(h1 + i);
-        int32x4_t lo = vaddq_s32(vshrq_n_s32(vmull_s16(vget_low_s16(a), vb0), 16),
-                                 vshrq_n_s32(vmull_s16(vget_low_s16(c), vb1), 16));
-        int32x4_t hi = vaddq_s32(vshrq_n_s32(vmull_s16(vget_high_s16(a), vb0), 16),
-                                 vshrq_n_s32(vmull_s16(vget_high_s16(c), vb1), 16));
+        int32x4_t lo =
+            vaddq_s32(vshrq_n_s32(vmull_s16(vget_low_s16(a), vb0), 16),
+                      vshrq_n_s32(vmull_s16(vget_low_s16(c), vb1), 16));
+        int32x4_t hi =
+            vaddq_s32(vshrq_n_s32(vmull_s16(vget_high_s16(a), vb0), 16),
+                      vshrq_n_s32(vmull_s16(vget_high_s16(c), vb1), 16));
         int16x8_t s = vcombine_s16(vmovn_s32(lo), vmovn_s32(hi));
         s = vshrq_n_s16(vaddq_s16(s, vdupq_n_s16(2)), 2);
         vst1_u8(d + i, vqmovun_s16(s));
@@ -62,8 +68,8 @@ static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
     sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
 }
 
-static void vrow_f32(const sp__resize_plan *p, const float *h0,
-                     const float *h1, float b0, float b1, float *d)
+static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
+                     float b0, float b1, float *d)
 {
     int i = 0;
     for (; i + 4 <= p->n; i += 4) {
@@ -95,8 +101,9 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
                 continue;
             int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
             if (p->f32)
-                sp__resize_hrow_f32(p, (const float *)(const void *)src_row(p, want[t]),
-                                    rows[s], 0);
+                sp__resize_hrow_f32(
+                    p, (const float *)(const void *)src_row(p, want[t]),
+                    rows[s], 0);
             else
                 hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
             tag[s] = want[t];
@@ -114,8 +121,10 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
 
 static int area_neon(sp_kctx *k, const sp__resize_plan *p)
 {
-    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, (size_t)p->srow * sizeof(float));
-    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, (size_t)p->n * sizeof(float));
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS,
+                                (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1,
+                                (size_t)p->n * sizeof(float));
     if (!v || !h)
         return SP_ENOMEM;
     for (uint32_t dy = 0; dy < p->dh; dy++) {

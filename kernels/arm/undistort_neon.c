@@ -26,7 +26,8 @@ int sp__undistort_neon(const sp__undistort_job *j)
                 int f = j->frac[prow + x + l];
                 fx[l] = f & (SP__REMAP_TAB - 1);
                 fy[l] = f >> SP__REMAP_BITS;
-                if (sx[l] < 0 || sy[l] < 0 || sx[l] > (int)j->w - 2 || sy[l] > (int)j->h - 2)
+                if (sx[l] < 0 || sy[l] < 0 || sx[l] > (int)j->w - 2 ||
+                    sy[l] > (int)j->h - 2)
                     inside = 0;
             }
             if (!inside) {
@@ -42,9 +43,11 @@ int sp__undistort_neon(const sp__undistort_job *j)
             for (int c = 0; c < cn; c++) {
                 int32_t t00[4], t01[4], t10[4], t11[4];
                 for (int l = 0; l < 4; l++) {
-                    const uint8_t *r0 = j->src + (size_t)sy[l] * j->sstride + (size_t)sx[l] * cn + c;
+                    const uint8_t *r0 = j->src + (size_t)sy[l] * j->sstride +
+                                        (size_t)sx[l] * cn + c;
                     const uint8_t *r1 = r0 + j->sstride;
-                    t00[l] = r0[0], t01[l] = r0[cn], t10[l] = r1[0], t11[l] = r1[cn];
+                    t00[l] = r0[0], t01[l] = r0[cn], t10[l] = r1[0],
+                    t11[l] = r1[cn];
                 }
                 int32x4_t v = vmulq_s32(vld1q_s32(t00), w00);
                 v = vmlaq_s32(v, vld1q_s32(t01), w01);

@@ -9,15 +9,16 @@
 static inline uint32x4_t finite_mask(float32x4_t x, float32x4_t y,
                                      float32x4_t z)
 {
-    float32x4_t s = vaddq_f32(vaddq_f32(vsubq_f32(x, x), vsubq_f32(y, y)),
-                              vsubq_f32(z, z));
+    float32x4_t s =
+        vaddq_f32(vaddq_f32(vsubq_f32(x, x), vsubq_f32(y, y)), vsubq_f32(z, z));
     return vceqq_f32(s, vdupq_n_f32(0.0f));
 }
 
 void sp__voxel_extent_neon(const sp_points *in, sp__voxel_extent *e)
 {
     const size_t n = in->count;
-    const float32x4_t pinf = vdupq_n_f32(INFINITY), ninf = vdupq_n_f32(-INFINITY);
+    const float32x4_t pinf = vdupq_n_f32(INFINITY),
+                      ninf = vdupq_n_f32(-INFINITY);
     float32x4_t mn[3] = {pinf, pinf, pinf}, mx[3] = {ninf, ninf, ninf};
     const float *src[3] = {in->x, in->y, in->z};
     size_t valid = 0, i = 0;

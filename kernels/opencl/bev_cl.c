@@ -30,8 +30,10 @@ int sp__bev_opencl(sp_kctx *k, const sp__bev_plan *pl, const sp_points *in,
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, in->z, fb, &b[IZ]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, in->intensity, fb, &b[IW]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_inout(k, out, ob, &b[OUT]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, sp__bev_density,
-                                     sizeof sp__bev_density, &b[DENS]), done);
+    SP_TRY_GOTO(
+        rc,
+        sp__cl_buffer_in(k, sp__bev_density, sizeof sp__bev_density, &b[DENS]),
+        done);
     SP_TRY_GOTO(rc, sp__cl_zero(k, b[OUT], 0, ob), done);
     SP_TRY_GOTO(rc, sp__cl_zero(k, cnt, 0, cells * sizeof(uint32_t)), done);
 

@@ -63,10 +63,10 @@ static int list_devices(cl_dev_info *out, int cap)
             di->platform = plats[p];
             di->device = devs[d];
             snprintf(di->platform_name, sizeof di->platform_name, "%s", pname);
-            clGetDeviceInfo(devs[d], CL_DEVICE_NAME,
-                            sizeof di->device_name - 1, di->device_name, NULL);
-            clGetDeviceInfo(devs[d], CL_DEVICE_TYPE, sizeof di->type,
-                            &di->type, NULL);
+            clGetDeviceInfo(devs[d], CL_DEVICE_NAME, sizeof di->device_name - 1,
+                            di->device_name, NULL);
+            clGetDeviceInfo(devs[d], CL_DEVICE_TYPE, sizeof di->type, &di->type,
+                            NULL);
         }
     }
     return n;
@@ -78,7 +78,8 @@ static int contains_nocase(const char *hay, const char *needle)
     for (const char *h = hay; *h; h++) {
         size_t i = 0;
         while (i < nl && h[i] &&
-               tolower((unsigned char)h[i]) == tolower((unsigned char)needle[i]))
+               tolower((unsigned char)h[i]) ==
+                   tolower((unsigned char)needle[i]))
             i++;
         if (i == nl)
             return 1;
@@ -103,8 +104,7 @@ static int choose(const cl_dev_info *devs, int n, const char *sel,
                                 "opencl: %s='%s': no device with that index, "
                                 "expected 0..%d",
                                 origin, sel, n - 1);
-            snprintf(why, whycap, "%s=%s selects device %ld", origin, sel,
-                     idx);
+            snprintf(why, whycap, "%s=%s selects device %ld", origin, sel, idx);
             return (int)idx;
         }
         for (int i = 0; i < n; i++) {
@@ -112,8 +112,8 @@ static int choose(const cl_dev_info *devs, int n, const char *sel,
             snprintf(full, sizeof full, "%s / %s", devs[i].platform_name,
                      devs[i].device_name);
             if (contains_nocase(full, sel)) {
-                snprintf(why, whycap, "%s='%s' matches device %d", origin,
-                         sel, i);
+                snprintf(why, whycap, "%s='%s' matches device %d", origin, sel,
+                         i);
                 return i;
             }
         }
@@ -122,8 +122,7 @@ static int choose(const cl_dev_info *devs, int n, const char *sel,
         for (int i = 0; i < n && len < sizeof names; i++)
             len += (size_t)snprintf(names + len, sizeof names - len,
                                     "%s[%d] %s / %s", i ? ", " : "", i,
-                                    devs[i].platform_name,
-                                    devs[i].device_name);
+                                    devs[i].platform_name, devs[i].device_name);
         return sp__fail(SP_ENOTFOUND,
                         "opencl: %s='%s': no device name contains it "
                         "(devices: %s)",
@@ -249,8 +248,8 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
 {
     cl_dev_info devs[MAX_DEVICES];
     size_t len = 0;
-#define PUT(...)                                                             \
-    len += (size_t)snprintf(len < cap ? buf + len : NULL,                    \
+#define PUT(...)                                                               \
+    len += (size_t)snprintf(len < cap ? buf + len : NULL,                      \
                             len < cap ? cap - len : 0, __VA_ARGS__)
     int n = list_devices(devs, MAX_DEVICES);
     if (n < 0) {
@@ -263,10 +262,10 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
         cl_ulong gmem = 0;
         clGetDeviceInfo(devs[i].device, CL_DEVICE_HOST_UNIFIED_MEMORY,
                         sizeof unified, &unified, NULL);
-        clGetDeviceInfo(devs[i].device, CL_DEVICE_MAX_COMPUTE_UNITS,
-                        sizeof cus, &cus, NULL);
-        clGetDeviceInfo(devs[i].device, CL_DEVICE_GLOBAL_MEM_SIZE,
-                        sizeof gmem, &gmem, NULL);
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cus,
+                        &cus, NULL);
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof gmem,
+                        &gmem, NULL);
         int is_chosen = chosen && chosen->device == devs[i].device;
         PUT("  %s[%d] %s / %s: %s, %u compute units, %llu MiB, %s\n",
             is_chosen ? "* " : "  ", i, devs[i].platform_name,
@@ -289,8 +288,8 @@ int sp__cl_program_build(struct sp__cl *cl, const char *name,
     cl_int err;
 
     *out = NULL;
-    cl_program prog = clCreateProgramWithSource(cl->context, 1, &source, NULL,
-                                                &err);
+    cl_program prog =
+        clCreateProgramWithSource(cl->context, 1, &source, NULL, &err);
     SP_CL_CHECK(err, "clCreateProgramWithSource", fail);
     err = clBuildProgram(prog, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
     if (err != CL_SUCCESS) {
@@ -303,8 +302,8 @@ int sp__cl_program_build(struct sp__cl *cl, const char *name,
         return sp__fail(SP_ECL,
                         "opencl program '%s.cl': clBuildProgram failed: %s "
                         "(%d) on '%s'; build log: %s",
-                        name, sp__cl_error_name(err), (int)err,
-                        cl->device_name, log[0] ? log : "(empty)");
+                        name, sp__cl_error_name(err), (int)err, cl->device_name,
+                        log[0] ? log : "(empty)");
     }
     *out = prog;
     return SP_OK;
@@ -312,8 +311,7 @@ fail:
     return rc;
 }
 
-static int build_program(struct sp__cl *cl, const char *name,
-                         cl_program *out)
+static int build_program(struct sp__cl *cl, const char *name, cl_program *out)
 {
     const struct sp__cl_source *src = NULL;
     for (const struct sp__cl_source *s = sp__cl_sources; s->name; s++)
@@ -347,8 +345,10 @@ int sp__cl_kernel(sp_kctx *k, const char *program, const char *kernel_name,
 
     *out = NULL;
     if (!k || !k->cl)
-        return sp__fail(SP_EINVAL, "%s: the kernel context has no OpenCL "
-                                   "device", kernel_name);
+        return sp__fail(SP_EINVAL,
+                        "%s: the kernel context has no OpenCL "
+                        "device",
+                        kernel_name);
     struct sp__cl *cl = k->cl;
     for (int i = 0; i < cl->nkernels; i++)
         if (strcmp(cl->kernels[i].program, program) == 0 &&
@@ -469,8 +469,8 @@ int sp__cl_buffer_sync_out(sp_kctx *k, cl_mem buf, void *host, size_t bytes)
     }
     /* With CL_MEM_USE_HOST_PTR the host array is only guaranteed current
      * while mapped; mapping a zero-copy buffer costs no copy. */
-    void *p = clEnqueueMapBuffer(cl->queue, buf, CL_TRUE, CL_MAP_READ, 0,
-                                 bytes, 0, NULL, NULL, &err);
+    void *p = clEnqueueMapBuffer(cl->queue, buf, CL_TRUE, CL_MAP_READ, 0, bytes,
+                                 0, NULL, NULL, &err);
     SP_CL_CHECK(err, "clEnqueueMapBuffer", fail);
     if (p != host)
         memcpy(host, p, bytes);
@@ -537,8 +537,7 @@ fail:
     return rc;
 }
 
-int sp__cl_read(sp_kctx *k, cl_mem buf, size_t offset, void *host,
-                size_t bytes)
+int sp__cl_read(sp_kctx *k, cl_mem buf, size_t offset, void *host, size_t bytes)
 {
     int rc = SP_OK;
     const char *cl_what = "read";
@@ -559,8 +558,8 @@ int sp__cl_zero(sp_kctx *k, cl_mem buf, size_t offset, size_t bytes)
     const cl_uchar zero = 0;
     if (bytes == 0)
         return SP_OK;
-    SP_CL_TRY(clEnqueueFillBuffer(k->cl->queue, buf, &zero, 1, offset, bytes,
-                                  0, NULL, NULL),
+    SP_CL_TRY(clEnqueueFillBuffer(k->cl->queue, buf, &zero, 1, offset, bytes, 0,
+                                  NULL, NULL),
               fail);
     return SP_OK;
 fail:
@@ -587,7 +586,10 @@ int sp__cl_arg(cl_kernel kern, const char *what, cl_uint idx, size_t size,
     return SP_OK;
 }
 
-static size_t round_up(size_t n, size_t m) { return m ? (n + m - 1) / m * m : n; }
+static size_t round_up(size_t n, size_t m)
+{
+    return m ? (n + m - 1) / m * m : n;
+}
 
 int sp__cl_run1d(sp_kctx *k, cl_kernel kern, const char *what, size_t global,
                  size_t local)

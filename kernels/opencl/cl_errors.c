@@ -8,8 +8,8 @@
 const char *sp__cl_error_name(cl_int err)
 {
     switch (err) {
-#define E(x)                                                                 \
-    case x:                                                                  \
+#define E(x)                                                                   \
+    case x:                                                                    \
         return #x;
         E(CL_SUCCESS)
         E(CL_DEVICE_NOT_FOUND)
@@ -81,7 +81,6 @@ int sp__cl_fail(cl_int err, const char *call, const char *what)
 {
     /* SP_CL_TRY passes the whole call text; its function name is enough. */
     size_t len = strcspn(call, "( ");
-    return sp__fail(SP_ECL, "%s: %.*s failed: %s (%d)",
-                    what ? what : "opencl", (int)len, call,
-                    sp__cl_error_name(err), (int)err);
+    return sp__fail(SP_ECL, "%s: %.*s failed: %s (%d)", what ? what : "opencl",
+                    (int)len, call, sp__cl_error_name(err), (int)err);
 }

@@ -31,14 +31,11 @@
  *     cl_mem bx = NULL, bout = NULL;
  *     SP_TRY(sp__cl_kernel(k, "crop", "crop_flags", &kf));
  *     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, x, n * sizeof(float), &bx), done);
- *     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out, n * sizeof(float), &bout), done);
- *     SP_CL_TRY(clSetKernelArg(kf, 0, sizeof bx, &bx), done);
+ *     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out, n * sizeof(float), &bout),
+ * done); SP_CL_TRY(clSetKernelArg(kf, 0, sizeof bx, &bx), done);
  *     SP_TRY_GOTO(rc, sp__cl_run1d(k, kf, cl_what, n, 256), done);
- *     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, out, n * sizeof(float)), done);
- * done:
- *     sp__cl_release(&bout);
- *     sp__cl_release(&bx);
- *     return rc;
+ *     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, out, n * sizeof(float)),
+ * done); done: sp__cl_release(&bout); sp__cl_release(&bx); return rc;
  */
 #ifndef SP_CL_INT_H
 #define SP_CL_INT_H
@@ -85,15 +82,15 @@ struct sp__cl {
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
-    cl_device_type device_type;   /* CL_DEVICE_TYPE_GPU, _CPU, ... */
-    int unified_memory;           /* CL_DEVICE_HOST_UNIFIED_MEMORY */
-    size_t max_work_group;        /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
-    cl_ulong max_alloc;           /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
-    cl_ulong local_mem;           /* CL_DEVICE_LOCAL_MEM_SIZE */
-    unsigned mem_align;           /* CL_DEVICE_MEM_BASE_ADDR_ALIGN, bytes */
+    cl_device_type device_type; /* CL_DEVICE_TYPE_GPU, _CPU, ... */
+    int unified_memory;         /* CL_DEVICE_HOST_UNIFIED_MEMORY */
+    size_t max_work_group;      /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    cl_ulong max_alloc;         /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    cl_ulong local_mem;         /* CL_DEVICE_LOCAL_MEM_SIZE */
+    unsigned mem_align;         /* CL_DEVICE_MEM_BASE_ADDR_ALIGN, bytes */
     char platform_name[SP__CL_NAME_MAX];
     char device_name[SP__CL_NAME_MAX];
-    char why[256];                /* why this device was chosen */
+    char why[256]; /* why this device was chosen */
     sp__cl_program programs[SP__CL_MAX_PROGRAMS];
     int nprograms;
     sp__cl_kernel_entry kernels[SP__CL_MAX_KERNELS];
@@ -113,24 +110,24 @@ int sp__cl_fail(cl_int err, const char *call, const char *what);
 /* Runs a call returning cl_int; on failure sets rc (an int in scope) to
  * SP_ECL with a message naming the call, the error and `cl_what` (a
  * const char * in scope: the kernel or operation) and jumps to label. */
-#define SP_CL_TRY(call, label)                                               \
-    do {                                                                     \
-        cl_int sp__cl_e_ = (call);                                           \
-        if (sp__cl_e_ != CL_SUCCESS) {                                       \
-            rc = sp__cl_fail(sp__cl_e_, #call, cl_what);                     \
-            goto label;                                                      \
-        }                                                                    \
+#define SP_CL_TRY(call, label)                                                 \
+    do {                                                                       \
+        cl_int sp__cl_e_ = (call);                                             \
+        if (sp__cl_e_ != CL_SUCCESS) {                                         \
+            rc = sp__cl_fail(sp__cl_e_, #call, cl_what);                       \
+            goto label;                                                        \
+        }                                                                      \
     } while (0)
 
 /* For calls that report through an errcode_ret argument:
  *     cl_int err; cl_mem m = clCreateBuffer(..., &err);
  *     SP_CL_CHECK(err, "clCreateBuffer", done); */
-#define SP_CL_CHECK(err, callname, label)                                    \
-    do {                                                                     \
-        if ((err) != CL_SUCCESS) {                                           \
-            rc = sp__cl_fail((err), (callname), cl_what);                    \
-            goto label;                                                      \
-        }                                                                    \
+#define SP_CL_CHECK(err, callname, label)                                      \
+    do {                                                                       \
+        if ((err) != CL_SUCCESS) {                                             \
+            rc = sp__cl_fail((err), (callname), cl_what);                      \
+            goto label;                                                        \
+        }                                                                      \
     } while (0)
 
 /* ---- context (cl_context.c) --------------------------------------------- */

@@ -27,8 +27,10 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
         return SP_OK;
     }
     if (n > UINT32_MAX - CROP_CHUNK)
-        return sp__fail(SP_ERANGE, "crop (opencl): %zu points, at most %u "
-                                   "per call", n, UINT32_MAX - CROP_CHUNK);
+        return sp__fail(SP_ERANGE,
+                        "crop (opencl): %zu points, at most %u "
+                        "per call",
+                        n, UINT32_MAX - CROP_CHUNK);
     SP_TRY(sp__cl_kernel(k, "crop", "crop_count", &kc));
     SP_TRY(sp__cl_kernel(k, "crop", "crop_scatter", &ks));
 
@@ -44,18 +46,26 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, in->y, fb, &b[IY]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, in->z, fb, &b[IZ]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, in->intensity, fb, &b[IW]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, p->ring ? in->ring : NULL,
-                                     p->ring ? rb : 0, &b[IRING]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, p->time ? in->time : NULL,
-                                     p->time ? fb : 0, &b[ITIME]), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_in(k, p->ring ? in->ring : NULL, p->ring ? rb : 0,
+                                 &b[IRING]),
+                done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_in(k, p->time ? in->time : NULL, p->time ? fb : 0,
+                                 &b[ITIME]),
+                done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->x, fb, &b[OX]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->y, fb, &b[OY]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->z, fb, &b[OZ]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->intensity, fb, &b[OW]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_out(k, p->ring ? out->ring : NULL,
-                                      p->ring ? rb : 0, &b[ORING]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_out(k, p->time ? out->time : NULL,
-                                      p->time ? fb : 0, &b[OTIME]), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_out(k, p->ring ? out->ring : NULL,
+                                  p->ring ? rb : 0, &b[ORING]),
+                done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_out(k, p->time ? out->time : NULL,
+                                  p->time ? fb : 0, &b[OTIME]),
+                done);
 
     cl_uint un = (cl_uint)n;
     cl_float4 lo = {{p->lo[0], p->lo[1], p->lo[2], 0.0f}};
@@ -76,8 +86,9 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     SP_CL_TRY(clSetKernelArg(kc, 9, sizeof invert, &invert), done);
     SP_CL_TRY(clSetKernelArg(kc, 10, sizeof(cl_mem), &counts_buf), done);
     SP_TRY_GOTO(rc, sp__cl_run1d(k, kc, cl_what, groups, 0), done);
-    SP_TRY_GOTO(rc, sp__cl_read(k, counts_buf, 0, counts,
-                                groups * sizeof(uint32_t)), done);
+    SP_TRY_GOTO(
+        rc, sp__cl_read(k, counts_buf, 0, counts, groups * sizeof(uint32_t)),
+        done);
 
     /* Exclusive scan in place: counts become each group's first slot. */
     uint32_t total = 0;
@@ -86,8 +97,9 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
         counts[g] = total;
         total += c;
     }
-    SP_TRY_GOTO(rc, sp__cl_write(k, offsets_buf, 0, counts,
-                                 groups * sizeof(uint32_t)), done);
+    SP_TRY_GOTO(
+        rc, sp__cl_write(k, offsets_buf, 0, counts, groups * sizeof(uint32_t)),
+        done);
 
     cl_what = "crop_scatter";
     const cl_mem args[] = {b[IX], b[IY], b[IZ], b[IW], b[IRING], b[ITIME]};
@@ -112,11 +124,12 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OX], out->x, ob), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OY], out->y, ob), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OZ], out->z, ob), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OW], out->intensity, ob),
-                done);
+    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OW], out->intensity, ob), done);
     if (p->ring)
-        SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[ORING], out->ring,
-                                               (size_t)total * 2), done);
+        SP_TRY_GOTO(
+            rc,
+            sp__cl_buffer_sync_out(k, b[ORING], out->ring, (size_t)total * 2),
+            done);
     if (p->time)
         SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OTIME], out->time, ob),
                     done);

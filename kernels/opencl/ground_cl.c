@@ -35,8 +35,9 @@ int sp__ground_count_opencl(sp_kctx *k, const float *planes, size_t nplanes,
     SP_TRY(sp__cl_kernel(k, "ground", "ground_count", &kc));
     SP_TRY(sp__cl_scratch(k, 0, nplanes * sizeof(uint32_t), &cnt));
     SP_TRY_GOTO(rc, wrap_xyz(k, in, b), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, planes, nplanes * 4 * sizeof(float),
-                                     &b[AUX]), done);
+    SP_TRY_GOTO(
+        rc, sp__cl_buffer_in(k, planes, nplanes * 4 * sizeof(float), &b[AUX]),
+        done);
     SP_TRY_GOTO(rc, sp__cl_zero(k, cnt, 0, nplanes * sizeof(uint32_t)), done);
     cl_uint un = (cl_uint)n, unp = (cl_uint)nplanes;
     cl_what = "ground_count";
@@ -49,10 +50,9 @@ int sp__ground_count_opencl(sp_kctx *k, const float *planes, size_t nplanes,
     SP_CL_TRY(clSetKernelArg(kc, 6, sizeof(float), &thr), done);
     SP_CL_TRY(clSetKernelArg(kc, 7, sizeof(cl_mem), &cnt), done);
     size_t chunks = (n + GROUND_CHUNK - 1) / GROUND_CHUNK;
-    SP_TRY_GOTO(rc, sp__cl_run2d(k, kc, cl_what, chunks, nplanes, 0, 0),
+    SP_TRY_GOTO(rc, sp__cl_run2d(k, kc, cl_what, chunks, nplanes, 0, 0), done);
+    SP_TRY_GOTO(rc, sp__cl_read(k, cnt, 0, counts, nplanes * sizeof(uint32_t)),
                 done);
-    SP_TRY_GOTO(rc, sp__cl_read(k, cnt, 0, counts,
-                                nplanes * sizeof(uint32_t)), done);
 done:
     for (int i = NBUF - 1; i >= 0; i--)
         sp__cl_release(&b[i]);

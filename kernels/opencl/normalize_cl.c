@@ -15,8 +15,10 @@ int sp__normalize_cl(sp_kctx *k, const sp__normalize_job *j)
     cl_kernel kern;
     cl_mem bin = NULL, bout = NULL;
     if (j->w > INT32_MAX || j->h > INT32_MAX)
-        return sp__fail(SP_EINVAL, "%s: image of %ux%u too large for the "
-                                   "OpenCL kernel", cl_what, j->w, j->h);
+        return sp__fail(SP_EINVAL,
+                        "%s: image of %ux%u too large for the "
+                        "OpenCL kernel",
+                        cl_what, j->w, j->h);
     cl_ulong sstride = j->sstride, plane = j->plane;
     cl_int w = (cl_int)j->w, h = (cl_int)j->h, cn = j->cn, nout = j->nout;
     cl_int4 in_ch = {{j->in_ch[0], j->in_ch[1], j->in_ch[2], 0}};
@@ -28,7 +30,8 @@ int sp__normalize_cl(sp_kctx *k, const sp__normalize_job *j)
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, j->dst, out_bytes, &bout), done);
     cl_uint i = 0;
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, i++, sizeof bin, &bin), done);
-    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, i++, sizeof sstride, &sstride), done);
+    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, i++, sizeof sstride, &sstride),
+                done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, i++, sizeof w, &w), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, i++, sizeof h, &h), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, i++, sizeof cn, &cn), done);

@@ -12,8 +12,8 @@
 
 enum { IX, IY, IZ, IW, OUT, NBUF };
 
-int sp__range_opencl(sp_kctx *k, const sp__range_plan *pl,
-                     const sp_points *in, float *out)
+int sp__range_opencl(sp_kctx *k, const sp__range_plan *pl, const sp_points *in,
+                     float *out)
 {
     int rc = SP_OK;
     const char *cl_what = "range";

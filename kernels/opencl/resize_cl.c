@@ -52,11 +52,10 @@ int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p)
         extra_cn_f32 = 2;
     } else {
         cl_what = p->f32 ? "resize_linear_f32" : "resize_linear_u8";
-        const void *t[] = {p->x0, p->x1, p->f32 ? (const void *)p->fa
-                                                : (const void *)p->ia,
-                           p->y0, p->y1, p->f32 ? (const void *)p->fb
-                                                : (const void *)p->ib};
-        size_t s[] = {n * 4, n * 4, n * 2 * (p->f32 ? 4 : 2),
+        const void *t[] = {
+            p->x0, p->x1, p->f32 ? (const void *)p->fa : (const void *)p->ia,
+            p->y0, p->y1, p->f32 ? (const void *)p->fb : (const void *)p->ib};
+        size_t s[] = {n * 4,  n * 4,  n * 2 * (p->f32 ? 4 : 2),
                       dh * 4, dh * 4, dh * 2 * (p->f32 ? 4 : 2)};
         for (int i = 0; i < 6; i++, ntab++) {
             tab[ntab] = t[i];
@@ -64,8 +63,10 @@ int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p)
         }
     }
     if (p->n > INT32_MAX / 2)
-        return sp__fail(SP_EINVAL, "%s: row of %d elements too long for the "
-                                   "OpenCL kernel", cl_what, p->n);
+        return sp__fail(SP_EINVAL,
+                        "%s: row of %d elements too long for the "
+                        "OpenCL kernel",
+                        cl_what, p->n);
 
     SP_TRY(sp__cl_kernel(k, "resize", cl_what, &kern));
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, p->src, in_bytes, &bin), done);
@@ -75,9 +76,11 @@ int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p)
 
     cl_uint a = 0;
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bin, &bin), done);
-    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof sstride, &sstride), done);
+    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof sstride, &sstride),
+                done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bout, &bout), done);
-    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof dstride, &dstride), done);
+    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof dstride, &dstride),
+                done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof in, &in), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof idh, &idh), done);
     if (extra_cn_f32) {
@@ -85,7 +88,8 @@ int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p)
         SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof f32, &f32), done);
     }
     for (int i = 0; i < ntab; i++)
-        SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bufs[i], &bufs[i]), done);
+        SP_TRY_GOTO(
+            rc, sp__cl_arg(kern, cl_what, a++, sizeof bufs[i], &bufs[i]), done);
     if (p->method == SP_RESIZE_NEAREST)
         SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof f32, &f32), done);
 

@@ -24,13 +24,17 @@ int sp__undistort_cl(sp_kctx *k, const sp__undistort_job *j)
     SP_TRY(sp__cl_kernel(k, "undistort", cl_what, &kern));
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, j->src, in_bytes, &bin), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, j->dst, out_bytes, &bout), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, j->xy, npx * 2 * sizeof(int16_t), &bxy), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, j->frac, npx * sizeof(uint16_t), &bf), done);
+    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, j->xy, npx * 2 * sizeof(int16_t), &bxy),
+                done);
+    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, j->frac, npx * sizeof(uint16_t), &bf),
+                done);
     cl_uint a = 0;
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bin, &bin), done);
-    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof sstride, &sstride), done);
+    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof sstride, &sstride),
+                done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bout, &bout), done);
-    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof dstride, &dstride), done);
+    SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof dstride, &dstride),
+                done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof w, &w), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof h, &h), done);
     if (!j->f32)

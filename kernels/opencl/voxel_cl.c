@@ -10,8 +10,27 @@
 
 #define VOX_CHUNK 64 /* points per work-item in voxel_index, as voxel.cl */
 
-enum { BX, BY, BZ, BW, BRING, BTIME, BIX, BIY, BIZ, BIDX, BSTART, BLEN,
-       OX, OY, OZ, OW, ORING, OTIME, NBUF };
+enum {
+    BX,
+    BY,
+    BZ,
+    BW,
+    BRING,
+    BTIME,
+    BIX,
+    BIY,
+    BIZ,
+    BIDX,
+    BSTART,
+    BLEN,
+    OX,
+    OY,
+    OZ,
+    OW,
+    ORING,
+    OTIME,
+    NBUF
+};
 
 int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
                  sp_points *out)
@@ -27,8 +46,10 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     if (n == 0)
         return SP_OK;
     if (n > UINT32_MAX - VOX_CHUNK)
-        return sp__fail(SP_ERANGE, "voxel (opencl): %zu points, at most %u "
-                                   "per call", n, UINT32_MAX - VOX_CHUNK);
+        return sp__fail(SP_ERANGE,
+                        "voxel (opencl): %zu points, at most %u "
+                        "per call",
+                        n, UINT32_MAX - VOX_CHUNK);
     SP_TRY(sp__cl_kernel(k, "voxel", "voxel_index", &ki));
     SP_TRY(sp__cl_kernel(k, "voxel", "voxel_reduce", &kr));
 
@@ -121,10 +142,14 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     cl_what = "voxel_reduce";
     size_t ob = nv * sizeof(float);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, in->intensity, fb, &b[BW]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, p->ring ? in->ring : NULL,
-                                     p->ring ? n * 2 : 0, &b[BRING]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_in(k, p->time ? in->time : NULL,
-                                     p->time ? fb : 0, &b[BTIME]), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_in(k, p->ring ? in->ring : NULL,
+                                 p->ring ? n * 2 : 0, &b[BRING]),
+                done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_in(k, p->time ? in->time : NULL, p->time ? fb : 0,
+                                 &b[BTIME]),
+                done);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, idx, m * 4, &b[BIDX]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, start, nv * 4, &b[BSTART]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_in(k, len, nv * 4, &b[BLEN]), done);
@@ -132,14 +157,18 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->y, ob, &b[OY]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->z, ob, &b[OZ]), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, out->intensity, ob, &b[OW]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_out(k, p->ring ? out->ring : NULL,
-                                      p->ring ? nv * 2 : 0, &b[ORING]), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_out(k, p->time ? out->time : NULL,
-                                      p->time ? ob : 0, &b[OTIME]), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_out(k, p->ring ? out->ring : NULL,
+                                  p->ring ? nv * 2 : 0, &b[ORING]),
+                done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_out(k, p->time ? out->time : NULL,
+                                  p->time ? ob : 0, &b[OTIME]),
+                done);
     cl_uint unv = (cl_uint)nv;
     cl_int has_ring = p->ring, has_time = p->time;
-    const cl_mem ins[] = {b[BX], b[BY], b[BZ], b[BW], b[BRING], b[BTIME],
-                          b[BIDX], b[BSTART], b[BLEN]};
+    const cl_mem ins[] = {b[BX],    b[BY],   b[BZ],     b[BW],  b[BRING],
+                          b[BTIME], b[BIDX], b[BSTART], b[BLEN]};
     for (cl_uint a = 0; a < 9; a++)
         SP_CL_TRY(clSetKernelArg(kr, a, sizeof(cl_mem), &ins[a]), done);
     SP_CL_TRY(clSetKernelArg(kr, 9, sizeof unv, &unv), done);
@@ -152,11 +181,10 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OX], out->x, ob), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OY], out->y, ob), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OZ], out->z, ob), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OW], out->intensity, ob),
-                done);
+    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OW], out->intensity, ob), done);
     if (p->ring)
-        SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[ORING], out->ring,
-                                               nv * 2), done);
+        SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[ORING], out->ring, nv * 2),
+                    done);
     if (p->time)
         SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OTIME], out->time, ob),
                     done);

@@ -9,7 +9,14 @@
 #include "sp_image.h"
 
 /* Source and target kinds (also the OpenCL kernel's codes). */
-enum { SP__CV_RGB = 0, SP__CV_BGR, SP__CV_GRAY, SP__CV_RGBA, SP__CV_NV12, SP__CV_YUYV };
+enum {
+    SP__CV_RGB = 0,
+    SP__CV_BGR,
+    SP__CV_GRAY,
+    SP__CV_RGBA,
+    SP__CV_NV12,
+    SP__CV_YUYV
+};
 
 #define SP__CV_SHIFT 20
 /* Added before the shift so the sum is never negative (floor == shift),
@@ -23,7 +30,7 @@ typedef struct sp__convert_job {
     uint8_t *dst;
     size_t dstride;
     uint32_t w, h;
-    int from, to;      /* SP__CV_* */
+    int from, to; /* SP__CV_* */
     int32_t yoff, cy, cvr, cug, cvg, cub;
 } sp__convert_job;
 

@@ -25,9 +25,11 @@ void sp__debayer_span_scalar(const sp__debayer_job *j, uint32_t y, uint32_t x0,
                              uint32_t x1)
 {
     const int wide = j->wide;
-    const uint8_t *u = j->src + (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
+    const uint8_t *u =
+        j->src + (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
     const uint8_t *c = j->src + (size_t)y * j->sstride;
-    const uint8_t *d = j->src + (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
+    const uint8_t *d =
+        j->src + (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
     uint8_t *o = j->dst + (size_t)y * j->dstride;
     const int cx = sp__debayer_cx(j, y);
     const int rowred = sp__debayer_rowred(j, y);
@@ -42,7 +44,8 @@ void sp__debayer_span_scalar(const sp__debayer_job *j, uint32_t y, uint32_t x0,
         unsigned red, green, blue;
         if ((int)(x & 1) == cx) {
             unsigned opp = (sample(u, wide, xl) + sample(u, wide, xr) +
-                            sample(d, wide, xl) + sample(d, wide, xr) + 2) >> 2;
+                            sample(d, wide, xl) + sample(d, wide, xr) + 2) >>
+                           2;
             unsigned x4 = (l + r + up + dn + 2) >> 2;
             green = x4;
             if (j->ea) {

@@ -22,8 +22,7 @@ void sp__ground_mask_scalar(const float pl[4], float thr, const float *x,
 
 /* Cell of a point, or 0 when it has none (NaN/Inf, index beyond 32 bits).
  * The bounds are written so that NaN fails them. */
-static int grid_cell(float inv_cell, float x, float y, int32_t *ix,
-                     int32_t *iy)
+static int grid_cell(float inv_cell, float x, float y, int32_t *ix, int32_t *iy)
 {
     float fx = floorf(x * inv_cell), fy = floorf(y * inv_cell);
     if (!(fx >= -2147483648.0f && fx < 2147483648.0f && fy >= -2147483648.0f &&
@@ -46,8 +45,8 @@ static size_t grid_hash(int32_t ix, int32_t iy, size_t mask)
 }
 
 /* Linear probing in a table at most half full, so a probe always ends. */
-static sp__ground_grid_cell *grid_find(sp__ground_grid_cell *hash,
-                                       size_t cap, int32_t ix, int32_t iy)
+static sp__ground_grid_cell *grid_find(sp__ground_grid_cell *hash, size_t cap,
+                                       int32_t ix, int32_t iy)
 {
     size_t m = cap - 1, s = grid_hash(ix, iy, m);
     while (hash[s].used && (hash[s].ix != ix || hash[s].iy != iy))

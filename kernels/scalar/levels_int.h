@@ -10,12 +10,12 @@
 typedef struct sp__levels_job {
     const uint8_t *src; /* uint16 samples */
     size_t sstride;
-    uint8_t *dst;       /* uint8 or uint16 samples */
+    uint8_t *dst; /* uint8 or uint16 samples */
     size_t dstride;
     uint32_t w, h;
     uint32_t black;
-    int wide;           /* 16-bit output */
-    float maxout;       /* 255 or 65535 */
+    int wide;     /* 16-bit output */
+    float maxout; /* 255 or 65535 */
     /* scale[y & 1][x & 1]: the colour's s_c for that site */
     float scale[2][2];
 } sp__levels_job;

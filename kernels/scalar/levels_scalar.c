@@ -12,7 +12,8 @@
 void sp__levels_span_scalar(const sp__levels_job *j, uint32_t y, uint32_t x0,
                             uint32_t x1)
 {
-    const uint16_t *s = (const uint16_t *)(const void *)(j->src + (size_t)y * j->sstride);
+    const uint16_t *s =
+        (const uint16_t *)(const void *)(j->src + (size_t)y * j->sstride);
     uint8_t *o = j->dst + (size_t)y * j->dstride;
     const float *sc = j->scale[y & 1];
     for (uint32_t x = x0; x < x1; x++) {

@@ -13,10 +13,10 @@ typedef struct sp__normalize_job {
     const uint8_t *src;
     size_t sstride;
     uint32_t w, h;
-    int cn;        /* bytes per input pixel: 1, 3 or 4 */
-    int nout;      /* output channels: 1 or 3 */
-    float *dst;    /* plane c starts at dst + c * plane */
-    size_t plane;  /* w * h */
+    int cn;       /* bytes per input pixel: 1, 3 or 4 */
+    int nout;     /* output channels: 1 or 3 */
+    float *dst;   /* plane c starts at dst + c * plane */
+    size_t plane; /* w * h */
     /* Output channel c reads input byte in_ch[c] of each pixel and writes
      * px * a[c] + b[c] into plane c. */
     int in_ch[3];

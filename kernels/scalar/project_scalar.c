@@ -1,8 +1,8 @@
 /* project, scalar reference: transform, divide, nearest depth per pixel. */
 #include "lidar_int.h"
 
-void sp__project_scatter_scalar(const sp__project_plan *pl,
-                                const sp_points *in, float *out)
+void sp__project_scatter_scalar(const sp__project_plan *pl, const sp_points *in,
+                                float *out)
 {
     for (size_t i = 0; i < in->count; i++) {
         float d;

@@ -18,13 +18,13 @@
 
 typedef struct sp__resize_plan {
     sp_resize_method method;
-    int cn;           /* elements per pixel: 1, 3 or 4 */
-    int f32;          /* 1: elements are floats, else bytes */
-    int half;         /* linear on an exact 2x downscale: 2x2 mean */
-    uint32_t sw, sh;  /* source size in pixels */
-    uint32_t dw, dh;  /* output size */
-    int n;            /* output elements per row: dw * cn */
-    int srow;         /* source elements per row: sw * cn */
+    int cn;          /* elements per pixel: 1, 3 or 4 */
+    int f32;         /* 1: elements are floats, else bytes */
+    int half;        /* linear on an exact 2x downscale: 2x2 mean */
+    uint32_t sw, sh; /* source size in pixels */
+    uint32_t dw, dh; /* output size */
+    int n;           /* output elements per row: dw * cn */
+    int srow;        /* source elements per row: sw * cn */
     const uint8_t *src;
     size_t sstride;
     uint8_t *dst;
@@ -33,15 +33,15 @@ typedef struct sp__resize_plan {
     /* LINEAR and NEAREST, per output element i < n: element offsets of the
      * two taps in a source row (x1 clamped to the row; NEAREST uses x0). */
     int32_t *x0, *x1;
-    int16_t *ia;      /* 2 per element: 11-bit weights (8-bit images) */
-    float *fa;        /* 2 per element: float weights (F32) */
-    int xsafe;        /* elements [0, xsafe) may load 4 bytes (8-bit) or one
-                         element (F32) at x0 + cn + 3 (resp. x0 + cn) without
-                         leaving the row: SIMD gathers stop there */
+    int16_t *ia; /* 2 per element: 11-bit weights (8-bit images) */
+    float *fa;   /* 2 per element: float weights (F32) */
+    int xsafe;   /* elements [0, xsafe) may load 4 bytes (8-bit) or one
+                    element (F32) at x0 + cn + 3 (resp. x0 + cn) without
+                    leaving the row: SIMD gathers stop there */
     /* per output row: source rows (clamped) and weights */
     int32_t *y0, *y1;
-    int16_t *ib;      /* 2 per row */
-    float *fb;        /* 2 per row */
+    int16_t *ib; /* 2 per row */
+    float *fb;   /* 2 per row */
 
     /* AREA, per output pixel: first source pixel, count, and offset into
      * the weight array (weights sum to 1 per output pixel). */
@@ -93,8 +93,8 @@ void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *srow,
 void sp__resize_vrow_u8(const sp__resize_plan *p, const int16_t *h0,
                         const int16_t *h1, int16_t b0, int16_t b1,
                         uint8_t *drow, int from);
-void sp__resize_hrow_f32(const sp__resize_plan *p, const float *srow,
-                         float *h, int from);
+void sp__resize_hrow_f32(const sp__resize_plan *p, const float *srow, float *h,
+                         int from);
 void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
                          const float *h1, float b0, float b1, float *drow,
                          int from);

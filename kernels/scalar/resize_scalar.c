@@ -28,8 +28,8 @@ static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
 /* Horizontal pass of one source row, kept as H >> 4: the vertical pass
  * only ever uses H >> 4 (OpenCV's VResizeLinear<uchar>), and it fits int16
  * (255 * 2048 >> 4 = 32640). */
-void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *s,
-                        int16_t *h, int from)
+void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
+                        int from)
 {
     for (int i = from; i < p->n; i++) {
         int v = s[p->x0[i]] * p->ia[2 * i] + s[p->x1[i]] * p->ia[2 * i + 1];
@@ -38,12 +38,12 @@ void sp__resize_hrow_u8(const sp__resize_plan *p, const uint8_t *s,
 }
 
 void sp__resize_vrow_u8(const sp__resize_plan *p, const int16_t *h0,
-                        const int16_t *h1, int16_t b0, int16_t b1,
-                        uint8_t *d, int from)
+                        const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
+                        int from)
 {
     for (int i = from; i < p->n; i++)
-        d[i] = (uint8_t)((((b0 * h0[i]) >> 16) + ((b1 * h1[i]) >> 16) + 2) >>
-                         2);
+        d[i] =
+            (uint8_t)((((b0 * h0[i]) >> 16) + ((b1 * h1[i]) >> 16) + 2) >> 2);
 }
 
 void sp__resize_hrow_f32(const sp__resize_plan *p, const float *s, float *h,
@@ -125,13 +125,11 @@ static int linear_scalar(sp_kctx *k, const sp__resize_plan *p)
             slot[t] = s;
         }
         if (p->f32)
-            sp__resize_vrow_f32(p, rows[slot[0]], rows[slot[1]],
-                                p->fb[2 * dy], p->fb[2 * dy + 1],
-                                (float *)dst_row(p, dy), 0);
+            sp__resize_vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
+                                p->fb[2 * dy + 1], (float *)dst_row(p, dy), 0);
         else
-            sp__resize_vrow_u8(p, rows[slot[0]], rows[slot[1]],
-                               p->ib[2 * dy], p->ib[2 * dy + 1],
-                               dst_row(p, dy), 0);
+            sp__resize_vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
+                               p->ib[2 * dy + 1], dst_row(p, dy), 0);
     }
     return SP_OK;
 }
@@ -224,8 +222,8 @@ void sp__resize_area_hrow(const sp__resize_plan *p, const float *v, float *h)
 
 /* Writes an output row: floats as they are, bytes as floor(h + 0.5)
  * clamped to 0..255. */
-void sp__resize_area_store(const sp__resize_plan *p, const float *h,
-                           uint8_t *d, int from)
+void sp__resize_area_store(const sp__resize_plan *p, const float *h, uint8_t *d,
+                           int from)
 {
     if (p->f32) {
         memcpy((float *)(void *)d + from, h + from,
@@ -240,8 +238,10 @@ void sp__resize_area_store(const sp__resize_plan *p, const float *h,
 
 static int area_scalar(sp_kctx *k, const sp__resize_plan *p)
 {
-    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, (size_t)p->srow * sizeof(float));
-    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, (size_t)p->n * sizeof(float));
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS,
+                                (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1,
+                                (size_t)p->n * sizeof(float));
     if (!v || !h)
         return SP_ENOMEM;
     for (uint32_t dy = 0; dy < p->dh; dy++) {

@@ -9,9 +9,9 @@
 #include "kernels_int.h"
 #include "sp_undistort.h"
 
-#define SP__REMAP_BITS 5                    /* 1/32 pixel positions */
+#define SP__REMAP_BITS 5 /* 1/32 pixel positions */
 #define SP__REMAP_TAB (1 << SP__REMAP_BITS)
-#define SP__REMAP_WBITS 14                  /* 8-bit weights sum to 2^14 */
+#define SP__REMAP_WBITS 14 /* 8-bit weights sum to 2^14 */
 
 typedef struct sp__undistort_job {
     const uint8_t *src;
@@ -19,7 +19,7 @@ typedef struct sp__undistort_job {
     uint8_t *dst;
     size_t dstride;
     uint32_t w, h;
-    int cn;   /* elements per pixel: 1, 3, 4 (bytes) or 1 (F32) */
+    int cn; /* elements per pixel: 1, 3, 4 (bytes) or 1 (F32) */
     int f32;
     const int16_t *xy;
     const uint16_t *frac;

@@ -19,14 +19,16 @@ static inline int px8(const sp__undistort_job *j, int x, int y, int c)
 {
     if (!inside(j, x, y))
         return 0;
-    return j->src[(size_t)y * j->sstride + (size_t)x * (size_t)j->cn + (size_t)c];
+    return j
+        ->src[(size_t)y * j->sstride + (size_t)x * (size_t)j->cn + (size_t)c];
 }
 
 static inline float pxf(const sp__undistort_job *j, int x, int y)
 {
     if (!inside(j, x, y))
         return 0.f;
-    const float *r = (const float *)(const void *)(j->src + (size_t)y * j->sstride);
+    const float *r =
+        (const float *)(const void *)(j->src + (size_t)y * j->sstride);
     return r[x];
 }
 
@@ -65,7 +67,8 @@ void sp__undistort_span_scalar(const sp__undistort_job *j, uint32_t y,
             int p10 = px8(j, sx, sy + 1, c), p11 = px8(j, sx + 1, sy + 1, c);
             int v = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11;
             drow[(size_t)x * cn + c] =
-                (uint8_t)((v + (1 << (SP__REMAP_WBITS - 1))) >> SP__REMAP_WBITS);
+                (uint8_t)((v + (1 << (SP__REMAP_WBITS - 1))) >>
+                          SP__REMAP_WBITS);
         }
     }
 }

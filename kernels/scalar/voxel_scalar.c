@@ -5,8 +5,8 @@
 #include "voxel_int.h"
 
 void sp__voxel_index_scalar(const sp__voxel_plan *p, const sp_points *in,
-                            size_t first, int32_t *ix, int32_t *iy,
-                            int32_t *iz, sp__voxel_bounds *b)
+                            size_t first, int32_t *ix, int32_t *iy, int32_t *iz,
+                            sp__voxel_bounds *b)
 {
     const float *x = in->x, *y = in->y, *z = in->z;
     for (size_t i = first; i < in->count; i++) {
@@ -54,8 +54,7 @@ void sp__voxel_extent_scalar(const sp_points *in, size_t first,
 }
 
 void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                           const sp_points *in, size_t first,
-                           uint64_t *packed)
+                           const sp_points *in, size_t first, uint64_t *packed)
 {
     const float *x = in->x, *y = in->y, *z = in->z;
     const int ib = g->ib;
@@ -65,9 +64,12 @@ void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
         if (isfinite(x[i]) && isfinite(y[i]) && isfinite(z[i])) {
             /* Within the grid by construction: the grid's bounds are the
              * floors of the extreme coordinates. */
-            uint64_t dx = (uint64_t)((int64_t)floorf(x[i] * p->inv[0]) - g->lo[0]);
-            uint64_t dy = (uint64_t)((int64_t)floorf(y[i] * p->inv[1]) - g->lo[1]);
-            uint64_t dz = (uint64_t)((int64_t)floorf(z[i] * p->inv[2]) - g->lo[2]);
+            uint64_t dx =
+                (uint64_t)((int64_t)floorf(x[i] * p->inv[0]) - g->lo[0]);
+            uint64_t dy =
+                (uint64_t)((int64_t)floorf(y[i] * p->inv[1]) - g->lo[1]);
+            uint64_t dz =
+                (uint64_t)((int64_t)floorf(z[i] * p->inv[2]) - g->lo[2]);
             key = dx + sx * (dy + sy * dz);
         }
         packed[i] = key << ib | (uint64_t)i;
@@ -75,8 +77,7 @@ void sp__voxel_keys_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
 }
 
 void sp__voxel_keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
-                             const sp_points *in, size_t first,
-                             uint32_t *keys)
+                             const sp_points *in, size_t first, uint32_t *keys)
 {
     const float *x = in->x, *y = in->y, *z = in->z;
     const uint32_t sx = (uint32_t)g->span[0], sy = (uint32_t)g->span[1];
@@ -85,9 +86,12 @@ void sp__voxel_keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
         if (isfinite(x[i]) && isfinite(y[i]) && isfinite(z[i])) {
             /* In the grid by construction, and the grid has < 2^32 cells:
              * 32-bit arithmetic is exact. */
-            uint32_t dx = (uint32_t)((int64_t)floorf(x[i] * p->inv[0]) - g->lo[0]);
-            uint32_t dy = (uint32_t)((int64_t)floorf(y[i] * p->inv[1]) - g->lo[1]);
-            uint32_t dz = (uint32_t)((int64_t)floorf(z[i] * p->inv[2]) - g->lo[2]);
+            uint32_t dx =
+                (uint32_t)((int64_t)floorf(x[i] * p->inv[0]) - g->lo[0]);
+            uint32_t dy =
+                (uint32_t)((int64_t)floorf(y[i] * p->inv[1]) - g->lo[1]);
+            uint32_t dz =
+                (uint32_t)((int64_t)floorf(z[i] * p->inv[2]) - g->lo[2]);
             key = dx + sx * (dy + sy * dz);
         }
         keys[i] = key;
@@ -113,12 +117,12 @@ int sp__voxel_wide(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
 {
     static const char axis[] = "xyz";
     size_t n = in->count;
-    wide_entry *e = sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC,
-                                     (n ? n : 1) * sizeof *e);
-    uint64_t *keys = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY,
-                                      (n ? n : 1) * sizeof *keys);
-    uint32_t *idx = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX,
-                                     (n ? n : 1) * sizeof *idx);
+    wide_entry *e =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, (n ? n : 1) * sizeof *e);
+    uint64_t *keys =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, (n ? n : 1) * sizeof *keys);
+    uint32_t *idx =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, (n ? n : 1) * sizeof *idx);
     if (!e || !keys || !idx)
         return SP_ENOMEM;
     const float *c[3] = {in->x, in->y, in->z};

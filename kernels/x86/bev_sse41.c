@@ -1,11 +1,11 @@
-/* bev, SSE4.1: the shared SIMD body (kernels/lidar_simd_int.h) compiled for this
- * instruction set alone; see that file for why it matches the scalar
+/* bev, SSE4.1: the shared SIMD body (kernels/lidar_simd_int.h) compiled for
+ * this instruction set alone; see that file for why it matches the scalar
  * reference bit for bit. */
 #define SP__SIMD_SSE41 1
 #include "lidar_simd_int.h"
 
 void sp__bev_accum_sse41(const sp__bev_plan *pl, const sp_points *in,
-                        float *hmax, float *isum, uint32_t *cnt)
+                         float *hmax, float *isum, uint32_t *cnt)
 {
     simd_bev_accum(pl, in, hmax, isum, cnt);
 }

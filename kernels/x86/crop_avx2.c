@@ -71,8 +71,7 @@ size_t sp__crop_avx2(const sp__crop_plan *p, const sp_points *in,
             _mm256_storeu_ps(out->z + o, z);
             _mm256_storeu_ps(out->intensity + o, w);
             if (p->time)
-                _mm256_storeu_ps(out->time + o,
-                                 _mm256_loadu_ps(in->time + i));
+                _mm256_storeu_ps(out->time + o, _mm256_loadu_ps(in->time + i));
         } else {
             __m256i perm = _mm256_load_si256((const __m256i *)pack_lut[m]);
             _mm256_storeu_ps(out->x + o, _mm256_permutevar8x32_ps(x, perm));

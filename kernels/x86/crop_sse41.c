@@ -55,9 +55,9 @@ size_t sp__crop_sse41(const sp__crop_plan *p, const sp_points *in,
         inside = _mm_and_ps(inside, _mm_cmpge_ps(z, loz));
         inside = _mm_and_ps(inside, _mm_cmple_ps(z, hiz));
         if (p->use_range) {
-            __m128 r2 = _mm_add_ps(_mm_add_ps(_mm_mul_ps(x, x),
-                                              _mm_mul_ps(y, y)),
-                                   _mm_mul_ps(z, z));
+            __m128 r2 =
+                _mm_add_ps(_mm_add_ps(_mm_mul_ps(x, x), _mm_mul_ps(y, y)),
+                           _mm_mul_ps(z, z));
             inside = _mm_and_ps(inside, _mm_cmpge_ps(r2, r2lo));
             inside = _mm_and_ps(inside, _mm_cmple_ps(r2, r2hi));
         }
@@ -73,7 +73,8 @@ size_t sp__crop_sse41(const sp__crop_plan *p, const sp_points *in,
         _mm_storeu_ps(out->z + o, pack(z, shuf));
         _mm_storeu_ps(out->intensity + o, pack(w, shuf));
         if (p->time)
-            _mm_storeu_ps(out->time + o, pack(_mm_loadu_ps(in->time + i), shuf));
+            _mm_storeu_ps(out->time + o,
+                          pack(_mm_loadu_ps(in->time + i), shuf));
         if (p->ring) {
             size_t r = o;
             for (unsigned b = m; b; b &= b - 1)

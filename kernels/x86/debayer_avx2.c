@@ -21,25 +21,29 @@ static void make_masks(__m256i m[9], int es)
                 int p = e / 3, c = e % 3;
                 b[i] = b[i + 16] = (uint8_t)(c == ch ? p * es + q : 0x80);
             }
-            m[3 * k + ch] = _mm256_loadu_si256((const __m256i *)(const void *)b);
+            m[3 * k + ch] =
+                _mm256_loadu_si256((const __m256i *)(const void *)b);
         }
 }
 
 static inline void store3(uint8_t *o, __m256i p0, __m256i p1, __m256i p2,
                           const __m256i m[9])
 {
-    __m256i o0 = _mm256_or_si256(
-        _mm256_or_si256(_mm256_shuffle_epi8(p0, m[0]), _mm256_shuffle_epi8(p1, m[1])),
-        _mm256_shuffle_epi8(p2, m[2]));
-    __m256i o1 = _mm256_or_si256(
-        _mm256_or_si256(_mm256_shuffle_epi8(p0, m[3]), _mm256_shuffle_epi8(p1, m[4])),
-        _mm256_shuffle_epi8(p2, m[5]));
-    __m256i o2 = _mm256_or_si256(
-        _mm256_or_si256(_mm256_shuffle_epi8(p0, m[6]), _mm256_shuffle_epi8(p1, m[7])),
-        _mm256_shuffle_epi8(p2, m[8]));
-    _mm256_storeu_si256((__m256i *)(void *)o, _mm256_permute2x128_si256(o0, o1, 0x20));
-    _mm256_storeu_si256((__m256i *)(void *)(o + 32), _mm256_permute2x128_si256(o2, o0, 0x30));
-    _mm256_storeu_si256((__m256i *)(void *)(o + 64), _mm256_permute2x128_si256(o1, o2, 0x31));
+    __m256i o0 = _mm256_or_si256(_mm256_or_si256(_mm256_shuffle_epi8(p0, m[0]),
+                                                 _mm256_shuffle_epi8(p1, m[1])),
+                                 _mm256_shuffle_epi8(p2, m[2]));
+    __m256i o1 = _mm256_or_si256(_mm256_or_si256(_mm256_shuffle_epi8(p0, m[3]),
+                                                 _mm256_shuffle_epi8(p1, m[4])),
+                                 _mm256_shuffle_epi8(p2, m[5]));
+    __m256i o2 = _mm256_or_si256(_mm256_or_si256(_mm256_shuffle_epi8(p0, m[6]),
+                                                 _mm256_shuffle_epi8(p1, m[7])),
+                                 _mm256_shuffle_epi8(p2, m[8]));
+    _mm256_storeu_si256((__m256i *)(void *)o,
+                        _mm256_permute2x128_si256(o0, o1, 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)(o + 32),
+                        _mm256_permute2x128_si256(o2, o0, 0x30));
+    _mm256_storeu_si256((__m256i *)(void *)(o + 64),
+                        _mm256_permute2x128_si256(o1, o2, 0x31));
 }
 
 #define LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
@@ -55,9 +59,9 @@ static inline __m256i absdiff16(__m256i a, __m256i b)
 
 /* One row of 8-bit samples, x from xs (a colour site) while 32 + 1 pixels
  * remain to its right; returns where the vector part stopped. */
-static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *c,
-                     const uint8_t *d, uint8_t *o, uint32_t xs, int swap_rb,
-                     const __m256i m[9])
+static uint32_t row8(const sp__debayer_job *j, const uint8_t *u,
+                     const uint8_t *c, const uint8_t *d, uint8_t *o,
+                     uint32_t xs, int swap_rb, const __m256i m[9])
 {
     const __m256i lo = _mm256_set1_epi16(0x00ff);
     const __m256i hi = _mm256_set1_epi16((short)0xff00);
@@ -67,12 +71,18 @@ static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *
         __m256i U0 = LD(u + x), Um = LD(u + x - 1);
         __m256i D0 = LD(d + x), Dm = LD(d + x - 1);
         __m256i C0 = LD(c + x), Cm = LD(c + x - 1), Cp = LD(c + x + 1);
-        __m256i vsE = _mm256_add_epi16(_mm256_and_si256(U0, lo), _mm256_and_si256(D0, lo));
-        __m256i vsO = _mm256_add_epi16(_mm256_srli_epi16(U0, 8), _mm256_srli_epi16(D0, 8));
-        __m256i vsOm = _mm256_add_epi16(_mm256_and_si256(Um, lo), _mm256_and_si256(Dm, lo));
-        __m256i hsE = _mm256_add_epi16(_mm256_and_si256(Cm, lo), _mm256_srli_epi16(C0, 8));
-        __m256i x4 = _mm256_srli_epi16(_mm256_add_epi16(_mm256_add_epi16(vsE, hsE), two), 2);
-        __m256i d4 = _mm256_srli_epi16(_mm256_add_epi16(_mm256_add_epi16(vsO, vsOm), two), 2);
+        __m256i vsE = _mm256_add_epi16(_mm256_and_si256(U0, lo),
+                                       _mm256_and_si256(D0, lo));
+        __m256i vsO = _mm256_add_epi16(_mm256_srli_epi16(U0, 8),
+                                       _mm256_srli_epi16(D0, 8));
+        __m256i vsOm = _mm256_add_epi16(_mm256_and_si256(Um, lo),
+                                        _mm256_and_si256(Dm, lo));
+        __m256i hsE = _mm256_add_epi16(_mm256_and_si256(Cm, lo),
+                                       _mm256_srli_epi16(C0, 8));
+        __m256i x4 = _mm256_srli_epi16(
+            _mm256_add_epi16(_mm256_add_epi16(vsE, hsE), two), 2);
+        __m256i d4 = _mm256_srli_epi16(
+            _mm256_add_epi16(_mm256_add_epi16(vsO, vsOm), two), 2);
         __m256i avgH = _mm256_avg_epu8(Cm, Cp);
         __m256i avgV = _mm256_avg_epu8(U0, D0);
         __m256i g = x4;
@@ -94,9 +104,9 @@ static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *
 }
 
 /* The same on 16-bit samples, 16 per step, sums in 32-bit lanes. */
-static uint32_t row16(const sp__debayer_job *j, const uint16_t *u, const uint16_t *c,
-                      const uint16_t *d, uint16_t *o, uint32_t xs, int swap_rb,
-                      const __m256i m[9])
+static uint32_t row16(const sp__debayer_job *j, const uint16_t *u,
+                      const uint16_t *c, const uint16_t *d, uint16_t *o,
+                      uint32_t xs, int swap_rb, const __m256i m[9])
 {
     const __m256i lo = _mm256_set1_epi32(0x0000ffff);
     const __m256i hi = _mm256_set1_epi32((int)0xffff0000u);
@@ -106,12 +116,18 @@ static uint32_t row16(const sp__debayer_job *j, const uint16_t *u, const uint16_
         __m256i U0 = LD(u + x), Um = LD(u + x - 1);
         __m256i D0 = LD(d + x), Dm = LD(d + x - 1);
         __m256i C0 = LD(c + x), Cm = LD(c + x - 1), Cp = LD(c + x + 1);
-        __m256i vsE = _mm256_add_epi32(_mm256_and_si256(U0, lo), _mm256_and_si256(D0, lo));
-        __m256i vsO = _mm256_add_epi32(_mm256_srli_epi32(U0, 16), _mm256_srli_epi32(D0, 16));
-        __m256i vsOm = _mm256_add_epi32(_mm256_and_si256(Um, lo), _mm256_and_si256(Dm, lo));
-        __m256i hsE = _mm256_add_epi32(_mm256_and_si256(Cm, lo), _mm256_srli_epi32(C0, 16));
-        __m256i x4 = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(vsE, hsE), two), 2);
-        __m256i d4 = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(vsO, vsOm), two), 2);
+        __m256i vsE = _mm256_add_epi32(_mm256_and_si256(U0, lo),
+                                       _mm256_and_si256(D0, lo));
+        __m256i vsO = _mm256_add_epi32(_mm256_srli_epi32(U0, 16),
+                                       _mm256_srli_epi32(D0, 16));
+        __m256i vsOm = _mm256_add_epi32(_mm256_and_si256(Um, lo),
+                                        _mm256_and_si256(Dm, lo));
+        __m256i hsE = _mm256_add_epi32(_mm256_and_si256(Cm, lo),
+                                       _mm256_srli_epi32(C0, 16));
+        __m256i x4 = _mm256_srli_epi32(
+            _mm256_add_epi32(_mm256_add_epi32(vsE, hsE), two), 2);
+        __m256i d4 = _mm256_srli_epi32(
+            _mm256_add_epi32(_mm256_add_epi32(vsO, vsOm), two), 2);
         __m256i avgH = _mm256_avg_epu16(Cm, Cp);
         __m256i avgV = _mm256_avg_epu16(U0, D0);
         __m256i g = x4;
@@ -138,9 +154,13 @@ void sp__debayer_avx2(const sp__debayer_job *j)
     __m256i m[9];
     make_masks(m, j->wide ? 2 : 1);
     for (uint32_t y = 0; y < j->h; y++) {
-        const uint8_t *u = j->src + (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
+        const uint8_t *u =
+            j->src +
+            (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
         const uint8_t *c = j->src + (size_t)y * j->sstride;
-        const uint8_t *d = j->src + (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
+        const uint8_t *d =
+            j->src +
+            (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
         uint8_t *o = j->dst + (size_t)y * j->dstride;
         uint32_t xs = sp__debayer_cx(j, y) ? 1 : 2;
         /* The colour plane is red on red rows; planes go out as R, G, B
@@ -153,8 +173,10 @@ void sp__debayer_avx2(const sp__debayer_job *j)
         }
         sp__debayer_span_scalar(j, y, 0, xs);
         if (j->wide)
-            x = row16(j, (const uint16_t *)(const void *)u, (const uint16_t *)(const void *)c,
-                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o, xs, swap_rb, m);
+            x = row16(j, (const uint16_t *)(const void *)u,
+                      (const uint16_t *)(const void *)c,
+                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o,
+                      xs, swap_rb, m);
         else
             x = row8(j, u, c, d, o, xs, swap_rb, m);
         sp__debayer_span_scalar(j, y, x, j->w);

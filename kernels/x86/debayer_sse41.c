@@ -20,38 +20,51 @@ static void make_masks(__m128i m[9], int es)
         }
 }
 
-static inline void store3(uint8_t *o, __m128i p0, __m128i p1, __m128i p2, const __m128i m[9])
+static inline void store3(uint8_t *o, __m128i p0, __m128i p1, __m128i p2,
+                          const __m128i m[9])
 {
     for (int k = 0; k < 3; k++) {
-        __m128i v = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(p0, m[3 * k]),
-                                              _mm_shuffle_epi8(p1, m[3 * k + 1])),
-                                 _mm_shuffle_epi8(p2, m[3 * k + 2]));
+        __m128i v =
+            _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(p0, m[3 * k]),
+                                      _mm_shuffle_epi8(p1, m[3 * k + 1])),
+                         _mm_shuffle_epi8(p2, m[3 * k + 2]));
         _mm_storeu_si128((__m128i *)(void *)(o + 16 * k), v);
     }
 }
 
 #define LD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 
-static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *c,
-                     const uint8_t *d, uint8_t *o, uint32_t xs, int swap_rb, const __m128i m[9])
+static uint32_t row8(const sp__debayer_job *j, const uint8_t *u,
+                     const uint8_t *c, const uint8_t *d, uint8_t *o,
+                     uint32_t xs, int swap_rb, const __m128i m[9])
 {
-    const __m128i lo = _mm_set1_epi16(0x00ff), hi = _mm_set1_epi16((short)0xff00);
+    const __m128i lo = _mm_set1_epi16(0x00ff),
+                  hi = _mm_set1_epi16((short)0xff00);
     const __m128i two = _mm_set1_epi16(2);
     uint32_t x = xs;
     for (; x + 17 <= j->w; x += 16) {
-        __m128i U0 = LD(u + x), Um = LD(u + x - 1), D0 = LD(d + x), Dm = LD(d + x - 1);
+        __m128i U0 = LD(u + x), Um = LD(u + x - 1), D0 = LD(d + x),
+                Dm = LD(d + x - 1);
         __m128i C0 = LD(c + x), Cm = LD(c + x - 1), Cp = LD(c + x + 1);
-        __m128i vsE = _mm_add_epi16(_mm_and_si128(U0, lo), _mm_and_si128(D0, lo));
-        __m128i vsO = _mm_add_epi16(_mm_srli_epi16(U0, 8), _mm_srli_epi16(D0, 8));
-        __m128i vsOm = _mm_add_epi16(_mm_and_si128(Um, lo), _mm_and_si128(Dm, lo));
-        __m128i hsE = _mm_add_epi16(_mm_and_si128(Cm, lo), _mm_srli_epi16(C0, 8));
-        __m128i x4 = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(vsE, hsE), two), 2);
-        __m128i d4 = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(vsO, vsOm), two), 2);
+        __m128i vsE =
+            _mm_add_epi16(_mm_and_si128(U0, lo), _mm_and_si128(D0, lo));
+        __m128i vsO =
+            _mm_add_epi16(_mm_srli_epi16(U0, 8), _mm_srli_epi16(D0, 8));
+        __m128i vsOm =
+            _mm_add_epi16(_mm_and_si128(Um, lo), _mm_and_si128(Dm, lo));
+        __m128i hsE =
+            _mm_add_epi16(_mm_and_si128(Cm, lo), _mm_srli_epi16(C0, 8));
+        __m128i x4 =
+            _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(vsE, hsE), two), 2);
+        __m128i d4 =
+            _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(vsO, vsOm), two), 2);
         __m128i avgH = _mm_avg_epu8(Cm, Cp), avgV = _mm_avg_epu8(U0, D0);
         __m128i g = x4;
         if (j->ea) {
-            __m128i dh = _mm_or_si128(_mm_subs_epu8(Cm, Cp), _mm_subs_epu8(Cp, Cm));
-            __m128i dv = _mm_or_si128(_mm_subs_epu8(U0, D0), _mm_subs_epu8(D0, U0));
+            __m128i dh =
+                _mm_or_si128(_mm_subs_epu8(Cm, Cp), _mm_subs_epu8(Cp, Cm));
+            __m128i dv =
+                _mm_or_si128(_mm_subs_epu8(U0, D0), _mm_subs_epu8(D0, U0));
             __m128i mx = _mm_max_epu8(dh, dv);
             g = _mm_blendv_epi8(avgV, x4, _mm_cmpeq_epi8(mx, dv));
             g = _mm_blendv_epi8(avgH, g, _mm_cmpeq_epi8(mx, dh));
@@ -67,27 +80,37 @@ static uint32_t row8(const sp__debayer_job *j, const uint8_t *u, const uint8_t *
     return x;
 }
 
-static uint32_t row16(const sp__debayer_job *j, const uint16_t *u, const uint16_t *c,
-                      const uint16_t *d, uint16_t *o, uint32_t xs, int swap_rb,
-                      const __m128i m[9])
+static uint32_t row16(const sp__debayer_job *j, const uint16_t *u,
+                      const uint16_t *c, const uint16_t *d, uint16_t *o,
+                      uint32_t xs, int swap_rb, const __m128i m[9])
 {
-    const __m128i lo = _mm_set1_epi32(0xffff), hi = _mm_set1_epi32((int)0xffff0000u);
+    const __m128i lo = _mm_set1_epi32(0xffff),
+                  hi = _mm_set1_epi32((int)0xffff0000u);
     const __m128i two = _mm_set1_epi32(2);
     uint32_t x = xs;
     for (; x + 9 <= j->w; x += 8) {
-        __m128i U0 = LD(u + x), Um = LD(u + x - 1), D0 = LD(d + x), Dm = LD(d + x - 1);
+        __m128i U0 = LD(u + x), Um = LD(u + x - 1), D0 = LD(d + x),
+                Dm = LD(d + x - 1);
         __m128i C0 = LD(c + x), Cm = LD(c + x - 1), Cp = LD(c + x + 1);
-        __m128i vsE = _mm_add_epi32(_mm_and_si128(U0, lo), _mm_and_si128(D0, lo));
-        __m128i vsO = _mm_add_epi32(_mm_srli_epi32(U0, 16), _mm_srli_epi32(D0, 16));
-        __m128i vsOm = _mm_add_epi32(_mm_and_si128(Um, lo), _mm_and_si128(Dm, lo));
-        __m128i hsE = _mm_add_epi32(_mm_and_si128(Cm, lo), _mm_srli_epi32(C0, 16));
-        __m128i x4 = _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(vsE, hsE), two), 2);
-        __m128i d4 = _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(vsO, vsOm), two), 2);
+        __m128i vsE =
+            _mm_add_epi32(_mm_and_si128(U0, lo), _mm_and_si128(D0, lo));
+        __m128i vsO =
+            _mm_add_epi32(_mm_srli_epi32(U0, 16), _mm_srli_epi32(D0, 16));
+        __m128i vsOm =
+            _mm_add_epi32(_mm_and_si128(Um, lo), _mm_and_si128(Dm, lo));
+        __m128i hsE =
+            _mm_add_epi32(_mm_and_si128(Cm, lo), _mm_srli_epi32(C0, 16));
+        __m128i x4 =
+            _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(vsE, hsE), two), 2);
+        __m128i d4 =
+            _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(vsO, vsOm), two), 2);
         __m128i avgH = _mm_avg_epu16(Cm, Cp), avgV = _mm_avg_epu16(U0, D0);
         __m128i g = x4;
         if (j->ea) {
-            __m128i dh = _mm_or_si128(_mm_subs_epu16(Cm, Cp), _mm_subs_epu16(Cp, Cm));
-            __m128i dv = _mm_or_si128(_mm_subs_epu16(U0, D0), _mm_subs_epu16(D0, U0));
+            __m128i dh =
+                _mm_or_si128(_mm_subs_epu16(Cm, Cp), _mm_subs_epu16(Cp, Cm));
+            __m128i dv =
+                _mm_or_si128(_mm_subs_epu16(U0, D0), _mm_subs_epu16(D0, U0));
             __m128i mx = _mm_max_epu16(dh, dv);
             g = _mm_blendv_epi8(avgV, x4, _mm_cmpeq_epi16(mx, dv));
             g = _mm_blendv_epi8(avgH, g, _mm_cmpeq_epi16(mx, dh));
@@ -109,9 +132,13 @@ void sp__debayer_sse41(const sp__debayer_job *j)
     __m128i m[9];
     make_masks(m, j->wide ? 2 : 1);
     for (uint32_t y = 0; y < j->h; y++) {
-        const uint8_t *u = j->src + (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
+        const uint8_t *u =
+            j->src +
+            (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
         const uint8_t *c = j->src + (size_t)y * j->sstride;
-        const uint8_t *d = j->src + (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
+        const uint8_t *d =
+            j->src +
+            (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
         uint8_t *o = j->dst + (size_t)y * j->dstride;
         uint32_t xs = sp__debayer_cx(j, y) ? 1 : 2;
         int swap_rb = !sp__debayer_rowred(j, y) ^ (j->bgr != 0);
@@ -122,8 +149,10 @@ void sp__debayer_sse41(const sp__debayer_job *j)
         }
         sp__debayer_span_scalar(j, y, 0, xs);
         if (j->wide)
-            x = row16(j, (const uint16_t *)(const void *)u, (const uint16_t *)(const void *)c,
-                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o, xs, swap_rb, m);
+            x = row16(j, (const uint16_t *)(const void *)u,
+                      (const uint16_t *)(const void *)c,
+                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o,
+                      xs, swap_rb, m);
         else
             x = row8(j, u, c, d, o, xs, swap_rb, m);
         sp__debayer_span_scalar(j, y, x, j->w);

@@ -1,5 +1,5 @@
-/* ground, AVX2: the shared SIMD body (kernels/lidar_simd_int.h) compiled for this
- * instruction set alone; see that file for why it matches the scalar
+/* ground, AVX2: the shared SIMD body (kernels/lidar_simd_int.h) compiled for
+ * this instruction set alone; see that file for why it matches the scalar
  * reference bit for bit. */
 #define SP__SIMD_AVX2 1
 #include "lidar_simd_int.h"

@@ -58,13 +58,17 @@ int sp__normalize_avx2(const sp__normalize_job *j)
         } else if (j->cn == 4) {
             const __m256i lo8 = _mm256_set1_epi32(0xff);
             for (; x + 8 <= j->w; x += 8) {
-                __m256i v = _mm256_loadu_si256((const __m256i *)(s + (size_t)x * 4));
+                __m256i v =
+                    _mm256_loadu_si256((const __m256i *)(s + (size_t)x * 4));
                 for (int c = 0; c < 3; c++) {
                     __m256i ch = _mm256_and_si256(
-                        _mm256_srlv_epi32(v, _mm256_set1_epi32(8 * j->in_ch[c])), lo8);
+                        _mm256_srlv_epi32(v,
+                                          _mm256_set1_epi32(8 * j->in_ch[c])),
+                        lo8);
                     __m256 p = _mm256_cvtepi32_ps(ch);
-                    _mm256_storeu_ps(d[c] + x,
-                                     _mm256_add_ps(_mm256_mul_ps(p, va[c]), vb[c]));
+                    _mm256_storeu_ps(
+                        d[c] + x,
+                        _mm256_add_ps(_mm256_mul_ps(p, va[c]), vb[c]));
                 }
             }
         } else {

@@ -33,10 +33,19 @@ static inline int hwin16(const sp__resize_plan *p, const sp__resize_windows *wt,
     __m256i w23 = _mm256_inserti128_si256(
         _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(s + bs[2]))),
         _mm_loadu_si128((const __m128i *)(s + bs[3])), 1);
-    __m256i pa = _mm256_shuffle_epi8(w01, _mm256_loadu_si256((const __m256i *)(wt->mask + 16 * (size_t)b)));
-    __m256i pb = _mm256_shuffle_epi8(w23, _mm256_loadu_si256((const __m256i *)(wt->mask + 16 * (size_t)b + 32)));
-    __m256i ha = _mm256_srai_epi32(_mm256_madd_epi16(pa, _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i))), 4);
-    __m256i hb = _mm256_srai_epi32(_mm256_madd_epi16(pb, _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i + 16))), 4);
+    __m256i pa = _mm256_shuffle_epi8(
+        w01, _mm256_loadu_si256((const __m256i *)(wt->mask + 16 * (size_t)b)));
+    __m256i pb = _mm256_shuffle_epi8(
+        w23,
+        _mm256_loadu_si256((const __m256i *)(wt->mask + 16 * (size_t)b + 32)));
+    __m256i ha = _mm256_srai_epi32(
+        _mm256_madd_epi16(pa,
+                          _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i))),
+        4);
+    __m256i hb = _mm256_srai_epi32(
+        _mm256_madd_epi16(
+            pb, _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i + 16))),
+        4);
     __m256i pk = _mm256_permute4x64_epi64(_mm256_packs_epi32(ha, hb), 0xd8);
     _mm256_storeu_si256((__m256i *)(h + i), pk);
     return 1;
@@ -53,9 +62,9 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
     const int *base = (const int *)(const void *)s;
     const char t1 = (char)(cn == 1 ? 1 : 3);
     const __m256i shuf = _mm256_setr_epi8(
-        0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8, -1, (char)(8 + t1), -1,
-        12, -1, (char)(12 + t1), -1, 0, -1, t1, -1, 4, -1, (char)(4 + t1), -1,
-        8, -1, (char)(8 + t1), -1, 12, -1, (char)(12 + t1), -1);
+        0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8, -1, (char)(8 + t1), -1, 12,
+        -1, (char)(12 + t1), -1, 0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8,
+        -1, (char)(8 + t1), -1, 12, -1, (char)(12 + t1), -1);
     const __m256i lo8 = _mm256_set1_epi32(0xff);
     const __m256i four = _mm256_set1_epi32(4);
     int i = 0;
@@ -68,12 +77,16 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         __m256i gb = _mm256_i32gather_epi32(base, ib, 1);
         __m256i pa, pb;
         if (cn == 4) {
-            __m256i ga1 = _mm256_i32gather_epi32(base, _mm256_add_epi32(ia, four), 1);
-            __m256i gb1 = _mm256_i32gather_epi32(base, _mm256_add_epi32(ib, four), 1);
-            pa = _mm256_or_si256(_mm256_and_si256(ga, lo8),
-                                 _mm256_slli_epi32(_mm256_and_si256(ga1, lo8), 16));
-            pb = _mm256_or_si256(_mm256_and_si256(gb, lo8),
-                                 _mm256_slli_epi32(_mm256_and_si256(gb1, lo8), 16));
+            __m256i ga1 =
+                _mm256_i32gather_epi32(base, _mm256_add_epi32(ia, four), 1);
+            __m256i gb1 =
+                _mm256_i32gather_epi32(base, _mm256_add_epi32(ib, four), 1);
+            pa = _mm256_or_si256(
+                _mm256_and_si256(ga, lo8),
+                _mm256_slli_epi32(_mm256_and_si256(ga1, lo8), 16));
+            pb = _mm256_or_si256(
+                _mm256_and_si256(gb, lo8),
+                _mm256_slli_epi32(_mm256_and_si256(gb1, lo8), 16));
         } else {
             pa = _mm256_shuffle_epi8(ga, shuf);
             pb = _mm256_shuffle_epi8(gb, shuf);
@@ -125,23 +138,25 @@ static void hrow_f32(const sp__resize_plan *p, const float *s, float *h)
          * order comes out 0 1 4 5 2 3 6 7 until the 64-bit permute. */
         __m256 a0 = _mm256_shuffle_ps(w01a, w01b, 0x88);
         __m256 a1 = _mm256_shuffle_ps(w01a, w01b, 0xdd);
-        a0 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(a0), 0xd8));
-        a1 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(a1), 0xd8));
-        _mm256_storeu_ps(h + i, _mm256_add_ps(_mm256_mul_ps(g0, a0),
-                                              _mm256_mul_ps(g1, a1)));
+        a0 =
+            _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(a0), 0xd8));
+        a1 =
+            _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(a1), 0xd8));
+        _mm256_storeu_ps(
+            h + i, _mm256_add_ps(_mm256_mul_ps(g0, a0), _mm256_mul_ps(g1, a1)));
     }
     sp__resize_hrow_f32(p, s, h, i);
 }
 
-static void vrow_f32(const sp__resize_plan *p, const float *h0,
-                     const float *h1, float b0, float b1, float *d)
+static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
+                     float b0, float b1, float *d)
 {
     const __m256 vb0 = _mm256_set1_ps(b0), vb1 = _mm256_set1_ps(b1);
     int i = 0;
     for (; i + 8 <= p->n; i += 8)
-        _mm256_storeu_ps(d + i, _mm256_add_ps(
-                                    _mm256_mul_ps(_mm256_loadu_ps(h0 + i), vb0),
-                                    _mm256_mul_ps(_mm256_loadu_ps(h1 + i), vb1)));
+        _mm256_storeu_ps(
+            d + i, _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(h0 + i), vb0),
+                                 _mm256_mul_ps(_mm256_loadu_ps(h1 + i), vb1)));
     sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
 }
 
@@ -187,8 +202,10 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
  * from the scalar code, the rounding vectorised. */
 static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
 {
-    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, (size_t)p->srow * sizeof(float));
-    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1, (size_t)p->n * sizeof(float));
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS,
+                                (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1,
+                                (size_t)p->n * sizeof(float));
     if (!v || !h)
         return SP_ENOMEM;
     const __m256 half = _mm256_set1_ps(0.5f);
@@ -199,11 +216,12 @@ static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
             __m256 acc = _mm256_setzero_ps();
             for (int j = 0; j < p->ayn[dy]; j++) {
                 const uint8_t *s = src_row(p, p->ays[dy] + j);
-                __m256 px = p->f32
-                    ? _mm256_loadu_ps((const float *)(const void *)s + x)
-                    : _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
-                          _mm_loadl_epi64((const __m128i *)(s + x))));
-                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_set1_ps(wy[j]), px));
+                __m256 px =
+                    p->f32 ? _mm256_loadu_ps((const float *)(const void *)s + x)
+                           : _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                                 _mm_loadl_epi64((const __m128i *)(s + x))));
+                acc = _mm256_add_ps(acc,
+                                    _mm256_mul_ps(_mm256_set1_ps(wy[j]), px));
             }
             _mm256_storeu_ps(v + x, acc);
         }
@@ -213,8 +231,10 @@ static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
         int i = 0;
         if (!p->f32)
             for (; i + 16 <= p->n; i += 16) {
-                __m256 va = _mm256_floor_ps(_mm256_add_ps(_mm256_loadu_ps(h + i), half));
-                __m256 vb = _mm256_floor_ps(_mm256_add_ps(_mm256_loadu_ps(h + i + 8), half));
+                __m256 va = _mm256_floor_ps(
+                    _mm256_add_ps(_mm256_loadu_ps(h + i), half));
+                __m256 vb = _mm256_floor_ps(
+                    _mm256_add_ps(_mm256_loadu_ps(h + i + 8), half));
                 __m256i w16 = _mm256_packs_epi32(_mm256_cvtps_epi32(va),
                                                  _mm256_cvtps_epi32(vb));
                 w16 = _mm256_permute4x64_epi64(w16, 0xd8);
@@ -239,8 +259,8 @@ static void nearest_row4(const sp__resize_plan *p, uint32_t dy)
     for (; dx + 8 <= p->dw; dx += 8) {
         __m256i idx;
         if (cn == 4)
-            idx = _mm256_i32gather_epi32(
-                p->x0 + dx * 4, _mm256_slli_epi32(step, 2), 4);
+            idx = _mm256_i32gather_epi32(p->x0 + dx * 4,
+                                         _mm256_slli_epi32(step, 2), 4);
         else
             idx = _mm256_loadu_si256((const __m256i *)(p->x0 + dx));
         __m256i v = scale == 1 ? _mm256_i32gather_epi32(s, idx, 1)
@@ -248,7 +268,8 @@ static void nearest_row4(const sp__resize_plan *p, uint32_t dy)
         _mm256_storeu_si256((__m256i *)(d + dx), v);
     }
     for (; dx < p->dw; dx++)
-        memcpy(d + dx, (const uint8_t *)s + (size_t)p->x0[dx * cn] * (4 / cn), 4);
+        memcpy(d + dx, (const uint8_t *)s + (size_t)p->x0[dx * cn] * (4 / cn),
+               4);
 }
 
 /* Exact 2x downscale, (a + b + c + d + 2) >> 2, for 8-bit pixels:
@@ -265,8 +286,8 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
         uint8_t *d = dst_row(p, dy);
         const __m256i ones = _mm256_set1_epi8(1), two = _mm256_set1_epi16(2);
         const __m256i pair4 = _mm256_setr_epi8(
-            0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15,
-            0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+            0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15, 0, 4, 1, 5, 2,
+            6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
         const int step = 16 / p->cn; /* output pixels per step */
         for (; dx + step <= (int)p->dw; dx += step) {
             size_t o = (size_t)dx * 2 * p->cn;
@@ -279,8 +300,10 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
             __m256i sum = _mm256_add_epi16(_mm256_maddubs_epi16(a, ones),
                                            _mm256_maddubs_epi16(b, ones));
             sum = _mm256_srli_epi16(_mm256_add_epi16(sum, two), 2);
-            __m256i pk = _mm256_permute4x64_epi64(_mm256_packus_epi16(sum, sum), 0xd8);
-            _mm_storeu_si128((__m128i *)(d + (size_t)dx * p->cn), _mm256_castsi256_si128(pk));
+            __m256i pk =
+                _mm256_permute4x64_epi64(_mm256_packus_epi16(sum, sum), 0xd8);
+            _mm_storeu_si128((__m128i *)(d + (size_t)dx * p->cn),
+                             _mm256_castsi256_si128(pk));
         }
     }
     if (!p->f32 && p->cn == 3) {
@@ -294,23 +317,27 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
         uint8_t *d = dst_row(p, dy);
         const __m256i ones = _mm256_set1_epi8(1), two = _mm256_set1_epi16(2);
         const __m256i pair3 = _mm256_setr_epi8(
-            0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1,
-            0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1);
+            0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1, 0, 3, 1, 4, 2,
+            5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1);
         for (; dx + 5 <= (int)p->dw; dx += 4) {
             size_t o = (size_t)dx * 6;
             __m256i a = _mm256_inserti128_si256(
-                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(r0 + o))),
+                _mm256_castsi128_si256(
+                    _mm_loadu_si128((const __m128i *)(r0 + o))),
                 _mm_loadu_si128((const __m128i *)(r0 + o + 12)), 1);
             __m256i b = _mm256_inserti128_si256(
-                _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(r1 + o))),
+                _mm256_castsi128_si256(
+                    _mm_loadu_si128((const __m128i *)(r1 + o))),
                 _mm_loadu_si128((const __m128i *)(r1 + o + 12)), 1);
             __m256i sum = _mm256_add_epi16(
                 _mm256_maddubs_epi16(_mm256_shuffle_epi8(a, pair3), ones),
                 _mm256_maddubs_epi16(_mm256_shuffle_epi8(b, pair3), ones));
             sum = _mm256_srli_epi16(_mm256_add_epi16(sum, two), 2);
             __m256i pk = _mm256_packus_epi16(sum, sum);
-            _mm_storel_epi64((__m128i *)(d + (size_t)dx * 3), _mm256_castsi256_si128(pk));
-            _mm_storel_epi64((__m128i *)(d + (size_t)dx * 3 + 6), _mm256_extracti128_si256(pk, 1));
+            _mm_storel_epi64((__m128i *)(d + (size_t)dx * 3),
+                             _mm256_castsi256_si128(pk));
+            _mm_storel_epi64((__m128i *)(d + (size_t)dx * 3 + 6),
+                             _mm256_extracti128_si256(pk, 1));
         }
     }
     sp__resize_half_row(p, dy, dx);

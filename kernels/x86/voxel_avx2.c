@@ -12,15 +12,16 @@
 static inline __m256 finite_mask(__m256 x, __m256 y, __m256 z)
 {
     /* v - v is 0 for finite v, NaN for NaN/Inf. */
-    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(x, x),
-                                           _mm256_sub_ps(y, y)),
-                             _mm256_sub_ps(z, z));
+    __m256 s =
+        _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(x, x), _mm256_sub_ps(y, y)),
+                      _mm256_sub_ps(z, z));
     return _mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_EQ_OQ);
 }
 
 static float hmin(__m256 v)
 {
-    __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    __m128 m =
+        _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_min_ps(m, _mm_movehl_ps(m, m));
     m = _mm_min_ss(m, _mm_shuffle_ps(m, m, 1));
     return _mm_cvtss_f32(m);
@@ -28,7 +29,8 @@ static float hmin(__m256 v)
 
 static float hmax(__m256 v)
 {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    __m128 m =
+        _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
     return _mm_cvtss_f32(m);
@@ -37,7 +39,8 @@ static float hmax(__m256 v)
 void sp__voxel_extent_avx2(const sp_points *in, sp__voxel_extent *e)
 {
     const size_t n = in->count;
-    const __m256 pinf = _mm256_set1_ps(INFINITY), ninf = _mm256_set1_ps(-INFINITY);
+    const __m256 pinf = _mm256_set1_ps(INFINITY),
+                 ninf = _mm256_set1_ps(-INFINITY);
     __m256 mn[3] = {pinf, pinf, pinf}, mx[3] = {ninf, ninf, ninf};
     const float *src[3] = {in->x, in->y, in->z};
     size_t valid = 0, i = 0;
@@ -85,21 +88,26 @@ void sp__voxel_keys32_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
         /* Wrapping 32-bit subtraction and multiply-add: the true values
          * are < 2^32 (the grid has < 2^32 cells), so they are exact. */
         for (int a = 0; a < 3; a++)
-            d[a] = _mm256_sub_epi32(
-                _mm256_cvttps_epi32(_mm256_floor_ps(_mm256_mul_ps(c[a], inv[a]))),
-                lo[a]);
+            d[a] = _mm256_sub_epi32(_mm256_cvttps_epi32(_mm256_floor_ps(
+                                        _mm256_mul_ps(c[a], inv[a]))),
+                                    lo[a]);
         __m256i key = _mm256_add_epi32(
-            d[0], _mm256_mullo_epi32(
-                      sx, _mm256_add_epi32(d[1], _mm256_mullo_epi32(sy, d[2]))));
+            d[0],
+            _mm256_mullo_epi32(
+                sx, _mm256_add_epi32(d[1], _mm256_mullo_epi32(sy, d[2]))));
         _mm256_storeu_si256((__m256i *)(keys + i),
                             _mm256_blendv_epi8(nokey, key, fin));
         /* The points as x, y, z, intensity quadruples: the reduction then
          * reads one line per run instead of four. */
         const __m256 wv = _mm256_loadu_ps(in->intensity + i);
-        __m256 t0 = _mm256_unpacklo_ps(c[0], c[1]), t1 = _mm256_unpackhi_ps(c[0], c[1]);
-        __m256 t2 = _mm256_unpacklo_ps(c[2], wv), t3 = _mm256_unpackhi_ps(c[2], wv);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 t0 = _mm256_unpacklo_ps(c[0], c[1]),
+               t1 = _mm256_unpackhi_ps(c[0], c[1]);
+        __m256 t2 = _mm256_unpacklo_ps(c[2], wv),
+               t3 = _mm256_unpackhi_ps(c[2], wv);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44),
+               u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44),
+               u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
         float *q = aos + 4 * i;
         _mm256_storeu_ps(q, _mm256_permute2f128_ps(u0, u1, 0x20));
         _mm256_storeu_ps(q + 8, _mm256_permute2f128_ps(u2, u3, 0x20));
@@ -211,9 +219,9 @@ static const uint64_t compact_lut[256] = {
  * differs from the previous point's are run starts, packed to the front by
  * a permutation from compact_lut and stored whole (ent and rstart have 8
  * entries of slack; the next step overwrites the unused ones). */
-__attribute__((target("popcnt")))
-size_t sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
-                           uint32_t *rstart)
+__attribute__((target("popcnt"))) size_t
+sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
+                    uint32_t *rstart)
 {
     rstart[0] = 0;
     ent[0] = (uint64_t)keys[0] << 32;
@@ -227,18 +235,21 @@ size_t sp__voxel_runs_avx2(const uint32_t *keys, size_t n, uint64_t *ent,
         const unsigned m = ~(unsigned)_mm256_movemask_ps(
                                _mm256_castsi256_ps(_mm256_cmpeq_epi32(k, pk))) &
                            0xFFu;
-        const __m256i perm = _mm256_cvtepu8_epi32(
-            _mm_cvtsi64_si128((long long)compact_lut[m]));
+        const __m256i perm =
+            _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)compact_lut[m]));
         const __m256i ck = _mm256_permutevar8x32_epi32(k, perm);
         const __m256i ci = _mm256_permutevar8x32_epi32(
-            _mm256_add_epi32(_mm256_set1_epi32((int32_t)(uint32_t)i), lane), perm);
+            _mm256_add_epi32(_mm256_set1_epi32((int32_t)(uint32_t)i), lane),
+            perm);
         _mm256_storeu_si256((__m256i *)(rstart + r), ci);
         const __m256i rv = _mm256_set1_epi64x((long long)r);
         const __m256i e0 = _mm256_or_si256(
-            _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(ck)), 32),
+            _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_castsi256_si128(ck)),
+                              32),
             _mm256_add_epi64(rv, r_lo));
         const __m256i e1 = _mm256_or_si256(
-            _mm256_slli_epi64(_mm256_cvtepu32_epi64(_mm256_extracti128_si256(ck, 1)), 32),
+            _mm256_slli_epi64(
+                _mm256_cvtepu32_epi64(_mm256_extracti128_si256(ck, 1)), 32),
             _mm256_add_epi64(rv, r_hi));
         _mm256_storeu_si256((__m256i *)(ent + r), e0);
         _mm256_storeu_si256((__m256i *)(ent + r + 4), e1);
@@ -283,8 +294,8 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
         const uint32_t rr = (uint32_t)sorted[j];
         const size_t s = rstart[rr], e = rstart[rr + 1];
         const int same = key == pkey;
-        a = _mm256_and_pd(a, _mm256_castsi256_pd(
-                                 _mm256_set1_epi64x(-(int64_t)same)));
+        a = _mm256_and_pd(
+            a, _mm256_castsi256_pd(_mm256_set1_epi64x(-(int64_t)same)));
         /* Masks, not selects: the compiler makes a select a branch,
          * and whether a run continues a voxel is unpredictable. */
         const uint32_t keepm = 0u - (uint32_t)same;
@@ -294,11 +305,15 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
         const __m256i len = _mm256_set1_epi64x((int64_t)(e - s));
         a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(q)));
         a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 4)),
-            _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, one))));
+                                           _mm256_castsi256_pd(
+                                               _mm256_cmpgt_epi64(len, one))));
         a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 8)),
-            _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, two))));
-        a = _mm256_add_pd(a, _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 12)),
-            _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, three))));
+                                           _mm256_castsi256_pd(
+                                               _mm256_cmpgt_epi64(len, two))));
+        a = _mm256_add_pd(
+            a,
+            _mm256_and_pd(_mm256_cvtps_pd(_mm_loadu_ps(q + 12)),
+                          _mm256_castsi256_pd(_mm256_cmpgt_epi64(len, three))));
         for (size_t d = s + 4; d < e; d++)
             a = _mm256_add_pd(a, _mm256_cvtps_pd(_mm_loadu_ps(aos + 4 * d)));
         if (t) {
@@ -311,7 +326,8 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
         const size_t emit = (nkey != key) & (cnt >= p->min_points);
         if (!checked || o < cap) {
             const double inv = cnt < 256 ? inv_tab[cnt] : 1.0 / (double)cnt;
-            const __m128 f = _mm256_cvtpd_ps(_mm256_mul_pd(a, _mm256_set1_pd(inv)));
+            const __m128 f =
+                _mm256_cvtpd_ps(_mm256_mul_pd(a, _mm256_set1_pd(inv)));
             ox[o] = _mm_cvtss_f32(f);
             oy[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
             oz[o] = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 2));

@@ -75,10 +75,13 @@ void sp__voxel_keys32_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
         __m128i fin = _mm_castps_si128(finite_mask(c[0], c[1], c[2]));
         for (int a = 0; a < 3; a++)
             d[a] = _mm_sub_epi32(
-                _mm_cvttps_epi32(_mm_floor_ps(_mm_mul_ps(c[a], inv[a]))), lo[a]);
+                _mm_cvttps_epi32(_mm_floor_ps(_mm_mul_ps(c[a], inv[a]))),
+                lo[a]);
         __m128i key = _mm_add_epi32(
-            d[0], _mm_mullo_epi32(sx, _mm_add_epi32(d[1], _mm_mullo_epi32(sy, d[2]))));
-        _mm_storeu_si128((__m128i *)(keys + i), _mm_blendv_epi8(nokey, key, fin));
+            d[0], _mm_mullo_epi32(
+                      sx, _mm_add_epi32(d[1], _mm_mullo_epi32(sy, d[2]))));
+        _mm_storeu_si128((__m128i *)(keys + i),
+                         _mm_blendv_epi8(nokey, key, fin));
     }
     sp__voxel_keys32_scalar(p, g, in, i, keys);
 }

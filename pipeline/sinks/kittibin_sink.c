@@ -11,7 +11,8 @@ typedef struct kittibin_sink {
 } kittibin_sink;
 
 static const sp_prop_spec kittibin_props[] = {
-    {.name = "dir", .type = SP_PROP_STRING,
+    {.name = "dir",
+     .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.bin"},
 };
 

@@ -13,9 +13,13 @@ typedef struct npy_sink {
 } npy_sink;
 
 static const sp_prop_spec npy_props[] = {
-    {.name = "dir", .type = SP_PROP_STRING,
+    {.name = "dir",
+     .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.npy"},
-    {.name = "fields", .type = SP_PROP_ENUM, .def = "xyzi", .choices = "xyzi|xyzir|xyzit|xyzirt",
+    {.name = "fields",
+     .type = SP_PROP_ENUM,
+     .def = "xyzi",
+     .choices = "xyzi|xyzir|xyzit|xyzirt",
      .help = "point columns: x y z intensity, + ring (r), + time (t)"},
 };
 
@@ -61,7 +65,8 @@ static int npy_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_npy = {
     .name = "npy",
-    .description = "writes each frame as a NumPy .npy file under dir=/<stream>/",
+    .description =
+        "writes each frame as a NumPy .npy file under dir=/<stream>/",
     .props = npy_props,
     .nprops = sizeof npy_props / sizeof npy_props[0],
     .priv_size = sizeof(npy_sink),

@@ -13,9 +13,12 @@ typedef struct pcd_sink {
 } pcd_sink;
 
 static const sp_prop_spec pcd_sink_props[] = {
-    {.name = "dir", .type = SP_PROP_STRING,
+    {.name = "dir",
+     .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.pcd"},
-    {.name = "encoding", .type = SP_PROP_ENUM, .def = "binary",
+    {.name = "encoding",
+     .type = SP_PROP_ENUM,
+     .def = "binary",
      .choices = "ascii|binary|binary_compressed",
      .help = "PCD DATA encoding"},
 };

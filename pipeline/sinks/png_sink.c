@@ -23,27 +23,35 @@ typedef struct png_sink {
 } png_sink;
 
 static const sp_prop_spec png_props[] = {
-    {.name = "dir", .type = SP_PROP_STRING,
+    {.name = "dir",
+     .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.png"},
-    {.name = "empty", .type = SP_PROP_ENUM, .def = "nan_minus1",
+    {.name = "empty",
+     .type = SP_PROP_ENUM,
+     .def = "nan_minus1",
      .choices = "nan_minus1|nan|negative",
-     .help = "float values drawn black: NaN and -1 (range images), NaN only, or NaN and "
+     .help = "float values drawn black: NaN and -1 (range images), NaN only, "
+             "or NaN and "
              "negatives"},
-    {.name = "range", .type = SP_PROP_RANGE, .optional = 1,
-     .help = "lo:hi value range of the colour map (default: each picture's own)"},
+    {.name = "range",
+     .type = SP_PROP_RANGE,
+     .optional = 1,
+     .help =
+         "lo:hi value range of the colour map (default: each picture's own)"},
 };
 
 static int png_init(sp_stage *st)
 {
     png_sink *s = sp_stage_priv(st);
     SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
-    static const sp_png_empty empties[] = {SP_PNG_EMPTY_NAN_NEG1, SP_PNG_EMPTY_NAN,
-                                           SP_PNG_EMPTY_NEGATIVE};
+    static const sp_png_empty empties[] = {
+        SP_PNG_EMPTY_NAN_NEG1, SP_PNG_EMPTY_NAN, SP_PNG_EMPTY_NEGATIVE};
     s->cmap.empty = empties[sp_stage_prop(st, "empty")->i];
     const sp_prop_value *r = sp_stage_prop(st, "range");
     if (r->set) {
         if (!(r->lo < r->hi))
-            return sp_stage_fail(st, SP_EINVAL, "range=%s: expected lo < hi", r->s);
+            return sp_stage_fail(st, SP_EINVAL, "range=%s: expected lo < hi",
+                                 r->s);
         s->cmap.lo = (float)r->lo;
         s->cmap.hi = (float)r->hi;
     }
@@ -55,10 +63,11 @@ static int write_tensor(png_sink *s, const sp_frame *f)
 {
     size_t planes = sp_png_plane_count(&f->u.tensor);
     if (planes == 0)
-        return sp__fail(SP_EUNSUPPORTED,
-                        "frame %s %llu: a tensor of %d dimensions has no picture, expected "
-                        "(H, W), (C, H, W) or (1, C, H, W)",
-                        f->stream, (unsigned long long)f->seq, f->u.tensor.ndim);
+        return sp__fail(
+            SP_EUNSUPPORTED,
+            "frame %s %llu: a tensor of %d dimensions has no picture, expected "
+            "(H, W), (C, H, W) or (1, C, H, W)",
+            f->stream, (unsigned long long)f->seq, f->u.tensor.ndim);
     for (size_t c = 0; c < planes; c++) {
         char suffix[24] = "";
         if (planes > 1)
@@ -102,8 +111,9 @@ static void png_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_png = {
     .name = "png",
-    .description = "writes images and tensors as PNG under dir=/<stream>/ (float data "
-                   "colour-mapped)",
+    .description =
+        "writes images and tensors as PNG under dir=/<stream>/ (float data "
+        "colour-mapped)",
     .props = png_props,
     .nprops = sizeof png_props / sizeof png_props[0],
     .priv_size = sizeof(png_sink),

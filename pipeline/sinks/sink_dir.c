@@ -23,7 +23,8 @@ static int make_dirs(const char *dir)
         char c = buf[i];
         buf[i] = '\0';
         if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return sp__fail(SP_EIO, "cannot create folder %s: %s", buf, strerror(errno));
+            return sp__fail(SP_EIO, "cannot create folder %s: %s", buf,
+                            strerror(errno));
         buf[i] = c;
     }
     struct stat st;
@@ -43,8 +44,8 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir)
     while (n > 1 && dir[n - 1] == '/')
         n--;
     if (n >= sizeof d->dir)
-        return sp__fail(SP_EINVAL, "dir=%s: path too long (limit %zu bytes)", dir,
-                        sizeof d->dir - 1);
+        return sp__fail(SP_EINVAL, "dir=%s: path too long (limit %zu bytes)",
+                        dir, sizeof d->dir - 1);
     memcpy(d->dir, dir, n);
     d->dir[n] = '\0';
     int rc = make_dirs(d->dir);
@@ -53,7 +54,8 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir)
     /* Prove it writable now rather than at the first frame: create and
      * remove a probe file (access() would ignore read-only mounts). */
     char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.sensorpipe-probe.%ld", d->dir, (long)getpid());
+    snprintf(probe, sizeof probe, "%s/.sensorpipe-probe.%ld", d->dir,
+             (long)getpid());
     int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return sp__fail(SP_EIO, "dir=%s: cannot write files there: %s", d->dir,
@@ -63,22 +65,26 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir)
     return SP_OK;
 }
 
-int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix, const char *ext,
-                      const char **out)
+int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
+                      const char *ext, const char **out)
 {
     const char *s = f->stream;
     *out = NULL;
-    if (!s[0] || s[0] == '.' || strchr(s, '/') || !memchr(s, '\0', SP_STREAM_NAME_MAX))
-        return sp__fail(SP_EINVAL, "frame %llu: stream name '%.*s' cannot be a folder name, "
-                                   "expected no '/' and no leading '.'",
-                        (unsigned long long)f->seq, SP_STREAM_NAME_MAX, s);
+    if (!s[0] || s[0] == '.' || strchr(s, '/') ||
+        !memchr(s, '\0', SP_STREAM_NAME_MAX))
+        return sp__fail(
+            SP_EINVAL,
+            "frame %llu: stream name '%.*s' cannot be a folder name, "
+            "expected no '/' and no leading '.'",
+            (unsigned long long)f->seq, SP_STREAM_NAME_MAX, s);
     int known = 0;
     for (int i = 0; i < d->nstreams && !known; i++)
         known = strcmp(d->streams[i], s) == 0;
     int n = snprintf(d->path, sizeof d->path, "%s/%s", d->dir, s);
     if (!known) {
         if (mkdir(d->path, 0777) != 0 && errno != EEXIST)
-            return sp__fail(SP_EIO, "%s: cannot create folder: %s", d->path, strerror(errno));
+            return sp__fail(SP_EIO, "%s: cannot create folder: %s", d->path,
+                            strerror(errno));
         /* Remember up to SP__SINK_MAX_STREAMS; more just mkdir again. */
         if (d->nstreams < SP__SINK_MAX_STREAMS)
             strcpy(d->streams[d->nstreams++], s);

@@ -33,7 +33,7 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir);
  * result stays valid until the next call. SP_EINVAL for a stream name that
  * is empty, starts with '.' or contains '/'; SP_EIO if the subfolder cannot
  * be created. */
-int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix, const char *ext,
-                      const char **out);
+int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
+                      const char *ext, const char **out);
 
 #endif

@@ -16,12 +16,17 @@ typedef struct bin_src {
 } bin_src;
 
 static const sp_prop_spec bin_props[] = {
-    {.name = "path", .type = SP_PROP_STRING,
+    {.name = "path",
+     .type = SP_PROP_STRING,
      .help = "a .bin file or a folder of them (a sequence in name order)"},
-    {.name = "fields", .type = SP_PROP_STRING, .def = "x,y,z,i",
+    {.name = "fields",
+     .type = SP_PROP_STRING,
+     .def = "x,y,z,i",
      .help = "float32 record layout: x,y,z,i (KITTI), x,y,z,i,ring "
              "(nuScenes); also t|time and _ (skip)"},
-    {.name = "stream", .type = SP_PROP_STRING, .def = "lidar",
+    {.name = "stream",
+     .type = SP_PROP_STRING,
+     .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
 };
@@ -31,8 +36,7 @@ static int bin_init(sp_stage *st)
     bin_src *s = sp_stage_priv(st);
     const char *path = sp_stage_prop_str(st, "path");
     int from_file;
-    SP_TRY(sp_bin_reader_create(path, sp_stage_prop_str(st, "fields"),
-                               &s->r));
+    SP_TRY(sp_bin_reader_create(path, sp_stage_prop_str(st, "fields"), &s->r));
     return sp__src_times(path, sp_bin_reader_count(s->r), &s->times,
                          &from_file);
 }

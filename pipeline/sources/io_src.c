@@ -36,8 +36,10 @@ int sp__src_times(const char *path, size_t n, int64_t **out, int *from_file)
     if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && stat(ts, &s) == 0) {
         SP_TRY(sp_timestamps_load(ts, &t, &nt));
         if (nt < n) {
-            rc = sp__fail(SP_EFORMAT, "%s: %zu times for %zu files, expected "
-                          "one line per file", ts, nt, n);
+            rc = sp__fail(SP_EFORMAT,
+                          "%s: %zu times for %zu files, expected "
+                          "one line per file",
+                          ts, nt, n);
             free(t);
             return rc;
         }
@@ -54,8 +56,8 @@ int sp__src_times(const char *path, size_t n, int64_t **out, int *from_file)
     return SP_OK;
 }
 
-int sp__src_pull(sp_stage *st, size_t *next, size_t count,
-                 sp__src_read_fn read, sp_frame **out)
+int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
+                 sp_frame **out)
 {
     *out = NULL;
     while (*next < count) {

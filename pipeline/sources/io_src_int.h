@@ -10,11 +10,13 @@
 #include "sp_stage.h"
 
 /* Every file source declares this property. */
-#define SP__ON_ERROR_PROP                                                    \
-    {.name = "on_error", .type = SP_PROP_ENUM, .def = "stop",                \
-     .choices = "stop|skip",                                                 \
-     .help = "bad input: stop with its message, or skip the frame and "      \
-             "count it in the stats"}
+#define SP__ON_ERROR_PROP                                                      \
+    {                                                                          \
+        .name = "on_error", .type = SP_PROP_ENUM, .def = "stop",               \
+        .choices = "stop|skip",                                                \
+        .help = "bad input: stop with its message, or skip the frame and "     \
+                "count it in the stats"                                        \
+    }
 
 /* 1 when @p rc means "this frame's input is bad" (a skip candidate), 0 for
  * failures that are not the file's fault (memory, budget, timeouts, bugs). */
@@ -37,8 +39,8 @@ typedef int (*sp__src_read_fn)(sp_stage *st, size_t i, sp_frame **out);
  * item *next (and advances it); a bad item under on_error=skip is counted
  * and the next one read instead. Returns read()'s status, or SP_EOS after
  * the last item. */
-int sp__src_pull(sp_stage *st, size_t *next, size_t count,
-                 sp__src_read_fn read, sp_frame **out);
+int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
+                 sp_frame **out);
 
 /* Metadata of a frame a one-stream file source read: seq from *seq (then
  * advanced), time @p t, stream from the stage's stream= property, no

@@ -16,9 +16,12 @@ typedef struct pcd_src {
 } pcd_src;
 
 static const sp_prop_spec pcd_props[] = {
-    {.name = "path", .type = SP_PROP_STRING,
+    {.name = "path",
+     .type = SP_PROP_STRING,
      .help = "a .pcd file or a folder of them (a sequence in name order)"},
-    {.name = "stream", .type = SP_PROP_STRING, .def = "lidar",
+    {.name = "stream",
+     .type = SP_PROP_STRING,
+     .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
 };

@@ -19,12 +19,17 @@ typedef struct pngs_src {
 } pngs_src;
 
 static const sp_prop_spec pngs_props[] = {
-    {.name = "path", .type = SP_PROP_STRING,
+    {.name = "path",
+     .type = SP_PROP_STRING,
      .help = "a folder of .png images (or one image)"},
-    {.name = "bayer", .type = SP_PROP_ENUM, .def = "none",
+    {.name = "bayer",
+     .type = SP_PROP_ENUM,
+     .def = "none",
      .choices = "none|rggb|bggr|grbg|gbrg",
      .help = "treat 8/16-bit gray images as a raw Bayer mosaic"},
-    {.name = "stream", .type = SP_PROP_STRING, .def = "camera",
+    {.name = "stream",
+     .type = SP_PROP_STRING,
+     .def = "camera",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
 };
@@ -64,12 +69,13 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     sp_pixfmt bayer_fmt = SP_PIX_GRAY8;
     SP_TRY(sp_pngseq_shape(s->images, i, &info));
     if (s->bayer && bayer_format(s->bayer, info.format, &bayer_fmt) != 0)
-        return sp__fail(SP_EFORMAT, "%s: decodes to %s, expected a gray "
-                        "8- or 16-bit image for bayer=%s", path,
-                        sp_pixfmt_name(info.format),
+        return sp__fail(SP_EFORMAT,
+                        "%s: decodes to %s, expected a gray "
+                        "8- or 16-bit image for bayer=%s",
+                        path, sp_pixfmt_name(info.format),
                         sp_stage_prop_str(st, "bayer"));
-    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), info.width,
-                                 info.height, info.format, 0, &f));
+    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), info.width, info.height,
+                                 info.format, 0, &f));
     int rc = sp_pngseq_read(s->images, i, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);

@@ -18,22 +18,40 @@ typedef struct raw_src {
 } raw_src;
 
 static const sp_prop_spec raw_props[] = {
-    {.name = "path", .type = SP_PROP_STRING,
+    {.name = "path",
+     .type = SP_PROP_STRING,
      .help = "a file of frames or a folder of such files (name order)"},
-    {.name = "width", .type = SP_PROP_INT, .min = 1, .max = 65536,
+    {.name = "width",
+     .type = SP_PROP_INT,
+     .min = 1,
+     .max = 65536,
      .help = "frame width in pixels"},
-    {.name = "height", .type = SP_PROP_INT, .min = 1, .max = 65536,
+    {.name = "height",
+     .type = SP_PROP_INT,
+     .min = 1,
+     .max = 65536,
      .help = "frame height in pixels"},
-    {.name = "format", .type = SP_PROP_ENUM,
+    {.name = "format",
+     .type = SP_PROP_ENUM,
      .choices = "gray8|gray16|bayer_rggb8|bayer_bggr8|bayer_grbg8|"
                 "bayer_gbrg8|bayer_rggb16|bayer_bggr16|bayer_grbg16|"
                 "bayer_gbrg16|rgb8|bgr8|nv12|yuyv",
      .help = "pixel layout; 16-bit formats are little-endian"},
-    {.name = "stride", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e9,
+    {.name = "stride",
+     .type = SP_PROP_INT,
+     .def = "0",
+     .min = 0,
+     .max = 1e9,
      .help = "bytes per row in the file; 0 = rows are not padded"},
-    {.name = "bit_depth", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 16,
+    {.name = "bit_depth",
+     .type = SP_PROP_INT,
+     .def = "0",
+     .min = 0,
+     .max = 16,
      .help = "significant bits of 16-bit formats (e.g. 12, 14); 0 = 16"},
-    {.name = "stream", .type = SP_PROP_STRING, .def = "camera",
+    {.name = "stream",
+     .type = SP_PROP_STRING,
+     .def = "camera",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
 };
@@ -57,8 +75,8 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
     raw_src *s = sp_stage_priv(st);
     sp_frame *f = NULL;
-    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), s->d.width,
-                                 s->d.height, s->d.format, 0, &f));
+    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), s->d.width, s->d.height,
+                                 s->d.format, 0, &f));
     int rc = sp_raw_reader_read(s->r, i, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);

@@ -36,19 +36,41 @@ typedef struct synth {
 
 /* frames <= 1e10: sweep timestamps (k * 100 ms in ns) stay within int64. */
 static const sp_prop_spec synth_props[] = {
-    {.name = "frames", .type = SP_PROP_INT, .def = "10", .min = 0, .max = 1e10,
+    {.name = "frames",
+     .type = SP_PROP_INT,
+     .def = "10",
+     .min = 0,
+     .max = 1e10,
      .help = "frames per sensor (lidar sweeps; camera images)"},
-    {.name = "seed", .type = SP_PROP_INT, .def = "1", .min = 0, .max = 9.2e18,
+    {.name = "seed",
+     .type = SP_PROP_INT,
+     .def = "1",
+     .min = 0,
+     .max = 9.2e18,
      .help = "scene and noise seed; the same seed gives the same frames"},
-    {.name = "lidar", .type = SP_PROP_BOOL, .def = "true",
+    {.name = "lidar",
+     .type = SP_PROP_BOOL,
+     .def = "true",
      .help = "produce 64-beam lidar sweeps (stream velodyne)"},
-    {.name = "camera", .type = SP_PROP_BOOL, .def = "true",
+    {.name = "camera",
+     .type = SP_PROP_BOOL,
+     .def = "true",
      .help = "produce camera images (stream image_02)"},
-    {.name = "width", .type = SP_PROP_INT, .def = "1242", .min = 2, .max = 16384,
+    {.name = "width",
+     .type = SP_PROP_INT,
+     .def = "1242",
+     .min = 2,
+     .max = 16384,
      .help = "camera image width in pixels"},
-    {.name = "height", .type = SP_PROP_INT, .def = "375", .min = 2, .max = 16384,
+    {.name = "height",
+     .type = SP_PROP_INT,
+     .def = "375",
+     .min = 2,
+     .max = 16384,
      .help = "camera image height in pixels (odd is fine: KITTI's is 375)"},
-    {.name = "format", .type = SP_PROP_ENUM, .def = "bayer_rggb8",
+    {.name = "format",
+     .type = SP_PROP_ENUM,
+     .def = "bayer_rggb8",
      .choices = "bayer_rggb8|rgb8|gray8",
      .help = "camera pixel format (raw Bayer mosaic by default)"},
 };
@@ -62,12 +84,14 @@ static int synth_init(sp_stage *st)
     s->camera_on = sp_stage_prop_bool(st, "camera");
     s->width = (uint32_t)sp_stage_prop_int(st, "width");
     s->height = (uint32_t)sp_stage_prop_int(st, "height");
-    static const sp_pixfmt formats[] = {SP_PIX_BAYER_RGGB8, SP_PIX_RGB8, SP_PIX_GRAY8};
+    static const sp_pixfmt formats[] = {SP_PIX_BAYER_RGGB8, SP_PIX_RGB8,
+                                        SP_PIX_GRAY8};
     s->format = formats[sp_stage_prop(st, "format")->i];
     if (!s->lidar_on && !s->camera_on)
-        return sp_stage_fail(st, SP_EINVAL,
-                             "lidar=false and camera=false leave nothing to produce, "
-                             "expected at least one sensor on");
+        return sp_stage_fail(
+            st, SP_EINVAL,
+            "lidar=false and camera=false leave nothing to produce, "
+            "expected at least one sensor on");
     /* Set-up that is not per frame: the scene, the trigonometry tables and
      * the calibration. */
     sp__synth_scene_init(&s->scene, s->seed);
@@ -83,10 +107,11 @@ static int make_lidar(sp_stage *st, synth *s, sp_frame **out)
     int rc = sp_frame_create_points(sp_stage_poolmgr(st), SP__SYNTH_MAX_POINTS,
                                     SP_POINTS_RING | SP_POINTS_TIME, &f);
     if (rc < 0)
-        return sp__fail_context(rc, "velodyne frame %llu: ", (unsigned long long)k);
+        return sp__fail_context(rc,
+                                "velodyne frame %llu: ", (unsigned long long)k);
     sp__synth_scene_at(&s->scene, (double)k * 0.1, &s->now);
-    rc = sp__synth_lidar_sweep(&s->lidar, &s->now, sp__synth_frame_seed(s->seed, 0, k),
-                               &f->u.points);
+    rc = sp__synth_lidar_sweep(
+        &s->lidar, &s->now, sp__synth_frame_seed(s->seed, 0, k), &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;
@@ -107,12 +132,14 @@ static int make_camera(sp_stage *st, synth *s, sp_frame **out)
 {
     uint64_t k = s->next_camera;
     sp_frame *f = NULL;
-    int rc = sp_frame_create_image(sp_stage_poolmgr(st), s->width, s->height, s->format, 0, &f);
+    int rc = sp_frame_create_image(sp_stage_poolmgr(st), s->width, s->height,
+                                   s->format, 0, &f);
     if (rc < 0)
-        return sp__fail_context(rc, "image_02 frame %llu: ", (unsigned long long)k);
+        return sp__fail_context(rc,
+                                "image_02 frame %llu: ", (unsigned long long)k);
     sp__synth_scene_at(&s->scene, (double)k * 0.1 + 0.05, &s->now);
-    rc = sp__synth_camera_render(&s->now, &s->calib, sp__synth_frame_seed(s->seed, 1, k),
-                                 &f->u.image);
+    rc = sp__synth_camera_render(
+        &s->now, &s->calib, sp__synth_frame_seed(s->seed, 1, k), &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;
@@ -145,7 +172,8 @@ static int synth_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_synth = {
     .name = "synth",
-    .description = "synthetic rig: 64-beam lidar and Bayer camera on a street, no files needed",
+    .description = "synthetic rig: 64-beam lidar and Bayer camera on a street, "
+                   "no files needed",
     .props = synth_props,
     .nprops = sizeof synth_props / sizeof synth_props[0],
     .priv_size = sizeof(synth),

@@ -20,7 +20,8 @@
  * and noise per pixel without carrying PRNG state across pixels. */
 static uint32_t hash3(uint32_t seed, int32_t a, int32_t b)
 {
-    uint32_t x = seed ^ ((uint32_t)a * 0x9E3779B1u) ^ ((uint32_t)b * 0x85EBCA77u);
+    uint32_t x =
+        seed ^ ((uint32_t)a * 0x9E3779B1u) ^ ((uint32_t)b * 0x85EBCA77u);
     x ^= x >> 16;
     x *= 0x7feb352du;
     x ^= x >> 15;
@@ -43,8 +44,9 @@ typedef struct colour {
 
 /* Colour of one pixel's ray (returned in registers, not through memory:
  * this runs once per pixel). */
-static colour shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox, float oy,
-                    float oz, float dx, float dy, float slope)
+static colour shade(const sp__synth_scene *s, const sp__synth_hit *hit,
+                    float ox, float oy, float oz, float dx, float dy,
+                    float slope)
 {
     colour c;
     /* sky: brighter towards the horizon */
@@ -57,7 +59,8 @@ static colour shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox
         c.b = 238.0f + (215.0f - 238.0f) * k;
         return c;
     }
-    float hx = ox + hit->d * dx, hy = oy + hit->d * dy, hz = oz + hit->d * slope;
+    float hx = ox + hit->d * dx, hy = oy + hit->d * dy,
+          hz = oz + hit->d * slope;
     float light;
     if (hit->obj == SP__SYNTH_HIT_GROUND) {
         uint32_t h = hash3(0x6E0D, (int32_t)sp__synth_floor(hx * 8.0f),
@@ -69,7 +72,8 @@ static colour shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox
             break;
         case SP__SYNTH_PAVEMENT: {
             float fx = hx * (1.0f / 0.6f), fy = hy * (1.0f / 0.6f);
-            int joint = fx - sp__synth_floor(fx) < 0.06f || fy - sp__synth_floor(fy) < 0.06f;
+            int joint = fx - sp__synth_floor(fx) < 0.06f ||
+                        fy - sp__synth_floor(fy) < 0.06f;
             float g = joint ? 120.0f : 162.0f;
             c = (colour){g, g - 2.0f, g - 10.0f};
             break;
@@ -90,9 +94,11 @@ static colour shade(const sp__synth_scene *s, const sp__synth_hit *hit, float ox
         } else {
             /* sun from the front left, high */
             float ndl = -0.35f * hit->nx + 0.45f * hit->ny;
-            light = 0.62f + 0.38f * (ndl > 0.0f ? ndl : 0.0f) - (ndl < 0.0f ? 0.1f : 0.0f);
+            light = 0.62f + 0.38f * (ndl > 0.0f ? ndl : 0.0f) -
+                    (ndl < 0.0f ? 0.1f : 0.0f);
             float u = hit->nx != 0.0f ? hy : hx;
-            if (o->material == SP__SYNTH_BUILDING && sp__synth_is_window(u, hz)) {
+            if (o->material == SP__SYNTH_BUILDING &&
+                sp__synth_is_window(u, hz)) {
                 c = (colour){62.0f, 76.0f, 100.0f};
             } else if (o->material == SP__SYNTH_CAR && hz > o->z1 - 0.55f) {
                 c = (colour){40.0f, 45.0f, 56.0f};
@@ -115,15 +121,19 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
                             uint64_t frame_seed, sp_image *out)
 {
     if (!scene || !calib || !calib->has_K || !out || !out->data)
-        return sp__fail(SP_EINVAL, "synth camera: missing scene, calibration or image");
+        return sp__fail(SP_EINVAL,
+                        "synth camera: missing scene, calibration or image");
     if (out->format != SP_PIX_BAYER_RGGB8 && out->format != SP_PIX_RGB8 &&
         out->format != SP_PIX_GRAY8)
-        return sp__fail(SP_EINVAL, "synth camera: cannot render %s, expected bayer_rggb8, "
-                                   "rgb8 or gray8",
-                        sp_pixfmt_name(out->format) ? sp_pixfmt_name(out->format) : "?");
+        return sp__fail(
+            SP_EINVAL,
+            "synth camera: cannot render %s, expected bayer_rggb8, "
+            "rgb8 or gray8",
+            sp_pixfmt_name(out->format) ? sp_pixfmt_name(out->format) : "?");
     if ((int)out->width != calib->width || (int)out->height != calib->height)
-        return sp__fail(SP_EINVAL, "synth camera: image is %ux%u, calibration is for %dx%d",
-                        out->width, out->height, calib->width, calib->height);
+        return sp__fail(
+            SP_EINVAL, "synth camera: image is %ux%u, calibration is for %dx%d",
+            out->width, out->height, calib->width, calib->height);
     const float fx = (float)calib->K[0], cx = (float)calib->K[2];
     const float fy = (float)calib->K[4], cy = (float)calib->K[5];
     const float inv_fx = 1.0f / fx, inv_fy = 1.0f / fy;
@@ -137,7 +147,8 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
         float a = ((float)u + 0.5f - cx) * inv_fx;
         float inv = 1.0f / sqrtf(1.0f + a * a);
         float dx = inv, dy = -a * inv;
-        int ns = sp__synth_column(scene, ox, oy, dx, dy, spans, SP__SYNTH_MAX_OBJECTS);
+        int ns = sp__synth_column(scene, ox, oy, dx, dy, spans,
+                                  SP__SYNTH_MAX_OBJECTS);
         const float row_scale = inv_fy * inv;
         for (uint32_t v = 0; v < out->height; v++) {
             float slope = (cy - 0.5f - (float)v) * row_scale;
@@ -145,15 +156,18 @@ int sp__synth_camera_render(const sp__synth_scene *scene, const sp_calib *calib,
             sp__synth_cast(scene, spans, ns, oz, slope, MAX_DIST, &hit);
             colour c = shade(scene, &hit, ox, oy, oz, dx, dy, slope);
             /* sensor noise, +-3 levels, fixed per (frame, pixel) */
-            float noise = (float)(hash3(noise_seed, (int32_t)u, (int32_t)v) & 0xff) *
-                              (6.0f / 255.0f) - 3.0f;
+            float noise =
+                (float)(hash3(noise_seed, (int32_t)u, (int32_t)v) & 0xff) *
+                    (6.0f / 255.0f) -
+                3.0f;
             uint8_t *px = sp_image_row(out, v) + (size_t)u * (size_t)bpp;
             if (out->format == SP_PIX_RGB8) {
                 px[0] = (uint8_t)clamp255(c.r + noise);
                 px[1] = (uint8_t)clamp255(c.g + noise);
                 px[2] = (uint8_t)clamp255(c.b + noise);
             } else if (out->format == SP_PIX_GRAY8) {
-                px[0] = (uint8_t)clamp255(0.299f * c.r + 0.587f * c.g + 0.114f * c.b + noise);
+                px[0] = (uint8_t)clamp255(0.299f * c.r + 0.587f * c.g +
+                                          0.114f * c.b + noise);
             } else {
                 /* RGGB: R at (even x, even y), B at (odd, odd), G elsewhere */
                 int ch = (int)(u & 1u) + (int)(v & 1u);

@@ -47,7 +47,8 @@
 typedef enum sp__synth_kind { SP__SYNTH_BOX = 0, SP__SYNTH_CYL } sp__synth_kind;
 
 typedef enum sp__synth_material {
-    SP__SYNTH_BUILDING = 0, /* facades with windows (glass drops lidar returns) */
+    SP__SYNTH_BUILDING =
+        0, /* facades with windows (glass drops lidar returns) */
     SP__SYNTH_CAR,
     SP__SYNTH_POLE,
     SP__SYNTH_CRATE,
@@ -58,11 +59,11 @@ typedef enum sp__synth_material {
  * (x0, y0), radius r. Both span z0..z1. */
 typedef struct sp__synth_object {
     uint8_t kind, material;
-    uint8_t rgb[3];    /* camera base colour */
-    float refl;        /* lidar reflectivity, 0..1 */
+    uint8_t rgb[3]; /* camera base colour */
+    float refl;     /* lidar reflectivity, 0..1 */
     float x0, y0, x1, y1, r;
     float z0, z1;
-    float vx;          /* speed along x (m/s); moving objects wrap */
+    float vx; /* speed along x (m/s); moving objects wrap */
 } sp__synth_object;
 
 typedef struct sp__synth_scene {
@@ -81,10 +82,10 @@ typedef struct sp__synth_span {
 enum { SP__SYNTH_HIT_NONE = -2, SP__SYNTH_HIT_GROUND = -1 };
 
 typedef struct sp__synth_hit {
-    float d;          /* horizontal distance */
-    int obj;          /* object index, or SP__SYNTH_HIT_GROUND / _NONE */
-    int top;          /* 1: hit the top face (normal +z) */
-    float nx, ny;     /* horizontal normal of a side hit */
+    float d;      /* horizontal distance */
+    int obj;      /* object index, or SP__SYNTH_HIT_GROUND / _NONE */
+    int top;      /* 1: hit the top face (normal +z) */
+    float nx, ny; /* horizontal normal of a side hit */
 } sp__synth_hit;
 
 /* ---- PRNG (splitmix64: seeds; xorshift64*: streams) ---- */
@@ -114,7 +115,8 @@ static inline float sp__synth_unit(uint64_t *s)
 }
 
 /* The per-frame seed of stream @p stream (0 lidar, 1 camera), frame k. */
-static inline uint64_t sp__synth_frame_seed(uint64_t seed, int stream, uint64_t k)
+static inline uint64_t sp__synth_frame_seed(uint64_t seed, int stream,
+                                            uint64_t k)
 {
     uint64_t s = sp__synth_mix(seed ^ sp__synth_mix(k * 2u + (uint64_t)stream));
     return s ? s : 0x1234567ull; /* xorshift must not start at 0 */
@@ -135,18 +137,20 @@ static inline float sp__synth_floor(float x)
 void sp__synth_scene_init(sp__synth_scene *s, uint64_t seed);
 
 /* @p out = @p s with the moving objects advanced to time @p t seconds. */
-void sp__synth_scene_at(const sp__synth_scene *s, double t, sp__synth_scene *out);
+void sp__synth_scene_at(const sp__synth_scene *s, double t,
+                        sp__synth_scene *out);
 
 /* Footprints crossed by the horizontal ray from (ox, oy) along the unit
  * direction (dx, dy), sorted by d_in; returns how many (<= cap). */
-int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx, float dy,
-                     sp__synth_span *spans, int cap);
+int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx,
+                     float dy, sp__synth_span *spans, int cap);
 
 /* The first surface hit by the ray of the column whose height above the
  * origin rises @p slope per metre of horizontal distance, from an origin at
  * height @p oz, within horizontal distance @p max_d. */
-void sp__synth_cast(const sp__synth_scene *s, const sp__synth_span *spans, int n, float oz,
-                    float slope, float max_d, sp__synth_hit *hit);
+void sp__synth_cast(const sp__synth_scene *s, const sp__synth_span *spans,
+                    int n, float oz, float slope, float max_d,
+                    sp__synth_hit *hit);
 
 enum { SP__SYNTH_ASPHALT = 0, SP__SYNTH_PAINT, SP__SYNTH_PAVEMENT };
 
@@ -178,8 +182,9 @@ void sp__synth_lidar_init(sp__synth_lidar *l);
  * -24.8 deg) to ring 63 (+2 deg); time = seconds since the sweep started.
  * @p frame_seed drives drop-outs and range noise. SP_EINVAL if out is too
  * small. */
-int sp__synth_lidar_sweep(const sp__synth_lidar *l, const sp__synth_scene *scene,
-                          uint64_t frame_seed, sp_points *out);
+int sp__synth_lidar_sweep(const sp__synth_lidar *l,
+                          const sp__synth_scene *scene, uint64_t frame_seed,
+                          sp_points *out);
 
 /* ---- camera (synth_camera.c) ---- */
 

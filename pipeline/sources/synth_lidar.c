@@ -22,7 +22,8 @@ void sp__synth_lidar_init(sp__synth_lidar *l)
     }
     for (int b = 0; b < SP__SYNTH_BEAMS; b++) {
         double el = (SP__SYNTH_EL_MIN_DEG +
-                     b * (SP__SYNTH_EL_MAX_DEG - SP__SYNTH_EL_MIN_DEG) / (SP__SYNTH_BEAMS - 1)) *
+                     b * (SP__SYNTH_EL_MAX_DEG - SP__SYNTH_EL_MIN_DEG) /
+                         (SP__SYNTH_BEAMS - 1)) *
                     PI_D / 180.0;
         l->tan_el[b] = (float)tan(el);
         l->inv_cos_el[b] = (float)(1.0 / cos(el));
@@ -33,34 +34,42 @@ void sp__synth_lidar_init(sp__synth_lidar *l)
 static float ground_refl(float x, float y)
 {
     switch (sp__synth_ground_kind(x, y)) {
-    case SP__SYNTH_PAINT: return 0.75f;
-    case SP__SYNTH_PAVEMENT: return 0.30f;
-    default: return 0.16f;
+    case SP__SYNTH_PAINT:
+        return 0.75f;
+    case SP__SYNTH_PAVEMENT:
+        return 0.30f;
+    default:
+        return 0.16f;
     }
 }
 
-int sp__synth_lidar_sweep(const sp__synth_lidar *l, const sp__synth_scene *scene,
-                          uint64_t frame_seed, sp_points *out)
+int sp__synth_lidar_sweep(const sp__synth_lidar *l,
+                          const sp__synth_scene *scene, uint64_t frame_seed,
+                          sp_points *out)
 {
-    if (!out || out->capacity < SP__SYNTH_MAX_POINTS || !out->x || !out->y || !out->z ||
-        !out->intensity)
-        return sp__fail(SP_EINVAL, "synth lidar: output holds %zu points, expected %zu",
+    if (!out || out->capacity < SP__SYNTH_MAX_POINTS || !out->x || !out->y ||
+        !out->z || !out->intensity)
+        return sp__fail(SP_EINVAL,
+                        "synth lidar: output holds %zu points, expected %zu",
                         out ? out->capacity : 0, SP__SYNTH_MAX_POINTS);
     uint64_t rs = frame_seed ? frame_seed : 1;
     sp__synth_span spans[SP__SYNTH_MAX_OBJECTS];
     const float dt = (float)(SP__SYNTH_SWEEP_S / SP__SYNTH_AZIMUTHS);
-    float *X = out->x, *Y = out->y, *Z = out->z, *I = out->intensity, *T = out->time;
+    float *X = out->x, *Y = out->y, *Z = out->z, *I = out->intensity,
+          *T = out->time;
     uint16_t *R = out->ring;
     size_t n = 0;
 
     for (int a = 0; a < SP__SYNTH_AZIMUTHS; a++) {
         float dx = l->cos_az[a], dy = l->sin_az[a];
-        int ns = sp__synth_column(scene, 0.0f, 0.0f, dx, dy, spans, SP__SYNTH_MAX_OBJECTS);
+        int ns = sp__synth_column(scene, 0.0f, 0.0f, dx, dy, spans,
+                                  SP__SYNTH_MAX_OBJECTS);
         float t = (float)a * dt;
         for (int b = 0; b < SP__SYNTH_BEAMS; b++) {
             float slope = l->tan_el[b], sec = l->inv_cos_el[b];
             sp__synth_hit hit;
-            sp__synth_cast(scene, spans, ns, 0.0f, slope, SP__SYNTH_MAX_RANGE / sec, &hit);
+            sp__synth_cast(scene, spans, ns, 0.0f, slope,
+                           SP__SYNTH_MAX_RANGE / sec, &hit);
             float u0 = sp__synth_unit(&rs), u1 = sp__synth_unit(&rs);
             if (hit.obj == SP__SYNTH_HIT_NONE)
                 continue;
@@ -70,8 +79,9 @@ int sp__synth_lidar_sweep(const sp__synth_lidar *l, const sp__synth_scene *scene
             float cos_el = 1.0f / sec, refl, cosi, p_drop;
             if (hit.obj == SP__SYNTH_HIT_GROUND || hit.top) {
                 cosi = fabsf(slope) * cos_el;
-                refl = hit.obj == SP__SYNTH_HIT_GROUND ? ground_refl(hx, hy)
-                                                       : scene->obj[hit.obj].refl;
+                refl = hit.obj == SP__SYNTH_HIT_GROUND
+                           ? ground_refl(hx, hy)
+                           : scene->obj[hit.obj].refl;
                 p_drop = 0.01f;
             } else {
                 const sp__synth_object *o = &scene->obj[hit.obj];

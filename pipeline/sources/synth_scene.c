@@ -36,8 +36,8 @@ static float uniform(rng *r, float lo, float hi)
     return lo + (hi - lo) * sp__synth_unit(&r->s);
 }
 
-static sp__synth_object *add(sp__synth_scene *s, int kind, int material, float refl,
-                             uint8_t r, uint8_t g, uint8_t b)
+static sp__synth_object *add(sp__synth_scene *s, int kind, int material,
+                             float refl, uint8_t r, uint8_t g, uint8_t b)
 {
     if (s->n >= SP__SYNTH_MAX_OBJECTS)
         return NULL;
@@ -52,10 +52,12 @@ static sp__synth_object *add(sp__synth_scene *s, int kind, int material, float r
     return o;
 }
 
-static void add_box(sp__synth_scene *s, int material, float refl, const uint8_t rgb[3], float x0,
-                    float x1, float y0, float y1, float height, float vx)
+static void add_box(sp__synth_scene *s, int material, float refl,
+                    const uint8_t rgb[3], float x0, float x1, float y0,
+                    float y1, float height, float vx)
 {
-    sp__synth_object *o = add(s, SP__SYNTH_BOX, material, refl, rgb[0], rgb[1], rgb[2]);
+    sp__synth_object *o =
+        add(s, SP__SYNTH_BOX, material, refl, rgb[0], rgb[1], rgb[2]);
     if (!o)
         return;
     o->x0 = x0;
@@ -70,16 +72,18 @@ static void add_box(sp__synth_scene *s, int material, float refl, const uint8_t 
 static const uint8_t facade_rgb[4][3] = {
     {200, 180, 150}, {150, 82, 62}, {140, 140, 146}, {222, 210, 188}};
 static const float facade_refl[4] = {0.35f, 0.28f, 0.30f, 0.42f};
-static const uint8_t car_rgb[6][3] = {
-    {235, 235, 235}, {25, 25, 28}, {170, 172, 178}, {180, 30, 30}, {30, 60, 160}, {30, 90, 50}};
+static const uint8_t car_rgb[6][3] = {{235, 235, 235}, {25, 25, 28},
+                                      {170, 172, 178}, {180, 30, 30},
+                                      {30, 60, 160},   {30, 90, 50}};
 static const float car_refl[6] = {0.85f, 0.12f, 0.60f, 0.45f, 0.35f, 0.25f};
 
 static void add_car(sp__synth_scene *s, rng *r, float xc, float yc, float vx)
 {
     int c = (int)uniform(r, 0.0f, 5.999f);
     float len = uniform(r, 3.8f, 4.8f), wid = uniform(r, 1.7f, 1.9f);
-    add_box(s, SP__SYNTH_CAR, car_refl[c], car_rgb[c], xc - len / 2, xc + len / 2, yc - wid / 2,
-            yc + wid / 2, uniform(r, 1.40f, 1.65f), vx);
+    add_box(s, SP__SYNTH_CAR, car_refl[c], car_rgb[c], xc - len / 2,
+            xc + len / 2, yc - wid / 2, yc + wid / 2, uniform(r, 1.40f, 1.65f),
+            vx);
 }
 
 /* One side of the street: a row of buildings whose faces are at |y| =
@@ -93,9 +97,10 @@ static void add_buildings(sp__synth_scene *s, rng *r, float sign)
         float face = uniform(r, 9.5f, 11.5f);
         int k = (int)uniform(r, 0.0f, 3.999f);
         float y0 = sign > 0 ? face : -27.0f, y1 = sign > 0 ? 27.0f : -face;
-        add_box(s, SP__SYNTH_BUILDING, facade_refl[k], facade_rgb[k], x, x1, y0, y1,
-                uniform(r, 7.0f, 25.0f), 0.0f);
-        x = x1 + (uniform(r, 0.0f, 1.0f) < 0.4f ? uniform(r, 1.0f, 4.0f) : 0.0f);
+        add_box(s, SP__SYNTH_BUILDING, facade_refl[k], facade_rgb[k], x, x1, y0,
+                y1, uniform(r, 7.0f, 25.0f), 0.0f);
+        x = x1 +
+            (uniform(r, 0.0f, 1.0f) < 0.4f ? uniform(r, 1.0f, 4.0f) : 0.0f);
     }
 }
 
@@ -108,12 +113,14 @@ void sp__synth_scene_init(sp__synth_scene *s, uint64_t seed)
 
     /* Buildings closing both ends of the street and a backdrop behind the
      * side rows, so rays through gaps still return. */
-    add_box(s, SP__SYNTH_BUILDING, 0.32f, facade_rgb[2], STREET_X1, STREET_X1 + 8, -34, 34,
-            uniform(&r, 14.0f, 22.0f), 0.0f);
-    add_box(s, SP__SYNTH_BUILDING, 0.32f, facade_rgb[0], STREET_X0 - 8, STREET_X0, -34, 34,
-            uniform(&r, 14.0f, 22.0f), 0.0f);
-    add_box(s, SP__SYNTH_BUILDING, 0.30f, backdrop, STREET_X0, STREET_X1, 27, 34, 24.0f, 0.0f);
-    add_box(s, SP__SYNTH_BUILDING, 0.30f, backdrop, STREET_X0, STREET_X1, -34, -27, 24.0f, 0.0f);
+    add_box(s, SP__SYNTH_BUILDING, 0.32f, facade_rgb[2], STREET_X1,
+            STREET_X1 + 8, -34, 34, uniform(&r, 14.0f, 22.0f), 0.0f);
+    add_box(s, SP__SYNTH_BUILDING, 0.32f, facade_rgb[0], STREET_X0 - 8,
+            STREET_X0, -34, 34, uniform(&r, 14.0f, 22.0f), 0.0f);
+    add_box(s, SP__SYNTH_BUILDING, 0.30f, backdrop, STREET_X0, STREET_X1, 27,
+            34, 24.0f, 0.0f);
+    add_box(s, SP__SYNTH_BUILDING, 0.30f, backdrop, STREET_X0, STREET_X1, -34,
+            -27, 24.0f, 0.0f);
     add_buildings(s, &r, 1.0f);
     add_buildings(s, &r, -1.0f);
 
@@ -127,9 +134,13 @@ void sp__synth_scene_init(sp__synth_scene *s, uint64_t seed)
     float x_on = uniform(&r, TRAFFIC_X0, TRAFFIC_X1);
     float x_same = uniform(&r, TRAFFIC_X0, TRAFFIC_X1);
     for (int i = 0; i < 2; i++) {
-        add_car(s, &r, TRAFFIC_X0 + fmodf(x_on - TRAFFIC_X0 + (float)i * span / 2, span), 3.5f,
-                v_on);
-        add_car(s, &r, TRAFFIC_X0 + fmodf(x_same - TRAFFIC_X0 + (float)i * span / 2, span),
+        add_car(s, &r,
+                TRAFFIC_X0 +
+                    fmodf(x_on - TRAFFIC_X0 + (float)i * span / 2, span),
+                3.5f, v_on);
+        add_car(s, &r,
+                TRAFFIC_X0 +
+                    fmodf(x_same - TRAFFIC_X0 + (float)i * span / 2, span),
                 -3.2f, v_same);
     }
 
@@ -137,13 +148,15 @@ void sp__synth_scene_init(sp__synth_scene *s, uint64_t seed)
     for (int side = 0; side < 2; side++)
         for (float x = -54.0f; x < 80.0f; x += 6.5f)
             if (uniform(&r, 0.0f, 1.0f) < 0.35f)
-                add_car(s, &r, x + uniform(&r, -0.5f, 0.5f), side ? -5.6f : 6.1f, 0.0f);
+                add_car(s, &r, x + uniform(&r, -0.5f, 0.5f),
+                        side ? -5.6f : 6.1f, 0.0f);
 
     /* Street lights along both kerbs. */
     for (int side = 0; side < 2; side++)
         for (float x = -56.0f + uniform(&r, 0.0f, 8.0f); x < 84.0f;
              x += uniform(&r, 12.0f, 20.0f)) {
-            sp__synth_object *o = add(s, SP__SYNTH_CYL, SP__SYNTH_POLE, 0.55f, 95, 98, 104);
+            sp__synth_object *o =
+                add(s, SP__SYNTH_CYL, SP__SYNTH_POLE, 0.55f, 95, 98, 104);
             if (!o)
                 break;
             o->x0 = x;
@@ -156,14 +169,16 @@ void sp__synth_scene_init(sp__synth_scene *s, uint64_t seed)
     /* A few crates on the pavements. */
     static const uint8_t crate_rgb[3] = {176, 132, 72};
     for (int i = 0; i < 4; i++) {
-        float x = uniform(&r, -40.0f, 60.0f), y = (i & 1) ? uniform(&r, 7.4f, 8.6f)
-                                                          : -uniform(&r, 7.4f, 8.6f);
+        float x = uniform(&r, -40.0f, 60.0f),
+              y = (i & 1) ? uniform(&r, 7.4f, 8.6f) : -uniform(&r, 7.4f, 8.6f);
         float e = uniform(&r, 0.6f, 1.2f);
-        add_box(s, SP__SYNTH_CRATE, 0.5f, crate_rgb, x, x + e, y - e / 2, y + e / 2, e, 0.0f);
+        add_box(s, SP__SYNTH_CRATE, 0.5f, crate_rgb, x, x + e, y - e / 2,
+                y + e / 2, e, 0.0f);
     }
 }
 
-void sp__synth_scene_at(const sp__synth_scene *s, double t, sp__synth_scene *out)
+void sp__synth_scene_at(const sp__synth_scene *s, double t,
+                        sp__synth_scene *out)
 {
     if (out != s)
         memcpy(out, s, sizeof *s);
@@ -172,7 +187,8 @@ void sp__synth_scene_at(const sp__synth_scene *s, double t, sp__synth_scene *out
         sp__synth_object *o = &out->obj[i];
         if (o->vx == 0.0f)
             continue;
-        double c = 0.5 * ((double)o->x0 + o->x1), half = 0.5 * ((double)o->x1 - o->x0);
+        double c = 0.5 * ((double)o->x0 + o->x1),
+               half = 0.5 * ((double)o->x1 - o->x0);
         double nc = fmod(c - TRAFFIC_X0 + o->vx * t, span);
         if (nc < 0)
             nc += span;
@@ -182,12 +198,13 @@ void sp__synth_scene_at(const sp__synth_scene *s, double t, sp__synth_scene *out
     }
 }
 
-int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx, float dy,
-                     sp__synth_span *spans, int cap)
+int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx,
+                     float dy, sp__synth_span *spans, int cap)
 {
     int n = 0;
     const float inf = INFINITY;
-    float idx = dx != 0.0f ? 1.0f / dx : inf, idy = dy != 0.0f ? 1.0f / dy : inf;
+    float idx = dx != 0.0f ? 1.0f / dx : inf,
+          idy = dy != 0.0f ? 1.0f / dy : inf;
     for (int i = 0; i < s->n && n < cap; i++) {
         const sp__synth_object *o = &s->obj[i];
         sp__synth_span sp;
@@ -216,7 +233,8 @@ int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx, flo
             sp.d_in = maxf(txn, tyn);
             sp.d_out = minf(txf, tyf);
             if (sp.d_out < sp.d_in || sp.d_in <= 0.0f)
-                continue; /* missed, or the origin is inside (never placed so) */
+                continue; /* missed, or the origin is inside (never placed so)
+                           */
             if (txn > tyn) {
                 sp.nx = dx > 0 ? -1.0f : 1.0f;
                 sp.ny = 0.0f;
@@ -251,8 +269,9 @@ int sp__synth_column(const sp__synth_scene *s, float ox, float oy, float dx, flo
     return n;
 }
 
-void sp__synth_cast(const sp__synth_scene *s, const sp__synth_span *spans, int n, float oz,
-                    float slope, float max_d, sp__synth_hit *hit)
+void sp__synth_cast(const sp__synth_scene *s, const sp__synth_span *spans,
+                    int n, float oz, float slope, float max_d,
+                    sp__synth_hit *hit)
 {
     hit->obj = SP__SYNTH_HIT_NONE;
     hit->top = 0;
@@ -336,9 +355,9 @@ void sp__synth_calib(sp_calib *c, uint32_t width, uint32_t height)
     /* Lidar (x forward, y left, z up) to camera (x right, y down, z
      * forward), camera centre at (CAM_X, 0, CAM_Z) in the lidar frame:
      * p_cam = R (p - c) with t = -R c. */
-    double T[12] = {0, -1, 0, 0,
-                    0, 0, -1, (double)SP__SYNTH_CAM_Z,
-                    1, 0, 0, -(double)SP__SYNTH_CAM_X};
+    double T[12] = {0, -1, 0,  0,
+                    0, 0,  -1, (double)SP__SYNTH_CAM_Z,
+                    1, 0,  0,  -(double)SP__SYNTH_CAM_X};
     c->has_velo_to_cam = 1;
     memcpy(c->velo_to_cam, T, sizeof T);
     c->has_K = 1;

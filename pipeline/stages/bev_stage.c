@@ -18,28 +18,49 @@ typedef struct bev_stage {
 } bev_stage;
 
 static const sp_prop_spec bev_props[] = {
-    {.name = "x", .type = SP_PROP_RANGE, .def = "0:70", .min = -1e6,
-     .max = 1e6, .help = "forward extent in metres; rows run along x"},
-    {.name = "y", .type = SP_PROP_RANGE, .def = "-40:40", .min = -1e6,
-     .max = 1e6, .help = "lateral extent in metres; columns run along y"},
-    {.name = "z", .type = SP_PROP_RANGE, .def = "-2.5:1", .min = -1e6,
+    {.name = "x",
+     .type = SP_PROP_RANGE,
+     .def = "0:70",
+     .min = -1e6,
+     .max = 1e6,
+     .help = "forward extent in metres; rows run along x"},
+    {.name = "y",
+     .type = SP_PROP_RANGE,
+     .def = "-40:40",
+     .min = -1e6,
+     .max = 1e6,
+     .help = "lateral extent in metres; columns run along y"},
+    {.name = "z",
+     .type = SP_PROP_RANGE,
+     .def = "-2.5:1",
+     .min = -1e6,
      .max = 1e6,
      .help = "height range: points outside are ignored, channel 0 is "
              "(z - lo) / (hi - lo)"},
-    {.name = "res", .type = SP_PROP_FLOAT, .def = "0.1", .min = 1e-4,
-     .max = 1e3, .help = "cell size in metres"},
-    {.name = "points", .type = SP_PROP_BOOL, .def = "false",
+    {.name = "res",
+     .type = SP_PROP_FLOAT,
+     .def = "0.1",
+     .min = 1e-4,
+     .max = 1e3,
+     .help = "cell size in metres"},
+    {.name = "points",
+     .type = SP_PROP_BOOL,
+     .def = "false",
      .help = "also pass the input points downstream after the raster"},
 };
 
 static int bev_init(sp_stage *st)
 {
     bev_stage *b = sp_stage_priv(st);
-    const sp_prop_value *x = sp_stage_prop(st, "x"), *y = sp_stage_prop(st, "y"),
+    const sp_prop_value *x = sp_stage_prop(st, "x"),
+                        *y = sp_stage_prop(st, "y"),
                         *z = sp_stage_prop(st, "z");
-    b->params = (sp_bev_params){.xmin = x->lo, .xmax = x->hi,
-                                .ymin = y->lo, .ymax = y->hi,
-                                .zmin = z->lo, .zmax = z->hi,
+    b->params = (sp_bev_params){.xmin = x->lo,
+                                .xmax = x->hi,
+                                .ymin = y->lo,
+                                .ymax = y->hi,
+                                .zmin = z->lo,
+                                .zmax = z->hi,
                                 .res = sp_stage_prop_float(st, "res")};
     b->forward_points = sp_stage_prop_bool(st, "points");
     int rc = sp_bev_shape(&b->params, b->shape);

@@ -12,11 +12,20 @@ typedef struct convert_stage {
 } convert_stage;
 
 static const sp_prop_spec convert_props[] = {
-    {.name = "to", .type = SP_PROP_ENUM, .def = "rgb", .choices = "rgb|bgr|gray|rgba",
+    {.name = "to",
+     .type = SP_PROP_ENUM,
+     .def = "rgb",
+     .choices = "rgb|bgr|gray|rgba",
      .help = "target layout"},
-    {.name = "matrix", .type = SP_PROP_ENUM, .def = "bt601", .choices = "bt601|bt709",
+    {.name = "matrix",
+     .type = SP_PROP_ENUM,
+     .def = "bt601",
+     .choices = "bt601|bt709",
      .help = "YUV matrix of nv12/yuyv input"},
-    {.name = "range", .type = SP_PROP_ENUM, .def = "limited", .choices = "limited|full",
+    {.name = "range",
+     .type = SP_PROP_ENUM,
+     .def = "limited",
+     .choices = "limited|full",
      .help = "YUV range of nv12/yuyv input (limited: Y 16..235)"},
 };
 
@@ -60,7 +69,8 @@ static int convert_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_convert = {
     .name = "convert",
-    .description = "colour conversion to=rgb|bgr|gray|rgba from rgb8/bgr8/rgba8/gray8/nv12/yuyv "
+    .description = "colour conversion to=rgb|bgr|gray|rgba from "
+                   "rgb8/bgr8/rgba8/gray8/nv12/yuyv "
                    "(matrix=, range= for YUV); non-image frames pass through",
     .props = convert_props,
     .nprops = sizeof convert_props / sizeof convert_props[0],

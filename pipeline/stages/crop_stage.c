@@ -12,17 +12,28 @@ typedef struct crop_stage {
 } crop_stage;
 
 static const sp_prop_spec crop_props[] = {
-    {.name = "x", .type = SP_PROP_RANGE, .optional = 1,
+    {.name = "x",
+     .type = SP_PROP_RANGE,
+     .optional = 1,
      .help = "keep lo <= x <= hi (metres); unset: no x limit"},
-    {.name = "y", .type = SP_PROP_RANGE, .optional = 1,
+    {.name = "y",
+     .type = SP_PROP_RANGE,
+     .optional = 1,
      .help = "keep lo <= y <= hi (metres)"},
-    {.name = "z", .type = SP_PROP_RANGE, .optional = 1,
+    {.name = "z",
+     .type = SP_PROP_RANGE,
+     .optional = 1,
      .help = "keep lo <= z <= hi (metres)"},
-    {.name = "range", .type = SP_PROP_RANGE, .optional = 1, .min = 0,
+    {.name = "range",
+     .type = SP_PROP_RANGE,
+     .optional = 1,
+     .min = 0,
      .max = 1e9,
      .help = "keep lo <= sqrt(x^2+y^2+z^2) <= hi (metres, 3-D from the "
              "sensor)"},
-    {.name = "invert", .type = SP_PROP_BOOL, .def = "false",
+    {.name = "invert",
+     .type = SP_PROP_BOOL,
+     .def = "false",
      .help = "drop the points inside instead of keeping them (NaN/Inf "
              "points are dropped either way)"},
 };

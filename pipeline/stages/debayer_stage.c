@@ -13,11 +13,22 @@ typedef struct debayer_stage {
 } debayer_stage;
 
 static const sp_prop_spec debayer_props[] = {
-    {.name = "method", .type = SP_PROP_ENUM, .def = "bilinear", .choices = "bilinear|ea",
-     .help = "bilinear (OpenCV's, exact on interior pixels) or ea (edge-aware green)"},
-    {.name = "pattern", .type = SP_PROP_ENUM, .def = "auto", .choices = "auto|rggb|bggr|grbg|gbrg",
-     .help = "Bayer pattern, first row then second (auto: from the pixel format)"},
-    {.name = "order", .type = SP_PROP_ENUM, .def = "rgb", .choices = "rgb|bgr",
+    {.name = "method",
+     .type = SP_PROP_ENUM,
+     .def = "bilinear",
+     .choices = "bilinear|ea",
+     .help = "bilinear (OpenCV's, exact on interior pixels) or ea (edge-aware "
+             "green)"},
+    {.name = "pattern",
+     .type = SP_PROP_ENUM,
+     .def = "auto",
+     .choices = "auto|rggb|bggr|grbg|gbrg",
+     .help =
+         "Bayer pattern, first row then second (auto: from the pixel format)"},
+    {.name = "order",
+     .type = SP_PROP_ENUM,
+     .def = "rgb",
+     .choices = "rgb|bgr",
      .help = "channel order of 8-bit output (16-bit input always gives rgb16)"},
 };
 
@@ -25,7 +36,8 @@ static int debayer_init(sp_stage *st)
 {
     debayer_stage *d = sp_stage_priv(st);
     d->desc.method = (sp_debayer_method)sp_stage_prop(st, "method")->i;
-    d->desc.pattern = (sp_bayer_pattern)sp_stage_prop(st, "pattern")->i; /* auto = 0 */
+    d->desc.pattern =
+        (sp_bayer_pattern)sp_stage_prop(st, "pattern")->i; /* auto = 0 */
     d->desc.bgr = sp_stage_prop(st, "order")->i == 1;
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED;
@@ -34,15 +46,18 @@ static int debayer_init(sp_stage *st)
 
 static int is_colour(sp_pixfmt f)
 {
-    return f == SP_PIX_RGB8 || f == SP_PIX_BGR8 || f == SP_PIX_RGBA8 || f == SP_PIX_RGB16;
+    return f == SP_PIX_RGB8 || f == SP_PIX_BGR8 || f == SP_PIX_RGBA8 ||
+           f == SP_PIX_RGB16;
 }
 
 /* The input as the kernel sees it: pattern= turns gray into a mosaic. */
 static sp_image mosaic(const debayer_stage *d, const sp_frame *in)
 {
     sp_image src = in->u.image;
-    if (d->desc.pattern && (src.format == SP_PIX_GRAY8 || src.format == SP_PIX_GRAY16))
-        src.format = src.format == SP_PIX_GRAY8 ? SP_PIX_BAYER_RGGB8 : SP_PIX_BAYER_RGGB16;
+    if (d->desc.pattern &&
+        (src.format == SP_PIX_GRAY8 || src.format == SP_PIX_GRAY16))
+        src.format = src.format == SP_PIX_GRAY8 ? SP_PIX_BAYER_RGGB8
+                                                : SP_PIX_BAYER_RGGB16;
     return src;
 }
 
@@ -78,7 +93,8 @@ static int debayer_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_debayer = {
     .name = "debayer",
-    .description = "demosaic Bayer images to rgb8/bgr8 (8-bit) or rgb16 (16-bit): bilinear or "
+    .description = "demosaic Bayer images to rgb8/bgr8 (8-bit) or rgb16 "
+                   "(16-bit): bilinear or "
                    "edge-aware; colour images and other frames pass through",
     .props = debayer_props,
     .nprops = sizeof debayer_props / sizeof debayer_props[0],

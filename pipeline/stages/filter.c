@@ -8,8 +8,7 @@
 #include "error_int.h"
 #include "filter_int.h"
 
-static int create_output(sp_stage *st, const sp__filter_out *o,
-                         sp_frame **res)
+static int create_output(sp_stage *st, const sp__filter_out *o, sp_frame **res)
 {
     sp_poolmgr *mgr = sp_stage_poolmgr(st);
     switch (o->payload) {
@@ -21,8 +20,10 @@ static int create_output(sp_stage *st, const sp__filter_out *o,
     case SP_PAYLOAD_TENSOR:
         return sp_frame_create_tensor(mgr, o->dtype, o->ndim, o->shape, res);
     }
-    return sp__fail(SP_EINVAL, "output payload %d, expected points, image "
-                    "or tensor", (int)o->payload);
+    return sp__fail(SP_EINVAL,
+                    "output payload %d, expected points, image "
+                    "or tensor",
+                    (int)o->payload);
 }
 
 int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
@@ -70,8 +71,8 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
          * to name the failing stage once). */
         if (strncmp(sp_errmsg(), "stage '", 7) == 0)
             return rc;
-        return sp_stage_fail(st, rc, "frame %llu: %s",
-                             (unsigned long long)seq, sp_errmsg());
+        return sp_stage_fail(st, rc, "frame %llu: %s", (unsigned long long)seq,
+                             sp_errmsg());
     }
     if (keep)
         *keep = in;
@@ -81,8 +82,7 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
     return SP_OK;
 }
 
-int sp__filter_like_points(sp_stage *st, const sp_frame *in,
-                           sp__filter_out *o)
+int sp__filter_like_points(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     (void)st;
     o->payload = SP_PAYLOAD_POINTS;

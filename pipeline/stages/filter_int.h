@@ -23,20 +23,20 @@
 
 /* The output frame a stage asks for; prepare() fills it. */
 typedef struct sp__filter_out {
-    int pass;            /* 1: hand the input on untouched, no output */
-    sp_payload payload;  /* which frame to create */
-    size_t capacity;     /* POINTS: room for this many points ... */
-    unsigned fields;     /* ... with these optional fields */
+    int pass;               /* 1: hand the input on untouched, no output */
+    sp_payload payload;     /* which frame to create */
+    size_t capacity;        /* POINTS: room for this many points ... */
+    unsigned fields;        /* ... with these optional fields */
     uint32_t width, height; /* IMAGE: size (default stride) ... */
     sp_pixfmt format;       /* ... and pixel format */
-    sp_dtype dtype;      /* TENSOR: element type, ... */
-    int ndim;            /* ... dimensions ... */
+    sp_dtype dtype;         /* TENSOR: element type, ... */
+    int ndim;               /* ... dimensions ... */
     size_t shape[SP_TENSOR_MAX_DIMS]; /* ... and shape */
 } sp__filter_out;
 
 /* What a filter stage does with one frame. Static and const per class. */
 typedef struct sp__filter_ops {
-    sp_payload input;   /* frames of any other payload pass through */
+    sp_payload input; /* frames of any other payload pass through */
     /* Output stream name ("bev"); NULL keeps the input's. A tensor output
      * is also marked SP_SENSOR_TENSOR; other outputs keep the input's
      * sensor. */
@@ -60,8 +60,7 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
 
 /* A prepare() for point filters whose output has at most as many points as
  * the input, with the same fields (crop, voxel, ground). */
-int sp__filter_like_points(sp_stage *st, const sp_frame *in,
-                           sp__filter_out *o);
+int sp__filter_like_points(sp_stage *st, const sp_frame *in, sp__filter_out *o);
 
 /* Asks for a float32 tensor of @p ndim (1..4) dimensions @p shape (copied):
  * the output of the lidar rasters. Returns SP_OK. */

@@ -13,26 +13,55 @@ typedef struct ground_stage {
 } ground_stage;
 
 static const sp_prop_spec ground_props[] = {
-    {.name = "method", .type = SP_PROP_ENUM, .def = "plane",
+    {.name = "method",
+     .type = SP_PROP_ENUM,
+     .def = "plane",
      .choices = "plane|grid",
      .help = "plane: RANSAC plane fit; grid: lowest point per cell + band"},
-    {.name = "keep", .type = SP_PROP_ENUM, .def = "nonground",
+    {.name = "keep",
+     .type = SP_PROP_ENUM,
+     .def = "nonground",
      .choices = "nonground|ground",
      .help = "which side to output: nonground removes the ground"},
-    {.name = "threshold", .type = SP_PROP_FLOAT, .def = "0.2", .min = 1e-6,
-     .max = 1e3, .help = "plane: inlier distance in metres"},
-    {.name = "iterations", .type = SP_PROP_INT, .def = "100", .min = 1,
-     .max = 100000, .help = "plane: RANSAC hypotheses"},
-    {.name = "seed", .type = SP_PROP_INT, .def = "24301", .min = 1,
-     .max = 9.2e18, .help = "plane: PRNG seed (same seed, same result)"},
-    {.name = "refine", .type = SP_PROP_BOOL, .def = "true",
+    {.name = "threshold",
+     .type = SP_PROP_FLOAT,
+     .def = "0.2",
+     .min = 1e-6,
+     .max = 1e3,
+     .help = "plane: inlier distance in metres"},
+    {.name = "iterations",
+     .type = SP_PROP_INT,
+     .def = "100",
+     .min = 1,
+     .max = 100000,
+     .help = "plane: RANSAC hypotheses"},
+    {.name = "seed",
+     .type = SP_PROP_INT,
+     .def = "24301",
+     .min = 1,
+     .max = 9.2e18,
+     .help = "plane: PRNG seed (same seed, same result)"},
+    {.name = "refine",
+     .type = SP_PROP_BOOL,
+     .def = "true",
      .help = "plane: least-squares refit on the inliers before classifying"},
-    {.name = "max_angle", .type = SP_PROP_FLOAT, .def = "30", .min = 0.001,
-     .max = 90, .help = "plane: largest tilt of the ground from level, "
-                        "degrees"},
-    {.name = "cell", .type = SP_PROP_FLOAT, .def = "1", .min = 1e-4,
-     .max = 1e6, .help = "grid: cell side in metres"},
-    {.name = "band", .type = SP_PROP_FLOAT, .def = "0.2", .min = 0,
+    {.name = "max_angle",
+     .type = SP_PROP_FLOAT,
+     .def = "30",
+     .min = 0.001,
+     .max = 90,
+     .help = "plane: largest tilt of the ground from level, "
+             "degrees"},
+    {.name = "cell",
+     .type = SP_PROP_FLOAT,
+     .def = "1",
+     .min = 1e-4,
+     .max = 1e6,
+     .help = "grid: cell side in metres"},
+    {.name = "band",
+     .type = SP_PROP_FLOAT,
+     .def = "0.2",
+     .min = 0,
      .max = 1e3,
      .help = "grid: ground is up to this height above the cell's lowest "
              "point"},
@@ -42,8 +71,8 @@ static int ground_init(sp_stage *st)
 {
     ground_stage *g = sp_stage_priv(st);
     memset(&g->params, 0, sizeof g->params);
-    g->params.method = sp_stage_prop_int(st, "method") == 1 ? SP_GROUND_GRID
-                                                           : SP_GROUND_PLANE;
+    g->params.method =
+        sp_stage_prop_int(st, "method") == 1 ? SP_GROUND_GRID : SP_GROUND_PLANE;
     g->params.keep_ground = sp_stage_prop_int(st, "keep") == 1;
     g->params.threshold = sp_stage_prop_float(st, "threshold");
     g->params.iterations = (int)sp_stage_prop_int(st, "iterations");

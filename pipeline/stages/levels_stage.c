@@ -12,15 +12,33 @@ typedef struct levels_stage {
 } levels_stage;
 
 static const sp_prop_spec levels_props[] = {
-    {.name = "black", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 65535,
+    {.name = "black",
+     .type = SP_PROP_INT,
+     .def = "0",
+     .min = 0,
+     .max = 65535,
      .help = "black level, subtracted (raw units)"},
-    {.name = "white", .type = SP_PROP_INT, .optional = 1, .min = 1, .max = 65535,
+    {.name = "white",
+     .type = SP_PROP_INT,
+     .optional = 1,
+     .min = 1,
+     .max = 65535,
      .help = "white level, maps to full scale (unset: the input's bit depth)"},
-    {.name = "depth", .type = SP_PROP_ENUM, .def = "8", .choices = "8|16",
+    {.name = "depth",
+     .type = SP_PROP_ENUM,
+     .def = "8",
+     .choices = "8|16",
      .help = "output bits per sample"},
-    {.name = "gains", .type = SP_PROP_FLOATS, .optional = 1, .min = 0.001, .max = 64,
+    {.name = "gains",
+     .type = SP_PROP_FLOATS,
+     .optional = 1,
+     .min = 0.001,
+     .max = 64,
      .help = "white-balance gains r,g,b applied on the Bayer sites"},
-    {.name = "pattern", .type = SP_PROP_ENUM, .def = "auto", .choices = "auto|rggb|bggr|grbg|gbrg",
+    {.name = "pattern",
+     .type = SP_PROP_ENUM,
+     .def = "auto",
+     .choices = "auto|rggb|bggr|grbg|gbrg",
      .help = "Bayer pattern (auto: from the pixel format)"},
 };
 
@@ -35,14 +53,15 @@ static int levels_init(sp_stage *st)
     const sp_prop_value *g = sp_stage_prop(st, "gains");
     if (g->set) {
         if (g->nv != 3)
-            return sp_stage_fail(st, SP_EINVAL, "gains: %d values given, expected r,g,b", g->nv);
+            return sp_stage_fail(
+                st, SP_EINVAL, "gains: %d values given, expected r,g,b", g->nv);
         l->desc.gain_r = (float)g->v[0];
         l->desc.gain_g = (float)g->v[1];
         l->desc.gain_b = (float)g->v[2];
     }
     if (w->set && l->desc.white <= l->desc.black)
-        return sp_stage_fail(st, SP_EINVAL, "white %u must be above black %u", l->desc.white,
-                             l->desc.black);
+        return sp_stage_fail(st, SP_EINVAL, "white %u must be above black %u",
+                             l->desc.white, l->desc.black);
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED;
     return SP_OK;
@@ -85,8 +104,10 @@ static int levels_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_levels = {
     .name = "levels",
-    .description = "raw 16-bit Bayer: subtract black=, scale white= to full 8/16-bit range, "
-                   "optional white-balance gains=r,g,b; non-image frames pass through",
+    .description =
+        "raw 16-bit Bayer: subtract black=, scale white= to full 8/16-bit "
+        "range, "
+        "optional white-balance gains=r,g,b; non-image frames pass through",
     .props = levels_props,
     .nprops = sizeof levels_props / sizeof levels_props[0],
     .priv_size = sizeof(levels_stage),

@@ -14,13 +14,22 @@ typedef struct normalize_stage {
 } normalize_stage;
 
 static const sp_prop_spec normalize_props[] = {
-    {.name = "mean", .type = SP_PROP_FLOATS, .def = "0.485,0.456,0.406",
+    {.name = "mean",
+     .type = SP_PROP_FLOATS,
+     .def = "0.485,0.456,0.406",
      .help = "per-colour mean (R,G,B; or one value for all), after scale"},
-    {.name = "std", .type = SP_PROP_FLOATS, .def = "0.229,0.224,0.225",
+    {.name = "std",
+     .type = SP_PROP_FLOATS,
+     .def = "0.229,0.224,0.225",
      .help = "per-colour standard deviation (R,G,B; or one value), non-zero"},
-    {.name = "scale", .type = SP_PROP_FLOAT, .def = "1/255",
+    {.name = "scale",
+     .type = SP_PROP_FLOAT,
+     .def = "1/255",
      .help = "multiplies the 8-bit value first"},
-    {.name = "order", .type = SP_PROP_ENUM, .def = "rgb", .choices = "rgb|bgr",
+    {.name = "order",
+     .type = SP_PROP_ENUM,
+     .def = "rgb",
+     .choices = "rgb|bgr",
      .help = "tensor channel order (the input format says where each colour "
              "is)"},
 };
@@ -75,8 +84,8 @@ static int normalize_prepare(sp_stage *st, const sp_frame *in,
     (void)st;
     o->payload = SP_PAYLOAD_TENSOR;
     o->dtype = SP_DTYPE_F32;
-    int rc = sp_normalize_shape(src->width, src->height, src->format,
-                                o->shape, &o->ndim);
+    int rc = sp_normalize_shape(src->width, src->height, src->format, o->shape,
+                                &o->ndim);
     if (rc < 0)
         return sp__fail(rc,
                         "image format %s, expected rgb8, bgr8, rgba8 or gray8 "

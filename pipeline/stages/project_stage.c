@@ -30,18 +30,33 @@ typedef struct project_stage {
 } project_stage;
 
 static const sp_prop_spec project_props[] = {
-    {.name = "calib", .type = SP_PROP_STRING, .optional = 1,
+    {.name = "calib",
+     .type = SP_PROP_STRING,
+     .optional = 1,
      .help = "KITTI calibration file (P2, R0_rect, Tr_velo_to_cam); unset: "
              "the frame's calibration from its source"},
-    {.name = "width", .type = SP_PROP_INT, .optional = 1, .min = 1,
-     .max = 32768, .help = "camera image width; unset: the calibration's"},
-    {.name = "height", .type = SP_PROP_INT, .optional = 1, .min = 1,
-     .max = 32768, .help = "camera image height; unset: the calibration's"},
-    {.name = "min_depth", .type = SP_PROP_FLOAT, .def = "0.001", .min = 1e-9,
+    {.name = "width",
+     .type = SP_PROP_INT,
+     .optional = 1,
+     .min = 1,
+     .max = 32768,
+     .help = "camera image width; unset: the calibration's"},
+    {.name = "height",
+     .type = SP_PROP_INT,
+     .optional = 1,
+     .min = 1,
+     .max = 32768,
+     .help = "camera image height; unset: the calibration's"},
+    {.name = "min_depth",
+     .type = SP_PROP_FLOAT,
+     .def = "0.001",
+     .min = 1e-9,
      .max = 1e6,
      .help = "points at or behind this depth in front of the camera are "
              "dropped (metres)"},
-    {.name = "points", .type = SP_PROP_BOOL, .def = "false",
+    {.name = "points",
+     .type = SP_PROP_BOOL,
+     .def = "false",
      .help = "also pass the input points downstream after the depth image"},
 };
 
@@ -135,8 +150,7 @@ static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
     return SP_OK;
 }
 
-static int project_prepare(sp_stage *st, const sp_frame *in,
-                           sp__filter_out *o)
+static int project_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     project_stage *p = sp_stage_priv(st);
     SP_TRY(frame_params(st, p, in, &p->pp));

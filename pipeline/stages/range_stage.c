@@ -18,16 +18,28 @@ typedef struct range_stage {
 } range_stage;
 
 static const sp_prop_spec range_props[] = {
-    {.name = "rows", .type = SP_PROP_INT, .def = "64", .min = 1, .max = 4096,
+    {.name = "rows",
+     .type = SP_PROP_INT,
+     .def = "64",
+     .min = 1,
+     .max = 4096,
      .help = "image rows (beams); row 0 is the top of the field of view"},
-    {.name = "cols", .type = SP_PROP_INT, .def = "2048", .min = 1,
+    {.name = "cols",
+     .type = SP_PROP_INT,
+     .def = "2048",
+     .min = 1,
      .max = 65536,
      .help = "image columns over 360 degrees; column cols/2 faces +x"},
-    {.name = "fov", .type = SP_PROP_RANGE, .def = "-24.8:2", .min = -90,
+    {.name = "fov",
+     .type = SP_PROP_RANGE,
+     .def = "-24.8:2",
+     .min = -90,
      .max = 90,
      .help = "vertical field of view down:up in degrees; points outside "
              "are dropped"},
-    {.name = "points", .type = SP_PROP_BOOL, .def = "false",
+    {.name = "points",
+     .type = SP_PROP_BOOL,
+     .def = "false",
      .help = "also pass the input points downstream after the image"},
 };
 
@@ -35,10 +47,10 @@ static int range_init(sp_stage *st)
 {
     range_stage *r = sp_stage_priv(st);
     const sp_prop_value *fov = sp_stage_prop(st, "fov");
-    r->params = (sp_range_params){
-        .rows = (int)sp_stage_prop_int(st, "rows"),
-        .cols = (int)sp_stage_prop_int(st, "cols"),
-        .fov_down = fov->lo, .fov_up = fov->hi};
+    r->params = (sp_range_params){.rows = (int)sp_stage_prop_int(st, "rows"),
+                                  .cols = (int)sp_stage_prop_int(st, "cols"),
+                                  .fov_down = fov->lo,
+                                  .fov_up = fov->hi};
     r->forward_points = sp_stage_prop_bool(st, "points");
     int rc = sp_range_shape(&r->params, r->shape);
     if (rc < 0)
@@ -48,8 +60,7 @@ static int range_init(sp_stage *st)
     return SP_OK;
 }
 
-static int range_prepare(sp_stage *st, const sp_frame *in,
-                         sp__filter_out *o)
+static int range_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     range_stage *r = sp_stage_priv(st);
     (void)in;

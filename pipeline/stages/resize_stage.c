@@ -13,11 +13,19 @@ typedef struct resize_stage {
 } resize_stage;
 
 static const sp_prop_spec resize_props[] = {
-    {.name = "width", .type = SP_PROP_INT, .min = 1, .max = 16384,
+    {.name = "width",
+     .type = SP_PROP_INT,
+     .min = 1,
+     .max = 16384,
      .help = "output width in pixels"},
-    {.name = "height", .type = SP_PROP_INT, .min = 1, .max = 16384,
+    {.name = "height",
+     .type = SP_PROP_INT,
+     .min = 1,
+     .max = 16384,
      .help = "output height in pixels"},
-    {.name = "method", .type = SP_PROP_ENUM, .def = "linear",
+    {.name = "method",
+     .type = SP_PROP_ENUM,
+     .def = "linear",
      .choices = "linear|area|nearest",
      .help = "linear (OpenCV INTER_LINEAR, bit-exact for 8-bit), area (box "
              "filter for downscaling) or nearest"},

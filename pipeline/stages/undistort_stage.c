@@ -22,9 +22,9 @@
 #define UNDISTORT_CALIB_MAX_BYTES (1 << 20)
 
 typedef struct undistort_stage {
-    int have_props;    /* fx.. given as properties */
+    int have_props; /* fx.. given as properties */
     double K[9], dist[5];
-    int have_file;     /* calib= parsed */
+    int have_file; /* calib= parsed */
     sp_calib file;
     sp_undistort_map map;
     void *map_mem;
@@ -32,17 +32,37 @@ typedef struct undistort_stage {
 } undistort_stage;
 
 static const sp_prop_spec undistort_props[] = {
-    {.name = "calib", .type = SP_PROP_STRING, .optional = 1,
+    {.name = "calib",
+     .type = SP_PROP_STRING,
+     .optional = 1,
      .help = "KITTI raw calib_cam_to_cam.txt (K_0c, D_0c, S_0c); unset: "
              "fx..k3 properties, else the frame's calibration"},
-    {.name = "camera", .type = SP_PROP_INT, .def = "2", .min = 0, .max = 3,
+    {.name = "camera",
+     .type = SP_PROP_INT,
+     .def = "2",
+     .min = 0,
+     .max = 3,
      .help = "which camera of calib= (K_0c / D_0c)"},
-    {.name = "fx", .type = SP_PROP_FLOAT, .optional = 1,
+    {.name = "fx",
+     .type = SP_PROP_FLOAT,
+     .optional = 1,
      .help = "focal length x in pixels (with fy, cx, cy: overrides calib)"},
-    {.name = "fy", .type = SP_PROP_FLOAT, .optional = 1, .help = "focal length y"},
-    {.name = "cx", .type = SP_PROP_FLOAT, .optional = 1, .help = "principal point x"},
-    {.name = "cy", .type = SP_PROP_FLOAT, .optional = 1, .help = "principal point y"},
-    {.name = "k1", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k1 (with fx..cy)"},
+    {.name = "fy",
+     .type = SP_PROP_FLOAT,
+     .optional = 1,
+     .help = "focal length y"},
+    {.name = "cx",
+     .type = SP_PROP_FLOAT,
+     .optional = 1,
+     .help = "principal point x"},
+    {.name = "cy",
+     .type = SP_PROP_FLOAT,
+     .optional = 1,
+     .help = "principal point y"},
+    {.name = "k1",
+     .type = SP_PROP_FLOAT,
+     .def = "0",
+     .help = "radial k1 (with fx..cy)"},
     {.name = "k2", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k2"},
     {.name = "p1", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p1"},
     {.name = "p2", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p2"},
@@ -66,12 +86,14 @@ static int load_calib(sp_stage *st, const char *path, int camera, sp_calib *out)
     size_t len = fread(text, 1, UNDISTORT_CALIB_MAX_BYTES, f);
     int rc = SP_OK;
     if (ferror(f))
-        rc = sp_stage_fail(st, SP_EIO, "property 'calib': cannot read '%s'", path);
+        rc = sp_stage_fail(st, SP_EIO, "property 'calib': cannot read '%s'",
+                           path);
     else if (len == UNDISTORT_CALIB_MAX_BYTES)
-        rc = sp_stage_fail(st, SP_EFORMAT,
-                           "property 'calib': '%s' is over %d bytes, expected a "
-                           "calibration file",
-                           path, UNDISTORT_CALIB_MAX_BYTES);
+        rc =
+            sp_stage_fail(st, SP_EFORMAT,
+                          "property 'calib': '%s' is over %d bytes, expected a "
+                          "calibration file",
+                          path, UNDISTORT_CALIB_MAX_BYTES);
     else if ((rc = sp_calib_parse_kitti_raw(text, len, path, NULL, 0, NULL,
                                             camera, out)) < 0)
         rc = sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
@@ -101,14 +123,16 @@ static int undistort_init(sp_stage *st)
                                      kk[i]);
     }
     if (given == 4) {
-        double fx = sp_stage_prop_float(st, "fx"), fy = sp_stage_prop_float(st, "fy");
+        double fx = sp_stage_prop_float(st, "fx"),
+               fy = sp_stage_prop_float(st, "fy");
         if (fx == 0 || fy == 0)
             return sp_stage_fail(st, SP_EINVAL,
                                  "property '%s' is 0, expected a focal length "
                                  "in pixels",
                                  fx == 0 ? "fx" : "fy");
-        double K[9] = {fx, 0, sp_stage_prop_float(st, "cx"),
-                       0, fy, sp_stage_prop_float(st, "cy"), 0, 0, 1};
+        double K[9] = {fx, 0,  sp_stage_prop_float(st, "cx"),
+                       0,  fy, sp_stage_prop_float(st, "cy"),
+                       0,  0,  1};
         memcpy(u->K, K, sizeof K);
         static const char *const dk[5] = {"k1", "k2", "p1", "p2", "k3"};
         for (int i = 0; i < 5; i++)
@@ -137,8 +161,9 @@ static int all_zero(const double *d)
 }
 
 /* K and dist for a frame; fails naming what is missing. */
-static int frame_intrinsics(sp_stage *st, undistort_stage *u, const sp_frame *in,
-                            const double **K, const double **dist)
+static int frame_intrinsics(sp_stage *st, undistort_stage *u,
+                            const sp_frame *in, const double **K,
+                            const double **dist)
 {
     unsigned long long seq = (unsigned long long)in->seq;
     if (u->have_props) {
@@ -189,16 +214,20 @@ static int undistort_prepare(sp_stage *st, const sp_frame *in,
          * when the table grows, i.e. once per stream in practice. */
         size_t need = sp_undistort_map_size(src->width, src->height);
         if (need == 0)
-            return sp_stage_fail(st, SP_EINVAL, "frame %llu: image %ux%u too large "
-                                 "for a remap table", seq, src->width, src->height);
+            return sp_stage_fail(st, SP_EINVAL,
+                                 "frame %llu: image %ux%u too large "
+                                 "for a remap table",
+                                 seq, src->width, src->height);
         if (need > u->map_cap) {
             free(u->map_mem);
             u->map_cap = 0;
             u->map.valid = 0;
             u->map_mem = aligned_alloc(64, (need + 63) & ~(size_t)63);
             if (!u->map_mem)
-                return sp_stage_fail(st, SP_ENOMEM, "frame %llu: no memory for "
-                                     "a %zu-byte remap table", seq, need);
+                return sp_stage_fail(st, SP_ENOMEM,
+                                     "frame %llu: no memory for "
+                                     "a %zu-byte remap table",
+                                     seq, need);
             u->map_cap = need;
         }
         SP_TRY(sp_undistort_map_init(&u->map, u->map_mem, u->map_cap, K, dist,
@@ -214,7 +243,8 @@ static int undistort_prepare(sp_stage *st, const sp_frame *in,
 static int undistort_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     undistort_stage *u = sp_stage_priv(st);
-    return sp_undistort(sp_stage_kctx(st), &u->map, &in->u.image, &res->u.image);
+    return sp_undistort(sp_stage_kctx(st), &u->map, &in->u.image,
+                        &res->u.image);
 }
 
 static const sp__filter_ops undistort_ops = {

@@ -10,10 +10,16 @@ typedef struct voxel_stage {
 } voxel_stage;
 
 static const sp_prop_spec voxel_props[] = {
-    {.name = "leaf", .type = SP_PROP_FLOATS, .def = "0.2", .min = 1e-9,
+    {.name = "leaf",
+     .type = SP_PROP_FLOATS,
+     .def = "0.2",
+     .min = 1e-9,
      .max = 1e9,
      .help = "voxel edge in metres: one value, or x,y,z (leaf=0.2,0.2,0.1)"},
-    {.name = "min_points", .type = SP_PROP_INT, .def = "1", .min = 1,
+    {.name = "min_points",
+     .type = SP_PROP_INT,
+     .def = "1",
+     .min = 1,
      .max = 4294967295.0,
      .help = "drop voxels with fewer points than this"},
 };

@@ -33,8 +33,9 @@ static void check(int rc, const char *name1, const char *name2,
         return;
     }
     const char *m = sp_errmsg();
-    if (rc != SP_EFORMAT || (strncmp(m, name1, strlen(name1)) != 0 &&
-                             (!name2 || strncmp(m, name2, strlen(name2)) != 0))) {
+    if (rc != SP_EFORMAT ||
+        (strncmp(m, name1, strlen(name1)) != 0 &&
+         (!name2 || strncmp(m, name2, strlen(name2)) != 0))) {
         fprintf(stderr, "unexpected status %d: %s\n", rc, m);
         abort();
     }

@@ -27,8 +27,8 @@
 
 static void fail(const char *what, const char *text)
 {
-    fprintf(stderr, "fuzz_launch: %s\n  input: %s\n  errmsg: %s\n", what,
-            text, sp_errmsg());
+    fprintf(stderr, "fuzz_launch: %s\n  input: %s\n  errmsg: %s\n", what, text,
+            sp_errmsg());
     abort();
 }
 
@@ -99,8 +99,7 @@ static void check_prop(const sp_stage_class *cls, const sp__launch_prop *kv,
         i++;
     if (i == cls->nprops) {
         char hint[160];
-        sp__suggest(kv->key, cls->nprops, prop_name_at, cls, hint,
-                    sizeof hint);
+        sp__suggest(kv->key, cls->nprops, prop_name_at, cls, hint, sizeof hint);
         return;
     }
     const sp_prop_spec *s = &cls->props[i];
@@ -120,8 +119,7 @@ static void check_prop(const sp_stage_class *cls, const sp__launch_prop *kv,
     char want[64];
     snprintf(want, sizeof want, "property '%s'", s->name);
     if (!strstr(sp_errmsg(), want))
-        fail("a refused value whose message does not name the property",
-             text);
+        fail("a refused value whose message does not name the property", text);
 }
 
 /* Once: every registered class's declared defaults must pass its own
@@ -177,8 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("parse succeeded with a bad stage count", text);
     for (size_t e = 0; e < l.nelems; e++) {
         const sp__launch_elem *el = &l.elems[e];
-        if (!el->name || !el->name[0] || el->col < 1 ||
-            (size_t)el->col > len || el->nprops > SP__LAUNCH_MAX_PROPS)
+        if (!el->name || !el->name[0] || el->col < 1 || (size_t)el->col > len ||
+            el->nprops > SP__LAUNCH_MAX_PROPS)
             fail("parse succeeded with a bad stage element", text);
         for (size_t k = 0; k < el->nprops; k++) {
             const sp__launch_prop *kv = &el->props[k];

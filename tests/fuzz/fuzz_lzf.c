@@ -118,8 +118,7 @@ static void decode_mode(const sp_pcd_header *h, const uint8_t *data,
 }
 
 static void roundtrip_mode(const sp_pcd_header *h0, unsigned layout,
-                           const uint8_t *data, size_t size,
-                           sp__iobuf *scratch)
+                           const uint8_t *data, size_t size, sp__iobuf *scratch)
 {
     sp_pcd_header h;
     size_t ps = h0->point_size;
@@ -135,8 +134,8 @@ static void roundtrip_mode(const sp_pcd_header *h0, unsigned layout,
     void *mem = points_alloc(&p, n);
     if (!file || !mem)
         goto out;
-    unsigned csize = lzf_compress(data, (unsigned)usize, file + 8,
-                                  (unsigned)cap);
+    unsigned csize =
+        lzf_compress(data, (unsigned)usize, file + 8, (unsigned)cap);
     if (csize == 0)
         abort(); /* cap is above liblzf's worst case */
     uint32_t c32 = csize, u32 = (uint32_t)usize;
@@ -147,8 +146,8 @@ static void roundtrip_mode(const sp_pcd_header *h0, unsigned layout,
     if (!exact)
         goto out;
     file = exact;
-    int rc = sp__pcd_decode(&h, file, 8 + (size_t)csize, "fuzz.pcd", &p,
-                            scratch);
+    int rc =
+        sp__pcd_decode(&h, file, 8 + (size_t)csize, "fuzz.pcd", &p, scratch);
     if (rc != SP_OK) {
         fprintf(stderr, "a stream lzf_compress wrote was refused: %s\n",
                 sp_errmsg());

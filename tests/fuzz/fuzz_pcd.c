@@ -86,8 +86,8 @@ static int read_memory(const uint8_t *data, size_t size, sp_points *p,
     if (h.points > MAX_POINTS)
         abort(); /* the checks let through more points than the bytes hold */
     uint8_t *copy = malloc(len ? len : 1);
-    void *mem = points_alloc(p, (size_t)h.points,
-                             SP_POINTS_RING | SP_POINTS_TIME);
+    void *mem =
+        points_alloc(p, (size_t)h.points, SP_POINTS_RING | SP_POINTS_TIME);
     if (!copy || !mem) {
         free(copy);
         free(mem);
@@ -168,8 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* One known difference: for POINTS 0 binary_compressed the reader does
      * not look at the two size words (there is nothing to decode), while
      * the decoder, handed the bytes after the header, checks them. */
-    int empty_compressed = have_h && h.points == 0 &&
-                           h.encoding == SP_PCD_BINARY_COMPRESSED;
+    int empty_compressed =
+        have_h && h.points == 0 && h.encoding == SP_PCD_BINARY_COMPRESSED;
     if ((ra == SP_OK) != (rb == SP_OK) && !empty_compressed) {
         fprintf(stderr, "memory path %s, reader %s: %s\n", sp_status_name(ra),
                 sp_status_name(rb), sp_errmsg());
@@ -180,8 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (size_t i = 0; i < a.count; i++) {
             if (!same(a.x[i], b.x[i]) || !same(a.y[i], b.y[i]) ||
-                !same(a.z[i], b.z[i]) ||
-                !same(a.intensity[i], b.intensity[i]))
+                !same(a.z[i], b.z[i]) || !same(a.intensity[i], b.intensity[i]))
                 abort();
             if (b.ring && a.ring[i] != b.ring[i])
                 abort();

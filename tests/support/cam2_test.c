@@ -198,7 +198,8 @@ int cam2_read_rows(const char *path, sp_image *img)
 int cam2_run_python(const char *script)
 {
     char path[640];
-    snprintf(path, sizeof path, "%s/script_%d.py", cam2_tmpdir(), (int)getpid());
+    snprintf(path, sizeof path, "%s/script_%d.py", cam2_tmpdir(),
+             (int)getpid());
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;

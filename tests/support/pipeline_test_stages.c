@@ -50,8 +50,8 @@ static const sp_prop_spec tsrc_props[] = {
     {"points", SP_PROP_INT, "100", 0, 1000000, NULL, "points per frame", 0},
     {"kind", SP_PROP_ENUM, "lidar", 0, 0, "lidar|camera|mixed",
      "what to produce", 0},
-    {"fail_at", SP_PROP_INT, "-1", -1, 100000000, NULL,
-     "fail at this frame", 0},
+    {"fail_at", SP_PROP_INT, "-1", -1, 100000000, NULL, "fail at this frame",
+     0},
 };
 
 static int tsrc_init(sp_stage *st)
@@ -77,16 +77,16 @@ static int tsrc_pull(sp_stage *st, sp_frame **out)
                              (unsigned long long)s->next);
     int camera = s->kind == 1 || (s->kind == 2 && (s->next & 1));
     if (camera) {
-        rc = sp_frame_create_image(sp_stage_poolmgr(st), 16, 8, SP_PIX_GRAY8,
-                                   0, &f);
+        rc = sp_frame_create_image(sp_stage_poolmgr(st), 16, 8, SP_PIX_GRAY8, 0,
+                                   &f);
         if (rc < 0)
             return rc;
         for (uint32_t y = 0; y < 8; y++)
             memset(sp_image_row(&f->u.image, y), (int)(s->next & 0xff), 16);
         strcpy(f->stream, "image_02");
     } else {
-        rc = sp_frame_create_points(sp_stage_poolmgr(st), (size_t)s->points,
-                                    0, &f);
+        rc = sp_frame_create_points(sp_stage_poolmgr(st), (size_t)s->points, 0,
+                                    &f);
         if (rc < 0)
             return rc;
         for (size_t j = 0; j < (size_t)s->points; j++) {

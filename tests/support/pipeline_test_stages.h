@@ -22,12 +22,12 @@ void pt_register(void);
 
 /* Counters since the last pt_reset(). */
 typedef struct pt_counts {
-    uint64_t src_reads;     /* frames tsrc produced */
-    uint64_t pass_work;     /* lidar frames tpass transformed */
-    uint64_t pass_through;  /* frames tpass handed on untouched */
-    uint64_t sink_frames;   /* frames tsink consumed */
-    uint64_t sink_bad;      /* frames tsink found inconsistent */
-    int kctx_backend;       /* back-end of tpass's kctx, -1 if none */
+    uint64_t src_reads;    /* frames tsrc produced */
+    uint64_t pass_work;    /* lidar frames tpass transformed */
+    uint64_t pass_through; /* frames tpass handed on untouched */
+    uint64_t sink_frames;  /* frames tsink consumed */
+    uint64_t sink_bad;     /* frames tsink found inconsistent */
+    int kctx_backend;      /* back-end of tpass's kctx, -1 if none */
 } pt_counts;
 
 void pt_reset(void);

@@ -33,8 +33,8 @@ typedef struct camtest_img {
 
 /* An image with `pad` extra bytes per row (stride = row + pad, kept even),
  * every byte (padding included) random. Returns 0 or -1. */
-static inline int camtest_img_alloc(camtest_img *t, uint32_t w, uint32_t h, sp_pixfmt f,
-                                    size_t pad, uint64_t *rng)
+static inline int camtest_img_alloc(camtest_img *t, uint32_t w, uint32_t h,
+                                    sp_pixfmt f, size_t pad, uint64_t *rng)
 {
     size_t row = sp_image_row_bytes(w, f);
     size_t stride = row + ((pad + 1) & ~(size_t)1);
@@ -60,7 +60,8 @@ static inline int camtest_img_alloc(camtest_img *t, uint32_t w, uint32_t h, sp_p
         t->im.stride = stride;
         return 0;
     }
-    return sp_image_init(&t->im, t->mem, size, w, h, f, stride) == SP_OK ? 0 : -1;
+    return sp_image_init(&t->im, t->mem, size, w, h, f, stride) == SP_OK ? 0
+                                                                         : -1;
 }
 
 static inline void camtest_img_free(camtest_img *t)
@@ -72,15 +73,18 @@ static inline void camtest_img_free(camtest_img *t)
 /* 1 if the pixel bytes (not the padding) of a and b are equal; else 0 and
  * the first difference in `where`. Rows: height, or height * 3 / 2 for
  * NV12. */
-static inline int camtest_img_equal(const sp_image *a, const sp_image *b, char *where, size_t cap)
+static inline int camtest_img_equal(const sp_image *a, const sp_image *b,
+                                    char *where, size_t cap)
 {
     size_t row = sp_image_row_bytes(a->width, a->format);
     uint32_t rows = a->format == SP_PIX_NV12 ? a->height * 3 / 2 : a->height;
     for (uint32_t y = 0; y < rows; y++) {
-        const uint8_t *pa = a->data + (size_t)y * a->stride, *pb = b->data + (size_t)y * b->stride;
+        const uint8_t *pa = a->data + (size_t)y * a->stride,
+                      *pb = b->data + (size_t)y * b->stride;
         for (size_t i = 0; i < row; i++)
             if (pa[i] != pb[i]) {
-                snprintf(where, cap, "row %u byte %zu: %u vs %u", y, i, pa[i], pb[i]);
+                snprintf(where, cap, "row %u byte %zu: %u vs %u", y, i, pa[i],
+                         pb[i]);
                 return 0;
             }
     }
@@ -91,7 +95,8 @@ static inline int camtest_img_equal(const sp_image *a, const sp_image *b, char *
  * SSE4.1 too when the best is AVX2 (through SP_SIMD, restored after), and
  * OpenCL when a device opens. Returns how many (<= CAMTEST_MAX_CTX). */
 #define CAMTEST_MAX_CTX 4
-static inline int camtest_contexts(sp_kctx *ks[CAMTEST_MAX_CTX], const char *names[CAMTEST_MAX_CTX])
+static inline int camtest_contexts(sp_kctx *ks[CAMTEST_MAX_CTX],
+                                   const char *names[CAMTEST_MAX_CTX])
 {
     int n = 0;
     sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
@@ -157,7 +162,8 @@ static inline int camtest_read(const char *path, void *p, size_t bytes)
 /* 1 when /usr/bin/python3 can import cv2 and numpy. */
 static inline int camtest_have_cv2(void)
 {
-    return system("/usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1") == 0;
+    return system("/usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1") ==
+           0;
 }
 
 /* The per-test scratch folder ($SP_TEST_TMP, created), or NULL. */
