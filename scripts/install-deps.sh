@@ -18,7 +18,6 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 
-echo "sensorpipe: installing missing Debian packages:$missing"
 if [ "$(id -u)" = 0 ]; then
     SUDO=""
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
@@ -29,6 +28,7 @@ else
     echo "    sudo apt-get update && sudo apt-get install -y$missing" >&2
     exit 1
 fi
+echo "sensorpipe: installing missing Debian packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
