@@ -13,20 +13,6 @@
 
 #define CONVERT_CL_MIN_WORK ((size_t)1 << 20)
 
-/* AUTO's threshold for OpenCL. The kernel is memory-bound: on a device that
- * does not share host memory the copies in and out cost more than the whole
- * SIMD pass (1920x1080 debayer: ~8 MB over PCIe vs 0.4 ms of AVX2), so AUTO
- * keeps such a device for kernels that compute more per byte. */
-static size_t cl_min_work(const sp_kctx *k)
-{
-#if SP_HAVE_OPENCL
-    if (k->cl && !k->cl->unified_memory)
-        return SIZE_MAX;
-#endif
-    (void)k;
-    return CONVERT_CL_MIN_WORK;
-}
-
 static const char *const to_names[] = {"rgb", "bgr", "gray", "rgba"};
 static const char *const matrix_names[] = {"bt601", "bt709"};
 static const char *const range_names[] = {"limited", "full"};
@@ -144,19 +130,6 @@ int sp_convert_output(const sp_convert_desc *d, const sp_image *src,
     return SP_OK;
 }
 
-static int check_image(const char *what, const sp_image *im)
-{
-    size_t row = sp_image_row_bytes(im->width, im->format);
-    if (im->width == 0 || im->height == 0)
-        return SP_OK;
-    if (!im->data)
-        return sp__fail(SP_EINVAL, "convert: %s image has no data", what);
-    if (im->stride < row)
-        return sp__fail(SP_EINVAL, "convert: %s stride %zu < row of %zu bytes",
-                        what, im->stride, row);
-    return SP_OK;
-}
-
 static void coefficients(sp__convert_job *j, sp_yuv_matrix m, sp_yuv_range r)
 {
     const double kr = m == SP_YUV_BT709 ? 0.2126 : 0.299;
@@ -200,8 +173,8 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
             sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
                                         : "invalid",
             dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
-    SP_TRY(check_image("input", src));
-    SP_TRY(check_image("output", dst));
+    SP_TRY(sp__image_check("convert", "input", src));
+    SP_TRY(sp__image_check("convert", "output", dst));
     if (w == 0 || h == 0)
         return SP_OK;
 
@@ -220,7 +193,8 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
     /* Same layout in and out: a row copy on every back-end. */
     if (j.from == j.to) {
         size_t row = sp_image_row_bytes(w, fmt);
-        sp__kctx_pick(k, 0, (size_t)w * h, cl_min_work(k));
+        sp__kctx_pick(k, 0, (size_t)w * h,
+                      sp__kctx_streaming_min_work(k, CONVERT_CL_MIN_WORK));
         for (uint32_t y = 0; y < h; y++)
             memcpy(dst->data + (size_t)y * dst->stride,
                    src->data + (size_t)y * src->stride, row);
@@ -228,7 +202,8 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
     }
 
     sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
+        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h,
+                      sp__kctx_streaming_min_work(k, CONVERT_CL_MIN_WORK));
 #if SP_HAVE_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__convert_cl(k, &j);

@@ -14,20 +14,6 @@
 /* Below this many pixels a frame is not worth an OpenCL launch in AUTO. */
 #define DEBAYER_CL_MIN_WORK ((size_t)1 << 20)
 
-/* AUTO's threshold for OpenCL. The kernel is memory-bound: on a device that
- * does not share host memory the copies in and out cost more than the whole
- * SIMD pass (1920x1080 debayer: ~8 MB over PCIe vs 0.4 ms of AVX2), so AUTO
- * keeps such a device for kernels that compute more per byte. */
-static size_t cl_min_work(const sp_kctx *k)
-{
-#if SP_HAVE_OPENCL
-    if (k->cl && !k->cl->unified_memory)
-        return SIZE_MAX;
-#endif
-    (void)k;
-    return DEBAYER_CL_MIN_WORK;
-}
-
 static const char *const method_names[] = {"bilinear", "ea"};
 static const char *const pattern_names[] = {"", "rggb", "bggr", "grbg", "gbrg"};
 
@@ -129,26 +115,6 @@ int sp_debayer_output(const sp_debayer_desc *d, const sp_image *src,
     return SP_OK;
 }
 
-static int check_image(const char *what, const sp_image *im)
-{
-    size_t row = sp_image_row_bytes(im->width, im->format);
-    if (im->width == 0 || im->height == 0)
-        return SP_OK;
-    if (!im->data)
-        return sp__fail(SP_EINVAL, "debayer: %s image has no data", what);
-    if (im->stride < row)
-        return sp__fail(SP_EINVAL, "debayer: %s stride %zu < row of %zu bytes",
-                        what, im->stride, row);
-    if ((is_wide_bayer(im->format) || im->format == SP_PIX_RGB16) &&
-        (((uintptr_t)im->data | im->stride) & 1))
-        return sp__fail(
-            SP_EINVAL,
-            "debayer: %s 16-bit image data or stride %zu is odd, expected "
-            "2-byte alignment",
-            what, im->stride);
-    return SP_OK;
-}
-
 int sp_debayer(sp_kctx *k, const sp_debayer_desc *d, const sp_image *src,
                sp_image *dst)
 {
@@ -166,8 +132,8 @@ int sp_debayer(sp_kctx *k, const sp_debayer_desc *d, const sp_image *src,
             sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
                                         : "invalid",
             dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
-    SP_TRY(check_image("input", src));
-    SP_TRY(check_image("output", dst));
+    SP_TRY(sp__image_check("debayer", "input", src));
+    SP_TRY(sp__image_check("debayer", "output", dst));
     if (w == 0 || h == 0)
         return SP_OK;
 
@@ -188,7 +154,8 @@ int sp_debayer(sp_kctx *k, const sp_debayer_desc *d, const sp_image *src,
         dst->bit_depth = src->bit_depth;
 
     sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
+        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h,
+                      sp__kctx_streaming_min_work(k, DEBAYER_CL_MIN_WORK));
 #if SP_HAVE_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__debayer_cl(k, &j);

@@ -158,6 +158,40 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n)
     return p;
 }
 
+size_t sp__kctx_streaming_min_work(const sp_kctx *k, size_t min_work)
+{
+#if SP_HAVE_OPENCL
+    if (k->cl && !k->cl->unified_memory)
+        return SIZE_MAX;
+#endif
+    (void)k;
+    return min_work;
+}
+
+int sp__image_check(const char *kernel, const char *what, const sp_image *im)
+{
+    size_t row = sp_image_row_bytes(im->width, im->format);
+    size_t ch = sp_pixfmt_channels(im->format);
+    size_t sample = ch ? sp_pixfmt_bytes_per_pixel(im->format) / ch : 1;
+    if (im->format == SP_PIX_NV12 || im->format == SP_PIX_YUYV)
+        sample = 1;
+    else if (sp_pixfmt_is_bayer(im->format))
+        sample = sp_pixfmt_bytes_per_pixel(im->format);
+    if (im->width == 0 || im->height == 0)
+        return SP_OK;
+    if (!im->data)
+        return sp__fail(SP_EINVAL, "%s: %s image has no data", kernel, what);
+    if (im->stride < row)
+        return sp__fail(SP_EINVAL, "%s: %s stride %zu < row of %zu bytes",
+                        kernel, what, im->stride, row);
+    if (sample > 1 && (((uintptr_t)im->data | im->stride) & (sample - 1)))
+        return sp__fail(SP_EINVAL,
+                        "%s: %s %zu-bit data or stride %zu is not aligned, "
+                        "expected %zu-byte alignment",
+                        kernel, what, sample * 8, im->stride, sample);
+    return SP_OK;
+}
+
 sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
                          size_t opencl_min_work)
 {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "error_int.h"
+#include "sp_image.h"
 #include "sp_kernels.h"
 
 #define SP__KCTX_SCRATCH_SLOTS 8
@@ -38,6 +39,19 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
  * when the CPU has a level; else scalar. */
 sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
                          size_t opencl_min_work);
+
+/* AUTO's OpenCL threshold for a memory-bound kernel (a few operations per
+ * byte: debayer, levels, convert): @p min_work on a device that shares host
+ * memory, and never on one that does not, where copying the frame in and
+ * out costs more than the whole SIMD pass (1920x1080 debayer: ~8 MB over
+ * PCIe against 0.4 ms of AVX2). */
+size_t sp__kctx_streaming_min_work(const sp_kctx *k, size_t min_work);
+
+/* The checks every image kernel makes of an input or output: data present
+ * for a non-empty image, a stride that holds a row, and data and stride
+ * aligned to the format's sample (2 bytes for 16-bit formats, 4 for F32).
+ * Messages read "KERNEL: WHAT ...". */
+int sp__image_check(const char *kernel, const char *what, const sp_image *im);
 
 /* Added by the kernel runtime (kernels/cpu_features.c, kernels/kctx.c). */
 

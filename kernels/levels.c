@@ -11,20 +11,6 @@
 
 #define LEVELS_CL_MIN_WORK ((size_t)1 << 20)
 
-/* AUTO's threshold for OpenCL. The kernel is memory-bound: on a device that
- * does not share host memory the copies in and out cost more than the whole
- * SIMD pass (1920x1080 debayer: ~8 MB over PCIe vs 0.4 ms of AVX2), so AUTO
- * keeps such a device for kernels that compute more per byte. */
-static size_t cl_min_work(const sp_kctx *k)
-{
-#if SP_HAVE_OPENCL
-    if (k->cl && !k->cl->unified_memory)
-        return SIZE_MAX;
-#endif
-    (void)k;
-    return LEVELS_CL_MIN_WORK;
-}
-
 static sp_pixfmt bayer_fmt(sp_bayer_pattern p, int wide)
 {
     static const sp_pixfmt f8[5] = {SP_PIX_COUNT, SP_PIX_BAYER_RGGB8,
@@ -93,26 +79,6 @@ int sp_levels_output(const sp_levels_desc *d, const sp_image *src,
     return SP_OK;
 }
 
-static int check_image(const char *what, const sp_image *im)
-{
-    size_t row = sp_image_row_bytes(im->width, im->format);
-    if (im->width == 0 || im->height == 0)
-        return SP_OK;
-    if (!im->data)
-        return sp__fail(SP_EINVAL, "levels: %s image has no data", what);
-    if (im->stride < row)
-        return sp__fail(SP_EINVAL, "levels: %s stride %zu < row of %zu bytes",
-                        what, im->stride, row);
-    if ((is_wide_bayer(im->format) || im->format == SP_PIX_RGB16) &&
-        (((uintptr_t)im->data | im->stride) & 1))
-        return sp__fail(
-            SP_EINVAL,
-            "levels: %s 16-bit data or stride %zu is odd, expected 2-byte "
-            "alignment",
-            what, im->stride);
-    return SP_OK;
-}
-
 int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
               sp_image *dst)
 {
@@ -130,8 +96,8 @@ int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
             sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
                                         : "invalid",
             dst->width, dst->height, sp_pixfmt_name(fmt), w, h);
-    SP_TRY(check_image("input", src));
-    SP_TRY(check_image("output", dst));
+    SP_TRY(sp__image_check("levels", "input", src));
+    SP_TRY(sp__image_check("levels", "output", dst));
     dst->bit_depth = 0;
     if (w == 0 || h == 0)
         return SP_OK;
@@ -164,7 +130,8 @@ int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
         }
 
     sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h, cl_min_work(k));
+        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h,
+                      sp__kctx_streaming_min_work(k, LEVELS_CL_MIN_WORK));
 #if SP_HAVE_OPENCL
     if (b == SP_BACKEND_OPENCL)
         return sp__levels_cl(k, &j);
