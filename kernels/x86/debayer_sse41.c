@@ -127,34 +127,22 @@ static uint32_t row16(const sp__debayer_job *j, const uint16_t *u,
     return x;
 }
 
+/* One row through the 8- or 16-bit vector loop; ctx is the mask table. */
+static uint32_t row_any(const sp__debayer_job *j, const sp__debayer_row *r,
+                        const void *ctx)
+{
+    const __m128i *m = ctx;
+    if (j->wide)
+        return row16(j, (const uint16_t *)(const void *)r->u,
+                     (const uint16_t *)(const void *)r->c,
+                     (const uint16_t *)(const void *)r->d,
+                     (uint16_t *)(void *)r->o, r->xs, r->swap_rb, m);
+    return row8(j, r->u, r->c, r->d, r->o, r->xs, r->swap_rb, m);
+}
+
 void sp__debayer_sse41(const sp__debayer_job *j)
 {
     __m128i m[9];
     make_masks(m, j->wide ? 2 : 1);
-    for (uint32_t y = 0; y < j->h; y++) {
-        const uint8_t *u =
-            j->src +
-            (size_t)sp__debayer_refl((int64_t)y - 1, j->h) * j->sstride;
-        const uint8_t *c = j->src + (size_t)y * j->sstride;
-        const uint8_t *d =
-            j->src +
-            (size_t)sp__debayer_refl((int64_t)y + 1, j->h) * j->sstride;
-        uint8_t *o = j->dst + (size_t)y * j->dstride;
-        uint32_t xs = sp__debayer_cx(j, y) ? 1 : 2;
-        int swap_rb = !sp__debayer_rowred(j, y) ^ (j->bgr != 0);
-        uint32_t x;
-        if (xs >= j->w) {
-            sp__debayer_span_scalar(j, y, 0, j->w);
-            continue;
-        }
-        sp__debayer_span_scalar(j, y, 0, xs);
-        if (j->wide)
-            x = row16(j, (const uint16_t *)(const void *)u,
-                      (const uint16_t *)(const void *)c,
-                      (const uint16_t *)(const void *)d, (uint16_t *)(void *)o,
-                      xs, swap_rb, m);
-        else
-            x = row8(j, u, c, d, o, xs, swap_rb, m);
-        sp__debayer_span_scalar(j, y, x, j->w);
-    }
+    sp__debayer_drive(j, row_any, m);
 }
