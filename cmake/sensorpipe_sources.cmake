@@ -74,7 +74,9 @@ function(sp_configure_lib target)
     "$<BUILD_INTERFACE:${SP_INCLUDE_DIRS}>"
     "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sensorpipe>")
   target_compile_definitions(${target} PRIVATE ${SP_PRIVATE_DEFS})
-  target_link_libraries(${target} PRIVATE PkgConfig::HWLOC PNG::PNG ${LZF_LIBRARY})
+  target_link_libraries(${target} PRIVATE PkgConfig::HWLOC PNG::PNG ${LZF_LIBRARY}
+    PkgConfig::LZ4 PkgConfig::ZSTD PkgConfig::SQLITE3 PkgConfig::TURBOJPEG PkgConfig::YAML
+    BZip2::BZip2 ZLIB::ZLIB)
   target_include_directories(${target} PRIVATE ${LZF_INCLUDE_DIR})
   target_link_libraries(${target} PUBLIC Threads::Threads m)
   if(SP_HAVE_OPENCL)

@@ -189,6 +189,7 @@ int sp_npy_write_image(const char *path, const sp_image *img)
         ndim = 3;
         break;
     case SP_PIX_RGBA8:
+    case SP_PIX_BGRA8:
         descr_for(descr, 'u', 1);
         shape[2] = 4;
         ndim = 3;
@@ -211,6 +212,7 @@ int sp_npy_write_image(const char *path, const sp_image *img)
         shape[0] = rows;
         break;
     case SP_PIX_YUYV:
+    case SP_PIX_UYVY:
         descr_for(descr, 'u', 1);
         shape[2] = 2;
         ndim = 3;

@@ -432,6 +432,10 @@ int sp_png_writer_image(sp_png_writer *w, const char *path, const sp_image *img,
     case SP_PIX_RGBA8:
         pic.color_type = PNG_COLOR_TYPE_RGB_ALPHA;
         break;
+    case SP_PIX_BGRA8:
+        pic.color_type = PNG_COLOR_TYPE_RGB_ALPHA;
+        pic.bgr = 1;
+        break;
     case SP_PIX_RGB16:
         pic.color_type = PNG_COLOR_TYPE_RGB;
         pic.depth = 16;

@@ -37,6 +37,9 @@ static int format_ok(sp_pixfmt f)
     case SP_PIX_BGR8:
     case SP_PIX_NV12:
     case SP_PIX_YUYV:
+    case SP_PIX_UYVY:
+    case SP_PIX_RGBA8:
+    case SP_PIX_BGRA8:
         return 1;
     default:
         return 0;
@@ -55,7 +58,7 @@ static int check_desc(const sp_raw_desc *d)
         return sp__fail(SP_EUNSUPPORTED,
                         "raw: format '%s', expected gray8, "
                         "gray16, bayer_{rggb,bggr,grbg,gbrg}{8,16}, rgb8, "
-                        "bgr8, nv12 or yuyv",
+                        "bgr8, rgba8, bgra8, nv12, yuyv or uyvy",
                         sp_pixfmt_name(d->format) ? sp_pixfmt_name(d->format)
                                                   : "?");
     if (d->width == 0 || d->height == 0 || d->width > SP_RAW_MAX_DIM ||
@@ -69,11 +72,12 @@ static int check_desc(const sp_raw_desc *d)
                         "raw: nv12 size %ux%u, expected even width "
                         "and height",
                         d->width, d->height);
-    if (d->format == SP_PIX_YUYV && (d->width & 1))
+    if ((d->format == SP_PIX_YUYV || d->format == SP_PIX_UYVY) &&
+        (d->width & 1))
         return sp__fail(SP_EINVAL,
-                        "raw: yuyv width %u, expected an even "
+                        "raw: %s width %u, expected an even "
                         "width",
-                        d->width);
+                        sp_pixfmt_name(d->format), d->width);
     if (is16(d->format) ? d->bit_depth > 16
                         : (d->bit_depth != 0 && d->bit_depth != 8))
         return sp__fail(SP_EINVAL, "raw: bit depth %u for %s, expected %s",

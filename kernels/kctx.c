@@ -173,7 +173,8 @@ int sp__image_check(const char *kernel, const char *what, const sp_image *im)
     size_t row = sp_image_row_bytes(im->width, im->format);
     size_t ch = sp_pixfmt_channels(im->format);
     size_t sample = ch ? sp_pixfmt_bytes_per_pixel(im->format) / ch : 1;
-    if (im->format == SP_PIX_NV12 || im->format == SP_PIX_YUYV)
+    if (im->format == SP_PIX_NV12 || im->format == SP_PIX_YUYV ||
+        im->format == SP_PIX_UYVY)
         sample = 1;
     else if (sp_pixfmt_is_bayer(im->format))
         sample = sp_pixfmt_bytes_per_pixel(im->format);

@@ -117,8 +117,8 @@ static const char *check_shape(uint32_t width, uint32_t height, sp_pixfmt fmt,
         return "width and height must be > 0";
     if (fmt == SP_PIX_NV12 && ((width | height) & 1))
         return "nv12 needs an even width and height";
-    if (fmt == SP_PIX_YUYV && (width & 1))
-        return "yuyv needs an even width";
+    if ((fmt == SP_PIX_YUYV || fmt == SP_PIX_UYVY) && (width & 1))
+        return "yuyv and uyvy need an even width";
     size_t row = sp_image_row_bytes(width, fmt);
     if (*stride == 0)
         *stride = sp_image_default_stride(width, fmt);

@@ -34,7 +34,9 @@ extern "C" {
     X(SP_PIX_RGB16, "rgb16", 6, 3)                                             \
     X(SP_PIX_NV12, "nv12", 1, 3)                                               \
     X(SP_PIX_YUYV, "yuyv", 2, 3)                                               \
-    X(SP_PIX_F32, "f32", 4, 1)
+    X(SP_PIX_F32, "f32", 4, 1)                                                 \
+    X(SP_PIX_BGRA8, "bgra8", 4, 4)                                             \
+    X(SP_PIX_UYVY, "uyvy", 2, 3)
 
 typedef enum sp_pixfmt {
 #define SP__PIXFMT_ENUM(e, name, bpp, ch) e,
