@@ -67,6 +67,25 @@ if(SP_HAVE_OPENCL)
   list(APPEND SP_SOURCES ${SP_CL_EMBED_C})
 endif()
 
+# The stage-class and file-format registries are written from the sources
+# (cmake/gen_registry.cmake): defining `const sp_stage_class sp__stage_x` or
+# `const sp__format sp__format_x` at the start of a line registers it.
+set(SP_GEN_DIR ${PROJECT_BINARY_DIR}/generated)
+set(SP_GEN_STAGES ${SP_GEN_DIR}/sp_stages_list.h)
+set(SP_GEN_FORMATS ${SP_GEN_DIR}/sp_formats_list.h)
+string(REPLACE ";" "|" SP_GEN_FILES_ARG "${SP_SOURCES}")
+execute_process(COMMAND ${CMAKE_COMMAND} -DOUT_STAGES=${SP_GEN_STAGES}
+  -DOUT_FORMATS=${SP_GEN_FORMATS} "-DFILES=${SP_GEN_FILES_ARG}"
+  -P ${PROJECT_SOURCE_DIR}/cmake/gen_registry.cmake)
+add_custom_target(sp_registry_lists
+  COMMAND ${CMAKE_COMMAND} -DOUT_STAGES=${SP_GEN_STAGES}
+          -DOUT_FORMATS=${SP_GEN_FORMATS} "-DFILES=${SP_GEN_FILES_ARG}"
+          -P ${PROJECT_SOURCE_DIR}/cmake/gen_registry.cmake
+  BYPRODUCTS ${SP_GEN_STAGES} ${SP_GEN_FORMATS}
+  COMMENT "Registries: stage classes and file formats from the sources"
+  VERBATIM)
+list(APPEND SP_INCLUDE_DIRS ${SP_GEN_DIR})
+
 set(SP_PRIVATE_DEFS SP_HAVE_OPENCL=${SP_HAVE_OPENCL})
 
 function(sp_configure_lib target)
@@ -87,6 +106,7 @@ endfunction()
 
 # One object library compiled once, packaged as both static and shared.
 add_library(sensorpipe_obj OBJECT ${SP_SOURCES})
+add_dependencies(sensorpipe_obj sp_registry_lists)
 sp_configure_lib(sensorpipe_obj)
 add_library(sensorpipe_static STATIC $<TARGET_OBJECTS:sensorpipe_obj>)
 add_library(sensorpipe SHARED $<TARGET_OBJECTS:sensorpipe_obj>)

@@ -115,10 +115,26 @@ typedef struct sp__log_ops {
     void (*close)(sp_log *log);
 } sp__log_ops;
 
-/* The containers the reader knows, in probe order (io/log.c). */
-extern const sp__log_ops sp__log_ros1;
-extern const sp__log_ops sp__log_mcap;
-extern const sp__log_ops sp__log_rosbag2;
+/* A container registers itself as a file format (io/format_int.h) whose
+ * .log points at its ops, e.g. in io/ros1bag.c:
+ *     static const sp__log_ops ros1_ops = {...};
+ *     const sp__format sp__format_ros1 = {.name = "ros1", .what = "ROS1 bag
+ *         v2.0", .source = "bag", .order = 10, .probe = ros1_probe,
+ *         .log = &ros1_ops};
+ * sp_log_open() probes the registered formats and calls the first log
+ * container that recognises the path. */
+
+/* For a container that holds another's files (a rosbag2 folder whose
+ * storage is MCAP): from now on the log uses @p ops (parse_record, fetch,
+ * close). The caller frees its own impl first and sets it to NULL. */
+void sp__log_set_ops(sp_log *log, const sp__log_ops *ops);
+
+/* MCAP's indexer for one file, for rosbag2 folders whose storage is MCAP
+ * (io/mcap_read.c): adds the file, its topics, chunks and entries to
+ * @p log, creating the MCAP impl on first use. */
+int sp__mcap_index_file(sp_log *log, const char *path);
+/* The MCAP container's ops (io/mcap_read.c). */
+extern const sp__log_ops sp__mcap_ops;
 
 /* ---- builder: for a container's open() ---- */
 

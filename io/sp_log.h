@@ -119,7 +119,7 @@ typedef enum sp_log_order {
  *  order. */
 typedef struct sp_log_filter {
     const char *topics; /**< comma list of names; a trailing '*' matches a
-                             prefix ("/camera/*"); NULL or "" = all */
+                             prefix ("/camera/" then a star); NULL or "" = all */
     const char *types;  /**< comma list of types in either spelling
                              ("sensor_msgs/PointCloud2" matches
                              "sensor_msgs/msg/PointCloud2"); a trailing

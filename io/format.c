@@ -1,0 +1,147 @@
+/* The format registry (see format_int.h): the table the build writes from
+ * the sources, sorted into probe order once, and the content probe. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format_int.h"
+#include "io_int.h"
+
+#define SP__FORMAT(sym) extern const sp__format sym;
+#include "sp_formats_list.h"
+#undef SP__FORMAT
+
+static const sp__format *table[] = {
+#define SP__FORMAT(sym) &sym,
+#include "sp_formats_list.h"
+#undef SP__FORMAT
+    NULL};
+
+#define NFORMATS (sizeof table / sizeof table[0] - 1)
+
+static pthread_once_t sorted_once = PTHREAD_ONCE_INIT;
+
+static int by_order(const void *a, const void *b)
+{
+    const sp__format *x = *(const sp__format *const *)a;
+    const sp__format *y = *(const sp__format *const *)b;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void sort_table(void)
+{
+    if (NFORMATS > 1)
+        qsort(table, NFORMATS, sizeof table[0], by_order);
+}
+
+size_t sp__format_count(void)
+{
+    pthread_once(&sorted_once, sort_table);
+    return NFORMATS;
+}
+
+const sp__format *sp__format_at(size_t i)
+{
+    size_t n = sp__format_count();
+    return i < n ? table[i] : NULL;
+}
+
+/* The first bytes of a regular file; *n = 0 when it cannot be read. */
+static void read_head(const char *path, uint8_t *head, size_t *n)
+{
+    *n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t k = pread(fd, head, SP__FORMAT_HEAD, 0);
+    close(fd);
+    if (k > 0)
+        *n = (size_t)k;
+}
+
+static const sp__format *probe_all(const char *path, int is_dir,
+                                   const uint8_t *head, size_t n,
+                                   const char *skip)
+{
+    for (size_t i = 0; i < sp__format_count(); i++) {
+        const sp__format *f = sp__format_at(i);
+        if (skip && !strcmp(f->name, skip))
+            continue;
+        if (f->probe && f->probe(path, is_dir, is_dir ? NULL : head, n))
+            return f;
+    }
+    return NULL;
+}
+
+static void known_list(char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sp__format_count() && used < cap; i++) {
+        int k = snprintf(buf + used, cap - used, "%s%s",
+                         i == 0                       ? ""
+                         : i + 1 == sp__format_count() ? " or "
+                                                       : ", ",
+                         sp__format_at(i)->what);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+const sp__format *sp__format_of(const char *path)
+{
+    int kind = sp__path_kind(path);
+    if (kind < 0)
+        return NULL; /* sp__path_kind() said why */
+    uint8_t head[SP__FORMAT_HEAD];
+    size_t n = 0;
+    if (kind == 0)
+        read_head(path, head, &n);
+    const sp__format *f = probe_all(path, kind == 1, head, n, NULL);
+    if (f)
+        return f;
+    char known[1024];
+    known_list(known, sizeof known);
+    if (kind == 1)
+        sp__fail(SP_ENOTFOUND,
+                 "%s: a folder sensorpipe does not recognise, expected %s",
+                 path, known);
+    else
+        sp__fail(SP_ENOTFOUND,
+                 "%s: unknown kind of file (%zu bytes seen, starting "
+                 "%02x %02x %02x %02x), expected %s (headerless raw frames "
+                 "need the raw source's width=, height=, format=)",
+                 path, n, n > 0 ? head[0] : 0, n > 1 ? head[1] : 0,
+                 n > 2 ? head[2] : 0, n > 3 ? head[3] : 0, known);
+    return NULL;
+}
+
+int sp__format_refuse_other(const char *path, const char *mine)
+{
+    if (sp__path_kind(path) != 0)
+        return SP_OK; /* folders and missing files: the reader decides */
+    uint8_t head[SP__FORMAT_HEAD];
+    size_t n;
+    read_head(path, head, &n);
+    if (n == 0)
+        return SP_OK;
+    /* Only formats that recognise content (order < 100) may claim it: an
+     * extension guess must not veto another reader. */
+    for (size_t i = 0; i < sp__format_count(); i++) {
+        const sp__format *f = sp__format_at(i);
+        if (f->order >= 100 || !strcmp(f->name, mine) || !f->probe)
+            continue;
+        if (f->probe(path, 0, head, n))
+            return sp__fail(SP_EFORMAT,
+                            "%s is a %s, not a %s file: read it with `%s "
+                            "path=%s`",
+                            path, f->what, mine, f->source, path);
+    }
+    return SP_OK;
+}

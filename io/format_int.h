@@ -1,0 +1,66 @@
+/* Internal to io/: the format registry. A file format registers itself by
+ * defining, in its own io/ file,
+ *
+ *     const sp__format sp__format_<name> = {.name = "...", ...};
+ *
+ * at file scope, starting a line: the build finds that definition and adds
+ * it to the table (cmake/gen_registry.cmake writes
+ * generated/sp_formats_list.h), so a new format costs its own io/ files,
+ * its stage wrappers and its tests, and nothing else changes. The table
+ * serves three callers:
+ *  - `sensorpipe info` (io/info.c): which format a path is (by content:
+ *    magic bytes, a folder's layout; by extension only for headerless
+ *    formats), and its description;
+ *  - sp_log_open() (io/log.c): the message-log containers (.log set);
+ *  - readers that must refuse another format's file (a .bag given to the
+ *    bin source): sp__format_of().
+ * Never installed. */
+#ifndef SP_FORMAT_INT_H
+#define SP_FORMAT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sp_loginfo.h"
+
+struct sp__log_ops;
+
+/* How many first bytes of a file the probes see (a file may be shorter). */
+#define SP__FORMAT_HEAD 512
+
+typedef struct sp__format {
+    const char *name;   /* "ros1", "mcap", "pcd" ... */
+    const char *what;   /* for people: "ROS1 bag v2.0" */
+    const char *source; /* the stage that reads it: "bag", "pcd" ... */
+    /* Probe order: lower first (content probes before extension guesses,
+     * folders of one kind before dataset layouts). */
+    int order;
+    /* 1 when this format reads @p path: @p head holds the file's first
+     * @p n bytes (NULL for a folder, is_dir 1). Sets no error message. */
+    int (*probe)(const char *path, int is_dir, const uint8_t *head, size_t n);
+    /* Describe @p path for `info` (probing up to @p sample frames per
+     * stream). NULL for a log container: the shared log description
+     * (io/log_describe.c) is used. */
+    int (*describe)(const char *path, size_t sample, sp_loginfo *li);
+    /* A message-log container (ROS1 bag, MCAP, rosbag2), or NULL. */
+    const struct sp__log_ops *log;
+} sp__format;
+
+/* The registered formats in probe order. */
+size_t sp__format_count(void);
+const sp__format *sp__format_at(size_t i);
+
+/* The format that reads @p path (content first), or NULL with an
+ * SP_ENOTFOUND message naming what was seen and the formats known. */
+const sp__format *sp__format_of(const char *path);
+
+/* For a reader of format @p mine given @p path: SP_OK when no other
+ * format claims the file by its content; else SP_EFORMAT saying what the
+ * file is and which source reads it ("drive.bag is a ROS1 bag v2.0: read
+ * it with `bag path=...`"). */
+int sp__format_refuse_other(const char *path, const char *mine);
+
+/* The describe function of log containers (io/log_describe.c). */
+int sp__log_describe(const char *path, size_t sample, sp_loginfo *li);
+
+#endif
