@@ -14,13 +14,16 @@ void cli_info_help(FILE *out)
     fprintf(out,
             "usage: " CLI_PROG " info [--json] [--sample N] PATH\n"
             "\n"
-            "Describes a recorded log without processing it: the layout\n"
-            "detected (KITTI raw drive or object set, .pcd/.bin/.png file or\n"
-            "folder), its streams with frame counts, time span and rate,\n"
-            "points per frame (min/mean/max) or image size and format over\n"
-            "a sample of frames, and the calibration found. For a .bin file\n"
-            "it lists the float32 record sizes that fit the file and the one\n"
-            "that looks right. Only headers and file sizes are read.\n"
+            "Describes a recorded log without processing it: the format\n"
+            "detected by content (ROS1 bag, MCAP, rosbag2, KITTI raw drive or\n"
+            "object set, .pcd/.bin/.png file or folder), its streams or\n"
+            "topics with frame counts, time span and rate, points per frame\n"
+            "(min/mean/max, with a cloud's fields) or image size and format\n"
+            "over a sample of frames, and the calibration found. For a log:\n"
+            "container, version, compression, chunks, size, start, end and\n"
+            "duration. For a .bin file it lists the float32 record sizes that\n"
+            "fit the file and the one that looks right. Only headers, indexes\n"
+            "and the sampled frames are read.\n"
             "\n"
             "options:\n"
             "  --json       one JSON object on stdout\n"
@@ -65,7 +68,7 @@ int cli_info_main(int argc, char **argv)
         cli_info_help(stderr);
         return 2;
     }
-    sp_loginfo *li = malloc(sizeof *li);
+    sp_loginfo *li = calloc(1, sizeof *li);
     if (!li) {
         fprintf(stderr, CLI_PROG " info: out of memory\n");
         return 1;
@@ -73,6 +76,7 @@ int cli_info_main(int argc, char **argv)
     int rc = sp_loginfo_probe(path, (size_t)sample, li);
     if (rc < 0) {
         cli_print_error(NULL);
+        sp_loginfo_free(li);
         free(li);
         return 1;
     }
@@ -80,12 +84,14 @@ int cli_info_main(int argc, char **argv)
     char *buf = malloc((size_t)n + 1);
     if (!buf) {
         fprintf(stderr, CLI_PROG " info: out of memory\n");
+        sp_loginfo_free(li);
         free(li);
         return 1;
     }
     sp_loginfo_format(li, json, buf, (size_t)n + 1);
     fputs(buf, stdout);
     free(buf);
+    sp_loginfo_free(li);
     free(li);
     return 0;
 }

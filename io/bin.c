@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format_int.h"
 #include "io_int.h"
 #include "sp_bin.h"
 
@@ -89,6 +90,10 @@ int sp_bin_reader_create(const char *path, const char *fields,
     r->cur = SIZE_MAX;
     int rc = parse_fields(r, fields);
     int kind = rc < 0 ? rc : sp__path_kind(path);
+    /* Headerless: any file "reads"; a file another format recognises by
+     * its content (a bag, a PNG) is refused instead of read as points. */
+    if (kind == 0)
+        kind = sp__format_refuse_other(path, "bin");
     if (kind < 0) {
         free(r);
         return kind;

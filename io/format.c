@@ -64,15 +64,13 @@ static void read_head(const char *path, uint8_t *head, size_t *n)
         *n = (size_t)k;
 }
 
-static const sp__format *probe_all(const char *path, int is_dir,
-                                   const uint8_t *head, size_t n,
-                                   const char *skip)
+/* The first format whose probe gives @p want. */
+static const sp__format *probe_pass(const char *path, int is_dir,
+                                    const uint8_t *head, size_t n, int want)
 {
     for (size_t i = 0; i < sp__format_count(); i++) {
         const sp__format *f = sp__format_at(i);
-        if (skip && !strcmp(f->name, skip))
-            continue;
-        if (f->probe && f->probe(path, is_dir, is_dir ? NULL : head, n))
+        if (f->probe && f->probe(path, is_dir, is_dir ? NULL : head, n) == want)
             return f;
     }
     return NULL;
@@ -103,7 +101,10 @@ const sp__format *sp__format_of(const char *path)
     size_t n = 0;
     if (kind == 0)
         read_head(path, head, &n);
-    const sp__format *f = probe_all(path, kind == 1, head, n, NULL);
+    const sp__format *f =
+        probe_pass(path, kind == 1, head, n, SP__PROBE_CONTENT);
+    if (!f)
+        f = probe_pass(path, kind == 1, head, n, SP__PROBE_NAME);
     if (f)
         return f;
     char known[1024];
@@ -131,13 +132,13 @@ int sp__format_refuse_other(const char *path, const char *mine)
     read_head(path, head, &n);
     if (n == 0)
         return SP_OK;
-    /* Only formats that recognise content (order < 100) may claim it: an
-     * extension guess must not veto another reader. */
+    /* Only a content answer may claim the file: a name guess must not veto
+     * another reader. */
     for (size_t i = 0; i < sp__format_count(); i++) {
         const sp__format *f = sp__format_at(i);
-        if (f->order >= 100 || !strcmp(f->name, mine) || !f->probe)
+        if (!strcmp(f->name, mine) || !f->probe)
             continue;
-        if (f->probe(path, 0, head, n))
+        if (f->probe(path, 0, head, n) == SP__PROBE_CONTENT)
             return sp__fail(SP_EFORMAT,
                             "%s is a %s, not a %s file: read it with `%s "
                             "path=%s`",

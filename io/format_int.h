@@ -25,6 +25,10 @@
 
 struct sp__log_ops;
 
+/* A probe's answers. */
+#define SP__PROBE_CONTENT 1
+#define SP__PROBE_NAME 2
+
 /* How many first bytes of a file the probes see (a file may be shorter). */
 #define SP__FORMAT_HEAD 512
 
@@ -32,11 +36,14 @@ typedef struct sp__format {
     const char *name;   /* "ros1", "mcap", "pcd" ... */
     const char *what;   /* for people: "ROS1 bag v2.0" */
     const char *source; /* the stage that reads it: "bag", "pcd" ... */
-    /* Probe order: lower first (content probes before extension guesses,
-     * folders of one kind before dataset layouts). */
+    /* Probe order among formats giving the same answer: lower first. */
     int order;
-    /* 1 when this format reads @p path: @p head holds the file's first
-     * @p n bytes (NULL for a folder, is_dir 1). Sets no error message. */
+    /* Whether this format reads @p path: SP__PROBE_CONTENT when its content
+     * says so (magic bytes, a folder's layout), SP__PROBE_NAME when only
+     * its name suggests it (headerless files, a folder that may be a
+     * dataset), 0 when not. @p head holds the file's first @p n bytes
+     * (NULL for a folder, is_dir 1). Sets no error message. Every content
+     * answer of every format is tried before any name answer. */
     int (*probe)(const char *path, int is_dir, const uint8_t *head, size_t n);
     /* Describe @p path for `info` (probing up to @p sample frames per
      * stream). NULL for a log container: the shared log description

@@ -52,60 +52,94 @@ static void put_time(out *o, int64_t ns)
     }
 }
 
+static const char *sensor_of(const sp_loginfo_stream *st)
+{
+    return st->sensor[0] ? st->sensor : st->is_camera ? "camera" : "lidar";
+}
+
 static void text(out *o, const sp_loginfo *li)
 {
-    put(o, "path:    %s\nlayout:  %s\n", li->path, li->layout);
+    put(o, "path:    %s\nlayout:  %s", li->path, li->layout);
+    if (li->what[0])
+        put(o, ": %s", li->what);
+    put(o, "\n");
     if (li->note[0])
         put(o, "note:    %s\n", li->note);
-    if (!strncmp(li->layout, "kitti", 5))
+    if (li->has_calib)
         put(o, "calib:   %s (%s)\n",
             li->calib_found == 2 ? "found"
             : li->calib_found    ? "partial"
                                  : "missing",
             li->calib);
+    if (li->text[0])
+        put(o, "%s", li->text);
     for (size_t s = 0; s < li->nstreams; s++) {
         const sp_loginfo_stream *st = &li->streams[s];
-        put(o, "stream %s (%s): %zu frames", st->name,
-            st->is_camera ? "camera" : "lidar", st->frames);
-        if (st->has_timestamps || !strncmp(li->layout, "kitti", 5)) {
+        const char *sensor = sensor_of(st);
+        int other = !strcmp(sensor, "other");
+        if (st->type[0])
+            put(o, "topic %s (%s, %s): %zu messages", st->name, st->type,
+                other ? "not decoded" : sensor, st->frames);
+        else
+            put(o, "stream %s (%s): %zu frames", st->name, sensor, st->frames);
+        if (st->frames && (st->has_timestamps || li->has_calib)) {
             put(o, ", ");
             put_time(o, st->t_first);
             put(o, " .. +%.3f s", (double)(st->t_last - st->t_first) * 1e-9);
             if (st->rate_hz > 0)
                 put(o, " (%.2f Hz%s)", st->rate_hz,
                     st->has_timestamps ? "" : ", assumed");
-        } else {
+        } else if (!st->has_timestamps) {
             put(o, ", no timestamps");
         }
         put(o, "\n");
-        if (st->sampled && st->is_camera)
+        if (st->sampled && st->width)
             put(o, "  image %ux%u %s%s (%zu sampled)\n", st->width, st->height,
                 st->format, st->sizes_vary ? ", sizes or formats vary" : "",
                 st->sampled);
-        else if (st->sampled)
-            put(o, "  points/frame min %zu mean %.1f max %zu (%zu sampled)\n",
+        else if (st->sampled && !other) {
+            put(o, "  points/frame min %zu mean %.1f max %zu (%zu sampled)",
                 st->points_min, st->points_mean, st->points_max, st->sampled);
+            if (st->rows > 1)
+                put(o, ", organised: %u rows", st->rows);
+            if (st->type[0] && st->fields[0])
+                put(o, "; fields %s", st->fields);
+            put(o, "\n");
+        }
         if (st->errors)
             put(o, "  %zu sampled frames failed; first: %s\n", st->errors,
                 st->first_error);
     }
-    if (li->pcd_encoding[0])
-        put(o, "pcd:     VERSION %s, DATA %s, FIELDS %s%s\n",
-            li->pcd_version[0] ? li->pcd_version : "?", li->pcd_encoding,
-            li->pcd_fields, li->pcd_organised ? ", organised" : "");
-    if (li->has_bin_guess) {
-        put(o, "bin:     %llu bytes; float32 records that fit:",
-            (unsigned long long)li->bin.file_size);
-        for (unsigned k = 0; k < li->bin.nfits; k++)
-            put(o, " %u (%u B)", li->bin.fits[k], li->bin.fits[k] * 4);
-        if (li->bin.best)
-            put(o,
-                "; looks like %u floats per point (median step between "
-                "points %.3f m)",
-                li->bin.best, li->bin.median_jump[li->bin.best]);
-        else
-            put(o, "; none looks like a point sequence");
-        put(o, "\n");
+}
+
+static void json_attrs(out *o, const sp_loginfo *li)
+{
+    /* Attributes grouped by their group, in order of first appearance. */
+    for (size_t i = 0; i < li->nattrs; i++) {
+        const char *g = li->attrs[i].group;
+        int first = 1;
+        for (size_t j = 0; j < i && first; j++)
+            if (!strcmp(li->attrs[j].group, g))
+                first = 0;
+        if (!first)
+            continue;
+        put(o, ", ");
+        put_json_str(o, g);
+        put(o, ": {");
+        int n = 0;
+        for (size_t j = i; j < li->nattrs; j++) {
+            const sp_loginfo_attr *a = &li->attrs[j];
+            if (strcmp(a->group, g))
+                continue;
+            put(o, "%s", n++ ? ", " : "");
+            put_json_str(o, a->key);
+            put(o, ": ");
+            if (a->is_json)
+                put(o, "%s", a->value);
+            else
+                put_json_str(o, a->value);
+        }
+        put(o, "}");
     }
 }
 
@@ -115,55 +149,56 @@ static void json(out *o, const sp_loginfo *li)
     put_json_str(o, li->path);
     put(o, ", \"layout\": ");
     put_json_str(o, li->layout);
+    put(o, ", \"format\": ");
+    put_json_str(o, li->what);
+    put(o, ", \"source\": ");
+    put_json_str(o, li->source);
     put(o, ", \"note\": ");
     put_json_str(o, li->note);
-    put(o, ", \"calib\": \"%s\", \"calib_source\": ",
-        li->calib_found == 2 ? "found"
-        : li->calib_found    ? "partial"
-                             : "missing");
-    put_json_str(o, li->calib);
+    if (li->has_calib) {
+        put(o, ", \"calib\": \"%s\", \"calib_source\": ",
+            li->calib_found == 2 ? "found"
+            : li->calib_found    ? "partial"
+                                 : "missing");
+        put_json_str(o, li->calib);
+    }
     put(o, ", \"streams\": [");
     for (size_t s = 0; s < li->nstreams; s++) {
         const sp_loginfo_stream *st = &li->streams[s];
         put(o, "%s{\"name\": ", s ? ", " : "");
         put_json_str(o, st->name);
+        if (st->type[0]) {
+            put(o, ", \"type\": ");
+            put_json_str(o, st->type);
+        }
         put(o,
             ", \"sensor\": \"%s\", \"frames\": %zu, "
             "\"has_timestamps\": %s, \"t_first_ns\": %lld, "
             "\"t_last_ns\": %lld, \"rate_hz\": %.6g, \"sampled\": %zu",
-            st->is_camera ? "camera" : "lidar", st->frames,
-            st->has_timestamps ? "true" : "false", (long long)st->t_first,
-            (long long)st->t_last, st->rate_hz, st->sampled);
-        if (st->is_camera)
+            sensor_of(st), st->frames, st->has_timestamps ? "true" : "false",
+            (long long)st->t_first, (long long)st->t_last, st->rate_hz,
+            st->sampled);
+        if (st->width || st->is_camera)
             put(o,
                 ", \"width\": %u, \"height\": %u, \"format\": \"%s\", "
                 "\"sizes_vary\": %s",
                 st->width, st->height, st->format,
                 st->sizes_vary ? "true" : "false");
-        else
+        else if (strcmp(sensor_of(st), "other"))
             put(o,
                 ", \"points_min\": %zu, \"points_mean\": %.3f, "
-                "\"points_max\": %zu",
-                st->points_min, st->points_mean, st->points_max);
+                "\"points_max\": %zu, \"rows\": %u",
+                st->points_min, st->points_mean, st->points_max, st->rows);
+        if (st->fields[0]) {
+            put(o, ", \"fields\": ");
+            put_json_str(o, st->fields);
+        }
         put(o, ", \"errors\": %zu, \"first_error\": ", st->errors);
         put_json_str(o, st->first_error);
         put(o, "}");
     }
     put(o, "]");
-    if (li->pcd_encoding[0]) {
-        put(o, ", \"pcd\": {\"version\": ");
-        put_json_str(o, li->pcd_version);
-        put(o, ", \"encoding\": \"%s\", \"fields\": ", li->pcd_encoding);
-        put_json_str(o, li->pcd_fields);
-        put(o, ", \"organised\": %s}", li->pcd_organised ? "true" : "false");
-    }
-    if (li->has_bin_guess) {
-        put(o, ", \"bin\": {\"file_size\": %llu, \"fits\": [",
-            (unsigned long long)li->bin.file_size);
-        for (unsigned k = 0; k < li->bin.nfits; k++)
-            put(o, "%s%u", k ? ", " : "", li->bin.fits[k]);
-        put(o, "], \"best\": %u}", li->bin.best);
-    }
+    json_attrs(o, li);
     put(o, "}\n");
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format_int.h"
 #include "io_int.h"
 #include "sp_rawimg.h"
 
@@ -106,6 +107,8 @@ int sp_raw_reader_create(const char *path, const sp_raw_desc *desc,
     SP_GUARD(path && desc);
     SP_TRY(check_desc(desc));
     int kind = sp__path_kind(path);
+    if (kind == 0) /* headerless: refuse what another format recognises */
+        kind = sp__format_refuse_other(path, "raw");
     if (kind < 0)
         return kind;
     sp_raw_reader *r = calloc(1, sizeof *r);

@@ -21,7 +21,8 @@ static void test_kitti_object(void **state)
     const char *dir = iot_data("kitti_object");
     if (!dir)
         skip();
-    sp_loginfo *li = malloc(sizeof *li);
+    sp_loginfo *li = calloc(1, sizeof *li);
+    sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_OK);
     assert_string_equal(li->layout, "kitti object");
     assert_int_equal(li->nstreams, 2);
@@ -52,6 +53,7 @@ static void test_kitti_object(void **state)
     n = sp_loginfo_format(li, 1, buf, sizeof buf);
     assert_true(buf[0] == '{' && buf[n - 2] == '}');
     assert_non_null(strstr(buf, "\"points_max\": 126891"));
+    sp_loginfo_free(li);
     free(li);
 }
 
@@ -61,7 +63,8 @@ static void test_raw_drive_calib_and_bin_guess(void **state)
     const char *dir = iot_data("kitti_raw_seq");
     if (!dir)
         skip();
-    sp_loginfo *li = malloc(sizeof *li);
+    sp_loginfo *li = calloc(1, sizeof *li);
+    sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(dir, 4, li), SP_OK);
     assert_string_equal(li->layout, "kitti raw");
     assert_int_equal(li->calib_found, 0);
@@ -74,17 +77,19 @@ static void test_raw_drive_calib_and_bin_guess(void **state)
 
     const char *bin = iot_data("kitti_raw_seq/velodyne_points/data/"
                                "0000000000.bin");
+    sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(bin, 0, li), SP_OK);
     assert_string_equal(li->layout, "bin");
-    assert_true(li->has_bin_guess);
-    assert_int_equal(li->bin.best, 4);
+    assert_non_null(sp_loginfo_attr_get(li, "bin", "best"));
+    assert_string_equal(sp_loginfo_attr_get(li, "bin", "best"), "4");
+    sp_loginfo_free(li);
     free(li);
 }
 
 static void test_written_folders(void **state)
 {
     (void)state;
-    sp_loginfo *li = malloc(sizeof *li);
+    sp_loginfo *li = calloc(1, sizeof *li);
     const char *dir = iot_tmp("pcds");
     iot_rmdir(dir);
     iot_mkdirs(dir);
@@ -103,6 +108,7 @@ static void test_written_folders(void **state)
     }
     snprintf(p, sizeof p, "%s/timestamps.txt", dir);
     iot_write_str(p, "1.0\n1.5\n2.0\n2.5\n3.0\n");
+    sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_OK);
     assert_string_equal(li->layout, "pcd");
     const sp_loginfo_stream *s = &li->streams[0];
@@ -114,20 +120,23 @@ static void test_written_folders(void **state)
     assert_int_equal(s->points_max, 5);
     assert_true(s->has_timestamps);
     assert_true(s->rate_hz > 1.99 && s->rate_hz < 2.01);
-    assert_string_equal(li->pcd_fields, "x:F4 y:F4 z:F4 normal:F4[3]");
+    assert_string_equal(sp_loginfo_attr_get(li, "pcd", "fields"),
+                        "x:F4 y:F4 z:F4 normal:F4[3]");
 
     const char *empty = iot_tmp("nothing");
     iot_rmdir(empty);
     iot_mkdirs(empty);
+    sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(empty, 0, li), SP_ENOTFOUND);
     iot_msg_has("nothing: no KITTI layout", NULL);
     const char *txt = iot_tmp("notes.txt");
     iot_write_str(txt, "hello");
+    sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(txt, 0, li), SP_ENOTFOUND);
     iot_msg_has("notes.txt: unknown kind of file",
-                "expected .pcd, .bin or "
-                ".png",
+                "expected", "(.pcd)", "(.bin)", "PNG",
                 NULL);
+    sp_loginfo_free(li);
     free(li);
 }
 
