@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sp_frame.h"
+
 /* Given by cli/CMakeLists.txt from project(VERSION). */
 #ifndef SP_VERSION_STRING
 #error "SP_VERSION_STRING must come from the build (cli/CMakeLists.txt)"
@@ -38,7 +40,7 @@ CLI_COMMANDS(CLI__DECLARE)
 void cli_print_error(const char *launch);
 
 /* What `run` and the demo share (cmd_run.c). */
-#define CLI_MAX_STREAMS 8
+#define CLI_MAX_STREAMS 64
 
 typedef struct cli_run_opts {
     int stats;        /* print the stats table at the end */
@@ -52,7 +54,7 @@ typedef struct cli_run_result {
     uint64_t frames;
     double wall_s;
     size_t nstreams; /* frames per stream name, in order of appearance */
-    char stream[CLI_MAX_STREAMS][32];
+    char stream[CLI_MAX_STREAMS][SP_STREAM_NAME_MAX];
     uint64_t stream_frames[CLI_MAX_STREAMS];
     int alloc_counted;
     uint64_t allocs_after_warmup, frames_after_warmup;

@@ -24,7 +24,7 @@
 extern "C" {
 #endif
 
-#define SP_STREAM_NAME_MAX 32
+#define SP_STREAM_NAME_MAX 128
 
 typedef enum sp_sensor {
     SP_SENSOR_LIDAR = 0,
@@ -41,7 +41,8 @@ typedef enum sp_payload {
 typedef struct sp_frame {
     uint64_t seq;         /**< per stream, from 0 */
     int64_t timestamp_ns; /**< sensor time in ns (epoch or log-relative) */
-    char stream[SP_STREAM_NAME_MAX]; /**< "velodyne", "image_02", ... */
+    char stream[SP_STREAM_NAME_MAX]; /**< "velodyne", "image_02", a log
+                                          topic "/points" ... */
     sp_sensor sensor;
     sp_payload payload;
     union {

@@ -343,6 +343,37 @@ static void test_unwritable_before_first_frame(void **state)
     assert_int_equal(count_files(tpath("esc/inner")), 0);
 }
 
+/* A log topic as the stream becomes nested folders under dir=; names that
+ * could leave dir= (or hide files) are refused, naming the frame. */
+static void test_topic_streams_nest(void **state)
+{
+    (void)state;
+    char launch[1024];
+    snprintf(launch, sizeof launch,
+             "test_tensors stream=/sensing/lidar/top frames=2 ! npy dir=%s",
+             tpath("topics"));
+    sp_pipeline *p = make(launch);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_true(exists(tpath("topics/sensing/lidar/top/000000.npy")));
+    assert_true(exists(tpath("topics/sensing/lidar/top/000001.npy")));
+    assert_int_equal(count_files(tpath("topics/sensing/lidar/top")), 2);
+    static const char *const bad[] = {"/a/../b", "/a//b", "/a/.hidden",
+                                      "/a/", "/", "..", "a/./b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(launch, sizeof launch,
+                 "test_tensors stream='%s' frames=1 ! npy dir=%s", bad[i],
+                 tpath("topics_bad"));
+        p = make(launch);
+        assert_int_equal(sp_pipeline_run(p), SP_EINVAL);
+        if (!strstr(sp_errmsg(), "cannot be a folder name") ||
+            !strstr(sp_errmsg(), "frame 0"))
+            fail_msg("%s: %s", bad[i], sp_errmsg());
+        assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    }
+    assert_false(exists(tpath("b")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_png_sink),
         cmocka_unit_test(test_null_sink),
         cmocka_unit_test(test_unwritable_before_first_frame),
+        cmocka_unit_test(test_topic_streams_nest),
     };
     return cmocka_run_group_tests_name("sinks", tests, setup, NULL);
 }

@@ -47,6 +47,10 @@ static const sp_prop_spec ffsrc_props[] = {
      .min = 0,
      .max = 1e6,
      .help = "frames to produce"},
+    {.name = "stream",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "stream name (default: velodyne or image_02)"},
 };
 
 static const char calib_text[] = "P2: 50 0 32 0 0 50 16 0 0 0 1 0\n"
@@ -99,6 +103,9 @@ static int ffsrc_pull(sp_stage *st, sp_frame **out)
                    f->u.image.stride);
         strcpy(f->stream, "image_02");
     }
+    const char *stream = sp_stage_prop_str(st, "stream");
+    if (*stream)
+        snprintf(f->stream, sizeof f->stream, "%s", stream);
     f->seq = s->first + s->next++;
     f->calib = &s->calib;
     *out = f;
@@ -288,12 +295,67 @@ static void test_filters_pass_other_payloads(void **state)
     }
 }
 
+/* streams=: a filter leaves frames of streams not in its list untouched
+ * (the same frame, no block taken, even with no room for an output), and
+ * works on the streams named, exactly or by a prefix ending in '*'. */
+static void test_filters_streams_select(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *streams; /* the filter's streams= */
+        int applies;
+    } sel[] = {{"/radar", 0},         {"/cloud_radar*", 0},
+               {"/cloud", 1},         {"/radar,/cloud", 1},
+               {"/cl*", 1},           {" /cloud , /x", 1},
+               {"/cloud/more", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (strstr(cases[i].stage, "points=true"))
+            continue; /* the input follows the output there */
+        for (size_t k = 0; k < sizeof sel / sizeof sel[0]; k++) {
+            filter_case c = cases[i];
+            sp_poolmgr_desc d = {.budget_bytes = sel[k].applies
+                                                     ? 0
+                                                     : source_frame_bytes(&c),
+                                 .timeout_ms = 5};
+            sp_poolmgr *mgr = NULL;
+            assert_int_equal(sp_poolmgr_create(&d, &mgr), SP_OK);
+            char launch[256];
+            snprintf(launch, sizeof launch,
+                     "ffsrc kind=%s first=%d stream=/cloud ! %s streams='%s'",
+                     c.kind, FIRST_SEQ, c.stage, sel[k].streams);
+            sp_pipeline_opts o = {.poolmgr = mgr,
+                                  .backend = SP_BACKEND_SCALAR};
+            sp_pipeline *p = NULL;
+            if (sp_pipeline_create(launch, &o, &p) != SP_OK)
+                fail_msg("%s: %s", launch, sp_errmsg());
+            sp_frame *f = NULL;
+            if (sp_pipeline_pull(p, &f) != SP_OK)
+                fail_msg("%s: %s", launch, sp_errmsg());
+            if (sel[k].applies) {
+                if (f->payload != c.out)
+                    fail_msg("%s: payload %d, expected %d", launch,
+                             (int)f->payload, (int)c.out);
+            } else {
+                assert_string_equal(f->stream, "/cloud");
+                assert_int_equal(f->payload, strcmp(c.kind, "points") == 0
+                                                 ? SP_PAYLOAD_POINTS
+                                                 : SP_PAYLOAD_IMAGE);
+                assert_int_equal(pt_blocks_in_use(mgr), 1);
+            }
+            sp_frame_unref(f);
+            assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+            assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters_work_with_room),
         cmocka_unit_test(test_filters_output_allocation_fails),
         cmocka_unit_test(test_filters_pass_other_payloads),
+        cmocka_unit_test(test_filters_streams_select),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -70,21 +70,35 @@ int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
 {
     const char *s = f->stream;
     *out = NULL;
-    if (!s[0] || s[0] == '.' || strchr(s, '/') ||
-        !memchr(s, '\0', SP_STREAM_NAME_MAX))
+    /* A log topic ("/sensing/lidar/points") becomes nested folders; every
+     * component must be a plain name, so nothing lands outside DIR. */
+    while (*s == '/')
+        s++;
+    int ok = s[0] && memchr(f->stream, '\0', SP_STREAM_NAME_MAX);
+    for (const char *c = s; ok && *c;) {
+        const char *e = strchr(c, '/');
+        size_t len = e ? (size_t)(e - c) : strlen(c);
+        if (len == 0 || c[0] == '.')
+            ok = 0;
+        c += len + (e ? 1 : 0);
+        if (e && !*c)
+            ok = 0;
+    }
+    if (!ok)
         return sp__fail(
             SP_EINVAL,
             "frame %llu: stream name '%.*s' cannot be a folder name, "
-            "expected no '/' and no leading '.'",
-            (unsigned long long)f->seq, SP_STREAM_NAME_MAX, s);
+            "expected names separated by '/', none empty or starting "
+            "with '.'",
+            (unsigned long long)f->seq, SP_STREAM_NAME_MAX, f->stream);
     int known = 0;
     for (int i = 0; i < d->nstreams && !known; i++)
         known = strcmp(d->streams[i], s) == 0;
     int n = snprintf(d->path, sizeof d->path, "%s/%s", d->dir, s);
     if (!known) {
-        if (mkdir(d->path, 0777) != 0 && errno != EEXIST)
-            return sp__fail(SP_EIO, "%s: cannot create folder: %s", d->path,
-                            strerror(errno));
+        int rc = make_dirs(d->path);
+        if (rc < 0)
+            return sp__fail_context(rc, "%s: ", d->path);
         /* Remember up to SP__SINK_MAX_STREAMS; more just mkdir again. */
         if (d->nstreams < SP__SINK_MAX_STREAMS)
             strcpy(d->streams[d->nstreams++], s);

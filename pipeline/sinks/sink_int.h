@@ -1,6 +1,8 @@
 /* Internal to pipeline/sinks/: the output folder a file sink writes into.
  *
- * A sink names each file DIR/<stream>/<seq:06d><suffix>.<ext>. The folder is
+ * A sink names each file DIR/<stream>/<seq:06d><suffix>.<ext>; a stream that
+ * is a log topic ("/sensing/lidar/points") becomes nested folders
+ * (DIR/sensing/lidar/points/). The folder is
  * created and proven writable in the sink's init() (so an unwritable
  * destination fails before the first frame, naming the path and the
  * reason); each stream's subfolder is created the first time the stream
@@ -29,10 +31,11 @@ typedef struct sp__sink_dir {
 int sp__sink_dir_open(sp__sink_dir *d, const char *dir);
 
 /* Build the path of frame @p f's file, "DIR/STREAM/SEQ<suffix>.<ext>"
- * (@p suffix may be ""), creating DIR/STREAM when the stream is new. The
- * result stays valid until the next call. SP_EINVAL for a stream name that
- * is empty, starts with '.' or contains '/'; SP_EIO if the subfolder cannot
- * be created. */
+ * (@p suffix may be ""), creating DIR/STREAM (and its parents, for a
+ * topic) when the stream is new. The result stays valid until the next
+ * call. SP_EINVAL for a stream name that is empty or has an empty
+ * component or one starting with '.'; SP_EIO if a folder cannot be
+ * created. */
 int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
                       const char *ext, const char **out);
 

@@ -47,6 +47,7 @@ static const sp_prop_spec bev_props[] = {
      .type = SP_PROP_BOOL,
      .def = "false",
      .help = "also pass the input points downstream after the raster"},
+    SP__STREAMS_PROP,
 };
 
 static int bev_init(sp_stage *st)

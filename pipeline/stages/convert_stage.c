@@ -27,6 +27,7 @@ static const sp_prop_spec convert_props[] = {
      .def = "limited",
      .choices = "limited|full",
      .help = "YUV range of nv12/yuyv input (limited: Y 16..235)"},
+    SP__STREAMS_PROP,
 };
 
 static int convert_init(sp_stage *st)

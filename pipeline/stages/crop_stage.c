@@ -36,6 +36,7 @@ static const sp_prop_spec crop_props[] = {
      .def = "false",
      .help = "drop the points inside instead of keeping them (NaN/Inf "
              "points are dropped either way)"},
+    SP__STREAMS_PROP,
 };
 
 static int crop_init(sp_stage *st)

@@ -30,6 +30,7 @@ static const sp_prop_spec debayer_props[] = {
      .def = "rgb",
      .choices = "rgb|bgr",
      .help = "channel order of 8-bit output (16-bit input always gives rgb16)"},
+    SP__STREAMS_PROP,
 };
 
 static int debayer_init(sp_stage *st)

@@ -39,7 +39,8 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
     int rc = sp_stage_pull_upstream(st, &in);
     if (rc != SP_OK)
         return rc;
-    if (in->payload != ops->input) {
+    if (in->payload != ops->input ||
+        !sp__stream_in_list(sp_stage_prop_str(st, "streams"), in->stream)) {
         *out = in;
         return SP_OK;
     }
@@ -80,6 +81,32 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
         sp_frame_unref(in);
     *out = res;
     return SP_OK;
+}
+
+int sp__stream_in_list(const char *list, const char *name)
+{
+    if (!list || !*list)
+        return 1;
+    size_t nlen = strlen(name);
+    const char *p = list;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        size_t n = (size_t)(e - p);
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n && p[n - 1] == '*') {
+            if (nlen >= n - 1 && !strncmp(name, p, n - 1))
+                return 1;
+        } else if (n && n == nlen && !strncmp(name, p, n)) {
+            return 1;
+        }
+        p = e;
+    }
+    return 0;
 }
 
 int sp__filter_like_points(sp_stage *st, const sp_frame *in, sp__filter_out *o)

@@ -3,7 +3,8 @@
  * output frame is (prepare) and how to fill it (run); sp__filter_pull() does
  * the rest the same way for every stage:
  *
- *   pull upstream -> frames of another payload pass through untouched ->
+ *   pull upstream -> frames of another payload, or of a stream not in the
+ *   stage's streams= list, pass through untouched ->
  *   prepare (may pass the frame through) -> create the output frame from
  *   the pool manager -> copy metadata -> run -> release (or keep) the
  *   input -> hand out the output.
@@ -20,6 +21,20 @@
 #include <stdint.h>
 
 #include "sp_stage.h"
+
+/* Every filter stage declares this property: which streams it applies to.
+ * Frames of other streams pass through untouched, like frames of another
+ * payload. */
+#define SP__STREAMS_PROP                                                       \
+    {                                                                          \
+        .name = "streams", .type = SP_PROP_STRING, .def = "",                  \
+        .help = "comma list of the streams it applies to (a trailing '*' "    \
+                "matches a prefix); empty: every stream of its kind"          \
+    }
+
+/* 1 when stream @p name is in the comma list @p list (an item ending in
+ * '*' matches a prefix); an empty or NULL list matches every stream. */
+int sp__stream_in_list(const char *list, const char *name);
 
 /* The output frame a stage asks for; prepare() fills it. */
 typedef struct sp__filter_out {

@@ -65,6 +65,7 @@ static const sp_prop_spec ground_props[] = {
      .max = 1e3,
      .help = "grid: ground is up to this height above the cell's lowest "
              "point"},
+    SP__STREAMS_PROP,
 };
 
 static int ground_init(sp_stage *st)

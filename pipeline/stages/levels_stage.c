@@ -40,6 +40,7 @@ static const sp_prop_spec levels_props[] = {
      .def = "auto",
      .choices = "auto|rggb|bggr|grbg|gbrg",
      .help = "Bayer pattern (auto: from the pixel format)"},
+    SP__STREAMS_PROP,
 };
 
 static int levels_init(sp_stage *st)

@@ -32,6 +32,7 @@ static const sp_prop_spec normalize_props[] = {
      .choices = "rgb|bgr",
      .help = "tensor channel order (the input format says where each colour "
              "is)"},
+    SP__STREAMS_PROP,
 };
 
 /* mean= and std= as the descriptor wants them: 1 or 3 values. */

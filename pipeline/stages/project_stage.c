@@ -58,6 +58,7 @@ static const sp_prop_spec project_props[] = {
      .type = SP_PROP_BOOL,
      .def = "false",
      .help = "also pass the input points downstream after the depth image"},
+    SP__STREAMS_PROP,
 };
 
 /* Reads and parses calib=PATH once, at init (warm-up may allocate). */

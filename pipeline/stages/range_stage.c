@@ -41,6 +41,7 @@ static const sp_prop_spec range_props[] = {
      .type = SP_PROP_BOOL,
      .def = "false",
      .help = "also pass the input points downstream after the image"},
+    SP__STREAMS_PROP,
 };
 
 static int range_init(sp_stage *st)

@@ -29,6 +29,7 @@ static const sp_prop_spec resize_props[] = {
      .choices = "linear|area|nearest",
      .help = "linear (OpenCV INTER_LINEAR, bit-exact for 8-bit), area (box "
              "filter for downscaling) or nearest"},
+    SP__STREAMS_PROP,
 };
 
 static int resize_init(sp_stage *st)

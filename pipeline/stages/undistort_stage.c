@@ -67,6 +67,7 @@ static const sp_prop_spec undistort_props[] = {
     {.name = "p1", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p1"},
     {.name = "p2", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p2"},
     {.name = "k3", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k3"},
+    SP__STREAMS_PROP,
 };
 
 /* Reads and parses calib=PATH once, at init (warm-up may allocate). */

@@ -22,6 +22,7 @@ static const sp_prop_spec voxel_props[] = {
      .min = 1,
      .max = 4294967295.0,
      .help = "drop voxels with fewer points than this"},
+    SP__STREAMS_PROP,
 };
 
 static int voxel_init(sp_stage *st)
