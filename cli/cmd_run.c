@@ -230,6 +230,18 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
         fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
         status = 1;
     }
+    /* Join every thread and let the sinks finish before anything is read:
+     * the figures and notes are final from here on. */
+    sp_pipeline_close(p);
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++) {
+        uint64_t times;
+        const char *note = sp_pipeline_note(p, i, &times);
+        if (times > 1)
+            fprintf(stderr, CLI_PROG ": note: %s (%llu times)\n", note,
+                    (unsigned long long)times);
+        else
+            fprintf(stderr, CLI_PROG ": note: %s\n", note);
+    }
     sp_pipeline_stats s;
     sp_pipeline_stats_get(p, &s);
     res->wall_s = s.wall_s;

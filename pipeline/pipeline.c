@@ -2,6 +2,8 @@
  * validates every property before anything runs, then pulls frames from
  * the last stage. Early stop and destroy join every queue thread and hand
  * every block back to its pool. */
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +214,7 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     p->backend = opts->backend;
     p->warmup = opts->warmup_frames ? opts->warmup_frames : DEFAULT_WARMUP;
     atomic_init(&p->stop, 0);
+    pthread_mutex_init(&p->notes_lock, NULL);
     atomic_init(&p->spare_kctx, NULL);
 
     /* Every class and every property is checked before any init() runs
@@ -357,13 +360,18 @@ void sp_pipeline_stop(sp_pipeline *p)
         atomic_store(&p->stop, 1);
 }
 
-int sp_pipeline_destroy(sp_pipeline *p)
+void sp_pipeline_close(sp_pipeline *p)
 {
-    int rc = SP_OK;
-
-    if (p == NULL)
-        return SP_OK;
+    if (p == NULL || p->closed)
+        return;
     atomic_store(&p->stop, 1);
+    if (!p->done) {
+        /* Closed before the end: a stop, as far as every stage knows. */
+        p->closed_early = 1;
+        sp__fail(SP_ECANCELED, "pipeline closed after %llu frames",
+                 (unsigned long long)p->frames);
+        finish(p, SP_ECANCELED);
+    }
     /* Downstream first: a queue's fini() joins the thread that runs the
      * stages upstream of it, so those are idle before their own fini(). */
     for (size_t i = p->nstages; i-- > 0;) {
@@ -372,6 +380,71 @@ int sp_pipeline_destroy(sp_pipeline *p)
             st->cls->fini(st);
         st->inited = 0;
     }
+    p->closed = 1;
+}
+
+int sp__stage_run_status(const sp_stage *st)
+{
+    const sp_pipeline *p = st->pipe;
+    if (!p->done)
+        return SP_ECANCELED; /* fini() outside close(): treat as a stop */
+    return p->done_status == SP_EOS ? SP_OK : p->done_status;
+}
+
+void sp_stage_note(sp_stage *st, const char *fmt, ...)
+{
+    char text[SP_PIPELINE_NOTE_MAX];
+    int n = snprintf(text, sizeof text, "stage '%s': ", st->name);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof text)
+        vsnprintf(text + n, sizeof text - (size_t)n, fmt, ap);
+    va_end(ap);
+    sp_pipeline *p = st->pipe;
+    pthread_mutex_lock(&p->notes_lock);
+    size_t i = 0;
+    while (i < p->nnotes && strcmp(p->notes[i], text) != 0)
+        i++;
+    if (i < p->nnotes) {
+        p->note_repeats[i]++;
+    } else if (p->nnotes < SP_PIPELINE_MAX_NOTES) {
+        memcpy(p->notes[p->nnotes], text, sizeof text);
+        p->note_repeats[p->nnotes++] = 1;
+    } else {
+        p->notes_dropped++;
+    }
+    pthread_mutex_unlock(&p->notes_lock);
+}
+
+size_t sp_pipeline_note_count(const sp_pipeline *p)
+{
+    return p ? p->nnotes + (p->notes_dropped ? 1 : 0) : 0;
+}
+
+const char *sp_pipeline_note(const sp_pipeline *p, size_t i, uint64_t *repeats)
+{
+    if (repeats)
+        *repeats = 0;
+    if (!p || i > p->nnotes || (i == p->nnotes && !p->notes_dropped))
+        return NULL;
+    if (i == p->nnotes) {
+        if (repeats)
+            *repeats = p->notes_dropped;
+        return "more notes than the pipeline keeps: the rest were counted "
+               "only";
+    }
+    if (repeats)
+        *repeats = p->note_repeats[i];
+    return p->notes[i];
+}
+
+int sp_pipeline_destroy(sp_pipeline *p)
+{
+    int rc = SP_OK;
+
+    if (p == NULL)
+        return SP_OK;
+    sp_pipeline_close(p);
     for (size_t i = 0; i < p->nstages; i++)
         stage_free(p->stages[i]);
     sp_kctx_destroy(atomic_exchange(&p->spare_kctx, NULL));
@@ -384,6 +457,7 @@ int sp_pipeline_destroy(sp_pipeline *p)
                                  "pool manager not freed: ");
         }
     }
+    pthread_mutex_destroy(&p->notes_lock);
     free(p);
     return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef SP_PIPELINE_INT_H
 #define SP_PIPELINE_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -149,7 +150,21 @@ struct sp_pipeline {
     /* An explicit back-end is checked at create by making one context;
      * the first stage that asks for a context gets it. */
     _Atomic(sp_kctx *) spare_kctx;
+    int closed;       /* sp_pipeline_close() ran every fini() */
+    int closed_early; /* ... before the end of the stream */
+    /* Notes for the user (sp_stage_note), any thread. */
+    pthread_mutex_t notes_lock;
+    size_t nnotes;
+    char notes[SP_PIPELINE_MAX_NOTES][SP_PIPELINE_NOTE_MAX];
+    uint64_t note_repeats[SP_PIPELINE_MAX_NOTES];
+    uint64_t notes_dropped;
 };
+
+/* For a stage's fini(): how the run ended — SP_OK at the end of the
+ * stream, SP_ECANCELED when it was stopped or closed before the end (a
+ * sink may then finish what it wrote), or the error that ended it (a sink
+ * then removes what it wrote). */
+int sp__stage_run_status(const sp_stage *st);
 
 /* Blocks added over the life of every pool of the manager. */
 uint64_t sp__pipeline_pool_grows(const sp_pipeline *p);

@@ -80,9 +80,26 @@ int sp_pipeline_run(sp_pipeline *p);
  *  thread. */
 void sp_pipeline_stop(sp_pipeline *p);
 
-/** Stop every thread (joined), release every frame the pipeline holds, run
- *  each stage's fini() and destroy the pool manager it created. NULL is a
- *  no-op. Returns SP_OK, or SP_EBUSY when the caller still holds frames of
+/** End the run: stop every thread (joined) and run each stage's fini()
+ *  (sinks finish or remove what they wrote), so that the stats, the pools
+ *  and the notes are final and no thread touches them any more. Further
+ *  pulls return what ended the run. Idempotent; NULL is a no-op. */
+void sp_pipeline_close(sp_pipeline *p);
+
+#define SP_PIPELINE_MAX_NOTES 16
+#define SP_PIPELINE_NOTE_MAX 512
+
+/** Notes the stages left for the user (what was skipped, dropped, guessed
+ *  or finished early: "stage 'bag': skipped 3 messages of type
+ *  tf2_msgs/TFMessage"), in the order first left; a note left again is
+ *  counted in *repeats. Read them after sp_pipeline_close() for the final
+ *  set. Returns NULL past the last. */
+size_t sp_pipeline_note_count(const sp_pipeline *p);
+const char *sp_pipeline_note(const sp_pipeline *p, size_t i,
+                             uint64_t *repeats);
+
+/** Close the pipeline (sp_pipeline_close()), release every frame it holds
+ *  and destroy the pool manager it created. NULL is a no-op. Returns SP_OK, or SP_EBUSY when the caller still holds frames of
  *  the pipeline's own pool manager (which is then left allocated). */
 int sp_pipeline_destroy(sp_pipeline *p);
 

@@ -137,6 +137,16 @@ int sp_stage_fail(sp_stage *st, int status, const char *fmt, ...)
 #endif
     ;
 
+/** Leave a note for the user about this run: what was skipped, dropped,
+ *  guessed or finished early. Kept by the pipeline as "stage 'NAME': TEXT"
+ *  (a note left again is counted, not repeated); the CLI prints them after
+ *  the run. Any thread; allocates nothing. */
+void sp_stage_note(sp_stage *st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /** Count a frame skipped because of bad input (on_error=skip); shows in the
  *  stats. */
 void sp_stage_count_skipped(sp_stage *st);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "pipeline_int.h"
 #include "pipeline_test_stages.h"
 
 static int setup(void **state)
@@ -256,6 +257,81 @@ static void test_accessors(void **state)
     assert_int_equal(sp_pipeline_pull(NULL, &f), SP_EINVAL);
 }
 
+/* ---- notes and close ---- */
+
+/* A sink that leaves a note per frame (the same text: counted once), a
+ * distinct note for the first 20 frames (more than the pipeline keeps),
+ * and records in fini() how the run ended. */
+static int tnote_end = 99;
+
+static int tnote_pull(sp_stage *st, sp_frame **out)
+{
+    int rc = sp_stage_pull_upstream(st, out);
+    if (rc != SP_OK)
+        return rc;
+    sp_stage_note(st, "saw a frame");
+    if ((*out)->seq < 20)
+        sp_stage_note(st, "frame %llu", (unsigned long long)(*out)->seq);
+    return SP_OK;
+}
+
+static void tnote_fini(sp_stage *st)
+{
+    (void)st;
+    tnote_end = sp__stage_run_status(st);
+}
+
+static const sp_stage_class tnote_class = {
+    .name = "tnote",
+    .description = "test sink leaving notes",
+    .is_sink = 1,
+    .pull = tnote_pull,
+    .fini = tnote_fini,
+};
+
+static void test_notes_and_close(void **state)
+{
+    static int registered;
+    if (!registered++)
+        assert_int_equal(sp_stage_class_register(&tnote_class), SP_OK);
+    sp_pipeline *p = make(state, "tsrc frames=30 ! tnote", SP_BACKEND_SCALAR);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    assert_int_equal(tnote_end, SP_OK);
+    /* "saw a frame" once with its count, then 15 of the distinct notes,
+     * then one line counting the rest. */
+    assert_int_equal(sp_pipeline_note_count(p), SP_PIPELINE_MAX_NOTES + 1);
+    uint64_t times;
+    assert_string_equal(sp_pipeline_note(p, 0, &times),
+                        "stage 'tnote': saw a frame");
+    assert_int_equal(times, 30);
+    assert_string_equal(sp_pipeline_note(p, 1, &times),
+                        "stage 'tnote': frame 0");
+    assert_int_equal(times, 1);
+    assert_non_null(strstr(sp_pipeline_note(p, SP_PIPELINE_MAX_NOTES, &times),
+                           "more notes"));
+    assert_int_equal(times, 20 - (SP_PIPELINE_MAX_NOTES - 1));
+    assert_null(sp_pipeline_note(p, SP_PIPELINE_MAX_NOTES + 1, &times));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    /* Closed before the end: fini() sees a stop, later pulls say so. */
+    p = make(state, "tsrc frames=30 ! tnote", SP_BACKEND_SCALAR);
+    sp_frame *f;
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+    sp_frame_unref(f);
+    sp_pipeline_close(p);
+    assert_int_equal(tnote_end, SP_ECANCELED);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_ECANCELED);
+    sp_pipeline_close(p); /* idempotent */
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    /* Ended by an error: fini() sees it. */
+    p = make(state, "tsrc frames=30 fail_at=3 ! tnote", SP_BACKEND_SCALAR);
+    assert_int_equal(sp_pipeline_run(p), SP_EIO);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_int_equal(tnote_end, SP_EIO);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -268,6 +344,7 @@ int main(void)
         T(test_kctx),
         T(test_explicit_backend),
         T(test_accessors),
+        T(test_notes_and_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
