@@ -143,7 +143,8 @@ int sp_log_select(sp_log *log, const sp_log_filter *f)
         return sp__fail(SP_ENOMEM, "log: out of memory selecting messages");
     }
     for (size_t t = 0; t < log->ntopics; t++)
-        want[t] = (uint8_t)sp_log_topic_selected(log, t, f);
+        want[t] = (uint8_t)(sp_log_topic_selected(log, t, f) &&
+                            (!f->topic_mask || f->topic_mask[t]));
     int64_t lo = log->info.t_start + (f->has_start ? f->start_ns : 0);
     int64_t hi = log->info.t_start + (f->has_end ? f->end_ns : 0);
     size_t k = 0;

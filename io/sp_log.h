@@ -129,6 +129,9 @@ typedef struct sp_log_filter {
                                    (t_start), inclusive */
     uint64_t count;           /**< at most this many messages; 0 = all */
     sp_log_order order;
+    const uint8_t *topic_mask; /**< optional: topic i is selected only
+                                    when topic_mask[i] != 0 (one byte per
+                                    topic, sp_log_topic_count()) */
 } sp_log_filter;
 
 /** Open @p path (a file, or a rosbag2 folder), reading only its index.

@@ -33,6 +33,10 @@ typedef struct sp_points {
     size_t count;
     size_t capacity;
     unsigned fields; /**< SP_POINTS_* flags */
+    uint32_t height; /**< an organised cloud's rows (count = height x
+                          width, row-major, NaN points kept); 0 or 1 for
+                          an unorganised cloud. Stages that change the
+                          points leave it 0. */
 } sp_points;
 
 /** Bytes a block needs for @p capacity points with @p fields (assuming the

@@ -137,6 +137,8 @@ void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src)
     dst->sensor = src->sensor;
     dst->calib = src->calib;
     dst->origin = src->origin;
+    dst->origin_index = src->origin_index;
+    dst->log_time_ns = src->log_time_ns;
 }
 
 void sp_frame_ref(sp_frame *f)

@@ -52,6 +52,9 @@ typedef struct sp_frame {
     } u;
     const sp_calib *calib;  /**< borrowed from the source; may be NULL */
     const char *origin;     /**< file it was read from (borrowed), or NULL */
+    uint64_t origin_index;  /**< which item of the origin: a log message's
+                                 index in its topic (0-based) */
+    int64_t log_time_ns;    /**< when a log recorded it (0 if not a log) */
     struct sp_block *block; /**< the block holding this frame (private) */
 } sp_frame;
 
@@ -69,7 +72,7 @@ int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,
 int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
                            const size_t *shape, sp_frame **out);
 
-/** Copy seq, timestamp, stream, sensor, calib and origin from @p src. */
+/** Copy seq, timestamps, stream, sensor, calib and origin from @p src. */
 void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src);
 
 /** Add a reference. NULL is a no-op. */
