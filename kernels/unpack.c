@@ -167,6 +167,24 @@ static void plan_windows(sp__unpack_plan *p)
             k++;
         }
         win->count = (uint8_t)(k - win->first);
+        /* A dword read by one plain 4-byte COPY and nothing else. */
+        win->direct = 0;
+        for (unsigned j = 0; j < 4; j++) {
+            int readers = 0, col = -1;
+            for (size_t i = win->first; i < k; i++)
+                if (p->wcol[i].lane == j) {
+                    readers++;
+                    col = (int)i;
+                }
+            if (readers != 1 || p->swap)
+                continue;
+            const sp__unpack_colplan *c = &p->cols[p->wcol[col].col];
+            if (c->size == 4 && c->op == SP_UNPACK_COPY) {
+                win->direct |= (uint8_t)(1u << j);
+                win->dcol[j] = p->wcol[col].col;
+                p->wcol[col].direct = 1;
+            }
+        }
     }
 }
 

@@ -9,7 +9,15 @@
  * x, y, z and intensity at 0/4/8/12 share one window, so 8 records cost 8
  * loads and 8 shuffles for all four columns. F64 columns are read on their
  * own (two records per 16-byte register). The windows are planned once
- * per call in unpack.c. */
+ * per call in unpack.c.
+ *
+ * A SIMD back-end works through a row in chunks of SP__UNPACK_CHUNK
+ * records, window by window, in two passes so that neither loop branches
+ * per column: the transpose stores each dword straight into its column
+ * when that column is its only reader and a plain 4-byte COPY (`direct`,
+ * the common x/y/z/intensity case), else into a chunk-sized scratch row;
+ * then each other column of the window converts its scratch row in a loop
+ * of its own kind. */
 #ifndef SP_UNPACK_INT_H
 #define SP_UNPACK_INT_H
 
@@ -30,15 +38,20 @@ typedef struct sp__unpack_colplan {
     void *dst;
 } sp__unpack_colplan;
 
-/* A column's place in a window: dword `lane` (0..3), byte `byte` in it. */
+#define SP__UNPACK_CHUNK 256
+
+/* A column's place in a window: dword `lane` (0..3), byte `byte` in it;
+ * direct: the transpose writes it (see above). */
 typedef struct sp__unpack_wcol {
-    uint8_t col, lane, byte;
+    uint8_t col, lane, byte, direct;
 } sp__unpack_wcol;
 
 typedef struct sp__unpack_window {
-    uint32_t base;  /* offset of the 16 bytes in a record */
-    uint8_t lanes;  /* bit j: some column reads dword j */
-    uint8_t first;  /* its columns: wcol[first, first + count) */
+    uint32_t base;   /* offset of the 16 bytes in a record */
+    uint8_t lanes;   /* bit j: some column reads dword j */
+    uint8_t direct;  /* bit j: dword j goes straight to column dcol[j] */
+    uint8_t dcol[4];
+    uint8_t first;   /* its columns: wcol[first, first + count) */
     uint8_t count;
 } sp__unpack_window;
 
