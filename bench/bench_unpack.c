@@ -15,9 +15,14 @@
  * figure to read for "at memcpy speed" (1.0 = as fast as copying the
  * cloud once).
  *
- * Window transpose against gathers (AVX2, velodyne xyzi+ring, this
- * machine, 2026-11-25, CPU time): the windows took 0.14 ms, one
- * _mm256_i32gather_ps per column 0.31 ms (scratch program, not kept).
+ * Window transpose against gathers, AVX2, "unpack", thread CPU time, best
+ * of 300, Xeon (Sapphire Rapids class, 2 vCPU VM, load ~3), 3 runs each:
+ * the windows 0.050-0.056 ms (luminar) and 0.245-0.250 ms (velodyne);
+ * the same passes with one vpgatherdd per dword instead of the loads and
+ * shuffles 0.067 ms and 0.28-0.37 ms. A loop hand-written for exactly
+ * this layout (no scratch row for the ring) ran 0.037-0.041 ms and
+ * 0.21-0.24 ms: the generic plan costs ~25% on an L2-resident cloud and
+ * little once memory is the limit. (Scratch programs, not kept.)
  *
  *   bench_unpack [--runs N] [--quick] [--json] [--cputime] */
 #include <stdint.h>
