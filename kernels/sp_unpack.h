@@ -97,7 +97,7 @@ typedef struct sp_unpack_desc {
  *  aligned or overlapping the input or another column's dst, more than
  *  one row with row_step < records per row * step, or @p n smaller than
  *  the data the layout needs (row_step * (rows - 1) + the last row's
- *  records * step; a size past SIZE_MAX is reported the same way). Not
+ *  records * step; also a layout larger than SIZE_MAX bytes). Not
  *  thread-safe on one @p k. */
 int sp_unpack(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src,
               size_t n);
