@@ -42,6 +42,7 @@ static const struct {
     {"bench_camera1", "camera", "debayer, levels, convert", 0, 0},
     {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
     {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},
+    {"bench_unpack", "io", "PointCloud2 records to columns (unpack)", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
      1, 1},
@@ -71,7 +72,7 @@ void cli_bench_help(FILE *out)
             "Options:\n"
             "  --quick        fewer runs and smaller buffers (a smoke run)\n"
             "  --cputime      time by the thread's CPU time where a program\n"
-            "                 can (raster, compare): for a loaded machine\n"
+            "                 can (raster, unpack, compare): loaded hosts\n"
             "  --runs N       timed runs per row (median; default: each\n"
             "                 program's own, 50 for most, 9 with --quick)\n"
             "  --json FILE    also write every row as one JSON document\n"

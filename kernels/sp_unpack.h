@@ -3,19 +3,22 @@
  *
  * The input is `count` records of `step` bytes each, laid out as `rows`
  * rows of `count / rows` records with `row_step` bytes between row starts
- * (row_step >= (count / rows) * step; padding at a row's end is skipped).
+ * (row_step >= (count / rows) * step; padding at a row's end is skipped;
+ * with one row, row_step is not used and may be 0).
  * Each column takes one element of one field of every record:
  *   src + row * row_step + r * step + col->offset
  * and writes element index i = row * (count / rows) + r of col->dst.
  *
  * Conversions (col->op):
  *  - SP_UNPACK_COPY: the element's bytes as they are (size of src_type),
- *    byte-swapped when the input is big-endian (swap = 1). dst_type must
- *    equal src_type. Bit-exact: NaN payloads and signed zeros are kept.
+ *    byte-swapped when the input is big-endian (swap = 1); dst holds
+ *    src_type elements. Bit-exact: NaN payloads and signed zeros are kept.
  *  - SP_UNPACK_TO_F32: the element's value (after any byte swap) as a
  *    double, times col->scale plus col->bias, rounded to float32 (round to
- *    nearest even, as a C cast from double). For src_type F32 with scale 1
- *    and bias 0 it is COPY. Used for coordinates and intensity of any
+ *    nearest even, as a C cast from double), the product and the sum each
+ *    rounded in double (never fused). For src_type F32 with scale 1 and
+ *    bias 0 it is COPY; otherwise the arithmetic applies as written, so a
+ *    -0 with bias 0 becomes +0. Used for coordinates and intensity of any
  *    numeric type, and times (scale 1e-9 for nanoseconds; bias -t0 for
  *    absolute epoch seconds).
  *  - SP_UNPACK_TO_U16: an integer element clamped to 0..65535; a float
@@ -78,19 +81,24 @@ typedef struct sp_unpack_desc {
     size_t count;    /**< records */
     size_t rows;     /**< rows (>= 1; count must be a multiple) */
     size_t step;     /**< bytes per record (>= 1) */
-    size_t row_step; /**< bytes between row starts */
-    int swap;        /**< 1: the input is big-endian (bytes swapped) */
+    size_t row_step; /**< bytes between row starts (unused for 1 row) */
+    int swap;        /**< 1: the input is big-endian, 0: little-endian */
     size_t ncols;
     sp_unpack_col cols[SP_UNPACK_MAX_COLS];
 } sp_unpack_desc;
 
 /** Unpack @p n bytes at @p src (borrowed, any alignment) into the columns
- *  of @p d (borrowed). Returns SP_OK; SP_EINVAL (message says which) for a
- *  NULL argument, rows 0 or not dividing count, an unknown type or op, a
- *  COPY whose type differs, an element that does not fit in step
- *  (offset + size > step), row_step < records per row * step, or @p n
- *  smaller than the data the layout needs (row_step * (rows - 1) + the
- *  last row's records * step). Not thread-safe on one @p k. */
+ *  of @p d (borrowed; each dst is written, count elements). @p src may be
+ *  NULL only when the layout needs no bytes, a dst only when count is 0.
+ *  Returns SP_OK (nothing written when count or ncols is 0); SP_EINVAL
+ *  (message says which) for a NULL argument, rows 0 or not dividing count,
+ *  step 0, ncols > SP_UNPACK_MAX_COLS, an unknown type or op, an element
+ *  that does not fit in step (offset + size > step), a dst not naturally
+ *  aligned or overlapping the input or another column's dst, more than
+ *  one row with row_step < records per row * step, or @p n smaller than
+ *  the data the layout needs (row_step * (rows - 1) + the last row's
+ *  records * step; also a layout larger than SIZE_MAX bytes). Not
+ *  thread-safe on one @p k. */
 int sp_unpack(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src,
               size_t n);
 
