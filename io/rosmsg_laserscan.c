@@ -64,8 +64,9 @@ int sp_rosmsg_laserscan_points(const sp_laserscan_msg *m, sp_points *out)
     for (uint32_t i = 0; i < m->nranges; i++) {
         float r = load_f32(m->ranges + 4 * (size_t)i, m->swap);
         double a = a0 + (double)i * da;
-        /* NaN compares false, so NaN ranges and limits fail here too. */
-        if (isfinite(r) && r >= rmin && r <= rmax) {
+        /* NaN compares false, so NaN ranges and limits fail here too; a
+         * non-finite angle (a NaN or huge angle_min) has no direction. */
+        if (isfinite(r) && r >= rmin && r <= rmax && isfinite(a)) {
             out->x[i] = (float)((double)r * cos(a));
             out->y[i] = (float)((double)r * sin(a));
             out->z[i] = 0.0f;

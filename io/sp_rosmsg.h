@@ -263,8 +263,8 @@ int sp_rosmsg_laserscan_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
  *  a = angle_min + i * angle_increment, all in double and rounded to
  *  float32 at the end; intensity from intensities (0 past their end, as
  *  when absent); time = i * time_increment (double, rounded); ring 0 when
- *  @p out has one. A range outside [range_min, range_max], NaN or Inf
- *  gives x = y = z = NaN (kept, as an organised cloud keeps them; crop
+ *  @p out has one. A range outside [range_min, range_max], NaN or Inf,
+ *  or a non-finite angle, gives x = y = z = NaN (kept, as an organised cloud keeps them; crop
  *  drops them). count = nranges. @p out needs capacity nranges and
  *  SP_POINTS_TIME (SP_EINVAL otherwise). */
 int sp_rosmsg_laserscan_points(const sp_laserscan_msg *m, sp_points *out);
