@@ -104,10 +104,10 @@ int sp_rosmsg_caminfo_to_calib(const sp_caminfo_msg *m, const char *source,
                         "%s: binning %ux%u, expected 0 or 1 (binning is not "
                         "supported)",
                         source, m->binning_x, m->binning_y);
-    int full_roi = (m->roi_x == 0 && m->roi_y == 0 && m->roi_w == 0 &&
-                    m->roi_h == 0) ||
-                   (m->roi_x == 0 && m->roi_y == 0 && m->roi_w == m->width &&
-                    m->roi_h == m->height);
+    int full_roi =
+        (m->roi_x == 0 && m->roi_y == 0 && m->roi_w == 0 && m->roi_h == 0) ||
+        (m->roi_x == 0 && m->roi_y == 0 && m->roi_w == m->width &&
+         m->roi_h == m->height);
     if (!full_roi)
         return sp__fail(SP_EUNSUPPORTED,
                         "%s: region of interest %ux%u at (%u, %u) of %ux%u, "
@@ -115,7 +115,8 @@ int sp_rosmsg_caminfo_to_calib(const sp_caminfo_msg *m, const char *source,
                         source, m->roi_w, m->roi_h, m->roi_x, m->roi_y,
                         m->width, m->height);
     if (m->width > 65535 || m->height > 65535)
-        return sp__fail(SP_EFORMAT, "%s: image size %ux%u, expected at most "
+        return sp__fail(SP_EFORMAT,
+                        "%s: image size %ux%u, expected at most "
                         "65535x65535",
                         source, m->width, m->height);
 

@@ -54,8 +54,8 @@ sp_rosmsg_kind sp_rosmsg_kind_of(const char *type)
     return SP_ROSMSG_OTHER;
 }
 
-int sp__rcur_init(sp__rcur *c, const uint8_t *buf, size_t n,
-                  sp_rosmsg_enc enc, const char *type)
+int sp__rcur_init(sp__rcur *c, const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
+                  const char *type)
 {
     memset(c, 0, sizeof *c);
     c->buf = buf;
@@ -82,10 +82,10 @@ int sp__rcur_init(sp__rcur *c, const uint8_t *buf, size_t n,
                         "%s: CDR encapsulation bytes 0x%02x 0x%02x (%s), "
                         "expected 0x00 0x01 (CDR_LE) or 0x00 0x00 (CDR_BE)",
                         type, buf[0], buf[1],
-                        buf[0] != 0                      ? "unknown"
-                        : buf[1] == 2 || buf[1] == 3     ? "PL_CDR"
-                        : buf[1] >= 6 && buf[1] <= 0x15  ? "XCDR2"
-                                                         : "unknown");
+                        buf[0] != 0                     ? "unknown"
+                        : buf[1] == 2 || buf[1] == 3    ? "PL_CDR"
+                        : buf[1] >= 6 && buf[1] <= 0x15 ? "XCDR2"
+                                                        : "unknown");
     c->cdr = 1;
     c->swap = (buf[1] == 0) != HOST_BIG;
     c->pos = c->origin = 4;
@@ -204,8 +204,8 @@ int sp__rcur_f64(sp__rcur *c, double *v, const char *field, ...)
     return SP_OK;
 }
 
-int sp__rcur_f64_array(sp__rcur *c, double *v, size_t count,
-                       const char *field, ...)
+int sp__rcur_f64_array(sp__rcur *c, double *v, size_t count, const char *field,
+                       ...)
 {
     for (size_t i = 0; i < count; i++) {
         size_t at;
@@ -251,8 +251,8 @@ static int string_at(sp__rcur *c, const char **s, size_t *len,
     return SP_OK;
 }
 
-int sp__rcur_string(sp__rcur *c, const char **s, size_t *len,
-                    const char *field, ...)
+int sp__rcur_string(sp__rcur *c, const char **s, size_t *len, const char *field,
+                    ...)
 {
     va_list ap;
     va_start(ap, field);
@@ -286,8 +286,8 @@ int sp__rcur_string_into(sp__rcur *c, char *dst, size_t cap, size_t *len,
     return SP_OK;
 }
 
-static int seq_head(sp__rcur *c, uint32_t *count, size_t elem_size,
-                    int align, const char *field, va_list ap)
+static int seq_head(sp__rcur *c, uint32_t *count, size_t elem_size, int align,
+                    const char *field, va_list ap)
 {
     size_t at;
     char name[160];

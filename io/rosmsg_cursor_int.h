@@ -28,10 +28,10 @@
 typedef struct sp__rcur {
     const uint8_t *buf; /* the whole message, borrowed */
     size_t n;
-    size_t pos;      /* next byte */
-    size_t origin;   /* where CDR alignment counts from (4); 0 for ROS1 */
-    int cdr;         /* 1: align primitives */
-    int swap;        /* 1: the message is big-endian */
+    size_t pos;       /* next byte */
+    size_t origin;    /* where CDR alignment counts from (4); 0 for ROS1 */
+    int cdr;          /* 1: align primitives */
+    int swap;         /* 1: the message is big-endian */
     const char *type; /* "PointCloud2", for messages */
 } sp__rcur;
 
@@ -39,8 +39,8 @@ typedef struct sp__rcur {
  * this reads and checks the encapsulation header (SP_EFORMAT when it is
  * shorter than 4 bytes, SP_EUNSUPPORTED naming the two bytes for PL_CDR,
  * XCDR2 and the rest). */
-int sp__rcur_init(sp__rcur *c, const uint8_t *buf, size_t n,
-                  sp_rosmsg_enc enc, const char *type);
+int sp__rcur_init(sp__rcur *c, const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
+                  const char *type);
 
 /* Primitives: aligned (CDR), bounds-checked, byte-swapped for CDR_BE. A
  * bool is a uint8 (any non-zero value is true). */
@@ -56,14 +56,14 @@ int sp__rcur_f64(sp__rcur *c, double *v, const char *field, ...)
     SP__PRINTF(3, 4);
 
 /* A fixed array of @p count float64 (no length). */
-int sp__rcur_f64_array(sp__rcur *c, double *v, size_t count,
-                       const char *field, ...) SP__PRINTF(4, 5);
+int sp__rcur_f64_array(sp__rcur *c, double *v, size_t count, const char *field,
+                       ...) SP__PRINTF(4, 5);
 
 /* A string: *s points into the message (borrowed, not NUL-terminated),
  * *len excludes any NUL. A CDR length of 0 is read as "" (some writers
  * emit it); a CDR string whose last byte is not NUL is accepted as it is. */
-int sp__rcur_string(sp__rcur *c, const char **s, size_t *len,
-                    const char *field, ...) SP__PRINTF(4, 5);
+int sp__rcur_string(sp__rcur *c, const char **s, size_t *len, const char *field,
+                    ...) SP__PRINTF(4, 5);
 
 /* A string copied into @p dst (capacity @p cap >= 1, always
  * NUL-terminated, truncated when longer); *len (may be NULL) gets the
@@ -75,8 +75,7 @@ int sp__rcur_string_into(sp__rcur *c, char *dst, size_t cap, size_t *len,
  * *data (borrowed, unaligned; CDR aligns the first element to elem_size,
  * at most 8). Checks count * elem_size against the bytes left. */
 int sp__rcur_seq(sp__rcur *c, uint32_t *count, size_t elem_size,
-                 const uint8_t **data, const char *field, ...)
-    SP__PRINTF(5, 6);
+                 const uint8_t **data, const char *field, ...) SP__PRINTF(5, 6);
 
 /* A sequence length alone, for sequences of structures the caller reads
  * one by one; @p min_elem_size (the smallest serialized element) bounds

@@ -85,8 +85,8 @@ int sp_rosmsg_image_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
     SP_TRY(sp__rcur_header(&c, &out->header));
     SP_TRY(sp__rcur_u32(&c, &out->height, "height"));
     SP_TRY(sp__rcur_u32(&c, &out->width, "width"));
-    SP_TRY(sp__rcur_string_into(&c, out->encoding, sizeof out->encoding,
-                                NULL, "encoding"));
+    SP_TRY(sp__rcur_string_into(&c, out->encoding, sizeof out->encoding, NULL,
+                                "encoding"));
     SP_TRY(sp__rcur_u8(&c, &b, "is_bigendian"));
     out->is_bigendian = b != 0;
     SP_TRY(sp__rcur_u32(&c, &out->step, "step"));
@@ -145,14 +145,14 @@ int sp_rosmsg_image_copy(const sp_rosimg_msg *m, sp_image *dst)
     size_t row = sp_image_row_bytes(m->width, fmt);
     if (dst->width != m->width || dst->height != m->height ||
         dst->format != fmt || dst->stride < row)
-        return sp__fail(SP_EINVAL,
-                        "Image: the destination is %ux%u %s with stride %zu, "
-                        "expected %ux%u %s (%s) with stride >= %zu",
-                        dst->width, dst->height,
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
-                                                    : "?",
-                        dst->stride, m->width, m->height, sp_pixfmt_name(fmt),
-                        m->encoding, row);
+        return sp__fail(
+            SP_EINVAL,
+            "Image: the destination is %ux%u %s with stride %zu, "
+            "expected %ux%u %s (%s) with stride >= %zu",
+            dst->width, dst->height,
+            sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "?",
+            dst->stride, m->width, m->height, sp_pixfmt_name(fmt), m->encoding,
+            row);
     if (m->height == 0 || row == 0)
         return SP_OK;
     /* Checked again here because @p m may not come from the parser. */
@@ -240,8 +240,8 @@ typedef enum { PAYLOAD_JPEG, PAYLOAD_PNG } payload_kind;
 
 static int payload_kind_of(const sp_roscimg_msg *m, payload_kind *k)
 {
-    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
-                                       '\n'};
+    static const uint8_t png_sig[8] = {0x89, 'P',  'N',  'G',
+                                       '\r', '\n', 0x1a, '\n'};
     const uint8_t *p = m->data;
     if (p && m->data_size >= 3 && p[0] == 0xFF && p[1] == 0xD8 &&
         p[2] == 0xFF) {
@@ -262,8 +262,8 @@ static int payload_kind_of(const sp_roscimg_msg *m, payload_kind *k)
                     head[3]);
 }
 
-static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
-                     uint32_t *w, uint32_t *h, sp_pixfmt *fmt)
+static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
+                     uint32_t *h, sp_pixfmt *fmt)
 {
     int jw, jh, sub, cs;
     if (tjDecompressHeader3(d->tj, m->data, (unsigned long)m->data_size, &jw,
@@ -319,13 +319,13 @@ int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
     size_t row = sp_image_row_bytes(w, fmt);
     if (dst->width != w || dst->height != h || dst->format != fmt ||
         dst->stride < row || dst->stride > (size_t)0x7fffffff)
-        return sp__fail(SP_EINVAL,
-                        "CompressedImage: the destination is %ux%u %s with "
-                        "stride %zu, but the JPEG decodes to %ux%u %s",
-                        dst->width, dst->height,
-                        sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format)
-                                                    : "?",
-                        dst->stride, w, h, sp_pixfmt_name(fmt));
+        return sp__fail(
+            SP_EINVAL,
+            "CompressedImage: the destination is %ux%u %s with "
+            "stride %zu, but the JPEG decodes to %ux%u %s",
+            dst->width, dst->height,
+            sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "?",
+            dst->stride, w, h, sp_pixfmt_name(fmt));
     /* Warnings (a truncated scan, extraneous bytes before a marker) leave
      * an image that libjpeg-turbo completed as best it could; they are not
      * failures, as in libjpeg-turbo's own djpeg and OpenCV's imdecode.

@@ -25,8 +25,8 @@ int sp_rosmsg_laserscan_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
     SP_TRY(sp__rcur_f32(&c, &m->range_min, "range_min"));
     SP_TRY(sp__rcur_f32(&c, &m->range_max, "range_max"));
     SP_TRY(sp__rcur_seq(&c, &m->nranges, 4, &m->ranges, "ranges"));
-    SP_TRY(sp__rcur_seq(&c, &m->nintensities, 4, &m->intensities,
-                        "intensities"));
+    SP_TRY(
+        sp__rcur_seq(&c, &m->nintensities, 4, &m->intensities, "intensities"));
     if (m->nranges == 0)
         m->ranges = NULL;
     if (m->nintensities == 0)

@@ -15,8 +15,8 @@ size_t sp_rosmsg_pc2_type_size(uint8_t t)
 
 static const char *type_name(uint8_t t)
 {
-    static const char *const names[9] = {"?",     "INT8",   "UINT8",
-                                         "INT16", "UINT16", "INT32",
+    static const char *const names[9] = {"?",      "INT8",    "UINT8",
+                                         "INT16",  "UINT16",  "INT32",
                                          "UINT32", "FLOAT32", "FLOAT64"};
     return t <= 8 ? names[t] : "?";
 }
@@ -183,8 +183,8 @@ static void add_dropped(sp_pc2_plan *plan, const char *name, const char *why)
     size_t cap = sizeof plan->dropped, k = strlen(plan->dropped);
     if (k + 4 >= cap)
         return;
-    int w = snprintf(plan->dropped + k, cap - k, "%s%s%s", k ? ", " : "",
-                     name, why);
+    int w = snprintf(plan->dropped + k, cap - k, "%s%s%s", k ? ", " : "", name,
+                     why);
     if (w < 0 || (size_t)w >= cap - k)
         snprintf(plan->dropped + (cap - 4), 4, "...");
 }
@@ -217,8 +217,8 @@ int sp_rosmsg_pc2_plan(const sp_pc2_msg *m, const char *fields_map,
                 return sp__fail(SP_EFORMAT,
                                 "PointCloud2: the fields map gives %s the "
                                 "field '%.*s', %s (fields: %s)",
-                                ch_names[ch], (int)(mlen[ch] > 64 ? 64 : mlen[ch]),
-                                mname[ch],
+                                ch_names[ch],
+                                (int)(mlen[ch] > 64 ? 64 : mlen[ch]), mname[ch],
                                 i < 0 ? "but the cloud has no such field"
                                       : "but that field has several values "
                                         "or a duplicate name",
@@ -241,8 +241,8 @@ int sp_rosmsg_pc2_plan(const sp_pc2_msg *m, const char *fields_map,
         return sp__fail(SP_EFORMAT,
                         "PointCloud2: no usable field '%s'%s, expected x, y "
                         "and z of one value each (fields: %s)",
-                        ch_names[ch],
-                        i >= 0 ? " (it has several values)" : "", have);
+                        ch_names[ch], i >= 0 ? " (it has several values)" : "",
+                        have);
     }
     memset(plan, 0, sizeof *plan);
     plan->ix = idx[CH_X];

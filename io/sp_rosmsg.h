@@ -68,7 +68,7 @@ sp_rosmsg_kind sp_rosmsg_kind_of(const char *type);
 /** std_msgs/Header. ROS2 headers have no seq (0). */
 typedef struct sp_rosmsg_header {
     uint32_t seq;
-    int64_t stamp_ns; /**< sec * 1e9 + nsec */
+    int64_t stamp_ns;   /**< sec * 1e9 + nsec */
     char frame_id[128]; /**< truncated when longer (frame_id_len is not) */
     size_t frame_id_len;
 } sp_rosmsg_header;
@@ -107,14 +107,14 @@ int sp_rosmsg_pc2_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
 
 /** How a cloud's fields become sp_points channels. */
 typedef struct sp_pc2_plan {
-    unsigned fields;        /**< SP_POINTS_RING / SP_POINTS_TIME to ask for */
-    int ix, iy, iz;         /**< field index of x, y, z */
-    int iintensity;         /**< intensity / i / reflectance, or -1 */
-    int iring;              /**< ring / channel / laser_id, or -1 */
-    int itime;              /**< time / t / timestamp / time_stamp, or -1 */
-    char dropped[256];      /**< fields that no channel keeps ("rgb,
-                                 label, normal (count 3), x (duplicate)"),
-                                 "" when none; ends "..." when longer */
+    unsigned fields;   /**< SP_POINTS_RING / SP_POINTS_TIME to ask for */
+    int ix, iy, iz;    /**< field index of x, y, z */
+    int iintensity;    /**< intensity / i / reflectance, or -1 */
+    int iring;         /**< ring / channel / laser_id, or -1 */
+    int itime;         /**< time / t / timestamp / time_stamp, or -1 */
+    char dropped[256]; /**< fields that no channel keeps ("rgb,
+                            label, normal (count 3), x (duplicate)"),
+                            "" when none; ends "..." when longer */
 } sp_pc2_plan;
 
 /** Map @p m's fields onto sp_points: x, y, z required (SP_EFORMAT naming
@@ -263,10 +263,10 @@ int sp_rosmsg_laserscan_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
  *  a = angle_min + i * angle_increment, all in double and rounded to
  *  float32 at the end; intensity from intensities (0 past their end, as
  *  when absent); time = i * time_increment (double, rounded); ring 0 when
- *  @p out has one. A range outside [range_min, range_max], NaN or Inf,
- *  or a non-finite angle, gives x = y = z = NaN (kept, as an organised cloud keeps them; crop
- *  drops them). count = nranges. @p out needs capacity nranges and
- *  SP_POINTS_TIME (SP_EINVAL otherwise). */
+ *  @p out has one. A range outside [range_min, range_max], NaN or Inf, or
+ *  a non-finite angle, gives x = y = z = NaN (kept, as an organised cloud
+ *  keeps them; crop drops them). count = nranges. @p out needs capacity
+ *  nranges and SP_POINTS_TIME (SP_EINVAL otherwise). */
 int sp_rosmsg_laserscan_points(const sp_laserscan_msg *m, sp_points *out);
 
 #ifdef __cplusplus

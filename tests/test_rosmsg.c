@@ -33,8 +33,7 @@
 
 /* ---- what each encoding gives back ---- */
 
-static void check_header(const sp_rosmsg_header *h, const fx_msg *f,
-                         int ros1)
+static void check_header(const sp_rosmsg_header *h, const fx_msg *f, int ros1)
 {
     assert_int_equal(h->seq, ros1 ? f->seq : 0);
     assert_true(h->stamp_ns == (int64_t)f->sec * 1000000000 + f->nsec);
@@ -49,8 +48,8 @@ static void check_pc2(const fx_msg *f, const uint8_t *b, size_t n,
     int rc = sp_rosmsg_pc2_parse(b, n, enc, &m);
     if (f->expect_err) {
         if (rc != SP_EFORMAT || !strstr(sp_errmsg(), f->expect_err))
-            fail_msg("%s: rc %d '%s', expected SP_EFORMAT with '%s'",
-                     f->name, rc, sp_errmsg(), f->expect_err);
+            fail_msg("%s: rc %d '%s', expected SP_EFORMAT with '%s'", f->name,
+                     rc, sp_errmsg(), f->expect_err);
         return;
     }
     if (rc != SP_OK)
@@ -81,8 +80,8 @@ static void check_image(const fx_msg *f, const uint8_t *b, size_t n,
     int rc = sp_rosmsg_image_parse(b, n, enc, &m);
     if (f->expect_err) {
         if (rc != SP_EFORMAT || !strstr(sp_errmsg(), f->expect_err))
-            fail_msg("%s: rc %d '%s', expected SP_EFORMAT with '%s'",
-                     f->name, rc, sp_errmsg(), f->expect_err);
+            fail_msg("%s: rc %d '%s', expected SP_EFORMAT with '%s'", f->name,
+                     rc, sp_errmsg(), f->expect_err);
         return;
     }
     if (rc != SP_OK)
@@ -414,9 +413,8 @@ static void test_plan(void **state)
     assert_int_equal(sp_rosmsg_pc2_plan(&m, NULL, &p), SP_OK);
     assert_true(p.iintensity == 4 && p.iy == 1);
     assert_int_equal(p.fields, 0u);
-    assert_string_equal(p.dropped,
-                        "normal (count 3), intensity (duplicate), "
-                        "y (duplicate)");
+    assert_string_equal(p.dropped, "normal (count 3), intensity (duplicate), "
+                                   "y (duplicate)");
 
     /* the map overrides names, and may reuse a field */
     m = cloud("x,y,z,reflectivity,intensity,ring,t_ns");
@@ -463,8 +461,8 @@ static void test_plan(void **state)
     /* a long dropped list ends with "..." inside its buffer */
     char many[600] = "x,y,z";
     for (int i = 0; i < 60; i++)
-        snprintf(many + strlen(many), sizeof many - strlen(many),
-                 ",extra_%02d", i);
+        snprintf(many + strlen(many), sizeof many - strlen(many), ",extra_%02d",
+                 i);
     m = cloud(many);
     assert_int_equal(sp_rosmsg_pc2_plan(&m, NULL, &p), SP_OK);
     assert_true(strlen(p.dropped) < sizeof p.dropped);
@@ -491,8 +489,8 @@ static void test_hostile_fixtures(void **state)
             uint8_t *b = ro_read(path, &n);
             if (!b)
                 continue; /* that encoder was not available */
-            fx_hostile(f->kind, e == 0 ? SP_ROSMSG_ROS1 : SP_ROSMSG_CDR,
-                       e == 2, b, n, f->name, (int)f->nlengths);
+            fx_hostile(f->kind, e == 0 ? SP_ROSMSG_ROS1 : SP_ROSMSG_CDR, e == 2,
+                       b, n, f->name, (int)f->nlengths);
             free(b);
         }
     }

@@ -171,8 +171,8 @@ static void cloud(const char *name, int iint, int iring, int itime,
         assert_int_equal(f->datatype, 7);
         for (size_t i = 0; i < npts; i++) {
             size_t row = i / m.width, col = i % m.width;
-            const uint8_t *src = m.data + row * m.row_step +
-                                 col * m.point_step + f->offset;
+            const uint8_t *src =
+                m.data + row * m.row_step + col * m.point_step + f->offset;
             if (memcmp(src, xyzi + (c * npts + i) * 4, 4) != 0)
                 fail_msg("%s: point %zu field %s differs from numpy", name, i,
                          f->name);
@@ -298,8 +298,7 @@ static void test_ubiquity_caminfo(void **state)
 
     sp_calib c;
     assert_int_equal(
-        sp_rosmsg_caminfo_to_calib(&m, "ubiquity.bag: camera_info", &c),
-        SP_OK);
+        sp_rosmsg_caminfo_to_calib(&m, "ubiquity.bag: camera_info", &c), SP_OK);
     assert_int_equal(c.dist_model, SP_DIST_PLUMB_BOB);
     assert_true(c.has_K && c.has_P && c.has_R0);
     assert_memory_equal(c.K, K, sizeof K);
@@ -371,8 +370,8 @@ static void scan(const char *name)
                              "xy"[c], a, b);
                 inexact += u != 0;
             } else if (memcmp(&a, &b, 4) != 0) {
-                fail_msg("%s: point %zu column %d is %.9g, numpy %.9g", name,
-                         i, c, a, b);
+                fail_msg("%s: point %zu column %d is %.9g, numpy %.9g", name, i,
+                         c, a, b);
             }
         }
     }

@@ -36,8 +36,7 @@ static void inside(const uint8_t *p, size_t n, const uint8_t *b, size_t bn)
         abort();
 }
 
-static void *image_alloc(sp_image *img, uint32_t w, uint32_t h,
-                         sp_pixfmt fmt)
+static void *image_alloc(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt)
 {
     size_t n = sp_image_block_size(w, h, fmt, 0);
     if (n == 0)
@@ -135,8 +134,8 @@ static void caminfo(const uint8_t *b, size_t n, sp_rosmsg_enc enc)
     sp_calib c;
     rc = sp_rosmsg_caminfo_to_calib(&m, "fuzz", &c);
     need_message(rc, "to_calib");
-    if (rc == SP_OK && (c.dist_model < 0 || c.dist_model > 2 ||
-                        c.width < 0 || c.height < 0))
+    if (rc == SP_OK &&
+        (c.dist_model < 0 || c.dist_model > 2 || c.width < 0 || c.height < 0))
         abort();
 }
 

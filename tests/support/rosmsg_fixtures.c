@@ -145,10 +145,10 @@ static fx_msg *caminfo(const char *name, const char *model, int expect,
 {
     static const double K[9] = {525.123456789, 0, 319.5, 0, 525.987654321,
                                 239.5,         0, 0,     1};
-    static const double R[9] = {0.999, -0.0123, 0.0345, 0.0123, 0.999,
+    static const double R[9] = {0.999,   -0.0123, 0.0345, 0.0123, 0.999,
                                 -1e-300, -0.0345, 1e-300, 0.999};
-    static const double P[12] = {530.5, 0, 320.25, -39.375, 0, 530.5,
-                                 240.75, 0, 0, 0, 1, 0};
+    static const double P[12] = {530.5,  0, 320.25, -39.375, 0, 530.5,
+                                 240.75, 0, 0,      0,       1, 0};
     fx_msg *f = add(name, SP_ROSMSG_CAMERA_INFO);
     f->encoding = model;
     f->pixfmt = expect;
@@ -349,9 +349,9 @@ static void write_spec(const char *path)
 {
     FILE *o = fopen(path, "w");
     assert_non_null(o);
-    static const char *const types[] = {"", "PointCloud2", "Image",
-                                        "CompressedImage", "CameraInfo",
-                                        "LaserScan"};
+    static const char *const types[] = {"",           "PointCloud2",
+                                        "Image",      "CompressedImage",
+                                        "CameraInfo", "LaserScan"};
     fputs("{\"messages\":[\n", o);
     for (size_t i = 0; i < fx_count(); i++) {
         const fx_msg *f = &fx[i];
@@ -380,8 +380,7 @@ static void write_spec(const char *path)
             fprintf(o,
                     ",\"height\":%u,\"width\":%u,\"encoding\":\"%s\","
                     "\"is_bigendian\":%d,\"step\":%u",
-                    f->height, f->width, f->encoding, f->is_bigendian,
-                    f->step);
+                    f->height, f->width, f->encoding, f->is_bigendian, f->step);
             jbytes(o, f->data, f->ndata);
             break;
         case SP_ROSMSG_COMPRESSED_IMAGE:
@@ -496,8 +495,8 @@ void fx_selector(uint8_t sel, sp_rosmsg_kind *kind, sp_rosmsg_enc *enc)
     *enc = (sel / 5) % 2 ? SP_ROSMSG_CDR : SP_ROSMSG_ROS1;
 }
 
-int fx_parse_and_use(sp_rosmsg_kind kind, sp_rosmsg_enc enc,
-                     const uint8_t *b, size_t n)
+int fx_parse_and_use(sp_rosmsg_kind kind, sp_rosmsg_enc enc, const uint8_t *b,
+                     size_t n)
 {
     int rc;
     switch (kind) {
@@ -560,8 +559,8 @@ int fx_parse_and_use(sp_rosmsg_kind kind, sp_rosmsg_enc enc,
         rc = sp_rosmsg_laserscan_parse(b, n, enc, &m);
         if (rc == SP_OK) {
             sp_points p;
-            void *mem = iot_points_alloc(&p, m.nranges ? m.nranges : 1,
-                                         SP_POINTS_TIME);
+            void *mem =
+                iot_points_alloc(&p, m.nranges ? m.nranges : 1, SP_POINTS_TIME);
             assert_int_equal(sp_rosmsg_laserscan_points(&m, &p), SP_OK);
             free(mem);
         }
@@ -609,13 +608,12 @@ void fx_hostile(sp_rosmsg_kind kind, sp_rosmsg_enc enc, int be,
         }
     }
     if (nlengths >= 0 && lengths != nlengths)
-        fail_msg("%s: %d length fields refused as 0xFFFFFFF0, expected %d", name,
-                 lengths, nlengths);
+        fail_msg("%s: %d length fields refused as 0xFFFFFFF0, expected %d",
+                 name, lengths, nlengths);
     if (enc == SP_ROSMSG_CDR && n >= 4) {
-        static const uint8_t kinds[][2] = {{0, 2},  {0, 3},    {0, 6},
-                                           {0, 7},  {0, 0x0b}, {0, 0x10},
-                                           {0, 0x11}, {0, 0x15}, {1, 1},
-                                           {0xff, 0}};
+        static const uint8_t kinds[][2] = {
+            {0, 2},    {0, 3},    {0, 6},    {0, 7}, {0, 0x0b},
+            {0, 0x10}, {0, 0x11}, {0, 0x15}, {1, 1}, {0xff, 0}};
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
             memcpy(c, b, n);
             c[0] = kinds[i][0];

@@ -87,7 +87,7 @@ void fx_selector(uint8_t sel, sp_rosmsg_kind *kind, sp_rosmsg_enc *enc);
 
 /* One parse of @p kind, then (on success) its next step; returns the
  * parse's status. */
-int fx_parse_and_use(sp_rosmsg_kind kind, sp_rosmsg_enc enc,
-                     const uint8_t *b, size_t n);
+int fx_parse_and_use(sp_rosmsg_kind kind, sp_rosmsg_enc enc, const uint8_t *b,
+                     size_t n);
 
 #endif

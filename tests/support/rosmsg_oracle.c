@@ -92,8 +92,7 @@ long long ro_get_ll(const char *text, const char *key)
     return v ? strtoll(v, NULL, 10) : -1;
 }
 
-size_t ro_get_doubles(const char *text, const char *key, double *v,
-                      size_t max)
+size_t ro_get_doubles(const char *text, const char *key, double *v, size_t max)
 {
     const char *s = ro_get(text, key);
     size_t n = 0;

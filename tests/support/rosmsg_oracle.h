@@ -26,7 +26,6 @@ const char *ro_get(const char *text, const char *key);
 long long ro_get_ll(const char *text, const char *key);
 /* Up to @p max numbers (strtod: decimal or hex floats) of line @p key;
  * returns how many. */
-size_t ro_get_doubles(const char *text, const char *key, double *v,
-                      size_t max);
+size_t ro_get_doubles(const char *text, const char *key, double *v, size_t max);
 
 #endif
