@@ -265,22 +265,27 @@ static int payload_kind_of(const sp_roscimg_msg *m, payload_kind *k)
 static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
                      uint32_t *h, sp_pixfmt *fmt)
 {
-    int jw, jh, sub, cs;
+    /* TurboJPEG returns success without touching these for a tables-only
+     * stream (or a header cut before its frame marker), so they start at
+     * values that read as "no image". */
+    int jw = 0, jh = 0, sub = -1, cs = -1;
     if (tjDecompressHeader3(d->tj, m->data, (unsigned long)m->data_size, &jw,
                             &jh, &sub, &cs) != 0)
         return sp__fail(SP_EFORMAT,
                         "CompressedImage (format '%s'): JPEG header of %zu "
                         "bytes: %s, expected a baseline or progressive JPEG",
                         m->format, m->data_size, tjGetErrorStr2(d->tj));
+    if (jw <= 0 || jh <= 0 || cs < 0)
+        return sp__fail(SP_EFORMAT,
+                        "CompressedImage (format '%s'): JPEG header of %zu "
+                        "bytes has no frame (tables only, or cut short), "
+                        "expected a baseline or progressive JPEG",
+                        m->format, m->data_size);
     if (cs == TJCS_CMYK || cs == TJCS_YCCK)
         return sp__fail(SP_EUNSUPPORTED,
                         "CompressedImage (format '%s'): a %s JPEG, expected "
                         "grayscale or colour (YCbCr, RGB)",
                         m->format, cs == TJCS_CMYK ? "CMYK" : "YCCK");
-    if (jw <= 0 || jh <= 0)
-        return sp__fail(SP_EFORMAT,
-                        "CompressedImage (format '%s'): JPEG of %dx%d pixels",
-                        m->format, jw, jh);
     *w = (uint32_t)jw;
     *h = (uint32_t)jh;
     *fmt = cs == TJCS_GRAY ? SP_PIX_GRAY8 : SP_PIX_RGB8;

@@ -469,6 +469,138 @@ static void test_plan(void **state)
     assert_non_null(strstr(p.dropped, "..."));
 }
 
+/* ---- exact messages and misuse ---- */
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* The message a lying length gives, word for word, on the ROS1 cloud of
+ * the seed corpus (walked here by hand to find fields[3].name). */
+static void test_exact_messages(void **state)
+{
+    (void)state;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/fuzz/corpus/rosmsg/pc2-ros1.bin",
+             ro_tests_dir());
+    size_t n;
+    uint8_t *seed = ro_read(path, &n);
+    assert_non_null(seed);
+    uint8_t *b = seed + 1;
+    n--;
+    size_t o = 12 + 4 + le32(b + 12) + 8 + 4; /* header, height, width */
+    for (int i = 0; i < 3; i++)
+        o += 4 + le32(b + o) + 9;
+    memcpy(b + o, "\xf0\xff\xff\xff", 4);
+    sp_pc2_msg m;
+    assert_int_equal(sp_rosmsg_pc2_parse(b, n, SP_ROSMSG_ROS1, &m), SP_EFORMAT);
+    char want[200];
+    snprintf(want, sizeof want,
+             "PointCloud2.fields[3].name: string of 4294967280 bytes at byte "
+             "%zu, but the message has %zu bytes",
+             o, n);
+    assert_string_equal(sp_errmsg(), want);
+    /* one byte short of the last field */
+    memcpy(b + o, "\x0b\x00\x00\x00", 4); /* "reflectance" again */
+    assert_int_equal(sp_rosmsg_pc2_parse(b, n - 1, SP_ROSMSG_ROS1, &m),
+                     SP_EFORMAT);
+    snprintf(want, sizeof want,
+             "PointCloud2.is_dense: uint8 at byte %zu, but the message has "
+             "%zu bytes",
+             n - 1, n - 1);
+    assert_string_equal(sp_errmsg(), want);
+    free(seed);
+
+    uint8_t cdr[8] = {0x00, 0x03, 0, 0, 0, 0, 0, 0};
+    sp_laserscan_msg ls;
+    assert_int_equal(sp_rosmsg_laserscan_parse(cdr, 8, SP_ROSMSG_CDR, &ls),
+                     SP_EUNSUPPORTED);
+    assert_string_equal(sp_errmsg(),
+                        "LaserScan: CDR encapsulation bytes 0x00 0x03 "
+                        "(PL_CDR), expected 0x00 0x01 (CDR_LE) or 0x00 0x00 "
+                        "(CDR_BE)");
+    cdr[1] = 0x07;
+    assert_int_equal(sp_rosmsg_laserscan_parse(cdr, 8, SP_ROSMSG_CDR, &ls),
+                     SP_EUNSUPPORTED);
+    iot_msg_has("0x00 0x07 (XCDR2)", NULL);
+    assert_int_equal(sp_rosmsg_laserscan_parse(cdr, 3, SP_ROSMSG_CDR, &ls),
+                     SP_EFORMAT);
+    iot_msg_has("3 bytes, expected at least the 4-byte CDR encapsulation",
+                NULL);
+
+    assert_string_equal(sp_calib_dist_name(SP_DIST_PLUMB_BOB), "plumb_bob");
+    assert_string_equal(sp_calib_dist_name(SP_DIST_RATIONAL),
+                        "rational_polynomial");
+    assert_string_equal(sp_calib_dist_name(SP_DIST_EQUIDISTANT), "equidistant");
+    assert_string_equal(sp_calib_dist_name(7), "unknown");
+}
+
+/* Destinations that do not match, payloads that are not images. */
+static void test_image_misuse(void **state)
+{
+    (void)state;
+    uint8_t px[64] = {0};
+    sp_rosimg_msg m = {
+        .height = 2, .width = 3, .step = 9, .data = px, .data_size = 18};
+    snprintf(m.encoding, sizeof m.encoding, "rgb8");
+    sp_image img;
+    void *mem = iot_image_alloc(&img, 3, 2, SP_PIX_BGR8, 0);
+    assert_int_equal(sp_rosmsg_image_copy(&m, &img), SP_EINVAL);
+    iot_msg_has("3x2 bgr8", "expected 3x2 rgb8 (rgb8)", NULL);
+    free(mem);
+    mem = iot_image_alloc(&img, 3, 2, SP_PIX_RGB8, 0);
+    assert_int_equal(sp_rosmsg_image_copy(&m, &img), SP_OK);
+    m.data_size = 17; /* not from the parser: checked again */
+    assert_int_equal(sp_rosmsg_image_copy(&m, &img), SP_EFORMAT);
+    free(mem);
+
+    /* a JPEG cut inside its header, one with a damaged body, and a
+     * destination of the wrong format */
+    const fx_msg *f = NULL;
+    for (size_t i = 0; i < fx_count(); i++)
+        if (!strcmp(fx_get(i)->name, "cimg_jpeg"))
+            f = fx_get(i);
+    assert_non_null(f);
+    sp_rosmsg_decoder *d = NULL;
+    assert_int_equal(sp_rosmsg_decoder_create(&d), SP_OK);
+    sp_roscimg_msg c = {.data = f->data, .data_size = 40};
+    snprintf(c.format, sizeof c.format, "jpeg");
+    uint32_t w, h;
+    sp_pixfmt fmt;
+    assert_int_equal(sp_rosmsg_cimage_info(d, &c, &w, &h, &fmt), SP_EFORMAT);
+    iot_msg_has("CompressedImage (format 'jpeg'): JPEG header of 40 bytes",
+                NULL);
+    uint8_t *bad = malloc(f->ndata);
+    memcpy(bad, f->data, f->ndata);
+    size_t sos = 2;
+    while (sos + 1 < f->ndata && !(bad[sos] == 0xFF && bad[sos + 1] == 0xDA))
+        sos++;
+    for (size_t i = sos + 16; i < f->ndata - 2; i++)
+        bad[i] = (uint8_t)(i * 7); /* the entropy-coded data after SOS */
+    c.data = bad;
+    c.data_size = f->ndata;
+    assert_int_equal(sp_rosmsg_cimage_info(d, &c, &w, &h, &fmt), SP_OK);
+    mem = iot_image_alloc(&img, w, h, fmt, 0);
+    int rc = sp_rosmsg_cimage_decode(d, &c, &img);
+    assert_true(rc == SP_OK ||
+                (rc == SP_EFORMAT && strstr(sp_errmsg(), "JPEG data")));
+    free(mem);
+    mem = iot_image_alloc(&img, w, h, SP_PIX_GRAY8, 0);
+    c.data = f->data;
+    assert_int_equal(sp_rosmsg_cimage_decode(d, &c, &img), SP_EINVAL);
+    iot_msg_has("24x16 gray8", "decodes to 24x16 rgb8", NULL);
+    free(mem);
+    free(bad);
+    c.data = NULL;
+    c.data_size = 0;
+    assert_int_equal(sp_rosmsg_cimage_info(d, &c, &w, &h, &fmt), SP_EFORMAT);
+    iot_msg_has("0 bytes of data", NULL);
+    sp_rosmsg_decoder_destroy(d);
+    sp_rosmsg_decoder_destroy(NULL);
+}
+
 /* ---- hostile bytes ---- */
 
 static void test_hostile_fixtures(void **state)
@@ -509,6 +641,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_exact_messages),
+        cmocka_unit_test(test_image_misuse),
         cmocka_unit_test(test_ros1_genpy),
         cmocka_unit_test(test_cdr_foxglove),
         cmocka_unit_test(test_hostile_fixtures),
