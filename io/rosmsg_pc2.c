@@ -138,8 +138,18 @@ static void list_fields(const sp_pc2_msg *m, char *dst, size_t cap)
         snprintf(dst, cap, "none");
 }
 
-/* Parses "ring:channel,time:time_stamp" into one field name per channel
- * (pointers into @p map with their lengths). */
+/* [*s, *e) without the blanks around it. */
+static void trim(const char **s, const char **e)
+{
+    while (*s < *e && (**s == ' ' || **s == '\t'))
+        (*s)++;
+    while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+        (*e)--;
+}
+
+/* Parses "ring:channel, time:time_stamp" into one field name per channel
+ * (pointers into @p map with their lengths); blanks around names are
+ * ignored. */
 static int parse_map(const char *map, const char *name[CH_COUNT],
                      size_t len[CH_COUNT])
 {
@@ -148,30 +158,37 @@ static int parse_map(const char *map, const char *name[CH_COUNT],
         const char *end = strchr(p, ',');
         if (!end)
             end = p + strlen(p);
+        const char *next = *end ? end + 1 : end;
         const char *colon = memchr(p, ':', (size_t)(end - p));
-        if (!colon || colon == p || colon + 1 == end)
+        const char *cs = p, *ce = colon ? colon : end;
+        const char *fs = colon ? colon + 1 : end, *fe = end;
+        trim(&cs, &ce);
+        trim(&fs, &fe);
+        if (!colon || cs == ce || fs == fe) {
+            trim(&p, &end);
             return sp__fail(SP_EINVAL,
                             "fields map: '%.*s', expected channel:field "
                             "(e.g. ring:channel,time:time_stamp)",
                             (int)(end - p > 64 ? 64 : end - p), p);
+        }
         int ch = -1;
         for (int k = 0; k < CH_COUNT; k++)
-            if (strlen(ch_names[k]) == (size_t)(colon - p) &&
-                !memcmp(ch_names[k], p, (size_t)(colon - p)))
+            if (strlen(ch_names[k]) == (size_t)(ce - cs) &&
+                !memcmp(ch_names[k], cs, (size_t)(ce - cs)))
                 ch = k;
         if (ch < 0)
             return sp__fail(SP_EINVAL,
                             "fields map: channel '%.*s', expected x, y, z, "
                             "intensity, ring or time",
-                            (int)(colon - p > 64 ? 64 : colon - p), p);
+                            (int)(ce - cs > 64 ? 64 : ce - cs), cs);
         if (name[ch])
             return sp__fail(SP_EINVAL,
                             "fields map: channel '%s' mapped twice, expected "
                             "one field per channel",
                             ch_names[ch]);
-        name[ch] = colon + 1;
-        len[ch] = (size_t)(end - colon - 1);
-        p = *end ? end + 1 : end;
+        name[ch] = fs;
+        len[ch] = (size_t)(fe - fs);
+        p = next;
     }
     return SP_OK;
 }

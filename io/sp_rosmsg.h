@@ -125,7 +125,8 @@ typedef struct sp_pc2_plan {
  *  the others are dropped (not an error). Names are matched exactly.
  *  @p fields_map, optional, overrides names: "ring:channel,time:time_stamp,
  *  intensity:reflectivity" over the channels x, y, z, intensity, ring,
- *  time (SP_EINVAL for a bad map: syntax, unknown channel, a channel twice;
+ *  time; blanks around names are ignored (SP_EINVAL for a bad map: syntax,
+ *  an empty name, an unknown channel, a channel twice;
  *  SP_EFORMAT when the field it names is absent or has count != 1). A
  *  mapped field may also feed a channel found by name. *plan is written
  *  only on success. */

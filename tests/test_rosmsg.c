@@ -419,8 +419,8 @@ static void test_plan(void **state)
     /* the map overrides names, and may reuse a field */
     m = cloud("x,y,z,reflectivity,intensity,ring,t_ns");
     assert_int_equal(sp_rosmsg_pc2_plan(&m,
-                                        "intensity:reflectivity,time:t_ns,"
-                                        "ring:intensity",
+                                        "intensity:reflectivity, time : t_ns,"
+                                        "ring:intensity,",
                                         &p),
                      SP_OK);
     assert_true(p.iintensity == 3 && p.itime == 6 && p.iring == 4);
@@ -446,6 +446,8 @@ static void test_plan(void **state)
         {"intensity", "expected channel:field", SP_EINVAL},
         {"intensity:", "expected channel:field", SP_EINVAL},
         {":a", "expected channel:field", SP_EINVAL},
+        {"ring: ,x:a", "'ring:', expected channel:field", SP_EINVAL},
+        {",ring:a", "'', expected channel:field", SP_EINVAL},
         {"colour:a", "channel 'colour'", SP_EINVAL},
         {"ring:a,ring:a", "mapped twice", SP_EINVAL},
         {"time:b", "no such field", SP_EFORMAT},
