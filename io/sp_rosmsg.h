@@ -24,11 +24,11 @@
  * 4294967280 bytes at byte 52, but the message has 900 bytes"); decoded
  * data points into the message buffer (borrowed) unless stated. A parse
  * zeroes *out first; on failure its contents are unspecified. Bytes after
- * the last field are ignored. Callers add where the message came from
- * (sp__fail_context) to the message.
+ * the last field are ignored. Error messages name the type and field, not
+ * the log: callers add where the message came from.
  *
- * Thread safety: reentrant; a sp_rosmsg_jpeg decoder is used by one thread
- * at a time. */
+ * Thread safety: reentrant; a sp_rosmsg_decoder is used by one thread at
+ * a time. */
 #ifndef SP_ROSMSG_H
 #define SP_ROSMSG_H
 
