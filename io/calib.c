@@ -228,3 +228,17 @@ int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
     *out = c;
     return SP_OK;
 }
+
+const char *sp_calib_dist_name(int model)
+{
+    switch (model) {
+    case SP_DIST_PLUMB_BOB:
+        return "plumb_bob";
+    case SP_DIST_RATIONAL:
+        return "rational_polynomial";
+    case SP_DIST_EQUIDISTANT:
+        return "equidistant";
+    default:
+        return "unknown";
+    }
+}

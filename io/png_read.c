@@ -5,7 +5,9 @@
  * in decode(), which turns it into SP_EFORMAT. All of libpng's memory comes
  * from the reader's arena (png_create_read_struct_2 with our malloc/free),
  * and file bytes come through read(2) into a fixed buffer, so a warm reader
- * decodes without touching the heap. */
+ * decodes without touching the heap. The memory variants (a PNG inside a
+ * message) take the same path with read_cb copying from the caller's bytes
+ * instead of the file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <png.h>
@@ -25,9 +27,11 @@
 
 struct sp_png_reader {
     sp__png_arena arena;
-    /* the file being decoded */
+    /* the file being decoded, or the memory (mem != NULL) */
     int fd;
     const char *path;
+    const uint8_t *mem;
+    size_t mem_len;
     uint64_t offset; /* file bytes handed to libpng so far */
     size_t buf_len, buf_pos;
     char msg[256];
@@ -88,6 +92,18 @@ static void on_warning(png_structp png, png_const_charp msg)
 static void read_cb(png_structp png, png_bytep data, size_t len)
 {
     sp_png_reader *r = png_get_io_ptr(png);
+    if (r->mem) {
+        if (r->offset > r->mem_len || r->mem_len - r->offset < len) {
+            snprintf(r->msg, sizeof r->msg,
+                     "data truncated: ends at byte %zu, expected %zu more "
+                     "bytes",
+                     r->mem_len, len - (size_t)(r->mem_len - r->offset));
+            png_error(png, r->msg);
+        }
+        memcpy(data, r->mem + r->offset, len);
+        r->offset += len;
+        return;
+    }
     while (len > 0) {
         if (r->buf_pos == r->buf_len) {
             ssize_t n;
@@ -173,9 +189,11 @@ static sp_pixfmt setup_transforms(png_structp png, png_infop pinfo,
     return fmt;
 }
 
-/* One decode: the header always, the pixels when img is not NULL. */
-static int decode(sp_png_reader *r, const char *path, sp_image *img,
-                  sp_png_info *info)
+/* One decode: the header always, the pixels when img is not NULL. From
+ * @p mem (n bytes) when it is not NULL, else from the file @p path; path
+ * names the input in messages either way. */
+static int decode(sp_png_reader *r, const char *path, const uint8_t *mem,
+                  size_t n, sp_image *img, sp_png_info *info)
 {
     png_structp png = NULL;
     png_infop pinfo = NULL;
@@ -187,11 +205,17 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img,
     r->offset = 0;
     r->buf_len = r->buf_pos = 0;
     r->msg[0] = '\0';
-    do
-        r->fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (r->fd < 0 && errno == EINTR);
-    if (r->fd < 0)
-        return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    r->mem = mem;
+    r->mem_len = n;
+    r->fd = -1;
+    if (!mem) {
+        do
+            r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        while (r->fd < 0 && errno == EINTR);
+        if (r->fd < 0)
+            return sp__fail(SP_EIO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    }
 
     png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error,
                                    on_warning, &r->arena, sp__png_arena_malloc,
@@ -265,21 +289,23 @@ static int decode(sp_png_reader *r, const char *path, sp_image *img,
 destroy_png:
     png_destroy_read_struct(&png, pinfo ? &pinfo : NULL, NULL);
 close_file:
-    close(r->fd);
+    if (r->fd >= 0)
+        close(r->fd);
     r->fd = -1;
+    r->mem = NULL;
     if (rc == SP_OK && info)
         *info = hdr;
     return rc;
 }
 
-static int with_reader(sp_png_reader *r, const char *path, sp_image *img,
-                       sp_png_info *info)
+static int with_reader(sp_png_reader *r, const char *path, const uint8_t *mem,
+                       size_t n, sp_image *img, sp_png_info *info)
 {
     if (r)
-        return decode(r, path, img, info);
+        return decode(r, path, mem, n, img, info);
     sp_png_reader *tmp = NULL;
     SP_TRY(sp_png_reader_create(&tmp));
-    int rc = decode(tmp, path, img, info);
+    int rc = decode(tmp, path, mem, n, img, info);
     sp_png_reader_destroy(tmp);
     return rc;
 }
@@ -288,14 +314,11 @@ int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info)
 {
     SP_GUARD(path != NULL);
     SP_GUARD(info != NULL);
-    return with_reader(r, path, NULL, info);
+    return with_reader(r, path, NULL, 0, NULL, info);
 }
 
-int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
-                sp_png_info *info)
+static int check_dest(const char *path, const sp_image *img)
 {
-    SP_GUARD(path != NULL);
-    SP_GUARD(img != NULL && img->data != NULL);
     if (sp_image_row_bytes(img->width, img->format) == 0 || img->height == 0 ||
         img->stride < sp_image_row_bytes(img->width, img->format))
         return sp__fail(
@@ -303,5 +326,36 @@ int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
             path, img->width, img->height,
             sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format) : "?",
             img->stride);
-    return with_reader(r, path, img, info);
+    return SP_OK;
+}
+
+int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
+                sp_png_info *info)
+{
+    SP_GUARD(path != NULL);
+    SP_GUARD(img != NULL && img->data != NULL);
+    SP_TRY(check_dest(path, img));
+    return with_reader(r, path, NULL, 0, img, info);
+}
+
+int sp_png_probe_mem(sp_png_reader *r, const uint8_t *data, size_t n,
+                     const char *name, sp_png_info *info)
+{
+    SP_GUARD(data != NULL || n == 0);
+    SP_GUARD(info != NULL);
+    static const uint8_t empty[1];
+    return with_reader(r, name ? name : "png data", n ? data : empty, n, NULL,
+                       info);
+}
+
+int sp_png_read_mem(sp_png_reader *r, const uint8_t *data, size_t n,
+                    const char *name, sp_image *img, sp_png_info *info)
+{
+    SP_GUARD(data != NULL || n == 0);
+    SP_GUARD(img != NULL && img->data != NULL);
+    static const uint8_t empty[1];
+    if (!name)
+        name = "png data";
+    SP_TRY(check_dest(name, img));
+    return with_reader(r, name, n ? data : empty, n, img, info);
 }

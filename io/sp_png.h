@@ -101,6 +101,19 @@ int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info);
 int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
                 sp_png_info *info);
 
+/** As sp_png_probe(), for a PNG held in memory: @p n bytes at @p data
+ *  (borrowed; a CompressedImage's payload). @p name (borrowed, NULL =
+ *  "png data") names the input in messages. @p r may be NULL. SP_EFORMAT
+ *  (not a PNG, corrupt or truncated header, larger than SP_PNG_MAX_DIM). */
+int sp_png_probe_mem(sp_png_reader *r, const uint8_t *data, size_t n,
+                     const char *name, sp_png_info *info);
+
+/** As sp_png_read(), for a PNG held in memory (see sp_png_probe_mem()).
+ *  Returns SP_OK, SP_EINVAL (bad image), SP_EFORMAT (corrupt or truncated
+ *  data, or a shape other than @p img's). */
+int sp_png_read_mem(sp_png_reader *r, const uint8_t *data, size_t n,
+                    const char *name, sp_image *img, sp_png_info *info);
+
 /** Which float values are "empty" (drawn black, left out of the range). */
 typedef enum sp_png_empty {
     SP_PNG_EMPTY_NAN_NEG1 = 0, /**< NaN and exactly -1 (the range image's mark

@@ -5,8 +5,9 @@
  * Two encodings: ROS1 serialization (little-endian, packed, uint32-length
  * strings and arrays) and ROS2's CDR (the 4-byte encapsulation header:
  * CDR_LE or CDR_BE; primitives aligned to their size from the end of that
- * header; strings carry their NUL in the length). The message types and
- * what they become:
+ * header; strings carry their NUL in the length). Other encapsulations
+ * (PL_CDR, XCDR2) are SP_EUNSUPPORTED naming the header bytes. The message
+ * types and what they become:
  *  - sensor_msgs/PointCloud2: the header fields and the field table;
  *    sp_rosmsg_pc2_plan() then maps fields onto sp_points' channels; the
  *    pipeline's bag source copies the points out with the sp_unpack kernel
@@ -19,11 +20,15 @@
  *  - sensor_msgs/LaserScan: points in the scan's plane.
  * Every parse checks each length against the bytes present before reading
  * (a string or sequence that runs past the message is SP_EFORMAT naming
- * the field and both sizes); decoded data points into the message buffer
- * (borrowed) unless stated.
+ * the field and both sizes: "PointCloud2.fields[3].name: string of
+ * 4294967280 bytes at byte 52, but the message has 900 bytes"); decoded
+ * data points into the message buffer (borrowed) unless stated. A parse
+ * zeroes *out first; on failure its contents are unspecified. Bytes after
+ * the last field are ignored. Error messages name the type and field, not
+ * the log: callers add where the message came from.
  *
- * Thread safety: reentrant; a sp_rosmsg_jpeg decoder is used by one thread
- * at a time. */
+ * Thread safety: reentrant; a sp_rosmsg_decoder is used by one thread at
+ * a time. */
 #ifndef SP_ROSMSG_H
 #define SP_ROSMSG_H
 
@@ -63,7 +68,7 @@ sp_rosmsg_kind sp_rosmsg_kind_of(const char *type);
 /** std_msgs/Header. ROS2 headers have no seq (0). */
 typedef struct sp_rosmsg_header {
     uint32_t seq;
-    int64_t stamp_ns; /**< sec * 1e9 + nsec */
+    int64_t stamp_ns;   /**< sec * 1e9 + nsec */
     char frame_id[128]; /**< truncated when longer (frame_id_len is not) */
     size_t frame_id_len;
 } sp_rosmsg_header;
@@ -73,7 +78,7 @@ typedef struct sp_rosmsg_header {
 #define SP_PC2_MAX_FIELDS 64
 
 typedef struct sp_pc2_field {
-    char name[64];
+    char name[64]; /**< truncated to 63 bytes */
     uint32_t offset;
     uint8_t datatype; /**< sensor_msgs/PointField: INT8 1, UINT8 2, INT16 3,
                            UINT16 4, INT32 5, UINT32 6, FLOAT32 7,
@@ -102,20 +107,29 @@ int sp_rosmsg_pc2_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
 
 /** How a cloud's fields become sp_points channels. */
 typedef struct sp_pc2_plan {
-    unsigned fields;        /**< SP_POINTS_RING / SP_POINTS_TIME to ask for */
-    int ix, iy, iz;         /**< field index of x, y, z */
-    int iintensity;         /**< intensity / i / reflectance, or -1 */
-    int iring;              /**< ring / channel / laser_id, or -1 */
-    int itime;              /**< time / t / timestamp / time_stamp, or -1 */
-    char dropped[256];      /**< fields that no channel keeps ("rgb,
-                                 label"), "" when none */
+    unsigned fields;   /**< SP_POINTS_RING / SP_POINTS_TIME to ask for */
+    int ix, iy, iz;    /**< field index of x, y, z */
+    int iintensity;    /**< intensity / i / reflectance, or -1 */
+    int iring;         /**< ring / channel / laser_id, or -1 */
+    int itime;         /**< time / t / timestamp / time_stamp, or -1 */
+    char dropped[256]; /**< fields that no channel keeps ("rgb,
+                            label, normal (count 3), x (duplicate)"),
+                            "" when none; ends "..." when longer */
 } sp_pc2_plan;
 
 /** Map @p m's fields onto sp_points: x, y, z required (SP_EFORMAT naming
  *  the fields there are when missing); the names above map onto intensity,
- *  ring and time; every other field is listed in plan->dropped.
+ *  ring and time (the first name listed that the cloud has wins); every
+ *  other field is listed in plan->dropped. Only a field of one value
+ *  (count 1) feeds a channel, and of fields sharing a name only the first:
+ *  the others are dropped (not an error). Names are matched exactly.
  *  @p fields_map, optional, overrides names: "ring:channel,time:time_stamp,
- *  intensity:reflectivity" (SP_EINVAL for a bad map). */
+ *  intensity:reflectivity" over the channels x, y, z, intensity, ring,
+ *  time; blanks around names are ignored (SP_EINVAL for a bad map: syntax,
+ *  an empty name, an unknown channel, a channel twice;
+ *  SP_EFORMAT when the field it names is absent or has count != 1). A
+ *  mapped field may also feed a channel found by name. *plan is written
+ *  only on success. */
 int sp_rosmsg_pc2_plan(const sp_pc2_msg *m, const char *fields_map,
                        sp_pc2_plan *plan);
 
@@ -135,19 +149,24 @@ typedef struct sp_rosimg_msg {
 } sp_rosimg_msg;
 
 /** Parse an Image. Checks step >= width * bytes per pixel of a known
- *  encoding and step * height <= the data present. */
+ *  encoding and step * height <= the data present. An unknown encoding is
+ *  not an error here (sp_rosmsg_image_format() refuses it). */
 int sp_rosmsg_image_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                           sp_rosimg_msg *out);
 
-/** The pixel format of an Image encoding: mono8 -> gray8, mono16 / 16UC1
- *  -> gray16, rgb8, bgr8, rgba8, bgra8, bayer_{rggb,bggr,gbrg,grbg}{8,16},
- *  yuv422 / uyvy -> uyvy, yuv422_yuy2 / yuyv -> yuyv, 32FC1 -> f32.
- *  SP_EUNSUPPORTED naming the encodings known. */
+/** The pixel format of an Image encoding (case-insensitive): mono8 / 8UC1
+ *  -> gray8, mono16 / 16UC1 -> gray16, rgb8, bgr8, 8UC3 -> bgr8 (OpenCV's
+ *  channel order, as cv_bridge reads it), rgba8, bgra8, 8UC4 -> bgra8,
+ *  rgb16, bayer_{rggb,bggr,gbrg,grbg}{8,16}, yuv422 / uyvy -> uyvy,
+ *  yuv422_yuy2 / yuyv -> yuyv, 32FC1 -> f32. SP_EUNSUPPORTED naming the
+ *  encodings known. */
 int sp_rosmsg_image_format(const char *encoding, sp_pixfmt *out);
 
 /** Copy the pixels of @p m into @p dst (width, height and format already
  *  set to the message's, e.g. from a pool frame), dropping row padding and
- *  swapping 16- and 32-bit samples of a big-endian message. */
+ *  swapping 16- and 32-bit samples of a big-endian message. SP_EINVAL when
+ *  @p dst's shape, format or stride does not match; SP_EUNSUPPORTED for an
+ *  unknown encoding; SP_EFORMAT when the rows run past m->data. */
 int sp_rosmsg_image_copy(const sp_rosimg_msg *m, sp_image *dst);
 
 /* ---- CompressedImage ---- */
@@ -159,24 +178,34 @@ typedef struct sp_roscimg_msg {
     size_t data_size;
 } sp_roscimg_msg;
 
+/** Parse a CompressedImage (format truncated to 63 bytes). The payload is
+ *  not looked at (sp_rosmsg_cimage_info() does). */
 int sp_rosmsg_cimage_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                            sp_roscimg_msg *out);
 
 /** A reusable decoder for CompressedImage payloads (TurboJPEG handle, PNG
- *  reader). One per thread. */
+ *  reader). One per thread. The payload's kind comes from its first bytes
+ *  (JPEG ff d8 ff, PNG's signature), not from the format string. */
 typedef struct sp_rosmsg_decoder sp_rosmsg_decoder;
 int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out);
 void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d);
 
 /** The size and pixel format @p m decodes to, from its header bytes
  *  (JPEG: gray8 for grayscale, rgb8 otherwise; PNG: as sp_png.h).
- *  SP_EFORMAT for data that is neither, or is corrupt. */
+ *  SP_EFORMAT for data that is neither, or is corrupt; SP_EUNSUPPORTED for
+ *  a CMYK / YCCK JPEG. */
 int sp_rosmsg_cimage_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
                           uint32_t *width, uint32_t *height, sp_pixfmt *fmt);
 
 /** Decode @p m into @p dst (set up with the size and format that
- *  sp_rosmsg_cimage_info() gave). JPEG with TurboJPEG's accurate settings;
- *  exact against libjpeg-turbo's own decoder. */
+ *  sp_rosmsg_cimage_info() gave; SP_EINVAL otherwise), straight into its
+ *  rows at its stride. JPEG with TurboJPEG's accurate settings (islow IDCT,
+ *  fancy upsampling); exact against libjpeg-turbo's own decoder. A JPEG
+ *  warning (a truncated scan, extraneous bytes) is not a failure: the
+ *  pixels are what libjpeg-turbo made of the data, as with djpeg or
+ *  OpenCV's imdecode; a JPEG error is SP_EFORMAT with TurboJPEG's words.
+ *  libjpeg allocates its working memory per image inside TurboJPEG; the
+ *  pixels go to @p dst only. */
 int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
                             sp_image *dst);
 
@@ -194,13 +223,22 @@ typedef struct sp_caminfo_msg {
     int roi_rectify;
 } sp_caminfo_msg;
 
+/** Parse a CameraInfo (D is a sequence, K, R, P fixed arrays; ROS1's D, K,
+ *  R, P are ROS 2's d, k, r, p). Every coefficient of D is checked against
+ *  the bytes present, the first 16 kept. */
 int sp_rosmsg_caminfo_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                             sp_caminfo_msg *out);
 
 /** The calibration sp_calib holds: K, D with its model (plumb_bob,
- *  rational_polynomial, equidistant), R, P (as P[camera 0]), size.
- *  SP_EUNSUPPORTED for another model (named). @p source names it in
- *  messages ("drive.bag: /camera/camera_info"). */
+ *  rational_polynomial, equidistant), R (as R0; identity when all zero),
+ *  P (as P[camera 0]), size; source = @p source. has_K / has_P are 0 when
+ *  K[0] / P[0] is 0 (ROS: not calibrated). Fewer coefficients than the
+ *  model has are zeros; an empty distortion_model with no non-zero
+ *  coefficient is plumb_bob without distortion. SP_EUNSUPPORTED for
+ *  another model (named), non-zero coefficients beyond the model's,
+ *  binning > 1 or a region of interest smaller than the image (K would
+ *  describe other pixels); SP_EFORMAT for a size over 65535. @p source
+ *  names it in messages ("drive.bag: /camera/camera_info"). */
 int sp_rosmsg_caminfo_to_calib(const sp_caminfo_msg *m, const char *source,
                                sp_calib *out);
 
@@ -217,15 +255,19 @@ typedef struct sp_laserscan_msg {
     int swap;                   /**< 1: big-endian floats */
 } sp_laserscan_msg;
 
+/** Parse a LaserScan; ranges and intensities stay in the message (NULL
+ *  when empty). */
 int sp_rosmsg_laserscan_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                               sp_laserscan_msg *out);
 
 /** One point per range, in order: x = r cos(a), y = r sin(a), z = 0, with
- *  a = angle_min + i * angle_increment (double, rounded to float32);
- *  intensity from intensities (0 when absent); time = i * time_increment.
- *  A range outside [range_min, range_max], NaN or Inf gives a NaN point
- *  (kept, as an organised cloud keeps them; crop drops them). @p out needs
- *  capacity nranges and SP_POINTS_TIME. */
+ *  a = angle_min + i * angle_increment, all in double and rounded to
+ *  float32 at the end; intensity from intensities (0 past their end, as
+ *  when absent); time = i * time_increment (double, rounded); ring 0 when
+ *  @p out has one. A range outside [range_min, range_max], NaN or Inf, or
+ *  a non-finite angle, gives x = y = z = NaN (kept, as an organised cloud
+ *  keeps them; crop drops them). count = nranges. @p out needs capacity
+ *  nranges and SP_POINTS_TIME (SP_EINVAL otherwise). */
 int sp_rosmsg_laserscan_points(const sp_laserscan_msg *m, sp_points *out);
 
 #ifdef __cplusplus

@@ -268,6 +268,9 @@ static void test_written_drive(void **state)
             assert_int_equal(c->camera, 0);
             assert_true(c->has_K);
             assert_true(c->K[0] == 9.842439e+02 && c->dist[4] == -7.233722e-02);
+            /* KITTI's D_0c is OpenCV's five-coefficient model */
+            assert_int_equal(c->dist_model, SP_DIST_PLUMB_BOB);
+            assert_true(c->dist[5] == 0 && c->dist[6] == 0 && c->dist[7] == 0);
             assert_int_equal(c->width, 1392);
             assert_int_equal(c->height, 512);
             uint32_t w, h;

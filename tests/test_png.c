@@ -524,6 +524,66 @@ static void test_mutations_never_crash(void **state)
     sp_png_reader_destroy(r);
 }
 
+/* The memory variants decode exactly what the file variants decode, name
+ * the input they were given, refuse every truncation of the bytes as
+ * SP_EFORMAT, and allocate nothing once warm. */
+static void test_read_memory(void **state)
+{
+    (void)state;
+    fixture fs[] = {
+        {.w = 37, .h = 11, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 1},
+        {.w = 13, .h = 5, .color_type = PNG_COLOR_TYPE_GRAY, .depth = 16},
+        {.w = 9,
+         .h = 7,
+         .color_type = PNG_COLOR_TYPE_RGB_ALPHA,
+         .depth = 16,
+         .interlace = PNG_INTERLACE_ADAM7},
+        {.w = 21, .h = 6, .color_type = PNG_COLOR_TYPE_RGB, .depth = 8},
+    };
+    sp_png_reader *r = NULL;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+        const fixture *f = &fs[i];
+        const char *path = tpath("mem.png");
+        write_fixture(path, f);
+        uint8_t *b = NULL;
+        size_t n = file_bytes(path, &b);
+        sp_png_info fi, mi;
+        assert_int_equal(sp_png_probe(r, path, &fi), SP_OK);
+        assert_int_equal(sp_png_probe_mem(r, b, n, "msg", &mi), SP_OK);
+        assert_memory_equal(&fi, &mi, sizeof fi);
+        owned_image a, m;
+        owned_alloc(&a, fi.width, fi.height, fi.format);
+        owned_alloc(&m, fi.width, fi.height, fi.format);
+        assert_int_equal(sp_png_read(r, path, &a.img, NULL), SP_OK);
+        assert_int_equal(sp_png_read_mem(NULL, b, n, "msg", &m.img, &mi),
+                         SP_OK);
+        assert_memory_equal(a.mem, m.mem, a.size);
+        check_decoded(f, &m.img);
+        check_padding(&m);
+        uint64_t warm = sp_png_reader_heap_allocs(r);
+        assert_int_equal(sp_png_read_mem(r, b, n, "msg", &m.img, NULL), SP_OK);
+        assert_int_equal(sp_png_read_mem(r, b, n, "msg", &m.img, NULL), SP_OK);
+        assert_int_equal(sp_png_reader_heap_allocs(r), warm);
+        for (size_t k = 0; k < n; k++) {
+            uint8_t *c = malloc(k ? k : 1);
+            memcpy(c, b, k);
+            int rc = sp_png_read_mem(r, c, k, "cut", &m.img, NULL);
+            if (rc != SP_EFORMAT || !strstr(sp_errmsg(), "cut: invalid PNG"))
+                fail_msg("cut to %zu of %zu: %d %s", k, n, rc, sp_errmsg());
+            free(c);
+        }
+        assert_int_equal(sp_png_read_mem(r, b, n - 1, NULL, &m.img, NULL),
+                         SP_EFORMAT);
+        assert_non_null(strstr(sp_errmsg(), "png data: invalid PNG: data "
+                                            "truncated: ends at byte"));
+        free(a.mem);
+        free(m.mem);
+        free(b);
+    }
+    sp_png_reader_destroy(r);
+}
+
 static void test_arena_no_heap_after_warmup(void **state)
 {
     (void)state;
@@ -874,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_read_shape_mismatch),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_mutations_never_crash),
+        cmocka_unit_test(test_read_memory),
         cmocka_unit_test(test_arena_no_heap_after_warmup),
         cmocka_unit_test(test_kitti_images),
         cmocka_unit_test(test_write_formats),

@@ -490,6 +490,29 @@ static void test_stage(void **state)
     assert_int_equal(n, SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "'cy' missing"));
     sp_pipeline_destroy(pa);
+    /* a calibration of another distortion model is refused, not read as
+     * plumb_bob; plumb_bob from the same source is undistorted */
+    n = cam2_pipeline_frames("tsrc frames=2 kind=camera dist_model=1 ! "
+                             "undistort",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EUNSUPPORTED);
+    assert_non_null(strstr(sp_errmsg(), "distortion model rational_polynomial "
+                                        "is not supported by undistort yet"));
+    sp_pipeline_destroy(pa);
+    n = cam2_pipeline_frames("tsrc frames=2 kind=camera dist_model=2 ! "
+                             "undistort",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_EUNSUPPORTED);
+    assert_non_null(strstr(sp_errmsg(), "equidistant"));
+    sp_pipeline_destroy(pa);
+    n = cam2_pipeline_frames("tsrc frames=2 kind=camera dist_model=0 ! "
+                             "undistort",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    if (n < 0)
+        fail_msg("plumb_bob: %s", sp_errmsg());
+    assert_int_equal(n, 2);
+    cam2_frames_release(a, n);
+    sp_pipeline_destroy(pa);
     n = cam2_pipeline_frames(
         "tsrc frames=2 kind=camera ! undistort calib=/nonexistent/calib.txt",
         SP_BACKEND_AUTO, a, 16, &pa);

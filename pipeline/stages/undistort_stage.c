@@ -6,7 +6,10 @@
  * table is built on the first frame and rebuilt only when the calibration
  * or the image size changes, so a stream allocates once. Frames that are
  * not images pass through untouched; with all distortion coefficients zero
- * the image is passed through too (the table would be the identity). */
+ * the image is passed through too (the table would be the identity). A
+ * calibration whose distortion model is not plumb_bob (rational_polynomial,
+ * equidistant from a CameraInfo) is refused with SP_EUNSUPPORTED until the
+ * remap table learns those models. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -190,6 +193,15 @@ static int frame_intrinsics(sp_stage *st, undistort_stage *u,
                              seq, im->width, im->height,
                              c->source[0] ? c->source : "unnamed", c->width,
                              c->height);
+    /* The remap table knows plumb_bob only; another model's coefficients
+     * read as plumb_bob would bend the image the wrong way, silently. */
+    if (c->dist_model != SP_DIST_PLUMB_BOB)
+        return sp_stage_fail(st, SP_EUNSUPPORTED,
+                             "frame %llu (%s): distortion model %s is not "
+                             "supported by undistort yet, expected plumb_bob "
+                             "(k1, k2, p1, p2, k3)",
+                             seq, c->source[0] ? c->source : "unnamed",
+                             sp_calib_dist_name(c->dist_model));
     *K = c->K, *dist = c->dist;
     return SP_OK;
 }

@@ -42,7 +42,8 @@ uint64_t pt_blocks_in_use(const sp_poolmgr *mgr)
 
 typedef struct tsrc {
     uint64_t next;
-    int64_t frames, points, fail_at, kind;
+    int64_t frames, points, fail_at, kind, dist_model;
+    sp_calib calib; /* attached to camera frames when dist_model >= 0 */
 } tsrc;
 
 static const sp_prop_spec tsrc_props[] = {
@@ -52,6 +53,8 @@ static const sp_prop_spec tsrc_props[] = {
      "what to produce", 0},
     {"fail_at", SP_PROP_INT, "-1", -1, 100000000, NULL, "fail at this frame",
      0},
+    {"dist_model", SP_PROP_INT, "-1", -1, 2, NULL,
+     "attach a calibration with this sp_dist_model to camera frames", 0},
 };
 
 static int tsrc_init(sp_stage *st)
@@ -61,6 +64,19 @@ static int tsrc_init(sp_stage *st)
     s->points = sp_stage_prop_int(st, "points");
     s->kind = sp_stage_prop_int(st, "kind");
     s->fail_at = sp_stage_prop_int(st, "fail_at");
+    s->dist_model = sp_stage_prop_int(st, "dist_model");
+    if (s->dist_model >= 0) {
+        static const double K[9] = {20, 0, 8, 0, 20, 4, 0, 0, 1};
+        memset(&s->calib, 0, sizeof s->calib);
+        s->calib.has_K = 1;
+        memcpy(s->calib.K, K, sizeof K);
+        s->calib.dist_model = (int)s->dist_model;
+        s->calib.dist[0] = -0.2;
+        s->calib.dist[1] = 0.05;
+        s->calib.width = 16;
+        s->calib.height = 8;
+        strcpy(s->calib.source, "tsrc calibration");
+    }
     return SP_OK;
 }
 
@@ -84,6 +100,8 @@ static int tsrc_pull(sp_stage *st, sp_frame **out)
         for (uint32_t y = 0; y < 8; y++)
             memset(sp_image_row(&f->u.image, y), (int)(s->next & 0xff), 16);
         strcpy(f->stream, "image_02");
+        if (s->dist_model >= 0)
+            f->calib = &s->calib;
     } else {
         rc = sp_frame_create_points(sp_stage_poolmgr(st), (size_t)s->points, 0,
                                     &f);

@@ -1,9 +1,10 @@
 /* Test-only stage classes for the pipeline suites (no files, no kernels):
  *
- *   tsrc  frames=N points=N kind=lidar|camera|mixed fail_at=K
+ *   tsrc  frames=N points=N kind=lidar|camera|mixed fail_at=K dist_model=M
  *         a source counting its reads; frame i has seq i and x[j] = i + j;
  *         fail_at=K fails the pull of frame K with
- *         "injected failure at frame K".
+ *         "injected failure at frame K"; dist_model=M (0..2) attaches a
+ *         16x8 calibration with that distortion model to camera frames.
  *   tpass add=F    a filter for lidar frames: a new points frame from the
  *                  pool with x + add, the input released; camera frames pass
  *                  untouched. kctx=true asks for its kernel context.
