@@ -3,7 +3,7 @@
  * container, its version, compression, size, duration, start and end, the
  * message count, and per topic its type, count, rate and, from a sample of
  * its messages, points per cloud with the cloud's fields, or image sizes
- * and encodings (the sampling arrives with the message decoders). */
+ * and encodings. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +40,91 @@ static const char *sensor_of(sp_rosmsg_kind k)
     default:
         return "other";
     }
+}
+
+static const char *type_code(uint8_t t)
+{
+    static const char *const names[] = {"?",   "I8",  "U8",  "I16", "U16",
+                                        "I32", "U32", "F32", "F64"};
+    return t <= 8 ? names[t] : "?";
+}
+
+static void describe_cloud(const sp_pc2_msg *m, sp_loginfo_stream *o)
+{
+    if (o->sampled == 0) {
+        size_t used = 0;
+        for (uint32_t f = 0; f < m->nfields && used < sizeof o->fields; f++) {
+            const sp_pc2_field *pf = &m->fields[f];
+            int k = snprintf(o->fields + used, sizeof o->fields - used,
+                             pf->count > 1 ? "%s%s:%s[%u]" : "%s%s:%s",
+                             f ? " " : "", pf->name, type_code(pf->datatype),
+                             pf->count);
+            if (k < 0)
+                break;
+            used += (size_t)k;
+        }
+        if (m->is_bigendian && used < sizeof o->fields)
+            snprintf(o->fields + used, sizeof o->fields - used,
+                     " (big-endian)");
+        o->rows = m->height;
+    }
+    sp__info_note_points(o, (size_t)m->width * m->height);
+}
+
+/* Decode one sampled message of topic @p t into the stream's figures. */
+static void sample_message(sp_rosmsg_decoder *dec, sp_rosmsg_kind kind,
+                           sp_rosmsg_enc enc, const sp_log_msg *msg,
+                           sp_loginfo_stream *o)
+{
+    int rc = SP_OK;
+    switch (kind) {
+    case SP_ROSMSG_POINTCLOUD2: {
+        static sp_pc2_msg m; /* 5 KB of field table: not on the stack */
+        rc = sp_rosmsg_pc2_parse(msg->data, msg->size, enc, &m);
+        if (rc == SP_OK)
+            describe_cloud(&m, o);
+        break;
+    }
+    case SP_ROSMSG_LASER_SCAN: {
+        sp_laserscan_msg m;
+        rc = sp_rosmsg_laserscan_parse(msg->data, msg->size, enc, &m);
+        if (rc == SP_OK)
+            sp__info_note_points(o, m.nranges);
+        break;
+    }
+    case SP_ROSMSG_IMAGE: {
+        sp_rosimg_msg m;
+        rc = sp_rosmsg_image_parse(msg->data, msg->size, enc, &m);
+        if (rc == SP_OK)
+            sp__info_note_image(o, m.width, m.height, m.encoding);
+        break;
+    }
+    case SP_ROSMSG_COMPRESSED_IMAGE: {
+        sp_roscimg_msg m;
+        uint32_t w, h;
+        sp_pixfmt fmt;
+        rc = sp_rosmsg_cimage_parse(msg->data, msg->size, enc, &m);
+        if (rc == SP_OK)
+            rc = sp_rosmsg_cimage_info(dec, &m, &w, &h, &fmt);
+        if (rc == SP_OK) {
+            char f[96];
+            snprintf(f, sizeof f, "%s (%s)", m.format, sp_pixfmt_name(fmt));
+            sp__info_note_image(o, w, h, f);
+        }
+        break;
+    }
+    case SP_ROSMSG_CAMERA_INFO: {
+        sp_caminfo_msg m;
+        rc = sp_rosmsg_caminfo_parse(msg->data, msg->size, enc, &m);
+        if (rc == SP_OK)
+            sp__info_note_image(o, m.width, m.height, m.distortion_model);
+        break;
+    }
+    default:
+        return;
+    }
+    if (rc < 0)
+        sp__info_note_error(o);
 }
 
 static void describe_container(const sp_log *log, sp_loginfo *li)
@@ -82,7 +167,8 @@ int sp__log_describe(const char *path, size_t sample, sp_loginfo *li)
     sp_log *log;
     SP_TRY(sp_log_open(path, NULL, &log));
     describe_container(log, li);
-    int rc = SP_OK;
+    sp_rosmsg_decoder *dec = NULL;
+    int rc = sp_rosmsg_decoder_create(&dec);
     for (size_t t = 0; rc == SP_OK && t < sp_log_topic_count(log); t++) {
         const sp_log_topic *tp = sp_log_topic_at(log, t);
         sp_loginfo_stream *o = sp__info_add_stream(li, tp->name);
@@ -91,7 +177,10 @@ int sp__log_describe(const char *path, size_t sample, sp_loginfo *li)
             break;
         }
         sp__info_set(o->type, sizeof o->type, "%s", tp->type);
-        sp_rosmsg_kind kind = SP_ROSMSG_OTHER; /* decoders: next commit */
+        sp_rosmsg_kind kind = sp_rosmsg_kind_of(tp->type);
+        sp_rosmsg_enc enc;
+        if (sp_rosmsg_enc_from_name(tp->encoding, &enc) != SP_OK)
+            kind = SP_ROSMSG_OTHER;
         sp__info_set(o->sensor, sizeof o->sensor, "%s", sensor_of(kind));
         o->is_camera = kind == SP_ROSMSG_IMAGE ||
                        kind == SP_ROSMSG_COMPRESSED_IMAGE;
@@ -102,10 +191,23 @@ int sp__log_describe(const char *path, size_t sample, sp_loginfo *li)
         if (tp->count > 1 && tp->t_last > tp->t_first)
             o->rate_hz = (double)(tp->count - 1) /
                          ((double)(tp->t_last - tp->t_first) * 1e-9);
+        if (kind == SP_ROSMSG_OTHER)
+            continue;
+        for (uint64_t i = 0; i < tp->count; i++) {
+            if (!sp__info_sampled(i, tp->count, sample))
+                continue;
+            sp_log_msg msg;
+            if (sp_log_read_at(log, (uint32_t)t, i, &msg) != SP_OK) {
+                sp__info_note_error(o);
+                continue;
+            }
+            sample_message(dec, kind, enc, &msg, o);
+        }
     }
     char skipped[512];
     if (sp_log_skipped(log, skipped, sizeof skipped))
         sp__info_text(li, "skipped: %s\n", skipped);
+    sp_rosmsg_decoder_destroy(dec);
     sp_log_destroy(log);
     return rc;
 }

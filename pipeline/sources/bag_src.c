@@ -1,0 +1,408 @@
+/* The `bag` source: a recorded ROS log — ROS1 bag, MCAP or rosbag2, told
+ * apart by content (see sp_log.h) — as frames, pulled lazily: opening reads
+ * the index, each message is read and decoded when pulled. PointCloud2 and
+ * LaserScan become points, Image and CompressedImage images; CameraInfo
+ * becomes the calibration of the camera in the same namespace (or with the
+ * same frame_id); other types are left out and noted. A frame's stream is
+ * its topic, its timestamp the header stamp (the log time is kept in
+ * log_time_ns), its origin the file and the message's index in its topic.
+ * Order: log time across the selected topics (rosbag play), or file order. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bag_int.h"
+#include "error_int.h"
+#include "io_src_int.h"
+#include "sp_pipeline.h"
+
+#define BAG_MAX_CALIBS 64
+
+typedef struct bag_src {
+    sp_log *log;
+    bag_topic *topics;
+    size_t ntopics;
+    bag_calib calibs[BAG_MAX_CALIBS];
+    size_t ncalibs;
+    bag_scratch scratch;
+    int noted_skipped; /* the log's skipped list was noted */
+} bag_src;
+
+static const sp_prop_spec bag_props[] = {
+    {.name = "path",
+     .type = SP_PROP_STRING,
+     .help = "a ROS1 .bag, an .mcap, a rosbag2 folder or .db3 (told apart "
+             "by content)"},
+    {.name = "topics",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "comma list of topics (a trailing '*' matches a prefix); "
+             "empty: every topic sensorpipe decodes"},
+    {.name = "types",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "comma list of message types, either spelling "
+             "(sensor_msgs/PointCloud2, sensor_msgs/msg/Image)"},
+    {.name = "start",
+     .type = SP_PROP_FLOAT,
+     .min = 0,
+     .max = 1e12,
+     .optional = 1,
+     .help = "seconds from the log's start: skip messages recorded before"},
+    {.name = "end",
+     .type = SP_PROP_FLOAT,
+     .min = 0,
+     .max = 1e12,
+     .optional = 1,
+     .help = "seconds from the log's start: stop after messages recorded "
+             "then"},
+    {.name = "count",
+     .type = SP_PROP_INT,
+     .def = "0",
+     .min = 0,
+     .max = 1e15,
+     .help = "at most this many messages; 0: all"},
+    {.name = "order",
+     .type = SP_PROP_ENUM,
+     .def = "time",
+     .choices = "time|file",
+     .help = "log time across topics (rosbag play), or as stored"},
+    {.name = "verify",
+     .type = SP_PROP_BOOL,
+     .def = "true",
+     .help = "check LZ4 frame checksums and MCAP CRCs (false: faster, "
+             "damage may go unseen)"},
+    {.name = "fields",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "PointCloud2 field names for the channels: "
+             "ring:channel,time:time_stamp,intensity:reflectivity"},
+    {.name = "calib",
+     .type = SP_PROP_BOOL,
+     .def = "true",
+     .help = "attach each camera's CameraInfo (same namespace or frame_id) "
+             "to its images"},
+    SP__ON_ERROR_PROP,
+};
+
+/* The namespace of a topic: everything before its last '/' ("/cam" of
+ * "/cam/camera_info"; "" for a top-level topic). */
+static void topic_ns(const char *topic, char *ns, size_t cap)
+{
+    const char *slash = strrchr(topic, '/');
+    size_t n = slash ? (size_t)(slash - topic) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(ns, topic, n);
+    ns[n] = '\0';
+}
+
+static bag_action action_of(sp_rosmsg_kind k)
+{
+    switch (k) {
+    case SP_ROSMSG_POINTCLOUD2:
+        return BAG_POINTS;
+    case SP_ROSMSG_LASER_SCAN:
+        return BAG_SCAN;
+    case SP_ROSMSG_IMAGE:
+        return BAG_IMAGE;
+    case SP_ROSMSG_COMPRESSED_IMAGE:
+        return BAG_CIMAGE;
+    case SP_ROSMSG_CAMERA_INFO:
+        return BAG_CAMINFO;
+    default:
+        return BAG_SKIP;
+    }
+}
+
+/* Every CameraInfo topic's first message becomes a calibration, whether or
+ * not the topic is selected: a camera's images need it from their first
+ * frame, and it may be recorded after them. */
+static int load_calibs(sp_stage *st, bag_src *s)
+{
+    for (size_t t = 0; t < s->ntopics; t++) {
+        const sp_log_topic *tp = sp_log_topic_at(s->log, t);
+        if (s->topics[t].action != BAG_CAMINFO || tp->count == 0)
+            continue;
+        if (s->ncalibs == BAG_MAX_CALIBS) {
+            sp_stage_note(st, "more than %d CameraInfo topics: the rest are "
+                              "not used",
+                          BAG_MAX_CALIBS);
+            break;
+        }
+        bag_calib *c = &s->calibs[s->ncalibs];
+        memset(c, 0, sizeof *c);
+        c->topic = (uint16_t)t;
+        topic_ns(tp->name, c->ns, sizeof c->ns);
+        sp_log_msg msg;
+        int rc = sp_log_read_at(s->log, (uint32_t)t, 0, &msg);
+        if (rc == SP_OK)
+            rc = sp_rosmsg_caminfo_parse(msg.data, msg.size, s->topics[t].enc,
+                                         &s->scratch.caminfo);
+        if (rc == SP_OK) {
+            char source[512];
+            snprintf(source, sizeof source, "%s: %s", msg.file, tp->name);
+            rc = sp_rosmsg_caminfo_to_calib(&s->scratch.caminfo, source,
+                                            &c->calib);
+        }
+        if (rc < 0) {
+            /* A camera without calibration still has images: say why its
+             * calibration is missing instead of failing the run. */
+            sp_stage_note(st, "CameraInfo %s not used: %s", tp->name,
+                          sp_errmsg());
+            continue;
+        }
+        snprintf(c->frame_id, sizeof c->frame_id, "%s",
+                 s->scratch.caminfo.header.frame_id);
+        c->ok = 1;
+        s->ncalibs++;
+    }
+    return SP_OK;
+}
+
+/* The calibration of an image topic: the CameraInfo with the image's
+ * frame_id, else the one whose namespace is the longest prefix of the
+ * image topic's. */
+static const sp_calib *calib_for(bag_src *s, uint16_t topic,
+                                 const char *frame_id)
+{
+    bag_topic *bt = &s->topics[topic];
+    if (!bt->calib_done) {
+        bt->calib_done = 1;
+        bt->calib = -1;
+        const char *name = sp_log_topic_at(s->log, topic)->name;
+        size_t best = 0;
+        for (size_t i = 0; i < s->ncalibs; i++) {
+            const bag_calib *c = &s->calibs[i];
+            size_t n = strlen(c->ns);
+            if (frame_id && *frame_id && !strcmp(c->frame_id, frame_id)) {
+                bt->calib = (int)i;
+                break;
+            }
+            if (!strncmp(name, c->ns, n) && name[n] == '/' &&
+                (bt->calib < 0 || n > best)) {
+                bt->calib = (int)i;
+                best = n;
+            }
+        }
+    }
+    return bt->calib >= 0 ? &s->calibs[bt->calib].calib : NULL;
+}
+
+static void note_skipped_types(sp_stage *st, bag_src *s,
+                               const sp_log_filter *f)
+{
+    char list[400];
+    size_t used = 0, more = 0;
+    list[0] = '\0';
+    for (size_t t = 0; t < s->ntopics; t++) {
+        const sp_log_topic *tp = sp_log_topic_at(s->log, t);
+        if (s->topics[t].action != BAG_SKIP ||
+            !sp_log_topic_selected(s->log, t, f))
+            continue;
+        int k = snprintf(list + used, sizeof list - used, "%s%s (%s, %llu)",
+                         used ? ", " : "", tp->name, tp->type,
+                         (unsigned long long)tp->count);
+        if (k < 0 || (size_t)k >= sizeof list - used) {
+            list[used] = '\0';
+            more++;
+        } else {
+            used += (size_t)k;
+        }
+    }
+    if (used || more)
+        sp_stage_note(st,
+                      "messages not decoded (types other than PointCloud2, "
+                      "LaserScan, Image, CompressedImage, CameraInfo, or "
+                      "an encoding other than ros1/cdr), left out: %s%s",
+                      list, more ? " and more" : "");
+}
+
+static void bag_fini(sp_stage *st);
+
+static int bag_setup(sp_stage *st)
+{
+    bag_src *s = sp_stage_priv(st);
+    const char *path = sp_stage_prop_str(st, "path");
+    sp_log_desc d = {.mgr = sp_stage_poolmgr(st),
+                     .no_verify = !sp_stage_prop_bool(st, "verify"),
+                     .skip_damaged = sp_stage_prop(st, "on_error")->i == 1};
+    SP_TRY(sp_log_open(path, &d, &s->log));
+    s->ntopics = sp_log_topic_count(s->log);
+    s->topics = calloc(s->ntopics ? s->ntopics : 1, sizeof *s->topics);
+    uint8_t *mask = calloc(s->ntopics ? s->ntopics : 1, 1);
+    if (!s->topics || !mask) {
+        free(mask);
+        return sp__fail(SP_ENOMEM, "%s: out of memory", path);
+    }
+    sp_log_filter f = {.topics = sp_stage_prop_str(st, "topics"),
+                       .types = sp_stage_prop_str(st, "types"),
+                       .count = (uint64_t)sp_stage_prop_int(st, "count"),
+                       .order = (sp_log_order)sp_stage_prop(st, "order")->i,
+                       .topic_mask = mask};
+    const sp_prop_value *start = sp_stage_prop(st, "start");
+    const sp_prop_value *end = sp_stage_prop(st, "end");
+    if (start->set) {
+        f.has_start = 1;
+        f.start_ns = (int64_t)llround(start->f * 1e9);
+    }
+    if (end->set) {
+        f.has_end = 1;
+        f.end_ns = (int64_t)llround(end->f * 1e9);
+    }
+    size_t selected = 0;
+    for (size_t t = 0; t < s->ntopics; t++) {
+        const sp_log_topic *tp = sp_log_topic_at(s->log, t);
+        bag_topic *bt = &s->topics[t];
+        bt->calib = -1;
+        if (strlen(tp->name) >= SP_STREAM_NAME_MAX) {
+            free(mask);
+            return sp__fail(SP_EUNSUPPORTED,
+                            "%s: topic '%s' is %zu characters, longer than "
+                            "a stream name holds (%d)",
+                            path, tp->name, strlen(tp->name),
+                            SP_STREAM_NAME_MAX - 1);
+        }
+        if (sp_rosmsg_enc_from_name(tp->encoding, &bt->enc) == SP_OK)
+            bt->action = action_of(sp_rosmsg_kind_of(tp->type));
+        if (bt->action == BAG_CAMINFO && !sp_stage_prop_bool(st, "calib"))
+            bt->action = BAG_SKIP;
+        /* Frames come from decoded topics; CameraInfo is consumed. */
+        mask[t] = bt->action != BAG_SKIP && bt->action != BAG_CAMINFO;
+        if (mask[t] && sp_log_topic_selected(s->log, t, &f))
+            selected++;
+    }
+    note_skipped_types(st, s, &f);
+    int rc = sp_log_select(s->log, &f);
+    free(mask);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    if (!selected)
+        return sp_stage_fail(st, SP_ENOTFOUND,
+                             "%s: no topic to read: none of its %zu topics "
+                             "matches topics='%s' types='%s' with a type "
+                             "sensorpipe decodes (`sensorpipe info %s` lists "
+                             "them)",
+                             path, s->ntopics, f.topics, f.types, path);
+    SP_TRY(sp_rosmsg_decoder_create(&s->scratch.dec));
+    s->scratch.fields_map = sp_stage_prop_str(st, "fields");
+    if (sp_stage_kctx(st) == NULL)
+        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    if (sp_stage_prop_bool(st, "calib"))
+        SP_TRY(load_calibs(st, s));
+    return SP_OK;
+}
+
+/* A failed init() is not followed by fini(): release what was opened. */
+static int bag_init(sp_stage *st)
+{
+    int rc = bag_setup(st);
+    if (rc < 0)
+        bag_fini(st);
+    return rc;
+}
+
+/* The log's skipped places (on_error=skip), once, when the run ends. */
+static void note_log_skips(sp_stage *st, bag_src *s)
+{
+    char text[SP_PIPELINE_NOTE_MAX - 64];
+    size_t n = sp_log_skipped(s->log, text, sizeof text);
+    if (n && !s->noted_skipped) {
+        s->noted_skipped = 1;
+        sp_stage_note(st, "%zu damaged place%s skipped: %s", n,
+                      n == 1 ? "" : "s", text);
+    }
+}
+
+static int bag_pull(sp_stage *st, sp_frame **out)
+{
+    bag_src *s = sp_stage_priv(st);
+    *out = NULL;
+    for (;;) {
+        sp_log_msg msg;
+        int rc = sp_log_next(s->log, &msg);
+        if (rc == SP_EOS) {
+            note_log_skips(st, s);
+            return SP_EOS;
+        }
+        if (rc < 0)
+            return rc; /* names the file, offset and what was wrong */
+        const sp_log_topic *tp = sp_log_topic_at(s->log, msg.topic);
+        bag_topic *bt = &s->topics[msg.topic];
+        sp_frame *f = NULL;
+        const char *dropped;
+        int64_t stamp;
+        rc = sp__bag_decode(st, &s->scratch, bt->action, bt->enc, &msg, &f,
+                            &dropped, &stamp);
+        if (rc < 0) {
+            sp__fail_context(rc, "%s: byte %llu: topic %s, message %llu: ",
+                             msg.file, (unsigned long long)msg.offset,
+                             tp->name, (unsigned long long)msg.index);
+            if (sp__src_skip(st, rc)) {
+                if (bt->skipped++ == 0)
+                    sp_stage_note(st, "skipped: %s", sp_errmsg());
+                continue;
+            }
+            return rc;
+        }
+        if (*dropped && !bt->noted_drop) {
+            bt->noted_drop = 1;
+            sp_stage_note(st,
+                          "topic %s: PointCloud2 fields %s are not kept "
+                          "(points hold x, y, z, intensity, ring and time)",
+                          tp->name, dropped);
+        }
+        if (stamp == 0) {
+            /* A header without a stamp: the log time is the best there
+             * is, and the user is told. */
+            stamp = msg.log_time;
+            if (!bt->noted_stamp++)
+                sp_stage_note(st,
+                              "topic %s: header stamps are 0; frames are "
+                              "timed by the log time",
+                              tp->name);
+        }
+        f->seq = bt->seq++;
+        f->timestamp_ns = stamp;
+        f->log_time_ns = msg.log_time;
+        f->origin = msg.file;
+        f->origin_index = msg.index;
+        snprintf(f->stream, sizeof f->stream, "%s", tp->name);
+        f->calib = NULL;
+        if (f->payload == SP_PAYLOAD_IMAGE && sp_stage_prop_bool(st, "calib"))
+            f->calib = calib_for(s, (uint16_t)msg.topic,
+                                 bt->action == BAG_IMAGE
+                                     ? s->scratch.img.header.frame_id
+                                     : s->scratch.cimg.header.frame_id);
+        *out = f;
+        return SP_OK;
+    }
+}
+
+static void bag_fini(sp_stage *st)
+{
+    bag_src *s = sp_stage_priv(st);
+    if (s->log)
+        note_log_skips(st, s);
+    sp_rosmsg_decoder_destroy(s->scratch.dec);
+    s->scratch.dec = NULL;
+    sp_log_destroy(s->log);
+    s->log = NULL;
+    free(s->topics);
+    s->topics = NULL;
+}
+
+const sp_stage_class sp__stage_bag = {
+    .name = "bag",
+    .description = "recorded ROS logs (ROS1 .bag, MCAP, rosbag2), read without "
+                   "ROS: PointCloud2/LaserScan as points, Image/"
+                   "CompressedImage as images, CameraInfo as calibration",
+    .props = bag_props,
+    .nprops = sizeof bag_props / sizeof bag_props[0],
+    .priv_size = sizeof(bag_src),
+    .is_source = 1,
+    .init = bag_init,
+    .pull = bag_pull,
+    .fini = bag_fini,
+};
