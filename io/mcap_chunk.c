@@ -13,7 +13,7 @@ const uint8_t sp__mcap_magic[8] = {0x89, 'M', 'C', 'A', 'P', '0', '\r', '\n'};
 
 /* Chunk records: start, end, uncompressed size, CRC, compression string,
  * records length; then the records. */
-#define CHUNK_HEAD (SP__MCAP_REC_HEAD + 8 + 8 + 8 + 4 + 4 + 4 + 8)
+#define CHUNK_HEAD (SP__MCAP_REC_HEAD + 8 + 8 + 8 + 4 + 4 + 8)
 
 static uint32_t crc_add(uint32_t crc, const void *p, size_t n)
 {
@@ -42,9 +42,13 @@ static void lz4_prefs(LZ4F_preferences_t *prefs, int level, size_t content)
 {
     memset(prefs, 0, sizeof *prefs);
     prefs->compressionLevel = level;
-    /* One call per chunk: flushing every block as it is made avoids
-     * LZ4F's own staging copy. */
+    /* Independent blocks flushed as they are made: liblz4 1.9.4 allocates
+     * its 64 KiB history buffer again at every frame of linked blocks, and
+     * a chunk is one frame. Blocks of up to 4 MiB keep what independence
+     * costs in ratio small (a chunk is mostly one block). */
     prefs->autoFlush = 1;
+    prefs->frameInfo.blockMode = LZ4F_blockIndependent;
+    prefs->frameInfo.blockSizeID = LZ4F_max4MB;
     prefs->frameInfo.contentSize = content;
 }
 

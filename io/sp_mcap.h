@@ -58,7 +58,9 @@ extern "C" {
 /** Chunk compression. */
 typedef enum sp_mcap_compression {
     SP_MCAP_ZSTD = 0, /**< "zstd" (the default) */
-    SP_MCAP_LZ4 = 1,  /**< "lz4": the LZ4 frame format (liblz4's LZ4F) */
+    SP_MCAP_LZ4 = 1,  /**< "lz4": the LZ4 frame format (liblz4's LZ4F),
+                           independent blocks of up to 4 MiB, content size
+                           in the frame header */
     SP_MCAP_NONE = 2  /**< "": records stored as they are */
 } sp_mcap_compression;
 
