@@ -409,10 +409,10 @@ static int write_summary(sp_mcap_writer *w)
     const size_t head = SP__MCAP_REC_HEAD + 4 + sch + chn + sta;
     const size_t tail = 4 * (SP__MCAP_REC_HEAD + 17) + SP__MCAP_REC_HEAD + 20 +
                         8;
-    uint8_t *buf = malloc(head + tail);
-    if (!buf)
-        return sp__fail(SP_ENOMEM, "%s: summary of %zu bytes", w->path,
-                        head + tail);
+    /* Built in the chunk buffer, free once the last chunk is written: a
+     * file's end allocates nothing from the heap either. */
+    SP_TRY(sp__mcap_reserve(w, head + tail));
+    uint8_t *buf = w->chunk;
 
     uint8_t *p = sp__mcap_head(buf, SP__MCAP_OP_DATA_END, 4);
     p = sp__mcap_u32(p, w->data_crc);
@@ -451,9 +451,7 @@ static int write_summary(sp_mcap_writer *w)
     struct iovec iov[3] = {{buf, (size_t)(p - buf)},
                            {w->cidx, w->cidx_len},
                            {p, (size_t)(t - p)}};
-    int rc = sp__mcap_emit(w, iov, 3, 0);
-    free(buf);
-    return rc;
+    return sp__mcap_emit(w, iov, 3, 0);
 }
 
 int sp_mcap_writer_finish(sp_mcap_writer *w)

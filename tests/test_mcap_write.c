@@ -883,6 +883,30 @@ static void test_no_alloc_after_warmup(void **state)
                      (unsigned long long)st.chunks);
         assert_true(st.chunks > 60);
     }
+
+    /* The sink too: serializing into its staging block and writing, after
+     * the pipeline's warm-up frames. */
+    char launch[1200];
+    snprintf(launch, sizeof launch,
+             "synth frames=20 width=256 height=128 ! mcap path=%s/sink.mcap "
+             "chunk_kb=64",
+             dir);
+    sp_alloc_counter_set(sp_test_alloc_calls);
+    sp_pipeline_opts o = {.warmup_frames = 8};
+    sp_pipeline *p = NULL;
+    ok(sp_pipeline_create(launch, &o, &p));
+    ok(sp_pipeline_run(p));
+    sp_pipeline_stats ps;
+    ok(sp_pipeline_stats_get(p, &ps));
+    ok(sp_pipeline_destroy(p));
+    sp_alloc_counter_set(NULL);
+    assert_int_equal(ps.frames_after_warmup, 40 - 8);
+    if (ps.heap_allocs_after_warmup != ps.pool_grows_after_warmup ||
+        ps.pool_grows_after_warmup > 2)
+        fail_msg("sink: %llu heap allocations after warm-up (%llu pool "
+                 "blocks added)",
+                 (unsigned long long)ps.heap_allocs_after_warmup,
+                 (unsigned long long)ps.pool_grows_after_warmup);
 #endif
 }
 
