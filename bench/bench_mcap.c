@@ -156,8 +156,8 @@ static double median(bench_fn fn, void *arg, int warmup, int runs, int cpu)
                : bench_median_ms(fn, arg, warmup, runs);
 }
 
-static void bench_cloud(const bench_opts *o, job *j, const char *name,
-                        int cpu, double gbps)
+static void bench_cloud(const bench_opts *o, job *j, const char *name, int cpu,
+                        double gbps)
 {
     const size_t n = j->p.count;
     const double point_bytes =
@@ -189,8 +189,8 @@ static void bench_cloud(const bench_opts *o, job *j, const char *name,
         ms = median(run_write, j, 2, o->runs, cpu);
         sp_mcap_writer_stats_get(j->w, &b);
         /* file bytes and record bytes per message, over all calls */
-        const double per = (double)(b.bytes - a.bytes) /
-                           (double)(b.messages - a.messages);
+        const double per =
+            (double)(b.bytes - a.bytes) / (double)(b.messages - a.messages);
         const double ratio = (double)(b.bytes - a.bytes) /
                              (double)(b.uncompressed - a.uncompressed);
         char backend[48];

@@ -20,8 +20,7 @@ static uint32_t crc_add(uint32_t crc, const void *p, size_t n)
     return (uint32_t)crc32_z(crc, p, n);
 }
 
-int sp__mcap_emit(sp_mcap_writer *w, struct iovec *iov, int n,
-                  int data_section)
+int sp__mcap_emit(sp_mcap_writer *w, struct iovec *iov, int n, int data_section)
 {
     size_t total = 0;
     for (int i = 0; i < n; i++) {
@@ -73,8 +72,8 @@ int sp__mcap_codec_init(sp_mcap_writer *w)
             return sp__fail(SP_ENOMEM, "%s: cannot create a zstd context",
                             w->path);
     } else if (w->comp == SP_MCAP_LZ4) {
-        LZ4F_errorCode_t e = LZ4F_createCompressionContext(&w->lctx,
-                                                           LZ4F_VERSION);
+        LZ4F_errorCode_t e =
+            LZ4F_createCompressionContext(&w->lctx, LZ4F_VERSION);
         if (LZ4F_isError(e))
             return sp__fail(SP_ENOMEM, "%s: cannot create an LZ4 context: %s",
                             w->path, LZ4F_getErrorName(e));
@@ -90,8 +89,7 @@ static int regrow(sp_mcap_writer *w, sp_block **blk, uint8_t **data,
     sp_block *nb = NULL;
     int rc = sp_poolmgr_acquire(w->mgr, size, &nb);
     if (rc < 0)
-        return sp__fail_context(rc, "%s: buffer of %zu bytes: ", w->path,
-                                size);
+        return sp__fail_context(rc, "%s: buffer of %zu bytes: ", w->path, size);
     uint8_t *nd = sp_block_data(nb);
     if (keep)
         memcpy(nd, *data, keep);
@@ -119,12 +117,13 @@ static int chunk_compress(sp_mcap_writer *w, size_t *n)
 {
     const size_t len = w->chunk_len;
     if (w->comp == SP_MCAP_ZSTD) {
-        size_t r = ZSTD_compressCCtx(w->zctx, w->out, w->out_cap, w->chunk,
-                                     len, w->level ? w->level : 1);
+        size_t r = ZSTD_compressCCtx(w->zctx, w->out, w->out_cap, w->chunk, len,
+                                     w->level ? w->level : 1);
         if (ZSTD_isError(r))
-            return sp__fail(SP_EIO, "%s: zstd compression of a %zu-byte "
-                            "chunk failed: %s", w->path, len,
-                            ZSTD_getErrorName(r));
+            return sp__fail(SP_EIO,
+                            "%s: zstd compression of a %zu-byte "
+                            "chunk failed: %s",
+                            w->path, len, ZSTD_getErrorName(r));
         *n = r;
         return SP_OK;
     }
@@ -142,8 +141,10 @@ static int chunk_compress(sp_mcap_writer *w, size_t *n)
         done = LZ4F_isError(r) ? r : done + r;
     }
     if (LZ4F_isError(done))
-        return sp__fail(SP_EIO, "%s: LZ4 compression of a %zu-byte chunk "
-                        "failed: %s", w->path, len, LZ4F_getErrorName(done));
+        return sp__fail(SP_EIO,
+                        "%s: LZ4 compression of a %zu-byte chunk "
+                        "failed: %s",
+                        w->path, len, LZ4F_getErrorName(done));
     *n = done;
     return SP_OK;
 }
@@ -195,16 +196,16 @@ int sp__mcap_chunk_close(sp_mcap_writer *w)
      * record that points at the chunk and at each of them. */
     size_t mi_len = 0;
     for (size_t i = 0; i < w->c_nchans; i++)
-        mi_len += SP__MCAP_REC_HEAD + 2 + 4 +
-                  16 * w->chans[w->c_chans[i] - 1].nidx;
-    const size_t ci_len = SP__MCAP_REC_HEAD + 8 * 4 + 4 + 10 * w->c_nchans +
-                          8 + 4 + cn + 8 + 8;
+        mi_len +=
+            SP__MCAP_REC_HEAD + 2 + 4 + 16 * w->chans[w->c_chans[i] - 1].nidx;
+    const size_t ci_len =
+        SP__MCAP_REC_HEAD + 8 * 4 + 4 + 10 * w->c_nchans + 8 + 4 + cn + 8 + 8;
     SP_TRY(grow(&w->mi, &w->mi_cap, mi_len, w->path));
     SP_TRY(grow(&w->cidx, &w->cidx_cap, w->cidx_len + ci_len, w->path));
 
     uint8_t *ci = w->cidx + w->cidx_len;
-    uint8_t *q = sp__mcap_head(ci, SP__MCAP_OP_CHUNK_INDEX,
-                               ci_len - SP__MCAP_REC_HEAD);
+    uint8_t *q =
+        sp__mcap_head(ci, SP__MCAP_OP_CHUNK_INDEX, ci_len - SP__MCAP_REC_HEAD);
     q = sp__mcap_u64(q, w->c_start);
     q = sp__mcap_u64(q, w->c_end);
     q = sp__mcap_u64(q, chunk_off);
@@ -227,9 +228,8 @@ int sp__mcap_chunk_close(sp_mcap_writer *w)
     q = sp__mcap_u64(q, rlen);
     q = sp__mcap_u64(q, w->chunk_len);
 
-    struct iovec iov[3] = {{head, head_len},
-                           {(void *)rec, rlen},
-                           {w->mi, mi_len}};
+    struct iovec iov[3] = {
+        {head, head_len}, {(void *)rec, rlen}, {w->mi, mi_len}};
     SP_TRY(sp__mcap_emit(w, iov, 3, 1));
     w->cidx_len += ci_len;
     w->chunks++;

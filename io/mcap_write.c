@@ -12,7 +12,8 @@
 #include "mcap_int.h"
 
 #ifndef SP_LIB_VERSION
-#error "SP_LIB_VERSION must come from the build (cmake/sensorpipe_sources.cmake)"
+#error                                                                         \
+    "SP_LIB_VERSION must come from the build (cmake/sensorpipe_sources.cmake)"
 #endif
 
 #define DEFAULT_CHUNK_SIZE ((size_t)1 << 20)
@@ -56,8 +57,7 @@ static size_t meta_size(const sp_mcap_writer *w)
     return 4 + (w->ros2_meta ? 4 + strlen(QOS_KEY) + 4 : 0);
 }
 
-size_t sp__mcap_channel_size(const sp_mcap_writer *w,
-                             const sp__mcap_channel *c)
+size_t sp__mcap_channel_size(const sp_mcap_writer *w, const sp__mcap_channel *c)
 {
     return SP__MCAP_REC_HEAD + 2 + 2 + 4 + strlen(c->topic) + 4 +
            strlen(c->encoding) + meta_size(w);
@@ -98,8 +98,10 @@ static int check_str(const sp_mcap_writer *w, const char *what, const char *s,
         return sp__fail(SP_EINVAL, "%s: empty %s, expected a name", w->path,
                         what);
     if (n > 65536)
-        return sp__fail(SP_EINVAL, "%s: %s of %zu bytes, expected at most "
-                        "65536", w->path, what, n);
+        return sp__fail(SP_EINVAL,
+                        "%s: %s of %zu bytes, expected at most "
+                        "65536",
+                        w->path, what, n);
     return SP_OK;
 }
 
@@ -109,8 +111,10 @@ static int check_open(const sp_mcap_writer *w)
         return sp__fail(SP_EINVAL, "%s: the MCAP file is already finished",
                         w->path);
     if (w->failed)
-        return sp__fail(SP_EIO, "%s: an earlier write failed; the file will "
-                        "not be finished", w->path);
+        return sp__fail(SP_EIO,
+                        "%s: an earlier write failed; the file will "
+                        "not be finished",
+                        w->path);
     return SP_OK;
 }
 
@@ -139,12 +143,16 @@ int sp_mcap_writer_create(const char *path, const sp_mcap_writer_desc *desc,
     SP_GUARD(path != NULL);
     sp_mcap_writer_desc d = desc ? *desc : (sp_mcap_writer_desc){0};
     if (!sp_mcap_compression_name(d.compression))
-        return sp__fail(SP_EINVAL, "%s: compression %d, expected zstd, lz4 "
-                        "or none", path, (int)d.compression);
+        return sp__fail(SP_EINVAL,
+                        "%s: compression %d, expected zstd, lz4 "
+                        "or none",
+                        path, (int)d.compression);
     size_t plen = strlen(path);
     if (plen == 0 || plen >= PATH_MAX)
-        return sp__fail(SP_EINVAL, "%s: output path is empty or too long "
-                        "(limit %d bytes)", path, PATH_MAX - 1);
+        return sp__fail(SP_EINVAL,
+                        "%s: output path is empty or too long "
+                        "(limit %d bytes)",
+                        path, PATH_MAX - 1);
 
     sp_mcap_writer *w = calloc(1, sizeof *w);
     if (!w)
@@ -198,11 +206,15 @@ int sp_mcap_writer_add_schema(sp_mcap_writer *w, const char *name,
     SP_TRY(check_str(w, "schema name", name, 0));
     SP_TRY(check_str(w, "schema encoding", encoding, 1));
     if (!*encoding && len)
-        return sp__fail(SP_EINVAL, "%s: schema '%s' has %zu bytes of data but "
-                        "no encoding, expected none", w->path, name, len);
+        return sp__fail(SP_EINVAL,
+                        "%s: schema '%s' has %zu bytes of data but "
+                        "no encoding, expected none",
+                        w->path, name, len);
     if (len > UINT32_MAX)
-        return sp__fail(SP_EINVAL, "%s: schema '%s' of %zu bytes, expected "
-                        "at most 4 GiB", w->path, name, len);
+        return sp__fail(SP_EINVAL,
+                        "%s: schema '%s' of %zu bytes, expected "
+                        "at most 4 GiB",
+                        w->path, name, len);
     if (w->nschemas >= MAX_IDS)
         return sp__fail(SP_EINVAL, "%s: more than %u schemas", w->path,
                         MAX_IDS);
@@ -232,8 +244,8 @@ int sp_mcap_writer_add_schema(sp_mcap_writer *w, const char *name,
 }
 
 int sp_mcap_writer_add_channel(sp_mcap_writer *w, uint16_t schema_id,
-                               const char *topic,
-                               const char *message_encoding, uint16_t *id)
+                               const char *topic, const char *message_encoding,
+                               uint16_t *id)
 {
     SP_GUARD(w != NULL && topic != NULL && message_encoding != NULL &&
              id != NULL);
@@ -241,9 +253,10 @@ int sp_mcap_writer_add_channel(sp_mcap_writer *w, uint16_t schema_id,
     SP_TRY(check_str(w, "topic", topic, 0));
     SP_TRY(check_str(w, "message encoding", message_encoding, 0));
     if (schema_id > w->nschemas)
-        return sp__fail(SP_EINVAL, "%s: topic '%s': schema %u was not added "
-                        "(%zu schemas)", w->path, topic, schema_id,
-                        w->nschemas);
+        return sp__fail(SP_EINVAL,
+                        "%s: topic '%s': schema %u was not added "
+                        "(%zu schemas)",
+                        w->path, topic, schema_id, w->nschemas);
     if (w->nchans >= MAX_IDS)
         return sp__fail(SP_EINVAL, "%s: more than %u channels", w->path,
                         MAX_IDS);
@@ -287,16 +300,18 @@ static int index_room(sp_mcap_writer *w, sp__mcap_channel *c)
     return SP_OK;
 }
 
-int sp_mcap_writer_write(sp_mcap_writer *w, uint16_t channel,
-                         uint32_t sequence, uint64_t log_time,
-                         uint64_t publish_time, const void *data, size_t len)
+int sp_mcap_writer_write(sp_mcap_writer *w, uint16_t channel, uint32_t sequence,
+                         uint64_t log_time, uint64_t publish_time,
+                         const void *data, size_t len)
 {
     SP_GUARD(w != NULL);
     SP_GUARD(data != NULL || len == 0);
     SP_TRY(check_open(w));
     if (channel == 0 || channel > w->nchans)
-        return sp__fail(SP_EINVAL, "%s: channel %u was not added (%zu "
-                        "channels)", w->path, channel, w->nchans);
+        return sp__fail(SP_EINVAL,
+                        "%s: channel %u was not added (%zu "
+                        "channels)",
+                        w->path, channel, w->nchans);
     sp__mcap_channel *c = &w->chans[channel - 1];
     sp__mcap_schema *s = c->schema_id ? &w->schemas[c->schema_id - 1] : NULL;
     if (len > SIZE_MAX / 2)
@@ -387,8 +402,7 @@ static uint8_t *stats_put(uint8_t *p, const sp_mcap_writer *w)
     return p;
 }
 
-static uint8_t *offset_put(uint8_t *p, uint8_t op, uint64_t start,
-                           uint64_t len)
+static uint8_t *offset_put(uint8_t *p, uint8_t op, uint64_t start, uint64_t len)
 {
     p = sp__mcap_head(p, SP__MCAP_OP_SUMMARY_OFFSET, 1 + 8 + 8);
     p = sp__mcap_u8(p, op);
@@ -407,8 +421,8 @@ static int write_summary(sp_mcap_writer *w)
         chn += sp__mcap_channel_size(w, &w->chans[i]);
     const size_t sta = stats_size(w);
     const size_t head = SP__MCAP_REC_HEAD + 4 + sch + chn + sta;
-    const size_t tail = 4 * (SP__MCAP_REC_HEAD + 17) + SP__MCAP_REC_HEAD + 20 +
-                        8;
+    const size_t tail =
+        4 * (SP__MCAP_REC_HEAD + 17) + SP__MCAP_REC_HEAD + 20 + 8;
     /* Built in the chunk buffer, free once the last chunk is written: a
      * file's end allocates nothing from the heap either. */
     SP_TRY(sp__mcap_reserve(w, head + tail));
@@ -439,18 +453,17 @@ static int write_summary(sp_mcap_writer *w)
     t = sp__mcap_u64(t, off_start);
     /* The summary CRC runs from the summary's first byte through the
      * footer's summary_offset_start field. */
-    uint32_t crc = (uint32_t)crc32_z(0, buf + (sum_start - w->off),
-                                     (size_t)(p - buf) -
-                                         (size_t)(sum_start - w->off));
+    uint32_t crc =
+        (uint32_t)crc32_z(0, buf + (sum_start - w->off),
+                          (size_t)(p - buf) - (size_t)(sum_start - w->off));
     crc = (uint32_t)crc32_z(crc, w->cidx, w->cidx_len);
     crc = (uint32_t)crc32_z(crc, p, (size_t)(t - p));
     t = sp__mcap_u32(t, crc);
     memcpy(t, sp__mcap_magic, 8);
     t += 8;
 
-    struct iovec iov[3] = {{buf, (size_t)(p - buf)},
-                           {w->cidx, w->cidx_len},
-                           {p, (size_t)(t - p)}};
+    struct iovec iov[3] = {
+        {buf, (size_t)(p - buf)}, {w->cidx, w->cidx_len}, {p, (size_t)(t - p)}};
     return sp__mcap_emit(w, iov, 3, 0);
 }
 
@@ -503,8 +516,7 @@ void sp_mcap_writer_destroy(sp_mcap_writer *w)
     free(w);
 }
 
-int sp_mcap_writer_stats_get(const sp_mcap_writer *w,
-                             sp_mcap_writer_stats *out)
+int sp_mcap_writer_stats_get(const sp_mcap_writer *w, sp_mcap_writer_stats *out)
 {
     SP_GUARD(w != NULL && out != NULL);
     *out = (sp_mcap_writer_stats){.messages = w->messages,

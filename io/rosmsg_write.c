@@ -7,7 +7,7 @@
 #include "sp_rosmsg_write.h"
 
 #define SEP                                                                    \
-    "\n==================================================================" \
+    "\n=================================================================="     \
     "==============\n"
 
 /* The definitions, field declarations only. rosbag2 concatenates them depth
@@ -43,14 +43,14 @@ static const char pc2_schema[] =
     "uint8 datatype\n"
     "uint32 count\n" SEP "MSG: std_msgs/Header\n" HEADER_DEF;
 
-static const char image_schema[] = "std_msgs/Header header\n"
-                                   "uint32 height\n"
-                                   "uint32 width\n"
-                                   "string encoding\n"
-                                   "uint8 is_bigendian\n"
-                                   "uint32 step\n"
-                                   "uint8[] data\n" SEP
-                                   "MSG: std_msgs/Header\n" HEADER_DEF;
+static const char image_schema[] =
+    "std_msgs/Header header\n"
+    "uint32 height\n"
+    "uint32 width\n"
+    "string encoding\n"
+    "uint8 is_bigendian\n"
+    "uint32 step\n"
+    "uint8[] data\n" SEP "MSG: std_msgs/Header\n" HEADER_DEF;
 
 const char *sp_rosmsg_ros2_schema(const char *type)
 {
@@ -165,7 +165,8 @@ static int stamp_split(int64_t ns, int32_t *sec, uint32_t *nsec)
         r += 1000000000;
     }
     if (s < INT32_MIN || s > INT32_MAX)
-        return sp__fail(SP_ERANGE, "stamp %lld ns: %lld s does not fit the "
+        return sp__fail(SP_ERANGE,
+                        "stamp %lld ns: %lld s does not fit the "
                         "int32 seconds of builtin_interfaces/Time",
                         (long long)ns, (long long)s);
     *sec = (int32_t)s;
@@ -192,8 +193,10 @@ static int fit(size_t need, void *buf, size_t cap, size_t *size,
     if (!buf)
         return SP_EOS;
     if (cap < need)
-        return sp__fail(SP_ERANGE, "%s message needs %zu bytes, the buffer "
-                        "holds %zu", what, need, cap);
+        return sp__fail(SP_ERANGE,
+                        "%s message needs %zu bytes, the buffer "
+                        "holds %zu",
+                        what, need, cap);
     return SP_OK;
 }
 
@@ -259,14 +262,17 @@ int sp_rosmsg_pc2_write(const sp_points *p, int64_t stamp_ns,
     if (p->count && (!p->x || !p->y || !p->z || !p->intensity ||
                      ((p->fields & SP_POINTS_RING) && !p->ring) ||
                      ((p->fields & SP_POINTS_TIME) && !p->time)))
-        return sp__fail(SP_EINVAL, "PointCloud2: %zu points but an array "
-                        "their fields name is missing", p->count);
+        return sp__fail(SP_EINVAL,
+                        "PointCloud2: %zu points but an array "
+                        "their fields name is missing",
+                        p->count);
     pc2_layout l;
     pc2_layout_of(p, &l);
     if (p->count > UINT32_MAX / l.step)
-        return sp__fail(SP_ERANGE, "PointCloud2: %zu points of %u bytes pass "
-                        "the 4 GiB a message's data can hold", p->count,
-                        l.step);
+        return sp__fail(SP_ERANGE,
+                        "PointCloud2: %zu points of %u bytes pass "
+                        "the 4 GiB a message's data can hold",
+                        p->count, l.step);
     int32_t sec = 0;
     uint32_t nsec = 0;
     SP_TRY(stamp_split(stamp_ns, &sec, &nsec));
@@ -326,11 +332,14 @@ int sp_rosmsg_image_write(const sp_image *img, int64_t stamp_ns,
     *size = 0;
     const char *enc = sp_rosmsg_image_encoding(img->format);
     if (!enc)
-        return sp__fail(SP_EINVAL, "Image: pixel format %d, expected one of "
-                        "sp_pixfmt", (int)img->format);
+        return sp__fail(SP_EINVAL,
+                        "Image: pixel format %d, expected one of "
+                        "sp_pixfmt",
+                        (int)img->format);
     const size_t row = sp_image_row_bytes(img->width, img->format);
     if (!img->data || img->height == 0 || row == 0 || img->stride < row)
-        return sp__fail(SP_EINVAL, "Image: %ux%u %s with stride %zu, expected "
+        return sp__fail(SP_EINVAL,
+                        "Image: %ux%u %s with stride %zu, expected "
                         "data, a non-empty size and a stride of at least %zu",
                         img->width, img->height, sp_pixfmt_name(img->format),
                         img->stride, row);
@@ -339,9 +348,10 @@ int sp_rosmsg_image_write(const sp_image *img, int64_t stamp_ns,
                               ? img->height + img->height / 2
                               : img->height;
     if (row > UINT32_MAX || (uint64_t)row * rows > UINT32_MAX)
-        return sp__fail(SP_ERANGE, "Image: %ux%u %s passes the 4 GiB a "
-                        "message's data can hold", img->width, img->height,
-                        enc);
+        return sp__fail(SP_ERANGE,
+                        "Image: %ux%u %s passes the 4 GiB a "
+                        "message's data can hold",
+                        img->width, img->height, enc);
     int32_t sec = 0;
     uint32_t nsec = 0;
     SP_TRY(stamp_split(stamp_ns, &sec, &nsec));

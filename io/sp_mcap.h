@@ -70,9 +70,9 @@ const char *sp_mcap_compression_name(sp_mcap_compression c);
 /** Writer configuration; zero fields take the stated default. */
 typedef struct sp_mcap_writer_desc {
     sp_mcap_compression compression; /**< default zstd */
-    int level;         /**< compression level; 0 = zstd 1, LZ4 fast (0) */
-    size_t chunk_size; /**< uncompressed bytes of records a chunk is closed
-                            at; 0 = 1 MiB */
+    int level;           /**< compression level; 0 = zstd 1, LZ4 fast (0) */
+    size_t chunk_size;   /**< uncompressed bytes of records a chunk is closed
+                              at; 0 = 1 MiB */
     const char *profile; /**< Header profile; NULL = "ros2" (copied) */
     const char *library; /**< Header library; NULL = "sensorpipe VERSION"
                               (copied) */
@@ -106,17 +106,17 @@ int sp_mcap_writer_add_schema(sp_mcap_writer *w, const char *name,
  *  id (1, 2, ...). SP_EINVAL (unknown schema, empty topic or encoding, more
  *  than 65,535 channels, after finish), SP_ENOMEM. */
 int sp_mcap_writer_add_channel(sp_mcap_writer *w, uint16_t schema_id,
-                               const char *topic,
-                               const char *message_encoding, uint16_t *id);
+                               const char *topic, const char *message_encoding,
+                               uint16_t *id);
 
 /** Append one message of @p len bytes (@p data borrowed, copied into the
  *  chunk) on @p channel. Times are nanoseconds (log_time: when recorded,
  *  publish_time: when published). May close a chunk and write it. Returns
  *  SP_OK, SP_EINVAL (unknown channel, after finish), SP_EIO, SP_EBUDGET /
  *  SP_ENOMEM (no block for a message larger than any before). */
-int sp_mcap_writer_write(sp_mcap_writer *w, uint16_t channel,
-                         uint32_t sequence, uint64_t log_time,
-                         uint64_t publish_time, const void *data, size_t len);
+int sp_mcap_writer_write(sp_mcap_writer *w, uint16_t channel, uint32_t sequence,
+                         uint64_t log_time, uint64_t publish_time,
+                         const void *data, size_t len);
 
 /** Close the last chunk, write the Data End, summary, summary offsets and
  *  Footer, and rename the file over its final name. With no message the
@@ -131,12 +131,13 @@ void sp_mcap_writer_destroy(sp_mcap_writer *w);
 
 /** Figures of a writer, for tests and statistics. */
 typedef struct sp_mcap_writer_stats {
-    uint64_t messages;       /**< written so far */
-    uint64_t chunks;         /**< closed and written so far */
-    uint64_t bytes;          /**< file bytes written so far */
-    uint64_t uncompressed;   /**< record bytes put into chunks so far */
+    uint64_t messages;     /**< written so far */
+    uint64_t chunks;       /**< closed and written so far */
+    uint64_t bytes;        /**< file bytes written so far */
+    uint64_t uncompressed; /**< record bytes put into chunks so far */
 } sp_mcap_writer_stats;
 
+/** Copy the writer's figures into *out. SP_EINVAL for NULL arguments. */
 int sp_mcap_writer_stats_get(const sp_mcap_writer *w,
                              sp_mcap_writer_stats *out);
 

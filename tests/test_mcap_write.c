@@ -131,7 +131,7 @@ static void *make_image(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt,
 /* ---- the writer ---- */
 
 typedef struct sample {
-    mo_str lines[32]; /* the expected message lines, in log-time order */
+    mo_str lines[32];  /* the expected message lines, in log-time order */
     char keys[32][32]; /* "topic:seq" of each */
     uint64_t times[32];
     size_t n;
@@ -184,11 +184,11 @@ static void write_sample(const char *path, sp_mcap_compression comp,
         uint32_t w, h;
         sp_pixfmt fmt;
         size_t stride;
-    } images[] = {{3, 2, SP_PIX_GRAY8, 64},      {2, 2, SP_PIX_RGB16, 0},
-                  {4, 2, SP_PIX_YUYV, 0},        {4, 2, SP_PIX_UYVY, 0},
-                  {3, 3, SP_PIX_F32, 0},         {4, 4, SP_PIX_BAYER_GRBG16, 0},
-                  {2, 3, SP_PIX_BGRA8, 0},       {4, 4, SP_PIX_NV12, 0},
-                  {5, 1, SP_PIX_GRAY16, 0},      {6, 2, SP_PIX_BAYER_GBRG8, 0}};
+    } images[] = {{3, 2, SP_PIX_GRAY8, 64}, {2, 2, SP_PIX_RGB16, 0},
+                  {4, 2, SP_PIX_YUYV, 0},   {4, 2, SP_PIX_UYVY, 0},
+                  {3, 3, SP_PIX_F32, 0},    {4, 4, SP_PIX_BAYER_GRBG16, 0},
+                  {2, 3, SP_PIX_BGRA8, 0},  {4, 4, SP_PIX_NV12, 0},
+                  {5, 1, SP_PIX_GRAY16, 0}, {6, 2, SP_PIX_BAYER_GBRG8, 0}};
     uint8_t *buf = malloc(1 << 16);
     size_t nc = sizeof clouds / sizeof clouds[0];
     size_t ni = sizeof images / sizeof images[0];
@@ -204,8 +204,8 @@ static void write_sample(const char *path, sp_mcap_compression comp,
         if (is_cloud) {
             size_t i = seq_l;
             sp_points p;
-            void *mem = make_cloud(&p, clouds[i].n, clouds[i].fields,
-                                   (int)k, clouds[i].odd);
+            void *mem = make_cloud(&p, clouds[i].n, clouds[i].fields, (int)k,
+                                   clouds[i].odd);
             ok(sp_rosmsg_pc2_write(&p, m.stamp_ns, m.frame_id, buf, 1 << 16,
                                    &len));
             m.topic = "/lidar";
@@ -220,8 +220,8 @@ static void write_sample(const char *path, sp_mcap_compression comp,
             sp_image img;
             void *mem = make_image(&img, images[i].w, images[i].h,
                                    images[i].fmt, images[i].stride, (int)k);
-            ok(sp_rosmsg_image_write(&img, m.stamp_ns, m.frame_id, buf,
-                                     1 << 16, &len));
+            ok(sp_rosmsg_image_write(&img, m.stamp_ns, m.frame_id, buf, 1 << 16,
+                                     &len));
             m.topic = "/cam";
             m.channel = cc;
             m.sequence = seq_c++;
@@ -229,8 +229,8 @@ static void write_sample(const char *path, sp_mcap_compression comp,
                             sp_rosmsg_image_encoding(img.format));
             free(mem);
         }
-        ok(sp_mcap_writer_write(w, (uint16_t)m.channel, m.sequence,
-                                m.log_time, m.publish_time, buf, len));
+        ok(sp_mcap_writer_write(w, (uint16_t)m.channel, m.sequence, m.log_time,
+                                m.publish_time, buf, len));
         snprintf(s->keys[s->n], sizeof s->keys[s->n], "%s:%u", m.topic,
                  m.sequence);
         s->times[s->n++] = m.log_time;
@@ -316,15 +316,16 @@ static void test_writer_roundtrip(void **state)
         mo_dump d;
         dump_or_fail(&d, path, opts);
         want_value(&d, "header",
-                     "{\"profile\":\"ros2\",\"library\":\"test-lib 1\"}");
-        want_value(&d, "crc", "{\"summary\":\"checked\",\"data_section\":"
-                                "\"ok\",\"chunks\":\"checked\"}");
+                   "{\"profile\":\"ros2\",\"library\":\"test-lib 1\"}");
+        want_value(&d, "crc",
+                   "{\"summary\":\"checked\",\"data_section\":"
+                   "\"ok\",\"chunks\":\"checked\"}");
         size_t n;
         char **l = mo_list(&d, "schemas", &n);
         assert_int_equal(n, 2);
-        assert_non_null(strstr(
-            l[0], "\"id\":1,\"name\":\"sensor_msgs/msg/PointCloud2\","
-                  "\"encoding\":\"ros2msg\""));
+        assert_non_null(
+            strstr(l[0], "\"id\":1,\"name\":\"sensor_msgs/msg/PointCloud2\","
+                         "\"encoding\":\"ros2msg\""));
         assert_non_null(strstr(l[0], "\"definitions\":\",sensor_msgs/"
                                      "PointField,std_msgs/Header,"
                                      "builtin_interfaces/Time\""));
@@ -370,14 +371,15 @@ static void test_writer_roundtrip(void **state)
             assert_true(u <= 4096 || u == s.big_record);
         }
         assert_int_equal(alone, 1);
-        assert_int_equal(all_have(&d, "summary_offsets", "\"check\":\"ok\"",
-                                  NULL),
-                         4);
-        snprintf(want, sizeof want, "\"messages\":%zu,\"done\":true,"
-                 "\"same_as_indexed\":true", s.n);
+        assert_int_equal(
+            all_have(&d, "summary_offsets", "\"check\":\"ok\"", NULL), 4);
+        snprintf(want, sizeof want,
+                 "\"messages\":%zu,\"done\":true,"
+                 "\"same_as_indexed\":true",
+                 s.n);
         assert_non_null(strstr(mo_value(&d, "stream"), want));
-        snprintf(want, sizeof want, "[\"%s\",\"%s\",\"%s\",\"%s\"]",
-                 s.keys[3], s.keys[4], s.keys[5], s.keys[6]);
+        snprintf(want, sizeof want, "[\"%s\",\"%s\",\"%s\",\"%s\"]", s.keys[3],
+                 s.keys[4], s.keys[5], s.keys[6]);
         want_value(&d, "range", want);
         expect_messages(&d, s.lines, s.n);
         mo_free(&d);
@@ -462,10 +464,13 @@ static void test_sink_roundtrip(void **state)
             dump_or_fail(&d, path, "");
             const char *h = mo_value(&d, "header");
             assert_non_null(h);
-            assert_true(strncmp(h, "{\"profile\":\"ros2\",\"library\":"
-                                   "\"sensorpipe ", 39) == 0);
-            want_value(&d, "crc", "{\"summary\":\"checked\",\"data_section\""
-                                    ":\"ok\",\"chunks\":\"checked\"}");
+            assert_true(strncmp(h,
+                                "{\"profile\":\"ros2\",\"library\":"
+                                "\"sensorpipe ",
+                                39) == 0);
+            want_value(&d, "crc",
+                       "{\"summary\":\"checked\",\"data_section\""
+                       ":\"ok\",\"chunks\":\"checked\"}");
             size_t nc;
             char **l = mo_list(&d, "channels", &nc);
             assert_int_equal(nc, 2);
@@ -523,20 +528,20 @@ static void test_empty(void **state)
     mo_dump dd;
     dump_or_fail(&dd, a, "");
     want_value(&dd, "statistics",
-                 "{\"message_count\":\"0\",\"schema_count\":0,"
-                 "\"channel_count\":0,\"attachment_count\":0,"
-                 "\"metadata_count\":0,\"chunk_count\":0,"
-                 "\"message_start_time\":\"0\",\"message_end_time\":\"0\","
-                 "\"channel_message_counts\":{}}");
-    want_value(&dd, "crc", "{\"summary\":\"checked\",\"data_section\":"
-                             "\"ok\",\"chunks\":\"checked\"}");
+               "{\"message_count\":\"0\",\"schema_count\":0,"
+               "\"channel_count\":0,\"attachment_count\":0,"
+               "\"metadata_count\":0,\"chunk_count\":0,"
+               "\"message_start_time\":\"0\",\"message_end_time\":\"0\","
+               "\"channel_message_counts\":{}}");
+    want_value(&dd, "crc",
+               "{\"summary\":\"checked\",\"data_section\":"
+               "\"ok\",\"chunks\":\"checked\"}");
     size_t n;
     assert_non_null(mo_list(&dd, "messages", &n));
     assert_int_equal(n, 0);
     assert_non_null(mo_list(&dd, "chunks", &n));
     assert_int_equal(n, 0);
-    assert_int_equal(all_have(&dd, "summary_offsets", "\"check\":\"ok\"",
-                              NULL),
+    assert_int_equal(all_have(&dd, "summary_offsets", "\"check\":\"ok\"", NULL),
                      1);
     assert_non_null(strstr(mo_value(&dd, "stream"), "\"done\":true"));
     mo_free(&dd);
@@ -548,8 +553,7 @@ static void test_empty(void **state)
     /* no ros2 profile: no QoS metadata */
     assert_string_equal(l[0], "{\"id\":1,\"topic\":\"/t\",\"schema_id\":1,"
                               "\"message_encoding\":\"json\",\"metadata\":{}}");
-    assert_int_equal(all_have(&dd, "summary_offsets", "\"check\":\"ok\"",
-                              NULL),
+    assert_int_equal(all_have(&dd, "summary_offsets", "\"check\":\"ok\"", NULL),
                      3);
     mo_free(&dd);
 
@@ -679,9 +683,9 @@ static void test_crc_catches_corruption(void **state)
         size_t at;
         const char *want;
     } cases[] = {
-        {39 + 49 + 60, "Incorrect chunk CRC"},  /* inside the chunk */
+        {39 + 49 + 60, "Incorrect chunk CRC"},      /* inside the chunk */
         {n - 8 - 29 - 30, "Incorrect summary CRC"}, /* a summary offset */
-        {8 + 9 + 4 + 1, "\"data_section\":\"bad"}, /* the profile */
+        {8 + 9 + 4 + 1, "\"data_section\":\"bad"},  /* the profile */
     };
     for (size_t i = 0; i < 3; i++) {
         buf[cases[i].at] ^= 0x20;
@@ -766,8 +770,7 @@ static void test_sink_errors(void **state)
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EIO);
     assert_null(p);
     iot_msg_has("stage 'mcap'", path, strerror(ENOTDIR), NULL);
-    snprintf(launch, sizeof launch, "synth ! mcap path=%s/nowhere/x.mcap",
-             dir);
+    snprintf(launch, sizeof launch, "synth ! mcap path=%s/nowhere/x.mcap", dir);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EIO);
     iot_msg_has("nowhere/x.mcap", strerror(ENOENT), NULL);
     snprintf(launch, sizeof launch, "synth ! mcap path=%s/x.mcap chunk_kb=0",
@@ -828,8 +831,9 @@ static void test_sink_stop(void **state)
         size_t n;
         assert_non_null(mo_list(&d, "messages", &n));
         assert_int_equal(n, 3);
-        want_value(&d, "crc", "{\"summary\":\"checked\",\"data_section\":"
-                                "\"ok\",\"chunks\":\"checked\"}");
+        want_value(&d, "crc",
+                   "{\"summary\":\"checked\",\"data_section\":"
+                   "\"ok\",\"chunks\":\"checked\"}");
         mo_free(&d);
     }
     assert_int_equal(count_files(dir), 2);

@@ -157,8 +157,8 @@ static void test_stamps(void **state)
     assert_int_equal(rd32(buf + 8), 999999999);
     /* the last nanosecond int32 seconds hold, and the first past it */
     const int64_t last = (int64_t)INT32_MAX * 1000000000 + 999999999;
-    assert_int_equal(
-        sp_rosmsg_pc2_write(&p, last, "", buf, sizeof buf, &size), SP_OK);
+    assert_int_equal(sp_rosmsg_pc2_write(&p, last, "", buf, sizeof buf, &size),
+                     SP_OK);
     assert_int_equal(rd32(buf + 4), INT32_MAX);
     assert_int_equal(
         sp_rosmsg_pc2_write(&p, last + 1, "", buf, sizeof buf, &size),
@@ -208,16 +208,18 @@ static void test_image(void **state)
 
     /* NV12: the UV rows follow the Y rows */
     mem = iot_image_alloc(&img, 4, 4, SP_PIX_NV12, 0);
-    assert_int_equal(sp_rosmsg_image_write(&img, 0, "", NULL, 0, &size),
-                     SP_OK);
+    assert_int_equal(sp_rosmsg_image_write(&img, 0, "", NULL, 0, &size), SP_OK);
     /* data at 44 as for mono8 ("nv12" and its NUL also pad to 36), then
      * 6 rows of 4 */
     assert_int_equal(size, 4 + 44 + 24);
     free(mem);
 
     /* no data, or a stride below the row, is refused */
-    sp_image bad = {.data = NULL, .width = 2, .height = 2,
-                    .stride = 2, .format = SP_PIX_GRAY8};
+    sp_image bad = {.data = NULL,
+                    .width = 2,
+                    .height = 2,
+                    .stride = 2,
+                    .format = SP_PIX_GRAY8};
     assert_int_equal(sp_rosmsg_image_write(&bad, 0, "", NULL, 0, &size),
                      SP_EINVAL);
     uint8_t px[4];
@@ -238,17 +240,24 @@ static void test_encodings(void **state)
         sp_pixfmt fmt;
         const char *enc;
     } table[] = {
-        {SP_PIX_GRAY8, "mono8"},          {SP_PIX_GRAY16, "mono16"},
-        {SP_PIX_BAYER_RGGB8, "bayer_rggb8"}, {SP_PIX_BAYER_BGGR8, "bayer_bggr8"},
-        {SP_PIX_BAYER_GRBG8, "bayer_grbg8"}, {SP_PIX_BAYER_GBRG8, "bayer_gbrg8"},
+        {SP_PIX_GRAY8, "mono8"},
+        {SP_PIX_GRAY16, "mono16"},
+        {SP_PIX_BAYER_RGGB8, "bayer_rggb8"},
+        {SP_PIX_BAYER_BGGR8, "bayer_bggr8"},
+        {SP_PIX_BAYER_GRBG8, "bayer_grbg8"},
+        {SP_PIX_BAYER_GBRG8, "bayer_gbrg8"},
         {SP_PIX_BAYER_RGGB16, "bayer_rggb16"},
         {SP_PIX_BAYER_BGGR16, "bayer_bggr16"},
         {SP_PIX_BAYER_GRBG16, "bayer_grbg16"},
         {SP_PIX_BAYER_GBRG16, "bayer_gbrg16"},
-        {SP_PIX_RGB8, "rgb8"},            {SP_PIX_BGR8, "bgr8"},
-        {SP_PIX_RGBA8, "rgba8"},          {SP_PIX_BGRA8, "bgra8"},
-        {SP_PIX_RGB16, "rgb16"},          {SP_PIX_NV12, "nv12"},
-        {SP_PIX_YUYV, "yuv422_yuy2"},     {SP_PIX_UYVY, "yuv422"},
+        {SP_PIX_RGB8, "rgb8"},
+        {SP_PIX_BGR8, "bgr8"},
+        {SP_PIX_RGBA8, "rgba8"},
+        {SP_PIX_BGRA8, "bgra8"},
+        {SP_PIX_RGB16, "rgb16"},
+        {SP_PIX_NV12, "nv12"},
+        {SP_PIX_YUYV, "yuv422_yuy2"},
+        {SP_PIX_UYVY, "yuv422"},
         {SP_PIX_F32, "32FC1"},
     };
     assert_int_equal(sizeof table / sizeof table[0], SP_PIX_COUNT);

@@ -41,7 +41,7 @@ typedef struct mcap_topic {
 
 typedef struct mcap_sink {
     sp_mcap_writer *w;
-    char prefix[256]; /* "" or "/car": starts with '/', no trailing '/' */
+    char prefix[256];   /* "" or "/car": starts with '/', no trailing '/' */
     uint16_t schema[2]; /* PointCloud2, Image; 0 until first used */
     size_t ntopics;
     mcap_topic topics[MAX_TOPICS];
@@ -117,8 +117,8 @@ static int topic_of(sp_stage *st, mcap_sink *s, const sp_frame *f,
         return sp_stage_fail(st, SP_EINVAL,
                              "frame %s #%llu: more than %d streams, expected "
                              "at most %d topics in one file",
-                             f->stream, (unsigned long long)f->seq,
-                             MAX_TOPICS, MAX_TOPICS);
+                             f->stream, (unsigned long long)f->seq, MAX_TOPICS,
+                             MAX_TOPICS);
     const int k = f->payload == SP_PAYLOAD_IMAGE;
     const char *type = k ? SP_ROS2_IMAGE : SP_ROS2_POINTCLOUD2;
     if (s->schema[k] == 0) {
@@ -141,8 +141,7 @@ static int topic_of(sp_stage *st, mcap_sink *s, const sp_frame *f,
 
 /* Serialize @p f into the staging block, growing it when the message does
  * not fit; *len receives the message's size. */
-static int serialize(sp_stage *st, mcap_sink *s, const sp_frame *f,
-                     size_t *len)
+static int serialize(sp_stage *st, mcap_sink *s, const sp_frame *f, size_t *len)
 {
     const char *frame_id = f->stream + (f->stream[0] == '/');
     size_t need = 0;

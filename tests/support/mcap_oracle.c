@@ -210,14 +210,14 @@ void mo_expect_pc2(mo_str *b, const mo_msg *m, const sp_points *p,
     mo_printf(b,
               "],\"is_bigendian\":false,\"point_step\":%u,\"row_step\":%zu,"
               "\"is_dense\":%s,\"data_len\":%zu,\"points_crc\":\"%08lx\"",
-              step, step * p->count, dense ? "true" : "false",
-              step * p->count, (unsigned long)crc);
+              step, step * p->count, dense ? "true" : "false", step * p->count,
+              (unsigned long)crc);
     if (p->count <= max_points) {
         mo_printf(b, ",\"points\":[");
         for (size_t i = 0; i < p->count; i++) {
-            mo_printf(b, "%s[\"%08x\",\"%08x\",\"%08x\",\"%08x\"",
-                      i ? "," : "", bits(p->x[i]), bits(p->y[i]),
-                      bits(p->z[i]), bits(p->intensity[i]));
+            mo_printf(b, "%s[\"%08x\",\"%08x\",\"%08x\",\"%08x\"", i ? "," : "",
+                      bits(p->x[i]), bits(p->y[i]), bits(p->z[i]),
+                      bits(p->intensity[i]));
             if (ring)
                 mo_printf(b, ",%u", p->ring[i]);
             if (time)
