@@ -230,7 +230,15 @@ int sp__mcap_chunk_close(sp_mcap_writer *w)
 
     struct iovec iov[3] = {
         {head, head_len}, {(void *)rec, rlen}, {w->mi, mi_len}};
-    SP_TRY(sp__mcap_emit(w, iov, 3, 1));
+    /* Stored records already have their CRC: the data section's is
+     * continued over them with crc32_combine instead of a second pass. */
+    uint32_t crc = crc_add(w->data_crc, head, head_len);
+    crc = w->comp == SP_MCAP_NONE
+              ? (uint32_t)crc32_combine(crc, ucrc, (z_off_t)rlen)
+              : crc_add(crc, rec, rlen);
+    crc = crc_add(crc, w->mi, mi_len);
+    SP_TRY(sp__mcap_emit(w, iov, 3, 0));
+    w->data_crc = crc;
     w->cidx_len += ci_len;
     w->chunks++;
     w->uncompressed += w->chunk_len;
