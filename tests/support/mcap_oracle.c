@@ -1,5 +1,7 @@
 /* The MCAP reference reader for tests (see mcap_oracle.h). */
+#include <dirent.h>
 #include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +11,11 @@
 
 #include <zlib.h>
 
+#include <cmocka.h>
+
 #include "mcap_oracle.h"
+#include "sp_iotest.h"
+#include "sp_status.h"
 
 /* The oracle folder beside this file's folder: tests/oracles. */
 static const char *oracle_dir(void)
@@ -252,4 +258,95 @@ void mo_expect_image(mo_str *b, const mo_msg *m, const sp_image *img,
               "\"data_crc\":\"%08lx\",\"first\":\"%s\"}",
               img->height, img->width, encoding, row, row * rows,
               (unsigned long)crc, first);
+}
+
+/* ---- checks ---- */
+
+void mo_skip(const char *why)
+{
+    print_message("%s\n", why);
+    skip();
+}
+
+int mo_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* Files in a folder; fails on a leftover temporary file. */
+size_t mo_count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || e->d_name[1] == '.'))
+            continue;
+        if (strstr(e->d_name, ".tmp."))
+            fail_msg("%s: leftover %s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+const char *mo_fresh_dir(const char *name)
+{
+    const char *dir = iot_tmp(name);
+    iot_rmdir(dir);
+    iot_mkdirs(dir);
+    return dir;
+}
+
+void mo_ok(int rc)
+{
+    if (rc != SP_OK)
+        fail_msg("status %d: %s", rc, sp_errmsg());
+}
+
+void mo_want_value(const mo_dump *d, const char *key, const char *want)
+{
+    const char *got = mo_value(d, key);
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("\"%s\": got %s\nexpected %s", key, got ? got : "(none)",
+                 want);
+}
+
+/* The messages, exactly, in order. */
+void mo_want_messages(const mo_dump *d, mo_str *lines, size_t n)
+{
+    size_t got;
+    char **l = mo_list(d, "messages", &got);
+    assert_non_null(l);
+    assert_int_equal(got, n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(l[i], lines[i].s) != 0)
+            fail_msg("message %zu:\n got %s\nwant %s", i, l[i], lines[i].s);
+}
+
+/* Lines of list @p key that contain every NULL-ended string; fails
+ * unless all of them do. */
+size_t mo_all_have(const mo_dump *d, const char *key, const char *first, ...)
+{
+    size_t n;
+    char **l = mo_list(d, key, &n);
+    assert_non_null(l);
+    for (size_t i = 0; i < n; i++) {
+        va_list ap;
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *))
+            if (!strstr(l[i], s))
+                fail_msg("%s[%zu] lacks %s: %s", key, i, s, l[i]);
+        va_end(ap);
+    }
+    return n;
+}
+
+void mo_run_ok(mo_dump *d, const char *path, const char *opts)
+{
+    mo_run(d, path, opts);
+    if (d->status != 0)
+        fail_msg("mcap_dump.mjs %s: status %d:\n%s", path, d->status,
+                 d->nlines ? d->lines[0] : "");
 }

@@ -60,4 +60,25 @@ void mo_expect_pc2(mo_str *b, const mo_msg *m, const sp_points *p,
 void mo_expect_image(mo_str *b, const mo_msg *m, const sp_image *img,
                      const char *encoding);
 
+/* ---- checks (cmocka) ---- */
+
+/* Print @p why and skip the test. */
+void mo_skip(const char *why);
+int mo_exists(const char *path);
+/* Files in a folder; fails the test on a leftover temporary file. */
+size_t mo_count_files(const char *dir);
+/* $SP_TEST_TMP/name, emptied and created. */
+const char *mo_fresh_dir(const char *name);
+/* Fails the test with sp_errmsg() unless rc is SP_OK. */
+void mo_ok(int rc);
+/* mo_run() that fails the test unless the script succeeds. */
+void mo_run_ok(mo_dump *d, const char *path, const char *opts);
+/* Fails unless top-level key @p key's line is exactly @p want. */
+void mo_want_value(const mo_dump *d, const char *key, const char *want);
+/* Fails unless the messages are exactly @p lines, in order. */
+void mo_want_messages(const mo_dump *d, mo_str *lines, size_t n);
+/* The number of lines of list @p key; fails unless each contains every
+ * one of the NULL-ended strings. */
+size_t mo_all_have(const mo_dump *d, const char *key, const char *first, ...);
+
 #endif
