@@ -97,6 +97,8 @@ function(sp_configure_lib target)
     "$<BUILD_INTERFACE:${SP_INCLUDE_DIRS}>"
     "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sensorpipe>")
   target_compile_definitions(${target} PRIVATE ${SP_PRIVATE_DEFS})
+  # The version the library names itself with (the MCAP writer's Header).
+  target_compile_definitions(${target} PRIVATE SP_LIB_VERSION="${PROJECT_VERSION}")
   target_link_libraries(${target} PRIVATE PkgConfig::HWLOC PNG::PNG ${LZF_LIBRARY}
     PkgConfig::LZ4 PkgConfig::ZSTD PkgConfig::SQLITE3 PkgConfig::TURBOJPEG PkgConfig::YAML
     BZip2::BZip2 ZLIB::ZLIB)

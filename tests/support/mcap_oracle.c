@@ -1,0 +1,352 @@
+/* The MCAP reference reader for tests (see mcap_oracle.h). */
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "mcap_oracle.h"
+#include "sp_iotest.h"
+#include "sp_status.h"
+
+/* The oracle folder beside this file's folder: tests/oracles. */
+static const char *oracle_dir(void)
+{
+    static char dir[1024];
+    if (!dir[0]) {
+        const char *src = __FILE__;
+        const char *slash = strrchr(src, '/');
+        int n = slash ? (int)(slash - src) : 0;
+        snprintf(dir, sizeof dir, "%.*s/../oracles", n, src);
+    }
+    return dir;
+}
+
+const char *mo_unavailable(void)
+{
+    static char why[1200];
+    char p[1100];
+    snprintf(p, sizeof p, "%s/node_modules/@mcap/core/package.json",
+             oracle_dir());
+    if (system("node --version >/dev/null 2>&1") != 0)
+        return "node is not installed: the MCAP reference reader was not run";
+    if (access(p, R_OK) != 0) {
+        snprintf(why, sizeof why,
+                 "%s/node_modules is missing (run npm ci there): the MCAP "
+                 "reference reader was not run",
+                 oracle_dir());
+        return why;
+    }
+    return NULL;
+}
+
+void mo_run(mo_dump *d, const char *path, const char *options)
+{
+    memset(d, 0, sizeof *d);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "node '%s/mcap_dump.mjs' '%s' %s 2>&1",
+             oracle_dir(), path, options ? options : "");
+    FILE *f = popen(cmd, "r");
+    if (!f) {
+        d->status = -1;
+        return;
+    }
+    size_t cap = 1 << 16, len = 0;
+    d->text = malloc(cap);
+    size_t r;
+    while ((r = fread(d->text + len, 1, cap - len - 1, f)) > 0) {
+        len += r;
+        if (cap - len < 4096) {
+            cap *= 2;
+            d->text = realloc(d->text, cap);
+        }
+    }
+    d->text[len] = '\0';
+    int st = pclose(f);
+    d->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += d->text[i] == '\n';
+    d->lines = calloc(n, sizeof *d->lines);
+    char *save = NULL;
+    for (char *l = strtok_r(d->text, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save)) {
+        size_t k = strlen(l);
+        if (k && l[k - 1] == ',')
+            l[k - 1] = '\0';
+        d->lines[d->nlines++] = l;
+    }
+}
+
+void mo_free(mo_dump *d)
+{
+    free(d->lines);
+    free(d->text);
+    memset(d, 0, sizeof *d);
+}
+
+static size_t key_line(const mo_dump *d, const char *key, const char **rest)
+{
+    char k[128];
+    int n = snprintf(k, sizeof k, "\"%s\": ", key);
+    for (size_t i = 0; i < d->nlines; i++) {
+        if (strncmp(d->lines[i], k, (size_t)n) == 0) {
+            *rest = d->lines[i] + n;
+            return i;
+        }
+    }
+    return (size_t)-1;
+}
+
+const char *mo_value(const mo_dump *d, const char *key)
+{
+    const char *rest;
+    if (key_line(d, key, &rest) == (size_t)-1)
+        return NULL;
+    return rest;
+}
+
+char **mo_list(const mo_dump *d, const char *key, size_t *n)
+{
+    const char *rest;
+    size_t i = key_line(d, key, &rest);
+    *n = 0;
+    if (i == (size_t)-1 || strcmp(rest, "[") != 0)
+        return NULL;
+    size_t k = i + 1;
+    while (k < d->nlines && strcmp(d->lines[k], "]") != 0)
+        k++;
+    *n = k - i - 1;
+    return d->lines + i + 1;
+}
+
+void mo_printf(mo_str *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL,
+                          b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (b->s && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = (b->cap + (size_t)n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+    }
+}
+
+void mo_str_free(mo_str *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+static void head(mo_str *b, const mo_msg *m, const char *type)
+{
+    int64_t s = m->stamp_ns / 1000000000, r = m->stamp_ns % 1000000000;
+    if (r < 0) {
+        s--;
+        r += 1000000000;
+    }
+    mo_printf(b,
+              "{\"topic\":\"%s\",\"channel\":%u,\"sequence\":%u,"
+              "\"log_time\":\"%llu\",\"publish_time\":\"%llu\","
+              "\"type\":\"%s\",\"stamp\":[%lld,%lld],\"frame_id\":\"%s\",",
+              m->topic, m->channel, m->sequence,
+              (unsigned long long)m->log_time,
+              (unsigned long long)m->publish_time, type, (long long)s,
+              (long long)r, m->frame_id);
+}
+
+static uint32_t bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static uLong crc_u32(uLong crc, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+                    (uint8_t)(v >> 24)};
+    return crc32(crc, b, 4);
+}
+
+void mo_expect_pc2(mo_str *b, const mo_msg *m, const sp_points *p,
+                   size_t max_points)
+{
+    const int ring = (p->fields & SP_POINTS_RING) != 0;
+    const int time = (p->fields & SP_POINTS_TIME) != 0;
+    const unsigned step = 16 + 2 * ring + 4 * time;
+    head(b, m, "sensor_msgs/msg/PointCloud2");
+    mo_printf(b,
+              "\"height\":1,\"width\":%zu,\"fields\":[[\"x\",0,7,1],"
+              "[\"y\",4,7,1],[\"z\",8,7,1],[\"intensity\",12,7,1]",
+              p->count);
+    if (ring)
+        mo_printf(b, ",[\"ring\",16,4,1]");
+    if (time)
+        mo_printf(b, ",[\"time\",%d,7,1]", 16 + 2 * ring);
+    int dense = 1;
+    uLong crc = crc32(0, NULL, 0);
+    for (size_t i = 0; i < p->count; i++) {
+        if (isnan(p->x[i]) || isnan(p->y[i]) || isnan(p->z[i]))
+            dense = 0;
+        crc = crc_u32(crc, bits(p->x[i]));
+        crc = crc_u32(crc, bits(p->y[i]));
+        crc = crc_u32(crc, bits(p->z[i]));
+        crc = crc_u32(crc, bits(p->intensity[i]));
+        if (ring) {
+            uint8_t r2[2] = {(uint8_t)p->ring[i], (uint8_t)(p->ring[i] >> 8)};
+            crc = crc32(crc, r2, 2);
+        }
+        if (time)
+            crc = crc_u32(crc, bits(p->time[i]));
+    }
+    mo_printf(b,
+              "],\"is_bigendian\":false,\"point_step\":%u,\"row_step\":%zu,"
+              "\"is_dense\":%s,\"data_len\":%zu,\"points_crc\":\"%08lx\"",
+              step, step * p->count, dense ? "true" : "false", step * p->count,
+              (unsigned long)crc);
+    if (p->count <= max_points) {
+        mo_printf(b, ",\"points\":[");
+        for (size_t i = 0; i < p->count; i++) {
+            mo_printf(b, "%s[\"%08x\",\"%08x\",\"%08x\",\"%08x\"", i ? "," : "",
+                      bits(p->x[i]), bits(p->y[i]), bits(p->z[i]),
+                      bits(p->intensity[i]));
+            if (ring)
+                mo_printf(b, ",%u", p->ring[i]);
+            if (time)
+                mo_printf(b, ",\"%08x\"", bits(p->time[i]));
+            mo_printf(b, "]");
+        }
+        mo_printf(b, "]");
+    }
+    mo_printf(b, "}");
+}
+
+void mo_expect_image(mo_str *b, const mo_msg *m, const sp_image *img,
+                     const char *encoding)
+{
+    const size_t row = sp_image_row_bytes(img->width, img->format);
+    const uint32_t rows = img->format == SP_PIX_NV12
+                              ? img->height + img->height / 2
+                              : img->height;
+    uLong crc = crc32(0, NULL, 0);
+    char first[33] = "";
+    size_t nfirst = 0;
+    for (uint32_t y = 0; y < rows; y++) {
+        const uint8_t *r = sp_image_row(img, y);
+        crc = crc32(crc, r, (uInt)row);
+        for (size_t x = 0; x < row && nfirst < 16; x++, nfirst++)
+            snprintf(first + 2 * nfirst, 3, "%02x", r[x]);
+    }
+    head(b, m, "sensor_msgs/msg/Image");
+    mo_printf(b,
+              "\"height\":%u,\"width\":%u,\"encoding\":\"%s\","
+              "\"is_bigendian\":0,\"step\":%zu,\"data_len\":%zu,"
+              "\"data_crc\":\"%08lx\",\"first\":\"%s\"}",
+              img->height, img->width, encoding, row, row * rows,
+              (unsigned long)crc, first);
+}
+
+/* ---- checks ---- */
+
+void mo_skip(const char *why)
+{
+    print_message("%s\n", why);
+    skip();
+}
+
+int mo_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* Files in a folder; fails on a leftover temporary file. */
+size_t mo_count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || e->d_name[1] == '.'))
+            continue;
+        if (strstr(e->d_name, ".tmp."))
+            fail_msg("%s: leftover %s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+const char *mo_fresh_dir(const char *name)
+{
+    const char *dir = iot_tmp(name);
+    iot_rmdir(dir);
+    iot_mkdirs(dir);
+    return dir;
+}
+
+void mo_ok(int rc)
+{
+    if (rc != SP_OK)
+        fail_msg("status %d: %s", rc, sp_errmsg());
+}
+
+void mo_want_value(const mo_dump *d, const char *key, const char *want)
+{
+    const char *got = mo_value(d, key);
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("\"%s\": got %s\nexpected %s", key, got ? got : "(none)",
+                 want);
+}
+
+/* The messages, exactly, in order. */
+void mo_want_messages(const mo_dump *d, mo_str *lines, size_t n)
+{
+    size_t got;
+    char **l = mo_list(d, "messages", &got);
+    assert_non_null(l);
+    assert_int_equal(got, n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(l[i], lines[i].s) != 0)
+            fail_msg("message %zu:\n got %s\nwant %s", i, l[i], lines[i].s);
+}
+
+/* Lines of list @p key that contain every NULL-ended string; fails
+ * unless all of them do. */
+size_t mo_all_have(const mo_dump *d, const char *key, const char *first, ...)
+{
+    size_t n;
+    char **l = mo_list(d, key, &n);
+    assert_non_null(l);
+    for (size_t i = 0; i < n; i++) {
+        va_list ap;
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *))
+            if (!strstr(l[i], s))
+                fail_msg("%s[%zu] lacks %s: %s", key, i, s, l[i]);
+        va_end(ap);
+    }
+    return n;
+}
+
+void mo_run_ok(mo_dump *d, const char *path, const char *opts)
+{
+    mo_run(d, path, opts);
+    if (d->status != 0)
+        fail_msg("mcap_dump.mjs %s: status %d:\n%s", path, d->status,
+                 d->nlines ? d->lines[0] : "");
+}
