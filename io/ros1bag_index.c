@@ -166,14 +166,14 @@ static int read_index_records(sp__ros1 *b, sp__ros1_src *s, chunk_info **out,
     }
     /* Fewer records than the header promised, ending at the end of the
      * file: the file was cut inside its index (the scan reads the chunks;
-     * the open reports the cut). More, or fewer with records after: the
-     * counts lie. */
-    b->index_short = nconn <= b->conn_count && *nout <= b->chunk_count;
-    if (nconn != b->conn_count || *nout != b->chunk_count)
+     * the open reports the cut). More of either: the counts lie. */
+    if (nconn != b->conn_count || *nout != b->chunk_count) {
+        b->index_short = nconn <= b->conn_count && *nout <= b->chunk_count;
         return sp__ros1_fail(s, b->index_pos, SP_EFORMAT,
                              "the index holds %zu connections and %zu chunks, "
                              "the bag header says %u and %u",
                              nconn, *nout, b->conn_count, b->chunk_count);
+    }
     return SP_OK;
 }
 
