@@ -130,7 +130,8 @@ static int read_chunk_index(sp__ros1 *b, sp__ros1_src *s, uint32_t k,
     /* File order inside the chunk, so that equal times read in the order
      * stored whether the bag is opened by its index or by a scan. */
     size_t n = b->nmsgs - first;
-    qsort(b->msgs + first, n, sizeof *b->msgs, msg_by_pos);
+    if (n > 1)
+        qsort(b->msgs + first, n, sizeof *b->msgs, msg_by_pos);
     for (size_t i = 1; i < n; i++)
         if (b->msgs[first + i].pos == b->msgs[first + i - 1].pos)
             return sp__ros1_fail(s, c->offset, SP_EFORMAT,
@@ -180,7 +181,8 @@ static int read_index_records(sp__ros1 *b, sp__ros1_src *s, chunk_info **out,
 static int read_chunks(sp__ros1 *b, sp__ros1_src *s,
                        chunk_info *ci, size_t n)
 {
-    qsort(ci, n, sizeof *ci, by_pos);
+    if (n > 1)
+        qsort(ci, n, sizeof *ci, by_pos);
     SP_TRY(sp__ros1_grow((void **)&b->chunks, &b->cap_chunks, n ? n : 1,
                          sizeof *b->chunks));
     for (size_t i = 0; i < n; i++) {
