@@ -11,7 +11,8 @@ Usage: /usr/bin/python3 ros1_fixtures.py OUTDIR
   empty.bag                   no messages.
   tiny_{none,bz2,lz4}.bag     three short messages, one chunk.
   seed_{none,bz2,lz4}.bag     the tiny bags without the bag header's
-      4 KB of padding (offsets moved to match): the fuzz seeds, < 4 KB.
+      4 KB of padding (offsets moved to match): the fuzz seeds, < 4 KB;
+      seed_empty.bag likewise.
 """
 import os
 import random
@@ -140,6 +141,7 @@ def main(out):
         shrink(os.path.join(out, 'tiny_%s.bag' % c),
                os.path.join(out, 'seed_%s.bag' % c))
     rosbag.Bag(os.path.join(out, 'empty.bag'), 'w').close()
+    shrink(os.path.join(out, 'empty.bag'), os.path.join(out, 'seed_empty.bag'))
 
 
 if __name__ == '__main__':
