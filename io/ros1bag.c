@@ -253,6 +253,8 @@ static int commit(sp_log *log, sp__ros1 *b)
                                "a defined connection (its messages are left "
                                "out)",
                                b->path, (unsigned long long)at, m->conn);
+                if (!b->ndamaged++)
+                    b->first_damage = at;
             }
             continue;
         }

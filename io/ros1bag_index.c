@@ -78,13 +78,14 @@ static int read_chunk_index(sp__ros1 *b, sp__ros1_src *s, uint32_t k,
                                  ci->nconn);
         SP_TRY(sp__ros1_rec_read(s, *pos, SP__ROS1_DATA, &r));
         uint32_t ver, conn, count;
-        if (r.op != SP__ROS1_OP_INDEX_DATA)
+        if (r.op != SP__ROS1_OP_INDEX_DATA || r.end > limit)
             return sp__ros1_fail(s, r.pos, SP_EFORMAT,
-                                 "a record of op 0x%02x after the chunk at "
-                                 "byte %llu, expected its IndexData (op "
-                                 "0x04)",
-                                 (unsigned)r.op,
-                                 (unsigned long long)c->offset);
+                                 "a record of op 0x%02x ending at byte %llu "
+                                 "after the chunk at byte %llu, expected its "
+                                 "IndexData (op 0x04) before byte %llu",
+                                 (unsigned)r.op, (unsigned long long)r.end,
+                                 (unsigned long long)c->offset,
+                                 (unsigned long long)limit);
         if (sp__ros1_u32(&r.h, SP__ROS1_K_VER, &ver) < 0 ||
             sp__ros1_u32(&r.h, SP__ROS1_K_CONN, &conn) < 0 ||
             sp__ros1_u32(&r.h, SP__ROS1_K_COUNT, &count) < 0)

@@ -9,14 +9,20 @@
 
 #include "ros1bag_int.h"
 
-/* Record the current message as damage. */
-static void damage(sp_log *log, sp__ros1 *b, uint64_t pos)
+/* Record the current message as damage (a chunk the budget cannot stage
+ * keeps its SP_EBUDGET: reported after the messages before it). */
+static void damage_as(sp_log *log, sp__ros1 *b, uint64_t pos, int status)
 {
     char msg[SP__ERRMSG_MAX];
     snprintf(msg, sizeof msg, "%s", sp_errmsg());
-    sp__log_damage(log, SP_EFORMAT, "%s", msg);
+    sp__log_damage(log, status, "%s", msg);
     if (!b->ndamaged++)
         b->first_damage = pos;
+}
+
+static void damage(sp_log *log, sp__ros1 *b, uint64_t pos)
+{
+    damage_as(log, b, pos, SP_EFORMAT);
 }
 
 static int add_msg(sp__ros1 *b, const sp__ros1_src *s, const sp__ros1_rec *r,
@@ -109,7 +115,7 @@ static int scan_chunk(sp_log *log, sp__ros1 *b, const sp__ros1_src *s,
     if (rc == SP_ENOMEM)
         return rc;
     if (rc < 0) {
-        damage(log, b, r->pos);
+        damage_as(log, b, r->pos, rc == SP_EBUDGET ? rc : SP_EFORMAT);
         return r->truncated || !sp__log_desc(log)->skip_damaged ? 1 : SP_OK;
     }
     SP_TRY(sp__ros1_grow((void **)&b->chunks, &b->cap_chunks, b->nchunks + 1,
