@@ -221,7 +221,8 @@ static int message_index(mcap_ctx *x, const summary *s, const chunk_ix *ci,
         }
         pos += MCAP_REC_HEAD + len;
     }
-    qsort(im->hits, im->nhits, sizeof *im->hits, by_pos);
+    if (im->nhits > 1)
+        qsort(im->hits, im->nhits, sizeof *im->hits, by_pos);
     for (size_t i = 1; i < im->nhits; i++)
         if (im->hits[i].pos == im->hits[i - 1].pos)
             goto unusable;
@@ -305,7 +306,8 @@ int sp__mcap_open_summary(mcap_ctx *x, uint64_t summary_start,
         rc = 0;
         goto out;
     }
-    qsort(s.ci, s.nci, sizeof *s.ci, by_offset);
+    if (s.nci > 1)
+        qsort(s.ci, s.nci, sizeof *s.ci, by_offset);
     rc = check_chunks(x, &s);
     if (rc != 0) {
         rc = rc < 0 ? rc : 0;
