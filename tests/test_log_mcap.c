@@ -524,6 +524,25 @@ static void test_selection(void **state)
         n++;
     }
     assert_true(n > 10 && n < 100);
+    /* An open end written as the largest time: every message (the
+     * window's ends are added to t_start without overflowing). */
+    f = (sp_log_filter){.has_end = 1, .end_ns = INT64_MAX};
+    ok(sp_log_select(log, &f));
+    n = 0;
+    while (sp_log_next(log, &m) == SP_OK)
+        n++;
+    assert_int_equal(n, 240);
+    f = (sp_log_filter){.has_start = 1, .start_ns = INT64_MAX, .has_end = 1,
+                        .end_ns = INT64_MAX};
+    ok(sp_log_select(log, &f));
+    assert_int_equal(sp_log_next(log, &m), SP_EOS);
+    f = (sp_log_filter){.has_start = 1, .start_ns = INT64_MIN};
+    ok(sp_log_select(log, &f));
+    n = 0;
+    while (sp_log_next(log, &m) == SP_OK)
+        n++;
+    assert_int_equal(n, 240);
+
     f = (sp_log_filter){.count = 17};
     ok(sp_log_select(log, &f));
     n = 0;
