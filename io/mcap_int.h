@@ -204,11 +204,12 @@ int sp__mcap_scan_chunk(mcap_ctx *x, const sp__log_chunk *c, uint32_t index);
 
 /* Walk the data section from x->data0 to the end of the file (or a Data
  * End / Footer record): schemas and channels as met, messages outside
- * chunks as entries; chunks decompressed and scanned unless
- * @p chunks_known (their messages came from the index: only messages
- * outside chunks are wanted). @p tail_ok: the file ends with a footer and
- * the magic. Damage is recorded; returns SP_OK or a hard error. */
-int sp__mcap_scan_data(mcap_ctx *x, int chunks_known, int tail_ok);
+ * chunks as entries; chunks decompressed and scanned, except those at the
+ * @p nknown sorted offsets @p known (their messages came from the index;
+ * NULL: none). @p tail_ok: the file ends with a footer and the magic.
+ * Damage is recorded; returns SP_OK or a hard error. */
+int sp__mcap_scan_data(mcap_ctx *x, const uint64_t *known, size_t nknown,
+                       int tail_ok);
 
 /* Open through the summary at @p summary_start (footer at @p footer_off,
  * CRC @p crc). Returns 1 when the file was indexed this way, 0 when the

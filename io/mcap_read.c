@@ -358,7 +358,7 @@ static int index_one(mcap_ctx *x)
             return SP_OK;
         }
     }
-    return sp__mcap_scan_data(x, 0, tail_ok);
+    return sp__mcap_scan_data(x, NULL, 0, tail_ok);
 }
 
 int sp__mcap_index_file(sp_log *log, const char *path)

@@ -223,8 +223,25 @@ static int chunk_of_scan(mcap_ctx *x, uint64_t pos)
 
 /* ---- the data section ---- */
 
-int sp__mcap_scan_data(mcap_ctx *x, int chunks_known, int tail_ok)
+static int is_known(const uint64_t *known, size_t n, uint64_t off)
 {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (known[mid] == off)
+            return 1;
+        if (known[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+int sp__mcap_scan_data(mcap_ctx *x, const uint64_t *known, size_t nknown,
+                       int tail_ok)
+{
+    int second = known != NULL; /* a pass after the summary's */
     mcap_rd *rd = &x->rd;
     const char *path = rd->path;
     uint64_t size = rd->size, pos = x->data0;
@@ -310,11 +327,11 @@ int sp__mcap_scan_data(mcap_ctx *x, int chunks_known, int tail_ok)
                     x->added++;
                 }
             }
-        } else if (op == MCAP_OP_CHUNK && !chunks_known) {
+        } else if (op == MCAP_OP_CHUNK && !is_known(known, nknown, pos)) {
             rc = chunk_of_scan(x, pos);
-        } else if (op == MCAP_OP_ATTACHMENT && !chunks_known) {
+        } else if (op == MCAP_OP_ATTACHMENT && !second) {
             x->impl->attachments++;
-        } else if (op == MCAP_OP_METADATA && !chunks_known) {
+        } else if (op == MCAP_OP_METADATA && !second) {
             x->impl->metadata++;
         }
         /* Any other record (message indexes, unknown opcodes) is skipped,

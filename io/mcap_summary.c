@@ -319,10 +319,21 @@ int sp__mcap_open_summary(mcap_ctx *x, uint64_t summary_start,
     im->metadata += s.metadata;
     int outside = 0;
     if (x->has_stats && x->stats_messages > x->added && !x->stop) {
-        /* The statistics count messages the chunks do not hold: messages
-         * outside chunks, which only the data section lists. */
+        /* The statistics count messages the indexed chunks do not hold:
+         * messages outside chunks, or chunks the summary leaves out, which
+         * only the data section lists. */
         uint64_t before = x->added;
-        SP_TRY_GOTO(rc, sp__mcap_scan_data(x, 1, 1), out);
+        uint64_t *known = malloc((s.nci ? s.nci : 1) * sizeof *known);
+        if (!known) {
+            rc = sp__fail(SP_ENOMEM, "%s: out of memory", rd->path);
+            goto out;
+        }
+        for (size_t i = 0; i < s.nci; i++)
+            known[i] = s.ci[i].off;
+        rc = sp__mcap_scan_data(x, known, s.nci, 1);
+        free(known);
+        if (rc < 0)
+            goto out;
         outside = x->added > before;
     }
     int k = snprintf(im->note, sizeof im->note,
@@ -334,7 +345,7 @@ int sp__mcap_open_summary(mcap_ctx *x, uint64_t summary_start,
                       (unsigned long long)x->scanned_chunks);
     if (outside && k > 0 && (size_t)k < sizeof im->note)
         snprintf(im->note + k, sizeof im->note - (size_t)k,
-                 "; messages outside chunks found by a scan");
+                 "; messages the chunk indexes miss found by a scan");
     rc = 1;
 out:
     free(s.ci);
