@@ -146,6 +146,8 @@ typedef struct mcap_impl {
     char note[224];
     int indexed;
     uint64_t attachments, metadata;
+    unsigned codecs;   /* bit per sp__codec of the chunks seen */
+    char unknown[32];  /* a compression not supported, as written */
 } mcap_impl;
 
 /* Everything the indexing of one file needs. */

@@ -405,6 +405,20 @@ static int mcap_open(sp_log *log, const char *path)
                      (unsigned long long)im->metadata);
     (void)k;
     li->indexed = im->indexed;
+    if (im->unknown[0]) {
+        /* The reader names only the codecs of the chunks it can read. */
+        size_t used = 0;
+        for (int c = 0; c < SP__CODEC_COUNT; c++) {
+            if (!(im->codecs & (1u << c)) || used >= sizeof li->compression)
+                continue;
+            k = snprintf(li->compression + used, sizeof li->compression - used,
+                         "%s+", sp__codec_name((sp__codec)c));
+            used += k > 0 ? (size_t)k : 0;
+        }
+        if (used < sizeof li->compression)
+            snprintf(li->compression + used, sizeof li->compression - used,
+                     "%s", im->unknown);
+    }
     return SP_OK;
 }
 

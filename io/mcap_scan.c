@@ -69,6 +69,10 @@ int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n,
                          .data_offset = off + HEAD_FIXED + clen + 8,
                          .csize = records,
                          .usize = sp__le64(p + MCAP_REC_HEAD + 16)};
+    if (codec >= 0)
+        x->impl->codecs |= 1u << codec;
+    else if (!x->impl->unknown[0])
+        snprintf(x->impl->unknown, sizeof x->impl->unknown, "%.31s", comp);
     if (codec < 0)
         return sp__fail(SP_EUNSUPPORTED,
                         "%s: byte %llu: chunk compressed with '%s', expected "

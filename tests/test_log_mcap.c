@@ -948,6 +948,7 @@ static void test_unsupported_compression(void **state)
     sp_log *log;
     ok(sp_log_open(p, NULL, &log));
     assert_true(sp_log_topic_count(log) == 5);
+    assert_string_equal(sp_log_info_get(log)->compression, "brotli");
     sp_log_msg m;
     int rc = sp_log_next(log, &m);
     assert_int_equal(rc, SP_EUNSUPPORTED);
