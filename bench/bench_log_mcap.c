@@ -149,8 +149,8 @@ static int run_raw(void *arg)
             if (LZ4F_isError(r) || out != k->usize)
                 return -1;
         } else {
-            size_t r = ZSTD_decompressDCtx(j->zd, j->dst, k->usize, k->src,
-                                           k->csize);
+            size_t r =
+                ZSTD_decompressDCtx(j->zd, j->dst, k->usize, k->src, k->csize);
             if (ZSTD_isError(r) || r != k->usize)
                 return -1;
         }

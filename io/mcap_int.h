@@ -146,8 +146,8 @@ typedef struct mcap_impl {
     char note[224];
     int indexed;
     uint64_t attachments, metadata;
-    unsigned codecs;   /* bit per sp__codec of the chunks seen */
-    char unknown[32];  /* a compression not supported, as written */
+    unsigned codecs;  /* bit per sp__codec of the chunks seen */
+    char unknown[32]; /* a compression not supported, as written */
 } mcap_impl;
 
 /* Everything the indexing of one file needs. */
@@ -156,10 +156,10 @@ typedef struct mcap_ctx {
     mcap_impl *impl;
     mcap_file *mf;
     mcap_rd rd;
-    uint16_t file;   /* log file index */
-    uint64_t data0;  /* first record after the Header */
-    int stop;        /* damage without skip_damaged: index no further */
-    uint64_t added;  /* entries added for this file */
+    uint16_t file;           /* log file index */
+    uint64_t data0;          /* first record after the Header */
+    int stop;                /* damage without skip_damaged: index no further */
+    uint64_t added;          /* entries added for this file */
     uint64_t scanned_chunks; /* chunks decompressed while indexing */
     uint64_t stats_messages;
     int has_stats;
@@ -169,8 +169,7 @@ typedef struct mcap_ctx {
  * the summary): remembered, and a channel becomes a topic. @p where names
  * the record ("x.mcap: byte 120"). SP_EFORMAT for a record whose fields
  * run past it; SP_ENOMEM / SP_ERANGE. */
-int sp__mcap_schema(mcap_ctx *x, const uint8_t *p, size_t n,
-                    const char *where);
+int sp__mcap_schema(mcap_ctx *x, const uint8_t *p, size_t n, const char *where);
 int sp__mcap_channel(mcap_ctx *x, const uint8_t *p, size_t n,
                      const char *where);
 
@@ -188,13 +187,13 @@ int sp__mcap_hit(mcap_ctx *x, int64_t time, uint64_t pos, uint16_t topic);
  * compression as written). SP_EFORMAT for a head that lies (fields past
  * the record, records past the record's end); SP_EUNSUPPORTED for an
  * unknown compression (c is filled). */
-int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n,
-                        uint64_t off, size_t *need, sp__log_chunk *c,
-                        char *comp, size_t comp_cap);
+int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n, uint64_t off,
+                        size_t *need, sp__log_chunk *c, char *comp,
+                        size_t comp_cap);
 
-/* Read the head of the chunk record at @p off (whole record length
- * @p rec_len from its opcode) and fill @p c; damage recorded by the
- * caller from the status and message. */
+/* Read and check the head of the Chunk record at file offset @p off and
+ * fill @p c (statuses as sp__mcap_chunk_head(); the caller records the
+ * damage from the status and message). */
 int sp__mcap_read_chunk_head(mcap_ctx *x, uint64_t off, sp__log_chunk *c,
                              char *comp, size_t comp_cap);
 

@@ -169,8 +169,7 @@ static const mcap_schema *find_schema(const mcap_file *mf, uint16_t id)
     return NULL;
 }
 
-int sp__mcap_schema(mcap_ctx *x, const uint8_t *p, size_t n,
-                    const char *where)
+int sp__mcap_schema(mcap_ctx *x, const uint8_t *p, size_t n, const char *where)
 {
     mcap_cur c = mcap_cur_make(p, n);
     uint16_t id = mcap_u16(&c);
@@ -203,8 +202,7 @@ int sp__mcap_schema(mcap_ctx *x, const uint8_t *p, size_t n,
     return SP_OK;
 }
 
-int sp__mcap_channel(mcap_ctx *x, const uint8_t *p, size_t n,
-                     const char *where)
+int sp__mcap_channel(mcap_ctx *x, const uint8_t *p, size_t n, const char *where)
 {
     mcap_cur c = mcap_cur_make(p, n);
     uint16_t id = mcap_u16(&c);
@@ -232,8 +230,8 @@ int sp__mcap_channel(mcap_ctx *x, const uint8_t *p, size_t n,
     int rc = t && e ? SP_OK : sp__fail(SP_ENOMEM, "%s: out of memory", where);
     uint16_t ti = 0;
     if (rc == SP_OK)
-        rc = sp__log_add_topic(x->log, t, s ? s->name : "", e,
-                               s ? s->text : "", NULL, &ti);
+        rc = sp__log_add_topic(x->log, t, s ? s->name : "", e, s ? s->text : "",
+                               NULL, &ti);
     free(t);
     free(e);
     SP_TRY(rc);
@@ -254,7 +252,8 @@ int sp__mcap_hit(mcap_ctx *x, int64_t time, uint64_t pos, uint16_t topic)
     mcap_impl *im = x->impl;
     SP_TRY(grow((void **)&im->hits, &im->cap_hits, im->nhits + 1,
                 sizeof *im->hits, x->rd.path));
-    im->hits[im->nhits++] = (mcap_hit){.time = time, .pos = pos, .topic = topic};
+    im->hits[im->nhits++] =
+        (mcap_hit){.time = time, .pos = pos, .topic = topic};
     return SP_OK;
 }
 
@@ -505,8 +504,8 @@ static int mcap_fetch(sp_log *log, const sp__log_entry *e, const uint8_t **rec,
     uint8_t *buf;
     SP_TRY(sp__log_stage(log, SP__LOG_SLOT_FETCH, MCAP_REC_HEAD + len, what,
                          &buf));
-    SP_TRY(sp__pread_full(fd, buf, (size_t)(MCAP_REC_HEAD + len), e->pos,
-                          path));
+    SP_TRY(
+        sp__pread_full(fd, buf, (size_t)(MCAP_REC_HEAD + len), e->pos, path));
     *rec = buf;
     *avail = (size_t)(MCAP_REC_HEAD + len);
     return SP_OK;

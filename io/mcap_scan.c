@@ -12,11 +12,11 @@
 static const char *op_name(uint8_t op)
 {
     static const char *const names[] = {
-        "unknown",        "Header",          "Footer",
-        "Schema",         "Channel",         "Message",
-        "Chunk",          "Message Index",   "Chunk Index",
-        "Attachment",     "Attachment Index", "Statistics",
-        "Metadata",       "Metadata Index",  "Summary Offset",
+        "unknown",    "Header",           "Footer",
+        "Schema",     "Channel",          "Message",
+        "Chunk",      "Message Index",    "Chunk Index",
+        "Attachment", "Attachment Index", "Statistics",
+        "Metadata",   "Metadata Index",   "Summary Offset",
         "Data End"};
     return op < sizeof names / sizeof names[0] ? names[op] : "unknown";
 }
@@ -27,9 +27,9 @@ static const char *op_name(uint8_t op)
  * compression string's length. */
 #define HEAD_FIXED (MCAP_REC_HEAD + 8 + 8 + 8 + 4 + 4)
 
-int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n,
-                        uint64_t off, size_t *need, sp__log_chunk *c,
-                        char *comp, size_t comp_cap)
+int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n, uint64_t off,
+                        size_t *need, sp__log_chunk *c, char *comp,
+                        size_t comp_cap)
 {
     const char *path = x->rd.path;
     *need = HEAD_FIXED;
@@ -61,14 +61,15 @@ int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n,
     snprintf(comp, comp_cap, "%.*s", (int)clen, (const char *)name);
     int codec = sp__mcap_codec(name, clen);
     uint32_t crc = sp__le32(p + MCAP_REC_HEAD + 24);
-    *c = (sp__log_chunk){.file = x->file,
-                         .codec = (uint8_t)(codec < 0 ? SP__CODEC_COUNT : codec),
-                         .has_crc = crc != 0,
-                         .crc = crc,
-                         .offset = off,
-                         .data_offset = off + HEAD_FIXED + clen + 8,
-                         .csize = records,
-                         .usize = sp__le64(p + MCAP_REC_HEAD + 16)};
+    *c =
+        (sp__log_chunk){.file = x->file,
+                        .codec = (uint8_t)(codec < 0 ? SP__CODEC_COUNT : codec),
+                        .has_crc = crc != 0,
+                        .crc = crc,
+                        .offset = off,
+                        .data_offset = off + HEAD_FIXED + clen + 8,
+                        .csize = records,
+                        .usize = sp__le64(p + MCAP_REC_HEAD + 16)};
     if (codec >= 0)
         x->impl->codecs |= 1u << codec;
     else if (!x->impl->unknown[0])
@@ -79,15 +80,14 @@ int sp__mcap_chunk_head(mcap_ctx *x, const uint8_t *p, size_t n,
                         "none, zstd or lz4: its messages cannot be read",
                         path, (unsigned long long)off, comp);
     if (!sp__mcap_sizes_believable(codec, c->csize, c->usize))
-        return sp__fail(SP_EFORMAT,
-                        "%s: byte %llu: %s chunk of %llu bytes says it holds "
-                        "%llu bytes uncompressed, which %s",
-                        path, (unsigned long long)off, comp[0] ? comp : "none",
-                        (unsigned long long)c->csize,
-                        (unsigned long long)c->usize,
-                        codec == SP__CODEC_NONE
-                            ? "differs from its stored size"
-                            : "its compression cannot produce");
+        return sp__fail(
+            SP_EFORMAT,
+            "%s: byte %llu: %s chunk of %llu bytes says it holds "
+            "%llu bytes uncompressed, which %s",
+            path, (unsigned long long)off, comp[0] ? comp : "none",
+            (unsigned long long)c->csize, (unsigned long long)c->usize,
+            codec == SP__CODEC_NONE ? "differs from its stored size"
+                                    : "its compression cannot produce");
     return SP_OK;
 }
 
@@ -116,8 +116,8 @@ int sp__mcap_read_chunk_head(mcap_ctx *x, uint64_t off, sp__log_chunk *c,
                         rd->path, (unsigned long long)off,
                         (unsigned long long)len, (unsigned long long)rd->size);
     size_t need;
-    int rc = sp__mcap_chunk_head(x, p, HEAD_FIXED, off, &need, c, comp,
-                                 comp_cap);
+    int rc =
+        sp__mcap_chunk_head(x, p, HEAD_FIXED, off, &need, c, comp, comp_cap);
     if (rc == 1) {
         SP_TRY(sp__mcap_rd_get(rd, off, need, 0, &p));
         rc = sp__mcap_chunk_head(x, p, need, off, &need, c, comp, comp_cap);
@@ -166,14 +166,13 @@ int sp__mcap_scan_chunk(mcap_ctx *x, const sp__log_chunk *c, uint32_t index)
         const uint8_t *r = data + pos;
         uint64_t len = sp__le64(r + 1);
         if (len > n - pos - MCAP_REC_HEAD) {
-            rc = sp__mcap_damage(x, SP_EFORMAT,
-                                 "%s: byte %llu: chunk byte %llu: %s record "
-                                 "of %llu bytes runs past the chunk's end "
-                                 "(%llu bytes), expected it inside",
-                                 path, (unsigned long long)c->offset,
-                                 (unsigned long long)pos, op_name(r[0]),
-                                 (unsigned long long)len,
-                                 (unsigned long long)n);
+            rc = sp__mcap_damage(
+                x, SP_EFORMAT,
+                "%s: byte %llu: chunk byte %llu: %s record "
+                "of %llu bytes runs past the chunk's end "
+                "(%llu bytes), expected it inside",
+                path, (unsigned long long)c->offset, (unsigned long long)pos,
+                op_name(r[0]), (unsigned long long)len, (unsigned long long)n);
             break;
         }
         const uint8_t *body = r + MCAP_REC_HEAD;
@@ -186,9 +185,9 @@ int sp__mcap_scan_chunk(mcap_ctx *x, const sp__log_chunk *c, uint32_t index)
             if (rc == SP_EFORMAT)
                 rc = damage_from_errmsg(x, rc);
         } else if (r[0] == MCAP_OP_MESSAGE) {
-            int t = len >= MCAP_MSG_FIXED ? sp__mcap_channel_topic(
-                                                x->mf, sp__le16(body))
-                                          : -1;
+            int t = len >= MCAP_MSG_FIXED
+                        ? sp__mcap_channel_topic(x->mf, sp__le16(body))
+                        : -1;
             if (len < MCAP_MSG_FIXED)
                 rc = sp__mcap_damage(x, SP_EFORMAT,
                                      "%s: Message record of %llu bytes, "
@@ -278,8 +277,7 @@ int sp__mcap_scan_data(mcap_ctx *x, const uint64_t *known, size_t nknown,
                             "%llu bytes runs past the end of the file (%llu "
                             "bytes) (truncated?)",
                             path, (unsigned long long)pos, op_name(op), op,
-                            (unsigned long long)len,
-                            (unsigned long long)size);
+                            (unsigned long long)len, (unsigned long long)size);
             break;
         }
         uint64_t body = pos + MCAP_REC_HEAD;
@@ -300,9 +298,9 @@ int sp__mcap_scan_data(mcap_ctx *x, const uint64_t *known, size_t nknown,
             break;
         } else if (op == MCAP_OP_SCHEMA || op == MCAP_OP_CHANNEL) {
             SP_TRY(sp__mcap_rd_get(rd, body, (size_t)len, 1 << 16, &p));
-            rc = op == MCAP_OP_SCHEMA ? sp__mcap_schema(x, p, (size_t)len, where)
-                                      : sp__mcap_channel(x, p, (size_t)len,
-                                                         where);
+            rc = op == MCAP_OP_SCHEMA
+                     ? sp__mcap_schema(x, p, (size_t)len, where)
+                     : sp__mcap_channel(x, p, (size_t)len, where);
             if (rc == SP_EFORMAT)
                 rc = damage_from_errmsg(x, rc);
         } else if (op == MCAP_OP_MESSAGE) {

@@ -104,8 +104,9 @@ static int check_records(mcap_ctx *x, summary *s)
                 size_t cap = s->cap_ci ? s->cap_ci * 2 : 64;
                 chunk_ix *q = realloc(s->ci, cap * sizeof *q);
                 if (!q)
-                    return sp__fail(SP_ENOMEM, "%s: out of memory for %zu "
-                                               "chunk indexes",
+                    return sp__fail(SP_ENOMEM,
+                                    "%s: out of memory for %zu "
+                                    "chunk indexes",
                                     x->rd.path, cap);
                 s->ci = q;
                 s->cap_ci = cap;
@@ -215,8 +216,7 @@ static int message_index(mcap_ctx *x, const summary *s, const chunk_ix *ci,
                 if (off > c->usize ||
                     c->usize - off < MCAP_REC_HEAD + MCAP_MSG_FIXED)
                     goto unusable;
-                SP_TRY(sp__mcap_hit(x, (int64_t)sp__le64(e), off,
-                                    (uint16_t)t));
+                SP_TRY(sp__mcap_hit(x, (int64_t)sp__le64(e), off, (uint16_t)t));
             }
         }
         pos += MCAP_REC_HEAD + len;

@@ -33,9 +33,8 @@ static uint64_t checksum;
 
 static void read_all(const char *path, int no_verify, int skip_damaged)
 {
-    sp_log_desc d = {.mgr = mgr,
-                     .no_verify = no_verify,
-                     .skip_damaged = skip_damaged};
+    sp_log_desc d = {
+        .mgr = mgr, .no_verify = no_verify, .skip_damaged = skip_damaged};
     sp_log *log = NULL;
     int rc = sp_log_open(path, &d, &log);
     require_message(rc, "open");
@@ -85,9 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int fd = -1;
     static char path[64];
     if (!mgr) {
-        sp_poolmgr_desc md = {.budget_bytes = 256u << 20,
-                              .policy = SP_POOL_NOWAIT,
-                              .no_lock = 1};
+        sp_poolmgr_desc md = {
+            .budget_bytes = 256u << 20, .policy = SP_POOL_NOWAIT, .no_lock = 1};
         if (sp_poolmgr_create(&md, &mgr) != SP_OK)
             abort();
     }
