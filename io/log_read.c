@@ -123,6 +123,17 @@ static int sort_file_order(const sp_log *log, uint32_t *idx, size_t n)
     return SP_OK;
 }
 
+/* a + b, held at the int64 limits: a window's end written as INT64_MAX
+ * means "to the end", not a wrapped (negative) time. */
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
 int sp_log_select(sp_log *log, const sp_log_filter *f)
 {
     SP_GUARD(log);
@@ -145,8 +156,8 @@ int sp_log_select(sp_log *log, const sp_log_filter *f)
     for (size_t t = 0; t < log->ntopics; t++)
         want[t] = (uint8_t)(sp_log_topic_selected(log, t, f) &&
                             (!f->topic_mask || f->topic_mask[t]));
-    int64_t lo = log->info.t_start + (f->has_start ? f->start_ns : 0);
-    int64_t hi = log->info.t_start + (f->has_end ? f->end_ns : 0);
+    int64_t lo = add_sat(log->info.t_start, f->has_start ? f->start_ns : 0);
+    int64_t hi = add_sat(log->info.t_start, f->has_end ? f->end_ns : 0);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t ei = log->by_time[i];
