@@ -1,0 +1,596 @@
+/* ctest-label: io */
+/* ctest-timeout: 120 */
+/* The rosbag2 container (io/rosbag2*.c) through sp_log.h: the real bags in
+ * $SP_TEST_DATA (nebula's VLP-16, Pandar64 and VLS-128 recordings) and
+ * fixtures written by tests/oracles/rosbag2_oracle.py (Python's sqlite3,
+ * libzstd through ctypes, the zstd command), every message compared with
+ * what that independent reader reads (topic, time, size, row, SHA-1 of the
+ * bytes); selection, damage (each kind, then skip_damaged), read-only use
+ * of the user's files, and no heap allocation per message after warm-up. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "sp_alloc_counter.h"
+#include "sp_iotest.h"
+#include "sp_log.h"
+
+static char oracle[1024];
+static char fx[1024]; /* fixture root, "" when they could not be made */
+
+static const char *fixture(const char *name)
+{
+    static char buf[4][1200];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", fx, name);
+    return buf[k];
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(oracle, sizeof oracle, "%s", __FILE__);
+    char *slash = strrchr(oracle, '/');
+    snprintf(slash ? slash + 1 : oracle,
+             sizeof oracle - (size_t)(slash ? slash + 1 - oracle : 0),
+             "oracles/rosbag2_oracle.py");
+    fx[0] = '\0';
+    if (system("/usr/bin/python3 -c 'import sqlite3, yaml' >/dev/null 2>&1 "
+               "&& zstd --version >/dev/null 2>&1") != 0)
+        return 0;
+    char dir[1024], cmd[3000];
+    snprintf(dir, sizeof dir, "%s", iot_tmp("fx"));
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' make '%s' >/dev/null",
+             oracle, dir);
+    if (system(cmd) == 0)
+        snprintf(fx, sizeof fx, "%s", dir);
+    return 0;
+}
+
+#define NEED_FIXTURES()                                                        \
+    do {                                                                       \
+        if (!fx[0]) {                                                          \
+            print_message("skipping: python3 (sqlite3, yaml) or zstd "         \
+                          "missing: no fixtures\n");                           \
+            skip();                                                            \
+        }                                                                      \
+    } while (0)
+
+/* Read everything selected into @p dump (the oracle's check format);
+ * returns the status that ended it and the count in *n. */
+static int read_all(sp_log *log, const char *dump, size_t *n)
+{
+    FILE *f = dump ? fopen(dump, "wb") : NULL;
+    sp_log_msg m;
+    int rc;
+    *n = 0;
+    while ((rc = sp_log_next(log, &m)) == SP_OK) {
+        if (f) {
+            fprintf(f, "%s\t%lld\t%zu\t%llu\n",
+                    sp_log_topic_at(log, m.topic)->name, (long long)m.log_time,
+                    m.size, (unsigned long long)m.offset);
+            fwrite(m.data, 1, m.size, f);
+        }
+        assert_int_equal(m.publish_time, m.log_time);
+        ++*n;
+    }
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+/* Every message of @p path, in @p order, agrees with the oracle. */
+static size_t check_oracle(const char *path, const sp_log_desc *desc,
+                           sp_log_order order)
+{
+    sp_log *log;
+    assert_int_equal(sp_log_open(path, desc, &log), SP_OK);
+    sp_log_filter f = {.order = order};
+    assert_int_equal(sp_log_select(log, &f), SP_OK);
+    const char *dump = iot_tmp("dump.bin");
+    size_t n;
+    int rc = read_all(log, dump, &n);
+    if (rc != SP_EOS)
+        fail_msg("%s: %s", path, sp_errmsg());
+    sp_log_destroy(log);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' check '%s' '%s' %s",
+             oracle, path, dump, order == SP_LOG_ORDER_FILE ? "file" : "time");
+    if (system(cmd) != 0)
+        fail_msg("%s: the oracle disagrees (above)", path);
+    return n;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+           (double)(t1.tv_nsec - t0->tv_nsec) * 1e-6;
+}
+
+/* ---- real bags ---- */
+
+static void test_nebula_vlp16(void **state)
+{
+    (void)state;
+    const char *bag = iot_data("rosbag2/nebula_vlp16");
+    if (!bag)
+        skip();
+    assert_int_equal(sp_log_probe(bag), 1);
+    sp_log *log;
+    assert_int_equal(sp_log_open(bag, NULL, &log), SP_OK);
+    const sp_log_info *li = sp_log_info_get(log);
+    assert_string_equal(li->container, "rosbag2");
+    assert_string_equal(li->version, "5");
+    assert_string_equal(li->profile, "sqlite3");
+    assert_string_equal(li->compression, "none");
+    assert_non_null(strstr(li->note, "sqlite schema 3 (humble)"));
+    assert_int_equal(li->nfiles, 1);
+    assert_int_equal(li->messages, 4);
+    assert_int_equal(li->indexed, 1);
+    assert_int_equal(li->t_start, 1673400471837873222LL);
+    assert_int_equal(sp_log_topic_count(log), 1);
+    const sp_log_topic *t = sp_log_topic_at(log, 0);
+    assert_string_equal(t->name, "/velodyne_packets");
+    assert_string_equal(t->type, "velodyne_msgs/msg/VelodyneScan");
+    assert_string_equal(t->encoding, "cdr");
+    assert_string_equal(t->schema, "");
+    assert_int_equal(t->count, 4);
+    sp_log_msg m;
+    assert_int_equal(sp_log_next(log, &m), SP_OK);
+    assert_int_equal(m.size, 183648);
+    assert_int_equal(m.offset, 1); /* the row id */
+    assert_non_null(strstr(m.file, "1673400471837873222_0.db3"));
+    sp_log_destroy(log);
+    check_oracle(bag, NULL, SP_LOG_ORDER_TIME);
+}
+
+static void test_nebula_bags(void **state)
+{
+    (void)state;
+    const char *root = iot_data("lidar_packets/nebula");
+    if (!root)
+        skip();
+    const char *subs[2] = {"hesai_pandar64", "velodyne_vls128"};
+    int seen = 0;
+    for (int s = 0; s < 2; s++) {
+        char dir[1200];
+        snprintf(dir, sizeof dir, "%s/%s", root, subs[s]);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' || strstr(e->d_name, ".pcd"))
+                continue;
+            char bag[2400];
+            snprintf(bag, sizeof bag, "%s/%s", dir, e->d_name);
+            struct timespec t0;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            sp_log *log;
+            assert_int_equal(sp_log_open(bag, NULL, &log), SP_OK);
+            double open_ms = ms_since(&t0);
+            const sp_log_info *li = sp_log_info_get(log);
+            assert_int_equal(li->messages, 4);
+            /* VLS-128's bag records an empty serialization_format: rosbag2
+             * reads that as its default, cdr. */
+            assert_string_equal(sp_log_topic_at(log, 0)->encoding, "cdr");
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            size_t n;
+            assert_int_equal(read_all(log, NULL, &n), SP_EOS);
+            print_message("%s/%s: open %.2f ms, 4 messages read in %.2f ms\n",
+                          subs[s], e->d_name, open_ms, ms_since(&t0));
+            sp_log_destroy(log);
+            check_oracle(bag, NULL, SP_LOG_ORDER_TIME);
+            seen++;
+        }
+        closedir(d);
+    }
+    assert_int_equal(seen, 2);
+}
+
+static void test_single_db3_and_probe(void **state)
+{
+    (void)state;
+    const char *db = iot_data("rosbag2/nebula_vlp16/1673400471837873222_0.db3");
+    if (!db)
+        skip();
+    sp_log *log;
+    assert_int_equal(sp_log_open(db, NULL, &log), SP_OK);
+    const sp_log_info *li = sp_log_info_get(log);
+    assert_string_equal(li->version, "");
+    assert_non_null(strstr(li->note, "one .db3 file, no metadata.yaml"));
+    sp_log_destroy(log);
+    check_oracle(db, NULL, SP_LOG_ORDER_TIME);
+
+    /* Not rosbag2: a text file named .db3, an SQLite database without the
+     * tables, a folder whose metadata.yaml is something else. */
+    const char *txt = iot_tmp("probe/not.db3");
+    iot_mkdirs(iot_tmp("probe/other"));
+    iot_write_str(txt, "SQLite format 2, not really\n");
+    assert_int_equal(sp_log_probe(txt), 0);
+    char cmd[2048];
+    const char *empty = iot_tmp("probe/empty.db3");
+    remove(empty);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('%s'); "
+             "c.execute('CREATE TABLE topics(id)'); c.commit()\"",
+             empty);
+    if (system(cmd) == 0)
+        assert_int_equal(sp_log_probe(empty), 0);
+    iot_write_str(iot_tmp("probe/other/metadata.yaml"),
+                  "# a comment\nsomething_else:\n  version: 5\n");
+    assert_int_equal(sp_log_probe(iot_tmp("probe/other")), 0);
+    assert_int_equal(sp_log_open(iot_tmp("probe/other"), NULL, &log),
+                     SP_EUNSUPPORTED);
+    assert_null(log);
+}
+
+/* ---- fixtures ---- */
+
+static void test_multi_file(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    const char *bag = fixture("multi");
+    sp_log *log;
+    assert_int_equal(sp_log_open(bag, NULL, &log), SP_OK);
+    const sp_log_info *li = sp_log_info_get(log);
+    assert_string_equal(li->version, "9");
+    assert_int_equal(li->nfiles, 3);
+    assert_int_equal(li->messages, 30);
+    assert_non_null(strstr(li->note, "3 files in its order"));
+    assert_int_equal(sp_log_topic_count(log), 3);
+    /* Topics by name and type across files whose topic ids differ. */
+    assert_int_equal(sp_log_topic_at(log, 0)->count, 12);
+    assert_int_equal(sp_log_topic_at(log, 1)->count, 11);
+    assert_int_equal(sp_log_topic_at(log, 2)->count, 7);
+    /* Schema text from message_definitions (the first file's schema 4). */
+    assert_string_equal(sp_log_topic_at(log, 1)->schema, "string data\n");
+    assert_string_equal(sp_log_topic_at(log, 0)->schema, "");
+    /* File order is metadata.yaml's (b_0, a_1, c_2), not the names'. */
+    sp_log_filter f = {.order = SP_LOG_ORDER_FILE};
+    assert_int_equal(sp_log_select(log, &f), SP_OK);
+    sp_log_msg m;
+    const char *want[3] = {"b_0.db3", "a_1.db3", "c_2.db3"};
+    int k = 0;
+    for (size_t i = 0; i < 30; i++) {
+        assert_int_equal(sp_log_next(log, &m), SP_OK);
+        if (i == 0 || i == 12 || i == 22)
+            assert_non_null(strstr(m.file, want[k++]));
+    }
+    assert_int_equal(sp_log_next(log, &m), SP_EOS);
+    /* One message read out of turn. */
+    assert_int_equal(sp_log_read_at(log, 0, 11, &m), SP_OK);
+    assert_int_equal(m.topic, 0);
+    assert_int_equal(m.index, 11);
+    assert_int_equal(sp_log_read_at(log, 0, 12, &m), SP_ERANGE);
+    sp_log_destroy(log);
+    assert_int_equal(check_oracle(bag, NULL, SP_LOG_ORDER_TIME), 30);
+    assert_int_equal(check_oracle(bag, NULL, SP_LOG_ORDER_FILE), 30);
+}
+
+static void test_message_zstd(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    sp_log *log;
+    assert_int_equal(sp_log_open(fixture("msgzstd"), NULL, &log), SP_OK);
+    assert_string_equal(sp_log_info_get(log)->compression, "zstd (message)");
+    sp_log_destroy(log);
+    assert_int_equal(check_oracle(fixture("msgzstd"), NULL, SP_LOG_ORDER_TIME),
+                     18);
+    /* Without metadata.yaml, the first message's zstd magic tells. */
+    assert_int_equal(sp_log_open(fixture("single_zstd.db3"), NULL, &log),
+                     SP_OK);
+    assert_string_equal(sp_log_info_get(log)->compression, "zstd (message)");
+    sp_log_destroy(log);
+    assert_int_equal(
+        check_oracle(fixture("single_zstd.db3"), NULL, SP_LOG_ORDER_TIME), 6);
+}
+
+static size_t count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void test_file_zstd(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    /* The decompressed copies go under $TMPDIR and never stay there. */
+    const char *tmpdir = iot_tmp("tmpdir");
+    iot_rmdir(tmpdir);
+    iot_mkdirs(tmpdir);
+    char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+    setenv("TMPDIR", tmpdir, 1);
+    sp_log *log;
+    assert_int_equal(sp_log_open(fixture("filezstd"), NULL, &log), SP_OK);
+    assert_int_equal(count_files(tmpdir), 0);
+    const sp_log_info *li = sp_log_info_get(log);
+    assert_string_equal(li->compression, "zstd (file)");
+    assert_non_null(strstr(li->note, "decompressed from f_0.db3.zstd"));
+    sp_log_msg m;
+    assert_int_equal(sp_log_next(log, &m), SP_OK);
+    assert_non_null(strstr(m.file, "filezstd/f_0.db3.zstd"));
+    sp_log_destroy(log);
+    assert_int_equal(check_oracle(fixture("filezstd"), NULL, SP_LOG_ORDER_TIME),
+                     14);
+
+    /* A .db3.zstd alone. */
+    char one[1200];
+    snprintf(one, sizeof one, "%s/f_1.db3.zstd", fixture("filezstd"));
+    assert_int_equal(sp_log_probe(one), 1);
+    assert_int_equal(sp_log_open(one, NULL, &log), SP_OK);
+    assert_int_equal(sp_log_info_get(log)->messages, 7);
+    sp_log_destroy(log);
+
+    /* Cut short: the first file's messages, then the error. */
+    assert_int_equal(sp_log_open(fixture("dmg_filezstd"), NULL, &log), SP_OK);
+    size_t n;
+    assert_int_equal(read_all(log, NULL, &n), SP_EFORMAT);
+    assert_int_equal(n, 7);
+    iot_msg_has("f_1.db3.zstd: byte ", "ends inside a zstd frame", NULL);
+    assert_null(strstr(sp_errmsg(), tmpdir));
+    sp_log_destroy(log);
+    assert_int_equal(count_files(tmpdir), 0);
+    if (old) {
+        setenv("TMPDIR", old, 1);
+        free(old);
+    } else {
+        unsetenv("TMPDIR");
+    }
+}
+
+static void test_no_metadata(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    sp_log *log;
+    assert_int_equal(sp_log_probe(fixture("nometa")), 1);
+    assert_int_equal(sp_log_open(fixture("nometa"), NULL, &log), SP_OK);
+    assert_non_null(strstr(sp_log_info_get(log)->note,
+                           "no metadata.yaml: 2 .db3 files read in name "
+                           "order"));
+    sp_log_destroy(log);
+    assert_int_equal(check_oracle(fixture("nometa"), NULL, SP_LOG_ORDER_FILE),
+                     10);
+    assert_int_equal(check_oracle(fixture("nometa"), NULL, SP_LOG_ORDER_TIME),
+                     10);
+}
+
+/* ---- selection ---- */
+
+static size_t count_sel(sp_log *log, const sp_log_filter *f, int64_t *first,
+                        int64_t *last)
+{
+    assert_int_equal(sp_log_select(log, f), SP_OK);
+    sp_log_msg m;
+    size_t n = 0;
+    int64_t prev = INT64_MIN;
+    while (sp_log_next(log, &m) == SP_OK) {
+        assert_true(sp_log_topic_selected(log, m.topic, f));
+        if (f->order == SP_LOG_ORDER_TIME)
+            assert_true(m.log_time >= prev);
+        prev = m.log_time;
+        if (n == 0 && first)
+            *first = m.log_time;
+        if (last)
+            *last = m.log_time;
+        n++;
+    }
+    return n;
+}
+
+static void test_selection(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    sp_log *log;
+    assert_int_equal(sp_log_open(fixture("multi"), NULL, &log), SP_OK);
+    const int64_t t0 = 1700000000000000000LL;
+    assert_int_equal(sp_log_info_get(log)->t_start, t0);
+    sp_log_filter f = {.topics = "/points"};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 12);
+    f = (sp_log_filter){.topics = "/imu, /chatter"};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 18);
+    f = (sp_log_filter){.topics = "/c*"};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 11);
+    f = (sp_log_filter){.types = "sensor_msgs/PointCloud2"};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 12);
+    f = (sp_log_filter){.types = "sensor_msgs/msg/PointCloud2"};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 12);
+    f = (sp_log_filter){.types = "sensor_msgs/*"};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 19);
+    /* A window [20 ms, 50 ms] from the start, inclusive. */
+    int64_t a, b;
+    f = (sp_log_filter){
+        .has_start = 1, .start_ns = 20000000, .has_end = 1, .end_ns = 50000000};
+    assert_int_equal(count_sel(log, &f, &a, &b), 16);
+    assert_int_equal(a, t0 + 20000000);
+    assert_int_equal(b, t0 + 50000000);
+    f.count = 5;
+    assert_int_equal(count_sel(log, &f, &a, &b), 5);
+    f = (sp_log_filter){
+        .topics = "/points", .count = 3, .order = SP_LOG_ORDER_FILE};
+    assert_int_equal(count_sel(log, &f, NULL, NULL), 3);
+    f = (sp_log_filter){.has_start = 1, .start_ns = 5, .has_end = 1};
+    assert_int_equal(sp_log_select(log, &f), SP_EINVAL);
+    sp_log_destroy(log);
+}
+
+/* ---- damage ---- */
+
+typedef struct damage_case {
+    const char *bag;
+    size_t before;     /* messages delivered before the error */
+    size_t good;       /* messages delivered with skip_damaged */
+    const char *what1; /* substrings of the message */
+    const char *what2;
+} damage_case;
+
+static void test_damage(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    static const damage_case cases[] = {
+        {"dmg_tables", 6, 6,
+         "x_1.db3: an SQLite database without a "
+         "messages table",
+         "expected a rosbag2 .db3"},
+        /* Rows whose data is not a blob fail in their place. */
+        {"dmg_null", 6, 10, "x_1.db3: row 3: topic /points: data is null",
+         "expected a blob"},
+        {"dmg_topic", 11, 11, "x_1.db3: row 4: topic_id 42 is not an id",
+         "expected one of its 2 ids"},
+        {"dmg_notdb", 6, 6, "x_1.db3: file is not a database",
+         "not an SQLite database"},
+        {"dmg_trunc", 31, 31, "x_1.db3: row 26: topic /chatter: data",
+         "database disk image is malformed"},
+        {"dmg_zstd", 1, 3,
+         "x_1.db3: row 2: topic /chatter: 24 bytes that "
+         "are not a zstd frame",
+         "compression_mode MESSAGE"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const damage_case *c = &cases[i];
+        sp_log *log;
+        if (sp_log_open(fixture(c->bag), NULL, &log) != SP_OK)
+            fail_msg("%s: %s", c->bag, sp_errmsg());
+        size_t n;
+        int rc = read_all(log, NULL, &n);
+        if (rc != SP_EFORMAT || n != c->before)
+            fail_msg("%s: %s after %zu messages: %s", c->bag,
+                     sp_status_name(rc), n, sp_errmsg());
+        iot_msg_has(c->what1, c->what2, NULL);
+        /* Latched: asked again, the same error. */
+        sp_log_msg m;
+        assert_int_equal(sp_log_next(log, &m), SP_EFORMAT);
+        iot_msg_has(c->what1, NULL);
+        sp_log_destroy(log);
+
+        sp_log_desc d = {.skip_damaged = 1};
+        assert_int_equal(sp_log_open(fixture(c->bag), &d, &log), SP_OK);
+        rc = read_all(log, NULL, &n);
+        if (rc != SP_EOS || n != c->good)
+            fail_msg("%s, skip_damaged: %s after %zu messages: %s", c->bag,
+                     sp_status_name(rc), n, sp_errmsg());
+        char text[4096];
+        assert_true(sp_log_skipped(log, text, sizeof text) >= 1);
+        if (!strstr(text, c->what1))
+            fail_msg("%s: skipped list lacks '%s':\n%s", c->bag, c->what1,
+                     text);
+        sp_log_destroy(log);
+    }
+    /* The truncation itself is named (with skip_damaged, in the list). */
+    sp_log_desc d = {.skip_damaged = 1};
+    sp_log *log;
+    assert_int_equal(sp_log_open(fixture("dmg_trunc"), &d, &log), SP_OK);
+    char text[4096];
+    sp_log_skipped(log, text, sizeof text);
+    assert_non_null(strstr(text, "the file ends there, but its header says"));
+    sp_log_destroy(log);
+}
+
+/* The user's files are never written to: a read-only folder opens, and no
+ * -journal, -wal or -shm appears. */
+static void test_read_only(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    const char *dir = fixture("multi");
+    size_t before = count_files(dir);
+    assert_int_equal(chmod(dir, 0555), 0);
+    sp_log *log;
+    int rc = sp_log_open(dir, NULL, &log);
+    size_t n = 0;
+    if (rc == SP_OK) {
+        rc = read_all(log, NULL, &n);
+        sp_log_destroy(log);
+    }
+    chmod(dir, 0755);
+    assert_int_equal(rc, SP_EOS);
+    assert_int_equal(n, 30);
+    assert_int_equal(count_files(dir), before);
+}
+
+/* ---- allocation ---- */
+
+static uint64_t allocs_of_one_pass(sp_log *log)
+{
+    assert_int_equal(sp_log_select(log, NULL), SP_OK);
+    uint64_t before = sp_test_alloc_calls();
+    size_t n;
+    assert_int_equal(read_all(log, NULL, &n), SP_EOS);
+    return sp_test_alloc_calls() - before;
+}
+
+static void test_no_alloc_per_message(void **state)
+{
+    (void)state;
+#ifdef SP_TEST_ASAN
+    skip(); /* AddressSanitizer owns malloc */
+#else
+    if (!sp_test_alloc_available())
+        skip();
+    const char *bags[4] = {iot_data("lidar_packets/nebula/hesai_pandar64/"
+                                    "1673403880599376836"),
+                           fx[0] ? fixture("multi") : NULL,
+                           fx[0] ? fixture("msgzstd") : NULL,
+                           fx[0] ? fixture("filezstd") : NULL};
+    int tried = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!bags[i])
+            continue;
+        sp_log *log;
+        assert_int_equal(sp_log_open(bags[i], NULL, &log), SP_OK);
+        uint64_t warm = allocs_of_one_pass(log); /* blobs, pages, staging */
+        uint64_t again = allocs_of_one_pass(log);
+        print_message("%s: %llu allocations in the first pass, %llu in "
+                      "the second\n",
+                      bags[i], (unsigned long long)warm,
+                      (unsigned long long)again);
+        assert_int_equal(again, 0);
+        sp_log_destroy(log);
+        tried++;
+    }
+    if (!tried)
+        skip();
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nebula_vlp16),
+        cmocka_unit_test(test_nebula_bags),
+        cmocka_unit_test(test_single_db3_and_probe),
+        cmocka_unit_test(test_multi_file),
+        cmocka_unit_test(test_message_zstd),
+        cmocka_unit_test(test_file_zstd),
+        cmocka_unit_test(test_no_metadata),
+        cmocka_unit_test(test_selection),
+        cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_read_only),
+        cmocka_unit_test(test_no_alloc_per_message),
+    };
+    return cmocka_run_group_tests_name("log_rosbag2", tests, setup, NULL);
+}
