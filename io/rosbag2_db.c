@@ -436,6 +436,22 @@ static void check_truncated(sp_log *log, sp__r2_db *d, const char *path)
     sqlite3_exec(d->db, "PRAGMA writable_schema=ON", NULL, NULL, NULL);
 }
 
+/* Immutable means SQLite ignores a write-ahead log beside the file: the
+ * messages of a recording that was not closed may sit there. Say so. */
+static void check_wal(sp_log *log, const sp__r2_db *d, const char *path)
+{
+    char wal[4200];
+    struct stat st;
+    if ((size_t)snprintf(wal, sizeof wal, "%s-wal", path) < sizeof wal &&
+        stat(wal, &st) == 0 && st.st_size > 0)
+        sp__log_note(log,
+                     "%s-wal: %lld bytes of changes not yet merged into the "
+                     "database (the recording was not closed): not read, "
+                     "the bag is opened read-only; `sqlite3 FILE 'PRAGMA "
+                     "wal_checkpoint'` on a copy merges them",
+                     d->shown, (long long)st.st_size);
+}
+
 int sp__r2_db_open(sp_log *log, const char *path, const char *shown,
                    uint16_t file, int zstd_messages, sp__r2_db **out)
 {
@@ -463,6 +479,7 @@ int sp__r2_db_open(sp_log *log, const char *path, const char *shown,
      * 1.6 ms and 8 with 64 KB). */
     sqlite3_exec(d->db, "PRAGMA cache_size=-64", NULL, NULL, NULL);
     check_truncated(log, d, path);
+    check_wal(log, d, path);
     int bits = tables_of(d->db);
     if (bits < 0) {
         rc = db_fail(d->db, -bits, "%s", shown);
@@ -528,6 +545,21 @@ static int blob_fail(sp__r2_db *d, int rc, int64_t row, const char *topic)
     return status;
 }
 
+/* "x.db3: what" from sp__log_stage() or sp__decompress() becomes
+ * "x.db3: row N: topic T: what". */
+static int row_context(const sp__r2_db *d, int rc, int64_t row,
+                       const char *topic)
+{
+    char msg[SP__ERRMSG_MAX];
+    const char *e = sp_errmsg();
+    size_t k = strlen(d->shown);
+    if (!strncmp(e, d->shown, k) && !strncmp(e + k, ": ", 2))
+        e += k + 2;
+    snprintf(msg, sizeof msg, "%s", e);
+    return sp__fail(rc, "%s: row %lld: topic %s: %s", d->shown, (long long)row,
+                    topic, msg);
+}
+
 int sp__r2_db_fetch(sp_log *log, sp__r2_db *d, const sp__log_entry *e,
                     const uint8_t **data, size_t *size)
 {
@@ -551,11 +583,12 @@ int sp__r2_db_fetch(sp_log *log, sp__r2_db *d, const sp__log_entry *e,
     if (rc != SQLITE_OK)
         return blob_fail(d, rc, row, topic);
     int n = sqlite3_blob_bytes(d->blob);
-    char what[512];
-    snprintf(what, sizeof what, "%s: row %lld: topic %s", d->shown,
-             (long long)row, topic);
+    /* The staging and the decoder name only the file: the row and topic
+     * are added on failure, so a message read costs no formatting. */
     uint8_t *buf;
-    SP_TRY(sp__log_stage(log, SP__LOG_SLOT_FETCH, (uint64_t)n, what, &buf));
+    rc = sp__log_stage(log, SP__LOG_SLOT_FETCH, (uint64_t)n, d->shown, &buf);
+    if (rc < 0)
+        return row_context(d, rc, row, topic);
     if (n > 0 && (rc = sqlite3_blob_read(d->blob, buf, n, 0)) != SQLITE_OK)
         return blob_fail(d, rc, row, topic);
     if (!d->zstd) {
@@ -566,24 +599,29 @@ int sp__r2_db_fetch(sp_log *log, sp__r2_db *d, const sp__log_entry *e,
     unsigned long long want = ZSTD_getFrameContentSize(buf, (size_t)n);
     if (want == ZSTD_CONTENTSIZE_ERROR)
         return sp__fail(SP_EFORMAT,
-                        "%s: %d bytes that are not a zstd frame, expected a "
-                        "zstd-compressed message (compression_mode MESSAGE)",
-                        what, n);
+                        "%s: row %lld: topic %s: %d bytes that are not a zstd "
+                        "frame, expected a zstd-compressed message "
+                        "(compression_mode MESSAGE)",
+                        d->shown, (long long)row, topic, n);
     if (want == ZSTD_CONTENTSIZE_UNKNOWN)
         return sp__fail(SP_EFORMAT,
-                        "%s: the zstd frame does not record its content "
-                        "size, expected a frame written by rosbag2 (which "
-                        "records it)",
-                        what);
+                        "%s: row %lld: topic %s: the zstd frame does not "
+                        "record its content size, expected a frame written "
+                        "by rosbag2 (which records it)",
+                        d->shown, (long long)row, topic);
     if (want > SP__LOG_MAX_STAGE)
         return sp__fail(SP_EFORMAT,
-                        "%s: the zstd frame says it holds %llu bytes, over "
-                        "the %llu-byte limit of one message",
-                        what, want, (unsigned long long)SP__LOG_MAX_STAGE);
+                        "%s: row %lld: topic %s: the zstd frame says it holds "
+                        "%llu bytes, over the %llu-byte limit of one message",
+                        d->shown, (long long)row, topic, want,
+                        (unsigned long long)SP__LOG_MAX_STAGE);
     uint8_t *dst;
-    SP_TRY(sp__log_stage(log, SP__LOG_SLOT_FETCH + 1, want, what, &dst));
-    SP_TRY(sp__decompress(SP__CODEC_ZSTD, buf, (size_t)n, dst, (size_t)want, 1,
-                          what));
+    rc = sp__log_stage(log, SP__LOG_SLOT_FETCH + 1, want, d->shown, &dst);
+    if (rc == SP_OK)
+        rc = sp__decompress(SP__CODEC_ZSTD, buf, (size_t)n, dst, (size_t)want,
+                            1, d->shown);
+    if (rc < 0)
+        return row_context(d, rc, row, topic);
     *data = dst;
     *size = (size_t)want;
     return SP_OK;

@@ -377,6 +377,26 @@ static void test_no_metadata(void **state)
                      10);
 }
 
+/* SQLite ignores the write-ahead log of an immutable file: a recording
+ * that was not closed says what it leaves out. */
+static void test_wal_left_out(void **state)
+{
+    (void)state;
+    NEED_FIXTURES();
+    char db[1200];
+    snprintf(db, sizeof db, "%s/w_0.db3", fixture("wal"));
+    sp_log *log;
+    assert_int_equal(sp_log_open(db, NULL, &log), SP_OK);
+    size_t n;
+    assert_int_equal(read_all(log, NULL, &n), SP_EOS);
+    assert_int_equal(n, 3);
+    char text[1024];
+    assert_int_equal(sp_log_skipped(log, text, sizeof text), 1);
+    assert_non_null(strstr(text, "w_0.db3-wal: "));
+    assert_non_null(strstr(text, "not yet merged into the database"));
+    sp_log_destroy(log);
+}
+
 /* ---- selection ---- */
 
 static size_t count_sel(sp_log *log, const sp_log_filter *f, int64_t *first,
@@ -465,7 +485,7 @@ static void test_damage(void **state)
          "not an SQLite database"},
         {"dmg_trunc", 31, 31, "x_1.db3: row 26: topic /chatter: data",
          "database disk image is malformed"},
-        {"dmg_zstd", 1, 3,
+        {"dmg_zstd", 1, 2,
          "x_1.db3: row 2: topic /chatter: 24 bytes that "
          "are not a zstd frame",
          "compression_mode MESSAGE"},
@@ -508,6 +528,37 @@ static void test_damage(void **state)
     sp_log_skipped(log, text, sizeof text);
     assert_non_null(strstr(text, "the file ends there, but its header says"));
     sp_log_destroy(log);
+    /* A frame cut short: the decoder's message, with the row and topic. */
+    assert_int_equal(sp_log_open(fixture("dmg_zstd"), &d, &log), SP_OK);
+    size_t n;
+    assert_int_equal(read_all(log, NULL, &n), SP_EOS);
+    assert_int_equal(sp_log_skipped(log, text, sizeof text), 2);
+    assert_non_null(strstr(text, "x_1.db3: row 3: topic /points: zstd"));
+    sp_log_destroy(log);
+}
+
+/* A message larger than the pool budget: the budget's refusal names the
+ * file, the row and the topic. */
+static void test_budget(void **state)
+{
+    (void)state;
+    const char *bag =
+        iot_data("lidar_packets/nebula/hesai_pandar64/1673403880599376836");
+    if (!bag)
+        skip();
+    sp_poolmgr_desc pd = {.budget_bytes = 256 << 10};
+    sp_poolmgr *mgr;
+    assert_int_equal(sp_poolmgr_create(&pd, &mgr), SP_OK);
+    sp_log_desc d = {.mgr = mgr};
+    sp_log *log;
+    assert_int_equal(sp_log_open(bag, &d, &log), SP_OK);
+    sp_log_msg m;
+    int rc = sp_log_next(log, &m);
+    assert_true(rc == SP_EBUDGET || rc == SP_ENOMEM);
+    iot_msg_has("1673403880599376836_0.db3: row 1: topic /pandar_packets: ",
+                "907228 bytes", NULL);
+    sp_log_destroy(log);
+    sp_poolmgr_destroy(mgr);
 }
 
 /* The user's files are never written to: a read-only folder opens, and no
@@ -587,8 +638,10 @@ int main(void)
         cmocka_unit_test(test_message_zstd),
         cmocka_unit_test(test_file_zstd),
         cmocka_unit_test(test_no_metadata),
+        cmocka_unit_test(test_wal_left_out),
         cmocka_unit_test(test_selection),
         cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_budget),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_no_alloc_per_message),
     };

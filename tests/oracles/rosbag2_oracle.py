@@ -369,6 +369,34 @@ def make(root):
              [(4, *TOPICS[2])], make_rows(rng, 1, [4], 6, T0, [500, 9]),
              zstd=True)
 
+    # a recording that was not closed: 3 messages in the database, 2 more
+    # only in its write-ahead log (copied while the writer held it open)
+    d = os.path.join(root, "wal")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    live = os.path.join(root, "wal_live.db3")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(live + suffix):
+            os.unlink(live + suffix)
+    con = sqlite3.connect(live)
+    con.execute("PRAGMA journal_mode=WAL")
+    for sql in SCHEMAS[3]:
+        con.execute(sql)
+    con.execute(MESSAGES_TABLE)
+    con.execute("INSERT INTO topics VALUES(1,?,?,?,?)", (*TOPICS[1], ""))
+    for i in range(5):
+        con.execute("INSERT INTO messages VALUES(?,?,?,?)",
+                    (i + 1, 1, T0 + i, payload(rng, 20)))
+        con.commit()
+        if i == 2:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(live, os.path.join(d, "w_0.db3"))
+    shutil.copy(live + "-wal", os.path.join(d, "w_0.db3-wal"))
+    con.close()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(live + suffix):
+            os.unlink(live + suffix)
+
     # damage: each a folder with one good file and one bad one
     def bag(name, good_rows, bad_fn, mode=""):
         d = os.path.join(root, name)
@@ -431,6 +459,9 @@ def make(root):
         con = sqlite3.connect(p)
         con.execute("UPDATE messages SET data = ? WHERE id = 2",
                     (b"\x28\xb5\x2f\xfd" + b"\xff" * 20,))
+        cut = zstd_compress(payload(rng, 5000))
+        con.execute("UPDATE messages SET data = ? WHERE id = 3",
+                    (cut[:len(cut) // 2],))
         con.commit()
         con.close()
 
