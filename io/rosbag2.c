@@ -209,6 +209,9 @@ int sp__r2_resolve(const char *dir, const sp__r2_meta *m, const char *rel,
         if (stat(buf, &st) != 0 && m->version < 4) {
             char parent[4096];
             snprintf(parent, sizeof parent, "%s", dir);
+            size_t len = strlen(parent);
+            while (len > 1 && parent[len - 1] == '/')
+                parent[--len] = '\0';
             char *slash = strrchr(parent, '/');
             if (slash)
                 slash[slash == parent] = '\0';

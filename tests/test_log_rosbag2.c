@@ -479,7 +479,7 @@ static void test_damage(void **state)
         /* Rows whose data is not a blob fail in their place. */
         {"dmg_null", 6, 10, "x_1.db3: row 3: topic /points: data is null",
          "expected a blob"},
-        {"dmg_topic", 11, 11, "x_1.db3: row 4: topic_id 42 is not an id",
+        {"dmg_topic", 10, 10, "x_1.db3: row 4: topic_id 42 is not an id",
          "expected one of its 2 ids"},
         {"dmg_notdb", 6, 6, "x_1.db3: file is not a database",
          "not an SQLite database"},
@@ -520,11 +520,17 @@ static void test_damage(void **state)
                      text);
         sp_log_destroy(log);
     }
-    /* The truncation itself is named (with skip_damaged, in the list). */
+    /* Each damaged row of the index is listed, with its topic. */
     sp_log_desc d = {.skip_damaged = 1};
     sp_log *log;
-    assert_int_equal(sp_log_open(fixture("dmg_trunc"), &d, &log), SP_OK);
     char text[4096];
+    assert_int_equal(sp_log_open(fixture("dmg_topic"), &d, &log), SP_OK);
+    assert_int_equal(sp_log_skipped(log, text, sizeof text), 2);
+    assert_non_null(strstr(text, "x_1.db3: row 5: topic /points: timestamp "
+                                 "is not an integer"));
+    sp_log_destroy(log);
+    /* The truncation itself is named (with skip_damaged, in the list). */
+    assert_int_equal(sp_log_open(fixture("dmg_trunc"), &d, &log), SP_OK);
     sp_log_skipped(log, text, sizeof text);
     assert_non_null(strstr(text, "the file ends there, but its header says"));
     sp_log_destroy(log);
@@ -585,6 +591,7 @@ static void test_read_only(void **state)
 
 /* ---- allocation ---- */
 
+#ifndef SP_TEST_ASAN
 static uint64_t allocs_of_one_pass(sp_log *log)
 {
     assert_int_equal(sp_log_select(log, NULL), SP_OK);
@@ -593,6 +600,7 @@ static uint64_t allocs_of_one_pass(sp_log *log)
     assert_int_equal(read_all(log, NULL, &n), SP_EOS);
     return sp_test_alloc_calls() - before;
 }
+#endif
 
 static void test_no_alloc_per_message(void **state)
 {

@@ -434,6 +434,7 @@ def make(root):
     def unknown_topic(p):
         rows = make_rows(rng, 1, [1, 2], 6, T0 + 5, [40])
         rows[3] = (rows[3][0], 42, rows[3][2], rows[3][3])
+        rows[4] = (rows[4][0], rows[4][1], "soon", rows[4][3])
         write_db(p, 3, [(1, *TOPICS[0]), (2, *TOPICS[1])], rows)
 
     bag("dmg_topic", good, unknown_topic)
