@@ -545,6 +545,32 @@ static int blob_fail(sp__r2_db *d, int rc, int64_t row, const char *topic)
     return status;
 }
 
+int sp__r2_zstd_size(const uint8_t *p, size_t n, uint64_t *size,
+                     const char **why)
+{
+    *size = 0;
+    *why = NULL;
+    unsigned long long want = ZSTD_getFrameContentSize(p, n);
+    if (want == ZSTD_CONTENTSIZE_ERROR) {
+        *why = "not a zstd frame";
+        return SP_EFORMAT;
+    }
+    if (want == ZSTD_CONTENTSIZE_UNKNOWN) {
+        *why = "a zstd frame that does not record its content size (rosbag2 "
+               "records it)";
+        return SP_EFORMAT;
+    }
+    /* Each block has a 3-byte header and gives at most 128 KiB: a frame
+     * saying more than that is lying, whatever the budget would allow. */
+    if (want > SP__LOG_MAX_STAGE || want > ((uint64_t)n / 3 + 1) << 17) {
+        *why = "a zstd frame whose header says it holds more than its bytes "
+               "can";
+        return SP_EFORMAT;
+    }
+    *size = want;
+    return SP_OK;
+}
+
 /* "x.db3: what" from sp__log_stage() or sp__decompress() becomes
  * "x.db3: row N: topic T: what". */
 static int row_context(const sp__r2_db *d, int rc, int64_t row,
@@ -596,25 +622,13 @@ int sp__r2_db_fetch(sp_log *log, sp__r2_db *d, const sp__log_entry *e,
         *size = (size_t)n;
         return SP_OK;
     }
-    unsigned long long want = ZSTD_getFrameContentSize(buf, (size_t)n);
-    if (want == ZSTD_CONTENTSIZE_ERROR)
+    uint64_t want;
+    const char *why;
+    if (sp__r2_zstd_size(buf, (size_t)n, &want, &why) < 0)
         return sp__fail(SP_EFORMAT,
-                        "%s: row %lld: topic %s: %d bytes that are not a zstd "
-                        "frame, expected a zstd-compressed message "
-                        "(compression_mode MESSAGE)",
-                        d->shown, (long long)row, topic, n);
-    if (want == ZSTD_CONTENTSIZE_UNKNOWN)
-        return sp__fail(SP_EFORMAT,
-                        "%s: row %lld: topic %s: the zstd frame does not "
-                        "record its content size, expected a frame written "
-                        "by rosbag2 (which records it)",
-                        d->shown, (long long)row, topic);
-    if (want > SP__LOG_MAX_STAGE)
-        return sp__fail(SP_EFORMAT,
-                        "%s: row %lld: topic %s: the zstd frame says it holds "
-                        "%llu bytes, over the %llu-byte limit of one message",
-                        d->shown, (long long)row, topic, want,
-                        (unsigned long long)SP__LOG_MAX_STAGE);
+                        "%s: row %lld: topic %s: %d bytes: %s, expected a "
+                        "zstd-compressed message (compression_mode MESSAGE)",
+                        d->shown, (long long)row, topic, n, why);
     uint8_t *dst;
     rc = sp__log_stage(log, SP__LOG_SLOT_FETCH + 1, want, d->shown, &dst);
     if (rc == SP_OK)

@@ -119,6 +119,13 @@ uint64_t sp__r2_db_rows(const sp__r2_db *db);
 int sp__r2_db_fetch(sp_log *log, sp__r2_db *db, const sp__log_entry *e,
                     const uint8_t **data, size_t *size);
 
+/* The content size of the zstd frame at @p p (@p n bytes) into *size;
+ * SP_EFORMAT with *why ("not a zstd frame", ...) when it has none, or one
+ * larger than @p n bytes of blocks can hold or than SP__LOG_MAX_STAGE.
+ * Sets no message. */
+int sp__r2_zstd_size(const uint8_t *p, size_t n, uint64_t *size,
+                     const char **why);
+
 /* ---- FILE-mode compression (io/rosbag2.c) ---- */
 
 /* Decompress the zstd file @p path (streaming, bounded buffers) into a new

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "rosbag2_int.h"
 
@@ -28,17 +27,10 @@ static int zstd_parse_record(sp_log *log, const sp__log_entry *e,
 {
     SP_TRY(sp__mcap_ops.parse_record(log, e, rec, avail, msg));
     const char *what = "rosbag2 message (compression_mode MESSAGE)";
-    unsigned long long want = ZSTD_getFrameContentSize(msg->data, msg->size);
-    if (want == ZSTD_CONTENTSIZE_ERROR || want == ZSTD_CONTENTSIZE_UNKNOWN)
-        return sp__fail(SP_EFORMAT,
-                        "%s: %zu bytes that are not a zstd frame recording "
-                        "their size, expected a zstd-compressed message",
-                        what, msg->size);
-    if (want > SP__LOG_MAX_STAGE)
-        return sp__fail(SP_EFORMAT,
-                        "%s: the zstd frame says it holds %llu bytes, over "
-                        "the %llu-byte limit of one message",
-                        what, want, (unsigned long long)SP__LOG_MAX_STAGE);
+    uint64_t want;
+    const char *why;
+    if (sp__r2_zstd_size(msg->data, msg->size, &want, &why) < 0)
+        return sp__fail(SP_EFORMAT, "%s: %zu bytes: %s", what, msg->size, why);
     uint8_t *dst;
     SP_TRY(sp__log_stage(log, SLOT_UNZSTD, want, what, &dst));
     SP_TRY(sp__decompress(SP__CODEC_ZSTD, msg->data, msg->size, dst,

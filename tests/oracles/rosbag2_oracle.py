@@ -463,6 +463,10 @@ def make(root):
         cut = zstd_compress(payload(rng, 5000))
         con.execute("UPDATE messages SET data = ? WHERE id = 3",
                     (cut[:len(cut) // 2],))
+        # a frame header saying 3 GiB (single segment, 8-byte size)
+        liar = ZSTD_MAGIC + b"\xe0" + (3 << 30).to_bytes(8, "little") + \
+            b"\x01\x00\x00"
+        con.execute("UPDATE messages SET data = ? WHERE id = 4", (liar,))
         con.commit()
         con.close()
 
