@@ -73,10 +73,10 @@ endif()
 set(SP_GEN_DIR ${PROJECT_BINARY_DIR}/generated)
 set(SP_GEN_STAGES ${SP_GEN_DIR}/sp_stages_list.h)
 set(SP_GEN_FORMATS ${SP_GEN_DIR}/sp_formats_list.h)
-# Only the sources in the tree: generated ones (cl_sources.c) register
-# nothing and do not exist yet when this runs.
+# Only the sources in the tree: the generated cl_sources.c registers
+# nothing and does not exist yet when this runs.
 set(SP_GEN_SCAN ${SP_SOURCES})
-list(FILTER SP_GEN_SCAN EXCLUDE REGEX "^${PROJECT_BINARY_DIR}/")
+list(REMOVE_ITEM SP_GEN_SCAN ${SP_CL_EMBED_C})
 string(REPLACE ";" "|" SP_GEN_FILES_ARG "${SP_GEN_SCAN}")
 execute_process(COMMAND ${CMAKE_COMMAND} -DOUT_STAGES=${SP_GEN_STAGES}
   -DOUT_FORMATS=${SP_GEN_FORMATS} "-DFILES=${SP_GEN_FILES_ARG}"
