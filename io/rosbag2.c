@@ -470,8 +470,9 @@ static int r2_open(sp_log *log, const char *path)
     if (with_meta) {
         sp__iobuf buf = {0};
         size_t len;
-        SP_TRY(sp__read_text(meta_path, SP__R2_META_MAX, &buf, &len));
-        rc = sp__r2_meta_parse((const char *)buf.data, len, meta_path, &m);
+        rc = sp__read_text(meta_path, SP__R2_META_MAX, &buf, &len);
+        if (rc == SP_OK)
+            rc = sp__r2_meta_parse((const char *)buf.data, len, meta_path, &m);
         sp__iobuf_free(&buf);
         if (rc < 0)
             goto out;
