@@ -151,6 +151,13 @@ int sp__log_add_topic(sp_log *log, const char *name, const char *type,
             free(t->md5);
         return sp__fail(SP_ENOMEM, "topic '%s': out of memory", name);
     }
+    /* Readable through sp_log_topic_at() while the container indexes (its
+     * messages name topics); counts and times come in finish_index(). */
+    t->pub = (sp_log_topic){.name = t->name,
+                            .type = t->type,
+                            .encoding = t->encoding,
+                            .schema = t->schema,
+                            .md5 = t->md5};
     *index = (uint16_t)log->ntopics++;
     return SP_OK;
 }
