@@ -1,13 +1,12 @@
-/* Chunk codecs of the log containers (bz2, the LZ4 frame format, zstd) and
- * CRC-32, over the Debian libraries. Each thread keeps one decoder context
- * per codec (bzip2's state through a grow-only arena), so after the first
- * chunk of a size decompressing allocates nothing. */
+/* Chunk codecs of the log containers over the Debian libraries: bz2 and
+ * zstd here, the LZ4 frame format in lz4frame.c, CRC-32 in crc32.c. Each
+ * thread keeps one decoder context per codec (bzip2's state through a
+ * grow-only arena), so after the first chunk of a size decompressing
+ * allocates nothing. */
 #include <bzlib.h>
-#include <lz4frame.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -18,19 +17,6 @@ const char *sp__codec_name(sp__codec c)
     static const char *const names[SP__CODEC_COUNT] = {"none", "bz2", "lz4",
                                                        "zstd"};
     return (unsigned)c < SP__CODEC_COUNT ? names[c] : "?";
-}
-
-uint32_t sp__crc32(uint32_t crc, const uint8_t *p, size_t n)
-{
-    uLong c = crc;
-    /* zlib takes uInt lengths: feed large buffers in pieces. */
-    while (n > 0) {
-        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        c = crc32(c, p, k);
-        p += k;
-        n -= k;
-    }
-    return (uint32_t)c;
 }
 
 /* ---- per-thread decoder state ---- */
@@ -45,7 +31,6 @@ typedef struct bz_arena {
 } bz_arena;
 
 typedef struct codec_tls {
-    LZ4F_dctx *lz4;
     ZSTD_DCtx *zstd;
     bz_arena bz;
 } codec_tls;
@@ -58,7 +43,6 @@ static void tls_free(void *p)
     codec_tls *t = p;
     if (!t)
         return;
-    LZ4F_freeDecompressionContext(t->lz4);
     ZSTD_freeDCtx(t->zstd);
     for (int i = 0; i < BZ_SLOTS; i++)
         free(t->bz.ptr[i]);
@@ -175,45 +159,6 @@ static int unbz2(codec_tls *t, const uint8_t *src, size_t n, uint8_t *dst,
                     where, rc, got);
 }
 
-static int unlz4(codec_tls *t, const uint8_t *src, size_t n, uint8_t *dst,
-                 size_t want, int verify, const char *where)
-{
-    if (!t->lz4 &&
-        LZ4F_isError(LZ4F_createDecompressionContext(&t->lz4, LZ4F_VERSION)))
-        return sp__fail(SP_ENOMEM, "%s: lz4: cannot start a decoder", where);
-    LZ4F_resetDecompressionContext(t->lz4);
-    LZ4F_decompressOptions_t opt;
-    memset(&opt, 0, sizeof opt);
-    opt.stableDst = 1;
-    opt.skipChecksums = verify ? 0 : 1;
-    size_t in_pos = 0, out_pos = 0;
-    for (;;) {
-        size_t in_k = n - in_pos, out_k = want - out_pos;
-        size_t r = LZ4F_decompress(t->lz4, dst + out_pos, &out_k, src + in_pos,
-                                   &in_k, &opt);
-        if (LZ4F_isError(r))
-            return sp__fail(SP_EFORMAT,
-                            "%s: lz4 frame is corrupt after %zu input bytes: "
-                            "%s",
-                            where, in_pos + in_k, LZ4F_getErrorName(r));
-        in_pos += in_k;
-        out_pos += out_k;
-        if (r == 0)
-            break; /* end of frame */
-        if (in_k == 0 && out_k == 0) {
-            if (out_pos == want && in_pos < n)
-                return size_mismatch(where, "lz4", want + 1, want);
-            return sp__fail(SP_EFORMAT,
-                            "%s: lz4 frame ends after %zu of %zu bytes, "
-                            "expected a complete frame",
-                            where, out_pos, want);
-        }
-    }
-    if (out_pos != want)
-        return size_mismatch(where, "lz4", out_pos, want);
-    return SP_OK;
-}
-
 static int unzstd(codec_tls *t, const uint8_t *src, size_t n, uint8_t *dst,
                   size_t want, const char *where)
 {
@@ -246,7 +191,7 @@ int sp__decompress(sp__codec c, const uint8_t *src, size_t n, uint8_t *dst,
     case SP__CODEC_BZ2:
         return unbz2(t, src, n, dst, want, where);
     case SP__CODEC_LZ4F:
-        return unlz4(t, src, n, dst, want, verify, where);
+        return sp__lz4f_decompress(src, n, dst, want, verify, where);
     case SP__CODEC_ZSTD:
         return unzstd(t, src, n, dst, want, where);
     default:

@@ -54,9 +54,16 @@ const char *sp__codec_name(sp__codec c);
 int sp__decompress(sp__codec c, const uint8_t *src, size_t n, uint8_t *dst,
                    size_t want, int verify, const char *where);
 
+/* The LZ4 frame format straight into @p dst (io/lz4frame.c): what
+ * sp__decompress() uses for SP__CODEC_LZ4F. Same contract. */
+int sp__lz4f_decompress(const uint8_t *src, size_t n, uint8_t *dst,
+                        size_t want, int verify, const char *where);
+
 /* The CRC-32 (IEEE, as zlib and MCAP use) of @p n bytes, continuing from
- * @p crc (0 to start). */
+ * @p crc (0 to start): PCLMULQDQ folding where the CPU has it (io/crc32.c),
+ * else zlib's. sp__crc32_zlib() is zlib's alone (the reference in tests). */
 uint32_t sp__crc32(uint32_t crc, const uint8_t *p, size_t n);
+uint32_t sp__crc32_zlib(uint32_t crc, const uint8_t *p, size_t n);
 
 /* The largest chunk or message the reader stages (the pool budget may
  * refuse less): sizes in a file beyond this are lies, not data. */
