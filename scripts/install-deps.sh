@@ -17,7 +17,37 @@ for p in $PKGS; do
         *) missing="$missing $p" ;;
     esac
 done
-[ -z "$missing" ] && exit 0
+# The test oracles from the npm registry (tests/oracles/package-lock.json:
+# @mcap/core, @mcap/support, @foxglove/rosmsg2-serialization,
+# @foxglove/rosmsg), installed once per lock file. Tests that need them skip
+# with a message when they are absent; CI sets SP_ORACLES=required so that
+# a failure to install them fails the run instead.
+oracles() {
+    dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oracles"
+    stamp="$dir/node_modules/.sensorpipe-lock"
+    if [ -f "$stamp" ] && cmp -s "$stamp" "$dir/package-lock.json"; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "sensorpipe: npm not found: the tests that compare with the" \
+             "MCAP/CDR reference readers will skip (install Node.js and npm)" >&2
+        [ "${SP_ORACLES:-}" = required ] && return 1
+        return 0
+    fi
+    echo "sensorpipe: installing the test oracles (npm ci in tests/oracles)"
+    if (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+        cp "$dir/package-lock.json" "$stamp"
+        return 0
+    fi
+    echo "sensorpipe: npm ci in $dir failed: those tests will skip" >&2
+    [ "${SP_ORACLES:-}" = required ] && return 1
+    return 0
+}
+
+if [ -z "$missing" ]; then
+    oracles
+    exit $?
+fi
 
 if [ "$(id -u)" = 0 ]; then
     SUDO=""
@@ -34,3 +64,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+oracles
