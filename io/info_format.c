@@ -78,8 +78,9 @@ static void text(out *o, const sp_loginfo *li)
         const char *sensor = sensor_of(st);
         int other = !strcmp(sensor, "other");
         if (st->type[0])
-            put(o, "topic %s (%s, %s): %zu messages", st->name, st->type,
-                other ? "not decoded" : sensor, st->frames);
+            put(o, "topic %s (%s, %s): %zu message%s", st->name, st->type,
+                other ? "not decoded" : sensor, st->frames,
+                st->frames == 1 ? "" : "s");
         else
             put(o, "stream %s (%s): %zu frames", st->name, sensor, st->frames);
         if (st->frames && (st->has_timestamps || li->has_calib)) {

@@ -152,11 +152,13 @@ static void describe_container(const sp_log *log, sp_loginfo *li)
     sp__info_attr(li, "log", "start_ns", 1, "%lld", (long long)in->t_start);
     sp__info_attr(li, "log", "end_ns", 1, "%lld", (long long)in->t_end);
     sp__info_attr(li, "log", "duration_s", 1, "%.9f", dur);
-    sp__info_text(li, "log:     %s%s%s, version %s, %s compression, %llu "
-                      "chunks, %zu file%s, %.2f MB\n",
+    int plain = !strcmp(in->compression, "none");
+    sp__info_text(li, "log:     %s%s%s, version %s, %s%s, %llu chunk%s, %zu "
+                      "file%s, %.2f MB\n",
                   in->container, in->profile[0] ? " " : "", in->profile,
-                  in->version, in->compression,
-                  (unsigned long long)in->chunks, in->nfiles,
+                  in->version, plain ? "uncompressed" : in->compression,
+                  plain ? "" : " compression", (unsigned long long)in->chunks,
+                  in->chunks == 1 ? "" : "s", in->nfiles,
                   in->nfiles == 1 ? "" : "s", (double)in->size_bytes / 1e6);
     sp__info_text(li, "time:    %s .. %s (%.3f s), %llu messages\n", start,
                   end, dur, (unsigned long long)in->messages);
