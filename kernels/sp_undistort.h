@@ -1,13 +1,21 @@
 /* sensorpipe: undistort — remove lens distortion through a remap table.
  *
- * Model: OpenCV's pinhole camera with radial (k1, k2, k3) and tangential
- * (p1, p2) distortion. For output pixel (u, v) with K^-1 (u, v, 1) =
- * (x, y, 1) after dividing by the third component:
- *     r2 = x^2 + y^2, kr = 1 + k1 r2 + k2 r2^2 + k3 r2^3
+ * Models (the three ROS CameraInfo names; coefficients in OpenCV's order).
+ * For output pixel (u, v) with K^-1 (u, v, 1) = (x, y, 1) after dividing
+ * by the third component, r2 = x^2 + y^2:
+ *  - plumb_bob (k1 k2 p1 p2 k3), OpenCV's pinhole model:
+ *     kr = 1 + k1 r2 + k2 r2^2 + k3 r2^3
  *     xd = x kr + 2 p1 x y + p2 (r2 + 2 x^2)
  *     yd = y kr + p1 (r2 + 2 y^2) + 2 p2 x y
- *     source = (fx xd + cx, fy yd + cy)
- * (cv::initUndistortRectifyMap with R = I and newCameraMatrix = K). The
+ *  - rational_polynomial (k1 k2 p1 p2 k3 k4 k5 k6), OpenCV's
+ *    CALIB_RATIONAL_MODEL: as plumb_bob with
+ *     kr = (1 + k1 r2 + k2 r2^2 + k3 r2^3) / (1 + k4 r2 + k5 r2^2 + k6 r2^3)
+ *  - equidistant (k1 k2 k3 k4), OpenCV's fisheye model: r = sqrt(r2),
+ *     t = atan(r), td = t (1 + k1 t^2 + k2 t^4 + k3 t^6 + k4 t^8),
+ *     xd = x td / r, yd = y td / r (xd = x, yd = y at r = 0)
+ * then source = (fx xd + cx, fy yd + cy) (K's skew enters through K^-1
+ * only, as in cv::initUndistortRectifyMap / cv::fisheye::initUndistortRectifyMap with
+ * R = I and the new camera matrix = K). The
  * source position is rounded to 1/32 pixel as OpenCV's CV_16SC2 maps are
  * (integer part + a 5+5-bit fraction), so the table costs 6 bytes a pixel.
  *
@@ -50,12 +58,25 @@
 extern "C" {
 #endif
 
+/** The lens distortion models (ROS CameraInfo's distortion_model). */
+typedef enum sp_undistort_model {
+    SP_UNDISTORT_PLUMB_BOB = 0,  /**< k1 k2 p1 p2 k3 */
+    SP_UNDISTORT_RATIONAL = 1,   /**< k1 k2 p1 p2 k3 k4 k5 k6 */
+    SP_UNDISTORT_EQUIDISTANT = 2 /**< k1 k2 k3 k4 (fisheye) */
+} sp_undistort_model;
+
+/** A lens: its model and coefficients (unused ones zero). */
+typedef struct sp_undistort_lens {
+    sp_undistort_model model;
+    double k[8];
+} sp_undistort_lens;
+
 /** A remap table in caller memory, and the calibration it was built for.
  *  Zero-initialised = empty (matches nothing). Borrows its memory. */
 typedef struct sp_undistort_map {
     uint32_t width, height; /**< image size the table is for */
     double K[9];            /**< camera matrix, row-major */
-    double dist[5];         /**< k1, k2, p1, p2, k3 */
+    sp_undistort_lens lens; /**< the distortion it removes */
     int16_t *xy;            /**< per pixel: source x, y integer parts */
     uint16_t *frac;         /**< per pixel: (y fraction << 5) | x fraction,
                                  in 1/32 pixel */
@@ -75,10 +96,22 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
                           const double K[9], const double dist[5],
                           uint32_t width, uint32_t height);
 
-/** 1 when @p m is built for exactly this K, dist and size. */
+/** As sp_undistort_map_init() for any model: @p lens (borrowed) gives the
+ *  model and its coefficients. SP_EINVAL also for an unknown model or a
+ *  non-finite coefficient. */
+int sp_undistort_map_init_lens(sp_undistort_map *m, void *mem, size_t mem_size,
+                               const double K[9], const sp_undistort_lens *lens,
+                               uint32_t width, uint32_t height);
+
+/** 1 when @p m is built for exactly this K, dist (plumb_bob) and size. */
 int sp_undistort_map_matches(const sp_undistort_map *m, const double K[9],
                              const double dist[5], uint32_t width,
                              uint32_t height);
+
+/** 1 when @p m is built for exactly this K, lens and size. */
+int sp_undistort_map_matches_lens(const sp_undistort_map *m, const double K[9],
+                                  const sp_undistort_lens *lens,
+                                  uint32_t width, uint32_t height);
 
 /** Undistort @p src into @p dst through @p m (all borrowed; the images
  *  must not overlap). Returns SP_OK; SP_EINVAL for a NULL argument, an

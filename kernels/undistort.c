@@ -72,14 +72,40 @@ static int16_t sat16(int v)
                                    : (v > INT16_MAX ? INT16_MAX : v));
 }
 
-int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
-                          const double K[9], const double dist[5],
-                          uint32_t width, uint32_t height)
+/* Where the distortion moves normalised point (x, y): OpenCV's formulas for
+ * each model, in double. */
+static void distort(const sp_undistort_lens *l, double x, double y,
+                    double *xd, double *yd)
 {
-    SP_GUARD(m && mem && K);
-    static const double none[5] = {0};
-    if (!dist)
-        dist = none;
+    const double *k = l->k;
+    double x2 = x * x, y2 = y * y, r2 = x2 + y2;
+    if (l->model == SP_UNDISTORT_EQUIDISTANT) {
+        double r = sqrt(r2);
+        if (r == 0) {
+            *xd = x;
+            *yd = y;
+            return;
+        }
+        double t = atan(r), t2 = t * t;
+        double td = t * (1 + t2 * (k[0] + t2 * (k[1] + t2 * (k[2] + t2 * k[3]))));
+        double sc = td / r;
+        *xd = x * sc;
+        *yd = y * sc;
+        return;
+    }
+    double _2xy = 2 * x * y;
+    double kr = 1 + ((k[4] * r2 + k[1]) * r2 + k[0]) * r2;
+    if (l->model == SP_UNDISTORT_RATIONAL)
+        kr /= 1 + ((k[7] * r2 + k[6]) * r2 + k[5]) * r2;
+    *xd = x * kr + k[2] * _2xy + k[3] * (r2 + 2 * x2);
+    *yd = y * kr + k[2] * (r2 + 2 * y2) + k[3] * _2xy;
+}
+
+int sp_undistort_map_init_lens(sp_undistort_map *m, void *mem, size_t mem_size,
+                               const double K[9], const sp_undistort_lens *lens,
+                               uint32_t width, uint32_t height)
+{
+    SP_GUARD(m && mem && K && lens);
     m->valid = 0;
     size_t need = sp_undistort_map_size(width, height);
     if (need == 0)
@@ -94,8 +120,13 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
                         mem_size, width, height, need);
     if (((uintptr_t)mem & 7) != 0)
         return sp__fail(SP_EINVAL, "undistort map: memory not 8-byte aligned");
-    for (int i = 0; i < 5; i++)
-        if (!isfinite(dist[i]))
+    if ((unsigned)lens->model > SP_UNDISTORT_EQUIDISTANT)
+        return sp__fail(SP_EINVAL,
+                        "undistort map: distortion model %d, expected "
+                        "plumb_bob, rational_polynomial or equidistant",
+                        (int)lens->model);
+    for (int i = 0; i < 8; i++)
+        if (!isfinite(lens->k[i]))
             return sp__fail(SP_EINVAL,
                             "undistort map: distortion coefficient "
                             "%d is not finite",
@@ -111,18 +142,13 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
     int16_t *xy = mem;
     uint16_t *frac = (uint16_t *)(void *)((uint8_t *)mem + align64(n * 4));
     const double fx = K[0], fy = K[4], u0 = K[2], v0 = K[5];
-    const double k1 = dist[0], k2 = dist[1], p1 = dist[2], p2 = dist[3],
-                 k3 = dist[4];
     for (uint32_t i = 0; i < height; i++) {
         for (uint32_t j = 0; j < width; j++) {
             double X = j * ir[0] + i * ir[1] + ir[2];
             double Y = j * ir[3] + i * ir[4] + ir[5];
             double W = j * ir[6] + i * ir[7] + ir[8];
-            double w = 1.0 / W, x = X * w, y = Y * w;
-            double x2 = x * x, y2 = y * y, r2 = x2 + y2, _2xy = 2 * x * y;
-            double kr = 1 + ((k3 * r2 + k2) * r2 + k1) * r2;
-            double xd = x * kr + p1 * _2xy + p2 * (r2 + 2 * x2);
-            double yd = y * kr + p1 * (r2 + 2 * y2) + p2 * _2xy;
+            double w = 1.0 / W, xd, yd;
+            distort(lens, X * w, Y * w, &xd, &yd);
             double u = fx * xd + u0, v = fy * yd + v0;
             int iu = round_sat(u * SP__REMAP_TAB);
             int iv = round_sat(v * SP__REMAP_TAB);
@@ -136,25 +162,48 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
     m->width = width;
     m->height = height;
     memcpy(m->K, K, sizeof m->K);
-    memcpy(m->dist, dist, sizeof m->dist);
+    m->lens = *lens;
     m->xy = xy;
     m->frac = frac;
     m->valid = 1;
     return SP_OK;
 }
 
+static void plumb_bob(const double dist[5], sp_undistort_lens *l)
+{
+    memset(l, 0, sizeof *l);
+    l->model = SP_UNDISTORT_PLUMB_BOB;
+    if (dist)
+        memcpy(l->k, dist, 5 * sizeof *dist);
+}
+
+int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
+                          const double K[9], const double dist[5],
+                          uint32_t width, uint32_t height)
+{
+    sp_undistort_lens l;
+    plumb_bob(dist, &l);
+    return sp_undistort_map_init_lens(m, mem, mem_size, K, &l, width, height);
+}
+
+int sp_undistort_map_matches_lens(const sp_undistort_map *m, const double K[9],
+                                  const sp_undistort_lens *lens,
+                                  uint32_t width, uint32_t height)
+{
+    if (!m || !K || !lens || !m->valid)
+        return 0;
+    return m->width == width && m->height == height &&
+           memcmp(m->K, K, sizeof m->K) == 0 && m->lens.model == lens->model &&
+           memcmp(m->lens.k, lens->k, sizeof m->lens.k) == 0;
+}
+
 int sp_undistort_map_matches(const sp_undistort_map *m, const double K[9],
                              const double dist[5], uint32_t width,
                              uint32_t height)
 {
-    static const double none[5] = {0};
-    if (!m || !K || !m->valid)
-        return 0;
-    if (!dist)
-        dist = none;
-    return m->width == width && m->height == height &&
-           memcmp(m->K, K, sizeof m->K) == 0 &&
-           memcmp(m->dist, dist, sizeof m->dist) == 0;
+    sp_undistort_lens l;
+    plumb_bob(dist, &l);
+    return sp_undistort_map_matches_lens(m, K, &l, width, height);
 }
 
 static int elems(sp_pixfmt fmt, int *cn, int *f32)

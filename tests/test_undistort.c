@@ -490,21 +490,19 @@ static void test_stage(void **state)
     assert_int_equal(n, SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "'cy' missing"));
     sp_pipeline_destroy(pa);
-    /* a calibration of another distortion model is refused, not read as
-     * plumb_bob; plumb_bob from the same source is undistorted */
-    n = cam2_pipeline_frames("tsrc frames=2 kind=camera dist_model=1 ! "
-                             "undistort",
-                             SP_BACKEND_AUTO, a, 16, &pa);
-    assert_int_equal(n, SP_EUNSUPPORTED);
-    assert_non_null(strstr(sp_errmsg(), "distortion model rational_polynomial "
-                                        "is not supported by undistort yet"));
-    sp_pipeline_destroy(pa);
-    n = cam2_pipeline_frames("tsrc frames=2 kind=camera dist_model=2 ! "
-                             "undistort",
-                             SP_BACKEND_AUTO, a, 16, &pa);
-    assert_int_equal(n, SP_EUNSUPPORTED);
-    assert_non_null(strstr(sp_errmsg(), "equidistant"));
-    sp_pipeline_destroy(pa);
+    /* every distortion model of a frame's calibration is undistorted (the
+     * tables themselves are checked in test_models) */
+    for (int model = 1; model <= 2; model++) {
+        char launch[128];
+        snprintf(launch, sizeof launch,
+                 "tsrc frames=2 kind=camera dist_model=%d ! undistort", model);
+        n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 16, &pa);
+        if (n < 0)
+            fail_msg("model %d: %s", model, sp_errmsg());
+        assert_int_equal(n, 2);
+        cam2_frames_release(a, n);
+        sp_pipeline_destroy(pa);
+    }
     n = cam2_pipeline_frames("tsrc frames=2 kind=camera dist_model=0 ! "
                              "undistort",
                              SP_BACKEND_AUTO, a, 16, &pa);
@@ -519,6 +517,132 @@ static void test_stage(void **state)
     assert_int_equal(n, SP_EIO);
     assert_non_null(strstr(sp_errmsg(), "/nonexistent/calib.txt"));
     sp_pipeline_destroy(pa);
+}
+
+/* The tables of the rational_polynomial and equidistant (fisheye) models
+ * against OpenCV's formulas written again in numpy (double precision, the
+ * coefficient orders of ROS CameraInfo), and against OpenCV itself
+ * (cv2.initUndistortRectifyMap with 8 coefficients, cv2.fisheye.
+ * initUndistortRectifyMap) where /usr/bin/python3 has cv2. Positions are
+ * compared in 1/32 pixel; a position within rounding noise of a step may
+ * differ by one step (0.1% of the table at most), as in
+ * test_opencv_crosscheck. */
+static void test_models(void **state)
+{
+    (void)state;
+    const char *dir = cam2_tmpdir();
+    enum { W = 97, H = 61 };
+    static const double K[9] = {80, 0, 47.6, 0, 78, 30.3, 0, 0, 1};
+    static const sp_undistort_lens lenses[] = {
+        {SP_UNDISTORT_RATIONAL,
+         {-0.31, 0.12, 0.0011, -0.0007, -0.02, 0.05, 0.01, -0.004}},
+        {SP_UNDISTORT_EQUIDISTANT, {-0.03, 0.011, -0.004, 0.0009, 0, 0, 0, 0}},
+        {SP_UNDISTORT_EQUIDISTANT, {0}}};
+    size_t sz = sp_undistort_map_size(W, H);
+    void *mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    assert_non_null(mem);
+    for (size_t l = 0; l < sizeof lenses / sizeof lenses[0]; l++) {
+        const sp_undistort_lens *lens = &lenses[l];
+        sp_undistort_map m;
+        memset(&m, 0, sizeof m);
+        assert_int_equal(
+            sp_undistort_map_init_lens(&m, mem, sz, K, lens, W, H), SP_OK);
+        assert_true(sp_undistort_map_matches_lens(&m, K, lens, W, H));
+        assert_false(sp_undistort_map_matches(&m, K, lens->k, W, H));
+        char script[4096], out_np[600], out_cv[600];
+        snprintf(out_np, sizeof out_np, "%s/models_np_%zu.bin", dir, l);
+        snprintf(out_cv, sizeof out_cv, "%s/models_cv_%zu.bin", dir, l);
+        remove(out_cv);
+        snprintf(
+            script, sizeof script,
+            "import numpy as np\n"
+            "K = np.array([%.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g, "
+            "%.17g, %.17g]).reshape(3, 3)\n"
+            "k = [%.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g]\n"
+            "fisheye = %d\nW, H = %d, %d\n"
+            "j, i = np.meshgrid(np.arange(W, dtype=np.float64), "
+            "np.arange(H, dtype=np.float64))\n"
+            "Ki = np.linalg.inv(K)\n"
+            "X = Ki[0,0]*j + Ki[0,1]*i + Ki[0,2]; Y = Ki[1,0]*j + Ki[1,1]*i + "
+            "Ki[1,2]; Z = Ki[2,0]*j + Ki[2,1]*i + Ki[2,2]\n"
+            "x = X / Z; y = Y / Z; r2 = x*x + y*y\n"
+            "if fisheye:\n"
+            "    r = np.sqrt(r2); t = np.arctan(r); t2 = t*t\n"
+            "    td = t*(1 + k[0]*t2 + k[1]*t2**2 + k[2]*t2**3 + k[3]*t2**4)\n"
+            "    s = np.where(r > 0, td / np.where(r > 0, r, 1), 1.0)\n"
+            "    xd = x*s; yd = y*s\n"
+            "else:\n"
+            "    kr = (1 + k[0]*r2 + k[1]*r2**2 + k[4]*r2**3) / (1 + k[5]*r2 + "
+            "k[6]*r2**2 + k[7]*r2**3)\n"
+            "    xd = x*kr + 2*k[2]*x*y + k[3]*(r2 + 2*x*x)\n"
+            "    yd = y*kr + k[2]*(r2 + 2*y*y) + 2*k[3]*x*y\n"
+            "u = np.rint((K[0,0]*xd + K[0,2])*32).astype(np.int64)\n"
+            "v = np.rint((K[1,1]*yd + K[1,2])*32).astype(np.int64)\n"
+            "np.stack([u, v], axis=-1).astype(np.int32).tofile('%s')\n"
+            "try:\n"
+            "    import cv2\n"
+            "except ImportError:\n"
+            "    raise SystemExit(0)\n"
+            "if fisheye:\n"
+            "    m1, m2 = cv2.fisheye.initUndistortRectifyMap(K, "
+            "np.array(k[:4]), np.eye(3), K, (W, H), cv2.CV_16SC2)\n"
+            "else:\n"
+            "    m1, m2 = cv2.initUndistortRectifyMap(K, np.array(k), None, K, "
+            "(W, H), cv2.CV_16SC2)\n"
+            "u = m1[..., 0].astype(np.int64)*32 + (m2 & 31)\n"
+            "v = m1[..., 1].astype(np.int64)*32 + (m2 >> 5)\n"
+            "np.stack([u, v], axis=-1).astype(np.int32).tofile('%s')\n",
+            K[0], K[1], K[2], K[3], K[4], K[5], K[6], K[7], K[8], lens->k[0],
+            lens->k[1], lens->k[2], lens->k[3], lens->k[4], lens->k[5],
+            lens->k[6], lens->k[7], lens->model == SP_UNDISTORT_EQUIDISTANT,
+            W, H, out_np, out_cv);
+        if (cam2_run_python(script) != 0) {
+            print_message("skipped: /usr/bin/python3 with numpy is needed\n");
+            free(mem);
+            skip();
+        }
+        const char *outs[2] = {out_np, out_cv};
+        for (int o = 0; o < 2; o++) {
+            FILE *f = fopen(outs[o], "rb");
+            if (!f) {
+                if (o == 1)
+                    print_message("model %zu: cv2 not installed, numpy only\n",
+                                  l);
+                continue;
+            }
+            static int32_t want[W * H * 2];
+            assert_int_equal(fread(want, sizeof want[0], W * H * 2, f),
+                             W * H * 2);
+            fclose(f);
+            size_t off = 0;
+            for (size_t p = 0; p < (size_t)W * H; p++) {
+                int32_t u = m.xy[2 * p] * 32 + (m.frac[p] & 31);
+                int32_t v = m.xy[2 * p + 1] * 32 + (m.frac[p] >> 5);
+                int du = abs(u - want[2 * p]), dv = abs(v - want[2 * p + 1]);
+                if (du > 1 || dv > 1)
+                    fail_msg("model %zu vs %s: pixel %zu at (%d, %d)/32, "
+                             "expected (%d, %d)/32",
+                             l, o ? "cv2" : "numpy", p, u, v, want[2 * p],
+                             want[2 * p + 1]);
+                off += du || dv;
+            }
+            if (off * 1000 > (size_t)W * H)
+                fail_msg("model %zu vs %s: %zu of %d positions off by 1/32",
+                         l, o ? "cv2" : "numpy", off, W * H);
+        }
+    }
+    /* Bad lenses are refused. */
+    sp_undistort_map m;
+    sp_undistort_lens bad = {(sp_undistort_model)7, {0}};
+    assert_int_equal(sp_undistort_map_init_lens(&m, mem, sz, K, &bad, W, H),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "distortion model 7"));
+    bad.model = SP_UNDISTORT_RATIONAL;
+    bad.k[6] = NAN;
+    assert_int_equal(sp_undistort_map_init_lens(&m, mem, sz, K, &bad, W, H),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "coefficient 6 is not finite"));
+    free(mem);
 }
 
 /* calib= with a KITTI raw calib_cam_to_cam.txt (camera 2 of the
@@ -604,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_opencv_crosscheck),
         cmocka_unit_test(test_stage),
         cmocka_unit_test(test_stage_kitti_calib),
+        cmocka_unit_test(test_models),
     };
     /* SP_TEST_FILTER=test_name runs one test (cmocka pattern). */
     if (getenv("SP_TEST_FILTER"))

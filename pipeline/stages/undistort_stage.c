@@ -2,14 +2,13 @@
  * a remap table (see sp_undistort.h). The camera matrix and distortion come
  * from, in this order: the properties fx, fy, cx, cy (+ k1, k2, p1, p2, k3),
  * a calibration file calib=PATH (a KITTI raw calib_cam_to_cam.txt: K_0c,
- * D_0c for camera=c), or the frame's own calibration from its source. The
+ * D_0c for camera=c), or the frame's own calibration from its source (a
+ * bag's CameraInfo: plumb_bob, rational_polynomial or equidistant). The
  * table is built on the first frame and rebuilt only when the calibration
  * or the image size changes, so a stream allocates once. Frames that are
- * not images pass through untouched; with all distortion coefficients zero
- * the image is passed through too (the table would be the identity). A
- * calibration whose distortion model is not plumb_bob (rational_polynomial,
- * equidistant from a CameraInfo) is refused with SP_EUNSUPPORTED until the
- * remap table learns those models. */
+ * not images pass through untouched; with a pinhole lens whose
+ * coefficients are all zero the image is passed through too (the table
+ * would be the identity). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,7 +25,8 @@
 
 typedef struct undistort_stage {
     int have_props; /* fx.. given as properties */
-    double K[9], dist[5];
+    double K[9];
+    sp_undistort_lens lens; /* from the properties */
     int have_file; /* calib= parsed */
     sp_calib file;
     sp_undistort_map map;
@@ -140,7 +140,7 @@ static int undistort_init(sp_stage *st)
         memcpy(u->K, K, sizeof K);
         static const char *const dk[5] = {"k1", "k2", "p1", "p2", "k3"};
         for (int i = 0; i < 5; i++)
-            u->dist[i] = sp_stage_prop_float(st, dk[i]);
+            u->lens.k[i] = sp_stage_prop_float(st, dk[i]);
         u->have_props = 1;
     }
     const sp_prop_value *cal = sp_stage_prop(st, "calib");
@@ -156,22 +156,26 @@ static int undistort_init(sp_stage *st)
     return SP_OK;
 }
 
-static int all_zero(const double *d)
+/* A pinhole lens without distortion: the table would be the identity. (An
+ * equidistant lens with zero coefficients is not: atan(r) still bends.) */
+static int no_distortion(const sp_undistort_lens *l)
 {
-    for (int i = 0; i < 5; i++)
-        if (d[i] != 0)
+    if (l->model == SP_UNDISTORT_EQUIDISTANT)
+        return 0;
+    for (int i = 0; i < 8; i++)
+        if (l->k[i] != 0)
             return 0;
     return 1;
 }
 
-/* K and dist for a frame; fails naming what is missing. */
+/* K and the lens for a frame; fails naming what is missing. */
 static int frame_intrinsics(sp_stage *st, undistort_stage *u,
                             const sp_frame *in, const double **K,
-                            const double **dist)
+                            sp_undistort_lens *lens)
 {
     unsigned long long seq = (unsigned long long)in->seq;
     if (u->have_props) {
-        *K = u->K, *dist = u->dist;
+        *K = u->K, *lens = u->lens;
         return SP_OK;
     }
     const sp_calib *c = u->have_file ? &u->file : in->calib;
@@ -193,16 +197,20 @@ static int frame_intrinsics(sp_stage *st, undistort_stage *u,
                              seq, im->width, im->height,
                              c->source[0] ? c->source : "unnamed", c->width,
                              c->height);
-    /* The remap table knows plumb_bob only; another model's coefficients
-     * read as plumb_bob would bend the image the wrong way, silently. */
-    if (c->dist_model != SP_DIST_PLUMB_BOB)
+    static const sp_undistort_model models[] = {
+        [SP_DIST_PLUMB_BOB] = SP_UNDISTORT_PLUMB_BOB,
+        [SP_DIST_RATIONAL] = SP_UNDISTORT_RATIONAL,
+        [SP_DIST_EQUIDISTANT] = SP_UNDISTORT_EQUIDISTANT};
+    if ((unsigned)c->dist_model >= sizeof models / sizeof models[0])
         return sp_stage_fail(st, SP_EUNSUPPORTED,
-                             "frame %llu (%s): distortion model %s is not "
-                             "supported by undistort yet, expected plumb_bob "
-                             "(k1, k2, p1, p2, k3)",
+                             "frame %llu (%s): distortion model %d, expected "
+                             "plumb_bob, rational_polynomial or equidistant",
                              seq, c->source[0] ? c->source : "unnamed",
-                             sp_calib_dist_name(c->dist_model));
-    *K = c->K, *dist = c->dist;
+                             c->dist_model);
+    memset(lens, 0, sizeof *lens);
+    lens->model = models[c->dist_model];
+    memcpy(lens->k, c->dist, sizeof lens->k);
+    *K = c->K;
     return SP_OK;
 }
 
@@ -214,15 +222,17 @@ static int undistort_prepare(sp_stage *st, const sp_frame *in,
     undistort_stage *u = sp_stage_priv(st);
     unsigned long long seq = (unsigned long long)in->seq;
     const sp_image *src = &in->u.image;
-    const double *K = NULL, *dist = NULL;
-    int rc = frame_intrinsics(st, u, in, &K, &dist);
+    const double *K = NULL;
+    sp_undistort_lens lens;
+    int rc = frame_intrinsics(st, u, in, &K, &lens);
     if (rc < 0)
         return rc;
-    if (all_zero(dist)) {
+    if (no_distortion(&lens)) {
         o->pass = 1; /* the table would be the identity: nothing to do */
         return SP_OK;
     }
-    if (!sp_undistort_map_matches(&u->map, K, dist, src->width, src->height)) {
+    if (!sp_undistort_map_matches_lens(&u->map, K, &lens, src->width,
+                                       src->height)) {
         /* New calibration or size: (re)build the table. This allocates only
          * when the table grows, i.e. once per stream in practice. */
         size_t need = sp_undistort_map_size(src->width, src->height);
@@ -243,7 +253,7 @@ static int undistort_prepare(sp_stage *st, const sp_frame *in,
                                      seq, need);
             u->map_cap = need;
         }
-        SP_TRY(sp_undistort_map_init(&u->map, u->map_mem, u->map_cap, K, dist,
+        SP_TRY(sp_undistort_map_init_lens(&u->map, u->map_mem, u->map_cap, K, &lens,
                                      src->width, src->height));
     }
     o->payload = SP_PAYLOAD_IMAGE;
