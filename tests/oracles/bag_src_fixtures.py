@@ -22,7 +22,10 @@ content the real recordings in the shared data folder lack.
                     after the first image), by frame_id
                     (/elsewhere/camera_info for /cam_bgr8), nested
                     namespaces (/stereo, /stereo/left).
-        many.bag    400 clouds of 1500 points on /points (lz4).
+        many.bag    120 clouds of 1500 points on /points (lz4 chunks of
+                    768 KiB: 6 chunks).
+        bad.bag     3 clouds on /points, the second one's data shorter than
+                    row_step * height says.
         frames.bag  200 small rgb8 images on /cam/image_raw.
       and for each bag NAME.jsonl: every message with its ROS 2 field
       values (base64 for byte and float arrays), for bag_src_mcap.mjs.
@@ -129,10 +132,11 @@ def pack_cloud(fields, values, n_rows, width, point_step, row_step, be,
 
 def cloud(w, topic, log_ns, stamp_ns, fields, values, width, height=1,
           point_step=None, row_step=None, be=False, frame_id="lidar",
-          dense=True):
+          dense=True, cut=None):
     point_step = point_step or max(f[1] + SIZE[f[2]] * f[3] for f in fields)
     row_step = row_step or width * point_step
     data = pack_cloud(fields, values, height, width, point_step, row_step, be)
+    data = data[:cut]  # cut: a message whose data is shorter than it says
     C, _ = cls("PointCloud2")
     m = C["sensor_msgs/PointCloud2"]()
     m.header, h2 = w.header(C, stamp_ns, frame_id, topic)
@@ -375,7 +379,7 @@ def write_images(path):
     w.close()
 
 
-def write_many(path, n=400, pts=1500):
+def write_many(path, n=120, pts=1500):
     rng = np.random.RandomState(3)
     w = Writer(path, "lz4", twin=False)
     fields = [("x", 0, 7, 1), ("y", 4, 7, 1), ("z", 8, 7, 1),
@@ -396,6 +400,18 @@ def write_frames(path, n=200):
     for i in range(n):
         image(w, "/cam/image_raw", T0 + i * 33_000_000, "cam", "rgb8", 3, 1,
               False, rng, wd=32, ht=24, pad=0)
+    w.close()
+
+
+def write_bad(path):
+    rng = np.random.RandomState(4)
+    w = Writer(path, "none", twin=False)
+    for i in range(3):
+        n = 10
+        v = {c: rng.normal(0, 1, n) for c in ("x", "y", "z", "intensity")}
+        cloud(w, "/points", T0 + i * 100_000_000, T0 + i * 100_000_000,
+              packed(["x", "y", "z", "intensity"], 7), v, n,
+              cut=100 if i == 1 else None)
     w.close()
 
 
@@ -427,6 +443,7 @@ def main():
         write_images(os.path.join(out, "images.bag"))
         write_many(os.path.join(out, "many.bag"))
         write_frames(os.path.join(out, "frames.bag"))
+        write_bad(os.path.join(out, "bad.bag"))
         return 0
     if len(sys.argv) == 4 and sys.argv[1] == "db3":
         write_db3(sys.argv[2], sys.argv[3])
