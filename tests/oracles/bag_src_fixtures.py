@@ -26,7 +26,9 @@ content the real recordings in the shared data folder lack.
                     768 KiB: 6 chunks).
         bad.bag     3 clouds on /points, the second one's data shorter than
                     row_step * height says.
-        frames.bag  200 small rgb8 images on /cam/image_raw.
+        frames.bag  200 small rgb8 images of one colour each on
+                    /cam/image_raw (slow work that compresses to little
+                    once resized: the interruption test's input).
       and for each bag NAME.jsonl: every message with its ROS 2 field
       values (base64 for byte and float arrays), for bag_src_mcap.mjs.
 
@@ -317,9 +319,11 @@ ENCODINGS = [  # encoding, bytes per pixel, sample size
 
 
 def image(w, topic, log_ns, frame_id, enc, bpp, sample, be, rng, wd=6, ht=5,
-          pad=6):
+          pad=6, fill=None):
     step = wd * bpp + pad
     data = bytearray(rng.randint(0, 256, step * ht).astype(np.uint8).tobytes())
+    if fill is not None:
+        data = bytearray([fill]) * (step * ht)
     if enc == "32FC1":  # real floats, one NaN, stored in the stated order
         f = rng.normal(0, 100, wd * ht).astype(np.float32)
         f[3] = np.nan
@@ -399,7 +403,7 @@ def write_frames(path, n=200):
     w = Writer(path, "none", twin=False)
     for i in range(n):
         image(w, "/cam/image_raw", T0 + i * 33_000_000, "cam", "rgb8", 3, 1,
-              False, rng, wd=32, ht=24, pad=0)
+              False, rng, wd=32, ht=24, pad=0, fill=i % 256)
     w.close()
 
 
