@@ -25,7 +25,8 @@ content the real recordings in the shared data folder lack.
         many.bag    120 clouds of 1500 points on /points (lz4 chunks of
                     768 KiB: 6 chunks).
         bad.bag     3 clouds on /points, the second one's data shorter than
-                    row_step * height says.
+                    row_step * height says; 4 images on /cam, the second
+                    0x0, the third a yuv422 image of odd width.
         frames.bag  200 small rgb8 images of one colour each on
                     /cam/image_raw (slow work that compresses to little
                     once resized: the interruption test's input).
@@ -122,7 +123,7 @@ def pack_cloud(fields, values, n_rows, width, point_step, row_step, be,
     {name: array of n_rows * width}; padding bytes are @p pad."""
     order = ">" if be else "<"
     buf = np.full(row_step * n_rows, pad, dtype=np.uint8)
-    for f in fields:
+    for f in fields if n_rows * width else []:
         name, off, dt, count = f[:4]
         v = np.asarray(values[f[4] if len(f) > 4 else name])
         # only the first value of a field of count > 1 is written
@@ -416,6 +417,12 @@ def write_bad(path):
         cloud(w, "/points", T0 + i * 100_000_000, T0 + i * 100_000_000,
               packed(["x", "y", "z", "intensity"], 7), v, n,
               cut=100 if i == 1 else None)
+    # /cam: an image, then two that no frame can hold (0x0; a 4:2:2 image
+    # of odd width), then an image
+    for i, (wd, ht, enc) in enumerate([(4, 2, "rgb8"), (0, 0, "rgb8"),
+                                       (3, 2, "yuv422"), (4, 2, "rgb8")]):
+        image(w, "/cam", T0 + i * 100_000_000 + 50_000_000, "cam", enc,
+              3 if enc == "rgb8" else 2, 1, False, rng, wd=wd, ht=ht, pad=0)
     w.close()
 
 
