@@ -208,8 +208,8 @@ static void test_jpeg_and_calibration(void **state)
     snprintf(launch, sizeof launch,
              "bag path='%s' calib=false ! undistort fx=%.17g fy=%.17g "
              "cx=%.17g cy=%.17g k1=%.17g k2=%.17g p1=%.17g p2=%.17g k3=%.17g",
-             bag, c->K[0], c->K[4], c->K[2], c->K[5], c->D[0], c->D[1],
-             c->D[2], c->D[3], c->D[4]);
+             bag, c->K[0], c->K[4], c->K[2], c->K[5], c->D[0], c->D[1], c->D[2],
+             c->D[3], c->D[4]);
     sp_pipeline *pc;
     sp_frame *b = pull_one(launch, &pc);
     assert_true(same_pixels(&a->u.image, &b->u.image));

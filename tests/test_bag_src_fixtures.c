@@ -94,7 +94,8 @@ static void hand_checks(const char *path)
     pt = &f->u.points;
     assert_true(isnan(pt->x[0]) && bits(pt->y[1]) == 0x80000000u);
     assert_true(isinf(pt->z[2]) && pt->intensity[6] == 1.5f);
-    static const uint16_t ring7[9] = {0, 0, 65535, 3, 65535, 0, 65535, 65535, 0};
+    static const uint16_t ring7[9] = {0, 0,     65535, 3, 65535,
+                                      0, 65535, 65535, 0};
     assert_memory_equal(pt->ring, ring7, sizeof ring7);
     assert_true(isnan(pt->time[1]));
     sp_frame_unref(f);
@@ -240,8 +241,9 @@ static void test_float_image_byte_order(void **state)
         assert_int_equal(im->format, SP_PIX_F32);
         for (uint32_t i = 0; i < im->width * im->height; i++) {
             float v;
-            memcpy(&v, im->data + (i / im->width) * im->stride +
-                           4 * (i % im->width),
+            memcpy(&v,
+                   im->data + (i / im->width) * im->stride +
+                       4 * (i % im->width),
                    4);
             if (i == 3)
                 assert_true(isnan(v));

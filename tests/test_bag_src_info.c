@@ -111,9 +111,8 @@ static void load(const char *path, iexp *e)
                      l + 2 + k);
         } else if (l[0] == 'P') {
             long lo, hi, rows;
-            assert_int_equal(sscanf(l, "P %255s %ld %ld %ld", name, &lo, &hi,
-                                    &rows),
-                             4);
+            assert_int_equal(
+                sscanf(l, "P %255s %ld %ld %ld", name, &lo, &hi, &rows), 4);
             itopic *t = topic_of(e, name);
             t->lo = lo, t->hi = hi, t->rows = rows;
         }
@@ -172,9 +171,8 @@ static void check_text(const char *path, const iexp *e)
             has(line, s, path);
         }
         const char *next = strchr(at + 1, '\n');
-        const char *detail = next && !strncmp(next, "\n  ", 3)
-                                 ? line_at(next + 1)
-                                 : "";
+        const char *detail =
+            next && !strncmp(next, "\n  ", 3) ? line_at(next + 1) : "";
         if (t->fields[0]) {
             snprintf(s, sizeof s, "fields %s", t->fields);
             has(detail, s, path);
@@ -183,9 +181,9 @@ static void check_text(const char *path, const iexp *e)
             long lo, hi;
             const char *pf = strstr(detail, "points/frame min ");
             assert_non_null(pf);
-            assert_int_equal(sscanf(pf, "points/frame min %ld mean %*f max %ld",
-                                    &lo, &hi),
-                             2);
+            assert_int_equal(
+                sscanf(pf, "points/frame min %ld mean %*f max %ld", &lo, &hi),
+                2);
             /* sampled messages: within the range of all of them */
             if (lo < t->lo || hi > t->hi || lo > hi)
                 fail_msg("%s %s: points %ld..%ld, all messages %ld..%ld", path,
@@ -218,14 +216,15 @@ static void check_json(const char *path, const iexp *e)
     has(log, s, path);
     snprintf(s, sizeof s, "\"compression\": \"%s\"", e->comp);
     has(log, s, path);
-    snprintf(s, sizeof s, "\"chunks\": %llu, \"messages\": %llu, "
+    snprintf(s, sizeof s,
+             "\"chunks\": %llu, \"messages\": %llu, "
              "\"start_ns\": %lld, \"end_ns\": %lld",
              e->chunks, e->msgs, e->t0, e->t1);
     has(log, s, path);
     for (size_t i = 0; i < e->nt; i++) {
         const itopic *t = &e->t[i];
-        snprintf(s, sizeof s, "{\"name\": \"%s\", \"type\": \"%s\", ",
-                 t->name, t->type);
+        snprintf(s, sizeof s, "{\"name\": \"%s\", \"type\": \"%s\", ", t->name,
+                 t->type);
         const char *at = strstr(out, s);
         if (!at)
             fail_msg("%s: no '%s' in %s", path, s, out);

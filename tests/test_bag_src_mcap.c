@@ -247,8 +247,10 @@ static void test_cli_interrupt(void **state)
     assert_non_null(note);
     unsigned long long n = 0;
     char fmt[1400];
-    snprintf(fmt, sizeof fmt, "interrupted: %s finished with the %%llu "
-             "messages written before the stop", out);
+    snprintf(fmt, sizeof fmt,
+             "interrupted: %s finished with the %%llu "
+             "messages written before the stop",
+             out);
     if (sscanf(note, fmt, &n) != 1)
         fail_msg("note: %s", note);
     print_message("stopped after %llu of 200 frames\n", n);

@@ -79,10 +79,10 @@ static void test_topics_and_types(void **state)
                  ALL_TIME, SIZE_MAX, 4));
     done(run_sel(bag, "types=sensor_msgs/LaserScan", &o, "/scan", ALL_TIME,
                  SIZE_MAX, 2));
-    done(run_sel(bag, "types=sensor_msgs/msg/LaserScan", &o, "/scan",
-                 ALL_TIME, SIZE_MAX, 2));
-    done(run_sel(bag, "types=sensor_msgs/msg/PointCloud2 topics=/be*,/scan",
-                 &o, "/be*", ALL_TIME, SIZE_MAX, 4));
+    done(run_sel(bag, "types=sensor_msgs/msg/LaserScan", &o, "/scan", ALL_TIME,
+                 SIZE_MAX, 2));
+    done(run_sel(bag, "types=sensor_msgs/msg/PointCloud2 topics=/be*,/scan", &o,
+                 "/be*", ALL_TIME, SIZE_MAX, 4));
     /* the ROS1 spelling on an MCAP file, whose types are ROS 2's */
     if (!bt_node_unavailable())
         done(run_sel(bt_fixture_mcap("clouds"), "types=sensor_msgs/LaserScan",
@@ -105,8 +105,8 @@ static void test_start_end_count(void **state)
                  SIZE_MAX));
     done(run_sel(bag, "start=0.45", &o, NULL, t0 + 450000000, INT64_MAX,
                  SIZE_MAX, SIZE_MAX));
-    done(run_sel(bag, "end=0.05", &o, NULL, INT64_MIN, t0 + 50000000,
-                 SIZE_MAX, SIZE_MAX));
+    done(run_sel(bag, "end=0.05", &o, NULL, INT64_MIN, t0 + 50000000, SIZE_MAX,
+                 SIZE_MAX));
     done(run_sel(bag, "count=5", &o, NULL, ALL_TIME, 5, 5));
     done(run_sel(bag, "start=0.05 count=3 topics=/padded,/mapped,/extra", &o,
                  "/padded,/mapped,/extra", t0 + 50000000, INT64_MAX, 3, 3));
@@ -129,11 +129,15 @@ static void test_streams_on_voxel(void **state)
     bt_oracle o;
     bt_oracle_load(bag, NULL, &o);
     char launch[1400];
-    snprintf(launch, sizeof launch, "bag path='%s' ! voxel leaf=0.5 "
-             "streams=/cloud", bag);
+    snprintf(launch, sizeof launch,
+             "bag path='%s' ! voxel leaf=0.5 "
+             "streams=/cloud",
+             bag);
     sp_pipeline *p = bt_create(launch);
-    snprintf(launch, sizeof launch, "bag path='%s' topics=/cloud ! voxel "
-             "leaf=0.5", bag);
+    snprintf(launch, sizeof launch,
+             "bag path='%s' topics=/cloud ! voxel "
+             "leaf=0.5",
+             bag);
     sp_pipeline *q = bt_create(launch);
     uint64_t seq[8] = {0};
     const char *names[8];
@@ -188,13 +192,15 @@ static void test_notes(void **state)
     sp_pipeline_close(p);
     bt_note_has(p, "stage 'bag': messages not decoded",
                 "left out: /chatter (std_msgs/String, 3)", NULL);
-    bt_note_has(p, "topic /extra: PointCloud2 fields rgb, normal (count 3), "
-                   "label, x (duplicate) are not kept",
+    bt_note_has(p,
+                "topic /extra: PointCloud2 fields rgb, normal (count 3), "
+                "label, x (duplicate) are not kept",
                 NULL);
     bt_note_has(p, "topic /mapped: PointCloud2 fields channel, time_stamp",
                 NULL);
-    bt_note_has(p, "topic /zero_stamp: header stamps are 0; frames are timed "
-                   "by the log time",
+    bt_note_has(p,
+                "topic /zero_stamp: header stamps are 0; frames are timed "
+                "by the log time",
                 NULL);
     assert_null(bt_note(p, "/dt1"));
     done(p);
@@ -208,8 +214,8 @@ static void test_notes(void **state)
         assert_non_null(t);
         assert_true(strlen(t) < SP_PIPELINE_NOTE_MAX - 1);
         size_t n = strlen(t);
-        assert_true(n > 11 && (!strcmp(t + n - 11, "more topics") ||
-                               t[n - 1] == ')'));
+        assert_true(n > 11 &&
+                    (!strcmp(t + n - 11, "more topics") || t[n - 1] == ')'));
         done(p);
     }
     /* calib=false: CameraInfo is not used, which is no "not decoded" */

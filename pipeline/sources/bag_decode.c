@@ -166,8 +166,8 @@ static int decode_image(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_image_format(m->encoding, &fmt));
     SP_TRY(check_shape("Image", m->width, m->height, fmt));
     sp_frame *f = NULL;
-    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), m->width, m->height,
-                                 fmt, 0, &f));
+    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), m->width, m->height, fmt,
+                                 0, &f));
     int rc = sp_rosmsg_image_copy(m, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);

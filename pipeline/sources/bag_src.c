@@ -126,8 +126,9 @@ static int load_calibs(sp_stage *st, bag_src *s)
         if (s->topics[t].action != BAG_CAMINFO || tp->count == 0)
             continue;
         if (s->ncalibs == BAG_MAX_CALIBS) {
-            sp_stage_note(st, "more than %d CameraInfo topics: the rest are "
-                              "not used",
+            sp_stage_note(st,
+                          "more than %d CameraInfo topics: the rest are "
+                          "not used",
                           BAG_MAX_CALIBS);
             break;
         }
@@ -190,8 +191,7 @@ static const sp_calib *calib_for(bag_src *s, uint16_t topic,
     return bt->calib >= 0 ? &s->calibs[bt->calib].calib : NULL;
 }
 
-static void note_skipped_types(sp_stage *st, bag_src *s,
-                               const sp_log_filter *f)
+static void note_skipped_types(sp_stage *st, bag_src *s, const sp_log_filter *f)
 {
     /* Built whole here so the list, not the sentence, is what gets cut
      * when there are many topics: the note holds SP_PIPELINE_NOTE_MAX
@@ -221,8 +221,8 @@ static void note_skipped_types(sp_stage *st, bag_src *s,
         }
     }
     if (listed && more)
-        snprintf(text + used, sizeof text - used, " and %zu more topic%s",
-                 more, more == 1 ? "" : "s");
+        snprintf(text + used, sizeof text - used, " and %zu more topic%s", more,
+                 more == 1 ? "" : "s");
     if (listed)
         sp_stage_note(st, "%s", text);
 }
@@ -257,20 +257,19 @@ static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
             size_t used = 0;
             names[0] = '\0';
             for (size_t k = 0; k < s->ntopics && used < sizeof names; k++) {
-                int w = snprintf(names + used, sizeof names - used, "%s%s",
-                                 k ? ", " : "",
-                                 sp_log_topic_at(s->log, k)->name);
+                int w =
+                    snprintf(names + used, sizeof names - used, "%s%s",
+                             k ? ", " : "", sp_log_topic_at(s->log, k)->name);
                 used = w < 0 ? sizeof names : used + (size_t)w;
             }
             if (used >= sizeof names)
                 memcpy(names + sizeof names - 4, "...", 4);
-            return sp_stage_fail(st, SP_ENOTFOUND,
-                                 "%s: topics: '%s' %s (its %zu topics: %s)",
-                                 path, item,
-                                 item[n - 1] == '*'
-                                     ? "matches no topic of the log"
-                                     : "is not a topic of the log",
-                                 s->ntopics, s->ntopics ? names : "none");
+            return sp_stage_fail(
+                st, SP_ENOTFOUND, "%s: topics: '%s' %s (its %zu topics: %s)",
+                path, item,
+                item[n - 1] == '*' ? "matches no topic of the log"
+                                   : "is not a topic of the log",
+                s->ntopics, s->ntopics ? names : "none");
         }
         p = e;
     }
@@ -412,8 +411,8 @@ static int bag_pull(sp_stage *st, sp_frame **out)
                             &dropped, &stamp);
         if (rc < 0) {
             sp__fail_context(rc, "%s: byte %llu: topic %s, message %llu: ",
-                             msg.file, (unsigned long long)msg.offset,
-                             tp->name, (unsigned long long)msg.index);
+                             msg.file, (unsigned long long)msg.offset, tp->name,
+                             (unsigned long long)msg.index);
             if (sp__src_skip(st, rc)) {
                 if (bt->skipped++ == 0)
                     sp_stage_note(st, "skipped: %s", sp_errmsg());

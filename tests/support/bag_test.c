@@ -270,8 +270,8 @@ size_t bt_select(const bt_oracle *o, const char *topics, int file_order,
     }
     if (file_order) /* insertion sort by rank: small lists */
         for (size_t i = 1; i < n; i++)
-            for (size_t j = i; j > 0 && o->f[idx[j]].rank < o->f[idx[j - 1]].rank;
-                 j--) {
+            for (size_t j = i;
+                 j > 0 && o->f[idx[j]].rank < o->f[idx[j - 1]].rank; j--) {
                 size_t t = idx[j];
                 idx[j] = idx[j - 1];
                 idx[j - 1] = t;
@@ -334,8 +334,8 @@ static void check_calib(const char *where, const sp_calib *c,
     for (int k = 0; k < 8; k++) {
         double want = k < e->nD ? e->D[k] : 0.0;
         if (memcmp(&c->dist[k], &want, sizeof want) != 0)
-            fail_msg("%s: dist[%d] %.17g, expected %.17g", where, k,
-                     c->dist[k], want);
+            fail_msg("%s: dist[%d] %.17g, expected %.17g", where, k, c->dist[k],
+                     want);
     }
     assert_int_equal(c->width, e->w);
     assert_int_equal(c->height, e->h);
@@ -415,8 +415,8 @@ void bt_check_frame(const sp_frame *f, const bt_oracle *o, const bt_frame *e,
     check_calib(where, f->calib, o, e->calib);
 }
 
-void bt_expect(sp_pipeline *p, const bt_oracle *o, const size_t *idx,
-               size_t n, const char *origin, int final)
+void bt_expect(sp_pipeline *p, const bt_oracle *o, const size_t *idx, size_t n,
+               const char *origin, int final)
 {
     const char *names[256];
     uint64_t seqs[256];
@@ -427,8 +427,8 @@ void bt_expect(sp_pipeline *p, const bt_oracle *o, const size_t *idx,
         int rc = sp_pipeline_pull(p, &f);
         if (rc != SP_OK)
             fail_msg("frame %zu of %zu (%s message %llu): %s: %s", i, n,
-                     e->topic, (unsigned long long)e->index,
-                     sp_status_name(rc), sp_errmsg());
+                     e->topic, (unsigned long long)e->index, sp_status_name(rc),
+                     sp_errmsg());
         size_t k = 0;
         while (k < nn && strcmp(names[k], e->topic))
             k++;

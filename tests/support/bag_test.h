@@ -103,8 +103,8 @@ void bt_check_frame(const sp_frame *f, const bt_oracle *o, const bt_frame *e,
 
 /* Pull @p n frames, each equal to o->f[idx[i]] (seq counted per stream from
  * 0), then expect @p final from the next pull. */
-void bt_expect(sp_pipeline *p, const bt_oracle *o, const size_t *idx,
-               size_t n, const char *origin, int final);
+void bt_expect(sp_pipeline *p, const bt_oracle *o, const size_t *idx, size_t n,
+               const char *origin, int final);
 
 /* bt_create(launch), bt_expect(... SP_EOS), close; returns the pipeline
  * (closed, notes final) for the caller to look at and destroy. */
