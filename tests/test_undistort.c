@@ -246,6 +246,68 @@ static void test_opencl_vs_scalar(void **state)
     backend_vs_scalar(SP_BACKEND_OPENCL);
 }
 
+/* A pincushion lens (k1 > 0, like the Raspberry Pi camera of the ubiquity
+ * bag) makes the undistorted corners sample just outside the picture: taps
+ * at x = -1 or y = -1 are the constant border (0) there. The image sits in
+ * a larger buffer whose bytes before each row and above the first are not
+ * 0, so a back-end that read them instead would differ from scalar. (The
+ * AVX2 version once let x = -1 and y = -1 through its inside test.) */
+static void test_simd_vs_scalar_border(void **state)
+{
+    (void)state;
+    sp_kctx *ks = NULL, *kb = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &ks), SP_OK);
+    assert_int_equal(cam2_kctx(SP_BACKEND_SIMD, &kb), SP_OK);
+    static const uint32_t dims[][2] = {{67, 41}, {640, 480}};
+    static const sp_pixfmt bfmts[] = {SP_PIX_GRAY8, SP_PIX_RGB8, SP_PIX_RGBA8,
+                                      SP_PIX_F32};
+    for (size_t s = 0; s < 2; s++) {
+        uint32_t w = dims[s][0], h = dims[s][1];
+        double f = 0.9 * w;
+        cam c = {.w = w,
+                 .h = h,
+                 .K = {f, 0, (w - 1) * 0.5 + 0.3, 0, f, (h - 1) * 0.5 - 0.2, 0,
+                       0, 1},
+                 .dist = {0.35, 0.1, 0.001, -0.002, 0}};
+        map_buf mb;
+        map_build(&mb, &c, 0);
+        size_t edge = 0;
+        for (size_t p = 0; p < (size_t)w * h; p++)
+            edge += mb.m.xy[2 * p] == -1 || mb.m.xy[2 * p + 1] == -1;
+        assert_true(edge > 0);
+        for (size_t fi = 0; fi < 4; fi++) {
+            size_t row = sp_image_row_bytes(w, bfmts[fi]);
+            size_t stride = row + 64;
+            uint8_t *buf = malloc(stride * (h + 2) + 64);
+            assert_non_null(buf);
+            for (size_t i = 0; i < stride * (h + 2) + 64; i++)
+                buf[i] = (uint8_t)(0xA5 ^ (i * 7));
+            sp_image in = {.data = buf + stride + 64,
+                           .width = w,
+                           .height = h,
+                           .stride = stride,
+                           .format = bfmts[fi]};
+            sp_image r, o;
+            assert_int_equal(cam2_image_alloc(&r, w, h, bfmts[fi], 0), 0);
+            assert_int_equal(cam2_image_alloc(&o, w, h, bfmts[fi], 0), 0);
+            assert_int_equal(sp_undistort(ks, &mb.m, &in, &r), SP_OK);
+            assert_int_equal(sp_undistort(kb, &mb.m, &in, &o), SP_OK);
+            double md = 0;
+            size_t bad = cam2_compare(&r, &o, 0, &md);
+            if (bad)
+                fail_msg("simd %s %ux%u, %zu pixels sampling x or y = -1: "
+                         "%zu elements differ from scalar (max %g)",
+                         sp_pixfmt_name(bfmts[fi]), w, h, edge, bad, md);
+            cam2_image_free(&r);
+            cam2_image_free(&o);
+            free(buf);
+        }
+        map_free(&mb);
+    }
+    sp_kctx_destroy(kb);
+    sp_kctx_destroy(ks);
+}
+
 static void *read_file(const char *path, size_t bytes)
 {
     void *p = malloc(bytes);
@@ -725,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_simd_vs_scalar),
         cmocka_unit_test(test_opencl_vs_scalar),
+        cmocka_unit_test(test_simd_vs_scalar_border),
         cmocka_unit_test(test_opencv_crosscheck),
         cmocka_unit_test(test_stage),
         cmocka_unit_test(test_stage_kitti_calib),

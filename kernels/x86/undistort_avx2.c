@@ -29,7 +29,7 @@ int sp__undistort_avx2(const sp__undistort_job *j)
 
     const __m256i vsxmax = _mm256_set1_epi32(sxmax);
     const __m256i vsymax = _mm256_set1_epi32(symax);
-    const __m256i neg1 = _mm256_set1_epi32(-1);
+    const __m256i zero = _mm256_setzero_si256();
     const __m256i vstride = _mm256_set1_epi32((int)j->sstride);
     const __m256i vcnb = _mm256_set1_epi32(cn * (int)esz);
     const __m256i m31 = _mm256_set1_epi32(SP__REMAP_TAB - 1);
@@ -72,8 +72,8 @@ int sp__undistort_avx2(const sp__undistort_job *j)
             __m256i bad =
                 _mm256_or_si256(_mm256_or_si256(_mm256_cmpgt_epi32(sx, vsxmax),
                                                 _mm256_cmpgt_epi32(sy, vsymax)),
-                                _mm256_or_si256(_mm256_cmpgt_epi32(neg1, sx),
-                                                _mm256_cmpgt_epi32(neg1, sy)));
+                                _mm256_or_si256(_mm256_cmpgt_epi32(zero, sx),
+                                                _mm256_cmpgt_epi32(zero, sy)));
             if (!_mm256_testz_si256(bad, bad)) {
                 sp__undistort_span_scalar(j, y, x, x + 8);
                 continue;

@@ -144,6 +144,19 @@ static int decode_scan(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     return SP_OK;
 }
 
+/* A size no frame can hold (empty, an odd width in a 4:2:2 format) is the
+ * message's fault: SP_EFORMAT, which on_error=skip skips, rather than the
+ * frame allocator's SP_EINVAL about its arguments. */
+static int check_shape(const char *type, uint32_t w, uint32_t h, sp_pixfmt fmt)
+{
+    if (sp_image_block_size(w, h, fmt, 0) == 0)
+        return sp__fail(SP_EFORMAT,
+                        "%s: %ux%u %s, expected a non-empty image (of an even "
+                        "width for a 4:2:2 format) that fits in memory",
+                        type, w, h, sp_pixfmt_name(fmt));
+    return SP_OK;
+}
+
 static int decode_image(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
                         const sp_log_msg *msg, sp_frame **out, int64_t *stamp)
 {
@@ -151,9 +164,10 @@ static int decode_image(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     sp_pixfmt fmt;
     SP_TRY(sp_rosmsg_image_parse(msg->data, msg->size, enc, m));
     SP_TRY(sp_rosmsg_image_format(m->encoding, &fmt));
+    SP_TRY(check_shape("Image", m->width, m->height, fmt));
     sp_frame *f = NULL;
-    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), m->width, m->height,
-                                 fmt, 0, &f));
+    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), m->width, m->height, fmt,
+                                 0, &f));
     int rc = sp_rosmsg_image_copy(m, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
@@ -172,6 +186,7 @@ static int decode_cimage(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     sp_pixfmt fmt;
     SP_TRY(sp_rosmsg_cimage_parse(msg->data, msg->size, enc, m));
     SP_TRY(sp_rosmsg_cimage_info(s->dec, m, &w, &h, &fmt));
+    SP_TRY(check_shape("CompressedImage", w, h, fmt));
     sp_frame *f = NULL;
     SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &f));
     int rc = sp_rosmsg_cimage_decode(s->dec, m, &f->u.image);

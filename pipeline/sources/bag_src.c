@@ -126,8 +126,9 @@ static int load_calibs(sp_stage *st, bag_src *s)
         if (s->topics[t].action != BAG_CAMINFO || tp->count == 0)
             continue;
         if (s->ncalibs == BAG_MAX_CALIBS) {
-            sp_stage_note(st, "more than %d CameraInfo topics: the rest are "
-                              "not used",
+            sp_stage_note(st,
+                          "more than %d CameraInfo topics: the rest are "
+                          "not used",
                           BAG_MAX_CALIBS);
             break;
         }
@@ -190,33 +191,89 @@ static const sp_calib *calib_for(bag_src *s, uint16_t topic,
     return bt->calib >= 0 ? &s->calibs[bt->calib].calib : NULL;
 }
 
-static void note_skipped_types(sp_stage *st, bag_src *s,
-                               const sp_log_filter *f)
+static void note_skipped_types(sp_stage *st, bag_src *s, const sp_log_filter *f)
 {
-    char list[400];
-    size_t used = 0, more = 0;
-    list[0] = '\0';
+    /* Built whole here so the list, not the sentence, is what gets cut
+     * when there are many topics: the note holds SP_PIPELINE_NOTE_MAX
+     * bytes with the stage's name in front. */
+    char text[SP_PIPELINE_NOTE_MAX - 64];
+    int head = snprintf(text, sizeof text,
+                        "messages not decoded (types other than PointCloud2, "
+                        "LaserScan, Image, CompressedImage, CameraInfo, or an "
+                        "encoding other than ros1/cdr), left out: ");
+    size_t used = (size_t)head, listed = 0, more = 0;
+    const size_t room = sizeof text - 24; /* for " and 9999 more topics" */
     for (size_t t = 0; t < s->ntopics; t++) {
         const sp_log_topic *tp = sp_log_topic_at(s->log, t);
         if (s->topics[t].action != BAG_SKIP ||
             !sp_log_topic_selected(s->log, t, f))
             continue;
-        int k = snprintf(list + used, sizeof list - used, "%s%s (%s, %llu)",
-                         used ? ", " : "", tp->name, tp->type,
-                         (unsigned long long)tp->count);
-        if (k < 0 || (size_t)k >= sizeof list - used) {
-            list[used] = '\0';
+        int k = more ? -1
+                     : snprintf(text + used, room - used, "%s%s (%s, %llu)",
+                                listed ? ", " : "", tp->name, tp->type,
+                                (unsigned long long)tp->count);
+        if (k < 0 || (size_t)k >= room - used) {
+            text[used] = '\0';
             more++;
         } else {
             used += (size_t)k;
+            listed++;
         }
     }
-    if (used || more)
-        sp_stage_note(st,
-                      "messages not decoded (types other than PointCloud2, "
-                      "LaserScan, Image, CompressedImage, CameraInfo, or "
-                      "an encoding other than ros1/cdr), left out: %s%s",
-                      list, more ? " and more" : "");
+    if (listed && more)
+        snprintf(text + used, sizeof text - used, " and %zu more topic%s", more,
+                 more == 1 ? "" : "s");
+    if (listed)
+        sp_stage_note(st, "%s", text);
+}
+
+/* Every name of topics= must be a topic of the log (a prefix with '*' must
+ * match one): a misspelt topic is an error, not a silently shorter run. */
+static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
+                             const char *list)
+{
+    for (const char *p = list; p && *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        size_t n = (size_t)(e - p);
+        while (n && p[n - 1] == ' ')
+            n--;
+        char item[SP_STREAM_NAME_MAX + 2];
+        if (n == 0 || n >= sizeof item) {
+            p = e;
+            continue; /* too long to be a topic: matches none, see below */
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        sp_log_filter one = {.topics = item};
+        size_t t = 0;
+        while (t < s->ntopics && !sp_log_topic_selected(s->log, t, &one))
+            t++;
+        if (t == s->ntopics) {
+            char names[256];
+            size_t used = 0;
+            names[0] = '\0';
+            for (size_t k = 0; k < s->ntopics && used < sizeof names; k++) {
+                int w =
+                    snprintf(names + used, sizeof names - used, "%s%s",
+                             k ? ", " : "", sp_log_topic_at(s->log, k)->name);
+                used = w < 0 ? sizeof names : used + (size_t)w;
+            }
+            if (used >= sizeof names)
+                memcpy(names + sizeof names - 4, "...", 4);
+            return sp_stage_fail(
+                st, SP_ENOTFOUND, "%s: topics: '%s' %s (its %zu topics: %s)",
+                path, item,
+                item[n - 1] == '*' ? "matches no topic of the log"
+                                   : "is not a topic of the log",
+                s->ntopics, s->ntopics ? names : "none");
+        }
+        p = e;
+    }
+    return SP_OK;
 }
 
 static void bag_fini(sp_stage *st);
@@ -266,15 +323,18 @@ static int bag_setup(sp_stage *st)
         }
         if (sp_rosmsg_enc_from_name(tp->encoding, &bt->enc) == SP_OK)
             bt->action = action_of(sp_rosmsg_kind_of(tp->type));
-        if (bt->action == BAG_CAMINFO && !sp_stage_prop_bool(st, "calib"))
-            bt->action = BAG_SKIP;
         /* Frames come from decoded topics; CameraInfo is consumed. */
         mask[t] = bt->action != BAG_SKIP && bt->action != BAG_CAMINFO;
         if (mask[t] && sp_log_topic_selected(s->log, t, &f))
             selected++;
     }
+    int rc = check_topic_names(st, s, path, f.topics);
+    if (rc < 0) {
+        free(mask);
+        return rc;
+    }
     note_skipped_types(st, s, &f);
-    int rc = sp_log_select(s->log, &f);
+    rc = sp_log_select(s->log, &f);
     free(mask);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
@@ -303,16 +363,30 @@ static int bag_init(sp_stage *st)
     return rc;
 }
 
-/* The log's skipped places (on_error=skip), once, when the run ends. */
+/* The log's skipped places (on_error=skip), once, when the run ends. The
+ * log lists them a line each, some starting "skipped: "; the note puts them
+ * on one line. */
 static void note_log_skips(sp_stage *st, bag_src *s)
 {
-    char text[SP_PIPELINE_NOTE_MAX - 64];
+    char text[SP_PIPELINE_NOTE_MAX - 64], list[SP_PIPELINE_NOTE_MAX - 64];
     size_t n = sp_log_skipped(s->log, text, sizeof text);
-    if (n && !s->noted_skipped) {
-        s->noted_skipped = 1;
-        sp_stage_note(st, "%zu damaged place%s skipped: %s", n,
-                      n == 1 ? "" : "s", text);
+    if (!n || s->noted_skipped)
+        return;
+    s->noted_skipped = 1;
+    size_t used = 0;
+    list[0] = '\0';
+    for (char *p = text, *save = NULL, *line; (line = strtok_r(p, "\n", &save));
+         p = NULL) {
+        if (!strncmp(line, "skipped: ", 9))
+            line += 9;
+        int k = snprintf(list + used, sizeof list - used, "%s%s",
+                         used ? "; " : "", line);
+        if (k < 0 || (size_t)k >= sizeof list - used)
+            break;
+        used += (size_t)k;
     }
+    sp_stage_note(st, "%zu damaged place%s skipped: %s", n, n == 1 ? "" : "s",
+                  list);
 }
 
 static int bag_pull(sp_stage *st, sp_frame **out)
@@ -337,8 +411,8 @@ static int bag_pull(sp_stage *st, sp_frame **out)
                             &dropped, &stamp);
         if (rc < 0) {
             sp__fail_context(rc, "%s: byte %llu: topic %s, message %llu: ",
-                             msg.file, (unsigned long long)msg.offset,
-                             tp->name, (unsigned long long)msg.index);
+                             msg.file, (unsigned long long)msg.offset, tp->name,
+                             (unsigned long long)msg.index);
             if (sp__src_skip(st, rc)) {
                 if (bt->skipped++ == 0)
                     sp_stage_note(st, "skipped: %s", sp_errmsg());

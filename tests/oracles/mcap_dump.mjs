@@ -213,6 +213,7 @@ function describe(m) {
   const mr = readers.get(ch.schemaId);
   if (!mr) return { ...d, data_len: m.data.byteLength, data_crc: crcHex(m.data) };
   const msg = mr.readMessage(m.data);
+  if (!msg.header) return d; // a type without a std_msgs/Header
   d.stamp = [msg.header.stamp.sec, msg.header.stamp.nanosec];
   d.frame_id = msg.header.frame_id;
   if (d.type === "sensor_msgs/msg/PointCloud2") {
