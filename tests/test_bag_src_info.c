@@ -146,8 +146,11 @@ static void check_text(const char *path, const iexp *e)
     assert_int_equal(run(args), 0);
     snprintf(s, sizeof s, "log:     %s", e->container);
     has(out, s, path);
-    snprintf(s, sizeof s, ", version %s, %s compression, %llu chunks, ",
-             e->version, e->comp, e->chunks);
+    /* "uncompressed" for none; "1 chunk", "2 chunks" */
+    snprintf(s, sizeof s, ", version %s, %s%s, %llu chunk%s, ", e->version,
+             strcmp(e->comp, "none") ? e->comp : "uncompressed",
+             strcmp(e->comp, "none") ? " compression" : "", e->chunks,
+             e->chunks == 1 ? "" : "s");
     has(out, s, path);
     snprintf(s, sizeof s, "(%.3f s), %llu messages\n",
              (double)(e->t1 - e->t0) / 1e9, e->msgs);
@@ -163,7 +166,7 @@ static void check_text(const char *path, const iexp *e)
         if (!at)
             fail_msg("%s: no line '%s' in:\n%s", path, s + 1, out);
         const char *line = line_at(at + 1);
-        snprintf(s, sizeof s, "): %llu messages", t->n);
+        snprintf(s, sizeof s, "): %llu message%s", t->n, t->n == 1 ? "" : "s");
         has(line, s, path);
         if (t->n > 1 && t->t1 > t->t0) {
             snprintf(s, sizeof s, "(%.2f Hz)",
