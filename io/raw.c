@@ -252,11 +252,11 @@ static int read_rows(const sp_raw_reader *r, int fd, uint64_t off,
 {
     size_t fs = r->file_stride, ds = dst->stride, rb = r->row_bytes;
     size_t rows = r->rows;
-    if (ds == fs)
-        return sp__pread_full(fd, dst->data, r->frame_bytes, off, path);
-    if (ds > fs) {
+    /* The last row's padding is not read: the image may end at its last
+     * pixel. */
+    if (ds >= fs) {
         SP_TRY(sp__pread_full(fd, dst->data, (rows - 1) * fs + rb, off, path));
-        for (size_t y = rows; y-- > 1;)
+        for (size_t y = rows; ds > fs && y-- > 1;)
             memmove(dst->data + y * ds, dst->data + y * fs, rb);
         return SP_OK;
     }
