@@ -526,8 +526,8 @@ int sp_pcd_reader_read(sp_pcd_reader *r, size_t i, sp_points *dst)
                         path, (unsigned long long)h->points, dst->capacity);
     int rc = sp__iobuf_reserve(&r->buf, (size_t)n + 1, path);
     if (rc == SP_OK)
-        rc = sp__pread_full(r->fd, r->buf.data, (size_t)n, h->data_offset,
-                            path);
+        rc =
+            sp__pread_full(r->fd, r->buf.data, (size_t)n, h->data_offset, path);
     if (rc == SP_OK)
         rc = sp__pcd_decode(h, r->buf.data, (size_t)n, path, dst, &r->scratch);
     sp__iobuf_release(&r->buf);

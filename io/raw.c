@@ -2,6 +2,7 @@
  * frame straight into the caller's image: one pread() when the strides
  * match, else rows read in place and moved to their stride (no staging
  * buffer, so memory is the image's whatever the file's stride). */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -233,8 +234,8 @@ static int read_batch(const sp_raw_reader *r, int fd, uint64_t off,
 {
     uint8_t *base = dst->data + y0 * dst->stride;
     size_t n = (k - 1) * r->file_stride + r->row_bytes;
-    SP_TRY(sp__pread_full(fd, base, n, off + (uint64_t)y0 * r->file_stride,
-                          path));
+    SP_TRY(
+        sp__pread_full(fd, base, n, off + (uint64_t)y0 * r->file_stride, path));
     for (size_t j = 1; j < k; j++)
         memmove(base + j * dst->stride, base + j * r->file_stride,
                 r->row_bytes);
@@ -244,9 +245,9 @@ static int read_batch(const sp_raw_reader *r, int fd, uint64_t off,
 /* The frame at @p off into @p dst, whatever the two strides. The image
  * itself is the only buffer: a padded file (file stride > image stride) is
  * read in batches of as many rows as fit in the image from the current row
- * on, each compacted in place (row by row at worst, which also skips
- * padding without reading it); a file with a smaller stride is read whole
- * into the image's start and its rows spread out from the last. */
+ * on, each compacted in place, or row by row when the padding is wide (it
+ * is then never read); a file with a smaller stride is read whole into the
+ * image's start and its rows spread out from the last. */
 static int read_rows(const sp_raw_reader *r, int fd, uint64_t off,
                      sp_image *dst, const char *path)
 {
@@ -260,10 +261,21 @@ static int read_rows(const sp_raw_reader *r, int fd, uint64_t off,
             memmove(dst->data + y * ds, dst->data + y * fs, rb);
         return SP_OK;
     }
+    /* Batches read the padding between their rows: worth it while that is
+     * less than a row or a page (cheaper than a call per row); wider
+     * padding is skipped, one row per read, with the kernel's read-ahead
+     * (which would read it anyway) turned off for the frame: a hint only,
+     * so its failure does not matter. */
+    size_t pad = fs - rb, most = pad <= rb || pad <= 4096 ? rows : 1;
+    if (most == 1)
+        (void)posix_fadvise(fd, (off_t)off, (off_t)r->frame_bytes,
+                            POSIX_FADV_RANDOM);
     size_t end = (rows - 1) * ds + rb; /* bytes the image spans */
     for (size_t y = 0; y < rows;) {
         size_t room = end - y * ds;
         size_t k = (room - rb) / fs + 1;
+        if (k > most)
+            k = most;
         if (k > rows - y)
             k = rows - y;
         SP_TRY(read_batch(r, fd, off, dst, y, k, path));

@@ -296,8 +296,7 @@ static int jpeg_progressive(const sp_roscimg_msg *m)
         }
         if (mk == 0xDA || mk == 0xD9)
             break;
-        if (mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 &&
-            mk != 0xCC)
+        if (mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC)
             return mk == 0xC2 || mk == 0xC6 || mk == 0xCA || mk == 0xCE;
         i += 2 + ((size_t)p[i + 2] << 8 | p[i + 3]);
     }
@@ -309,8 +308,8 @@ static int jpeg_progressive(const sp_roscimg_msg *m)
  * component, sized here without subsampling: an upper bound), a
  * sequential one a few MCU rows; both add row buffers for upsampling and
  * colour conversion and a fixed part for tables. */
-static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w,
-                                uint32_t h, sp_pixfmt fmt)
+static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w, uint32_t h,
+                                sp_pixfmt fmt)
 {
     uint64_t comps = fmt == SP_PIX_GRAY8 ? 1 : 3;
     uint64_t w16 = ((uint64_t)w + 15) / 16 * 16;

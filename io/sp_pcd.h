@@ -134,7 +134,8 @@ const sp_pcd_header *sp_pcd_reader_header(const sp_pcd_reader *r);
  *  decompression use buffers owned by the reader (heap, or pool blocks:
  *  sp_pcd_reader_set_poolmgr).
  *  Returns SP_OK, SP_EFORMAT (data shorter than promised, bad ascii value,
- *  LZF size mismatch...), SP_EINVAL (capacity too small), SP_EIO. */
+ *  LZF size mismatch...), SP_EINVAL (capacity too small), SP_EIO,
+ *  SP_EBUDGET (staging refused by the reader's pool manager). */
 int sp_pcd_reader_read(sp_pcd_reader *r, size_t i, sp_points *dst);
 
 /* ---- writing ---- */

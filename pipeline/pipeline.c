@@ -343,9 +343,8 @@ int sp__pipeline_budget_check(sp_pipeline *p)
                     "at least %.0f MiB (the CLI's --pool-mb), smaller queue "
                     "depths or fewer queues",
                     (double)budget / mib, p->nqueues == 1 ? "" : "s", qlist,
-                    p->nqueues == 1 ? "s" : "",
-                    (unsigned long long)qframes, p->nstages,
-                    (double)biggest / mib, (double)need / mib,
+                    p->nqueues == 1 ? "s" : "", (unsigned long long)qframes,
+                    p->nstages, (double)biggest / mib, (double)need / mib,
                     (double)((need + (1u << 20) - 1) >> 20));
 }
 

@@ -62,9 +62,9 @@ int sp__stage_note_frame(sp_stage *st, const sp_frame *f)
         return SP_OK;
     int rc = sp__pipeline_budget_check(st->pipe);
     if (rc < 0)
-        sp__fail_context(rc, "stage '%s': frame %s #%llu (%.1f MiB): ",
-                         st->name, f->stream, (unsigned long long)f->seq,
-                         (double)b / (1 << 20));
+        sp__fail_context(
+            rc, "stage '%s': frame %s #%llu (%.1f MiB): ", st->name, f->stream,
+            (unsigned long long)f->seq, (double)b / (1 << 20));
     return rc;
 }
 

@@ -284,8 +284,7 @@ static void test_png_memory_charged(void **state)
     uint64_t arena = sp_poolmgr_charged(m);
     assert_true(arena >= (160 << 10));
     assert_int_equal(sp_png_read(r, path, &img, NULL), SP_EBUDGET);
-    iot_msg_has("wide.png: libpng's memory", "asked", "budget 256.0 KiB",
-                NULL);
+    iot_msg_has("wide.png: libpng's memory", "asked", "budget 256.0 KiB", NULL);
     assert_int_equal(sp_poolmgr_charged(m), arena);
 
     /* With room it decodes: the arena grows (charged) to what a file

@@ -73,12 +73,18 @@ static pngbuf png_build(uint32_t w, uint32_t h, uint8_t depth, uint8_t ctype,
     pngbuf b = {0};
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     put(&b, sig, 8);
-    uint8_t ihdr[13] = {(uint8_t)(w >> 24), (uint8_t)(w >> 16),
-                        (uint8_t)(w >> 8),  (uint8_t)w,
-                        (uint8_t)(h >> 24), (uint8_t)(h >> 16),
-                        (uint8_t)(h >> 8),  (uint8_t)h,
-                        depth,              ctype,
-                        0,                  0,
+    uint8_t ihdr[13] = {(uint8_t)(w >> 24),
+                        (uint8_t)(w >> 16),
+                        (uint8_t)(w >> 8),
+                        (uint8_t)w,
+                        (uint8_t)(h >> 24),
+                        (uint8_t)(h >> 16),
+                        (uint8_t)(h >> 8),
+                        (uint8_t)h,
+                        depth,
+                        ctype,
+                        0,
+                        0,
                         interlace};
     chunk(&b, "IHDR", ihdr, 13);
     for (int k = 0; k < junk; k++)
@@ -106,8 +112,10 @@ static const char *save(const char *name, pngbuf b)
 /* Filtered bytes of an Adam7 image of w x h pixels of @p bits bits. */
 static size_t adam7_bytes(uint32_t w, uint32_t h, unsigned bits)
 {
-    static const int x0[7] = {0, 4, 0, 2, 0, 1, 0}, dx[7] = {8, 8, 4, 4, 2, 2, 1};
-    static const int y0[7] = {0, 0, 4, 0, 2, 0, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    static const int x0[7] = {0, 4, 0, 2, 0, 1, 0},
+                     dx[7] = {8, 8, 4, 4, 2, 2, 1};
+    static const int y0[7] = {0, 0, 4, 0, 2, 0, 1},
+                     dy[7] = {8, 8, 8, 4, 4, 2, 2};
     size_t n = 0;
     for (int p = 0; p < 7; p++) {
         size_t pw = w > (uint32_t)x0[p] ? (w - x0[p] + dx[p] - 1) / dx[p] : 0;
@@ -279,8 +287,7 @@ static void test_max_frame_points(void **state)
     const char *pcd = iot_tmp("big.pcd");
     write_cloud(pcd, 100000, 1);
     snprintf(src, sizeof src, "pcd path=%s max_frame_mb=%%s", pcd);
-    check_limit(src, "big.pcd", "a frame of 100000 points needs", 1,
-                128 << 10);
+    check_limit(src, "big.pcd", "a frame of 100000 points needs", 1, 128 << 10);
 }
 
 static void test_max_frame_images(void **state)
@@ -290,8 +297,8 @@ static void test_max_frame_images(void **state)
     /* An honest 1024 x 1024 RGB8 PNG (3 MiB decoded). */
     size_t rawn = 1024 * (1024 * 3 + 1);
     uint8_t *raw = calloc(rawn, 1);
-    const char *png = save("big.png", png_build(1024, 1024, 8, 2, 0, raw,
-                                                rawn, 0, 0));
+    const char *png =
+        save("big.png", png_build(1024, 1024, 8, 2, 0, raw, rawn, 0, 0));
     free(raw);
     snprintf(src, sizeof src, "pngs path=%s max_frame_mb=%%s", png);
     check_limit(src, "big.png", "a 1024x1024 rgb8 image needs 3.0 MiB", 1,
@@ -343,8 +350,8 @@ static void test_max_frame_bag(void **state)
 static void test_max_frame_default(void **state)
 {
     (void)state;
-    static const char *const srcs[] = {"bin", "pcd", "raw", "pngs", "kitti",
-                                       "bag"};
+    static const char *const srcs[] = {"bin",  "pcd",   "raw",
+                                       "pngs", "kitti", "bag"};
     for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
         const sp_stage_class *c = sp_stage_class_find_role(srcs[i], 1);
         assert_non_null(c);

@@ -199,10 +199,9 @@ static void test_fini_follows_failed_init(void **state)
      * end, and the stage after it (a second tunwind) never starts. */
     inits = finis = 0;
     init_fails = 1;
-    assert_int_equal(
-        sp_pipeline_create("tsrc frames=2 ! tunwind ! tunwind ! tsink", NULL,
-                           &p),
-        SP_EINVAL);
+    assert_int_equal(sp_pipeline_create(
+                         "tsrc frames=2 ! tunwind ! tunwind ! tsink", NULL, &p),
+                     SP_EINVAL);
     iot_msg_has("stage 'tunwind': failing on purpose", NULL);
     assert_null(p);
     assert_int_equal(inits, 1);
@@ -223,8 +222,7 @@ static void test_fini_follows_failed_init(void **state)
     /* A successful run: fini once, at the end. */
     inits = finis = 0;
     assert_int_equal(
-        sp_pipeline_create("tsrc frames=2 ! tunwind ! tsink", NULL, &p),
-        SP_OK);
+        sp_pipeline_create("tsrc frames=2 ! tunwind ! tsink", NULL, &p), SP_OK);
     assert_int_equal(sp_pipeline_run(p), SP_OK);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
     assert_int_equal(inits, 1);

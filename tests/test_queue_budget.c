@@ -81,8 +81,7 @@ static void test_check_follows_frame_sizes(void **state)
     pt_register();
     /* tsrc frames of 20000 points (x, y, z, intensity: 320 KB, a 384 KiB
      * block): 4 + 3 stages = 7 blocks, 2.6 MiB. */
-    const char *launch =
-        "tsrc frames=30 points=20000 ! queue depth=4 ! tsink";
+    const char *launch = "tsrc frames=30 points=20000 ! queue depth=4 ! tsink";
     uint64_t frames = 0;
     assert_int_equal(run(launch, 3u << 20, &frames), SP_OK);
     assert_int_equal(frames, 30);
@@ -97,10 +96,9 @@ static void test_no_queue_not_checked(void **state)
 {
     (void)state;
     uint64_t frames = 0;
-    assert_int_equal(
-        run("synth frames=3 camera=false ! voxel leaf=0.2 ! null", 6u << 20,
-            &frames),
-        SP_OK);
+    assert_int_equal(run("synth frames=3 camera=false ! voxel leaf=0.2 ! null",
+                         6u << 20, &frames),
+                     SP_OK);
     assert_int_equal(frames, 3);
 }
 

@@ -50,8 +50,8 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_bin_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(sp__src_frame_points(st, n, fields, sp_bin_reader_path(s->r, i),
-                                &f));
+    SP_TRY(
+        sp__src_frame_points(st, n, fields, sp_bin_reader_path(s->r, i), &f));
     int rc = sp_bin_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);

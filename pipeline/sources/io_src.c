@@ -106,8 +106,8 @@ int sp__src_frame_points(sp_stage *st, size_t n, unsigned fields,
     *out = NULL;
     char what[64];
     snprintf(what, sizeof what, "a frame of %zu points", n);
-    SP_TRY(sp__src_frame_check(
-        st, sp_points_block_size(n ? n : 1, fields), origin, what));
+    SP_TRY(sp__src_frame_check(st, sp_points_block_size(n ? n : 1, fields),
+                               origin, what));
     return sp_frame_create_points(sp_stage_poolmgr(st), n, fields, out);
 }
 

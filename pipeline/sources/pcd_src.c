@@ -45,8 +45,8 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_pcd_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(sp__src_frame_points(st, n, fields, sp_pcd_reader_path(s->r, i),
-                                &f));
+    SP_TRY(
+        sp__src_frame_points(st, n, fields, sp_pcd_reader_path(s->r, i), &f));
     int rc = sp_pcd_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);
