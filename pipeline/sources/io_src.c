@@ -118,8 +118,11 @@ int sp__src_frame_image(sp_stage *st, uint32_t width, uint32_t height,
     char what[64];
     snprintf(what, sizeof what, "a %ux%u %s image", width, height,
              sp_pixfmt_name(fmt) ? sp_pixfmt_name(fmt) : "?");
-    SP_TRY(sp__src_frame_check(st, sp_image_block_size(width, height, fmt, 0),
-                               origin, what));
+    /* An empty or unknown shape is the frame's to refuse (SP_EINVAL);
+     * a size of 0 otherwise means it overflows. */
+    size_t bytes = sp_image_block_size(width, height, fmt, 0);
+    if (bytes || (width && height && sp_pixfmt_name(fmt)))
+        SP_TRY(sp__src_frame_check(st, bytes, origin, what));
     return sp_frame_create_image(sp_stage_poolmgr(st), width, height, fmt, 0,
                                  out);
 }
