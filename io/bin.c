@@ -122,6 +122,12 @@ void sp_bin_reader_destroy(sp_bin_reader *r)
     free(r);
 }
 
+void sp_bin_reader_set_poolmgr(sp_bin_reader *r, sp_poolmgr *mgr)
+{
+    if (r)
+        sp__iobuf_set_poolmgr(&r->buf, mgr);
+}
+
 size_t sp_bin_reader_count(const sp_bin_reader *r)
 {
     return r ? r->files.count : 0;
@@ -193,14 +199,14 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
                         "capacity %zu, expected capacity >= points",
                         path, n, dst->capacity);
     size_t nf = (size_t)r->nfields, rec = nf * 4;
-    SP_TRY(sp__iobuf_reserve(&r->buf, CHUNK_RECORDS * rec, path));
     int fd;
     SP_TRY(sp__open_read(path, &fd));
     float *out[7] = {NULL,           dst->x, dst->y,   dst->z,
                      dst->intensity, NULL,   dst->time};
-    int rc = SP_OK;
-    for (size_t done = 0; done < n;) {
-        size_t m = n - done < CHUNK_RECORDS ? n - done : CHUNK_RECORDS;
+    size_t chunk = n < CHUNK_RECORDS ? n : CHUNK_RECORDS;
+    int rc = sp__iobuf_reserve(&r->buf, chunk * rec, path);
+    for (size_t done = 0; rc == SP_OK && done < n;) {
+        size_t m = n - done < chunk ? n - done : chunk;
         rc = sp__pread_full(fd, r->buf.data, m * rec, (uint64_t)done * rec,
                             path);
         if (rc < 0)
@@ -231,6 +237,7 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
         done += m;
     }
     close(fd);
+    sp__iobuf_release(&r->buf);
     if (rc < 0)
         return rc;
     zero_missing(r, dst, n);

@@ -2,7 +2,8 @@
  *
  * - sp__iobuf: a grow-only byte buffer a reader owns. It grows during
  *   warm-up (the first frames) and is reused afterwards, so a steady stream
- *   of similar frames allocates nothing.
+ *   of similar frames allocates nothing. Given a pool manager, it is a pool
+ *   block instead, under the manager's budget.
  * - sp__filelist: the sorted names of the files in a folder that end with an
  *   extension (or one file), listed once at open.
  * - whole-file and positioned reads that turn short reads and errno into
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "error_int.h"
+#include "sp_poolmgr.h"
 
 /* The largest single file any reader accepts (header-derived sizes are
  * checked against the real file size first; this is the sanity cap on top). */
@@ -25,12 +27,24 @@
 typedef struct sp__iobuf {
     uint8_t *data;
     size_t cap;
+    /* Set by the owner (NULL = the heap, unbounded): the buffer is then a
+     * block of this manager, so the budget bounds it. */
+    sp_poolmgr *mgr;
+    sp_block *block;
 } sp__iobuf;
 
 /* Make buf hold at least n bytes (contents not kept). SP_ENOMEM on failure,
- * with @p what in the message. */
+ * with @p what in the message; with a manager, its refusal (SP_EBUDGET)
+ * prefixed "WHAT: N bytes of staging: ". */
 int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what);
+/* Between frames: a pool block goes back to its pool (idle there, so the
+ * budget can trim it for another size); heap memory is kept. */
+void sp__iobuf_release(sp__iobuf *buf);
 void sp__iobuf_free(sp__iobuf *buf);
+/* Point @p buf at @p mgr (borrowed; NULL = heap) from now on. */
+void sp__iobuf_set_poolmgr(sp__iobuf *buf, sp_poolmgr *mgr);
+/* The pooled halves of the above (iobuf_pool.c). */
+int sp__iobuf_reserve_pooled(sp__iobuf *buf, size_t n, const char *what);
 
 typedef struct sp__filelist {
     char *dir;    /* folder (owned), "" when the list is one file */

@@ -14,6 +14,8 @@
 
 int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what)
 {
+    if (buf->mgr)
+        return sp__iobuf_reserve_pooled(buf, n, what);
     if (n <= buf->cap)
         return SP_OK;
     /* Grow geometrically so a slowly growing frame size does not realloc on
@@ -36,6 +38,7 @@ int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what)
 
 void sp__iobuf_free(sp__iobuf *buf)
 {
+    sp__iobuf_release(buf);
     free(buf->data);
     buf->data = NULL;
     buf->cap = 0;

@@ -57,6 +57,7 @@ struct sp_kitti {
     sp_calib single; /* odometry: calib.txt shared by every frame */
     int has_single;
     sp_png_reader *png;
+    sp_poolmgr *mgr; /* borrowed: the readers' staging; NULL = heap */
     sp__iobuf text;
     char path[PATH_MAX];
 };
@@ -531,6 +532,17 @@ void sp_kitti_destroy(sp_kitti *k)
     free(k);
 }
 
+int sp_kitti_set_poolmgr(sp_kitti *k, sp_poolmgr *mgr)
+{
+    SP_GUARD(k != NULL);
+    if (k->png)
+        SP_TRY(sp_png_reader_set_poolmgr(k->png, mgr));
+    for (int i = 0; i < NSTREAMS; i++)
+        sp_bin_reader_set_poolmgr(k->st[i].bin, mgr);
+    k->mgr = mgr;
+    return SP_OK;
+}
+
 /* ---- queries ---- */
 
 sp_kitti_layout sp_kitti_get_layout(const sp_kitti *k)
@@ -637,8 +649,15 @@ static int camera_frame(sp_kitti *k, size_t i, const char **path)
                         "kitti: frame %zu is a velodyne sweep, "
                         "expected a camera frame",
                         i);
-    if (!k->png)
+    if (!k->png) {
         SP_TRY(sp_png_reader_create(&k->png));
+        int rc = sp_png_reader_set_poolmgr(k->png, k->mgr);
+        if (rc < 0) {
+            sp_png_reader_destroy(k->png);
+            k->png = NULL;
+            return rc;
+        }
+    }
     *path = sp__filelist_path(&s->files, f->file);
     return SP_OK;
 }

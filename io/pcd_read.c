@@ -3,7 +3,8 @@
  *
  * Per frame: open the file, read at most SP_PCD_MAX_HEADER bytes, parse and
  * check the header against the file size (the size query), then read exactly
- * the bytes the data needs into a grow-only buffer and convert each wanted
+ * the bytes the data needs into a staging buffer (grow-only heap, or a pool
+ * block under the budget, released after each frame) and convert each wanted
  * field's column straight into the caller's arrays. */
 #include <errno.h>
 #include <lzf.h>
@@ -423,6 +424,14 @@ void sp_pcd_reader_destroy(sp_pcd_reader *r)
     free(r);
 }
 
+void sp_pcd_reader_set_poolmgr(sp_pcd_reader *r, sp_poolmgr *mgr)
+{
+    if (!r)
+        return;
+    sp__iobuf_set_poolmgr(&r->buf, mgr);
+    sp__iobuf_set_poolmgr(&r->scratch, mgr);
+}
+
 size_t sp_pcd_reader_count(const sp_pcd_reader *r)
 {
     return r ? r->files.count : 0;
@@ -455,8 +464,12 @@ static int prepare(sp_pcd_reader *r, size_t i)
     size_t n = r->file_size < SP_PCD_MAX_HEADER ? (size_t)r->file_size
                                                 : SP_PCD_MAX_HEADER;
     SP_TRY(sp__iobuf_reserve(&r->buf, n + 1, path));
-    SP_TRY(sp__pread_full(r->fd, r->buf.data, n, 0, path));
-    SP_TRY(sp_pcd_header_parse((const char *)r->buf.data, n, path, &r->hdr));
+    int rc = sp__pread_full(r->fd, r->buf.data, n, 0, path);
+    if (rc == SP_OK)
+        rc = sp_pcd_header_parse((const char *)r->buf.data, n, path, &r->hdr);
+    /* The header is parsed into r->hdr: its bytes are not needed again. */
+    sp__iobuf_release(&r->buf);
+    SP_TRY(rc);
     SP_TRY(sp_pcd_header_check(&r->hdr, r->file_size, path));
     if (r->hdr.encoding == SP_PCD_BINARY_COMPRESSED && r->hdr.points > 0) {
         uint8_t sz[8];
@@ -511,9 +524,15 @@ int sp_pcd_reader_read(sp_pcd_reader *r, size_t i, sp_points *dst)
                         "%s: %llu points do not fit an sp_points "
                         "of capacity %zu, expected capacity >= POINTS",
                         path, (unsigned long long)h->points, dst->capacity);
-    SP_TRY(sp__iobuf_reserve(&r->buf, (size_t)n + 1, path));
-    SP_TRY(sp__pread_full(r->fd, r->buf.data, (size_t)n, h->data_offset, path));
-    return sp__pcd_decode(h, r->buf.data, (size_t)n, path, dst, &r->scratch);
+    int rc = sp__iobuf_reserve(&r->buf, (size_t)n + 1, path);
+    if (rc == SP_OK)
+        rc =
+            sp__pread_full(r->fd, r->buf.data, (size_t)n, h->data_offset, path);
+    if (rc == SP_OK)
+        rc = sp__pcd_decode(h, r->buf.data, (size_t)n, path, dst, &r->scratch);
+    sp__iobuf_release(&r->buf);
+    sp__iobuf_release(&r->scratch);
+    return rc;
 }
 
 int sp_pcd_header_read(const char *path, sp_pcd_header *out)

@@ -1,4 +1,5 @@
 /* The libpng memory arena (see png_arena_int.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ int sp__png_arena_init(sp__png_arena *a, size_t initial, const char *what)
                         what, initial);
     a->size = initial;
     a->top = SIZE_MAX;
+    snprintf(a->what, sizeof a->what, "%s: libpng's memory", what);
     return SP_OK;
 }
 
@@ -34,18 +36,62 @@ void sp__png_arena_deinit(sp__png_arena *a)
     free(a->mem);
     a->mem = NULL;
     a->size = 0;
+    sp_poolmgr_uncharge(a->mgr, a->charged);
+    a->charged = 0;
+    a->mgr = NULL;
+}
+
+int sp__png_arena_set_poolmgr(sp__png_arena *a, sp_poolmgr *mgr)
+{
+    if (a->mgr == mgr)
+        return SP_OK;
+    /* Between files only the arena itself is held (heap-served requests
+     * are freed with libpng's structures). */
+    if (mgr)
+        SP_TRY(sp_poolmgr_charge(mgr, a->size, a->what));
+    sp_poolmgr_uncharge(a->mgr, a->charged);
+    a->mgr = mgr;
+    a->charged = mgr ? a->size : 0;
+    return SP_OK;
+}
+
+static int charge(sp__png_arena *a, size_t bytes)
+{
+    if (!a->mgr)
+        return SP_OK;
+    int rc = sp_poolmgr_charge(a->mgr, bytes, a->what);
+    if (rc < 0) {
+        a->refused = 1;
+        return rc;
+    }
+    a->charged += bytes;
+    return SP_OK;
+}
+
+static void uncharge(sp__png_arena *a, size_t bytes)
+{
+    if (!a->mgr)
+        return;
+    sp_poolmgr_uncharge(a->mgr, bytes);
+    a->charged -= bytes;
 }
 
 int sp__png_arena_reset(sp__png_arena *a, const char *what)
 {
+    snprintf(a->what, sizeof a->what, "%s: libpng's memory", what);
+    a->refused = 0;
     if (a->peak > a->size) {
         size_t want = a->peak + a->peak / 4;
+        SP_TRY(charge(a, want));
         uint8_t *p = malloc(want);
-        if (!p)
+        if (!p) {
+            uncharge(a, want);
             return sp__fail(SP_ENOMEM,
                             "%s: out of memory growing the arena to %zu bytes",
                             what, want);
+        }
         free(a->mem);
+        uncharge(a, a->size);
         a->mem = p;
         a->size = want;
     }
@@ -72,12 +118,22 @@ png_voidp sp__png_arena_malloc(png_structp png, png_alloc_size_t size)
             a->peak = a->used;
         return (uint8_t *)h + HDR_SIZE;
     }
-    /* Does not fit: the heap serves it this time, and the next reset grows
-     * the arena to what this file needed. */
+    /* Does not fit: the heap serves it this time (charged first, its size
+     * kept in a header so that free gives the charge back), and the next
+     * reset grows the arena to what this file needed. */
     if (a->used + need > a->peak)
         a->peak = a->used + need;
+    if (charge(a, need) < 0)
+        return NULL;
+    arena_hdr *h = malloc(need);
+    if (!h) {
+        uncharge(a, need);
+        return NULL;
+    }
     a->heap_allocs++;
-    return malloc(size);
+    h->size = need;
+    h->prev = SIZE_MAX;
+    return (uint8_t *)h + HDR_SIZE;
 }
 
 void sp__png_arena_free(png_structp png, png_voidp ptr)
@@ -87,7 +143,9 @@ void sp__png_arena_free(png_structp png, png_voidp ptr)
     if (!p)
         return;
     if (p < a->mem || p >= a->mem + a->size) {
-        free(p);
+        arena_hdr *h = (arena_hdr *)(p - HDR_SIZE);
+        uncharge(a, h->size);
+        free(h);
         return;
     }
     /* libpng's and zlib's frees are mostly LIFO; other blocks stay until

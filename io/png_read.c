@@ -19,6 +19,7 @@
 
 #include "error_int.h"
 #include "sp_png.h"
+#include "sp_poolmgr.h"
 
 #include "png_arena_int.h"
 
@@ -61,6 +62,12 @@ void sp_png_reader_destroy(sp_png_reader *r)
         return;
     sp__png_arena_deinit(&r->arena);
     free(r);
+}
+
+int sp_png_reader_set_poolmgr(sp_png_reader *r, sp_poolmgr *mgr)
+{
+    SP_GUARD(r != NULL);
+    return sp__png_arena_set_poolmgr(&r->arena, mgr);
 }
 
 uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r)
@@ -189,6 +196,80 @@ static sp_pixfmt setup_transforms(png_structp png, png_infop pinfo,
     return fmt;
 }
 
+/* Bytes of one chunk header (length, type) at @p off, from the memory or
+ * the file; 0 when fewer than 8 bytes are left. A file is read through
+ * @p win (a window of bytes at *win_off, *win_len long), so that a file of
+ * many tiny chunks costs one read per window, not one per chunk. */
+static int chunk_head(sp_png_reader *r, uint64_t off, uint8_t head[8],
+                      uint8_t *win, size_t win_cap, uint64_t *win_off,
+                      size_t *win_len)
+{
+    if (r->mem) {
+        if (off > r->mem_len || r->mem_len - off < 8)
+            return 0;
+        memcpy(head, r->mem + off, 8);
+        return 1;
+    }
+    if (off < *win_off || off + 8 > *win_off + *win_len) {
+        ssize_t n;
+        do
+            n = pread(r->fd, win, win_cap, (off_t)off);
+        while (n < 0 && errno == EINTR);
+        *win_off = off;
+        *win_len = n > 0 ? (size_t)n : 0;
+        if (*win_len < 8)
+            return 0;
+    }
+    memcpy(head, win + (off - *win_off), 8);
+    return 1;
+}
+
+/* Refuse a header whose pixels its IDAT chunks cannot hold, before anyone
+ * sizes memory from it: deflate expands at most 1032:1 (a 258-byte match
+ * in two bits), and the filtered rows are at least height x (row bytes + 1)
+ * (non-interlaced) or width x height x bits / 8 (interlaced: every pixel
+ * once, over the passes). Stops as soon as the IDAT bytes seen suffice,
+ * which for a real image is the first chunk or two. */
+#define DEFLATE_MAX_RATIO 1032u
+
+static int check_idat(sp_png_reader *r, const char *path,
+                      const sp_png_info *hdr)
+{
+    static const uint8_t channels[7] = {1, 0, 3, 1, 2, 0, 4};
+    uint64_t bits = (uint64_t)hdr->width * hdr->bit_depth *
+                    channels[hdr->color_type < 7 ? hdr->color_type : 0];
+    uint64_t need = hdr->interlaced
+                        ? ((uint64_t)hdr->height * bits + 7) / 8
+                        : (uint64_t)hdr->height * ((bits + 7) / 8 + 1);
+    uint64_t idat = 0, off = 8;
+    uint8_t win[4096], head[8];
+    uint64_t win_off = 0;
+    size_t win_len = 0;
+    while (idat * DEFLATE_MAX_RATIO < need &&
+           chunk_head(r, off, head, win, sizeof win, &win_off, &win_len)) {
+        uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
+                       (uint32_t)head[2] << 8 | head[3];
+        if (!memcmp(head + 4, "IEND", 4))
+            break;
+        if (!memcmp(head + 4, "IDAT", 4))
+            idat += len; /* claimed; a short one fails the decode later */
+        off += 12 + (uint64_t)len;
+    }
+    if (idat * DEFLATE_MAX_RATIO >= need)
+        return SP_OK;
+    return sp__fail(SP_EFORMAT,
+                    "%s: IHDR says %ux%u, %u-bit colour type %u: %llu bytes "
+                    "of filtered rows, but the file holds %llu bytes of IDAT, "
+                    "which inflate to at most %llu; expected at least %llu "
+                    "bytes of IDAT",
+                    path, hdr->width, hdr->height, hdr->bit_depth,
+                    hdr->color_type, (unsigned long long)need,
+                    (unsigned long long)idat,
+                    (unsigned long long)(idat * DEFLATE_MAX_RATIO),
+                    (unsigned long long)((need + DEFLATE_MAX_RATIO - 1) /
+                                         DEFLATE_MAX_RATIO));
+}
+
 /* One decode: the header always, the pixels when img is not NULL. From
  * @p mem (n bytes) when it is not NULL, else from the file @p path; path
  * names the input in messages either way. */
@@ -232,6 +313,9 @@ static int decode(sp_png_reader *r, const char *path, const uint8_t *mem,
         goto destroy_png;
     }
     if (setjmp(png_jmpbuf(png))) {
+        /* An allocation the budget refused: its message stands. */
+        if (rc == SP_OK && r->arena.refused)
+            rc = SP_EBUDGET;
         if (rc == SP_OK)
             rc = sp__fail(SP_EFORMAT, "%s: invalid PNG: %s", path,
                           r->msg[0] ? r->msg : "libpng error");
@@ -253,7 +337,8 @@ static int decode(sp_png_reader *r, const char *path, const uint8_t *mem,
     hdr.color_type = (uint8_t)color_type;
     hdr.interlaced = interlace != PNG_INTERLACE_NONE;
     hdr.format = setup_transforms(png, pinfo, color_type, depth);
-    if (!img)
+    rc = check_idat(r, path, &hdr);
+    if (rc < 0 || !img)
         goto destroy_png;
 
     if (img->width != hdr.width || img->height != hdr.height ||

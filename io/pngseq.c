@@ -47,6 +47,12 @@ void sp_pngseq_destroy(sp_pngseq *s)
     free(s);
 }
 
+int sp_pngseq_set_poolmgr(sp_pngseq *s, sp_poolmgr *mgr)
+{
+    SP_GUARD(s != NULL);
+    return sp_png_reader_set_poolmgr(s->png, mgr);
+}
+
 size_t sp_pngseq_count(const sp_pngseq *s)
 {
     return s ? s->files.count : 0;

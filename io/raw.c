@@ -1,6 +1,8 @@
 /* Headerless raw image frames: size every file at open, then read frame by
- * frame with one pread() straight into the image when the strides match, or
- * through a grow-only buffer when rows must be re-strided. */
+ * frame straight into the caller's image: one pread() when the strides
+ * match, else rows read in place and moved to their stride (no staging
+ * buffer, so memory is the image's whatever the file's stride). */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +20,6 @@ struct sp_raw_reader {
     size_t frame_bytes;
     size_t *first; /* first[f] = index of file f's first frame; first[count] =
                       total */
-    sp__iobuf buf;
 };
 
 static int format_ok(sp_pixfmt f)
@@ -186,7 +187,6 @@ void sp_raw_reader_destroy(sp_raw_reader *r)
     if (!r)
         return;
     sp__filelist_free(&r->files);
-    sp__iobuf_free(&r->buf);
     free(r->first);
     free(r);
 }
@@ -226,6 +226,64 @@ const char *sp_raw_reader_origin(sp_raw_reader *r, size_t i,
     return sp__filelist_path(&r->files, f);
 }
 
+/* Rows y0 .. y0+k-1 of the frame at @p off, read with one pread() into the
+ * image from row y0's start: they land file_stride apart and are moved
+ * down to the image's smaller stride. */
+static int read_batch(const sp_raw_reader *r, int fd, uint64_t off,
+                      sp_image *dst, size_t y0, size_t k, const char *path)
+{
+    uint8_t *base = dst->data + y0 * dst->stride;
+    size_t n = (k - 1) * r->file_stride + r->row_bytes;
+    SP_TRY(
+        sp__pread_full(fd, base, n, off + (uint64_t)y0 * r->file_stride, path));
+    for (size_t j = 1; j < k; j++)
+        memmove(base + j * dst->stride, base + j * r->file_stride,
+                r->row_bytes);
+    return SP_OK;
+}
+
+/* The frame at @p off into @p dst, whatever the two strides. The image
+ * itself is the only buffer: a padded file (file stride > image stride) is
+ * read in batches of as many rows as fit in the image from the current row
+ * on, each compacted in place, or row by row when the padding is wide (it
+ * is then never read); a file with a smaller stride is read whole into the
+ * image's start and its rows spread out from the last. */
+static int read_rows(const sp_raw_reader *r, int fd, uint64_t off,
+                     sp_image *dst, const char *path)
+{
+    size_t fs = r->file_stride, ds = dst->stride, rb = r->row_bytes;
+    size_t rows = r->rows;
+    /* The last row's padding is not read: the image may end at its last
+     * pixel. */
+    if (ds >= fs) {
+        SP_TRY(sp__pread_full(fd, dst->data, (rows - 1) * fs + rb, off, path));
+        for (size_t y = rows; ds > fs && y-- > 1;)
+            memmove(dst->data + y * ds, dst->data + y * fs, rb);
+        return SP_OK;
+    }
+    /* Batches read the padding between their rows: worth it while that is
+     * less than a row or a page (cheaper than a call per row); wider
+     * padding is skipped, one row per read, with the kernel's read-ahead
+     * (which would read it anyway) turned off for the frame: a hint only,
+     * so its failure does not matter. */
+    size_t pad = fs - rb, most = pad <= rb || pad <= 4096 ? rows : 1;
+    if (most == 1)
+        (void)posix_fadvise(fd, (off_t)off, (off_t)r->frame_bytes,
+                            POSIX_FADV_RANDOM);
+    size_t end = (rows - 1) * ds + rb; /* bytes the image spans */
+    for (size_t y = 0; y < rows;) {
+        size_t room = end - y * ds;
+        size_t k = (room - rb) / fs + 1;
+        if (k > most)
+            k = most;
+        if (k > rows - y)
+            k = rows - y;
+        SP_TRY(read_batch(r, fd, off, dst, y, k, path));
+        y += k;
+    }
+    return SP_OK;
+}
+
 int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst)
 {
     SP_GUARD(r && dst && dst->data);
@@ -246,17 +304,7 @@ int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst)
     uint64_t off = (uint64_t)in_file * r->frame_bytes;
     int fd, rc;
     SP_TRY(sp__open_read(path, &fd));
-    if (dst->stride == r->file_stride) {
-        rc = sp__pread_full(fd, dst->data, r->frame_bytes, off, path);
-    } else {
-        rc = sp__iobuf_reserve(&r->buf, r->frame_bytes, path);
-        if (rc == SP_OK)
-            rc = sp__pread_full(fd, r->buf.data, r->frame_bytes, off, path);
-        if (rc == SP_OK)
-            for (size_t y = 0; y < r->rows; y++)
-                memcpy(dst->data + y * dst->stride,
-                       r->buf.data + y * r->file_stride, r->row_bytes);
-    }
+    rc = read_rows(r, fd, off, dst, path);
     close(fd);
     if (rc < 0)
         return rc;

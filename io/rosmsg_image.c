@@ -7,6 +7,7 @@
  * jpeg compressed bgr8", ...): JPEG goes through TurboJPEG straight into
  * the caller's rows at the caller's stride, PNG through the project's PNG
  * reader (sp_png_read_mem). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 
 #include "rosmsg_cursor_int.h"
 #include "sp_png.h"
+#include "sp_poolmgr.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define HOST_BIG 1
@@ -202,6 +204,7 @@ int sp_rosmsg_cimage_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
 struct sp_rosmsg_decoder {
     tjhandle tj;
     sp_png_reader *png;
+    sp_poolmgr *mgr; /* borrowed; NULL: libjpeg's memory is not charged */
 };
 
 int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out)
@@ -236,6 +239,14 @@ void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d)
     free(d);
 }
 
+int sp_rosmsg_decoder_set_poolmgr(sp_rosmsg_decoder *d, sp_poolmgr *mgr)
+{
+    SP_GUARD(d != NULL);
+    SP_TRY(sp_png_reader_set_poolmgr(d->png, mgr));
+    d->mgr = mgr;
+    return SP_OK;
+}
+
 typedef enum { PAYLOAD_JPEG, PAYLOAD_PNG } payload_kind;
 
 static int payload_kind_of(const sp_roscimg_msg *m, payload_kind *k)
@@ -260,6 +271,52 @@ static int payload_kind_of(const sp_roscimg_msg *m, payload_kind *k)
                     "or PNG (89 50 4e 47)",
                     m->format, m->data_size, head[0], head[1], head[2],
                     head[3]);
+}
+
+/* 1 when the JPEG's frame is progressive (SOF2, SOF6, SOF10, SOF14), or
+ * when no frame header is found before the scan (then the worst is
+ * assumed). Walks the marker segments only. */
+static int jpeg_progressive(const sp_roscimg_msg *m)
+{
+    const uint8_t *p = m->data;
+    size_t n = m->data_size, i = 2;
+    while (i + 4 <= n) {
+        if (p[i] != 0xFF) {
+            i++;
+            continue;
+        }
+        uint8_t mk = p[i + 1];
+        if (mk == 0xFF) {
+            i++; /* fill byte */
+            continue;
+        }
+        if (mk == 0x01 || (mk >= 0xD0 && mk <= 0xD8)) {
+            i += 2; /* no length */
+            continue;
+        }
+        if (mk == 0xDA || mk == 0xD9)
+            break;
+        if (mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC)
+            return mk == 0xC2 || mk == 0xC6 || mk == 0xCA || mk == 0xCE;
+        i += 2 + ((size_t)p[i + 2] << 8 | p[i + 3]);
+    }
+    return 1;
+}
+
+/* What libjpeg may allocate to decode a w x h image: a progressive one
+ * keeps every coefficient of the image (64 int16 per 8x8 block and
+ * component, sized here without subsampling: an upper bound), a
+ * sequential one a few MCU rows; both add row buffers for upsampling and
+ * colour conversion and a fixed part for tables. */
+static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w, uint32_t h,
+                                sp_pixfmt fmt)
+{
+    uint64_t comps = fmt == SP_PIX_GRAY8 ? 1 : 3;
+    uint64_t w16 = ((uint64_t)w + 15) / 16 * 16;
+    uint64_t h16 = ((uint64_t)h + 15) / 16 * 16;
+    uint64_t rows = w16 * comps * 16 * 4; /* MCU rows, upsampling, colour */
+    uint64_t coefs = jpeg_progressive(m) ? w16 * h16 * comps * 2 : 0;
+    return (64u << 10) + rows + coefs;
 }
 
 static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
@@ -331,6 +388,20 @@ int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
             dst->width, dst->height,
             sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "?",
             dst->stride, w, h, sp_pixfmt_name(fmt));
+    /* libjpeg's working memory is allocated inside TurboJPEG, out of our
+     * reach: charge what it can take for this image to the budget first,
+     * and give it back after. */
+    uint64_t work = jpeg_work_bytes(m, w, h, fmt);
+    if (d->mgr) {
+        char what[160];
+        snprintf(what, sizeof what,
+                 "CompressedImage (format '%s'): %ux%u %s JPEG: libjpeg's "
+                 "working memory",
+                 m->format, w, h,
+                 jpeg_progressive(m) ? "progressive" : "sequential");
+        SP_TRY(sp_poolmgr_charge(d->mgr, work, what));
+    }
+    int rc = SP_OK;
     /* Warnings (a truncated scan, extraneous bytes before a marker) leave
      * an image that libjpeg-turbo completed as best it could; they are not
      * failures, as in libjpeg-turbo's own djpeg and OpenCV's imdecode.
@@ -340,9 +411,11 @@ int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
                       fmt == SP_PIX_GRAY8 ? TJPF_GRAY : TJPF_RGB,
                       TJFLAG_ACCURATEDCT) != 0 &&
         tjGetErrorCode(d->tj) != TJERR_WARNING)
-        return sp__fail(SP_EFORMAT,
-                        "CompressedImage (format '%s'): JPEG data of %zu "
-                        "bytes: %s, expected a decodable JPEG",
-                        m->format, m->data_size, tjGetErrorStr2(d->tj));
-    return SP_OK;
+        rc = sp__fail(SP_EFORMAT,
+                      "CompressedImage (format '%s'): JPEG data of %zu "
+                      "bytes: %s, expected a decodable JPEG",
+                      m->format, m->data_size, tjGetErrorStr2(d->tj));
+    if (d->mgr)
+        sp_poolmgr_uncharge(d->mgr, work);
+    return rc;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sp_points.h"
+#include "sp_poolmgr.h"
 #include "sp_status.h"
 
 #ifdef __cplusplus
@@ -38,6 +39,13 @@ int sp_bin_reader_create(const char *path, const char *fields,
 /** Free the reader. NULL is a no-op. */
 void sp_bin_reader_destroy(sp_bin_reader *r);
 
+/** Take the read buffer (8192 records, at most 512 KiB) from @p mgr
+ *  (borrowed; it must outlive the reader) so that the manager's budget
+ *  bounds it: a block for each read, back to its pool after it. NULL (the
+ *  default) uses the heap, unbounded. A budget refusal is SP_EBUDGET from
+ *  sp_bin_reader_read(), naming the file and the bytes. */
+void sp_bin_reader_set_poolmgr(sp_bin_reader *r, sp_poolmgr *mgr);
+
 /** Number of files (frames). */
 size_t sp_bin_reader_count(const sp_bin_reader *r);
 
@@ -56,7 +64,8 @@ int sp_bin_reader_shape(sp_bin_reader *r, size_t i, size_t *points,
 
 /** Read frame @p i into @p dst (capacity >= the shape's points). Optional
  *  fields @p dst has and the layout lacks are zero-filled. The file is read
- *  in chunks through a grow-only buffer owned by the reader. */
+ *  in chunks through a buffer owned by the reader (grow-only heap, or a
+ *  pool block: sp_bin_reader_set_poolmgr). */
 int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst);
 
 /** What `sensorpipe info` says about a .bin file whose layout is unknown. */

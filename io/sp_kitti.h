@@ -38,6 +38,7 @@
 #include "sp_calib.h"
 #include "sp_image.h"
 #include "sp_points.h"
+#include "sp_poolmgr.h"
 #include "sp_status.h"
 
 #ifdef __cplusplus
@@ -130,6 +131,14 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out);
 
 /** Free everything. NULL is a no-op. */
 void sp_kitti_destroy(sp_kitti *k);
+
+/** Take the readers' memory from @p mgr (borrowed; it must outlive @p k):
+ *  velodyne read buffers become pool blocks and libpng's memory is charged
+ *  to the budget (see sp_bin_reader_set_poolmgr, sp_png_reader_set_poolmgr),
+ *  so that the manager's budget bounds them. NULL (the default) uses the
+ *  heap, unbounded. SP_EBUDGET when the budget cannot cover the PNG
+ *  reader's arena; later refusals come from the reads, naming the file. */
+int sp_kitti_set_poolmgr(sp_kitti *k, sp_poolmgr *mgr);
 
 sp_kitti_layout sp_kitti_get_layout(const sp_kitti *k);
 

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "sp_points.h"
+#include "sp_poolmgr.h"
 #include "sp_status.h"
 
 #ifdef __cplusplus
@@ -103,6 +104,14 @@ int sp_pcd_reader_create(const char *path, sp_pcd_reader **out);
 /** Close files and free the reader. NULL is a no-op. */
 void sp_pcd_reader_destroy(sp_pcd_reader *r);
 
+/** Take the staging memory (the header, the DATA bytes, the decompressed
+ *  columns of binary_compressed) from @p mgr (borrowed; it must outlive the
+ *  reader), so that the manager's budget bounds it; the blocks go back to
+ *  their pools after each frame. NULL (the default) uses grow-only heap
+ *  buffers, unbounded but for the checks against the file size. A budget
+ *  refusal is SP_EBUDGET, naming the file and the bytes asked. */
+void sp_pcd_reader_set_poolmgr(sp_pcd_reader *r, sp_poolmgr *mgr);
+
 /** Number of files (frames). */
 size_t sp_pcd_reader_count(const sp_pcd_reader *r);
 
@@ -122,9 +131,11 @@ const sp_pcd_header *sp_pcd_reader_header(const sp_pcd_reader *r);
 /** Read frame @p i into @p dst (laid out by the caller with capacity >= the
  *  shape's points). Optional fields @p dst has but the file lacks are
  *  zero-filled; ones the file has but @p dst lacks are dropped. Staging and
- *  decompression use grow-only buffers owned by the reader.
+ *  decompression use buffers owned by the reader (heap, or pool blocks:
+ *  sp_pcd_reader_set_poolmgr).
  *  Returns SP_OK, SP_EFORMAT (data shorter than promised, bad ascii value,
- *  LZF size mismatch...), SP_EINVAL (capacity too small), SP_EIO. */
+ *  LZF size mismatch...), SP_EINVAL (capacity too small), SP_EIO,
+ *  SP_EBUDGET (staging refused by the reader's pool manager). */
 int sp_pcd_reader_read(sp_pcd_reader *r, size_t i, sp_points *dst);
 
 /* ---- writing ---- */

@@ -18,7 +18,9 @@
  *   palette                  SP_PIX_RGB8, or SP_PIX_RGBA8 with a tRNS chunk
  *
  * Interlaced files are decoded too. Files wider or taller than
- * SP_PNG_MAX_DIM are refused before anything is sized from them.
+ * SP_PNG_MAX_DIM, and files whose IDAT chunks are too small to hold the
+ * pixels their header claims (deflate expands at most 1032:1), are refused
+ * by the probe, before anything is sized from them.
  *
  * Memory: libpng allocates its structures (png_struct, info, zlib's inflate
  * window, row buffers) for every file. The reader serves all of them from an
@@ -51,6 +53,7 @@
 #include <stdint.h>
 
 #include "sp_image.h"
+#include "sp_poolmgr.h"
 #include "sp_status.h"
 #include "sp_tensor.h"
 
@@ -80,6 +83,15 @@ int sp_png_reader_create(sp_png_reader **out);
 /** Free a reader and its arena. NULL is a no-op. */
 void sp_png_reader_destroy(sp_png_reader *r);
 
+/** Charge the reader's memory (its arena and whatever libpng asks beyond
+ *  it) to @p mgr's budget from now on (borrowed; it must outlive the reader
+ *  or be replaced by NULL before the manager goes). NULL (the default)
+ *  charges nothing: libpng's memory is then bounded only by
+ *  SP_PNG_MAX_DIM. SP_EBUDGET when the budget cannot cover the arena now;
+ *  later, a refused charge makes probe or read fail with SP_EBUDGET and the
+ *  budget's message, naming the file. */
+int sp_png_reader_set_poolmgr(sp_png_reader *r, sp_poolmgr *mgr);
+
 /** Heap allocations libpng requested that the arena could not serve, since
  *  the reader was created (0 after warm-up means none per frame). */
 uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r);
@@ -87,7 +99,10 @@ uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r);
 /** Read the header of @p path (borrowed) and fill @p info.
  *  @p r may be NULL (a temporary reader is used; it allocates).
  *  SP_EIO (cannot open/read: path and strerror), SP_EFORMAT (not a PNG,
- *  corrupt or truncated header, or larger than SP_PNG_MAX_DIM). */
+ *  corrupt or truncated header, larger than SP_PNG_MAX_DIM, or IDAT
+ *  chunks too small to inflate to the pixels the header claims — the
+ *  message names the file, the sizes and the IDAT bytes found), SP_EBUDGET
+ *  (a reader with a pool manager). */
 int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info);
 
 /** Decode @p path into @p img (borrowed), whose data, stride, width, height

@@ -29,6 +29,11 @@ int sp_pngseq_create(const char *path, sp_pngseq **out);
 /** Free the sequence. NULL is a no-op. */
 void sp_pngseq_destroy(sp_pngseq *s);
 
+/** Charge the PNG reader's memory (libpng's arena) to @p mgr's budget
+ *  (borrowed; see sp_png_reader_set_poolmgr). NULL (the default) charges
+ *  nothing. SP_EBUDGET when the budget cannot cover the arena. */
+int sp_pngseq_set_poolmgr(sp_pngseq *s, sp_poolmgr *mgr);
+
 /** Number of images. */
 size_t sp_pngseq_count(const sp_pngseq *s);
 
@@ -37,7 +42,8 @@ size_t sp_pngseq_count(const sp_pngseq *s);
 const char *sp_pngseq_path(const sp_pngseq *s, size_t i);
 
 /** Size query: read image @p i's header. SP_EFORMAT for a file that is not
- *  a PNG (message from the PNG reader, naming the file). */
+ *  a PNG, or whose header claims more pixels than its data can hold
+ *  (message from the PNG reader, naming the file). */
 int sp_pngseq_shape(sp_pngseq *s, size_t i, sp_png_info *info);
 
 /** Decode image @p i into @p dst (laid out by the caller to the shape). */

@@ -59,7 +59,11 @@ const char *sp_raw_reader_origin(sp_raw_reader *r, size_t i,
 
 /** Read frame @p i into @p dst, which the caller laid out with the desc's
  *  width, height and format (any stride). Sets dst->bit_depth. SP_EINVAL
- *  when @p dst has another shape. */
+ *  when @p dst has another shape. Allocates nothing: rows are read into
+ *  @p dst and moved to its stride there, and a file's row padding is not
+ *  read where it exceeds what the image can hold (so memory is the image's,
+ *  whatever the file's stride). Writes nothing past the last pixel byte of
+ *  the last row. The reader takes no pool manager: it needs none. */
 int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst);
 
 #ifdef __cplusplus

@@ -38,6 +38,7 @@
 #include "sp_calib.h"
 #include "sp_image.h"
 #include "sp_points.h"
+#include "sp_poolmgr.h"
 #include "sp_status.h"
 
 #ifdef __cplusplus
@@ -190,6 +191,16 @@ typedef struct sp_rosmsg_decoder sp_rosmsg_decoder;
 int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out);
 void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d);
 
+/** Bound the decoder's memory by @p mgr's budget (borrowed; it must outlive
+ *  the decoder): the PNG reader's memory is charged to it
+ *  (sp_png_reader_set_poolmgr), and before each JPEG decode what libjpeg
+ *  may allocate inside TurboJPEG for that image (every coefficient of a
+ *  progressive JPEG, a few rows of a sequential one) is charged, and given
+ *  back after. NULL (the default) charges nothing. SP_EBUDGET when the
+ *  budget cannot cover the PNG arena now; later refusals come from
+ *  sp_rosmsg_cimage_decode() as SP_EBUDGET, naming the image's size. */
+int sp_rosmsg_decoder_set_poolmgr(sp_rosmsg_decoder *d, sp_poolmgr *mgr);
+
 /** The size and pixel format @p m decodes to, from its header bytes
  *  (JPEG: gray8 for grayscale, rgb8 otherwise; PNG: as sp_png.h).
  *  SP_EFORMAT for data that is neither, or is corrupt; SP_EUNSUPPORTED for
@@ -204,8 +215,9 @@ int sp_rosmsg_cimage_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
  *  warning (a truncated scan, extraneous bytes) is not a failure: the
  *  pixels are what libjpeg-turbo made of the data, as with djpeg or
  *  OpenCV's imdecode; a JPEG error is SP_EFORMAT with TurboJPEG's words.
- *  libjpeg allocates its working memory per image inside TurboJPEG; the
- *  pixels go to @p dst only. */
+ *  libjpeg allocates its working memory per image inside TurboJPEG (charged
+ *  to the budget first with sp_rosmsg_decoder_set_poolmgr: SP_EBUDGET when
+ *  it cannot be); the pixels go to @p dst only. */
 int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
                             sp_image *dst);
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error_int.h"
 #include "pinned_int.h"
@@ -47,6 +48,7 @@ struct sp_poolmgr {
     mgr_entry pools[MAX_POOLS];
     _Atomic uint64_t reserved;
     _Atomic uint64_t budget_trims; /* blocks trimmed to make room */
+    _Atomic uint64_t charged;      /* sp_poolmgr_charge(): outside pools */
     uint64_t budget;
     sp_poolmgr_desc desc;
 };
@@ -119,35 +121,45 @@ static int try_charge(sp_poolmgr *mgr, uint64_t bytes)
     return 0;
 }
 
+/* Charge @p bytes, trimming idle blocks of every pool but @p except (coldest
+ * first, only as many as the shortfall needs) when the budget is short.
+ * 1 when charged. */
+static int charge_or_trim(sp_poolmgr *mgr, const sp_pool *except,
+                          uint64_t bytes)
+{
+    if (try_charge(mgr, bytes))
+        return 1;
+    if (bytes > mgr->budget)
+        return 0;
+    size_t n = pool_count(mgr);
+    for (size_t i = 0; i < n; i++) {
+        sp_pool *p = mgr->pools[i].pool;
+        if (p == except)
+            continue;
+        uint64_t cur = atomic_load(&mgr->reserved);
+        uint64_t short_by =
+            cur + bytes > mgr->budget ? cur + bytes - mgr->budget : 0;
+        uint64_t per = sp__pool_block_bytes(p);
+        uint64_t want = (short_by + per - 1) / per;
+        uint64_t idle = sp__pool_idle(p);
+        if (idle == 0)
+            continue;
+        uint32_t keep = idle > want ? (uint32_t)(idle - want) : 0;
+        int freed = sp_pool_trim(p, keep);
+        if (freed > 0)
+            atomic_fetch_add(&mgr->budget_trims, (uint64_t)freed);
+        if (try_charge(mgr, bytes))
+            return 1;
+    }
+    return 0;
+}
+
 static int budget_reserve(void *ctx, sp_pool *pool, uint64_t bytes)
 {
     sp_poolmgr *mgr = ctx;
-    if (try_charge(mgr, bytes))
+    /* Make room from idle blocks of other classes before refusing. */
+    if (charge_or_trim(mgr, pool, bytes))
         return SP_OK;
-    if (bytes <= mgr->budget) {
-        /* Make room from idle blocks of other classes before refusing,
-         * trimming only as many (coldest first) as the shortfall needs. */
-        size_t n = pool_count(mgr);
-        for (size_t i = 0; i < n; i++) {
-            sp_pool *p = mgr->pools[i].pool;
-            if (p == pool)
-                continue;
-            uint64_t cur = atomic_load(&mgr->reserved);
-            uint64_t short_by =
-                cur + bytes > mgr->budget ? cur + bytes - mgr->budget : 0;
-            uint64_t per = sp__pool_block_bytes(p);
-            uint64_t want = (short_by + per - 1) / per;
-            uint64_t idle = sp__pool_idle(p);
-            if (idle == 0)
-                continue;
-            uint32_t keep = idle > want ? (uint32_t)(idle - want) : 0;
-            int freed = sp_pool_trim(p, keep);
-            if (freed > 0)
-                atomic_fetch_add(&mgr->budget_trims, (uint64_t)freed);
-            if (try_charge(mgr, bytes))
-                return SP_OK;
-        }
-    }
     char b[32], r[32], u[32], a[32], q[32];
     sp__format_bytes(b, sizeof b, mgr->budget);
     sp__format_bytes(r, sizeof r, atomic_load(&mgr->reserved));
@@ -221,6 +233,13 @@ int sp_poolmgr_destroy(sp_poolmgr *mgr)
                         "pool manager: %llu blocks still out (%s), expected "
                         "all released before destroy",
                         (unsigned long long)total, list);
+    uint64_t charged = atomic_load(&mgr->charged);
+    if (charged)
+        return sp__fail(SP_EBUSY,
+                        "pool manager: %llu bytes still charged outside the "
+                        "pools, expected every charge given back before "
+                        "destroy",
+                        (unsigned long long)charged);
     for (size_t i = 0; i < n; i++) {
         int rc = sp__pool_destroy_owned(mgr->pools[i].pool);
         if (rc < 0)
@@ -319,6 +338,63 @@ int sp_poolmgr_trim(sp_poolmgr *mgr)
     for (size_t i = 0; i < n; i++)
         freed += sp_pool_trim(mgr->pools[i].pool, 0);
     return freed;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int sp_poolmgr_charge(sp_poolmgr *mgr, uint64_t bytes, const char *what)
+{
+    SP_GUARD(mgr);
+    if (!what)
+        what = "memory outside the pools";
+    if (bytes == 0)
+        return SP_OK;
+    int ok = charge_or_trim(mgr, NULL, bytes);
+    if (!ok && bytes <= mgr->budget && mgr->desc.policy != SP_POOL_NOWAIT) {
+        /* Blocks in use come back to their pools as idle blocks, which can
+         * then be trimmed: wait for that as a pool waits for its own blocks
+         * (a charge is rare, once per reader or per growth, so polling is
+         * cheap enough and needs no hook in every pool's release). */
+        int64_t t = mgr->desc.timeout_ms ? mgr->desc.timeout_ms : 1000;
+        uint64_t end = mono_ms() + (t > 0 ? (uint64_t)t : 0);
+        const struct timespec tick = {0, 1000000L};
+        while (!ok && (t < 0 || mono_ms() < end)) {
+            nanosleep(&tick, NULL);
+            ok = charge_or_trim(mgr, NULL, bytes);
+        }
+    }
+    if (ok) {
+        atomic_fetch_add(&mgr->charged, bytes);
+        return SP_OK;
+    }
+    char b[32], r[32], u[32], a[32];
+    sp__format_bytes(b, sizeof b, mgr->budget);
+    sp__format_bytes(r, sizeof r, atomic_load(&mgr->reserved));
+    sp__format_bytes(u, sizeof u, in_use_bytes(mgr));
+    sp__format_bytes(a, sizeof a, bytes);
+    return sp__fail(SP_EBUDGET,
+                    "%s: %s asked: pool manager: budget %s exceeded: %s "
+                    "reserved (%s in use); expected a larger budget or fewer "
+                    "blocks held",
+                    what, a, b, r, u);
+}
+
+void sp_poolmgr_uncharge(sp_poolmgr *mgr, uint64_t bytes)
+{
+    if (!mgr || bytes == 0)
+        return;
+    atomic_fetch_sub(&mgr->charged, bytes);
+    atomic_fetch_sub(&mgr->reserved, bytes);
+}
+
+uint64_t sp_poolmgr_charged(const sp_poolmgr *mgr)
+{
+    return mgr ? atomic_load(&((sp_poolmgr *)mgr)->charged) : 0;
 }
 
 uint64_t sp_poolmgr_budget(const sp_poolmgr *mgr)

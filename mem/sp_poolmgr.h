@@ -7,7 +7,9 @@
  * use and the bytes asked. Before refusing, the manager trims idle blocks of
  * the other size classes (coldest first, only as many as it needs); a class
  * whose own blocks are out waits for one of them (back-pressure, up to the
- * timeout) before it reports SP_EBUDGET. It owns its pools; blocks keep their
+ * timeout) before it reports SP_EBUDGET. Memory that is not a block (a
+ * library's heap, such as libpng's) is counted against the same budget with
+ * sp_poolmgr_charge(). It owns its pools; blocks keep their
  * pool alive, and sp_poolmgr_destroy() is refused (SP_EBUSY) while any block is
  * out.
  *
@@ -49,7 +51,7 @@ int sp_poolmgr_create(const sp_poolmgr_desc *desc, sp_poolmgr **out);
 
 /** Destroy the manager and its pools. NULL is a no-op. SP_EBUSY, leaving
  *  everything intact, when blocks are out (the message names the pools and
- *  counts). */
+ *  counts) or bytes are still charged (sp_poolmgr_charge). */
 int sp_poolmgr_destroy(sp_poolmgr *mgr);
 
 /** Take a block of at least @p size bytes (reference count 1). Returns as
@@ -62,6 +64,26 @@ int sp_poolmgr_acquire(sp_poolmgr *mgr, size_t size, sp_block **out);
  *  power of two, so a block wastes less than a quarter of the request.
  *  0 when the rounding overflows. */
 size_t sp_poolmgr_class_size(size_t size);
+
+/** Charge @p bytes that are not a block (a library's own heap memory, such
+ *  as libpng's) to the budget, so that the budget bounds them too. Idle
+ *  blocks are trimmed to make room, and with the WAIT policy the charge
+ *  waits (up to the timeout) for blocks in use to come back, as a pool
+ *  does. @p what names the memory in the refusal ("x.png: libpng's
+ *  memory"; borrowed). Returns SP_OK (0 bytes always succeed), SP_EINVAL
+ *  (NULL manager), SP_EBUDGET when the budget cannot cover them: the
+ *  message starts with @p what and gives the bytes asked, the budget, the
+ *  bytes reserved and in use. Pair each success with
+ *  sp_poolmgr_uncharge() of the same bytes before the manager is
+ *  destroyed. */
+int sp_poolmgr_charge(sp_poolmgr *mgr, uint64_t bytes, const char *what);
+
+/** Give back @p bytes charged by sp_poolmgr_charge(). NULL is a no-op. */
+void sp_poolmgr_uncharge(sp_poolmgr *mgr, uint64_t bytes);
+
+/** Bytes charged now with sp_poolmgr_charge() (part of the reserved
+ *  bytes). */
+uint64_t sp_poolmgr_charged(const sp_poolmgr *mgr);
 
 /** Free every idle block of every pool. Returns the number freed. */
 int sp_poolmgr_trim(sp_poolmgr *mgr);

@@ -180,6 +180,8 @@ static void stage_free(sp_stage *st)
     free(st);
 }
 
+static int finish(sp_pipeline *p, int rc);
+
 static int has_stage_prefix(void)
 {
     return strncmp(sp_errmsg(), "stage '", 7) == 0;
@@ -224,6 +226,8 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
         rc = stage_new(p, &l.elems[i], i, &st);
         if (st != NULL)
             p->stages[p->nstages++] = st;
+        if (st != NULL && st->cls == &sp__stage_queue)
+            p->nqueues++;
         if (rc < 0)
             goto fail;
     }
@@ -255,15 +259,22 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     }
     for (size_t i = 0; i < p->nstages; i++) {
         sp_stage *st = p->stages[i];
+        /* Marked before init() runs: a failed init() is followed by the
+         * stage's fini() like a successful one, so what it set up before
+         * failing (a reader, a file, a thread) is released the same way.
+         * Every fini() therefore copes with a partial init. */
+        st->inited = 1;
         if (st->cls->init != NULL) {
             rc = st->cls->init(st);
             if (rc < 0) {
                 if (!has_stage_prefix())
                     sp__fail_context(rc, "stage '%s': ", st->name);
+                /* fini() then sees the run as failed, not stopped: a sink
+                 * removes what it began instead of finishing it. */
+                finish(p, rc);
                 goto fail;
             }
         }
-        st->inited = 1;
     }
     p->alloc_counted = sp_alloc_counter_active();
     *out = p;
@@ -281,6 +292,60 @@ fail:
         sp__fail(rc, "%s", msg);
     }
     return rc;
+}
+
+/* Checked when frame sizes become known — each stage's first frame, and a
+ * larger one later — not at start: sizes come from the input (a file's
+ * header is read when its frame is pulled) and differ from stage to stage
+ * (a debayered image is three times its mosaic), so at start there is
+ * nothing to check against. Only pipelines with queues are checked: without
+ * one, every frame in flight is held by the one thread that asks for the
+ * next block, and a budget too small fails at once, naming the stage. */
+int sp__pipeline_budget_check(sp_pipeline *p)
+{
+    uint64_t budget = sp_poolmgr_budget(p->mgr);
+    uint64_t est = 0, prev = 0, biggest = 0, queued = 0, held = 0;
+    uint64_t qframes = 0;
+    char qlist[256];
+    size_t qlen = 0;
+    qlist[0] = '\0';
+    for (size_t i = 0; i < p->nstages; i++) {
+        sp_stage *st = p->stages[i];
+        size_t s = atomic_load_explicit(&st->max_block, memory_order_relaxed);
+        if (s)
+            est = s;
+        if (est > biggest)
+            biggest = est;
+        if (st->cls == &sp__stage_queue) {
+            uint64_t d = (uint64_t)sp_stage_prop_int(st, "depth");
+            qframes += d;
+            queued += d * prev;
+            if (qlen < sizeof qlist) {
+                int w = snprintf(qlist + qlen, sizeof qlist - qlen,
+                                 "%s'%s' depth=%llu", qlen ? ", " : "",
+                                 st->name, (unsigned long long)d);
+                if (w > 0)
+                    qlen += (size_t)w;
+            }
+        }
+        held += est;
+        prev = est;
+    }
+    uint64_t need = queued + held;
+    if (need <= budget)
+        return SP_OK;
+    double mib = 1024.0 * 1024.0;
+    return sp__fail(SP_EBUDGET,
+                    "the pool budget of %.1f MiB cannot hold what the "
+                    "pipeline may hold at once: queue%s %s hold%s up to %llu "
+                    "frames, plus one frame for each of the %zu stages, with "
+                    "frames of up to %.1f MiB: %.1f MiB; expected a budget of "
+                    "at least %.0f MiB (the CLI's --pool-mb), smaller queue "
+                    "depths or fewer queues",
+                    (double)budget / mib, p->nqueues == 1 ? "" : "s", qlist,
+                    p->nqueues == 1 ? "s" : "", (unsigned long long)qframes,
+                    p->nstages, (double)biggest / mib, (double)need / mib,
+                    (double)((need + (1u << 20) - 1) >> 20));
 }
 
 uint64_t sp__pipeline_pool_grows(const sp_pipeline *p)

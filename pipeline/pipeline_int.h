@@ -118,11 +118,19 @@ struct sp_stage {
     uint64_t upstream_ns; /* time spent in upstream during the current pull */
     sp__hist hist;        /* self time per produced frame */
     uint64_t busy_ns;     /* self time over all calls, EOS included */
+    /* The largest block of a frame this stage has handed on (0: none yet);
+     * written by the stage's thread, read by the budget check in any. */
+    _Atomic size_t max_block;
 };
 
 /* Calls st's pull() with timing and counting: the stage's own time is the
  * call's time minus the time it spent pulling upstream. */
 int sp__stage_pull(sp_stage *st, sp_frame **out);
+
+/* With queues: when @p st hands on a frame in a larger block than before,
+ * check that the budget can hold what the pipeline may hold at once
+ * (sp__pipeline_budget_check). SP_EBUDGET when it cannot. */
+int sp__stage_note_frame(sp_stage *st, const sp_frame *f);
 
 /* The pipeline's stop flag (set by sp_pipeline_stop / destroy). */
 int sp__stage_stopping(const sp_stage *st);
@@ -150,6 +158,7 @@ struct sp_pipeline {
     /* An explicit back-end is checked at create by making one context;
      * the first stage that asks for a context gets it. */
     _Atomic(sp_kctx *) spare_kctx;
+    size_t nqueues;   /* queue stages: the budget check applies */
     int closed;       /* sp_pipeline_close() ran every fini() */
     int closed_early; /* ... before the end of the stream */
     /* Notes for the user (sp_stage_note), any thread. */
@@ -165,6 +174,16 @@ struct sp_pipeline {
  * sink may then finish what it wrote), or the error that ended it (a sink
  * then removes what it wrote). */
 int sp__stage_run_status(const sp_stage *st);
+
+/* What the queues may hold (depth frames each, of the size their upstream
+ * stage hands on) plus one frame per stage, the sizes being the largest
+ * each stage has handed on so far (a stage with none yet: its upstream's).
+ * SP_OK when the budget holds it, else SP_EBUDGET naming the queues and
+ * their depths, the frame size, the stages, the total and the budget. */
+int sp__pipeline_budget_check(sp_pipeline *p);
+
+/* The queue stage's class (queue.c), to tell queues apart. */
+extern const sp_stage_class sp__stage_queue;
 
 /* Blocks added over the life of every pool of the manager. */
 uint64_t sp__pipeline_pool_grows(const sp_pipeline *p);

@@ -88,9 +88,9 @@ static int pin_init(sp_stage *st, queue *q)
     return SP_OK;
 }
 
-static void queue_fini(sp_stage *st);
-
-static int queue_init_parts(sp_stage *st)
+/* A failed init() is followed by queue_fini() (pipeline.c), which copes
+ * with any partial state. */
+static int queue_init(sp_stage *st)
 {
     queue *q = sp_stage_priv(st);
     pthread_condattr_t ca;
@@ -117,16 +117,6 @@ static int queue_init_parts(sp_stage *st)
     if (q->cpu >= 0)
         SP_TRY(pin_init(st, q));
     return SP_OK;
-}
-
-/* fini() runs only after a successful init(), so a failed init undoes its
- * own work; queue_fini() copes with any partial state. */
-static int queue_init(sp_stage *st)
-{
-    int rc = queue_init_parts(st);
-    if (rc < 0)
-        queue_fini(st);
-    return rc;
 }
 
 /* The producer: pulls everything upstream of the queue and fills the ring

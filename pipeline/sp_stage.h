@@ -77,7 +77,11 @@ typedef struct sp_stage_class {
     int (*init)(sp_stage *st);
     /** Produce the next frame. */
     int (*pull)(sp_stage *st, sp_frame **out);
-    /** Release everything init() and pull() acquired. May be NULL. */
+    /** Release everything init() and pull() acquired. May be NULL. Runs
+     *  once for every stage whose init() was called, also when init()
+     *  failed: it must cope with a partial init (the private state is
+     *  zeroed before init(), so NULL handles mean "not acquired"), and
+     *  init() must not release on failure what fini() releases again. */
     void (*fini)(sp_stage *st);
 } sp_stage_class;
 

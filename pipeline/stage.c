@@ -28,6 +28,11 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
                                  "pull() returned SP_OK without a frame");
         atomic_fetch_add_explicit(&st->frames_out, 1, memory_order_relaxed);
         sp__hist_record(&st->hist, self);
+        rc = sp__stage_note_frame(st, *out);
+        if (rc < 0) {
+            sp_frame_unref(*out);
+            *out = NULL;
+        }
     } else if (rc < 0) {
         /* The stage where an error starts names itself, once. */
         if (rc != SP_ECANCELED && strncmp(sp_errmsg(), "stage '", 7) != 0)
@@ -44,6 +49,22 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
                              "SP_EOS or an error",
                              rc);
     }
+    return rc;
+}
+
+int sp__stage_note_frame(sp_stage *st, const sp_frame *f)
+{
+    size_t b = sp_block_size(f->block);
+    if (b <= atomic_load_explicit(&st->max_block, memory_order_relaxed))
+        return SP_OK;
+    atomic_store_explicit(&st->max_block, b, memory_order_relaxed);
+    if (!st->pipe->nqueues)
+        return SP_OK;
+    int rc = sp__pipeline_budget_check(st->pipe);
+    if (rc < 0)
+        sp__fail_context(
+            rc, "stage '%s': frame %s #%llu (%.1f MiB): ", st->name, f->stream,
+            (unsigned long long)f->seq, (double)b / (1 << 20));
     return rc;
 }
 

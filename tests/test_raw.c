@@ -1,7 +1,8 @@
 /* ctest-label: io */
 /* Headerless raw frames (io/raw.c): the real 14-bit Bayer dump from
- * $SP_TEST_DATA, every format with padded strides, several frames per file,
- * folders, and sizes that do not divide. */
+ * $SP_TEST_DATA, every format with padded strides, rows re-strided in the
+ * image itself (no staging buffer), several frames per file, folders, and
+ * sizes that do not divide. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,6 +121,66 @@ static void test_all_formats_strides(void **state)
     }
 }
 
+/* One frame of @p fmt read into an image of stride @p ds from a file of
+ * stride @p fs: the reader has no buffer of its own, so it reads rows in
+ * place and moves them; every pixel must arrive and nothing past the
+ * image's last row byte may be written (a guard follows it). */
+static void check_restride(sp_pixfmt fmt, uint32_t w, uint32_t h, size_t fs,
+                           size_t ds)
+{
+    size_t rb = sp_image_row_bytes(w, fmt);
+    size_t rows = fmt == SP_PIX_NV12 ? h * 3 / 2 : h;
+    uint8_t *file = malloc(fs * rows);
+    for (size_t y = 0; y < rows; y++)
+        for (size_t b = 0; b < fs; b++)
+            file[y * fs + b] = b < rb ? pat(1, y, b) : 0xEE;
+    const char *path = iot_tmp("restride.raw");
+    iot_write(path, file, fs * rows);
+    free(file);
+    sp_raw_desc d = {.width = w, .height = h, .format = fmt, .stride = fs};
+    sp_raw_reader *r;
+    assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_OK);
+    size_t end = (rows - 1) * ds + rb, guard = 256;
+    uint8_t *mem = malloc(end + guard);
+    memset(mem, 0xA5, end + guard);
+    sp_image img = {
+        .data = mem, .width = w, .height = h, .stride = ds, .format = fmt};
+    assert_int_equal(sp_raw_reader_read(r, 0, &img), SP_OK);
+    for (size_t y = 0; y < rows; y++)
+        for (size_t b = 0; b < rb; b++)
+            if (mem[y * ds + b] != pat(1, y, b))
+                fail_msg("%s %ux%u file stride %zu image stride %zu: row %zu "
+                         "byte %zu",
+                         sp_pixfmt_name(fmt), w, h, fs, ds, y, b);
+    for (size_t k = 0; k < guard; k++)
+        if (mem[end + k] != 0xA5)
+            fail_msg("%s file stride %zu image stride %zu: wrote %zu bytes "
+                     "past the image",
+                     sp_pixfmt_name(fmt), fs, ds, k + 1);
+    free(mem);
+    sp_raw_reader_destroy(r);
+}
+
+static void test_restride_in_place(void **state)
+{
+    (void)state;
+    static const size_t file_strides[] = {5, 6, 7, 11, 64, 100, 999};
+    static const size_t image_strides[] = {5, 6, 9, 64, 100, 1000};
+    for (size_t i = 0; i < 7; i++)
+        for (size_t j = 0; j < 6; j++) {
+            check_restride(SP_PIX_GRAY8, 5, 37, file_strides[i],
+                           image_strides[j]);
+            check_restride(SP_PIX_GRAY8, 5, 1, file_strides[i],
+                           image_strides[j]);
+        }
+    check_restride(SP_PIX_NV12, 6, 8, 6, 64);
+    check_restride(SP_PIX_NV12, 6, 8, 100, 6);
+    check_restride(SP_PIX_NV12, 6, 8, 100, 64);
+    check_restride(SP_PIX_GRAY16, 3, 300, 6, 8);
+    check_restride(SP_PIX_GRAY16, 3, 300, 4096, 6);
+    check_restride(SP_PIX_RGB8, 7, 50, 22, 21);
+}
+
 static void test_folder_of_files(void **state)
 {
     (void)state;
@@ -195,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_bayer16),
         cmocka_unit_test(test_all_formats_strides),
+        cmocka_unit_test(test_restride_in_place),
         cmocka_unit_test(test_folder_of_files),
         cmocka_unit_test(test_bad_desc),
     };

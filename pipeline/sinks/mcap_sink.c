@@ -91,7 +91,6 @@ static int mcap_init(sp_stage *st)
         .chunk_size = (size_t)sp_stage_prop_int(st, "chunk_kb") * 1024,
         .mgr = sp_stage_poolmgr(st),
     };
-    /* Last: fini() does not run for a stage whose init() failed. */
     return sp_mcap_writer_create(sp_stage_prop_str(st, "path"), &d, &s->w);
 }
 

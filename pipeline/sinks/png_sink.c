@@ -55,7 +55,6 @@ static int png_init(sp_stage *st)
         s->cmap.lo = (float)r->lo;
         s->cmap.hi = (float)r->hi;
     }
-    /* Last: fini() does not run for a stage whose init() failed. */
     return sp_png_writer_create(&s->writer);
 }
 

@@ -84,6 +84,7 @@ static const sp_prop_spec bag_props[] = {
      .help = "attach each camera's CameraInfo (same namespace or frame_id) "
              "to its images"},
     SP__ON_ERROR_PROP,
+    SP__MAX_FRAME_PROP,
 };
 
 /* The namespace of a topic: everything before its last '/' ("/cam" of
@@ -276,9 +277,9 @@ static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
     return SP_OK;
 }
 
-static void bag_fini(sp_stage *st);
-
-static int bag_setup(sp_stage *st)
+/* A failed init() is followed by bag_fini() (pipeline.c), which releases
+ * whatever was opened before the failure. */
+static int bag_init(sp_stage *st)
 {
     bag_src *s = sp_stage_priv(st);
     const char *path = sp_stage_prop_str(st, "path");
@@ -346,21 +347,13 @@ static int bag_setup(sp_stage *st)
                              "them)",
                              path, s->ntopics, f.topics, f.types, path);
     SP_TRY(sp_rosmsg_decoder_create(&s->scratch.dec));
+    SP_TRY(sp_rosmsg_decoder_set_poolmgr(s->scratch.dec, sp_stage_poolmgr(st)));
     s->scratch.fields_map = sp_stage_prop_str(st, "fields");
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
     if (sp_stage_prop_bool(st, "calib"))
         SP_TRY(load_calibs(st, s));
     return SP_OK;
-}
-
-/* A failed init() is not followed by fini(): release what was opened. */
-static int bag_init(sp_stage *st)
-{
-    int rc = bag_setup(st);
-    if (rc < 0)
-        bag_fini(st);
-    return rc;
 }
 
 /* The log's skipped places (on_error=skip), once, when the run ends. The

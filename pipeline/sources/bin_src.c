@@ -29,6 +29,7 @@ static const sp_prop_spec bin_props[] = {
      .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
+    SP__MAX_FRAME_PROP,
 };
 
 static int bin_init(sp_stage *st)
@@ -37,6 +38,7 @@ static int bin_init(sp_stage *st)
     const char *path = sp_stage_prop_str(st, "path");
     int from_file;
     SP_TRY(sp_bin_reader_create(path, sp_stage_prop_str(st, "fields"), &s->r));
+    sp_bin_reader_set_poolmgr(s->r, sp_stage_poolmgr(st));
     return sp__src_times(path, sp_bin_reader_count(s->r), &s->times,
                          &from_file);
 }
@@ -48,7 +50,8 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_bin_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(sp_frame_create_points(sp_stage_poolmgr(st), n, fields, &f));
+    SP_TRY(
+        sp__src_frame_points(st, n, fields, sp_bin_reader_path(s->r, i), &f));
     int rc = sp_bin_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);

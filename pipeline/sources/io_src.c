@@ -78,3 +78,51 @@ void sp__src_stamp(sp_stage *st, sp_frame *f, uint64_t *seq, int64_t t,
     f->calib = NULL;
     f->origin = origin;
 }
+
+int sp__src_frame_check(sp_stage *st, uint64_t bytes, const char *origin,
+                        const char *what)
+{
+    int64_t mb = sp_stage_prop_int(st, "max_frame_mb");
+    if (mb <= 0)
+        mb = SP__MAX_FRAME_DEFAULT_MB;
+    uint64_t limit = (uint64_t)mb << 20;
+    if (bytes != 0 && bytes <= limit)
+        return SP_OK;
+    char need[48];
+    if (bytes)
+        snprintf(need, sizeof need, "%.1f MiB", (double)bytes / (1 << 20));
+    else
+        snprintf(need, sizeof need, "more bytes than memory holds");
+    return sp__fail(SP_ERANGE,
+                    "%s: %s needs %s, over max_frame_mb=%lld; expected a "
+                    "smaller frame (the input's claim is not believable), or "
+                    "a larger max_frame_mb=",
+                    origin, what, need, (long long)mb);
+}
+
+int sp__src_frame_points(sp_stage *st, size_t n, unsigned fields,
+                         const char *origin, sp_frame **out)
+{
+    *out = NULL;
+    char what[64];
+    snprintf(what, sizeof what, "a frame of %zu points", n);
+    SP_TRY(sp__src_frame_check(st, sp_points_block_size(n ? n : 1, fields),
+                               origin, what));
+    return sp_frame_create_points(sp_stage_poolmgr(st), n, fields, out);
+}
+
+int sp__src_frame_image(sp_stage *st, uint32_t width, uint32_t height,
+                        sp_pixfmt fmt, const char *origin, sp_frame **out)
+{
+    *out = NULL;
+    char what[64];
+    snprintf(what, sizeof what, "a %ux%u %s image", width, height,
+             sp_pixfmt_name(fmt) ? sp_pixfmt_name(fmt) : "?");
+    /* An empty or unknown shape is the frame's to refuse (SP_EINVAL);
+     * a size of 0 otherwise means it overflows. */
+    size_t bytes = sp_image_block_size(width, height, fmt, 0);
+    if (bytes || (width && height && sp_pixfmt_name(fmt)))
+        SP_TRY(sp__src_frame_check(st, bytes, origin, what));
+    return sp_frame_create_image(sp_stage_poolmgr(st), width, height, fmt, 0,
+                                 out);
+}

@@ -1,6 +1,8 @@
 /* Internal to the file sources in pipeline/sources/ (kitti, pcd, bin, raw,
- * pngs): the shared on_error property, frame timing, the pull loop over a
- * source's items and the metadata of a frame read from one. */
+ * pngs; bag for the properties and frame creation): the shared on_error and
+ * max_frame_mb properties, frame timing, the pull loop over a source's
+ * items, frames created under the size limit and the metadata of a frame
+ * read from one. */
 #ifndef SP_IO_SRC_INT_H
 #define SP_IO_SRC_INT_H
 
@@ -16,6 +18,18 @@
         .choices = "stop|skip",                                                \
         .help = "bad input: stop with its message, or skip the frame and "     \
                 "count it in the stats"                                        \
+    }
+
+/* Every file source (and `bag`) declares this property too: the largest
+ * frame one input may make the source reserve. */
+#define SP__MAX_FRAME_DEFAULT_MB 512
+#define SP__MAX_FRAME_PROP                                                     \
+    {                                                                          \
+        .name = "max_frame_mb", .type = SP_PROP_INT, .def = "512", .min = 1,   \
+        .max = 1 << 20,                                                        \
+        .help = "largest frame one input may ask for, in MiB: a bigger "       \
+                "claim (a header's width x height, a point count) is refused " \
+                "before any memory is reserved"                                \
     }
 
 /* 1 when @p rc means "this frame's input is bad" (a skip candidate), 0 for
@@ -41,6 +55,22 @@ typedef int (*sp__src_read_fn)(sp_stage *st, size_t i, sp_frame **out);
  * the last item. */
 int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
                  sp_frame **out);
+
+/* Check that a frame whose pool block needs @p bytes (0: more than memory
+ * holds) is within the stage's max_frame_mb. SP_ERANGE (bad input, so
+ * on_error=skip skips it) naming @p origin, @p what ("a 30000x30000 rgb8
+ * image") and both sizes. */
+int sp__src_frame_check(sp_stage *st, uint64_t bytes, const char *origin,
+                        const char *what);
+
+/* sp_frame_create_points() / _image() from the stage's pool manager, after
+ * sp__src_frame_check(): a frame the input claims is checked against
+ * max_frame_mb before anything is reserved. @p origin names the input in
+ * the refusal. */
+int sp__src_frame_points(sp_stage *st, size_t n, unsigned fields,
+                         const char *origin, sp_frame **out);
+int sp__src_frame_image(sp_stage *st, uint32_t width, uint32_t height,
+                        sp_pixfmt fmt, const char *origin, sp_frame **out);
 
 /* Metadata of a frame a one-stream file source read: seq from *seq (then
  * advanced), time @p t, stream from the stage's stream= property, no

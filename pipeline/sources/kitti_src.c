@@ -47,6 +47,7 @@ static const sp_prop_spec kitti_props[] = {
      .max = 1e9,
      .help = "take every step-th frame"},
     SP__ON_ERROR_PROP,
+    SP__MAX_FRAME_PROP,
 };
 
 static int kitti_init(sp_stage *st)
@@ -57,7 +58,8 @@ static int kitti_init(sp_stage *st)
                        .start = sp_stage_prop_int(st, "start"),
                        .count = sp_stage_prop_int(st, "count"),
                        .step = sp_stage_prop_int(st, "step")};
-    return sp_kitti_create(sp_stage_prop_str(st, "path"), &d, &s->k);
+    SP_TRY(sp_kitti_create(sp_stage_prop_str(st, "path"), &d, &s->k));
+    return sp_kitti_set_poolmgr(s->k, sp_stage_poolmgr(st));
 }
 
 static int make_frame(sp_stage *st, size_t i, sp_frame **out)
@@ -73,14 +75,14 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
         uint32_t w, h;
         sp_pixfmt fmt;
         SP_TRY(sp_kitti_image_shape(s->k, i, &w, &h, &fmt));
-        SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &f));
+        SP_TRY(sp__src_frame_image(st, w, h, fmt, kf.path, &f));
         rc = sp_kitti_image_read(s->k, i, &f->u.image);
         f->sensor = SP_SENSOR_CAMERA;
         f->payload = SP_PAYLOAD_IMAGE;
     } else {
         size_t n;
         SP_TRY(sp_kitti_points_shape(s->k, i, &n));
-        SP_TRY(sp_frame_create_points(sp_stage_poolmgr(st), n, 0, &f));
+        SP_TRY(sp__src_frame_points(st, n, 0, kf.path, &f));
         rc = sp_kitti_points_read(s->k, i, &f->u.points);
         f->sensor = SP_SENSOR_LIDAR;
         f->payload = SP_PAYLOAD_POINTS;

@@ -24,6 +24,7 @@ static const sp_prop_spec pcd_props[] = {
      .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
+    SP__MAX_FRAME_PROP,
 };
 
 static int pcd_init(sp_stage *st)
@@ -32,6 +33,7 @@ static int pcd_init(sp_stage *st)
     const char *path = sp_stage_prop_str(st, "path");
     int from_file;
     SP_TRY(sp_pcd_reader_create(path, &s->r));
+    sp_pcd_reader_set_poolmgr(s->r, sp_stage_poolmgr(st));
     return sp__src_times(path, sp_pcd_reader_count(s->r), &s->times,
                          &from_file);
 }
@@ -43,7 +45,8 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_pcd_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(sp_frame_create_points(sp_stage_poolmgr(st), n, fields, &f));
+    SP_TRY(
+        sp__src_frame_points(st, n, fields, sp_pcd_reader_path(s->r, i), &f));
     int rc = sp_pcd_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);

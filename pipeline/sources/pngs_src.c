@@ -32,6 +32,7 @@ static const sp_prop_spec pngs_props[] = {
      .def = "camera",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
+    SP__MAX_FRAME_PROP,
 };
 
 static int pngs_init(sp_stage *st)
@@ -41,6 +42,7 @@ static int pngs_init(sp_stage *st)
     int from_file;
     s->bayer = (int)sp_stage_prop(st, "bayer")->i;
     SP_TRY(sp_pngseq_create(path, &s->images));
+    SP_TRY(sp_pngseq_set_poolmgr(s->images, sp_stage_poolmgr(st)));
     return sp__src_times(path, sp_pngseq_count(s->images), &s->times,
                          &from_file);
 }
@@ -74,8 +76,8 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
                         "8- or 16-bit image for bayer=%s",
                         path, sp_pixfmt_name(info.format),
                         sp_stage_prop_str(st, "bayer"));
-    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), info.width, info.height,
-                                 info.format, 0, &f));
+    SP_TRY(sp__src_frame_image(st, info.width, info.height, info.format, path,
+                               &f));
     int rc = sp_pngseq_read(s->images, i, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);

@@ -2,6 +2,7 @@
  * or a folder, several frames per file allowed. File sizes are checked when
  * the stage starts; each frame is read when pulled. Times come from the
  * folder's timestamps.txt (one line per frame) or frame index x 100 ms. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "error_int.h"
@@ -54,6 +55,7 @@ static const sp_prop_spec raw_props[] = {
      .def = "camera",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
+    SP__MAX_FRAME_PROP,
 };
 
 static int raw_init(sp_stage *st)
@@ -66,6 +68,13 @@ static int raw_init(sp_stage *st)
     SP_TRY(sp_pixfmt_from_name(sp_stage_prop_str(st, "format"), &s->d.format));
     s->d.stride = (size_t)sp_stage_prop_int(st, "stride");
     s->d.bit_depth = (uint8_t)sp_stage_prop_int(st, "bit_depth");
+    /* Every frame has this size: a claim too large fails at start. */
+    char what[64];
+    snprintf(what, sizeof what, "a %ux%u %s frame", s->d.width, s->d.height,
+             sp_pixfmt_name(s->d.format));
+    SP_TRY(sp__src_frame_check(
+        st, sp_image_block_size(s->d.width, s->d.height, s->d.format, 0), path,
+        what));
     SP_TRY(sp_raw_reader_create(path, &s->d, &s->r));
     return sp__src_times(path, sp_raw_reader_count(s->r), &s->times,
                          &from_file);
