@@ -17,6 +17,7 @@
 #include "sp_iotest.h"
 #include "sp_kitti.h"
 #include "sp_pcd.h"
+#include "sp_png.h"
 #include "sp_status.h"
 
 /* A heap copy of exactly @p n bytes (no NUL, no slack), as the fuzz targets
@@ -125,12 +126,59 @@ static void test_pcd_compressed_points_bounded_by_size_words(void **state)
     sp_pcd_reader_destroy(r);
 }
 
+/* fuzz_png, 258cdd00 (found by its RSS, 1.2 GB after one input): a 103-byte
+ * 2x2 PNG whose tEXt chunk claims 1 GiB. libpng only warns that the chunk
+ * is too large (a benign error on read) and asks the reader's arena for
+ * the whole length; the arena took it from the heap and grew to 1.25 GiB
+ * at the next file, for the reader's lifetime. Now the arena refuses
+ * requests past libpng's own chunk limit: the file fails as truncated and
+ * nothing comes from the heap. */
+static void test_png_huge_text_chunk_not_allocated(void **state)
+{
+    (void)state;
+    static const uint8_t png[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00,
+        0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+        0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x57, 0xdd, 0x52, 0xf8,
+        /* tEXt, length 0x40000014 */
+        0x40, 0x00, 0x00, 0x14, 0x74, 0x45, 0x58, 0x74, 0x32, 0x65, 0x6e,
+        0x73, 0x6f, 0x72, 0x70, 0x69, 0x70, 0x65, 0x3a, 0x72, 0x61, 0x6e,
+        0x67, 0x65, 0x00, 0x30, 0x20, 0x31, 0x52, 0xc7, 0x33, 0x4d, 0x00,
+        0x00, 0x00, 0x0e, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60,
+        0x60, 0x64, 0x60, 0x60, 0x04, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x4f,
+        0x41, 0x36, 0xf9, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+        0xae, 0x42, 0x60, 0x82};
+    assert_int_equal(sizeof png, 103);
+    char *t = exact_copy(png, sizeof png);
+    sp_png_reader *r;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    uint8_t pix[2 * 64];
+    sp_image img;
+    assert_int_equal(
+        sp_image_init(&img, pix, sizeof pix, 2, 2, SP_PIX_GRAY8, 64), SP_OK);
+    assert_int_equal(
+        sp_png_read_mem(r, (const uint8_t *)t, sizeof png, "text.png", &img,
+                        NULL),
+        SP_EFORMAT);
+    iot_msg_has("text.png", "truncated", "expected", NULL);
+    assert_int_equal(sp_png_reader_heap_allocs(r), 0);
+    /* The same through a file, and the reader stays small. */
+    const char *path = iot_tmp("text.png");
+    iot_write(path, png, sizeof png);
+    assert_int_equal(sp_png_read(r, path, &img, NULL), SP_EFORMAT);
+    iot_msg_has("text.png", "truncated", NULL);
+    assert_int_equal(sp_png_reader_heap_allocs(r), 0);
+    sp_png_reader_destroy(r);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timestamps_year_overflow),
         cmocka_unit_test(test_calib_image_size_out_of_range),
         cmocka_unit_test(test_pcd_compressed_points_bounded_by_size_words),
+        cmocka_unit_test(test_png_huge_text_chunk_not_allocated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
