@@ -172,6 +172,43 @@ static void test_png_huge_text_chunk_not_allocated(void **state)
     free(t);
 }
 
+/* fuzz_kitti, crash-88a09a32: a drive's velodyne files 0000000000,
+ * 0000000002, 0000000010 and x.bin without timestamps are timed by their
+ * number (x by its index, 3) x 100 ms: 0, 0.2, 1.0 and 0.3 s in name order.
+ * The stream's span was its first and last file's (0 .. 0.3 s), so a frame
+ * at 1.0 s lay outside it; the span is now the selected frames' min and
+ * max. */
+static void test_kitti_span_covers_every_frame(void **state)
+{
+    (void)state;
+    const char *dir = iot_tmp("kitti_span");
+    iot_rmdir(dir);
+    static const char *const names[] = {"0000000000", "0000000002",
+                                        "0000000010", "x"};
+    float rec[4] = {1, 2, 3, 0.5f};
+    char p[512];
+    snprintf(p, sizeof p, "%s/velodyne_points/data", dir);
+    iot_mkdirs(p);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/velodyne_points/data/%s.bin", dir, names[i]);
+        iot_write(p, rec, sizeof rec);
+    }
+    sp_kitti *k;
+    assert_int_equal(sp_kitti_create(dir, NULL, &k), SP_OK);
+    sp_kitti_stream_info si;
+    assert_int_equal(sp_kitti_stream_get(k, 0, &si), SP_OK);
+    assert_int_equal(si.frames, 4);
+    assert_int_equal(si.t_first, 0);
+    assert_int_equal(si.t_last, 1000000000LL);
+    for (size_t i = 0; i < sp_kitti_frame_count(k); i++) {
+        sp_kitti_frame f;
+        assert_int_equal(sp_kitti_frame_get(k, i, &f), SP_OK);
+        assert_true(f.timestamp_ns >= si.t_first &&
+                    f.timestamp_ns <= si.t_last);
+    }
+    sp_kitti_destroy(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_calib_image_size_out_of_range),
         cmocka_unit_test(test_pcd_compressed_points_bounded_by_size_words),
         cmocka_unit_test(test_png_huge_text_chunk_not_allocated),
+        cmocka_unit_test(test_kitti_span_covers_every_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
