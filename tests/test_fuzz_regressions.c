@@ -16,6 +16,8 @@
 
 #include "sp_iotest.h"
 #include "sp_kitti.h"
+#include "sp_log.h"
+#include "sp_mcap.h"
 #include "sp_pcd.h"
 #include "sp_png.h"
 #include "sp_status.h"
@@ -209,6 +211,41 @@ static void test_kitti_span_covers_every_frame(void **state)
     sp_kitti_destroy(k);
 }
 
+/* fuzz_mcap_write, crash-700dbb21: two MCAP channels "/points" without a
+ * schema, one "cdr" and one "ros1", were merged into one topic (same name
+ * and type) with the first's encoding, so the ros1 channel's messages came
+ * back as cdr. Channels now merge only when the encoding agrees too. */
+static void test_mcap_channels_of_two_encodings_stay_apart(void **state)
+{
+    (void)state;
+    const char *path = iot_tmp("two_encodings.mcap");
+    sp_mcap_writer_desc d = {.compression = SP_MCAP_NONE};
+    sp_mcap_writer *w;
+    assert_int_equal(sp_mcap_writer_create(path, &d, &w), SP_OK);
+    uint16_t a, b;
+    assert_int_equal(sp_mcap_writer_add_channel(w, 0, "/points", "cdr", &a),
+                     SP_OK);
+    assert_int_equal(sp_mcap_writer_add_channel(w, 0, "/points", "ros1", &b),
+                     SP_OK);
+    assert_int_equal(sp_mcap_writer_write(w, a, 0, 10, 10, "C", 1), SP_OK);
+    assert_int_equal(sp_mcap_writer_write(w, b, 0, 20, 20, "R", 1), SP_OK);
+    assert_int_equal(sp_mcap_writer_finish(w), SP_OK);
+    sp_mcap_writer_destroy(w);
+
+    sp_log *log;
+    assert_int_equal(sp_log_open(path, NULL, &log), SP_OK);
+    assert_int_equal(sp_log_topic_count(log), 2);
+    sp_log_msg m;
+    assert_int_equal(sp_log_next(log, &m), SP_OK);
+    assert_int_equal(m.data[0], 'C');
+    assert_string_equal(sp_log_topic_at(log, m.topic)->encoding, "cdr");
+    assert_int_equal(sp_log_next(log, &m), SP_OK);
+    assert_int_equal(m.data[0], 'R');
+    assert_string_equal(sp_log_topic_at(log, m.topic)->encoding, "ros1");
+    assert_int_equal(sp_log_next(log, &m), SP_EOS);
+    sp_log_destroy(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_pcd_compressed_points_bounded_by_size_words),
         cmocka_unit_test(test_png_huge_text_chunk_not_allocated),
         cmocka_unit_test(test_kitti_span_covers_every_frame),
+        cmocka_unit_test(test_mcap_channels_of_two_encodings_stay_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
