@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sp_iotest.h"
+#include "sp_bin.h"
 #include "sp_kitti.h"
 #include "sp_log.h"
 #include "sp_mcap.h"
@@ -246,6 +247,28 @@ static void test_mcap_channels_of_two_encodings_stay_apart(void **state)
     sp_log_destroy(log);
 }
 
+/* fuzz_bin, crash-407207e7: a field list ending in a comma ("x,y,z,i,")
+ * was read as its names before the comma, while an empty name anywhere
+ * else (",x,y,z", "x,,y,z") was refused. Now all three are refused. */
+static void test_bin_fields_trailing_comma(void **state)
+{
+    (void)state;
+    const char *path = iot_tmp("one.bin");
+    static const float rec[4] = {1, 2, 3, 4};
+    iot_write(path, rec, sizeof rec);
+    static const char *const bad[] = {"x,y,z,i,", ",x,y,z", "x,,y,z", ","};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sp_bin_reader *r = (sp_bin_reader *)1;
+        assert_int_equal(sp_bin_reader_create(path, bad[i], &r), SP_EINVAL);
+        assert_null(r);
+        iot_msg_has("bin: fields '", "unknown name ''", "expected", NULL);
+    }
+    sp_bin_reader *r;
+    assert_int_equal(sp_bin_reader_create(path, "x,y,z,i", &r), SP_OK);
+    assert_int_equal(sp_bin_reader_record_size(r), 16);
+    sp_bin_reader_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_png_huge_text_chunk_not_allocated),
         cmocka_unit_test(test_kitti_span_covers_every_frame),
         cmocka_unit_test(test_mcap_channels_of_two_encodings_stay_apart),
+        cmocka_unit_test(test_bin_fields_trailing_comma),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
