@@ -46,6 +46,7 @@ static const struct {
     {"bench_mcap", "io", "MCAP writer: a PointCloud2 per message", 0, 1},
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
+    {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
      1, 1},
     {"compare/opencv_compare", "compare",
@@ -322,6 +323,11 @@ static void print_table(FILE *out, const rows *r)
             else if (field(o, "pipeline", a, sizeof a) == 0)
                 fprintf(out, "%-66s %10s %10s %12s\n", "pipeline", "frames",
                         "ns/frame", "frames/s");
+            else if (field(o, "soak", a, sizeof a) == 0)
+                fprintf(out, "%8s %7s %7s %8s %9s %9s %7s %7s %9s %9s  %s\n",
+                        "frames", "fps", "CPU s", "load", "RSS MiB",
+                        "range KiB", "allocs", "2nd/2", "blocks", "pool MiB",
+                        "verdict");
             else if (field(o, "compare", a, sizeof a) == 0)
                 fprintf(out, "%-10s %-20s %-7s %9s %-22s %9s %8s  %s\n", "op",
                         "input", "ours", "ms", "reference", "ms", "ref/ours",
@@ -339,7 +345,24 @@ static void print_table(FILE *out, const rows *r)
         else if (field(o, "pipeline", a, sizeof a) == 0)
             fprintf(out, "%-66.66s %10.0f %10.1f %12.0f\n", a, num(o, "frames"),
                     num(o, "ns_per_frame"), num(o, "fps"));
-        else if (field(o, "compare", a, sizeof a) == 0 &&
+        else if (field(o, "soak", a, sizeof a) == 0) {
+            /* The drift after warm-up: RSS range, heap allocations (all,
+             * and in the run's second half), pool blocks start -> end. */
+            char blocks[32], verdict[16];
+            snprintf(blocks, sizeof blocks, "%.0f->%.0f",
+                     num(o, "pool_blocks_start"), num(o, "pool_blocks_end"));
+            if (field(o, "flat", verdict, sizeof verdict))
+                verdict[0] = '\0';
+            fprintf(out,
+                    "%8.0f %7.0f %7.1f %8.2f %9.2f %9.1f %7.0f %7.0f %9s %9.2f"
+                    "  %s\n  %s\n",
+                    num(o, "frames"), num(o, "fps"), num(o, "cpu_s"),
+                    num(o, "loadavg_end"), num(o, "rss_mb_end"),
+                    num(o, "rss_kb_range"), num(o, "heap_allocs_after_warmup"),
+                    num(o, "heap_allocs_second_half"), blocks,
+                    num(o, "pool_mb_end"),
+                    !strcmp(verdict, "true") ? "flat" : "NOT FLAT", a);
+        } else if (field(o, "compare", a, sizeof a) == 0 &&
                  field(o, "input", b, sizeof b) == 0 &&
                  field(o, "backend", c, sizeof c) == 0) {
             char ref[64], d[128];
@@ -495,7 +518,7 @@ int cli_bench_main(int argc, char **argv)
                 fprintf(stderr,
                         CLI_PROG " bench: unknown group '%s', "
                                  "expected lidar, raster, camera, io, "
-                                 "pipeline, compare or all\n",
+                                 "pipeline, soak, compare or all\n",
                         a);
                 return 2;
             }

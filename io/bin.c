@@ -40,7 +40,9 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
     for (int k = 0; k < 7; k++)
         r->col[k] = -1;
     const char *p = spec;
-    while (*p) {
+    /* Every name, the last one included: "x,y,z,i," ends in an empty
+     * name, refused like ",x,y,z" and "x,,y,z". */
+    for (;;) {
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         int role = -1;

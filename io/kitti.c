@@ -574,9 +574,15 @@ int sp_kitti_stream_get(const sp_kitti *k, size_t i, sp_kitti_stream_info *o)
     o->files = s->nfiles;
     o->frames = s->nsel;
     o->has_timestamps = s->has_ts;
-    if (s->nsel) {
-        o->t_first = s->ts[s->sel[0]];
-        o->t_last = s->ts[s->sel[s->nsel - 1]];
+    /* The span of the selected frames: file order is name order, which
+     * is time order only for names of one width ("10.bin" sorts before
+     * "2.bin"; "x.bin" is timed by its index). */
+    for (size_t j = 0; j < s->nsel; j++) {
+        int64_t t = s->ts[s->sel[j]];
+        if (j == 0 || t < o->t_first)
+            o->t_first = t;
+        if (j == 0 || t > o->t_last)
+            o->t_last = t;
     }
     return SP_OK;
 }

@@ -128,9 +128,13 @@ int sp__log_add_topic(sp_log *log, const char *name, const char *type,
                       const char *encoding, const char *schema,
                       const char *md5, uint16_t *index)
 {
+    /* Channels of one name and type are one topic, unless their messages
+     * are encoded differently (an MCAP may carry "/x" in cdr and in ros1):
+     * merged, the second's messages would be decoded as the first's. */
     for (size_t i = 0; i < log->ntopics; i++)
         if (!strcmp(log->topics[i].name, name) &&
-            !strcmp(log->topics[i].type, type)) {
+            !strcmp(log->topics[i].type, type) &&
+            !strcmp(log->topics[i].encoding, encoding)) {
             *index = (uint16_t)i;
             return SP_OK;
         }

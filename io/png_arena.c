@@ -8,6 +8,15 @@
 
 #define ARENA_ALIGN 16
 
+/* The largest single request served. libpng treats "chunk data is too
+ * large" as a benign error, which reading only warns about, and then asks
+ * for the chunk's claimed length: a 103-byte file declaring a 1 GiB tEXt
+ * chunk got 1 GiB from the heap, and the arena grew to 1.25 GiB at the next
+ * file and kept it. libpng's own chunk limit is 8,000,000 bytes; rows and
+ * zlib's state are far smaller (a 32768-pixel RGBA16 row is 256 KiB). A
+ * refused request makes libpng skip an ancillary chunk or fail the file. */
+#define ARENA_MAX_REQUEST ((size_t)8 << 20)
+
 /* Each block starts with this header so that free() can pop the block when
  * it is the most recent one. */
 typedef struct arena_hdr {
@@ -104,7 +113,7 @@ int sp__png_arena_reset(sp__png_arena *a, const char *what)
 png_voidp sp__png_arena_malloc(png_structp png, png_alloc_size_t size)
 {
     sp__png_arena *a = png_get_mem_ptr(png);
-    if (size > SIZE_MAX / 2)
+    if (size > ARENA_MAX_REQUEST)
         return NULL;
     size_t need =
         HDR_SIZE + ((size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));

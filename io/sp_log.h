@@ -59,7 +59,8 @@ typedef struct sp_log_desc {
 } sp_log_desc;
 
 /** One topic (a ROS1 connection or an MCAP channel of that name and
- *  type; several connections of one topic and type are one topic). */
+ *  type; several connections of one topic, type and message encoding are
+ *  one topic). */
 typedef struct sp_log_topic {
     const char *name;     /**< "/points" */
     const char *type;     /**< as recorded: "sensor_msgs/PointCloud2" or

@@ -82,7 +82,7 @@ typedef struct sp_npy_header {
 /** Parse the header of @p path. Accepts versions 1.0 and 2.0 and the descrs
  *  |u1 |i1 <u2 <i2 <u4 <i4 <f4 <u8 <i8 <f8 (and '>' on a big-endian host).
  *  Hostile headers are refused with SP_EFORMAT naming the byte offset:
- *  bad magic, unsupported version, header length beyond the file or 1 MiB,
+ *  bad magic, unsupported version, header length beyond the file or 64 KiB,
  *  malformed dictionary, unknown or missing key, unsupported descr, too
  *  many dimensions, element count overflowing size_t, file shorter or
  *  longer than the data the header promises. SP_EIO if it cannot be read. */

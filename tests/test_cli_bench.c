@@ -171,7 +171,8 @@ static void test_bench_errors(void **state)
     assert_int_equal(run_exe(exe, "bench nosuch"), 2);
     assert_non_null(strstr(out,
                            "unknown group 'nosuch', expected lidar, "
-                           "raster, camera, io, pipeline, compare or all"));
+                           "raster, camera, io, pipeline, soak, compare or "
+                           "all"));
     assert_int_equal(run_exe(exe, "bench --runs 0"), 2);
     assert_non_null(strstr(out, "--runs '0', expected a whole number"));
     assert_int_equal(run_exe(exe, "bench --json"), 2);
@@ -211,12 +212,40 @@ static void test_bench_errors(void **state)
     unlink(copy);
 }
 
+static void test_bench_soak(void **state)
+{
+    (void)state;
+    need_build();
+    /* A quick soak (10,000 frames): the row carries the drift figures, and
+     * the run is flat (RSS within 1 MiB after warm-up, no heap allocation
+     * in its second half but pool block headers). */
+    int rc = run_exe(exe, "bench --quick soak --json -");
+    if (rc != 0)
+        printf("%s\n", out);
+    assert_int_equal(rc, 0);
+    const char *row = strstr(out, "\"group\": \"soak\", \"soak\":");
+    assert_non_null(row);
+    static const char *const keys[] = {
+        "\"frames\": 10000",         "\"fps\":",
+        "\"cpu_s\":",                "\"loadavg_end\":",
+        "\"rss_kb_range\":",         "\"rss_kb_drift\":",
+        "\"heap_allocs_after_warmup\":", "\"heap_allocs_second_half\":",
+        "\"pool_blocks_end\":",      "\"flat\": true"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!strstr(row, keys[k])) {
+            printf("missing %s in %s\n", keys[k], row);
+            fail();
+        }
+    assert_true(num_in(row, "rss_kb_range") <= 1024);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bench_lidar_json),
         cmocka_unit_test(test_bench_json_stdout),
         cmocka_unit_test(test_bench_errors),
+        cmocka_unit_test(test_bench_soak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

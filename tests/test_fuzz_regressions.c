@@ -15,8 +15,12 @@
 #include <cmocka.h>
 
 #include "sp_iotest.h"
+#include "sp_bin.h"
 #include "sp_kitti.h"
+#include "sp_log.h"
+#include "sp_mcap.h"
 #include "sp_pcd.h"
+#include "sp_png.h"
 #include "sp_status.h"
 
 /* A heap copy of exactly @p n bytes (no NUL, no slack), as the fuzz targets
@@ -125,12 +129,156 @@ static void test_pcd_compressed_points_bounded_by_size_words(void **state)
     sp_pcd_reader_destroy(r);
 }
 
+/* fuzz_png, 258cdd00 (found by its RSS, 1.2 GB after one input): a 103-byte
+ * 2x2 PNG whose tEXt chunk claims 1 GiB. libpng only warns that the chunk
+ * is too large (a benign error on read) and asks the reader's arena for
+ * the whole length; the arena took it from the heap and grew to 1.25 GiB
+ * at the next file, for the reader's lifetime. Now the arena refuses
+ * requests past libpng's own chunk limit: the file fails as truncated and
+ * nothing comes from the heap. */
+static void test_png_huge_text_chunk_not_allocated(void **state)
+{
+    (void)state;
+    static const uint8_t png[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00,
+        0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+        0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x57, 0xdd, 0x52, 0xf8,
+        /* tEXt, length 0x40000014 */
+        0x40, 0x00, 0x00, 0x14, 0x74, 0x45, 0x58, 0x74, 0x32, 0x65, 0x6e,
+        0x73, 0x6f, 0x72, 0x70, 0x69, 0x70, 0x65, 0x3a, 0x72, 0x61, 0x6e,
+        0x67, 0x65, 0x00, 0x30, 0x20, 0x31, 0x52, 0xc7, 0x33, 0x4d, 0x00,
+        0x00, 0x00, 0x0e, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60,
+        0x60, 0x64, 0x60, 0x60, 0x04, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x4f,
+        0x41, 0x36, 0xf9, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+        0xae, 0x42, 0x60, 0x82};
+    assert_int_equal(sizeof png, 103);
+    char *t = exact_copy(png, sizeof png);
+    sp_png_reader *r;
+    assert_int_equal(sp_png_reader_create(&r), SP_OK);
+    uint8_t pix[2 * 64];
+    sp_image img;
+    assert_int_equal(
+        sp_image_init(&img, pix, sizeof pix, 2, 2, SP_PIX_GRAY8, 64), SP_OK);
+    assert_int_equal(
+        sp_png_read_mem(r, (const uint8_t *)t, sizeof png, "text.png", &img,
+                        NULL),
+        SP_EFORMAT);
+    iot_msg_has("text.png", "truncated", "expected", NULL);
+    assert_int_equal(sp_png_reader_heap_allocs(r), 0);
+    /* The same through a file, and the reader stays small. */
+    const char *path = iot_tmp("text.png");
+    iot_write(path, png, sizeof png);
+    assert_int_equal(sp_png_read(r, path, &img, NULL), SP_EFORMAT);
+    iot_msg_has("text.png", "truncated", NULL);
+    assert_int_equal(sp_png_reader_heap_allocs(r), 0);
+    sp_png_reader_destroy(r);
+    free(t);
+}
+
+/* fuzz_kitti, crash-88a09a32: a drive's velodyne files 0000000000,
+ * 0000000002, 0000000010 and x.bin without timestamps are timed by their
+ * number (x by its index, 3) x 100 ms: 0, 0.2, 1.0 and 0.3 s in name order.
+ * The stream's span was its first and last file's (0 .. 0.3 s), so a frame
+ * at 1.0 s lay outside it; the span is now the selected frames' min and
+ * max. */
+static void test_kitti_span_covers_every_frame(void **state)
+{
+    (void)state;
+    const char *dir = iot_tmp("kitti_span");
+    iot_rmdir(dir);
+    static const char *const names[] = {"0000000000", "0000000002",
+                                        "0000000010", "x"};
+    float rec[4] = {1, 2, 3, 0.5f};
+    char p[512];
+    snprintf(p, sizeof p, "%s/velodyne_points/data", dir);
+    iot_mkdirs(p);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/velodyne_points/data/%s.bin", dir, names[i]);
+        iot_write(p, rec, sizeof rec);
+    }
+    sp_kitti *k;
+    assert_int_equal(sp_kitti_create(dir, NULL, &k), SP_OK);
+    sp_kitti_stream_info si;
+    assert_int_equal(sp_kitti_stream_get(k, 0, &si), SP_OK);
+    assert_int_equal(si.frames, 4);
+    assert_int_equal(si.t_first, 0);
+    assert_int_equal(si.t_last, 1000000000LL);
+    for (size_t i = 0; i < sp_kitti_frame_count(k); i++) {
+        sp_kitti_frame f;
+        assert_int_equal(sp_kitti_frame_get(k, i, &f), SP_OK);
+        assert_true(f.timestamp_ns >= si.t_first &&
+                    f.timestamp_ns <= si.t_last);
+    }
+    sp_kitti_destroy(k);
+}
+
+/* fuzz_mcap_write, crash-700dbb21: two MCAP channels "/points" without a
+ * schema, one "cdr" and one "ros1", were merged into one topic (same name
+ * and type) with the first's encoding, so the ros1 channel's messages came
+ * back as cdr. Channels now merge only when the encoding agrees too. */
+static void test_mcap_channels_of_two_encodings_stay_apart(void **state)
+{
+    (void)state;
+    const char *path = iot_tmp("two_encodings.mcap");
+    sp_mcap_writer_desc d = {.compression = SP_MCAP_NONE};
+    sp_mcap_writer *w;
+    assert_int_equal(sp_mcap_writer_create(path, &d, &w), SP_OK);
+    uint16_t a, b;
+    assert_int_equal(sp_mcap_writer_add_channel(w, 0, "/points", "cdr", &a),
+                     SP_OK);
+    assert_int_equal(sp_mcap_writer_add_channel(w, 0, "/points", "ros1", &b),
+                     SP_OK);
+    assert_int_equal(sp_mcap_writer_write(w, a, 0, 10, 10, "C", 1), SP_OK);
+    assert_int_equal(sp_mcap_writer_write(w, b, 0, 20, 20, "R", 1), SP_OK);
+    assert_int_equal(sp_mcap_writer_finish(w), SP_OK);
+    sp_mcap_writer_destroy(w);
+
+    sp_log *log;
+    assert_int_equal(sp_log_open(path, NULL, &log), SP_OK);
+    assert_int_equal(sp_log_topic_count(log), 2);
+    sp_log_msg m;
+    assert_int_equal(sp_log_next(log, &m), SP_OK);
+    assert_int_equal(m.data[0], 'C');
+    assert_string_equal(sp_log_topic_at(log, m.topic)->encoding, "cdr");
+    assert_int_equal(sp_log_next(log, &m), SP_OK);
+    assert_int_equal(m.data[0], 'R');
+    assert_string_equal(sp_log_topic_at(log, m.topic)->encoding, "ros1");
+    assert_int_equal(sp_log_next(log, &m), SP_EOS);
+    sp_log_destroy(log);
+}
+
+/* fuzz_bin, crash-407207e7: a field list ending in a comma ("x,y,z,i,")
+ * was read as its names before the comma, while an empty name anywhere
+ * else (",x,y,z", "x,,y,z") was refused. Now all three are refused. */
+static void test_bin_fields_trailing_comma(void **state)
+{
+    (void)state;
+    const char *path = iot_tmp("one.bin");
+    static const float rec[4] = {1, 2, 3, 4};
+    iot_write(path, rec, sizeof rec);
+    static const char *const bad[] = {"x,y,z,i,", ",x,y,z", "x,,y,z", ","};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sp_bin_reader *r = (sp_bin_reader *)1;
+        assert_int_equal(sp_bin_reader_create(path, bad[i], &r), SP_EINVAL);
+        assert_null(r);
+        iot_msg_has("bin: fields '", "unknown name ''", "expected", NULL);
+    }
+    sp_bin_reader *r;
+    assert_int_equal(sp_bin_reader_create(path, "x,y,z,i", &r), SP_OK);
+    assert_int_equal(sp_bin_reader_record_size(r), 16);
+    sp_bin_reader_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timestamps_year_overflow),
         cmocka_unit_test(test_calib_image_size_out_of_range),
         cmocka_unit_test(test_pcd_compressed_points_bounded_by_size_words),
+        cmocka_unit_test(test_png_huge_text_chunk_not_allocated),
+        cmocka_unit_test(test_kitti_span_covers_every_frame),
+        cmocka_unit_test(test_mcap_channels_of_two_encodings_stay_apart),
+        cmocka_unit_test(test_bin_fields_trailing_comma),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
