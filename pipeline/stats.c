@@ -161,7 +161,7 @@ static void put_pools(writer *w, const sp_pipeline *p, sp_report_format fmt)
 
 static const char *alloc_na_reason(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return "sanitizer build";
 #else
     return "no allocation counter registered";

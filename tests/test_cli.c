@@ -200,7 +200,7 @@ static void test_interrupt(void **state)
     size_t n = fread(out, 1, sizeof out - 1, f);
     out[n] = '\0';
     fclose(f);
-    assert_non_null(strstr(out, "interrupted after "));
+    assert_non_null(strstr(out, "interrupted by SIGINT after "));
     assert_non_null(strstr(out, "every thread joined and every block "
                                 "returned to its pool"));
 }

@@ -68,6 +68,12 @@ int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
     return SP_EOS;
 }
 
+int sp__src_frame_fail(int rc, uint64_t seq, const char *path)
+{
+    return sp__fail_context(rc, "frame %llu (%s): ", (unsigned long long)seq,
+                            path && *path ? path : "?");
+}
+
 void sp__src_stamp(sp_stage *st, sp_frame *f, uint64_t *seq, int64_t t,
                    const char *origin)
 {

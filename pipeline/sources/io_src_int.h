@@ -42,6 +42,11 @@ typedef int (*sp__src_read_fn)(sp_stage *st, size_t i, sp_frame **out);
 int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
                  sp_frame **out);
 
+/* A frame for the file @p path could not be created (the pool budget,
+ * memory): adds "frame SEQ (PATH): " to the message, so the refusal names
+ * what was being read. Returns rc. */
+int sp__src_frame_fail(int rc, uint64_t seq, const char *path);
+
 /* Metadata of a frame a one-stream file source read: seq from *seq (then
  * advanced), time @p t, stream from the stage's stream= property, no
  * calibration, origin @p origin (borrowed from the reader). Sensor and

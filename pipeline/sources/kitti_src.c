@@ -73,14 +73,20 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
         uint32_t w, h;
         sp_pixfmt fmt;
         SP_TRY(sp_kitti_image_shape(s->k, i, &w, &h, &fmt));
-        SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &f));
+        rc = sp_frame_create_image(sp_stage_poolmgr(st), w, h, fmt, 0, &f);
+        if (rc < 0)
+            return sp__src_frame_fail(rc, s->seq[kf.stream % NSTREAMS],
+                                      kf.path);
         rc = sp_kitti_image_read(s->k, i, &f->u.image);
         f->sensor = SP_SENSOR_CAMERA;
         f->payload = SP_PAYLOAD_IMAGE;
     } else {
         size_t n;
         SP_TRY(sp_kitti_points_shape(s->k, i, &n));
-        SP_TRY(sp_frame_create_points(sp_stage_poolmgr(st), n, 0, &f));
+        rc = sp_frame_create_points(sp_stage_poolmgr(st), n, 0, &f);
+        if (rc < 0)
+            return sp__src_frame_fail(rc, s->seq[kf.stream % NSTREAMS],
+                                      kf.path);
         rc = sp_kitti_points_read(s->k, i, &f->u.points);
         f->sensor = SP_SENSOR_LIDAR;
         f->payload = SP_PAYLOAD_POINTS;

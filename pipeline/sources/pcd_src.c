@@ -21,6 +21,7 @@ static const sp_prop_spec pcd_props[] = {
      .help = "a .pcd file or a folder of them (a sequence in name order)"},
     {.name = "stream",
      .type = SP_PROP_STRING,
+     .max = SP_STREAM_NAME_MAX - 1,
      .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
@@ -43,8 +44,10 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_pcd_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(sp_frame_create_points(sp_stage_poolmgr(st), n, fields, &f));
-    int rc = sp_pcd_reader_read(s->r, i, &f->u.points);
+    int rc = sp_frame_create_points(sp_stage_poolmgr(st), n, fields, &f);
+    if (rc < 0)
+        return sp__src_frame_fail(rc, s->seq, sp_pcd_reader_path(s->r, i));
+    rc = sp_pcd_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;
