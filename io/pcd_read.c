@@ -88,12 +88,17 @@ static inline double load_value(const uint8_t *p, char type, unsigned size)
     }
 }
 
-/* A finite value beyond float32's range would become infinity (undefined
- * behaviour in C, a silent Inf in practice): such a file is refused (see
- * sp_pcd.h). NaN and infinities stand for themselves and pass. */
+/* Half an ulp above FLT_MAX (2^128 - 2^103): the smallest magnitude that
+ * rounds to infinity. Below it a value rounds to a float (FLT_MAX printed
+ * with 9 digits, 3.40282347e+38, is a little above FLT_MAX itself). */
+#define F32_OVERFLOW 3.4028235677973366e38
+
+/* A finite value that would round to infinity as a float32 (a silent Inf
+ * in practice) is refused (see sp_pcd.h). NaN and infinities stand for
+ * themselves and pass. */
 static int fits_f32(double v)
 {
-    return !(isfinite(v) && fabs(v) > FLT_MAX);
+    return !(isfinite(v) && fabs(v) >= F32_OVERFLOW);
 }
 
 static int too_large(const char *name, size_t point, const sp_pcd_field *f,
