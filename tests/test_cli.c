@@ -249,6 +249,10 @@ static void test_json_never_through_a_link(void **state)
         snprintf(name, sizeof name, "%s/.stats.json.tmp.%d.%d", d, (int)pid, n);
         assert_int_equal(symlink(victim, name), 0);
     }
+    /* And the name versions before 0.1 wrote through with fopen("w"). */
+    char old[1300];
+    snprintf(old, sizeof old, "%s.tmp.%d", json, (int)pid);
+    assert_int_equal(symlink(victim, old), 0);
     assert_int_equal(write(go[1], "x", 1), 1);
     close(go[1]);
     int st;

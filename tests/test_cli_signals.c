@@ -80,7 +80,7 @@ static void wait_handlers(pid_t pid)
 {
     unsigned long long want =
         1ull << (SIGINT - 1) | 1ull << (SIGTERM - 1) | 1ull << (SIGHUP - 1);
-    for (int i = 0; i < 6000; i++) {
+    for (int i = 0; i < 3000; i++) {
         char path[64], line[256];
         unsigned long long mask = 0;
         snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
@@ -94,6 +94,8 @@ static void wait_handlers(pid_t pid)
             return;
         sleep_ms(10);
     }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
     fail_msg("pid %d never caught SIGINT, SIGTERM and SIGHUP", (int)pid);
 }
 

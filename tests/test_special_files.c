@@ -333,6 +333,11 @@ static void test_planted_link_at_probe(void **state)
     char probe[1400];
     snprintf(probe, sizeof probe, "%s/sensorpipe-probe", outdir);
     plant(probe, next_counter(probe), 1, victim);
+    /* And the name the probe had before, opened with O_TRUNC. */
+    char old[1400];
+    snprintf(old, sizeof old, "%s/.sensorpipe-probe.%ld", outdir,
+             (long)getpid());
+    assert_int_equal(symlink(victim, old), 0);
     char launch[1500];
     snprintf(launch, sizeof launch, "synth frames=1 camera=false ! npy dir=%s",
              outdir);
