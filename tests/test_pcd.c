@@ -538,9 +538,19 @@ static void test_header_too_long(void **state)
     size_t cap = SP_PCD_MAX_HEADER + 4096;
     char *t = malloc(cap);
     assert_non_null(t);
+    /* Comment lines up to exactly SP_PCD_MAX_HEADER bytes, so what the
+     * reader looks at ends at a line's end (where it used to say the
+     * header "ends without a DATA line"). */
     size_t n = (size_t)snprintf(t, cap, "VERSION .7\n");
-    while (n < SP_PCD_MAX_HEADER + 100)
-        n += (size_t)snprintf(t + n, cap - n, "# %70s\n", "comment");
+    while (n + 80 <= SP_PCD_MAX_HEADER)
+        n += (size_t)snprintf(t + n, cap - n, "# %76s\n", "comment");
+    size_t pad = SP_PCD_MAX_HEADER - n;
+    assert_true(pad >= 3);
+    t[n++] = '#';
+    memset(t + n, ' ', pad - 2);
+    n += pad - 2;
+    t[n++] = '\n';
+    assert_int_equal(n, SP_PCD_MAX_HEADER);
     n += (size_t)snprintf(t + n, cap - n,
                           "FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 "
                           "1\nWIDTH 1\nHEIGHT 1\nPOINTS 1\nDATA ascii\n1 2 "
