@@ -119,7 +119,10 @@ static void stop_signals_install(struct sigaction old[NSTOP])
     sigemptyset(&default_action.sa_mask);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
-    /* No SA_RESTART: a wait in this thread returns EINTR and notices. */
+    /* No SA_RESTART: a blocking call on this thread returns EINTR rather
+     * than resuming (the library's own waits are timed and see the stop
+     * flag within 50 ms either way). The three are blocked while one is
+     * handled, so a second waits for the defaults to be back, then kills. */
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < NSTOP; i++)
         sigaddset(&sa.sa_mask, stop_signals[i]);
