@@ -45,8 +45,11 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
         return SP_OK;
     }
     /* Read before anything is released: the message is written after the
-     * frames go back, and a released block may be reused at once. */
-    uint64_t seq = in->seq;
+     * frames go back, and a released block may be reused at once. (The
+     * origin's text is the source's, which outlives the frame.) */
+    uint64_t seq = in->seq, origin_index = in->origin_index;
+    const char *origin = in->origin;
+    int from_log = in->log_time_ns != 0;
     sp__filter_out o;
     memset(&o, 0, sizeof o);
     rc = ops->prepare(st, in, &o);
@@ -72,6 +75,17 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
          * to name the failing stage once). */
         if (strncmp(sp_errmsg(), "stage '", 7) == 0)
             return rc;
+        /* The frame and what it was read from: a budget refusal or a
+         * coordinate out of range is then traced to its file. */
+        if (origin && from_log)
+            return sp_stage_fail(st, rc,
+                                 "frame %llu (%s, message %llu of "
+                                 "its topic): %s",
+                                 (unsigned long long)seq, origin,
+                                 (unsigned long long)origin_index, sp_errmsg());
+        if (origin)
+            return sp_stage_fail(st, rc, "frame %llu (%s): %s",
+                                 (unsigned long long)seq, origin, sp_errmsg());
         return sp_stage_fail(st, rc, "frame %llu: %s", (unsigned long long)seq,
                              sp_errmsg());
     }
