@@ -17,6 +17,8 @@ size_t sp__crop_scalar(const sp__crop_plan *p, const sp_points *in,
             out->ring[o] = in->ring[i];
         if (p->time)
             out->time[o] = in->time[i];
+        if (p->idx)
+            p->idx[o] = (uint32_t)i;
         o++;
     }
     return o;
