@@ -103,23 +103,32 @@ static double round_clamp(double v, double lo, double hi)
 }
 
 /* VALUE: per element, the double sum over the members in order, times
- * 1/len in double, converted once. */
+ * 1/len in double, converted once. Up to 4 elements of a point share one
+ * pass over the members (normals: x, y, z together); each element's sum
+ * still adds the members in input order. */
 #define MEAN_LOOP(T, CONVERT)                                                  \
     for (size_t v = 0; v < nv; v++) {                                          \
         const uint32_t *mb = members + start[v];                               \
         const uint32_t cnt = len[v];                                           \
         const double inv = 1.0 / (double)cnt;                                  \
-        for (uint32_t e = 0; e < count; e++) {                                 \
-            const uint8_t *base = src + (size_t)e * sizeof(T);                 \
-            double s = 0;                                                      \
+        for (uint32_t e0 = 0; e0 < count; e0 += 4) {                           \
+            const uint32_t ne = count - e0 < 4 ? count - e0 : 4;              \
+            const uint8_t *base = src + (size_t)e0 * sizeof(T);                \
+            double s[4] = {0, 0, 0, 0};                                        \
             for (uint32_t j = 0; j < cnt; j++) {                               \
-                T val;                                                         \
-                memcpy(&val, base + (size_t)mb[j] * stride, sizeof(T));        \
-                s += (double)val;                                              \
+                const uint8_t *row = base + (size_t)mb[j] * stride;            \
+                for (uint32_t e = 0; e < ne; e++) {                            \
+                    T val;                                                     \
+                    memcpy(&val, row + e * sizeof(T), sizeof(T));              \
+                    s[e] += (double)val;                                       \
+                }                                                              \
             }                                                                  \
-            const double mean = s * inv;                                       \
-            T r = CONVERT;                                                     \
-            memcpy(dst + v * stride + (size_t)e * sizeof(T), &r, sizeof(T));   \
+            for (uint32_t e = 0; e < ne; e++) {                                \
+                const double mean = s[e] * inv;                                \
+                T r = CONVERT;                                                 \
+                memcpy(dst + v * stride + (size_t)(e0 + e) * sizeof(T), &r,   \
+                       sizeof(T));                                             \
+            }                                                                  \
         }                                                                      \
     }
 
@@ -179,9 +188,15 @@ static void reduce_color(const sp__extra_col *c, const uint32_t *members,
                 s2 += (val >> 16) & 0xff;
                 s3 += val >> 24;
             }
-            uint32_t r = (uint32_t)(s0 / cnt) | (uint32_t)(s1 / cnt) << 8 |
-                         (uint32_t)(s2 / cnt) << 16 |
-                         (uint32_t)(s3 / cnt) << 24;
+            uint32_t r;
+            if (cnt < (1u << 24)) { /* the sums fit 32 bits: cheaper divides */
+                const uint32_t c32 = cnt;
+                r = (uint32_t)s0 / c32 | ((uint32_t)s1 / c32) << 8 |
+                    ((uint32_t)s2 / c32) << 16 | ((uint32_t)s3 / c32) << 24;
+            } else {
+                r = (uint32_t)(s0 / cnt) | (uint32_t)(s1 / cnt) << 8 |
+                    (uint32_t)(s2 / cnt) << 16 | (uint32_t)(s3 / cnt) << 24;
+            }
             memcpy(c->dst + v * stride + (size_t)e * 4, &r, 4);
         }
     }
