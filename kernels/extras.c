@@ -103,16 +103,17 @@ static double round_clamp(double v, double lo, double hi)
 }
 
 /* VALUE: per element, the double sum over the members in order, times
- * 1/len in double, converted once. Up to 4 elements of a point share one
- * pass over the members (normals: x, y, z together); each element's sum
- * still adds the members in input order. */
-#define MEAN_LOOP(T, CONVERT)                                                  \
+ * 1/len in double, converted once. NE elements of a point (1, or up to 4
+ * for NE = 0: normals' x, y, z together) share one pass over the members;
+ * each element's sum still adds the members in input order. */
+#define MEAN_LOOP_NE(T, CONVERT, NE)                                           \
     for (size_t v = 0; v < nv; v++) {                                          \
         const uint32_t *mb = members + start[v];                               \
         const uint32_t cnt = len[v];                                           \
         const double inv = 1.0 / (double)cnt;                                  \
         for (uint32_t e0 = 0; e0 < count; e0 += 4) {                           \
-            const uint32_t ne = count - e0 < 4 ? count - e0 : 4;              \
+            const uint32_t ne =                                                \
+                NE ? NE : (count - e0 < 4 ? count - e0 : 4);                   \
             const uint8_t *base = src + (size_t)e0 * sizeof(T);                \
             double s[4] = {0, 0, 0, 0};                                        \
             for (uint32_t j = 0; j < cnt; j++) {                               \
@@ -131,6 +132,14 @@ static double round_clamp(double v, double lo, double hi)
             }                                                                  \
         }                                                                      \
     }
+
+#define MEAN_LOOP(T, CONVERT)                                                  \
+    do {                                                                       \
+        if (count == 1)                                                        \
+            MEAN_LOOP_NE(T, CONVERT, 1)                                        \
+        else                                                                   \
+            MEAN_LOOP_NE(T, CONVERT, 0)                                        \
+    } while (0)
 
 static void reduce_value(const sp__extra_col *c, const uint32_t *members,
                          const uint32_t *start, const uint32_t *len, size_t nv)
