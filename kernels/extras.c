@@ -8,8 +8,8 @@
 #include "error_int.h"
 #include "extras_int.h"
 
-int sp__extras_plan(const char *what, const sp_points *in,
-                    const sp_points *out, sp__extras *x)
+int sp__extras_plan(const char *what, const sp_points *in, const sp_points *out,
+                    sp__extras *x)
 {
     x->n = 0;
     if (!out->nextra)
@@ -54,7 +54,7 @@ int sp__extras_plan(const char *what, const sp_points *in,
 /* One row copy of a constant size, so the compiler emits plain moves. */
 #define GATHER(BYTES)                                                          \
     for (size_t j = 0; j < m; j++)                                             \
-        memcpy(dst + j * (BYTES), src + (size_t)idx[j] * (BYTES), (BYTES))
+    memcpy(dst + j * (BYTES), src + (size_t)idx[j] * (BYTES), (BYTES))
 
 void sp__extras_gather(const sp__extras *x, const uint32_t *idx, size_t m)
 {
@@ -112,8 +112,7 @@ static double round_clamp(double v, double lo, double hi)
         const uint32_t cnt = len[v];                                           \
         const double inv = 1.0 / (double)cnt;                                  \
         for (uint32_t e0 = 0; e0 < count; e0 += 4) {                           \
-            const uint32_t ne =                                                \
-                NE ? NE : (count - e0 < 4 ? count - e0 : 4);                   \
+            const uint32_t ne = NE ? NE : (count - e0 < 4 ? count - e0 : 4);   \
             const uint8_t *base = src + (size_t)e0 * sizeof(T);                \
             double s[4] = {0, 0, 0, 0};                                        \
             for (uint32_t j = 0; j < cnt; j++) {                               \
@@ -127,7 +126,7 @@ static double round_clamp(double v, double lo, double hi)
             for (uint32_t e = 0; e < ne; e++) {                                \
                 const double mean = s[e] * inv;                                \
                 T r = CONVERT;                                                 \
-                memcpy(dst + v * stride + (size_t)(e0 + e) * sizeof(T), &r,   \
+                memcpy(dst + v * stride + (size_t)(e0 + e) * sizeof(T), &r,    \
                        sizeof(T));                                             \
             }                                                                  \
         }                                                                      \
@@ -217,8 +216,8 @@ static void reduce_label(const sp__extra_col *c, const uint32_t *members,
 {
     const size_t stride = c->stride;
     for (size_t v = 0; v < nv; v++)
-        memcpy(c->dst + v * stride,
-               c->src + (size_t)members[start[v]] * stride, stride);
+        memcpy(c->dst + v * stride, c->src + (size_t)members[start[v]] * stride,
+               stride);
 }
 
 void sp__extras_reduce(const sp__extras *x, const uint32_t *members,

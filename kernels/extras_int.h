@@ -39,8 +39,8 @@ typedef struct sp__extras {
  * SP_EINVAL, with @p what (the kernel) and the field named, when the
  * output has an extra the input lacks, of another type or count, or either
  * cloud has a NULL array where it has points or room for them. */
-int sp__extras_plan(const char *what, const sp_points *in,
-                    const sp_points *out, sp__extras *x);
+int sp__extras_plan(const char *what, const sp_points *in, const sp_points *out,
+                    sp__extras *x);
 
 /* Out rows [0, m) = in rows idx[0..m), every column. */
 void sp__extras_gather(const sp__extras *x, const uint32_t *idx, size_t m);

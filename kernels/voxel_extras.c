@@ -13,8 +13,7 @@ typedef struct voxel_lists {
 static int lists_get(sp_kctx *k, size_t n, int members, voxel_lists *v)
 {
     size_t c = n ? n : 1;
-    v->members =
-        members ? sp__kctx_scratch(k, SP__VOXEL_SLOT_IX, c * 4) : NULL;
+    v->members = members ? sp__kctx_scratch(k, SP__VOXEL_SLOT_IX, c * 4) : NULL;
     v->start = sp__kctx_scratch(k, SP__VOXEL_SLOT_IY, c * 4);
     v->len = sp__kctx_scratch(k, SP__VOXEL_SLOT_IZ, c * 4);
     if ((members && !v->members) || !v->start || !v->len)

@@ -17,9 +17,9 @@
 #define SP__VOXEL_LIM 2147483648.0f /* 2^31 */
 
 typedef struct sp__voxel_plan {
-    float inv[3];        /* 1.0f / leaf, float32 as PCL */
-    uint32_t min_points; /* >= 1 */
-    int ring, time;      /* carry ring / time */
+    float inv[3];         /* 1.0f / leaf, float32 as PCL */
+    uint32_t min_points;  /* >= 1 */
+    int ring, time;       /* carry ring / time */
     const sp__extras *ex; /* the extras to reduce, or NULL when none */
 } sp__voxel_plan;
 

@@ -147,7 +147,8 @@ int sp_points_layout_check(const sp_points_layout *l)
                         "SP_POINTS_RING | SP_POINTS_TIME",
                         l->fields & ~KNOWN_FIELDS);
     if (l->nextra > SP_POINTS_MAX_EXTRA)
-        return sp__fail(SP_EINVAL, "points: %u extra fields, expected at most %d",
+        return sp__fail(SP_EINVAL,
+                        "points: %u extra fields, expected at most %d",
                         l->nextra, SP_POINTS_MAX_EXTRA);
     for (unsigned i = 0; i < l->nextra; i++)
         SP_TRY(field_check(l, i));

@@ -84,8 +84,8 @@ typedef struct sp_points_field {
 /** A cloud's layout: the optional standard fields and the extras, in
  *  order. Zero-initialised it is x, y, z, intensity alone. */
 typedef struct sp_points_layout {
-    unsigned fields;                           /**< SP_POINTS_* flags */
-    unsigned nextra;                           /**< extras used */
+    unsigned fields;                            /**< SP_POINTS_* flags */
+    unsigned nextra;                            /**< extras used */
     sp_points_field extra[SP_POINTS_MAX_EXTRA]; /**< [0, nextra) */
 } sp_points_layout;
 
@@ -103,11 +103,11 @@ typedef struct sp_points {
     float *time;    /**< NULL unless SP_POINTS_TIME */
     size_t count;
     size_t capacity;
-    unsigned fields; /**< SP_POINTS_* flags */
-    uint32_t height; /**< an organised cloud's rows (count = height x
-                          width, row-major, NaN points kept); 0 or 1 for
-                          an unorganised cloud. Stages that change the
-                          points leave it 0. */
+    unsigned fields;        /**< SP_POINTS_* flags */
+    uint32_t height;        /**< an organised cloud's rows (count = height x
+                                 width, row-major, NaN points kept); 0 or 1 for
+                                 an unorganised cloud. Stages that change the
+                                 points leave it 0. */
     unsigned nextra;        /**< extra channels */
     sp_points_extra *extra; /**< nextra entries, in the block; NULL when
                                  nextra is 0 */

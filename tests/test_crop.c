@@ -284,8 +284,8 @@ static void test_extras_subset_and_errors(void **state)
     sp_points_layout sub = {0};
     assert_true(sp_points_layout_add(&sub, "rgb", SP_FIELD_F32, 1,
                                      SP_FIELD_COLOR) >= 0);
-    assert_true(sp_points_layout_add(&sub, "id", SP_FIELD_U32, 1,
-                                     SP_FIELD_LABEL) >= 0);
+    assert_true(
+        sp_points_layout_add(&sub, "id", SP_FIELD_U32, 1, SP_FIELD_LABEL) >= 0);
     kcloud *out = kcloud_new_layout(500, &sub);
     sp_crop_params c = box_and_range();
     assert_int_equal(sp_crop(k, &c, &in->pts, &out->pts), SP_OK);

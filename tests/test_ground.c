@@ -305,8 +305,8 @@ static void test_extras(void **state)
                 if (!kcloud_rows_from_ids(&in->pts, &dst->pts, why, sizeof why))
                     fail_msg("%s, %zu points, case %d: %s", names[b], n, q,
                              why);
-                if (b && !kcloud_extras_equal(&ref->pts, &out->pts, why,
-                                              sizeof why))
+                if (b &&
+                    !kcloud_extras_equal(&ref->pts, &out->pts, why, sizeof why))
                     fail_msg("%s vs scalar, %zu points, case %d: %s", names[b],
                              n, q, why);
             }

@@ -60,8 +60,7 @@ static void test_layout_add_find(void **state)
     assert_int_equal(
         sp_points_layout_add(&l, "rgb", SP_FIELD_F32, 1, SP_FIELD_COLOR), 0);
     assert_int_equal(
-        sp_points_layout_add(&l, "normal", SP_FIELD_F32, 3, SP_FIELD_VALUE),
-        1);
+        sp_points_layout_add(&l, "normal", SP_FIELD_F32, 3, SP_FIELD_VALUE), 1);
     /* count 0 means 1 */
     assert_int_equal(
         sp_points_layout_add(&l, "label", SP_FIELD_U32, 0, SP_FIELD_LABEL), 2);
@@ -152,8 +151,8 @@ static void test_layout_refusals(void **state)
 static sp_points_layout mixed_layout(unsigned fields)
 {
     sp_points_layout l = {.fields = fields};
-    assert_true(sp_points_layout_add(&l, "rgb", SP_FIELD_F32, 1,
-                                     SP_FIELD_COLOR) >= 0);
+    assert_true(
+        sp_points_layout_add(&l, "rgb", SP_FIELD_F32, 1, SP_FIELD_COLOR) >= 0);
     assert_true(sp_points_layout_add(&l, "normal", SP_FIELD_F32, 3, 0) >= 0);
     assert_true(sp_points_layout_add(&l, "return_type", SP_FIELD_U8, 1,
                                      SP_FIELD_LABEL) >= 0);
@@ -202,8 +201,8 @@ static void check_layout(size_t cap, const sp_points_layout *l)
                          l->extra[e].count ? l->extra[e].count : 1);
         assert_int_equal(x->field.kind, l->extra[e].kind);
         size_t stride = sp_points_extra_stride(x);
-        assert_int_equal(stride, sp_field_type_size(x->field.type) *
-                                     x->field.count);
+        assert_int_equal(stride,
+                         sp_field_type_size(x->field.type) * x->field.count);
         arr[na] = x->data;
         sz[na++] = cap * stride;
         memset(x->data, 0x5a, cap * stride);
@@ -289,8 +288,7 @@ static void test_limits_and_overflow(void **state)
     assert_int_equal(sp_points_block_size_layout(part, &l), 0);
     sp_points p;
     uint8_t *mem = alloc64(4096);
-    assert_int_equal(sp_points_init_layout(&p, mem, 4096, huge, &l),
-                     SP_EINVAL);
+    assert_int_equal(sp_points_init_layout(&p, mem, 4096, huge, &l), SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "overflows"));
     /* Misaligned memory. */
     sp_points_layout m = mixed_layout(0);
@@ -338,9 +336,9 @@ static void test_lookups_and_layout_of(void **state)
     /* A cloud without extras gives the zero layout with its fields. */
     sp_points q;
     uint8_t *m2 = alloc64(sp_points_block_size(4, SP_POINTS_RING));
-    assert_int_equal(sp_points_init(&q, m2, sp_points_block_size(4, 1), 4,
-                                    SP_POINTS_RING),
-                     SP_OK);
+    assert_int_equal(
+        sp_points_init(&q, m2, sp_points_block_size(4, 1), 4, SP_POINTS_RING),
+        SP_OK);
     assert_int_equal(q.nextra, 0);
     assert_null(q.extra);
     sp_points_layout_of(&q, &back);
@@ -367,7 +365,8 @@ static void test_frames_with_layout(void **state)
     assert_non_null(p->ring);
     for (unsigned e = 0; e < p->nextra; e++) {
         assert_int_equal((uintptr_t)p->extra[e].data % 64, 0);
-        memset(p->extra[e].data, 1, 1000 * sp_points_extra_stride(&p->extra[e]));
+        memset(p->extra[e].data, 1,
+               1000 * sp_points_extra_stride(&p->extra[e]));
     }
     /* The table and arrays are in the frame's block. */
     assert_true((uint8_t *)p->extra > (uint8_t *)f);

@@ -85,8 +85,8 @@ static double elem_d(const uint8_t *at, sp_field_type t)
 static void store_mean(uint8_t *at, sp_field_type t, double m)
 {
     static const double lo[9] = {0, -128, 0, -32768, 0, -2147483648.0, 0};
-    static const double hi[9] = {0,     127,         255, 32767, 65535,
-                                 2147483647.0, 4294967295.0};
+    static const double hi[9] = {0,     127,          255,         32767,
+                                 65535, 2147483647.0, 4294967295.0};
     if (t == SP_FIELD_F32) {
         float f = (float)m;
         memcpy(at, &f, 4);
@@ -227,16 +227,16 @@ static void assert_xyzi(const sp_points *a, const sp_points *b, int exact,
         for (int c = 0; c < 4; c++) {
             float tol = exact ? 0.0f : 1e-6f * fmaxf(1.0f, fabsf(av[c]));
             if (!(fabsf(av[c] - bv[c]) <= tol))
-                fail_msg("%s: voxel %zu field %d: %.9g, expected %.9g", what,
-                         i, c, (double)bv[c], (double)av[c]);
+                fail_msg("%s: voxel %zu field %d: %.9g, expected %.9g", what, i,
+                         c, (double)bv[c], (double)av[c]);
         }
     }
 }
 
 /* The reference pins scalar (finite values); every back-end equals scalar
  * in every extra (also with raw bytes, NaN patterns included). */
-static void check(kcloud *in, const float leaf[3], uint32_t min_points,
-                  int raw, const char *label)
+static void check(kcloud *in, const float leaf[3], uint32_t min_points, int raw,
+                  const char *label)
 {
     size_t n = in->pts.count;
     sp_points_layout l;
@@ -271,8 +271,7 @@ static void check(kcloud *in, const float leaf[3], uint32_t min_points,
         rc = sp_voxel(ctx[b], &v, &in->pts, &out->pts);
         if (rc != SP_OK)
             fail_msg("%s: %s", what, sp_errmsg());
-        assert_xyzi(&sc->pts, &out->pts, strcmp(names[b], "opencl") != 0,
-                    what);
+        assert_xyzi(&sc->pts, &out->pts, strcmp(names[b], "opencl") != 0, what);
         if (!kcloud_extras_equal(&sc->pts, &out->pts, why, sizeof why))
             fail_msg("%s: %s", what, why);
     }
@@ -330,8 +329,7 @@ static void test_other_paths(void **state)
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         for (int raw = 0; raw < 2; raw++) {
             kcloud *in = cloud(5000, 70 + i, paths[i].extent, 0, raw);
-            const float leaf[3] = {paths[i].leaf, paths[i].leaf,
-                                   paths[i].leaf};
+            const float leaf[3] = {paths[i].leaf, paths[i].leaf, paths[i].leaf};
             check(in, leaf, 0, raw, paths[i].label);
             check(in, leaf, 2, raw, paths[i].label);
             kcloud_free(in);
@@ -344,13 +342,11 @@ static void test_rules_by_hand(void **state)
 {
     (void)state;
     sp_points_layout l = {0};
-    assert_int_equal(sp_points_layout_add(&l, "rgba", SP_FIELD_U32, 1,
-                                          SP_FIELD_COLOR),
-                     0);
+    assert_int_equal(
+        sp_points_layout_add(&l, "rgba", SP_FIELD_U32, 1, SP_FIELD_COLOR), 0);
     assert_int_equal(sp_points_layout_add(&l, "i8", SP_FIELD_I8, 1, 0), 1);
-    assert_int_equal(sp_points_layout_add(&l, "label", SP_FIELD_U16, 2,
-                                          SP_FIELD_LABEL),
-                     2);
+    assert_int_equal(
+        sp_points_layout_add(&l, "label", SP_FIELD_U16, 2, SP_FIELD_LABEL), 2);
     assert_int_equal(sp_points_layout_add(&l, "f", SP_FIELD_F32, 1, 0), 3);
     kcloud *in = kcloud_new_layout(4, &l), *out = kcloud_new_layout(4, &l);
     const float x[4] = {0.1f, 5.0f, 0.2f, 0.3f};

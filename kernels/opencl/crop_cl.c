@@ -11,22 +11,7 @@
 
 #define CROP_CHUNK 64 /* points per work-item, as in crop.cl */
 
-enum {
-    IX,
-    IY,
-    IZ,
-    IW,
-    IRING,
-    ITIME,
-    OX,
-    OY,
-    OZ,
-    OW,
-    ORING,
-    OTIME,
-    OIDX,
-    NBUF
-};
+enum { IX, IY, IZ, IW, IRING, ITIME, OX, OY, OZ, OW, ORING, OTIME, OIDX, NBUF };
 
 int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
                 sp_points *out)

@@ -50,8 +50,8 @@ static void release(sp_points *p)
 
 int main(void)
 {
-    static const size_t sizes[] = {0,  1,  2,    3,     4, 5, 6, 7, 8, 9,
-                                   63, 64, 65, 1000, 200000};
+    static const size_t sizes[] = {0, 1, 2,  3,  4,  5,    6,     7,
+                                   8, 9, 63, 64, 65, 1000, 200000};
     int bad = 0;
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         size_t n = sizes[si];

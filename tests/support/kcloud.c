@@ -130,8 +130,8 @@ static void put_value(uint8_t *at, sp_field_type t, uint64_t r)
 {
     switch (t) {
     case SP_FIELD_F32: {
-        float v = (float)((double)(int64_t)(r >> 11) / 9007199254740992.0 *
-                          2e6);
+        float v =
+            (float)((double)(int64_t)(r >> 11) / 9007199254740992.0 * 2e6);
         memcpy(at, &v, 4);
         break;
     }
