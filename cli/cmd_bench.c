@@ -47,6 +47,8 @@ static const struct {
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
     {"bench_png", "io", "PNG decode vs libpng and cv2.imread", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
+    {"bench_chain", "pipeline", "the KITTI chain per sample vs tuned Python",
+     0, 1},
     {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
      1, 1},
