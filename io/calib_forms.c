@@ -88,15 +88,26 @@ int sp_calib_from_matrix(const double m[12], const char *name, sp_calib *out)
      * first three numbers: that row then gives a point's depth in metres.
      * A matrix scaled as a whole projects the same pixels; scaling it back
      * keeps the depth (and min_depth=) in metres. */
-    double n = sqrt(m[8] * m[8] + m[9] * m[9] + m[10] * m[10]);
-    if (!(n > 0) || !isfinite(n))
+    double big = fmax(fabs(m[8]), fmax(fabs(m[9]), fabs(m[10])));
+    if (!(big > 0))
         return sp__fail(SP_EFORMAT,
                         "%s: the third row's first three numbers are zero, "
                         "expected a projection (K [R|t], the third row "
                         "giving depth)",
                         name);
-    for (int i = 0; i < 12; i++)
+    /* The length scaled by the largest, so no square overflows or
+     * vanishes. */
+    double a = m[8] / big, b = m[9] / big, d = m[10] / big;
+    double n = big * sqrt(a * a + b * b + d * d);
+    for (int i = 0; i < 12; i++) {
         c.velo_to_cam[i] = m[i] / n;
+        if (!isfinite(c.velo_to_cam[i]))
+            return sp__fail(SP_EFORMAT,
+                            "%s: element %d (row %d, column %d) is %g times "
+                            "the third row's length, expected a projection "
+                            "within the double range",
+                            name, i + 1, i / 4 + 1, i % 4 + 1, m[i] / big);
+    }
     c.has_velo_to_cam = 1;
     /* P = [I|0]: the matrix already is the whole projection. */
     c.P[0][0] = c.P[0][5] = c.P[0][10] = 1;
