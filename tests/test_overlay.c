@@ -6,7 +6,8 @@
  * image's width says which one was taken), project's image size from the
  * camera frame, overlay's pixels against the depth image and the ramp, a
  * bag whose CameraInfo needs calib= for where the lidar is (fixture bag
- * written with python3-rosbag), and the real KITTI object set when the
+ * written with python3-rosbag; the shared data's real camera bag with a
+ * sweep added), and the real KITTI object set when the
  * shared data is there. */
 #include <math.h>
 #include <setjmp.h>
@@ -481,6 +482,81 @@ static void test_bag_camerainfo(void **state)
     pics_free(&o);
 }
 
+/* The same with a real camera: the shared data's Raspberry Pi bag (a JPEG
+ * CompressedImage, 1280 x 720, and its recorded CameraInfo) with one sweep
+ * added 5 ms after the image. The depth image takes the camera frame's
+ * size; the pixels are where the real CameraInfo's P puts the points (as
+ * numpy computes them from the P rosbag reads: (630.2, 380.2), (370.2,
+ * 250.1), (890.2, 445.2)); the overlay is the decoded photo with dots of
+ * the ramp's colour there. */
+static void test_real_bag_camerainfo(void **state)
+{
+    (void)state;
+    BT_NEED_PYTHON();
+    const char *real = bt_real("ubiquity_aruco_marker_jpeg.bag");
+    if (!real)
+        skip();
+    char bag[1024], extr[1024], cmd[4096], launch[4096];
+    snprintf(bag, sizeof bag, "%s", iot_tmp("real_cam_lidar.bag"));
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/oracles/cam_lidar_bag.py' '%s' '%s'",
+             ro_tests_dir(), bag, real);
+    int rc = system(cmd);
+    if (rc != 0)
+        fail_msg("%s: exit %d", cmd, rc);
+    /* Without calib=: the CameraInfo is found, the lidar's place is not. */
+    snprintf(launch, sizeof launch, "bag path=%s ! project", bag);
+    assert_int_equal(trace(launch), SP_EINVAL);
+    if (!strstr(msg, "/raspicam_node/camera_info (a CameraInfo) gives the "
+                     "camera but not where the lidar is"))
+        fail_msg("%s", msg);
+
+    snprintf(extr, sizeof extr, "%s", iot_tmp("real_lidar_to_cam.txt"));
+    iot_write_str(extr, "0 -1 0 0\n0 0 -1 0\n1 0 0 0\n");
+    snprintf(launch, sizeof launch,
+             "bag path=%s ! project calib=%s points=true ! overlay calib=%s "
+             "radius=0 image=true",
+             bag, extr, extr);
+    pics o;
+    grab(launch, &o);
+    assert_true(o.depth.have && o.overlay.have && o.image.have);
+    assert_int_equal(o.depth.w, 1280);
+    assert_int_equal(o.depth.h, 720);
+    assert_int_equal(o.image.w, 1280);
+    assert_int_equal(o.image.h, 720);
+    assert_int_equal(o.overlay.w, 1280);
+    assert_int_equal(o.overlay.h, 720);
+    assert_string_equal(o.overlay.stream,
+                        "overlay/raspicam_node/image/compressed");
+    const float *d = (const float *)o.depth.px;
+    static const int at[3][2] = {{630, 380}, {370, 250}, {890, 445}};
+    static const float depth[3] = {10, 10, 20};
+    int n = 0;
+    for (int i = 0; i < 720 * 1280; i++)
+        n += d[i] > 0;
+    assert_int_equal(n, 3);
+    sp_overlay_params pp = {.near = 0, .far = 50, .radius = 0};
+    for (int i = 0; i < 3; i++) {
+        size_t k = (size_t)at[i][1] * 1280 + (size_t)at[i][0];
+        if (d[k] != depth[i])
+            fail_msg("depth at (%d, %d) is %g, expected %g", at[i][0],
+                     at[i][1], (double)d[k], (double)depth[i]);
+        unsigned char want[3];
+        sp_overlay_color(&pp, depth[i], want);
+        assert_memory_equal(o.overlay.px + k * 3, want, 3);
+        o.overlay.px[k * 3] = o.image.px[k * 3]; /* for the compare below */
+        o.overlay.px[k * 3 + 1] = o.image.px[k * 3 + 1];
+        o.overlay.px[k * 3 + 2] = o.image.px[k * 3 + 2];
+    }
+    /* Every other pixel is the photo's, and the photo is no flat grey. */
+    assert_memory_equal(o.overlay.px, o.image.px, (size_t)1280 * 720 * 3);
+    size_t differ = 0;
+    for (size_t i = 3; i < (size_t)1280 * 720 * 3; i += 3)
+        differ += memcmp(o.image.px + i, o.image.px, 3) != 0;
+    assert_true(differ > 100000);
+    pics_free(&o);
+}
+
 /* ---- the real KITTI object set ---- */
 
 static void test_kitti_object(void **state)
@@ -539,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_overlay_pixels),
         cmocka_unit_test(test_overlay_without_sweep),
         cmocka_unit_test(test_bag_camerainfo),
+        cmocka_unit_test(test_real_bag_camerainfo),
         cmocka_unit_test(test_kitti_object),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
