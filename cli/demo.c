@@ -69,8 +69,8 @@ typedef struct tally {
 static int is_ours(const char *name)
 {
     size_t n = strlen(name);
-    return n > 4 && (!strcmp(name + n - 4, ".npy") ||
-                     !strcmp(name + n - 4, ".png"));
+    return n > 4 &&
+           (!strcmp(name + n - 4, ".npy") || !strcmp(name + n - 4, ".png"));
 }
 
 /* Counts (and with @p remove, deletes) the demo's files under @p dir,
@@ -192,8 +192,8 @@ int cli_demo(void)
     int status;
 
     printf(CLI_PROG " demo: the synthetic sensor rig (a spinning 64-beam "
-                    "lidar and a Bayer camera),\n"
-                    DEMO_FRAMES " samples (0.8 s at 10 Hz), in its own "
+                    "lidar and a Bayer camera),\n" DEMO_FRAMES
+                    " samples (0.8 s at 10 Hz), in its own "
                     "thread (queue). Each sweep becomes a range\n"
                     "image, a depth map in the camera, an overlay on the "
                     "camera image and a bird's-eye\n"
@@ -239,8 +239,7 @@ int cli_demo(void)
            "frames in,\n"
            "  %llu sensor frames and %llu derived rasters out:\n",
            r.wall_s, (unsigned long long)sweeps, (unsigned long long)images,
-           (unsigned long long)(sweeps + images),
-           (unsigned long long)derived);
+           (unsigned long long)(sweeps + images), (unsigned long long)derived);
     printf("  the sensors' own data, processed:\n");
     print_streams(&r, 0);
     printf("  derived from them:\n");
@@ -267,8 +266,7 @@ int cli_demo(void)
     print_allocs(&r);
     printf("\nlook at one:         ./" DEMO_DIR "/overlay/image_02/000000.png "
            "(the sweep over the camera image)\n"
-           "load one in Python:  numpy.load('" DEMO_DIR
-           "/range/000000.npy')\n"
+           "load one in Python:  numpy.load('" DEMO_DIR "/range/000000.npy')\n"
            "list the stages:     " CLI_PROG " stages\n"
            "your own pipeline:   " CLI_PROG " run --stats 'synth frames=100 "
            "! queue depth=4 ! npy dir=out'\n");

@@ -18,7 +18,7 @@
 
 #define FORMS_EXPECTED                                                         \
     "a KITTI calibration (P2:, R0_rect:, Tr_velo_to_cam:), a raw drive's "     \
-    "calib_cam_to_cam.txt or calib_velo_to_cam.txt, or a bare 3x4 or 4x4 "   \
+    "calib_cam_to_cam.txt or calib_velo_to_cam.txt, or a bare 3x4 or 4x4 "     \
     "matrix (12 or 16 numbers, text or .npy)"
 
 /* How far R R^T may be from the identity for [R|t] to count as rigid:

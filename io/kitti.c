@@ -365,8 +365,7 @@ static int load_raw_slot(sp_kitti *k, sp_calib *slot)
     if (k->have_cam)
         SP_TRY(sp__read_text(k->cam_path, SP_CALIB_MAX_BYTES, &k->text, &cl));
     if (k->have_velo)
-        SP_TRY(
-            sp__read_text(k->velo_path, SP_CALIB_MAX_BYTES, &k->vtext, &vl));
+        SP_TRY(sp__read_text(k->velo_path, SP_CALIB_MAX_BYTES, &k->vtext, &vl));
     sp_calib c;
     SP_TRY(sp_calib_parse_kitti_raw(
         k->have_cam ? (const char *)k->text.data : NULL, cl, k->cam_path,
@@ -374,8 +373,7 @@ static int load_raw_slot(sp_kitti *k, sp_calib *slot)
         slot->camera, &c));
     if (!(k->have_cam && k->have_velo))
         set_text(c.source, sizeof c.source, "%s not found in %s or %s/..",
-                 k->have_cam ? "calib_velo_to_cam.txt"
-                             : "calib_cam_to_cam.txt",
+                 k->have_cam ? "calib_velo_to_cam.txt" : "calib_cam_to_cam.txt",
                  k->root, k->root);
     *slot = c;
     return SP_OK;
@@ -403,8 +401,8 @@ static int load_object_slot(sp_kitti *k, sp_calib *slot)
     } else {
         size_t len;
         SP_TRY(sp__read_text(k->path, SP_CALIB_MAX_BYTES, &k->text, &len));
-        SP_TRY(sp_calib_parse_kitti((const char *)k->text.data, len, k->path,
-                                    &c));
+        SP_TRY(
+            sp_calib_parse_kitti((const char *)k->text.data, len, k->path, &c));
     }
     *slot = c;
     return SP_OK;
@@ -431,8 +429,8 @@ static int find_calib_file(const char *root, const char *name, char *out,
 
 static void arm_raw_calib(sp_kitti *k)
 {
-    k->have_cam = find_calib_file(k->root, "calib_cam_to_cam.txt",
-                                  k->cam_path, sizeof k->cam_path);
+    k->have_cam = find_calib_file(k->root, "calib_cam_to_cam.txt", k->cam_path,
+                                  sizeof k->cam_path);
     k->have_velo = find_calib_file(k->root, "calib_velo_to_cam.txt",
                                    k->velo_path, sizeof k->velo_path);
     for (int i = 0; i < k->nst; i++) {

@@ -44,16 +44,16 @@ typedef enum sp_dist_model {
 
 /** Where a calibration's numbers came from (sp_calib.form). */
 typedef enum sp_calib_form {
-    SP_CALIB_NONE = 0,         /**< nothing found, or not read yet */
-    SP_CALIB_KITTI_OBJECT,     /**< P0..P3, R0_rect, Tr_velo_to_cam */
-    SP_CALIB_KITTI_RAW,        /**< calib_cam_to_cam + calib_velo_to_cam */
-    SP_CALIB_LIDAR_TO_IMAGE,   /**< a bare 3x4/4x4 projection (lidar2img):
-                                    held as P = [I|0] and velo_to_cam = the
-                                    matrix, scaled so that its third row is
-                                    the depth in metres */
-    SP_CALIB_LIDAR_TO_CAMERA,  /**< a bare rigid [R|t]: velo_to_cam only */
-    SP_CALIB_CAMERA_INFO,      /**< a ROS CameraInfo: the camera only */
-    SP_CALIB_SYNTH             /**< the synthetic rig */
+    SP_CALIB_NONE = 0,        /**< nothing found, or not read yet */
+    SP_CALIB_KITTI_OBJECT,    /**< P0..P3, R0_rect, Tr_velo_to_cam */
+    SP_CALIB_KITTI_RAW,       /**< calib_cam_to_cam + calib_velo_to_cam */
+    SP_CALIB_LIDAR_TO_IMAGE,  /**< a bare 3x4/4x4 projection (lidar2img):
+                                   held as P = [I|0] and velo_to_cam = the
+                                   matrix, scaled so that its third row is
+                                   the depth in metres */
+    SP_CALIB_LIDAR_TO_CAMERA, /**< a bare rigid [R|t]: velo_to_cam only */
+    SP_CALIB_CAMERA_INFO,     /**< a ROS CameraInfo: the camera only */
+    SP_CALIB_SYNTH            /**< the synthetic rig */
 } sp_calib_form;
 
 /* Who reads a deferred calibration (private to io/). */

@@ -45,7 +45,8 @@ static void color_of(const sp_overlay_params *p, float d, unsigned char *rgb)
     }
 }
 
-void sp_overlay_color(const sp_overlay_params *in, float d, unsigned char rgb[3])
+void sp_overlay_color(const sp_overlay_params *in, float d,
+                      unsigned char rgb[3])
 {
     sp_overlay_params p;
     if (resolve(in, &p) < 0) {
@@ -63,19 +64,19 @@ int sp_overlay_draw(sp_kctx *k, const sp_overlay_params *params,
     SP_TRY(resolve(params, &p));
     if (img->format != SP_PIX_RGB8)
         return sp__fail(SP_EINVAL, "overlay: image is %s, expected rgb8",
-                        sp_pixfmt_name(img->format) ? sp_pixfmt_name(img->format)
-                                                    : "invalid");
+                        sp_pixfmt_name(img->format)
+                            ? sp_pixfmt_name(img->format)
+                            : "invalid");
     SP_TRY(sp__image_check("overlay", "image", img));
     if (!depth->data || depth->dtype != SP_DTYPE_F32 || depth->ndim != 2 ||
         depth->shape[0] != img->height || depth->shape[1] != img->width)
-        return sp__fail(SP_EINVAL,
-                        "overlay: depth is %s with %d dimensions (%zu x %zu), "
-                        "expected f32 (%u, %u) like the image",
-                        sp_dtype_name(depth->dtype) ? sp_dtype_name(depth->dtype)
-                                                    : "?",
-                        depth->ndim, depth->ndim > 0 ? depth->shape[0] : 0,
-                        depth->ndim > 1 ? depth->shape[1] : 0, img->height,
-                        img->width);
+        return sp__fail(
+            SP_EINVAL,
+            "overlay: depth is %s with %d dimensions (%zu x %zu), "
+            "expected f32 (%u, %u) like the image",
+            sp_dtype_name(depth->dtype) ? sp_dtype_name(depth->dtype) : "?",
+            depth->ndim, depth->ndim > 0 ? depth->shape[0] : 0,
+            depth->ndim > 1 ? depth->shape[1] : 0, img->height, img->width);
     size_t w = img->width, h = img->height, n = w * h;
     k->last = SP_BACKEND_SCALAR;
     if (n == 0)

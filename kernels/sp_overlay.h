@@ -39,7 +39,8 @@ typedef struct sp_overlay_params {
 } sp_overlay_params;
 
 /** The colour of depth @p d on the ramp (see above), as R, G, B. */
-void sp_overlay_color(const sp_overlay_params *p, float d, unsigned char rgb[3]);
+void sp_overlay_color(const sp_overlay_params *p, float d,
+                      unsigned char rgb[3]);
 
 /** Draw @p depth (borrowed) into @p img (borrowed, RGB8, the same size).
  *  Scratch comes from @p k (grow-only). Returns SP_OK; SP_EINVAL for

@@ -148,8 +148,13 @@ static void test_orientation(void **state)
         c->pts.intensity[i] = (float)(i + 1);
     }
     c->pts.count = 4;
-    sp_bev_params p = {.xmin = 0, .xmax = 20, .ymin = -10, .ymax = 10,
-                       .zmin = -1, .zmax = 1, .res = 1};
+    sp_bev_params p = {.xmin = 0,
+                       .xmax = 20,
+                       .ymin = -10,
+                       .ymax = 10,
+                       .zmin = -1,
+                       .zmax = 1,
+                       .res = 1};
     size_t s[3];
     assert_int_equal(sp_bev_shape(&p, s), SP_OK);
     assert_int_equal(s[1], 20);
@@ -172,8 +177,13 @@ static void test_orientation(void **state)
 
     /* y 0:0.25 at res 0.1 is 3 columns, the far (left) one partial:
      * y 0.2..0.25 lands in column 0, y 0..0.1 in column 2. */
-    sp_bev_params q = {.xmin = 0, .xmax = 1, .ymin = 0, .ymax = 0.25,
-                       .zmin = -1, .zmax = 1, .res = 0.1};
+    sp_bev_params q = {.xmin = 0,
+                       .xmax = 1,
+                       .ymin = 0,
+                       .ymax = 0.25,
+                       .zmin = -1,
+                       .zmax = 1,
+                       .res = 0.1};
     c->pts.x[0] = 0.05f, c->pts.y[0] = 0.22f, c->pts.intensity[0] = 7;
     c->pts.x[1] = 0.05f, c->pts.y[1] = 0.05f, c->pts.intensity[1] = 8;
     c->pts.count = 2;

@@ -190,8 +190,7 @@ static void test_matrix_text(void **state)
     tl = 0;
     for (int i = 0; i < 12; i++)
         tl += (size_t)snprintf(text + tl, sizeof text - tl, "%.17g, ", m[i]);
-    assert_int_equal(sp_calib_parse_matrix(text, tl, "l2i_3x4.txt", &c),
-                     SP_OK);
+    assert_int_equal(sp_calib_parse_matrix(text, tl, "l2i_3x4.txt", &c), SP_OK);
     assert_int_equal(c.form, SP_CALIB_LIDAR_TO_IMAGE);
 }
 
@@ -220,8 +219,7 @@ static void test_matrix_refused(void **state)
     t = "700 0 600 0 0 700 170 0 0 0 0 0";
     assert_int_equal(sp_calib_parse_matrix(t, strlen(t), "flat.txt", &c),
                      SP_EFORMAT);
-    iot_msg_has("flat.txt: the third row's first three numbers are zero",
-                NULL);
+    iot_msg_has("flat.txt: the third row's first three numbers are zero", NULL);
 }
 
 /* ---- files, told apart by content ---- */
@@ -278,8 +276,8 @@ static void test_load_forms(void **state)
     float m3[12];
     for (int i = 0; i < 12; i++)
         m3[i] = (float)m4[i];
-    sp_tensor t = {.data = m3, .dtype = SP_DTYPE_F32, .ndim = 2,
-                   .shape = {3, 4, 1, 1}};
+    sp_tensor t = {
+        .data = m3, .dtype = SP_DTYPE_F32, .ndim = 2, .shape = {3, 4, 1, 1}};
     iot_mkdirs(iot_tmp("forms"));
     const char *npy = iot_tmp("forms/tr34.npy");
     assert_int_equal(sp_npy_write_tensor(npy, &t), SP_OK);
@@ -402,8 +400,7 @@ static void test_lazy_object_set(void **state)
              "kitti path=%s ! crop x=0:70 ! voxel leaf=0.5", root);
     assert_int_equal(drain(launch, &frames), SP_EOS);
     assert_int_equal(frames, 2);
-    snprintf(launch, sizeof launch, "kitti path=%s ! crop x=0:70 ! null",
-             root);
+    snprintf(launch, sizeof launch, "kitti path=%s ! crop x=0:70 ! null", root);
     assert_int_equal(drain(launch, &frames), SP_EOS);
 
     /* Not read at all: the reader's slot is still unread after a pass
@@ -436,7 +433,8 @@ static void test_lazy_object_set(void **state)
     assert_last_msg_has("stage 'project'", "calib/000000.txt: line 2:");
 
     /* A good file works through the same chain. */
-    snprintf(root, sizeof root, "%s", make_object_set("lazy_obj_ok", object_txt));
+    snprintf(root, sizeof root, "%s",
+             make_object_set("lazy_obj_ok", object_txt));
     snprintf(launch, sizeof launch,
              "kitti path=%s ! project width=1242 height=375", root);
     assert_int_equal(drain(launch, &frames), SP_EOS);
@@ -488,7 +486,8 @@ static void test_project_calib_forms(void **state)
 {
     (void)state;
     char root[1024], obj[1024], l2i[1024];
-    snprintf(root, sizeof root, "%s", make_object_set("forms_proj", object_txt));
+    snprintf(root, sizeof root, "%s",
+             make_object_set("forms_proj", object_txt));
     snprintf(obj, sizeof obj, "%s", tmpf("forms_proj_calib.txt", object_txt));
     sp_calib c;
     assert_int_equal(sp_calib_load(obj, -1, &c), SP_OK);

@@ -104,9 +104,8 @@ static int tscript_pull(sp_stage *st, sp_frame **out)
         f->sensor = SP_SENSOR_LIDAR;
         strcpy(f->stream, "velodyne");
     } else {
-        int rc = sp_frame_create_image(sp_stage_poolmgr(st),
-                                       (uint32_t)(20 + i), 10, SP_PIX_RGB8, 0,
-                                       &f);
+        int rc = sp_frame_create_image(sp_stage_poolmgr(st), (uint32_t)(20 + i),
+                                       10, SP_PIX_RGB8, 0, &f);
         if (rc < 0)
             return rc;
         memset(f->u.image.data, 100, f->u.image.stride * 10);
@@ -142,10 +141,10 @@ static int setup(void **state)
 
 /* A frame that waited for its partner comes out as soon as that partner
  * (or a frame past the window) arrives, just before it; frames that are
- * neither pass at once. Runs @p launch and writes what came out: "L0" (a sweep), "C0" / "R0" (a
- * camera frame of image_02 / image_03), "D0:27" (a depth image of seq 0,
- * 27 wide), "O0:27" (an overlay), separated by spaces. Returns the status
- * that ended the run. */
+ * neither pass at once. Runs @p launch and writes what came out: "L0" (a
+ * sweep), "C0" / "R0" (a camera frame of image_02 / image_03), "D0:27" (a depth
+ * image of seq 0, 27 wide), "O0:27" (an overlay), separated by spaces. Returns
+ * the status that ended the run. */
 static char got[4096], msg[1024];
 
 static int trace(const char *launch)
@@ -234,8 +233,7 @@ static void test_pair_fast_camera(void **state)
 static void test_pair_none(void **state)
 {
     (void)state;
-    assert_int_equal(
-        trace("tscript script='L0@0 C0@80' ! project"), SP_EINVAL);
+    assert_int_equal(trace("tscript script='L0@0 C0@80' ! project"), SP_EINVAL);
     if (!strstr(msg, "no image size: no camera frame of the same sample"))
         fail_msg("%s", msg);
     expect("tscript script='L0@0 C0@80' ! project width=32 height=10",
@@ -539,8 +537,8 @@ static void test_real_bag_camerainfo(void **state)
     for (int i = 0; i < 3; i++) {
         size_t k = (size_t)at[i][1] * 1280 + (size_t)at[i][0];
         if (d[k] != depth[i])
-            fail_msg("depth at (%d, %d) is %g, expected %g", at[i][0],
-                     at[i][1], (double)d[k], (double)depth[i]);
+            fail_msg("depth at (%d, %d) is %g, expected %g", at[i][0], at[i][1],
+                     (double)d[k], (double)depth[i]);
         unsigned char want[3];
         sp_overlay_color(&pp, depth[i], want);
         assert_memory_equal(o.overlay.px + k * 3, want, 3);

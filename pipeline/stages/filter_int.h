@@ -28,8 +28,8 @@
 #define SP__STREAMS_PROP                                                       \
     {                                                                          \
         .name = "streams", .type = SP_PROP_STRING, .def = "",                  \
-        .help = "comma list of the streams it applies to (a trailing '*' "    \
-                "matches a prefix); empty: every stream of its kind"          \
+        .help = "comma list of the streams it applies to (a trailing '*' "     \
+                "matches a prefix); empty: every stream of its kind"           \
     }
 
 /* 1 when stream @p name is in the comma list @p list (an item ending in

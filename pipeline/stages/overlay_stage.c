@@ -84,9 +84,8 @@ static int overlay_init(sp_stage *st)
     o->draw.far = range->hi;
     o->draw.radius = (int)sp_stage_prop_int(st, "radius");
     if (!(o->draw.far > o->draw.near))
-        return sp_stage_fail(st, SP_EINVAL,
-                             "range=%s: expected near < far (metres)",
-                             range->s);
+        return sp_stage_fail(
+            st, SP_EINVAL, "range=%s: expected near < far (metres)", range->s);
     o->forward_image = sp_stage_prop_bool(st, "image");
     o->pair.sync_ns = (int64_t)(sp_stage_prop_float(st, "sync") * 1e9 + 0.5);
     o->pair.primary_payload = SP_PAYLOAD_IMAGE;
@@ -100,8 +99,7 @@ static int overlay_init(sp_stage *st)
     return SP_OK;
 }
 
-static int overlay_prepare(sp_stage *st, const sp_frame *in,
-                           sp__filter_out *o)
+static int overlay_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     (void)st;
     const sp_image *im = &in->u.image;
@@ -161,8 +159,7 @@ static int overlay_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     snprintf(res->stream, sizeof res->stream, "overlay/%.*s",
              (int)sizeof res->stream - 9, cs);
     sp_convert_desc to_rgb = {.to = SP_CONVERT_RGB};
-    SP_TRY(sp_convert(sp_stage_kctx(st), &to_rgb, &in->u.image,
-                      &res->u.image));
+    SP_TRY(sp_convert(sp_stage_kctx(st), &to_rgb, &in->u.image, &res->u.image));
     const sp_frame *sweep = sp__pair_partner(&o->pair);
     if (!sweep) {
         sp_stage_note(st,

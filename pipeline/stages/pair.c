@@ -27,8 +27,8 @@ static int is_partner(const sp__pair *pr, const sp_frame *f)
 
 /* The nearer of @p before and @p after within the window; ties go to the
  * one with the primary's seq, then to the earlier. */
-static sp_frame *choose(const sp__pair *pr, const sp_frame *p,
-                        sp_frame *before, sp_frame *after)
+static sp_frame *choose(const sp__pair *pr, const sp_frame *p, sp_frame *before,
+                        sp_frame *after)
 {
     sp_frame *best = NULL;
     uint64_t bd = 0;

@@ -41,11 +41,11 @@ typedef struct sp__pair_item {
 
 typedef struct sp__pair {
     /* Set by the stage before the first pull. */
-    int64_t sync_ns;              /* the window: |t - t'| <= sync_ns */
-    sp_payload primary_payload;   /* what the stage works on ... */
-    const char *primary_streams;  /* ... in these streams ("" = all) */
-    sp_payload partner_payload;   /* what it pairs them with ... */
-    const char *partner_streams;  /* ... in these streams ("" = all) */
+    int64_t sync_ns;             /* the window: |t - t'| <= sync_ns */
+    sp_payload primary_payload;  /* what the stage works on ... */
+    const char *primary_streams; /* ... in these streams ("" = all) */
+    sp_payload partner_payload;  /* what it pairs them with ... */
+    const char *partner_streams; /* ... in these streams ("" = all) */
     /* State. */
     sp_frame *prev; /* the latest partner seen (one reference) */
     sp__pair_item held[SP__PAIR_HELD];

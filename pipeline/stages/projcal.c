@@ -77,9 +77,7 @@ int sp__projcal_pick(sp__projcal *pc, const sp_frame *lidar,
             return SP_OK;
         }
         if (F->has_velo_to_cam) {
-            const sp_calib *I = C && C->has_P   ? C
-                                : L && L->has_P ? L
-                                                : NULL;
+            const sp_calib *I = C && C->has_P ? C : L && L->has_P ? L : NULL;
             if (!I)
                 return sp__fail(SP_EINVAL,
                                 "calib=%s gives where the lidar is (a "

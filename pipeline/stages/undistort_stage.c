@@ -25,7 +25,7 @@ typedef struct undistort_stage {
     int have_props; /* fx.. given as properties */
     double K[9];
     sp_undistort_lens lens; /* from the properties */
-    int have_file; /* calib= parsed */
+    int have_file;          /* calib= parsed */
     sp_calib file;
     sp_undistort_map map;
     void *map_mem;
