@@ -1,0 +1,103 @@
+/* Ctrl-C while a pull is blocked in C.
+ *
+ * Python's SIGINT handler only sets a flag that the interpreter looks at
+ * between bytecodes; a thread blocked in sp_pipeline_pull() (the GIL
+ * released, waiting on a queue or decoding a chunk) would not see it until
+ * the pull returned on its own. So while pulls run, a handler of ours comes
+ * first: it asks every pipeline being pulled to stop (sp_pipeline_stop() is
+ * async-signal-safe; the pull then returns SP_ECANCELED within ~50 ms) and
+ * calls the handler that was installed before, so Python raises
+ * KeyboardInterrupt as usual once the pull is back. Nothing is installed
+ * when SIGINT is ignored or has its default action (a process that lets
+ * Ctrl-C kill it keeps doing so).
+ *
+ * Arming and disarming run with the GIL held, so the counters need no lock;
+ * the handler only reads the slots and the saved handler. */
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "sp_py_int.h"
+
+#define NSLOTS 64
+
+static sp_pipeline *_Atomic slots[NSLOTS];
+static atomic_int in_handler;
+static int armed;           /* pulls that armed, GIL held */
+static int installed;       /* our handler is in place */
+static struct sigaction chained; /* the handler we replaced */
+
+static void on_sigint(int sig, siginfo_t *info, void *uctx)
+{
+    atomic_fetch_add(&in_handler, 1);
+    for (int i = 0; i < NSLOTS; i++) {
+        sp_pipeline *p = atomic_load(&slots[i]);
+        if (p)
+            sp_pipeline_stop(p);
+    }
+    atomic_fetch_sub(&in_handler, 1);
+    if (chained.sa_flags & SA_SIGINFO)
+        chained.sa_sigaction(sig, info, uctx);
+    else if (chained.sa_handler != SIG_DFL && chained.sa_handler != SIG_IGN)
+        chained.sa_handler(sig);
+}
+
+static int is_ours(const struct sigaction *sa)
+{
+    return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_sigint;
+}
+
+static void install(void)
+{
+    struct sigaction cur;
+    if (sigaction(SIGINT, NULL, &cur) != 0 || is_ours(&cur))
+        return;
+    if (!(cur.sa_flags & SA_SIGINFO) &&
+        (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN))
+        return;
+    chained = cur;
+    struct sigaction ours;
+    memset(&ours, 0, sizeof ours);
+    ours.sa_sigaction = on_sigint;
+    ours.sa_mask = cur.sa_mask;
+    ours.sa_flags = SA_SIGINFO | (cur.sa_flags & (SA_ONSTACK | SA_RESTART));
+    installed = sigaction(SIGINT, &ours, NULL) == 0;
+}
+
+static void uninstall(void)
+{
+    struct sigaction cur;
+    /* Someone (signal.signal() in the loop's body) may have replaced ours
+     * meanwhile: theirs stays. */
+    if (sigaction(SIGINT, NULL, &cur) == 0 && is_ours(&cur))
+        sigaction(SIGINT, &chained, NULL);
+    installed = 0;
+}
+
+int sp__py_sigint_arm(sp_pipeline *p)
+{
+    int token = -1;
+    for (int i = 0; i < NSLOTS && token < 0; i++) {
+        sp_pipeline *none = NULL;
+        if (atomic_compare_exchange_strong(&slots[i], &none, p))
+            token = i;
+    }
+    if (armed++ == 0)
+        install();
+    return token;
+}
+
+void sp__py_sigint_disarm(int token)
+{
+    if (token >= 0) {
+        atomic_store(&slots[token], NULL);
+        /* A handler that read the slot before it was cleared may still be
+         * calling sp_pipeline_stop() on it: let it finish before the
+         * caller may destroy the pipeline. */
+        while (atomic_load(&in_handler) > 0)
+            sched_yield();
+    }
+    if (--armed == 0 && installed)
+        uninstall();
+}
