@@ -8,8 +8,12 @@
  * async-signal-safe; the pull then returns SP_ECANCELED within ~50 ms) and
  * calls the handler that was installed before, so Python raises
  * KeyboardInterrupt as usual once the pull is back. Nothing is installed
- * when SIGINT is ignored or has its default action (a process that lets
- * Ctrl-C kill it keeps doing so).
+ * unless Python itself handles SIGINT (signal.getsignal() is a callable):
+ * a program that ignores Ctrl-C, or lets it kill the process, keeps doing
+ * so. Python's view is asked, not the C handler's: a library may have put
+ * its own handler in front (LLVM does, loaded by the OpenCL back-end PoCL,
+ * and chains to the previous one), which says nothing about what the
+ * program wants.
  *
  * Arming and disarming run with the GIL held, so the counters need no lock;
  * the handler only reads the slots and the saved handler. */
@@ -27,9 +31,18 @@ static atomic_int in_handler;
 static int armed;           /* pulls that armed, GIL held */
 static int installed;       /* our handler is in place */
 static struct sigaction chained; /* the handler we replaced */
+static PyObject *getsignal;      /* _signal.getsignal */
 
 static void on_sigint(int sig, siginfo_t *info, void *uctx)
 {
+    /* Python's handler first: the signal may have come to a queue's
+     * thread, and the pull returning SP_ECANCELED in the main thread must
+     * find it already recorded, or the interpreter would end the
+     * iteration as a plain stop instead of raising KeyboardInterrupt. */
+    if (chained.sa_flags & SA_SIGINFO)
+        chained.sa_sigaction(sig, info, uctx);
+    else if (chained.sa_handler != SIG_DFL && chained.sa_handler != SIG_IGN)
+        chained.sa_handler(sig);
     atomic_fetch_add(&in_handler, 1);
     for (int i = 0; i < NSLOTS; i++) {
         sp_pipeline *p = atomic_load(&slots[i]);
@@ -37,10 +50,6 @@ static void on_sigint(int sig, siginfo_t *info, void *uctx)
             sp_pipeline_stop(p);
     }
     atomic_fetch_sub(&in_handler, 1);
-    if (chained.sa_flags & SA_SIGINFO)
-        chained.sa_sigaction(sig, info, uctx);
-    else if (chained.sa_handler != SIG_DFL && chained.sa_handler != SIG_IGN)
-        chained.sa_handler(sig);
 }
 
 static int is_ours(const struct sigaction *sa)
@@ -48,9 +57,36 @@ static int is_ours(const struct sigaction *sa)
     return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_sigint;
 }
 
+/* 1 when Python handles SIGINT (default_int_handler or the program's). */
+static int python_handles(void)
+{
+    if (!getsignal) {
+        /* _signal: signal.getsignal() wraps it in an enum, 70 times
+         * slower, and this runs on every pull. */
+        PyObject *mod = PyImport_ImportModule("_signal");
+        if (mod) {
+            getsignal = PyObject_GetAttrString(mod, "getsignal");
+            Py_DECREF(mod);
+        }
+        if (!getsignal) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    PyObject *num = PyLong_FromLong(SIGINT);
+    PyObject *h = num ? PyObject_CallFunctionObjArgs(getsignal, num, NULL) : NULL;
+    int yes = h && PyCallable_Check(h);
+    Py_XDECREF(h);
+    Py_XDECREF(num);
+    PyErr_Clear();
+    return yes;
+}
+
 static void install(void)
 {
     struct sigaction cur;
+    if (!python_handles())
+        return;
     if (sigaction(SIGINT, NULL, &cur) != 0 || is_ours(&cur))
         return;
     if (!(cur.sa_flags & SA_SIGINFO) &&
