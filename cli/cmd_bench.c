@@ -47,6 +47,8 @@ static const struct {
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
     {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
+    {"bench_python", "python",
+     "Python iterator overhead per frame, sp.voxel vs NumPy/Open3D", 0, 1},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
      1, 1},
     {"compare/opencv_compare", "compare",

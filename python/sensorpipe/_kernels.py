@@ -4,12 +4,13 @@ the pipeline (``backend='auto' | 'scalar' | 'simd' | 'opencl'``).
 Point kernels take an (N, 3) or (N, 4) array (columns x, y, z[, intensity])
 or a mapping of 1-D channels (``x``, ``y``, ``z`` and optionally
 ``intensity``, ``ring``, ``time``: a dict, or a frame's ``points``) and
-return the same form. The kernels read the channels where they are: a
-mapping of contiguous float32 channels (uint16 ring) and an (N, k) float32
-array in Fortran order (``np.asfortranarray``: each column contiguous) are
-not copied; an (N, k) array in C order is split into its columns first (one
-copy), and other dtypes are converted (one copy). The outputs are new
-arrays. Image kernels take (H, W) or (H, W, C) arrays whose pixels are
+return the same form. The kernels work on channels: a mapping of contiguous
+float32 channels (uint16 ring) and an (N, k) float32 array in Fortran order
+(``np.asfortranarray``: each column contiguous) are read where they are, not
+copied; an (N, k) float32 array in C order (rows, as np.fromfile(...)
+.reshape(-1, 4) gives) is split into channels in a scratch buffer the
+module keeps between calls (one pass over the points, no allocation), and
+other dtypes are converted first (one copy). The outputs are new arrays. Image kernels take (H, W) or (H, W, C) arrays whose pixels are
 contiguous within a row (any row stride, e.g. a crop of a larger image);
 other views are made contiguous first (one copy).
 """
@@ -89,6 +90,24 @@ class _Cloud:
         return out
 
 
+def _as_rows(points):
+    """An (N, 3|4) array of rows as C-contiguous float32 for the *_rows
+    functions, or None when points is a mapping or its columns can be read
+    in place (Fortran order)."""
+    if isinstance(points, Mapping):
+        return None
+    a = np.asarray(points)
+    if a.ndim != 2 or a.shape[1] not in (3, 4):
+        return None  # _Cloud says what was expected
+    if a.dtype == np.float32 and a.flags.f_contiguous and not a.flags.c_contiguous:
+        return None
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _rows_out(ba, k):
+    return np.frombuffer(ba, np.float32).reshape(-1, k)
+
+
 def _leaf3(leaf):
     t = tuple(float(v) for v in np.broadcast_to(np.asarray(leaf, float), (3,)))
     return t
@@ -100,6 +119,10 @@ def voxel(points, leaf=0.2, *, min_points=1, backend="auto"):
     PCL VoxelGrid's rule. ``leaf`` is one edge or (x, y, z) edges in metres;
     voxels with fewer than ``min_points`` points are dropped. Returns the
     input's form (an (M, k) array or a dict of channels)."""
+    rows = _as_rows(points)
+    if rows is not None:
+        return _rows_out(_sp._voxel_rows(rows, _leaf3(leaf), int(min_points),
+                                         backend), rows.shape[1])
     c = _Cloud(points)
     out = c.outputs(c.n)
     m = _sp._voxel(c.inputs, c.n, out, _leaf3(leaf), int(min_points), backend)
@@ -129,11 +152,14 @@ def crop(points, *, x=None, y=None, z=None, range=None, invert=False,
     r = _pair(range, "range")
     if r:
         limits |= 1 << 3
+    args = (limits, tuple(mins), tuple(maxs), r[0] if r else 0.0,
+            r[1] if r else 0.0, bool(invert), backend)
+    rows = _as_rows(points)
+    if rows is not None:
+        return _rows_out(_sp._crop_rows(rows, *args), rows.shape[1])
     c = _Cloud(points)
     out = c.outputs(c.n)
-    m = _sp._crop(c.inputs, c.n, out, limits, tuple(mins), tuple(maxs),
-                  r[0] if r else 0.0, r[1] if r else 0.0, bool(invert),
-                  backend)
+    m = _sp._crop(c.inputs, c.n, out, *args)
     return c.result(m)
 
 
@@ -150,12 +176,16 @@ def bev(points, *, x=(0, 70), y=(-40, 40), z=(-2.5, 1), res=0.1,
     column j holds y in [y0 + j*res, ...) (the `bev` stage)."""
     params = (*_pair(x, "x"), *_pair(y, "y"), *_pair(z, "z"), float(res))
     out = np.empty(_sp._bev_shape(params), np.float32)
-    c = _Cloud(points)
-    _sp._bev(c.inputs, c.n, out, params, backend)
+    rows = _as_rows(points)
+    if rows is not None:
+        _sp._bev_rows(rows, out, params, backend)
+    else:
+        c = _Cloud(points)
+        _sp._bev(c.inputs, c.n, out, params, backend)
     return out
 
 
-def _rows(a):
+def _pixel_rows(a):
     """a itself when its pixels are contiguous within each row, else a
     contiguous copy."""
     a = np.asarray(a)
@@ -172,7 +202,7 @@ def debayer(img, pattern="rggb", *, method="bilinear", bgr=False,
     'bggr', 'grbg', 'gbrg', named by the first two rows) into (H, W, 3):
     RGB (or BGR with ``bgr=True``, 8-bit only); ``method`` 'bilinear'
     (OpenCV's) or 'ea' (edge-aware)."""
-    img = _rows(img)
+    img = _pixel_rows(img)
     if img.ndim != 2 or img.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"debayer: an array of shape {img.shape} and dtype "
                          f"{img.dtype}, expected an (H, W) uint8 or uint16 "
@@ -204,7 +234,7 @@ def resize(img, width, height, *, method="linear", backend="auto"):
     """Scale an image to width x height: uint8 (H, W), (H, W, 3), (H, W, 4)
     or float32 (H, W); ``method`` 'linear' (OpenCV's INTER_LINEAR, bit for
     bit on 8-bit), 'area' or 'nearest'."""
-    img = _rows(img)
+    img = _pixel_rows(img)
     fmt = _image_format(img, "resize")
     out = np.empty((int(height), int(width)) + img.shape[2:], img.dtype)
     _sp._resize(img, out, fmt, method, backend)
@@ -219,7 +249,7 @@ def normalize(img, mean=None, std=None, *, scale=None, order="rgb",
     (R, G, B); ``scale`` defaults to 1/255; ``order`` is the tensor's
     channel order ('rgb' or 'bgr'); ``color`` says what a 3-channel input
     holds ('rgb', or 'bgr' for OpenCV images)."""
-    img = _rows(img)
+    img = _pixel_rows(img)
     fmt = _image_format(img, "normalize", color)
 
     def values(v):

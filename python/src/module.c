@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sp_py_int.h"
@@ -170,12 +171,71 @@ void sp__py_kctx_give(sp_backend b, sp_kctx *k)
     sp_kctx_destroy(k);
 }
 
+/* Scratch buffers for the kernels' staging (an (N, k) array split into
+ * channels and back), kept between calls like the contexts: memory that a
+ * call touches for the first time costs a page fault per page, several
+ * times what splitting the points costs. */
+static struct {
+    void *p;
+    size_t cap;
+} scratch[KCTX_KEEP];
+static int nscratch;
+
+void *sp__py_scratch_take(size_t bytes, size_t *cap)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&kcache_lock);
+    int best = -1;
+    for (int i = 0; i < nscratch; i++)
+        if (best < 0 || scratch[i].cap > scratch[best].cap)
+            best = i;
+    if (best >= 0 && scratch[best].cap >= bytes) {
+        p = scratch[best].p;
+        *cap = scratch[best].cap;
+        scratch[best] = scratch[--nscratch];
+    }
+    pthread_mutex_unlock(&kcache_lock);
+    if (p)
+        return p;
+    bytes = (bytes + 4095) & ~(size_t)4095;
+    if (posix_memalign(&p, 64, bytes ? bytes : 4096) != 0)
+        return NULL;
+    *cap = bytes;
+    return p;
+}
+
+void sp__py_scratch_give(void *p, size_t cap)
+{
+    pthread_mutex_lock(&kcache_lock);
+    if (nscratch == KCTX_KEEP) {
+        /* Keep the largest ones. */
+        int small = 0;
+        for (int i = 1; i < nscratch; i++)
+            if (scratch[i].cap < scratch[small].cap)
+                small = i;
+        if (scratch[small].cap < cap) {
+            void *old = scratch[small].p;
+            scratch[small].p = p;
+            scratch[small].cap = cap;
+            p = old;
+        }
+    } else {
+        scratch[nscratch].p = p;
+        scratch[nscratch++].cap = cap;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&kcache_lock);
+    free(p);
+}
+
 static void kcache_clear(void)
 {
     pthread_mutex_lock(&kcache_lock);
     for (size_t b = 0; b < sizeof kcache / sizeof kcache[0]; b++)
         while (kcache[b].n > 0)
             sp_kctx_destroy(kcache[b].k[--kcache[b].n]);
+    while (nscratch > 0)
+        free(scratch[--nscratch].p);
     pthread_mutex_unlock(&kcache_lock);
 }
 
@@ -245,8 +305,8 @@ static PyMethodDef module_methods[] = {
     {"_alloc_count", alloc_count, METH_NOARGS,
      "The library's malloc-family calls so far (0 when not counted)."},
     {"trim_kernels", trim_kernels, METH_NOARGS,
-     "trim_kernels(): free the kernel contexts (and their scratch memory) "
-     "that the kernel functions keep between calls."},
+     "trim_kernels(): free the kernel contexts and scratch buffers (and "
+     "their memory) that the kernel functions keep between calls."},
     {"status_name", status_name, METH_O,
      "status_name(status) -> str: 'SP_EFORMAT' for -4, ..."},
     {NULL, NULL, 0, NULL},

@@ -40,6 +40,12 @@ int sp__py_backend(const char *name, sp_backend *out);
 sp_kctx *sp__py_kctx_take(sp_backend b);
 void sp__py_kctx_give(sp_backend b, sp_kctx *k);
 
+/** A 64-byte aligned scratch buffer of at least @p bytes from the module's
+ *  cache (*cap: its size); NULL when out of memory. Give it back with
+ *  sp__py_scratch_give(). Any thread, GIL or not. */
+void *sp__py_scratch_take(size_t bytes, size_t *cap);
+void sp__py_scratch_give(void *p, size_t cap);
+
 /* ---- alloc_count.c: the library's heap allocations (stats) ---- */
 
 /** Install the counter of the library's malloc-family calls when this
