@@ -78,9 +78,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--data") && i + 1 < argc)
             data = argv[++i];
         else {
-            fprintf(stderr,
-                    "usage: bench_python [--json] [--quick] [--runs N] "
-                    "[--cputime] [--data DIR]\n");
+            fprintf(stderr, "usage: bench_python [--json] [--quick] [--runs N] "
+                            "[--cputime] [--data DIR]\n");
             return 2;
         }
     }

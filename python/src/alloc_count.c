@@ -107,7 +107,6 @@ uint64_t sp__py_alloc_count(void)
     return 0;
 }
 
-
 int sp__py_alloc_counting(void)
 {
     return 0;

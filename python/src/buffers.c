@@ -19,7 +19,7 @@ static int format_is(const char *fmt, char want)
     return fmt[0] == want && fmt[1] == '\0';
 }
 
-static const char *const point_names[6] = {"x",    "y",    "z",
+static const char *const point_names[6] = {"x",         "y",    "z",
                                            "intensity", "ring", "time"};
 
 void sp__py_points_release(sp__py_pbufs *b)
@@ -53,8 +53,8 @@ int sp__py_points_get(PyObject *seq, Py_ssize_t n, int out, sp__py_pbufs *b,
             }
             continue;
         }
-        int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
-                    (out ? PyBUF_WRITABLE : 0);
+        int flags =
+            PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (out ? PyBUF_WRITABLE : 0);
         if (PyObject_GetBuffer(o, &b->v[i], flags) < 0)
             goto fail;
         b->have[i] = 1;
@@ -63,7 +63,7 @@ int sp__py_points_get(PyObject *seq, Py_ssize_t n, int out, sp__py_pbufs *b,
         if (b->v[i].ndim != 1 || b->v[i].itemsize != item ||
             !format_is(b->v[i].format, want)) {
             PyErr_Format(PyExc_ValueError,
-                         "points: channel '%s': expected a 1-D %s array", 
+                         "points: channel '%s': expected a 1-D %s array",
                          point_names[i], i == 4 ? "uint16" : "float32");
             goto fail;
         }
@@ -145,8 +145,7 @@ int sp__py_image_get(PyObject *obj, sp_pixfmt fmt, int out, Py_buffer *v,
     Py_ssize_t item, ch;
     memset(im, 0, sizeof *im);
     if (pixfmt_form(fmt, &type, &item, &ch) < 0) {
-        PyErr_Format(PyExc_ValueError,
-                     "image format %s has no array form here",
+        PyErr_Format(PyExc_ValueError, "image format %s has no array form here",
                      sp_pixfmt_name(fmt));
         return -1;
     }
@@ -155,7 +154,9 @@ int sp__py_image_get(PyObject *obj, sp_pixfmt fmt, int out, Py_buffer *v,
                                (out ? PyBUF_WRITABLE : 0)) < 0)
         return -1;
     int ndim = ch ? 3 : 2;
-    const char *want = type == 'B' ? "uint8" : type == 'H' ? "uint16" : "float32";
+    const char *want = type == 'B'   ? "uint8"
+                       : type == 'H' ? "uint16"
+                                     : "float32";
     int ok = v->itemsize == item && format_is(v->format, type) &&
              (v->ndim == ndim || (!ch && v->ndim == 3 && v->shape[2] == 1));
     if (!ok) {
@@ -175,9 +176,8 @@ int sp__py_image_get(PyObject *obj, sp_pixfmt fmt, int out, Py_buffer *v,
      * follow each other. */
     int dense = (w <= 1 || v->strides[1] == px) &&
                 (v->ndim < 3 || v->shape[2] <= 1 || v->strides[2] == item) &&
-                (h <= 1 || v->strides[0] >= w * px) &&
-                v->strides[0] >= 0 && v->strides[0] % item == 0 &&
-                (size_t)v->buf % (size_t)item == 0;
+                (h <= 1 || v->strides[0] >= w * px) && v->strides[0] >= 0 &&
+                v->strides[0] % item == 0 && (size_t)v->buf % (size_t)item == 0;
     if (!dense) {
         PyErr_Format(PyExc_ValueError,
                      "%s image: expected rows of contiguous pixels (strides "
@@ -187,7 +187,8 @@ int sp__py_image_get(PyObject *obj, sp_pixfmt fmt, int out, Py_buffer *v,
         goto fail;
     }
     if (h > (Py_ssize_t)UINT32_MAX || w > (Py_ssize_t)UINT32_MAX) {
-        PyErr_SetString(PyExc_ValueError, "image larger than 2^32 pixels a side");
+        PyErr_SetString(PyExc_ValueError,
+                        "image larger than 2^32 pixels a side");
         goto fail;
     }
     im->data = v->buf;
@@ -206,9 +207,8 @@ fail:
 int sp__py_tensor_get(PyObject *obj, Py_buffer *v, sp_tensor *t)
 {
     memset(t, 0, sizeof *t);
-    if (PyObject_GetBuffer(obj, v,
-                           PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) <
-        0)
+    if (PyObject_GetBuffer(
+            obj, v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0)
         return -1;
     if (v->ndim < 1 || v->ndim > SP_TENSOR_MAX_DIMS || v->itemsize != 4 ||
         !format_is(v->format, 'f')) {

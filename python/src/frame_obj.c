@@ -294,8 +294,8 @@ static PyObject *get_pipeline(PyObject *self, void *c)
 
 static PyGetSetDef frame_getset[] = {
     {"seq", get_seq, NULL, "sequence number in its stream, from 0", NULL},
-    {"stamp_ns", get_stamp, NULL,
-     "sensor time in ns (epoch, or log-relative)", NULL},
+    {"stamp_ns", get_stamp, NULL, "sensor time in ns (epoch, or log-relative)",
+     NULL},
     {"log_time_ns", get_log_time, NULL,
      "when a log recorded it, ns (0 when not from a log)", NULL},
     {"stream", get_stream, NULL, "'velodyne', 'image_02', a topic ...", NULL},
@@ -325,9 +325,9 @@ static PyObject *layout_points(PyObject *self, PyObject *noargs)
     if (!list)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        PyObject *t = Py_BuildValue("(snsn)", c[i].name,
-                                    (Py_ssize_t)((const char *)c[i].data - o->lo),
-                                    c[i].typestr, (Py_ssize_t)c[i].ncomp);
+        PyObject *t = Py_BuildValue(
+            "(snsn)", c[i].name, (Py_ssize_t)((const char *)c[i].data - o->lo),
+            c[i].typestr, (Py_ssize_t)c[i].ncomp);
         if (!t) {
             Py_DECREF(list);
             return NULL;

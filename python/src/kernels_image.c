@@ -74,9 +74,9 @@ static PyObject *py_debayer(PyObject *self, PyObject *args)
     if (call_begin(&c, src, sf, dst, df, backend) < 0)
         return NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_debayer(c.k, &d, &c.src, &c.dst);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     return call_end(&c, 1, rc);
 }
 
@@ -98,9 +98,9 @@ static PyObject *py_resize(PyObject *self, PyObject *args)
     if (call_begin(&c, src, f, dst, f, backend) < 0)
         return NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_resize(c.k, &c.src, &c.dst, m);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     return call_end(&c, 1, rc);
 }
 
@@ -167,9 +167,9 @@ static PyObject *py_normalize(PyObject *self, PyObject *args)
         return NULL;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_normalize(c.k, &d, &c.src, &t);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     PyBuffer_Release(&tv);
     return call_end(&c, 0, rc);
 }

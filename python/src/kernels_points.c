@@ -57,8 +57,8 @@ static PyObject *py_voxel(PyObject *self, PyObject *args)
     float leaf[3];
     unsigned int min_points;
     const char *backend;
-    if (!PyArg_ParseTuple(args, "OnO(fff)Is", &in, &n, &out, &leaf[0],
-                          &leaf[1], &leaf[2], &min_points, &backend))
+    if (!PyArg_ParseTuple(args, "OnO(fff)Is", &in, &n, &out, &leaf[0], &leaf[1],
+                          &leaf[2], &min_points, &backend))
         return NULL;
     call c;
     if (call_begin(&c, in, n, out, backend) < 0)
@@ -66,9 +66,9 @@ static PyObject *py_voxel(PyObject *self, PyObject *args)
     sp_voxel_params v = {.leaf = {leaf[0], leaf[1], leaf[2]},
                          .min_points = min_points};
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_voxel(c.k, &v, &c.in, &c.out);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     size_t count = c.out.count;
     call_end(&c);
     if (rc < 0)
@@ -82,18 +82,18 @@ static PyObject *py_crop(PyObject *self, PyObject *args)
     Py_ssize_t n;
     sp_crop_params cp = {0};
     const char *backend;
-    if (!PyArg_ParseTuple(args, "OnOI(fff)(fff)ffps", &in, &n, &out,
-                          &cp.limits, &cp.min[0], &cp.min[1], &cp.min[2],
-                          &cp.max[0], &cp.max[1], &cp.max[2], &cp.range_min,
-                          &cp.range_max, &cp.invert, &backend))
+    if (!PyArg_ParseTuple(args, "OnOI(fff)(fff)ffps", &in, &n, &out, &cp.limits,
+                          &cp.min[0], &cp.min[1], &cp.min[2], &cp.max[0],
+                          &cp.max[1], &cp.max[2], &cp.range_min, &cp.range_max,
+                          &cp.invert, &backend))
         return NULL;
     call c;
     if (call_begin(&c, in, n, out, backend) < 0)
         return NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_crop(c.k, &cp, &c.in, &c.out);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     size_t count = c.out.count;
     call_end(&c);
     if (rc < 0)
@@ -141,9 +141,9 @@ static PyObject *py_bev(PyObject *self, PyObject *args)
         return NULL;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_bev_rasterize(c.k, &b, &c.in, &t);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     call_end(&c);
     PyBuffer_Release(&tv);
     if (rc < 0)
@@ -223,7 +223,8 @@ static void rows_split(rows *r)
 /* The output's first m points as rows of k floats in a new bytearray. */
 static PyObject *rows_result(rows *r, size_t m)
 {
-    PyObject *ba = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(m * r->k * 4));
+    PyObject *ba =
+        PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(m * r->k * 4));
     if (!ba)
         return NULL;
     float *p = (float *)PyByteArray_AsString(ba);
@@ -266,10 +267,10 @@ static PyObject *py_voxel_rows(PyObject *self, PyObject *args)
     sp_voxel_params v = {.leaf = {leaf[0], leaf[1], leaf[2]},
                          .min_points = min_points};
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rows_split(&r);
     rc = sp_voxel(k, &v, &r.in, &r.out);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     sp__py_kctx_give(b, k);
     PyObject *res = rc < 0 ? sp__py_raise(rc, 0) : rows_result(&r, r.out.count);
     rows_end(&r);
@@ -282,10 +283,10 @@ static PyObject *py_crop_rows(PyObject *self, PyObject *args)
     sp_crop_params cp = {0};
     const char *backend;
     sp_backend b;
-    if (!PyArg_ParseTuple(args, "OI(fff)(fff)ffps", &in, &cp.limits,
-                          &cp.min[0], &cp.min[1], &cp.min[2], &cp.max[0],
-                          &cp.max[1], &cp.max[2], &cp.range_min, &cp.range_max,
-                          &cp.invert, &backend) ||
+    if (!PyArg_ParseTuple(args, "OI(fff)(fff)ffps", &in, &cp.limits, &cp.min[0],
+                          &cp.min[1], &cp.min[2], &cp.max[0], &cp.max[1],
+                          &cp.max[2], &cp.range_min, &cp.range_max, &cp.invert,
+                          &backend) ||
         sp__py_backend(backend, &b) < 0)
         return NULL;
     rows r;
@@ -297,10 +298,10 @@ static PyObject *py_crop_rows(PyObject *self, PyObject *args)
         return NULL;
     }
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rows_split(&r);
     rc = sp_crop(k, &cp, &r.in, &r.out);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     sp__py_kctx_give(b, k);
     PyObject *res = rc < 0 ? sp__py_raise(rc, 0) : rows_result(&r, r.out.count);
     rows_end(&r);
@@ -328,10 +329,10 @@ static PyObject *py_bev_rows(PyObject *self, PyObject *args)
     sp_kctx *k = sp__py_kctx_take(b);
     int rc = SP_OK;
     if (k) {
-        Py_BEGIN_ALLOW_THREADS
+        PyThreadState *ts = PyEval_SaveThread();
         rows_split(&r);
         rc = sp_bev_rasterize(k, &bp, &r.in, &t);
-        Py_END_ALLOW_THREADS
+        PyEval_RestoreThread(ts);
         sp__py_kctx_give(b, k);
     }
     rows_end(&r);

@@ -57,10 +57,9 @@ static int errors_init(PyObject *m)
     for (size_t i = 0; i < NCLASSES; i++) {
         char full[64];
         snprintf(full, sizeof full, "sensorpipe.%s", classes[i].name);
-        PyObject *bases =
-            classes[i].builtin
-                ? PyTuple_Pack(2, error_base, *classes[i].builtin)
-                : PyTuple_Pack(1, error_base);
+        PyObject *bases = classes[i].builtin
+                              ? PyTuple_Pack(2, error_base, *classes[i].builtin)
+                              : PyTuple_Pack(1, error_base);
         if (!bases)
             return -1;
         char doc[128];
@@ -150,9 +149,9 @@ sp_kctx *sp__py_kctx_take(sp_backend b)
         return k;
     sp_kctx_desc d = {.backend = b};
     int rc;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_kctx_create(&d, &k);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     if (rc < 0) {
         sp__py_raise(rc, 0);
         return NULL;

@@ -81,8 +81,8 @@ static PyObject *pipe_new(PyTypeObject *t, PyObject *args, PyObject *kw)
 
 static int pipe_init(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"launch", "budget", "backend", "warmup_frames",
-                             "timeout_ms", NULL};
+    static char *kwlist[] = {"launch",        "budget",     "backend",
+                             "warmup_frames", "timeout_ms", NULL};
     pipe_obj *o = (pipe_obj *)self;
     const char *launch, *backend = "auto";
     unsigned long long budget = 0;
@@ -103,7 +103,7 @@ static int pipe_init(PyObject *self, PyObject *args, PyObject *kw)
     sp_poolmgr *mgr = NULL;
     sp_pipeline *p = NULL;
     int rc, column = 0;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_poolmgr_create(&md, &mgr);
     if (rc == SP_OK) {
         po.poolmgr = mgr;
@@ -111,7 +111,7 @@ static int pipe_init(PyObject *self, PyObject *args, PyObject *kw)
         if (rc < 0)
             column = sp_pipeline_error_column();
     }
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     if (rc < 0) {
         sp__py_raise(rc, column);
         sp_poolmgr_destroy(mgr);
@@ -161,21 +161,29 @@ static int pull_enter(pipe_obj *o)
 }
 
 /* After the pull: the exception for a status other than SP_OK (NULL
- * returned with nothing set = the end of the iteration). */
-static PyObject *pull_status(pipe_obj *o, int rc)
+ * returned with nothing set = the end of the iteration). @p signaled: our
+ * SIGINT handler ran during the pull. */
+static PyObject *pull_status(pipe_obj *o, int rc, int signaled)
 {
-    if (rc == SP_EOS) {
-        o->ended = 1;
-        return NULL;
-    }
     o->ended = 1;
-    if (rc == SP_ECANCELED) {
-        /* Ctrl-C: the interrupted handler's KeyboardInterrupt; a stop()
-         * or close() from elsewhere: the end of the iteration. */
-        PyErr_CheckSignals();
+    if (rc == SP_EOS)
         return NULL;
+    if (rc != SP_ECANCELED)
+        return sp__py_raise(rc, 0);
+    /* Ctrl-C: Python's KeyboardInterrupt. Python's handler has normally
+     * run before ours stopped the pipeline, but a library's handler in
+     * between (LLVM's, through PoCL) re-raises the signal, which then
+     * arrives when ours returns: give it a moment. A stop() or close()
+     * from elsewhere (no signal) ends the iteration quietly. */
+    for (int i = 0; i < (signaled ? 100 : 1); i++) {
+        if (PyErr_CheckSignals() < 0 || !signaled)
+            break;
+        struct timespec ms = {0, 1000000};
+        PyThreadState *ts = PyEval_SaveThread();
+        nanosleep(&ms, NULL);
+        PyEval_RestoreThread(ts);
     }
-    return sp__py_raise(rc, 0);
+    return NULL;
 }
 
 static PyObject *pipe_next(PyObject *self)
@@ -186,14 +194,15 @@ static PyObject *pipe_next(PyObject *self)
         return NULL;
     sp_frame *f = NULL;
     int rc;
+    unsigned long sig0 = sp__py_sigint_fired();
     int token = sp__py_sigint_arm(o->p);
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     rc = sp_pipeline_pull(o->p, &f);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     sp__py_sigint_disarm(token);
     o->busy = 0;
     if (rc != SP_OK)
-        return pull_status(o, rc);
+        return pull_status(o, rc, sp__py_sigint_fired() != sig0);
     PyObject *origin = origin_of(o, f->origin);
     if (!origin) {
         sp_frame_unref(f);
@@ -218,16 +227,17 @@ static PyObject *pipe_run(PyObject *self, PyObject *noargs)
     unsigned long long n = 0;
     sp_frame *f;
     int rc;
+    unsigned long sig0 = sp__py_sigint_fired();
     int token = sp__py_sigint_arm(o->p);
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     while ((rc = sp_pipeline_pull(o->p, &f)) == SP_OK) {
         sp_frame_unref(f);
         n++;
     }
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     sp__py_sigint_disarm(token);
     o->busy = 0;
-    pull_status(o, rc);
+    pull_status(o, rc, sp__py_sigint_fired() != sig0);
     if (PyErr_Occurred())
         return NULL;
     return PyLong_FromUnsignedLongLong(n);
@@ -253,14 +263,14 @@ static PyObject *pipe_close(PyObject *self, PyObject *noargs)
      * pipeline must not be closed under it. */
     while (o->busy) {
         struct timespec ms = {0, 1000000};
-        Py_BEGIN_ALLOW_THREADS
+        PyThreadState *ts = PyEval_SaveThread();
         nanosleep(&ms, NULL);
-        Py_END_ALLOW_THREADS
+        PyEval_RestoreThread(ts);
     }
     o->busy = 1;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *ts = PyEval_SaveThread();
     sp_pipeline_close(o->p);
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(ts);
     o->busy = 0;
     o->ended = 1;
     Py_RETURN_NONE;
@@ -412,8 +422,8 @@ static PyObject *pipe_stats(PyObject *self, PyObject *noargs)
          put(d, "warmup_frames", U64(s->warmup_frames)) == 0 &&
          put(d, "frames_after_warmup", U64(s->frames_after_warmup)) == 0 &&
          put(d, "heap_allocs_after_warmup",
-             counted ? U64(s->heap_allocs_after_warmup)
-                     : Py_NewRef(Py_None)) == 0 &&
+             counted ? U64(s->heap_allocs_after_warmup) : Py_NewRef(Py_None)) ==
+             0 &&
          put(d, "heap_allocs_counted",
              PyUnicode_FromString(
                  !s->alloc_counted
@@ -421,8 +431,8 @@ static PyObject *pipe_stats(PyObject *self, PyObject *noargs)
                      : "sensorpipe's own malloc-family calls, all threads")) ==
              0 &&
          put(d, "pool_grows_after_warmup",
-             counted ? U64(s->pool_grows_after_warmup)
-                     : Py_NewRef(Py_None)) == 0 &&
+             counted ? U64(s->pool_grows_after_warmup) : Py_NewRef(Py_None)) ==
+             0 &&
          put(py, "frames_alive", PyLong_FromSsize_t(o->frames_alive)) == 0 &&
          put(py, "bytes_alive", PyLong_FromSsize_t(o->bytes_alive)) == 0 &&
          PyDict_SetItemString(d, "python", py) == 0;
@@ -477,8 +487,8 @@ static PyObject *pipe_notes(PyObject *self, PyObject *noargs)
     for (size_t i = 0; list && i < n; i++) {
         uint64_t rep = 0;
         const char *text = sp_pipeline_note(o->p, i, &rep);
-        PyObject *t = Py_BuildValue("(sK)", text ? text : "",
-                                    (unsigned long long)rep);
+        PyObject *t =
+            Py_BuildValue("(sK)", text ? text : "", (unsigned long long)rep);
         if (!t || PyList_Append(list, t) < 0)
             Py_CLEAR(list);
         Py_XDECREF(t);

@@ -28,13 +28,15 @@
 
 static sp_pipeline *_Atomic slots[NSLOTS];
 static atomic_int in_handler;
-static int armed;           /* pulls that armed, GIL held */
-static int installed;       /* our handler is in place */
+static atomic_ulong fired;       /* SIGINTs our handler saw */
+static int armed;                /* pulls that armed, GIL held */
+static int installed;            /* our handler is in place */
 static struct sigaction chained; /* the handler we replaced */
 static PyObject *getsignal;      /* _signal.getsignal */
 
 static void on_sigint(int sig, siginfo_t *info, void *uctx)
 {
+    atomic_fetch_add(&fired, 1);
     /* Python's handler first: the signal may have come to a queue's
      * thread, and the pull returning SP_ECANCELED in the main thread must
      * find it already recorded, or the interpreter would end the
@@ -74,7 +76,8 @@ static int python_handles(void)
         }
     }
     PyObject *num = PyLong_FromLong(SIGINT);
-    PyObject *h = num ? PyObject_CallFunctionObjArgs(getsignal, num, NULL) : NULL;
+    PyObject *h =
+        num ? PyObject_CallFunctionObjArgs(getsignal, num, NULL) : NULL;
     int yes = h && PyCallable_Check(h);
     Py_XDECREF(h);
     Py_XDECREF(num);
@@ -136,4 +139,9 @@ void sp__py_sigint_disarm(int token)
     }
     if (--armed == 0 && installed)
         uninstall();
+}
+
+unsigned long sp__py_sigint_fired(void)
+{
+    return atomic_load(&fired);
 }

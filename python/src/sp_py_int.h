@@ -64,6 +64,9 @@ uint64_t sp__py_alloc_count(void);
 int sp__py_sigint_arm(sp_pipeline *p);
 void sp__py_sigint_disarm(int token);
 
+/** How many SIGINTs the handler has seen (any thread). */
+unsigned long sp__py_sigint_fired(void);
+
 /* ---- frame_obj.c ---- */
 
 extern PyTypeObject *sp__py_frame_type; /* _sensorpipe.Frame */
