@@ -39,9 +39,8 @@ typedef struct chan {
     const void *data;
 } chan;
 
-#define MAX_CHANS (6 + 32)
+#define MAX_CHANS (6 + SP_POINTS_MAX_EXTRA)
 
-#ifdef SP_POINTS_MAX_EXTRA
 static const char *field_typestr(sp_field_type t)
 {
     switch (t) {
@@ -64,7 +63,6 @@ static const char *field_typestr(sp_field_type t)
     }
     return NULL;
 }
-#endif
 
 /* Every channel of @p p: the standard ones, then each extra named channel
  * (when the library has them) in layout order. */
@@ -79,7 +77,6 @@ static size_t points_channels(const sp_points *p, chan *c)
         c[n++] = (chan){"ring", "<u2", 2, 1, p->ring};
     if (p->time)
         c[n++] = (chan){"time", "<f4", 4, 1, p->time};
-#ifdef SP_POINTS_MAX_EXTRA
     for (unsigned i = 0; i < p->nextra && n < MAX_CHANS; i++) {
         const sp_points_extra *e = &p->extra[i];
         const char *ts = field_typestr(e->field.type);
@@ -88,7 +85,6 @@ static size_t points_channels(const sp_points *p, chan *c)
         c[n++] = (chan){e->field.name, ts, sp_field_type_size(e->field.type),
                         e->field.count ? e->field.count : 1, e->data};
     }
-#endif
     return n;
 }
 

@@ -352,6 +352,7 @@ PyMODINIT_FUNC PyInit__sensorpipe(void)
         sp__py_pipeline_init(m) < 0 ||
         add_methods(m, sp__py_points_methods) < 0 ||
         add_methods(m, sp__py_image_methods) < 0 ||
+        add_methods(m, sp__py_frame_make_methods) < 0 ||
         PyModule_AddStringConstant(m, "__version__", SP_PY_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "HAVE_OPENCL", SP_HAVE_OPENCL) < 0) {
         Py_DECREF(m);

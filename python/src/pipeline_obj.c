@@ -41,6 +41,15 @@ void sp__py_pipeline_frame_count(PyObject *owner, int delta, size_t bytes)
     o->bytes_alive += delta * (Py_ssize_t)bytes;
 }
 
+sp_poolmgr *sp__py_pipeline_mgr(PyObject *obj)
+{
+    if (!PyObject_TypeCheck(obj, pipe_type)) {
+        PyErr_SetString(PyExc_TypeError, "expected a sensorpipe.Pipeline");
+        return NULL;
+    }
+    return ((pipe_obj *)obj)->mgr;
+}
+
 static PyObject *origin_of(pipe_obj *o, const char *origin)
 {
     if (!origin)

@@ -89,6 +89,14 @@ int sp__py_pipeline_init(PyObject *module);
 /** Count a frame of @p owner (a pipeline object) born (+1) or gone (-1). */
 void sp__py_pipeline_frame_count(PyObject *owner, int delta, size_t bytes);
 
+/** The pool manager of @p obj, a pipeline object (borrowed; it lives as
+ *  long as the object); NULL with TypeError for anything else. */
+sp_poolmgr *sp__py_pipeline_mgr(PyObject *obj);
+
+/* ---- frame_make.c ---- */
+
+extern PyMethodDef sp__py_frame_make_methods[];
+
 /* ---- kernels_points.c, kernels_image.c ---- */
 
 extern PyMethodDef sp__py_points_methods[];

@@ -161,3 +161,60 @@ def test_frame_outlives_its_pipeline_object():
     # The frame (through x.base) keeps the pipeline and its pools alive.
     assert x.base.pipeline.frames_alive == 1
     assert float(x.sum()) == float(x.sum())
+
+
+EXTRAS = [("rgb", "u32", 1, "color"), ("normal", "f32", 3, "value"),
+          ("label", "u16", 1, "label"), ("ret", "i8", 1, "label"),
+          ("flags", "u8", 5, "label"), ("dist", "f64", 1, "value"),
+          ("tag", "i16", 2, "label"), ("id", "i32", 1, "label")]
+
+
+def test_extra_channels_are_views_with_their_type_and_count():
+    # No reader fills extra channels yet (issue 11): a frame of that layout
+    # is made in the pipeline's pools, filled through its views, read back.
+    n = 1000
+    with sp.Pipeline("synth frames=1 camera=false") as p:
+        f = sp._sensorpipe._points_frame(p, n, True, False, EXTRAS)
+        pts = f.points
+        assert list(pts) == (["x", "y", "z", "intensity", "ring"]
+                             + [e[0] for e in EXTRAS])
+        rng = np.random.default_rng(7)
+        want = {}
+        for name, ts, cnt, _ in EXTRAS + [("x", "f32", 1, ""),
+                                          ("ring", "u16", 1, "")]:
+            a = pts[name]
+            dt = np.dtype({"u": "u", "i": "i", "f": "f"}[ts[0]]
+                          + str(int(ts[1:]) // 8))
+            assert a.dtype == dt, name
+            assert a.shape == ((n,) if cnt == 1 else (n, cnt)), name
+            assert a.base is f and a.flags.c_contiguous, name
+            assert a.ctypes.data % 64 == 0, name
+            v = (rng.random(a.shape) * 100).astype(dt)
+            a[...] = v
+            want[name] = v
+        # Each channel has its own memory: writing one left the others.
+        names = list(want)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                assert not np.shares_memory(pts[a], pts[b]), (a, b)
+        g = f.points          # a second mapping, the same memory
+        for name, v in want.items():
+            np.testing.assert_array_equal(g[name], v)
+            assert np.shares_memory(g[name], pts[name])
+        c = f.copy()
+        assert list(c.points) == list(pts)
+        np.testing.assert_array_equal(c.points["normal"], want["normal"])
+        assert not np.shares_memory(c.points["normal"], pts["normal"])
+        keep = pts["flags"][:, 2]
+        del f, pts, g
+        collect()
+        assert in_use(p) == 1           # the extra's view holds the block
+        del keep
+        collect()
+        assert in_use(p) == 0
+        with pytest.raises(ValueError, match="extra type 'f16'"):
+            sp._sensorpipe._points_frame(p, 1, False, False,
+                                         [("h", "f16", 1, "value")])
+        with pytest.raises(sp.Error, match="'x'"):
+            sp._sensorpipe._points_frame(p, 1, False, False,
+                                         [("x", "f32", 1, "value")])
