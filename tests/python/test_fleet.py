@@ -46,8 +46,10 @@ def say(capsys, msg):
 
 @pytest.fixture(scope="module")
 def cli():
+    # SP_CLI: the name the other Python tests' CTest entries use.
+    other = None if os.environ.get("SP_SENSORPIPE") else os.environ.get("SP_CLI")
     try:
-        return fleet.find_cli()
+        return fleet.find_cli(other)
     except FileNotFoundError as e:
         pytest.skip(str(e))
 
@@ -348,7 +350,10 @@ def test_dask_worker_killed(cli, bins, ref_bins, client, workdir, capsys):
     before = set(client.run(os.getpid).values())
     recs, summary = fleet.run_dask(spec, bins, client=client, retries=1)
     assert flag.exists(), "the wrapper never killed a worker"
-    assert summary["failed"] == 0 and summary["ran"] == N_LOGS
+    # Results a dead worker held are lost and Dask runs those tasks again:
+    # they find their logs finished and skip them (counted as skipped).
+    assert summary["failed"] == 0
+    assert summary["ran"] + summary["skipped"] == N_LOGS
     assert tree(out) == ref_bins  # nothing missing, nothing doubled
     recs = check_manifest(out, bins, ref_bins)
     rec = recs[7]
@@ -362,8 +367,10 @@ def test_dask_worker_killed(cli, bins, ref_bins, client, workdir, capsys):
     assert before - after, "no worker process died"
     assert rec["worker"]["pid"] not in before - after
     say(capsys, "dask: worker %s killed while running %s; the retry on %s "
-        "finished it, 20/20 logs, outputs identical to the serial run"
-        % (sorted(before - after), victim, rec["worker"]["pid"]))
+        "finished it, %d/%d logs done (%d rerun by Dask found finished), "
+        "outputs identical to the serial run"
+        % (sorted(before - after), victim, rec["worker"]["pid"],
+           len(recs), N_LOGS, summary["skipped"]))
 
 
 def test_commit_killed_midway(cli, bins, ref_bins, workdir):

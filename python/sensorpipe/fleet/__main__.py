@@ -167,9 +167,15 @@ def main(argv=None):
             print("%s run: --workers must be at least 1" % PROG,
                   file=sys.stderr)
             return 2
-        recs, _ = run_dask(spec, inputs, scheduler=a.scheduler,
-                           workers=a.workers, retries=a.retries,
-                           progress=False if a.no_progress else None)
+        try:
+            recs, _ = run_dask(spec, inputs, scheduler=a.scheduler,
+                               workers=a.workers, retries=a.retries,
+                               progress=False if a.no_progress else None,
+                               log=_say)
+        except KeyboardInterrupt:
+            print("%s run: interrupted; the finished logs are kept, a rerun "
+                  "does the rest" % PROG, file=sys.stderr)
+            return 130
         return _summary(recs, spec.outdir)
 
     if a.cmd == "slurm":

@@ -47,12 +47,14 @@ def describe_error(e):
 
 
 def run_dask(spec, inputs, scheduler=None, workers=None, retries=2,
-             client=None, progress=None):
+             client=None, progress=None, log=None):
     """Runs every log of @p inputs (absolute, checked paths) as one task of
     @p client, else of a Client of @p scheduler, else of a local cluster of
     @p workers processes; failed tasks are retried @p retries times (a task
     whose worker dies is rescheduled by Dask itself). Finished logs are not
-    submitted. Writes OUTDIR/manifest.jsonl; returns (records, summary)."""
+    submitted. Writes OUTDIR/manifest.jsonl; returns (records, summary).
+    @p log, when given, is called with a line saying where the tasks go."""
+    inputs = [os.path.abspath(p) for p in inputs]
     stems = [stem_of(p) for p in inputs]
     todo, skipped = [], 0
     for inp, stem in zip(inputs, stems):
@@ -74,6 +76,11 @@ def run_dask(spec, inputs, scheduler=None, workers=None, retries=2,
                 if scheduler:
                     client = Client(scheduler)
                 else:
+                    if log:
+                        log("%d of %d logs to run on a local cluster of %d "
+                            "worker processes (127.0.0.1)"
+                            % (len(todo), len(inputs),
+                               workers or default_workers()))
                     cluster = local_cluster(workers)
                     owned.append(cluster)
                     client = Client(cluster)

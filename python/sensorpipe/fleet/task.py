@@ -15,7 +15,6 @@ log again and renames the same files over whatever the killed one had moved:
 nothing is missing, nothing is doubled. A finished log is skipped.
 """
 import datetime
-import json
 import os
 import shutil
 import socket
@@ -39,7 +38,7 @@ class Spec:
     workers by pickle and to Slurm tasks on their command line.
 
     launch   the template ({input}, {out}, {stem})
-    outdir   absolute output folder
+    outdir   output folder (made absolute when the Spec is made)
     cli      the sensorpipe program (None: found on the worker, see find_cli)
     backend  kernel back-end; "simd" keeps each task on one thread
     pool_mb  the pipeline's memory budget in MiB (None: the program's default)
@@ -55,6 +54,11 @@ class Spec:
     timeout: float = None
     verify: bool = False
     force: bool = False
+
+    def __post_init__(self):
+        # Absolute where the Spec is made (the client): workers have other
+        # working folders.
+        object.__setattr__(self, "outdir", os.path.abspath(self.outdir))
 
 
 def _now():
@@ -255,6 +259,3 @@ def read_list(listfile):
     with open(listfile, encoding="utf-8") as f:
         return [line.rstrip("\n") for line in f if line.strip()]
 
-
-def spec_json(spec):
-    return json.dumps(spec.__dict__, sort_keys=True)
