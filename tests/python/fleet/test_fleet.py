@@ -3,7 +3,7 @@ real `sensorpipe run` tasks.
 
 Run from CTest (test_python_fleet) or by hand:
     SP_SENSORPIPE=build/cli/sensorpipe PYTHONPATH=python \\
-        /usr/bin/python3 -m pytest -q tests/python/test_fleet.py
+        /usr/bin/python3 -m pytest -q tests/python/fleet/test_fleet.py
 
 Inputs are made here: 20 small ROS1 bags (python3-rosbag, real
 sensor_msgs/PointCloud2 definitions) and 20 folders of KITTI-like .bin
@@ -19,6 +19,7 @@ import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -27,7 +28,7 @@ from sensorpipe import fleet
 from sensorpipe.fleet import manifest as mf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 PY = sys.executable
 LAUNCH_BAG = ("bag path={input} ! crop x=-30:30 y=-30:30 ! voxel leaf=0.5 "
               "! npy dir={out}/{stem}")
@@ -441,23 +442,55 @@ def test_cli_run_with_a_bad_log(cli, bags, ref_bags, client, workdir):
 
 # ---- Slurm ----
 
-def slurm_ready():
-    """True when sbatch can reach a controller with a node to run on
-    (SP_TEST_SLURM=off: pretend not, to test the by-hand path)."""
-    if os.environ.get("SP_TEST_SLURM") == "off":
-        return False
+def slurm_answers(env):
+    """True when sbatch can reach a controller with a node to run on."""
     if not shutil.which("sbatch") or not shutil.which("sinfo"):
         return False
     try:
         p = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True,
-                           text=True, timeout=10)
+                           text=True, timeout=10, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return p.returncode == 0 and any(s.strip() in ("idle", "mix", "alloc")
                                      for s in p.stdout.split())
 
 
-def test_slurm(cli, bags, ref_bags, workdir, capsys):
+@pytest.fixture(scope="module")
+def slurm():
+    """(environment for sbatch, how) where a Slurm cluster can take jobs,
+    else (None, why not). First a private one-node cluster started here
+    (slurm_local.sh: munged, slurmctld, slurmd under a temporary folder,
+    on 127.0.0.1, as root), else one that already answers (SLURM_CONF or
+    /etc/slurm). SP_TEST_SLURM=off: none, to test the by-hand path."""
+    if os.environ.get("SP_TEST_SLURM") == "off":
+        yield None, "SP_TEST_SLURM=off"
+        return
+    script = os.path.join(HERE, "slurm_local.sh")
+    why = "not root"
+    if os.geteuid() == 0:
+        # A short path: munged's socket name must fit in sun_path.
+        d = tempfile.mkdtemp(prefix="spslurm.")
+        p = subprocess.run(["sh", script, "start", d], capture_output=True,
+                           text=True, timeout=60)
+        if p.returncode == 0:
+            env = dict(os.environ, SLURM_CONF=p.stdout.strip().splitlines()[-1])
+            try:
+                yield env, "a private slurmctld/slurmd started by the test " \
+                    "(%s)" % env["SLURM_CONF"]
+            finally:
+                subprocess.run(["sh", script, "stop", d], timeout=60)
+                shutil.rmtree(d, ignore_errors=True)
+            return
+        why = "slurm_local.sh could not start one: " + \
+            (p.stderr.strip().splitlines() or ["?"])[-1]
+        shutil.rmtree(d, ignore_errors=True)
+    if slurm_answers(None):
+        yield dict(os.environ), "the Slurm cluster that answers sinfo here"
+        return
+    yield None, why
+
+
+def test_slurm(cli, bags, ref_bags, workdir, slurm, capsys):
     out = workdir / "slurm"
     inputs = bags[:5]
     p = subprocess.run([PY, "-m", "sensorpipe.fleet", "slurm", "--per-task",
@@ -486,13 +519,13 @@ def test_slurm(cli, bags, ref_bags, workdir, capsys):
     with open(os.path.join(d, "inputs.txt")) as f:
         assert f.read().splitlines() == inputs
 
-    if slurm_ready():
-        how = "ran through a local slurmctld/slurmd (sbatch --array, then " \
-              "the merge job)"
+    env, which = slurm
+    if env is not None:
+        how = "submitted with sbatch --array, then the merge job, to " + which
         p = subprocess.run([PY, "-m", "sensorpipe.fleet", "slurm", "--submit",
                             "--per-task", "2", "--sensorpipe", cli,
                             LAUNCH_BAG, str(out)] + inputs,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=env)
         assert p.returncode == 0 and "submitted array job" in p.stdout, \
             p.stdout + p.stderr
         manifest = os.path.join(str(out), mf.MANIFEST)
@@ -500,12 +533,17 @@ def test_slurm(cli, bags, ref_bags, workdir, capsys):
         while not os.path.exists(manifest) and time.monotonic() < deadline:
             time.sleep(0.25)
         assert os.path.exists(manifest), "the Slurm jobs did not finish: " + \
-            subprocess.run(["squeue"], capture_output=True, text=True).stdout
-        time.sleep(0.2)
+            subprocess.run(["squeue"], capture_output=True, text=True,
+                           env=env).stdout
+        # Three array tasks ran under Slurm, each writing its own log.
+        ran = sorted(n for n in os.listdir(os.path.join(d, "logs"))
+                     if not n.startswith("merge_"))
+        assert [n.rsplit("_", 1)[1] for n in ran] == \
+            ["0.out", "1.out", "2.out"], ran
     else:
-        how = "no Slurm cluster reachable here: checked the script and ran " \
+        how = "no Slurm cluster here (%s): checked the script and ran " \
               "each array task's script by hand (SLURM_ARRAY_TASK_ID=0..2), " \
-              "then merge.sbatch"
+              "then merge.sbatch" % which
         for i in range(3):
             env = dict(os.environ, SLURM_ARRAY_TASK_ID=str(i))
             r = subprocess.run(["bash", os.path.join(d, "array.sbatch")],
