@@ -14,12 +14,22 @@
 set -eu
 PATH="$PATH:/usr/sbin:/sbin"
 
+# Stops the daemons and waits for them to exit (slurmctld saves its state
+# on the way out: the folder can be removed only after that).
 stop() {
+    pids=""
     for f in "$1/slurmd.pid" "$1/slurmctld.pid" "$1/munge/munged.pid"; do
-        if [ -f "$f" ]; then
-            kill "$(cat "$f")" 2>/dev/null || true
-            rm -f "$f"
-        fi
+        [ -f "$f" ] || continue
+        pid=$(cat "$f")
+        rm -f "$f"
+        kill "$pid" 2>/dev/null && pids="$pids $pid"
+    done
+    for pid in $pids; do
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+            i=$((i + 1))
+            sleep 0.1
+        done
     done
 }
 
