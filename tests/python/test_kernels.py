@@ -117,7 +117,8 @@ def test_crop_spec_points(backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_bev_known_cells(backend):
-    # tests/test_bev.c test_known_cells (defaults: x 0:70, y -40:40, res 0.1)
+    # tests/test_bev.c test_known_cells (defaults: x 0:70, y -40:40, res 0.1);
+    # forward up, left on the left: cell (i, j) is row H-1-i, column W-1-j
     assert sp.bev_shape() == (3, 700, 800)
     assert sp.bev_shape(x=(0, 1), y=(0, 0.25), res=0.1) == (3, 10, 3)
     pts = np.array([[10.05, 0.05, -0.75, 0.5], [10.06, 0.07, 0.25, 0.3],
@@ -126,12 +127,12 @@ def test_bev_known_cells(backend):
                     [69.95, -39.95, -2.5, 0.25]], np.float32)
     o = sp.bev(pts, backend=backend)
     assert o.shape == (3, 700, 800) and o.dtype == np.float32
-    assert math.isclose(o[0, 100, 400], 2.75 / 3.5, abs_tol=1e-6)
-    assert math.isclose(o[1, 100, 400], 0.4, abs_tol=1e-5 if backend == "opencl" else 1e-6)
-    assert math.isclose(o[2, 100, 400], math.log(3) / math.log(64), abs_tol=1e-6)
-    assert o[0, 699, 0] == 0
-    assert math.isclose(o[1, 699, 0], 0.25, abs_tol=1e-7)
-    assert math.isclose(o[2, 699, 0], 1 / 6, abs_tol=1e-6)
+    assert math.isclose(o[0, 599, 399], 2.75 / 3.5, abs_tol=1e-6)
+    assert math.isclose(o[1, 599, 399], 0.4, abs_tol=1e-5 if backend == "opencl" else 1e-6)
+    assert math.isclose(o[2, 599, 399], math.log(3) / math.log(64), abs_tol=1e-6)
+    assert o[0, 0, 799] == 0
+    assert math.isclose(o[1, 0, 799], 0.25, abs_tol=1e-7)
+    assert math.isclose(o[2, 0, 799], 1 / 6, abs_tol=1e-6)
     assert np.count_nonzero(o) == 5
     with pytest.raises(ValueError, match="res=-1"):
         sp.bev(pts, res=-1)
