@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fields_map_int.h"
 #include "pcd_int.h"
 
 /* LZF encodes at most 264 bytes in a 3-byte back reference; a stated size
@@ -29,6 +30,7 @@ struct sp_pcd_reader {
     uint32_t csize, usize; /* binary_compressed sizes of frame cur */
     sp__iobuf buf;         /* header and raw data bytes */
     sp__iobuf scratch;     /* decompressed columns */
+    char *fields_map;      /* fields= map, or NULL */
 };
 
 /* ---- value conversion ---- */
@@ -351,6 +353,7 @@ void sp_pcd_reader_destroy(sp_pcd_reader *r)
     if (r->fd >= 0)
         close(r->fd);
     sp__filelist_free(&r->files);
+    free(r->fields_map);
     sp__iobuf_free(&r->buf);
     sp__iobuf_free(&r->scratch);
     free(r);
@@ -362,6 +365,22 @@ void sp_pcd_reader_set_poolmgr(sp_pcd_reader *r, sp_poolmgr *mgr)
         return;
     sp__iobuf_set_poolmgr(&r->buf, mgr);
     sp__iobuf_set_poolmgr(&r->scratch, mgr);
+}
+
+int sp_pcd_reader_set_fields(sp_pcd_reader *r, const char *fields_map)
+{
+    SP_GUARD(r);
+    sp__fmap check;
+    SP_TRY(sp__fmap_parse(fields_map, &check));
+    free(r->fields_map);
+    r->fields_map = NULL;
+    if (fields_map && *fields_map) {
+        r->fields_map = strdup(fields_map);
+        if (!r->fields_map)
+            return sp__fail(SP_ENOMEM, "pcd: out of memory");
+    }
+    r->cur = SIZE_MAX; /* map the next header afresh */
+    return SP_OK;
 }
 
 size_t sp_pcd_reader_count(const sp_pcd_reader *r)
@@ -399,6 +418,8 @@ static int prepare(sp_pcd_reader *r, size_t i)
     int rc = sp__pread_full(r->fd, r->buf.data, n, 0, path);
     if (rc == SP_OK)
         rc = sp_pcd_header_parse((const char *)r->buf.data, n, path, &r->hdr);
+    if (rc == SP_OK && r->fields_map)
+        rc = sp_pcd_header_map(&r->hdr, r->fields_map, path);
     /* The header is parsed into r->hdr: its bytes are not needed again. */
     sp__iobuf_release(&r->buf);
     SP_TRY(rc);

@@ -145,6 +145,12 @@ void sp_pcd_reader_destroy(sp_pcd_reader *r);
  *  refusal is SP_EBUDGET, naming the file and the bytes asked. */
 void sp_pcd_reader_set_poolmgr(sp_pcd_reader *r, sp_poolmgr *mgr);
 
+/** Map every frame's fields under @p fields_map ("ring:channel,
+ *  time:time_stamp"; NULL or "" = the default names), as
+ *  sp_pcd_header_map(). SP_EINVAL for a bad map; a map naming a field a
+ *  file lacks fails that file's shape() and read(). */
+int sp_pcd_reader_set_fields(sp_pcd_reader *r, const char *fields_map);
+
 /** Number of files (frames). */
 size_t sp_pcd_reader_count(const sp_pcd_reader *r);
 
@@ -181,11 +187,15 @@ typedef struct sp_pcd_writer sp_pcd_writer;
 int sp_pcd_writer_create(sp_pcd_writer **out);
 void sp_pcd_writer_destroy(sp_pcd_writer *w);
 
-/** Write @p pts as a PCD v0.7 file: fields x y z intensity (F4), ring (U2)
- *  and time (F4) when present; WIDTH = count, HEIGHT = 1. Written to a
+/** Write @p pts as a PCD v0.7 file with every column of the cloud
+ *  (sp_points_columns()): x y z intensity (F4), ring (U2) and time (F4)
+ *  when present, under the names and types of the file they were read from
+ *  (pts->stored), then each extra with its type and count. WIDTH/HEIGHT:
+ *  an organised cloud's (pts->height > 1) rows, else count x 1; VIEWPOINT:
+ *  the one read in (pts->stored), else the identity. Written to a
  *  temporary file beside @p path and renamed when complete, so a failed
- *  write leaves nothing behind. ascii uses 9 significant digits, so floats
- *  read back bit for bit. */
+ *  write leaves nothing behind. ascii uses 9 significant digits for
+ *  float32 and 17 for float64, so values read back bit for bit. */
 int sp_pcd_writer_write(sp_pcd_writer *w, const char *path,
                         const sp_points *pts, sp_pcd_encoding encoding);
 
