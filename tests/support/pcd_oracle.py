@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """An independent PCD reader and writer (numpy only) for test_pcd_fields.
 
-  pcd_oracle.py compare A.pcd B.pcd   same fields (padding "_" aside), types,
+  pcd_oracle.py compare A B [A B...]  same fields (padding "_" aside), types,
                                       sizes, counts, WIDTH/HEIGHT, VIEWPOINT
                                       and values bit for bit (NaN = NaN)
   pcd_oracle.py autoware OUT.pcd ENC  Autoware's field set, mixed types
@@ -265,6 +265,8 @@ def organised(path, enc):
 if __name__ == '__main__':
     cmd = sys.argv[1]
     if cmd == 'compare':
-        sys.exit(compare(sys.argv[2], sys.argv[3]))
+        rest = sys.argv[2:]
+        sys.exit(max(compare(rest[k], rest[k + 1])
+                     for k in range(0, len(rest), 2)))
     {'autoware': autoware, 'autoware_f8': autoware_f8,
      'organised': organised}[cmd](sys.argv[2], sys.argv[3])
