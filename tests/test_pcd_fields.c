@@ -275,12 +275,69 @@ static void test_after_crop(void **state)
                 h.viewpoint[6] == 0.5);
 }
 
+/* npy structured=true keeps names, types, counts and values; fields=
+ * picks columns; kittibin refuses to lose extras unless drop=true. */
+static void test_other_writers(void **state)
+{
+    (void)state;
+    if (!have_oracle())
+        skip();
+    const char *src = iot_tmp("pcdf_org_w.pcd");
+    char args[2048], launch[2048], dir[512];
+    snprintf(args, sizeof args, "organised %s binary_compressed", src);
+    run_oracle(args);
+    snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_npy_s"));
+    snprintf(launch, sizeof launch, "pcd path=%s ! npy dir=%s structured=true",
+             src, dir);
+    run_pipeline(launch);
+    snprintf(args, sizeof args, "npy %s %s/lidar/000000.npy", src, dir);
+    run_oracle(args);
+
+    snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_npy_p"));
+    snprintf(launch, sizeof launch, "pcd path=%s ! npy dir=%s fields=x,label,hist",
+             src, dir);
+    run_pipeline(launch);
+    snprintf(args, sizeof args,
+             "-c \"import numpy as np; a = np.load('%s/lidar/000000.npy'); "
+             "assert a.shape == (128, 5) and a.dtype == np.float32, a.shape; "
+             "assert (a[:, 1] == np.floor(a[:, 1])).all() and a[:, 1].max() < 40\"",
+             dir);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", args);
+    assert_int_equal(system(cmd), 0);
+    snprintf(launch, sizeof launch, "pcd path=%s ! npy dir=%s fields=x,nosuch",
+             src, dir);
+    sp_pipeline *p = NULL;
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
+    assert_int_equal(sp_pipeline_run(p), SP_EINVAL);
+    iot_msg_has("nosuch", "expected some of x,y,z,rgb", NULL);
+    sp_pipeline_destroy(p);
+
+    snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_kb"));
+    snprintf(launch, sizeof launch, "pcd path=%s ! kittibin dir=%s", src, dir);
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
+    assert_int_equal(sp_pipeline_run(p), SP_EINVAL);
+    iot_msg_has("kittibin", "rgb normal_x", "laser", "drop=true", NULL);
+    sp_pipeline_destroy(p);
+    snprintf(launch, sizeof launch, "pcd path=%s ! kittibin dir=%s drop=true",
+             src, dir);
+    run_pipeline(launch);
+    char out[600];
+    snprintf(out, sizeof out, "%s/lidar/000000.bin", dir);
+    FILE *fp = fopen(out, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    assert_int_equal(ftell(fp), 128 * 16);
+    fclose(fp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pcl_scans),   cmocka_unit_test(test_autoware),
         cmocka_unit_test(test_autoware_f8), cmocka_unit_test(test_organised),
         cmocka_unit_test(test_channels),    cmocka_unit_test(test_after_crop),
+        cmocka_unit_test(test_other_writers),
     };
     return cmocka_run_group_tests_name("pcd_fields", tests, NULL, NULL);
 }

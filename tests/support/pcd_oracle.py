@@ -4,6 +4,8 @@
   pcd_oracle.py compare A B [A B...]  same fields (padding "_" aside), types,
                                       sizes, counts, WIDTH/HEIGHT, VIEWPOINT
                                       and values bit for bit (NaN = NaN)
+  pcd_oracle.py npy A.pcd B.npy       B, a structured array, holds every field
+                                      of A with its type, count and values
   pcd_oracle.py autoware OUT.pcd ENC  Autoware's field set, mixed types
   pcd_oracle.py organised OUT.pcd ENC an organised cloud with rgb, normals,
                                       labels, a count-3 field, NaN points and
@@ -152,6 +154,30 @@ def compare(a_path, b_path):
     return 0
 
 
+def npy(pcd_path, npy_path):
+    """The structured .npy holds every field of the PCD, same type, count
+    and values."""
+    a, b = read(pcd_path), np.load(npy_path)
+    errs = []
+    if list(b.dtype.names) != a['order']:
+        errs.append('names %s vs %s' % (list(b.dtype.names), a['order']))
+    for n in a['order']:
+        (t, s, cnt), va = a['cols'][n]
+        if n not in b.dtype.names:
+            continue
+        vb = b[n].reshape(len(b), -1)
+        if vb.dtype != np.dtype(TYPES[(t, s)]) or vb.shape != va.shape:
+            errs.append('%s: %s%s vs %s%s' % (n, vb.dtype, vb.shape,
+                                              va.dtype, va.shape))
+        elif vb.tobytes() != va.tobytes():
+            errs.append('%s: values differ' % n)
+    if errs:
+        sys.stderr.write('%s vs %s:\n  %s\n' % (pcd_path, npy_path,
+                                                  '\n  '.join(errs)))
+        return 1
+    return 0
+
+
 def write(path, fields, arrs, width, height, vp, enc):
     """fields: (name, type, size, count); arrs: one (n, count) array each."""
     n = width * height
@@ -268,5 +294,7 @@ if __name__ == '__main__':
         rest = sys.argv[2:]
         sys.exit(max(compare(rest[k], rest[k + 1])
                      for k in range(0, len(rest), 2)))
+    if cmd == 'npy':
+        sys.exit(npy(sys.argv[2], sys.argv[3]))
     {'autoware': autoware, 'autoware_f8': autoware_f8,
      'organised': organised}[cmd](sys.argv[2], sys.argv[3])
