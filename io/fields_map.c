@@ -157,8 +157,11 @@ static int exact(int ch, sp_field_type t)
 static void add_dropped(sp__fplan *plan, const char *name, const char *why)
 {
     size_t cap = sizeof plan->dropped, k = strlen(plan->dropped);
-    if (k + 4 >= cap)
+    if (k + 4 >= cap) {
+        /* No room left: the list says it goes on. */
+        memcpy(plan->dropped + (cap - 4), "...", 4);
         return;
+    }
     int w = snprintf(plan->dropped + k, cap - k, "%s%s%s", k ? ", " : "", name,
                      why);
     if (w < 0 || (size_t)w >= cap - k)
