@@ -331,6 +331,28 @@ static void test_other_writers(void **state)
     fclose(fp);
 }
 
+/* The mcap sink writes PointCloud2 with every field; the bag source reads
+ * them all back: Autoware's cloud survives PCD -> MCAP -> PCD. */
+static void test_mcap_roundtrip(void **state)
+{
+    (void)state;
+    if (!have_oracle())
+        skip();
+    const char *src = iot_tmp("pcdf_aw_mcap.pcd");
+    char args[2048], launch[2048], mcap[512], dir[512];
+    snprintf(args, sizeof args, "autoware_f8 %s binary", src);
+    run_oracle(args);
+    snprintf(mcap, sizeof mcap, "%s", iot_tmp("pcdf_aw.mcap"));
+    remove(mcap);
+    snprintf(launch, sizeof launch, "pcd path=%s ! mcap path=%s", src, mcap);
+    run_pipeline(launch);
+    snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_aw_mcap_out"));
+    snprintf(launch, sizeof launch, "bag path=%s ! pcd dir=%s", mcap, dir);
+    run_pipeline(launch);
+    snprintf(args, sizeof args, "compare %s %s/lidar/000000.pcd", src, dir);
+    run_oracle(args);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_autoware_f8), cmocka_unit_test(test_organised),
         cmocka_unit_test(test_channels),    cmocka_unit_test(test_after_crop),
         cmocka_unit_test(test_other_writers),
+        cmocka_unit_test(test_mcap_roundtrip),
     };
     return cmocka_run_group_tests_name("pcd_fields", tests, NULL, NULL);
 }
