@@ -353,6 +353,43 @@ static void test_mcap_roundtrip(void **state)
     run_oracle(args);
 }
 
+/* bin fields= names beyond the standard ones become float32 extras. */
+static void test_bin_columns(void **state)
+{
+    (void)state;
+    float rec[10][6];
+    for (int i = 0; i < 10; i++) {
+        rec[i][0] = (float)i;
+        rec[i][1] = (float)-i;
+        rec[i][2] = 0.5f * (float)i;
+        rec[i][3] = 0.25f;
+        rec[i][4] = (float)(i % 4);
+        rec[i][5] = 100.0f + (float)i;
+    }
+    const char *src = iot_tmp("pcdf_cols.bin");
+    iot_write(src, rec, sizeof rec);
+    char launch[2048], dir[512], out[600];
+    snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_cols_out"));
+    snprintf(launch, sizeof launch,
+             "bin path=%s fields=x,y,z,i,ring,label ! pcd dir=%s", src, dir);
+    run_pipeline(launch);
+    snprintf(out, sizeof out, "%s/lidar/000000.pcd", dir);
+    sp_points p;
+    sp_pcd_header h;
+    void *mem = read_one(out, NULL, &p, &h);
+    assert_int_equal(h.nfields, 6);
+    assert_string_equal(h.fields[5].name, "label");
+    sp_points_extra *e = sp_points_extra_find(&p, "label");
+    assert_non_null(e);
+    assert_int_equal(e->field.type, SP_FIELD_F32);
+    for (int i = 0; i < 10; i++) {
+        float v;
+        memcpy(&v, (uint8_t *)e->data + 4 * i, 4);
+        assert_true(v == rec[i][5] && p.ring[i] == i % 4 && p.x[i] == rec[i][0]);
+    }
+    free(mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_channels),    cmocka_unit_test(test_after_crop),
         cmocka_unit_test(test_other_writers),
         cmocka_unit_test(test_mcap_roundtrip),
+        cmocka_unit_test(test_bin_columns),
     };
     return cmocka_run_group_tests_name("pcd_fields", tests, NULL, NULL);
 }
