@@ -19,11 +19,11 @@ struct sp_bin_reader {
     sp__filelist files;
     int nfields;
     uint8_t role[SP_BIN_MAX_FIELDS];
-    int col[7];      /* role -> column, -1 if absent */
-    unsigned fields; /* SP_POINTS_* */
-    sp_points_layout layout;         /* fields and the extras (float32) */
+    int col[7];                       /* role -> column, -1 if absent */
+    unsigned fields;                  /* SP_POINTS_* */
+    sp_points_layout layout;          /* fields and the extras (float32) */
     uint8_t extra[SP_BIN_MAX_FIELDS]; /* extra index of an F_EXTRA column */
-    size_t cur;      /* frame whose size is known, or SIZE_MAX */
+    size_t cur; /* frame whose size is known, or SIZE_MAX */
     uint64_t cur_points;
     sp__iobuf buf;
 };

@@ -268,11 +268,11 @@ int sp__fplan_build(const sp__fmap *map, const sp__ffield *f, unsigned n,
         if (feeds >= 0) {
             /* The raw values beside a channel that cannot hold them. */
             if (feeds >= SP_CHANNEL_INTENSITY && f[i].type != 0 &&
-                !exact(feeds, f[i].type) &&
-                !is_standard_name(f[i].name) &&
+                !exact(feeds, f[i].type) && !is_standard_name(f[i].name) &&
                 *add_extra(plan, &f[i], (int)i, why))
-                add_dropped(plan, f[i].name, " (raw values; more than 32 "
-                                             "extras)");
+                add_dropped(plan, f[i].name,
+                            " (raw values; more than 32 "
+                            "extras)");
             continue;
         }
         if (!strcmp(f[i].name, "_"))
@@ -283,8 +283,9 @@ int sp__fplan_build(const sp__fmap *map, const sp__ffield *f, unsigned n,
         }
         if (is_standard_name(f[i].name)) {
             add_dropped(plan, f[i].name,
-                        usable[i] ? "" : f[i].count != 1 ? " (several values)"
-                                                         : " (duplicate)");
+                        usable[i]         ? ""
+                        : f[i].count != 1 ? " (several values)"
+                                          : " (duplicate)");
             continue;
         }
         const char *w = add_extra(plan, &f[i], (int)i, why);

@@ -53,9 +53,9 @@ typedef struct sp__ffield {
 } sp__ffield;
 
 typedef struct sp__fplan {
-    int chan[SP_CHANNEL_COUNT];         /* field feeding each channel, or -1 */
-    int extra[SP__FPLAN_MAX_FIELDS];    /* extra each field fills, or -1 */
-    sp_points_layout layout;            /* flags, extras, stored names */
+    int chan[SP_CHANNEL_COUNT];      /* field feeding each channel, or -1 */
+    int extra[SP__FPLAN_MAX_FIELDS]; /* extra each field fills, or -1 */
+    sp_points_layout layout;         /* flags, extras, stored names */
     char dropped[256]; /* "rgb (count 3), x (duplicate)", "" when none;
                           ends "..." when longer */
 } sp__fplan;

@@ -50,8 +50,8 @@ static size_t build_header(char *out, size_t cap, const char *descr, int ndim,
     /* A structured dtype's list goes in as is, a plain one quoted. */
     const char *q = descr[0] == '[' ? "" : "'";
     int n = snprintf(dict, sizeof dict,
-                     "{'descr': %s%s%s, 'fortran_order': False, 'shape': (",
-                     q, descr, q);
+                     "{'descr': %s%s%s, 'fortran_order': False, 'shape': (", q,
+                     descr, q);
     for (int i = 0; i < ndim && n > 0 && (size_t)n < sizeof dict; i++)
         n += snprintf(dict + n, sizeof dict - (size_t)n, i ? ", %zu" : "%zu",
                       shape[i]);

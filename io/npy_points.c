@@ -130,14 +130,14 @@ int sp_npy_write_columns(const char *path, const sp_points *p,
     if (structured) {
         descr[dl++] = '[';
         for (size_t k = 0; k < n && dl < sizeof descr; k++) {
-            int w = c[k].count > 1
-                        ? snprintf(descr + dl, sizeof descr - dl,
-                                   "%s('%s', '%s', (%u,))", k ? ", " : "",
-                                   c[k].name, np_type(c[k].type),
-                                   (unsigned)c[k].count)
-                        : snprintf(descr + dl, sizeof descr - dl,
-                                   "%s('%s', '%s')", k ? ", " : "", c[k].name,
-                                   np_type(c[k].type));
+            int w =
+                c[k].count > 1
+                    ? snprintf(descr + dl, sizeof descr - dl,
+                               "%s('%s', '%s', (%u,))", k ? ", " : "",
+                               c[k].name, np_type(c[k].type),
+                               (unsigned)c[k].count)
+                    : snprintf(descr + dl, sizeof descr - dl, "%s('%s', '%s')",
+                               k ? ", " : "", c[k].name, np_type(c[k].type));
             if (w > 0)
                 dl += (size_t)w;
         }

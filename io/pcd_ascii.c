@@ -77,8 +77,12 @@ static int put_extra(sp_points_extra *e, size_t k, uint32_t within,
         return SP_OK;
     }
     long long v = strtoll(tok, &ep, 10);
-    long long lo = f->size == 1 ? INT8_MIN : f->size == 2 ? INT16_MIN : INT32_MIN;
-    long long hi = f->size == 1 ? INT8_MAX : f->size == 2 ? INT16_MAX : INT32_MAX;
+    long long lo = f->size == 1   ? INT8_MIN
+                   : f->size == 2 ? INT16_MIN
+                                  : INT32_MIN;
+    long long hi = f->size == 1   ? INT8_MAX
+                   : f->size == 2 ? INT16_MAX
+                                  : INT32_MAX;
     if (ep == tok || *ep || errno == ERANGE || v < lo || v > hi)
         return bad_number(name, line, tok, f);
     if (f->size == 1) {
@@ -164,8 +168,8 @@ static int from_raw(const sp_pcd_header *h, const int slots[6],
                                 "%s: point %zu: field '%s' (%c%u) holds %g, "
                                 "beyond float32's range (largest %g), "
                                 "expected values that fit a float32",
-                                name, k, f->name, f->type, (unsigned)f->size,
-                                v, (double)FLT_MAX);
+                                name, k, f->name, f->type, (unsigned)f->size, v,
+                                (double)FLT_MAX);
             if (s == SLOT_TIME)
                 dst->time[k] = (float)v;
             else
@@ -253,8 +257,8 @@ int sp__pcd_decode_ascii(const sp_pcd_header *h, const uint8_t *data,
             tmp[tl] = '\0';
             const sp_pcd_field *f = &h->fields[field];
             if (slot == SLOT_EXTRA) {
-                SP_TRY(put_extra(extra_of[field], n, within, f, tmp, name,
-                                 line));
+                SP_TRY(
+                    put_extra(extra_of[field], n, within, f, tmp, name, line));
                 continue;
             }
             char *ep;

@@ -158,8 +158,8 @@ static int columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         const uint8_t *base = soa ? data + n * f->offset : data + f->offset;
         size_t stride = soa ? f->size : h->point_size;
         for (size_t k = 0; k < n; k++)
-            dst->ring[k] =
-                sp__pcd_to_ring(load_value(base + k * stride, f->type, f->size));
+            dst->ring[k] = sp__pcd_to_ring(
+                load_value(base + k * stride, f->type, f->size));
     }
     if (dst->time && h->itime >= 0) {
         const sp_pcd_field *f = &h->fields[h->itime];
@@ -169,8 +169,8 @@ static int columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         if (!isfinite(t0))
             t0 = 0;
         for (size_t k = 0; k < n; k++) {
-            double t = sp__pcd_time_s(load_value(base + k * stride, f->type, f->size),
-                              f, t0);
+            double v = load_value(base + k * stride, f->type, f->size);
+            double t = sp__pcd_time_s(v, f, t0);
             if (!sp__pcd_fits_f32(t))
                 return too_large(name, k, f, t);
             dst->time[k] = (float)t;

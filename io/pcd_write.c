@@ -57,10 +57,9 @@ static void cols_of(const sp_points *p, cols *cs)
 
 static char type_letter(sp_field_type t)
 {
-    return t == SP_FIELD_F32 || t == SP_FIELD_F64 ? 'F'
-           : t == SP_FIELD_U8 || t == SP_FIELD_U16 || t == SP_FIELD_U32
-               ? 'U'
-               : 'I';
+    return t == SP_FIELD_F32 || t == SP_FIELD_F64                       ? 'F'
+           : t == SP_FIELD_U8 || t == SP_FIELD_U16 || t == SP_FIELD_U32 ? 'U'
+                                                                        : 'I';
 }
 
 /* Appends to buf[*k..cap); the header buffer is sized for the most
@@ -77,8 +76,8 @@ static void put(char *buf, size_t cap, size_t *k, const char *fmt, ...)
         *k = *k + (size_t)w < cap ? *k + (size_t)w : cap;
 }
 
-static size_t header(char *buf, size_t cap, const sp_points *p,
-                     const cols *cs, sp_pcd_encoding enc)
+static size_t header(char *buf, size_t cap, const sp_points *p, const cols *cs,
+                     sp_pcd_encoding enc)
 {
     size_t k = 0;
     put(buf, cap, &k,
@@ -152,8 +151,8 @@ static int format_value(char *o, size_t cap, sp_field_type t, const uint8_t *s)
 }
 
 /* Points [first, first + m) as records into @p o. */
-static void records(const sp_points *p, const cols *cs, size_t first,
-                    size_t m, uint8_t *o)
+static void records(const sp_points *p, const cols *cs, size_t first, size_t m,
+                    uint8_t *o)
 {
     size_t off = 0;
     for (size_t k = 0; k < cs->n; k++) {
@@ -193,8 +192,7 @@ static int write_ascii(sp_pcd_writer *w, sp__afile *af, const sp_points *p,
                 for (uint32_t j = 0; j < cs->c[k].count; j++) {
                     if (off || j)
                         buf[used++] = ' ';
-                    used += (size_t)format_value(buf + used, 25,
-                                                 cs->c[k].type,
+                    used += (size_t)format_value(buf + used, 25, cs->c[k].type,
                                                  r + off + j * es);
                 }
                 off += cs->bytes[k];

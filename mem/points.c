@@ -344,9 +344,12 @@ int sp_points_init_layout(sp_points *p, void *mem, size_t mem_size,
     if (stored_used(&l->stored)) {
         /* After the extras' table, in the same piece. */
         uint8_t *t = arr[NSTD + l->nextra];
-        p->stored = (sp_points_stored *)(void *)(
-            t + (l->nextra ? array_bytes(l->nextra, sizeof(sp_points_extra))
-                           : 0));
+        p->stored =
+            (sp_points_stored *)(void *)(t + (l->nextra
+                                                  ? array_bytes(
+                                                        l->nextra,
+                                                        sizeof(sp_points_extra))
+                                                  : 0));
         *p->stored = l->stored;
     }
     if (l->nextra) {

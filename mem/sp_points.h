@@ -153,14 +153,14 @@ typedef struct sp_points {
     float *time;    /**< NULL unless SP_POINTS_TIME */
     size_t count;
     size_t capacity;
-    unsigned fields;        /**< SP_POINTS_* flags */
-    uint32_t height;        /**< an organised cloud's rows (count = height x
-                                 width, row-major, NaN points kept); 0 or 1 for
-                                 an unorganised cloud. Stages that change the
-                                 points leave it 0. */
-    unsigned nextra;        /**< extra channels */
-    sp_points_extra *extra; /**< nextra entries, in the block; NULL when
-                                 nextra is 0 */
+    unsigned fields;          /**< SP_POINTS_* flags */
+    uint32_t height;          /**< an organised cloud's rows (count = height x
+                                   width, row-major, NaN points kept); 0 or 1 for
+                                   an unorganised cloud. Stages that change the
+                                   points leave it 0. */
+    unsigned nextra;          /**< extra channels */
+    sp_points_extra *extra;   /**< nextra entries, in the block; NULL when
+                                   nextra is 0 */
     sp_points_stored *stored; /**< how its file stored it: names, types
                                    and order for writers, the viewpoint; in
                                    the block, NULL when the layout's record

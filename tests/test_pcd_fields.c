@@ -68,8 +68,9 @@ static void roundtrip(const char *src, const char *tag, const char *map,
         char dir[512], launch[2048];
         snprintf(dir, sizeof dir, "%s", iot_tmp(tag));
         snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "-%s", encs[e]);
-        snprintf(launch, sizeof launch, "pcd path=%s %s ! pcd dir=%s encoding=%s",
-                 src, map, dir, encs[e]);
+        snprintf(launch, sizeof launch,
+                 "pcd path=%s %s ! pcd dir=%s encoding=%s", src, map, dir,
+                 encs[e]);
         run_pipeline(launch);
         size_t k = strlen(pairs);
         snprintf(pairs + k, cap - k, " %s %s/lidar/000000.pcd", src, dir);
@@ -294,14 +295,15 @@ static void test_other_writers(void **state)
     run_oracle(args);
 
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_npy_p"));
-    snprintf(launch, sizeof launch, "pcd path=%s ! npy dir=%s fields=x,label,hist",
-             src, dir);
+    snprintf(launch, sizeof launch,
+             "pcd path=%s ! npy dir=%s fields=x,label,hist", src, dir);
     run_pipeline(launch);
-    snprintf(args, sizeof args,
-             "-c \"import numpy as np; a = np.load('%s/lidar/000000.npy'); "
-             "assert a.shape == (128, 5) and a.dtype == np.float32, a.shape; "
-             "assert (a[:, 1] == np.floor(a[:, 1])).all() and a[:, 1].max() < 40\"",
-             dir);
+    snprintf(
+        args, sizeof args,
+        "-c \"import numpy as np; a = np.load('%s/lidar/000000.npy'); "
+        "assert a.shape == (128, 5) and a.dtype == np.float32, a.shape; "
+        "assert (a[:, 1] == np.floor(a[:, 1])).all() and a[:, 1].max() < 40\"",
+        dir);
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", args);
     assert_int_equal(system(cmd), 0);
@@ -385,7 +387,8 @@ static void test_bin_columns(void **state)
     for (int i = 0; i < 10; i++) {
         float v;
         memcpy(&v, (uint8_t *)e->data + 4 * i, 4);
-        assert_true(v == rec[i][5] && p.ring[i] == i % 4 && p.x[i] == rec[i][0]);
+        assert_true(v == rec[i][5] && p.ring[i] == i % 4 &&
+                    p.x[i] == rec[i][0]);
     }
     free(mem);
 }
@@ -393,9 +396,12 @@ static void test_bin_columns(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pcl_scans),   cmocka_unit_test(test_autoware),
-        cmocka_unit_test(test_autoware_f8), cmocka_unit_test(test_organised),
-        cmocka_unit_test(test_channels),    cmocka_unit_test(test_after_crop),
+        cmocka_unit_test(test_pcl_scans),
+        cmocka_unit_test(test_autoware),
+        cmocka_unit_test(test_autoware_f8),
+        cmocka_unit_test(test_organised),
+        cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_after_crop),
         cmocka_unit_test(test_other_writers),
         cmocka_unit_test(test_mcap_roundtrip),
         cmocka_unit_test(test_bin_columns),

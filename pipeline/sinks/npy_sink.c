@@ -14,9 +14,9 @@
 
 typedef struct npy_sink {
     sp__sink_dir dir;
-    int legacy;         /* fields= one of xyzi..xyzirt */
-    unsigned fields;    /* their SP_POINTS_* columns */
-    const char *names;  /* else the names, "" = all */
+    int legacy;        /* fields= one of xyzi..xyzirt */
+    unsigned fields;   /* their SP_POINTS_* columns */
+    const char *names; /* else the names, "" = all */
     int structured;
 } npy_sink;
 

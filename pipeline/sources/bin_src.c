@@ -52,9 +52,9 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     sp_frame *f = NULL;
     SP_TRY(sp_bin_reader_shape(s->r, i, &n, &fields));
     (void)fields;
-    int rc = sp__src_frame_points_layout(st, s->seq, n,
-                                         sp_bin_reader_layout(s->r),
-                                         sp_bin_reader_path(s->r, i), &f);
+    int rc =
+        sp__src_frame_points_layout(st, s->seq, n, sp_bin_reader_layout(s->r),
+                                    sp_bin_reader_path(s->r, i), &f);
     if (rc < 0)
         return rc;
     rc = sp_bin_reader_read(s->r, i, &f->u.points);
