@@ -13,15 +13,17 @@
 /* Records read per chunk: bounded staging regardless of the frame size. */
 #define CHUNK_RECORDS 8192
 
-enum { F_SKIP = 0, F_X, F_Y, F_Z, F_I, F_RING, F_TIME };
+enum { F_SKIP = 0, F_X, F_Y, F_Z, F_I, F_RING, F_TIME, F_EXTRA };
 
 struct sp_bin_reader {
     sp__filelist files;
     int nfields;
     uint8_t role[SP_BIN_MAX_FIELDS];
-    int col[7];      /* role -> column, -1 if absent */
-    unsigned fields; /* SP_POINTS_* */
-    size_t cur;      /* frame whose size is known, or SIZE_MAX */
+    int col[7];                       /* role -> column, -1 if absent */
+    unsigned fields;                  /* SP_POINTS_* */
+    sp_points_layout layout;          /* fields and the extras (float32) */
+    uint8_t extra[SP_BIN_MAX_FIELDS]; /* extra index of an F_EXTRA column */
+    size_t cur; /* frame whose size is known, or SIZE_MAX */
     uint64_t cur_points;
     sp__iobuf buf;
 };
@@ -49,17 +51,37 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             if (strlen(names[k].name) == n && !strncmp(names[k].name, p, n))
                 role = names[k].role;
-        if (role < 0)
-            return sp__fail(SP_EINVAL,
-                            "bin: fields '%s': unknown name "
-                            "'%.*s', expected x, y, z, i|intensity, ring, "
-                            "t|time or _",
-                            spec, (int)n, p);
         if (r->nfields >= SP_BIN_MAX_FIELDS)
             return sp__fail(SP_EINVAL,
                             "bin: fields '%s': more than %d, "
                             "expected fewer",
                             spec, SP_BIN_MAX_FIELDS);
+        if (role < 0 && n > 0 && n < SP_POINTS_NAME_MAX) {
+            /* Any other name is a float32 extra channel of that name. */
+            char name[SP_POINTS_NAME_MAX];
+            memcpy(name, p, n);
+            name[n] = '\0';
+            int k = sp_points_layout_add(&r->layout, name, SP_FIELD_F32, 1,
+                                         SP_FIELD_VALUE);
+            if (k >= 0) {
+                r->extra[r->nfields] = (uint8_t)k;
+                role = F_EXTRA;
+            }
+        }
+        if (role < 0)
+            return sp__fail(SP_EINVAL,
+                            "bin: fields '%s': unknown name "
+                            "'%.*s', expected x, y, z, i|intensity, ring, "
+                            "t|time, _ or a new name of 1..31 characters "
+                            "(an extra channel)",
+                            spec, (int)(n > 64 ? 64 : n), p);
+        if (role == F_EXTRA) {
+            r->role[r->nfields++] = (uint8_t)role;
+            if (!e)
+                break;
+            p = e + 1;
+            continue;
+        }
         if (role != F_SKIP && r->col[role] >= 0)
             return sp__fail(SP_EINVAL,
                             "bin: fields '%s': '%.*s' given "
@@ -77,7 +99,16 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
                         spec);
     r->fields = (r->col[F_RING] >= 0 ? SP_POINTS_RING : 0u) |
                 (r->col[F_TIME] >= 0 ? SP_POINTS_TIME : 0u);
+    r->layout.fields = r->fields;
+    /* Without intensity, a cloud of extras is written without one (a
+     * plain x,y,z file keeps the zero intensity writers always gave it). */
+    r->layout.stored.no_intensity = r->col[F_I] < 0 && r->layout.nextra;
     return SP_OK;
+}
+
+const sp_points_layout *sp_bin_reader_layout(const sp_bin_reader *r)
+{
+    return r ? &r->layout : NULL;
 }
 
 int sp_bin_reader_create(const char *path, const char *fields,
@@ -203,8 +234,8 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
     size_t nf = (size_t)r->nfields, rec = nf * 4;
     int fd;
     SP_TRY(sp__open_read(path, &fd));
-    float *out[7] = {NULL,           dst->x, dst->y,   dst->z,
-                     dst->intensity, NULL,   dst->time};
+    float *out[8] = {NULL,           dst->x, dst->y,    dst->z,
+                     dst->intensity, NULL,   dst->time, NULL};
     size_t chunk = n < CHUNK_RECORDS ? n : CHUNK_RECORDS;
     int rc = sp__iobuf_reserve(&r->buf, chunk * rec, path);
     for (size_t done = 0; rc == SP_OK && done < n;) {
@@ -231,6 +262,13 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
                 continue;
             }
             float *o = out[role];
+            if (role == F_EXTRA) {
+                sp_points_extra *x = sp_points_extra_find(
+                    dst, r->layout.extra[r->extra[c]].name);
+                if (!x || x->field.type != SP_FIELD_F32)
+                    continue;
+                o = x->data;
+            }
             if (!o)
                 continue;
             for (size_t k = 0; k < m; k++)

@@ -15,6 +15,7 @@
 #include "atomic_file_int.h"
 #include "error_int.h"
 #include "io_int.h"
+#include "npy_int.h"
 #include "sp_npy.h"
 
 #define NPY_MAGIC "\x93NUMPY"
@@ -45,10 +46,12 @@ static void descr_for(char out[8], char kind, size_t size)
 static size_t build_header(char *out, size_t cap, const char *descr, int ndim,
                            const size_t *shape)
 {
-    char dict[512];
-    int n =
-        snprintf(dict, sizeof dict,
-                 "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+    char dict[6144];
+    /* A structured dtype's list goes in as is, a plain one quoted. */
+    const char *q = descr[0] == '[' ? "" : "'";
+    int n = snprintf(dict, sizeof dict,
+                     "{'descr': %s%s%s, 'fortran_order': False, 'shape': (", q,
+                     descr, q);
     for (int i = 0; i < ndim && n > 0 && (size_t)n < sizeof dict; i++)
         n += snprintf(dict + n, sizeof dict - (size_t)n, i ? ", %zu" : "%zu",
                       shape[i]);
@@ -74,10 +77,10 @@ static size_t build_header(char *out, size_t cap, const char *descr, int ndim,
 }
 
 /* Open the temporary file and write the header. */
-static int begin(sp__afile *f, const char *path, const char *descr, int ndim,
-                 const size_t *shape)
+int sp__npy_begin(sp__afile *f, const char *path, const char *descr, int ndim,
+                  const size_t *shape)
 {
-    char hdr[512];
+    char hdr[6400];
     size_t len = build_header(hdr, sizeof hdr, descr, ndim, shape);
     if (len == 0)
         return sp__fail(SP_EINVAL, "%s: npy header for this shape is too long",
@@ -89,7 +92,7 @@ static int begin(sp__afile *f, const char *path, const char *descr, int ndim,
     return rc;
 }
 
-static int finish(sp__afile *f, int rc)
+int sp__npy_finish(sp__afile *f, int rc)
 {
     if (rc < 0) {
         sp__afile_abort(f);
@@ -129,7 +132,7 @@ int sp_npy_write_points(const char *path, const sp_points *p, unsigned fields)
     char descr[8];
     descr_for(descr, 'f', 4);
     sp__afile f;
-    SP_TRY(begin(&f, path, descr, 2, shape));
+    SP_TRY(sp__npy_begin(&f, path, descr, 2, shape));
 
     /* Structure of arrays to rows, a stack buffer at a time. */
     float rows[POINT_ROWS * 6];
@@ -149,7 +152,7 @@ int sp_npy_write_points(const char *path, const sp_points *p, unsigned fields)
         }
         rc = sp__afile_write(&f, rows, n * cols * sizeof(float));
     }
-    return finish(&f, rc);
+    return sp__npy_finish(&f, rc);
 }
 
 int sp_npy_write_image(const char *path, const sp_image *img)
@@ -224,7 +227,7 @@ int sp_npy_write_image(const char *path, const sp_image *img)
     }
 
     sp__afile f;
-    SP_TRY(begin(&f, path, descr, ndim, shape));
+    SP_TRY(sp__npy_begin(&f, path, descr, ndim, shape));
     int rc = SP_OK;
     if (img->stride == row) {
         rc = sp__afile_write(&f, img->data, row * rows);
@@ -239,7 +242,7 @@ int sp_npy_write_image(const char *path, const sp_image *img)
             rc = sp__afile_writev(&f, iov, n);
         }
     }
-    return finish(&f, rc);
+    return sp__npy_finish(&f, rc);
 }
 
 int sp_npy_write_tensor(const char *path, const sp_tensor *t)
@@ -275,8 +278,8 @@ int sp_npy_write_tensor(const char *path, const sp_tensor *t)
         break;
     }
     sp__afile f;
-    SP_TRY(begin(&f, path, descr, t->ndim, t->shape));
-    return finish(&f, sp__afile_write(&f, t->data, bytes));
+    SP_TRY(sp__npy_begin(&f, path, descr, t->ndim, t->shape));
+    return sp__npy_finish(&f, sp__afile_write(&f, t->data, bytes));
 }
 
 /* ---- reader ---- */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fields_map_int.h"
 #include "io_int.h"
 #include "pcd_int.h"
 #include "sp_pcd.h"
@@ -365,26 +366,16 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     h->values_per_point = (uint32_t)values;
 
     static const char *const nx[] = {"x", NULL}, *const ny[] = {"y", NULL},
-                             *const nz[] = {"z", NULL},
-                             *const ni[] = {"intensity", "i", "reflectance",
-                                            NULL},
-                             *const nr[] = {"ring", NULL},
-                             *const nt[] = {"time", "t", "timestamp", NULL};
-    h->ix = find_field(h, nx);
-    h->iy = find_field(h, ny);
-    h->iz = find_field(h, nz);
-    h->iintensity = find_field(h, ni);
-    h->iring = find_field(h, nr);
-    h->itime = find_field(h, nt);
-    if (h->ix < 0 || h->iy < 0 || h->iz < 0)
+                             *const nz[] = {"z", NULL};
+    int req[3] = {find_field(h, nx), find_field(h, ny), find_field(h, nz)};
+    if (req[0] < 0 || req[1] < 0 || req[2] < 0)
         return sp__fail(SP_EFORMAT,
                         "%s: FIELDS has no '%s', expected x, y "
                         "and z",
                         name,
-                        h->ix < 0   ? "x"
-                        : h->iy < 0 ? "y"
-                                    : "z");
-    int req[3] = {h->ix, h->iy, h->iz};
+                        req[0] < 0   ? "x"
+                        : req[1] < 0 ? "y"
+                                     : "z");
     for (int k = 0; k < 3; k++)
         if (h->fields[req[k]].count != 1)
             return sp__fail(SP_EFORMAT,
@@ -392,15 +383,58 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
                             "expected 1",
                             name, h->fields[req[k]].name,
                             h->fields[req[k]].count);
-    /* Optional fields with COUNT > 1 are not what we think they are. */
-    if (h->iintensity >= 0 && h->fields[h->iintensity].count != 1)
-        h->iintensity = -1;
-    if (h->iring >= 0 && h->fields[h->iring].count != 1)
-        h->iring = -1;
-    if (h->itime >= 0 && h->fields[h->itime].count != 1)
-        h->itime = -1;
-    h->points_fields = (h->iring >= 0 ? SP_POINTS_RING : 0u) |
-                       (h->itime >= 0 ? SP_POINTS_TIME : 0u);
+    return sp_pcd_header_map(h, NULL, name);
+}
+
+/* The element type of a PCD field; 0 for the 64-bit integers, which no
+ * extra holds. */
+static sp_field_type field_type(const sp_pcd_field *f)
+{
+    switch (f->type) {
+    case 'F':
+        return f->size == 4 ? SP_FIELD_F32 : SP_FIELD_F64;
+    case 'U':
+        return f->size == 1   ? SP_FIELD_U8
+               : f->size == 2 ? SP_FIELD_U16
+               : f->size == 4 ? SP_FIELD_U32
+                              : (sp_field_type)0;
+    default:
+        return f->size == 1   ? SP_FIELD_I8
+               : f->size == 2 ? SP_FIELD_I16
+               : f->size == 4 ? SP_FIELD_I32
+                              : (sp_field_type)0;
+    }
+}
+
+int sp_pcd_header_map(sp_pcd_header *h, const char *fields_map,
+                      const char *name)
+{
+    SP_GUARD(h && h->nfields <= SP_PCD_MAX_FIELDS);
+    if (!name)
+        name = "pcd";
+    sp__fmap map;
+    SP_TRY(sp__fmap_parse(fields_map, &map));
+    sp__ffield ff[SP_PCD_MAX_FIELDS];
+    for (uint32_t i = 0; i < h->nfields; i++)
+        ff[i] = (sp__ffield){.name = h->fields[i].name,
+                             .type = field_type(&h->fields[i]),
+                             .count = h->fields[i].count};
+    sp__fplan plan;
+    SP_TRY(sp__fplan_build(&map, ff, h->nfields, name, &plan));
+    h->ix = plan.chan[SP_CHANNEL_X];
+    h->iy = plan.chan[SP_CHANNEL_Y];
+    h->iz = plan.chan[SP_CHANNEL_Z];
+    h->iintensity = plan.chan[SP_CHANNEL_INTENSITY];
+    h->iring = plan.chan[SP_CHANNEL_RING];
+    h->itime = plan.chan[SP_CHANNEL_TIME];
+    for (uint32_t i = 0; i < h->nfields; i++)
+        h->extra[i] = plan.extra[i];
+    h->layout = plan.layout;
+    memcpy(h->dropped, plan.dropped, sizeof h->dropped);
+    h->points_fields = h->layout.fields;
+    sp_points_stored *st = &h->layout.stored;
+    st->has_viewpoint = 1;
+    memcpy(st->viewpoint, h->viewpoint, sizeof st->viewpoint);
     return SP_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fields_map_int.h"
 #include "pcd_int.h"
 
 /* LZF encodes at most 264 bytes in a 3-byte back reference; a stated size
@@ -29,6 +30,7 @@ struct sp_pcd_reader {
     uint32_t csize, usize; /* binary_compressed sizes of frame cur */
     sp__iobuf buf;         /* header and raw data bytes */
     sp__iobuf scratch;     /* decompressed columns */
+    char *fields_map;      /* fields= map, or NULL */
 };
 
 /* ---- value conversion ---- */
@@ -89,19 +91,6 @@ static inline double load_value(const uint8_t *p, char type, unsigned size)
     }
 }
 
-/* Half an ulp above FLT_MAX (2^128 - 2^103): the smallest magnitude that
- * rounds to infinity. Below it a value rounds to a float (FLT_MAX printed
- * with 9 digits, 3.40282347e+38, is a little above FLT_MAX itself). */
-#define F32_OVERFLOW 3.4028235677973366e38
-
-/* A finite value that would round to infinity as a float32 (a silent Inf
- * in practice) is refused (see sp_pcd.h). NaN and infinities stand for
- * themselves and pass. */
-static int fits_f32(double v)
-{
-    return !(isfinite(v) && fabs(v) >= F32_OVERFLOW);
-}
-
 static int too_large(const char *name, size_t point, const sp_pcd_field *f,
                      double v)
 {
@@ -127,7 +116,7 @@ static int column_f32(const uint8_t *base, size_t stride, size_t n,
     if (f->type == 'F') {
         for (size_t k = 0; k < n; k++) {
             double v = load_value(base + k * stride, 'F', 8);
-            if (!fits_f32(v))
+            if (!sp__pcd_fits_f32(v))
                 return too_large(name, k, f, v);
             dst[k] = (float)v;
         }
@@ -136,22 +125,6 @@ static int column_f32(const uint8_t *base, size_t stride, size_t n,
     for (size_t k = 0; k < n; k++)
         dst[k] = (float)load_value(base + k * stride, f->type, f->size);
     return SP_OK;
-}
-
-static uint16_t to_ring(double v)
-{
-    if (!(v > 0))
-        return 0;
-    return v >= 65535 ? 65535 : (uint16_t)v;
-}
-
-/* Time in seconds before it becomes a float: float32 as is; float64
- * relative to the first point; integers are nanoseconds. */
-static double time_s(double v, const sp_pcd_field *f, double t0)
-{
-    if (f->type == 'F')
-        return f->size == 4 ? v : v - t0;
-    return v * 1e-9;
 }
 
 static void fill_optional_zero(sp_points *dst, const sp_pcd_header *h, size_t n)
@@ -185,8 +158,8 @@ static int columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         const uint8_t *base = soa ? data + n * f->offset : data + f->offset;
         size_t stride = soa ? f->size : h->point_size;
         for (size_t k = 0; k < n; k++)
-            dst->ring[k] =
-                to_ring(load_value(base + k * stride, f->type, f->size));
+            dst->ring[k] = sp__pcd_to_ring(
+                load_value(base + k * stride, f->type, f->size));
     }
     if (dst->time && h->itime >= 0) {
         const sp_pcd_field *f = &h->fields[h->itime];
@@ -196,138 +169,46 @@ static int columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         if (!isfinite(t0))
             t0 = 0;
         for (size_t k = 0; k < n; k++) {
-            double t = time_s(load_value(base + k * stride, f->type, f->size),
-                              f, t0);
-            if (!fits_f32(t))
+            double v = load_value(base + k * stride, f->type, f->size);
+            double t = sp__pcd_time_s(v, f, t0);
+            if (!sp__pcd_fits_f32(t))
                 return too_large(name, k, f, t);
             dst->time[k] = (float)t;
         }
     }
+    /* Extras bit for bit: PCD data is little-endian, as every host we
+     * build for. */
+    for (uint32_t i = 0; i < h->nfields; i++) {
+        sp_points_extra *e = sp__pcd_extra_of(h, i, dst);
+        if (!e)
+            continue;
+        const sp_pcd_field *f = &h->fields[i];
+        size_t es = (size_t)f->size * f->count;
+        uint8_t *o = e->data;
+        if (soa) {
+            memcpy(o, data + n * f->offset, n * es);
+            continue;
+        }
+        const uint8_t *s = data + f->offset;
+        for (size_t k = 0; k < n; k++)
+            memcpy(o + k * es, s + k * h->point_size, es);
+    }
     return SP_OK;
 }
 
-/* ---- ascii ---- */
-
-static int decode_ascii(const sp_pcd_header *h, const uint8_t *data, size_t len,
-                        const char *name, sp_points *dst)
+sp_points_extra *sp__pcd_extra_of(const sp_pcd_header *h, uint32_t i,
+                                  sp_points *dst)
 {
-    /* Token index of each value we keep; -1 = skip. */
-    int slot_of_field[SP_PCD_MAX_FIELDS];
-    uint32_t tok_of_field[SP_PCD_MAX_FIELDS];
-    uint32_t tok = 0;
-    for (uint32_t i = 0; i < h->nfields; i++) {
-        slot_of_field[i] = -1;
-        tok_of_field[i] = tok;
-        tok += h->fields[i].count;
-    }
-    int slots[6] = {h->ix,
-                    h->iy,
-                    h->iz,
-                    h->iintensity,
-                    dst->ring ? h->iring : -1,
-                    dst->time ? h->itime : -1};
-    for (int s = 0; s < 6; s++)
-        if (slots[s] >= 0)
-            slot_of_field[slots[s]] = s;
-
-    const char *p = (const char *)data, *end = p + len;
-    uint32_t line = h->data_line;
-    size_t n = 0;
-    double t0 = 0;
-    while (n < h->points) {
-        if (p >= end)
-            return sp__fail(SP_EFORMAT,
-                            "%s: line %u: DATA ends after %zu "
-                            "points, expected POINTS %llu",
-                            name, line, n, (unsigned long long)h->points);
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        uint32_t field = 0, within = 0, ntok = 0;
-        const char *s = p;
-        while (s < le) {
-            while (s < le && (*s == ' ' || *s == '\t' || *s == '\r'))
-                s++;
-            if (s >= le)
-                break;
-            const char *b = s;
-            while (s < le && *s != ' ' && *s != '\t' && *s != '\r')
-                s++;
-            if (ntok >= h->values_per_point) {
-                ntok++;
-                continue;
-            }
-            /* Map token to (field, element). */
-            while (field < h->nfields &&
-                   ntok >= tok_of_field[field] + h->fields[field].count)
-                field++;
-            within = ntok - tok_of_field[field];
-            ntok++;
-            int slot = slot_of_field[field];
-            if (slot < 0 || within != 0)
-                continue;
-            char tmp[64];
-            size_t tl = (size_t)(s - b);
-            if (tl >= sizeof tmp)
-                return sp__fail(SP_EFORMAT,
-                                "%s: line %u: value '%.20s...' "
-                                "too long, expected a number",
-                                name, line, b);
-            memcpy(tmp, b, tl);
-            tmp[tl] = '\0';
-            char *ep;
-            errno = 0;
-            double v = strtod(tmp, &ep);
-            int overflow = errno == ERANGE && isinf(v);
-            if (ep == tmp || *ep)
-                return sp__fail(SP_EFORMAT,
-                                "%s: line %u: value '%s' of field "
-                                "'%s', expected a number",
-                                name, line, tmp, h->fields[field].name);
-            if (slot == 5 && n == 0 && isfinite(v))
-                t0 = v;
-            /* What becomes a float must fit one: 1e39 is no float32, and
-             * 1e400 (strtod's HUGE_VAL) no number at all. */
-            double conv = slot == 5 ? time_s(v, &h->fields[field], t0) : v;
-            if (slot != 4 && (overflow || !fits_f32(conv)))
-                return sp__fail(SP_ERANGE,
-                                "%s: line %u: value '%s' of field '%s' is "
-                                "beyond float32's range (largest %g), "
-                                "expected a value that fits a float32",
-                                name, line, tmp, h->fields[field].name,
-                                (double)FLT_MAX);
-            switch (slot) {
-            case 0:
-                dst->x[n] = (float)v;
-                break;
-            case 1:
-                dst->y[n] = (float)v;
-                break;
-            case 2:
-                dst->z[n] = (float)v;
-                break;
-            case 3:
-                dst->intensity[n] = (float)v;
-                break;
-            case 4:
-                dst->ring[n] = to_ring(v);
-                break;
-            default:
-                dst->time[n] = (float)conv;
-                break;
-            }
-        }
-        if (ntok != 0) {
-            if (ntok != h->values_per_point)
-                return sp__fail(SP_EFORMAT,
-                                "%s: line %u: %u values, expected "
-                                "%u (one per FIELDS x COUNT)",
-                                name, line, ntok, h->values_per_point);
-            n++;
-        }
-        line++;
-        p = nl ? nl + 1 : end;
-    }
-    return SP_OK;
+    if (i >= h->nfields || h->extra[i] < 0 ||
+        (unsigned)h->extra[i] >= h->layout.nextra)
+        return NULL;
+    const sp_points_field *want = &h->layout.extra[h->extra[i]];
+    sp_points_extra *e = sp_points_extra_find(dst, want->name);
+    if (!e || e->field.type != want->type ||
+        (e->field.count ? e->field.count : 1) !=
+            (want->count ? want->count : 1))
+        return NULL;
+    return e;
 }
 
 /* ---- binary_compressed ---- */
@@ -421,7 +302,7 @@ int sp__pcd_decode(const sp_pcd_header *h, const uint8_t *data, size_t len,
         break;
     }
     case SP_PCD_ASCII:
-        rc = decode_ascii(h, data, len, name, dst);
+        rc = sp__pcd_decode_ascii(h, data, len, name, dst);
         break;
     case SP_PCD_BINARY_COMPRESSED:
         rc = decode_compressed(h, data, len, name, dst, scratch);
@@ -431,6 +312,7 @@ int sp__pcd_decode(const sp_pcd_header *h, const uint8_t *data, size_t len,
         return rc;
     fill_optional_zero(dst, h, (size_t)h->points);
     dst->count = (size_t)h->points;
+    dst->height = h->height > 1 ? (uint32_t)h->height : 0;
     return SP_OK;
 }
 
@@ -471,6 +353,7 @@ void sp_pcd_reader_destroy(sp_pcd_reader *r)
     if (r->fd >= 0)
         close(r->fd);
     sp__filelist_free(&r->files);
+    free(r->fields_map);
     sp__iobuf_free(&r->buf);
     sp__iobuf_free(&r->scratch);
     free(r);
@@ -482,6 +365,22 @@ void sp_pcd_reader_set_poolmgr(sp_pcd_reader *r, sp_poolmgr *mgr)
         return;
     sp__iobuf_set_poolmgr(&r->buf, mgr);
     sp__iobuf_set_poolmgr(&r->scratch, mgr);
+}
+
+int sp_pcd_reader_set_fields(sp_pcd_reader *r, const char *fields_map)
+{
+    SP_GUARD(r);
+    sp__fmap check;
+    SP_TRY(sp__fmap_parse(fields_map, &check));
+    free(r->fields_map);
+    r->fields_map = NULL;
+    if (fields_map && *fields_map) {
+        r->fields_map = strdup(fields_map);
+        if (!r->fields_map)
+            return sp__fail(SP_ENOMEM, "pcd: out of memory");
+    }
+    r->cur = SIZE_MAX; /* map the next header afresh */
+    return SP_OK;
 }
 
 size_t sp_pcd_reader_count(const sp_pcd_reader *r)
@@ -519,6 +418,8 @@ static int prepare(sp_pcd_reader *r, size_t i)
     int rc = sp__pread_full(r->fd, r->buf.data, n, 0, path);
     if (rc == SP_OK)
         rc = sp_pcd_header_parse((const char *)r->buf.data, n, path, &r->hdr);
+    if (rc == SP_OK && r->fields_map)
+        rc = sp_pcd_header_map(&r->hdr, r->fields_map, path);
     /* The header is parsed into r->hdr: its bytes are not needed again. */
     sp__iobuf_release(&r->buf);
     SP_TRY(rc);

@@ -1,10 +1,14 @@
 /* PCD writer: v0.7 headers and ascii / binary / binary_compressed data,
  * written to a temporary file that is renamed when complete.
  *
- * ascii and binary are staged through a fixed stack buffer; binary_compressed
- * needs the whole cloud column by column and its LZF output, kept in
- * grow-only buffers owned by the writer. */
+ * Every column of the cloud is written (sp_points_columns(): the standard
+ * channels under the names and types the file they came from had, then
+ * the extras), with the organisation and viewpoint it was read with.
+ * ascii and binary are staged through about 64 KiB of records at a time;
+ * binary_compressed needs the whole cloud column by column and its LZF
+ * output; both in grow-only buffers owned by the writer. */
 #include <lzf.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,88 +39,195 @@ void sp_pcd_writer_destroy(sp_pcd_writer *w)
     free(w);
 }
 
-static int header(char *buf, size_t cap, const sp_points *p,
-                  sp_pcd_encoding enc)
+/* The columns written and the bytes of one point record. */
+typedef struct cols {
+    sp_points_column c[SP_POINTS_MAX_COLUMNS];
+    size_t n, bytes[SP_POINTS_MAX_COLUMNS], rec;
+} cols;
+
+static void cols_of(const sp_points *p, cols *cs)
 {
-    int ring = p->ring != NULL, tm = p->time != NULL;
-    return snprintf(buf, cap,
-                    "# .PCD v0.7 - Point Cloud Data file format\n"
-                    "VERSION 0.7\n"
-                    "FIELDS x y z intensity%s%s\n"
-                    "SIZE 4 4 4 4%s%s\n"
-                    "TYPE F F F F%s%s\n"
-                    "COUNT 1 1 1 1%s%s\n"
-                    "WIDTH %zu\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\n"
-                    "POINTS %zu\nDATA %s\n",
-                    ring ? " ring" : "", tm ? " time" : "", ring ? " 2" : "",
-                    tm ? " 4" : "", ring ? " U" : "", tm ? " F" : "",
-                    ring ? " 1" : "", tm ? " 1" : "", p->count, p->count,
-                    sp_pcd_encoding_name(enc));
+    cs->n = sp_points_columns(p, cs->c);
+    cs->rec = 0;
+    for (size_t k = 0; k < cs->n; k++) {
+        cs->bytes[k] = sp_field_type_size(cs->c[k].type) * cs->c[k].count;
+        cs->rec += cs->bytes[k];
+    }
 }
 
-static int write_ascii(sp__afile *af, const sp_points *p)
+static char type_letter(sp_field_type t)
 {
-    char buf[STAGE];
+    return t == SP_FIELD_F32 || t == SP_FIELD_F64                       ? 'F'
+           : t == SP_FIELD_U8 || t == SP_FIELD_U16 || t == SP_FIELD_U32 ? 'U'
+                                                                        : 'I';
+}
+
+/* Appends to buf[*k..cap); the header buffer is sized for the most
+ * columns, so this never truncates. */
+static void put(char *buf, size_t cap, size_t *k, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t cap, size_t *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = *k < cap ? vsnprintf(buf + *k, cap - *k, fmt, ap) : 0;
+    va_end(ap);
+    if (w > 0)
+        *k = *k + (size_t)w < cap ? *k + (size_t)w : cap;
+}
+
+static size_t header(char *buf, size_t cap, const sp_points *p, const cols *cs,
+                     sp_pcd_encoding enc)
+{
+    size_t k = 0;
+    put(buf, cap, &k,
+        "# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS");
+    for (size_t i = 0; i < cs->n; i++)
+        put(buf, cap, &k, " %s", cs->c[i].name);
+    put(buf, cap, &k, "\nSIZE");
+    for (size_t i = 0; i < cs->n; i++)
+        put(buf, cap, &k, " %zu", sp_field_type_size(cs->c[i].type));
+    put(buf, cap, &k, "\nTYPE");
+    for (size_t i = 0; i < cs->n; i++)
+        put(buf, cap, &k, " %c", type_letter(cs->c[i].type));
+    put(buf, cap, &k, "\nCOUNT");
+    for (size_t i = 0; i < cs->n; i++)
+        put(buf, cap, &k, " %u", (unsigned)cs->c[i].count);
+    /* An organised cloud keeps its rows while no stage changed its points
+     * (they leave height 0). */
+    size_t h = p->height > 1 && p->count % p->height == 0 ? p->height : 1;
+    static const double identity[7] = {0, 0, 0, 1, 0, 0, 0};
+    const double *vp =
+        p->stored && p->stored->has_viewpoint ? p->stored->viewpoint : identity;
+    put(buf, cap, &k, "\nWIDTH %zu\nHEIGHT %zu\nVIEWPOINT", p->count / h, h);
+    /* 17 significant digits: a double reads back bit for bit. */
+    for (int i = 0; i < 7; i++)
+        put(buf, cap, &k, " %.17g", vp[i]);
+    put(buf, cap, &k, "\nPOINTS %zu\nDATA %s\n", p->count,
+        sp_pcd_encoding_name(enc));
+    return k;
+}
+
+/* One value of type @p t at @p s as ascii text; PCL's own reader takes
+ * these back exactly (9 digits for float32, 17 for float64). */
+static int format_value(char *o, size_t cap, sp_field_type t, const uint8_t *s)
+{
+    switch (t) {
+    case SP_FIELD_I8:
+        return snprintf(o, cap, "%d", (int)(int8_t)s[0]);
+    case SP_FIELD_U8:
+        return snprintf(o, cap, "%u", (unsigned)s[0]);
+    case SP_FIELD_I16: {
+        int16_t v;
+        memcpy(&v, s, 2);
+        return snprintf(o, cap, "%d", (int)v);
+    }
+    case SP_FIELD_U16: {
+        uint16_t v;
+        memcpy(&v, s, 2);
+        return snprintf(o, cap, "%u", (unsigned)v);
+    }
+    case SP_FIELD_I32: {
+        int32_t v;
+        memcpy(&v, s, 4);
+        return snprintf(o, cap, "%ld", (long)v);
+    }
+    case SP_FIELD_U32: {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        return snprintf(o, cap, "%lu", (unsigned long)v);
+    }
+    case SP_FIELD_F32: {
+        float v;
+        memcpy(&v, s, 4);
+        return snprintf(o, cap, "%.9g", (double)v);
+    }
+    default: {
+        double v;
+        memcpy(&v, s, 8);
+        return snprintf(o, cap, "%.17g", v);
+    }
+    }
+}
+
+/* Points [first, first + m) as records into @p o. */
+static void records(const sp_points *p, const cols *cs, size_t first, size_t m,
+                    uint8_t *o)
+{
+    size_t off = 0;
+    for (size_t k = 0; k < cs->n; k++) {
+        sp_points_column_copy(p, &cs->c[k], first, m, o + off, cs->rec);
+        off += cs->bytes[k];
+    }
+}
+
+/* How many records one staging round takes: about STAGE bytes, at least
+ * one record. */
+static size_t per_round(size_t rec)
+{
+    return rec < STAGE ? STAGE / rec : 1;
+}
+
+static int write_ascii(sp_pcd_writer *w, sp__afile *af, const sp_points *p,
+                       const cols *cs)
+{
+    const char *path = af->path;
+    size_t per = per_round(cs->rec);
+    SP_TRY(sp__iobuf_reserve(&w->soa, per * cs->rec, path));
+    /* 25 bytes hold any value with its separator. */
+    size_t line_max = 0;
+    for (size_t k = 0; k < cs->n; k++)
+        line_max += 25 * (size_t)cs->c[k].count;
+    SP_TRY(sp__iobuf_reserve(&w->lzf, STAGE + line_max + 1, path));
+    char *buf = (char *)w->lzf.data;
     size_t used = 0;
-    for (size_t k = 0; k < p->count; k++) {
-        /* 9 significant digits: every float32 reads back bit for bit. */
-        char line[160];
-        int n = snprintf(line, sizeof line, "%.9g %.9g %.9g %.9g", p->x[k],
-                         p->y[k], p->z[k], p->intensity[k]);
-        if (p->ring)
-            n += snprintf(line + n, sizeof line - (size_t)n, " %u",
-                          (unsigned)p->ring[k]);
-        if (p->time)
-            n += snprintf(line + n, sizeof line - (size_t)n, " %.9g",
-                          p->time[k]);
-        line[n++] = '\n';
-        if (used + (size_t)n > sizeof buf) {
-            SP_TRY(sp__afile_write(af, buf, used));
-            used = 0;
+    for (size_t done = 0; done < p->count;) {
+        size_t m = p->count - done < per ? p->count - done : per;
+        records(p, cs, done, m, w->soa.data);
+        for (size_t i = 0; i < m; i++) {
+            const uint8_t *r = w->soa.data + i * cs->rec;
+            size_t off = 0;
+            for (size_t k = 0; k < cs->n; k++) {
+                size_t es = sp_field_type_size(cs->c[k].type);
+                for (uint32_t j = 0; j < cs->c[k].count; j++) {
+                    if (off || j)
+                        buf[used++] = ' ';
+                    used += (size_t)format_value(buf + used, 25, cs->c[k].type,
+                                                 r + off + j * es);
+                }
+                off += cs->bytes[k];
+            }
+            buf[used++] = '\n';
+            if (used >= STAGE) {
+                SP_TRY(sp__afile_write(af, buf, used));
+                used = 0;
+            }
         }
-        memcpy(buf + used, line, (size_t)n);
-        used += (size_t)n;
+        done += m;
     }
     return used ? sp__afile_write(af, buf, used) : SP_OK;
 }
 
-static size_t record_size(const sp_points *p)
+static int write_binary(sp_pcd_writer *w, sp__afile *af, const sp_points *p,
+                        const cols *cs)
 {
-    return 16 + (p->ring ? 2 : 0) + (p->time ? 4 : 0);
-}
-
-static int write_binary(sp__afile *af, const sp_points *p)
-{
-    uint8_t buf[STAGE];
-    size_t rec = record_size(p), per = sizeof buf / rec;
+    size_t per = per_round(cs->rec);
+    SP_TRY(sp__iobuf_reserve(&w->soa, per * cs->rec, af->path));
     for (size_t done = 0; done < p->count;) {
         size_t m = p->count - done < per ? p->count - done : per;
-        for (size_t k = 0; k < m; k++) {
-            uint8_t *o = buf + k * rec;
-            size_t i = done + k;
-            memcpy(o, &p->x[i], 4);
-            memcpy(o + 4, &p->y[i], 4);
-            memcpy(o + 8, &p->z[i], 4);
-            memcpy(o + 12, &p->intensity[i], 4);
-            size_t off = 16;
-            if (p->ring) {
-                memcpy(o + off, &p->ring[i], 2);
-                off += 2;
-            }
-            if (p->time)
-                memcpy(o + off, &p->time[i], 4);
-        }
-        SP_TRY(sp__afile_write(af, buf, m * rec));
+        records(p, cs, done, m, w->soa.data);
+        SP_TRY(sp__afile_write(af, w->soa.data, m * cs->rec));
         done += m;
     }
     return SP_OK;
 }
 
-static int write_compressed(sp_pcd_writer *w, sp__afile *af, const sp_points *p)
+static int write_compressed(sp_pcd_writer *w, sp__afile *af, const sp_points *p,
+                            const cols *cs)
 {
     const char *path = af->path;
-    size_t n = p->count, rec = record_size(p);
-    if (n > UINT32_MAX / rec)
+    size_t n = p->count, rec = cs->rec;
+    if (rec && n > UINT32_MAX / rec)
         return sp__fail(SP_ERANGE,
                         "%s: %zu points of %zu bytes, expected at "
                         "most 4 GiB for binary_compressed",
@@ -125,18 +236,12 @@ static int write_compressed(sp_pcd_writer *w, sp__afile *af, const sp_points *p)
     if (usize) {
         /* PCL's layout: each field's column in turn. */
         SP_TRY(sp__iobuf_reserve(&w->soa, usize, path));
-        uint8_t *o = w->soa.data;
-        memcpy(o, p->x, n * 4);
-        memcpy(o + n * 4, p->y, n * 4);
-        memcpy(o + n * 8, p->z, n * 4);
-        memcpy(o + n * 12, p->intensity, n * 4);
-        size_t off = n * 16;
-        if (p->ring) {
-            memcpy(o + off, p->ring, n * 2);
-            off += n * 2;
+        size_t off = 0;
+        for (size_t k = 0; k < cs->n; k++) {
+            sp_points_column_copy(p, &cs->c[k], 0, n, w->soa.data + off,
+                                  cs->bytes[k]);
+            off += n * cs->bytes[k];
         }
-        if (p->time)
-            memcpy(o + off, p->time, n * 4);
         /* LZF grows incompressible data by at most 1 byte in 32. */
         size_t cap = (size_t)usize + usize / 32 + 64;
         SP_TRY(sp__iobuf_reserve(&w->lzf, cap + 8, path));
@@ -161,18 +266,21 @@ int sp_pcd_writer_write(sp_pcd_writer *w, const char *path,
     SP_GUARD(w && path && pts);
     SP_GUARD(pts->count == 0 || (pts->x && pts->y && pts->z && pts->intensity));
     SP_GUARD(encoding >= SP_PCD_ASCII && encoding <= SP_PCD_BINARY_COMPRESSED);
-    char hdr[512];
-    int hl = header(hdr, sizeof hdr, pts, encoding);
+    cols cs;
+    cols_of(pts, &cs);
+    /* Each column takes at most 32 + 2 + 2 + 5 bytes over the 4 lines. */
+    char hdr[512 + 48 * SP_POINTS_MAX_COLUMNS];
+    size_t hl = header(hdr, sizeof hdr, pts, &cs, encoding);
     sp__afile af;
     SP_TRY(sp__afile_open(&af, path));
-    int rc = sp__afile_write(&af, hdr, (size_t)hl);
+    int rc = sp__afile_write(&af, hdr, hl);
     if (rc == SP_OK) {
         if (encoding == SP_PCD_ASCII)
-            rc = write_ascii(&af, pts);
+            rc = write_ascii(w, &af, pts, &cs);
         else if (encoding == SP_PCD_BINARY)
-            rc = write_binary(&af, pts);
+            rc = write_binary(w, &af, pts, &cs);
         else
-            rc = write_compressed(w, &af, pts);
+            rc = write_compressed(w, &af, pts, &cs);
     }
     if (rc < 0) {
         sp__afile_abort(&af);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fields_map_int.h"
 #include "rosmsg_cursor_int.h"
 
 size_t sp_rosmsg_pc2_type_size(uint8_t t)
@@ -98,192 +99,32 @@ int sp_rosmsg_pc2_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
 
 /* ---- the plan ---- */
 
-enum { CH_X, CH_Y, CH_Z, CH_INTENSITY, CH_RING, CH_TIME, CH_COUNT };
-
-static const char *const ch_names[CH_COUNT] = {"x",         "y",    "z",
-                                               "intensity", "ring", "time"};
-
-/* The names each channel takes, in order of preference. */
-static const char *const aliases[CH_COUNT][5] = {
-    {"x", NULL},
-    {"y", NULL},
-    {"z", NULL},
-    {"intensity", "i", "reflectance", NULL},
-    {"ring", "channel", "laser_id", NULL},
-    {"time", "t", "timestamp", "time_stamp", NULL},
-};
-
-static int find_field(const sp_pc2_msg *m, const char *name, size_t len)
-{
-    for (uint32_t i = 0; i < m->nfields; i++)
-        if (strlen(m->fields[i].name) == len &&
-            !memcmp(m->fields[i].name, name, len))
-            return (int)i;
-    return -1;
-}
-
-/* "x, y, z, intensity" for messages. */
-static void list_fields(const sp_pc2_msg *m, char *dst, size_t cap)
-{
-    size_t k = 0;
-    dst[0] = '\0';
-    for (uint32_t i = 0; i < m->nfields && k < cap; i++) {
-        int w = snprintf(dst + k, cap - k, "%s%s", i ? ", " : "",
-                         m->fields[i].name);
-        if (w < 0)
-            break;
-        k += (size_t)w;
-    }
-    if (m->nfields == 0)
-        snprintf(dst, cap, "none");
-}
-
-/* [*s, *e) without the blanks around it. */
-static void trim(const char **s, const char **e)
-{
-    while (*s < *e && (**s == ' ' || **s == '\t'))
-        (*s)++;
-    while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
-        (*e)--;
-}
-
-/* Parses "ring:channel, time:time_stamp" into one field name per channel
- * (pointers into @p map with their lengths); blanks around names are
- * ignored. */
-static int parse_map(const char *map, const char *name[CH_COUNT],
-                     size_t len[CH_COUNT])
-{
-    const char *p = map;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        const char *next = *end ? end + 1 : end;
-        const char *colon = memchr(p, ':', (size_t)(end - p));
-        const char *cs = p, *ce = colon ? colon : end;
-        const char *fs = colon ? colon + 1 : end, *fe = end;
-        trim(&cs, &ce);
-        trim(&fs, &fe);
-        if (!colon || cs == ce || fs == fe) {
-            trim(&p, &end);
-            return sp__fail(SP_EINVAL,
-                            "fields map: '%.*s', expected channel:field "
-                            "(e.g. ring:channel,time:time_stamp)",
-                            (int)(end - p > 64 ? 64 : end - p), p);
-        }
-        int ch = -1;
-        for (int k = 0; k < CH_COUNT; k++)
-            if (strlen(ch_names[k]) == (size_t)(ce - cs) &&
-                !memcmp(ch_names[k], cs, (size_t)(ce - cs)))
-                ch = k;
-        if (ch < 0)
-            return sp__fail(SP_EINVAL,
-                            "fields map: channel '%.*s', expected x, y, z, "
-                            "intensity, ring or time",
-                            (int)(ce - cs > 64 ? 64 : ce - cs), cs);
-        if (name[ch])
-            return sp__fail(SP_EINVAL,
-                            "fields map: channel '%s' mapped twice, expected "
-                            "one field per channel",
-                            ch_names[ch]);
-        name[ch] = fs;
-        len[ch] = (size_t)(fe - fs);
-        p = next;
-    }
-    return SP_OK;
-}
-
-/* Appends one dropped field to plan->dropped, ending with "..." when the
- * list does not fit. */
-static void add_dropped(sp_pc2_plan *plan, const char *name, const char *why)
-{
-    size_t cap = sizeof plan->dropped, k = strlen(plan->dropped);
-    if (k + 4 >= cap)
-        return;
-    int w = snprintf(plan->dropped + k, cap - k, "%s%s%s", k ? ", " : "", name,
-                     why);
-    if (w < 0 || (size_t)w >= cap - k)
-        snprintf(plan->dropped + (cap - 4), 4, "...");
-}
-
 int sp_rosmsg_pc2_plan(const sp_pc2_msg *m, const char *fields_map,
                        sp_pc2_plan *plan)
 {
     SP_GUARD(m != NULL && plan != NULL && m->nfields <= SP_PC2_MAX_FIELDS);
-    const char *mname[CH_COUNT] = {0};
-    size_t mlen[CH_COUNT] = {0};
-    if (fields_map)
-        SP_TRY(parse_map(fields_map, mname, mlen));
-
-    /* A name that occurs twice keeps its first field; a field of several
-     * values (count != 1) fits no channel. */
-    int usable[SP_PC2_MAX_FIELDS];
+    sp__fmap map;
+    SP_TRY(sp__fmap_parse(fields_map, &map));
+    sp__ffield ff[SP_PC2_MAX_FIELDS];
     for (uint32_t i = 0; i < m->nfields; i++)
-        usable[i] = m->fields[i].count == 1 &&
-                    find_field(m, m->fields[i].name,
-                               strlen(m->fields[i].name)) == (int)i;
-
-    int idx[CH_COUNT];
-    char have[512];
-    for (int ch = 0; ch < CH_COUNT; ch++) {
-        idx[ch] = -1;
-        if (mname[ch]) {
-            int i = find_field(m, mname[ch], mlen[ch]);
-            if (i < 0 || !usable[i]) {
-                list_fields(m, have, sizeof have);
-                return sp__fail(SP_EFORMAT,
-                                "PointCloud2: the fields map gives %s the "
-                                "field '%.*s', %s (fields: %s)",
-                                ch_names[ch],
-                                (int)(mlen[ch] > 64 ? 64 : mlen[ch]), mname[ch],
-                                i < 0 ? "but the cloud has no such field"
-                                      : "but that field has several values "
-                                        "or a duplicate name",
-                                have);
-            }
-            idx[ch] = i;
-            continue;
-        }
-        for (int a = 0; aliases[ch][a] && idx[ch] < 0; a++) {
-            int i = find_field(m, aliases[ch][a], strlen(aliases[ch][a]));
-            if (i >= 0 && usable[i])
-                idx[ch] = i;
-        }
-    }
-    for (int ch = CH_X; ch <= CH_Z; ch++) {
-        if (idx[ch] >= 0)
-            continue;
-        list_fields(m, have, sizeof have);
-        int i = find_field(m, ch_names[ch], 1);
-        return sp__fail(SP_EFORMAT,
-                        "PointCloud2: no usable field '%s'%s, expected x, y "
-                        "and z of one value each (fields: %s)",
-                        ch_names[ch], i >= 0 ? " (it has several values)" : "",
-                        have);
-    }
+        ff[i] = (sp__ffield){.name = m->fields[i].name,
+                             .type = (sp_field_type)m->fields[i].datatype,
+                             .count = m->fields[i].count};
+    /* The plan is large: build it in place of the caller's only on
+     * success. */
+    static _Thread_local sp__fplan fp;
+    SP_TRY(sp__fplan_build(&map, ff, m->nfields, "PointCloud2", &fp));
     memset(plan, 0, sizeof *plan);
-    plan->ix = idx[CH_X];
-    plan->iy = idx[CH_Y];
-    plan->iz = idx[CH_Z];
-    plan->iintensity = idx[CH_INTENSITY];
-    plan->iring = idx[CH_RING];
-    plan->itime = idx[CH_TIME];
-    if (plan->iring >= 0)
-        plan->fields |= SP_POINTS_RING;
-    if (plan->itime >= 0)
-        plan->fields |= SP_POINTS_TIME;
-    for (uint32_t i = 0; i < m->nfields; i++) {
-        int used = 0;
-        for (int ch = 0; ch < CH_COUNT; ch++)
-            used |= idx[ch] == (int)i;
-        if (used)
-            continue;
-        char why[32] = "";
-        if (m->fields[i].count != 1)
-            snprintf(why, sizeof why, " (count %u)", m->fields[i].count);
-        else if (!usable[i])
-            snprintf(why, sizeof why, " (duplicate)");
-        add_dropped(plan, m->fields[i].name, why);
-    }
+    plan->ix = fp.chan[SP_CHANNEL_X];
+    plan->iy = fp.chan[SP_CHANNEL_Y];
+    plan->iz = fp.chan[SP_CHANNEL_Z];
+    plan->iintensity = fp.chan[SP_CHANNEL_INTENSITY];
+    plan->iring = fp.chan[SP_CHANNEL_RING];
+    plan->itime = fp.chan[SP_CHANNEL_TIME];
+    plan->fields = fp.layout.fields;
+    for (uint32_t i = 0; i < m->nfields; i++)
+        plan->extra[i] = fp.extra[i];
+    plan->layout = fp.layout;
+    memcpy(plan->dropped, fp.dropped, sizeof plan->dropped);
     return SP_OK;
 }

@@ -203,54 +203,48 @@ static int fit(size_t need, void *buf, size_t cap, size_t *size,
 typedef struct pc2_layout {
     uint32_t step;
     size_t nfields;
-    const char *name[6];
-    uint32_t offset[6];
-    uint8_t type[6];
+    sp_points_column col[SP_POINTS_MAX_COLUMNS];
+    uint32_t offset[SP_POINTS_MAX_COLUMNS];
+    uint32_t rows; /* an organised cloud's, else 1 */
 } pc2_layout;
 
-static void pc2_layout_of(const sp_points *p, pc2_layout *l)
+/* Every column of the cloud (sp_points_columns(): the channels under their
+ * stored names and types, then the extras), packed in that order. */
+static int pc2_layout_of(const sp_points *p, pc2_layout *l)
 {
-    static const char *const xyzi[4] = {"x", "y", "z", "intensity"};
-    l->nfields = 0;
-    for (int i = 0; i < 4; i++) {
-        l->name[i] = xyzi[i];
-        l->offset[i] = 4u * (uint32_t)i;
-        l->type[i] = 7;
+    l->nfields = sp_points_columns(p, l->col);
+    uint64_t step = 0;
+    for (size_t i = 0; i < l->nfields; i++) {
+        l->offset[i] = (uint32_t)step;
+        step += (uint64_t)sp_field_type_size(l->col[i].type) * l->col[i].count;
     }
-    l->nfields = 4;
-    l->step = 16;
-    if (p->fields & SP_POINTS_RING) {
-        l->name[l->nfields] = "ring";
-        l->offset[l->nfields] = l->step;
-        l->type[l->nfields++] = 4;
-        l->step += 2;
-    }
-    if (p->fields & SP_POINTS_TIME) {
-        l->name[l->nfields] = "time";
-        l->offset[l->nfields] = l->step;
-        l->type[l->nfields++] = 7;
-        l->step += 4;
-    }
+    if (step > UINT32_MAX)
+        return sp__fail(SP_ERANGE, "PointCloud2: %llu bytes a point",
+                        (unsigned long long)step);
+    l->step = (uint32_t)step;
+    l->rows = p->height > 1 && p->count % p->height == 0 ? p->height : 1;
+    return SP_OK;
 }
 
 /* Everything of a PointCloud2 but the point data and is_dense. */
-static void pc2_head(cdr *c, const pc2_layout *l, uint32_t width, int32_t sec,
+static void pc2_head(cdr *c, const pc2_layout *l, uint32_t npts, int32_t sec,
                      uint32_t nsec, const char *frame, size_t flen)
 {
+    uint32_t width = npts / l->rows;
     put_header(c, sec, nsec, frame, flen);
-    put_u32(c, 1);
+    put_u32(c, l->rows);
     put_u32(c, width);
     put_u32(c, (uint32_t)l->nfields);
     for (size_t i = 0; i < l->nfields; i++) {
-        put_str(c, l->name[i], strlen(l->name[i]));
+        put_str(c, l->col[i].name, strlen(l->col[i].name));
         put_u32(c, l->offset[i]);
-        put_u8(c, l->type[i]);
-        put_u32(c, 1);
+        put_u8(c, (uint8_t)l->col[i].type);
+        put_u32(c, l->col[i].count);
     }
     put_u8(c, (uint8_t)host_big_endian());
     put_u32(c, l->step);
     put_u32(c, width * l->step);
-    put_u32(c, width * l->step);
+    put_u32(c, npts * l->step);
 }
 
 int sp_rosmsg_pc2_write(const sp_points *p, int64_t stamp_ns,
@@ -266,9 +260,9 @@ int sp_rosmsg_pc2_write(const sp_points *p, int64_t stamp_ns,
                         "PointCloud2: %zu points but an array "
                         "their fields name is missing",
                         p->count);
-    pc2_layout l;
-    pc2_layout_of(p, &l);
-    if (p->count > UINT32_MAX / l.step)
+    static _Thread_local pc2_layout l;
+    SP_TRY(pc2_layout_of(p, &l));
+    if (l.step && p->count > UINT32_MAX / l.step)
         return sp__fail(SP_ERANGE,
                         "PointCloud2: %zu points of %u bytes pass "
                         "the 4 GiB a message's data can hold",
@@ -278,35 +272,27 @@ int sp_rosmsg_pc2_write(const sp_points *p, int64_t stamp_ns,
     SP_TRY(stamp_split(stamp_ns, &sec, &nsec));
     const char *frame = frame_id ? frame_id : "";
     const size_t flen = strlen(frame);
-    const uint32_t width = (uint32_t)p->count;
+    const uint32_t npts = (uint32_t)p->count;
 
     cdr c = {NULL, 0};
-    pc2_head(&c, &l, width, sec, nsec, frame, flen);
+    pc2_head(&c, &l, npts, sec, nsec, frame, flen);
     const size_t data_at = c.pos;
-    const size_t need = data_at + (size_t)width * l.step + 1;
+    const size_t need = data_at + (size_t)npts * l.step + 1;
     int rc = fit(need, buf, cap, size, "PointCloud2");
     if (rc != SP_OK)
         return rc == SP_EOS ? SP_OK : rc;
 
     c = (cdr){buf, 0};
-    pc2_head(&c, &l, width, sec, nsec, frame, flen);
+    pc2_head(&c, &l, npts, sec, nsec, frame, flen);
     uint8_t *d = c.out + data_at;
+    for (size_t k = 0; k < l.nfields; k++)
+        sp_points_column_copy(p, &l.col[k], 0, p->count, d + l.offset[k],
+                              l.step);
     int dense = 1;
-    const int ring = (p->fields & SP_POINTS_RING) != 0;
-    const int time = (p->fields & SP_POINTS_TIME) != 0;
-    for (size_t i = 0; i < p->count; i++, d += l.step) {
-        memcpy(d, &p->x[i], 4);
-        memcpy(d + 4, &p->y[i], 4);
-        memcpy(d + 8, &p->z[i], 4);
-        memcpy(d + 12, &p->intensity[i], 4);
-        if (ring)
-            memcpy(d + 16, &p->ring[i], 2);
-        if (time)
-            memcpy(d + 16 + 2 * ring, &p->time[i], 4);
+    for (size_t i = 0; i < p->count && dense; i++)
         if (isnan(p->x[i]) || isnan(p->y[i]) || isnan(p->z[i]))
             dense = 0;
-    }
-    *d = (uint8_t)dense;
+    d[(size_t)npts * l.step] = (uint8_t)dense;
     return SP_OK;
 }
 

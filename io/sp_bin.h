@@ -5,7 +5,8 @@
  * default; nuScenes' lidar files add the ring index as a fifth float
  * (fields "x,y,z,i,ring"). Field names: x, y, z (required), i or intensity,
  * ring (a float holding an integer, stored as uint16), t or time (seconds),
- * and _ for a value to skip.
+ * _ for a value to skip, and any other name (1..31 characters, no blank)
+ * for a float32 extra channel of that name ("x,y,z,i,ring,label").
  *
  * Thread safety: one thread per reader. */
 #ifndef SP_BIN_H
@@ -51,6 +52,10 @@ size_t sp_bin_reader_count(const sp_bin_reader *r);
 
 /** Path of frame @p i (borrowed; valid while @p r lives). */
 const char *sp_bin_reader_path(sp_bin_reader *r, size_t i);
+
+/** The layout a frame of the reader's fields= takes (the optional fields
+ *  and the extras; borrowed, valid while @p r lives). */
+const sp_points_layout *sp_bin_reader_layout(const sp_bin_reader *r);
 
 /** Bytes per record (4 x number of fields). */
 size_t sp_bin_reader_record_size(const sp_bin_reader *r);

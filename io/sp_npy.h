@@ -58,6 +58,17 @@ extern "C" {
  *  (0, 4) array. Returns SP_OK, SP_EINVAL, SP_EIO. */
 int sp_npy_write_points(const char *path, const sp_points *p, unsigned fields);
 
+/** Write the columns of @p p that @p names picks ("x,y,z,rgb,label": the
+ *  names sp_points_columns() gives, a standard channel also by its own
+ *  name; NULL, "" or "all": every column in order). @p structured 0: an
+ *  (N, C) float32 array, each value converted, a column of count k taking
+ *  k columns; 1: a structured array of shape (N,) whose fields keep their
+ *  names, types and counts ([('x', '<f4'), ('hist', '<f4', (3,)),
+ *  ('label', '<u4')], packed). SP_EINVAL naming a name the points lack and
+ *  the names they have; SP_EUNSUPPORTED for points of more than 32 KiB. */
+int sp_npy_write_columns(const char *path, const sp_points *p,
+                         const char *names, int structured);
+
 /** Write image @p img (borrowed) as in the table above. Returns SP_OK,
  *  SP_EINVAL (invalid image), SP_EIO. */
 int sp_npy_write_image(const char *path, const sp_image *img);

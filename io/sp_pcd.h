@@ -6,21 +6,34 @@
  * (uint32 compressed size, uint32 uncompressed size, then LZF of the fields
  * stored one column after another).
  *
- * Fields map onto sp_points as follows; all others (rgb, normals, padding
- * "_", any field with COUNT > 1) are skipped:
+ * Every field is kept. Fields map onto sp_points' channels as follows
+ * (a fields= map, sp_pcd_header_map(), names others):
  *  - x, y, z (required; any numeric type, converted to float32);
  *  - intensity, i or reflectance -> intensity (0 when the file has none);
- *  - ring -> ring (uint16, values clamped to 0..65535);
- *  - time, t or timestamp -> time in seconds: float32 copied as is, float64
- *    taken relative to the first point (absolute epoch seconds do not fit a
- *    float32), integer types read as nanoseconds since the sweep start.
+ *  - ring, channel or laser_id -> ring (uint16, values clamped to
+ *    0..65535);
+ *  - time, t, timestamp or time_stamp -> time in seconds: float32 copied as
+ *    is, float64 taken relative to the first point (absolute epoch seconds
+ *    do not fit a float32; values above 1e12 are nanoseconds), integer
+ *    types read as nanoseconds since the sweep start.
+ * Every other field — rgb/rgba, normals, labels, curvature, a sensor's own
+ * fields, any type and COUNT — becomes an extra channel of its name, type
+ * and count (io/fields_map_int.h says which kind voxel reduces it by), and
+ * a channel read from a type it cannot hold exactly (an integer or float64
+ * time, a uint32 ring) keeps the raw values as an extra too, so that a
+ * writer gives the file back as it was. Padding fields ("_") are dropped,
+ * as PCL drops them; what cannot be kept (64-bit integer fields that map
+ * onto no channel, duplicate names, more than SP_POINTS_MAX_EXTRA extras)
+ * is listed in the header's `dropped`. The layout's stored names, types and
+ * order (sp_points_stored), the WIDTH/HEIGHT of an organised cloud
+ * (sp_points.height) and the VIEWPOINT (sp_points_stored.viewpoint) are
+ * kept too.
  * Values beyond float32's range are refused, not converted: a float64
  * field holding 1e300, or an ascii value of 1e39 (or 1e400) for any field
  * kept as a float, is SP_ERANGE naming the file, the point (binary) or line
  * (ascii) and the field, because converting it would silently give Inf.
  * NaN and infinities written as such pass unchanged (PCL writes NaN for
  * invalid points); ring values are clamped, as said above.
- * Colour (rgb/rgba) is not kept: sp_points has no colour array.
  * Organised clouds (HEIGHT > 1) are read row-major with their NaN points
  * kept, as PCL keeps them; the crop stage drops NaN points.
  *
@@ -78,6 +91,12 @@ typedef struct sp_pcd_header {
     /* Index into fields[] of what maps onto sp_points; -1 when absent. */
     int ix, iy, iz, iintensity, iring, itime;
     unsigned points_fields; /**< SP_POINTS_RING / SP_POINTS_TIME available */
+    int extra[SP_PCD_MAX_FIELDS]; /**< the extra each field fills, or -1 */
+    sp_points_layout layout;      /**< what a frame of it is laid out as:
+                                       the optional fields, the extras, the
+                                       stored names and the viewpoint */
+    char dropped[256]; /**< fields not kept ("id (64-bit integer)"), ""
+                            when none; ends "..." when longer */
 } sp_pcd_header;
 
 /** Parse a PCD header from the first @p len bytes of a file (enough to
@@ -89,6 +108,14 @@ typedef struct sp_pcd_header {
  *  SP_EUNSUPPORTED (unknown TYPE/SIZE or DATA encoding), SP_ERANGE (limits). */
 int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
                         sp_pcd_header *out);
+
+/** Map a parsed header's fields onto channels and extras again, under the
+ *  fields= map @p fields_map ("ring:channel,time:time_stamp"; NULL or "" =
+ *  the default names above); @p name is used in messages. SP_EINVAL for a
+ *  bad map, SP_EFORMAT when it names a field the file lacks or one of
+ *  several values; *h is then unchanged. */
+int sp_pcd_header_map(sp_pcd_header *h, const char *fields_map,
+                      const char *name);
 
 /** Check that a file of @p file_size bytes can hold the data the header
  *  promises (binary: POINTS records; ascii: at least two bytes per value).
@@ -117,6 +144,12 @@ void sp_pcd_reader_destroy(sp_pcd_reader *r);
  *  buffers, unbounded but for the checks against the file size. A budget
  *  refusal is SP_EBUDGET, naming the file and the bytes asked. */
 void sp_pcd_reader_set_poolmgr(sp_pcd_reader *r, sp_poolmgr *mgr);
+
+/** Map every frame's fields under @p fields_map ("ring:channel,
+ *  time:time_stamp"; NULL or "" = the default names), as
+ *  sp_pcd_header_map(). SP_EINVAL for a bad map; a map naming a field a
+ *  file lacks fails that file's shape() and read(). */
+int sp_pcd_reader_set_fields(sp_pcd_reader *r, const char *fields_map);
 
 /** Number of files (frames). */
 size_t sp_pcd_reader_count(const sp_pcd_reader *r);
@@ -154,11 +187,15 @@ typedef struct sp_pcd_writer sp_pcd_writer;
 int sp_pcd_writer_create(sp_pcd_writer **out);
 void sp_pcd_writer_destroy(sp_pcd_writer *w);
 
-/** Write @p pts as a PCD v0.7 file: fields x y z intensity (F4), ring (U2)
- *  and time (F4) when present; WIDTH = count, HEIGHT = 1. Written to a
+/** Write @p pts as a PCD v0.7 file with every column of the cloud
+ *  (sp_points_columns()): x y z intensity (F4), ring (U2) and time (F4)
+ *  when present, under the names and types of the file they were read from
+ *  (pts->stored), then each extra with its type and count. WIDTH/HEIGHT:
+ *  an organised cloud's (pts->height > 1) rows, else count x 1; VIEWPOINT:
+ *  the one read in (pts->stored), else the identity. Written to a
  *  temporary file beside @p path and renamed when complete, so a failed
- *  write leaves nothing behind. ascii uses 9 significant digits, so floats
- *  read back bit for bit. */
+ *  write leaves nothing behind. ascii uses 9 significant digits for
+ *  float32 and 17 for float64, so values read back bit for bit. */
 int sp_pcd_writer_write(sp_pcd_writer *w, const char *path,
                         const sp_points *pts, sp_pcd_encoding encoding);
 

@@ -113,17 +113,26 @@ typedef struct sp_pc2_plan {
     int iintensity;    /**< intensity / i / reflectance, or -1 */
     int iring;         /**< ring / channel / laser_id, or -1 */
     int itime;         /**< time / t / timestamp / time_stamp, or -1 */
-    char dropped[256]; /**< fields that no channel keeps ("rgb,
-                            label, normal (count 3), x (duplicate)"),
-                            "" when none; ends "..." when longer */
+    char dropped[256]; /**< fields not kept ("id (name not usable),
+                            x (duplicate)"), "" when none; ends "..."
+                            when longer */
+    int extra[SP_PC2_MAX_FIELDS]; /**< the extra each field fills, or -1 */
+    sp_points_layout layout;      /**< what a frame of it is laid out as:
+                                       the optional fields, the extras and
+                                       the stored names and types */
 } sp_pc2_plan;
 
-/** Map @p m's fields onto sp_points: x, y, z required (SP_EFORMAT naming
- *  the fields there are when missing); the names above map onto intensity,
- *  ring and time (the first name listed that the cloud has wins); every
- *  other field is listed in plan->dropped. Only a field of one value
- *  (count 1) feeds a channel, and of fields sharing a name only the first:
- *  the others are dropped (not an error). Names are matched exactly.
+/** Map @p m's fields onto sp_points as a PCD's are (io/fields_map_int.h,
+ *  one plan for both): x, y, z required (SP_EFORMAT naming the fields
+ *  there are when missing); the names above map onto intensity, ring and
+ *  time (the first name listed that the cloud has wins); every other field
+ *  becomes an extra of its name, datatype and count (plan->extra,
+ *  plan->layout), and a channel's field of a type the channel cannot hold
+ *  exactly keeps its raw values as an extra too. What cannot be kept
+ *  (duplicate names, names of 32 bytes or more, more than
+ *  SP_POINTS_MAX_EXTRA extras) is listed in plan->dropped. Only a field of
+ *  one value (count 1) feeds a channel, and of fields sharing a name only
+ *  the first. Names are matched exactly.
  *  @p fields_map, optional, overrides names: "ring:channel,time:time_stamp,
  *  intensity:reflectivity" over the channels x, y, z, intensity, ring,
  *  time; blanks around names are ignored (SP_EINVAL for a bad map: syntax,

@@ -138,6 +138,31 @@ static int field_check(const sp_points_layout *l, unsigned i)
     return SP_OK;
 }
 
+const char *sp_channel_name(sp_channel ch)
+{
+    return (unsigned)ch < NSTD ? standard_names[ch] : NULL;
+}
+
+/* The stored names and types (what a reader says about its file). */
+static int stored_check(const sp_points_stored *st)
+{
+    for (int c = 0; c < NSTD; c++) {
+        if (st->name[c][0] && !name_ok(st->name[c]))
+            return sp__fail(SP_EINVAL,
+                            "points: stored name of %s (%zu bytes), expected "
+                            "1..%d bytes with no space or control character",
+                            standard_names[c],
+                            strnlen(st->name[c], SP_POINTS_NAME_MAX),
+                            SP_POINTS_NAME_MAX - 1);
+        if (st->type[c] != 0 && sp_field_type_size(st->type[c]) == 0)
+            return sp__fail(SP_EINVAL,
+                            "points: stored type %d of %s, expected 0 (its "
+                            "own) or 1..8 (i8 .. f64)",
+                            (int)st->type[c], standard_names[c]);
+    }
+    return SP_OK;
+}
+
 int sp_points_layout_check(const sp_points_layout *l)
 {
     SP_GUARD(l != NULL);
@@ -152,7 +177,7 @@ int sp_points_layout_check(const sp_points_layout *l)
                         l->nextra, SP_POINTS_MAX_EXTRA);
     for (unsigned i = 0; i < l->nextra; i++)
         SP_TRY(field_check(l, i));
-    return SP_OK;
+    return stored_check(&l->stored);
 }
 
 int sp_points_layout_add(sp_points_layout *l, const char *name,
@@ -203,6 +228,8 @@ void sp_points_layout_of(const sp_points *p, sp_points_layout *out)
     out->nextra = p->extra ? p->nextra : 0;
     for (unsigned i = 0; i < out->nextra; i++)
         out->extra[i] = p->extra[i].field;
+    if (p->stored)
+        out->stored = *p->stored;
 }
 
 sp_points_extra *sp_points_extra_find(const sp_points *p, const char *name)
@@ -213,6 +240,14 @@ sp_points_extra *sp_points_extra_find(const sp_points *p, const char *name)
         if (!strncmp(p->extra[i].field.name, name, SP_POINTS_NAME_MAX))
             return &p->extra[i];
     return NULL;
+}
+
+/* 1 when a reader said how its file stored the cloud (a zero record says
+ * nothing and takes no room). */
+static int stored_used(const sp_points_stored *st)
+{
+    static const sp_points_stored zero;
+    return memcmp(st, &zero, sizeof zero) != 0;
 }
 
 /* Sizes of the pieces in block order: the 6 standard arrays, the extras'
@@ -236,7 +271,9 @@ static int layout_sizes(size_t capacity, const sp_points_layout *l,
         sizes[NSTD + i] = b;
     }
     sizes[NSTD + l->nextra] =
-        l->nextra ? array_bytes(l->nextra, sizeof(sp_points_extra)) : 0;
+        (l->nextra ? array_bytes(l->nextra, sizeof(sp_points_extra)) : 0) +
+        (stored_used(&l->stored) ? array_bytes(1, sizeof(sp_points_stored))
+                                 : 0);
     return 0;
 }
 
@@ -304,6 +341,17 @@ int sp_points_init_layout(sp_points *p, void *mem, size_t mem_size,
     p->intensity = arr[3];
     p->ring = (l->fields & SP_POINTS_RING) ? arr[4] : NULL;
     p->time = (l->fields & SP_POINTS_TIME) ? arr[5] : NULL;
+    if (stored_used(&l->stored)) {
+        /* After the extras' table, in the same piece. */
+        uint8_t *t = arr[NSTD + l->nextra];
+        p->stored =
+            (sp_points_stored *)(void *)(t + (l->nextra
+                                                  ? array_bytes(
+                                                        l->nextra,
+                                                        sizeof(sp_points_extra))
+                                                  : 0));
+        *p->stored = l->stored;
+    }
     if (l->nextra) {
         p->extra = arr[NSTD + l->nextra];
         for (unsigned i = 0; i < l->nextra; i++) {

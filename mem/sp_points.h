@@ -14,7 +14,8 @@
  *
  * Block layout (what sp_points_block_size_layout() counts): x, y, z,
  * intensity, ring, time, then each extra's array in layout order, then the
- * table of extras; each piece padded to 64 bytes. */
+ * table of extras and the stored record (sp_points_stored, when not zero);
+ * each piece padded to 64 bytes. */
 #ifndef SP_POINTS_H
 #define SP_POINTS_H
 
@@ -70,6 +71,52 @@ typedef enum sp_field_kind {
                              ids): one member point's value, never a mean */
 } sp_field_kind;
 
+/** The standard channels, in sp_points' order: the index into
+ *  sp_points_stored's arrays and sp_points_column.channel. */
+typedef enum sp_channel {
+    SP_CHANNEL_X = 0,
+    SP_CHANNEL_Y,
+    SP_CHANNEL_Z,
+    SP_CHANNEL_INTENSITY,
+    SP_CHANNEL_RING,
+    SP_CHANNEL_TIME,
+    SP_CHANNEL_COUNT
+} sp_channel;
+
+/** How a cloud was stored in the file or message it came from, beyond its
+ *  arrays: the name and element type each standard channel had there, its
+ *  place among the fields, whether there was an intensity at all, and the
+ *  sensor's viewpoint. Readers fill it; it is part of the layout, so every
+ *  stage that makes its output like its input carries it; writers follow
+ *  it to give a cloud back as it came (a PCD's `channel` U2 and `intensity`
+ *  U1 come back as such, not as ring and a float32 intensity).
+ *  Zero-initialised it says what a cloud no file described is written as:
+ *  x y z intensity [ring] [time] first, in that order, under those names,
+ *  float32 (ring uint16), viewpoint at the origin.
+ *
+ *  A standard channel a file stored as a type it cannot hold exactly
+ *  (time from anything but float32, for instance) keeps the raw values as
+ *  an extra of the file's name beside it; its stored name is then that
+ *  extra's, and writers write the extra in its place instead of the
+ *  channel (see sp_points_columns()). */
+typedef struct sp_points_stored {
+    /** The file's name of each channel ("channel" for ring); "" = the
+     *  channel's own name. Same rules as an extra's name. */
+    char name[SP_CHANNEL_COUNT][SP_POINTS_NAME_MAX];
+    /** The element type it had; 0 = the channel's own (float32, ring
+     *  uint16). */
+    sp_field_type type[SP_CHANNEL_COUNT];
+    /** 1 + its index among the fields written (standard channels and
+     *  extras); 0 for all: the order above, extras after. */
+    uint8_t pos[SP_CHANNEL_COUNT];
+    uint8_t no_intensity;  /**< 1: the file had none; the array reads 0
+                                and writers leave it out */
+    uint8_t has_viewpoint; /**< viewpoint[] was read (PCD's VIEWPOINT) */
+    double viewpoint[7];   /**< tx ty tz qw qx qy qz: the sensor's pose in
+                                the cloud's frame when has_viewpoint, else
+                                the identity (0 0 0 1 0 0 0) */
+} sp_points_stored;
+
 /** Describes one extra. */
 typedef struct sp_points_field {
     char name[SP_POINTS_NAME_MAX]; /**< 1..31 bytes, NUL-terminated, no
@@ -87,6 +134,9 @@ typedef struct sp_points_layout {
     unsigned fields;                            /**< SP_POINTS_* flags */
     unsigned nextra;                            /**< extras used */
     sp_points_field extra[SP_POINTS_MAX_EXTRA]; /**< [0, nextra) */
+    sp_points_stored stored; /**< how a file stored it (zero: not from a
+                                  file); sp_points_init_layout() copies it
+                                  into the cloud */
 } sp_points_layout;
 
 /** One extra of a cloud: its description (count >= 1) and its array of
@@ -103,14 +153,18 @@ typedef struct sp_points {
     float *time;    /**< NULL unless SP_POINTS_TIME */
     size_t count;
     size_t capacity;
-    unsigned fields;        /**< SP_POINTS_* flags */
-    uint32_t height;        /**< an organised cloud's rows (count = height x
-                                 width, row-major, NaN points kept); 0 or 1 for
-                                 an unorganised cloud. Stages that change the
-                                 points leave it 0. */
-    unsigned nextra;        /**< extra channels */
-    sp_points_extra *extra; /**< nextra entries, in the block; NULL when
-                                 nextra is 0 */
+    unsigned fields;          /**< SP_POINTS_* flags */
+    uint32_t height;          /**< an organised cloud's rows (count = height x
+                                   width, row-major, NaN points kept); 0 or 1 for
+                                   an unorganised cloud. Stages that change the
+                                   points leave it 0. */
+    unsigned nextra;          /**< extra channels */
+    sp_points_extra *extra;   /**< nextra entries, in the block; NULL when
+                                   nextra is 0 */
+    sp_points_stored *stored; /**< how its file stored it: names, types
+                                   and order for writers, the viewpoint; in
+                                   the block, NULL when the layout's record
+                                   was zero (nothing known) */
 } sp_points;
 
 /** Bytes of one element of @p type: 1, 2, 4 or 8; 0 for an unknown type. */
@@ -119,6 +173,10 @@ size_t sp_field_type_size(sp_field_type type);
 /** "i8", "u8", "i16", "u16", "i32", "u32", "f32", "f64"; NULL for an
  *  unknown type. */
 const char *sp_field_type_name(sp_field_type type);
+
+/** The own name of standard channel @p ch ("x" .. "time"); NULL for an
+ *  unknown channel. */
+const char *sp_channel_name(sp_channel ch);
 
 /** Bytes one point takes in an extra's array: element size x count. */
 size_t sp_points_extra_stride(const sp_points_extra *e);
@@ -169,6 +227,45 @@ size_t sp_points_block_size(size_t capacity, unsigned fields);
 /** sp_points_init_layout() for a layout of @p fields and no extras. */
 int sp_points_init(sp_points *p, void *mem, size_t mem_size, size_t capacity,
                    unsigned fields);
+
+/* ---- what a writer writes ---- */
+
+/** Most columns a cloud has: the standard channels and the extras. */
+#define SP_POINTS_MAX_COLUMNS (SP_CHANNEL_COUNT + SP_POINTS_MAX_EXTRA)
+
+/** One field a writer writes. */
+typedef struct sp_points_column {
+    const char *name;             /**< the name to write (borrowed from the
+                                       cloud: its stored names or extras) */
+    sp_field_type type;           /**< the element type to write */
+    uint32_t count;               /**< values per point (>= 1) */
+    int channel;                  /**< the standard channel (sp_channel), or
+                                       -1 for an extra */
+    const sp_points_extra *extra; /**< the extra, when channel is -1 */
+} sp_points_column;
+
+/** The fields of @p p (borrowed) a writer writes, in order, into @p out:
+ *  x, y, z; intensity unless stored.no_intensity; ring and time when the
+ *  cloud has them; every extra — each standard channel under its stored
+ *  name and type. A channel whose stored name is an extra's (the raw values
+ *  a reader kept beside it) is left out: the extra stands in its place.
+ *  The order is the stored one when every channel written has a distinct
+ *  stored position among the columns (extras fill the other places in
+ *  their order), else x y z intensity ring time, then the extras. Returns
+ *  the number of columns. Thread-safe. */
+size_t sp_points_columns(const sp_points *p,
+                         sp_points_column out[SP_POINTS_MAX_COLUMNS]);
+
+/** Copy points [first, first + n) of column @p c (from sp_points_columns()
+ *  of @p p) into @p dst as the column's type: point k's count values at
+ *  dst + k * stride (any alignment; stride >= the column's bytes per
+ *  point). An extra is copied bit for bit. A standard channel is converted
+ *  to its stored type: float64 exactly, float32 as is, an integer type
+ *  rounded to nearest (halves to even) and clamped to the type's range,
+ *  NaN as 0. Nothing is checked: @p c must come from @p p and the range
+ *  lie within p->count. */
+void sp_points_column_copy(const sp_points *p, const sp_points_column *c,
+                           size_t first, size_t n, void *dst, size_t stride);
 
 #ifdef __cplusplus
 }

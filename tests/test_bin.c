@@ -124,7 +124,9 @@ static void test_nuscenes_layout_and_skip(void **state)
 
     assert_int_equal(sp_bin_reader_create(path, "x,y,w", &r), SP_EINVAL);
     assert_null(r);
-    iot_msg_has("unknown name 'w'", "expected x, y, z", NULL);
+    iot_msg_has("expected x, y and z", NULL);
+    assert_int_equal(sp_bin_reader_create(path, "x,y,z,a b", &r), SP_EINVAL);
+    iot_msg_has("unknown name 'a b'", "an extra channel", NULL);
     assert_int_equal(sp_bin_reader_create(path, "x,y,x,z", &r), SP_EINVAL);
     iot_msg_has("'x' given twice", NULL);
     assert_int_equal(sp_bin_reader_create(path, "x,y,i", &r), SP_EINVAL);

@@ -399,22 +399,30 @@ static void test_plan(void **state)
     assert_int_equal(p.fields, SP_POINTS_RING | SP_POINTS_TIME);
     assert_string_equal(p.dropped, "");
 
-    /* aliases, in order of preference; the loser is dropped */
+    /* aliases, in order of preference; the losers are kept as extras */
     m = cloud("i,x,laser_id,y,z,t,reflectance,timestamp,rgb");
     assert_int_equal(sp_rosmsg_pc2_plan(&m, NULL, &p), SP_OK);
     assert_true(p.iintensity == 0 && p.iring == 2 && p.itime == 5);
-    assert_string_equal(p.dropped, "reflectance, timestamp, rgb");
+    assert_string_equal(p.dropped, "");
+    /* laser_id is float32 here: ring holds it converted, its raw values
+     * are kept too */
+    assert_int_equal(p.layout.nextra, 4);
+    assert_true(p.extra[2] == 0 && p.extra[6] == 1 && p.extra[7] == 2 &&
+                p.extra[8] == 3);
+    assert_string_equal(p.layout.extra[3].name, "rgb");
+    assert_int_equal(p.layout.extra[3].kind, SP_FIELD_COLOR);
     m = cloud("x,y,z,channel,time_stamp");
     assert_int_equal(sp_rosmsg_pc2_plan(&m, "", &p), SP_OK);
     assert_true(p.iintensity == -1 && p.iring == 3 && p.itime == 4);
 
-    /* count > 1 and duplicates are dropped, not errors */
+    /* count > 1 is an extra; duplicates are dropped, not errors */
     m = cloud("x,y,z,normal*3,intensity,intensity,y");
     assert_int_equal(sp_rosmsg_pc2_plan(&m, NULL, &p), SP_OK);
     assert_true(p.iintensity == 4 && p.iy == 1);
     assert_int_equal(p.fields, 0u);
-    assert_string_equal(p.dropped, "normal (count 3), intensity (duplicate), "
-                                   "y (duplicate)");
+    assert_string_equal(p.dropped, "intensity (duplicate), y (duplicate)");
+    assert_int_equal(p.layout.nextra, 1);
+    assert_int_equal(p.layout.extra[0].count, 3);
 
     /* the map overrides names, and may reuse a field */
     m = cloud("x,y,z,reflectivity,intensity,ring,t_ns");

@@ -1,6 +1,12 @@
 /* The `kittibin` sink: each point frame as KITTI .bin (float32 x, y, z,
  * intensity records) at DIR/<stream>/<seq:06d>.bin, written to a temporary
- * name and renamed. Frames without points pass through unwritten. */
+ * name and renamed. Frames without points pass through unwritten. A cloud
+ * with extra fields (rgb, labels, a file's own fields) is refused, naming
+ * them, rather than written without them, unless drop=true; ring and time
+ * are dropped as KITTI's format has always dropped them. */
+#include <stdio.h>
+#include <string.h>
+
 #include "error_int.h"
 #include "sink_int.h"
 #include "sp_bin.h"
@@ -8,17 +14,47 @@
 
 typedef struct kittibin_sink {
     sp__sink_dir dir;
+    int drop;
 } kittibin_sink;
 
 static const sp_prop_spec kittibin_props[] = {
     {.name = "dir",
      .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.bin"},
+    {.name = "drop",
+     .type = SP_PROP_BOOL,
+     .def = "false",
+     .help = "write clouds with extra fields (rgb, labels...) without them "
+             "instead of refusing them"},
 };
+
+/* Refuses a cloud whose extras a .bin would lose, naming them. */
+static int check_extras(const sp_frame *f)
+{
+    const sp_points *p = &f->u.points;
+    if (!p->extra || p->nextra == 0)
+        return SP_OK;
+    char names[256] = "";
+    size_t k = 0;
+    for (unsigned i = 0; i < p->nextra && k < sizeof names; i++) {
+        int w = snprintf(names + k, sizeof names - k, "%s%s", i ? " " : "",
+                         p->extra[i].field.name);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    return sp__fail(SP_EINVAL,
+                    "kittibin: frame %llu of '%s' has fields %s that a KITTI "
+                    ".bin (x y z intensity float32) cannot hold, expected a "
+                    "cloud of x y z intensity; drop=true writes it without "
+                    "them, pcd or npy structured=true keep them",
+                    (unsigned long long)f->seq, f->stream, names);
+}
 
 static int kittibin_init(sp_stage *st)
 {
     kittibin_sink *s = sp_stage_priv(st);
+    s->drop = sp_stage_prop_bool(st, "drop");
     return sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"));
 }
 
@@ -31,7 +67,9 @@ static int kittibin_pull(sp_stage *st, sp_frame **out)
         return rc;
     if (f->payload == SP_PAYLOAD_POINTS) {
         const char *path;
-        rc = sp__sink_dir_path(&s->dir, f, "", "bin", &path);
+        rc = s->drop ? SP_OK : check_extras(f);
+        if (rc == SP_OK)
+            rc = sp__sink_dir_path(&s->dir, f, "", "bin", &path);
         if (rc == SP_OK)
             rc = sp_kittibin_write(path, &f->u.points);
         if (rc < 0) {

@@ -1,7 +1,12 @@
 /* The `npy` sink: one .npy per frame under DIR/<stream>/<seq:06d>.npy (see
  * sp_npy.h for what each payload becomes). fields= chooses the point
- * columns: xyzi (N, 4), xyzir (N, 5), xyzit (N, 5), xyzirt (N, 6); asking
- * for a column the points do not carry is an error naming the file. */
+ * columns: xyzi (N, 4), xyzir (N, 5), xyzit (N, 5), xyzirt (N, 6), or any
+ * comma-separated list of the cloud's field names ("x,y,z,rgb,label"), or
+ * "all"; structured=true writes a structured array with named, typed fields
+ * (every field by default). Asking for a column the points do not carry is
+ * an error naming the file. */
+#include <string.h>
+
 #include "error_int.h"
 #include "sink_int.h"
 #include "sp_npy.h"
@@ -9,7 +14,10 @@
 
 typedef struct npy_sink {
     sp__sink_dir dir;
-    unsigned fields;
+    int legacy;        /* fields= one of xyzi..xyzirt */
+    unsigned fields;   /* their SP_POINTS_* columns */
+    const char *names; /* else the names, "" = all */
+    int structured;
 } npy_sink;
 
 static const sp_prop_spec npy_props[] = {
@@ -17,19 +25,37 @@ static const sp_prop_spec npy_props[] = {
      .type = SP_PROP_STRING,
      .help = "output folder; files go to DIR/<stream>/<seq:06d>.npy"},
     {.name = "fields",
-     .type = SP_PROP_ENUM,
-     .def = "xyzi",
-     .choices = "xyzi|xyzir|xyzit|xyzirt",
-     .help = "point columns: x y z intensity, + ring (r), + time (t)"},
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "point columns: xyzi (default), xyzir, xyzit, xyzirt, all, or "
+             "field names x,y,z,rgb,label,... (extras included)"},
+    {.name = "structured",
+     .type = SP_PROP_BOOL,
+     .def = "false",
+     .help = "a structured array of named, typed fields (all by default) "
+             "instead of (N, C) float32"},
 };
 
 static int npy_init(sp_stage *st)
 {
     npy_sink *s = sp_stage_priv(st);
+    static const char *const legacy[] = {"xyzi", "xyzir", "xyzit", "xyzirt"};
+    static const char *const lists[] = {
+        "x,y,z,intensity", "x,y,z,intensity,ring", "x,y,z,intensity,time",
+        "x,y,z,intensity,ring,time"};
     static const unsigned fields[] = {0, SP_POINTS_RING, SP_POINTS_TIME,
                                       SP_POINTS_RING | SP_POINTS_TIME};
     SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
-    s->fields = fields[sp_stage_prop(st, "fields")->i];
+    s->structured = sp_stage_prop_bool(st, "structured");
+    s->names = sp_stage_prop_str(st, "fields");
+    if (!*s->names && !s->structured)
+        s->names = "xyzi";
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(s->names, legacy[k])) {
+            s->legacy = !s->structured;
+            s->fields = fields[k];
+            s->names = lists[k];
+        }
     return SP_OK;
 }
 
@@ -45,7 +71,9 @@ static int npy_pull(sp_stage *st, sp_frame **out)
     if (rc == SP_OK) {
         switch (f->payload) {
         case SP_PAYLOAD_POINTS:
-            rc = sp_npy_write_points(path, &f->u.points, s->fields);
+            rc = s->legacy ? sp_npy_write_points(path, &f->u.points, s->fields)
+                           : sp_npy_write_columns(path, &f->u.points, s->names,
+                                                  s->structured);
             break;
         case SP_PAYLOAD_IMAGE:
             rc = sp_npy_write_image(path, &f->u.image);

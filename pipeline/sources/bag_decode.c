@@ -66,6 +66,41 @@ static int float_col(sp_unpack_desc *d, const sp_pc2_field *fi, float *dst)
                    1.0, 0.0, dst);
 }
 
+/* Every field the plan keeps as an extra, bit for bit (byte-swapped per
+ * element from a big-endian message). The parse checked that each field
+ * lies inside point_step and the rows inside the data. */
+static void copy_extras(const sp_pc2_msg *m, const sp_pc2_plan *pl, int swap,
+                        sp_points *p)
+{
+    for (uint32_t i = 0; i < m->nfields; i++) {
+        if (pl->extra[i] < 0)
+            continue;
+        sp_points_extra *e =
+            sp_points_extra_find(p, pl->layout.extra[pl->extra[i]].name);
+        if (!e)
+            continue;
+        const sp_pc2_field *fi = &m->fields[i];
+        size_t es = sp_rosmsg_pc2_type_size(fi->datatype);
+        size_t stride = es * fi->count;
+        uint8_t *o = e->data;
+        for (uint32_t r = 0; r < m->height; r++) {
+            const uint8_t *row = m->data + (size_t)r * m->row_step;
+            for (uint32_t c = 0; c < m->width; c++, o += stride) {
+                memcpy(o, row + (size_t)c * m->point_step + fi->offset,
+                       stride);
+                if (!swap || es == 1)
+                    continue;
+                for (size_t k = 0; k < stride; k += es)
+                    for (size_t a = 0, b = es - 1; a < b; a++, b--) {
+                        uint8_t t = o[k + a];
+                        o[k + a] = o[k + b];
+                        o[k + b] = t;
+                    }
+            }
+        }
+    }
+}
+
 static int decode_points(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
                          const sp_log_msg *msg, sp_frame **out,
                          const char **dropped, int64_t *stamp)
@@ -76,7 +111,8 @@ static int decode_points(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_pc2_plan(m, s->fields_map, pl));
     size_t n = (size_t)m->width * m->height;
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_points(st, SP__SRC_NO_SEQ, n, pl->fields, "PointCloud2", &f));
+    SP_TRY(sp__src_frame_points_layout(st, SP__SRC_NO_SEQ, n, &pl->layout,
+                                       "PointCloud2", &f));
     sp_points *p = &f->u.points;
     sp_unpack_desc *d = &s->unpack;
     memset(d, 0, sizeof *d);
@@ -118,6 +154,7 @@ static int decode_points(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
         sp_frame_unref(f);
         return rc;
     }
+    copy_extras(m, pl, d->swap, p);
     if (pl->iintensity < 0)
         memset(p->intensity, 0, n * sizeof *p->intensity);
     p->count = n;

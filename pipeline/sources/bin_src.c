@@ -51,8 +51,10 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_bin_reader_shape(s->r, i, &n, &fields));
-    int rc = sp__src_frame_points(st, s->seq, n, fields,
-                                  sp_bin_reader_path(s->r, i), &f);
+    (void)fields;
+    int rc =
+        sp__src_frame_points_layout(st, s->seq, n, sp_bin_reader_layout(s->r),
+                                    sp_bin_reader_path(s->r, i), &f);
     if (rc < 0)
         return rc;
     rc = sp_bin_reader_read(s->r, i, &f->u.points);

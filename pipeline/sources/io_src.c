@@ -128,6 +128,21 @@ int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n,
                    seq, origin);
 }
 
+int sp__src_frame_points_layout(sp_stage *st, uint64_t seq, size_t n,
+                                const sp_points_layout *layout,
+                                const char *origin, sp_frame **out)
+{
+    *out = NULL;
+    char what[64];
+    snprintf(what, sizeof what, "a frame of %zu points", n);
+    size_t bytes = sp_points_block_size_layout(n ? n : 1, layout);
+    if (bytes)
+        SP_TRY(sp__src_frame_check(st, bytes, origin, what));
+    return created(
+        sp_frame_create_points_layout(sp_stage_poolmgr(st), n, layout, out),
+        seq, origin);
+}
+
 int sp__src_frame_image(sp_stage *st, uint64_t seq, uint32_t width,
                         uint32_t height, sp_pixfmt fmt, const char *origin,
                         sp_frame **out)

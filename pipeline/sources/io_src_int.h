@@ -70,6 +70,11 @@ int sp__src_frame_check(sp_stage *st, uint64_t bytes, const char *origin,
  * @p seq SP__SRC_NO_SEQ: "ORIGIN: ...", for a caller that adds its own
  * context). */
 #define SP__SRC_NO_SEQ UINT64_MAX
+/* As sp__src_frame_points(), laid out as @p layout (extras, stored
+ * record). */
+int sp__src_frame_points_layout(sp_stage *st, uint64_t seq, size_t n,
+                                const sp_points_layout *layout,
+                                const char *origin, sp_frame **out);
 int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n,
                          unsigned fields, const char *origin, sp_frame **out);
 int sp__src_frame_image(sp_stage *st, uint64_t seq, uint32_t width,

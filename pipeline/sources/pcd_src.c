@@ -24,6 +24,13 @@ static const sp_prop_spec pcd_props[] = {
      .max = SP_STREAM_NAME_MAX - 1,
      .def = "lidar",
      .help = "stream name of the frames"},
+    {.name = "fields",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "which field feeds a channel, e.g. ring:channel,time:time_stamp "
+             "(default names: intensity|i|reflectance, ring|channel|laser_id, "
+             "time|t|timestamp|time_stamp); every other field is kept as an "
+             "extra"},
     SP__ON_ERROR_PROP,
     SP__MAX_FRAME_PROP,
 };
@@ -35,6 +42,7 @@ static int pcd_init(sp_stage *st)
     int from_file;
     SP_TRY(sp_pcd_reader_create(path, &s->r));
     sp_pcd_reader_set_poolmgr(s->r, sp_stage_poolmgr(st));
+    SP_TRY(sp_pcd_reader_set_fields(s->r, sp_stage_prop_str(st, "fields")));
     return sp__src_times(path, sp_pcd_reader_count(s->r), &s->times,
                          &from_file);
 }
@@ -46,8 +54,10 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_pcd_reader_shape(s->r, i, &n, &fields));
-    int rc = sp__src_frame_points(st, s->seq, n, fields,
-                                  sp_pcd_reader_path(s->r, i), &f);
+    (void)fields;
+    int rc = sp__src_frame_points_layout(st, s->seq, n,
+                                         &sp_pcd_reader_header(s->r)->layout,
+                                         sp_pcd_reader_path(s->r, i), &f);
     if (rc < 0)
         return rc;
     rc = sp_pcd_reader_read(s->r, i, &f->u.points);

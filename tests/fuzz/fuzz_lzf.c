@@ -170,6 +170,9 @@ static void roundtrip_mode(const sp_pcd_header *h0, unsigned layout,
             double v;
             memcpy(&v, col + 8 * i, 8);
             v -= t0;
+            /* A first time above 1e12 says nanoseconds (sp_pcd.h). */
+            if (k == 4 && fabs(t0) > 1e12)
+                v *= 1e-9;
             if (isfinite(v) && isinf((float)v))
                 too_big = 1;
         }

@@ -8,8 +8,9 @@
  *     reader's own size checks, positioned reads and grow-only buffers.
  * Both must give the same status and, on success, the same points; every
  * refusal must carry a message. Point memory is sized from the checked
- * header only (as a pipeline does), exactly, so a write past POINTS is an
- * ASan error too. */
+ * header only (as a pipeline does), exactly, and laid out as its plan (the
+ * extra channels included), so a write past POINTS or past an extra's
+ * array is an ASan error too. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +26,17 @@
  * header the check accepts; it guards the harness, not the library. */
 #define MAX_POINTS (1u << 20)
 
-static void *points_alloc(sp_points *p, size_t cap, unsigned fields)
+/* Laid out as the header plans (the extras included), so that both paths
+ * decode every field. */
+static void *points_alloc(sp_points *p, size_t cap, const sp_points_layout *l)
 {
-    size_t bytes = sp_points_block_size(cap ? cap : 1, fields);
+    size_t bytes = sp_points_block_size_layout(cap ? cap : 1, l);
+    if (bytes == 0)
+        abort(); /* the header's plan must be a valid layout */
     void *mem = aligned_alloc(SP_ARRAY_ALIGN, (bytes + 63) & ~(size_t)63);
     if (!mem)
         return NULL;
-    if (sp_points_init(p, mem, bytes, cap ? cap : 1, fields) != SP_OK)
+    if (sp_points_init_layout(p, mem, bytes, cap ? cap : 1, l) != SP_OK)
         abort();
     return mem;
 }
@@ -86,8 +91,7 @@ static int read_memory(const uint8_t *data, size_t size, sp_points *p,
     if (h.points > MAX_POINTS)
         abort(); /* the checks let through more points than the bytes hold */
     uint8_t *copy = malloc(len ? len : 1);
-    void *mem =
-        points_alloc(p, (size_t)h.points, SP_POINTS_RING | SP_POINTS_TIME);
+    void *mem = points_alloc(p, (size_t)h.points, &h.layout);
     if (!copy || !mem) {
         free(copy);
         free(mem);
@@ -134,7 +138,7 @@ static int read_file(const uint8_t *data, size_t size, sp_points *p,
     if (rc == SP_OK) {
         if (points > MAX_POINTS || !sp_pcd_reader_header(r))
             abort();
-        void *mem = points_alloc(p, points, fields);
+        void *mem = points_alloc(p, points, &sp_pcd_reader_header(r)->layout);
         if (!mem) {
             sp_pcd_reader_destroy(r);
             return SP_ENOMEM;
@@ -187,6 +191,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (b.time && !same(a.time[i], b.time[i]))
                 abort();
         }
+        if (a.nextra != b.nextra)
+            abort();
+        for (unsigned k = 0; k < a.nextra; k++)
+            if (memcmp(a.extra[k].data, b.extra[k].data,
+                       a.count * sp_points_extra_stride(&a.extra[k])))
+                abort();
     }
 out:
     free(ma);
