@@ -168,70 +168,75 @@ static void head(mo_str *b, const mo_msg *m, const char *type)
               (long long)r, m->frame_id);
 }
 
-static uint32_t bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static uLong crc_u32(uLong crc, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                    (uint8_t)(v >> 24)};
-    return crc32(crc, b, 4);
-}
-
 void mo_expect_pc2(mo_str *b, const mo_msg *m, const sp_points *p,
                    size_t max_points)
 {
-    const int ring = (p->fields & SP_POINTS_RING) != 0;
-    const int time = (p->fields & SP_POINTS_TIME) != 0;
-    const unsigned step = 16 + 2 * ring + 4 * time;
+    /* The writer's columns (sp_points.h): every channel and extra it
+     * keeps, packed in that order; the values go in as each column's
+     * type, and are read back by the reference reader. */
+    sp_points_column col[SP_POINTS_MAX_COLUMNS];
+    uint32_t off[SP_POINTS_MAX_COLUMNS];
+    size_t nc = sp_points_columns(p, col);
+    uint32_t step = 0;
+    for (size_t c = 0; c < nc; c++) {
+        off[c] = step;
+        step += (uint32_t)(sp_field_type_size(col[c].type) * col[c].count);
+    }
+    size_t rows = p->height > 1 && p->count % p->height == 0 ? p->height : 1;
     head(b, m, "sensor_msgs/msg/PointCloud2");
-    mo_printf(b,
-              "\"height\":1,\"width\":%zu,\"fields\":[[\"x\",0,7,1],"
-              "[\"y\",4,7,1],[\"z\",8,7,1],[\"intensity\",12,7,1]",
-              p->count);
-    if (ring)
-        mo_printf(b, ",[\"ring\",16,4,1]");
-    if (time)
-        mo_printf(b, ",[\"time\",%d,7,1]", 16 + 2 * ring);
+    mo_printf(b, "\"height\":%zu,\"width\":%zu,\"fields\":[", rows,
+              p->count / rows);
+    for (size_t c = 0; c < nc; c++)
+        mo_printf(b, "%s[\"%s\",%u,%d,%u]", c ? "," : "", col[c].name, off[c],
+                  (int)col[c].type, col[c].count);
     int dense = 1;
     uLong crc = crc32(0, NULL, 0);
+    uint8_t *row = malloc(step ? step : 1);
+    assert_non_null(row);
     for (size_t i = 0; i < p->count; i++) {
         if (isnan(p->x[i]) || isnan(p->y[i]) || isnan(p->z[i]))
             dense = 0;
-        crc = crc_u32(crc, bits(p->x[i]));
-        crc = crc_u32(crc, bits(p->y[i]));
-        crc = crc_u32(crc, bits(p->z[i]));
-        crc = crc_u32(crc, bits(p->intensity[i]));
-        if (ring) {
-            uint8_t r2[2] = {(uint8_t)p->ring[i], (uint8_t)(p->ring[i] >> 8)};
-            crc = crc32(crc, r2, 2);
-        }
-        if (time)
-            crc = crc_u32(crc, bits(p->time[i]));
+        for (size_t c = 0; c < nc; c++)
+            sp_points_column_copy(p, &col[c], i, 1, row + off[c], step);
+        crc = crc32(crc, row, step);
     }
     mo_printf(b,
               "],\"is_bigendian\":false,\"point_step\":%u,\"row_step\":%zu,"
               "\"is_dense\":%s,\"data_len\":%zu,\"points_crc\":\"%08lx\"",
-              step, step * p->count, dense ? "true" : "false", step * p->count,
-              (unsigned long)crc);
+              step, step * (p->count / rows), dense ? "true" : "false",
+              step * p->count, (unsigned long)crc);
     if (p->count <= max_points) {
         mo_printf(b, ",\"points\":[");
         for (size_t i = 0; i < p->count; i++) {
-            mo_printf(b, "%s[\"%08x\",\"%08x\",\"%08x\",\"%08x\"", i ? "," : "",
-                      bits(p->x[i]), bits(p->y[i]), bits(p->z[i]),
-                      bits(p->intensity[i]));
-            if (ring)
-                mo_printf(b, ",%u", p->ring[i]);
-            if (time)
-                mo_printf(b, ",\"%08x\"", bits(p->time[i]));
+            for (size_t c = 0; c < nc; c++)
+                sp_points_column_copy(p, &col[c], i, 1, row + off[c], step);
+            mo_printf(b, "%s[", i ? "," : "");
+            int first = 1;
+            for (size_t c = 0; c < nc; c++) {
+                size_t sz = sp_field_type_size(col[c].type);
+                for (uint32_t k = 0; k < col[c].count; k++) {
+                    const uint8_t *v = row + off[c] + k * sz;
+                    mo_printf(b, first ? "" : ",");
+                    first = 0;
+                    if (col[c].type == SP_FIELD_F32) {
+                        uint32_t u;
+                        memcpy(&u, v, 4);
+                        mo_printf(b, "\"%08x\"", u);
+                    } else if (col[c].type == SP_FIELD_U16) {
+                        uint16_t u;
+                        memcpy(&u, v, 2);
+                        mo_printf(b, "%u", u);
+                    } else {
+                        mo_printf(b, "\"bytes@%zu\"",
+                                  i * step + off[c] + k * sz);
+                    }
+                }
+            }
             mo_printf(b, "]");
         }
         mo_printf(b, "]");
     }
+    free(row);
     mo_printf(b, "}");
 }
 
