@@ -134,6 +134,11 @@ static int64_t add_sat(int64_t a, int64_t b)
     return a + b;
 }
 
+uint64_t sp_log_selected(const sp_log *log)
+{
+    return log ? (uint64_t)log->nsel : 0;
+}
+
 int sp_log_select(sp_log *log, const sp_log_filter *f)
 {
     SP_GUARD(log);

@@ -168,6 +168,10 @@ int sp_log_topic_selected(const sp_log *log, size_t i, const sp_log_filter *f);
  *  SP_ENOMEM. */
 int sp_log_select(sp_log *log, const sp_log_filter *f);
 
+/** How many messages the last sp_log_select() chose (all of them, before
+ *  the first sp_log_next()). */
+uint64_t sp_log_selected(const sp_log *log);
+
 /** The next selected message into *msg. Returns SP_OK; SP_EOS after the
  *  last; SP_EFORMAT on damage (file, byte offset, what; the messages before
  *  it were delivered); SP_EIO; SP_EBUDGET / SP_ENOMEM when a chunk does not

@@ -1,6 +1,7 @@
 /* The `kittibin` sink: each point frame as KITTI .bin (float32 x, y, z,
- * intensity records) at DIR/<stream>/<seq:06d>.bin, written to a temporary
- * name and renamed. Frames without points pass through unwritten. */
+ * intensity records) at DIR/<stream>/<name>.bin (name=, sink_int.h), written to
+ * a temporary name and renamed. Frames without points pass through unwritten.
+ */
 #include "error_int.h"
 #include "sink_int.h"
 #include "sp_bin.h"
@@ -13,13 +14,15 @@ typedef struct kittibin_sink {
 static const sp_prop_spec kittibin_props[] = {
     {.name = "dir",
      .type = SP_PROP_STRING,
-     .help = "output folder; files go to DIR/<stream>/<seq:06d>.bin"},
+     .help = "output folder; files go to DIR/<stream>/<name>.bin"},
+    SP__SINK_NAME_PROP,
 };
 
 static int kittibin_init(sp_stage *st)
 {
     kittibin_sink *s = sp_stage_priv(st);
-    return sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"));
+    return sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"),
+                             sp__sink_naming_of(st));
 }
 
 static int kittibin_pull(sp_stage *st, sp_frame **out)
@@ -43,8 +46,17 @@ static int kittibin_pull(sp_stage *st, sp_frame **out)
     return SP_OK;
 }
 
+static void kittibin_fini(sp_stage *st)
+{
+    kittibin_sink *s = sp_stage_priv(st);
+    sp__sink_dir_close(&s->dir);
+}
+
 const sp_stage_class sp__stage_kittibin = {
     .name = "kittibin",
+    .takes = "points (other frames pass through unwritten)",
+    .gives = "files DIR/<stream>/<name>.bin (float32 x y z intensity); "
+             "the frames, written",
     .description = "writes each point frame as KITTI .bin (x y z intensity "
                    "float32) under dir=/<stream>/",
     .props = kittibin_props,
@@ -53,4 +65,5 @@ const sp_stage_class sp__stage_kittibin = {
     .is_sink = 1,
     .init = kittibin_init,
     .pull = kittibin_pull,
+    .fini = kittibin_fini,
 };

@@ -435,6 +435,7 @@ static int bag_pull(sp_stage *st, sp_frame **out)
         f->log_time_ns = msg.log_time;
         f->origin = msg.file;
         f->origin_index = msg.index;
+        f->origin_kind = SP_ORIGIN_LOG;
         snprintf(f->stream, sizeof f->stream, "%s", tp->name);
         f->calib = NULL;
         if (f->payload == SP_PAYLOAD_IMAGE && sp_stage_prop_bool(st, "calib"))
@@ -445,6 +446,14 @@ static int bag_pull(sp_stage *st, sp_frame **out)
         *out = f;
         return SP_OK;
     }
+}
+
+/* Every selected message is a frame (CameraInfo topics are not selected):
+ * the length progress shows. */
+static int bag_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = sp_log_selected(((bag_src *)sp_stage_priv(st))->log);
+    return SP_OK;
 }
 
 static void bag_fini(sp_stage *st)
@@ -462,6 +471,10 @@ static void bag_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_bag = {
     .name = "bag",
+    .takes = "a ROS1 .bag, an .mcap or a rosbag2 folder",
+    .gives = "points (PointCloud2, LaserScan), image (Image, "
+             "CompressedImage as rgb8/bgr8/gray8/...); a stream per "
+             "topic",
     .description = "recorded ROS logs (ROS1 .bag, MCAP, rosbag2), read without "
                    "ROS: PointCloud2/LaserScan as points, Image/"
                    "CompressedImage as images, CameraInfo as calibration",
@@ -471,5 +484,6 @@ const sp_stage_class sp__stage_bag = {
     .is_source = 1,
     .init = bag_init,
     .pull = bag_pull,
+    .length = bag_length,
     .fini = bag_fini,
 };
