@@ -38,7 +38,7 @@ static int make_dirs(const char *dir)
     return SP_OK;
 }
 
-#define NAMES_FIRST 8192 /* slots: 4096 names before the first growth */
+#define NAMES_FIRST 4096 /* slots: 3072 names before the first growth */
 
 int sp__sink_dir_open(sp__sink_dir *d, const char *dir, sp__sink_naming naming)
 {

@@ -23,7 +23,7 @@
  * stream appears. Stream names are checked so that nothing is written
  * outside DIR. Building a path allocates nothing; remembering the names
  * written takes 16 bytes each in a table that doubles when 3/4 full
- * (4096 names before the first growth). */
+ * (3072 names before the first growth). */
 #ifndef SP_SINK_INT_H
 #define SP_SINK_INT_H
 
