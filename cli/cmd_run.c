@@ -45,8 +45,9 @@ void cli_run_help(FILE *out)
             "                      stage produced (points and fields, image "
             "size and format,\n"
             "                      tensor shape), like gst-launch -v\n"
-            "  --progress          show the progress line even when stderr is "
-            "not a terminal\n"
+            "  --progress          show progress even when stderr is not a "
+            "terminal (a line\n"
+            "                      a second)\n"
             "  -h, --help          this help\n"
             "\n"
             "A progress line (frames, frames/s, pool use; the total and an ETA "
@@ -175,9 +176,11 @@ static void duration(double s, char *buf, size_t cap)
 
 /* @p total: the frames the source gives in all, 0 when it cannot say. The
  * source's count against it makes the fraction and the ETA: frames out of
- * the last stage may be more (a raster and its points) or fewer. */
+ * the last stage may be more (a raster and its points) or fewer. On a
+ * terminal the line is rewritten in place; elsewhere (--progress into a
+ * log) each is a line of its own. */
 static void progress(sp_pipeline *p, uint64_t frames, uint64_t total,
-                     uint64_t t0, uint64_t now)
+                     uint64_t t0, uint64_t now, int tty)
 {
     uint64_t used = 0, blocks = 0;
     sp_poolmgr *mgr = sp_pipeline_poolmgr(p);
@@ -206,10 +209,11 @@ static void progress(sp_pipeline *p, uint64_t frames, uint64_t total,
     }
     fprintf(
         stderr,
-        "\r  %s%llu frames  %.1f frames/s  pool %llu/%llu blocks %.1f MiB  ",
-        done, (unsigned long long)frames, s > 0 ? (double)frames / s : 0.0,
-        (unsigned long long)used, (unsigned long long)blocks,
-        (double)sp_poolmgr_reserved(mgr) / 1048576.0);
+        "%s  %s%llu frames  %.1f frames/s  pool %llu/%llu blocks %.1f MiB%s",
+        tty ? "\r" : "", done, (unsigned long long)frames,
+        s > 0 ? (double)frames / s : 0.0, (unsigned long long)used,
+        (unsigned long long)blocks,
+        (double)sp_poolmgr_reserved(mgr) / 1048576.0, tty ? "  " : "\n");
 }
 
 /* ---- -v: what each stage produced ---- */
@@ -339,16 +343,14 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
         sp_frame_unref(f);
         if (show) {
             uint64_t t = now_ns();
-            if (t - last > 250000000u) {
-                progress(p, res->frames, total, t0, t);
+            if (t - last > (tty ? 250000000u : 1000000000u)) {
+                progress(p, res->frames, total, t0, t, tty);
                 last = t;
             }
         }
     }
     if (tty)
         fputs("\r\033[K", stderr);
-    else if (show && last)
-        fputc('\n', stderr);
 
     if (rc < 0 && rc != SP_ECANCELED) {
         cli_errf(CLI_PROG ": %s\n", sp_errmsg());

@@ -107,7 +107,7 @@ static sp__sink_name *name_slot(sp__sink_name *t, size_t cap, uint64_t h)
 }
 
 /* Double the table: a growth per doubling, so a run of n frames allocates
- * log2(n / 4096) times, never per frame. */
+ * log2(n / 3072) times, never per frame. */
 static int names_grow(sp__sink_dir *d)
 {
     size_t cap = d->cap * 2;
@@ -200,7 +200,7 @@ static int remember(sp__sink_dir *d, const sp_frame *f, const char *rel)
                         (unsigned long long)slot->seq, how);
     }
     if (slot->hash) { /* a hash collision, not a name: a slot of its own */
-        h = h * 0x9e3779b97f4a7c15ull + 1;
+        h = (h * 0x9e3779b97f4a7c15ull) | 1;
         slot = name_slot(d->names, d->cap, h);
     }
     if (!slot->hash) {

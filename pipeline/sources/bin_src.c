@@ -47,10 +47,11 @@ static int bin_init(sp_stage *st)
     const char *path = sp_stage_prop_str(st, "path");
     int from_file;
     const sp_prop_value *fields = sp_stage_prop(st, "fields");
-    SP_TRY(sp_bin_reader_create(path, fields->set ? fields->s : NULL, &s->r));
+    int given = fields->set && fields->s && *fields->s;
+    SP_TRY(sp_bin_reader_create(path, given ? fields->s : NULL, &s->r));
     sp_bin_reader_set_poolmgr(s->r, sp_stage_poolmgr(st));
     SP_TRY(sp__src_range_init(st, sp_bin_reader_count(s->r), path, &s->range));
-    if (!fields->set) {
+    if (!given) {
         /* A guess is said, never silent. A file that cannot be read
          * fails when its frame is pulled, with the reader's message. */
         char note[SP_PIPELINE_NOTE_MAX - 64];
