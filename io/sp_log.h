@@ -129,6 +129,9 @@ typedef struct sp_log_filter {
     int64_t start_ns, end_ns; /**< log time from the log's start
                                    (t_start), inclusive */
     uint64_t count;           /**< at most this many messages; 0 = all */
+    uint64_t step;            /**< every step-th message of each topic in
+                                   the window, from its first; 0 or 1 =
+                                   every one (count= counts those kept) */
     sp_log_order order;
     const uint8_t *topic_mask; /**< optional: topic i is selected only
                                     when topic_mask[i] != 0 (one byte per

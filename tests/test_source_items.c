@@ -1,7 +1,7 @@
 /* ctest-label: io */
 /* Which items the file sources read and what they can say about them:
  * start=, count=, step= on every file source (pcd, bin, raw, pngs; kitti's
- * own are in test_kitti), the source's length (sp_pipeline_length, what
+ * own are in test_kitti; bag's step=, with start= in seconds there), the source's length (sp_pipeline_length, what
  * progress and its ETA count against), and the raw source reading every
  * pixel format sp_image knows, through the launch string. */
 #include <setjmp.h>
@@ -225,6 +225,58 @@ static void test_lengths(void **state)
     assert_int_equal(n, 0);
 }
 
+/* The bag source: step= thins each topic apart (every step-th message of
+ * each, from its first in the window), count= counts the messages kept,
+ * and the length says so. start= is seconds there (a log has times, not
+ * files). */
+static void test_bag_step(void **state)
+{
+    (void)state;
+    const char *bag = iot_data("ros1/sick_rms1000_lms1000_bz2.bag");
+    if (!bag)
+        skip();
+    static const struct {
+        const char *range;
+        uint64_t n_cloud, n_radar; /* /cloud x 89, /cloud_radar_track x 108 */
+    } cases[] = {
+        {"step=10", 9, 11},
+        {"step=10 count=5", 0, 0}, /* 5 in all, by time: checked below */
+        {"step=1000", 1, 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char launch[1024];
+        snprintf(launch, sizeof launch,
+                 "bag path=%s topics=/cloud,/cloud_radar_track %s ! null", bag,
+                 cases[c].range);
+        sp_pipeline *p = NULL;
+        if (sp_pipeline_create(launch, NULL, &p) < 0)
+            fail_msg("%s: %s", launch, sp_errmsg());
+        uint64_t len = 0, n[2] = {0, 0};
+        assert_int_equal(sp_pipeline_length(p, &len), SP_OK);
+        sp_frame *f;
+        while (sp_pipeline_pull(p, &f) == SP_OK) {
+            int radar = strcmp(f->stream, "/cloud") != 0;
+            /* the k-th frame of a topic is its message k * step */
+            uint64_t step = strstr(cases[c].range, "1000") ? 1000 : 10;
+            assert_int_equal(f->origin_index, n[radar] * step);
+            n[radar]++;
+            sp_frame_unref(f);
+        }
+        assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+        assert_int_equal(len, n[0] + n[1]);
+        if (cases[c].n_cloud) {
+            assert_int_equal(n[0], cases[c].n_cloud);
+            assert_int_equal(n[1], cases[c].n_radar);
+        } else {
+            assert_int_equal(n[0] + n[1], 5);
+        }
+    }
+    char launch[1024];
+    sp_pipeline *p = NULL;
+    snprintf(launch, sizeof launch, "bag path=%s step=0 ! null", bag);
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_ERANGE);
+}
+
 /* Every pixel format the image type knows is a raw format: each read back
  * byte for byte from a file of two frames with padded rows. */
 static void test_raw_every_format(void **state)
@@ -297,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_start_count_step),
         cmocka_unit_test(test_range_errors),
         cmocka_unit_test(test_lengths),
+        cmocka_unit_test(test_bag_step),
         cmocka_unit_test(test_raw_every_format),
     };
     return cmocka_run_group_tests_name("source_items", tests, NULL, NULL);

@@ -62,7 +62,14 @@ static const sp_prop_spec bag_props[] = {
      .def = "0",
      .min = 0,
      .max = 1e15,
-     .help = "at most this many messages; 0: all"},
+     .help = "at most this many messages (those step= keeps); 0: all"},
+    {.name = "step",
+     .type = SP_PROP_INT,
+     .def = "1",
+     .min = 1,
+     .max = 1e9,
+     .help = "every step-th message of each topic, from the first in the "
+             "start=/end= window"},
     {.name = "order",
      .type = SP_PROP_ENUM,
      .def = "time",
@@ -297,6 +304,7 @@ static int bag_init(sp_stage *st)
     sp_log_filter f = {.topics = sp_stage_prop_str(st, "topics"),
                        .types = sp_stage_prop_str(st, "types"),
                        .count = (uint64_t)sp_stage_prop_int(st, "count"),
+                       .step = (uint64_t)sp_stage_prop_int(st, "step"),
                        .order = (sp_log_order)sp_stage_prop(st, "order")->i,
                        .topic_mask = mask};
     const sp_prop_value *start = sp_stage_prop(st, "start");
