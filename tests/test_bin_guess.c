@@ -202,6 +202,16 @@ static void test_pcd_bin_takes_five(void **state)
     assert_int_equal(f->u.points.ring[7], (uint16_t)ring_of(sweep + 28));
     sp_frame_unref(f);
     assert_int_equal(sp_pipeline_destroy(pl), SP_OK);
+    /* fields="" is not given: the same guess, said the same way */
+    snprintf(launch, sizeof launch, "bin path=%s fields=\"\" ! null", p);
+    assert_int_equal(sp_pipeline_create(launch, NULL, &pl), SP_OK);
+    assert_int_equal(sp_pipeline_pull(pl, &f), SP_OK);
+    assert_int_equal(f->u.points.count, npts);
+    sp_frame_unref(f);
+    sp_pipeline_close(pl);
+    assert_int_equal(sp_pipeline_note_count(pl), 1);
+    assert_string_equal(sp_pipeline_note(pl, 0, NULL), notes);
+    assert_int_equal(sp_pipeline_destroy(pl), SP_OK);
     /* fields= given: no guess, no note */
     snprintf(launch, sizeof launch, "bin path=%s fields=x,y,z,i,ring ! null",
              p);

@@ -160,6 +160,11 @@ static void test_progress_total_and_eta(void **state)
                          "null'"),
                      0);
     has("/2 (");
+    /* not a terminal: each line a line of its own, no carriage returns
+     * or escapes left in a log */
+    lacks("\r");
+    lacks("\033");
+    has(" MiB\n");
 }
 
 static void test_stages_name(void **state)
