@@ -144,7 +144,9 @@ static int exists(const char *fmt, ...)
 static int count_files(const char *dir)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "ls -1 '%s' 2>/dev/null | wc -l", dir);
+    int k = snprintf(cmd, sizeof cmd, "ls -1 '%s' 2>/dev/null | wc -l", dir);
+    if (k < 0 || (size_t)k >= sizeof cmd)
+        return -1;
     FILE *p = popen(cmd, "r");
     int n = -1;
     if (p) {
