@@ -23,12 +23,14 @@
 
 #include "io_int.h"
 #include "png_arena_int.h"
+#include "png_fast_int.h"
 
 #define ARENA_INITIAL (160u * 1024u)
 #define READ_BUF_SIZE (64u * 1024u)
 
 struct sp_png_reader {
     sp__png_arena arena;
+    sp__png_fast fast; /* the direct path, tried first (png_fast_int.h) */
     /* the file being decoded, or the memory (mem != NULL) */
     int fd;
     const char *path;
@@ -52,6 +54,12 @@ int sp_png_reader_create(sp_png_reader **out)
         free(r);
         return rc;
     }
+    rc = sp__png_fast_init(&r->fast);
+    if (rc < 0) {
+        sp__png_arena_deinit(&r->arena);
+        free(r);
+        return rc;
+    }
     r->fd = -1;
     *out = r;
     return SP_OK;
@@ -62,18 +70,26 @@ void sp_png_reader_destroy(sp_png_reader *r)
     if (!r)
         return;
     sp__png_arena_deinit(&r->arena);
+    sp__png_fast_deinit(&r->fast);
     free(r);
 }
 
 int sp_png_reader_set_poolmgr(sp_png_reader *r, sp_poolmgr *mgr)
 {
     SP_GUARD(r != NULL);
-    return sp__png_arena_set_poolmgr(&r->arena, mgr);
+    SP_TRY(sp__png_arena_set_poolmgr(&r->arena, mgr));
+    sp__iobuf_set_poolmgr(&r->fast.stage, mgr);
+    return SP_OK;
 }
 
 uint64_t sp_png_reader_heap_allocs(const sp_png_reader *r)
 {
     return r ? r->arena.heap_allocs : 0;
+}
+
+sp__png_fast *sp__png_reader_fast(sp_png_reader *r)
+{
+    return &r->fast;
 }
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -282,6 +298,12 @@ static int decode(sp_png_reader *r, const char *path, const uint8_t *mem,
     volatile int rc = SP_OK;
     sp_png_info hdr = {0};
 
+    if (img) {
+        rc = sp__png_fast_decode(&r->fast, path, mem, n, img, info);
+        if (rc != SP__PNG_FAST_DECLINED)
+            return rc;
+        rc = SP_OK;
+    }
     SP_TRY(sp__png_arena_reset(&r->arena, path));
     r->path = path;
     r->offset = 0;

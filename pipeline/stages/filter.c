@@ -13,6 +13,11 @@ static int create_output(sp_stage *st, const sp__filter_out *o, sp_frame **res)
     sp_poolmgr *mgr = sp_stage_poolmgr(st);
     switch (o->payload) {
     case SP_PAYLOAD_POINTS:
+        if (o->like) {
+            sp_points_layout l;
+            sp_points_layout_of(o->like, &l);
+            return sp_frame_create_points_layout(mgr, o->capacity, &l, res);
+        }
         return sp_frame_create_points(mgr, o->capacity, o->fields, res);
     case SP_PAYLOAD_IMAGE:
         return sp_frame_create_image(mgr, o->width, o->height, o->format, 0,
@@ -129,6 +134,7 @@ int sp__filter_like_points(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     o->payload = SP_PAYLOAD_POINTS;
     o->capacity = in->u.points.count;
     o->fields = in->u.points.fields;
+    o->like = &in->u.points;
     return SP_OK;
 }
 

@@ -1,0 +1,281 @@
+/* PNG row unfiltering (see png_fast_int.h).
+ *
+ * The scalar functions are the reference. On x86 the Sub, Avg and Paeth
+ * filters for 3- and 4-byte pixels (8-bit RGB and RGBA, the images cameras
+ * and datasets write) run one pixel per step in vector lanes, as libpng's
+ * filter_sse2_intrinsics.c does; Sub, which KITTI writes on every row, is a
+ * prefix sum and runs five (RGB) or four (RGBA) pixels per step with
+ * log-step shifted adds. Up is independent per byte and runs 16 at a time.
+ * All of it is exact integer arithmetic modulo 256, so every path equals
+ * the scalar one byte for byte (tests/test_png_fast.c). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "png_fast_int.h"
+
+/* ---- scalar reference ------------------------------------------------ */
+
+static void sub_c(uint8_t *row, size_t n, unsigned bpp)
+{
+    for (size_t i = bpp; i < n; i++)
+        row[i] = (uint8_t)(row[i] + row[i - bpp]);
+}
+
+static void up_c(uint8_t *row, const uint8_t *prev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        row[i] = (uint8_t)(row[i] + prev[i]);
+}
+
+static void avg_c(uint8_t *row, const uint8_t *prev, size_t n, unsigned bpp)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned a = i >= bpp ? row[i - bpp] : 0;
+        row[i] = (uint8_t)(row[i] + ((a + prev[i]) >> 1));
+    }
+}
+
+static inline uint8_t paeth_pick(int a, int b, int c)
+{
+    int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+    return (uint8_t)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+}
+
+static void paeth_c(uint8_t *row, const uint8_t *prev, size_t n, unsigned bpp)
+{
+    size_t i = 0;
+    for (; i < bpp && i < n; i++)
+        row[i] = (uint8_t)(row[i] + prev[i]); /* a = c = 0: picks b */
+    for (; i < n; i++)
+        row[i] = (uint8_t)(row[i] +
+                           paeth_pick(row[i - bpp], prev[i], prev[i - bpp]));
+}
+
+/* The first row has a previous row of zeros: Up is a copy, Avg halves the
+ * left neighbour, Paeth is Sub. Callers pass @p prev = NULL for it. */
+static int scalar_row(int filter, uint8_t *row, const uint8_t *prev, size_t n,
+                      unsigned bpp)
+{
+    switch (filter) {
+    case 0:
+        return 0;
+    case 1:
+        sub_c(row, n, bpp);
+        return 0;
+    case 2:
+        if (prev)
+            up_c(row, prev, n);
+        return 0;
+    case 3:
+        if (prev) {
+            avg_c(row, prev, n, bpp);
+        } else {
+            for (size_t i = bpp; i < n; i++)
+                row[i] = (uint8_t)(row[i] + (row[i - bpp] >> 1));
+        }
+        return 0;
+    case 4:
+        if (prev)
+            paeth_c(row, prev, n, bpp);
+        else
+            sub_c(row, n, bpp);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int sp__png_unfilter_row_scalar(int filter, uint8_t *row, const uint8_t *prev,
+                                size_t n, unsigned bpp)
+{
+    return scalar_row(filter, row, prev, n, bpp);
+}
+
+/* ---- x86 vector paths ------------------------------------------------ */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define SP__SSE41 __attribute__((target("sse4.1")))
+
+SP__SSE41 static inline __m128i load_px(const uint8_t *p, unsigned bpp)
+{
+    uint32_t v = 0;
+    memcpy(&v, p, bpp);
+    return _mm_cvtsi32_si128((int)v);
+}
+
+SP__SSE41 static inline void store_px(uint8_t *p, __m128i v, unsigned bpp)
+{
+    uint32_t x = (uint32_t)_mm_cvtsi128_si32(v);
+    memcpy(p, &x, bpp);
+}
+
+/* Sub as a prefix sum: with whole pixels in the low 15 (RGB) or 16 (RGBA)
+ * bytes of a register, adding the register shifted by 1, 2, 4 pixels sums
+ * every pixel with all those before it; the last pixel carries into the
+ * next step. */
+SP__SSE41 static void sub_sse41(uint8_t *row, size_t n, unsigned bpp)
+{
+    __m128i carry = _mm_setzero_si128();
+    size_t i = 0;
+    if (bpp == 4) {
+        for (; i + 16 <= n; i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(row + i));
+            x = _mm_add_epi8(x, _mm_slli_si128(x, 4));
+            x = _mm_add_epi8(x, _mm_slli_si128(x, 8));
+            x = _mm_add_epi8(x, carry);
+            _mm_storeu_si128((__m128i *)(row + i), x);
+            carry = _mm_shuffle_epi32(x, 0xFF);
+        }
+    } else { /* bpp == 3: five pixels per step, the 16th byte untouched */
+        const __m128i low15 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                            -1, -1, -1, -1, -1, -1, 0);
+        /* pixel 4 (bytes 12..14) to pixels 0..4; byte 15 zero */
+        const __m128i last = _mm_setr_epi8(12, 13, 14, 12, 13, 14, 12, 13, 14,
+                                           12, 13, 14, 12, 13, 14, -1);
+        for (; i + 16 <= n; i += 15) {
+            __m128i in = _mm_loadu_si128((const __m128i *)(row + i));
+            __m128i x = _mm_and_si128(in, low15);
+            x = _mm_add_epi8(x, _mm_slli_si128(x, 3));
+            x = _mm_add_epi8(x, _mm_slli_si128(x, 6));
+            x = _mm_add_epi8(x, _mm_slli_si128(x, 12));
+            x = _mm_and_si128(_mm_add_epi8(x, carry), low15);
+            /* keep byte 15 (the next step's first byte) as it was */
+            x = _mm_or_si128(x, _mm_andnot_si128(low15, in));
+            _mm_storeu_si128((__m128i *)(row + i), x);
+            carry = _mm_shuffle_epi8(x, last);
+        }
+    }
+    /* the rest one byte at a time (i >= bpp whenever a step ran) */
+    for (size_t j = i < bpp ? bpp : i; j < n; j++)
+        row[j] = (uint8_t)(row[j] + row[j - bpp]);
+}
+
+SP__SSE41 static void up_sse41(uint8_t *row, const uint8_t *prev, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i r = _mm_loadu_si128((const __m128i *)(row + i));
+        __m128i p = _mm_loadu_si128((const __m128i *)(prev + i));
+        _mm_storeu_si128((__m128i *)(row + i), _mm_add_epi8(r, p));
+    }
+    for (; i < n; i++)
+        row[i] = (uint8_t)(row[i] + prev[i]);
+}
+
+/* Rows of whole pixels only: n is a multiple of bpp (3 or 4). */
+SP__SSE41 static void avg_sse41(uint8_t *row, const uint8_t *prev, size_t n,
+                                unsigned bpp)
+{
+    __m128i a = _mm_setzero_si128();
+    const __m128i one = _mm_set1_epi8(1);
+    for (size_t i = 0; i < n; i += bpp) {
+        __m128i b = load_px(prev + i, bpp);
+        __m128i d = load_px(row + i, bpp);
+        /* floor((a + b) / 2): _mm_avg_epu8 rounds up when a + b is odd */
+        __m128i avg = _mm_sub_epi8(_mm_avg_epu8(a, b),
+                                   _mm_and_si128(_mm_xor_si128(a, b), one));
+        a = _mm_add_epi8(d, avg);
+        store_px(row + i, a, bpp);
+    }
+}
+
+SP__SSE41 static void paeth_sse41(uint8_t *row, const uint8_t *prev, size_t n,
+                                  unsigned bpp)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a = zero, c = zero;
+    for (size_t i = 0; i < n; i += bpp) {
+        __m128i b = _mm_unpacklo_epi8(load_px(prev + i, bpp), zero);
+        __m128i d = load_px(row + i, bpp);
+        /* p = a + b - c: |p - a| = |b - c|, |p - b| = |a - c|,
+         * |p - c| = |(b - c) + (a - c)| */
+        __m128i pa = _mm_sub_epi16(b, c);
+        __m128i pb = _mm_sub_epi16(a, c);
+        __m128i pc = _mm_abs_epi16(_mm_add_epi16(pa, pb));
+        pa = _mm_abs_epi16(pa);
+        pb = _mm_abs_epi16(pb);
+        __m128i small = _mm_min_epi16(pc, _mm_min_epi16(pa, pb));
+        /* ties favour a, then b, then c */
+        __m128i pick =
+            _mm_blendv_epi8(_mm_blendv_epi8(c, b, _mm_cmpeq_epi16(small, pb)),
+                            a, _mm_cmpeq_epi16(small, pa));
+        d = _mm_add_epi8(d, _mm_packus_epi16(pick, pick));
+        store_px(row + i, d, bpp);
+        a = _mm_unpacklo_epi8(d, zero);
+        c = b;
+    }
+}
+
+static int have_sse41(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known =
+            __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+    }
+    return known;
+}
+
+static int vector_row(int filter, uint8_t *row, const uint8_t *prev, size_t n,
+                      unsigned bpp)
+{
+    switch (filter) {
+    case 1:
+        sub_sse41(row, n, bpp);
+        return 0;
+    case 2:
+        if (prev)
+            up_sse41(row, prev, n);
+        return 0;
+    case 3:
+        if (!prev)
+            return scalar_row(filter, row, prev, n, bpp);
+        avg_sse41(row, prev, n, bpp);
+        return 0;
+    case 4:
+        if (!prev) {
+            sub_sse41(row, n, bpp);
+            return 0;
+        }
+        paeth_sse41(row, prev, n, bpp);
+        return 0;
+    default:
+        return scalar_row(filter, row, prev, n, bpp);
+    }
+}
+
+int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
+                              size_t n, unsigned bpp)
+{
+    if ((bpp == 3 || bpp == 4) && n % bpp == 0 && have_sse41())
+        return vector_row(filter, row, prev, n, bpp);
+    if (filter == 2 && prev && have_sse41()) {
+        up_sse41(row, prev, n);
+        return 0;
+    }
+    return scalar_row(filter, row, prev, n, bpp);
+}
+
+int sp__png_unfilter_simd_available(void)
+{
+    return have_sse41();
+}
+
+#else
+
+int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
+                              size_t n, unsigned bpp)
+{
+    return scalar_row(filter, row, prev, n, bpp);
+}
+
+int sp__png_unfilter_simd_available(void)
+{
+    return 0;
+}
+
+#endif
