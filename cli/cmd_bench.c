@@ -50,6 +50,8 @@ static const struct {
     {"bench_chain", "pipeline", "the KITTI chain per sample vs tuned Python",
      0, 1},
     {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
+    {"bench_python", "python",
+     "Python iterator overhead per frame, sp.voxel vs NumPy/Open3D", 0, 1},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
      1, 1},
     {"compare/opencv_compare", "compare",

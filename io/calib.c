@@ -196,6 +196,7 @@ int sp_calib_parse_kitti(const char *text, size_t len, const char *name,
         set_identity3(c.R0);
     c.has_velo_to_cam = fv;
     c.camera = 2;
+    c.form = SP_CALIB_KITTI_OBJECT;
     set_source(&c, name, NULL);
     *out = c;
     return SP_OK;
@@ -210,6 +211,7 @@ int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
     sp_calib c;
     memset(&c, 0, sizeof c);
     c.camera = camera;
+    c.form = SP_CALIB_KITTI_RAW;
     set_identity3(c.R0);
     if (cam) {
         char kP[4][12], kK[8], kD[8], kS[8];

@@ -1,7 +1,8 @@
 /* KITTI recordings: layout detection, stream listing, timestamp merge and
  * lazy per-frame reads (velodyne .bin through sp_bin_reader, images through
- * sp_png_reader), with drive calibration parsed at open and object-set
- * calibration parsed per frame on first use. */
+ * sp_png_reader). Calibration files are found at open and read only when a
+ * stage asks for them (sp_calib_get() on a frame's calibration, through
+ * io/calib_lazy.c): a chain that never uses them never fails on them. */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "calib_int.h"
 #include "io_int.h"
 #include "sp_bin.h"
 #include "sp_kitti.h"
@@ -30,7 +32,7 @@ typedef struct stream {
     int has_ts;
     size_t *sel; /* selected file indices */
     size_t nsel;
-    sp_calib calib; /* raw drive: one per stream */
+    sp_calib calib; /* raw drive: one per stream, read when asked */
 } stream;
 
 typedef struct mframe {
@@ -49,17 +51,22 @@ struct sp_kitti {
     int nst;
     mframe *frames;
     size_t nframes;
-    /* object sets: calibration per sample, parsed on first use */
+    /* object sets: calibration per sample (slot), read when asked */
     char *calib_dir;
     sp_calib *oc;
-    uint8_t *oc_done;
+    size_t *oc_frame; /* a frame of each slot: its file names the calib */
     size_t noc;
     sp_calib single; /* odometry: calib.txt shared by every frame */
     int has_single;
+    /* raw drives: the two files found at open (read when asked) */
+    int have_cam, have_velo;
+    char cam_path[PATH_MAX], velo_path[PATH_MAX];
+    /* Deferred reading: the lock, and buffers only the loader touches. */
+    sp_calib_lazy lazy;
+    sp__iobuf text, vtext;
+    char path[PATH_MAX];
     sp_png_reader *png;
     sp_poolmgr *mgr; /* borrowed: the readers' staging; NULL = heap */
-    sp__iobuf text;
-    char path[PATH_MAX];
 };
 
 const char *sp_kitti_layout_name(sp_kitti_layout l)
@@ -348,7 +355,68 @@ static int cmp_frames(const void *a, const void *b)
     return (x->file > y->file) - (x->file < y->file);
 }
 
-/* Raw drive calibration: beside the drive or one folder up. */
+/* The loader behind every armed slot (io/calib_lazy.c calls it once per
+ * slot, under the lock). Raw drives: the stream's camera from the two
+ * files; odometry: calib.txt; object sets: calib/<the sample's number>.txt,
+ * where a missing file is no error (the slot says what was looked for). */
+static int load_raw_slot(sp_kitti *k, sp_calib *slot)
+{
+    size_t cl = 0, vl = 0;
+    if (k->have_cam)
+        SP_TRY(sp__read_text(k->cam_path, SP_CALIB_MAX_BYTES, &k->text, &cl));
+    if (k->have_velo)
+        SP_TRY(sp__read_text(k->velo_path, SP_CALIB_MAX_BYTES, &k->vtext, &vl));
+    sp_calib c;
+    SP_TRY(sp_calib_parse_kitti_raw(
+        k->have_cam ? (const char *)k->text.data : NULL, cl, k->cam_path,
+        k->have_velo ? (const char *)k->vtext.data : NULL, vl, k->velo_path,
+        slot->camera, &c));
+    if (!(k->have_cam && k->have_velo))
+        set_text(c.source, sizeof c.source, "%s not found in %s or %s/..",
+                 k->have_cam ? "calib_velo_to_cam.txt" : "calib_cam_to_cam.txt",
+                 k->root, k->root);
+    *slot = c;
+    return SP_OK;
+}
+
+static int load_object_slot(sp_kitti *k, sp_calib *slot)
+{
+    const char *path;
+    if (slot == &k->single) {
+        path = slot->source; /* calib.txt, set when armed */
+        snprintf(k->path, sizeof k->path, "%s", path);
+    } else {
+        const mframe *f = &k->frames[k->oc_frame[slot - k->oc]];
+        const char *b = sp__basename(file_path(k, &k->st[f->stream], f->file));
+        const char *dot = strrchr(b, '.');
+        int n = dot ? (int)(dot - b) : (int)strlen(b);
+        snprintf(k->path, sizeof k->path, "%s/%.*s.txt", k->calib_dir, n, b);
+    }
+    sp_calib c;
+    if (!is_file(k->path)) {
+        memset(&c, 0, sizeof c);
+        c.camera = 2;
+        c.R0[0] = c.R0[4] = c.R0[8] = 1;
+        set_text(c.source, sizeof c.source, "%s not found", k->path);
+    } else {
+        size_t len;
+        SP_TRY(sp__read_text(k->path, SP_CALIB_MAX_BYTES, &k->text, &len));
+        SP_TRY(
+            sp_calib_parse_kitti((const char *)k->text.data, len, k->path, &c));
+    }
+    *slot = c;
+    return SP_OK;
+}
+
+static int load_slot(void *ctx, sp_calib *slot)
+{
+    sp_kitti *k = ctx;
+    return k->layout == SP_KITTI_RAW ? load_raw_slot(k, slot)
+                                     : load_object_slot(k, slot);
+}
+
+/* Raw drive calibration: beside the drive or one folder up. Found now,
+ * read when asked. */
 static int find_calib_file(const char *root, const char *name, char *out,
                            size_t cap)
 {
@@ -359,39 +427,32 @@ static int find_calib_file(const char *root, const char *name, char *out,
     return is_file(out);
 }
 
-static int load_raw_calib(sp_kitti *k)
+static void arm_raw_calib(sp_kitti *k)
 {
-    char cam_path[PATH_MAX], velo_path[PATH_MAX];
-    int have_cam = find_calib_file(k->root, "calib_cam_to_cam.txt", cam_path,
-                                   sizeof cam_path);
-    int have_velo = find_calib_file(k->root, "calib_velo_to_cam.txt", velo_path,
-                                    sizeof velo_path);
-    sp__iobuf cb = {0}, vb = {0};
-    size_t cl = 0, vl = 0;
-    int rc = SP_OK;
-    if (have_cam)
-        rc = sp__read_text(cam_path, 1 << 20, &cb, &cl);
-    if (rc == SP_OK && have_velo)
-        rc = sp__read_text(velo_path, 1 << 20, &vb, &vl);
-    for (int i = 0; i < k->nst && rc == SP_OK; i++) {
+    k->have_cam = find_calib_file(k->root, "calib_cam_to_cam.txt", k->cam_path,
+                                  sizeof k->cam_path);
+    k->have_velo = find_calib_file(k->root, "calib_velo_to_cam.txt",
+                                   k->velo_path, sizeof k->velo_path);
+    for (int i = 0; i < k->nst; i++) {
         stream *s = &k->st[i];
         int cam = s->kind == 0 ? 2 : s->kind - 1;
-        rc = sp_calib_parse_kitti_raw(have_cam ? (const char *)cb.data : NULL,
-                                      cl, cam_path,
-                                      have_velo ? (const char *)vb.data : NULL,
-                                      vl, velo_path, cam, &s->calib);
-        if (rc == SP_OK && !(have_cam && have_velo))
+        if (k->have_cam || k->have_velo) {
+            char what[sizeof s->calib.source];
+            set_text(what, sizeof what, "%s%s%s",
+                     k->have_cam ? sp__basename(k->cam_path) : "",
+                     k->have_cam && k->have_velo ? " + " : "",
+                     k->have_velo ? sp__basename(k->velo_path) : "");
+            sp__calib_lazy_arm(&s->calib, &k->lazy, cam, what);
+        } else {
+            memset(&s->calib, 0, sizeof s->calib);
+            s->calib.camera = cam;
+            s->calib.R0[0] = s->calib.R0[4] = s->calib.R0[8] = 1;
             set_text(s->calib.source, sizeof s->calib.source,
-                     "%s%s not found in %s or %s/..",
-                     have_cam ? "" : "calib_cam_to_cam.txt",
-                     have_cam    ? "calib_velo_to_cam.txt"
-                     : have_velo ? ""
-                                 : " and calib_velo_to_cam.txt",
+                     "calib_cam_to_cam.txt and calib_velo_to_cam.txt not "
+                     "found in %s or %s/..",
                      k->root, k->root);
+        }
     }
-    sp__iobuf_free(&cb);
-    sp__iobuf_free(&vb);
-    return rc;
 }
 
 static int setup_object_calib(sp_kitti *k)
@@ -405,26 +466,24 @@ static int setup_object_calib(sp_kitti *k)
     }
     k->noc = slots;
     k->oc = calloc(slots ? slots : 1, sizeof *k->oc);
-    k->oc_done = calloc(slots ? slots : 1, 1);
+    k->oc_frame = calloc(slots ? slots : 1, sizeof *k->oc_frame);
     k->calib_dir = join(k->root, "calib");
-    if (!k->oc || !k->oc_done || !k->calib_dir)
+    if (!k->oc || !k->oc_frame || !k->calib_dir)
         return sp__fail(SP_ENOMEM, "kitti: out of memory");
-    /* Odometry sequences: one calib.txt for every frame, parsed now. */
+    for (size_t i = 0; i < k->nframes; i++)
+        k->oc_frame[k->frames[i].slot] = i;
+    for (size_t i = 0; i < slots; i++)
+        sp__calib_lazy_arm(&k->oc[i], &k->lazy, 2, "calib/ (not read yet)");
+    /* Odometry sequences: one calib.txt for every frame. */
     char *one = join(k->root, "calib.txt");
     if (!one)
         return sp__fail(SP_ENOMEM, "kitti: out of memory");
-    int rc = SP_OK;
     if (!is_dir(k->calib_dir) && is_file(one)) {
-        size_t len;
-        rc = sp__read_text(one, 1 << 20, &k->text, &len);
-        if (rc == SP_OK)
-            rc = sp_calib_parse_kitti((const char *)k->text.data, len, one,
-                                      &k->single);
-        if (rc == SP_OK)
-            k->has_single = 1;
+        sp__calib_lazy_arm(&k->single, &k->lazy, 2, one);
+        k->has_single = 1;
     }
     free(one);
-    return rc;
+    return SP_OK;
 }
 
 int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
@@ -493,8 +552,9 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
     }
     SP_TRY_GOTO(rc, select_frames(k, desc), fail);
     qsort(k->frames, k->nframes, sizeof *k->frames, cmp_frames);
+    SP_TRY_GOTO(rc, sp__calib_lazy_init(&k->lazy, load_slot, k), fail);
     if (k->layout == SP_KITTI_RAW)
-        SP_TRY_GOTO(rc, load_raw_calib(k), fail);
+        arm_raw_calib(k);
     else
         SP_TRY_GOTO(rc, setup_object_calib(k), fail);
     if (k->untimed[0])
@@ -525,9 +585,11 @@ void sp_kitti_destroy(sp_kitti *k)
     free(k->frames);
     free(k->calib_dir);
     free(k->oc);
-    free(k->oc_done);
+    free(k->oc_frame);
+    sp__calib_lazy_deinit(&k->lazy);
     sp_png_reader_destroy(k->png);
     sp__iobuf_free(&k->text);
+    sp__iobuf_free(&k->vtext);
     free(k->root);
     free(k);
 }
@@ -690,42 +752,26 @@ int sp_kitti_image_read(sp_kitti *k, size_t i, sp_image *dst)
     return sp_png_read(k->png, path, dst, NULL);
 }
 
-int sp_kitti_calib_get(sp_kitti *k, size_t i, const sp_calib **out)
+int sp_kitti_calib_ref(sp_kitti *k, size_t i, const sp_calib **out)
 {
     SP_GUARD(k && out);
     *out = NULL;
     const mframe *f = NULL;
     SP_TRY(frame_at(k, i, &f));
-    stream *s = &k->st[f->stream];
-    if (k->layout == SP_KITTI_RAW) {
-        *out = &s->calib;
-        return SP_OK;
-    }
-    if (k->has_single) {
+    if (k->layout == SP_KITTI_RAW)
+        *out = &k->st[f->stream].calib;
+    else if (k->has_single)
         *out = &k->single;
-        return SP_OK;
-    }
-    sp_calib *c = &k->oc[f->slot];
-    if (!k->oc_done[f->slot]) {
-        /* calib/<same number>.txt */
-        const char *fp = file_path(k, s, f->file);
-        const char *b = sp__basename(fp);
-        const char *dot = strrchr(b, '.');
-        int n = dot ? (int)(dot - b) : (int)strlen(b);
-        snprintf(k->path, sizeof k->path, "%s/%.*s.txt", k->calib_dir, n, b);
-        if (!is_file(k->path)) {
-            memset(c, 0, sizeof *c);
-            c->camera = 2;
-            c->R0[0] = c->R0[4] = c->R0[8] = 1;
-            set_text(c->source, sizeof c->source, "%s not found", k->path);
-        } else {
-            size_t len;
-            SP_TRY(sp__read_text(k->path, 1 << 20, &k->text, &len));
-            SP_TRY(sp_calib_parse_kitti((const char *)k->text.data, len,
-                                        k->path, c));
-        }
-        k->oc_done[f->slot] = 1;
-    }
-    *out = c;
+    else
+        *out = &k->oc[f->slot];
     return SP_OK;
+}
+
+int sp_kitti_calib_get(sp_kitti *k, size_t i, const sp_calib **out)
+{
+    SP_GUARD(k && out);
+    const sp_calib *c;
+    *out = NULL;
+    SP_TRY(sp_kitti_calib_ref(k, i, &c));
+    return sp_calib_get(c, out);
 }

@@ -137,6 +137,7 @@ int sp_rosmsg_caminfo_to_calib(const sp_caminfo_msg *m, const char *source,
         memcpy(c.R0, m->R, sizeof c.R0);
     }
     c.camera = 0;
+    c.form = SP_CALIB_CAMERA_INFO;
     c.width = (int)m->width;
     c.height = (int)m->height;
     snprintf(c.source, sizeof c.source, "%s", source);

@@ -20,15 +20,20 @@
  * streams. Frames of the chosen streams come out in timestamp order (ties:
  * velodyne first, then cameras in order).
  *
- * Opening lists files and parses timestamps and drive calibration; each
- * frame's bytes are read only when that frame is asked for, into memory the
- * caller lays out after a size query. Missing calibration is not an error
- * here: the frame's sp_calib then has no has_ flag set and its source
- * string names the file that was looked for, for the stage that needs it to
- * report. Malformed calibration is an error (line and expectation).
+ * Opening lists files and parses timestamps; each frame's bytes are read
+ * only when that frame is asked for, into memory the caller lays out after
+ * a size query. Calibration files are found at open and read only when
+ * something asks for them (sp_calib_get() on sp_kitti_calib_ref()'s
+ * calibration, or sp_kitti_calib_get()), so a chain that does not use them
+ * never fails on them. Missing calibration is not an error: the
+ * calibration then has no has_ flag set and its source string names the
+ * file that was looked for, for the stage that needs it to report.
+ * Malformed calibration is an error when it is read (line and
+ * expectation).
  *
- * Thread safety: one thread per sp_kitti. The parse functions are
- * reentrant. */
+ * Thread safety: one thread per sp_kitti, except sp_calib_get() on its
+ * calibrations, which any thread may call while the sp_kitti lives. The
+ * parse functions are reentrant. */
 #ifndef SP_KITTI_H
 #define SP_KITTI_H
 
@@ -137,11 +142,11 @@ typedef struct sp_kitti_frame {
 typedef struct sp_kitti sp_kitti;
 
 /** Open a KITTI folder. @p desc may be NULL. Lists the chosen streams'
- *  files, reads their timestamps and the drive's calibration.
+ *  files, reads their timestamps and finds the calibration files (read
+ *  later, when asked for).
  *  Returns SP_OK, SP_ENOTFOUND (no KITTI layout; a named stream absent;
  *  nothing to read), SP_EINVAL (unknown stream name, bad start/count/step),
- *  SP_EFORMAT (timestamps or calibration malformed, timestamps fewer than
- *  files). */
+ *  SP_EFORMAT (timestamps malformed, timestamps fewer than files). */
 int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out);
 
 /** Free everything. NULL is a no-op. */
@@ -182,12 +187,20 @@ int sp_kitti_image_shape(sp_kitti *k, size_t i, uint32_t *width,
 /** Decode camera frame @p i into @p dst (laid out by the caller). */
 int sp_kitti_image_read(sp_kitti *k, size_t i, sp_image *dst);
 
-/** Calibration for frame @p i (borrowed; valid while @p k lives and the
- *  same for every frame of a stream of a raw drive). Object sets parse the
- *  frame's calib/NNNNNN.txt on first use. When the file is missing the
- *  calibration has no has_ flag and source names what was looked for; that
- *  is SP_OK. SP_EFORMAT for a malformed file. */
+/** Calibration for frame @p i, read now if it was not yet (borrowed;
+ *  valid while @p k lives and the same for every frame of a stream of a
+ *  raw drive). Object sets read the frame's calib/NNNNNN.txt, odometry
+ *  sequences calib.txt, raw drives calib_cam_to_cam.txt and
+ *  calib_velo_to_cam.txt for the stream's camera (velodyne: camera 2).
+ *  When the file is missing the calibration has no has_ flag and source
+ *  names what was looked for; that is SP_OK. SP_EFORMAT for a malformed
+ *  file (the same error on every later call), SP_EIO, SP_ERANGE. */
 int sp_kitti_calib_get(sp_kitti *k, size_t i, const sp_calib **out);
+
+/** The same calibration without reading it: what a source attaches to the
+ *  frame, for the stage that needs it to read with sp_calib_get(). Reads
+ *  nothing; SP_ERANGE for a frame out of range. */
+int sp_kitti_calib_ref(sp_kitti *k, size_t i, const sp_calib **out);
 
 #ifdef __cplusplus
 }

@@ -72,10 +72,11 @@ typedef struct sp__bev_plan {
     uint32_t h, w;
 } sp__bev_plan;
 
-/* The cell of a point (row * W + col) and its normalised height, or -1 when
- * the point is ignored (outside the box or the z range, NaN or Inf). The
- * comparisons are written so that NaN fails them. */
-static inline int32_t sp__bev_cell(const sp__bev_plan *pl, float x, float y,
+/* The grid index of a point's cell counted from (xmin, ymin), i * W + j
+ * with i = (int)fx along x and j = (int)fy along y, and its normalised
+ * height; -1 when the point is ignored (outside the box or the z range, NaN
+ * or Inf). The comparisons are written so that NaN fails them. */
+static inline int32_t sp__bev_grid(const sp__bev_plan *pl, float x, float y,
                                    float z, float *h)
 {
     float fx = (x - pl->xmin) * pl->inv_res;
@@ -86,6 +87,22 @@ static inline int32_t sp__bev_cell(const sp__bev_plan *pl, float x, float y,
     float v = (z - pl->zmin) * pl->inv_zr;
     *h = v > 1.0f ? 1.0f : v;
     return (int32_t)fx * (int32_t)pl->w + (int32_t)fy;
+}
+
+/* The raster is drawn forward-up, left-on-the-left (sp_bev.h): row
+ * H-1-i, column W-1-j, which is the grid index read from the other end. */
+static inline int32_t sp__bev_raster_of(const sp__bev_plan *pl, int32_t g)
+{
+    return (int32_t)(pl->h * pl->w - 1u) - g;
+}
+
+/* The raster cell of a point (row * W + col, see sp_bev.h) and its
+ * normalised height, or -1 when the point is ignored. */
+static inline int32_t sp__bev_cell(const sp__bev_plan *pl, float x, float y,
+                                   float z, float *h)
+{
+    int32_t g = sp__bev_grid(pl, x, y, z, h);
+    return g < 0 ? -1 : sp__bev_raster_of(pl, g);
 }
 
 /* Scatter of one point into the accumulators: max height, intensity sum,

@@ -172,7 +172,8 @@ static inline void simd_bev_accum(const sp__bev_plan *pl, const sp_points *in,
         while (bits) {
             int j = __builtin_ctz((unsigned)bits);
             bits &= bits - 1;
-            sp__bev_put(hmax, isum, cnt, cell[j], h[j], in->intensity[i + j]);
+            sp__bev_put(hmax, isum, cnt, sp__bev_raster_of(pl, cell[j]), h[j],
+                        in->intensity[i + j]);
         }
     }
     for (; i < n; i++) {

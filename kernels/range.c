@@ -1,6 +1,7 @@
 /* range: parameters, output checks and back-end dispatch. See sp_range.h
  * for the spec. */
 #include <math.h>
+#include <string.h>
 
 #include "lidar_int.h"
 
@@ -99,5 +100,80 @@ int sp_range_project(sp_kctx *k, const sp_range_params *params,
     for (size_t i = 0; i < total; i++)
         o[i] = -1.0f;
     range_cpu(b, k->simd)(&pl, in, o);
+    return SP_OK;
+}
+
+/* Azimuth steps counted for cols=auto: 0.0005 to 2 degrees in bins of
+ * 0.001 degree (0: the beams of one firing, > 2: a jump between beams or a
+ * gap in the sweep). */
+#define AUTO_BINS 2000
+#define AUTO_MIN_STEPS 64
+#define AUTO_MAX_RINGS 1024
+
+int sp_range_auto_cols(const sp_points *in, int *cols, double *step_deg)
+{
+    SP_GUARD(in != NULL && cols != NULL && step_deg != NULL);
+    SP_TRY(sp__lidar_check_points("range", in));
+    static const double rad2deg = 180.0 / 3.14159265358979323846;
+    uint32_t hist[AUTO_BINS];
+    double sum[AUTO_BINS];
+    double prev[AUTO_MAX_RINGS];
+    uint8_t seen[AUTO_MAX_RINGS];
+    memset(hist, 0, sizeof hist);
+    memset(sum, 0, sizeof sum);
+    memset(seen, 0, sizeof seen);
+    int rings = (in->fields & SP_POINTS_RING) && in->ring != NULL;
+    uint64_t total = 0;
+    for (size_t i = 0; i < in->count; i++) {
+        float x = in->x[i], y = in->y[i];
+        if (!isfinite(x) || !isfinite(y) || (x == 0.0f && y == 0.0f))
+            continue;
+        size_t key = rings ? in->ring[i] : 0;
+        if (key >= AUTO_MAX_RINGS)
+            continue;
+        double yaw = atan2((double)y, (double)x) * rad2deg;
+        if (seen[key]) {
+            double d = fabs(yaw - prev[key]);
+            if (d > 180.0)
+                d = 360.0 - d;
+            if (d >= 0.0005 && d < 2.0) {
+                int b = (int)(d * 1000.0);
+                hist[b < AUTO_BINS ? b : AUTO_BINS - 1]++;
+                sum[b < AUTO_BINS ? b : AUTO_BINS - 1] += d;
+                total++;
+            }
+        }
+        prev[key] = yaw;
+        seen[key] = 1;
+    }
+    if (total < AUTO_MIN_STEPS)
+        return sp__fail(SP_ENOTFOUND,
+                        "range: cols=auto: %llu azimuth steps of 0.0005..2 "
+                        "degrees between consecutive points of a beam in a "
+                        "sweep of %zu points, expected at least %d (points "
+                        "in firing order)",
+                        (unsigned long long)total, in->count, AUTO_MIN_STEPS);
+    /* The median step, refined by the mean of the steps within a bin of
+     * it: the bins are 0.001 degree, the answer must be exact enough that
+     * 360 / step rounds to the sensor's count. */
+    uint64_t acc = 0;
+    int m = 0;
+    while (m < AUTO_BINS - 1 && (acc += hist[m]) * 2 < total)
+        m++;
+    double s = 0;
+    uint64_t n = 0;
+    for (int b = m > 0 ? m - 1 : 0; b <= m + 1 && b < AUTO_BINS; b++) {
+        s += sum[b];
+        n += hist[b];
+    }
+    double step = s / (double)n;
+    double c = floor(360.0 / step + 0.5);
+    if (!(c >= 1 && c <= 65536))
+        return sp__fail(SP_ERANGE,
+                        "range: cols=auto: an azimuth step of %g degrees "
+                        "gives %.0f columns, expected 1..65536",
+                        step, c);
+    *cols = (int)c;
+    *step_deg = step;
     return SP_OK;
 }

@@ -7,15 +7,26 @@
  *   channel 2  density min(1, ln(n + 1) / ln(64)) for n points in the cell;
  * and 0 in all three channels for an empty cell.
  *
- * Orientation (as in common detector code, e.g. PIXOR/Complex-YOLO): row i
- * holds x in [xmin + i*res, xmin + (i+1)*res), so row 0 is nearest the
- * sensor and x grows DOWN the rows; column j holds y in
- * [ymin + j*res, ymin + (j+1)*res), so y grows to the right (column 0 is the
- * sensor's right side, -y). Cell indices are computed in float32 as
- * (int)((x - xmin) * (1/res)) with xmin and 1/res rounded to float once
- * (a multiply, not a divide, because OpenCL's divide is not exact); a point
- * belongs to the raster when 0 <= that value < H (likewise for y and W) and
- * zmin <= z <= zmax. Points outside, and NaN/Inf points, are ignored.
+ * Layout: channel-first, C order, data[c][row][col] at
+ * ((c * H) + row) * W + col, drawn the way the field draws a bird's-eye
+ * view (forward up, left on the left: the array shown as an image with
+ * row 0 at the top, as numpy/matplotlib and the png sink show it, is the
+ * scene seen from above with the vehicle driving up the picture):
+ *   row 0 is the FAR end of x (xmax) and row H-1 the near end (xmin):
+ *     row r holds x in [xmin + (H-1-r)*res, xmin + (H-r)*res);
+ *   column 0 is the LEFT end of y (+y, ymax) and column W-1 the right
+ *     (ymin): column c holds y in [ymin + (W-1-c)*res, ymin + (W-c)*res).
+ * Earlier versions laid the raster out the other way round (row 0 at
+ * xmin, column 0 at ymin): a[:, ::-1, ::-1] converts between the two.
+ * When an extent is not a whole number of cells, the partial cell is the
+ * far one: row 0 (reaching past xmax) and column 0 (past ymax).
+ * Which cell a point falls in is computed on the grid counted from
+ * (xmin, ymin), in float32, as i = (int)((x - xmin) * (1/res)) and
+ * j = (int)((y - ymin) * (1/res)) with xmin and 1/res rounded to float once
+ * (a multiply, not a divide, because OpenCL's divide is not exact); the
+ * point belongs to the raster when 0 <= those values < H (likewise for y
+ * and W) and zmin <= z <= zmax, and lands in row H-1-i, column W-1-j.
+ * Points outside, and NaN/Inf points, are ignored.
  *
  * H = ceil((xmax - xmin) / res) and W = ceil((ymax - ymin) / res), where a
  * quotient within 1e-6 of an integer counts as that integer (70/0.1 is 700

@@ -61,6 +61,20 @@ typedef struct sp_range_params {
  *  degrees or more than SP_RANGE_MAX_PIXELS pixels. */
 int sp_range_shape(const sp_range_params *params, size_t shape[3]);
 
+/** The columns that follow the sensor (`cols=auto`): one per firing of a
+ *  beam over a full turn, from the median azimuth step between consecutive
+ *  points of one beam in @p in (of one ring when the points have rings,
+ *  else consecutive points, so a sweep in firing order), counting steps of
+ *  0.0005 to 2 degrees, refined by the mean of the steps within 0.001
+ *  degree of the median: *cols = round(360 / step), *step_deg = step. With
+ *  one column per firing and the firings centred in their columns, no
+ *  column of a beam stays empty (a fixed 2048 over 1800 firings leaves an
+ *  empty stripe every 8 columns). Borrows @p in. Returns SP_OK;
+ *  SP_ENOTFOUND when fewer than 64 steps qualify (an unordered cloud), with
+ *  the count in the message; SP_ERANGE for a step giving no column count
+ *  in 1..65536; SP_EINVAL for bad points. */
+int sp_range_auto_cols(const sp_points *in, int *cols, double *step_deg);
+
 /** Project @p in into @p out, a float32 tensor of sp_range_shape() owned by
  *  the caller; every element is written. Borrows everything. Returns SP_OK,
  *  SP_EINVAL (bad shape, parameters, more than 2^31-1 points), SP_ENOMEM,

@@ -85,8 +85,10 @@ static void test_shape_and_errors(void **state)
     sp_kctx_destroy(k);
 }
 
-/* Worked by hand with the defaults (res 0.1, z -2.5:1, so h = (z+2.5)/3.5):
- * (10.05, 0.05) is row 100 (x 10.0..10.1), column 400 (y 0.0..0.1). */
+/* Worked by hand with the defaults (res 0.1, z -2.5:1, so h = (z+2.5)/3.5),
+ * forward up and left on the left: (10.05, 0.05) is grid cell 100 along x
+ * (10.0..10.1) and 400 along y (0.0..0.1), so row 699 - 100 = 599 and
+ * column 799 - 400 = 399. */
 static void test_known_cells(void **state)
 {
     (void)state;
@@ -109,13 +111,13 @@ static void test_known_cells(void **state)
     tbuf_init(&b, 3, s);
     assert_int_equal(sp_bev_rasterize(k, NULL, &c->pts, &b.t), SP_OK);
     const float *o = b.t.data;
-    size_t cells = s[1] * s[2], cell = 100 * 800 + 400;
+    size_t cells = s[1] * s[2], cell = 599 * 800 + 399;
     assert_float_equal(o[cell], 2.75f / 3.5f, 1e-6);
     assert_float_equal(o[cells + cell], 0.4f, 1e-6);
     assert_float_equal(o[2 * cells + cell], log(3.0) / log(64.0), 1e-6);
-    /* Last cell of row 699, first column; z at zmin gives height 0 but a
-     * density and intensity. */
-    size_t corner = 699 * 800 + 0;
+    /* (69.95, -39.95): farthest and rightmost, the top right corner; z at
+     * zmin gives height 0 but a density and intensity. */
+    size_t corner = 0 * 800 + 799;
     assert_float_equal(o[corner], 0.0f, 0);
     assert_float_equal(o[cells + corner], 0.25f, 1e-7);
     assert_float_equal(o[2 * cells + corner], 1.0f / 6.0f, 1e-6);
@@ -123,6 +125,76 @@ static void test_known_cells(void **state)
     for (size_t i = 0; i < 3 * cells; i++)
         nonzero += o[i] != 0.0f;
     assert_int_equal(nonzero, 5); /* 3 + 2: the rest was ignored */
+    free(b.mem);
+    kcloud_free(c);
+    sp_kctx_destroy(k);
+}
+
+/* The picture the field draws: forward up, left on the left. Quadrants of
+ * a 20 x 20 m raster (res 1, 20 x 20 cells) and the partial cell of an
+ * extent that is not a whole number of cells. */
+static void test_orientation(void **state)
+{
+    (void)state;
+    sp_kctx *k = scalar_ctx();
+    kcloud *c = kcloud_new(4, 0);
+    /* ahead-left, ahead-right, near the sensor straight ahead, behind. */
+    const float x[4] = {15.5f, 15.5f, 0.5f, -0.5f};
+    const float y[4] = {5.5f, -5.5f, 0.5f, 0.0f};
+    for (int i = 0; i < 4; i++) {
+        c->pts.x[i] = x[i];
+        c->pts.y[i] = y[i];
+        c->pts.z[i] = 0;
+        c->pts.intensity[i] = (float)(i + 1);
+    }
+    c->pts.count = 4;
+    sp_bev_params p = {.xmin = 0,
+                       .xmax = 20,
+                       .ymin = -10,
+                       .ymax = 10,
+                       .zmin = -1,
+                       .zmax = 1,
+                       .res = 1};
+    size_t s[3];
+    assert_int_equal(sp_bev_shape(&p, s), SP_OK);
+    assert_int_equal(s[1], 20);
+    assert_int_equal(s[2], 20);
+    tbuf b;
+    tbuf_init(&b, 3, s);
+    assert_int_equal(sp_bev_rasterize(k, &p, &c->pts, &b.t), SP_OK);
+    const float *in = (const float *)b.t.data + 400; /* channel 1 */
+    /* x 15..16 is row 20-1-15 = 4 (upper half); y 5..6 (left) column
+     * 20-1-15 = 4 (left half), y -6..-5 (right) column 15. */
+    assert_true(in[4 * 20 + 4] == 1.0f);
+    assert_true(in[4 * 20 + 15] == 2.0f);
+    /* x 0..1 (nearest) is the bottom row, y 0..1 just left of centre. */
+    assert_true(in[19 * 20 + 9] == 3.0f);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < 400; i++)
+        nonzero += in[i] != 0.0f;
+    assert_int_equal(nonzero, 3); /* behind the sensor is outside */
+    free(b.mem);
+
+    /* y 0:0.25 at res 0.1 is 3 columns, the far (left) one partial:
+     * y 0.2..0.25 lands in column 0, y 0..0.1 in column 2. */
+    sp_bev_params q = {.xmin = 0,
+                       .xmax = 1,
+                       .ymin = 0,
+                       .ymax = 0.25,
+                       .zmin = -1,
+                       .zmax = 1,
+                       .res = 0.1};
+    c->pts.x[0] = 0.05f, c->pts.y[0] = 0.22f, c->pts.intensity[0] = 7;
+    c->pts.x[1] = 0.05f, c->pts.y[1] = 0.05f, c->pts.intensity[1] = 8;
+    c->pts.count = 2;
+    assert_int_equal(sp_bev_shape(&q, s), SP_OK);
+    assert_int_equal(s[1], 10);
+    assert_int_equal(s[2], 3);
+    tbuf_init(&b, 3, s);
+    assert_int_equal(sp_bev_rasterize(k, &q, &c->pts, &b.t), SP_OK);
+    in = (const float *)b.t.data + 30;
+    assert_true(in[9 * 3 + 0] == 7.0f);
+    assert_true(in[9 * 3 + 2] == 8.0f);
     free(b.mem);
     kcloud_free(c);
     sp_kctx_destroy(k);
@@ -243,6 +315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_and_errors),
         cmocka_unit_test(test_known_cells),
+        cmocka_unit_test(test_orientation),
         cmocka_unit_test(test_backends_random),
         cmocka_unit_test(test_kitti),
     };

@@ -26,6 +26,7 @@
 #include "sp_iotest.h"
 #include "sp_pcd.h"
 #include "sp_pipeline.h"
+#include "png_fast_int.h"
 #include "sp_png.h"
 #include "sp_poolmgr.h"
 #include "sp_rosmsg.h"
@@ -277,12 +278,20 @@ static void test_png_memory_charged(void **state)
     iot_msg_has("libpng's memory", NULL);
     assert_int_equal(sp_poolmgr_charged(tiny), 0);
 
-    /* Room for the arena but not for libpng's rows: the decode is
-     * refused with the budget's message and the file's name. */
+    /* Room for the arena but not for the direct path's staging (the
+     * file and its filtered rows, png_fast_int.h): refused with the
+     * budget's message, the file's name and the bytes asked for. */
     sp_poolmgr *m = mgr_new(256 << 10, 20);
     assert_int_equal(sp_png_reader_set_poolmgr(r, m), SP_OK);
     uint64_t arena = sp_poolmgr_charged(m);
     assert_true(arena >= (160 << 10));
+    assert_int_equal(sp_png_read(r, path, &img, NULL), SP_EBUDGET);
+    iot_msg_has("wide.png: ", "bytes of staging", "budget 256.0 KiB", NULL);
+    assert_int_equal(sp_poolmgr_charged(m), arena);
+
+    /* libpng's path (the files the direct path steps aside from): its
+     * rows do not fit either, refused the same way. */
+    sp__png_reader_fast(r)->disabled = 1;
     assert_int_equal(sp_png_read(r, path, &img, NULL), SP_EBUDGET);
     iot_msg_has("wide.png: libpng's memory", "asked", "budget 256.0 KiB", NULL);
     assert_int_equal(sp_poolmgr_charged(m), arena);
@@ -303,6 +312,13 @@ static void test_png_memory_charged(void **state)
         assert_int_equal(sp_poolmgr_charged(big), warm);
     }
     assert_int_equal(sp_png_reader_heap_allocs(r) > 0, 1);
+    /* the direct path decodes it too, from a pool block of the budget */
+    sp__png_reader_fast(r)->disabled = 0;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(sp_png_read(r, path, &img, NULL), SP_OK);
+        assert_int_equal(img.data[0], 0x11);
+    }
+    assert_int_equal(sp__png_reader_fast(r)->decoded, 3);
     assert_int_equal(sp_poolmgr_destroy(big), SP_EBUSY);
     sp_png_reader_destroy(r);
     assert_int_equal(sp_poolmgr_charged(big), 0);
@@ -313,7 +329,7 @@ static void test_png_memory_charged(void **state)
 }
 
 /* The pngs source charges its reader to the stage's manager: a budget
- * that holds the frame but not libpng's memory fails the run. */
+ * that holds the frame but not the decoder's staging fails the run. */
 static void test_pngs_source_charged(void **state)
 {
     (void)state;
@@ -324,7 +340,7 @@ static void test_pngs_source_charged(void **state)
         sp_image_block_size(30000, 2, SP_PIX_RGB16, 0) + 4096);
     sp_poolmgr *m = mgr_new(frame + (200 << 10), 20);
     assert_int_equal(run_on(m, launch), SP_EBUDGET);
-    iot_msg_has("wide.png", "libpng's memory", NULL);
+    iot_msg_has("wide.png", "bytes of staging", NULL);
     assert_int_equal(sp_poolmgr_charged(m), 0);
     assert_int_equal(sp_poolmgr_destroy(m), SP_OK);
     m = mgr_new(8 << 20, 0);

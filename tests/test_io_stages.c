@@ -64,7 +64,10 @@ static void test_kitti_to_kittibin(void **state)
         assert_int_equal(f->seq, i / 2);
         assert_int_equal(f->timestamp_ns, (i / 2) * 100000000LL);
         assert_non_null(f->calib);
-        assert_true(f->calib->has_P && f->calib->has_velo_to_cam);
+        /* Attached unread: read when asked (sp_calib_get). */
+        const sp_calib *c = NULL;
+        assert_int_equal(sp_calib_get(f->calib, &c), SP_OK);
+        assert_true(c == f->calib && c->has_P && c->has_velo_to_cam);
         assert_non_null(f->origin);
         assert_int_equal(f->payload,
                          i % 2 ? SP_PAYLOAD_IMAGE : SP_PAYLOAD_POINTS);

@@ -241,9 +241,71 @@ static void test_kitti(void **state)
     kcloud_free(c);
 }
 
+/* cols=auto: the columns of a full turn from the azimuth step, with and
+ * without rings, with drop-outs; refused for a cloud not in firing order;
+ * the real HDL-64E sweep when the data is there. */
+static void test_auto_cols(void **state)
+{
+    (void)state;
+    /* 32 beams x 1000 firings (0.36 deg), firing order (azimuth major),
+     * every 29th return dropped. */
+    kcloud *c = kcloud_new(32000, SP_POINTS_RING);
+    size_t n = 0;
+    for (int a = 0; a < 1000; a++) {
+        double az = -3.14159265358979 + (a + 0.5) * 2 * 3.14159265358979 / 1000;
+        for (int b = 0; b < 32; b++) {
+            if ((a * 32 + b) % 29 == 0)
+                continue;
+            double r = 5 + (b % 7);
+            c->pts.x[n] = (float)(r * cos(az));
+            c->pts.y[n] = (float)(r * sin(az));
+            c->pts.z[n] = (float)(-1 + 0.05 * b);
+            c->pts.intensity[n] = 0.5f;
+            c->pts.ring[n] = (uint16_t)b;
+            n++;
+        }
+    }
+    c->pts.count = n;
+    int cols = 0;
+    double step = 0;
+    assert_int_equal(sp_range_auto_cols(&c->pts, &cols, &step), SP_OK);
+    assert_int_equal(cols, 1000);
+    assert_true(fabs(step - 0.36) < 1e-4);
+    /* Without the ring field: consecutive points. */
+    c->pts.fields = 0;
+    c->pts.ring = NULL;
+    assert_int_equal(sp_range_auto_cols(&c->pts, &cols, &step), SP_OK);
+    assert_int_equal(cols, 1000);
+    /* An unordered cloud has no step to find. */
+    kcloud_random(c, 500, 77, 20.0f, 0, 0);
+    assert_int_equal(sp_range_auto_cols(&c->pts, &cols, &step), SP_ENOTFOUND);
+    if (!strstr(sp_errmsg(), "cols=auto") ||
+        !strstr(sp_errmsg(), "expected at least 64"))
+        fail_msg("%s", sp_errmsg());
+    kcloud_free(c);
+
+    char buf[1024], why[256];
+    const char *path = kcloud_data_path(
+        "kitti_object/training/velodyne/000001.bin", buf, sizeof buf);
+    if (!path) {
+        printf("skipped: KITTI sweep not found under $SP_TEST_DATA or "
+               "../shared/data\n");
+        return;
+    }
+    kcloud *k = kcloud_load_kitti(path, why, sizeof why);
+    if (!k)
+        fail_msg("%s", why);
+    assert_int_equal(sp_range_auto_cols(&k->pts, &cols, &step), SP_OK);
+    /* HDL-64E at 10 Hz: about 0.18 degree, some 2000 firings a turn. */
+    printf("kitti 000001: cols=auto %d (step %.4f deg)\n", cols, step);
+    assert_true(cols >= 1950 && cols <= 2050);
+    kcloud_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auto_cols),
         cmocka_unit_test(test_shape_and_errors),
         cmocka_unit_test(test_known_pixels),
         cmocka_unit_test(test_backends_random),

@@ -97,8 +97,9 @@ static void test_lidar_like_kitti(void **state)
             float h = hypotf(p->x[i], p->y[i]);
             double el = atan2(p->z[i], h) * 180.0 / M_PI;
             assert_true(p->ring[i] < 64);
-            /* each point lies on its beam's cone (noise is along the ray) */
-            double beam = el_lo + p->ring[i] * (el_hi - el_lo) / 63.0;
+            /* each point lies on its beam's cone (noise is along the ray),
+             * the beam at the centre of its 64th of the field of view */
+            double beam = el_lo + (p->ring[i] + 0.5) * (el_hi - el_lo) / 64.0;
             if (fabs(el - beam) > 0.01)
                 fail_msg("point %zu: elevation %.4f, ring %u beam %.4f", i, el,
                          p->ring[i], beam);

@@ -23,7 +23,9 @@ kernel void bev_scatter(global const float *px, global const float *py,
         return;
     float v = (z - zmin) * inv_zr;
     float h = v > 1.0f ? 1.0f : v;
-    int c = (int)fx * w + (int)fy;
+    /* Forward up, left on the left: the grid index from the other end
+     * (sp__bev_raster_of). */
+    int c = (int)(cells - 1u) - ((int)fx * w + (int)fy);
     /* h >= +0, and non-negative floats order like their bit patterns. */
     atomic_max((global int *)out + c, as_int(h));
     atomic_inc(cnt + c);

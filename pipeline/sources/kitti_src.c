@@ -1,8 +1,9 @@
 /* The `kitti` source: a KITTI raw drive or object set (see sp_kitti.h),
  * frames of the chosen streams in timestamp order, each read from its file
  * only when pulled, into a frame from the pool manager. Every frame carries
- * its calibration (borrowed from the reader); missing calibration files are
- * reported by the stage that needs them, through sp_calib.source. */
+ * its calibration (borrowed from the reader) unread: the stage that needs
+ * it reads it with sp_calib_get(), which also reports a missing or
+ * malformed file, so a chain that uses none never fails on one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +71,7 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     sp_frame *f = NULL;
     int rc;
     SP_TRY(sp_kitti_frame_get(s->k, i, &kf));
-    SP_TRY(sp_kitti_calib_get(s->k, i, &calib));
+    SP_TRY(sp_kitti_calib_ref(s->k, i, &calib));
     if (kf.is_camera) {
         uint32_t w, h;
         sp_pixfmt fmt;

@@ -178,8 +178,9 @@ void sp__synth_lidar_init(sp__synth_lidar *l);
 /* One 360-degree sweep of @p scene (already at the sweep's time) into
  * @p out (capacity >= SP__SYNTH_MAX_POINTS; ring and time filled when the
  * points have them). Points are in firing order: azimuth from -180 degrees
- * counter-clockwise, the 64 beams of each column from ring 0 (lowest,
- * -24.8 deg) to ring 63 (+2 deg); time = seconds since the sweep started.
+ * counter-clockwise, the 64 beams of each column from ring 0 (lowest) to
+ * ring 63, each at the centre of its 64th of -24.8..+2 deg (ring 0 at
+ * -24.59, ring 63 at +1.79); time = seconds since the sweep started.
  * @p frame_seed drives drop-outs and range noise. SP_EINVAL if out is too
  * small. */
 int sp__synth_lidar_sweep(const sp__synth_lidar *l,

@@ -1,4 +1,4 @@
-/* The synthetic spinning lidar: 64 beams from -24.8 to +2 degrees, 1800
+/* The synthetic spinning lidar: 64 beams over -24.8 to +2 degrees, 1800
  * azimuth steps per 10 Hz sweep, ray cast against the street scene.
  *
  * Cost: one footprint intersection per column (1800 x objects) and then,
@@ -21,9 +21,15 @@ void sp__synth_lidar_init(sp__synth_lidar *l)
         l->sin_az[a] = (float)sin(az);
     }
     for (int b = 0; b < SP__SYNTH_BEAMS; b++) {
+        /* Each beam at the centre of its share of the vertical field of
+         * view, as each firing is at the centre of its azimuth step: a
+         * range image of 64 rows over -24.8:2 (its default) then has one
+         * beam in the middle of each row, and one of 1800 columns
+         * (cols=auto) one firing in the middle of each column — no empty
+         * stripes either way. */
         double el = (SP__SYNTH_EL_MIN_DEG +
-                     b * (SP__SYNTH_EL_MAX_DEG - SP__SYNTH_EL_MIN_DEG) /
-                         (SP__SYNTH_BEAMS - 1)) *
+                     (b + 0.5) * (SP__SYNTH_EL_MAX_DEG - SP__SYNTH_EL_MIN_DEG) /
+                         SP__SYNTH_BEAMS) *
                     PI_D / 180.0;
         l->tan_el[b] = (float)tan(el);
         l->inv_cos_el[b] = (float)(1.0 / cos(el));

@@ -366,5 +366,6 @@ void sp__synth_calib(sp_calib *c, uint32_t width, uint32_t height)
     c->width = (int)width;
     c->height = (int)height;
     c->camera = 2;
+    c->form = SP_CALIB_SYNTH;
     strcpy(c->source, "synth");
 }

@@ -41,7 +41,8 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
         *keep = NULL;
         return SP_OK;
     }
-    int rc = sp_stage_pull_upstream(st, &in);
+    int rc = ops->upstream ? ops->upstream(st, &in)
+                           : sp_stage_pull_upstream(st, &in);
     if (rc != SP_OK)
         return rc;
     if (in->payload != ops->input ||

@@ -28,8 +28,8 @@
 #define SP__STREAMS_PROP                                                       \
     {                                                                          \
         .name = "streams", .type = SP_PROP_STRING, .def = "",                  \
-        .help = "comma list of the streams it applies to (a trailing '*' "    \
-                "matches a prefix); empty: every stream of its kind"          \
+        .help = "comma list of the streams it applies to (a trailing '*' "     \
+                "matches a prefix); empty: every stream of its kind"           \
     }
 
 /* 1 when stream @p name is in the comma list @p list (an item ending in
@@ -65,6 +65,10 @@ typedef struct sp__filter_ops {
     /* Fill @p res (created as prepare() asked, metadata copied) from
      * @p in. SP_OK, or a negative error with sp_errmsg() set. */
     int (*run)(sp_stage *st, const sp_frame *in, sp_frame *res);
+    /* Where input frames come from; NULL = sp_stage_pull_upstream(). A
+     * stage that pairs frames of two sensors puts its pairing here
+     * (pair_int.h). */
+    int (*upstream)(sp_stage *st, sp_frame **out);
 } sp__filter_ops;
 
 /* A stage's pull(): the next frame through @p ops into *out (NULL on

@@ -1,11 +1,13 @@
 /* The `project` stage: projects each lidar frame into the camera as a
  * sparse depth image, a float32 tensor (height, width) frame named "depth"
- * (nearest point per pixel, 0 where empty; see sp_project.h). The
- * calibration comes from calib=PATH (a KITTI object calib file: P2,
- * R0_rect, Tr_velo_to_cam) when given, else from the frame (its source's
- * calibration); the image size from width=/height=, else from the
- * calibration. With points=true the input points frame follows the depth
- * image downstream. Frames without points pass through untouched. */
+ * (nearest point per pixel, 0 where empty; see sp_project.h). Each sweep is
+ * paired with the camera frame of the same sample (pair_int.h: nearest in
+ * time within sync=, among the streams in camera=), whose size the depth
+ * image takes unless width=/height= are given, and whose calibration it
+ * uses with calib= as projcal_int.h says (calib= takes every form
+ * sp_calib_load() reads). With points=true the input points frame follows
+ * the depth image downstream. Frames without points pass through
+ * untouched. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +15,14 @@
 
 #include "error_int.h"
 #include "filter_int.h"
-#include "sp_kitti.h"
+#include "pair_int.h"
+#include "projcal_int.h"
 #include "sp_project.h"
 #include "sp_stage.h"
 
 typedef struct project_stage {
-    int has_file_calib;
-    sp_calib file_calib;
+    sp__projcal cal;
+    sp__pair pair; /* each sweep with its camera frame */
     int width, height;
     double min_depth;
     int forward_points;
@@ -31,20 +34,35 @@ static const sp_prop_spec project_props[] = {
     {.name = "calib",
      .type = SP_PROP_STRING,
      .optional = 1,
-     .help = "KITTI calibration file (P2, R0_rect, Tr_velo_to_cam); unset: "
-             "the frame's calibration from its source"},
+     .help = "calibration file: KITTI (object file, raw drive's pair or "
+             "folder) or a bare 3x4/4x4 matrix (lidar2img, or a rigid "
+             "lidar-to-camera [R|t] used with the camera frame's CameraInfo); "
+             "unset: the frames' calibration from their source"},
     {.name = "width",
      .type = SP_PROP_INT,
      .optional = 1,
      .min = 1,
      .max = 32768,
-     .help = "camera image width; unset: the calibration's"},
+     .help = "camera image width; unset: the camera frame's of the same "
+             "sample, else the calibration's"},
     {.name = "height",
      .type = SP_PROP_INT,
      .optional = 1,
      .min = 1,
      .max = 32768,
-     .help = "camera image height; unset: the calibration's"},
+     .help = "camera image height; unset: as width"},
+    {.name = "camera",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "camera streams a sweep is paired with (comma list, trailing "
+             "'*'); empty: any image stream"},
+    {.name = "sync",
+     .type = SP_PROP_FLOAT,
+     .def = "0.05",
+     .min = 0,
+     .max = 3600,
+     .help = "seconds between a sweep and its camera frame at most (the "
+             "same sample)"},
     {.name = "min_depth",
      .type = SP_PROP_FLOAT,
      .def = "0.001",
@@ -59,13 +77,10 @@ static const sp_prop_spec project_props[] = {
     SP__STREAMS_PROP,
 };
 
-/* Reads and parses calib=PATH once, at init (warm-up may allocate). */
-static int load_calib(sp_stage *st, const char *path, sp_calib *out)
+static int project_upstream(sp_stage *st, sp_frame **out)
 {
-    int rc = sp_calib_load_kitti(path, out);
-    if (rc < 0)
-        return sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
-    return SP_OK;
+    project_stage *p = sp_stage_priv(st);
+    return sp__pair_next(st, &p->pair, out);
 }
 
 static int project_init(sp_stage *st)
@@ -84,37 +99,31 @@ static int project_init(sp_stage *st)
     p->height = h->set ? (int)h->i : 0;
     p->min_depth = sp_stage_prop_float(st, "min_depth");
     p->forward_points = sp_stage_prop_bool(st, "points");
-    if (cal->set && cal->s && cal->s[0]) {
-        int rc = load_calib(st, cal->s, &p->file_calib);
-        if (rc < 0)
-            return rc;
-        sp_project_params tmp = {0};
-        rc = sp_project_params_from_calib(&p->file_calib, &tmp);
-        if (rc < 0)
-            return sp_stage_fail(st, rc, "property 'calib': %s: %s", cal->s,
-                                 sp_errmsg());
-        p->has_file_calib = 1;
-    }
+    p->pair.sync_ns = (int64_t)(sp_stage_prop_float(st, "sync") * 1e9 + 0.5);
+    p->pair.primary_payload = SP_PAYLOAD_POINTS;
+    p->pair.primary_streams = sp_stage_prop_str(st, "streams");
+    p->pair.partner_payload = SP_PAYLOAD_IMAGE;
+    p->pair.partner_streams = sp_stage_prop_str(st, "camera");
+    if (cal->set && cal->s && cal->s[0])
+        SP_TRY(sp__projcal_load(st, &p->cal, cal->s));
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
     return SP_OK;
 }
 
-/* The projection for a frame: file calibration first, else the frame's. */
+/* The projection for a sweep: the calibration projcal_int.h picks, the
+ * size from width=/height=, else the camera frame of the same sample, else
+ * the calibration. */
 static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
                         sp_project_params *pp)
 {
-    const sp_calib *cal = p->has_file_calib ? &p->file_calib : in->calib;
+    const sp_frame *cam = sp__pair_partner(&p->pair);
+    const sp_calib *cal = NULL;
     memset(pp, 0, sizeof *pp);
-    if (!cal)
-        return sp_stage_fail(st, SP_ENOTFOUND,
-                             "frame %llu (%s): no calibration: the frame's "
-                             "source gave none and no calib= file was set, "
-                             "expected calib=PATH to a KITTI calib file",
-                             (unsigned long long)in->seq,
-                             in->origin ? in->origin : in->stream);
+    /* "frame N" is added by filter.c. */
+    SP_TRY(sp__projcal_pick(&p->cal, in, cam, &cal));
     /* The calibration is named: it may be the source's (a log's
-     * CameraInfo), not a file given here. "frame N" is added by filter.c. */
+     * CameraInfo), not a file given here. */
     int rc = sp_project_params_from_calib(cal, pp);
     if (rc < 0)
         return sp__fail_context(
@@ -122,11 +131,15 @@ static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
     if (p->width > 0) {
         pp->width = p->width;
         pp->height = p->height;
+    } else if (cam) {
+        pp->width = (int)cam->u.image.width;
+        pp->height = (int)cam->u.image.height;
     }
     if (pp->width <= 0 || pp->height <= 0)
         return sp_stage_fail(st, SP_EINVAL,
-                             "frame %llu: calibration '%s' gives no image "
-                             "size, expected width= and height=",
+                             "frame %llu: no image size: no camera frame of "
+                             "the same sample (within sync=) and calibration "
+                             "'%s' gives none, expected width= and height=",
                              (unsigned long long)in->seq,
                              cal->source[0] ? cal->source : "(unnamed)");
     pp->min_depth = p->min_depth;
@@ -155,6 +168,7 @@ static const sp__filter_ops project_ops = {
     .stream = "depth",
     .prepare = project_prepare,
     .run = project_run,
+    .upstream = project_upstream,
 };
 
 static int project_pull(sp_stage *st, sp_frame **out)
@@ -169,6 +183,7 @@ static void project_fini(sp_stage *st)
     project_stage *p = sp_stage_priv(st);
     sp_frame_unref(p->pending);
     p->pending = NULL;
+    sp__pair_clear(&p->pair);
 }
 
 const sp_stage_class sp__stage_project = {
@@ -177,7 +192,8 @@ const sp_stage_class sp__stage_project = {
     .gives = "tensor (H, W) float32 depth on stream depth (+ the points "
              "with points=true)",
     .description = "sparse depth image (H,W) of the points seen by the "
-                   "camera, nearest per pixel; calib= width= height=",
+                   "camera, nearest per pixel, sized as the camera frame of "
+                   "the same sample; calib= width= height=",
     .props = project_props,
     .nprops = sizeof project_props / sizeof project_props[0],
     .priv_size = sizeof(project_stage),

@@ -1,17 +1,24 @@
 /* The `range` stage: turns each lidar frame into a range image, a float32
  * tensor (5, rows, cols) frame named "range" (range, x, y, z, intensity;
- * -1 where empty; see sp_range.h for the column convention). With
- * points=true the input points frame follows the image downstream. Frames
- * without points pass through untouched. */
+ * -1 where empty; see sp_range.h for the column convention). cols=auto
+ * (the default) takes the columns from the first sweep's azimuth step
+ * (sp_range_auto_cols), once, and says so in a note; every image of the run
+ * then has that shape. With points=true the input points frame follows the
+ * image downstream. Frames without points pass through untouched. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "error_int.h"
 #include "sp_range.h"
 #include "filter_int.h"
 #include "sp_stage.h"
 
+#define FALLBACK_COLS 2048
+
 typedef struct range_stage {
     sp_range_params params;
+    int auto_cols; /* cols=auto not decided yet */
     size_t shape[3];
     int forward_points;
     sp_frame *pending;
@@ -25,11 +32,11 @@ static const sp_prop_spec range_props[] = {
      .max = 4096,
      .help = "image rows (beams); row 0 is the top of the field of view"},
     {.name = "cols",
-     .type = SP_PROP_INT,
-     .def = "2048",
-     .min = 1,
-     .max = 65536,
-     .help = "image columns over 360 degrees; column cols/2 faces +x"},
+     .type = SP_PROP_STRING,
+     .def = "auto",
+     .help = "image columns over 360 degrees (1..65536; column cols/2 faces "
+             "+x), or auto: one per firing, from the first sweep's azimuth "
+             "step"},
     {.name = "fov",
      .type = SP_PROP_RANGE,
      .def = "-24.8:2",
@@ -48,8 +55,21 @@ static int range_init(sp_stage *st)
 {
     range_stage *r = sp_stage_priv(st);
     const sp_prop_value *fov = sp_stage_prop(st, "fov");
+    const char *cols = sp_stage_prop_str(st, "cols");
+    long c = FALLBACK_COLS;
+    if (!strcmp(cols, "auto")) {
+        r->auto_cols = 1;
+    } else {
+        char *end;
+        c = strtol(cols, &end, 10);
+        if (end == cols || *end || c < 1 || c > 65536)
+            return sp_stage_fail(st, SP_EINVAL,
+                                 "property 'cols': '%s', expected auto or a "
+                                 "whole number 1..65536",
+                                 cols);
+    }
     r->params = (sp_range_params){.rows = (int)sp_stage_prop_int(st, "rows"),
-                                  .cols = (int)sp_stage_prop_int(st, "cols"),
+                                  .cols = (int)c,
                                   .fov_down = fov->lo,
                                   .fov_up = fov->hi};
     r->forward_points = sp_stage_prop_bool(st, "points");
@@ -61,10 +81,31 @@ static int range_init(sp_stage *st)
     return SP_OK;
 }
 
+/* cols=auto: decided on the first sweep, kept for the run, said in a note
+ * (a guess the user should see). */
+static int decide_cols(sp_stage *st, range_stage *r, const sp_frame *in)
+{
+    int cols;
+    double step;
+    r->auto_cols = 0;
+    if (sp_range_auto_cols(&in->u.points, &cols, &step) == SP_OK) {
+        sp_stage_note(st,
+                      "cols=auto: %d columns, from the azimuth step of "
+                      "%.4f degrees in the first sweep (%s)",
+                      cols, step, in->stream);
+    } else {
+        cols = FALLBACK_COLS;
+        sp_stage_note(st, "cols=auto: %d columns: %s", cols, sp_errmsg());
+    }
+    r->params.cols = cols;
+    return sp_range_shape(&r->params, r->shape);
+}
+
 static int range_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     range_stage *r = sp_stage_priv(st);
-    (void)in;
+    if (r->auto_cols)
+        SP_TRY(decide_cols(st, r, in));
     return sp__filter_f32_tensor(o, 3, r->shape);
 }
 
@@ -102,7 +143,7 @@ const sp_stage_class sp__stage_range = {
     .gives = "tensor (5, rows, cols) float32 on stream range (+ the "
              "points with points=true)",
     .description = "spherical range image (5,rows,cols): range, x, y, z, "
-                   "intensity, nearest point per pixel; rows= cols= fov=",
+                   "intensity, nearest point per pixel; rows= cols=auto fov=",
     .props = range_props,
     .nprops = sizeof range_props / sizeof range_props[0],
     .priv_size = sizeof(range_stage),

@@ -25,7 +25,7 @@ typedef struct undistort_stage {
     int have_props; /* fx.. given as properties */
     double K[9];
     sp_undistort_lens lens; /* from the properties */
-    int have_file; /* calib= parsed */
+    int have_file;          /* calib= parsed */
     sp_calib file;
     sp_undistort_map map;
     void *map_mem;
@@ -152,7 +152,16 @@ static int frame_intrinsics(sp_stage *st, undistort_stage *u,
         *K = u->K, *lens = u->lens;
         return SP_OK;
     }
-    const sp_calib *c = u->have_file ? &u->file : in->calib;
+    const sp_calib *c = u->have_file ? &u->file : NULL;
+    if (!u->have_file) {
+        /* A source may leave its calibration unread until a stage needs
+         * it (KITTI): read it now; a bad file fails here, not earlier. */
+        int rc = sp_calib_get(in->calib, &c);
+        if (rc < 0)
+            return sp_stage_fail(st, rc, "frame %llu (%s): %s", seq,
+                                 in->origin ? in->origin : in->stream,
+                                 sp_errmsg());
+    }
     if (!c || !c->has_K)
         return sp_stage_fail(st, SP_ENOTFOUND,
                              "frame %llu (%s): no camera matrix: %s, expected "

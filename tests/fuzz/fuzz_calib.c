@@ -5,9 +5,13 @@
  * Input: when the first byte is '0'..'3', the rest is a raw drive's
  * calib_cam_to_cam.txt, a NUL byte, then its calib_velo_to_cam.txt (no NUL:
  * cam_to_cam only), parsed for that camera; 'v' gives velo_to_cam alone.
+ * 'm' gives a bare matrix (sp_calib_parse_matrix), whose success must be
+ * one of the two matrix forms with finite numbers (a projection scaled so
+ * its third row's direction is a unit vector).
  * Any other first byte: the whole input is an object/odometry calib file.
  * A refusal must be SP_EFORMAT with a message naming the file; a success
  * must give an image size that is a real one (or none). */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +45,38 @@ static void check(int rc, const char *name1, const char *name2,
     }
 }
 
+static void check_matrix(const uint8_t *data, size_t size)
+{
+    sp_calib c;
+    char *t = exact_copy(data, size);
+    if (!t)
+        return;
+    int rc = sp_calib_parse_matrix(t, size, "m.txt", &c);
+    free(t);
+    check(rc, "m.txt", NULL, &c);
+    if (rc != SP_OK)
+        return;
+    for (int i = 0; i < 12; i++)
+        if (!isfinite(c.velo_to_cam[i]))
+            abort();
+    if (c.form == SP_CALIB_LIDAR_TO_IMAGE) {
+        double n = sqrt(c.velo_to_cam[8] * c.velo_to_cam[8] +
+                        c.velo_to_cam[9] * c.velo_to_cam[9] +
+                        c.velo_to_cam[10] * c.velo_to_cam[10]);
+        if (!c.has_P || fabs(n - 1) > 1e-9)
+            abort();
+    } else if (c.form != SP_CALIB_LIDAR_TO_CAMERA || c.has_P) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sp_calib c;
+    if (size >= 1 && data[0] == 'm') {
+        check_matrix(data + 1, size - 1);
+        return 0;
+    }
     if (size >= 1 && ((data[0] >= '0' && data[0] <= '3') || data[0] == 'v')) {
         const uint8_t *rest = data + 1;
         size_t n = size - 1;
