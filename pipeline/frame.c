@@ -175,9 +175,22 @@ int sp_frame_describe(const sp_frame *f, char *buf, size_t cap)
         if (p->height > 1)
             snprintf(rows, sizeof rows, ", organised %ux%zu", p->height,
                      p->count / p->height);
-        return snprintf(buf, cap, "points %zu (x y z intensity%s%s%s)",
-                        p->count, p->ring ? " ring" : "",
-                        p->time ? " time" : "", rows);
+        int n = snprintf(buf, cap, "points %zu (x y z intensity%s%s",
+                         p->count, p->ring ? " ring" : "",
+                         p->time ? " time" : "");
+        /* The extras as PCD would declare them: name, type, count. */
+        for (unsigned e = 0; e < p->nextra && p->extra; e++) {
+            const sp_points_field *fd = &p->extra[e].field;
+            const char *tn = sp_field_type_name(fd->type);
+            char count[24] = "";
+            if (fd->count > 1)
+                snprintf(count, sizeof count, "x%u", fd->count);
+            size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+            n += snprintf(buf + used, cap - used, " %s:%s%s", fd->name,
+                          tn ? tn : "?", count);
+        }
+        size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+        return n + snprintf(buf + used, cap - used, "%s)", rows);
     }
     if (f->payload == SP_PAYLOAD_IMAGE) {
         const sp_image *im = &f->u.image;

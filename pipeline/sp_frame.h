@@ -105,6 +105,7 @@ void sp_frame_unref(sp_frame *f);
 
 /** What a frame holds, in one line into @p buf (snprintf semantics; returns
  *  what snprintf returns): "points 120574 (x y z intensity ring)",
+ *  with extras as name:type[xcount] ("... rgb:u32 normal:f32x3)"),
  *  "image 1242x375 bayer_rggb8", "tensor f32 (3, 400, 352)". What
  *  `sensorpipe run -v` prints. */
 int sp_frame_describe(const sp_frame *f, char *buf, size_t cap);

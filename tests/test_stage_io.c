@@ -101,6 +101,20 @@ static void test_frame_describe(void **state)
     sp_frame_describe(f, buf, sizeof buf);
     assert_string_equal(buf, "points 6 (x y z intensity ring, organised 2x3)");
     sp_frame_unref(f);
+    /* extras: name, type and count, as a PCD header declares them */
+    sp_points_layout lay = {.fields = SP_POINTS_TIME};
+    assert_true(sp_points_layout_add(&lay, "rgb", SP_FIELD_U32, 1,
+                                     SP_FIELD_COLOR) >= 0);
+    assert_true(sp_points_layout_add(&lay, "normal", SP_FIELD_F32, 3,
+                                     SP_FIELD_VALUE) >= 0);
+    assert_true(sp_points_layout_add(&lay, "return_type", SP_FIELD_U8, 1,
+                                     SP_FIELD_LABEL) >= 0);
+    assert_int_equal(sp_frame_create_points_layout(mgr, 4, &lay, &f), SP_OK);
+    f->u.points.count = 4;
+    sp_frame_describe(f, buf, sizeof buf);
+    assert_string_equal(buf, "points 4 (x y z intensity time rgb:u32 "
+                             "normal:f32x3 return_type:u8)");
+    sp_frame_unref(f);
     assert_int_equal(
         sp_frame_create_image(mgr, 1242, 375, SP_PIX_BAYER_RGGB16, 0, &f),
         SP_OK);
