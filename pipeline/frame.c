@@ -175,9 +175,8 @@ int sp_frame_describe(const sp_frame *f, char *buf, size_t cap)
         if (p->height > 1)
             snprintf(rows, sizeof rows, ", organised %ux%zu", p->height,
                      p->count / p->height);
-        int n = snprintf(buf, cap, "points %zu (x y z intensity%s%s",
-                         p->count, p->ring ? " ring" : "",
-                         p->time ? " time" : "");
+        int n = snprintf(buf, cap, "points %zu (x y z intensity%s%s", p->count,
+                         p->ring ? " ring" : "", p->time ? " time" : "");
         /* The extras as PCD would declare them: name, type, count. */
         for (unsigned e = 0; e < p->nextra && p->extra; e++) {
             const sp_points_field *fd = &p->extra[e].field;

@@ -1,9 +1,10 @@
 /* ctest-label: io */
 /* Which items the file sources read and what they can say about them:
  * start=, count=, step= on every file source (pcd, bin, raw, pngs; kitti's
- * own are in test_kitti; bag's step=, with start= in seconds there), the source's length (sp_pipeline_length, what
- * progress and its ETA count against), and the raw source reading every
- * pixel format sp_image knows, through the launch string. */
+ * own are in test_kitti; bag's step=, with start= in seconds there), the
+ * source's length (sp_pipeline_length, what progress and its ETA count
+ * against), and the raw source reading every pixel format sp_image knows,
+ * through the launch string. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
