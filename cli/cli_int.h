@@ -59,6 +59,8 @@ typedef struct cli_run_opts {
     int backend;      /* sp_backend */
     uint64_t budget;  /* pool budget in bytes; 0 = default */
     uint32_t warmup;  /* frames before allocations count; 0 = default */
+    int verbose;      /* -v: each stage's first frame of each stream */
+    int progress;     /* --progress: the progress line without a terminal */
 } cli_run_opts;
 
 typedef struct cli_run_result {
@@ -73,10 +75,13 @@ typedef struct cli_run_result {
 } cli_run_result;
 
 /* Builds and runs @p launch, prints errors (with a caret for launch-string
- * errors), the progress line on a terminal, and the stats as asked.
- * SIGINT, SIGTERM and SIGHUP stop the run cleanly (a second one kills).
- * Returns the exit status: 0, 1 (failure) or 128 + the signal that stopped
- * the run (130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
+ * errors), the progress line on a terminal (with the total and an ETA when
+ * the source knows its length), the notes, a warning when frames were
+ * discarded for want of a sink, and the stats as asked. SIGINT, SIGTERM and
+ * SIGHUP stop the run cleanly (a second one kills). Returns the exit
+ * status: 0, 1 (failure at run time), 2 (the launch string: its syntax, a
+ * stage or property, a value) or 128 + the signal that stopped the run
+ * (130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
 int cli_run_launch(const char *launch, const cli_run_opts *o,
                    cli_run_result *res);
 

@@ -1,7 +1,8 @@
 /* sensorpipe run: build a pipeline from a launch string and run it to the
- * end, with a progress line on a terminal, SIGINT, SIGTERM and SIGHUP as a
- * clean early stop, and the stats as a table (--stats) or JSON (--json
- * FILE). */
+ * end, with a progress line on a terminal (the total and an ETA when the
+ * source knows its length), what each stage produced with -v, SIGINT,
+ * SIGTERM and SIGHUP as a clean early stop, and the stats as a table
+ * (--stats) or JSON (--json FILE). */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -39,16 +40,30 @@ void cli_run_help(FILE *out)
             "                      --budget N is the same\n"
             "  --warmup N          frames before heap allocations are counted "
             "(default 16)\n"
+            "  -v, --verbose       print, for the first frame of each stream, "
+            "what each\n"
+            "                      stage produced (points and fields, image "
+            "size and format,\n"
+            "                      tensor shape), like gst-launch -v\n"
+            "  --progress          show progress even when stderr is not a "
+            "terminal (a line\n"
+            "                      a second)\n"
             "  -h, --help          this help\n"
             "\n"
-            "A progress line (frames, frames/s, pool use) is shown on stderr "
-            "when it is a\nterminal. Ctrl-C, SIGTERM (timeout, systemd, "
-            "docker stop) and SIGHUP stop the\nrun cleanly: every thread is "
-            "joined, every finished output file is in place\nand no "
-            "temporary file is left; the stats are still printed (a second "
-            "signal\nkills). Exit status: 0 success, 1 failure, 2 usage, "
-            "128 + the signal's number\nwhen stopped by one (130 Ctrl-C, 143 "
-            "SIGTERM, 129 SIGHUP).\n"
+            "A progress line (frames, frames/s, pool use; the total and an ETA "
+            "when the\nsource knows its length) is shown on stderr when it is "
+            "a terminal. Notes\nfollow the run: what a stage skipped, dropped "
+            "or guessed (a .bin layout), and\na warning when the pipeline has "
+            "no sink and its frames were discarded (end\nit with `null` to "
+            "discard them on purpose). Ctrl-C, SIGTERM (timeout, systemd,\n"
+            "docker stop) and SIGHUP stop the run cleanly: every thread is "
+            "joined, every\nfinished output file is in place and no "
+            "temporary file is left; the stats are\nstill printed (a second "
+            "signal kills). Exit status: 0 success, 1 failure while\n"
+            "running (a file missing or damaged, memory), 2 usage or "
+            "launch-string error (an\nunknown stage or property, a bad "
+            "value), 128 + the signal's number when\nstopped by one (130 "
+            "Ctrl-C, 143 SIGTERM, 129 SIGHUP).\n"
             "\n"
             "examples:\n"
             "  " CLI_PROG " run 'synth frames=100 ! queue depth=4 ! npy "
@@ -147,11 +162,30 @@ static const char *signal_name(int sig)
 
 /* ---- progress ---- */
 
-static void progress(sp_pipeline *p, uint64_t frames, uint64_t t0, uint64_t now)
+/* "1h02m", "3m07s", "12s". */
+static void duration(double s, char *buf, size_t cap)
+{
+    unsigned long long t = s > 0 && s < 1e9 ? (unsigned long long)(s + 0.5) : 0;
+    if (t >= 3600)
+        snprintf(buf, cap, "%lluh%02llum", t / 3600, t / 60 % 60);
+    else if (t >= 60)
+        snprintf(buf, cap, "%llum%02llus", t / 60, t % 60);
+    else
+        snprintf(buf, cap, "%llus", t);
+}
+
+/* @p total: the frames the source gives in all, 0 when it cannot say. The
+ * source's count against it makes the fraction and the ETA: frames out of
+ * the last stage may be more (a raster and its points) or fewer. On a
+ * terminal the line is rewritten in place; elsewhere (--progress into a
+ * log) each is a line of its own. */
+static void progress(sp_pipeline *p, uint64_t frames, uint64_t total,
+                     uint64_t t0, uint64_t now, int tty)
 {
     uint64_t used = 0, blocks = 0;
     sp_poolmgr *mgr = sp_pipeline_poolmgr(p);
     double s = (double)(now - t0) * 1e-9;
+    char done[96] = "";
 
     for (size_t i = 0; i < sp_poolmgr_pool_count(mgr); i++) {
         sp_pool_stats ps;
@@ -160,11 +194,39 @@ static void progress(sp_pipeline *p, uint64_t frames, uint64_t t0, uint64_t now)
             blocks += ps.blocks;
         }
     }
-    fprintf(stderr,
-            "\r  %llu frames  %.1f frames/s  pool %llu/%llu blocks %.1f MiB  ",
-            (unsigned long long)frames, s > 0 ? (double)frames / s : 0.0,
-            (unsigned long long)used, (unsigned long long)blocks,
-            (double)sp_poolmgr_reserved(mgr) / 1048576.0);
+    if (total) {
+        static sp_pipeline_stats st; /* large: not on the stack */
+        uint64_t in = 0;
+        if (sp_pipeline_stats_get(p, &st) == SP_OK && st.nstages)
+            in = st.stages[0].frames_out;
+        char eta[32] = "?";
+        if (in && s > 0 && in <= total)
+            duration((double)(total - in) * s / (double)in, eta, sizeof eta);
+        snprintf(done, sizeof done, "%llu/%llu (%.0f%%)  ETA %s  ",
+                 (unsigned long long)in, (unsigned long long)total,
+                 100.0 * (double)(in < total ? in : total) / (double)total,
+                 eta);
+    }
+    fprintf(
+        stderr,
+        "%s  %s%llu frames  %.1f frames/s  pool %llu/%llu blocks %.1f MiB%s",
+        tty ? "\r" : "", done, (unsigned long long)frames,
+        s > 0 ? (double)frames / s : 0.0, (unsigned long long)used,
+        (unsigned long long)blocks,
+        (double)sp_poolmgr_reserved(mgr) / 1048576.0, tty ? "  " : "\n");
+}
+
+/* ---- -v: what each stage produced ---- */
+
+static void on_format(void *user, const char *stage, const sp_frame *f)
+{
+    (void)user;
+    char what[256];
+    sp_frame_describe(f, what, sizeof what);
+    /* Stages on queue threads call this too: one line at a time. */
+    flockfile(stderr);
+    cli_errf(CLI_PROG ": %s: stream '%s': %s\n", stage, f->stream, what);
+    funlockfile(stderr);
 }
 
 static uint64_t now_ns(void)
@@ -242,24 +304,34 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
 {
     sp_pipeline_opts po = {.backend = (sp_backend)o->backend,
                            .budget_bytes = o->budget,
-                           .warmup_frames = o->warmup};
+                           .warmup_frames = o->warmup,
+                           .on_format = o->verbose ? on_format : NULL};
     sp_pipeline *p;
     sp_frame *f;
     struct sigaction old[NSTOP];
     int tty = isatty(STDERR_FILENO);
+    int show = tty || o->progress;
     int rc, status = 0;
-    uint64_t t0, last = 0;
+    uint64_t t0, last = 0, total = 0;
 
     memset(res, 0, sizeof *res);
     /* Installed before the stages start (a sink may create its file in
      * init) and kept until every fini() has run: a signal at any point
      * ends the run through the same clean path. */
     stop_signals_install(old);
-    if (sp_pipeline_create(launch, &po, &p) < 0) {
+    rc = sp_pipeline_create(launch, &po, &p);
+    if (rc < 0) {
+        /* The launch string's fault (its syntax, a stage or property, a
+         * value: the error has a column, or a stage refused a property's
+         * value with SP_EINVAL) is a usage error, 2; a file missing or
+         * damaged, memory, a device, 1. */
+        int usage = sp_pipeline_error_column() > 0 || rc == SP_EINVAL;
         cli_print_error(launch);
         stop_signals_restore(old);
-        return stop_signal ? 128 + stop_signal : 1;
+        return stop_signal ? 128 + stop_signal : usage ? 2 : 1;
     }
+    if (sp_pipeline_length(p, &total) < 0)
+        total = 0;
     atomic_store(&running, p);
     if (stop_signal) /* caught while the stages were being set up */
         sp_pipeline_stop(p);
@@ -269,10 +341,10 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
         res->frames++;
         tally(res, f);
         sp_frame_unref(f);
-        if (tty) {
+        if (show) {
             uint64_t t = now_ns();
-            if (t - last > 250000000u) {
-                progress(p, res->frames, t0, t);
+            if (t - last > (tty ? 250000000u : 1000000000u)) {
+                progress(p, res->frames, total, t0, t, tty);
                 last = t;
             }
         }
@@ -297,6 +369,15 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
                      (unsigned long long)times);
         else
             cli_errf(CLI_PROG ": note: %s\n", note);
+    }
+    if (!sp_pipeline_has_sink(p) && status != 1) {
+        size_t n = sp_pipeline_stage_count(p);
+        cli_errf(CLI_PROG ": warning: the pipeline ends in '%s', not a sink: "
+                          "its %llu frames were discarded (end it with a sink "
+                          "such as `npy dir=out` to keep them, or with `null` "
+                          "to discard them on purpose)\n",
+                 sp_pipeline_stage_name(p, n - 1),
+                 (unsigned long long)res->frames);
     }
     sp_pipeline_stats s;
     sp_pipeline_stats_get(p, &s);
@@ -384,6 +465,10 @@ int cli_run_main(int argc, char **argv)
             }
             break;
         }
+        if (strcmp(a, "-v") == 0) {
+            o.verbose = 1;
+            continue;
+        }
         if (a[0] != '-' || a[1] != '-') {
             size_t n = strlen(a);
             char *grown = realloc(launch, len + n + 2);
@@ -401,6 +486,14 @@ int cli_run_main(int argc, char **argv)
                  (int)(eq ? (size_t)(eq - a) : strlen(a)), a);
         if (strcmp(name, "--stats") == 0 && !eq) {
             o.stats = 1;
+            continue;
+        }
+        if (strcmp(name, "--verbose") == 0 && !eq) {
+            o.verbose = 1;
+            continue;
+        }
+        if (strcmp(name, "--progress") == 0 && !eq) {
+            o.progress = 1;
             continue;
         }
         int takes = !strcmp(name, "--json") || !strcmp(name, "--backend") ||

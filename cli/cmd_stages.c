@@ -1,5 +1,6 @@
 /* sensorpipe stages [NAME]: the registered stage classes, or one class's
- * properties with their types, defaults, allowed values and help. */
+ * properties with their types, defaults, allowed values and help, and what
+ * it takes in and gives out. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,8 +13,10 @@ void cli_stages_help(FILE *out)
             "usage: " CLI_PROG " stages [NAME]\n"
             "\n"
             "Without NAME, lists every stage class with its kind (source, "
-            "filter, sink) and\na one-line description. With NAME, shows its "
-            "properties: type, default,\nallowed values and help.\n"
+            "filter, sink) and\na one-line description. With NAME, shows what "
+            "it takes in and gives out\n(points, image, tensor; the streams "
+            "it creates) and its properties: type,\ndefault, allowed values "
+            "and help. An unknown NAME is a usage error (exit 2).\n"
             "\n"
             "examples:\n"
             "  " CLI_PROG " stages\n"
@@ -53,6 +56,8 @@ static void show(const sp_stage_class *c)
 
     printf("%s (%s): %s\n", c->name, kind(c),
            c->description ? c->description : "");
+    printf("\ntakes: %s\ngives: %s\n", c->takes ? c->takes : "(not said)",
+           c->gives ? c->gives : "(not said)");
     if (c->nprops == 0) {
         printf("\nno properties\n");
         return;
@@ -101,7 +106,7 @@ int cli_stages_main(int argc, char **argv)
     const sp_stage_class *c = sp_stage_class_find(argv[1]);
     if (c == NULL) {
         cli_errf(CLI_PROG " stages: %s\n", sp_errmsg());
-        return 1;
+        return 2;
     }
     /* A name may have a source and a sink (pcd): show both. */
     for (size_t i = 0, n = sp_stage_class_count(); i < n; i++) {

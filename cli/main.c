@@ -44,6 +44,9 @@ static void usage(FILE *out)
             " help COMMAND` or `" CLI_PROG " COMMAND --help` for a command)\n"
             "  --version      print the version\n"
             "\n"
+            "exit status: 0 success, 1 failure while running, 2 usage or "
+            "launch-string\nerror, 128 + N when stopped by signal N\n"
+            "\n"
             "example:\n"
             "  " CLI_PROG
             " run --stats 'synth frames=100 ! queue depth=4 ! npy "

@@ -18,8 +18,14 @@ install(FILES ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
   ${PROJECT_BINARY_DIR}/sensorpipeConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sensorpipe)
 
-set(SP_PC_REQUIRES_PRIVATE "hwloc libpng liblz4 libzstd sqlite3 libturbojpeg yaml-0.1 zlib libxxhash libdeflate")
-set(SP_PC_LIBS_PRIVATE "-llzf -lbz2 -lpthread -lm")
+# hwloc is named in Libs.private, not Requires.private: its own .pc lists
+# -ludev among its private libraries, and Debian's libhwloc-dev does not
+# bring libudev-dev, so `pkg-config --static --libs sensorpipe` would ask
+# for a library that is not there. -lhwloc alone links: against the shared
+# libhwloc, which names libudev itself (a fully static program, -static,
+# needs a static libudev that Debian does not ship in any case).
+set(SP_PC_REQUIRES_PRIVATE "libpng liblz4 libzstd sqlite3 libturbojpeg yaml-0.1 zlib libxxhash libdeflate")
+set(SP_PC_LIBS_PRIVATE "-lhwloc -llzf -lbz2 -lpthread -lm")
 if(SP_HAVE_OPENCL)
   string(APPEND SP_PC_REQUIRES_PRIVATE " OpenCL")
 endif()

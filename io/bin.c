@@ -2,6 +2,8 @@
  * fixed layouts, read lazily frame by frame, plus the layout guesser that
  * `sensorpipe info` uses on files whose record size is unknown. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@ struct sp_bin_reader {
     sp__filelist files;
     int nfields;
     uint8_t role[SP_BIN_MAX_FIELDS];
+    char spec[256];                   /* the layout read, as given or defaulted */
     int col[7];                       /* role -> column, -1 if absent */
     unsigned fields;                  /* SP_POINTS_* */
     sp_points_layout layout;          /* fields and the extras (float32) */
@@ -37,8 +40,6 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
                  {"i", F_I},       {"intensity", F_I}, {"reflectance", F_I},
                  {"ring", F_RING}, {"t", F_TIME},      {"time", F_TIME},
                  {"_", F_SKIP},    {"pad", F_SKIP}};
-    if (!spec || !*spec)
-        spec = "x,y,z,i";
     for (int k = 0; k < 7; k++)
         r->col[k] = -1;
     const char *p = spec;
@@ -103,12 +104,29 @@ static int parse_fields(sp_bin_reader *r, const char *spec)
     /* Without intensity, a cloud of extras is written without one (a
      * plain x,y,z file keeps the zero intensity writers always gave it). */
     r->layout.stored.no_intensity = r->col[F_I] < 0 && r->layout.nextra;
+    snprintf(r->spec, sizeof r->spec, "%s", spec);
     return SP_OK;
 }
 
 const sp_points_layout *sp_bin_reader_layout(const sp_bin_reader *r)
 {
     return r ? &r->layout : NULL;
+}
+
+static int ends_with(const char *s, const char *end)
+{
+    size_t n = strlen(s), m = strlen(end);
+    return n >= m && strcmp(s + n - m, end) == 0;
+}
+
+const char *sp_bin_default_fields(const char *file)
+{
+    return file && ends_with(file, ".pcd.bin") ? "x,y,z,i,ring" : "x,y,z,i";
+}
+
+const char *sp_bin_reader_fields(const sp_bin_reader *r)
+{
+    return r ? r->spec : "";
 }
 
 int sp_bin_reader_create(const char *path, const char *fields,
@@ -121,7 +139,10 @@ int sp_bin_reader_create(const char *path, const char *fields,
     if (!r)
         return sp__fail(SP_ENOMEM, "%s: out of memory", path);
     r->cur = SIZE_MAX;
-    int rc = parse_fields(r, fields);
+    /* A layout given is checked before anything is listed; the default
+     * depends on the first file's name, so it waits for the listing. */
+    int given = fields && *fields;
+    int rc = given ? parse_fields(r, fields) : SP_OK;
     int kind = rc < 0 ? rc : sp__path_kind(path);
     /* Headerless: any file "reads"; a file another format recognises by
      * its content (a bag, a PNG) is refused instead of read as points. */
@@ -138,6 +159,9 @@ int sp_bin_reader_create(const char *path, const char *fields,
                       "%s: folder holds no .bin files, "
                       "expected at least one",
                       path);
+    if (rc == SP_OK && !given)
+        rc = parse_fields(
+            r, sp_bin_default_fields(sp__filelist_path(&r->files, 0)));
     if (rc < 0) {
         sp_bin_reader_destroy(r);
         return rc;
@@ -293,6 +317,33 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The 4th float of @p recs 4-float records: whole numbers in a small
+ * range on every point are what ring indices look like (KITTI's
+ * reflectance is a fraction in 0..1). */
+static void col4_stats(const float *vals, size_t recs, sp_bin_guess *out)
+{
+    uint8_t seen[256] = {0};
+    out->col4_n = (unsigned)recs;
+    out->col4_whole = recs > 0;
+    out->col4_min = INFINITY;
+    out->col4_max = -INFINITY;
+    for (size_t j = 0; j < recs; j++) {
+        float v = vals[j * 4 + 3];
+        if (!(v == floorf(v)) || v < 0 || v > 255) {
+            out->col4_whole = 0;
+        } else if (!seen[(int)v]) {
+            seen[(int)v] = 1;
+            out->col4_distinct++;
+        }
+        if (v < out->col4_min)
+            out->col4_min = v;
+        if (v > out->col4_max)
+            out->col4_max = v;
+    }
+    if (!recs)
+        out->col4_min = out->col4_max = 0;
+}
+
 int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
 {
     SP_GUARD(path && out);
@@ -312,6 +363,7 @@ int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
     if (rc < 0)
         return rc;
     size_t nvals = n / 4;
+    col4_stats(vals, nvals / 4, out);
     double best_jump = INFINITY;
     for (unsigned k = 3; k <= 8; k++) {
         out->median_jump[k] = NAN;
@@ -341,4 +393,78 @@ int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
     if (best_jump > 1e3)
         out->best = 0;
     return SP_OK;
+}
+
+/* Appends to the note in @p buf ("; " between parts). */
+static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    if (*len >= cap)
+        return;
+    if (*len) {
+        int w = snprintf(buf + *len, cap - *len, "; ");
+        *len += w > 0 ? (size_t)w : 0;
+        if (*len >= cap)
+            return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    *len += w > 0 ? (size_t)w : 0;
+}
+
+static unsigned count_fields(const char *spec)
+{
+    unsigned n = 1;
+    for (; *spec; spec++)
+        n += *spec == ',';
+    return n;
+}
+
+int sp_bin_layout_note(const char *file, const char *fields, char *buf,
+                       size_t cap)
+{
+    SP_GUARD(file && fields && buf && cap);
+    buf[0] = '\0';
+    sp_bin_guess g;
+    SP_TRY(sp_bin_guess_layout(file, &g));
+    unsigned k = count_fields(fields);
+    size_t len = 0;
+    if (ends_with(file, ".pcd.bin"))
+        add(buf, cap, &len,
+            "took fields=%s for %s: a .pcd.bin is nuScenes' lidar file, 5 "
+            "floats per point (fields= says otherwise)",
+            fields, sp__basename(file));
+    if (g.file_size % (4u * k) != 0) {
+        char fits[64] = "none";
+        size_t fl = 0;
+        for (unsigned i = 0; i < g.nfits && fl < sizeof fits; i++) {
+            int w = snprintf(fits + fl, sizeof fits - fl, "%s%u", i ? ", " : "",
+                             g.fits[i]);
+            fl += w > 0 ? (size_t)w : 0;
+        }
+        add(buf, cap, &len,
+            "%s: %llu bytes are not a whole number of %u-byte records (%u "
+            "floats: %s); records that fit: %s floats; give fields=",
+            sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
+            fields, fits);
+    } else if (g.best && g.best != k) {
+        add(buf, cap, &len,
+            "%s does not look like %u floats per point (%s): as %u floats "
+            "consecutive points are %.3f m apart (median), as %u %.3f m; "
+            "give fields= with %u names if that is the layout",
+            sp__basename(file), k, fields, g.best, g.median_jump[g.best], k,
+            g.median_jump[k], g.best);
+    }
+    if (k == 4 && g.best == 4 && g.col4_whole && g.col4_n >= 16 &&
+        g.col4_distinct >= 2 && g.col4_max <= 127)
+        add(buf, cap, &len,
+            "%s: the 4th value is a whole number %g..%g on every one of the "
+            "%u points looked at (%u distinct), as ring indices are, not "
+            "KITTI's reflectance (0..1); if so, give fields=x,y,z,ring",
+            sp__basename(file), (double)g.col4_min, (double)g.col4_max,
+            g.col4_n, g.col4_distinct);
+    return len > 0;
 }

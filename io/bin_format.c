@@ -1,6 +1,9 @@
 /* Raw float32 point records (.bin) as a registered format (format_int.h):
  * headerless, so a file is one only by its name; a folder of .bin files by
- * its content. `info` lists points per file and guesses the record size. */
+ * its content. `info` lists points per file in the layout the bin source
+ * takes without fields= (sp_bin_default_fields), guesses the record size,
+ * and says what the bin source notes about that layout
+ * (sp_bin_layout_note): both say the same. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +50,20 @@ static void describe_guess(const sp_bin_guess *g, sp_loginfo *li)
         sp__info_text(li, "; none looks like a point sequence\n");
 }
 
+/* The layout taken without fields=, and the doubts about it. */
+static void describe_layout(sp_bin_reader *r, sp_loginfo *li)
+{
+    const char *fields = sp_bin_reader_fields(r);
+    char note[512];
+    sp__info_attr(li, "bin", "default_fields", 0, "%s", fields);
+    sp__info_text(li, "bin:     read without fields= as %s\n", fields);
+    if (sp_bin_layout_note(sp_bin_reader_path(r, 0), fields, note,
+                           sizeof note) > 0) {
+        sp__info_attr(li, "bin", "note", 0, "%s", note);
+        sp__info_text(li, "bin:     note: %s\n", note);
+    }
+}
+
 static int bin_describe(const char *path, size_t sample, sp_loginfo *li)
 {
     sp_bin_reader *r;
@@ -61,6 +78,7 @@ static int bin_describe(const char *path, size_t sample, sp_loginfo *li)
     sp_bin_guess g;
     if (sp_bin_guess_layout(sp_bin_reader_path(r, 0), &g) == SP_OK)
         describe_guess(&g, li);
+    describe_layout(r, li);
     for (size_t i = 0; i < o->frames; i++) {
         if (!sp__info_sampled(i, o->frames, sample))
             continue;

@@ -734,7 +734,7 @@ int sp_kitti_image_shape(sp_kitti *k, size_t i, uint32_t *width,
                          uint32_t *height, sp_pixfmt *format)
 {
     SP_GUARD(k && width && height && format);
-    const char *path;
+    const char *path = NULL;
     SP_TRY(camera_frame(k, i, &path));
     sp_png_info info;
     SP_TRY(sp_png_probe(k->png, path, &info));
@@ -747,7 +747,7 @@ int sp_kitti_image_shape(sp_kitti *k, size_t i, uint32_t *width,
 int sp_kitti_image_read(sp_kitti *k, size_t i, sp_image *dst)
 {
     SP_GUARD(k && dst);
-    const char *path;
+    const char *path = NULL;
     SP_TRY(camera_frame(k, i, &path));
     return sp_png_read(k->png, path, dst, NULL);
 }

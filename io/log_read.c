@@ -134,6 +134,11 @@ static int64_t add_sat(int64_t a, int64_t b)
     return a + b;
 }
 
+uint64_t sp_log_selected(const sp_log *log)
+{
+    return log ? (uint64_t)log->nsel : 0;
+}
+
 int sp_log_select(sp_log *log, const sp_log_filter *f)
 {
     SP_GUARD(log);
@@ -148,9 +153,13 @@ int sp_log_select(sp_log *log, const sp_log_filter *f)
     size_t n = log->nentries;
     uint32_t *sel = malloc((n ? n : 1) * sizeof *sel);
     uint8_t *want = calloc(log->ntopics ? log->ntopics : 1, 1);
-    if (!sel || !want) {
+    /* step= counts each topic's messages apart, so a camera and a lidar
+     * recorded at different rates are thinned alike. */
+    uint64_t *seen = calloc(log->ntopics ? log->ntopics : 1, sizeof *seen);
+    if (!sel || !want || !seen) {
         free(sel);
         free(want);
+        free(seen);
         return sp__fail(SP_ENOMEM, "log: out of memory selecting messages");
     }
     for (size_t t = 0; t < log->ntopics; t++)
@@ -165,11 +174,14 @@ int sp_log_select(sp_log *log, const sp_log_filter *f)
         if (!want[e->topic] || (f->has_start && e->time < lo) ||
             (f->has_end && e->time > hi))
             continue;
+        if (f->step > 1 && seen[e->topic]++ % f->step != 0)
+            continue;
         sel[k++] = ei;
         if (f->count && k == f->count)
             break;
     }
     free(want);
+    free(seen);
     if (f->order == SP_LOG_ORDER_FILE) {
         int rc = sort_file_order(log, sel, k);
         if (rc < 0) {

@@ -42,6 +42,8 @@ static int format_ok(sp_pixfmt f)
     case SP_PIX_UYVY:
     case SP_PIX_RGBA8:
     case SP_PIX_BGRA8:
+    case SP_PIX_RGB16:
+    case SP_PIX_F32:
         return 1;
     default:
         return 0;
@@ -50,7 +52,7 @@ static int format_ok(sp_pixfmt f)
 
 static int is16(sp_pixfmt f)
 {
-    return f == SP_PIX_GRAY16 ||
+    return f == SP_PIX_GRAY16 || f == SP_PIX_RGB16 ||
            (f >= SP_PIX_BAYER_RGGB16 && f <= SP_PIX_BAYER_GBRG16);
 }
 
@@ -60,7 +62,7 @@ static int check_desc(const sp_raw_desc *d)
         return sp__fail(SP_EUNSUPPORTED,
                         "raw: format '%s', expected gray8, "
                         "gray16, bayer_{rggb,bggr,grbg,gbrg}{8,16}, rgb8, "
-                        "bgr8, rgba8, bgra8, nv12, yuyv or uyvy",
+                        "bgr8, rgba8, bgra8, rgb16, nv12, yuyv, uyvy or f32",
                         sp_pixfmt_name(d->format) ? sp_pixfmt_name(d->format)
                                                   : "?");
     if (d->width == 0 || d->height == 0 || d->width > SP_RAW_MAX_DIM ||
@@ -226,6 +228,14 @@ const char *sp_raw_reader_origin(sp_raw_reader *r, size_t i,
     return sp__filelist_path(&r->files, f);
 }
 
+size_t sp_raw_reader_file_frames(const sp_raw_reader *r, size_t i)
+{
+    if (!r || i >= sp_raw_reader_count(r))
+        return 0;
+    size_t f = file_of(r, i);
+    return r->first[f + 1] - r->first[f];
+}
+
 /* Rows y0 .. y0+k-1 of the frame at @p off, read with one pread() into the
  * image from row y0's start: they land file_stride apart and are moved
  * down to the image's smaller stride. */
@@ -316,6 +326,17 @@ int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst)
                 uint8_t t = row[x];
                 row[x] = row[x + 1];
                 row[x + 1] = t;
+            }
+        }
+    if (r->d.format == SP_PIX_F32)
+        for (size_t y = 0; y < r->rows; y++) {
+            uint8_t *row = dst->data + y * dst->stride;
+            for (size_t x = 0; x + 3 < r->row_bytes; x += 4) {
+                uint8_t t0 = row[x], t1 = row[x + 1];
+                row[x] = row[x + 3];
+                row[x + 1] = row[x + 2];
+                row[x + 2] = t1;
+                row[x + 3] = t0;
             }
         }
 #endif

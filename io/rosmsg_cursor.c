@@ -272,8 +272,8 @@ void sp__rosmsg_strcpy(char *dst, size_t cap, const char *s, size_t len)
 int sp__rcur_string_into(sp__rcur *c, char *dst, size_t cap, size_t *len,
                          const char *field, ...)
 {
-    const char *s;
-    size_t l;
+    const char *s = NULL;
+    size_t l = 0;
     va_list ap;
     va_start(ap, field);
     int rc = string_at(c, &s, &l, field, ap);

@@ -2,11 +2,13 @@
  *
  * A .bin file is a bare array of point records, each a fixed list of
  * little-endian float32 values. KITTI's layout (x, y, z, reflectance) is the
- * default; nuScenes' lidar files add the ring index as a fifth float
- * (fields "x,y,z,i,ring"). Field names: x, y, z (required), i or intensity,
- * ring (a float holding an integer, stored as uint16), t or time (seconds),
- * _ for a value to skip, and any other name (1..31 characters, no blank)
- * for a float32 extra channel of that name ("x,y,z,i,ring,label").
+ * default; nuScenes' lidar files (named *.pcd.bin) add the ring index as a
+ * fifth float (fields "x,y,z,i,ring"), and are read so by default.
+ * Nothing in the file says which: sp_bin_layout_note() says when the file
+ * size or the values doubt the layout taken. Field names: x, y, z (required), i
+ * or intensity, ring (a float holding an integer, stored as uint16), t or time
+ * (seconds), _ for a value to skip, and any other name (1..31 characters, no
+ * blank) for a float32 extra channel of that name ("x,y,z,i,ring,label").
  *
  * Thread safety: one thread per reader. */
 #ifndef SP_BIN_H
@@ -31,9 +33,10 @@ extern "C" {
 typedef struct sp_bin_reader sp_bin_reader;
 
 /** Open a .bin file or a folder of them (sorted by name). @p fields is a
- *  comma-separated record layout ("x,y,z,i" when NULL or ""). Lists files
- *  only. Returns SP_OK, SP_EINVAL (bad field list, with the valid names),
- *  SP_ENOTFOUND (missing path or no .bin in the folder). */
+ *  comma-separated record layout; NULL or "" takes the default for the
+ *  (first) file's name, sp_bin_default_fields(). Lists files only. Returns
+ * SP_OK, SP_EINVAL (bad field list, with the valid names), SP_ENOTFOUND
+ * (missing path or no .bin in the folder). */
 int sp_bin_reader_create(const char *path, const char *fields,
                          sp_bin_reader **out);
 
@@ -46,6 +49,13 @@ void sp_bin_reader_destroy(sp_bin_reader *r);
  *  default) uses the heap, unbounded. A budget refusal is SP_EBUDGET from
  *  sp_bin_reader_read(), naming the file and the bytes. */
 void sp_bin_reader_set_poolmgr(sp_bin_reader *r, sp_poolmgr *mgr);
+
+/** The layout read when none is given: "x,y,z,i,ring" (nuScenes) for a
+ *  name ending .pcd.bin, else "x,y,z,i" (KITTI). A static string. */
+const char *sp_bin_default_fields(const char *file);
+
+/** The layout @p r reads: as given, or the default it took (borrowed). */
+const char *sp_bin_reader_fields(const sp_bin_reader *r);
 
 /** Number of files (frames). */
 size_t sp_bin_reader_count(const sp_bin_reader *r);
@@ -84,10 +94,27 @@ typedef struct sp_bin_guess {
      *  median jump between them is smallest. */
     unsigned best;
     double median_jump[9]; /**< per floats-per-record candidate, metres */
+    /** The 4th float of the first records read as 4-float records: */
+    unsigned col4_n; /**< records looked at */
+    int col4_whole;  /**< 1: each a whole number */
+    float col4_min, col4_max;
+    unsigned col4_distinct; /**< distinct values, counted up to 256 */
 } sp_bin_guess;
 
 /** Look at the first records of @p path and fill @p out. */
 int sp_bin_guess_layout(const char *path, sp_bin_guess *out);
+
+/** What to tell a user who reads @p file without fields=, taking the
+ *  layout @p fields (sp_bin_default_fields()), as one line into @p buf
+ *  ("" when there is nothing to say): that a .pcd.bin is read as 5 floats
+ *  and why, and the evidence when the file size or the values say the
+ *  layout is probably another (a size that is no whole number of records;
+ *  values that are neighbouring points only in another record size; a 4th
+ *  value that is a small whole number on every point, as ring indices
+ *  are). `sensorpipe info` and the bin source say the same. Returns 1 when
+ *  it wrote something, 0 when not, or the status of reading the file. */
+int sp_bin_layout_note(const char *file, const char *fields, char *buf,
+                       size_t cap);
 
 /** Write @p pts as KITTI .bin (x, y, z, intensity float32 records) through a
  *  temporary file renamed when complete. Allocates nothing (a fixed stack

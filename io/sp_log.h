@@ -129,6 +129,9 @@ typedef struct sp_log_filter {
     int64_t start_ns, end_ns; /**< log time from the log's start
                                    (t_start), inclusive */
     uint64_t count;           /**< at most this many messages; 0 = all */
+    uint64_t step;            /**< every step-th message of each topic in
+                                   the window, from its first; 0 or 1 =
+                                   every one (count= counts those kept) */
     sp_log_order order;
     const uint8_t *topic_mask; /**< optional: topic i is selected only
                                     when topic_mask[i] != 0 (one byte per
@@ -167,6 +170,10 @@ int sp_log_topic_selected(const sp_log *log, size_t i, const sp_log_filter *f);
  *  Returns SP_OK, SP_EINVAL for an empty time window (end before start),
  *  SP_ENOMEM. */
 int sp_log_select(sp_log *log, const sp_log_filter *f);
+
+/** How many messages the last sp_log_select() chose (all of them, before
+ *  the first sp_log_next()). */
+uint64_t sp_log_selected(const sp_log *log);
 
 /** The next selected message into *msg. Returns SP_OK; SP_EOS after the
  *  last; SP_EFORMAT on damage (file, byte offset, what; the messages before

@@ -2,9 +2,10 @@
  *
  * A file holds one or more frames back to back, each `height` rows of
  * `stride` bytes (NV12: `height` luma rows then `height / 2` rows of
- * interleaved UV, same stride). Formats: gray8, gray16, bayer_rggb8 /
- * bggr8 / grbg8 / gbrg8, the same patterns in 16 bits (little-endian, any
- * bit depth up to 16), rgb8, bgr8, nv12, yuyv. A folder is a sequence of
+ * interleaved UV, same stride). Formats: every sp_pixfmt — gray8, gray16,
+ * bayer_rggb8 / bggr8 / grbg8 / gbrg8, the same patterns in 16 bits, rgb8,
+ * bgr8, rgba8, bgra8, rgb16, nv12, yuyv, uyvy, f32; 16-bit samples and f32
+ * are little-endian (16-bit: any bit depth up to 16). A folder is a sequence of
  * such files in name order (files ending .txt are ignored).
  *
  * Thread safety: one thread per reader. */
@@ -56,6 +57,9 @@ size_t sp_raw_reader_frame_bytes(const sp_raw_reader *r);
  *  its index within that file. NULL when i is out of range. */
 const char *sp_raw_reader_origin(sp_raw_reader *r, size_t i,
                                  size_t *index_in_file);
+
+/** Frames in the file that holds frame @p i (0 when i is out of range). */
+size_t sp_raw_reader_file_frames(const sp_raw_reader *r, size_t i);
 
 /** Read frame @p i into @p dst, which the caller laid out with the desc's
  *  width, height and format (any stride). Sets dst->bit_depth. SP_EINVAL

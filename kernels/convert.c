@@ -42,7 +42,7 @@ const char *sp_convert_to_name(sp_convert_to t)
 }
 int sp_convert_to_from_name(const char *name, sp_convert_to *out)
 {
-    int v;
+    int v = 0;
     SP_GUARD(name && out);
     SP_TRY(from_name("target", to_names, 4, name, &v));
     *out = (sp_convert_to)v;
@@ -54,7 +54,7 @@ const char *sp_yuv_matrix_name(sp_yuv_matrix m)
 }
 int sp_yuv_matrix_from_name(const char *name, sp_yuv_matrix *out)
 {
-    int v;
+    int v = 0;
     SP_GUARD(name && out);
     SP_TRY(from_name("matrix", matrix_names, 2, name, &v));
     *out = (sp_yuv_matrix)v;
@@ -66,7 +66,7 @@ const char *sp_yuv_range_name(sp_yuv_range r)
 }
 int sp_yuv_range_from_name(const char *name, sp_yuv_range *out)
 {
-    int v;
+    int v = 0;
     SP_GUARD(name && out);
     SP_TRY(from_name("range", range_names, 2, name, &v));
     *out = (sp_yuv_range)v;

@@ -4,6 +4,7 @@
  * (points arrays, image rows or tensor data) from the next 64-byte boundary.
  * The reference count is the block's, so a frame costs no heap memory and
  * its last unref hands the block back to its pool. */
+#include <stdio.h>
 #include <string.h>
 
 #include "error_int.h"
@@ -45,8 +46,8 @@ int sp_frame_create_points_layout(sp_poolmgr *mgr, size_t capacity,
                                   sp_frame **out)
 {
     sp_frame *f = NULL;
-    void *mem;
-    size_t size;
+    void *mem = NULL;
+    size_t size = 0;
     int rc;
 
     SP_GUARD(out != NULL);
@@ -82,8 +83,8 @@ int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,
                           sp_pixfmt fmt, size_t stride, sp_frame **out)
 {
     sp_frame *f = NULL;
-    void *mem;
-    size_t size;
+    void *mem = NULL;
+    size_t size = 0;
     int rc;
 
     SP_GUARD(out != NULL);
@@ -113,8 +114,8 @@ int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
                            const size_t *shape, sp_frame **out)
 {
     sp_frame *f = NULL;
-    void *mem;
-    size_t size;
+    void *mem = NULL;
+    size_t size = 0;
     int rc;
 
     SP_GUARD(out != NULL);
@@ -149,6 +150,7 @@ void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src)
     dst->origin = src->origin;
     dst->origin_index = src->origin_index;
     dst->log_time_ns = src->log_time_ns;
+    dst->origin_kind = src->origin_kind;
 }
 
 void sp_frame_ref(sp_frame *f)
@@ -161,6 +163,53 @@ void sp_frame_unref(sp_frame *f)
 {
     if (f != NULL)
         sp_block_unref(f->block);
+}
+
+int sp_frame_describe(const sp_frame *f, char *buf, size_t cap)
+{
+    if (f == NULL)
+        return snprintf(buf, cap, "(no frame)");
+    if (f->payload == SP_PAYLOAD_POINTS) {
+        const sp_points *p = &f->u.points;
+        char rows[48] = "";
+        if (p->height > 1)
+            snprintf(rows, sizeof rows, ", organised %ux%zu", p->height,
+                     p->count / p->height);
+        int n = snprintf(buf, cap, "points %zu (x y z intensity%s%s", p->count,
+                         p->ring ? " ring" : "", p->time ? " time" : "");
+        /* The extras as PCD would declare them: name, type, count. */
+        for (unsigned e = 0; e < p->nextra && p->extra; e++) {
+            const sp_points_field *fd = &p->extra[e].field;
+            const char *tn = sp_field_type_name(fd->type);
+            char count[24] = "";
+            if (fd->count > 1)
+                snprintf(count, sizeof count, "x%u", fd->count);
+            size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+            n += snprintf(buf + used, cap - used, " %s:%s%s", fd->name,
+                          tn ? tn : "?", count);
+        }
+        size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+        return n + snprintf(buf + used, cap - used, "%s)", rows);
+    }
+    if (f->payload == SP_PAYLOAD_IMAGE) {
+        const sp_image *im = &f->u.image;
+        const char *name = sp_pixfmt_name(im->format);
+        char depth[32] = "";
+        if (im->bit_depth)
+            snprintf(depth, sizeof depth, ", %u-bit", im->bit_depth);
+        return snprintf(buf, cap, "image %ux%u %s%s", im->width, im->height,
+                        name ? name : "?", depth);
+    }
+    const sp_tensor *t = &f->u.tensor;
+    const char *dt = sp_dtype_name(t->dtype);
+    int n = snprintf(buf, cap, "tensor %s (", dt ? dt : "?");
+    for (int d = 0; d < t->ndim && d < SP_TENSOR_MAX_DIMS; d++) {
+        size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+        n += snprintf(buf + used, cap - used, "%s%zu", d ? ", " : "",
+                      t->shape[d]);
+    }
+    size_t used = n > 0 && (size_t)n < cap ? (size_t)n : cap;
+    return n + snprintf(buf + used, cap - used, ")");
 }
 
 const char *sp_sensor_name(sp_sensor s)

@@ -215,6 +215,8 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     }
     p->backend = opts->backend;
     p->warmup = opts->warmup_frames ? opts->warmup_frames : DEFAULT_WARMUP;
+    p->on_format = opts->on_format;
+    p->on_format_user = opts->on_format_user;
     atomic_init(&p->stop, 0);
     pthread_mutex_init(&p->notes_lock, NULL);
     atomic_init(&p->spare_kctx, NULL);
@@ -525,6 +527,24 @@ int sp_pipeline_destroy(sp_pipeline *p)
     pthread_mutex_destroy(&p->notes_lock);
     free(p);
     return rc;
+}
+
+int sp_pipeline_length(const sp_pipeline *p, uint64_t *frames)
+{
+    SP_GUARD(frames != NULL);
+    *frames = 0;
+    SP_GUARD(p != NULL && p->nstages > 0);
+    sp_stage *src = p->stages[0];
+    if (src->cls->length == NULL || !src->inited)
+        return sp__fail(SP_EUNSUPPORTED,
+                        "stage '%s': cannot say how many frames it gives",
+                        src->name);
+    return src->cls->length(src, frames);
+}
+
+int sp_pipeline_has_sink(const sp_pipeline *p)
+{
+    return p && p->nstages && p->stages[p->nstages - 1]->cls->is_sink;
 }
 
 size_t sp_pipeline_stage_count(const sp_pipeline *p)

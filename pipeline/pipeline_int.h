@@ -127,6 +127,10 @@ struct sp_stage {
     /* The largest block of a frame this stage has handed on (0: none yet);
      * written by the stage's thread, read by the budget check in any. */
     _Atomic size_t max_block;
+    /* Streams whose first frame went to the on_format callback (hashes of
+     * their names; the stage's thread only). */
+    uint64_t formats_seen[16];
+    int nformats_seen;
 };
 
 /* Calls st's pull() with timing and counting: the stage's own time is the
@@ -173,6 +177,8 @@ struct sp_pipeline {
     char notes[SP_PIPELINE_MAX_NOTES][SP_PIPELINE_NOTE_MAX];
     uint64_t note_repeats[SP_PIPELINE_MAX_NOTES];
     uint64_t notes_dropped;
+    void (*on_format)(void *user, const char *stage, const sp_frame *f);
+    void *on_format_user;
 };
 
 /* For a stage's fini(): how the run ended — SP_OK at the end of the

@@ -276,6 +276,9 @@ static void queue_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_queue = {
     .name = "queue",
+    .takes = "points, image, tensor (any frame)",
+    .gives = "points, image, tensor: the same frames, made upstream on its own "
+             "thread",
     .description = "runs everything upstream in its own thread (pinned "
                    "with cpu=), handing frames over a bounded ring",
     .props = queue_props,

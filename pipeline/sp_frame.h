@@ -38,6 +38,16 @@ typedef enum sp_payload {
     SP_PAYLOAD_TENSOR
 } sp_payload;
 
+/** What a frame's origin is, for messages and for the file sinks' names. */
+typedef enum sp_origin_kind {
+    SP_ORIGIN_FILE = 0,  /**< origin is the file the frame was read from
+                              (NULL: none, a synthetic frame) */
+    SP_ORIGIN_FILE_ITEM, /**< frame origin_index (0-based) of a file that
+                              holds several (a raw file of frames) */
+    SP_ORIGIN_LOG        /**< message origin_index of its topic in the log
+                              file origin */
+} sp_origin_kind;
+
 typedef struct sp_frame {
     uint64_t seq;         /**< per stream, from 0 */
     int64_t timestamp_ns; /**< sensor time in ns (epoch or log-relative) */
@@ -50,12 +60,13 @@ typedef struct sp_frame {
         sp_image image;
         sp_tensor tensor;
     } u;
-    const sp_calib *calib;  /**< borrowed from the source; may be NULL */
-    const char *origin;     /**< file it was read from (borrowed), or NULL */
-    uint64_t origin_index;  /**< which item of the origin: a log message's
-                                 index in its topic (0-based) */
-    int64_t log_time_ns;    /**< when a log recorded it (0 if not a log) */
-    struct sp_block *block; /**< the block holding this frame (private) */
+    const sp_calib *calib; /**< borrowed from the source; may be NULL */
+    const char *origin;    /**< file it was read from (borrowed), or NULL */
+    uint64_t origin_index; /**< which item of the origin: a log message's
+                                index in its topic (0-based) */
+    int64_t log_time_ns;   /**< when a log recorded it (0 if not a log) */
+    sp_origin_kind origin_kind; /**< what origin and origin_index name */
+    struct sp_block *block;     /**< the block holding this frame (private) */
 } sp_frame;
 
 /** New frame holding points with room for @p capacity points and the
@@ -81,7 +92,8 @@ int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,
 int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
                            const size_t *shape, sp_frame **out);
 
-/** Copy seq, timestamps, stream, sensor, calib and origin from @p src. */
+/** Copy seq, timestamps, stream, sensor, calib and origin (origin_index,
+ *  origin_kind) from @p src. */
 void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src);
 
 /** Add a reference. NULL is a no-op. */
@@ -90,6 +102,13 @@ void sp_frame_ref(sp_frame *f);
 /** Drop a reference; the last returns the memory to its pool. NULL is a
  *  no-op. */
 void sp_frame_unref(sp_frame *f);
+
+/** What a frame holds, in one line into @p buf (snprintf semantics; returns
+ *  what snprintf returns): "points 120574 (x y z intensity ring)",
+ *  with extras as name:type[xcount] ("... rgb:u32 normal:f32x3)"),
+ *  "image 1242x375 bayer_rggb8", "tensor f32 (3, 400, 352)". What
+ *  `sensorpipe run -v` prints. */
+int sp_frame_describe(const sp_frame *f, char *buf, size_t cap);
 
 /** "lidar", "camera", "tensor". */
 const char *sp_sensor_name(sp_sensor s);

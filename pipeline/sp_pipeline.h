@@ -47,6 +47,13 @@ typedef struct sp_pipeline_opts {
                                  pipeline) */
     uint32_t warmup_frames; /**< frames before heap allocations are counted
                                  for the stats; 0 = 16 */
+    /** Called, when set, with the first frame of each stream each stage
+     *  produces (`sensorpipe run -v`: sp_frame_describe() says what it
+     *  holds), from the thread that runs the stage, before the frame goes
+     *  downstream. @p stage is the instance name; the frame is borrowed
+     *  for the call. A stage reports its first 16 streams. */
+    void (*on_format)(void *user, const char *stage, const sp_frame *f);
+    void *on_format_user;
 } sp_pipeline_opts;
 
 /** Create a pipeline from a launch string (borrowed). Parses, looks up every
@@ -102,6 +109,15 @@ const char *sp_pipeline_note(const sp_pipeline *p, size_t i,
  *  and destroy the pool manager it created. NULL is a no-op. Returns SP_OK, or SP_EBUSY when the caller still holds frames of
  *  the pipeline's own pool manager (which is then left allocated). */
 int sp_pipeline_destroy(sp_pipeline *p);
+
+/** The frames the source will give in all (its class's length(), after
+ *  start=, count=, step=), for progress and an ETA. SP_OK with *frames set;
+ *  SP_EUNSUPPORTED when the source cannot say; SP_EINVAL for NULL. */
+int sp_pipeline_length(const sp_pipeline *p, uint64_t *frames);
+
+/** 1 when the last stage is a sink (it writes or discards what it gets),
+ *  0 when frames come out of the pipeline to its caller. */
+int sp_pipeline_has_sink(const sp_pipeline *p);
 
 /** Number of stages and stage @p i's instance name ("voxel", "voxel#2"). */
 size_t sp_pipeline_stage_count(const sp_pipeline *p);

@@ -73,12 +73,29 @@ typedef struct sp_stage_class {
     int is_source;    /**< 1: has no upstream */
     int is_sink;      /**< 1: consumes frames; pull() returns the frame
                            it consumed (already written) or SP_EOS */
+    /** What it takes in, for `sensorpipe stages NAME` (every class says,
+     *  tests/test_stage_classes.c checks): the payloads it works on, in the
+     *  words points, image, tensor ("points", "image (Bayer 8/16-bit)");
+     *  frames of other payloads pass through a filter untouched. A source:
+     *  what it reads ("a KITTI drive folder or object set"). */
+    const char *takes;
+    /** What it gives out: the payload and its format, and the streams it
+     *  creates ("tensor (C, H, W) float32 on stream bev"); a sink: the
+     *  files it writes ("files DIR/<stream>/<name>.npy"). */
+    const char *gives;
     /** Called once, after properties are validated, before the first pull.
      *  May allocate (warm-up); must not read input or compute frames. For a
      *  sink, an unwritable output is an error here, before the first frame. */
     int (*init)(sp_stage *st);
     /** Produce the next frame. */
     int (*pull)(sp_stage *st, sp_frame **out);
+    /** A source's length: the frames it will give in all, after its own
+     *  selection (start=, count=, step=), for progress and an ETA; frames
+     *  skipped for bad input (on_error=skip) are among them. SP_OK with
+     *  *frames set, or SP_EUNSUPPORTED when it cannot know. NULL: unknown.
+     *  Called after init() from the thread that drives the pipeline, maybe
+     *  while pull() runs on a queue's: it reads only what init() set. */
+    int (*length)(sp_stage *st, uint64_t *frames);
     /** Release everything init() and pull() acquired. May be NULL. Runs
      *  once for every stage whose init() was called, also when init()
      *  failed: it must cope with a partial init (the private state is

@@ -7,6 +7,23 @@
 
 #include "pipeline_int.h"
 
+/* The first frame of each stream a stage produces goes to the pipeline's
+ * on_format callback (`run -v`). */
+static void report_format(sp_stage *st, const sp_frame *f)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof f->stream && f->stream[i]; i++)
+        h = (h ^ (unsigned char)f->stream[i]) * 1099511628211ull;
+    int n = st->nformats_seen;
+    for (int i = 0; i < n; i++)
+        if (st->formats_seen[i] == h)
+            return;
+    if (n == (int)(sizeof st->formats_seen / sizeof st->formats_seen[0]))
+        return;
+    st->formats_seen[st->nformats_seen++] = h;
+    st->pipe->on_format(st->pipe->on_format_user, st->name, f);
+}
+
 int sp__stage_pull(sp_stage *st, sp_frame **out)
 {
     uint64_t t0, t1, self;
@@ -32,6 +49,8 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
                                  "pull() returned SP_OK without a frame");
         atomic_fetch_add_explicit(&st->frames_out, 1, memory_order_relaxed);
         sp__hist_record(&st->hist, self);
+        if (st->pipe->on_format)
+            report_format(st, *out);
         rc = sp__stage_note_frame(st, *out);
         if (rc < 0) {
             sp_frame_unref(*out);

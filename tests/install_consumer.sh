@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the build into a scratch prefix, then builds samples/consumer
-# against it twice: with find_package(sensorpipe) and with pkg-config.
+# against it: with find_package(sensorpipe) (shared and static), with
+# pkg-config, and linked statically with `pkg-config --static --libs`
+# (libsensorpipe.a and the private libraries it needs).
 # usage: install_consumer.sh BUILD_DIR SOURCE_DIR SCRATCH [EXTRA_CFLAGS]
 set -eu
 build=$1 src=$2 scratch=$3 extra=${4:-}
@@ -23,4 +25,22 @@ export PKG_CONFIG_PATH=$libdir
 cc -std=c11 -Wall -Werror $extra -o "$scratch/consumer_pc" "$src/samples/consumer/consumer.c" \
    $(pkg-config --cflags --libs sensorpipe)
 LD_LIBRARY_PATH=$(dirname "$libdir") "$scratch/consumer_pc"
+
+echo "== pkg-config --static --libs sensorpipe (libsensorpipe.a) =="
+# Linked the way a program that ships without libsensorpipe.so is: the
+# archive in place of -lsensorpipe (which would pick the .so), then every
+# private library the .pc lists. A library missing from that list, or one
+# listed that is not installed (-ludev through hwloc once), fails here.
+static_libs=$(pkg-config --static --libs sensorpipe | sed 's/-lsensorpipe\( \|$\)/-l:libsensorpipe.a\1/')
+case "$static_libs" in *-l:libsensorpipe.a*) ;; *)
+    echo "pkg-config --static --libs sensorpipe: no -lsensorpipe in '$static_libs'" >&2; exit 1 ;;
+esac
+# shellcheck disable=SC2046,SC2086
+cc -std=c11 -Wall -Werror $extra -o "$scratch/consumer_pc_static" "$src/samples/consumer/consumer.c" \
+   $(pkg-config --cflags sensorpipe) $static_libs
+if readelf -d "$scratch/consumer_pc_static" | grep -q 'NEEDED.*libsensorpipe'; then
+    echo "consumer_pc_static needs libsensorpipe.so: not a static link of it" >&2
+    exit 1
+fi
+env -u LD_LIBRARY_PATH "$scratch/consumer_pc_static"
 echo "consumer built and ran against the installed copy"

@@ -132,7 +132,7 @@ static void round_trip(const char *in, const char *name, size_t want)
         if (strcmp(a[i], b[i]))
             fail_msg("%s: message lines differ:\n ref %s\nwant %s", out, a[i],
                      b[i]);
-    char count[32];
+    char count[48];
     snprintf(count, sizeof count, "\"message_count\":\"%zu\"", want);
     assert_non_null(strstr(mo_value(&d, "statistics"), count));
     free(a);

@@ -251,7 +251,7 @@ static void test_kitti_images_undistort(void **state)
         const double pts[][2] = {{0, 0},   {w1, 0},    {0, h1},
                                  {w1, h1}, {100, 200}, {1000, 50}};
         for (size_t k = 0; k < sizeof pts / sizeof pts[0]; k++) {
-            double sx, sy, want[3];
+            double sx, sy, want[3] = {0, 0, 0};
             distort(pts[k][0], pts[k][1], &sx, &sy);
             assert_true(sample(b, sx, sy, want));
             const uint8_t *got =

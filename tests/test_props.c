@@ -210,8 +210,8 @@ static void test_subnormal_and_string_limit(void **state)
     /* Through a launch string, for every file source's stream=. */
     static const char *const srcs[] = {"pcd path=x", "bin path=x",
                                        "pngs path=x",
-                                       "raw path=x width=1 height=1 "
-                                       "format=gray8"};
+                                       ("raw path=x width=1 height=1 "
+                                        "format=gray8")};
     for (int i = 0; i < 4; i++) {
         char launch[512];
         snprintf(launch, sizeof launch, "%s stream=%s ! null", srcs[i], name);

@@ -241,7 +241,7 @@ static void test_bad_desc(void **state)
         .width = 2, .height = 2, .format = SP_PIX_GRAY16, .bit_depth = 17};
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_EINVAL);
     iot_msg_has("bit depth 17", "1..16", NULL);
-    d = (sp_raw_desc){.width = 2, .height = 1, .format = SP_PIX_F32};
+    d = (sp_raw_desc){.width = 2, .height = 1, .format = SP_PIX_COUNT};
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_EUNSUPPORTED);
     d = (sp_raw_desc){.width = 0, .height = 1, .format = SP_PIX_GRAY8};
     assert_int_equal(sp_raw_reader_create(path, &d, &r), SP_EINVAL);

@@ -1,9 +1,9 @@
 /* The `kittibin` sink: each point frame as KITTI .bin (float32 x, y, z,
- * intensity records) at DIR/<stream>/<seq:06d>.bin, written to a temporary
- * name and renamed. Frames without points pass through unwritten. A cloud
- * with extra fields (rgb, labels, a file's own fields) is refused, naming
- * them, rather than written without them, unless drop=true; ring and time
- * are dropped as KITTI's format has always dropped them. */
+ * intensity records) at DIR/<stream>/<name>.bin (name=, sink_int.h), written to
+ * a temporary name and renamed. Frames without points pass through unwritten.
+ * A cloud with extra fields (rgb, labels, a file's own fields) is refused,
+ * naming them, rather than written without them, unless drop=true; ring and
+ * time are dropped as KITTI's format has always dropped them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,12 +20,13 @@ typedef struct kittibin_sink {
 static const sp_prop_spec kittibin_props[] = {
     {.name = "dir",
      .type = SP_PROP_STRING,
-     .help = "output folder; files go to DIR/<stream>/<seq:06d>.bin"},
+     .help = "output folder; files go to DIR/<stream>/<name>.bin"},
     {.name = "drop",
      .type = SP_PROP_BOOL,
      .def = "false",
      .help = "write clouds with extra fields (rgb, labels...) without them "
              "instead of refusing them"},
+    SP__SINK_NAME_PROP,
 };
 
 /* Refuses a cloud whose extras a .bin would lose, naming them. */
@@ -55,7 +56,8 @@ static int kittibin_init(sp_stage *st)
 {
     kittibin_sink *s = sp_stage_priv(st);
     s->drop = sp_stage_prop_bool(st, "drop");
-    return sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"));
+    return sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"),
+                             sp__sink_naming_of(st));
 }
 
 static int kittibin_pull(sp_stage *st, sp_frame **out)
@@ -81,8 +83,17 @@ static int kittibin_pull(sp_stage *st, sp_frame **out)
     return SP_OK;
 }
 
+static void kittibin_fini(sp_stage *st)
+{
+    kittibin_sink *s = sp_stage_priv(st);
+    sp__sink_dir_close(&s->dir);
+}
+
 const sp_stage_class sp__stage_kittibin = {
     .name = "kittibin",
+    .takes = "points (other frames pass through unwritten)",
+    .gives = "files DIR/<stream>/<name>.bin (float32 x y z intensity); "
+             "the frames, written",
     .description = "writes each point frame as KITTI .bin (x y z intensity "
                    "float32) under dir=/<stream>/",
     .props = kittibin_props,
@@ -91,4 +102,5 @@ const sp_stage_class sp__stage_kittibin = {
     .is_sink = 1,
     .init = kittibin_init,
     .pull = kittibin_pull,
+    .fini = kittibin_fini,
 };

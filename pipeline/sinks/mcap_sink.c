@@ -261,6 +261,9 @@ static void mcap_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_mcap = {
     .name = "mcap",
+    .takes = "points, image (a tensor is an error)",
+    .gives = "one MCAP file: PointCloud2 and Image messages, a topic per "
+             "stream; the frames, written",
     .description = "writes points as PointCloud2 and images as Image "
                    "messages into one MCAP file (ROS 2, Foxglove)",
     .props = mcap_props,

@@ -1,10 +1,10 @@
-/* The `npy` sink: one .npy per frame under DIR/<stream>/<seq:06d>.npy (see
- * sp_npy.h for what each payload becomes). fields= chooses the point
- * columns: xyzi (N, 4), xyzir (N, 5), xyzit (N, 5), xyzirt (N, 6), or any
- * comma-separated list of the cloud's field names ("x,y,z,rgb,label"), or
- * "all"; structured=true writes a structured array with named, typed fields
- * (every field by default). Asking for a column the points do not carry is
- * an error naming the file. */
+/* The `npy` sink: one .npy per frame under DIR/<stream>/, named after the
+ * frame's input (name=, sink_int.h; sp_npy.h for what each payload becomes).
+ * fields= chooses the point columns: xyzi (N, 4), xyzir (N, 5), xyzit (N, 5),
+ * xyzirt (N, 6), or any comma-separated list of the cloud's field names
+ * ("x,y,z,rgb,label"), or "all"; structured=true writes a structured array
+ * with named, typed fields (every field by default). Asking for a column the
+ * points do not carry is an error naming the file. */
 #include <string.h>
 
 #include "error_int.h"
@@ -23,7 +23,8 @@ typedef struct npy_sink {
 static const sp_prop_spec npy_props[] = {
     {.name = "dir",
      .type = SP_PROP_STRING,
-     .help = "output folder; files go to DIR/<stream>/<seq:06d>.npy"},
+     .help = "output folder; files go to DIR/<stream>/<name>.npy"},
+    SP__SINK_NAME_PROP,
     {.name = "fields",
      .type = SP_PROP_STRING,
      .def = "",
@@ -45,7 +46,8 @@ static int npy_init(sp_stage *st)
         "x,y,z,intensity,ring,time"};
     static const unsigned fields[] = {0, SP_POINTS_RING, SP_POINTS_TIME,
                                       SP_POINTS_RING | SP_POINTS_TIME};
-    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
+    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"),
+                             sp__sink_naming_of(st)));
     s->structured = sp_stage_prop_bool(st, "structured");
     s->names = sp_stage_prop_str(st, "fields");
     if (!*s->names && !s->structured)
@@ -91,8 +93,16 @@ static int npy_pull(sp_stage *st, sp_frame **out)
     return SP_OK;
 }
 
+static void npy_fini(sp_stage *st)
+{
+    npy_sink *s = sp_stage_priv(st);
+    sp__sink_dir_close(&s->dir);
+}
+
 const sp_stage_class sp__stage_npy = {
     .name = "npy",
+    .takes = "points, image, tensor",
+    .gives = "files DIR/<stream>/<name>.npy; the frames, written",
     .description =
         "writes each frame as a NumPy .npy file under dir=/<stream>/",
     .props = npy_props,
@@ -101,4 +111,5 @@ const sp_stage_class sp__stage_npy = {
     .is_sink = 1,
     .init = npy_init,
     .pull = npy_pull,
+    .fini = npy_fini,
 };

@@ -10,6 +10,8 @@ static int null_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_null = {
     .name = "null",
+    .takes = "points, image, tensor (any frame)",
+    .gives = "nothing: every frame discarded on purpose",
     .description = "consumes every frame and writes nothing (for benchmarks)",
     .is_sink = 1,
     .pull = null_pull,

@@ -1,6 +1,7 @@
-/* The `pcd` sink: each point frame as DIR/<stream>/<seq:06d>.pcd in the
- * chosen encoding (see sp_pcd.h), written to a temporary name and renamed.
- * Frames without points (camera images, tensors) pass through unwritten. */
+/* The `pcd` sink: each point frame as DIR/<stream>/<name>.pcd, named after
+ * the frame's input (name=, sink_int.h), in the chosen encoding (see sp_pcd.h),
+ * written to a temporary name and renamed. Frames without points (camera
+ * images, tensors) pass through unwritten. */
 #include "error_int.h"
 #include "sink_int.h"
 #include "sp_pcd.h"
@@ -15,7 +16,8 @@ typedef struct pcd_sink {
 static const sp_prop_spec pcd_sink_props[] = {
     {.name = "dir",
      .type = SP_PROP_STRING,
-     .help = "output folder; files go to DIR/<stream>/<seq:06d>.pcd"},
+     .help = "output folder; files go to DIR/<stream>/<name>.pcd"},
+    SP__SINK_NAME_PROP,
     {.name = "encoding",
      .type = SP_PROP_ENUM,
      .def = "binary",
@@ -29,7 +31,8 @@ static int pcd_sink_init(sp_stage *st)
     static const sp_pcd_encoding encs[] = {SP_PCD_ASCII, SP_PCD_BINARY,
                                            SP_PCD_BINARY_COMPRESSED};
     s->enc = encs[sp_stage_prop(st, "encoding")->i];
-    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
+    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"),
+                             sp__sink_naming_of(st)));
     return sp_pcd_writer_create(&s->w);
 }
 
@@ -59,10 +62,13 @@ static void pcd_sink_fini(sp_stage *st)
     pcd_sink *s = sp_stage_priv(st);
     sp_pcd_writer_destroy(s->w);
     s->w = NULL;
+    sp__sink_dir_close(&s->dir);
 }
 
 const sp_stage_class sp__stage_pcd_sink = {
     .name = "pcd",
+    .takes = "points (other frames pass through unwritten)",
+    .gives = "files DIR/<stream>/<name>.pcd; the frames, written",
     .description = "writes each point frame as a PCD file (ascii, binary or "
                    "binary_compressed) under dir=/<stream>/",
     .props = pcd_sink_props,

@@ -1,9 +1,10 @@
 /* The `png` sink: images and tensors as PNG under DIR/<stream>/.
  *
- * Images: <seq:06d>.png as themselves (Bayer mosaics as gray pictures of
+ * Files are named after the frame's input (name=, sink_int.h).
+ * Images: <name>.png as themselves (Bayer mosaics as gray pictures of
  * the raw samples, BGR as RGB, float images colour-mapped). Tensors:
- * (H, W) as <seq>.png; (C, H, W) and (1, C, H, W) one picture per channel,
- * <seq>_c<k>.png, each with its own value range (BEV channels such as
+ * (H, W) as <name>.png; (C, H, W) and (1, C, H, W) one picture per channel,
+ * <name>_c<k>.png, each with its own value range (BEV channels such as
  * height, intensity and density have unrelated units). Float data is
  * colour-mapped with the range in the file's "sensorpipe:range" text
  * chunk; range= fixes it; empty= says which values are drawn black (by
@@ -25,7 +26,8 @@ typedef struct png_sink {
 static const sp_prop_spec png_props[] = {
     {.name = "dir",
      .type = SP_PROP_STRING,
-     .help = "output folder; files go to DIR/<stream>/<seq:06d>.png"},
+     .help = "output folder; files go to DIR/<stream>/<name>.png"},
+    SP__SINK_NAME_PROP,
     {.name = "empty",
      .type = SP_PROP_ENUM,
      .def = "nan_minus1",
@@ -43,7 +45,8 @@ static const sp_prop_spec png_props[] = {
 static int png_init(sp_stage *st)
 {
     png_sink *s = sp_stage_priv(st);
-    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir")));
+    SP_TRY(sp__sink_dir_open(&s->dir, sp_stage_prop_str(st, "dir"),
+                             sp__sink_naming_of(st)));
     static const sp_png_empty empties[] = {
         SP_PNG_EMPTY_NAN_NEG1, SP_PNG_EMPTY_NAN, SP_PNG_EMPTY_NEGATIVE};
     s->cmap.empty = empties[sp_stage_prop(st, "empty")->i];
@@ -106,10 +109,15 @@ static void png_fini(sp_stage *st)
     png_sink *s = sp_stage_priv(st);
     sp_png_writer_destroy(s->writer);
     s->writer = NULL;
+    sp__sink_dir_close(&s->dir);
 }
 
 const sp_stage_class sp__stage_png = {
     .name = "png",
+    .takes = "image, tensor (H,W) or (C,H,W) (points pass through "
+             "unwritten)",
+    .gives = "files DIR/<stream>/<name>.png (<name>_c<k>.png per tensor "
+             "channel); the frames, written",
     .description =
         "writes images and tensors as PNG under dir=/<stream>/ (float data "
         "colour-mapped)",

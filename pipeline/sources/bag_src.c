@@ -62,7 +62,14 @@ static const sp_prop_spec bag_props[] = {
      .def = "0",
      .min = 0,
      .max = 1e15,
-     .help = "at most this many messages; 0: all"},
+     .help = "at most this many messages (those step= keeps); 0: all"},
+    {.name = "step",
+     .type = SP_PROP_INT,
+     .def = "1",
+     .min = 1,
+     .max = 1e9,
+     .help = "every step-th message of each topic, from the first in the "
+             "start=/end= window"},
     {.name = "order",
      .type = SP_PROP_ENUM,
      .def = "time",
@@ -297,6 +304,7 @@ static int bag_init(sp_stage *st)
     sp_log_filter f = {.topics = sp_stage_prop_str(st, "topics"),
                        .types = sp_stage_prop_str(st, "types"),
                        .count = (uint64_t)sp_stage_prop_int(st, "count"),
+                       .step = (uint64_t)sp_stage_prop_int(st, "step"),
                        .order = (sp_log_order)sp_stage_prop(st, "order")->i,
                        .topic_mask = mask};
     const sp_prop_value *start = sp_stage_prop(st, "start");
@@ -435,6 +443,7 @@ static int bag_pull(sp_stage *st, sp_frame **out)
         f->log_time_ns = msg.log_time;
         f->origin = msg.file;
         f->origin_index = msg.index;
+        f->origin_kind = SP_ORIGIN_LOG;
         snprintf(f->stream, sizeof f->stream, "%s", tp->name);
         f->calib = NULL;
         if (f->payload == SP_PAYLOAD_IMAGE && sp_stage_prop_bool(st, "calib"))
@@ -445,6 +454,14 @@ static int bag_pull(sp_stage *st, sp_frame **out)
         *out = f;
         return SP_OK;
     }
+}
+
+/* Every selected message is a frame (CameraInfo topics are not selected):
+ * the length progress shows. */
+static int bag_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = sp_log_selected(((bag_src *)sp_stage_priv(st))->log);
+    return SP_OK;
 }
 
 static void bag_fini(sp_stage *st)
@@ -462,6 +479,10 @@ static void bag_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_bag = {
     .name = "bag",
+    .takes = "a ROS1 .bag, an .mcap or a rosbag2 folder",
+    .gives = "points (PointCloud2, LaserScan), image (Image, "
+             "CompressedImage as rgb8/bgr8/gray8/...); a stream per "
+             "topic",
     .description = "recorded ROS logs (ROS1 .bag, MCAP, rosbag2), read without "
                    "ROS: PointCloud2/LaserScan as points, Image/"
                    "CompressedImage as images, CameraInfo as calibration",
@@ -471,5 +492,6 @@ const sp_stage_class sp__stage_bag = {
     .is_source = 1,
     .init = bag_init,
     .pull = bag_pull,
+    .length = bag_length,
     .fini = bag_fini,
 };

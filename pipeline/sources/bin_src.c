@@ -1,16 +1,22 @@
 /* The `bin` source: raw float32 point records, a .bin file or a folder (see
  * sp_bin.h), one frame per file, read when pulled. Times come from the
- * folder's timestamps.txt when there is one, else file index x 100 ms. */
+ * folder's timestamps.txt when there is one, else file index x 100 ms;
+ * start=, count=, step= pick the files. Without fields= the layout is
+ * guessed from the (first) file's name, and the run ends with a note when
+ * it took 5 floats for a .pcd.bin or when the file size or the values
+ * doubt the layout taken (sp_bin_layout_note(), as `info` says). */
 #include <stdlib.h>
 
 #include "error_int.h"
 #include "io_src_int.h"
 #include "sp_bin.h"
+#include "sp_pipeline.h"
 #include "sp_stage.h"
 
 typedef struct bin_src {
     sp_bin_reader *r;
     int64_t *times;
+    sp__src_range range;
     size_t next;
     uint64_t seq;
 } bin_src;
@@ -21,14 +27,16 @@ static const sp_prop_spec bin_props[] = {
      .help = "a .bin file or a folder of them (a sequence in name order)"},
     {.name = "fields",
      .type = SP_PROP_STRING,
-     .def = "x,y,z,i",
+     .optional = 1,
      .help = "float32 record layout: x,y,z,i (KITTI), x,y,z,i,ring "
-             "(nuScenes); also t|time and _ (skip)"},
+             "(nuScenes); also t|time and _ (skip); unset: x,y,z,i,ring for "
+             "*.pcd.bin, else x,y,z,i, with a note when the file doubts it"},
     {.name = "stream",
      .type = SP_PROP_STRING,
      .max = SP_STREAM_NAME_MAX - 1,
      .def = "lidar",
      .help = "stream name of the frames"},
+    SP__RANGE_PROPS,
     SP__ON_ERROR_PROP,
     SP__MAX_FRAME_PROP,
 };
@@ -38,8 +46,20 @@ static int bin_init(sp_stage *st)
     bin_src *s = sp_stage_priv(st);
     const char *path = sp_stage_prop_str(st, "path");
     int from_file;
-    SP_TRY(sp_bin_reader_create(path, sp_stage_prop_str(st, "fields"), &s->r));
+    const sp_prop_value *fields = sp_stage_prop(st, "fields");
+    int given = fields->set && fields->s && *fields->s;
+    SP_TRY(sp_bin_reader_create(path, given ? fields->s : NULL, &s->r));
     sp_bin_reader_set_poolmgr(s->r, sp_stage_poolmgr(st));
+    SP_TRY(sp__src_range_init(st, sp_bin_reader_count(s->r), path, &s->range));
+    if (!given) {
+        /* A guess is said, never silent. A file that cannot be read
+         * fails when its frame is pulled, with the reader's message. */
+        char note[SP_PIPELINE_NOTE_MAX - 64];
+        if (sp_bin_layout_note(sp_bin_reader_path(s->r, 0),
+                               sp_bin_reader_fields(s->r), note,
+                               sizeof note) > 0)
+            sp_stage_note(st, "fields= not given: %s", note);
+    }
     return sp__src_times(path, sp_bin_reader_count(s->r), &s->times,
                          &from_file);
 }
@@ -70,8 +90,13 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 static int bin_pull(sp_stage *st, sp_frame **out)
 {
     bin_src *s = sp_stage_priv(st);
-    return sp__src_pull(st, &s->next, sp_bin_reader_count(s->r), make_frame,
-                        out);
+    return sp__src_pull_range(st, &s->next, &s->range, make_frame, out);
+}
+
+static int bin_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = ((bin_src *)sp_stage_priv(st))->range.count;
+    return SP_OK;
 }
 
 static void bin_fini(sp_stage *st)
@@ -85,6 +110,9 @@ static void bin_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_bin = {
     .name = "bin",
+    .takes = "a .bin file of float32 records, or a folder of them",
+    .gives = "points (x y z intensity, + ring, time as fields= says), "
+             "stream= (lidar)",
     .description = "raw float32 point records (KITTI .bin and similar), one "
                    "frame per file",
     .props = bin_props,
@@ -93,5 +121,6 @@ const sp_stage_class sp__stage_bin = {
     .is_source = 1,
     .init = bin_init,
     .pull = bin_pull,
+    .length = bin_length,
     .fini = bin_fini,
 };

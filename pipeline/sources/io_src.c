@@ -2,6 +2,7 @@
  * times from an optional timestamps.txt, the pull loop and frame metadata. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "error_int.h"
@@ -62,6 +63,41 @@ int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
     *out = NULL;
     while (*next < count) {
         int rc = read(st, (*next)++, out);
+        if (rc >= 0 || !sp__src_skip(st, rc))
+            return rc;
+    }
+    return SP_EOS;
+}
+
+int sp__src_range_init(sp_stage *st, size_t total, const char *path,
+                       sp__src_range *r)
+{
+    uint64_t start = (uint64_t)sp_stage_prop_int(st, "start");
+    uint64_t count = (uint64_t)sp_stage_prop_int(st, "count");
+    uint64_t step = (uint64_t)sp_stage_prop_int(st, "step");
+    memset(r, 0, sizeof *r);
+    if (step == 0)
+        step = 1;
+    if (start >= total)
+        return sp__fail(SP_ERANGE,
+                        "%s: start=%llu selects no frame, expected start < "
+                        "%zu (the frames there)",
+                        path, (unsigned long long)start, total);
+    uint64_t n = (total - 1 - start) / step + 1;
+    if (count && count < n)
+        n = count;
+    r->first = (size_t)start;
+    r->step = (size_t)step;
+    r->count = (size_t)n;
+    return SP_OK;
+}
+
+int sp__src_pull_range(sp_stage *st, size_t *next, const sp__src_range *r,
+                       sp__src_read_fn read, sp_frame **out)
+{
+    *out = NULL;
+    while (*next < r->count) {
+        int rc = read(st, r->first + (*next)++ * r->step, out);
         if (rc >= 0 || !sp__src_skip(st, rc))
             return rc;
     }

@@ -32,6 +32,28 @@
                 "before any memory is reserved"                                \
     }
 
+/* Every file source (kitti, pcd, bin, raw, pngs) takes start=, count= and
+ * step=: which of its items (files; raw: frames) it reads. */
+#define SP__RANGE_PROPS                                                        \
+    {.name = "start", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e12,  \
+     .help = "first frame to read (0-based; files in name order)"},            \
+    {.name = "count", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e12,  \
+     .help = "frames to read; 0 = to the end"},                                \
+    {.name = "step", .type = SP_PROP_INT, .def = "1", .min = 1, .max = 1e9,    \
+     .help = "take every step-th frame"}
+
+/* The items start=, count=, step= pick: item k of the selection is item
+ * first + k * step of the input, for k < count. */
+typedef struct sp__src_range {
+    size_t first, step, count;
+} sp__src_range;
+
+/* The selection of the stage's start=, count=, step= from @p total items
+ * of @p path. SP_ERANGE when start= is past the last item (naming how many
+ * there are). */
+int sp__src_range_init(sp_stage *st, size_t total, const char *path,
+                       sp__src_range *r);
+
 /* 1 when @p rc means "this frame's input is bad" (a skip candidate), 0 for
  * failures that are not the file's fault (memory, budget, timeouts, bugs). */
 int sp__src_is_bad_input(int rc);
@@ -55,6 +77,11 @@ typedef int (*sp__src_read_fn)(sp_stage *st, size_t i, sp_frame **out);
  * the last item. */
 int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
                  sp_frame **out);
+
+/* sp__src_pull() over a selection: *next counts selected items, read()
+ * gets the input's item index. */
+int sp__src_pull_range(sp_stage *st, size_t *next, const sp__src_range *r,
+                       sp__src_read_fn read, sp_frame **out);
 
 /* Check that a frame whose pool block needs @p bytes (0: more than memory
  * holds) is within the stage's max_frame_mb. SP_ERANGE (bad input, so

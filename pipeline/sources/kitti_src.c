@@ -114,6 +114,12 @@ static int kitti_pull(sp_stage *st, sp_frame **out)
                         out);
 }
 
+static int kitti_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = sp_kitti_frame_count(((kitti_src *)sp_stage_priv(st))->k);
+    return SP_OK;
+}
+
 static void kitti_fini(sp_stage *st)
 {
     kitti_src *s = sp_stage_priv(st);
@@ -123,6 +129,9 @@ static void kitti_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_kitti = {
     .name = "kitti",
+    .takes = "a KITTI raw drive folder or object set",
+    .gives = "points (x y z intensity) on stream velodyne; image (gray8, "
+             "rgb8) on image_00..image_03; with calibration",
     .description = "KITTI raw drive or object set: velodyne sweeps and camera "
                    "PNGs in timestamp order, with calibration",
     .props = kitti_props,
@@ -131,5 +140,6 @@ const sp_stage_class sp__stage_kitti = {
     .is_source = 1,
     .init = kitti_init,
     .pull = kitti_pull,
+    .length = kitti_length,
     .fini = kitti_fini,
 };

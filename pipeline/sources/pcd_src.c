@@ -1,6 +1,7 @@
 /* The `pcd` source: a PCD file or a folder of them in name order (see
  * sp_pcd.h), one frame per file, read when pulled. Times come from the
- * folder's timestamps.txt when there is one, else file index x 100 ms. */
+ * folder's timestamps.txt when there is one, else file index x 100 ms;
+ * start=, count=, step= pick the files. */
 #include <stdlib.h>
 
 #include "error_int.h"
@@ -11,6 +12,7 @@
 typedef struct pcd_src {
     sp_pcd_reader *r;
     int64_t *times;
+    sp__src_range range;
     size_t next;
     uint64_t seq;
 } pcd_src;
@@ -31,6 +33,7 @@ static const sp_prop_spec pcd_props[] = {
              "(default names: intensity|i|reflectance, ring|channel|laser_id, "
              "time|t|timestamp|time_stamp); every other field is kept as an "
              "extra"},
+    SP__RANGE_PROPS,
     SP__ON_ERROR_PROP,
     SP__MAX_FRAME_PROP,
 };
@@ -43,6 +46,7 @@ static int pcd_init(sp_stage *st)
     SP_TRY(sp_pcd_reader_create(path, &s->r));
     sp_pcd_reader_set_poolmgr(s->r, sp_stage_poolmgr(st));
     SP_TRY(sp_pcd_reader_set_fields(s->r, sp_stage_prop_str(st, "fields")));
+    SP_TRY(sp__src_range_init(st, sp_pcd_reader_count(s->r), path, &s->range));
     return sp__src_times(path, sp_pcd_reader_count(s->r), &s->times,
                          &from_file);
 }
@@ -73,8 +77,13 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 static int pcd_pull(sp_stage *st, sp_frame **out)
 {
     pcd_src *s = sp_stage_priv(st);
-    return sp__src_pull(st, &s->next, sp_pcd_reader_count(s->r), make_frame,
-                        out);
+    return sp__src_pull_range(st, &s->next, &s->range, make_frame, out);
+}
+
+static int pcd_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = ((pcd_src *)sp_stage_priv(st))->range.count;
+    return SP_OK;
 }
 
 static void pcd_fini(sp_stage *st)
@@ -88,6 +97,8 @@ static void pcd_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_pcd = {
     .name = "pcd",
+    .takes = "a .pcd file or a folder of them",
+    .gives = "points, stream= (lidar)",
     .description = "PCL .pcd files (ascii, binary, binary_compressed), one "
                    "frame per file",
     .props = pcd_props,
@@ -96,5 +107,6 @@ const sp_stage_class sp__stage_pcd = {
     .is_source = 1,
     .init = pcd_init,
     .pull = pcd_pull,
+    .length = pcd_length,
     .fini = pcd_fini,
 };

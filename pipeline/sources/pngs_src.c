@@ -1,7 +1,8 @@
 /* The `pngs` source: a folder of PNG images as one camera stream, in name
  * order, decoded when pulled (probe for the shape, then decode into a frame
  * from the pool manager through a reused libpng arena). Times come from the
- * folder's timestamps.txt or image index x 100 ms. bayer= marks
+ * folder's timestamps.txt or image index x 100 ms; start=, count=, step=
+ * pick the images. bayer= marks
  * single-channel images as a raw Bayer mosaic of that pattern. */
 #include <stdlib.h>
 
@@ -13,6 +14,7 @@
 typedef struct pngs_src {
     sp_pngseq *images;
     int64_t *times;
+    sp__src_range range;
     size_t next;
     uint64_t seq;
     int bayer; /* 0 none, 1.. rggb bggr grbg gbrg */
@@ -32,6 +34,7 @@ static const sp_prop_spec pngs_props[] = {
      .max = SP_STREAM_NAME_MAX - 1,
      .def = "camera",
      .help = "stream name of the frames"},
+    SP__RANGE_PROPS,
     SP__ON_ERROR_PROP,
     SP__MAX_FRAME_PROP,
 };
@@ -44,6 +47,7 @@ static int pngs_init(sp_stage *st)
     s->bayer = (int)sp_stage_prop(st, "bayer")->i;
     SP_TRY(sp_pngseq_create(path, &s->images));
     SP_TRY(sp_pngseq_set_poolmgr(s->images, sp_stage_poolmgr(st)));
+    SP_TRY(sp__src_range_init(st, sp_pngseq_count(s->images), path, &s->range));
     return sp__src_times(path, sp_pngseq_count(s->images), &s->times,
                          &from_file);
 }
@@ -97,8 +101,13 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 static int pngs_pull(sp_stage *st, sp_frame **out)
 {
     pngs_src *s = sp_stage_priv(st);
-    return sp__src_pull(st, &s->next, sp_pngseq_count(s->images), make_frame,
-                        out);
+    return sp__src_pull_range(st, &s->next, &s->range, make_frame, out);
+}
+
+static int pngs_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = ((pngs_src *)sp_stage_priv(st))->range.count;
+    return SP_OK;
 }
 
 static void pngs_fini(sp_stage *st)
@@ -112,6 +121,9 @@ static void pngs_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_pngs = {
     .name = "pngs",
+    .takes = "a folder of .png images, or one",
+    .gives = "image (gray8/16, rgb8, rgba8, rgb16; Bayer with bayer=), "
+             "stream= (camera)",
     .description = "a folder of PNG images as a camera stream (gray, RGB, "
                    "RGBA, palette; bayer= for raw mosaics)",
     .props = pngs_props,
@@ -120,5 +132,6 @@ const sp_stage_class sp__stage_pngs = {
     .is_source = 1,
     .init = pngs_init,
     .pull = pngs_pull,
+    .length = pngs_length,
     .fini = pngs_fini,
 };

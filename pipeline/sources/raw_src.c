@@ -1,7 +1,10 @@
 /* The `raw` source: headerless image frames (see sp_rawimg.h) from a file
  * or a folder, several frames per file allowed. File sizes are checked when
  * the stage starts; each frame is read when pulled. Times come from the
- * folder's timestamps.txt (one line per frame) or frame index x 100 ms. */
+ * folder's timestamps.txt (one line per frame) or frame index x 100 ms;
+ * start=, count=, step= pick the frames (over all files, in name order). A
+ * frame of a file holding several is origin_index of its file
+ * (SP_ORIGIN_FILE_ITEM), so the file sinks name it <file>_<index>. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,6 +17,7 @@ typedef struct raw_src {
     sp_raw_reader *r;
     sp_raw_desc d;
     int64_t *times;
+    sp__src_range range;
     size_t next;
     uint64_t seq;
 } raw_src;
@@ -34,10 +38,11 @@ static const sp_prop_spec raw_props[] = {
      .help = "frame height in pixels"},
     {.name = "format",
      .type = SP_PROP_ENUM,
+     /* Every sp_pixfmt (test_raw checks that none is missing). */
      .choices = "gray8|gray16|bayer_rggb8|bayer_bggr8|bayer_grbg8|"
                 "bayer_gbrg8|bayer_rggb16|bayer_bggr16|bayer_grbg16|"
-                "bayer_gbrg16|rgb8|bgr8|nv12|yuyv",
-     .help = "pixel layout; 16-bit formats are little-endian"},
+                "bayer_gbrg16|rgb8|bgr8|rgba8|bgra8|rgb16|nv12|yuyv|uyvy|f32",
+     .help = "pixel layout; 16-bit and f32 formats are little-endian"},
     {.name = "stride",
      .type = SP_PROP_INT,
      .def = "0",
@@ -55,6 +60,7 @@ static const sp_prop_spec raw_props[] = {
      .max = SP_STREAM_NAME_MAX - 1,
      .def = "camera",
      .help = "stream name of the frames"},
+    SP__RANGE_PROPS,
     SP__ON_ERROR_PROP,
     SP__MAX_FRAME_PROP,
 };
@@ -77,6 +83,7 @@ static int raw_init(sp_stage *st)
         st, sp_image_block_size(s->d.width, s->d.height, s->d.format, 0), path,
         what));
     SP_TRY(sp_raw_reader_create(path, &s->d, &s->r));
+    SP_TRY(sp__src_range_init(st, sp_raw_reader_count(s->r), path, &s->range));
     return sp__src_times(path, sp_raw_reader_count(s->r), &s->times,
                          &from_file);
 }
@@ -95,8 +102,11 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
         sp_frame_unref(f);
         return rc;
     }
+    size_t in_file, of = sp_raw_reader_file_frames(s->r, i);
     sp__src_stamp(st, f, &s->seq, s->times[i],
-                  sp_raw_reader_origin(s->r, i, NULL));
+                  sp_raw_reader_origin(s->r, i, &in_file));
+    f->origin_index = in_file;
+    f->origin_kind = of > 1 ? SP_ORIGIN_FILE_ITEM : SP_ORIGIN_FILE;
     *out = f;
     return SP_OK;
 }
@@ -104,8 +114,13 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 static int raw_pull(sp_stage *st, sp_frame **out)
 {
     raw_src *s = sp_stage_priv(st);
-    return sp__src_pull(st, &s->next, sp_raw_reader_count(s->r), make_frame,
-                        out);
+    return sp__src_pull_range(st, &s->next, &s->range, make_frame, out);
+}
+
+static int raw_length(sp_stage *st, uint64_t *frames)
+{
+    *frames = ((raw_src *)sp_stage_priv(st))->range.count;
+    return SP_OK;
 }
 
 static void raw_fini(sp_stage *st)
@@ -119,13 +134,17 @@ static void raw_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_raw = {
     .name = "raw",
+    .takes = "a file of headerless frames, or a folder of them",
+    .gives = "image in format=, stream= (camera)",
     .description = "headerless raw image frames (gray, Bayer 8/16, rgb8, "
-                   "bgr8, nv12, yuyv) with width=, height=, format=",
+                   "bgr8, rgba8, bgra8, rgb16, nv12, yuyv, uyvy, f32) with "
+                   "width=, height=, format=",
     .props = raw_props,
     .nprops = sizeof raw_props / sizeof raw_props[0],
     .priv_size = sizeof(raw_src),
     .is_source = 1,
     .init = raw_init,
     .pull = raw_pull,
+    .length = raw_length,
     .fini = raw_fini,
 };

@@ -170,8 +170,19 @@ static int synth_pull(sp_stage *st, sp_frame **out)
     return SP_EOS;
 }
 
+static int synth_length(sp_stage *st, uint64_t *frames)
+{
+    synth *s = sp_stage_priv(st);
+    *frames = s->frames * (uint64_t)(s->lidar_on + s->camera_on);
+    return SP_OK;
+}
+
 const sp_stage_class sp__stage_synth = {
     .name = "synth",
+    .takes = "nothing (no files)",
+    .gives = "points (x y z intensity ring time) on stream velodyne; "
+             "image (bayer_rggb8, rgb8 or gray8) on image_02; with "
+             "calibration",
     .description = "synthetic rig: 64-beam lidar and Bayer camera on a street, "
                    "no files needed",
     .props = synth_props,
@@ -180,4 +191,5 @@ const sp_stage_class sp__stage_synth = {
     .is_source = 1,
     .init = synth_init,
     .pull = synth_pull,
+    .length = synth_length,
 };

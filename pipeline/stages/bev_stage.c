@@ -109,6 +109,9 @@ static void bev_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_bev = {
     .name = "bev",
+    .takes = "points",
+    .gives = "tensor (3, H, W) float32 on stream bev (+ the points with "
+             "points=true)",
     .description = "bird's-eye-view raster (3,H,W): max height, mean "
                    "intensity, density; x= y= z= res=",
     .props = bev_props,

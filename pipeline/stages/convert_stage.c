@@ -70,6 +70,8 @@ static int convert_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_convert = {
     .name = "convert",
+    .takes = "image (rgb8, bgr8, rgba8, gray8, nv12, yuyv)",
+    .gives = "image in rgb8, bgr8, gray8 or rgba8 (to=), same stream",
     .description = "colour conversion to=rgb|bgr|gray|rgba from "
                    "rgb8/bgr8/rgba8/gray8/nv12/yuyv "
                    "(matrix=, range= for YUV); non-image frames pass through",

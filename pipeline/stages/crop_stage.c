@@ -84,6 +84,8 @@ static int crop_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_crop = {
     .name = "crop",
+    .takes = "points",
+    .gives = "points (those kept), same stream",
     .description = "keep points inside a box (x= y= z=) and/or a range band "
                    "(range=), or drop them (invert=true); order kept",
     .props = crop_props,

@@ -94,6 +94,8 @@ static int debayer_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_debayer = {
     .name = "debayer",
+    .takes = "image (Bayer 8/16-bit; gray8/gray16 with pattern=)",
+    .gives = "image rgb8/bgr8 (8-bit) or rgb16 (16-bit), same stream",
     .description = "demosaic Bayer images to rgb8/bgr8 (8-bit) or rgb16 "
                    "(16-bit): bilinear or "
                    "edge-aware; colour images and other frames pass through",

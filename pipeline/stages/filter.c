@@ -55,7 +55,7 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
      * origin's text is the source's, which outlives the frame.) */
     uint64_t seq = in->seq, origin_index = in->origin_index;
     const char *origin = in->origin;
-    int from_log = in->log_time_ns != 0;
+    int from_log = in->origin_kind == SP_ORIGIN_LOG;
     sp__filter_out o;
     memset(&o, 0, sizeof o);
     rc = ops->prepare(st, in, &o);

@@ -109,6 +109,8 @@ static int ground_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_ground = {
     .name = "ground",
+    .takes = "points",
+    .gives = "points (without the ground, or only it), same stream",
     .description = "remove the ground (or keep=ground): method=plane "
                    "(RANSAC, threshold=) or method=grid (cell=, band=)",
     .props = ground_props,

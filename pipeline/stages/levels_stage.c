@@ -105,6 +105,8 @@ static int levels_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_levels = {
     .name = "levels",
+    .takes = "image (Bayer 16-bit; gray16 with pattern=)",
+    .gives = "image Bayer 8- or 16-bit, same stream",
     .description =
         "raw 16-bit Bayer: subtract black=, scale white= to full 8/16-bit "
         "range, "

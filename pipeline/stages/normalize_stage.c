@@ -115,6 +115,8 @@ static int normalize_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_normalize = {
     .name = "normalize",
+    .takes = "image (rgb8, bgr8, rgba8, gray8)",
+    .gives = "tensor (1, C, H, W) float32, same stream",
     .description = "8-bit image to a float32 [1,C,H,W] tensor, (px*scale - "
                    "mean)/std per colour, rgb or bgr order; other frames pass "
                    "through",

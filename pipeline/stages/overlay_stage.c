@@ -199,6 +199,9 @@ const sp_stage_class sp__stage_overlay = {
     .description = "a sample's lidar points over its camera image, coloured "
                    "by depth (red near, blue far), to check a calibration; "
                    "calib= range= radius=",
+    .takes = "image and points of the same sample (with a calibration)",
+    .gives = "image rgb8 on stream overlay/<camera stream> (+ the points "
+             "unchanged; the camera image with image=true)",
     .props = overlay_props,
     .nprops = sizeof overlay_props / sizeof overlay_props[0],
     .priv_size = sizeof(overlay_stage),

@@ -188,6 +188,9 @@ static void project_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_project = {
     .name = "project",
+    .takes = "points (with a calibration)",
+    .gives = "tensor (H, W) float32 depth on stream depth (+ the points "
+             "with points=true)",
     .description = "sparse depth image (H,W) of the points seen by the "
                    "camera, nearest per pixel, sized as the camera frame of "
                    "the same sample; calib= width= height=",

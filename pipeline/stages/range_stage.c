@@ -139,6 +139,9 @@ static void range_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_range = {
     .name = "range",
+    .takes = "points",
+    .gives = "tensor (5, rows, cols) float32 on stream range (+ the "
+             "points with points=true)",
     .description = "spherical range image (5,rows,cols): range, x, y, z, "
                    "intensity, nearest point per pixel; rows= cols=auto fov=",
     .props = range_props,

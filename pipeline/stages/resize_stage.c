@@ -82,6 +82,8 @@ static int resize_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_resize = {
     .name = "resize",
+    .takes = "image (gray8, rgb8, bgr8, rgba8, f32)",
+    .gives = "image of width x height, same format and stream",
     .description = "scale images to width x height (linear = OpenCV "
                    "INTER_LINEAR, area, nearest); other frames pass through",
     .props = resize_props,

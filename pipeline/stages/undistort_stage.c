@@ -283,6 +283,8 @@ static void undistort_fini(sp_stage *st)
 
 const sp_stage_class sp__stage_undistort = {
     .name = "undistort",
+    .takes = "image (gray8, rgb8, bgr8, rgba8, f32; with a camera model)",
+    .gives = "image, same size, format and stream",
     .description = "remove lens distortion (OpenCV k1,k2,p1,p2,k3 model) "
                    "through a remap table kept per calibration; K/dist from "
                    "fx..k3, calib= or the frame; other frames pass through",

@@ -68,6 +68,8 @@ static int voxel_pull(sp_stage *st, sp_frame **out)
 
 const sp_stage_class sp__stage_voxel = {
     .name = "voxel",
+    .takes = "points",
+    .gives = "points (one per occupied voxel), same stream",
     .description = "downsample to one point per occupied voxel (centroid; "
                    "PCL VoxelGrid's float32 voxel rule): leaf=, min_points=",
     .props = voxel_props,

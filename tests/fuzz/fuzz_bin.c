@@ -142,6 +142,19 @@ static void check_guess(const char *path, uint64_t size)
         fail("the guess lists a size that does not fit", 0);
     if (g.best && (size % (4 * g.best) != 0 || size / (4 * g.best) < 2))
         fail("the guess's best record size does not fit the file", 0);
+    if (g.col4_whole && (g.col4_min < 0 || g.col4_max > 255 ||
+                         g.col4_distinct == 0 || g.col4_distinct > 256))
+        fail("the 4th column's figures are out of their range", 0);
+    /* The note a run without fields= leaves: terminated, within its
+     * buffer, something to say exactly when it wrote something. */
+    char note[96];
+    memset(note, 0x7f, sizeof note);
+    rc = sp_bin_layout_note(path, "x,y,z,i", note, sizeof note);
+    if (rc < 0 || rc > 1 || !memchr(note, '\0', sizeof note) ||
+        (rc == 1) != (note[0] != '\0'))
+        fail("the layout note is not a terminated line or its status", rc);
+    if (size % 16 != 0 && rc != 1)
+        fail("a size of no whole 4-float records went unsaid", rc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -37,7 +37,7 @@ static void fail(const char *what, int rc)
 
 static int is16(sp_pixfmt f)
 {
-    return f == SP_PIX_GRAY16 ||
+    return f == SP_PIX_GRAY16 || f == SP_PIX_RGB16 ||
            (f >= SP_PIX_BAYER_RGGB16 && f <= SP_PIX_BAYER_GBRG16);
 }
 

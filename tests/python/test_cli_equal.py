@@ -15,7 +15,9 @@ FIELDS = {"xyzi": ("x", "y", "z", "intensity"),
 
 def compare(launch, tmp_path, fields="xyzi"):
     out = tmp_path / "out"
-    run_cli("run", f"{launch} ! npy dir={out} fields={fields}")
+    # name=seq: files numbered per stream, looked up by the frame's seq
+    # below (the default names them after their input)
+    run_cli("run", f"{launch} ! npy dir={out} fields={fields} name=seq")
     n = 0
     with sp.Pipeline(launch) as p:
         for f in p:
