@@ -36,9 +36,8 @@ typedef struct yuvc {
 
 static inline __m128i descale(const yuvc *c, __m128i s)
 {
-    __m128i v = _mm_sub_epi32(_mm_srai_epi32(_mm_add_epi32(s, c->bias),
-                                             SP__CV_SHIFT),
-                              c->c256);
+    __m128i v = _mm_sub_epi32(
+        _mm_srai_epi32(_mm_add_epi32(s, c->bias), SP__CV_SHIFT), c->c256);
     return _mm_min_epi32(_mm_max_epi32(v, _mm_setzero_si128()), c->c255);
 }
 
@@ -49,8 +48,9 @@ static inline void yuv2rgb(const yuvc *c, __m128i Y, __m128i U, __m128i V,
         _mm_max_epi32(_mm_sub_epi32(Y, c->yoff), _mm_setzero_si128()), c->cy);
     __m128i u = _mm_sub_epi32(U, c->c128), v = _mm_sub_epi32(V, c->c128);
     *r = descale(c, _mm_add_epi32(yp, _mm_mullo_epi32(v, c->cvr)));
-    *g = descale(c, _mm_add_epi32(yp, _mm_add_epi32(_mm_mullo_epi32(u, c->cug),
-                                                    _mm_mullo_epi32(v, c->cvg))));
+    *g = descale(c,
+                 _mm_add_epi32(yp, _mm_add_epi32(_mm_mullo_epi32(u, c->cug),
+                                                 _mm_mullo_epi32(v, c->cvg))));
     *b = descale(c, _mm_add_epi32(yp, _mm_mullo_epi32(u, c->cub)));
     *gray = descale(c, yp);
 }
@@ -59,10 +59,10 @@ static inline void yuv2rgb(const yuvc *c, __m128i Y, __m128i U, __m128i V,
  * as two int16 words, so one pmaddwd gives the first two products. */
 static inline __m128i gray4(__m128i r, __m128i g, __m128i b)
 {
-    __m128i s = _mm_add_epi32(
-        _mm_madd_epi16(_mm_or_si128(r, _mm_slli_epi32(g, 16)),
-                       _mm_set1_epi32(9798 | (19235 << 16))),
-        _mm_madd_epi16(b, _mm_set1_epi32(3735)));
+    __m128i s =
+        _mm_add_epi32(_mm_madd_epi16(_mm_or_si128(r, _mm_slli_epi32(g, 16)),
+                                     _mm_set1_epi32(9798 | (19235 << 16))),
+                      _mm_madd_epi16(b, _mm_set1_epi32(3735)));
     return _mm_srli_epi32(_mm_add_epi32(s, _mm_set1_epi32(16384)), 15);
 }
 
@@ -75,14 +75,14 @@ static void convert_any(const sp__convert_job *j)
                   m4b = gather_mask(4, 2), m4a = gather_mask(4, 3);
     const __m128i pack3 =
         _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    const __m128i pack1 = _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1,
-                                        -1, -1, -1, -1, -1, -1);
-    const __m128i yuyv_y = _mm_setr_epi8(0, 2, 4, 6, -1, -1, -1, -1, -1, -1,
-                                         -1, -1, -1, -1, -1, -1);
-    const __m128i yuyv_u = _mm_setr_epi8(1, 1, 5, 5, -1, -1, -1, -1, -1, -1,
-                                         -1, -1, -1, -1, -1, -1);
-    const __m128i yuyv_v = _mm_setr_epi8(3, 3, 7, 7, -1, -1, -1, -1, -1, -1,
-                                         -1, -1, -1, -1, -1, -1);
+    const __m128i pack1 = _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1,
+                                        -1, -1, -1, -1, -1);
+    const __m128i yuyv_y = _mm_setr_epi8(0, 2, 4, 6, -1, -1, -1, -1, -1, -1, -1,
+                                         -1, -1, -1, -1, -1);
+    const __m128i yuyv_u = _mm_setr_epi8(1, 1, 5, 5, -1, -1, -1, -1, -1, -1, -1,
+                                         -1, -1, -1, -1, -1);
+    const __m128i yuyv_v = _mm_setr_epi8(3, 3, 7, 7, -1, -1, -1, -1, -1, -1, -1,
+                                         -1, -1, -1, -1, -1);
     const __m128i nv_u = _mm_setr_epi8(0, 0, 2, 2, -1, -1, -1, -1, -1, -1, -1,
                                        -1, -1, -1, -1, -1);
     const __m128i nv_v = _mm_setr_epi8(1, 1, 3, 3, -1, -1, -1, -1, -1, -1, -1,
@@ -154,9 +154,9 @@ static void convert_any(const sp__convert_job *j)
             }
             __m128i lo = j->to == SP__CV_BGR ? b : r,
                     hi = j->to == SP__CV_BGR ? r : b;
-            __m128i p = _mm_or_si128(_mm_or_si128(lo, _mm_slli_epi32(g, 8)),
-                                     _mm_or_si128(_mm_slli_epi32(hi, 16),
-                                                  _mm_slli_epi32(a, 24)));
+            __m128i p = _mm_or_si128(
+                _mm_or_si128(lo, _mm_slli_epi32(g, 8)),
+                _mm_or_si128(_mm_slli_epi32(hi, 16), _mm_slli_epi32(a, 24)));
             if (j->to == SP__CV_RGBA)
                 ST128(o + 4 * x, p);
             else
@@ -184,11 +184,10 @@ static uint32_t swap_rb(const uint8_t *s, uint8_t *o, uint32_t w)
 /* RGB/BGR -> RGBA: 4 pixels per step, alpha 255. */
 static uint32_t to_rgba(const uint8_t *s, uint8_t *o, uint32_t w, int bgr_in)
 {
-    const __m128i m =
-        bgr_in ? _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9,
-                               -1)
-               : _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11,
-                               -1);
+    const __m128i m = bgr_in ? _mm_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6,
+                                             -1, 11, 10, 9, -1)
+                             : _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8,
+                                             -1, 9, 10, 11, -1);
     const __m128i alpha = _mm_set1_epi32((int)0xff000000u);
     uint32_t x = 0;
     for (; x + 6 <= w; x += 4)
@@ -201,11 +200,10 @@ static uint32_t to_rgba(const uint8_t *s, uint8_t *o, uint32_t w, int bgr_in)
  * last 4 bytes the next step rewrites). */
 static uint32_t from_rgba(const uint8_t *s, uint8_t *o, uint32_t w, int bgr_out)
 {
-    const __m128i m =
-        bgr_out ? _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1,
-                                -1, -1)
-                : _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1,
-                                -1, -1);
+    const __m128i m = bgr_out ? _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14,
+                                              13, 12, -1, -1, -1, -1)
+                              : _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12,
+                                              13, 14, -1, -1, -1, -1);
     uint32_t x = 0;
     for (; x + 6 <= w; x += 4)
         ST128(o + 3 * x, _mm_shuffle_epi8(LD128(s + 4 * x), m));

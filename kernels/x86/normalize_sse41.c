@@ -74,8 +74,7 @@ int sp__normalize_sse41(const sp__normalize_job *j)
                 __m128i v = _mm_loadu_si128(
                     (const __m128i *)(const void *)(s + (size_t)x * 4));
                 for (int c = 0; c < 3; c++) {
-                    __m128 p =
-                        _mm_cvtepi32_ps(_mm_shuffle_epi8(v, mask[c][0]));
+                    __m128 p = _mm_cvtepi32_ps(_mm_shuffle_epi8(v, mask[c][0]));
                     _mm_storeu_ps(d[c] + x,
                                   _mm_add_ps(_mm_mul_ps(p, va[c]), vb[c]));
                 }

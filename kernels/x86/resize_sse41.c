@@ -147,7 +147,8 @@ static int area_sse41(sp_kctx *k, const sp__resize_plan *p)
                 } else {
                     int32_t q;
                     memcpy(&q, s + x, 4);
-                    px = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(q)));
+                    px = _mm_cvtepi32_ps(
+                        _mm_cvtepu8_epi32(_mm_cvtsi32_si128(q)));
                 }
                 acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(wy[j]), px));
             }
@@ -207,13 +208,14 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
          * bytes); the 8-byte stores overlap, so the loop stops while a
          * pixel remains for the next step or the scalar tail to write over
          * the 2 spare bytes (and the 16-byte loads stay in the row). */
-        const __m128i pair3 = _mm_setr_epi8(0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8,
-                                            11, -1, -1, -1, -1);
+        const __m128i pair3 =
+            _mm_setr_epi8(0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1);
         for (; dx + 3 <= (int)p->dw; dx += 2) {
             size_t o = (size_t)dx * 6;
             __m128i sum = _mm_add_epi16(
                 _mm_maddubs_epi16(_mm_shuffle_epi8(LD128(r0 + o), pair3), ones),
-                _mm_maddubs_epi16(_mm_shuffle_epi8(LD128(r1 + o), pair3), ones));
+                _mm_maddubs_epi16(_mm_shuffle_epi8(LD128(r1 + o), pair3),
+                                  ones));
             sum = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
             _mm_storel_epi64((__m128i *)(void *)(d + (size_t)dx * 3),
                              _mm_packus_epi16(sum, sum));

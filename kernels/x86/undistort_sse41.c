@@ -46,18 +46,17 @@ int sp__undistort_sse41(const sp__undistort_job *j)
      * (bytes 2, 3); these spread them into int16 pairs */
     const __m128i pair1 =
         _mm_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1);
-    const __m128i pair1b = _mm_setr_epi8(2, -1, 3, -1, 6, -1, 7, -1, 10, -1,
-                                         11, -1, 14, -1, 15, -1);
+    const __m128i pair1b = _mm_setr_epi8(2, -1, 3, -1, 6, -1, 7, -1, 10, -1, 11,
+                                         -1, 14, -1, 15, -1);
     /* (p00, p01) int16 pairs per channel from an 8-byte window of 2 pixels */
-    const __m128i pairs =
-        cn == 3 ? _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1,
-                                -1, -1, -1)
-                : _mm_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1,
-                                7, -1);
+    const __m128i pairs = cn == 3 ? _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2,
+                                                  -1, 5, -1, -1, -1, -1, -1)
+                                  : _mm_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2,
+                                                  -1, 6, -1, 3, -1, 7, -1);
     const __m128i pack3 =
         _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    const __m128i pack1 = _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1,
-                                        -1, -1, -1, -1, -1, -1);
+    const __m128i pack1 = _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1,
+                                        -1, -1, -1, -1, -1);
     const __m128 inv32 = _mm_set1_ps(1.f / SP__REMAP_TAB);
     const __m128 one = _mm_set1_ps(1.f);
 
@@ -93,12 +92,12 @@ int sp__undistort_sse41(const sp__undistort_job *j)
                     a[q] = j->src + offs[q];
                     b[q] = a[q] + j->sstride;
                 }
-                __m128 p00 = _mm_setr_ps(ldf(a[0]), ldf(a[1]), ldf(a[2]),
-                                         ldf(a[3]));
+                __m128 p00 =
+                    _mm_setr_ps(ldf(a[0]), ldf(a[1]), ldf(a[2]), ldf(a[3]));
                 __m128 p01 = _mm_setr_ps(ldf(a[0] + 4), ldf(a[1] + 4),
                                          ldf(a[2] + 4), ldf(a[3] + 4));
-                __m128 p10 = _mm_setr_ps(ldf(b[0]), ldf(b[1]), ldf(b[2]),
-                                         ldf(b[3]));
+                __m128 p10 =
+                    _mm_setr_ps(ldf(b[0]), ldf(b[1]), ldf(b[2]), ldf(b[3]));
                 __m128 p11 = _mm_setr_ps(ldf(b[0] + 4), ldf(b[1] + 4),
                                          ldf(b[2] + 4), ldf(b[3] + 4));
                 __m128 ax = _mm_mul_ps(_mm_cvtepi32_ps(fx), inv32);
@@ -129,9 +128,9 @@ int sp__undistort_sse41(const sp__undistort_job *j)
                     taps[q] = (uint32_t)t | (uint32_t)b << 16;
                 }
                 __m128i g = _mm_loadu_si128((const __m128i *)(void *)taps);
-                __m128i v =
-                    _mm_add_epi32(_mm_madd_epi16(_mm_shuffle_epi8(g, pair1), wt),
-                                  _mm_madd_epi16(_mm_shuffle_epi8(g, pair1b), wb));
+                __m128i v = _mm_add_epi32(
+                    _mm_madd_epi16(_mm_shuffle_epi8(g, pair1), wt),
+                    _mm_madd_epi16(_mm_shuffle_epi8(g, pair1b), wb));
                 v = _mm_srai_epi32(_mm_add_epi32(v, round), SP__REMAP_WBITS);
                 int32_t o4 = _mm_cvtsi128_si32(_mm_shuffle_epi8(v, pack1));
                 memcpy(drow + x, &o4, 4);
@@ -142,7 +141,8 @@ int sp__undistort_sse41(const sp__undistort_job *j)
             __m128i acc[4];
             for (int q = 0; q < 4; q++) {
                 const uint8_t *a0 = j->src + offs[q];
-                __m128i top = _mm_loadl_epi64((const __m128i *)(const void *)a0);
+                __m128i top =
+                    _mm_loadl_epi64((const __m128i *)(const void *)a0);
                 __m128i bot = _mm_loadl_epi64(
                     (const __m128i *)(const void *)(a0 + j->sstride));
                 __m128i wq_t, wq_b;
@@ -164,15 +164,17 @@ int sp__undistort_sse41(const sp__undistort_job *j)
                     wq_b = _mm_shuffle_epi32(wb, 0xff);
                     break;
                 }
-                __m128i v =
-                    _mm_add_epi32(_mm_madd_epi16(_mm_shuffle_epi8(top, pairs), wq_t),
-                                  _mm_madd_epi16(_mm_shuffle_epi8(bot, pairs), wq_b));
-                acc[q] = _mm_srai_epi32(_mm_add_epi32(v, round), SP__REMAP_WBITS);
+                __m128i v = _mm_add_epi32(
+                    _mm_madd_epi16(_mm_shuffle_epi8(top, pairs), wq_t),
+                    _mm_madd_epi16(_mm_shuffle_epi8(bot, pairs), wq_b));
+                acc[q] =
+                    _mm_srai_epi32(_mm_add_epi32(v, round), SP__REMAP_WBITS);
             }
             __m128i out = _mm_packus_epi16(_mm_packs_epi32(acc[0], acc[1]),
                                            _mm_packs_epi32(acc[2], acc[3]));
             if (cn == 4) {
-                _mm_storeu_si128((__m128i *)(void *)(drow + (size_t)x * 4), out);
+                _mm_storeu_si128((__m128i *)(void *)(drow + (size_t)x * 4),
+                                 out);
             } else {
                 uint8_t tmp[16];
                 _mm_storeu_si128((__m128i *)(void *)tmp,
