@@ -1,0 +1,62 @@
+#!/bin/bash
+# CI's aarch64 stage: cross-builds the library, the CLI and every cmocka
+# suite for 64-bit ARM with Debian's cross compiler and arm64 multiarch
+# packages (cmake/aarch64-linux-gnu.cmake), and runs the suites under
+# qemu-aarch64-static, so that every NEON kernel is compared with the scalar
+# reference, bit for bit, as the x86 back-ends are. On a fresh Debian 12
+# machine it installs what it needs (scripts/install-deps.sh, SP_CROSS).
+#
+# A few suites are left out of the qemu run, each named below with the
+# reason and printed on every run: they test no architecture-dependent code
+# (their x86 runs cover them) and would cost minutes under the emulator.
+# SP_ARM_ALL=1 runs them too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${SP_ARM_BUILD:-build-arm64}
+jobs=$(nproc 2>/dev/null || echo 2)
+start=$(date +%s)
+
+# The ARM guards agree with the build: _neon.c files are compiled for
+# AArch64 only (cmake/sensorpipe_sources.cmake), so dispatch code must test
+# __aarch64__; __ARM_NEON alone is also true on 32-bit ARM, where the NEON
+# functions do not exist. PENDING: files another branch is rewriting (their
+# guards are fixed there); remove them here once it has landed.
+pending="kernels/crop.c kernels/voxel.c"
+bad=""
+for f in $(grep -l '__ARM_NEON' kernels/*.c kernels/*/*.c 2>/dev/null || true); do
+    case " $pending " in
+        *" $f "*) echo "aarch64: $f still tests __ARM_NEON (pending, see scripts/ci-aarch64.sh)" ;;
+        *) bad="$bad $f" ;;
+    esac
+done
+if [ -n "$bad" ]; then
+    echo "aarch64: these files test __ARM_NEON, expected __aarch64__ as the build:$bad" >&2
+    exit 1
+fi
+
+SP_CROSS=aarch64 sh scripts/install-deps.sh
+cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSP_WITH_OPENCL=OFF -DSP_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$jobs"
+built=$(date +%s)
+
+# name: why it is left out of the qemu run
+left_out=(
+    "test_fault_inject: allocation and write failures injected at every call (no SIMD, no atomics); ~25x slower under qemu, 8+ minutes alone"
+    "test_log_ros1_damage: ROS1 bags cut at every offset, parsing only; ~2 minutes under qemu"
+)
+exclude=""
+if [ "${SP_ARM_ALL:-0}" != 1 ]; then
+    echo "aarch64: left out of the qemu run (they run on x86 above and under the sanitizers):"
+    for l in "${left_out[@]}"; do
+        echo "    ${l}"
+        exclude="$exclude|${l%%:*}"
+    done
+fi
+# test_cli_bench skips here: the bench programs are not cross-built (their
+# timings under an emulator would mean nothing).
+args=(--test-dir "$build" -j "$jobs" --output-on-failure)
+[ -n "$exclude" ] && args+=(-E "^(${exclude#|})\$")
+ctest "${args[@]}"
+end=$(date +%s)
+echo "aarch64: cross-build $((built - start)) s, suites under qemu $((end - built)) s"
