@@ -6,8 +6,8 @@
  * these definitions too, so the count is every malloc-family call in the
  * process, on every thread.
  *
- * Compiled out under AddressSanitizer, which owns malloc: the stats then
- * say "n/a (sanitizer build)". */
+ * Compiled out under AddressSanitizer and ThreadSanitizer, which own
+ * malloc: the stats then say "n/a (sanitizer build)". */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -16,10 +16,10 @@
 #include "cli_int.h"
 #include "sp_pipeline.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CLI_NO_HOOK 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define CLI_NO_HOOK 1
 #endif
 #endif

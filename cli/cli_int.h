@@ -36,8 +36,19 @@ CLI_COMMANDS(CLI__DECLARE)
 #define CLI_PROG "sensorpipe"
 
 /* Prints "sensorpipe: <sp_errmsg()>" to stderr and, when the error has a
- * launch-string column, the string with a caret under that column. */
+ * launch-string column, the string with a caret under that column. Control
+ * characters in either are escaped (escape.c). */
 void cli_print_error(const char *launch);
+
+/* Terminal-safe output (escape.c): names and messages that come from
+ * outside the program are printed with control characters as \xNN, so a
+ * file or topic name cannot send escape sequences to the terminal. */
+/* Writes s escaped; keep_lines leaves '\n' and '\t' as they are. */
+void cli_put_escaped(FILE *out, const char *s, int keep_lines);
+/* Columns the first n bytes of s take once escaped. */
+size_t cli_escape_width(const char *s, size_t n);
+/* fprintf(stderr, ...) with the whole text escaped but a final newline. */
+void cli_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* What `run` and the demo share (cmd_run.c). */
 #define CLI_MAX_STREAMS 64
@@ -62,8 +73,10 @@ typedef struct cli_run_result {
 } cli_run_result;
 
 /* Builds and runs @p launch, prints errors (with a caret for launch-string
- * errors), the progress line on a terminal, and the stats as asked. Returns
- * the exit status: 0, 1 (failure) or 130 (interrupted). */
+ * errors), the progress line on a terminal, and the stats as asked.
+ * SIGINT, SIGTERM and SIGHUP stop the run cleanly (a second one kills).
+ * Returns the exit status: 0, 1 (failure) or 128 + the signal that stopped
+ * the run (130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
 int cli_run_launch(const char *launch, const cli_run_opts *o,
                    cli_run_result *res);
 

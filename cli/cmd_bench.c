@@ -186,10 +186,9 @@ static int run_prog(const char *dir, size_t pi, char **args, rows *r)
         return -1;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        fprintf(stderr,
-                CLI_PROG " bench: cannot create a temporary file in "
-                         "%s (TMPDIR): %s\n",
-                tdir, strerror(errno));
+        cli_errf(CLI_PROG " bench: cannot create a temporary file in "
+                          "%s (TMPDIR): %s\n",
+                 tdir, strerror(errno));
         return -1;
     }
     unlink(tmp); /* only our descriptors hold it from here on */
@@ -202,7 +201,7 @@ static int run_prog(const char *dir, size_t pi, char **args, rows *r)
     int err = posix_spawn(&pid, path, &fa, NULL, args, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (err) {
-        fprintf(stderr, CLI_PROG " bench: %s: %s\n", path, strerror(err));
+        cli_errf(CLI_PROG " bench: %s: %s\n", path, strerror(err));
         close(fd);
         return -1;
     }
@@ -478,7 +477,7 @@ int cli_bench_main(int argc, char **argv)
         } else if (!strcmp(a, "--runs") || !strcmp(a, "--json") ||
                    !strcmp(a, "--data")) {
             if (i + 1 >= argc) {
-                fprintf(stderr, CLI_PROG " bench: %s needs a value\n", a);
+                cli_errf(CLI_PROG " bench: %s needs a value\n", a);
                 return 2;
             }
             const char *v = argv[++i];
@@ -490,19 +489,17 @@ int cli_bench_main(int argc, char **argv)
                 char *end;
                 long n = strtol(v, &end, 10);
                 if (*v == '\0' || *end || n < 1 || n > 1001) {
-                    fprintf(stderr,
-                            CLI_PROG " bench: --runs '%s', expected "
-                                     "a whole number 1..1001\n",
-                            v);
+                    cli_errf(CLI_PROG " bench: --runs '%s', expected "
+                                      "a whole number 1..1001\n",
+                             v);
                     return 2;
                 }
                 runs = (int)n;
             }
         } else if (a[0] == '-') {
-            fprintf(stderr,
-                    CLI_PROG " bench: unknown option '%s' (see " CLI_PROG
-                             " bench --help)\n",
-                    a);
+            cli_errf(CLI_PROG " bench: unknown option '%s' (see " CLI_PROG
+                              " bench --help)\n",
+                     a);
             return 2;
         } else {
             int found = 0, all = !strcmp(a, "all");
@@ -515,11 +512,10 @@ int cli_bench_main(int argc, char **argv)
                     found = 1;
                 }
             if (!found) {
-                fprintf(stderr,
-                        CLI_PROG " bench: unknown group '%s', "
-                                 "expected lidar, raster, camera, io, "
-                                 "pipeline, soak, compare or all\n",
-                        a);
+                cli_errf(CLI_PROG " bench: unknown group '%s', "
+                                  "expected lidar, raster, camera, io, "
+                                  "pipeline, soak, compare or all\n",
+                         a);
                 return 2;
             }
             any = 1;
@@ -541,9 +537,10 @@ int cli_bench_main(int argc, char **argv)
     int nt = find_dir(dir, key, tried);
     if (nt < 0) {
         fprintf(stderr, CLI_PROG " bench: %s not found in", key);
-        for (int i = 0; i < -nt; i++)
-            fprintf(stderr, "%s %s", i ? (i == -nt - 1 ? " or" : ",") : "",
-                    tried[i]);
+        for (int i = 0; i < -nt; i++) {
+            fprintf(stderr, "%s ", i ? (i == -nt - 1 ? " or" : ",") : "");
+            cli_put_escaped(stderr, tried[i], 0);
+        }
         fprintf(stderr, ": build with -DSP_BUILD_BENCH=ON (and install), "
                         "or set SP_BENCH_DIR\n");
         return 1;
@@ -576,18 +573,16 @@ int cli_bench_main(int argc, char **argv)
             if (want[p] == 1)
                 continue; /* an optional comparison under `all` */
             if (progs[p].optional)
-                fprintf(stderr,
-                        CLI_PROG " bench: %s/%s not found: it is "
-                                 "built only where a C++ compiler and %s are "
-                                 "installed (see bench/README.md)\n",
-                        dir, progs[p].prog,
-                        strstr(progs[p].prog, "pcl") ? "libpcl-dev"
-                                                     : "libopencv-dev");
+                cli_errf(CLI_PROG " bench: %s/%s not found: it is "
+                                  "built only where a C++ compiler and %s are "
+                                  "installed (see bench/README.md)\n",
+                         dir, progs[p].prog,
+                         strstr(progs[p].prog, "pcl") ? "libpcl-dev"
+                                                      : "libopencv-dev");
             else
-                fprintf(stderr,
-                        CLI_PROG " bench: %s/%s not found: build "
-                                 "with -DSP_BUILD_BENCH=ON\n",
-                        dir, progs[p].prog);
+                cli_errf(CLI_PROG " bench: %s/%s not found: build "
+                                  "with -DSP_BUILD_BENCH=ON\n",
+                         dir, progs[p].prog);
             failed = 1;
             continue;
         }

@@ -47,20 +47,18 @@ int cli_info_main(int argc, char **argv)
             char *end;
             sample = strtol(argv[++i], &end, 10);
             if (*end || sample < 1 || sample > 100000) {
-                fprintf(stderr,
-                        CLI_PROG " info: --sample '%s', expected a "
-                                 "number 1..100000\n",
-                        argv[i]);
+                cli_errf(CLI_PROG " info: --sample '%s', expected a "
+                                  "number 1..100000\n",
+                         argv[i]);
                 return 2;
             }
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, CLI_PROG " info: unknown option '%s'\n", argv[i]);
+            cli_errf(CLI_PROG " info: unknown option '%s'\n", argv[i]);
             return 2;
         } else if (!path) {
             path = argv[i];
         } else {
-            fprintf(stderr, CLI_PROG " info: more than one PATH ('%s')\n",
-                    argv[i]);
+            cli_errf(CLI_PROG " info: more than one PATH ('%s')\n", argv[i]);
             return 2;
         }
     }
@@ -89,7 +87,9 @@ int cli_info_main(int argc, char **argv)
         return 1;
     }
     sp_loginfo_format(li, json, buf, (size_t)n + 1);
-    fputs(buf, stdout);
+    /* Paths, topics and type names come from the files: escaped, so none
+     * can drive the terminal (JSON already escapes them). */
+    cli_put_escaped(stdout, buf, 1);
     free(buf);
     sp_loginfo_free(li);
     free(li);

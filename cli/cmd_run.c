@@ -1,14 +1,17 @@
 /* sensorpipe run: build a pipeline from a launch string and run it to the
- * end, with a progress line on a terminal, SIGINT as a clean early stop,
- * and the stats as a table (--stats) or JSON (--json FILE). */
+ * end, with a progress line on a terminal, SIGINT, SIGTERM and SIGHUP as a
+ * clean early stop, and the stats as a table (--stats) or JSON (--json
+ * FILE). */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file_int.h"
 #include "cli_int.h"
 #include "sp_pipeline.h"
 
@@ -39,10 +42,13 @@ void cli_run_help(FILE *out)
             "  -h, --help          this help\n"
             "\n"
             "A progress line (frames, frames/s, pool use) is shown on stderr "
-            "when it is a\nterminal. Ctrl-C stops the run cleanly: every "
-            "thread is joined and every block\nreturned (a second Ctrl-C "
-            "kills). Exit status: 0 success, 1 failure, 2 usage,\n130 "
-            "interrupted.\n"
+            "when it is a\nterminal. Ctrl-C, SIGTERM (timeout, systemd, "
+            "docker stop) and SIGHUP stop the\nrun cleanly: every thread is "
+            "joined, every finished output file is in place\nand no "
+            "temporary file is left; the stats are still printed (a second "
+            "signal\nkills). Exit status: 0 success, 1 failure, 2 usage, "
+            "128 + the signal's number\nwhen stopped by one (130 Ctrl-C, 143 "
+            "SIGTERM, 129 SIGHUP).\n"
             "\n"
             "examples:\n"
             "  " CLI_PROG " run 'synth frames=100 ! queue depth=4 ! npy "
@@ -57,29 +63,86 @@ void cli_print_error(const char *launch)
 {
     int col = sp_pipeline_error_column();
 
-    fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
+    cli_errf(CLI_PROG ": %s\n", sp_errmsg());
     if (col <= 0 || launch == NULL || (size_t)col > strlen(launch) + 1)
         return;
-    /* The launch string on one line, the caret under the column. */
+    /* The launch string on one line, the caret under the column (which
+     * moves right by what escaping the text before it added). */
+    char *line = strdup(launch);
+    if (line == NULL)
+        return;
+    for (char *c = line; *c; c++)
+        if (*c == '\t' || *c == '\n' || *c == '\r')
+            *c = ' ';
     fputs("  ", stderr);
-    for (const char *c = launch; *c; c++)
-        fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, stderr);
+    cli_put_escaped(stderr, line, 0);
     fputs("\n  ", stderr);
-    for (int i = 1; i < col; i++)
+    size_t pad = cli_escape_width(line, (size_t)col - 1);
+    free(line);
+    for (size_t i = 0; i < pad; i++)
         fputc(' ', stderr);
     fputs("^\n", stderr);
 }
 
-/* ---- SIGINT ---- */
+/* ---- SIGINT, SIGTERM, SIGHUP ---- */
 
-static sp_pipeline *volatile running;
+/* timeout(1), systemd and docker stop with SIGTERM, a closed terminal sends
+ * SIGHUP: all three end the run the way Ctrl-C does. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
 
-static void on_sigint(int sig)
+static _Atomic(sp_pipeline *) running;
+static volatile sig_atomic_t stop_signal; /* the first caught, 0 = none */
+static struct sigaction default_action;   /* SIG_DFL, set before install */
+
+static void on_stop_signal(int sig)
 {
-    (void)sig;
-    sp_pipeline *p = running;
+    int saved = errno;
+    if (stop_signal == 0)
+        stop_signal = sig;
+    /* A second signal of any of the three kills: the defaults come back
+     * (sigaction is async-signal-safe). */
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &default_action, NULL);
+    sp_pipeline *p = atomic_load(&running);
     if (p != NULL)
         sp_pipeline_stop(p); /* an atomic store: async-signal-safe */
+    errno = saved;
+}
+
+static void stop_signals_install(struct sigaction old[NSTOP])
+{
+    struct sigaction sa;
+
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    /* No SA_RESTART: a blocking call on this thread returns EINTR rather
+     * than resuming (the library's own waits are timed and see the stop
+     * flag within 50 ms either way). The three are blocked while one is
+     * handled, so a second waits for the defaults to be back, then kills. */
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaddset(&sa.sa_mask, stop_signals[i]);
+    stop_signal = 0;
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void stop_signals_restore(const struct sigaction old[NSTOP])
+{
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &old[i], NULL);
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT    ? "SIGINT"
+           : sig == SIGTERM ? "SIGTERM"
+           : sig == SIGHUP  ? "SIGHUP"
+                            : "a signal";
 }
 
 /* ---- progress ---- */
@@ -144,12 +207,11 @@ static char *report(sp_pipeline *p, sp_report_format fmt)
 static int write_json(sp_pipeline *p, const char *path)
 {
     char *text = report(p, SP_REPORT_JSON);
-    char tmp[4096];
-    FILE *f;
-    int ok;
+    sp__afile af;
+    int rc;
 
     if (text == NULL) {
-        fprintf(stderr, CLI_PROG ": --json: %s\n", sp_errmsg());
+        cli_errf(CLI_PROG ": --json: %s\n", sp_errmsg());
         return -1;
     }
     if (strcmp(path, "-") == 0) {
@@ -157,23 +219,17 @@ static int write_json(sp_pipeline *p, const char *path)
         free(text);
         return 0;
     }
-    /* Written under a temporary name and renamed when complete, so a
+    /* Written under a fresh temporary name beside it (created exclusively,
+     * never through a link planted there) and renamed when complete, so a
      * failed run never leaves half a file behind. */
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        fprintf(stderr, CLI_PROG ": --json %s: cannot create %s: %s\n", path,
-                tmp, strerror(errno));
-        free(text);
-        return -1;
-    }
-    ok = fputs(text, f) >= 0;
-    ok = (fclose(f) == 0) && ok;
+    rc = sp__afile_open(&af, path);
+    if (rc == 0 && (rc = sp__afile_write(&af, text, strlen(text))) < 0)
+        sp__afile_abort(&af);
+    else if (rc == 0)
+        rc = sp__afile_commit(&af);
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, CLI_PROG ": --json %s: cannot write: %s\n", path,
-                strerror(errno));
-        remove(tmp);
+    if (rc < 0) {
+        cli_errf(CLI_PROG ": --json: %s\n", sp_errmsg());
         return -1;
     }
     return 0;
@@ -189,22 +245,24 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
                            .warmup_frames = o->warmup};
     sp_pipeline *p;
     sp_frame *f;
-    struct sigaction sa, old;
+    struct sigaction old[NSTOP];
     int tty = isatty(STDERR_FILENO);
     int rc, status = 0;
     uint64_t t0, last = 0;
 
     memset(res, 0, sizeof *res);
+    /* Installed before the stages start (a sink may create its file in
+     * init) and kept until every fini() has run: a signal at any point
+     * ends the run through the same clean path. */
+    stop_signals_install(old);
     if (sp_pipeline_create(launch, &po, &p) < 0) {
         cli_print_error(launch);
-        return 1;
+        stop_signals_restore(old);
+        return stop_signal ? 128 + stop_signal : 1;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
-    sigemptyset(&sa.sa_mask);
-    running = p;
-    sigaction(SIGINT, &sa, &old);
+    atomic_store(&running, p);
+    if (stop_signal) /* caught while the stages were being set up */
+        sp_pipeline_stop(p);
 
     t0 = now_ns();
     while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
@@ -221,14 +279,12 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     }
     if (tty)
         fputs("\r\033[K", stderr);
-    sigaction(SIGINT, &old, NULL);
-    running = NULL;
 
-    if (rc == SP_ECANCELED) {
-        status = 130;
-    } else if (rc < 0) {
-        fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
+    if (rc < 0 && rc != SP_ECANCELED) {
+        cli_errf(CLI_PROG ": %s\n", sp_errmsg());
         status = 1;
+    } else if (rc == SP_ECANCELED) {
+        status = 128 + SIGINT; /* stopped by a caller of sp_pipeline_stop */
     }
     /* Join every thread and let the sinks finish before anything is read:
      * the figures and notes are final from here on. */
@@ -237,10 +293,10 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
         uint64_t times;
         const char *note = sp_pipeline_note(p, i, &times);
         if (times > 1)
-            fprintf(stderr, CLI_PROG ": note: %s (%llu times)\n", note,
-                    (unsigned long long)times);
+            cli_errf(CLI_PROG ": note: %s (%llu times)\n", note,
+                     (unsigned long long)times);
         else
-            fprintf(stderr, CLI_PROG ": note: %s\n", note);
+            cli_errf(CLI_PROG ": note: %s\n", note);
     }
     sp_pipeline_stats s;
     sp_pipeline_stats_get(p, &s);
@@ -260,15 +316,24 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     }
     if (o->json != NULL && write_json(p, o->json) < 0 && status == 0)
         status = 1;
-    if (sp_pipeline_destroy(p) < 0) {
-        fprintf(stderr, CLI_PROG ": %s\n", sp_errmsg());
+    atomic_store(&running, NULL);
+    int destroyed = sp_pipeline_destroy(p);
+    /* The signal that stopped the run decides the exit status, whatever
+     * else happened: a caller that sent SIGTERM sees 143. */
+    int sig = stop_signal;
+    stop_signals_restore(old);
+    if (sig)
+        status = 128 + sig;
+    if (destroyed < 0) {
+        cli_errf(CLI_PROG ": %s\n", sp_errmsg());
         if (status == 0)
             status = 1;
-    } else if (status == 130) {
+    } else if (status > 128) {
         fprintf(stderr,
-                CLI_PROG ": interrupted after %llu frames; every thread "
-                         "joined and every block returned to its pool\n",
-                (unsigned long long)res->frames);
+                CLI_PROG ": interrupted by %s after %llu frames; every "
+                         "thread joined and every block returned to its "
+                         "pool\n",
+                signal_name(status - 128), (unsigned long long)res->frames);
     }
     return status;
 }
@@ -283,10 +348,9 @@ static int parse_u64(const char *opt, const char *v, uint64_t max,
     x = strtoull(v, &e, 10);
     if (v[0] == '\0' || v[0] == '-' || *e != '\0' || errno || x == 0 ||
         x > max) {
-        fprintf(stderr,
-                CLI_PROG " run: %s '%s': expected a whole number from 1 to "
-                         "%llu\n",
-                opt, v, (unsigned long long)max);
+        cli_errf(CLI_PROG " run: %s '%s': expected a whole number from 1 to "
+                          "%llu\n",
+                 opt, v, (unsigned long long)max);
         return -1;
     }
     *out = x;
@@ -343,10 +407,9 @@ int cli_run_main(int argc, char **argv)
                     !strcmp(name, "--pool-mb") || !strcmp(name, "--budget") ||
                     !strcmp(name, "--warmup");
         if (!takes) {
-            fprintf(stderr,
-                    CLI_PROG " run: unknown option '%s' (`" CLI_PROG
-                             " help run` lists the options)\n",
-                    a);
+            cli_errf(CLI_PROG " run: unknown option '%s' (`" CLI_PROG
+                              " help run` lists the options)\n",
+                     a);
             free(launch);
             return 2;
         }
@@ -355,7 +418,7 @@ int cli_run_main(int argc, char **argv)
         else if (i + 1 < argc)
             val = argv[++i];
         else {
-            fprintf(stderr, CLI_PROG " run: %s needs a value\n", name);
+            cli_errf(CLI_PROG " run: %s needs a value\n", name);
             free(launch);
             return 2;
         }
@@ -365,10 +428,9 @@ int cli_run_main(int argc, char **argv)
         } else if (!strcmp(name, "--backend")) {
             sp_backend b;
             if (sp_backend_from_name(val, &b) < 0) {
-                fprintf(stderr,
-                        CLI_PROG " run: --backend '%s': expected auto, "
-                                 "scalar, simd or opencl\n",
-                        val);
+                cli_errf(CLI_PROG " run: --backend '%s': expected auto, "
+                                  "scalar, simd or opencl\n",
+                         val);
                 free(launch);
                 return 2;
             }

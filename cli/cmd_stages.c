@@ -100,7 +100,7 @@ int cli_stages_main(int argc, char **argv)
     }
     const sp_stage_class *c = sp_stage_class_find(argv[1]);
     if (c == NULL) {
-        fprintf(stderr, CLI_PROG " stages: %s\n", sp_errmsg());
+        cli_errf(CLI_PROG " stages: %s\n", sp_errmsg());
         return 1;
     }
     /* A name may have a source and a sink (pcd): show both. */

@@ -68,10 +68,9 @@ static int unknown(const char *name)
 {
     char hint[160];
     sp__suggest(name, NCOMMANDS + 1, command_name_at, NULL, hint, sizeof hint);
-    fprintf(stderr,
-            CLI_PROG ": unknown command '%s'%s%s (`" CLI_PROG
-                     " --help` lists the commands)\n",
-            name, *hint ? ", " : "", hint);
+    cli_errf(CLI_PROG ": unknown command '%s'%s%s (`" CLI_PROG
+                      " --help` lists the commands)\n",
+             name, *hint ? ", " : "", hint);
     return 2;
 }
 
@@ -103,10 +102,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (a[0] == '-') {
-        fprintf(stderr,
-                CLI_PROG ": unknown option '%s' (`" CLI_PROG
-                         " --help` lists the options)\n",
-                a);
+        cli_errf(CLI_PROG ": unknown option '%s' (`" CLI_PROG
+                          " --help` lists the options)\n",
+                 a);
         return 2;
     }
     c = find(a);

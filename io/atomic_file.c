@@ -1,6 +1,7 @@
 /* Temporary-name-and-rename output files (see atomic_file_int.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,11 @@
 /* Distinguishes temporary files of threads in one process writing the same
  * name; the pid distinguishes processes. */
 static atomic_uint tmp_counter;
+
+/* Names tried before giving up: a name is taken when a process that had
+ * this pid before was killed mid-write (in a container every run may be
+ * pid 1), or when someone planted a file or link there. */
+#define TMP_TRIES 16
 
 int sp__afile_open(sp__afile *f, const char *path)
 {
@@ -25,25 +31,43 @@ int sp__afile_open(sp__afile *f, const char *path)
         return sp__fail(
             SP_EINVAL,
             "%s: output path names a directory, expected a file name", path);
-    unsigned n = atomic_fetch_add(&tmp_counter, 1u);
-    int len = snprintf(f->tmp, sizeof f->tmp, "%.*s.%s.tmp.%ld.%u", dir_len,
-                       path, base, (long)getpid(), n);
-    if (len < 0 || (size_t)len >= sizeof f->tmp) {
-        f->tmp[0] = '\0';
-        return sp__fail(SP_EINVAL, "%s: output path too long (limit %zu bytes)",
-                        path, sizeof f->tmp - 32);
+    char first[PATH_MAX] = "";
+    int e = 0;
+    for (int attempt = 0; attempt < TMP_TRIES; attempt++) {
+        unsigned n = atomic_fetch_add(&tmp_counter, 1u);
+        int len = snprintf(f->tmp, sizeof f->tmp, "%.*s.%s.tmp.%ld.%u", dir_len,
+                           path, base, (long)getpid(), n);
+        if (len < 0 || (size_t)len >= sizeof f->tmp) {
+            f->tmp[0] = '\0';
+            return sp__fail(SP_EINVAL,
+                            "%s: output path too long (limit %zu bytes)", path,
+                            sizeof f->tmp - 32);
+        }
+        if (attempt == 0)
+            memcpy(first, f->tmp, (size_t)len + 1);
+        /* A new file or nothing: O_EXCL never opens what is already there
+         * and, with O_NOFOLLOW, never writes through a symbolic link
+         * planted at this name (in a shared folder, onto someone else's
+         * file). Regular files' usual mode; the umask still applies. */
+        f->fd = open(
+            f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f->fd >= 0)
+            return SP_OK;
+        e = errno;
+        if (e != EEXIST && e != EINTR)
+            break;
     }
-    do
-        f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    while (f->fd < 0 && errno == EINTR);
-    if (f->fd < 0) {
-        int e = errno;
-        f->tmp[0] = '\0';
-        return sp__fail(
-            SP_EIO, "%s: cannot create a temporary file in its directory: %s",
-            path, strerror(e));
-    }
-    return SP_OK;
+    f->tmp[0] = '\0';
+    if (e == EEXIST)
+        return sp__fail(SP_EIO,
+                        "%s: cannot create a temporary file in its "
+                        "directory: %d names from %s on are taken by files "
+                        "or links already there (left untouched), expected "
+                        "them free",
+                        path, TMP_TRIES, first);
+    return sp__fail(SP_EIO,
+                    "%s: cannot create a temporary file in its directory: %s",
+                    path, strerror(e));
 }
 
 int sp__afile_write(sp__afile *f, const void *buf, size_t n)

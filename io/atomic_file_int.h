@@ -15,8 +15,12 @@ typedef struct sp__afile {
     char tmp[PATH_MAX]; /* "DIR/.NAME.tmp.PID.N" */
 } sp__afile;
 
-/* Create the temporary file (O_EXCL). SP_EINVAL for a path too long,
- * SP_EIO with the temporary path and strerror otherwise. */
+/* Create the temporary file "DIR/.NAME.tmp.PID.N", mode 0644, with
+ * O_CREAT | O_EXCL | O_NOFOLLOW: nothing that is already there (a file
+ * left by a killed run, a symbolic link planted in a shared folder) is
+ * opened, truncated or written through; the next N is tried instead, up to
+ * 16 names. SP_EINVAL for a path too long, SP_EIO with the path and the
+ * reason otherwise. */
 int sp__afile_open(sp__afile *f, const char *path);
 
 /* Write all of buf (retries short writes and EINTR). SP_EIO with the path

@@ -55,7 +55,7 @@ const sp__format *sp__format_at(size_t i)
 static void read_head(const char *path, uint8_t *head, size_t *n)
 {
     *n = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sp__open_regular(path, NULL, NULL);
     if (fd < 0)
         return;
     ssize_t k = pread(fd, head, SP__FORMAT_HEAD, 0);

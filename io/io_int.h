@@ -63,10 +63,16 @@ int sp__filelist_one(sp__filelist *fl, const char *path);
 const char *sp__filelist_path(sp__filelist *fl, size_t i);
 void sp__filelist_free(sp__filelist *fl);
 
-/* Path is a directory (1), a regular file (0), or missing (SP_ENOTFOUND). */
+/* Path is a directory (1), a regular file (0), missing (SP_ENOTFOUND), or
+ * something else: a FIFO, a device, a socket (SP_EINVAL, naming what it
+ * is). A symlink loop is SP_EIO and says so. */
 int sp__path_kind(const char *path);
-/* Regular file size; SP_ENOTFOUND / SP_EIO with the path in the message. */
+/* Regular file size; SP_ENOTFOUND / SP_EINVAL (not a regular file) /
+ * SP_EIO with the path in the message. */
 int sp__file_size(const char *path, uint64_t *size);
+/* "a FIFO (named pipe)", "a folder", "a character device", ... for a
+ * st_mode. */
+const char *sp__file_kind_name(unsigned mode);
 
 /* Read a whole text file (at most @p max bytes, else SP_ERANGE) into buf,
  * NUL-terminated; *len excludes the NUL. */
@@ -76,8 +82,21 @@ int sp__read_text(const char *path, size_t max, sp__iobuf *buf, size_t *len);
  * SP_EFORMAT naming path, the offset and the byte counts. */
 int sp__pread_full(int fd, void *dst, size_t n, uint64_t off, const char *path);
 
-/* Open for reading; SP_ENOTFOUND / SP_EIO with the path. */
+/* Every reader of a user's file opens it through these. The open never
+ * blocks (O_NONBLOCK, cleared once open, so a FIFO or a device cannot hang
+ * a run or ignore a stop), and anything but a regular file is refused by
+ * what was opened (fstat), before a byte is read. */
+
+/* Open for reading: SP_ENOTFOUND, SP_EINVAL (a FIFO, a device, a folder:
+ * "is a FIFO (named pipe), expected a regular file"), SP_EIO (a symlink
+ * loop, permissions) with the path in the message. */
 int sp__open_read(const char *path, int *fd);
+/* The same, also giving the size of what was opened (NULL: not wanted). */
+int sp__open_read_size(const char *path, int *fd, uint64_t *size);
+/* The same without a message, for probes: the descriptor, or -1 with errno
+ * set; *mode (may be NULL) is the file's st_mode when it was opened but is
+ * not a regular file, else 0. */
+int sp__open_regular(const char *path, uint64_t *size, unsigned *mode);
 
 /* Last path component (pointer into @p path). */
 const char *sp__basename(const char *path);

@@ -144,37 +144,103 @@ void sp__filelist_free(sp__filelist *fl)
     memset(fl, 0, sizeof *fl);
 }
 
+const char *sp__file_kind_name(unsigned mode)
+{
+    return S_ISDIR(mode)    ? "a folder"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+           : S_ISLNK(mode)  ? "a symbolic link"
+                            : "not a regular file";
+}
+
+/* The message for an open() or stat() that failed with @p e. */
+static int path_fail(const char *path, int e, const char *what)
+{
+    if (e == ENOENT || e == ENOTDIR)
+        return sp__fail(SP_ENOTFOUND, "%s: no such %s", path, what);
+    if (e == ELOOP)
+        return sp__fail(SP_EIO,
+                        "%s: cannot open: too many levels of symbolic links "
+                        "(a symlink loop), expected a %s",
+                        path, what);
+    return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(e));
+}
+
 int sp__path_kind(const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0)
-        return sp__fail(SP_ENOTFOUND, "%s: no such file or folder", path);
-    return S_ISDIR(st.st_mode) ? 1 : 0;
+        return path_fail(path, errno, "file or folder");
+    if (S_ISDIR(st.st_mode))
+        return 1;
+    if (!S_ISREG(st.st_mode))
+        return sp__fail(SP_EINVAL, "%s: is %s, expected a file or a folder",
+                        path, sp__file_kind_name(st.st_mode));
+    return 0;
 }
 
 int sp__file_size(const char *path, uint64_t *size)
 {
     struct stat st;
-    if (stat(path, &st) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return sp__fail(SP_ENOTFOUND, "%s: no such file", path);
-        return sp__fail(SP_EIO, "%s: %s", path, strerror(errno));
-    }
+    if (stat(path, &st) != 0)
+        return path_fail(path, errno, "file");
     if (!S_ISREG(st.st_mode))
-        return sp__fail(SP_EINVAL, "%s: not a regular file", path);
+        return sp__fail(SP_EINVAL, "%s: is %s, expected a regular file", path,
+                        sp__file_kind_name(st.st_mode));
     *size = (uint64_t)st.st_size;
     return SP_OK;
 }
 
+int sp__open_regular(const char *path, uint64_t *size, unsigned *mode)
+{
+    if (mode)
+        *mode = 0;
+    /* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer
+     * that may never come; the type is checked on what was opened, so a
+     * file swapped for a FIFO after a stat() is caught too. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        if (mode)
+            *mode = (unsigned)st.st_mode;
+        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        return -1;
+    }
+    /* Reads from here on are plain blocking reads of a regular file. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+int sp__open_read_size(const char *path, int *fd, uint64_t *size)
+{
+    unsigned mode;
+    *fd = sp__open_regular(path, size, &mode);
+    if (*fd >= 0)
+        return SP_OK;
+    if (mode != 0)
+        return sp__fail(SP_EINVAL, "%s: is %s, expected a regular file", path,
+                        sp__file_kind_name(mode));
+    return path_fail(path, errno, "file");
+}
+
 int sp__open_read(const char *path, int *fd)
 {
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return sp__fail(SP_ENOTFOUND, "%s: no such file", path);
-        return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    return SP_OK;
+    return sp__open_read_size(path, fd, NULL);
 }
 
 int sp__pread_full(int fd, void *dst, size_t n, uint64_t off, const char *path)
@@ -202,13 +268,14 @@ int sp__read_text(const char *path, size_t max, sp__iobuf *buf, size_t *len)
 {
     uint64_t size;
     int fd, rc;
-    SP_TRY(sp__file_size(path, &size));
-    if (size > max)
+    SP_TRY(sp__open_read_size(path, &fd, &size));
+    if (size > max) {
+        close(fd);
         return sp__fail(SP_ERANGE,
                         "%s: %llu bytes, expected at most %zu for "
                         "a text file",
                         path, (unsigned long long)size, max);
-    SP_TRY(sp__open_read(path, &fd));
+    }
     rc = sp__iobuf_reserve(buf, (size_t)size + 1, path);
     if (rc == SP_OK)
         rc = sp__pread_full(fd, buf->data, (size_t)size, 0, path);

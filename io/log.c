@@ -91,9 +91,8 @@ int sp__log_add_file(sp_log *log, const char *path, uint16_t *index, int *fd,
     SP_TRY(grow((void **)&log->files, &log->cap_files, log->nfiles + 1,
                 sizeof *log->files));
     uint64_t sz;
-    SP_TRY(sp__file_size(path, &sz));
     int f;
-    SP_TRY(sp__open_read(path, &f));
+    SP_TRY(sp__open_read_size(path, &f, &sz));
     char *p = dup_str(path);
     if (!p) {
         close(f);

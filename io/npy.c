@@ -14,6 +14,7 @@
 
 #include "atomic_file_int.h"
 #include "error_int.h"
+#include "io_int.h"
 #include "sp_npy.h"
 
 #define NPY_MAGIC "\x93NUMPY"
@@ -506,11 +507,7 @@ static int read_impl(const char *path, sp_npy_header *h, void *buf,
                      size_t buf_size)
 {
     int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return sp__fail(SP_EIO, "%s: cannot open: %s", path, strerror(errno));
+    SP_TRY(sp__open_read(path, &fd));
     int rc = read_header_fd(fd, path, h);
     if (rc == SP_OK && buf) {
         if (h->data_bytes > buf_size) {

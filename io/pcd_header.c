@@ -129,6 +129,16 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
     h->height = 1;
 
     for (;;) {
+        /* A reader hands over at most SP_PCD_MAX_HEADER bytes: running out
+         * of them is a header too long, not one that lacks its DATA. */
+        if (len >= SP_PCD_MAX_HEADER &&
+            (p >= end || !memchr(p, '\n', (size_t)(end - p))))
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %u: header too long: no DATA line in "
+                            "the first %u bytes, expected the header to end "
+                            "within %u bytes",
+                            name, line + 1, SP_PCD_MAX_HEADER,
+                            SP_PCD_MAX_HEADER);
         if (p >= end)
             return sp__fail(SP_EFORMAT,
                             "%s: line %u: header ends without a "
@@ -138,11 +148,6 @@ int sp_pcd_header_parse(const char *buf, size_t len, const char *name,
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         line++;
-        if (!nl && (size_t)(end - buf) >= SP_PCD_MAX_HEADER)
-            return sp__fail(SP_EFORMAT,
-                            "%s: line %u: no DATA line in the "
-                            "first %u bytes, expected a PCD header",
-                            name, line, SP_PCD_MAX_HEADER);
         /* Comments may hold anything (long paths, prose): skip them before
          * tokenizing. */
         const char *q = p;

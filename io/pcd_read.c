@@ -7,6 +7,7 @@
  * block under the budget, released after each frame) and convert each wanted
  * field's column straight into the caller's arrays. */
 #include <errno.h>
+#include <float.h>
 #include <lzf.h>
 #include <math.h>
 #include <stdlib.h>
@@ -88,18 +89,53 @@ static inline double load_value(const uint8_t *p, char type, unsigned size)
     }
 }
 
+/* Half an ulp above FLT_MAX (2^128 - 2^103): the smallest magnitude that
+ * rounds to infinity. Below it a value rounds to a float (FLT_MAX printed
+ * with 9 digits, 3.40282347e+38, is a little above FLT_MAX itself). */
+#define F32_OVERFLOW 3.4028235677973366e38
+
+/* A finite value that would round to infinity as a float32 (a silent Inf
+ * in practice) is refused (see sp_pcd.h). NaN and infinities stand for
+ * themselves and pass. */
+static int fits_f32(double v)
+{
+    return !(isfinite(v) && fabs(v) >= F32_OVERFLOW);
+}
+
+static int too_large(const char *name, size_t point, const sp_pcd_field *f,
+                     double v)
+{
+    return sp__fail(SP_ERANGE,
+                    "%s: point %zu: field '%s' (%c%u) holds %g, beyond "
+                    "float32's range (largest %g), expected values that fit "
+                    "a float32",
+                    name, point, f->name, f->type, (unsigned)f->size, v,
+                    (double)FLT_MAX);
+}
+
 /* One field's column (every @p stride bytes from @p base) into floats. The
- * float32 case is the hot one (x, y, z, intensity of nearly every file). */
-static void column_f32(const uint8_t *base, size_t stride, size_t n,
-                       const sp_pcd_field *f, float *dst)
+ * float32 case is the hot one (x, y, z, intensity of nearly every file);
+ * integers always fit, float64 is checked. */
+static int column_f32(const uint8_t *base, size_t stride, size_t n,
+                      const sp_pcd_field *f, float *dst, const char *name)
 {
     if (f->type == 'F' && f->size == 4) {
         for (size_t k = 0; k < n; k++)
             memcpy(&dst[k], base + k * stride, 4);
-        return;
+        return SP_OK;
+    }
+    if (f->type == 'F') {
+        for (size_t k = 0; k < n; k++) {
+            double v = load_value(base + k * stride, 'F', 8);
+            if (!fits_f32(v))
+                return too_large(name, k, f, v);
+            dst[k] = (float)v;
+        }
+        return SP_OK;
     }
     for (size_t k = 0; k < n; k++)
         dst[k] = (float)load_value(base + k * stride, f->type, f->size);
+    return SP_OK;
 }
 
 static uint16_t to_ring(double v)
@@ -109,13 +145,13 @@ static uint16_t to_ring(double v)
     return v >= 65535 ? 65535 : (uint16_t)v;
 }
 
-/* Time: float32 as is; float64 relative to the first point; integers are
- * nanoseconds. */
-static float to_time(double v, const sp_pcd_field *f, double t0)
+/* Time in seconds before it becomes a float: float32 as is; float64
+ * relative to the first point; integers are nanoseconds. */
+static double time_s(double v, const sp_pcd_field *f, double t0)
 {
     if (f->type == 'F')
-        return f->size == 4 ? (float)v : (float)(v - t0);
-    return (float)(v * 1e-9);
+        return f->size == 4 ? v : v - t0;
+    return v * 1e-9;
 }
 
 static void fill_optional_zero(sp_points *dst, const sp_pcd_header *h, size_t n)
@@ -130,8 +166,8 @@ static void fill_optional_zero(sp_points *dst, const sp_pcd_header *h, size_t n)
 
 /* Columns from records (binary: base = data, stride = point_size) or from
  * column-major data (compressed: each field's column contiguous). */
-static void columns(const sp_pcd_header *h, const uint8_t *data, int soa,
-                    sp_points *dst)
+static int columns(const sp_pcd_header *h, const uint8_t *data, int soa,
+                   sp_points *dst, const char *name)
 {
     size_t n = (size_t)h->points;
     int want[4] = {h->ix, h->iy, h->iz, h->iintensity};
@@ -142,7 +178,7 @@ static void columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         const sp_pcd_field *f = &h->fields[want[k]];
         const uint8_t *base = soa ? data + n * f->offset : data + f->offset;
         size_t stride = soa ? (size_t)f->size * f->count : h->point_size;
-        column_f32(base, stride, n, f, out[k]);
+        SP_TRY(column_f32(base, stride, n, f, out[k], name));
     }
     if (dst->ring && h->iring >= 0) {
         const sp_pcd_field *f = &h->fields[h->iring];
@@ -159,10 +195,15 @@ static void columns(const sp_pcd_header *h, const uint8_t *data, int soa,
         double t0 = n ? load_value(base, f->type, f->size) : 0;
         if (!isfinite(t0))
             t0 = 0;
-        for (size_t k = 0; k < n; k++)
-            dst->time[k] =
-                to_time(load_value(base + k * stride, f->type, f->size), f, t0);
+        for (size_t k = 0; k < n; k++) {
+            double t = time_s(load_value(base + k * stride, f->type, f->size),
+                              f, t0);
+            if (!fits_f32(t))
+                return too_large(name, k, f, t);
+            dst->time[k] = (float)t;
+        }
     }
+    return SP_OK;
 }
 
 /* ---- ascii ---- */
@@ -234,12 +275,26 @@ static int decode_ascii(const sp_pcd_header *h, const uint8_t *data, size_t len,
             memcpy(tmp, b, tl);
             tmp[tl] = '\0';
             char *ep;
+            errno = 0;
             double v = strtod(tmp, &ep);
+            int overflow = errno == ERANGE && isinf(v);
             if (ep == tmp || *ep)
                 return sp__fail(SP_EFORMAT,
                                 "%s: line %u: value '%s' of field "
                                 "'%s', expected a number",
                                 name, line, tmp, h->fields[field].name);
+            if (slot == 5 && n == 0 && isfinite(v))
+                t0 = v;
+            /* What becomes a float must fit one: 1e39 is no float32, and
+             * 1e400 (strtod's HUGE_VAL) no number at all. */
+            double conv = slot == 5 ? time_s(v, &h->fields[field], t0) : v;
+            if (slot != 4 && (overflow || !fits_f32(conv)))
+                return sp__fail(SP_ERANGE,
+                                "%s: line %u: value '%s' of field '%s' is "
+                                "beyond float32's range (largest %g), "
+                                "expected a value that fits a float32",
+                                name, line, tmp, h->fields[field].name,
+                                (double)FLT_MAX);
             switch (slot) {
             case 0:
                 dst->x[n] = (float)v;
@@ -257,9 +312,7 @@ static int decode_ascii(const sp_pcd_header *h, const uint8_t *data, size_t len,
                 dst->ring[n] = to_ring(v);
                 break;
             default:
-                if (n == 0 && isfinite(v))
-                    t0 = v;
-                dst->time[n] = to_time(v, &h->fields[field], t0);
+                dst->time[n] = (float)conv;
                 break;
             }
         }
@@ -340,8 +393,7 @@ static int decode_compressed(const sp_pcd_header *h, const uint8_t *data,
                         "%s: byte %zu: LZF data decodes to %u "
                         "bytes, expected the stated %u",
                         name, h->data_offset + 8, got, usize);
-    columns(h, scratch->data, 1, dst);
-    return SP_OK;
+    return columns(h, scratch->data, 1, dst, name);
 }
 
 int sp__pcd_decode(const sp_pcd_header *h, const uint8_t *data, size_t len,
@@ -365,7 +417,7 @@ int sp__pcd_decode(const sp_pcd_header *h, const uint8_t *data, size_t len,
                             "points (%llu bytes) but DATA holds %zu bytes",
                             name, h->data_offset, (unsigned long long)h->points,
                             (unsigned long long)need, len);
-        columns(h, data, 0, dst);
+        rc = columns(h, data, 0, dst, name);
         break;
     }
     case SP_PCD_ASCII:

@@ -21,6 +21,7 @@
 #include "sp_png.h"
 #include "sp_poolmgr.h"
 
+#include "io_int.h"
 #include "png_arena_int.h"
 
 #define ARENA_INITIAL (160u * 1024u)
@@ -289,14 +290,8 @@ static int decode(sp_png_reader *r, const char *path, const uint8_t *mem,
     r->mem = mem;
     r->mem_len = n;
     r->fd = -1;
-    if (!mem) {
-        do
-            r->fd = open(path, O_RDONLY | O_CLOEXEC);
-        while (r->fd < 0 && errno == EINTR);
-        if (r->fd < 0)
-            return sp__fail(SP_EIO, "%s: cannot open: %s", path,
-                            strerror(errno));
-    }
+    if (!mem)
+        SP_TRY(sp__open_read(path, &r->fd));
 
     png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, r, on_error,
                                    on_warning, &r->arena, sp__png_arena_malloc,

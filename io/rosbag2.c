@@ -34,10 +34,11 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-/* The first bytes of a file; 0 when it cannot be read. Sets no message. */
+/* The first bytes of a regular file; 0 when it cannot be read (a FIFO is
+ * not waited for). Sets no message. */
 static size_t head_of(const char *path, void *buf, size_t cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sp__open_regular(path, NULL, NULL);
     if (fd < 0)
         return 0;
     ssize_t k = pread(fd, buf, cap, 0);

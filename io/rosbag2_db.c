@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "io_int.h"
 #include "rosbag2_int.h"
 
 typedef struct topic_map {
@@ -79,6 +80,11 @@ static int open_ro(const char *path, sqlite3 **db)
     *db = NULL;
     char uri[4096 * 3 + 32];
     SP_TRY(sp__r2_db_uri(path, uri, sizeof uri));
+    /* SQLite's own open() would wait on a FIFO for a writer: only a
+     * regular file goes to it. */
+    int fd;
+    SP_TRY(sp__open_read(path, &fd));
+    close(fd);
     int rc = sqlite3_open_v2(
         uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
         NULL);
@@ -408,7 +414,7 @@ static void sniff_zstd(sp__r2_db *d)
 static void check_truncated(sp_log *log, sp__r2_db *d, const char *path)
 {
     uint8_t h[100];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sp__open_regular(path, NULL, NULL);
     if (fd < 0)
         return;
     struct stat st;

@@ -67,9 +67,10 @@ int sp_timestamps_load(const char *path, int64_t **out, size_t *count);
 
 /** Parse an object/odometry calibration file (P0..P3, R0_rect or R_rect,
  *  Tr_velo_to_cam or Tr_velo_cam or Tr) held in memory. Camera is set to 2.
- *  Keys it does not know are ignored; a known key with the wrong number of
- *  values, a value that is not a number, or a line without "key:" is
- *  SP_EFORMAT naming @p name and the line. */
+ *  Keys it does not know are ignored; SP_EFORMAT naming @p name (and the
+ *  line) for: a known key with the wrong number of values, a value that is
+ *  not a finite number (nan, inf, 1e999), a line without "key:", a text
+ *  with none of the keys, a P that is all zeros. */
 int sp_calib_parse_kitti(const char *text, size_t len, const char *name,
                          sp_calib *out);
 
@@ -77,11 +78,25 @@ int sp_calib_parse_kitti(const char *text, size_t len, const char *name,
  *  calib_velo_to_cam.txt (@p velo, may be NULL) for camera @p camera
  *  (0..3): P = P_rect_00..03, R0 = R_rect_00, K/dist = K_0c/D_0c with
  *  width/height = S_0c (the unrectified camera they describe),
- *  velo_to_cam = [R | T]. */
+ *  velo_to_cam = [R | T]. Refused as sp_calib_parse_kitti() says, and a
+ *  K_0c of zeros. */
 int sp_calib_parse_kitti_raw(const char *cam, size_t cam_len,
                              const char *cam_name, const char *velo,
                              size_t velo_len, const char *velo_name, int camera,
                              sp_calib *out);
+
+/** The largest calibration file read (bytes). */
+#define SP_CALIB_MAX_BYTES (1 << 20)
+
+/** Read @p path (a regular file of at most SP_CALIB_MAX_BYTES: a FIFO or
+ *  a device is refused, never waited on) and parse it with
+ *  sp_calib_parse_kitti(). SP_ENOTFOUND, SP_EINVAL (not a regular file),
+ *  SP_ERANGE (too large), SP_EIO, or the parser's status. */
+int sp_calib_load_kitti(const char *path, sp_calib *out);
+
+/** The same for a raw drive's calib_cam_to_cam.txt and camera @p camera
+ *  (sp_calib_parse_kitti_raw() with no velo file). */
+int sp_calib_load_kitti_raw(const char *cam_path, int camera, sp_calib *out);
 
 /* ---- the recording ---- */
 

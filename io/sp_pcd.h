@@ -14,6 +14,12 @@
  *  - time, t or timestamp -> time in seconds: float32 copied as is, float64
  *    taken relative to the first point (absolute epoch seconds do not fit a
  *    float32), integer types read as nanoseconds since the sweep start.
+ * Values beyond float32's range are refused, not converted: a float64
+ * field holding 1e300, or an ascii value of 1e39 (or 1e400) for any field
+ * kept as a float, is SP_ERANGE naming the file, the point (binary) or line
+ * (ascii) and the field, because converting it would silently give Inf.
+ * NaN and infinities written as such pass unchanged (PCL writes NaN for
+ * invalid points); ring values are clamped, as said above.
  * Colour (rgb/rgba) is not kept: sp_points has no colour array.
  * Organised clouds (HEIGHT > 1) are read row-major with their NaN points
  * kept, as PCL keeps them; the crop stage drops NaN points.
@@ -134,8 +140,9 @@ const sp_pcd_header *sp_pcd_reader_header(const sp_pcd_reader *r);
  *  decompression use buffers owned by the reader (heap, or pool blocks:
  *  sp_pcd_reader_set_poolmgr).
  *  Returns SP_OK, SP_EFORMAT (data shorter than promised, bad ascii value,
- *  LZF size mismatch...), SP_EINVAL (capacity too small), SP_EIO,
- *  SP_EBUDGET (staging refused by the reader's pool manager). */
+ *  LZF size mismatch...), SP_ERANGE (a value beyond float32's range, see
+ *  above), SP_EINVAL (capacity too small), SP_EIO, SP_EBUDGET (staging
+ *  refused by the reader's pool manager). */
 int sp_pcd_reader_read(sp_pcd_reader *r, size_t i, sp_points *dst);
 
 /* ---- writing ---- */

@@ -3,6 +3,10 @@
 #include <stdint.h>
 
 #include "crop_int.h"
+#include "extras_int.h"
+
+/* Scratch slot of the kept indices (OpenCL's counts use slot 0). */
+#define CROP_SLOT_IDX 1
 
 static int make_plan(const sp_crop_params *c, const sp_points *in,
                      const sp_points *out, sp__crop_plan *p)
@@ -70,6 +74,19 @@ int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
                                    "input, expected separate clouds");
     sp__crop_plan p;
     SP_TRY(make_plan(params, in, out, &p));
+    sp__extras ex;
+    SP_TRY(sp__extras_plan("crop", in, out, &ex));
+    p.idx = NULL;
+    if (ex.n) {
+        if (n > UINT32_MAX)
+            return sp__fail(SP_ERANGE,
+                            "crop: %zu points with extra fields, at most %u "
+                            "per call",
+                            n, UINT32_MAX);
+        p.idx = sp__kctx_scratch(k, CROP_SLOT_IDX, (n ? n : 1) * 4);
+        if (!p.idx)
+            return SP_ENOMEM;
+    }
 
     size_t o;
     sp_backend be =
@@ -77,6 +94,8 @@ int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
 #if SP_HAVE_OPENCL
     if (be == SP_BACKEND_OPENCL) {
         int rc = sp__crop_cl(k, &p, in, out);
+        if (rc >= 0 && ex.n)
+            sp__extras_gather(&ex, p.idx, out->count);
         /* AUTO chose the device itself: a device failure falls back to the
          * CPU (sp_kctx_last_backend() says which ran); an explicit opencl
          * back-end reports it. */
@@ -113,5 +132,7 @@ int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
         break;
     }
     out->count = o;
+    if (ex.n)
+        sp__extras_gather(&ex, p.idx, o);
     return SP_OK;
 }

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels_int.h"
 #include "sp_crop.h"
@@ -19,6 +20,10 @@ typedef struct sp__crop_plan {
     int use_range;
     int invert;
     int ring, time; /* carry ring / time */
+    uint32_t *idx;  /* when the clouds have extras: idx[o] = the input
+                       index of kept point o (every back-end writes it;
+                       the extras are gathered from it afterwards); else
+                       NULL */
 } sp__crop_plan;
 
 /* 1 when the point is kept. The range is ((x*x + y*y) + z*z) in float32:

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "extras_int.h"
 #include "lidar_int.h"
 
 /* Points x hypotheses below which OpenCL's launch overhead dominates. */
@@ -11,7 +12,7 @@
 #define GROUND_MAX_ITERATIONS 100000
 #define GROUND_DEFAULT_SEED 0x5EEDull
 
-enum { SLOT_PLANES = 0, SLOT_COUNTS, SLOT_MASK, SLOT_HASH };
+enum { SLOT_PLANES = 0, SLOT_COUNTS, SLOT_MASK, SLOT_HASH, SLOT_IDX };
 
 static int ground_resolve(const sp_ground_params *in, sp_ground_params *p)
 {
@@ -309,8 +310,16 @@ int sp_ground_filter(sp_kctx *k, const sp_ground_params *params,
                         out->capacity, in->count);
     if (info)
         memset(info, 0, sizeof *info);
+    sp__extras ex;
+    SP_TRY(sp__extras_plan("ground", in, out, &ex));
 
     size_t n = in->count;
+    uint32_t *idx = NULL; /* the kept points' indices, for the extras */
+    if (ex.n) {
+        idx = sp__kctx_scratch(k, SLOT_IDX, (n ? n : 1) * sizeof *idx);
+        if (!idx)
+            return SP_ENOMEM;
+    }
     uint8_t *mask = sp__kctx_scratch(k, SLOT_MASK, n ? n : 1);
     if (!mask)
         return SP_ENOMEM;
@@ -335,9 +344,13 @@ int sp_ground_filter(sp_kctx *k, const sp_ground_params *params,
             out->ring[m] = in->ring[i];
         if (time)
             out->time[m] = in->time[i];
+        if (idx)
+            idx[m] = (uint32_t)i;
         m++;
     }
     out->count = m;
+    if (ex.n)
+        sp__extras_gather(&ex, idx, m);
     if (info)
         info->ground = g;
     return SP_OK;

@@ -25,7 +25,10 @@
  * heights vectorised, scatter in point order) and OpenCL (atomic scatter).
  * Channels 0 and 2 are bit-exact on every back-end; channel 1 is bit-exact
  * on SIMD and within 1e-5 * max(1, |value|) on OpenCL, whose atomic sums
- * add in a different order. */
+ * add in a different order.
+ *
+ * Only x, y, z and intensity are read: a cloud's ring, time and extra
+ * channels (sp_points.h) are not used by any channel of the raster. */
 #ifndef SP_BEV_H
 #define SP_BEV_H
 

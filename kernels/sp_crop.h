@@ -12,7 +12,10 @@
  * others (invert = 1); a point with a NaN or infinite x, y or z is dropped
  * in both cases (intensity, ring and time are not checked). Stream
  * compaction keeps the input order; ring and time are carried when both
- * clouds have them.
+ * clouds have them, and every extra channel of the output (sp_points.h)
+ * from the input's extra of the same name, each kept point's values copied
+ * byte for byte (the back-end that tests the points also lists the kept
+ * ones; one generic gather then copies every extra column).
  *
  * Back-ends: scalar (the spec), SSE4.1 (4 points a step), AVX2 (8), NEON
  * (4), OpenCL (flags + per-work-group scan; exact). Every back-end's output
@@ -55,9 +58,13 @@ typedef struct sp_crop_params {
 /** Crop @p in into @p out (both borrowed; out's arrays are written and
  *  out->count set). out->capacity must be >= in->count; out must not share
  *  memory with in; every optional field out has must be in in (ring/time
- *  carried when both have them). Returns SP_OK, SP_EINVAL (NULL, bad limits:
- *  NaN, min > max, negative range; capacity too small; aliasing), SP_ECL
- *  (OpenCL failure, message names the call). Not thread-safe on one k. */
+ *  carried when both have them), and every extra out has must be in in with
+ *  the same type and count (make out with sp_points_layout_of(in); in's
+ *  extras out lacks are dropped). Returns SP_OK, SP_EINVAL (NULL, bad
+ *  limits: NaN, min > max, negative range; capacity too small; aliasing;
+ *  an extra out has and in lacks), SP_ERANGE (over 2^32 - 1 points with
+ *  extras), SP_ENOMEM (scratch for the kept indices), SP_ECL (OpenCL
+ *  failure, message names the call). Not thread-safe on one k. */
 int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
             sp_points *out);
 

@@ -23,8 +23,11 @@
  *
  * Output: the kept points (non-ground, or ground with keep_ground), in
  * input order, with every field the output has room for (ring/time copied
- * when both clouds have them). NaN/Inf points are never ground, so they stay
- * in a ground-removed cloud (crop drops them).
+ * when both clouds have them; every extra channel of the output copied byte
+ * for byte from the input's extra of the same name, which must have the
+ * same type and count — make the output with sp_points_layout_of(in)).
+ * NaN/Inf points are never ground, so they stay in a ground-removed cloud
+ * (crop drops them).
  *
  * Back-ends: PLANE scores hypotheses and classifies on scalar, SIMD
  * (SSE4.1/AVX2/NEON, 4 or 8 points per step) or OpenCL (all hypotheses in
@@ -77,8 +80,10 @@ typedef struct sp_ground_info {
 
 /** Segment @p in and write the kept points to @p out (capacity >=
  *  in->count; may not alias @p in). Borrows everything; @p info may be
- *  NULL. Returns SP_OK; SP_EINVAL for bad parameters (naming the field) or
- *  a too small output; SP_ENOMEM; SP_ECL. One thread per @p k at a time. */
+ *  NULL. Returns SP_OK; SP_EINVAL for bad parameters (naming the field), a
+ *  too small output or an extra the output has and the input lacks (or
+ *  with another type or count); SP_ENOMEM; SP_ECL. One thread per @p k at
+ *  a time. */
 int sp_ground_filter(sp_kctx *k, const sp_ground_params *params,
                      const sp_points *in, sp_points *out, sp_ground_info *info);
 

@@ -20,7 +20,11 @@
  * patterns); all bit-exact, since only the depth value is written. The
  * OpenCL pixel needs the device's float divide to be correctly rounded (as
  * on PoCL's CPU device); a GPU may be 2.5 ulp off, which could move a point
- * within an ulp of a pixel edge to the neighbouring pixel. */
+ * within an ulp of a pixel edge to the neighbouring pixel.
+ *
+ * Only x, y and z are read; intensity, ring, time and extra channels
+ * (sp_points.h) do not enter the depth image. The `project` stage's
+ * points=true hands the input frame itself on, every field included. */
 #ifndef SP_PROJECT_H
 #define SP_PROJECT_H
 

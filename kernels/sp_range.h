@@ -30,7 +30,10 @@
  * rounded). The pixel needs the device's float divide and sqrt to be
  * correctly rounded, as they are on PoCL's CPU device and every x86/ARM
  * CPU; OpenCL allows a GPU 2.5-3 ulp there, which could move a point lying
- * within an ulp of a pixel edge to the neighbouring pixel. */
+ * within an ulp of a pixel edge to the neighbouring pixel.
+ *
+ * Only x, y, z and intensity are read: ring, time and a cloud's extra
+ * channels (sp_points.h) have no plane in the image. */
 #ifndef SP_RANGE_H
 #define SP_RANGE_H
 

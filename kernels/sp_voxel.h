@@ -16,6 +16,31 @@
  * Output order is deterministic: voxels by increasing (z, y, x) index, the
  * order PCL uses when its indices do not overflow.
  *
+ * Extra channels (sp_points.h): every extra of the output is reduced from
+ * the input's extra of the same name (same type and count; the input's
+ * extras the output lacks are dropped) over the voxel's member points —
+ * its finite points, in input order — element by element, by the input
+ * extra's kind:
+ *   VALUE  the mean: the members' values converted to double and added in
+ *          input order from +0, times 1.0 / count (in double), rounded
+ *          once to the type: to float32 / kept as double for f32 / f64
+ *          (as x, y, z); for integer types to the nearest integer, halves
+ *          away from zero (C round()), clamped to the type's range.
+ *   COLOR  each 32-bit element as four 8-bit channels (bits 0-7, 8-15,
+ *          16-23, 24-31: PCL's b, g, r, a, whatever the element type
+ *          says), each channel floor(sum / count) in integers, repacked.
+ *          PCL's VoxelGrid (AccumulatorRGBA) adds r, g, b, a as float and
+ *          truncates sum / count; its float sums are exact below 65,794
+ *          points a voxel, and then its truncation equals this floor.
+ *   LABEL  the values of the voxel's first member point in input order
+ *          (the rule ring follows). PCL takes the most frequent label
+ *          instead; the first point needs no table and is the same on
+ *          every path.
+ * The member lists come from each path's sorted data and one CPU
+ * reduction (kernels/extras.c) serves every path and back-end, OpenCL
+ * included, so the extras are bit-identical everywhere. A cloud without
+ * extras runs none of this.
+ *
  * No integer-overflow limit like PCL's ("Leaf size is too small for the
  * input dataset. Integer indices would overflow"): indices are exact in 64
  * bits; only a point whose index is not finite or not below 2^62 in
@@ -65,9 +90,11 @@ typedef struct sp_voxel_params {
 
 /** Downsample @p in into @p out (both borrowed; out's arrays written, count
  *  set). out must not share memory with in; every optional field out has
- *  must be in in. Scratch comes from k (grow-only). Returns SP_OK,
- *  SP_EINVAL (NULL, bad leaf, aliasing), SP_ERANGE (more voxels than
- *  out->capacity; an index beyond 2^62), SP_ENOMEM (scratch), SP_ECL. */
+ *  must be in in, every extra with the same type and count (make out with
+ *  sp_points_layout_of(in)). Scratch comes from k (grow-only). Returns
+ *  SP_OK, SP_EINVAL (NULL, bad leaf, aliasing, an extra out has and in
+ *  lacks), SP_ERANGE (more voxels than out->capacity; an index beyond
+ *  2^62), SP_ENOMEM (scratch), SP_ECL. */
 int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
              sp_points *out);
 

@@ -162,9 +162,9 @@ static int make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
     return 0;
 }
 
-static int reduce_packed(const sp__voxel_plan *p, const sp_points *in,
-                         const uint64_t *packed, size_t m, int ib,
-                         sp_points *out)
+static int reduce_packed(sp_kctx *k, const sp__voxel_plan *p,
+                         const sp_points *in, const uint64_t *packed, size_t m,
+                         int ib, sp_points *out)
 {
     const float *x = in->x, *y = in->y, *z = in->z, *w = in->intensity;
     const uint64_t imask = ib ? (~(uint64_t)0 >> (64 - ib)) : 0;
@@ -207,6 +207,8 @@ static int reduce_packed(const sp__voxel_plan *p, const sp_points *in,
         s = e;
     }
     out->count = o;
+    if (p->ex)
+        return sp__voxel_extras_packed(k, p, packed, m, ib, out);
     return SP_OK;
 }
 
@@ -233,7 +235,7 @@ static int voxel_pairs(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
         return rc;
     if (rc == 1)
         return sp__voxel_wide(k, p, in, out);
-    return sp__voxel_reduce(p, in, keys, idx, m, out);
+    return sp__voxel_reduce(k, p, in, keys, idx, m, out);
 }
 
 int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
@@ -279,7 +281,7 @@ int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
     return SP_OK;
 }
 
-int sp__voxel_reduce(const sp__voxel_plan *p, const sp_points *in,
+int sp__voxel_reduce(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
                      const uint64_t *keys, const uint32_t *idx, size_t m,
                      sp_points *out)
 {
@@ -321,6 +323,8 @@ int sp__voxel_reduce(const sp__voxel_plan *p, const sp_points *in,
         s = e;
     }
     out->count = o;
+    if (p->ex)
+        return sp__voxel_extras_keys(k, p, keys, idx, m, out);
     return SP_OK;
 }
 
@@ -345,6 +349,9 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
                                    "input, expected separate clouds");
     sp__voxel_plan p;
     SP_TRY(make_plan(params, in, out, &p));
+    sp__extras ex;
+    SP_TRY(sp__extras_plan("voxel", in, out, &ex));
+    p.ex = ex.n ? &ex : NULL;
     out->count = 0;
     if (n == 0) {
         sp__kctx_pick(k, SP_HAVE_OPENCL, n, SP_VOXEL_OPENCL_MIN_POINTS);
@@ -433,5 +440,5 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     /* NaN/Inf points carry key = total and sort last: only the first
      * e.valid entries are voxels. */
     uint64_t *sorted = sp__voxel_radix_packed(packed, tmp, n, g.ib, g.kb, hist);
-    return reduce_packed(&p, in, sorted, e.valid, g.ib, out);
+    return reduce_packed(k, &p, in, sorted, e.valid, g.ib, out);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "extras_int.h"
 #include "kernels_int.h"
 #include "sp_voxel.h"
 
@@ -16,9 +17,10 @@
 #define SP__VOXEL_LIM 2147483648.0f /* 2^31 */
 
 typedef struct sp__voxel_plan {
-    float inv[3];        /* 1.0f / leaf, float32 as PCL */
-    uint32_t min_points; /* >= 1 */
-    int ring, time;      /* carry ring / time */
+    float inv[3];         /* 1.0f / leaf, float32 as PCL */
+    uint32_t min_points;  /* >= 1 */
+    int ring, time;       /* carry ring / time */
+    const sp__extras *ex; /* the extras to reduce, or NULL when none */
 } sp__voxel_plan;
 
 /* What the index pass found. */
@@ -159,10 +161,28 @@ int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
                    uint64_t **keys, uint32_t **idx, size_t *m);
 
 /* The reduction over sorted (keys, idx): one output point per run of equal
- * keys with >= min_points points. */
-int sp__voxel_reduce(const sp__voxel_plan *p, const sp_points *in,
+ * keys with >= min_points points; the extras too (sp__voxel_extras_keys). */
+int sp__voxel_reduce(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
                      const uint64_t *keys, const uint32_t *idx, size_t m,
                      sp_points *out);
+
+/* ---- the extras (voxel_extras.c) ----------------------------------------
+ * After a path has written the standard channels, each of these lists the
+ * same output voxels' members (input order within a voxel) from that
+ * path's sorted data and hands them to sp__extras_reduce(), so every path
+ * and back-end reduces the extras from the same members in the same order.
+ * They use scratch slots IX, IY and IZ, which no path needs by then, and
+ * fail (SP_EINVAL, an internal error) if they find another number of
+ * voxels than out->count. */
+int sp__voxel_extras_keys(sp_kctx *k, const sp__voxel_plan *p,
+                          const uint64_t *keys, const uint32_t *idx, size_t m,
+                          const sp_points *out);
+int sp__voxel_extras_packed(sp_kctx *k, const sp__voxel_plan *p,
+                            const uint64_t *packed, size_t m, int ib,
+                            const sp_points *out);
+int sp__voxel_extras_runs(sp_kctx *k, const sp__voxel_plan *p,
+                          const uint64_t *sorted, const uint32_t *rstart,
+                          size_t nr, size_t n, const sp_points *out);
 
 /* The exact path for index ranges beyond 32 bits per axis or 64 bits of
  * key: 64-bit indices, comparison sort, same order and output. */

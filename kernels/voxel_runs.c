@@ -174,5 +174,7 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
                         "(input %zu points)",
                         out->capacity, in->count);
     out->count = o;
+    if (p->ex)
+        return sp__voxel_extras_runs(k, p, sorted, rstart, nr, n, out);
     return SP_OK;
 }

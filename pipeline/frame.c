@@ -40,8 +40,9 @@ static int frame_acquire(sp_poolmgr *mgr, size_t payload, const char *what,
     return SP_OK;
 }
 
-int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
-                           sp_frame **out)
+int sp_frame_create_points_layout(sp_poolmgr *mgr, size_t capacity,
+                                  const sp_points_layout *layout,
+                                  sp_frame **out)
 {
     sp_frame *f = NULL;
     void *mem;
@@ -51,13 +52,15 @@ int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
     SP_GUARD(out != NULL);
     *out = NULL;
     SP_GUARD(mgr != NULL);
+    if (layout)
+        SP_TRY(sp_points_layout_check(layout));
     /* capacity 0 is a valid empty cloud; size it as one point. */
-    rc = frame_acquire(mgr,
-                       sp_points_block_size(capacity ? capacity : 1, fields),
-                       "points", &f, &mem, &size);
+    rc = frame_acquire(
+        mgr, sp_points_block_size_layout(capacity ? capacity : 1, layout),
+        "points", &f, &mem, &size);
     if (rc < 0)
         return rc;
-    rc = sp_points_init(&f->u.points, mem, size, capacity, fields);
+    rc = sp_points_init_layout(&f->u.points, mem, size, capacity, layout);
     if (rc < 0) {
         sp_block_unref(f->block);
         return rc;
@@ -66,6 +69,13 @@ int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
     f->sensor = SP_SENSOR_LIDAR;
     *out = f;
     return SP_OK;
+}
+
+int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
+                           sp_frame **out)
+{
+    const sp_points_layout l = {.fields = fields};
+    return sp_frame_create_points_layout(mgr, capacity, &l, out);
 }
 
 int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,

@@ -77,18 +77,22 @@ const char *sp__prop_type_name(sp_prop_type t);
 
 /* Log-bucket latency histogram: 8 sub-buckets per power of two, so any
  * percentile is within 12.5% of the true value. Fixed size: recording a
- * sample never allocates. */
+ * sample never allocates. One thread records (the one running the stage);
+ * any thread may read while it does: the fields are atomics written with
+ * relaxed stores (plain moves on x86 and ARM), so a reading is a snapshot
+ * of figures each exact, never a data race. */
 #define SP__HIST_SUB 8
 #define SP__HIST_BUCKETS (64 * SP__HIST_SUB)
 
 typedef struct sp__hist {
-    uint64_t count;
-    uint64_t sum_ns;
-    uint64_t max_ns;
-    uint64_t min_ns;
-    uint32_t bucket[SP__HIST_BUCKETS];
+    _Atomic uint64_t count;
+    _Atomic uint64_t sum_ns;
+    _Atomic uint64_t max_ns;
+    _Atomic uint64_t min_ns;
+    _Atomic uint32_t bucket[SP__HIST_BUCKETS];
 } sp__hist;
 
+/* Single writer: only the thread that runs the stage records. */
 void sp__hist_record(sp__hist *h, uint64_t ns);
 /* Value at quantile q (0..1), the bucket's midpoint clamped to min/max. */
 uint64_t sp__hist_quantile(const sp__hist *h, double q);
@@ -110,14 +114,16 @@ struct sp_stage {
     sp_kctx *kctx;
     int inited;
 
-    /* Written by the thread that runs this stage's pull(); counters are
-     * atomic because a progress display may read them from another. */
+    /* Written by the thread that runs this stage's pull(); the figures are
+     * atomic because sp_pipeline_stats_get() (a progress display) may read
+     * them from another thread while it runs. */
     _Atomic uint64_t frames_in;
     _Atomic uint64_t frames_out;
     _Atomic uint64_t skipped;
-    uint64_t upstream_ns; /* time spent in upstream during the current pull */
-    sp__hist hist;        /* self time per produced frame */
-    uint64_t busy_ns;     /* self time over all calls, EOS included */
+    uint64_t upstream_ns;     /* time spent in upstream during the current pull
+                                 (this thread's only) */
+    sp__hist hist;            /* self time per produced frame */
+    _Atomic uint64_t busy_ns; /* self time over all calls, EOS included */
     /* The largest block of a frame this stage has handed on (0: none yet);
      * written by the stage's thread, read by the budget check in any. */
     _Atomic size_t max_block;

@@ -67,7 +67,10 @@ void sp__prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
         snprintf(buf, cap, "true or false (also 1/0, yes/no, on/off)");
         break;
     case SP_PROP_STRING:
-        snprintf(buf, cap, "any text");
+        if (has_range(s))
+            snprintf(buf, cap, "text of at most %s bytes", hi);
+        else
+            snprintf(buf, cap, "any text");
         break;
     case SP_PROP_ENUM: {
         /* "a|b|c" -> "one of a, b, c" */
@@ -131,7 +134,9 @@ static int parse_number(const char *p, const char *end, double *out)
             return -1;
     errno = 0;
     a = strtod(tmp, &e);
-    if (e == tmp || errno == ERANGE)
+    /* ERANGE is also underflow: 1e-320 is a subnormal number (or 0), not
+     * an error; only overflow is (caught below as not finite). */
+    if (e == tmp)
         return -1;
     if (*e == '/') {
         const char *d = e + 1;
@@ -281,7 +286,14 @@ int sp__prop_parse(const sp_prop_spec *s, const char *text, sp_prop_value *v)
         rc = parse_bool(s, text, v);
         break;
     case SP_PROP_STRING:
+        /* A limit is a size the text is copied into (a stream name):
+         * refused when longer, never cut. */
         rc = SP_OK;
+        if (has_range(s) && (double)strlen(text) > s->max) {
+            char what[64];
+            snprintf(what, sizeof what, "%zu bytes, too long", strlen(text));
+            rc = bad(s, text, SP_ERANGE, what);
+        }
         break;
     case SP_PROP_ENUM:
         rc = parse_enum(s, text, v);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <hwloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,8 +180,15 @@ static int queue_pull(sp_stage *st, sp_frame **out)
 
     if (!q->started) {
         /* Started by the first pull, not by init: nothing upstream runs
-         * before someone downstream asks. */
+         * before someone downstream asks. It starts with every signal
+         * blocked, so a process-directed one (Ctrl-C, SIGTERM) reaches a
+         * thread of the application, whose handler may stop the pipeline,
+         * and never interrupts the reads and writes upstream. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         rc = pthread_create(&q->thread, NULL, queue_thread, st);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (rc != 0)
             return sp_stage_fail(st, SP_ESYS, "cannot start its thread: %s",
                                  strerror(rc));

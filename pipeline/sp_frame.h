@@ -58,11 +58,20 @@ typedef struct sp_frame {
     struct sp_block *block; /**< the block holding this frame (private) */
 } sp_frame;
 
-/** New frame holding points with room for @p capacity points. Metadata is
- *  zero; the caller fills it. *out has one reference. Returns the
- *  sp_poolmgr_acquire() status. */
+/** New frame holding points with room for @p capacity points and the
+ *  optional @p fields, no extras. Metadata is zero; the caller fills it.
+ *  *out has one reference. Returns the sp_poolmgr_acquire() status. */
 int sp_frame_create_points(sp_poolmgr *mgr, size_t capacity, unsigned fields,
                            sp_frame **out);
+
+/** As sp_frame_create_points(), laid out as @p layout (borrowed; NULL = no
+ *  optional field): the extras' arrays and their table share the frame's
+ *  block. SP_EINVAL for an invalid layout (sp_points_layout_check()). A
+ *  stage that makes an output like its input passes the input's
+ *  sp_points_layout_of(). */
+int sp_frame_create_points_layout(sp_poolmgr *mgr, size_t capacity,
+                                  const sp_points_layout *layout,
+                                  sp_frame **out);
 
 /** New frame holding an image (stride 0 = default). */
 int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,

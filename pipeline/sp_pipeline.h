@@ -148,9 +148,10 @@ typedef struct sp_pipeline_stats {
                                             frame */
 } sp_pipeline_stats;
 
-/** Fill *out with the current figures. Frame counts are exact at any time;
- *  the per-stage times are exact once the run has ended (during a run,
- *  stages on queue threads may be updating them). */
+/** Fill *out with the current figures. Callable during a run from the
+ *  thread that pulls (a progress display): the per-stage figures of stages
+ *  running on queue threads are then a snapshot, each figure exact but not
+ *  all taken at one instant; after sp_pipeline_close() they are final. */
 int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out);
 
 /** Write the figures as an aligned table (stages, pools, memory) or as one

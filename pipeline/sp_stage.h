@@ -44,7 +44,9 @@ typedef struct sp_prop_spec {
     sp_prop_type type;
     const char *def;     /**< default as text; NULL = no default (required
                               unless optional is set) */
-    double min, max;     /**< allowed range when min < max */
+    double min, max;     /**< allowed range when min < max; for
+                              SP_PROP_STRING, max is the longest text in
+                              bytes */
     const char *choices; /**< SP_PROP_ENUM: "bilinear|ea" */
     const char *help;    /**< one line */
     int optional;        /**< 1: may be left unset with no default */

@@ -21,7 +21,11 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
      * upstream runs on another thread, so its time is the wait. */
     self = t1 - t0;
     self = self > st->upstream_ns ? self - st->upstream_ns : 0;
-    st->busy_ns += self;
+    /* Only this thread writes it; others may read it (stats). */
+    atomic_store_explicit(
+        &st->busy_ns,
+        atomic_load_explicit(&st->busy_ns, memory_order_relaxed) + self,
+        memory_order_relaxed);
     if (rc == SP_OK) {
         if (*out == NULL)
             return sp_stage_fail(st, SP_EINVAL,

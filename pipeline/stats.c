@@ -37,41 +37,49 @@ static uint64_t bucket_mid(size_t idx)
     return ((SP__HIST_SUB + sub) << (e - 3)) + width / 2;
 }
 
+/* Relaxed loads and stores: one writer, so no read-modify-write is
+ * needed, and a reader on another thread sees each figure whole. */
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+
 void sp__hist_record(sp__hist *h, uint64_t ns)
 {
-    if (h->count == 0 || ns < h->min_ns)
-        h->min_ns = ns;
-    if (ns > h->max_ns)
-        h->max_ns = ns;
-    h->count++;
-    h->sum_ns += ns;
-    h->bucket[bucket_of(ns)]++;
+    uint64_t n = LOAD(h->count);
+    if (n == 0 || ns < LOAD(h->min_ns))
+        STORE(h->min_ns, ns);
+    if (ns > LOAD(h->max_ns))
+        STORE(h->max_ns, ns);
+    STORE(h->sum_ns, LOAD(h->sum_ns) + ns);
+    size_t b = bucket_of(ns);
+    STORE(h->bucket[b], LOAD(h->bucket[b]) + 1);
+    STORE(h->count, n + 1);
 }
 
 uint64_t sp__hist_quantile(const sp__hist *h, double q)
 {
     uint64_t rank, seen = 0;
+    uint64_t count = LOAD(h->count), lo = LOAD(h->min_ns), hi = LOAD(h->max_ns);
 
-    if (h->count == 0)
+    if (count == 0)
         return 0;
     /* The smallest value with at least q of the samples at or below it. */
-    rank = (uint64_t)(q * (double)h->count + 0.999999);
+    rank = (uint64_t)(q * (double)count + 0.999999);
     if (rank < 1)
         rank = 1;
-    if (rank >= h->count)
-        return h->max_ns; /* the top sample is known exactly */
+    if (rank >= count)
+        return hi; /* the top sample is known exactly */
     for (size_t i = 0; i < SP__HIST_BUCKETS; i++) {
-        seen += h->bucket[i];
+        seen += LOAD(h->bucket[i]);
         if (seen >= rank) {
             uint64_t v = bucket_mid(i);
-            if (v < h->min_ns)
-                v = h->min_ns;
-            if (v > h->max_ns)
-                v = h->max_ns;
+            if (v < lo)
+                v = lo;
+            if (v > hi)
+                v = hi;
             return v;
         }
     }
-    return h->max_ns;
+    return hi; /* read while a sample was being added */
 }
 
 int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
@@ -97,11 +105,12 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
         s->frames_in = atomic_load(&st->frames_in);
         s->frames_out = atomic_load(&st->frames_out);
         s->skipped = atomic_load(&st->skipped);
-        s->mean_ns = st->hist.count ? st->hist.sum_ns / st->hist.count : 0;
+        uint64_t n = LOAD(st->hist.count);
+        s->mean_ns = n ? LOAD(st->hist.sum_ns) / n : 0;
         s->p50_ns = sp__hist_quantile(&st->hist, 0.50);
         s->p99_ns = sp__hist_quantile(&st->hist, 0.99);
-        s->max_ns = st->hist.max_ns;
-        s->busy_s = (double)st->busy_ns * 1e-9;
+        s->max_ns = LOAD(st->hist.max_ns);
+        s->busy_s = (double)LOAD(st->busy_ns) * 1e-9;
         s->fps = s->busy_s > 0 ? (double)s->frames_out / s->busy_s : 0;
     }
     size_t np = sp_poolmgr_pool_count(p->mgr);
@@ -161,7 +170,7 @@ static void put_pools(writer *w, const sp_pipeline *p, sp_report_format fmt)
 
 static const char *alloc_na_reason(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return "sanitizer build";
 #else
     return "no allocation counter registered";

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -79,6 +80,54 @@ static void test_calib_errors(void **state)
     iot_msg_has("has 6 values", NULL);
 }
 
+/* What is no calibration is refused, naming the file: a text with none of
+ * the keys, a camera matrix of zeros, NaN or infinity in a matrix. */
+static void test_calib_refused(void **state)
+{
+    (void)state;
+    sp_calib c;
+    const char *none = "calib_time: 09-Jan-2012 13:57:47\nfoo: 1 2 3\n";
+    assert_int_equal(sp_calib_parse_kitti(none, strlen(none), "n.txt", &c),
+                     SP_EFORMAT);
+    iot_msg_has("n.txt: no calibration key found",
+                "expected P0..P3, R0_rect or Tr_velo_to_cam", NULL);
+    assert_int_equal(sp_calib_parse_kitti("", 0, "e.txt", &c), SP_EFORMAT);
+    iot_msg_has("e.txt: no calibration key found", NULL);
+    assert_int_equal(sp_calib_parse_kitti_raw(none, strlen(none), "cam.txt",
+                                              NULL, 0, NULL, 2, &c),
+                     SP_EFORMAT);
+    iot_msg_has("cam.txt: no calibration key found", "K_02 or D_02", NULL);
+    assert_int_equal(sp_calib_parse_kitti_raw(NULL, 0, NULL, none, strlen(none),
+                                              "velo.txt", 2, &c),
+                     SP_EFORMAT);
+    iot_msg_has("velo.txt: no calibration key found", "R and T", NULL);
+
+    const char *zp = "P2: 0 0 0 0 0 0 0 0 0 0 0 0\n";
+    assert_int_equal(sp_calib_parse_kitti(zp, strlen(zp), "z.txt", &c),
+                     SP_EFORMAT);
+    iot_msg_has("z.txt: key 'P2' is all zeros, expected a camera matrix", NULL);
+    const char *zk = "K_02: 0 0 0 0 0 0 0 0 0\nD_02: 0 0 0 0 0\n";
+    assert_int_equal(sp_calib_parse_kitti_raw(zk, strlen(zk), "zk.txt", NULL, 0,
+                                              NULL, 2, &c),
+                     SP_EFORMAT);
+    iot_msg_has("zk.txt: key 'K_02' is all zeros", NULL);
+
+    static const char *const bad[] = {"nan", "inf", "-inf", "1e999"};
+    for (int i = 0; i < 4; i++) {
+        char t[200];
+        snprintf(t, sizeof t, "P2: 700 0 600 0 0 700 %s 0 0 0 1 0\n", bad[i]);
+        assert_int_equal(sp_calib_parse_kitti(t, strlen(t), "f.txt", &c),
+                         SP_EFORMAT);
+        iot_msg_has("f.txt: line 1", "key 'P2' value 7", bad[i],
+                    "expected a finite number", NULL);
+    }
+    /* A tiny (subnormal) number is a number. */
+    const char *tiny = "P2: 700 0 600 1e-320 0 700 180 0 0 0 1 0\n";
+    assert_int_equal(sp_calib_parse_kitti(tiny, strlen(tiny), "t.txt", &c),
+                     SP_OK);
+    assert_true(c.P[2][3] > 0 && c.P[2][3] < 1e-300);
+}
+
 static void test_timestamps_forms(void **state)
 {
     (void)state;
@@ -145,6 +194,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_object_calib),
         cmocka_unit_test(test_calib_errors),
+        cmocka_unit_test(test_calib_refused),
         cmocka_unit_test(test_timestamps_forms),
         cmocka_unit_test(test_timestamps_errors),
     };

@@ -200,9 +200,103 @@ static void test_interrupt(void **state)
     size_t n = fread(out, 1, sizeof out - 1, f);
     out[n] = '\0';
     fclose(f);
-    assert_non_null(strstr(out, "interrupted after "));
+    assert_non_null(strstr(out, "interrupted by SIGINT after "));
     assert_non_null(strstr(out, "every thread joined and every block "
                                 "returned to its pool"));
+}
+
+/* --json FILE: its temporary file is created beside FILE, exclusively and
+ * never through a symbolic link planted at its name (in a shared folder,
+ * onto someone else's file): the target keeps its bytes, and when every
+ * name is taken the run says so and exits 1. */
+static void test_json_never_through_a_link(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    const char *tmp = getenv("SP_TEST_TMP");
+    char d[1024], victim[1100], json[1100], mk[2200];
+    snprintf(d, sizeof d, "%s/json_link", tmp ? tmp : "/tmp");
+    snprintf(mk, sizeof mk, "rm -rf '%s' && mkdir -p '%s'", d, d);
+    assert_int_equal(system(mk), 0);
+    snprintf(victim, sizeof victim, "%s/victim", d);
+    snprintf(json, sizeof json, "%s/stats.json", d);
+    FILE *f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs("keep\n", f);
+    fclose(f);
+    /* The child waits on a pipe until the links are planted at the names
+     * its pid gives (DIR/.stats.json.tmp.PID.N, N from 0). */
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1)
+            _exit(126);
+        char log[1200]; /* stdout and stderr: a log beside */
+        snprintf(log, sizeof log, "%s/log", d);
+        if (freopen(log, "w", stderr) == NULL || dup2(2, 1) < 0)
+            _exit(126);
+        execl(exe, exe, "run", "--json", json, "synth frames=2 ! null",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(go[0]);
+    for (int n = 0; n < 16; n++) {
+        char name[1300];
+        snprintf(name, sizeof name, "%s/.stats.json.tmp.%d.%d", d, (int)pid, n);
+        assert_int_equal(symlink(victim, name), 0);
+    }
+    /* And the name versions before 0.1 wrote through with fopen("w"). */
+    char old[1300];
+    snprintf(old, sizeof old, "%s.tmp.%d", json, (int)pid);
+    assert_int_equal(symlink(victim, old), 0);
+    assert_int_equal(write(go[1], "x", 1), 1);
+    close(go[1]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    char log[1200];
+    snprintf(log, sizeof log, "%s/log", d);
+    f = fopen(log, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    if (!strstr(out, "--json: ") || !strstr(out, "stats.json: cannot create") ||
+        !strstr(out, "taken by files or links already there (left "
+                     "untouched)"))
+        fail_msg("unclear message:\n%s", out);
+    f = fopen(victim, "r");
+    assert_non_null(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    assert_string_equal(out, "keep\n");
+    assert_int_equal(access(json, F_OK), -1);
+}
+
+/* Names that come from outside (a path in the launch string, echoed in an
+ * error) cannot send escape sequences to the terminal: control characters
+ * are printed as \\xNN, and the caret still points at the right column. */
+static void test_control_characters_escaped(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    assert_int_equal(run("run \"$(printf 'pcd path=/nonexistent/a\\033[2Jb ! "
+                         "null')\""),
+                     1);
+    if (strchr(out, 0x1b) != NULL || !strstr(out, "/nonexistent/a\\x1b[2Jb"))
+        fail_msg("not escaped: %s", out);
+    assert_int_equal(run("run \"$(printf 'pcd path=\\033]0;x\\007 ! nul')\""),
+                     1);
+    assert_null(strchr(out, 0x1b));
+    assert_null(strchr(out, 0x07));
+    assert_non_null(strstr(out, "  pcd path=\\x1b]0;x\\x07 ! nul\n"
+                                "                          ^\n"));
 }
 
 int main(void)
@@ -213,6 +307,8 @@ int main(void)
         cmocka_unit_test_setup(test_launch_error, setup),
         cmocka_unit_test_setup(test_run_ok, setup),
         cmocka_unit_test_setup(test_interrupt, setup),
+        cmocka_unit_test_setup(test_json_never_through_a_link, setup),
+        cmocka_unit_test_setup(test_control_characters_escaped, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

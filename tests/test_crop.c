@@ -3,7 +3,9 @@
  * same order, same bits), on random clouds with NaN/Inf and points exactly
  * on the limits, of 0, 1, 7, 63, 64, 65, 1000 and 10^6 points, with ring and
  * time; plus the spec on hand-made points, parameter errors, and a real
- * KITTI sweep when the data is there. OpenCL runs when a device opens. */
+ * KITTI sweep when the data is there; clouds with extra channels of every
+ * type and count (each kept row traced to its input row). OpenCL runs when
+ * a device opens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -185,6 +187,138 @@ static void test_backends_million(void **state)
     compare_all(1000003, 0, &c, 43, 100);
 }
 
+/* The spec's test written out here, independently of crop_int.h. */
+static int keeps(const sp_crop_params *c, float x, float y, float z)
+{
+    if (!isfinite(x) || !isfinite(y) || !isfinite(z))
+        return 0;
+    const float v[3] = {x, y, z};
+    int in = 1;
+    for (int a = 0; a < 3; a++)
+        if (c->limits & (1u << a))
+            in &= v[a] >= c->min[a] && v[a] <= c->max[a];
+    if (c->limits & SP_CROP_RANGE) {
+        float r2 = x * x + y * y;
+        r2 = r2 + z * z;
+        in &= r2 >= c->range_min * c->range_min &&
+              r2 <= c->range_max * c->range_max;
+    }
+    return in ^ (c->invert != 0);
+}
+
+/* Extras of every type and count on every back-end: each output row is
+ * the input row its id names (all channels, byte for byte, arbitrary bytes
+ * so NaN patterns too), the kept set is the spec's, and every back-end
+ * equals scalar. Sizes cover every SIMD tail and the OpenCL chunk. */
+static void crop_extras_case(size_t n, const sp_crop_params *c, uint64_t seed)
+{
+    sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
+    const char *names[KCLOUD_MAX_BACKENDS];
+    int nb = kcloud_backends(ctx, names);
+    sp_points_layout l;
+    kcloud_layout_all(&l, SP_POINTS_RING | SP_POINTS_TIME);
+    kcloud *in = kcloud_new_layout(n, &l), *ref = kcloud_new_layout(n, &l);
+    kcloud *out = kcloud_new_layout(n, &l);
+    assert_non_null(in);
+    assert_non_null(ref);
+    assert_non_null(out);
+    kcloud_random(in, n, seed, 90, 0.5f, 1);
+    kcloud_fill_extras(in, seed, 1);
+    size_t expect = 0;
+    for (size_t i = 0; i < n; i++)
+        expect += (size_t)keeps(c, in->pts.x[i], in->pts.y[i], in->pts.z[i]);
+    char why[256];
+    for (int b = 0; b < nb; b++) {
+        kcloud *dst = b == 0 ? ref : out;
+        for (unsigned e = 0; e < dst->pts.nextra; e++)
+            memset(dst->pts.extra[e].data, 0xA5,
+                   n * sp_points_extra_stride(&dst->pts.extra[e]));
+        int rc = sp_crop(ctx[b], c, &in->pts, &dst->pts);
+        if (rc != SP_OK)
+            fail_msg("%s, %zu points: %s", names[b], n, sp_errmsg());
+        if (dst->pts.count != expect)
+            fail_msg("%s, %zu points: kept %zu, the spec %zu", names[b], n,
+                     dst->pts.count, expect);
+        if (!kcloud_rows_from_ids(&in->pts, &dst->pts, why, sizeof why))
+            fail_msg("%s, %zu points, invert %d: %s", names[b], n, c->invert,
+                     why);
+        if (b > 0) {
+            assert_same(&ref->pts, &out->pts, names[b]);
+            if (!kcloud_extras_equal(&ref->pts, &out->pts, why, sizeof why))
+                fail_msg("%s against scalar: %s", names[b], why);
+        }
+    }
+    kcloud_free(in);
+    kcloud_free(ref);
+    kcloud_free(out);
+    kcloud_backends_free(ctx, nb);
+}
+
+static void test_extras_backends(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 7, 8, 9, 63, 64, 65, 1000, 100003};
+    sp_crop_params c = box_and_range();
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (int inv = 0; inv < 2; inv++) {
+            c.invert = inv;
+            crop_extras_case(sizes[i], &c, 300 + i);
+        }
+    sp_crop_params none = {0};
+    crop_extras_case(1001, &none, 9);
+}
+
+/* The output decides which extras it wants: a subset is carried, the rest
+ * dropped; an extra the input lacks, or of another type or count, is
+ * refused with its name. */
+static void test_extras_subset_and_errors(void **state)
+{
+    (void)state;
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(NULL, &k), SP_OK);
+    sp_points_layout l;
+    kcloud_layout_all(&l, 0);
+    kcloud *in = kcloud_new_layout(500, &l);
+    kcloud_random(in, 500, 5, 20, 0, 0);
+    kcloud_fill_extras(in, 5, 1);
+    sp_points_layout sub = {0};
+    assert_true(sp_points_layout_add(&sub, "rgb", SP_FIELD_F32, 1,
+                                     SP_FIELD_COLOR) >= 0);
+    assert_true(
+        sp_points_layout_add(&sub, "id", SP_FIELD_U32, 1, SP_FIELD_LABEL) >= 0);
+    kcloud *out = kcloud_new_layout(500, &sub);
+    sp_crop_params c = box_and_range();
+    assert_int_equal(sp_crop(k, &c, &in->pts, &out->pts), SP_OK);
+    char why[256];
+    if (!kcloud_rows_from_ids(&in->pts, &out->pts, why, sizeof why))
+        fail_msg("subset: %s", why);
+    assert_true(out->pts.count > 20);
+    /* An output without extras: the standard channels only, as before. */
+    kcloud *plain = kcloud_new(500, 0);
+    assert_int_equal(sp_crop(k, &c, &in->pts, &plain->pts), SP_OK);
+    assert_int_equal(plain->pts.count, out->pts.count);
+    /* Output extra the input lacks. */
+    sp_points_layout bad = sub;
+    assert_true(sp_points_layout_add(&bad, "nope", SP_FIELD_U8, 1, 0) >= 0);
+    kcloud *o2 = kcloud_new_layout(500, &bad);
+    assert_int_equal(sp_crop(k, &c, &in->pts, &o2->pts), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "crop: the output has extra 'nope' "
+                                        "the input lacks"));
+    /* Same name, other count. */
+    sp_points_layout cnt = {0};
+    assert_true(sp_points_layout_add(&cnt, "normal", SP_FIELD_F32, 2, 0) >= 0);
+    kcloud *o3 = kcloud_new_layout(500, &cnt);
+    assert_int_equal(sp_crop(k, &c, &in->pts, &o3->pts), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "extra 'normal' is f32 x 3 in the "
+                                        "input but f32 x 2"));
+    kcloud_free(o3);
+    kcloud_free(o2);
+    kcloud_free(plain);
+    kcloud_free(out);
+    kcloud_free(in);
+    sp_kctx_destroy(k);
+}
+
 static void test_kitti(void **state)
 {
     (void)state;
@@ -236,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_backends_sizes),
         cmocka_unit_test(test_backends_million),
         cmocka_unit_test(test_kitti),
+        cmocka_unit_test(test_extras_backends),
+        cmocka_unit_test(test_extras_subset_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

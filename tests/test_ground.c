@@ -5,7 +5,8 @@
  * a synthetic scene with a known answer, on random clouds with NaN/Inf of
  * 0, 1, 2, 7, 63, 64, 65, 1000 and 10^6 points, for both methods and
  * both sides; determinism per seed; parameter errors; a real KITTI sweep
- * when the data is there. */
+ * when the data is there; clouds with extra channels of every type and
+ * count (each kept row traced to its input row). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +262,70 @@ static void test_backends_random(void **state)
     kcloud_free(c);
 }
 
+/* Extras of every type and count on every back-end and both methods and
+ * sides: each output row is the input row its id names (byte for byte,
+ * arbitrary bytes), the kept count is the scene's (the ground count from
+ * info), and every back-end equals scalar; an output extra the input lacks
+ * is refused. */
+static void test_extras(void **state)
+{
+    (void)state;
+    sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
+    const char *names[KCLOUD_MAX_BACKENDS];
+    int nb = kcloud_backends(ctx, names);
+    static const size_t sizes[] = {0, 1, 7, 65, 5000};
+    sp_points_layout l;
+    kcloud_layout_all(&l, SP_POINTS_RING | SP_POINTS_TIME);
+    char why[256];
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t n = sizes[i];
+        kcloud *in = kcloud_new_layout(n, &l), *ref = kcloud_new_layout(n, &l),
+               *out = kcloud_new_layout(n, &l);
+        assert_non_null(in);
+        kcloud_random(in, n, 900 + i, 20.0f, 0.1f, 1);
+        for (size_t j = 0; j < n; j++)
+            if (j % 3)
+                in->pts.z[j] = -1.5f + 0.01f * (float)(j % 5);
+        kcloud_fill_extras(in, 900 + i, 1);
+        const sp_ground_params ps[3] = {
+            {.method = SP_GROUND_PLANE, .iterations = 30},
+            {.method = SP_GROUND_PLANE, .iterations = 30, .keep_ground = 1},
+            {.method = SP_GROUND_GRID, .cell = 0.5},
+        };
+        for (int q = 0; q < 3; q++)
+            for (int b = 0; b < nb; b++) {
+                kcloud *dst = b ? out : ref;
+                sp_ground_info info;
+                int rc = sp_ground_filter(ctx[b], &ps[q], &in->pts, &dst->pts,
+                                          &info);
+                if (rc != SP_OK)
+                    fail_msg("%s: %s", names[b], sp_errmsg());
+                size_t want = ps[q].keep_ground ? info.ground : n - info.ground;
+                assert_int_equal(dst->pts.count, want);
+                if (!kcloud_rows_from_ids(&in->pts, &dst->pts, why, sizeof why))
+                    fail_msg("%s, %zu points, case %d: %s", names[b], n, q,
+                             why);
+                if (b &&
+                    !kcloud_extras_equal(&ref->pts, &out->pts, why, sizeof why))
+                    fail_msg("%s vs scalar, %zu points, case %d: %s", names[b],
+                             n, q, why);
+            }
+        kcloud_free(in);
+        kcloud_free(ref);
+        kcloud_free(out);
+    }
+    /* The output asks for an extra the input lacks. */
+    kcloud *plain = kcloud_new(10, 0), *o = kcloud_new_layout(10, &l);
+    kcloud_random(plain, 10, 1, 5, 0, 0);
+    sp_ground_params g = {.method = SP_GROUND_GRID};
+    assert_int_equal(sp_ground_filter(ctx[0], &g, &plain->pts, &o->pts, NULL),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "ground: the output has extra"));
+    kcloud_free(plain);
+    kcloud_free(o);
+    kcloud_backends_free(ctx, nb);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -333,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_grid_known),
         cmocka_unit_test(test_small_and_errors),
         cmocka_unit_test(test_backends_random),
+        cmocka_unit_test(test_extras),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_kitti),
     };

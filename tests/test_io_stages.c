@@ -275,6 +275,72 @@ static void test_bin_fields(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
+/* A PCD file of @p n points, binary x y z, all at (x, 0, 0). */
+static void write_pcd_points(const char *path, size_t n, float x)
+{
+    char hdr[256];
+    int hl = snprintf(hdr, sizeof hdr,
+                      "VERSION .7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\n"
+                      "COUNT 1 1 1\nWIDTH %zu\nHEIGHT 1\nPOINTS %zu\n"
+                      "DATA binary\n",
+                      n, n);
+    size_t len = (size_t)hl + n * 12;
+    char *b = calloc(1, len);
+    assert_non_null(b);
+    memcpy(b, hdr, (size_t)hl);
+    for (size_t i = 0; i < n; i++)
+        memcpy(b + hl + i * 12, &x, 4);
+    iot_write(path, b, len);
+    free(b);
+}
+
+/* Errors met while running name the frame and the file it came from: a
+ * frame the budget cannot hold, a coordinate the voxel grid cannot index,
+ * a calibration with NaN in it. */
+static void test_errors_name_file_and_frame(void **state)
+{
+    (void)state;
+    const char *dir = iot_tmp("named");
+    iot_rmdir(dir);
+    iot_mkdirs(dir);
+    char big[1100], far[1100], cal[1100], launch[2400];
+    snprintf(big, sizeof big, "%s/big.pcd", dir);
+    write_pcd_points(big, 300000, 1.0f);
+    snprintf(launch, sizeof launch, "pcd path=%s ! null", big);
+    sp_pipeline_opts o = {.budget_bytes = 1 << 20};
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, &o, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_EBUDGET);
+    iot_msg_has("stage 'pcd': frame 0 (", "big.pcd): ", "budget", NULL);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    snprintf(far, sizeof far, "%s/far.pcd", dir);
+    write_pcd_points(far, 4, 1e30f);
+    snprintf(launch, sizeof launch, "pcd path=%s ! voxel leaf=0.001 ! null",
+             far);
+    sp_pipeline_opts so = {.backend = SP_BACKEND_SCALAR};
+    p = NULL;
+    if (sp_pipeline_create(launch, &so, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_ERANGE);
+    iot_msg_has("stage 'voxel': frame 0 (", "far.pcd): ", "voxel index", NULL);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    snprintf(cal, sizeof cal, "%s/calib.txt", dir);
+    iot_write_str(cal, "P0: 1 0 0 0 0 1 0 0 0 0 1 0\n"
+                       "P2: 700 0 600 0 0 700 nan 0 0 0 1 0\n");
+    snprintf(launch, sizeof launch,
+             "synth frames=1 camera=false ! project calib=%s width=8 "
+             "height=8",
+             cal);
+    p = NULL;
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EFORMAT);
+    iot_msg_has("stage 'project': property 'calib': ", "calib.txt: line 2",
+                "key 'P2' value 7 'nan'", "expected a finite number", NULL);
+    iot_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_on_error),
         cmocka_unit_test(test_pngs_bayer_and_raw),
         cmocka_unit_test(test_bin_fields),
+        cmocka_unit_test(test_errors_name_file_and_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -530,6 +530,104 @@ static void test_write_failure_leaves_nothing(void **state)
     free(mem);
 }
 
+/* A header longer than the reader looks at (SP_PCD_MAX_HEADER) is called
+ * that, not a header without its DATA line. */
+static void test_header_too_long(void **state)
+{
+    (void)state;
+    size_t cap = SP_PCD_MAX_HEADER + 4096;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    /* Comment lines up to exactly SP_PCD_MAX_HEADER bytes, so what the
+     * reader looks at ends at a line's end (where it used to say the
+     * header "ends without a DATA line"). */
+    size_t n = (size_t)snprintf(t, cap, "VERSION .7\n");
+    while (n + 80 <= SP_PCD_MAX_HEADER)
+        n += (size_t)snprintf(t + n, cap - n, "# %76s\n", "comment");
+    size_t pad = SP_PCD_MAX_HEADER - n;
+    assert_true(pad >= 3);
+    t[n++] = '#';
+    memset(t + n, ' ', pad - 2);
+    n += pad - 2;
+    t[n++] = '\n';
+    assert_int_equal(n, SP_PCD_MAX_HEADER);
+    n += (size_t)snprintf(t + n, cap - n,
+                          "FIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 "
+                          "1\nWIDTH 1\nHEIGHT 1\nPOINTS 1\nDATA ascii\n1 2 "
+                          "3\n");
+    const char *path = iot_tmp("long_header.pcd");
+    iot_write(path, t, n);
+    free(t);
+    sp_pcd_header h;
+    assert_int_equal(sp_pcd_header_read(path, &h), SP_EFORMAT);
+    iot_msg_has("long_header.pcd", "header too long",
+                "no DATA line in the first 65536 bytes", NULL);
+}
+
+/* Values a float32 cannot hold are refused, naming the file, the point or
+ * line, and the field (sp_pcd.h); NaN written as such still passes. */
+static void test_values_beyond_float32(void **state)
+{
+    (void)state;
+    /* Binary, x as F 8 holding 1e300 at point 1. */
+    char hdr[512];
+    int hl = snprintf(hdr, sizeof hdr,
+                      "VERSION .7\nFIELDS x y z\nSIZE 8 4 4\nTYPE F F F\n"
+                      "COUNT 1 1 1\nWIDTH 2\nHEIGHT 1\nPOINTS 2\n"
+                      "DATA binary\n");
+    uint8_t buf[600];
+    memcpy(buf, hdr, (size_t)hl);
+    double xs[2] = {1.5, 1e300};
+    float yz[2] = {2, 3};
+    size_t o = (size_t)hl;
+    for (int k = 0; k < 2; k++) {
+        memcpy(buf + o, &xs[k], 8);
+        memcpy(buf + o + 8, yz, 8);
+        o += 16;
+    }
+    const char *bin = iot_tmp("f8_huge.pcd");
+    iot_write(bin, buf, o);
+    sp_pcd_reader *r = NULL;
+    assert_int_equal(sp_pcd_reader_create(bin, &r), SP_OK);
+    sp_points p;
+    void *mem = iot_points_alloc(&p, 2, 0);
+    assert_int_equal(sp_pcd_reader_read(r, 0, &p), SP_ERANGE);
+    iot_msg_has("f8_huge.pcd", "point 1", "field 'x' (F8)", "1e+300",
+                "beyond float32's range", NULL);
+    sp_pcd_reader_destroy(r);
+
+    /* ascii: 1e39 for an F 4 field, and 1e400 (past even a double). */
+    static const char *const vals[] = {"1e39", "-1e39", "1e400"};
+    for (int k = 0; k < 3; k++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "VERSION .7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\n"
+                 "COUNT 1 1 1\nWIDTH 2\nHEIGHT 1\nPOINTS 2\nDATA ascii\n"
+                 "1 2 3\n4 %s 6\n",
+                 vals[k]);
+        const char *asc = iot_tmp("f4_huge.pcd");
+        iot_write_str(asc, text);
+        assert_int_equal(sp_pcd_reader_create(asc, &r), SP_OK);
+        assert_int_equal(sp_pcd_reader_read(r, 0, &p), SP_ERANGE);
+        iot_msg_has("f4_huge.pcd: line 11", vals[k], "field 'y'",
+                    "beyond float32's range", NULL);
+        sp_pcd_reader_destroy(r);
+    }
+    /* NaN, written as NaN, and the largest float itself (as the writer
+     * prints it, 9 digits, a little above FLT_MAX) pass. */
+    const char *ok = iot_tmp("f4_edge.pcd");
+    iot_write_str(ok, "VERSION .7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\n"
+                      "COUNT 1 1 1\nWIDTH 2\nHEIGHT 1\nPOINTS 2\n"
+                      "DATA ascii\nnan nan nan\n3.40282347e+38 1e-320 -0\n");
+    assert_int_equal(sp_pcd_reader_create(ok, &r), SP_OK);
+    assert_int_equal(sp_pcd_reader_read(r, 0, &p), SP_OK);
+    assert_true(isnan(p.x[0]));
+    assert_true(p.x[1] == 3.40282347e+38f);
+    assert_true(p.y[1] == 0.0f);
+    sp_pcd_reader_destroy(r);
+    free(mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +642,8 @@ int main(void)
         cmocka_unit_test(test_write_round_trip_synthetic),
         cmocka_unit_test(test_write_round_trip_real),
         cmocka_unit_test(test_write_failure_leaves_nothing),
+        cmocka_unit_test(test_header_too_long),
+        cmocka_unit_test(test_values_beyond_float32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,6 +213,44 @@ static void test_backends_random(void **state)
     kcloud_free(c);
 }
 
+/* Extra channels are not read: a cloud with extras gives the same depth
+ * image, bit for bit, as its x, y, z alone, on every back-end. */
+static void test_extras_ignored(void **state)
+{
+    (void)state;
+    sp_points_layout l;
+    kcloud_layout_all(&l, SP_POINTS_RING | SP_POINTS_TIME);
+    kcloud *x = kcloud_new_layout(5000, &l), *plain = kcloud_new(5000, 0);
+    kcloud_random(x, 5000, 77, 20.0f, 0, 1);
+    kcloud_fill_extras(x, 77, 1);
+    memcpy(plain->pts.x, x->pts.x, 5000 * 4);
+    memcpy(plain->pts.y, x->pts.y, 5000 * 4);
+    memcpy(plain->pts.z, x->pts.z, 5000 * 4);
+    memcpy(plain->pts.intensity, x->pts.intensity, 5000 * 4);
+    plain->pts.count = 5000;
+    sp_project_params pin = {
+        .P = pin_P, .Tr = pin_Tr, .width = 100, .height = 50};
+    size_t shape[2] = {50, 100};
+    sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
+    const char *names[KCLOUD_MAX_BACKENDS];
+    int nb = kcloud_backends(ctx, names);
+    for (int b = 0; b < nb; b++) {
+        tbuf a, c;
+        tbuf_init(&a, 2, shape);
+        tbuf_init(&c, 2, shape);
+        assert_int_equal(sp_project_depth(ctx[b], &pin, &x->pts, &a.t), SP_OK);
+        assert_int_equal(sp_project_depth(ctx[b], &pin, &plain->pts, &c.t),
+                         SP_OK);
+        if (memcmp(a.t.data, c.t.data, 50 * 100 * 4))
+            fail_msg("%s: the extras changed the depth image", names[b]);
+        free(a.mem);
+        free(c.mem);
+    }
+    kcloud_backends_free(ctx, nb);
+    kcloud_free(x);
+    kcloud_free(plain);
+}
+
 static void test_kitti(void **state)
 {
     (void)state;
@@ -269,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_known_pixels),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_backends_random),
+        cmocka_unit_test(test_extras_ignored),
         cmocka_unit_test(test_kitti),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -179,6 +179,49 @@ static void test_floats(void **state)
 
 /* ---- through a pipeline: defaults, required, what init() sees ---- */
 
+/* A tiny number underflows to a subnormal (or 0): still a number, while
+ * one past the double range is refused; a string with a length limit (a
+ * stream name) is refused when longer, never cut. */
+static void test_subnormal_and_string_limit(void **state)
+{
+    (void)state;
+    const sp_prop_spec f = {.name = "v", .type = SP_PROP_FLOAT};
+    sp_prop_value v = parse_ok(&f, "1e-320");
+    assert_true(v.f > 0 && v.f < 1e-300);
+    v = parse_ok(&f, "-4.9e-324");
+    assert_true(v.f < 0);
+    assert_true(parse_ok(&f, "1e-400").f == 0.0);
+    parse_bad(&f, "1e400", SP_EINVAL,
+              "property 'v' = '1e400': not a number, expected a number "
+              "(e.g. 0.5 or 1/255)");
+    const sp_prop_spec s = {.name = "stream",
+                            .type = SP_PROP_STRING,
+                            .max = SP_STREAM_NAME_MAX - 1};
+    char name[SP_STREAM_NAME_MAX + 1];
+    memset(name, 'a', SP_STREAM_NAME_MAX - 1);
+    name[SP_STREAM_NAME_MAX - 1] = '\0';
+    parse_ok(&s, name);
+    name[SP_STREAM_NAME_MAX - 1] = 'a';
+    name[SP_STREAM_NAME_MAX] = '\0';
+    sp_prop_value w;
+    assert_int_equal(sp__prop_parse(&s, name, &w), SP_ERANGE);
+    assert_non_null(strstr(sp_errmsg(), "128 bytes, too long, expected text "
+                                        "of at most 127 bytes"));
+    /* Through a launch string, for every file source's stream=. */
+    static const char *const srcs[] = {"pcd path=x", "bin path=x",
+                                       "pngs path=x",
+                                       "raw path=x width=1 height=1 "
+                                       "format=gray8"};
+    for (int i = 0; i < 4; i++) {
+        char launch[512];
+        snprintf(launch, sizeof launch, "%s stream=%s ! null", srcs[i], name);
+        sp_pipeline *p = NULL;
+        assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_ERANGE);
+        assert_non_null(strstr(sp_errmsg(), "property 'stream'"));
+        assert_non_null(strstr(sp_errmsg(), "too long"));
+    }
+}
+
 static sp_prop_value seen[8];
 static char seen_text[8][32];
 
@@ -387,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_class_checks),
         cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_subnormal_and_string_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* ctest-label: unit */
 /* The per-stage latency histogram: fixed size, percentiles within one
- * bucket (12.5%) of the exact value, exact count, mean and max. */
+ * bucket (12.5%) of the exact value, exact count, mean and max; and the
+ * stats read while queue threads run (a progress display), which under
+ * ThreadSanitizer (label threads) must be free of data races. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,12 +75,42 @@ static void test_skewed(void **state)
     assert_int_equal(sp__hist_quantile(&h, 1.0), 50000000);
 }
 
+/* Reading the figures during a run, from the pulling thread, while the
+ * stages upstream of a queue record theirs on its thread. */
+static void test_read_while_running(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=40 camera=false ! queue "
+                           "depth=2 ! voxel leaf=0.5 ! queue depth=1 ! null",
+                           NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    static sp_pipeline_stats s;
+    sp_frame *f;
+    uint64_t n = 0, last_in = 0;
+    while (sp_pipeline_pull(p, &f) == SP_OK) {
+        sp_frame_unref(f);
+        n++;
+        assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+        assert_true(s.stages[0].frames_out >= last_in);
+        last_in = s.stages[0].frames_out;
+        assert_true(s.stages[2].p50_ns <= s.stages[2].max_ns);
+    }
+    assert_int_equal(n, 40);
+    sp_pipeline_close(p);
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.stages[0].frames_out, 40);
+    assert_int_equal(s.stages[2].frames_out, 40);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uniform),
         cmocka_unit_test(test_small_and_huge),
         cmocka_unit_test(test_skewed),
+        cmocka_unit_test(test_read_while_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -610,7 +610,7 @@ static void test_stage(void **state)
     n = cam2_pipeline_frames(
         "tsrc frames=2 kind=camera ! undistort calib=/nonexistent/calib.txt",
         SP_BACKEND_AUTO, a, 16, &pa);
-    assert_int_equal(n, SP_EIO);
+    assert_int_equal(n, SP_ENOTFOUND);
     assert_non_null(strstr(sp_errmsg(), "/nonexistent/calib.txt"));
     sp_pipeline_destroy(pa);
 }

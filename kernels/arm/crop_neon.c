@@ -54,6 +54,9 @@ size_t sp__crop_neon(const sp__crop_plan *p, const sp_points *in,
             if (p->ring)
                 for (int b = 0; b < 4; b++)
                     out->ring[o + (size_t)b] = in->ring[i + (size_t)b];
+            if (p->idx)
+                for (int b = 0; b < 4; b++)
+                    p->idx[o + (size_t)b] = (uint32_t)(i + (size_t)b);
             o += 4;
             continue;
         }
@@ -67,6 +70,8 @@ size_t sp__crop_neon(const sp__crop_plan *p, const sp_points *in,
                 out->ring[o] = in->ring[j];
             if (p->time)
                 out->time[o] = in->time[j];
+            if (p->idx)
+                p->idx[o] = (uint32_t)j;
             o++;
         }
     }

@@ -3,7 +3,8 @@
  *   crop_count:   counts[chunk] = kept points in the chunk
  *   (host: exclusive prefix sum of counts -> offsets)
  *   crop_scatter: each chunk re-tests its points and writes the kept ones
- *                 in order from offsets[chunk].
+ *                 in order from offsets[chunk] (and, for a cloud with extra
+ *                 fields, their input indices).
  * The test is sp__crop_keep() (kernels/crop_int.h) operation for operation;
  * contraction is off so x*x + y*y + z*z rounds as in C. */
 #pragma OPENCL FP_CONTRACT OFF
@@ -52,7 +53,8 @@ __kernel void crop_scatter(__global const float *x, __global const float *y,
                            __global const uint *offsets, __global float *ox,
                            __global float *oy, __global float *oz,
                            __global float *ow, __global ushort *oring,
-                           __global float *ot)
+                           __global float *ot, int has_idx,
+                           __global uint *oidx)
 {
     uint g = get_global_id(0);
     uint first = g * CROP_CHUNK;
@@ -71,6 +73,8 @@ __kernel void crop_scatter(__global const float *x, __global const float *y,
             oring[o] = ring[i];
         if (has_time)
             ot[o] = t[i];
+        if (has_idx)
+            oidx[o] = i;
         o++;
     }
 }

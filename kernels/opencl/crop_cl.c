@@ -1,7 +1,8 @@
 /* crop, OpenCL host side: wraps the clouds' arrays (zero-copy where the
  * device shares host memory), runs crop_count, scans the per-chunk counts
  * on the host (n / 64 numbers), runs crop_scatter, and makes the
- * output visible. Exactly the scalar result. */
+ * output visible; with extras, crop_scatter also lists the kept points'
+ * input indices for the host's gather. Exactly the scalar result. */
 #include <stdint.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 
 #define CROP_CHUNK 64 /* points per work-item, as in crop.cl */
 
-enum { IX, IY, IZ, IW, IRING, ITIME, OX, OY, OZ, OW, ORING, OTIME, NBUF };
+enum { IX, IY, IZ, IW, IRING, ITIME, OX, OY, OZ, OW, ORING, OTIME, OIDX, NBUF };
 
 int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
                 sp_points *out)
@@ -66,12 +67,16 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
                 sp__cl_buffer_out(k, p->time ? out->time : NULL,
                                   p->time ? fb : 0, &b[OTIME]),
                 done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_out(k, p->idx, p->idx ? n * sizeof(uint32_t) : 0,
+                                  &b[OIDX]),
+                done);
 
     cl_uint un = (cl_uint)n;
     cl_float4 lo = {{p->lo[0], p->lo[1], p->lo[2], 0.0f}};
     cl_float4 hi = {{p->hi[0], p->hi[1], p->hi[2], 0.0f}};
     cl_int use_range = p->use_range, invert = p->invert;
-    cl_int has_ring = p->ring, has_time = p->time;
+    cl_int has_ring = p->ring, has_time = p->time, has_idx = p->idx != NULL;
 
     cl_what = "crop_count";
     SP_CL_TRY(clSetKernelArg(kc, 0, sizeof(cl_mem), &b[IX]), done);
@@ -118,6 +123,8 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     const cl_mem outs[] = {b[OX], b[OY], b[OZ], b[OW], b[ORING], b[OTIME]};
     for (cl_uint a = 0; a < 6; a++)
         SP_CL_TRY(clSetKernelArg(ks, 16 + a, sizeof(cl_mem), &outs[a]), done);
+    SP_CL_TRY(clSetKernelArg(ks, 22, sizeof has_idx, &has_idx), done);
+    SP_CL_TRY(clSetKernelArg(ks, 23, sizeof(cl_mem), &b[OIDX]), done);
     SP_TRY_GOTO(rc, sp__cl_run1d(k, ks, cl_what, groups, 0), done);
 
     size_t ob = (size_t)total * sizeof(float);
@@ -132,6 +139,11 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
             done);
     if (p->time)
         SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, b[OTIME], out->time, ob),
+                    done);
+    if (p->idx)
+        SP_TRY_GOTO(rc,
+                    sp__cl_buffer_sync_out(k, b[OIDX], p->idx,
+                                           (size_t)total * sizeof(uint32_t)),
                     done);
     SP_TRY_GOTO(rc, sp__cl_finish(k), done);
     out->count = total;

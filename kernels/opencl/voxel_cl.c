@@ -1,7 +1,9 @@
 /* voxel, OpenCL host side: the index pass and the per-voxel reduction run
  * on the device; the 64-bit keys, the radix sort and the run detection run
  * on the host between them (sp__voxel_sort), over arrays the device shares
- * without a copy where it can (CL_MEM_USE_HOST_PTR). */
+ * without a copy where it can (CL_MEM_USE_HOST_PTR). Extra channels are
+ * reduced on the host afterwards from the voxels' member lists, by the
+ * code every CPU path uses (kernels/extras.c). */
 #include <stdint.h>
 #include <string.h>
 
@@ -190,6 +192,9 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
                     done);
     SP_TRY_GOTO(rc, sp__cl_finish(k), done);
     out->count = nv;
+    /* The extras on the host, from the same members as every CPU path. */
+    if (p->ex)
+        sp__extras_reduce(p->ex, idx, start, len, nv);
 done:
     for (int i = NBUF - 1; i >= 0; i--)
         sp__cl_release(&b[i]);

@@ -155,5 +155,5 @@ int sp__voxel_wide(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
         keys[j] = run;
         idx[j] = e[j].idx;
     }
-    return sp__voxel_reduce(p, in, keys, idx, m, out);
+    return sp__voxel_reduce(k, p, in, keys, idx, m, out);
 }

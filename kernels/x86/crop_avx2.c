@@ -35,6 +35,8 @@ size_t sp__crop_avx2(const sp__crop_plan *p, const sp_points *in,
     const __m256 r2lo = _mm256_set1_ps(p->r2lo), r2hi = _mm256_set1_ps(p->r2hi);
     const __m256 zero = _mm256_setzero_ps();
     const int invert = p->invert, use_range = p->use_range;
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    uint32_t *const idx = p->idx;
     size_t i = 0, o = 0;
 
     for (; i + 8 <= n; i += 8) {
@@ -72,6 +74,10 @@ size_t sp__crop_avx2(const sp__crop_plan *p, const sp_points *in,
             _mm256_storeu_ps(out->intensity + o, w);
             if (p->time)
                 _mm256_storeu_ps(out->time + o, _mm256_loadu_ps(in->time + i));
+            if (idx)
+                _mm256_storeu_si256(
+                    (__m256i *)(idx + o),
+                    _mm256_add_epi32(_mm256_set1_epi32((int)i), iota));
         } else {
             __m256i perm = _mm256_load_si256((const __m256i *)pack_lut[m]);
             _mm256_storeu_ps(out->x + o, _mm256_permutevar8x32_ps(x, perm));
@@ -83,6 +89,10 @@ size_t sp__crop_avx2(const sp__crop_plan *p, const sp_points *in,
                 _mm256_storeu_ps(out->time + o,
                                  _mm256_permutevar8x32_ps(
                                      _mm256_loadu_ps(in->time + i), perm));
+            if (idx) /* the permutation is the kept lanes' numbers */
+                _mm256_storeu_si256(
+                    (__m256i *)(idx + o),
+                    _mm256_add_epi32(_mm256_set1_epi32((int)i), perm));
         }
         if (p->ring) {
             size_t r = o;

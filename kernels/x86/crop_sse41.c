@@ -40,6 +40,8 @@ size_t sp__crop_sse41(const sp__crop_plan *p, const sp_points *in,
     const __m128 loz = _mm_set1_ps(p->lo[2]), hiz = _mm_set1_ps(p->hi[2]);
     const __m128 r2lo = _mm_set1_ps(p->r2lo), r2hi = _mm_set1_ps(p->r2hi);
     const __m128 zero = _mm_setzero_ps();
+    const __m128i iota = _mm_setr_epi32(0, 1, 2, 3);
+    uint32_t *const idx = p->idx;
     size_t i = 0, o = 0;
 
     for (; i + 4 <= n; i += 4) {
@@ -75,6 +77,11 @@ size_t sp__crop_sse41(const sp__crop_plan *p, const sp_points *in,
         if (p->time)
             _mm_storeu_ps(out->time + o,
                           pack(_mm_loadu_ps(in->time + i), shuf));
+        if (idx)
+            _mm_storeu_si128(
+                (__m128i *)(idx + o),
+                _mm_shuffle_epi8(_mm_add_epi32(_mm_set1_epi32((int)i), iota),
+                                 shuf));
         if (p->ring) {
             size_t r = o;
             for (unsigned b = m; b; b &= b - 1)

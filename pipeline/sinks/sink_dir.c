@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file_int.h"
 #include "error_int.h"
 #include "sink_int.h"
 
@@ -52,16 +53,17 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir)
     if (rc < 0)
         return sp__fail_context(rc, "dir=%s: ", dir);
     /* Prove it writable now rather than at the first frame: create and
-     * remove a probe file (access() would ignore read-only mounts). */
+     * remove a probe file (access() would ignore read-only mounts). It is
+     * created the way every output's temporary file is (a new file, never
+     * through a link planted at its name: atomic_file_int.h). */
     char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.sensorpipe-probe.%ld", d->dir,
-             (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return sp__fail(SP_EIO, "dir=%s: cannot write files there: %s", d->dir,
-                        strerror(errno));
-    close(fd);
-    unlink(probe);
+    snprintf(probe, sizeof probe, "%s/sensorpipe-probe", d->dir);
+    sp__afile f;
+    rc = sp__afile_open(&f, probe);
+    if (rc < 0)
+        return sp__fail_context(rc,
+                                "dir=%s: cannot write files there: ", d->dir);
+    sp__afile_abort(&f);
     return SP_OK;
 }
 

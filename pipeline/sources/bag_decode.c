@@ -76,7 +76,7 @@ static int decode_points(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_pc2_plan(m, s->fields_map, pl));
     size_t n = (size_t)m->width * m->height;
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_points(st, n, pl->fields, "PointCloud2", &f));
+    SP_TRY(sp__src_frame_points(st, SP__SRC_NO_SEQ, n, pl->fields, "PointCloud2", &f));
     sp_points *p = &f->u.points;
     sp_unpack_desc *d = &s->unpack;
     memset(d, 0, sizeof *d);
@@ -133,7 +133,7 @@ static int decode_scan(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
 {
     SP_TRY(sp_rosmsg_laserscan_parse(msg->data, msg->size, enc, &s->scan));
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_points(st, s->scan.nranges, SP_POINTS_TIME,
+    SP_TRY(sp__src_frame_points(st, SP__SRC_NO_SEQ, s->scan.nranges, SP_POINTS_TIME,
                                 "LaserScan", &f));
     int rc = sp_rosmsg_laserscan_points(&s->scan, &f->u.points);
     if (rc < 0) {
@@ -167,7 +167,7 @@ static int decode_image(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_image_format(m->encoding, &fmt));
     SP_TRY(check_shape("Image", m->width, m->height, fmt));
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_image(st, m->width, m->height, fmt, "Image", &f));
+    SP_TRY(sp__src_frame_image(st, SP__SRC_NO_SEQ, m->width, m->height, fmt, "Image", &f));
     int rc = sp_rosmsg_image_copy(m, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
@@ -188,7 +188,7 @@ static int decode_cimage(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_cimage_info(s->dec, m, &w, &h, &fmt));
     SP_TRY(check_shape("CompressedImage", w, h, fmt));
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_image(st, w, h, fmt, "CompressedImage", &f));
+    SP_TRY(sp__src_frame_image(st, SP__SRC_NO_SEQ, w, h, fmt, "CompressedImage", &f));
     int rc = sp_rosmsg_cimage_decode(s->dec, m, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);

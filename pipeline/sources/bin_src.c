@@ -26,6 +26,7 @@ static const sp_prop_spec bin_props[] = {
              "(nuScenes); also t|time and _ (skip)"},
     {.name = "stream",
      .type = SP_PROP_STRING,
+     .max = SP_STREAM_NAME_MAX - 1,
      .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
@@ -50,9 +51,11 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_bin_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(
-        sp__src_frame_points(st, n, fields, sp_bin_reader_path(s->r, i), &f));
-    int rc = sp_bin_reader_read(s->r, i, &f->u.points);
+    int rc = sp__src_frame_points(st, s->seq, n, fields,
+                                  sp_bin_reader_path(s->r, i), &f);
+    if (rc < 0)
+        return rc;
+    rc = sp_bin_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;

@@ -68,6 +68,12 @@ int sp__src_pull(sp_stage *st, size_t *next, size_t count, sp__src_read_fn read,
     return SP_EOS;
 }
 
+int sp__src_frame_fail(int rc, uint64_t seq, const char *path)
+{
+    return sp__fail_context(rc, "frame %llu (%s): ", (unsigned long long)seq,
+                            path && *path ? path : "?");
+}
+
 void sp__src_stamp(sp_stage *st, sp_frame *f, uint64_t *seq, int64_t t,
                    const char *origin)
 {
@@ -100,19 +106,31 @@ int sp__src_frame_check(sp_stage *st, uint64_t bytes, const char *origin,
                     origin, what, need, (long long)mb);
 }
 
-int sp__src_frame_points(sp_stage *st, size_t n, unsigned fields,
-                         const char *origin, sp_frame **out)
+/* A failed creation names the frame and its input. */
+static int created(int rc, uint64_t seq, const char *origin)
+{
+    if (rc >= 0)
+        return rc;
+    if (seq == SP__SRC_NO_SEQ)
+        return sp__fail_context(rc, "%s: ", origin);
+    return sp__src_frame_fail(rc, seq, origin);
+}
+
+int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n,
+                         unsigned fields, const char *origin, sp_frame **out)
 {
     *out = NULL;
     char what[64];
     snprintf(what, sizeof what, "a frame of %zu points", n);
     SP_TRY(sp__src_frame_check(st, sp_points_block_size(n ? n : 1, fields),
                                origin, what));
-    return sp_frame_create_points(sp_stage_poolmgr(st), n, fields, out);
+    return created(sp_frame_create_points(sp_stage_poolmgr(st), n, fields, out),
+                   seq, origin);
 }
 
-int sp__src_frame_image(sp_stage *st, uint32_t width, uint32_t height,
-                        sp_pixfmt fmt, const char *origin, sp_frame **out)
+int sp__src_frame_image(sp_stage *st, uint64_t seq, uint32_t width,
+                        uint32_t height, sp_pixfmt fmt, const char *origin,
+                        sp_frame **out)
 {
     *out = NULL;
     char what[64];
@@ -123,6 +141,7 @@ int sp__src_frame_image(sp_stage *st, uint32_t width, uint32_t height,
     size_t bytes = sp_image_block_size(width, height, fmt, 0);
     if (bytes || (width && height && sp_pixfmt_name(fmt)))
         SP_TRY(sp__src_frame_check(st, bytes, origin, what));
-    return sp_frame_create_image(sp_stage_poolmgr(st), width, height, fmt, 0,
-                                 out);
+    return created(
+        sp_frame_create_image(sp_stage_poolmgr(st), width, height, fmt, 0, out),
+        seq, origin);
 }

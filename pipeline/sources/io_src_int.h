@@ -65,12 +65,20 @@ int sp__src_frame_check(sp_stage *st, uint64_t bytes, const char *origin,
 
 /* sp_frame_create_points() / _image() from the stage's pool manager, after
  * sp__src_frame_check(): a frame the input claims is checked against
- * max_frame_mb before anything is reserved. @p origin names the input in
- * the refusal. */
-int sp__src_frame_points(sp_stage *st, size_t n, unsigned fields,
-                         const char *origin, sp_frame **out);
-int sp__src_frame_image(sp_stage *st, uint32_t width, uint32_t height,
-                        sp_pixfmt fmt, const char *origin, sp_frame **out);
+ * max_frame_mb before anything is reserved. A failure to create it (the
+ * pool budget, memory) reads "frame SEQ (ORIGIN): ..." (sp__src_frame_fail;
+ * @p seq SP__SRC_NO_SEQ: "ORIGIN: ...", for a caller that adds its own
+ * context). */
+#define SP__SRC_NO_SEQ UINT64_MAX
+int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n,
+                         unsigned fields, const char *origin, sp_frame **out);
+int sp__src_frame_image(sp_stage *st, uint64_t seq, uint32_t width,
+                        uint32_t height, sp_pixfmt fmt, const char *origin,
+                        sp_frame **out);
+/* A frame for the file @p path could not be created (the pool budget,
+ * memory): adds "frame SEQ (PATH): " to the message, so the refusal names
+ * what was being read. Returns rc. */
+int sp__src_frame_fail(int rc, uint64_t seq, const char *path);
 
 /* Metadata of a frame a one-stream file source read: seq from *seq (then
  * advanced), time @p t, stream from the stage's stream= property, no

@@ -75,14 +75,20 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
         uint32_t w, h;
         sp_pixfmt fmt;
         SP_TRY(sp_kitti_image_shape(s->k, i, &w, &h, &fmt));
-        SP_TRY(sp__src_frame_image(st, w, h, fmt, kf.path, &f));
+        rc = sp__src_frame_image(st, s->seq[kf.stream % NSTREAMS], w, h, fmt,
+                                 kf.path, &f);
+        if (rc < 0)
+            return rc;
         rc = sp_kitti_image_read(s->k, i, &f->u.image);
         f->sensor = SP_SENSOR_CAMERA;
         f->payload = SP_PAYLOAD_IMAGE;
     } else {
         size_t n;
         SP_TRY(sp_kitti_points_shape(s->k, i, &n));
-        SP_TRY(sp__src_frame_points(st, n, 0, kf.path, &f));
+        rc = sp__src_frame_points(st, s->seq[kf.stream % NSTREAMS], n, 0,
+                                  kf.path, &f);
+        if (rc < 0)
+            return rc;
         rc = sp_kitti_points_read(s->k, i, &f->u.points);
         f->sensor = SP_SENSOR_LIDAR;
         f->payload = SP_PAYLOAD_POINTS;

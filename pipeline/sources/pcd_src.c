@@ -21,6 +21,7 @@ static const sp_prop_spec pcd_props[] = {
      .help = "a .pcd file or a folder of them (a sequence in name order)"},
     {.name = "stream",
      .type = SP_PROP_STRING,
+     .max = SP_STREAM_NAME_MAX - 1,
      .def = "lidar",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
@@ -45,9 +46,11 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
     unsigned fields;
     sp_frame *f = NULL;
     SP_TRY(sp_pcd_reader_shape(s->r, i, &n, &fields));
-    SP_TRY(
-        sp__src_frame_points(st, n, fields, sp_pcd_reader_path(s->r, i), &f));
-    int rc = sp_pcd_reader_read(s->r, i, &f->u.points);
+    int rc = sp__src_frame_points(st, s->seq, n, fields,
+                                  sp_pcd_reader_path(s->r, i), &f);
+    if (rc < 0)
+        return rc;
+    rc = sp_pcd_reader_read(s->r, i, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;

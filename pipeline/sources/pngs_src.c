@@ -29,6 +29,7 @@ static const sp_prop_spec pngs_props[] = {
      .help = "treat 8/16-bit gray images as a raw Bayer mosaic"},
     {.name = "stream",
      .type = SP_PROP_STRING,
+     .max = SP_STREAM_NAME_MAX - 1,
      .def = "camera",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
@@ -76,9 +77,11 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
                         "8- or 16-bit image for bayer=%s",
                         path, sp_pixfmt_name(info.format),
                         sp_stage_prop_str(st, "bayer"));
-    SP_TRY(sp__src_frame_image(st, info.width, info.height, info.format, path,
-                               &f));
-    int rc = sp_pngseq_read(s->images, i, &f->u.image);
+    int rc = sp__src_frame_image(st, s->seq, info.width, info.height,
+                                 info.format, path, &f);
+    if (rc < 0)
+        return rc;
+    rc = sp_pngseq_read(s->images, i, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;

@@ -52,6 +52,7 @@ static const sp_prop_spec raw_props[] = {
      .help = "significant bits of 16-bit formats (e.g. 12, 14); 0 = 16"},
     {.name = "stream",
      .type = SP_PROP_STRING,
+     .max = SP_STREAM_NAME_MAX - 1,
      .def = "camera",
      .help = "stream name of the frames"},
     SP__ON_ERROR_PROP,
@@ -84,9 +85,12 @@ static int make_frame(sp_stage *st, size_t i, sp_frame **out)
 {
     raw_src *s = sp_stage_priv(st);
     sp_frame *f = NULL;
-    SP_TRY(sp_frame_create_image(sp_stage_poolmgr(st), s->d.width, s->d.height,
-                                 s->d.format, 0, &f));
-    int rc = sp_raw_reader_read(s->r, i, &f->u.image);
+    int rc = sp_frame_create_image(sp_stage_poolmgr(st), s->d.width,
+                                   s->d.height, s->d.format, 0, &f);
+    if (rc < 0)
+        return sp__src_frame_fail(rc, s->seq,
+                                  sp_raw_reader_origin(s->r, i, NULL));
+    rc = sp_raw_reader_read(s->r, i, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;

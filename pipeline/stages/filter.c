@@ -13,6 +13,11 @@ static int create_output(sp_stage *st, const sp__filter_out *o, sp_frame **res)
     sp_poolmgr *mgr = sp_stage_poolmgr(st);
     switch (o->payload) {
     case SP_PAYLOAD_POINTS:
+        if (o->like) {
+            sp_points_layout l;
+            sp_points_layout_of(o->like, &l);
+            return sp_frame_create_points_layout(mgr, o->capacity, &l, res);
+        }
         return sp_frame_create_points(mgr, o->capacity, o->fields, res);
     case SP_PAYLOAD_IMAGE:
         return sp_frame_create_image(mgr, o->width, o->height, o->format, 0,
@@ -45,8 +50,11 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
         return SP_OK;
     }
     /* Read before anything is released: the message is written after the
-     * frames go back, and a released block may be reused at once. */
-    uint64_t seq = in->seq;
+     * frames go back, and a released block may be reused at once. (The
+     * origin's text is the source's, which outlives the frame.) */
+    uint64_t seq = in->seq, origin_index = in->origin_index;
+    const char *origin = in->origin;
+    int from_log = in->log_time_ns != 0;
     sp__filter_out o;
     memset(&o, 0, sizeof o);
     rc = ops->prepare(st, in, &o);
@@ -72,6 +80,17 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
          * to name the failing stage once). */
         if (strncmp(sp_errmsg(), "stage '", 7) == 0)
             return rc;
+        /* The frame and what it was read from: a budget refusal or a
+         * coordinate out of range is then traced to its file. */
+        if (origin && from_log)
+            return sp_stage_fail(st, rc,
+                                 "frame %llu (%s, message %llu of "
+                                 "its topic): %s",
+                                 (unsigned long long)seq, origin,
+                                 (unsigned long long)origin_index, sp_errmsg());
+        if (origin)
+            return sp_stage_fail(st, rc, "frame %llu (%s): %s",
+                                 (unsigned long long)seq, origin, sp_errmsg());
         return sp_stage_fail(st, rc, "frame %llu: %s", (unsigned long long)seq,
                              sp_errmsg());
     }
@@ -115,6 +134,7 @@ int sp__filter_like_points(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     o->payload = SP_PAYLOAD_POINTS;
     o->capacity = in->u.points.count;
     o->fields = in->u.points.fields;
+    o->like = &in->u.points;
     return SP_OK;
 }
 

@@ -41,7 +41,10 @@ typedef struct sp__filter_out {
     int pass;               /* 1: hand the input on untouched, no output */
     sp_payload payload;     /* which frame to create */
     size_t capacity;        /* POINTS: room for this many points ... */
-    unsigned fields;        /* ... with these optional fields */
+    unsigned fields;        /* ... with these optional fields, or ... */
+    const sp_points *like;  /* ... laid out like this cloud (fields and
+                               extras; borrowed, must outlive the pull);
+                               NULL: `fields` alone */
     uint32_t width, height; /* IMAGE: size (default stride) ... */
     sp_pixfmt format;       /* ... and pixel format */
     sp_dtype dtype;         /* TENSOR: element type, ... */
@@ -74,7 +77,8 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
                     sp_frame **out);
 
 /* A prepare() for point filters whose output has at most as many points as
- * the input, with the same fields (crop, voxel, ground). */
+ * the input, laid out like it: the same optional fields and extra channels
+ * (crop, voxel, ground). */
 int sp__filter_like_points(sp_stage *st, const sp_frame *in, sp__filter_out *o);
 
 /* Asks for a float32 tensor of @p ndim (1..4) dimensions @p shape (copied):

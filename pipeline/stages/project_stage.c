@@ -17,8 +17,6 @@
 #include "sp_project.h"
 #include "sp_stage.h"
 
-#define PROJECT_CALIB_MAX_BYTES (1 << 20)
-
 typedef struct project_stage {
     int has_file_calib;
     sp_calib file_calib;
@@ -64,32 +62,10 @@ static const sp_prop_spec project_props[] = {
 /* Reads and parses calib=PATH once, at init (warm-up may allocate). */
 static int load_calib(sp_stage *st, const char *path, sp_calib *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sp_stage_fail(st, SP_EIO,
-                             "property 'calib': cannot open '%s': %s, "
-                             "expected a KITTI calibration file",
-                             path, strerror(errno));
-    char *text = malloc(PROJECT_CALIB_MAX_BYTES);
-    if (!text) {
-        fclose(f);
-        return sp_stage_fail(st, SP_ENOMEM, "property 'calib': out of memory");
-    }
-    size_t len = fread(text, 1, PROJECT_CALIB_MAX_BYTES, f);
-    int rc = SP_OK;
-    if (ferror(f))
-        rc = sp_stage_fail(st, SP_EIO, "property 'calib': cannot read '%s'",
-                           path);
-    else if (len == PROJECT_CALIB_MAX_BYTES)
-        rc = sp_stage_fail(st, SP_EFORMAT,
-                           "property 'calib': '%s' is over %d bytes, "
-                           "expected a calibration file",
-                           path, PROJECT_CALIB_MAX_BYTES);
-    else if ((rc = sp_calib_parse_kitti(text, len, path, out)) < 0)
-        rc = sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
-    free(text);
-    fclose(f);
-    return rc;
+    int rc = sp_calib_load_kitti(path, out);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
+    return SP_OK;
 }
 
 static int project_init(sp_stage *st)
@@ -115,7 +91,8 @@ static int project_init(sp_stage *st)
         sp_project_params tmp = {0};
         rc = sp_project_params_from_calib(&p->file_calib, &tmp);
         if (rc < 0)
-            return sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
+            return sp_stage_fail(st, rc, "property 'calib': %s: %s", cal->s,
+                                 sp_errmsg());
         p->has_file_calib = 1;
     }
     if (sp_stage_kctx(st) == NULL)
@@ -136,7 +113,12 @@ static int frame_params(sp_stage *st, project_stage *p, const sp_frame *in,
                              "expected calib=PATH to a KITTI calib file",
                              (unsigned long long)in->seq,
                              in->origin ? in->origin : in->stream);
-    SP_TRY(sp_project_params_from_calib(cal, pp)); /* "frame N: " added */
+    /* The calibration is named: it may be the source's (a log's
+     * CameraInfo), not a file given here. "frame N" is added by filter.c. */
+    int rc = sp_project_params_from_calib(cal, pp);
+    if (rc < 0)
+        return sp__fail_context(
+            rc, "calibration %s: ", cal->source[0] ? cal->source : "(unnamed)");
     if (p->width > 0) {
         pp->width = p->width;
         pp->height = p->height;

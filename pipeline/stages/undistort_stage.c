@@ -21,8 +21,6 @@
 #include "sp_stage.h"
 #include "sp_undistort.h"
 
-#define UNDISTORT_CALIB_MAX_BYTES (1 << 20)
-
 typedef struct undistort_stage {
     int have_props; /* fx.. given as properties */
     double K[9];
@@ -76,39 +74,15 @@ static const sp_prop_spec undistort_props[] = {
 /* Reads and parses calib=PATH once, at init (warm-up may allocate). */
 static int load_calib(sp_stage *st, const char *path, int camera, sp_calib *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return sp_stage_fail(st, SP_EIO,
-                             "property 'calib': cannot open '%s': %s, expected "
-                             "a KITTI calib_cam_to_cam.txt",
-                             path, strerror(errno));
-    char *text = malloc(UNDISTORT_CALIB_MAX_BYTES);
-    if (!text) {
-        fclose(f);
-        return sp_stage_fail(st, SP_ENOMEM, "property 'calib': out of memory");
-    }
-    size_t len = fread(text, 1, UNDISTORT_CALIB_MAX_BYTES, f);
-    int rc = SP_OK;
-    if (ferror(f))
-        rc = sp_stage_fail(st, SP_EIO, "property 'calib': cannot read '%s'",
-                           path);
-    else if (len == UNDISTORT_CALIB_MAX_BYTES)
-        rc =
-            sp_stage_fail(st, SP_EFORMAT,
-                          "property 'calib': '%s' is over %d bytes, expected a "
-                          "calibration file",
-                          path, UNDISTORT_CALIB_MAX_BYTES);
-    else if ((rc = sp_calib_parse_kitti_raw(text, len, path, NULL, 0, NULL,
-                                            camera, out)) < 0)
-        rc = sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
-    else if (!out->has_K)
-        rc = sp_stage_fail(st, SP_EFORMAT,
-                           "property 'calib': '%s' has no K_0%d and D_0%d, "
-                           "expected the intrinsics of camera %d",
-                           path, camera, camera, camera);
-    free(text);
-    fclose(f);
-    return rc;
+    int rc = sp_calib_load_kitti_raw(path, camera, out);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "property 'calib': %s", sp_errmsg());
+    if (!out->has_K)
+        return sp_stage_fail(st, SP_EFORMAT,
+                             "property 'calib': '%s' has no K_0%d and D_0%d, "
+                             "expected the intrinsics of camera %d",
+                             path, camera, camera, camera);
+    return SP_OK;
 }
 
 static int undistort_init(sp_stage *st)
@@ -253,8 +227,16 @@ static int undistort_prepare(sp_stage *st, const sp_frame *in,
                                      seq, need);
             u->map_cap = need;
         }
-        SP_TRY(sp_undistort_map_init_lens(&u->map, u->map_mem, u->map_cap, K, &lens,
-                                     src->width, src->height));
+        rc = sp_undistort_map_init_lens(&u->map, u->map_mem, u->map_cap, K,
+                                        &lens, src->width, src->height);
+        if (rc < 0) {
+            const sp_calib *c = u->have_file ? &u->file : in->calib;
+            return sp__fail_context(rc, "calibration %s: ",
+                                    u->have_props
+                                        ? "from the fx, fy, cx, cy properties"
+                                    : c->source[0] ? c->source
+                                                   : "(unnamed)");
+        }
     }
     o->payload = SP_PAYLOAD_IMAGE;
     o->width = src->width;

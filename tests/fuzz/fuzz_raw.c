@@ -12,7 +12,7 @@
  *    file and the frame size, an empty file SP_ENOTFOUND;
  *  - frame count = size / frame bytes; each frame's rows are the file's
  *    bytes at that frame's offset and row's stride, nothing is written
- *    into the caller's row padding, 16-bit formats report their depth;
+ *    past the image's last pixel, 16-bit formats report their depth;
  *  - a frame past the end is SP_ERANGE; an image of another shape
  *    SP_EINVAL.
  * Memory: an accepted file holds at least one frame, so a frame (and the
@@ -114,11 +114,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t y = 0; y < rows; y++) {
             if (memcmp(mem + y * stride, src + y * fstride, row) != 0)
                 fail("a row differs from the file's bytes", 0);
-            /* Padding of the caller's own stride is left alone (with
-             * the file's stride, it holds the file's padding). */
-            for (size_t k = row; k < stride && stride != fstride; k++)
-                if (mem[y * stride + k] != 0x5A)
-                    fail("a read wrote into the row padding", 0);
+            /* The caller's own row padding is unspecified (rows are
+             * spread out in place, sp_rawimg.h); past the last pixel of
+             * the last row nothing is written. */
+            for (size_t k = (rows - 1) * stride + row; y + 1 == rows && k < bytes;
+                 k++)
+                if (mem[k] != 0x5A)
+                    fail("a read wrote past the image's last pixel", 0);
         }
         if (img.bit_depth != (is16(d.format) ? (d.bit_depth ? d.bit_depth : 16)
                                              : 0))

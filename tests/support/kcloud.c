@@ -74,6 +74,185 @@ void kcloud_random(kcloud *c, size_t n, uint64_t seed, float extent,
     p->count = n;
 }
 
+kcloud *kcloud_new_layout(size_t cap, const sp_points_layout *l)
+{
+    kcloud *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    size_t bytes = sp_points_block_size_layout(cap ? cap : 1, l);
+    bytes = (bytes + 63) & ~(size_t)63;
+    c->mem = bytes ? aligned_alloc(64, bytes) : NULL;
+    if (!c->mem || sp_points_init_layout(&c->pts, c->mem, bytes, cap, l) != 0) {
+        free(c->mem);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void kcloud_layout_all(sp_points_layout *l, unsigned fields)
+{
+    static const struct {
+        const char *name;
+        sp_field_type type;
+        uint32_t count;
+        sp_field_kind kind;
+    } f[] = {
+        {"v_i8", SP_FIELD_I8, 1, SP_FIELD_VALUE},
+        {"v_u8", SP_FIELD_U8, 1, SP_FIELD_VALUE},
+        {"v_i16", SP_FIELD_I16, 1, SP_FIELD_VALUE},
+        {"v_u16", SP_FIELD_U16, 2, SP_FIELD_VALUE},
+        {"v_i32", SP_FIELD_I32, 1, SP_FIELD_VALUE},
+        {"v_u32", SP_FIELD_U32, 1, SP_FIELD_VALUE},
+        {"curvature", SP_FIELD_F32, 1, SP_FIELD_VALUE},
+        {"time_stamp", SP_FIELD_F64, 1, SP_FIELD_VALUE},
+        {"normal", SP_FIELD_F32, 3, SP_FIELD_VALUE},
+        {"v_f64x3", SP_FIELD_F64, 3, SP_FIELD_VALUE},
+        {"v_u8x5", SP_FIELD_U8, 5, SP_FIELD_VALUE},
+        {"v_i16x3", SP_FIELD_I16, 3, SP_FIELD_VALUE},
+        {"rgba", SP_FIELD_U32, 1, SP_FIELD_COLOR},
+        {"rgb", SP_FIELD_F32, 1, SP_FIELD_COLOR},
+        {"c_i32x2", SP_FIELD_I32, 2, SP_FIELD_COLOR},
+        {"label", SP_FIELD_U16, 1, SP_FIELD_LABEL},
+        {"l_i8x3", SP_FIELD_I8, 3, SP_FIELD_LABEL},
+        {"return_type", SP_FIELD_U8, 1, SP_FIELD_LABEL},
+        {"id", SP_FIELD_U32, 1, SP_FIELD_LABEL},
+    };
+    memset(l, 0, sizeof *l);
+    l->fields = fields;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (sp_points_layout_add(l, f[i].name, f[i].type, f[i].count,
+                                 f[i].kind) < 0)
+            abort();
+}
+
+static void put_value(uint8_t *at, sp_field_type t, uint64_t r)
+{
+    switch (t) {
+    case SP_FIELD_F32: {
+        float v =
+            (float)((double)(int64_t)(r >> 11) / 9007199254740992.0 * 2e6);
+        memcpy(at, &v, 4);
+        break;
+    }
+    case SP_FIELD_F64: {
+        double v = (double)(int64_t)(r >> 11) / 9007199254740992.0 * 2e6;
+        memcpy(at, &v, 8);
+        break;
+    }
+    default: /* integers: any bit pattern is a valid value */
+        memcpy(at, &r, sp_field_type_size(t));
+        break;
+    }
+}
+
+void kcloud_fill_extras(kcloud *c, uint64_t seed, int raw)
+{
+    uint64_t s = seed ^ 0x5eedf00dull;
+    sp_points *p = &c->pts;
+    for (unsigned e = 0; e < p->nextra; e++) {
+        sp_points_extra *x = &p->extra[e];
+        size_t es = sp_field_type_size(x->field.type);
+        uint8_t *d = x->data;
+        int id = !strcmp(x->field.name, "id") && x->field.type == SP_FIELD_U32;
+        for (size_t i = 0; i < p->count; i++)
+            for (uint32_t k = 0; k < x->field.count; k++) {
+                uint8_t *at = d + (i * x->field.count + k) * es;
+                uint64_t r = next(&s);
+                if (id)
+                    memcpy(at, &(uint32_t){(uint32_t)i}, 4);
+                else if (raw)
+                    memcpy(at, &r, es);
+                else
+                    put_value(at, x->field.type, r);
+            }
+    }
+}
+
+void kcloud_cluster(kcloud *c, uint64_t seed)
+{
+    uint64_t s = seed ^ 0xc1u;
+    sp_points *p = &c->pts;
+    for (size_t i = 1; i < p->count; i++) {
+        if (next(&s) % 5 >= 3)
+            continue;
+        size_t back = 1 + next(&s) % 8;
+        size_t j = back > i ? 0 : i - back;
+        p->x[i] = p->x[j];
+        p->y[i] = p->y[j];
+        p->z[i] = p->z[j];
+    }
+}
+
+int kcloud_extras_equal(const sp_points *a, const sp_points *b, char *why,
+                        size_t cap)
+{
+    if (a->count != b->count || a->nextra != b->nextra) {
+        snprintf(why, cap, "%zu points with %u extras against %zu with %u",
+                 a->count, a->nextra, b->count, b->nextra);
+        return 0;
+    }
+    for (unsigned e = 0; e < a->nextra; e++) {
+        const sp_points_field *fa = &a->extra[e].field,
+                              *fb = &b->extra[e].field;
+        if (strcmp(fa->name, fb->name) || fa->type != fb->type ||
+            fa->count != fb->count || fa->kind != fb->kind) {
+            snprintf(why, cap, "extra %u: '%s' against '%s'", e, fa->name,
+                     fb->name);
+            return 0;
+        }
+        size_t stride = sp_points_extra_stride(&a->extra[e]);
+        const uint8_t *da = a->extra[e].data, *db = b->extra[e].data;
+        for (size_t i = 0; i < a->count; i++)
+            if (memcmp(da + i * stride, db + i * stride, stride)) {
+                snprintf(why, cap, "extra '%s' (%s x %u), row %zu differs",
+                         fa->name, sp_field_type_name(fa->type), fa->count, i);
+                return 0;
+            }
+    }
+    return 1;
+}
+
+int kcloud_rows_from_ids(const sp_points *in, const sp_points *out, char *why,
+                         size_t cap)
+{
+    const sp_points_extra *ide = sp_points_extra_find(out, "id");
+    if (!ide || ide->field.type != SP_FIELD_U32) {
+        snprintf(why, cap, "the output has no u32 extra 'id'");
+        return 0;
+    }
+    const uint32_t *id = ide->data;
+    for (size_t j = 0; j < out->count; j++) {
+        uint32_t i = id[j];
+        if (i >= in->count || (j && i <= id[j - 1])) {
+            snprintf(why, cap, "row %zu: id %u out of order or range", j, i);
+            return 0;
+        }
+        if (memcmp(&out->x[j], &in->x[i], 4) ||
+            memcmp(&out->y[j], &in->y[i], 4) ||
+            memcmp(&out->z[j], &in->z[i], 4) ||
+            memcmp(&out->intensity[j], &in->intensity[i], 4) ||
+            (out->ring && in->ring && out->ring[j] != in->ring[i]) ||
+            (out->time && in->time && memcmp(&out->time[j], &in->time[i], 4))) {
+            snprintf(why, cap, "row %zu (input %u): a standard channel differs",
+                     j, i);
+            return 0;
+        }
+        for (unsigned e = 0; e < out->nextra; e++) {
+            const sp_points_extra *o = &out->extra[e];
+            const sp_points_extra *s = sp_points_extra_find(in, o->field.name);
+            size_t st = sp_points_extra_stride(o);
+            if (!s || memcmp((const uint8_t *)o->data + j * st,
+                             (const uint8_t *)s->data + (size_t)i * st, st)) {
+                snprintf(why, cap, "row %zu (input %u): extra '%s' differs", j,
+                         i, o->field.name);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 kcloud *kcloud_load_kitti(const char *path, char *why, size_t whycap)
 {
     FILE *f = fopen(path, "rb");

@@ -205,9 +205,12 @@ static int tsink_pull(sp_stage *st, sp_frame **out)
     if (rc != SP_OK)
         return rc;
     if ((int64_t)f->seq == sp_stage_prop_int(st, "fail_at")) {
+        /* The number is read before the frame goes back: once released,
+         * its block may already hold another thread's next frame. */
+        unsigned long long seq = (unsigned long long)f->seq;
         sp_frame_unref(f);
-        return sp_stage_fail(st, SP_EIO, "injected write failure at frame %llu",
-                             (unsigned long long)f->seq);
+        return sp_stage_fail(st, SP_EIO,
+                             "injected write failure at frame %llu", seq);
     }
     if (f->payload == SP_PAYLOAD_POINTS) {
         for (size_t j = 1; j < f->u.points.count; j++)

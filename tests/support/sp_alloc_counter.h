@@ -3,18 +3,18 @@
  * Linking this (any test that calls sp_test_alloc_calls()) defines the
  * malloc family in the test executable, forwarding to glibc's __libc_*
  * functions and counting every allocating call from any thread and any
- * library (libpng's included). AddressSanitizer owns malloc, so under it
- * nothing is interposed and sp_test_alloc_available() is 0: tests skip()
+ * library (libpng's included). AddressSanitizer and ThreadSanitizer own
+ * malloc, so under them nothing is interposed and sp_test_alloc_available() is 0: tests skip()
  * with that reason. */
 #ifndef SP_ALLOC_COUNTER_H
 #define SP_ALLOC_COUNTER_H
 
 #include <stdint.h>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SP_TEST_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define SP_TEST_ASAN 1
 #endif
 #endif
