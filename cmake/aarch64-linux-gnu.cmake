@@ -9,6 +9,13 @@
 # CTest runs each test binary through qemu-aarch64-static; the dynamic loader
 # and libc it needs are the multiarch ones in /lib/aarch64-linux-gnu, which
 # qemu finds on the host's paths.
+#
+# Not `qemu-aarch64-static -L /usr/aarch64-linux-gnu`: that takes the dynamic
+# loader from libc6-arm64-cross (Debian 12: glibc 2.36-8cross1) while libc
+# itself still comes from the multiarch libc6:arm64 (2.36-9+deb12u*) through
+# /etc/ld.so.cache; with the two builds mixed, the first pthread_create()
+# spins before its clone() and every threaded suite times out (test_pool in
+# test_acquire_waits_for_release). With the multiarch loader they all pass.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
