@@ -64,6 +64,8 @@ fi
 # timings under an emulator would mean nothing).
 args=(--test-dir "$build" -j "$jobs" --output-on-failure)
 [ -n "$exclude" ] && args+=(-E "^(${exclude#|})\$")
-ctest "${args[@]}"
+rc=0
+ctest "${args[@]}" || rc=$?
 end=$(date +%s)
 echo "aarch64: cross-build $((built - start)) s, suites under qemu $((end - built)) s"
+exit "$rc"
