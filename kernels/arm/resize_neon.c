@@ -175,17 +175,17 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
                 uint8x16x3_t a = vld3q_u8(r0 + o), b = vld3q_u8(r1 + o);
                 uint8x8x3_t v;
                 for (int c = 0; c < 3; c++)
-                    v.val[c] = vrshrn_n_u16(vaddq_u16(vpaddlq_u8(a.val[c]),
-                                                      vpaddlq_u8(b.val[c])),
-                                            2);
+                    v.val[c] = vrshrn_n_u16(
+                        vaddq_u16(vpaddlq_u8(a.val[c]), vpaddlq_u8(b.val[c])),
+                        2);
                 vst3_u8(dp, v);
             } else if (p->cn == 4) {
                 uint8x16x4_t a = vld4q_u8(r0 + o), b = vld4q_u8(r1 + o);
                 uint8x8x4_t v;
                 for (int c = 0; c < 4; c++)
-                    v.val[c] = vrshrn_n_u16(vaddq_u16(vpaddlq_u8(a.val[c]),
-                                                      vpaddlq_u8(b.val[c])),
-                                            2);
+                    v.val[c] = vrshrn_n_u16(
+                        vaddq_u16(vpaddlq_u8(a.val[c]), vpaddlq_u8(b.val[c])),
+                        2);
                 vst4_u8(dp, v);
             } else {
                 break;
