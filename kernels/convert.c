@@ -214,6 +214,10 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
             sp__convert_avx2(&j);
             return SP_OK;
         }
+        if (k->simd == SP_SIMD_SSE41) {
+            sp__convert_sse41(&j);
+            return SP_OK;
+        }
 #endif
 #if defined(__aarch64__)
         if (k->simd == SP_SIMD_NEON) {

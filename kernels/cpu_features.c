@@ -64,9 +64,10 @@ static void detect(void)
     } else {
         snprintf(cpu_note, sizeof cpu_note, "CPU has neither SSE4.1 nor AVX2");
     }
-#elif defined(__aarch64__) || defined(__ARM_NEON)
-    /* Advanced SIMD is mandatory on AArch64; on 32-bit ARM the build
-     * targets NEON only when the compiler says so. */
+#elif defined(__aarch64__)
+    /* Advanced SIMD is mandatory on AArch64. The _neon.c files are built
+     * for AArch64 only (cmake/sensorpipe_sources.cmake), so a 32-bit ARM
+     * build runs scalar even where its compiler targets NEON. */
     cpu_best = SP_SIMD_NEON;
     snprintf(cpu_note, sizeof cpu_note, "ARM with NEON (Advanced SIMD)");
 #else

@@ -212,8 +212,10 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
 #if defined(__x86_64__) || defined(__i386__)
         if (k->simd == SP_SIMD_AVX2)
             return sp__normalize_avx2(&j);
+        if (k->simd == SP_SIMD_SSE41)
+            return sp__normalize_sse41(&j);
 #endif
-#if defined(__aarch64__) || defined(__ARM_NEON)
+#if defined(__aarch64__)
         if (k->simd == SP_SIMD_NEON)
             return sp__normalize_neon(&j);
 #endif

@@ -380,8 +380,10 @@ int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
 #if defined(__x86_64__) || defined(__i386__)
         if (k->simd == SP_SIMD_AVX2)
             return sp__resize_avx2(k, &p);
+        if (k->simd == SP_SIMD_SSE41)
+            return sp__resize_sse41(k, &p);
 #endif
-#if defined(__aarch64__) || defined(__ARM_NEON)
+#if defined(__aarch64__)
         if (k->simd == SP_SIMD_NEON)
             return sp__resize_neon(k, &p);
 #endif

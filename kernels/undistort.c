@@ -297,8 +297,10 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
 #if defined(__x86_64__) || defined(__i386__)
         if (k->simd == SP_SIMD_AVX2)
             return sp__undistort_avx2(&j);
+        if (k->simd == SP_SIMD_SSE41)
+            return sp__undistort_sse41(&j);
 #endif
-#if defined(__aarch64__) || defined(__ARM_NEON)
+#if defined(__aarch64__)
         if (k->simd == SP_SIMD_NEON)
             return sp__undistort_neon(&j);
 #endif

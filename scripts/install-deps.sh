@@ -10,6 +10,29 @@ zlib1g-dev libxxhash-dev libdeflate-dev python3-numpy python3-rosbag \
 python3-dev python3-pytest python3-pip python3-setuptools python3-wheel \
 python3-distributed"
 [ -n "${SP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $SP_EXTRA_PKGS"
+# SP_CROSS=aarch64: what the cross-build (cmake/aarch64-linux-gnu.cmake)
+# needs instead: the cross compiler, qemu to run the tests, and the arm64
+# builds of the libraries CMakeLists.txt and tests/CMakeLists.txt link
+# (Debian multiarch, so dpkg must know arm64 first). No OpenCL, Python or
+# npm: the cross-build has no OpenCL and the oracles run on the host.
+cross_arch=""
+case "${SP_CROSS:-}" in
+    "") ;;
+    aarch64|arm64)
+        cross_arch=arm64
+        PKGS="cmake make pkg-config gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+qemu-user-static"
+        for p in libhwloc-dev libpng-dev libcmocka-dev liblzf-dev liblz4-dev \
+                 libbz2-dev libzstd-dev libsqlite3-dev libturbojpeg0-dev \
+                 libyaml-dev zlib1g-dev libxxhash-dev libdeflate-dev; do
+            PKGS="$PKGS $p:arm64"
+        done
+        ;;
+    *)
+        echo "sensorpipe: SP_CROSS='$SP_CROSS' not understood (expected aarch64)" >&2
+        exit 1
+        ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -47,6 +70,7 @@ oracles() {
 }
 
 if [ -z "$missing" ]; then
+    [ -n "$cross_arch" ] && exit 0
     oracles
     exit $?
 fi
@@ -63,7 +87,11 @@ else
 fi
 echo "sensorpipe: installing missing Debian packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$cross_arch" ] && ! dpkg --print-foreign-architectures | grep -qx "$cross_arch"; then
+    $SUDO dpkg --add-architecture "$cross_arch"
+fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+[ -n "$cross_arch" ] && exit 0
 oracles

@@ -75,7 +75,11 @@ static pid_t start(const char *log, const char *const *args)
 
 /* Waits until the run has its handlers for SIGINT, SIGTERM and SIGHUP in
  * place (SigCgt in /proc), so that a slow start under load (or under a
- * sanitizer) never turns a test into a kill by the default action. */
+ * sanitizer) never turns a test into a kill by the default action. Under
+ * qemu-user (the aarch64 CI stage) SigCgt shows the emulator's own handlers
+ * from its first instruction, so a test that signals a running command also
+ * waits for a file the command creates after installing its handlers
+ * (cmd_run.c installs them before the stages' init()). */
 static void wait_handlers(pid_t pid)
 {
     unsigned long long want =
@@ -222,6 +226,9 @@ static void test_mcap_finished_on_sigterm(void **state)
     const char *args[] = {"run", launch, NULL};
     pid_t pid = start(log, args);
     wait_handlers(pid);
+    /* The sink's temporary file: created in init(), after the handlers. */
+    for (int i = 0; i < 3000 && count_named(d, ".tmp.") < 1; i++)
+        sleep_ms(10);
     sleep_ms(400);
     assert_int_equal(kill(pid, SIGTERM), 0);
     int st;

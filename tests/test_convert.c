@@ -141,6 +141,12 @@ static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed,
                         camtest_img_alloc(&got, ow, oh, of, pad, &rng), 0);
                     if (sp_convert(ks[b], &d, &src.im, &got.im) != SP_OK)
                         fail_msg("%s: %s", names[b], sp_errmsg());
+                    /* A SIMD level without its own version would fall back
+                     * to scalar unseen. */
+                    if (sp_kctx_backend(ks[b]) == SP_BACKEND_SIMD &&
+                        sp_kctx_last_backend(ks[b]) != SP_BACKEND_SIMD)
+                        fail_msg("%s: ran %s", names[b],
+                                 sp_backend_name(sp_kctx_last_backend(ks[b])));
                     char where[128];
                     if (!camtest_img_equal(&ref.im, &got.im, where,
                                            sizeof where))

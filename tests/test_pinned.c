@@ -349,6 +349,33 @@ static int numa_child(const char *mode, int real_nodes)
     return sp_pool_destroy(pool) == SP_OK ? 0 : 25;
 }
 
+/* Runs this program again with @p args. A cross-built test runs under an
+ * emulator (SP_TEST_EMULATOR, "qemu-aarch64-static"), which must run the
+ * copy too: without a binfmt_misc entry the kernel cannot exec it. */
+static void reexec(char **args)
+{
+    const char *emu = getenv("SP_TEST_EMULATOR");
+    if (!emu || !*emu) {
+        execv("/proc/self/exe", args);
+        return;
+    }
+    static char words[512], self[4096];
+    char *argv[16];
+    int n = 0;
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    snprintf(words, sizeof words, "%s", emu);
+    for (char *w = strtok(words, " "); w && n < 10; w = strtok(NULL, " "))
+        argv[n++] = w;
+    argv[n++] = self;
+    for (int i = 1; args[i] && n < 15; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    execvp(argv[0], argv);
+}
+
 static void run_numa_child(const char *mode, int thissystem)
 {
     int real_nodes = numa_nodes();
@@ -364,7 +391,7 @@ static void run_numa_child(const char *mode, int thissystem)
         snprintf(real, sizeof real, "%d", real_nodes);
         char *args[] = {"test_pinned", "--numa-child", (char *)mode, real,
                         NULL};
-        execv("/proc/self/exe", args);
+        reexec(args);
         _exit(99);
     }
     int status = 0;

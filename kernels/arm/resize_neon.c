@@ -1,8 +1,8 @@
 /* resize, NEON: the vertical pass of linear (8-bit: 16-bit products
  * shifted as OpenCV's VResizeLinear<uchar>; F32: multiply and add) and the
- * area accumulation are vectorised; the horizontal taps (a gather NEON does
- * not have), area's box sums, the 2x path and nearest reuse the scalar
- * code. Bit-exact with resize_scalar.c. */
+ * area accumulation and the 8-bit 2x path are vectorised; the horizontal
+ * taps (a gather NEON does not have), area's box sums, F32 2x and nearest
+ * reuse the scalar code. Bit-exact with resize_scalar.c. */
 #include <arm_neon.h>
 #include <string.h>
 
@@ -154,6 +154,47 @@ static int area_neon(sp_kctx *k, const sp__resize_plan *p)
     return SP_OK;
 }
 
+/* 2x down, 8-bit, 1, 3 or 4 channels: vld1/vld3/vld4 split 16 source
+ * pixels by channel, pairwise widening adds give the horizontal pair sums
+ * of both rows, and a rounding narrow by 2 is the scalar (sum + 2) >> 2. */
+static void half_row(const sp__resize_plan *p, uint32_t dy)
+{
+    int dx = 0;
+    const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
+    const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
+    uint8_t *d = dst_row(p, dy);
+    if (!p->f32) {
+        for (; dx + 8 <= (int)p->dw; dx += 8) {
+            size_t o = (size_t)dx * 2 * (size_t)p->cn;
+            uint8_t *dp = d + (size_t)dx * (size_t)p->cn;
+            if (p->cn == 1) {
+                uint16x8_t s = vaddq_u16(vpaddlq_u8(vld1q_u8(r0 + o)),
+                                         vpaddlq_u8(vld1q_u8(r1 + o)));
+                vst1_u8(dp, vrshrn_n_u16(s, 2));
+            } else if (p->cn == 3) {
+                uint8x16x3_t a = vld3q_u8(r0 + o), b = vld3q_u8(r1 + o);
+                uint8x8x3_t v;
+                for (int c = 0; c < 3; c++)
+                    v.val[c] = vrshrn_n_u16(
+                        vaddq_u16(vpaddlq_u8(a.val[c]), vpaddlq_u8(b.val[c])),
+                        2);
+                vst3_u8(dp, v);
+            } else if (p->cn == 4) {
+                uint8x16x4_t a = vld4q_u8(r0 + o), b = vld4q_u8(r1 + o);
+                uint8x8x4_t v;
+                for (int c = 0; c < 4; c++)
+                    v.val[c] = vrshrn_n_u16(
+                        vaddq_u16(vpaddlq_u8(a.val[c]), vpaddlq_u8(b.val[c])),
+                        2);
+                vst4_u8(dp, v);
+            } else {
+                break;
+            }
+        }
+    }
+    sp__resize_half_row(p, dy, dx);
+}
+
 int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p)
 {
     switch (p->method) {
@@ -166,7 +207,7 @@ int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p)
     default:
         if (p->half) {
             for (uint32_t dy = 0; dy < p->dh; dy++)
-                sp__resize_half_row(p, dy, 0);
+                half_row(p, dy);
             return SP_OK;
         }
         return linear_neon(k, p);

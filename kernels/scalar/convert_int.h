@@ -37,6 +37,7 @@ typedef struct sp__convert_job {
 void sp__convert_span_scalar(const sp__convert_job *j, uint32_t y, uint32_t x0,
                              uint32_t x1);
 void sp__convert_scalar(const sp__convert_job *j);
+void sp__convert_sse41(const sp__convert_job *j);
 void sp__convert_avx2(const sp__convert_job *j);
 void sp__convert_neon(const sp__convert_job *j);
 int sp__convert_cl(sp_kctx *k, const sp__convert_job *j);

@@ -24,6 +24,7 @@ typedef struct sp__normalize_job {
 } sp__normalize_job;
 
 int sp__normalize_scalar(const sp__normalize_job *j);
+int sp__normalize_sse41(const sp__normalize_job *j);
 int sp__normalize_avx2(const sp__normalize_job *j);
 int sp__normalize_neon(const sp__normalize_job *j);
 int sp__normalize_cl(sp_kctx *k, const sp__normalize_job *j);

@@ -57,6 +57,7 @@ typedef struct sp__resize_plan {
 
 /* Back-ends. Each returns SP_OK or SP_ENOMEM (scratch). */
 int sp__resize_scalar(sp_kctx *k, const sp__resize_plan *p);
+int sp__resize_sse41(sp_kctx *k, const sp__resize_plan *p);
 int sp__resize_avx2(sp_kctx *k, const sp__resize_plan *p);
 int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p);
 int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p);

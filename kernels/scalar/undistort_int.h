@@ -26,6 +26,7 @@ typedef struct sp__undistort_job {
 } sp__undistort_job;
 
 int sp__undistort_scalar(const sp__undistort_job *j);
+int sp__undistort_sse41(const sp__undistort_job *j);
 int sp__undistort_avx2(const sp__undistort_job *j);
 int sp__undistort_neon(const sp__undistort_job *j);
 int sp__undistort_cl(sp_kctx *k, const sp__undistort_job *j);

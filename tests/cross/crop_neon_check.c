@@ -9,6 +9,8 @@
  *     tests/cross/crop_neon_check.c kernels/scalar/crop_scalar.c \
  *     kernels/arm/crop_neon.c -lm -o crop_neon_check
  *   qemu-aarch64-static ./crop_neon_check
+ *
+ * CI builds and runs it in its aarch64 stage (scripts/ci-aarch64.sh).
  */
 #include <math.h>
 #include <stdio.h>

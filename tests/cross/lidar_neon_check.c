@@ -10,6 +10,8 @@
  *     kernels/scalar/{bev,range,project,ground}_scalar.c \
  *     kernels/arm/{bev,range,project,ground}_neon.c -lm -o lidar_neon_check
  *   qemu-aarch64-static ./lidar_neon_check
+ *
+ * CI builds and runs it in its aarch64 stage (scripts/ci-aarch64.sh).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -143,6 +143,43 @@ int cam2_kctx(sp_backend b, sp_kctx **out)
     return SP_OK;
 }
 
+static char simd_saved[32];
+static int simd_forced, simd_had;
+
+int cam2_simd_force(const char *level)
+{
+    if (!simd_forced) {
+        const char *old = getenv("SP_SIMD");
+        simd_had = old != NULL;
+        snprintf(simd_saved, sizeof simd_saved, "%s", old ? old : "");
+        simd_forced = 1;
+    }
+    setenv("SP_SIMD", level, 1);
+    sp_kctx *k = NULL;
+    sp_kctx_desc d = {.backend = SP_BACKEND_SIMD};
+    int ok = sp_kctx_create(&d, &k) == SP_OK &&
+             strcmp(sp_simd_level_name(sp_kctx_simd_level(k)), level) == 0;
+    sp_kctx_destroy(k);
+    if (!ok) {
+        cam2_simd_restore(NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int cam2_simd_restore(void **state)
+{
+    (void)state;
+    if (simd_forced) {
+        if (simd_had)
+            setenv("SP_SIMD", simd_saved, 1);
+        else
+            unsetenv("SP_SIMD");
+        simd_forced = 0;
+    }
+    return 0;
+}
+
 const char *cam2_tmpdir(void)
 {
     static char dir[512];

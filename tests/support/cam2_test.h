@@ -38,6 +38,16 @@ size_t cam2_compare(const sp_image *a, const sp_image *b, double tol,
  * skips then. SIMD without a SIMD level is reported as unavailable too. */
 int cam2_kctx(sp_backend b, sp_kctx **out);
 
+/* Sets SP_SIMD=level for the contexts created until cam2_simd_restore(),
+ * so a suite compares a lower level too (SSE4.1 on an AVX2 machine).
+ * Returns 0 when a context created now runs that level, else -1 (the CPU
+ * lacks it; SP_SIMD is restored already). */
+int cam2_simd_force(const char *level);
+
+/* Puts SP_SIMD back as it was before cam2_simd_force(); shaped as a cmocka
+ * teardown so that a failing or skipped test restores it too. */
+int cam2_simd_restore(void **state);
+
 /* 1 when /usr/bin/python3 can import cv2 and numpy (checked once). */
 int cam2_have_cv2(void);
 

@@ -1,0 +1,274 @@
+/* resize, SSE4.1, for CPUs without AVX2: the linear path's horizontal taps
+ * from 16-byte windows (one pshufb makes int16 tap pairs, pmaddwd applies
+ * the weights; a block whose taps do not fit one window, as in strong
+ * downscales, is computed as the scalar code does), the vertical pass with
+ * 16-bit multiply-high exactly as OpenCV's VResizeLinearVec_32s8u, F32's
+ * vertical pass, area's vertical accumulation and rounding, the exact-2x
+ * mean for 8-bit pixels, and nearest through 4-byte moves. The area
+ * horizontal sums and F32's horizontal taps reuse the scalar code (no
+ * gather before AVX2). Bit-exact with resize_scalar.c. */
+#include <smmintrin.h>
+#include <string.h>
+
+#include "resize_int.h"
+
+#define LD128(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define ST128(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+
+static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
+{
+    return p->src + (size_t)y * p->sstride;
+}
+
+static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
+{
+    return p->dst + (size_t)y * p->dstride;
+}
+
+/* H >> 4 of the 4 output elements of window block b (i = 4 b). */
+static inline __m128i hblock(const sp__resize_plan *p,
+                             const sp__resize_windows *wt, const uint8_t *s,
+                             int b)
+{
+    int i = 4 * b;
+    if (wt->base[b] >= 0) {
+        __m128i pr = _mm_shuffle_epi8(LD128(s + wt->base[b]),
+                                      LD128(wt->mask + 16 * (size_t)b));
+        return _mm_srai_epi32(_mm_madd_epi16(pr, LD128(p->ia + 2 * i)), 4);
+    }
+    int32_t v[4];
+    for (int e = 0; e < 4; e++)
+        v[e] = (s[p->x0[i + e]] * p->ia[2 * (i + e)] +
+                s[p->x1[i + e]] * p->ia[2 * (i + e) + 1]) >>
+               4;
+    return LD128(v);
+}
+
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
+                    const uint8_t *s, int16_t *h)
+{
+    int i = 0;
+    for (; i + 8 <= p->n; i += 8)
+        ST128(h + i, _mm_packs_epi32(hblock(p, wt, s, i / 4),
+                                     hblock(p, wt, s, i / 4 + 1)));
+    sp__resize_hrow_u8(p, s, h, i);
+}
+
+static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
+{
+    const __m128i vb0 = _mm_set1_epi16(b0), vb1 = _mm_set1_epi16(b1);
+    const __m128i two = _mm_set1_epi16(2);
+    int i = 0;
+    for (; i + 16 <= p->n; i += 16) {
+        __m128i ta = _mm_add_epi16(_mm_mulhi_epi16(LD128(h0 + i), vb0),
+                                   _mm_mulhi_epi16(LD128(h1 + i), vb1));
+        __m128i tc = _mm_add_epi16(_mm_mulhi_epi16(LD128(h0 + i + 8), vb0),
+                                   _mm_mulhi_epi16(LD128(h1 + i + 8), vb1));
+        ta = _mm_srai_epi16(_mm_add_epi16(ta, two), 2);
+        tc = _mm_srai_epi16(_mm_add_epi16(tc, two), 2);
+        ST128(d + i, _mm_packus_epi16(ta, tc));
+    }
+    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+}
+
+static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
+                     float b0, float b1, float *d)
+{
+    const __m128 vb0 = _mm_set1_ps(b0), vb1 = _mm_set1_ps(b1);
+    int i = 0;
+    for (; i + 4 <= p->n; i += 4)
+        _mm_storeu_ps(d + i, _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(h0 + i), vb0),
+                                        _mm_mul_ps(_mm_loadu_ps(h1 + i), vb1)));
+    sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
+}
+
+static int linear_sse41(sp_kctx *k, const sp__resize_plan *p)
+{
+    size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
+    size_t rowb = ((size_t)p->n * esz + 63) & ~(size_t)63;
+    uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
+    if (!buf)
+        return SP_ENOMEM;
+    sp__resize_windows wt = {0};
+    if (!p->f32)
+        SP_TRY(sp__resize_build_windows(k, p, &wt));
+    void *rows[2] = {buf, buf + rowb};
+    int32_t tag[2] = {-1, -1};
+    for (uint32_t dy = 0; dy < p->dh; dy++) {
+        int32_t want[2] = {p->y0[dy], p->y1[dy]};
+        int slot[2];
+        for (int t = 0; t < 2; t++) {
+            slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
+            if (slot[t] >= 0)
+                continue;
+            int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
+            if (p->f32)
+                sp__resize_hrow_f32(
+                    p, (const float *)(const void *)src_row(p, want[t]),
+                    rows[s], 0);
+            else
+                hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
+            tag[s] = want[t];
+            slot[t] = s;
+        }
+        if (p->f32)
+            vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
+                     p->fb[2 * dy + 1], (float *)(void *)dst_row(p, dy));
+        else
+            vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
+                    p->ib[2 * dy + 1], dst_row(p, dy));
+    }
+    return SP_OK;
+}
+
+/* Area: the vertical sums over whole source rows vectorised (4 elements a
+ * step, mul then add in row order as the scalar code), the horizontal sums
+ * from the scalar code, the rounding vectorised. */
+static int area_sse41(sp_kctx *k, const sp__resize_plan *p)
+{
+    float *v = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS,
+                                (size_t)p->srow * sizeof(float));
+    float *h = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS + 1,
+                                (size_t)p->n * sizeof(float));
+    if (!v || !h)
+        return SP_ENOMEM;
+    const __m128 half = _mm_set1_ps(0.5f);
+    for (uint32_t dy = 0; dy < p->dh; dy++) {
+        const float *wy = p->aw_y + p->ayw[dy];
+        int x = 0;
+        for (; x + 4 <= p->srow; x += 4) {
+            __m128 acc = _mm_setzero_ps();
+            for (int j = 0; j < p->ayn[dy]; j++) {
+                const uint8_t *s = src_row(p, p->ays[dy] + j);
+                __m128 px;
+                if (p->f32) {
+                    px = _mm_loadu_ps((const float *)(const void *)s + x);
+                } else {
+                    int32_t q;
+                    memcpy(&q, s + x, 4);
+                    px = _mm_cvtepi32_ps(
+                        _mm_cvtepu8_epi32(_mm_cvtsi32_si128(q)));
+                }
+                acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(wy[j]), px));
+            }
+            _mm_storeu_ps(v + x, acc);
+        }
+        sp__resize_area_vrow(p, dy, v, x);
+        sp__resize_area_hrow(p, v, h);
+        uint8_t *d = dst_row(p, dy);
+        int i = 0;
+        if (!p->f32)
+            for (; i + 8 <= p->n; i += 8) {
+                __m128 va = _mm_floor_ps(_mm_add_ps(_mm_loadu_ps(h + i), half));
+                __m128 vb =
+                    _mm_floor_ps(_mm_add_ps(_mm_loadu_ps(h + i + 4), half));
+                __m128i w16 =
+                    _mm_packs_epi32(_mm_cvtps_epi32(va), _mm_cvtps_epi32(vb));
+                _mm_storel_epi64((__m128i *)(void *)(d + i),
+                                 _mm_packus_epi16(w16, w16));
+            }
+        sp__resize_area_store(p, h, d, i);
+    }
+    return SP_OK;
+}
+
+/* Exact 2x downscale, (a + b + c + d + 2) >> 2, for 8-bit pixels: the
+ * horizontal pairs are summed by pmaddubsw with ones (a shuffle first
+ * brings each channel of a pixel pair next to each other for 3 and 4
+ * channels), the two rows added in 16 bits. The row tail and F32 use the
+ * scalar code. */
+static void half_row(const sp__resize_plan *p, uint32_t dy)
+{
+    int dx = 0;
+    const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
+    const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
+    uint8_t *d = dst_row(p, dy);
+    const __m128i ones = _mm_set1_epi8(1), two = _mm_set1_epi16(2);
+    if (!p->f32 && (p->cn == 1 || p->cn == 4)) {
+        const __m128i pair4 =
+            _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+        const int step = 8 / p->cn; /* output pixels per step */
+        for (; dx + step <= (int)p->dw; dx += step) {
+            size_t o = (size_t)dx * 2 * p->cn;
+            __m128i a = LD128(r0 + o), b = LD128(r1 + o);
+            if (p->cn == 4) {
+                a = _mm_shuffle_epi8(a, pair4);
+                b = _mm_shuffle_epi8(b, pair4);
+            }
+            __m128i sum = _mm_add_epi16(_mm_maddubs_epi16(a, ones),
+                                        _mm_maddubs_epi16(b, ones));
+            sum = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+            _mm_storel_epi64((__m128i *)(void *)(d + (size_t)dx * p->cn),
+                             _mm_packus_epi16(sum, sum));
+        }
+    }
+    if (!p->f32 && p->cn == 3) {
+        /* 2 output pixels a step from 4 source pixels (12 of 16 loaded
+         * bytes); the 8-byte stores overlap, so the loop stops while a
+         * pixel remains for the next step or the scalar tail to write over
+         * the 2 spare bytes (and the 16-byte loads stay in the row). */
+        const __m128i pair3 =
+            _mm_setr_epi8(0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1);
+        for (; dx + 3 <= (int)p->dw; dx += 2) {
+            size_t o = (size_t)dx * 6;
+            __m128i sum = _mm_add_epi16(
+                _mm_maddubs_epi16(_mm_shuffle_epi8(LD128(r0 + o), pair3), ones),
+                _mm_maddubs_epi16(_mm_shuffle_epi8(LD128(r1 + o), pair3),
+                                  ones));
+            sum = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+            _mm_storel_epi64((__m128i *)(void *)(d + (size_t)dx * 3),
+                             _mm_packus_epi16(sum, sum));
+        }
+    }
+    sp__resize_half_row(p, dy, dx);
+}
+
+/* Nearest, 8-bit: one 4-byte move per pixel of 3 or 4 bytes (a 3-byte
+ * pixel's 4th byte is overwritten by the next pixel; the last pixel, and
+ * any whose 4-byte read would pass the source row, move 3 bytes). F32 is
+ * one 4-byte element per output element as well. */
+static void nearest_row(const sp__resize_plan *p, uint32_t dy)
+{
+    const uint8_t *s = src_row(p, p->y0[dy]);
+    uint8_t *d = dst_row(p, dy);
+    const int32_t *x0 = p->x0;
+    if (p->f32) {
+        for (int i = 0; i < p->n; i++)
+            memcpy(d + 4 * (size_t)i, s + 4 * (size_t)x0[i], 4);
+        return;
+    }
+    if (p->cn == 4) {
+        for (uint32_t dx = 0; dx < p->dw; dx++)
+            memcpy(d + 4 * (size_t)dx, s + x0[4 * dx], 4);
+        return;
+    }
+    if (p->cn == 3) {
+        uint32_t dx = 0;
+        for (; dx + 1 < p->dw && x0[3 * dx] + 4 <= p->srow; dx++)
+            memcpy(d + 3 * (size_t)dx, s + x0[3 * dx], 4);
+        for (; dx < p->dw; dx++)
+            memcpy(d + 3 * (size_t)dx, s + x0[3 * dx], 3);
+        return;
+    }
+    sp__resize_nearest_row(p, dy);
+}
+
+int sp__resize_sse41(sp_kctx *k, const sp__resize_plan *p)
+{
+    switch (p->method) {
+    case SP_RESIZE_NEAREST:
+        for (uint32_t dy = 0; dy < p->dh; dy++)
+            nearest_row(p, dy);
+        return SP_OK;
+    case SP_RESIZE_AREA:
+        return area_sse41(k, p);
+    default:
+        if (p->half) {
+            for (uint32_t dy = 0; dy < p->dh; dy++)
+                half_row(p, dy);
+            return SP_OK;
+        }
+        return linear_sse41(k, p);
+    }
+}
