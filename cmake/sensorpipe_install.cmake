@@ -18,7 +18,7 @@ install(FILES ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
   ${PROJECT_BINARY_DIR}/sensorpipeConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/sensorpipe)
 
-set(SP_PC_REQUIRES_PRIVATE "hwloc libpng liblz4 libzstd sqlite3 libturbojpeg yaml-0.1 zlib libxxhash")
+set(SP_PC_REQUIRES_PRIVATE "hwloc libpng liblz4 libzstd sqlite3 libturbojpeg yaml-0.1 zlib libxxhash jansson")
 set(SP_PC_LIBS_PRIVATE "-llzf -lbz2 -lpthread -lm")
 if(SP_HAVE_OPENCL)
   string(APPEND SP_PC_REQUIRES_PRIVATE " OpenCL")

@@ -6,7 +6,7 @@ set -eu
 PKGS="cmake make gcc pkg-config libhwloc-dev libpng-dev libcmocka-dev \
 liblzf-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
 liblz4-dev libbz2-dev libzstd-dev libsqlite3-dev libturbojpeg0-dev libyaml-dev \
-zlib1g-dev libxxhash-dev python3-numpy python3-rosbag"
+zlib1g-dev libxxhash-dev libjansson-dev python3-numpy python3-rosbag"
 [ -n "${SP_EXTRA_PKGS:-}" ] && PKGS="$PKGS $SP_EXTRA_PKGS"
 
 missing=""
