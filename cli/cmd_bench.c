@@ -43,6 +43,8 @@ static const struct {
     {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
     {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},
     {"bench_unpack", "io", "PointCloud2 records to columns (unpack)", 0, 1},
+    {"bench_ouster", "lidar", "Ouster packets to points and range images", 0,
+     1},
     {"bench_mcap", "io", "MCAP writer: a PointCloud2 per message", 0, 1},
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},

@@ -31,6 +31,47 @@ static void *extra(const sp_points *out, const char *n, sp_field_type t)
     return e && e->field.type == t && e->field.count == 1 ? e->data : NULL;
 }
 
+/* Where sp_ouster_points() writes; NULL arrays are skipped. */
+typedef struct dst {
+    sp_points *out;
+    float *az, *dist;
+    uint8_t *rt;
+    uint16_t *refl, *nir;
+    uint32_t lo, hi;
+    int has_sig;
+} dst;
+
+/* Writes return `ret` of pixel i (beam b) at index k whatever its range,
+ * and says whether it is kept: the caller advances k by that, so the loop
+ * has no data-dependent branch (the output has room: k <= pixels seen). */
+static inline size_t emit(const dst *d, const sp_ouster_scan *s, size_t k,
+                          uint32_t ret, size_t i, uint16_t b, float t,
+                          float az)
+{
+    sp_points *o = d->out;
+    uint32_t r = s->range[ret][i];
+    o->x[k] = s->x[ret][i];
+    o->y[k] = s->y[ret][i];
+    o->z[k] = s->z[ret][i];
+    o->intensity[k] = d->has_sig ? (float)s->signal[ret][i]
+                                 : (float)s->reflectivity[ret][i];
+    if (o->ring)
+        o->ring[k] = b;
+    if (o->time)
+        o->time[k] = t;
+    if (d->az)
+        d->az[k] = az;
+    if (d->dist)
+        d->dist[k] = (float)r * 0.001f;
+    if (d->rt)
+        d->rt[k] = (uint8_t)(ret + 1);
+    if (d->refl)
+        d->refl[k] = s->reflectivity[ret][i];
+    if (d->nir)
+        d->nir[k] = s->nir[i];
+    return (size_t)(r - d->lo <= d->hi - d->lo);
+}
+
 int sp_ouster_points(const sp_ouster_plan *p, const sp_ouster_scan *s,
                      const sp_ouster_points_params *params, sp_points *out)
 {
@@ -42,69 +83,56 @@ int sp_ouster_points(const sp_ouster_plan *p, const sp_ouster_scan *s,
                         "ouster: output holds %zu points, expected room for "
                         "%zu",
                         out->capacity, sp_ouster_points_max(p));
-    sp_ouster_points_params d = {0};
+    sp_ouster_points_params prm = {0};
     if (params)
-        d = *params;
-    /* Limits in mm as integers, so the test is exact on the raw range. */
-    uint32_t lo = d.min_range > 0 ? (uint32_t)ceilf(d.min_range * 1000.0f)
-                                  : 1;
-    uint32_t hi = d.max_range > 0 ? (uint32_t)(d.max_range * 1000.0f)
-                                  : UINT32_MAX;
-    if (lo == 0)
-        lo = 1;
-    float *az = extra(out, "azimuth", SP_FIELD_F32);
-    float *dist = extra(out, "distance", SP_FIELD_F32);
-    uint8_t *rt = extra(out, "return_type", SP_FIELD_U8);
-    uint16_t *refl = extra(out, "reflectivity", SP_FIELD_U16);
-    uint16_t *nir = extra(out, "nir", SP_FIELD_U16);
-    const int has_sig = p->profile != SP_OUSTER_PKT_RNG15_RFL8_NIR8;
+        prm = *params;
+    /* Limits in mm as integers, so the test is exact on the raw range; a
+     * range of 0 (no return) is always out. */
+    dst d = {.out = out, .lo = 1, .hi = UINT32_MAX};
+    if (prm.min_range > 0 && prm.min_range * 1000.0f > 1.0f)
+        d.lo = prm.min_range * 1000.0f >= 4e9f
+                   ? UINT32_MAX
+                   : (uint32_t)ceilf(prm.min_range * 1000.0f);
+    if (prm.max_range > 0)
+        d.hi = prm.max_range * 1000.0f >= 4e9f
+                   ? UINT32_MAX
+                   : (uint32_t)(prm.max_range * 1000.0f);
+    if (d.hi < d.lo) {
+        out->count = 0;
+        out->height = 0;
+        return SP_OK;
+    }
+    d.az = extra(out, "azimuth", SP_FIELD_F32);
+    d.dist = extra(out, "distance", SP_FIELD_F32);
+    d.rt = extra(out, "return_type", SP_FIELD_U8);
+    d.refl = extra(out, "reflectivity", SP_FIELD_U16);
+    d.nir = extra(out, "nir", SP_FIELD_U16);
+    d.has_sig = p->profile != SP_OUSTER_PKT_RNG15_RFL8_NIR8;
     const int dual = p->returns == 2;
+    const int last = dual && prm.mode == SP_OUSTER_LAST;
+    const int both = dual && prm.mode == SP_OUSTER_DUAL;
     size_t k = 0;
     for (uint32_t m = 0; m < p->cols; m++) {
         if (!s->seen[m])
             continue;
         const float t = (float)((double)(s->col_time_ns[m] - s->t0_ns) *
                                 1e-9);
+        const float azc = p->az_col[m];
         const size_t o = (size_t)m * p->beams;
         for (uint32_t b = 0; b < p->beams; b++) {
             const size_t i = o + b;
-            for (uint32_t ret = 0; ret < p->returns; ret++) {
-                uint32_t r = s->range[ret][i];
-                if (dual && d.mode == SP_OUSTER_STRONGEST && ret == 1)
-                    break;
-                if (dual && d.mode == SP_OUSTER_LAST) {
-                    /* The farther return, or the only one. */
-                    uint32_t r2 = s->range[1][i];
-                    int pick2 = r2 > s->range[0][i];
-                    if ((uint32_t)pick2 != ret)
-                        continue;
-                }
-                if (r < lo || r > hi)
-                    continue;
-                out->x[k] = s->x[ret][i];
-                out->y[k] = s->y[ret][i];
-                out->z[k] = s->z[ret][i];
-                out->intensity[k] = has_sig ? (float)s->signal[ret][i]
-                                            : (float)s->reflectivity[ret][i];
-                if (out->ring)
-                    out->ring[k] = (uint16_t)b;
-                if (out->time)
-                    out->time[k] = t;
-                if (az) {
-                    float a = p->az_col[m] + p->az_beam[b];
-                    a = a - 360.0f * floorf(a * (1.0f / 360.0f));
-                    az[k] = a >= 360.0f ? 0.0f : a;
-                }
-                if (dist)
-                    dist[k] = (float)r * 0.001f;
-                if (rt)
-                    rt[k] = (uint8_t)(ret + 1);
-                if (refl)
-                    refl[k] = s->reflectivity[ret][i];
-                if (nir)
-                    nir[k] = s->nir[i];
-                k++;
+            /* az_col is in [0, 360), az_beam in (-180, 180]. */
+            float a = azc + p->az_beam[b];
+            a = a < 0.0f ? a + 360.0f : a;
+            a = a >= 360.0f ? a - 360.0f : a;
+            if (last) {
+                uint32_t ret = s->range[1][i] > s->range[0][i];
+                k += emit(&d, s, k, ret, i, (uint16_t)b, t, a);
+                continue;
             }
+            k += emit(&d, s, k, 0, i, (uint16_t)b, t, a);
+            if (both)
+                k += emit(&d, s, k, 1, i, (uint16_t)b, t, a);
         }
     }
     out->count = k;
@@ -125,25 +153,31 @@ int sp_ouster_range_image(const sp_ouster_plan *p, const sp_ouster_scan *s,
     float *img = out->data;
     const size_t plane = h * w;
     const int has_sig = p->profile != SP_OUSTER_PKT_RNG15_RFL8_NIR8;
-    for (size_t b = 0; b < h; b++) {
-        const size_t sh = destagger ? (size_t)p->shift[b] : 0;
-        for (size_t m = 0; m < w; m++) {
-            size_t c = m + sh;
-            if (c >= w)
-                c -= w;
-            const size_t o = b * w + c, i = m * h + b;
-            uint32_t r = s->seen[m] ? s->range[0][i] : 0;
-            if (r == 0) {
-                for (int q = 0; q < 5; q++)
-                    img[q * plane + o] = -1.0f;
-                continue;
+    /* Tiles of 32 columns: the scan is read column-major and the image
+     * written row-major, so a tile's pixels stay in cache between the
+     * two. */
+    for (size_t m0 = 0; m0 < w; m0 += 32) {
+        const size_t m1 = m0 + 32 < w ? m0 + 32 : w;
+        for (size_t b = 0; b < h; b++) {
+            const size_t sh = destagger ? (size_t)p->shift[b] : 0;
+            for (size_t m = m0; m < m1; m++) {
+                size_t c = m + sh;
+                if (c >= w)
+                    c -= w;
+                const size_t o = b * w + c, i = m * h + b;
+                uint32_t r = s->seen[m] ? s->range[0][i] : 0;
+                if (r == 0) {
+                    for (int q = 0; q < 5; q++)
+                        img[q * plane + o] = -1.0f;
+                    continue;
+                }
+                img[o] = (float)r * 0.001f;
+                img[plane + o] = s->x[0][i];
+                img[2 * plane + o] = s->y[0][i];
+                img[3 * plane + o] = s->z[0][i];
+                img[4 * plane + o] = has_sig ? (float)s->signal[0][i]
+                                             : (float)s->reflectivity[0][i];
             }
-            img[o] = (float)r * 0.001f;
-            img[plane + o] = s->x[0][i];
-            img[2 * plane + o] = s->y[0][i];
-            img[3 * plane + o] = s->z[0][i];
-            img[4 * plane + o] = has_sig ? (float)s->signal[0][i]
-                                         : (float)s->reflectivity[0][i];
         }
     }
     return SP_OK;
