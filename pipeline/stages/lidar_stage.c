@@ -1,0 +1,414 @@
+/* The `lidar` stage: packet frames (pcap source, bag packet messages) in,
+ * point clouds out — one cloud per scan. Where a scan ends: cut=message
+ * makes one cloud of each packet frame (a VelodyneScan or PandarScan
+ * message is one scan as the driver cut it; the default for such frames);
+ * cut=DEGREES cuts where the columns' azimuth passes that angle (the
+ * default for a pcap's batches, at 0). The decoding is the lidardec kernel
+ * (kernels/sp_lidardec.h); this file only walks packets and columns,
+ * keeps the scan being filled between pulls and says what it skipped.
+ *
+ * Points carry intensity, ring, time (s from the scan's first packet) and
+ * the extras azimuth (deg), distance (m) and return_type (label). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error_int.h"
+#include "filter_int.h"
+#include "sp_lidarcal.h"
+#include "sp_lidardec.h"
+#include "sp_stage.h"
+
+enum { CUT_AUTO = 0, CUT_MESSAGE, CUT_ANGLE };
+
+typedef struct lidar_stage {
+    sp_lidardec *dec;
+    sp_lidar_calib calib;
+    sp_points_layout layout;
+    int cut;         /* CUT_* asked for */
+    int32_t cut_cd;  /* cut angle, 0.01 deg */
+    size_t scan_cap; /* points a scan's cloud holds */
+    sp_frame *in;    /* packet frame being decoded */
+    size_t in_pkt;   /* next packet of it */
+    unsigned in_col; /* next column of that packet */
+    sp_frame *out;   /* the scan being filled */
+    int64_t t0;      /* its first packet's time */
+    int have_prev;
+    uint16_t prev_az;
+    uint64_t seq;
+    int noted_model, noted_cap, noted_partial;
+    uint64_t skipped_size, skipped_bad;
+    int az_extra, dist_extra, rt_extra;
+} lidar_stage;
+
+static const sp_prop_spec lidar_props[] = {
+    {.name = "model",
+     .type = SP_PROP_ENUM,
+     .choices = "vlp16|vlp32c|hdl32e|hdl64e|vls128|pandar64|pandar40p|xt32|"
+                "qt64|ouster",
+     .help = "the sensor (the packets' own model byte may be wrong)"},
+    {.name = "calib",
+     .type = SP_PROP_STRING,
+     .def = "",
+     .help = "calibration: Velodyne YAML, Hesai angle CSV, Ouster metadata "
+             "JSON; empty: the model's factory table"},
+    {.name = "return",
+     .type = SP_PROP_ENUM,
+     .def = "dual",
+     .choices = "dual|strongest|last",
+     .help = "which returns of dual-return packets become points"},
+    {.name = "min_range",
+     .type = SP_PROP_FLOAT,
+     .min = 0,
+     .max = 1e6,
+     .optional = 1,
+     .help = "metres; default the model's"},
+    {.name = "max_range",
+     .type = SP_PROP_FLOAT,
+     .min = 0,
+     .max = 1e6,
+     .optional = 1,
+     .help = "metres; default the model's"},
+    {.name = "min_angle",
+     .type = SP_PROP_FLOAT,
+     .def = "0",
+     .min = 0,
+     .max = 360,
+     .help = "azimuth window start, degrees (wraps through 0 when above "
+             "max_angle)"},
+    {.name = "max_angle",
+     .type = SP_PROP_FLOAT,
+     .def = "360",
+     .min = 0,
+     .max = 360,
+     .help = "azimuth window end, degrees"},
+    {.name = "cut",
+     .type = SP_PROP_STRING,
+     .def = "auto",
+     .help = "where a scan ends: message (one cloud per packet frame), "
+             "DEGREES (an azimuth), auto (message for scan messages, 0 "
+             "otherwise)"},
+    {.name = "on_error",
+     .type = SP_PROP_ENUM,
+     .def = "stop",
+     .choices = "stop|skip",
+     .help = "a damaged packet: stop with its message, or skip it (noted)"},
+    SP__STREAMS_PROP,
+};
+
+static int parse_cut(sp_stage *st, lidar_stage *s)
+{
+    const char *c = sp_stage_prop_str(st, "cut");
+    if (!strcmp(c, "auto")) {
+        s->cut = CUT_AUTO;
+        return SP_OK;
+    }
+    if (!strcmp(c, "message")) {
+        s->cut = CUT_MESSAGE;
+        return SP_OK;
+    }
+    char *end;
+    double a = strtod(c, &end);
+    if (end == c || *end || !(a >= 0 && a < 360))
+        return sp_stage_fail(st, SP_EINVAL,
+                             "property 'cut': '%s', expected message, auto or "
+                             "an azimuth in degrees [0, 360)",
+                             c);
+    s->cut = CUT_ANGLE;
+    s->cut_cd = (int32_t)lround(a * 100) % 36000;
+    return SP_OK;
+}
+
+static int lidar_init(sp_stage *st)
+{
+    lidar_stage *s = sp_stage_priv(st);
+    SP_TRY(parse_cut(st, s));
+    sp_lidardec_desc d = {
+        .model = (sp_lidar_model)sp_stage_prop(st, "model")->i,
+        .ret = (sp_lidar_return)sp_stage_prop(st, "return")->i,
+        .min_angle = sp_stage_prop_float(st, "min_angle"),
+        .max_angle = sp_stage_prop_float(st, "max_angle"),
+    };
+    const sp_prop_value *lo = sp_stage_prop(st, "min_range");
+    const sp_prop_value *hi = sp_stage_prop(st, "max_range");
+    if (lo->set || hi->set) {
+        /* One given: the other is open (0, or 1000 km). */
+        d.min_range = lo->set ? lo->f : 0.0;
+        d.max_range = hi->set ? hi->f : 1e6;
+    }
+    const char *calib = sp_stage_prop_str(st, "calib");
+    char *meta = NULL;
+    if (*calib && d.model == SP_LIDAR_OUSTER) {
+        /* The metadata JSON travels as text to the Ouster decoder. */
+        FILE *f = fopen(calib, "rb");
+        if (!f)
+            return sp_stage_fail(st, SP_ENOTFOUND, "calib: %s: cannot open",
+                                 calib);
+        meta = calloc(1, 1 << 20);
+        size_t n = meta ? fread(meta, 1, (1 << 20) - 1, f) : 0;
+        fclose(f);
+        if (!meta)
+            return sp_stage_fail(st, SP_ENOMEM, "calib: out of memory");
+        meta[n] = '\0';
+        d.meta = meta;
+    } else if (*calib) {
+        int rc = sp_lidar_calib_load(calib, &s->calib);
+        if (rc < 0)
+            return sp_stage_fail(st, rc, "calib: %s", sp_errmsg());
+        d.calib = &s->calib;
+    }
+    sp_kctx *k = sp_stage_kctx(st);
+    if (!k) {
+        free(meta);
+        return SP_EUNSUPPORTED;
+    }
+    int rc = sp_lidardec_create(k, &d, &s->dec);
+    free(meta);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    s->layout.fields = SP_POINTS_RING | SP_POINTS_TIME;
+    s->az_extra = sp_points_layout_add(&s->layout, "azimuth", SP_FIELD_F32, 1,
+                                       SP_FIELD_VALUE);
+    s->dist_extra = sp_points_layout_add(&s->layout, "distance", SP_FIELD_F32,
+                                         1, SP_FIELD_VALUE);
+    s->rt_extra = sp_points_layout_add(&s->layout, "return_type", SP_FIELD_U8,
+                                       1, SP_FIELD_LABEL);
+    s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
+                  sp_lidardec_max_points(s->dec);
+    return SP_OK;
+}
+
+static int new_scan(sp_stage *st, lidar_stage *s, const sp_frame *in,
+                    size_t cap, int64_t t0)
+{
+    size_t room = cap + sp_lidardec_max_points(s->dec) + 8;
+    int rc = sp_frame_create_points_layout(sp_stage_poolmgr(st), room,
+                                           &s->layout, &s->out);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "a scan of %zu points: %s", room,
+                             sp_errmsg());
+    sp_frame_copy_meta(s->out, in);
+    s->out->sensor = SP_SENSOR_LIDAR;
+    s->out->timestamp_ns = t0;
+    s->t0 = t0;
+    return SP_OK;
+}
+
+/* Hand the scan being filled out. */
+static void emit(lidar_stage *s, sp_frame **out)
+{
+    s->out->seq = s->seq++;
+    s->out->u.points.height = 0;
+    *out = s->out;
+    s->out = NULL;
+}
+
+static int decode_cols(sp_stage *st, lidar_stage *s, const uint8_t *pkt,
+                       size_t len, int64_t stamp, unsigned c0, unsigned c1)
+{
+    sp_points *p = &s->out->u.points;
+    sp_lidardec_out o = {
+        .pts = p,
+        .azimuth = p->extra[s->az_extra].data,
+        .distance = p->extra[s->dist_extra].data,
+        .return_type = p->extra[s->rt_extra].data,
+    };
+    /* The extras' arrays start at index 0: point the kernel at count. */
+    o.azimuth += p->count;
+    o.distance += p->count;
+    o.return_type += p->count;
+    size_t before = p->count;
+    double t = (double)(stamp - s->t0) * 1e-9;
+    int rc = sp_lidardec_decode(s->dec, pkt, len, c0, c1, t, &o);
+    (void)before;
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    return SP_OK;
+}
+
+/* Check packet @p i of the input; 1: decode it, 0: skipped (noted). */
+static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
+                        sp_lidardec_info *info)
+{
+    const sp_packets *pk = &s->in->u.packets;
+    const uint8_t *pkt = sp_packets_at(pk, i);
+    int rc = sp_lidardec_inspect(s->dec, pkt, pk->length[i], info);
+    const char *origin = s->in->origin ? s->in->origin : s->in->stream;
+    if (rc < 0) {
+        /* A datagram of another size is another kind of packet (position,
+         * IMU, another sensor): skipped and counted. A packet of the right
+         * size with a broken header is damage. */
+        int wrong_size = strstr(sp_errmsg(), "-byte packet, expected") != NULL;
+        if (wrong_size || sp_stage_prop(st, "on_error")->i == 1) {
+            if ((wrong_size ? s->skipped_size++ : s->skipped_bad++) == 0)
+                sp_stage_note(st, "%s: frame %llu, packet %zu: skipped: %s",
+                              origin, (unsigned long long)s->in->seq, i,
+                              sp_errmsg());
+            return 0;
+        }
+        return sp_stage_fail(st, rc, "%s: frame %llu, packet %zu: %s", origin,
+                             (unsigned long long)s->in->seq, i, sp_errmsg());
+    }
+    if (info->says && !s->noted_model) {
+        s->noted_model = 1;
+        sp_stage_note(st,
+                      "%s: the packets' model byte 0x%02x says %s; decoding "
+                      "them as %s (model=)",
+                      origin, info->model_byte, info->says,
+                      sp_lidar_model_what(sp_lidardec_model(s->dec)));
+    }
+    return 1;
+}
+
+static void release_in(lidar_stage *s)
+{
+    sp_frame_unref(s->in);
+    s->in = NULL;
+}
+
+/* cut=message: the whole packet frame is one scan. */
+static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
+{
+    const sp_packets *pk = &s->in->u.packets;
+    size_t cap = pk->count * sp_lidardec_max_points(s->dec);
+    int64_t t0 = pk->count ? pk->stamp_ns[0] : s->in->timestamp_ns;
+    SP_TRY(new_scan(st, s, s->in, cap, t0));
+    s->out->timestamp_ns = s->in->timestamp_ns;
+    for (size_t i = 0; i < pk->count; i++) {
+        sp_lidardec_info info;
+        int rc = check_packet(st, s, i, &info);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            SP_TRY(decode_cols(st, s, sp_packets_at(pk, i), pk->length[i],
+                               pk->stamp_ns[i], 0, info.ncols));
+    }
+    release_in(s);
+    emit(s, out);
+    return SP_OK;
+}
+
+/* Position of @p az past the cut angle, 0..35999. */
+static int32_t past_cut(const lidar_stage *s, uint16_t az)
+{
+    return ((int32_t)az - s->cut_cd + 36000) % 36000;
+}
+
+/* cut=angle: walk packets and columns; returns 1 when a scan is complete
+ * in *out, 0 when the input frame is used up. */
+static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
+{
+    const sp_packets *pk = &s->in->u.packets;
+    for (; s->in_pkt < pk->count; s->in_pkt++, s->in_col = 0) {
+        size_t i = s->in_pkt;
+        sp_lidardec_info info;
+        int rc = check_packet(st, s, i, &info);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        const uint8_t *pkt = sp_packets_at(pk, i);
+        if (!s->out) {
+            SP_TRY(new_scan(st, s, s->in, s->scan_cap, pk->stamp_ns[i]));
+        }
+        sp_points *p = &s->out->u.points;
+        if (p->count + sp_lidardec_max_points(s->dec) + 8 > p->capacity) {
+            /* Rotating slower than the model's slowest: cut here. */
+            if (!s->noted_cap++)
+                sp_stage_note(st,
+                              "a scan outgrew %zu points (the sensor turns "
+                              "slower than 300 rpm, or no column passes "
+                              "cut=): cut early",
+                              s->scan_cap);
+            emit(s, out);
+            return 1;
+        }
+        unsigned c0 = s->in_col;
+        for (unsigned c = c0; c < info.ncols; c++) {
+            uint16_t az = info.col_az[c];
+            int cross = s->have_prev && past_cut(s, az) < past_cut(s, s->prev_az);
+            s->prev_az = az;
+            s->have_prev = 1;
+            if (cross && (c > c0 || p->count > 0)) {
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
+                                   c0, c));
+                s->in_col = c;
+                emit(s, out);
+                return 1;
+            }
+        }
+        SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i], c0,
+                           info.ncols));
+    }
+    release_in(s);
+    return 0;
+}
+
+static int lidar_pull(sp_stage *st, sp_frame **out)
+{
+    lidar_stage *s = sp_stage_priv(st);
+    *out = NULL;
+    for (;;) {
+        if (!s->in) {
+            sp_frame *f = NULL;
+            int rc = sp_stage_pull_upstream(st, &f);
+            if (rc == SP_EOS && s->out && s->out->u.points.count) {
+                if (!s->noted_partial++)
+                    sp_stage_note(st, "the last scan ends with the input, "
+                                      "before its cut: kept as it is");
+                emit(s, out);
+                return SP_OK;
+            }
+            if (rc != SP_OK)
+                return rc;
+            if (f->payload != SP_PAYLOAD_PACKETS ||
+                !sp__stream_in_list(sp_stage_prop_str(st, "streams"),
+                                    f->stream)) {
+                *out = f;
+                return SP_OK;
+            }
+            s->in = f;
+            s->in_pkt = 0;
+            s->in_col = 0;
+        }
+        int by_message = s->cut == CUT_MESSAGE ||
+                         (s->cut == CUT_AUTO &&
+                          (s->in->u.packets.flags & SP_PACKETS_SCAN));
+        if (by_message)
+            return decode_message(st, s, out);
+        int rc = decode_angle(st, s, out);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            return SP_OK;
+    }
+}
+
+static void lidar_fini(sp_stage *st)
+{
+    lidar_stage *s = sp_stage_priv(st);
+    if (s->skipped_size || s->skipped_bad)
+        sp_stage_note(st,
+                      "%llu packets of another size and %llu damaged packets "
+                      "skipped",
+                      (unsigned long long)s->skipped_size,
+                      (unsigned long long)s->skipped_bad);
+    sp_frame_unref(s->in);
+    sp_frame_unref(s->out);
+    s->in = s->out = NULL;
+    sp_lidardec_destroy(s->dec);
+    s->dec = NULL;
+}
+
+const sp_stage_class sp__stage_lidar = {
+    .name = "lidar",
+    .description = "decodes lidar packets (Velodyne, Hesai, Ouster) into one "
+                   "point cloud per scan",
+    .props = lidar_props,
+    .nprops = sizeof lidar_props / sizeof lidar_props[0],
+    .priv_size = sizeof(lidar_stage),
+    .init = lidar_init,
+    .pull = lidar_pull,
+    .fini = lidar_fini,
+};
