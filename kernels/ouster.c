@@ -95,21 +95,18 @@ int sp_ouster_plan_create(const sp_ouster_geom *g, sp_ouster_plan **out)
         p->bx[b] = (float)b03;
         p->bz[b] = (float)b23;
         /* (-180, 180], so that column + beam needs one wrap. */
-        double ab = fmod(-g->azimuth_deg[b], 360.0);
+        double ab = fmod(g->azimuth_deg[b], 360.0);
         ab = ab > 180.0 ? ab - 360.0 : ab <= -180.0 ? ab + 360.0 : ab;
         p->az_beam[b] = (float)ab;
         int32_t sh = g->pixel_shift[b] % (int32_t)w;
         p->shift[b] = sh < 0 ? sh + (int32_t)w : sh;
     }
     const double *L = g->lidar_to_sensor;
-    const double yaw = atan2(L[4], L[0]) / d2r;
     for (uint32_t m = 0; m < w; m++) {
         double e = 2.0 * pi * (1.0 - (double)m / (double)w);
         p->ce[m] = (float)cos(e);
         p->se[m] = (float)sin(e);
-        double ac = fmod(360.0 * (1.0 - (double)m / (double)w) + yaw, 360.0);
-        ac = ac < 0.0 ? ac + 360.0 : ac;
-        p->az_col[m] = (float)ac >= 360.0f ? 0.0f : (float)ac;
+        p->az_col[m] = (float)(360.0 * (double)m / (double)w);
     }
     for (int r = 0; r < 3; r++) {
         for (int c = 0; c < 3; c++)

@@ -23,8 +23,8 @@ struct sp_ouster_plan {
     float bx[SP_OUSTER_GEOM_MAX_BEAMS], bz[SP_OUSTER_GEOM_MAX_BEAMS];
     /* Per measurement id: cos and sin of the encoder angle. */
     float ce[SP_OUSTER_GEOM_MAX_COLS], se[SP_OUSTER_GEOM_MAX_COLS];
-    /* The azimuth extra: per column the encoder angle plus the
-     * lidar-to-sensor yaw, per beam the beam's offset (degrees). */
+    /* The azimuth extra (clockwise degrees as the packets count): per
+     * column 360 m / W, per beam its azimuth angle in (-180, 180]. */
     float az_col[SP_OUSTER_GEOM_MAX_COLS], az_beam[SP_OUSTER_GEOM_MAX_BEAMS];
     int32_t shift[SP_OUSTER_GEOM_MAX_BEAMS]; /* in [0, W) */
     float R[9], T[3]; /* lidar_to_sensor with mm -> m folded in */
@@ -129,6 +129,33 @@ static inline void sp__ouster_pixels(const sp_ouster_plan *p,
         }
     }
 }
+
+/* What sp_ouster_points() keeps (from sp_ouster_points_params), and where
+ * it writes (arrays at the first free index; NULL ones are skipped). */
+typedef struct sp__ouster_sel {
+    uint32_t lo, hi; /* range kept, mm inclusive */
+    int none;        /* nothing is kept */
+    int has_sig, last, both;
+    int full, wraps; /* azimuth window */
+    float amin, amax;
+} sp__ouster_sel;
+
+typedef struct sp__ouster_dst {
+    float *x, *y, *z, *intensity, *time, *az, *dist;
+    uint16_t *ring, *refl, *nir;
+    uint8_t *rt;
+} sp__ouster_dst;
+
+void sp__ouster_select(const sp_ouster_plan *p,
+                       const sp_ouster_points_params *params,
+                       sp__ouster_sel *sel);
+/* The arrays of out from index at (extras found by name and type). */
+void sp__ouster_dst_of(sp_points *out, size_t at, sp__ouster_dst *d);
+/* Column m's points (time t) written from d's index k; returns the index
+ * after the last kept one. Writes up to beams x returns entries from k. */
+size_t sp__ouster_emit_col(const sp_ouster_plan *p, const sp_ouster_scan *s,
+                           const sp__ouster_sel *sel, uint32_t m, float t,
+                           const sp__ouster_dst *d, size_t k);
 
 /* One column's pixels (px: its first pixel) into column m of s. */
 void sp__ouster_col_scalar(const sp_ouster_plan *p, const uint8_t *px,

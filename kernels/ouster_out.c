@@ -31,45 +31,115 @@ static void *extra(const sp_points *out, const char *n, sp_field_type t)
     return e && e->field.type == t && e->field.count == 1 ? e->data : NULL;
 }
 
-/* Where sp_ouster_points() writes; NULL arrays are skipped. */
-typedef struct dst {
-    sp_points *out;
-    float *az, *dist;
-    uint8_t *rt;
-    uint16_t *refl, *nir;
-    uint32_t lo, hi;
-    int has_sig;
-} dst;
-
-/* Writes return `ret` of pixel i (beam b) at index k whatever its range,
- * and says whether it is kept: the caller advances k by that, so the loop
- * has no data-dependent branch (the output has room: k <= pixels seen). */
-static inline size_t emit(const dst *d, const sp_ouster_scan *s, size_t k,
-                          uint32_t ret, size_t i, uint16_t b, float t,
-                          float az)
+void sp__ouster_select(const sp_ouster_plan *p,
+                       const sp_ouster_points_params *params,
+                       sp__ouster_sel *sel)
 {
-    sp_points *o = d->out;
+    sp_ouster_points_params prm = {0};
+    if (params)
+        prm = *params;
+    memset(sel, 0, sizeof *sel);
+    /* Limits in mm as integers, so the test is exact on the raw range; a
+     * range of 0 (no return) is always out. */
+    sel->lo = 1;
+    sel->hi = UINT32_MAX;
+    if (prm.min_range > 0 && prm.min_range * 1000.0f > 1.0f)
+        sel->lo = prm.min_range * 1000.0f >= 4e9f
+                      ? UINT32_MAX
+                      : (uint32_t)ceilf(prm.min_range * 1000.0f);
+    if (prm.max_range > 0)
+        sel->hi = prm.max_range * 1000.0f >= 4e9f
+                      ? UINT32_MAX
+                      : (uint32_t)(prm.max_range * 1000.0f);
+    sel->none = sel->hi < sel->lo;
+    sel->has_sig = p->profile != SP_OUSTER_PKT_RNG15_RFL8_NIR8;
+    const int dual = p->returns == 2;
+    sel->last = dual && prm.mode == SP_OUSTER_LAST;
+    sel->both = dual && prm.mode == SP_OUSTER_DUAL;
+    sel->amin = prm.min_angle;
+    sel->amax = prm.max_angle;
+    sel->full = !(prm.min_angle != prm.max_angle) ||
+                (prm.min_angle <= 0.0f && prm.max_angle >= 360.0f);
+    sel->wraps = prm.min_angle > prm.max_angle;
+}
+
+/* Writes return `ret` of pixel i (beam b) at index k whatever it is, and
+ * says whether it is kept: the caller advances k by that, so the loop has
+ * no data-dependent branch (the output has room: k <= pixels seen). */
+static inline size_t emit(const sp__ouster_sel *sel, const sp__ouster_dst *d,
+                          const sp_ouster_scan *s, size_t k, uint32_t ret,
+                          size_t i, uint16_t b, float t, float az, int in_win)
+{
     uint32_t r = s->range[ret][i];
-    o->x[k] = s->x[ret][i];
-    o->y[k] = s->y[ret][i];
-    o->z[k] = s->z[ret][i];
-    o->intensity[k] = d->has_sig ? (float)s->signal[ret][i]
-                                 : (float)s->reflectivity[ret][i];
-    if (o->ring)
-        o->ring[k] = b;
-    if (o->time)
-        o->time[k] = t;
+    d->x[k] = s->x[ret][i];
+    d->y[k] = s->y[ret][i];
+    d->z[k] = s->z[ret][i];
+    d->intensity[k] = sel->has_sig ? (float)s->signal[ret][i]
+                                   : (float)s->reflectivity[ret][i];
+    if (d->ring)
+        d->ring[k] = b;
+    if (d->time)
+        d->time[k] = t;
     if (d->az)
         d->az[k] = az;
     if (d->dist)
         d->dist[k] = (float)r * 0.001f;
     if (d->rt)
-        d->rt[k] = (uint8_t)(ret + 1);
+        d->rt[k] = ret ? 4 : 1;
     if (d->refl)
         d->refl[k] = s->reflectivity[ret][i];
     if (d->nir)
         d->nir[k] = s->nir[i];
-    return (size_t)(r - d->lo <= d->hi - d->lo);
+    return (size_t)((r - sel->lo <= sel->hi - sel->lo) & in_win);
+}
+
+size_t sp__ouster_emit_col(const sp_ouster_plan *p, const sp_ouster_scan *s,
+                           const sp__ouster_sel *sel, uint32_t m, float t,
+                           const sp__ouster_dst *d, size_t k)
+{
+    if (sel->none)
+        return k;
+    const float azc = p->az_col[m];
+    const size_t o = (size_t)m * p->beams;
+    for (uint32_t b = 0; b < p->beams; b++) {
+        const size_t i = o + b;
+        /* az_col is in [0, 360), az_beam in (-180, 180]. */
+        float a = azc + p->az_beam[b];
+        a = a < 0.0f ? a + 360.0f : a;
+        a = a >= 360.0f ? a - 360.0f : a;
+        int in_win = sel->full    ? 1
+                     : sel->wraps ? (a >= sel->amin) | (a <= sel->amax)
+                                  : (a >= sel->amin) & (a <= sel->amax);
+        if (sel->last) {
+            uint32_t ret = s->range[1][i] > s->range[0][i];
+            k += emit(sel, d, s, k, ret, i, (uint16_t)b, t, a, in_win);
+            continue;
+        }
+        k += emit(sel, d, s, k, 0, i, (uint16_t)b, t, a, in_win);
+        if (sel->both)
+            k += emit(sel, d, s, k, 1, i, (uint16_t)b, t, a, in_win);
+    }
+    return k;
+}
+
+void sp__ouster_dst_of(sp_points *out, size_t at, sp__ouster_dst *d)
+{
+    float *az = extra(out, "azimuth", SP_FIELD_F32);
+    float *dist = extra(out, "distance", SP_FIELD_F32);
+    uint8_t *rt = extra(out, "return_type", SP_FIELD_U8);
+    uint16_t *refl = extra(out, "reflectivity", SP_FIELD_U16);
+    uint16_t *nir = extra(out, "nir", SP_FIELD_U16);
+    d->x = out->x + at;
+    d->y = out->y + at;
+    d->z = out->z + at;
+    d->intensity = out->intensity + at;
+    d->ring = out->ring ? out->ring + at : NULL;
+    d->time = out->time ? out->time + at : NULL;
+    d->az = az ? az + at : NULL;
+    d->dist = dist ? dist + at : NULL;
+    d->rt = rt ? rt + at : NULL;
+    d->refl = refl ? refl + at : NULL;
+    d->nir = nir ? nir + at : NULL;
 }
 
 int sp_ouster_points(const sp_ouster_plan *p, const sp_ouster_scan *s,
@@ -83,57 +153,17 @@ int sp_ouster_points(const sp_ouster_plan *p, const sp_ouster_scan *s,
                         "ouster: output holds %zu points, expected room for "
                         "%zu",
                         out->capacity, sp_ouster_points_max(p));
-    sp_ouster_points_params prm = {0};
-    if (params)
-        prm = *params;
-    /* Limits in mm as integers, so the test is exact on the raw range; a
-     * range of 0 (no return) is always out. */
-    dst d = {.out = out, .lo = 1, .hi = UINT32_MAX};
-    if (prm.min_range > 0 && prm.min_range * 1000.0f > 1.0f)
-        d.lo = prm.min_range * 1000.0f >= 4e9f
-                   ? UINT32_MAX
-                   : (uint32_t)ceilf(prm.min_range * 1000.0f);
-    if (prm.max_range > 0)
-        d.hi = prm.max_range * 1000.0f >= 4e9f
-                   ? UINT32_MAX
-                   : (uint32_t)(prm.max_range * 1000.0f);
-    if (d.hi < d.lo) {
-        out->count = 0;
-        out->height = 0;
-        return SP_OK;
-    }
-    d.az = extra(out, "azimuth", SP_FIELD_F32);
-    d.dist = extra(out, "distance", SP_FIELD_F32);
-    d.rt = extra(out, "return_type", SP_FIELD_U8);
-    d.refl = extra(out, "reflectivity", SP_FIELD_U16);
-    d.nir = extra(out, "nir", SP_FIELD_U16);
-    d.has_sig = p->profile != SP_OUSTER_PKT_RNG15_RFL8_NIR8;
-    const int dual = p->returns == 2;
-    const int last = dual && prm.mode == SP_OUSTER_LAST;
-    const int both = dual && prm.mode == SP_OUSTER_DUAL;
+    sp__ouster_sel sel;
+    sp__ouster_select(p, params, &sel);
+    sp__ouster_dst d;
+    sp__ouster_dst_of(out, 0, &d);
     size_t k = 0;
     for (uint32_t m = 0; m < p->cols; m++) {
         if (!s->seen[m])
             continue;
         const float t = (float)((double)(s->col_time_ns[m] - s->t0_ns) *
                                 1e-9);
-        const float azc = p->az_col[m];
-        const size_t o = (size_t)m * p->beams;
-        for (uint32_t b = 0; b < p->beams; b++) {
-            const size_t i = o + b;
-            /* az_col is in [0, 360), az_beam in (-180, 180]. */
-            float a = azc + p->az_beam[b];
-            a = a < 0.0f ? a + 360.0f : a;
-            a = a >= 360.0f ? a - 360.0f : a;
-            if (last) {
-                uint32_t ret = s->range[1][i] > s->range[0][i];
-                k += emit(&d, s, k, ret, i, (uint16_t)b, t, a);
-                continue;
-            }
-            k += emit(&d, s, k, 0, i, (uint16_t)b, t, a);
-            if (both)
-                k += emit(&d, s, k, 1, i, (uint16_t)b, t, a);
-        }
+        k = sp__ouster_emit_col(p, s, &sel, m, t, &d, k);
     }
     out->count = k;
     out->height = 0;

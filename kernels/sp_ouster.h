@@ -43,9 +43,13 @@
  * which carries no signal; ring is the beam (0 = the top beam, in
  * beam_altitude_angles order); time is seconds after the scan's first
  * column timestamp. Extras (filled when the output layout has them, see
- * sp_ouster_points_layout()): azimuth (f32 degrees in [0, 360), sensor
- * frame, counterclockwise from +x seen from above), distance (f32 m, the
- * range as measured), return_type (u8: 1 strongest, 2 second strongest),
+ * sp_ouster_points_layout()): azimuth (f32 degrees in [0, 360),
+ * clockwise seen from above from the encoder's zero, as the packets count
+ * it: 360 m / W + the beam's azimuth angle, like the Velodyne and Hesai
+ * decoders' azimuth; in the sensor frame a point lies counterclockwise
+ * from +x at yaw - azimuth, yaw being lidar_to_sensor's, 180 degrees on
+ * every Ouster), distance (f32 m, the range as measured), return_type (u8,
+ * the numbering of sp_lidardec.h: 1 strongest, 4 second strongest),
  * reflectivity (u16) and nir (u16). */
 #ifndef SP_OUSTER_H
 #define SP_OUSTER_H
@@ -168,6 +172,9 @@ typedef enum sp_ouster_return {
 typedef struct sp_ouster_points_params {
     sp_ouster_return mode;
     float min_range, max_range; /**< metres; 0 = no limit */
+    float min_angle, max_angle; /**< azimuth window, degrees: kept when
+                                     in [min, max], wrapping through 0 when
+                                     min > max; equal: the whole circle */
 } sp_ouster_points_params;
 
 /** The layout of sp_ouster_points(): ring, time and the extras azimuth,

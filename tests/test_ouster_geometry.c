@@ -316,6 +316,8 @@ static void test_points(void **state)
         float *az = sp_points_extra_find(&pts, "azimuth")->data;
         float *dist = sp_points_extra_find(&pts, "distance")->data;
         uint8_t *rt = sp_points_extra_find(&pts, "return_type")->data;
+        const double *L = f.dec.meta.lidar_to_sensor;
+        double yaw = atan2(L[4], L[0]) * 180 / M_PI;
         float tprev = 0;
         for (size_t k = 0; k < pts.count; k++) {
             assert_true(pts.ring[k] < s->beams);
@@ -323,10 +325,12 @@ static void test_points(void **state)
             tprev = pts.time[k];
             assert_true(az[k] >= 0 && az[k] < 360);
             assert_int_equal(rt[k], 1);
-            /* The azimuth extra is where the point lies, seen from above
-             * (within the beam-origin offset's parallax). */
+            /* The azimuth extra (clockwise from the encoder's zero) is
+             * where the point lies, seen from above: counterclockwise from
+             * +x at yaw - azimuth in the sensor frame (within the beam
+             * origin's parallax). */
             double a = atan2(pts.y[k], pts.x[k]) * 180 / M_PI;
-            double d = fmod(a - az[k] + 720, 360);
+            double d = fmod(a - (yaw - az[k]) + 720, 360);
             d = d > 180 ? 360 - d : d;
             if (dist[k] > 5)
                 assert_true(d < 0.5);
@@ -340,6 +344,12 @@ static void test_points(void **state)
             assert_int_equal(sp_ouster_points(p, s, &prm, &pts), SP_OK);
             assert_int_equal(pts.count, any);
         }
+        /* An azimuth window through 0: [350, 10] degrees. */
+        prm = (sp_ouster_points_params){.min_angle = 350, .max_angle = 10};
+        assert_int_equal(sp_ouster_points(p, s, &prm, &pts), SP_OK);
+        assert_true(pts.count > 0 && pts.count < first / 10);
+        for (size_t k = 0; k < pts.count; k++)
+            assert_true(az[k] >= 350 || az[k] <= 10);
         /* Range limits, in metres, on the measured range. */
         prm = (sp_ouster_points_params){.min_range = 2, .max_range = 10};
         assert_int_equal(sp_ouster_points(p, s, &prm, &pts), SP_OK);
