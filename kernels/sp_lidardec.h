@@ -27,6 +27,7 @@
 
 #include "sp_kernels.h"
 #include "sp_lidar_calib.h"
+#include "sp_ouster.h"
 #include "sp_points.h"
 #include "sp_status.h"
 
@@ -85,6 +86,9 @@ typedef struct sp_lidardec_desc {
                                       lasers: the factory table */
     const char *meta;            /**< Ouster metadata JSON (borrowed during
                                       create); NULL otherwise */
+    const sp_ouster_geom *ouster; /**< model ouster: the metadata parsed
+                                       (io/sp_ouster_meta.h gives it;
+                                       borrowed during create) */
     sp_lidar_return ret;
     double min_range, max_range; /**< metres; both 0: the model's */
     double min_angle, max_angle; /**< degrees [0, 360]; a point is kept
@@ -158,6 +162,19 @@ int sp_lidardec_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
 int sp_lidardec_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
                        unsigned col0, unsigned col1, double t_rel_s,
                        sp_lidardec_out *out);
+
+/** Model ouster: the shape {5, beams, columns} of its range image.
+ *  SP_EUNSUPPORTED for the other models. */
+int sp_lidardec_image_shape(const sp_lidardec *d, size_t shape[3]);
+
+/** Model ouster: the range image (sp_ouster_range_image(): range, x, y, z,
+ *  intensity; -1 where no return) of the frame the last decoded packet
+ *  belongs to, straight from the packets' pixels; @p destagger 1 shifts
+ *  each row by pixel_shift_by_row so that a column is one azimuth. Call it
+ *  after a scan is cut and before a packet of the next frame is decoded.
+ *  SP_EUNSUPPORTED for the other models, SP_EINVAL for another shape. */
+int sp_lidardec_range_image(const sp_lidardec *d, int destagger,
+                            sp_tensor *out);
 
 #ifdef __cplusplus
 }

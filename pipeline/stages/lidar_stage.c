@@ -18,6 +18,7 @@
 #include "filter_int.h"
 #include "sp_lidarcal.h"
 #include "sp_lidardec.h"
+#include "sp_ouster_meta.h"
 #include "sp_stage.h"
 
 enum { CUT_AUTO = 0, CUT_MESSAGE, CUT_ANGLE };
@@ -40,6 +41,18 @@ typedef struct lidar_stage {
     int noted_model, noted_cap, noted_partial;
     uint64_t skipped_size, skipped_bad;
     int az_extra, dist_extra, rt_extra;
+    /* Ouster: the metadata (from calib= or the first packet frame that
+     * carries it), the frame id of the scan being filled, the range image
+     * asked for (image=), and whether any packet was decoded (a capture
+     * whose packets all have another size than the metadata's is an
+     * error, not a silent empty run). */
+    sp_ouster_meta *ou_meta;
+    sp_lidardec_desc ou_desc;
+    int have_fid;
+    int64_t fid;
+    int image; /* 0 none, 1 staggered, 2 de-staggered */
+    uint64_t decoded;
+    char first_skip[256];
 } lidar_stage;
 
 static const sp_prop_spec lidar_props[] = {
@@ -89,6 +102,14 @@ static const sp_prop_spec lidar_props[] = {
      .help = "where a scan ends: message (one cloud per packet frame), "
              "DEGREES (an azimuth), auto (message for scan messages, 0 "
              "otherwise)"},
+    {.name = "image",
+     .type = SP_PROP_ENUM,
+     .def = "none",
+     .choices = "none|staggered|destaggered",
+     .help = "model=ouster: give each scan as its range image straight "
+             "from the packets (f32 5 x beams x columns: range, x, y, z, "
+             "intensity; -1 where no return), staggered as the packets "
+             "come or de-staggered (a column is one azimuth)"},
     {.name = "on_error",
      .type = SP_PROP_ENUM,
      .def = "stop",
@@ -120,6 +141,60 @@ static int parse_cut(sp_stage *st, lidar_stage *s)
     return SP_OK;
 }
 
+static int make_layout(lidar_stage *s)
+{
+    s->layout.fields = SP_POINTS_RING | SP_POINTS_TIME;
+    s->az_extra = sp_points_layout_add(&s->layout, "azimuth", SP_FIELD_F32, 1,
+                                       SP_FIELD_VALUE);
+    s->dist_extra = sp_points_layout_add(&s->layout, "distance", SP_FIELD_F32,
+                                         1, SP_FIELD_VALUE);
+    s->rt_extra = sp_points_layout_add(&s->layout, "return_type", SP_FIELD_U8,
+                                       1, SP_FIELD_LABEL);
+    return SP_OK;
+}
+
+/* Ouster points carry two more extras: reflectivity and NIR. */
+static int ouster_layout(lidar_stage *s)
+{
+    if (s->layout.fields)
+        return SP_OK;
+    make_layout(s);
+    sp_points_layout_add(&s->layout, "reflectivity", SP_FIELD_U16, 1,
+                         SP_FIELD_VALUE);
+    sp_points_layout_add(&s->layout, "nir", SP_FIELD_U16, 1, SP_FIELD_VALUE);
+    return SP_OK;
+}
+
+/* The Ouster decoder from s->ou_meta (parsed). */
+static int ouster_create(sp_stage *st, lidar_stage *s)
+{
+    const sp_ouster_meta *m = s->ou_meta;
+    sp_ouster_geom g = {
+        .profile = (sp_ouster_pkt)m->profile,
+        .beams = m->pixels_per_column,
+        .cols_per_packet = m->columns_per_packet,
+        .cols_per_frame = m->columns_per_frame,
+        .altitude_deg = m->beam_altitude_deg,
+        .azimuth_deg = m->beam_azimuth_deg,
+        .pixel_shift = m->pixel_shift_by_row,
+        .init_id = m->init_id,
+        .prod_sn = m->prod_sn,
+    };
+    memcpy(g.beam_to_lidar, m->beam_to_lidar, sizeof g.beam_to_lidar);
+    memcpy(g.lidar_to_sensor, m->lidar_to_sensor, sizeof g.lidar_to_sensor);
+    sp_lidardec_desc d = s->ou_desc;
+    d.ouster = &g;
+    sp_kctx *k = sp_stage_kctx(st);
+    if (!k)
+        return SP_EUNSUPPORTED;
+    int rc = sp_lidardec_create(k, &d, &s->dec);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
+                  sp_lidardec_max_points(s->dec);
+    return ouster_layout(s);
+}
+
 static int lidar_init(sp_stage *st)
 {
     lidar_stage *s = sp_stage_priv(st);
@@ -139,19 +214,25 @@ static int lidar_init(sp_stage *st)
     }
     const char *calib = sp_stage_prop_str(st, "calib");
     char *meta = NULL;
-    if (*calib && d.model == SP_LIDAR_OUSTER) {
-        /* The metadata JSON travels as text to the Ouster decoder. */
-        FILE *f = fopen(calib, "rb");
-        if (!f)
-            return sp_stage_fail(st, SP_ENOTFOUND, "calib: %s: cannot open",
-                                 calib);
-        meta = calloc(1, 1 << 20);
-        size_t n = meta ? fread(meta, 1, (1 << 20) - 1, f) : 0;
-        fclose(f);
-        if (!meta)
+    s->image = (int)sp_stage_prop(st, "image")->i;
+    if (s->image && d.model != SP_LIDAR_OUSTER)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "property 'image': a range image straight from "
+                             "the packets is made for model=ouster only");
+    if (d.model == SP_LIDAR_OUSTER) {
+        /* The metadata JSON is parsed here (io/); the decoder takes its
+         * geometry. Without calib=, the first packet frame that carries
+         * the metadata (a bag's metadata topic) makes the decoder. */
+        s->ou_meta = calloc(1, sizeof *s->ou_meta);
+        if (!s->ou_meta)
             return sp_stage_fail(st, SP_ENOMEM, "calib: out of memory");
-        meta[n] = '\0';
-        d.meta = meta;
+        s->ou_desc = d;
+        if (!*calib)
+            return ouster_layout(s);
+        int rc = sp_ouster_meta_load(calib, s->ou_meta);
+        if (rc < 0)
+            return sp_stage_fail(st, rc, "calib: %s", sp_errmsg());
+        return ouster_create(st, s);
     } else if (*calib) {
         int rc = sp_lidar_calib_load(calib, &s->calib);
         if (rc < 0)
@@ -167,13 +248,7 @@ static int lidar_init(sp_stage *st)
     free(meta);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
-    s->layout.fields = SP_POINTS_RING | SP_POINTS_TIME;
-    s->az_extra = sp_points_layout_add(&s->layout, "azimuth", SP_FIELD_F32, 1,
-                                       SP_FIELD_VALUE);
-    s->dist_extra = sp_points_layout_add(&s->layout, "distance", SP_FIELD_F32,
-                                         1, SP_FIELD_VALUE);
-    s->rt_extra = sp_points_layout_add(&s->layout, "return_type", SP_FIELD_U8,
-                                       1, SP_FIELD_LABEL);
+    make_layout(s);
     s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
                   sp_lidardec_max_points(s->dec);
     return SP_OK;
@@ -222,6 +297,7 @@ static int decode_cols(sp_stage *st, lidar_stage *s, const uint8_t *pkt,
     double t = (double)(stamp - s->t0) * 1e-9;
     int rc = sp_lidardec_decode(s->dec, pkt, len, c0, c1, t, &o);
     (void)before;
+    s->decoded++;
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     return SP_OK;
@@ -241,10 +317,15 @@ static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
          * size with a broken header is damage. */
         int wrong_size = strstr(sp_errmsg(), "-byte packet, expected") != NULL;
         if (wrong_size || sp_stage_prop(st, "on_error")->i == 1) {
-            if ((wrong_size ? s->skipped_size++ : s->skipped_bad++) == 0)
+            if ((wrong_size ? s->skipped_size++ : s->skipped_bad++) == 0) {
                 sp_stage_note(st, "%s: frame %llu, packet %zu: skipped: %s",
                               origin, (unsigned long long)s->in->seq, i,
                               sp_errmsg());
+                if (wrong_size)
+                    snprintf(s->first_skip, sizeof s->first_skip,
+                             "%s: frame %llu, packet %zu: %s", origin,
+                             (unsigned long long)s->in->seq, i, sp_errmsg());
+            }
             return 0;
         }
         return sp_stage_fail(st, rc, "%s: frame %llu, packet %zu: %s", origin,
@@ -324,6 +405,20 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
             emit(s, out);
             return 1;
         }
+        if (info.frame_id >= 0 && s->cut == CUT_AUTO) {
+            /* The sensor numbers its frames (Ouster): a scan is one frame
+             * id; the packet of the next one starts the next scan. */
+            if (s->have_fid && info.frame_id != s->fid && s->in_col == 0) {
+                s->fid = info.frame_id;
+                emit(s, out);
+                return 1;
+            }
+            s->fid = info.frame_id;
+            s->have_fid = 1;
+            SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
+                               s->in_col, info.ncols));
+            continue;
+        }
         unsigned c0 = s->in_col;
         for (unsigned c = c0; c < info.ncols; c++) {
             uint16_t az = info.col_az[c];
@@ -345,21 +440,74 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
     return 0;
 }
 
-static int lidar_pull(sp_stage *st, sp_frame **out)
+/* Ouster without calib=: the decoder is made from the first packet frame
+ * that carries the sensor's metadata. */
+static int ouster_lazy(sp_stage *st, lidar_stage *s)
 {
-    lidar_stage *s = sp_stage_priv(st);
+    const sp_packets *pk = &s->in->u.packets;
+    const char *origin = s->in->origin ? s->in->origin : s->in->stream;
+    if (!pk->meta_size)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "%s: model=ouster needs the sensor's metadata "
+                             "JSON: give calib=FILE (these packets carry "
+                             "none)",
+                             origin);
+    int rc = sp_ouster_meta_parse(pk->meta, pk->meta_size, origin, s->ou_meta);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    return ouster_create(st, s);
+}
+
+/* image=: the scan just cut, as its range image (a tensor frame with the
+ * scan's metadata) in place of its points. */
+static int to_image(sp_stage *st, lidar_stage *s, sp_frame **out)
+{
+    size_t shape[3];
+    SP_TRY(sp_lidardec_image_shape(s->dec, shape));
+    sp_frame *img = NULL;
+    int rc = sp_frame_create_tensor(sp_stage_poolmgr(st), SP_DTYPE_F32, 3,
+                                    shape, &img);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "a range image: %s", sp_errmsg());
+    sp_frame_copy_meta(img, *out);
+    img->seq = (*out)->seq;
+    img->timestamp_ns = (*out)->timestamp_ns;
+    img->sensor = SP_SENSOR_TENSOR;
+    rc = sp_lidardec_range_image(s->dec, s->image == 2, &img->u.tensor);
+    sp_frame_unref(*out);
     *out = NULL;
+    if (rc < 0) {
+        sp_frame_unref(img);
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    }
+    *out = img;
+    return SP_OK;
+}
+
+static int pull_scan(sp_stage *st, lidar_stage *s, sp_frame **out)
+{
     for (;;) {
         if (!s->in) {
             sp_frame *f = NULL;
             int rc = sp_stage_pull_upstream(st, &f);
             if (rc == SP_EOS && s->out && s->out->u.points.count) {
-                if (!s->noted_partial++)
+                if (s->have_fid) {
+                    /* A frame-numbered sensor's last frame: whole or not,
+                     * the input ends there. */
+                } else if (!s->noted_partial++) {
                     sp_stage_note(st, "the last scan ends with the input, "
                                       "before its cut: kept as it is");
+                }
                 emit(s, out);
                 return SP_OK;
             }
+            if (rc == SP_EOS && s->ou_meta && s->decoded == 0 &&
+                s->skipped_size)
+                return sp_stage_fail(st, SP_EFORMAT,
+                                     "no packet matches the Ouster metadata "
+                                     "(%llu of another size); the first: %s",
+                                     (unsigned long long)s->skipped_size,
+                                     s->first_skip);
             if (rc != SP_OK)
                 return rc;
             if (f->payload != SP_PAYLOAD_PACKETS ||
@@ -371,6 +519,8 @@ static int lidar_pull(sp_stage *st, sp_frame **out)
             s->in = f;
             s->in_pkt = 0;
             s->in_col = 0;
+            if (!s->dec)
+                SP_TRY(ouster_lazy(st, s));
         }
         int by_message = s->cut == CUT_MESSAGE ||
                          (s->cut == CUT_AUTO &&
@@ -383,6 +533,17 @@ static int lidar_pull(sp_stage *st, sp_frame **out)
         if (rc == 1)
             return SP_OK;
     }
+}
+
+static int lidar_pull(sp_stage *st, sp_frame **out)
+{
+    lidar_stage *s = sp_stage_priv(st);
+    *out = NULL;
+    uint64_t before = s->seq;
+    int rc = pull_scan(st, s, out);
+    if (rc == SP_OK && s->image && *out && s->seq != before)
+        return to_image(st, s, out);
+    return rc;
 }
 
 static void lidar_fini(sp_stage *st)
@@ -399,6 +560,8 @@ static void lidar_fini(sp_stage *st)
     s->in = s->out = NULL;
     sp_lidardec_destroy(s->dec);
     s->dec = NULL;
+    free(s->ou_meta);
+    s->ou_meta = NULL;
 }
 
 const sp_stage_class sp__stage_lidar = {
