@@ -15,6 +15,11 @@
 #include "kernels_int.h"
 #include "sp_ouster.h"
 
+/* GCC builds ISO C11 with contraction off already; clang contracts within
+ * an expression unless told not to, which would fuse the scalar tails of
+ * the AVX2 file (-mfma) and break bit-exactness. */
+#pragma STDC FP_CONTRACT OFF
+
 struct sp_ouster_plan {
     /* Per beam, padded to SP_OUSTER_GEOM_MAX_BEAMS: n (mm), cos(alt) *
      * cos(az), cos(alt) * sin(az) with az = -azimuth, sin(alt), B03, B23. */
