@@ -43,10 +43,10 @@ static const struct {
     {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
     {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},
     {"bench_unpack", "io", "PointCloud2 records to columns (unpack)", 0, 1},
-    {"bench_ouster", "lidar", "Ouster packets to points and range images", 0,
-     1},
     {"bench_mcap", "io", "MCAP writer: a PointCloud2 per message", 0, 1},
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
+    {"bench_ouster", "packets", "Ouster packets to points and range images", 0,
+     1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
     {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
@@ -77,7 +77,8 @@ void cli_bench_help(FILE *out)
             "Options:\n"
             "  --quick        fewer runs and smaller buffers (a smoke run)\n"
             "  --cputime      time by the thread's CPU time where a program\n"
-            "                 can (raster, unpack, compare): loaded hosts\n"
+            "                 can (raster, unpack, packets, compare): loaded\n"
+            "                 hosts\n"
             "  --runs N       timed runs per row (median; default: each\n"
             "                 program's own, 50 for most, 9 with --quick)\n"
             "  --json FILE    also write every row as one JSON document\n"
@@ -516,7 +517,8 @@ int cli_bench_main(int argc, char **argv)
             if (!found) {
                 cli_errf(CLI_PROG " bench: unknown group '%s', "
                                   "expected lidar, raster, camera, io, "
-                                  "pipeline, soak, compare or all\n",
+                                  "packets, pipeline, soak, compare or "
+                                  "all\n",
                          a);
                 return 2;
             }

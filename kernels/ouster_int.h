@@ -18,7 +18,9 @@
 /* GCC builds ISO C11 with contraction off already; clang contracts within
  * an expression unless told not to, which would fuse the scalar tails of
  * the AVX2 file (-mfma) and break bit-exactness. */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 struct sp_ouster_plan {
     /* Per beam, padded to SP_OUSTER_GEOM_MAX_BEAMS: n (mm), cos(alt) *
