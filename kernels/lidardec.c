@@ -111,8 +111,9 @@ static int set_filters(sp_lidardec *d)
                         "in [0, 360]",
                         a0, a1);
     d->plan.win_full = a0 == a1 || (a0 == 0 && a1 == 360);
-    d->plan.win_lo = (int32_t)lround(a0 * 100);
-    d->plan.win_hi = (int32_t)lround(a1 * 100);
+    double per_deg = d->plan.units / 360.0;
+    d->plan.win_lo = (int32_t)lround(a0 * per_deg);
+    d->plan.win_hi = (int32_t)lround(a1 * per_deg);
     d->plan.win_wraps = a0 > a1;
     return SP_OK;
 }
@@ -124,7 +125,7 @@ static int set_filters(sp_lidardec *d)
  * y = xy cos. */
 static int make_tables(sp_lidardec *d)
 {
-    size_t n = SP__LD_AZ_UNITS + 16;
+    size_t n = (size_t)d->plan.units + 16;
     d->tables = aligned_alloc(64, 2 * n * sizeof(float) + 64);
     if (!d->tables)
         return sp__fail(SP_ENOMEM, "lidar: out of memory for the azimuth "
@@ -132,10 +133,10 @@ static int make_tables(sp_lidardec *d)
     float *t1 = d->tables, *t2 = d->tables + n;
     const double deg = 3.14159265358979323846 / 180.0;
     for (size_t i = 0; i < n; i++) {
-        size_t a = i % SP__LD_AZ_UNITS;
+        size_t a = i % (size_t)d->plan.units;
         float r = d->m->vendor == SP_LIDAR_CALIB_VELODYNE
-                      ? (float)((double)(0.01f * (float)a) * deg)
-                      : (float)(((double)a / 100.0) * deg);
+                      ? (float)((0.01 * (double)a) * deg)
+                      : (float)(((double)a / 1000.0) * deg);
         if (d->m->vendor == SP_LIDAR_CALIB_VELODYNE) {
             t1[i] = cosf(r);
             t2[i] = -sinf(r);
@@ -188,6 +189,9 @@ int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
     d->desc = *desc;
     d->desc.calib = NULL; /* borrowed only during create */
     d->desc.meta = NULL;
+    d->plan.units = m->vendor == SP_LIDAR_CALIB_HESAI ? 360000 : 36000;
+    d->plan.funits = (float)d->plan.units;
+    d->plan.az_scale = m->vendor == SP_LIDAR_CALIB_HESAI ? 0.001f : 0.01f;
     int rc = set_filters(d);
     if (rc == SP_OK && m->vendor != 3)
         rc = make_tables(d);

@@ -16,7 +16,8 @@
  * Points of a return group come channel by channel, both returns of a
  * channel together, and of two returns within dual_return_distance 0.1 m
  * (or identical) only the second is kept: the order and filter of
- * Autoware's nebula, whose decoded clouds the tests compare with. */
+ * Autoware's nebula, whose decoded clouds the tests compare with; angles
+ * are exact to 0.001 degree (the tables' three decimals). */
 #include <math.h>
 #include <string.h>
 
@@ -149,7 +150,8 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         const uint8_t *blk0 = pkt + L->header + b0 * block_bytes(L);
         const uint8_t *blk1 = nret == 2 ? blk0 + block_bytes(L) : NULL;
         unsigned i = bt->nblocks++;
-        bt->block_az[i] = (float)le16(blk0 + L->block_head - 2);
+        /* 0.01 degree in the packet, 0.001 in the table. */
+        bt->block_az[i] = (float)(le16(blk0 + L->block_head - 2) * 10);
         bt->block_azdiff[i] = 0.0f;
         bt->block_time[i] =
             (float)(t_rel_s + L->block_us * 1e-6 * (double)c);
@@ -240,7 +242,7 @@ int sp__ld_hesai_init(sp_lidardec *d)
             pl->dcorr[s] = 0.0f;
             pl->cos_v[s] = cosf(er);
             pl->sin_v[s] = sinf(er);
-            pl->rotoff[s] = -(double)lround((double)(float)az[ch] * 100.0);
+            pl->rotoff[s] = -(double)lround((double)(float)az[ch] * 1000.0);
             pl->ring[s] = (uint16_t)ch;
         }
     }

@@ -30,7 +30,7 @@
 #define SP__LD_MAX_SLOTS 128  /* laser slots of a block's first laser */
 #define SP__LD_MAX_BLOCKS 24  /* blocks per packet */
 #define SP__LD_MAX_POINTS 512 /* candidate points per packet */
-#define SP__LD_AZ_UNITS 36000 /* 0.01-degree azimuth table */
+#define SP__LD_AZ_MAX 360000 /* largest azimuth table (0.001 degree) */
 
 /* One packet's columns, laid out for the projection kernel. Points are
  * block-major: block b's points are [b * per_block, (b + 1) * per_block),
@@ -38,8 +38,8 @@
 typedef struct sp__ld_batch {
     uint32_t nblocks, per_block;
     float scale; /* metres per raw range unit */
-    float block_az[SP__LD_MAX_BLOCKS];     /* 0.01 deg */
-    float block_azdiff[SP__LD_MAX_BLOCKS]; /* 0.01 deg to the next block */
+    float block_az[SP__LD_MAX_BLOCKS];     /* table units (plan.units) */
+    float block_azdiff[SP__LD_MAX_BLOCKS]; /* to the next block, units */
     float block_time[SP__LD_MAX_BLOCKS];   /* s from the scan's start */
     uint16_t slot0[SP__LD_MAX_BLOCKS];
     uint32_t raw[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
@@ -57,15 +57,21 @@ typedef struct sp__ld_plan {
     float dcorr[SP__LD_MAX_SLOTS];  /* metres added to a non-zero range */
     float cos_v[SP__LD_MAX_SLOTS];  /* of the elevation */
     float sin_v[SP__LD_MAX_SLOTS];
-    double rotoff[SP__LD_MAX_SLOTS]; /* 0.01 deg subtracted from azimuth */
+    double rotoff[SP__LD_MAX_SLOTS]; /* table units subtracted from the
+                                        azimuth */
     uint16_t ring[SP__LD_MAX_SLOTS];
-    /* Azimuth tables, SP__LD_AZ_UNITS entries each (+ padding), indexed by
-     * the rounded corrected azimuth: x = xy * t1[a], y = xy * t2[a]. */
+    /* Azimuth tables, `units` entries each (+ padding), indexed by the
+     * rounded corrected azimuth: x = xy * t1[a], y = xy * t2[a]. Velodyne
+     * counts 0.01 degree (36000 a turn, as its packets), Hesai 0.001
+     * degree (360000: its angle tables have three decimals). */
     const float *t1, *t2;
+    int32_t units;
+    float funits;   /* (float)units */
+    float az_scale; /* degrees per unit */
     /* Filters. A range is kept when min_r < d < max_r (the bounds rounded
      * outward to float, so the test matches one made in double). */
     float min_r, max_r;
-    int32_t win_lo, win_hi; /* 0.01 deg, inclusive */
+    int32_t win_lo, win_hi; /* table units, inclusive */
     int win_full, win_wraps;
 } sp__ld_plan;
 
@@ -112,21 +118,21 @@ static inline float sp__ld_range(float scale, uint32_t raw, float dcorr)
 /* The corrected azimuth as a table index: the block's azimuth plus the
  * slot's share of the step to the next block, minus the slot's offset
  * (in double, as the drivers compute it), rounded half away from zero
- * and wrapped into [0, 36000). */
-static inline int32_t sp__ld_azimuth(float az, float azdiff, float frac,
-                                     double rotoff)
+ * and wrapped into [0, units). */
+static inline int32_t sp__ld_azimuth(const sp__ld_plan *pl, float az,
+                                     float azdiff, float frac, double rotoff)
 {
     float s = az + azdiff * frac;
     float f = (float)((double)s - rotoff);
     if (f < 0.0f)
-        f += 36000.0f;
+        f += pl->funits;
     /* roundf without libm: truncate, then add one when the dropped part is
      * at least a half (exact: f - t is representable for |f| < 2^23). */
     float t = (float)(int32_t)f;
     if (f - t >= 0.5f)
         t += 1.0f;
     int32_t a = (int32_t)t;
-    return a % SP__LD_AZ_UNITS;
+    return a >= pl->units ? a - pl->units : a;
 }
 
 static inline int sp__ld_in_window(const sp__ld_plan *pl, int32_t a)
@@ -146,7 +152,7 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
 {
     uint32_t raw = b->raw[k];
     float d = sp__ld_range(b->scale, raw, pl->dcorr[s]);
-    int32_t a = sp__ld_azimuth(b->block_az[blk], b->block_azdiff[blk],
+    int32_t a = sp__ld_azimuth(pl, b->block_az[blk], b->block_azdiff[blk],
                                pl->frac[s], pl->rotoff[s]);
     int keep = b->keep[k] && raw != 0 && d > pl->min_r && d < pl->max_r &&
                sp__ld_in_window(pl, a);
@@ -158,7 +164,7 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
     if (o->time)
         o->time[n] = b->block_time[blk] + pl->toff[s];
     if (o->azimuth)
-        o->azimuth[n] = (float)a * 0.01f;
+        o->azimuth[n] = (float)a * pl->az_scale;
     if (o->distance)
         o->distance[n] = d;
     if (o->ring)

@@ -277,6 +277,12 @@ static void test_refusals(void **state)
              dual_pcap);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EINVAL);
     iot_msg_has("model=ouster only", NULL);
+    snprintf(launch, sizeof launch,
+             "pcap path='%s' ! lidar model=ouster calib='%s' cut=90 "
+             "image=destaggered",
+             dual_pcap, cap_path(1, "json"));
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EINVAL);
+    iot_msg_has("cut at its frame id", NULL);
 }
 
 /* Once the plan and the scan exist, decoding a frame, its points and its

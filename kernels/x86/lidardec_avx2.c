@@ -25,12 +25,12 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
     size_t n = 0;
     const __m256 scale = _mm256_set1_ps(b->scale);
     const __m256 tiny = _mm256_set1_ps(1e-6f), zero = _mm256_setzero_ps();
-    const __m256 full = _mm256_set1_ps(36000.0f), half = _mm256_set1_ps(0.5f);
-    const __m256 one = _mm256_set1_ps(1.0f), cdeg = _mm256_set1_ps(0.01f);
+    const __m256 full = _mm256_set1_ps(pl->funits), half = _mm256_set1_ps(0.5f);
+    const __m256 one = _mm256_set1_ps(1.0f), cdeg = _mm256_set1_ps(pl->az_scale);
     const __m256 min_r = _mm256_set1_ps(pl->min_r);
     const __m256 max_r = _mm256_set1_ps(pl->max_r);
-    const __m256i units = _mm256_set1_epi32(SP__LD_AZ_UNITS);
-    const __m256i units_m1 = _mm256_set1_epi32(SP__LD_AZ_UNITS - 1);
+    const __m256i units = _mm256_set1_epi32(pl->units);
+    const __m256i units_m1 = _mm256_set1_epi32(pl->units - 1);
     const __m256i lo = _mm256_set1_epi32(pl->win_lo - 1);
     const __m256i hi = _mm256_set1_epi32(pl->win_hi + 1);
     const __m256i all = _mm256_set1_epi32(-1);

@@ -39,12 +39,12 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
     size_t n = 0;
     const __m128 scale = _mm_set1_ps(b->scale);
     const __m128 tiny = _mm_set1_ps(1e-6f), zero = _mm_setzero_ps();
-    const __m128 full = _mm_set1_ps(36000.0f), half = _mm_set1_ps(0.5f);
-    const __m128 one = _mm_set1_ps(1.0f), cdeg = _mm_set1_ps(0.01f);
+    const __m128 full = _mm_set1_ps(pl->funits), half = _mm_set1_ps(0.5f);
+    const __m128 one = _mm_set1_ps(1.0f), cdeg = _mm_set1_ps(pl->az_scale);
     const __m128 min_r = _mm_set1_ps(pl->min_r);
     const __m128 max_r = _mm_set1_ps(pl->max_r);
-    const __m128i units = _mm_set1_epi32(SP__LD_AZ_UNITS);
-    const __m128i units_m1 = _mm_set1_epi32(SP__LD_AZ_UNITS - 1);
+    const __m128i units = _mm_set1_epi32(pl->units);
+    const __m128i units_m1 = _mm_set1_epi32(pl->units - 1);
     const __m128i lo = _mm_set1_epi32(pl->win_lo - 1);
     const __m128i hi = _mm_set1_epi32(pl->win_hi + 1);
     const __m128i all = _mm_set1_epi32(-1);

@@ -35,6 +35,12 @@ typedef struct lidar_stage {
     unsigned in_col; /* next column of that packet */
     sp_frame *out;   /* the scan being filled */
     int64_t t0;      /* its first packet's time */
+    sp_frame *out_keep;
+    int cut_seen;     /* the columns passed the cut angle in this scan */
+    int near_set;     /* near_idx is set */
+    size_t near_idx;  /* first point of the columns near the cut */
+    size_t cut_idx;   /* first point after the columns passed the cut */
+    int64_t t0_next;  /* time of the packet where they passed it */
     int have_prev;
     uint16_t prev_az;
     uint64_t seq;
@@ -219,6 +225,11 @@ static int lidar_init(sp_stage *st)
         return sp_stage_fail(st, SP_EINVAL,
                              "property 'image': a range image straight from "
                              "the packets is made for model=ouster only");
+    if (s->image && s->cut == CUT_ANGLE)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "property 'image': a range image is one frame "
+                             "of the sensor, cut at its frame id: use "
+                             "cut=auto, not an angle");
     if (d.model == SP_LIDAR_OUSTER) {
         /* The metadata JSON is parsed here (io/); the decoder takes its
          * geometry. Without calib=, the first packet frame that carries
@@ -289,14 +300,8 @@ static int decode_cols(sp_stage *st, lidar_stage *s, const uint8_t *pkt,
         .distance = p->extra[s->dist_extra].data,
         .return_type = p->extra[s->rt_extra].data,
     };
-    /* The extras' arrays start at index 0: point the kernel at count. */
-    o.azimuth += p->count;
-    o.distance += p->count;
-    o.return_type += p->count;
-    size_t before = p->count;
     double t = (double)(stamp - s->t0) * 1e-9;
     int rc = sp_lidardec_decode(s->dec, pkt, len, c0, c1, t, &o);
-    (void)before;
     s->decoded++;
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
@@ -370,10 +375,76 @@ static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
     return SP_OK;
 }
 
-/* Position of @p az past the cut angle, 0..35999. */
+/* Position of @p az past the cut angle, 0..35999 (0.01 deg). */
 static int32_t past_cut(const lidar_stage *s, uint16_t az)
 {
     return ((int32_t)az - s->cut_cd + 36000) % 36000;
+}
+
+/* Columns whose azimuth is this close to the cut may hold points of either
+ * scan: a laser's azimuth offset (Hesai up to ~10 deg) moves its points
+ * across the cut. */
+#define NEAR_CD 2000
+
+/* Copy point @p i of @p a to index @p j of @p b (same layout). */
+static void copy_point(const sp_points *a, size_t i, sp_points *b, size_t j)
+{
+    b->x[j] = a->x[i];
+    b->y[j] = a->y[i];
+    b->z[j] = a->z[i];
+    b->intensity[j] = a->intensity[i];
+    b->ring[j] = a->ring[i];
+    b->time[j] = a->time[i];
+    for (unsigned e = 0; e < a->nextra; e++) {
+        size_t w = sp_points_extra_stride(&a->extra[e]);
+        memcpy((uint8_t *)b->extra[e].data + j * w,
+               (const uint8_t *)a->extra[e].data + i * w, w);
+    }
+}
+
+/* The scan is complete: each point near the cut goes to the scan its own
+ * azimuth (not its column's) says — decoded before the columns passed the
+ * cut but already past the cut angle: the next scan; decoded after but
+ * not yet past it: this one. Order is kept (the next scan starts with the
+ * points moved from before the cut), as nebula's decoder does. */
+static int split_scan(sp_stage *st, lidar_stage *s, sp_frame **out)
+{
+    sp_frame *cur = s->out;
+    sp_points *p = &cur->u.points;
+    int64_t t0_old = s->t0;
+    s->out = NULL;
+    int rc = new_scan(st, s, cur, s->scan_cap, s->t0_next);
+    if (rc < 0) {
+        s->out = cur;
+        return rc;
+    }
+    sp_points *q = &s->out->u.points;
+    const float *az = p->extra[s->az_extra].data;
+    float dt = (float)((double)(t0_old - s->t0_next) * 1e-9);
+    size_t w = s->near_idx, n = p->count;
+    for (size_t i = s->near_idx; i < n; i++) {
+        int32_t a = (int32_t)lrintf(az[i] * 100.0f);
+        int32_t r = ((a - s->cut_cd) % 36000 + 36000) % 36000;
+        int to_next = i < s->cut_idx ? r < NEAR_CD : r <= 36000 - NEAR_CD;
+        if (to_next) {
+            copy_point(p, i, q, q->count);
+            q->time[q->count] += dt;
+            q->count++;
+        } else {
+            if (w != i)
+                copy_point(p, i, p, w);
+            w++;
+        }
+    }
+    p->count = w;
+    s->cut_seen = 0;
+    s->near_set = 0;
+    s->out_keep = s->out;
+    s->out = cur;
+    emit(s, out);
+    s->out = s->out_keep;
+    s->out_keep = NULL;
+    return SP_OK;
 }
 
 /* cut=angle: walk packets and columns; returns 1 when a scan is complete
@@ -390,9 +461,8 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
         if (rc == 0)
             continue;
         const uint8_t *pkt = sp_packets_at(pk, i);
-        if (!s->out) {
+        if (!s->out)
             SP_TRY(new_scan(st, s, s->in, s->scan_cap, pk->stamp_ns[i]));
-        }
         sp_points *p = &s->out->u.points;
         if (p->count + sp_lidardec_max_points(s->dec) + 8 > p->capacity) {
             /* Rotating slower than the model's slowest: cut here. */
@@ -402,6 +472,8 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
                               "slower than 300 rpm, or no column passes "
                               "cut=): cut early",
                               s->scan_cap);
+            s->cut_seen = 0;
+            s->near_set = 0;
             emit(s, out);
             return 1;
         }
@@ -421,15 +493,35 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
         }
         unsigned c0 = s->in_col;
         for (unsigned c = c0; c < info.ncols; c++) {
-            uint16_t az = info.col_az[c];
-            int cross = s->have_prev && past_cut(s, az) < past_cut(s, s->prev_az);
-            s->prev_az = az;
+            int32_t r = past_cut(s, info.col_az[c]);
+            int32_t prev = s->have_prev ? past_cut(s, s->prev_az) : r;
+            s->prev_az = info.col_az[c];
             s->have_prev = 1;
-            if (cross && (c > c0 || p->count > 0)) {
-                SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
-                                   c0, c));
+            if (!s->cut_seen && !s->near_set && r >= 36000 - NEAR_CD) {
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i],
+                                   pk->stamp_ns[i], c0, c));
+                c0 = c;
+                s->near_idx = p->count;
+                s->near_set = 1;
+            }
+            if (!s->cut_seen && r < prev) {
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i],
+                                   pk->stamp_ns[i], c0, c));
+                c0 = c;
+                if (!s->near_set)
+                    s->near_idx = 0;
+                s->near_set = 1;
+                s->cut_idx = p->count;
+                s->cut_seen = 1;
+                s->t0_next = pk->stamp_ns[i];
+            }
+            if (s->cut_seen && r >= NEAR_CD) {
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i],
+                                   pk->stamp_ns[i], c0, c));
                 s->in_col = c;
-                emit(s, out);
+                /* This column is decoded again into the next scan: forget
+                 * it was seen so it is not a cut again. */
+                SP_TRY(split_scan(st, s, out));
                 return 1;
             }
         }
