@@ -3,7 +3,9 @@
  * ../shared/data/pcap/ouster read by the `pcap` source: the stage's points
  * are the kernel's (sp_ouster_points, bit for bit), dual returns, the
  * range image straight from the packets (image=), scans cut where the
- * frame id changes (a capture of two frames written here), refusals
+ * frame id changes (a capture of two frames written here), a ROS1 bag as
+ * ouster-ros records it (PacketMsg packets, the metadata JSON on its
+ * topic, written by tests/oracles/ouster_bag_fixture.py), refusals
  * (metadata of another sensor, no metadata, image= for another model),
  * and no heap allocation per packet or scan in the kernel once warm. */
 #include <setjmp.h>
@@ -237,6 +239,72 @@ static void test_cut_at_frame_id(void **state)
     }
 }
 
+static const char *tests_dir(void)
+{
+    static char dir[1024];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "%s", __FILE__);
+        char *sl = strrchr(dir, '/');
+        if (sl)
+            *sl = '\0';
+    }
+    return dir;
+}
+
+static void test_bag_metadata_topic(void **state)
+{
+    (void)state;
+    if (system("/usr/bin/python3 -c 'import rosbag, genpy' >/dev/null "
+               "2>&1") != 0) {
+        print_message("skipping: /usr/bin/python3 without rosbag (Debian "
+                      "python3-rosbag) to write the bag\n");
+        skip();
+    }
+    for (int i = 0; i < OT_NCAPS; i++) {
+        ot_decoder d;
+        sp_kctx *k;
+        if (!reference(i, &d, &k))
+            skip();
+        char bag[1024], cmd[8192];
+        snprintf(bag, sizeof bag, "%s", iot_tmp("os.bag"));
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 %s/oracles/ouster_bag_fixture.py '%s' "
+                 "'%s' '%s'",
+                 tests_dir(), cap_path(i, "pcap"), cap_path(i, "json"), bag);
+        assert_int_equal(system(cmd), 0);
+        sp_points_layout lay;
+        sp_ouster_points_layout(&lay);
+        size_t cap = sp_ouster_points_max(d.plan);
+        size_t bytes = sp_points_block_size_layout(cap, &lay);
+        void *mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        sp_points ref;
+        assert_int_equal(sp_points_init_layout(&ref, mem, bytes, cap, &lay),
+                         SP_OK);
+        sp_ouster_points_params prm = {.mode = SP_OUSTER_DUAL};
+        assert_int_equal(sp_ouster_points(d.plan, &d.scan, &prm, &ref),
+                         SP_OK);
+        /* No calib=: the metadata comes from the bag's metadata topic. */
+        char launch[2048];
+        snprintf(launch, sizeof launch,
+                 "bag path='%s' topics=/os_node/lidar_packets ! lidar "
+                 "model=ouster",
+                 bag);
+        sp_pipeline *p = open_run(launch);
+        sp_frame *f = NULL;
+        assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+        assert_int_equal(f->u.points.count, ref.count);
+        assert_memory_equal(f->u.points.x, ref.x, ref.count * 4);
+        assert_memory_equal(f->u.points.z, ref.z, ref.count * 4);
+        assert_string_equal(f->stream, "/os_node/lidar_packets");
+        sp_frame_unref(f);
+        assert_int_equal(sp_pipeline_pull(p, &f), SP_EOS);
+        sp_pipeline_destroy(p);
+        free(mem);
+        ot_decoder_free(&d);
+        sp_kctx_destroy(k);
+    }
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -344,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_points_match_kernel),
         cmocka_unit_test(test_range_image),
         cmocka_unit_test(test_cut_at_frame_id),
+        cmocka_unit_test(test_bag_metadata_topic),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_no_alloc),
     };
