@@ -170,8 +170,10 @@ static void put16be(uint8_t *p, unsigned v)
 }
 
 /* Writes capture i's lidar packets twice, the second time with the frame
- * id plus one, as an Ethernet/IPv4/UDP pcap. */
-static const char *two_frames(int i, const sp_ouster_meta *m)
+ * id plus one, as an Ethernet/IPv4/UDP pcap; when bad >= 0, lidar packet
+ * number bad (from 0) of the first frame gets measurement id 5000 in its
+ * column 5. */
+static const char *write_frames(int i, const sp_ouster_meta *m, int bad)
 {
     ot_capture c;
     assert_true(ot_capture_load(ot_caps[i], &c));
@@ -184,7 +186,7 @@ static const char *two_frames(int i, const sp_ouster_meta *m)
     uint8_t *rec = calloc(1, 42 + psz);
     uint32_t t = 0;
     for (int frame = 0; frame < 2; frame++)
-        for (size_t n = 0; n < c.n; n++) {
+        for (size_t n = 0, lid = 0; n < c.n; n++) {
             if (c.len[n] != psz)
                 continue;
             uint8_t *eth = rec, *ip = rec + 14, *udp = ip + 20, *pay = udp + 8;
@@ -199,6 +201,16 @@ static const char *two_frames(int i, const sp_ouster_meta *m)
                     pay[col * (16 + m->pixels_per_column * 12 + 4) + 10]++;
             } else if (frame) {
                 pay[2]++;
+            }
+            if (!frame && (int)lid++ == bad) {
+                size_t col = m->profile == SP_OUSTER_LEGACY
+                                 ? 16 + m->pixels_per_column * 12 + 4
+                                 : 12 + m->pixels_per_column *
+                                            (m->profile == 2   ? 16
+                                             : m->profile == 3 ? 4
+                                                               : 12);
+                uint8_t *c5 = pay + (m->profile ? 32 : 0) + 5 * col;
+                c5[8] = 0x88, c5[9] = 0x13;
             }
             uint32_t rh[4] = {1700000000u, t++ * 781u, (uint32_t)(42 + psz),
                               (uint32_t)(42 + psz)};
@@ -218,7 +230,7 @@ static void test_cut_at_frame_id(void **state)
         sp_ouster_meta m;
         if (!ot_meta_load(ot_caps[i], &m))
             skip();
-        const char *pcap = two_frames(i, &m);
+        const char *pcap = write_frames(i, &m, -1);
         char launch[4096];
         snprintf(launch, sizeof launch,
                  "pcap path='%s' ! lidar model=ouster calib='%s'", pcap,
@@ -323,6 +335,31 @@ static void test_refusals(void **state)
     iot_msg_has("no packet matches the Ouster metadata", ot_caps[1],
                 "packet 0", "8448-byte packet, expected 6464 for LEGACY",
                 NULL);
+    sp_pipeline_destroy(p);
+    /* A packet with an impossible column id: the file, the packet and the
+     * column, after the frames before it (none here: it is in frame 0). */
+    sp_ouster_meta m1;
+    assert_true(ot_meta_load(ot_caps[1], &m1));
+    const char *bad_pcap = write_frames(1, &m1, 17);
+    snprintf(launch, sizeof launch,
+             "pcap path='%s' ! lidar model=ouster calib='%s'", bad_pcap,
+             cap_path(1, "json"));
+    p = open_run(launch);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_EFORMAT);
+    iot_msg_has("two_frames.pcap", "packet", "column 5: measurement id 5000",
+                "expected < 1024", NULL);
+    print_message("%s\n", sp_errmsg());
+    sp_pipeline_destroy(p);
+    /* on_error=skip: the damaged packet is left out, the frames decode. */
+    snprintf(launch, sizeof launch,
+             "pcap path='%s' ! lidar model=ouster calib='%s' on_error=skip",
+             bad_pcap, cap_path(1, "json"));
+    p = open_run(launch);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+    sp_frame_unref(f);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+    sp_frame_unref(f);
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_EOS);
     sp_pipeline_destroy(p);
     /* No metadata at all. */
     snprintf(launch, sizeof launch, "pcap path='%s' ! lidar model=ouster",
