@@ -210,8 +210,8 @@ static void bench_frame(const frame *f, const bench_opts *o)
         sp_points_init_layout(&j.pts, pmem, pb, cap, &lay) ||
         sp_tensor_init(&j.img, tmem, tb, SP_DTYPE_F32, 3, shape))
         exit(1);
-    size_t pixels = (size_t)g.beams * g.cols_per_frame *
-                    sp_ouster_plan_returns(j.plan);
+    size_t pixels =
+        (size_t)g.beams * g.cols_per_frame * sp_ouster_plan_returns(j.plan);
     int warm = o->quick ? 2 : 5;
     for (int l = 0; l < 4; l++) {
         sp_kctx_desc d = {.backend = l ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR};
@@ -231,8 +231,7 @@ static void bench_frame(const frame *f, const bench_opts *o)
             double ms = cputime ? bench_median_cpu_ms(fns[r], &j, warm, o->runs)
                                 : bench_median_ms(fns[r], &j, warm, o->runs);
             if (ms < 0) {
-                fprintf(stderr, "bench_ouster: %s: %s\n", rows[r],
-                        sp_errmsg());
+                fprintf(stderr, "bench_ouster: %s: %s\n", rows[r], sp_errmsg());
                 continue;
             }
             bench_row row = {.kernel = rows[r],

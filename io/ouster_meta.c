@@ -14,9 +14,9 @@
 #include "error_int.h"
 #include "sp_ouster_meta.h"
 
-static const char *const profile_names[] = {
-    "LEGACY", "RNG19_RFL8_SIG16_NIR16", "RNG19_RFL8_SIG16_NIR16_DUAL",
-    "RNG15_RFL8_NIR8"};
+static const char *const profile_names[] = {"LEGACY", "RNG19_RFL8_SIG16_NIR16",
+                                            "RNG19_RFL8_SIG16_NIR16_DUAL",
+                                            "RNG15_RFL8_NIR8"};
 
 const char *sp_ouster_profile_name(sp_ouster_profile p)
 {
@@ -77,8 +77,8 @@ static int number(const ctx *c, json_t *obj, const char *pre, const char *key,
     return SP_OK;
 }
 
-static int integer(const ctx *c, json_t *obj, const char *pre,
-                   const char *key, long lo, long hi, long *out)
+static int integer(const ctx *c, json_t *obj, const char *pre, const char *key,
+                   long lo, long hi, long *out)
 {
     double d;
     SP_TRY(number(c, obj, pre, key, (double)lo, (double)hi, &d));
@@ -91,9 +91,9 @@ static int integer(const ctx *c, json_t *obj, const char *pre,
 
 /* An array of exactly n numbers in [lo, hi]; n == 0 takes any length up to
  * cap and returns it in *got. */
-static int numbers(const ctx *c, json_t *obj, const char *pre,
-                   const char *key, size_t n, size_t cap, double lo,
-                   double hi, double *out, size_t *got)
+static int numbers(const ctx *c, json_t *obj, const char *pre, const char *key,
+                   size_t n, size_t cap, double lo, double hi, double *out,
+                   size_t *got)
 {
     json_t *v = get(obj, key);
     if (!v)
@@ -104,8 +104,8 @@ static int numbers(const ctx *c, json_t *obj, const char *pre,
     size_t len = json_array_size(v);
     if (n ? len != n : (len == 0 || len > cap))
         return n ? sp__fail(SP_EFORMAT,
-                            "%s: key '%s%s': %zu values, expected %zu",
-                            c->name, pre, key, len, n)
+                            "%s: key '%s%s': %zu values, expected %zu", c->name,
+                            pre, key, len, n)
                  : sp__fail(SP_EFORMAT,
                             "%s: key '%s%s': %zu values, expected 1..%zu",
                             c->name, pre, key, len, cap);
@@ -124,8 +124,8 @@ static int numbers(const ctx *c, json_t *obj, const char *pre,
     return SP_OK;
 }
 
-static int string(const ctx *c, json_t *obj, const char *pre,
-                  const char *key, char *out, size_t cap, int required)
+static int string(const ctx *c, json_t *obj, const char *pre, const char *key,
+                  char *out, size_t cap, int required)
 {
     json_t *v = get(obj, key);
     out[0] = '\0';
@@ -137,8 +137,8 @@ static int string(const ctx *c, json_t *obj, const char *pre,
     const char *s = json_string_value(v);
     if (strlen(s) >= cap)
         return sp__fail(SP_EFORMAT,
-                        "%s: key '%s%s': longer than %zu characters",
-                        c->name, pre, key, cap - 1);
+                        "%s: key '%s%s': longer than %zu characters", c->name,
+                        pre, key, cap - 1);
     memcpy(out, s, strlen(s) + 1);
     return SP_OK;
 }
@@ -155,8 +155,7 @@ static int profile(const ctx *c, sp_ouster_profile *out)
         *out = SP_OUSTER_LEGACY;
         return SP_OK;
     }
-    for (unsigned i = 0; i < sizeof profile_names / sizeof *profile_names;
-         i++)
+    for (unsigned i = 0; i < sizeof profile_names / sizeof *profile_names; i++)
         if (strcmp(s, profile_names[i]) == 0) {
             *out = (sp_ouster_profile)i;
             return SP_OK;
@@ -171,9 +170,11 @@ static int profile(const ctx *c, sp_ouster_profile *out)
 /* "1024x10" -> 1024, 10. */
 static int mode(const ctx *c, sp_ouster_meta *m, long *w)
 {
-    json_t *where = get(c->config, "lidar_mode") ? c->config : c->info;
-    if (!get(where, "lidar_mode"))
-        where = c->config;
+    /* config_params holds it in the nested layout (sensor_info in some
+     * ouster-sdk versions); the flat layout has both at the top. */
+    json_t *where = get(c->config, "lidar_mode") || !get(c->info, "lidar_mode")
+                        ? c->config
+                        : c->info;
     const char *pre = where == c->config ? c->pc : c->pi;
     SP_TRY(string(c, where, pre, "lidar_mode", m->lidar_mode,
                   sizeof m->lidar_mode, 1));
@@ -198,8 +199,7 @@ static int transform(const ctx *c, json_t *obj, const char *pre,
         return sp__fail(SP_EFORMAT,
                         "%s: key '%s%s': last row %g %g %g %g, expected 0 0 "
                         "0 1",
-                        c->name, pre, key, out[12], out[13], out[14],
-                        out[15]);
+                        c->name, pre, key, out[12], out[13], out[14], out[15]);
     return SP_OK;
 }
 
@@ -232,8 +232,8 @@ static int data_format(const ctx *c, sp_ouster_meta *m, long w)
                         "%s: key '%spixels_per_column': %ld, but "
                         "'%sbeam_altitude_angles' has %u beams",
                         c->name, c->pf, h, c->pb, m->pixels_per_column);
-    SP_TRY(integer(c, c->fmt, c->pf, "columns_per_frame", 1,
-                   SP_OUSTER_MAX_COLS, &cpf));
+    SP_TRY(integer(c, c->fmt, c->pf, "columns_per_frame", 1, SP_OUSTER_MAX_COLS,
+                   &cpf));
     if (cpf != w)
         return sp__fail(SP_EFORMAT,
                         "%s: key '%scolumns_per_frame': %ld, but lidar_mode "
@@ -316,8 +316,8 @@ static int fill(ctx *c, json_t *root, sp_ouster_meta *m)
         SP_TRY(transform(c, c->lidar, c->pl, "lidar_to_sensor_transform",
                          m->lidar_to_sensor));
     } else {
-        static const double def[16] = {-1, 0, 0, 0, 0, -1, 0, 0,
-                                       0,  0, 1, 36.18, 0, 0, 0, 1};
+        static const double def[16] = {-1, 0, 0, 0,     0, -1, 0, 0,
+                                       0,  0, 1, 36.18, 0, 0,  0, 1};
         memcpy(m->lidar_to_sensor, def, sizeof def);
     }
 
@@ -334,8 +334,8 @@ static int fill(ctx *c, json_t *root, sp_ouster_meta *m)
     if (m->nested && get(c->config, "udp_profile_lidar") &&
         get(c->fmt, "udp_profile_lidar")) {
         char s[48];
-        SP_TRY(string(c, c->config, c->pc, "udp_profile_lidar", s, sizeof s,
-                      1));
+        SP_TRY(
+            string(c, c->config, c->pc, "udp_profile_lidar", s, sizeof s, 1));
         if (strcmp(s, sp_ouster_profile_name(m->profile)) != 0)
             return sp__fail(SP_EFORMAT,
                             "%s: key '%sudp_profile_lidar': '%s', but "
@@ -369,8 +369,8 @@ int sp_ouster_meta_parse(const char *text, size_t n, const char *name,
     if (!name)
         name = "ouster metadata";
     json_error_t err;
-    json_t *root = json_loadb(text ? text : "", n, JSON_REJECT_DUPLICATES,
-                              &err);
+    json_t *root =
+        json_loadb(text ? text : "", n, JSON_REJECT_DUPLICATES, &err);
     if (!root)
         return sp__fail(SP_EFORMAT,
                         "%s: line %d column %d: %s, expected Ouster "
@@ -411,8 +411,9 @@ int sp_ouster_meta_load(const char *path, sp_ouster_meta *out)
     struct stat st;
     char *buf = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = sp__fail(SP_EIO, "%s: not a regular file, expected Ouster "
-                              "metadata JSON",
+        rc = sp__fail(SP_EIO,
+                      "%s: not a regular file, expected Ouster "
+                      "metadata JSON",
                       path);
         goto close_fd;
     }

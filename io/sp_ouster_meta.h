@@ -42,35 +42,35 @@ extern "C" {
 
 /** Lidar UDP packet profiles. */
 typedef enum sp_ouster_profile {
-    SP_OUSTER_LEGACY = 0,         /**< 16-byte column header, 12-byte pixels
-                                       (20-bit range, 16-bit reflectivity,
-                                       signal, NIR), 4-byte column status */
+    SP_OUSTER_LEGACY = 0,             /**< 16-byte column header, 12-byte pixels
+                                           (20-bit range, 16-bit reflectivity,
+                                           signal, NIR), 4-byte column status */
     SP_OUSTER_RNG19_RFL8_SIG16_NIR16, /**< single return, 12-byte pixels */
     SP_OUSTER_RNG19_RFL8_SIG16_NIR16_DUAL, /**< two returns, 16 bytes */
-    SP_OUSTER_RNG15_RFL8_NIR8     /**< low data rate, 4-byte pixels (range
-                                       in units of 8 mm) */
+    SP_OUSTER_RNG15_RFL8_NIR8 /**< low data rate, 4-byte pixels (range
+                                   in units of 8 mm) */
 } sp_ouster_profile;
 
 typedef struct sp_ouster_meta {
     sp_ouster_profile profile;
-    uint32_t pixels_per_column;  /**< beams, H */
+    uint32_t pixels_per_column; /**< beams, H */
     uint32_t columns_per_packet;
-    uint32_t columns_per_frame;  /**< W, measurement ids 0..W-1 */
-    uint32_t column_window[2];   /**< first and last column the sensor
-                                      sends (inclusive; may wrap) */
-    uint32_t frequency_hz;       /**< from lidar_mode "WxF" (10 or 20) */
+    uint32_t columns_per_frame; /**< W, measurement ids 0..W-1 */
+    uint32_t column_window[2];  /**< first and last column the sensor
+                                     sends (inclusive; may wrap) */
+    uint32_t frequency_hz;      /**< from lidar_mode "WxF" (10 or 20) */
     int32_t pixel_shift_by_row[SP_OUSTER_MAX_BEAMS];
     double beam_altitude_deg[SP_OUSTER_MAX_BEAMS];
     double beam_azimuth_deg[SP_OUSTER_MAX_BEAMS];
-    double beam_to_lidar[16];    /**< row-major 4x4, mm */
+    double beam_to_lidar[16]; /**< row-major 4x4, mm */
     double lidar_origin_to_beam_origin_mm;
-    double lidar_to_sensor[16];  /**< row-major 4x4, mm */
-    uint64_t prod_sn;            /**< 0 when absent */
-    uint32_t init_id;            /**< initialization_id, 0 when absent */
-    int nested;                  /**< 1: the nested (2.4+) layout was read */
-    char prod_line[48];          /**< "OS-1-32-G", "" when absent */
-    char build_rev[48];          /**< firmware, "v2.1.1" */
-    char lidar_mode[16];         /**< "1024x10" */
+    double lidar_to_sensor[16]; /**< row-major 4x4, mm */
+    uint64_t prod_sn;           /**< 0 when absent */
+    uint32_t init_id;           /**< initialization_id, 0 when absent */
+    int nested;                 /**< 1: the nested (2.4+) layout was read */
+    char prod_line[48];         /**< "OS-1-32-G", "" when absent */
+    char build_rev[48];         /**< firmware, "v2.1.1" */
+    char lidar_mode[16];        /**< "1024x10" */
 } sp_ouster_meta;
 
 /** The profile's name as the metadata writes it ("LEGACY",

@@ -84,8 +84,8 @@ static int ou_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
             continue;
         uint32_t m = sp__ou_rd16(col + 8);
         double dt = (double)(int64_t)(sp__ou_rd64(col) - pi.time_ns) * 1e-9;
-        k = sp__ouster_emit_col(p, &o->scan, &o->sel, m,
-                                (float)(t_rel_s + dt), &dst, k);
+        k = sp__ouster_emit_col(p, &o->scan, &o->sel, m, (float)(t_rel_s + dt),
+                                &dst, k);
     }
     pts->count += k;
     return SP_OK;
@@ -129,8 +129,9 @@ int sp__ld_ouster_init(sp_lidardec *d)
     size_t n = sp_ouster_scan_size(p);
     o->mem = aligned_alloc(64, (n + 63) & ~(size_t)63);
     if (!o->mem)
-        return sp__fail(SP_ENOMEM, "lidar: ouster: out of memory for a "
-                                   "frame of %u x %u",
+        return sp__fail(SP_ENOMEM,
+                        "lidar: ouster: out of memory for a "
+                        "frame of %u x %u",
                         p->beams, p->cols);
     SP_TRY(sp_ouster_scan_init(&o->scan, p, o->mem, n));
     static const sp_ouster_return modes[] = {
@@ -163,8 +164,7 @@ int sp_lidardec_image_shape(const sp_lidardec *d, size_t shape[3])
     return SP_OK;
 }
 
-int sp_lidardec_range_image(const sp_lidardec *d, int destagger,
-                            sp_tensor *out)
+int sp_lidardec_range_image(const sp_lidardec *d, int destagger, sp_tensor *out)
 {
     size_t shape[3];
     SP_TRY(sp_lidardec_image_shape(d, shape));

@@ -21,15 +21,17 @@ static int finite_all(const double *v, size_t n)
 static int check_geom(const sp_ouster_geom *g)
 {
     if ((unsigned)g->profile > SP_OUSTER_PKT_RNG15_RFL8_NIR8)
-        return sp__fail(SP_EINVAL, "ouster: profile %d unknown, expected "
-                                   "0..3",
+        return sp__fail(SP_EINVAL,
+                        "ouster: profile %d unknown, expected "
+                        "0..3",
                         (int)g->profile);
     if (g->beams < 1 || g->beams > SP_OUSTER_GEOM_MAX_BEAMS)
-        return sp__fail(SP_EINVAL, "ouster: %u beams, expected 1..%d",
-                        g->beams, SP_OUSTER_GEOM_MAX_BEAMS);
+        return sp__fail(SP_EINVAL, "ouster: %u beams, expected 1..%d", g->beams,
+                        SP_OUSTER_GEOM_MAX_BEAMS);
     if (g->cols_per_frame < 1 || g->cols_per_frame > SP_OUSTER_GEOM_MAX_COLS)
-        return sp__fail(SP_EINVAL, "ouster: %u columns per frame, expected "
-                                   "1..%d",
+        return sp__fail(SP_EINVAL,
+                        "ouster: %u columns per frame, expected "
+                        "1..%d",
                         g->cols_per_frame, SP_OUSTER_GEOM_MAX_COLS);
     if (g->cols_per_packet < 1 || g->cols_per_packet > 64 ||
         g->cols_per_packet > g->cols_per_frame)
@@ -64,8 +66,8 @@ int sp_ouster_plan_create(const sp_ouster_geom *g, sp_ouster_plan **out)
     p->beams = h;
     p->cpp = g->cols_per_packet;
     p->cols = w;
-    p->returns = g->profile == SP_OUSTER_PKT_RNG19_RFL8_SIG16_NIR16_DUAL ? 2
-                                                                        : 1;
+    p->returns =
+        g->profile == SP_OUSTER_PKT_RNG19_RFL8_SIG16_NIR16_DUAL ? 2 : 1;
     p->stride = g->profile == SP_OUSTER_PKT_RNG15_RFL8_NIR8 ? 4
                 : p->returns == 2                           ? 16
                                                             : 12;
@@ -171,18 +173,20 @@ size_t sp_ouster_scan_size(const sp_ouster_plan *p)
     return carve(p, &s, NULL);
 }
 
-int sp_ouster_scan_init(sp_ouster_scan *s, const sp_ouster_plan *p,
-                        void *mem, size_t size)
+int sp_ouster_scan_init(sp_ouster_scan *s, const sp_ouster_plan *p, void *mem,
+                        size_t size)
 {
     SP_GUARD(s && p && mem);
     size_t need = sp_ouster_scan_size(p);
     if ((uintptr_t)mem & 63)
-        return sp__fail(SP_EINVAL, "ouster: scan memory %p is not 64-byte "
-                                   "aligned",
+        return sp__fail(SP_EINVAL,
+                        "ouster: scan memory %p is not 64-byte "
+                        "aligned",
                         mem);
     if (size < need)
-        return sp__fail(SP_EINVAL, "ouster: scan memory of %zu bytes, "
-                                   "expected at least %zu",
+        return sp__fail(SP_EINVAL,
+                        "ouster: scan memory of %zu bytes, "
+                        "expected at least %zu",
                         size, need);
     memset(s, 0, sizeof *s);
     s->beams = p->beams;
@@ -224,8 +228,9 @@ int sp_ouster_peek(const sp_ouster_plan *p, const uint8_t *pkt, size_t n,
     if (p->profile != SP_OUSTER_PKT_LEGACY) {
         uint16_t type = sp__ou_rd16(pkt);
         if (type != 1)
-            return sp__fail(SP_EFORMAT, "packet type %u, expected 1 (lidar "
-                                        "data)",
+            return sp__fail(SP_EFORMAT,
+                            "packet type %u, expected 1 (lidar "
+                            "data)",
                             type);
         info->frame_id = sp__ou_rd16(pkt + 2);
         uint32_t init = sp__ou_rd32(pkt + 4) & 0xffffffu;
@@ -302,8 +307,7 @@ int sp_ouster_decode(sp_kctx *k, const sp_ouster_plan *p, const uint8_t *pkt,
                      size_t n, sp_ouster_scan *s)
 {
     SP_GUARD(k && p && s);
-    if (s->beams != p->beams || s->cols != p->cols ||
-        s->returns != p->returns)
+    if (s->beams != p->beams || s->cols != p->cols || s->returns != p->returns)
         return sp__fail(SP_EINVAL, "ouster: scan laid out for another "
                                    "plan");
     sp_ouster_packet info;

@@ -64,9 +64,9 @@ static inline uint64_t sp__ou_rd64(const uint8_t *b)
 
 /* The point of beam b at range r (mm) in the column whose encoder angle
  * has cosine ce and sine se: the spec every back-end follows. */
-static inline void sp__ouster_xyz(const sp_ouster_plan *p, uint32_t b,
-                                  float ce, float se, uint32_t r, float *x,
-                                  float *y, float *z)
+static inline void sp__ouster_xyz(const sp_ouster_plan *p, uint32_t b, float ce,
+                                  float se, uint32_t r, float *x, float *y,
+                                  float *z)
 {
     float rn = (float)r - p->n[b];
     float dx = ce * p->cxa[b] - se * p->sxa[b];
@@ -82,9 +82,8 @@ static inline void sp__ouster_xyz(const sp_ouster_plan *p, uint32_t b,
 /* Pixels [b0, beams) of the column whose pixel data starts at px, into
  * column m of the scan: the scalar reference, and the SIMD versions'
  * tail. */
-static inline void sp__ouster_pixels(const sp_ouster_plan *p,
-                                     const uint8_t *px, uint32_t b0,
-                                     uint32_t m, sp_ouster_scan *s)
+static inline void sp__ouster_pixels(const sp_ouster_plan *p, const uint8_t *px,
+                                     uint32_t b0, uint32_t m, sp_ouster_scan *s)
 {
     const float ce = p->ce[m], se = p->se[m];
     const size_t o = (size_t)m * p->beams;
@@ -131,8 +130,8 @@ static inline void sp__ouster_pixels(const sp_ouster_plan *p,
             s->range[1][o + b] = r2;
             s->reflectivity[1][o + b] = refl2;
             s->signal[1][o + b] = sig2;
-            sp__ouster_xyz(p, b, ce, se, r2, &s->x[1][o + b],
-                           &s->y[1][o + b], &s->z[1][o + b]);
+            sp__ouster_xyz(p, b, ce, se, r2, &s->x[1][o + b], &s->y[1][o + b],
+                           &s->z[1][o + b]);
         }
     }
 }
@@ -169,9 +168,9 @@ void sp__ouster_col_scalar(const sp_ouster_plan *p, const uint8_t *px,
                            uint32_t m, sp_ouster_scan *s);
 void sp__ouster_col_sse41(const sp_ouster_plan *p, const uint8_t *px,
                           uint32_t m, sp_ouster_scan *s);
-void sp__ouster_col_avx2(const sp_ouster_plan *p, const uint8_t *px,
-                         uint32_t m, sp_ouster_scan *s);
-void sp__ouster_col_neon(const sp_ouster_plan *p, const uint8_t *px,
-                         uint32_t m, sp_ouster_scan *s);
+void sp__ouster_col_avx2(const sp_ouster_plan *p, const uint8_t *px, uint32_t m,
+                         sp_ouster_scan *s);
+void sp__ouster_col_neon(const sp_ouster_plan *p, const uint8_t *px, uint32_t m,
+                         sp_ouster_scan *s);
 
 #endif

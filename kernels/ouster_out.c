@@ -14,8 +14,7 @@ void sp_ouster_points_layout(sp_points_layout *out)
     sp_points_layout_add(out, "azimuth", SP_FIELD_F32, 1, SP_FIELD_VALUE);
     sp_points_layout_add(out, "distance", SP_FIELD_F32, 1, SP_FIELD_VALUE);
     sp_points_layout_add(out, "return_type", SP_FIELD_U8, 1, SP_FIELD_LABEL);
-    sp_points_layout_add(out, "reflectivity", SP_FIELD_U16, 1,
-                         SP_FIELD_VALUE);
+    sp_points_layout_add(out, "reflectivity", SP_FIELD_U16, 1, SP_FIELD_VALUE);
     sp_points_layout_add(out, "nir", SP_FIELD_U16, 1, SP_FIELD_VALUE);
 }
 
@@ -161,8 +160,7 @@ int sp_ouster_points(const sp_ouster_plan *p, const sp_ouster_scan *s,
     for (uint32_t m = 0; m < p->cols; m++) {
         if (!s->seen[m])
             continue;
-        const float t = (float)((double)(s->col_time_ns[m] - s->t0_ns) *
-                                1e-9);
+        const float t = (float)((double)(s->col_time_ns[m] - s->t0_ns) * 1e-9);
         k = sp__ouster_emit_col(p, s, &sel, m, t, &d, k);
     }
     out->count = k;
@@ -178,8 +176,7 @@ int sp_ouster_range_image(const sp_ouster_plan *p, const sp_ouster_scan *s,
     if (out->dtype != SP_DTYPE_F32 || out->ndim != 3 || out->shape[0] != 5 ||
         out->shape[1] != h || out->shape[2] != w || !out->data)
         return sp__fail(SP_EINVAL,
-                        "ouster: range image must be f32 (5, %zu, %zu)", h,
-                        w);
+                        "ouster: range image must be f32 (5, %zu, %zu)", h, w);
     float *img = out->data;
     const size_t plane = h * w;
     const int has_sig = p->profile != SP_OUSTER_PKT_RNG15_RFL8_NIR8;

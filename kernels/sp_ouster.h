@@ -80,16 +80,16 @@ typedef enum sp_ouster_pkt {
  *  created; the plan copies what it keeps). */
 typedef struct sp_ouster_geom {
     sp_ouster_pkt profile;
-    uint32_t beams;           /**< pixels per column, 1..256 */
-    uint32_t cols_per_packet; /**< 1..64 */
-    uint32_t cols_per_frame;  /**< 1..4096 */
+    uint32_t beams;             /**< pixels per column, 1..256 */
+    uint32_t cols_per_packet;   /**< 1..64 */
+    uint32_t cols_per_frame;    /**< 1..4096 */
     const double *altitude_deg; /**< [beams] */
     const double *azimuth_deg;  /**< [beams] */
     const int32_t *pixel_shift; /**< [beams] pixel_shift_by_row */
     double beam_to_lidar[16];   /**< row-major, mm */
     double lidar_to_sensor[16]; /**< row-major, mm */
-    uint32_t init_id;  /**< eUDP packets must carry it; 0 = not checked */
-    uint64_t prod_sn;  /**< eUDP packets must carry it; 0 = not checked */
+    uint32_t init_id; /**< eUDP packets must carry it; 0 = not checked */
+    uint64_t prod_sn; /**< eUDP packets must carry it; 0 = not checked */
 } sp_ouster_geom;
 
 typedef struct sp_ouster_plan sp_ouster_plan;
@@ -132,8 +132,8 @@ size_t sp_ouster_scan_size(const sp_ouster_plan *p);
 
 /** Lay @p s out over @p mem (64-byte aligned, @p size bytes) for @p p and
  *  reset it. SP_EINVAL when mem is misaligned or too small. */
-int sp_ouster_scan_init(sp_ouster_scan *s, const sp_ouster_plan *p,
-                        void *mem, size_t size);
+int sp_ouster_scan_init(sp_ouster_scan *s, const sp_ouster_plan *p, void *mem,
+                        size_t size);
 
 /** Empty @p s for the next frame (only the per-column marks are cleared). */
 void sp_ouster_scan_reset(sp_ouster_scan *s);

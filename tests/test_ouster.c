@@ -89,8 +89,8 @@ static void test_meta_nested(void **state)
 {
     (void)state;
     sp_ouster_meta m;
-    assert_int_equal(
-        sp_ouster_meta_parse(nested, strlen(nested), "n.json", &m), SP_OK);
+    assert_int_equal(sp_ouster_meta_parse(nested, strlen(nested), "n.json", &m),
+                     SP_OK);
     assert_int_equal(m.nested, 1);
     assert_int_equal(m.profile, SP_OUSTER_RNG19_RFL8_SIG16_NIR16);
     assert_int_equal(m.pixels_per_column, 4);
@@ -137,9 +137,9 @@ static void test_meta_errors(void **state)
                  "beam_intrinsics.beam_altitude_angles", "element 2");
     meta_refused(edit("\"pixels_per_column\": 4", "\"pixels_per_column\": 8"),
                  "lidar_data_format.pixels_per_column", "has 4 beams");
-    meta_refused(edit("\"columns_per_frame\": 512",
-                      "\"columns_per_frame\": 1024"),
-                 "columns_per_frame': 1024", "lidar_mode '512x20'");
+    meta_refused(
+        edit("\"columns_per_frame\": 512", "\"columns_per_frame\": 1024"),
+        "columns_per_frame': 1024", "lidar_mode '512x20'");
     meta_refused(edit("\"512x20\"", "\"fast\""), "config_params.lidar_mode",
                  "COLUMNSxHZ");
     meta_refused(edit("\"udp_profile_lidar\": \"RNG19_RFL8_SIG16_NIR16\"}",
@@ -148,19 +148,19 @@ static void test_meta_errors(void **state)
                  "lidar_data_format.udp_profile_lidar' says");
     meta_refused(edit("\"RNG19_RFL8_SIG16_NIR16\"}, \"sensor_info\"",
                       "\"FUSA_RNG15\"}, \"sensor_info\""),
-                 "lidar_data_format.udp_profile_lidar", "'FUSA_RNG15' not "
-                                                        "supported");
+                 "lidar_data_format.udp_profile_lidar",
+                 "'FUSA_RNG15' not "
+                 "supported");
     meta_refused(edit("[6, 2, -2, -6]", "[6, 2.5, -2, -6]"),
                  "pixel_shift_by_row", "element 1 is 2.5");
     meta_refused(edit("0,0,1,38.2, 0,0,0,1", "0,0,1,38.2, 0,0,1,1"),
                  "lidar_to_sensor_transform", "expected 0 0 0 1");
-    meta_refused(edit("\"columns_per_packet\": 16",
-                      "\"columns_per_packet\": 7"),
-                 "columns_per_packet': 7 does not divide", NULL);
+    meta_refused(
+        edit("\"columns_per_packet\": 16", "\"columns_per_packet\": 7"),
+        "columns_per_packet': 7 does not divide", NULL);
     meta_refused("{\"a\": 1, \"a\": 2}", "duplicate", NULL);
     sp_ouster_meta m;
-    assert_int_equal(sp_ouster_meta_load(iot_tmp("absent.json"), &m),
-                     SP_EIO);
+    assert_int_equal(sp_ouster_meta_load(iot_tmp("absent.json"), &m), SP_EIO);
     iot_msg_has("absent.json", "cannot open", NULL);
 }
 
@@ -177,16 +177,16 @@ static void same_scan(const ot_decoder *a, const ot_decoder *b,
             continue;
         size_t o = m * h;
         for (uint32_t r = 0; r < s->returns; r++) {
-            int bad = memcmp(s->range[r] + o, t->range[r] + o, h * 4) ||
-                      memcmp(s->reflectivity[r] + o, t->reflectivity[r] + o,
-                             h * 2) ||
-                      memcmp(s->signal[r] + o, t->signal[r] + o, h * 2) ||
-                      memcmp(s->x[r] + o, t->x[r] + o, h * 4) ||
-                      memcmp(s->y[r] + o, t->y[r] + o, h * 4) ||
-                      memcmp(s->z[r] + o, t->z[r] + o, h * 4);
+            int bad =
+                memcmp(s->range[r] + o, t->range[r] + o, h * 4) ||
+                memcmp(s->reflectivity[r] + o, t->reflectivity[r] + o, h * 2) ||
+                memcmp(s->signal[r] + o, t->signal[r] + o, h * 2) ||
+                memcmp(s->x[r] + o, t->x[r] + o, h * 4) ||
+                memcmp(s->y[r] + o, t->y[r] + o, h * 4) ||
+                memcmp(s->z[r] + o, t->z[r] + o, h * 4);
             if (bad)
-                fail_msg("%s: column %u return %u differs from scalar", what,
-                         m, r);
+                fail_msg("%s: column %u return %u differs from scalar", what, m,
+                         r);
         }
         assert_memory_equal(s->nir + o, t->nir + o, h * 2);
     }
@@ -278,8 +278,8 @@ static void test_levels_synthetic(void **state)
                 m.beam_azimuth_deg[b] = (b % 4) * 1.7 - 3.0;
                 m.pixel_shift_by_row[b] = (int32_t)(b % 4) * 6;
             }
-            double l2s[16] = {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 36.18,
-                              0,  0, 0, 1};
+            double l2s[16] = {-1, 0, 0, 0,     0, -1, 0, 0,
+                              0,  0, 1, 36.18, 0, 0,  0, 1};
             memcpy(m.lidar_to_sensor, l2s, sizeof l2s);
             m.beam_to_lidar[0] = m.beam_to_lidar[5] = m.beam_to_lidar[10] =
                 m.beam_to_lidar[15] = 1;
@@ -293,11 +293,14 @@ static void test_levels_synthetic(void **state)
             for (size_t p = 0; p < npk; p++) {
                 uint8_t *pk = c.file + p * n;
                 for (size_t i = 0; i < n; i++) {
-                    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                    seed =
+                        seed * 6364136223846793005ull + 1442695040888963407ull;
                     pk[i] = (uint8_t)(seed >> 56);
                 }
                 size_t hdr = prof ? 32 : 0;
-                size_t col = prof ? 12 + beams[bi] * (prof == 2 ? 16 : prof == 3 ? 4 : 12)
+                size_t col = prof ? 12 + beams[bi] * (prof == 2   ? 16
+                                                      : prof == 3 ? 4
+                                                                  : 12)
                                   : 16 + beams[bi] * 12 + 4;
                 if (prof) {
                     pk[0] = 1, pk[1] = 0, pk[2] = 7, pk[3] = 0;
@@ -318,8 +321,7 @@ static void test_levels_synthetic(void **state)
             }
             c.n = npk;
             char name[64];
-            snprintf(name, sizeof name, "profile %d beams %u", prof,
-                     beams[bi]);
+            snprintf(name, sizeof name, "profile %d beams %u", prof, beams[bi]);
             check_levels(&m, &c, name);
             ot_capture_free(&c);
         }

@@ -164,13 +164,15 @@ static double column_spread(const fixture *f, int destagger)
     float *spread = malloc(w * sizeof *spread);
     for (size_t b = 0; b < h; b++)
         for (size_t c = 0; c < w; c++) {
-            size_t sh = destagger ? (size_t)((m->pixel_shift_by_row[b] %
-                                              (int)w + (int)w) % (int)w)
-                                  : 0;
+            size_t sh =
+                destagger
+                    ? (size_t)((m->pixel_shift_by_row[b] % (int)w + (int)w) %
+                               (int)w)
+                    : 0;
             size_t o = c * h + b, d = b * w + (c + sh) % w;
-            az[d] = s->range[0][o] ? (float)(atan2(s->y[0][o], s->x[0][o]) *
-                                             180 / M_PI)
-                                   : NAN;
+            az[d] = s->range[0][o]
+                        ? (float)(atan2(s->y[0][o], s->x[0][o]) * 180 / M_PI)
+                        : NAN;
         }
     size_t ns = 0;
     for (size_t c = 0; c < w; c++) {
@@ -260,16 +262,17 @@ static void test_ground_flat(void **state)
             kept = 0;
             for (size_t o = 0; o < n; o++)
                 if (use[o]) {
-                    double e = s->z[0][o] - (a * s->x[0][o] + b * s->y[0][o] + c);
+                    double e =
+                        s->z[0][o] - (a * s->x[0][o] + b * s->y[0][o] + c);
                     ss += e * e;
                     kept++;
                 }
             rms = sqrt(ss / (double)kept);
             if (round < 2)
                 for (size_t o = 0; o < n; o++)
-                    if (use[o] && fabs(s->z[0][o] - (a * s->x[0][o] +
-                                                    b * s->y[0][o] + c)) >
-                                      3 * rms)
+                    if (use[o] &&
+                        fabs(s->z[0][o] -
+                             (a * s->x[0][o] + b * s->y[0][o] + c)) > 3 * rms)
                         use[o] = 0;
         }
         double tilt = atan(hypot(a, b)) * 180 / M_PI;
@@ -384,9 +387,10 @@ static void test_range_image(void **state)
                              SP_OK);
             for (size_t b = 0; b < h; b++)
                 for (size_t c = 0; c < w; c++) {
-                    size_t sh = de ? (size_t)((m->pixel_shift_by_row[b] +
-                                               (int)w) % (int)w)
-                                   : 0;
+                    size_t sh =
+                        de ? (size_t)((m->pixel_shift_by_row[b] + (int)w) %
+                                      (int)w)
+                           : 0;
                     size_t o = c * h + b, d = b * w + (c + sh) % w;
                     uint32_t r = s->range[0][o];
                     if (!r) {

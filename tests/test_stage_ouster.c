@@ -79,8 +79,8 @@ static void test_points_match_kernel(void **state)
         assert_int_equal(sp_points_init_layout(&ref, mem, bytes, cap, &lay),
                          SP_OK);
         for (int mode = 0; mode < 2; mode++) {
-            sp_ouster_points_params prm = {
-                .mode = mode ? SP_OUSTER_DUAL : SP_OUSTER_STRONGEST};
+            sp_ouster_points_params prm = {.mode = mode ? SP_OUSTER_DUAL
+                                                        : SP_OUSTER_STRONGEST};
             assert_int_equal(sp_ouster_points(d.plan, &d.scan, &prm, &ref),
                              SP_OK);
             char launch[4096];
@@ -203,12 +203,12 @@ static const char *write_frames(int i, const sp_ouster_meta *m, int bad)
                 pay[2]++;
             }
             if (!frame && (int)lid++ == bad) {
-                size_t col = m->profile == SP_OUSTER_LEGACY
-                                 ? 16 + m->pixels_per_column * 12 + 4
-                                 : 12 + m->pixels_per_column *
-                                            (m->profile == 2   ? 16
-                                             : m->profile == 3 ? 4
-                                                               : 12);
+                size_t col =
+                    m->profile == SP_OUSTER_LEGACY
+                        ? 16 + m->pixels_per_column * 12 + 4
+                        : 12 + m->pixels_per_column * (m->profile == 2   ? 16
+                                                       : m->profile == 3 ? 4
+                                                                         : 12);
                 uint8_t *c5 = pay + (m->profile ? 32 : 0) + 5 * col;
                 c5[8] = 0x88, c5[9] = 0x13;
             }
@@ -293,8 +293,7 @@ static void test_bag_metadata_topic(void **state)
         assert_int_equal(sp_points_init_layout(&ref, mem, bytes, cap, &lay),
                          SP_OK);
         sp_ouster_points_params prm = {.mode = SP_OUSTER_DUAL};
-        assert_int_equal(sp_ouster_points(d.plan, &d.scan, &prm, &ref),
-                         SP_OK);
+        assert_int_equal(sp_ouster_points(d.plan, &d.scan, &prm, &ref), SP_OK);
         /* No calib=: the metadata comes from the bag's metadata topic. */
         char launch[2048];
         snprintf(launch, sizeof launch,
@@ -332,9 +331,8 @@ static void test_refusals(void **state)
     sp_pipeline *p = open_run(launch);
     sp_frame *f = NULL;
     assert_int_equal(sp_pipeline_pull(p, &f), SP_EFORMAT);
-    iot_msg_has("no packet matches the Ouster metadata", ot_caps[1],
-                "packet 0", "8448-byte packet, expected 6464 for LEGACY",
-                NULL);
+    iot_msg_has("no packet matches the Ouster metadata", ot_caps[1], "packet 0",
+                "8448-byte packet, expected 6464 for LEGACY", NULL);
     sp_pipeline_destroy(p);
     /* A packet with an impossible column id: the file, the packet and the
      * column, after the frames before it (none here: it is in frame 0). */
@@ -372,14 +370,12 @@ static void test_refusals(void **state)
     const char *bad = iot_tmp("bad.json");
     iot_write_str(bad, "{\"beam_altitude_angles\": [1, 2]}");
     snprintf(launch, sizeof launch,
-             "pcap path='%s' ! lidar model=ouster calib='%s'", dual_pcap,
-             bad);
+             "pcap path='%s' ! lidar model=ouster calib='%s'", dual_pcap, bad);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EFORMAT);
     iot_msg_has("bad.json", "beam_azimuth_angles' missing", NULL);
     /* image= is Ouster's. */
     snprintf(launch, sizeof launch,
-             "pcap path='%s' ! lidar model=vlp16 image=destaggered",
-             dual_pcap);
+             "pcap path='%s' ! lidar model=vlp16 image=destaggered", dual_pcap);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EINVAL);
     iot_msg_has("model=ouster only", NULL);
     snprintf(launch, sizeof launch,

@@ -23,8 +23,8 @@ static inline void xyz4(const sp_ouster_plan *p, uint32_t b, float32x4_t ce,
     float32x4_t dy = vaddq_f32(vmulq_f32(se, cxa), vmulq_f32(ce, sxa));
     float32x4_t xl = vaddq_f32(vmulq_f32(rn, dx), vmulq_f32(bx, ce));
     float32x4_t yl = vaddq_f32(vmulq_f32(rn, dy), vmulq_f32(bx, se));
-    float32x4_t zl = vaddq_f32(vmulq_f32(rn, vld1q_f32(p->sz + b)),
-                               vld1q_f32(p->bz + b));
+    float32x4_t zl =
+        vaddq_f32(vmulq_f32(rn, vld1q_f32(p->sz + b)), vld1q_f32(p->bz + b));
     float *o[3] = {x, y, z};
     for (int k = 0; k < 3; k++) {
         float32x4_t a = vaddq_f32(vmulq_f32(vdupq_n_f32(p->R[3 * k]), xl),
@@ -35,8 +35,8 @@ static inline void xyz4(const sp_ouster_plan *p, uint32_t b, float32x4_t ce,
     }
 }
 
-void sp__ouster_col_neon(const sp_ouster_plan *p, const uint8_t *px,
-                         uint32_t m, sp_ouster_scan *s)
+void sp__ouster_col_neon(const sp_ouster_plan *p, const uint8_t *px, uint32_t m,
+                         sp_ouster_scan *s)
 {
     const float32x4_t ce = vdupq_n_f32(p->ce[m]), se = vdupq_n_f32(p->se[m]);
     const size_t o = (size_t)m * p->beams;

@@ -27,17 +27,18 @@ static inline void xyz8(const sp_ouster_plan *p, uint32_t b, __m256 ce,
                               _mm256_loadu_ps(p->bz + b));
     float *o[3] = {x, y, z};
     for (int k = 0; k < 3; k++) {
-        __m256 a = _mm256_add_ps(
-            _mm256_mul_ps(_mm256_set1_ps(p->R[3 * k]), xl),
-            _mm256_mul_ps(_mm256_set1_ps(p->R[3 * k + 1]), yl));
-        a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(p->R[3 * k + 2]), zl));
+        __m256 a =
+            _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(p->R[3 * k]), xl),
+                          _mm256_mul_ps(_mm256_set1_ps(p->R[3 * k + 1]), yl));
+        a = _mm256_add_ps(a,
+                          _mm256_mul_ps(_mm256_set1_ps(p->R[3 * k + 2]), zl));
         a = _mm256_add_ps(a, _mm256_set1_ps(p->T[k]));
         _mm256_storeu_ps(o[k] + b, a);
     }
 }
 
-void sp__ouster_col_avx2(const sp_ouster_plan *p, const uint8_t *px,
-                         uint32_t m, sp_ouster_scan *s)
+void sp__ouster_col_avx2(const sp_ouster_plan *p, const uint8_t *px, uint32_t m,
+                         sp_ouster_scan *s)
 {
     const __m256 ce = _mm256_set1_ps(p->ce[m]), se = _mm256_set1_ps(p->se[m]);
     const size_t o = (size_t)m * p->beams;
@@ -89,7 +90,8 @@ void sp__ouster_col_avx2(const sp_ouster_plan *p, const uint8_t *px,
         }
         default: { /* RNG15_RFL8_NIR8: 4-byte pixels, contiguous */
             __m256i w0 = _mm256_loadu_si256((const __m256i *)q);
-            r = _mm256_slli_epi32(_mm256_and_si256(w0, _mm256_set1_epi32(0x7fff)), 3);
+            r = _mm256_slli_epi32(
+                _mm256_and_si256(w0, _mm256_set1_epi32(0x7fff)), 3);
             refl = _mm256_and_si256(_mm256_srli_epi32(w0, 16), m8);
             sig = _mm256_setzero_si256();
             nir = _mm256_slli_epi32(_mm256_srli_epi32(w0, 24), 4);

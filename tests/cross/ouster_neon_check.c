@@ -47,10 +47,10 @@ int main(void)
                 .altitude_deg = alt,
                 .azimuth_deg = az,
                 .pixel_shift = sh,
-                .beam_to_lidar = {1, 0, 0, 27.67, 0, 1, 0, 0, 0, 0, 1, 2.5,
-                                  0, 0, 0, 1},
-                .lidar_to_sensor = {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 36.18,
-                                    0, 0, 0, 1},
+                .beam_to_lidar = {1, 0, 0, 27.67, 0, 1, 0, 0, 0, 0, 1, 2.5, 0,
+                                  0, 0, 1},
+                .lidar_to_sensor = {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 36.18, 0,
+                                    0, 0, 1},
             };
             sp_ouster_plan *p = NULL;
             if (sp_ouster_plan_create(&g, &p) != SP_OK) {
@@ -77,8 +77,8 @@ int main(void)
             }
             runs++;
             if (memcmp(m1, m2, n) != 0) {
-                printf("profile %d beams %u: NEON differs from scalar\n",
-                       prof, h);
+                printf("profile %d beams %u: NEON differs from scalar\n", prof,
+                       h);
                 bad++;
             }
             free(px);

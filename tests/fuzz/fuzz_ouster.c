@@ -51,8 +51,7 @@ static void compare(const sp_ouster_scan *a, const sp_ouster_scan *b)
         for (uint32_t r = 0; r < a->returns; r++)
             if (memcmp(a->range[r] + o, b->range[r] + o, h * 4) ||
                 memcmp(a->signal[r] + o, b->signal[r] + o, h * 2) ||
-                memcmp(a->reflectivity[r] + o, b->reflectivity[r] + o,
-                       h * 2) ||
+                memcmp(a->reflectivity[r] + o, b->reflectivity[r] + o, h * 2) ||
                 memcmp(a->x[r] + o, b->x[r] + o, h * 4) ||
                 memcmp(a->y[r] + o, b->y[r] + o, h * 4) ||
                 memcmp(a->z[r] + o, b->z[r] + o, h * 4))
@@ -80,7 +79,8 @@ static void packets(const sp_ouster_geom *g, const uint8_t *data, size_t n)
     size_t ss = sp_ouster_scan_size(p), psz = sp_ouster_plan_packet_size(p);
     void *m1 = xalloc(ss), *m2 = xalloc(ss);
     sp_ouster_scan a, b;
-    if (sp_ouster_scan_init(&a, p, m1, ss) || sp_ouster_scan_init(&b, p, m2, ss))
+    if (sp_ouster_scan_init(&a, p, m1, ss) ||
+        sp_ouster_scan_init(&b, p, m2, ss))
         abort();
     for (size_t off = 0; off < n; off += psz) {
         size_t len = n - off < psz ? n - off : psz;
@@ -112,8 +112,8 @@ static void packets(const sp_ouster_geom *g, const uint8_t *data, size_t n)
     sp_points pts;
     if (sp_points_init_layout(&pts, pm, pb, cap, &lay))
         abort();
-    sp_ouster_points_params prm = {.mode = SP_OUSTER_DUAL, .min_range = 0.5f,
-                                   .max_range = 100};
+    sp_ouster_points_params prm = {
+        .mode = SP_OUSTER_DUAL, .min_range = 0.5f, .max_range = 100};
     if (sp_ouster_points(p, &a, &prm, &pts) != SP_OK || pts.count > cap)
         abort();
     size_t shape[3] = {5, g->beams, g->cols_per_frame};

@@ -100,8 +100,7 @@ void ot_geom(const sp_ouster_meta *m, sp_ouster_geom *g)
     g->azimuth_deg = m->beam_azimuth_deg;
     g->pixel_shift = m->pixel_shift_by_row;
     memcpy(g->beam_to_lidar, m->beam_to_lidar, sizeof g->beam_to_lidar);
-    memcpy(g->lidar_to_sensor, m->lidar_to_sensor,
-           sizeof g->lidar_to_sensor);
+    memcpy(g->lidar_to_sensor, m->lidar_to_sensor, sizeof g->lidar_to_sensor);
     g->init_id = m->init_id;
     g->prod_sn = m->prod_sn;
 }
@@ -118,8 +117,7 @@ void ot_decoder_init(ot_decoder *d, const sp_ouster_meta *m)
     assert_non_null(d->mem);
     /* Stale bytes must not leak into what is compared. */
     memset(d->mem, 0x5a, n);
-    assert_int_equal(sp_ouster_scan_init(&d->scan, d->plan, d->mem, n),
-                     SP_OK);
+    assert_int_equal(sp_ouster_scan_init(&d->scan, d->plan, d->mem, n), SP_OK);
 }
 
 void ot_decoder_free(ot_decoder *d)
@@ -136,8 +134,8 @@ size_t ot_decode_all(ot_decoder *d, sp_kctx *k, const ot_capture *c)
     for (size_t i = 0; i < c->n; i++) {
         if (c->len[i] != want)
             continue;
-        int rc = sp_ouster_decode(k, d->plan, c->payload[i], c->len[i],
-                                  &d->scan);
+        int rc =
+            sp_ouster_decode(k, d->plan, c->payload[i], c->len[i], &d->scan);
         if (rc != SP_OK)
             fail_msg("packet %zu: %s", i + 1, sp_errmsg());
         n++;
