@@ -24,11 +24,14 @@ enum { CUT_AUTO = 0, CUT_MESSAGE, CUT_ANGLE };
 
 typedef struct lidar_stage {
     sp_lidardec *dec;
+    sp_lidardec_desc desc; /* kept for a decoder made at the first frame */
+    int64_t last_frame_id; /* the sensor's frame counter (Ouster), or -1 */
     sp_lidar_calib calib;
     sp_points_layout layout;
     int cut;         /* CUT_* asked for */
     int32_t cut_cd;  /* cut angle, 0.01 deg */
     size_t scan_cap; /* points a scan's cloud holds */
+    size_t msg_cap;  /* cut=message: the largest message's points so far */
     sp_frame *in;    /* packet frame being decoded */
     size_t in_pkt;   /* next packet of it */
     unsigned in_col; /* next column of that packet */
@@ -126,6 +129,8 @@ static int parse_cut(sp_stage *st, lidar_stage *s)
     return SP_OK;
 }
 
+static int layout_init(lidar_stage *s);
+
 static int lidar_init(sp_stage *st)
 {
     lidar_stage *s = sp_stage_priv(st);
@@ -169,10 +174,24 @@ static int lidar_init(sp_stage *st)
         free(meta);
         return SP_EUNSUPPORTED;
     }
+    s->desc = d;
+    s->desc.calib = NULL;
+    s->desc.meta = NULL;
+    s->last_frame_id = -1;
+    if (d.model == SP_LIDAR_OUSTER && !*calib)
+        return SP_OK; /* made from the first frame's metadata (a bag's
+                         metadata topic): make_decoder() */
     int rc = sp_lidardec_create(k, &d, &s->dec);
     free(meta);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    return layout_init(s);
+}
+
+/* The output's layout and the scan's capacity, once the decoder exists. */
+static int layout_init(lidar_stage *s)
+{
+    memset(&s->layout, 0, sizeof s->layout);
     s->layout.fields = SP_POINTS_RING | SP_POINTS_TIME;
     s->az_extra = sp_points_layout_add(&s->layout, "azimuth", SP_FIELD_F32, 1,
                                        SP_FIELD_VALUE);
@@ -183,6 +202,25 @@ static int lidar_init(sp_stage *st)
     s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
                   sp_lidardec_max_points(s->dec);
     return SP_OK;
+}
+
+/* model=ouster without calib=: the decoder comes from the metadata the
+ * packet frames carry (the bag source reads the sensor's metadata topic). */
+static int make_decoder(sp_stage *st, lidar_stage *s, const sp_frame *f)
+{
+    const sp_packets *pk = &f->u.packets;
+    if (pk->meta_size == 0)
+        return sp_stage_fail(st, SP_EINVAL,
+                             "%s: model=ouster needs the sensor's metadata "
+                             "JSON: give calib=FILE, or read a bag that "
+                             "records its metadata topic",
+                             f->origin ? f->origin : f->stream);
+    sp_lidardec_desc d = s->desc;
+    d.meta = pk->meta;
+    int rc = sp_lidardec_create(sp_stage_kctx(st), &d, &s->dec);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    return layout_init(s);
 }
 
 static int new_scan(sp_stage *st, lidar_stage *s, const sp_frame *in,
@@ -271,7 +309,13 @@ static void release_in(lidar_stage *s)
 static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
 {
     const sp_packets *pk = &s->in->u.packets;
+    /* The largest message so far sizes every cloud: one size of block
+     * however the messages vary (a short last batch), so the pools do not
+     * grow after warm-up. */
     size_t cap = pk->count * sp_lidardec_max_points(s->dec);
+    if (cap > s->msg_cap)
+        s->msg_cap = cap;
+    cap = s->msg_cap;
     int64_t t0 = pk->count ? pk->stamp_ns[0] : s->in->timestamp_ns;
     SP_TRY(new_scan(st, s, s->in, cap, t0));
     s->out->timestamp_ns = s->in->timestamp_ns;
@@ -392,6 +436,20 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
             return 1;
         }
         unsigned c0 = s->in_col;
+        if (info.frame_id >= 0 && s->cut == CUT_AUTO) {
+            /* The sensor numbers its scans (Ouster's frame id): a new
+             * number starts a new scan, at a packet boundary. */
+            int64_t last = s->last_frame_id;
+            s->last_frame_id = info.frame_id;
+            if (last >= 0 && info.frame_id != last && p->count > 0) {
+                s->last_frame_id = -1; /* seen again on the next pull */
+                emit(s, out);
+                return 1;
+            }
+            SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
+                               c0, info.ncols));
+            continue;
+        }
         for (unsigned c = c0; c < info.ncols; c++) {
             int32_t r = past_cut(s, info.col_az[c]);
             int32_t prev = s->have_prev ? past_cut(s, s->prev_az) : r;
@@ -458,6 +516,8 @@ static int lidar_pull(sp_stage *st, sp_frame **out)
             s->in = f;
             s->in_pkt = 0;
             s->in_col = 0;
+            if (!s->dec)
+                SP_TRY(make_decoder(st, s, f));
         }
         int by_message = s->cut == CUT_MESSAGE ||
                          (s->cut == CUT_AUTO &&
