@@ -39,14 +39,16 @@ static const struct {
 } progs[] = {
     {"bench_lidar", "lidar", "crop and voxel", 0, 0},
     {"bench_lidar_raster", "raster", "ground, bev, range, project", 0, 1},
+    {"bench_lidar_packets", "lidar", "packet decoding (Velodyne, Hesai)", 0,
+     0},
+    {"bench_ouster", "lidar", "Ouster packets to points and range images", 0,
+     1},
     {"bench_camera1", "camera", "debayer, levels, convert", 0, 0},
     {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
     {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},
     {"bench_unpack", "io", "PointCloud2 records to columns (unpack)", 0, 1},
     {"bench_mcap", "io", "MCAP writer: a PointCloud2 per message", 0, 1},
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
-    {"bench_ouster", "packets", "Ouster packets to points and range images", 0,
-     1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
     {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
     {"compare/pcl_compare", "compare", "vs PCL VoxelGrid, CropBox, PassThrough",
@@ -77,8 +79,7 @@ void cli_bench_help(FILE *out)
             "Options:\n"
             "  --quick        fewer runs and smaller buffers (a smoke run)\n"
             "  --cputime      time by the thread's CPU time where a program\n"
-            "                 can (raster, unpack, packets, compare): loaded\n"
-            "                 hosts\n"
+            "                 can (raster, unpack, compare): loaded hosts\n"
             "  --runs N       timed runs per row (median; default: each\n"
             "                 program's own, 50 for most, 9 with --quick)\n"
             "  --json FILE    also write every row as one JSON document\n"
@@ -517,8 +518,7 @@ int cli_bench_main(int argc, char **argv)
             if (!found) {
                 cli_errf(CLI_PROG " bench: unknown group '%s', "
                                   "expected lidar, raster, camera, io, "
-                                  "packets, pipeline, soak, compare or "
-                                  "all\n",
+                                  "pipeline, soak, compare or all\n",
                          a);
                 return 2;
             }

@@ -126,11 +126,11 @@ static int set_filters(sp_lidardec *d)
 static int make_tables(sp_lidardec *d)
 {
     size_t n = (size_t)d->plan.units + 16;
-    d->tables = aligned_alloc(64, 2 * n * sizeof(float) + 64);
+    d->tables = aligned_alloc(64, (2 * n * sizeof(float) + 63) & ~(size_t)63);
     if (!d->tables)
         return sp__fail(SP_ENOMEM, "lidar: out of memory for the azimuth "
                                    "tables");
-    float *t1 = d->tables, *t2 = d->tables + n;
+    float *tab = d->tables;
     const double deg = 3.14159265358979323846 / 180.0;
     for (size_t i = 0; i < n; i++) {
         size_t a = i % (size_t)d->plan.units;
@@ -138,15 +138,14 @@ static int make_tables(sp_lidardec *d)
                       ? (float)((0.01 * (double)a) * deg)
                       : (float)(((double)a / 1000.0) * deg);
         if (d->m->vendor == SP_LIDAR_CALIB_VELODYNE) {
-            t1[i] = cosf(r);
-            t2[i] = -sinf(r);
+            tab[2 * i] = cosf(r);
+            tab[2 * i + 1] = -sinf(r);
         } else {
-            t1[i] = sinf(r);
-            t2[i] = cosf(r);
+            tab[2 * i] = sinf(r);
+            tab[2 * i + 1] = cosf(r);
         }
     }
-    d->plan.t1 = t1;
-    d->plan.t2 = t2;
+    d->plan.tab = tab;
     return SP_OK;
 }
 

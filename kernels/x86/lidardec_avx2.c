@@ -85,8 +85,18 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             unsigned mask =
                 (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
             __m256 xy = _mm256_mul_ps(d, _mm256_loadu_ps(pl->cos_v + s));
-            __m256 x = _mm256_mul_ps(xy, _mm256_i32gather_ps(pl->t1, a, 4));
-            __m256 y = _mm256_mul_ps(xy, _mm256_i32gather_ps(pl->t2, a, 4));
+            /* Gather (t1, t2) pairs as doubles, then split them. */
+            const double *tb = (const double *)pl->tab;
+            __m256 g0 = _mm256_castpd_ps(
+                _mm256_i32gather_pd(tb, _mm256_castsi256_si128(a), 8));
+            __m256 g1 = _mm256_castpd_ps(
+                _mm256_i32gather_pd(tb, _mm256_extracti128_si256(a, 1), 8));
+            __m256 e1 = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(_mm256_shuffle_ps(g0, g1, 0x88)), 0xd8));
+            __m256 e2 = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(_mm256_shuffle_ps(g0, g1, 0xdd)), 0xd8));
+            __m256 x = _mm256_mul_ps(xy, e1);
+            __m256 y = _mm256_mul_ps(xy, e2);
             __m256 z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
             __m256i perm = compact_perm(mask);
             put(o->x, n, x, perm);
@@ -101,16 +111,26 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                     perm);
             if (o->distance)
                 put(o->distance, n, d, perm);
-            size_t c = n;
-            for (unsigned mm = mask; mm; mm &= mm - 1) {
-                unsigned i = (unsigned)__builtin_ctz(mm);
-                if (o->ring)
-                    o->ring[c] = pl->ring[s + i];
-                if (o->rtype)
-                    o->rtype[c] = b->rtype[k + i];
-                c++;
+            if (o->ring) {
+                __m256i r = _mm256_permutevar8x32_epi32(
+                    _mm256_cvtepu16_epi32(
+                        _mm_loadu_si128((const __m128i *)(pl->ring + s))),
+                    perm);
+                _mm_storeu_si128((__m128i *)(o->ring + n),
+                                 _mm_packus_epi32(_mm256_castsi256_si128(r),
+                                                  _mm256_extracti128_si256(r, 1)));
             }
-            n = c;
+            if (o->rtype) {
+                __m256i r = _mm256_permutevar8x32_epi32(
+                    _mm256_cvtepu8_epi32(
+                        _mm_loadl_epi64((const __m128i *)(b->rtype + k))),
+                    perm);
+                __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r),
+                                             _mm256_extracti128_si256(r, 1));
+                _mm_storel_epi64((__m128i *)(o->rtype + n),
+                                 _mm_packus_epi16(w, w));
+            }
+            n += (size_t)__builtin_popcount(mask);
         }
         for (; j < b->per_block; j++)
             n += (size_t)sp__ld_point(pl, b, blk, k0 + j, s0 + j, o, n);

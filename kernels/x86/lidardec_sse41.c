@@ -94,10 +94,15 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
             }
             unsigned mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m));
             _mm_store_si128((__m128i *)ai, a);
-            __m128 c1 = _mm_set_ps(pl->t1[ai[3]], pl->t1[ai[2]], pl->t1[ai[1]],
-                                   pl->t1[ai[0]]);
-            __m128 c2 = _mm_set_ps(pl->t2[ai[3]], pl->t2[ai[2]], pl->t2[ai[1]],
-                                   pl->t2[ai[0]]);
+            const float *tb = pl->tab;
+            __m128 p01 = _mm_castpd_ps(_mm_loadh_pd(
+                _mm_load_sd((const double *)(tb + 2 * ai[0])),
+                (const double *)(tb + 2 * ai[1])));
+            __m128 p23 = _mm_castpd_ps(_mm_loadh_pd(
+                _mm_load_sd((const double *)(tb + 2 * ai[2])),
+                (const double *)(tb + 2 * ai[3])));
+            __m128 c1 = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0));
+            __m128 c2 = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1));
             __m128 xy = _mm_mul_ps(d, _mm_loadu_ps(pl->cos_v + s));
             __m128i shuf = _mm_load_si128((const __m128i *)pack_lut[mask]);
             put(o->x, n, _mm_mul_ps(xy, c1), shuf);

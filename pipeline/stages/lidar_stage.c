@@ -25,11 +25,13 @@ enum { CUT_AUTO = 0, CUT_MESSAGE, CUT_ANGLE };
 
 typedef struct lidar_stage {
     sp_lidardec *dec;
+    sp_lidardec_desc desc; /* kept for a decoder made at the first frame */
     sp_lidar_calib calib;
     sp_points_layout layout;
     int cut;         /* CUT_* asked for */
     int32_t cut_cd;  /* cut angle, 0.01 deg */
     size_t scan_cap; /* points a scan's cloud holds */
+    size_t msg_cap;  /* cut=message: the largest message's points so far */
     sp_frame *in;    /* packet frame being decoded */
     size_t in_pkt;   /* next packet of it */
     unsigned in_col; /* next column of that packet */
@@ -147,8 +149,12 @@ static int parse_cut(sp_stage *st, lidar_stage *s)
     return SP_OK;
 }
 
-static int make_layout(lidar_stage *s)
+static int layout_init(lidar_stage *s);
+
+/* The extras every model's points carry. */
+static void base_layout(lidar_stage *s)
 {
+    memset(&s->layout, 0, sizeof s->layout);
     s->layout.fields = SP_POINTS_RING | SP_POINTS_TIME;
     s->az_extra = sp_points_layout_add(&s->layout, "azimuth", SP_FIELD_F32, 1,
                                        SP_FIELD_VALUE);
@@ -156,7 +162,6 @@ static int make_layout(lidar_stage *s)
                                          1, SP_FIELD_VALUE);
     s->rt_extra = sp_points_layout_add(&s->layout, "return_type", SP_FIELD_U8,
                                        1, SP_FIELD_LABEL);
-    return SP_OK;
 }
 
 /* Ouster points carry two more extras: reflectivity and NIR. */
@@ -164,7 +169,7 @@ static int ouster_layout(lidar_stage *s)
 {
     if (s->layout.fields)
         return SP_OK;
-    make_layout(s);
+    base_layout(s);
     sp_points_layout_add(&s->layout, "reflectivity", SP_FIELD_U16, 1,
                          SP_FIELD_VALUE);
     sp_points_layout_add(&s->layout, "nir", SP_FIELD_U16, 1, SP_FIELD_VALUE);
@@ -255,11 +260,20 @@ static int lidar_init(sp_stage *st)
         free(meta);
         return SP_EUNSUPPORTED;
     }
+    s->desc = d;
+    s->desc.calib = NULL;
+    s->desc.meta = NULL;
     int rc = sp_lidardec_create(k, &d, &s->dec);
     free(meta);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
-    make_layout(s);
+    return layout_init(s);
+}
+
+/* The output's layout and the scan's capacity, once the decoder exists. */
+static int layout_init(lidar_stage *s)
+{
+    base_layout(s);
     s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
                   sp_lidardec_max_points(s->dec);
     return SP_OK;
@@ -357,7 +371,13 @@ static void release_in(lidar_stage *s)
 static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
 {
     const sp_packets *pk = &s->in->u.packets;
+    /* The largest message so far sizes every cloud: one size of block
+     * however the messages vary (a short last batch), so the pools do not
+     * grow after warm-up. */
     size_t cap = pk->count * sp_lidardec_max_points(s->dec);
+    if (cap > s->msg_cap)
+        s->msg_cap = cap;
+    cap = s->msg_cap;
     int64_t t0 = pk->count ? pk->stamp_ns[0] : s->in->timestamp_ns;
     SP_TRY(new_scan(st, s, s->in, cap, t0));
     s->out->timestamp_ns = s->in->timestamp_ns;
