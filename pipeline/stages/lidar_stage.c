@@ -201,8 +201,12 @@ static int ouster_create(sp_stage *st, lidar_stage *s)
     int rc = sp_lidardec_create(k, &d, &s->dec);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
-    s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
-                  sp_lidardec_max_points(s->dec);
+    /* One frame's pixels and returns (4096x5 takes 256 packets, more than
+     * the model's generic packets-per-scan), and an eighth more for a cut
+     * by angle, whose scans start with points carried over. */
+    s->scan_cap = (size_t)m->columns_per_frame * m->pixels_per_column *
+                  (m->profile == SP_OUSTER_RNG19_RFL8_SIG16_NIR16_DUAL ? 2 : 1);
+    s->scan_cap += s->scan_cap / 8;
     return ouster_layout(s);
 }
 
