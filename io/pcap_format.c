@@ -42,10 +42,10 @@ static const char *velodyne_model(uint8_t b)
 }
 
 void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
-                    size_t cap)
+                   size_t cap)
 {
-    if (n == 1206 && p[0] == 0xff && (p[1] == 0xee || p[1] == 0xdd ||
-                                      p[1] == 0xcc || p[1] == 0xbb))
+    if (n == 1206 && p[0] == 0xff &&
+        (p[1] == 0xee || p[1] == 0xdd || p[1] == 0xcc || p[1] == 0xbb))
         snprintf(out, cap, "%s data (return byte 0x%02x)",
                  velodyne_model(p[1205]), p[1204]);
     else if (n == 512 && port == 8308)
@@ -63,9 +63,9 @@ void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
         snprintf(out, cap, "%s data", m);
     } else if (n == 48 && (port == 7503 || port == 7501))
         snprintf(out, cap, "Ouster IMU packets");
-    else if (n % 16 == 0 && n >= 16 * 20 && (port == 7502 || port == 7504 ||
-                                             n == 6464 || n == 24896 ||
-                                             n == 12608 || n == 3392))
+    else if (n % 16 == 0 && n >= 16 * 20 &&
+             (port == 7502 || port == 7504 || n == 6464 || n == 24896 ||
+              n == 12608 || n == 3392))
         snprintf(out, cap, "Ouster lidar packets");
     else
         snprintf(out, cap, "unknown");
@@ -105,7 +105,7 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
             ports[i].min = pk.len;
             ports[i].t0 = pk.stamp_ns;
             sp_pcap_guess(pk.data, pk.len, pk.dst_port, ports[i].guess,
-                           sizeof ports[i].guess);
+                          sizeof ports[i].guess);
             nports++;
         }
         port_count *c = &ports[i];

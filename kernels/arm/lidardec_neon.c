@@ -39,22 +39,24 @@ size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
                 vaddq_f32(az, vmulq_f32(azd, vld1q_f32(pl->frac + s)));
             float64x2_t dl = vsubq_f64(vcvt_f64_f32(vget_low_f32(sa)),
                                        vld1q_f64(pl->rotoff + s));
-            float64x2_t dh = vsubq_f64(vcvt_high_f64_f32(sa),
-                                       vld1q_f64(pl->rotoff + s + 2));
+            float64x2_t dh =
+                vsubq_f64(vcvt_high_f64_f32(sa), vld1q_f64(pl->rotoff + s + 2));
             float32x4_t f = vcvt_high_f32_f64(vcvt_f32_f64(dl), dh);
             f = vbslq_f32(vcltq_f32(f, zero), vaddq_f32(f, full), f);
             float32x4_t t = vcvtq_f32_s32(vcvtq_s32_f32(f));
             t = vbslq_f32(vcgeq_f32(vsubq_f32(f, t), half), vaddq_f32(t, one),
                           t);
             int32x4_t a = vcvtq_s32_f32(t);
-            a = vsubq_s32(a, vandq_s32(vreinterpretq_s32_u32(vcgeq_s32(a, units)),
-                                       units));
+            a = vsubq_s32(
+                a,
+                vandq_s32(vreinterpretq_s32_u32(vcgeq_s32(a, units)), units));
             uint32x4_t m = vcgtq_f32(d, min_r);
             m = vandq_u32(m, vcltq_f32(d, max_r));
             m = vandq_u32(m, vmvnq_u32(vceqq_u32(raw, vdupq_n_u32(0))));
             uint32_t kp[4] = {b->keep[k], b->keep[k + 1], b->keep[k + 2],
                               b->keep[k + 3]};
-            m = vandq_u32(m, vmvnq_u32(vceqq_u32(vld1q_u32(kp), vdupq_n_u32(0))));
+            m = vandq_u32(m,
+                          vmvnq_u32(vceqq_u32(vld1q_u32(kp), vdupq_n_u32(0))));
             if (!pl->win_full) {
                 uint32x4_t ge = vcgeq_s32(a, lo), le = vcleq_s32(a, hi);
                 m = vandq_u32(m, pl->win_wraps ? vorrq_u32(ge, le)
@@ -73,7 +75,8 @@ size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
             vst1q_f32(z, vmulq_f32(d, vld1q_f32(pl->sin_v + s)));
             vst1q_f32(in, vld1q_f32(b->intensity + k));
             vst1q_f32(tm, vaddq_f32(bt, vld1q_f32(pl->toff + s)));
-            vst1q_f32(az4, vmulq_f32(vcvtq_f32_s32(a), vdupq_n_f32(pl->az_scale)));
+            vst1q_f32(az4,
+                      vmulq_f32(vcvtq_f32_s32(a), vdupq_n_f32(pl->az_scale)));
             vst1q_f32(d4, d);
             for (int l = 0; l < 4; l++) {
                 if (!m4[l])

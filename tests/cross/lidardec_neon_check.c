@@ -80,10 +80,10 @@ int main(void)
                 bt.per_block = per;
                 bt.scale = it & 1 ? 0.004f : 0.002f;
                 for (uint32_t i = 0; i < bt.nblocks; i++) {
-                    uint32_t az = it % 3 ? rnd() % (uint32_t)units
-                                         : (rnd() & 1 ? rnd() % 50
-                                                      : (uint32_t)units - 1 -
-                                                            rnd() % 50);
+                    uint32_t az =
+                        it % 3 ? rnd() % (uint32_t)units
+                               : (rnd() & 1 ? rnd() % 50
+                                            : (uint32_t)units - 1 - rnd() % 50);
                     bt.block_az[i] = (float)az;
                     bt.block_azdiff[i] = (float)(rnd() % 60);
                     bt.block_time[i] = (float)(rnd() % 1000) * 1e-6f;

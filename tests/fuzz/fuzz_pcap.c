@@ -66,9 +66,8 @@ static void decode_all(sp_lidardec *d, const uint8_t *p, size_t n)
     if (pts.count > sp_lidardec_max_points(d))
         fail("too many points");
     for (size_t i = 0; i < pts.count; i++)
-        if (!isfinite(pts.x[i]) || !isfinite(pts.y[i]) ||
-            !isfinite(pts.z[i]) || pts.ring[i] >= 128 || !(az[i] >= 0) ||
-            !(az[i] < 360.0f))
+        if (!isfinite(pts.x[i]) || !isfinite(pts.y[i]) || !isfinite(pts.z[i]) ||
+            pts.ring[i] >= 128 || !(az[i] >= 0) || !(az[i] < 360.0f))
             fail("point values");
     free(mem);
     free(az);
