@@ -94,7 +94,8 @@ static size_t synth(sp_lidar_model m, uint8_t **bytes, size_t *size)
                 uint8_t *q = p + 100 * blk;
                 unsigned flag = 0xeeff;
                 if (m == SP_LIDAR_VLS128)
-                    flag = (unsigned[]){0xeeff, 0xddff, 0xccff, 0xbbff}[blk % 4];
+                    flag =
+                        (unsigned[]){0xeeff, 0xddff, 0xccff, 0xbbff}[blk % 4];
                 if (m == SP_LIDAR_HDL64E && (blk & 1))
                     flag = 0xddff;
                 put16(q, flag);
@@ -115,7 +116,9 @@ static size_t synth(sp_lidar_model m, uint8_t **bytes, size_t *size)
                           : m == SP_LIDAR_PANDAR40P ? 10
                           : m == SP_LIDAR_XT32      ? 8
                                                     : 4;
-        size_t header = m == SP_LIDAR_PANDAR64 ? 8 : m == SP_LIDAR_PANDAR40P ? 0 : 12;
+        size_t header = m == SP_LIDAR_PANDAR64    ? 8
+                        : m == SP_LIDAR_PANDAR40P ? 0
+                                                  : 12;
         size_t unit = (m == SP_LIDAR_XT32 || m == SP_LIDAR_QT64) ? 4 : 3;
         size_t bh = m == SP_LIDAR_PANDAR40P ? 4 : 2, bb = bh + lasers * unit;
         if (header) {
@@ -231,15 +234,17 @@ static void bench_one(const char *name, sp_lidar_model m,
         int runs = o->quick ? 10 : o->runs;
         double ms = bench_median_cpu_ms(run_decode, &j, 3, runs);
         double cms = bench_median_cpu_ms(run_copy, &j, 3, runs);
-        const char *level = bi == 0 ? "scalar"
-                            : sp_kctx_simd_level(k) == SP_SIMD_AVX2 ? "avx2"
+        const char *level = bi == 0                                  ? "scalar"
+                            : sp_kctx_simd_level(k) == SP_SIMD_AVX2  ? "avx2"
                             : sp_kctx_simd_level(k) == SP_SIMD_SSE41 ? "sse41"
-                            : sp_kctx_simd_level(k) == SP_SIMD_NEON ? "neon"
+                            : sp_kctx_simd_level(k) == SP_SIMD_NEON  ? "neon"
                                                                      : "scalar";
         /* Compulsory traffic: the packets read, the points written (x, y,
          * z, intensity, time, azimuth, distance: 28 B; ring 2; type 1). */
-        bench_row r = {"lidardec", level, name, j.points, ms,
-                       (double)(n * size) + 31.0 * (double)j.points, mc_gbps};
+        bench_row r = {"lidardec", level,
+                       name,       j.points,
+                       ms,         (double)(n * size) + 31.0 * (double)j.points,
+                       mc_gbps};
         bench_print_row(stdout, &r, o->json);
         if (!o->json)
             printf("    %zu packets (%zu B): %.3f ms per scan, %.1f Mpoints/s "
@@ -263,8 +268,8 @@ static void bench_one(const char *name, sp_lidar_model m,
 static const char *data_path(const char *rel, char *buf, size_t cap)
 {
     const char *root = getenv("SP_TEST_DATA");
-    snprintf(buf, cap, "%s/%s", root ? root : SP_BENCH_SRC_DIR "/../../shared/data",
-             rel);
+    snprintf(buf, cap, "%s/%s",
+             root ? root : SP_BENCH_SRC_DIR "/../../shared/data", rel);
     FILE *f = fopen(buf, "r");
     if (!f)
         return NULL;
@@ -306,8 +311,8 @@ int main(int argc, char **argv)
     const char *vls = data_path("lidar_packets/nebula/velodyne_vls128/"
                                 "1614315746471294674/metadata.yaml",
                                 b1, sizeof b1);
-    const char *vcal = data_path("lidar_packets/calibration/velodyne/VLS128.yaml",
-                                 c1, sizeof c1);
+    const char *vcal = data_path(
+        "lidar_packets/calibration/velodyne/VLS128.yaml", c1, sizeof c1);
     if (vls && vcal && sp_lidar_calib_load(vcal, &cal) == SP_OK) {
         *strrchr(b1, '/') = '\0';
         uint8_t *bytes = NULL;
@@ -329,8 +334,8 @@ int main(int argc, char **argv)
         uint8_t *bytes = NULL;
         size_t size = 0, n = real_scan(b2, 3, &bytes, &size);
         if (n)
-            bench_one("pandar64 nebula scan", SP_LIDAR_PANDAR64, &cal, bytes,
-                      n, size, &o, mc);
+            bench_one("pandar64 nebula scan", SP_LIDAR_PANDAR64, &cal, bytes, n,
+                      size, &o, mc);
         free(bytes);
     }
     return 0;

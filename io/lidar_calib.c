@@ -25,8 +25,9 @@ static int yaml_num(yaml_document_t *doc, yaml_node_t *v, const char *name,
     return SP_OK;
 bad:
     (void)doc;
-    return sp__fail(SP_EFORMAT, "%s: line %zu, column %zu: %s: expected a "
-                                "number",
+    return sp__fail(SP_EFORMAT,
+                    "%s: line %zu, column %zu: %s: expected a "
+                    "number",
                     name, v->start_mark.line + 1, v->start_mark.column + 1,
                     key);
 }
@@ -35,8 +36,9 @@ static int velodyne_laser(yaml_document_t *doc, yaml_node_t *m,
                           const char *name, sp_lidar_calib *out)
 {
     if (m->type != YAML_MAPPING_NODE)
-        return sp__fail(SP_EFORMAT, "%s: line %zu: a laser, expected a "
-                                    "mapping",
+        return sp__fail(SP_EFORMAT,
+                        "%s: line %zu: a laser, expected a "
+                        "mapping",
                         name, m->start_mark.line + 1);
     double id = -1;
     sp_lidar_laser l = {.ring = -1};
@@ -72,8 +74,9 @@ static int velodyne_laser(yaml_document_t *doc, yaml_node_t *m,
                         name, m->start_mark.line + 1, id,
                         SP_LIDAR_MAX_LASERS - 1);
     if (!have_vert)
-        return sp__fail(SP_EFORMAT, "%s: line %zu: laser %d has no "
-                                    "vert_correction",
+        return sp__fail(SP_EFORMAT,
+                        "%s: line %zu: laser %d has no "
+                        "vert_correction",
                         name, m->start_mark.line + 1, (int)id);
     out->laser[(int)id] = l;
     if ((unsigned)id + 1 > out->nlasers)
@@ -91,12 +94,11 @@ static int parse_velodyne(const char *text, size_t len, const char *name,
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     yaml_document_t doc;
     if (!yaml_parser_load(&parser, &doc)) {
-        int rc = sp__fail(parser.error == YAML_MEMORY_ERROR ? SP_ENOMEM
-                                                            : SP_EFORMAT,
-                          "%s: line %zu, column %zu: not valid YAML: %s", name,
-                          parser.problem_mark.line + 1,
-                          parser.problem_mark.column + 1,
-                          parser.problem ? parser.problem : "error");
+        int rc = sp__fail(
+            parser.error == YAML_MEMORY_ERROR ? SP_ENOMEM : SP_EFORMAT,
+            "%s: line %zu, column %zu: not valid YAML: %s", name,
+            parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+            parser.problem ? parser.problem : "error");
         yaml_parser_delete(&parser);
         return rc;
     }
@@ -112,8 +114,9 @@ static int parse_velodyne(const char *text, size_t len, const char *name,
                 lasers = yaml_document_get_node(&doc, p->value);
         }
     if (!lasers || lasers->type != YAML_SEQUENCE_NODE) {
-        rc = sp__fail(SP_EFORMAT, "%s: no `lasers:` sequence, expected a "
-                                  "Velodyne calibration table",
+        rc = sp__fail(SP_EFORMAT,
+                      "%s: no `lasers:` sequence, expected a "
+                      "Velodyne calibration table",
                       name);
         goto done;
     }
@@ -124,8 +127,9 @@ static int parse_velodyne(const char *text, size_t len, const char *name,
                : sp__fail(SP_EFORMAT, "%s: a broken laser entry", name);
     }
     if (rc == SP_OK && out->nlasers == 0)
-        rc = sp__fail(SP_EFORMAT, "%s: `lasers:` is empty, expected one entry "
-                                  "per laser",
+        rc = sp__fail(SP_EFORMAT,
+                      "%s: `lasers:` is empty, expected one entry "
+                      "per laser",
                       name);
     out->vendor = SP_LIDAR_CALIB_VELODYNE;
 done:
@@ -147,8 +151,9 @@ static int parse_hesai(const char *text, size_t len, const char *name,
         size_t n = (size_t)(le - p);
         line++;
         if (n >= sizeof buf)
-            return sp__fail(SP_EFORMAT, "%s: line %zu: %zu characters, "
-                                        "expected a short CSV row",
+            return sp__fail(SP_EFORMAT,
+                            "%s: line %zu: %zu characters, "
+                            "expected a short CSV row",
                             name, line, n);
         memcpy(buf, p, n);
         buf[n] = '\0';
@@ -178,8 +183,9 @@ static int parse_hesai(const char *text, size_t len, const char *name,
                             "elevation, azimuth",
                             name, line, s);
         if (id < 1 || id > SP_LIDAR_MAX_LASERS)
-            return sp__fail(SP_ERANGE, "%s: line %zu: laser id %d, expected "
-                                       "1..%d",
+            return sp__fail(SP_ERANGE,
+                            "%s: line %zu: laser id %d, expected "
+                            "1..%d",
                             name, line, id, SP_LIDAR_MAX_LASERS);
         sp_lidar_laser *l = &out->laser[id - 1];
         memset(l, 0, sizeof *l);
@@ -190,8 +196,9 @@ static int parse_hesai(const char *text, size_t len, const char *name,
             out->nlasers = (unsigned)id;
     }
     if (out->nlasers == 0)
-        return sp__fail(SP_EFORMAT, "%s: no laser rows, expected `Laser "
-                                    "id,Elevation,Azimuth` and a row per laser",
+        return sp__fail(SP_EFORMAT,
+                        "%s: no laser rows, expected `Laser "
+                        "id,Elevation,Azimuth` and a row per laser",
                         name);
     out->vendor = SP_LIDAR_CALIB_HESAI;
     return SP_OK;
@@ -214,10 +221,10 @@ int sp_lidar_calib_parse(const char *text, size_t len, const char *name,
         name = "calibration";
     snprintf(out->source, sizeof out->source, "%s", name);
     const char *s = text;
-    while (s < text + len && (*s == ' ' || *s == '\n' || *s == '\r' ||
-                              *s == '\t' || (unsigned char)*s == 0xef ||
-                              (unsigned char)*s == 0xbb ||
-                              (unsigned char)*s == 0xbf))
+    while (s < text + len &&
+           (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t' ||
+            (unsigned char)*s == 0xef || (unsigned char)*s == 0xbb ||
+            (unsigned char)*s == 0xbf))
         s++;
     size_t rest = (size_t)(text + len - s);
     int rc;

@@ -42,10 +42,10 @@ static const char *velodyne_model(uint8_t b)
 }
 
 void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
-                    size_t cap)
+                   size_t cap)
 {
-    if (n == 1206 && p[0] == 0xff && (p[1] == 0xee || p[1] == 0xdd ||
-                                      p[1] == 0xcc || p[1] == 0xbb))
+    if (n == 1206 && p[0] == 0xff &&
+        (p[1] == 0xee || p[1] == 0xdd || p[1] == 0xcc || p[1] == 0xbb))
         snprintf(out, cap, "%s data (return byte 0x%02x)",
                  velodyne_model(p[1205]), p[1204]);
     else if (n == 512 && port == 8308)
@@ -63,9 +63,9 @@ void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
         snprintf(out, cap, "%s data", m);
     } else if (n == 48 && (port == 7503 || port == 7501))
         snprintf(out, cap, "Ouster IMU packets");
-    else if (n % 16 == 0 && n >= 16 * 20 && (port == 7502 || port == 7504 ||
-                                             n == 6464 || n == 24896 ||
-                                             n == 12608 || n == 3392))
+    else if (n % 16 == 0 && n >= 16 * 20 &&
+             (port == 7502 || port == 7504 || n == 6464 || n == 24896 ||
+              n == 12608 || n == 3392))
         snprintf(out, cap, "Ouster lidar packets");
     else
         snprintf(out, cap, "unknown");
@@ -77,6 +77,7 @@ typedef struct port_count {
     uint16_t port;
     uint64_t n;
     size_t min, max;
+    int64_t t0, t1;
     char guess[96];
 } port_count;
 
@@ -88,13 +89,9 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
     port_count ports[MAX_PORTS];
     size_t nports = 0;
     uint64_t more = 0;
-    int64_t t0 = 0, t1 = 0;
     sp_pcap_packet pk;
     int rc;
     while ((rc = sp_pcap_next(r, &pk)) == SP_OK) {
-        if (t0 == 0)
-            t0 = pk.stamp_ns;
-        t1 = pk.stamp_ns;
         size_t i = 0;
         while (i < nports && ports[i].port != pk.dst_port)
             i++;
@@ -106,12 +103,14 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
             memset(&ports[i], 0, sizeof ports[i]);
             ports[i].port = pk.dst_port;
             ports[i].min = pk.len;
+            ports[i].t0 = pk.stamp_ns;
             sp_pcap_guess(pk.data, pk.len, pk.dst_port, ports[i].guess,
-                           sizeof ports[i].guess);
+                          sizeof ports[i].guess);
             nports++;
         }
         port_count *c = &ports[i];
         c->n++;
+        c->t1 = pk.stamp_ns;
         if (pk.len < c->min)
             c->min = pk.len;
         if (pk.len > c->max)
@@ -144,6 +143,12 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
         sp__info_set(o->sensor, sizeof o->sensor, "packets");
         sp__info_set(o->type, sizeof o->type, "%s", ports[i].guess);
         o->frames = (size_t)ports[i].n;
+        o->has_timestamps = 1;
+        o->t_first = ports[i].t0;
+        o->t_last = ports[i].t1;
+        if (ports[i].n > 1 && ports[i].t1 > ports[i].t0)
+            o->rate_hz = (double)(ports[i].n - 1) /
+                         ((double)(ports[i].t1 - ports[i].t0) * 1e-9);
         sp__info_text(li, "  port %u: %llu packets of %zu%s%.0zu B: %s\n",
                       ports[i].port, (unsigned long long)ports[i].n,
                       ports[i].min, ports[i].min != ports[i].max ? "-" : "",
@@ -153,13 +158,6 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
     if (more)
         sp__info_text(li, "  and %llu packets to further ports\n",
                       (unsigned long long)more);
-    if (nports) {
-        int64_t t[2] = {t0, t1};
-        for (size_t i = 0; i < li->nstreams; i++) {
-            sp__info_set_span(&li->streams[i], t, 2);
-            li->streams[i].has_timestamps = 1;
-        }
-    }
     sp_pcap_close(r);
     if (rc != SP_EOS) {
         /* Damage after some packets: still describe what was read, and say

@@ -16,8 +16,15 @@
 
 #define WINDOW (1u << 20) /* bytes read from the file at a time */
 
-enum { LINK_NULL = 0, LINK_ETH = 1, LINK_RAW = 101, LINK_SLL = 113,
-       LINK_RAW4 = 228, LINK_RAW6 = 229, LINK_SLL2 = 276 };
+enum {
+    LINK_NULL = 0,
+    LINK_ETH = 1,
+    LINK_RAW = 101,
+    LINK_SLL = 113,
+    LINK_RAW4 = 228,
+    LINK_RAW6 = 229,
+    LINK_SLL2 = 276
+};
 
 struct sp_pcap_reader {
     char *path;
@@ -382,8 +389,7 @@ int sp_pcap_next(sp_pcap_reader *r, sp_pcap_packet *pkt)
                             "%s: byte %llu: packet %llu: sub-second time %u, "
                             "expected below 1e%d",
                             r->path, (unsigned long long)at,
-                            (unsigned long long)number, frac,
-                            r->nanos ? 9 : 6);
+                            (unsigned long long)number, frac, r->nanos ? 9 : 6);
         const uint8_t *p = need(r, at + 16, incl);
         if (p == NULL)
             return sp__fail(SP_EFORMAT,
@@ -420,8 +426,8 @@ int sp_pcap_next(sp_pcap_reader *r, sp_pcap_packet *pkt)
         pkt->len = udpn - 8;
         pkt->src_port = be16(udp);
         pkt->dst_port = be16(udp + 2);
-        pkt->stamp_ns = (int64_t)sec * 1000000000 +
-                        (int64_t)frac * (r->nanos ? 1 : 1000);
+        pkt->stamp_ns =
+            (int64_t)sec * 1000000000 + (int64_t)frac * (r->nanos ? 1 : 1000);
         pkt->number = number;
         pkt->offset = at;
         return SP_OK;

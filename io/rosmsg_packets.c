@@ -33,14 +33,15 @@ int sp_rosmsg_packets_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                        : kind == SP_ROSMSG_PANDAR_SCAN ? "PandarScan"
                                                        : NULL;
     if (!type)
-        return sp__fail(SP_EINVAL, "packets: message kind %d, expected a "
-                                   "VelodyneScan, PandarScan or PacketMsg",
+        return sp__fail(SP_EINVAL,
+                        "packets: message kind %d, expected a "
+                        "VelodyneScan, PandarScan or PacketMsg",
                         (int)kind);
     SP_TRY(sp__rcur_init(&c, buf, n, enc, type));
     SP_TRY(sp__rcur_header(&c, &out->header));
     /* Each element: time (8), data, [uint32 size]. */
-    size_t elem = kind == SP_ROSMSG_VELODYNE_SCAN ? 8 + VEL_DATA
-                                                  : 8 + PANDAR_DATA + 4;
+    size_t elem =
+        kind == SP_ROSMSG_VELODYNE_SCAN ? 8 + VEL_DATA : 8 + PANDAR_DATA + 4;
     SP_TRY(sp__rcur_seq_len(&c, &out->count, elem, "packets"));
     /* CDR: the stamp of every element is 4-aligned; the first one after
      * the count already is. */

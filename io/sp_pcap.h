@@ -41,8 +41,8 @@ typedef struct sp_pcap_packet {
     size_t len;          /**< its bytes */
     int64_t stamp_ns;    /**< capture time, ns since the epoch */
     uint16_t src_port, dst_port;
-    uint64_t number;     /**< record number in the file, from 1 */
-    uint64_t offset;     /**< byte offset of the record's header */
+    uint64_t number; /**< record number in the file, from 1 */
+    uint64_t offset; /**< byte offset of the record's header */
 } sp_pcap_packet;
 
 /** What was seen so far. */

@@ -110,7 +110,6 @@ void sp_rosmsg_packet_at(const sp_rospkt_msg *m, uint32_t i,
 int sp_rosmsg_string_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                            const char **s, size_t *len);
 
-
 /* ---- PointCloud2 ---- */
 
 #define SP_PC2_MAX_FIELDS 64

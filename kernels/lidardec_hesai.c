@@ -27,7 +27,7 @@
 #define DUAL_THRESHOLD 0.1 /* metres */
 
 typedef struct hesai_layout {
-    unsigned header;      /* bytes before the first block */
+    unsigned header; /* bytes before the first block */
     unsigned blocks;
     unsigned lasers;
     unsigned block_head;  /* bytes before a block's units (flag, azimuth) */
@@ -39,13 +39,12 @@ typedef struct hesai_layout {
 
 static const hesai_layout *layout_of(sp_lidar_model m)
 {
-    static const hesai_layout p64 = {8, 6, 64, 2, 3, 5, 8 + 6 * 194 + 14,
+    static const hesai_layout p64 = {8,    6, 64, 2, 3, 5, 8 + 6 * 194 + 14,
                                      55.56};
-    static const hesai_layout p40 = {0, 10, 40, 4, 3, -1, 10 * 124 + 14,
-                                     55.56};
-    static const hesai_layout xt32 = {12, 8, 32, 2, 4, 9, 12 + 8 * 130 + 10,
+    static const hesai_layout p40 = {0, 10, 40, 4, 3, -1, 10 * 124 + 14, 55.56};
+    static const hesai_layout xt32 = {12,  8, 32, 2, 4, 9, 12 + 8 * 130 + 10,
                                       50.0};
-    static const hesai_layout qt64 = {12, 4, 64, 2, 4, 9, 12 + 4 * 258 + 10,
+    static const hesai_layout qt64 = {12,    4, 64, 2, 4, 9, 12 + 4 * 258 + 10,
                                       111.11};
     switch (m) {
     case SP_LIDAR_PANDAR64:
@@ -102,8 +101,9 @@ static int hesai_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
     for (unsigned b = 0; b < L->blocks; b++) {
         const uint8_t *blk = pkt + L->header + b * block_bytes(L);
         if (L->block_head == 4 && le16(blk) != 0xffee)
-            return sp__fail(SP_EFORMAT, "block %u: flag 0x%04x, expected 0xffee",
-                            b, le16(blk));
+            return sp__fail(SP_EFORMAT,
+                            "block %u: flag 0x%04x, expected 0xffee", b,
+                            le16(blk));
         uint16_t az = le16(blk + L->block_head - 2);
         if (az >= 36000)
             return sp__fail(SP_EFORMAT,
@@ -124,8 +124,8 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
     const hesai_layout *L = layout_of(d->m->model);
     uint8_t mode = pkt[L->tail_return];
     int nret = returns_of(mode);
-    float scale = L->unit_mm_at < 0 ? 0.004f
-                                    : (float)pkt[L->unit_mm_at] / 1000.f;
+    float scale =
+        L->unit_mm_at < 0 ? 0.004f : (float)pkt[L->unit_mm_at] / 1000.f;
     const sp_lidar_return want = d->desc.ret;
     /* Which block of a pair holds which return. */
     uint8_t rt0 = SP_LIDAR_RT_LAST, rt1 = SP_LIDAR_RT_STRONGEST;
@@ -153,8 +153,7 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         /* 0.01 degree in the packet, 0.001 in the table. */
         bt->block_az[i] = (float)(le16(blk0 + L->block_head - 2) * 10);
         bt->block_azdiff[i] = 0.0f;
-        bt->block_time[i] =
-            (float)(t_rel_s + L->block_us * 1e-6 * (double)c);
+        bt->block_time[i] = (float)(t_rel_s + L->block_us * 1e-6 * (double)c);
         bt->slot0[i] = 0;
         uint32_t *raw = bt->raw + i * bt->per_block;
         float *in = bt->intensity + i * bt->per_block;
@@ -166,8 +165,8 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
                 raw[ch] = le16(u0);
                 in[ch] = (float)u0[2];
                 keep[ch] = 1;
-                rt[ch] = mode == 0x38 ? SP_LIDAR_RT_LAST
-                                      : SP_LIDAR_RT_STRONGEST;
+                rt[ch] =
+                    mode == 0x38 ? SP_LIDAR_RT_LAST : SP_LIDAR_RT_STRONGEST;
                 continue;
             }
             const uint8_t *u1 = blk1 + L->block_head + ch * L->unit;

@@ -30,14 +30,14 @@
 #define SP__LD_MAX_SLOTS 128  /* laser slots of a block's first laser */
 #define SP__LD_MAX_BLOCKS 24  /* blocks per packet */
 #define SP__LD_MAX_POINTS 512 /* candidate points per packet */
-#define SP__LD_AZ_MAX 360000 /* largest azimuth table (0.001 degree) */
+#define SP__LD_AZ_MAX 360000  /* largest azimuth table (0.001 degree) */
 
 /* One packet's columns, laid out for the projection kernel. Points are
  * block-major: block b's points are [b * per_block, (b + 1) * per_block),
  * point j of block b uses slot slot0[b] + j. */
 typedef struct sp__ld_batch {
     uint32_t nblocks, per_block;
-    float scale; /* metres per raw range unit */
+    float scale;                           /* metres per raw range unit */
     float block_az[SP__LD_MAX_BLOCKS];     /* table units (plan.units) */
     float block_azdiff[SP__LD_MAX_BLOCKS]; /* to the next block, units */
     float block_time[SP__LD_MAX_BLOCKS];   /* s from the scan's start */
@@ -52,10 +52,10 @@ typedef struct sp__ld_batch {
 typedef struct sp__ld_plan {
     uint32_t nslots;
     /* Per slot (a laser in its firing position within a block). */
-    float frac[SP__LD_MAX_SLOTS];   /* share of the block's azimuth step */
-    float toff[SP__LD_MAX_SLOTS];   /* firing time after the block, s */
-    float dcorr[SP__LD_MAX_SLOTS];  /* metres added to a non-zero range */
-    float cos_v[SP__LD_MAX_SLOTS];  /* of the elevation */
+    float frac[SP__LD_MAX_SLOTS];  /* share of the block's azimuth step */
+    float toff[SP__LD_MAX_SLOTS];  /* firing time after the block, s */
+    float dcorr[SP__LD_MAX_SLOTS]; /* metres added to a non-zero range */
+    float cos_v[SP__LD_MAX_SLOTS]; /* of the elevation */
     float sin_v[SP__LD_MAX_SLOTS];
     double rotoff[SP__LD_MAX_SLOTS]; /* table units subtracted from the
                                         azimuth */
@@ -88,8 +88,7 @@ typedef struct sp__ld_dst {
  * entries past its start (SIMD stores whole vectors): callers keep that
  * room. NULL time/azimuth/distance/ring/rtype are skipped. */
 typedef size_t (*sp__ld_project_fn)(const sp__ld_plan *pl,
-                                    const sp__ld_batch *b,
-                                    const sp__ld_dst *o);
+                                    const sp__ld_batch *b, const sp__ld_dst *o);
 
 size_t sp__ld_project_scalar(const sp__ld_plan *pl, const sp__ld_batch *b,
                              const sp__ld_dst *o);
@@ -199,11 +198,11 @@ static inline float sp__ld_float_up(double v)
 /* The model's fixed facts. */
 typedef struct sp__ld_model {
     sp_lidar_model model;
-    int vendor;             /* SP_LIDAR_CALIB_VELODYNE / _HESAI / 3 Ouster */
-    unsigned lasers;        /* channels */
-    size_t packet_bytes;    /* expected payload size (0: any) */
+    int vendor;              /* SP_LIDAR_CALIB_VELODYNE / _HESAI / 3 Ouster */
+    unsigned lasers;         /* channels */
+    size_t packet_bytes;     /* expected payload size (0: any) */
     size_t packet_bytes_alt; /* another accepted size (a trailing seq), 0 */
-    unsigned max_points;    /* per packet */
+    unsigned max_points;     /* per packet */
     unsigned packets_per_rev_5hz;
     double min_range, max_range; /* metres */
 } sp__ld_model;
@@ -213,25 +212,23 @@ struct sp_lidardec {
     const sp__ld_model *m;
     sp_lidardec_desc desc;
     sp__ld_plan plan;
-    sp__ld_plan plan2;       /* a vendor's second layout (Hesai dual) */
+    sp__ld_plan plan2;           /* a vendor's second layout (Hesai dual) */
     const sp__ld_plan *plan_use; /* set by parse; NULL: plan */
-    double range_lo, range_hi; /* the range filter asked for, metres */
+    double range_lo, range_hi;   /* the range filter asked for, metres */
     sp__ld_project_fn project;
     sp__ld_batch batch;
     float *tables; /* t1 and t2 */
     /* Vendor state. */
-    float scale;             /* metres per unit (Velodyne) */
+    float scale;                      /* metres per unit (Velodyne) */
     double timing[SP__LD_MAX_BLOCKS]; /* block firing time in packet, s */
-    int block_window;        /* Velodyne: skip blocks outside the window */
-    void *vendor;            /* a vendor's own state (Ouster) */
+    int block_window; /* Velodyne: skip blocks outside the window */
+    void *vendor;     /* a vendor's own state (Ouster) */
     int (*inspect)(sp_lidardec *d, const uint8_t *pkt, size_t len,
                    sp_lidardec_info *info);
-    int (*parse)(sp_lidardec *d, const uint8_t *pkt, size_t len,
-                 unsigned col0, unsigned col1, double t_rel_s,
-                 sp__ld_batch *b);
-    int (*decode)(sp_lidardec *d, const uint8_t *pkt, size_t len,
-                  unsigned col0, unsigned col1, double t_rel_s,
-                  sp_lidardec_out *out);
+    int (*parse)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,
+                 unsigned col1, double t_rel_s, sp__ld_batch *b);
+    int (*decode)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,
+                  unsigned col1, double t_rel_s, sp_lidardec_out *out);
     void (*fini)(sp_lidardec *d);
 };
 

@@ -20,22 +20,22 @@
 #define VEL_PACKET 1206
 
 /* Factory tables (degrees) from the user manuals: laser id order. */
-static const double vlp16_vert[16] = {-15, 1,  -13, 3,  -11, 5,  -9, 7,
-                                      -7,  9,  -5,  11, -3,  13, -1, 15};
+static const double vlp16_vert[16] = {-15, 1, -13, 3,  -11, 5,  -9, 7,
+                                      -7,  9, -5,  11, -3,  13, -1, 15};
 static const double hdl32_vert[32] = {
     -30.67, -9.33, -29.33, -8.00, -28.00, -6.67, -26.67, -5.33,
     -25.33, -4.00, -24.00, -2.67, -22.67, -1.33, -21.33, 0.00,
     -20.00, 1.33,  -18.67, 2.67,  -17.33, 4.00,  -16.00, 5.33,
     -14.67, 6.67,  -13.33, 8.00,  -12.00, 9.33,  -10.67, 10.67};
 static const double vlp32c_vert[32] = {
-    -25,    -1,     -1.667, -15.639, -11.31, 0,      -0.667, -8.843,
-    -7.254, 0.333,  -0.333, -6.148,  -5.333, 1.333,  0.667,  -4,
-    -4.667, 1.667,  1,      -3.667,  -3.333, 3.333,  2.333,  -2.667,
-    -3,     7,      4.667,  -2.333,  -2,     15,     10.333, -1.333};
+    -25,    -1,    -1.667, -15.639, -11.31, 0,     -0.667, -8.843,
+    -7.254, 0.333, -0.333, -6.148,  -5.333, 1.333, 0.667,  -4,
+    -4.667, 1.667, 1,      -3.667,  -3.333, 3.333, 2.333,  -2.667,
+    -3,     7,     4.667,  -2.333,  -2,     15,    10.333, -1.333};
 static const double vlp32c_rot[32] = {
-    1.4,  -4.2, 1.4, -1.4, 1.4, -1.4, 4.2,  -1.4, 1.4, -4.2, 1.4,
-    -1.4, 4.2,  -1.4, 4.2, -1.4, 1.4, -4.2, 1.4,  -4.2, 4.2, -1.4,
-    1.4,  -1.4, 1.4, -1.4, 1.4, -4.2, 4.2,  -1.4, 1.4, -1.4};
+    1.4,  -4.2, 1.4,  -1.4, 1.4,  -1.4, 4.2,  -1.4, 1.4,  -4.2, 1.4,
+    -1.4, 4.2,  -1.4, 4.2,  -1.4, 1.4,  -4.2, 1.4,  -4.2, 4.2,  -1.4,
+    1.4,  -1.4, 1.4,  -1.4, 1.4,  -4.2, 4.2,  -1.4, 1.4,  -1.4};
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -111,8 +111,7 @@ static int vel_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
 
 /* VLS-128 as nebula: the step to block b + 1 + dual; the last block of the
  * packet gets 0 (nebula's choice; the oracle needs it). */
-static float vls_azdiff(const uint8_t *pkt, unsigned b, int dual,
-                        float *last)
+static float vls_azdiff(const uint8_t *pkt, unsigned b, int dual, float *last)
 {
     unsigned blocks = VEL_BLOCKS - 4u * (unsigned)dual;
     if (b < VEL_BLOCKS - (1u + (unsigned)dual)) {
@@ -177,9 +176,8 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         bt->block_az[i] = (float)az;
         bt->block_azdiff[i] = azdiff;
         /* Both blocks of a dual pair fired together. */
-        unsigned tb = dual && m != SP_LIDAR_VLS128 && m != SP_LIDAR_HDL64E
-                          ? b / 2
-                          : b;
+        unsigned tb =
+            dual && m != SP_LIDAR_VLS128 && m != SP_LIDAR_HDL64E ? b / 2 : b;
         bt->block_time[i] = (float)(t_rel_s + d->timing[tb]);
         bt->slot0[i] = (uint16_t)(32 * bank_of(m, le16(blk)));
         if (m == SP_LIDAR_VLP16)
@@ -193,9 +191,9 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
             in[j] = (float)u[2];
             keep[j] = 1;
             if (!dual) {
-                rt[j] = strongest_only ? SP_LIDAR_RT_STRONGEST
-                                       : pkt[1204] == 0x38 ? SP_LIDAR_RT_LAST
-                                                           : SP_LIDAR_RT_UNKNOWN;
+                rt[j] = strongest_only      ? SP_LIDAR_RT_STRONGEST
+                        : pkt[1204] == 0x38 ? SP_LIDAR_RT_LAST
+                                            : SP_LIDAR_RT_UNKNOWN;
                 continue;
             }
             const uint8_t *o = other + 4 + 3 * j;
@@ -206,7 +204,7 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
                  * one: a duplicate, dropped in dual output. */
                 if (same && want == SP_LIDAR_RETURN_DUAL)
                     keep[j] = 0;
-                rt[j] = same ? SP_LIDAR_RT_IDENTICAL
+                rt[j] = same          ? SP_LIDAR_RT_IDENTICAL
                         : o[2] > u[2] ? SP_LIDAR_RT_SECOND
                                       : SP_LIDAR_RT_STRONGEST;
             } else {
@@ -334,13 +332,12 @@ int sp__ld_velodyne_init(sp_lidardec *d)
         pl->dcorr[s] = (float)l->dist_correction;
         pl->ring[s] = l->ring >= 0 ? (uint16_t)l->ring : ring[s % n];
     }
-    d->scale = (m == SP_LIDAR_VLP32C || m == SP_LIDAR_VLS128) ? 0.004f
-                                                              : 0.002f;
+    d->scale = (m == SP_LIDAR_VLP32C || m == SP_LIDAR_VLS128) ? 0.004f : 0.002f;
     vel_timing(d, 0);
     /* nebula skips whole VLS-128 blocks whose azimuth is outside a
      * non-wrapping window before correcting the lasers' azimuths. */
-    d->block_window = m == SP_LIDAR_VLS128 && !d->plan.win_full &&
-                      !d->plan.win_wraps;
+    d->block_window =
+        m == SP_LIDAR_VLS128 && !d->plan.win_full && !d->plan.win_wraps;
     d->inspect = vel_inspect;
     d->parse = vel_parse;
     return SP_OK;

@@ -106,13 +106,13 @@ typedef struct sp_lidardec sp_lidardec;
 typedef struct sp_lidardec_info {
     unsigned ncols;                        /**< columns (firing groups) */
     uint16_t col_az[SP_LIDARDEC_MAX_COLS]; /**< azimuth of each, 0.01 deg */
-    int64_t frame_id;   /**< the sensor's own frame (scan) counter where
-                             the packets carry one (Ouster), else -1 */
-    int model_byte;     /**< the packet's model/factory byte, or -1 */
-    int return_byte;    /**< its return-mode byte, or -1 */
-    const char *says;   /**< when the packet's model byte names another
-                             model: that model's name (e.g. "Velodyne
-                             HDL-32E"), else NULL */
+    int64_t frame_id; /**< the sensor's own frame (scan) counter where
+                           the packets carry one (Ouster), else -1 */
+    int model_byte;   /**< the packet's model/factory byte, or -1 */
+    int return_byte;  /**< its return-mode byte, or -1 */
+    const char *says; /**< when the packet's model byte names another
+                           model: that model's name (e.g. "Velodyne
+                           HDL-32E"), else NULL */
 } sp_lidardec_info;
 
 /** Where decoded points go: @p pts (borrowed) gets x, y, z, intensity and,

@@ -34,15 +34,15 @@ size_t sp_packets_block_size(size_t capacity, size_t data_capacity,
     return t;
 }
 
-int sp_packets_init(sp_packets *p, void *mem, size_t mem_size,
-                    size_t capacity, size_t data_capacity,
-                    size_t meta_capacity)
+int sp_packets_init(sp_packets *p, void *mem, size_t mem_size, size_t capacity,
+                    size_t data_capacity, size_t meta_capacity)
 {
     SP_GUARD(p != NULL && mem != NULL);
     memset(p, 0, sizeof *p);
     if (((uintptr_t)mem & 63) != 0)
-        return sp__fail(SP_EINVAL, "packets: memory at %p is not 64-byte "
-                                   "aligned",
+        return sp__fail(SP_EINVAL,
+                        "packets: memory at %p is not 64-byte "
+                        "aligned",
                         mem);
     size_t need = sp_packets_block_size(capacity, data_capacity, meta_capacity);
     if (need == 0 || need > mem_size)
@@ -93,8 +93,9 @@ int sp_packets_append(sp_packets *p, const void *bytes, size_t len,
 {
     SP_GUARD(p != NULL && (bytes != NULL || len == 0));
     if (len > SP_PACKET_MAX_BYTES)
-        return sp__fail(SP_EINVAL, "packets: a packet of %zu bytes, expected "
-                                   "at most %u",
+        return sp__fail(SP_EINVAL,
+                        "packets: a packet of %zu bytes, expected "
+                        "at most %u",
                         len, SP_PACKET_MAX_BYTES);
     uint8_t *dst = sp_packets_reserve(p, len);
     if (dst == NULL)
@@ -113,8 +114,9 @@ int sp_packets_set_meta(sp_packets *p, const char *text, size_t len)
 {
     SP_GUARD(p != NULL && (text != NULL || len == 0));
     if (len > p->meta_capacity)
-        return sp__fail(SP_ERANGE, "packets: %zu bytes of metadata, room for "
-                                   "%zu",
+        return sp__fail(SP_ERANGE,
+                        "packets: %zu bytes of metadata, room for "
+                        "%zu",
                         len, p->meta_capacity);
     if (len)
         memcpy(p->meta, text, len);

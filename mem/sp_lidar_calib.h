@@ -21,13 +21,13 @@ enum { SP_LIDAR_CALIB_VELODYNE = 1, SP_LIDAR_CALIB_HESAI = 2 };
 /** One laser, in the units of the vendor's file (the decoders reproduce
  *  the vendor drivers' arithmetic from them). */
 typedef struct sp_lidar_laser {
-    double vert;       /**< elevation, up positive: radians in a Velodyne
-                            table (vert_correction), degrees in a Hesai
-                            one (Elevation) */
-    double rot;        /**< azimuth offset: radians subtracted from the
-                            block's azimuth in a Velodyne table
-                            (rot_correction), degrees added in a Hesai one
-                            (Azimuth) */
+    double vert;            /**< elevation, up positive: radians in a Velodyne
+                                 table (vert_correction), degrees in a Hesai
+                                 one (Elevation) */
+    double rot;             /**< azimuth offset: radians subtracted from the
+                                 block's azimuth in a Velodyne table
+                                 (rot_correction), degrees added in a Hesai one
+                                 (Azimuth) */
     double dist_correction; /**< metres added to a non-zero range */
     double vert_offset;     /**< metres (Velodyne vert_offset_correction) */
     double horiz_offset;    /**< metres (Velodyne horiz_offset_correction) */

@@ -50,10 +50,10 @@ typedef struct sp_packets {
     size_t capacity;   /**< packets the arrays have room for */
     size_t data_size;  /**< bytes of data used */
     size_t data_capacity;
-    char *meta;         /**< metadata text, NUL-terminated ("" if none) */
-    size_t meta_size;   /**< its length without the NUL */
+    char *meta;           /**< metadata text, NUL-terminated ("" if none) */
+    size_t meta_size;     /**< its length without the NUL */
     size_t meta_capacity; /**< room for text, without the NUL */
-    unsigned flags;     /**< SP_PACKETS_* */
+    unsigned flags;       /**< SP_PACKETS_* */
     char vendor[SP_PACKETS_VENDOR_MAX]; /**< what the source knows of the
                                              sender: "velodyne", "hesai",
                                              "ouster", or "" */
@@ -68,9 +68,8 @@ size_t sp_packets_block_size(size_t capacity, size_t data_capacity,
 /** Lay out @p p over @p mem (64-byte aligned, @p mem_size bytes): count,
  *  data_size, meta_size, flags 0, meta "", vendor "". SP_EINVAL when mem is
  *  misaligned or too small (sizes in the message). */
-int sp_packets_init(sp_packets *p, void *mem, size_t mem_size,
-                    size_t capacity, size_t data_capacity,
-                    size_t meta_capacity);
+int sp_packets_init(sp_packets *p, void *mem, size_t mem_size, size_t capacity,
+                    size_t data_capacity, size_t meta_capacity);
 
 /** Append one packet: copies @p len bytes of @p bytes (borrowed).
  *  SP_ERANGE when the batch is full (packets or bytes): nothing changes,

@@ -148,11 +148,11 @@ int sp_frame_create_packets(sp_poolmgr *mgr, size_t capacity,
     SP_GUARD(out != NULL);
     *out = NULL;
     SP_GUARD(mgr != NULL);
-    rc = frame_acquire(mgr,
-                       capacity ? sp_packets_block_size(capacity, data_capacity,
-                                                        meta_capacity)
-                                : 0,
-                       "packets", &f, &mem, &size);
+    rc = frame_acquire(
+        mgr,
+        capacity ? sp_packets_block_size(capacity, data_capacity, meta_capacity)
+                 : 0,
+        "packets", &f, &mem, &size);
     if (rc < 0)
         return rc;
     rc = sp_packets_init(&f->u.packets, mem, size, capacity, data_capacity,

@@ -83,10 +83,9 @@ static void compare_truth(const char *pcd, const char *launch, int frame)
             }
             if (worst > 1e-4)
                 fail_msg("point %zu: (%g %g %g), nebula (%g %g %g): %g m", at,
-                         q->x[at], q->y[at], q->z[at], g[3 * at],
-                         g[3 * at + 1], g[3 * at + 2], worst);
-            print_message("%zu points, largest difference %.3g m\n", n,
-                          worst);
+                         q->x[at], q->y[at], q->z[at], g[3 * at], g[3 * at + 1],
+                         g[3 * at + 2], worst);
+            print_message("%zu points, largest difference %.3g m\n", n, worst);
             done = 1;
         }
         sp_frame_unref(f);
@@ -197,9 +196,9 @@ static void foxglove(const char *rel, const char *model, sp_lidar_model m)
         sp_lidardec_info info;
         assert_int_equal(sp_lidardec_inspect(dec, pk.data, pk.len, &info),
                          SP_OK);
-        assert_int_equal(sp_lidardec_decode(dec, pk.data, pk.len, 0,
-                                            info.ncols, 0.0, &o),
-                         SP_OK);
+        assert_int_equal(
+            sp_lidardec_decode(dec, pk.data, pk.len, 0, info.ncols, 0.0, &o),
+            SP_OK);
     }
     sp_pcap_close(r);
     assert_int_equal(pts.count, nf);
@@ -245,8 +244,7 @@ static void test_vlp16_foxglove(void **state)
 static void test_hdl32e_foxglove(void **state)
 {
     (void)state;
-    foxglove("pcap/velodyne/rlu_hdl32_example.pcap", "hdl32e",
-             SP_LIDAR_HDL32E);
+    foxglove("pcap/velodyne/rlu_hdl32_example.pcap", "hdl32e", SP_LIDAR_HDL32E);
 }
 
 int main(void)

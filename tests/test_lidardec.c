@@ -95,23 +95,23 @@ static void run_all(const sp__ld_plan *pl, const sp__ld_batch *b)
     }
 }
 
-static void fill_batch(sp__ld_batch *b, const sp__ld_plan *pl,
-                       uint32_t nblocks, uint32_t per_block, int edge)
+static void fill_batch(sp__ld_batch *b, const sp__ld_plan *pl, uint32_t nblocks,
+                       uint32_t per_block, int edge)
 {
     b->nblocks = nblocks;
     b->per_block = per_block;
     b->scale = (rnd() & 1) ? 0.004f : 0.002f;
     for (uint32_t i = 0; i < nblocks; i++) {
         uint32_t u = (uint32_t)pl->units;
-        uint32_t a = edge ? (rnd() & 1 ? rnd() % 50 : u - 1 - rnd() % 50)
-                          : rnd() % u;
+        uint32_t a =
+            edge ? (rnd() & 1 ? rnd() % 50 : u - 1 - rnd() % 50) : rnd() % u;
         b->block_az[i] = (float)a;
         b->block_azdiff[i] = (float)(rnd() % 60);
         b->block_time[i] = (float)(rnd() % 100000) * 1e-6f;
-        b->slot0[i] = (uint16_t)(per_block >= pl->nslots
-                                     ? 0
-                                     : (rnd() % (pl->nslots / per_block)) *
-                                           per_block);
+        b->slot0[i] =
+            (uint16_t)(per_block >= pl->nslots
+                           ? 0
+                           : (rnd() % (pl->nslots / per_block)) * per_block);
     }
     float sc = b->scale;
     for (uint32_t k = 0; k < nblocks * per_block; k++) {
@@ -217,8 +217,8 @@ static size_t decode(sp_lidardec *dec, const uint8_t *pkt, size_t len,
         fail_msg("inspect: %s", sp_errmsg());
     pts->count = 0;
     sp_lidardec_out o = {pts, az, NULL, NULL};
-    assert_int_equal(
-        sp_lidardec_decode(dec, pkt, len, 0, info.ncols, 0.0, &o), SP_OK);
+    assert_int_equal(sp_lidardec_decode(dec, pkt, len, 0, info.ncols, 0.0, &o),
+                     SP_OK);
     return pts->count;
 }
 
@@ -246,8 +246,8 @@ static void velodyne_model(sp_lidar_model m, const sp_lidar_calib *cal,
                            unsigned az0, uint8_t model_byte)
 {
     sp_kctx *k = ctx();
-    sp_lidardec_desc d = {.model = m, .calib = cal, .min_range = 0.3,
-                          .max_range = 300};
+    sp_lidardec_desc d = {
+        .model = m, .calib = cal, .min_range = 0.3, .max_range = 300};
     sp_lidardec *dec = NULL;
     if (sp_lidardec_create(k, &d, &dec) != SP_OK)
         fail_msg("%s", sp_errmsg());
@@ -263,10 +263,11 @@ static void velodyne_model(sp_lidar_model m, const sp_lidar_calib *cal,
         if (m == SP_LIDAR_VLS128)
             flag = (unsigned[]){0xeeff, 0xddff, 0xccff, 0xbbff}[b % 4];
         put16(blk, flag);
-        unsigned az = (az0 + step * (m == SP_LIDAR_VLS128 || m == SP_LIDAR_HDL64E
-                                         ? b / (m == SP_LIDAR_VLS128 ? 4 : 2)
-                                         : b)) %
-                      36000;
+        unsigned az =
+            (az0 + step * (m == SP_LIDAR_VLS128 || m == SP_LIDAR_HDL64E
+                               ? b / (m == SP_LIDAR_VLS128 ? 4 : 2)
+                               : b)) %
+            36000;
         put16(blk + 2, az);
         for (unsigned j = 0; j < 32; j++) {
             put16(blk + 4 + 3 * j, (unsigned)(4.0 / res) + rnd() % 4000);
@@ -293,11 +294,13 @@ static void velodyne_model(sp_lidar_model m, const sp_lidar_calib *cal,
                         36000) /
                        100.0;
         if (m == SP_LIDAR_VLS128) /* nebula: the next block's step, 0 last */
-            stepd = b == 11 ? 0
-                            : (((pkt[100 * (b + 1) + 2] |
-                                 pkt[100 * (b + 1) + 3] << 8) -
-                                (blk[2] | blk[3] << 8) + 36000) %
-                               36000) / 100.0;
+            stepd =
+                b == 11
+                    ? 0
+                    : (((pkt[100 * (b + 1) + 2] | pkt[100 * (b + 1) + 3] << 8) -
+                        (blk[2] | blk[3] << 8) + 36000) %
+                       36000) /
+                          100.0;
         unsigned bank = (blk[0] | blk[1] << 8) == 0xddff   ? 1
                         : (blk[0] | blk[1] << 8) == 0xccff ? 2
                         : (blk[0] | blk[1] << 8) == 0xbbff ? 3
@@ -319,8 +322,8 @@ static void velodyne_model(sp_lidar_model m, const sp_lidar_calib *cal,
                 rot = cal->laser[laser].rot;
                 dc = cal->laser[laser].dist_correction;
             } else {
-                static const double v16[16] = {-15, 1,  -13, 3,  -11, 5,
-                                               -9,  7,  -7,  9,  -5,  11,
+                static const double v16[16] = {-15, 1,  -13, 3, -11, 5,
+                                               -9,  7,  -7,  9, -5,  11,
                                                -3,  13, -1,  15};
                 el = (m == SP_LIDAR_VLP16 ? v16[laser] : 0) * rad;
                 rot = 0;
@@ -428,10 +431,10 @@ static void hesai_model(sp_lidar_model m, const double (*table)[2],
 static void test_hesai_models(void **state)
 {
     (void)state;
-    hesai_model(SP_LIDAR_PANDAR64, sp__ld_pandar64_table, 64, 6, 1194, 8, 3,
-                0, 8 + 6 * 194 + 14, 35950);
-    hesai_model(SP_LIDAR_PANDAR40P, sp__ld_pandar40p_table, 40, 10, 1262, 0,
-                3, 1, 10 * 124 + 14, 100);
+    hesai_model(SP_LIDAR_PANDAR64, sp__ld_pandar64_table, 64, 6, 1194, 8, 3, 0,
+                8 + 6 * 194 + 14, 35950);
+    hesai_model(SP_LIDAR_PANDAR40P, sp__ld_pandar40p_table, 40, 10, 1262, 0, 3,
+                1, 10 * 124 + 14, 100);
     hesai_model(SP_LIDAR_XT32, sp__ld_xt32_table, 32, 8, 1080, 12, 4, 0,
                 12 + 8 * 130 + 10, 20000);
     hesai_model(SP_LIDAR_QT64, sp__ld_qt64_table, 64, 4, 1072, 12, 4, 0,

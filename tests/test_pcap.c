@@ -43,8 +43,7 @@ static void w16(cap *c, uint16_t v)
     c->n += 2;
 }
 
-static void header(cap *c, int swap, int nanos, uint32_t link,
-                   uint32_t snaplen)
+static void header(cap *c, int swap, int nanos, uint32_t link, uint32_t snaplen)
 {
     c->n = 0;
     c->swap = swap;
@@ -90,7 +89,7 @@ static void udp4(cap *c, uint32_t sec, uint32_t frac, const uint8_t *link_hdr,
 }
 
 static const uint8_t eth[14] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0};
-static const uint8_t eth_vlan[18] = {0, 1, 2, 3, 4,    5, 6, 7, 8,
+static const uint8_t eth_vlan[18] = {0, 1,  2,  3,    4, 5, 6, 7,    8,
                                      9, 10, 11, 0x81, 0, 0, 5, 0x08, 0};
 
 static void expect_packet(sp_pcap_reader *r, uint16_t dport, size_t len,
@@ -139,8 +138,11 @@ static void test_link_layers(void **state)
         uint32_t link;
         const uint8_t *h;
         size_t n;
-    } cases[] = {{113, sll, 16}, {276, sll2, 20}, {101, NULL, 0},
-                 {228, NULL, 0}, {0, loop, 4}};
+    } cases[] = {{113, sll, 16},
+                 {276, sll2, 20},
+                 {101, NULL, 0},
+                 {228, NULL, 0},
+                 {0, loop, 4}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         header(&c, 0, 0, cases[i].link, 0);
         udp4(&c, 1, 0, cases[i].h, cases[i].n, 9, 2368, 100);
@@ -226,8 +228,7 @@ static void test_damage(void **state)
     c.n = full;
     uint32_t v = 141;
     memcpy(c.b + second + 12, &v, 4);
-    expect_damage(&c, off, "packet 2", "exceeds the original length 141",
-                  NULL);
+    expect_damage(&c, off, "packet 2", "exceeds the original length 141", NULL);
     header(&c, 0, 0, 1, 100);
     udp4(&c, 0, 0, eth, 14, 1, 2, 100);
     expect_damage(&c, "byte 24", "packet 1", "snapshot length 100", NULL);
@@ -289,8 +290,7 @@ static void test_source(void **state)
     if (!hdl)
         skip();
     char launch[1024];
-    snprintf(launch, sizeof launch, "pcap path=%s port=2368 packets=100",
-             hdl);
+    snprintf(launch, sizeof launch, "pcap path=%s port=2368 packets=100", hdl);
     sp_pipeline *p = NULL;
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
     sp_frame *f = NULL;

@@ -26,7 +26,8 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
     const __m256 scale = _mm256_set1_ps(b->scale);
     const __m256 tiny = _mm256_set1_ps(1e-6f), zero = _mm256_setzero_ps();
     const __m256 full = _mm256_set1_ps(pl->funits), half = _mm256_set1_ps(0.5f);
-    const __m256 one = _mm256_set1_ps(1.0f), cdeg = _mm256_set1_ps(pl->az_scale);
+    const __m256 one = _mm256_set1_ps(1.0f),
+                 cdeg = _mm256_set1_ps(pl->az_scale);
     const __m256 min_r = _mm256_set1_ps(pl->min_r);
     const __m256 max_r = _mm256_set1_ps(pl->max_r);
     const __m256i units = _mm256_set1_epi32(pl->units);
@@ -49,13 +50,14 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             /* Corrected azimuth: float sum, then the offset in double. */
             __m256 sa = _mm256_add_ps(
                 az, _mm256_mul_ps(azd, _mm256_loadu_ps(pl->frac + s)));
-            __m256d dl = _mm256_sub_pd(
-                _mm256_cvtps_pd(_mm256_castps256_ps128(sa)),
-                _mm256_loadu_pd(pl->rotoff + s));
-            __m256d dh = _mm256_sub_pd(
-                _mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1)),
-                _mm256_loadu_pd(pl->rotoff + s + 4));
-            __m256 f = _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
+            __m256d dl =
+                _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(sa)),
+                              _mm256_loadu_pd(pl->rotoff + s));
+            __m256d dh =
+                _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1)),
+                              _mm256_loadu_pd(pl->rotoff + s + 4));
+            __m256 f =
+                _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
             f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
                                  _mm256_cmp_ps(f, zero, _CMP_LT_OQ));
             __m256 t = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(f));
@@ -116,9 +118,10 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                     _mm256_cvtepu16_epi32(
                         _mm_loadu_si128((const __m128i *)(pl->ring + s))),
                     perm);
-                _mm_storeu_si128((__m128i *)(o->ring + n),
-                                 _mm_packus_epi32(_mm256_castsi256_si128(r),
-                                                  _mm256_extracti128_si256(r, 1)));
+                _mm_storeu_si128(
+                    (__m128i *)(o->ring + n),
+                    _mm_packus_epi32(_mm256_castsi256_si128(r),
+                                     _mm256_extracti128_si256(r, 1)));
             }
             if (o->rtype) {
                 __m256i r = _mm256_permutevar8x32_epi32(

@@ -29,8 +29,8 @@ static const uint8_t pack_lut[16][16] __attribute__((aligned(16))) = {
 
 static inline void put(float *dst, size_t n, __m128 v, __m128i shuf)
 {
-    _mm_storeu_ps(dst + n, _mm_castsi128_ps(_mm_shuffle_epi8(
-                               _mm_castps_si128(v), shuf)));
+    _mm_storeu_ps(
+        dst + n, _mm_castsi128_ps(_mm_shuffle_epi8(_mm_castps_si128(v), shuf)));
 }
 
 size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
@@ -63,8 +63,8 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
             d = _mm_blendv_ps(d, dc, _mm_cmpgt_ps(d, tiny));
             __m128 sa =
                 _mm_add_ps(az, _mm_mul_ps(azd, _mm_loadu_ps(pl->frac + s)));
-            __m128d dl = _mm_sub_pd(_mm_cvtps_pd(sa),
-                                    _mm_loadu_pd(pl->rotoff + s));
+            __m128d dl =
+                _mm_sub_pd(_mm_cvtps_pd(sa), _mm_loadu_pd(pl->rotoff + s));
             __m128d dh = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(sa, sa)),
                                     _mm_loadu_pd(pl->rotoff + s + 2));
             __m128 f = _mm_movelh_ps(_mm_cvtpd_ps(dl), _mm_cvtpd_ps(dh));
@@ -73,18 +73,19 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
             t = _mm_blendv_ps(t, _mm_add_ps(t, one),
                               _mm_cmpge_ps(_mm_sub_ps(f, t), half));
             __m128i a = _mm_cvttps_epi32(t);
-            a = _mm_sub_epi32(a,
-                              _mm_and_si128(_mm_cmpgt_epi32(a, units_m1), units));
+            a = _mm_sub_epi32(
+                a, _mm_and_si128(_mm_cmpgt_epi32(a, units_m1), units));
             __m128i kp;
             {
                 uint32_t w;
                 __builtin_memcpy(&w, b->keep + k, 4);
                 kp = _mm_cvtepu8_epi32(_mm_cvtsi32_si128((int)w));
             }
-            __m128i m = _mm_andnot_si128(_mm_cmpeq_epi32(kp, _mm_setzero_si128()),
-                                         all);
+            __m128i m =
+                _mm_andnot_si128(_mm_cmpeq_epi32(kp, _mm_setzero_si128()), all);
             m = _mm_andnot_si128(_mm_cmpeq_epi32(raw, _mm_setzero_si128()), m);
-            __m128 rm = _mm_and_ps(_mm_cmpgt_ps(d, min_r), _mm_cmplt_ps(d, max_r));
+            __m128 rm =
+                _mm_and_ps(_mm_cmpgt_ps(d, min_r), _mm_cmplt_ps(d, max_r));
             m = _mm_and_si128(m, _mm_castps_si128(rm));
             if (!pl->win_full) {
                 __m128i ge = _mm_cmpgt_epi32(a, lo);
@@ -95,12 +96,12 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
             unsigned mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m));
             _mm_store_si128((__m128i *)ai, a);
             const float *tb = pl->tab;
-            __m128 p01 = _mm_castpd_ps(_mm_loadh_pd(
-                _mm_load_sd((const double *)(tb + 2 * ai[0])),
-                (const double *)(tb + 2 * ai[1])));
-            __m128 p23 = _mm_castpd_ps(_mm_loadh_pd(
-                _mm_load_sd((const double *)(tb + 2 * ai[2])),
-                (const double *)(tb + 2 * ai[3])));
+            __m128 p01 = _mm_castpd_ps(
+                _mm_loadh_pd(_mm_load_sd((const double *)(tb + 2 * ai[0])),
+                             (const double *)(tb + 2 * ai[1])));
+            __m128 p23 = _mm_castpd_ps(
+                _mm_loadh_pd(_mm_load_sd((const double *)(tb + 2 * ai[2])),
+                             (const double *)(tb + 2 * ai[3])));
             __m128 c1 = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0));
             __m128 c2 = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1));
             __m128 xy = _mm_mul_ps(d, _mm_loadu_ps(pl->cos_v + s));

@@ -26,7 +26,7 @@ typedef struct bag_src {
     bag_calib calibs[BAG_MAX_CALIBS];
     size_t ncalibs;
     bag_scratch scratch;
-    char *meta; /* a sensor's metadata text (load_meta) */
+    char *meta;        /* a sensor's metadata text (load_meta) */
     int noted_skipped; /* the log's skipped list was noted */
 } bag_src;
 
@@ -458,8 +458,8 @@ static int bag_pull(sp_stage *st, sp_frame **out)
             rc = sp__bag_decode_packets(st, &s->scratch, bt->enc, bt->kind,
                                         &msg, &f, &stamp);
         else
-            rc = sp__bag_decode(st, &s->scratch, bt->action, bt->enc, &msg,
-                                &f, &dropped, &stamp);
+            rc = sp__bag_decode(st, &s->scratch, bt->action, bt->enc, &msg, &f,
+                                &dropped, &stamp);
         if (rc < 0) {
             sp__fail_context(rc, "%s: byte %llu: topic %s, message %llu: ",
                              msg.file, (unsigned long long)msg.offset, tp->name,

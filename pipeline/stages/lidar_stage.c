@@ -38,11 +38,11 @@ typedef struct lidar_stage {
     sp_frame *out;   /* the scan being filled */
     int64_t t0;      /* its first packet's time */
     sp_frame *out_keep;
-    int cut_seen;     /* the columns passed the cut angle in this scan */
-    int near_set;     /* near_idx is set */
-    size_t near_idx;  /* first point of the columns near the cut */
-    size_t cut_idx;   /* first point after the columns passed the cut */
-    int64_t t0_next;  /* time of the packet where they passed it */
+    int cut_seen;    /* the columns passed the cut angle in this scan */
+    int near_set;    /* near_idx is set */
+    size_t near_idx; /* first point of the columns near the cut */
+    size_t cut_idx;  /* first point after the columns passed the cut */
+    int64_t t0_next; /* time of the packet where they passed it */
     int have_prev;
     uint16_t prev_az;
     uint64_t seq;
@@ -278,8 +278,8 @@ static int lidar_init(sp_stage *st)
 static int layout_init(lidar_stage *s)
 {
     base_layout(s);
-    s->scan_cap = sp_lidardec_packets_per_scan(s->dec) *
-                  sp_lidardec_max_points(s->dec);
+    s->scan_cap =
+        sp_lidardec_packets_per_scan(s->dec) * sp_lidardec_max_points(s->dec);
     return SP_OK;
 }
 
@@ -522,15 +522,15 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
             s->prev_az = info.col_az[c];
             s->have_prev = 1;
             if (!s->cut_seen && !s->near_set && r >= 36000 - NEAR_CD) {
-                SP_TRY(decode_cols(st, s, pkt, pk->length[i],
-                                   pk->stamp_ns[i], c0, c));
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
+                                   c0, c));
                 c0 = c;
                 s->near_idx = p->count;
                 s->near_set = 1;
             }
             if (!s->cut_seen && r < prev) {
-                SP_TRY(decode_cols(st, s, pkt, pk->length[i],
-                                   pk->stamp_ns[i], c0, c));
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
+                                   c0, c));
                 c0 = c;
                 if (!s->near_set)
                     s->near_idx = 0;
@@ -540,8 +540,8 @@ static int decode_angle(sp_stage *st, lidar_stage *s, sp_frame **out)
                 s->t0_next = pk->stamp_ns[i];
             }
             if (s->cut_seen && r >= NEAR_CD) {
-                SP_TRY(decode_cols(st, s, pkt, pk->length[i],
-                                   pk->stamp_ns[i], c0, c));
+                SP_TRY(decode_cols(st, s, pkt, pk->length[i], pk->stamp_ns[i],
+                                   c0, c));
                 s->in_col = c;
                 /* This column is decoded again into the next scan: forget
                  * it was seen so it is not a cut again. */
@@ -638,9 +638,9 @@ static int pull_scan(sp_stage *st, lidar_stage *s, sp_frame **out)
             if (!s->dec)
                 SP_TRY(ouster_lazy(st, s));
         }
-        int by_message = s->cut == CUT_MESSAGE ||
-                         (s->cut == CUT_AUTO &&
-                          (s->in->u.packets.flags & SP_PACKETS_SCAN));
+        int by_message =
+            s->cut == CUT_MESSAGE ||
+            (s->cut == CUT_AUTO && (s->in->u.packets.flags & SP_PACKETS_SCAN));
         if (by_message)
             return decode_message(st, s, out);
         int rc = decode_angle(st, s, out);

@@ -7,9 +7,11 @@
  *    order with non-decreasing offsets, then SP_EOS, or SP_EFORMAT naming
  *    the input, a byte offset and a packet number;
  *  - a datagram inspect accepts has 1..32 columns with azimuths below
- *    36000; decoding them all adds at most max_points points to a cloud
- *    of exactly max_points + 8 (ASan sees a write past it), each point's
- *    coordinates finite and its ring below 128. */
+ *    36000; decoding them in two calls (as a scan cut between columns
+ *    does; each call wants room for max_points + 8) adds at most
+ *    max_points points, into arrays of exactly that room (ASan sees a
+ *    write past them), each point's coordinates finite, its ring below
+ *    128 and its azimuth in [0, 360). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,7 +48,7 @@ static void decode_all(sp_lidardec *d, const uint8_t *p, size_t n)
     for (unsigned c = 0; c < info.ncols; c++)
         if (info.col_az[c] >= 36000)
             fail("column azimuth");
-    size_t cap = sp_lidardec_max_points(d) + 8;
+    size_t cap = 2 * (sp_lidardec_max_points(d) + 8);
     size_t bytes = sp_points_block_size(cap, SP_POINTS_RING | SP_POINTS_TIME);
     void *mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
     float *az = malloc(cap * 4), *dist = malloc(cap * 4);
@@ -64,9 +66,8 @@ static void decode_all(sp_lidardec *d, const uint8_t *p, size_t n)
     if (pts.count > sp_lidardec_max_points(d))
         fail("too many points");
     for (size_t i = 0; i < pts.count; i++)
-        if (!isfinite(pts.x[i]) || !isfinite(pts.y[i]) ||
-            !isfinite(pts.z[i]) || pts.ring[i] >= 128 || !(az[i] >= 0) ||
-            !(az[i] < 360.0f))
+        if (!isfinite(pts.x[i]) || !isfinite(pts.y[i]) || !isfinite(pts.z[i]) ||
+            pts.ring[i] >= 128 || !(az[i] >= 0) || !(az[i] < 360.0f))
             fail("point values");
     free(mem);
     free(az);
@@ -91,10 +92,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .max_angle = (sel & 0x80) ? 90 : 0};
     sp_lidardec_desc dh = dv;
     dh.model = hesai[(sel >> 4) % 4];
-    sp_lidardec *vd = NULL, *hd = NULL;
-    if (sp_lidardec_create(k, &dv, &vd) != SP_OK ||
-        sp_lidardec_create(k, &dh, &hd) != SP_OK)
+    /* Decoders are made once per setting and kept (their tables take a
+     * while): a decoder holds no state between packets. */
+    static sp_lidardec *cache[SP_LIDAR_MODEL_COUNT][3][2];
+    sp_lidardec **vp = &cache[dv.model][dv.ret][sel >> 7];
+    sp_lidardec **hp = &cache[dh.model][dh.ret][sel >> 7];
+    if ((!*vp && sp_lidardec_create(k, &dv, vp) != SP_OK) ||
+        (!*hp && sp_lidardec_create(k, &dh, hp) != SP_OK))
         fail("decoder");
+    sp_lidardec *vd = *vp, *hd = *hp;
     uint8_t *copy = malloc(size - 1 ? size - 1 : 1);
     memcpy(copy, data + 1, size - 1);
     sp_pcap_reader *r = NULL;
@@ -122,7 +128,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sp_pcap_close(r);
     }
     free(copy);
-    sp_lidardec_destroy(vd);
-    sp_lidardec_destroy(hd);
     return 0;
 }
