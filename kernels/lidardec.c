@@ -68,6 +68,18 @@ int sp_lidar_model_from_name(const char *name, sp_lidar_model *out)
                     name);
 }
 
+int sp_lidar_model_range(sp_lidar_model m, double *min_m, double *max_m)
+{
+    SP_GUARD(min_m != NULL && max_m != NULL);
+    const sp__ld_model *md = sp__ld_model_of(m);
+    if (!md)
+        return sp__fail(SP_EINVAL, "lidar: model %d, expected 0..%d", (int)m,
+                        SP_LIDAR_MODEL_COUNT - 1);
+    *min_m = md->min_range;
+    *max_m = md->max_range;
+    return SP_OK;
+}
+
 const sp__ld_model *sp__ld_model_of(sp_lidar_model m)
 {
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)

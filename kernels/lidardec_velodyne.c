@@ -185,17 +185,25 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         uint32_t *raw = bt->raw + i * 32;
         float *in = bt->intensity + i * 32;
         uint8_t *keep = bt->keep + i * 32, *rt = bt->rtype + i * 32;
+        if (!dual) {
+            /* One return per firing: a straight copy. */
+            uint8_t single = strongest_only      ? SP_LIDAR_RT_STRONGEST
+                             : pkt[1204] == 0x38 ? SP_LIDAR_RT_LAST
+                                                 : SP_LIDAR_RT_UNKNOWN;
+            for (unsigned j = 0; j < 32; j++) {
+                const uint8_t *u = blk + 4 + 3 * j;
+                raw[j] = le16(u);
+                in[j] = (float)u[2];
+            }
+            memset(keep, 1, 32);
+            memset(rt, single, 32);
+            continue;
+        }
         for (unsigned j = 0; j < 32; j++) {
             const uint8_t *u = blk + 4 + 3 * j;
             raw[j] = le16(u);
             in[j] = (float)u[2];
             keep[j] = 1;
-            if (!dual) {
-                rt[j] = strongest_only      ? SP_LIDAR_RT_STRONGEST
-                        : pkt[1204] == 0x38 ? SP_LIDAR_RT_LAST
-                                            : SP_LIDAR_RT_UNKNOWN;
-                continue;
-            }
             const uint8_t *o = other + 4 + 3 * j;
             uint16_t oraw = le16(o);
             int same = oraw == raw[j];

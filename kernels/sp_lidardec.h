@@ -59,6 +59,10 @@ typedef enum sp_lidar_model {
 const char *sp_lidar_model_name(sp_lidar_model m);
 /** "Velodyne VLP-16", ...; NULL for an unknown model. */
 const char *sp_lidar_model_what(sp_lidar_model m);
+/** The model's usable range in metres (its datasheet's; the default
+ *  filter). SP_EINVAL for an unknown model. */
+int sp_lidar_model_range(sp_lidar_model m, double *min_m, double *max_m);
+
 /** The model named @p name; SP_EINVAL listing the names otherwise. */
 int sp_lidar_model_from_name(const char *name, sp_lidar_model *out);
 

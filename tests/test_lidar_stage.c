@@ -195,6 +195,108 @@ static void test_ouster_needs_metadata(void **state)
     sp_pipeline_destroy(p);
 }
 
+/* The only frame of @p launch (one reference). */
+static sp_frame *only_frame(const char *launch, sp_pipeline **pp)
+{
+    if (sp_pipeline_create(launch, NULL, pp) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    sp_frame *f = NULL, *g = NULL;
+    assert_int_equal(sp_pipeline_pull(*pp, &f), SP_OK);
+    assert_int_equal(sp_pipeline_pull(*pp, &g), SP_EOS);
+    return f;
+}
+
+/* A ROS1 bag holding the VLP-16 capture's packets as one VelodyneScan
+ * (written by python3-rosbag: tests/oracles/lidar_bag_fixture.py) decodes
+ * to exactly the capture's points taken as one message. */
+static void test_ros1_velodyne_scan(void **state)
+{
+    (void)state;
+    const char *pcap = iot_data(VLP16);
+    if (!pcap)
+        skip();
+    if (system("/usr/bin/python3 -c 'import rosbag' >/dev/null 2>&1") != 0) {
+        print_message("python3-rosbag missing: the ROS1 fixture was not "
+                      "written\n");
+        skip();
+    }
+    char dir[1024], cmd[4096], launch[2048];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(dir, sizeof dir, "%.*s/oracles",
+             slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+    const char *bag = iot_tmp("vlp16_scan.bag");
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/lidar_bag_fixture.py' '%s' '%s'", dir, pcap,
+             bag);
+    assert_int_equal(system(cmd), 0);
+    sp_pipeline *pa = NULL, *pb = NULL;
+    snprintf(launch, sizeof launch, "bag path=%s ! lidar model=vlp16", bag);
+    sp_frame *a = only_frame(launch, &pa);
+    snprintf(launch, sizeof launch,
+             "pcap path=%s packets=84 ! lidar model=vlp16 cut=message", pcap);
+    sp_frame *b = only_frame(launch, &pb);
+    const sp_points *p = &a->u.points, *q = &b->u.points;
+    assert_int_equal(p->count, q->count);
+    assert_true(p->count > 25000);
+    assert_memory_equal(p->x, q->x, p->count * 4);
+    assert_memory_equal(p->z, q->z, p->count * 4);
+    assert_memory_equal(p->time, q->time, p->count * 4);
+    assert_string_equal(a->stream, "/velodyne_packets");
+    sp_frame_unref(a);
+    sp_frame_unref(b);
+    assert_int_equal(sp_pipeline_destroy(pa), SP_OK);
+    assert_int_equal(sp_pipeline_destroy(pb), SP_OK);
+}
+
+/* An Ouster recording as ouster-ros writes it (PacketMsg per packet, the
+ * metadata JSON on .../metadata, recorded after the first packet): every
+ * packet frame carries one packet and the whole metadata text. */
+static void test_ros1_ouster_packets(void **state)
+{
+    (void)state;
+    const char *pcap = iot_data("pcap/ouster/OS-1-32-G_v2.1.1_1024x10.pcap");
+    const char *meta = iot_data("pcap/ouster/OS-1-32-G_v2.1.1_1024x10.json");
+    if (!pcap || !meta)
+        skip();
+    if (system("/usr/bin/python3 -c 'import rosbag' >/dev/null 2>&1") != 0)
+        skip();
+    char dir[1024], cmd[4096], launch[2048];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(dir, sizeof dir, "%.*s/oracles",
+             slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
+    const char *bag = iot_tmp("ouster_packets.bag");
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/lidar_bag_fixture.py' --ouster '%s' '%s' "
+             "'%s'",
+             dir, pcap, meta, bag);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(meta, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size_t meta_len = (size_t)ftell(f);
+    fclose(f);
+    snprintf(launch, sizeof launch, "bag path=%s", bag);
+    sp_pipeline *p = NULL;
+    assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
+    sp_frame *fr = NULL;
+    size_t n = 0;
+    while (sp_pipeline_pull(p, &fr) == SP_OK) {
+        assert_int_equal(fr->payload, SP_PAYLOAD_PACKETS);
+        const sp_packets *pk = &fr->u.packets;
+        assert_int_equal(pk->count, 1);
+        assert_int_equal(pk->length[0], 6464);
+        assert_int_equal(pk->meta_size, meta_len);
+        assert_non_null(strstr(pk->meta, "beam_altitude_angles"));
+        assert_string_equal(pk->vendor, "ouster");
+        assert_int_equal(pk->flags & SP_PACKETS_SCAN, 0);
+        n++;
+        sp_frame_unref(fr);
+        fr = NULL;
+    }
+    assert_int_equal(n, 64);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
 #ifndef SP_TEST_ASAN
 static uint64_t count(void)
 {
@@ -242,6 +344,8 @@ int main(void)
         cmocka_unit_test(test_model_byte_note),
         cmocka_unit_test(test_damaged_packet),
         cmocka_unit_test(test_ouster_needs_metadata),
+        cmocka_unit_test(test_ros1_velodyne_scan),
+        cmocka_unit_test(test_ros1_ouster_packets),
         cmocka_unit_test(test_no_allocation_per_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,7 +67,8 @@ static void udp4(cap *c, uint32_t sec, uint32_t frac, const uint8_t *link_hdr,
     w32(c, (uint32_t)total);
     w32(c, (uint32_t)total);
     uint8_t *p = c->b + c->n;
-    memcpy(p, link_hdr, link_len);
+    if (link_len)
+        memcpy(p, link_hdr, link_len);
     uint8_t *ip = p + link_len;
     memset(ip, 0, 28);
     ip[0] = 0x45;

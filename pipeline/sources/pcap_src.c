@@ -100,6 +100,7 @@ static int pcap_pull(sp_stage *st, sp_frame **out)
         return sp__src_frame_fail(rc, s->seq, path);
     sp_packets *p = &f->u.packets;
     int64_t t0 = s->pending.stamp_ns;
+    uint64_t first = s->pending.number;
     while (p->count < n) {
         rc = next_packet(st, s);
         if (rc == SP_EOS)
@@ -117,7 +118,7 @@ static int pcap_pull(sp_stage *st, sp_frame **out)
         s->has_pending = 0;
     }
     sp__src_stamp(st, f, &s->seq, t0, path);
-    f->origin_index = s->pending.number;
+    f->origin_index = first; /* the record number of its first packet */
     *out = f;
     return SP_OK;
 }

@@ -223,9 +223,11 @@ static int lidar_init(sp_stage *st)
     const sp_prop_value *lo = sp_stage_prop(st, "min_range");
     const sp_prop_value *hi = sp_stage_prop(st, "max_range");
     if (lo->set || hi->set) {
-        /* One given: the other is open (0, or 1000 km). */
-        d.min_range = lo->set ? lo->f : 0.0;
-        d.max_range = hi->set ? hi->f : 1e6;
+        /* One given: the other is the model's. */
+        double mlo, mhi;
+        SP_TRY(sp_lidar_model_range(d.model, &mlo, &mhi));
+        d.min_range = lo->set ? lo->f : mlo;
+        d.max_range = hi->set ? hi->f : mhi;
     }
     const char *calib = sp_stage_prop_str(st, "calib");
     char *meta = NULL;
