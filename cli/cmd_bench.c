@@ -39,6 +39,10 @@ static const struct {
 } progs[] = {
     {"bench_lidar", "lidar", "crop and voxel", 0, 0},
     {"bench_lidar_raster", "raster", "ground, bev, range, project", 0, 1},
+    {"bench_lidar_packets", "packets", "lidar packet decoding (Velodyne, Hesai)",
+     0, 0},
+    {"bench_ouster", "packets", "Ouster packets to points and range images",
+     0, 1},
     {"bench_camera1", "camera", "debayer, levels, convert", 0, 0},
     {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
     {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},

@@ -7,6 +7,7 @@
 #include "sp_status.h"
 #include "sp_pool.h"
 #include "sp_poolmgr.h"
+#include "sp_packets.h"
 #include "sp_points.h"
 #include "sp_image.h"
 #include "sp_tensor.h"

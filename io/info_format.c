@@ -98,7 +98,10 @@ static void text(out *o, const sp_loginfo *li)
             put(o, "  image %ux%u %s%s (%zu sampled)\n", st->width, st->height,
                 st->format, st->sizes_vary ? ", sizes or formats vary" : "",
                 st->sampled);
-        else if (st->sampled && !other) {
+        else if (st->sampled && !strcmp(sensor, "packets")) {
+            if (st->fields[0])
+                put(o, "  %s\n", st->fields);
+        } else if (st->sampled && !other) {
             put(o, "  points/frame min %zu mean %.1f max %zu (%zu sampled)",
                 st->points_min, st->points_mean, st->points_max, st->sampled);
             if (st->rows > 1)

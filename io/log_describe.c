@@ -37,6 +37,10 @@ static const char *sensor_of(sp_rosmsg_kind k)
         return "camera";
     case SP_ROSMSG_CAMERA_INFO:
         return "calib";
+    case SP_ROSMSG_VELODYNE_SCAN:
+    case SP_ROSMSG_PANDAR_SCAN:
+    case SP_ROSMSG_OUSTER_PACKET:
+        return "packets";
     default:
         return "other";
     }
@@ -118,6 +122,28 @@ static void sample_message(sp_rosmsg_decoder *dec, sp_rosmsg_kind kind,
         rc = sp_rosmsg_caminfo_parse(msg->data, msg->size, enc, &m);
         if (rc == SP_OK)
             sp__info_note_image(o, m.width, m.height, m.distortion_model);
+        break;
+    }
+    case SP_ROSMSG_VELODYNE_SCAN:
+    case SP_ROSMSG_PANDAR_SCAN:
+    case SP_ROSMSG_OUSTER_PACKET: {
+        /* Raw lidar packets (the lidar stage decodes them): how many a
+         * message holds, and their size. */
+        sp_rospkt_msg m;
+        rc = sp_rosmsg_packets_parse(msg->data, msg->size, enc, kind, &m);
+        if (rc == SP_OK && o->sampled == 0) {
+            const uint8_t *d = NULL;
+            size_t len = 0;
+            int64_t t;
+            if (m.count)
+                sp_rosmsg_packet_at(&m, 0, &d, &len, &t);
+            snprintf(o->fields, sizeof o->fields,
+                     "%u packets of %zu B per message (decode with `lidar "
+                     "model=...`)",
+                     m.count, len);
+        }
+        if (rc == SP_OK)
+            o->sampled++;
         break;
     }
     default:

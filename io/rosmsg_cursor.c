@@ -43,6 +43,23 @@ sp_rosmsg_kind sp_rosmsg_kind_of(const char *type)
         {"LaserScan", SP_ROSMSG_LASER_SCAN},
     };
     static const char pkg[] = "sensor_msgs/";
+    static const struct {
+        const char *a, *b;
+        sp_rosmsg_kind kind;
+    } others[] = {
+        {"velodyne_msgs/VelodyneScan", "velodyne_msgs/msg/VelodyneScan",
+         SP_ROSMSG_VELODYNE_SCAN},
+        {"pandar_msgs/PandarScan", "pandar_msgs/msg/PandarScan",
+         SP_ROSMSG_PANDAR_SCAN},
+        {"ouster_ros/PacketMsg", "ouster_ros/msg/PacketMsg",
+         SP_ROSMSG_OUSTER_PACKET},
+        {"ouster_sensor_msgs/PacketMsg", "ouster_sensor_msgs/msg/PacketMsg",
+         SP_ROSMSG_OUSTER_PACKET},
+        {"std_msgs/String", "std_msgs/msg/String", SP_ROSMSG_STRING},
+    };
+    for (size_t i = 0; type && i < sizeof others / sizeof others[0]; i++)
+        if (!strcmp(type, others[i].a) || !strcmp(type, others[i].b))
+            return others[i].kind;
     if (!type || strncmp(type, pkg, sizeof pkg - 1) != 0)
         return SP_ROSMSG_OTHER;
     const char *t = type + sizeof pkg - 1;

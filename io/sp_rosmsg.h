@@ -59,7 +59,12 @@ typedef enum sp_rosmsg_kind {
     SP_ROSMSG_IMAGE,
     SP_ROSMSG_COMPRESSED_IMAGE,
     SP_ROSMSG_CAMERA_INFO,
-    SP_ROSMSG_LASER_SCAN
+    SP_ROSMSG_LASER_SCAN,
+    SP_ROSMSG_VELODYNE_SCAN, /**< velodyne_msgs/VelodyneScan */
+    SP_ROSMSG_PANDAR_SCAN,   /**< pandar_msgs/PandarScan */
+    SP_ROSMSG_OUSTER_PACKET, /**< ouster_ros/PacketMsg,
+                                  ouster_sensor_msgs/msg/PacketMsg */
+    SP_ROSMSG_STRING         /**< std_msgs/String (a sensor's metadata) */
 } sp_rosmsg_kind;
 
 /** The kind of a type name in either spelling ("sensor_msgs/Image",
@@ -73,6 +78,37 @@ typedef struct sp_rosmsg_header {
     char frame_id[128]; /**< truncated when longer (frame_id_len is not) */
     size_t frame_id_len;
 } sp_rosmsg_header;
+
+/** A lidar packet message: a whole scan of packets (VelodyneScan: header,
+ *  VelodynePacket[] {time stamp, uint8[1206] data}; PandarScan: header,
+ *  PandarPacket[] {time stamp, uint8[1500] data, uint32 size}) or one
+ *  packet (Ouster PacketMsg: uint8[] buf, no header). Parsing checks that
+ *  every packet lies inside the message; the packets stay in it
+ *  (borrowed). */
+typedef struct sp_rospkt_msg {
+    sp_rosmsg_header header; /**< zero for Ouster */
+    uint32_t count;          /**< packets */
+    sp_rosmsg_kind kind;
+    /* private: where packet i lies */
+    const uint8_t *first;
+    size_t stride, data_at, data_len, size_at;
+    int swap, has_stamp;
+} sp_rospkt_msg;
+
+/** Parse a packet message of @p kind (VELODYNE_SCAN, PANDAR_SCAN,
+ *  OUSTER_PACKET). SP_EFORMAT (a count beyond the bytes, a PandarPacket
+ *  size above 1500), SP_EINVAL (another kind). */
+int sp_rosmsg_packets_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
+                            sp_rosmsg_kind kind, sp_rospkt_msg *out);
+
+/** Packet @p i (< count): its bytes (borrowed from the message), length
+ *  and stamp (0 when the message has none). */
+void sp_rosmsg_packet_at(const sp_rospkt_msg *m, uint32_t i,
+                         const uint8_t **data, size_t *len, int64_t *stamp_ns);
+
+/** std_msgs/String: *s borrowed from the message, *len its bytes. */
+int sp_rosmsg_string_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
+                           const char **s, size_t *len);
 
 /* ---- PointCloud2 ---- */
 

@@ -137,6 +137,37 @@ int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
     return SP_OK;
 }
 
+int sp_frame_create_packets(sp_poolmgr *mgr, size_t capacity,
+                            size_t data_capacity, size_t meta_capacity,
+                            sp_frame **out)
+{
+    sp_frame *f = NULL;
+    void *mem;
+    size_t size;
+    int rc;
+
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(mgr != NULL);
+    rc = frame_acquire(
+        mgr,
+        capacity ? sp_packets_block_size(capacity, data_capacity, meta_capacity)
+                 : 0,
+        "packets", &f, &mem, &size);
+    if (rc < 0)
+        return rc;
+    rc = sp_packets_init(&f->u.packets, mem, size, capacity, data_capacity,
+                         meta_capacity);
+    if (rc < 0) {
+        sp_block_unref(f->block);
+        return rc;
+    }
+    f->payload = SP_PAYLOAD_PACKETS;
+    f->sensor = SP_SENSOR_LIDAR;
+    *out = f;
+    return SP_OK;
+}
+
 void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src)
 {
     if (dst == NULL || src == NULL)

@@ -16,6 +16,7 @@
 
 #include "sp_calib.h"
 #include "sp_image.h"
+#include "sp_packets.h"
 #include "sp_points.h"
 #include "sp_poolmgr.h"
 #include "sp_tensor.h"
@@ -35,7 +36,8 @@ typedef enum sp_sensor {
 typedef enum sp_payload {
     SP_PAYLOAD_POINTS = 0,
     SP_PAYLOAD_IMAGE,
-    SP_PAYLOAD_TENSOR
+    SP_PAYLOAD_TENSOR,
+    SP_PAYLOAD_PACKETS /**< raw sensor packets (lidar UDP payloads) */
 } sp_payload;
 
 /** What a frame's origin is, for messages and for the file sinks' names. */
@@ -59,6 +61,7 @@ typedef struct sp_frame {
         sp_points points;
         sp_image image;
         sp_tensor tensor;
+        sp_packets packets;
     } u;
     const sp_calib *calib; /**< borrowed from the source; may be NULL */
     const char *origin;    /**< file it was read from (borrowed), or NULL */
@@ -91,6 +94,14 @@ int sp_frame_create_image(sp_poolmgr *mgr, uint32_t width, uint32_t height,
 /** New frame holding a tensor. */
 int sp_frame_create_tensor(sp_poolmgr *mgr, sp_dtype dtype, int ndim,
                            const size_t *shape, sp_frame **out);
+
+/** New frame holding a batch of raw packets: room for @p capacity packets
+ *  of @p data_capacity payload bytes in all and @p meta_capacity bytes of
+ *  metadata text (0: none). Sensor is lidar, payload SP_PAYLOAD_PACKETS.
+ *  SP_EINVAL for capacity 0; the sp_poolmgr_acquire() status. */
+int sp_frame_create_packets(sp_poolmgr *mgr, size_t capacity,
+                            size_t data_capacity, size_t meta_capacity,
+                            sp_frame **out);
 
 /** Copy seq, timestamps, stream, sensor, calib and origin (origin_index,
  *  origin_kind) from @p src. */

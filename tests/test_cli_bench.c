@@ -116,6 +116,11 @@ static void test_bench_lidar_json(void **state)
          r = strstr(r + 1, "\n    {")) {
         const char *end = strchr(r, '}');
         assert_non_null(end);
+        /* The lidar group has more programs (packet decoders): their rows
+         * follow bench_lidar's and are checked by their own suites. */
+        const char *own = strstr(r, "\"program\": \"bench_lidar\"");
+        if (!own || own > end)
+            continue;
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             const char *p = strstr(r, keys[k]);
             if (!p || p > end)

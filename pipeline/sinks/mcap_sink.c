@@ -169,6 +169,12 @@ static int serialize(sp_stage *st, mcap_sink *s, const sp_frame *f, size_t *len)
 
 static int write_frame(sp_stage *st, mcap_sink *s, const sp_frame *f)
 {
+    if (f->payload == SP_PAYLOAD_PACKETS)
+        return sp_stage_fail(
+            st, SP_EUNSUPPORTED,
+            "frame %s #%llu: raw packets are not written here, expected "
+            "points or an image (decode them first with `lidar model=...`)",
+            f->stream, (unsigned long long)f->seq);
     if (f->payload == SP_PAYLOAD_TENSOR)
         return sp_stage_fail(
             st, SP_EUNSUPPORTED,

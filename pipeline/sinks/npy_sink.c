@@ -80,6 +80,13 @@ static int npy_pull(sp_stage *st, sp_frame **out)
         case SP_PAYLOAD_IMAGE:
             rc = sp_npy_write_image(path, &f->u.image);
             break;
+        case SP_PAYLOAD_PACKETS:
+            rc = sp_stage_fail(st, SP_EUNSUPPORTED,
+                               "frame %llu of %s holds raw packets, expected "
+                               "points, an image or a tensor (decode them "
+                               "first: `... ! lidar model=... ! npy`)",
+                               (unsigned long long)f->seq, f->stream);
+            break;
         default:
             rc = sp_npy_write_tensor(path, &f->u.tensor);
             break;

@@ -3,6 +3,7 @@
  * copied out by the unpack kernel (AoS to SoA, SIMD), which is why this
  * lives in pipeline/: io/ does not know kernels/. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bag_int.h"
@@ -234,6 +235,64 @@ static int decode_cimage(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     *stamp = m->header.stamp_ns;
     *out = f;
     return SP_OK;
+}
+
+/* A lidar packet message as a packet frame: the packets copied into one
+ * pool block (their bytes, lengths and stamps), with the sensor's metadata
+ * for Ouster. A VelodyneScan or PandarScan is one scan (SP_PACKETS_SCAN). */
+static int decode_packets(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
+                          sp_rosmsg_kind kind, const sp_log_msg *msg,
+                          sp_frame **out, int64_t *stamp)
+{
+    sp_rospkt_msg *m = &s->pkt;
+    SP_TRY(sp_rosmsg_packets_parse(msg->data, msg->size, enc, kind, m));
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < m->count; i++) {
+        const uint8_t *d;
+        size_t len;
+        int64_t t;
+        sp_rosmsg_packet_at(m, i, &d, &len, &t);
+        bytes += len;
+    }
+    size_t meta = kind == SP_ROSMSG_OUSTER_PACKET ? s->meta_len : 0;
+    size_t n = m->count ? m->count : 1;
+    SP_TRY(sp__src_frame_check(st, sp_packets_block_size(n, bytes, meta),
+                               msg->file, "a packet message"));
+    sp_frame *f = NULL;
+    SP_TRY(sp_frame_create_packets(sp_stage_poolmgr(st), n, bytes, meta, &f));
+    sp_packets *p = &f->u.packets;
+    for (uint32_t i = 0; i < m->count; i++) {
+        const uint8_t *d;
+        size_t len;
+        int64_t t;
+        sp_rosmsg_packet_at(m, i, &d, &len, &t);
+        /* Ouster's PacketMsg has no stamp: the log time is its time. */
+        int rc = sp_packets_append(p, d, len, t ? t : msg->log_time, 0);
+        if (rc < 0) {
+            sp_frame_unref(f);
+            return rc;
+        }
+    }
+    if (meta)
+        (void)sp_packets_set_meta(p, s->meta, meta);
+    if (kind != SP_ROSMSG_OUSTER_PACKET)
+        p->flags |= SP_PACKETS_SCAN;
+    snprintf(p->vendor, sizeof p->vendor, "%s",
+             kind == SP_ROSMSG_VELODYNE_SCAN ? "velodyne"
+             : kind == SP_ROSMSG_PANDAR_SCAN ? "hesai"
+                                             : "ouster");
+    *stamp = m->header.stamp_ns ? m->header.stamp_ns : msg->log_time;
+    *out = f;
+    return SP_OK;
+}
+
+int sp__bag_decode_packets(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
+                           sp_rosmsg_kind kind, const sp_log_msg *msg,
+                           sp_frame **out, int64_t *stamp_ns)
+{
+    *out = NULL;
+    *stamp_ns = 0;
+    return decode_packets(st, s, enc, kind, msg, out, stamp_ns);
 }
 
 int sp__bag_decode(sp_stage *st, bag_scratch *s, bag_action a,

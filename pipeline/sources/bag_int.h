@@ -18,13 +18,17 @@ typedef enum bag_action {
     BAG_SCAN,      /* LaserScan -> points */
     BAG_IMAGE,     /* Image -> image */
     BAG_CIMAGE,    /* CompressedImage -> image */
-    BAG_CAMINFO    /* CameraInfo -> the calibration of a camera's frames */
+    BAG_CAMINFO,   /* CameraInfo -> the calibration of a camera's frames */
+    BAG_PACKETS,   /* VelodyneScan, PandarScan, Ouster PacketMsg -> packets */
+    BAG_META       /* std_msgs/String on a "...metadata" topic -> the
+                      sensor metadata carried by packet frames */
 } bag_action;
 
 #define BAG_NS_MAX 256
 
 typedef struct bag_topic {
     bag_action action;
+    sp_rosmsg_kind kind;   /* the message type's kind */
     sp_rosmsg_enc enc;
     uint64_t seq;          /* frames of this stream so far */
     int calib_done;        /* the camera's calibration was looked up */
@@ -54,6 +58,9 @@ typedef struct bag_scratch {
     sp_roscimg_msg cimg;
     sp_caminfo_msg caminfo;
     sp_laserscan_msg scan;
+    sp_rospkt_msg pkt;
+    const char *meta;      /* a sensor's metadata text (bag_src owns it) */
+    size_t meta_len;
     sp_rosmsg_decoder *dec;
     const char *fields_map;
 } bag_scratch;
@@ -65,5 +72,10 @@ typedef struct bag_scratch {
 int sp__bag_decode(sp_stage *st, bag_scratch *s, bag_action a,
                    sp_rosmsg_enc enc, const sp_log_msg *msg, sp_frame **out,
                    const char **dropped, int64_t *stamp_ns);
+
+/* A lidar packet message of @p kind into a packet frame. */
+int sp__bag_decode_packets(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
+                           sp_rosmsg_kind kind, const sp_log_msg *msg,
+                           sp_frame **out, int64_t *stamp_ns);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct bag_src {
     bag_calib calibs[BAG_MAX_CALIBS];
     size_t ncalibs;
     bag_scratch scratch;
+    char *meta;        /* a sensor's metadata text (load_meta) */
     int noted_skipped; /* the log's skipped list was noted */
 } bag_src;
 
@@ -119,9 +120,54 @@ static bag_action action_of(sp_rosmsg_kind k)
         return BAG_CIMAGE;
     case SP_ROSMSG_CAMERA_INFO:
         return BAG_CAMINFO;
+    case SP_ROSMSG_VELODYNE_SCAN:
+    case SP_ROSMSG_PANDAR_SCAN:
+    case SP_ROSMSG_OUSTER_PACKET:
+        return BAG_PACKETS;
     default:
         return BAG_SKIP;
     }
+}
+
+/* A sensor metadata topic: ouster-ros publishes the sensor's metadata JSON
+ * as a std_msgs/String on ".../metadata". */
+static int is_metadata_topic(const char *name)
+{
+    size_t n = strlen(name);
+    return n >= 8 && !strcmp(name + n - 8, "metadata");
+}
+
+/* The first metadata topic's first message, kept for the packet frames
+ * (the Ouster decoder needs it from the first packet on, and it is
+ * recorded once, often after the first packets). */
+static int load_meta(sp_stage *st, bag_src *s)
+{
+    for (size_t t = 0; t < s->ntopics; t++) {
+        const sp_log_topic *tp = sp_log_topic_at(s->log, t);
+        if (s->topics[t].action != BAG_META || tp->count == 0)
+            continue;
+        sp_log_msg msg;
+        const char *text;
+        size_t len;
+        int rc = sp_log_read_at(s->log, (uint32_t)t, 0, &msg);
+        if (rc == SP_OK)
+            rc = sp_rosmsg_string_parse(msg.data, msg.size, s->topics[t].enc,
+                                        &text, &len);
+        if (rc < 0) {
+            sp_stage_note(st, "metadata %s not used: %s", tp->name,
+                          sp_errmsg());
+            continue;
+        }
+        s->meta = malloc(len + 1);
+        if (!s->meta)
+            return sp__fail(SP_ENOMEM, "%s: out of memory", tp->name);
+        memcpy(s->meta, text, len);
+        s->meta[len] = '\0';
+        s->scratch.meta = s->meta;
+        s->scratch.meta_len = len;
+        return SP_OK;
+    }
+    return SP_OK;
 }
 
 /* Every CameraInfo topic's first message becomes a calibration, whether or
@@ -207,8 +253,9 @@ static void note_skipped_types(sp_stage *st, bag_src *s, const sp_log_filter *f)
     char text[SP_PIPELINE_NOTE_MAX - 64];
     int head = snprintf(text, sizeof text,
                         "messages not decoded (types other than PointCloud2, "
-                        "LaserScan, Image, CompressedImage, CameraInfo, or an "
-                        "encoding other than ros1/cdr), left out: ");
+                        "LaserScan, Image, CompressedImage, CameraInfo, lidar "
+                        "packets, or an encoding other than ros1/cdr), left "
+                        "out: ");
     size_t used = (size_t)head, listed = 0, more = 0;
     const size_t room = sizeof text - 24; /* for " and 9999 more topics" */
     for (size_t t = 0; t < s->ntopics; t++) {
@@ -330,10 +377,16 @@ static int bag_init(sp_stage *st)
                             path, tp->name, strlen(tp->name),
                             SP_STREAM_NAME_MAX - 1);
         }
-        if (sp_rosmsg_enc_from_name(tp->encoding, &bt->enc) == SP_OK)
-            bt->action = action_of(sp_rosmsg_kind_of(tp->type));
-        /* Frames come from decoded topics; CameraInfo is consumed. */
-        mask[t] = bt->action != BAG_SKIP && bt->action != BAG_CAMINFO;
+        if (sp_rosmsg_enc_from_name(tp->encoding, &bt->enc) == SP_OK) {
+            bt->kind = sp_rosmsg_kind_of(tp->type);
+            bt->action = action_of(bt->kind);
+            if (bt->kind == SP_ROSMSG_STRING && is_metadata_topic(tp->name))
+                bt->action = BAG_META;
+        }
+        /* Frames come from decoded topics; CameraInfo and metadata are
+         * consumed. */
+        mask[t] = bt->action != BAG_SKIP && bt->action != BAG_CAMINFO &&
+                  bt->action != BAG_META;
         if (mask[t] && sp_log_topic_selected(s->log, t, &f))
             selected++;
     }
@@ -361,7 +414,7 @@ static int bag_init(sp_stage *st)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
     if (sp_stage_prop_bool(st, "calib"))
         SP_TRY(load_calibs(st, s));
-    return SP_OK;
+    return load_meta(st, s);
 }
 
 /* The log's skipped places (on_error=skip), once, when the run ends. The
@@ -408,8 +461,13 @@ static int bag_pull(sp_stage *st, sp_frame **out)
         sp_frame *f = NULL;
         const char *dropped;
         int64_t stamp;
-        rc = sp__bag_decode(st, &s->scratch, bt->action, bt->enc, &msg, &f,
-                            &dropped, &stamp);
+        dropped = "";
+        if (bt->action == BAG_PACKETS)
+            rc = sp__bag_decode_packets(st, &s->scratch, bt->enc, bt->kind,
+                                        &msg, &f, &stamp);
+        else
+            rc = sp__bag_decode(st, &s->scratch, bt->action, bt->enc, &msg, &f,
+                                &dropped, &stamp);
         if (rc < 0) {
             sp__fail_context(rc, "%s: byte %llu: topic %s, message %llu: ",
                              msg.file, (unsigned long long)msg.offset, tp->name,
@@ -475,6 +533,8 @@ static void bag_fini(sp_stage *st)
     s->log = NULL;
     free(s->topics);
     s->topics = NULL;
+    free(s->meta);
+    s->meta = NULL;
 }
 
 const sp_stage_class sp__stage_bag = {

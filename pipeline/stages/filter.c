@@ -24,6 +24,8 @@ static int create_output(sp_stage *st, const sp__filter_out *o, sp_frame **res)
                                      res);
     case SP_PAYLOAD_TENSOR:
         return sp_frame_create_tensor(mgr, o->dtype, o->ndim, o->shape, res);
+    case SP_PAYLOAD_PACKETS:
+        break;
     }
     return sp__fail(SP_EINVAL,
                     "output payload %d, expected points, image "

@@ -1,0 +1,297 @@
+/* Lidar packet decoders: models, creation (tables, filters, back-end) and
+ * the calls that route a packet to its vendor's parser and the projection
+ * kernel. See sp_lidardec.h and lidardec_int.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lidardec_int.h"
+
+/* Packets per revolution at 300 rpm (5 Hz), rounded up with a margin:
+ * Velodyne VLP-16 754 packets/s, HDL-32E 1808/s, VLP-32C 1507/s, HDL-64E
+ * 3472/s (both blocks of a pair in one packet), VLS-128 6250/s; Hesai
+ * Pandar64 ~3000/s, Pandar40P 3000/s, XT32 2000/s, QT64 ~1500/s; Ouster
+ * 2048 columns / 16 per packet. */
+static const sp__ld_model models[] = {
+    {SP_LIDAR_VLP16, SP_LIDAR_CALIB_VELODYNE, 16, 1206, 0, 384, 180, 0.4,
+     100.0},
+    {SP_LIDAR_VLP32C, SP_LIDAR_CALIB_VELODYNE, 32, 1206, 0, 384, 340, 0.4,
+     200.0},
+    {SP_LIDAR_HDL32E, SP_LIDAR_CALIB_VELODYNE, 32, 1206, 0, 384, 400, 0.4,
+     100.0},
+    {SP_LIDAR_HDL64E, SP_LIDAR_CALIB_VELODYNE, 64, 1206, 0, 384, 760, 0.4,
+     120.0},
+    {SP_LIDAR_VLS128, SP_LIDAR_CALIB_VELODYNE, 128, 1206, 0, 384, 1400, 0.4,
+     300.0},
+    {SP_LIDAR_PANDAR64, SP_LIDAR_CALIB_HESAI, 64, 1194, 1198, 384, 700, 0.3,
+     200.0},
+    {SP_LIDAR_PANDAR40P, SP_LIDAR_CALIB_HESAI, 40, 1262, 1266, 400, 700, 0.3,
+     200.0},
+    {SP_LIDAR_XT32, SP_LIDAR_CALIB_HESAI, 32, 1080, 0, 256, 500, 0.05, 120.0},
+    {SP_LIDAR_QT64, SP_LIDAR_CALIB_HESAI, 64, 1072, 0, 256, 700, 0.1, 60.0},
+    {SP_LIDAR_OUSTER, 3, 128, 0, 0, 16 * 128 * 2, 140, 0.0, 1000.0},
+};
+
+static const char *const model_names[] = {
+#define SP__LIDAR_MODEL_NAME(e, name, what) name,
+    SP_LIDAR_MODEL_LIST(SP__LIDAR_MODEL_NAME)
+#undef SP__LIDAR_MODEL_NAME
+};
+static const char *const model_whats[] = {
+#define SP__LIDAR_MODEL_WHAT(e, name, what) what,
+    SP_LIDAR_MODEL_LIST(SP__LIDAR_MODEL_WHAT)
+#undef SP__LIDAR_MODEL_WHAT
+};
+
+const char *sp_lidar_model_name(sp_lidar_model m)
+{
+    return (unsigned)m < SP_LIDAR_MODEL_COUNT ? model_names[m] : NULL;
+}
+
+const char *sp_lidar_model_what(sp_lidar_model m)
+{
+    return (unsigned)m < SP_LIDAR_MODEL_COUNT ? model_whats[m] : NULL;
+}
+
+int sp_lidar_model_from_name(const char *name, sp_lidar_model *out)
+{
+    SP_GUARD(name != NULL && out != NULL);
+    for (unsigned i = 0; i < SP_LIDAR_MODEL_COUNT; i++)
+        if (!strcmp(name, model_names[i])) {
+            *out = (sp_lidar_model)i;
+            return SP_OK;
+        }
+    return sp__fail(SP_EINVAL,
+                    "lidar model '%.32s', expected one of vlp16, vlp32c, "
+                    "hdl32e, hdl64e, vls128, pandar64, pandar40p, xt32, "
+                    "qt64, ouster",
+                    name);
+}
+
+int sp_lidar_model_range(sp_lidar_model m, double *min_m, double *max_m)
+{
+    SP_GUARD(min_m != NULL && max_m != NULL);
+    const sp__ld_model *md = sp__ld_model_of(m);
+    if (!md)
+        return sp__fail(SP_EINVAL, "lidar: model %d, expected 0..%d", (int)m,
+                        SP_LIDAR_MODEL_COUNT - 1);
+    *min_m = md->min_range;
+    *max_m = md->max_range;
+    return SP_OK;
+}
+
+const sp__ld_model *sp__ld_model_of(sp_lidar_model m)
+{
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (models[i].model == m)
+            return &models[i];
+    return NULL;
+}
+
+void sp__ld_rings_by_elevation(const double *elev, unsigned n, uint16_t *ring)
+{
+    for (unsigned i = 0; i < n; i++) {
+        unsigned r = 0;
+        for (unsigned j = 0; j < n; j++)
+            if (elev[j] < elev[i] || (elev[j] == elev[i] && j < i))
+                r++;
+        ring[i] = (uint16_t)r;
+    }
+}
+
+static int set_filters(sp_lidardec *d)
+{
+    const sp_lidardec_desc *in = &d->desc;
+    double lo = in->min_range, hi = in->max_range;
+    if (lo == 0 && hi == 0) {
+        lo = d->m->min_range;
+        hi = d->m->max_range;
+    }
+    if (!(lo >= 0) || !(hi > lo))
+        return sp__fail(SP_EINVAL,
+                        "lidar: min_range=%g max_range=%g, expected 0 <= min "
+                        "< max",
+                        lo, hi);
+    d->range_lo = lo;
+    d->range_hi = hi;
+    d->plan.min_r = sp__ld_float_down(lo);
+    d->plan.max_r = sp__ld_float_up(hi);
+    double a0 = in->min_angle, a1 = in->max_angle;
+    if (!(a0 >= 0 && a0 <= 360) || !(a1 >= 0 && a1 <= 360))
+        return sp__fail(SP_EINVAL,
+                        "lidar: min_angle=%g max_angle=%g, expected degrees "
+                        "in [0, 360]",
+                        a0, a1);
+    d->plan.win_full = a0 == a1 || (a0 == 0 && a1 == 360);
+    double per_deg = d->plan.units / 360.0;
+    d->plan.win_lo = (int32_t)lround(a0 * per_deg);
+    d->plan.win_hi = (int32_t)lround(a1 * per_deg);
+    d->plan.win_wraps = a0 > a1;
+    return SP_OK;
+}
+
+/* Both vendors' tables: t1/t2 as each driver computes them, one float per
+ * 0.01 degree, from the angle in double rounded to float (the drivers'
+ * from_degrees), so the lookup matches theirs. Velodyne: x = xy cos,
+ * y = -(xy sin) (negating the table is exact). Hesai: x = xy sin,
+ * y = xy cos. */
+static int make_tables(sp_lidardec *d)
+{
+    size_t n = (size_t)d->plan.units + 16;
+    d->tables = aligned_alloc(64, (2 * n * sizeof(float) + 63) & ~(size_t)63);
+    if (!d->tables)
+        return sp__fail(SP_ENOMEM, "lidar: out of memory for the azimuth "
+                                   "tables");
+    float *tab = d->tables;
+    const double deg = 3.14159265358979323846 / 180.0;
+    for (size_t i = 0; i < n; i++) {
+        size_t a = i % (size_t)d->plan.units;
+        float r = d->m->vendor == SP_LIDAR_CALIB_VELODYNE
+                      ? (float)((0.01 * (double)a) * deg)
+                      : (float)(((double)a / 1000.0) * deg);
+        if (d->m->vendor == SP_LIDAR_CALIB_VELODYNE) {
+            tab[2 * i] = cosf(r);
+            tab[2 * i + 1] = -sinf(r);
+        } else {
+            tab[2 * i] = sinf(r);
+            tab[2 * i + 1] = cosf(r);
+        }
+    }
+    d->plan.tab = tab;
+    return SP_OK;
+}
+
+static sp__ld_project_fn pick(sp_kctx *k)
+{
+    sp_backend b = sp__kctx_pick(k, 0, 0, 0);
+    if (b == SP_BACKEND_SIMD) {
+        sp_simd_level l = sp__kctx_simd(k);
+        (void)l;
+#if defined(__x86_64__) || defined(__i386__)
+        if (l == SP_SIMD_AVX2)
+            return sp__ld_project_avx2;
+        if (l == SP_SIMD_SSE41)
+            return sp__ld_project_sse41;
+#endif
+#if defined(__aarch64__)
+        if (l == SP_SIMD_NEON)
+            return sp__ld_project_neon;
+#endif
+    }
+    return sp__ld_project_scalar;
+}
+
+int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
+                       sp_lidardec **out)
+{
+    SP_GUARD(out != NULL);
+    *out = NULL;
+    SP_GUARD(k != NULL && desc != NULL);
+    const sp__ld_model *m = sp__ld_model_of(desc->model);
+    if (!m)
+        return sp__fail(SP_EINVAL, "lidar: model %d, expected 0..%d",
+                        (int)desc->model, SP_LIDAR_MODEL_COUNT - 1);
+    sp_lidardec *d = aligned_alloc(64, (sizeof *d + 63) & ~(size_t)63);
+    if (!d)
+        return sp__fail(SP_ENOMEM, "lidar: out of memory");
+    memset(d, 0, sizeof *d);
+    d->kctx = k;
+    d->m = m;
+    d->desc = *desc;
+    d->desc.calib = NULL; /* borrowed only during create */
+    d->desc.meta = NULL;
+    d->plan.units = m->vendor == SP_LIDAR_CALIB_HESAI ? 360000 : 36000;
+    d->plan.funits = (float)d->plan.units;
+    d->plan.az_scale = m->vendor == SP_LIDAR_CALIB_HESAI ? 0.001f : 0.01f;
+    int rc = set_filters(d);
+    if (rc == SP_OK && m->vendor != 3)
+        rc = make_tables(d);
+    if (rc == SP_OK) {
+        sp_lidardec_desc tmp = *desc;
+        d->desc = tmp; /* the vendor init may read calib / meta */
+        if (m->vendor == SP_LIDAR_CALIB_VELODYNE)
+            rc = sp__ld_velodyne_init(d);
+        else if (m->vendor == SP_LIDAR_CALIB_HESAI)
+            rc = sp__ld_hesai_init(d);
+        else
+            rc = sp__ld_ouster_init(d);
+        d->desc.calib = NULL;
+        d->desc.meta = NULL;
+    }
+    if (rc < 0) {
+        sp_lidardec_destroy(d);
+        return rc;
+    }
+    d->project = pick(k);
+    *out = d;
+    return SP_OK;
+}
+
+void sp_lidardec_destroy(sp_lidardec *d)
+{
+    if (!d)
+        return;
+    if (d->fini)
+        d->fini(d);
+    free(d->tables);
+    free(d);
+}
+
+size_t sp_lidardec_max_points(const sp_lidardec *d)
+{
+    return d ? d->m->max_points : 0;
+}
+
+size_t sp_lidardec_packets_per_scan(const sp_lidardec *d)
+{
+    return d ? d->m->packets_per_rev_5hz : 0;
+}
+
+sp_lidar_model sp_lidardec_model(const sp_lidardec *d)
+{
+    return d ? d->m->model : SP_LIDAR_MODEL_COUNT;
+}
+
+int sp_lidardec_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
+                        sp_lidardec_info *info)
+{
+    SP_GUARD(d != NULL && info != NULL && (pkt != NULL || len == 0));
+    memset(info, 0, sizeof *info);
+    info->frame_id = -1;
+    info->model_byte = -1;
+    info->return_byte = -1;
+    return d->inspect(d, pkt, len, info);
+}
+
+int sp_lidardec_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
+                       unsigned col0, unsigned col1, double t_rel_s,
+                       sp_lidardec_out *out)
+{
+    SP_GUARD(d != NULL && out != NULL && out->pts != NULL && pkt != NULL);
+    sp_points *p = out->pts;
+    if (p->capacity < p->count ||
+        p->capacity - p->count < (size_t)d->m->max_points + 8)
+        return sp__fail(SP_ERANGE,
+                        "lidar: the cloud holds %zu of %zu points, a packet "
+                        "needs room for %u more",
+                        p->count, p->capacity, d->m->max_points + 8);
+    if (col0 >= col1)
+        return SP_OK;
+    if (d->decode)
+        return d->decode(d, pkt, len, col0, col1, t_rel_s, out);
+    sp__ld_batch *b = &d->batch;
+    d->plan_use = NULL;
+    SP_TRY(d->parse(d, pkt, len, col0, col1, t_rel_s, b));
+    size_t n = p->count;
+    sp__ld_dst o = {p->x + n,
+                    p->y + n,
+                    p->z + n,
+                    p->intensity + n,
+                    p->time ? p->time + n : NULL,
+                    out->azimuth ? out->azimuth + n : NULL,
+                    out->distance ? out->distance + n : NULL,
+                    p->ring ? p->ring + n : NULL,
+                    out->return_type ? out->return_type + n : NULL};
+    p->count += d->project(d->plan_use ? d->plan_use : &d->plan, b, &o);
+    return SP_OK;
+}

@@ -1,0 +1,249 @@
+/* Internal to kernels/: the lidar packet decoders (sp_lidardec.h) — the
+ * decoder's state, the vendor hooks, the batch a vendor's parser fills from
+ * a packet and the projection kernel every back-end implements. Never
+ * installed.
+ *
+ * A decode is two steps. The vendor's parse (lidardec_velodyne.c,
+ * lidardec_hesai.c; integer work: byte offsets, dual-return pairing) lays a
+ * packet's columns out as a batch: per block its azimuth, the azimuth step
+ * to the next block, its time and its first slot; per point its raw range,
+ * intensity, return type and a keep flag. The projection kernel (scalar/,
+ * x86/, arm/) then does the per-point arithmetic: range in metres with the
+ * laser's correction, the corrected azimuth rounded to the 0.01-degree
+ * table, x/y/z, the range and azimuth filters, and the compaction into the
+ * cloud. Its float operations are the same, in the same order, in every
+ * back-end (C11 with -ffp-contract=off, no fused multiply-add), so the
+ * SIMD versions are bit-exact against the scalar one.
+ *
+ * A vendor whose geometry is not "azimuth table x elevation" (Ouster's
+ * beam-to-origin offsets, its range image) sets `decode` and writes the
+ * cloud itself; `parse` is then NULL. */
+#ifndef SP_LIDARDEC_INT_H
+#define SP_LIDARDEC_INT_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "kernels_int.h"
+#include "sp_lidardec.h"
+
+#define SP__LD_MAX_SLOTS 128  /* laser slots of a block's first laser */
+#define SP__LD_MAX_BLOCKS 24  /* blocks per packet */
+#define SP__LD_MAX_POINTS 512 /* candidate points per packet */
+#define SP__LD_AZ_MAX 360000  /* largest azimuth table (0.001 degree) */
+
+/* One packet's columns, laid out for the projection kernel. Points are
+ * block-major: block b's points are [b * per_block, (b + 1) * per_block),
+ * point j of block b uses slot slot0[b] + j. */
+typedef struct sp__ld_batch {
+    uint32_t nblocks, per_block;
+    float scale;                           /* metres per raw range unit */
+    float block_az[SP__LD_MAX_BLOCKS];     /* table units (plan.units) */
+    float block_azdiff[SP__LD_MAX_BLOCKS]; /* to the next block, units */
+    float block_time[SP__LD_MAX_BLOCKS];   /* s from the scan's start */
+    uint16_t slot0[SP__LD_MAX_BLOCKS];
+    uint32_t raw[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
+    float intensity[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
+    uint8_t keep[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
+    uint8_t rtype[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
+} sp__ld_batch;
+
+/* What the projection kernel needs; built once per decoder. */
+typedef struct sp__ld_plan {
+    uint32_t nslots;
+    /* Per slot (a laser in its firing position within a block). */
+    float frac[SP__LD_MAX_SLOTS];  /* share of the block's azimuth step */
+    float toff[SP__LD_MAX_SLOTS];  /* firing time after the block, s */
+    float dcorr[SP__LD_MAX_SLOTS]; /* metres added to a non-zero range */
+    float cos_v[SP__LD_MAX_SLOTS]; /* of the elevation */
+    float sin_v[SP__LD_MAX_SLOTS];
+    double rotoff[SP__LD_MAX_SLOTS]; /* table units subtracted from the
+                                        azimuth */
+    uint16_t ring[SP__LD_MAX_SLOTS];
+    /* The azimuth table, `units` pairs (+ padding), indexed by the rounded
+     * corrected azimuth: x = xy * tab[2a], y = xy * tab[2a + 1] (a pair
+     * shares a cache line: one miss per lookup, not two). Velodyne
+     * counts 0.01 degree (36000 a turn, as its packets), Hesai 0.001
+     * degree (360000: its angle tables have three decimals). */
+    const float *tab;
+    int32_t units;
+    float funits;   /* (float)units */
+    float az_scale; /* degrees per unit */
+    /* Filters. A range is kept when min_r < d < max_r (the bounds rounded
+     * outward to float, so the test matches one made in double). */
+    float min_r, max_r;
+    int32_t win_lo, win_hi; /* table units, inclusive */
+    int win_full, win_wraps;
+} sp__ld_plan;
+
+/* Where the projection writes: arrays at the cloud's next free index. */
+typedef struct sp__ld_dst {
+    float *x, *y, *z, *intensity, *time, *azimuth, *distance;
+    uint16_t *ring;
+    uint8_t *rtype;
+} sp__ld_dst;
+
+/* Projects a batch; returns the points written (<= nblocks * per_block).
+ * Every destination array may be written up to nblocks * per_block + 8
+ * entries past its start (SIMD stores whole vectors): callers keep that
+ * room. NULL time/azimuth/distance/ring/rtype are skipped. */
+typedef size_t (*sp__ld_project_fn)(const sp__ld_plan *pl,
+                                    const sp__ld_batch *b, const sp__ld_dst *o);
+
+size_t sp__ld_project_scalar(const sp__ld_plan *pl, const sp__ld_batch *b,
+                             const sp__ld_dst *o);
+#if defined(__x86_64__) || defined(__i386__)
+size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
+                            const sp__ld_dst *o);
+size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
+                           const sp__ld_dst *o);
+#endif
+#if defined(__aarch64__)
+size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
+                           const sp__ld_dst *o);
+#endif
+
+/* The per-point steps every back-end shares (the SIMD tails call these). */
+
+/* Range in metres: raw * scale, plus the laser's correction when non-zero
+ * (as the Velodyne drivers do: a zero range stays zero). */
+static inline float sp__ld_range(float scale, uint32_t raw, float dcorr)
+{
+    float d = (float)raw * scale;
+    if (d > 1e-6f)
+        d += dcorr;
+    return d;
+}
+
+/* The corrected azimuth as a table index: the block's azimuth plus the
+ * slot's share of the step to the next block, minus the slot's offset
+ * (in double, as the drivers compute it), rounded half away from zero
+ * and wrapped into [0, units). */
+static inline int32_t sp__ld_azimuth(const sp__ld_plan *pl, float az,
+                                     float azdiff, float frac, double rotoff)
+{
+    float s = az + azdiff * frac;
+    float f = (float)((double)s - rotoff);
+    if (f < 0.0f)
+        f += pl->funits;
+    /* roundf without libm: truncate, then add one when the dropped part is
+     * at least a half (exact: f - t is representable for |f| < 2^23). */
+    float t = (float)(int32_t)f;
+    if (f - t >= 0.5f)
+        t += 1.0f;
+    int32_t a = (int32_t)t;
+    return a >= pl->units ? a - pl->units : a;
+}
+
+static inline int sp__ld_in_window(const sp__ld_plan *pl, int32_t a)
+{
+    if (pl->win_full)
+        return 1;
+    if (pl->win_wraps)
+        return a >= pl->win_lo || a <= pl->win_hi;
+    return a >= pl->win_lo && a <= pl->win_hi;
+}
+
+/* Point k of a batch (block b, slot s) into dst index n; returns 1 when it
+ * is kept. Writes its values whether or not it is kept. */
+static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
+                               uint32_t blk, uint32_t k, uint32_t s,
+                               const sp__ld_dst *o, size_t n)
+{
+    uint32_t raw = b->raw[k];
+    float d = sp__ld_range(b->scale, raw, pl->dcorr[s]);
+    int32_t a = sp__ld_azimuth(pl, b->block_az[blk], b->block_azdiff[blk],
+                               pl->frac[s], pl->rotoff[s]);
+    int keep = b->keep[k] && raw != 0 && d > pl->min_r && d < pl->max_r &&
+               sp__ld_in_window(pl, a);
+    float xy = d * pl->cos_v[s];
+    o->x[n] = xy * pl->tab[2 * a];
+    o->y[n] = xy * pl->tab[2 * a + 1];
+    o->z[n] = d * pl->sin_v[s];
+    o->intensity[n] = b->intensity[k];
+    if (o->time)
+        o->time[n] = b->block_time[blk] + pl->toff[s];
+    if (o->azimuth)
+        o->azimuth[n] = (float)a * pl->az_scale;
+    if (o->distance)
+        o->distance[n] = d;
+    if (o->ring)
+        o->ring[n] = pl->ring[s];
+    if (o->rtype)
+        o->rtype[n] = b->rtype[k];
+    return keep;
+}
+
+/* The largest float <= v, and the smallest float >= v: a float d then
+ * satisfies d > v exactly when d > sp__ld_float_down(v) (no float lies
+ * between them). */
+static inline float sp__ld_float_down(double v)
+{
+    float f = (float)v;
+    if ((double)f > v)
+        f = nextafterf(f, -INFINITY);
+    return f;
+}
+
+static inline float sp__ld_float_up(double v)
+{
+    float f = (float)v;
+    if ((double)f < v)
+        f = nextafterf(f, INFINITY);
+    return f;
+}
+
+/* ---- vendors ---- */
+
+/* The model's fixed facts. */
+typedef struct sp__ld_model {
+    sp_lidar_model model;
+    int vendor;              /* SP_LIDAR_CALIB_VELODYNE / _HESAI / 3 Ouster */
+    unsigned lasers;         /* channels */
+    size_t packet_bytes;     /* expected payload size (0: any) */
+    size_t packet_bytes_alt; /* another accepted size (a trailing seq), 0 */
+    unsigned max_points;     /* per packet */
+    unsigned packets_per_rev_5hz;
+    double min_range, max_range; /* metres */
+} sp__ld_model;
+
+struct sp_lidardec {
+    sp_kctx *kctx;
+    const sp__ld_model *m;
+    sp_lidardec_desc desc;
+    sp__ld_plan plan;
+    sp__ld_plan plan2;           /* a vendor's second layout (Hesai dual) */
+    const sp__ld_plan *plan_use; /* set by parse; NULL: plan */
+    double range_lo, range_hi;   /* the range filter asked for, metres */
+    sp__ld_project_fn project;
+    sp__ld_batch batch;
+    float *tables; /* t1 and t2 */
+    /* Vendor state. */
+    float scale;                      /* metres per unit (Velodyne) */
+    double timing[SP__LD_MAX_BLOCKS]; /* block firing time in packet, s */
+    int block_window; /* Velodyne: skip blocks outside the window */
+    void *vendor;     /* a vendor's own state (Ouster) */
+    int (*inspect)(sp_lidardec *d, const uint8_t *pkt, size_t len,
+                   sp_lidardec_info *info);
+    int (*parse)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,
+                 unsigned col1, double t_rel_s, sp__ld_batch *b);
+    int (*decode)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,
+                  unsigned col1, double t_rel_s, sp_lidardec_out *out);
+    void (*fini)(sp_lidardec *d);
+};
+
+/* Each vendor's setup: fills d->plan's slots (and d->inspect, d->parse,
+ * d->decode, d->fini) from desc->calib or its factory table. */
+int sp__ld_velodyne_init(sp_lidardec *d);
+int sp__ld_hesai_init(sp_lidardec *d);
+/* Ouster (kernels/lidardec_ouster.c): from desc->meta. */
+int sp__ld_ouster_init(sp_lidardec *d);
+
+/* The model's facts, or NULL. */
+const sp__ld_model *sp__ld_model_of(sp_lidar_model m);
+
+/* Rings from elevations: slot s of n gets its rank in ascending elevation
+ * (ties by index), the convention of the ROS drivers. */
+void sp__ld_rings_by_elevation(const double *elev, unsigned n, uint16_t *ring);
+
+#endif

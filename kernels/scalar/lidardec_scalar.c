@@ -1,0 +1,15 @@
+/* The projection kernel of the lidar packet decoders, scalar: the
+ * reference every other back-end matches bit for bit (lidardec_int.h). */
+#include "lidardec_int.h"
+
+size_t sp__ld_project_scalar(const sp__ld_plan *pl, const sp__ld_batch *b,
+                             const sp__ld_dst *o)
+{
+    size_t n = 0;
+    for (uint32_t blk = 0; blk < b->nblocks; blk++) {
+        uint32_t k0 = blk * b->per_block, s0 = b->slot0[blk];
+        for (uint32_t j = 0; j < b->per_block; j++)
+            n += (size_t)sp__ld_point(pl, b, blk, k0 + j, s0 + j, o, n);
+    }
+    return n;
+}

@@ -1,0 +1,142 @@
+/* The projection kernel of the lidar packet decoders, AVX2: eight points
+ * of a block at a time, the same float and double operations as the
+ * scalar reference in the same order (bit-exact), the azimuth tables
+ * gathered, kept points packed with a permutation made from the keep mask
+ * (BMI2 pdep/pext). */
+#include <immintrin.h>
+
+#include "lidardec_int.h"
+
+static inline __m256i compact_perm(unsigned mask)
+{
+    uint64_t spread = _pdep_u64(mask, 0x0101010101010101ull) * 0xffu;
+    uint64_t idx = _pext_u64(0x0706050403020100ull, spread);
+    return _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)idx));
+}
+
+static inline void put(float *dst, size_t n, __m256 v, __m256i perm)
+{
+    _mm256_storeu_ps(dst + n, _mm256_permutevar8x32_ps(v, perm));
+}
+
+size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
+                           const sp__ld_dst *o)
+{
+    size_t n = 0;
+    const __m256 scale = _mm256_set1_ps(b->scale);
+    const __m256 tiny = _mm256_set1_ps(1e-6f), zero = _mm256_setzero_ps();
+    const __m256 full = _mm256_set1_ps(pl->funits), half = _mm256_set1_ps(0.5f);
+    const __m256 one = _mm256_set1_ps(1.0f),
+                 cdeg = _mm256_set1_ps(pl->az_scale);
+    const __m256 min_r = _mm256_set1_ps(pl->min_r);
+    const __m256 max_r = _mm256_set1_ps(pl->max_r);
+    const __m256i units = _mm256_set1_epi32(pl->units);
+    const __m256i units_m1 = _mm256_set1_epi32(pl->units - 1);
+    const __m256i lo = _mm256_set1_epi32(pl->win_lo - 1);
+    const __m256i hi = _mm256_set1_epi32(pl->win_hi + 1);
+    const __m256i all = _mm256_set1_epi32(-1);
+    for (uint32_t blk = 0; blk < b->nblocks; blk++) {
+        const uint32_t k0 = blk * b->per_block, s0 = b->slot0[blk];
+        const __m256 az = _mm256_set1_ps(b->block_az[blk]);
+        const __m256 azd = _mm256_set1_ps(b->block_azdiff[blk]);
+        const __m256 bt = _mm256_set1_ps(b->block_time[blk]);
+        uint32_t j = 0;
+        for (; j + 8 <= b->per_block; j += 8) {
+            const uint32_t k = k0 + j, s = s0 + j;
+            __m256i raw = _mm256_loadu_si256((const __m256i *)(b->raw + k));
+            __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(raw), scale);
+            __m256 dc = _mm256_add_ps(d, _mm256_loadu_ps(pl->dcorr + s));
+            d = _mm256_blendv_ps(d, dc, _mm256_cmp_ps(d, tiny, _CMP_GT_OQ));
+            /* Corrected azimuth: float sum, then the offset in double. */
+            __m256 sa = _mm256_add_ps(
+                az, _mm256_mul_ps(azd, _mm256_loadu_ps(pl->frac + s)));
+            __m256d dl =
+                _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(sa)),
+                              _mm256_loadu_pd(pl->rotoff + s));
+            __m256d dh =
+                _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1)),
+                              _mm256_loadu_pd(pl->rotoff + s + 4));
+            __m256 f =
+                _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
+            f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
+                                 _mm256_cmp_ps(f, zero, _CMP_LT_OQ));
+            __m256 t = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(f));
+            t = _mm256_blendv_ps(
+                t, _mm256_add_ps(t, one),
+                _mm256_cmp_ps(_mm256_sub_ps(f, t), half, _CMP_GE_OQ));
+            __m256i a = _mm256_cvttps_epi32(t);
+            a = _mm256_sub_epi32(
+                a, _mm256_and_si256(_mm256_cmpgt_epi32(a, units_m1), units));
+            /* Keep: flag, non-zero raw, range, window. */
+            __m256i kp = _mm256_cvtepu8_epi32(
+                _mm_loadl_epi64((const __m128i *)(b->keep + k)));
+            __m256i m = _mm256_andnot_si256(
+                _mm256_cmpeq_epi32(kp, _mm256_setzero_si256()), all);
+            m = _mm256_andnot_si256(
+                _mm256_cmpeq_epi32(raw, _mm256_setzero_si256()), m);
+            __m256 rm = _mm256_and_ps(_mm256_cmp_ps(d, min_r, _CMP_GT_OQ),
+                                      _mm256_cmp_ps(d, max_r, _CMP_LT_OQ));
+            m = _mm256_and_si256(m, _mm256_castps_si256(rm));
+            if (!pl->win_full) {
+                __m256i ge = _mm256_cmpgt_epi32(a, lo);
+                __m256i le = _mm256_cmpgt_epi32(hi, a);
+                m = _mm256_and_si256(m, pl->win_wraps
+                                            ? _mm256_or_si256(ge, le)
+                                            : _mm256_and_si256(ge, le));
+            }
+            unsigned mask =
+                (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+            __m256 xy = _mm256_mul_ps(d, _mm256_loadu_ps(pl->cos_v + s));
+            /* Gather (t1, t2) pairs as doubles, then split them. */
+            const double *tb = (const double *)pl->tab;
+            __m256 g0 = _mm256_castpd_ps(
+                _mm256_i32gather_pd(tb, _mm256_castsi256_si128(a), 8));
+            __m256 g1 = _mm256_castpd_ps(
+                _mm256_i32gather_pd(tb, _mm256_extracti128_si256(a, 1), 8));
+            __m256 e1 = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(_mm256_shuffle_ps(g0, g1, 0x88)), 0xd8));
+            __m256 e2 = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(_mm256_shuffle_ps(g0, g1, 0xdd)), 0xd8));
+            __m256 x = _mm256_mul_ps(xy, e1);
+            __m256 y = _mm256_mul_ps(xy, e2);
+            __m256 z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
+            __m256i perm = compact_perm(mask);
+            put(o->x, n, x, perm);
+            put(o->y, n, y, perm);
+            put(o->z, n, z, perm);
+            put(o->intensity, n, _mm256_loadu_ps(b->intensity + k), perm);
+            if (o->time)
+                put(o->time, n,
+                    _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)), perm);
+            if (o->azimuth)
+                put(o->azimuth, n, _mm256_mul_ps(_mm256_cvtepi32_ps(a), cdeg),
+                    perm);
+            if (o->distance)
+                put(o->distance, n, d, perm);
+            if (o->ring) {
+                __m256i r = _mm256_permutevar8x32_epi32(
+                    _mm256_cvtepu16_epi32(
+                        _mm_loadu_si128((const __m128i *)(pl->ring + s))),
+                    perm);
+                _mm_storeu_si128(
+                    (__m128i *)(o->ring + n),
+                    _mm_packus_epi32(_mm256_castsi256_si128(r),
+                                     _mm256_extracti128_si256(r, 1)));
+            }
+            if (o->rtype) {
+                __m256i r = _mm256_permutevar8x32_epi32(
+                    _mm256_cvtepu8_epi32(
+                        _mm_loadl_epi64((const __m128i *)(b->rtype + k))),
+                    perm);
+                __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r),
+                                             _mm256_extracti128_si256(r, 1));
+                _mm_storel_epi64((__m128i *)(o->rtype + n),
+                                 _mm_packus_epi16(w, w));
+            }
+            n += (size_t)__builtin_popcount(mask);
+        }
+        for (; j < b->per_block; j++)
+            n += (size_t)sp__ld_point(pl, b, blk, k0 + j, s0 + j, o, n);
+    }
+    return n;
+}

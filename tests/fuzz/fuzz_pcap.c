@@ -1,0 +1,132 @@
+/* libFuzzer target: a pcap capture (io/pcap_read.c) from memory, and every
+ * UDP datagram in it through the lidar packet decoders (kernels/
+ * sp_lidardec.h) of one Velodyne and one Hesai model chosen by byte 0
+ * (the rest is the file). Promises checked (sp_pcap.h, sp_lidardec.h):
+ *  - open refuses with SP_EFORMAT naming the input ("fuzz.pcap: byte");
+ *  - next returns datagrams inside the input, numbered 1, 2, ... in file
+ *    order with non-decreasing offsets, then SP_EOS, or SP_EFORMAT naming
+ *    the input, a byte offset and a packet number;
+ *  - a datagram inspect accepts has 1..32 columns with azimuths below
+ *    36000; decoding them in two calls (as a scan cut between columns
+ *    does; each call wants room for max_points + 8) adds at most
+ *    max_points points, into arrays of exactly that room (ASan sees a
+ *    write past them), each point's coordinates finite, its ring below
+ *    128 and its azimuth in [0, 360). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_lidardec.h"
+#include "sp_pcap.h"
+
+static void fail(const char *what)
+{
+    fprintf(stderr, "fuzz_pcap: %s (%s)\n", what, sp_errmsg());
+    abort();
+}
+
+static const sp_lidar_model velodyne[] = {SP_LIDAR_VLP16, SP_LIDAR_VLP32C,
+                                          SP_LIDAR_HDL32E};
+static const sp_lidar_model hesai[] = {SP_LIDAR_PANDAR64, SP_LIDAR_PANDAR40P,
+                                       SP_LIDAR_XT32, SP_LIDAR_QT64};
+
+static sp_kctx *k;
+
+static void decode_all(sp_lidardec *d, const uint8_t *p, size_t n)
+{
+    sp_lidardec_info info;
+    int rc = sp_lidardec_inspect(d, p, n, &info);
+    if (rc != SP_OK) {
+        if (rc != SP_EFORMAT)
+            fail("inspect: not SP_EFORMAT");
+        return;
+    }
+    if (info.ncols < 1 || info.ncols > SP_LIDARDEC_MAX_COLS)
+        fail("column count");
+    for (unsigned c = 0; c < info.ncols; c++)
+        if (info.col_az[c] >= 36000)
+            fail("column azimuth");
+    size_t cap = 2 * (sp_lidardec_max_points(d) + 8);
+    size_t bytes = sp_points_block_size(cap, SP_POINTS_RING | SP_POINTS_TIME);
+    void *mem = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    float *az = malloc(cap * 4), *dist = malloc(cap * 4);
+    uint8_t *rt = malloc(cap);
+    sp_points pts;
+    if (!mem || !az || !dist || !rt ||
+        sp_points_init(&pts, mem, bytes, cap, SP_POINTS_RING | SP_POINTS_TIME))
+        fail("alloc");
+    sp_lidardec_out o = {&pts, az, dist, rt};
+    /* Two halves, as a scan cut between columns decodes them. */
+    unsigned mid = info.ncols / 2;
+    if (sp_lidardec_decode(d, p, n, 0, mid, 0.0, &o) != SP_OK ||
+        sp_lidardec_decode(d, p, n, mid, info.ncols, 0.001, &o) != SP_OK)
+        fail("decode refused an inspected packet");
+    if (pts.count > sp_lidardec_max_points(d))
+        fail("too many points");
+    for (size_t i = 0; i < pts.count; i++)
+        if (!isfinite(pts.x[i]) || !isfinite(pts.y[i]) || !isfinite(pts.z[i]) ||
+            pts.ring[i] >= 128 || !(az[i] >= 0) || !(az[i] < 360.0f))
+            fail("point values");
+    free(mem);
+    free(az);
+    free(dist);
+    free(rt);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    if (!k) {
+        sp_kctx_desc kd = {.backend = SP_BACKEND_SIMD};
+        if (sp_kctx_create(&kd, &k) != SP_OK &&
+            sp_kctx_create(NULL, &k) != SP_OK)
+            fail("kctx");
+    }
+    uint8_t sel = data[0];
+    sp_lidardec_desc dv = {.model = velodyne[sel % 3],
+                           .ret = (sp_lidar_return)((sel >> 2) % 3),
+                           .min_angle = (sel & 0x80) ? 270 : 0,
+                           .max_angle = (sel & 0x80) ? 90 : 0};
+    sp_lidardec_desc dh = dv;
+    dh.model = hesai[(sel >> 4) % 4];
+    /* Decoders are made once per setting and kept (their tables take a
+     * while): a decoder holds no state between packets. */
+    static sp_lidardec *cache[SP_LIDAR_MODEL_COUNT][3][2];
+    sp_lidardec **vp = &cache[dv.model][dv.ret][sel >> 7];
+    sp_lidardec **hp = &cache[dh.model][dh.ret][sel >> 7];
+    if ((!*vp && sp_lidardec_create(k, &dv, vp) != SP_OK) ||
+        (!*hp && sp_lidardec_create(k, &dh, hp) != SP_OK))
+        fail("decoder");
+    sp_lidardec *vd = *vp, *hd = *hp;
+    uint8_t *copy = malloc(size - 1 ? size - 1 : 1);
+    memcpy(copy, data + 1, size - 1);
+    sp_pcap_reader *r = NULL;
+    int rc = sp_pcap_open_mem(copy, size - 1, "fuzz.pcap", &r);
+    if (rc != SP_OK) {
+        if (rc != SP_EFORMAT || !strstr(sp_errmsg(), "fuzz.pcap: byte"))
+            fail("open refusal");
+    } else {
+        sp_pcap_packet pk;
+        uint64_t last_no = 0, last_off = 0;
+        while ((rc = sp_pcap_next(r, &pk)) == SP_OK) {
+            if (pk.data < copy || pk.data + pk.len > copy + (size - 1))
+                fail("datagram outside the input");
+            if (pk.number <= last_no || pk.offset < last_off)
+                fail("numbering");
+            last_no = pk.number;
+            last_off = pk.offset;
+            decode_all(vd, pk.data, pk.len);
+            decode_all(hd, pk.data, pk.len);
+        }
+        if (rc != SP_EOS &&
+            (rc != SP_EFORMAT || !strstr(sp_errmsg(), "fuzz.pcap: byte") ||
+             !strstr(sp_errmsg(), "packet ")))
+            fail("next refusal");
+        sp_pcap_close(r);
+    }
+    free(copy);
+    return 0;
+}
