@@ -120,8 +120,8 @@ static void fill_batch(sp__ld_batch *b, const sp__ld_plan *pl, uint32_t nblocks,
             r = (uint32_t)lrintf(((rnd() & 1) ? pl->min_r : pl->max_r) / sc);
         if (rnd() % 10 == 0)
             r = 0;
-        b->raw[k] = r > 65535 ? 65535 : r;
-        b->intensity[k] = (float)(rnd() & 255);
+        b->raw[k] = (uint16_t)(r > 65535 ? 65535 : r);
+        b->intensity[k] = (uint8_t)rnd();
         b->keep[k] = (uint8_t)(rnd() % 8 != 0);
         b->rtype[k] = (uint8_t)(rnd() % 6);
     }
