@@ -7,7 +7,8 @@
  * Pandar64 bags (one scan each: 208,680 and ~93,600 points). Target: a
  * VLS-128 scan in under 1 ms on one core. Prints the CPU model and load.
  *
- *   bench_lidar_packets [--runs N] [--quick] [--json] */
+ *   bench_lidar_packets [--runs N] [--quick] [--json]
+ *   SP_BENCH_ONLY=vls128 bench_lidar_packets   (inputs whose name holds it) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,9 @@ static void bench_one(const char *name, sp_lidar_model m,
                       size_t size, const bench_opts *o, double mc_gbps)
 {
     static const sp_backend backs[2] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD};
+    const char *only = getenv("SP_BENCH_ONLY");
+    if (only && *only && !strstr(name, only))
+        return;
     for (int bi = 0; bi < 2; bi++) {
         sp_kctx_desc kd = {.backend = backs[bi]};
         sp_kctx *k = NULL;

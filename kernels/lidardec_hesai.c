@@ -155,15 +155,15 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         bt->block_azdiff[i] = 0.0f;
         bt->block_time[i] = (float)(t_rel_s + L->block_us * 1e-6 * (double)c);
         bt->slot0[i] = 0;
-        uint32_t *raw = bt->raw + i * bt->per_block;
-        float *in = bt->intensity + i * bt->per_block;
+        uint16_t *raw = bt->raw + i * bt->per_block;
+        uint8_t *in = bt->intensity + i * bt->per_block;
         uint8_t *keep = bt->keep + i * bt->per_block;
         uint8_t *rt = bt->rtype + i * bt->per_block;
         for (unsigned ch = 0; ch < L->lasers; ch++) {
             const uint8_t *u0 = blk0 + L->block_head + ch * L->unit;
             if (nret == 1) {
                 raw[ch] = le16(u0);
-                in[ch] = (float)u0[2];
+                in[ch] = u0[2];
                 keep[ch] = 1;
                 rt[ch] =
                     mode == 0x38 ? SP_LIDAR_RT_LAST : SP_LIDAR_RT_STRONGEST;
@@ -174,8 +174,8 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
             unsigned k = 2 * ch;
             raw[k] = r0;
             raw[k + 1] = r1;
-            in[k] = (float)u0[2];
-            in[k + 1] = (float)u1[2];
+            in[k] = u0[2];
+            in[k + 1] = u1[2];
             int same = r0 == r1;
             rt[k] = same ? SP_LIDAR_RT_IDENTICAL : rt0;
             rt[k + 1] = same ? SP_LIDAR_RT_IDENTICAL : rt1;

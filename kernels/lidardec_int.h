@@ -42,8 +42,8 @@ typedef struct sp__ld_batch {
     float block_azdiff[SP__LD_MAX_BLOCKS]; /* to the next block, units */
     float block_time[SP__LD_MAX_BLOCKS];   /* s from the scan's start */
     uint16_t slot0[SP__LD_MAX_BLOCKS];
-    uint32_t raw[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
-    float intensity[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
+    uint16_t raw[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
+    uint8_t intensity[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
     uint8_t keep[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
     uint8_t rtype[SP__LD_MAX_POINTS] __attribute__((aligned(64)));
 } sp__ld_batch;
@@ -160,7 +160,7 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
     o->x[n] = xy * pl->tab[2 * a];
     o->y[n] = xy * pl->tab[2 * a + 1];
     o->z[n] = d * pl->sin_v[s];
-    o->intensity[n] = b->intensity[k];
+    o->intensity[n] = (float)b->intensity[k];
     if (o->time)
         o->time[n] = b->block_time[blk] + pl->toff[s];
     if (o->azimuth)

@@ -182,8 +182,8 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         bt->slot0[i] = (uint16_t)(32 * bank_of(m, le16(blk)));
         if (m == SP_LIDAR_VLP16)
             bt->slot0[i] = 0;
-        uint32_t *raw = bt->raw + i * 32;
-        float *in = bt->intensity + i * 32;
+        uint16_t *raw = bt->raw + i * 32;
+        uint8_t *in = bt->intensity + i * 32;
         uint8_t *keep = bt->keep + i * 32, *rt = bt->rtype + i * 32;
         if (!dual) {
             /* One return per firing: a straight copy. */
@@ -193,7 +193,7 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
             for (unsigned j = 0; j < 32; j++) {
                 const uint8_t *u = blk + 4 + 3 * j;
                 raw[j] = le16(u);
-                in[j] = (float)u[2];
+                in[j] = u[2];
             }
             memset(keep, 1, 32);
             memset(rt, single, 32);
@@ -202,7 +202,7 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         for (unsigned j = 0; j < 32; j++) {
             const uint8_t *u = blk + 4 + 3 * j;
             raw[j] = le16(u);
-            in[j] = (float)u[2];
+            in[j] = u[2];
             keep[j] = 1;
             const uint8_t *o = other + 4 + 3 * j;
             uint16_t oraw = le16(o);

@@ -120,8 +120,8 @@ static void fill_batch(sp__ld_batch *b, const sp__ld_plan *pl, uint32_t nblocks,
             r = (uint32_t)lrintf(((rnd() & 1) ? pl->min_r : pl->max_r) / sc);
         if (rnd() % 10 == 0)
             r = 0;
-        b->raw[k] = r > 65535 ? 65535 : r;
-        b->intensity[k] = (float)(rnd() & 255);
+        b->raw[k] = (uint16_t)(r > 65535 ? 65535 : r);
+        b->intensity[k] = (uint8_t)rnd();
         b->keep[k] = (uint8_t)(rnd() % 8 != 0);
         b->rtype[k] = (uint8_t)(rnd() % 6);
     }
@@ -481,6 +481,67 @@ static void test_dual_returns(void **state)
     free(mem);
 }
 
+/* A dual-return Pandar64 packet (0x39: last, then strongest of each
+ * firing): per channel the two returns identical, 4 cm apart (below the
+ * 0.1 m dual threshold) or 4 m apart. dual keeps both of a far pair and
+ * the second of a close or identical one; last and strongest keep one
+ * block each. Returns come channel by channel, both of a channel together. */
+static void test_hesai_dual(void **state)
+{
+    (void)state;
+    sp_kctx *k = ctx();
+    static uint8_t pkt[1194];
+    memset(pkt, 0, sizeof pkt);
+    const uint8_t head[8] = {0xee, 0xff, 64, 6, 0, 4, 2, 0};
+    memcpy(pkt, head, 8);
+    for (unsigned b = 0; b < 6; b++) {
+        uint8_t *blk = pkt + 8 + 194 * b;
+        put16(blk, 1000 + 20 * (b / 2));
+        for (unsigned c = 0; c < 64; c++) {
+            unsigned r = 2500; /* 10 m */
+            if (b & 1)
+                r += c % 3 == 0 ? 0 : c % 3 == 1 ? 10 : 1000;
+            put16(blk + 2 + 3 * c, r);
+            blk[4 + 3 * c] = (uint8_t)(b & 1 ? 50 : 200);
+        }
+    }
+    pkt[8 + 6 * 194 + 14] = 0x39;
+    sp_points pts;
+    void *mem = iot_points_alloc(&pts, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    float az[600];
+    /* 64 channels: 22 identical (c % 3 == 0), 21 close, 21 far. */
+    size_t want[3] = {3 * (22 + 21 + 2 * 21), 3 * 64, 3 * 64};
+    for (int r = 0; r < 3; r++) {
+        sp_lidardec_desc d = {.model = SP_LIDAR_PANDAR64,
+                              .ret = (sp_lidar_return)r};
+        sp_lidardec *dec = NULL;
+        assert_int_equal(sp_lidardec_create(k, &d, &dec), SP_OK);
+        size_t n = decode(dec, pkt, sizeof pkt, &pts, az);
+        if (n != want[r])
+            fail_msg("return=%d: %zu points, expected %zu", r, n, want[r]);
+        if (r == 0) {
+            /* The far channel 2: last (10 m) then strongest (14 m). */
+            size_t i = 2; /* channels 0, 1 gave one point each */
+            assert_int_equal(pts.ring[i], 2);
+            assert_int_equal(pts.ring[i + 1], 2);
+            float d0 = sqrtf(pts.x[i] * pts.x[i] + pts.y[i] * pts.y[i] +
+                             pts.z[i] * pts.z[i]);
+            float d1 = sqrtf(pts.x[i + 1] * pts.x[i + 1] +
+                             pts.y[i + 1] * pts.y[i + 1] +
+                             pts.z[i + 1] * pts.z[i + 1]);
+            assert_true(fabsf(d0 - 10.0f) < 1e-3f);
+            assert_true(fabsf(d1 - 14.0f) < 1e-3f);
+        }
+        if (r == 1) /* strongest: the second block's ranges */
+            assert_true(fabsf(sqrtf(pts.x[2] * pts.x[2] + pts.y[2] * pts.y[2] +
+                                    pts.z[2] * pts.z[2]) -
+                              14.0f) < 1e-3f);
+        sp_lidardec_destroy(dec);
+    }
+    sp_kctx_destroy(k);
+    free(mem);
+}
+
 static void test_inspect_refuses(void **state)
 {
     (void)state;
@@ -535,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_velodyne_models),
         cmocka_unit_test(test_hesai_models),
         cmocka_unit_test(test_dual_returns),
+        cmocka_unit_test(test_hesai_dual),
         cmocka_unit_test(test_inspect_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,7 +31,7 @@ size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
         uint32_t j = 0;
         for (; j + 4 <= b->per_block; j += 4) {
             const uint32_t k = k0 + j, s = s0 + j;
-            uint32x4_t raw = vld1q_u32(b->raw + k);
+            uint32x4_t raw = vmovl_u16(vld1_u16(b->raw + k));
             float32x4_t d = vmulq_f32(vcvtq_f32_u32(raw), scale);
             float32x4_t dc = vaddq_f32(d, vld1q_f32(pl->dcorr + s));
             d = vbslq_f32(vcgtq_f32(d, tiny), dc, d);
@@ -73,7 +73,8 @@ size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
             vst1q_f32(x, vmulq_f32(xy, vld1q_f32(c1v)));
             vst1q_f32(y, vmulq_f32(xy, vld1q_f32(c2v)));
             vst1q_f32(z, vmulq_f32(d, vld1q_f32(pl->sin_v + s)));
-            vst1q_f32(in, vld1q_f32(b->intensity + k));
+            for (int l = 0; l < 4; l++)
+                in[l] = (float)b->intensity[k + (uint32_t)l];
             vst1q_f32(tm, vaddq_f32(bt, vld1q_f32(pl->toff + s)));
             vst1q_f32(az4,
                       vmulq_f32(vcvtq_f32_s32(a), vdupq_n_f32(pl->az_scale)));

@@ -43,7 +43,8 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
         uint32_t j = 0;
         for (; j + 8 <= b->per_block; j += 8) {
             const uint32_t k = k0 + j, s = s0 + j;
-            __m256i raw = _mm256_loadu_si256((const __m256i *)(b->raw + k));
+            __m256i raw = _mm256_cvtepu16_epi32(
+                _mm_loadu_si128((const __m128i *)(b->raw + k)));
             __m256 d = _mm256_mul_ps(_mm256_cvtepi32_ps(raw), scale);
             __m256 dc = _mm256_add_ps(d, _mm256_loadu_ps(pl->dcorr + s));
             d = _mm256_blendv_ps(d, dc, _mm256_cmp_ps(d, tiny, _CMP_GT_OQ));
@@ -104,7 +105,10 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             put(o->x, n, x, perm);
             put(o->y, n, y, perm);
             put(o->z, n, z, perm);
-            put(o->intensity, n, _mm256_loadu_ps(b->intensity + k), perm);
+            put(o->intensity, n,
+                _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                    _mm_loadl_epi64((const __m128i *)(b->intensity + k)))),
+                perm);
             if (o->time)
                 put(o->time, n,
                     _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)), perm);

@@ -57,7 +57,8 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
         uint32_t j = 0;
         for (; j + 4 <= b->per_block; j += 4) {
             const uint32_t k = k0 + j, s = s0 + j;
-            __m128i raw = _mm_loadu_si128((const __m128i *)(b->raw + k));
+            __m128i raw = _mm_cvtepu16_epi32(
+                _mm_loadl_epi64((const __m128i *)(b->raw + k)));
             __m128 d = _mm_mul_ps(_mm_cvtepi32_ps(raw), scale);
             __m128 dc = _mm_add_ps(d, _mm_loadu_ps(pl->dcorr + s));
             d = _mm_blendv_ps(d, dc, _mm_cmpgt_ps(d, tiny));
@@ -109,7 +110,11 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
             put(o->x, n, _mm_mul_ps(xy, c1), shuf);
             put(o->y, n, _mm_mul_ps(xy, c2), shuf);
             put(o->z, n, _mm_mul_ps(d, _mm_loadu_ps(pl->sin_v + s)), shuf);
-            put(o->intensity, n, _mm_loadu_ps(b->intensity + k), shuf);
+            int32_t i4;
+            __builtin_memcpy(&i4, b->intensity + k, 4);
+            put(o->intensity, n,
+                _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i4))),
+                shuf);
             if (o->time)
                 put(o->time, n, _mm_add_ps(bt, _mm_loadu_ps(pl->toff + s)),
                     shuf);

@@ -7,8 +7,10 @@
  * (kernels/sp_lidardec.h); this file only walks packets and columns,
  * keeps the scan being filled between pulls and says what it skipped.
  *
- * Points carry intensity, ring, time (s from the scan's first packet) and
- * the extras azimuth (deg), distance (m) and return_type (label). */
+ * Points carry intensity, ring, time (s from the scan's first packet; a
+ * point moved across a cut keeps its firing time, so the few fired just
+ * before the next scan's first packet are slightly negative) and the
+ * extras azimuth (deg), distance (m) and return_type (label). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -96,8 +96,8 @@ int main(void)
                                              bt.scale);
                     if (rnd() % 10 == 0)
                         r = 0;
-                    bt.raw[k] = r > 65535 ? 65535 : r;
-                    bt.intensity[k] = (float)(rnd() & 255);
+                    bt.raw[k] = (uint16_t)(r > 65535 ? 65535 : r);
+                    bt.intensity[k] = (uint8_t)rnd();
                     bt.keep[k] = (uint8_t)(rnd() % 8 != 0);
                     bt.rtype[k] = (uint8_t)(rnd() % 6);
                 }
