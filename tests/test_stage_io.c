@@ -29,7 +29,8 @@ static int has_prop(const sp_stage_class *c, const char *name)
 
 static int names_payload(const char *s)
 {
-    return strstr(s, "points") || strstr(s, "image") || strstr(s, "tensor");
+    return strstr(s, "points") || strstr(s, "image") || strstr(s, "tensor") ||
+           strstr(s, "packets");
 }
 
 static void test_every_class_says_what_it_takes_and_gives(void **state)
@@ -46,11 +47,11 @@ static void test_every_class_says_what_it_takes_and_gives(void **state)
         /* a filter or sink names the payloads it works on; a source or
          * filter the payload it gives */
         if (!c->is_source && !names_payload(c->takes))
-            fail_msg("'%s' takes '%s': no points, image or tensor", c->name,
-                     c->takes);
+            fail_msg("'%s' takes '%s': no points, image, tensor or packets",
+                     c->name, c->takes);
         if (!c->is_sink && !names_payload(c->gives))
-            fail_msg("'%s' gives '%s': no points, image or tensor", c->name,
-                     c->gives);
+            fail_msg("'%s' gives '%s': no points, image, tensor or packets",
+                     c->name, c->gives);
     }
     /* the streams the derived rasters create */
     assert_non_null(strstr(sp_stage_class_find("bev")->gives, "stream bev"));

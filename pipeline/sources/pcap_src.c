@@ -134,6 +134,9 @@ const sp_stage_class sp__stage_pcap = {
     .name = "pcap",
     .description = "libpcap capture files: UDP datagrams (lidar packets) as "
                    "packet frames for the lidar stage",
+    .takes = "a libpcap capture (.pcap; pcapng is refused with a hint)",
+    .gives = "packets (UDP payloads, port=, packets= per frame), stream "
+             "lidar (stream=)",
     .props = pcap_props,
     .nprops = sizeof pcap_props / sizeof pcap_props[0],
     .priv_size = sizeof(pcap_src),

@@ -688,6 +688,12 @@ const sp_stage_class sp__stage_lidar = {
     .name = "lidar",
     .description = "decodes lidar packets (Velodyne, Hesai, Ouster) into one "
                    "point cloud per scan",
+    .takes = "packets (pcap captures, VelodyneScan / PandarScan / Ouster "
+             "PacketMsg bag messages)",
+    .gives =
+        "points per scan (intensity, ring, time; extras azimuth, distance, "
+        "return_type, and reflectivity, nir for Ouster), same stream; "
+        "model=ouster image=: a float32 (5, beams, columns) tensor",
     .props = lidar_props,
     .nprops = sizeof lidar_props / sizeof lidar_props[0],
     .priv_size = sizeof(lidar_stage),
