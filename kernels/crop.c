@@ -64,9 +64,8 @@ typedef int (*crop_cl_fn)(sp_kctx *, const sp__crop_plan *, const sp_points *,
 
 static const sp__ktable crop_table = {
     "crop",
-    {SP__KT_SCALAR(crop_scalar) SP__KT_SSE41(sp__crop_sse41)
-         SP__KT_AVX2(sp__crop_avx2) SP__KT_NEON(sp__crop_neon)
-             SP__KT_OPENCL(sp__crop_cl)},
+    {SP__KT_SCALAR(crop_scalar) SP__KT_SSE41(sp__crop_sse41) SP__KT_AVX2(
+        sp__crop_avx2) SP__KT_NEON(sp__crop_neon) SP__KT_OPENCL(sp__crop_cl)},
     SP_CROP_OPENCL_MIN_POINTS,
     0,
 };

@@ -305,11 +305,11 @@ sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
     }
     k->last = b;
     /* Kernels still on this ladder report the context's level for SIMD. */
-    k->last_impl = b == SP_BACKEND_OPENCL ? SP__KIMPL_OPENCL
-                   : b == SP_BACKEND_SCALAR ? SP__KIMPL_SCALAR
-                   : k->simd == SP_SIMD_AVX2 ? SP__KIMPL_AVX2
+    k->last_impl = b == SP_BACKEND_OPENCL     ? SP__KIMPL_OPENCL
+                   : b == SP_BACKEND_SCALAR   ? SP__KIMPL_SCALAR
+                   : k->simd == SP_SIMD_AVX2  ? SP__KIMPL_AVX2
                    : k->simd == SP_SIMD_SSE41 ? SP__KIMPL_SSE41
-                   : k->simd == SP_SIMD_NEON ? SP__KIMPL_NEON
+                   : k->simd == SP_SIMD_NEON  ? SP__KIMPL_NEON
                                               : SP__KIMPL_SCALAR;
     return b;
 }

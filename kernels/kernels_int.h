@@ -76,8 +76,9 @@ typedef void (*sp__kfn)(void);
 #endif
 
 /* Flags of a table. */
-#define SP__KT_STREAMING 1u /* memory-bound: OpenCL minimum through
-                               sp__kctx_streaming_min_work() */
+#define SP__KT_STREAMING                                                       \
+    1u /* memory-bound: OpenCL minimum through                                 \
+          sp__kctx_streaming_min_work() */
 
 typedef struct sp__ktable {
     const char *name;
@@ -95,7 +96,7 @@ struct sp_kctx {
      * scalar; filled once at create from the back-end and SIMD level. */
     sp__kimpl cpu_ladder[4];
     int cpu_rungs;
-    struct sp__cl *cl;  /* NULL unless an OpenCL device is in use */
+    struct sp__cl *cl; /* NULL unless an OpenCL device is in use */
     sp__scratch scratch[SP__KCTX_SCRATCH_SLOTS];
 };
 

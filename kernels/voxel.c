@@ -95,11 +95,10 @@ static int overlaps(const void *a, const void *b, size_t bytes)
 /* The back-ends: the table holds the extent pass; the key pass of the
  * runs path comes in the same versions (voxel_keys32, by the same index). */
 typedef void (*voxel_extent_fn)(const sp_points *, sp__voxel_extent *);
-typedef int (*voxel_cl_fn)(sp_kctx *, const sp__voxel_plan *,
-                           const sp_points *, sp_points *);
-typedef void (*voxel_keys32_fn)(const sp__voxel_plan *,
-                                const sp__voxel_grid *, const sp_points *,
-                                uint32_t *, float *);
+typedef int (*voxel_cl_fn)(sp_kctx *, const sp__voxel_plan *, const sp_points *,
+                           sp_points *);
+typedef void (*voxel_keys32_fn)(const sp__voxel_plan *, const sp__voxel_grid *,
+                                const sp_points *, uint32_t *, float *);
 
 static void extent_scalar(const sp_points *in, sp__voxel_extent *e)
 {

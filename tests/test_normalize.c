@@ -223,7 +223,8 @@ static void backend_vs_scalar(sp_backend b)
                  * own version would fall back to scalar unseen. */
                 assert_int_equal(sp_kctx_last_backend(kb), b);
                 if (b == SP_BACKEND_SIMD)
-                    assert_int_equal(sp_kctx_last_simd(kb), sp_kctx_simd_level(kb));
+                    assert_int_equal(sp_kctx_last_simd(kb),
+                                     sp_kctx_simd_level(kb));
                 free(r.t.data);
                 free(o.t.data);
                 cam2_image_free(&img);
