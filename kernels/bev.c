@@ -88,22 +88,17 @@ void sp__bev_plan_init(sp__bev_plan *pl, const sp_bev_params *p, size_t h,
     pl->fw = (float)w;
 }
 
-static sp__bev_accum_fn bev_cpu(sp_backend b, sp_simd_level l)
-{
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (l == SP_SIMD_AVX2)
-            return sp__bev_accum_avx2;
-        if (l == SP_SIMD_SSE41)
-            return sp__bev_accum_sse41;
-#endif
-#if defined(__aarch64__)
-        if (l == SP_SIMD_NEON)
-            return sp__bev_accum_neon;
-#endif
-    }
-    return sp__bev_accum_scalar;
-}
+typedef int (*bev_cl_fn)(sp_kctx *, const sp__bev_plan *, const sp_points *,
+                         float *);
+
+static const sp__ktable bev_table = {
+    "bev",
+    {SP__KT_SCALAR(sp__bev_accum_scalar) SP__KT_SSE41(sp__bev_accum_sse41)
+         SP__KT_AVX2(sp__bev_accum_avx2) SP__KT_NEON(sp__bev_accum_neon)
+             SP__KT_OPENCL(sp__bev_opencl)},
+    BEV_CL_MIN_WORK,
+    0,
+};
 
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
                      const sp_points *in, sp_tensor *out)
@@ -121,12 +116,13 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
     size_t cells = shape[1] * shape[2];
     float *hmax = out->data, *isum = hmax + cells, *dens = isum + cells;
 
-    sp_backend b =
-        sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, BEV_CL_MIN_WORK);
-#if SP__LIDAR_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__bev_opencl(k, &pl, in, out->data);
-#endif
+    sp__kimpl im = sp__kctx_pick_impl(k, &bev_table, in->count);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((bev_cl_fn)bev_table.fn[im])(k, &pl, in, out->data);
+        im = sp__kctx_after_cl(k, &bev_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
+    }
     /* The count per cell is the only scratch; channel 0 accumulates the
      * maximum in place and channel 1 the intensity sum. */
     uint32_t *cnt = sp__kctx_scratch(k, 0, cells * sizeof *cnt);
@@ -134,7 +130,7 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
         return SP_ENOMEM;
     memset(out->data, 0, 3 * cells * sizeof(float));
     memset(cnt, 0, cells * sizeof *cnt);
-    bev_cpu(b, k->simd)(&pl, in, hmax, isum, cnt);
+    ((sp__bev_accum_fn)bev_table.fn[im])(&pl, in, hmax, isum, cnt);
     for (size_t c = 0; c < cells; c++) {
         uint32_t n = cnt[c];
         if (n) {

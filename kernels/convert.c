@@ -13,6 +13,19 @@
 
 #define CONVERT_CL_MIN_WORK ((size_t)1 << 20)
 
+typedef void (*convert_fn)(const sp__convert_job *);
+typedef int (*convert_cl_fn)(sp_kctx *, const sp__convert_job *);
+
+/* Memory-bound: OpenCL only on a device sharing host memory. */
+static const sp__ktable convert_table = {
+    "convert",
+    {SP__KT_SCALAR(sp__convert_scalar) SP__KT_SSE41(sp__convert_sse41)
+         SP__KT_AVX2(sp__convert_avx2) SP__KT_NEON(sp__convert_neon)
+             SP__KT_OPENCL(sp__convert_cl)},
+    CONVERT_CL_MIN_WORK,
+    SP__KT_STREAMING,
+};
+
 static const char *const to_names[] = {"rgb", "bgr", "gray", "rgba"};
 static const char *const matrix_names[] = {"bt601", "bt709"};
 static const char *const range_names[] = {"limited", "full"};
@@ -193,40 +206,20 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
     /* Same layout in and out: a row copy on every back-end. */
     if (j.from == j.to) {
         size_t row = sp_image_row_bytes(w, fmt);
-        sp__kctx_pick(k, 0, (size_t)w * h,
-                      sp__kctx_streaming_min_work(k, CONVERT_CL_MIN_WORK));
+        sp__kctx_cpu_impl(k, &convert_table);
         for (uint32_t y = 0; y < h; y++)
             memcpy(dst->data + (size_t)y * dst->stride,
                    src->data + (size_t)y * src->stride, row);
         return SP_OK;
     }
 
-    sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h,
-                      sp__kctx_streaming_min_work(k, CONVERT_CL_MIN_WORK));
-#if SP_HAVE_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__convert_cl(k, &j);
-#endif
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (k->simd == SP_SIMD_AVX2) {
-            sp__convert_avx2(&j);
-            return SP_OK;
-        }
-        if (k->simd == SP_SIMD_SSE41) {
-            sp__convert_sse41(&j);
-            return SP_OK;
-        }
-#endif
-#if defined(__aarch64__)
-        if (k->simd == SP_SIMD_NEON) {
-            sp__convert_neon(&j);
-            return SP_OK;
-        }
-#endif
-        k->last = SP_BACKEND_SCALAR;
+    sp__kimpl im = sp__kctx_pick_impl(k, &convert_table, (size_t)w * h);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((convert_cl_fn)convert_table.fn[im])(k, &j);
+        im = sp__kctx_after_cl(k, &convert_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
     }
-    sp__convert_scalar(&j);
+    ((convert_fn)convert_table.fn[im])(&j);
     return SP_OK;
 }

@@ -51,6 +51,25 @@ static int make_plan(const sp_crop_params *c, const sp_points *in,
     return SP_OK;
 }
 
+static size_t crop_scalar(const sp__crop_plan *p, const sp_points *in,
+                          sp_points *out)
+{
+    return sp__crop_scalar(p, in, 0, out, 0);
+}
+
+typedef size_t (*crop_cpu_fn)(const sp__crop_plan *, const sp_points *,
+                              sp_points *);
+typedef int (*crop_cl_fn)(sp_kctx *, const sp__crop_plan *, const sp_points *,
+                          sp_points *);
+
+static const sp__ktable crop_table = {
+    "crop",
+    {SP__KT_SCALAR(crop_scalar) SP__KT_SSE41(sp__crop_sse41) SP__KT_AVX2(
+        sp__crop_avx2) SP__KT_NEON(sp__crop_neon) SP__KT_OPENCL(sp__crop_cl)},
+    SP_CROP_OPENCL_MIN_POINTS,
+    0,
+};
+
 static int overlaps(const void *a, const void *b, size_t bytes)
 {
     uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
@@ -88,49 +107,16 @@ int sp_crop(sp_kctx *k, const sp_crop_params *params, const sp_points *in,
             return SP_ENOMEM;
     }
 
-    size_t o;
-    sp_backend be =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, n, SP_CROP_OPENCL_MIN_POINTS);
-#if SP_HAVE_OPENCL
-    if (be == SP_BACKEND_OPENCL) {
-        int rc = sp__crop_cl(k, &p, in, out);
+    sp__kimpl im = sp__kctx_pick_impl(k, &crop_table, n);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((crop_cl_fn)crop_table.fn[im])(k, &p, in, out);
         if (rc >= 0 && ex.n)
             sp__extras_gather(&ex, p.idx, out->count);
-        /* AUTO chose the device itself: a device failure falls back to the
-         * CPU (sp_kctx_last_backend() says which ran); an explicit opencl
-         * back-end reports it. */
-        if (rc >= 0 || k->backend != SP_BACKEND_AUTO)
+        im = sp__kctx_after_cl(k, &crop_table, rc);
+        if (im == SP__KIMPL_OPENCL)
             return rc;
-        sp_errmsg_clear();
-        be = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
-        k->last = be;
     }
-#endif
-    switch (be) {
-    case SP_BACKEND_SIMD:
-        switch (k->simd) {
-#if defined(__x86_64__) || defined(__i386__)
-        case SP_SIMD_AVX2:
-            o = sp__crop_avx2(&p, in, out);
-            break;
-        case SP_SIMD_SSE41:
-            o = sp__crop_sse41(&p, in, out);
-            break;
-#endif
-#if defined(__aarch64__) || defined(__ARM_NEON)
-        case SP_SIMD_NEON:
-            o = sp__crop_neon(&p, in, out);
-            break;
-#endif
-        default:
-            o = sp__crop_scalar(&p, in, 0, out, 0);
-            break;
-        }
-        break;
-    default:
-        o = sp__crop_scalar(&p, in, 0, out, 0);
-        break;
-    }
+    size_t o = ((crop_cpu_fn)crop_table.fn[im])(&p, in, out);
     out->count = o;
     if (ex.n)
         sp__extras_gather(&ex, p.idx, o);

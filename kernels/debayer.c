@@ -14,6 +14,18 @@
 /* Below this many pixels a frame is not worth an OpenCL launch in AUTO. */
 #define DEBAYER_CL_MIN_WORK ((size_t)1 << 20)
 
+typedef void (*cpu_fn)(const sp__debayer_job *);
+typedef int (*cl_fn)(sp_kctx *, const sp__debayer_job *);
+
+static const sp__ktable debayer_table = {
+    "debayer",
+    {SP__KT_SCALAR(sp__debayer_scalar) SP__KT_SSE41(sp__debayer_sse41)
+         SP__KT_AVX2(sp__debayer_avx2) SP__KT_NEON(sp__debayer_neon)
+             SP__KT_OPENCL(sp__debayer_cl)},
+    DEBAYER_CL_MIN_WORK,
+    SP__KT_STREAMING,
+};
+
 static const char *const method_names[] = {"bilinear", "ea"};
 static const char *const pattern_names[] = {"", "rggb", "bggr", "grbg", "gbrg"};
 
@@ -153,32 +165,13 @@ int sp_debayer(sp_kctx *k, const sp_debayer_desc *d, const sp_image *src,
     if (j.wide)
         dst->bit_depth = src->bit_depth;
 
-    sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h,
-                      sp__kctx_streaming_min_work(k, DEBAYER_CL_MIN_WORK));
-#if SP_HAVE_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__debayer_cl(k, &j);
-#endif
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (k->simd == SP_SIMD_AVX2) {
-            sp__debayer_avx2(&j);
-            return SP_OK;
-        }
-        if (k->simd == SP_SIMD_SSE41) {
-            sp__debayer_sse41(&j);
-            return SP_OK;
-        }
-#endif
-#if defined(__aarch64__)
-        if (k->simd == SP_SIMD_NEON) {
-            sp__debayer_neon(&j);
-            return SP_OK;
-        }
-#endif
-        k->last = SP_BACKEND_SCALAR; /* no version for this SIMD level */
+    sp__kimpl im = sp__kctx_pick_impl(k, &debayer_table, (size_t)w * h);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((cl_fn)debayer_table.fn[im])(k, &j);
+        im = sp__kctx_after_cl(k, &debayer_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
     }
-    sp__debayer_scalar(&j);
+    ((cpu_fn)debayer_table.fn[im])(&j);
     return SP_OK;
 }

@@ -18,6 +18,89 @@
 #include "cl_int.h"
 #endif
 
+static void fill_ladder(sp_kctx *k)
+{
+    int n = 0;
+    if (k->backend != SP_BACKEND_SCALAR) {
+        switch (k->simd) {
+        case SP_SIMD_AVX2:
+            k->cpu_ladder[n++] = SP__KIMPL_AVX2;
+            k->cpu_ladder[n++] = SP__KIMPL_SSE41;
+            break;
+        case SP_SIMD_SSE41:
+            k->cpu_ladder[n++] = SP__KIMPL_SSE41;
+            break;
+        case SP_SIMD_NEON:
+            k->cpu_ladder[n++] = SP__KIMPL_NEON;
+            break;
+        default:
+            break;
+        }
+    }
+    k->cpu_ladder[n++] = SP__KIMPL_SCALAR;
+    k->cpu_rungs = n;
+}
+
+static void record(sp_kctx *k, sp__kimpl im)
+{
+    k->last_impl = im;
+    k->last = im == SP__KIMPL_OPENCL   ? SP_BACKEND_OPENCL
+              : im == SP__KIMPL_SCALAR ? SP_BACKEND_SCALAR
+                                       : SP_BACKEND_SIMD;
+}
+
+sp__kimpl sp__kctx_cpu_impl(sp_kctx *k, const sp__ktable *t)
+{
+    for (int i = 0; i < k->cpu_rungs; i++)
+        if (t->fn[k->cpu_ladder[i]]) {
+            record(k, k->cpu_ladder[i]);
+            return k->cpu_ladder[i];
+        }
+    record(k, SP__KIMPL_SCALAR);
+    return SP__KIMPL_SCALAR;
+}
+
+sp__kimpl sp__kctx_pick_impl(sp_kctx *k, const sp__ktable *t, size_t work)
+{
+    if (t->fn[SP__KIMPL_OPENCL] && k->cl) {
+        size_t min = t->opencl_min_work;
+        if (t->flags & SP__KT_STREAMING)
+            min = sp__kctx_streaming_min_work(k, min);
+        if (k->backend == SP_BACKEND_OPENCL ||
+            (k->backend == SP_BACKEND_AUTO && work >= min)) {
+            record(k, SP__KIMPL_OPENCL);
+            return SP__KIMPL_OPENCL;
+        }
+    }
+    /* Without an OpenCL version an explicit opencl back-end runs on the
+     * CPU, and sp_kctx_last_backend() says so. */
+    return sp__kctx_cpu_impl(k, t);
+}
+
+sp__kimpl sp__kctx_after_cl(sp_kctx *k, const sp__ktable *t, int rc)
+{
+    if (rc >= 0 || k->backend != SP_BACKEND_AUTO)
+        return SP__KIMPL_OPENCL;
+    sp_errmsg_clear();
+    return sp__kctx_cpu_impl(k, t);
+}
+
+sp_simd_level sp_kctx_last_simd(const sp_kctx *k)
+{
+    if (!k)
+        return SP_SIMD_NONE;
+    switch (k->last_impl) {
+    case SP__KIMPL_SSE41:
+        return SP_SIMD_SSE41;
+    case SP__KIMPL_AVX2:
+        return SP_SIMD_AVX2;
+    case SP__KIMPL_NEON:
+        return SP_SIMD_NEON;
+    default:
+        return SP_SIMD_NONE;
+    }
+}
+
 int sp_kctx_create(const sp_kctx_desc *desc, sp_kctx **out)
 {
     static const sp_kctx_desc defaults = {0};
@@ -37,6 +120,7 @@ int sp_kctx_create(const sp_kctx_desc *desc, sp_kctx **out)
     k->backend = desc->backend;
     k->last = desc->backend;
     k->simd = sp_simd_detect();
+    fill_ladder(k);
 
     if (k->backend == SP_BACKEND_SIMD && k->simd == SP_SIMD_NONE) {
         char why[256];
@@ -220,6 +304,13 @@ sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
         break;
     }
     k->last = b;
+    /* Kernels still on this ladder report the context's level for SIMD. */
+    k->last_impl = b == SP_BACKEND_OPENCL     ? SP__KIMPL_OPENCL
+                   : b == SP_BACKEND_SCALAR   ? SP__KIMPL_SCALAR
+                   : k->simd == SP_SIMD_AVX2  ? SP__KIMPL_AVX2
+                   : k->simd == SP_SIMD_SSE41 ? SP__KIMPL_SSE41
+                   : k->simd == SP_SIMD_NEON  ? SP__KIMPL_NEON
+                                              : SP__KIMPL_SCALAR;
     return b;
 }
 

@@ -18,11 +18,85 @@ typedef struct sp__scratch {
     size_t size;
 } sp__scratch;
 
+/* ---- dispatch: one table of back-ends per kernel -----------------------
+ * A kernel declares one sp__ktable listing its versions (NULL where it has
+ * none) and the work size from which AUTO prefers its OpenCL version;
+ * sp__kctx_pick_impl() chooses for a call and records what ran, and
+ * sp__kctx_after_cl() applies AUTO's fall-back to the CPU when the device
+ * fails. The instruction-set #ifs of the dispatch code are the SP__KT_*
+ * macros below and nowhere else: a version missing from this build (or
+ * this architecture) is simply a NULL entry. */
+typedef enum sp__kimpl {
+    SP__KIMPL_SCALAR = 0,
+    SP__KIMPL_SSE41,
+    SP__KIMPL_AVX2,
+    SP__KIMPL_NEON,
+    SP__KIMPL_OPENCL,
+    SP__KIMPL_COUNT
+} sp__kimpl;
+
+/* Entries are stored as a generic function pointer and cast back to the
+ * kernel's own type before the call (C11 6.3.2.3p8); the scalar, SIMD
+ * entries share one type, the OpenCL entry may have its own. */
+typedef void (*sp__kfn)(void);
+#define SP__KFN(f) ((sp__kfn)(f))
+
+#if defined(__x86_64__) || defined(__i386__)
+#define SP__KT_SSE41(f) [SP__KIMPL_SSE41] = SP__KFN(f),
+#define SP__KT_AVX2(f) [SP__KIMPL_AVX2] = SP__KFN(f),
+#else
+#define SP__KT_SSE41(f)
+#define SP__KT_AVX2(f)
+#endif
+/* _neon.c files are built for aarch64 only (cmake/sensorpipe_sources.cmake),
+ * so __ARM_NEON alone (32-bit ARM) must not reference them. */
+#if defined(__aarch64__)
+#define SP__KT_NEON(f) [SP__KIMPL_NEON] = SP__KFN(f),
+#else
+#define SP__KT_NEON(f)
+#endif
+#if SP_HAVE_OPENCL
+#define SP__KT_OPENCL(f) [SP__KIMPL_OPENCL] = SP__KFN(f),
+#else
+#define SP__KT_OPENCL(f)
+#endif
+#define SP__KT_SCALAR(f) [SP__KIMPL_SCALAR] = SP__KFN(f),
+
+/* Code that exists only where an instruction set's files are built (an
+ * adapter around one version): SP__IF_X86(...), SP__IF_NEON(...). */
+#if defined(__x86_64__) || defined(__i386__)
+#define SP__IF_X86(...) __VA_ARGS__
+#else
+#define SP__IF_X86(...)
+#endif
+#if defined(__aarch64__)
+#define SP__IF_NEON(...) __VA_ARGS__
+#else
+#define SP__IF_NEON(...)
+#endif
+
+/* Flags of a table. */
+#define SP__KT_STREAMING                                                       \
+    1u /* memory-bound: OpenCL minimum through                                 \
+          sp__kctx_streaming_min_work() */
+
+typedef struct sp__ktable {
+    const char *name;
+    sp__kfn fn[SP__KIMPL_COUNT]; /* scalar is never NULL */
+    size_t opencl_min_work;      /* AUTO uses OpenCL from this work size */
+    unsigned flags;              /* SP__KT_... */
+} sp__ktable;
+
 struct sp_kctx {
     sp_backend backend; /* as asked */
     sp_backend last;    /* what ran the last call */
+    sp__kimpl last_impl;
     sp_simd_level simd; /* chosen once at create */
-    struct sp__cl *cl;  /* NULL unless an OpenCL device is in use */
+    /* The CPU versions this context may run, widest first and ending with
+     * scalar; filled once at create from the back-end and SIMD level. */
+    sp__kimpl cpu_ladder[4];
+    int cpu_rungs;
+    struct sp__cl *cl; /* NULL unless an OpenCL device is in use */
     sp__scratch scratch[SP__KCTX_SCRATCH_SLOTS];
 };
 
@@ -39,6 +113,23 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
  * when the CPU has a level; else scalar. */
 sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
                          size_t opencl_min_work);
+
+/* The version of table @p t to run for a call of @p work (points,
+ * pixels): the explicit back-end, or for AUTO, OpenCL when the table has
+ * it, a device is in use and work >= the table's minimum; else the widest
+ * CPU version the table has within the context's SIMD level. Records it
+ * (sp_kctx_last_backend, sp_kctx_last_simd). */
+sp__kimpl sp__kctx_pick_impl(sp_kctx *k, const sp__ktable *t, size_t work);
+
+/* The CPU version of @p t (as sp__kctx_pick_impl without OpenCL),
+ * recorded. */
+sp__kimpl sp__kctx_cpu_impl(sp_kctx *k, const sp__ktable *t);
+
+/* After table @p t's OpenCL version returned @p rc: under AUTO a failure
+ * (rc < 0) falls back to the CPU, the message cleared and the CPU version
+ * returned (and recorded); otherwise SP__KIMPL_OPENCL, and the kernel
+ * returns rc (an explicit opencl back-end reports its failure). */
+sp__kimpl sp__kctx_after_cl(sp_kctx *k, const sp__ktable *t, int rc);
 
 /* AUTO's OpenCL threshold for a memory-bound kernel (a few operations per
  * byte: debayer, levels, convert): @p min_work on a device that shares host

@@ -11,6 +11,18 @@
 
 #define LEVELS_CL_MIN_WORK ((size_t)1 << 20)
 
+typedef void (*cpu_fn)(const sp__levels_job *);
+typedef int (*cl_fn)(sp_kctx *, const sp__levels_job *);
+
+static const sp__ktable levels_table = {
+    "levels",
+    {SP__KT_SCALAR(sp__levels_scalar) SP__KT_SSE41(sp__levels_sse41)
+         SP__KT_AVX2(sp__levels_avx2) SP__KT_NEON(sp__levels_neon)
+             SP__KT_OPENCL(sp__levels_cl)},
+    LEVELS_CL_MIN_WORK,
+    SP__KT_STREAMING,
+};
+
 static sp_pixfmt bayer_fmt(sp_bayer_pattern p, int wide)
 {
     static const sp_pixfmt f8[5] = {SP_PIX_COUNT, SP_PIX_BAYER_RGGB8,
@@ -129,32 +141,13 @@ int sp_levels(sp_kctx *k, const sp_levels_desc *d, const sp_image *src,
             j.scale[yy][xx] = (float)(g[c] * maxout / range);
         }
 
-    sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, (size_t)w * h,
-                      sp__kctx_streaming_min_work(k, LEVELS_CL_MIN_WORK));
-#if SP_HAVE_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__levels_cl(k, &j);
-#endif
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (k->simd == SP_SIMD_AVX2) {
-            sp__levels_avx2(&j);
-            return SP_OK;
-        }
-        if (k->simd == SP_SIMD_SSE41) {
-            sp__levels_sse41(&j);
-            return SP_OK;
-        }
-#endif
-#if defined(__aarch64__)
-        if (k->simd == SP_SIMD_NEON) {
-            sp__levels_neon(&j);
-            return SP_OK;
-        }
-#endif
-        k->last = SP_BACKEND_SCALAR;
+    sp__kimpl im = sp__kctx_pick_impl(k, &levels_table, (size_t)w * h);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((cl_fn)levels_table.fn[im])(k, &j);
+        im = sp__kctx_after_cl(k, &levels_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
     }
-    sp__levels_scalar(&j);
+    ((cpu_fn)levels_table.fn[im])(&j);
     return SP_OK;
 }

@@ -12,6 +12,18 @@
  * only frames of several megapixels to a device. */
 #define NORMALIZE_CL_MIN_WORK ((size_t)4 << 20)
 
+typedef int (*cpu_fn)(const sp__normalize_job *);
+typedef int (*cl_fn)(sp_kctx *, const sp__normalize_job *);
+
+static const sp__ktable normalize_table = {
+    "normalize",
+    {SP__KT_SCALAR(sp__normalize_scalar) SP__KT_SSE41(sp__normalize_sse41)
+         SP__KT_AVX2(sp__normalize_avx2) SP__KT_NEON(sp__normalize_neon)
+             SP__KT_OPENCL(sp__normalize_cl)},
+    NORMALIZE_CL_MIN_WORK,
+    0,
+};
+
 static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
 static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
 
@@ -199,30 +211,12 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
         j.b[c] = (float)(-(double)mean[colour] / (double)stdv[colour]);
     }
 
-    sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, j.plane, NORMALIZE_CL_MIN_WORK);
-    switch (b) {
-    case SP_BACKEND_OPENCL:
-#if SP_HAVE_OPENCL
-        return sp__normalize_cl(k, &j);
-#else
-        break;
-#endif
-    case SP_BACKEND_SIMD:
-#if defined(__x86_64__) || defined(__i386__)
-        if (k->simd == SP_SIMD_AVX2)
-            return sp__normalize_avx2(&j);
-        if (k->simd == SP_SIMD_SSE41)
-            return sp__normalize_sse41(&j);
-#endif
-#if defined(__aarch64__)
-        if (k->simd == SP_SIMD_NEON)
-            return sp__normalize_neon(&j);
-#endif
-        k->last = SP_BACKEND_SCALAR;
-        break;
-    default:
-        break;
+    sp__kimpl im = sp__kctx_pick_impl(k, &normalize_table, j.plane);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((cl_fn)normalize_table.fn[im])(k, &j);
+        im = sp__kctx_after_cl(k, &normalize_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
     }
-    return sp__normalize_scalar(&j);
+    return ((cpu_fn)normalize_table.fn[im])(&j);
 }

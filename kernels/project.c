@@ -91,22 +91,18 @@ static int project_plan_init(sp__project_plan *pl, const sp_project_params *p)
     return SP_OK;
 }
 
-static sp__project_scatter_fn project_cpu(sp_backend b, sp_simd_level l)
-{
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (l == SP_SIMD_AVX2)
-            return sp__project_scatter_avx2;
-        if (l == SP_SIMD_SSE41)
-            return sp__project_scatter_sse41;
-#endif
-#if defined(__aarch64__)
-        if (l == SP_SIMD_NEON)
-            return sp__project_scatter_neon;
-#endif
-    }
-    return sp__project_scatter_scalar;
-}
+typedef int (*project_cl_fn)(sp_kctx *, const sp__project_plan *,
+                             const sp_points *, float *);
+
+static const sp__ktable project_table = {
+    "project",
+    {SP__KT_SCALAR(sp__project_scatter_scalar) SP__KT_SSE41(
+        sp__project_scatter_sse41) SP__KT_AVX2(sp__project_scatter_avx2)
+         SP__KT_NEON(sp__project_scatter_neon)
+             SP__KT_OPENCL(sp__project_opencl)},
+    PROJECT_CL_MIN_WORK,
+    0,
+};
 
 int sp_project_depth(sp_kctx *k, const sp_project_params *params,
                      const sp_points *in, sp_tensor *out)
@@ -123,13 +119,14 @@ int sp_project_depth(sp_kctx *k, const sp_project_params *params,
 
     sp__project_plan pl;
     SP_TRY(project_plan_init(&pl, params));
-    sp_backend b =
-        sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, PROJECT_CL_MIN_WORK);
-#if SP__LIDAR_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__project_opencl(k, &pl, in, out->data);
-#endif
+    sp__kimpl im = sp__kctx_pick_impl(k, &project_table, in->count);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((project_cl_fn)project_table.fn[im])(k, &pl, in, out->data);
+        im = sp__kctx_after_cl(k, &project_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
+    }
     memset(out->data, 0, shape[0] * shape[1] * sizeof(float));
-    project_cpu(b, k->simd)(&pl, in, out->data);
+    ((sp__project_scatter_fn)project_table.fn[im])(&pl, in, out->data);
     return SP_OK;
 }

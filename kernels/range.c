@@ -59,22 +59,17 @@ static void range_plan_init(sp__range_plan *pl, const sp_range_params *p)
     pl->fcols = (float)p->cols;
 }
 
-static sp__range_scatter_fn range_cpu(sp_backend b, sp_simd_level l)
-{
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (l == SP_SIMD_AVX2)
-            return sp__range_scatter_avx2;
-        if (l == SP_SIMD_SSE41)
-            return sp__range_scatter_sse41;
-#endif
-#if defined(__aarch64__)
-        if (l == SP_SIMD_NEON)
-            return sp__range_scatter_neon;
-#endif
-    }
-    return sp__range_scatter_scalar;
-}
+typedef int (*range_cl_fn)(sp_kctx *, const sp__range_plan *, const sp_points *,
+                           float *);
+
+static const sp__ktable range_table = {
+    "range",
+    {SP__KT_SCALAR(sp__range_scatter_scalar) SP__KT_SSE41(
+        sp__range_scatter_sse41) SP__KT_AVX2(sp__range_scatter_avx2)
+         SP__KT_NEON(sp__range_scatter_neon) SP__KT_OPENCL(sp__range_opencl)},
+    RANGE_CL_MIN_WORK,
+    0,
+};
 
 int sp_range_project(sp_kctx *k, const sp_range_params *params,
                      const sp_points *in, sp_tensor *out)
@@ -89,17 +84,18 @@ int sp_range_project(sp_kctx *k, const sp_range_params *params,
 
     sp__range_plan pl;
     range_plan_init(&pl, &p);
-    sp_backend b =
-        sp__kctx_pick(k, SP__LIDAR_OPENCL, in->count, RANGE_CL_MIN_WORK);
-#if SP__LIDAR_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__range_opencl(k, &pl, in, out->data);
-#endif
+    sp__kimpl im = sp__kctx_pick_impl(k, &range_table, in->count);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((range_cl_fn)range_table.fn[im])(k, &pl, in, out->data);
+        im = sp__kctx_after_cl(k, &range_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
+    }
     float *o = out->data;
     size_t total = 5 * shape[1] * shape[2];
     for (size_t i = 0; i < total; i++)
         o[i] = -1.0f;
-    range_cpu(b, k->simd)(&pl, in, o);
+    ((sp__range_scatter_fn)range_table.fn[im])(&pl, in, o);
     return SP_OK;
 }
 

@@ -14,6 +14,17 @@
  * AVX2 below a few megapixels, so AUTO keeps smaller frames on the CPU. */
 #define RESIZE_CL_MIN_WORK ((size_t)4 << 20)
 
+typedef int (*resize_fn)(sp_kctx *, const sp__resize_plan *);
+
+static const sp__ktable resize_table = {
+    "resize",
+    {SP__KT_SCALAR(sp__resize_scalar) SP__KT_SSE41(sp__resize_sse41)
+         SP__KT_AVX2(sp__resize_avx2) SP__KT_NEON(sp__resize_neon)
+             SP__KT_OPENCL(sp__resize_cl)},
+    RESIZE_CL_MIN_WORK,
+    0,
+};
+
 /* Element offsets are int32 and area weights floats: keep sizes sane. */
 #define RESIZE_MAX_DIM ((uint32_t)1 << 24)
 
@@ -368,29 +379,12 @@ int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
     }
 
     size_t work = (size_t)p.n * p.dh;
-    sp_backend b = sp__kctx_pick(k, SP_HAVE_OPENCL, work, RESIZE_CL_MIN_WORK);
-    switch (b) {
-    case SP_BACKEND_OPENCL:
-#if SP_HAVE_OPENCL
-        return sp__resize_cl(k, &p);
-#else
-        break;
-#endif
-    case SP_BACKEND_SIMD:
-#if defined(__x86_64__) || defined(__i386__)
-        if (k->simd == SP_SIMD_AVX2)
-            return sp__resize_avx2(k, &p);
-        if (k->simd == SP_SIMD_SSE41)
-            return sp__resize_sse41(k, &p);
-#endif
-#if defined(__aarch64__)
-        if (k->simd == SP_SIMD_NEON)
-            return sp__resize_neon(k, &p);
-#endif
-        k->last = SP_BACKEND_SCALAR; /* no version for this SIMD level */
-        break;
-    default:
-        break;
+    sp__kimpl im = sp__kctx_pick_impl(k, &resize_table, work);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((resize_fn)resize_table.fn[im])(k, &p);
+        im = sp__kctx_after_cl(k, &resize_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
     }
-    return sp__resize_scalar(k, &p);
+    return ((resize_fn)resize_table.fn[im])(k, &p);
 }

@@ -61,6 +61,12 @@ sp_simd_level sp_kctx_simd_level(const sp_kctx *k);
 /** The back-end that ran the last kernel call (AUTO resolved). */
 sp_backend sp_kctx_last_backend(const sp_kctx *k);
 
+/** The instruction set the last kernel call ran with: SP_SIMD_NONE when
+ *  it ran scalar or on OpenCL, else the level of the version that ran
+ *  (which may be below sp_kctx_simd_level() when the kernel has no version
+ *  at that level). */
+sp_simd_level sp_kctx_last_simd(const sp_kctx *k);
+
 /** "auto", "scalar", "simd", "opencl". */
 const char *sp_backend_name(sp_backend b);
 int sp_backend_from_name(const char *name, sp_backend *out);

@@ -30,7 +30,7 @@
 
 #include <stddef.h>
 
-#include "sp_calib.h"
+#include "sp_calib_data.h"
 #include "sp_kernels.h"
 #include "sp_points.h"
 #include "sp_tensor.h"

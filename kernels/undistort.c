@@ -11,6 +11,18 @@
  * the gathers are no faster than AVX2 and the launch costs. */
 #define UNDISTORT_CL_MIN_WORK ((size_t)4 << 20)
 
+typedef int (*cpu_fn)(const sp__undistort_job *);
+typedef int (*cl_fn)(sp_kctx *, const sp__undistort_job *);
+
+static const sp__ktable undistort_table = {
+    "undistort",
+    {SP__KT_SCALAR(sp__undistort_scalar) SP__KT_SSE41(sp__undistort_sse41)
+         SP__KT_AVX2(sp__undistort_avx2) SP__KT_NEON(sp__undistort_neon)
+             SP__KT_OPENCL(sp__undistort_cl)},
+    UNDISTORT_CL_MIN_WORK,
+    0,
+};
+
 /* int16 table coordinates: keep sizes inside them with room to spare. */
 #define UNDISTORT_MAX_DIM 16384u
 
@@ -284,30 +296,12 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                            .xy = m->xy,
                            .frac = m->frac};
     size_t work = (size_t)j.w * j.h;
-    sp_backend b =
-        sp__kctx_pick(k, SP_HAVE_OPENCL, work, UNDISTORT_CL_MIN_WORK);
-    switch (b) {
-    case SP_BACKEND_OPENCL:
-#if SP_HAVE_OPENCL
-        return sp__undistort_cl(k, &j);
-#else
-        break;
-#endif
-    case SP_BACKEND_SIMD:
-#if defined(__x86_64__) || defined(__i386__)
-        if (k->simd == SP_SIMD_AVX2)
-            return sp__undistort_avx2(&j);
-        if (k->simd == SP_SIMD_SSE41)
-            return sp__undistort_sse41(&j);
-#endif
-#if defined(__aarch64__)
-        if (k->simd == SP_SIMD_NEON)
-            return sp__undistort_neon(&j);
-#endif
-        k->last = SP_BACKEND_SCALAR;
-        break;
-    default:
-        break;
+    sp__kimpl im = sp__kctx_pick_impl(k, &undistort_table, work);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((cl_fn)undistort_table.fn[im])(k, &j);
+        im = sp__kctx_after_cl(k, &undistort_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            return rc;
     }
-    return sp__undistort_scalar(&j);
+    return ((cpu_fn)undistort_table.fn[im])(&j);
 }

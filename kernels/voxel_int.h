@@ -1,5 +1,6 @@
 /* Internal to kernels/: voxel's plan, the index pass every back-end
- * implements, and the CPU sort/reduce every back-end shares. */
+ * implements, and the CPU sort/reduce every back-end shares
+ * (voxel_sort.c). */
 #ifndef SP_VOXEL_INT_H
 #define SP_VOXEL_INT_H
 
@@ -29,6 +30,11 @@ typedef struct sp__voxel_bounds {
     size_t valid;         /* points with an index */
     int wide;             /* some finite point's index is outside 32 bits */
 } sp__voxel_bounds;
+
+static inline int sp__voxel_bit_length(uint64_t v)
+{
+    return v ? 64 - __builtin_clzll(v) : 0;
+}
 
 static inline void sp__voxel_bounds_init(sp__voxel_bounds *b)
 {
@@ -165,6 +171,12 @@ int sp__voxel_sort(sp_kctx *k, const sp__voxel_bounds *b, size_t n,
 int sp__voxel_reduce(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
                      const uint64_t *keys, const uint32_t *idx, size_t m,
                      sp_points *out);
+
+/* The packed path's reduction over the m sorted packed keys (key << ib |
+ * point); the extras too (sp__voxel_extras_packed). */
+int sp__voxel_reduce_packed(sp_kctx *k, const sp__voxel_plan *p,
+                            const sp_points *in, const uint64_t *packed,
+                            size_t m, int ib, sp_points *out);
 
 /* ---- the extras (voxel_extras.c) ----------------------------------------
  * After a path has written the standard channels, each of these lists the

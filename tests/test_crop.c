@@ -144,6 +144,10 @@ static void compare_all(size_t n, unsigned fields, const sp_crop_params *c,
         int rc = sp_crop(ctx[b], c, &in->pts, &out->pts);
         if (rc != SP_OK)
             fail_msg("%s: %s", what, sp_errmsg());
+        if (!kcloud_ran_asked(ctx[b]))
+            fail_msg("%s: ran %s/%s instead", what,
+                     sp_backend_name(sp_kctx_last_backend(ctx[b])),
+                     sp_simd_level_name(sp_kctx_last_simd(ctx[b])));
         assert_same(&ref->pts, &out->pts, what);
     }
     kcloud_free(in);

@@ -218,6 +218,8 @@ static void backend_vs_scalar(sp_backend b)
             /* What ran is what was asked: a SIMD level without its own
              * version would fall back to scalar unseen. */
             assert_int_equal(sp_kctx_last_backend(kb), b);
+            if (b == SP_BACKEND_SIMD)
+                assert_int_equal(sp_kctx_last_simd(kb), sp_kctx_simd_level(kb));
             cam2_image_free(&in);
             cam2_image_free(&r);
             cam2_image_free(&o);

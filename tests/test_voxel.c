@@ -206,6 +206,10 @@ static void compare_all(kcloud *in, const float leaf[3], uint32_t min_points,
         rc = sp_voxel(ctx[b], &v, &in->pts, &out->pts);
         if (rc != SP_OK)
             fail_msg("%s: %s", what, sp_errmsg());
+        if (!kcloud_ran_asked(ctx[b]))
+            fail_msg("%s: ran %s/%s instead", what,
+                     sp_backend_name(sp_kctx_last_backend(ctx[b])),
+                     sp_simd_level_name(sp_kctx_last_simd(ctx[b])));
         assert_close(&sc->pts, &out->pts, strcmp(names[b], "opencl") != 0,
                      what);
         /* A second call reuses scratch and gives the same answer. */

@@ -325,3 +325,20 @@ void kcloud_backends_free(sp_kctx *ctx[KCLOUD_MAX_BACKENDS], int n)
     for (int i = 0; i < n; i++)
         sp_kctx_destroy(ctx[i]);
 }
+
+int kcloud_ran_asked(const sp_kctx *k)
+{
+    switch (sp_kctx_backend(k)) {
+    case SP_BACKEND_SCALAR:
+        return sp_kctx_last_backend(k) == SP_BACKEND_SCALAR &&
+               sp_kctx_last_simd(k) == SP_SIMD_NONE;
+    case SP_BACKEND_SIMD:
+        return sp_kctx_last_backend(k) == SP_BACKEND_SIMD &&
+               sp_kctx_last_simd(k) == sp_kctx_simd_level(k);
+    case SP_BACKEND_OPENCL:
+        return sp_kctx_last_backend(k) == SP_BACKEND_OPENCL &&
+               sp_kctx_last_simd(k) == SP_SIMD_NONE;
+    default:
+        return 1;
+    }
+}

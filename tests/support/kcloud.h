@@ -83,4 +83,9 @@ int kcloud_backends(sp_kctx *ctx[KCLOUD_MAX_BACKENDS],
                     const char *names[KCLOUD_MAX_BACKENDS]);
 void kcloud_backends_free(sp_kctx *ctx[KCLOUD_MAX_BACKENDS], int n);
 
+/* 1 when the last kernel call on @p k ran the version its context asks
+ * for: scalar for a scalar context, the context's very SIMD level for a
+ * SIMD one (not a scalar stand-in), the device for an OpenCL one. */
+int kcloud_ran_asked(const sp_kctx *k);
+
 #endif
