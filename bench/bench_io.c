@@ -7,7 +7,9 @@
  * the same run. Data from $SP_TEST_DATA or ../shared/data; scratch files in
  * $TMPDIR or /tmp.
  *
- *   bench_io [--runs N] [--quick] [--json] */
+ *   bench_io [--runs N] [--quick] [--json] [--cputime]
+ * With numpy under /usr/bin/python3, np.fromfile on the same sweep is a
+ * peer row beside bin_read. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,39 @@ static int points_alloc(job *j, size_t n)
     return j->mem ? sp_points_init(&j->p, j->mem, bytes, n, 0) : -1;
 }
 
+/* np.fromfile's median ms for the same file over @p runs (thread CPU time
+ * with cputime), from Debian's /usr/bin/python3; < 0 when numpy is not
+ * there. The peer of bin_read: one read() into a fresh array. */
+static double numpy_fromfile_ms(const char *path, int runs, int cputime)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '\n"
+             "import sys, time\n"
+             "try:\n"
+             "    import numpy as np\n"
+             "except ImportError as e:\n"
+             "    print(\"skip\", e); sys.exit(0)\n"
+             "clk = time.thread_time if %d else time.perf_counter\n"
+             "p = sys.argv[1]; ts = []\n"
+             "for i in range(%d + 3):\n"
+             "    t = clk(); a = np.fromfile(p, dtype=np.float32)"
+             ".reshape(-1, 4)\n"
+             "    ts.append(clk() - t)\n"
+             "ts = sorted(ts[3:]); print(\"ms\", ts[len(ts) // 2] * 1e3)\n"
+             "' '%s' 2>&1",
+             cputime, runs, path);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[512] = "";
+    if (!fgets(line, sizeof line, p))
+        line[0] = '\0';
+    pclose(p);
+    double ms;
+    return sscanf(line, "ms %lf", &ms) == 1 ? ms : -1;
+}
+
 static void row(const bench_opts *o, const char *kernel, const char *input,
                 size_t items, double ms, double bytes, double gbps)
 {
@@ -139,6 +174,15 @@ done:
 int main(int argc, char **argv)
 {
     bench_opts o;
+    int cputime = 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--cputime")) {
+            cputime = 1;
+            for (int k = i; k < argc - 1; k++)
+                argv[k] = argv[k + 1];
+            argc--;
+            i--;
+        }
     if (bench_parse_args(argc, argv, &o) != 0)
         return 2;
     if (o.quick && o.runs > 10)
@@ -164,8 +208,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", kb, sp_errmsg());
         return 1;
     }
-    double ms = bench_median_ms(run_bin, &j, 3, o.runs);
+    double ms = (cputime ? bench_median_cpu_ms : bench_median_ms)(
+        run_bin, &j, 3, o.runs);
     row(&o, "bin_read", "kitti 000001", n, ms, 32.0 * (double)n, gbps);
+    double np_ms = numpy_fromfile_ms(kb, o.runs, cputime);
+    if (np_ms >= 0)
+        row(&o, "np.fromfile (peer)", "kitti 000001", n, np_ms,
+            32.0 * (double)n, gbps);
 
     /* Writers from that sweep, and the files they write read back. */
     static const sp_pcd_encoding encs[] = {

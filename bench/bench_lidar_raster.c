@@ -30,6 +30,7 @@
 #include "sp_ground.h"
 #include "sp_project.h"
 #include "sp_range.h"
+#include "sp_voxel.h"
 
 typedef struct cloud {
     sp_points pts;
@@ -250,7 +251,7 @@ int main(int argc, char **argv)
     double gbps =
         bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 3 : 9);
 
-    cloud clouds[2];
+    cloud clouds[3];
     int nclouds = 0;
     const char *dir = data_dir();
     if (dir && load_kitti(&clouds[nclouds], dir) == 0)
@@ -291,6 +292,17 @@ int main(int argc, char **argv)
             names[nk++] = levels[i];
     }
     unsetenv("SP_SIMD");
+    /* The KITTI chain's bev input: the sweep after voxel 0.2 (~20k). */
+    if (nclouds == 2 && nk > 0 &&
+        cloud_alloc(&clouds[2], clouds[0].pts.count) == 0) {
+        sp_voxel_params vp = {.leaf = {0.2f, 0.2f, 0.2f}};
+        if (sp_voxel(ctx[0], &vp, &clouds[0].pts, &clouds[2].pts) == 0) {
+            clouds[2].name = "kitti voxel 0.2";
+            nclouds++;
+        } else {
+            free(clouds[2].mem);
+        }
+    }
     d.backend = SP_BACKEND_OPENCL;
     if (cputime) {
         if (!o.json)

@@ -7,12 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #include "format_int.h"
 #include "io_int.h"
 #include "sp_bin.h"
 
-/* Records read per chunk: bounded staging regardless of the frame size. */
+/* Records read per chunk: bounded staging regardless of the frame size,
+ * and small enough (128 KiB of x,y,z,i) that the kernel's copy leaves the
+ * chunk in L2 for the split into columns. */
 #define CHUNK_RECORDS 8192
 
 enum { F_SKIP = 0, F_X, F_Y, F_Z, F_I, F_RING, F_TIME, F_EXTRA };
@@ -231,6 +238,41 @@ int sp_bin_reader_shape(sp_bin_reader *r, size_t i, size_t *points,
     return SP_OK;
 }
 
+/* The default x,y,z,i layout: @p m 16-byte records split into four
+ * columns, four records at a time with a register transpose (the strided
+ * per-column loops cost as much as the read itself). */
+static void split_xyzi(const uint8_t *b, size_t m, float *x, float *y,
+                       float *z, float *in)
+{
+    size_t k = 0;
+#if defined(__SSE2__)
+    for (; k + 4 <= m; k += 4) {
+        const float *s = (const float *)(const void *)(b + k * 16);
+        __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + 4);
+        __m128 r2 = _mm_loadu_ps(s + 8), r3 = _mm_loadu_ps(s + 12);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(x + k, r0);
+        _mm_storeu_ps(y + k, r1);
+        _mm_storeu_ps(z + k, r2);
+        _mm_storeu_ps(in + k, r3);
+    }
+#elif defined(__aarch64__)
+    for (; k + 4 <= m; k += 4) {
+        float32x4x4_t v = vld4q_f32((const float *)(const void *)(b + k * 16));
+        vst1q_f32(x + k, v.val[0]);
+        vst1q_f32(y + k, v.val[1]);
+        vst1q_f32(z + k, v.val[2]);
+        vst1q_f32(in + k, v.val[3]);
+    }
+#endif
+    for (; k < m; k++) {
+        memcpy(&x[k], b + k * 16, 4);
+        memcpy(&y[k], b + k * 16 + 4, 4);
+        memcpy(&z[k], b + k * 16 + 8, 4);
+        memcpy(&in[k], b + k * 16 + 12, 4);
+    }
+}
+
 static void zero_missing(const sp_bin_reader *r, sp_points *dst, size_t n)
 {
     if (r->col[F_I] < 0)
@@ -261,6 +303,9 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
     float *out[8] = {NULL,           dst->x, dst->y,    dst->z,
                      dst->intensity, NULL,   dst->time, NULL};
     size_t chunk = n < CHUNK_RECORDS ? n : CHUNK_RECORDS;
+    int xyzi = nf == 4 && r->role[0] == F_X && r->role[1] == F_Y &&
+               r->role[2] == F_Z && r->role[3] == F_I && dst->x &&
+               dst->y && dst->z && dst->intensity;
     int rc = sp__iobuf_reserve(&r->buf, chunk * rec, path);
     for (size_t done = 0; rc == SP_OK && done < n;) {
         size_t m = n - done < chunk ? n - done : chunk;
@@ -269,6 +314,12 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
         if (rc < 0)
             break;
         const uint8_t *b = r->buf.data;
+        if (xyzi) {
+            split_xyzi(b, m, dst->x + done, dst->y + done, dst->z + done,
+                       dst->intensity + done);
+            done += m;
+            continue;
+        }
         for (size_t c = 0; c < nf; c++) {
             int role = r->role[c];
             if (role == F_SKIP)

@@ -1,6 +1,7 @@
 /* bev: parameters, output checks, back-end dispatch and the per-cell
  * finish shared by the CPU back-ends. See sp_bev.h for the spec. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lidar_int.h"
@@ -100,6 +101,42 @@ static const sp__ktable bev_table = {
     0,
 };
 
+/* Mean intensity and density of the touched cells only: the points are
+ * walked again (the same cell function as every CPU accumulator) rather
+ * than every cell of the raster. A cell is finished once: its count slot
+ * then holds a density, whose bits are at least those of density(1), far
+ * above any count while the cloud has fewer points than that. */
+static void bev_finish(const sp__bev_plan *pl, const sp_points *in, float *isum,
+                       float *dens, size_t cells)
+{
+    uint32_t done;
+    float d1 = sp__bev_density_of(1);
+    memcpy(&done, &d1, sizeof done);
+    if (in->count >= done) {
+        for (size_t c = 0; c < cells; c++) {
+            uint32_t n;
+            memcpy(&n, &dens[c], sizeof n);
+            if (n) {
+                isum[c] = isum[c] / (float)n;
+                dens[c] = sp__bev_density_of(n);
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < in->count; i++) {
+        float h;
+        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h);
+        if (c < 0)
+            continue;
+        uint32_t n;
+        memcpy(&n, &dens[c], sizeof n);
+        if (n < done) {
+            isum[c] = isum[c] / (float)n;
+            dens[c] = sp__bev_density_of(n);
+        }
+    }
+}
+
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
                      const sp_points *in, sp_tensor *out)
 {
@@ -123,20 +160,14 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
         if (im == SP__KIMPL_OPENCL)
             return rc;
     }
-    /* The count per cell is the only scratch; channel 0 accumulates the
-     * maximum in place and channel 1 the intensity sum. */
-    uint32_t *cnt = sp__kctx_scratch(k, 0, cells * sizeof *cnt);
-    if (!cnt)
-        return SP_ENOMEM;
+    /* No scratch: channel 0 accumulates the maximum in place, channel 1 the
+     * intensity sum and channel 2 the count (as uint32 bits) until the
+     * finish below replaces it with the density. A plain memset: streaming
+     * stores measured slower, as they evict the raster and make every
+     * scattered cell a miss to memory. */
     memset(out->data, 0, 3 * cells * sizeof(float));
-    memset(cnt, 0, cells * sizeof *cnt);
-    ((sp__bev_accum_fn)bev_table.fn[im])(&pl, in, hmax, isum, cnt);
-    for (size_t c = 0; c < cells; c++) {
-        uint32_t n = cnt[c];
-        if (n) {
-            isum[c] = isum[c] / (float)n;
-            dens[c] = sp__bev_density_of(n);
-        }
-    }
+    ((sp__bev_accum_fn)bev_table.fn[im])(&pl, in, hmax, isum,
+                                         (uint32_t *)(void *)dens);
+    bev_finish(&pl, in, isum, dens, cells);
     return SP_OK;
 }
