@@ -303,13 +303,13 @@ int main(int argc, char **argv)
         j.dst = &dsta;
         j.ydst = &ydst;
         j.ystride = 640 * 4;
-        measure(o, j, bs, cold ? "resize cold" : "resize", "1920x1080>640x384 rgba",
+        measure(o, j, bs, cold ? "resizecold" : "resize", "1080p>640x384 rgba",
                 "ARGBScale bilinear", cold);
         j.kind = RESIZE_RGB;
         j.src = &src3;
         j.dst = &dst3;
         j.ystride = 640 * 3;
-        measure(o, j, bs, cold ? "resize cold" : "resize", "1920x1080>640x384 rgb",
+        measure(o, j, bs, cold ? "resizecold" : "resize", "1080p>640x384 rgb",
                 "RGBScale bilinear", cold);
     }
     for (Backend &b : bs)
