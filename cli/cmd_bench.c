@@ -60,6 +60,8 @@ static const struct {
      1, 1},
     {"compare/opencv_compare", "compare",
      "vs OpenCV cvtColor, resize, blobFromImage", 1, 1},
+    {"compare/libyuv_compare", "compare",
+     "vs libyuv NV12ToRAW, YUY2ToARGB, ARGBScale/RGBScale", 1, 1},
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 

@@ -1,0 +1,318 @@
+/* sensorpipe vs libyuv on the same images, in the same process, one thread,
+ * thread CPU time by default (the machine is shared):
+ *   NV12 -> RGB8 1920x1080     vs NV12ToRAW (libyuv's RAW is R,G,B in memory)
+ *   YUYV -> RGB8 1920x1080     vs YUY2ToARGB (this libyuv has no YUY2 to
+ *                                 3-byte RGB; it writes 4 bytes a pixel)
+ *   YUYV -> RGBA8 1920x1080    vs YUY2ToARGB (same bytes written)
+ *   resize RGBA8 1080p -> 640x384 bilinear vs ARGBScale(kFilterBilinear)
+ *   resize RGB8  1080p -> 640x384 bilinear vs RGBScale(kFilterBilinear)
+ *   the two resizes again cache-cold: the source is flushed from every
+ *   cache level (clflush) before each timed run, both libraries alike.
+ * Outputs are not expected to match: sensorpipe reproduces OpenCV (20-bit
+ * fixed point colour, INTER_LINEAR's 11-bit weights), libyuv uses 6-bit
+ * colour coefficients and its own filter; the last column says how far
+ * apart they are (bytes differing, largest |difference|), for scale.
+ *
+ *   libyuv_compare [--runs N] [--quick] [--wall] [--json] */
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <libyuv.h>
+#include <libyuv/scale_rgb.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "bench_util.h"
+#include "sp_convert.h"
+#include "sp_kernels.h"
+#include "sp_resize.h"
+#include "sp_status.h"
+
+using namespace libyuv;
+
+namespace {
+
+struct Img {
+    sp_image im{};
+    uint8_t *mem = nullptr;
+    size_t size = 0;
+    Img(uint32_t w, uint32_t h, sp_pixfmt f, uint32_t seed)
+    {
+        size = sp_image_block_size(w, h, f, 0);
+        mem = static_cast<uint8_t *>(aligned_alloc(64, (size + 63) & ~size_t(63)));
+        if (!mem || sp_image_init(&im, mem, size, w, h, f, 0) != SP_OK) {
+            fprintf(stderr, "libyuv_compare: cannot allocate %ux%u\n", w, h);
+            exit(1);
+        }
+        uint32_t s = seed;
+        for (size_t i = 0; i < size; i++) {
+            s = s * 1103515245u + 12345u;
+            mem[i] = uint8_t(s >> 16);
+        }
+    }
+    ~Img() { free(mem); }
+    Img(const Img &) = delete;
+    Img &operator=(const Img &) = delete;
+};
+
+enum Kind { NV12_RGB, YUYV_RGB, YUYV_RGBA, RESIZE_RGBA, RESIZE_RGB };
+
+struct Job {
+    Kind kind;
+    sp_kctx *k = nullptr;
+    sp_convert_desc cd{};
+    const Img *src = nullptr;
+    Img *dst = nullptr;  /* ours */
+    Img *ydst = nullptr; /* libyuv's, its own stride */
+    uint32_t ystride = 0;
+};
+
+int run_sp(void *arg)
+{
+    Job *j = static_cast<Job *>(arg);
+    if (j->kind == RESIZE_RGBA || j->kind == RESIZE_RGB)
+        return sp_resize(j->k, &j->src->im, &j->dst->im, SP_RESIZE_LINEAR);
+    return sp_convert(j->k, &j->cd, &j->src->im, &j->dst->im);
+}
+
+int run_yuv(void *arg)
+{
+    Job *j = static_cast<Job *>(arg);
+    const sp_image &s = j->src->im;
+    const sp_image &d = j->dst->im;
+    int w = int(s.width), h = int(s.height);
+    uint8_t *out = j->ydst->mem;
+    int os = int(j->ystride);
+    switch (j->kind) {
+    case NV12_RGB:
+        return NV12ToRAW(s.data, int(s.stride), s.data + size_t(s.stride) * s.height,
+                         int(s.stride), out, os, w, h);
+    case YUYV_RGB:
+    case YUYV_RGBA:
+        return YUY2ToARGB(s.data, int(s.stride), out, os, w, h);
+    case RESIZE_RGBA:
+        return ARGBScale(s.data, int(s.stride), w, h, out, os, int(d.width),
+                         int(d.height), kFilterBilinear);
+    default:
+        return RGBScale(s.data, int(s.stride), w, h, out, os, int(d.width),
+                        int(d.height), kFilterBilinear);
+    }
+}
+
+struct Backend {
+    const char *name;
+    sp_kctx *k;
+};
+
+std::vector<Backend> make_backends()
+{
+    std::vector<Backend> v;
+    sp_kctx *k;
+    sp_kctx_desc d{};
+    d.backend = SP_BACKEND_SCALAR;
+    if (sp_kctx_create(&d, &k) == SP_OK)
+        v.push_back({"scalar", k});
+    d.backend = SP_BACKEND_SIMD;
+    if (sp_simd_detect() != SP_SIMD_NONE && sp_kctx_create(&d, &k) == SP_OK)
+        v.push_back({sp_simd_level_name(sp_simd_detect()), k});
+    return v;
+}
+
+struct Opts {
+    int runs = 101, quick = 0, cputime = 1, json = 0;
+};
+
+/* Evicts [p, p + n) from every cache level. */
+void flush(const uint8_t *p, size_t n)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    for (size_t i = 0; i < n; i += 64)
+        _mm_clflush(p + i);
+    _mm_mfence();
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+/* Median of `runs` timings of fn; cold: the source is flushed before each
+ * (outside the timed span). */
+double median(const Opts &o, bench_fn fn, Job &j, bool cold)
+{
+    if (!cold) {
+        int warm = o.quick ? 3 : 10;
+        return o.cputime ? bench_median_cpu_ms(fn, &j, warm, o.runs)
+                         : bench_median_ms(fn, &j, warm, o.runs);
+    }
+    std::vector<double> t;
+    for (int r = 0; r < o.runs + 2; r++) {
+        flush(j.src->mem, j.src->size);
+        double t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        int rc = fn(&j);
+        double t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        if (rc < 0)
+            return rc;
+        if (r >= 2)
+            t.push_back(t1 - t0);
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+int failures = 0;
+
+void row(const Opts &o, const char *op, const char *input, const char *be,
+         double sp_ms, const char *ref, double y_ms, const std::string &diff)
+{
+    double ratio = sp_ms > 0 ? y_ms / sp_ms : 0.0;
+    if (o.json)
+        printf("{\"compare\":\"%s\",\"input\":\"%s\",\"backend\":\"%s\","
+               "\"median_ms\":%.4f,\"ref\":\"%s\",\"ref_median_ms\":%.4f,"
+               "\"ref_over_ours\":%.3f,\"difference\":\"%s\"}\n",
+               op, input, be, sp_ms, ref, y_ms, ratio, diff.c_str());
+    else
+        printf("%-13s %-22s %-7s %8.4f %-24s %8.4f %7.2fx  %s\n", op, input, be,
+               sp_ms, ref, y_ms, ratio, diff.c_str());
+}
+
+/* How far ours is from libyuv's output (channel order mapped). */
+std::string difference(const Job &j)
+{
+    const sp_image &d = j.dst->im;
+    size_t n = 0, total = 0;
+    int m = 0;
+    int ych = (j.kind == RESIZE_RGB) ? 3 : 4;
+    int och = d.format == SP_PIX_RGB8 ? 3 : 4;
+    /* libyuv's ARGB is B,G,R,A in memory; RAW and RGBScale keep order. */
+    bool swap = j.kind == YUYV_RGB || j.kind == YUYV_RGBA;
+    if (j.kind == NV12_RGB)
+        ych = 3;
+    for (uint32_t y = 0; y < d.height; y++) {
+        const uint8_t *p = d.data + size_t(y) * d.stride;
+        const uint8_t *q = j.ydst->mem + size_t(y) * j.ystride;
+        for (uint32_t x = 0; x < d.width; x++)
+            for (int c = 0; c < 3; c++) {
+                int a = p[x * och + c], b = q[x * ych + (swap ? 2 - c : c)];
+                n += a != b;
+                m = std::max(m, std::abs(a - b));
+                total++;
+            }
+    }
+    char s[96];
+    snprintf(s, sizeof s, "%.1f%% colour bytes differ, max %d", 100.0 * n / total, m);
+    return s;
+}
+
+void measure(const Opts &o, Job &j, std::vector<Backend> &bs, const char *op,
+             const char *input, const char *ref, bool cold)
+{
+    double y_ms = median(o, run_yuv, j, cold);
+    if (y_ms < 0) {
+        fprintf(stderr, "libyuv_compare: %s %s: libyuv failed\n", op, input);
+        failures++;
+        return;
+    }
+    for (Backend &b : bs) {
+        j.k = b.k;
+        double ms = median(o, run_sp, j, cold);
+        if (ms < 0) {
+            fprintf(stderr, "libyuv_compare: %s %s on %s: %s\n", op, input,
+                    b.name, sp_errmsg());
+            failures++;
+            continue;
+        }
+        row(o, op, input, b.name, ms, ref, y_ms, difference(j));
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    Opts o;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            o.json = 1;
+        } else if (!strcmp(argv[i], "--quick")) {
+            o.quick = 1;
+            o.runs = 11;
+        } else if (!strcmp(argv[i], "--wall")) {
+            o.cputime = 0;
+        } else if (!strcmp(argv[i], "--cputime")) {
+            o.cputime = 1;
+        } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+            o.runs = std::max(1, atoi(argv[++i]));
+        } else {
+            fprintf(stderr, "libyuv_compare: unknown option '%s' (expected "
+                            "--json, --runs N, --quick, --wall)\n", argv[i]);
+            return 2;
+        }
+    }
+    std::vector<Backend> bs = make_backends();
+    if (!o.json) {
+        double load[3] = {0, 0, 0};
+        if (getloadavg(load, 3) < 0)
+            load[0] = -1;
+        printf("# libyuv %d vs sensorpipe; %s, median of %d runs; load "
+               "average %.2f %.2f %.2f\n", LIBYUV_VERSION,
+               o.cputime ? "thread CPU time" : "wall time", o.runs, load[0],
+               load[1], load[2]);
+        printf("%-13s %-22s %-7s %8s %-24s %8s %8s  %s\n", "op", "input", "ours",
+               "ms", "libyuv", "ms", "yuv/ours", "outputs");
+    }
+    const uint32_t W = 1920, H = 1080;
+    Img ydst(W * 4, H, SP_PIX_GRAY8, 0); /* big enough for every libyuv output */
+    {
+        Img nv12(W, H, SP_PIX_NV12, 3);
+        Img rgb(W, H, SP_PIX_RGB8, 0);
+        Job j;
+        j.kind = NV12_RGB;
+        j.src = &nv12;
+        j.dst = &rgb;
+        j.ydst = &ydst;
+        j.ystride = W * 3;
+        measure(o, j, bs, "nv12>rgb", "1920x1080", "NV12ToRAW", false);
+    }
+    {
+        Img yuyv(W, H, SP_PIX_YUYV, 5);
+        Img rgb(W, H, SP_PIX_RGB8, 0);
+        Img rgba(W, H, SP_PIX_RGBA8, 0);
+        Job j;
+        j.kind = YUYV_RGB;
+        j.src = &yuyv;
+        j.dst = &rgb;
+        j.ydst = &ydst;
+        j.ystride = W * 4;
+        measure(o, j, bs, "yuyv>rgb", "1920x1080", "YUY2ToARGB (4 B/px)", false);
+        j.kind = YUYV_RGBA;
+        j.cd.to = SP_CONVERT_RGBA;
+        j.dst = &rgba;
+        measure(o, j, bs, "yuyv>rgba", "1920x1080", "YUY2ToARGB", false);
+    }
+    for (int cold = 0; cold < 2; cold++) {
+        Img srca(W, H, SP_PIX_RGBA8, 11), dsta(640, 384, SP_PIX_RGBA8, 0);
+        Img src3(W, H, SP_PIX_RGB8, 13), dst3(640, 384, SP_PIX_RGB8, 0);
+        Job j;
+        j.kind = RESIZE_RGBA;
+        j.src = &srca;
+        j.dst = &dsta;
+        j.ydst = &ydst;
+        j.ystride = 640 * 4;
+        measure(o, j, bs, cold ? "resizecold" : "resize", "1080p>640x384 rgba",
+                "ARGBScale bilinear", cold);
+        j.kind = RESIZE_RGB;
+        j.src = &src3;
+        j.dst = &dst3;
+        j.ystride = 640 * 3;
+        measure(o, j, bs, cold ? "resizecold" : "resize", "1080p>640x384 rgb",
+                "RGBScale bilinear", cold);
+    }
+    for (Backend &b : bs)
+        sp_kctx_destroy(b.k);
+    return failures ? 1 : 0;
+}
