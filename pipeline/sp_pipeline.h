@@ -135,6 +135,14 @@ typedef struct sp_stage_stats {
     uint64_t frames_out; /**< frames produced */
     uint64_t skipped;    /**< frames dropped for bad input */
     uint64_t mean_ns, p50_ns, p99_ns, max_ns; /**< per produced frame */
+    uint64_t p90_ns, p999_ns; /**< 90th and 99.9th percentiles */
+    uint64_t jitter_ns; /**< mean |difference| of consecutive latencies */
+    uint64_t latency_samples; /**< frames the figures cover */
+    /** Under rate=: when it handed a frame on minus the frame's due time
+     *  (its timestamp replayed), per frame; frames later than deadline=
+     *  (missed) and of those dropped with drop=late. */
+    uint64_t late_p50_ns, late_p99_ns, late_max_ns;
+    uint64_t missed, dropped_late;
     double busy_s;                            /**< total own time */
     double fps; /**< frames_out / busy_s: what it could sustain */
 } sp_stage_stats;
@@ -145,8 +153,15 @@ typedef struct sp_pipeline_stats {
     double wall_s;    /**< first pull to end of stream (or now) */
     double fps;       /**< frames / wall_s */
     char backend[16]; /**< "auto", "scalar", ... as asked */
+    double rate;          /**< the source's rate= (0: as fast as possible) */
+    uint64_t deadline_ns; /**< deadline= (0: none) */
+    int drop_late;        /**< drop=late */
     size_t nstages;
     sp_stage_stats stages[SP_PIPELINE_MAX_STAGES];
+    /** End to end: from the frame's source starting to read it to the
+     *  last stage handing it on (name "end to end"; latency fields and
+     *  frames_out only). */
+    sp_stage_stats e2e;
     size_t npools;
     sp_pool_stats pools[SP_PIPELINE_MAX_POOLS];
     uint64_t pool_budget_bytes, pool_reserved_bytes;
