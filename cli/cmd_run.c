@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +49,12 @@ void cli_run_help(FILE *out)
             "  --progress          show progress even when stderr is not a "
             "terminal (a line\n"
             "                      a second)\n"
+            "  --realtime          lock memory (mlockall), run queue threads "
+            "SCHED_FIFO when\n"
+            "                      permitted (a note says when not), pinned "
+            "to CPUs with hwloc;\n"
+            "                      with rate=1 on the source: replay at "
+            "sensor speed\n"
             "  -h, --help          this help\n"
             "\n"
             "A progress line (frames, frames/s, pool use; the total and an ETA "
@@ -305,7 +312,8 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     sp_pipeline_opts po = {.backend = (sp_backend)o->backend,
                            .budget_bytes = o->budget,
                            .warmup_frames = o->warmup,
-                           .on_format = o->verbose ? on_format : NULL};
+                           .on_format = o->verbose ? on_format : NULL,
+                           .realtime = o->realtime};
     sp_pipeline *p;
     sp_frame *f;
     struct sigaction old[NSTOP];
@@ -319,6 +327,11 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
      * init) and kept until every fini() has run: a signal at any point
      * ends the run through the same clean path. */
     stop_signals_install(old);
+    if (o->realtime && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+        fprintf(stderr,
+                "note: --realtime: memory not locked, mlockall: %s (raise "
+                "ulimit -l or grant CAP_IPC_LOCK)\n",
+                strerror(errno));
     rc = sp_pipeline_create(launch, &po, &p);
     if (rc < 0) {
         /* The launch string's fault (its syntax, a stage or property, a
@@ -490,6 +503,10 @@ int cli_run_main(int argc, char **argv)
         }
         if (strcmp(name, "--verbose") == 0 && !eq) {
             o.verbose = 1;
+            continue;
+        }
+        if (strcmp(name, "--realtime") == 0 && !eq) {
+            o.realtime = 1;
             continue;
         }
         if (strcmp(name, "--progress") == 0 && !eq) {

@@ -228,6 +228,7 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     p->backend = opts->backend;
     p->warmup = opts->warmup_frames ? opts->warmup_frames : DEFAULT_WARMUP;
     p->on_format = opts->on_format;
+    p->realtime = opts->realtime;
     p->on_format_user = opts->on_format_user;
     atomic_init(&p->stop, 0);
     pthread_mutex_init(&p->notes_lock, NULL);

@@ -203,6 +203,7 @@ struct sp_pipeline {
     uint64_t frames;         /* out of the last stage */
     uint64_t t_start, t_end; /* first pull, end (0 while running) */
     sp__pace pace;
+    int realtime; /* sp_pipeline_opts.realtime */
     sp__hist e2e; /* source read -> out of the last stage (the pulling
                      thread writes it) */
     uint32_t warmup;

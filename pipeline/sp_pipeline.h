@@ -54,6 +54,12 @@ typedef struct sp_pipeline_opts {
      *  for the call. A stage reports its first 16 streams. */
     void (*on_format)(void *user, const char *stage, const sp_frame *f);
     void *on_format_user;
+    /** 1: each queue's thread asks for SCHED_FIFO (priority 50; a note
+     *  says so when not permitted) and, without cpu=, is pinned with
+     *  hwloc to the next allowed CPU (queue n to the n-th, wrapping).
+     *  Locking memory (mlockall) is the program's: `sensorpipe run
+     *  --realtime` does it. */
+    int realtime;
 } sp_pipeline_opts;
 
 /** Create a pipeline from a launch string (borrowed). Parses, looks up every

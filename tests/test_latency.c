@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -186,6 +188,36 @@ static void test_pace_props_checked(void **state)
     assert_null(p);
 }
 
+/* realtime: the queue's thread asks for SCHED_FIFO and is pinned; without
+ * the privilege (not root, no rtprio limit) a note says so and the run
+ * goes on. */
+static void test_realtime_note(void **state)
+{
+    (void)state;
+    sp_pipeline_opts o = {.realtime = 1};
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=3 camera=false ! queue depth=1 ! "
+                           "null",
+                           &o, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    int noted = 0;
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++) {
+        const char *n = sp_pipeline_note(p, i, NULL);
+        noted |= n != NULL && strstr(n, "SCHED_FIFO not permitted") != NULL;
+    }
+    struct rlimit rl;
+    int may = geteuid() == 0 ||
+              (getrlimit(RLIMIT_RTPRIO, &rl) == 0 && rl.rlim_cur >= 50);
+    if (!may)
+        assert_true(noted);
+    static sp_pipeline_stats s;
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.frames, 3);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_rate_follows_stamps),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_pace_props_checked),
+        cmocka_unit_test(test_realtime_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
