@@ -62,6 +62,7 @@ typedef struct cli_run_opts {
     int verbose;      /* -v: each stage's first frame of each stream */
     int progress;     /* --progress: the progress line without a terminal */
     int realtime;     /* --realtime: mlockall, SCHED_FIFO, pinned queues */
+    const char *latency_png; /* --latency-png FILE */
 } cli_run_opts;
 
 typedef struct cli_run_result {

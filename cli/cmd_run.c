@@ -49,6 +49,9 @@ void cli_run_help(FILE *out)
             "  --progress          show progress even when stderr is not a "
             "terminal (a line\n"
             "                      a second)\n"
+            "  --latency-png FILE  the latency histograms as a picture: a row "
+            "per stage and\n"
+            "                      end to end, log time axis 1 us .. 10 s\n"
             "  --realtime          lock memory (mlockall), run queue threads "
             "SCHED_FIFO when\n"
             "                      permitted (a note says when not), pinned "
@@ -410,6 +413,12 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     }
     if (o->json != NULL && write_json(p, o->json) < 0 && status == 0)
         status = 1;
+    if (o->latency_png != NULL &&
+        sp_pipeline_latency_png(p, o->latency_png) < 0) {
+        fprintf(stderr, CLI_PROG " run: --latency-png: %s\n", sp_errmsg());
+        if (status == 0)
+            status = 1;
+    }
     atomic_store(&running, NULL);
     int destroyed = sp_pipeline_destroy(p);
     /* The signal that stopped the run decides the exit status, whatever
@@ -513,7 +522,7 @@ int cli_run_main(int argc, char **argv)
             o.progress = 1;
             continue;
         }
-        int takes = !strcmp(name, "--json") || !strcmp(name, "--backend") ||
+        int takes = !strcmp(name, "--json") || !strcmp(name, "--latency-png") || !strcmp(name, "--backend") ||
                     !strcmp(name, "--pool-mb") || !strcmp(name, "--budget") ||
                     !strcmp(name, "--warmup");
         if (!takes) {
@@ -535,6 +544,8 @@ int cli_run_main(int argc, char **argv)
         uint64_t x;
         if (!strcmp(name, "--json")) {
             o.json = val;
+        } else if (!strcmp(name, "--latency-png")) {
+            o.latency_png = val;
         } else if (!strcmp(name, "--backend")) {
             sp_backend b;
             if (sp_backend_from_name(val, &b) < 0) {

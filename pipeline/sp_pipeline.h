@@ -197,6 +197,17 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out);
 int sp_pipeline_report(const sp_pipeline *p, sp_report_format format, char *buf,
                        size_t cap);
 
+#define SP_LATENCY_PNG_W 700  /**< picture width: 100 px per decade */
+#define SP_LATENCY_PNG_ROW 40 /**< height of one row */
+
+/** Write the latency histograms as an RGB PNG (`run --latency-png`):
+ *  SP_LATENCY_PNG_W wide, one row SP_LATENCY_PNG_ROW high per stage in
+ *  order (blue, the stage's own time) and a last row for end to end (red);
+ *  time on a log axis from 1 us (left) to 10 s (right), grey lines at each
+ *  decade; a bar's height is the share of the row's frames at that time.
+ *  Returns SP_OK, SP_ENOMEM or the PNG writer's status. */
+int sp_pipeline_latency_png(const sp_pipeline *p, const char *path);
+
 /* ---- heap allocation counting ---- */
 
 /** A function returning how many malloc-family calls the process has made

