@@ -61,6 +61,8 @@ typedef struct cli_run_opts {
     uint32_t warmup;  /* frames before allocations count; 0 = default */
     int verbose;      /* -v: each stage's first frame of each stream */
     int progress;     /* --progress: the progress line without a terminal */
+    int realtime;     /* --realtime: mlockall, SCHED_FIFO, pinned queues */
+    const char *latency_png; /* --latency-png FILE */
 } cli_run_opts;
 
 typedef struct cli_run_result {

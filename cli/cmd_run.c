@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +49,15 @@ void cli_run_help(FILE *out)
             "  --progress          show progress even when stderr is not a "
             "terminal (a line\n"
             "                      a second)\n"
+            "  --latency-png FILE  the latency histograms as a picture: a row "
+            "per stage and\n"
+            "                      end to end, log time axis 1 us .. 10 s\n"
+            "  --realtime          lock memory (mlockall), run queue threads "
+            "SCHED_FIFO when\n"
+            "                      permitted (a note says when not), pinned "
+            "to CPUs with hwloc;\n"
+            "                      with rate=1 on the source: replay at "
+            "sensor speed\n"
             "  -h, --help          this help\n"
             "\n"
             "A progress line (frames, frames/s, pool use; the total and an ETA "
@@ -305,7 +315,8 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     sp_pipeline_opts po = {.backend = (sp_backend)o->backend,
                            .budget_bytes = o->budget,
                            .warmup_frames = o->warmup,
-                           .on_format = o->verbose ? on_format : NULL};
+                           .on_format = o->verbose ? on_format : NULL,
+                           .realtime = o->realtime};
     sp_pipeline *p;
     sp_frame *f;
     struct sigaction old[NSTOP];
@@ -319,6 +330,11 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
      * init) and kept until every fini() has run: a signal at any point
      * ends the run through the same clean path. */
     stop_signals_install(old);
+    if (o->realtime && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+        fprintf(stderr,
+                "note: --realtime: memory not locked, mlockall: %s (raise "
+                "ulimit -l or grant CAP_IPC_LOCK)\n",
+                strerror(errno));
     rc = sp_pipeline_create(launch, &po, &p);
     if (rc < 0) {
         /* The launch string's fault (its syntax, a stage or property, a
@@ -397,6 +413,12 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     }
     if (o->json != NULL && write_json(p, o->json) < 0 && status == 0)
         status = 1;
+    if (o->latency_png != NULL &&
+        sp_pipeline_latency_png(p, o->latency_png) < 0) {
+        fprintf(stderr, CLI_PROG " run: --latency-png: %s\n", sp_errmsg());
+        if (status == 0)
+            status = 1;
+    }
     atomic_store(&running, NULL);
     int destroyed = sp_pipeline_destroy(p);
     /* The signal that stopped the run decides the exit status, whatever
@@ -492,11 +514,15 @@ int cli_run_main(int argc, char **argv)
             o.verbose = 1;
             continue;
         }
+        if (strcmp(name, "--realtime") == 0 && !eq) {
+            o.realtime = 1;
+            continue;
+        }
         if (strcmp(name, "--progress") == 0 && !eq) {
             o.progress = 1;
             continue;
         }
-        int takes = !strcmp(name, "--json") || !strcmp(name, "--backend") ||
+        int takes = !strcmp(name, "--json") || !strcmp(name, "--latency-png") || !strcmp(name, "--backend") ||
                     !strcmp(name, "--pool-mb") || !strcmp(name, "--budget") ||
                     !strcmp(name, "--warmup");
         if (!takes) {
@@ -518,6 +544,8 @@ int cli_run_main(int argc, char **argv)
         uint64_t x;
         if (!strcmp(name, "--json")) {
             o.json = val;
+        } else if (!strcmp(name, "--latency-png")) {
+            o.latency_png = val;
         } else if (!strcmp(name, "--backend")) {
             sp_backend b;
             if (sp_backend_from_name(val, &b) < 0) {

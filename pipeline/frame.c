@@ -182,6 +182,8 @@ void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src)
     dst->origin_index = src->origin_index;
     dst->log_time_ns = src->log_time_ns;
     dst->origin_kind = src->origin_kind;
+    dst->t_read_ns = src->t_read_ns;
+    dst->t_due_ns = src->t_due_ns;
 }
 
 void sp_frame_ref(sp_frame *f)

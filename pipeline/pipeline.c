@@ -60,6 +60,15 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
     for (size_t k = 0; k < e->nprops; k++) {
         const sp__launch_prop *kv = &e->props[k];
         size_t i = 0;
+        if (cls->is_source) {
+            /* rate=, deadline=, drop=: the pipeline's, on any source. */
+            int rc = sp__pace_prop(&st->pipe->pace, st->name, kv->key,
+                                   kv->value, kv->value_col);
+            if (rc < 0)
+                return rc;
+            if (rc == 1)
+                continue;
+        }
         while (i < cls->nprops && strcmp(cls->props[i].name, kv->key) != 0)
             i++;
         if (i == cls->nprops) {
@@ -67,6 +76,9 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
             sp__suggest(kv->key, cls->nprops, prop_name_at, cls, hint,
                         sizeof hint);
             prop_names(cls, names, sizeof names);
+            if (cls->is_source)
+                snprintf(names + strlen(names), sizeof names - strlen(names),
+                         "%s" SP__PACE_PROPS, cls->nprops ? ", " : "");
             sp__launch_set_error_column(kv->key_col);
             if (cls->nprops == 0)
                 return sp__fail(SP_ENOTFOUND,
@@ -216,6 +228,7 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     p->backend = opts->backend;
     p->warmup = opts->warmup_frames ? opts->warmup_frames : DEFAULT_WARMUP;
     p->on_format = opts->on_format;
+    p->realtime = opts->realtime;
     p->on_format_user = opts->on_format_user;
     atomic_init(&p->stop, 0);
     pthread_mutex_init(&p->notes_lock, NULL);
@@ -398,6 +411,12 @@ int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
     rc = sp__stage_pull(last, out);
     if (rc == SP_OK) {
         p->frames++;
+        if ((*out)->t_read_ns != 0) {
+            uint64_t now = sp__now_ns();
+            sp__hist_record(&p->e2e, now > (*out)->t_read_ns
+                                         ? now - (*out)->t_read_ns
+                                         : 0);
+        }
         if (p->alloc_counted && p->frames == p->warmup) {
             p->grows_base = sp__pipeline_pool_grows(p);
             p->alloc_base = sp__alloc_count();

@@ -89,6 +89,8 @@ typedef struct sp__hist {
     _Atomic uint64_t sum_ns;
     _Atomic uint64_t max_ns;
     _Atomic uint64_t min_ns;
+    _Atomic uint64_t last_ns;    /* the latest sample, for the jitter */
+    _Atomic uint64_t jitter_sum; /* sum of |sample - previous sample| */
     _Atomic uint32_t bucket[SP__HIST_BUCKETS];
 } sp__hist;
 
@@ -96,8 +98,46 @@ typedef struct sp__hist {
 void sp__hist_record(sp__hist *h, uint64_t ns);
 /* Value at quantile q (0..1), the bucket's midpoint clamped to min/max. */
 uint64_t sp__hist_quantile(const sp__hist *h, double q);
+/* Mean |difference| of consecutive samples (0 with fewer than two). */
+uint64_t sp__hist_jitter(const sp__hist *h);
+/* The histogram's figures into the latency fields of *s. */
+void sp__hist_fill(const sp__hist *h, sp_stage_stats *s);
+/* Bucket layout, for pictures: count of the buckets and a bucket's
+ * lower bound in ns. */
+uint64_t sp__hist_bucket_low(size_t idx);
 
 uint64_t sp__now_ns(void);
+
+/* ---- real-time replay (pace.c) ---- */
+
+/* The properties every source takes besides its class's own: rate=,
+ * deadline=, drop=. One per pipeline (it has one source). */
+typedef struct sp__pace {
+    double rate;          /* 0: as fast as possible */
+    uint64_t deadline_ns; /* 0: none */
+    int drop_late;        /* drop=late */
+    int started;          /* base taken (the source's thread only) */
+    int64_t ts0;          /* first frame's timestamp */
+    uint64_t wall0;       /* when it was released */
+} sp__pace;
+
+/* A source's key=value that belongs to the pacing: 1 when taken (into
+ * pace), 0 when not one of them, or SP_EINVAL/SP_ERANGE with the message
+ * naming the column and what is allowed. */
+int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
+                  const char *value, int col);
+
+/* The pacing's names, for messages listing a source's properties. */
+#define SP__PACE_PROPS "rate, deadline, drop"
+
+/* For a source's new frame: its due time from its timestamp and the rate,
+ * and a wait until then (in slices, so a stop is seen). Returns the ns
+ * spent waiting. No-op without a rate. */
+uint64_t sp__pace_wait(sp_stage *st, sp_frame *f);
+
+/* After a stage handed on @p f at @p now: its lateness against the due
+ * time recorded; 1 when it missed the deadline and drop=late drops it. */
+int sp__pace_check(sp_stage *st, const sp_frame *f, uint64_t now);
 
 /* ---- stage instances (stage.c) ---- */
 
@@ -124,6 +164,9 @@ struct sp_stage {
                                  (this thread's only) */
     sp__hist hist;            /* self time per produced frame */
     _Atomic uint64_t busy_ns; /* self time over all calls, EOS included */
+    sp__hist late;            /* under rate=: handed on - due, per frame */
+    _Atomic uint64_t missed;  /* frames later than deadline= */
+    _Atomic uint64_t dropped_late; /* of those, dropped (drop=late) */
     /* The largest block of a frame this stage has handed on (0: none yet);
      * written by the stage's thread, read by the budget check in any. */
     _Atomic size_t max_block;
@@ -159,6 +202,10 @@ struct sp_pipeline {
     char done_msg[SP__ERRMSG_MAX];
     uint64_t frames;         /* out of the last stage */
     uint64_t t_start, t_end; /* first pull, end (0 while running) */
+    sp__pace pace;
+    int realtime; /* sp_pipeline_opts.realtime */
+    sp__hist e2e; /* source read -> out of the last stage (the pulling
+                     thread writes it) */
     uint32_t warmup;
     int alloc_counted;
     uint64_t alloc_base; /* counter when frame #warmup came out */

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <hwloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,17 @@ static int pin_init(sp_stage *st, queue *q)
         return sp_stage_fail(
             st, SP_ESYS, "cpu=%d: hwloc could not read the topology", q->cpu);
     hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(q->topo);
+    if (q->cpu < 0) {
+        /* --realtime without cpu=: queue n on the n-th allowed CPU. */
+        int n = 0, w = hwloc_bitmap_weight(allowed);
+        for (int i = 0; i < st->index; i++)
+            n += st->pipe->stages[i]->cls == &sp__stage_queue;
+        q->cpu = hwloc_bitmap_first(allowed);
+        for (int k = 0; w > 0 && k < n % w; k++)
+            q->cpu = hwloc_bitmap_next(allowed, (unsigned)q->cpu);
+        if (q->cpu < 0)
+            return sp_stage_fail(st, SP_ESYS, "no CPU allowed to pin to");
+    }
     if (!hwloc_bitmap_isset(allowed, (unsigned)q->cpu)) {
         hwloc_bitmap_list_snprintf(have, sizeof have, allowed);
         return sp_stage_fail(st, SP_ERANGE,
@@ -115,7 +127,7 @@ static int queue_init(sp_stage *st)
     if (!ok)
         return sp_stage_fail(st, SP_ESYS, "cannot create its mutex");
     q->sync_ok = 1;
-    if (q->cpu >= 0)
+    if (q->cpu >= 0 || st->pipe->realtime)
         SP_TRY(pin_init(st, q));
     return SP_OK;
 }
@@ -136,6 +148,18 @@ static void *queue_thread(void *arg)
                            "cannot pin the upstream thread to CPU %d: %s",
                            q->cpu, strerror_r(errno, err, sizeof err));
         goto end;
+    }
+    if (st->pipe->realtime) {
+        struct sched_param sp = {.sched_priority = 50};
+        int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        if (e != 0) {
+            char err[128];
+            sp_stage_note(st,
+                          "realtime: SCHED_FIFO not permitted (%s); the "
+                          "upstream thread runs on the normal scheduler "
+                          "(grant CAP_SYS_NICE or an rtprio limit, ulimit -r)",
+                          strerror_r(e, err, sizeof err));
+        }
     }
     for (;;) {
         rc = sp__stage_pull(st->upstream, &f);

@@ -69,6 +69,13 @@ typedef struct sp_frame {
                                 index in its topic (0-based) */
     int64_t log_time_ns;   /**< when a log recorded it (0 if not a log) */
     sp_origin_kind origin_kind; /**< what origin and origin_index name */
+    uint64_t t_read_ns; /**< CLOCK_MONOTONIC time its source started reading
+                             it (set by the pipeline; 0: not from a source):
+                             the start of the end-to-end latency; under
+                             rate= the time it was due, when it had to
+                             wait for it */
+    uint64_t t_due_ns;  /**< under rate=: CLOCK_MONOTONIC time the frame is
+                             due (its timestamp replayed); 0 otherwise */
     struct sp_block *block;     /**< the block holding this frame (private) */
 } sp_frame;
 
@@ -103,8 +110,8 @@ int sp_frame_create_packets(sp_poolmgr *mgr, size_t capacity,
                             size_t data_capacity, size_t meta_capacity,
                             sp_frame **out);
 
-/** Copy seq, timestamps, stream, sensor, calib and origin (origin_index,
- *  origin_kind) from @p src. */
+/** Copy seq, timestamps (t_read_ns too), stream, sensor, calib and origin
+ *  (origin_index, origin_kind) from @p src. */
 void sp_frame_copy_meta(sp_frame *dst, const sp_frame *src);
 
 /** Add a reference. NULL is a no-op. */

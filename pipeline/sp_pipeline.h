@@ -54,6 +54,12 @@ typedef struct sp_pipeline_opts {
      *  for the call. A stage reports its first 16 streams. */
     void (*on_format)(void *user, const char *stage, const sp_frame *f);
     void *on_format_user;
+    /** 1: each queue's thread asks for SCHED_FIFO (priority 50; a note
+     *  says so when not permitted) and, without cpu=, is pinned with
+     *  hwloc to the next allowed CPU (queue n to the n-th, wrapping).
+     *  Locking memory (mlockall) is the program's: `sensorpipe run
+     *  --realtime` does it. */
+    int realtime;
 } sp_pipeline_opts;
 
 /** Create a pipeline from a launch string (borrowed). Parses, looks up every
@@ -135,6 +141,14 @@ typedef struct sp_stage_stats {
     uint64_t frames_out; /**< frames produced */
     uint64_t skipped;    /**< frames dropped for bad input */
     uint64_t mean_ns, p50_ns, p99_ns, max_ns; /**< per produced frame */
+    uint64_t p90_ns, p999_ns; /**< 90th and 99.9th percentiles */
+    uint64_t jitter_ns; /**< mean |difference| of consecutive latencies */
+    uint64_t latency_samples; /**< frames the figures cover */
+    /** Under rate=: when it handed a frame on minus the frame's due time
+     *  (its timestamp replayed), per frame; frames later than deadline=
+     *  (missed) and of those dropped with drop=late. */
+    uint64_t late_p50_ns, late_p99_ns, late_max_ns;
+    uint64_t missed, dropped_late;
     double busy_s;                            /**< total own time */
     double fps; /**< frames_out / busy_s: what it could sustain */
 } sp_stage_stats;
@@ -145,8 +159,15 @@ typedef struct sp_pipeline_stats {
     double wall_s;    /**< first pull to end of stream (or now) */
     double fps;       /**< frames / wall_s */
     char backend[16]; /**< "auto", "scalar", ... as asked */
+    double rate;          /**< the source's rate= (0: as fast as possible) */
+    uint64_t deadline_ns; /**< deadline= (0: none) */
+    int drop_late;        /**< drop=late */
     size_t nstages;
     sp_stage_stats stages[SP_PIPELINE_MAX_STAGES];
+    /** End to end: from the frame's source starting to read it to the
+     *  last stage handing it on (name "end to end"; latency fields and
+     *  frames_out only). */
+    sp_stage_stats e2e;
     size_t npools;
     sp_pool_stats pools[SP_PIPELINE_MAX_POOLS];
     uint64_t pool_budget_bytes, pool_reserved_bytes;
@@ -175,6 +196,17 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out);
  *  report needs (excluding NUL), or a negative status. */
 int sp_pipeline_report(const sp_pipeline *p, sp_report_format format, char *buf,
                        size_t cap);
+
+#define SP_LATENCY_PNG_W 700  /**< picture width: 100 px per decade */
+#define SP_LATENCY_PNG_ROW 40 /**< height of one row */
+
+/** Write the latency histograms as an RGB PNG (`run --latency-png`):
+ *  SP_LATENCY_PNG_W wide, one row SP_LATENCY_PNG_ROW high per stage in
+ *  order (blue, the stage's own time) and a last row for end to end (red);
+ *  time on a log axis from 1 us (left) to 10 s (right), grey lines at each
+ *  decade; a bar's height is the share of the row's frames at that time.
+ *  Returns SP_OK, SP_ENOMEM or the PNG writer's status. */
+int sp_pipeline_latency_png(const sp_pipeline *p, const char *path);
 
 /* ---- heap allocation counting ---- */
 

@@ -29,10 +29,16 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
     uint64_t t0, t1, self;
     int rc;
 
+again:
     *out = NULL;
     st->upstream_ns = 0;
     t0 = sp__now_ns();
     rc = st->cls->pull(st, out);
+    if (rc == SP_OK && *out != NULL && st->upstream == NULL) {
+        (*out)->t_read_ns = t0;
+        /* Waiting for the due time is not the source's own time. */
+        st->upstream_ns += sp__pace_wait(st, *out);
+    }
     t1 = sp__now_ns();
     /* A filter's own time excludes what its upstream took; a queue's
      * upstream runs on another thread, so its time is the wait. */
@@ -47,6 +53,10 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
         if (*out == NULL)
             return sp_stage_fail(st, SP_EINVAL,
                                  "pull() returned SP_OK without a frame");
+        if (sp__pace_check(st, *out, t1)) {
+            sp_frame_unref(*out);
+            goto again;
+        }
         atomic_fetch_add_explicit(&st->frames_out, 1, memory_order_relaxed);
         sp__hist_record(&st->hist, self);
         if (st->pipe->on_format)

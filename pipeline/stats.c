@@ -50,6 +50,12 @@ void sp__hist_record(sp__hist *h, uint64_t ns)
     if (ns > LOAD(h->max_ns))
         STORE(h->max_ns, ns);
     STORE(h->sum_ns, LOAD(h->sum_ns) + ns);
+    if (n > 0) {
+        uint64_t last = LOAD(h->last_ns);
+        STORE(h->jitter_sum,
+              LOAD(h->jitter_sum) + (ns > last ? ns - last : last - ns));
+    }
+    STORE(h->last_ns, ns);
     size_t b = bucket_of(ns);
     STORE(h->bucket[b], LOAD(h->bucket[b]) + 1);
     STORE(h->count, n + 1);
@@ -82,6 +88,36 @@ uint64_t sp__hist_quantile(const sp__hist *h, double q)
     return hi; /* read while a sample was being added */
 }
 
+uint64_t sp__hist_jitter(const sp__hist *h)
+{
+    uint64_t n = LOAD(h->count);
+    return n > 1 ? LOAD(h->jitter_sum) / (n - 1) : 0;
+}
+
+uint64_t sp__hist_bucket_low(size_t idx)
+{
+    if (idx < 2 * SP__HIST_SUB)
+        return idx;
+    int e = (int)((idx - 2 * SP__HIST_SUB) / SP__HIST_SUB) + 4;
+    uint64_t sub = (idx - 2 * SP__HIST_SUB) % SP__HIST_SUB;
+    if (e > 63)
+        return UINT64_MAX; /* past the last bucket a 64-bit value reaches */
+    return (SP__HIST_SUB + sub) << (e - 3);
+}
+
+void sp__hist_fill(const sp__hist *h, sp_stage_stats *s)
+{
+    uint64_t n = LOAD(h->count);
+    s->latency_samples = n;
+    s->mean_ns = n ? LOAD(h->sum_ns) / n : 0;
+    s->p50_ns = sp__hist_quantile(h, 0.50);
+    s->p90_ns = sp__hist_quantile(h, 0.90);
+    s->p99_ns = sp__hist_quantile(h, 0.99);
+    s->p999_ns = sp__hist_quantile(h, 0.999);
+    s->max_ns = LOAD(h->max_ns);
+    s->jitter_ns = sp__hist_jitter(h);
+}
+
 int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
 {
     struct rusage ru;
@@ -97,6 +133,9 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
     snprintf(out->backend, sizeof out->backend, "%s",
              sp_backend_name(p->backend));
     out->nstages = p->nstages;
+    out->rate = p->pace.rate;
+    out->deadline_ns = p->pace.deadline_ns;
+    out->drop_late = p->pace.drop_late;
     for (size_t i = 0; i < p->nstages; i++) {
         const sp_stage *st = p->stages[i];
         sp_stage_stats *s = &out->stages[i];
@@ -105,14 +144,19 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
         s->frames_in = atomic_load(&st->frames_in);
         s->frames_out = atomic_load(&st->frames_out);
         s->skipped = atomic_load(&st->skipped);
-        uint64_t n = LOAD(st->hist.count);
-        s->mean_ns = n ? LOAD(st->hist.sum_ns) / n : 0;
-        s->p50_ns = sp__hist_quantile(&st->hist, 0.50);
-        s->p99_ns = sp__hist_quantile(&st->hist, 0.99);
-        s->max_ns = LOAD(st->hist.max_ns);
+        sp__hist_fill(&st->hist, s);
+        s->late_p50_ns = sp__hist_quantile(&st->late, 0.50);
+        s->late_p99_ns = sp__hist_quantile(&st->late, 0.99);
+        s->late_max_ns = LOAD(st->late.max_ns);
+        s->missed = atomic_load(&st->missed);
+        s->dropped_late = atomic_load(&st->dropped_late);
         s->busy_s = (double)LOAD(st->busy_ns) * 1e-9;
         s->fps = s->busy_s > 0 ? (double)s->frames_out / s->busy_s : 0;
     }
+    snprintf(out->e2e.name, sizeof out->e2e.name, "end to end");
+    snprintf(out->e2e.cls, sizeof out->e2e.cls, "-");
+    out->e2e.frames_out = out->frames;
+    sp__hist_fill(&p->e2e, &out->e2e);
     size_t np = sp_poolmgr_pool_count(p->mgr);
     if (np > SP_PIPELINE_MAX_POOLS)
         np = SP_PIPELINE_MAX_POOLS;
@@ -182,17 +226,43 @@ static void report_table(writer *w, const sp_pipeline *p,
 {
     put(w, "%llu frames in %.3f s (%.1f frames/s), kernel back-end %s\n",
         (unsigned long long)s->frames, s->wall_s, s->fps, s->backend);
-    put(w, "%-16s %-8s %10s %10s %7s %9s %9s %9s %9s %10s\n", "stage", "class",
-        "frames in", "frames out", "skipped", "mean ms", "p50 ms", "p99 ms",
-        "max ms", "own fps");
-    for (size_t i = 0; i < s->nstages; i++) {
-        const sp_stage_stats *t = &s->stages[i];
+    put(w,
+        "latency per frame in ms: a stage's own time (its upstream's "
+        "excluded); end to end: from its source starting to read it to the "
+        "last stage handing it on; jitter: mean |difference| of consecutive "
+        "latencies\n");
+    put(w, "%-16s %-8s %10s %10s %7s %9s %9s %9s %9s %9s %9s %9s %10s\n",
+        "stage", "class", "frames in", "frames out", "skipped", "mean", "p50",
+        "p90", "p99", "p99.9", "max", "jitter", "own fps");
+    for (size_t i = 0; i <= s->nstages; i++) {
+        const sp_stage_stats *t = i < s->nstages ? &s->stages[i] : &s->e2e;
+        if (i == s->nstages && t->latency_samples == 0)
+            break;
         put(w,
-            "%-16s %-8s %10llu %10llu %7llu %9.3f %9.3f %9.3f %9.3f %10.1f\n",
+            "%-16s %-8s %10llu %10llu %7llu %9.3f %9.3f %9.3f %9.3f %9.3f "
+            "%9.3f %9.3f %10.1f\n",
             t->name, t->cls, (unsigned long long)t->frames_in,
             (unsigned long long)t->frames_out, (unsigned long long)t->skipped,
             (double)t->mean_ns * 1e-6, (double)t->p50_ns * 1e-6,
-            (double)t->p99_ns * 1e-6, (double)t->max_ns * 1e-6, t->fps);
+            (double)t->p90_ns * 1e-6, (double)t->p99_ns * 1e-6,
+            (double)t->p999_ns * 1e-6, (double)t->max_ns * 1e-6,
+            (double)t->jitter_ns * 1e-6, t->fps);
+    }
+    if (s->rate > 0) {
+        put(w,
+            "lateness in ms (handed on minus due time, rate=%g, deadline=%s"
+            "%.3f ms%s):\n",
+            s->rate, s->deadline_ns ? "" : "none ",
+            (double)s->deadline_ns * 1e-6, s->drop_late ? ", drop=late" : "");
+        put(w, "%-16s %9s %9s %9s %10s %10s\n", "stage", "p50", "p99", "max",
+            "missed", "dropped");
+        for (size_t i = 0; i < s->nstages; i++) {
+            const sp_stage_stats *t = &s->stages[i];
+            put(w, "%-16s %9.3f %9.3f %9.3f %10llu %10llu\n", t->name,
+                (double)t->late_p50_ns * 1e-6, (double)t->late_p99_ns * 1e-6,
+                (double)t->late_max_ns * 1e-6, (unsigned long long)t->missed,
+                (unsigned long long)t->dropped_late);
+        }
     }
     put(w, "pools:\n");
     put_pools(w, p, SP_REPORT_TABLE);
@@ -222,27 +292,50 @@ static void report_table(writer *w, const sp_pipeline *p,
         put(w, "heap allocations after warm-up: n/a (%s)\n", alloc_na_reason());
 }
 
+/* The latency figures beyond the original four. */
+static void put_more(writer *w, const sp_stage_stats *t)
+{
+    put(w, "\"p90_ns\": %llu, \"p999_ns\": %llu, \"jitter_ns\": %llu",
+        (unsigned long long)t->p90_ns, (unsigned long long)t->p999_ns,
+        (unsigned long long)t->jitter_ns);
+}
+
 static void report_json(writer *w, const sp_pipeline *p,
                         const sp_pipeline_stats *s)
 {
     put(w,
         "{\"frames\": %llu, \"wall_s\": %.6f, \"fps\": %.3f, \"backend\": "
-        "\"%s\",\n \"stages\": [",
-        (unsigned long long)s->frames, s->wall_s, s->fps, s->backend);
+        "\"%s\", \"rate\": %g, \"deadline_ns\": %llu, \"drop_late\": %s,"
+        "\n \"stages\": [",
+        (unsigned long long)s->frames, s->wall_s, s->fps, s->backend, s->rate,
+        (unsigned long long)s->deadline_ns, s->drop_late ? "true" : "false");
     for (size_t i = 0; i < s->nstages; i++) {
         const sp_stage_stats *t = &s->stages[i];
         put(w,
             "%s\n  {\"name\": \"%s\", \"class\": \"%s\", \"frames_in\": %llu, "
             "\"frames_out\": %llu, \"skipped\": %llu, \"mean_ns\": %llu, "
-            "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, "
-            "\"busy_s\": %.6f, \"fps\": %.3f}",
+            "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, ",
             i ? "," : "", t->name, t->cls, (unsigned long long)t->frames_in,
             (unsigned long long)t->frames_out, (unsigned long long)t->skipped,
             (unsigned long long)t->mean_ns, (unsigned long long)t->p50_ns,
-            (unsigned long long)t->p99_ns, (unsigned long long)t->max_ns,
-            t->busy_s, t->fps);
+            (unsigned long long)t->p99_ns, (unsigned long long)t->max_ns);
+        put_more(w, t);
+        put(w,
+            ", \"late_p50_ns\": %llu, \"late_p99_ns\": %llu, "
+            "\"late_max_ns\": %llu, \"missed\": %llu, \"dropped_late\": %llu",
+            (unsigned long long)t->late_p50_ns,
+            (unsigned long long)t->late_p99_ns,
+            (unsigned long long)t->late_max_ns, (unsigned long long)t->missed,
+            (unsigned long long)t->dropped_late);
+        put(w, ", \"busy_s\": %.6f, \"fps\": %.3f}", t->busy_s, t->fps);
     }
-    put(w, "],\n \"pools\": ");
+    put(w, "],\n \"end_to_end\": {\"frames\": %llu, \"mean_ns\": %llu, "
+           "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, ",
+        (unsigned long long)s->e2e.latency_samples,
+        (unsigned long long)s->e2e.mean_ns, (unsigned long long)s->e2e.p50_ns,
+        (unsigned long long)s->e2e.p99_ns, (unsigned long long)s->e2e.max_ns);
+    put_more(w, &s->e2e);
+    put(w, "},\n \"pools\": ");
     put_pools(w, p, SP_REPORT_JSON);
     put(w,
         ",\n \"memory\": {\"peak_rss_bytes\": %llu, \"pool_budget_bytes\": "

@@ -361,6 +361,9 @@ static PyObject *stage_dict(const sp_stage_stats *s)
         put(d, "mean_ns", U64(s->mean_ns)) < 0 ||
         put(d, "p50_ns", U64(s->p50_ns)) < 0 ||
         put(d, "p99_ns", U64(s->p99_ns)) < 0 ||
+        put(d, "p90_ns", U64(s->p90_ns)) < 0 ||
+        put(d, "p999_ns", U64(s->p999_ns)) < 0 ||
+        put(d, "jitter_ns", U64(s->jitter_ns)) < 0 ||
         put(d, "max_ns", U64(s->max_ns)) < 0 ||
         put(d, "busy_s", PyFloat_FromDouble(s->busy_s)) < 0 ||
         put(d, "fps", PyFloat_FromDouble(s->fps)) < 0) {

@@ -1,0 +1,113 @@
+/* Real-time replay: a source's frames released at their timestamps (scaled
+ * by rate=) instead of as fast as it reads, and every stage's lateness
+ * against that due time, with deadline= and drop=late. One mechanism for
+ * every timestamped source: the stage wrapper applies it, no source knows. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline_int.h"
+
+/* The longest single sleep: a stop is seen within it. */
+#define SLICE_NS 50000000ull
+
+int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
+                  const char *value, int col)
+{
+    char *end = NULL;
+
+    if (strcmp(key, "rate") == 0) {
+        errno = 0;
+        double r = strtod(value, &end);
+        if (end == value || *end != '\0' || errno != 0 || !isfinite(r) ||
+            r < 0 || r > 1e6) {
+            sp__launch_set_error_column(col);
+            return sp__fail(SP_EINVAL,
+                            "launch string, column %d: stage '%s': property "
+                            "'rate' = '%s': not a speed, expected a number in "
+                            "0..1e6 (1 = recorded speed, 0 = as fast as "
+                            "possible)",
+                            col, stage, value);
+        }
+        pace->rate = r;
+        return 1;
+    }
+    if (strcmp(key, "deadline") == 0) {
+        errno = 0;
+        double ms = strtod(value, &end);
+        if (end == value || *end != '\0' || errno != 0 || !isfinite(ms) ||
+            ms < 0 || ms > 3.6e6) {
+            sp__launch_set_error_column(col);
+            return sp__fail(SP_EINVAL,
+                            "launch string, column %d: stage '%s': property "
+                            "'deadline' = '%s': not a time, expected "
+                            "milliseconds in 0..3600000 (0 = none)",
+                            col, stage, value);
+        }
+        pace->deadline_ns = (uint64_t)(ms * 1e6);
+        return 1;
+    }
+    if (strcmp(key, "drop") == 0) {
+        if (strcmp(value, "late") != 0 && strcmp(value, "none") != 0) {
+            sp__launch_set_error_column(col);
+            return sp__fail(SP_EINVAL,
+                            "launch string, column %d: stage '%s': property "
+                            "'drop' = '%s', expected late or none",
+                            col, stage, value);
+        }
+        pace->drop_late = strcmp(value, "late") == 0;
+        return 1;
+    }
+    return 0;
+}
+
+uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
+{
+    sp__pace *pc = &st->pipe->pace;
+    uint64_t now = sp__now_ns(), due, t0 = now;
+    int waited;
+
+    if (pc->rate <= 0)
+        return 0;
+    if (!pc->started) {
+        pc->started = 1;
+        pc->ts0 = f->timestamp_ns;
+        pc->wall0 = now;
+    }
+    /* A timestamp before the first (out of order, another stream's clock)
+     * is due at once rather than in the past's future. */
+    int64_t d = f->timestamp_ns - pc->ts0;
+    due = pc->wall0 + (d > 0 ? (uint64_t)((double)d / pc->rate) : 0);
+    f->t_due_ns = due;
+    waited = now < due;
+    while (now < due && !sp__stage_stopping(st)) {
+        uint64_t until = due - now > SLICE_NS ? now + SLICE_NS : due;
+        struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u),
+                              .tv_nsec = (long)(until % 1000000000u)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        now = sp__now_ns();
+    }
+    if (waited)
+        f->t_read_ns = due; /* it arrives when due, as from a sensor */
+    return now - t0;
+}
+
+int sp__pace_check(sp_stage *st, const sp_frame *f, uint64_t now)
+{
+    const sp__pace *pc = &st->pipe->pace;
+
+    if (f->t_due_ns == 0)
+        return 0;
+    uint64_t late = now > f->t_due_ns ? now - f->t_due_ns : 0;
+    sp__hist_record(&st->late, late);
+    if (pc->deadline_ns == 0 || late <= pc->deadline_ns)
+        return 0;
+    atomic_fetch_add_explicit(&st->missed, 1, memory_order_relaxed);
+    /* A sink has written it already: only the count applies there. */
+    if (!pc->drop_late || st->cls->is_sink)
+        return 0;
+    atomic_fetch_add_explicit(&st->dropped_late, 1, memory_order_relaxed);
+    return 1;
+}

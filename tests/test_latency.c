@@ -1,0 +1,277 @@
+/* ctest-label: unit */
+/* The latency report: p90, p99.9 and jitter of the histogram, the end-to-end
+ * latency (a frame carries when its source started reading it) and its
+ * place in the table and the JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pipeline_int.h"
+#include "sp_iotest.h"
+#include "sp_png.h"
+
+static void test_jitter_and_tail(void **state)
+{
+    (void)state;
+    static sp__hist h;
+    memset(&h, 0, sizeof h);
+    assert_int_equal(sp__hist_jitter(&h), 0);
+    sp__hist_record(&h, 1000);
+    assert_int_equal(sp__hist_jitter(&h), 0);
+    /* 1000, 3000, 1000, 3000 ...: every step differs by 2000 ns. */
+    for (int i = 0; i < 999; i++)
+        sp__hist_record(&h, i % 2 ? 1000 : 3000);
+    assert_int_equal(sp__hist_jitter(&h), 2000);
+    static sp_stage_stats s;
+    sp__hist_fill(&h, &s);
+    assert_int_equal(s.latency_samples, 1000);
+    assert_true(s.p50_ns <= s.p90_ns && s.p90_ns <= s.p99_ns);
+    assert_true(s.p99_ns <= s.p999_ns && s.p999_ns <= s.max_ns);
+    assert_int_equal(s.max_ns, 3000);
+    /* A steady series has no jitter. */
+    memset(&h, 0, sizeof h);
+    for (int i = 0; i < 100; i++)
+        sp__hist_record(&h, 5000);
+    assert_int_equal(sp__hist_jitter(&h), 0);
+    /* The bucket bounds grow, up to the last a 64-bit value reaches. */
+    for (size_t i = 1; i < 2 * SP__HIST_SUB + 60 * SP__HIST_SUB; i++)
+        assert_true(sp__hist_bucket_low(i) > sp__hist_bucket_low(i - 1));
+}
+
+static void test_end_to_end(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=30 camera=false ! queue depth=2 ! "
+                           "voxel leaf=0.5 ! null",
+                           NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    static sp_pipeline_stats s;
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_string_equal(s.e2e.name, "end to end");
+    assert_int_equal(s.e2e.latency_samples, 30);
+    assert_true(s.e2e.p50_ns > 0);
+    assert_true(s.e2e.p50_ns <= s.e2e.p90_ns);
+    assert_true(s.e2e.p90_ns <= s.e2e.p99_ns);
+    assert_true(s.e2e.p99_ns <= s.e2e.p999_ns);
+    assert_true(s.e2e.p999_ns <= s.e2e.max_ns);
+    /* End to end covers the source's read and voxel's own time. */
+    assert_true(s.e2e.max_ns >= s.stages[2].max_ns / 2);
+    assert_true(s.e2e.mean_ns >= s.stages[2].mean_ns);
+    static char buf[16384];
+    assert_true(sp_pipeline_report(p, SP_REPORT_TABLE, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "p99.9"));
+    assert_non_null(strstr(buf, "jitter"));
+    assert_non_null(strstr(buf, "\nend to end "));
+    assert_true(sp_pipeline_report(p, SP_REPORT_JSON, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"end_to_end\": {\"frames\": 30,"));
+    assert_non_null(strstr(buf, "\"p999_ns\""));
+    assert_non_null(strstr(buf, "\"jitter_ns\""));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+/* rate=2 on synth (one lidar sweep per 100 ms of timestamps): frame k
+ * comes out no earlier than k * 50 ms after the first, and not much later
+ * (a generous bound: the machine is shared). */
+static void test_rate_follows_stamps(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=8 camera=false rate=2 ! null", NULL,
+                           &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_frame *f;
+    uint64_t t[8], n = 0;
+    int64_t ts[8];
+    while (sp_pipeline_pull(p, &f) == SP_OK) {
+        assert_true(n < 8);
+        t[n] = sp__now_ns();
+        ts[n] = f->timestamp_ns;
+        assert_true(f->t_due_ns != 0);
+        sp_frame_unref(f);
+        n++;
+    }
+    assert_int_equal(n, 8);
+    for (uint64_t k = 1; k < n; k++) {
+        int64_t want = (ts[k] - ts[0]) / 2;
+        int64_t got = (int64_t)(t[k] - t[0]);
+        if (got < want - 2000000 || got > want + 250000000)
+            fail_msg("frame %llu after %lld ns, want %lld (stamps / 2)",
+                     (unsigned long long)k, (long long)got, (long long)want);
+    }
+    sp_pipeline_close(p);
+    static sp_pipeline_stats s;
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_true(s.rate == 2.0);
+    assert_true(s.wall_s >= 0.33);
+    /* Waiting for the due time is not the source's own time. */
+    assert_true(s.stages[0].busy_s < 0.75 * s.wall_s);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    /* rate=0, the default, does not wait and stamps no due time. */
+    if (sp_pipeline_create("synth frames=3 camera=false rate=0", NULL, &p) !=
+        SP_OK)
+        fail_msg("%s", sp_errmsg());
+    while (sp_pipeline_pull(p, &f) == SP_OK) {
+        assert_int_equal(f->t_due_ns, 0);
+        assert_true(f->t_read_ns != 0);
+        sp_frame_unref(f);
+    }
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+/* A deadline of 1 ns: every frame leaves voxel later than due, so each is
+ * counted, and with drop=late dropped (at the source or at voxel). */
+static void test_deadline(void **state)
+{
+    (void)state;
+    static sp_pipeline_stats s;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=5 camera=false rate=100 "
+                           "deadline=0.000001 ! voxel leaf=0.5 ! null",
+                           NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.frames, 5);
+    assert_int_equal(s.stages[1].missed, 5);
+    assert_int_equal(s.stages[2].missed, 5); /* the sink counts only */
+    assert_int_equal(s.stages[1].dropped_late, 0);
+    assert_true(s.stages[1].late_max_ns > 0);
+    static char buf[16384];
+    assert_true(sp_pipeline_report(p, SP_REPORT_TABLE, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "lateness in ms"));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    if (sp_pipeline_create("synth frames=5 camera=false rate=100 "
+                           "deadline=0.000001 drop=late ! voxel leaf=0.5 ! "
+                           "null",
+                           NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.frames, 0);
+    assert_int_equal(s.stages[0].dropped_late + s.stages[1].dropped_late, 5);
+    assert_true(s.drop_late);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+static void test_pace_props_checked(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    assert_int_equal(
+        sp_pipeline_create("synth frames=1 rate=fast", NULL, &p), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'rate' = 'fast'"));
+    assert_int_equal(sp_pipeline_error_column(), 21);
+    assert_int_equal(sp_pipeline_create("synth rate=-1", NULL, &p), SP_EINVAL);
+    assert_int_equal(sp_pipeline_create("synth drop=some", NULL, &p),
+                     SP_EINVAL);
+    assert_int_equal(sp_pipeline_create("synth deadline=x", NULL, &p),
+                     SP_EINVAL);
+    /* Only sources take them. */
+    assert_int_equal(sp_pipeline_create("synth ! voxel rate=1", NULL, &p),
+                     SP_ENOTFOUND);
+    /* A source's unknown property lists them among its own. */
+    assert_int_equal(sp_pipeline_create("synth rat=1", NULL, &p),
+                     SP_ENOTFOUND);
+    assert_non_null(strstr(sp_errmsg(), "rate, deadline, drop"));
+    assert_null(p);
+}
+
+/* realtime: the queue's thread asks for SCHED_FIFO and is pinned; without
+ * the privilege (not root, no rtprio limit) a note says so and the run
+ * goes on. */
+static void test_realtime_note(void **state)
+{
+    (void)state;
+    sp_pipeline_opts o = {.realtime = 1};
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=3 camera=false ! queue depth=1 ! "
+                           "null",
+                           &o, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    int noted = 0;
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++) {
+        const char *n = sp_pipeline_note(p, i, NULL);
+        noted |= n != NULL && strstr(n, "SCHED_FIFO not permitted") != NULL;
+    }
+    struct rlimit rl;
+    int may = geteuid() == 0 ||
+              (getrlimit(RLIMIT_RTPRIO, &rl) == 0 && rl.rlim_cur >= 50);
+    if (!may)
+        assert_true(noted);
+    static sp_pipeline_stats s;
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.frames, 3);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+/* The picture: a valid PNG of the documented size, every row (each stage
+ * and end to end) with bars drawn. */
+static void test_latency_png(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create("synth frames=20 camera=false ! voxel leaf=0.5 ! "
+                           "null",
+                           NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    const char *path = iot_tmp("latency.png");
+    assert_non_null(path);
+    if (sp_pipeline_latency_png(p, path) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_png_info info;
+    assert_int_equal(sp_png_probe(NULL, path, &info), SP_OK);
+    assert_int_equal(info.width, SP_LATENCY_PNG_W);
+    assert_int_equal(info.height, 4 * SP_LATENCY_PNG_ROW);
+    assert_int_equal(info.format, SP_PIX_RGB8);
+    static uint8_t px[SP_LATENCY_PNG_W * 3 * 4 * SP_LATENCY_PNG_ROW];
+    sp_image im = {.data = px,
+                   .width = SP_LATENCY_PNG_W,
+                   .height = 4 * SP_LATENCY_PNG_ROW,
+                   .stride = SP_LATENCY_PNG_W * 3,
+                   .format = SP_PIX_RGB8};
+    assert_int_equal(sp_png_read(NULL, path, &im, NULL), SP_OK);
+    for (int row = 0; row < 4; row++) {
+        int bars = 0;
+        for (int y = row * SP_LATENCY_PNG_ROW;
+             y < (row + 1) * SP_LATENCY_PNG_ROW; y++)
+            for (int x = 0; x < SP_LATENCY_PNG_W; x++) {
+                const uint8_t *c = px + (size_t)y * im.stride + x * 3;
+                bars += c[0] != c[2]; /* coloured, not white or grey */
+            }
+        if (bars == 0)
+            fail_msg("row %d has no bars", row);
+    }
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jitter_and_tail),
+        cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_rate_follows_stamps),
+        cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_pace_props_checked),
+        cmocka_unit_test(test_realtime_note),
+        cmocka_unit_test(test_latency_png),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
