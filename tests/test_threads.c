@@ -5,6 +5,7 @@
  * threaded stage against the same stage with one thread, byte for byte,
  * on every CPU back-end: on random frames of awkward sizes and on the real
  * recordings in the shared data. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +244,67 @@ static void test_debayer_real(void **state)
     same_as_one(src, "debayer");
 }
 
+/* A KITTI-style .bin cloud (float32 x, y, z, reflectance) of @p n random
+ * points: a dense band near z = -1.7 (ground), millimetre-quantised so
+ * many sit on voxel boundaries, some duplicates and a few NaN. */
+static const char *random_cloud(const char *name, size_t n, uint32_t seed)
+{
+    float *f = malloc(n * 4 * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        float v[4];
+        for (int a = 0; a < 4; a++) {
+            seed = seed * 1664525u + 1013904223u;
+            v[a] = (float)(seed >> 8) / 16777216.0f;
+        }
+        f[4 * i] = (float)(int)((v[0] * 80 - 40) * 1000) / 1000;
+        f[4 * i + 1] = (float)(int)((v[1] * 60 - 30) * 1000) / 1000;
+        f[4 * i + 2] = i % 3 ? -1.7f + (float)(int)(v[2] * 100) / 1000
+                             : (float)(int)((v[2] * 6 - 3) * 1000) / 1000;
+        f[4 * i + 3] = v[3];
+        if (i % 97 == 5)
+            memcpy(f + 4 * i, f + 4 * (i - 5), 4 * sizeof *f);
+        if (i % 1009 == 7)
+            f[4 * i + (i % 3)] = NAN;
+    }
+    const char *path = iot_tmp(name);
+    iot_write(path, f, n * 4 * sizeof *f);
+    free(f);
+    return path;
+}
+
+static void test_voxel_random(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {100, 9000, 60000};
+    static const char *const stages[] = {"voxel leaf=0.2", "voxel leaf=0.05",
+                                         "voxel leaf=0.5,0.3,0.1 min_points=3",
+                                         "voxel leaf=100"};
+    char src[1024];
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++) {
+        const char *path =
+            random_cloud("threads_cloud.bin", sizes[c], 11u + (uint32_t)c);
+        snprintf(src, sizeof src, "bin path=%s", path);
+        for (size_t s = 0; s < sizeof stages / sizeof *stages; s++)
+            same_as_one(src, stages[s]);
+    }
+}
+
+static void test_voxel_kitti(void **state)
+{
+    (void)state;
+    const char *dir = iot_data("kitti_object/training/velodyne");
+    const char *seq = iot_data("kitti_raw_seq/velodyne_points/data");
+    char src[1024];
+    if (dir == NULL || seq == NULL)
+        skip();
+    snprintf(src, sizeof src, "bin path=%s", dir);
+    same_as_one(src, "voxel leaf=0.2");
+    same_as_one(src, "voxel leaf=0.1 min_points=2");
+    snprintf(src, sizeof src, "bin path=%s count=3", seq);
+    same_as_one(src, "voxel leaf=0.3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +312,8 @@ int main(void)
         cmocka_unit_test(test_pool_pins_and_refuses),
         cmocka_unit_test(test_debayer_random),
         cmocka_unit_test(test_debayer_real),
+        cmocka_unit_test(test_voxel_random),
+        cmocka_unit_test(test_voxel_kitti),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
