@@ -32,6 +32,7 @@ typedef struct voxel_stage {
     const sp_points *in;
     sp_points *out;
     uint16_t *bin; /* per point, grow-only */
+    int32_t *zy;   /* per point (z, y) index, grow-only */
     size_t bin_cap;
     uint32_t cut[SP__WORKERS_MAX + 1]; /* share s: bins [cut[s], cut[s+1]) */
     size_t off[SP__WORKERS_MAX + 1];   /* share s: input offset of its slab */
@@ -83,51 +84,60 @@ static void voxel_fini(sp_stage *st)
     voxel_stage *v = sp_stage_priv(st);
     sp__par_deinit(&v->par);
     free(v->bin);
+    free(v->zy);
 }
 
-/* The (z, y) voxel index of point j as the kernel computes it; 0 when a
- * coordinate is not finite or the index is beyond what a double holds
- * exactly (the kernel refuses those). */
-static int zy_index(const voxel_stage *v, const sp_points *p, size_t j,
-                    double *iz, double *iy)
+/* floorf(v * inv) for |v * inv| < 2^30 without a libm call (the library
+ * is built for baseline x86-64, where floorf is one): the truncation,
+ * less one when that rounded up. Exact: any float of that size converts to
+ * int32 and back without rounding. */
+static int floor_index(float v, float inv, int32_t *out)
 {
-    float iz_f = floorf(p->z[j] * (1.0f / v->params.leaf[2]));
-    float iy_f = floorf(p->y[j] * (1.0f / v->params.leaf[1]));
-    if (!isfinite(p->x[j]) || !isfinite(iz_f) || !isfinite(iy_f) ||
-        fabsf(iz_f) > 1e15f || fabsf(iy_f) > 1e15f)
+    float f = v * inv;
+    if (!(f > -1073741824.0f && f < 1073741824.0f))
         return 0;
-    *iz = iz_f;
-    *iy = iy_f;
+    int32_t t = (int32_t)f;
+    *out = t - ((float)t > f);
     return 1;
 }
 
-/* Bins and cuts (see the top): 0 when the cloud cannot be cut. */
+/* Bins and cuts (see the top): 0 when the cloud cannot be cut (an index
+ * beyond int32: the kernel copes, or refuses, on one thread). */
 static int plan_slabs(voxel_stage *v, const sp_points *p, int n)
 {
-    double zlo = INFINITY, zhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
-    double iz, iy;
+    const float izl = 1.0f / v->params.leaf[2], iyl = 1.0f / v->params.leaf[1];
+    int64_t zlo = INT64_MAX, zhi = INT64_MIN, ylo = INT64_MAX, yhi = INT64_MIN;
+    int32_t *zy = v->zy;
     uint32_t hist[NBINS];
 
-    for (size_t j = 0; j < p->count; j++)
-        if (zy_index(v, p, j, &iz, &iy)) {
-            zlo = iz < zlo ? iz : zlo;
-            zhi = iz > zhi ? iz : zhi;
-            ylo = iy < ylo ? iy : ylo;
-            yhi = iy > yhi ? iy : yhi;
+    for (size_t j = 0; j < p->count; j++) {
+        int32_t iz, iy;
+        if (!isfinite(p->x[j]) || !isfinite(p->y[j]) || !isfinite(p->z[j])) {
+            zy[2 * j] = INT32_MIN; /* skipped by the kernel: first slab */
+            continue;
         }
-    if (!(zlo <= zhi))
+        if (!floor_index(p->z[j], izl, &iz) || !floor_index(p->y[j], iyl, &iy))
+            return 0;
+        zy[2 * j] = iz;
+        zy[2 * j + 1] = iy;
+        zlo = iz < zlo ? iz : zlo;
+        zhi = iz > zhi ? iz : zhi;
+        ylo = iy < ylo ? iy : ylo;
+        yhi = iy > yhi ? iy : yhi;
+    }
+    if (zlo > zhi)
         return 0;
-    double ny = yhi - ylo + 1, keys = (zhi - zlo + 1) * ny;
-    if (keys > 9e15)
-        return 0;
-    /* bin = floor(key * NBINS / keys): monotonic in the (z, y) order. */
-    double scale = (double)NBINS / keys;
+    /* bin = floor(key * NBINS / keys) over key = (z, y) in (z, y) order:
+     * monotonic, so a bin never splits a (z, y) pair across slabs. */
+    uint64_t ny = (uint64_t)(yhi - ylo) + 1;
+    uint64_t keys = ((uint64_t)(zhi - zlo) + 1) * ny; /* < 2^62 */
     memset(hist, 0, sizeof hist);
     for (size_t j = 0; j < p->count; j++) {
         uint32_t b = 0;
-        if (zy_index(v, p, j, &iz, &iy)) {
-            double key = (iz - zlo) * ny + (iy - ylo);
-            b = (uint32_t)(key * scale);
+        if (zy[2 * j] != INT32_MIN) {
+            uint64_t key = (uint64_t)(zy[2 * j] - zlo) * ny +
+                           (uint64_t)(zy[2 * j + 1] - ylo);
+            b = (uint32_t)((double)key * NBINS / (double)keys);
             b = b < NBINS ? b : NBINS - 1;
         }
         v->bin[j] = (uint16_t)b;
@@ -230,13 +240,14 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
                   !p->intensity || o->capacity < p->count))
         n = 1;
     if (n > 1 && v->bin_cap < p->count) {
-        uint16_t *b = malloc(p->count * sizeof *b);
-        if (b == NULL)
+        free(v->bin);
+        free(v->zy);
+        v->bin = malloc(p->count * sizeof *v->bin);
+        v->zy = malloc(p->count * 2 * sizeof *v->zy);
+        v->bin_cap = v->bin && v->zy ? p->count : 0;
+        if (v->bin_cap == 0)
             return sp__fail(SP_ENOMEM, "voxel: out of memory for %zu points",
                             p->count);
-        free(v->bin);
-        v->bin = b;
-        v->bin_cap = p->count;
     }
     if (n == 1 || !plan_slabs(v, p, n))
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
