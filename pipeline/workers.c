@@ -43,8 +43,8 @@ static void *worker_main(void *p)
     unsigned long seen = 0;
 
     if (w->set[self->index] != NULL &&
-        hwloc_set_cpubind(w->topo, w->set[self->index],
-                          HWLOC_CPUBIND_THREAD) < 0) {
+        hwloc_set_cpubind(w->topo, w->set[self->index], HWLOC_CPUBIND_THREAD) <
+            0) {
         pthread_mutex_lock(&w->mu);
         w->pin_failed = 1;
         pthread_mutex_unlock(&w->mu);
@@ -136,8 +136,10 @@ int sp__workers_create(int n, int cpu, sp__workers **out)
          * fn once, which is enough to know. */
         sp__workers_run(w, n, NULL, NULL);
         if (w->pin_failed)
-            rc = sp__fail(SP_ESYS, "cpu=%d: hwloc cannot pin the worker "
-                          "threads", cpu);
+            rc = sp__fail(SP_ESYS,
+                          "cpu=%d: hwloc cannot pin the worker "
+                          "threads",
+                          cpu);
     }
     if (rc < 0) {
         sp__workers_destroy(w);

@@ -169,8 +169,8 @@ static void same_as_one(const char *src, const char *stage)
                 size_t at = 0;
                 while (one[at] == many[at])
                     at++;
-                fail_msg("%s on %s: differs from threads=1 at byte %zu",
-                         launch, sp_backend_name(backends[b]), at);
+                fail_msg("%s on %s: differs from threads=1 at byte %zu", launch,
+                         sp_backend_name(backends[b]), at);
             }
             free(many);
         }

@@ -47,8 +47,7 @@ void sp__par_deinit(sp__par *p)
     }
 }
 
-int sp__par_shares(sp_stage *st, const sp__par *p, size_t rows,
-                   size_t min_rows)
+int sp__par_shares(sp_stage *st, const sp__par *p, size_t rows, size_t min_rows)
 {
     if (p->w == NULL || sp_kctx_backend(sp_stage_kctx(st)) == SP_BACKEND_OPENCL)
         return 1;
@@ -93,5 +92,6 @@ void sp__par_rows(size_t rows, int i, int n, size_t align, size_t *y0,
                   size_t *y1)
 {
     *y0 = i == 0 ? 0 : rows * (size_t)i / (size_t)n / align * align;
-    *y1 = i == n - 1 ? rows : rows * (size_t)(i + 1) / (size_t)n / align * align;
+    *y1 =
+        i == n - 1 ? rows : rows * (size_t)(i + 1) / (size_t)n / align * align;
 }

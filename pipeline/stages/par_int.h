@@ -25,7 +25,7 @@
      .def = "1",                                                               \
      .min = 1,                                                                 \
      .max = SP__WORKERS_MAX,                                                   \
-     .help = "split each frame across this many threads (made at init); the " \
+     .help = "split each frame across this many threads (made at init); the "  \
              "output is the same as with one"},                                \
     {                                                                          \
         .name = "cpu", .type = SP_PROP_INT, .min = 0, .max = 65535,            \
@@ -35,8 +35,8 @@
     }
 
 typedef struct sp__par {
-    int n;          /* shares: threads= */
-    sp__workers *w; /* NULL when n == 1 */
+    int n;                       /* shares: threads= */
+    sp__workers *w;              /* NULL when n == 1 */
     sp_kctx *k[SP__WORKERS_MAX]; /* k[0] is the stage's (borrowed) */
     void *buf[SP__WORKERS_MAX];  /* per-share scratch, grow-only */
     size_t cap[SP__WORKERS_MAX];
