@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_threads.h"
 #include "bench_util.h"
 #include "sp_convert.h"
 #include "sp_debayer.h"
@@ -198,5 +199,15 @@ int main(int argc, char **argv)
         }
     for (int b = 0; b < nk; b++)
         sp_kctx_destroy(ks[b]);
+    /* threads=: debayer of 1080p frames split across 2 threads against 1
+     * (the synthetic source's Bayer frames). */
+    if (!o.json)
+        printf("\n# threads=: stage time per frame from the pipeline's "
+               "figures\n");
+    const char *src = "synth lidar=false width=1920 height=1080 frames=30";
+    bench_threads_rows("synth 1920x1080 rggb8", src, "debayer", 2,
+                       SP_BACKEND_SIMD, o.quick ? 3 : 9, &o);
+    bench_threads_rows("synth 1920x1080 rggb8", src, "debayer", 2,
+                       SP_BACKEND_SCALAR, o.quick ? 3 : 9, &o);
     return 0;
 }

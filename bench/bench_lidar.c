@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench_threads.h"
 #include "bench_util.h"
 #include "sp_crop.h"
 #include "sp_kernels.h"
@@ -224,6 +225,18 @@ int main(int argc, char **argv)
     } else if (!o.json) {
         printf("(no KITTI sweep at %s: set SP_TEST_DATA)\n", path);
     }
+    /* threads=: the voxel stage over the 11 sweeps of the KITTI raw drive,
+     * one frame split across 2 threads against 1. */
+    char src[1100];
+    snprintf(src, sizeof src, "bin path=%s/kitti_raw_seq/velodyne_points/data",
+             root && *root ? root : "../shared/data");
+    if (!o.json)
+        printf("\n# threads=: stage time per frame from the pipeline's "
+               "figures\n");
+    bench_threads_rows("kitti raw 11 sweeps", src, "voxel leaf=0.2", 2,
+                       SP_BACKEND_SIMD, o.quick ? 3 : 15, &o);
+    bench_threads_rows("kitti raw 11 sweeps", src, "voxel leaf=0.2", 2,
+                       SP_BACKEND_SCALAR, o.quick ? 3 : 15, &o);
     for (int b = 0; b < nb; b++)
         sp_kctx_destroy(bs[b].k);
     return 0;

@@ -1,0 +1,97 @@
+/* threads= for the stages: see par_int.h. */
+#include "par_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error_int.h"
+
+int sp__par_init(sp_stage *st, sp__par *p)
+{
+    const sp_prop_value *cpu = sp_stage_prop(st, "cpu");
+    sp_kctx *k0 = sp_stage_kctx(st);
+
+    p->n = (int)sp_stage_prop_int(st, "threads");
+    p->k[0] = k0;
+    if (p->n <= 1 || k0 == NULL)
+        return SP_OK;
+    sp_backend b = sp_kctx_backend(k0);
+    if (b == SP_BACKEND_OPENCL)
+        return SP_OK; /* never split: see par_int.h */
+    sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
+    if (b != SP_BACKEND_SCALAR && sp_kctx_simd_level(k0) != SP_SIMD_NONE)
+        d.backend = SP_BACKEND_SIMD;
+    for (int i = 1; i < p->n; i++) {
+        int rc = sp_kctx_create(&d, &p->k[i]);
+        if (rc < 0)
+            return sp_stage_fail(st, rc, "threads=%d: %s", p->n, sp_errmsg());
+    }
+    int rc = sp__workers_create(p->n, cpu->set ? (int)cpu->i : -1, &p->w);
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    return SP_OK;
+}
+
+void sp__par_deinit(sp__par *p)
+{
+    sp__workers_destroy(p->w);
+    p->w = NULL;
+    for (int i = 1; i < SP__WORKERS_MAX; i++) {
+        sp_kctx_destroy(p->k[i]);
+        p->k[i] = NULL;
+    }
+    for (int i = 0; i < SP__WORKERS_MAX; i++) {
+        free(p->buf[i]);
+        p->buf[i] = NULL;
+        p->cap[i] = 0;
+    }
+}
+
+int sp__par_shares(sp_stage *st, const sp__par *p, size_t rows, size_t min_rows)
+{
+    if (p->w == NULL || sp_kctx_backend(sp_stage_kctx(st)) == SP_BACKEND_OPENCL)
+        return 1;
+    size_t n = min_rows ? rows / min_rows : rows;
+    if (n > (size_t)p->n)
+        n = (size_t)p->n;
+    return n < 1 ? 1 : (int)n;
+}
+
+int sp__par_reserve(sp__par *p, int n, size_t bytes)
+{
+    for (int i = 0; i < n; i++) {
+        if (p->cap[i] >= bytes)
+            continue;
+        void *b = NULL;
+        if (posix_memalign(&b, 64, bytes) != 0)
+            return sp__fail(SP_ENOMEM, "threads=: out of memory for %zu bytes",
+                            bytes);
+        free(p->buf[i]);
+        p->buf[i] = b;
+        p->cap[i] = bytes;
+    }
+    return SP_OK;
+}
+
+void sp__par_note(sp__par *p, int i, int rc)
+{
+    p->rc[i] = rc;
+    if (rc < 0)
+        snprintf(p->msg[i], sizeof p->msg[i], "%s", sp_errmsg());
+}
+
+int sp__par_result(sp__par *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (p->rc[i] < 0)
+            return sp__fail(p->rc[i], "%s", p->msg[i]);
+    return SP_OK;
+}
+
+void sp__par_rows(size_t rows, int i, int n, size_t align, size_t *y0,
+                  size_t *y1)
+{
+    *y0 = i == 0 ? 0 : rows * (size_t)i / (size_t)n / align * align;
+    *y1 =
+        i == n - 1 ? rows : rows * (size_t)(i + 1) / (size_t)n / align * align;
+}

@@ -1,0 +1,319 @@
+/* ctest-label: pipeline */
+/* ctest-timeout: 300 */
+/* threads=: the fork-join pool (every share runs once per call, fewer
+ * shares than threads, pinning and a CPU that is not there), and each
+ * threaded stage against the same stage with one thread, byte for byte,
+ * on every CPU back-end: on random frames of awkward sizes and on the real
+ * recordings in the shared data. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sp_iotest.h"
+#include "sp_pipeline.h"
+#include "workers_int.h"
+
+/* ---- the pool ---- */
+
+typedef struct tally {
+    int hits[SP__WORKERS_MAX];
+    int seen_n[SP__WORKERS_MAX];
+} tally;
+
+static void count_share(void *arg, int i, int n)
+{
+    tally *t = arg;
+    t->hits[i]++;
+    t->seen_n[i] = n;
+}
+
+static void test_pool_runs_each_share(void **state)
+{
+    (void)state;
+    sp__workers *w;
+    tally t = {{0}, {0}};
+    assert_int_equal(sp__workers_create(4, -1, &w), SP_OK);
+    assert_int_equal(sp__workers_count(w), 4);
+    for (int r = 0; r < 1000; r++)
+        sp__workers_run(w, 4, count_share, &t);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(t.hits[i], 1000);
+        assert_int_equal(t.seen_n[i], 4);
+    }
+    /* fewer shares than threads: the others stay idle */
+    sp__workers_run(w, 2, count_share, &t);
+    assert_int_equal(t.hits[0], 1001);
+    assert_int_equal(t.hits[1], 1001);
+    assert_int_equal(t.hits[2], 1000);
+    assert_int_equal(t.seen_n[1], 2);
+    sp__workers_destroy(w);
+    sp__workers_destroy(NULL);
+    memset(&t, 0, sizeof t);
+    sp__workers_run(NULL, 3, count_share, &t);
+    assert_int_equal(t.hits[0], 1);
+    assert_int_equal(t.seen_n[0], 1);
+}
+
+static void test_pool_pins_and_refuses(void **state)
+{
+    (void)state;
+    sp__workers *w;
+    tally t = {{0}, {0}};
+    assert_int_equal(sp__workers_create(3, 0, &w), SP_OK);
+    sp__workers_run(w, 3, count_share, &t);
+    assert_int_equal(t.hits[2], 1);
+    sp__workers_destroy(w);
+    assert_int_equal(sp__workers_create(2, 65535, &w), SP_ERANGE);
+    assert_null(w);
+    iot_msg_has("no such CPU", NULL);
+    assert_int_equal(sp__workers_create(0, -1, &w), SP_ERANGE);
+    assert_int_equal(sp__workers_create(SP__WORKERS_MAX + 1, -1, &w),
+                     SP_ERANGE);
+}
+
+/* ---- stages: threads=N against threads=1 ---- */
+
+/* Every byte a frame's payload holds (image rows without padding, point
+ * arrays, tensor data), appended to *buf. */
+static void append(uint8_t **buf, size_t *len, const void *p, size_t n)
+{
+    *buf = realloc(*buf, *len + n + 1);
+    assert_non_null(*buf);
+    memcpy(*buf + *len, p, n);
+    *len += n;
+}
+
+static void frame_bytes(const sp_frame *f, uint8_t **buf, size_t *len)
+{
+    if (f->payload == SP_PAYLOAD_IMAGE) {
+        const sp_image *im = &f->u.image;
+        size_t rb = sp_image_row_bytes(im->width, im->format);
+        append(buf, len, &im->format, sizeof im->format);
+        for (uint32_t y = 0; y < im->height; y++)
+            append(buf, len, im->data + y * im->stride, rb);
+    } else if (f->payload == SP_PAYLOAD_POINTS) {
+        const sp_points *p = &f->u.points;
+        size_t n = p->count * sizeof(float);
+        append(buf, len, &p->count, sizeof p->count);
+        append(buf, len, p->x, n);
+        append(buf, len, p->y, n);
+        append(buf, len, p->z, n);
+        if (p->intensity)
+            append(buf, len, p->intensity, n);
+    } else {
+        fail_msg("payload %d not compared", (int)f->payload);
+    }
+}
+
+/* All frames' bytes from @p launch on back-end @p b; NULL (skip) when the
+ * back-end is not available here. */
+static uint8_t *run_bytes(const char *launch, sp_backend b, size_t *len,
+                          size_t *frames)
+{
+    sp_pipeline_opts o = {.backend = b};
+    sp_pipeline *p;
+    sp_frame *f;
+    uint8_t *buf = NULL;
+    int rc;
+
+    *len = 0;
+    *frames = 0;
+    rc = sp_pipeline_create(launch, &o, &p);
+    if (rc == SP_EUNSUPPORTED || rc == SP_ECL)
+        return NULL;
+    if (rc != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
+        frame_bytes(f, &buf, len);
+        (*frames)++;
+        sp_frame_unref(f);
+    }
+    if (rc != SP_EOS)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    return buf;
+}
+
+/* @p src ! @p stage with threads=1 and each of 2, 3, 5 threads on every
+ * back-end: the same bytes. */
+static void same_as_one(const char *src, const char *stage)
+{
+    static const sp_backend backends[] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD,
+                                          SP_BACKEND_AUTO, SP_BACKEND_OPENCL};
+    static const int threads[] = {2, 3, 5};
+    char launch[2048];
+
+    for (size_t b = 0; b < sizeof backends / sizeof *backends; b++) {
+        size_t len1, n1;
+        snprintf(launch, sizeof launch, "%s ! %s threads=1", src, stage);
+        uint8_t *one = run_bytes(launch, backends[b], &len1, &n1);
+        if (one == NULL)
+            continue; /* back-end not here */
+        assert_true(n1 > 0);
+        for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+            size_t len, n;
+            snprintf(launch, sizeof launch, "%s ! %s threads=%d", src, stage,
+                     threads[t]);
+            uint8_t *many = run_bytes(launch, backends[b], &len, &n);
+            assert_non_null(many);
+            assert_int_equal(n, n1);
+            assert_int_equal(len, len1);
+            if (memcmp(one, many, len) != 0) {
+                size_t at = 0;
+                while (one[at] == many[at])
+                    at++;
+                fail_msg("%s on %s: differs from threads=1 at byte %zu", launch,
+                         sp_backend_name(backends[b]), at);
+            }
+            free(many);
+        }
+        free(one);
+    }
+}
+
+/* A file of random bytes for the raw source (seeded: reproducible). */
+static const char *random_file(const char *name, size_t bytes, uint32_t seed)
+{
+    uint8_t *b = malloc(bytes);
+    assert_non_null(b);
+    for (size_t i = 0; i < bytes; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        b[i] = (uint8_t)(seed >> 24);
+    }
+    const char *path = iot_tmp(name);
+    iot_write(path, b, bytes);
+    free(b);
+    return path;
+}
+
+static void test_debayer_random(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t w, h;
+        const char *fmt;
+        size_t bpp;
+    } cases[] = {
+        {67, 45, "bayer_rggb8", 1},  {64, 17, "bayer_gbrg8", 1},
+        {33, 64, "bayer_grbg16", 2}, {130, 31, "bayer_bggr16", 2},
+        {8, 9, "bayer_rggb8", 1},
+    };
+    static const char *const methods[] = {"method=bilinear", "method=ea",
+                                          "method=bilinear order=bgr"};
+    char src[1024];
+
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        size_t bytes = (size_t)cases[c].w * cases[c].h * cases[c].bpp * 2;
+        const char *path =
+            random_file("threads_bayer.raw", bytes, 7u + (uint32_t)c);
+        snprintf(src, sizeof src, "raw path=%s width=%u height=%u format=%s",
+                 path, cases[c].w, cases[c].h, cases[c].fmt);
+        for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+            if (cases[c].bpp == 2 && strstr(methods[m], "bgr"))
+                continue;
+            char stage[64];
+            snprintf(stage, sizeof stage, "debayer %s", methods[m]);
+            same_as_one(src, stage);
+        }
+    }
+}
+
+static void test_debayer_real(void **state)
+{
+    (void)state;
+    const char *path = iot_data("raw_bayer/DSC_1339_768x512_rggb.raw");
+    char src[1024];
+    if (path == NULL)
+        skip();
+    snprintf(src, sizeof src,
+             "raw path=%s width=768 height=512 format=bayer_rggb16", path);
+    same_as_one(src, "debayer");
+    same_as_one(src, "debayer method=ea");
+    /* 8-bit, through levels */
+    snprintf(src, sizeof src,
+             "raw path=%s width=768 height=512 format=bayer_rggb16 ! levels "
+             "black=600 white=15520",
+             path);
+    same_as_one(src, "debayer");
+}
+
+/* A KITTI-style .bin cloud (float32 x, y, z, reflectance) of @p n random
+ * points: a dense band near z = -1.7 (ground), millimetre-quantised so
+ * many sit on voxel boundaries, some duplicates and a few NaN. */
+static const char *random_cloud(const char *name, size_t n, uint32_t seed)
+{
+    float *f = malloc(n * 4 * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        float v[4];
+        for (int a = 0; a < 4; a++) {
+            seed = seed * 1664525u + 1013904223u;
+            v[a] = (float)(seed >> 8) / 16777216.0f;
+        }
+        f[4 * i] = (float)(int)((v[0] * 80 - 40) * 1000) / 1000;
+        f[4 * i + 1] = (float)(int)((v[1] * 60 - 30) * 1000) / 1000;
+        f[4 * i + 2] = i % 3 ? -1.7f + (float)(int)(v[2] * 100) / 1000
+                             : (float)(int)((v[2] * 6 - 3) * 1000) / 1000;
+        f[4 * i + 3] = v[3];
+        if (i % 97 == 5)
+            memcpy(f + 4 * i, f + 4 * (i - 5), 4 * sizeof *f);
+        if (i % 1009 == 7)
+            f[4 * i + (i % 3)] = NAN;
+    }
+    const char *path = iot_tmp(name);
+    iot_write(path, f, n * 4 * sizeof *f);
+    free(f);
+    return path;
+}
+
+static void test_voxel_random(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {100, 9000, 60000};
+    static const char *const stages[] = {"voxel leaf=0.2", "voxel leaf=0.05",
+                                         "voxel leaf=0.5,0.3,0.1 min_points=3",
+                                         "voxel leaf=100"};
+    char src[1024];
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++) {
+        const char *path =
+            random_cloud("threads_cloud.bin", sizes[c], 11u + (uint32_t)c);
+        snprintf(src, sizeof src, "bin path=%s", path);
+        for (size_t s = 0; s < sizeof stages / sizeof *stages; s++)
+            same_as_one(src, stages[s]);
+    }
+}
+
+static void test_voxel_kitti(void **state)
+{
+    (void)state;
+    const char *dir = iot_data("kitti_object/training/velodyne");
+    const char *seq = iot_data("kitti_raw_seq/velodyne_points/data");
+    char src[1024];
+    if (dir == NULL || seq == NULL)
+        skip();
+    snprintf(src, sizeof src, "bin path=%s", dir);
+    same_as_one(src, "voxel leaf=0.2");
+    same_as_one(src, "voxel leaf=0.1 min_points=2");
+    snprintf(src, sizeof src, "bin path=%s count=3", seq);
+    same_as_one(src, "voxel leaf=0.3");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool_runs_each_share),
+        cmocka_unit_test(test_pool_pins_and_refuses),
+        cmocka_unit_test(test_debayer_random),
+        cmocka_unit_test(test_debayer_real),
+        cmocka_unit_test(test_voxel_random),
+        cmocka_unit_test(test_voxel_kitti),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
