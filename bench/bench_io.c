@@ -208,8 +208,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", kb, sp_errmsg());
         return 1;
     }
-    double ms = (cputime ? bench_median_cpu_ms : bench_median_ms)(
-        run_bin, &j, 3, o.runs);
+    double ms = (cputime ? bench_median_cpu_ms : bench_median_ms)(run_bin, &j,
+                                                                  3, o.runs);
     row(&o, "bin_read", "kitti 000001", n, ms, 32.0 * (double)n, gbps);
     double np_ms = numpy_fromfile_ms(kb, o.runs, cputime);
     if (np_ms >= 0)

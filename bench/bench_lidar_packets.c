@@ -257,7 +257,8 @@ static void bench_one(const char *name, sp_lidar_model m,
         else
             printf("{\"kernel\": \"lidardec\", \"model\": \"%s\", "
                    "\"backend\": \"%s\", \"packets\": %zu, \"scan_ms\": %.4f, "
-                   "\"packet_memcpy_ms\": %.4f, \"scan_over_packet_memcpy\": %.2f}\n",
+                   "\"packet_memcpy_ms\": %.4f, \"scan_over_packet_memcpy\": "
+                   "%.2f}\n",
                    name, level, n, ms, cms, ms / cms);
         free(j.mem);
         free(j.az);

@@ -39,10 +39,10 @@ static const struct {
 } progs[] = {
     {"bench_lidar", "lidar", "crop and voxel", 0, 0},
     {"bench_lidar_raster", "raster", "ground, bev, range, project", 0, 1},
-    {"bench_lidar_packets", "packets", "lidar packet decoding (Velodyne, Hesai)",
-     0, 0},
-    {"bench_ouster", "packets", "Ouster packets to points and range images",
-     0, 1},
+    {"bench_lidar_packets", "packets",
+     "lidar packet decoding (Velodyne, Hesai)", 0, 0},
+    {"bench_ouster", "packets", "Ouster packets to points and range images", 0,
+     1},
     {"bench_camera1", "camera", "debayer, levels, convert", 0, 0},
     {"bench_camera2", "camera", "resize, normalize, undistort", 0, 0},
     {"bench_io", "io", "KITTI .bin, PCD, raw Bayer reads and writes", 0, 0},
@@ -51,8 +51,8 @@ static const struct {
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
     {"bench_png", "io", "PNG decode vs libpng and cv2.imread", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
-    {"bench_chain", "pipeline", "the KITTI chain per sample vs tuned Python",
-     0, 1},
+    {"bench_chain", "pipeline", "the KITTI chain per sample vs tuned Python", 0,
+     1},
     {"bench_soak", "soak", "100,000 frames: RSS, heap and pool drift", 0, 0},
     {"bench_python", "python",
      "Python iterator overhead per frame, sp.voxel vs NumPy/Open3D", 0, 1},
@@ -373,8 +373,8 @@ static void print_table(FILE *out, const rows *r)
                     num(o, "pool_mb_end"),
                     !strcmp(verdict, "true") ? "flat" : "NOT FLAT", a);
         } else if (field(o, "compare", a, sizeof a) == 0 &&
-                 field(o, "input", b, sizeof b) == 0 &&
-                 field(o, "backend", c, sizeof c) == 0) {
+                   field(o, "input", b, sizeof b) == 0 &&
+                   field(o, "backend", c, sizeof c) == 0) {
             char ref[64], d[128];
             if (field(o, "ref", ref, sizeof ref))
                 ref[0] = '\0';

@@ -522,9 +522,9 @@ int cli_run_main(int argc, char **argv)
             o.progress = 1;
             continue;
         }
-        int takes = !strcmp(name, "--json") || !strcmp(name, "--latency-png") || !strcmp(name, "--backend") ||
-                    !strcmp(name, "--pool-mb") || !strcmp(name, "--budget") ||
-                    !strcmp(name, "--warmup");
+        int takes = !strcmp(name, "--json") || !strcmp(name, "--latency-png") ||
+                    !strcmp(name, "--backend") || !strcmp(name, "--pool-mb") ||
+                    !strcmp(name, "--budget") || !strcmp(name, "--warmup");
         if (!takes) {
             cli_errf(CLI_PROG " run: unknown option '%s' (`" CLI_PROG
                               " help run` lists the options)\n",

@@ -28,10 +28,10 @@ struct sp_bin_reader {
     sp__filelist files;
     int nfields;
     uint8_t role[SP_BIN_MAX_FIELDS];
-    char spec[256];                   /* the layout read, as given or defaulted */
-    int col[7];                       /* role -> column, -1 if absent */
-    unsigned fields;                  /* SP_POINTS_* */
-    sp_points_layout layout;          /* fields and the extras (float32) */
+    char spec[256];          /* the layout read, as given or defaulted */
+    int col[7];              /* role -> column, -1 if absent */
+    unsigned fields;         /* SP_POINTS_* */
+    sp_points_layout layout; /* fields and the extras (float32) */
     uint8_t extra[SP_BIN_MAX_FIELDS]; /* extra index of an F_EXTRA column */
     size_t cur; /* frame whose size is known, or SIZE_MAX */
     uint64_t cur_points;
@@ -241,8 +241,8 @@ int sp_bin_reader_shape(sp_bin_reader *r, size_t i, size_t *points,
 /* The default x,y,z,i layout: @p m 16-byte records split into four
  * columns, four records at a time with a register transpose (the strided
  * per-column loops cost as much as the read itself). */
-static void split_xyzi(const uint8_t *b, size_t m, float *x, float *y,
-                       float *z, float *in)
+static void split_xyzi(const uint8_t *b, size_t m, float *x, float *y, float *z,
+                       float *in)
 {
     size_t k = 0;
 #if defined(__SSE2__)
@@ -304,8 +304,8 @@ int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst)
                      dst->intensity, NULL,   dst->time, NULL};
     size_t chunk = n < CHUNK_RECORDS ? n : CHUNK_RECORDS;
     int xyzi = nf == 4 && r->role[0] == F_X && r->role[1] == F_Y &&
-               r->role[2] == F_Z && r->role[3] == F_I && dst->x &&
-               dst->y && dst->z && dst->intensity;
+               r->role[2] == F_Z && r->role[3] == F_I && dst->x && dst->y &&
+               dst->z && dst->intensity;
     int rc = sp__iobuf_reserve(&r->buf, chunk * rec, path);
     for (size_t done = 0; rc == SP_OK && done < n;) {
         size_t m = n - done < chunk ? n - done : chunk;

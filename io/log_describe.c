@@ -179,15 +179,16 @@ static void describe_container(const sp_log *log, sp_loginfo *li)
     sp__info_attr(li, "log", "end_ns", 1, "%lld", (long long)in->t_end);
     sp__info_attr(li, "log", "duration_s", 1, "%.9f", dur);
     int plain = !strcmp(in->compression, "none");
-    sp__info_text(li, "log:     %s%s%s, version %s, %s%s, %llu chunk%s, %zu "
-                      "file%s, %.2f MB\n",
+    sp__info_text(li,
+                  "log:     %s%s%s, version %s, %s%s, %llu chunk%s, %zu "
+                  "file%s, %.2f MB\n",
                   in->container, in->profile[0] ? " " : "", in->profile,
                   in->version, plain ? "uncompressed" : in->compression,
                   plain ? "" : " compression", (unsigned long long)in->chunks,
                   in->chunks == 1 ? "" : "s", in->nfiles,
                   in->nfiles == 1 ? "" : "s", (double)in->size_bytes / 1e6);
-    sp__info_text(li, "time:    %s .. %s (%.3f s), %llu messages\n", start,
-                  end, dur, (unsigned long long)in->messages);
+    sp__info_text(li, "time:    %s .. %s (%.3f s), %llu messages\n", start, end,
+                  dur, (unsigned long long)in->messages);
 }
 
 int sp__log_describe(const char *path, size_t sample, sp_loginfo *li)
@@ -210,8 +211,8 @@ int sp__log_describe(const char *path, size_t sample, sp_loginfo *li)
         if (sp_rosmsg_enc_from_name(tp->encoding, &enc) != SP_OK)
             kind = SP_ROSMSG_OTHER;
         sp__info_set(o->sensor, sizeof o->sensor, "%s", sensor_of(kind));
-        o->is_camera = kind == SP_ROSMSG_IMAGE ||
-                       kind == SP_ROSMSG_COMPRESSED_IMAGE;
+        o->is_camera =
+            kind == SP_ROSMSG_IMAGE || kind == SP_ROSMSG_COMPRESSED_IMAGE;
         o->frames = tp->count;
         o->has_timestamps = 1;
         o->t_first = tp->t_first;

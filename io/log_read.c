@@ -83,10 +83,10 @@ static int file_before(const sp_log *log, uint32_t i, uint32_t j)
     const sp__log_entry *a = &log->entries[i], *b = &log->entries[j];
     if (a->file != b->file)
         return a->file < b->file;
-    uint64_t ka = a->chunk == SP__LOG_NO_CHUNK ? a->pos
-                                               : log->chunks[a->chunk].offset;
-    uint64_t kb = b->chunk == SP__LOG_NO_CHUNK ? b->pos
-                                               : log->chunks[b->chunk].offset;
+    uint64_t ka =
+        a->chunk == SP__LOG_NO_CHUNK ? a->pos : log->chunks[a->chunk].offset;
+    uint64_t kb =
+        b->chunk == SP__LOG_NO_CHUNK ? b->pos : log->chunks[b->chunk].offset;
     if (ka != kb)
         return ka < kb;
     if (a->chunk != SP__LOG_NO_CHUNK && a->pos != b->pos)
@@ -241,8 +241,8 @@ static int read_entry(sp_log *log, uint32_t ei, sp_log_msg *msg)
             return SKIP;
         const sp__log_chunk *c = &log->chunks[e->chunk];
         msg->file = sp__log_file_path(log, c->file);
-        msg->offset = c->codec == SP__CODEC_NONE ? c->data_offset + e->pos
-                                                 : c->offset;
+        msg->offset =
+            c->codec == SP__CODEC_NONE ? c->data_offset + e->pos : c->offset;
         const uint8_t *data;
         rc = chunk_data(log, e->chunk, &data);
         if (rc < 0) {
@@ -281,8 +281,9 @@ static int read_entry(sp_log *log, uint32_t ei, sp_log_msg *msg)
     if (rc < 0) {
         if (!damaged_input(rc))
             return rc;
-        sp__fail_context(rc, "%s: byte %llu: topic %s, message %llu: ",
-                         msg->file, (unsigned long long)msg->offset, t->name,
+        sp__fail_context(rc,
+                         "%s: byte %llu: topic %s, message %llu: ", msg->file,
+                         (unsigned long long)msg->offset, t->name,
                          (unsigned long long)msg->index);
         goto bad_record;
     }
@@ -316,13 +317,11 @@ int sp_log_next(sp_log *log, sp_log_msg *msg)
         return latch(log, rc);
     }
     if (log->damage_status && !log->desc.skip_damaged)
-        return latch(log,
-                     sp__fail(log->damage_status, "%s", log->damage_msg));
+        return latch(log, sp__fail(log->damage_status, "%s", log->damage_msg));
     return SP_EOS;
 }
 
-int sp_log_read_at(sp_log *log, uint32_t topic, uint64_t index,
-                   sp_log_msg *msg)
+int sp_log_read_at(sp_log *log, uint32_t topic, uint64_t index, sp_log_msg *msg)
 {
     SP_GUARD(log && msg);
     if (topic >= log->ntopics)

@@ -119,12 +119,13 @@ typedef enum sp_log_order {
 /** Which messages sp_log_next() returns; zero = every message in log-time
  *  order. */
 typedef struct sp_log_filter {
-    const char *topics; /**< comma list of names; a trailing '*' matches a
-                             prefix ("/camera/" then a star); NULL or "" = all */
-    const char *types;  /**< comma list of types in either spelling
-                             ("sensor_msgs/PointCloud2" matches
-                             "sensor_msgs/msg/PointCloud2"); a trailing
-                             '*' matches a prefix; NULL or "" = all */
+    const char
+        *topics;       /**< comma list of names; a trailing '*' matches a
+                            prefix ("/camera/" then a star); NULL or "" = all */
+    const char *types; /**< comma list of types in either spelling
+                            ("sensor_msgs/PointCloud2" matches
+                            "sensor_msgs/msg/PointCloud2"); a trailing
+                            '*' matches a prefix; NULL or "" = all */
     int has_start, has_end;
     int64_t start_ns, end_ns; /**< log time from the log's start
                                    (t_start), inclusive */

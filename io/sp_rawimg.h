@@ -68,7 +68,8 @@ size_t sp_raw_reader_file_frames(const sp_raw_reader *r, size_t i);
  *  read where it exceeds what the image can hold (so memory is the image's,
  *  whatever the file's stride). Writes nothing past the last pixel byte of
  *  the last row; the bytes of @p dst's own row padding are unspecified
- *  afterwards (rows are spread out in place). The reader takes no pool manager: it needs none. */
+ *  afterwards (rows are spread out in place). The reader takes no pool manager:
+ * it needs none. */
 int sp_raw_reader_read(sp_raw_reader *r, size_t i, sp_image *dst);
 
 #ifdef __cplusplus

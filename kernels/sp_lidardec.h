@@ -86,10 +86,10 @@ enum {
 
 typedef struct sp_lidardec_desc {
     sp_lidar_model model;
-    const sp_lidar_calib *calib; /**< borrowed during create; NULL or no
-                                      lasers: the factory table */
-    const char *meta;            /**< Ouster metadata JSON (borrowed during
-                                      create); NULL otherwise */
+    const sp_lidar_calib *calib;  /**< borrowed during create; NULL or no
+                                       lasers: the factory table */
+    const char *meta;             /**< Ouster metadata JSON (borrowed during
+                                       create); NULL otherwise */
     const sp_ouster_geom *ouster; /**< model ouster: the metadata parsed
                                        (io/sp_ouster_meta.h gives it;
                                        borrowed during create) */

@@ -86,8 +86,8 @@ static int16_t sat16(int v)
 
 /* Where the distortion moves normalised point (x, y): OpenCV's formulas for
  * each model, in double. */
-static void distort(const sp_undistort_lens *l, double x, double y,
-                    double *xd, double *yd)
+static void distort(const sp_undistort_lens *l, double x, double y, double *xd,
+                    double *yd)
 {
     const double *k = l->k;
     double x2 = x * x, y2 = y * y, r2 = x2 + y2;
@@ -99,7 +99,8 @@ static void distort(const sp_undistort_lens *l, double x, double y,
             return;
         }
         double t = atan(r), t2 = t * t;
-        double td = t * (1 + t2 * (k[0] + t2 * (k[1] + t2 * (k[2] + t2 * k[3]))));
+        double td =
+            t * (1 + t2 * (k[0] + t2 * (k[1] + t2 * (k[2] + t2 * k[3]))));
         double sc = td / r;
         *xd = x * sc;
         *yd = y * sc;
@@ -199,8 +200,8 @@ int sp_undistort_map_init(sp_undistort_map *m, void *mem, size_t mem_size,
 }
 
 int sp_undistort_map_matches_lens(const sp_undistort_map *m, const double K[9],
-                                  const sp_undistort_lens *lens,
-                                  uint32_t width, uint32_t height)
+                                  const sp_undistort_lens *lens, uint32_t width,
+                                  uint32_t height)
 {
     if (!m || !K || !lens || !m->valid)
         return 0;

@@ -41,8 +41,9 @@ static void draw_row(uint8_t *img, size_t stride, uint32_t y0,
         if (hgt < 1)
             hgt = 1;
         for (uint32_t k = 0; k < hgt; k++) {
-            uint8_t *px = img + (size_t)(y0 + SP_LATENCY_PNG_ROW - 2 - k) *
-                                    stride + (size_t)c * 3;
+            uint8_t *px = img +
+                          (size_t)(y0 + SP_LATENCY_PNG_ROW - 2 - k) * stride +
+                          (size_t)c * 3;
             px[0] = r, px[1] = g, px[2] = b;
         }
     }

@@ -413,9 +413,8 @@ int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
         p->frames++;
         if ((*out)->t_read_ns != 0) {
             uint64_t now = sp__now_ns();
-            sp__hist_record(&p->e2e, now > (*out)->t_read_ns
-                                         ? now - (*out)->t_read_ns
-                                         : 0);
+            sp__hist_record(
+                &p->e2e, now > (*out)->t_read_ns ? now - (*out)->t_read_ns : 0);
         }
         if (p->alloc_counted && p->frames == p->warmup) {
             p->grows_base = sp__pipeline_pool_grows(p);

@@ -69,14 +69,14 @@ typedef struct sp_frame {
                                 index in its topic (0-based) */
     int64_t log_time_ns;   /**< when a log recorded it (0 if not a log) */
     sp_origin_kind origin_kind; /**< what origin and origin_index name */
-    uint64_t t_read_ns; /**< CLOCK_MONOTONIC time its source started reading
-                             it (set by the pipeline; 0: not from a source):
-                             the start of the end-to-end latency; under
-                             rate= the time it was due, when it had to
-                             wait for it */
-    uint64_t t_due_ns;  /**< under rate=: CLOCK_MONOTONIC time the frame is
-                             due (its timestamp replayed); 0 otherwise */
-    struct sp_block *block;     /**< the block holding this frame (private) */
+    uint64_t t_read_ns;     /**< CLOCK_MONOTONIC time its source started reading
+                                 it (set by the pipeline; 0: not from a source):
+                                 the start of the end-to-end latency; under
+                                 rate= the time it was due, when it had to
+                                 wait for it */
+    uint64_t t_due_ns;      /**< under rate=: CLOCK_MONOTONIC time the frame is
+                                 due (its timestamp replayed); 0 otherwise */
+    struct sp_block *block; /**< the block holding this frame (private) */
 } sp_frame;
 
 /** New frame holding points with room for @p capacity points and the

@@ -108,12 +108,12 @@ void sp_pipeline_close(sp_pipeline *p);
  *  counted in *repeats. Read them after sp_pipeline_close() for the final
  *  set. Returns NULL past the last. */
 size_t sp_pipeline_note_count(const sp_pipeline *p);
-const char *sp_pipeline_note(const sp_pipeline *p, size_t i,
-                             uint64_t *repeats);
+const char *sp_pipeline_note(const sp_pipeline *p, size_t i, uint64_t *repeats);
 
 /** Close the pipeline (sp_pipeline_close()), release every frame it holds
- *  and destroy the pool manager it created. NULL is a no-op. Returns SP_OK, or SP_EBUSY when the caller still holds frames of
- *  the pipeline's own pool manager (which is then left allocated). */
+ *  and destroy the pool manager it created. NULL is a no-op. Returns SP_OK, or
+ * SP_EBUSY when the caller still holds frames of the pipeline's own pool
+ * manager (which is then left allocated). */
 int sp_pipeline_destroy(sp_pipeline *p);
 
 /** The frames the source will give in all (its class's length(), after
@@ -142,23 +142,23 @@ typedef struct sp_stage_stats {
     uint64_t skipped;    /**< frames dropped for bad input */
     uint64_t mean_ns, p50_ns, p99_ns, max_ns; /**< per produced frame */
     uint64_t p90_ns, p999_ns; /**< 90th and 99.9th percentiles */
-    uint64_t jitter_ns; /**< mean |difference| of consecutive latencies */
+    uint64_t jitter_ns;       /**< mean |difference| of consecutive latencies */
     uint64_t latency_samples; /**< frames the figures cover */
     /** Under rate=: when it handed a frame on minus the frame's due time
      *  (its timestamp replayed), per frame; frames later than deadline=
      *  (missed) and of those dropped with drop=late. */
     uint64_t late_p50_ns, late_p99_ns, late_max_ns;
     uint64_t missed, dropped_late;
-    double busy_s;                            /**< total own time */
-    double fps; /**< frames_out / busy_s: what it could sustain */
+    double busy_s; /**< total own time */
+    double fps;    /**< frames_out / busy_s: what it could sustain */
 } sp_stage_stats;
 
 /** Figures of the whole pipeline; fixed size, filled without allocating. */
 typedef struct sp_pipeline_stats {
-    uint64_t frames;  /**< frames out of the last stage */
-    double wall_s;    /**< first pull to end of stream (or now) */
-    double fps;       /**< frames / wall_s */
-    char backend[16]; /**< "auto", "scalar", ... as asked */
+    uint64_t frames;      /**< frames out of the last stage */
+    double wall_s;        /**< first pull to end of stream (or now) */
+    double fps;           /**< frames / wall_s */
+    char backend[16];     /**< "auto", "scalar", ... as asked */
     double rate;          /**< the source's rate= (0: as fast as possible) */
     uint64_t deadline_ns; /**< deadline= (0: none) */
     int drop_late;        /**< drop=late */

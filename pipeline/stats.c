@@ -226,11 +226,10 @@ static void report_table(writer *w, const sp_pipeline *p,
 {
     put(w, "%llu frames in %.3f s (%.1f frames/s), kernel back-end %s\n",
         (unsigned long long)s->frames, s->wall_s, s->fps, s->backend);
-    put(w,
-        "latency per frame in ms: a stage's own time (its upstream's "
-        "excluded); end to end: from its source starting to read it to the "
-        "last stage handing it on; jitter: mean |difference| of consecutive "
-        "latencies\n");
+    put(w, "latency per frame in ms: a stage's own time (its upstream's "
+           "excluded); end to end: from its source starting to read it to the "
+           "last stage handing it on; jitter: mean |difference| of consecutive "
+           "latencies\n");
     put(w, "%-16s %-8s %10s %10s %7s %9s %9s %9s %9s %9s %9s %9s %10s\n",
         "stage", "class", "frames in", "frames out", "skipped", "mean", "p50",
         "p90", "p99", "p99.9", "max", "jitter", "own fps");
@@ -329,8 +328,9 @@ static void report_json(writer *w, const sp_pipeline *p,
             (unsigned long long)t->dropped_late);
         put(w, ", \"busy_s\": %.6f, \"fps\": %.3f}", t->busy_s, t->fps);
     }
-    put(w, "],\n \"end_to_end\": {\"frames\": %llu, \"mean_ns\": %llu, "
-           "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, ",
+    put(w,
+        "],\n \"end_to_end\": {\"frames\": %llu, \"mean_ns\": %llu, "
+        "\"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu, ",
         (unsigned long long)s->e2e.latency_samples,
         (unsigned long long)s->e2e.mean_ns, (unsigned long long)s->e2e.p50_ns,
         (unsigned long long)s->e2e.p99_ns, (unsigned long long)s->e2e.max_ns);

@@ -230,12 +230,16 @@ static void test_bench_soak(void **state)
     assert_int_equal(rc, 0);
     const char *row = strstr(out, "\"group\": \"soak\", \"soak\":");
     assert_non_null(row);
-    static const char *const keys[] = {
-        "\"frames\": 10000",         "\"fps\":",
-        "\"cpu_s\":",                "\"loadavg_end\":",
-        "\"rss_kb_range\":",         "\"rss_kb_drift\":",
-        "\"heap_allocs_after_warmup\":", "\"heap_allocs_second_half\":",
-        "\"pool_blocks_end\":",      "\"flat\": true"};
+    static const char *const keys[] = {"\"frames\": 10000",
+                                       "\"fps\":",
+                                       "\"cpu_s\":",
+                                       "\"loadavg_end\":",
+                                       "\"rss_kb_range\":",
+                                       "\"rss_kb_drift\":",
+                                       "\"heap_allocs_after_warmup\":",
+                                       "\"heap_allocs_second_half\":",
+                                       "\"pool_blocks_end\":",
+                                       "\"flat\": true"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!strstr(row, keys[k])) {
             printf("missing %s in %s\n", keys[k], row);

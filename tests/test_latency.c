@@ -171,8 +171,8 @@ static void test_pace_props_checked(void **state)
 {
     (void)state;
     sp_pipeline *p = NULL;
-    assert_int_equal(
-        sp_pipeline_create("synth frames=1 rate=fast", NULL, &p), SP_EINVAL);
+    assert_int_equal(sp_pipeline_create("synth frames=1 rate=fast", NULL, &p),
+                     SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "'rate' = 'fast'"));
     assert_int_equal(sp_pipeline_error_column(), 21);
     assert_int_equal(sp_pipeline_create("synth rate=-1", NULL, &p), SP_EINVAL);
@@ -184,8 +184,7 @@ static void test_pace_props_checked(void **state)
     assert_int_equal(sp_pipeline_create("synth ! voxel rate=1", NULL, &p),
                      SP_ENOTFOUND);
     /* A source's unknown property lists them among its own. */
-    assert_int_equal(sp_pipeline_create("synth rat=1", NULL, &p),
-                     SP_ENOTFOUND);
+    assert_int_equal(sp_pipeline_create("synth rat=1", NULL, &p), SP_ENOTFOUND);
     assert_non_null(strstr(sp_errmsg(), "rate, deadline, drop"));
     assert_null(p);
 }

@@ -69,8 +69,8 @@ static void roundtrip(const char *src, const char *tag, const char *map,
         snprintf(dir, sizeof dir, "%s", iot_tmp(tag));
         snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "-%s", encs[e]);
         snprintf(launch, sizeof launch,
-                 "pcd path=%s %s ! pcd dir=%s name=seq encoding=%s", src, map, dir,
-                 encs[e]);
+                 "pcd path=%s %s ! pcd dir=%s name=seq encoding=%s", src, map,
+                 dir, encs[e]);
         run_pipeline(launch);
         size_t k = strlen(pairs);
         snprintf(pairs + k, cap - k, " %s %s/lidar/000000.pcd", src, dir);
@@ -258,9 +258,10 @@ static void test_after_crop(void **state)
     snprintf(args, sizeof args, "organised %s binary", src);
     run_oracle(args);
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_org_crop_out"));
-    snprintf(launch, sizeof launch,
-             "pcd path=%s ! crop x=-100:100 ! pcd dir=%s name=seq encoding=ascii", src,
-             dir);
+    snprintf(
+        launch, sizeof launch,
+        "pcd path=%s ! crop x=-100:100 ! pcd dir=%s name=seq encoding=ascii",
+        src, dir);
     run_pipeline(launch);
     char out[600];
     snprintf(out, sizeof out, "%s/lidar/000000.pcd", dir);
@@ -288,8 +289,8 @@ static void test_other_writers(void **state)
     snprintf(args, sizeof args, "organised %s binary_compressed", src);
     run_oracle(args);
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_npy_s"));
-    snprintf(launch, sizeof launch, "pcd path=%s ! npy dir=%s name=seq structured=true",
-             src, dir);
+    snprintf(launch, sizeof launch,
+             "pcd path=%s ! npy dir=%s name=seq structured=true", src, dir);
     run_pipeline(launch);
     snprintf(args, sizeof args, "npy %s %s/lidar/000000.npy", src, dir);
     run_oracle(args);
@@ -307,8 +308,8 @@ static void test_other_writers(void **state)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", args);
     assert_int_equal(system(cmd), 0);
-    snprintf(launch, sizeof launch, "pcd path=%s ! npy dir=%s name=seq fields=x,nosuch",
-             src, dir);
+    snprintf(launch, sizeof launch,
+             "pcd path=%s ! npy dir=%s name=seq fields=x,nosuch", src, dir);
     sp_pipeline *p = NULL;
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
     assert_int_equal(sp_pipeline_run(p), SP_EINVAL);
@@ -316,13 +317,14 @@ static void test_other_writers(void **state)
     sp_pipeline_destroy(p);
 
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_kb"));
-    snprintf(launch, sizeof launch, "pcd path=%s ! kittibin dir=%s name=seq", src, dir);
+    snprintf(launch, sizeof launch, "pcd path=%s ! kittibin dir=%s name=seq",
+             src, dir);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
     assert_int_equal(sp_pipeline_run(p), SP_EINVAL);
     iot_msg_has("kittibin", "rgb normal_x", "laser", "drop=true", NULL);
     sp_pipeline_destroy(p);
-    snprintf(launch, sizeof launch, "pcd path=%s ! kittibin dir=%s name=seq drop=true",
-             src, dir);
+    snprintf(launch, sizeof launch,
+             "pcd path=%s ! kittibin dir=%s name=seq drop=true", src, dir);
     run_pipeline(launch);
     char out[600];
     snprintf(out, sizeof out, "%s/lidar/000000.bin", dir);
@@ -349,7 +351,8 @@ static void test_mcap_roundtrip(void **state)
     snprintf(launch, sizeof launch, "pcd path=%s ! mcap path=%s", src, mcap);
     run_pipeline(launch);
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_aw_mcap_out"));
-    snprintf(launch, sizeof launch, "bag path=%s ! pcd dir=%s name=seq", mcap, dir);
+    snprintf(launch, sizeof launch, "bag path=%s ! pcd dir=%s name=seq", mcap,
+             dir);
     run_pipeline(launch);
     snprintf(args, sizeof args, "compare %s %s/lidar/000000.pcd", src, dir);
     run_oracle(args);
@@ -373,7 +376,8 @@ static void test_bin_columns(void **state)
     char launch[2048], dir[512], out[600];
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_cols_out"));
     snprintf(launch, sizeof launch,
-             "bin path=%s fields=x,y,z,i,ring,label ! pcd dir=%s name=seq", src, dir);
+             "bin path=%s fields=x,y,z,i,ring,label ! pcd dir=%s name=seq", src,
+             dir);
     run_pipeline(launch);
     snprintf(out, sizeof out, "%s/lidar/000000.pcd", dir);
     sp_points p;

@@ -643,8 +643,8 @@ static void test_models(void **state)
         const sp_undistort_lens *lens = &lenses[l];
         sp_undistort_map m;
         memset(&m, 0, sizeof m);
-        assert_int_equal(
-            sp_undistort_map_init_lens(&m, mem, sz, K, lens, W, H), SP_OK);
+        assert_int_equal(sp_undistort_map_init_lens(&m, mem, sz, K, lens, W, H),
+                         SP_OK);
         assert_true(sp_undistort_map_matches_lens(&m, K, lens, W, H));
         assert_false(sp_undistort_map_matches(&m, K, lens->k, W, H));
         char script[4096], out_np[600], out_cv[600];
@@ -692,8 +692,8 @@ static void test_models(void **state)
             "np.stack([u, v], axis=-1).astype(np.int32).tofile('%s')\n",
             K[0], K[1], K[2], K[3], K[4], K[5], K[6], K[7], K[8], lens->k[0],
             lens->k[1], lens->k[2], lens->k[3], lens->k[4], lens->k[5],
-            lens->k[6], lens->k[7], lens->model == SP_UNDISTORT_EQUIDISTANT,
-            W, H, out_np, out_cv);
+            lens->k[6], lens->k[7], lens->model == SP_UNDISTORT_EQUIDISTANT, W,
+            H, out_np, out_cv);
         if (cam2_run_python(script) != 0) {
             print_message("skipped: /usr/bin/python3 with numpy is needed\n");
             free(mem);
@@ -725,8 +725,8 @@ static void test_models(void **state)
                 off += du || dv;
             }
             if (off * 1000 > (size_t)W * H)
-                fail_msg("model %zu vs %s: %zu of %d positions off by 1/32",
-                         l, o ? "cv2" : "numpy", off, W * H);
+                fail_msg("model %zu vs %s: %zu of %d positions off by 1/32", l,
+                         o ? "cv2" : "numpy", off, W * H);
         }
     }
     /* Bad lenses are refused. */

@@ -92,14 +92,14 @@ static uint32_t yuv_rows16(const sp__convert_job *j, const yuvc *c,
     const __m256i dup1 = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
     const __m128i ysel = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1,
                                        -1, -1, -1, -1, -1);
-    const __m128i usel = _mm_setr_epi8(1, 5, 9, 13, -1, -1, -1, -1, -1, -1,
-                                       -1, -1, -1, -1, -1, -1);
-    const __m128i vsel = _mm_setr_epi8(3, 7, 11, 15, -1, -1, -1, -1, -1, -1,
-                                       -1, -1, -1, -1, -1, -1);
-    const __m128i nu = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1,
-                                     -1, -1, -1, -1, -1);
-    const __m128i nv = _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1,
-                                     -1, -1, -1, -1, -1);
+    const __m128i usel = _mm_setr_epi8(1, 5, 9, 13, -1, -1, -1, -1, -1, -1, -1,
+                                       -1, -1, -1, -1, -1);
+    const __m128i vsel = _mm_setr_epi8(3, 7, 11, 15, -1, -1, -1, -1, -1, -1, -1,
+                                       -1, -1, -1, -1, -1);
+    const __m128i nu = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1,
+                                     -1, -1, -1, -1);
+    const __m128i nv = _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1,
+                                     -1, -1, -1, -1);
     uint32_t x = 0;
     for (; x + 18 <= j->w; x += 16) {
         __m128i y8, u8, v8;
@@ -125,15 +125,16 @@ static uint32_t yuv_rows16(const sp__convert_job *j, const yuvc *c,
         __m256i cb = _mm256_mullo_epi32(u, c->cub);
         for (int h = 0; h < 2; h++) {
             __m256i d = h ? dup1 : dup0;
-            __m256i yp = luma(c, _mm256_cvtepu8_epi32(
-                                     h ? _mm_srli_si128(y8, 8) : y8));
+            __m256i yp =
+                luma(c, _mm256_cvtepu8_epi32(h ? _mm_srli_si128(y8, 8) : y8));
             __m256i r = descale(
                 c, _mm256_add_epi32(yp, _mm256_permutevar8x32_epi32(cr, d)));
             __m256i g = descale(
                 c, _mm256_add_epi32(yp, _mm256_permutevar8x32_epi32(cg, d)));
             __m256i b = descale(
                 c, _mm256_add_epi32(yp, _mm256_permutevar8x32_epi32(cb, d)));
-            store8(j->to, r, g, b, pack3, o + (size_t)(x + 8 * (uint32_t)h) * (size_t)bpp);
+            store8(j->to, r, g, b, pack3,
+                   o + (size_t)(x + 8 * (uint32_t)h) * (size_t)bpp);
         }
     }
     return x;

@@ -252,8 +252,9 @@ static void mcap_fini(sp_stage *st)
                           "written before the stop",
                           path, (unsigned long long)s->written);
         else
-            sp_stage_note(st, "interrupted, and %s could not be finished "
-                              "(removed): %s",
+            sp_stage_note(st,
+                          "interrupted, and %s could not be finished "
+                          "(removed): %s",
                           path, sp_errmsg());
     } else if (!s->eos && s->w) {
         sp_stage_note(st, "the run failed: the unfinished %s was removed",

@@ -87,8 +87,7 @@ static void copy_extras(const sp_pc2_msg *m, const sp_pc2_plan *pl, int swap,
         for (uint32_t r = 0; r < m->height; r++) {
             const uint8_t *row = m->data + (size_t)r * m->row_step;
             for (uint32_t c = 0; c < m->width; c++, o += stride) {
-                memcpy(o, row + (size_t)c * m->point_step + fi->offset,
-                       stride);
+                memcpy(o, row + (size_t)c * m->point_step + fi->offset, stride);
                 if (!swap || es == 1)
                     continue;
                 for (size_t k = 0; k < stride; k += es)
@@ -171,8 +170,8 @@ static int decode_scan(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
 {
     SP_TRY(sp_rosmsg_laserscan_parse(msg->data, msg->size, enc, &s->scan));
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_points(st, SP__SRC_NO_SEQ, s->scan.nranges, SP_POINTS_TIME,
-                                "LaserScan", &f));
+    SP_TRY(sp__src_frame_points(st, SP__SRC_NO_SEQ, s->scan.nranges,
+                                SP_POINTS_TIME, "LaserScan", &f));
     int rc = sp_rosmsg_laserscan_points(&s->scan, &f->u.points);
     if (rc < 0) {
         sp_frame_unref(f);
@@ -205,7 +204,8 @@ static int decode_image(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_image_format(m->encoding, &fmt));
     SP_TRY(check_shape("Image", m->width, m->height, fmt));
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_image(st, SP__SRC_NO_SEQ, m->width, m->height, fmt, "Image", &f));
+    SP_TRY(sp__src_frame_image(st, SP__SRC_NO_SEQ, m->width, m->height, fmt,
+                               "Image", &f));
     int rc = sp_rosmsg_image_copy(m, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);
@@ -226,7 +226,8 @@ static int decode_cimage(sp_stage *st, bag_scratch *s, sp_rosmsg_enc enc,
     SP_TRY(sp_rosmsg_cimage_info(s->dec, m, &w, &h, &fmt));
     SP_TRY(check_shape("CompressedImage", w, h, fmt));
     sp_frame *f = NULL;
-    SP_TRY(sp__src_frame_image(st, SP__SRC_NO_SEQ, w, h, fmt, "CompressedImage", &f));
+    SP_TRY(sp__src_frame_image(st, SP__SRC_NO_SEQ, w, h, fmt, "CompressedImage",
+                               &f));
     int rc = sp_rosmsg_cimage_decode(s->dec, m, &f->u.image);
     if (rc < 0) {
         sp_frame_unref(f);

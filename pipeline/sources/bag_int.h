@@ -13,39 +13,39 @@
 
 /* What the source does with a topic's messages. */
 typedef enum bag_action {
-    BAG_SKIP = 0,  /* not decoded: left out of the selection, noted */
-    BAG_POINTS,    /* PointCloud2 -> points */
-    BAG_SCAN,      /* LaserScan -> points */
-    BAG_IMAGE,     /* Image -> image */
-    BAG_CIMAGE,    /* CompressedImage -> image */
-    BAG_CAMINFO,   /* CameraInfo -> the calibration of a camera's frames */
-    BAG_PACKETS,   /* VelodyneScan, PandarScan, Ouster PacketMsg -> packets */
-    BAG_META       /* std_msgs/String on a "...metadata" topic -> the
-                      sensor metadata carried by packet frames */
+    BAG_SKIP = 0, /* not decoded: left out of the selection, noted */
+    BAG_POINTS,   /* PointCloud2 -> points */
+    BAG_SCAN,     /* LaserScan -> points */
+    BAG_IMAGE,    /* Image -> image */
+    BAG_CIMAGE,   /* CompressedImage -> image */
+    BAG_CAMINFO,  /* CameraInfo -> the calibration of a camera's frames */
+    BAG_PACKETS,  /* VelodyneScan, PandarScan, Ouster PacketMsg -> packets */
+    BAG_META      /* std_msgs/String on a "...metadata" topic -> the
+                     sensor metadata carried by packet frames */
 } bag_action;
 
 #define BAG_NS_MAX 256
 
 typedef struct bag_topic {
     bag_action action;
-    sp_rosmsg_kind kind;   /* the message type's kind */
+    sp_rosmsg_kind kind; /* the message type's kind */
     sp_rosmsg_enc enc;
-    uint64_t seq;          /* frames of this stream so far */
-    int calib_done;        /* the camera's calibration was looked up */
-    int calib;             /* index into the source's calibrations, or -1 */
-    int noted_drop;        /* dropped fields were noted */
-    int noted_stamp;       /* a zero header stamp was noted */
-    int noted_calib;       /* a changed CameraInfo was noted */
-    uint64_t skipped;      /* messages skipped (on_error=skip) */
+    uint64_t seq;     /* frames of this stream so far */
+    int calib_done;   /* the camera's calibration was looked up */
+    int calib;        /* index into the source's calibrations, or -1 */
+    int noted_drop;   /* dropped fields were noted */
+    int noted_stamp;  /* a zero header stamp was noted */
+    int noted_calib;  /* a changed CameraInfo was noted */
+    uint64_t skipped; /* messages skipped (on_error=skip) */
 } bag_topic;
 
 /* A camera's calibration from its CameraInfo topic (the first message). */
 typedef struct bag_calib {
     uint16_t topic;
-    char ns[BAG_NS_MAX];   /* the CameraInfo topic's namespace */
+    char ns[BAG_NS_MAX]; /* the CameraInfo topic's namespace */
     char frame_id[128];
     sp_calib calib;
-    int ok;                /* parsed and converted */
+    int ok; /* parsed and converted */
 } bag_calib;
 
 /* Scratch the conversions reuse from message to message (no allocation
@@ -59,7 +59,7 @@ typedef struct bag_scratch {
     sp_caminfo_msg caminfo;
     sp_laserscan_msg scan;
     sp_rospkt_msg pkt;
-    const char *meta;      /* a sensor's metadata text (bag_src owns it) */
+    const char *meta; /* a sensor's metadata text (bag_src owns it) */
     size_t meta_len;
     sp_rosmsg_decoder *dec;
     const char *fields_map;

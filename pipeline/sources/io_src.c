@@ -152,8 +152,8 @@ static int created(int rc, uint64_t seq, const char *origin)
     return sp__src_frame_fail(rc, seq, origin);
 }
 
-int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n,
-                         unsigned fields, const char *origin, sp_frame **out)
+int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n, unsigned fields,
+                         const char *origin, sp_frame **out)
 {
     *out = NULL;
     char what[64];

@@ -35,12 +35,22 @@
 /* Every file source (kitti, pcd, bin, raw, pngs) takes start=, count= and
  * step=: which of its items (files; raw: frames) it reads. */
 #define SP__RANGE_PROPS                                                        \
-    {.name = "start", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e12,  \
+    {.name = "start",                                                          \
+     .type = SP_PROP_INT,                                                      \
+     .def = "0",                                                               \
+     .min = 0,                                                                 \
+     .max = 1e12,                                                              \
      .help = "first frame to read (0-based; files in name order)"},            \
-    {.name = "count", .type = SP_PROP_INT, .def = "0", .min = 0, .max = 1e12,  \
-     .help = "frames to read; 0 = to the end"},                                \
-    {.name = "step", .type = SP_PROP_INT, .def = "1", .min = 1, .max = 1e9,    \
-     .help = "take every step-th frame"}
+        {.name = "count",                                                      \
+         .type = SP_PROP_INT,                                                  \
+         .def = "0",                                                           \
+         .min = 0,                                                             \
+         .max = 1e12,                                                          \
+         .help = "frames to read; 0 = to the end"},                            \
+    {                                                                          \
+        .name = "step", .type = SP_PROP_INT, .def = "1", .min = 1, .max = 1e9, \
+        .help = "take every step-th frame"                                     \
+    }
 
 /* The items start=, count=, step= pick: item k of the selection is item
  * first + k * step of the input, for k < count. */
@@ -102,8 +112,8 @@ int sp__src_frame_check(sp_stage *st, uint64_t bytes, const char *origin,
 int sp__src_frame_points_layout(sp_stage *st, uint64_t seq, size_t n,
                                 const sp_points_layout *layout,
                                 const char *origin, sp_frame **out);
-int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n,
-                         unsigned fields, const char *origin, sp_frame **out);
+int sp__src_frame_points(sp_stage *st, uint64_t seq, size_t n, unsigned fields,
+                         const char *origin, sp_frame **out);
 int sp__src_frame_image(sp_stage *st, uint64_t seq, uint32_t width,
                         uint32_t height, sp_pixfmt fmt, const char *origin,
                         sp_frame **out);

@@ -26,8 +26,14 @@
 #include "sp_bin.h"
 
 static const char *const LAYOUTS[] = {
-    NULL,          "x,y,z,i,ring", "x,y,z",       "x,y,z,intensity,t",
-    "_,x,y,z,pad", "x,y,z,i,ring,time,_,_", "z,y,x,reflectance", "x,y,z,,i",
+    NULL,
+    "x,y,z,i,ring",
+    "x,y,z",
+    "x,y,z,intensity,t",
+    "_,x,y,z,pad",
+    "x,y,z,i,ring,time,_,_",
+    "z,y,x,reflectance",
+    "x,y,z,,i",
 };
 #define NLAYOUTS (sizeof LAYOUTS / sizeof LAYOUTS[0])
 
@@ -45,10 +51,10 @@ static int roles_of(const char *spec, char role[SP_BIN_MAX_FIELDS])
     static const struct {
         const char *name;
         char role;
-    } names[] = {{"x", 'x'},   {"y", 'y'},    {"z", 'z'},
-                 {"i", 'i'},   {"intensity", 'i'}, {"reflectance", 'i'},
-                 {"ring", 'r'}, {"t", 't'},   {"time", 't'},
-                 {"_", '_'},   {"pad", '_'}};
+    } names[] = {{"x", 'x'},    {"y", 'y'},         {"z", 'z'},
+                 {"i", 'i'},    {"intensity", 'i'}, {"reflectance", 'i'},
+                 {"ring", 'r'}, {"t", 't'},         {"time", 't'},
+                 {"_", '_'},    {"pad", '_'}};
     if (!spec || !*spec)
         spec = "x,y,z,i";
     int n = 0;
@@ -220,8 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sp_bin_reader_destroy(r);
         return 0;
     }
-    unsigned want_fields = (memchr(role, 'r', (size_t)nf) ? SP_POINTS_RING : 0u) |
-                           (memchr(role, 't', (size_t)nf) ? SP_POINTS_TIME : 0u);
+    unsigned want_fields =
+        (memchr(role, 'r', (size_t)nf) ? SP_POINTS_RING : 0u) |
+        (memchr(role, 't', (size_t)nf) ? SP_POINTS_TIME : 0u);
     if (rc != SP_OK || points != fsize / rec || fields != want_fields)
         fail("shape disagrees with the file size and layout", rc);
 

@@ -179,8 +179,9 @@ static void roundtrip_mode(const sp_pcd_header *h0, unsigned layout,
     }
     if (too_big) {
         if (rc != SP_ERANGE || !strstr(sp_errmsg(), "beyond float32")) {
-            fprintf(stderr, "an F8 value beyond float32 was not refused: "
-                            "%d %s\n",
+            fprintf(stderr,
+                    "an F8 value beyond float32 was not refused: "
+                    "%d %s\n",
                     rc, sp_errmsg());
             abort();
         }

@@ -117,13 +117,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* The caller's own row padding is unspecified (rows are
              * spread out in place, sp_rawimg.h); past the last pixel of
              * the last row nothing is written. */
-            for (size_t k = (rows - 1) * stride + row; y + 1 == rows && k < bytes;
-                 k++)
+            for (size_t k = (rows - 1) * stride + row;
+                 y + 1 == rows && k < bytes; k++)
                 if (mem[k] != 0x5A)
                     fail("a read wrote past the image's last pixel", 0);
         }
-        if (img.bit_depth != (is16(d.format) ? (d.bit_depth ? d.bit_depth : 16)
-                                             : 0))
+        if (img.bit_depth !=
+            (is16(d.format) ? (d.bit_depth ? d.bit_depth : 16) : 0))
             fail("bit depth is not the description's", 0);
     }
     if (sp_raw_reader_read(r, n, &img) != SP_ERANGE)
