@@ -80,7 +80,7 @@ static int number(const ctx *c, json_t *obj, const char *pre, const char *key,
 static int integer(const ctx *c, json_t *obj, const char *pre, const char *key,
                    long lo, long hi, long *out)
 {
-    double d;
+    double d = 0;
     SP_TRY(number(c, obj, pre, key, (double)lo, (double)hi, &d));
     if (d != floor(d))
         return sp__fail(SP_EFORMAT, "%s: key '%s%s': %g, expected an integer",

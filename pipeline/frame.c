@@ -142,8 +142,8 @@ int sp_frame_create_packets(sp_poolmgr *mgr, size_t capacity,
                             sp_frame **out)
 {
     sp_frame *f = NULL;
-    void *mem;
-    size_t size;
+    void *mem = NULL;
+    size_t size = 0;
     int rc;
 
     SP_GUARD(out != NULL);

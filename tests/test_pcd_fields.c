@@ -43,8 +43,10 @@ static int have_oracle(void)
 
 static void run_oracle(const char *args)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", oracle, args);
+    char cmd[20000];
+    int n = snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s", oracle, args);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        fail_msg("oracle command longer than %zu bytes", sizeof cmd);
     if (system(cmd) != 0)
         fail_msg("oracle failed: %s", cmd);
 }
