@@ -27,8 +27,9 @@
  * RSS stays within 1 MiB after warm-up and the second half of the run
  * allocates nothing from the heap but the header of a pool block added
  * there (a pool grows when the frames in flight reach a new high, bounded
- * by the queues' depths, not by N); the exit status is 1 when it is not. The row also carries the CPU time, the wall time and the load
- * average, since on a shared machine they say what the figures mean. */
+ * by the queues' depths, not by N); the exit status is 1 when it is not. The
+ * row also carries the CPU time, the wall time and the load average, since on a
+ * shared machine they say what the figures mean. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,10 +84,10 @@ static int soak_pull(sp_stage *st, sp_frame **out)
     if (k % 2 == 0) {
         /* A sweep: points in a 100 m box around the sensor, a few hundred
          * fewer or more each time so the voxel output's size moves. */
-        size_t n = (size_t)s->points - (size_t)(next_u32(s) % 512) %
-                                           (size_t)s->points;
-        rc = sp_frame_create_points(sp_stage_poolmgr(st), (size_t)s->points,
-                                    0, &f);
+        size_t n =
+            (size_t)s->points - (size_t)(next_u32(s) % 512) % (size_t)s->points;
+        rc = sp_frame_create_points(sp_stage_poolmgr(st), (size_t)s->points, 0,
+                                    &f);
         if (rc < 0)
             return rc;
         sp_points *p = &f->u.points;
@@ -229,8 +230,9 @@ int main(int argc, char **argv)
             char *end;
             unsigned long long v = strtoull(argv[++i], &end, 10);
             if (*end || v == 0) {
-                fprintf(stderr, "bench_soak: %s '%s', expected a positive "
-                                "whole number\n",
+                fprintf(stderr,
+                        "bench_soak: %s '%s', expected a positive "
+                        "whole number\n",
                         a, argv[i]);
                 return 2;
             }

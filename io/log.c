@@ -124,8 +124,8 @@ uint64_t sp__log_file_size(const sp_log *log, uint16_t index)
 }
 
 int sp__log_add_topic(sp_log *log, const char *name, const char *type,
-                      const char *encoding, const char *schema,
-                      const char *md5, uint16_t *index)
+                      const char *encoding, const char *schema, const char *md5,
+                      uint16_t *index)
 {
     /* Channels of one name and type are one topic, unless their messages
      * are encoded differently (an MCAP may carry "/x" in cdr and in ros1):
@@ -256,8 +256,9 @@ int sp__log_stage(sp_log *log, int slot, uint64_t n, const char *what,
 static void where_chunk(const sp_log *log, const sp__log_chunk *c, char *buf,
                         size_t cap)
 {
-    snprintf(buf, cap, "%s: byte %llu: %s chunk", sp__log_file_path(log, c->file),
-             (unsigned long long)c->offset, sp__codec_name(c->codec));
+    snprintf(buf, cap, "%s: byte %llu: %s chunk",
+             sp__log_file_path(log, c->file), (unsigned long long)c->offset,
+             sp__codec_name(c->codec));
 }
 
 int sp__log_load_chunk(sp_log *log, const sp__log_chunk *c, int slot,
@@ -331,8 +332,9 @@ static int sort_by_time(const sp__log_entry *e, uint32_t *idx, size_t n)
 {
     uint32_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
     if (!tmp)
-        return sp__fail(SP_ENOMEM, "log index: out of memory sorting %zu "
-                                   "messages",
+        return sp__fail(SP_ENOMEM,
+                        "log index: out of memory sorting %zu "
+                        "messages",
                         n);
     uint32_t *a = idx, *b = tmp;
     for (size_t w = 1; w < n; w *= 2) {

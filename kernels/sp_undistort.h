@@ -14,10 +14,10 @@
  *     t = atan(r), td = t (1 + k1 t^2 + k2 t^4 + k3 t^6 + k4 t^8),
  *     xd = x td / r, yd = y td / r (xd = x, yd = y at r = 0)
  * then source = (fx xd + cx, fy yd + cy) (K's skew enters through K^-1
- * only, as in cv::initUndistortRectifyMap / cv::fisheye::initUndistortRectifyMap with
- * R = I and the new camera matrix = K). The
- * source position is rounded to 1/32 pixel as OpenCV's CV_16SC2 maps are
- * (integer part + a 5+5-bit fraction), so the table costs 6 bytes a pixel.
+ * only, as in cv::initUndistortRectifyMap /
+ * cv::fisheye::initUndistortRectifyMap with R = I and the new camera matrix =
+ * K). The source position is rounded to 1/32 pixel as OpenCV's CV_16SC2 maps
+ * are (integer part + a 5+5-bit fraction), so the table costs 6 bytes a pixel.
  *
  * The table is built once per calibration by sp_undistort_map_init() into
  * caller memory and kept (kernels/ does not know io/'s sp_calib: the
@@ -110,8 +110,8 @@ int sp_undistort_map_matches(const sp_undistort_map *m, const double K[9],
 
 /** 1 when @p m is built for exactly this K, lens and size. */
 int sp_undistort_map_matches_lens(const sp_undistort_map *m, const double K[9],
-                                  const sp_undistort_lens *lens,
-                                  uint32_t width, uint32_t height);
+                                  const sp_undistort_lens *lens, uint32_t width,
+                                  uint32_t height);
 
 /** Undistort @p src into @p dst through @p m (all borrowed; the images
  *  must not overlap). Returns SP_OK; SP_EINVAL for a NULL argument, an

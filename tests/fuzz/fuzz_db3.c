@@ -97,8 +97,7 @@ static unsigned take(cursor *c)
 /* A value of any SQLite type bound to @p st's parameter @p i; *kind says
  * which (SQLITE_INTEGER ...), *iv the integer, *bytes / *len a blob. */
 static void bind_any(cursor *c, sqlite3_stmt *st, int i, unsigned kind_byte,
-                     int *kind, int64_t *iv, const uint8_t **bytes,
-                     size_t *len)
+                     int *kind, int64_t *iv, const uint8_t **bytes, size_t *len)
 {
     *kind = (int)(kind_byte % 8);
     *bytes = NULL;
@@ -195,11 +194,12 @@ static void build(const uint8_t *data, size_t size, model *m)
                  "ros_distro TEXT NOT NULL); INSERT INTO schema "
                  "VALUES(3, 'humble')");
     if (shape & 2)
-        exec(db, "CREATE TABLE message_definitions(id INTEGER PRIMARY KEY, "
-                 "topic_type TEXT NOT NULL, encoding TEXT NOT NULL, "
-                 "encoded_message_definition TEXT NOT NULL, type_description_hash "
-                 "TEXT NOT NULL); INSERT INTO message_definitions VALUES(1, "
-                 "'std_msgs/msg/String', 'ros2msg', 'string data', '')");
+        exec(db,
+             "CREATE TABLE message_definitions(id INTEGER PRIMARY KEY, "
+             "topic_type TEXT NOT NULL, encoding TEXT NOT NULL, "
+             "encoded_message_definition TEXT NOT NULL, type_description_hash "
+             "TEXT NOT NULL); INSERT INTO message_definitions VALUES(1, "
+             "'std_msgs/msg/String', 'ros2msg', 'string data', '')");
     exec(db, "BEGIN");
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db, "INSERT INTO topics VALUES(?1, ?2, ?3, ?4, '')", -1,

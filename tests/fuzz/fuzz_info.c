@@ -22,15 +22,31 @@
 
 #include "sp_loginfo.h"
 
-static const char *const TEMPLATES[] = {
-    "velodyne_points/data/%s.bin", "image_02/data/%s.png",
-    "image_00/data/%s.png", "velodyne_points/timestamps.txt",
-    "image_02/timestamps.txt", "calib_cam_to_cam.txt",
-    "calib_velo_to_cam.txt", "training/velodyne/%s.bin",
-    "training/image_2/%s.png", "training/calib/%s.txt", "velodyne/%s.bin",
-    "calib.txt", "times.txt", "%s.pcd", "%s.png", "%s.bin", "%s.raw",
-    "timestamps.txt", "metadata.yaml", "%s.db3", "%s.mcap", "d_0.db3",
-    "d_0.mcap", "%s/", "%s.bag"};
+static const char *const TEMPLATES[] = {"velodyne_points/data/%s.bin",
+                                        "image_02/data/%s.png",
+                                        "image_00/data/%s.png",
+                                        "velodyne_points/timestamps.txt",
+                                        "image_02/timestamps.txt",
+                                        "calib_cam_to_cam.txt",
+                                        "calib_velo_to_cam.txt",
+                                        "training/velodyne/%s.bin",
+                                        "training/image_2/%s.png",
+                                        "training/calib/%s.txt",
+                                        "velodyne/%s.bin",
+                                        "calib.txt",
+                                        "times.txt",
+                                        "%s.pcd",
+                                        "%s.png",
+                                        "%s.bin",
+                                        "%s.raw",
+                                        "timestamps.txt",
+                                        "metadata.yaml",
+                                        "%s.db3",
+                                        "%s.mcap",
+                                        "d_0.db3",
+                                        "d_0.mcap",
+                                        "%s/",
+                                        "%s.bag"};
 #define NTEMPLATES (sizeof TEMPLATES / sizeof TEMPLATES[0])
 
 static const char *const EXTS[] = {".pcd", ".bin", ".png", ".bag", ".mcap",
@@ -214,16 +230,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(path, sizeof path, "%s/f%s", ft_base,
                  EXTS[(data[0] >> 1) % NEXTS]);
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || (size > 2 && write(fd, data + 2, size - 2) !=
-                                       (ssize_t)(size - 2)))
+        if (fd < 0 ||
+            (size > 2 && write(fd, data + 2, size - 2) != (ssize_t)(size - 2)))
             abort();
         close(fd);
     }
     sp_loginfo li;
     int rc = sp_loginfo_probe(path, data[1] % 8, &li);
     if (getenv("SP_FUZZ_VERBOSE")) /* replaying a seed: what it opened */
-        fprintf(stderr, "%s: status %d %s\n", path, rc,
-                rc ? sp_errmsg() : "");
+        fprintf(stderr, "%s: status %d %s\n", path, rc, rc ? sp_errmsg() : "");
     if (rc != SP_OK) {
         if (!sp_errmsg()[0])
             fail("a refusal without a message", rc);
