@@ -66,46 +66,6 @@ static int pick(const char *path, const sp_points_column *all, size_t nall,
     return SP_OK;
 }
 
-static double as_double(sp_field_type t, const uint8_t *s)
-{
-    switch (t) {
-    case SP_FIELD_I8:
-        return (int8_t)s[0];
-    case SP_FIELD_U8:
-        return s[0];
-    case SP_FIELD_I16: {
-        int16_t v;
-        memcpy(&v, s, 2);
-        return v;
-    }
-    case SP_FIELD_U16: {
-        uint16_t v;
-        memcpy(&v, s, 2);
-        return v;
-    }
-    case SP_FIELD_I32: {
-        int32_t v;
-        memcpy(&v, s, 4);
-        return v;
-    }
-    case SP_FIELD_U32: {
-        uint32_t v;
-        memcpy(&v, s, 4);
-        return v;
-    }
-    case SP_FIELD_F32: {
-        float v;
-        memcpy(&v, s, 4);
-        return v;
-    }
-    default: {
-        double v;
-        memcpy(&v, s, 8);
-        return v;
-    }
-    }
-}
-
 int sp_npy_write_columns(const char *path, const sp_points *p,
                          const char *names, int structured)
 {
@@ -172,7 +132,7 @@ int sp_npy_write_columns(const char *path, const sp_points *p,
                 for (size_t k = 0; k < n; k++) {
                     size_t es = sp_field_type_size(c[k].type);
                     for (uint32_t j = 0; j < c[k].count; j++, r += es)
-                        *o++ = (float)as_double(c[k].type, r);
+                        *o++ = (float)sp_field_load(c[k].type, r);
                 }
             }
             rc = sp__afile_write(&f, rows, m * values * 4);

@@ -103,42 +103,7 @@ static double raw_value(const sp_points_extra *e, size_t k)
 {
     const uint8_t *s =
         (const uint8_t *)e->data + k * sp_field_type_size(e->field.type);
-    switch (e->field.type) {
-    case SP_FIELD_I8:
-        return (int8_t)s[0];
-    case SP_FIELD_U8:
-        return s[0];
-    case SP_FIELD_I16: {
-        int16_t v;
-        memcpy(&v, s, 2);
-        return v;
-    }
-    case SP_FIELD_U16: {
-        uint16_t v;
-        memcpy(&v, s, 2);
-        return v;
-    }
-    case SP_FIELD_I32: {
-        int32_t v;
-        memcpy(&v, s, 4);
-        return v;
-    }
-    case SP_FIELD_U32: {
-        uint32_t v;
-        memcpy(&v, s, 4);
-        return v;
-    }
-    case SP_FIELD_F32: {
-        float v;
-        memcpy(&v, s, 4);
-        return v;
-    }
-    default: {
-        double v;
-        memcpy(&v, s, 8);
-        return v;
-    }
-    }
+    return sp_field_load(e->field.type, s);
 }
 
 /* The channels (intensity, ring, time) whose field was parsed into its

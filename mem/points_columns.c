@@ -234,3 +234,44 @@ void sp_points_column_copy(const sp_points *p, const sp_points_column *c,
         put_value(o + k * stride, c->type,
                   channel_value(p, c->channel, first + k));
 }
+
+double sp_field_load(sp_field_type type, const void *src)
+{
+    const uint8_t *s = src;
+    switch (type) {
+    case SP_FIELD_I8:
+        return (int8_t)s[0];
+    case SP_FIELD_U8:
+        return s[0];
+    case SP_FIELD_I16: {
+        int16_t v;
+        memcpy(&v, s, 2);
+        return v;
+    }
+    case SP_FIELD_U16: {
+        uint16_t v;
+        memcpy(&v, s, 2);
+        return v;
+    }
+    case SP_FIELD_I32: {
+        int32_t v;
+        memcpy(&v, s, 4);
+        return v;
+    }
+    case SP_FIELD_U32: {
+        uint32_t v;
+        memcpy(&v, s, 4);
+        return v;
+    }
+    case SP_FIELD_F32: {
+        float v;
+        memcpy(&v, s, 4);
+        return v;
+    }
+    default: {
+        double v;
+        memcpy(&v, s, 8);
+        return v;
+    }
+    }
+}

@@ -228,6 +228,11 @@ size_t sp_points_block_size(size_t capacity, unsigned fields);
 int sp_points_init(sp_points *p, void *mem, size_t mem_size, size_t capacity,
                    unsigned fields);
 
+/** One element of type @p type at @p src (any alignment, host order) as a
+ *  double: exact for every type but the 64-bit integers, which extras do
+ *  not have. */
+double sp_field_load(sp_field_type type, const void *src);
+
 /* ---- what a writer writes ---- */
 
 /** Most columns a cloud has: the standard channels and the extras. */
