@@ -465,6 +465,36 @@ uint32_t sp_block_refcount(const sp_block *block)
     return block ? atomic_load_explicit(&block->refs, memory_order_relaxed) : 0;
 }
 
+int sp_pool_reserve(sp_pool *pool, uint32_t blocks)
+{
+    SP_GUARD(pool);
+    for (;;) {
+        pthread_mutex_lock(&pool->mu);
+        uint64_t have = pool->blocks + pool->pending;
+        if (have >= blocks || (pool->max_blocks && have >= pool->max_blocks)) {
+            pthread_mutex_unlock(&pool->mu);
+            return SP_OK;
+        }
+        pool->pending++;
+        pthread_mutex_unlock(&pool->mu);
+        sp_block *b = NULL;
+        int rc = grow_one(pool, &b);
+        pthread_mutex_lock(&pool->mu);
+        pool->pending--;
+        if (rc == SP_OK) {
+            account_new(pool, b);
+            b->next = pool->free_top;
+            pool->free_top = b;
+            pool->free_count++;
+        }
+        if (pool->waiters)
+            pthread_cond_signal(&pool->cv);
+        pthread_mutex_unlock(&pool->mu);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 int sp_pool_trim(sp_pool *pool, uint32_t keep_idle)
 {
     SP_GUARD(pool);

@@ -123,6 +123,13 @@ sp_pool *sp_block_pool(const sp_block *block);
 /** Current reference count (for tests and assertions). */
 uint32_t sp_block_refcount(const sp_block *block);
 
+/** Grow the pool until it holds at least @p blocks blocks (never past its
+ *  max_blocks), the new ones idle. Lets a stage that knows how many frames
+ *  it can hold at once (a queue) pay for them while warming up instead of at
+ *  the first burst. Returns SP_OK, SP_EBUDGET (the budget refused a block;
+ *  those already added stay), SP_ENOMEM. */
+int sp_pool_reserve(sp_pool *pool, uint32_t blocks);
+
 /** Free idle blocks until at most @p keep_idle remain free. Returns the
  *  number of blocks freed (>= 0). */
 int sp_pool_trim(sp_pool *pool, uint32_t keep_idle);

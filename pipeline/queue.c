@@ -26,12 +26,18 @@
 
 #define WAIT_MS 50
 
+/* Frames of one pool alive at once around a full queue: its depth slots,
+ * the one the upstream thread waits to push, and two downstream (the frame
+ * being used and the one pulled next, as `for f in pipeline` holds both). */
+#define QUEUE_SLACK 3
+
 typedef struct queue {
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
     int sync_ok;
     sp_frame **ring;
     uint32_t depth, head, count;
+    sp_pool *reserved; /* last pool grown to depth + QUEUE_SLACK blocks */
     int started;
     pthread_t thread;
     int quit;          /* fini asked the thread to stop */
@@ -132,6 +138,27 @@ static int queue_init(sp_stage *st)
     return SP_OK;
 }
 
+/* How full the ring gets depends on timing, so without this the pool
+ * would reach its high-water mark at the first burst, however late, and
+ * that growth would count as a heap allocation after warm-up. Growing it
+ * to what the queue can hold when its first frame passes makes the
+ * allocation happen while warming up. A refusal by the budget is not an
+ * error (acquires then wait for blocks to come back, as before); running
+ * out of memory is. */
+static int reserve(sp_stage *st, queue *q, const sp_frame *f)
+{
+    sp_pool *pool = f->block ? sp_block_pool(f->block) : NULL;
+    if (pool == NULL || pool == q->reserved)
+        return SP_OK;
+    q->reserved = pool;
+    int rc = sp_pool_reserve(pool, q->depth + QUEUE_SLACK);
+    if (rc < 0 && rc != SP_EBUDGET)
+        return sp_stage_fail(st, rc,
+                             "growing the upstream pool to %u blocks: %s",
+                             q->depth + QUEUE_SLACK, sp_errmsg());
+    return SP_OK;
+}
+
 /* The producer: pulls everything upstream of the queue and fills the ring
  * until end of stream, an error, or a stop. */
 static void *queue_thread(void *arg)
@@ -166,6 +193,11 @@ static void *queue_thread(void *arg)
         if (rc != SP_OK)
             break;
         atomic_fetch_add_explicit(&st->frames_in, 1, memory_order_relaxed);
+        rc = reserve(st, q, f);
+        if (rc < 0) {
+            sp_frame_unref(f);
+            break;
+        }
         pthread_mutex_lock(&q->mu);
         while (q->count == q->depth && !q->quit && !sp__stage_stopping(st)) {
             struct timespec ts;

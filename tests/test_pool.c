@@ -327,6 +327,41 @@ static void test_min_blocks_and_trim(void **state)
     assert_int_equal(sp_pool_destroy(pool), SP_OK);
 }
 
+/* Reserved blocks are idle, counted once, served without growing, and
+ * never pass max_blocks. */
+static void test_reserve_grows_idle_blocks(void **state)
+{
+    (void)state;
+    sp_pool *pool = make_pool(6, SP_POOL_WAIT, 1000);
+    sp_pool_stats st;
+    sp_block *b[6];
+
+    assert_int_equal(sp_pool_acquire(pool, &b[0]), SP_OK);
+    assert_int_equal(sp_pool_reserve(pool, 4), SP_OK);
+    sp_pool_stats_get(pool, &st);
+    assert_int_equal(st.blocks, 4);
+    assert_int_equal(st.grows, 4);
+    assert_int_equal(st.in_use, 1);
+    assert_int_equal(sp_pool_reserve(pool, 3), SP_OK); /* already there */
+    sp_pool_stats_get(pool, &st);
+    assert_int_equal(st.grows, 4);
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(sp_pool_acquire(pool, &b[i]), SP_OK);
+    sp_pool_stats_get(pool, &st);
+    assert_int_equal(st.grows, 4);
+    assert_int_equal(st.reuses, 3);
+    assert_int_equal(sp_pool_reserve(pool, 100), SP_OK); /* capped at 6 */
+    sp_pool_stats_get(pool, &st);
+    assert_int_equal(st.blocks, 6);
+    for (int i = 4; i < 6; i++)
+        assert_int_equal(sp_pool_acquire(pool, &b[i]), SP_OK);
+    sp_pool_stats_get(pool, &st);
+    assert_int_equal(st.grows, 6);
+    for (int i = 0; i < 6; i++)
+        sp_pool_release(b[i]);
+    assert_int_equal(sp_pool_destroy(pool), SP_OK);
+}
+
 static void test_bad_desc(void **state)
 {
     (void)state;
@@ -363,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_nowait_fails_at_once),
         cmocka_unit_test(test_destroy_busy_refused),
         cmocka_unit_test(test_min_blocks_and_trim),
+        cmocka_unit_test(test_reserve_grows_idle_blocks),
         cmocka_unit_test(test_bad_desc),
     };
     return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
