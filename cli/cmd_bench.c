@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "atomic_file_int.h"
 #include "cli_int.h"
 #include "sensorpipe.h"
 
@@ -460,12 +459,7 @@ static int save_doc(const char *path, const rows *r, const int *ran,
     }
     write_doc(m, r, ran, st, quick, runs, cputime);
     fclose(m);
-    sp__afile af;
-    int rc = sp__afile_open(&af, path);
-    if (rc == 0 && (rc = sp__afile_write(&af, buf, len)) < 0)
-        sp__afile_abort(&af);
-    else if (rc == 0)
-        rc = sp__afile_commit(&af);
+    int rc = sp_file_write_atomic(path, buf, len);
     free(buf);
     if (rc < 0)
         cli_print_error(NULL);

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "atomic_file_int.h"
 #include "cli_int.h"
+#include "sp_file.h"
 #include "sp_pipeline.h"
 
 void cli_run_help(FILE *out)
@@ -279,7 +279,6 @@ static char *report(sp_pipeline *p, sp_report_format fmt)
 static int write_json(sp_pipeline *p, const char *path)
 {
     char *text = report(p, SP_REPORT_JSON);
-    sp__afile af;
     int rc;
 
     if (text == NULL) {
@@ -294,11 +293,7 @@ static int write_json(sp_pipeline *p, const char *path)
     /* Written under a fresh temporary name beside it (created exclusively,
      * never through a link planted there) and renamed when complete, so a
      * failed run never leaves half a file behind. */
-    rc = sp__afile_open(&af, path);
-    if (rc == 0 && (rc = sp__afile_write(&af, text, strlen(text))) < 0)
-        sp__afile_abort(&af);
-    else if (rc == 0)
-        rc = sp__afile_commit(&af);
+    rc = sp_file_write_atomic(path, text, strlen(text));
     free(text);
     if (rc < 0) {
         cli_errf(CLI_PROG ": --json: %s\n", sp_errmsg());

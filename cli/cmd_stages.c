@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli_int.h"
-#include "pipeline_int.h"
+#include "sp_stage.h"
 
 void cli_stages_help(FILE *out)
 {
@@ -77,9 +77,9 @@ static void show(const sp_stage_class *c)
         else
             snprintf(def, sizeof def, "%s",
                      ps->optional ? "(unset)" : "(required)");
-        sp__prop_describe_allowed(ps, allowed, sizeof allowed);
+        sp_prop_describe_allowed(ps, allowed, sizeof allowed);
         printf("  %-*s  %-6s  %-14s  %s\n", w, ps->name,
-               sp__prop_type_name(ps->type), def, allowed);
+               sp_prop_type_name(ps->type), def, allowed);
         if (ps->help != NULL && *ps->help)
             printf("  %-*s  %-6s  %-14s  %s\n", w, "", "", "", ps->help);
     }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli_int.h"
-#include "pipeline_int.h"
+#include "sp_stage.h"
 
 typedef struct command {
     const char *name;
@@ -70,7 +70,7 @@ static const char *command_name_at(size_t i, const void *ctx)
 static int unknown(const char *name)
 {
     char hint[160];
-    sp__suggest(name, NCOMMANDS + 1, command_name_at, NULL, hint, sizeof hint);
+    sp_suggest(name, NCOMMANDS + 1, command_name_at, NULL, hint, sizeof hint);
     cli_errf(CLI_PROG ": unknown command '%s'%s%s (`" CLI_PROG
                       " --help` lists the commands)\n",
              name, *hint ? ", " : "", hint);

@@ -18,6 +18,22 @@ foreach(layer ${SP_LAYERS})
     endif()
   endforeach()
 endforeach()
+# The umbrella header sits above every layer (include/), not in any of them.
+set(SP_UMBRELLA_HEADER ${PROJECT_SOURCE_DIR}/include/sensorpipe.h)
+# The public headers, and only they, in one folder laid out like the
+# install's include/sensorpipe/ (links to the sources): the include path the
+# library gives its users (cli/, samples/, python/'s public side). The layer
+# folders, with the private *_int.h headers, are the library's own path
+# (PRIVATE); the white-box tests and benchmarks add SP_INCLUDE_DIRS
+# themselves. So a private header is private to the build: cli/ including
+# one does not compile.
+set(SP_PUBLIC_INCLUDE_DIR ${PROJECT_BINARY_DIR}/include/sensorpipe)
+file(REMOVE_RECURSE ${SP_PUBLIC_INCLUDE_DIR})
+file(MAKE_DIRECTORY ${SP_PUBLIC_INCLUDE_DIR})
+foreach(h ${SP_PUBLIC_HEADERS} ${SP_UMBRELLA_HEADER})
+  get_filename_component(hname ${h} NAME)
+  file(CREATE_LINK ${h} ${SP_PUBLIC_INCLUDE_DIR}/${hname} SYMBOLIC COPY_ON_ERROR)
+endforeach()
 if(NOT SP_HAVE_OPENCL)
   list(FILTER SP_SOURCES EXCLUDE REGEX "/kernels/opencl/.*\\.c$")
 endif()
@@ -93,8 +109,9 @@ list(APPEND SP_INCLUDE_DIRS ${SP_GEN_DIR})
 set(SP_PRIVATE_DEFS SP_HAVE_OPENCL=${SP_HAVE_OPENCL})
 
 function(sp_configure_lib target)
+  target_include_directories(${target} PRIVATE ${SP_INCLUDE_DIRS})
   target_include_directories(${target} PUBLIC
-    "$<BUILD_INTERFACE:${SP_INCLUDE_DIRS}>"
+    "$<BUILD_INTERFACE:${SP_PUBLIC_INCLUDE_DIR}>"
     "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sensorpipe>")
   target_compile_definitions(${target} PRIVATE ${SP_PRIVATE_DEFS})
   # The version the library names itself with (the MCAP writer's Header).

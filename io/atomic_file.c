@@ -9,6 +9,7 @@
 
 #include "atomic_file_int.h"
 #include "error_int.h"
+#include "sp_file.h"
 
 /* Distinguishes temporary files of threads in one process writing the same
  * name; the pid distinguishes processes. */
@@ -145,4 +146,19 @@ void sp__afile_abort(sp__afile *f)
         unlink(f->tmp);
         f->tmp[0] = '\0';
     }
+}
+
+int sp_file_write_atomic(const char *path, const void *data, size_t n)
+{
+    SP_GUARD(path != NULL && (data != NULL || n == 0));
+    sp__afile f;
+    int rc = sp__afile_open(&f, path);
+    if (rc < 0)
+        return rc;
+    rc = sp__afile_write(&f, data, n);
+    if (rc < 0) {
+        sp__afile_abort(&f);
+        return rc;
+    }
+    return sp__afile_commit(&f);
 }

@@ -185,32 +185,57 @@ static int plane_refit(const sp_points *in, const uint8_t *mask, float out[4])
     return 1;
 }
 
-static sp__ground_fns ground_cpu(sp_backend b, sp_simd_level l)
-{
-    sp__ground_fns f = {sp__ground_count_scalar, sp__ground_mask_scalar};
-    if (b == SP_BACKEND_SIMD) {
-#if defined(__x86_64__) || defined(__i386__)
-        if (l == SP_SIMD_AVX2)
-            f = (sp__ground_fns){sp__ground_count_avx2, sp__ground_mask_avx2};
-        else if (l == SP_SIMD_SSE41)
-            f = (sp__ground_fns){sp__ground_count_sse41, sp__ground_mask_sse41};
-#endif
-#if defined(__aarch64__)
-        if (l == SP_SIMD_NEON)
-            f = (sp__ground_fns){sp__ground_count_neon, sp__ground_mask_neon};
-#endif
-    }
-    return f;
-}
+/* The back-ends of the plane method: the table holds the scoring pass
+ * (inliers of each hypothesis), ground_mask the classification in the
+ * same versions, indexed by the version the table picked, so one call
+ * runs on one back-end throughout. */
+typedef size_t (*ground_count_fn)(const float[4], float, const float *,
+                                  const float *, const float *, size_t);
+typedef void (*ground_mask_fn)(const float[4], float, const float *,
+                               const float *, const float *, size_t, uint8_t *);
+typedef int (*ground_count_cl_fn)(sp_kctx *, const float *, size_t, float,
+                                  const sp_points *, uint32_t *);
+typedef void (*ground_grid_fn)(float, float, const sp_points *,
+                               sp__ground_grid_cell *, size_t, uint8_t *);
+typedef int (*ground_mask_cl_fn)(sp_kctx *, const float[4], float,
+                                 const sp_points *, uint8_t *);
 
-static int classify(sp_kctx *k, sp_backend b, const float pl[4], float thr,
+static const sp__ktable ground_table = {
+    "ground",
+    {SP__KT_SCALAR(sp__ground_count_scalar) SP__KT_SSE41(sp__ground_count_sse41)
+         SP__KT_AVX2(sp__ground_count_avx2) SP__KT_NEON(sp__ground_count_neon)
+             SP__KT_OPENCL(sp__ground_count_opencl)},
+    GROUND_CL_MIN_WORK,
+    0,
+};
+
+static const sp__kfn ground_mask[SP__KIMPL_COUNT] = {
+    SP__KT_SCALAR(sp__ground_mask_scalar) SP__KT_SSE41(sp__ground_mask_sse41)
+        SP__KT_AVX2(sp__ground_mask_avx2) SP__KT_NEON(sp__ground_mask_neon)
+            SP__KT_OPENCL(sp__ground_mask_opencl)};
+
+/* The grid method is scalar on every back-end (see sp_ground.h): a table
+ * of one entry, so the record says scalar ran. */
+static const sp__ktable ground_grid_table = {
+    "ground grid",
+    {SP__KT_SCALAR(sp__ground_grid_scalar)},
+    0,
+    0,
+};
+
+/* Classifies with version *im; an OpenCL failure under AUTO moves *im to
+ * the CPU for this and every later pass of the call. */
+static int classify(sp_kctx *k, sp__kimpl *im, const float pl[4], float thr,
                     const sp_points *in, uint8_t *mask)
 {
-#if SP__LIDAR_OPENCL
-    if (b == SP_BACKEND_OPENCL)
-        return sp__ground_mask_opencl(k, pl, thr, in, mask);
-#endif
-    ground_cpu(b, k->simd).mask(pl, thr, in->x, in->y, in->z, in->count, mask);
+    if (*im == SP__KIMPL_OPENCL) {
+        int rc = ((ground_mask_cl_fn)ground_mask[*im])(k, pl, thr, in, mask);
+        *im = sp__kctx_after_cl(k, &ground_table, rc);
+        if (*im == SP__KIMPL_OPENCL)
+            return rc;
+    }
+    ((ground_mask_fn)ground_mask[*im])(pl, thr, in->x, in->y, in->z, in->count,
+                                       mask);
     return SP_OK;
 }
 
@@ -223,7 +248,7 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
     float thr = (float)p->threshold;
     memset(mask, 0, n);
     if (n < 3) {
-        sp__kctx_pick(k, 0, 0, 0);
+        sp__kctx_cpu_impl(k, &ground_table);
         return SP_OK;
     }
     float *planes = sp__kctx_scratch(k, SLOT_PLANES, iters * 4 * sizeof(float));
@@ -249,20 +274,21 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
         if (plane_from3(in, idx, min_nz, planes + 4 * nplanes))
             nplanes++;
     }
-    sp_backend b =
-        sp__kctx_pick(k, SP__LIDAR_OPENCL, n * nplanes, GROUND_CL_MIN_WORK);
+    sp__kimpl im = sp__kctx_pick_impl(k, &ground_table, n * nplanes);
     if (nplanes == 0)
         return SP_OK;
-#if SP__LIDAR_OPENCL
-    if (b == SP_BACKEND_OPENCL) {
-        SP_TRY(sp__ground_count_opencl(k, planes, nplanes, thr, in, counts));
-    } else
-#endif
-    {
-        sp__ground_fns f = ground_cpu(b, k->simd);
+    if (im == SP__KIMPL_OPENCL) {
+        int rc = ((ground_count_cl_fn)ground_table.fn[im])(k, planes, nplanes,
+                                                           thr, in, counts);
+        im = sp__kctx_after_cl(k, &ground_table, rc);
+        if (im == SP__KIMPL_OPENCL)
+            SP_TRY(rc);
+    }
+    if (im != SP__KIMPL_OPENCL) {
+        ground_count_fn count = (ground_count_fn)ground_table.fn[im];
         for (size_t h = 0; h < nplanes; h++)
             counts[h] =
-                (uint32_t)f.count(planes + 4 * h, thr, in->x, in->y, in->z, n);
+                (uint32_t)count(planes + 4 * h, thr, in->x, in->y, in->z, n);
     }
     size_t best = 0;
     for (size_t h = 1; h < nplanes; h++)
@@ -270,9 +296,9 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
             best = h;
     float plane[4];
     memcpy(plane, planes + 4 * best, sizeof plane);
-    SP_TRY(classify(k, b, plane, thr, in, mask));
+    SP_TRY(classify(k, &im, plane, thr, in, mask));
     if (!p->no_refine && plane_refit(in, mask, plane))
-        SP_TRY(classify(k, b, plane, thr, in, mask));
+        SP_TRY(classify(k, &im, plane, thr, in, mask));
     if (info) {
         memcpy(info->plane, plane, sizeof plane);
         info->found = 1;
@@ -290,9 +316,9 @@ static int ground_grid(sp_kctx *k, const sp_ground_params *p,
         sp__kctx_scratch(k, SLOT_HASH, cap * sizeof *hash);
     if (!hash)
         return SP_ENOMEM;
-    sp__kctx_pick(k, 0, in->count, 0);
-    sp__ground_grid_scalar(1.0f / (float)p->cell, (float)p->band, in, hash, cap,
-                           mask);
+    sp__kimpl im = sp__kctx_pick_impl(k, &ground_grid_table, in->count);
+    ((ground_grid_fn)ground_grid_table.fn[im])(
+        1.0f / (float)p->cell, (float)p->band, in, hash, cap, mask);
     return SP_OK;
 }
 

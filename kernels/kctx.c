@@ -6,8 +6,8 @@
  * accelerator, or when the caller named one (desc->opencl_device or
  * SP_OPENCL_DEVICE). PoCL's CPU device runs these kernels on the same cores
  * as the SIMD code, slower (see bench/bench_lidar.c), so AUTO does not pick
- * it by itself. Each kernel then passes the work size from which its OpenCL
- * version beats SIMD (sp__kctx_pick's opencl_min_work). */
+ * it by itself. Each kernel's table then gives the work size from which
+ * its OpenCL version beats SIMD (sp__ktable.opencl_min_work). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,43 +275,6 @@ int sp__image_check(const char *kernel, const char *what, const sp_image *im)
                         "expected %zu-byte alignment",
                         kernel, what, sample * 8, im->stride, sample);
     return SP_OK;
-}
-
-sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
-                         size_t opencl_min_work)
-{
-    sp_backend b;
-    switch (k->backend) {
-    case SP_BACKEND_SCALAR:
-        b = SP_BACKEND_SCALAR;
-        break;
-    case SP_BACKEND_SIMD:
-        b = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
-        break;
-    case SP_BACKEND_OPENCL:
-        /* A kernel without an OpenCL version runs on the CPU (and
-         * sp_kctx_last_backend() says so). */
-        if (has_opencl && k->cl)
-            b = SP_BACKEND_OPENCL;
-        else
-            b = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
-        break;
-    default:
-        if (has_opencl && k->cl && work >= opencl_min_work)
-            b = SP_BACKEND_OPENCL;
-        else
-            b = k->simd != SP_SIMD_NONE ? SP_BACKEND_SIMD : SP_BACKEND_SCALAR;
-        break;
-    }
-    k->last = b;
-    /* Kernels still on this ladder report the context's level for SIMD. */
-    k->last_impl = b == SP_BACKEND_OPENCL     ? SP__KIMPL_OPENCL
-                   : b == SP_BACKEND_SCALAR   ? SP__KIMPL_SCALAR
-                   : k->simd == SP_SIMD_AVX2  ? SP__KIMPL_AVX2
-                   : k->simd == SP_SIMD_SSE41 ? SP__KIMPL_SSE41
-                   : k->simd == SP_SIMD_NEON  ? SP__KIMPL_NEON
-                                              : SP__KIMPL_SCALAR;
-    return b;
 }
 
 int sp_kernels_describe(char *buf, size_t cap)

@@ -24,8 +24,13 @@ typedef struct sp__scratch {
  * sp__kctx_pick_impl() chooses for a call and records what ran, and
  * sp__kctx_after_cl() applies AUTO's fall-back to the CPU when the device
  * fails. The instruction-set #ifs of the dispatch code are the SP__KT_*
- * macros below and nowhere else: a version missing from this build (or
- * this architecture) is simply a NULL entry. */
+ * and SP__IF_* macros below and nowhere else: a version missing from this
+ * build (or this architecture) is simply a NULL entry. A kernel with a
+ * second pass in the same versions (voxel's keys, ground's classification)
+ * keeps it in an sp__kfn array filled with the same SP__KT_* macros and
+ * indexes it by the version the table picked, so one call runs on one
+ * back-end and the record stays true. sp__kctx_pick_impl() is the only
+ * ladder; no kernel tests an instruction set itself. */
 typedef enum sp__kimpl {
     SP__KIMPL_SCALAR = 0,
     SP__KIMPL_SSE41,
@@ -107,13 +112,6 @@ struct sp_kctx {
  * runs. */
 void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
 
-/* Decides which path a kernel takes and records it in k->last: the explicit
- * back-end, or for AUTO, OpenCL when the kernel has an OpenCL version
- * (has_opencl), a device is in use and work >= opencl_min_work; else SIMD
- * when the CPU has a level; else scalar. */
-sp_backend sp__kctx_pick(sp_kctx *k, int has_opencl, size_t work,
-                         size_t opencl_min_work);
-
 /* The version of table @p t to run for a call of @p work (points,
  * pixels): the explicit back-end, or for AUTO, OpenCL when the table has
  * it, a device is in use and work >= the table's minimum; else the widest
@@ -154,12 +152,5 @@ sp_simd_level sp__simd_cpu_best(void);
  * OS saves YMM state", "SP_SIMD=sse41 asks for less than the CPU's avx2")
  * with snprintf semantics; returns the length needed. */
 int sp__simd_explain(char *buf, size_t cap);
-
-/* The SIMD level a kernel should run when sp__kctx_pick() said SIMD: the
- * context's level (never SP_SIMD_NONE for an explicit SIMD back-end). */
-static inline sp_simd_level sp__kctx_simd(const sp_kctx *k)
-{
-    return k->simd;
-}
 
 #endif

@@ -252,15 +252,6 @@ static inline int sp__ground_inlier(const float pl[4], float thr, float x,
     return fabsf(dist) < thr;
 }
 
-typedef struct sp__ground_fns {
-    /* Inliers of one plane among n points. */
-    size_t (*count)(const float pl[4], float thr, const float *x,
-                    const float *y, const float *z, size_t n);
-    /* mask[i] = 1 for inliers, 0 otherwise. */
-    void (*mask)(const float pl[4], float thr, const float *x, const float *y,
-                 const float *z, size_t n, uint8_t *mask);
-} sp__ground_fns;
-
 size_t sp__ground_count_scalar(const float pl[4], float thr, const float *x,
                                const float *y, const float *z, size_t n);
 void sp__ground_mask_scalar(const float pl[4], float thr, const float *x,
@@ -295,9 +286,7 @@ void sp__ground_grid_scalar(float inv_cell, float band, const sp_points *in,
                             uint8_t *mask);
 
 /* ---- OpenCL host sides (kernels/opencl/<name>_cl.c) -------------------- */
-/* 1 when the lidar kernels' OpenCL versions are built. */
-#define SP__LIDAR_OPENCL SP_HAVE_OPENCL
-#if SP__LIDAR_OPENCL
+#if SP_HAVE_OPENCL
 /* Writes all 3 * h * w floats of out. */
 int sp__bev_opencl(sp_kctx *k, const sp__bev_plan *pl, const sp_points *in,
                    float *out);

@@ -161,25 +161,16 @@ static int make_tables(sp_lidardec *d)
     return SP_OK;
 }
 
-static sp__ld_project_fn pick(sp_kctx *k)
-{
-    sp_backend b = sp__kctx_pick(k, 0, 0, 0);
-    if (b == SP_BACKEND_SIMD) {
-        sp_simd_level l = sp__kctx_simd(k);
-        (void)l;
-#if defined(__x86_64__) || defined(__i386__)
-        if (l == SP_SIMD_AVX2)
-            return sp__ld_project_avx2;
-        if (l == SP_SIMD_SSE41)
-            return sp__ld_project_sse41;
-#endif
-#if defined(__aarch64__)
-        if (l == SP_SIMD_NEON)
-            return sp__ld_project_neon;
-#endif
-    }
-    return sp__ld_project_scalar;
-}
+/* The projection of a parsed batch; no OpenCL version. Picked per packet,
+ * so what ran is recorded even when the context serves other kernels
+ * between packets. */
+static const sp__ktable project_table = {
+    "lidar",
+    {SP__KT_SCALAR(sp__ld_project_scalar) SP__KT_SSE41(sp__ld_project_sse41)
+         SP__KT_AVX2(sp__ld_project_avx2) SP__KT_NEON(sp__ld_project_neon)},
+    0,
+    0,
+};
 
 int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
                        sp_lidardec **out)
@@ -222,7 +213,6 @@ int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
         sp_lidardec_destroy(d);
         return rc;
     }
-    d->project = pick(k);
     *out = d;
     return SP_OK;
 }
@@ -292,6 +282,9 @@ int sp_lidardec_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
                     out->distance ? out->distance + n : NULL,
                     p->ring ? p->ring + n : NULL,
                     out->return_type ? out->return_type + n : NULL};
-    p->count += d->project(d->plan_use ? d->plan_use : &d->plan, b, &o);
+    sp__kimpl im = sp__kctx_pick_impl(d->kctx, &project_table,
+                                      (size_t)b->nblocks * b->per_block);
+    p->count += ((sp__ld_project_fn)project_table.fn[im])(
+        d->plan_use ? d->plan_use : &d->plan, b, &o);
     return SP_OK;
 }

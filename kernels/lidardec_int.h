@@ -92,16 +92,13 @@ typedef size_t (*sp__ld_project_fn)(const sp__ld_plan *pl,
 
 size_t sp__ld_project_scalar(const sp__ld_plan *pl, const sp__ld_batch *b,
                              const sp__ld_dst *o);
-#if defined(__x86_64__) || defined(__i386__)
+/* Built only where their instruction set is (kernels_int.h's SP__KT_*). */
 size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
                             const sp__ld_dst *o);
 size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o);
-#endif
-#if defined(__aarch64__)
 size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o);
-#endif
 
 /* The per-point steps every back-end shares (the SIMD tails call these). */
 
@@ -215,7 +212,6 @@ struct sp_lidardec {
     sp__ld_plan plan2;           /* a vendor's second layout (Hesai dual) */
     const sp__ld_plan *plan_use; /* set by parse; NULL: plan */
     double range_lo, range_hi;   /* the range filter asked for, metres */
-    sp__ld_project_fn project;
     sp__ld_batch batch;
     float *tables; /* t1 and t2 */
     /* Vendor state. */

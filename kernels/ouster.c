@@ -282,26 +282,14 @@ int sp_ouster_peek(const sp_ouster_plan *p, const uint8_t *pkt, size_t n,
 typedef void (*col_fn)(const sp_ouster_plan *, const uint8_t *, uint32_t,
                        sp_ouster_scan *);
 
-static col_fn pick(sp_kctx *k, const sp_ouster_plan *p)
-{
-    sp_backend be = sp__kctx_pick(k, 0, p->beams, 0);
-    if (be != SP_BACKEND_SIMD)
-        return sp__ouster_col_scalar;
-    switch (sp__kctx_simd(k)) {
-#if defined(__x86_64__) || defined(__i386__)
-    case SP_SIMD_AVX2:
-        return sp__ouster_col_avx2;
-    case SP_SIMD_SSE41:
-        return sp__ouster_col_sse41;
-#endif
-#if defined(__aarch64__)
-    case SP_SIMD_NEON:
-        return sp__ouster_col_neon;
-#endif
-    default:
-        return sp__ouster_col_scalar;
-    }
-}
+/* The column decoders; ouster has no OpenCL version. */
+static const sp__ktable ouster_table = {
+    "ouster",
+    {SP__KT_SCALAR(sp__ouster_col_scalar) SP__KT_SSE41(sp__ouster_col_sse41)
+         SP__KT_AVX2(sp__ouster_col_avx2) SP__KT_NEON(sp__ouster_col_neon)},
+    0,
+    0,
+};
 
 int sp_ouster_decode(sp_kctx *k, const sp_ouster_plan *p, const uint8_t *pkt,
                      size_t n, sp_ouster_scan *s)
@@ -317,7 +305,8 @@ int sp_ouster_decode(sp_kctx *k, const sp_ouster_plan *p, const uint8_t *pkt,
                         "ouster: packet of frame %u into a scan of frame %u, "
                         "expected the scan cut first",
                         info.frame_id, s->frame_id);
-    col_fn fn = pick(k, p);
+    col_fn fn =
+        (col_fn)ouster_table.fn[sp__kctx_pick_impl(k, &ouster_table, p->beams)];
     for (uint32_t c = 0; c < p->cpp; c++) {
         const uint8_t *col = pkt + p->pkt_hdr + (size_t)c * p->col_size;
         if (!col_valid(p, col))

@@ -188,8 +188,25 @@ static void plan_windows(sp__unpack_plan *p)
     }
 }
 
-int sp_unpack(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src,
-              size_t n)
+/* The back-ends; unpack has no OpenCL version. */
+typedef void (*unpack_fn)(const sp__unpack_plan *, const uint8_t *, size_t);
+
+static void unpack_scalar(const sp__unpack_plan *p, const uint8_t *src,
+                          size_t n)
+{
+    (void)n;
+    sp__unpack_scalar(p, src);
+}
+
+static const sp__ktable unpack_table = {
+    "unpack",
+    {SP__KT_SCALAR(unpack_scalar) SP__KT_SSE41(sp__unpack_sse41)
+         SP__KT_AVX2(sp__unpack_avx2) SP__KT_NEON(sp__unpack_neon)},
+    0,
+    0,
+};
+
+int sp_unpack(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src, size_t n)
 {
     SP_GUARD(k && d);
     if (d->rows == 0)
@@ -231,8 +248,8 @@ int sp_unpack(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src,
                         "row_step %zu, %zu records of %zu bytes a row)",
                         n, need, d->rows, d->row_step, per_row, d->step);
     if (need && !src)
-        return sp__fail(SP_EINVAL,
-                        "unpack: src is NULL, expected %zu bytes", need);
+        return sp__fail(SP_EINVAL, "unpack: src is NULL, expected %zu bytes",
+                        need);
 
     sp__unpack_plan p;
     p.rows = d->rows;
@@ -250,34 +267,10 @@ int sp_unpack(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src,
     if (d->count)
         SP_TRY(check_overlaps(&p, d->count, src, need));
 
-    sp_backend be = sp__kctx_pick(k, 0, d->count, 0);
+    sp__kimpl im = sp__kctx_pick_impl(k, &unpack_table, d->count);
     if (d->count == 0 || d->ncols == 0)
         return SP_OK;
     plan_windows(&p);
-    switch (be) {
-    case SP_BACKEND_SIMD:
-        switch (sp__kctx_simd(k)) {
-#if defined(__x86_64__) || defined(__i386__)
-        case SP_SIMD_AVX2:
-            sp__unpack_avx2(&p, src, n);
-            break;
-        case SP_SIMD_SSE41:
-            sp__unpack_sse41(&p, src, n);
-            break;
-#endif
-#if defined(__aarch64__)
-        case SP_SIMD_NEON:
-            sp__unpack_neon(&p, src, n);
-            break;
-#endif
-        default:
-            sp__unpack_scalar(&p, src);
-            break;
-        }
-        break;
-    default:
-        sp__unpack_scalar(&p, src);
-        break;
-    }
+    ((unpack_fn)unpack_table.fn[im])(&p, src, n);
     return SP_OK;
 }

@@ -145,13 +145,9 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
         sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_WORDS * 4);
     if (!rstart || !ent || !hist)
         return SP_ENOMEM;
-    size_t nr;
-#if defined(__x86_64__) || defined(__i386__)
-    if (aos)
-        nr = sp__voxel_runs_avx2(keys, n, ent, rstart);
-    else
-#endif
-        nr = find_runs(keys, n, ent, rstart);
+    (void)aos; /* only AVX2's key pass lays it out (x86 only) */
+    size_t nr = SP__IF_X86(aos ? sp__voxel_runs_avx2(keys, n, ent, rstart) :)
+        find_runs(keys, n, ent, rstart);
     /* Sorting on the key's low kb bits: NOKEY's are all ones there, above
      * every valid key (< total <= 2^kb - 1), so NaN/Inf runs sort last. */
     uint64_t *sorted =
@@ -161,13 +157,9 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
     while (nr && (uint32_t)(sorted[nr - 1] >> 32) == SP__VOXEL_NOKEY)
         nr--;
     sorted[nr] = (uint64_t)SP__VOXEL_NOKEY << 32;
-    size_t o;
-#if defined(__x86_64__) || defined(__i386__)
-    if (aos)
-        o = sp__voxel_runs_reduce_avx2(p, in, aos, sorted, rstart, nr, out);
-    else
-#endif
-        o = reduce(p, in, sorted, rstart, nr, out);
+    size_t o = SP__IF_X86(
+        aos ? sp__voxel_runs_reduce_avx2(p, in, aos, sorted, rstart, nr, out) :)
+        reduce(p, in, sorted, rstart, nr, out);
     if (o == (size_t)-1)
         return sp__fail(SP_ERANGE,
                         "voxel: more than %zu voxels, the output's capacity "

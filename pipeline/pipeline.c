@@ -73,8 +73,8 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
             i++;
         if (i == cls->nprops) {
             char hint[160], names[512];
-            sp__suggest(kv->key, cls->nprops, prop_name_at, cls, hint,
-                        sizeof hint);
+            sp_suggest(kv->key, cls->nprops, prop_name_at, cls, hint,
+                       sizeof hint);
             prop_names(cls, names, sizeof names);
             if (cls->is_source)
                 snprintf(names + strlen(names), sizeof names - strlen(names),

@@ -51,12 +51,8 @@ void sp__launch_set_error_column(int col);
 
 /* Levenshtein distance, capped (returns cap+1 when larger). */
 int sp__edit_distance(const char *a, const char *b, int cap);
-
-/* Writes "did you mean 'x' or 'y'?" for the candidates closest to @p word
- * into buf ("" when none is close). Candidates come from @p at(i, ctx). */
-void sp__suggest(const char *word, size_t n,
-                 const char *(*at)(size_t i, const void *ctx), const void *ctx,
-                 char *buf, size_t cap);
+/* sp_suggest(), sp_prop_describe_allowed(), sp_prop_type_name(): public,
+ * sp_stage.h. */
 
 /* ---- properties (props.c) ---- */
 
@@ -66,12 +62,6 @@ void sp__suggest(const char *word, size_t n,
  * stage). */
 int sp__prop_parse(const sp_prop_spec *spec, const char *text,
                    sp_prop_value *v);
-
-/* "an integer in 0..100", "one of a, b, c", ... for messages and listings. */
-void sp__prop_describe_allowed(const sp_prop_spec *spec, char *buf, size_t cap);
-
-/* "int", "float", "bool", "string", "enum", "range", "floats". */
-const char *sp__prop_type_name(sp_prop_type t);
 
 /* ---- stage statistics (stats.c) ---- */
 

@@ -12,7 +12,7 @@
 
 #include "pipeline_int.h"
 
-const char *sp__prop_type_name(sp_prop_type t)
+const char *sp_prop_type_name(sp_prop_type t)
 {
     switch (t) {
     case SP_PROP_INT:
@@ -44,7 +44,7 @@ static void fmt_num(char *buf, size_t cap, double v)
     snprintf(buf, cap, "%.15g", v);
 }
 
-void sp__prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
+void sp_prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
 {
     char lo[32], hi[32];
 
@@ -107,7 +107,7 @@ static int bad(const sp_prop_spec *s, const char *text, int status,
 {
     char allowed[256];
 
-    sp__prop_describe_allowed(s, allowed, sizeof allowed);
+    sp_prop_describe_allowed(s, allowed, sizeof allowed);
     return sp__fail(status, "property '%s' = '%s': %s, expected %s", s->name,
                     text, what, allowed);
 }

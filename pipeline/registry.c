@@ -193,8 +193,8 @@ const sp_stage_class *sp_stage_class_find_role(const char *name, int source)
     pthread_mutex_unlock(&lock);
     if (c != NULL)
         return c;
-    sp__suggest(name, sp_stage_class_count(), class_name_at, NULL, hint,
-                sizeof hint);
+    sp_suggest(name, sp_stage_class_count(), class_name_at, NULL, hint,
+               sizeof hint);
     sp__fail(SP_ENOTFOUND, "unknown stage '%s'%s%s", name, *hint ? ", " : "",
              *hint ? hint
                    : " (`sensorpipe stages` lists the stages there are)");
@@ -235,9 +235,9 @@ int sp__edit_distance(const char *a, const char *b, int cap)
     return prev[lb] > cap ? cap + 1 : prev[lb];
 }
 
-void sp__suggest(const char *word, size_t n,
-                 const char *(*at)(size_t i, const void *ctx), const void *ctx,
-                 char *buf, size_t cap)
+void sp_suggest(const char *word, size_t n,
+                const char *(*at)(size_t i, const void *ctx), const void *ctx,
+                char *buf, size_t cap)
 {
     /* Close means within a third of the word's length (at least 2 edits),
      * or the word is a prefix of the candidate ("vox" -> "voxel"). */

@@ -126,6 +126,23 @@ const sp_stage_class *sp_stage_class_find_role(const char *name, int source);
 size_t sp_stage_class_count(void);
 const sp_stage_class *sp_stage_class_at(size_t i);
 
+/** What @p spec accepts, in words, for listings and messages: "an integer
+ *  in 0..100", "one of a, b, c", ... (snprintf into buf; cap >= 1). */
+void sp_prop_describe_allowed(const sp_prop_spec *spec, char *buf, size_t cap);
+
+/** The name of a property type: "int", "float", "bool", "string", "enum",
+ *  "range", "floats"; "?" for a value outside the enum. */
+const char *sp_prop_type_name(sp_prop_type t);
+
+/** Writes "did you mean 'x' or 'y'?" for the candidates closest to @p word
+ *  (by edit distance, or @p word a prefix of them) into buf ("" when none
+ *  is close; cap >= 1). The n candidates come from @p at(i, ctx). The
+ *  registry and the launch-string checks use it for stage and property
+ *  names; a program can for its own names (the CLI's commands). */
+void sp_suggest(const char *word, size_t n,
+                const char *(*at)(size_t i, const void *ctx), const void *ctx,
+                char *buf, size_t cap);
+
 /* ---- for stage implementations ---- */
 
 /** The stage's zero-initialised private state (priv_size bytes). */

@@ -13,6 +13,36 @@
 
 #include "kernels_int.h"
 
+/* Tables for the dispatch: what matters is which entries are there (the
+ * functions are never called). */
+static void never(void) {}
+static const sp__ktable t_full = {
+    "test",
+    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
+         SP__KT_NEON(never) SP__KT_OPENCL(never)},
+    1u << 30,
+    0,
+};
+static const sp__ktable t_cpu = {
+    "test",
+    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
+         SP__KT_NEON(never)},
+    0,
+    0,
+};
+static const sp__ktable t_scalar = {"test", {SP__KT_SCALAR(never)}, 0, 0};
+static const sp__ktable t_sse41 = {
+    "test", {SP__KT_SCALAR(never) SP__KT_SSE41(never)}, 0, 0};
+
+/* The version a context of level l runs from a table with every CPU one. */
+static sp__kimpl widest(sp_simd_level l)
+{
+    return l == SP_SIMD_AVX2    ? SP__KIMPL_AVX2
+           : l == SP_SIMD_SSE41 ? SP__KIMPL_SSE41
+           : l == SP_SIMD_NEON  ? SP__KIMPL_NEON
+                                : SP__KIMPL_SCALAR;
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -33,18 +63,27 @@ static void test_create_scalar_and_auto(void **state)
     sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
     assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
     assert_int_equal(sp_kctx_backend(k), SP_BACKEND_SCALAR);
-    assert_int_equal(sp__kctx_pick(k, 1, 1u << 30, 0), SP_BACKEND_SCALAR);
+    assert_int_equal(sp__kctx_pick_impl(k, &t_full, 1u << 30),
+                     SP__KIMPL_SCALAR);
     assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_SCALAR);
+    assert_int_equal(sp_kctx_last_simd(k), SP_SIMD_NONE);
     sp_kctx_destroy(k);
 
     assert_int_equal(sp_kctx_create(NULL, &k), SP_OK);
     assert_int_equal(sp_kctx_backend(k), SP_BACKEND_AUTO);
     /* Without a GPU (and without SP_OPENCL_DEVICE), AUTO never runs
      * OpenCL; with the CPU's SIMD it runs SIMD. */
-    sp_backend got = sp__kctx_pick(k, 0, 100, 0);
-    assert_int_equal(got, sp_kctx_simd_level(k) == SP_SIMD_NONE
-                              ? SP_BACKEND_SCALAR
-                              : SP_BACKEND_SIMD);
+    sp__kimpl got = sp__kctx_pick_impl(k, &t_cpu, 100);
+    assert_int_equal(got, widest(sp_kctx_simd_level(k)));
+    assert_int_equal(sp_kctx_last_backend(k),
+                     sp_kctx_simd_level(k) == SP_SIMD_NONE ? SP_BACKEND_SCALAR
+                                                           : SP_BACKEND_SIMD);
+    assert_int_equal(sp_kctx_last_simd(k), sp_kctx_simd_level(k));
+    /* A kernel without SIMD versions records scalar, not the context's
+     * level. */
+    assert_int_equal(sp__kctx_pick_impl(k, &t_scalar, 100), SP__KIMPL_SCALAR);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_SCALAR);
+    assert_int_equal(sp_kctx_last_simd(k), SP_SIMD_NONE);
     sp_kctx_destroy(k);
     sp_kctx_destroy(NULL);
 
@@ -77,7 +116,9 @@ static void test_simd_override(void **state)
         setenv("SP_SIMD", "sse41", 1);
         assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
         assert_int_equal(sp_kctx_simd_level(k), SP_SIMD_SSE41);
-        assert_int_equal(sp__kctx_pick(k, 0, 10, 0), SP_BACKEND_SIMD);
+        assert_int_equal(sp__kctx_pick_impl(k, &t_full, 10), SP__KIMPL_SSE41);
+        assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_SIMD);
+        assert_int_equal(sp_kctx_last_simd(k), SP_SIMD_SSE41);
         sp_kctx_destroy(k);
     }
     if (best == SP_SIMD_SSE41) {
@@ -92,6 +133,43 @@ static void test_simd_override(void **state)
         assert_int_equal(sp_kctx_simd_level(k), best);
         sp_kctx_destroy(k);
     }
+}
+
+/* The one ladder: the widest version a table has within the context's
+ * level, and AUTO's fall-back to it after an OpenCL failure. */
+static void test_table_pick(void **state)
+{
+    (void)state;
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(NULL, &k), SP_OK);
+    sp_simd_level l = sp_kctx_simd_level(k);
+    /* A table with fewer versions than the context's level: the widest
+     * it has, and that is what is recorded. */
+    sp__kimpl want = SP__KIMPL_SCALAR;
+    if (l == SP_SIMD_AVX2 || l == SP_SIMD_SSE41)
+        want = SP__KIMPL_SSE41;
+    assert_int_equal(sp__kctx_pick_impl(k, &t_sse41, 10), want);
+    assert_int_equal(sp_kctx_last_simd(k),
+                     want == SP__KIMPL_SSE41 ? SP_SIMD_SSE41 : SP_SIMD_NONE);
+    /* AUTO after a device failure: the CPU version, the message cleared;
+     * after success, OpenCL stays. */
+    sp__fail(SP_EIO, "device lost");
+    assert_int_equal(sp__kctx_after_cl(k, &t_full, SP_EIO), widest(l));
+    assert_string_equal(sp_errmsg(), "");
+    assert_int_not_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    assert_int_equal(sp__kctx_after_cl(k, &t_full, SP_OK), SP__KIMPL_OPENCL);
+    /* Work below the table's minimum never goes to a device. */
+    assert_int_not_equal(sp__kctx_pick_impl(k, &t_full, 1), SP__KIMPL_OPENCL);
+    sp_kctx_destroy(k);
+
+    /* A scalar context: scalar from any table, and a failure under an
+     * explicit back-end is the kernel's to report. */
+    sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
+    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    assert_int_equal(sp__kctx_pick_impl(k, &t_cpu, 1u << 30), SP__KIMPL_SCALAR);
+    assert_int_equal(sp__kctx_cpu_impl(k, &t_full), SP__KIMPL_SCALAR);
+    assert_int_equal(sp__kctx_after_cl(k, &t_full, SP_EIO), SP__KIMPL_OPENCL);
+    sp_kctx_destroy(k);
 }
 
 static void test_scratch_grows_only(void **state)
@@ -154,10 +232,15 @@ static void test_opencl_explicit(void **state)
         skip();
     }
     assert_non_null(k->cl);
-    assert_int_equal(sp__kctx_pick(k, 1, 1, 1u << 30), SP_BACKEND_OPENCL);
-    assert_int_equal(sp__kctx_pick(k, 0, 1, 0), k->simd == SP_SIMD_NONE
-                                                    ? SP_BACKEND_SCALAR
-                                                    : SP_BACKEND_SIMD);
+    /* Explicit: the device whatever the work, and a failure reported. */
+    assert_int_equal(sp__kctx_pick_impl(k, &t_full, 1), SP__KIMPL_OPENCL);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    assert_int_equal(sp__kctx_after_cl(k, &t_full, SP_EIO), SP__KIMPL_OPENCL);
+    /* A kernel without an OpenCL version runs on the CPU, recorded. */
+    assert_int_equal(sp__kctx_pick_impl(k, &t_cpu, 1), widest(k->simd));
+    assert_int_equal(sp_kctx_last_backend(k), k->simd == SP_SIMD_NONE
+                                                  ? SP_BACKEND_SCALAR
+                                                  : SP_BACKEND_SIMD);
     sp_kctx_destroy(k);
 
     /* The device's name as a selector gives the same device. */
@@ -188,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_create_scalar_and_auto),
         cmocka_unit_test(test_simd_override),
+        cmocka_unit_test(test_table_pick),
         cmocka_unit_test(test_scratch_grows_only),
         cmocka_unit_test(test_opencl_explicit),
         cmocka_unit_test(test_describe),

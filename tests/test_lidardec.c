@@ -4,6 +4,8 @@
  *    built) against the scalar reference, bit for bit, on random batches
  *    and edge cases (zero ranges, ranges on the filter bounds, azimuths
  *    wrapping through 0 and 360, windows that wrap, all points dropped);
+ *    and through sp_lidardec_decode on every back-end's context, with the
+ *    version that ran recorded;
  *  - every model on synthetic packets built from the published layouts
  *    (Velodyne user manuals; Hesai Pandar64, Pandar40P, XT32, QT64 user
  *    manuals) against an independent computation in this file: spherical
@@ -24,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "kcloud.h"
 #include "lidardec_int.h"
 #include "lidardec_tables_int.h"
 #include "sp_iotest.h"
@@ -69,15 +72,9 @@ static void run_all(const sp__ld_plan *pl, const sp__ld_batch *b)
     const char *names[3] = {"sse41", "avx2", "neon"};
     sp_simd_level best = sp__simd_cpu_best();
     (void)best;
-#if defined(__x86_64__) || defined(__i386__)
-    if (best >= SP_SIMD_SSE41)
-        fns[0] = sp__ld_project_sse41;
-    if (best >= SP_SIMD_AVX2)
-        fns[1] = sp__ld_project_avx2;
-#endif
-#if defined(__aarch64__)
-    fns[2] = sp__ld_project_neon;
-#endif
+    SP__IF_X86(if (best >= SP_SIMD_SSE41) fns[0] = sp__ld_project_sse41;
+               if (best >= SP_SIMD_AVX2) fns[1] = sp__ld_project_avx2;)
+    SP__IF_NEON(fns[2] = sp__ld_project_neon;)
     for (int f = 0; f < 3; f++) {
         if (!fns[f])
             continue;
@@ -222,6 +219,41 @@ static size_t decode(sp_lidardec *dec, const uint8_t *pkt, size_t len,
     return pts->count;
 }
 
+/* The packet decoded through sp_lidardec_decode on every back-end (the
+ * table's pick, not a direct call) gives scalar's cloud bit for bit, and
+ * the version recorded is the context's widest CPU one (the projection has
+ * no OpenCL version). */
+static void decode_on_backends(const sp_lidardec_desc *d, const uint8_t *pkt,
+                               size_t len, const sp_points *ref)
+{
+    sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
+    const char *names[KCLOUD_MAX_BACKENDS];
+    int nb = kcloud_backends(ctx, names);
+    sp_points pts;
+    void *mem = iot_points_alloc(&pts, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    float az[600];
+    for (int b = 0; b < nb; b++) {
+        sp_lidardec *dec = NULL;
+        if (sp_lidardec_create(ctx[b], d, &dec) != SP_OK)
+            fail_msg("%s: %s", names[b], sp_errmsg());
+        size_t n = decode(dec, pkt, len, &pts, az);
+        if (!kcloud_ran_cpu(ctx[b]))
+            fail_msg("%s %s: ran %s/%s", sp_lidar_model_name(d->model),
+                     names[b], sp_backend_name(sp_kctx_last_backend(ctx[b])),
+                     sp_simd_level_name(sp_kctx_last_simd(ctx[b])));
+        if (n != ref->count || memcmp(pts.x, ref->x, n * 4) ||
+            memcmp(pts.y, ref->y, n * 4) || memcmp(pts.z, ref->z, n * 4) ||
+            memcmp(pts.intensity, ref->intensity, n * 4) ||
+            memcmp(pts.time, ref->time, n * 4) ||
+            memcmp(pts.ring, ref->ring, n * 2))
+            fail_msg("%s %s: %zu points differ from scalar's %zu",
+                     sp_lidar_model_name(d->model), names[b], n, ref->count);
+        sp_lidardec_destroy(dec);
+    }
+    free(mem);
+    kcloud_backends_free(ctx, nb);
+}
+
 static void check_points(const sp_points *p, const expect *e, size_t n,
                          double tol, const char *what)
 {
@@ -280,6 +312,7 @@ static void velodyne_model(sp_lidar_model m, const sp_lidar_calib *cal,
     void *mem = iot_points_alloc(&pts, 600, SP_POINTS_RING | SP_POINTS_TIME);
     float az[600];
     size_t n = decode(dec, pkt, sizeof pkt, &pts, az);
+    decode_on_backends(&d, pkt, sizeof pkt, &pts);
     expect e[384];
     size_t ne = 0;
     unsigned nl = dec->m->lasers;
@@ -402,6 +435,7 @@ static void hesai_model(sp_lidar_model m, const double (*table)[2],
     void *mem = iot_points_alloc(&pts, 600, SP_POINTS_RING | SP_POINTS_TIME);
     float az[600];
     decode(dec, pkt, size, &pts, az);
+    decode_on_backends(&d, pkt, size, &pts);
     expect *e = calloc(blocks * lasers, sizeof *e);
     const double rad = M_PI / 180;
     size_t ne = 0;

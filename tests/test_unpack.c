@@ -234,6 +234,10 @@ static void check_all(sp_unpack_desc *d, const uint8_t *src, size_t n,
         rc = sp_unpack(ctx[b], d, src, n);
         if (rc != SP_OK)
             fail_msg("%s: %s", w, sp_errmsg());
+        if (!kcloud_ran_cpu(ctx[b]))
+            fail_msg("%s: ran %s/%s", w,
+                     sp_backend_name(sp_kctx_last_backend(ctx[b])),
+                     sp_simd_level_name(sp_kctx_last_simd(ctx[b])));
         check_guard(&got, d->ncols, w);
         for (size_t i = 0; i < d->ncols; i++)
             if (memcmp(ref.buf[i], got.buf[i], ref.bytes[i])) {

@@ -99,13 +99,13 @@ static void check_prop(const sp_stage_class *cls, const sp__launch_prop *kv,
         i++;
     if (i == cls->nprops) {
         char hint[160];
-        sp__suggest(kv->key, cls->nprops, prop_name_at, cls, hint, sizeof hint);
+        sp_suggest(kv->key, cls->nprops, prop_name_at, cls, hint, sizeof hint);
         return;
     }
     const sp_prop_spec *s = &cls->props[i];
     char allowed[512];
-    sp__prop_describe_allowed(s, allowed, sizeof allowed);
-    if (sp__prop_type_name(s->type)[0] == '?')
+    sp_prop_describe_allowed(s, allowed, sizeof allowed);
+    if (sp_prop_type_name(s->type)[0] == '?')
         fail("a property of no known type", text);
     sp_prop_value v;
     memset(&v, 0, sizeof v);

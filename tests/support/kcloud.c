@@ -342,3 +342,12 @@ int kcloud_ran_asked(const sp_kctx *k)
         return 1;
     }
 }
+
+int kcloud_ran_cpu(const sp_kctx *k)
+{
+    sp_simd_level l = sp_kctx_backend(k) == SP_BACKEND_SCALAR
+                          ? SP_SIMD_NONE
+                          : sp_kctx_simd_level(k);
+    sp_backend b = l == SP_SIMD_NONE ? SP_BACKEND_SCALAR : SP_BACKEND_SIMD;
+    return sp_kctx_last_backend(k) == b && sp_kctx_last_simd(k) == l;
+}

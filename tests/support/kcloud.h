@@ -88,4 +88,9 @@ void kcloud_backends_free(sp_kctx *ctx[KCLOUD_MAX_BACKENDS], int n);
  * SIMD one (not a scalar stand-in), the device for an OpenCL one. */
 int kcloud_ran_asked(const sp_kctx *k);
 
+/* For a kernel without an OpenCL version: 1 when the last call on @p k ran
+ * the widest CPU version its context allows (scalar for a scalar context,
+ * the context's SIMD level for a SIMD or OpenCL one) and recorded it so. */
+int kcloud_ran_cpu(const sp_kctx *k);
+
 #endif

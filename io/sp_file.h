@@ -1,0 +1,24 @@
+/* sensorpipe: writing a whole output file so that no reader ever sees half
+ * of it. */
+#ifndef SP_FILE_H
+#define SP_FILE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Writes @p n bytes of @p data to @p path the way every sensorpipe writer
+ *  does: into a fresh temporary file beside it ("DIR/.NAME.tmp.PID.N",
+ *  created exclusively, never through a link planted there), renamed over
+ *  @p path only when complete, so a failure leaves @p path as it was and
+ *  no temporary file behind. SP_OK, or SP_EINVAL (a path too long) or
+ *  SP_EIO with the path and the reason in sp_errmsg(). Allocates nothing. */
+int sp_file_write_atomic(const char *path, const void *data, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
