@@ -56,6 +56,47 @@ void sp_overlay_color(const sp_overlay_params *in, float d,
     color_of(&p, d, rgb);
 }
 
+/* The one version (no SIMD or OpenCL one): dots into the z-buffer zb
+ * (zeroed, w x h), then the colours. */
+static void draw_scalar(const sp_overlay_params *pp, const float *d, float *zb,
+                        sp_image *img)
+{
+    size_t w = img->width, h = img->height;
+    long r = pp->radius;
+    for (size_t y = 0; y < h; y++)
+        for (size_t x = 0; x < w; x++) {
+            float v = d[y * w + x];
+            if (!(v > 0.0f))
+                continue;
+            size_t y0 = y > (size_t)r ? y - (size_t)r : 0;
+            size_t y1 = y + (size_t)r < h - 1 ? y + (size_t)r : h - 1;
+            size_t x0 = x > (size_t)r ? x - (size_t)r : 0;
+            size_t x1 = x + (size_t)r < w - 1 ? x + (size_t)r : w - 1;
+            for (size_t yy = y0; yy <= y1; yy++)
+                for (size_t xx = x0; xx <= x1; xx++) {
+                    float *z = &zb[yy * w + xx];
+                    if (*z == 0.0f || v < *z)
+                        *z = v;
+                }
+        }
+    for (size_t y = 0; y < h; y++) {
+        uint8_t *row = sp_image_row(img, (uint32_t)y);
+        for (size_t x = 0; x < w; x++)
+            if (zb[y * w + x] > 0.0f)
+                color_of(pp, zb[y * w + x], row + 3 * x);
+    }
+}
+
+typedef void (*overlay_fn)(const sp_overlay_params *, const float *, float *,
+                           sp_image *);
+
+static const sp__ktable overlay_table = {
+    "overlay",
+    {SP__KT_SCALAR(draw_scalar)},
+    0,
+    0,
+};
+
 int sp_overlay_draw(sp_kctx *k, const sp_overlay_params *params,
                     const sp_tensor *depth, sp_image *img)
 {
@@ -78,7 +119,7 @@ int sp_overlay_draw(sp_kctx *k, const sp_overlay_params *params,
             depth->ndim, depth->ndim > 0 ? depth->shape[0] : 0,
             depth->ndim > 1 ? depth->shape[1] : 0, img->height, img->width);
     size_t w = img->width, h = img->height, n = w * h;
-    k->last = SP_BACKEND_SCALAR;
+    sp__kimpl im = sp__kctx_pick_impl(k, &overlay_table, n);
     if (n == 0)
         return SP_OK;
     float *zb = sp__kctx_scratch(k, 0, n * sizeof *zb);
@@ -86,29 +127,6 @@ int sp_overlay_draw(sp_kctx *k, const sp_overlay_params *params,
         return SP_ENOMEM;
     /* 0 = no dot: depths drawn are > 0. */
     memset(zb, 0, n * sizeof *zb);
-    const float *d = depth->data;
-    long r = p.radius;
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x < w; x++) {
-            float v = d[y * w + x];
-            if (!(v > 0.0f))
-                continue;
-            size_t y0 = y > (size_t)r ? y - (size_t)r : 0;
-            size_t y1 = y + (size_t)r < h - 1 ? y + (size_t)r : h - 1;
-            size_t x0 = x > (size_t)r ? x - (size_t)r : 0;
-            size_t x1 = x + (size_t)r < w - 1 ? x + (size_t)r : w - 1;
-            for (size_t yy = y0; yy <= y1; yy++)
-                for (size_t xx = x0; xx <= x1; xx++) {
-                    float *z = &zb[yy * w + xx];
-                    if (*z == 0.0f || v < *z)
-                        *z = v;
-                }
-        }
-    for (size_t y = 0; y < h; y++) {
-        uint8_t *row = sp_image_row(img, (uint32_t)y);
-        for (size_t x = 0; x < w; x++)
-            if (zb[y * w + x] > 0.0f)
-                color_of(&p, zb[y * w + x], row + 3 * x);
-    }
+    ((overlay_fn)overlay_table.fn[im])(&p, depth->data, zb, img);
     return SP_OK;
 }

@@ -21,6 +21,8 @@
 #include <cmocka.h>
 
 #include "bag_test.h"
+#include "kcloud.h"
+#include "sp_crop.h"
 #include "rosmsg_oracle.h"
 #include "sp_iotest.h"
 #include "sp_overlay.h"
@@ -429,6 +431,32 @@ static void test_overlay_without_sweep(void **state)
 
 /* ---- a bag: the camera from CameraInfo, the lidar's place from calib= */
 
+/* The overlay has one (scalar) version, and says so after a kernel that
+ * ran SIMD on the same context: sp_kctx_last_simd() is not left over. */
+static void test_overlay_records_scalar(void **state)
+{
+    (void)state;
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(NULL, &k), SP_OK);
+    kcloud *c = kcloud_new(4, 0), *o = kcloud_new(4, 0);
+    kcloud_random(c, 4, 7, 5.0f, 0.0f, 0);
+    sp_crop_params cp = {0};
+    assert_int_equal(sp_crop(k, &cp, &c->pts, &o->pts), SP_OK);
+    assert_int_equal(sp_kctx_last_simd(k), sp_kctx_simd_level(k));
+    float depth[4 * 4] = {[5] = 10.0f};
+    uint8_t px[4 * 4 * 3] = {0};
+    sp_tensor t = {depth, SP_DTYPE_F32, 2, {4, 4, 1, 1}};
+    sp_image im = {px, 4, 4, 12, SP_PIX_RGB8, 0};
+    sp_overlay_params op = {.near = 1, .far = 50, .radius = 1};
+    assert_int_equal(sp_overlay_draw(k, &op, &t, &im), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_SCALAR);
+    assert_int_equal(sp_kctx_last_simd(k), SP_SIMD_NONE);
+    assert_true(px[3 * 5] || px[3 * 5 + 1] || px[3 * 5 + 2]);
+    kcloud_free(c);
+    kcloud_free(o);
+    sp_kctx_destroy(k);
+}
+
 static void test_bag_camerainfo(void **state)
 {
     (void)state;
@@ -612,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_pair_same_times),
         cmocka_unit_test(test_overlay_pixels),
         cmocka_unit_test(test_overlay_without_sweep),
+        cmocka_unit_test(test_overlay_records_scalar),
         cmocka_unit_test(test_bag_camerainfo),
         cmocka_unit_test(test_real_bag_camerainfo),
         cmocka_unit_test(test_kitti_object),
