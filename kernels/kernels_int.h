@@ -27,9 +27,10 @@ typedef struct sp__scratch {
  * and SP__IF_* macros below and nowhere else: a version missing from this
  * build (or this architecture) is simply a NULL entry. A kernel with a
  * second pass in the same versions (voxel's keys, ground's classification)
- * keeps it in an sp__kfn array filled with the same SP__KT_* macros and
- * indexes it by the version the table picked, so one call runs on one
- * back-end and the record stays true. sp__kctx_pick_impl() is the only
+ * keeps it in an array indexed by sp__kimpl, filled with the same macros
+ * (SP__KT_*, or SP__IF_* around adapters), and indexes it by the version
+ * the table picked, so one call runs on one back-end and the record stays
+ * true. sp__kctx_pick_impl() is the only
  * ladder; no kernel tests an instruction set itself. */
 typedef enum sp__kimpl {
     SP__KIMPL_SCALAR = 0,
