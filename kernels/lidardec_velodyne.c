@@ -283,6 +283,41 @@ static void vel_timing(sp_lidardec *d, int dual_layout)
     }
 }
 
+/* The HDL-64E corrections of slot s (lidardec_int.h's offsets path), as
+ * the ROS driver keeps them: floats, the focal offset computed in float;
+ * sets pl->offsets when the laser has any. */
+static void set_offsets(sp__ld_plan *pl, unsigned s, const sp_lidar_laser *l,
+                        float rotf)
+{
+    float vo = (float)l->vert_offset;
+    pl->rot_c[s] = cosf(rotf);
+    pl->rot_s[s] = sinf(rotf);
+    pl->vo_sin[s] = vo * pl->sin_v[s];
+    pl->vo_cos[s] = vo * pl->cos_v[s];
+    pl->horiz[s] = (float)l->horiz_offset;
+    pl->tp_kx[s] = pl->tp_bx[s] = pl->tp_ky[s] = pl->tp_by[s] = 0.0f;
+    if (l->two_pt) {
+        float dc = (float)l->dist_correction;
+        float dcx = (float)l->dist_correction_x;
+        float dcy = (float)l->dist_correction_y;
+        pl->tp_kx[s] = (float)((double)(dc - dcx) / (25.04 - 2.4));
+        pl->tp_bx[s] = dcx - dc;
+        pl->tp_ky[s] = (float)((double)(dc - dcy) / (25.04 - 1.93));
+        pl->tp_by[s] = dcy - dc;
+    }
+    float fd = (float)l->focal_distance;
+    float r = 1.0f - fd / 13100.0f;
+    pl->focal_off[s] = 256.0f * r * r;
+    pl->focal_slope[s] = (float)l->focal_slope;
+    int clamp = l->min_intensity != 0 || l->max_intensity != 0;
+    pl->imin[s] = clamp ? (float)l->min_intensity : 0.0f;
+    pl->imax[s] = clamp ? (float)l->max_intensity : 255.0f;
+    if (vo != 0.0f || pl->horiz[s] != 0.0f || l->two_pt ||
+        pl->focal_slope[s] != 0.0f || pl->imin[s] != 0.0f ||
+        pl->imax[s] != 255.0f)
+        pl->offsets = 1;
+}
+
 int sp__ld_velodyne_init(sp_lidardec *d)
 {
     sp_lidar_model m = d->m->model;
@@ -339,7 +374,13 @@ int sp__ld_velodyne_init(sp_lidardec *d)
         pl->sin_v[s] = sinf(vertf);
         pl->dcorr[s] = (float)l->dist_correction;
         pl->ring[s] = l->ring >= 0 ? (uint16_t)l->ring : ring[s % n];
+        set_offsets(pl, s, l, rotf);
     }
+    /* The HDL-64E always decodes with the driver's full model (its azimuth
+     * offset composed exactly, not rounded to the table); the others only
+     * when their table has such corrections. */
+    if (m == SP_LIDAR_HDL64E)
+        pl->offsets = 1;
     d->scale = (m == SP_LIDAR_VLP32C || m == SP_LIDAR_VLS128) ? 0.004f : 0.002f;
     vel_timing(d, 0);
     /* nebula skips whole VLS-128 blocks whose azimuth is outside a
