@@ -11,6 +11,8 @@
  *    through 0, ranges 0-130 m, random intensities) decoded with each
  *    table, against tests/oracles/hdl64_oracle.py, which recomputes the
  *    driver's formulas in float64 numpy apart from this code;
+ *  - dual-return packets (four blocks a firing) with return=dual|last|
+ *    strongest, and the status bytes not read as a model;
  *  - the YAML reader's new keys and its refusals. */
 #include <math.h>
 #include <setjmp.h>
@@ -325,6 +327,91 @@ static void test_oracle(void **state)
     sp_kctx_destroy(kv);
 }
 
+/* ---- dual returns, status bytes ---- */
+
+/* A dual-return packet: three firings of four blocks (upper, lower of the
+ * first return, then of the second), one azimuth each; the second return
+ * differs from the first in odd lasers only. Status bytes that would read
+ * as "HDL-32E, dual" on another model. */
+static void test_dual(void **state)
+{
+    (void)state;
+    const char *p = table("HDL64e_utexas.yaml", 0);
+    if (!p)
+        skip();
+    sp_lidar_calib c;
+    if (sp_lidar_calib_load(p, &c) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    static uint8_t pkt[1206];
+    memset(pkt, 0, sizeof pkt);
+    for (unsigned b = 0; b < 12; b++) {
+        uint8_t *blk = pkt + 100 * b;
+        put16(blk, b & 1 ? 0xddff : 0xeeff);
+        put16(blk + 2, 1000 + 9 * (b / 4));
+        for (unsigned j = 0; j < 32; j++) {
+            unsigned r = 3000 + 10 * j + 100 * (b & 1);
+            if ((b & 2) && (j & 1))
+                r += 500;
+            put16(blk + 4 + 3 * j, r);
+            blk[4 + 3 * j + 2] = (uint8_t)(b & 2 ? 200 : 100);
+        }
+    }
+    pkt[1204] = 0x39;
+    pkt[1205] = 0x21;
+    sp_kctx *k = ctx(SP_BACKEND_SIMD);
+    sp_points pts;
+    void *mem = iot_points_alloc(&pts, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    float dist[600];
+    uint8_t rt[600];
+    /* dual: all but the 6 x 16 repeated second returns; last, strongest:
+     * one block of each pair. */
+    const size_t want[3] = {384 - 96, 192, 192};
+    for (int r = 0; r < 3; r++) {
+        sp_lidardec_desc d = {
+            .model = SP_LIDAR_HDL64E, .calib = &c, .ret = (sp_lidar_return)r};
+        sp_lidardec *dec = NULL;
+        assert_int_equal(sp_lidardec_create(k, &d, &dec), SP_OK);
+        sp_lidardec_info info;
+        assert_int_equal(sp_lidardec_inspect(dec, pkt, 1206, &info), SP_OK);
+        assert_null(info.says);
+        assert_int_equal(info.model_byte, -1);
+        pts.count = 0;
+        sp_lidardec_out o = {&pts, NULL, dist, rt};
+        assert_int_equal(
+            sp_lidardec_decode(dec, pkt, 1206, 0, info.ncols, 0.0, &o), SP_OK);
+        if (pts.count != want[r])
+            fail_msg("return=%d: %zu points, expected %zu", r, pts.count,
+                     want[r]);
+        for (size_t i = 0; i < pts.count; i++) {
+            unsigned ring = pts.ring[i];
+            assert_true(ring < 64);
+            /* Each firing (four blocks) 48 us after the previous. */
+            float t = pts.time[i];
+            int f = (int)lrintf(t / 48e-6f);
+            assert_true(f >= 0 && f < 3);
+            assert_true(fabsf(t - 48e-6f * (float)f) < 1e-9f);
+            if (r == SP_LIDAR_RETURN_STRONGEST)
+                assert_true(rt[i] == SP_LIDAR_RT_STRONGEST ||
+                            rt[i] == SP_LIDAR_RT_IDENTICAL);
+            if (r == SP_LIDAR_RETURN_LAST)
+                assert_true(rt[i] == SP_LIDAR_RT_LAST ||
+                            rt[i] == SP_LIDAR_RT_IDENTICAL);
+        }
+        /* A firing's one return covers the 64 lasers once: its lower
+         * block is lasers 32-63, whichever return it holds. */
+        if (r != SP_LIDAR_RETURN_DUAL) {
+            uint64_t seen = 0;
+            for (size_t i = 0; i < pts.count; i++)
+                if (pts.time[i] == 0.0f)
+                    seen |= 1ull << pts.ring[i];
+            assert_true(seen == ~0ull);
+        }
+        sp_lidardec_destroy(dec);
+    }
+    free(mem);
+    sp_kctx_destroy(k);
+}
+
 /* ---- the YAML reader ---- */
 
 static void test_yaml_keys(void **state)
@@ -377,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_yaml_keys),
         cmocka_unit_test(test_backends),
         cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_dual),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
