@@ -162,7 +162,12 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
     const sp_lidar_return want = d->desc.ret;
     /* Which block of a pair holds which return. */
     uint8_t rt0 = SP_LIDAR_RT_LAST, rt1 = SP_LIDAR_RT_STRONGEST;
-    if (mode == 0x3b) {
+    if (mode == 0x3b && d->m->model == SP_LIDAR_XT32) {
+        /* The XT32 sends first-and-last the other way round (nebula's
+         * PandarXT32::get_return_type flips them too). */
+        rt0 = SP_LIDAR_RT_LAST;
+        rt1 = SP_LIDAR_RT_FIRST;
+    } else if (mode == 0x3b) {
         rt0 = SP_LIDAR_RT_FIRST;
         rt1 = SP_LIDAR_RT_LAST;
     } else if (mode == 0x3c) {

@@ -8,7 +8,8 @@
  * packets of each model with every channel's time, through the scalar and
  * the SIMD back-end, against the tables as written in the manuals (kept
  * here apart from the decoder's copy), plus the QT64 table's shape (groups
- * of eight 2.05-2.06 us apart). */
+ * of eight 2.05-2.06 us apart); and the order of first and last
+ * returns in a dual first-and-last packet (reversed on the XT32). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +85,76 @@ static double expect_s(sp_lidar_model m, unsigned c, unsigned ncols,
         return (5.632 - 50.0 * back + 0.368 + 1.512 * ch) * 1e-6;
     default: /* 500/3 us a column, truncated to ns as the firmware counts */
         return (25.71 + qt64_us[ch]) * 1e-6 + floor(500000.0 * c / 3) * 1e-9;
+    }
+}
+
+static void one(const model *md, int dual, sp_backend be);
+
+/* Dual first-and-last (0x3b) labels per block: the XT32 sends the last
+ * return first (as nebula reads it), the others the first; return=last
+ * keeps the block that holds it. */
+static void test_first_last_order(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        const model *md = &models[i];
+        if (md->m == SP_LIDAR_PANDAR40P)
+            continue; /* no 0x3b mode */
+        sp_kctx *k = NULL;
+        sp_kctx_desc kd = {.backend = SP_BACKEND_SCALAR};
+        assert_int_equal(sp_kctx_create(&kd, &k), SP_OK);
+        static uint8_t pkt[1400];
+        memset(pkt, 0, sizeof pkt);
+        size_t bh = 2, bb = bh + md->lasers * md->unit;
+        pkt[0] = 0xee;
+        pkt[1] = 0xff;
+        size_t at = md->header == 8 ? 2 : 6;
+        pkt[at] = (uint8_t)md->lasers;
+        pkt[at + 1] = (uint8_t)md->blocks;
+        pkt[md->header == 8 ? 5 : 9] = 4;
+        for (unsigned b = 0; b < md->blocks; b++) {
+            uint8_t *blk = pkt + md->header + b * bb;
+            put16(blk, 100 + 20 * (b / 2));
+            for (unsigned c = 0; c < md->lasers; c++)
+                put16(blk + bh + c * md->unit, 1000 + 500 * (b & 1));
+        }
+        pkt[md->ret_at] = 0x3b;
+        int xt = md->m == SP_LIDAR_XT32;
+        for (int r = 0; r < 2; r++) {
+            sp_lidardec_desc d = {.model = md->m,
+                                  .ret = r ? SP_LIDAR_RETURN_LAST
+                                           : SP_LIDAR_RETURN_DUAL};
+            sp_lidardec *dec = NULL;
+            assert_int_equal(sp_lidardec_create(k, &d, &dec), SP_OK);
+            sp_points pts;
+            void *mem = iot_points_alloc(&pts, 800, SP_POINTS_RING);
+            float dist[800];
+            uint8_t rt[800];
+            sp_lidardec_info info;
+            assert_int_equal(sp_lidardec_inspect(dec, pkt, md->size, &info),
+                             SP_OK);
+            pts.count = 0;
+            sp_lidardec_out o = {&pts, NULL, dist, rt};
+            assert_int_equal(
+                sp_lidardec_decode(dec, pkt, md->size, 0, info.ncols, 0.0, &o),
+                SP_OK);
+            for (size_t p = 0; p < pts.count; p++) {
+                int second = dist[p] > 5.0f; /* block 1 of the pair */
+                uint8_t want =
+                    (second != xt) ? SP_LIDAR_RT_LAST : SP_LIDAR_RT_FIRST;
+                if (rt[p] != want)
+                    fail_msg("%s: point %zu (%s block): return type %u, "
+                             "expected %u",
+                             sp_lidar_model_name(md->m), p,
+                             second ? "second" : "first", rt[p], want);
+            }
+            if (r)
+                assert_int_equal(pts.count,
+                                 (size_t)md->lasers * (md->blocks / 2));
+            free(mem);
+            sp_lidardec_destroy(dec);
+        }
+        sp_kctx_destroy(k);
     }
 }
 
@@ -184,6 +255,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_qt64_shape),
+        cmocka_unit_test(test_first_last_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
