@@ -1,5 +1,6 @@
 /* Lidar calibration files (see sp_lidarcal.h): Velodyne YAML through
  * libyaml's document API, Hesai CSV by hand (three numbers a line). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,22 @@ bad:
                     key);
 }
 
+static int yaml_bool(yaml_node_t *v, const char *name, const char *key,
+                     int *out)
+{
+    const char *s =
+        v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "1"))
+        *out = 1;
+    else if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "0"))
+        *out = 0;
+    else
+        return sp__fail(
+            SP_EFORMAT, "%s: line %zu, column %zu: %s: expected true or false",
+            name, v->start_mark.line + 1, v->start_mark.column + 1, key);
+    return SP_OK;
+}
+
 static int velodyne_laser(yaml_document_t *doc, yaml_node_t *m,
                           const char *name, sp_lidar_calib *out)
 {
@@ -42,7 +59,7 @@ static int velodyne_laser(yaml_document_t *doc, yaml_node_t *m,
                         name, m->start_mark.line + 1);
     double id = -1;
     sp_lidar_laser l = {.ring = -1};
-    int have_vert = 0;
+    int have_vert = 0, have_min = 0, have_max = 0;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
          p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -64,9 +81,46 @@ static int velodyne_laser(yaml_document_t *doc, yaml_node_t *m,
             dst = &l.vert_offset;
         else if (!strcmp(key, "horiz_offset_correction"))
             dst = &l.horiz_offset;
+        else if (!strcmp(key, "dist_correction_x"))
+            dst = &l.dist_correction_x;
+        else if (!strcmp(key, "dist_correction_y"))
+            dst = &l.dist_correction_y;
+        else if (!strcmp(key, "focal_distance"))
+            dst = &l.focal_distance;
+        else if (!strcmp(key, "focal_slope"))
+            dst = &l.focal_slope;
+        else if (!strcmp(key, "min_intensity")) {
+            dst = &l.min_intensity;
+            have_min = 1;
+        } else if (!strcmp(key, "max_intensity")) {
+            dst = &l.max_intensity;
+            have_max = 1;
+        } else if (!strcmp(key, "two_pt_correction_available"))
+            SP_TRY(yaml_bool(v, name, key, &l.two_pt));
         if (dst)
             SP_TRY(yaml_num(doc, v, name, key, dst));
     }
+    /* The driver floors both bounds and defaults them to 0 and 255; a
+     * table that gives neither keeps the struct's "no clamp" (both 0). */
+    if (have_min || have_max) {
+        l.min_intensity = have_min ? floor(l.min_intensity) : 0.0;
+        l.max_intensity = have_max ? floor(l.max_intensity) : 255.0;
+        if (!(l.min_intensity >= 0 && l.max_intensity <= 255 &&
+              l.min_intensity <= l.max_intensity))
+            return sp__fail(SP_ERANGE,
+                            "%s: line %zu: min_intensity %g, max_intensity "
+                            "%g, expected 0 <= min <= max <= 255",
+                            name, m->start_mark.line + 1, l.min_intensity,
+                            l.max_intensity);
+    }
+    if (!(fabs(l.focal_slope) <= 1e3 && fabs(l.focal_distance) <= 1e6 &&
+          fabs(l.dist_correction_x) <= 1e3 &&
+          fabs(l.dist_correction_y) <= 1e3 && fabs(l.vert_offset) <= 1e3 &&
+          fabs(l.horiz_offset) <= 1e3 && fabs(l.dist_correction) <= 1e3))
+        return sp__fail(SP_ERANGE,
+                        "%s: line %zu: a correction beyond 1000 (metres, or "
+                        "intensity per unit), expected a calibration table",
+                        name, m->start_mark.line + 1);
     if (id < 0 || id >= SP_LIDAR_MAX_LASERS || id != (double)(int)id)
         return sp__fail(SP_ERANGE,
                         "%s: line %zu: laser_id %g, expected an integer "

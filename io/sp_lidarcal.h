@@ -2,7 +2,9 @@
  * sp_lidar_calib (mem/sp_lidar_calib.h): a Velodyne YAML table (the ROS
  * velodyne_pointcloud / nebula format: `lasers:` with laser_id,
  * rot_correction, vert_correction, dist_correction, vert_offset_correction,
- * horiz_offset_correction) or a Hesai angle-correction CSV (`Laser id` or
+ * horiz_offset_correction and the HDL-64E's dist_correction_x/_y,
+ * two_pt_correction_available, focal_distance, focal_slope, min/max
+ * intensity) or a Hesai angle-correction CSV (`Laser id` or
  * `Channel`, Elevation, Azimuth, in degrees). Told apart by content.
  *
  * Errors: SP_EFORMAT naming the file, the line (and column for YAML) and

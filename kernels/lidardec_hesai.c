@@ -17,7 +17,9 @@
  * channel together, and of two returns within dual_return_distance 0.1 m
  * (or identical) only the second is kept: the order and filter of
  * Autoware's nebula, whose decoded clouds the tests compare with; angles
- * are exact to 0.001 degree (the tables' three decimals). */
+ * are exact to 0.001 degree (the tables' three decimals). A point's time
+ * is its column's firing time plus its channel's firing offset (the
+ * manuals' tables, lidardec_tables.c), relative to the packet's stamp. */
 #include <math.h>
 #include <string.h>
 
@@ -34,18 +36,14 @@ typedef struct hesai_layout {
     unsigned unit;        /* bytes per channel */
     int unit_mm_at;       /* header byte of the distance unit, -1: 4 mm */
     unsigned tail_return; /* return-mode byte, offset in the packet */
-    double block_us;      /* firing period of a block */
 } hesai_layout;
 
 static const hesai_layout *layout_of(sp_lidar_model m)
 {
-    static const hesai_layout p64 = {8,    6, 64, 2, 3, 5, 8 + 6 * 194 + 14,
-                                     55.56};
-    static const hesai_layout p40 = {0, 10, 40, 4, 3, -1, 10 * 124 + 14, 55.56};
-    static const hesai_layout xt32 = {12,  8, 32, 2, 4, 9, 12 + 8 * 130 + 10,
-                                      50.0};
-    static const hesai_layout qt64 = {12,    4, 64, 2, 4, 9, 12 + 4 * 258 + 10,
-                                      111.11};
+    static const hesai_layout p64 = {8, 6, 64, 2, 3, 5, 8 + 6 * 194 + 14};
+    static const hesai_layout p40 = {0, 10, 40, 4, 3, -1, 10 * 124 + 14};
+    static const hesai_layout xt32 = {12, 8, 32, 2, 4, 9, 12 + 8 * 130 + 10};
+    static const hesai_layout qt64 = {12, 4, 64, 2, 4, 9, 12 + 4 * 258 + 10};
     switch (m) {
     case SP_LIDAR_PANDAR64:
         return &p64;
@@ -116,6 +114,41 @@ static int hesai_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
     return SP_OK;
 }
 
+/* Column c's firing time relative to the packet's timestamp, ns, from
+ * the manuals (as nebula computes it): the Pandar64 / 40P / XT32 stamp the
+ * packet at its last column, earlier columns fired one period apart
+ * before it; the QT64 counts from the first. Both blocks of a dual pair
+ * share their column's time. */
+static int64_t block_ns(sp_lidar_model m, unsigned c, unsigned ncols)
+{
+    int64_t back = (int64_t)ncols - 1 - (int64_t)c;
+    switch (m) {
+    case SP_LIDAR_PANDAR64:
+        return -42580 - 55560 * back;
+    case SP_LIDAR_PANDAR40P:
+        return -28580 - 55560 * back;
+    case SP_LIDAR_XT32:
+        return 5632 - 50000 * back;
+    default: /* QT64 */
+        return 25710 + (500000 * (int64_t)c) / 3;
+    }
+}
+
+/* Channel ch's firing time after its column's, ns. */
+static int32_t channel_ns(sp_lidar_model m, unsigned ch)
+{
+    switch (m) {
+    case SP_LIDAR_PANDAR64:
+        return sp__ld_pandar64_firing_ns[ch];
+    case SP_LIDAR_PANDAR40P:
+        return sp__ld_pandar40p_firing_ns[ch];
+    case SP_LIDAR_XT32:
+        return 368 + 1512 * (int32_t)ch;
+    default:
+        return sp__ld_qt64_firing_ns[ch];
+    }
+}
+
 static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
                        unsigned col0, unsigned col1, double t_rel_s,
                        sp__ld_batch *bt)
@@ -129,7 +162,12 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
     const sp_lidar_return want = d->desc.ret;
     /* Which block of a pair holds which return. */
     uint8_t rt0 = SP_LIDAR_RT_LAST, rt1 = SP_LIDAR_RT_STRONGEST;
-    if (mode == 0x3b) {
+    if (mode == 0x3b && d->m->model == SP_LIDAR_XT32) {
+        /* The XT32 sends first-and-last the other way round (nebula's
+         * PandarXT32::get_return_type flips them too). */
+        rt0 = SP_LIDAR_RT_LAST;
+        rt1 = SP_LIDAR_RT_FIRST;
+    } else if (mode == 0x3b) {
         rt0 = SP_LIDAR_RT_FIRST;
         rt1 = SP_LIDAR_RT_LAST;
     } else if (mode == 0x3c) {
@@ -153,7 +191,10 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         /* 0.01 degree in the packet, 0.001 in the table. */
         bt->block_az[i] = (float)(le16(blk0 + L->block_head - 2) * 10);
         bt->block_azdiff[i] = 0.0f;
-        bt->block_time[i] = (float)(t_rel_s + L->block_us * 1e-6 * (double)c);
+        bt->block_time[i] =
+            (float)(t_rel_s +
+                    1e-9 * (double)block_ns(d->m->model, c,
+                                            L->blocks / (unsigned)nret));
         bt->slot0[i] = 0;
         uint16_t *raw = bt->raw + i * bt->per_block;
         uint8_t *in = bt->intensity + i * bt->per_block;
@@ -237,7 +278,7 @@ int sp__ld_hesai_init(sp_lidardec *d)
             float elf = (float)el[ch];
             float er = (float)((double)elf * rad);
             pl->frac[s] = 0.0f;
-            pl->toff[s] = 0.0f;
+            pl->toff[s] = (float)(1e-9 * channel_ns(m, ch));
             pl->dcorr[s] = 0.0f;
             pl->cos_v[s] = cosf(er);
             pl->sin_v[s] = sinf(er);

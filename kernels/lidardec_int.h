@@ -60,6 +60,24 @@ typedef struct sp__ld_plan {
     double rotoff[SP__LD_MAX_SLOTS]; /* table units subtracted from the
                                         azimuth */
     uint16_t ring[SP__LD_MAX_SLOTS];
+    /* The Velodyne ROS driver's full HDL-64E model (rawdata.cc), set when
+     * a table has offsets, a two-point correction or an intensity
+     * correction: `offsets` 1 selects sp__ld_xyz_offsets and
+     * sp__ld_intensity_corr. Per slot: the azimuth offset as cos/sin
+     * (composed with the block azimuth's table entry, as the driver does,
+     * instead of rounding the corrected azimuth), the vertical offset
+     * times sin/cos of the elevation, the horizontal offset, the
+     * two-point correction as a line in |x| and |y| (k, b: 0 when the
+     * table has none, which leaves the range unchanged), the focal
+     * offset and slope and the intensity bounds. */
+    int offsets;
+    float rot_c[SP__LD_MAX_SLOTS], rot_s[SP__LD_MAX_SLOTS];
+    float vo_sin[SP__LD_MAX_SLOTS], vo_cos[SP__LD_MAX_SLOTS];
+    float horiz[SP__LD_MAX_SLOTS];
+    float tp_kx[SP__LD_MAX_SLOTS], tp_bx[SP__LD_MAX_SLOTS];
+    float tp_ky[SP__LD_MAX_SLOTS], tp_by[SP__LD_MAX_SLOTS];
+    float focal_off[SP__LD_MAX_SLOTS], focal_slope[SP__LD_MAX_SLOTS];
+    float imin[SP__LD_MAX_SLOTS], imax[SP__LD_MAX_SLOTS];
     /* The azimuth table, `units` pairs (+ padding), indexed by the rounded
      * corrected azimuth: x = xy * tab[2a], y = xy * tab[2a + 1] (a pair
      * shares a cache line: one miss per lookup, not two). Velodyne
@@ -132,6 +150,57 @@ static inline int32_t sp__ld_azimuth(const sp__ld_plan *pl, float az,
     return a >= pl->units ? a - pl->units : a;
 }
 
+/* The block's own azimuth (plus the firing's share of the step) as a
+ * table index, without the laser's offset: the offsets path looks the
+ * trigonometry up here and composes it with the offset's cos/sin. */
+static inline int32_t sp__ld_azimuth_block(const sp__ld_plan *pl, float az,
+                                           float azdiff, float frac)
+{
+    float f = az + azdiff * frac;
+    float t = (float)(int32_t)f;
+    if (f - t >= 0.5f)
+        t += 1.0f;
+    int32_t a = (int32_t)t;
+    return a >= pl->units ? a - pl->units : a;
+}
+
+/* x/y/z of range d for slot s as the Velodyne ROS driver computes them
+ * (rawdata.cc, HDL-64E): (c1, c2) = (cos, -sin) of the block azimuth,
+ * rotated by the laser's offset; the vertical and horizontal offsets; the
+ * two-point correction, linear in |x| (from 2.4 m) and |y| (from 1.93 m)
+ * of the uncorrected point, giving the ranges used for y and for x and
+ * z. Float operations in this order in every back-end. */
+static inline void sp__ld_xyz_offsets(const sp__ld_plan *pl, uint32_t s,
+                                      float d, float c1, float c2, float *x,
+                                      float *y, float *z)
+{
+    float c = c1 * pl->rot_c[s] - c2 * pl->rot_s[s];
+    float sn = c2 * pl->rot_c[s] + c1 * pl->rot_s[s]; /* -sin */
+    float h = pl->horiz[s], vs = pl->vo_sin[s];
+    float xy = d * pl->cos_v[s] - vs;
+    float x0 = xy * c - h * sn;
+    float y0 = xy * sn + h * c;
+    float ax = x0 < 0.0f ? -x0 : x0, ay = y0 < 0.0f ? -y0 : y0;
+    /* The driver's xx is our |y|, its yy our |x| (its frame is turned). */
+    float dx = d + ((ay - 2.4f) * pl->tp_kx[s] + pl->tp_bx[s]);
+    float dy = d + ((ax - 1.93f) * pl->tp_ky[s] + pl->tp_by[s]);
+    *x = (dy * pl->cos_v[s] - vs) * c - h * sn;
+    *y = (dx * pl->cos_v[s] - vs) * sn + h * c;
+    *z = dy * pl->sin_v[s] + pl->vo_cos[s];
+}
+
+/* The driver's intensity correction: the focal slope times how far the
+ * range's falloff term is from the focal offset, clamped. */
+static inline float sp__ld_intensity_corr(const sp__ld_plan *pl, uint32_t s,
+                                          uint32_t raw, float in)
+{
+    float q = 1.0f - (float)raw / 65535.0f;
+    float t = pl->focal_off[s] - 256.0f * (q * q);
+    float i = in + pl->focal_slope[s] * (t < 0.0f ? -t : t);
+    i = i < pl->imin[s] ? pl->imin[s] : i;
+    return i > pl->imax[s] ? pl->imax[s] : i;
+}
+
 static inline int sp__ld_in_window(const sp__ld_plan *pl, int32_t a)
 {
     if (pl->win_full)
@@ -153,11 +222,20 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
                                pl->frac[s], pl->rotoff[s]);
     int keep = b->keep[k] && raw != 0 && d > pl->min_r && d < pl->max_r &&
                sp__ld_in_window(pl, a);
-    float xy = d * pl->cos_v[s];
-    o->x[n] = xy * pl->tab[2 * a];
-    o->y[n] = xy * pl->tab[2 * a + 1];
-    o->z[n] = d * pl->sin_v[s];
-    o->intensity[n] = (float)b->intensity[k];
+    if (pl->offsets) {
+        int32_t ab = sp__ld_azimuth_block(pl, b->block_az[blk],
+                                          b->block_azdiff[blk], pl->frac[s]);
+        sp__ld_xyz_offsets(pl, s, d, pl->tab[2 * ab], pl->tab[2 * ab + 1],
+                           &o->x[n], &o->y[n], &o->z[n]);
+        o->intensity[n] =
+            sp__ld_intensity_corr(pl, s, raw, (float)b->intensity[k]);
+    } else {
+        float xy = d * pl->cos_v[s];
+        o->x[n] = xy * pl->tab[2 * a];
+        o->y[n] = xy * pl->tab[2 * a + 1];
+        o->z[n] = d * pl->sin_v[s];
+        o->intensity[n] = (float)b->intensity[k];
+    }
     if (o->time)
         o->time[n] = b->block_time[blk] + pl->toff[s];
     if (o->azimuth)

@@ -3,8 +3,14 @@
  * for HDL-64E and VLS-128; azimuth u16 in 0.01 deg; 32 x (range u16,
  * intensity u8)), then a u32 time in microseconds past the hour, the
  * return-mode byte (0x37 strongest, 0x38 last, 0x39 dual) and the model
- * byte. In dual mode blocks come in pairs (last, then strongest) of the
- * same firing.
+ * byte (HDL-64E: a status type and value instead). In dual mode blocks
+ * come in pairs (last, then strongest) of the same firing; the HDL-64E's
+ * firing is four blocks (upper and lower of the first return, then of the
+ * second), which is how its dual packets are told apart.
+ *
+ * The HDL-64E decodes with the ROS driver's full calibration model
+ * (rawdata.cc: offsets, two-point distance correction, focal intensity
+ * correction; lidardec_int.h's offsets path).
  *
  * Firing times and azimuth interpolation follow each sensor's manual; for
  * the VLS-128 the arithmetic (timing table, azimuth cache, the last
@@ -81,11 +87,16 @@ static int vel_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
                         "%zu-byte packet, expected %d for a %s (a position "
                         "packet, or another sensor?)",
                         len, VEL_PACKET, sp_lidar_model_what(m));
-    info->model_byte = pkt[1205];
-    info->return_byte = pkt[1204];
-    sp_lidar_model says = model_of_byte(pkt[1205]);
-    if (says != SP_LIDAR_MODEL_COUNT && says != m)
-        info->says = sp_lidar_model_what(says);
+    /* The HDL-64E's last two bytes are a cycling status (type, value: the
+     * hour, the minute, ...), not a return mode and a model: a minute of
+     * 33 (0x21) is no HDL-32E. */
+    if (m != SP_LIDAR_HDL64E) {
+        info->model_byte = pkt[1205];
+        info->return_byte = pkt[1204];
+        sp_lidar_model says = model_of_byte(pkt[1205]);
+        if (says != SP_LIDAR_MODEL_COUNT && says != m)
+            info->says = sp_lidar_model_what(says);
+    }
     int dual = pkt[1204] == 0x39;
     unsigned used = (m == SP_LIDAR_VLS128 && dual) ? 8 : VEL_BLOCKS;
     info->ncols = used;
@@ -141,14 +152,30 @@ static float vel_azdiff(const uint8_t *pkt, unsigned b, int dual)
     return (float)((36000 + n - a) % 36000);
 }
 
+/* An HDL-64E packet is dual-return when its blocks come four to a firing
+ * (upper and lower of the first return, then of the second: blocks 0 and
+ * 2 share an azimuth), as Velodyne's VeloView tells them apart; its
+ * single-return packets advance the azimuth every two blocks. */
+static int hdl64_dual(const uint8_t *pkt)
+{
+    return le16(pkt + 2) == le16(pkt + 2 * VEL_BLOCK_BYTES + 2);
+}
+
 static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
                      unsigned col0, unsigned col1, double t_rel_s,
                      sp__ld_batch *bt)
 {
     (void)len;
     sp_lidar_model m = d->m->model;
-    const int dual = pkt[1204] == 0x39;
-    const int strongest_only = pkt[1204] == 0x37;
+    const int hdl64 = m == SP_LIDAR_HDL64E;
+    const int dual = hdl64 ? hdl64_dual(pkt) : pkt[1204] == 0x39;
+    /* The HDL-64E's byte 1204 is a cycling status type, not the mode. */
+    const int strongest_only = !hdl64 && pkt[1204] == 0x37;
+    const int last_only = !hdl64 && pkt[1204] == 0x38;
+    /* Which block of a dual pair holds the second return, and the step to
+     * the other block of the pair: the HDL-64E pairs (upper, lower)
+     * block pairs, b and b + 2; the others neighbouring blocks. */
+    const unsigned pair_bit = hdl64 ? 2u : 1u;
     const sp_lidar_return want = d->desc.ret;
     float last = 0.0f;
     bt->nblocks = 0;
@@ -165,9 +192,9 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         if (d->block_window && (az < d->plan.win_lo || az > d->plan.win_hi))
             continue;
         /* Which return this block holds, and the other of its pair. */
-        int odd = b & 1;
+        int odd = (b & pair_bit) != 0;
         const uint8_t *other =
-            dual ? pkt + (odd ? b - 1 : b + 1) * VEL_BLOCK_BYTES : NULL;
+            dual ? pkt + (b ^ pair_bit) * VEL_BLOCK_BYTES : NULL;
         int skip_block = dual && ((want == SP_LIDAR_RETURN_LAST && odd) ||
                                   (want == SP_LIDAR_RETURN_STRONGEST && !odd));
         if (skip_block)
@@ -176,8 +203,11 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         bt->block_az[i] = (float)az;
         bt->block_azdiff[i] = azdiff;
         /* Both blocks of a dual pair fired together. */
-        unsigned tb =
-            dual && m != SP_LIDAR_VLS128 && m != SP_LIDAR_HDL64E ? b / 2 : b;
+        unsigned tb = b;
+        if (dual && hdl64)
+            tb = (b / 4) * 2; /* four blocks a firing */
+        else if (dual && m != SP_LIDAR_VLS128)
+            tb = b / 2;
         bt->block_time[i] = (float)(t_rel_s + d->timing[tb]);
         bt->slot0[i] = (uint16_t)(32 * bank_of(m, le16(blk)));
         if (m == SP_LIDAR_VLP16)
@@ -187,9 +217,9 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         uint8_t *keep = bt->keep + i * 32, *rt = bt->rtype + i * 32;
         if (!dual) {
             /* One return per firing: a straight copy. */
-            uint8_t single = strongest_only      ? SP_LIDAR_RT_STRONGEST
-                             : pkt[1204] == 0x38 ? SP_LIDAR_RT_LAST
-                                                 : SP_LIDAR_RT_UNKNOWN;
+            uint8_t single = strongest_only ? SP_LIDAR_RT_STRONGEST
+                             : last_only    ? SP_LIDAR_RT_LAST
+                                            : SP_LIDAR_RT_UNKNOWN;
             for (unsigned j = 0; j < 32; j++) {
                 const uint8_t *u = blk + 4 + 3 * j;
                 raw[j] = le16(u);
@@ -283,6 +313,41 @@ static void vel_timing(sp_lidardec *d, int dual_layout)
     }
 }
 
+/* The HDL-64E corrections of slot s (lidardec_int.h's offsets path), as
+ * the ROS driver keeps them: floats, the focal offset computed in float;
+ * sets pl->offsets when the laser has any. */
+static void set_offsets(sp__ld_plan *pl, unsigned s, const sp_lidar_laser *l,
+                        float rotf)
+{
+    float vo = (float)l->vert_offset;
+    pl->rot_c[s] = cosf(rotf);
+    pl->rot_s[s] = sinf(rotf);
+    pl->vo_sin[s] = vo * pl->sin_v[s];
+    pl->vo_cos[s] = vo * pl->cos_v[s];
+    pl->horiz[s] = (float)l->horiz_offset;
+    pl->tp_kx[s] = pl->tp_bx[s] = pl->tp_ky[s] = pl->tp_by[s] = 0.0f;
+    if (l->two_pt) {
+        float dc = (float)l->dist_correction;
+        float dcx = (float)l->dist_correction_x;
+        float dcy = (float)l->dist_correction_y;
+        pl->tp_kx[s] = (float)((double)(dc - dcx) / (25.04 - 2.4));
+        pl->tp_bx[s] = dcx - dc;
+        pl->tp_ky[s] = (float)((double)(dc - dcy) / (25.04 - 1.93));
+        pl->tp_by[s] = dcy - dc;
+    }
+    float fd = (float)l->focal_distance;
+    float r = 1.0f - fd / 13100.0f;
+    pl->focal_off[s] = 256.0f * r * r;
+    pl->focal_slope[s] = (float)l->focal_slope;
+    int clamp = l->min_intensity != 0 || l->max_intensity != 0;
+    pl->imin[s] = clamp ? (float)l->min_intensity : 0.0f;
+    pl->imax[s] = clamp ? (float)l->max_intensity : 255.0f;
+    if (vo != 0.0f || pl->horiz[s] != 0.0f || l->two_pt ||
+        pl->focal_slope[s] != 0.0f || pl->imin[s] != 0.0f ||
+        pl->imax[s] != 255.0f)
+        pl->offsets = 1;
+}
+
 int sp__ld_velodyne_init(sp_lidardec *d)
 {
     sp_lidar_model m = d->m->model;
@@ -339,7 +404,13 @@ int sp__ld_velodyne_init(sp_lidardec *d)
         pl->sin_v[s] = sinf(vertf);
         pl->dcorr[s] = (float)l->dist_correction;
         pl->ring[s] = l->ring >= 0 ? (uint16_t)l->ring : ring[s % n];
+        set_offsets(pl, s, l, rotf);
     }
+    /* The HDL-64E always decodes with the driver's full model (its azimuth
+     * offset composed exactly, not rounded to the table); the others only
+     * when their table has such corrections. */
+    if (m == SP_LIDAR_HDL64E)
+        pl->offsets = 1;
     d->scale = (m == SP_LIDAR_VLP32C || m == SP_LIDAR_VLS128) ? 0.004f : 0.002f;
     vel_timing(d, 0);
     /* nebula skips whole VLS-128 blocks whose azimuth is outside a

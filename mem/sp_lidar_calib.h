@@ -31,8 +31,19 @@ typedef struct sp_lidar_laser {
     double dist_correction; /**< metres added to a non-zero range */
     double vert_offset;     /**< metres (Velodyne vert_offset_correction) */
     double horiz_offset;    /**< metres (Velodyne horiz_offset_correction) */
-    int ring;               /**< ring (row from the bottom); -1: by
-                                 elevation order */
+    /* Velodyne HDL-64E extras (the ROS driver's LaserCorrection). */
+    double dist_correction_x; /**< metres: the two-point correction's value
+                                   at x = 2.4 m (dist_correction_x) */
+    double dist_correction_y; /**< metres: its value at y = 1.93 m */
+    int two_pt;               /**< two_pt_correction_available (absent:
+                                   0, as the driver) */
+    double focal_distance;    /**< as in the table (focal_distance) */
+    double focal_slope;       /**< 0: no intensity correction */
+    double min_intensity;     /**< clamp of the corrected intensity; */
+    double max_intensity;     /**< both 0: none (0..255), as a table
+                                   without them */
+    int ring;                 /**< ring (row from the bottom); -1: by
+                                   elevation order */
 } sp_lidar_laser;
 
 typedef struct sp_lidar_calib {

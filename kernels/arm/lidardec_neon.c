@@ -8,6 +8,54 @@
 
 #include "lidardec_int.h"
 
+/* sp__ld_xyz_offsets on four lanes, step for step (no fused
+ * multiply-add: vmulq then vaddq / vsubq). */
+static inline void offsets4(const sp__ld_plan *pl, uint32_t s, float32x4_t d,
+                            float32x4_t e1, float32x4_t e2, float32x4_t *x,
+                            float32x4_t *y, float32x4_t *z)
+{
+    float32x4_t rc = vld1q_f32(pl->rot_c + s), rs = vld1q_f32(pl->rot_s + s);
+    float32x4_t c = vsubq_f32(vmulq_f32(e1, rc), vmulq_f32(e2, rs));
+    float32x4_t sn = vaddq_f32(vmulq_f32(e2, rc), vmulq_f32(e1, rs));
+    float32x4_t h = vld1q_f32(pl->horiz + s);
+    float32x4_t vs = vld1q_f32(pl->vo_sin + s);
+    float32x4_t cv = vld1q_f32(pl->cos_v + s);
+    float32x4_t xy = vsubq_f32(vmulq_f32(d, cv), vs);
+    float32x4_t x0 = vsubq_f32(vmulq_f32(xy, c), vmulq_f32(h, sn));
+    float32x4_t y0 = vaddq_f32(vmulq_f32(xy, sn), vmulq_f32(h, c));
+    float32x4_t ax = vabsq_f32(x0), ay = vabsq_f32(y0);
+    float32x4_t dx =
+        vaddq_f32(d, vaddq_f32(vmulq_f32(vsubq_f32(ay, vdupq_n_f32(2.4f)),
+                                         vld1q_f32(pl->tp_kx + s)),
+                               vld1q_f32(pl->tp_bx + s)));
+    float32x4_t dy =
+        vaddq_f32(d, vaddq_f32(vmulq_f32(vsubq_f32(ax, vdupq_n_f32(1.93f)),
+                                         vld1q_f32(pl->tp_ky + s)),
+                               vld1q_f32(pl->tp_by + s)));
+    *x = vsubq_f32(vmulq_f32(vsubq_f32(vmulq_f32(dy, cv), vs), c),
+                   vmulq_f32(h, sn));
+    *y = vaddq_f32(vmulq_f32(vsubq_f32(vmulq_f32(dx, cv), vs), sn),
+                   vmulq_f32(h, c));
+    *z = vaddq_f32(vmulq_f32(dy, vld1q_f32(pl->sin_v + s)),
+                   vld1q_f32(pl->vo_cos + s));
+}
+
+/* sp__ld_intensity_corr on four lanes. */
+static inline float32x4_t icorr4(const sp__ld_plan *pl, uint32_t s,
+                                 uint32x4_t raw, float32x4_t in)
+{
+    float32x4_t q =
+        vsubq_f32(vdupq_n_f32(1.0f),
+                  vdivq_f32(vcvtq_f32_u32(raw), vdupq_n_f32(65535.0f)));
+    float32x4_t t = vsubq_f32(vld1q_f32(pl->focal_off + s),
+                              vmulq_f32(vdupq_n_f32(256.0f), vmulq_f32(q, q)));
+    float32x4_t i =
+        vaddq_f32(in, vmulq_f32(vld1q_f32(pl->focal_slope + s), vabsq_f32(t)));
+    float32x4_t lo = vld1q_f32(pl->imin + s), hi = vld1q_f32(pl->imax + s);
+    i = vbslq_f32(vcltq_f32(i, lo), lo, i);
+    return vbslq_f32(vcgtq_f32(i, hi), hi, i);
+}
+
 size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o)
 {
@@ -62,19 +110,39 @@ size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
                 m = vandq_u32(m, pl->win_wraps ? vorrq_u32(ge, le)
                                                : vandq_u32(ge, le));
             }
-            vst1q_s32(ai, a);
+            int32x4_t ti = a;
+            if (pl->offsets) { /* the block's own azimuth, same rounding */
+                float32x4_t tb2 = vcvtq_f32_s32(vcvtq_s32_f32(sa));
+                tb2 = vbslq_f32(vcgeq_f32(vsubq_f32(sa, tb2), half),
+                                vaddq_f32(tb2, one), tb2);
+                ti = vcvtq_s32_f32(tb2);
+                ti = vsubq_s32(
+                    ti, vandq_s32(vreinterpretq_s32_u32(vcgeq_s32(ti, units)),
+                                  units));
+            }
+            vst1q_s32(ai, ti);
             vst1q_u32(m4, m);
-            float32x4_t xy = vmulq_f32(d, vld1q_f32(pl->cos_v + s));
             float c1v[4], c2v[4];
             for (int l = 0; l < 4; l++) {
                 c1v[l] = pl->tab[2 * ai[l]];
                 c2v[l] = pl->tab[2 * ai[l] + 1];
             }
-            vst1q_f32(x, vmulq_f32(xy, vld1q_f32(c1v)));
-            vst1q_f32(y, vmulq_f32(xy, vld1q_f32(c2v)));
-            vst1q_f32(z, vmulq_f32(d, vld1q_f32(pl->sin_v + s)));
             for (int l = 0; l < 4; l++)
                 in[l] = (float)b->intensity[k + (uint32_t)l];
+            if (pl->offsets) {
+                float32x4_t vx, vy, vz;
+                offsets4(pl, s, d, vld1q_f32(c1v), vld1q_f32(c2v), &vx, &vy,
+                         &vz);
+                vst1q_f32(x, vx);
+                vst1q_f32(y, vy);
+                vst1q_f32(z, vz);
+                vst1q_f32(in, icorr4(pl, s, raw, vld1q_f32(in)));
+            } else {
+                float32x4_t xy = vmulq_f32(d, vld1q_f32(pl->cos_v + s));
+                vst1q_f32(x, vmulq_f32(xy, vld1q_f32(c1v)));
+                vst1q_f32(y, vmulq_f32(xy, vld1q_f32(c2v)));
+                vst1q_f32(z, vmulq_f32(d, vld1q_f32(pl->sin_v + s)));
+            }
             vst1q_f32(tm, vaddq_f32(bt, vld1q_f32(pl->toff + s)));
             vst1q_f32(az4,
                       vmulq_f32(vcvtq_f32_s32(a), vdupq_n_f32(pl->az_scale)));

@@ -19,6 +19,60 @@ static inline void put(float *dst, size_t n, __m256 v, __m256i perm)
     _mm256_storeu_ps(dst + n, _mm256_permutevar8x32_ps(v, perm));
 }
 
+/* sp__ld_xyz_offsets on eight lanes, step for step. */
+static inline void offsets8(const sp__ld_plan *pl, uint32_t s, __m256 d,
+                            __m256 e1, __m256 e2, __m256 *x, __m256 *y,
+                            __m256 *z)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 rc = _mm256_loadu_ps(pl->rot_c + s);
+    __m256 rs = _mm256_loadu_ps(pl->rot_s + s);
+    __m256 c = _mm256_sub_ps(_mm256_mul_ps(e1, rc), _mm256_mul_ps(e2, rs));
+    __m256 sn = _mm256_add_ps(_mm256_mul_ps(e2, rc), _mm256_mul_ps(e1, rs));
+    __m256 h = _mm256_loadu_ps(pl->horiz + s);
+    __m256 vs = _mm256_loadu_ps(pl->vo_sin + s);
+    __m256 cv = _mm256_loadu_ps(pl->cos_v + s);
+    __m256 xy = _mm256_sub_ps(_mm256_mul_ps(d, cv), vs);
+    __m256 x0 = _mm256_sub_ps(_mm256_mul_ps(xy, c), _mm256_mul_ps(h, sn));
+    __m256 y0 = _mm256_add_ps(_mm256_mul_ps(xy, sn), _mm256_mul_ps(h, c));
+    __m256 ax = _mm256_andnot_ps(sign, x0), ay = _mm256_andnot_ps(sign, y0);
+    __m256 dx = _mm256_add_ps(
+        d, _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(ay, _mm256_set1_ps(2.4f)),
+                                       _mm256_loadu_ps(pl->tp_kx + s)),
+                         _mm256_loadu_ps(pl->tp_bx + s)));
+    __m256 dy = _mm256_add_ps(
+        d, _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(ax, _mm256_set1_ps(1.93f)),
+                                       _mm256_loadu_ps(pl->tp_ky + s)),
+                         _mm256_loadu_ps(pl->tp_by + s)));
+    *x = _mm256_sub_ps(
+        _mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(dy, cv), vs), c),
+        _mm256_mul_ps(h, sn));
+    *y = _mm256_add_ps(
+        _mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(dx, cv), vs), sn),
+        _mm256_mul_ps(h, c));
+    *z = _mm256_add_ps(_mm256_mul_ps(dy, _mm256_loadu_ps(pl->sin_v + s)),
+                       _mm256_loadu_ps(pl->vo_cos + s));
+}
+
+/* sp__ld_intensity_corr on eight lanes. */
+static inline __m256 icorr8(const sp__ld_plan *pl, uint32_t s, __m256i raw,
+                            __m256 in)
+{
+    __m256 q = _mm256_sub_ps(
+        _mm256_set1_ps(1.0f),
+        _mm256_div_ps(_mm256_cvtepi32_ps(raw), _mm256_set1_ps(65535.0f)));
+    __m256 t = _mm256_sub_ps(
+        _mm256_loadu_ps(pl->focal_off + s),
+        _mm256_mul_ps(_mm256_set1_ps(256.0f), _mm256_mul_ps(q, q)));
+    __m256 i = _mm256_add_ps(
+        in, _mm256_mul_ps(_mm256_loadu_ps(pl->focal_slope + s),
+                          _mm256_andnot_ps(_mm256_set1_ps(-0.0f), t)));
+    __m256 lo = _mm256_loadu_ps(pl->imin + s);
+    __m256 hi = _mm256_loadu_ps(pl->imax + s);
+    i = _mm256_blendv_ps(i, lo, _mm256_cmp_ps(i, lo, _CMP_LT_OQ));
+    return _mm256_blendv_ps(i, hi, _mm256_cmp_ps(i, hi, _CMP_GT_OQ));
+}
+
 size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o)
 {
@@ -87,28 +141,46 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             }
             unsigned mask =
                 (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
-            __m256 xy = _mm256_mul_ps(d, _mm256_loadu_ps(pl->cos_v + s));
+            /* The table index: the corrected azimuth, or (offsets path)
+             * the block's own, rounded the same way. */
+            __m256i ti = a;
+            if (pl->offsets) {
+                __m256 tb2 = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(sa));
+                tb2 = _mm256_blendv_ps(
+                    tb2, _mm256_add_ps(tb2, one),
+                    _mm256_cmp_ps(_mm256_sub_ps(sa, tb2), half, _CMP_GE_OQ));
+                ti = _mm256_cvttps_epi32(tb2);
+                ti = _mm256_sub_epi32(
+                    ti,
+                    _mm256_and_si256(_mm256_cmpgt_epi32(ti, units_m1), units));
+            }
             /* Gather (t1, t2) pairs as doubles, then split them. */
             const double *tb = (const double *)pl->tab;
             __m256 g0 = _mm256_castpd_ps(
-                _mm256_i32gather_pd(tb, _mm256_castsi256_si128(a), 8));
+                _mm256_i32gather_pd(tb, _mm256_castsi256_si128(ti), 8));
             __m256 g1 = _mm256_castpd_ps(
-                _mm256_i32gather_pd(tb, _mm256_extracti128_si256(a, 1), 8));
+                _mm256_i32gather_pd(tb, _mm256_extracti128_si256(ti, 1), 8));
             __m256 e1 = _mm256_castpd_ps(_mm256_permute4x64_pd(
                 _mm256_castps_pd(_mm256_shuffle_ps(g0, g1, 0x88)), 0xd8));
             __m256 e2 = _mm256_castpd_ps(_mm256_permute4x64_pd(
                 _mm256_castps_pd(_mm256_shuffle_ps(g0, g1, 0xdd)), 0xd8));
-            __m256 x = _mm256_mul_ps(xy, e1);
-            __m256 y = _mm256_mul_ps(xy, e2);
-            __m256 z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
+            __m256 x, y, z;
+            __m256 in = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
+                _mm_loadl_epi64((const __m128i *)(b->intensity + k))));
+            if (pl->offsets) {
+                offsets8(pl, s, d, e1, e2, &x, &y, &z);
+                in = icorr8(pl, s, raw, in);
+            } else {
+                __m256 xy = _mm256_mul_ps(d, _mm256_loadu_ps(pl->cos_v + s));
+                x = _mm256_mul_ps(xy, e1);
+                y = _mm256_mul_ps(xy, e2);
+                z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
+            }
             __m256i perm = compact_perm(mask);
             put(o->x, n, x, perm);
             put(o->y, n, y, perm);
             put(o->z, n, z, perm);
-            put(o->intensity, n,
-                _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
-                    _mm_loadl_epi64((const __m128i *)(b->intensity + k)))),
-                perm);
+            put(o->intensity, n, in, perm);
             if (o->time)
                 put(o->time, n,
                     _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)), perm);

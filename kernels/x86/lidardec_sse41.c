@@ -33,6 +33,53 @@ static inline void put(float *dst, size_t n, __m128 v, __m128i shuf)
         dst + n, _mm_castsi128_ps(_mm_shuffle_epi8(_mm_castps_si128(v), shuf)));
 }
 
+/* sp__ld_xyz_offsets on four lanes, step for step. */
+static inline void offsets4(const sp__ld_plan *pl, uint32_t s, __m128 d,
+                            __m128 e1, __m128 e2, __m128 *x, __m128 *y,
+                            __m128 *z)
+{
+    const __m128 sign = _mm_set1_ps(-0.0f);
+    __m128 rc = _mm_loadu_ps(pl->rot_c + s), rs = _mm_loadu_ps(pl->rot_s + s);
+    __m128 c = _mm_sub_ps(_mm_mul_ps(e1, rc), _mm_mul_ps(e2, rs));
+    __m128 sn = _mm_add_ps(_mm_mul_ps(e2, rc), _mm_mul_ps(e1, rs));
+    __m128 h = _mm_loadu_ps(pl->horiz + s);
+    __m128 vs = _mm_loadu_ps(pl->vo_sin + s);
+    __m128 cv = _mm_loadu_ps(pl->cos_v + s);
+    __m128 xy = _mm_sub_ps(_mm_mul_ps(d, cv), vs);
+    __m128 x0 = _mm_sub_ps(_mm_mul_ps(xy, c), _mm_mul_ps(h, sn));
+    __m128 y0 = _mm_add_ps(_mm_mul_ps(xy, sn), _mm_mul_ps(h, c));
+    __m128 ax = _mm_andnot_ps(sign, x0), ay = _mm_andnot_ps(sign, y0);
+    __m128 dx =
+        _mm_add_ps(d, _mm_add_ps(_mm_mul_ps(_mm_sub_ps(ay, _mm_set1_ps(2.4f)),
+                                            _mm_loadu_ps(pl->tp_kx + s)),
+                                 _mm_loadu_ps(pl->tp_bx + s)));
+    __m128 dy =
+        _mm_add_ps(d, _mm_add_ps(_mm_mul_ps(_mm_sub_ps(ax, _mm_set1_ps(1.93f)),
+                                            _mm_loadu_ps(pl->tp_ky + s)),
+                                 _mm_loadu_ps(pl->tp_by + s)));
+    *x = _mm_sub_ps(_mm_mul_ps(_mm_sub_ps(_mm_mul_ps(dy, cv), vs), c),
+                    _mm_mul_ps(h, sn));
+    *y = _mm_add_ps(_mm_mul_ps(_mm_sub_ps(_mm_mul_ps(dx, cv), vs), sn),
+                    _mm_mul_ps(h, c));
+    *z = _mm_add_ps(_mm_mul_ps(dy, _mm_loadu_ps(pl->sin_v + s)),
+                    _mm_loadu_ps(pl->vo_cos + s));
+}
+
+/* sp__ld_intensity_corr on four lanes. */
+static inline __m128 icorr4(const sp__ld_plan *pl, uint32_t s, __m128i raw,
+                            __m128 in)
+{
+    __m128 q = _mm_sub_ps(_mm_set1_ps(1.0f), _mm_div_ps(_mm_cvtepi32_ps(raw),
+                                                        _mm_set1_ps(65535.0f)));
+    __m128 t = _mm_sub_ps(_mm_loadu_ps(pl->focal_off + s),
+                          _mm_mul_ps(_mm_set1_ps(256.0f), _mm_mul_ps(q, q)));
+    __m128 i = _mm_add_ps(in, _mm_mul_ps(_mm_loadu_ps(pl->focal_slope + s),
+                                         _mm_andnot_ps(_mm_set1_ps(-0.0f), t)));
+    __m128 lo = _mm_loadu_ps(pl->imin + s), hi = _mm_loadu_ps(pl->imax + s);
+    i = _mm_blendv_ps(i, lo, _mm_cmplt_ps(i, lo));
+    return _mm_blendv_ps(i, hi, _mm_cmpgt_ps(i, hi));
+}
+
 size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
                             const sp__ld_dst *o)
 {
@@ -95,7 +142,16 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
                                                    : _mm_and_si128(ge, le));
             }
             unsigned mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m));
-            _mm_store_si128((__m128i *)ai, a);
+            __m128i ti = a;
+            if (pl->offsets) { /* the block's own azimuth, same rounding */
+                __m128 tb2 = _mm_cvtepi32_ps(_mm_cvttps_epi32(sa));
+                tb2 = _mm_blendv_ps(tb2, _mm_add_ps(tb2, one),
+                                    _mm_cmpge_ps(_mm_sub_ps(sa, tb2), half));
+                ti = _mm_cvttps_epi32(tb2);
+                ti = _mm_sub_epi32(
+                    ti, _mm_and_si128(_mm_cmpgt_epi32(ti, units_m1), units));
+            }
+            _mm_store_si128((__m128i *)ai, ti);
             const float *tb = pl->tab;
             __m128 p01 = _mm_castpd_ps(
                 _mm_loadh_pd(_mm_load_sd((const double *)(tb + 2 * ai[0])),
@@ -105,16 +161,25 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
                              (const double *)(tb + 2 * ai[3])));
             __m128 c1 = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0));
             __m128 c2 = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1));
-            __m128 xy = _mm_mul_ps(d, _mm_loadu_ps(pl->cos_v + s));
-            __m128i shuf = _mm_load_si128((const __m128i *)pack_lut[mask]);
-            put(o->x, n, _mm_mul_ps(xy, c1), shuf);
-            put(o->y, n, _mm_mul_ps(xy, c2), shuf);
-            put(o->z, n, _mm_mul_ps(d, _mm_loadu_ps(pl->sin_v + s)), shuf);
+            __m128 x, y, z;
             int32_t i4;
             __builtin_memcpy(&i4, b->intensity + k, 4);
-            put(o->intensity, n,
-                _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i4))),
-                shuf);
+            __m128 in =
+                _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i4)));
+            if (pl->offsets) {
+                offsets4(pl, s, d, c1, c2, &x, &y, &z);
+                in = icorr4(pl, s, raw, in);
+            } else {
+                __m128 xy = _mm_mul_ps(d, _mm_loadu_ps(pl->cos_v + s));
+                x = _mm_mul_ps(xy, c1);
+                y = _mm_mul_ps(xy, c2);
+                z = _mm_mul_ps(d, _mm_loadu_ps(pl->sin_v + s));
+            }
+            __m128i shuf = _mm_load_si128((const __m128i *)pack_lut[mask]);
+            put(o->x, n, x, shuf);
+            put(o->y, n, y, shuf);
+            put(o->z, n, z, shuf);
+            put(o->intensity, n, in, shuf);
             if (o->time)
                 put(o->time, n, _mm_add_ps(bt, _mm_loadu_ps(pl->toff + s)),
                     shuf);

@@ -1,7 +1,7 @@
 /* The NEON projection kernel of the lidar packet decoders against the
  * scalar reference, bit for bit, on random batches (both table sizes,
  * windows full, plain and wrapping, ranges on the filter bounds, zero
- * ranges, azimuths wrapping through 0) — for checking
+ * ranges, azimuths wrapping through 0; the HDL-64E offsets path) — for checking
  * kernels/arm/lidardec_neon.c on an x86 machine under qemu (not a CTest
  * suite: CTest builds for the host; tests/test_lidardec.c runs the same
  * comparison natively on aarch64). From the repository root:
@@ -74,7 +74,23 @@ int main(void)
                     pl.rotoff[k] = (double)((int)(rnd() % 2001) - 1000) *
                                    (units / 36000) * 0.37;
                     pl.ring[k] = (uint16_t)k;
+                    /* Every other case: the HDL-64E offsets path. */
+                    float rr = (float)((int)(rnd() % 201) - 100) * 1e-3f;
+                    pl.rot_c[k] = cosf(rr);
+                    pl.rot_s[k] = sinf(rr);
+                    pl.vo_sin[k] = 0.2f * pl.sin_v[k];
+                    pl.vo_cos[k] = 0.2f * pl.cos_v[k];
+                    pl.horiz[k] = k & 1 ? 0.026f : -0.026f;
+                    pl.tp_kx[k] = (float)((int)(rnd() % 101) - 50) * 1e-4f;
+                    pl.tp_bx[k] = (float)((int)(rnd() % 101) - 50) * 1e-3f;
+                    pl.tp_ky[k] = (float)((int)(rnd() % 101) - 50) * 1e-4f;
+                    pl.tp_by[k] = (float)((int)(rnd() % 101) - 50) * 1e-3f;
+                    pl.focal_off[k] = 255.6f;
+                    pl.focal_slope[k] = (float)(rnd() % 200) * 0.01f;
+                    pl.imin[k] = (float)(rnd() % 40);
+                    pl.imax[k] = 200.0f + (float)(rnd() % 56);
                 }
+                pl.offsets = (it >> 1) & 1;
                 uint32_t per = (uint32_t[]){32, 16, 40, 64, 12, 3}[it % 6];
                 bt.nblocks = 1 + rnd() % 8;
                 bt.per_block = per;

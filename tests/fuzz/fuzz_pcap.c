@@ -1,7 +1,8 @@
 /* libFuzzer target: a pcap capture (io/pcap_read.c) from memory, and every
  * UDP datagram in it through the lidar packet decoders (kernels/
- * sp_lidardec.h) of one Velodyne and one Hesai model chosen by byte 0
- * (the rest is the file). Promises checked (sp_pcap.h, sp_lidardec.h):
+ * sp_lidardec.h) of one Velodyne (the HDL-64E with a table using every
+ * correction) and one Hesai model chosen by byte 0 (the rest is the
+ * file). Promises checked (sp_pcap.h, sp_lidardec.h):
  *  - open refuses with SP_EFORMAT naming the input ("fuzz.pcap: byte");
  *  - next returns datagrams inside the input, numbered 1, 2, ... in file
  *    order with non-decreasing offsets, then SP_EOS, or SP_EFORMAT naming
@@ -28,7 +29,33 @@ static void fail(const char *what)
 }
 
 static const sp_lidar_model velodyne[] = {SP_LIDAR_VLP16, SP_LIDAR_VLP32C,
-                                          SP_LIDAR_HDL32E};
+                                          SP_LIDAR_HDL32E, SP_LIDAR_HDL64E};
+
+/* An HDL-64E table with every correction of the driver's model (offsets,
+ * two-point distance, focal intensity, clamp): the offsets path. */
+static sp_lidar_calib hdl64_cal;
+
+static void make_hdl64_cal(void)
+{
+    hdl64_cal.vendor = SP_LIDAR_CALIB_VELODYNE;
+    hdl64_cal.nlasers = 64;
+    for (unsigned i = 0; i < 64; i++) {
+        sp_lidar_laser *l = &hdl64_cal.laser[i];
+        l->vert = (-24.8 + 26.8 * i / 64) * 0.0174532925;
+        l->rot = ((double)(i % 9) - 4.0) * 0.02;
+        l->dist_correction = 1.4 + 0.002 * i;
+        l->dist_correction_x = 1.42;
+        l->dist_correction_y = 1.39;
+        l->two_pt = 1;
+        l->vert_offset = 0.2;
+        l->horiz_offset = i & 1 ? 0.026 : -0.026;
+        l->focal_distance = 10.5;
+        l->focal_slope = 1.2;
+        l->min_intensity = 5;
+        l->max_intensity = 250;
+        l->ring = -1;
+    }
+}
 static const sp_lidar_model hesai[] = {SP_LIDAR_PANDAR64, SP_LIDAR_PANDAR40P,
                                        SP_LIDAR_XT32, SP_LIDAR_QT64};
 
@@ -85,13 +112,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             sp_kctx_create(NULL, &k) != SP_OK)
             fail("kctx");
     }
+    if (!hdl64_cal.nlasers)
+        make_hdl64_cal();
     uint8_t sel = data[0];
-    sp_lidardec_desc dv = {.model = velodyne[sel % 3],
+    sp_lidardec_desc dv = {.model = velodyne[sel % 4],
+                           .calib = sel % 4 == 3 ? &hdl64_cal : NULL,
                            .ret = (sp_lidar_return)((sel >> 2) % 3),
                            .min_angle = (sel & 0x80) ? 270 : 0,
                            .max_angle = (sel & 0x80) ? 90 : 0};
     sp_lidardec_desc dh = dv;
     dh.model = hesai[(sel >> 4) % 4];
+    dh.calib = NULL;
     /* Decoders are made once per setting and kept (their tables take a
      * while): a decoder holds no state between packets. */
     static sp_lidardec *cache[SP_LIDAR_MODEL_COUNT][3][2];
