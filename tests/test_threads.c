@@ -462,6 +462,19 @@ static void test_bev_random(void **state)
     cpu_only = 0;
 }
 
+static void test_range_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "range cols=512",
+        "range rows=32 cols=100 fov=-30:30",
+        "range rows=1 cols=64 fov=-90:90", /* one row */
+        "range rows=2 cols=2048",          /* two rows, fewer than threads */
+        "range cols=auto",
+    };
+    each_cloud(stages, sizeof stages / sizeof *stages);
+}
+
 /* The kernels' band calls refuse a range outside the image. */
 static void test_rows_range(void **state)
 {
@@ -506,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_undistort_random),
         cmocka_unit_test(test_rows_range),
         cmocka_unit_test(test_bev_random),
+        cmocka_unit_test(test_range_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
