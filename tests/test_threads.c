@@ -475,6 +475,17 @@ static void test_range_random(void **state)
     each_cloud(stages, sizeof stages / sizeof *stages);
 }
 
+static void test_ground_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "ground", "ground keep=ground iterations=37 threshold=0.05",
+        "ground refine=false iterations=3 max_angle=80",
+        "ground method=grid", /* not split: the same path either way */
+    };
+    each_cloud(stages, sizeof stages / sizeof *stages);
+}
+
 /* The kernels' band calls refuse a range outside the image. */
 static void test_rows_range(void **state)
 {
@@ -520,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_rows_range),
         cmocka_unit_test(test_bev_random),
         cmocka_unit_test(test_range_random),
+        cmocka_unit_test(test_ground_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
