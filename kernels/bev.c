@@ -140,12 +140,22 @@ static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
     }
 }
 
-int sp_bev_cells(const sp_bev_params *params, const sp_points *in, size_t i0,
-                 size_t i1, int32_t *cell, float *h)
+/* The classification half of the CPU accumulators, for a split frame. */
+static const sp__ktable bev_cells_table = {
+    "bev",
+    {SP__KT_SCALAR(sp__bev_cells_scalar) SP__KT_SSE41(sp__bev_cells_sse41)
+         SP__KT_AVX2(sp__bev_cells_avx2) SP__KT_NEON(sp__bev_cells_neon)},
+    0,
+    0,
+};
+
+int sp_bev_cells(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
+                 size_t i0, size_t i1, int32_t *cell, float *h)
 {
     sp_bev_params p;
     size_t shape[3];
-    SP_GUARD(in != NULL && (i0 == i1 || (cell != NULL && h != NULL)));
+    SP_GUARD(k != NULL && in != NULL &&
+             (i0 == i1 || (cell != NULL && h != NULL)));
     SP_TRY(bev_resolve(params, &p));
     SP_TRY(sp_bev_shape(&p, shape));
     SP_TRY(sp__lidar_check_points("bev", in));
@@ -156,10 +166,8 @@ int sp_bev_cells(const sp_bev_params *params, const sp_points *in, size_t i0,
                         i0, i1, in->count);
     sp__bev_plan pl;
     sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
-    for (size_t i = i0; i < i1; i++) {
-        h[i] = 0.0f;
-        cell[i] = sp__bev_cell(&pl, in->x[i], in->y[i], in->z[i], &h[i]);
-    }
+    ((sp__bev_cells_fn)bev_cells_table
+         .fn[sp__kctx_cpu_impl(k, &bev_cells_table)])(&pl, in, i0, i1, cell, h);
     return SP_OK;
 }
 

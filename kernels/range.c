@@ -99,12 +99,23 @@ int sp_range_project(sp_kctx *k, const sp_range_params *params,
     return SP_OK;
 }
 
-int sp_range_cells(const sp_range_params *params, const sp_points *in,
-                   size_t i0, size_t i1, int32_t *pix, float *r)
+/* The classification half of the CPU scatters, for a split frame. */
+static const sp__ktable range_cells_table = {
+    "range",
+    {SP__KT_SCALAR(sp__range_cells_scalar) SP__KT_SSE41(sp__range_cells_sse41)
+         SP__KT_AVX2(sp__range_cells_avx2) SP__KT_NEON(sp__range_cells_neon)},
+    0,
+    0,
+};
+
+int sp_range_cells(sp_kctx *k, const sp_range_params *params,
+                   const sp_points *in, size_t i0, size_t i1, int32_t *pix,
+                   float *r)
 {
     sp_range_params p;
     size_t shape[3];
-    SP_GUARD(in != NULL && (i0 == i1 || (pix != NULL && r != NULL)));
+    SP_GUARD(k != NULL && in != NULL &&
+             (i0 == i1 || (pix != NULL && r != NULL)));
     SP_TRY(range_resolve(params, &p));
     SP_TRY(sp_range_shape(&p, shape));
     SP_TRY(sp__lidar_check_points("range", in));
@@ -115,10 +126,9 @@ int sp_range_cells(const sp_range_params *params, const sp_points *in,
                         i0, i1, in->count);
     sp__range_plan pl;
     range_plan_init(&pl, &p);
-    for (size_t i = i0; i < i1; i++) {
-        r[i] = 0.0f;
-        pix[i] = sp__range_pixel(&pl, in->x[i], in->y[i], in->z[i], &r[i]);
-    }
+    ((sp__range_cells_fn)
+         range_cells_table.fn[sp__kctx_cpu_impl(k, &range_cells_table)])(
+        &pl, in, i0, i1, pix, r);
     return SP_OK;
 }
 

@@ -92,11 +92,13 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
  *  [@p r0, @p r1) of @p out (all three channels) from the points of those
  *  rows, taken in input order, so each cell's sum is added in the same
  *  order as in sp_bev_rasterize(); other rows are untouched. All borrowed;
- *  no kernel context (CPU only). Returns SP_OK; SP_EINVAL for a NULL
- *  argument, bad parameters or tensor, or a range outside the cloud or the
- *  raster. Thread-safety: any number of calls on disjoint ranges at once. */
-int sp_bev_cells(const sp_bev_params *params, const sp_points *in, size_t i0,
-                 size_t i1, int32_t *cell, float *h);
+ *  sp_bev_cells() runs on @p k's CPU back-end (one thread per @p k at a
+ *  time), sp_bev_rows() on the calling thread alone. Returns SP_OK; SP_EINVAL
+ * for a NULL argument, bad parameters or tensor, or a range outside the cloud
+ * or the raster. Thread-safety: any number of calls on disjoint ranges at once.
+ */
+int sp_bev_cells(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
+                 size_t i0, size_t i1, int32_t *cell, float *h);
 int sp_bev_rows(const sp_bev_params *params, const sp_points *in,
                 const int32_t *cell, const float *h, size_t r0, size_t r1,
                 sp_tensor *out);

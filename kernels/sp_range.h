@@ -92,12 +92,15 @@ int sp_range_project(sp_kctx *k, const sp_range_params *params,
  *  rows: sp_range_rows() writes every element of rows [@p r0, @p r1) of
  *  @p out (all five channels) from the points of those rows offered in
  *  input order, so the same point wins each pixel as in
- *  sp_range_project(); other rows are untouched. All borrowed; no kernel
- *  context (CPU only). Returns SP_OK; SP_EINVAL for a NULL argument, bad
- *  parameters or tensor, or a range outside the cloud or the image.
- *  Thread-safety: any number of calls on disjoint ranges at once. */
-int sp_range_cells(const sp_range_params *params, const sp_points *in,
-                   size_t i0, size_t i1, int32_t *pix, float *r);
+ *  sp_range_project(); other rows are untouched. All borrowed;
+ *  sp_range_cells() runs on @p k's CPU back-end (one thread per @p k at a
+ *  time), sp_range_rows() on the calling thread alone. Returns SP_OK; SP_EINVAL
+ * for a NULL argument, bad parameters or tensor, or a range outside the cloud
+ * or the image. Thread-safety: any number of calls on disjoint ranges at once.
+ */
+int sp_range_cells(sp_kctx *k, const sp_range_params *params,
+                   const sp_points *in, size_t i0, size_t i1, int32_t *pix,
+                   float *r);
 int sp_range_rows(const sp_range_params *params, const sp_points *in,
                   const int32_t *pix, const float *r, size_t r0, size_t r1,
                   sp_tensor *out);

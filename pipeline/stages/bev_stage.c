@@ -101,8 +101,9 @@ static void bev_cells_share(void *arg, int i, int n)
     bev_stage *b = arg;
     size_t i0, i1;
     sp__par_rows(b->in->count, i, n, 1, &i0, &i1);
-    sp__par_note(&b->par, i,
-                 sp_bev_cells(&b->params, b->in, i0, i1, b->cell, b->h));
+    sp__par_note(
+        &b->par, i,
+        sp_bev_cells(b->par.k[i], &b->params, b->in, i0, i1, b->cell, b->h));
 }
 
 static void bev_rows_share(void *arg, int i, int n)

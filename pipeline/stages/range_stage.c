@@ -130,8 +130,9 @@ static void range_cells_share(void *arg, int i, int n)
     range_stage *r = arg;
     size_t i0, i1;
     sp__par_rows(r->in->count, i, n, 1, &i0, &i1);
-    sp__par_note(&r->par, i,
-                 sp_range_cells(&r->params, r->in, i0, i1, r->pix, r->r));
+    sp__par_note(
+        &r->par, i,
+        sp_range_cells(r->par.k[i], &r->params, r->in, i0, i1, r->pix, r->r));
 }
 
 static void range_rows_share(void *arg, int i, int n)
