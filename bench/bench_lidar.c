@@ -237,6 +237,12 @@ int main(int argc, char **argv)
                        SP_BACKEND_SIMD, o.quick ? 3 : 15, &o);
     bench_threads_rows("kitti raw 11 sweeps", src, "voxel leaf=0.2", 2,
                        SP_BACKEND_SCALAR, o.quick ? 3 : 15, &o);
+    /* The lidar rasters and the ground on the same sweeps. */
+    static const char *const lidar_stages[] = {"bev", "range cols=2048",
+                                               "ground"};
+    for (size_t s = 0; s < sizeof lidar_stages / sizeof *lidar_stages; s++)
+        bench_threads_rows("kitti raw 11 sweeps", src, lidar_stages[s], 2,
+                           SP_BACKEND_SIMD, o.quick ? 3 : 15, &o);
     for (int b = 0; b < nb; b++)
         sp_kctx_destroy(bs[b].k);
     return 0;

@@ -101,19 +101,21 @@ static const sp__ktable bev_table = {
     0,
 };
 
-/* Mean intensity and density of the touched cells only: the points are
- * walked again (the same cell function as every CPU accumulator) rather
- * than every cell of the raster. A cell is finished once: its count slot
- * then holds a density, whose bits are at least those of density(1), far
- * above any count while the cloud has fewer points than that. */
-static void bev_finish(const sp__bev_plan *pl, const sp_points *in, float *isum,
-                       float *dens, size_t cells)
+/* Mean intensity and density of the touched cells in [c0, c1) only: the
+ * points are walked again (their cells from @p cell when given, else the
+ * same cell function as every CPU accumulator) rather than every cell of
+ * the raster. A cell is finished once: its count slot then holds a
+ * density, whose bits are at least those of density(1), far above any
+ * count while the cloud has fewer points than that. */
+static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
+                       const int32_t *cell, size_t c0, size_t c1, float *isum,
+                       float *dens)
 {
     uint32_t done;
     float d1 = sp__bev_density_of(1);
     memcpy(&done, &d1, sizeof done);
     if (in->count >= done) {
-        for (size_t c = 0; c < cells; c++) {
+        for (size_t c = c0; c < c1; c++) {
             uint32_t n;
             memcpy(&n, &dens[c], sizeof n);
             if (n) {
@@ -125,8 +127,9 @@ static void bev_finish(const sp__bev_plan *pl, const sp_points *in, float *isum,
     }
     for (size_t i = 0; i < in->count; i++) {
         float h;
-        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h);
-        if (c < 0)
+        int32_t c =
+            cell ? cell[i] : sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h);
+        if (c < 0 || (size_t)c < c0 || (size_t)c >= c1)
             continue;
         uint32_t n;
         memcpy(&n, &dens[c], sizeof n);
@@ -135,6 +138,70 @@ static void bev_finish(const sp__bev_plan *pl, const sp_points *in, float *isum,
             dens[c] = sp__bev_density_of(n);
         }
     }
+}
+
+/* The classification half of the CPU accumulators, for a split frame. */
+static const sp__ktable bev_cells_table = {
+    "bev",
+    {SP__KT_SCALAR(sp__bev_cells_scalar) SP__KT_SSE41(sp__bev_cells_sse41)
+         SP__KT_AVX2(sp__bev_cells_avx2) SP__KT_NEON(sp__bev_cells_neon)},
+    0,
+    0,
+};
+
+int sp_bev_cells(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
+                 size_t i0, size_t i1, int32_t *cell, float *h)
+{
+    sp_bev_params p;
+    size_t shape[3];
+    SP_GUARD(k != NULL && in != NULL &&
+             (i0 == i1 || (cell != NULL && h != NULL)));
+    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp_bev_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("bev", in));
+    if (i0 > i1 || i1 > in->count)
+        return sp__fail(SP_EINVAL,
+                        "bev: points [%zu, %zu), expected a range within the "
+                        "cloud's %zu",
+                        i0, i1, in->count);
+    sp__bev_plan pl;
+    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
+    ((sp__bev_cells_fn)bev_cells_table
+         .fn[sp__kctx_cpu_impl(k, &bev_cells_table)])(&pl, in, i0, i1, cell, h);
+    return SP_OK;
+}
+
+int sp_bev_rows(const sp_bev_params *params, const sp_points *in,
+                const int32_t *cell, const float *h, size_t r0, size_t r1,
+                sp_tensor *out)
+{
+    sp_bev_params p;
+    size_t shape[3];
+    SP_GUARD(in != NULL && out != NULL &&
+             (in->count == 0 || (cell != NULL && h != NULL)));
+    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp_bev_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("bev", in));
+    SP_TRY(sp__lidar_check_tensor("bev", out, 3, shape));
+    if (r0 > r1 || r1 > shape[1])
+        return sp__fail(SP_EINVAL,
+                        "bev: rows [%zu, %zu), expected a range within the "
+                        "raster's %zu",
+                        r0, r1, shape[1]);
+    sp__bev_plan pl;
+    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
+    size_t cells = shape[1] * shape[2], c0 = r0 * shape[2], c1 = r1 * shape[2];
+    float *hmax = out->data, *isum = hmax + cells, *dens = isum + cells;
+    for (int ch = 0; ch < 3; ch++)
+        memset(hmax + ch * cells + c0, 0, (c1 - c0) * sizeof(float));
+    /* The points of the band in input order: each cell sees the same
+     * sequence of additions as in sp_bev_rasterize(). */
+    uint32_t *cnt = (uint32_t *)(void *)dens;
+    for (size_t i = 0; i < in->count; i++)
+        if ((uint32_t)cell[i] - (uint32_t)c0 < (uint32_t)(c1 - c0))
+            sp__bev_put(hmax, isum, cnt, cell[i], h[i], in->intensity[i]);
+    bev_finish(&pl, in, cell, c0, c1, isum, dens);
+    return SP_OK;
 }
 
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
@@ -168,6 +235,6 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
     memset(out->data, 0, 3 * cells * sizeof(float));
     ((sp__bev_accum_fn)bev_table.fn[im])(&pl, in, hmax, isum,
                                          (uint32_t *)(void *)dens);
-    bev_finish(&pl, in, isum, dens, cells);
+    bev_finish(&pl, in, NULL, 0, cells, isum, dens);
     return SP_OK;
 }

@@ -223,10 +223,52 @@ static const sp__ktable ground_grid_table = {
     0,
 };
 
+/* One CPU call split across params.fork's shares: hypotheses for the
+ * scores, points for a classification. */
+typedef struct ground_job {
+    ground_count_fn count;
+    ground_mask_fn mask_fn;
+    float thr;
+    const sp_points *in;
+    const float *planes; /* scoring: nplanes planes into counts */
+    size_t nplanes;
+    uint32_t *counts;
+    const float *plane; /* classifying: into mask */
+    uint8_t *mask;
+} ground_job;
+
+static void count_share(void *arg, int i, int n)
+{
+    const ground_job *j = arg;
+    size_t h1 = j->nplanes * (size_t)(i + 1) / (size_t)n;
+    for (size_t h = j->nplanes * (size_t)i / (size_t)n; h < h1; h++)
+        j->counts[h] = (uint32_t)j->count(j->planes + 4 * h, j->thr, j->in->x,
+                                          j->in->y, j->in->z, j->in->count);
+}
+
+static void mask_share(void *arg, int i, int n)
+{
+    const ground_job *j = arg;
+    size_t c = j->in->count, i0 = c * (size_t)i / (size_t)n,
+           i1 = c * (size_t)(i + 1) / (size_t)n;
+    j->mask_fn(j->plane, j->thr, j->in->x + i0, j->in->y + i0, j->in->z + i0,
+               i1 - i0, j->mask + i0);
+}
+
+static void run_shares(const sp_ground_params *p, sp_ground_share_fn fn,
+                       ground_job *j)
+{
+    if (p->fork && p->fork_n > 1)
+        p->fork(p->fork_ctx, p->fork_n, fn, j);
+    else
+        fn(j, 0, 1);
+}
+
 /* Classifies with version *im; an OpenCL failure under AUTO moves *im to
  * the CPU for this and every later pass of the call. */
-static int classify(sp_kctx *k, sp__kimpl *im, const float pl[4], float thr,
-                    const sp_points *in, uint8_t *mask)
+static int classify(sp_kctx *k, sp__kimpl *im, const sp_ground_params *p,
+                    const float pl[4], float thr, const sp_points *in,
+                    uint8_t *mask)
 {
     if (*im == SP__KIMPL_OPENCL) {
         int rc = ((ground_mask_cl_fn)ground_mask[*im])(k, pl, thr, in, mask);
@@ -234,8 +276,12 @@ static int classify(sp_kctx *k, sp__kimpl *im, const float pl[4], float thr,
         if (*im == SP__KIMPL_OPENCL)
             return rc;
     }
-    ((ground_mask_fn)ground_mask[*im])(pl, thr, in->x, in->y, in->z, in->count,
-                                       mask);
+    ground_job j = {.mask_fn = (ground_mask_fn)ground_mask[*im],
+                    .thr = thr,
+                    .in = in,
+                    .plane = pl,
+                    .mask = mask};
+    run_shares(p, mask_share, &j);
     return SP_OK;
 }
 
@@ -285,10 +331,13 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
             SP_TRY(rc);
     }
     if (im != SP__KIMPL_OPENCL) {
-        ground_count_fn count = (ground_count_fn)ground_table.fn[im];
-        for (size_t h = 0; h < nplanes; h++)
-            counts[h] =
-                (uint32_t)count(planes + 4 * h, thr, in->x, in->y, in->z, n);
+        ground_job j = {.count = (ground_count_fn)ground_table.fn[im],
+                        .thr = thr,
+                        .in = in,
+                        .planes = planes,
+                        .nplanes = nplanes,
+                        .counts = counts};
+        run_shares(p, count_share, &j);
     }
     size_t best = 0;
     for (size_t h = 1; h < nplanes; h++)
@@ -296,9 +345,9 @@ static int ground_plane(sp_kctx *k, const sp_ground_params *p,
             best = h;
     float plane[4];
     memcpy(plane, planes + 4 * best, sizeof plane);
-    SP_TRY(classify(k, &im, plane, thr, in, mask));
+    SP_TRY(classify(k, &im, p, plane, thr, in, mask));
     if (!p->no_refine && plane_refit(in, mask, plane))
-        SP_TRY(classify(k, &im, plane, thr, in, mask));
+        SP_TRY(classify(k, &im, p, plane, thr, in, mask));
     if (info) {
         memcpy(info->plane, plane, sizeof plane);
         info->found = 1;

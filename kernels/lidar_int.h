@@ -127,6 +127,19 @@ void sp__bev_accum_avx2(const sp__bev_plan *pl, const sp_points *in,
 void sp__bev_accum_neon(const sp__bev_plan *pl, const sp_points *in,
                         float *hmax, float *isum, uint32_t *cnt);
 
+/* The cell and height of points [i0, i1) (sp_bev_cells; -1 and 0 where the
+ * point is ignored), per instruction set. */
+typedef void (*sp__bev_cells_fn)(const sp__bev_plan *pl, const sp_points *in,
+                                 size_t i0, size_t i1, int32_t *cell, float *h);
+void sp__bev_cells_scalar(const sp__bev_plan *pl, const sp_points *in,
+                          size_t i0, size_t i1, int32_t *cell, float *h);
+void sp__bev_cells_sse41(const sp__bev_plan *pl, const sp_points *in, size_t i0,
+                         size_t i1, int32_t *cell, float *h);
+void sp__bev_cells_avx2(const sp__bev_plan *pl, const sp_points *in, size_t i0,
+                        size_t i1, int32_t *cell, float *h);
+void sp__bev_cells_neon(const sp__bev_plan *pl, const sp_points *in, size_t i0,
+                        size_t i1, int32_t *cell, float *h);
+
 /* density = min(1, ln(n+1)/ln(64)) from a table of counts 0..63, so no
  * back-end evaluates a logarithm (OpenCL's log is not exact). */
 #define SP__BEV_DENSITY_N 64
@@ -195,6 +208,20 @@ void sp__range_scatter_avx2(const sp__range_plan *pl, const sp_points *in,
                             float *out);
 void sp__range_scatter_neon(const sp__range_plan *pl, const sp_points *in,
                             float *out);
+
+/* The pixel and range of points [i0, i1) (sp_range_cells; -1 and 0 where
+ * the point is dropped), per instruction set. */
+typedef void (*sp__range_cells_fn)(const sp__range_plan *pl,
+                                   const sp_points *in, size_t i0, size_t i1,
+                                   int32_t *pix, float *r);
+void sp__range_cells_scalar(const sp__range_plan *pl, const sp_points *in,
+                            size_t i0, size_t i1, int32_t *pix, float *r);
+void sp__range_cells_sse41(const sp__range_plan *pl, const sp_points *in,
+                           size_t i0, size_t i1, int32_t *pix, float *r);
+void sp__range_cells_avx2(const sp__range_plan *pl, const sp_points *in,
+                          size_t i0, size_t i1, int32_t *pix, float *r);
+void sp__range_cells_neon(const sp__range_plan *pl, const sp_points *in,
+                          size_t i0, size_t i1, int32_t *pix, float *r);
 
 /* ---- project ----------------------------------------------------------- */
 typedef struct sp__project_plan {

@@ -231,6 +231,91 @@ static inline void simd_range_scatter(const sp__range_plan *pl,
     }
 }
 
+/* The pixel and range of points [i0, i1), -1 (range 0) where the point is
+ * dropped: the classification half of simd_range_scatter, for a split
+ * frame (sp_range_cells), with the same operations, so the same pixels. */
+static inline void simd_range_cells(const sp__range_plan *pl,
+                                    const sp_points *in, size_t i0, size_t i1,
+                                    int32_t *pix, float *r)
+{
+    const F zero = f_set(0.0f), fmax = f_set(3.40282347e38f);
+    const F fov_up = f_set(pl->fov_up), row_scale = f_set(pl->row_scale);
+    const F frows = f_set(pl->frows), fcols = f_set(pl->fcols);
+    const F half = f_set(0.5f), inv2pi = f_set(SP__INV_2PI_F);
+    const I cols = i_set((int32_t)pl->cols),
+            last = i_set((int32_t)pl->cols - 1);
+    size_t i = i0;
+    int32_t pv[VN];
+    float rv[VN];
+    for (; i + VN <= i1; i += VN) {
+        F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
+        F rxy2 = f_add(f_mul(x, x), f_mul(y, y));
+        F r2 = f_add(rxy2, f_mul(z, z));
+        M ok = m_and(m_gt(r2, zero), m_le(r2, fmax));
+        int bits = 0;
+        if (m_bits(ok)) {
+            F yaw = simd_atan2(y, x);
+            F pitch = simd_atan2(z, f_sqrt(rxy2));
+            F fr = f_mul(f_sub(fov_up, pitch), row_scale);
+            ok = m_and(ok, m_and(m_ge(fr, zero), m_lt(fr, frows)));
+            bits = m_bits(ok);
+            F fc = f_mul(f_sub(half, f_mul(yaw, inv2pi)), fcols);
+            I col = i_min(i_and_m(i_cvtt(fc), m_gt(fc, zero)), last);
+            i_store(pv, i_add(i_mul(i_cvtt(fr), cols), col));
+            f_store(rv, f_sqrt(r2));
+        }
+        for (int j = 0; j < VN; j++) {
+            int in_view = (bits >> j) & 1;
+            pix[i + (size_t)j] = in_view ? pv[j] : -1;
+            r[i + (size_t)j] = in_view ? rv[j] : 0.0f;
+        }
+    }
+    for (; i < i1; i++) {
+        r[i] = 0.0f;
+        pix[i] = sp__range_pixel(pl, in->x[i], in->y[i], in->z[i], &r[i]);
+    }
+}
+
+/* The raster cell and height of points [i0, i1), -1 (height 0) where the
+ * point is ignored: the classification half of simd_bev_accum, for a
+ * split frame (sp_bev_cells). */
+static inline void simd_bev_cells(const sp__bev_plan *pl, const sp_points *in,
+                                  size_t i0, size_t i1, int32_t *cell, float *h)
+{
+    const F xmin = f_set(pl->xmin), ymin = f_set(pl->ymin);
+    const F zmin = f_set(pl->zmin), zmax = f_set(pl->zmax);
+    const F inv_res = f_set(pl->inv_res), inv_zr = f_set(pl->inv_zr);
+    const F fh = f_set(pl->fh), fw = f_set(pl->fw);
+    const F zero = f_set(0.0f), one = f_set(1.0f);
+    const I w = i_set((int32_t)pl->w);
+    size_t i = i0;
+    int32_t cv[VN];
+    float hv[VN];
+    for (; i + VN <= i1; i += VN) {
+        F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
+        F fx = f_mul(f_sub(x, xmin), inv_res);
+        F fy = f_mul(f_sub(y, ymin), inv_res);
+        M ok = m_and(m_and(m_ge(fx, zero), m_lt(fx, fh)),
+                     m_and(m_ge(fy, zero), m_lt(fy, fw)));
+        ok = m_and(ok, m_and(m_ge(z, zmin), m_le(z, zmax)));
+        int bits = m_bits(ok);
+        if (bits) {
+            F v = f_min(f_mul(f_sub(z, zmin), inv_zr), one);
+            i_store(cv, i_add(i_mul(i_cvtt(fx), w), i_cvtt(fy)));
+            f_store(hv, v);
+        }
+        for (int j = 0; j < VN; j++) {
+            int inside = (bits >> j) & 1;
+            cell[i + (size_t)j] = inside ? sp__bev_raster_of(pl, cv[j]) : -1;
+            h[i + (size_t)j] = inside ? hv[j] : 0.0f;
+        }
+    }
+    for (; i < i1; i++) {
+        h[i] = 0.0f;
+        cell[i] = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h[i]);
+    }
+}
+
 static inline F simd_dot(const float *c, F x, F y, F z)
 {
     return f_add(f_add(f_add(f_mul(f_set(c[0]), x), f_mul(f_set(c[1]), y)),

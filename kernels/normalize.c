@@ -125,6 +125,14 @@ static int check_tensor(const sp_tensor *t, size_t c, size_t h, size_t w)
 int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
                  sp_tensor *dst)
 {
+    SP_GUARD(src);
+    return sp_normalize_rows(k, d, src, dst, 0, src->height);
+}
+
+int sp_normalize_rows(sp_kctx *k, const sp_normalize_desc *d,
+                      const sp_image *src, sp_tensor *dst, uint32_t y0,
+                      uint32_t y1)
+{
     static const sp_normalize_desc defaults = {0};
     SP_GUARD(k && src && dst);
     if (!d)
@@ -143,7 +151,12 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
                         "or bgr",
                         (int)d->order);
     SP_TRY(check_tensor(dst, (size_t)nout, src->height, src->width));
-    if (src->width == 0 || src->height == 0)
+    if (y0 > y1 || y1 > src->height)
+        return sp__fail(SP_EINVAL,
+                        "normalize: rows [%u, %u), expected a range within "
+                        "the image's %u",
+                        y0, y1, src->height);
+    if (src->width == 0 || y0 == y1)
         return SP_OK;
     if (!src->data)
         return sp__fail(SP_EINVAL, "normalize: input image has no data");
@@ -211,6 +224,16 @@ int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
         j.b[c] = (float)(-(double)mean[colour] / (double)stdv[colour]);
     }
 
+    /* A band of rows is one thread's share of a frame: the job starts at
+     * row y0 of the input and of each plane and stays on the CPU. */
+    if (y0 != 0 || y1 != src->height) {
+        j.src += (size_t)y0 * j.sstride;
+        j.dst += (size_t)y0 * j.w;
+        j.h = y1 - y0;
+        return (
+            (cpu_fn)normalize_table.fn[sp__kctx_cpu_impl(k, &normalize_table)])(
+            &j);
+    }
     sp__kimpl im = sp__kctx_pick_impl(k, &normalize_table, j.plane);
     if (im == SP__KIMPL_OPENCL) {
         int rc = ((cl_fn)normalize_table.fn[im])(k, &j);

@@ -99,6 +99,70 @@ int sp_range_project(sp_kctx *k, const sp_range_params *params,
     return SP_OK;
 }
 
+/* The classification half of the CPU scatters, for a split frame. */
+static const sp__ktable range_cells_table = {
+    "range",
+    {SP__KT_SCALAR(sp__range_cells_scalar) SP__KT_SSE41(sp__range_cells_sse41)
+         SP__KT_AVX2(sp__range_cells_avx2) SP__KT_NEON(sp__range_cells_neon)},
+    0,
+    0,
+};
+
+int sp_range_cells(sp_kctx *k, const sp_range_params *params,
+                   const sp_points *in, size_t i0, size_t i1, int32_t *pix,
+                   float *r)
+{
+    sp_range_params p;
+    size_t shape[3];
+    SP_GUARD(k != NULL && in != NULL &&
+             (i0 == i1 || (pix != NULL && r != NULL)));
+    SP_TRY(range_resolve(params, &p));
+    SP_TRY(sp_range_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("range", in));
+    if (i0 > i1 || i1 > in->count)
+        return sp__fail(SP_EINVAL,
+                        "range: points [%zu, %zu), expected a range within "
+                        "the cloud's %zu",
+                        i0, i1, in->count);
+    sp__range_plan pl;
+    range_plan_init(&pl, &p);
+    ((sp__range_cells_fn)
+         range_cells_table.fn[sp__kctx_cpu_impl(k, &range_cells_table)])(
+        &pl, in, i0, i1, pix, r);
+    return SP_OK;
+}
+
+int sp_range_rows(const sp_range_params *params, const sp_points *in,
+                  const int32_t *pix, const float *r, size_t r0, size_t r1,
+                  sp_tensor *out)
+{
+    sp_range_params p;
+    size_t shape[3];
+    SP_GUARD(in != NULL && out != NULL &&
+             (in->count == 0 || (pix != NULL && r != NULL)));
+    SP_TRY(range_resolve(params, &p));
+    SP_TRY(sp_range_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("range", in));
+    SP_TRY(sp__lidar_check_tensor("range", out, 3, shape));
+    if (r0 > r1 || r1 > shape[1])
+        return sp__fail(SP_EINVAL,
+                        "range: rows [%zu, %zu), expected a range within the "
+                        "image's %zu",
+                        r0, r1, shape[1]);
+    size_t plane = shape[1] * shape[2], p0 = r0 * shape[2], p1 = r1 * shape[2];
+    float *o = out->data;
+    for (int ch = 0; ch < 5; ch++)
+        for (size_t i = p0; i < p1; i++)
+            o[ch * plane + i] = -1.0f;
+    /* The points of the band in input order, as the one-pass scatter
+     * offers them: the same winner on equal ranges. */
+    for (size_t i = 0; i < in->count; i++)
+        if ((uint32_t)pix[i] - (uint32_t)p0 < (uint32_t)(p1 - p0))
+            sp__range_put(o, plane, pix[i], r[i], in->x[i], in->y[i], in->z[i],
+                          in->intensity[i]);
+    return SP_OK;
+}
+
 /* Azimuth steps counted for cols=auto: 0.0005 to 2 degrees in bins of
  * 0.001 degree (0: the beams of one firing, > 2: a jump between beams or a
  * gap in the sweep). */

@@ -305,8 +305,37 @@ static int plan_xsafe(const sp__resize_plan *p)
     return p->n;
 }
 
+/* Output rows [y0, y1) only: the plan is made for the whole image, then
+ * its per-row tables, the output and (2x path) the input are advanced to y0
+ * and its height cut to the band, so the back-ends, which apply the tables
+ * row by row, write exactly the bytes a whole-image call writes there. */
+static void plan_band(sp__resize_plan *p, uint32_t y0, uint32_t y1)
+{
+    p->dst += (size_t)y0 * p->dstride;
+    if (p->method == SP_RESIZE_AREA) {
+        p->ays += y0;
+        p->ayn += y0;
+        p->ayw += y0; /* offsets into the whole aw_y */
+    } else {
+        p->y0 += y0;
+        p->y1 += y0;
+        p->ib += 2 * (size_t)y0;
+        p->fb += 2 * (size_t)y0;
+        if (p->half)
+            p->src += 2 * (size_t)y0 * p->sstride;
+    }
+    p->dh = y1 - y0;
+}
+
 int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
               sp_resize_method method)
+{
+    SP_GUARD(dst);
+    return sp_resize_rows(k, src, dst, method, 0, dst->height);
+}
+
+int sp_resize_rows(sp_kctx *k, const sp_image *src, sp_image *dst,
+                   sp_resize_method method, uint32_t y0, uint32_t y1)
 {
     SP_GUARD(k && src && dst);
     if (!sp_resize_method_name(method))
@@ -329,7 +358,12 @@ int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
                             ? sp_pixfmt_name(dst->format)
                             : "(invalid)",
                         sp_pixfmt_name(src->format));
-    if (dst->width == 0 || dst->height == 0)
+    if (y0 > y1 || y1 > dst->height)
+        return sp__fail(SP_EINVAL,
+                        "resize: rows [%u, %u), expected a range within the "
+                        "output's %u",
+                        y0, y1, dst->height);
+    if (dst->width == 0 || y0 == y1)
         return SP_OK;
     if (src->width == 0 || src->height == 0)
         return sp__fail(SP_EINVAL,
@@ -378,6 +412,13 @@ int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
         p.xsafe = plan_xsafe(&p);
     }
 
+    /* A band is one thread's share of a frame: it stays on the CPU. */
+    if (y0 != 0 || y1 != dst->height) {
+        plan_band(&p, y0, y1);
+        return (
+            (resize_fn)resize_table.fn[sp__kctx_cpu_impl(k, &resize_table)])(
+            k, &p);
+    }
     size_t work = (size_t)p.n * p.dh;
     sp__kimpl im = sp__kctx_pick_impl(k, &resize_table, work);
     if (im == SP__KIMPL_OPENCL) {

@@ -44,6 +44,7 @@
 #define SP_BEV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sp_kernels.h"
 #include "sp_points.h"
@@ -80,6 +81,27 @@ int sp_bev_shape(const sp_bev_params *params, size_t shape[3]);
  *  @p k at a time. */
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
                      const sp_points *in, sp_tensor *out);
+
+/** sp_bev_rasterize() in two steps, for one cloud split across threads
+ *  with the same result, bit for bit. First each thread classifies a slice
+ *  of the points: sp_bev_cells() writes, for each point i in [@p i0, @p
+ *  i1), its raster cell (row * W + col, -1 when it is ignored) into
+ *  @p cell[i] and its normalised height into @p h[i] (arrays of the cloud's
+ *  count, caller-owned). Then, once every point is classified, each thread
+ *  fills a band of rows: sp_bev_rows() writes every element of raster rows
+ *  [@p r0, @p r1) of @p out (all three channels) from the points of those
+ *  rows, taken in input order, so each cell's sum is added in the same
+ *  order as in sp_bev_rasterize(); other rows are untouched. All borrowed;
+ *  sp_bev_cells() runs on @p k's CPU back-end (one thread per @p k at a
+ *  time), sp_bev_rows() on the calling thread alone. Returns SP_OK; SP_EINVAL
+ * for a NULL argument, bad parameters or tensor, or a range outside the cloud
+ * or the raster. Thread-safety: any number of calls on disjoint ranges at once.
+ */
+int sp_bev_cells(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
+                 size_t i0, size_t i1, int32_t *cell, float *h);
+int sp_bev_rows(const sp_bev_params *params, const sp_points *in,
+                const int32_t *cell, const float *h, size_t r0, size_t r1,
+                sp_tensor *out);
 
 #ifdef __cplusplus
 }

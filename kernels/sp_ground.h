@@ -56,6 +56,13 @@ typedef enum sp_ground_method {
     SP_GROUND_GRID
 } sp_ground_method;
 
+/** Share @p i of @p n of a split call (see sp_ground_params.fork). */
+typedef void (*sp_ground_share_fn)(void *arg, int i, int n);
+/** Runs fn(arg, i, n) for every i in 0..n-1, on any threads, at once or
+ *  not, and returns when every one has returned. */
+typedef void (*sp_ground_fork_fn)(void *ctx, int n, sp_ground_share_fn fn,
+                                  void *arg);
+
 /** Parameters; zero = default. */
 typedef struct sp_ground_params {
     sp_ground_method method;
@@ -68,6 +75,15 @@ typedef struct sp_ground_params {
     double cell;      /**< GRID: cell side, default 1 m */
     double band;      /**< GRID: height above the cell's lowest point,
                            default 0.2 m */
+    /** PLANE on a CPU back-end: fork(fork_ctx, fork_n, ...) runs the
+     *  scoring (hypotheses split across the shares) and each
+     *  classification (points split) on fork_n threads. The result is the
+     *  same as with one: scores are integer counts and a point's class
+     *  depends on that point only. NULL or fork_n <= 1: the calling thread
+     *  alone. The drawing, the refit and the compaction stay on it. */
+    sp_ground_fork_fn fork;
+    void *fork_ctx;
+    int fork_n;
 } sp_ground_params;
 
 /** What the last call found (optional output). */

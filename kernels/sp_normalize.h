@@ -72,6 +72,16 @@ size_t sp_normalize_block_size(uint32_t width, uint32_t height, sp_pixfmt fmt);
 int sp_normalize(sp_kctx *k, const sp_normalize_desc *d, const sp_image *src,
                  sp_tensor *dst);
 
+/** As sp_normalize(), writing only image rows [@p y0, @p y1) of each plane
+ *  of @p dst, the same floats sp_normalize() writes there (the rest is
+ *  untouched): one thread's band when a frame is split, each thread with
+ *  its own context. A band smaller than the image runs on @p k's CPU
+ *  back-end (an opencl context's too). Returns as sp_normalize(), and
+ *  SP_EINVAL when y0 > y1 or y1 > the height. */
+int sp_normalize_rows(sp_kctx *k, const sp_normalize_desc *d,
+                      const sp_image *src, sp_tensor *dst, uint32_t y0,
+                      uint32_t y1);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,7 @@
 #define SP_RANGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sp_kernels.h"
 #include "sp_points.h"
@@ -81,6 +82,28 @@ int sp_range_auto_cols(const sp_points *in, int *cols, double *step_deg);
  *  SP_ECL. One thread per @p k at a time. */
 int sp_range_project(sp_kctx *k, const sp_range_params *params,
                      const sp_points *in, sp_tensor *out);
+
+/** sp_range_project() in two steps, for one cloud split across threads
+ *  with the same result, bit for bit. First each thread classifies a slice
+ *  of the points: sp_range_cells() writes, for each point i in [@p i0,
+ *  @p i1), its pixel (row * cols + col, -1 when dropped) into @p pix[i] and
+ *  its range into @p r[i] (arrays of the cloud's count, caller-owned).
+ *  Then, once every point is classified, each thread fills a band of image
+ *  rows: sp_range_rows() writes every element of rows [@p r0, @p r1) of
+ *  @p out (all five channels) from the points of those rows offered in
+ *  input order, so the same point wins each pixel as in
+ *  sp_range_project(); other rows are untouched. All borrowed;
+ *  sp_range_cells() runs on @p k's CPU back-end (one thread per @p k at a
+ *  time), sp_range_rows() on the calling thread alone. Returns SP_OK; SP_EINVAL
+ * for a NULL argument, bad parameters or tensor, or a range outside the cloud
+ * or the image. Thread-safety: any number of calls on disjoint ranges at once.
+ */
+int sp_range_cells(sp_kctx *k, const sp_range_params *params,
+                   const sp_points *in, size_t i0, size_t i1, int32_t *pix,
+                   float *r);
+int sp_range_rows(const sp_range_params *params, const sp_points *in,
+                  const int32_t *pix, const float *r, size_t r0, size_t r1,
+                  sp_tensor *out);
 
 #ifdef __cplusplus
 }

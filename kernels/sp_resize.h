@@ -85,6 +85,15 @@ size_t sp_resize_block_size(uint32_t width, uint32_t height, sp_pixfmt fmt);
 int sp_resize(sp_kctx *k, const sp_image *src, sp_image *dst,
               sp_resize_method method);
 
+/** As sp_resize(), writing only output rows [@p y0, @p y1) of @p dst, the
+ *  same bytes sp_resize() writes there (the rest is untouched): one
+ *  thread's band when a frame is split, each thread with its own context.
+ *  A band smaller than the output runs on @p k's CPU back-end (an opencl
+ *  context's too). Returns as sp_resize(), and SP_EINVAL when y0 > y1 or
+ *  y1 > dst's height. */
+int sp_resize_rows(sp_kctx *k, const sp_image *src, sp_image *dst,
+                   sp_resize_method method, uint32_t y0, uint32_t y1);
+
 #ifdef __cplusplus
 }
 #endif

@@ -121,6 +121,16 @@ int sp_undistort_map_matches_lens(const sp_undistort_map *m, const double K[9],
 int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                  sp_image *dst);
 
+/** As sp_undistort(), writing only output rows [@p y0, @p y1) of @p dst,
+ *  the same bytes sp_undistort() writes there (the rest is untouched): one
+ *  thread's band when a frame is split, each thread with its own context.
+ *  A band smaller than the image runs on @p k's CPU back-end (an opencl
+ *  context's too). Returns as sp_undistort(), and SP_EINVAL when y0 > y1
+ *  or y1 > the height. */
+int sp_undistort_rows(sp_kctx *k, const sp_undistort_map *m,
+                      const sp_image *src, sp_image *dst, uint32_t y0,
+                      uint32_t y1);
+
 #ifdef __cplusplus
 }
 #endif

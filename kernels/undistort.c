@@ -244,6 +244,14 @@ static int elems(sp_pixfmt fmt, int *cn, int *f32)
 int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                  sp_image *dst)
 {
+    SP_GUARD(dst);
+    return sp_undistort_rows(k, m, src, dst, 0, dst->height);
+}
+
+int sp_undistort_rows(sp_kctx *k, const sp_undistort_map *m,
+                      const sp_image *src, sp_image *dst, uint32_t y0,
+                      uint32_t y1)
+{
     SP_GUARD(k && m && src && dst);
     if (!m->valid)
         return sp__fail(SP_EINVAL, "undistort: the map is not built, expected "
@@ -285,6 +293,11 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                         "undistort: f32 stride %zu / %zu or data not a "
                         "multiple of 4 bytes, expected 4-byte aligned rows",
                         src->stride, dst->stride);
+    if (y0 > y1 || y1 > dst->height)
+        return sp__fail(SP_EINVAL,
+                        "undistort: rows [%u, %u), expected a range within "
+                        "the image's %u",
+                        y0, y1, dst->height);
 
     sp__undistort_job j = {.src = src->data,
                            .sstride = src->stride,
@@ -292,10 +305,18 @@ int sp_undistort(sp_kctx *k, const sp_undistort_map *m, const sp_image *src,
                            .dstride = dst->stride,
                            .w = src->width,
                            .h = src->height,
+                           .y0 = y0,
+                           .y1 = y1,
                            .cn = cn,
                            .f32 = f32,
                            .xy = m->xy,
                            .frac = m->frac};
+    /* A band of rows is one thread's share of a frame: it stays on the
+     * CPU, where every back-end writes exactly the rows it is given. */
+    if (y0 != 0 || y1 != dst->height)
+        return (
+            (cpu_fn)undistort_table.fn[sp__kctx_cpu_impl(k, &undistort_table)])(
+            &j);
     size_t work = (size_t)j.w * j.h;
     sp__kimpl im = sp__kctx_pick_impl(k, &undistort_table, work);
     if (im == SP__KIMPL_OPENCL) {

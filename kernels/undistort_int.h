@@ -18,8 +18,9 @@ typedef struct sp__undistort_job {
     size_t sstride;
     uint8_t *dst;
     size_t dstride;
-    uint32_t w, h;
-    int cn; /* elements per pixel: 1, 3, 4 (bytes) or 1 (F32) */
+    uint32_t w, h;   /* of both images */
+    uint32_t y0, y1; /* output rows to write (a thread's band) */
+    int cn;          /* elements per pixel: 1, 3, 4 (bytes) or 1 (F32) */
     int f32;
     const int16_t *xy;
     const uint16_t *frac;

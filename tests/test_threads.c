@@ -17,7 +17,9 @@
 #include <cmocka.h>
 
 #include "sp_iotest.h"
+#include "sp_normalize.h"
 #include "sp_pipeline.h"
+#include "sp_resize.h"
 #include "workers_int.h"
 
 /* ---- the pool ---- */
@@ -107,6 +109,14 @@ static void frame_bytes(const sp_frame *f, uint8_t **buf, size_t *len)
         append(buf, len, p->z, n);
         if (p->intensity)
             append(buf, len, p->intensity, n);
+    } else if (f->payload == SP_PAYLOAD_TENSOR) {
+        const sp_tensor *t = &f->u.tensor;
+        size_t n = sp_dtype_size(t->dtype);
+        for (int d = 0; d < t->ndim; d++)
+            n *= t->shape[d];
+        append(buf, len, &t->ndim, sizeof t->ndim);
+        append(buf, len, t->shape, sizeof t->shape);
+        append(buf, len, t->data, n);
     } else {
         fail_msg("payload %d not compared", (int)f->payload);
     }
@@ -142,16 +152,30 @@ static uint8_t *run_bytes(const char *launch, sp_backend b, size_t *len,
 }
 
 /* @p src ! @p stage with threads=1 and each of 2, 3, 5 threads on every
- * back-end: the same bytes. */
+ * back-end: the same bytes. The simd back-end runs twice on an AVX2 CPU,
+ * the second time held to SSE4.1 (SP_SIMD), so both x86 sets are split. */
+static int cpu_only; /* skip the opencl back-end (see test_bev_random) */
+
 static void same_as_one(const char *src, const char *stage)
 {
     static const sp_backend backends[] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD,
-                                          SP_BACKEND_AUTO, SP_BACKEND_OPENCL};
+                                          SP_BACKEND_SIMD, SP_BACKEND_AUTO,
+                                          SP_BACKEND_OPENCL};
     static const int threads[] = {2, 3, 5};
     char launch[2048];
 
+    unsetenv("SP_SIMD");
     for (size_t b = 0; b < sizeof backends / sizeof *backends; b++) {
         size_t len1, n1;
+        if (b == 2) {
+            if (sp_simd_detect() != SP_SIMD_AVX2)
+                continue;
+            setenv("SP_SIMD", "sse41", 1);
+        } else if (b == 3) {
+            unsetenv("SP_SIMD");
+        } else if (backends[b] == SP_BACKEND_OPENCL && cpu_only) {
+            continue;
+        }
         snprintf(launch, sizeof launch, "%s ! %s threads=1", src, stage);
         uint8_t *one = run_bytes(launch, backends[b], &len1, &n1);
         if (one == NULL)
@@ -169,8 +193,9 @@ static void same_as_one(const char *src, const char *stage)
                 size_t at = 0;
                 while (one[at] == many[at])
                     at++;
-                fail_msg("%s on %s: differs from threads=1 at byte %zu", launch,
-                         sp_backend_name(backends[b]), at);
+                fail_msg("%s on %s%s: differs from threads=1 at byte %zu",
+                         launch, sp_backend_name(backends[b]),
+                         b == 2 ? " (SP_SIMD=sse41)" : "", at);
             }
             free(many);
         }
@@ -305,6 +330,192 @@ static void test_voxel_kitti(void **state)
     same_as_one(src, "voxel leaf=0.3");
 }
 
+/* ---- image stages: bands of output rows ---- */
+
+/* Random images of awkward sizes, among them fewer rows than threads and a
+ * single row, in each 8-bit format the stages take. */
+static const struct {
+    uint32_t w, h;
+    const char *fmt;
+    size_t bpp;
+} images[] = {
+    {67, 45, "gray8", 1}, {64, 17, "rgb8", 3}, {33, 64, "rgba8", 4},
+    {130, 3, "bgr8", 3},  {9, 1, "rgb8", 3},   {1, 2, "gray8", 1},
+};
+
+/* A file of @p n random finite floats in [-1000, 1000). */
+static const char *random_f32(const char *name, size_t n, uint32_t seed)
+{
+    float *f = malloc(n * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        f[i] = (float)(seed >> 8) / 8388.608f - 1000.f;
+    }
+    const char *path = iot_tmp(name);
+    iot_write(path, f, n * sizeof *f);
+    free(f);
+    return path;
+}
+
+static void each_image(const char *const *stages, size_t nstages)
+{
+    char src[1024], stage[256];
+    for (size_t c = 0; c < sizeof images / sizeof *images; c++) {
+        size_t bytes = (size_t)images[c].w * images[c].h * images[c].bpp;
+        const char *path =
+            random_file("threads_image.raw", bytes, 23u + (uint32_t)c);
+        snprintf(src, sizeof src, "raw path=%s width=%u height=%u format=%s",
+                 path, images[c].w, images[c].h, images[c].fmt);
+        for (size_t s = 0; s < nstages; s++) {
+            /* %W/%H: the image's half, double and odd sizes */
+            snprintf(stage, sizeof stage, stages[s],
+                     images[c].w * 2 > 1 ? images[c].w * 2 : 1,
+                     images[c].h * 2 > 1 ? images[c].h * 2 : 1,
+                     images[c].w / 2 ? images[c].w / 2 : 1,
+                     images[c].h / 2 ? images[c].h / 2 : 1);
+            same_as_one(src, stage);
+        }
+    }
+}
+
+static void test_resize_random(void **state)
+{
+    (void)state;
+    /* arguments: 2w 2h w/2 h/2; width/height 1 and 2 give bands of a
+     * single row or none */
+    static const char *const stages[] = {
+        "resize width=%u height=%u",
+        "resize width=%3$u height=%4$u", /* the exact 2x path when even */
+        "resize width=%3$u height=%4$u method=area",
+        "resize width=%u height=%u method=area",
+        "resize width=%u height=%u method=nearest",
+        "resize width=7 height=1",
+        "resize width=5 height=2 method=area",
+        "resize width=31 height=29 method=nearest",
+        "resize width=31 height=29 method=linear",
+    };
+    each_image(stages, sizeof stages / sizeof *stages);
+    char src[1024];
+    snprintf(src, sizeof src, "raw path=%s width=50 height=37 format=f32",
+             random_f32("threads_f32.raw", 50 * 37, 5u));
+    same_as_one(src, "resize width=25 height=18");
+    same_as_one(src, "resize width=77 height=3");
+    same_as_one(src, "resize width=21 height=13 method=area");
+}
+
+static void test_normalize_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "normalize", "normalize order=bgr mean=0.5 std=0.25 scale=0.01"};
+    each_image(stages, sizeof stages / sizeof *stages);
+}
+
+static void test_undistort_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "undistort fx=50 fy=55 cx=30 cy=20 k1=-0.3 k2=0.1 p1=0.001 "
+        "p2=-0.002",
+        "undistort fx=20 fy=20 cx=4 cy=0.5 k1=0.2 k3=0.05",
+    };
+    each_image(stages, sizeof stages / sizeof *stages);
+    char src[1024];
+    snprintf(src, sizeof src, "raw path=%s width=50 height=37 format=f32",
+             random_f32("threads_f32.raw", 50 * 37, 9u));
+    same_as_one(src, stages[0]);
+}
+
+/* ---- lidar rasters ---- */
+
+/* Each of @p stages on random clouds of a few sizes, an empty one among
+ * them. */
+static void each_cloud(const char *const *stages, size_t nstages)
+{
+    static const size_t sizes[] = {0, 1, 100, 9000, 60000};
+    char src[1024];
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++) {
+        const char *path =
+            random_cloud("threads_raster.bin", sizes[c], 31u + (uint32_t)c);
+        snprintf(src, sizeof src, "bin path=%s", path);
+        for (size_t s = 0; s < nstages; s++)
+            same_as_one(src, stages[s]);
+    }
+}
+
+static void test_bev_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "bev",
+        "bev x=-40:40 y=-30:30 z=-3:3 res=0.25",
+        "bev x=0:1 y=-40:40 res=1",       /* one row */
+        "bev x=-2:2 y=-40:40 res=2",      /* two rows, fewer than threads */
+        "bev x=-40:40 y=-30:30 res=0.05", /* most cells hold one point */
+    };
+    /* bev on OpenCL adds a cell's intensities with atomics in whatever
+     * order the device runs them, so two runs of one thread can differ in
+     * the last bits; it is never split anyway. */
+    cpu_only = 1;
+    each_cloud(stages, sizeof stages / sizeof *stages);
+    cpu_only = 0;
+}
+
+static void test_range_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "range cols=512",
+        "range rows=32 cols=100 fov=-30:30",
+        "range rows=1 cols=64 fov=-90:90", /* one row */
+        "range rows=2 cols=2048",          /* two rows, fewer than threads */
+        "range cols=auto",
+    };
+    each_cloud(stages, sizeof stages / sizeof *stages);
+}
+
+static void test_ground_random(void **state)
+{
+    (void)state;
+    static const char *const stages[] = {
+        "ground", "ground keep=ground iterations=37 threshold=0.05",
+        "ground refine=false iterations=3 max_angle=80",
+        "ground method=grid", /* not split: the same path either way */
+    };
+    each_cloud(stages, sizeof stages / sizeof *stages);
+}
+
+/* The kernels' band calls refuse a range outside the image. */
+static void test_rows_range(void **state)
+{
+    (void)state;
+    sp_kctx *k;
+    uint8_t a[4 * 6] = {0}, b[4 * 6] = {0};
+    float t[3 * 4 * 6];
+    sp_image src = {.data = a,
+                    .width = 4,
+                    .height = 6,
+                    .stride = 4,
+                    .format = SP_PIX_GRAY8};
+    sp_image dst = src;
+    dst.data = b;
+    sp_tensor ten = {
+        .data = t, .dtype = SP_DTYPE_F32, .ndim = 4, .shape = {1, 1, 6, 4}};
+    assert_int_equal(sp_kctx_create(NULL, &k), SP_OK);
+    assert_int_equal(sp_resize_rows(k, &src, &dst, SP_RESIZE_LINEAR, 0, 7),
+                     SP_EINVAL);
+    iot_msg_has("rows [0, 7)", NULL);
+    assert_int_equal(sp_resize_rows(k, &src, &dst, SP_RESIZE_LINEAR, 4, 3),
+                     SP_EINVAL);
+    assert_int_equal(sp_resize_rows(k, &src, &dst, SP_RESIZE_LINEAR, 3, 3),
+                     SP_OK);
+    assert_int_equal(sp_normalize_rows(k, NULL, &src, &ten, 2, 7), SP_EINVAL);
+    iot_msg_has("rows [2, 7)", NULL);
+    assert_int_equal(sp_normalize_rows(k, NULL, &src, &ten, 2, 2), SP_OK);
+    sp_kctx_destroy(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +525,13 @@ int main(void)
         cmocka_unit_test(test_debayer_real),
         cmocka_unit_test(test_voxel_random),
         cmocka_unit_test(test_voxel_kitti),
+        cmocka_unit_test(test_resize_random),
+        cmocka_unit_test(test_normalize_random),
+        cmocka_unit_test(test_undistort_random),
+        cmocka_unit_test(test_rows_range),
+        cmocka_unit_test(test_bev_random),
+        cmocka_unit_test(test_range_random),
+        cmocka_unit_test(test_ground_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@ int sp__undistort_neon(const sp__undistort_job *j)
     const int cn = j->cn;
     const int32x4_t v32 = vdupq_n_s32(SP__REMAP_TAB), v16 = vdupq_n_s32(16);
     const int32x4_t vround = vdupq_n_s32(1 << (SP__REMAP_WBITS - 1));
-    for (uint32_t y = 0; y < j->h; y++) {
+    for (uint32_t y = j->y0; y < j->y1; y++) {
         const size_t prow = (size_t)y * j->w;
         uint8_t *drow = j->dst + (size_t)y * j->dstride;
         uint32_t x = 0;

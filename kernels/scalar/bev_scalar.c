@@ -11,3 +11,12 @@ void sp__bev_accum_scalar(const sp__bev_plan *pl, const sp_points *in,
             sp__bev_put(hmax, isum, cnt, c, h, in->intensity[i]);
     }
 }
+
+void sp__bev_cells_scalar(const sp__bev_plan *pl, const sp_points *in,
+                          size_t i0, size_t i1, int32_t *cell, float *h)
+{
+    for (size_t i = i0; i < i1; i++) {
+        h[i] = 0.0f;
+        cell[i] = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h[i]);
+    }
+}

@@ -12,3 +12,12 @@ void sp__range_scatter_scalar(const sp__range_plan *pl, const sp_points *in,
             sp__range_put(out, plane, p, r, x, y, z, in->intensity[i]);
     }
 }
+
+void sp__range_cells_scalar(const sp__range_plan *pl, const sp_points *in,
+                            size_t i0, size_t i1, int32_t *pix, float *r)
+{
+    for (size_t i = i0; i < i1; i++) {
+        r[i] = 0.0f;
+        pix[i] = sp__range_pixel(pl, in->x[i], in->y[i], in->z[i], &r[i]);
+    }
+}

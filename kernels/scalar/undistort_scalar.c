@@ -75,7 +75,7 @@ void sp__undistort_span_scalar(const sp__undistort_job *j, uint32_t y,
 
 int sp__undistort_scalar(const sp__undistort_job *j)
 {
-    for (uint32_t y = 0; y < j->h; y++)
+    for (uint32_t y = j->y0; y < j->y1; y++)
         sp__undistort_span_scalar(j, y, 0, j->w);
     return SP_OK;
 }

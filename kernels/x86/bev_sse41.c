@@ -9,3 +9,9 @@ void sp__bev_accum_sse41(const sp__bev_plan *pl, const sp_points *in,
 {
     simd_bev_accum(pl, in, hmax, isum, cnt);
 }
+
+void sp__bev_cells_sse41(const sp__bev_plan *pl, const sp_points *in, size_t i0,
+                         size_t i1, int32_t *cell, float *h)
+{
+    simd_bev_cells(pl, in, i0, i1, cell, h);
+}

@@ -9,3 +9,9 @@ void sp__range_scatter_sse41(const sp__range_plan *pl, const sp_points *in,
 {
     simd_range_scatter(pl, in, out);
 }
+
+void sp__range_cells_sse41(const sp__range_plan *pl, const sp_points *in,
+                           size_t i0, size_t i1, int32_t *pix, float *r)
+{
+    simd_range_cells(pl, in, i0, i1, pix, r);
+}

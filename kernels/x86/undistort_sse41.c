@@ -60,7 +60,7 @@ int sp__undistort_sse41(const sp__undistort_job *j)
     const __m128 inv32 = _mm_set1_ps(1.f / SP__REMAP_TAB);
     const __m128 one = _mm_set1_ps(1.f);
 
-    for (uint32_t y = 0; y < j->h; y++) {
+    for (uint32_t y = j->y0; y < j->y1; y++) {
         const size_t prow = (size_t)y * j->w;
         uint8_t *drow = j->dst + (size_t)y * j->dstride;
         uint32_t x = 0;

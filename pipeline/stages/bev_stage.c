@@ -2,12 +2,22 @@
  * float32 tensor (3, H, W) frame named "bev" (see sp_bev.h for channels and
  * orientation). With points=true the input points frame follows the raster
  * downstream, so more lidar stages (range, project) can come after it in
- * one chain. Frames without points pass through untouched. */
+ * one chain. Frames without points pass through untouched.
+ *
+ * threads=N: a cell's mean intensity is a float sum, whose bits depend on
+ * the order of its additions, so per-thread partial rasters merged at the
+ * end would not match one thread. Instead the frame runs in two rounds:
+ * the shares first classify slices of the points (cell and height per
+ * point, into one scratch array), then each fills a band of raster rows
+ * from every point of its band in input order (sp_bev_cells() and
+ * sp_bev_rows()), which is the order one thread adds them in. */
 #include <stdio.h>
 #include <string.h>
 
 #include "sp_bev.h"
+#include "error_int.h"
 #include "filter_int.h"
+#include "par_int.h"
 #include "sp_stage.h"
 
 typedef struct bev_stage {
@@ -15,6 +25,12 @@ typedef struct bev_stage {
     size_t shape[3];
     int forward_points;
     sp_frame *pending; /* the points frame to hand out next (points=true) */
+    /* the frame in flight, for the shares */
+    const sp_points *in;
+    sp_tensor *out;
+    int32_t *cell; /* per point, in the share 0 scratch */
+    float *h;
+    sp__par par;
 } bev_stage;
 
 static const sp_prop_spec bev_props[] = {
@@ -48,6 +64,7 @@ static const sp_prop_spec bev_props[] = {
      .def = "false",
      .help = "also pass the input points downstream after the raster"},
     SP__STREAMS_PROP,
+    SP__THREADS_PROPS,
 };
 
 static int bev_init(sp_stage *st)
@@ -69,7 +86,7 @@ static int bev_init(sp_stage *st)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
-    return SP_OK;
+    return sp__par_init(st, &b->par);
 }
 
 static int bev_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
@@ -79,11 +96,43 @@ static int bev_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     return sp__filter_f32_tensor(o, 3, b->shape);
 }
 
+static void bev_cells_share(void *arg, int i, int n)
+{
+    bev_stage *b = arg;
+    size_t i0, i1;
+    sp__par_rows(b->in->count, i, n, 1, &i0, &i1);
+    sp__par_note(
+        &b->par, i,
+        sp_bev_cells(b->par.k[i], &b->params, b->in, i0, i1, b->cell, b->h));
+}
+
+static void bev_rows_share(void *arg, int i, int n)
+{
+    bev_stage *b = arg;
+    size_t r0, r1;
+    sp__par_rows(b->shape[1], i, n, 1, &r0, &r1);
+    sp__par_note(&b->par, i,
+                 sp_bev_rows(&b->params, b->in, b->cell, b->h, r0, r1, b->out));
+}
+
 static int bev_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     bev_stage *b = sp_stage_priv(st);
-    return sp_bev_rasterize(sp_stage_kctx(st), &b->params, &in->u.points,
-                            &res->u.tensor);
+    int n = sp__par_shares(st, &b->par, b->shape[1], 1);
+    if (n == 1)
+        return sp_bev_rasterize(sp_stage_kctx(st), &b->params, &in->u.points,
+                                &res->u.tensor);
+    size_t count = in->u.points.count;
+    SP_TRY(
+        sp__par_reserve(&b->par, 1, count * (sizeof(int32_t) + sizeof(float))));
+    b->in = &in->u.points;
+    b->out = &res->u.tensor;
+    b->cell = b->par.buf[0];
+    b->h = count ? (float *)(b->cell + count) : NULL;
+    sp__workers_run(b->par.w, n, bev_cells_share, b);
+    SP_TRY(sp__par_result(&b->par, n));
+    sp__workers_run(b->par.w, n, bev_rows_share, b);
+    return sp__par_result(&b->par, n);
 }
 
 static const sp__filter_ops bev_ops = {
@@ -105,6 +154,7 @@ static void bev_fini(sp_stage *st)
     bev_stage *b = sp_stage_priv(st);
     sp_frame_unref(b->pending);
     b->pending = NULL;
+    sp__par_deinit(&b->par);
 }
 
 const sp_stage_class sp__stage_bev = {

@@ -1,15 +1,26 @@
 /* The `ground` stage: removes the ground from each lidar frame (or keeps
  * only the ground, keep=ground) by a RANSAC plane or a lowest-point grid,
  * on the pipeline's kernel back-end. Order is kept. Frames without points
- * pass through untouched. See sp_ground.h for the rules. */
+ * pass through untouched. See sp_ground.h for the rules.
+ *
+ * threads=N (method=plane on a CPU back-end): the kernel hands its two
+ * heavy loops to the stage's workers through sp_ground_params.fork, the
+ * scoring split by hypotheses (each an integer count over every point)
+ * and each classification split by points (a point's class is its own),
+ * so nothing depends on the split and the output is that of one thread.
+ * method=grid stays on one thread: its per-cell lowest point is a hash
+ * table built in point order. */
 #include <string.h>
 
 #include "sp_ground.h"
+#include "error_int.h"
 #include "filter_int.h"
+#include "par_int.h"
 #include "sp_stage.h"
 
 typedef struct ground_stage {
     sp_ground_params params;
+    sp__par par;
 } ground_stage;
 
 static const sp_prop_spec ground_props[] = {
@@ -66,7 +77,13 @@ static const sp_prop_spec ground_props[] = {
      .help = "grid: ground is up to this height above the cell's lowest "
              "point"},
     SP__STREAMS_PROP,
+    SP__THREADS_PROPS,
 };
+
+static void fork_shares(void *ctx, int n, sp_ground_share_fn fn, void *arg)
+{
+    sp__workers_run(ctx, n, fn, arg);
+}
 
 static int ground_init(sp_stage *st)
 {
@@ -86,7 +103,19 @@ static int ground_init(sp_stage *st)
         g->params.band = 1e-30; /* 0 means "default" to the kernel */
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    SP_TRY(sp__par_init(st, &g->par));
+    if (g->par.w) {
+        g->params.fork = fork_shares;
+        g->params.fork_ctx = g->par.w;
+        g->params.fork_n = g->par.n;
+    }
     return SP_OK;
+}
+
+static void ground_fini(sp_stage *st)
+{
+    ground_stage *g = sp_stage_priv(st);
+    sp__par_deinit(&g->par);
 }
 
 static int ground_run(sp_stage *st, const sp_frame *in, sp_frame *res)
@@ -117,5 +146,6 @@ const sp_stage_class sp__stage_ground = {
     .nprops = sizeof ground_props / sizeof ground_props[0],
     .priv_size = sizeof(ground_stage),
     .init = ground_init,
+    .fini = ground_fini,
     .pull = ground_pull,
 };

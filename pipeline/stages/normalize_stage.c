@@ -1,16 +1,25 @@
 /* The `normalize` stage: an 8-bit image (rgb8, bgr8, rgba8, gray8) to a
  * float32 [1, C, H, W] tensor, out = (px * scale - mean) / std per colour,
  * channels in order=rgb|bgr (see sp_normalize.h). Frames that are not
- * images (points, tensors) pass through untouched. */
+ * images (points, tensors) pass through untouched.
+ *
+ * threads=N cuts the image into N bands of rows; each share writes its
+ * band of every plane with sp_normalize_rows(). Each output float depends
+ * on its own pixel only, so the result is bit-identical to one thread. */
 #include <math.h>
 
 #include "sp_normalize.h"
 #include "error_int.h"
 #include "filter_int.h"
+#include "par_int.h"
 #include "sp_stage.h"
 
 typedef struct normalize_stage {
     sp_normalize_desc desc;
+    /* the frame in flight, for the shares */
+    const sp_image *src;
+    sp_tensor *dst;
+    sp__par par;
 } normalize_stage;
 
 static const sp_prop_spec normalize_props[] = {
@@ -33,6 +42,7 @@ static const sp_prop_spec normalize_props[] = {
      .help = "tensor channel order (the input format says where each colour "
              "is)"},
     SP__STREAMS_PROP,
+    SP__THREADS_PROPS,
 };
 
 /* mean= and std= as the descriptor wants them: 1 or 3 values. */
@@ -75,7 +85,13 @@ static int normalize_init(sp_stage *st)
     n->desc.order = (sp_channel_order)sp_stage_prop(st, "order")->i;
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED;
-    return SP_OK;
+    return sp__par_init(st, &n->par);
+}
+
+static void normalize_fini(sp_stage *st)
+{
+    normalize_stage *n = sp_stage_priv(st);
+    sp__par_deinit(&n->par);
 }
 
 static int normalize_prepare(sp_stage *st, const sp_frame *in,
@@ -95,11 +111,27 @@ static int normalize_prepare(sp_stage *st, const sp_frame *in,
     return SP_OK;
 }
 
+static void normalize_share(void *arg, int i, int n)
+{
+    normalize_stage *s = arg;
+    size_t y0, y1;
+    sp__par_rows(s->src->height, i, n, 1, &y0, &y1);
+    sp__par_note(&s->par, i,
+                 sp_normalize_rows(s->par.k[i], &s->desc, s->src, s->dst,
+                                   (uint32_t)y0, (uint32_t)y1));
+}
+
 static int normalize_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     normalize_stage *n = sp_stage_priv(st);
-    return sp_normalize(sp_stage_kctx(st), &n->desc, &in->u.image,
-                        &res->u.tensor);
+    int shares = sp__par_shares(st, &n->par, in->u.image.height, 1);
+    if (shares == 1)
+        return sp_normalize(sp_stage_kctx(st), &n->desc, &in->u.image,
+                            &res->u.tensor);
+    n->src = &in->u.image;
+    n->dst = &res->u.tensor;
+    sp__workers_run(n->par.w, shares, normalize_share, n);
+    return sp__par_result(&n->par, shares);
 }
 
 static const sp__filter_ops normalize_ops = {
@@ -124,5 +156,6 @@ const sp_stage_class sp__stage_normalize = {
     .nprops = sizeof normalize_props / sizeof normalize_props[0],
     .priv_size = sizeof(normalize_stage),
     .init = normalize_init,
+    .fini = normalize_fini,
     .pull = normalize_pull,
 };

@@ -4,7 +4,15 @@
  * (the default) takes the columns from the first sweep's azimuth step
  * (sp_range_auto_cols), once, and says so in a note; every image of the run
  * then has that shape. With points=true the input points frame follows the
- * image downstream. Frames without points pass through untouched. */
+ * image downstream. Frames without points pass through untouched.
+ *
+ * threads=N, as bev: the shares first classify slices of the points (pixel
+ * and range per point, into one scratch array), then each fills a band of
+ * image rows from the points of its band offered in input order
+ * (sp_range_cells() and sp_range_rows()). Nearest wins and, on equal
+ * ranges, the earlier point, so offering each pixel its points in the
+ * order one thread does gives the same winner; keeping per-thread partial
+ * images and merging them would need the point index to break ties. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +20,7 @@
 #include "error_int.h"
 #include "sp_range.h"
 #include "filter_int.h"
+#include "par_int.h"
 #include "sp_stage.h"
 
 #define FALLBACK_COLS 2048
@@ -22,6 +31,12 @@ typedef struct range_stage {
     size_t shape[3];
     int forward_points;
     sp_frame *pending;
+    /* the frame in flight, for the shares */
+    const sp_points *in;
+    sp_tensor *out;
+    int32_t *pix; /* per point, in the share 0 scratch */
+    float *r;
+    sp__par par;
 } range_stage;
 
 static const sp_prop_spec range_props[] = {
@@ -49,6 +64,7 @@ static const sp_prop_spec range_props[] = {
      .def = "false",
      .help = "also pass the input points downstream after the image"},
     SP__STREAMS_PROP,
+    SP__THREADS_PROPS,
 };
 
 static int range_init(sp_stage *st)
@@ -78,7 +94,7 @@ static int range_init(sp_stage *st)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
-    return SP_OK;
+    return sp__par_init(st, &r->par);
 }
 
 /* cols=auto: decided on the first sweep, kept for the run, said in a note
@@ -109,11 +125,44 @@ static int range_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     return sp__filter_f32_tensor(o, 3, r->shape);
 }
 
+static void range_cells_share(void *arg, int i, int n)
+{
+    range_stage *r = arg;
+    size_t i0, i1;
+    sp__par_rows(r->in->count, i, n, 1, &i0, &i1);
+    sp__par_note(
+        &r->par, i,
+        sp_range_cells(r->par.k[i], &r->params, r->in, i0, i1, r->pix, r->r));
+}
+
+static void range_rows_share(void *arg, int i, int n)
+{
+    range_stage *r = arg;
+    size_t r0, r1;
+    sp__par_rows(r->shape[1], i, n, 1, &r0, &r1);
+    sp__par_note(
+        &r->par, i,
+        sp_range_rows(&r->params, r->in, r->pix, r->r, r0, r1, r->out));
+}
+
 static int range_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     range_stage *r = sp_stage_priv(st);
-    return sp_range_project(sp_stage_kctx(st), &r->params, &in->u.points,
-                            &res->u.tensor);
+    int n = sp__par_shares(st, &r->par, r->shape[1], 1);
+    if (n == 1)
+        return sp_range_project(sp_stage_kctx(st), &r->params, &in->u.points,
+                                &res->u.tensor);
+    size_t count = in->u.points.count;
+    SP_TRY(
+        sp__par_reserve(&r->par, 1, count * (sizeof(int32_t) + sizeof(float))));
+    r->in = &in->u.points;
+    r->out = &res->u.tensor;
+    r->pix = r->par.buf[0];
+    r->r = count ? (float *)(r->pix + count) : NULL;
+    sp__workers_run(r->par.w, n, range_cells_share, r);
+    SP_TRY(sp__par_result(&r->par, n));
+    sp__workers_run(r->par.w, n, range_rows_share, r);
+    return sp__par_result(&r->par, n);
 }
 
 static const sp__filter_ops range_ops = {
@@ -135,6 +184,7 @@ static void range_fini(sp_stage *st)
     range_stage *r = sp_stage_priv(st);
     sp_frame_unref(r->pending);
     r->pending = NULL;
+    sp__par_deinit(&r->par);
 }
 
 const sp_stage_class sp__stage_range = {

@@ -1,15 +1,26 @@
 /* The `resize` stage: scale camera images to width x height (linear like
  * OpenCV's INTER_LINEAR, area, or nearest; see sp_resize.h) on the
  * pipeline's kernel back-end. Frames that are not images pass through
- * untouched, and so do images already of the requested size. */
+ * untouched, and so do images already of the requested size.
+ *
+ * threads=N cuts the output into N bands of rows, and each share writes
+ * its band with sp_resize_rows(): the coordinate and weight tables are
+ * those of the whole image, so each output row is computed from the same
+ * source rows and weights as with one thread, bit-identical, and no share
+ * writes another's rows. */
 #include "sp_resize.h"
 #include "error_int.h"
 #include "filter_int.h"
+#include "par_int.h"
 #include "sp_stage.h"
 
 typedef struct resize_stage {
     uint32_t width, height;
     sp_resize_method method;
+    /* the frame in flight, for the shares */
+    const sp_image *src;
+    sp_image *dst;
+    sp__par par;
 } resize_stage;
 
 static const sp_prop_spec resize_props[] = {
@@ -30,6 +41,7 @@ static const sp_prop_spec resize_props[] = {
      .help = "linear (OpenCV INTER_LINEAR, bit-exact for 8-bit), area (box "
              "filter for downscaling) or nearest"},
     SP__STREAMS_PROP,
+    SP__THREADS_PROPS,
 };
 
 static int resize_init(sp_stage *st)
@@ -40,7 +52,13 @@ static int resize_init(sp_stage *st)
     r->method = (sp_resize_method)sp_stage_prop(st, "method")->i;
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
-    return SP_OK;
+    return sp__par_init(st, &r->par);
+}
+
+static void resize_fini(sp_stage *st)
+{
+    resize_stage *r = sp_stage_priv(st);
+    sp__par_deinit(&r->par);
 }
 
 static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
@@ -63,10 +81,28 @@ static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     return SP_OK;
 }
 
+static void resize_share(void *arg, int i, int n)
+{
+    resize_stage *r = arg;
+    size_t y0, y1;
+    sp__par_rows(r->dst->height, i, n, 1, &y0, &y1);
+    sp__par_note(&r->par, i,
+                 sp_resize_rows(r->par.k[i], r->src, r->dst, r->method,
+                                (uint32_t)y0, (uint32_t)y1));
+}
+
 static int resize_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     resize_stage *r = sp_stage_priv(st);
-    return sp_resize(sp_stage_kctx(st), &in->u.image, &res->u.image, r->method);
+    /* A band of a few rows still pays a whole plan (O(width + height)). */
+    int n = sp__par_shares(st, &r->par, res->u.image.height, 4);
+    if (n == 1)
+        return sp_resize(sp_stage_kctx(st), &in->u.image, &res->u.image,
+                         r->method);
+    r->src = &in->u.image;
+    r->dst = &res->u.image;
+    sp__workers_run(r->par.w, n, resize_share, r);
+    return sp__par_result(&r->par, n);
 }
 
 static const sp__filter_ops resize_ops = {
@@ -90,5 +126,6 @@ const sp_stage_class sp__stage_resize = {
     .nprops = sizeof resize_props / sizeof resize_props[0],
     .priv_size = sizeof(resize_stage),
     .init = resize_init,
+    .fini = resize_fini,
     .pull = resize_pull,
 };

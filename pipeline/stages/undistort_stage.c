@@ -8,7 +8,12 @@
  * or the image size changes, so a stream allocates once. Frames that are
  * not images pass through untouched; with a pinhole lens whose
  * coefficients are all zero the image is passed through too (the table
- * would be the identity). */
+ * would be the identity).
+ *
+ * threads=N cuts the output into N bands of rows, each written by one share
+ * with sp_undistort_rows(): an output pixel depends only on its table entry
+ * and the (whole, read-only) input, so the result is bit-identical to one
+ * thread. The table itself is built on the caller's thread. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 
 #include "error_int.h"
 #include "filter_int.h"
+#include "par_int.h"
 #include "sp_kitti.h"
 #include "sp_stage.h"
 #include "sp_undistort.h"
@@ -30,6 +36,10 @@ typedef struct undistort_stage {
     sp_undistort_map map;
     void *map_mem;
     size_t map_cap;
+    /* the frame in flight, for the shares */
+    const sp_image *src;
+    sp_image *dst;
+    sp__par par;
 } undistort_stage;
 
 static const sp_prop_spec undistort_props[] = {
@@ -69,6 +79,7 @@ static const sp_prop_spec undistort_props[] = {
     {.name = "p2", .type = SP_PROP_FLOAT, .def = "0", .help = "tangential p2"},
     {.name = "k3", .type = SP_PROP_FLOAT, .def = "0", .help = "radial k3"},
     SP__STREAMS_PROP,
+    SP__THREADS_PROPS,
 };
 
 /* Reads and parses calib=PATH once, at init (warm-up may allocate). */
@@ -127,7 +138,7 @@ static int undistort_init(sp_stage *st)
     }
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED;
-    return SP_OK;
+    return sp__par_init(st, &u->par);
 }
 
 /* A pinhole lens without distortion: the table would be the identity. (An
@@ -254,11 +265,27 @@ static int undistort_prepare(sp_stage *st, const sp_frame *in,
     return SP_OK;
 }
 
+static void undistort_share(void *arg, int i, int n)
+{
+    undistort_stage *u = arg;
+    size_t y0, y1;
+    sp__par_rows(u->dst->height, i, n, 1, &y0, &y1);
+    sp__par_note(&u->par, i,
+                 sp_undistort_rows(u->par.k[i], &u->map, u->src, u->dst,
+                                   (uint32_t)y0, (uint32_t)y1));
+}
+
 static int undistort_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     undistort_stage *u = sp_stage_priv(st);
-    return sp_undistort(sp_stage_kctx(st), &u->map, &in->u.image,
-                        &res->u.image);
+    int n = sp__par_shares(st, &u->par, res->u.image.height, 1);
+    if (n == 1)
+        return sp_undistort(sp_stage_kctx(st), &u->map, &in->u.image,
+                            &res->u.image);
+    u->src = &in->u.image;
+    u->dst = &res->u.image;
+    sp__workers_run(u->par.w, n, undistort_share, u);
+    return sp__par_result(&u->par, n);
 }
 
 static const sp__filter_ops undistort_ops = {
@@ -275,6 +302,7 @@ static int undistort_pull(sp_stage *st, sp_frame **out)
 static void undistort_fini(sp_stage *st)
 {
     undistort_stage *u = sp_stage_priv(st);
+    sp__par_deinit(&u->par);
     free(u->map_mem);
     u->map_mem = NULL;
     u->map_cap = 0;
