@@ -49,13 +49,20 @@ typedef enum sp_convert_to {
 
 typedef enum sp_yuv_matrix { SP_YUV_BT601 = 0, SP_YUV_BT709 } sp_yuv_matrix;
 typedef enum sp_yuv_range { SP_YUV_LIMITED = 0, SP_YUV_FULL } sp_yuv_range;
+/** YUV to RGB/BGR/RGBA rule: EXACT (the 20-bit rule, = OpenCV) or FAST (the
+ *  16-bit rule above, within 1 of EXACT). */
+typedef enum sp_convert_precision {
+    SP_CONVERT_EXACT = 0,
+    SP_CONVERT_FAST
+} sp_convert_precision;
 
 /** Options; zero = to RGB, BT.601, limited range (what NV12/YUYV cameras
  *  and OpenCV assume). */
 typedef struct sp_convert_desc {
     sp_convert_to to;
-    sp_yuv_matrix matrix; /**< YUV sources only */
-    sp_yuv_range range;   /**< YUV sources only */
+    sp_yuv_matrix matrix;           /**< YUV sources only */
+    sp_yuv_range range;             /**< YUV sources only */
+    sp_convert_precision precision; /**< YUV to colour targets only */
 } sp_convert_desc;
 
 /** Output format (RGB8, BGR8, GRAY8, RGBA8) and size. SP_EINVAL for an
@@ -69,14 +76,16 @@ int sp_convert_output(const sp_convert_desc *d, const sp_image *src,
 int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
                sp_image *dst);
 
-/** "rgb", "bgr", "gray", "rgba" / "bt601", "bt709" / "limited", "full";
- *  and the parses (SP_ENOTFOUND with the valid names). */
+/** "rgb", "bgr", "gray", "rgba" / "bt601", "bt709" / "limited", "full" /
+ *  "exact", "fast"; and the parses (SP_ENOTFOUND with the valid names). */
 const char *sp_convert_to_name(sp_convert_to t);
 int sp_convert_to_from_name(const char *name, sp_convert_to *out);
 const char *sp_yuv_matrix_name(sp_yuv_matrix m);
 int sp_yuv_matrix_from_name(const char *name, sp_yuv_matrix *out);
 const char *sp_yuv_range_name(sp_yuv_range r);
 int sp_yuv_range_from_name(const char *name, sp_yuv_range *out);
+const char *sp_convert_precision_name(sp_convert_precision p);
+int sp_convert_precision_from_name(const char *name, sp_convert_precision *out);
 
 #ifdef __cplusplus
 }
