@@ -64,6 +64,10 @@ void sp__convert_span_scalar(const sp__convert_job *j, uint32_t y, uint32_t x0,
 void sp__convert_scalar(const sp__convert_job *j);
 void sp__convert_sse41(const sp__convert_job *j);
 void sp__convert_avx2(const sp__convert_job *j);
+/* The fast rule, YUV sources to RGB/BGR/RGBA: all rows. */
+void sp__convert_fast_avx2(const sp__convert_job *j);
+void sp__convert_fast_sse41(const sp__convert_job *j);
+void sp__convert_fast_neon(const sp__convert_job *j);
 void sp__convert_neon(const sp__convert_job *j);
 int sp__convert_cl(sp_kctx *k, const sp__convert_job *j);
 

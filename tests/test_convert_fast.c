@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "sp_camtest.h"
@@ -77,10 +78,161 @@ static void test_bound(void **state)
     sp_kctx_destroy(k);
 }
 
+/* Values from the formulas by hand (BT.601 limited: yg 18997, kvr 13074,
+ * kug -3203, kvg -6660, kub 16531), as YUYV pairs through every back-end. */
+static void test_known_values(void **state)
+{
+    (void)state;
+    static const uint8_t yuv[][3] = {{16, 128, 128},  {235, 128, 128},
+                                     {128, 128, 255}, {81, 90, 240},
+                                     {145, 54, 34},   {41, 240, 110}};
+    static const uint8_t rgb[][3] = {{0, 0, 0},      {255, 255, 255},
+                                     {255, 27, 130}, {254, 0, 0},
+                                     {0, 255, 1},    {0, 0, 255}};
+    enum { N = sizeof yuv / sizeof yuv[0], W = 2 * 40 };
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
+    int nk = camtest_contexts(ks, names);
+    /* 40 pixel pairs (wide enough for the vector loops), case i % N */
+    uint8_t src[2 * W], dst[3 * W];
+    for (int p = 0; p < W / 2; p++) {
+        const uint8_t *c = yuv[p % N];
+        src[4 * p] = src[4 * p + 2] = c[0];
+        src[4 * p + 1] = c[1];
+        src[4 * p + 3] = c[2];
+    }
+    sp_image s, d;
+    assert_int_equal(
+        sp_image_init(&s, src, sizeof src, W, 1, SP_PIX_YUYV, 2 * W), SP_OK);
+    assert_int_equal(
+        sp_image_init(&d, dst, sizeof dst, W, 1, SP_PIX_RGB8, 3 * W), SP_OK);
+    sp_convert_desc cd = {.precision = SP_CONVERT_FAST};
+    for (int b = 0; b < nk; b++) {
+        memset(dst, 0x55, sizeof dst);
+        assert_int_equal(sp_convert(ks[b], &cd, &s, &d), SP_OK);
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++)
+                if (dst[3 * x + c] != rgb[(x / 2) % N][c])
+                    fail_msg("%s: pixel %d channel %d is %u, expected %u",
+                             names[b], x, c, dst[3 * x + c],
+                             rgb[(x / 2) % N][c]);
+    }
+    for (int b = 0; b < nk; b++)
+        sp_kctx_destroy(ks[b]);
+}
+
+/* Every back-end against the scalar fast rule: NV12 and YUYV to every
+ * target, every matrix and range, random content and padding. */
+static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed)
+{
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
+    int nk = camtest_contexts(ks, names);
+    uint64_t rng = seed;
+    static const sp_pixfmt sources[] = {SP_PIX_NV12, SP_PIX_YUYV};
+    for (int si = 0; si < 2; si++) {
+        camtest_img src;
+        assert_int_equal(camtest_img_alloc(&src, w, h, sources[si], pad, &rng),
+                         0);
+        for (int to = 0; to < 4; to++)
+            for (int mr = 0; mr < 4; mr++) {
+                sp_convert_desc d = {.to = (sp_convert_to)to,
+                                     .matrix = (sp_yuv_matrix)(mr & 1),
+                                     .range = (sp_yuv_range)(mr >> 1),
+                                     .precision = SP_CONVERT_FAST};
+                sp_pixfmt of;
+                uint32_t ow, oh;
+                assert_int_equal(sp_convert_output(&d, &src.im, &of, &ow, &oh),
+                                 SP_OK);
+                camtest_img ref, got;
+                assert_int_equal(
+                    camtest_img_alloc(&ref, ow, oh, of, pad + 3, &rng), 0);
+                if (sp_convert(ks[0], &d, &src.im, &ref.im) != SP_OK)
+                    fail_msg("scalar: %s", sp_errmsg());
+                for (int b = 1; b < nk; b++) {
+                    assert_int_equal(
+                        camtest_img_alloc(&got, ow, oh, of, pad, &rng), 0);
+                    if (sp_convert(ks[b], &d, &src.im, &got.im) != SP_OK)
+                        fail_msg("%s: %s", names[b], sp_errmsg());
+                    if (sp_kctx_backend(ks[b]) == SP_BACKEND_SIMD &&
+                        sp_kctx_last_backend(ks[b]) != SP_BACKEND_SIMD)
+                        fail_msg("%s: ran %s", names[b],
+                                 sp_backend_name(sp_kctx_last_backend(ks[b])));
+                    char where[128];
+                    if (!camtest_img_equal(&ref.im, &got.im, where,
+                                           sizeof where))
+                        fail_msg("fast, %s vs scalar, %ux%u pad %zu %s to %s "
+                                 "%s %s: %s",
+                                 names[b], w, h, pad,
+                                 sp_pixfmt_name(sources[si]),
+                                 sp_convert_to_name(d.to),
+                                 sp_yuv_matrix_name(d.matrix),
+                                 sp_yuv_range_name(d.range), where);
+                    camtest_img_free(&got);
+                }
+                camtest_img_free(&ref);
+            }
+        camtest_img_free(&src);
+    }
+    for (int b = 0; b < nk; b++)
+        sp_kctx_destroy(ks[b]);
+}
+
+static void test_backends(void **state)
+{
+    (void)state;
+    /* 2; below, at and past one 32-pixel step; odd multiples of 2, 16 and
+     * 32; not multiples of 32; strides with and without padding. */
+    static const uint32_t widths[] = {2,  6,   14,  16,  18,  30,  32,
+                                      34, 46,  62,  64,  66,  94,  96,
+                                      98, 126, 130, 162, 226, 1242};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        check_backends(widths[i], 4 + 2 * (uint32_t)(i % 3),
+                       i % 3 == 0   ? 0
+                       : i % 3 == 1 ? 7
+                                    : 64,
+                       0x51 + i);
+    check_backends(1920, 1080, 0, 3);
+    check_backends(1282, 22, 33, 4);
+}
+
+/* The stage property reaches the kernel; the names parse. */
+static void test_names(void **state)
+{
+    (void)state;
+    sp_convert_precision p;
+    assert_int_equal(sp_convert_precision_from_name("FAST", &p), SP_OK);
+    assert_int_equal(p, SP_CONVERT_FAST);
+    assert_string_equal(sp_convert_precision_name(SP_CONVERT_EXACT), "exact");
+    assert_null(sp_convert_precision_name((sp_convert_precision)2));
+    assert_int_equal(sp_convert_precision_from_name("approx", &p),
+                     SP_ENOTFOUND);
+    assert_non_null(strstr(sp_errmsg(), "exact or fast"));
+    sp_image src = {.format = SP_PIX_NV12, .width = 4, .height = 2};
+    sp_pixfmt f;
+    uint32_t w, h;
+    sp_convert_desc d = {.precision = (sp_convert_precision)7};
+    assert_int_equal(sp_convert_output(&d, &src, &f, &w, &h), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "precision"));
+    sp_pipeline *pl = NULL;
+    assert_int_equal(sp_pipeline_create("synth frames=1 lidar=false ! convert "
+                                        "precision=fast",
+                                        NULL, &pl),
+                     SP_OK);
+    sp_pipeline_destroy(pl);
+    assert_int_not_equal(
+        sp_pipeline_create("synth frames=1 ! convert precision=approx", NULL,
+                           &pl),
+        SP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bound),
+        cmocka_unit_test(test_known_values),
+        cmocka_unit_test(test_backends),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("convert_fast", tests, NULL, NULL);
 }
