@@ -187,7 +187,7 @@ static void coefficients(sp__convert_job *j, sp_yuv_matrix m, sp_yuv_range r)
     }
     /* The fast rule's coefficients come from the exact ones, so both rules
      * share the published constants. */
-    j->yg = (int32_t)lround(j->cy * 4.0 / 257.0);
+    j->yg = (int32_t)lround(j->cy / 64.0);
     j->kvr = (int32_t)lround(j->cvr / 128.0);
     j->kug = (int32_t)lround(j->cug / 128.0);
     j->kvg = (int32_t)lround(j->cvg / 128.0);

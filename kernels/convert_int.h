@@ -33,7 +33,7 @@ typedef struct sp__convert_job {
     int from, to; /* SP__CV_* */
     int32_t yoff, cy, cvr, cug, cvg, cub;
     /* precision=fast (YUV to RGB/BGR/RGBA only): luma factor for the
-     * (Y' * 257 * yg) >> 16 product and the chroma coefficients in 2^13
+     * (Y' * 256 * yg) >> 16 product and the chroma coefficients in 2^13
      * units (see sp_convert.h). */
     int fast;
     int32_t yg, kvr, kug, kvg, kub;
@@ -45,7 +45,7 @@ typedef struct sp__convert_job {
 static inline int32_t sp__cv_fast_luma(const sp__convert_job *j, int32_t Y)
 {
     int32_t yp = Y > j->yoff ? Y - j->yoff : 0;
-    return (int32_t)(((uint32_t)yp * 257u * (uint32_t)j->yg) >> 16);
+    return (yp * j->yg) >> 8;
 }
 static inline int32_t sp__cv_fast_chroma(int32_t c, int32_t k)
 {

@@ -28,17 +28,17 @@
  *  - YUV to RGB/BGR/RGBA with precision = SP_CONVERT_FAST: 16-bit fixed
  *    point, the arithmetic of libyuv's I422ToARGB rows with 13-bit chroma
  *    coefficients (libyuv's are 6-bit), taken from the exact rule's:
- *      yg = round(cy * 4 / 257), k = round(c / 128) for c in cvr, cug,
- *      cvg, cub (BT.601 limited: yg 18997, kvr 13074, kug -3203,
- *      kvg -6660, kub 16531)
- *      Y1 = (max(Y - yoff, 0) * 257 * yg) >> 16          (pmulhuw)
+ *      yg = round(cy / 64), k = round(c / 128) for c in cvr, cug, cvg,
+ *      cub (BT.601 limited: yg 19071, kvr 13074, kug -3203, kvg -6660,
+ *      kub 16531)
+ *      Y1 = (max(Y - yoff, 0) * 256 * yg) >> 16          (pmulhuw)
  *      T(k, C) = floor(((C - 128) * 256 * k + 2^14) / 2^15) (pmulhrsw)
  *      R = clamp((Y1 + 32 + T(kvr, V)) >> 6)
  *      G = clamp((Y1 + 32 + T(kug, U) + T(kvg, V)) >> 6)
  *      B = clamp((Y1 + 32 + T(kub, U)) >> 6)
  *    (floor shifts; clamp to 0..255). Against the exact rule, over every
  *    Y, U, V and each matrix and range: at most 1 apart in any channel,
- *    0.30-0.48% of channel values differ (tests/test_convert_fast.c
+ *    0.31-0.48% of channel values differ (tests/test_convert_fast.c
  *    asserts the bound). Gray targets and non-YUV sources ignore the
  *    precision (they have one rule).
  *

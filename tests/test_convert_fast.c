@@ -78,7 +78,7 @@ static void test_bound(void **state)
     sp_kctx_destroy(k);
 }
 
-/* Values from the formulas by hand (BT.601 limited: yg 18997, kvr 13074,
+/* Values from the formulas by hand (BT.601 limited: yg 19071, kvr 13074,
  * kug -3203, kvg -6660, kub 16531), as YUYV pairs through every back-end. */
 static void test_known_values(void **state)
 {

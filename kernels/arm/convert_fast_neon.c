@@ -13,13 +13,14 @@ typedef struct fastc {
     uint8x16_t yoff, c128;
 } fastc;
 
-/* (Y' * 257 * yg) >> 16 + 32 for 8 pixels of y (Y' bytes). */
+/* (Y' * 256 * yg) >> 16 + 32 for 8 pixels of y (Y' bytes). */
 static inline int16x8_t luma8(const fastc *c, uint8x16_t y, int hi)
 {
-    uint16x8_t y257 =
-        vreinterpretq_u16_u8(hi ? vzip2q_u8(y, y) : vzip1q_u8(y, y));
-    uint32x4_t lo = vmull_u16(vget_low_u16(y257), vget_low_u16(c->yg));
-    uint32x4_t up = vmull_high_u16(y257, c->yg);
+    const uint8x16_t z = vdupq_n_u8(0);
+    uint16x8_t y256 =
+        vreinterpretq_u16_u8(hi ? vzip2q_u8(z, y) : vzip1q_u8(z, y));
+    uint32x4_t lo = vmull_u16(vget_low_u16(y256), vget_low_u16(c->yg));
+    uint32x4_t up = vmull_high_u16(y256, c->yg);
     uint16x8_t h =
         vuzp2q_u16(vreinterpretq_u16_u32(lo), vreinterpretq_u16_u32(up));
     return vaddq_s16(vreinterpretq_s16_u16(h), c->bias);

@@ -61,8 +61,7 @@ __kernel void convert(__global const uchar *src, uint sstride, uint uv_offset,
         b = clamp8(((yp + k.s5 * u + CV_BIAS) >> CV_SHIFT) - 256);
         gray = clamp8(((yp + CV_BIAS) >> CV_SHIFT) - 256);
         if (k.s6) {
-            int y1 = (int)(((uint)(Y > k.s0 ? Y - k.s0 : 0) * 257u *
-                            (uint)k.s7) >> 16) + 32;
+            int y1 = (((Y > k.s0 ? Y - k.s0 : 0) * k.s7) >> 8) + 32;
             r = fast_out(y1 + fast_chroma(V, k.s8));
             g = fast_out(y1 + fast_chroma(U, k.s9) + fast_chroma(V, k.sa));
             b = fast_out(y1 + fast_chroma(U, k.sb));

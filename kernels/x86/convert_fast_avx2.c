@@ -1,9 +1,12 @@
 /* Convert, AVX2, the fast YUV rule (sp_convert.h): 32 pixels a step in
- * 16-bit lanes, the arithmetic libyuv's I422ToARGB rows use (pmulhuw for
- * luma, a per-chroma-sample multiply spread to its two pixels) with 13-bit
- * chroma coefficients through pmulhrsw. Bit-exact with the scalar fast rule:
- * each instruction computes one of its formulas (sp__cv_fast_*), and the
- * saturating add only saturates sums that clamp to 255 anyway. */
+ * 16-bit lanes, the arithmetic of libyuv's I422ToARGB rows (pmulhuw for
+ * luma, pmulhrsw for chroma, here with 13-bit coefficients). Luma is split
+ * into even and odd pixels (a shift and a mask of its words), so each
+ * chroma sample's products line up with both of its pixels and need no
+ * duplication; the pixels are re-interleaved with the R, G, B, A bytes.
+ * Bit-exact with the scalar fast rule: each instruction computes one of its
+ * formulas (sp__cv_fast_*), and the saturating add only saturates sums
+ * that clamp to 255 anyway. */
 #include <immintrin.h>
 #include <string.h>
 
@@ -14,62 +17,65 @@
 #define ST128(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
 
 typedef struct fastc {
-    __m256i yg, kbr, kg, ones, bias, sign, dupb, dupr;
+    __m256i yg, kvr, kug, kvg, kub, c512, hi8, yoff, x80, ff, pack3;
 } fastc;
 
-/* 16 pixels, one per 16-bit lane: y16 = Y' * 257, uv = U << 8, V << 8 of
- * the 4 chroma pairs of each 128-bit lane. Out: R, G, B as int16, >> 6
- * done, not yet clamped (the pack clamps). */
-static inline void px16(const fastc *c, __m256i y16, __m256i uv, __m256i *r,
-                        __m256i *g, __m256i *b)
+/* (s + 32) >> 6 as (s * 512 + 2^14) >> 15: one pmulhrsw for add and
+ * shift. */
+static inline __m256i out16(const fastc *c, __m256i y, __m256i ch)
 {
-    __m256i yt = _mm256_add_epi16(_mm256_mulhi_epu16(y16, c->yg), c->bias);
-    uv = _mm256_xor_si256(uv, c->sign);           /* (U - 128) << 8 */
-    __m256i br = _mm256_mulhrs_epi16(uv, c->kbr); /* B0 R0 B1 R1 ... */
-    /* Gu + Gv of a pair in the low word of its dword */
-    __m256i gg = _mm256_madd_epi16(_mm256_mulhrs_epi16(uv, c->kg), c->ones);
-    *b = _mm256_srai_epi16(
-        _mm256_adds_epi16(yt, _mm256_shuffle_epi8(br, c->dupb)), 6);
-    *r = _mm256_srai_epi16(
-        _mm256_adds_epi16(yt, _mm256_shuffle_epi8(br, c->dupr)), 6);
-    *g = _mm256_srai_epi16(
-        _mm256_adds_epi16(yt, _mm256_shuffle_epi8(gg, c->dupb)), 6);
+    return _mm256_mulhrs_epi16(_mm256_adds_epi16(y, ch), c->c512);
 }
 
-/* Clamps and stores 32 pixels: lo holds pixels 0-7 | 16-23, hi 8-15 |
- * 24-31 (lane by lane), so the packs give R, G, B in pixel order. */
-static inline void store32(int to, const __m256i lo[3], const __m256i hi[3],
-                           __m256i pack3, uint8_t *o)
+/* 32 pixels to 4 vectors of R, G, B, A dwords and stores them. In: y, the
+ * Y bytes of 16 pixel pairs, and uv, their U, V bytes, both laid out so
+ * that 128-bit lane 0 holds pairs 0, 1, 4, 5, 8, 9, 12, 13 and lane 1 the
+ * others: the interleave then yields pixels 0-7, 8-15, 16-23, 24-31 with
+ * in-lane instructions only. */
+static inline void px32(const fastc *c, int to, __m256i y, __m256i uv,
+                        uint8_t *o)
 {
-    __m256i r8 = _mm256_packus_epi16(lo[0], hi[0]);
-    __m256i g8 = _mm256_packus_epi16(lo[1], hi[1]);
-    __m256i b8 = _mm256_packus_epi16(lo[2], hi[2]);
+    y = _mm256_subs_epu8(y, c->yoff);
+    uv = _mm256_xor_si256(uv, c->x80); /* U - 128, V - 128 as int8 */
+    /* Y' * 256 in words, even and odd pixels; (Y' * 256 * yg) >> 16 */
+    __m256i ye = _mm256_mulhi_epu16(_mm256_slli_epi16(y, 8), c->yg);
+    __m256i yo = _mm256_mulhi_epu16(_mm256_and_si256(y, c->hi8), c->yg);
+    __m256i u = _mm256_slli_epi16(uv, 8), v = _mm256_and_si256(uv, c->hi8);
+    __m256i cr = _mm256_mulhrs_epi16(v, c->kvr);
+    __m256i cb = _mm256_mulhrs_epi16(u, c->kub);
+    __m256i cg = _mm256_add_epi16(_mm256_mulhrs_epi16(u, c->kug),
+                                  _mm256_mulhrs_epi16(v, c->kvg));
+    /* lane: 8 even then 8 odd pixels, clamped */
+    __m256i r8 = _mm256_packus_epi16(out16(c, ye, cr), out16(c, yo, cr));
+    __m256i g8 = _mm256_packus_epi16(out16(c, ye, cg), out16(c, yo, cg));
+    __m256i b8 = _mm256_packus_epi16(out16(c, ye, cb), out16(c, yo, cb));
     __m256i c0 = to == SP__CV_BGR ? b8 : r8, c2 = to == SP__CV_BGR ? r8 : b8;
-    __m256i a8 = _mm256_set1_epi8(-1);
-    __m256i rgl = _mm256_unpacklo_epi8(c0, g8),
-            rgh = _mm256_unpackhi_epi8(c0, g8);
-    __m256i bal = _mm256_unpacklo_epi8(c2, a8),
-            bah = _mm256_unpackhi_epi8(c2, a8);
-    __m256i q[4] = {_mm256_unpacklo_epi16(rgl, bal),  /* 0-3 | 16-19 */
-                    _mm256_unpackhi_epi16(rgl, bal),  /* 4-7 | 20-23 */
-                    _mm256_unpacklo_epi16(rgh, bah),  /* 8-11 | 24-27 */
-                    _mm256_unpackhi_epi16(rgh, bah)}; /* 12-15 | 28-31 */
+    __m256i rge = _mm256_unpacklo_epi8(c0, g8),
+            rgo = _mm256_unpackhi_epi8(c0, g8);
+    __m256i bae = _mm256_unpacklo_epi8(c2, c->ff),
+            bao = _mm256_unpackhi_epi8(c2, c->ff);
+    __m256i e0 = _mm256_unpacklo_epi16(rge, bae),
+            e1 = _mm256_unpackhi_epi16(rge, bae);
+    __m256i o0 = _mm256_unpacklo_epi16(rgo, bao),
+            o1 = _mm256_unpackhi_epi16(rgo, bao);
+    __m256i q[4] = {
+        _mm256_unpacklo_epi32(e0, o0), _mm256_unpackhi_epi32(e0, o0),
+        _mm256_unpacklo_epi32(e1, o1), _mm256_unpackhi_epi32(e1, o1)};
     if (to == SP__CV_RGBA) {
-        ST256(o, _mm256_permute2x128_si256(q[0], q[1], 0x20));
-        ST256(o + 32, _mm256_permute2x128_si256(q[2], q[3], 0x20));
-        ST256(o + 64, _mm256_permute2x128_si256(q[0], q[1], 0x31));
-        ST256(o + 96, _mm256_permute2x128_si256(q[2], q[3], 0x31));
+        for (int i = 0; i < 4; i++)
+            ST256(o + 32 * i, q[i]);
         return;
     }
     /* 12 bytes of each 4-pixel lane; each 16-byte store's last 4 bytes are
      * rewritten by the next, the last store writes 12 bytes only. */
-    for (int i = 0; i < 4; i++) {
-        q[i] = _mm256_shuffle_epi8(q[i], pack3);
-        ST128(o + 12 * i, _mm256_castsi256_si128(q[i]));
+    for (int i = 0; i < 3; i++) {
+        __m256i p = _mm256_shuffle_epi8(q[i], c->pack3);
+        ST128(o + 24 * i, _mm256_castsi256_si128(p));
+        ST128(o + 24 * i + 12, _mm256_extracti128_si256(p, 1));
     }
-    for (int i = 0; i < 3; i++)
-        ST128(o + 48 + 12 * i, _mm256_extracti128_si256(q[i], 1));
-    __m128i t = _mm256_extracti128_si256(q[3], 1);
+    __m256i p = _mm256_shuffle_epi8(q[3], c->pack3);
+    ST128(o + 72, _mm256_castsi256_si128(p));
+    __m128i t = _mm256_extracti128_si256(p, 1);
     _mm_storel_epi64((__m128i *)(void *)(o + 84), t);
     int32_t tail = _mm_extract_epi32(t, 2);
     memcpy(o + 92, &tail, 4);
@@ -77,32 +83,31 @@ static inline void store32(int to, const __m256i lo[3], const __m256i hi[3],
 
 void sp__convert_fast_avx2(const sp__convert_job *j)
 {
-    const fastc c = {
-        _mm256_set1_epi16((int16_t)j->yg),
-        _mm256_set1_epi32(
-            (int32_t)(((uint32_t)(uint16_t)j->kvr << 16) | (uint16_t)j->kub)),
-        _mm256_set1_epi32(
-            (int32_t)(((uint32_t)(uint16_t)j->kvg << 16) | (uint16_t)j->kug)),
-        _mm256_set1_epi16(1),
-        _mm256_set1_epi16(32),
-        _mm256_set1_epi16((int16_t)0x8000),
-        _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0,
-                         1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13),
-        _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,
-                         2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14,
-                         15)};
-    const __m256i pack3 = _mm256_setr_epi8(
-        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, 0, 1, 2, 4, 5,
-        6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    const __m256i yoff8 = _mm256_set1_epi8((char)j->yoff);
-    /* YUYV: yoff on the Y bytes only; Y doubled into words; chroma words */
-    const __m256i yoffw = _mm256_set1_epi16((int16_t)j->yoff);
-    const __m256i ydup =
-        _mm256_setr_epi8(0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14,
-                         0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
-    const __m256i cmask = _mm256_set1_epi16((int16_t)0xff00);
-    const __m256i zero = _mm256_setzero_si256();
+    const fastc c = {_mm256_set1_epi16((int16_t)j->yg),
+                     _mm256_set1_epi16((int16_t)j->kvr),
+                     _mm256_set1_epi16((int16_t)j->kug),
+                     _mm256_set1_epi16((int16_t)j->kvg),
+                     _mm256_set1_epi16((int16_t)j->kub),
+                     _mm256_set1_epi16(512),
+                     _mm256_set1_epi16((int16_t)0xff00),
+                     _mm256_set1_epi8((char)j->yoff),
+                     _mm256_set1_epi8((char)0x80),
+                     _mm256_set1_epi8(-1),
+                     _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14,
+                                      -1, -1, -1, -1, 0, 1, 2, 4, 5, 6, 8, 9,
+                                      10, 12, 13, 14, -1, -1, -1, -1)};
+    /* NV12: 4-byte groups (2 pairs) 0, 2, 4, 6 to lane 0, the odd ones to
+     * lane 1 */
+    const __m256i nv_perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    /* YUYV: per lane, the 4 pairs' Y bytes then their U, V bytes; after the
+     * 64-bit unpacks lane 0 holds groups 0, 1, 4, 5 and lane 1 2, 3, 6, 7,
+     * which this puts into NV12's order */
+    const __m256i yuyv_split =
+        _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,
+                         0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __m256i yuyv_perm = _mm256_setr_epi32(0, 4, 2, 6, 1, 5, 3, 7);
     const int bpp = j->to == SP__CV_RGBA ? 4 : 3;
+    const int to = j->to;
     const uint32_t w = j->w;
 
     for (uint32_t y = 0; y < j->h; y++) {
@@ -119,27 +124,20 @@ void sp__convert_fast_avx2(const sp__convert_job *j)
         for (uint32_t x = 0;; x += 32) {
             if (x + 32 > w)
                 x = w - 32;
-            __m256i lo[3], hi[3];
+            __m256i yy, uv;
             if (uvp) {
-                __m256i yy = _mm256_subs_epu8(LD256(s + x), yoff8);
-                __m256i uv = LD256(uvp + x);
-                px16(&c, _mm256_unpacklo_epi8(yy, yy),
-                     _mm256_unpacklo_epi8(zero, uv), &lo[0], &lo[1], &lo[2]);
-                px16(&c, _mm256_unpackhi_epi8(yy, yy),
-                     _mm256_unpackhi_epi8(zero, uv), &hi[0], &hi[1], &hi[2]);
+                yy = _mm256_permutevar8x32_epi32(LD256(s + x), nv_perm);
+                uv = _mm256_permutevar8x32_epi32(LD256(uvp + x), nv_perm);
             } else {
-                __m256i a = LD256(s + 2 * x), b = LD256(s + 2 * x + 32);
-                /* pixels 0-7 | 16-23 and 8-15 | 24-31, as NV12's unpacks */
-                __m256i l = _mm256_permute2x128_si256(a, b, 0x20);
-                __m256i h = _mm256_permute2x128_si256(a, b, 0x31);
-                l = _mm256_subs_epu8(l, yoffw); /* Y bytes only */
-                h = _mm256_subs_epu8(h, yoffw);
-                px16(&c, _mm256_shuffle_epi8(l, ydup),
-                     _mm256_and_si256(l, cmask), &lo[0], &lo[1], &lo[2]);
-                px16(&c, _mm256_shuffle_epi8(h, ydup),
-                     _mm256_and_si256(h, cmask), &hi[0], &hi[1], &hi[2]);
+                __m256i a = _mm256_shuffle_epi8(LD256(s + 2 * x), yuyv_split);
+                __m256i b =
+                    _mm256_shuffle_epi8(LD256(s + 2 * x + 32), yuyv_split);
+                yy = _mm256_permutevar8x32_epi32(_mm256_unpacklo_epi64(a, b),
+                                                 yuyv_perm);
+                uv = _mm256_permutevar8x32_epi32(_mm256_unpackhi_epi64(a, b),
+                                                 yuyv_perm);
             }
-            store32(j->to, lo, hi, pack3, o + (size_t)x * (size_t)bpp);
+            px32(&c, to, yy, uv, o + (size_t)x * (size_t)bpp);
             if (x + 32 >= w)
                 break;
         }

@@ -13,7 +13,7 @@ typedef struct fastc {
     __m128i yg, kbr, kg, ones, bias, sign, dupb, dupr;
 } fastc;
 
-/* 8 pixels, one per 16-bit lane: y16 = Y' * 257, uv = U << 8, V << 8 of
+/* 8 pixels, one per 16-bit lane: y16 = Y' * 256, uv = U << 8, V << 8 of
  * their 4 chroma pairs. Out: R, G, B as int16 after the >> 6. */
 static inline void px8(const fastc *c, __m128i y16, __m128i uv, __m128i *r,
                        __m128i *g, __m128i *b)
@@ -70,8 +70,8 @@ void sp__convert_fast_sse41(const sp__convert_job *j)
         _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
     const __m128i yoff8 = _mm_set1_epi8((char)j->yoff);
     const __m128i yoffw = _mm_set1_epi16((int16_t)j->yoff); /* Y bytes */
-    const __m128i ydup =
-        _mm_setr_epi8(0, 0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10, 12, 12, 14, 14);
+    const __m128i ydup = _mm_setr_epi8(-1, 0, -1, 2, -1, 4, -1, 6, -1, 8, -1,
+                                       10, -1, 12, -1, 14);
     const __m128i cmask = _mm_set1_epi16((int16_t)0xff00);
     const __m128i zero = _mm_setzero_si128();
     const int bpp = j->to == SP__CV_RGBA ? 4 : 3;
@@ -95,10 +95,10 @@ void sp__convert_fast_sse41(const sp__convert_job *j)
             if (uvp) {
                 __m128i yy = _mm_subs_epu8(LD128(s + x), yoff8);
                 __m128i uv = LD128(uvp + x);
-                px8(&c, _mm_unpacklo_epi8(yy, yy), _mm_unpacklo_epi8(zero, uv),
-                    &lo[0], &lo[1], &lo[2]);
-                px8(&c, _mm_unpackhi_epi8(yy, yy), _mm_unpackhi_epi8(zero, uv),
-                    &hi[0], &hi[1], &hi[2]);
+                px8(&c, _mm_unpacklo_epi8(zero, yy),
+                    _mm_unpacklo_epi8(zero, uv), &lo[0], &lo[1], &lo[2]);
+                px8(&c, _mm_unpackhi_epi8(zero, yy),
+                    _mm_unpackhi_epi8(zero, uv), &hi[0], &hi[1], &hi[2]);
             } else {
                 __m128i a = _mm_subs_epu8(LD128(s + 2 * x), yoffw);
                 __m128i b = _mm_subs_epu8(LD128(s + 2 * x + 16), yoffw);
