@@ -3,11 +3,13 @@
 /* convert precision=fast: its largest difference from the exact rule over
  * every Y, U, V (the bound sp_convert.h states), hand-computed values of
  * the 16-bit formulas, and every back-end bit-exact with the scalar fast
- * rule on random NV12/YUYV frames of edge widths and padded strides. */
+ * rule on random NV12/YUYV frames of edge widths and padded strides, and
+ * on large aligned RGBA outputs (the streaming-store path). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -201,6 +203,56 @@ static void test_backends(void **state)
     check_backends(1282, 22, 33, 4);
 }
 
+/* Large RGBA outputs in 64-byte aligned memory take the streaming-store
+ * path (AVX2): the same bytes as scalar, for widths with and without an
+ * unaligned last step. */
+static void test_streaming(void **state)
+{
+    (void)state;
+    sp_kctx *ks[CAMTEST_MAX_CTX];
+    const char *names[CAMTEST_MAX_CTX];
+    int nk = camtest_contexts(ks, names);
+    static const uint32_t sz[][2] = {{1920, 1080}, {1930, 600}};
+    static const sp_pixfmt sources[] = {SP_PIX_NV12, SP_PIX_YUYV};
+    uint64_t rng = 77;
+    for (int i = 0; i < 2; i++)
+        for (int si = 0; si < 2; si++) {
+            uint32_t w = sz[i][0], h = sz[i][1];
+            size_t stride = ((size_t)4 * w + 63) & ~(size_t)63;
+            size_t size = stride * h;
+            camtest_img src;
+            assert_int_equal(
+                camtest_img_alloc(&src, w, h, sources[si], 0, &rng), 0);
+            uint8_t *ref = aligned_alloc(64, size),
+                    *got = aligned_alloc(64, size);
+            assert_non_null(ref);
+            assert_non_null(got);
+            sp_image r, g;
+            assert_int_equal(
+                sp_image_init(&r, ref, size, w, h, SP_PIX_RGBA8, stride),
+                SP_OK);
+            assert_int_equal(
+                sp_image_init(&g, got, size, w, h, SP_PIX_RGBA8, stride),
+                SP_OK);
+            sp_convert_desc d = {.to = SP_CONVERT_RGBA,
+                                 .precision = SP_CONVERT_FAST};
+            assert_int_equal(sp_convert(ks[0], &d, &src.im, &r), SP_OK);
+            for (int b = 1; b < nk; b++) {
+                memset(got, 0, size);
+                assert_int_equal(sp_convert(ks[b], &d, &src.im, &g), SP_OK);
+                char where[128];
+                if (!camtest_img_equal(&r, &g, where, sizeof where))
+                    fail_msg("streaming, %s vs scalar, %ux%u %s: %s", names[b],
+                             w, h, sp_pixfmt_name(sources[si]), where);
+            }
+            free(ref);
+            free(got);
+            camtest_img_free(&src);
+        }
+    for (int b = 0; b < nk; b++)
+        sp_kctx_destroy(ks[b]);
+}
+
 /* The stage property reaches the kernel; the names parse. */
 static void test_names(void **state)
 {
@@ -234,9 +286,8 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bound),
-        cmocka_unit_test(test_known_values),
-        cmocka_unit_test(test_backends),
+        cmocka_unit_test(test_bound),    cmocka_unit_test(test_known_values),
+        cmocka_unit_test(test_backends), cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("convert_fast", tests, NULL, NULL);
