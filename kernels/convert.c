@@ -29,6 +29,7 @@ static const sp__ktable convert_table = {
 static const char *const to_names[] = {"rgb", "bgr", "gray", "rgba"};
 static const char *const matrix_names[] = {"bt601", "bt709"};
 static const char *const range_names[] = {"limited", "full"};
+static const char *const precision_names[] = {"exact", "fast"};
 
 static int from_name(const char *what, const char *const *names, int n,
                      const char *name, int *out)
@@ -86,6 +87,19 @@ int sp_yuv_range_from_name(const char *name, sp_yuv_range *out)
     return SP_OK;
 }
 
+const char *sp_convert_precision_name(sp_convert_precision p)
+{
+    return (unsigned)p < 2 ? precision_names[p] : NULL;
+}
+int sp_convert_precision_from_name(const char *name, sp_convert_precision *out)
+{
+    int v = 0;
+    SP_GUARD(name && out);
+    SP_TRY(from_name("precision", precision_names, 2, name, &v));
+    *out = (sp_convert_precision)v;
+    return SP_OK;
+}
+
 static int source_kind(sp_pixfmt f)
 {
     switch (f) {
@@ -131,6 +145,9 @@ int sp_convert_output(const sp_convert_desc *d, const sp_image *src,
                         "convert: matrix %d range %d, expected bt601|bt709 and "
                         "limited|full",
                         (int)d->matrix, (int)d->range);
+    if ((unsigned)d->precision > SP_CONVERT_FAST)
+        return sp__fail(SP_EINVAL, "convert: precision %d, expected exact|fast",
+                        (int)d->precision);
     if ((src->format == SP_PIX_NV12 && ((src->width | src->height) & 1)) ||
         (src->format == SP_PIX_YUYV && (src->width & 1)))
         return sp__fail(
@@ -168,6 +185,13 @@ static void coefficients(sp__convert_job *j, sp_yuv_matrix m, sp_yuv_range r)
         j->cvg = (int32_t)lround(-0.813 * one);
         j->cub = (int32_t)lround(2.018 * one);
     }
+    /* The fast rule's coefficients come from the exact ones, so both rules
+     * share the published constants. */
+    j->yg = (int32_t)lround(j->cy / 64.0);
+    j->kvr = (int32_t)lround(j->cvr / 128.0);
+    j->kug = (int32_t)lround(j->cug / 128.0);
+    j->kvg = (int32_t)lround(j->cvg / 128.0);
+    j->kub = (int32_t)lround(j->cub / 128.0);
 }
 
 int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
@@ -198,7 +222,8 @@ int sp_convert(sp_kctx *k, const sp_convert_desc *d, const sp_image *src,
                          .w = w,
                          .h = h,
                          .from = source_kind(src->format),
-                         .to = (int)d->to};
+                         .to = (int)d->to,
+                         .fast = d->precision == SP_CONVERT_FAST};
     if (j.from == SP__CV_NV12)
         j.uv = src->data + src->stride * h;
     coefficients(&j, d->matrix, d->range);

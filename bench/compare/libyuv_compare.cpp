@@ -1,6 +1,7 @@
 /* sensorpipe vs libyuv on the same images, in the same process, one thread,
  * thread CPU time by default (the machine is shared):
  *   NV12 -> RGB8 1920x1080     vs NV12ToRAW (libyuv's RAW is R,G,B in memory)
+ *   NV12 -> RGBA8 1920x1080    vs NV12ToARGB (same bytes written)
  *   YUYV -> RGB8 1920x1080     vs YUY2ToARGB (this libyuv has no YUY2 to
  *                                 3-byte RGB; it writes 4 bytes a pixel)
  *   YUYV -> RGBA8 1920x1080    vs YUY2ToARGB (same bytes written)
@@ -8,12 +9,17 @@
  *   resize RGB8  1080p -> 640x384 bilinear vs RGBScale(kFilterBilinear)
  *   the two resizes again cache-cold: the source is flushed from every
  *   cache level (clflush) before each timed run, both libraries alike.
- * Outputs are not expected to match: sensorpipe reproduces OpenCV (20-bit
- * fixed point colour, INTER_LINEAR's 11-bit weights), libyuv uses 6-bit
- * colour coefficients and its own filter; the last column says how far
- * apart they are (bytes differing, largest |difference|), for scale.
+ * The colour rows run both of sensorpipe's YUV rules, precision=exact and
+ * precision=fast, each back-end, and libyuv interleaved (one run of each in
+ * turn, so load changes hit all alike), medians of each.
+ * Outputs are not expected to match: sensorpipe's exact rule reproduces
+ * OpenCV (20-bit fixed point colour), its fast rule is within 1 of that,
+ * INTER_LINEAR's 11-bit weights for resize; libyuv uses 6-bit colour
+ * coefficients and its own filter; the last column says how far apart they
+ * are (bytes differing, largest |difference|), for scale.
  *
- *   libyuv_compare [--runs N] [--quick] [--wall] [--json] */
+ *   libyuv_compare [--runs N] [--quick] [--wall] [--json] [--colour]
+ * (--colour: the colour rows only) */
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -35,7 +41,8 @@
 
 using namespace libyuv;
 
-namespace {
+namespace
+{
 
 struct Img {
     sp_image im{};
@@ -44,7 +51,8 @@ struct Img {
     Img(uint32_t w, uint32_t h, sp_pixfmt f, uint32_t seed)
     {
         size = sp_image_block_size(w, h, f, 0);
-        mem = static_cast<uint8_t *>(aligned_alloc(64, (size + 63) & ~size_t(63)));
+        mem = static_cast<uint8_t *>(
+            aligned_alloc(64, (size + 63) & ~size_t(63)));
         if (!mem || sp_image_init(&im, mem, size, w, h, f, 0) != SP_OK) {
             fprintf(stderr, "libyuv_compare: cannot allocate %ux%u\n", w, h);
             exit(1);
@@ -55,12 +63,15 @@ struct Img {
             mem[i] = uint8_t(s >> 16);
         }
     }
-    ~Img() { free(mem); }
+    ~Img()
+    {
+        free(mem);
+    }
     Img(const Img &) = delete;
     Img &operator=(const Img &) = delete;
 };
 
-enum Kind { NV12_RGB, YUYV_RGB, YUYV_RGBA, RESIZE_RGBA, RESIZE_RGB };
+enum Kind { NV12_RGB, NV12_RGBA, YUYV_RGB, YUYV_RGBA, RESIZE_RGBA, RESIZE_RGB };
 
 struct Job {
     Kind kind;
@@ -90,8 +101,13 @@ int run_yuv(void *arg)
     int os = int(j->ystride);
     switch (j->kind) {
     case NV12_RGB:
-        return NV12ToRAW(s.data, int(s.stride), s.data + size_t(s.stride) * s.height,
-                         int(s.stride), out, os, w, h);
+        return NV12ToRAW(s.data, int(s.stride),
+                         s.data + size_t(s.stride) * s.height, int(s.stride),
+                         out, os, w, h);
+    case NV12_RGBA:
+        return NV12ToARGB(s.data, int(s.stride),
+                          s.data + size_t(s.stride) * s.height, int(s.stride),
+                          out, os, w, h);
     case YUYV_RGB:
     case YUYV_RGBA:
         return YUY2ToARGB(s.data, int(s.stride), out, os, w, h);
@@ -124,7 +140,7 @@ std::vector<Backend> make_backends()
 }
 
 struct Opts {
-    int runs = 101, quick = 0, cputime = 1, json = 0;
+    int runs = 101, quick = 0, cputime = 1, json = 0, colour_only = 0;
 };
 
 /* Evicts [p, p + n) from every cache level. */
@@ -167,17 +183,19 @@ double median(const Opts &o, bench_fn fn, Job &j, bool cold)
 int failures = 0;
 
 void row(const Opts &o, const char *op, const char *input, const char *be,
-         double sp_ms, const char *ref, double y_ms, const std::string &diff)
+         const char *rule, double sp_ms, const char *ref, double y_ms,
+         const std::string &diff)
 {
     double ratio = sp_ms > 0 ? y_ms / sp_ms : 0.0;
     if (o.json)
         printf("{\"compare\":\"%s\",\"input\":\"%s\",\"backend\":\"%s\","
-               "\"median_ms\":%.4f,\"ref\":\"%s\",\"ref_median_ms\":%.4f,"
-               "\"ref_over_ours\":%.3f,\"difference\":\"%s\"}\n",
-               op, input, be, sp_ms, ref, y_ms, ratio, diff.c_str());
+               "\"precision\":\"%s\",\"median_ms\":%.4f,\"ref\":\"%s\","
+               "\"ref_median_ms\":%.4f,\"ref_over_ours\":%.3f,"
+               "\"difference\":\"%s\"}\n",
+               op, input, be, rule, sp_ms, ref, y_ms, ratio, diff.c_str());
     else
-        printf("%-13s %-22s %-7s %8.4f %-24s %8.4f %7.2fx  %s\n", op, input, be,
-               sp_ms, ref, y_ms, ratio, diff.c_str());
+        printf("%-10s %-19s %-7s %-5s %8.4f %-20s %8.4f %7.2fx  %s\n", op,
+               input, be, rule, sp_ms, ref, y_ms, ratio, diff.c_str());
 }
 
 /* How far ours is from libyuv's output (channel order mapped). */
@@ -189,7 +207,8 @@ std::string difference(const Job &j)
     int ych = (j.kind == RESIZE_RGB) ? 3 : 4;
     int och = d.format == SP_PIX_RGB8 ? 3 : 4;
     /* libyuv's ARGB is B,G,R,A in memory; RAW and RGBScale keep order. */
-    bool swap = j.kind == YUYV_RGB || j.kind == YUYV_RGBA;
+    bool swap =
+        j.kind == YUYV_RGB || j.kind == YUYV_RGBA || j.kind == NV12_RGBA;
     if (j.kind == NV12_RGB)
         ych = 3;
     for (uint32_t y = 0; y < d.height; y++) {
@@ -204,7 +223,8 @@ std::string difference(const Job &j)
             }
     }
     char s[96];
-    snprintf(s, sizeof s, "%.1f%% colour bytes differ, max %d", 100.0 * n / total, m);
+    snprintf(s, sizeof s, "%.1f%% colour bytes differ, max %d",
+             100.0 * n / total, m);
     return s;
 }
 
@@ -226,8 +246,70 @@ void measure(const Opts &o, Job &j, std::vector<Backend> &bs, const char *op,
             failures++;
             continue;
         }
-        row(o, op, input, b.name, ms, ref, y_ms, difference(j));
+        row(o, op, input, b.name, "-", ms, ref, y_ms, difference(j));
     }
+}
+
+/* The colour rows: libyuv and, for each back-end, both rules, one run of
+ * each in turn; the median of each. */
+void measure_colour(const Opts &o, Job &j, std::vector<Backend> &bs,
+                    const char *op, const char *ref)
+{
+    struct Case {
+        Backend *b;
+        sp_convert_precision p;
+        std::vector<double> t;
+    };
+    std::vector<Case> cs;
+    for (Backend &b : bs)
+        for (int p = 0; p < 2; p++)
+            cs.push_back({&b, sp_convert_precision(p), {}});
+    std::vector<double> yt;
+    sp_convert_to to = j.cd.to;
+    int warm = o.quick ? 3 : 10;
+    for (int r = 0; r < warm + o.runs; r++) {
+        double t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        int rc = run_yuv(&j);
+        double t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        if (rc < 0) {
+            fprintf(stderr, "libyuv_compare: %s: libyuv failed\n", op);
+            failures++;
+            return;
+        }
+        if (r >= warm)
+            yt.push_back(t1 - t0);
+        for (Case &c : cs) {
+            j.k = c.b->k;
+            j.cd = sp_convert_desc{};
+            j.cd.to = to;
+            j.cd.precision = c.p;
+            t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+            rc = run_sp(&j);
+            t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+            if (rc < 0) {
+                fprintf(stderr, "libyuv_compare: %s on %s: %s\n", op, c.b->name,
+                        sp_errmsg());
+                failures++;
+                return;
+            }
+            if (r >= warm)
+                c.t.push_back(t1 - t0);
+        }
+    }
+    auto med = [](std::vector<double> &v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    double y_ms = med(yt);
+    for (Case &c : cs) {
+        /* The output of this case, for the difference column. */
+        j.k = c.b->k;
+        j.cd.precision = c.p;
+        run_sp(&j);
+        row(o, op, "1920x1080", c.b->name, sp_convert_precision_name(c.p),
+            med(c.t), ref, y_ms, difference(j));
+    }
+    j.cd.precision = SP_CONVERT_EXACT;
 }
 
 } // namespace
@@ -241,6 +323,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--quick")) {
             o.quick = 1;
             o.runs = 11;
+        } else if (!strcmp(argv[i], "--colour")) {
+            o.colour_only = 1;
         } else if (!strcmp(argv[i], "--wall")) {
             o.cputime = 0;
         } else if (!strcmp(argv[i], "--cputime")) {
@@ -248,8 +332,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
             o.runs = std::max(1, atoi(argv[++i]));
         } else {
-            fprintf(stderr, "libyuv_compare: unknown option '%s' (expected "
-                            "--json, --runs N, --quick, --wall)\n", argv[i]);
+            fprintf(stderr,
+                    "libyuv_compare: unknown option '%s' (expected "
+                    "--json, --runs N, --quick, --wall, --colour)\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -259,24 +345,31 @@ int main(int argc, char **argv)
         if (getloadavg(load, 3) < 0)
             load[0] = -1;
         printf("# libyuv %d vs sensorpipe; %s, median of %d runs; load "
-               "average %.2f %.2f %.2f\n", LIBYUV_VERSION,
-               o.cputime ? "thread CPU time" : "wall time", o.runs, load[0],
-               load[1], load[2]);
-        printf("%-13s %-22s %-7s %8s %-24s %8s %8s  %s\n", "op", "input", "ours",
-               "ms", "libyuv", "ms", "yuv/ours", "outputs");
+               "average %.2f %.2f %.2f\n",
+               LIBYUV_VERSION, o.cputime ? "thread CPU time" : "wall time",
+               o.runs, load[0], load[1], load[2]);
+        printf("%-10s %-19s %-7s %-5s %8s %-20s %8s %8s  %s\n", "op", "input",
+               "ours", "rule", "ms", "libyuv", "ms", "yuv/ours", "outputs");
     }
     const uint32_t W = 1920, H = 1080;
-    Img ydst(W * 4, H, SP_PIX_GRAY8, 0); /* big enough for every libyuv output */
+    Img ydst(W * 4, H, SP_PIX_GRAY8,
+             0); /* big enough for every libyuv output */
     {
         Img nv12(W, H, SP_PIX_NV12, 3);
         Img rgb(W, H, SP_PIX_RGB8, 0);
+        Img rgba(W, H, SP_PIX_RGBA8, 0);
         Job j;
         j.kind = NV12_RGB;
         j.src = &nv12;
         j.dst = &rgb;
         j.ydst = &ydst;
         j.ystride = W * 3;
-        measure(o, j, bs, "nv12>rgb", "1920x1080", "NV12ToRAW", false);
+        measure_colour(o, j, bs, "nv12>rgb", "NV12ToRAW");
+        j.kind = NV12_RGBA;
+        j.cd.to = SP_CONVERT_RGBA;
+        j.dst = &rgba;
+        j.ystride = W * 4;
+        measure_colour(o, j, bs, "nv12>rgba", "NV12ToARGB");
     }
     {
         Img yuyv(W, H, SP_PIX_YUYV, 5);
@@ -288,13 +381,13 @@ int main(int argc, char **argv)
         j.dst = &rgb;
         j.ydst = &ydst;
         j.ystride = W * 4;
-        measure(o, j, bs, "yuyv>rgb", "1920x1080", "YUY2ToARGB (4 B/px)", false);
+        measure_colour(o, j, bs, "yuyv>rgb", "YUY2ToARGB (4 B/px)");
         j.kind = YUYV_RGBA;
         j.cd.to = SP_CONVERT_RGBA;
         j.dst = &rgba;
-        measure(o, j, bs, "yuyv>rgba", "1920x1080", "YUY2ToARGB", false);
+        measure_colour(o, j, bs, "yuyv>rgba", "YUY2ToARGB");
     }
-    for (int cold = 0; cold < 2; cold++) {
+    for (int cold = 0; cold < 2 && !o.colour_only; cold++) {
         Img srca(W, H, SP_PIX_RGBA8, 11), dsta(640, 384, SP_PIX_RGBA8, 0);
         Img src3(W, H, SP_PIX_RGB8, 13), dst3(640, 384, SP_PIX_RGB8, 0);
         Job j;

@@ -68,6 +68,11 @@ static inline uint8x8_t gray8(uint8x8_t r, uint8x8_t g, uint8x8_t b)
 
 void sp__convert_neon(const sp__convert_job *j)
 {
+    if (j->fast && (j->from == SP__CV_NV12 || j->from == SP__CV_YUYV) &&
+        j->to != SP__CV_GRAY) {
+        sp__convert_fast_neon(j);
+        return;
+    }
     const yuvc c = {vdupq_n_s32(j->yoff),
                     vdupq_n_s32(0),
                     vdupq_n_s32(SP__CV_BIAS),

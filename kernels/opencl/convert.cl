@@ -1,7 +1,8 @@
 /* Convert on OpenCL: one work-item per pixel, the scalar reference's decode
  * and encode (kernels/scalar/convert_scalar.c), integer only: bit-exact.
- * Kinds: 0 RGB, 1 BGR, 2 GRAY, 3 RGBA, 4 NV12, 5 YUYV. coef = {yoff, cy,
- * cvr, cug, cvg, cub, 0, 0}. */
+ * Kinds: 0 RGB, 1 BGR, 2 GRAY, 3 RGBA, 4 NV12, 5 YUYV. k = {yoff, cy,
+ * cvr, cug, cvg, cub, fast, yg, kvr, kug, kvg, kub, 0...}: the exact rule's
+ * coefficients, then the fast rule's (sp_convert.h). */
 #define CV_SHIFT 20
 #define CV_BIAS ((1 << (CV_SHIFT - 1)) + (256 << CV_SHIFT))
 
@@ -10,14 +11,25 @@ inline int clamp8(int v)
     return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-inline int luma(int Y, int8 k)
+inline int luma(int Y, int16 k)
 {
     return (Y > k.s0 ? Y - k.s0 : 0) * k.s1;
 }
 
+/* The fast rule's products (convert_int.h: sp__cv_fast_*). */
+inline int fast_chroma(int c, int k)
+{
+    return (((c - 128) * 256 * k + (1 << 14) + (1 << 30)) >> 15) - (1 << 15);
+}
+
+inline int fast_out(int s)
+{
+    return s < 0 ? 0 : s >= 255 * 64 ? 255 : s >> 6;
+}
+
 __kernel void convert(__global const uchar *src, uint sstride, uint uv_offset,
                       __global uchar *dst, uint dstride, int w, int h, int from,
-                      int to, int8 k)
+                      int to, int16 k)
 {
     int x = get_global_id(0), y = get_global_id(1);
     if (x >= w || y >= h)
@@ -48,6 +60,12 @@ __kernel void convert(__global const uchar *src, uint sstride, uint uv_offset,
         g = clamp8(((yp + k.s3 * u + k.s4 * v + CV_BIAS) >> CV_SHIFT) - 256);
         b = clamp8(((yp + k.s5 * u + CV_BIAS) >> CV_SHIFT) - 256);
         gray = clamp8(((yp + CV_BIAS) >> CV_SHIFT) - 256);
+        if (k.s6) {
+            int y1 = (((Y > k.s0 ? Y - k.s0 : 0) * k.s7) >> 8) + 32;
+            r = fast_out(y1 + fast_chroma(V, k.s8));
+            g = fast_out(y1 + fast_chroma(U, k.s9) + fast_chroma(V, k.sa));
+            b = fast_out(y1 + fast_chroma(U, k.sb));
+        }
     }
     __global uchar *o = dst + (size_t)y * dstride;
     switch (to) {

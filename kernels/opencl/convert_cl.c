@@ -44,7 +44,8 @@ int sp__convert_cl(sp_kctx *k, const sp__convert_job *j)
     SP_TRY_GOTO(rc, sp__cl_buffer_out(k, j->dst, out_bytes, &bout), done);
     cl_uint sstride = (cl_uint)j->sstride, dstride = (cl_uint)j->dstride;
     cl_int w = (cl_int)j->w, h = (cl_int)j->h, from = j->from, to = j->to;
-    cl_int8 coef = {{j->yoff, j->cy, j->cvr, j->cug, j->cvg, j->cub, 0, 0}};
+    cl_int16 coef = {{j->yoff, j->cy, j->cvr, j->cug, j->cvg, j->cub, j->fast,
+                      j->yg, j->kvr, j->kug, j->kvg, j->kub, 0, 0, 0, 0}};
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, 0, sizeof bin, &bin), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, 1, sizeof sstride, &sstride),
                 done);

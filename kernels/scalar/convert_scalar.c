@@ -1,5 +1,6 @@
 /* Convert, scalar reference: decode a pixel to R, G, B, A, encode it in the
- * target layout. The specification (see sp_convert.h). */
+ * target layout. The specification of both YUV rules, exact and fast (see
+ * sp_convert.h). */
 #include "convert_int.h"
 
 static inline uint8_t clamp8(int32_t v)
@@ -10,6 +11,15 @@ static inline uint8_t clamp8(int32_t v)
 static inline void yuv(const sp__convert_job *j, int32_t Y, int32_t U,
                        int32_t V, int32_t px[4])
 {
+    if (j->fast) {
+        int32_t y1 = sp__cv_fast_luma(j, Y) + 32;
+        px[0] = sp__cv_fast_out(y1 + sp__cv_fast_chroma(V, j->kvr));
+        px[1] = sp__cv_fast_out(y1 + sp__cv_fast_chroma(U, j->kug) +
+                                sp__cv_fast_chroma(V, j->kvg));
+        px[2] = sp__cv_fast_out(y1 + sp__cv_fast_chroma(U, j->kub));
+        px[3] = 255;
+        return;
+    }
     int32_t yp = (Y > j->yoff ? Y - j->yoff : 0) * j->cy;
     int32_t u = U - 128, v = V - 128;
     px[0] = clamp8(((yp + j->cvr * v + SP__CV_BIAS) >> SP__CV_SHIFT) - 256);

@@ -247,6 +247,11 @@ void sp__convert_sse41(const sp__convert_job *j)
     const int from = j->from, to = j->to;
     const int rgb_in = from == SP__CV_RGB || from == SP__CV_BGR;
     const int rgb_out = to == SP__CV_RGB || to == SP__CV_BGR;
+    if (j->fast && (from == SP__CV_NV12 || from == SP__CV_YUYV) &&
+        to != SP__CV_GRAY) {
+        sp__convert_fast_sse41(j);
+        return;
+    }
     if ((rgb_in && (rgb_out || to == SP__CV_RGBA || to == SP__CV_GRAY)) ||
         (from == SP__CV_RGBA && rgb_out)) {
         for (uint32_t y = 0; y < j->h; y++) {

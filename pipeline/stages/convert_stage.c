@@ -27,6 +27,12 @@ static const sp_prop_spec convert_props[] = {
      .def = "limited",
      .choices = "limited|full",
      .help = "YUV range of nv12/yuyv input (limited: Y 16..235)"},
+    {.name = "precision",
+     .type = SP_PROP_ENUM,
+     .def = "exact",
+     .choices = "exact|fast",
+     .help = "YUV to colour rule: exact (= OpenCV) or fast (16-bit, "
+             "within 1 of exact)"},
     SP__STREAMS_PROP,
 };
 
@@ -36,6 +42,7 @@ static int convert_init(sp_stage *st)
     c->desc.to = (sp_convert_to)sp_stage_prop(st, "to")->i;
     c->desc.matrix = (sp_yuv_matrix)sp_stage_prop(st, "matrix")->i;
     c->desc.range = (sp_yuv_range)sp_stage_prop(st, "range")->i;
+    c->desc.precision = (sp_convert_precision)sp_stage_prop(st, "precision")->i;
     if (sp_stage_kctx(st) == NULL)
         return SP_EUNSUPPORTED;
     return SP_OK;
@@ -74,7 +81,8 @@ const sp_stage_class sp__stage_convert = {
     .gives = "image in rgb8, bgr8, gray8 or rgba8 (to=), same stream",
     .description = "colour conversion to=rgb|bgr|gray|rgba from "
                    "rgb8/bgr8/rgba8/gray8/nv12/yuyv "
-                   "(matrix=, range= for YUV); non-image frames pass through",
+                   "(matrix=, range=, precision= for YUV); non-image frames "
+                   "pass through",
     .props = convert_props,
     .nprops = sizeof convert_props / sizeof convert_props[0],
     .priv_size = sizeof(convert_stage),
