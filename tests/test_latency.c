@@ -101,24 +101,26 @@ static void test_rate_follows_stamps(void **state)
         n++;
     }
     assert_int_equal(n, 8);
-    for (uint64_t k = 1; k < n; k++) {
-        int64_t want = (ts[k] - ts[0]) / 2;
-        int64_t got = (int64_t)(t[k] - t[0]);
-        if (got < want - 2000000 || got > want + 250000000)
-            fail_msg("frame %llu after %lld ns, want %lld (stamps / 2)",
-                     (unsigned long long)k, (long long)got, (long long)want);
-    }
     sp_pipeline_close(p);
     static sp_pipeline_stats s;
     assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
     assert_true(s.rate == 2.0);
     assert_true(s.wall_s >= 0.33);
-    /* Waiting for the due time is not the source's own time. Measurable
-     * only where making a frame takes well under the spacing of the
-     * schedule (under an emulator the synthetic sweep alone can take
-     * longer than the 50 ms between due times, and then nothing waits). */
+    /* Never early. Not late either, and the wait for the due time not
+     * counted as the source's own time, where making a frame takes well
+     * under the spacing of the schedule (under an emulator on a loaded
+     * machine the synthetic sweep alone can take longer than the 50 ms
+     * between due times, and then frames are late and nothing waits). */
     double span_s = (double)(ts[n - 1] - ts[0]) / 2e9;
-    if (s.stages[0].busy_s < 0.5 * span_s)
+    int fast = s.stages[0].busy_s < 0.5 * span_s;
+    for (uint64_t k = 1; k < n; k++) {
+        int64_t want = (ts[k] - ts[0]) / 2;
+        int64_t got = (int64_t)(t[k] - t[0]);
+        if (got < want - 2000000 || (fast && got > want + 250000000))
+            fail_msg("frame %llu after %lld ns, want %lld (stamps / 2)",
+                     (unsigned long long)k, (long long)got, (long long)want);
+    }
+    if (fast)
         assert_true(s.stages[0].busy_s < 0.75 * s.wall_s);
     else
         print_message("note: making the frames took %.3f s of a %.3f s "
