@@ -6,7 +6,9 @@
  * what each stage produced for each stream's first frame; the progress
  * line shows the total and an ETA when the source knows its length;
  * `stages NAME` says what a stage takes and gives; a .bin read without
- * fields= ends with the note `info` prints too. */
+ * fields= ends with the note `info` prints too; `--realtime` runs and
+ * reports, and `--latency-png` writes one picture row per stage or fails
+ * naming the file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -216,6 +218,80 @@ static void test_bin_note(void **state)
     has("points/frame min 64 mean 64.0 max 64");
 }
 
+/* The height of the PNG at @p path from its IHDR, or 0. */
+static uint32_t png_height(const char *path)
+{
+    unsigned char h[24];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (n != sizeof h || memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0 ||
+        memcmp(h + 12, "IHDR", 4) != 0)
+        return 0;
+    return (uint32_t)h[20] << 24 | (uint32_t)h[21] << 16 |
+           (uint32_t)h[22] << 8 | h[23];
+}
+
+/* A sanitizer's shadow memory is terabytes of reserved address space, so
+ * mlockall() in a sanitized build would try to lock it all: there the
+ * runs go without --realtime, and say so. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static void test_realtime_and_latency_png(void **state)
+{
+    (void)state;
+    NEED_EXE();
+    const char *rt = SANITIZED ? "" : "--realtime";
+    if (SANITIZED)
+        print_message("note: sanitizer build: --realtime (mlockall) not "
+                      "run, the latency picture is\n");
+    char p2[1200], p3[1200];
+    snprintf(p2, sizeof p2, "%s/lat2.png", tmp);
+    snprintf(p3, sizeof p3, "%s/lat3.png", tmp);
+    remove(p2);
+    remove(p3);
+    assert_int_equal(run("run %s --stats --latency-png '%s' "
+                         "'synth frames=20 camera=false ! null'",
+                         rt, p2),
+                     0);
+    has("end to end");
+    has("p99.9");
+    has("jitter");
+    /* Locked or not, said: the note appears only when refused. */
+    if (strstr(out, "memory not locked") == NULL)
+        lacks("mlockall");
+    assert_int_equal(run("run %s --latency-png '%s' "
+                         "'synth frames=20 camera=false ! queue depth=2 ! "
+                         "null'",
+                         rt, p3),
+                     0);
+    uint32_t h2 = png_height(p2), h3 = png_height(p3);
+    if (h2 == 0 || h3 <= h2)
+        fail_msg("latency pictures: %u rows of pixels for 2 stages, %u for 3",
+                 h2, h3);
+    assert_int_equal(run("run --latency-png '%s/no/such/dir/x.png' "
+                         "'synth frames=3 camera=false ! null'",
+                         tmp),
+                     1);
+    has("--latency-png");
+    has("no/such/dir/x.png");
+    assert_int_equal(run("run 'synth frames=3 camera=false ! null' "
+                         "--latency-png"),
+                     2);
+    has("--latency-png needs a value");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_progress_total_and_eta),
         cmocka_unit_test(test_stages_name),
         cmocka_unit_test(test_bin_note),
+        cmocka_unit_test(test_realtime_and_latency_png),
     };
     return cmocka_run_group_tests_name("cli_ux", tests, setup, NULL);
 }
