@@ -144,31 +144,51 @@ static inline F simd_atan2(F y, F x)
     return r;
 }
 
+/* bev's per-point rule on VN points at once, shared by the one-thread
+ * scatter and the split classification so both find the same cells. */
+typedef struct simd_bev_k {
+    F xmin, ymin, zmin, zmax, inv_res, inv_zr, fh, fw;
+    I w;
+} simd_bev_k;
+
+static inline simd_bev_k simd_bev_k_make(const sp__bev_plan *pl)
+{
+    simd_bev_k k = {f_set(pl->xmin), f_set(pl->ymin),    f_set(pl->zmin),
+                    f_set(pl->zmax), f_set(pl->inv_res), f_set(pl->inv_zr),
+                    f_set(pl->fh),   f_set(pl->fw),      i_set((int32_t)pl->w)};
+    return k;
+}
+
+/* Points [i, i + VN): one bit per point inside the raster; where any is,
+ * cell[] gets the (unmapped) cell index and h[] the height of each. */
+static inline int simd_bev_block(const simd_bev_k *k, const sp_points *in,
+                                 size_t i, int32_t *cell, float *h)
+{
+    const F zero = f_set(0.0f), one = f_set(1.0f);
+    F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
+    F fx = f_mul(f_sub(x, k->xmin), k->inv_res);
+    F fy = f_mul(f_sub(y, k->ymin), k->inv_res);
+    M ok = m_and(m_and(m_ge(fx, zero), m_lt(fx, k->fh)),
+                 m_and(m_ge(fy, zero), m_lt(fy, k->fw)));
+    ok = m_and(ok, m_and(m_ge(z, k->zmin), m_le(z, k->zmax)));
+    int bits = m_bits(ok);
+    if (bits) {
+        F v = f_min(f_mul(f_sub(z, k->zmin), k->inv_zr), one);
+        i_store(cell, i_add(i_mul(i_cvtt(fx), k->w), i_cvtt(fy)));
+        f_store(h, v);
+    }
+    return bits;
+}
+
 static inline void simd_bev_accum(const sp__bev_plan *pl, const sp_points *in,
                                   float *hmax, float *isum, uint32_t *cnt)
 {
-    const F xmin = f_set(pl->xmin), ymin = f_set(pl->ymin);
-    const F zmin = f_set(pl->zmin), zmax = f_set(pl->zmax);
-    const F inv_res = f_set(pl->inv_res), inv_zr = f_set(pl->inv_zr);
-    const F fh = f_set(pl->fh), fw = f_set(pl->fw);
-    const F zero = f_set(0.0f), one = f_set(1.0f);
-    const I w = i_set((int32_t)pl->w);
+    const simd_bev_k k = simd_bev_k_make(pl);
     size_t n = in->count, i = 0;
     int32_t cell[VN];
     float h[VN];
     for (; i + VN <= n; i += VN) {
-        F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
-        F fx = f_mul(f_sub(x, xmin), inv_res);
-        F fy = f_mul(f_sub(y, ymin), inv_res);
-        M ok = m_and(m_and(m_ge(fx, zero), m_lt(fx, fh)),
-                     m_and(m_ge(fy, zero), m_lt(fy, fw)));
-        ok = m_and(ok, m_and(m_ge(z, zmin), m_le(z, zmax)));
-        int bits = m_bits(ok);
-        if (!bits)
-            continue;
-        F v = f_min(f_mul(f_sub(z, zmin), inv_zr), one);
-        i_store(cell, i_add(i_mul(i_cvtt(fx), w), i_cvtt(fy)));
-        f_store(h, v);
+        int bits = simd_bev_block(&k, in, i, cell, h);
         while (bits) {
             int j = __builtin_ctz((unsigned)bits);
             bits &= bits - 1;
@@ -184,43 +204,64 @@ static inline void simd_bev_accum(const sp__bev_plan *pl, const sp_points *in,
     }
 }
 
+/* range's per-point rule on VN points at once, shared by the one-thread
+ * scatter and the split classification so both find the same pixels. */
+typedef struct simd_range_k {
+    F fov_up, row_scale, frows, fcols;
+    I cols, last;
+} simd_range_k;
+
+static inline simd_range_k simd_range_k_make(const sp__range_plan *pl)
+{
+    simd_range_k k = {f_set(pl->fov_up),        f_set(pl->row_scale),
+                      f_set(pl->frows),         f_set(pl->fcols),
+                      i_set((int32_t)pl->cols), i_set((int32_t)pl->cols - 1)};
+    return k;
+}
+
+/* Points [i, i + VN): one bit per point in view; where any is, pix[] gets
+ * the pixel and r[] the range of each. */
+static inline int simd_range_block(const simd_range_k *k, const sp_points *in,
+                                   size_t i, int32_t *pix, float *r)
+{
+    const F zero = f_set(0.0f), fmax = f_set(3.40282347e38f);
+    const F half = f_set(0.5f), inv2pi = f_set(SP__INV_2PI_F);
+    F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
+    F rxy2 = f_add(f_mul(x, x), f_mul(y, y));
+    F r2 = f_add(rxy2, f_mul(z, z));
+    M ok = m_and(m_gt(r2, zero), m_le(r2, fmax));
+    if (!m_bits(ok))
+        return 0;
+    F yaw = simd_atan2(y, x);
+    F pitch = simd_atan2(z, f_sqrt(rxy2));
+    F fr = f_mul(f_sub(k->fov_up, pitch), k->row_scale);
+    ok = m_and(ok, m_and(m_ge(fr, zero), m_lt(fr, k->frows)));
+    int bits = m_bits(ok);
+    if (!bits)
+        return 0;
+    F fc = f_mul(f_sub(half, f_mul(yaw, inv2pi)), k->fcols);
+    I col = i_min(i_and_m(i_cvtt(fc), m_gt(fc, zero)), k->last);
+    i_store(pix, i_add(i_mul(i_cvtt(fr), k->cols), col));
+    f_store(r, f_sqrt(r2));
+    return bits;
+}
+
 static inline void simd_range_scatter(const sp__range_plan *pl,
                                       const sp_points *in, float *out)
 {
-    const F zero = f_set(0.0f), fmax = f_set(3.40282347e38f);
-    const F fov_up = f_set(pl->fov_up), row_scale = f_set(pl->row_scale);
-    const F frows = f_set(pl->frows), fcols = f_set(pl->fcols);
-    const F half = f_set(0.5f), inv2pi = f_set(SP__INV_2PI_F);
-    const I cols = i_set((int32_t)pl->cols),
-            last = i_set((int32_t)pl->cols - 1);
+    const simd_range_k k = simd_range_k_make(pl);
     size_t plane = (size_t)pl->rows * pl->cols;
     size_t n = in->count, i = 0;
     int32_t pix[VN];
     float rr[VN];
     for (; i + VN <= n; i += VN) {
-        F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
-        F rxy2 = f_add(f_mul(x, x), f_mul(y, y));
-        F r2 = f_add(rxy2, f_mul(z, z));
-        M ok = m_and(m_gt(r2, zero), m_le(r2, fmax));
-        if (!m_bits(ok))
-            continue;
-        F yaw = simd_atan2(y, x);
-        F pitch = simd_atan2(z, f_sqrt(rxy2));
-        F fr = f_mul(f_sub(fov_up, pitch), row_scale);
-        ok = m_and(ok, m_and(m_ge(fr, zero), m_lt(fr, frows)));
-        int bits = m_bits(ok);
-        if (!bits)
-            continue;
-        F fc = f_mul(f_sub(half, f_mul(yaw, inv2pi)), fcols);
-        I col = i_min(i_and_m(i_cvtt(fc), m_gt(fc, zero)), last);
-        i_store(pix, i_add(i_mul(i_cvtt(fr), cols), col));
-        f_store(rr, f_sqrt(r2));
+        int bits = simd_range_block(&k, in, i, pix, rr);
         while (bits) {
             int j = __builtin_ctz((unsigned)bits);
             bits &= bits - 1;
-            size_t k = i + (size_t)j;
-            sp__range_put(out, plane, pix[j], rr[j], in->x[k], in->y[k],
-                          in->z[k], in->intensity[k]);
+            size_t q = i + (size_t)j;
+            sp__range_put(out, plane, pix[j], rr[j], in->x[q], in->y[q],
+                          in->z[q], in->intensity[q]);
         }
     }
     for (; i < n; i++) {
@@ -238,32 +279,12 @@ static inline void simd_range_cells(const sp__range_plan *pl,
                                     const sp_points *in, size_t i0, size_t i1,
                                     int32_t *pix, float *r)
 {
-    const F zero = f_set(0.0f), fmax = f_set(3.40282347e38f);
-    const F fov_up = f_set(pl->fov_up), row_scale = f_set(pl->row_scale);
-    const F frows = f_set(pl->frows), fcols = f_set(pl->fcols);
-    const F half = f_set(0.5f), inv2pi = f_set(SP__INV_2PI_F);
-    const I cols = i_set((int32_t)pl->cols),
-            last = i_set((int32_t)pl->cols - 1);
+    const simd_range_k k = simd_range_k_make(pl);
     size_t i = i0;
     int32_t pv[VN];
     float rv[VN];
     for (; i + VN <= i1; i += VN) {
-        F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
-        F rxy2 = f_add(f_mul(x, x), f_mul(y, y));
-        F r2 = f_add(rxy2, f_mul(z, z));
-        M ok = m_and(m_gt(r2, zero), m_le(r2, fmax));
-        int bits = 0;
-        if (m_bits(ok)) {
-            F yaw = simd_atan2(y, x);
-            F pitch = simd_atan2(z, f_sqrt(rxy2));
-            F fr = f_mul(f_sub(fov_up, pitch), row_scale);
-            ok = m_and(ok, m_and(m_ge(fr, zero), m_lt(fr, frows)));
-            bits = m_bits(ok);
-            F fc = f_mul(f_sub(half, f_mul(yaw, inv2pi)), fcols);
-            I col = i_min(i_and_m(i_cvtt(fc), m_gt(fc, zero)), last);
-            i_store(pv, i_add(i_mul(i_cvtt(fr), cols), col));
-            f_store(rv, f_sqrt(r2));
-        }
+        int bits = simd_range_block(&k, in, i, pv, rv);
         for (int j = 0; j < VN; j++) {
             int in_view = (bits >> j) & 1;
             pix[i + (size_t)j] = in_view ? pv[j] : -1;
@@ -282,28 +303,12 @@ static inline void simd_range_cells(const sp__range_plan *pl,
 static inline void simd_bev_cells(const sp__bev_plan *pl, const sp_points *in,
                                   size_t i0, size_t i1, int32_t *cell, float *h)
 {
-    const F xmin = f_set(pl->xmin), ymin = f_set(pl->ymin);
-    const F zmin = f_set(pl->zmin), zmax = f_set(pl->zmax);
-    const F inv_res = f_set(pl->inv_res), inv_zr = f_set(pl->inv_zr);
-    const F fh = f_set(pl->fh), fw = f_set(pl->fw);
-    const F zero = f_set(0.0f), one = f_set(1.0f);
-    const I w = i_set((int32_t)pl->w);
+    const simd_bev_k k = simd_bev_k_make(pl);
     size_t i = i0;
     int32_t cv[VN];
     float hv[VN];
     for (; i + VN <= i1; i += VN) {
-        F x = f_load(in->x + i), y = f_load(in->y + i), z = f_load(in->z + i);
-        F fx = f_mul(f_sub(x, xmin), inv_res);
-        F fy = f_mul(f_sub(y, ymin), inv_res);
-        M ok = m_and(m_and(m_ge(fx, zero), m_lt(fx, fh)),
-                     m_and(m_ge(fy, zero), m_lt(fy, fw)));
-        ok = m_and(ok, m_and(m_ge(z, zmin), m_le(z, zmax)));
-        int bits = m_bits(ok);
-        if (bits) {
-            F v = f_min(f_mul(f_sub(z, zmin), inv_zr), one);
-            i_store(cv, i_add(i_mul(i_cvtt(fx), w), i_cvtt(fy)));
-            f_store(hv, v);
-        }
+        int bits = simd_bev_block(&k, in, i, cv, hv);
         for (int j = 0; j < VN; j++) {
             int inside = (bits >> j) & 1;
             cell[i + (size_t)j] = inside ? sp__bev_raster_of(pl, cv[j]) : -1;
