@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "sp_camtest.h"
+#include "convert_check.h"
 #include "sp_convert.h"
 #include "sp_pipeline.h"
 
@@ -147,37 +148,8 @@ static void check_backends(uint32_t w, uint32_t h, size_t pad, uint64_t seed)
                                      .matrix = (sp_yuv_matrix)(mr & 1),
                                      .range = (sp_yuv_range)(mr >> 1),
                                      .precision = SP_CONVERT_FAST};
-                sp_pixfmt of;
-                uint32_t ow, oh;
-                assert_int_equal(sp_convert_output(&d, &src.im, &of, &ow, &oh),
-                                 SP_OK);
-                camtest_img ref, got;
-                assert_int_equal(
-                    camtest_img_alloc(&ref, ow, oh, of, pad + 3, &rng), 0);
-                if (sp_convert(ks[0], &d, &src.im, &ref.im) != SP_OK)
-                    fail_msg("scalar: %s", sp_errmsg());
-                for (int b = 1; b < nk; b++) {
-                    assert_int_equal(
-                        camtest_img_alloc(&got, ow, oh, of, pad, &rng), 0);
-                    if (sp_convert(ks[b], &d, &src.im, &got.im) != SP_OK)
-                        fail_msg("%s: %s", names[b], sp_errmsg());
-                    if (sp_kctx_backend(ks[b]) == SP_BACKEND_SIMD &&
-                        sp_kctx_last_backend(ks[b]) != SP_BACKEND_SIMD)
-                        fail_msg("%s: ran %s", names[b],
-                                 sp_backend_name(sp_kctx_last_backend(ks[b])));
-                    char where[128];
-                    if (!camtest_img_equal(&ref.im, &got.im, where,
-                                           sizeof where))
-                        fail_msg("fast, %s vs scalar, %ux%u pad %zu %s to %s "
-                                 "%s %s: %s",
-                                 names[b], w, h, pad,
-                                 sp_pixfmt_name(sources[si]),
-                                 sp_convert_to_name(d.to),
-                                 sp_yuv_matrix_name(d.matrix),
-                                 sp_yuv_range_name(d.range), where);
-                    camtest_img_free(&got);
-                }
-                camtest_img_free(&ref);
+                convert_check_one(ks, names, nk, &d, &src.im, pad, &rng,
+                                  "fast");
             }
         camtest_img_free(&src);
     }
