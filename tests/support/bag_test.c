@@ -99,7 +99,8 @@ const char *bt_fixture_mcap(const char *name)
     if (!made(name, "mcap")) {
         char cmd[4096];
         snprintf(cmd, sizeof cmd,
-                 "node '%s/oracles/bag_src_mcap.mjs' '%s/%s.jsonl' "
+                 "node --single-threaded '%s/oracles/bag_src_mcap.mjs' "
+                 "'%s/%s.jsonl' "
                  "'%s/%s.mcap' '%s/%s.cdr.jsonl'",
                  ro_tests_dir(), dir, name, dir, name, dir, name);
         run_ok(cmd);

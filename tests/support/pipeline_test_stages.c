@@ -209,8 +209,8 @@ static int tsink_pull(sp_stage *st, sp_frame **out)
          * its block may already hold another thread's next frame. */
         unsigned long long seq = (unsigned long long)f->seq;
         sp_frame_unref(f);
-        return sp_stage_fail(st, SP_EIO,
-                             "injected write failure at frame %llu", seq);
+        return sp_stage_fail(st, SP_EIO, "injected write failure at frame %llu",
+                             seq);
     }
     if (f->payload == SP_PAYLOAD_POINTS) {
         for (size_t j = 1; j < f->u.points.count; j++)

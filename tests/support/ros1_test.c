@@ -83,7 +83,8 @@ void r1_oracle_load(const char *bag, r1_oracle *o)
             assert_true(o->nt < 64);
             r1_otopic *t = &o->t[o->nt++];
             unsigned long long c;
-            assert_int_equal(sscanf(line, "T\t%255[^\t]\t%255[^\t]\t%39[^\t]\t%llu",
+            assert_int_equal(sscanf(line,
+                                    "T\t%255[^\t]\t%255[^\t]\t%39[^\t]\t%llu",
                                     t->name, t->type, t->md5, &c),
                              4);
             t->count = c;

@@ -443,8 +443,9 @@ static int run_encoder(int which, const char *dir, const char *spec)
         else if (ro_run("command -v node >/dev/null", err) != 0)
             snprintf(why, sizeof why, "node is not on PATH");
         snprintf(cmd, sizeof cmd,
-                 "node '%s/oracles/make_rosmsg_fixtures.mjs' '%s' '%s'", t,
-                 spec, dir);
+                 "node --single-threaded '%s/oracles/make_rosmsg_fixtures.mjs' "
+                 "'%s' '%s'",
+                 t, spec, dir);
     }
     int rc = why[0] ? 3 : ro_run(cmd, err);
     if (rc == 3) {
