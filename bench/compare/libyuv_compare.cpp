@@ -34,6 +34,7 @@
 #endif
 
 #include "bench_util.h"
+#include "compare_backends.h"
 #include "sp_convert.h"
 #include "sp_kernels.h"
 #include "sp_resize.h"
@@ -118,25 +119,6 @@ int run_yuv(void *arg)
         return RGBScale(s.data, int(s.stride), w, h, out, os, int(d.width),
                         int(d.height), kFilterBilinear);
     }
-}
-
-struct Backend {
-    const char *name;
-    sp_kctx *k;
-};
-
-std::vector<Backend> make_backends()
-{
-    std::vector<Backend> v;
-    sp_kctx *k;
-    sp_kctx_desc d{};
-    d.backend = SP_BACKEND_SCALAR;
-    if (sp_kctx_create(&d, &k) == SP_OK)
-        v.push_back({"scalar", k});
-    d.backend = SP_BACKEND_SIMD;
-    if (sp_simd_detect() != SP_SIMD_NONE && sp_kctx_create(&d, &k) == SP_OK)
-        v.push_back({sp_simd_level_name(sp_simd_detect()), k});
-    return v;
 }
 
 struct Opts {

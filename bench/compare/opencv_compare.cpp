@@ -29,6 +29,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "bench_util.h"
+#include "compare_backends.h"
 #include "sp_debayer.h"
 #include "sp_kernels.h"
 #include "sp_normalize.h"
@@ -118,25 +119,6 @@ int run_cv(void *arg)
     }
     }
     return 0;
-}
-
-struct Backend {
-    const char *name;
-    sp_kctx *k;
-};
-
-std::vector<Backend> make_backends()
-{
-    std::vector<Backend> v;
-    sp_kctx *k;
-    sp_kctx_desc d{};
-    d.backend = SP_BACKEND_SCALAR;
-    if (sp_kctx_create(&d, &k) == SP_OK)
-        v.push_back({"scalar", k});
-    d.backend = SP_BACKEND_SIMD;
-    if (sp_simd_detect() != SP_SIMD_NONE && sp_kctx_create(&d, &k) == SP_OK)
-        v.push_back({sp_simd_level_name(sp_simd_detect()), k});
-    return v;
 }
 
 struct Opts {
