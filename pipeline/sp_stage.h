@@ -158,6 +158,11 @@ sp_poolmgr *sp_stage_poolmgr(sp_stage *st);
  *  back-end); NULL with sp_errmsg() set if it cannot be created. */
 sp_kctx *sp_stage_kctx(sp_stage *st);
 
+/** Create the stage's kernel context now, from a stage's init, so that a
+ *  failure is the init's with its own status (SP_ENOMEM, SP_EUNSUPPORTED
+ *  for a back-end this machine lacks, ...); 0 when it is there. */
+int sp_stage_kctx_ready(sp_stage *st);
+
 /** Instance name, e.g. "voxel" or "voxel#2" when repeated. */
 const char *sp_stage_name(const sp_stage *st);
 

@@ -131,28 +131,30 @@ sp_poolmgr *sp_stage_poolmgr(sp_stage *st)
     return st ? sp__pipeline_poolmgr(st->pipe) : NULL;
 }
 
+int sp_stage_kctx_ready(sp_stage *st)
+{
+    if (st == NULL)
+        return sp__fail(SP_EINVAL, "sp_stage_kctx_ready: stage is NULL");
+    if (st->kctx != NULL)
+        return SP_OK;
+    /* Created on first use, in the thread that runs the stage, so a
+     * pipeline without kernel stages never touches the kernel runtime. */
+    sp_kctx_desc d = {.backend = sp__pipeline_backend(st->pipe)};
+    st->kctx = atomic_exchange(&st->pipe->spare_kctx, NULL);
+    if (st->kctx != NULL)
+        return SP_OK;
+    int rc = sp_kctx_create(&d, &st->kctx);
+    if (rc < 0) {
+        /* sp_kctx_create's message starts "kernel context: ". */
+        st->kctx = NULL;
+        return sp__fail_context(rc, "stage '%s': ", st->name);
+    }
+    return SP_OK;
+}
+
 sp_kctx *sp_stage_kctx(sp_stage *st)
 {
-    if (st == NULL) {
-        sp__fail(SP_EINVAL, "sp_stage_kctx: stage is NULL");
-        return NULL;
-    }
-    if (st->kctx == NULL) {
-        /* Created on first use, in the thread that runs the stage, so a
-         * pipeline without kernel stages never touches the kernel
-         * runtime. */
-        sp_kctx_desc d = {.backend = sp__pipeline_backend(st->pipe)};
-        st->kctx = atomic_exchange(&st->pipe->spare_kctx, NULL);
-        if (st->kctx != NULL)
-            return st->kctx;
-        int rc = sp_kctx_create(&d, &st->kctx);
-        if (rc < 0) {
-            sp__fail_context(rc, "stage '%s': kernel context: ", st->name);
-            st->kctx = NULL;
-            return NULL;
-        }
-    }
-    return st->kctx;
+    return sp_stage_kctx_ready(st) < 0 ? NULL : st->kctx;
 }
 
 const char *sp_stage_name(const sp_stage *st)

@@ -410,8 +410,9 @@ static int bag_init(sp_stage *st)
     SP_TRY(sp_rosmsg_decoder_create(&s->scratch.dec));
     SP_TRY(sp_rosmsg_decoder_set_poolmgr(s->scratch.dec, sp_stage_poolmgr(st)));
     s->scratch.fields_map = sp_stage_prop_str(st, "fields");
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     if (sp_stage_prop_bool(st, "calib"))
         SP_TRY(load_calibs(st, s));
     return load_meta(st, s);

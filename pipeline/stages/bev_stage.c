@@ -84,8 +84,9 @@ static int bev_init(sp_stage *st)
     int rc = sp_bev_shape(&b->params, b->shape);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &b->par);
 }
 

@@ -43,8 +43,9 @@ static int convert_init(sp_stage *st)
     c->desc.matrix = (sp_yuv_matrix)sp_stage_prop(st, "matrix")->i;
     c->desc.range = (sp_yuv_range)sp_stage_prop(st, "range")->i;
     c->desc.precision = (sp_convert_precision)sp_stage_prop(st, "precision")->i;
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED;
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return SP_OK;
 }
 

@@ -59,8 +59,9 @@ static int crop_init(sp_stage *st)
         c->params.range_max = (float)r->hi;
     }
     c->params.invert = sp_stage_prop_bool(st, "invert");
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return SP_OK;
 }
 

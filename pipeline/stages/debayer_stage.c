@@ -60,8 +60,9 @@ static int debayer_init(sp_stage *st)
     d->desc.pattern =
         (sp_bayer_pattern)sp_stage_prop(st, "pattern")->i; /* auto = 0 */
     d->desc.bgr = sp_stage_prop(st, "order")->i == 1;
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED;
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &d->par);
 }
 

@@ -101,8 +101,9 @@ static int ground_init(sp_stage *st)
     g->params.band = sp_stage_prop_float(st, "band");
     if (g->params.band == 0)
         g->params.band = 1e-30; /* 0 means "default" to the kernel */
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     SP_TRY(sp__par_init(st, &g->par));
     if (g->par.w) {
         g->params.fork = fork_shares;

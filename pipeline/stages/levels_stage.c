@@ -63,8 +63,9 @@ static int levels_init(sp_stage *st)
     if (w->set && l->desc.white <= l->desc.black)
         return sp_stage_fail(st, SP_EINVAL, "white %u must be above black %u",
                              l->desc.white, l->desc.black);
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED;
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return SP_OK;
 }
 

@@ -197,9 +197,10 @@ static int ouster_create(sp_stage *st, lidar_stage *s)
     memcpy(g.lidar_to_sensor, m->lidar_to_sensor, sizeof g.lidar_to_sensor);
     sp_lidardec_desc d = s->ou_desc;
     d.ouster = &g;
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     sp_kctx *k = sp_stage_kctx(st);
-    if (!k)
-        return SP_EUNSUPPORTED;
     int rc = sp_lidardec_create(k, &d, &s->dec);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
@@ -263,11 +264,12 @@ static int lidar_init(sp_stage *st)
             return sp_stage_fail(st, rc, "calib: %s", sp_errmsg());
         d.calib = &s->calib;
     }
-    sp_kctx *k = sp_stage_kctx(st);
-    if (!k) {
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0) {
         free(meta);
-        return SP_EUNSUPPORTED;
+        return krc;
     }
+    sp_kctx *k = sp_stage_kctx(st);
     s->desc = d;
     s->desc.calib = NULL;
     s->desc.meta = NULL;

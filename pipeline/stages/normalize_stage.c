@@ -83,8 +83,9 @@ static int normalize_init(sp_stage *st)
                              scale);
     n->desc.scale = (float)scale;
     n->desc.order = (sp_channel_order)sp_stage_prop(st, "order")->i;
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED;
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &n->par);
 }
 

@@ -94,8 +94,9 @@ static int overlay_init(sp_stage *st)
     o->pair.partner_streams = sp_stage_prop_str(st, "lidar");
     if (cal->set && cal->s && cal->s[0])
         SP_TRY(sp__projcal_load(st, &o->cal, cal->s));
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return SP_OK;
 }
 

@@ -92,8 +92,9 @@ static int range_init(sp_stage *st)
     int rc = sp_range_shape(&r->params, r->shape);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &r->par);
 }
 

@@ -50,8 +50,9 @@ static int resize_init(sp_stage *st)
     r->width = (uint32_t)sp_stage_prop_int(st, "width");
     r->height = (uint32_t)sp_stage_prop_int(st, "height");
     r->method = (sp_resize_method)sp_stage_prop(st, "method")->i;
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &r->par);
 }
 

@@ -136,8 +136,9 @@ static int undistort_init(sp_stage *st)
             return rc;
         u->have_file = 1;
     }
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED;
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &u->par);
 }
 

@@ -74,8 +74,9 @@ static int voxel_init(sp_stage *st)
         v->params.leaf[a] = (float)l;
     }
     v->params.min_points = (uint32_t)sp_stage_prop_int(st, "min_points");
-    if (sp_stage_kctx(st) == NULL)
-        return SP_EUNSUPPORTED; /* sp_stage_kctx() said why */
+    int krc = sp_stage_kctx_ready(st);
+    if (krc < 0)
+        return krc;
     return sp__par_init(st, &v->par);
 }
 
