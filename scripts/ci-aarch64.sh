@@ -6,11 +6,8 @@
 # reference, bit for bit, as the x86 back-ends are. On a fresh Debian 12
 # machine it installs what it needs (scripts/install-deps.sh, SP_CROSS).
 #
-# Five slow parsing suites are left out of the qemu run, each named below
-# with the reason and printed on every run: they test no SIMD, atomics or
-# threads (their x86 runs, plain and under the sanitizers, cover them) and
-# would cost over 12 minutes together under the emulator. Every kernel suite
-# runs. SP_ARM_ALL=1 runs the five too.
+# Every suite runs, the parsing suites included (their slowest inputs were
+# cut down for the emulator: test_fault_inject writes 90-column sweeps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${SP_ARM_BUILD:-build-arm64}
@@ -37,29 +34,9 @@ cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
 cmake --build "$build" -j "$jobs"
 built=$(date +%s)
 
-# name: why it is left out of the qemu run. Each is a parsing or file-format
-# suite with no SIMD, no atomics and no threads of its own; the kernel
-# (label simd), threaded (label threads) and pipeline suites all run here.
-# Seconds are the suite under qemu on the 2-core CI machine.
-left_out=(
-    "test_fault_inject: allocation and write failures injected at every call of every reader and writer; ~470 s under qemu (8 minutes alone)"
-    "test_log_ros1_damage: ROS1 bags cut and corrupted at every offset, parsing only; ~120 s under qemu"
-    "test_lz4frame: the LZ4 frame decoder against liblz4's encoder, every truncation and flip; ~45-75 s under qemu"
-    "test_log_ros1: ROS1 bags read and compared with the python3-rosbag oracle, parsing only; ~35-55 s under qemu"
-    "test_mcap_sink: MCAP files written in every compression and read back by the reference reader; ~25-30 s under qemu"
-)
-exclude=""
-if [ "${SP_ARM_ALL:-0}" != 1 ]; then
-    echo "aarch64: NOT run under qemu (they run on x86 in this CI, plain and under the sanitizers; SP_ARM_ALL=1 runs them here):"
-    for l in "${left_out[@]}"; do
-        echo "    ${l}"
-        exclude="$exclude|${l%%:*}"
-    done
-fi
 # test_cli_bench skips here: the bench programs are not cross-built (their
 # timings under an emulator would mean nothing).
 args=(--test-dir "$build" -j "$jobs" --output-on-failure)
-[ -n "$exclude" ] && args+=(-E "^(${exclude#|})\$")
 rc=0
 # The hand checks of tests/cross (random clouds with NaN/Inf and cell-edge
 # points through the NEON crop and lidar kernels against scalar), which

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "sp_iotest.h"
 #include "sp_pipeline.h"
 #include "sp_project.h"
 #include "synth_int.h"
@@ -44,7 +45,7 @@ static void sweep(uint64_t seed, uint64_t k, cloud *c)
     static sp__synth_lidar lidar;
     sp__synth_scene_init(&scene, seed);
     sp__synth_scene_at(&scene, (double)k * 0.1, &now);
-    sp__synth_lidar_init(&lidar);
+    sp__synth_lidar_init(&lidar, SP__SYNTH_AZIMUTHS);
     assert_int_equal(sp__synth_lidar_sweep(
                          &lidar, &now, sp__synth_frame_seed(seed, 0, k), &c->p),
                      SP_OK);
@@ -135,7 +136,7 @@ static void test_lidar_too_small(void **state)
     static sp__synth_scene scene;
     static sp__synth_lidar lidar;
     sp__synth_scene_init(&scene, 1);
-    sp__synth_lidar_init(&lidar);
+    sp__synth_lidar_init(&lidar, SP__SYNTH_AZIMUTHS);
     float buf[64];
     sp_points p = {
         .x = buf, .y = buf, .z = buf, .intensity = buf, .capacity = 16};
@@ -451,6 +452,44 @@ static void test_stage_same_seed_same_frames(void **state)
     assert_int_equal(sp_pipeline_destroy(b), SP_OK);
 }
 
+/* columns=N: N azimuth steps, each firing at the centre of its step, the
+ * sweep still 100 ms long; the pool block is sized for N columns. */
+static void test_stage_columns(void **state)
+{
+    (void)state;
+    sp_pipeline *p = NULL;
+    int rc = sp_pipeline_create("synth frames=1 camera=false columns=90",
+                                NULL, &p);
+    if (rc != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_frame *f;
+    assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+    const sp_points *q = &f->u.points;
+    assert_true(q->capacity >= 64 * 90 && q->capacity < 64 * 1800);
+    /* 90 of the default's 1800 columns: about a twentieth of its points */
+    assert_true(q->count > 110000 / 20 * 9 / 10 && q->count <= 64 * 90);
+    int seen[90] = {0};
+    for (size_t i = 0; i < q->count; i++) {
+        double az = atan2(q->y[i], q->x[i]) * 180.0 / M_PI; /* -180..180 */
+        double step = (az + 180.0) / 4.0;                   /* 4 degrees */
+        int col = (int)floor(step);
+        if (fabs(step - col - 0.5) > 1e-3)
+            fail_msg("point %zu at %.5f deg: not at a column centre", i, az);
+        assert_true(col >= 0 && col < 90);
+        seen[col] = 1;
+        float t = (float)col * (float)(0.1 / 90.0);
+        assert_true(q->time[i] == t);
+    }
+    for (int c = 0; c < 90; c++)
+        assert_true(seen[c]);
+    sp_frame_unref(f);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_true(sp_pipeline_create("synth columns=0", NULL, &p) < 0);
+    iot_msg_has("columns", NULL);
+    assert_true(sp_pipeline_create("synth columns=1801", NULL, &p) < 0);
+    iot_msg_has("columns", "1800", NULL);
+}
+
 static void test_stage_errors(void **state)
 {
     (void)state;
@@ -486,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_project_kernel_agrees),
         cmocka_unit_test(test_stage_order_and_shapes),
         cmocka_unit_test(test_stage_same_seed_same_frames),
+        cmocka_unit_test(test_stage_columns),
         cmocka_unit_test(test_stage_errors),
     };
     return cmocka_run_group_tests_name("synth", tests, NULL, NULL);

@@ -68,6 +68,13 @@ static const sp_prop_spec synth_props[] = {
      .min = 2,
      .max = 16384,
      .help = "camera image height in pixels (odd is fine: KITTI's is 375)"},
+    {.name = "columns",
+     .type = SP_PROP_INT,
+     .def = "1800",
+     .min = 1,
+     .max = SP__SYNTH_AZIMUTHS,
+     .help = "lidar azimuth steps per sweep (1800: 0.2 degrees; fewer make "
+             "small sweeps, e.g. for tests under an emulator)"},
     {.name = "format",
      .type = SP_PROP_ENUM,
      .def = "bayer_rggb8",
@@ -95,7 +102,7 @@ static int synth_init(sp_stage *st)
     /* Set-up that is not per frame: the scene, the trigonometry tables and
      * the calibration. */
     sp__synth_scene_init(&s->scene, s->seed);
-    sp__synth_lidar_init(&s->lidar);
+    sp__synth_lidar_init(&s->lidar, (int)sp_stage_prop_int(st, "columns"));
     sp__synth_calib(&s->calib, s->width, s->height);
     return SP_OK;
 }
@@ -104,8 +111,9 @@ static int make_lidar(sp_stage *st, synth *s, sp_frame **out)
 {
     uint64_t k = s->next_lidar;
     sp_frame *f = NULL;
-    int rc = sp_frame_create_points(sp_stage_poolmgr(st), SP__SYNTH_MAX_POINTS,
-                                    SP_POINTS_RING | SP_POINTS_TIME, &f);
+    int rc = sp_frame_create_points(
+        sp_stage_poolmgr(st), (size_t)SP__SYNTH_BEAMS * (size_t)s->lidar.columns,
+        SP_POINTS_RING | SP_POINTS_TIME, &f);
     if (rc < 0)
         return sp__fail_context(rc,
                                 "velodyne frame %llu: ", (unsigned long long)k);

@@ -168,15 +168,17 @@ void sp__synth_calib(sp_calib *c, uint32_t width, uint32_t height);
 /* ---- lidar (synth_lidar.c) ---- */
 
 typedef struct sp__synth_lidar {
+    int columns; /* azimuth steps per sweep, <= SP__SYNTH_AZIMUTHS */
     float cos_az[SP__SYNTH_AZIMUTHS], sin_az[SP__SYNTH_AZIMUTHS];
     float tan_el[SP__SYNTH_BEAMS], inv_cos_el[SP__SYNTH_BEAMS];
 } sp__synth_lidar;
 
-/* Fill the trigonometry tables (once). */
-void sp__synth_lidar_init(sp__synth_lidar *l);
+/* Fill the trigonometry tables (once) for @p columns azimuth steps per
+ * sweep (1..SP__SYNTH_AZIMUTHS; clamped). */
+void sp__synth_lidar_init(sp__synth_lidar *l, int columns);
 
 /* One 360-degree sweep of @p scene (already at the sweep's time) into
- * @p out (capacity >= SP__SYNTH_MAX_POINTS; ring and time filled when the
+ * @p out (capacity >= SP__SYNTH_BEAMS x columns; ring and time filled when the
  * points have them). Points are in firing order: azimuth from -180 degrees
  * counter-clockwise, the 64 beams of each column from ring 0 (lowest) to
  * ring 63, each at the centre of its 64th of -24.8..+2 deg (ring 0 at

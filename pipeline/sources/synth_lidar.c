@@ -1,5 +1,6 @@
 /* The synthetic spinning lidar: 64 beams over -24.8 to +2 degrees, 1800
- * azimuth steps per 10 Hz sweep, ray cast against the street scene.
+ * azimuth steps per 10 Hz sweep (fewer with columns=), ray cast against the
+ * street scene.
  *
  * Cost: one footprint intersection per column (1800 x objects) and then,
  * per beam, a height test against the few footprints the column crosses;
@@ -11,12 +12,15 @@
 
 #define PI_D 3.14159265358979323846
 
-void sp__synth_lidar_init(sp__synth_lidar *l)
+void sp__synth_lidar_init(sp__synth_lidar *l, int columns)
 {
-    for (int a = 0; a < SP__SYNTH_AZIMUTHS; a++) {
+    l->columns = columns < 1                    ? 1
+                 : columns > SP__SYNTH_AZIMUTHS ? SP__SYNTH_AZIMUTHS
+                                                : columns;
+    for (int a = 0; a < l->columns; a++) {
         /* firing starts behind the car (-180 deg) and turns counter-
          * clockwise, as the KITTI sweeps do */
-        double az = -PI_D + (a + 0.5) * 2.0 * PI_D / SP__SYNTH_AZIMUTHS;
+        double az = -PI_D + (a + 0.5) * 2.0 * PI_D / l->columns;
         l->cos_az[a] = (float)cos(az);
         l->sin_az[a] = (float)sin(az);
     }
@@ -53,20 +57,21 @@ int sp__synth_lidar_sweep(const sp__synth_lidar *l,
                           const sp__synth_scene *scene, uint64_t frame_seed,
                           sp_points *out)
 {
-    if (!out || out->capacity < SP__SYNTH_MAX_POINTS || !out->x || !out->y ||
-        !out->z || !out->intensity)
+    size_t most = (size_t)SP__SYNTH_BEAMS * (size_t)l->columns;
+    if (!out || out->capacity < most || !out->x || !out->y || !out->z ||
+        !out->intensity)
         return sp__fail(SP_EINVAL,
                         "synth lidar: output holds %zu points, expected %zu",
-                        out ? out->capacity : 0, SP__SYNTH_MAX_POINTS);
+                        out ? out->capacity : 0, most);
     uint64_t rs = frame_seed ? frame_seed : 1;
     sp__synth_span spans[SP__SYNTH_MAX_OBJECTS];
-    const float dt = (float)(SP__SYNTH_SWEEP_S / SP__SYNTH_AZIMUTHS);
+    const float dt = (float)(SP__SYNTH_SWEEP_S / l->columns);
     float *X = out->x, *Y = out->y, *Z = out->z, *I = out->intensity,
           *T = out->time;
     uint16_t *R = out->ring;
     size_t n = 0;
 
-    for (int a = 0; a < SP__SYNTH_AZIMUTHS; a++) {
+    for (int a = 0; a < l->columns; a++) {
         float dx = l->cos_az[a], dy = l->sin_az[a];
         int ns = sp__synth_column(scene, 0.0f, 0.0f, dx, dy, spans,
                                   SP__SYNTH_MAX_OBJECTS);
