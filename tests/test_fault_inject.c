@@ -1,5 +1,5 @@
 /* ctest-label: io */
-/* ctest-timeout: 600 */
+/* ctest-timeout: 120 */
 /* ctest-wrap: malloc calloc realloc aligned_alloc strdup mmap open write writev rename close fsync fdatasync */
 /* Failure injection into the library's allocations and writes, for the pool
  * manager and every sink (npy, png, pcd, kittibin, mcap, null), as STYLE.md
