@@ -61,6 +61,8 @@ static const struct {
      "vs OpenCV cvtColor, resize, blobFromImage", 1, 1},
     {"compare/libyuv_compare", "compare",
      "vs libyuv NV12ToRAW, YUY2ToARGB, ARGBScale/RGBScale", 1, 1},
+    {"compare/small_gicp_compare", "compare",
+     "vs small_gicp voxelgrid_sampling (1 thread and OpenMP)", 1, 1},
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 
