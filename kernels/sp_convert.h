@@ -43,9 +43,9 @@
  *    precision (they have one rule).
  *
  * Back-ends: scalar, AVX2 (x86), SSE4.1 (x86 without AVX2), NEON (ARM),
- * OpenCL; every rule on each. AVX2 writes fast-rule RGBA outputs of 4 MiB
- * or more (32-byte aligned data and stride) with streaming stores: the
- * frame then goes to memory, not the cache. */
+ * OpenCL; every rule on each. AVX2 writes fast-rule outputs of 4 MiB or
+ * more (RGBA: 32-byte aligned data and stride; RGB/BGR: 16-byte) with
+ * streaming stores: the frame then goes to memory, not the cache. */
 #ifndef SP_CONVERT_H
 #define SP_CONVERT_H
 

@@ -175,52 +175,65 @@ static void test_backends(void **state)
     check_backends(1282, 22, 33, 4);
 }
 
-/* Large RGBA outputs in 64-byte aligned memory take the streaming-store
- * path (AVX2): the same bytes as scalar, for widths with and without an
- * unaligned last step. */
+/* Large outputs in 64-byte aligned memory take the streaming-store path
+ * (AVX2; RGBA 32 bytes a store, RGB and BGR 16 with their 12-byte pixel
+ * quads joined): the same bytes as scalar, for widths with and without an
+ * unaligned last step (1930: the last step starts at 1898, not a multiple
+ * of 16; 1936: it does). */
 static void test_streaming(void **state)
 {
     (void)state;
     sp_kctx *ks[CAMTEST_MAX_CTX];
     const char *names[CAMTEST_MAX_CTX];
     int nk = camtest_contexts(ks, names);
-    static const uint32_t sz[][2] = {{1920, 1080}, {1930, 600}};
+    static const uint32_t sz[][2] = {{1920, 1080}, {1930, 730}, {1936, 730}};
     static const sp_pixfmt sources[] = {SP_PIX_NV12, SP_PIX_YUYV};
+    static const struct {
+        sp_convert_to to;
+        sp_pixfmt fmt;
+        size_t bpp;
+    } outs[] = {{SP_CONVERT_RGBA, SP_PIX_RGBA8, 4},
+                {SP_CONVERT_RGB, SP_PIX_RGB8, 3},
+                {SP_CONVERT_BGR, SP_PIX_BGR8, 3}};
     uint64_t rng = 77;
-    for (int i = 0; i < 2; i++)
-        for (int si = 0; si < 2; si++) {
-            uint32_t w = sz[i][0], h = sz[i][1];
-            size_t stride = ((size_t)4 * w + 63) & ~(size_t)63;
-            size_t size = stride * h;
-            camtest_img src;
-            assert_int_equal(
-                camtest_img_alloc(&src, w, h, sources[si], 0, &rng), 0);
-            uint8_t *ref = aligned_alloc(64, size),
-                    *got = aligned_alloc(64, size);
-            assert_non_null(ref);
-            assert_non_null(got);
-            sp_image r, g;
-            assert_int_equal(
-                sp_image_init(&r, ref, size, w, h, SP_PIX_RGBA8, stride),
-                SP_OK);
-            assert_int_equal(
-                sp_image_init(&g, got, size, w, h, SP_PIX_RGBA8, stride),
-                SP_OK);
-            sp_convert_desc d = {.to = SP_CONVERT_RGBA,
-                                 .precision = SP_CONVERT_FAST};
-            assert_int_equal(sp_convert(ks[0], &d, &src.im, &r), SP_OK);
-            for (int b = 1; b < nk; b++) {
-                memset(got, 0, size);
-                assert_int_equal(sp_convert(ks[b], &d, &src.im, &g), SP_OK);
-                char where[128];
-                if (!camtest_img_equal(&r, &g, where, sizeof where))
-                    fail_msg("streaming, %s vs scalar, %ux%u %s: %s", names[b],
-                             w, h, sp_pixfmt_name(sources[si]), where);
+    for (int i = 0; i < 3; i++)
+        for (int si = 0; si < 2; si++)
+            for (int oi = 0; oi < 3; oi++) {
+                uint32_t w = sz[i][0], h = sz[i][1];
+                size_t stride = (outs[oi].bpp * w + 63) & ~(size_t)63;
+                size_t size = stride * h;
+                assert_true(size >= (size_t)4 << 20); /* the streaming size */
+                camtest_img src;
+                assert_int_equal(
+                    camtest_img_alloc(&src, w, h, sources[si], 0, &rng), 0);
+                uint8_t *ref = aligned_alloc(64, size),
+                        *got = aligned_alloc(64, size);
+                assert_non_null(ref);
+                assert_non_null(got);
+                sp_image r, g;
+                assert_int_equal(sp_image_init(&r, ref, size, w, h,
+                                               outs[oi].fmt, stride),
+                                 SP_OK);
+                assert_int_equal(sp_image_init(&g, got, size, w, h,
+                                               outs[oi].fmt, stride),
+                                 SP_OK);
+                sp_convert_desc d = {.to = outs[oi].to,
+                                     .precision = SP_CONVERT_FAST};
+                assert_int_equal(sp_convert(ks[0], &d, &src.im, &r), SP_OK);
+                for (int b = 1; b < nk; b++) {
+                    memset(got, 0, size);
+                    assert_int_equal(sp_convert(ks[b], &d, &src.im, &g),
+                                     SP_OK);
+                    char where[128];
+                    if (!camtest_img_equal(&r, &g, where, sizeof where))
+                        fail_msg("streaming, %s vs scalar, %ux%u %s to %s: %s",
+                                 names[b], w, h, sp_pixfmt_name(sources[si]),
+                                 sp_pixfmt_name(outs[oi].fmt), where);
+                }
+                free(ref);
+                free(got);
+                camtest_img_free(&src);
             }
-            free(ref);
-            free(got);
-            camtest_img_free(&src);
-        }
     for (int b = 0; b < nk; b++)
         sp_kctx_destroy(ks[b]);
 }
