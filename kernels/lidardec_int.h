@@ -117,6 +117,16 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o);
 size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o);
+/* OpenCL (kernels/opencl/lidardec_cl.c, built with OpenCL only): @p nb
+ * batches in one call, their points appended in batch order, as many
+ * scalar calls would write them; *written gets the count. Each output
+ * array needs room for the batches' candidate points. SP_EUNSUPPORTED on
+ * a device without double precision, SP_ECL, SP_ENOMEM. */
+typedef int (*sp__ld_project_cl_fn)(sp_kctx *k, const sp__ld_plan *pl,
+                                    const sp__ld_batch *b, size_t nb,
+                                    const sp__ld_dst *o, size_t *written);
+int sp__ld_project_cl(sp_kctx *k, const sp__ld_plan *pl, const sp__ld_batch *b,
+                      size_t nb, const sp__ld_dst *o, size_t *written);
 
 /* The per-point steps every back-end shares (the SIMD tails call these). */
 
