@@ -1,9 +1,10 @@
 /* ctest-label: simd */
 /* The lidar packet decoders (kernels/sp_lidardec.h):
  *  - every back-end of the projection kernel (SSE4.1, AVX2; NEON where
- *    built) against the scalar reference, bit for bit, on random batches
- *    and edge cases (zero ranges, ranges on the filter bounds, azimuths
- *    wrapping through 0 and 360, windows that wrap, all points dropped);
+ *    built; OpenCL on twelve batches per call, skipped with a message
+ *    without a device) against the scalar reference, bit for bit, on
+ *    random batches and edge cases (zero ranges, ranges on the filter bounds,
+ * azimuths wrapping through 0 and 360, windows that wrap, all points dropped);
  *    and through sp_lidardec_decode on every back-end's context, with the
  *    version that ran recorded;
  *  - every model on synthetic packets built from the published layouts
@@ -111,6 +112,17 @@ static void backends_for(sp_lidar_model m, const sp_lidar_calib *cal)
                 fill_batch(&dec->batch, pl, nb, pb, it % 3 == 0);
                 lidardec_check_batch(pl, &dec->batch);
             }
+            /* A scan's worth in one OpenCL call: batches of different
+             * sizes, the compaction across them. */
+            sp__ld_batch *many = aligned_alloc(64, 12 * sizeof *many);
+            assert_non_null(many);
+            for (int i = 0; i < 12; i++) {
+                uint32_t pb = per[i % 7] > pl->nslots ? pl->nslots : per[i % 7];
+                uint32_t nb = 1 + rnd() % (512 / pb < 12 ? 512 / pb : 12);
+                fill_batch(&many[i], pl, nb, pb, i % 3 == 0);
+            }
+            lidardec_check_batches_cl(pl, many, 12);
+            free(many);
         }
         sp_lidardec_destroy(dec);
     }

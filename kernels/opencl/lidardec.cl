@@ -169,12 +169,14 @@ kernel void ld_write(global const uchar *pl, constant uint *lay,
     size_t j = get_global_id(0), g = get_global_id(1);
     if (g >= nlive || j >= maxpb)
         return;
-    short r = pre[g * maxpb + j];
-    if (r < 0)
-        return;
     uint id = blocks[g], blk = id & 31u;
     global const uchar *bt = batches + (size_t)(id >> 5) * lay[L_BSIZE];
     uint pb = PI(bt, L_PER_BLOCK)[0];
+    if (j >= pb)
+        return; /* a narrower block than the call's widest: no rank here */
+    short r = pre[g * maxpb + j];
+    if (r < 0)
+        return;
     uint k = blk * pb + (uint)j, s = PU16(bt, L_SLOT0)[blk] + (uint)j;
     uint n = off[g] + (uint)r;
     float d;
