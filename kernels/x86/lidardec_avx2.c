@@ -73,9 +73,21 @@ static inline __m256 icorr8(const sp__ld_plan *pl, uint32_t s, __m256i raw,
     return _mm256_blendv_ps(i, hi, _mm256_cmp_ps(i, hi, _CMP_GT_OQ));
 }
 
-size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
-                           const sp__ld_dst *o)
+/* The loop for one combination of the plan's switches (the azimuth
+ * offsets path; the window: 0 whole circle, 1 plain, 2 wrapping), each
+ * instantiated with constants so the branches leave the loop; the output
+ * pointers are copied to locals, which the stores cannot alias, so they
+ * stay in registers instead of being reloaded after every store. */
+static inline __attribute__((always_inline)) size_t
+project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
+        const int offsets, const int win)
 {
+    float *const ox = o->x, *const oy = o->y, *const oz = o->z;
+    float *const oin = o->intensity, *const ot = o->time;
+    float *const oaz = o->azimuth, *const od = o->distance;
+    uint16_t *const oring = o->ring;
+    uint8_t *const ort = o->rtype;
+    const float *const tab = pl->tab;
     size_t n = 0;
     const __m256 scale = _mm256_set1_ps(b->scale);
     const __m256 tiny = _mm256_set1_ps(1e-6f), zero = _mm256_setzero_ps();
@@ -132,19 +144,18 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             __m256 rm = _mm256_and_ps(_mm256_cmp_ps(d, min_r, _CMP_GT_OQ),
                                       _mm256_cmp_ps(d, max_r, _CMP_LT_OQ));
             m = _mm256_and_si256(m, _mm256_castps_si256(rm));
-            if (!pl->win_full) {
+            if (win) {
                 __m256i ge = _mm256_cmpgt_epi32(a, lo);
                 __m256i le = _mm256_cmpgt_epi32(hi, a);
-                m = _mm256_and_si256(m, pl->win_wraps
-                                            ? _mm256_or_si256(ge, le)
-                                            : _mm256_and_si256(ge, le));
+                m = _mm256_and_si256(m, win == 2 ? _mm256_or_si256(ge, le)
+                                                 : _mm256_and_si256(ge, le));
             }
             unsigned mask =
                 (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
             /* The table index: the corrected azimuth, or (offsets path)
              * the block's own, rounded the same way. */
             __m256i ti = a;
-            if (pl->offsets) {
+            if (offsets) {
                 __m256 tb2 = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(sa));
                 tb2 = _mm256_blendv_ps(
                     tb2, _mm256_add_ps(tb2, one),
@@ -155,7 +166,7 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                     _mm256_and_si256(_mm256_cmpgt_epi32(ti, units_m1), units));
             }
             /* Gather (t1, t2) pairs as doubles, then split them. */
-            const double *tb = (const double *)pl->tab;
+            const double *tb = (const double *)tab;
             __m256 g0 = _mm256_castpd_ps(
                 _mm256_i32gather_pd(tb, _mm256_castsi256_si128(ti), 8));
             __m256 g1 = _mm256_castpd_ps(
@@ -167,7 +178,7 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             __m256 x, y, z;
             __m256 in = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
                 _mm_loadl_epi64((const __m128i *)(b->intensity + k))));
-            if (pl->offsets) {
+            if (offsets) {
                 offsets8(pl, s, d, e1, e2, &x, &y, &z);
                 in = icorr8(pl, s, raw, in);
             } else {
@@ -177,37 +188,35 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                 z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
             }
             __m256i perm = compact_perm(mask);
-            put(o->x, n, x, perm);
-            put(o->y, n, y, perm);
-            put(o->z, n, z, perm);
-            put(o->intensity, n, in, perm);
-            if (o->time)
-                put(o->time, n,
-                    _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)), perm);
-            if (o->azimuth)
-                put(o->azimuth, n, _mm256_mul_ps(_mm256_cvtepi32_ps(a), cdeg),
+            put(ox, n, x, perm);
+            put(oy, n, y, perm);
+            put(oz, n, z, perm);
+            put(oin, n, in, perm);
+            if (ot)
+                put(ot, n, _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)),
                     perm);
-            if (o->distance)
-                put(o->distance, n, d, perm);
-            if (o->ring) {
+            if (oaz)
+                put(oaz, n, _mm256_mul_ps(_mm256_cvtepi32_ps(a), cdeg), perm);
+            if (od)
+                put(od, n, d, perm);
+            if (oring) {
                 __m256i r = _mm256_permutevar8x32_epi32(
                     _mm256_cvtepu16_epi32(
                         _mm_loadu_si128((const __m128i *)(pl->ring + s))),
                     perm);
                 _mm_storeu_si128(
-                    (__m128i *)(o->ring + n),
+                    (__m128i *)(oring + n),
                     _mm_packus_epi32(_mm256_castsi256_si128(r),
                                      _mm256_extracti128_si256(r, 1)));
             }
-            if (o->rtype) {
+            if (ort) {
                 __m256i r = _mm256_permutevar8x32_epi32(
                     _mm256_cvtepu8_epi32(
                         _mm_loadl_epi64((const __m128i *)(b->rtype + k))),
                     perm);
                 __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r),
                                              _mm256_extracti128_si256(r, 1));
-                _mm_storel_epi64((__m128i *)(o->rtype + n),
-                                 _mm_packus_epi16(w, w));
+                _mm_storel_epi64((__m128i *)(ort + n), _mm_packus_epi16(w, w));
             }
             n += (size_t)__builtin_popcount(mask);
         }
@@ -215,4 +224,17 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             n += (size_t)sp__ld_point(pl, b, blk, k0 + j, s0 + j, o, n);
     }
     return n;
+}
+
+size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
+                           const sp__ld_dst *o)
+{
+    int win = pl->win_full ? 0 : pl->win_wraps ? 2 : 1;
+    if (pl->offsets)
+        return win == 0   ? project(pl, b, o, 1, 0)
+               : win == 1 ? project(pl, b, o, 1, 1)
+                          : project(pl, b, o, 1, 2);
+    return win == 0   ? project(pl, b, o, 0, 0)
+           : win == 1 ? project(pl, b, o, 0, 1)
+                      : project(pl, b, o, 0, 2);
 }
