@@ -173,6 +173,21 @@ static const sp__ktable project_table = {
     0,
 };
 
+/* The parse's byte work in the same versions, indexed like the table. */
+static const sp__kfn unpack3_fns[SP__KIMPL_COUNT] = {
+    SP__KT_SCALAR(sp__ld_unpack3_scalar) SP__KT_SSE41(sp__ld_unpack3_sse41)
+        SP__KT_AVX2(sp__ld_unpack3_sse41) SP__KT_NEON(sp__ld_unpack3_neon)};
+
+/* The unpack of version @p im; for OpenCL (whose parse runs on the host)
+ * the context's widest CPU version. */
+static sp__ld_unpack3_fn unpack3_of(const sp_kctx *k, sp__kimpl im)
+{
+    if (im == SP__KIMPL_OPENCL)
+        im = k->cpu_ladder[0];
+    return unpack3_fns[im] ? (sp__ld_unpack3_fn)unpack3_fns[im]
+                           : sp__ld_unpack3_scalar;
+}
+
 int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
                        sp_lidardec **out)
 {
@@ -189,6 +204,7 @@ int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
     memset(d, 0, sizeof *d);
     d->kctx = k;
     d->m = m;
+    d->unpack3 = sp__ld_unpack3_scalar;
     d->desc = *desc;
     d->desc.calib = NULL; /* borrowed only during create */
     d->desc.meta = NULL;
@@ -283,8 +299,8 @@ static sp__ld_dst dst_at(const sp_lidardec_out *out)
     return o;
 }
 
-/* One packet parsed and projected by CPU version @p fn. */
-static int decode_cpu(sp_lidardec *d, sp__ld_project_fn fn,
+/* One packet parsed and projected by CPU version @p im. */
+static int decode_cpu(sp_lidardec *d, sp__kimpl im,
                       const sp_lidardec_packet *pk, sp_lidardec_out *out)
 {
     if (pk->col0 >= pk->col1)
@@ -296,7 +312,8 @@ static int decode_cpu(sp_lidardec *d, sp__ld_project_fn fn,
     d->plan_use = NULL;
     SP_TRY(d->parse(d, pk->data, pk->len, pk->col0, pk->col1, pk->t_rel_s, b));
     sp__ld_dst o = dst_at(out);
-    out->pts->count += fn(d->plan_use ? d->plan_use : &d->plan, b, &o);
+    out->pts->count += ((sp__ld_project_fn)project_table.fn[im])(
+        d->plan_use ? d->plan_use : &d->plan, b, &o);
     return SP_OK;
 }
 
@@ -310,7 +327,8 @@ int sp_lidardec_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
     /* Picked per packet, so what ran is recorded even when the context
      * serves other kernels between packets; never OpenCL for one packet. */
     sp__kimpl im = sp__kctx_cpu_impl(d->kctx, &project_table);
-    return decode_cpu(d, (sp__ld_project_fn)project_table.fn[im], &pk, out);
+    d->unpack3 = unpack3_of(d->kctx, im);
+    return decode_cpu(d, im, &pk, out);
 }
 
 #if SP_HAVE_OPENCL
@@ -369,6 +387,7 @@ int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
                              : sp__kctx_pick_impl(d->kctx, &project_table,
                                                   n * d->m->max_points);
 #if SP_HAVE_OPENCL
+    d->unpack3 = unpack3_of(d->kctx, im);
     if (im == SP__KIMPL_OPENCL) {
         size_t count0 = out->pts->count;
         int rc = decode_cl(d, pk, n, out);
@@ -376,10 +395,10 @@ int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
         if (im == SP__KIMPL_OPENCL)
             return rc;
         out->pts->count = count0; /* AUTO's fall-back redoes the scan */
+        d->unpack3 = unpack3_of(d->kctx, im);
     }
 #endif
-    sp__ld_project_fn fn = (sp__ld_project_fn)project_table.fn[im];
     for (size_t i = 0; i < n; i++)
-        SP_TRY(decode_cpu(d, fn, &pk[i], out));
+        SP_TRY(decode_cpu(d, im, &pk[i], out));
     return SP_OK;
 }

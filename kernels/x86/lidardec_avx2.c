@@ -7,11 +7,24 @@
 
 #include "lidardec_int.h"
 
-static inline __m256i compact_perm(unsigned mask)
+/* The kept lanes' indices, first to last, one byte each: a pshufb
+ * control for byte lanes, and widened the permutation for 32-bit ones. */
+static inline __m128i compact_idx(unsigned mask)
 {
     uint64_t spread = _pdep_u64(mask, 0x0101010101010101ull) * 0xffu;
     uint64_t idx = _pext_u64(0x0706050403020100ull, spread);
-    return _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)idx));
+    return _mm_cvtsi64_si128((long long)idx);
+}
+
+/* sp__ld_azimuth's rounding of f >= 0 as an integer: the truncation, plus
+ * one where the dropped part is at least a half (the scalar code adds 1.0f
+ * to the truncated float, exact below 2^24, then converts: the same). */
+static inline __m256i round_half_up(__m256 f, __m256 half)
+{
+    __m256i a = _mm256_cvttps_epi32(f);
+    __m256 up = _mm256_cmp_ps(_mm256_sub_ps(f, _mm256_cvtepi32_ps(a)), half,
+                              _CMP_GE_OQ);
+    return _mm256_sub_epi32(a, _mm256_castps_si256(up));
 }
 
 static inline void put(float *dst, size_t n, __m256 v, __m256i perm)
@@ -92,15 +105,14 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
     const __m256 scale = _mm256_set1_ps(b->scale);
     const __m256 tiny = _mm256_set1_ps(1e-6f), zero = _mm256_setzero_ps();
     const __m256 full = _mm256_set1_ps(pl->funits), half = _mm256_set1_ps(0.5f);
-    const __m256 one = _mm256_set1_ps(1.0f),
-                 cdeg = _mm256_set1_ps(pl->az_scale);
+    const __m256 cdeg = _mm256_set1_ps(pl->az_scale);
     const __m256 min_r = _mm256_set1_ps(pl->min_r);
     const __m256 max_r = _mm256_set1_ps(pl->max_r);
     const __m256i units = _mm256_set1_epi32(pl->units);
     const __m256i units_m1 = _mm256_set1_epi32(pl->units - 1);
     const __m256i lo = _mm256_set1_epi32(pl->win_lo - 1);
     const __m256i hi = _mm256_set1_epi32(pl->win_hi + 1);
-    const __m256i all = _mm256_set1_epi32(-1);
+    const int raw_test = !(pl->min_r >= 0.0f);
     for (uint32_t blk = 0; blk < b->nblocks; blk++) {
         const uint32_t k0 = blk * b->per_block, s0 = b->slot0[blk];
         const __m256 az = _mm256_set1_ps(b->block_az[blk]);
@@ -127,20 +139,21 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
                 _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
             f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
                                  _mm256_cmp_ps(f, zero, _CMP_LT_OQ));
-            __m256 t = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(f));
-            t = _mm256_blendv_ps(
-                t, _mm256_add_ps(t, one),
-                _mm256_cmp_ps(_mm256_sub_ps(f, t), half, _CMP_GE_OQ));
-            __m256i a = _mm256_cvttps_epi32(t);
+            __m256i a = round_half_up(f, half);
             a = _mm256_sub_epi32(
                 a, _mm256_and_si256(_mm256_cmpgt_epi32(a, units_m1), units));
-            /* Keep: flag, non-zero raw, range, window. */
-            __m256i kp = _mm256_cvtepu8_epi32(
-                _mm_loadl_epi64((const __m128i *)(b->keep + k)));
-            __m256i m = _mm256_andnot_si256(
-                _mm256_cmpeq_epi32(kp, _mm256_setzero_si256()), all);
-            m = _mm256_andnot_si256(
-                _mm256_cmpeq_epi32(raw, _mm256_setzero_si256()), m);
+            /* Keep: flag (negated: its sign bit is set exactly when the
+             * flag is non-zero, and only sign bits reach the movemask),
+             * non-zero raw, range, window. A zero raw is a zero range,
+             * which a non-negative min_r already drops: the raw test is
+             * made only for a plan with min_r < 0 (none that
+             * sp_lidardec_create makes). */
+            __m256i m = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                         _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                             (const __m128i *)(b->keep + k))));
+            if (raw_test)
+                m = _mm256_andnot_si256(
+                    _mm256_cmpeq_epi32(raw, _mm256_setzero_si256()), m);
             __m256 rm = _mm256_and_ps(_mm256_cmp_ps(d, min_r, _CMP_GT_OQ),
                                       _mm256_cmp_ps(d, max_r, _CMP_LT_OQ));
             m = _mm256_and_si256(m, _mm256_castps_si256(rm));
@@ -156,11 +169,7 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
              * the block's own, rounded the same way. */
             __m256i ti = a;
             if (offsets) {
-                __m256 tb2 = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(sa));
-                tb2 = _mm256_blendv_ps(
-                    tb2, _mm256_add_ps(tb2, one),
-                    _mm256_cmp_ps(_mm256_sub_ps(sa, tb2), half, _CMP_GE_OQ));
-                ti = _mm256_cvttps_epi32(tb2);
+                ti = round_half_up(sa, half);
                 ti = _mm256_sub_epi32(
                     ti,
                     _mm256_and_si256(_mm256_cmpgt_epi32(ti, units_m1), units));
@@ -187,7 +196,8 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
                 y = _mm256_mul_ps(xy, e2);
                 z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
             }
-            __m256i perm = compact_perm(mask);
+            __m128i idx = compact_idx(mask);
+            __m256i perm = _mm256_cvtepu8_epi32(idx);
             put(ox, n, x, perm);
             put(oy, n, y, perm);
             put(oz, n, z, perm);
@@ -209,15 +219,11 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
                     _mm_packus_epi32(_mm256_castsi256_si128(r),
                                      _mm256_extracti128_si256(r, 1)));
             }
-            if (ort) {
-                __m256i r = _mm256_permutevar8x32_epi32(
-                    _mm256_cvtepu8_epi32(
-                        _mm_loadl_epi64((const __m128i *)(b->rtype + k))),
-                    perm);
-                __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r),
-                                             _mm256_extracti128_si256(r, 1));
-                _mm_storel_epi64((__m128i *)(ort + n), _mm_packus_epi16(w, w));
-            }
+            if (ort)
+                _mm_storel_epi64(
+                    (__m128i *)(ort + n),
+                    _mm_shuffle_epi8(
+                        _mm_loadl_epi64((const __m128i *)(b->rtype + k)), idx));
             n += (size_t)__builtin_popcount(mask);
         }
         for (; j < b->per_block; j++)
