@@ -6,8 +6,10 @@
  * output byte compared (x, y, z, intensity, time, ring, azimuth, distance,
  * return type), with the version that ran recorded: nebula's real VLS-128
  * and Pandar64 scans (../shared/data/lidar_packets; skipped with a message
- * when missing), the parameters its tests use, and the filters that drop
- * points (a wrapping azimuth window, a range window). */
+ * when missing), the parameters its tests use, the filters that drop
+ * points (a wrapping azimuth window, a range window), a Pandar64 scan whose
+ * packets switch between single and dual return; backend=auto with a
+ * device named: the scan on OpenCL, a lone packet on the CPU. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,6 +186,25 @@ static void nebula(const char *bag_rel, const char *cal_rel, int index,
     d.max_angle = 200;
     snprintf(name, sizeof name, "%s strongest 10-200 deg", what);
     scan_on_backends(&d, bytes, n, size, name);
+    if (d.model == SP_LIDAR_PANDAR64) {
+        /* Every fifth packet said to be single-return (strongest): the
+         * layout, and the plan, change within the scan, which splits the
+         * OpenCL call into runs. */
+        size_t dual = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t *mode = &bytes[i * size + 8 + 6 * 194 + 14];
+            dual += *mode == 0x39;
+            if (i % 5 == 0)
+                *mode = 0x37;
+        }
+        assert_int_equal(dual, n); /* nebula's bag is dual-return */
+        d.ret = SP_LIDAR_RETURN_DUAL;
+        d.min_angle = d.max_angle = 0;
+        d.min_range = 0.3;
+        d.max_range = 200;
+        snprintf(name, sizeof name, "%s single and dual packets mixed", what);
+        scan_on_backends(&d, bytes, n, size, name);
+    }
     free(bytes);
 }
 
@@ -209,6 +230,79 @@ static void test_pandar64_scan(void **state)
                           .max_range = 200};
     nebula(NEB "hesai_pandar64/1673403880599376836", CAL "hesai/Pandar64.csv",
            3, d, "pandar64");
+}
+
+/* backend=auto with a device named (SP_OPENCL_DEVICE): a scan goes to
+ * OpenCL (above SP_LIDARDEC_OPENCL_MIN_POINTS, on a device that shares host
+ * memory, as PoCL's does), a single packet stays on the CPU; the points
+ * are the same. */
+static void test_auto_named_device(void **state)
+{
+    (void)state;
+    const char *bag = iot_data(NEB "velodyne_vls128/1614315746471294674");
+    const char *cal = iot_data(CAL "velodyne/VLS128.yaml");
+    if (!bag || !cal) {
+        print_message("nebula's VLS-128 bag missing: skipped\n");
+        skip();
+    }
+    sp_kctx *k = NULL;
+    sp_kctx_desc kd = {.backend = SP_BACKEND_OPENCL};
+    if (sp_kctx_create(&kd, &k) != SP_OK) {
+        print_message("no OpenCL device (%s): skipped\n", sp_errmsg());
+        skip();
+    }
+    sp_kctx_destroy(k);
+    const char *old = getenv("SP_OPENCL_DEVICE");
+    char *keep = old ? strdup(old) : NULL;
+    setenv("SP_OPENCL_DEVICE", "0", 1);
+    kd.backend = SP_BACKEND_AUTO;
+    assert_int_equal(sp_kctx_create(&kd, &k), SP_OK);
+    if (keep) {
+        setenv("SP_OPENCL_DEVICE", keep, 1);
+        free(keep);
+    } else {
+        unsetenv("SP_OPENCL_DEVICE");
+    }
+    sp_lidar_calib c;
+    assert_int_equal(sp_lidar_calib_load(cal, &c), SP_OK);
+    sp_lidardec_desc d = {.model = SP_LIDAR_VLS128, .calib = &c};
+    sp_lidardec *dec = NULL;
+    assert_int_equal(sp_lidardec_create(k, &d, &dec), SP_OK);
+    uint8_t *bytes = NULL;
+    size_t size = 0, n = bag_scan(bag, 1, &bytes, &size);
+    cloud a, b;
+    size_t cap = n * sp_lidardec_max_points(dec) + 8;
+    cloud_new(&a, cap);
+    cloud_new(&b, cap);
+    sp_lidardec_packet *pk = calloc(n, sizeof *pk);
+    assert_non_null(pk);
+    sp_lidardec_out oa = {&a.pts, a.az, a.dist, a.rt};
+    sp_lidardec_out ob = {&b.pts, b.az, b.dist, b.rt};
+    for (size_t i = 0; i < n; i++) {
+        sp_lidardec_info info;
+        assert_int_equal(
+            sp_lidardec_inspect(dec, bytes + i * size, size, &info), SP_OK);
+        pk[i] =
+            (sp_lidardec_packet){bytes + i * size, size, 0, info.ncols, 0.0};
+        assert_int_equal(
+            sp_lidardec_decode(dec, pk[i].data, size, 0, info.ncols, 0.0, &oa),
+            SP_OK);
+        assert_int_not_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    }
+    assert_true(n * sp_lidardec_max_points(dec) >=
+                SP_LIDARDEC_OPENCL_MIN_POINTS);
+    assert_int_equal(sp_lidardec_decode_packets(dec, pk, n, &ob), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    assert_true(same(&a, &b));
+    print_message("auto with a named device: %zu packets on OpenCL, one "
+                  "packet on the CPU, same %zu points\n",
+                  n, b.pts.count);
+    free(pk);
+    free(bytes);
+    cloud_free(&a);
+    cloud_free(&b);
+    sp_lidardec_destroy(dec);
+    sp_kctx_destroy(k);
 }
 
 /* Room is checked for the whole call; an empty call is a no-op. */
@@ -241,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vls128_scan),
         cmocka_unit_test(test_pandar64_scan),
+        cmocka_unit_test(test_auto_named_device),
         cmocka_unit_test(test_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
