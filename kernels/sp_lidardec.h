@@ -192,12 +192,15 @@ int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
 
 /** The candidate points (packets x their points) from which backend=auto
  *  runs sp_lidardec_decode_packets() on an OpenCL device, when the
- *  context has one (a GPU or a named device). The OpenCL version is exact
- *  (the scalar reference's points bit for bit; it needs a device with
- *  double precision, cl_khr_fp64, and falls back to the CPU under auto
- *  without one). On PoCL's CPU device it is slower than AVX2 on the same
- *  core (bench/bench_lidar_packets: a VLS-128 scan of 208,680 points,
- *  see README), so AUTO, which opens no CPU device by itself, keeps SIMD. */
+ *  context has one (a GPU or a named device) and that device shares host
+ *  memory: a discrete GPU would take longer to send the points back (31
+ *  bytes each) than AVX2 takes to make them. The OpenCL version is exact:
+ *  the scalar reference's points bit for bit (it needs double precision,
+ *  cl_khr_fp64; without it auto falls back to the CPU). It does not pay on
+ *  PoCL's CPU device: a VLS-128 scan (603 packets, 209,907 points) takes
+ *  about 9-12 ms there (wall clock, both cores) against 0.6-1.1 ms of one
+ *  core with AVX2 (bench/bench_lidar_packets, README); auto opens no CPU
+ *  device by itself, so it keeps SIMD. */
 #define SP_LIDARDEC_OPENCL_MIN_POINTS ((size_t)65536)
 
 /** Model ouster: the shape {5, beams, columns} of its range image.
