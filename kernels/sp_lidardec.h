@@ -198,8 +198,8 @@ int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
  *  the scalar reference's points bit for bit (it needs double precision,
  *  cl_khr_fp64; without it auto falls back to the CPU). It does not pay on
  *  PoCL's CPU device: a VLS-128 scan (603 packets, 209,907 points) takes
- *  about 9-12 ms there (wall clock, both cores) against 0.6-1.1 ms of one
- *  core with AVX2 (bench/bench_lidar_packets, README); auto opens no CPU
+ *  4-16 ms there (wall clock, both cores) against 0.6-1.1 ms of one core
+ *  with AVX2 (bench/bench_lidar_packets, README); auto opens no CPU
  *  device by itself, so it keeps SIMD. */
 #define SP_LIDARDEC_OPENCL_MIN_POINTS ((size_t)65536)
 
