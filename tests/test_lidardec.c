@@ -228,8 +228,8 @@ static size_t decode(sp_lidardec *dec, const uint8_t *pkt, size_t len,
 
 /* The packet decoded through sp_lidardec_decode on every back-end (the
  * table's pick, not a direct call) gives scalar's cloud bit for bit, and
- * the version recorded is the context's widest CPU one (the projection has
- * no OpenCL version). */
+ * the version recorded is the context's widest CPU one (a single packet
+ * never goes to OpenCL; test_lidardec_scan covers the scan call). */
 static void decode_on_backends(const sp_lidardec_desc *d, const uint8_t *pkt,
                                size_t len, const sp_points *ref)
 {
