@@ -1,8 +1,10 @@
 /* Benchmark of the lidar packet decoders (kernels/sp_lidardec.h): points
  * decoded per second on one core, for every model, on the scalar and the
- * widest SIMD back-end, and the time against a memcpy of the same packet
- * bytes. Inputs: one revolution of synthetic packets per model (the
- * published layouts, ranges 2-60 m, a few zero returns), and, when
+ * widest SIMD back-end packet by packet and with the scan in one
+ * sp_lidardec_decode_packets call, that call on OpenCL where a device is
+ * (PoCL's CPU device here; see bench_one), and the time against a memcpy
+ * of the same packet bytes. Inputs: one revolution of synthetic packets per
+ * model (the published layouts, ranges 2-60 m, a few zero returns), and, when
  * ../shared/data (or $SP_TEST_DATA) holds them, nebula's real VLS-128 and
  * Pandar64 bags (one scan each: 208,680 and ~93,600 points). Target: a
  * VLS-128 scan in under 1 ms on one core. Prints the CPU model and load.
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_util.h"
 #include "sp_kernels.h"
@@ -28,8 +31,9 @@ typedef struct job {
     float *az, *dist;
     uint8_t *rt;
     void *mem;
-    size_t points; /* decoded by the last run */
-    uint8_t *copy; /* memcpy target */
+    size_t points;          /* decoded by the last run */
+    uint8_t *copy;          /* memcpy target */
+    sp_lidardec_packet *pk; /* non-NULL: one sp_lidardec_decode_packets */
 } job;
 
 static int run_decode(void *arg)
@@ -37,6 +41,21 @@ static int run_decode(void *arg)
     job *j = arg;
     j->pts.count = 0;
     sp_lidardec_out o = {&j->pts, j->az, j->dist, j->rt};
+    if (j->pk) {
+        /* As the stage's cut=message: every packet inspected, then the
+         * scan in one call. */
+        for (size_t i = 0; i < j->n; i++) {
+            const uint8_t *p = j->bytes + i * j->size;
+            sp_lidardec_info info;
+            if (sp_lidardec_inspect(j->dec, p, j->size, &info) != SP_OK)
+                return -1;
+            j->pk[i] = (sp_lidardec_packet){p, j->size, 0, info.ncols, 0.0};
+        }
+        if (sp_lidardec_decode_packets(j->dec, j->pk, j->n, &o) != SP_OK)
+            return -1;
+        j->points = j->pts.count;
+        return 0;
+    }
     for (size_t i = 0; i < j->n; i++) {
         const uint8_t *p = j->bytes + i * j->size;
         sp_lidardec_info info;
@@ -204,19 +223,39 @@ static void cpu_line(int json)
                load[2]);
 }
 
+/* Process CPU time in ms: an OpenCL device on the CPU (PoCL) runs on its
+ * own threads, which the calling thread's clock does not see. */
+static double proc_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* The rows of one input: scalar and SIMD packet by packet (the stage over
+ * a pcap), SIMD and OpenCL (when a device is, named or not) with the scan
+ * in one sp_lidardec_decode_packets call (the stage's cut=message). CPU
+ * rows are timed by the thread's CPU time; the OpenCL row by the wall
+ * clock (everything: wrapping or copying the batches and the cloud, the
+ * three kernels, reading back), with the process CPU time it took beside
+ * it. */
 static void bench_one(const char *name, sp_lidar_model m,
                       const sp_lidar_calib *cal, uint8_t *bytes, size_t n,
                       size_t size, const bench_opts *o, double mc_gbps)
 {
-    static const sp_backend backs[2] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD};
+    static const sp_backend backs[4] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD,
+                                        SP_BACKEND_SIMD, SP_BACKEND_OPENCL};
     const char *only = getenv("SP_BENCH_ONLY");
     if (only && *only && !strstr(name, only))
         return;
-    for (int bi = 0; bi < 2; bi++) {
+    for (int bi = 0; bi < 4; bi++) {
         sp_kctx_desc kd = {.backend = backs[bi]};
         sp_kctx *k = NULL;
-        if (sp_kctx_create(&kd, &k) != SP_OK)
+        if (sp_kctx_create(&kd, &k) != SP_OK) {
+            if (bi == 3 && !o->json)
+                printf("    (opencl: %s)\n", sp_errmsg());
             continue;
+        }
         sp_lidardec_desc d = {.model = m, .calib = cal};
         job j = {.bytes = bytes, .n = n, .size = size};
         if (sp_lidardec_create(k, &d, &j.dec) != SP_OK) {
@@ -231,18 +270,40 @@ static void bench_one(const char *name, sp_lidar_model m,
         j.dist = malloc(cap * 4);
         j.rt = malloc(cap);
         j.copy = malloc(n * size);
+        j.pk = bi >= 2 ? malloc(n * sizeof *j.pk) : NULL;
         if (!j.mem || !j.az || !j.dist || !j.rt || !j.copy ||
+            (bi >= 2 && !j.pk) ||
             sp_points_init(&j.pts, j.mem, bsz, cap,
                            SP_POINTS_RING | SP_POINTS_TIME) != SP_OK)
             return;
         int runs = o->quick ? 10 : o->runs;
-        double ms = bench_median_cpu_ms(run_decode, &j, 3, runs);
+        double ms, pcpu = 0;
+        if (bi == 3) {
+            double c0 = proc_cpu_ms();
+            ms = bench_median_ms(run_decode, &j, 3, runs);
+            pcpu = (proc_cpu_ms() - c0) / (runs + 3);
+        } else {
+            ms = bench_median_cpu_ms(run_decode, &j, 3, runs);
+        }
+        if (ms < 0) {
+            fprintf(stderr, "%s: backend %d failed: %s\n", name, bi,
+                    sp_errmsg());
+            ms = 0;
+        }
         double cms = bench_median_cpu_ms(run_copy, &j, 3, runs);
-        const char *level = bi == 0                                  ? "scalar"
-                            : sp_kctx_simd_level(k) == SP_SIMD_AVX2  ? "avx2"
-                            : sp_kctx_simd_level(k) == SP_SIMD_SSE41 ? "sse41"
-                            : sp_kctx_simd_level(k) == SP_SIMD_NEON  ? "neon"
-                                                                     : "scalar";
+        const char *lv = sp_kctx_simd_level(k) == SP_SIMD_AVX2    ? "avx2"
+                         : sp_kctx_simd_level(k) == SP_SIMD_SSE41 ? "sse41"
+                         : sp_kctx_simd_level(k) == SP_SIMD_NEON  ? "neon"
+                                                                  : "scalar";
+        char level[64];
+        if (bi == 0)
+            snprintf(level, sizeof level, "scalar");
+        else if (bi == 1)
+            snprintf(level, sizeof level, "%s", lv);
+        else if (bi == 2)
+            snprintf(level, sizeof level, "%s scan call", lv);
+        else
+            snprintf(level, sizeof level, "opencl scan call");
         /* Compulsory traffic: the packets read, the points written (x, y,
          * z, intensity, time, azimuth, distance: 28 B; ring 2; type 1). */
         bench_row r = {"lidardec", level,
@@ -251,20 +312,26 @@ static void bench_one(const char *name, sp_lidar_model m,
                        mc_gbps};
         bench_print_row(stdout, &r, o->json);
         if (!o->json)
-            printf("    %zu packets (%zu B): %.3f ms per scan, %.1f Mpoints/s "
-                   "per core, %.1fx a memcpy of the packets (%.3f ms)\n",
-                   n, n * size, ms, j.points / ms / 1e3, ms / cms, cms);
+            printf("    %zu packets (%zu B): %.3f ms per scan%s, %.1f "
+                   "Mpoints/s, %.1fx a memcpy of the packets (%.3f ms)",
+                   n, n * size, ms, bi == 3 ? " wall" : " CPU",
+                   j.points / ms / 1e3, ms / cms, cms);
+        if (!o->json && bi == 3)
+            printf("; %.3f ms of process CPU per scan", pcpu);
+        if (!o->json)
+            printf("\n");
         else
             printf("{\"kernel\": \"lidardec\", \"model\": \"%s\", "
                    "\"backend\": \"%s\", \"packets\": %zu, \"scan_ms\": %.4f, "
                    "\"packet_memcpy_ms\": %.4f, \"scan_over_packet_memcpy\": "
-                   "%.2f}\n",
-                   name, level, n, ms, cms, ms / cms);
+                   "%.2f, \"process_cpu_ms\": %.4f}\n",
+                   name, level, n, ms, cms, ms / cms, pcpu);
         free(j.mem);
         free(j.az);
         free(j.dist);
         free(j.rt);
         free(j.copy);
+        free(j.pk);
         sp_lidardec_destroy(j.dec);
         sp_kctx_destroy(k);
     }

@@ -117,6 +117,29 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o);
 size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o);
+/* A vendor parse's byte work, in the same versions (picked with the
+ * projection, so one call runs on one back-end): @p n (a multiple of 16)
+ * 3-byte records (range u16 little-endian, intensity u8) from @p rec into
+ * raw[] and in[]; reads exactly 3 n bytes. */
+typedef void (*sp__ld_unpack3_fn)(const uint8_t *rec, unsigned n, uint16_t *raw,
+                                  uint8_t *in);
+void sp__ld_unpack3_scalar(const uint8_t *rec, unsigned n, uint16_t *raw,
+                           uint8_t *in);
+void sp__ld_unpack3_sse41(const uint8_t *rec, unsigned n, uint16_t *raw,
+                          uint8_t *in);
+void sp__ld_unpack3_neon(const uint8_t *rec, unsigned n, uint16_t *raw,
+                         uint8_t *in);
+
+/* OpenCL (kernels/opencl/lidardec_cl.c, built with OpenCL only): @p nb
+ * batches in one call, their points appended in batch order, as many
+ * scalar calls would write them; *written gets the count. Each output
+ * array needs room for the batches' candidate points. SP_EUNSUPPORTED on
+ * a device without double precision, SP_ECL, SP_ENOMEM. */
+typedef int (*sp__ld_project_cl_fn)(sp_kctx *k, const sp__ld_plan *pl,
+                                    const sp__ld_batch *b, size_t nb,
+                                    const sp__ld_dst *o, size_t *written);
+int sp__ld_project_cl(sp_kctx *k, const sp__ld_plan *pl, const sp__ld_batch *b,
+                      size_t nb, const sp__ld_dst *o, size_t *written);
 
 /* The per-point steps every back-end shares (the SIMD tails call these). */
 
@@ -295,8 +318,9 @@ struct sp_lidardec {
     /* Vendor state. */
     float scale;                      /* metres per unit (Velodyne) */
     double timing[SP__LD_MAX_BLOCKS]; /* block firing time in packet, s */
-    int block_window; /* Velodyne: skip blocks outside the window */
-    void *vendor;     /* a vendor's own state (Ouster) */
+    int block_window;          /* Velodyne: skip blocks outside the window */
+    void *vendor;              /* a vendor's own state (Ouster) */
+    sp__ld_unpack3_fn unpack3; /* the version of this call (decode) */
     int (*inspect)(sp_lidardec *d, const uint8_t *pkt, size_t len,
                    sp_lidardec_info *info);
     int (*parse)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,

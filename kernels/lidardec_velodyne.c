@@ -120,15 +120,28 @@ static int vel_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
     return SP_OK;
 }
 
+/* (36000 + n - a) % 36000, the division only where the two azimuths are
+ * not both below 36000 (a block inspect did not list: the VLS-128's
+ * unused dual-mode blocks). */
+static int azstep(uint16_t a, uint16_t n)
+{
+    int v = 36000 + (int)n - (int)a;
+    if (v >= 36000 && v < 72000)
+        return v - 36000;
+    if (v >= 0 && v < 36000)
+        return v;
+    return v % 36000;
+}
+
 /* VLS-128 as nebula: the step to block b + 1 + dual; the last block of the
  * packet gets 0 (nebula's choice; the oracle needs it). */
-static float vls_azdiff(const uint8_t *pkt, unsigned b, int dual, float *last)
+static inline float vls_azdiff(const uint8_t *pkt, unsigned b, int dual, float *last)
 {
     unsigned blocks = VEL_BLOCKS - 4u * (unsigned)dual;
     if (b < VEL_BLOCKS - (1u + (unsigned)dual)) {
         uint16_t a = le16(pkt + b * VEL_BLOCK_BYTES + 2);
         uint16_t n = le16(pkt + (b + 1 + (unsigned)dual) * VEL_BLOCK_BYTES + 2);
-        *last = (float)((36000 + n - a) % 36000);
+        *last = (float)azstep(a, n);
         return *last;
     }
     return b == blocks - 1 ? 0.0f : *last;
@@ -149,7 +162,7 @@ static float vel_azdiff(const uint8_t *pkt, unsigned b, int dual)
     }
     uint16_t a = le16(pkt + pb * VEL_BLOCK_BYTES + 2);
     uint16_t n = le16(pkt + nb * VEL_BLOCK_BYTES + 2);
-    return (float)((36000 + n - a) % 36000);
+    return (float)azstep(a, n);
 }
 
 /* An HDL-64E packet is dual-return when its blocks come four to a firing
@@ -220,11 +233,7 @@ static int vel_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
             uint8_t single = strongest_only ? SP_LIDAR_RT_STRONGEST
                              : last_only    ? SP_LIDAR_RT_LAST
                                             : SP_LIDAR_RT_UNKNOWN;
-            for (unsigned j = 0; j < 32; j++) {
-                const uint8_t *u = blk + 4 + 3 * j;
-                raw[j] = le16(u);
-                in[j] = u[2];
-            }
+            d->unpack3(blk + 4, 32, raw, in);
             memset(keep, 1, 32);
             memset(rt, single, 32);
             continue;

@@ -11,8 +11,10 @@
  * appending points to a cloud. The per-point arithmetic (distance, the
  * corrected azimuth, the trigonometry lookup, x/y/z, the filters and the
  * compaction) is the kernel: scalar reference, SSE4.1, AVX2 and NEON
- * versions, bit-exact against the scalar one. Nothing is allocated per
- * packet; the decoder's tables are made at creation.
+ * versions, bit-exact against the scalar one, and an OpenCL version that
+ * takes a whole scan's packets (sp_lidardec_decode_packets()), exact too.
+ * Nothing is allocated per packet or scan; the decoder's tables are made
+ * at creation.
  *
  * Coordinates follow each vendor's ROS driver as Autoware's nebula writes
  * them (x forward, y left, z up; metres); azimuth is reported in degrees
@@ -166,6 +168,40 @@ int sp_lidardec_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
 int sp_lidardec_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
                        unsigned col0, unsigned col1, double t_rel_s,
                        sp_lidardec_out *out);
+
+/** One packet of a sp_lidardec_decode_packets() call: its bytes
+ *  (borrowed), which sp_lidardec_inspect() accepted, the columns
+ *  [col0, col1) to decode and its time minus the scan's start, seconds. */
+typedef struct sp_lidardec_packet {
+    const uint8_t *data;
+    size_t len;
+    unsigned col0, col1;
+    double t_rel_s;
+} sp_lidardec_packet;
+
+/** Decode @p n packets (a scan's) in one call: the same points, in the
+ *  same order, as sp_lidardec_decode() on each in turn; the cloud needs
+ *  room for n x sp_lidardec_max_points() + 8 more points (SP_ERANGE
+ *  otherwise). The one call lets the kernel's back-end be chosen once per
+ *  scan, and the OpenCL one (SP_LIDARDEC_OPENCL_MIN_POINTS) take a whole
+ *  scan: sp_lidardec_decode() alone always runs on the CPU (a packet is
+ *  far below what a device call pays for). Ouster packets decode one by
+ *  one on the CPU either way. */
+int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
+                               size_t n, sp_lidardec_out *out);
+
+/** The candidate points (packets x their points) from which backend=auto
+ *  runs sp_lidardec_decode_packets() on an OpenCL device, when the
+ *  context has one (a GPU or a named device) and that device shares host
+ *  memory: a discrete GPU would take longer to send the points back (31
+ *  bytes each) than AVX2 takes to make them. The OpenCL version is exact:
+ *  the scalar reference's points bit for bit (it needs double precision,
+ *  cl_khr_fp64; without it auto falls back to the CPU). It does not pay on
+ *  PoCL's CPU device: a VLS-128 scan (603 packets, 209,907 points) takes
+ *  4-16 ms there (wall clock, both cores) against 0.6-1.1 ms of one core
+ *  with AVX2 (bench/bench_lidar_packets, README); auto opens no CPU
+ *  device by itself, so it keeps SIMD. */
+#define SP_LIDARDEC_OPENCL_MIN_POINTS ((size_t)65536)
 
 /** Model ouster: the shape {5, beams, columns} of its range image.
  *  SP_EUNSUPPORTED for the other models. */

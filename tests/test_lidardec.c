@@ -1,9 +1,10 @@
 /* ctest-label: simd */
 /* The lidar packet decoders (kernels/sp_lidardec.h):
  *  - every back-end of the projection kernel (SSE4.1, AVX2; NEON where
- *    built) against the scalar reference, bit for bit, on random batches
- *    and edge cases (zero ranges, ranges on the filter bounds, azimuths
- *    wrapping through 0 and 360, windows that wrap, all points dropped);
+ *    built; OpenCL on twelve batches per call, skipped with a message
+ *    without a device) against the scalar reference, bit for bit, on
+ *    random batches and edge cases (zero ranges, ranges on the filter bounds,
+ * azimuths wrapping through 0 and 360, windows that wrap, all points dropped);
  *    and through sp_lidardec_decode on every back-end's context, with the
  *    version that ran recorded;
  *  - every model on synthetic packets built from the published layouts
@@ -111,6 +112,17 @@ static void backends_for(sp_lidar_model m, const sp_lidar_calib *cal)
                 fill_batch(&dec->batch, pl, nb, pb, it % 3 == 0);
                 lidardec_check_batch(pl, &dec->batch);
             }
+            /* A scan's worth in one OpenCL call: batches of different
+             * sizes, the compaction across them. */
+            sp__ld_batch *many = aligned_alloc(64, 12 * sizeof *many);
+            assert_non_null(many);
+            for (int i = 0; i < 12; i++) {
+                uint32_t pb = per[i % 7] > pl->nslots ? pl->nslots : per[i % 7];
+                uint32_t nb = 1 + rnd() % (512 / pb < 12 ? 512 / pb : 12);
+                fill_batch(&many[i], pl, nb, pb, i % 3 == 0);
+            }
+            lidardec_check_batches_cl(pl, many, 12);
+            free(many);
         }
         sp_lidardec_destroy(dec);
     }
@@ -141,6 +153,42 @@ static void test_backends_velodyne(void **state)
     backends_for(SP_LIDAR_VLP32C, NULL);
     backends_for(SP_LIDAR_HDL64E, &c64);
     backends_for(SP_LIDAR_VLS128, &c128);
+}
+
+/* The parse's record unpack (range u16, intensity u8) on every version
+ * this CPU runs against scalar: every length a parse uses, odd
+ * addresses, and no byte read past the records (they end the buffer, which
+ * ASan builds check). */
+static void test_unpack3(void **state)
+{
+    (void)state;
+    sp__ld_unpack3_fn fns[3] = {NULL, NULL, NULL};
+    sp_simd_level best = sp__simd_cpu_best();
+    (void)best;
+    SP__IF_X86(if (best >= SP_SIMD_SSE41) fns[0] = sp__ld_unpack3_sse41;)
+    SP__IF_NEON(fns[1] = sp__ld_unpack3_neon;)
+    for (unsigned n = 16; n <= 128; n += 16)
+        for (unsigned off = 0; off < 4; off++) {
+            uint8_t *rec = malloc(3 * n + off);
+            assert_non_null(rec);
+            for (unsigned i = 0; i < 3 * n + off; i++)
+                rec[i] = (uint8_t)rnd();
+            uint16_t ra[128], rb[128];
+            uint8_t ia[128], ib[128];
+            sp__ld_unpack3_scalar(rec + off, n, ra, ia);
+            for (int f = 0; f < 3; f++) {
+                if (!fns[f])
+                    continue;
+                memset(rb, 0, sizeof rb);
+                memset(ib, 0, sizeof ib);
+                fns[f](rec + off, n, rb, ib);
+                if (memcmp(ra, rb, n * 2) || memcmp(ia, ib, n))
+                    fail_msg("unpack3 version %d: %u records at offset %u "
+                             "differ from scalar",
+                             f, n, off);
+            }
+            free(rec);
+        }
 }
 
 static void test_backends_hesai(void **state)
@@ -180,8 +228,8 @@ static size_t decode(sp_lidardec *dec, const uint8_t *pkt, size_t len,
 
 /* The packet decoded through sp_lidardec_decode on every back-end (the
  * table's pick, not a direct call) gives scalar's cloud bit for bit, and
- * the version recorded is the context's widest CPU one (the projection has
- * no OpenCL version). */
+ * the version recorded is the context's widest CPU one (a single packet
+ * never goes to OpenCL; test_lidardec_scan covers the scan call). */
 static void decode_on_backends(const sp_lidardec_desc *d, const uint8_t *pkt,
                                size_t len, const sp_points *ref)
 {
@@ -586,6 +634,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backends_velodyne),
         cmocka_unit_test(test_backends_hesai),
+        cmocka_unit_test(test_unpack3),
         cmocka_unit_test(test_velodyne_models),
         cmocka_unit_test(test_hesai_models),
         cmocka_unit_test(test_dual_returns),

@@ -172,3 +172,16 @@ size_t sp__ld_project_neon(const sp__ld_plan *pl, const sp__ld_batch *b,
     }
     return n;
 }
+
+/* Sixteen records per step: vld3q deinterleaves low, high and intensity
+ * bytes; zipping low and high gives the little-endian u16s. */
+void sp__ld_unpack3_neon(const uint8_t *rec, unsigned n, uint16_t *raw,
+                         uint8_t *in)
+{
+    for (unsigned j = 0; j < n; j += 16) {
+        uint8x16x3_t v = vld3q_u8(rec + 3 * j);
+        vst1q_u8((uint8_t *)(raw + j), vzip1q_u8(v.val[0], v.val[1]));
+        vst1q_u8((uint8_t *)(raw + j + 8), vzip2q_u8(v.val[0], v.val[1]));
+        vst1q_u8(in + j, v.val[2]);
+    }
+}

@@ -13,3 +13,13 @@ size_t sp__ld_project_scalar(const sp__ld_plan *pl, const sp__ld_batch *b,
     }
     return n;
 }
+
+void sp__ld_unpack3_scalar(const uint8_t *rec, unsigned n, uint16_t *raw,
+                           uint8_t *in)
+{
+    for (unsigned j = 0; j < n; j++) {
+        const uint8_t *u = rec + 3 * j;
+        raw[j] = (uint16_t)(u[0] | u[1] << 8);
+        in[j] = u[2];
+    }
+}

@@ -7,11 +7,24 @@
 
 #include "lidardec_int.h"
 
-static inline __m256i compact_perm(unsigned mask)
+/* The kept lanes' indices, first to last, one byte each: a pshufb
+ * control for byte lanes, and widened the permutation for 32-bit ones. */
+static inline __m128i compact_idx(unsigned mask)
 {
     uint64_t spread = _pdep_u64(mask, 0x0101010101010101ull) * 0xffu;
     uint64_t idx = _pext_u64(0x0706050403020100ull, spread);
-    return _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)idx));
+    return _mm_cvtsi64_si128((long long)idx);
+}
+
+/* sp__ld_azimuth's rounding of f >= 0 as an integer: the truncation, plus
+ * one where the dropped part is at least a half (the scalar code adds 1.0f
+ * to the truncated float, exact below 2^24, then converts: the same). */
+static inline __m256i round_half_up(__m256 f, __m256 half)
+{
+    __m256i a = _mm256_cvttps_epi32(f);
+    __m256 up = _mm256_cmp_ps(_mm256_sub_ps(f, _mm256_cvtepi32_ps(a)), half,
+                              _CMP_GE_OQ);
+    return _mm256_sub_epi32(a, _mm256_castps_si256(up));
 }
 
 static inline void put(float *dst, size_t n, __m256 v, __m256i perm)
@@ -73,22 +86,33 @@ static inline __m256 icorr8(const sp__ld_plan *pl, uint32_t s, __m256i raw,
     return _mm256_blendv_ps(i, hi, _mm256_cmp_ps(i, hi, _CMP_GT_OQ));
 }
 
-size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
-                           const sp__ld_dst *o)
+/* The loop for one combination of the plan's switches (the azimuth
+ * offsets path; the window: 0 whole circle, 1 plain, 2 wrapping), each
+ * instantiated with constants so the branches leave the loop; the output
+ * pointers are copied to locals, which the stores cannot alias, so they
+ * stay in registers instead of being reloaded after every store. */
+static inline __attribute__((always_inline)) size_t
+project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
+        const int offsets, const int win)
 {
+    float *const ox = o->x, *const oy = o->y, *const oz = o->z;
+    float *const oin = o->intensity, *const ot = o->time;
+    float *const oaz = o->azimuth, *const od = o->distance;
+    uint16_t *const oring = o->ring;
+    uint8_t *const ort = o->rtype;
+    const float *const tab = pl->tab;
     size_t n = 0;
     const __m256 scale = _mm256_set1_ps(b->scale);
     const __m256 tiny = _mm256_set1_ps(1e-6f), zero = _mm256_setzero_ps();
     const __m256 full = _mm256_set1_ps(pl->funits), half = _mm256_set1_ps(0.5f);
-    const __m256 one = _mm256_set1_ps(1.0f),
-                 cdeg = _mm256_set1_ps(pl->az_scale);
+    const __m256 cdeg = _mm256_set1_ps(pl->az_scale);
     const __m256 min_r = _mm256_set1_ps(pl->min_r);
     const __m256 max_r = _mm256_set1_ps(pl->max_r);
     const __m256i units = _mm256_set1_epi32(pl->units);
     const __m256i units_m1 = _mm256_set1_epi32(pl->units - 1);
     const __m256i lo = _mm256_set1_epi32(pl->win_lo - 1);
     const __m256i hi = _mm256_set1_epi32(pl->win_hi + 1);
-    const __m256i all = _mm256_set1_epi32(-1);
+    const int raw_test = !(pl->min_r >= 0.0f);
     for (uint32_t blk = 0; blk < b->nblocks; blk++) {
         const uint32_t k0 = blk * b->per_block, s0 = b->slot0[blk];
         const __m256 az = _mm256_set1_ps(b->block_az[blk]);
@@ -115,47 +139,43 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                 _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
             f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
                                  _mm256_cmp_ps(f, zero, _CMP_LT_OQ));
-            __m256 t = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(f));
-            t = _mm256_blendv_ps(
-                t, _mm256_add_ps(t, one),
-                _mm256_cmp_ps(_mm256_sub_ps(f, t), half, _CMP_GE_OQ));
-            __m256i a = _mm256_cvttps_epi32(t);
+            __m256i a = round_half_up(f, half);
             a = _mm256_sub_epi32(
                 a, _mm256_and_si256(_mm256_cmpgt_epi32(a, units_m1), units));
-            /* Keep: flag, non-zero raw, range, window. */
-            __m256i kp = _mm256_cvtepu8_epi32(
-                _mm_loadl_epi64((const __m128i *)(b->keep + k)));
-            __m256i m = _mm256_andnot_si256(
-                _mm256_cmpeq_epi32(kp, _mm256_setzero_si256()), all);
-            m = _mm256_andnot_si256(
-                _mm256_cmpeq_epi32(raw, _mm256_setzero_si256()), m);
+            /* Keep: flag (negated: its sign bit is set exactly when the
+             * flag is non-zero, and only sign bits reach the movemask),
+             * non-zero raw, range, window. A zero raw is a zero range,
+             * which a non-negative min_r already drops: the raw test is
+             * made only for a plan with min_r < 0 (none that
+             * sp_lidardec_create makes). */
+            __m256i m = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                         _mm256_cvtepu8_epi32(_mm_loadl_epi64(
+                                             (const __m128i *)(b->keep + k))));
+            if (raw_test)
+                m = _mm256_andnot_si256(
+                    _mm256_cmpeq_epi32(raw, _mm256_setzero_si256()), m);
             __m256 rm = _mm256_and_ps(_mm256_cmp_ps(d, min_r, _CMP_GT_OQ),
                                       _mm256_cmp_ps(d, max_r, _CMP_LT_OQ));
             m = _mm256_and_si256(m, _mm256_castps_si256(rm));
-            if (!pl->win_full) {
+            if (win) {
                 __m256i ge = _mm256_cmpgt_epi32(a, lo);
                 __m256i le = _mm256_cmpgt_epi32(hi, a);
-                m = _mm256_and_si256(m, pl->win_wraps
-                                            ? _mm256_or_si256(ge, le)
-                                            : _mm256_and_si256(ge, le));
+                m = _mm256_and_si256(m, win == 2 ? _mm256_or_si256(ge, le)
+                                                 : _mm256_and_si256(ge, le));
             }
             unsigned mask =
                 (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
             /* The table index: the corrected azimuth, or (offsets path)
              * the block's own, rounded the same way. */
             __m256i ti = a;
-            if (pl->offsets) {
-                __m256 tb2 = _mm256_cvtepi32_ps(_mm256_cvttps_epi32(sa));
-                tb2 = _mm256_blendv_ps(
-                    tb2, _mm256_add_ps(tb2, one),
-                    _mm256_cmp_ps(_mm256_sub_ps(sa, tb2), half, _CMP_GE_OQ));
-                ti = _mm256_cvttps_epi32(tb2);
+            if (offsets) {
+                ti = round_half_up(sa, half);
                 ti = _mm256_sub_epi32(
                     ti,
                     _mm256_and_si256(_mm256_cmpgt_epi32(ti, units_m1), units));
             }
             /* Gather (t1, t2) pairs as doubles, then split them. */
-            const double *tb = (const double *)pl->tab;
+            const double *tb = (const double *)tab;
             __m256 g0 = _mm256_castpd_ps(
                 _mm256_i32gather_pd(tb, _mm256_castsi256_si128(ti), 8));
             __m256 g1 = _mm256_castpd_ps(
@@ -167,7 +187,7 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
             __m256 x, y, z;
             __m256 in = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
                 _mm_loadl_epi64((const __m128i *)(b->intensity + k))));
-            if (pl->offsets) {
+            if (offsets) {
                 offsets8(pl, s, d, e1, e2, &x, &y, &z);
                 in = icorr8(pl, s, raw, in);
             } else {
@@ -176,43 +196,51 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                 y = _mm256_mul_ps(xy, e2);
                 z = _mm256_mul_ps(d, _mm256_loadu_ps(pl->sin_v + s));
             }
-            __m256i perm = compact_perm(mask);
-            put(o->x, n, x, perm);
-            put(o->y, n, y, perm);
-            put(o->z, n, z, perm);
-            put(o->intensity, n, in, perm);
-            if (o->time)
-                put(o->time, n,
-                    _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)), perm);
-            if (o->azimuth)
-                put(o->azimuth, n, _mm256_mul_ps(_mm256_cvtepi32_ps(a), cdeg),
+            __m128i idx = compact_idx(mask);
+            __m256i perm = _mm256_cvtepu8_epi32(idx);
+            put(ox, n, x, perm);
+            put(oy, n, y, perm);
+            put(oz, n, z, perm);
+            put(oin, n, in, perm);
+            if (ot)
+                put(ot, n, _mm256_add_ps(bt, _mm256_loadu_ps(pl->toff + s)),
                     perm);
-            if (o->distance)
-                put(o->distance, n, d, perm);
-            if (o->ring) {
+            if (oaz)
+                put(oaz, n, _mm256_mul_ps(_mm256_cvtepi32_ps(a), cdeg), perm);
+            if (od)
+                put(od, n, d, perm);
+            if (oring) {
                 __m256i r = _mm256_permutevar8x32_epi32(
                     _mm256_cvtepu16_epi32(
                         _mm_loadu_si128((const __m128i *)(pl->ring + s))),
                     perm);
                 _mm_storeu_si128(
-                    (__m128i *)(o->ring + n),
+                    (__m128i *)(oring + n),
                     _mm_packus_epi32(_mm256_castsi256_si128(r),
                                      _mm256_extracti128_si256(r, 1)));
             }
-            if (o->rtype) {
-                __m256i r = _mm256_permutevar8x32_epi32(
-                    _mm256_cvtepu8_epi32(
-                        _mm_loadl_epi64((const __m128i *)(b->rtype + k))),
-                    perm);
-                __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(r),
-                                             _mm256_extracti128_si256(r, 1));
-                _mm_storel_epi64((__m128i *)(o->rtype + n),
-                                 _mm_packus_epi16(w, w));
-            }
+            if (ort)
+                _mm_storel_epi64(
+                    (__m128i *)(ort + n),
+                    _mm_shuffle_epi8(
+                        _mm_loadl_epi64((const __m128i *)(b->rtype + k)), idx));
             n += (size_t)__builtin_popcount(mask);
         }
         for (; j < b->per_block; j++)
             n += (size_t)sp__ld_point(pl, b, blk, k0 + j, s0 + j, o, n);
     }
     return n;
+}
+
+size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
+                           const sp__ld_dst *o)
+{
+    int win = pl->win_full ? 0 : pl->win_wraps ? 2 : 1;
+    if (pl->offsets)
+        return win == 0   ? project(pl, b, o, 1, 0)
+               : win == 1 ? project(pl, b, o, 1, 1)
+                          : project(pl, b, o, 1, 2);
+    return win == 0   ? project(pl, b, o, 0, 0)
+           : win == 1 ? project(pl, b, o, 0, 1)
+                      : project(pl, b, o, 0, 2);
 }

@@ -203,3 +203,31 @@ size_t sp__ld_project_sse41(const sp__ld_plan *pl, const sp__ld_batch *b,
     }
     return n;
 }
+
+/* Four records (12 bytes) to raw in bytes 0-7 and intensity in 8-11. */
+#define UNPACK3_SHUF(o)                                                        \
+    _mm_setr_epi8((o), (o) + 1, (o) + 3, (o) + 4, (o) + 6, (o) + 7, (o) + 9,   \
+                  (o) + 10, (o) + 2, (o) + 5, (o) + 8, (o) + 11, -1, -1, -1,   \
+                  -1)
+
+/* Eight records per step: two 16-byte loads, one shuffle each, the raw
+ * halves and the intensity quarters joined. The last load ends at the
+ * last record (its shuffle starts 4 bytes in), so nothing past 3 n bytes
+ * is read. */
+void sp__ld_unpack3_sse41(const uint8_t *rec, unsigned n, uint16_t *raw,
+                          uint8_t *in)
+{
+    const __m128i sh = UNPACK3_SHUF(0), sh_end = UNPACK3_SHUF(4);
+    for (unsigned j = 0; j < n; j += 8) {
+        const uint8_t *u = rec + 3 * j;
+        __m128i a = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)u), sh);
+        __m128i b =
+            j + 8 < n
+                ? _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(u + 12)),
+                                   sh)
+                : _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(u + 8)),
+                                   sh_end);
+        _mm_storeu_si128((__m128i *)(raw + j), _mm_unpacklo_epi64(a, b));
+        _mm_storel_epi64((__m128i *)(in + j), _mm_unpackhi_epi32(a, b));
+    }
+}

@@ -63,6 +63,11 @@ typedef struct lidar_stage {
     int image; /* 0 none, 1 staggered, 2 de-staggered */
     uint64_t decoded;
     char first_skip[256];
+    /* cut=message: the message's packets, decoded in one call (the
+     * kernel's back-end chosen once a scan; OpenCL takes whole scans);
+     * grows to the largest message, then is reused. */
+    sp_lidardec_packet *batch;
+    size_t batch_cap;
 } lidar_stage;
 
 static const sp_prop_spec lidar_props[] = {
@@ -391,15 +396,36 @@ static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
     int64_t t0 = pk->count ? pk->stamp_ns[0] : s->in->timestamp_ns;
     SP_TRY(new_scan(st, s, s->in, cap, t0));
     s->out->timestamp_ns = s->in->timestamp_ns;
+    if (pk->count > s->batch_cap) {
+        sp_lidardec_packet *nb = realloc(s->batch, pk->count * sizeof *nb);
+        if (!nb)
+            return sp_stage_fail(st, SP_ENOMEM, "%zu packets: out of memory",
+                                 pk->count);
+        s->batch = nb;
+        s->batch_cap = pk->count;
+    }
+    size_t nb = 0;
     for (size_t i = 0; i < pk->count; i++) {
         sp_lidardec_info info;
         int rc = check_packet(st, s, i, &info);
         if (rc < 0)
             return rc;
         if (rc == 1)
-            SP_TRY(decode_cols(st, s, sp_packets_at(pk, i), pk->length[i],
-                               pk->stamp_ns[i], 0, info.ncols));
+            s->batch[nb++] = (sp_lidardec_packet){
+                sp_packets_at(pk, i), pk->length[i], 0, info.ncols,
+                (double)(pk->stamp_ns[i] - s->t0) * 1e-9};
     }
+    sp_points *p = &s->out->u.points;
+    sp_lidardec_out o = {
+        .pts = p,
+        .azimuth = p->extra[s->az_extra].data,
+        .distance = p->extra[s->dist_extra].data,
+        .return_type = p->extra[s->rt_extra].data,
+    };
+    int rc = sp_lidardec_decode_packets(s->dec, s->batch, nb, &o);
+    s->decoded += nb;
+    if (rc < 0)
+        return sp_stage_fail(st, rc, "%s", sp_errmsg());
     release_in(s);
     emit(s, out);
     return SP_OK;
@@ -683,6 +709,7 @@ static void lidar_fini(sp_stage *st)
     sp_lidardec_destroy(s->dec);
     s->dec = NULL;
     free(s->ou_meta);
+    free(s->batch);
     s->ou_meta = NULL;
 }
 

@@ -96,6 +96,23 @@ static void decode_all(sp_lidardec *d, const uint8_t *p, size_t n)
         if (!isfinite(pts.x[i]) || !isfinite(pts.y[i]) || !isfinite(pts.z[i]) ||
             pts.ring[i] >= 128 || !(az[i] >= 0) || !(az[i] < 360.0f))
             fail("point values");
+    /* The same halves as one scan call: the same points. */
+    size_t n1 = pts.count;
+    float *x1 = malloc(n1 * 4 + 4), *z1 = malloc(n1 * 4 + 4);
+    if (!x1 || !z1)
+        fail("alloc");
+    memcpy(x1, pts.x, n1 * 4);
+    memcpy(z1, pts.z, n1 * 4);
+    pts.count = 0;
+    sp_lidardec_packet pk[2] = {{p, n, 0, mid, 0.0},
+                                {p, n, mid, info.ncols, 0.001}};
+    if (sp_lidardec_decode_packets(d, pk, 2, &o) != SP_OK)
+        fail("decode_packets refused an inspected packet");
+    if (pts.count != n1 || memcmp(x1, pts.x, n1 * 4) ||
+        memcmp(z1, pts.z, n1 * 4))
+        fail("decode_packets differs from decode");
+    free(x1);
+    free(z1);
     free(mem);
     free(az);
     free(dist);
