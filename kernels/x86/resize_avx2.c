@@ -56,8 +56,9 @@ static inline int hwin16(const sp__resize_plan *p, const sp__resize_windows *wt,
  * a byte shuffle spreads into int16 pairs for madd; 4 channels gather the
  * second tap separately. */
 static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
-                    const uint8_t *s, int16_t *h)
+                    const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->xsafe / 16);
     const int cn = p->cn;
     const int *base = (const int *)(const void *)s;
     const char t1 = (char)(cn == 1 ? 1 : 3);
@@ -69,6 +70,7 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
     const __m256i four = _mm256_set1_epi32(4);
     int i = 0;
     for (; i + 16 <= p->xsafe; i += 16) {
+        sp__resize_prefetch_step(&pfs);
         if (hwin16(p, wt, s, i, h))
             continue;
         __m256i ia = _mm256_loadu_si256((const __m256i *)(p->x0 + i));
@@ -98,11 +100,13 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         __m256i pk = _mm256_permute4x64_epi64(_mm256_packs_epi32(ha, hb), 0xd8);
         _mm256_storeu_si256((__m256i *)(h + i), pk);
     }
+    sp__resize_prefetch_rest(&pfs);
     sp__resize_hrow_u8(p, s, h, i);
 }
 
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
-                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
+                    int stream)
 {
     const __m256i vb0 = _mm256_set1_epi16(b0), vb1 = _mm256_set1_epi16(b1);
     const __m256i two = _mm256_set1_epi16(2);
@@ -119,7 +123,10 @@ static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
         ta = _mm256_srai_epi16(_mm256_add_epi16(ta, two), 2);
         tc = _mm256_srai_epi16(_mm256_add_epi16(tc, two), 2);
         __m256i o = _mm256_permute4x64_epi64(_mm256_packus_epi16(ta, tc), 0xd8);
-        _mm256_storeu_si256((__m256i *)(d + i), o);
+        if (stream)
+            _mm256_stream_si256((__m256i *)(void *)(d + i), o);
+        else
+            _mm256_storeu_si256((__m256i *)(d + i), o);
     }
     sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
 }
@@ -172,6 +179,7 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
         SP_TRY(sp__resize_build_windows(k, p, &wt));
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
+    const int stream = !p->f32 && sp__resize_stream_ok(p, 32);
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         int32_t want[2] = {p->y0[dy], p->y1[dy]};
         int slot[2];
@@ -180,10 +188,13 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
             if (slot[t] >= 0)
                 continue;
             int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
-            if (p->f32)
+            if (p->f32) {
                 hrow_f32(p, (const float *)src_row(p, want[t]), rows[s]);
-            else
-                hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
+            } else {
+                int32_t nx = sp__resize_next_row(p, dy, t, tag);
+                hrow_u8(p, &wt, src_row(p, want[t]), rows[s],
+                        nx >= 0 ? src_row(p, nx) : NULL);
+            }
             tag[s] = want[t];
             slot[t] = s;
         }
@@ -192,8 +203,10 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
                      p->fb[2 * dy + 1], (float *)dst_row(p, dy));
         else
             vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
-                    p->ib[2 * dy + 1], dst_row(p, dy));
+                    p->ib[2 * dy + 1], dst_row(p, dy), stream);
     }
+    if (stream)
+        _mm_sfence(); /* streamed rows visible before the next stage */
     return SP_OK;
 }
 
