@@ -110,6 +110,9 @@ void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
 int32_t sp__resize_next_row(const sp__resize_plan *p, uint32_t dy, int t,
                             const int32_t tag[2]);
 
+#ifndef SP__RESIZE_PF_LOC
+#define SP__RESIZE_PF_LOC 3
+#endif
 typedef struct sp__resize_prefetch {
     const uint8_t *at, *end; /* next line to prefetch; end of the row */
     int per_step;            /* lines per loop iteration */
@@ -133,13 +136,13 @@ sp__resize_prefetch_init(const sp__resize_plan *p, const uint8_t *pf,
 static inline void sp__resize_prefetch_step(sp__resize_prefetch *s)
 {
     for (int k = 0; k < s->per_step && s->at < s->end; k++, s->at += 64)
-        __builtin_prefetch(s->at, 0, 3);
+        __builtin_prefetch(s->at, 0, SP__RESIZE_PF_LOC);
 }
 
 static inline void sp__resize_prefetch_rest(sp__resize_prefetch *s)
 {
     for (; s->at < s->end; s->at += 64)
-        __builtin_prefetch(s->at, 0, 3);
+        __builtin_prefetch(s->at, 0, SP__RESIZE_PF_LOC);
 }
 
 /* Outputs of this many bytes or more (aligned) are written with streaming

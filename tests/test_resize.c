@@ -294,8 +294,9 @@ static void test_sse41_vs_scalar(void **state)
 /* Outputs past SP__RESIZE_STREAM_MIN with 32-byte aligned rows take
  * AVX2's streaming-store path (the cases above pad every output row, so
  * they never do); a row length that is no multiple of 32 leaves a tail to
- * the scalar code, and the padding canaries must survive it. Linear only:
- * the only method that streams. */
+ * the scalar code, and the padding canaries must survive it; the last
+ * case downscales by more than 2 vertically (RGBA's fused rows). Linear
+ * only: the only method that streams. */
 static void test_streamed_output(void **state)
 {
     (void)state;
@@ -306,7 +307,8 @@ static void test_streamed_output(void **state)
     } sc[] = {{640, 384, 1920, 1080, SP_PIX_RGBA8, 0},
               {1241, 375, 4096, 1088, SP_PIX_GRAY8, 0},
               {640, 384, 2001, 700, SP_PIX_RGB8, 13},
-              {1920, 1080, 1376, 800, SP_PIX_RGBA8, 32}};
+              {1920, 1080, 1376, 800, SP_PIX_RGBA8, 32},
+              {4000, 3000, 1504, 720, SP_PIX_RGBA8, 0}};
     sp_kctx *ks = scalar_ctx(), *kb = NULL;
     assert_int_equal(cam2_kctx(SP_BACKEND_SIMD, &kb), SP_OK);
     for (size_t c = 0; c < sizeof sc / sizeof sc[0]; c++) {
