@@ -8,7 +8,8 @@
  *   resize RGBA8 1080p -> 640x384 bilinear vs ARGBScale(kFilterBilinear)
  *   resize RGB8  1080p -> 640x384 bilinear vs RGBScale(kFilterBilinear)
  *   the two resizes again cache-cold: the source is flushed from every
- *   cache level (clflush) before each timed run, both libraries alike.
+ *   cache level (clflush) before each timed run, both libraries alike;
+ *   after each pair, the memory floor (touch_floor) warm and cold.
  * The colour rows run both of sensorpipe's YUV rules, precision=exact and
  * precision=fast, each back-end, and libyuv interleaved (one run of each in
  * turn, so load changes hit all alike), medians of each.
@@ -186,6 +187,46 @@ std::string difference(const Job &j)
     snprintf(s, sizeof s, "%.1f%% colour bytes differ, max %d",
              100.0 * n / total, m);
     return s;
+}
+
+/* The memory floor of a resize to 640x384: one load per 64-byte line of
+ * each source row a bilinear resize reads (rows floor(y) and floor(y) + 1
+ * of each output row), nothing computed. Cold (source flushed) it is the
+ * least a cold resize can take on this machine; warm it is what the same
+ * lines cost from the caches the source fits (L3 here, not L2). */
+double touch_floor(const Opts &o, const Img &src, bool cold)
+{
+    const sp_image &im = src.im;
+    size_t row = size_t(im.width) * 4;
+    if (im.format == SP_PIX_RGB8)
+        row = size_t(im.width) * 3;
+    std::vector<double> t;
+    volatile uint8_t sink = 0;
+    for (int r = 0; r < o.runs + 2; r++) {
+        if (cold)
+            flush(src.mem, src.size);
+        double t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        uint8_t acc = 0;
+        int32_t last = -1;
+        for (uint32_t dy = 0; dy < 384; dy++) {
+            double fy = (dy + 0.5) * double(im.height) / 384 - 0.5;
+            int32_t y = fy < 0 ? 0 : int32_t(fy);
+            for (int32_t yy = y; yy <= y + 1 && yy < int32_t(im.height); yy++) {
+                if (yy <= last)
+                    continue;
+                const uint8_t *p = im.data + size_t(yy) * im.stride;
+                for (size_t x = 0; x < row; x += 64)
+                    acc = uint8_t(acc + p[x]);
+                last = yy;
+            }
+        }
+        sink = uint8_t(sink + acc);
+        double t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        if (r >= 2)
+            t.push_back(t1 - t0);
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
 }
 
 /* The resize rows: libyuv and each back-end one run each in turn, as the
@@ -382,6 +423,14 @@ int main(int argc, char **argv)
         j.ystride = 640 * 3;
         measure(o, j, bs, cold ? "resizecold" : "resize", "1080p>640x384 rgb",
                 "RGBScale bilinear", cold);
+        double fa = touch_floor(o, srca, cold), f3 = touch_floor(o, src3, cold);
+        if (o.json)
+            printf("{\"floor\":\"%s\",\"rgba_ms\":%.4f,\"rgb_ms\":%.4f}\n",
+                   cold ? "cold" : "warm", fa, f3);
+        else
+            printf("# %s memory floor (one load per source line a resize "
+                   "reads): rgba %.4f ms, rgb %.4f ms\n",
+                   cold ? "cold" : "warm", fa, f3);
     }
     for (Backend &b : bs)
         sp_kctx_destroy(b.k);

@@ -1,7 +1,10 @@
-/* resize, AVX2: the linear path vectorised (gathers for the horizontal
- * taps, 16-bit multiply-high for the vertical pass exactly as OpenCV's
- * VResizeLinearVec_32s8u), area's vertical accumulation and rounding, and
- * nearest for 4-byte pixels. The area horizontal sums, the exact-2x path
+/* resize, AVX2: the linear path vectorised (16-byte windows or gathers for
+ * the horizontal taps, 16-bit multiply-high for the vertical pass exactly
+ * as OpenCV's VResizeLinearVec_32s8u; RGBA8 rows that are not reused go
+ * through both passes in registers; the next source row is prefetched while
+ * one is filtered, and outputs of 4 MiB or more take streaming stores),
+ * area's vertical accumulation and rounding, and nearest for 4-byte
+ * pixels. The area horizontal sums, the exact-2x path
  * and nearest on 1- and 3-byte pixels reuse the scalar code (gathering one
  * byte per lane does not pay). Bit-exact with resize_scalar.c. */
 #include <immintrin.h>
@@ -169,10 +172,10 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
     sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
 }
 
-/* Horizontal taps of 16 output elements -> H >> 4 as int16. For 1 and 3
- * channels one 4-byte gather at x0 holds both taps (bytes 0 and cn), which
- * a byte shuffle spreads into int16 pairs for madd; 4 channels gather the
- * second tap separately. */
+/* Horizontal taps of 16 output elements -> H >> 4 as int16, 1 and 3
+ * channels (RGBA8 has hrow_rgba): from the window table where a block's
+ * taps fit 16 bytes, else one 4-byte gather at x0 holds both taps (bytes 0
+ * and cn), which a byte shuffle spreads into int16 pairs for madd. */
 static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
                     const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
@@ -184,8 +187,6 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8, -1, (char)(8 + t1), -1, 12,
         -1, (char)(12 + t1), -1, 0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8,
         -1, (char)(8 + t1), -1, 12, -1, (char)(12 + t1), -1);
-    const __m256i lo8 = _mm256_set1_epi32(0xff);
-    const __m256i four = _mm256_set1_epi32(4);
     int i = 0;
     for (; i + 16 <= p->xsafe; i += 16) {
         sp__resize_prefetch_step(&pfs);
@@ -195,22 +196,8 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         __m256i ib = _mm256_loadu_si256((const __m256i *)(p->x0 + i + 8));
         __m256i ga = _mm256_i32gather_epi32(base, ia, 1);
         __m256i gb = _mm256_i32gather_epi32(base, ib, 1);
-        __m256i pa, pb;
-        if (cn == 4) {
-            __m256i ga1 =
-                _mm256_i32gather_epi32(base, _mm256_add_epi32(ia, four), 1);
-            __m256i gb1 =
-                _mm256_i32gather_epi32(base, _mm256_add_epi32(ib, four), 1);
-            pa = _mm256_or_si256(
-                _mm256_and_si256(ga, lo8),
-                _mm256_slli_epi32(_mm256_and_si256(ga1, lo8), 16));
-            pb = _mm256_or_si256(
-                _mm256_and_si256(gb, lo8),
-                _mm256_slli_epi32(_mm256_and_si256(gb1, lo8), 16));
-        } else {
-            pa = _mm256_shuffle_epi8(ga, shuf);
-            pb = _mm256_shuffle_epi8(gb, shuf);
-        }
+        __m256i pa = _mm256_shuffle_epi8(ga, shuf);
+        __m256i pb = _mm256_shuffle_epi8(gb, shuf);
         __m256i wa = _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i));
         __m256i wb = _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i + 16));
         __m256i ha = _mm256_srai_epi32(_mm256_madd_epi16(pa, wa), 4);
@@ -309,7 +296,7 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
     if (!buf)
         return SP_ENOMEM;
     sp__resize_windows wt = {0};
-    if (!p->f32)
+    if (!p->f32 && p->cn != 4)
         SP_TRY(sp__resize_build_windows(k, p, &wt));
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
