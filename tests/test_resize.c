@@ -291,6 +291,54 @@ static void test_sse41_vs_scalar(void **state)
     backend_vs_scalar(SP_BACKEND_SIMD);
 }
 
+/* Outputs past SP__RESIZE_STREAM_MIN with 32-byte aligned rows take
+ * AVX2's streaming-store path (the cases above pad every output row, so
+ * they never do); a row length that is no multiple of 32 leaves a tail to
+ * the scalar code, and the padding canaries must survive it; the last
+ * case downscales by more than 2 vertically (RGBA's fused rows). Linear
+ * only: the only method that streams. */
+static void test_streamed_output(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t sw, sh, dw, dh;
+        sp_pixfmt fmt;
+        size_t pad;
+    } sc[] = {{640, 384, 1920, 1080, SP_PIX_RGBA8, 0},
+              {1241, 375, 4096, 1088, SP_PIX_GRAY8, 0},
+              {640, 384, 2001, 700, SP_PIX_RGB8, 13},
+              {1920, 1080, 1376, 800, SP_PIX_RGBA8, 32},
+              {4000, 3000, 1504, 720, SP_PIX_RGBA8, 0}};
+    sp_kctx *ks = scalar_ctx(), *kb = NULL;
+    assert_int_equal(cam2_kctx(SP_BACKEND_SIMD, &kb), SP_OK);
+    for (size_t c = 0; c < sizeof sc / sizeof sc[0]; c++) {
+        sp_image s, r, o;
+        assert_int_equal(cam2_image_alloc(&s, sc[c].sw, sc[c].sh, sc[c].fmt, 7),
+                         0);
+        assert_int_equal(cam2_image_alloc(&r, sc[c].dw, sc[c].dh, sc[c].fmt, 0),
+                         0);
+        assert_int_equal(
+            cam2_image_alloc(&o, sc[c].dw, sc[c].dh, sc[c].fmt, sc[c].pad), 0);
+        assert_int_equal(o.stride % 32, 0);
+        assert_true(o.stride * o.height >= (size_t)4 << 20);
+        cam2_fill_random(&s, (uint32_t)(c + 91));
+        assert_int_equal(sp_resize(ks, &s, &r, SP_RESIZE_LINEAR), SP_OK);
+        assert_int_equal(sp_resize(kb, &s, &o, SP_RESIZE_LINEAR), SP_OK);
+        double md = 0;
+        size_t bad = cam2_compare(&r, &o, 0, &md);
+        if (bad)
+            fail_msg("%s %ux%u -> %ux%u: %zu elements differ (max %g)",
+                     sp_pixfmt_name(sc[c].fmt), sc[c].sw, sc[c].sh, sc[c].dw,
+                     sc[c].dh, bad, md);
+        assert_true(cam2_canaries_ok(&o));
+        cam2_image_free(&s);
+        cam2_image_free(&r);
+        cam2_image_free(&o);
+    }
+    sp_kctx_destroy(kb);
+    sp_kctx_destroy(ks);
+}
+
 static void test_opencl_vs_scalar(void **state)
 {
     (void)state;
@@ -485,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_known_answers),
         cmocka_unit_test(test_simd_vs_scalar),
         cmocka_unit_test_teardown(test_sse41_vs_scalar, cam2_simd_restore),
+        cmocka_unit_test(test_streamed_output),
         cmocka_unit_test(test_opencl_vs_scalar),
         cmocka_unit_test(test_opencv_crosscheck),
         cmocka_unit_test(test_stage),

@@ -8,7 +8,8 @@
  *   resize RGBA8 1080p -> 640x384 bilinear vs ARGBScale(kFilterBilinear)
  *   resize RGB8  1080p -> 640x384 bilinear vs RGBScale(kFilterBilinear)
  *   the two resizes again cache-cold: the source is flushed from every
- *   cache level (clflush) before each timed run, both libraries alike.
+ *   cache level (clflush) before each timed run, both libraries alike;
+ *   after each pair, the memory floor (touch_floor) warm and cold.
  * The colour rows run both of sensorpipe's YUV rules, precision=exact and
  * precision=fast, each back-end, and libyuv interleaved (one run of each in
  * turn, so load changes hit all alike), medians of each.
@@ -19,7 +20,8 @@
  * are (bytes differing, largest |difference|), for scale.
  *
  *   libyuv_compare [--runs N] [--quick] [--wall] [--json] [--colour]
- * (--colour: the colour rows only) */
+ *                  [--resize]
+ * (--colour: the colour rows only; --resize: the resize rows only) */
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -122,7 +124,8 @@ int run_yuv(void *arg)
 }
 
 struct Opts {
-    int runs = 101, quick = 0, cputime = 1, json = 0, colour_only = 0;
+    int runs = 101, quick = 0, cputime = 1, json = 0, colour_only = 0,
+        resize_only = 0;
 };
 
 /* Evicts [p, p + n) from every cache level. */
@@ -136,30 +139,6 @@ void flush(const uint8_t *p, size_t n)
     (void)p;
     (void)n;
 #endif
-}
-
-/* Median of `runs` timings of fn; cold: the source is flushed before each
- * (outside the timed span). */
-double median(const Opts &o, bench_fn fn, Job &j, bool cold)
-{
-    if (!cold) {
-        int warm = o.quick ? 3 : 10;
-        return o.cputime ? bench_median_cpu_ms(fn, &j, warm, o.runs)
-                         : bench_median_ms(fn, &j, warm, o.runs);
-    }
-    std::vector<double> t;
-    for (int r = 0; r < o.runs + 2; r++) {
-        flush(j.src->mem, j.src->size);
-        double t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
-        int rc = fn(&j);
-        double t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
-        if (rc < 0)
-            return rc;
-        if (r >= 2)
-            t.push_back(t1 - t0);
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
 }
 
 int failures = 0;
@@ -210,25 +189,81 @@ std::string difference(const Job &j)
     return s;
 }
 
+/* The memory floor of a resize to 640x384: one load per 64-byte line of
+ * each source row a bilinear resize reads (rows floor(y) and floor(y) + 1
+ * of each output row), nothing computed. Cold (source flushed) it is the
+ * least a cold resize can take on this machine; warm it is what the same
+ * lines cost from the caches the source fits (L3 here, not L2). */
+double touch_floor(const Opts &o, const Img &src, bool cold)
+{
+    const sp_image &im = src.im;
+    size_t row = size_t(im.width) * 4;
+    if (im.format == SP_PIX_RGB8)
+        row = size_t(im.width) * 3;
+    std::vector<double> t;
+    volatile uint8_t sink = 0;
+    for (int r = 0; r < o.runs + 2; r++) {
+        if (cold)
+            flush(src.mem, src.size);
+        double t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        uint8_t acc = 0;
+        int32_t last = -1;
+        for (uint32_t dy = 0; dy < 384; dy++) {
+            double fy = (dy + 0.5) * double(im.height) / 384 - 0.5;
+            int32_t y = fy < 0 ? 0 : int32_t(fy);
+            for (int32_t yy = y; yy <= y + 1 && yy < int32_t(im.height); yy++) {
+                if (yy <= last)
+                    continue;
+                const uint8_t *p = im.data + size_t(yy) * im.stride;
+                for (size_t x = 0; x < row; x += 64)
+                    acc = uint8_t(acc + p[x]);
+                last = yy;
+            }
+        }
+        sink = uint8_t(sink + acc);
+        double t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+        if (r >= 2)
+            t.push_back(t1 - t0);
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+/* The resize rows: libyuv and each back-end one run each in turn, as the
+ * colour rows, so a load change hits all alike; medians of each. Cold:
+ * the source is flushed before every run (outside the timed span). */
 void measure(const Opts &o, Job &j, std::vector<Backend> &bs, const char *op,
              const char *input, const char *ref, bool cold)
 {
-    double y_ms = median(o, run_yuv, j, cold);
-    if (y_ms < 0) {
-        fprintf(stderr, "libyuv_compare: %s %s: libyuv failed\n", op, input);
-        failures++;
-        return;
-    }
-    for (Backend &b : bs) {
-        j.k = b.k;
-        double ms = median(o, run_sp, j, cold);
-        if (ms < 0) {
-            fprintf(stderr, "libyuv_compare: %s %s on %s: %s\n", op, input,
-                    b.name, sp_errmsg());
-            failures++;
-            continue;
+    std::vector<std::vector<double>> t(bs.size() + 1);
+    int warm = o.quick ? 3 : 10;
+    for (int r = 0; r < warm + o.runs; r++)
+        for (size_t c = 0; c <= bs.size(); c++) {
+            if (c > 0)
+                j.k = bs[c - 1].k;
+            if (cold)
+                flush(j.src->mem, j.src->size);
+            double t0 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+            int rc = c == 0 ? run_yuv(&j) : run_sp(&j);
+            double t1 = o.cputime ? bench_cpu_ms() : bench_now_ms();
+            if (rc < 0) {
+                fprintf(stderr, "libyuv_compare: %s %s on %s: %s\n", op, input,
+                        c == 0 ? "libyuv" : bs[c - 1].name,
+                        c == 0 ? "failed" : sp_errmsg());
+                failures++;
+                return;
+            }
+            if (r >= warm)
+                t[c].push_back(t1 - t0);
         }
-        row(o, op, input, b.name, "-", ms, ref, y_ms, difference(j));
+    for (std::vector<double> &v : t)
+        std::sort(v.begin(), v.end());
+    double y_ms = t[0][t[0].size() / 2];
+    for (size_t c = 1; c <= bs.size(); c++) {
+        j.k = bs[c - 1].k;
+        run_sp(&j); /* this back-end's output, for the difference column */
+        row(o, op, input, bs[c - 1].name, "-", t[c][t[c].size() / 2], ref,
+            y_ms, difference(j));
     }
 }
 
@@ -307,6 +342,8 @@ int main(int argc, char **argv)
             o.runs = 11;
         } else if (!strcmp(argv[i], "--colour")) {
             o.colour_only = 1;
+        } else if (!strcmp(argv[i], "--resize")) {
+            o.resize_only = 1;
         } else if (!strcmp(argv[i], "--wall")) {
             o.cputime = 0;
         } else if (!strcmp(argv[i], "--cputime")) {
@@ -316,7 +353,7 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr,
                     "libyuv_compare: unknown option '%s' (expected "
-                    "--json, --runs N, --quick, --wall, --colour)\n",
+                    "--json, --runs N, --quick, --wall, --colour, --resize)\n",
                     argv[i]);
             return 2;
         }
@@ -336,7 +373,7 @@ int main(int argc, char **argv)
     const uint32_t W = 1920, H = 1080;
     Img ydst(W * 4, H, SP_PIX_GRAY8,
              0); /* big enough for every libyuv output */
-    {
+    if (!o.resize_only) {
         Img nv12(W, H, SP_PIX_NV12, 3);
         Img rgb(W, H, SP_PIX_RGB8, 0);
         Img rgba(W, H, SP_PIX_RGBA8, 0);
@@ -353,7 +390,7 @@ int main(int argc, char **argv)
         j.ystride = W * 4;
         measure_colour(o, j, bs, "nv12>rgba", "NV12ToARGB");
     }
-    {
+    if (!o.resize_only) {
         Img yuyv(W, H, SP_PIX_YUYV, 5);
         Img rgb(W, H, SP_PIX_RGB8, 0);
         Img rgba(W, H, SP_PIX_RGBA8, 0);
@@ -386,6 +423,14 @@ int main(int argc, char **argv)
         j.ystride = 640 * 3;
         measure(o, j, bs, cold ? "resizecold" : "resize", "1080p>640x384 rgb",
                 "RGBScale bilinear", cold);
+        double fa = touch_floor(o, srca, cold), f3 = touch_floor(o, src3, cold);
+        if (o.json)
+            printf("{\"floor\":\"%s\",\"rgba_ms\":%.4f,\"rgb_ms\":%.4f}\n",
+                   cold ? "cold" : "warm", fa, f3);
+        else
+            printf("# %s memory floor (one load per source line a resize "
+                   "reads): rgba %.4f ms, rgb %.4f ms\n",
+                   cold ? "cold" : "warm", fa, f3);
     }
     for (Backend &b : bs)
         sp_kctx_destroy(b.k);

@@ -22,11 +22,14 @@ static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
  * lookup (indices 0x80 give 0) makes (tap0, tap1) int16 pairs, widening
  * multiplies by the weight pairs and pairwise adds give H, kept as H >> 4.
  * Blocks that do not fit a window, and the row tail, use the scalar code. */
+/* pf (or NULL): the next source row to filter, prefetched meanwhile. */
 static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
-                    const uint8_t *s, int16_t *h)
+                    const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->n / 8);
     int i = 0;
     for (; i + 8 <= p->n; i += 8) {
+        sp__resize_prefetch_step(&pfs);
         int b = i / 4;
         if ((wt->base[b] | wt->base[b + 1]) < 0)
             break;
@@ -45,6 +48,7 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
                        vmull_s16(vget_high_s16(pb), vget_high_s16(wb)));
         vst1q_s16(h + i, vcombine_s16(vshrn_n_s32(ha, 4), vshrn_n_s32(hb, 4)));
     }
+    sp__resize_prefetch_rest(&pfs);
     sp__resize_hrow_u8(p, s, h, i);
 }
 
@@ -104,8 +108,11 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
                 sp__resize_hrow_f32(
                     p, (const float *)(const void *)src_row(p, want[t]),
                     rows[s], 0);
-            else
-                hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
+            else {
+                int32_t nx = sp__resize_next_row(p, dy, t, tag);
+                hrow_u8(p, &wt, src_row(p, want[t]), rows[s],
+                        nx >= 0 ? src_row(p, nx) : NULL);
+            }
             tag[s] = want[t];
             slot[t] = s;
         }

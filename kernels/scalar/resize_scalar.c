@@ -96,6 +96,30 @@ int sp__resize_build_windows(sp_kctx *k, const sp__resize_plan *p,
     return SP_OK;
 }
 
+/* The row filtered after want[t] of output row dy, tags as they are
+ * before it: the other tap of this row if it is not held, else the first
+ * row a later output row needs that this one does not hold; -1 if none. */
+int32_t sp__resize_next_row(const sp__resize_plan *p, uint32_t dy, int t,
+                            const int32_t tag[2])
+{
+    int32_t a = p->y0[dy], b = p->y1[dy];
+    if (t == 0 && b != a && tag[0] != b && tag[1] != b)
+        return b;
+    for (uint32_t d = dy + 1; d < p->dh; d++) {
+        if (p->y0[d] != a && p->y0[d] != b)
+            return p->y0[d];
+        if (p->y1[d] != a && p->y1[d] != b)
+            return p->y1[d];
+    }
+    return -1;
+}
+
+int sp__resize_stream_ok(const sp__resize_plan *p, size_t align)
+{
+    return ((uintptr_t)p->dst % align) == 0 && p->dstride % align == 0 &&
+           p->dstride * p->dh >= SP__RESIZE_STREAM_MIN;
+}
+
 /* Two cached horizontal rows: consecutive output rows often share source
  * rows (always when upscaling), as in OpenCV's resizeGeneric_. */
 static int linear_scalar(sp_kctx *k, const sp__resize_plan *p)

@@ -1,7 +1,10 @@
-/* resize, AVX2: the linear path vectorised (gathers for the horizontal
- * taps, 16-bit multiply-high for the vertical pass exactly as OpenCV's
- * VResizeLinearVec_32s8u), area's vertical accumulation and rounding, and
- * nearest for 4-byte pixels. The area horizontal sums, the exact-2x path
+/* resize, AVX2: the linear path vectorised (16-byte windows or gathers for
+ * the horizontal taps, 16-bit multiply-high for the vertical pass exactly
+ * as OpenCV's VResizeLinearVec_32s8u; RGBA8 rows that are not reused go
+ * through both passes in registers; the next source row is prefetched while
+ * one is filtered, and outputs of 4 MiB or more take streaming stores),
+ * area's vertical accumulation and rounding, and nearest for 4-byte
+ * pixels. The area horizontal sums, the exact-2x path
  * and nearest on 1- and 3-byte pixels reuse the scalar code (gathering one
  * byte per lane does not pay). Bit-exact with resize_scalar.c. */
 #include <immintrin.h>
@@ -51,13 +54,132 @@ static inline int hwin16(const sp__resize_plan *p, const sp__resize_windows *wt,
     return 1;
 }
 
-/* Horizontal taps of 16 output elements -> H >> 4 as int16. For 1 and 3
- * channels one 4-byte gather at x0 holds both taps (bytes 0 and cn), which
- * a byte shuffle spreads into int16 pairs for madd; 4 channels gather the
- * second tap separately. */
-static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
-                    const uint8_t *s, int16_t *h)
+/* RGBA8: both taps of a pixel lie in the 8 bytes at x0 (x1 = x0 + 4, or
+ * x1 = x0 with weight 0 at the right edge, where x0 + 4 is then read with
+ * weight 0), so one
+ * constant shuffle makes the int16 tap pairs of the pixel at each lane:
+ * no window table, no gather. 4 pixels (16 elements) a step. */
+static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
+                      const uint8_t *pf)
 {
+    const __m256i pair = _mm256_setr_epi8(
+        0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1, 0, -1, 4, -1,
+        1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+    const int32_t *x0 = p->x0;
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->xsafe / 16);
+    int i = 0;
+    /* 16-byte loads: the step's last pixel must have 16 bytes left in the
+     * row (x0 does not grow when upscaling, so test it, not a count). */
+    for (; i + 16 <= p->xsafe && x0[i + 12] + 16 <= p->srow; i += 16) {
+        sp__resize_prefetch_step(&pfs);
+        __m256i a = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(
+                _mm_loadu_si128((const __m128i *)(s + x0[i]))),
+            _mm_loadu_si128((const __m128i *)(s + x0[i + 4])), 1);
+        __m256i b = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(
+                _mm_loadu_si128((const __m128i *)(s + x0[i + 8]))),
+            _mm_loadu_si128((const __m128i *)(s + x0[i + 12])), 1);
+        __m256i ha = _mm256_srai_epi32(
+            _mm256_madd_epi16(_mm256_shuffle_epi8(a, pair),
+                              _mm256_loadu_si256(
+                                  (const __m256i *)(p->ia + 2 * i))),
+            4);
+        __m256i hb = _mm256_srai_epi32(
+            _mm256_madd_epi16(_mm256_shuffle_epi8(b, pair),
+                              _mm256_loadu_si256(
+                                  (const __m256i *)(p->ia + 2 * i + 16))),
+            4);
+        _mm256_storeu_si256(
+            (__m256i *)(h + i),
+            _mm256_permute4x64_epi64(_mm256_packs_epi32(ha, hb), 0xd8));
+    }
+    sp__resize_prefetch_rest(&pfs);
+    sp__resize_hrow_u8(p, s, h, i);
+}
+
+/* H >> 4 of RGBA pixels i / 4 .. i / 4 + 3 of row s, as int16 in the
+ * order pixel 0, 2 | 1, 3 (the 128-bit lanes). */
+static inline __m256i taps_rgba(const sp__resize_plan *p, const uint8_t *s,
+                                int i, __m256i pair, __m256i wa, __m256i wb)
+{
+    const int32_t *x0 = p->x0;
+    __m256i a = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(s + x0[i]))),
+        _mm_loadu_si128((const __m128i *)(s + x0[i + 4])), 1);
+    __m256i b = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(
+            _mm_loadu_si128((const __m128i *)(s + x0[i + 8]))),
+        _mm_loadu_si128((const __m128i *)(s + x0[i + 12])), 1);
+    __m256i ha = _mm256_srai_epi32(
+        _mm256_madd_epi16(_mm256_shuffle_epi8(a, pair), wa), 4);
+    __m256i hb = _mm256_srai_epi32(
+        _mm256_madd_epi16(_mm256_shuffle_epi8(b, pair), wb), 4);
+    return _mm256_packs_epi32(ha, hb);
+}
+
+/* OpenCV's vertical step on int16 H >> 4 of the two rows. */
+static inline __m256i vmix(__m256i h0, __m256i h1, __m256i vb0, __m256i vb1)
+{
+    __m256i t =
+        _mm256_add_epi16(_mm256_mulhi_epi16(h0, vb0), _mm256_mulhi_epi16(h1, vb1));
+    return _mm256_srai_epi16(_mm256_add_epi16(t, _mm256_set1_epi16(2)), 2);
+}
+
+/* RGBA8, an output row whose two source rows are both new and not needed
+ * again: both horizontal passes and the vertical one in registers, 8
+ * pixels a step, sharing the index and weight loads and never storing the
+ * intermediate rows (a downscale by more than 2 vertically is all such
+ * rows). The row tail goes through the scalar pieces and h0 / h1. pf0 and
+ * pf1 (or NULL) are prefetched, the next output row's source rows; stream:
+ * d is 32-byte aligned and takes streaming stores. */
+static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
+                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
+                       const uint8_t *pf1, int stream)
+{
+    const __m256i pair = _mm256_setr_epi8(
+        0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1, 0, -1, 4, -1,
+        1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m256i vb0 = _mm256_set1_epi16(b0), vb1 = _mm256_set1_epi16(b1);
+    sp__resize_prefetch q0 = sp__resize_prefetch_init(p, pf0, p->xsafe / 32);
+    sp__resize_prefetch q1 = sp__resize_prefetch_init(p, pf1, p->xsafe / 32);
+    int i = 0;
+    for (; i + 32 <= p->xsafe && p->x0[i + 28] + 16 <= p->srow; i += 32) {
+        sp__resize_prefetch_step(&q0);
+        sp__resize_prefetch_step(&q1);
+        const __m256i *w = (const __m256i *)(const void *)(p->ia + 2 * i);
+        __m256i wa = _mm256_loadu_si256(w), wb = _mm256_loadu_si256(w + 1);
+        __m256i wc = _mm256_loadu_si256(w + 2), wd = _mm256_loadu_si256(w + 3);
+        /* pixels 0 2 | 1 3 and 4 6 | 5 7; packus keeps the lanes, vpermd
+         * puts the 4-byte pixels back in order. */
+        __m256i lo = vmix(taps_rgba(p, s0, i, pair, wa, wb),
+                          taps_rgba(p, s1, i, pair, wa, wb), vb0, vb1);
+        __m256i hi = vmix(taps_rgba(p, s0, i + 16, pair, wc, wd),
+                          taps_rgba(p, s1, i + 16, pair, wc, wd), vb0, vb1);
+        __m256i o = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(lo, hi),
+                                                order);
+        if (stream)
+            _mm256_stream_si256((__m256i *)(void *)(d + i), o);
+        else
+            _mm256_storeu_si256((__m256i *)(void *)(d + i), o);
+    }
+    sp__resize_prefetch_rest(&q0);
+    sp__resize_prefetch_rest(&q1);
+    sp__resize_hrow_u8(p, s0, h0, i);
+    sp__resize_hrow_u8(p, s1, h1, i);
+    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+}
+
+/* Horizontal taps of 16 output elements -> H >> 4 as int16, 1 and 3
+ * channels (RGBA8 has hrow_rgba): from the window table where a block's
+ * taps fit 16 bytes, else one 4-byte gather at x0 holds both taps (bytes 0
+ * and cn), which a byte shuffle spreads into int16 pairs for madd. */
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
+                    const uint8_t *s, int16_t *h, const uint8_t *pf)
+{
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->xsafe / 16);
     const int cn = p->cn;
     const int *base = (const int *)(const void *)s;
     const char t1 = (char)(cn == 1 ? 1 : 3);
@@ -65,32 +187,17 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8, -1, (char)(8 + t1), -1, 12,
         -1, (char)(12 + t1), -1, 0, -1, t1, -1, 4, -1, (char)(4 + t1), -1, 8,
         -1, (char)(8 + t1), -1, 12, -1, (char)(12 + t1), -1);
-    const __m256i lo8 = _mm256_set1_epi32(0xff);
-    const __m256i four = _mm256_set1_epi32(4);
     int i = 0;
     for (; i + 16 <= p->xsafe; i += 16) {
+        sp__resize_prefetch_step(&pfs);
         if (hwin16(p, wt, s, i, h))
             continue;
         __m256i ia = _mm256_loadu_si256((const __m256i *)(p->x0 + i));
         __m256i ib = _mm256_loadu_si256((const __m256i *)(p->x0 + i + 8));
         __m256i ga = _mm256_i32gather_epi32(base, ia, 1);
         __m256i gb = _mm256_i32gather_epi32(base, ib, 1);
-        __m256i pa, pb;
-        if (cn == 4) {
-            __m256i ga1 =
-                _mm256_i32gather_epi32(base, _mm256_add_epi32(ia, four), 1);
-            __m256i gb1 =
-                _mm256_i32gather_epi32(base, _mm256_add_epi32(ib, four), 1);
-            pa = _mm256_or_si256(
-                _mm256_and_si256(ga, lo8),
-                _mm256_slli_epi32(_mm256_and_si256(ga1, lo8), 16));
-            pb = _mm256_or_si256(
-                _mm256_and_si256(gb, lo8),
-                _mm256_slli_epi32(_mm256_and_si256(gb1, lo8), 16));
-        } else {
-            pa = _mm256_shuffle_epi8(ga, shuf);
-            pb = _mm256_shuffle_epi8(gb, shuf);
-        }
+        __m256i pa = _mm256_shuffle_epi8(ga, shuf);
+        __m256i pb = _mm256_shuffle_epi8(gb, shuf);
         __m256i wa = _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i));
         __m256i wb = _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i + 16));
         __m256i ha = _mm256_srai_epi32(_mm256_madd_epi16(pa, wa), 4);
@@ -98,11 +205,13 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
         __m256i pk = _mm256_permute4x64_epi64(_mm256_packs_epi32(ha, hb), 0xd8);
         _mm256_storeu_si256((__m256i *)(h + i), pk);
     }
+    sp__resize_prefetch_rest(&pfs);
     sp__resize_hrow_u8(p, s, h, i);
 }
 
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
-                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
+                    int stream)
 {
     const __m256i vb0 = _mm256_set1_epi16(b0), vb1 = _mm256_set1_epi16(b1);
     const __m256i two = _mm256_set1_epi16(2);
@@ -119,7 +228,10 @@ static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
         ta = _mm256_srai_epi16(_mm256_add_epi16(ta, two), 2);
         tc = _mm256_srai_epi16(_mm256_add_epi16(tc, two), 2);
         __m256i o = _mm256_permute4x64_epi64(_mm256_packus_epi16(ta, tc), 0xd8);
-        _mm256_storeu_si256((__m256i *)(d + i), o);
+        if (stream)
+            _mm256_stream_si256((__m256i *)(void *)(d + i), o);
+        else
+            _mm256_storeu_si256((__m256i *)(d + i), o);
     }
     sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
 }
@@ -160,6 +272,22 @@ static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
     sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
 }
 
+/* 1 when output row dy needs two source rows that are neither held nor
+ * needed by the next output row: nothing is lost by not keeping them. */
+static int fresh_pair(const sp__resize_plan *p, uint32_t dy,
+                      const int32_t tag[2])
+{
+    int32_t a = p->y0[dy], b = p->y1[dy];
+    if (a == b || a == tag[0] || a == tag[1] || b == tag[0] || b == tag[1])
+        return 0;
+    if (dy + 1 < p->dh) {
+        int32_t c = p->y0[dy + 1], e = p->y1[dy + 1];
+        if (c == a || c == b || e == a || e == b)
+            return 0;
+    }
+    return 1;
+}
+
 static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
 {
     size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
@@ -168,22 +296,39 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
     if (!buf)
         return SP_ENOMEM;
     sp__resize_windows wt = {0};
-    if (!p->f32)
+    if (!p->f32 && p->cn != 4)
         SP_TRY(sp__resize_build_windows(k, p, &wt));
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
+    const int stream = !p->f32 && sp__resize_stream_ok(p, 32);
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         int32_t want[2] = {p->y0[dy], p->y1[dy]};
         int slot[2];
+        if (p->cn == 4 && !p->f32 && fresh_pair(p, dy, tag)) {
+            int more = dy + 1 < p->dh;
+            fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
+                       p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),
+                       rows[0], rows[1],
+                       more ? src_row(p, p->y0[dy + 1]) : NULL,
+                       more ? src_row(p, p->y1[dy + 1]) : NULL, stream);
+            tag[0] = tag[1] = -1; /* rows hold only their tails */
+            continue;
+        }
         for (int t = 0; t < 2; t++) {
             slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
             if (slot[t] >= 0)
                 continue;
             int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
-            if (p->f32)
+            if (p->f32) {
                 hrow_f32(p, (const float *)src_row(p, want[t]), rows[s]);
-            else
-                hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
+            } else {
+                int32_t nx = sp__resize_next_row(p, dy, t, tag);
+                const uint8_t *pf = nx >= 0 ? src_row(p, nx) : NULL;
+                if (p->cn == 4)
+                    hrow_rgba(p, src_row(p, want[t]), rows[s], pf);
+                else
+                    hrow_u8(p, &wt, src_row(p, want[t]), rows[s], pf);
+            }
             tag[s] = want[t];
             slot[t] = s;
         }
@@ -192,8 +337,10 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
                      p->fb[2 * dy + 1], (float *)dst_row(p, dy));
         else
             vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
-                    p->ib[2 * dy + 1], dst_row(p, dy));
+                    p->ib[2 * dy + 1], dst_row(p, dy), stream);
     }
+    if (stream)
+        _mm_sfence(); /* streamed rows visible before the next stage */
     return SP_OK;
 }
 

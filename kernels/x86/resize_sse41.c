@@ -44,13 +44,18 @@ static inline __m128i hblock(const sp__resize_plan *p,
     return LD128(v);
 }
 
+/* pf (or NULL): the next source row to filter, prefetched meanwhile. */
 static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
-                    const uint8_t *s, int16_t *h)
+                    const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->n / 8);
     int i = 0;
-    for (; i + 8 <= p->n; i += 8)
+    for (; i + 8 <= p->n; i += 8) {
+        sp__resize_prefetch_step(&pfs);
         ST128(h + i, _mm_packs_epi32(hblock(p, wt, s, i / 4),
                                      hblock(p, wt, s, i / 4 + 1)));
+    }
+    sp__resize_prefetch_rest(&pfs);
     sp__resize_hrow_u8(p, s, h, i);
 }
 
@@ -107,8 +112,11 @@ static int linear_sse41(sp_kctx *k, const sp__resize_plan *p)
                 sp__resize_hrow_f32(
                     p, (const float *)(const void *)src_row(p, want[t]),
                     rows[s], 0);
-            else
-                hrow_u8(p, &wt, src_row(p, want[t]), rows[s]);
+            else {
+                int32_t nx = sp__resize_next_row(p, dy, t, tag);
+                hrow_u8(p, &wt, src_row(p, want[t]), rows[s],
+                        nx >= 0 ? src_row(p, nx) : NULL);
+            }
             tag[s] = want[t];
             slot[t] = s;
         }
