@@ -69,6 +69,7 @@ endforeach()
 # OpenCL kernel sources are embedded as C strings at build time.
 set(SP_CL_EMBED_C ${PROJECT_BINARY_DIR}/generated/cl_sources.c)
 file(GLOB SP_CL_FILES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/opencl/*.cl)
+file(GLOB SP_CL_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/kernels/opencl/*.h)
 if(SP_HAVE_OPENCL)
   # A list would reach the shell with ';' (a command separator): pass it
   # joined with '|' and quoted (VERBATIM); embed_cl.cmake splits it again.
@@ -77,7 +78,7 @@ if(SP_HAVE_OPENCL)
     OUTPUT ${SP_CL_EMBED_C}
     COMMAND ${CMAKE_COMMAND} -DOUT=${SP_CL_EMBED_C} "-DFILES=${SP_CL_FILES_ARG}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_cl.cmake
-    DEPENDS ${SP_CL_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_cl.cmake
+    DEPENDS ${SP_CL_FILES} ${SP_CL_HEADERS} ${PROJECT_SOURCE_DIR}/cmake/embed_cl.cmake
     COMMENT "Embedding OpenCL kernel sources"
     VERBATIM)
   list(APPEND SP_SOURCES ${SP_CL_EMBED_C})

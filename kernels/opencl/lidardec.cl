@@ -19,53 +19,7 @@
 #pragma OPENCL FP_CONTRACT OFF
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 
-/* Indices into lay[]; kernels/opencl/lidardec_cl.c fills it in this
- * order. */
-enum {
-    L_BSIZE,
-    L_NBLOCKS,
-    L_PER_BLOCK,
-    L_SCALE,
-    L_BAZ,
-    L_BAZD,
-    L_BTIME,
-    L_SLOT0,
-    L_RAW,
-    L_INT,
-    L_KEEP,
-    L_RT,
-    L_FRAC,
-    L_TOFF,
-    L_DCORR,
-    L_COSV,
-    L_SINV,
-    L_ROTOFF,
-    L_RING,
-    L_OFFSETS,
-    L_ROTC,
-    L_ROTS,
-    L_VOSIN,
-    L_VOCOS,
-    L_HORIZ,
-    L_TPKX,
-    L_TPBX,
-    L_TPKY,
-    L_TPBY,
-    L_FOFF,
-    L_FSLOPE,
-    L_IMIN,
-    L_IMAX,
-    L_UNITS,
-    L_FUNITS,
-    L_AZSCALE,
-    L_MINR,
-    L_MAXR,
-    L_WINLO,
-    L_WINHI,
-    L_WINFULL,
-    L_WINWRAPS,
-    L_COUNT
-};
+#include "lidardec_lay.h"
 
 #define PF(p, i) ((global const float *)((p) + lay[i]))
 #define PI(p, i) ((global const int *)((p) + lay[i]))

@@ -8,54 +8,9 @@
 #include <stdint.h>
 
 #include "cl_int.h"
+#include "lidardec_lay.h"
 #include "lidardec_int.h"
 
-/* lidardec.cl's L_* indices, in its order. */
-enum {
-    L_BSIZE,
-    L_NBLOCKS,
-    L_PER_BLOCK,
-    L_SCALE,
-    L_BAZ,
-    L_BAZD,
-    L_BTIME,
-    L_SLOT0,
-    L_RAW,
-    L_INT,
-    L_KEEP,
-    L_RT,
-    L_FRAC,
-    L_TOFF,
-    L_DCORR,
-    L_COSV,
-    L_SINV,
-    L_ROTOFF,
-    L_RING,
-    L_OFFSETS,
-    L_ROTC,
-    L_ROTS,
-    L_VOSIN,
-    L_VOCOS,
-    L_HORIZ,
-    L_TPKX,
-    L_TPBX,
-    L_TPKY,
-    L_TPBY,
-    L_FOFF,
-    L_FSLOPE,
-    L_IMIN,
-    L_IMAX,
-    L_UNITS,
-    L_FUNITS,
-    L_AZSCALE,
-    L_MINR,
-    L_MAXR,
-    L_WINLO,
-    L_WINHI,
-    L_WINFULL,
-    L_WINWRAPS,
-    L_COUNT
-};
 
 #define B_(f) (cl_uint) offsetof(sp__ld_batch, f)
 #define P_(f) (cl_uint) offsetof(sp__ld_plan, f)
