@@ -2,8 +2,9 @@
  * work across a few threads. sp__workers_run() hands the same function to
  * every share: share 0 runs on the caller, shares 1..n-1 on the pool's
  * threads, and it returns when all are done. The threads are created once
- * (stage init) and wait on a condition variable between calls: a call
- * allocates nothing and creates no thread.
+ * (stage init) and, between calls, spin for a while and then sleep on a
+ * condition variable (workers.c says why): a call allocates nothing and
+ * creates no thread.
  *
  * Pinning: with cpu >= 0, worker k (1..n-1) is bound with hwloc to the
  * k-th CPU available to the process counting from cpu (wrapping), so
