@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error_int.h"
 #include "filter_int.h"
@@ -55,6 +56,11 @@ typedef struct voxel_stage {
     size_t at[SP__WORKERS_MAX][SP__WORKERS_MAX];
     size_t off[SP__WORKERS_MAX + 1]; /* slab s: [off[s], off[s + 1]) */
     size_t made[SP__WORKERS_MAX];    /* share s: voxels it wrote */
+    /* share s's part of the points (0: not yet learnt, equal parts) and
+     * when it finished its slab (ns after the kernel round began) */
+    double part[SP__WORKERS_MAX];
+    int part_n; /* the share count part[] was learnt for */
+    long long t0, done[SP__WORKERS_MAX];
     sp__par par;
 } voxel_stage;
 
@@ -144,6 +150,12 @@ static void select_kth(int64_t *a, ptrdiff_t n, ptrdiff_t k)
     }
 }
 
+/* Share s's part of the points (see learn_parts()). */
+static double part_of(const voxel_stage *v, int s, int n)
+{
+    return v->part_n == n ? v->part[s] : 1.0 / n;
+}
+
 /* Step (1) of the top: the cuts from a sample. 0 when a sample cannot
  * balance anything (no finite point, or all in one (z, y) pair). */
 static int plan_cuts(voxel_stage *v, const sp_points *p, int n)
@@ -171,8 +183,11 @@ static int plan_cuts(voxel_stage *v, const sp_points *p, int n)
     /* Successive quantiles: each selection leaves the larger keys after
      * its k, where the next one looks. */
     size_t from = 0;
+    double cum = 0;
     for (int s = 1; s < n; s++) {
-        size_t k = m * (size_t)s / (size_t)n;
+        cum += part_of(v, s - 1, n);
+        size_t k = (size_t)(cum * (double)m);
+        k = k < from ? from : k > m - 1 ? m - 1 : k;
         select_kth(key + from, (ptrdiff_t)(m - from), (ptrdiff_t)(k - from));
         from = k;
         int64_t r = (int64_t)((uint64_t)key[k] & ((1u << 25) - 1));
@@ -332,6 +347,43 @@ static void scatter_share(void *arg, int w, int n)
     }
 }
 
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Points balance the slabs only roughly: a slab of sparse points has more
+ * voxels per point than one of ground, and a worker starts its slab a
+ * wake-up later than the pulling thread. So each share's part of the
+ * points follows, by half steps, the part that would have made every
+ * share finish together this frame. Any cut gives the same output. */
+static void learn_parts(voxel_stage *v, int n)
+{
+    double want[SP__WORKERS_MAX], sum = 0, mean = 0;
+    for (int s = 0; s < n; s++)
+        mean += (double)(v->done[s] > 1000 ? v->done[s] : 1000) / n;
+    for (int s = 0; s < n; s++) {
+        double f = part_of(v, s, n);
+        want[s] = f * mean / (double)(v->done[s] > 1000 ? v->done[s] : 1000);
+        sum += want[s];
+    }
+    double tot = 0;
+    for (int s = 0; s < n; s++) {
+        double f = part_of(v, s, n);
+        double g = 0.5 * (f + want[s] / sum);
+        /* never starve a share: one bad frame (a preempted thread) must
+         * not send the next all to the others */
+        g = g < 0.25 / n ? 0.25 / n : g;
+        want[s] = g;
+        tot += g;
+    }
+    for (int s = 0; s < n; s++)
+        v->part[s] = want[s] / tot;
+    v->part_n = n;
+}
+
 /* Step (4): slab s voxelised into the output at its offset. */
 static void voxel_share(void *arg, int s, int n)
 {
@@ -358,6 +410,7 @@ static void voxel_share(void *arg, int s, int n)
     o.count = 0;
     int rc = sp_voxel(v->par.k[s], &v->params, &slab, &o);
     v->made[s] = o.count;
+    v->done[s] = now_ns() - v->t0;
     sp__par_note(&v->par, s, rc);
 }
 
@@ -441,8 +494,11 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     prefix(v, n);
     sp__workers_run(v->par.w, n, scatter_share, v);
     o->count = 0;
+    v->t0 = now_ns();
     sp__workers_run(v->par.w, n, voxel_share, v);
     SP_TRY(sp__par_result(&v->par, n));
+    if (v->ncut == n - 1)
+        learn_parts(v, n);
     close_gaps(v, n);
     return SP_OK;
 }
