@@ -21,6 +21,7 @@
 
 #include <hwloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -286,4 +287,24 @@ void sp__workers_run(sp__workers *w, int n, sp__work_fn fn, void *arg)
         pthread_cond_wait(&w->done, &w->mu);
     atomic_store(&w->caller_waits, 0);
     pthread_mutex_unlock(&w->mu);
+}
+
+void sp__workers_barrier(atomic_int *arrived, int target)
+{
+    long long end = 0;
+    atomic_fetch_add(arrived, 1);
+    for (unsigned r = 0; atomic_load(arrived) < target; r++) {
+        if (end < 0) {
+            sched_yield();
+            continue;
+        }
+        CPU_RELAX();
+        if ((r & 63) == 63) {
+            long long t = now_ns();
+            if (end == 0)
+                end = t + SPIN_NS;
+            else if (t >= end)
+                end = -1;
+        }
+    }
 }

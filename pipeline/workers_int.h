@@ -13,6 +13,8 @@
 #ifndef SP_WORKERS_INT_H
 #define SP_WORKERS_INT_H
 
+#include <stdatomic.h>
+
 #define SP__WORKERS_MAX 64
 
 typedef struct sp__workers sp__workers;
@@ -36,5 +38,13 @@ int sp__workers_count(const sp__workers *w);
  * (a frame too small to split takes fewer; the other workers wake and wait
  * again). @p w NULL runs fn(arg, 0, 1). One caller at a time. */
 void sp__workers_run(sp__workers *w, int n, sp__work_fn fn, void *arg);
+
+/* A barrier between the rounds of one call's shares: each share adds one
+ * to *@p arrived (zeroed before the call) and returns once it reaches
+ * @p target (n for the first round, 2n for the second, ...). It spins,
+ * then yields the CPU between looks, and never sleeps: every share of a
+ * call is running, so the last one comes soon, and a handover through
+ * the kernel costs ~100 us on the VMs this runs on (workers.c). */
+void sp__workers_barrier(atomic_int *arrived, int target);
 
 #endif

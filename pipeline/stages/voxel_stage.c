@@ -19,11 +19,12 @@
  * "fz >= cz + 1 or (fz >= cz and fy >= cy)": no floor, no overflow, and a
  * NaN lands in slab 0 (the kernel skips it wherever it is). (2) Each share
  * classifies its contiguous 1/N of the input and counts its points per
- * slab. (3) A prefix sum over the N x N counts gives each share where its
- * points of each slab go, and each share copies its part of the input
- * there: slab s is then share 0's points of s, then share 1's, ... -- in
- * input order. (4) Share s voxelises slab s into the output at the slab's
- * offset, and the caller closes the gaps. A cloud with a point whose index
+ * slab. (3) After a barrier, each share sums the N x N counts to where its
+ * points of each slab go, and copies its part of the input there: slab s
+ * is then share 0's points of s, then share 1's, ... -- in input order.
+ * (4) After a barrier, share s voxelises slab s into the output at the
+ * slab's offset, and the caller closes the gaps. (2) to (4) are one call
+ * of the pool. A cloud with a point whose index
  * reaches 2^30 (the kernel's wide paths, or its error naming the point's
  * index) runs on one thread, as does one with extra channels. */
 #include <float.h>
@@ -61,6 +62,8 @@ typedef struct voxel_stage {
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
     long long t0, done[SP__WORKERS_MAX];
+    atomic_int arrived; /* the rounds' barrier */
+    int gave_up;        /* an index past 2^30: no share went on */
     sp__par par;
 } voxel_stage;
 
@@ -286,10 +289,6 @@ static void classify(voxel_stage *v, int w, int n)
     v->huge[w] = huge;
 }
 
-static void classify_share(void *arg, int w, int n)
-{
-    classify(arg, w, n);
-}
 
 /* Step (3): this share's points into their slabs. */
 static void scatter_share(void *arg, int w, int n)
@@ -435,18 +434,41 @@ static void close_gaps(voxel_stage *v, int n)
     o->count = to;
 }
 
-/* Slab offsets, and where each share's points of each slab go. */
-static void prefix(voxel_stage *v, int n)
+/* Where share w's points of each slab go; share 0 also sets the slab
+ * offsets (read by the others after the next barrier). */
+static void prefix(voxel_stage *v, int w, int n)
 {
     size_t pos = 0;
     for (int s = 0; s < n; s++) {
-        v->off[s] = pos;
-        for (int w = 0; w < n; w++) {
-            v->at[w][s] = pos;
-            pos += v->count[w][s];
+        if (w == 0)
+            v->off[s] = pos;
+        for (int u = 0; u < n; u++) {
+            if (u == w)
+                v->at[w][s] = pos;
+            pos += v->count[u][s];
         }
     }
-    v->off[n] = pos;
+    if (w == 0)
+        v->off[n] = pos;
+}
+
+/* Steps (2) to (4) in one call, barriers between: a round trip through
+ * the pool per step costs more than the step on a VM (workers_int.h). */
+static void frame_share(void *arg, int w, int n)
+{
+    voxel_stage *v = arg;
+    classify(v, w, n);
+    sp__workers_barrier(&v->arrived, n);
+    for (int u = 0; u < n; u++)
+        if (v->huge[u]) {
+            if (w == 0)
+                v->gave_up = 1;
+            return;
+        }
+    prefix(v, w, n);
+    scatter_share(v, w, n);
+    sp__workers_barrier(&v->arrived, 2 * n);
+    voxel_share(v, w, n);
 }
 
 /* The slab arrays (count points each) and the slab of each point, in
@@ -487,15 +509,13 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     SP_TRY(slab_layout(v, p));
     v->in = p;
     v->out = o;
-    sp__workers_run(v->par.w, n, classify_share, v);
-    for (int w = 0; w < n; w++)
-        if (v->huge[w])
-            return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
-    prefix(v, n);
-    sp__workers_run(v->par.w, n, scatter_share, v);
     o->count = 0;
+    atomic_store(&v->arrived, 0);
+    v->gave_up = 0;
     v->t0 = now_ns();
-    sp__workers_run(v->par.w, n, voxel_share, v);
+    sp__workers_run(v->par.w, n, frame_share, v);
+    if (v->gave_up)
+        return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
     SP_TRY(sp__par_result(&v->par, n));
     if (v->ncut == n - 1)
         learn_parts(v, n);
