@@ -57,8 +57,8 @@ typedef struct voxel_stage {
     size_t at[SP__WORKERS_MAX][SP__WORKERS_MAX];
     size_t off[SP__WORKERS_MAX + 1]; /* slab s: [off[s], off[s + 1]) */
     size_t made[SP__WORKERS_MAX];    /* share s: voxels it wrote */
-    /* share s's part of the points (0: not yet learnt, equal parts) and
-     * when it finished its slab (ns after the kernel round began) */
+    /* share s's part of the points (learn_parts()) and when it finished
+     * its slab (ns after the pool call began) */
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
     long long t0, done[SP__WORKERS_MAX];
