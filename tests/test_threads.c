@@ -109,6 +109,10 @@ static void frame_bytes(const sp_frame *f, uint8_t **buf, size_t *len)
         append(buf, len, p->z, n);
         if (p->intensity)
             append(buf, len, p->intensity, n);
+        if (p->time)
+            append(buf, len, p->time, n);
+        if (p->ring)
+            append(buf, len, p->ring, p->count * sizeof *p->ring);
     } else if (f->payload == SP_PAYLOAD_TENSOR) {
         const sp_tensor *t = &f->u.tensor;
         size_t n = sp_dtype_size(t->dtype);
@@ -330,6 +334,71 @@ static void test_voxel_kitti(void **state)
     same_as_one(src, "voxel leaf=0.3");
 }
 
+/* A .bin cloud of @p n records of 6 floats (x, y, z, i, ring, t) from
+ * @p kind: 0 all in one voxel, 1 all in one (z, y) pair along x, 2 one
+ * pair but a few points elsewhere, 3 a third NaN or +-Inf in some axis,
+ * 4 a finite point whose x index passes 2^30 at leaf 0.2, 5 scan-like runs
+ * (a ring sweep: long stretches in one slab, as a lidar gives). */
+static const char *odd_cloud(const char *name, size_t n, int kind)
+{
+    float *f = malloc((n ? n : 1) * 6 * sizeof *f);
+    uint32_t seed = 99u + (uint32_t)kind;
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        float *r = f + 6 * i;
+        seed = seed * 1664525u + 1013904223u;
+        float u = (float)(seed >> 8) / 16777216.0f;
+        r[0] = 1.05f + u * 0.1f;
+        r[1] = -2.01f;
+        r[2] = 0.33f;
+        r[3] = u;
+        r[4] = (float)(i % 64);
+        r[5] = (float)i * 1e-6f;
+        if (kind >= 1)
+            r[0] = u * 40 - 20;
+        if (kind == 2 && i % 500 == 3)
+            r[1] = r[2] = u * 10;
+        if (kind == 3 || kind == 4) {
+            r[1] = (float)(int)(u * 30000) / 1000 - 15;
+            r[2] = (float)(int)(u * u * 4000) / 1000 - 2;
+        }
+        if (kind == 3 && i % 3 == 1)
+            r[i % 7 % 3] = i % 2 ? NAN : (i % 4 == 1 ? INFINITY : -INFINITY);
+        if (kind == 4 && i == n / 2 + 17)
+            r[0] = 3e8f;
+        if (kind == 5) {
+            float a = (float)(i % 2000) * 0.00314f, d = 5 + (float)(i / 2000);
+            r[0] = d * cosf(a);
+            r[1] = d * sinf(a);
+            r[2] = -1.7f + (float)(i / 2000) * 0.05f;
+        }
+    }
+    const char *path = iot_tmp(name);
+    iot_write(path, f, n * 6 * sizeof *f);
+    free(f);
+    return path;
+}
+
+/* The odd clouds: the cut gives up (one pair, an index past 2^30), slabs
+ * that are empty or lopsided, NaN and Inf in every axis, time and ring
+ * carried through the slabs; an empty file too. */
+static void test_voxel_odd(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 20000};
+    char src[1024];
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++)
+        for (int kind = 0; kind <= 5; kind++) {
+            if (sizes[c] == 0 && kind)
+                break;
+            const char *path = odd_cloud("threads_odd.bin", sizes[c], kind);
+            snprintf(src, sizeof src, "bin path=%s fields=x,y,z,i,ring,t",
+                     path);
+            same_as_one(src, "voxel leaf=0.2");
+            same_as_one(src, "voxel leaf=0.05,1,0.01 min_points=2");
+        }
+}
+
 /* ---- image stages: bands of output rows ---- */
 
 /* Random images of awkward sizes, among them fewer rows than threads and a
@@ -525,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_debayer_real),
         cmocka_unit_test(test_voxel_random),
         cmocka_unit_test(test_voxel_kitti),
+        cmocka_unit_test(test_voxel_odd),
         cmocka_unit_test(test_resize_random),
         cmocka_unit_test(test_normalize_random),
         cmocka_unit_test(test_undistort_random),

@@ -6,17 +6,33 @@
  * each voxel's means add its points in input order, so cutting the cloud
  * into slabs of whole (z, y) index pairs, each keeping its points in input
  * order, and voxelising each slab on its own gives the same voxels, the
- * same sums, and the output slabs back to back in slab order. The caller
- * computes each point's (z, y) pair with the kernel's own float32 rule
- * (floorf(v * (1.0f / leaf))), histograms them into 4096 ordered bins and
- * cuts where the counts balance; each share gathers its slab into its
- * scratch, voxelises it into the output at its slab's input offset, and the
- * caller closes the gaps. Points with a non-finite coordinate go to the
- * first slab, where the kernel skips them (or refuses an index it cannot
- * hold) as it would unsplit. Clouds with extra channels run on one thread. */
+ * same sums, and the output slabs back to back in slab order.
+ *
+ * The cut is parallel too; only a sample and a prefix sum run on one
+ * thread. (1) The pulling thread picks the N - 1 cut pairs (z, y) from a
+ * strided sample of 1024 points (quantiles of the sample's pairs: slabs of
+ * about equal points; any cut gives the same output, the sample only
+ * balances). A point is in slab s when its pair is at or past s cuts; with
+ * the kernel's own float32 products fz = z * (1.0f / leaf) and fy, and a
+ * cut (cz, cy) held as the exact floats cz, cz + 1, cy (|cz|, |cy| < 2^24),
+ * "floor(fz) > cz or (floor(fz) == cz and floor(fy) >= cy)" is
+ * "fz >= cz + 1 or (fz >= cz and fy >= cy)": no floor, no overflow, and a
+ * NaN lands in slab 0 (the kernel skips it wherever it is). (2) Each share
+ * classifies its contiguous 1/N of the input and counts its points per
+ * slab. (3) After a barrier, each share sums the N x N counts to where its
+ * points of each slab go, and copies its part of the input there: slab s
+ * is then share 0's points of s, then share 1's, ... -- in input order.
+ * (4) After a barrier, share s voxelises slab s into the output at the
+ * slab's offset, and the caller closes the gaps. (2) to (4) are one call
+ * of the pool. A cloud with a point whose index
+ * reaches 2^30 (the kernel's wide paths, or its error naming the point's
+ * index) runs on one thread, as does one with extra channels. */
+#include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error_int.h"
 #include "filter_int.h"
@@ -24,19 +40,30 @@
 #include "sp_stage.h"
 #include "sp_voxel.h"
 
-#define NBINS 4096
+#define SAMPLE 1024
 
 typedef struct voxel_stage {
     sp_voxel_params params;
     /* the frame in flight, for the shares */
     const sp_points *in;
     sp_points *out;
-    uint16_t *bin; /* per point, grow-only */
-    int32_t *zy;   /* per point (z, y) index, grow-only */
-    size_t bin_cap;
-    uint32_t cut[SP__WORKERS_MAX + 1]; /* share s: bins [cut[s], cut[s+1]) */
-    size_t off[SP__WORKERS_MAX + 1];   /* share s: input offset of its slab */
-    size_t made[SP__WORKERS_MAX];      /* share s: voxels it wrote */
+    sp_points slab;  /* the slabs back to back, in par.buf[0] */
+    int32_t *sid;    /* per point: its slab */
+    int ncut;        /* cuts: slabs - 1 */
+    float cz0[SP__WORKERS_MAX], cz1[SP__WORKERS_MAX], cy[SP__WORKERS_MAX];
+    int huge[SP__WORKERS_MAX]; /* share saw an index >= 2^30 */
+    /* count[w][s]: share w's points of slab s; at[w][s]: where they go */
+    size_t count[SP__WORKERS_MAX][SP__WORKERS_MAX];
+    size_t at[SP__WORKERS_MAX][SP__WORKERS_MAX];
+    size_t off[SP__WORKERS_MAX + 1]; /* slab s: [off[s], off[s + 1]) */
+    size_t made[SP__WORKERS_MAX];    /* share s: voxels it wrote */
+    /* share s's part of the points (learn_parts()) and when it finished
+     * its slab (ns after the pool call began) */
+    double part[SP__WORKERS_MAX];
+    int part_n; /* the share count part[] was learnt for */
+    long long t0, done[SP__WORKERS_MAX];
+    atomic_int arrived; /* the rounds' barrier */
+    int gave_up;        /* an index past 2^30: no share went on */
     sp__par par;
 } voxel_stage;
 
@@ -84,118 +111,295 @@ static void voxel_fini(sp_stage *st)
 {
     voxel_stage *v = sp_stage_priv(st);
     sp__par_deinit(&v->par);
-    free(v->bin);
-    free(v->zy);
 }
 
-/* floorf(v * inv) for |v * inv| < 2^30 without a libm call (the library
+/* floorf(v * inv) for |v * inv| < 2^24 without a libm call (the library
  * is built for baseline x86-64, where floorf is one): the truncation,
- * less one when that rounded up. Exact: any float of that size converts to
- * int32 and back without rounding. */
+ * less one when that rounded up. */
 static int floor_index(float v, float inv, int32_t *out)
 {
     float f = v * inv;
-    if (!(f > -1073741824.0f && f < 1073741824.0f))
+    if (!(f > -16777216.0f && f < 16777216.0f))
         return 0;
     int32_t t = (int32_t)f;
     *out = t - ((float)t > f);
     return 1;
 }
 
-/* Bins and cuts (see the top): 0 when the cloud cannot be cut (an index
- * beyond int32: the kernel copes, or refuses, on one thread). */
-static int plan_slabs(voxel_stage *v, const sp_points *p, int n)
+/* The @p k-th smallest of a[0..n) moved to a[k], smaller ones before it
+ * (Hoare's selection; n is at most SAMPLE). */
+static void select_kth(int64_t *a, ptrdiff_t n, ptrdiff_t k)
+{
+    ptrdiff_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t piv = a[lo + (hi - lo) / 2];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < piv)
+                i++;
+            while (a[j] > piv)
+                j--;
+            if (i <= j) {
+                int64_t t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
+/* Share s's part of the points (see learn_parts()). */
+static double part_of(const voxel_stage *v, int s, int n)
+{
+    return v->part_n == n ? v->part[s] : 1.0 / n;
+}
+
+/* Step (1) of the top: the cuts from a sample. 0 when a sample cannot
+ * balance anything (no finite point, or all in one (z, y) pair). */
+static int plan_cuts(voxel_stage *v, const sp_points *p, int n)
 {
     const float izl = 1.0f / v->params.leaf[2], iyl = 1.0f / v->params.leaf[1];
-    int64_t zlo = INT64_MAX, zhi = INT64_MIN, ylo = INT64_MAX, yhi = INT64_MIN;
-    int32_t *zy = v->zy;
-    uint32_t hist[NBINS];
+    int64_t key[SAMPLE];
+    size_t m = 0, want = p->count < SAMPLE ? p->count : SAMPLE;
 
-    for (size_t j = 0; j < p->count; j++) {
+    for (size_t i = 0; i < want; i++) {
+        size_t j = i * p->count / want;
         int32_t iz, iy;
-        if (!isfinite(p->x[j]) || !isfinite(p->y[j]) || !isfinite(p->z[j])) {
-            zy[2 * j] = INT32_MIN; /* skipped by the kernel: first slab */
-            continue;
-        }
-        if (!floor_index(p->z[j], izl, &iz) || !floor_index(p->y[j], iyl, &iy))
-            return 0;
-        zy[2 * j] = iz;
-        zy[2 * j + 1] = iy;
-        zlo = iz < zlo ? iz : zlo;
-        zhi = iz > zhi ? iz : zhi;
-        ylo = iy < ylo ? iy : ylo;
-        yhi = iy > yhi ? iy : yhi;
+        if (isfinite(p->x[j]) && floor_index(p->z[j], izl, &iz) &&
+            floor_index(p->y[j], iyl, &iy))
+            key[m++] = (int64_t)iz * (1 << 25) + (iy + (1 << 24));
     }
-    if (zlo > zhi)
+    if (m == 0)
         return 0;
-    /* bin = floor(key * NBINS / keys) over key = (z, y) in (z, y) order:
-     * monotonic, so a bin never splits a (z, y) pair across slabs. */
-    uint64_t ny = (uint64_t)(yhi - ylo) + 1;
-    uint64_t keys = ((uint64_t)(zhi - zlo) + 1) * ny; /* < 2^62 */
-    memset(hist, 0, sizeof hist);
-    for (size_t j = 0; j < p->count; j++) {
-        uint32_t b = 0;
-        if (zy[2 * j] != INT32_MIN) {
-            uint64_t key = (uint64_t)(zy[2 * j] - zlo) * ny +
-                           (uint64_t)(zy[2 * j + 1] - ylo);
-            b = (uint32_t)((double)key * NBINS / (double)keys);
-            b = b < NBINS ? b : NBINS - 1;
-        }
-        v->bin[j] = (uint16_t)b;
-        hist[b]++;
+    int64_t lo = key[0], hi = key[0];
+    for (size_t i = 1; i < m; i++) {
+        lo = key[i] < lo ? key[i] : lo;
+        hi = key[i] > hi ? key[i] : hi;
     }
-    size_t cum = 0;
-    uint32_t b = 0;
-    v->cut[0] = 0;
-    v->off[0] = 0;
+    if (lo == hi)
+        return 0;
+    /* Successive quantiles: each selection leaves the larger keys after
+     * its k, where the next one looks. */
+    size_t from = 0;
+    double cum = 0;
     for (int s = 1; s < n; s++) {
-        size_t want = p->count * (size_t)s / (size_t)n;
-        while (b < NBINS && cum + hist[b] <= want)
-            cum += hist[b++];
-        v->cut[s] = b;
-        v->off[s] = cum;
+        cum += part_of(v, s - 1, n);
+        size_t k = (size_t)(cum * (double)m);
+        k = k < from ? from : k > m - 1 ? m - 1 : k;
+        select_kth(key + from, (ptrdiff_t)(m - from), (ptrdiff_t)(k - from));
+        from = k;
+        int64_t r = (int64_t)((uint64_t)key[k] & ((1u << 25) - 1));
+        int64_t z = (key[k] - r) / (1 << 25);
+        v->cz0[s - 1] = (float)z;
+        v->cz1[s - 1] = (float)(z + 1);
+        v->cy[s - 1] = (float)(r - (1 << 24));
     }
-    v->cut[n] = NBINS;
-    v->off[n] = p->count;
+    v->ncut = n - 1;
     return 1;
 }
 
+/* Step (2): slab of each of this share's points, and the counts; also
+ * notes a point with finite x, y and z and an index of 2^30 or more (the
+ * float's bits, sign cleared, at or above 2^30's: an overflow to Inf too).
+ * Two slabs, the common case, go 4 points a step in GCC vectors (SSE2 on
+ * the baseline x86-64 this file is built for, NEON on arm64). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+#define BITS_2P30 0x4e800000 /* 2^30 as a float */
+#define BITS_INF 0x7f800000
+
+static int huge_index(float c[3], const float inv[3])
+{
+    int finite = 1, big = 0;
+    for (int a = 0; a < 3; a++) {
+        float f = c[a] * inv[a];
+        uint32_t bc, bf;
+        memcpy(&bc, &c[a], 4);
+        memcpy(&bf, &f, 4);
+        finite &= (bc & 0x7fffffff) < BITS_INF;
+        big |= (bf & 0x7fffffff) >= BITS_2P30;
+    }
+    return finite & big;
+}
+
+static int slab_of(const voxel_stage *v, float fz, float fy)
+{
+    int s = 0;
+    for (int c = 0; c < v->ncut; c++)
+        s += (fz >= v->cz1[c]) | ((fz >= v->cz0[c]) & (fy >= v->cy[c]));
+    return s;
+}
+
+static void classify(voxel_stage *v, int w, int n)
+{
+    const sp_points *p = v->in;
+    const float inv[3] = {1.0f / v->params.leaf[0], 1.0f / v->params.leaf[1],
+                          1.0f / v->params.leaf[2]};
+    size_t j0 = p->count * (size_t)w / (size_t)n;
+    size_t j1 = p->count * (size_t)(w + 1) / (size_t)n;
+    const float *x = p->x, *y = p->y, *z = p->z;
+    int32_t *sid = v->sid;
+    size_t cnt[SP__WORKERS_MAX] = {0};
+    int huge = 0;
+    size_t j = j0;
+
+    if (v->ncut == 1) {
+        const v4i abs = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+        v4i acc = abs - abs, hv = acc;
+        const float a0 = v->cz0[0], a1 = v->cz1[0], b = v->cy[0];
+        for (; j + 4 <= j1; j += 4) {
+            v4f vx, vy, vz;
+            memcpy(&vx, x + j, sizeof vx);
+            memcpy(&vy, y + j, sizeof vy);
+            memcpy(&vz, z + j, sizeof vz);
+            v4f fx = vx * inv[0], fy = vy * inv[1], fz = vz * inv[2];
+            v4i s = (fz >= a1) | ((fz >= a0) & (fy >= b)); /* 0 / -1 */
+            s = -s;
+            acc += s;
+            memcpy(sid + j, &s, sizeof s);
+            v4i fin = (((v4i)vx & abs) < BITS_INF) &
+                      (((v4i)vy & abs) < BITS_INF) &
+                      (((v4i)vz & abs) < BITS_INF);
+            v4i big = (((v4i)fx & abs) >= BITS_2P30) |
+                      (((v4i)fy & abs) >= BITS_2P30) |
+                      (((v4i)fz & abs) >= BITS_2P30);
+            hv |= fin & big;
+        }
+        for (int l = 0; l < 4; l++) {
+            cnt[1] += (size_t)(uint32_t)acc[l];
+            huge |= hv[l] != 0;
+        }
+    }
+    for (; j < j1; j++) {
+        float c[3] = {x[j], y[j], z[j]};
+        int s = slab_of(v, z[j] * inv[2], y[j] * inv[1]);
+        sid[j] = s;
+        cnt[s]++;
+        huge |= huge_index(c, inv);
+    }
+    if (v->ncut == 1)
+        cnt[0] = (j1 - j0) - cnt[1];
+    memcpy(v->count[w], cnt, (size_t)n * sizeof *cnt);
+    v->huge[w] = huge;
+}
+
+
+/* Step (3): this share's points into their slabs. */
+static void scatter_share(void *arg, int w, int n)
+{
+    voxel_stage *v = arg;
+    const sp_points *p = v->in;
+    sp_points *q = &v->slab;
+    size_t j0 = p->count * (size_t)w / (size_t)n;
+    size_t j1 = p->count * (size_t)(w + 1) / (size_t)n;
+    const int32_t *sid = v->sid;
+    size_t at[SP__WORKERS_MAX];
+
+    memcpy(at, v->at[w], (size_t)n * sizeof *at);
+    size_t j = j0;
+    /* A sweep in scan order has long runs in one slab: 16 points that
+     * agree move as four blocks. */
+    while (j + 16 <= j1) {
+        int32_t s = sid[j], mixed = 0;
+        for (int l = 1; l < 16; l++)
+            mixed |= sid[j + l] ^ s;
+        if (mixed) {
+            for (size_t e = j + 16; j < e; j++) {
+                size_t d = at[sid[j]]++;
+                q->x[d] = p->x[j];
+                q->y[d] = p->y[j];
+                q->z[d] = p->z[j];
+                q->intensity[d] = p->intensity[j];
+            }
+            continue;
+        }
+        size_t d = at[s];
+        at[s] = d + 16;
+        memcpy(q->x + d, p->x + j, 16 * sizeof(float));
+        memcpy(q->y + d, p->y + j, 16 * sizeof(float));
+        memcpy(q->z + d, p->z + j, 16 * sizeof(float));
+        memcpy(q->intensity + d, p->intensity + j, 16 * sizeof(float));
+        j += 16;
+    }
+    for (; j < j1; j++) {
+        size_t d = at[sid[j]]++;
+        q->x[d] = p->x[j];
+        q->y[d] = p->y[j];
+        q->z[d] = p->z[j];
+        q->intensity[d] = p->intensity[j];
+    }
+    if (q->time) {
+        memcpy(at, v->at[w], (size_t)n * sizeof *at);
+        for (size_t i = j0; i < j1; i++)
+            q->time[at[sid[i]]++] = p->time[i];
+    }
+    if (q->ring) {
+        memcpy(at, v->at[w], (size_t)n * sizeof *at);
+        for (size_t i = j0; i < j1; i++)
+            q->ring[at[sid[i]]++] = p->ring[i];
+    }
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Points balance the slabs only roughly: a slab of sparse points has more
+ * voxels per point than one of ground, and a worker starts its slab a
+ * wake-up later than the pulling thread. So each share's part of the
+ * points follows, by half steps, the part that would have made every
+ * share finish together this frame. Any cut gives the same output. */
+static void learn_parts(voxel_stage *v, int n)
+{
+    double want[SP__WORKERS_MAX], sum = 0, mean = 0;
+    for (int s = 0; s < n; s++)
+        mean += (double)(v->done[s] > 1000 ? v->done[s] : 1000) / n;
+    for (int s = 0; s < n; s++) {
+        double f = part_of(v, s, n);
+        want[s] = f * mean / (double)(v->done[s] > 1000 ? v->done[s] : 1000);
+        sum += want[s];
+    }
+    double tot = 0;
+    for (int s = 0; s < n; s++) {
+        double f = part_of(v, s, n);
+        double g = 0.5 * (f + want[s] / sum);
+        /* never starve a share: one bad frame (a preempted thread) must
+         * not send the next all to the others */
+        g = g < 0.25 / n ? 0.25 / n : g;
+        want[s] = g;
+        tot += g;
+    }
+    for (int s = 0; s < n; s++)
+        v->part[s] = want[s] / tot;
+    v->part_n = n;
+}
+
+/* Step (4): slab s voxelised into the output at its offset. */
 static void voxel_share(void *arg, int s, int n)
 {
     voxel_stage *v = arg;
-    const sp_points *in = v->in;
-    size_t m = v->off[s + 1] - v->off[s];
+    size_t at = v->off[s], m = v->off[s + 1] - at;
     (void)n;
 
-    /* The slab, in input order, in this share's scratch. */
-    sp_points slab = *in;
-    float *f = v->par.buf[s];
-    slab.x = f;
-    slab.y = f + m;
-    slab.z = f + 2 * m;
-    slab.intensity = f + 3 * m;
-    slab.time = in->time ? f + 4 * m : NULL;
-    slab.ring = in->ring ? (uint16_t *)(f + 5 * m) : NULL;
+    sp_points slab = v->slab;
+    slab.x += at;
+    slab.y += at;
+    slab.z += at;
+    slab.intensity += at;
+    slab.time = slab.time ? slab.time + at : NULL;
+    slab.ring = slab.ring ? slab.ring + at : NULL;
     slab.count = slab.capacity = m;
-    slab.height = 0;
-    size_t k = 0;
-    for (size_t j = 0; j < in->count && k < m; j++) {
-        uint32_t b = v->bin[j];
-        if (b < v->cut[s] || b >= v->cut[s + 1])
-            continue;
-        slab.x[k] = in->x[j];
-        slab.y[k] = in->y[j];
-        slab.z[k] = in->z[j];
-        slab.intensity[k] = in->intensity[j];
-        if (slab.time)
-            slab.time[k] = in->time[j];
-        if (slab.ring)
-            slab.ring[k] = in->ring[j];
-        k++;
-    }
-    /* Its voxels, into the output where its points started. */
     sp_points o = *v->out;
-    size_t at = v->off[s];
     o.x += at;
     o.y += at;
     o.z += at;
@@ -206,6 +410,7 @@ static void voxel_share(void *arg, int s, int n)
     o.count = 0;
     int rc = sp_voxel(v->par.k[s], &v->params, &slab, &o);
     v->made[s] = o.count;
+    v->done[s] = now_ns() - v->t0;
     sp__par_note(&v->par, s, rc);
 }
 
@@ -230,6 +435,64 @@ static void close_gaps(voxel_stage *v, int n)
     o->count = to;
 }
 
+/* Where share w's points of each slab go; share 0 also sets the slab
+ * offsets (read by the others after the next barrier). */
+static void prefix(voxel_stage *v, int w, int n)
+{
+    size_t pos = 0;
+    for (int s = 0; s < n; s++) {
+        if (w == 0)
+            v->off[s] = pos;
+        for (int u = 0; u < n; u++) {
+            if (u == w)
+                v->at[w][s] = pos;
+            pos += v->count[u][s];
+        }
+    }
+    if (w == 0)
+        v->off[n] = pos;
+}
+
+/* Steps (2) to (4) in one call, barriers between: a round trip through
+ * the pool per step costs more than the step on a VM (workers_int.h). */
+static void frame_share(void *arg, int w, int n)
+{
+    voxel_stage *v = arg;
+    classify(v, w, n);
+    sp__workers_barrier(&v->arrived, n);
+    for (int u = 0; u < n; u++)
+        if (v->huge[u]) {
+            if (w == 0)
+                v->gave_up = 1;
+            return;
+        }
+    prefix(v, w, n);
+    scatter_share(v, w, n);
+    sp__workers_barrier(&v->arrived, 2 * n);
+    voxel_share(v, w, n);
+}
+
+/* The slab arrays (count points each) and the slab of each point, in
+ * share 0's scratch. */
+static int slab_layout(voxel_stage *v, const sp_points *p)
+{
+    size_t c = (p->count + 15) & ~(size_t)15; /* 64-byte aligned arrays */
+    SP_TRY(sp__par_reserve(&v->par, 1, c * (6 * sizeof(float) + 2)));
+    float *f = v->par.buf[0];
+    sp_points *q = &v->slab;
+    *q = *p;
+    q->x = f;
+    q->y = f + c;
+    q->z = f + 2 * c;
+    q->intensity = f + 3 * c;
+    q->time = p->time ? f + 4 * c : NULL;
+    q->ring = p->ring ? (uint16_t *)(f + 5 * c) : NULL;
+    q->height = 0;
+    q->capacity = p->count;
+    v->sid = (int32_t *)((uint16_t *)(f + 5 * c) + c);
+    return SP_OK;
+}
+
 static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     voxel_stage *v = sp_stage_priv(st);
@@ -238,27 +501,25 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     /* Slabs of fewer than ~4096 points cost more to cut than they save. */
     int n = sp__par_shares(st, &v->par, p->count, 4096);
     if (n > 1 && (p->nextra || o->nextra || !p->x || !p->y || !p->z ||
-                  !p->intensity || o->capacity < p->count))
+                  !p->intensity || o->capacity < p->count ||
+                  p->count > UINT32_MAX))
         n = 1;
-    if (n > 1 && v->bin_cap < p->count) {
-        free(v->bin);
-        free(v->zy);
-        v->bin = malloc(p->count * sizeof *v->bin);
-        v->zy = malloc(p->count * 2 * sizeof *v->zy);
-        v->bin_cap = v->bin && v->zy ? p->count : 0;
-        if (v->bin_cap == 0)
-            return sp__fail(SP_ENOMEM, "voxel: out of memory for %zu points",
-                            p->count);
-    }
-    if (n == 1 || !plan_slabs(v, p, n))
+    if (n == 1 || !plan_cuts(v, p, n))
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
     /* Out-of-place only, as the kernel (it checks the unsplit pair). */
-    SP_TRY(sp__par_reserve(&v->par, n, p->count * 6 * sizeof(float)));
+    SP_TRY(slab_layout(v, p));
     v->in = p;
     v->out = o;
     o->count = 0;
-    sp__workers_run(v->par.w, n, voxel_share, v);
+    atomic_store(&v->arrived, 0);
+    v->gave_up = 0;
+    v->t0 = now_ns();
+    sp__workers_run(v->par.w, n, frame_share, v);
+    if (v->gave_up)
+        return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
     SP_TRY(sp__par_result(&v->par, n));
+    if (v->ncut == n - 1)
+        learn_parts(v, n);
     close_gaps(v, n);
     return SP_OK;
 }
