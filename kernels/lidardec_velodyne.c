@@ -135,7 +135,8 @@ static int azstep(uint16_t a, uint16_t n)
 
 /* VLS-128 as nebula: the step to block b + 1 + dual; the last block of the
  * packet gets 0 (nebula's choice; the oracle needs it). */
-static inline float vls_azdiff(const uint8_t *pkt, unsigned b, int dual, float *last)
+static inline float vls_azdiff(const uint8_t *pkt, unsigned b, int dual,
+                               float *last)
 {
     unsigned blocks = VEL_BLOCKS - 4u * (unsigned)dual;
     if (b < VEL_BLOCKS - (1u + (unsigned)dual)) {

@@ -121,8 +121,7 @@ typedef struct sp__resize_prefetch {
 /* Prefetches row pf (NULL: none; p->srow elements of 1 byte) over `steps`
  * iterations of the caller's loop. */
 static inline sp__resize_prefetch
-sp__resize_prefetch_init(const sp__resize_plan *p, const uint8_t *pf,
-                         int steps)
+sp__resize_prefetch_init(const sp__resize_plan *p, const uint8_t *pf, int steps)
 {
     sp__resize_prefetch s = {pf, pf, 0};
     if (!pf)

@@ -53,9 +53,9 @@ struct sp__workers {
     pthread_mutex_t mu;
     pthread_cond_t go;
     pthread_cond_t done;
-    atomic_ulong gen;       /* bumped per call */
-    atomic_int pending;     /* worker threads still in this call */
-    atomic_int sleepers;    /* workers asleep (or going to sleep) on go */
+    atomic_ulong gen;        /* bumped per call */
+    atomic_int pending;      /* worker threads still in this call */
+    atomic_int sleepers;     /* workers asleep (or going to sleep) on go */
     atomic_int caller_waits; /* the caller asleep (or going to) on done */
     atomic_int stop;
     /* this call's, written before gen is bumped and read after */

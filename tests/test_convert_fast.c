@@ -211,19 +211,18 @@ static void test_streaming(void **state)
                 assert_non_null(ref);
                 assert_non_null(got);
                 sp_image r, g;
-                assert_int_equal(sp_image_init(&r, ref, size, w, h,
-                                               outs[oi].fmt, stride),
-                                 SP_OK);
-                assert_int_equal(sp_image_init(&g, got, size, w, h,
-                                               outs[oi].fmt, stride),
-                                 SP_OK);
+                assert_int_equal(
+                    sp_image_init(&r, ref, size, w, h, outs[oi].fmt, stride),
+                    SP_OK);
+                assert_int_equal(
+                    sp_image_init(&g, got, size, w, h, outs[oi].fmt, stride),
+                    SP_OK);
                 sp_convert_desc d = {.to = outs[oi].to,
                                      .precision = SP_CONVERT_FAST};
                 assert_int_equal(sp_convert(ks[0], &d, &src.im, &r), SP_OK);
                 for (int b = 1; b < nk; b++) {
                     memset(got, 0, size);
-                    assert_int_equal(sp_convert(ks[b], &d, &src.im, &g),
-                                     SP_OK);
+                    assert_int_equal(sp_convert(ks[b], &d, &src.im, &g), SP_OK);
                     char where[128];
                     if (!camtest_img_equal(&r, &g, where, sizeof where))
                         fail_msg("streaming, %s vs scalar, %ux%u %s to %s: %s",

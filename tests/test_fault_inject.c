@@ -1,6 +1,8 @@
 /* ctest-label: io */
 /* ctest-timeout: 120 */
+/* clang-format off */
 /* ctest-wrap: malloc calloc realloc aligned_alloc strdup mmap open write writev rename close fsync fdatasync */
+/* clang-format on */
 /* Failure injection into the library's allocations and writes, for the pool
  * manager and every sink (npy, png, pcd, kittibin, mcap, null), as STYLE.md
  * asks. This program is linked with -Wl,--wrap= on the calls above (see
@@ -52,7 +54,7 @@
 enum {
     K_ALLOC, /* malloc calloc realloc aligned_alloc strdup */
     K_MMAP,
-    K_OPEN, /* only opens that create a file */
+    K_OPEN,  /* only opens that create a file */
     K_WRITE, /* write writev */
     K_RENAME,
     K_CLOSE,
@@ -348,8 +350,8 @@ static void inject(const sink_case *sc, int k, int err, uint64_t most)
     outcome o;
     uint64_t n = run_pipeline(launch, k, 0, 0, &o); /* counting pass */
     if (o.rc != SP_OK) {
-        print_error("%s: the run without injection failed (%d): %s\n",
-                    sc->name, o.rc, o.msg);
+        print_error("%s: the run without injection failed (%d): %s\n", sc->name,
+                    o.rc, o.msg);
         fail();
     }
     size_t whole = o.files;
@@ -388,8 +390,8 @@ static void inject(const sink_case *sc, int k, int err, uint64_t most)
             print_error("%s: %s #%llu of %llu: status %d (%s), expected %d "
                         "naming %s: %s\n",
                         sc->name, kind_name[k], (unsigned long long)at,
-                        (unsigned long long)n, o.rc, sp_status_name(o.rc),
-                        want, must ? must : "what failed", o.msg);
+                        (unsigned long long)n, o.rc, sp_status_name(o.rc), want,
+                        must ? must : "what failed", o.msg);
             fail();
         }
         if (!example[0])

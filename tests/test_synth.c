@@ -458,8 +458,8 @@ static void test_stage_columns(void **state)
 {
     (void)state;
     sp_pipeline *p = NULL;
-    int rc = sp_pipeline_create("synth frames=1 camera=false columns=90",
-                                NULL, &p);
+    int rc =
+        sp_pipeline_create("synth frames=1 camera=false columns=90", NULL, &p);
     if (rc != SP_OK)
         fail_msg("%s", sp_errmsg());
     sp_frame *f;

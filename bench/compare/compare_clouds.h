@@ -27,7 +27,10 @@ struct SpCloud {
             exit(1);
         }
     }
-    ~SpCloud() { free(mem); }
+    ~SpCloud()
+    {
+        free(mem);
+    }
     SpCloud(const SpCloud &) = delete;
     SpCloud &operator=(const SpCloud &) = delete;
 };
@@ -58,8 +61,8 @@ inline void synth(Input &in)
     const size_t beams = 64, steps = 1875;
     uint64_t s = 12345;
     for (size_t b = 0; b < beams; b++) {
-        double elev = (-24.8 + 26.8 * double(b) / double(beams - 1)) * M_PI /
-                      180.0;
+        double elev =
+            (-24.8 + 26.8 * double(b) / double(beams - 1)) * M_PI / 180.0;
         for (size_t a = 0; a < steps; a++) {
             s = s * 6364136223846793005ull + 1442695040888963407ull;
             double az = 2.0 * M_PI * double(a) / double(steps);

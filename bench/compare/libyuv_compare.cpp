@@ -262,8 +262,8 @@ void measure(const Opts &o, Job &j, std::vector<Backend> &bs, const char *op,
     for (size_t c = 1; c <= bs.size(); c++) {
         j.k = bs[c - 1].k;
         run_sp(&j); /* this back-end's output, for the difference column */
-        row(o, op, input, bs[c - 1].name, "-", t[c][t[c].size() / 2], ref,
-            y_ms, difference(j));
+        row(o, op, input, bs[c - 1].name, "-", t[c][t[c].size() / 2], ref, y_ms,
+            difference(j));
     }
 }
 

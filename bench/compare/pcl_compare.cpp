@@ -39,7 +39,8 @@
 #include "sp_status.h"
 #include "sp_voxel.h"
 
-namespace {
+namespace
+{
 
 typedef pcl::PointCloud<pcl::PointXYZI> Cloud;
 
@@ -255,9 +256,9 @@ void compare(const Opts &o, const Input &in, std::vector<Backend> &bs,
             }
             /* crop's compulsory traffic: 16 bytes read a point, 16 written
              * a kept point (as bench_lidar counts it). */
-            double gbps = c.limits ? 16.0 * double(n + dst.p.count) /
-                                         (ms * 1e-3) * 1e-9
-                                   : 0.0;
+            double gbps =
+                c.limits ? 16.0 * double(n + dst.p.count) / (ms * 1e-3) * 1e-9
+                         : 0.0;
             row(o, c.op, in, b.name, ms, dst.p.count, c.ref, ref_ms, ref_n,
                 gbps, mc_big, mc_small);
         }
@@ -282,8 +283,10 @@ int main(int argc, char **argv)
             if (o.runs < 1)
                 o.runs = 1;
         } else {
-            fprintf(stderr, "pcl_compare: unknown option '%s' (expected "
-                            "--json, --runs N, --quick, --cputime)\n", argv[i]);
+            fprintf(stderr,
+                    "pcl_compare: unknown option '%s' (expected "
+                    "--json, --runs N, --quick, --cputime)\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -303,8 +306,9 @@ int main(int argc, char **argv)
                PCL_VERSION_PRETTY, o.cputime ? "thread CPU time" : "wall time",
                o.runs, load[0], load[1], load[2], mc);
         printf("%-10s %-13s %-7s %9s %-12s %9s %8s %8s %8s %-6s %10s %5s "
-               "%5s\n", "op", "input", "ours", "ms", "PCL", "ms", "PCL/ours",
-               "count", "PCL cnt", "counts", "crop GB/s", "/mc", "/mc$");
+               "%5s\n",
+               "op", "input", "ours", "ms", "PCL", "ms", "PCL/ours", "count",
+               "PCL cnt", "counts", "crop GB/s", "/mc", "/mc$");
     }
 
     Input syn{"synthetic", {}};
@@ -323,7 +327,9 @@ int main(int argc, char **argv)
     for (Backend &b : bs)
         sp_kctx_destroy(b.k);
     if (mismatches)
-        fprintf(stderr, "pcl_compare: %d row(s) where the counts differ or "
-                        "a kernel failed\n", mismatches);
+        fprintf(stderr,
+                "pcl_compare: %d row(s) where the counts differ or "
+                "a kernel failed\n",
+                mismatches);
     return mismatches ? 1 : 0;
 }

@@ -40,7 +40,8 @@
 #include "sp_points.h"
 #include "sp_voxel.h"
 
-namespace {
+namespace
+{
 
 struct Job {
     sp_kctx *k = nullptr;
@@ -61,9 +62,9 @@ int run_sp_voxel(void *arg)
 int run_gicp(void *arg)
 {
     Job *j = static_cast<Job *>(arg);
-    auto out = j->threads > 1
-                   ? small_gicp::voxelgrid_sampling_omp(*j->gin, 0.2, j->threads)
-                   : small_gicp::voxelgrid_sampling(*j->gin, 0.2);
+    auto out = j->threads > 1 ? small_gicp::voxelgrid_sampling_omp(*j->gin, 0.2,
+                                                                   j->threads)
+                              : small_gicp::voxelgrid_sampling(*j->gin, 0.2);
     j->gout = out->size();
     return 0;
 }
@@ -97,13 +98,15 @@ void row(const Opts &o, const Input &in, const char *be, double ms, size_t n,
                "\"ref_over_ours\":%.3f,\"counts_equal\":%s,"
                "\"counts_within_0_1_percent\":%s}\n",
                in.name.c_str(), in.xyzi.size() / 4, be, ms, n, ref, ref_ms,
-               ref_n, ratio, same ? "true" : "false",
-               close ? "true" : "false");
+               ref_n, ratio, same ? "true" : "false", close ? "true" : "false");
         return;
     }
     printf("%-13s %-7s %9.4f %-22s %9.4f %8.2fx %8zu %8zu %s\n",
            in.name.c_str(), be, ms, ref, ref_ms, ratio, n, ref_n,
-           same ? "equal" : !must_equal ? "(blocks)" : close ? "~0.1%" : "DIFFER");
+           same          ? "equal"
+           : !must_equal ? "(blocks)"
+           : close       ? "~0.1%"
+                         : "DIFFER");
 }
 
 void compare(const Opts &o, const Input &in, std::vector<Backend> &bs)
@@ -117,8 +120,8 @@ void compare(const Opts &o, const Input &in, std::vector<Backend> &bs)
         src.p.y[i] = in.xyzi[4 * i + 1];
         src.p.z[i] = in.xyzi[4 * i + 2];
         src.p.intensity[i] = in.xyzi[4 * i + 3];
-        gin.point(i) << in.xyzi[4 * i], in.xyzi[4 * i + 1],
-            in.xyzi[4 * i + 2], 1.0;
+        gin.point(i) << in.xyzi[4 * i], in.xyzi[4 * i + 1], in.xyzi[4 * i + 2],
+            1.0;
     }
     src.p.count = n;
     Job j;
@@ -167,8 +170,10 @@ int main(int argc, char **argv)
             if (o.runs < 1)
                 o.runs = 1;
         } else {
-            fprintf(stderr, "small_gicp_compare: unknown option '%s' (expected "
-                            "--json, --runs N, --quick, --cputime)\n", argv[i]);
+            fprintf(stderr,
+                    "small_gicp_compare: unknown option '%s' (expected "
+                    "--json, --runs N, --quick, --cputime)\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -200,7 +205,9 @@ int main(int argc, char **argv)
     for (Backend &b : bs)
         sp_kctx_destroy(b.k);
     if (mismatches)
-        fprintf(stderr, "small_gicp_compare: %d row(s) where the voxel counts "
-                        "differ or a kernel failed\n", mismatches);
+        fprintf(stderr,
+                "small_gicp_compare: %d row(s) where the voxel counts "
+                "differ or a kernel failed\n",
+                mismatches);
     return mismatches ? 1 : 0;
 }

@@ -11,7 +11,6 @@
 #include "lidardec_lay.h"
 #include "lidardec_int.h"
 
-
 #define B_(f) (cl_uint) offsetof(sp__ld_batch, f)
 #define P_(f) (cl_uint) offsetof(sp__ld_plan, f)
 

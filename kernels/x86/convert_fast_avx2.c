@@ -10,10 +10,10 @@
  *
  * Outputs of STREAM_MIN bytes or more are written with streaming stores
  * (RGBA 32-byte aligned; RGB and BGR 16-byte aligned, their 12-byte pixel
- * quads joined into whole vectors first): such a frame is larger than a core's L2 here
- * (2 MiB), so a cached store gains the next stage little, while it costs a
- * read of every output line first (write-allocate); measured 25-35% less
- * time on 1080p (bench/compare/libyuv_compare). The next stage reads the
+ * quads joined into whole vectors first): such a frame is larger than a core's
+ * L2 here (2 MiB), so a cached store gains the next stage little, while it
+ * costs a read of every output line first (write-allocate); measured 25-35%
+ * less time on 1080p (bench/compare/libyuv_compare). The next stage reads the
  * frame from memory instead of L3. */
 #include <immintrin.h>
 #include <stdint.h>
@@ -144,9 +144,9 @@ void sp__convert_fast_avx2(const sp__convert_job *j)
     const uint32_t w = j->w;
     /* RGBA: 32-byte streaming stores; 3-byte outputs: 16-byte ones, at
      * x * 3 bytes, aligned when x is a multiple of 16. */
-    const int stream = j->dstride * j->h >= STREAM_MIN &&
-                       !(((uintptr_t)j->dst | j->dstride) &
-                         (to == SP__CV_RGBA ? 31u : 15u));
+    const int stream =
+        j->dstride * j->h >= STREAM_MIN &&
+        !(((uintptr_t)j->dst | j->dstride) & (to == SP__CV_RGBA ? 31u : 15u));
     const uint32_t stream_step = to == SP__CV_RGBA ? 7 : 15;
 
     for (uint32_t y = 0; y < j->h; y++) {

@@ -62,9 +62,9 @@ static inline int hwin16(const sp__resize_plan *p, const sp__resize_windows *wt,
 static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
                       const uint8_t *pf)
 {
-    const __m256i pair = _mm256_setr_epi8(
-        0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1, 0, -1, 4, -1,
-        1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+    const __m256i pair = _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6,
+                                          -1, 3, -1, 7, -1, 0, -1, 4, -1, 1, -1,
+                                          5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
     const int32_t *x0 = p->x0;
     sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->xsafe / 16);
     int i = 0;
@@ -81,14 +81,14 @@ static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
                 _mm_loadu_si128((const __m128i *)(s + x0[i + 8]))),
             _mm_loadu_si128((const __m128i *)(s + x0[i + 12])), 1);
         __m256i ha = _mm256_srai_epi32(
-            _mm256_madd_epi16(_mm256_shuffle_epi8(a, pair),
-                              _mm256_loadu_si256(
-                                  (const __m256i *)(p->ia + 2 * i))),
+            _mm256_madd_epi16(
+                _mm256_shuffle_epi8(a, pair),
+                _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i))),
             4);
         __m256i hb = _mm256_srai_epi32(
-            _mm256_madd_epi16(_mm256_shuffle_epi8(b, pair),
-                              _mm256_loadu_si256(
-                                  (const __m256i *)(p->ia + 2 * i + 16))),
+            _mm256_madd_epi16(
+                _mm256_shuffle_epi8(b, pair),
+                _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i + 16))),
             4);
         _mm256_storeu_si256(
             (__m256i *)(h + i),
@@ -121,8 +121,8 @@ static inline __m256i taps_rgba(const sp__resize_plan *p, const uint8_t *s,
 /* OpenCV's vertical step on int16 H >> 4 of the two rows. */
 static inline __m256i vmix(__m256i h0, __m256i h1, __m256i vb0, __m256i vb1)
 {
-    __m256i t =
-        _mm256_add_epi16(_mm256_mulhi_epi16(h0, vb0), _mm256_mulhi_epi16(h1, vb1));
+    __m256i t = _mm256_add_epi16(_mm256_mulhi_epi16(h0, vb0),
+                                 _mm256_mulhi_epi16(h1, vb1));
     return _mm256_srai_epi16(_mm256_add_epi16(t, _mm256_set1_epi16(2)), 2);
 }
 
@@ -138,9 +138,9 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
                        int16_t *h0, int16_t *h1, const uint8_t *pf0,
                        const uint8_t *pf1, int stream)
 {
-    const __m256i pair = _mm256_setr_epi8(
-        0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1, 0, -1, 4, -1,
-        1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+    const __m256i pair = _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6,
+                                          -1, 3, -1, 7, -1, 0, -1, 4, -1, 1, -1,
+                                          5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     const __m256i vb0 = _mm256_set1_epi16(b0), vb1 = _mm256_set1_epi16(b1);
     sp__resize_prefetch q0 = sp__resize_prefetch_init(p, pf0, p->xsafe / 32);
@@ -158,8 +158,8 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
                           taps_rgba(p, s1, i, pair, wa, wb), vb0, vb1);
         __m256i hi = vmix(taps_rgba(p, s0, i + 16, pair, wc, wd),
                           taps_rgba(p, s1, i + 16, pair, wc, wd), vb0, vb1);
-        __m256i o = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(lo, hi),
-                                                order);
+        __m256i o =
+            _mm256_permutevar8x32_epi32(_mm256_packus_epi16(lo, hi), order);
         if (stream)
             _mm256_stream_si256((__m256i *)(void *)(d + i), o);
         else

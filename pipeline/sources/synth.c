@@ -111,9 +111,10 @@ static int make_lidar(sp_stage *st, synth *s, sp_frame **out)
 {
     uint64_t k = s->next_lidar;
     sp_frame *f = NULL;
-    int rc = sp_frame_create_points(
-        sp_stage_poolmgr(st), (size_t)SP__SYNTH_BEAMS * (size_t)s->lidar.columns,
-        SP_POINTS_RING | SP_POINTS_TIME, &f);
+    int rc = sp_frame_create_points(sp_stage_poolmgr(st),
+                                    (size_t)SP__SYNTH_BEAMS *
+                                        (size_t)s->lidar.columns,
+                                    SP_POINTS_RING | SP_POINTS_TIME, &f);
     if (rc < 0)
         return sp__fail_context(rc,
                                 "velodyne frame %llu: ", (unsigned long long)k);

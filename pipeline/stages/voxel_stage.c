@@ -47,9 +47,9 @@ typedef struct voxel_stage {
     /* the frame in flight, for the shares */
     const sp_points *in;
     sp_points *out;
-    sp_points slab;  /* the slabs back to back, in par.buf[0] */
-    int32_t *sid;    /* per point: its slab */
-    int ncut;        /* cuts: slabs - 1 */
+    sp_points slab; /* the slabs back to back, in par.buf[0] */
+    int32_t *sid;   /* per point: its slab */
+    int ncut;       /* cuts: slabs - 1 */
     float cz0[SP__WORKERS_MAX], cz1[SP__WORKERS_MAX], cy[SP__WORKERS_MAX];
     int huge[SP__WORKERS_MAX]; /* share saw an index >= 2^30 */
     /* count[w][s]: share w's points of slab s; at[w][s]: where they go */
@@ -290,7 +290,6 @@ static void classify(voxel_stage *v, int w, int n)
     v->huge[w] = huge;
 }
 
-
 /* Step (3): this share's points into their slabs. */
 static void scatter_share(void *arg, int w, int n)
 {
@@ -500,9 +499,9 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     sp_points *o = &res->u.points;
     /* Slabs of fewer than ~4096 points cost more to cut than they save. */
     int n = sp__par_shares(st, &v->par, p->count, 4096);
-    if (n > 1 && (p->nextra || o->nextra || !p->x || !p->y || !p->z ||
-                  !p->intensity || o->capacity < p->count ||
-                  p->count > UINT32_MAX))
+    if (n > 1 &&
+        (p->nextra || o->nextra || !p->x || !p->y || !p->z || !p->intensity ||
+         o->capacity < p->count || p->count > UINT32_MAX))
         n = 1;
     if (n == 1 || !plan_cuts(v, p, n))
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
