@@ -33,6 +33,7 @@
 
 #include "bench_util.h"
 #include "compare_clouds.h"
+#include "compare_opts.h"
 #include "sp_crop.h"
 #include "sp_kernels.h"
 #include "sp_points.h"
@@ -100,10 +101,6 @@ std::vector<Backend> make_backends()
     unsetenv("SP_SIMD");
     return v;
 }
-
-struct Opts {
-    int runs = 101, quick = 0, cputime = 0, json = 0;
-};
 
 double median(const Opts &o, bench_fn fn, void *arg)
 {
@@ -270,26 +267,8 @@ void compare(const Opts &o, const Input &in, std::vector<Backend> &bs,
 int main(int argc, char **argv)
 {
     Opts o;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o.json = 1;
-        } else if (!strcmp(argv[i], "--quick")) {
-            o.quick = 1;
-            o.runs = 11;
-        } else if (!strcmp(argv[i], "--cputime")) {
-            o.cputime = 1;
-        } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-            o.runs = atoi(argv[++i]);
-            if (o.runs < 1)
-                o.runs = 1;
-        } else {
-            fprintf(stderr,
-                    "pcl_compare: unknown option '%s' (expected "
-                    "--json, --runs N, --quick, --cputime)\n",
-                    argv[i]);
-            return 2;
-        }
-    }
+    if (compare_parse_opts(argc, argv, "pcl_compare", o))
+        return 2;
     std::vector<Backend> bs = make_backends();
     /* The out-of-cache yardstick (crop's target: half of it). */
     double mc = memcpy_gbps(o, size_t(256) << 20, o.quick ? 5 : 15);

@@ -36,6 +36,7 @@
 
 #include "bench_util.h"
 #include "compare_clouds.h"
+#include "compare_opts.h"
 #include "compare_backends.h"
 #include "sp_points.h"
 #include "sp_voxel.h"
@@ -68,10 +69,6 @@ int run_gicp(void *arg)
     j->gout = out->size();
     return 0;
 }
-
-struct Opts {
-    int runs = 101, quick = 0, cputime = 0, json = 0;
-};
 
 double median(const Opts &o, bench_fn fn, void *arg, bool wall)
 {
@@ -157,26 +154,8 @@ void compare(const Opts &o, const Input &in, std::vector<Backend> &bs)
 int main(int argc, char **argv)
 {
     Opts o;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o.json = 1;
-        } else if (!strcmp(argv[i], "--quick")) {
-            o.quick = 1;
-            o.runs = 11;
-        } else if (!strcmp(argv[i], "--cputime")) {
-            o.cputime = 1;
-        } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-            o.runs = atoi(argv[++i]);
-            if (o.runs < 1)
-                o.runs = 1;
-        } else {
-            fprintf(stderr,
-                    "small_gicp_compare: unknown option '%s' (expected "
-                    "--json, --runs N, --quick, --cputime)\n",
-                    argv[i]);
-            return 2;
-        }
-    }
+    if (compare_parse_opts(argc, argv, "small_gicp_compare", o))
+        return 2;
     std::vector<Backend> bs = make_backends();
     if (!o.json) {
         double load[3] = {0, 0, 0};
