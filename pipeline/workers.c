@@ -75,8 +75,21 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Spins until *v != old or SPIN_NS pass; 1 when it changed. The clock is
- * read every 64 rounds only. */
+/* For round @p r of a spin: 1 once SPIN_NS have passed since the first
+ * look at the clock, which is read every 64 rounds only. */
+static int spin_over(unsigned r, long long *end)
+{
+    if ((r & 63) != 63)
+        return 0;
+    long long t = now_ns();
+    if (*end == 0) {
+        *end = t + SPIN_NS;
+        return 0;
+    }
+    return t >= *end;
+}
+
+/* Spins until *v != old or SPIN_NS pass; 1 when it changed. */
 static int spin_ulong(atomic_ulong *v, unsigned long old, atomic_int *stop)
 {
     long long end = 0;
@@ -85,13 +98,8 @@ static int spin_ulong(atomic_ulong *v, unsigned long old, atomic_int *stop)
             atomic_load_explicit(stop, memory_order_relaxed))
             return 1;
         CPU_RELAX();
-        if ((r & 63) == 63) {
-            long long t = now_ns();
-            if (end == 0)
-                end = t + SPIN_NS;
-            else if (t >= end)
-                return 0;
-        }
+        if (spin_over(r, &end))
+            return 0;
     }
 }
 
@@ -102,13 +110,8 @@ static int spin_zero(atomic_int *v)
         if (atomic_load_explicit(v, memory_order_acquire) == 0)
             return 1;
         CPU_RELAX();
-        if ((r & 63) == 63) {
-            long long t = now_ns();
-            if (end == 0)
-                end = t + SPIN_NS;
-            else if (t >= end)
-                return 0;
-        }
+        if (spin_over(r, &end))
+            return 0;
     }
 }
 
@@ -299,12 +302,7 @@ void sp__workers_barrier(atomic_int *arrived, int target)
             continue;
         }
         CPU_RELAX();
-        if ((r & 63) == 63) {
-            long long t = now_ns();
-            if (end == 0)
-                end = t + SPIN_NS;
-            else if (t >= end)
-                end = -1;
-        }
+        if (spin_over(r, &end))
+            end = -1;
     }
 }
