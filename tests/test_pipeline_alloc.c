@@ -73,14 +73,17 @@ static void test_no_per_frame_allocation(void **state)
         /* With queues, how many frames are in flight at once depends on
          * the scheduling, so a pool may still add a block after warm-up
          * (one small header allocation each, bounded by the frames in
-         * flight). Everything else must be zero. Each launch gets a fresh
-         * pool manager, shared by its two runs. */
+         * flight). Everything else must be zero. A block a queue thread
+         * adds across the warm-up mark can have its header allocated
+         * before the mark and be counted as added after it (seen in CI:
+         * 0 allocations, 1 block), so the check is allocations <= blocks
+         * added, not equal. Each launch gets a fresh pool manager, shared
+         * by its two runs. */
         sp_poolmgr *mgr;
         assert_int_equal(sp_poolmgr_create(NULL, &mgr), SP_OK);
         counts c100 = run_counts(mgr, launches[i], 100);
         counts c1000 = run_counts(mgr, launches[i], 1000);
-        if (c1000.allocs - c1000.grows > c100.allocs - c100.grows ||
-            c1000.allocs != c1000.grows || c100.allocs != c100.grows ||
+        if (c1000.allocs > c1000.grows || c100.allocs > c100.grows ||
             c1000.grows > 16 || c100.grows > 16)
             fail_msg("%s: after warm-up, 1000 frames: %llu allocations "
                      "(%llu pool blocks added); 100 frames: %llu (%llu)",
