@@ -63,36 +63,12 @@ static int load_kitti(const char *path, cloud *c)
     return 0;
 }
 
-/* 64 beams x 1875 azimuth steps, ranges from a ground plane at -1.73 m and
- * scattered obstacles, rounded to millimetres. */
+/* The shared synthetic sweep (bench_util.h). */
 static void synth(cloud *c)
 {
-    const size_t beams = 64, steps = 1875;
-    cloud_init(c, beams * steps);
-    uint64_t s = 12345;
-    size_t n = 0;
-    for (size_t b = 0; b < beams; b++) {
-        double elev =
-            (-24.8 + 26.8 * (double)b / (double)(beams - 1)) * M_PI / 180.0;
-        for (size_t a = 0; a < steps; a++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            double az = 2.0 * M_PI * (double)a / (double)steps;
-            double r = elev < -0.02 ? 1.73 / -sin(elev) : 80.0;
-            double obst = 4.0 + (double)(s >> 40) / 16777216.0 * 60.0;
-            if (((s >> 20) & 7) == 0 && obst < r)
-                r = obst;
-            if (r > 120.0)
-                r = 120.0;
-            double x = r * cos(elev) * cos(az), y = r * cos(elev) * sin(az);
-            double z = r * sin(elev);
-            c->p.x[n] = (float)(round(x * 1000.0) / 1000.0);
-            c->p.y[n] = (float)(round(y * 1000.0) / 1000.0);
-            c->p.z[n] = (float)(round(z * 1000.0) / 1000.0);
-            c->p.intensity[n] = (float)((s >> 12) & 255) / 255.0f;
-            n++;
-        }
-    }
-    c->p.count = n;
+    cloud_init(c, BENCH_SYNTH_POINTS);
+    bench_synth_sweep(c->p.x, c->p.y, c->p.z, c->p.intensity, 1);
+    c->p.count = BENCH_SYNTH_POINTS;
 }
 
 typedef struct job {

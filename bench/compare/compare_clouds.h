@@ -4,13 +4,13 @@
 #ifndef SP_COMPARE_CLOUDS_H
 #define SP_COMPARE_CLOUDS_H
 
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "sp_points.h"
 #include "sp_status.h"
 
@@ -55,31 +55,12 @@ inline bool load_kitti(const char *path, Input &in)
     return ok;
 }
 
-/* bench_lidar.c's synthetic sweep, point for point. */
+/* bench_lidar.c's synthetic sweep, point for point (bench_util.h). */
 inline void synth(Input &in)
 {
-    const size_t beams = 64, steps = 1875;
-    uint64_t s = 12345;
-    for (size_t b = 0; b < beams; b++) {
-        double elev =
-            (-24.8 + 26.8 * double(b) / double(beams - 1)) * M_PI / 180.0;
-        for (size_t a = 0; a < steps; a++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            double az = 2.0 * M_PI * double(a) / double(steps);
-            double r = elev < -0.02 ? 1.73 / -sin(elev) : 80.0;
-            double obst = 4.0 + double(s >> 40) / 16777216.0 * 60.0;
-            if (((s >> 20) & 7) == 0 && obst < r)
-                r = obst;
-            if (r > 120.0)
-                r = 120.0;
-            double x = r * cos(elev) * cos(az), y = r * cos(elev) * sin(az);
-            double z = r * sin(elev);
-            in.xyzi.push_back(float(round(x * 1000.0) / 1000.0));
-            in.xyzi.push_back(float(round(y * 1000.0) / 1000.0));
-            in.xyzi.push_back(float(round(z * 1000.0) / 1000.0));
-            in.xyzi.push_back(float((s >> 12) & 255) / 255.0f);
-        }
-    }
+    in.xyzi.resize(4 * BENCH_SYNTH_POINTS);
+    float *v = in.xyzi.data();
+    bench_synth_sweep(v, v + 1, v + 2, v + 3, 4);
 }
 
 #endif

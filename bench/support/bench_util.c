@@ -1,6 +1,8 @@
 /* Benchmark support: timer, median of runs, memcpy bandwidth, row printer. */
 #include "bench_util.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -156,4 +158,31 @@ int bench_parse_args(int argc, char **argv, bench_opts *o)
         }
     }
     return 0;
+}
+
+void bench_synth_sweep(float *x, float *y, float *z, float *in, size_t step)
+{
+    const size_t beams = 64, steps = 1875;
+    uint64_t s = 12345;
+    size_t k = 0;
+    for (size_t b = 0; b < beams; b++) {
+        double elev =
+            (-24.8 + 26.8 * (double)b / (double)(beams - 1)) * M_PI / 180.0;
+        for (size_t a = 0; a < steps; a++, k += step) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            double az = 2.0 * M_PI * (double)a / (double)steps;
+            double r = elev < -0.02 ? 1.73 / -sin(elev) : 80.0;
+            double obst = 4.0 + (double)(s >> 40) / 16777216.0 * 60.0;
+            if (((s >> 20) & 7) == 0 && obst < r)
+                r = obst;
+            if (r > 120.0)
+                r = 120.0;
+            double px = r * cos(elev) * cos(az), py = r * cos(elev) * sin(az);
+            double pz = r * sin(elev);
+            x[k] = (float)(round(px * 1000.0) / 1000.0);
+            y[k] = (float)(round(py * 1000.0) / 1000.0);
+            z[k] = (float)(round(pz * 1000.0) / 1000.0);
+            in[k] = (float)((s >> 12) & 255) / 255.0f;
+        }
+    }
 }

@@ -62,6 +62,14 @@ void bench_print_header(FILE *f, int json);
  * json, one JSON object per line. */
 void bench_print_row(FILE *f, const bench_row *r, int json);
 
+/* The synthetic KITTI-sized sweep of bench_lidar and the comparisons:
+ * 64 beams x 1875 azimuth steps, ranges from a ground plane at -1.73 m and
+ * scattered obstacles, rounded to millimetres. Point k goes to x[k * step],
+ * y[k * step], z[k * step], in[k * step] (step 1: columns; 4 with x..in
+ * one float apart: x, y, z, intensity records). */
+#define BENCH_SYNTH_POINTS ((size_t)64 * 1875)
+void bench_synth_sweep(float *x, float *y, float *z, float *in, size_t step);
+
 /* Parses the common options: --json, --runs N, --quick. Returns 0, or -1
  * with a message on stderr for an unknown option. */
 typedef struct bench_opts {
