@@ -1,28 +1,42 @@
-/* The fork-join pool of workers_int.h. A call stores the share function,
- * bumps a generation counter and each worker runs its share; the last one
- * to finish tells the caller.
+/* The fork-join pool of workers_int.h.
  *
- * Waiting spins first, then sleeps. A worker that finished a call watches
- * the counter for SPIN_NS before it sleeps on a condition variable, and the
- * caller watches the count of running shares for as long before it sleeps.
- * Why: on a virtual machine an idle vCPU halts, and waking it through a
- * futex took a median of 17-30 us here and, under load, up to milliseconds
- * (submit to the worker's first instruction) -- a large part of a 1 ms
- * share, paid again by every extra fork-join a frame makes (voxel makes
- * three). Why not spin for ever: the machines this runs on are often
- * shared, and a spinning worker steals the core the caller's share needs;
- * after SPIN_NS a worker costs nothing until the next call. A sleeper is
- * counted (sleepers, caller_sleeps) so a call on a spinning pool makes no
+ * Shares are tickets. A call writes its function, then publishes one
+ * 64-bit word: the call's number, its share count n, its ticket count
+ * (rounds x n) and the next ticket to take. Any thread takes the next
+ * ticket by a compare-and-swap on that word, so each ticket is run once,
+ * and a thread that read a word of a call that has ended cannot take a
+ * ticket of the next one (the call number differs). Ticket t is share
+ * t % n of round t / n; before running it, a thread waits (spinning, then
+ * yielding) until the tickets of the earlier rounds have all finished. No
+ * thread waits while holding an unfinished ticket of an earlier round, as
+ * tickets are taken in order: the rounds cannot deadlock. The caller
+ * takes tickets like a worker, then waits for the tickets others hold.
+ *
+ * Waiting spins first, then sleeps. A worker that found nothing left to
+ * take watches the call counter for SPIN_NS before it sleeps on a
+ * condition variable, and the caller watches the finished count for as
+ * long before it sleeps. Why: on a virtual machine an idle vCPU halts,
+ * and waking it through a futex took a median of 13-30 us here and,
+ * under load, up to milliseconds -- a large part of a 1 ms share. Why
+ * not spin for ever: the machines this runs on are often shared, and a
+ * spinning worker steals the core the caller's share needs; after
+ * SPIN_NS a worker costs nothing until the next call. A sleeper is
+ * counted (sleepers, caller_waits) so a call on a spinning pool makes no
  * system call at all; the counts and the counters are sequentially
  * consistent atomics, so either the waker sees the sleeper or the sleeper
  * sees the new value before it waits (and it checks again under the
- * mutex, which the waker takes to signal). */
+ * mutex, which the waker takes to signal).
+ *
+ * Rounds wait without sleeping: every ticket of an earlier round is held
+ * by a running thread, so it ends soon, and a handover through the kernel
+ * costs ~100 us on the VMs this runs on. */
 #include "workers_int.h"
 
 #include <hwloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -41,6 +55,15 @@
 /* How long a waiter spins before it sleeps (see the top). */
 #define SPIN_NS 50000
 
+/* The ticket word: call number (32 bits), n (8), tickets (12), next (12). */
+#define W_NEXT(c) ((unsigned)((c)&0xfff))
+#define W_TOTAL(c) ((unsigned)(((c) >> 12) & 0xfff))
+#define W_N(c) ((int)(((c) >> 24) & 0xff))
+#define W_CALL(c) ((uint32_t)((c) >> 32))
+#define W_MAKE(call, n, total)                                                 \
+    (((uint64_t)(call) << 32) | ((uint64_t)(n) << 24) |                        \
+     ((uint64_t)(total) << 12))
+
 typedef struct worker {
     sp__workers *pool;
     int index;
@@ -53,14 +76,17 @@ struct sp__workers {
     pthread_mutex_t mu;
     pthread_cond_t go;
     pthread_cond_t done;
-    atomic_ulong gen;        /* bumped per call */
-    atomic_int pending;      /* worker threads still in this call */
+    atomic_ulong gen;        /* the call number, bumped per call */
+    _Atomic uint64_t ticket; /* the ticket word (top) */
+    atomic_uint finished;    /* tickets of this call returned */
     atomic_int sleepers;     /* workers asleep (or going to sleep) on go */
     atomic_int caller_waits; /* the caller asleep (or going to) on done */
     atomic_int stop;
-    /* this call's, written before gen is bumped and read after */
-    int used;
-    sp__work_fn fn;
+    atomic_int held;  /* sp__workers_hold() */
+    atomic_int ready; /* workers past their pinning */
+    /* this call's, written before the ticket word is published */
+    sp__work_fn fn1;
+    sp__phase_fn fn;
     void *arg;
     hwloc_topology_t topo;
     hwloc_bitmap_t set[SP__WORKERS_MAX]; /* per worker; NULL: not pinned */
@@ -103,15 +129,55 @@ static int spin_ulong(atomic_ulong *v, unsigned long old, atomic_int *stop)
     }
 }
 
-static int spin_zero(atomic_int *v)
+/* Spins until *v reaches @p target: for SPIN_NS, then yielding the CPU
+ * between looks (never sleeps) when @p yield, else gives up: 1 when it
+ * got there. */
+static int spin_reach(atomic_uint *v, unsigned target, int yield)
 {
     long long end = 0;
-    for (unsigned r = 0;; r++) {
-        if (atomic_load_explicit(v, memory_order_acquire) == 0)
-            return 1;
+    for (unsigned r = 0; atomic_load(v) < target; r++) {
+        if (end < 0) {
+            sched_yield();
+            continue;
+        }
         CPU_RELAX();
-        if (spin_over(r, &end))
-            return 0;
+        if (spin_over(r, &end)) {
+            if (!yield)
+                return 0;
+            end = -1;
+        }
+    }
+    return 1;
+}
+
+/* Takes and runs tickets of call @p call until none is left. */
+static void take_tickets(sp__workers *w, uint32_t call)
+{
+    uint64_t c = atomic_load_explicit(&w->ticket, memory_order_acquire);
+    for (;;) {
+        if (W_CALL(c) != call || W_NEXT(c) >= W_TOTAL(c))
+            return;
+        if (!atomic_compare_exchange_weak_explicit(&w->ticket, &c, c + 1,
+                                                   memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        /* Ticket t is this thread's: the call cannot end before it has
+         * run, so the call's fields are this call's. */
+        const unsigned t = W_NEXT(c), total = W_TOTAL(c);
+        const int n = W_N(c), phase = (int)t / n, i = (int)t % n;
+        if (phase > 0)
+            spin_reach(&w->finished, (unsigned)(phase * n), 1);
+        if (w->fn1)
+            w->fn1(w->arg, i, n);
+        else
+            w->fn(w->arg, phase, i, n);
+        if (atomic_fetch_add(&w->finished, 1) + 1 == total &&
+            atomic_load(&w->caller_waits)) {
+            pthread_mutex_lock(&w->mu);
+            pthread_cond_signal(&w->done);
+            pthread_mutex_unlock(&w->mu);
+        }
+        c = atomic_load_explicit(&w->ticket, memory_order_acquire);
     }
 }
 
@@ -125,6 +191,7 @@ static void *worker_main(void *p)
         hwloc_set_cpubind(w->topo, w->set[self->index], HWLOC_CPUBIND_THREAD) <
             0)
         atomic_store(&w->pin_failed, 1);
+    atomic_fetch_add(&w->ready, 1);
     for (;;) {
         if (!spin_ulong(&w->gen, seen, &w->stop)) {
             pthread_mutex_lock(&w->mu);
@@ -137,14 +204,8 @@ static void *worker_main(void *p)
         if (atomic_load(&w->stop))
             break;
         seen = atomic_load_explicit(&w->gen, memory_order_acquire);
-        if (self->index < w->used)
-            w->fn(w->arg, self->index, w->used);
-        if (atomic_fetch_sub(&w->pending, 1) == 1 &&
-            atomic_load(&w->caller_waits)) {
-            pthread_mutex_lock(&w->mu);
-            pthread_cond_signal(&w->done);
-            pthread_mutex_unlock(&w->mu);
-        }
+        if (!atomic_load(&w->held))
+            take_tickets(w, (uint32_t)seen);
     }
     return NULL;
 }
@@ -211,14 +272,12 @@ int sp__workers_create(int n, int cpu, sp__workers **out)
             w->started = k;
     }
     if (rc == SP_OK && cpu >= 0 && n > 1) {
-        /* Wait for the workers to have pinned themselves: a call runs the
-         * fn once, which is enough to know. */
-        sp__workers_run(w, n, NULL, NULL);
-        if (w->pin_failed)
+        /* The workers say whether they could pin themselves. */
+        while (atomic_load(&w->ready) < w->started)
+            sched_yield();
+        if (atomic_load(&w->pin_failed))
             rc = sp__fail(SP_ESYS,
-                          "cpu=%d: hwloc cannot pin the worker "
-                          "threads",
-                          cpu);
+                          "cpu=%d: hwloc cannot pin the worker threads", cpu);
     }
     if (rc < 0) {
         sp__workers_destroy(w);
@@ -254,55 +313,66 @@ int sp__workers_count(const sp__workers *w)
     return w ? w->n : 1;
 }
 
-static void nothing(void *arg, int i, int n)
+void sp__workers_hold(sp__workers *w, int on)
 {
-    (void)arg;
-    (void)i;
-    (void)n;
+    if (w != NULL)
+        atomic_store(&w->held, on != 0);
 }
 
-void sp__workers_run(sp__workers *w, int n, sp__work_fn fn, void *arg)
+static void run(sp__workers *w, int n, int phases, sp__work_fn fn1,
+                sp__phase_fn fn, void *arg)
 {
-    if (fn == NULL)
-        fn = nothing;
-    if (w == NULL || n > w->n)
-        n = w ? w->n : 1;
-    if (n <= 1) {
-        fn(arg, 0, 1);
+    if (phases < 1)
+        return;
+    if (phases > SP__WORKERS_PHASES)
+        phases = SP__WORKERS_PHASES;
+    if (w == NULL || n < 1)
+        n = 1;
+    else if (n > w->n)
+        n = w->n;
+    if (w == NULL || n == 1) {
+        for (int p = 0; p < phases; p++)
+            for (int i = 0; i < n; i++) {
+                if (fn1)
+                    fn1(arg, i, n);
+                else
+                    fn(arg, p, i, n);
+            }
         return;
     }
+    const unsigned total = (unsigned)(phases * n);
+    w->fn1 = fn1;
     w->fn = fn;
     w->arg = arg;
-    w->used = n;
-    atomic_store(&w->pending, w->n - 1);
-    atomic_fetch_add(&w->gen, 1);
+    atomic_store(&w->finished, 0);
+    /* Only the caller writes gen: this is the call's number. */
+    unsigned long call = atomic_load(&w->gen) + 1;
+    atomic_store_explicit(&w->ticket, W_MAKE((uint32_t)call, n, total),
+                          memory_order_release);
+    atomic_store(&w->gen, call);
     if (atomic_load(&w->sleepers) > 0) {
         pthread_mutex_lock(&w->mu);
         pthread_cond_broadcast(&w->go);
         pthread_mutex_unlock(&w->mu);
     }
-    fn(arg, 0, n);
-    if (spin_zero(&w->pending))
+    take_tickets(w, (uint32_t)call);
+    if (spin_reach(&w->finished, total, 0))
         return;
     pthread_mutex_lock(&w->mu);
     atomic_store(&w->caller_waits, 1);
-    while (atomic_load(&w->pending) > 0)
+    while (atomic_load(&w->finished) < total)
         pthread_cond_wait(&w->done, &w->mu);
     atomic_store(&w->caller_waits, 0);
     pthread_mutex_unlock(&w->mu);
 }
 
-void sp__workers_barrier(atomic_int *arrived, int target)
+void sp__workers_run(sp__workers *w, int n, sp__work_fn fn, void *arg)
 {
-    long long end = 0;
-    atomic_fetch_add(arrived, 1);
-    for (unsigned r = 0; atomic_load(arrived) < target; r++) {
-        if (end < 0) {
-            sched_yield();
-            continue;
-        }
-        CPU_RELAX();
-        if (spin_over(r, &end))
-            end = -1;
-    }
+    run(w, n, 1, fn, NULL, arg);
+}
+
+void sp__workers_run_phases(sp__workers *w, int n, int phases, sp__phase_fn fn,
+                            void *arg)
+{
+    run(w, n, phases, NULL, fn, arg);
 }

@@ -1,10 +1,19 @@
 /* Internal to pipeline/: a small fork-join pool that splits one frame's
- * work across a few threads. sp__workers_run() hands the same function to
- * every share: share 0 runs on the caller, shares 1..n-1 on the pool's
- * threads, and it returns when all are done. The threads are created once
- * (stage init) and, between calls, spin for a while and then sleep on a
- * condition variable (workers.c says why): a call allocates nothing and
- * creates no thread.
+ * work across a few threads. sp__workers_run() hands out shares 0..n-1 of
+ * a call; the caller takes shares too, and it returns when all are done.
+ * sp__workers_run_phases() runs several rounds in one call: a round's
+ * shares start only after every share of the round before has returned.
+ * The threads are created once (stage init) and, between calls, spin for
+ * a while and then sleep on a condition variable (workers.c says why): a
+ * call allocates nothing and creates no thread.
+ *
+ * A share is not tied to a thread: whichever thread is free takes the
+ * next one (the caller first, as it is awake). So a worker that wakes
+ * late, or whose CPU another process holds, costs the call at most the
+ * share it has taken: the caller runs the rest itself, and a frame on N
+ * threads is never much slower than on one. A share function must
+ * therefore not wait for another share of its round (use a next round)
+ * and must find its per-share state by its index, never by thread.
  *
  * Pinning: with cpu >= 0, worker k (1..n-1) is bound with hwloc to the
  * k-th CPU available to the process counting from cpu (wrapping), so
@@ -13,14 +22,16 @@
 #ifndef SP_WORKERS_INT_H
 #define SP_WORKERS_INT_H
 
-#include <stdatomic.h>
-
 #define SP__WORKERS_MAX 64
+#define SP__WORKERS_PHASES 8 /* rounds of one call, at most */
 
 typedef struct sp__workers sp__workers;
 
 /* Share @p i of @p n; @p arg is sp__workers_run()'s. */
 typedef void (*sp__work_fn)(void *arg, int i, int n);
+
+/* Share @p i of @p n of round @p phase. */
+typedef void (*sp__phase_fn)(void *arg, int phase, int i, int n);
 
 /* A pool for @p n shares (1..SP__WORKERS_MAX; n - 1 threads), pinned from
  * @p cpu (-1: not pinned). SP_ERANGE when cpu is not available to this
@@ -33,18 +44,20 @@ void sp__workers_destroy(sp__workers *w);
 /* Shares in the pool (1 for NULL). */
 int sp__workers_count(const sp__workers *w);
 
-/* Runs fn(arg, i, n) for i = 0..n-1, share 0 on the calling thread, and
- * returns when every share has returned; @p n is at most the pool's count
- * (a frame too small to split takes fewer; the other workers wake and wait
- * again). @p w NULL runs fn(arg, 0, 1). One caller at a time. */
+/* Runs fn(arg, i, n) once for each i = 0..n-1, on the calling thread and
+ * the pool's, and returns when every share has returned; @p n is at most
+ * the pool's count (a frame too small to split takes fewer). @p w NULL
+ * runs every share on the calling thread. One caller at a time. */
 void sp__workers_run(sp__workers *w, int n, sp__work_fn fn, void *arg);
 
-/* A barrier between the rounds of one call's shares: each share adds one
- * to *@p arrived (zeroed before the call) and returns once it reaches
- * @p target (n for the first round, 2n for the second, ...). It spins,
- * then yields the CPU between looks, and never sleeps: every share of a
- * call is running, so the last one comes soon, and a handover through
- * the kernel costs ~100 us on the VMs this runs on (workers.c). */
-void sp__workers_barrier(atomic_int *arrived, int target);
+/* Rounds 0..@p phases - 1 (at most SP__WORKERS_PHASES) of @p n shares
+ * each, in one call: round p + 1's shares start after all of round p's
+ * have returned, and see what they wrote. */
+void sp__workers_run_phases(sp__workers *w, int n, int phases, sp__phase_fn fn,
+                            void *arg);
+
+/* For tests: with @p on, the pool's threads take no share (the caller
+ * runs them all) until called again with 0. */
+void sp__workers_hold(sp__workers *w, int on);
 
 #endif

@@ -1,10 +1,8 @@
 /* ctest-label: pipeline */
 /* ctest-timeout: 300 */
-/* threads=: the fork-join pool (every share runs once per call, fewer
- * shares than threads, pinning and a CPU that is not there), and each
- * threaded stage against the same stage with one thread, byte for byte,
- * on every CPU back-end: on random frames of awkward sizes and on the real
- * recordings in the shared data. */
+/* threads=: each threaded stage against the same stage with one thread, byte
+ * for byte, on every CPU back-end: on random frames of awkward sizes and on the
+ * real recordings in the shared data. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,65 +18,6 @@
 #include "sp_normalize.h"
 #include "sp_pipeline.h"
 #include "sp_resize.h"
-#include "workers_int.h"
-
-/* ---- the pool ---- */
-
-typedef struct tally {
-    int hits[SP__WORKERS_MAX];
-    int seen_n[SP__WORKERS_MAX];
-} tally;
-
-static void count_share(void *arg, int i, int n)
-{
-    tally *t = arg;
-    t->hits[i]++;
-    t->seen_n[i] = n;
-}
-
-static void test_pool_runs_each_share(void **state)
-{
-    (void)state;
-    sp__workers *w;
-    tally t = {{0}, {0}};
-    assert_int_equal(sp__workers_create(4, -1, &w), SP_OK);
-    assert_int_equal(sp__workers_count(w), 4);
-    for (int r = 0; r < 1000; r++)
-        sp__workers_run(w, 4, count_share, &t);
-    for (int i = 0; i < 4; i++) {
-        assert_int_equal(t.hits[i], 1000);
-        assert_int_equal(t.seen_n[i], 4);
-    }
-    /* fewer shares than threads: the others stay idle */
-    sp__workers_run(w, 2, count_share, &t);
-    assert_int_equal(t.hits[0], 1001);
-    assert_int_equal(t.hits[1], 1001);
-    assert_int_equal(t.hits[2], 1000);
-    assert_int_equal(t.seen_n[1], 2);
-    sp__workers_destroy(w);
-    sp__workers_destroy(NULL);
-    memset(&t, 0, sizeof t);
-    sp__workers_run(NULL, 3, count_share, &t);
-    assert_int_equal(t.hits[0], 1);
-    assert_int_equal(t.seen_n[0], 1);
-}
-
-static void test_pool_pins_and_refuses(void **state)
-{
-    (void)state;
-    sp__workers *w;
-    tally t = {{0}, {0}};
-    assert_int_equal(sp__workers_create(3, 0, &w), SP_OK);
-    sp__workers_run(w, 3, count_share, &t);
-    assert_int_equal(t.hits[2], 1);
-    sp__workers_destroy(w);
-    assert_int_equal(sp__workers_create(2, 65535, &w), SP_ERANGE);
-    assert_null(w);
-    iot_msg_has("no such CPU", NULL);
-    assert_int_equal(sp__workers_create(0, -1, &w), SP_ERANGE);
-    assert_int_equal(sp__workers_create(SP__WORKERS_MAX + 1, -1, &w),
-                     SP_ERANGE);
-}
 
 /* ---- stages: threads=N against threads=1 ---- */
 
@@ -607,8 +546,6 @@ static void test_rows_range(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool_runs_each_share),
-        cmocka_unit_test(test_pool_pins_and_refuses),
         cmocka_unit_test(test_debayer_random),
         cmocka_unit_test(test_debayer_real),
         cmocka_unit_test(test_voxel_random),

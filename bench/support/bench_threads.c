@@ -8,6 +8,11 @@
 #include "sp_pipeline.h"
 #include "sp_status.h"
 
+/* Frames each run pulls before its figures start: the first frames pay
+ * for the pools' first blocks, page faults on fresh output memory and the
+ * workers' first wake-up, none of which a long run sees per frame. */
+#define WARM_FRAMES 2
+
 static double process_cpu_ms(void)
 {
     struct timespec ts;
@@ -21,63 +26,99 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* One run: the stage's mean time per frame (ms; the pipeline's p50 is a
- * log-bucketed figure, too coarse here) and CPU ms per frame. */
-static int one_run(const char *launch, sp_backend b, double *p50_ms,
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One run: the last stage's own time per frame after the warm-up frames
+ * (its busy time between two snapshots of the pipeline's figures, over
+ * the frames produced in between) and the process CPU per frame over the
+ * same frames. */
+static int one_run(const char *launch, sp_backend b, double *stage_ms,
                    double *cpu_ms, uint64_t *frames)
 {
     sp_pipeline_opts po = {.backend = b};
     sp_pipeline *p;
     sp_frame *f;
     int rc;
+    uint64_t pulled = 0;
+    static sp_pipeline_stats s0, s1; /* large: kept off the stack */
+    double c0 = 0;
+
     if (sp_pipeline_create(launch, &po, &p) != SP_OK)
         return -1;
-    double c0 = process_cpu_ms();
-    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK)
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
         sp_frame_unref(f);
+        if (++pulled == WARM_FRAMES) {
+            sp_pipeline_stats_get(p, &s0);
+            c0 = process_cpu_ms();
+        }
+    }
     double c1 = process_cpu_ms();
-    sp_pipeline_stats s;
-    sp_pipeline_stats_get(p, &s);
+    sp_pipeline_stats_get(p, &s1);
     sp_pipeline_destroy(p);
-    if (rc != SP_EOS || s.nstages < 2 || s.frames == 0)
+    if (rc != SP_EOS || s1.nstages < 2 || pulled <= WARM_FRAMES) {
+        if (rc == SP_EOS)
+            fprintf(stderr, "bench: %s: %llu frames, expected more than %d\n",
+                    launch, (unsigned long long)pulled, WARM_FRAMES);
         return -1;
-    *p50_ms = (double)s.stages[s.nstages - 1].mean_ns / 1e6;
-    *cpu_ms = (c1 - c0) / (double)s.frames;
-    *frames = s.frames;
+    }
+    const sp_stage_stats *a = &s0.stages[s0.nstages - 1],
+                         *z = &s1.stages[s1.nstages - 1];
+    uint64_t n = z->frames_out - a->frames_out;
+    if (n == 0)
+        return -1;
+    *stage_ms = (z->busy_s - a->busy_s) * 1e3 / (double)n;
+    *cpu_ms = (c1 - c0) / (double)n;
+    *frames = n;
     return 0;
 }
 
 int bench_threads_rows(const char *label, const char *src, const char *stage,
                        int threads, sp_backend b, int reps, const bench_opts *o)
 {
-    char launch[2048];
-    double base = 0, base_best = 0;
-    double t[64], c[64];
+    char launch[2][2048];
+    double t[2][64], c[2][64], ratio[64];
+    uint64_t frames = 0;
     if (reps > 64)
         reps = 64;
     if (o->json)
         return 0; /* the JSON rows are the kernel table's (bench/README.md) */
-    for (int pass = 0; pass < 2; pass++) {
-        int n = pass ? threads : 1;
-        uint64_t frames = 0;
-        snprintf(launch, sizeof launch, "%s ! %s threads=%d", src, stage, n);
-        for (int r = 0; r < reps; r++)
-            if (one_run(launch, b, &t[r], &c[r], &frames) < 0) {
-                fprintf(stderr, "bench: %s: %s\n", launch, sp_errmsg());
+    snprintf(launch[0], sizeof launch[0], "%s ! %s threads=1", src, stage);
+    snprintf(launch[1], sizeof launch[1], "%s ! %s threads=%d", src, stage,
+             threads);
+    /* One thread and N threads alternate run by run, so a disturbance of
+     * the shared machine falls on both rather than on one row. */
+    for (int r = 0; r < reps; r++)
+        for (int k = 0; k < 2; k++)
+            if (one_run(launch[k], b, &t[k][r], &c[k][r], &frames) < 0) {
+                fprintf(stderr, "bench: %s: %s\n", launch[k], sp_errmsg());
                 return -1;
             }
-        qsort(t, (size_t)reps, sizeof *t, cmp_d);
-        qsort(c, (size_t)reps, sizeof *c, cmp_d);
-        double ms = t[reps / 2], cpu = c[reps / 2], best = t[0];
-        if (pass == 0) {
-            base = ms;
-            base_best = best;
-        }
-        printf("%-16s threads=%-2d %-6s %-22s median %7.3f ms/frame "
-               "x%.2f, best run %7.3f ms x%.2f; cpu %7.3f ms/frame "
-               "(process, source too; %d runs of %llu frames)\n",
-               stage, n, sp_backend_name(b), label, ms, base / ms, best,
-               base_best / best, cpu, reps, (unsigned long long)frames);
+    for (int r = 0; r < reps; r++)
+        ratio[r] = t[0][r] / t[1][r];
+    double best[2];
+    for (int k = 0; k < 2; k++) {
+        best[k] = t[k][0];
+        for (int r = 1; r < reps; r++)
+            if (t[k][r] < best[k])
+                best[k] = t[k][r];
     }
+    double ms1 = median(t[0], reps), msn = median(t[1], reps);
+    double cpu1 = median(c[0], reps), cpun = median(c[1], reps);
+    double pair = median(ratio, reps);
+    printf("%-16s threads=1  %-6s %-22s median %7.3f ms/frame, best run "
+           "%7.3f ms; cpu %7.3f ms/frame\n",
+           stage, sp_backend_name(b), label, ms1, best[0], cpu1);
+    printf("%-16s threads=%-2d %-6s %-22s median %7.3f ms/frame, best run "
+           "%7.3f ms; cpu %7.3f ms/frame; speed-up x%.2f (median of %d "
+           "paired runs; medians x%.2f, best runs x%.2f)\n",
+           stage, threads, sp_backend_name(b), label, msn, best[1], cpun, pair,
+           reps, ms1 / msn, best[0] / best[1]);
+    printf("    (stage's own time per frame, frames %d.. of each run: %llu "
+           "frames a run; cpu: the process's, source too)\n",
+           WARM_FRAMES + 1, (unsigned long long)frames);
     return 0;
 }

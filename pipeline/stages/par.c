@@ -76,12 +76,20 @@ int sp__par_reserve(sp__par *p, int n, size_t bytes)
 void sp__par_note(sp__par *p, int i, int rc)
 {
     p->rc[i] = rc;
-    if (rc < 0)
+    if (rc < 0) {
         snprintf(p->msg[i], sizeof p->msg[i], "%s", sp_errmsg());
+        atomic_store(&p->failed, 1);
+    }
+}
+
+int sp__par_failed(sp__par *p)
+{
+    return atomic_load(&p->failed);
 }
 
 int sp__par_result(sp__par *p, int n)
 {
+    atomic_store(&p->failed, 0);
     for (int i = 0; i < n; i++)
         if (p->rc[i] < 0)
             return sp__fail(p->rc[i], "%s", p->msg[i]);

@@ -13,6 +13,7 @@
 #ifndef SP_PAR_INT_H
 #define SP_PAR_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "sp_kernels.h"
@@ -42,6 +43,7 @@ typedef struct sp__par {
     size_t cap[SP__WORKERS_MAX];
     int rc[SP__WORKERS_MAX];
     char msg[SP__WORKERS_MAX][160]; /* a failed share's message */
+    atomic_int failed;              /* a share of this call failed */
 } sp__par;
 
 /* Reads threads= and cpu=, starts the pool and the contexts. The stage's
@@ -62,8 +64,13 @@ int sp__par_reserve(sp__par *p, int n, size_t bytes);
  * thread-local message is copied out. */
 void sp__par_note(sp__par *p, int i, int rc);
 
+/* 1 when a share of the call in flight has failed: a later round's share
+ * (sp__workers_run_phases()) then does nothing. */
+int sp__par_failed(sp__par *p);
+
 /* The first failed share's status, its message set on this thread; SP_OK
- * when every one of the first @p n succeeded. */
+ * when every one of the first @p n succeeded. Ends the call: the next one
+ * starts with no failure. */
 int sp__par_result(sp__par *p, int n);
 
 /* Rows [*y0, *y1) of share @p i of @p n over @p rows rows, the cut rounded

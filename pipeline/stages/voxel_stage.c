@@ -19,12 +19,12 @@
  * "fz >= cz + 1 or (fz >= cz and fy >= cy)": no floor, no overflow, and a
  * NaN lands in slab 0 (the kernel skips it wherever it is). (2) Each share
  * classifies its contiguous 1/N of the input and counts its points per
- * slab. (3) After a barrier, each share sums the N x N counts to where its
+ * slab. (3) In the next round, each share sums the N x N counts to where its
  * points of each slab go, and copies its part of the input there: slab s
  * is then share 0's points of s, then share 1's, ... -- in input order.
- * (4) After a barrier, share s voxelises slab s into the output at the
+ * (4) In the last round, share s voxelises slab s into the output at the
  * slab's offset, and the caller closes the gaps. (2) to (4) are one call
- * of the pool. A cloud with a point whose index
+ * of the pool, in three rounds. A cloud with a point whose index
  * reaches 2^30 (the kernel's wide paths, or its error naming the point's
  * index) runs on one thread, as does one with extra channels. */
 #include <float.h>
@@ -62,8 +62,7 @@ typedef struct voxel_stage {
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
     long long t0, done[SP__WORKERS_MAX];
-    atomic_int arrived; /* the rounds' barrier */
-    int gave_up;        /* an index past 2^30: no share went on */
+    int gave_up; /* an index past 2^30: no share went on */
     sp__par par;
 } voxel_stage;
 
@@ -435,7 +434,7 @@ static void close_gaps(voxel_stage *v, int n)
 }
 
 /* Where share w's points of each slab go; share 0 also sets the slab
- * offsets (read by the others after the next barrier). */
+ * offsets (read by the others in the next round). */
 static void prefix(voxel_stage *v, int w, int n)
 {
     size_t pos = 0;
@@ -452,23 +451,27 @@ static void prefix(voxel_stage *v, int w, int n)
         v->off[n] = pos;
 }
 
-/* Steps (2) to (4) in one call, barriers between: a round trip through
- * the pool per step costs more than the step on a VM (workers_int.h). */
-static void frame_share(void *arg, int w, int n)
+/* Steps (2) to (4) as the rounds of one call: a round trip through the
+ * pool per step costs more than the step on a VM (workers_int.h). */
+static void frame_phase(void *arg, int phase, int w, int n)
 {
     voxel_stage *v = arg;
-    classify(v, w, n);
-    sp__workers_barrier(&v->arrived, n);
+    if (phase == 0) {
+        classify(v, w, n);
+        return;
+    }
     for (int u = 0; u < n; u++)
         if (v->huge[u]) {
-            if (w == 0)
+            if (w == 0 && phase == 1)
                 v->gave_up = 1;
             return;
         }
-    prefix(v, w, n);
-    scatter_share(v, w, n);
-    sp__workers_barrier(&v->arrived, 2 * n);
-    voxel_share(v, w, n);
+    if (phase == 1) {
+        prefix(v, w, n);
+        scatter_share(v, w, n);
+    } else {
+        voxel_share(v, w, n);
+    }
 }
 
 /* The slab arrays (count points each) and the slab of each point, in
@@ -510,10 +513,9 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     v->in = p;
     v->out = o;
     o->count = 0;
-    atomic_store(&v->arrived, 0);
     v->gave_up = 0;
     v->t0 = now_ns();
-    sp__workers_run(v->par.w, n, frame_share, v);
+    sp__workers_run_phases(v->par.w, n, 3, frame_phase, v);
     if (v->gave_up)
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
     SP_TRY(sp__par_result(&v->par, n));
