@@ -116,17 +116,6 @@ static void bev_rows_share(void *arg, int i, int n)
                  sp_bev_rows(&b->params, b->in, b->cell, b->h, r0, r1, b->out));
 }
 
-/* The two rounds in one call of the pool: a second call would pay a
- * second wake-up. */
-static void bev_phase(void *arg, int phase, int i, int n)
-{
-    bev_stage *b = arg;
-    if (phase == 0)
-        bev_cells_share(arg, i, n);
-    else if (!sp__par_failed(&b->par))
-        bev_rows_share(arg, i, n);
-}
-
 static int bev_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     bev_stage *b = sp_stage_priv(st);
@@ -141,8 +130,7 @@ static int bev_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     b->out = &res->u.tensor;
     b->cell = b->par.buf[0];
     b->h = count ? (float *)(b->cell + count) : NULL;
-    sp__workers_run_phases(b->par.w, n, 2, bev_phase, b);
-    return sp__par_result(&b->par, n);
+    return sp__par_two_rounds(&b->par, n, bev_cells_share, bev_rows_share, b);
 }
 
 static const sp__filter_ops bev_ops = {

@@ -82,7 +82,8 @@ void sp__par_note(sp__par *p, int i, int rc)
     }
 }
 
-int sp__par_failed(sp__par *p)
+/* A share of the call in flight has failed: a later round does nothing. */
+static int failed(sp__par *p)
 {
     return atomic_load(&p->failed);
 }
@@ -94,6 +95,27 @@ int sp__par_result(sp__par *p, int n)
         if (p->rc[i] < 0)
             return sp__fail(p->rc[i], "%s", p->msg[i]);
     return SP_OK;
+}
+
+typedef struct two_rounds {
+    sp__par *p;
+    sp__work_fn fn[2];
+    void *arg;
+} two_rounds;
+
+static void two_rounds_share(void *arg, int phase, int i, int n)
+{
+    two_rounds *r = arg;
+    if (phase == 0 || !failed(r->p))
+        r->fn[phase](r->arg, i, n);
+}
+
+int sp__par_two_rounds(sp__par *p, int n, sp__work_fn first, sp__work_fn then,
+                       void *arg)
+{
+    two_rounds r = {p, {first, then}, arg};
+    sp__workers_run_phases(p->w, n, 2, two_rounds_share, &r);
+    return sp__par_result(p, n);
 }
 
 void sp__par_rows(size_t rows, int i, int n, size_t align, size_t *y0,

@@ -64,14 +64,16 @@ int sp__par_reserve(sp__par *p, int n, size_t bytes);
  * thread-local message is copied out. */
 void sp__par_note(sp__par *p, int i, int rc);
 
-/* 1 when a share of the call in flight has failed: a later round's share
- * (sp__workers_run_phases()) then does nothing. */
-int sp__par_failed(sp__par *p);
-
 /* The first failed share's status, its message set on this thread; SP_OK
  * when every one of the first @p n succeeded. Ends the call: the next one
  * starts with no failure. */
 int sp__par_result(sp__par *p, int n);
+
+/* Runs @p first's shares, then @p then's, in one call of the pool (a
+ * second call would pay a second wake-up); @p then does not run after a
+ * failed share. Returns sp__par_result(). */
+int sp__par_two_rounds(sp__par *p, int n, sp__work_fn first, sp__work_fn then,
+                       void *arg);
 
 /* Rows [*y0, *y1) of share @p i of @p n over @p rows rows, the cut rounded
  * down to a multiple of @p align (so a Bayer band keeps its pattern). */

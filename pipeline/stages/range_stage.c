@@ -146,17 +146,6 @@ static void range_rows_share(void *arg, int i, int n)
         sp_range_rows(&r->params, r->in, r->pix, r->r, r0, r1, r->out));
 }
 
-/* The two rounds in one call of the pool: a second call would pay a
- * second wake-up. */
-static void range_phase(void *arg, int phase, int i, int n)
-{
-    range_stage *r = arg;
-    if (phase == 0)
-        range_cells_share(arg, i, n);
-    else if (!sp__par_failed(&r->par))
-        range_rows_share(arg, i, n);
-}
-
 static int range_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
     range_stage *r = sp_stage_priv(st);
@@ -171,8 +160,8 @@ static int range_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     r->out = &res->u.tensor;
     r->pix = r->par.buf[0];
     r->r = count ? (float *)(r->pix + count) : NULL;
-    sp__workers_run_phases(r->par.w, n, 2, range_phase, r);
-    return sp__par_result(&r->par, n);
+    return sp__par_two_rounds(&r->par, n, range_cells_share, range_rows_share,
+                              r);
 }
 
 static const sp__filter_ops range_ops = {
