@@ -1,16 +1,21 @@
 /* The fork-join pool of workers_int.h.
  *
- * Shares are tickets. A call writes its function, then publishes one
- * 64-bit word: the call's number, its share count n, its ticket count
- * (rounds x n) and the next ticket to take. Any thread takes the next
- * ticket by a compare-and-swap on that word, so each ticket is run once,
- * and a thread that read a word of a call that has ended cannot take a
- * ticket of the next one (the call number differs). Ticket t is share
- * t % n of round t / n; before running it, a thread waits (spinning, then
- * yielding) until the tickets of the earlier rounds have all finished. No
- * thread waits while holding an unfinished ticket of an earlier round, as
- * tickets are taken in order: the rounds cannot deadlock. The caller
- * takes tickets like a worker, then waits for the tickets others hold.
+ * A call writes its function, then publishes one 64-bit word: the call's
+ * number, its share count n and its round count. Each share of each round
+ * has a claim word holding the number of the last call that claimed it;
+ * a thread claims share i of round p of call c by a compare-and-swap from
+ * a number below c to c, so each share runs once per call, and a thread
+ * still looking at a call that has ended claims nothing (every share of
+ * it holds its number or a later one). Numbers are 64-bit: they never wrap.
+ *
+ * Own share first, then the others': in each round, thread t (the caller
+ * is 0) claims share t, then any share still unclaimed. So when every
+ * thread is on time, thread t runs share t of every round -- the data a
+ * round leaves for the next stays in that core's cache -- and a worker that
+ * wakes late or loses its CPU to another process leaves its shares to
+ * whoever is free. A thread goes on to round p + 1 once every share of
+ * round p has finished (spinning, then yielding); it holds no share of
+ * round p then, so the rounds cannot deadlock.
  *
  * Waiting spins first, then sleeps. A worker that found nothing left to
  * take watches the call counter for SPIN_NS before it sleeps on a
@@ -27,7 +32,7 @@
  * sees the new value before it waits (and it checks again under the
  * mutex, which the waker takes to signal).
  *
- * Rounds wait without sleeping: every ticket of an earlier round is held
+ * Rounds wait without sleeping: every share of an earlier round is held
  * by a running thread, so it ends soon, and a handover through the kernel
  * costs ~100 us on the VMs this runs on. */
 #include "workers_int.h"
@@ -52,17 +57,16 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-/* How long a waiter spins before it sleeps (see the top). */
+/* How long a waiter spins before it sleeps (see the top); a pool's
+ * workers spin for the pool's spin_ns (sp__workers_set_spin()). */
 #define SPIN_NS 50000
 
-/* The ticket word: call number (32 bits), n (8), tickets (12), next (12). */
-#define W_NEXT(c) ((unsigned)((c)&0xfff))
-#define W_TOTAL(c) ((unsigned)(((c) >> 12) & 0xfff))
-#define W_N(c) ((int)(((c) >> 24) & 0xff))
-#define W_CALL(c) ((uint32_t)((c) >> 32))
-#define W_MAKE(call, n, total)                                                 \
-    (((uint64_t)(call) << 32) | ((uint64_t)(n) << 24) |                        \
-     ((uint64_t)(total) << 12))
+/* The call word: call number (48 bits), n (8), rounds (8). */
+#define W_CALL(c) ((c) >> 16)
+#define W_N(c) ((int)(((c) >> 8) & 0xff))
+#define W_PHASES(c) ((int)((c)&0xff))
+#define W_MAKE(call, n, phases)                                                \
+    (((uint64_t)(call) << 16) | ((uint64_t)(n) << 8) | (uint64_t)(phases))
 
 typedef struct worker {
     sp__workers *pool;
@@ -76,15 +80,19 @@ struct sp__workers {
     pthread_mutex_t mu;
     pthread_cond_t go;
     pthread_cond_t done;
-    atomic_ulong gen;        /* the call number, bumped per call */
-    _Atomic uint64_t ticket; /* the ticket word (top) */
-    atomic_uint finished;    /* tickets of this call returned */
+    atomic_ulong gen;      /* bumped per call: wakes the sleepers */
+    _Atomic uint64_t call; /* the call word (top) */
+    uint64_t calls;        /* calls made (the caller's) */
+    /* claim[p][i]: the last call that claimed share i of round p */
+    _Atomic uint64_t claim[SP__WORKERS_PHASES][SP__WORKERS_MAX];
+    atomic_uint finished[SP__WORKERS_PHASES]; /* shares of a round done */
     atomic_int sleepers;     /* workers asleep (or going to sleep) on go */
     atomic_int caller_waits; /* the caller asleep (or going to) on done */
     atomic_int stop;
-    atomic_int held;  /* sp__workers_hold() */
-    atomic_int ready; /* workers past their pinning */
-    /* this call's, written before the ticket word is published */
+    atomic_int held;      /* sp__workers_hold() */
+    atomic_int ready;     /* workers past their pinning */
+    atomic_llong spin_ns; /* how long an idle worker looks */
+    /* this call's, written before the call word is published */
     sp__work_fn fn1;
     sp__phase_fn fn;
     void *arg;
@@ -101,47 +109,58 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* For round @p r of a spin: 1 once SPIN_NS have passed since the first
+/* For round @p r of a spin: 1 once @p ns have passed since the first
  * look at the clock, which is read every 64 rounds only. */
-static int spin_over(unsigned r, long long *end)
+static int spin_over(unsigned r, long long *end, long long ns)
 {
     if ((r & 63) != 63)
         return 0;
     long long t = now_ns();
     if (*end == 0) {
-        *end = t + SPIN_NS;
+        *end = t + ns;
         return 0;
     }
     return t >= *end;
 }
 
-/* Spins until *v != old or SPIN_NS pass; 1 when it changed. */
-static int spin_ulong(atomic_ulong *v, unsigned long old, atomic_int *stop)
+/* Spins until *v != old or @p ns pass; 1 when it changed. Past SPIN_NS
+ * it yields the CPU between looks: a long spin= must not keep another
+ * process that shares the CPU from running. */
+static int spin_ulong(atomic_ulong *v, unsigned long old, atomic_int *stop,
+                      long long ns)
 {
-    long long end = 0;
+    long long end = 0, short_end = 0;
     for (unsigned r = 0;; r++) {
         if (atomic_load_explicit(v, memory_order_acquire) != old ||
             atomic_load_explicit(stop, memory_order_relaxed))
             return 1;
         CPU_RELAX();
-        if (spin_over(r, &end))
+        if (spin_over(r, &end, ns))
             return 0;
+        if (short_end >= 0 && spin_over(r, &short_end, SPIN_NS))
+            short_end = -1;
+        if (short_end < 0 && (r & 63) == 63)
+            sched_yield();
     }
 }
 
 /* Spins until *v reaches @p target: for SPIN_NS, then yielding the CPU
- * between looks (never sleeps) when @p yield, else gives up: 1 when it
- * got there. */
-static int spin_reach(atomic_uint *v, unsigned target, int yield)
+ * between looks (never sleeps). Gives up, returning 0, when the call word
+ * is no longer @p word (a thread late for a call that has ended), or
+ * after SPIN_NS when @p yield is 0. */
+static int spin_reach(sp__workers *w, atomic_uint *v, unsigned target,
+                      uint64_t word, int yield)
 {
     long long end = 0;
     for (unsigned r = 0; atomic_load(v) < target; r++) {
+        if ((r & 63) == 63 && atomic_load(&w->call) != word)
+            return 0;
         if (end < 0) {
             sched_yield();
             continue;
         }
         CPU_RELAX();
-        if (spin_over(r, &end)) {
+        if (spin_over(r, &end, SPIN_NS)) {
             if (!yield)
                 return 0;
             end = -1;
@@ -150,34 +169,50 @@ static int spin_reach(atomic_uint *v, unsigned target, int yield)
     return 1;
 }
 
-/* Takes and runs tickets of call @p call until none is left. */
-static void take_tickets(sp__workers *w, uint32_t call)
+/* Claims share @p i of round @p p for call number @p call; 1 when this
+ * thread got it. */
+static int claim(sp__workers *w, int p, int i, uint64_t call)
 {
-    uint64_t c = atomic_load_explicit(&w->ticket, memory_order_acquire);
-    for (;;) {
-        if (W_CALL(c) != call || W_NEXT(c) >= W_TOTAL(c))
+    _Atomic uint64_t *c = &w->claim[p][i];
+    uint64_t v = atomic_load_explicit(c, memory_order_relaxed);
+    while (v < call)
+        if (atomic_compare_exchange_weak_explicit(
+                c, &v, call, memory_order_acq_rel, memory_order_relaxed))
+            return 1;
+    return 0;
+}
+
+/* Runs share @p i of round @p p, claimed: the call cannot end before it
+ * has finished, so the call's fields are this call's. */
+static void run_share(sp__workers *w, int p, int i, int n, int phases)
+{
+    if (w->fn1)
+        w->fn1(w->arg, i, n);
+    else
+        w->fn(w->arg, p, i, n);
+    if (atomic_fetch_add(&w->finished[p], 1) + 1 == (unsigned)n &&
+        p == phases - 1 && atomic_load(&w->caller_waits)) {
+        pthread_mutex_lock(&w->mu);
+        pthread_cond_signal(&w->done);
+        pthread_mutex_unlock(&w->mu);
+    }
+}
+
+/* Thread @p self's part of the call published as @p word (see the top). */
+static void take_shares(sp__workers *w, uint64_t word, int self)
+{
+    const uint64_t call = W_CALL(word);
+    const int n = W_N(word), phases = W_PHASES(word);
+    for (int p = 0; p < phases; p++) {
+        if (p > 0 && !spin_reach(w, &w->finished[p - 1], (unsigned)n, word, 1))
             return;
-        if (!atomic_compare_exchange_weak_explicit(&w->ticket, &c, c + 1,
-                                                   memory_order_acq_rel,
-                                                   memory_order_acquire))
-            continue;
-        /* Ticket t is this thread's: the call cannot end before it has
-         * run, so the call's fields are this call's. */
-        const unsigned t = W_NEXT(c), total = W_TOTAL(c);
-        const int n = W_N(c), phase = (int)t / n, i = (int)t % n;
-        if (phase > 0)
-            spin_reach(&w->finished, (unsigned)(phase * n), 1);
-        if (w->fn1)
-            w->fn1(w->arg, i, n);
-        else
-            w->fn(w->arg, phase, i, n);
-        if (atomic_fetch_add(&w->finished, 1) + 1 == total &&
-            atomic_load(&w->caller_waits)) {
-            pthread_mutex_lock(&w->mu);
-            pthread_cond_signal(&w->done);
-            pthread_mutex_unlock(&w->mu);
+        if (self < n && claim(w, p, self, call))
+            run_share(w, p, self, n, phases);
+        for (int k = 1; k < n; k++) {
+            int i = (self + k) % n;
+            if (claim(w, p, i, call))
+                run_share(w, p, i, n, phases);
         }
-        c = atomic_load_explicit(&w->ticket, memory_order_acquire);
     }
 }
 
@@ -193,7 +228,7 @@ static void *worker_main(void *p)
         atomic_store(&w->pin_failed, 1);
     atomic_fetch_add(&w->ready, 1);
     for (;;) {
-        if (!spin_ulong(&w->gen, seen, &w->stop)) {
+        if (!spin_ulong(&w->gen, seen, &w->stop, atomic_load(&w->spin_ns))) {
             pthread_mutex_lock(&w->mu);
             atomic_fetch_add(&w->sleepers, 1);
             while (!atomic_load(&w->stop) && atomic_load(&w->gen) == seen)
@@ -205,7 +240,8 @@ static void *worker_main(void *p)
             break;
         seen = atomic_load_explicit(&w->gen, memory_order_acquire);
         if (!atomic_load(&w->held))
-            take_tickets(w, (uint32_t)seen);
+            take_shares(w, atomic_load_explicit(&w->call, memory_order_acquire),
+                        self->index);
     }
     return NULL;
 }
@@ -254,6 +290,7 @@ int sp__workers_create(int n, int cpu, sp__workers **out)
     if (w == NULL)
         return sp__fail(SP_ENOMEM, "threads=%d: out of memory", n);
     w->n = n;
+    atomic_store(&w->spin_ns, SPIN_NS);
     if (pthread_mutex_init(&w->mu, NULL) != 0) {
         free(w);
         return sp__fail(SP_ESYS, "threads=%d: cannot create a mutex", n);
@@ -313,6 +350,12 @@ int sp__workers_count(const sp__workers *w)
     return w ? w->n : 1;
 }
 
+void sp__workers_set_spin(sp__workers *w, long long ns)
+{
+    if (w != NULL)
+        atomic_store(&w->spin_ns, ns < 0 ? 0 : ns);
+}
+
 void sp__workers_hold(sp__workers *w, int on)
 {
     if (w != NULL)
@@ -340,27 +383,27 @@ static void run(sp__workers *w, int n, int phases, sp__work_fn fn1,
             }
         return;
     }
-    const unsigned total = (unsigned)(phases * n);
     w->fn1 = fn1;
     w->fn = fn;
     w->arg = arg;
-    atomic_store(&w->finished, 0);
-    /* Only the caller writes gen: this is the call's number. */
-    unsigned long call = atomic_load(&w->gen) + 1;
-    atomic_store_explicit(&w->ticket, W_MAKE((uint32_t)call, n, total),
-                          memory_order_release);
-    atomic_store(&w->gen, call);
+    for (int p = 0; p < phases; p++)
+        atomic_store(&w->finished[p], 0);
+    /* Only the caller writes these. */
+    const uint64_t word = W_MAKE(++w->calls, n, phases);
+    atomic_store_explicit(&w->call, word, memory_order_release);
+    atomic_fetch_add(&w->gen, 1);
     if (atomic_load(&w->sleepers) > 0) {
         pthread_mutex_lock(&w->mu);
         pthread_cond_broadcast(&w->go);
         pthread_mutex_unlock(&w->mu);
     }
-    take_tickets(w, (uint32_t)call);
-    if (spin_reach(&w->finished, total, 0))
+    take_shares(w, word, 0);
+    atomic_uint *last = &w->finished[phases - 1];
+    if (spin_reach(w, last, (unsigned)n, word, 0))
         return;
     pthread_mutex_lock(&w->mu);
     atomic_store(&w->caller_waits, 1);
-    while (atomic_load(&w->finished) < total)
+    while (atomic_load(last) < (unsigned)n)
         pthread_cond_wait(&w->done, &w->mu);
     atomic_store(&w->caller_waits, 0);
     pthread_mutex_unlock(&w->mu);

@@ -4,8 +4,8 @@
  * every round runs once per call, a round starts after the one before has
  * finished and sees its writes, fewer shares than threads, a pool whose
  * threads take nothing (the caller runs every share, and the call still
- * ends), the threads taking shares again once let go, pinning and a CPU
- * that is not there. */
+ * ends), the threads taking shares again once let go, workers that sleep
+ * at once or spin long, pinning and a CPU that is not there. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -182,6 +182,31 @@ static void test_pool_caller_runs_all_when_held(void **state)
     sp__workers_destroy(w);
 }
 
+/* spin=: workers that sleep at once (every call wakes them through the
+ * condition variable) and workers that spin through the gaps between
+ * calls both run every share once. */
+static void test_pool_spin(void **state)
+{
+    (void)state;
+    static const long long spins[] = {0, 1000, 20000000};
+    for (size_t k = 0; k < sizeof spins / sizeof *spins; k++) {
+        sp__workers *w;
+        static rounds r;
+        memset(&r, 0, sizeof r);
+        assert_int_equal(sp__workers_create(3, -1, &w), SP_OK);
+        sp__workers_set_spin(w, spins[k]);
+        for (int c = 0; c < 200; c++) {
+            if (c % 20 == 0) {
+                /* a gap: the workers go to sleep unless they spin */
+                struct timespec ts = {0, 2000000};
+                nanosleep(&ts, NULL);
+            }
+            one_call(w, &r, 1 + c % 3, 1 + c % 3);
+        }
+        sp__workers_destroy(w);
+    }
+}
+
 static void test_pool_pins_and_refuses(void **state)
 {
     (void)state;
@@ -205,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_pool_runs_each_share),
         cmocka_unit_test(test_pool_rounds),
         cmocka_unit_test(test_pool_caller_runs_all_when_held),
+        cmocka_unit_test(test_pool_spin),
         cmocka_unit_test(test_pool_pins_and_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
