@@ -130,6 +130,62 @@ void sp__ld_unpack3_sse41(const uint8_t *rec, unsigned n, uint16_t *raw,
 void sp__ld_unpack3_neon(const uint8_t *rec, unsigned n, uint16_t *raw,
                          uint8_t *in);
 
+/* A Hesai dual-return column's pairing, in the same versions as unpack3:
+ * channel c's two returns (r0[c], i0[c] from the column's first block,
+ * r1[c], i1[c] from its second) side by side at 2c and 2c + 1 of raw, in,
+ * keep and rt. Both ranges equal: return type IDENTICAL, else rt0 / rt1.
+ * With only < 0 the second return is kept always and the first unless
+ * the two are equal or their ranges (raw x scale, float) less than
+ * `near` apart (nebula's dual_return_distance); with only 0 or 1, that
+ * block's return alone. */
+typedef struct sp__ld_pair_rule {
+    float scale; /* metres per raw unit */
+    float near;  /* the dual threshold rounded up to float: |d1 - d0| <
+                    near exactly when it is below the threshold in double */
+    uint8_t rt0, rt1;
+    int only;
+} sp__ld_pair_rule;
+
+typedef void (*sp__ld_pair_fn)(const sp__ld_pair_rule *r, const uint16_t *r0,
+                               const uint8_t *i0, const uint16_t *r1,
+                               const uint8_t *i1, unsigned n, uint16_t *raw,
+                               uint8_t *in, uint8_t *keep, uint8_t *rt);
+void sp__ld_pair_scalar(const sp__ld_pair_rule *r, const uint16_t *r0,
+                        const uint8_t *i0, const uint16_t *r1,
+                        const uint8_t *i1, unsigned n, uint16_t *raw,
+                        uint8_t *in, uint8_t *keep, uint8_t *rt);
+void sp__ld_pair_sse41(const sp__ld_pair_rule *r, const uint16_t *r0,
+                       const uint8_t *i0, const uint16_t *r1,
+                       const uint8_t *i1, unsigned n, uint16_t *raw,
+                       uint8_t *in, uint8_t *keep, uint8_t *rt);
+
+/* Channel c of sp__ld_pair_*: the reference step, and the SIMD tails. */
+static inline void sp__ld_pair_one(const sp__ld_pair_rule *r,
+                                   const uint16_t *r0, const uint8_t *i0,
+                                   const uint16_t *r1, const uint8_t *i1,
+                                   unsigned c, uint16_t *raw, uint8_t *in,
+                                   uint8_t *keep, uint8_t *rt)
+{
+    unsigned k = 2 * c;
+    uint16_t a = r0[c], b = r1[c];
+    raw[k] = a;
+    raw[k + 1] = b;
+    in[k] = i0[c];
+    in[k + 1] = i1[c];
+    int same = a == b;
+    rt[k] = same ? SP_LIDAR_RT_IDENTICAL : r->rt0;
+    rt[k + 1] = same ? SP_LIDAR_RT_IDENTICAL : r->rt1;
+    if (r->only >= 0) {
+        keep[k] = r->only == 0;
+        keep[k + 1] = r->only == 1;
+        return;
+    }
+    float d0 = (float)a * r->scale, d1 = (float)b * r->scale;
+    float gap = d1 - d0;
+    keep[k] = !same && !((gap < 0.0f ? -gap : gap) < r->near);
+    keep[k + 1] = 1;
+}
+
 /* OpenCL (kernels/opencl/lidardec_cl.c, built with OpenCL only): @p nb
  * batches in one call, their points appended in batch order, as many
  * scalar calls would write them; *written gets the count. Each output
@@ -321,6 +377,7 @@ struct sp_lidardec {
     int block_window;          /* Velodyne: skip blocks outside the window */
     void *vendor;              /* a vendor's own state (Ouster) */
     sp__ld_unpack3_fn unpack3; /* the version of this call (decode) */
+    sp__ld_pair_fn pair;       /* likewise (Hesai dual columns) */
     int (*inspect)(sp_lidardec *d, const uint8_t *pkt, size_t len,
                    sp_lidardec_info *info);
     int (*parse)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,

@@ -191,6 +191,53 @@ static void test_unpack3(void **state)
         }
 }
 
+/* The Hesai dual-return pairing on every version this CPU runs against
+ * scalar: equal ranges, ranges a few units apart on both sides of the
+ * threshold, every `only`, channel counts with and without a tail. */
+static void test_pair(void **state)
+{
+    (void)state;
+    sp__ld_pair_fn fns[1] = {NULL};
+    sp_simd_level best = sp__simd_cpu_best();
+    (void)best;
+    SP__IF_X86(if (best >= SP_SIMD_SSE41) fns[0] = sp__ld_pair_sse41;)
+    static const float scales[] = {0.001f, 0.002f, 0.004f, 0.0f};
+    static const unsigned counts[] = {32, 40, 64, 7, 13};
+    for (int it = 0; it < 240; it++) {
+        unsigned n = counts[it % 5];
+        sp__ld_pair_rule r = {scales[(it / 5) % 4], sp__ld_float_up(0.1),
+                              (uint8_t)(1 + it % 5), (uint8_t)(5 - it % 5),
+                              it % 3 - 1};
+        uint16_t r0[64], r1[64], ra[128], rb[128];
+        uint8_t i0[64], i1[64], ia[128], ib[128], ka[128], kb[128], ta[128],
+            tb[128];
+        for (unsigned c = 0; c < n; c++) {
+            r0[c] = (uint16_t)rnd();
+            unsigned how = rnd() % 4;
+            r1[c] = how == 0   ? r0[c]
+                    : how == 1 ? (uint16_t)(r0[c] + rnd() % 200 - 100)
+                               : (uint16_t)rnd();
+            i0[c] = (uint8_t)rnd();
+            i1[c] = (uint8_t)rnd();
+        }
+        sp__ld_pair_scalar(&r, r0, i0, r1, i1, n, ra, ia, ka, ta);
+        for (int f = 0; f < 1; f++) {
+            if (!fns[f])
+                continue;
+            memset(rb, 0, sizeof rb);
+            memset(ib, 0, sizeof ib);
+            memset(kb, 9, sizeof kb);
+            memset(tb, 9, sizeof tb);
+            fns[f](&r, r0, i0, r1, i1, n, rb, ib, kb, tb);
+            if (memcmp(ra, rb, 4 * n) || memcmp(ia, ib, 2 * n) ||
+                memcmp(ka, kb, 2 * n) || memcmp(ta, tb, 2 * n))
+                fail_msg("pair version %d: %u channels (scale %g, only %d) "
+                         "differ from scalar",
+                         f, n, (double)r.scale, r.only);
+        }
+    }
+}
+
 static void test_backends_hesai(void **state)
 {
     (void)state;
@@ -635,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_backends_velodyne),
         cmocka_unit_test(test_backends_hesai),
         cmocka_unit_test(test_unpack3),
+        cmocka_unit_test(test_pair),
         cmocka_unit_test(test_velodyne_models),
         cmocka_unit_test(test_hesai_models),
         cmocka_unit_test(test_dual_returns),
