@@ -92,6 +92,15 @@ typedef struct sp__ld_plan {
     float min_r, max_r;
     int32_t win_lo, win_hi; /* table units, inclusive */
     int win_full, win_wraps;
+    /* Set (sp__ld_plan_az_int) when there is no offsets path and every
+     * slot's offset is a whole number of table units below 2^22 (Hesai's
+     * are: its tables count 0.001 degree) with a finite frac: a block whose
+     * azimuth is a whole number below 2^23 and whose step is 0 (every
+     * Hesai block) then has sp__ld_azimuth's value in integers, exactly
+     * (every float step is exact there): block azimuth - rot_i, wrapped.
+     * The SIMD versions take that path; the others need not. */
+    int az_int;
+    int32_t rot_i[SP__LD_MAX_SLOTS];
 } sp__ld_plan;
 
 /* Where the projection writes: arrays at the cloud's next free index. */
@@ -326,6 +335,31 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
     if (o->rtype)
         o->rtype[n] = b->rtype[k];
     return keep;
+}
+
+/* Fills pl->az_int and pl->rot_i from the slots (after the vendor's
+ * setup). */
+static inline void sp__ld_plan_az_int(sp__ld_plan *pl)
+{
+    pl->az_int = !pl->offsets;
+    for (unsigned s = 0; s < SP__LD_MAX_SLOTS; s++) {
+        double r = pl->rotoff[s];
+        pl->rot_i[s] = 0;
+        if (!(fabs(r) < 4194304.0) || r != (double)(int32_t)r ||
+            !isfinite(pl->frac[s]))
+            pl->az_int = 0;
+        else
+            pl->rot_i[s] = (int32_t)r;
+    }
+}
+
+/* Block @p blk of @p b may take the plan's integer azimuth path. */
+static inline int sp__ld_block_az_int(const sp__ld_plan *pl,
+                                      const sp__ld_batch *b, uint32_t blk)
+{
+    float az = b->block_az[blk];
+    return pl->az_int && b->block_azdiff[blk] == 0.0f && az >= 0.0f &&
+           az < 8388608.0f && az == (float)(int32_t)az;
 }
 
 /* The largest float <= v, and the smallest float >= v: a float d then

@@ -63,7 +63,9 @@ static void fill_batch(sp__ld_batch *b, const sp__ld_plan *pl, uint32_t nblocks,
         uint32_t a =
             edge ? (rnd() & 1 ? rnd() % 50 : u - 1 - rnd() % 50) : rnd() % u;
         b->block_az[i] = (float)a;
-        b->block_azdiff[i] = (float)(rnd() % 60);
+        /* A third with no step: the SIMD integer azimuth path where the
+         * plan's offsets are whole (Hesai, the VLP-16 factory table). */
+        b->block_azdiff[i] = i % 3 == 0 ? 0.0f : (float)(rnd() % 60);
         b->block_time[i] = (float)(rnd() % 100000) * 1e-6f;
         b->slot0[i] =
             (uint16_t)(per_block >= pl->nslots
@@ -100,6 +102,8 @@ static void backends_for(sp_lidar_model m, const sp_lidar_calib *cal)
         sp_lidardec *dec = NULL;
         if (sp_lidardec_create(k, &d, &dec) != SP_OK)
             fail_msg("%s: %s", sp_lidar_model_name(m), sp_errmsg());
+        if (m >= SP_LIDAR_PANDAR64 && m <= SP_LIDAR_QT64)
+            assert_true(dec->plan.az_int && dec->plan2.az_int);
         const sp__ld_plan *plans[2] = {&dec->plan, &dec->plan2};
         for (int pi = 0; pi < (dec->plan2.nslots ? 2 : 1); pi++) {
             const sp__ld_plan *pl = plans[pi];
