@@ -234,8 +234,8 @@ int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
             rc = sp__ld_ouster_init(d);
         d->desc.calib = NULL;
         d->desc.meta = NULL;
-        sp__ld_plan_az_int(&d->plan);
-        sp__ld_plan_az_int(&d->plan2);
+        sp__ld_plan_simd_paths(&d->plan);
+        sp__ld_plan_simd_paths(&d->plan2);
     }
     if (rc < 0) {
         sp_lidardec_destroy(d);

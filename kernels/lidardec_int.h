@@ -101,6 +101,11 @@ typedef struct sp__ld_plan {
      * The SIMD versions take that path; the others need not. */
     int az_int;
     int32_t rot_i[SP__LD_MAX_SLOTS];
+    /* Set when there is no offsets path and every aligned group of eight
+     * slots shares one frac (the VLS-128's firing groups): eight points of
+     * a block starting at such a group have one float azimuth sum, which
+     * the SIMD versions convert to double once. */
+    int frac8;
 } sp__ld_plan;
 
 /* Where the projection writes: arrays at the cloud's next free index. */
@@ -337,10 +342,14 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
     return keep;
 }
 
-/* Fills pl->az_int and pl->rot_i from the slots (after the vendor's
- * setup). */
-static inline void sp__ld_plan_az_int(sp__ld_plan *pl)
+/* Fills pl->az_int, pl->rot_i and pl->frac8 from the slots (after the
+ * vendor's setup). */
+static inline void sp__ld_plan_simd_paths(sp__ld_plan *pl)
 {
+    pl->frac8 = !pl->offsets;
+    for (unsigned s = 0; s < SP__LD_MAX_SLOTS; s++)
+        if (!(pl->frac[s] == pl->frac[s & ~7u]))
+            pl->frac8 = 0;
     pl->az_int = !pl->offsets;
     for (unsigned s = 0; s < SP__LD_MAX_SLOTS; s++) {
         double r = pl->rotoff[s];

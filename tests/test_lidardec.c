@@ -104,6 +104,8 @@ static void backends_for(sp_lidar_model m, const sp_lidar_calib *cal)
             fail_msg("%s: %s", sp_lidar_model_name(m), sp_errmsg());
         if (m >= SP_LIDAR_PANDAR64 && m <= SP_LIDAR_QT64)
             assert_true(dec->plan.az_int && dec->plan2.az_int);
+        if (m == SP_LIDAR_VLS128)
+            assert_true(dec->plan.frac8 && !dec->plan.az_int);
         const sp__ld_plan *plans[2] = {&dec->plan, &dec->plan2};
         for (int pi = 0; pi < (dec->plan2.nslots ? 2 : 1); pi++) {
             const sp__ld_plan *pl = plans[pi];

@@ -87,14 +87,16 @@ static inline __m256 icorr8(const sp__ld_plan *pl, uint32_t s, __m256i raw,
 }
 
 /* The loop for one combination of the plan's switches (the azimuth
- * offsets path; the window: 0 whole circle, 1 plain, 2 wrapping; whether
- * a block may take the integer azimuth path, az_int), each
+ * offsets path; the window: 0 whole circle, 1 plain, 2 wrapping; the
+ * azimuth: 0 the reference's steps, 1 a block may take the integer path
+ * (plan az_int), 2 one sum per eight points (plan frac8, every block on
+ * whole groups of eight slots)), each
  * instantiated with constants so the branches leave the loop; the output
  * pointers are copied to locals, which the stores cannot alias, so they
  * stay in registers instead of being reloaded after every store. */
 static inline __attribute__((always_inline)) size_t
 project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
-        const int offsets, const int win, const int azint)
+        const int offsets, const int win, const int azmode)
 {
     float *const ox = o->x, *const oy = o->y, *const oz = o->z;
     float *const oin = o->intensity, *const ot = o->time;
@@ -121,7 +123,10 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
         const __m256 bt = _mm256_set1_ps(b->block_time[blk]);
         /* Hesai's blocks: the corrected azimuth in integers (exact, see
          * sp__ld_plan.az_int), no double and no rounding. */
-        const int int_az = azint && sp__ld_block_az_int(pl, b, blk);
+        const int int_az = azmode == 1 && sp__ld_block_az_int(pl, b, blk);
+        /* VLS-128: one azimuth sum per eight points (every block's slot0
+         * is a multiple of 8, checked by the caller). */
+        const int uni = azmode == 2;
         const __m256i azi =
             _mm256_set1_epi32(int_az ? (int32_t)b->block_az[blk] : 0);
         uint32_t j = 0;
@@ -143,14 +148,20 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
                            _mm256_cmpgt_epi32(_mm256_setzero_si256(), a),
                            units));
             } else {
-                sa = _mm256_add_ps(
-                    az, _mm256_mul_ps(azd, _mm256_loadu_ps(pl->frac + s)));
-                __m256d dl = _mm256_sub_pd(
-                    _mm256_cvtps_pd(_mm256_castps256_ps128(sa)),
-                    _mm256_loadu_pd(pl->rotoff + s));
-                __m256d dh = _mm256_sub_pd(
-                    _mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1)),
-                    _mm256_loadu_pd(pl->rotoff + s + 4));
+                __m256d sl, sh;
+                if (uni) {
+                    float s1 = b->block_az[blk] +
+                               b->block_azdiff[blk] * pl->frac[s];
+                    sl = sh = _mm256_set1_pd((double)s1);
+                } else {
+                    sa = _mm256_add_ps(
+                        az, _mm256_mul_ps(azd, _mm256_loadu_ps(pl->frac + s)));
+                    sl = _mm256_cvtps_pd(_mm256_castps256_ps128(sa));
+                    sh = _mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1));
+                }
+                __m256d dl = _mm256_sub_pd(sl, _mm256_loadu_pd(pl->rotoff + s));
+                __m256d dh =
+                    _mm256_sub_pd(sh, _mm256_loadu_pd(pl->rotoff + s + 4));
                 __m256 f =
                     _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
                 f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
@@ -249,6 +260,16 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
     return n;
 }
 
+/* Every block of @p b starts at a slot that is a multiple of 8, so the
+ * eight points of a step are one aligned group of slots. */
+static int slots_by_eight(const sp__ld_batch *b)
+{
+    unsigned bits = 0;
+    for (uint32_t blk = 0; blk < b->nblocks; blk++)
+        bits |= b->slot0[blk];
+    return (bits & 7) == 0;
+}
+
 size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o)
 {
@@ -261,6 +282,10 @@ size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
         return win == 0   ? project(pl, b, o, 0, 0, 1)
                : win == 1 ? project(pl, b, o, 0, 1, 1)
                           : project(pl, b, o, 0, 2, 1);
+    if (pl->frac8 && slots_by_eight(b))
+        return win == 0   ? project(pl, b, o, 0, 0, 2)
+               : win == 1 ? project(pl, b, o, 0, 1, 2)
+                          : project(pl, b, o, 0, 2, 2);
     return win == 0   ? project(pl, b, o, 0, 0, 0)
            : win == 1 ? project(pl, b, o, 0, 1, 0)
                       : project(pl, b, o, 0, 2, 0);
