@@ -636,6 +636,69 @@ static void test_hesai_dual(void **state)
     free(mem);
 }
 
+/* A Velodyne stream switching between strongest, last and dual packets:
+ * a decoder that decodes them in turn gives each packet the points a
+ * fresh decoder gives it, return types included, on the SIMD back-end
+ * (nothing a packet's parse leaves in the decoder leaks into the next). */
+static void test_velodyne_mode_switches(void **state)
+{
+    (void)state;
+    sp_kctx *k = NULL;
+    sp_kctx_desc kd = {.backend = SP_BACKEND_SIMD};
+    assert_int_equal(sp_kctx_create(&kd, &k), SP_OK);
+    /* 0x00: a single-return packet with no known mode (type unknown, as
+     * a dual packet's parse records it). */
+    static const uint8_t modes[] = {0x37, 0x37, 0x38, 0x38, 0x39, 0x37, 0x39,
+                                    0x39, 0x38, 0x37, 0x00, 0x39, 0x00};
+    sp_points a, b;
+    void *ma = iot_points_alloc(&a, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    void *mb = iot_points_alloc(&b, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    float aza[600], azb[600];
+    uint8_t rta[600], rtb[600];
+    sp_lidardec_desc d = {.model = SP_LIDAR_VLP16};
+    sp_lidardec *run = NULL;
+    assert_int_equal(sp_lidardec_create(k, &d, &run), SP_OK);
+    static uint8_t pkt[1206];
+    for (size_t p = 0; p < sizeof modes; p++) {
+        memset(pkt, 0, sizeof pkt);
+        for (unsigned blk = 0; blk < 12; blk++) {
+            uint8_t *q = pkt + 100 * blk;
+            put16(q, 0xeeff);
+            put16(q + 2, (1000 + 40 * (unsigned)p + 20 * (blk / 2)) % 36000);
+            for (unsigned j = 0; j < 32; j++) {
+                put16(q + 4 + 3 * j, rnd() % 4 ? 1000 + rnd() % 14000 : 0);
+                q[6 + 3 * j] = (uint8_t)rnd();
+            }
+        }
+        pkt[1204] = modes[p];
+        pkt[1205] = 0x22;
+        sp_lidardec *fresh = NULL;
+        assert_int_equal(sp_lidardec_create(k, &d, &fresh), SP_OK);
+        sp_lidardec_info info;
+        assert_int_equal(sp_lidardec_inspect(run, pkt, sizeof pkt, &info),
+                         SP_OK);
+        a.count = b.count = 0;
+        sp_lidardec_out oa = {&a, aza, NULL, rta}, ob = {&b, azb, NULL, rtb};
+        assert_int_equal(
+            sp_lidardec_decode(run, pkt, sizeof pkt, 0, info.ncols, 0.0, &oa),
+            SP_OK);
+        assert_int_equal(
+            sp_lidardec_decode(fresh, pkt, sizeof pkt, 0, info.ncols, 0.0, &ob),
+            SP_OK);
+        if (a.count != b.count || a.count == 0 ||
+            memcmp(a.x, b.x, 4 * a.count) || memcmp(a.z, b.z, 4 * a.count) ||
+            memcmp(rta, rtb, a.count) || memcmp(aza, azb, 4 * a.count))
+            fail_msg("packet %zu (mode 0x%02x): %zu points, a fresh decoder "
+                     "%zu, or they differ",
+                     p, modes[p], a.count, b.count);
+        sp_lidardec_destroy(fresh);
+    }
+    sp_lidardec_destroy(run);
+    sp_kctx_destroy(k);
+    free(ma);
+    free(mb);
+}
+
 static void test_inspect_refuses(void **state)
 {
     (void)state;
@@ -689,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_backends_hesai),
         cmocka_unit_test(test_unpack3),
         cmocka_unit_test(test_pair),
+        cmocka_unit_test(test_velodyne_mode_switches),
         cmocka_unit_test(test_velodyne_models),
         cmocka_unit_test(test_hesai_models),
         cmocka_unit_test(test_dual_returns),
