@@ -176,19 +176,24 @@ static const sp__ktable project_table = {
     SP__KT_STREAMING,
 };
 
-/* The parse's byte work in the same versions, indexed like the table. */
+/* The parse's byte work in the same versions, indexed like the table
+ * (NEON pairs Hesai returns with the scalar step). */
 static const sp__kfn unpack3_fns[SP__KIMPL_COUNT] = {
     SP__KT_SCALAR(sp__ld_unpack3_scalar) SP__KT_SSE41(sp__ld_unpack3_sse41)
         SP__KT_AVX2(sp__ld_unpack3_sse41) SP__KT_NEON(sp__ld_unpack3_neon)};
+static const sp__kfn pair_fns[SP__KIMPL_COUNT] = {
+    SP__KT_SCALAR(sp__ld_pair_scalar) SP__KT_SSE41(sp__ld_pair_sse41)
+        SP__KT_AVX2(sp__ld_pair_sse41)};
 
-/* The unpack of version @p im; for OpenCL (whose parse runs on the host)
- * the context's widest CPU version. */
-static sp__ld_unpack3_fn unpack3_of(const sp_kctx *k, sp__kimpl im)
+/* The parse's versions for projection version @p im; for OpenCL (whose
+ * parse runs on the host) the context's widest CPU version. */
+static void set_parse_fns(sp_lidardec *d, sp__kimpl im)
 {
     if (im == SP__KIMPL_OPENCL)
-        im = k->cpu_ladder[0];
-    return unpack3_fns[im] ? (sp__ld_unpack3_fn)unpack3_fns[im]
-                           : sp__ld_unpack3_scalar;
+        im = d->kctx->cpu_ladder[0];
+    d->unpack3 = unpack3_fns[im] ? (sp__ld_unpack3_fn)unpack3_fns[im]
+                                 : sp__ld_unpack3_scalar;
+    d->pair = pair_fns[im] ? (sp__ld_pair_fn)pair_fns[im] : sp__ld_pair_scalar;
 }
 
 int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
@@ -208,6 +213,7 @@ int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
     d->kctx = k;
     d->m = m;
     d->unpack3 = sp__ld_unpack3_scalar;
+    d->pair = sp__ld_pair_scalar;
     d->desc = *desc;
     d->desc.calib = NULL; /* borrowed only during create */
     d->desc.meta = NULL;
@@ -228,6 +234,8 @@ int sp_lidardec_create(sp_kctx *k, const sp_lidardec_desc *desc,
             rc = sp__ld_ouster_init(d);
         d->desc.calib = NULL;
         d->desc.meta = NULL;
+        sp__ld_plan_simd_paths(&d->plan);
+        sp__ld_plan_simd_paths(&d->plan2);
     }
     if (rc < 0) {
         sp_lidardec_destroy(d);
@@ -330,7 +338,7 @@ int sp_lidardec_decode(sp_lidardec *d, const uint8_t *pkt, size_t len,
     /* Picked per packet, so what ran is recorded even when the context
      * serves other kernels between packets; never OpenCL for one packet. */
     sp__kimpl im = sp__kctx_cpu_impl(d->kctx, &project_table);
-    d->unpack3 = unpack3_of(d->kctx, im);
+    set_parse_fns(d, im);
     return decode_cpu(d, im, &pk, out);
 }
 
@@ -389,8 +397,8 @@ int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
     sp__kimpl im = d->decode ? sp__kctx_cpu_impl(d->kctx, &project_table)
                              : sp__kctx_pick_impl(d->kctx, &project_table,
                                                   n * d->m->max_points);
+    set_parse_fns(d, im);
 #if SP_HAVE_OPENCL
-    d->unpack3 = unpack3_of(d->kctx, im);
     if (im == SP__KIMPL_OPENCL) {
         size_t count0 = out->pts->count;
         int rc = decode_cl(d, pk, n, out);
@@ -398,7 +406,7 @@ int sp_lidardec_decode_packets(sp_lidardec *d, const sp_lidardec_packet *pk,
         if (im == SP__KIMPL_OPENCL)
             return rc;
         out->pts->count = count0; /* AUTO's fall-back redoes the scan */
-        d->unpack3 = unpack3_of(d->kctx, im);
+        set_parse_fns(d, im);
     }
 #endif
     for (size_t i = 0; i < n; i++)

@@ -149,6 +149,22 @@ static int32_t channel_ns(sp_lidar_model m, unsigned ch)
     }
 }
 
+/* A block's channel units (range u16, reflectivity u8, and for XT32 and
+ * QT64 a reserved byte) into raw[] and in[]: the SIMD unpack where the
+ * units are 3 bytes and the channels come in sixteens. */
+static void units(const sp_lidardec *d, const hesai_layout *L,
+                  const uint8_t *u, uint16_t *raw, uint8_t *in)
+{
+    if (L->unit == 3 && L->lasers % 16 == 0) {
+        d->unpack3(u, L->lasers, raw, in);
+        return;
+    }
+    for (unsigned ch = 0; ch < L->lasers; ch++, u += L->unit) {
+        raw[ch] = le16(u);
+        in[ch] = u[2];
+    }
+}
+
 static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
                        unsigned col0, unsigned col1, double t_rel_s,
                        sp__ld_batch *bt)
@@ -179,6 +195,8 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         only = rt0 == SP_LIDAR_RT_LAST ? 0 : rt1 == SP_LIDAR_RT_LAST ? 1 : -1;
     if (nret == 2 && want == SP_LIDAR_RETURN_STRONGEST)
         only = rt1 == SP_LIDAR_RT_STRONGEST ? 1 : -1;
+    const sp__ld_pair_rule rule = {scale, sp__ld_float_up(DUAL_THRESHOLD), rt0,
+                                   rt1, only};
     d->plan_use = nret == 2 ? &d->plan2 : &d->plan;
     bt->nblocks = 0;
     bt->per_block = L->lasers * (unsigned)nret;
@@ -200,35 +218,18 @@ static int hesai_parse(sp_lidardec *d, const uint8_t *pkt, size_t len,
         uint8_t *in = bt->intensity + i * bt->per_block;
         uint8_t *keep = bt->keep + i * bt->per_block;
         uint8_t *rt = bt->rtype + i * bt->per_block;
-        for (unsigned ch = 0; ch < L->lasers; ch++) {
-            const uint8_t *u0 = blk0 + L->block_head + ch * L->unit;
-            if (nret == 1) {
-                raw[ch] = le16(u0);
-                in[ch] = u0[2];
-                keep[ch] = 1;
-                rt[ch] =
-                    mode == 0x38 ? SP_LIDAR_RT_LAST : SP_LIDAR_RT_STRONGEST;
-                continue;
-            }
-            const uint8_t *u1 = blk1 + L->block_head + ch * L->unit;
-            uint16_t r0 = le16(u0), r1 = le16(u1);
-            unsigned k = 2 * ch;
-            raw[k] = r0;
-            raw[k + 1] = r1;
-            in[k] = u0[2];
-            in[k + 1] = u1[2];
-            int same = r0 == r1;
-            rt[k] = same ? SP_LIDAR_RT_IDENTICAL : rt0;
-            rt[k + 1] = same ? SP_LIDAR_RT_IDENTICAL : rt1;
-            float d0 = (float)r0 * scale, d1 = (float)r1 * scale;
-            if (only >= 0) {
-                keep[k] = only == 0;
-                keep[k + 1] = only == 1;
-            } else {
-                keep[k] = !same && !(fabsf(d1 - d0) < DUAL_THRESHOLD);
-                keep[k + 1] = 1;
-            }
+        if (nret == 1) {
+            units(d, L, blk0 + L->block_head, raw, in);
+            memset(keep, 1, L->lasers);
+            memset(rt, mode == 0x38 ? SP_LIDAR_RT_LAST : SP_LIDAR_RT_STRONGEST,
+                   L->lasers);
+            continue;
         }
+        uint16_t r0[SP__LD_MAX_SLOTS], r1[SP__LD_MAX_SLOTS];
+        uint8_t i0[SP__LD_MAX_SLOTS], i1[SP__LD_MAX_SLOTS];
+        units(d, L, blk0 + L->block_head, r0, i0);
+        units(d, L, blk1 + L->block_head, r1, i1);
+        d->pair(&rule, r0, i0, r1, i1, L->lasers, raw, in, keep, rt);
     }
     return SP_OK;
 }

@@ -92,6 +92,20 @@ typedef struct sp__ld_plan {
     float min_r, max_r;
     int32_t win_lo, win_hi; /* table units, inclusive */
     int win_full, win_wraps;
+    /* Set (sp__ld_plan_az_int) when there is no offsets path and every
+     * slot's offset is a whole number of table units below 2^22 (Hesai's
+     * are: its tables count 0.001 degree) with a finite frac: a block whose
+     * azimuth is a whole number below 2^23 and whose step is 0 (every
+     * Hesai block) then has sp__ld_azimuth's value in integers, exactly
+     * (every float step is exact there): block azimuth - rot_i, wrapped.
+     * The SIMD versions take that path; the others need not. */
+    int az_int;
+    int32_t rot_i[SP__LD_MAX_SLOTS];
+    /* Set when there is no offsets path and every aligned group of eight
+     * slots shares one frac (the VLS-128's firing groups): eight points of
+     * a block starting at such a group have one float azimuth sum, which
+     * the SIMD versions convert to double once. */
+    int frac8;
 } sp__ld_plan;
 
 /* Where the projection writes: arrays at the cloud's next free index. */
@@ -129,6 +143,62 @@ void sp__ld_unpack3_sse41(const uint8_t *rec, unsigned n, uint16_t *raw,
                           uint8_t *in);
 void sp__ld_unpack3_neon(const uint8_t *rec, unsigned n, uint16_t *raw,
                          uint8_t *in);
+
+/* A Hesai dual-return column's pairing, in the same versions as unpack3:
+ * channel c's two returns (r0[c], i0[c] from the column's first block,
+ * r1[c], i1[c] from its second) side by side at 2c and 2c + 1 of raw, in,
+ * keep and rt. Both ranges equal: return type IDENTICAL, else rt0 / rt1.
+ * With only < 0 the second return is kept always and the first unless
+ * the two are equal or their ranges (raw x scale, float) less than
+ * `near` apart (nebula's dual_return_distance); with only 0 or 1, that
+ * block's return alone. */
+typedef struct sp__ld_pair_rule {
+    float scale; /* metres per raw unit */
+    float near;  /* the dual threshold rounded up to float: |d1 - d0| <
+                    near exactly when it is below the threshold in double */
+    uint8_t rt0, rt1;
+    int only;
+} sp__ld_pair_rule;
+
+typedef void (*sp__ld_pair_fn)(const sp__ld_pair_rule *r, const uint16_t *r0,
+                               const uint8_t *i0, const uint16_t *r1,
+                               const uint8_t *i1, unsigned n, uint16_t *raw,
+                               uint8_t *in, uint8_t *keep, uint8_t *rt);
+void sp__ld_pair_scalar(const sp__ld_pair_rule *r, const uint16_t *r0,
+                        const uint8_t *i0, const uint16_t *r1,
+                        const uint8_t *i1, unsigned n, uint16_t *raw,
+                        uint8_t *in, uint8_t *keep, uint8_t *rt);
+void sp__ld_pair_sse41(const sp__ld_pair_rule *r, const uint16_t *r0,
+                       const uint8_t *i0, const uint16_t *r1,
+                       const uint8_t *i1, unsigned n, uint16_t *raw,
+                       uint8_t *in, uint8_t *keep, uint8_t *rt);
+
+/* Channel c of sp__ld_pair_*: the reference step, and the SIMD tails. */
+static inline void sp__ld_pair_one(const sp__ld_pair_rule *r,
+                                   const uint16_t *r0, const uint8_t *i0,
+                                   const uint16_t *r1, const uint8_t *i1,
+                                   unsigned c, uint16_t *raw, uint8_t *in,
+                                   uint8_t *keep, uint8_t *rt)
+{
+    unsigned k = 2 * c;
+    uint16_t a = r0[c], b = r1[c];
+    raw[k] = a;
+    raw[k + 1] = b;
+    in[k] = i0[c];
+    in[k + 1] = i1[c];
+    int same = a == b;
+    rt[k] = same ? SP_LIDAR_RT_IDENTICAL : r->rt0;
+    rt[k + 1] = same ? SP_LIDAR_RT_IDENTICAL : r->rt1;
+    if (r->only >= 0) {
+        keep[k] = r->only == 0;
+        keep[k + 1] = r->only == 1;
+        return;
+    }
+    float d0 = (float)a * r->scale, d1 = (float)b * r->scale;
+    float gap = d1 - d0;
+    keep[k] = !same && !((gap < 0.0f ? -gap : gap) < r->near);
+    keep[k + 1] = 1;
+}
 
 /* OpenCL (kernels/opencl/lidardec_cl.c, built with OpenCL only): @p nb
  * batches in one call, their points appended in batch order, as many
@@ -272,6 +342,35 @@ static inline int sp__ld_point(const sp__ld_plan *pl, const sp__ld_batch *b,
     return keep;
 }
 
+/* Fills pl->az_int, pl->rot_i and pl->frac8 from the slots (after the
+ * vendor's setup). */
+static inline void sp__ld_plan_simd_paths(sp__ld_plan *pl)
+{
+    pl->frac8 = !pl->offsets;
+    for (unsigned s = 0; s < SP__LD_MAX_SLOTS; s++)
+        if (!(pl->frac[s] == pl->frac[s & ~7u]))
+            pl->frac8 = 0;
+    pl->az_int = !pl->offsets;
+    for (unsigned s = 0; s < SP__LD_MAX_SLOTS; s++) {
+        double r = pl->rotoff[s];
+        pl->rot_i[s] = 0;
+        if (!(fabs(r) < 4194304.0) || r != (double)(int32_t)r ||
+            !isfinite(pl->frac[s]))
+            pl->az_int = 0;
+        else
+            pl->rot_i[s] = (int32_t)r;
+    }
+}
+
+/* Block @p blk of @p b may take the plan's integer azimuth path. */
+static inline int sp__ld_block_az_int(const sp__ld_plan *pl,
+                                      const sp__ld_batch *b, uint32_t blk)
+{
+    float az = b->block_az[blk];
+    return pl->az_int && b->block_azdiff[blk] == 0.0f && az >= 0.0f &&
+           az < 8388608.0f && az == (float)(int32_t)az;
+}
+
 /* The largest float <= v, and the smallest float >= v: a float d then
  * satisfies d > v exactly when d > sp__ld_float_down(v) (no float lies
  * between them). */
@@ -321,6 +420,7 @@ struct sp_lidardec {
     int block_window;          /* Velodyne: skip blocks outside the window */
     void *vendor;              /* a vendor's own state (Ouster) */
     sp__ld_unpack3_fn unpack3; /* the version of this call (decode) */
+    sp__ld_pair_fn pair;       /* likewise (Hesai dual columns) */
     int (*inspect)(sp_lidardec *d, const uint8_t *pkt, size_t len,
                    sp_lidardec_info *info);
     int (*parse)(sp_lidardec *d, const uint8_t *pkt, size_t len, unsigned col0,

@@ -63,7 +63,9 @@ static void fill_batch(sp__ld_batch *b, const sp__ld_plan *pl, uint32_t nblocks,
         uint32_t a =
             edge ? (rnd() & 1 ? rnd() % 50 : u - 1 - rnd() % 50) : rnd() % u;
         b->block_az[i] = (float)a;
-        b->block_azdiff[i] = (float)(rnd() % 60);
+        /* A third with no step: the SIMD integer azimuth path where the
+         * plan's offsets are whole (Hesai, the VLP-16 factory table). */
+        b->block_azdiff[i] = i % 3 == 0 ? 0.0f : (float)(rnd() % 60);
         b->block_time[i] = (float)(rnd() % 100000) * 1e-6f;
         b->slot0[i] =
             (uint16_t)(per_block >= pl->nslots
@@ -100,6 +102,10 @@ static void backends_for(sp_lidar_model m, const sp_lidar_calib *cal)
         sp_lidardec *dec = NULL;
         if (sp_lidardec_create(k, &d, &dec) != SP_OK)
             fail_msg("%s: %s", sp_lidar_model_name(m), sp_errmsg());
+        if (m >= SP_LIDAR_PANDAR64 && m <= SP_LIDAR_QT64)
+            assert_true(dec->plan.az_int && dec->plan2.az_int);
+        if (m == SP_LIDAR_VLS128)
+            assert_true(dec->plan.frac8 && !dec->plan.az_int);
         const sp__ld_plan *plans[2] = {&dec->plan, &dec->plan2};
         for (int pi = 0; pi < (dec->plan2.nslots ? 2 : 1); pi++) {
             const sp__ld_plan *pl = plans[pi];
@@ -189,6 +195,53 @@ static void test_unpack3(void **state)
             }
             free(rec);
         }
+}
+
+/* The Hesai dual-return pairing on every version this CPU runs against
+ * scalar: equal ranges, ranges a few units apart on both sides of the
+ * threshold, every `only`, channel counts with and without a tail. */
+static void test_pair(void **state)
+{
+    (void)state;
+    sp__ld_pair_fn fns[1] = {NULL};
+    sp_simd_level best = sp__simd_cpu_best();
+    (void)best;
+    SP__IF_X86(if (best >= SP_SIMD_SSE41) fns[0] = sp__ld_pair_sse41;)
+    static const float scales[] = {0.001f, 0.002f, 0.004f, 0.0f};
+    static const unsigned counts[] = {32, 40, 64, 7, 13};
+    for (int it = 0; it < 240; it++) {
+        unsigned n = counts[it % 5];
+        sp__ld_pair_rule r = {scales[(it / 5) % 4], sp__ld_float_up(0.1),
+                              (uint8_t)(1 + it % 5), (uint8_t)(5 - it % 5),
+                              it % 3 - 1};
+        uint16_t r0[64], r1[64], ra[128], rb[128];
+        uint8_t i0[64], i1[64], ia[128], ib[128], ka[128], kb[128], ta[128],
+            tb[128];
+        for (unsigned c = 0; c < n; c++) {
+            r0[c] = (uint16_t)rnd();
+            unsigned how = rnd() % 4;
+            r1[c] = how == 0   ? r0[c]
+                    : how == 1 ? (uint16_t)(r0[c] + rnd() % 200 - 100)
+                               : (uint16_t)rnd();
+            i0[c] = (uint8_t)rnd();
+            i1[c] = (uint8_t)rnd();
+        }
+        sp__ld_pair_scalar(&r, r0, i0, r1, i1, n, ra, ia, ka, ta);
+        for (int f = 0; f < 1; f++) {
+            if (!fns[f])
+                continue;
+            memset(rb, 0, sizeof rb);
+            memset(ib, 0, sizeof ib);
+            memset(kb, 9, sizeof kb);
+            memset(tb, 9, sizeof tb);
+            fns[f](&r, r0, i0, r1, i1, n, rb, ib, kb, tb);
+            if (memcmp(ra, rb, 4 * n) || memcmp(ia, ib, 2 * n) ||
+                memcmp(ka, kb, 2 * n) || memcmp(ta, tb, 2 * n))
+                fail_msg("pair version %d: %u channels (scale %g, only %d) "
+                         "differ from scalar",
+                         f, n, (double)r.scale, r.only);
+        }
+    }
 }
 
 static void test_backends_hesai(void **state)
@@ -583,6 +636,69 @@ static void test_hesai_dual(void **state)
     free(mem);
 }
 
+/* A Velodyne stream switching between strongest, last and dual packets:
+ * a decoder that decodes them in turn gives each packet the points a
+ * fresh decoder gives it, return types included, on the SIMD back-end
+ * (nothing a packet's parse leaves in the decoder leaks into the next). */
+static void test_velodyne_mode_switches(void **state)
+{
+    (void)state;
+    sp_kctx *k = NULL;
+    sp_kctx_desc kd = {.backend = SP_BACKEND_SIMD};
+    assert_int_equal(sp_kctx_create(&kd, &k), SP_OK);
+    /* 0x00: a single-return packet with no known mode (type unknown, as
+     * a dual packet's parse records it). */
+    static const uint8_t modes[] = {0x37, 0x37, 0x38, 0x38, 0x39, 0x37, 0x39,
+                                    0x39, 0x38, 0x37, 0x00, 0x39, 0x00};
+    sp_points a, b;
+    void *ma = iot_points_alloc(&a, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    void *mb = iot_points_alloc(&b, 600, SP_POINTS_RING | SP_POINTS_TIME);
+    float aza[600], azb[600];
+    uint8_t rta[600], rtb[600];
+    sp_lidardec_desc d = {.model = SP_LIDAR_VLP16};
+    sp_lidardec *run = NULL;
+    assert_int_equal(sp_lidardec_create(k, &d, &run), SP_OK);
+    static uint8_t pkt[1206];
+    for (size_t p = 0; p < sizeof modes; p++) {
+        memset(pkt, 0, sizeof pkt);
+        for (unsigned blk = 0; blk < 12; blk++) {
+            uint8_t *q = pkt + 100 * blk;
+            put16(q, 0xeeff);
+            put16(q + 2, (1000 + 40 * (unsigned)p + 20 * (blk / 2)) % 36000);
+            for (unsigned j = 0; j < 32; j++) {
+                put16(q + 4 + 3 * j, rnd() % 4 ? 1000 + rnd() % 14000 : 0);
+                q[6 + 3 * j] = (uint8_t)rnd();
+            }
+        }
+        pkt[1204] = modes[p];
+        pkt[1205] = 0x22;
+        sp_lidardec *fresh = NULL;
+        assert_int_equal(sp_lidardec_create(k, &d, &fresh), SP_OK);
+        sp_lidardec_info info;
+        assert_int_equal(sp_lidardec_inspect(run, pkt, sizeof pkt, &info),
+                         SP_OK);
+        a.count = b.count = 0;
+        sp_lidardec_out oa = {&a, aza, NULL, rta}, ob = {&b, azb, NULL, rtb};
+        assert_int_equal(
+            sp_lidardec_decode(run, pkt, sizeof pkt, 0, info.ncols, 0.0, &oa),
+            SP_OK);
+        assert_int_equal(
+            sp_lidardec_decode(fresh, pkt, sizeof pkt, 0, info.ncols, 0.0, &ob),
+            SP_OK);
+        if (a.count != b.count || a.count == 0 ||
+            memcmp(a.x, b.x, 4 * a.count) || memcmp(a.z, b.z, 4 * a.count) ||
+            memcmp(rta, rtb, a.count) || memcmp(aza, azb, 4 * a.count))
+            fail_msg("packet %zu (mode 0x%02x): %zu points, a fresh decoder "
+                     "%zu, or they differ",
+                     p, modes[p], a.count, b.count);
+        sp_lidardec_destroy(fresh);
+    }
+    sp_lidardec_destroy(run);
+    sp_kctx_destroy(k);
+    free(ma);
+    free(mb);
+}
+
 static void test_inspect_refuses(void **state)
 {
     (void)state;
@@ -635,6 +751,8 @@ int main(void)
         cmocka_unit_test(test_backends_velodyne),
         cmocka_unit_test(test_backends_hesai),
         cmocka_unit_test(test_unpack3),
+        cmocka_unit_test(test_pair),
+        cmocka_unit_test(test_velodyne_mode_switches),
         cmocka_unit_test(test_velodyne_models),
         cmocka_unit_test(test_hesai_models),
         cmocka_unit_test(test_dual_returns),

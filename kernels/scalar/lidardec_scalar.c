@@ -23,3 +23,12 @@ void sp__ld_unpack3_scalar(const uint8_t *rec, unsigned n, uint16_t *raw,
         in[j] = u[2];
     }
 }
+
+void sp__ld_pair_scalar(const sp__ld_pair_rule *r, const uint16_t *r0,
+                        const uint8_t *i0, const uint16_t *r1,
+                        const uint8_t *i1, unsigned n, uint16_t *raw,
+                        uint8_t *in, uint8_t *keep, uint8_t *rt)
+{
+    for (unsigned c = 0; c < n; c++)
+        sp__ld_pair_one(r, r0, i0, r1, i1, c, raw, in, keep, rt);
+}

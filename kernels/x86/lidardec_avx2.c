@@ -87,13 +87,16 @@ static inline __m256 icorr8(const sp__ld_plan *pl, uint32_t s, __m256i raw,
 }
 
 /* The loop for one combination of the plan's switches (the azimuth
- * offsets path; the window: 0 whole circle, 1 plain, 2 wrapping), each
+ * offsets path; the window: 0 whole circle, 1 plain, 2 wrapping; the
+ * azimuth: 0 the reference's steps, 1 a block may take the integer path
+ * (plan az_int), 2 one sum per eight points (plan frac8, every block on
+ * whole groups of eight slots)), each
  * instantiated with constants so the branches leave the loop; the output
  * pointers are copied to locals, which the stores cannot alias, so they
  * stay in registers instead of being reloaded after every store. */
 static inline __attribute__((always_inline)) size_t
 project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
-        const int offsets, const int win)
+        const int offsets, const int win, const int azmode)
 {
     float *const ox = o->x, *const oy = o->y, *const oz = o->z;
     float *const oin = o->intensity, *const ot = o->time;
@@ -118,6 +121,14 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
         const __m256 az = _mm256_set1_ps(b->block_az[blk]);
         const __m256 azd = _mm256_set1_ps(b->block_azdiff[blk]);
         const __m256 bt = _mm256_set1_ps(b->block_time[blk]);
+        /* Hesai's blocks: the corrected azimuth in integers (exact, see
+         * sp__ld_plan.az_int), no double and no rounding. */
+        const int int_az = azmode == 1 && sp__ld_block_az_int(pl, b, blk);
+        /* VLS-128: one azimuth sum per eight points (every block's slot0
+         * is a multiple of 8, checked by the caller). */
+        const int uni = azmode == 2;
+        const __m256i azi =
+            _mm256_set1_epi32(int_az ? (int32_t)b->block_az[blk] : 0);
         uint32_t j = 0;
         for (; j + 8 <= b->per_block; j += 8) {
             const uint32_t k = k0 + j, s = s0 + j;
@@ -127,19 +138,36 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
             __m256 dc = _mm256_add_ps(d, _mm256_loadu_ps(pl->dcorr + s));
             d = _mm256_blendv_ps(d, dc, _mm256_cmp_ps(d, tiny, _CMP_GT_OQ));
             /* Corrected azimuth: float sum, then the offset in double. */
-            __m256 sa = _mm256_add_ps(
-                az, _mm256_mul_ps(azd, _mm256_loadu_ps(pl->frac + s)));
-            __m256d dl =
-                _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(sa)),
-                              _mm256_loadu_pd(pl->rotoff + s));
-            __m256d dh =
-                _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1)),
-                              _mm256_loadu_pd(pl->rotoff + s + 4));
-            __m256 f =
-                _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
-            f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
-                                 _mm256_cmp_ps(f, zero, _CMP_LT_OQ));
-            __m256i a = round_half_up(f, half);
+            __m256 sa = zero;
+            __m256i a;
+            if (int_az) {
+                a = _mm256_sub_epi32(
+                    azi, _mm256_loadu_si256((const __m256i *)(pl->rot_i + s)));
+                a = _mm256_add_epi32(
+                    a, _mm256_and_si256(
+                           _mm256_cmpgt_epi32(_mm256_setzero_si256(), a),
+                           units));
+            } else {
+                __m256d sl, sh;
+                if (uni) {
+                    float s1 = b->block_az[blk] +
+                               b->block_azdiff[blk] * pl->frac[s];
+                    sl = sh = _mm256_set1_pd((double)s1);
+                } else {
+                    sa = _mm256_add_ps(
+                        az, _mm256_mul_ps(azd, _mm256_loadu_ps(pl->frac + s)));
+                    sl = _mm256_cvtps_pd(_mm256_castps256_ps128(sa));
+                    sh = _mm256_cvtps_pd(_mm256_extractf128_ps(sa, 1));
+                }
+                __m256d dl = _mm256_sub_pd(sl, _mm256_loadu_pd(pl->rotoff + s));
+                __m256d dh =
+                    _mm256_sub_pd(sh, _mm256_loadu_pd(pl->rotoff + s + 4));
+                __m256 f =
+                    _mm256_set_m128(_mm256_cvtpd_ps(dh), _mm256_cvtpd_ps(dl));
+                f = _mm256_blendv_ps(f, _mm256_add_ps(f, full),
+                                     _mm256_cmp_ps(f, zero, _CMP_LT_OQ));
+                a = round_half_up(f, half);
+            }
             a = _mm256_sub_epi32(
                 a, _mm256_and_si256(_mm256_cmpgt_epi32(a, units_m1), units));
             /* Keep: flag (negated: its sign bit is set exactly when the
@@ -232,15 +260,33 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
     return n;
 }
 
+/* Every block of @p b starts at a slot that is a multiple of 8, so the
+ * eight points of a step are one aligned group of slots. */
+static int slots_by_eight(const sp__ld_batch *b)
+{
+    unsigned bits = 0;
+    for (uint32_t blk = 0; blk < b->nblocks; blk++)
+        bits |= b->slot0[blk];
+    return (bits & 7) == 0;
+}
+
 size_t sp__ld_project_avx2(const sp__ld_plan *pl, const sp__ld_batch *b,
                            const sp__ld_dst *o)
 {
     int win = pl->win_full ? 0 : pl->win_wraps ? 2 : 1;
     if (pl->offsets)
-        return win == 0   ? project(pl, b, o, 1, 0)
-               : win == 1 ? project(pl, b, o, 1, 1)
-                          : project(pl, b, o, 1, 2);
-    return win == 0   ? project(pl, b, o, 0, 0)
-           : win == 1 ? project(pl, b, o, 0, 1)
-                      : project(pl, b, o, 0, 2);
+        return win == 0   ? project(pl, b, o, 1, 0, 0)
+               : win == 1 ? project(pl, b, o, 1, 1, 0)
+                          : project(pl, b, o, 1, 2, 0);
+    if (pl->az_int)
+        return win == 0   ? project(pl, b, o, 0, 0, 1)
+               : win == 1 ? project(pl, b, o, 0, 1, 1)
+                          : project(pl, b, o, 0, 2, 1);
+    if (pl->frac8 && slots_by_eight(b))
+        return win == 0   ? project(pl, b, o, 0, 0, 2)
+               : win == 1 ? project(pl, b, o, 0, 1, 2)
+                          : project(pl, b, o, 0, 2, 2);
+    return win == 0   ? project(pl, b, o, 0, 0, 0)
+           : win == 1 ? project(pl, b, o, 0, 1, 0)
+                      : project(pl, b, o, 0, 2, 0);
 }
