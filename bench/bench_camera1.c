@@ -209,8 +209,11 @@ int main(int argc, char **argv)
                        SP_BACKEND_SIMD, o.quick ? 3 : 9, &o);
     bench_threads_rows("synth 1920x1080 rggb8", src, "debayer", 2,
                        SP_BACKEND_SCALAR, o.quick ? 3 : 9, &o);
-    /* The worker kept awake between frames (spin= longer than the
-     * synthetic source's ~40 ms a frame): no wake-up per frame. */
+    /* The worker left asleep until the frame comes (no anticipate=), and
+     * kept awake between frames (spin= longer than the synthetic source's
+     * ~40 ms a frame). */
+    bench_threads_rows("synth 1920x1080 rggb8", src, "debayer anticipate=false",
+                       2, SP_BACKEND_SIMD, o.quick ? 3 : 9, &o);
     bench_threads_rows("synth 1920x1080 rggb8", src, "debayer spin=200000", 2,
                        SP_BACKEND_SIMD, o.quick ? 3 : 9, &o);
     /* The other image stages on the same frames, demosaiced first (the

@@ -213,8 +213,12 @@ int main(int argc, char **argv)
                        SP_BACKEND_SIMD, o.quick ? 3 : 15, &o);
     bench_threads_rows("kitti raw 11 sweeps", src, "voxel leaf=0.2", 2,
                        SP_BACKEND_SCALAR, o.quick ? 3 : 15, &o);
-    /* The worker kept awake between frames (spin= longer than the source's
-     * ~1 ms read of the next sweep): no wake-up per frame. */
+    /* The worker left asleep until the frame comes (no anticipate=), and
+     * kept awake between frames (spin= longer than the source's ~1 ms read
+     * of the next sweep). */
+    bench_threads_rows("kitti raw 11 sweeps", src,
+                       "voxel leaf=0.2 anticipate=false", 2, SP_BACKEND_SIMD,
+                       o.quick ? 3 : 15, &o);
     bench_threads_rows("kitti raw 11 sweeps", src, "voxel leaf=0.2 spin=20000",
                        2, SP_BACKEND_SIMD, o.quick ? 3 : 15, &o);
     /* The lidar rasters and the ground on the same sweeps. */

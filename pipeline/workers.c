@@ -61,6 +61,12 @@
  * workers spin for the pool's spin_ns (sp__workers_set_spin()). */
 #define SPIN_NS 50000
 
+/* anticipate(): a sleeping worker wakes this long before the next call is
+ * due (a wake-up of a halted vCPU took up to ~0.5 ms here), plus four
+ * times the calls' mean deviation from their mean gap, and looks for it
+ * until as long after. */
+#define WINDOW_NS 1000000
+
 /* The call word: call number (48 bits), n (8), rounds (8). */
 #define W_CALL(c) ((c) >> 16)
 #define W_N(c) ((int)(((c) >> 8) & 0xff))
@@ -89,9 +95,14 @@ struct sp__workers {
     atomic_int sleepers;     /* workers asleep (or going to sleep) on go */
     atomic_int caller_waits; /* the caller asleep (or going to) on done */
     atomic_int stop;
-    atomic_int held;      /* sp__workers_hold() */
-    atomic_int ready;     /* workers past their pinning */
-    atomic_llong spin_ns; /* how long an idle worker looks */
+    atomic_int held;       /* sp__workers_hold() */
+    atomic_int ready;      /* workers past their pinning */
+    atomic_llong spin_ns;  /* how long an idle worker looks */
+    atomic_int anticipate; /* sp__workers_set_anticipate() */
+    /* the caller's: when the last call began, the mean time between
+     * calls, and so when the next is due (0: not known yet) */
+    long long last_start, mean_gap, dev_gap;
+    atomic_llong due_ns, window_ns;
     /* this call's, written before the call word is published */
     sp__work_fn fn1;
     sp__phase_fn fn;
@@ -216,6 +227,31 @@ static void take_shares(sp__workers *w, uint64_t word, int self)
     }
 }
 
+/* sp__workers_set_anticipate(): sleeps until a window before the next
+ * call is due, then looks for it until as long after; 1 when it came. */
+static int anticipate(sp__workers *w, unsigned long seen)
+{
+    long long due = atomic_load(&w->due_ns), win = atomic_load(&w->window_ns);
+    if (!atomic_load(&w->anticipate) || due == 0)
+        return 0;
+    long long wake = due - win, now = now_ns();
+    if (now >= due + win)
+        return 0;
+    if (wake > now) {
+        struct timespec ts = {(time_t)(wake / 1000000000LL),
+                              (long)(wake % 1000000000LL)};
+        pthread_mutex_lock(&w->mu);
+        atomic_fetch_add(&w->sleepers, 1);
+        while (!atomic_load(&w->stop) && atomic_load(&w->gen) == seen &&
+               pthread_cond_timedwait(&w->go, &w->mu, &ts) == 0)
+            ;
+        atomic_fetch_sub(&w->sleepers, 1);
+        pthread_mutex_unlock(&w->mu);
+        now = now_ns();
+    }
+    return spin_ulong(&w->gen, seen, &w->stop, due + win - now);
+}
+
 static void *worker_main(void *p)
 {
     worker *self = p;
@@ -228,7 +264,8 @@ static void *worker_main(void *p)
         atomic_store(&w->pin_failed, 1);
     atomic_fetch_add(&w->ready, 1);
     for (;;) {
-        if (!spin_ulong(&w->gen, seen, &w->stop, atomic_load(&w->spin_ns))) {
+        if (!spin_ulong(&w->gen, seen, &w->stop, atomic_load(&w->spin_ns)) &&
+            !anticipate(w, seen)) {
             pthread_mutex_lock(&w->mu);
             atomic_fetch_add(&w->sleepers, 1);
             while (!atomic_load(&w->stop) && atomic_load(&w->gen) == seen)
@@ -295,8 +332,13 @@ int sp__workers_create(int n, int cpu, sp__workers **out)
         free(w);
         return sp__fail(SP_ESYS, "threads=%d: cannot create a mutex", n);
     }
-    pthread_cond_init(&w->go, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* anticipate()'s */
+    pthread_cond_init(&w->go, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&w->done, NULL);
+    atomic_store(&w->anticipate, 1);
     int rc = SP_OK;
     if (cpu >= 0 && n > 1)
         rc = pin_sets(w, cpu);
@@ -356,6 +398,12 @@ void sp__workers_set_spin(sp__workers *w, long long ns)
         atomic_store(&w->spin_ns, ns < 0 ? 0 : ns);
 }
 
+void sp__workers_set_anticipate(sp__workers *w, int on)
+{
+    if (w != NULL)
+        atomic_store(&w->anticipate, on != 0);
+}
+
 void sp__workers_hold(sp__workers *w, int on)
 {
     if (w != NULL)
@@ -389,6 +437,24 @@ static void run(sp__workers *w, int n, int phases, sp__work_fn fn1,
     for (int p = 0; p < phases; p++)
         atomic_store(&w->finished[p], 0);
     /* Only the caller writes these. */
+    const long long start = now_ns();
+    if (w->last_start) {
+        long long gap = start - w->last_start;
+        if (w->mean_gap) {
+            long long d = gap - w->mean_gap;
+            w->mean_gap += d / 4;
+            w->dev_gap += ((d < 0 ? -d : d) - w->dev_gap) / 4;
+        } else {
+            w->mean_gap = gap;
+        }
+        /* Early and late by the wake-up's time and four times the
+         * frames' jitter, within half the gap. */
+        long long win = WINDOW_NS + 4 * w->dev_gap;
+        win = win < w->mean_gap / 2 ? win : w->mean_gap / 2;
+        atomic_store(&w->window_ns, win);
+        atomic_store(&w->due_ns, start + w->mean_gap);
+    }
+    w->last_start = start;
     const uint64_t word = W_MAKE(++w->calls, n, phases);
     atomic_store_explicit(&w->call, word, memory_order_release);
     atomic_fetch_add(&w->gen, 1);

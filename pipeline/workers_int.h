@@ -67,6 +67,13 @@ void sp__workers_run_phases(sp__workers *w, int n, int phases, sp__phase_fn fn,
  * price of a CPU that is never idle. */
 void sp__workers_set_spin(sp__workers *w, long long ns);
 
+/* With @p on (the default), a worker that has gone to sleep wakes 1 ms
+ * before the next call is due -- the last call's start plus the mean time
+ * between calls -- and looks for it until 1 ms after, so frames that come
+ * at a steady rate find it awake without a spin through the whole gap:
+ * a busy CPU for ~2 ms a frame instead of a wake-up in the frame's time. */
+void sp__workers_set_anticipate(sp__workers *w, int on);
+
 /* For tests: with @p on, the pool's threads take no share (the caller
  * runs them all) until called again with 0. */
 void sp__workers_hold(sp__workers *w, int on);

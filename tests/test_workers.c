@@ -182,9 +182,10 @@ static void test_pool_caller_runs_all_when_held(void **state)
     sp__workers_destroy(w);
 }
 
-/* spin=: workers that sleep at once (every call wakes them through the
- * condition variable) and workers that spin through the gaps between
- * calls both run every share once. */
+/* spin= and anticipate=: workers that sleep at once (every call wakes
+ * them through the condition variable, or their own timed wake-up ahead of
+ * the next call) and workers that spin through the gaps between calls all
+ * run every share once. */
 static void test_pool_spin(void **state)
 {
     (void)state;
@@ -195,6 +196,8 @@ static void test_pool_spin(void **state)
         memset(&r, 0, sizeof r);
         assert_int_equal(sp__workers_create(3, -1, &w), SP_OK);
         sp__workers_set_spin(w, spins[k]);
+        /* the first pool wakes ahead of calls at a steady rate */
+        sp__workers_set_anticipate(w, k == 0);
         for (int c = 0; c < 200; c++) {
             if (c % 20 == 0) {
                 /* a gap: the workers go to sleep unless they spin */

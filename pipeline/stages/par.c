@@ -30,6 +30,7 @@ int sp__par_init(sp_stage *st, sp__par *p)
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     sp__workers_set_spin(p->w, sp_stage_prop_int(st, "spin") * 1000);
+    sp__workers_set_anticipate(p->w, sp_stage_prop_bool(st, "anticipate"));
     return SP_OK;
 }
 

@@ -20,6 +20,7 @@
 #include "sp_stage.h"
 #include "workers_int.h"
 
+/* clang-format off */
 #define SP__THREADS_PROPS                                                      \
     {.name = "threads",                                                        \
      .type = SP_PROP_INT,                                                      \
@@ -28,22 +29,29 @@
      .max = SP__WORKERS_MAX,                                                   \
      .help = "split each frame across this many threads (made at init); the "  \
              "output is the same as with one"},                                \
-        {.name = "spin",                                                       \
-         .type = SP_PROP_INT,                                                  \
-         .def = "50",                                                          \
-         .min = 0,                                                             \
-         .max = 10000000,                                                      \
-         .help =                                                               \
-             "threads=: microseconds an idle worker keeps looking for the "    \
+    {.name = "spin",                                                           \
+     .type = SP_PROP_INT,                                                      \
+     .def = "50",                                                              \
+     .min = 0,                                                                 \
+     .max = 10000000,                                                          \
+     .help = "threads=: microseconds an idle worker keeps looking for the "    \
              "next frame before it sleeps; longer than the time between "      \
              "frames saves a wake-up per frame (0.3 ms on a VM) and keeps a "  \
              "CPU busy"},                                                      \
+    {.name = "anticipate",                                                     \
+     .type = SP_PROP_BOOL,                                                     \
+     .def = "true",                                                            \
+     .help = "threads=: a sleeping worker wakes 1 ms before the next frame "   \
+             "is due (from the time between frames) and looks for it until "   \
+             "1 ms after: no wake-up in a steady stream's frame time"},        \
     {                                                                          \
         .name = "cpu", .type = SP_PROP_INT, .min = 0, .max = 65535,            \
         .optional = 1,                                                         \
         .help = "pin the threads= workers from this CPU on (OS index, as in "  \
                 "taskset): the worker k to the k-th available CPU after it"    \
     }
+
+/* clang-format on */
 
 typedef struct sp__par {
     int n;                       /* shares: threads= */
