@@ -152,8 +152,8 @@ static int32_t channel_ns(sp_lidar_model m, unsigned ch)
 /* A block's channel units (range u16, reflectivity u8, and for XT32 and
  * QT64 a reserved byte) into raw[] and in[]: the SIMD unpack where the
  * units are 3 bytes and the channels come in sixteens. */
-static void units(const sp_lidardec *d, const hesai_layout *L,
-                  const uint8_t *u, uint16_t *raw, uint8_t *in)
+static void units(const sp_lidardec *d, const hesai_layout *L, const uint8_t *u,
+                  uint16_t *raw, uint8_t *in)
 {
     if (L->unit == 3 && L->lasers % 16 == 0) {
         d->unpack3(u, L->lasers, raw, in);

@@ -169,9 +169,9 @@ void sp__ld_pair_scalar(const sp__ld_pair_rule *r, const uint16_t *r0,
                         const uint8_t *i1, unsigned n, uint16_t *raw,
                         uint8_t *in, uint8_t *keep, uint8_t *rt);
 void sp__ld_pair_sse41(const sp__ld_pair_rule *r, const uint16_t *r0,
-                       const uint8_t *i0, const uint16_t *r1,
-                       const uint8_t *i1, unsigned n, uint16_t *raw,
-                       uint8_t *in, uint8_t *keep, uint8_t *rt);
+                       const uint8_t *i0, const uint16_t *r1, const uint8_t *i1,
+                       unsigned n, uint16_t *raw, uint8_t *in, uint8_t *keep,
+                       uint8_t *rt);
 
 /* Channel c of sp__ld_pair_*: the reference step, and the SIMD tails. */
 static inline void sp__ld_pair_one(const sp__ld_pair_rule *r,

@@ -144,14 +144,14 @@ project(const sp__ld_plan *pl, const sp__ld_batch *b, const sp__ld_dst *o,
                 a = _mm256_sub_epi32(
                     azi, _mm256_loadu_si256((const __m256i *)(pl->rot_i + s)));
                 a = _mm256_add_epi32(
-                    a, _mm256_and_si256(
-                           _mm256_cmpgt_epi32(_mm256_setzero_si256(), a),
-                           units));
+                    a,
+                    _mm256_and_si256(
+                        _mm256_cmpgt_epi32(_mm256_setzero_si256(), a), units));
             } else {
                 __m256d sl, sh;
                 if (uni) {
-                    float s1 = b->block_az[blk] +
-                               b->block_azdiff[blk] * pl->frac[s];
+                    float s1 =
+                        b->block_az[blk] + b->block_azdiff[blk] * pl->frac[s];
                     sl = sh = _mm256_set1_pd((double)s1);
                 } else {
                     sa = _mm256_add_ps(

@@ -237,9 +237,9 @@ void sp__ld_unpack3_sse41(const uint8_t *rec, unsigned n, uint16_t *raw,
  * in float as the scalar step computes them, the byte flags interleaved
  * the same way. */
 void sp__ld_pair_sse41(const sp__ld_pair_rule *r, const uint16_t *r0,
-                       const uint8_t *i0, const uint16_t *r1,
-                       const uint8_t *i1, unsigned n, uint16_t *raw,
-                       uint8_t *in, uint8_t *keep, uint8_t *rt)
+                       const uint8_t *i0, const uint16_t *r1, const uint8_t *i1,
+                       unsigned n, uint16_t *raw, uint8_t *in, uint8_t *keep,
+                       uint8_t *rt)
 {
     const __m128 scale = _mm_set1_ps(r->scale), near = _mm_set1_ps(r->near);
     const __m128 sign = _mm_set1_ps(-0.0f);
@@ -264,23 +264,23 @@ void sp__ld_pair_sse41(const sp__ld_pair_rule *r, const uint16_t *r0,
         __m128i same8 = _mm_packs_epi16(same, same);
         __m128i k0 = k0_only;
         if (r->only < 0) {
-            __m128 a0 = _mm_mul_ps(_mm_cvtepi32_ps(_mm_cvtepu16_epi32(a)),
-                                   scale);
+            __m128 a0 =
+                _mm_mul_ps(_mm_cvtepi32_ps(_mm_cvtepu16_epi32(a)), scale);
             __m128 a1 = _mm_mul_ps(
                 _mm_cvtepi32_ps(_mm_cvtepu16_epi32(_mm_srli_si128(a, 8))),
                 scale);
-            __m128 b0 = _mm_mul_ps(_mm_cvtepi32_ps(_mm_cvtepu16_epi32(b)),
-                                   scale);
+            __m128 b0 =
+                _mm_mul_ps(_mm_cvtepi32_ps(_mm_cvtepu16_epi32(b)), scale);
             __m128 b1 = _mm_mul_ps(
                 _mm_cvtepi32_ps(_mm_cvtepu16_epi32(_mm_srli_si128(b, 8))),
                 scale);
-            __m128 n0 = _mm_cmplt_ps(_mm_andnot_ps(sign, _mm_sub_ps(b0, a0)),
-                                     near);
-            __m128 n1 = _mm_cmplt_ps(_mm_andnot_ps(sign, _mm_sub_ps(b1, a1)),
-                                     near);
-            __m128i drop = _mm_or_si128(
-                same, _mm_packs_epi32(_mm_castps_si128(n0),
-                                      _mm_castps_si128(n1)));
+            __m128 n0 =
+                _mm_cmplt_ps(_mm_andnot_ps(sign, _mm_sub_ps(b0, a0)), near);
+            __m128 n1 =
+                _mm_cmplt_ps(_mm_andnot_ps(sign, _mm_sub_ps(b1, a1)), near);
+            __m128i drop =
+                _mm_or_si128(same, _mm_packs_epi32(_mm_castps_si128(n0),
+                                                   _mm_castps_si128(n1)));
             k0 = _mm_andnot_si128(_mm_packs_epi16(drop, drop), one);
         }
         _mm_storeu_si128((__m128i *)(keep + 2 * c), _mm_unpacklo_epi8(k0, k1));
