@@ -123,12 +123,20 @@ static struct sigaction default_action;   /* SIG_DFL, set before install */
 static void on_stop_signal(int sig)
 {
     int saved = errno;
-    if (stop_signal == 0)
-        stop_signal = sig;
-    /* A second signal of any of the three kills: the defaults come back
-     * (sigaction is async-signal-safe). */
-    for (size_t i = 0; i < NSTOP; i++)
-        sigaction(stop_signals[i], &default_action, NULL);
+    if (stop_signal != 0) {
+        /* A second signal of any of the three kills, by that signal. The
+         * handler stays installed until then rather than putting the
+         * defaults back on the first: a runtime that defers signals
+         * (ThreadSanitizer queues them and calls the handler later) would
+         * otherwise find both pending, call the handler for the first and
+         * drop the second, now SIG_DFL. raise() is held off until this
+         * handler returns (the three are in sa_mask), then kills. */
+        sigaction(sig, &default_action, NULL);
+        raise(sig);
+        errno = saved;
+        return;
+    }
+    stop_signal = sig;
     sp_pipeline *p = atomic_load(&running);
     if (p != NULL)
         sp_pipeline_stop(p); /* an atomic store: async-signal-safe */
@@ -147,7 +155,7 @@ static void stop_signals_install(struct sigaction old[NSTOP])
     /* No SA_RESTART: a blocking call on this thread returns EINTR rather
      * than resuming (the library's own waits are timed and see the stop
      * flag within 50 ms either way). The three are blocked while one is
-     * handled, so a second waits for the defaults to be back, then kills. */
+     * handled, so a second runs the handler after the first returns. */
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < NSTOP; i++)
         sigaddset(&sa.sa_mask, stop_signals[i]);
