@@ -92,10 +92,14 @@ void sp__bev_plan_init(sp__bev_plan *pl, const sp_bev_params *p, size_t h,
 typedef int (*bev_cl_fn)(sp_kctx *, const sp__bev_plan *, const sp_points *,
                          float *);
 
+/* The scalar entry is the reference: it scatters every point straight
+ * into the raster. The SIMD entries are their instruction set's packing
+ * pass; it feeds the banded scatter below (bev_banded), which makes the
+ * same additions in the same order. */
 static const sp__ktable bev_table = {
     "bev",
-    {SP__KT_SCALAR(sp__bev_accum_scalar) SP__KT_SSE41(sp__bev_accum_sse41)
-         SP__KT_AVX2(sp__bev_accum_avx2) SP__KT_NEON(sp__bev_accum_neon)
+    {SP__KT_SCALAR(sp__bev_accum_scalar) SP__KT_SSE41(sp__bev_compact_sse41)
+         SP__KT_AVX2(sp__bev_compact_avx2) SP__KT_NEON(sp__bev_compact_neon)
              SP__KT_OPENCL(sp__bev_opencl)},
     BEV_CL_MIN_WORK,
     0,
@@ -204,6 +208,93 @@ int sp_bev_rows(const sp_bev_params *params, const sp_points *in,
     return SP_OK;
 }
 
+/* Bands of 2^BAND_SHIFT consecutive raster cells: one band's three
+ * channel segments (3 x 8 KiB) stay in L1 while its points land. */
+#define BAND_SHIFT 11
+
+/* A point of the band sort: one record, one write stream per band. */
+typedef struct bev_rec {
+    int32_t cell;
+    float h, w;
+} bev_rec;
+
+/* The raster band by band: the points inside it packed (@p compact),
+ * then sorted by band with a stable counting sort (so a cell still sees
+ * its points in input order), then per band: its segments zeroed, its
+ * points scattered, its cells finished, all within L1. Scattering straight
+ * into the 6.7 MB raster of a KITTI chain missed the cache three times a
+ * point, and zeroing it first wrote every line twice. */
+static int bev_banded(sp_kctx *k, sp__bev_compact_fn compact,
+                      const sp__bev_plan *pl, const sp_points *in, float *data)
+{
+    const size_t n = in->count, cells = (size_t)pl->h * pl->w;
+    const size_t nb = (cells + ((size_t)1 << BAND_SHIFT) - 1) >> BAND_SHIFT;
+    const size_t len = n + SP__BEV_COMPACT_SLACK;
+    int32_t *cell = sp__kctx_scratch(k, 0, len * sizeof(int32_t));
+    float *h = sp__kctx_scratch(k, 1, len * sizeof(float));
+    float *w = sp__kctx_scratch(k, 2, len * sizeof(float));
+    bev_rec *sorted = sp__kctx_scratch(k, 3, len * sizeof(bev_rec));
+    uint32_t *end = sp__kctx_scratch(k, 4, (nb + 1) * sizeof(uint32_t));
+    if (!cell || !h || !w || !sorted || !end)
+        return SP_ENOMEM;
+    const size_t m = compact(pl, in, cell, h, w);
+    /* end[b + 1] counts band b; the prefix makes end[b] band b's start,
+     * and the scatter advances it to band b's end. */
+    memset(end, 0, (nb + 1) * sizeof *end);
+    for (size_t i = 0; i < m; i++)
+        end[((uint32_t)cell[i] >> BAND_SHIFT) + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        end[b + 1] += end[b];
+    for (size_t i = 0; i < m; i++) {
+        bev_rec *r = &sorted[end[(uint32_t)cell[i] >> BAND_SHIFT]++];
+        r->cell = cell[i];
+        r->h = h[i];
+        r->w = w[i];
+    }
+
+    float *hmax = data, *isum = hmax + cells, *dens = isum + cells;
+    uint32_t *cnt = (uint32_t *)(void *)dens;
+    /* A finished cell's count slot holds a density, whose bits are at
+     * least those of density(1): far above any count of fewer points. */
+    uint32_t done;
+    float d1 = sp__bev_density_of(1);
+    memcpy(&done, &d1, sizeof done);
+    const int marks = m < done;
+    size_t first = 0;
+    for (size_t b = 0; b < nb; b++) {
+        const size_t c0 = b << BAND_SHIFT;
+        const size_t c1 = c0 + ((size_t)1 << BAND_SHIFT) < cells
+                              ? c0 + ((size_t)1 << BAND_SHIFT)
+                              : cells;
+        const size_t last = end[b];
+        memset(hmax + c0, 0, (c1 - c0) * sizeof *hmax);
+        memset(isum + c0, 0, (c1 - c0) * sizeof *isum);
+        memset(cnt + c0, 0, (c1 - c0) * sizeof *cnt);
+        for (size_t j = first; j < last; j++)
+            sp__bev_put(hmax, isum, cnt, sorted[j].cell, sorted[j].h,
+                        sorted[j].w);
+        if (marks) {
+            for (size_t j = first; j < last; j++) {
+                const int32_t c = sorted[j].cell;
+                const uint32_t q = cnt[c];
+                if (q < done) {
+                    isum[c] = isum[c] / (float)q;
+                    dens[c] = sp__bev_density_of(q);
+                }
+            }
+        } else {
+            for (size_t c = c0; c < c1; c++)
+                if (cnt[c]) {
+                    const uint32_t q = cnt[c];
+                    isum[c] = isum[c] / (float)q;
+                    dens[c] = sp__bev_density_of(q);
+                }
+        }
+        first = last;
+    }
+    return SP_OK;
+}
+
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
                      const sp_points *in, sp_tensor *out)
 {
@@ -227,14 +318,14 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
         if (im == SP__KIMPL_OPENCL)
             return rc;
     }
-    /* No scratch: channel 0 accumulates the maximum in place, channel 1 the
-     * intensity sum and channel 2 the count (as uint32 bits) until the
-     * finish below replaces it with the density. A plain memset: streaming
-     * stores measured slower, as they evict the raster and make every
-     * scattered cell a miss to memory. */
+    if (im != SP__KIMPL_SCALAR)
+        return bev_banded(k, (sp__bev_compact_fn)bev_table.fn[im], &pl, in,
+                          out->data);
+    /* The reference, without scratch: channel 0 accumulates the maximum in
+     * place, channel 1 the intensity sum and channel 2 the count (as
+     * uint32 bits) until the finish below replaces it with the density. */
     memset(out->data, 0, 3 * cells * sizeof(float));
-    ((sp__bev_accum_fn)bev_table.fn[im])(&pl, in, hmax, isum,
-                                         (uint32_t *)(void *)dens);
+    sp__bev_accum_scalar(&pl, in, hmax, isum, (uint32_t *)(void *)dens);
     bev_finish(&pl, in, NULL, 0, cells, isum, dens);
     return SP_OK;
 }

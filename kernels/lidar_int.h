@@ -116,16 +116,24 @@ static inline void sp__bev_put(float *hmax, float *isum, uint32_t *cnt,
     cnt[c] += 1;
 }
 
-typedef void (*sp__bev_accum_fn)(const sp__bev_plan *pl, const sp_points *in,
-                                 float *hmax, float *isum, uint32_t *cnt);
+/* The scalar reference's scatter, straight into the raster. */
 void sp__bev_accum_scalar(const sp__bev_plan *pl, const sp_points *in,
                           float *hmax, float *isum, uint32_t *cnt);
-void sp__bev_accum_sse41(const sp__bev_plan *pl, const sp_points *in,
-                         float *hmax, float *isum, uint32_t *cnt);
-void sp__bev_accum_avx2(const sp__bev_plan *pl, const sp_points *in,
-                        float *hmax, float *isum, uint32_t *cnt);
-void sp__bev_accum_neon(const sp__bev_plan *pl, const sp_points *in,
-                        float *hmax, float *isum, uint32_t *cnt);
+
+/* The points inside the raster packed to the front, in input order:
+ * cell, height and intensity of each; returns their number. The arrays
+ * need SP__BEV_COMPACT_SLACK entries past the cloud's count. SIMD only
+ * (the scalar reference scatters directly). */
+#define SP__BEV_COMPACT_SLACK 16
+typedef size_t (*sp__bev_compact_fn)(const sp__bev_plan *pl,
+                                     const sp_points *in, int32_t *cell,
+                                     float *h, float *w);
+size_t sp__bev_compact_sse41(const sp__bev_plan *pl, const sp_points *in,
+                             int32_t *cell, float *h, float *w);
+size_t sp__bev_compact_avx2(const sp__bev_plan *pl, const sp_points *in,
+                            int32_t *cell, float *h, float *w);
+size_t sp__bev_compact_neon(const sp__bev_plan *pl, const sp_points *in,
+                            int32_t *cell, float *h, float *w);
 
 /* The cell and height of points [i0, i1) (sp_bev_cells; -1 and 0 where the
  * point is ignored), per instruction set. */

@@ -180,28 +180,41 @@ static inline int simd_bev_block(const simd_bev_k *k, const sp_points *in,
     return bits;
 }
 
-static inline void simd_bev_accum(const sp__bev_plan *pl, const sp_points *in,
-                                  float *hmax, float *isum, uint32_t *cnt)
+/* The points inside the raster, in input order and packed to the front:
+ * cell[m], h[m] and w[m] (its intensity) for m = 0 .. the returned count.
+ * Every lane is stored and only the inside ones advance m, so the arrays
+ * need VN entries of slack; no branch per point (half a KITTI sweep lies
+ * outside a forward raster, in long unpredictable runs). */
+static inline size_t simd_bev_compact(const sp__bev_plan *pl,
+                                      const sp_points *in, int32_t *cell,
+                                      float *h, float *w)
 {
     const simd_bev_k k = simd_bev_k_make(pl);
-    size_t n = in->count, i = 0;
-    int32_t cell[VN];
-    float h[VN];
+    const int32_t last = (int32_t)(pl->h * pl->w - 1u);
+    const size_t n = in->count;
+    size_t i = 0, m = 0;
+    int32_t cv[VN];
+    float hv[VN];
     for (; i + VN <= n; i += VN) {
-        int bits = simd_bev_block(&k, in, i, cell, h);
-        while (bits) {
-            int j = __builtin_ctz((unsigned)bits);
-            bits &= bits - 1;
-            sp__bev_put(hmax, isum, cnt, sp__bev_raster_of(pl, cell[j]), h[j],
-                        in->intensity[i + j]);
+        int bits = simd_bev_block(&k, in, i, cv, hv);
+        if (!bits)
+            continue;
+        for (int j = 0; j < VN; j++) {
+            cell[m] = last - cv[j];
+            h[m] = hv[j];
+            w[m] = in->intensity[i + (size_t)j];
+            m += (size_t)((bits >> j) & 1);
         }
     }
     for (; i < n; i++) {
-        float hv;
-        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &hv);
-        if (c >= 0)
-            sp__bev_put(hmax, isum, cnt, c, hv, in->intensity[i]);
+        float hv1 = 0.0f;
+        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &hv1);
+        cell[m] = c;
+        h[m] = hv1;
+        w[m] = in->intensity[i];
+        m += (size_t)(c >= 0);
     }
+    return m;
 }
 
 /* range's per-point rule on VN points at once, shared by the one-thread
@@ -298,8 +311,8 @@ static inline void simd_range_cells(const sp__range_plan *pl,
 }
 
 /* The raster cell and height of points [i0, i1), -1 (height 0) where the
- * point is ignored: the classification half of simd_bev_accum, for a
- * split frame (sp_bev_cells). */
+ * point is ignored: bev's cell pass, which the banded scatter of
+ * sp_bev_rasterize and a split frame's sp_bev_cells both use. */
 static inline void simd_bev_cells(const sp__bev_plan *pl, const sp_points *in,
                                   size_t i0, size_t i1, int32_t *cell, float *h)
 {
