@@ -94,8 +94,8 @@ typedef int (*bev_cl_fn)(sp_kctx *, const sp__bev_plan *, const sp_points *,
 
 /* The scalar entry is the reference: it scatters every point straight
  * into the raster. The SIMD entries are their instruction set's packing
- * pass; it feeds the banded scatter below (bev_banded), which makes the
- * same additions in the same order. */
+ * pass, for the band-by-band fill below, which makes the same additions
+ * in the same order. */
 static const sp__ktable bev_table = {
     "bev",
     {SP__KT_SCALAR(sp__bev_accum_scalar) SP__KT_SSE41(sp__bev_compact_sse41)
@@ -105,21 +105,19 @@ static const sp__ktable bev_table = {
     0,
 };
 
-/* Mean intensity and density of the touched cells in [c0, c1) only: the
- * points are walked again (their cells from @p cell when given, else the
- * same cell function as every CPU accumulator) rather than every cell of
- * the raster. A cell is finished once: its count slot then holds a
- * density, whose bits are at least those of density(1), far above any
- * count while the cloud has fewer points than that. */
+/* Mean intensity and density of the touched cells only: the points are
+ * walked again rather than every cell of the raster. A cell is finished
+ * once: its count slot then holds a density, whose bits are at least those
+ * of density(1), far above any count while the cloud has fewer points
+ * than that. */
 static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
-                       const int32_t *cell, size_t c0, size_t c1, float *isum,
-                       float *dens)
+                       size_t cells, float *isum, float *dens)
 {
     uint32_t done;
     float d1 = sp__bev_density_of(1);
     memcpy(&done, &d1, sizeof done);
     if (in->count >= done) {
-        for (size_t c = c0; c < c1; c++) {
+        for (size_t c = 0; c < cells; c++) {
             uint32_t n;
             memcpy(&n, &dens[c], sizeof n);
             if (n) {
@@ -131,9 +129,8 @@ static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
     }
     for (size_t i = 0; i < in->count; i++) {
         float h;
-        int32_t c =
-            cell ? cell[i] : sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h);
-        if (c < 0 || (size_t)c < c0 || (size_t)c >= c1)
+        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h);
+        if (c < 0)
             continue;
         uint32_t n;
         memcpy(&n, &dens[c], sizeof n);
@@ -144,98 +141,51 @@ static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
     }
 }
 
-/* The classification half of the CPU accumulators, for a split frame. */
-static const sp__ktable bev_cells_table = {
+/* ---- band by band (every CPU back-end but the reference, and every
+ * split frame) ------------------------------------------------------------
+ * Scattering straight into the 6.7 MB raster of a KITTI chain missed the
+ * cache three times a point, and zeroing it first wrote every line twice.
+ * Instead the points inside the raster are packed (cell, height,
+ * intensity) and counting-sorted by band of SP_BEV_BAND_CELLS cells,
+ * stably, so a cell still sees its points in input order; then each band's
+ * three segments (3 x 8 KiB, in L1) are zeroed, its points scattered and
+ * its cells finished before the next band. */
+
+/* A point of a part: one record, so the sort writes one stream a band. */
+typedef struct sp__bev_rec {
+    int32_t cell;
+    float h, w;
+} sp__bev_rec;
+
+#define BAND_SHIFT 11
+_Static_assert(SP_BEV_BAND_CELLS == 1 << BAND_SHIFT, "band size");
+
+/* The packing pass of each CPU back-end. */
+static const sp__ktable bev_pack_table = {
     "bev",
-    {SP__KT_SCALAR(sp__bev_cells_scalar) SP__KT_SSE41(sp__bev_cells_sse41)
-         SP__KT_AVX2(sp__bev_cells_avx2) SP__KT_NEON(sp__bev_cells_neon)},
+    {SP__KT_SCALAR(sp__bev_compact_scalar) SP__KT_SSE41(sp__bev_compact_sse41)
+         SP__KT_AVX2(sp__bev_compact_avx2) SP__KT_NEON(sp__bev_compact_neon)},
     0,
     0,
 };
 
-int sp_bev_cells(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
-                 size_t i0, size_t i1, int32_t *cell, float *h)
+static size_t bands_of(const sp__bev_plan *pl)
 {
-    sp_bev_params p;
-    size_t shape[3];
-    SP_GUARD(k != NULL && in != NULL &&
-             (i0 == i1 || (cell != NULL && h != NULL)));
-    SP_TRY(bev_resolve(params, &p));
-    SP_TRY(sp_bev_shape(&p, shape));
-    SP_TRY(sp__lidar_check_points("bev", in));
-    if (i0 > i1 || i1 > in->count)
-        return sp__fail(SP_EINVAL,
-                        "bev: points [%zu, %zu), expected a range within the "
-                        "cloud's %zu",
-                        i0, i1, in->count);
-    sp__bev_plan pl;
-    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
-    ((sp__bev_cells_fn)bev_cells_table
-         .fn[sp__kctx_cpu_impl(k, &bev_cells_table)])(&pl, in, i0, i1, cell, h);
-    return SP_OK;
+    return ((size_t)pl->h * pl->w + SP_BEV_BAND_CELLS - 1) >> BAND_SHIFT;
 }
 
-int sp_bev_rows(const sp_bev_params *params, const sp_points *in,
-                const int32_t *cell, const float *h, size_t r0, size_t r1,
-                sp_tensor *out)
+static int bev_pack(sp_kctx *k, sp__bev_compact_fn compact,
+                    const sp__bev_plan *pl, const sp_points *in,
+                    sp_bev_part *part)
 {
-    sp_bev_params p;
-    size_t shape[3];
-    SP_GUARD(in != NULL && out != NULL &&
-             (in->count == 0 || (cell != NULL && h != NULL)));
-    SP_TRY(bev_resolve(params, &p));
-    SP_TRY(sp_bev_shape(&p, shape));
-    SP_TRY(sp__lidar_check_points("bev", in));
-    SP_TRY(sp__lidar_check_tensor("bev", out, 3, shape));
-    if (r0 > r1 || r1 > shape[1])
-        return sp__fail(SP_EINVAL,
-                        "bev: rows [%zu, %zu), expected a range within the "
-                        "raster's %zu",
-                        r0, r1, shape[1]);
-    sp__bev_plan pl;
-    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
-    size_t cells = shape[1] * shape[2], c0 = r0 * shape[2], c1 = r1 * shape[2];
-    float *hmax = out->data, *isum = hmax + cells, *dens = isum + cells;
-    for (int ch = 0; ch < 3; ch++)
-        memset(hmax + ch * cells + c0, 0, (c1 - c0) * sizeof(float));
-    /* The points of the band in input order: each cell sees the same
-     * sequence of additions as in sp_bev_rasterize(). */
-    uint32_t *cnt = (uint32_t *)(void *)dens;
-    for (size_t i = 0; i < in->count; i++)
-        if ((uint32_t)cell[i] - (uint32_t)c0 < (uint32_t)(c1 - c0))
-            sp__bev_put(hmax, isum, cnt, cell[i], h[i], in->intensity[i]);
-    bev_finish(&pl, in, cell, c0, c1, isum, dens);
-    return SP_OK;
-}
-
-/* Bands of 2^BAND_SHIFT consecutive raster cells: one band's three
- * channel segments (3 x 8 KiB) stay in L1 while its points land. */
-#define BAND_SHIFT 11
-
-/* A point of the band sort: one record, one write stream per band. */
-typedef struct bev_rec {
-    int32_t cell;
-    float h, w;
-} bev_rec;
-
-/* The raster band by band: the points inside it packed (@p compact),
- * then sorted by band with a stable counting sort (so a cell still sees
- * its points in input order), then per band: its segments zeroed, its
- * points scattered, its cells finished, all within L1. Scattering straight
- * into the 6.7 MB raster of a KITTI chain missed the cache three times a
- * point, and zeroing it first wrote every line twice. */
-static int bev_banded(sp_kctx *k, sp__bev_compact_fn compact,
-                      const sp__bev_plan *pl, const sp_points *in, float *data)
-{
-    const size_t n = in->count, cells = (size_t)pl->h * pl->w;
-    const size_t nb = (cells + ((size_t)1 << BAND_SHIFT) - 1) >> BAND_SHIFT;
+    const size_t n = in->count, nb = bands_of(pl);
     const size_t len = n + SP__BEV_COMPACT_SLACK;
     int32_t *cell = sp__kctx_scratch(k, 0, len * sizeof(int32_t));
     float *h = sp__kctx_scratch(k, 1, len * sizeof(float));
     float *w = sp__kctx_scratch(k, 2, len * sizeof(float));
-    bev_rec *sorted = sp__kctx_scratch(k, 3, len * sizeof(bev_rec));
+    sp__bev_rec *rec = sp__kctx_scratch(k, 3, len * sizeof(sp__bev_rec));
     uint32_t *end = sp__kctx_scratch(k, 4, (nb + 1) * sizeof(uint32_t));
-    if (!cell || !h || !w || !sorted || !end)
+    if (!cell || !h || !w || !rec || !end)
         return SP_ENOMEM;
     const size_t m = compact(pl, in, cell, h, w);
     /* end[b + 1] counts band b; the prefix makes end[b] band b's start,
@@ -246,53 +196,165 @@ static int bev_banded(sp_kctx *k, sp__bev_compact_fn compact,
     for (size_t b = 0; b < nb; b++)
         end[b + 1] += end[b];
     for (size_t i = 0; i < m; i++) {
-        bev_rec *r = &sorted[end[(uint32_t)cell[i] >> BAND_SHIFT]++];
+        sp__bev_rec *r = &rec[end[(uint32_t)cell[i] >> BAND_SHIFT]++];
         r->cell = cell[i];
         r->h = h[i];
         r->w = w[i];
     }
+    part->rec = rec;
+    part->end = end;
+    part->bands = nb;
+    return SP_OK;
+}
 
+static size_t band_start(const sp_bev_part *p, size_t b)
+{
+    return b ? p->end[b - 1] : 0;
+}
+
+static size_t band_points(const sp_bev_part *parts, int np, size_t b)
+{
+    size_t m = 0;
+    for (int q = 0; q < np; q++)
+        m += parts[q].end[b] - band_start(&parts[q], b);
+    return m;
+}
+
+/* Bands [b0, b1) of the raster from the parts, in part order. */
+static void bev_fill(const sp__bev_plan *pl, const sp_bev_part *parts, int np,
+                     size_t b0, size_t b1, float *data)
+{
+    const size_t cells = (size_t)pl->h * pl->w;
     float *hmax = data, *isum = hmax + cells, *dens = isum + cells;
     uint32_t *cnt = (uint32_t *)(void *)dens;
+    size_t total = 0;
+    for (int q = 0; q < np; q++)
+        total += parts[q].bands ? parts[q].end[parts[q].bands - 1] : 0;
     /* A finished cell's count slot holds a density, whose bits are at
      * least those of density(1): far above any count of fewer points. */
     uint32_t done;
     float d1 = sp__bev_density_of(1);
     memcpy(&done, &d1, sizeof done);
-    const int marks = m < done;
-    size_t first = 0;
-    for (size_t b = 0; b < nb; b++) {
+    const int marks = total < done;
+    for (size_t b = b0; b < b1; b++) {
         const size_t c0 = b << BAND_SHIFT;
-        const size_t c1 = c0 + ((size_t)1 << BAND_SHIFT) < cells
-                              ? c0 + ((size_t)1 << BAND_SHIFT)
-                              : cells;
-        const size_t last = end[b];
+        const size_t c1 =
+            c0 + SP_BEV_BAND_CELLS < cells ? c0 + SP_BEV_BAND_CELLS : cells;
         memset(hmax + c0, 0, (c1 - c0) * sizeof *hmax);
         memset(isum + c0, 0, (c1 - c0) * sizeof *isum);
         memset(cnt + c0, 0, (c1 - c0) * sizeof *cnt);
-        for (size_t j = first; j < last; j++)
-            sp__bev_put(hmax, isum, cnt, sorted[j].cell, sorted[j].h,
-                        sorted[j].w);
-        if (marks) {
-            for (size_t j = first; j < last; j++) {
-                const int32_t c = sorted[j].cell;
-                const uint32_t q = cnt[c];
-                if (q < done) {
-                    isum[c] = isum[c] / (float)q;
-                    dens[c] = sp__bev_density_of(q);
-                }
-            }
-        } else {
+        for (int q = 0; q < np; q++) {
+            const sp__bev_rec *r = parts[q].rec;
+            for (size_t j = band_start(&parts[q], b); j < parts[q].end[b]; j++)
+                sp__bev_put(hmax, isum, cnt, r[j].cell, r[j].h, r[j].w);
+        }
+        if (!marks) {
             for (size_t c = c0; c < c1; c++)
                 if (cnt[c]) {
-                    const uint32_t q = cnt[c];
-                    isum[c] = isum[c] / (float)q;
-                    dens[c] = sp__bev_density_of(q);
+                    const uint32_t m = cnt[c];
+                    isum[c] = isum[c] / (float)m;
+                    dens[c] = sp__bev_density_of(m);
                 }
+            continue;
         }
-        first = last;
+        for (int q = 0; q < np; q++) {
+            const sp__bev_rec *r = parts[q].rec;
+            for (size_t j = band_start(&parts[q], b); j < parts[q].end[b];
+                 j++) {
+                const int32_t c = r[j].cell;
+                const uint32_t m = cnt[c];
+                if (m < done) {
+                    isum[c] = isum[c] / (float)m;
+                    dens[c] = sp__bev_density_of(m);
+                }
+            }
+        }
     }
+}
+
+int sp_bev_pack(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
+                size_t i0, size_t i1, sp_bev_part *part)
+{
+    sp_bev_params p;
+    size_t shape[3];
+    SP_GUARD(k != NULL && in != NULL && part != NULL);
+    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp_bev_shape(&p, shape));
+    SP_TRY(sp__lidar_check_points("bev", in));
+    if (i0 > i1 || i1 > in->count)
+        return sp__fail(SP_EINVAL,
+                        "bev: points [%zu, %zu), expected a range within the "
+                        "cloud's %zu",
+                        i0, i1, in->count);
+    sp__bev_plan pl;
+    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
+    sp_points view = *in;
+    if (i1 > i0) {
+        view.x += i0;
+        view.y += i0;
+        view.z += i0;
+        view.intensity += i0;
+    }
+    view.count = i1 - i0;
+    return bev_pack(k,
+                    (sp__bev_compact_fn)bev_pack_table
+                        .fn[sp__kctx_cpu_impl(k, &bev_pack_table)],
+                    &pl, &view, part);
+}
+
+int sp_bev_fill(const sp_bev_params *params, const sp_bev_part *parts,
+                int nparts, size_t b0, size_t b1, sp_tensor *out)
+{
+    sp_bev_params p;
+    size_t shape[3];
+    SP_GUARD(out != NULL && nparts >= 1 && parts != NULL);
+    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp_bev_shape(&p, shape));
+    SP_TRY(sp__lidar_check_tensor("bev", out, 3, shape));
+    sp__bev_plan pl;
+    sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
+    const size_t nb = bands_of(&pl);
+    for (int q = 0; q < nparts; q++)
+        if (parts[q].bands != nb || !parts[q].end || !parts[q].rec)
+            return sp__fail(SP_EINVAL,
+                            "bev: part %d has %zu bands, expected %zu (a part "
+                            "packed by sp_bev_pack() with the same params)",
+                            q, parts[q].bands, nb);
+    if (b0 > b1 || b1 > nb)
+        return sp__fail(SP_EINVAL,
+                        "bev: bands [%zu, %zu), expected a range within the "
+                        "raster's %zu",
+                        b0, b1, nb);
+    bev_fill(&pl, parts, nparts, b0, b1, out->data);
     return SP_OK;
+}
+
+void sp_bev_share_bands(const sp_bev_part *parts, int nparts, int share,
+                        int shares, size_t *b0, size_t *b1)
+{
+    /* Zeroing a band's cells costs about what scattering an eighth as
+     * many points does; the points crowd the bands near the sensor. */
+    const size_t nb = nparts > 0 ? parts[0].bands : 0;
+    const double zero = SP_BEV_BAND_CELLS / 8.0;
+    double total = 0;
+    for (size_t b = 0; b < nb; b++)
+        total += zero + (double)band_points(parts, nparts, b);
+    /* Share s takes the bands whose start lies in its slice of the work. */
+    const double lo = total * share / shares;
+    const double hi = total * (share + 1) / shares;
+    size_t first = nb, last = nb;
+    double acc = 0;
+    for (size_t b = 0; b < nb; b++) {
+        if (first == nb && (share == 0 || acc >= lo))
+            first = b;
+        if (share + 1 < shares && acc >= hi) {
+            last = b;
+            break;
+        }
+        acc += zero + (double)band_points(parts, nparts, b);
+    }
+    *b0 = first < last ? first : last;
+    *b1 = last;
 }
 
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
@@ -318,14 +380,18 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
         if (im == SP__KIMPL_OPENCL)
             return rc;
     }
-    if (im != SP__KIMPL_SCALAR)
-        return bev_banded(k, (sp__bev_compact_fn)bev_table.fn[im], &pl, in,
-                          out->data);
+    if (im != SP__KIMPL_SCALAR) {
+        sp_bev_part part;
+        SP_TRY(
+            bev_pack(k, (sp__bev_compact_fn)bev_table.fn[im], &pl, in, &part));
+        bev_fill(&pl, &part, 1, 0, part.bands, out->data);
+        return SP_OK;
+    }
     /* The reference, without scratch: channel 0 accumulates the maximum in
      * place, channel 1 the intensity sum and channel 2 the count (as
      * uint32 bits) until the finish below replaces it with the density. */
     memset(out->data, 0, 3 * cells * sizeof(float));
     sp__bev_accum_scalar(&pl, in, hmax, isum, (uint32_t *)(void *)dens);
-    bev_finish(&pl, in, NULL, 0, cells, isum, dens);
+    bev_finish(&pl, in, cells, isum, dens);
     return SP_OK;
 }

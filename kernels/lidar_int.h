@@ -122,31 +122,19 @@ void sp__bev_accum_scalar(const sp__bev_plan *pl, const sp_points *in,
 
 /* The points inside the raster packed to the front, in input order:
  * cell, height and intensity of each; returns their number. The arrays
- * need SP__BEV_COMPACT_SLACK entries past the cloud's count. SIMD only
- * (the scalar reference scatters directly). */
+ * need SP__BEV_COMPACT_SLACK entries past the cloud's count. */
 #define SP__BEV_COMPACT_SLACK 16
 typedef size_t (*sp__bev_compact_fn)(const sp__bev_plan *pl,
                                      const sp_points *in, int32_t *cell,
                                      float *h, float *w);
+size_t sp__bev_compact_scalar(const sp__bev_plan *pl, const sp_points *in,
+                              int32_t *cell, float *h, float *w);
 size_t sp__bev_compact_sse41(const sp__bev_plan *pl, const sp_points *in,
                              int32_t *cell, float *h, float *w);
 size_t sp__bev_compact_avx2(const sp__bev_plan *pl, const sp_points *in,
                             int32_t *cell, float *h, float *w);
 size_t sp__bev_compact_neon(const sp__bev_plan *pl, const sp_points *in,
                             int32_t *cell, float *h, float *w);
-
-/* The cell and height of points [i0, i1) (sp_bev_cells; -1 and 0 where the
- * point is ignored), per instruction set. */
-typedef void (*sp__bev_cells_fn)(const sp__bev_plan *pl, const sp_points *in,
-                                 size_t i0, size_t i1, int32_t *cell, float *h);
-void sp__bev_cells_scalar(const sp__bev_plan *pl, const sp_points *in,
-                          size_t i0, size_t i1, int32_t *cell, float *h);
-void sp__bev_cells_sse41(const sp__bev_plan *pl, const sp_points *in, size_t i0,
-                         size_t i1, int32_t *cell, float *h);
-void sp__bev_cells_avx2(const sp__bev_plan *pl, const sp_points *in, size_t i0,
-                        size_t i1, int32_t *cell, float *h);
-void sp__bev_cells_neon(const sp__bev_plan *pl, const sp_points *in, size_t i0,
-                        size_t i1, int32_t *cell, float *h);
 
 /* density = min(1, ln(n+1)/ln(64)) from a table of counts 0..63, so no
  * back-end evaluates a logarithm (OpenCL's log is not exact). */

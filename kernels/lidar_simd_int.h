@@ -310,30 +310,6 @@ static inline void simd_range_cells(const sp__range_plan *pl,
     }
 }
 
-/* The raster cell and height of points [i0, i1), -1 (height 0) where the
- * point is ignored: bev's cell pass, which the banded scatter of
- * sp_bev_rasterize and a split frame's sp_bev_cells both use. */
-static inline void simd_bev_cells(const sp__bev_plan *pl, const sp_points *in,
-                                  size_t i0, size_t i1, int32_t *cell, float *h)
-{
-    const simd_bev_k k = simd_bev_k_make(pl);
-    size_t i = i0;
-    int32_t cv[VN];
-    float hv[VN];
-    for (; i + VN <= i1; i += VN) {
-        int bits = simd_bev_block(&k, in, i, cv, hv);
-        for (int j = 0; j < VN; j++) {
-            int inside = (bits >> j) & 1;
-            cell[i + (size_t)j] = inside ? sp__bev_raster_of(pl, cv[j]) : -1;
-            h[i + (size_t)j] = inside ? hv[j] : 0.0f;
-        }
-    }
-    for (; i < i1; i++) {
-        h[i] = 0.0f;
-        cell[i] = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h[i]);
-    }
-}
-
 static inline F simd_dot(const float *c, F x, F y, F z)
 {
     return f_add(f_add(f_add(f_mul(f_set(c[0]), x), f_mul(f_set(c[1]), y)),

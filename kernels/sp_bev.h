@@ -32,8 +32,10 @@
  * quotient within 1e-6 of an integer counts as that integer (70/0.1 is 700
  * cells, not 701).
  *
- * Back-ends: scalar (reference), SIMD (SSE4.1/AVX2/NEON: cell indices and
- * heights vectorised, scatter in point order) and OpenCL (atomic scatter).
+ * Back-ends: scalar (reference, scatter in point order), SIMD
+ * (SSE4.1/AVX2/NEON: cell indices and heights vectorised, then the raster
+ * filled band by band, each cell's points in point order; see
+ * sp_bev_pack()) and OpenCL (atomic scatter).
  * Channels 0 and 2 are bit-exact on every back-end; channel 1 is bit-exact
  * on SIMD and within 1e-5 * max(1, |value|) on OpenCL, whose atomic sums
  * add in a different order.
@@ -82,26 +84,39 @@ int sp_bev_shape(const sp_bev_params *params, size_t shape[3]);
 int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
                      const sp_points *in, sp_tensor *out);
 
-/** sp_bev_rasterize() in two steps, for one cloud split across threads
- *  with the same result, bit for bit. First each thread classifies a slice
- *  of the points: sp_bev_cells() writes, for each point i in [@p i0, @p
- *  i1), its raster cell (row * W + col, -1 when it is ignored) into
- *  @p cell[i] and its normalised height into @p h[i] (arrays of the cloud's
- *  count, caller-owned). Then, once every point is classified, each thread
- *  fills a band of rows: sp_bev_rows() writes every element of raster rows
- *  [@p r0, @p r1) of @p out (all three channels) from the points of those
- *  rows, taken in input order, so each cell's sum is added in the same
- *  order as in sp_bev_rasterize(); other rows are untouched. All borrowed;
- *  sp_bev_cells() runs on @p k's CPU back-end (one thread per @p k at a
- *  time), sp_bev_rows() on the calling thread alone. Returns SP_OK; SP_EINVAL
- * for a NULL argument, bad parameters or tensor, or a range outside the cloud
- * or the raster. Thread-safety: any number of calls on disjoint ranges at once.
- */
-int sp_bev_cells(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
-                 size_t i0, size_t i1, int32_t *cell, float *h);
-int sp_bev_rows(const sp_bev_params *params, const sp_points *in,
-                const int32_t *cell, const float *h, size_t r0, size_t r1,
-                sp_tensor *out);
+/** sp_bev_rasterize() in steps, for one cloud split across threads with
+ *  the same result, bit for bit (the SIMD back-ends run these steps on one
+ *  thread too). The raster is filled in bands of SP_BEV_BAND_CELLS
+ *  consecutive cells (row * W + col order; the last band may be shorter).
+ *
+ *  First each thread packs a contiguous slice of the points:
+ *  sp_bev_pack() keeps those of [@p i0, @p i1) inside the raster, grouped
+ *  by band, in input order within a band, in @p part, whose arrays live in
+ *  @p k's scratch until @p k's next call (one thread per @p k at a time;
+ *  @p k's CPU back-end). Then, once every slice is packed, each thread
+ *  fills a range of bands: sp_bev_fill() writes every element of bands
+ *  [@p b0, @p b1) of @p out (all three channels) from the parts, taken in
+ *  order -- the slices in input order, so each cell adds its points in the
+ *  order sp_bev_rasterize() does; other bands are untouched. Any number of
+ *  sp_bev_fill() calls on disjoint band ranges may run at once.
+ *  sp_bev_share_bands() splits the bands among @p shares threads by their
+ *  work (cells to zero, points to add): share @p share gets [*b0, *b1).
+ *  Returns SP_OK; SP_EINVAL for a NULL argument, bad parameters or tensor,
+ *  a range outside the cloud or the raster, or a part packed for another
+ *  raster; SP_ENOMEM when @p k's scratch cannot grow. */
+#define SP_BEV_BAND_CELLS 2048
+typedef struct sp_bev_part {
+    const void *rec;     /**< the packed points (internal layout) */
+    const uint32_t *end; /**< end[b]: the part's points in bands 0..b */
+    size_t bands;        /**< bands of the raster */
+} sp_bev_part;
+
+int sp_bev_pack(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
+                size_t i0, size_t i1, sp_bev_part *part);
+int sp_bev_fill(const sp_bev_params *params, const sp_bev_part *parts,
+                int nparts, size_t b0, size_t b1, sp_tensor *out);
+void sp_bev_share_bands(const sp_bev_part *parts, int nparts, int share,
+                        int shares, size_t *b0, size_t *b1);
 
 #ifdef __cplusplus
 }

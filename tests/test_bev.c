@@ -337,6 +337,84 @@ static void test_band_edges(void **state)
     kcloud_free(c);
 }
 
+/* The split steps: every way of cutting the points and the bands gives
+ * the raster sp_bev_rasterize() does (parts from separate contexts, as
+ * threads hold them); the share split covers every band once; misuse is
+ * refused by name. */
+static void test_pack_fill(void **state)
+{
+    (void)state;
+    kcloud *c = kcloud_new(20000, 0);
+    assert_non_null(c);
+    kcloud_random(c, 20000, 77, 60.0f, 0.1f, 1);
+    sp_kctx *ctx[KCLOUD_MAX_BACKENDS];
+    const char *names[KCLOUD_MAX_BACKENDS];
+    int nb = kcloud_backends(ctx, names);
+    size_t s[3];
+    assert_int_equal(sp_bev_shape(NULL, s), SP_OK);
+    tbuf ref, got;
+    tbuf_init(&ref, 3, s);
+    tbuf_init(&got, 3, s);
+    assert_int_equal(sp_bev_rasterize(ctx[0], NULL, &c->pts, &ref.t), SP_OK);
+    const size_t cells = s[1] * s[2];
+    const size_t bands = (cells + SP_BEV_BAND_CELLS - 1) / SP_BEV_BAND_CELLS;
+    for (int shares = 1; shares <= 5; shares++) {
+        sp_kctx *k[5];
+        sp_bev_part part[5];
+        for (int i = 0; i < shares; i++) {
+            /* uneven slices, the second empty when shares > 3 */
+            size_t sq = (size_t)(shares * shares);
+            size_t i0 = c->pts.count * (size_t)i * i / sq;
+            size_t i1 = c->pts.count * (size_t)(i + 1) * (i + 1) / sq;
+            if (shares > 3 && i == 1)
+                i1 = i0;
+            if (shares > 3 && i == 2)
+                i0 = c->pts.count / sq;
+            sp_kctx_desc d = {.backend = SP_BACKEND_SIMD};
+            assert_int_equal(sp_kctx_create(&d, &k[i]), SP_OK);
+            assert_int_equal(sp_bev_pack(k[i], NULL, &c->pts, i0, i1, &part[i]),
+                             SP_OK);
+            assert_int_equal(part[i].bands, bands);
+            if (shares > 3 && i == 1)
+                assert_int_equal(part[i].end[bands - 1], 0);
+        }
+        memset(got.mem, 0xA5, 3 * cells * sizeof(float));
+        size_t next = 0;
+        for (int i = 0; i < shares; i++) {
+            size_t b0, b1;
+            sp_bev_share_bands(part, shares, i, shares, &b0, &b1);
+            assert_true(b0 == next && b1 >= b0 && b1 <= bands);
+            next = b1;
+            assert_int_equal(sp_bev_fill(NULL, part, shares, b0, b1, &got.t),
+                             SP_OK);
+        }
+        assert_int_equal(next, bands);
+        compare(ref.t.data, got.t.data, cells, "pack+fill", c->pts.count);
+        if (shares == 2) {
+            assert_int_equal(sp_bev_pack(k[0], NULL, &c->pts, 5, 4, &part[0]),
+                             SP_EINVAL);
+            assert_non_null(strstr(sp_errmsg(), "points [5, 4)"));
+            assert_int_equal(
+                sp_bev_pack(k[0], NULL, &c->pts, 0, c->pts.count + 1, &part[0]),
+                SP_EINVAL);
+            assert_int_equal(sp_bev_fill(NULL, part, 2, 0, bands + 1, &got.t),
+                             SP_EINVAL);
+            assert_non_null(strstr(sp_errmsg(), "bands"));
+            sp_bev_part other = part[1];
+            other.bands = 3;
+            assert_int_equal(sp_bev_fill(NULL, &other, 1, 0, 1, &got.t),
+                             SP_EINVAL);
+            assert_non_null(strstr(sp_errmsg(), "part 0 has 3 bands"));
+        }
+        for (int i = 0; i < shares; i++)
+            sp_kctx_destroy(k[i]);
+    }
+    free(ref.mem);
+    free(got.mem);
+    kcloud_backends_free(ctx, nb);
+    kcloud_free(c);
+}
+
 static void test_kitti(void **state)
 {
     (void)state;
@@ -382,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_orientation),
         cmocka_unit_test(test_backends_random),
         cmocka_unit_test(test_band_edges),
+        cmocka_unit_test(test_pack_fill),
         cmocka_unit_test(test_kitti),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,11 +12,17 @@ void sp__bev_accum_scalar(const sp__bev_plan *pl, const sp_points *in,
     }
 }
 
-void sp__bev_cells_scalar(const sp__bev_plan *pl, const sp_points *in,
-                          size_t i0, size_t i1, int32_t *cell, float *h)
+size_t sp__bev_compact_scalar(const sp__bev_plan *pl, const sp_points *in,
+                              int32_t *cell, float *h, float *w)
 {
-    for (size_t i = i0; i < i1; i++) {
-        h[i] = 0.0f;
-        cell[i] = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &h[i]);
+    size_t m = 0;
+    for (size_t i = 0; i < in->count; i++) {
+        float hv = 0.0f;
+        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &hv);
+        cell[m] = c;
+        h[m] = hv;
+        w[m] = in->intensity[i];
+        m += (size_t)(c >= 0);
     }
+    return m;
 }

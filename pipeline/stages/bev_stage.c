@@ -7,10 +7,10 @@
  * threads=N: a cell's mean intensity is a float sum, whose bits depend on
  * the order of its additions, so per-thread partial rasters merged at the
  * end would not match one thread. Instead the frame runs in two rounds:
- * the shares first classify slices of the points (cell and height per
- * point, into one scratch array), then each fills a band of raster rows
- * from every point of its band in input order (sp_bev_cells() and
- * sp_bev_rows()), which is the order one thread adds them in. */
+ * each share first packs a slice of the points by raster band
+ * (sp_bev_pack(), into its own kernel context's scratch), then each fills
+ * a range of bands from every share's part of those bands, slice after
+ * slice (sp_bev_fill()), which is the order one thread adds them in. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,8 +28,7 @@ typedef struct bev_stage {
     /* the frame in flight, for the shares */
     const sp_points *in;
     sp_tensor *out;
-    int32_t *cell; /* per point, in the share 0 scratch */
-    float *h;
+    sp_bev_part part[SP__WORKERS_MAX]; /* each share's packed slice */
     sp__par par;
 } bev_stage;
 
@@ -97,23 +96,27 @@ static int bev_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     return sp__filter_f32_tensor(o, 3, b->shape);
 }
 
-static void bev_cells_share(void *arg, int i, int n)
+static void bev_pack_share(void *arg, int i, int n)
 {
     bev_stage *b = arg;
     size_t i0, i1;
     sp__par_rows(b->in->count, i, n, 1, &i0, &i1);
     sp__par_note(
         &b->par, i,
-        sp_bev_cells(b->par.k[i], &b->params, b->in, i0, i1, b->cell, b->h));
+        sp_bev_pack(b->par.k[i], &b->params, b->in, i0, i1, &b->part[i]));
 }
 
-static void bev_rows_share(void *arg, int i, int n)
+static void bev_fill_share(void *arg, int i, int n)
 {
     bev_stage *b = arg;
-    size_t r0, r1;
-    sp__par_rows(b->shape[1], i, n, 1, &r0, &r1);
+    /* A share whose packing failed left no part: the call fails anyway. */
+    for (int s = 0; s < n; s++)
+        if (!b->part[s].end)
+            return;
+    size_t b0, b1;
+    sp_bev_share_bands(b->part, n, i, n, &b0, &b1);
     sp__par_note(&b->par, i,
-                 sp_bev_rows(&b->params, b->in, b->cell, b->h, r0, r1, b->out));
+                 sp_bev_fill(&b->params, b->part, n, b0, b1, b->out));
 }
 
 static int bev_run(sp_stage *st, const sp_frame *in, sp_frame *res)
@@ -123,14 +126,10 @@ static int bev_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     if (n == 1)
         return sp_bev_rasterize(sp_stage_kctx(st), &b->params, &in->u.points,
                                 &res->u.tensor);
-    size_t count = in->u.points.count;
-    SP_TRY(
-        sp__par_reserve(&b->par, 1, count * (sizeof(int32_t) + sizeof(float))));
     b->in = &in->u.points;
     b->out = &res->u.tensor;
-    b->cell = b->par.buf[0];
-    b->h = count ? (float *)(b->cell + count) : NULL;
-    return sp__par_two_rounds(&b->par, n, bev_cells_share, bev_rows_share, b);
+    memset(b->part, 0, sizeof b->part);
+    return sp__par_two_rounds(&b->par, n, bev_pack_share, bev_fill_share, b);
 }
 
 static const sp__filter_ops bev_ops = {
