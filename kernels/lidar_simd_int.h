@@ -206,15 +206,16 @@ static inline size_t simd_bev_compact(const sp__bev_plan *pl,
             m += (size_t)((bits >> j) & 1);
         }
     }
-    for (; i < n; i++) {
-        float hv1 = 0.0f;
-        int32_t c = sp__bev_cell(pl, in->x[i], in->y[i], in->z[i], &hv1);
-        cell[m] = c;
-        h[m] = hv1;
-        w[m] = in->intensity[i];
-        m += (size_t)(c >= 0);
-    }
-    return m;
+    if (i == n)
+        return m;
+    /* the last points, fewer than VN */
+    sp_points rest = *in;
+    rest.x += i;
+    rest.y += i;
+    rest.z += i;
+    rest.intensity += i;
+    rest.count = n - i;
+    return m + sp__bev_compact_scalar(pl, &rest, cell + m, h + m, w + m);
 }
 
 /* range's per-point rule on VN points at once, shared by the one-thread
