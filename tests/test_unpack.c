@@ -256,21 +256,21 @@ static void check_all(sp_unpack_desc *d, const uint8_t *src, size_t n,
 /* ---- inputs ---- */
 
 static const uint32_t f32_special[] = {
-    0x7fc00000u, /* quiet NaN */
-    0x7f800001u, /* signalling NaN */
-    0x7fc12345u, /* NaN with a payload */
-    0xffa00001u, /* negative signalling NaN */
+    0x7fc00000u,              /* quiet NaN */
+    0x7f800001u,              /* signalling NaN */
+    0x7fc12345u,              /* NaN with a payload */
+    0xffa00001u,              /* negative signalling NaN */
     0x7f800000u, 0xff800000u, /* +-Inf */
     0x80000000u, 0x00000000u, /* -0, +0 */
     0x00000001u, 0x807fffffu, /* denormals */
-    0x7f7fffffu, /* FLT_MAX */
-    0x477fff80u, /* 65535.5 */
-    0x477ffeffu, /* 65534.996 */
-    0x47800000u, /* 65536 */
-    0xbfc00000u, /* -1.5 */
-    0xbf7fffffu, /* -0.99999994 */
-    0x3f7fffffu, /* 0.99999994 */
-    0x4b800001u, /* 16777218 */
+    0x7f7fffffu,              /* FLT_MAX */
+    0x477fff80u,              /* 65535.5 */
+    0x477ffeffu,              /* 65534.996 */
+    0x47800000u,              /* 65536 */
+    0xbfc00000u,              /* -1.5 */
+    0xbf7fffffu,              /* -0.99999994 */
+    0x3f7fffffu,              /* 0.99999994 */
+    0x4b800001u,              /* 16777218 */
 };
 
 static const uint64_t f64_special[] = {
@@ -291,9 +291,9 @@ static const uint64_t f64_special[] = {
 };
 
 static const uint32_t i32_special[] = {
-    0x80000000u, 0x7fffffffu, 0xffffffffu, 0x0000ffffu, 0x00010000u,
-    0x01000001u, /* 16777217: a tie, rounds to even 16777216 */
-    0x01000003u, /* 16777219: a tie, rounds up to 16777220 */
+    0x80000000u, 0x7fffffffu, 0xffffffffu, 0x0000ffffu,
+    0x00010000u, 0x01000001u, /* 16777217: a tie, rounds to even 16777216 */
+    0x01000003u,              /* 16777219: a tie, rounds up to 16777220 */
     0xfeffffffu, 0x00000000u, 0xffff0000u};
 
 static const uint16_t i16_special[] = {0x8000, 0x7fff, 0xffff, 0x0000, 0xff7f};
@@ -357,8 +357,7 @@ static size_t layout_bytes(const sp_unpack_desc *d)
     return (d->rows - 1) * d->row_step + per_row * d->step;
 }
 
-static input make_input(const sp_unpack_desc *d, size_t misalign,
-                        size_t extra)
+static input make_input(const sp_unpack_desc *d, size_t misalign, size_t extra)
 {
     input in;
     in.n = layout_bytes(d) + extra;
@@ -370,8 +369,8 @@ static input make_input(const sp_unpack_desc *d, size_t misalign,
 }
 
 static const double scales[][2] = {
-    {1, 0},    {0, 0},     {1e-9, 0}, {0.001, -5.5}, {2, 0},
-    {1, -1.26e9}, {-1, 0.25}, {1, -0.0}, {0.5, 1e-30}, {3.0, 7.0},
+    {1, 0},       {0, 0},     {1e-9, 0}, {0.001, -5.5}, {2, 0},
+    {1, -1.26e9}, {-1, 0.25}, {1, -0.0}, {0.5, 1e-30},  {3.0, 7.0},
 };
 #define NSCALES (sizeof scales / sizeof scales[0])
 
@@ -405,8 +404,8 @@ static void test_types_ops(void **state)
                          st++) {
                         size_t sz = tsize((sp_unpack_type)t);
                         size_t step = steps[st] ? steps[st] : sz;
-                        sp_unpack_desc d = {.rows = 1, .step = step,
-                                            .swap = swap};
+                        sp_unpack_desc d = {
+                            .rows = 1, .step = step, .swap = swap};
                         d.count = counts[rnd_below(sizeof counts / 8)];
                         uint32_t off = (uint32_t)rnd_below(step - sz + 1);
                         set_col(&d.cols[0], off, (sp_unpack_type)t,
@@ -420,8 +419,8 @@ static void test_types_ops(void **state)
                         }
                         input in = make_input(&d, rnd_below(8), 0);
                         char what[96];
-                        snprintf(what, sizeof what, "type %d op %d swap %d",
-                                 t, op, swap);
+                        snprintf(what, sizeof what, "type %d op %d swap %d", t,
+                                 op, swap);
                         check_all(&d, in.src, in.n, what);
                         free(in.mem);
                     }
@@ -448,8 +447,7 @@ static void test_steps_alignment(void **state)
                 do
                     t = types[rnd_below(8)];
                 while (tsize(t) > step);
-                set_col(&d.cols[i],
-                        (uint32_t)rnd_below(step - tsize(t) + 1), t,
+                set_col(&d.cols[i], (uint32_t)rnd_below(step - tsize(t) + 1), t,
                         (sp_unpack_op)rnd_below(3), rnd_below(NSCALES));
             }
             input in = make_input(&d, mis, rnd_below(2) * 5);
@@ -469,19 +467,19 @@ static void test_common_layouts(void **state)
         size_t step;
         uint32_t off[5]; /* x y z intensity ring */
     } lay[] = {
-        {16, {0, 4, 8, 12, 0}},   /* no ring: KITTI-like XYZI */
-        {20, {0, 4, 8, 12, 16}},  /* XYZI + ring */
-        {32, {0, 4, 8, 16, 20}},  /* Velodyne (swri bag), Luminar */
+        {16, {0, 4, 8, 12, 0}},  /* no ring: KITTI-like XYZI */
+        {20, {0, 4, 8, 12, 16}}, /* XYZI + ring */
+        {32, {0, 4, 8, 16, 20}}, /* Velodyne (swri bag), Luminar */
         {32, {0, 4, 8, 12, 16}},
-        {48, {0, 4, 8, 16, 26}},  /* Ouster-like, ring at 26 */
+        {48, {0, 4, 8, 16, 26}}, /* Ouster-like, ring at 26 */
     };
     static const size_t counts[] = {124914, 35707, 1001};
     rng_state = 3;
     for (size_t l = 0; l < sizeof lay / sizeof lay[0]; l++)
         for (size_t c = 0; c < 3; c++)
             for (int ringop = 0; ringop < 2; ringop++) {
-                sp_unpack_desc d = {.rows = 1, .step = lay[l].step,
-                                    .count = counts[c]};
+                sp_unpack_desc d = {
+                    .rows = 1, .step = lay[l].step, .count = counts[c]};
                 for (int a = 0; a < 4; a++)
                     set_col(&d.cols[a], lay[l].off[a], SP_UNPACK_F32,
                             a == 3 && ringop ? SP_UNPACK_TO_F32
@@ -499,8 +497,12 @@ static void test_common_layouts(void **state)
                 free(in.mem);
             }
     /* An organised cloud: 64 rows of 1800 with 16 bytes of row padding. */
-    sp_unpack_desc d = {.rows = 64, .count = 64 * 1800, .step = 32,
-                        .row_step = 1800 * 32 + 16, .swap = 0, .ncols = 5};
+    sp_unpack_desc d = {.rows = 64,
+                        .count = 64 * 1800,
+                        .step = 32,
+                        .row_step = 1800 * 32 + 16,
+                        .swap = 0,
+                        .ncols = 5};
     for (int a = 0; a < 3; a++)
         set_col(&d.cols[a], (uint32_t)(4 * a), SP_UNPACK_F32, SP_UNPACK_COPY,
                 0);
@@ -545,11 +547,11 @@ static void test_hand_table(void **state)
     int16_t i16_copy[3];
     sp_unpack_desc d = {.count = 3, .rows = 1, .step = 24, .ncols = 0};
 #define COL(off, t, o, s, b, out)                                              \
-    d.cols[d.ncols++] = (sp_unpack_col){.offset = off,                          \
-                                        .src_type = t,                          \
-                                        .op = o,                                \
-                                        .scale = s,                             \
-                                        .bias = b,                              \
+    d.cols[d.ncols++] = (sp_unpack_col){.offset = off,                         \
+                                        .src_type = t,                         \
+                                        .op = o,                               \
+                                        .scale = s,                            \
+                                        .bias = b,                             \
                                         .dst = out}
     COL(0, SP_UNPACK_F32, SP_UNPACK_COPY, 0, 0, f_copy);
     COL(0, SP_UNPACK_F32, SP_UNPACK_TO_F32, 2, 1, f_aff);
@@ -575,7 +577,8 @@ static void test_hand_table(void **state)
     const uint16_t x_i16_u16[3] = {0, 32767, 0};
     const uint32_t x_u16_f[3] = {0x477fff00u /* 65535 */, 0,
                                  0x449a4000u /* 1234 */};
-    const uint32_t x_u32_f[3] = {0x4f6e6b28u /* 4e9 */, 0x47800000u, 0x40e00000u};
+    const uint32_t x_u32_f[3] = {0x4f6e6b28u /* 4e9 */, 0x47800000u,
+                                 0x40e00000u};
     const uint16_t x_u32_u16[3] = {65535, 65535, 7};
     const uint32_t x_i32_f[3] = {0x4b800000u /* 16777216 */,
                                  0x4b800002u /* 16777220 */,
@@ -615,8 +618,8 @@ static void test_hand_table(void **state)
     kcloud_backends_free(ctx, nb);
 }
 
-static void expect_err(sp_kctx *k, const sp_unpack_desc *d,
-                       const uint8_t *src, size_t n, const char *msg)
+static void expect_err(sp_kctx *k, const sp_unpack_desc *d, const uint8_t *src,
+                       size_t n, const char *msg)
 {
     int rc = sp_unpack(k, d, src, n);
     if (rc != SP_EINVAL)
@@ -633,8 +636,8 @@ static void test_errors(void **state)
     static uint8_t buf[4096];
     float x[64], y[64];
     sp_unpack_desc ok = {.count = 10, .rows = 1, .step = 16, .ncols = 1};
-    ok.cols[0] = (sp_unpack_col){.offset = 0, .src_type = SP_UNPACK_F32,
-                                 .dst = x};
+    ok.cols[0] =
+        (sp_unpack_col){.offset = 0, .src_type = SP_UNPACK_F32, .dst = x};
     assert_int_equal(sp_unpack(k, &ok, buf, 160), SP_OK);
 
     expect_err(NULL, &ok, buf, 160, "invalid argument");
@@ -673,8 +676,7 @@ static void test_errors(void **state)
     d.cols[0].dst = NULL;
     expect_err(k, &d, buf, 160, "unpack: column 0: dst is NULL");
     d.cols[0].dst = (uint8_t *)x + 2;
-    expect_err(k, &d, buf, 160,
-               "is not aligned, expected 4-byte alignment");
+    expect_err(k, &d, buf, 160, "is not aligned, expected 4-byte alignment");
     d.cols[0].op = SP_UNPACK_TO_U16; /* 2-byte output: aligned enough */
     assert_int_equal(sp_unpack(k, &d, buf, 160), SP_OK);
     d = ok;
@@ -736,11 +738,11 @@ static void test_exact_end(void **state)
                     SP_UNPACK_COPY, 0);
             d.ncols = 1;
             if (step >= 4)
-                set_col(&d.cols[d.ncols++], (uint32_t)(step - 4),
-                        SP_UNPACK_F32, SP_UNPACK_TO_U16, 0);
+                set_col(&d.cols[d.ncols++], (uint32_t)(step - 4), SP_UNPACK_F32,
+                        SP_UNPACK_TO_U16, 0);
             if (step >= 8)
-                set_col(&d.cols[d.ncols++], 0, SP_UNPACK_F64,
-                        SP_UNPACK_TO_F32, 3);
+                set_col(&d.cols[d.ncols++], 0, SP_UNPACK_F64, SP_UNPACK_TO_F32,
+                        3);
             size_t n = count * step;
             uint8_t *src = malloc(n ? n : 1); /* exactly n for ASan */
             assert_non_null(src);
