@@ -37,6 +37,7 @@
 
 #include "bench_util.h"
 #include "compare_backends.h"
+#include "compare_opts.h"
 #include "sp_convert.h"
 #include "sp_kernels.h"
 #include "sp_resize.h"
@@ -123,9 +124,11 @@ int run_yuv(void *arg)
     }
 }
 
-struct Opts {
-    int runs = 101, quick = 0, cputime = 1, json = 0, colour_only = 0,
-        resize_only = 0;
+/* compare_opts.h's, with thread CPU time by default (--wall for wall
+ * time) and a part alone (--colour, --resize). */
+struct YuvOpts : Opts {
+    int colour_only = 0, resize_only = 0;
+    YuvOpts() { cputime = 1; }
 };
 
 /* Evicts [p, p + n) from every cache level. */
@@ -333,31 +336,12 @@ void measure_colour(const Opts &o, Job &j, std::vector<Backend> &bs,
 
 int main(int argc, char **argv)
 {
-    Opts o;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o.json = 1;
-        } else if (!strcmp(argv[i], "--quick")) {
-            o.quick = 1;
-            o.runs = 11;
-        } else if (!strcmp(argv[i], "--colour")) {
-            o.colour_only = 1;
-        } else if (!strcmp(argv[i], "--resize")) {
-            o.resize_only = 1;
-        } else if (!strcmp(argv[i], "--wall")) {
-            o.cputime = 0;
-        } else if (!strcmp(argv[i], "--cputime")) {
-            o.cputime = 1;
-        } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-            o.runs = std::max(1, atoi(argv[++i]));
-        } else {
-            fprintf(stderr,
-                    "libyuv_compare: unknown option '%s' (expected "
-                    "--json, --runs N, --quick, --wall, --colour, --resize)\n",
-                    argv[i]);
-            return 2;
-        }
-    }
+    YuvOpts o;
+    const OptFlag flags[] = {{"--colour", &o.colour_only, 1},
+                             {"--resize", &o.resize_only, 1},
+                             {"--wall", &o.cputime, 0}};
+    if (int rc = compare_parse_opts(argc, argv, "libyuv_compare", o, flags, 3))
+        return rc;
     std::vector<Backend> bs = make_backends();
     if (!o.json) {
         double load[3] = {0, 0, 0};

@@ -30,6 +30,7 @@
 
 #include "bench_util.h"
 #include "compare_backends.h"
+#include "compare_opts.h"
 #include "sp_debayer.h"
 #include "sp_kernels.h"
 #include "sp_normalize.h"
@@ -121,10 +122,6 @@ int run_cv(void *arg)
     return 0;
 }
 
-struct Opts {
-    int runs = 101, quick = 0, cputime = 0, json = 0;
-};
-
 double median(const Opts &o, bench_fn fn, void *arg)
 {
     int warm = o.quick ? 3 : 10;
@@ -187,24 +184,8 @@ size_t differing(const sp_image &a, const cv::Mat &b, int border)
 int main(int argc, char **argv)
 {
     Opts o;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o.json = 1;
-        } else if (!strcmp(argv[i], "--quick")) {
-            o.quick = 1;
-            o.runs = 11;
-        } else if (!strcmp(argv[i], "--cputime")) {
-            o.cputime = 1;
-        } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-            o.runs = atoi(argv[++i]);
-            if (o.runs < 1)
-                o.runs = 1;
-        } else {
-            fprintf(stderr, "opencv_compare: unknown option '%s' (expected "
-                            "--json, --runs N, --quick, --cputime)\n", argv[i]);
-            return 2;
-        }
-    }
+    if (int rc = compare_parse_opts(argc, argv, "opencv_compare", o))
+        return rc;
     cv::setNumThreads(1);
     std::vector<Backend> bs = make_backends();
     if (!o.json) {
