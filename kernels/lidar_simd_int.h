@@ -200,7 +200,8 @@ static inline size_t simd_bev_compact(const sp__bev_plan *pl,
         if (!bits)
             continue;
         for (int j = 0; j < VN; j++) {
-            cell[m] = last - cv[j];
+            /* unsigned: a lane outside holds any index (not kept) */
+            cell[m] = (int32_t)((uint32_t)last - (uint32_t)cv[j]);
             h[m] = hv[j];
             w[m] = in->intensity[i + (size_t)j];
             m += (size_t)((bits >> j) & 1);
