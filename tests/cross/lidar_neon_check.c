@@ -1,6 +1,7 @@
 /* The NEON lidar kernels (bev, range, project, ground) against the scalar
  * reference, bit for bit, on random clouds with NaN/Inf and cell-edge
- * points of 0, 1, 7, 63, 64, 65, 1000 and 200,000 points — for checking the
+ * points of 0, 1, 7, 63, 64, 65, 1000 and 200,000 points (bev: its packing
+ * pass, which the band-by-band fill consumes) — for checking the
  * arm/ files on an x86 machine under qemu (not a CTest suite: CTest builds
  * for the host). From the repository root:
  *
@@ -61,15 +62,17 @@ int main(void)
                            .fw = 800,
                            .h = 700,
                            .w = 800};
-        size_t cells = 700 * 800;
-        float *h1 = calloc(cells, 4), *h2 = calloc(cells, 4),
-              *i1 = calloc(cells, 4), *i2 = calloc(cells, 4);
-        uint32_t *c1 = calloc(cells, 4), *c2 = calloc(cells, 4);
-        sp__bev_accum_scalar(&bp, &p, h1, i1, c1);
-        sp__bev_accum_neon(&bp, &p, h2, i2, c2);
-        if (memcmp(h1, h2, cells * 4) || memcmp(i1, i2, cells * 4) ||
-            memcmp(c1, c2, cells * 4)) {
-            printf("bev mismatch n=%zu\n", n);
+        /* the packing pass: the points inside, packed in input order */
+        size_t len = n + SP__BEV_COMPACT_SLACK;
+        int32_t *c1 = malloc(len * 4), *c2 = malloc(len * 4);
+        float *h1 = malloc(len * 4), *h2 = malloc(len * 4),
+              *w1 = malloc(len * 4), *w2 = malloc(len * 4);
+        size_t in1 = sp__bev_compact_scalar(&bp, &p, c1, h1, w1);
+        size_t in2 = sp__bev_compact_neon(&bp, &p, c2, h2, w2);
+        if (in1 != in2 || memcmp(c1, c2, in1 * 4) ||
+            memcmp(h1, h2, in1 * 4) || memcmp(w1, w2, in1 * 4)) {
+            printf("bev mismatch n=%zu (%zu vs %zu points inside)\n", n, in2,
+                   in1);
             bad++;
         }
         /* range */
@@ -129,8 +132,8 @@ int main(void)
                sp__ground_count_scalar(pl, 0.2f, p.x, p.y, p.z, n));
         free(h1);
         free(h2);
-        free(i1);
-        free(i2);
+        free(w1);
+        free(w2);
         free(c1);
         free(c2);
         free(r1);
