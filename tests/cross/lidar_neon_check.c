@@ -69,8 +69,8 @@ int main(void)
               *w1 = malloc(len * 4), *w2 = malloc(len * 4);
         size_t in1 = sp__bev_compact_scalar(&bp, &p, c1, h1, w1);
         size_t in2 = sp__bev_compact_neon(&bp, &p, c2, h2, w2);
-        if (in1 != in2 || memcmp(c1, c2, in1 * 4) ||
-            memcmp(h1, h2, in1 * 4) || memcmp(w1, w2, in1 * 4)) {
+        if (in1 != in2 || memcmp(c1, c2, in1 * 4) || memcmp(h1, h2, in1 * 4) ||
+            memcmp(w1, w2, in1 * 4)) {
             printf("bev mismatch n=%zu (%zu vs %zu points inside)\n", n, in2,
                    in1);
             bad++;
