@@ -144,8 +144,7 @@ sp__kimpl sp__voxel_cpu_impl(sp_kctx *k)
     return sp__kctx_cpu_impl(k, &voxel_table);
 }
 
-void sp__voxel_extent_by(sp__kimpl im, const sp_points *in,
-                         sp__voxel_extent *e)
+void sp__voxel_extent_by(sp__kimpl im, const sp_points *in, sp__voxel_extent *e)
 {
     ((voxel_extent_fn)voxel_table.fn[im])(in, e);
 }

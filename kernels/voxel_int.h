@@ -136,8 +136,7 @@ size_t sp__voxel_find_runs(const uint32_t *keys, size_t n, int avx2,
  * (size_t)-1 past out->capacity. */
 size_t sp__voxel_runs_reduce(const sp__voxel_plan *p, const sp_points *in,
                              const float *aos, const uint64_t *sorted,
-                             const uint32_t *rstart, size_t nr,
-                             sp_points *out);
+                             const uint32_t *rstart, size_t nr, sp_points *out);
 
 /* voxel_runs.c's runs by AVX2 (the same entries and starts); ent and
  * rstart need 8 entries of slack past n and n + 1. */

@@ -36,8 +36,7 @@ struct sp_voxel_split {
     sp__voxel_extent ext[SP_VOXEL_SPLIT_MAX];
     int gave_up; /* begin: no split */
     /* round 1: share 0 */
-    int no_grid; /* no runs-path grid: no split */
-    sp__voxel_grid grid;
+    int no_grid;                            /* no runs-path grid: no split */
     uint64_t bound[SP_VOXEL_SPLIT_MAX + 1]; /* slab s: [bound[s], bound[s+1]) */
     /* round 1: share w's runs, and per slab */
     size_t nr[SP_VOXEL_SPLIT_MAX];
@@ -73,8 +72,8 @@ size_t sp_voxel_split_bytes(size_t count, int shares)
     if (shares < 1 || shares > SP_VOXEL_SPLIT_MAX || count > UINT32_MAX)
         return 0;
     size_t runs = count + (size_t)SLACK * (size_t)shares + SLACK;
-    return align64(count * 4) + align64((count + 4) * 16) +
-           align64(runs * 8) + align64(runs * 4);
+    return align64(count * 4) + align64((count + 4) * 16) + align64(runs * 8) +
+           align64(runs * 4);
 }
 
 static size_t first_of(const sp_voxel_split *vs, int w)
@@ -175,10 +174,10 @@ void sp_voxel_split_keys(sp_voxel_split *vs, int w)
     sp__voxel_extent_init(&e);
     for (int u = 0; u < n; u++) {
         for (int a = 0; a < 3; a++) {
-            e.min[a] = vs->ext[u].min[a] < e.min[a] ? vs->ext[u].min[a]
-                                                    : e.min[a];
-            e.max[a] = vs->ext[u].max[a] > e.max[a] ? vs->ext[u].max[a]
-                                                    : e.max[a];
+            e.min[a] =
+                vs->ext[u].min[a] < e.min[a] ? vs->ext[u].min[a] : e.min[a];
+            e.max[a] =
+                vs->ext[u].max[a] > e.max[a] ? vs->ext[u].max[a] : e.max[a];
         }
         e.valid += vs->ext[u].valid;
     }
@@ -197,10 +196,8 @@ void sp_voxel_split_keys(sp_voxel_split *vs, int w)
     }
     if (w == 0) {
         vs->no_grid = give_up;
-        if (!give_up) {
-            vs->grid = g;
+        if (!give_up)
             memcpy(vs->bound, bound, sizeof bound);
-        }
     }
     if (give_up)
         return;
@@ -221,8 +218,7 @@ void sp_voxel_split_keys(sp_voxel_split *vs, int w)
         const size_t base = a + (size_t)SLACK * (size_t)w;
         uint64_t *ent = vs->ent + base;
         uint32_t *rstart = vs->rstart + base;
-        nr = sp__voxel_find_runs(vs->keys + a, m, vs->aos != NULL, ent,
-                                 rstart);
+        nr = sp__voxel_find_runs(vs->keys + a, m, vs->aos != NULL, ent, rstart);
         /* Global run numbers and starts; the runs of each slab. */
         const uint64_t total = g.total;
         for (size_t r = 0; r < nr; r++) {
@@ -279,9 +275,8 @@ int sp_voxel_split_reduce(sp_voxel_split *vs, sp_kctx *k, int s)
             j += (v >> 32) - lo < span;
         }
     }
-    uint64_t *sorted =
-        sp__voxel_radix_packed(buf, buf + m + 8, m, 32,
-                               sp__voxel_bit_length(span - 1), hist);
+    uint64_t *sorted = sp__voxel_radix_packed(
+        buf, buf + m + 8, m, 32, sp__voxel_bit_length(span - 1), hist);
     sorted[m] = (uint64_t)SP__VOXEL_NOKEY << 32;
     sp_points o = vs->out;
     o.x += off;
@@ -295,8 +290,9 @@ int sp_voxel_split_reduce(sp_voxel_split *vs, sp_kctx *k, int s)
     size_t made = sp__voxel_runs_reduce(&vs->plan, &vs->in, vs->aos, sorted,
                                         vs->rstart, m, &o);
     if (made == (size_t)-1) /* cannot happen: a voxel per entry fits */
-        return sp__fail(SP_ERANGE, "voxel: slab %d: more voxels than its %zu "
-                                   "runs",
+        return sp__fail(SP_ERANGE,
+                        "voxel: slab %d: more voxels than its %zu "
+                        "runs",
                         s, m);
     vs->made[s] = made;
     return SP_OK;

@@ -43,9 +43,8 @@ static int run_split(sp_kctx *const *k, const sp_voxel_params *vp,
     size_t c = 0;
     for (int s = 1; s < shares; s++) {
         size_t want = in->count * (size_t)s / (size_t)shares;
-        while (c < in->count &&
-               (c < want || !isfinite(in->x[c]) || !isfinite(in->y[c]) ||
-                !isfinite(in->z[c])))
+        while (c < in->count && (c < want || !isfinite(in->x[c]) ||
+                                 !isfinite(in->y[c]) || !isfinite(in->z[c])))
             c++;
         size_t at = how == 1 ? 0 : c < in->count ? c : 0;
         cz[s - 1] = floor_of(in->z[at], vp->leaf[2]);
@@ -66,8 +65,8 @@ static int run_split(sp_kctx *const *k, const sp_voxel_params *vp,
     sp_voxel_split *vs;
     assert_non_null(buf);
     assert_int_equal(sp_voxel_split_create(&vs), SP_OK);
-    int rc = sp_voxel_split_begin(vs, k[0], vp, in, out, shares, cz, cy, buf,
-                                  bytes);
+    int rc =
+        sp_voxel_split_begin(vs, k[0], vp, in, out, shares, cz, cy, buf, bytes);
     assert_true(rc >= 0);
     if (rc == SP_OK) {
         for (int w = shares - 1; w >= 0; w--)

@@ -253,8 +253,8 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
     size_t bytes = sp_voxel_split_bytes(p->count, n);
     SP_TRY(sp__par_reserve(&v->par, 1, bytes));
-    int rc = sp_voxel_split_begin(v->split, sp_stage_kctx(st), &v->params, p,
-                                  o, n, v->cz, v->cy, v->par.buf[0], bytes);
+    int rc = sp_voxel_split_begin(v->split, sp_stage_kctx(st), &v->params, p, o,
+                                  n, v->cz, v->cy, v->par.buf[0], bytes);
     if (rc < 0)
         return rc;
     if (rc == 1)
