@@ -24,8 +24,12 @@ static const struct {
     sp_simd_level need;
 } backs[] = {
     {SP_BACKEND_SCALAR, NULL, SP_SIMD_NONE},
+#if defined(__aarch64__)
+    {SP_BACKEND_SIMD, NULL, SP_SIMD_NEON},
+#else
     {SP_BACKEND_SIMD, "sse41", SP_SIMD_SSE41},
     {SP_BACKEND_SIMD, NULL, SP_SIMD_AVX2},
+#endif
 };
 
 static int32_t floor_of(float c, float leaf)
