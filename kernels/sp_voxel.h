@@ -98,69 +98,6 @@ typedef struct sp_voxel_params {
 int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
              sp_points *out);
 
-/* ---- one cloud on several threads --------------------------------------
- * sp_voxel() in steps, for one cloud split across @p shares threads with
- * the same output, bit for bit, and no copy of the points. Share w owns
- * the points [count * w / shares, count * (w + 1) / shares) for the first
- * two steps; slab s, the voxels between two cuts in (z, y) index order,
- * for the third. On the calling thread: sp_voxel_split_begin(). Then three
- * rounds, each share of a round on any thread, a round starting once the
- * one before has finished: sp_voxel_split_extent() (share w), then
- * sp_voxel_split_keys() (share w), then sp_voxel_split_reduce() (slab s).
- * Then, on the calling thread, sp_voxel_split_end().
- * A cloud this cannot split (extra channels, an output smaller than the
- * input, a grid of 2^32 cells or more, no finite point, ...) makes begin
- * or end return 1: the caller then runs sp_voxel() instead, which gives
- * the output or the error. Only the CPU back-ends split (the version @p k
- * of begin would run, for every share). */
-
-/** Split state: made once (allocates), reused for every cloud. */
-typedef struct sp_voxel_split sp_voxel_split;
-
-/** Most shares of one split call. */
-#define SP_VOXEL_SPLIT_MAX 64
-
-/** A new split state into *@p out (NULL first). SP_EINVAL, SP_ENOMEM. */
-int sp_voxel_split_create(sp_voxel_split **out);
-/** Frees @p vs (taken); NULL does nothing. */
-void sp_voxel_split_destroy(sp_voxel_split *vs);
-
-/** Bytes of the working buffer begin needs for @p count points on
- *  @p shares shares (0 when shares is out of range). */
-size_t sp_voxel_split_bytes(size_t count, int shares);
-
-/** Starts a split call of @p in into @p out (both borrowed until end) with
- *  @p params (copied) on @p k's CPU version. @p cut_z / @p cut_y: the
- *  shares - 1 cuts, nondecreasing pairs of voxel indices (floor(z * (1.0f
- *  / leaf[2])), floor(y * (1.0f / leaf[1]))): slab s holds the voxels at or
- *  past s cuts in (z, y) order (any cuts give the same output; they only
- *  balance the slabs). @p buf: sp_voxel_split_bytes() bytes, 64-byte
- *  aligned, borrowed until end. Returns SP_OK, 1 (call sp_voxel()
- *  instead), SP_EINVAL (NULL, shares out of [1, SP_VOXEL_SPLIT_MAX],
- *  buffer too small or misaligned). */
-int sp_voxel_split_begin(sp_voxel_split *vs, sp_kctx *k,
-                         const sp_voxel_params *params, const sp_points *in,
-                         sp_points *out, int shares, const int32_t *cut_z,
-                         const int32_t *cut_y, void *buf, size_t bytes);
-
-/** Round 0, share @p w: the extent of its points. */
-void sp_voxel_split_extent(sp_voxel_split *vs, int w);
-
-/** Round 1, share @p w: the grid (every share finds the same), its points'
- *  voxel keys and their runs, counted per slab. */
-void sp_voxel_split_keys(sp_voxel_split *vs, int w);
-
-/** Round 2, slab @p s: its runs gathered in input order, sorted by voxel,
- *  reduced into the output. @p k (borrowed): this slab's scratch, used by
- *  no other share of the round. SP_OK or SP_ENOMEM. */
-int sp_voxel_split_reduce(sp_voxel_split *vs, sp_kctx *k, int s);
-
-/** Ends the call: the slabs' voxels closed up, out->count set. Returns
- *  SP_OK, or 1 when the cloud could not split (out untouched: call
- *  sp_voxel()). Call after every share of the three rounds returned (a
- *  failed reduce's status is the caller's to report). */
-int sp_voxel_split_end(sp_voxel_split *vs);
-
 #ifdef __cplusplus
 }
 #endif

@@ -6,8 +6,8 @@
 
 #include "voxel_int.h"
 
-int sp__voxel_make_plan(const sp_voxel_params *v, const sp_points *in,
-                        const sp_points *out, sp__voxel_plan *p)
+static int make_plan(const sp_voxel_params *v, const sp_points *in,
+                     const sp_points *out, sp__voxel_plan *p)
 {
     for (int a = 0; a < 3; a++) {
         float leaf = v->leaf[a];
@@ -37,8 +37,10 @@ int sp__voxel_make_plan(const sp_voxel_params *v, const sp_points *in,
     return SP_OK;
 }
 
-int sp__voxel_make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
-                        size_t n, sp__voxel_grid *g)
+/* The grid from the extent; 1 when it is too big for the runs and packed
+ * paths (then g->kb + g->ib > 64 says the packed path cannot hold it). */
+static int make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
+                     size_t n, sp__voxel_grid *g)
 {
     for (int a = 0; a < 3; a++) {
         float lo = floorf(e->min[a] * p->inv[a]);
@@ -54,7 +56,7 @@ int sp__voxel_make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
         return 1;
     g->total = (uint64_t)total;
     g->kb = sp__voxel_bit_length(g->total);
-    g->ib = sp__voxel_bit_length((uint64_t)(n ? n - 1 : 0));
+    g->ib = sp__voxel_bit_length((uint64_t)(n - 1));
     return 0;
 }
 
@@ -84,7 +86,7 @@ static int voxel_pairs(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
     return sp__voxel_reduce(k, p, in, keys, idx, m, out);
 }
 
-int sp__voxel_overlaps(const void *a, const void *b, size_t bytes)
+static int overlaps(const void *a, const void *b, size_t bytes)
 {
     uintptr_t u = (uintptr_t)a, v = (uintptr_t)b;
     return u < v + bytes && v < u + bytes;
@@ -139,23 +141,6 @@ static const voxel_keys32_fn voxel_keys32[SP__KIMPL_COUNT] = {
                [SP__KIMPL_AVX2] = sp__voxel_keys32_avx2, )
         SP__IF_NEON([SP__KIMPL_NEON] = keys32_neon, )};
 
-sp__kimpl sp__voxel_cpu_impl(sp_kctx *k)
-{
-    return sp__kctx_cpu_impl(k, &voxel_table);
-}
-
-void sp__voxel_extent_by(sp__kimpl im, const sp_points *in, sp__voxel_extent *e)
-{
-    ((voxel_extent_fn)voxel_table.fn[im])(in, e);
-}
-
-void sp__voxel_keys32_by(sp__kimpl im, const sp__voxel_plan *p,
-                         const sp__voxel_grid *g, const sp_points *in,
-                         uint32_t *keys, float *aos)
-{
-    voxel_keys32[im](p, g, in, keys, aos);
-}
-
 int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
              sp_points *out)
 {
@@ -166,11 +151,11 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     if (n > UINT32_MAX)
         return sp__fail(SP_ERANGE, "voxel: %zu points, at most %u per call", n,
                         UINT32_MAX);
-    if (n && sp__voxel_overlaps(in->x, out->x, n * sizeof(float)))
+    if (n && overlaps(in->x, out->x, n * sizeof(float)))
         return sp__fail(SP_EINVAL, "voxel: output shares memory with the "
                                    "input, expected separate clouds");
     sp__voxel_plan p;
-    SP_TRY(sp__voxel_make_plan(params, in, out, &p));
+    SP_TRY(make_plan(params, in, out, &p));
     sp__extras ex;
     SP_TRY(sp__extras_plan("voxel", in, out, &ex));
     p.ex = ex.n ? &ex : NULL;
@@ -194,7 +179,7 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     if (e.valid == 0)
         return SP_OK;
     sp__voxel_grid g;
-    if (sp__voxel_make_grid(&p, &e, n, &g))
+    if (make_grid(&p, &e, n, &g))
         return voxel_pairs(k, &p, in, out);
     if (g.total < SP__VOXEL_NOKEY) {
         uint32_t *keys = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 4);
@@ -208,8 +193,6 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
                 return SP_ENOMEM;
         }
         voxel_keys32[im](&p, &g, in, keys, aos);
-        if (aos)
-            memset(aos + 4 * n, 0, 16 * sizeof *aos);
         return sp__voxel_runs(k, &p, &g, in, keys, aos, out);
     }
     if (g.kb + g.ib > 64)

@@ -108,10 +108,8 @@ void sp__voxel_keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,
                              const sp_points *in, size_t first, uint32_t *keys);
 void sp__voxel_keys32_sse41(const sp__voxel_plan *p, const sp__voxel_grid *g,
                             const sp_points *in, uint32_t *keys);
-/* AVX2 also writes aos[4 i + 0..3] = x, y, z, intensity of point i; the
- * caller zeroes the 16 floats after the last point (the reduction reads 4
- * points a run), once: a split call's shares write the ranges of one
- * array, and a share's tail is the next share's first points. */
+/* AVX2 also writes aos[4 i + 0..3] = x, y, z, intensity of point i, and 16
+ * zero floats after the last point (the reduction reads 4 points a run). */
 void sp__voxel_keys32_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
                            const sp_points *in, uint32_t *keys, float *aos);
 void sp__voxel_keys32_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
@@ -124,19 +122,6 @@ void sp__voxel_keys32_neon(const sp__voxel_plan *p, const sp__voxel_grid *g,
 int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
                    const sp_points *in, const uint32_t *keys, const float *aos,
                    sp_points *out);
-
-/* The runs of keys[0, n) (n >= 1) as sp__voxel_runs() finds them, by
- * AVX2 when @p avx2 (x86 only); ent and rstart need 8 entries of slack
- * past n and n + 1. Returns the runs. */
-size_t sp__voxel_find_runs(const uint32_t *keys, size_t n, int avx2,
-                           uint64_t *ent, uint32_t *rstart);
-
-/* The reduction sp__voxel_runs() runs on the nr sorted valid runs (AVX2's
- * when aos is given, else the generic one); returns the output count, or
- * (size_t)-1 past out->capacity. */
-size_t sp__voxel_runs_reduce(const sp__voxel_plan *p, const sp_points *in,
-                             const float *aos, const uint64_t *sorted,
-                             const uint32_t *rstart, size_t nr, sp_points *out);
 
 /* voxel_runs.c's runs by AVX2 (the same entries and starts); ent and
  * rstart need 8 entries of slack past n and n + 1. */
@@ -215,25 +200,6 @@ int sp__voxel_extras_runs(sp_kctx *k, const sp__voxel_plan *p,
  * key: 64-bit indices, comparison sort, same order and output. */
 int sp__voxel_wide(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
                    sp_points *out);
-
-/* ---- voxel.c's pieces for the split call (voxel_split.c) -------------- */
-
-/* The plan of a call, or the parameter error sp_voxel() reports. */
-int sp__voxel_make_plan(const sp_voxel_params *v, const sp_points *in,
-                        const sp_points *out, sp__voxel_plan *p);
-/* The grid from the extent; 1 when it is too big for the runs and packed
- * paths (then g->kb + g->ib > 64 says the packed path cannot hold it). */
-int sp__voxel_make_grid(const sp__voxel_plan *p, const sp__voxel_extent *e,
-                        size_t n, sp__voxel_grid *g);
-int sp__voxel_overlaps(const void *a, const void *b, size_t bytes);
-/* voxel's CPU version for @p k (recorded), and the extent and key passes
- * of a version. */
-sp__kimpl sp__voxel_cpu_impl(sp_kctx *k);
-void sp__voxel_extent_by(sp__kimpl im, const sp_points *in,
-                         sp__voxel_extent *e);
-void sp__voxel_keys32_by(sp__kimpl im, const sp__voxel_plan *p,
-                         const sp__voxel_grid *g, const sp_points *in,
-                         uint32_t *keys, float *aos);
 
 #if SP_HAVE_OPENCL
 int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,

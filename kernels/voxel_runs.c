@@ -133,24 +133,6 @@ static size_t reduce(const sp__voxel_plan *p, const sp_points *in,
     return o;
 }
 
-size_t sp__voxel_find_runs(const uint32_t *keys, size_t n, int avx2,
-                           uint64_t *ent, uint32_t *rstart)
-{
-    (void)avx2;
-    return SP__IF_X86(avx2 ? sp__voxel_runs_avx2(keys, n, ent, rstart) :)
-        find_runs(keys, n, ent, rstart);
-}
-
-size_t sp__voxel_runs_reduce(const sp__voxel_plan *p, const sp_points *in,
-                             const float *aos, const uint64_t *sorted,
-                             const uint32_t *rstart, size_t nr, sp_points *out)
-{
-    (void)aos;
-    return SP__IF_X86(
-        aos ? sp__voxel_runs_reduce_avx2(p, in, aos, sorted, rstart, nr, out) :)
-        reduce(p, in, sorted, rstart, nr, out);
-}
-
 int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
                    const sp_points *in, const uint32_t *keys, const float *aos,
                    sp_points *out)

@@ -121,6 +121,7 @@ void sp__voxel_keys32_avx2(const sp__voxel_plan *p, const sp__voxel_grid *g,
         aos[4 * i + 2] = in->z[i];
         aos[4 * i + 3] = in->intensity[i];
     }
+    memset(aos + 4 * n, 0, 16 * sizeof *aos);
 }
 
 /* compact_lut[m]: byte k = the lane of the k-th set bit of m (the lanes

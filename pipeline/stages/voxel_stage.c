@@ -3,18 +3,30 @@
  * without points pass through untouched. See sp_voxel.h.
  *
  * threads=N: the output lists voxels by increasing (z, y, x) index and
- * each voxel's means add its points in input order, so the voxels can be
- * reduced in slabs of whole (z, y) index pairs, each slab's voxels from
- * its points in input order, into the output back to back in slab order.
- * The kernel does this without copying the points (sp_voxel_split_*,
- * sp_voxel.h): each share finds the keys and runs of its 1/N of the
- * points, then each slab gathers its runs from every share, sorts and
- * reduces them; three rounds of one pool call. Here, the pulling thread
- * only picks the N - 1 cut pairs (z, y) from a strided sample of 1024
- * points (quantiles of the sample's pairs: slabs of about equal points,
- * moved by what the last frames' slabs took; any cut gives the same
- * output, the sample only balances). A cloud the kernel cannot split (a
- * grid of 2^32 cells or more, extra channels) runs on one thread. */
+ * each voxel's means add its points in input order, so cutting the cloud
+ * into slabs of whole (z, y) index pairs, each keeping its points in input
+ * order, and voxelising each slab on its own gives the same voxels, the
+ * same sums, and the output slabs back to back in slab order.
+ *
+ * The cut is parallel too; only a sample and a prefix sum run on one
+ * thread. (1) The pulling thread picks the N - 1 cut pairs (z, y) from a
+ * strided sample of 1024 points (quantiles of the sample's pairs: slabs of
+ * about equal points; any cut gives the same output, the sample only
+ * balances). A point is in slab s when its pair is at or past s cuts; with
+ * the kernel's own float32 products fz = z * (1.0f / leaf) and fy, and a
+ * cut (cz, cy) held as the exact floats cz, cz + 1, cy (|cz|, |cy| < 2^24),
+ * "floor(fz) > cz or (floor(fz) == cz and floor(fy) >= cy)" is
+ * "fz >= cz + 1 or (fz >= cz and fy >= cy)": no floor, no overflow, and a
+ * NaN lands in slab 0 (the kernel skips it wherever it is). (2) Each share
+ * classifies its contiguous 1/N of the input and counts its points per
+ * slab. (3) In the next round, each share sums the N x N counts to where its
+ * points of each slab go, and copies its part of the input there: slab s
+ * is then share 0's points of s, then share 1's, ... -- in input order.
+ * (4) In the last round, share s voxelises slab s into the output at the
+ * slab's offset, and the caller closes the gaps. (2) to (4) are one call
+ * of the pool, in three rounds. A cloud with a point whose index
+ * reaches 2^30 (the kernel's wide paths, or its error naming the point's
+ * index) runs on one thread, as does one with extra channels. */
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
@@ -32,14 +44,25 @@
 
 typedef struct voxel_stage {
     sp_voxel_params params;
-    sp_voxel_split *split;
-    int ncut; /* cuts: slabs - 1 */
-    int32_t cz[SP__WORKERS_MAX], cy[SP__WORKERS_MAX];
-    /* slab s's part of the points (learn_parts()) and when it finished
+    /* the frame in flight, for the shares */
+    const sp_points *in;
+    sp_points *out;
+    sp_points slab; /* the slabs back to back, in par.buf[0] */
+    int32_t *sid;   /* per point: its slab */
+    int ncut;       /* cuts: slabs - 1 */
+    float cz0[SP__WORKERS_MAX], cz1[SP__WORKERS_MAX], cy[SP__WORKERS_MAX];
+    int huge[SP__WORKERS_MAX]; /* share saw an index >= 2^30 */
+    /* count[w][s]: share w's points of slab s; at[w][s]: where they go */
+    size_t count[SP__WORKERS_MAX][SP__WORKERS_MAX];
+    size_t at[SP__WORKERS_MAX][SP__WORKERS_MAX];
+    size_t off[SP__WORKERS_MAX + 1]; /* slab s: [off[s], off[s + 1]) */
+    size_t made[SP__WORKERS_MAX];    /* share s: voxels it wrote */
+    /* share s's part of the points (learn_parts()) and when it finished
      * its slab (ns after the pool call began) */
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
     long long t0, done[SP__WORKERS_MAX];
+    int gave_up; /* an index past 2^30: no share went on */
     sp__par par;
 } voxel_stage;
 
@@ -80,7 +103,6 @@ static int voxel_init(sp_stage *st)
     int krc = sp_stage_kctx_ready(st);
     if (krc < 0)
         return krc;
-    SP_TRY(sp_voxel_split_create(&v->split));
     return sp__par_init(st, &v->par);
 }
 
@@ -88,8 +110,6 @@ static void voxel_fini(sp_stage *st)
 {
     voxel_stage *v = sp_stage_priv(st);
     sp__par_deinit(&v->par);
-    sp_voxel_split_destroy(v->split);
-    v->split = NULL;
 }
 
 /* floorf(v * inv) for |v * inv| < 2^24 without a libm call (the library
@@ -175,11 +195,154 @@ static int plan_cuts(voxel_stage *v, const sp_points *p, int n)
         from = k;
         int64_t r = (int64_t)((uint64_t)key[k] & ((1u << 25) - 1));
         int64_t z = (key[k] - r) / (1 << 25);
-        v->cz[s - 1] = (int32_t)z;
-        v->cy[s - 1] = (int32_t)(r - (1 << 24));
+        v->cz0[s - 1] = (float)z;
+        v->cz1[s - 1] = (float)(z + 1);
+        v->cy[s - 1] = (float)(r - (1 << 24));
     }
     v->ncut = n - 1;
     return 1;
+}
+
+/* Step (2): slab of each of this share's points, and the counts; also
+ * notes a point with finite x, y and z and an index of 2^30 or more (the
+ * float's bits, sign cleared, at or above 2^30's: an overflow to Inf too).
+ * Two slabs, the common case, go 4 points a step in GCC vectors (SSE2 on
+ * the baseline x86-64 this file is built for, NEON on arm64). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+#define BITS_2P30 0x4e800000 /* 2^30 as a float */
+#define BITS_INF 0x7f800000
+
+static int huge_index(float c[3], const float inv[3])
+{
+    int finite = 1, big = 0;
+    for (int a = 0; a < 3; a++) {
+        float f = c[a] * inv[a];
+        uint32_t bc, bf;
+        memcpy(&bc, &c[a], 4);
+        memcpy(&bf, &f, 4);
+        finite &= (bc & 0x7fffffff) < BITS_INF;
+        big |= (bf & 0x7fffffff) >= BITS_2P30;
+    }
+    return finite & big;
+}
+
+static int slab_of(const voxel_stage *v, float fz, float fy)
+{
+    int s = 0;
+    for (int c = 0; c < v->ncut; c++)
+        s += (fz >= v->cz1[c]) | ((fz >= v->cz0[c]) & (fy >= v->cy[c]));
+    return s;
+}
+
+static void classify(voxel_stage *v, int w, int n)
+{
+    const sp_points *p = v->in;
+    const float inv[3] = {1.0f / v->params.leaf[0], 1.0f / v->params.leaf[1],
+                          1.0f / v->params.leaf[2]};
+    size_t j0 = p->count * (size_t)w / (size_t)n;
+    size_t j1 = p->count * (size_t)(w + 1) / (size_t)n;
+    const float *x = p->x, *y = p->y, *z = p->z;
+    int32_t *sid = v->sid;
+    size_t cnt[SP__WORKERS_MAX] = {0};
+    int huge = 0;
+    size_t j = j0;
+
+    if (v->ncut == 1) {
+        const v4i abs = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+        v4i acc = abs - abs, hv = acc;
+        const float a0 = v->cz0[0], a1 = v->cz1[0], b = v->cy[0];
+        for (; j + 4 <= j1; j += 4) {
+            v4f vx, vy, vz;
+            memcpy(&vx, x + j, sizeof vx);
+            memcpy(&vy, y + j, sizeof vy);
+            memcpy(&vz, z + j, sizeof vz);
+            v4f fx = vx * inv[0], fy = vy * inv[1], fz = vz * inv[2];
+            v4i s = (fz >= a1) | ((fz >= a0) & (fy >= b)); /* 0 / -1 */
+            s = -s;
+            acc += s;
+            memcpy(sid + j, &s, sizeof s);
+            v4i fin = (((v4i)vx & abs) < BITS_INF) &
+                      (((v4i)vy & abs) < BITS_INF) &
+                      (((v4i)vz & abs) < BITS_INF);
+            v4i big = (((v4i)fx & abs) >= BITS_2P30) |
+                      (((v4i)fy & abs) >= BITS_2P30) |
+                      (((v4i)fz & abs) >= BITS_2P30);
+            hv |= fin & big;
+        }
+        for (int l = 0; l < 4; l++) {
+            cnt[1] += (size_t)(uint32_t)acc[l];
+            huge |= hv[l] != 0;
+        }
+    }
+    for (; j < j1; j++) {
+        float c[3] = {x[j], y[j], z[j]};
+        int s = slab_of(v, z[j] * inv[2], y[j] * inv[1]);
+        sid[j] = s;
+        cnt[s]++;
+        huge |= huge_index(c, inv);
+    }
+    if (v->ncut == 1)
+        cnt[0] = (j1 - j0) - cnt[1];
+    memcpy(v->count[w], cnt, (size_t)n * sizeof *cnt);
+    v->huge[w] = huge;
+}
+
+/* Step (3): this share's points into their slabs. */
+static void scatter_share(void *arg, int w, int n)
+{
+    voxel_stage *v = arg;
+    const sp_points *p = v->in;
+    sp_points *q = &v->slab;
+    size_t j0 = p->count * (size_t)w / (size_t)n;
+    size_t j1 = p->count * (size_t)(w + 1) / (size_t)n;
+    const int32_t *sid = v->sid;
+    size_t at[SP__WORKERS_MAX];
+
+    memcpy(at, v->at[w], (size_t)n * sizeof *at);
+    size_t j = j0;
+    /* A sweep in scan order has long runs in one slab: 16 points that
+     * agree move as four blocks. */
+    while (j + 16 <= j1) {
+        int32_t s = sid[j], mixed = 0;
+        for (int l = 1; l < 16; l++)
+            mixed |= sid[j + l] ^ s;
+        if (mixed) {
+            for (size_t e = j + 16; j < e; j++) {
+                size_t d = at[sid[j]]++;
+                q->x[d] = p->x[j];
+                q->y[d] = p->y[j];
+                q->z[d] = p->z[j];
+                q->intensity[d] = p->intensity[j];
+            }
+            continue;
+        }
+        size_t d = at[s];
+        at[s] = d + 16;
+        memcpy(q->x + d, p->x + j, 16 * sizeof(float));
+        memcpy(q->y + d, p->y + j, 16 * sizeof(float));
+        memcpy(q->z + d, p->z + j, 16 * sizeof(float));
+        memcpy(q->intensity + d, p->intensity + j, 16 * sizeof(float));
+        j += 16;
+    }
+    for (; j < j1; j++) {
+        size_t d = at[sid[j]]++;
+        q->x[d] = p->x[j];
+        q->y[d] = p->y[j];
+        q->z[d] = p->z[j];
+        q->intensity[d] = p->intensity[j];
+    }
+    if (q->time) {
+        memcpy(at, v->at[w], (size_t)n * sizeof *at);
+        for (size_t i = j0; i < j1; i++)
+            q->time[at[sid[i]]++] = p->time[i];
+    }
+    if (q->ring) {
+        memcpy(at, v->at[w], (size_t)n * sizeof *at);
+        for (size_t i = j0; i < j1; i++)
+            q->ring[at[sid[i]]++] = p->ring[i];
+    }
 }
 
 static long long now_ns(void)
@@ -219,22 +382,117 @@ static void learn_parts(voxel_stage *v, int n)
     v->part_n = n;
 }
 
-/* The kernel's three rounds in one call of the pool: a round trip
- * through the pool per round costs more than the round on a VM
- * (workers_int.h). */
+/* Step (4): slab s voxelised into the output at its offset. */
+static void voxel_share(void *arg, int s, int n)
+{
+    voxel_stage *v = arg;
+    size_t at = v->off[s], m = v->off[s + 1] - at;
+    (void)n;
+
+    sp_points slab = v->slab;
+    slab.x += at;
+    slab.y += at;
+    slab.z += at;
+    slab.intensity += at;
+    slab.time = slab.time ? slab.time + at : NULL;
+    slab.ring = slab.ring ? slab.ring + at : NULL;
+    slab.count = slab.capacity = m;
+    sp_points o = *v->out;
+    o.x += at;
+    o.y += at;
+    o.z += at;
+    o.intensity += at;
+    o.time = o.time ? o.time + at : NULL;
+    o.ring = o.ring ? o.ring + at : NULL;
+    o.capacity = m;
+    o.count = 0;
+    int rc = sp_voxel(v->par.k[s], &v->params, &slab, &o);
+    v->made[s] = o.count;
+    v->done[s] = now_ns() - v->t0;
+    sp__par_note(&v->par, s, rc);
+}
+
+static void close_gaps(voxel_stage *v, int n)
+{
+    sp_points *o = v->out;
+    size_t to = 0;
+    for (int s = 0; s < n; s++) {
+        size_t from = v->off[s], c = v->made[s];
+        if (from != to && c) {
+            memmove(o->x + to, o->x + from, c * sizeof *o->x);
+            memmove(o->y + to, o->y + from, c * sizeof *o->y);
+            memmove(o->z + to, o->z + from, c * sizeof *o->z);
+            memmove(o->intensity + to, o->intensity + from, c * sizeof(float));
+            if (o->time)
+                memmove(o->time + to, o->time + from, c * sizeof *o->time);
+            if (o->ring)
+                memmove(o->ring + to, o->ring + from, c * sizeof *o->ring);
+        }
+        to += c;
+    }
+    o->count = to;
+}
+
+/* Where share w's points of each slab go; share 0 also sets the slab
+ * offsets (read by the others in the next round). */
+static void prefix(voxel_stage *v, int w, int n)
+{
+    size_t pos = 0;
+    for (int s = 0; s < n; s++) {
+        if (w == 0)
+            v->off[s] = pos;
+        for (int u = 0; u < n; u++) {
+            if (u == w)
+                v->at[w][s] = pos;
+            pos += v->count[u][s];
+        }
+    }
+    if (w == 0)
+        v->off[n] = pos;
+}
+
+/* Steps (2) to (4) as the rounds of one call: a round trip through the
+ * pool per step costs more than the step on a VM (workers_int.h). */
 static void frame_phase(void *arg, int phase, int w, int n)
 {
     voxel_stage *v = arg;
-    (void)n;
     if (phase == 0) {
-        sp_voxel_split_extent(v->split, w);
-    } else if (phase == 1) {
-        sp_voxel_split_keys(v->split, w);
-    } else {
-        int rc = sp_voxel_split_reduce(v->split, v->par.k[w], w);
-        v->done[w] = now_ns() - v->t0;
-        sp__par_note(&v->par, w, rc);
+        classify(v, w, n);
+        return;
     }
+    for (int u = 0; u < n; u++)
+        if (v->huge[u]) {
+            if (w == 0 && phase == 1)
+                v->gave_up = 1;
+            return;
+        }
+    if (phase == 1) {
+        prefix(v, w, n);
+        scatter_share(v, w, n);
+    } else {
+        voxel_share(v, w, n);
+    }
+}
+
+/* The slab arrays (count points each) and the slab of each point, in
+ * share 0's scratch. */
+static int slab_layout(voxel_stage *v, const sp_points *p)
+{
+    size_t c = (p->count + 15) & ~(size_t)15; /* 64-byte aligned arrays */
+    SP_TRY(sp__par_reserve(&v->par, 1, c * (6 * sizeof(float) + 2)));
+    float *f = v->par.buf[0];
+    sp_points *q = &v->slab;
+    *q = *p;
+    q->x = f;
+    q->y = f + c;
+    q->z = f + 2 * c;
+    q->intensity = f + 3 * c;
+    q->time = p->time ? f + 4 * c : NULL;
+    q->ring = p->ring ? (uint16_t *)(f + 5 * c) : NULL;
+    q->height = 0;
+    q->capacity = p->count;
+    v->sid = (int32_t *)((uint16_t *)(f + 5 * c) + c);
+    return SP_OK;
 }
 
 static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
@@ -242,8 +500,7 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     voxel_stage *v = sp_stage_priv(st);
     const sp_points *p = &in->u.points;
     sp_points *o = &res->u.points;
-    /* Shares of fewer than ~4096 points cost more to split than they
-     * save. */
+    /* Slabs of fewer than ~4096 points cost more to cut than they save. */
     int n = sp__par_shares(st, &v->par, p->count, 4096);
     if (n > 1 &&
         (p->nextra || o->nextra || !p->x || !p->y || !p->z || !p->intensity ||
@@ -251,21 +508,20 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
         n = 1;
     if (n == 1 || !plan_cuts(v, p, n))
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
-    size_t bytes = sp_voxel_split_bytes(p->count, n);
-    SP_TRY(sp__par_reserve(&v->par, 1, bytes));
-    int rc = sp_voxel_split_begin(v->split, sp_stage_kctx(st), &v->params, p, o,
-                                  n, v->cz, v->cy, v->par.buf[0], bytes);
-    if (rc < 0)
-        return rc;
-    if (rc == 1)
-        return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
+    /* Out-of-place only, as the kernel (it checks the unsplit pair). */
+    SP_TRY(slab_layout(v, p));
+    v->in = p;
+    v->out = o;
+    o->count = 0;
+    v->gave_up = 0;
     v->t0 = now_ns();
     sp__workers_run_phases(v->par.w, n, 3, frame_phase, v);
-    SP_TRY(sp__par_result(&v->par, n));
-    if (sp_voxel_split_end(v->split) == 1)
+    if (v->gave_up)
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
+    SP_TRY(sp__par_result(&v->par, n));
     if (v->ncut == n - 1)
         learn_parts(v, n);
+    close_gaps(v, n);
     return SP_OK;
 }
 
