@@ -357,6 +357,77 @@ static void test_voxel_odd(void **state)
         }
 }
 
+/* A sweep-like cloud (records as odd_cloud's) of @p n points with edges at
+ * the point-share boundaries of 2, 3 and 5 threads (n * w / t), where the
+ * split classifies and copies each share's points:
+ * @p kind 0: a run of one voxel across every boundary, and that voxel's
+ * points scattered through every share; 1: NaN and Inf points at and
+ * around every boundary, a NaN run across the middle; 2: voxels of exactly
+ * two points, one in each half (min_points=2 keeps them, 3 drops them). */
+static const char *split_cloud(const char *name, size_t n, int kind)
+{
+    float *f = malloc(n * 6 * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        float *r = f + 6 * i;
+        float a = (float)(i % 1500) * 0.0042f, d = 4 + (float)(i / 1500);
+        r[0] = d * cosf(a);
+        r[1] = d * sinf(a);
+        r[2] = -1.7f + (float)(i / 1500) * 0.04f;
+        r[3] = (float)(i % 251) / 251;
+        r[4] = (float)(i % 64);
+        r[5] = (float)i * 1e-6f;
+    }
+    static const int ts[] = {2, 3, 5};
+    for (size_t t = 0; t < 3; t++)
+        for (int w = 1; w < ts[t]; w++) {
+            size_t b = n * (size_t)w / (size_t)ts[t];
+            for (size_t i = b - 40; kind == 0 && i < b + 40; i++) {
+                f[6 * i] = 1.01f;
+                f[6 * i + 1] = 2.02f;
+                f[6 * i + 2] = -1.63f;
+            }
+            for (size_t i = b - 2; kind == 1 && i < b + 2; i++)
+                f[6 * i + (i % 3)] = i % 2 ? NAN : INFINITY;
+        }
+    for (size_t i = 0; i < n; i++) {
+        float *r = f + 6 * i;
+        if (kind == 0 && i % 997 == 5) {
+            r[0] = 1.07f;
+            r[1] = 2.11f;
+            r[2] = -1.75f;
+        }
+        if (kind == 1 && i >= n / 2 - 30 && i < n / 2 + 30)
+            r[1] = NAN;
+        if (kind == 2 && i < n / 2 && i % 7 == 0)
+            memcpy(f + 6 * (i + n / 2), r, 3 * sizeof *r);
+    }
+    const char *path = iot_tmp(name);
+    iot_write(path, f, n * 6 * sizeof *f);
+    free(f);
+    return path;
+}
+
+/* The split's edges (see split_cloud), uneven shares (a prime count), ring
+ * and time carried, and a grid of 2^32 cells or more (leaf 1 mm: one
+ * thread runs the packed path). */
+static void test_voxel_split_edges(void **state)
+{
+    (void)state;
+    char src[1024];
+    for (int kind = 0; kind <= 2; kind++) {
+        const char *path = split_cloud("threads_split.bin", 20011, kind);
+        snprintf(src, sizeof src, "bin path=%s fields=x,y,z,i,ring,t", path);
+        same_as_one(src, "voxel leaf=0.2");
+        same_as_one(src, "voxel leaf=0.2 min_points=2");
+        same_as_one(src, "voxel leaf=0.05 min_points=3");
+        if (kind == 0)
+            same_as_one(src, "voxel leaf=0.001");
+        snprintf(src, sizeof src, "bin path=%s fields=x,y,z,i,_,_", path);
+        same_as_one(src, "voxel leaf=0.2");
+    }
+}
+
 /* ---- image stages: bands of output rows ---- */
 
 /* Random images of awkward sizes, among them fewer rows than threads and a
@@ -551,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_voxel_random),
         cmocka_unit_test(test_voxel_kitti),
         cmocka_unit_test(test_voxel_odd),
+        cmocka_unit_test(test_voxel_split_edges),
         cmocka_unit_test(test_resize_random),
         cmocka_unit_test(test_normalize_random),
         cmocka_unit_test(test_undistort_random),
