@@ -105,25 +105,38 @@ static const sp__ktable bev_table = {
     0,
 };
 
-/* Mean intensity and density of the touched cells only: the points are
- * walked again rather than every cell of the raster. A cell is finished
- * once: its count slot then holds a density, whose bits are at least those
- * of density(1), far above any count while the cloud has fewer points
- * than that. */
-static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
-                       size_t cells, float *isum, float *dens)
+/* A cell is finished once: its count slot then holds a density, whose
+ * bits are at least these, those of density(1), far above any count while
+ * the cloud has fewer points than that. So a cell can be finished from
+ * each of its points: the first finishes it, the others see the mark. */
+static uint32_t finished_mark(void)
 {
     uint32_t done;
     float d1 = sp__bev_density_of(1);
     memcpy(&done, &d1, sizeof done);
+    return done;
+}
+
+/* Cell c of n points (n >= 1): its mean intensity and its density. */
+static void finish_cell(float *isum, float *dens, size_t c, uint32_t n)
+{
+    isum[c] = isum[c] / (float)n;
+    dens[c] = sp__bev_density_of(n);
+}
+
+/* Mean intensity and density of the touched cells only: the points are
+ * walked again rather than every cell of the raster (see finished_mark;
+ * every cell when the cloud is too big for the mark). */
+static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
+                       size_t cells, float *isum, float *dens)
+{
+    const uint32_t done = finished_mark();
     if (in->count >= done) {
         for (size_t c = 0; c < cells; c++) {
             uint32_t n;
             memcpy(&n, &dens[c], sizeof n);
-            if (n) {
-                isum[c] = isum[c] / (float)n;
-                dens[c] = sp__bev_density_of(n);
-            }
+            if (n)
+                finish_cell(isum, dens, c, n);
         }
         return;
     }
@@ -134,10 +147,8 @@ static void bev_finish(const sp__bev_plan *pl, const sp_points *in,
             continue;
         uint32_t n;
         memcpy(&n, &dens[c], sizeof n);
-        if (n < done) {
-            isum[c] = isum[c] / (float)n;
-            dens[c] = sp__bev_density_of(n);
-        }
+        if (n < done)
+            finish_cell(isum, dens, (size_t)c, n);
     }
 }
 
@@ -230,11 +241,7 @@ static void bev_fill(const sp__bev_plan *pl, const sp_bev_part *parts, int np,
     size_t total = 0;
     for (int q = 0; q < np; q++)
         total += parts[q].bands ? parts[q].end[parts[q].bands - 1] : 0;
-    /* A finished cell's count slot holds a density, whose bits are at
-     * least those of density(1): far above any count of fewer points. */
-    uint32_t done;
-    float d1 = sp__bev_density_of(1);
-    memcpy(&done, &d1, sizeof done);
+    const uint32_t done = finished_mark();
     const int marks = total < done;
     for (size_t b = b0; b < b1; b++) {
         const size_t c0 = b << BAND_SHIFT;
@@ -250,23 +257,17 @@ static void bev_fill(const sp__bev_plan *pl, const sp_bev_part *parts, int np,
         }
         if (!marks) {
             for (size_t c = c0; c < c1; c++)
-                if (cnt[c]) {
-                    const uint32_t m = cnt[c];
-                    isum[c] = isum[c] / (float)m;
-                    dens[c] = sp__bev_density_of(m);
-                }
+                if (cnt[c])
+                    finish_cell(isum, dens, c, cnt[c]);
             continue;
         }
         for (int q = 0; q < np; q++) {
             const sp__bev_rec *r = parts[q].rec;
             for (size_t j = band_start(&parts[q], b); j < parts[q].end[b];
                  j++) {
-                const int32_t c = r[j].cell;
-                const uint32_t m = cnt[c];
-                if (m < done) {
-                    isum[c] = isum[c] / (float)m;
-                    dens[c] = sp__bev_density_of(m);
-                }
+                const uint32_t m = cnt[r[j].cell];
+                if (m < done)
+                    finish_cell(isum, dens, (size_t)r[j].cell, m);
             }
         }
     }
@@ -288,14 +289,7 @@ int sp_bev_pack(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
                         i0, i1, in->count);
     sp__bev_plan pl;
     sp__bev_plan_init(&pl, &p, shape[1], shape[2]);
-    sp_points view = *in;
-    if (i1 > i0) {
-        view.x += i0;
-        view.y += i0;
-        view.z += i0;
-        view.intensity += i0;
-    }
-    view.count = i1 - i0;
+    const sp_points view = sp__lidar_points_at(in, i0, i1);
     return bev_pack(k,
                     (sp__bev_compact_fn)bev_pack_table
                         .fn[sp__kctx_cpu_impl(k, &bev_pack_table)],

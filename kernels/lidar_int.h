@@ -30,6 +30,22 @@ int sp__lidar_check_points(const char *what, const sp_points *in);
 int sp__lidar_check_tensor(const char *what, const sp_tensor *t, int ndim,
                            const size_t *shape);
 
+/* Points [i0, i1) of @p in as a cloud of their own: x, y, z and intensity
+ * (all these kernels read) moved to i0. */
+static inline sp_points sp__lidar_points_at(const sp_points *in, size_t i0,
+                                            size_t i1)
+{
+    sp_points v = *in;
+    if (i1 > i0) {
+        v.x += i0;
+        v.y += i0;
+        v.z += i0;
+        v.intensity += i0;
+    }
+    v.count = i1 - i0;
+    return v;
+}
+
 /* ---- a float atan2 every back-end computes identically ----------------
  * libm's atan2f differs between libraries and OpenCL's atan2 is allowed 6
  * ulp, so neither can be the spec when a pixel index depends on it. This is

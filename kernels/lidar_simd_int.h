@@ -207,15 +207,8 @@ static inline size_t simd_bev_compact(const sp__bev_plan *pl,
             m += (size_t)((bits >> j) & 1);
         }
     }
-    if (i == n)
-        return m;
     /* the last points, fewer than VN */
-    sp_points rest = *in;
-    rest.x += i;
-    rest.y += i;
-    rest.z += i;
-    rest.intensity += i;
-    rest.count = n - i;
+    const sp_points rest = sp__lidar_points_at(in, i, n);
     return m + sp__bev_compact_scalar(pl, &rest, cell + m, h + m, w + m);
 }
 
