@@ -1,8 +1,9 @@
 /* ctest-label: opencl */
 /* The OpenCL runtime under the kernels: device choice, the program/kernel
- * cache, error messages that name the call, the error and the kernel, and
- * crop/voxel on the device against scalar. Skips with the reason when this
- * build or machine has no OpenCL device. */
+ * cache and the process-wide binary cache, error messages that name the
+ * call, the error and the kernel, and crop/voxel on the device against
+ * scalar. Skips with the reason when this build or machine has no OpenCL
+ * device. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,11 +159,75 @@ static void test_crop_voxel_on_device(void **state)
     sp_kctx_destroy(k);
 }
 
+/* The process-wide binary cache: a second context builds the program
+ * from the first one's binary, and that build computes what scalar does;
+ * SP_OPENCL_NO_BINARY_CACHE turns it off. */
+static void test_binary_cache(void **state)
+{
+    (void)state;
+#if !SP_HAVE_OPENCL
+    fprintf(stderr, "skip: built without OpenCL\n");
+    skip();
+#else
+    unsetenv("SP_OPENCL_NO_BINARY_CACHE");
+    sp_kctx *k1 = open_cl();
+    if (!k1)
+        skip();
+    cl_kernel kk;
+    assert_int_equal(sp__cl_kernel(k1, "crop", "crop_count", &kk), SP_OK);
+    int entries;
+    long built0, built;
+    sp__cl_binary_stats(&entries, &built0);
+    assert_true(entries >= 1); /* crop's, kept by k1 or an earlier context */
+    sp_kctx_destroy(k1);
+
+    sp_kctx *k2 = open_cl(), *s = NULL;
+    assert_non_null(k2);
+    sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
+    assert_int_equal(sp_kctx_create(&d, &s), SP_OK);
+    size_t n = 50000;
+    kcloud *in = kcloud_new(n, 0), *a = kcloud_new(n, 0), *b = kcloud_new(n, 0);
+    kcloud_random(in, n, 77, 30, 0.1f, 1);
+    sp_crop_params c = {.limits = SP_CROP_X | SP_CROP_RANGE,
+                        .min = {-20, 0, 0},
+                        .max = {25, 0, 0},
+                        .range_min = 1,
+                        .range_max = 60};
+    assert_int_equal(sp_crop(s, &c, &in->pts, &a->pts), SP_OK);
+    assert_int_equal(sp_crop(k2, &c, &in->pts, &b->pts), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k2), SP_BACKEND_OPENCL);
+    sp__cl_binary_stats(&entries, &built);
+    assert_int_equal(built, built0 + 1); /* crop, from the binary */
+    assert_true(a->pts.count > 0);
+    assert_int_equal(a->pts.count, b->pts.count);
+    assert_memory_equal(a->pts.x, b->pts.x, a->pts.count * 4);
+    assert_memory_equal(a->pts.z, b->pts.z, a->pts.count * 4);
+    sp_kctx_destroy(k2);
+
+    setenv("SP_OPENCL_NO_BINARY_CACHE", "1", 1);
+    sp_kctx *k3 = open_cl();
+    assert_non_null(k3);
+    assert_int_equal(sp_crop(k3, &c, &in->pts, &b->pts), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k3), SP_BACKEND_OPENCL);
+    sp__cl_binary_stats(&entries, &built0);
+    assert_int_equal(built0, built); /* built from source */
+    assert_int_equal(a->pts.count, b->pts.count);
+    assert_memory_equal(a->pts.x, b->pts.x, a->pts.count * 4);
+    sp_kctx_destroy(k3);
+    unsetenv("SP_OPENCL_NO_BINARY_CACHE");
+    kcloud_free(in);
+    kcloud_free(a);
+    kcloud_free(b);
+    sp_kctx_destroy(s);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache_and_errors),
         cmocka_unit_test(test_crop_voxel_on_device),
+        cmocka_unit_test(test_binary_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

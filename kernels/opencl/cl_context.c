@@ -328,7 +328,10 @@ static int build_program(struct sp__cl *cl, const char *name, cl_program *out)
         return sp__fail(SP_ENOMEM, "opencl: program cache full (%d)",
                         SP__CL_MAX_PROGRAMS);
     cl_program prog;
-    SP_TRY(sp__cl_program_build(cl, name, src->source, &prog));
+    if (!sp__cl_binary_build(cl, src->name, &prog)) {
+        SP_TRY(sp__cl_program_build(cl, name, src->source, &prog));
+        sp__cl_binary_keep(cl, src->name, prog);
+    }
     cl->programs[cl->nprograms].name = src->name;
     cl->programs[cl->nprograms].program = prog;
     cl->nprograms++;

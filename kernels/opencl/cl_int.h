@@ -7,7 +7,9 @@
  * context, one in-order queue, the program and kernel caches and grow-only
  * device scratch buffers. Programs come from the .cl files in
  * kernels/opencl/, embedded at build time in sp__cl_sources[]; each is built
- * once per context, the first time one of its kernels is asked for.
+ * once per context, the first time one of its kernels is asked for: from
+ * source the first time in the process, then from that build's binary
+ * (the process-wide binary cache, below).
  *
  * Errors: every OpenCL call goes through SP_CL_TRY / SP_CL_CHECK, which
  * turn the cl_int into SP_ECL with the message
@@ -172,6 +174,19 @@ int sp__cl_kernel(sp_kctx *k, const char *program, const char *kernel_name,
  * failed: CL_BUILD_PROGRAM_FAILURE (-11) on '<device>'; build log: ..." */
 int sp__cl_program_build(struct sp__cl *cl, const char *name,
                          const char *source, cl_program *out);
+
+/* The process-wide binary cache (cl_binaries.c): sp__cl_binary_build()
+ * builds embedded program `name` for cl's device from the binary of an
+ * earlier build in this process (1, *out a new program the caller
+ * releases) or returns 0 (none, or it failed: build from source).
+ * sp__cl_binary_keep() stores the binary of `prog`, just built from
+ * source, unless the device's entry exists or the cache (64 programs,
+ * 64 MiB) is full. `name` must be static (sp__cl_sources[].name). Set
+ * SP_OPENCL_NO_BINARY_CACHE to build every program from source. */
+int sp__cl_binary_build(struct sp__cl *cl, const char *name, cl_program *out);
+void sp__cl_binary_keep(struct sp__cl *cl, const char *name, cl_program prog);
+/* The programs held and how many builds the cache has made so far. */
+void sp__cl_binary_stats(int *entries, long *built);
 
 /* ---- buffers ---------------------------------------------------------- */
 
