@@ -135,8 +135,14 @@ SP__SSE41 static void sub_sse41(uint8_t *row, size_t n, unsigned bpp)
         /* pixel 4 (bytes 12..14) to pixels 0..4; byte 15 zero */
         const __m128i last = _mm_setr_epi8(12, 13, 14, 12, 13, 14, 12, 13, 14,
                                            12, 13, 14, 12, 13, 14, -1);
+        /* Each step's 16 bytes are loaded before the last step's store,
+         * which they overlap by a byte: loaded after it, they would wait
+         * for a failed store-to-load forward (about 4x slower). */
+        __m128i next = n >= 16 ? _mm_loadu_si128((const __m128i *)row) : carry;
         for (; i + 16 <= n; i += 15) {
-            __m128i in = _mm_loadu_si128((const __m128i *)(row + i));
+            __m128i in = next;
+            if (i + 31 <= n)
+                next = _mm_loadu_si128((const __m128i *)(row + i + 15));
             __m128i x = _mm_and_si128(in, low15);
             x = _mm_add_epi8(x, _mm_slli_si128(x, 3));
             x = _mm_add_epi8(x, _mm_slli_si128(x, 6));
