@@ -1,8 +1,9 @@
 /* Benchmark of PNG decoding on KITTI's camera images (1242x375 RGB), file
  * in the page cache, one core, in one run beside its peers:
- *  - sensorpipe's reader: the direct path (libdeflate + vector unfilter),
- *    the same with the scalar unfilter, and its libpng path (row by row,
- *    what it did before the direct path);
+ *  - sensorpipe's reader: the direct path (ISA-L's inflate where built in,
+ *    else libdeflate's, + vector unfilter), the same with libdeflate (where
+ *    ISA-L is the default), the same with the scalar unfilter, and its
+ *    libpng path (row by row, what it did before the direct path);
  *  - libpng's simplified API decoding the same file to RGB (the peer);
  *  - OpenCV's cv2.imread from Debian's /usr/bin/python3, where installed
  *    (timed inside Python, so the interpreter's start is not counted).
@@ -175,6 +176,17 @@ int main(int argc, char **argv)
         sp__png_fast *f = sp__png_reader_fast(j.r);
         double direct = timed(run_reader, &j, runs, cputime);
         const char *diff_direct = same_as_peer(&j);
+        char name[64];
+        snprintf(name, sizeof name, "direct (%s%s)", sp__png_fast_inflater(f),
+                 sp__png_unfilter_simd_available() ? "+sse4.1" : "");
+        double libdeflate = -1;
+        const char *diff_libdeflate = NULL;
+        if (strcmp(sp__png_fast_inflater(f), "libdeflate")) {
+            f->libdeflate_only = 1;
+            libdeflate = timed(run_reader, &j, runs, cputime);
+            diff_libdeflate = same_as_peer(&j);
+            f->libdeflate_only = 0;
+        }
         f->scalar = 1;
         double scalar = timed(run_reader, &j, runs, cputime);
         const char *diff_scalar = same_as_peer(&j);
@@ -187,19 +199,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_png: %s: the direct path never ran\n", path);
         char why[256] = "";
         double cv = cv2_time(path, runs, cputime, why, sizeof why);
-        row(o.json, input,
-            sp__png_unfilter_simd_available() ? "direct (libdeflate+sse4.1)"
-                                              : "direct (libdeflate)",
-            direct, "libpng simplified", peer, diff_direct);
+        row(o.json, input, name, direct, "libpng simplified", peer,
+            diff_direct);
+        if (libdeflate > 0)
+            row(o.json, input, "direct, libdeflate inflate", libdeflate,
+                "libpng simplified", peer, diff_libdeflate);
         row(o.json, input, "direct, scalar unfilter", scalar,
             "libpng simplified", peer, diff_scalar);
         row(o.json, input, "libpng row by row (before)", viapng,
             "libpng simplified", peer, diff_png);
         if (cv > 0)
-            row(o.json, input,
-                sp__png_unfilter_simd_available() ? "direct (libdeflate+sse4.1)"
-                                                  : "direct (libdeflate)",
-                direct, "cv2.imread", cv, "not compared");
+            row(o.json, input, name, direct, "cv2.imread", cv, "not compared");
         else if (!o.json)
             printf("%-14s %s\n", input, why);
         free(j.peer);

@@ -26,6 +26,9 @@ install(FILES ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
 # needs a static libudev that Debian does not ship in any case).
 set(SP_PC_REQUIRES_PRIVATE "libpng liblz4 libzstd sqlite3 libturbojpeg yaml-0.1 zlib libxxhash libdeflate jansson")
 set(SP_PC_LIBS_PRIVATE "-lhwloc -llzf -lbz2 -lpthread -lm")
+if(SP_HAVE_ISAL)
+  string(APPEND SP_PC_REQUIRES_PRIVATE " libisal")
+endif()
 if(SP_HAVE_OPENCL)
   string(APPEND SP_PC_REQUIRES_PRIVATE " OpenCL")
 endif()

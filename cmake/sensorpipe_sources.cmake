@@ -107,7 +107,7 @@ add_custom_target(sp_registry_lists
   VERBATIM)
 list(APPEND SP_INCLUDE_DIRS ${SP_GEN_DIR})
 
-set(SP_PRIVATE_DEFS SP_HAVE_OPENCL=${SP_HAVE_OPENCL})
+set(SP_PRIVATE_DEFS SP_HAVE_OPENCL=${SP_HAVE_OPENCL} SP_HAVE_ISAL=${SP_HAVE_ISAL})
 
 function(sp_configure_lib target)
   target_include_directories(${target} PRIVATE ${SP_INCLUDE_DIRS})
@@ -123,6 +123,9 @@ function(sp_configure_lib target)
     BZip2::BZip2 ZLIB::ZLIB)
   target_include_directories(${target} PRIVATE ${LZF_INCLUDE_DIR})
   target_link_libraries(${target} PUBLIC Threads::Threads m)
+  if(SP_HAVE_ISAL)
+    target_link_libraries(${target} PRIVATE PkgConfig::ISAL)
+  endif()
   if(SP_HAVE_OPENCL)
     target_link_libraries(${target} PRIVATE OpenCL::OpenCL)
     target_compile_definitions(${target} PRIVATE CL_TARGET_OPENCL_VERSION=120)

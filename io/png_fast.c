@@ -1,8 +1,12 @@
 /* The direct PNG decode path (see png_fast_int.h). */
 #include <errno.h>
 #include <libdeflate.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if SP_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 #include "error_int.h"
 #include "log_int.h" /* sp__crc32 */
@@ -27,7 +31,44 @@ int sp__png_fast_init(sp__png_fast *f)
     f->inflater = libdeflate_alloc_decompressor();
     if (!f->inflater)
         return sp__fail(SP_ENOMEM, "png reader: out of memory for libdeflate");
+#if SP_HAVE_ISAL
+    f->isal = malloc(sizeof(struct inflate_state));
+    if (!f->isal) {
+        sp__png_fast_deinit(f);
+        return sp__fail(SP_ENOMEM, "png reader: out of memory for ISA-L's "
+                                   "inflate state");
+    }
+#endif
     return SP_OK;
+}
+
+const char *sp__png_fast_inflater(const sp__png_fast *f)
+{
+    return f->isal && !f->libdeflate_only ? "isa-l" : "libdeflate";
+}
+
+/* 1 when the zlib stream z[0, zn) inflates to exactly n bytes at out, its
+ * Adler-32 checked; 0 for anything else (libpng then judges the file). */
+static int inflate_exact(sp__png_fast *f, const uint8_t *z, size_t zn,
+                         uint8_t *out, size_t n)
+{
+#if SP_HAVE_ISAL
+    if (f->isal && !f->libdeflate_only && zn <= UINT32_MAX && n <= UINT32_MAX) {
+        struct inflate_state *st = f->isal;
+        isal_inflate_init(st);
+        st->crc_flag = ISAL_ZLIB; /* parse the zlib header, check Adler-32 */
+        st->next_in = (uint8_t *)(uintptr_t)z;
+        st->avail_in = (uint32_t)zn;
+        st->next_out = out;
+        st->avail_out = (uint32_t)n;
+        return isal_inflate_stateless(st) == ISAL_DECOMP_OK &&
+               st->avail_out == 0;
+    }
+#endif
+    size_t got = 0;
+    return libdeflate_zlib_decompress(f->inflater, z, zn, out, n, &got) ==
+               LIBDEFLATE_SUCCESS &&
+           got == n;
 }
 
 void sp__png_fast_deinit(sp__png_fast *f)
@@ -35,6 +76,8 @@ void sp__png_fast_deinit(sp__png_fast *f)
     if (f->inflater)
         libdeflate_free_decompressor(f->inflater);
     f->inflater = NULL;
+    free(f->isal);
+    f->isal = NULL;
     sp__iobuf_free(&f->stage);
 }
 
@@ -192,11 +235,7 @@ int sp__png_fast_decode(sp__png_fast *f, const char *path, const uint8_t *mem,
     size_t idat = gather_idat(file, (size_t)size, file);
     if (idat == 0)
         goto out;
-    size_t inflated = 0;
-    if (libdeflate_zlib_decompress(f->inflater, file, idat, raw,
-                                   (size_t)raw_bytes,
-                                   &inflated) != LIBDEFLATE_SUCCESS ||
-        inflated != raw_bytes)
+    if (!inflate_exact(f, file, idat, raw, (size_t)raw_bytes))
         goto out;
     rc = unfilter_into(f, raw, row_bytes, bpp, img);
     if (rc == SP_OK) {

@@ -4,14 +4,14 @@
  * that was ~75 % of a whole lidar+camera chain. The direct path covers the
  * files cameras and datasets write — non-interlaced, 8-bit gray, RGB and
  * RGBA, 16-bit gray and RGB — and decodes them in three passes over memory:
- * one read of the file, one libdeflate inflate of the IDAT stream (its own
- * Adler-32 checked), and one unfilter pass straight into the caller's
- * image. Every chunk's CRC is checked as libpng checks critical ones.
- * Anything else (palettes, Adam7, low bit depths, a stream that does not
- * inflate to exactly the rows the header implies, a chunk order libpng
- * might still accept) returns SP__PNG_FAST_DECLINED and libpng decodes the
- * file as before, so the direct path never changes what is accepted nor
- * the message a bad file gets. */
+ * one read of the file, one inflate of the IDAT stream in one call (its own
+ * Adler-32 checked; ISA-L's where the build has it, else libdeflate's),
+ * and one unfilter pass straight into the caller's image. Every chunk's CRC is
+ * checked as libpng checks critical ones. Anything else (palettes, Adam7, low
+ * bit depths, a stream that does not inflate to exactly the rows the header
+ * implies, a chunk order libpng might still accept) returns
+ * SP__PNG_FAST_DECLINED and libpng decodes the file as before, so the direct
+ * path never changes what is accepted nor the message a bad file gets. */
 #ifndef SP_PNG_FAST_INT_H
 #define SP_PNG_FAST_INT_H
 
@@ -26,14 +26,19 @@
 
 typedef struct sp__png_fast {
     struct libdeflate_decompressor *inflater; /* created with the reader */
-    sp__iobuf stage;  /* the file bytes, then the filtered rows */
-    int disabled;     /* tests: 1 = always decline (libpng decodes) */
-    int scalar;       /* tests: 1 = scalar unfilter only */
-    uint64_t decoded; /* files the direct path decoded (tests, bench) */
+    void *isal;          /* ISA-L's inflate state; NULL without ISA-L */
+    sp__iobuf stage;     /* the file bytes, then the filtered rows */
+    int disabled;        /* tests: 1 = always decline (libpng decodes) */
+    int scalar;          /* tests: 1 = scalar unfilter only */
+    int libdeflate_only; /* tests: 1 = inflate with libdeflate */
+    uint64_t decoded;    /* files the direct path decoded (tests, bench) */
 } sp__png_fast;
 
 int sp__png_fast_init(sp__png_fast *f);
 void sp__png_fast_deinit(sp__png_fast *f);
+
+/* "isa-l" or "libdeflate": what inflates now. */
+const char *sp__png_fast_inflater(const sp__png_fast *f);
 
 /* Decode @p path (or @p mem, @p n bytes, when mem is not NULL; @p path
  * names it) into @p img when the file is one the direct path covers and

@@ -8,9 +8,11 @@
  *   decode to the pixels written, through the direct path (its counter
  *   says it ran) and through libpng alone.
  * - KITTI's real camera images decode identically both ways.
- * - Irregular files (a bad IDAT CRC, a truncated file, no IEND, a stream
- *   one byte short, an unknown critical chunk) make the direct path step
- *   aside: the result and the message are libpng's, as before.
+ * - Both inflaters (ISA-L's, where the build has it, and libdeflate's)
+ *   decode every file above and step aside from every irregular one.
+ * - Irregular files (a bad IDAT CRC, a wrong Adler-32, a truncated file,
+ *   no IEND, a stream one byte short, an unknown critical chunk) make the
+ * direct path step aside: the result and the message are libpng's, as before.
  * - A warm reader decodes without touching the heap. */
 #include <dirent.h>
 #include <png.h>
@@ -161,6 +163,14 @@ static void decode_both(sp_png_reader *r, const char *path, sp_image *img,
     if (f->decoded != before + 1)
         fail_msg("%s: the direct path did not decode it", what);
     assert_pixels(img, px, bpp, what);
+    /* the other inflater (the same one where ISA-L is not built in) */
+    f->libdeflate_only = 1;
+    memset(img->data, 0x77, img->stride * img->height);
+    assert_int_equal(sp_png_read(r, path, img, NULL), SP_OK);
+    if (f->decoded != before + 2)
+        fail_msg("%s: the direct path (libdeflate) did not decode it", what);
+    assert_pixels(img, px, bpp, what);
+    f->libdeflate_only = 0;
     f->scalar = 1;
     memset(img->data, 0x5A, img->stride * img->height);
     assert_int_equal(sp_png_read(r, path, img, NULL), SP_OK);
@@ -229,24 +239,32 @@ static void test_kitti_images_equal_libpng(void **state)
         sp_image a, b;
         void *ma = iot_image_alloc(&a, info.width, info.height, info.format, 0);
         void *mb = iot_image_alloc(&b, info.width, info.height, info.format, 0);
-        uint64_t before = f->decoded;
-        assert_int_equal(sp_png_read(r, path, &a, NULL), SP_OK);
-        assert_int_equal(f->decoded, before + 1);
         f->disabled = 1;
         assert_int_equal(sp_png_read(r, path, &b, NULL), SP_OK);
         f->disabled = 0;
-        for (uint32_t y = 0; y < info.height; y++)
-            if (memcmp(sp_image_row(&a, y), sp_image_row(&b, y),
-                       sp_image_row_bytes(info.width, info.format)))
-                fail_msg("%s: row %u differs from libpng's", path, y);
+        for (int lib = 0; lib < 2; lib++) {
+            f->libdeflate_only = lib;
+            memset(a.data, 0x5A, a.stride * a.height);
+            uint64_t before = f->decoded;
+            assert_int_equal(sp_png_read(r, path, &a, NULL), SP_OK);
+            assert_int_equal(f->decoded, before + 1);
+            for (uint32_t y = 0; y < info.height; y++)
+                if (memcmp(sp_image_row(&a, y), sp_image_row(&b, y),
+                           sp_image_row_bytes(info.width, info.format)))
+                    fail_msg("%s (%s): row %u differs from libpng's", path,
+                             sp__png_fast_inflater(f), y);
+        }
+        f->libdeflate_only = 0;
         free(ma);
         free(mb);
         files++;
     }
     closedir(d);
-    sp_png_reader_destroy(r);
     assert_true(files > 0);
-    print_message("%d KITTI images equal libpng's decode\n", files);
+    print_message("%d KITTI images equal libpng's decode (inflated by %s "
+                  "and by libdeflate)\n",
+                  files, sp__png_fast_inflater(f));
+    sp_png_reader_destroy(r);
 }
 
 /* ---- irregular files: libpng's verdict stands ---- */
@@ -291,8 +309,8 @@ static size_t find_chunk(const uint8_t *b, size_t n, const char *type)
     return 0;
 }
 
-static void same_verdict(sp_png_reader *r, const char *path, sp_image *img,
-                         const char *what)
+static void same_verdict_with(sp_png_reader *r, const char *path, sp_image *img,
+                              const char *what)
 {
     sp__png_fast *f = sp__png_reader_fast(r);
     uint64_t before = f->decoded;
@@ -306,7 +324,19 @@ static void same_verdict(sp_png_reader *r, const char *path, sp_image *img,
     if (rc_fast != rc_png || (rc_png < 0 && strcmp(msg_fast, sp_errmsg())))
         fail_msg("%s: direct path gave %d (%s), libpng alone %d (%s)", what,
                  rc_fast, msg_fast, rc_png, sp_errmsg());
-    print_message("%s: %s\n", what, rc_png < 0 ? sp_errmsg() : "decoded");
+    print_message("%s (%s): %s\n", what, sp__png_fast_inflater(f),
+                  rc_png < 0 ? sp_errmsg() : "decoded");
+}
+
+/* The direct path steps aside with either inflater. */
+static void same_verdict(sp_png_reader *r, const char *path, sp_image *img,
+                         const char *what)
+{
+    sp__png_fast *f = sp__png_reader_fast(r);
+    same_verdict_with(r, path, img, what);
+    f->libdeflate_only = 1;
+    same_verdict_with(r, path, img, what);
+    f->libdeflate_only = 0;
 }
 
 static void test_irregular_files_get_libpngs_verdict(void **state)
@@ -330,6 +360,27 @@ static void test_irregular_files_get_libpngs_verdict(void **state)
     iot_write(bad, b, n);
     same_verdict(r, bad, &img, "bad IDAT CRC");
     b[idat + 8 + 3] ^= 0x10;
+
+    /* a wrong Adler-32 (the stream's last 4 bytes, at the end of the
+     * last IDAT), that chunk's CRC made right: only the inflater can
+     * tell */
+    {
+        size_t last = idat;
+        for (size_t off = idat;
+             off + 12 <= n && !memcmp(b + off + 4, "IDAT", 4);
+             off += 12 + be32(b + off))
+            last = off;
+        size_t len = be32(b + last);
+        assert_true(len >= 4);
+        uint8_t keep[12 + 4096];
+        assert_true(len + 12 <= sizeof keep);
+        memcpy(keep, b + last, len + 12);
+        b[last + 8 + len - 1] ^= 0x01;
+        put_be32(b + last + 8 + len, (uint32_t)crc32(0, b + last + 4, len + 4));
+        iot_write(bad, b, n);
+        same_verdict(r, bad, &img, "wrong Adler-32");
+        memcpy(b + last, keep, len + 12);
+    }
 
     /* cut in the middle of the pixel data */
     iot_write(bad, b, idat + 20);
