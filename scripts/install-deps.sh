@@ -14,7 +14,10 @@ python3-distributed"
 # needs instead: the cross compiler, qemu to run the tests, and the arm64
 # builds of the libraries CMakeLists.txt and tests/CMakeLists.txt link
 # (Debian multiarch, so dpkg must know arm64 first). No OpenCL, Python or
-# npm: the cross-build has no OpenCL and the oracles run on the host.
+# npm: the cross-build has no OpenCL and the oracles run on the host. Nor
+# ISA-L (optional): Debian's libisal-dev and libisal2 are not multiarch,
+# so the arm64 ones would remove the host's; the cross-build inflates
+# PNGs with libdeflate, which the host build tests too.
 cross_arch=""
 case "${SP_CROSS:-}" in
     "") ;;
@@ -24,8 +27,7 @@ case "${SP_CROSS:-}" in
 qemu-user-static"
         for p in libhwloc-dev libpng-dev libcmocka-dev liblzf-dev liblz4-dev \
                  libbz2-dev libzstd-dev libsqlite3-dev libturbojpeg0-dev \
-                 libyaml-dev zlib1g-dev libxxhash-dev libdeflate-dev libisal-dev \
-                 libjansson-dev; do
+                 libyaml-dev zlib1g-dev libxxhash-dev libdeflate-dev libjansson-dev; do
             PKGS="$PKGS $p:arm64"
         done
         ;;
