@@ -1,6 +1,7 @@
 /* PNG row unfiltering (see png_fast_int.h).
  *
- * The scalar functions are the reference. On x86 the Sub, Avg and Paeth
+ * The scalar functions are the reference. On arm64 Sub (RGB, RGBA) and Up
+ * run in NEON as below, the rest scalar. On x86 the Sub, Avg and Paeth
  * filters for 3- and 4-byte pixels (8-bit RGB and RGBA, the images cameras
  * and datasets write) run one pixel per step in vector lanes, as libpng's
  * filter_sse2_intrinsics.c does; Sub, which KITTI writes on every row, is a
@@ -269,6 +270,87 @@ int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
 int sp__png_unfilter_simd_available(void)
 {
     return have_sse41();
+}
+
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+/* ---- arm64 vector paths: Sub (RGB, RGBA) and Up as on x86; Avg and
+ * Paeth, serial a pixel at a time, stay scalar ---------------------------- */
+#include <arm_neon.h>
+
+/* x shifted up by k bytes (k = 16 - s), zeros below: vextq takes bytes
+ * s.. of the first operand, then the second's. */
+#define SP__UP(x, s) vextq_u8(vdupq_n_u8(0), (x), (s))
+
+static void sub_neon(uint8_t *row, size_t n, unsigned bpp)
+{
+    size_t i = 0;
+    if (bpp == 4) {
+        uint8x16_t carry = vdupq_n_u8(0);
+        for (; i + 16 <= n; i += 16) {
+            uint8x16_t x = vld1q_u8(row + i);
+            x = vaddq_u8(x, SP__UP(x, 12));
+            x = vaddq_u8(x, SP__UP(x, 8));
+            x = vaddq_u8(x, carry);
+            vst1q_u8(row + i, x);
+            carry = vreinterpretq_u8_u32(
+                vdupq_laneq_u32(vreinterpretq_u32_u8(x), 3));
+        }
+    } else { /* bpp == 3: five pixels a step, the 16th byte kept */
+        static const uint8_t last_idx[16] = {12, 13, 14, 12, 13, 14, 12, 13,
+                                             14, 12, 13, 14, 12, 13, 14, 255};
+        const uint8x16_t last = vld1q_u8(last_idx);
+        const uint8x16_t low15 =
+            vextq_u8(vdupq_n_u8(0xFF), vdupq_n_u8(0), 1); /* 15 x FF, 0 */
+        uint8x16_t carry = vdupq_n_u8(0);
+        /* loaded before the previous step's store, which the load overlaps
+         * by a byte (as on x86) */
+        uint8x16_t next = n >= 16 ? vld1q_u8(row) : carry;
+        for (; i + 16 <= n; i += 15) {
+            uint8x16_t in = next;
+            if (i + 31 <= n)
+                next = vld1q_u8(row + i + 15);
+            uint8x16_t x = vandq_u8(in, low15);
+            x = vaddq_u8(x, SP__UP(x, 13));
+            x = vaddq_u8(x, SP__UP(x, 10));
+            x = vaddq_u8(x, SP__UP(x, 4));
+            x = vandq_u8(vaddq_u8(x, carry), low15);
+            x = vorrq_u8(x, vbicq_u8(in, low15));
+            vst1q_u8(row + i, x);
+            carry = vqtbl1q_u8(x, last); /* index 255 gives 0 */
+        }
+    }
+    for (size_t j = i < bpp ? bpp : i; j < n; j++)
+        row[j] = (uint8_t)(row[j] + row[j - bpp]);
+}
+
+static void up_neon(uint8_t *row, const uint8_t *prev, size_t n)
+{
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        vst1q_u8(row + i, vaddq_u8(vld1q_u8(row + i), vld1q_u8(prev + i)));
+    for (; i < n; i++)
+        row[i] = (uint8_t)(row[i] + prev[i]);
+}
+
+int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
+                              size_t n, unsigned bpp)
+{
+    /* Sub, and Paeth of the first row (Sub there) */
+    if ((filter == 1 || (filter == 4 && !prev)) && (bpp == 3 || bpp == 4) &&
+        n % bpp == 0) {
+        sub_neon(row, n, bpp);
+        return 0;
+    }
+    if (filter == 2 && prev) {
+        up_neon(row, prev, n);
+        return 0;
+    }
+    return scalar_row(filter, row, prev, n, bpp);
+}
+
+int sp__png_unfilter_simd_available(void)
+{
+    return 1;
 }
 
 #else
