@@ -8,6 +8,7 @@
 
 #include "cli_int.h"
 #include "sp_kernels.h"
+#include "sp_png.h"
 
 void cli_devices_help(FILE *out)
 {
@@ -23,6 +24,8 @@ void cli_devices_help(FILE *out)
             "    substring, else the first GPU, else the first CPU device)\n"
             "    and whether --backend auto uses OpenCL (GPUs only, unless\n"
             "    a device is named);\n"
+            "  - the library that inflates PNG pixel data (isa-l or\n"
+            "    libdeflate, chosen when the library was built);\n"
             "  - the CPU topology (packages, NUMA nodes, cores, threads,\n"
             "    caches) as hwloc sees it.\n");
 }
@@ -91,6 +94,7 @@ int cli_devices_main(int argc, char **argv)
     sp_kernels_describe(buf, (size_t)need + 1);
     fputs(buf, stdout);
     free(buf);
+    printf("PNG inflate: %s\n", sp_png_inflater());
     topology();
     return 0;
 }

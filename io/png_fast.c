@@ -42,6 +42,11 @@ int sp__png_fast_init(sp__png_fast *f)
     return SP_OK;
 }
 
+const char *sp_png_inflater(void)
+{
+    return SP_HAVE_ISAL ? "isa-l" : "libdeflate";
+}
+
 const char *sp__png_fast_inflater(const sp__png_fast *f)
 {
     return f->isal && !f->libdeflate_only ? "isa-l" : "libdeflate";

@@ -116,6 +116,11 @@ int sp_png_probe(sp_png_reader *r, const char *path, sp_png_info *info);
 int sp_png_read(sp_png_reader *r, const char *path, sp_image *img,
                 sp_png_info *info);
 
+/** The library that inflates a PNG's pixel data on the direct decode path:
+ *  "isa-l" (Intel ISA-L, where the build found libisal) or "libdeflate".
+ *  A static string; `sensorpipe devices` prints it. */
+const char *sp_png_inflater(void);
+
 /** As sp_png_probe(), for a PNG held in memory: @p n bytes at @p data
  *  (borrowed; a CompressedImage's payload). @p name (borrowed, NULL =
  *  "png data") names the input in messages. @p r may be NULL. SP_EFORMAT

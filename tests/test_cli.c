@@ -70,6 +70,10 @@ static void test_help(void **state)
     assert_non_null(strstr(out, "usage: sensorpipe run"));
     assert_int_equal(run("--version"), 0);
     assert_non_null(strstr(out, "sensorpipe 0."));
+    assert_int_equal(run("devices"), 0);
+    assert_non_null(strstr(out, "SIMD: "));
+    assert_true(strstr(out, "\nPNG inflate: isa-l\n") ||
+                strstr(out, "\nPNG inflate: libdeflate\n"));
     assert_int_equal(run("rn"), 2);
     assert_string_equal(out, "sensorpipe: unknown command 'rn', did you mean "
                              "'run'? (`sensorpipe --help` lists the "

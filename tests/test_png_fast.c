@@ -448,6 +448,8 @@ static void test_in_memory_and_warm_reader(void **state)
     assert_ptr_equal(f->stage.data, stage);
     assert_int_equal(f->stage.cap, cap);
     assert_int_equal(f->decoded, 11);
+    /* what the library says it inflates with is what the reader uses */
+    assert_string_equal(sp_png_inflater(), sp__png_fast_inflater(f));
     assert_int_equal(sp_png_reader_heap_allocs(r), 0);
     free(mem);
     free(b);
