@@ -42,6 +42,16 @@ int sp__png_fast_init(sp__png_fast *f)
     return SP_OK;
 }
 
+size_t sp__png_fast_state_bytes(const sp__png_fast *f)
+{
+#if SP_HAVE_ISAL
+    return f->isal ? sizeof(struct inflate_state) : 0;
+#else
+    (void)f;
+    return 0;
+#endif
+}
+
 const char *sp_png_inflater(void)
 {
     return SP_HAVE_ISAL ? "isa-l" : "libdeflate";
@@ -83,6 +93,9 @@ void sp__png_fast_deinit(sp__png_fast *f)
     f->inflater = NULL;
     free(f->isal);
     f->isal = NULL;
+    sp_poolmgr_uncharge(f->mgr, f->charged);
+    f->mgr = NULL;
+    f->charged = 0;
     sp__iobuf_free(&f->stage);
 }
 

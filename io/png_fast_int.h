@@ -31,11 +31,17 @@ typedef struct sp__png_fast {
     int disabled;        /* tests: 1 = always decline (libpng decodes) */
     int scalar;          /* tests: 1 = scalar unfilter only */
     int libdeflate_only; /* tests: 1 = inflate with libdeflate */
-    uint64_t decoded;    /* files the direct path decoded (tests, bench) */
+    sp_poolmgr *mgr;     /* the reader's manager: isal's bytes charged */
+    uint64_t charged;
+    uint64_t decoded; /* files the direct path decoded (tests, bench) */
 } sp__png_fast;
 
 int sp__png_fast_init(sp__png_fast *f);
 void sp__png_fast_deinit(sp__png_fast *f);
+
+/* Bytes of ISA-L's inflate state (0 without ISA-L): held for the reader's
+ * life, charged to its pool manager (sp_png_reader_set_poolmgr). */
+size_t sp__png_fast_state_bytes(const sp__png_fast *f);
 
 /* "isa-l" or "libdeflate": what inflates now. */
 const char *sp__png_fast_inflater(const sp__png_fast *f);

@@ -77,8 +77,26 @@ void sp_png_reader_destroy(sp_png_reader *r)
 int sp_png_reader_set_poolmgr(sp_png_reader *r, sp_poolmgr *mgr)
 {
     SP_GUARD(r != NULL);
-    SP_TRY(sp__png_arena_set_poolmgr(&r->arena, mgr));
-    sp__iobuf_set_poolmgr(&r->fast.stage, mgr);
+    sp__png_fast *f = &r->fast;
+    /* ISA-L's inflate state (87 KiB), held while the reader lives: on
+     * the new manager before the arena, off it again if the arena does
+     * not fit, so a refusal leaves every charge where it was */
+    const uint64_t state =
+        mgr != f->mgr && mgr ? sp__png_fast_state_bytes(f) : 0;
+    if (state)
+        SP_TRY(
+            sp_poolmgr_charge(mgr, state, "png reader: ISA-L's inflate state"));
+    int rc = sp__png_arena_set_poolmgr(&r->arena, mgr);
+    if (rc < 0) {
+        sp_poolmgr_uncharge(mgr, state);
+        return rc;
+    }
+    if (mgr != f->mgr) {
+        sp_poolmgr_uncharge(f->mgr, f->charged);
+        f->mgr = mgr;
+        f->charged = state;
+    }
+    sp__iobuf_set_poolmgr(&f->stage, mgr);
     return SP_OK;
 }
 
