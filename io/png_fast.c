@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef SP_HAVE_ISAL
+#define SP_HAVE_ISAL 0 /* CMake defines it (SP_WITH_ISAL) */
+#endif
 #if SP_HAVE_ISAL
 #include <isa-l/igzip_lib.h>
 #endif
