@@ -13,7 +13,11 @@
  *    left as it was;
  *  - an image of another shape is refused (SP_EFORMAT, "decodes to");
  *  - a warm reader decoding the same input again asks the heap for
- *    nothing (sp_png_reader_heap_allocs does not move).
+ *    nothing (sp_png_reader_heap_allocs does not move);
+ *  - where the build inflates with ISA-L, inflating with libdeflate
+ *    instead gives the same status and the same pixels (two independent
+ *    zlib decoders on the same stream: one accepting what the other
+ *    refuses would change what the reader accepts).
  * Pixel memory is the harness's (as a source takes a pool block after the
  * probe), capped at HARNESS_MAX_BYTES so one input cannot take the fuzzing
  * process's memory; bounding what a header may claim is the source's job
@@ -25,6 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "png_fast_int.h"
 #include "sp_png.h"
 
 #define HARNESS_MAX_BYTES ((size_t)4 << 20)
@@ -160,6 +165,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a warm reader allocated from the heap", 0);
         if (memcmp(ma, mb, b.stride * b.height))
             fail("a second decode gave other pixels", 0);
+    }
+    if (strcmp(sp_png_inflater(), "libdeflate")) {
+        sp__png_fast *f = sp__png_reader_fast(rd);
+        memset(mb, 0xA5, b.stride * b.height);
+        f->libdeflate_only = 1;
+        int rl = sp_png_read_mem(rd, copy, size, "fz.png", &b, NULL);
+        f->libdeflate_only = 0;
+        if (rl != rm)
+            fail("ISA-L's and libdeflate's inflate disagree on the status", rl);
+        if (rl == SP_OK && memcmp(ma, mb, b.stride * b.height))
+            fail("ISA-L's and libdeflate's inflate gave other pixels", 0);
     }
     /* Another shape: refused after the header, before any row. */
     sp_image wrong = a;
