@@ -94,11 +94,10 @@ void sp__png_fast_deinit(sp__png_fast *f)
     if (f->inflater)
         libdeflate_free_decompressor(f->inflater);
     f->inflater = NULL;
+    sp_poolmgr_uncharge(f->mgr, sp__png_fast_state_bytes(f));
+    f->mgr = NULL;
     free(f->isal);
     f->isal = NULL;
-    sp_poolmgr_uncharge(f->mgr, f->charged);
-    f->mgr = NULL;
-    f->charged = 0;
     sp__iobuf_free(&f->stage);
 }
 

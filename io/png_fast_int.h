@@ -31,9 +31,8 @@ typedef struct sp__png_fast {
     int disabled;        /* tests: 1 = always decline (libpng decodes) */
     int scalar;          /* tests: 1 = scalar unfilter only */
     int libdeflate_only; /* tests: 1 = inflate with libdeflate */
-    sp_poolmgr *mgr;     /* the reader's manager: isal's bytes charged */
-    uint64_t charged;
-    uint64_t decoded; /* files the direct path decoded (tests, bench) */
+    sp_poolmgr *mgr;     /* the reader's manager, charged the state's bytes */
+    uint64_t decoded;    /* files the direct path decoded (tests, bench) */
 } sp__png_fast;
 
 int sp__png_fast_init(sp__png_fast *f);

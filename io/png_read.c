@@ -92,9 +92,8 @@ int sp_png_reader_set_poolmgr(sp_png_reader *r, sp_poolmgr *mgr)
         return rc;
     }
     if (mgr != f->mgr) {
-        sp_poolmgr_uncharge(f->mgr, f->charged);
+        sp_poolmgr_uncharge(f->mgr, sp__png_fast_state_bytes(f));
         f->mgr = mgr;
-        f->charged = state;
     }
     sp__iobuf_set_poolmgr(&f->stage, mgr);
     return SP_OK;
