@@ -177,8 +177,13 @@ int main(int argc, char **argv)
         double direct = timed(run_reader, &j, runs, cputime);
         const char *diff_direct = same_as_peer(&j);
         char name[64];
+#if defined(__aarch64__)
+        const char *vec = "+neon";
+#else
+        const char *vec = "+sse4.1";
+#endif
         snprintf(name, sizeof name, "direct (%s%s)", sp__png_fast_inflater(f),
-                 sp__png_unfilter_simd_available() ? "+sse4.1" : "");
+                 sp__png_unfilter_simd_available() ? vec : "");
         double libdeflate = -1;
         const char *diff_libdeflate = NULL;
         if (strcmp(sp__png_fast_inflater(f), "libdeflate")) {
