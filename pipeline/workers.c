@@ -20,7 +20,8 @@
  * Waiting spins first, then sleeps. A worker that found nothing left to
  * take watches the call counter for SPIN_NS before it sleeps on a
  * condition variable, and the caller watches the finished count for as
- * long before it sleeps. Why: on a virtual machine an idle vCPU halts,
+ * long, then yields its CPU between looks up to FINAL_WAIT_NS, before it
+ * sleeps. Why: on a virtual machine an idle vCPU halts,
  * and waking it through a futex took a median of 13-30 us here and,
  * under load, up to milliseconds -- a large part of a 1 ms share. Why
  * not spin for ever: the machines this runs on are often shared, and a
@@ -60,6 +61,12 @@
 /* How long a waiter spins before it sleeps (see the top); a pool's
  * workers spin for the pool's spin_ns (sp__workers_set_spin()). */
 #define SPIN_NS 50000
+/* How long the caller waits for the last round's shares before it
+ * sleeps: spinning, then yielding its CPU after SPIN_NS. A share often
+ * ends 50-100 us after the caller's own, and a sleeping caller then took
+ * ~30 us more to wake (a threads=2 voxel frame here); yielding keeps the
+ * CPU for a worker that shares it. */
+#define FINAL_WAIT_NS 200000
 
 /* anticipate(): a sleeping worker wakes this long before the next call is
  * due (a wake-up of a halted vCPU took up to ~0.5 ms here), plus four
@@ -156,24 +163,25 @@ static int spin_ulong(atomic_ulong *v, unsigned long old, atomic_int *stop,
 }
 
 /* Spins until *v reaches @p target: for SPIN_NS, then yielding the CPU
- * between looks (never sleeps). Gives up, returning 0, when the call word
- * is no longer @p word (a thread late for a call that has ended), or
- * after SPIN_NS when @p yield is 0. */
+ * between looks until @p yield_ns have passed since the first look (for
+ * ever when < 0), then gives up, returning 0. Also gives up when the call
+ * word is no longer @p word (a thread late for a call that has ended). */
 static int spin_reach(sp__workers *w, atomic_uint *v, unsigned target,
-                      uint64_t word, int yield)
+                      uint64_t word, long long yield_ns)
 {
-    long long end = 0;
+    long long end = 0, t0 = 0;
     for (unsigned r = 0; atomic_load(v) < target; r++) {
         if ((r & 63) == 63 && atomic_load(&w->call) != word)
             return 0;
         if (end < 0) {
             sched_yield();
+            if (yield_ns >= 0 && (r & 15) == 15 && now_ns() - t0 >= yield_ns)
+                return 0;
             continue;
         }
         CPU_RELAX();
         if (spin_over(r, &end, SPIN_NS)) {
-            if (!yield)
-                return 0;
+            t0 = end - SPIN_NS;
             end = -1;
         }
     }
@@ -215,7 +223,7 @@ static void take_shares(sp__workers *w, uint64_t word, int self)
     const uint64_t call = W_CALL(word);
     const int n = W_N(word), phases = W_PHASES(word);
     for (int p = 0; p < phases; p++) {
-        if (p > 0 && !spin_reach(w, &w->finished[p - 1], (unsigned)n, word, 1))
+        if (p > 0 && !spin_reach(w, &w->finished[p - 1], (unsigned)n, word, -1))
             return;
         if (self < n && claim(w, p, self, call))
             run_share(w, p, self, n, phases);
@@ -465,7 +473,7 @@ static void run(sp__workers *w, int n, int phases, sp__work_fn fn1,
     }
     take_shares(w, word, 0);
     atomic_uint *last = &w->finished[phases - 1];
-    if (spin_reach(w, last, (unsigned)n, word, 0))
+    if (spin_reach(w, last, (unsigned)n, word, FINAL_WAIT_NS))
         return;
     pthread_mutex_lock(&w->mu);
     atomic_store(&w->caller_waits, 1);
