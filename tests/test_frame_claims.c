@@ -29,36 +29,22 @@
 
 /* ---- PNG files built byte by byte ---- */
 
-typedef struct pngbuf {
-    uint8_t *p;
-    size_t n, cap;
-} pngbuf;
-
-static void put(pngbuf *b, const void *d, size_t n)
-{
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2;
-        b->p = realloc(b->p, b->cap);
-        assert_non_null(b->p);
-    }
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-}
+typedef iot_buf pngbuf;
 
 static void put32(pngbuf *b, uint32_t v)
 {
     uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
                     (uint8_t)v};
-    put(b, x, 4);
+    iot_buf_add(b, x, 4);
 }
 
 static void chunk(pngbuf *b, const char *type, const uint8_t *d, size_t n)
 {
     put32(b, (uint32_t)n);
     size_t at = b->n;
-    put(b, type, 4);
+    iot_buf_add(b, type, 4);
     if (n)
-        put(b, d, n);
+        iot_buf_add(b, d, n);
     put32(b, (uint32_t)crc32(0, b->p + at, (uInt)(n + 4)));
 }
 
@@ -72,7 +58,7 @@ static pngbuf png_build(uint32_t w, uint32_t h, uint8_t depth, uint8_t ctype,
 {
     pngbuf b = {0};
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    put(&b, sig, 8);
+    iot_buf_add(&b, sig, 8);
     uint8_t ihdr[13] = {(uint8_t)(w >> 24),
                         (uint8_t)(w >> 16),
                         (uint8_t)(w >> 8),

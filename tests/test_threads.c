@@ -21,59 +21,37 @@
 
 /* ---- stages: threads=N against threads=1 ---- */
 
-/* A growing byte buffer. It doubles: growing it by each image row (one
- * realloc a row, which under ASan always moves the whole buffer) made this
- * suite quadratic in the frame size. */
-typedef struct byte_buf {
-    uint8_t *p;
-    size_t len, cap;
-} byte_buf;
-
-static void append(byte_buf *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->p = realloc(b->p, cap);
-        assert_non_null(b->p);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
 /* Every byte a frame's payload holds (image rows without padding, point
  * arrays, tensor data), appended to *buf. */
-static void frame_bytes(const sp_frame *f, byte_buf *buf)
+static void frame_bytes(const sp_frame *f, iot_buf *buf)
 {
     if (f->payload == SP_PAYLOAD_IMAGE) {
         const sp_image *im = &f->u.image;
         size_t rb = sp_image_row_bytes(im->width, im->format);
-        append(buf, &im->format, sizeof im->format);
+        iot_buf_add(buf, &im->format, sizeof im->format);
         for (uint32_t y = 0; y < im->height; y++)
-            append(buf, im->data + y * im->stride, rb);
+            iot_buf_add(buf, im->data + y * im->stride, rb);
     } else if (f->payload == SP_PAYLOAD_POINTS) {
         const sp_points *p = &f->u.points;
         size_t n = p->count * sizeof(float);
-        append(buf, &p->count, sizeof p->count);
-        append(buf, p->x, n);
-        append(buf, p->y, n);
-        append(buf, p->z, n);
+        iot_buf_add(buf, &p->count, sizeof p->count);
+        iot_buf_add(buf, p->x, n);
+        iot_buf_add(buf, p->y, n);
+        iot_buf_add(buf, p->z, n);
         if (p->intensity)
-            append(buf, p->intensity, n);
+            iot_buf_add(buf, p->intensity, n);
         if (p->time)
-            append(buf, p->time, n);
+            iot_buf_add(buf, p->time, n);
         if (p->ring)
-            append(buf, p->ring, p->count * sizeof *p->ring);
+            iot_buf_add(buf, p->ring, p->count * sizeof *p->ring);
     } else if (f->payload == SP_PAYLOAD_TENSOR) {
         const sp_tensor *t = &f->u.tensor;
         size_t n = sp_dtype_size(t->dtype);
         for (int d = 0; d < t->ndim; d++)
             n *= t->shape[d];
-        append(buf, &t->ndim, sizeof t->ndim);
-        append(buf, t->shape, sizeof t->shape);
-        append(buf, t->data, n);
+        iot_buf_add(buf, &t->ndim, sizeof t->ndim);
+        iot_buf_add(buf, t->shape, sizeof t->shape);
+        iot_buf_add(buf, t->data, n);
     } else {
         fail_msg("payload %d not compared", (int)f->payload);
     }
@@ -87,7 +65,7 @@ static uint8_t *run_bytes(const char *launch, sp_backend b, size_t *len,
     sp_pipeline_opts o = {.backend = b};
     sp_pipeline *p;
     sp_frame *f;
-    byte_buf buf = {0};
+    iot_buf buf = {0};
     int rc;
 
     *len = 0;
@@ -105,7 +83,7 @@ static uint8_t *run_bytes(const char *launch, sp_backend b, size_t *len,
     if (rc != SP_EOS)
         fail_msg("%s: %s", launch, sp_errmsg());
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-    *len = buf.len;
+    *len = buf.n;
     return buf.p;
 }
 

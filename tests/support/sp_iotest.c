@@ -56,6 +56,20 @@ const char *iot_tmp(const char *rel)
     return buf[k];
 }
 
+void iot_buf_add(iot_buf *b, const void *d, size_t n)
+{
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        assert_non_null(b->p);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+
 void iot_write(const char *path, const void *data, size_t n)
 {
     FILE *f = fopen(path, "wb");

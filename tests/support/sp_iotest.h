@@ -22,6 +22,17 @@ void iot_mkdirs(const char *path);
 void iot_write(const char *path, const void *data, size_t n);
 void iot_write_str(const char *path, const char *text);
 
+/* A growing byte buffer ({0} is empty; free(b.p) when done). It doubles,
+ * so building one by many small appends stays linear (under ASan every
+ * realloc moves the whole buffer). */
+typedef struct iot_buf {
+    uint8_t *p;
+    size_t n, cap;
+} iot_buf;
+
+/* Append n bytes (fails the test when out of memory). */
+void iot_buf_add(iot_buf *b, const void *d, size_t n);
+
 /* Remove every file of a folder (one level) and the folder. */
 void iot_rmdir(const char *path);
 
