@@ -207,6 +207,13 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
                               sizeof align_bits, &align_bits, NULL),
               fail);
     cl->mem_align = align_bits / 8;
+    cl_device_fp_config fp = 0;
+    if (clGetDeviceInfo(cl->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp,
+                        NULL) != CL_SUCCESS)
+        fp = 0;
+    cl->exact_divide = (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
+    snprintf(cl->build_options, sizeof cl->build_options, "-cl-std=CL1.2%s",
+             cl->exact_divide ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
 
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
                                      (cl_context_properties)cl->platform, 0};
@@ -266,13 +273,20 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
                         &cus, NULL);
         clGetDeviceInfo(devs[i].device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof gmem,
                         &gmem, NULL);
+        cl_device_fp_config fp = 0;
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp,
+                        &fp, NULL);
         int is_chosen = chosen && chosen->device == devs[i].device;
-        PUT("  %s[%d] %s / %s: %s, %u compute units, %llu MiB, %s\n",
+        PUT("  %s[%d] %s / %s: %s, %u compute units, %llu MiB, %s, %s\n",
             is_chosen ? "* " : "  ", i, devs[i].platform_name,
             devs[i].device_name, type_name(devs[i].type), cus,
             (unsigned long long)(gmem >> 20),
             unified ? "shares host memory (zero-copy buffers)"
-                    : "own memory (buffers are copied)");
+                    : "own memory (buffers are copied)",
+            (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
+                ? "exact float divide"
+                : "inexact float divide (results that divide can differ "
+                  "from scalar)");
     }
 #undef PUT
     return (int)len;
@@ -291,7 +305,7 @@ int sp__cl_program_build(struct sp__cl *cl, const char *name,
     cl_program prog =
         clCreateProgramWithSource(cl->context, 1, &source, NULL, &err);
     SP_CL_CHECK(err, "clCreateProgramWithSource", fail);
-    err = clBuildProgram(prog, 1, &cl->device, "-cl-std=CL1.2", NULL, NULL);
+    err = clBuildProgram(prog, 1, &cl->device, cl->build_options, NULL, NULL);
     if (err != CL_SUCCESS) {
         char log[SP__ERRMSG_MAX];
         log[0] = '\0';

@@ -90,6 +90,13 @@ struct sp__cl {
     cl_ulong max_alloc;         /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
     cl_ulong local_mem;         /* CL_DEVICE_LOCAL_MEM_SIZE */
     unsigned mem_align;         /* CL_DEVICE_MEM_BASE_ADDR_ALIGN, bytes */
+    /* clBuildProgram's options: "-cl-std=CL1.2", plus
+     * "-cl-fp32-correctly-rounded-divide-sqrt" where the device offers it
+     * (CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT): OpenCL's default float divide
+     * and sqrt may be 2.5 and 3 ulp off, and NVIDIA's are, so a kernel that
+     * divides would not match the scalar reference bit for bit. */
+    int exact_divide;
+    char build_options[96];
     char platform_name[SP__CL_NAME_MAX];
     char device_name[SP__CL_NAME_MAX];
     char why[256]; /* why this device was chosen */
