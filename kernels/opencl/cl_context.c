@@ -193,6 +193,17 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
                               sizeof unified, &unified, NULL),
               fail);
     cl->unified_memory = unified == CL_TRUE;
+    /* SP_OPENCL_MEMORY=copy treats any device as having its own memory:
+     * the discrete-GPU path (copies in, reads back) then runs and is tested
+     * on PoCL's CPU device too. */
+    const char *mem = getenv("SP_OPENCL_MEMORY");
+    if (mem && strcmp(mem, "copy") == 0)
+        cl->unified_memory = 0;
+    else if (mem && *mem && strcmp(mem, "auto") != 0) {
+        rc = sp__fail(SP_EINVAL,
+                      "SP_OPENCL_MEMORY='%s': expected 'copy' or 'auto'", mem);
+        goto fail;
+    }
     SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
                               sizeof cl->max_work_group, &cl->max_work_group,
                               NULL),
@@ -492,6 +503,27 @@ int sp__cl_buffer_sync_out(sp_kctx *k, cl_mem buf, void *host, size_t bytes)
     if (p != host)
         memcpy(host, p, bytes);
     SP_CL_TRY(clEnqueueUnmapMemObject(cl->queue, buf, p, 0, NULL, NULL), fail);
+    return SP_OK;
+fail:
+    return rc;
+}
+
+int sp__cl_buffer_sync_rows(sp_kctx *k, cl_mem buf, void *host,
+                            size_t row_bytes, size_t rows, size_t stride)
+{
+    int rc = SP_OK;
+    const char *cl_what = "read back";
+
+    if (rows == 0 || row_bytes == 0)
+        return SP_OK;
+    if (rows == 1 || stride == row_bytes || k->cl->unified_memory)
+        return sp__cl_buffer_sync_out(k, buf, host,
+                                      stride * (rows - 1) + row_bytes);
+    size_t origin[3] = {0, 0, 0}, region[3] = {row_bytes, rows, 1};
+    SP_CL_TRY(clEnqueueReadBufferRect(k->cl->queue, buf, CL_TRUE, origin,
+                                      origin, region, stride, 0, stride, 0,
+                                      host, 0, NULL, NULL),
+              fail);
     return SP_OK;
 fail:
     return rc;

@@ -208,6 +208,13 @@ int sp__cl_buffer_in(sp_kctx *k, const void *host, size_t bytes, cl_mem *out);
  * memory. Call sp__cl_buffer_sync_out() before the host reads the array. */
 int sp__cl_buffer_out(sp_kctx *k, void *host, size_t bytes, cl_mem *out);
 
+/* The same for an image's rows: `rows` rows of `row_bytes` at `stride`
+ * from `host`. The bytes between rows belong to the caller (canaries,
+ * another image), so a device with its own memory reads back the rows
+ * alone (clEnqueueReadBufferRect), never the span. */
+int sp__cl_buffer_sync_rows(sp_kctx *k, cl_mem buf, void *host,
+                            size_t row_bytes, size_t rows, size_t stride);
+
 /* A read-write buffer over a host array (both directions). */
 int sp__cl_buffer_inout(sp_kctx *k, void *host, size_t bytes, cl_mem *out);
 

@@ -60,7 +60,11 @@ int sp__convert_cl(sp_kctx *k, const sp__convert_job *j)
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, 8, sizeof to, &to), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, 9, sizeof coef, &coef), done);
     SP_TRY_GOTO(rc, sp__cl_run2d(k, kern, cl_what, j->w, j->h, 0, 0), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, j->dst, out_bytes), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_sync_rows(k, bout, j->dst,
+                                        (size_t)j->w * bytes_per_px(j->to),
+                                        j->h, j->dstride),
+                done);
 done:
     sp__cl_release(&bout);
     sp__cl_release(&bin);

@@ -38,7 +38,10 @@ int sp__debayer_cl(sp_kctx *k, const sp__debayer_job *j)
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, 8, sizeof bgr, &bgr), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, 9, sizeof ea, &ea), done);
     SP_TRY_GOTO(rc, sp__cl_run2d(k, kern, cl_what, j->w, j->h, 0, 0), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, j->dst, out_bytes), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_sync_rows(k, bout, j->dst, (size_t)j->w * 3 * es,
+                                        j->h, j->dstride),
+                done);
 done:
     sp__cl_release(&bout);
     sp__cl_release(&bin);

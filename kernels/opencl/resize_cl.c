@@ -94,7 +94,10 @@ int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p)
         SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof f32, &f32), done);
 
     SP_TRY_GOTO(rc, sp__cl_run2d(k, kern, cl_what, n, dh, 0, 0), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, p->dst, out_bytes), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_sync_rows(k, bout, p->dst, (size_t)p->n * esz, dh,
+                                        p->dstride),
+                done);
 done:
     for (int i = ntab - 1; i >= 0; i--)
         sp__cl_release(&bufs[i]);

@@ -42,7 +42,9 @@ int sp__undistort_cl(sp_kctx *k, const sp__undistort_job *j)
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bxy, &bxy), done);
     SP_TRY_GOTO(rc, sp__cl_arg(kern, cl_what, a++, sizeof bf, &bf), done);
     SP_TRY_GOTO(rc, sp__cl_run2d(k, kern, cl_what, j->w, j->h, 0, 0), done);
-    SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, j->dst, out_bytes), done);
+    SP_TRY_GOTO(rc,
+                sp__cl_buffer_sync_rows(k, bout, j->dst, row, j->h, j->dstride),
+                done);
 done:
     sp__cl_release(&bf);
     sp__cl_release(&bxy);
