@@ -19,7 +19,7 @@ static double cells_of(double lo, double hi, double res)
     return fabs(q - r) <= 1e-6 * (r > 1.0 ? r : 1.0) ? r : ceil(q);
 }
 
-static int bev_resolve(const sp_bev_params *in, sp_bev_params *p)
+int sp__bev_resolve(const sp_bev_params *in, sp_bev_params *p)
 {
     static const sp_bev_params def = {0, 70, -40, 40, -2.5, 1, 0.1};
     *p = in ? *in : def;
@@ -67,7 +67,7 @@ int sp_bev_shape(const sp_bev_params *params, size_t shape[3])
 {
     sp_bev_params p;
     SP_GUARD(shape != NULL);
-    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp__bev_resolve(params, &p));
     shape[0] = 3;
     shape[1] = (size_t)cells_of(p.xmin, p.xmax, p.res);
     shape[2] = (size_t)cells_of(p.ymin, p.ymax, p.res);
@@ -279,7 +279,7 @@ int sp_bev_pack(sp_kctx *k, const sp_bev_params *params, const sp_points *in,
     sp_bev_params p;
     size_t shape[3];
     SP_GUARD(k != NULL && in != NULL && part != NULL);
-    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp__bev_resolve(params, &p));
     SP_TRY(sp_bev_shape(&p, shape));
     SP_TRY(sp__lidar_check_points("bev", in));
     if (i0 > i1 || i1 > in->count)
@@ -302,7 +302,7 @@ int sp_bev_fill(const sp_bev_params *params, const sp_bev_part *parts,
     sp_bev_params p;
     size_t shape[3];
     SP_GUARD(out != NULL && nparts >= 1 && parts != NULL);
-    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp__bev_resolve(params, &p));
     SP_TRY(sp_bev_shape(&p, shape));
     SP_TRY(sp__lidar_check_tensor("bev", out, 3, shape));
     sp__bev_plan pl;
@@ -357,7 +357,7 @@ int sp_bev_rasterize(sp_kctx *k, const sp_bev_params *params,
     sp_bev_params p;
     size_t shape[3];
     SP_GUARD(k != NULL && in != NULL && out != NULL);
-    SP_TRY(bev_resolve(params, &p));
+    SP_TRY(sp__bev_resolve(params, &p));
     SP_TRY(sp_bev_shape(&p, shape));
     SP_TRY(sp__lidar_check_points("bev", in));
     SP_TRY(sp__lidar_check_tensor("bev", out, 3, shape));

@@ -132,6 +132,10 @@ static inline void sp__bev_put(float *hmax, float *isum, uint32_t *cnt,
     cnt[c] += 1;
 }
 
+/* @p in with its zero fields defaulted (NULL: all defaults) into *p;
+ * SP_EINVAL naming the field for bad values. */
+int sp__bev_resolve(const sp_bev_params *in, sp_bev_params *p);
+
 /* The scalar reference's scatter, straight into the raster. */
 void sp__bev_accum_scalar(const sp__bev_plan *pl, const sp_points *in,
                           float *hmax, float *isum, uint32_t *cnt);

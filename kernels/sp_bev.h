@@ -37,8 +37,14 @@
  * filled band by band, each cell's points in point order; see
  * sp_bev_pack()) and OpenCL (atomic scatter).
  * Channels 0 and 2 are bit-exact on every back-end; channel 1 is bit-exact
- * on SIMD and within 1e-5 * max(1, |value|) on OpenCL, whose atomic sums
- * add in a different order.
+ * on SIMD. On OpenCL its atomic sums add in the order the device runs them,
+ * so a cell's mean of k points may differ from the reference by the
+ * rounding of two sums in different orders: at most
+ * 2 (k-1) 2^-24 sum|intensity| / k plus an ulp or two. That is exact
+ * whenever every partial sum is (integer intensities below 2^24), tiny for
+ * intensities of one sign, and large only where large values cancel (1e7,
+ * 1, -1e7 in one cell: tests/test_bev.c checks that bound). On PoCL's CPU
+ * device the order happens to be the input's; on an NVIDIA H200 it is not.
  *
  * Only x, y, z and intensity are read: a cloud's ring, time and extra
  * channels (sp_points.h) are not used by any channel of the raster. */
