@@ -7,6 +7,7 @@
 # failed.log (the output of every suite that did not pass), logs.tar.gz
 # (every suite's output), bench.txt.
 # Usage: OUT=DIR scripts/device_check.sh [TEST_SECONDS] [BENCH_RUNS]
+# (BENCH_RUNS 0: the suites alone)
 set -u
 out=${OUT:-/tmp/sp-device-out}
 tsec=${1:-180}
@@ -41,16 +42,28 @@ cat "$out/machine.txt"
 mkdir -p /tmp/sp-logs
 ls build/tests | grep '^test_' | xargs -P 8 -I{} sh -c '
     mkdir -p /tmp/sp-tmp/{}
+    t0=$(date +%s%N)
     SP_TEST_TMP=/tmp/sp-tmp/{} SP_TEST_BINARY_DIR='"$root"'/build \
         timeout '"$tsec"' build/tests/{} > /tmp/sp-logs/{}.log 2>&1
-    echo "{} rc=$?" >> /tmp/sp-logs/summary'
+    rc=$?
+    echo "{} rc=$rc $(( ($(date +%s%N) - t0) / 1000000 )) ms" >> /tmp/sp-logs/summary'
 sort /tmp/sp-logs/summary > "$out/tests.txt"
-grep -v 'rc=0$' "$out/tests.txt" | while read -r name rc; do
+grep -v 'rc=0 ' "$out/tests.txt" | while read -r name rc _; do
     echo "=== $name $rc"; tail -c 6000 "/tmp/sp-logs/$name.log"
 done > "$out/failed.log"
 tar -C /tmp/sp-logs -czf "$out/logs.tar.gz" .
-echo "suites: $(wc -l < "$out/tests.txt"), not passed: $(grep -vc 'rc=0$' "$out/tests.txt")"
-grep -v 'rc=0$' "$out/tests.txt"
+echo "suites: $(wc -l < "$out/tests.txt"), not passed: $(grep -vc 'rc=0 ' "$out/tests.txt")"
+grep -v 'rc=0 ' "$out/tests.txt"
+sort -t' ' -k3 -n -r "$out/tests.txt" | head -8
+# Set-up cost: a five-stage pipeline on the device, three frames.
+for i in 1 2 3; do
+    t0=$(date +%s%N)
+    build/cli/sensorpipe run --backend opencl "synth frames=3 ! crop \
+x=0:40 y=-20:20 ! voxel leaf=0.3 ! bev ! debayer ! resize width=320 \
+height=240 ! null" > /dev/null 2>&1
+    echo "pipeline of 5 OpenCL stages, 3 frames: rc=$? $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+done | tee "$out/startup.txt"
+[ "$runs" -gt 0 ] || exit 0
 # Kernel benchmarks, one at a time on a quiet machine; the threads= rows of
 # the camera program are cut by its time limit (line-buffered output).
 for b in bench_lidar bench_lidar_raster bench_camera2 bench_lidar_packets bench_camera1; do

@@ -1,7 +1,8 @@
 /* The OpenCL back-end's context: device choice, context and in-order queue,
- * the program/kernel cache, buffers over host arrays, device scratch and
- * launches. See cl_int.h for the contract. */
+ * the program/kernel cache and launches (buffers: cl_buffers.c). See
+ * cl_int.h for the contract. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,51 @@ int sp__cl_explicit(const char *select)
     return (select && *select) || (env && *env);
 }
 
+/* One cl_context per device for the whole process, each kernel context
+ * holding a reference and its own in-order queue (OpenCL's calls are
+ * thread-safe across queues of one context; kernels, whose arguments are
+ * not, stay per kernel context). On a GPU a context is the driver's whole
+ * device context: NVIDIA's took 250 ms or more to create and destroy on an
+ * H200, and a pipeline opens one kernel context per stage, a test suite
+ * thousands. The table keeps its reference until the process exits, as
+ * the CUDA runtime keeps its primary context; a device past the table's
+ * size gets a context of its own, as before. */
+#define MAX_SHARED_CONTEXTS 8
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    cl_device_id device;
+    cl_context context;
+} shared[MAX_SHARED_CONTEXTS];
+static int nshared;
+
+static cl_context shared_context(cl_platform_id platform, cl_device_id device,
+                                 cl_int *err)
+{
+    cl_context c = NULL;
+    *err = CL_SUCCESS;
+    pthread_mutex_lock(&shared_lock);
+    for (int i = 0; i < nshared && !c; i++)
+        if (shared[i].device == device)
+            c = shared[i].context;
+    if (c) {
+        *err = clRetainContext(c);
+        if (*err != CL_SUCCESS)
+            c = NULL;
+    } else {
+        cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
+                                         (cl_context_properties)platform, 0};
+        c = clCreateContext(props, 1, &device, NULL, NULL, err);
+        if (c && nshared < MAX_SHARED_CONTEXTS &&
+            clRetainContext(c) == CL_SUCCESS) {
+            shared[nshared].device = device;
+            shared[nshared].context = c;
+            nshared++;
+        }
+    }
+    pthread_mutex_unlock(&shared_lock);
+    return c;
+}
+
 int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
 {
     int rc = SP_OK;
@@ -226,9 +272,7 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
     snprintf(cl->build_options, sizeof cl->build_options, "-cl-std=CL1.2%s",
              cl->exact_divide ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
 
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
-                                     (cl_context_properties)cl->platform, 0};
-    cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &err);
+    cl->context = shared_context(cl->platform, cl->device, &err);
     SP_CL_CHECK(err, "clCreateContext", fail);
     /* In order: kernels of one call see the previous ones' results without
      * events, and no event object is ever left to release. */
@@ -411,216 +455,6 @@ int sp__cl_kernel(sp_kctx *k, const char *program, const char *kernel_name,
     return SP_OK;
 fail:
     return rc;
-}
-
-/* ---- buffers ------------------------------------------------------------ */
-
-static int dummy_buffer(struct sp__cl *cl, cl_mem_flags flags, cl_mem *out)
-{
-    int rc = SP_OK;
-    const char *cl_what = "buffer";
-    cl_int err;
-    *out = clCreateBuffer(cl->context, flags, 64, NULL, &err);
-    SP_CL_CHECK(err, "clCreateBuffer", fail);
-    return SP_OK;
-fail:
-    *out = NULL;
-    return rc;
-}
-
-static int wrap_host(sp_kctx *k, void *host, size_t bytes, cl_mem_flags rw,
-                     int copy_in, cl_mem *out)
-{
-    int rc = SP_OK;
-    const char *cl_what = "buffer";
-    cl_int err;
-
-    *out = NULL;
-    if (!k || !k->cl)
-        return sp__fail(SP_EINVAL, "opencl buffer: no OpenCL device");
-    struct sp__cl *cl = k->cl;
-    if (bytes == 0)
-        return dummy_buffer(cl, rw, out);
-    if (bytes > cl->max_alloc)
-        return sp__fail(SP_ERANGE,
-                        "opencl buffer: %zu bytes exceed the device's "
-                        "largest allocation (%llu bytes)",
-                        bytes, (unsigned long long)cl->max_alloc);
-    cl_mem_flags flags = rw;
-    void *ptr = NULL;
-    if (cl->unified_memory) {
-        flags |= CL_MEM_USE_HOST_PTR;
-        ptr = host;
-    } else if (copy_in) {
-        flags |= CL_MEM_COPY_HOST_PTR;
-        ptr = host;
-    }
-    *out = clCreateBuffer(cl->context, flags, bytes, ptr, &err);
-    SP_CL_CHECK(err, "clCreateBuffer", fail);
-    return SP_OK;
-fail:
-    *out = NULL;
-    return rc;
-}
-
-int sp__cl_buffer_in(sp_kctx *k, const void *host, size_t bytes, cl_mem *out)
-{
-    /* The device only reads: casting const away is safe here. */
-    return wrap_host(k, (void *)(uintptr_t)host, bytes, CL_MEM_READ_ONLY, 1,
-                     out);
-}
-
-int sp__cl_buffer_out(sp_kctx *k, void *host, size_t bytes, cl_mem *out)
-{
-    return wrap_host(k, host, bytes, CL_MEM_WRITE_ONLY, 0, out);
-}
-
-int sp__cl_buffer_inout(sp_kctx *k, void *host, size_t bytes, cl_mem *out)
-{
-    return wrap_host(k, host, bytes, CL_MEM_READ_WRITE, 1, out);
-}
-
-int sp__cl_buffer_sync_out(sp_kctx *k, cl_mem buf, void *host, size_t bytes)
-{
-    int rc = SP_OK;
-    const char *cl_what = "read back";
-    cl_int err;
-
-    if (bytes == 0)
-        return SP_OK;
-    struct sp__cl *cl = k->cl;
-    if (!cl->unified_memory) {
-        SP_CL_TRY(clEnqueueReadBuffer(cl->queue, buf, CL_TRUE, 0, bytes, host,
-                                      0, NULL, NULL),
-                  fail);
-        return SP_OK;
-    }
-    /* With CL_MEM_USE_HOST_PTR the host array is only guaranteed current
-     * while mapped; mapping a zero-copy buffer costs no copy. */
-    void *p = clEnqueueMapBuffer(cl->queue, buf, CL_TRUE, CL_MAP_READ, 0, bytes,
-                                 0, NULL, NULL, &err);
-    SP_CL_CHECK(err, "clEnqueueMapBuffer", fail);
-    if (p != host)
-        memcpy(host, p, bytes);
-    SP_CL_TRY(clEnqueueUnmapMemObject(cl->queue, buf, p, 0, NULL, NULL), fail);
-    return SP_OK;
-fail:
-    return rc;
-}
-
-int sp__cl_buffer_sync_rows(sp_kctx *k, cl_mem buf, void *host,
-                            size_t row_bytes, size_t rows, size_t stride)
-{
-    int rc = SP_OK;
-    const char *cl_what = "read back";
-
-    if (rows == 0 || row_bytes == 0)
-        return SP_OK;
-    if (rows == 1 || stride == row_bytes || k->cl->unified_memory)
-        return sp__cl_buffer_sync_out(k, buf, host,
-                                      stride * (rows - 1) + row_bytes);
-    size_t origin[3] = {0, 0, 0}, region[3] = {row_bytes, rows, 1};
-    SP_CL_TRY(clEnqueueReadBufferRect(k->cl->queue, buf, CL_TRUE, origin,
-                                      origin, region, stride, 0, stride, 0,
-                                      host, 0, NULL, NULL),
-              fail);
-    return SP_OK;
-fail:
-    return rc;
-}
-
-int sp__cl_scratch(sp_kctx *k, int slot, size_t bytes, cl_mem *out)
-{
-    int rc = SP_OK;
-    const char *cl_what = "scratch";
-    cl_int err;
-
-    *out = NULL;
-    if (!k || !k->cl || slot < 0 || slot >= SP__CL_SCRATCH_SLOTS)
-        return sp__fail(SP_EINVAL, "opencl scratch: bad slot %d or no device",
-                        slot);
-    struct sp__cl *cl = k->cl;
-    sp__cl_scratch_slot *s = &cl->scratch[slot];
-    if (bytes == 0)
-        bytes = 64;
-    if (s->mem && s->size >= bytes) {
-        *out = s->mem;
-        return SP_OK;
-    }
-    if (bytes > cl->max_alloc)
-        return sp__fail(SP_ERANGE,
-                        "opencl scratch: %zu bytes exceed the device's "
-                        "largest allocation (%llu bytes)",
-                        bytes, (unsigned long long)cl->max_alloc);
-    /* Grow by half again so a slowly growing size settles quickly. */
-    size_t want = bytes + bytes / 2;
-    if (want > cl->max_alloc)
-        want = bytes;
-    if (s->mem) {
-        clReleaseMemObject(s->mem);
-        s->mem = NULL;
-        s->size = 0;
-    }
-    s->mem = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, want, NULL, &err);
-    SP_CL_CHECK(err, "clCreateBuffer", fail);
-    s->size = want;
-    *out = s->mem;
-    return SP_OK;
-fail:
-    s->mem = NULL;
-    return rc;
-}
-
-int sp__cl_write(sp_kctx *k, cl_mem buf, size_t offset, const void *host,
-                 size_t bytes)
-{
-    int rc = SP_OK;
-    const char *cl_what = "write";
-    if (bytes == 0)
-        return SP_OK;
-    SP_CL_TRY(clEnqueueWriteBuffer(k->cl->queue, buf, CL_TRUE, offset, bytes,
-                                   host, 0, NULL, NULL),
-              fail);
-    return SP_OK;
-fail:
-    return rc;
-}
-
-int sp__cl_read(sp_kctx *k, cl_mem buf, size_t offset, void *host, size_t bytes)
-{
-    int rc = SP_OK;
-    const char *cl_what = "read";
-    if (bytes == 0)
-        return SP_OK;
-    SP_CL_TRY(clEnqueueReadBuffer(k->cl->queue, buf, CL_TRUE, offset, bytes,
-                                  host, 0, NULL, NULL),
-              fail);
-    return SP_OK;
-fail:
-    return rc;
-}
-
-int sp__cl_zero(sp_kctx *k, cl_mem buf, size_t offset, size_t bytes)
-{
-    int rc = SP_OK;
-    const char *cl_what = "fill";
-    const cl_uchar zero = 0;
-    if (bytes == 0)
-        return SP_OK;
-    SP_CL_TRY(clEnqueueFillBuffer(k->cl->queue, buf, &zero, 1, offset, bytes, 0,
-                                  NULL, NULL),
-              fail);
-    return SP_OK;
-fail:
-    return rc;
-}
-
-void sp__cl_release(cl_mem *m)
-{
-    if (m && *m) {
-        clReleaseMemObject(*m);
-        *m = NULL;
-    }
 }
 
 /* ---- running -------------------------------------------------------- */
