@@ -112,10 +112,18 @@ int sp__cl_buffer_sync_rows(sp_kctx *k, cl_mem buf, void *host,
     if (rows == 1 || stride == row_bytes || k->cl->unified_memory)
         return sp__cl_buffer_sync_out(k, buf, host,
                                       stride * (rows - 1) + row_bytes);
-    size_t origin[3] = {0, 0, 0}, region[3] = {row_bytes, rows, 1};
-    SP_CL_TRY(clEnqueueReadBufferRect(k->cl->queue, buf, CL_TRUE, origin,
+    /* All rows but the last as one rectangle, the last by itself: a
+     * rectangle's extent counts a whole pitch for its last row too (region
+     * rows x pitch), which NVIDIA checks against the buffer's size
+     * (CL_INVALID_VALUE) and PoCL does not. */
+    size_t origin[3] = {0, 0, 0}, region[3] = {row_bytes, rows - 1, 1};
+    SP_CL_TRY(clEnqueueReadBufferRect(k->cl->queue, buf, CL_FALSE, origin,
                                       origin, region, stride, 0, stride, 0,
                                       host, 0, NULL, NULL),
+              fail);
+    SP_CL_TRY(clEnqueueReadBuffer(
+                  k->cl->queue, buf, CL_TRUE, stride * (rows - 1), row_bytes,
+                  (unsigned char *)host + stride * (rows - 1), 0, NULL, NULL),
               fail);
     return SP_OK;
 fail:
