@@ -109,7 +109,7 @@ fail:
     assert_int_equal(sp__cl_buffer_inout(k, host, sizeof host, &buf), SP_OK);
     assert_int_equal(sp__cl_read(k, buf, 0, back, sizeof back), SP_OK);
     assert_memory_equal(host, back, sizeof host);
-    sp__cl_release(&buf);
+    sp__cl_release(k, &buf);
     assert_null(buf);
     sp_kctx_destroy(k);
 #endif

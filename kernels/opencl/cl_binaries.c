@@ -58,8 +58,8 @@ int sp__cl_binary_build(struct sp__cl *cl, const char *name, cl_program *out)
         prog = clCreateProgramWithBinary(cl->context, 1, &cl->device, &e->len,
                                          &bin, &status, &err);
         if (err == CL_SUCCESS && status == CL_SUCCESS &&
-            clBuildProgram(prog, 1, &cl->device, cl->build_options, NULL, NULL) ==
-                CL_SUCCESS) {
+            clBuildProgram(prog, 1, &cl->device, cl->build_options, NULL,
+                           NULL) == CL_SUCCESS) {
             *out = prog;
             hits++;
         } else {

@@ -21,6 +21,64 @@ fail:
     return rc;
 }
 
+/* A device buffer of at least `bytes` from k's stage slots: the smallest
+ * free one that fits, else an empty slot, else the smallest free one grown
+ * (by a quarter more, for inputs whose size varies by frame); with every
+ * slot busy, a buffer of its own. Filled from host (blocking: the caller's
+ * array may change once the call returns) when copy_in. */
+static int staged(sp_kctx *k, void *host, size_t bytes, int copy_in,
+                  cl_mem *out)
+{
+    int rc = SP_OK;
+    const char *cl_what = "buffer";
+    cl_int err;
+    struct sp__cl *cl = k->cl;
+    int pick = -1, empty = -1, small = -1;
+    for (int i = 0; i < SP__CL_STAGE_SLOTS; i++) {
+        if (cl->stage[i].busy)
+            continue;
+        if (!cl->stage[i].mem) {
+            if (empty < 0)
+                empty = i;
+        } else if (cl->stage[i].size >= bytes) {
+            if (pick < 0 || cl->stage[i].size < cl->stage[pick].size)
+                pick = i;
+        } else if (small < 0 || cl->stage[i].size < cl->stage[small].size)
+            small = i;
+    }
+    if (pick < 0 && (empty >= 0 || small >= 0)) {
+        pick = empty >= 0 ? empty : small;
+        if (cl->stage[pick].mem)
+            clReleaseMemObject(cl->stage[pick].mem);
+        cl->stage[pick].mem = NULL;
+        size_t want = bytes + bytes / 4;
+        if (want > cl->max_alloc)
+            want = bytes;
+        cl->stage[pick].mem =
+            clCreateBuffer(cl->context, CL_MEM_READ_WRITE, want, NULL, &err);
+        SP_CL_CHECK(err, "clCreateBuffer", fail);
+        cl->stage[pick].size = want;
+    }
+    if (pick >= 0) {
+        cl->stage[pick].busy = 1;
+        *out = cl->stage[pick].mem;
+    } else {
+        *out =
+            clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+        SP_CL_CHECK(err, "clCreateBuffer", fail);
+    }
+    if (copy_in)
+        SP_CL_TRY(clEnqueueWriteBuffer(cl->queue, *out, CL_TRUE, 0, bytes, host,
+                                       0, NULL, NULL),
+                  fail_write);
+    return SP_OK;
+fail_write:
+    sp__cl_release(k, out);
+fail:
+    *out = NULL;
+    return rc;
+}
+
 static int wrap_host(sp_kctx *k, void *host, size_t bytes, cl_mem_flags rw,
                      int copy_in, cl_mem *out)
 {
@@ -33,22 +91,17 @@ static int wrap_host(sp_kctx *k, void *host, size_t bytes, cl_mem_flags rw,
         return sp__fail(SP_EINVAL, "opencl buffer: no OpenCL device");
     struct sp__cl *cl = k->cl;
     if (bytes == 0)
-        return dummy_buffer(cl, rw, out);
+        return cl->unified_memory ? dummy_buffer(cl, rw, out)
+                                  : staged(k, NULL, 64, 0, out);
     if (bytes > cl->max_alloc)
         return sp__fail(SP_ERANGE,
                         "opencl buffer: %zu bytes exceed the device's "
                         "largest allocation (%llu bytes)",
                         bytes, (unsigned long long)cl->max_alloc);
-    cl_mem_flags flags = rw;
-    void *ptr = NULL;
-    if (cl->unified_memory) {
-        flags |= CL_MEM_USE_HOST_PTR;
-        ptr = host;
-    } else if (copy_in) {
-        flags |= CL_MEM_COPY_HOST_PTR;
-        ptr = host;
-    }
-    *out = clCreateBuffer(cl->context, flags, bytes, ptr, &err);
+    if (!cl->unified_memory)
+        return staged(k, host, bytes, copy_in, out);
+    *out = clCreateBuffer(cl->context, rw | CL_MEM_USE_HOST_PTR, bytes, host,
+                          &err);
     SP_CL_CHECK(err, "clCreateBuffer", fail);
     return SP_OK;
 fail:
@@ -216,10 +269,17 @@ fail:
     return rc;
 }
 
-void sp__cl_release(cl_mem *m)
+void sp__cl_release(sp_kctx *k, cl_mem *m)
 {
-    if (m && *m) {
-        clReleaseMemObject(*m);
-        *m = NULL;
-    }
+    if (!m || !*m)
+        return;
+    if (k && k->cl)
+        for (int i = 0; i < SP__CL_STAGE_SLOTS; i++)
+            if (k->cl->stage[i].mem == *m) {
+                k->cl->stage[i].busy = 0;
+                *m = NULL;
+                return;
+            }
+    clReleaseMemObject(*m);
+    *m = NULL;
 }

@@ -299,6 +299,9 @@ void sp__cl_close(struct sp__cl *cl)
     for (int i = 0; i < SP__CL_SCRATCH_SLOTS; i++)
         if (cl->scratch[i].mem)
             clReleaseMemObject(cl->scratch[i].mem);
+    for (int i = 0; i < SP__CL_STAGE_SLOTS; i++)
+        if (cl->stage[i].mem)
+            clReleaseMemObject(cl->stage[i].mem);
     if (cl->queue)
         clReleaseCommandQueue(cl->queue);
     if (cl->context)

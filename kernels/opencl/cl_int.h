@@ -62,6 +62,7 @@ extern const struct sp__cl_source sp__cl_sources[];
 #define SP__CL_MAX_KERNELS 48
 #define SP__CL_SCRATCH_SLOTS 8
 #define SP__CL_NAME_MAX 128
+#define SP__CL_STAGE_SLOTS 24
 
 typedef struct sp__cl_program {
     const char *name; /* points into sp__cl_sources[] */
@@ -105,6 +106,16 @@ struct sp__cl {
     sp__cl_kernel_entry kernels[SP__CL_MAX_KERNELS];
     int nkernels;
     sp__cl_scratch_slot scratch[SP__CL_SCRATCH_SLOTS];
+    /* On a device with its own memory, the device copies of host arrays
+     * (sp__cl_buffer_in/out/inout): grow-only, reused call after call, so
+     * a warm kernel creates no buffer (NVIDIA's driver allocates host
+     * memory for each clCreateBuffer); busy from the wrap to
+     * sp__cl_release(). */
+    struct {
+        cl_mem mem;
+        size_t size;
+        int busy;
+    } stage[SP__CL_STAGE_SLOTS];
 };
 
 /* ---- errors --------------------------------------------------------- */
@@ -236,8 +247,9 @@ int sp__cl_read(sp_kctx *k, cl_mem buf, size_t offset, void *host,
 /* Fills `bytes` of buf from `offset` with zeros (clEnqueueFillBuffer). */
 int sp__cl_zero(sp_kctx *k, cl_mem buf, size_t offset, size_t bytes);
 
-/* clReleaseMemObject and *m = NULL; NULL or *m == NULL: no-op. */
-void sp__cl_release(cl_mem *m);
+/* Gives back a buffer from sp__cl_buffer_in/out/inout (to k's reuse, or
+ * clReleaseMemObject) and sets *m = NULL; NULL or *m == NULL: no-op. */
+void sp__cl_release(sp_kctx *k, cl_mem *m);
 
 /* ---- running ---------------------------------------------------------- */
 

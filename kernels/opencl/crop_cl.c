@@ -149,6 +149,6 @@ int sp__crop_cl(sp_kctx *k, const sp__crop_plan *p, const sp_points *in,
     out->count = total;
 done:
     for (int i = NBUF - 1; i >= 0; i--)
-        sp__cl_release(&b[i]);
+        sp__cl_release(k, &b[i]);
     return rc;
 }

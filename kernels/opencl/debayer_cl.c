@@ -43,7 +43,7 @@ int sp__debayer_cl(sp_kctx *k, const sp__debayer_job *j)
                                         j->h, j->dstride),
                 done);
 done:
-    sp__cl_release(&bout);
-    sp__cl_release(&bin);
+    sp__cl_release(k, &bout);
+    sp__cl_release(k, &bin);
     return rc;
 }

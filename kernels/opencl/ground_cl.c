@@ -55,7 +55,7 @@ int sp__ground_count_opencl(sp_kctx *k, const float *planes, size_t nplanes,
                 done);
 done:
     for (int i = NBUF - 1; i >= 0; i--)
-        sp__cl_release(&b[i]);
+        sp__cl_release(k, &b[i]);
     return rc;
 }
 
@@ -86,6 +86,6 @@ int sp__ground_mask_opencl(sp_kctx *k, const float pl[4], float thr,
     SP_TRY_GOTO(rc, sp__cl_finish(k), done);
 done:
     for (int i = NBUF - 1; i >= 0; i--)
-        sp__cl_release(&b[i]);
+        sp__cl_release(k, &b[i]);
     return rc;
 }

@@ -41,7 +41,7 @@ int sp__levels_cl(sp_kctx *k, const sp__levels_job *j)
                                         j->h, j->dstride),
                 done);
 done:
-    sp__cl_release(&bout);
-    sp__cl_release(&bin);
+    sp__cl_release(k, &bout);
+    sp__cl_release(k, &bin);
     return rc;
 }

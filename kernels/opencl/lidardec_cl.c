@@ -200,6 +200,6 @@ int sp__ld_project_cl(sp_kctx *k, const sp__ld_plan *pl, const sp__ld_batch *b,
     *written = total;
 done:
     for (int i = NBUF - 1; i >= 0; i--)
-        sp__cl_release(&m[i]);
+        sp__cl_release(k, &m[i]);
     return rc;
 }

@@ -44,7 +44,7 @@ int sp__normalize_cl(sp_kctx *k, const sp__normalize_job *j)
     SP_TRY_GOTO(rc, sp__cl_run2d(k, kern, cl_what, j->w, j->h, 0, 0), done);
     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, j->dst, out_bytes), done);
 done:
-    sp__cl_release(&bout);
-    sp__cl_release(&bin);
+    sp__cl_release(k, &bout);
+    sp__cl_release(k, &bin);
     return rc;
 }

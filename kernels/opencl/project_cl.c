@@ -63,6 +63,6 @@ int sp__project_opencl(sp_kctx *k, const sp__project_plan *pl,
     SP_TRY_GOTO(rc, sp__cl_finish(k), done);
 done:
     for (int i = NBUF - 1; i >= 0; i--)
-        sp__cl_release(&b[i]);
+        sp__cl_release(k, &b[i]);
     return rc;
 }

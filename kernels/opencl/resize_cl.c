@@ -100,8 +100,8 @@ int sp__resize_cl(sp_kctx *k, const sp__resize_plan *p)
                 done);
 done:
     for (int i = ntab - 1; i >= 0; i--)
-        sp__cl_release(&bufs[i]);
-    sp__cl_release(&bout);
-    sp__cl_release(&bin);
+        sp__cl_release(k, &bufs[i]);
+    sp__cl_release(k, &bout);
+    sp__cl_release(k, &bin);
     return rc;
 }

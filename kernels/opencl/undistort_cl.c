@@ -46,9 +46,9 @@ int sp__undistort_cl(sp_kctx *k, const sp__undistort_job *j)
                 sp__cl_buffer_sync_rows(k, bout, j->dst, row, j->h, j->dstride),
                 done);
 done:
-    sp__cl_release(&bf);
-    sp__cl_release(&bxy);
-    sp__cl_release(&bout);
-    sp__cl_release(&bin);
+    sp__cl_release(k, &bf);
+    sp__cl_release(k, &bxy);
+    sp__cl_release(k, &bout);
+    sp__cl_release(k, &bin);
     return rc;
 }

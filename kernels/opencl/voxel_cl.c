@@ -197,6 +197,6 @@ int sp__voxel_cl(sp_kctx *k, const sp__voxel_plan *p, const sp_points *in,
         sp__extras_reduce(p->ex, idx, start, len, nv);
 done:
     for (int i = NBUF - 1; i >= 0; i--)
-        sp__cl_release(&b[i]);
+        sp__cl_release(k, &b[i]);
     return rc;
 }
