@@ -67,7 +67,7 @@ static const sp__ktable crop_table = {
     {SP__KT_SCALAR(crop_scalar) SP__KT_SSE41(sp__crop_sse41) SP__KT_AVX2(
         sp__crop_avx2) SP__KT_NEON(sp__crop_neon) SP__KT_OPENCL(sp__crop_cl)},
     SP_CROP_OPENCL_MIN_POINTS,
-    0,
+    SP__KT_STREAMING,
 };
 
 static int overlaps(const void *a, const void *b, size_t bytes)

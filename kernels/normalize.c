@@ -21,7 +21,7 @@ static const sp__ktable normalize_table = {
          SP__KT_AVX2(sp__normalize_avx2) SP__KT_NEON(sp__normalize_neon)
              SP__KT_OPENCL(sp__normalize_cl)},
     NORMALIZE_CL_MIN_WORK,
-    0,
+    SP__KT_STREAMING,
 };
 
 static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};

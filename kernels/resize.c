@@ -22,7 +22,7 @@ static const sp__ktable resize_table = {
          SP__KT_AVX2(sp__resize_avx2) SP__KT_NEON(sp__resize_neon)
              SP__KT_OPENCL(sp__resize_cl)},
     RESIZE_CL_MIN_WORK,
-    0,
+    SP__KT_STREAMING,
 };
 
 /* Element offsets are int32 and area weights floats: keep sizes sane. */

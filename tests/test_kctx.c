@@ -30,6 +30,13 @@ static const sp__ktable t_cpu = {
     0,
     0,
 };
+static const sp__ktable t_copy_bound = {
+    "test",
+    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
+         SP__KT_NEON(never) SP__KT_OPENCL(never)},
+    1000,
+    SP__KT_STREAMING,
+};
 static const sp__ktable t_scalar = {"test", {SP__KT_SCALAR(never)}, 0, 0};
 static const sp__ktable t_sse41 = {
     "test", {SP__KT_SCALAR(never) SP__KT_SSE41(never)}, 0, 0};
@@ -250,6 +257,51 @@ static void test_opencl_explicit(void **state)
 #endif
 }
 
+/* AUTO with a named device: a copy-bound table (SP__KT_STREAMING) goes to
+ * a device that shares host memory from its minimum work on, and never to
+ * one with its own memory (SP_OPENCL_MEMORY=copy makes PoCL's device one),
+ * while an ordinary table goes to either. */
+static void test_auto_copy_bound(void **state)
+{
+    (void)state;
+#if !SP_HAVE_OPENCL
+    skip();
+#else
+    sp_kctx_desc d = {.backend = SP_BACKEND_AUTO, .opencl_device = "0"};
+    for (int copy = 0; copy < 2; copy++) {
+        if (copy)
+            setenv("SP_OPENCL_MEMORY", "copy", 1);
+        sp_kctx *k = NULL;
+        assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+        if (!k->cl) {
+            unsetenv("SP_OPENCL_MEMORY");
+            sp_kctx_destroy(k);
+            print_message("skipped: no OpenCL device\n");
+            skip();
+        }
+        int shares = sp__kctx_streaming_min_work(k, 1) != SIZE_MAX;
+        assert_int_not_equal(sp__kctx_pick_impl(k, &t_copy_bound, 999),
+                             SP__KIMPL_OPENCL);
+        assert_int_equal(sp__kctx_pick_impl(k, &t_copy_bound, 1000000) ==
+                             SP__KIMPL_OPENCL,
+                         shares);
+        assert_int_equal(sp__kctx_pick_impl(k, &t_full, 1u << 30),
+                         SP__KIMPL_OPENCL);
+        if (copy)
+            assert_false(shares);
+        sp_kctx_destroy(k);
+    }
+    unsetenv("SP_OPENCL_MEMORY");
+    /* Anything else is refused, naming the variable. */
+    setenv("SP_OPENCL_MEMORY", "zerocopy", 1);
+    sp_kctx *k = NULL;
+    d.backend = SP_BACKEND_OPENCL;
+    assert_int_not_equal(sp_kctx_create(&d, &k), SP_OK);
+    assert_non_null(strstr(sp_errmsg(), "SP_OPENCL_MEMORY='zerocopy'"));
+    unsetenv("SP_OPENCL_MEMORY");
+#endif
+}
+
 static void test_describe(void **state)
 {
     (void)state;
@@ -274,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_table_pick),
         cmocka_unit_test(test_scratch_grows_only),
         cmocka_unit_test(test_opencl_explicit),
+        cmocka_unit_test(test_auto_copy_bound),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
