@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "kernels_int.h"
+#include "sp_convert.h"
+#include "sp_resize.h"
 
 /* Tables for the dispatch: what matters is which entries are there (the
  * functions are never called). */
@@ -302,6 +304,56 @@ static void test_auto_copy_bound(void **state)
 #endif
 }
 
+/* The kernels whose OpenCL pays on a device with its own memory in one
+ * mode and not another (measured on an H200): YUV conversion and area
+ * resize go to it, conversion from RGB and linear resize stay on the CPU.
+ * PoCL's device stands in for it with SP_OPENCL_MEMORY=copy. */
+static void test_auto_per_mode(void **state)
+{
+    (void)state;
+#if !SP_HAVE_OPENCL
+    skip();
+#else
+    setenv("SP_OPENCL_MEMORY", "copy", 1);
+    sp_kctx_desc d = {.backend = SP_BACKEND_AUTO, .opencl_device = "0"};
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    unsetenv("SP_OPENCL_MEMORY");
+    if (!k->cl) {
+        sp_kctx_destroy(k);
+        print_message("skipped: no OpenCL device\n");
+        skip();
+    }
+    const uint32_t w = 1920, h = 1080, sw = 2400, sh = 1800;
+    uint8_t *in = calloc((size_t)sw * sh * 3, 1);
+    uint8_t *out = calloc((size_t)w * h * 3, 1);
+    assert_true(in && out);
+    sp_image nv12 = {in, w, h, w, SP_PIX_NV12, 0};
+    sp_image rgb = {in, w, h, (size_t)w * 3, SP_PIX_RGB8, 0};
+    sp_image o = {out, w, h, (size_t)w * 3, SP_PIX_RGB8, 0};
+    sp_convert_desc cd = {.to = SP_CONVERT_RGB};
+    assert_int_equal(sp_convert(k, &cd, &nv12, &o), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    sp_image g = {out, w, h, w, SP_PIX_GRAY8, 0};
+    cd.to = SP_CONVERT_GRAY;
+    assert_int_equal(sp_convert(k, &cd, &rgb, &g), SP_OK);
+    assert_int_not_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    /* 2400x1800 to 600x450: a source of 13 M elements, an output of 0.8 M */
+    sp_image big = {in, sw, sh, (size_t)sw * 3, SP_PIX_RGB8, 0};
+    sp_image small = {out, 600, 450, 600 * 3, SP_PIX_RGB8, 0};
+    assert_int_equal(sp_resize(k, &big, &small, SP_RESIZE_AREA), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    /* 1920x1080 to 2400x1800 linear: 13 M output elements, still the CPU */
+    sp_image up = {in, sw, sh, (size_t)sw * 3, SP_PIX_RGB8, 0};
+    sp_image src = {out, w, h, (size_t)w * 3, SP_PIX_RGB8, 0};
+    assert_int_equal(sp_resize(k, &src, &up, SP_RESIZE_LINEAR), SP_OK);
+    assert_int_not_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    free(in);
+    free(out);
+    sp_kctx_destroy(k);
+#endif
+}
+
 static void test_describe(void **state)
 {
     (void)state;
@@ -327,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_scratch_grows_only),
         cmocka_unit_test(test_opencl_explicit),
         cmocka_unit_test(test_auto_copy_bound),
+        cmocka_unit_test(test_auto_per_mode),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
