@@ -67,10 +67,8 @@ static int staged(sp_kctx *k, void *host, size_t bytes, int copy_in,
             clCreateBuffer(cl->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
         SP_CL_CHECK(err, "clCreateBuffer", fail);
     }
-    if (copy_in)
-        SP_CL_TRY(clEnqueueWriteBuffer(cl->queue, *out, CL_TRUE, 0, bytes, host,
-                                       0, NULL, NULL),
-                  fail_write);
+    if (copy_in && (rc = sp__cl_write(k, *out, 0, host, bytes)) != SP_OK)
+        goto fail_write;
     return SP_OK;
 fail_write:
     sp__cl_release(k, out);

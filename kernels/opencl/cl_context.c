@@ -166,11 +166,37 @@ static struct {
 } shared[MAX_SHARED_CONTEXTS];
 static int nshared;
 
+/* A child of fork() must not use its parent's contexts (no driver carries
+ * its threads or device state across fork): it starts with an empty table,
+ * as it did when every kernel context made its own. */
+static void shared_lock_take(void)
+{
+    pthread_mutex_lock(&shared_lock);
+}
+
+static void shared_lock_give(void)
+{
+    pthread_mutex_unlock(&shared_lock);
+}
+
+static void shared_forget(void)
+{
+    nshared = 0;
+    pthread_mutex_unlock(&shared_lock);
+}
+
+static void shared_atfork(void)
+{
+    pthread_atfork(shared_lock_take, shared_lock_give, shared_forget);
+}
+
 static cl_context shared_context(cl_platform_id platform, cl_device_id device,
                                  cl_int *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     cl_context c = NULL;
     *err = CL_SUCCESS;
+    pthread_once(&once, shared_atfork);
     pthread_mutex_lock(&shared_lock);
     for (int i = 0; i < nshared && !c; i++)
         if (shared[i].device == device)
