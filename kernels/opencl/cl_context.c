@@ -143,6 +143,13 @@ static int choose(const cl_dev_info *devs, int n, const char *sel,
     return 0;
 }
 
+/* SP_OPENCL_MEMORY=copy: every device used as if it had its own memory. */
+static int forced_copy(void)
+{
+    const char *mem = getenv("SP_OPENCL_MEMORY");
+    return mem && strcmp(mem, "copy") == 0;
+}
+
 int sp__cl_explicit(const char *select)
 {
     const char *env = getenv("SP_OPENCL_DEVICE");
@@ -269,7 +276,7 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
      * the discrete-GPU path (copies in, reads back) then runs and is tested
      * on PoCL's CPU device too. */
     const char *mem = getenv("SP_OPENCL_MEMORY");
-    if (mem && strcmp(mem, "copy") == 0)
+    if (forced_copy())
         cl->unified_memory = 0;
     else if (mem && *mem && strcmp(mem, "auto") != 0) {
         rc = sp__fail(SP_EINVAL,
@@ -365,8 +372,10 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
             is_chosen ? "* " : "  ", i, devs[i].platform_name,
             devs[i].device_name, type_name(devs[i].type), cus,
             (unsigned long long)(gmem >> 20),
-            unified ? "shares host memory (zero-copy buffers)"
-                    : "own memory (buffers are copied)",
+            !unified ? "own memory (buffers are copied)"
+            : forced_copy()
+                ? "shares host memory, used as its own (SP_OPENCL_MEMORY=copy)"
+                : "shares host memory (zero-copy buffers)",
             (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
                 ? "exact float divide"
                 : "inexact float divide (results that divide can differ "
