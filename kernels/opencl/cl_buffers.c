@@ -175,8 +175,11 @@ int sp__cl_buffer_sync_rows(sp_kctx *k, cl_mem buf, void *host,
     SP_CL_TRY(clEnqueueReadBuffer(
                   k->cl->queue, buf, CL_TRUE, stride * (rows - 1), row_bytes,
                   (unsigned char *)host + stride * (rows - 1), 0, NULL, NULL),
-              fail);
+              fail_pending);
     return SP_OK;
+fail_pending:
+    /* The rectangle may still be writing into the caller's image. */
+    clFinish(k->cl->queue);
 fail:
     return rc;
 }
