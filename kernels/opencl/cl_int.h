@@ -19,11 +19,14 @@
  *
  * Memory: host arrays (pool blocks) are wrapped with CL_MEM_USE_HOST_PTR
  * when the device shares host memory (CL_DEVICE_HOST_UNIFIED_MEMORY, e.g.
- * PoCL's CPU device, integrated GPUs): no copy. Otherwise input buffers are
- * created with a copy and outputs are read back. sp__cl_buffer_sync_out()
- * makes a written buffer's data visible in the host array either way (map +
- * unmap, or read). Kernels run on the one in-order queue, so a kernel sees
- * the results of those enqueued before it without events.
+ * PoCL's CPU device, integrated GPUs): no copy. Otherwise (a discrete GPU,
+ * or SP_OPENCL_MEMORY=copy) they get device buffers from the kernel
+ * context's reused slots, inputs written in and outputs read back (images
+ * row by row: sp__cl_buffer_sync_rows). sp__cl_buffer_sync_out() makes a
+ * written buffer's data visible in the host array either way (map + unmap,
+ * or read). Kernels run on the one in-order queue, so a kernel sees the
+ * results of those enqueued before it without events. The cl_context is
+ * the process's one for the device (cl_context.c).
  *
  * Typical host side:
  *
@@ -37,7 +40,7 @@
  * done); SP_CL_TRY(clSetKernelArg(kf, 0, sizeof bx, &bx), done);
  *     SP_TRY_GOTO(rc, sp__cl_run1d(k, kf, cl_what, n, 256), done);
  *     SP_TRY_GOTO(rc, sp__cl_buffer_sync_out(k, bout, out, n * sizeof(float)),
- * done); done: sp__cl_release(&bout); sp__cl_release(&bx); return rc;
+ * done); done: sp__cl_release(k, &bout); sp__cl_release(k, &bx); return rc;
  */
 #ifndef SP_CL_INT_H
 #define SP_CL_INT_H
