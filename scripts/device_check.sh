@@ -5,7 +5,8 @@
 # the scalar reference), then the kernel benchmarks' rows, OpenCL beside the
 # CPU's. Results go to $OUT: machine.txt, tests.txt (one line a suite),
 # failed.log (the output of every suite that did not pass), logs.tar.gz
-# (every suite's output), bench.txt.
+# (every suite's output), startup.txt (a five-stage pipeline's set-up, three
+# times), bench.txt.
 # Usage: OUT=DIR scripts/device_check.sh [TEST_SECONDS] [BENCH_RUNS]
 # (BENCH_RUNS 0: the suites alone)
 set -u
