@@ -32,6 +32,7 @@ static const sp__ktable t_cpu = {
     0,
     0,
 };
+#if SP_HAVE_OPENCL
 static const sp__ktable t_copy_bound = {
     "test",
     {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
@@ -39,6 +40,7 @@ static const sp__ktable t_copy_bound = {
     1000,
     SP__KT_STREAMING,
 };
+#endif
 static const sp__ktable t_scalar = {"test", {SP__KT_SCALAR(never)}, 0, 0};
 static const sp__ktable t_sse41 = {
     "test", {SP__KT_SCALAR(never) SP__KT_SSE41(never)}, 0, 0};
