@@ -148,8 +148,15 @@ int sp_kctx_create(const sp_kctx_desc *desc, sp_kctx **out)
     }
 #if SP_HAVE_OPENCL
     if (k->backend == SP_BACKEND_AUTO) {
-        /* A missing or CPU-only device is normal for AUTO: keep SIMD. */
-        if (sp__cl_open(desc->opencl_device, 1, &k->cl) < 0) {
+        /* A missing or CPU-only device is normal for AUTO: keep SIMD. A
+         * setting it cannot read (SP_OPENCL_MEMORY) is the user's error,
+         * reported as under the explicit back-end. */
+        int rc = sp__cl_open(desc->opencl_device, 1, &k->cl);
+        if (rc == SP_EINVAL) {
+            free(k);
+            return sp__fail_context(rc, "kernel context: backend 'auto': ");
+        }
+        if (rc < 0) {
             k->cl = NULL;
             sp_errmsg_clear();
         }

@@ -296,12 +296,16 @@ static void test_auto_copy_bound(void **state)
         sp_kctx_destroy(k);
     }
     unsetenv("SP_OPENCL_MEMORY");
-    /* Anything else is refused, naming the variable. */
+    /* Anything else is refused, naming the variable, under AUTO too (where
+     * a device is there to use). */
     setenv("SP_OPENCL_MEMORY", "zerocopy", 1);
     sp_kctx *k = NULL;
-    d.backend = SP_BACKEND_OPENCL;
-    assert_int_not_equal(sp_kctx_create(&d, &k), SP_OK);
-    assert_non_null(strstr(sp_errmsg(), "SP_OPENCL_MEMORY='zerocopy'"));
+    for (int b = 0; b < 2; b++) {
+        d.backend = b ? SP_BACKEND_AUTO : SP_BACKEND_OPENCL;
+        assert_int_equal(sp_kctx_create(&d, &k), SP_EINVAL);
+        assert_null(k);
+        assert_non_null(strstr(sp_errmsg(), "SP_OPENCL_MEMORY='zerocopy'"));
+    }
     unsetenv("SP_OPENCL_MEMORY");
 #endif
 }
