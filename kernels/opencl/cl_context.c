@@ -143,11 +143,14 @@ static int choose(const cl_dev_info *devs, int n, const char *sel,
     return 0;
 }
 
-/* SP_OPENCL_MEMORY=copy: every device used as if it had its own memory. */
+/* SP_OPENCL_MEMORY: 1 for "copy" (every device used as if it had its own
+ * memory), 0 for "auto" or unset, -1 for anything else. */
 static int forced_copy(void)
 {
     const char *mem = getenv("SP_OPENCL_MEMORY");
-    return mem && strcmp(mem, "copy") == 0;
+    if (!mem || !*mem || strcmp(mem, "auto") == 0)
+        return 0;
+    return strcmp(mem, "copy") == 0 ? 1 : -1;
 }
 
 int sp__cl_explicit(const char *select)
@@ -275,14 +278,15 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
     /* SP_OPENCL_MEMORY=copy treats any device as having its own memory:
      * the discrete-GPU path (copies in, reads back) then runs and is tested
      * on PoCL's CPU device too. */
-    const char *mem = getenv("SP_OPENCL_MEMORY");
-    if (forced_copy())
-        cl->unified_memory = 0;
-    else if (mem && *mem && strcmp(mem, "auto") != 0) {
+    int copy = forced_copy();
+    if (copy < 0) {
         rc = sp__fail(SP_EINVAL,
-                      "SP_OPENCL_MEMORY='%s': expected 'copy' or 'auto'", mem);
+                      "SP_OPENCL_MEMORY='%s': expected 'copy' or 'auto'",
+                      getenv("SP_OPENCL_MEMORY"));
         goto fail;
     }
+    if (copy)
+        cl->unified_memory = 0;
     SP_CL_TRY(clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
                               sizeof cl->max_work_group, &cl->max_work_group,
                               NULL),
@@ -301,9 +305,10 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
     if (clGetDeviceInfo(cl->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp,
                         NULL) != CL_SUCCESS)
         fp = 0;
-    cl->exact_divide = (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
     snprintf(cl->build_options, sizeof cl->build_options, "-cl-std=CL1.2%s",
-             cl->exact_divide ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
+             (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
+                 ? " -cl-fp32-correctly-rounded-divide-sqrt"
+                 : "");
 
     cl->context = shared_context(cl->platform, cl->device, &err);
     SP_CL_CHECK(err, "clCreateContext", fail);
@@ -373,7 +378,7 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
             devs[i].device_name, type_name(devs[i].type), cus,
             (unsigned long long)(gmem >> 20),
             !unified ? "own memory (buffers are copied)"
-            : forced_copy()
+            : forced_copy() > 0
                 ? "shares host memory, used as its own (SP_OPENCL_MEMORY=copy)"
                 : "shares host memory (zero-copy buffers)",
             (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)

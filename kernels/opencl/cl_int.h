@@ -99,7 +99,6 @@ struct sp__cl {
      * (CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT): OpenCL's default float divide
      * and sqrt may be 2.5 and 3 ulp off, and NVIDIA's are, so a kernel that
      * divides would not match the scalar reference bit for bit. */
-    int exact_divide;
     char build_options[96];
     char platform_name[SP__CL_NAME_MAX];
     char device_name[SP__CL_NAME_MAX];
