@@ -21,6 +21,31 @@ fail:
     return rc;
 }
 
+/* Replaces the grow-only device buffer *mem (of *size bytes) by one of
+ * `bytes` plus `headroom` (without the headroom past the device's largest
+ * allocation). On failure *mem is NULL and *size 0; `cl_what` names the
+ * caller in the message. Shared by the scratch slots and the stage slots. */
+static int regrow(struct sp__cl *cl, const char *cl_what, cl_mem *mem,
+                  size_t *size, size_t bytes, size_t headroom)
+{
+    int rc = SP_OK;
+    cl_int err;
+    size_t want = bytes + headroom;
+    if (want > cl->max_alloc)
+        want = bytes;
+    if (*mem)
+        clReleaseMemObject(*mem);
+    *mem = NULL;
+    *size = 0;
+    *mem = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, want, NULL, &err);
+    SP_CL_CHECK(err, "clCreateBuffer", fail);
+    *size = want;
+    return SP_OK;
+fail:
+    *mem = NULL;
+    return rc;
+}
+
 /* A device buffer of at least `bytes` from k's stage slots: the smallest
  * free one that fits, else an empty slot, else the smallest free one grown
  * (by a quarter more, for inputs whose size varies by frame); with every
@@ -48,16 +73,10 @@ static int staged(sp_kctx *k, void *host, size_t bytes, int copy_in,
     }
     if (pick < 0 && (empty >= 0 || small >= 0)) {
         pick = empty >= 0 ? empty : small;
-        if (cl->stage[pick].mem)
-            clReleaseMemObject(cl->stage[pick].mem);
-        cl->stage[pick].mem = NULL;
-        size_t want = bytes + bytes / 4;
-        if (want > cl->max_alloc)
-            want = bytes;
-        cl->stage[pick].mem =
-            clCreateBuffer(cl->context, CL_MEM_READ_WRITE, want, NULL, &err);
-        SP_CL_CHECK(err, "clCreateBuffer", fail);
-        cl->stage[pick].size = want;
+        rc = regrow(cl, cl_what, &cl->stage[pick].mem, &cl->stage[pick].size,
+                    bytes, bytes / 4);
+        if (rc != SP_OK)
+            goto fail;
     }
     if (pick >= 0) {
         cl->stage[pick].busy = 1;
@@ -186,10 +205,6 @@ fail:
 
 int sp__cl_scratch(sp_kctx *k, int slot, size_t bytes, cl_mem *out)
 {
-    int rc = SP_OK;
-    const char *cl_what = "scratch";
-    cl_int err;
-
     *out = NULL;
     if (!k || !k->cl || slot < 0 || slot >= SP__CL_SCRATCH_SLOTS)
         return sp__fail(SP_EINVAL, "opencl scratch: bad slot %d or no device",
@@ -208,22 +223,9 @@ int sp__cl_scratch(sp_kctx *k, int slot, size_t bytes, cl_mem *out)
                         "largest allocation (%llu bytes)",
                         bytes, (unsigned long long)cl->max_alloc);
     /* Grow by half again so a slowly growing size settles quickly. */
-    size_t want = bytes + bytes / 2;
-    if (want > cl->max_alloc)
-        want = bytes;
-    if (s->mem) {
-        clReleaseMemObject(s->mem);
-        s->mem = NULL;
-        s->size = 0;
-    }
-    s->mem = clCreateBuffer(cl->context, CL_MEM_READ_WRITE, want, NULL, &err);
-    SP_CL_CHECK(err, "clCreateBuffer", fail);
-    s->size = want;
+    SP_TRY(regrow(cl, "scratch", &s->mem, &s->size, bytes, bytes / 2));
     *out = s->mem;
     return SP_OK;
-fail:
-    s->mem = NULL;
-    return rc;
 }
 
 int sp__cl_write(sp_kctx *k, cl_mem buf, size_t offset, const void *host,
