@@ -16,12 +16,15 @@
 typedef void (*convert_fn)(const sp__convert_job *);
 typedef int (*convert_cl_fn)(sp_kctx *, const sp__convert_job *);
 
+/* clang-format 14 rewraps this macro differently on every run. */
+/* clang-format off */
 #define CONVERT_BODIES                                                         \
     {                                                                          \
         SP__KT_SCALAR(sp__convert_scalar)                                      \
         SP__KT_SSE41(sp__convert_sse41) SP__KT_AVX2(sp__convert_avx2)          \
             SP__KT_NEON(sp__convert_neon) SP__KT_OPENCL(sp__convert_cl)        \
     }
+/* clang-format on */
 
 /* From RGB, BGR, gray or RGBA: memory-bound, OpenCL only on a device
  * sharing host memory. */
