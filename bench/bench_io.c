@@ -101,8 +101,11 @@ static int points_alloc(job *j, size_t n)
 
 /* np.fromfile's median ms for the same file over @p runs (thread CPU time
  * with cputime), from Debian's /usr/bin/python3; < 0 when numpy is not
- * there. The peer of bin_read: one read() into a fresh array. */
-static double numpy_fromfile_ms(const char *path, int runs, int cputime)
+ * there. The peer of bin_read: one read() into a fresh array. With
+ * @p columns, the array is then split into x, y, z, intensity columns
+ * (np.ascontiguousarray of its transpose), the layout bin_read writes. */
+static double numpy_fromfile_ms(const char *path, int runs, int cputime,
+                                int columns)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
@@ -117,10 +120,11 @@ static double numpy_fromfile_ms(const char *path, int runs, int cputime)
              "for i in range(%d + 3):\n"
              "    t = clk(); a = np.fromfile(p, dtype=np.float32)"
              ".reshape(-1, 4)\n"
+             "    if %d: a = np.ascontiguousarray(a.T)\n"
              "    ts.append(clk() - t)\n"
              "ts = sorted(ts[3:]); print(\"ms\", ts[len(ts) // 2] * 1e3)\n"
              "' '%s' 2>&1",
-             cputime, runs, path);
+             cputime, runs, columns, path);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;
@@ -211,9 +215,13 @@ int main(int argc, char **argv)
     double ms = (cputime ? bench_median_cpu_ms : bench_median_ms)(run_bin, &j,
                                                                   3, o.runs);
     row(&o, "bin_read", "kitti 000001", n, ms, 32.0 * (double)n, gbps);
-    double np_ms = numpy_fromfile_ms(kb, o.runs, cputime);
+    double np_ms = numpy_fromfile_ms(kb, o.runs, cputime, 0);
     if (np_ms >= 0)
         row(&o, "np.fromfile (peer)", "kitti 000001", n, np_ms,
+            32.0 * (double)n, gbps);
+    np_ms = numpy_fromfile_ms(kb, o.runs, cputime, 1);
+    if (np_ms >= 0)
+        row(&o, "np.fromfile+columns", "kitti 000001", n, np_ms,
             32.0 * (double)n, gbps);
 
     /* Writers from that sweep, and the files they write read back. */

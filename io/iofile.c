@@ -28,9 +28,15 @@ int sp__iobuf_reserve(sp__iobuf *buf, size_t n, const char *what)
         }
         cap *= 2;
     }
-    void *p = realloc(buf->data, cap);
-    if (!p)
+    /* Page-aligned, not realloc: glibc puts a large block 16 bytes into a
+     * page, and the kernel's copy into a destination 1-31 bytes past a page
+     * start (the page cache's alignment) runs at a seventh of its speed on
+     * AMD Zen (rep movsb aliasing); a 2 MB pread took 0.72 ms, not 0.09.
+     * The contents are not kept, so nothing is copied. */
+    void *p = NULL;
+    if (posix_memalign(&p, 4096, cap) != 0)
         return sp__fail(SP_ENOMEM, "%s: cannot allocate %zu bytes", what, cap);
+    free(buf->data);
     buf->data = p;
     buf->cap = cap;
     return SP_OK;

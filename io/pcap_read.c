@@ -163,7 +163,11 @@ int sp_pcap_open(const char *path, sp_pcap_reader **out)
     }
     int rc = sp__open_read_size(path, &r->fd, &r->size);
     if (rc == SP_OK) {
-        r->buf = malloc(WINDOW + SP_PCAP_MAX_RECORD + 16);
+        /* Page-aligned as the file's pages are: see sp__iobuf_reserve. */
+        void *b = NULL;
+        r->buf = posix_memalign(&b, 4096, WINDOW + SP_PCAP_MAX_RECORD + 16)
+                     ? NULL
+                     : b;
         if (!r->buf)
             rc = sp__fail(SP_ENOMEM, "%s: out of memory", path);
     }

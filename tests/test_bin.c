@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "io_int.h"
 #include "sp_bin.h"
 #include "sp_iotest.h"
 
@@ -194,6 +195,27 @@ static void test_kittibin_round_trip(void **state)
     free(mq);
 }
 
+/* The readers' heap staging is page-aligned at every size, as the page
+ * cache is: the kernel's copy into a destination a few bytes past a page
+ * start (where glibc puts any block of 128 KiB or more) ran 7x slower on
+ * AMD Zen, 0.72 against 0.09 ms for a KITTI sweep. */
+static void test_staging_page_aligned(void **state)
+{
+    (void)state;
+    sp__iobuf b = {0};
+    static const size_t sizes[] = {1, 5000, 131072, 200000, 3u << 20, 100};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        assert_int_equal(sp__iobuf_reserve(&b, sizes[i], "staging"), SP_OK);
+        assert_non_null(b.data);
+        assert_true(b.cap >= sizes[i]);
+        assert_int_equal((uintptr_t)b.data % 4096, 0);
+        memset(b.data, 0xA5, sizes[i]); /* all of it is writable (ASan) */
+    }
+    assert_true(b.cap >= (3u << 20)); /* grow-only: 100 bytes kept it */
+    sp__iobuf_free(&b);
+    assert_null(b.data);
+}
+
 static void test_empty_folder(void **state)
 {
     (void)state;
@@ -214,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_nuscenes_layout_and_skip),
         cmocka_unit_test(test_kittibin_round_trip),
         cmocka_unit_test(test_empty_folder),
+        cmocka_unit_test(test_staging_page_aligned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
