@@ -102,7 +102,7 @@ static const sp__ktable bev_table = {
          SP__KT_AVX2(sp__bev_compact_avx2) SP__KT_NEON(sp__bev_compact_neon)
              SP__KT_OPENCL(sp__bev_opencl)},
     BEV_CL_MIN_WORK,
-    SP__KT_STREAMING,
+    SP__KT_STREAMING | SP__KT_EXACT_DIVIDE,
 };
 
 /* A cell is finished once: its count slot then holds a density, whose

@@ -67,7 +67,8 @@ sp__kimpl sp__kctx_pick_impl(sp_kctx *k, const sp__ktable *t, size_t work)
         if (t->flags & SP__KT_STREAMING)
             min = sp__kctx_streaming_min_work(k, min);
         if (k->backend == SP_BACKEND_OPENCL ||
-            (k->backend == SP_BACKEND_AUTO && work >= min)) {
+            (k->backend == SP_BACKEND_AUTO && work >= min &&
+             sp__kctx_cl_exact(k, t))) {
             record(k, SP__KIMPL_OPENCL);
             return SP__KIMPL_OPENCL;
         }
@@ -247,6 +248,17 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n)
     s->ptr = p;
     s->size = want;
     return p;
+}
+
+int sp__kctx_cl_exact(const sp_kctx *k, const sp__ktable *t)
+{
+    unsigned need = t->flags & (SP__KT_EXACT_DIVIDE | SP__KT_FP64);
+#if SP_HAVE_OPENCL
+    if (k->cl)
+        return (need & ~k->cl->exact) == 0;
+#endif
+    (void)k;
+    return need == 0;
 }
 
 size_t sp__kctx_streaming_min_work(const sp_kctx *k, size_t min_work)

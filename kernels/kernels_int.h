@@ -92,6 +92,19 @@ typedef void (*sp__kfn)(void);
  * faster), ground's planes (1.4-2.2x) and undistort (2.6-3x) keep OpenCL
  * there. */
 #define SP__KT_STREAMING 1u
+/* The table's OpenCL body divides or takes a square root in float32 and
+ * matches the reference only where the device rounds those correctly
+ * (CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT, then built with
+ * -cl-fp32-correctly-rounded-divide-sqrt); OpenCL lets a GPU be 2.5-3 ulp
+ * off, which moves a point lying within an ulp of a pixel edge. AUTO keeps
+ * such a kernel on the CPU on a device without it; an explicit opencl
+ * back-end runs it there all the same (`sensorpipe devices` says which
+ * devices round exactly). */
+#define SP__KT_EXACT_DIVIDE 2u
+/* The table's OpenCL body sums in double, and matches the reference only
+ * on a device with double precision (cl_khr_fp64); AUTO keeps it on the
+ * CPU elsewhere, as above. */
+#define SP__KT_FP64 4u
 
 typedef struct sp__ktable {
     const char *name;
@@ -122,7 +135,8 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
 
 /* The version of table @p t to run for a call of @p work (points,
  * pixels): the explicit back-end, or for AUTO, OpenCL when the table has
- * it, a device is in use and work >= the table's minimum; else the widest
+ * it, a device is in use, work >= the table's minimum and the device
+ * rounds as the table needs (sp__kctx_cl_exact); else the widest
  * CPU version the table has within the context's SIMD level. Records it
  * (sp_kctx_last_backend, sp_kctx_last_simd). */
 sp__kimpl sp__kctx_pick_impl(sp_kctx *k, const sp__ktable *t, size_t work);
@@ -136,6 +150,11 @@ sp__kimpl sp__kctx_cpu_impl(sp_kctx *k, const sp__ktable *t);
  * returned (and recorded); otherwise SP__KIMPL_OPENCL, and the kernel
  * returns rc (an explicit opencl back-end reports its failure). */
 sp__kimpl sp__kctx_after_cl(sp_kctx *k, const sp__ktable *t, int rc);
+
+/* 1 when the OpenCL device in use rounds as the CPU does everything
+ * table @p t's OpenCL body needs (SP__KT_EXACT_DIVIDE, SP__KT_FP64); 0
+ * without a device when it needs any. AUTO uses OpenCL only then. */
+int sp__kctx_cl_exact(const sp_kctx *k, const sp__ktable *t);
 
 /* AUTO's OpenCL threshold for a copy-bound kernel (SP__KT_STREAMING: a few
  * operations per byte): @p min_work on a device that shares host memory,

@@ -173,7 +173,7 @@ static const sp__ktable project_table = {
          SP__KT_AVX2(sp__ld_project_avx2) SP__KT_NEON(sp__ld_project_neon)
              SP__KT_OPENCL(sp__ld_project_cl)},
     SP_LIDARDEC_OPENCL_MIN_POINTS,
-    SP__KT_STREAMING,
+    SP__KT_STREAMING | SP__KT_FP64,
 };
 
 /* The parse's byte work in the same versions, indexed like the table

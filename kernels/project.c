@@ -101,7 +101,7 @@ static const sp__ktable project_table = {
          SP__KT_NEON(sp__project_scatter_neon)
              SP__KT_OPENCL(sp__project_opencl)},
     PROJECT_CL_MIN_WORK,
-    SP__KT_STREAMING,
+    SP__KT_STREAMING | SP__KT_EXACT_DIVIDE,
 };
 
 int sp_project_depth(sp_kctx *k, const sp_project_params *params,

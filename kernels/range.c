@@ -68,7 +68,7 @@ static const sp__ktable range_table = {
         sp__range_scatter_sse41) SP__KT_AVX2(sp__range_scatter_avx2)
          SP__KT_NEON(sp__range_scatter_neon) SP__KT_OPENCL(sp__range_opencl)},
     RANGE_CL_MIN_WORK,
-    0,
+    SP__KT_EXACT_DIVIDE,
 };
 
 int sp_range_project(sp_kctx *k, const sp_range_params *params,

@@ -111,7 +111,7 @@ static const sp__ktable voxel_table = {
          SP__KT_AVX2(sp__voxel_extent_avx2) SP__KT_NEON(sp__voxel_extent_neon)
              SP__KT_OPENCL(sp__voxel_cl)},
     SP_VOXEL_OPENCL_MIN_POINTS,
-    SP__KT_STREAMING,
+    SP__KT_STREAMING | SP__KT_FP64,
 };
 
 static void keys32_scalar(const sp__voxel_plan *p, const sp__voxel_grid *g,

@@ -13,7 +13,12 @@
 
 #include "kernels_int.h"
 #include "sp_convert.h"
+#include "sp_range.h"
 #include "sp_resize.h"
+#include "sp_voxel.h"
+#if SP_HAVE_OPENCL
+#include "cl_int.h"
+#endif
 
 /* Tables for the dispatch: what matters is which entries are there (the
  * functions are never called). */
@@ -39,6 +44,22 @@ static const sp__ktable t_copy_bound = {
          SP__KT_NEON(never) SP__KT_OPENCL(never)},
     1000,
     SP__KT_STREAMING,
+};
+#endif
+#if SP_HAVE_OPENCL
+static const sp__ktable t_divide = {
+    "test",
+    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
+         SP__KT_NEON(never) SP__KT_OPENCL(never)},
+    1000,
+    SP__KT_EXACT_DIVIDE,
+};
+static const sp__ktable t_fp64 = {
+    "test",
+    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
+         SP__KT_NEON(never) SP__KT_OPENCL(never)},
+    1000,
+    SP__KT_FP64,
 };
 #endif
 static const sp__ktable t_scalar = {"test", {SP__KT_SCALAR(never)}, 0, 0};
@@ -360,6 +381,94 @@ static void test_auto_per_mode(void **state)
 #endif
 }
 
+/* AUTO and a device that rounds otherwise than the CPU: a table whose
+ * OpenCL body needs correctly rounded float divide and sqrt (range,
+ * project, bev) or double precision (voxel, lidar packets) stays on the CPU
+ * there, while an explicit opencl back-end still runs it. PoCL's device
+ * has both; the test clears what the context learnt of it. */
+static void test_auto_needs_exact(void **state)
+{
+    (void)state;
+#if !SP_HAVE_OPENCL
+    skip();
+#else
+    sp_kctx_desc d = {.backend = SP_BACKEND_AUTO, .opencl_device = "0"};
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    if (!k->cl) {
+        sp_kctx_destroy(k);
+        print_message("skipped: no OpenCL device\n");
+        skip();
+    }
+    const size_t big = (size_t)1 << 21;
+    if ((k->cl->exact & (SP__KT_EXACT_DIVIDE | SP__KT_FP64)) !=
+        (SP__KT_EXACT_DIVIDE | SP__KT_FP64)) {
+        print_message("note: device '%s' lacks exact divide or fp64\n",
+                      k->cl->device_name);
+    }
+    assert_true(sp__kctx_cl_exact(k, &t_full));
+    for (int pass = 0; pass < 3; pass++) {
+        /* 0: as found; 1: no exact divide; 2: no fp64 */
+        if (pass)
+            k->cl->exact = pass == 1 ? SP__KT_FP64 : SP__KT_EXACT_DIVIDE;
+        unsigned ex = k->cl->exact;
+        assert_int_equal(sp__kctx_pick_impl(k, &t_full, 1u << 30),
+                         SP__KIMPL_OPENCL);
+        assert_int_equal(sp__kctx_pick_impl(k, &t_divide, big) ==
+                             SP__KIMPL_OPENCL,
+                         (ex & SP__KT_EXACT_DIVIDE) != 0);
+        assert_int_equal(sp__kctx_pick_impl(k, &t_fp64, big) ==
+                             SP__KIMPL_OPENCL,
+                         (ex & SP__KT_FP64) != 0);
+    }
+    /* The real tables carry the flags: range (float divide and sqrt) runs
+     * on the CPU with exact divide gone, on OpenCL with fp64 gone. */
+    const size_t n = 250000;
+    size_t bytes = sp_points_block_size(n, 0);
+    void *pm = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+    sp_points p;
+    assert_non_null(pm);
+    assert_int_equal(sp_points_init(&p, pm, bytes, n, 0), SP_OK);
+    for (size_t i = 0; i < n; i++) {
+        p.x[i] = 5.0f + (float)(i % 97);
+        p.y[i] = (float)(i % 89) - 44.0f;
+        p.z[i] = (float)(i % 7) * 0.3f - 1.0f;
+        p.intensity[i] = 0.5f;
+    }
+    p.count = n;
+    sp_range_params rp = {
+        .rows = 64, .cols = 1024, .fov_down = -24.8, .fov_up = 2.0};
+    size_t shape[3];
+    assert_int_equal(sp_range_shape(&rp, shape), SP_OK);
+    size_t tb = sp_tensor_block_size(SP_DTYPE_F32, 3, shape);
+    void *tm = aligned_alloc(64, (tb + 63) & ~(size_t)63);
+    sp_tensor t;
+    assert_non_null(tm);
+    assert_int_equal(sp_tensor_init(&t, tm, tb, SP_DTYPE_F32, 3, shape), SP_OK);
+    k->cl->exact = SP__KT_EXACT_DIVIDE | SP__KT_FP64;
+    assert_int_equal(sp_range_project(k, &rp, &p, &t), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    k->cl->exact = SP__KT_FP64;
+    assert_int_equal(sp_range_project(k, &rp, &p, &t), SP_OK);
+    assert_int_not_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    k->cl->exact = SP__KT_EXACT_DIVIDE;
+    assert_int_equal(sp_range_project(k, &rp, &p, &t), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    sp_kctx_destroy(k);
+    /* An explicit opencl back-end is the caller's choice: it runs there. */
+    d.backend = SP_BACKEND_OPENCL;
+    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    k->cl->exact = 0;
+    assert_int_equal(sp__kctx_pick_impl(k, &t_divide, 1), SP__KIMPL_OPENCL);
+    assert_int_equal(sp__kctx_pick_impl(k, &t_fp64, 1), SP__KIMPL_OPENCL);
+    assert_int_equal(sp_range_project(k, &rp, &p, &t), SP_OK);
+    assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
+    sp_kctx_destroy(k);
+    free(pm);
+    free(tm);
+#endif
+}
+
 static void test_describe(void **state)
 {
     (void)state;
@@ -386,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_opencl_explicit),
         cmocka_unit_test(test_auto_copy_bound),
         cmocka_unit_test(test_auto_per_mode),
+        cmocka_unit_test(test_auto_needs_exact),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -309,6 +309,14 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
              (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
                  ? " -cl-fp32-correctly-rounded-divide-sqrt"
                  : "");
+    cl_device_fp_config fp64 = 0;
+    if (clGetDeviceInfo(cl->device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp64,
+                        &fp64, NULL) != CL_SUCCESS)
+        fp64 = 0;
+    cl->exact =
+        ((fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) ? SP__KT_EXACT_DIVIDE
+                                                    : 0u) |
+        (fp64 ? SP__KT_FP64 : 0u);
 
     cl->context = shared_context(cl->platform, cl->device, &err);
     SP_CL_CHECK(err, "clCreateContext", fail);
@@ -369,11 +377,13 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
                         &cus, NULL);
         clGetDeviceInfo(devs[i].device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof gmem,
                         &gmem, NULL);
-        cl_device_fp_config fp = 0;
+        cl_device_fp_config fp = 0, fp64 = 0;
         clGetDeviceInfo(devs[i].device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp,
                         &fp, NULL);
+        clGetDeviceInfo(devs[i].device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp64,
+                        &fp64, NULL);
         int is_chosen = chosen && chosen->device == devs[i].device;
-        PUT("  %s[%d] %s / %s: %s, %u compute units, %llu MiB, %s, %s\n",
+        PUT("  %s[%d] %s / %s: %s, %u compute units, %llu MiB, %s, %s, %s\n",
             is_chosen ? "* " : "  ", i, devs[i].platform_name,
             devs[i].device_name, type_name(devs[i].type), cus,
             (unsigned long long)(gmem >> 20),
@@ -383,8 +393,9 @@ int sp__cl_describe(const struct sp__cl *chosen, char *buf, size_t cap)
                 : "shares host memory (zero-copy buffers)",
             (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
                 ? "exact float divide"
-                : "inexact float divide (results that divide can differ "
-                  "from scalar)");
+                : "inexact float divide (auto keeps bev, project and range "
+                  "on the CPU)",
+            fp64 ? "fp64" : "no fp64 (auto keeps voxel and lidar on the CPU)");
     }
 #undef PUT
     return (int)len;

@@ -100,6 +100,9 @@ struct sp__cl {
      * and sqrt may be 2.5 and 3 ulp off, and NVIDIA's are, so a kernel that
      * divides would not match the scalar reference bit for bit. */
     char build_options[96];
+    /* What the device rounds as the CPU does: SP__KT_EXACT_DIVIDE and
+     * SP__KT_FP64 (kernels_int.h), matched against a table's flags. */
+    unsigned exact;
     char platform_name[SP__CL_NAME_MAX];
     char device_name[SP__CL_NAME_MAX];
     char why[256]; /* why this device was chosen */
