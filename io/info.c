@@ -93,8 +93,7 @@ void sp__info_set_span(sp_loginfo_stream *s, const int64_t *t, size_t n)
     s->t_first = t[0];
     s->t_last = t[n - 1];
     if (n > 1 && s->t_last > s->t_first)
-        s->rate_hz =
-            (double)(n - 1) / ((double)(s->t_last - s->t_first) * 1e-9);
+        s->rate_hz = (double)(n - 1) / sp__info_span_s(s->t_first, s->t_last);
 }
 
 void sp__info_folder_times(const char *path, int is_dir, sp_loginfo_stream *o)
@@ -118,7 +117,8 @@ void sp__info_attr(sp_loginfo *li, const char *group, const char *key,
 {
     sp_loginfo_attr *a = NULL;
     for (size_t i = 0; i < li->nattrs && !a; i++)
-        if (!strcmp(li->attrs[i].group, group) && !strcmp(li->attrs[i].key, key))
+        if (!strcmp(li->attrs[i].group, group) &&
+            !strcmp(li->attrs[i].key, key))
             a = &li->attrs[i];
     if (!a) {
         if (li->nattrs == SP_LOGINFO_MAX_ATTRS)
@@ -165,7 +165,8 @@ const char *sp_loginfo_attr_get(const sp_loginfo *li, const char *group,
                                 const char *key)
 {
     for (size_t i = 0; li && i < li->nattrs; i++)
-        if (!strcmp(li->attrs[i].group, group) && !strcmp(li->attrs[i].key, key))
+        if (!strcmp(li->attrs[i].group, group) &&
+            !strcmp(li->attrs[i].key, key))
             return li->attrs[i].value;
     return NULL;
 }

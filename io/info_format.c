@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "info_int.h"
 #include "io_int.h"
 #include "sp_loginfo.h"
 
@@ -86,7 +87,7 @@ static void text(out *o, const sp_loginfo *li)
         if (st->frames && (st->has_timestamps || li->has_calib)) {
             put(o, ", ");
             put_time(o, st->t_first);
-            put(o, " .. +%.3f s", (double)(st->t_last - st->t_first) * 1e-9);
+            put(o, " .. +%.3f s", sp__info_span_s(st->t_first, st->t_last));
             if (st->rate_hz > 0)
                 put(o, " (%.2f Hz%s)", st->rate_hz,
                     st->has_timestamps ? "" : ", assumed");

@@ -24,6 +24,16 @@ void sp__info_note_image(sp_loginfo_stream *s, uint32_t w, uint32_t h,
                          const char *format);
 void sp__info_note_error(sp_loginfo_stream *s);
 
+/* @p last - @p first in seconds (negative when last is earlier). Times are
+ * the file's: any int64 (an MCAP log time past 2^63 reads as a negative
+ * one), so the difference is taken in unsigned arithmetic, which cannot
+ * overflow where a signed one can. */
+static inline double sp__info_span_s(int64_t first, int64_t last)
+{
+    return 1e-9 * (last >= first ? (double)((uint64_t)last - (uint64_t)first)
+                                 : -(double)((uint64_t)first - (uint64_t)last));
+}
+
 /* First and last of @p n times, and the rate they imply. */
 void sp__info_set_span(sp_loginfo_stream *s, const int64_t *t, size_t n);
 
@@ -38,8 +48,7 @@ void sp__info_attr(sp_loginfo *li, const char *group, const char *key,
 void sp__info_text(sp_loginfo *li, const char *fmt, ...) SP__PRINTF(2, 3);
 
 /* snprintf into a fixed field. */
-void sp__info_set(char *dst, size_t cap, const char *fmt, ...)
-    SP__PRINTF(3, 4);
+void sp__info_set(char *dst, size_t cap, const char *fmt, ...) SP__PRINTF(3, 4);
 
 /* Regular files in @p dir ending with @p ext. */
 size_t sp__info_count_ext(const char *dir, const char *ext);

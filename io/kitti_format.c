@@ -43,7 +43,7 @@ static int kitti_describe(const char *path, size_t sample, sp_loginfo *li)
         o->t_last = si.t_last;
         if (si.frames > 1 && si.t_last > si.t_first)
             o->rate_hz = (double)(si.frames - 1) /
-                         ((double)(si.t_last - si.t_first) * 1e-9);
+                         sp__info_span_s(si.t_first, si.t_last);
     }
     size_t *seen = calloc(nst ? nst : 1, sizeof *seen);
     if (!seen) {

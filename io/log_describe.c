@@ -159,7 +159,7 @@ static void describe_container(const sp_log *log, sp_loginfo *li)
     char start[64], end[64];
     put_stamp(start, sizeof start, in->t_start);
     put_stamp(end, sizeof end, in->t_end);
-    double dur = (double)(in->t_end - in->t_start) * 1e-9;
+    double dur = sp__info_span_s(in->t_start, in->t_end);
     sp__info_set(li->note, sizeof li->note, "%s", in->note);
     sp__info_attr(li, "log", "container", 0, "%s", in->container);
     sp__info_attr(li, "log", "version", 0, "%s", in->version);
@@ -219,7 +219,7 @@ int sp__log_describe(const char *path, size_t sample, sp_loginfo *li)
         o->t_last = tp->t_last;
         if (tp->count > 1 && tp->t_last > tp->t_first)
             o->rate_hz = (double)(tp->count - 1) /
-                         ((double)(tp->t_last - tp->t_first) * 1e-9);
+                         sp__info_span_s(tp->t_first, tp->t_last);
         if (kind == SP_ROSMSG_OTHER)
             continue;
         for (uint64_t i = 0; i < tp->count; i++) {

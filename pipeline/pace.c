@@ -78,8 +78,15 @@ uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
     }
     /* A timestamp before the first (out of order, another stream's clock)
      * is due at once rather than in the past's future. */
-    int64_t d = f->timestamp_ns - pc->ts0;
-    due = pc->wall0 + (d > 0 ? (uint64_t)((double)d / pc->rate) : 0);
+    /* The difference in unsigned arithmetic: stamps are the file's, any
+     * int64 (a lying log), and their difference may not fit one. */
+    uint64_t d = f->timestamp_ns > pc->ts0
+                     ? (uint64_t)f->timestamp_ns - (uint64_t)pc->ts0
+                     : 0;
+    double wait = (double)d / pc->rate;
+    /* A stamp centuries ahead (9e18 ns: 285 years) waits until stopped;
+     * the conversion and the sum then stay in range. */
+    due = wait < 9e18 ? pc->wall0 + (uint64_t)wait : UINT64_MAX;
     f->t_due_ns = due;
     waited = now < due;
     while (now < due && !sp__stage_stopping(st)) {

@@ -4,6 +4,7 @@
  * message naming the input and what was expected. Inputs are written out as
  * bytes here (not committed as binary files) so each case reads on its own.
  * Run under the ASan+UBSan build, a regression is a sanitizer report. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "sp_bin.h"
 #include "sp_kitti.h"
 #include "sp_log.h"
+#include "sp_loginfo.h"
 #include "sp_mcap.h"
 #include "sp_pcd.h"
 #include "sp_png.h"
@@ -140,17 +142,16 @@ static void test_png_huge_text_chunk_not_allocated(void **state)
 {
     (void)state;
     static const uint8_t png[] = {
-        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00,
-        0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
-        0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x57, 0xdd, 0x52, 0xf8,
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
+        0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02,
+        0x08, 0x00, 0x00, 0x00, 0x00, 0x57, 0xdd, 0x52, 0xf8,
         /* tEXt, length 0x40000014 */
-        0x40, 0x00, 0x00, 0x14, 0x74, 0x45, 0x58, 0x74, 0x32, 0x65, 0x6e,
-        0x73, 0x6f, 0x72, 0x70, 0x69, 0x70, 0x65, 0x3a, 0x72, 0x61, 0x6e,
-        0x67, 0x65, 0x00, 0x30, 0x20, 0x31, 0x52, 0xc7, 0x33, 0x4d, 0x00,
-        0x00, 0x00, 0x0e, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60,
-        0x60, 0x64, 0x60, 0x60, 0x04, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x4f,
-        0x41, 0x36, 0xf9, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
-        0xae, 0x42, 0x60, 0x82};
+        0x40, 0x00, 0x00, 0x14, 0x74, 0x45, 0x58, 0x74, 0x32, 0x65, 0x6e, 0x73,
+        0x6f, 0x72, 0x70, 0x69, 0x70, 0x65, 0x3a, 0x72, 0x61, 0x6e, 0x67, 0x65,
+        0x00, 0x30, 0x20, 0x31, 0x52, 0xc7, 0x33, 0x4d, 0x00, 0x00, 0x00, 0x0e,
+        0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x60, 0x60, 0x64, 0x60, 0x60,
+        0x04, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x4f, 0x41, 0x36, 0xf9, 0x00, 0x00,
+        0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
     assert_int_equal(sizeof png, 103);
     char *t = exact_copy(png, sizeof png);
     sp_png_reader *r;
@@ -159,10 +160,9 @@ static void test_png_huge_text_chunk_not_allocated(void **state)
     sp_image img;
     assert_int_equal(
         sp_image_init(&img, pix, sizeof pix, 2, 2, SP_PIX_GRAY8, 64), SP_OK);
-    assert_int_equal(
-        sp_png_read_mem(r, (const uint8_t *)t, sizeof png, "text.png", &img,
-                        NULL),
-        SP_EFORMAT);
+    assert_int_equal(sp_png_read_mem(r, (const uint8_t *)t, sizeof png,
+                                     "text.png", &img, NULL),
+                     SP_EFORMAT);
     iot_msg_has("text.png", "truncated", "expected", NULL);
     assert_int_equal(sp_png_reader_heap_allocs(r), 0);
     /* The same through a file, and the reader stays small. */
@@ -247,6 +247,39 @@ static void test_mcap_channels_of_two_encodings_stay_apart(void **state)
     sp_log_destroy(log);
 }
 
+/* fuzz_info, crash-edc8ff14: an MCAP whose messages' log times span more
+ * than int64 (one at 1.7e18 ns, one past 2^63, which reads as a negative
+ * int64) overflowed the subtraction of `sensorpipe info`'s duration and
+ * rate (UBSan: signed integer overflow in log_describe.c). The span is now
+ * taken in unsigned arithmetic: 1.7e18 + 2^63 - 5 ns, positive. */
+static void test_info_span_past_int64(void **state)
+{
+    (void)state;
+    const char *path = iot_tmp("span.mcap");
+    sp_mcap_writer_desc d = {.compression = SP_MCAP_NONE};
+    sp_mcap_writer *w;
+    assert_int_equal(sp_mcap_writer_create(path, &d, &w), SP_OK);
+    uint16_t a;
+    assert_int_equal(sp_mcap_writer_add_channel(w, 0, "/x", "cdr", &a), SP_OK);
+    const uint64_t late = ((uint64_t)1 << 63) + 5, now = 1700000000024223000u;
+    assert_int_equal(sp_mcap_writer_write(w, a, 0, now, now, "A", 1), SP_OK);
+    assert_int_equal(sp_mcap_writer_write(w, a, 1, late, late, "B", 1), SP_OK);
+    assert_int_equal(sp_mcap_writer_finish(w), SP_OK);
+    sp_mcap_writer_destroy(w);
+
+    sp_loginfo li;
+    assert_int_equal(sp_loginfo_probe(path, 0, &li), SP_OK);
+    const char *dur = sp_loginfo_attr_get(&li, "log", "duration_s");
+    assert_non_null(dur);
+    /* now - (late - 2^64) = now + 2^63 - 5 ns */
+    double want = ((double)now + 9223372036854775803.0) * 1e-9;
+    assert_true(fabs(strtod(dur, NULL) - want) < 1e-3 * want);
+    char text[4096];
+    assert_true(sp_loginfo_format(&li, 0, text, sizeof text) > 0);
+    assert_non_null(strstr(text, "/x"));
+    sp_loginfo_free(&li);
+}
+
 /* fuzz_bin, crash-407207e7: a field list ending in a comma ("x,y,z,i,")
  * was read as its names before the comma, while an empty name anywhere
  * else (",x,y,z", "x,,y,z") was refused. Now all three are refused. */
@@ -279,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_kitti_span_covers_every_frame),
         cmocka_unit_test(test_mcap_channels_of_two_encodings_stay_apart),
         cmocka_unit_test(test_bin_fields_trailing_comma),
+        cmocka_unit_test(test_info_span_past_int64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
