@@ -77,9 +77,9 @@ uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
         pc->wall0 = now;
     }
     /* A timestamp before the first (out of order, another stream's clock)
-     * is due at once rather than in the past's future. */
-    /* The difference in unsigned arithmetic: stamps are the file's, any
-     * int64 (a lying log), and their difference may not fit one. */
+     * is due at once rather than in the past's future. Stamps are the
+     * file's, any int64 (a lying log): their difference is taken in
+     * unsigned arithmetic, where it always fits. */
     uint64_t d = f->timestamp_ns > pc->ts0
                      ? (uint64_t)f->timestamp_ns - (uint64_t)pc->ts0
                      : 0;
