@@ -2,7 +2,6 @@
  * back-ends alike: a stable LSD radix sort of keys with their point
  * indices or of packed keys, and the per-voxel reductions of the packed
  * and general paths (the runs path's is in voxel_runs.c). */
-#include <stdlib.h>
 #include <string.h>
 
 #include "voxel_int.h"
@@ -61,9 +60,7 @@ uint64_t *sp__voxel_radix_packed(uint64_t *a, uint64_t *tmp, size_t m, int lo,
 {
     if (bits == 0 || m < 2)
         return a;
-    static int RB = -1;
-    if (RB < 0) { const char *e = getenv("RB"); RB = e ? atoi(e) : SP__VOXEL_RADIX_BITS; }
-    int passes = (bits + RB - 1) / RB;
+    int passes = (bits + SP__VOXEL_RADIX_BITS - 1) / SP__VOXEL_RADIX_BITS;
     int dbits = (bits + passes - 1) / passes;
     size_t buckets = (size_t)1 << dbits;
     uint64_t mask = buckets - 1;

@@ -5,7 +5,6 @@
  * writes the points as x, y, z, intensity quadruples), and the run
  * reduction with a point as one vector of 4 doubles. */
 #include <immintrin.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "voxel_int.h"
@@ -290,11 +289,15 @@ reduce_runs(const sp__voxel_plan *p, const sp_points *in, const float *aos,
     double ts = 0;
     uint32_t cnt = 0, fst = 0, pkey = SP__VOXEL_NOKEY;
     size_t o = 0;
-    static int PF = -1;
-    if (PF < 0) { const char *e = getenv("PF"); PF = e ? atoi(e) : 0; }
     for (size_t j = 0; j < nr; j++) {
-        if (PF && j + PF < nr)
-            _mm_prefetch((const char *)(aos + 4 * (size_t)rstart[(uint32_t)sorted[j + PF]]), _MM_HINT_T0);
+        /* Runs are random accesses in key order: fetch the run 8 ahead
+         * (0.91 against 0.94 ms a KITTI sweep on the AMD EPYC VM; 12 ahead,
+         * as the generic reduction, measured 0.91-0.92). */
+        if (j + 8 < nr)
+            _mm_prefetch(
+                (const char *)(aos +
+                               4 * (size_t)rstart[(uint32_t)sorted[j + 8]]),
+                _MM_HINT_T0);
         const uint32_t key = (uint32_t)(sorted[j] >> 32);
         const uint32_t rr = (uint32_t)sorted[j];
         const size_t s = rstart[rr], e = rstart[rr + 1];
