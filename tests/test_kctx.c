@@ -23,13 +23,14 @@
 /* Tables for the dispatch: what matters is which entries are there (the
  * functions are never called). */
 static void never(void) {}
-static const sp__ktable t_full = {
-    "test",
-    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
-         SP__KT_NEON(never) SP__KT_OPENCL(never)},
-    1u << 30,
-    0,
-};
+/* Every version, OpenCL's among them. */
+#define ALL_VERSIONS                                                           \
+    {                                                                          \
+        SP__KT_SCALAR(never)                                                   \
+        SP__KT_SSE41(never)                                                    \
+        SP__KT_AVX2(never) SP__KT_NEON(never) SP__KT_OPENCL(never)             \
+    }
+static const sp__ktable t_full = {"test", ALL_VERSIONS, 1u << 30, 0};
 static const sp__ktable t_cpu = {
     "test",
     {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
@@ -38,29 +39,11 @@ static const sp__ktable t_cpu = {
     0,
 };
 #if SP_HAVE_OPENCL
-static const sp__ktable t_copy_bound = {
-    "test",
-    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
-         SP__KT_NEON(never) SP__KT_OPENCL(never)},
-    1000,
-    SP__KT_STREAMING,
-};
-#endif
-#if SP_HAVE_OPENCL
-static const sp__ktable t_divide = {
-    "test",
-    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
-         SP__KT_NEON(never) SP__KT_OPENCL(never)},
-    1000,
-    SP__KT_EXACT_DIVIDE,
-};
-static const sp__ktable t_fp64 = {
-    "test",
-    {SP__KT_SCALAR(never) SP__KT_SSE41(never) SP__KT_AVX2(never)
-         SP__KT_NEON(never) SP__KT_OPENCL(never)},
-    1000,
-    SP__KT_FP64,
-};
+static const sp__ktable t_copy_bound = {"test", ALL_VERSIONS, 1000,
+                                        SP__KT_STREAMING};
+static const sp__ktable t_divide = {"test", ALL_VERSIONS, 1000,
+                                    SP__KT_EXACT_DIVIDE};
+static const sp__ktable t_fp64 = {"test", ALL_VERSIONS, 1000, SP__KT_FP64};
 #endif
 static const sp__ktable t_scalar = {"test", {SP__KT_SCALAR(never)}, 0, 0};
 static const sp__ktable t_sse41 = {
