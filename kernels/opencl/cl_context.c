@@ -305,10 +305,6 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
     if (clGetDeviceInfo(cl->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof fp, &fp,
                         NULL) != CL_SUCCESS)
         fp = 0;
-    snprintf(cl->build_options, sizeof cl->build_options, "-cl-std=CL1.2%s",
-             (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT)
-                 ? " -cl-fp32-correctly-rounded-divide-sqrt"
-                 : "");
     cl_device_fp_config fp64 = 0;
     if (clGetDeviceInfo(cl->device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp64,
                         &fp64, NULL) != CL_SUCCESS)
@@ -317,6 +313,10 @@ int sp__cl_open(const char *select, int gpu_only, struct sp__cl **out)
         ((fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) ? SP__KT_EXACT_DIVIDE
                                                     : 0u) |
         (fp64 ? SP__KT_FP64 : 0u);
+    snprintf(cl->build_options, sizeof cl->build_options, "-cl-std=CL1.2%s",
+             (cl->exact & SP__KT_EXACT_DIVIDE)
+                 ? " -cl-fp32-correctly-rounded-divide-sqrt"
+                 : "");
 
     cl->context = shared_context(cl->platform, cl->device, &err);
     SP_CL_CHECK(err, "clCreateContext", fail);

@@ -93,11 +93,9 @@ int sp__ld_project_cl(sp_kctx *k, const sp__ld_plan *pl, const sp__ld_batch *b,
     if (nb > (UINT32_MAX >> 5))
         return sp__fail(SP_ERANGE, "lidar (opencl): %zu packets in one call",
                         nb);
-    cl_device_fp_config fp64 = 0;
-    SP_CL_TRY(clGetDeviceInfo(k->cl->device, CL_DEVICE_DOUBLE_FP_CONFIG,
-                              sizeof fp64, &fp64, NULL),
-              done);
-    if (!fp64)
+    /* What sp__cl_open learnt of the device (AUTO does not come here
+     * without it; an explicit opencl back-end is told why). */
+    if (!(k->cl->exact & SP__KT_FP64))
         return sp__fail(SP_EUNSUPPORTED,
                         "lidar (opencl): '%s' has no double precision "
                         "(cl_khr_fp64), which the exact azimuth needs",
