@@ -265,6 +265,24 @@ static void test_opencl_explicit(void **state)
 #endif
 }
 
+#if SP_HAVE_OPENCL
+/* A kernel context of backend AUTO on OpenCL device 0 (PoCL's in CI); NULL,
+ * having said so, when there is no device. SP_OPENCL_MEMORY is read as it
+ * is set now. */
+static sp_kctx *auto_on_device0(void)
+{
+    sp_kctx_desc d = {.backend = SP_BACKEND_AUTO, .opencl_device = "0"};
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    if (!k->cl) {
+        sp_kctx_destroy(k);
+        print_message("skipped: no OpenCL device\n");
+        return NULL;
+    }
+    return k;
+}
+#endif
+
 /* AUTO with a named device: a copy-bound table (SP__KT_STREAMING) goes to
  * a device that shares host memory from its minimum work on, and never to
  * one with its own memory (SP_OPENCL_MEMORY=copy makes PoCL's device one),
@@ -279,12 +297,9 @@ static void test_auto_copy_bound(void **state)
     for (int copy = 0; copy < 2; copy++) {
         if (copy)
             setenv("SP_OPENCL_MEMORY", "copy", 1);
-        sp_kctx *k = NULL;
-        assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
-        if (!k->cl) {
+        sp_kctx *k = auto_on_device0();
+        if (!k) {
             unsetenv("SP_OPENCL_MEMORY");
-            sp_kctx_destroy(k);
-            print_message("skipped: no OpenCL device\n");
             skip();
         }
         int shares = sp__kctx_streaming_min_work(k, 1) != SIZE_MAX;
@@ -325,15 +340,10 @@ static void test_auto_per_mode(void **state)
     skip();
 #else
     setenv("SP_OPENCL_MEMORY", "copy", 1);
-    sp_kctx_desc d = {.backend = SP_BACKEND_AUTO, .opencl_device = "0"};
-    sp_kctx *k = NULL;
-    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+    sp_kctx *k = auto_on_device0();
     unsetenv("SP_OPENCL_MEMORY");
-    if (!k->cl) {
-        sp_kctx_destroy(k);
-        print_message("skipped: no OpenCL device\n");
+    if (!k)
         skip();
-    }
     const uint32_t w = 1920, h = 1080, sw = 2400, sh = 1800;
     uint8_t *in = calloc((size_t)sw * sh * 3, 1);
     uint8_t *out = calloc((size_t)w * h * 3, 1);
@@ -375,14 +385,9 @@ static void test_auto_needs_exact(void **state)
 #if !SP_HAVE_OPENCL
     skip();
 #else
-    sp_kctx_desc d = {.backend = SP_BACKEND_AUTO, .opencl_device = "0"};
-    sp_kctx *k = NULL;
-    assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
-    if (!k->cl) {
-        sp_kctx_destroy(k);
-        print_message("skipped: no OpenCL device\n");
+    sp_kctx *k = auto_on_device0();
+    if (!k)
         skip();
-    }
     const size_t big = (size_t)1 << 21;
     if ((k->cl->exact & (SP__KT_EXACT_DIVIDE | SP__KT_FP64)) !=
         (SP__KT_EXACT_DIVIDE | SP__KT_FP64)) {
@@ -439,7 +444,7 @@ static void test_auto_needs_exact(void **state)
     assert_int_equal(sp_kctx_last_backend(k), SP_BACKEND_OPENCL);
     sp_kctx_destroy(k);
     /* An explicit opencl back-end is the caller's choice: it runs there. */
-    d.backend = SP_BACKEND_OPENCL;
+    sp_kctx_desc d = {.backend = SP_BACKEND_OPENCL, .opencl_device = "0"};
     assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
     k->cl->exact = 0;
     assert_int_equal(sp__kctx_pick_impl(k, &t_divide, 1), SP__KIMPL_OPENCL);
