@@ -133,6 +133,17 @@ struct sp_kctx {
  * runs. */
 void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n);
 
+/* Outputs of this many bytes or more, larger than a core's L2, are
+ * written with streaming stores where a kernel can (resize, convert, bev):
+ * they go to memory without first reading each line into the cache. */
+#define SP__STREAM_MIN ((size_t)4 << 20)
+
+/* n floats of s (NULL: zeros) to d with streaming stores, any alignment
+ * (kernels/stream.c); sp__stream_end() orders them before the output is
+ * handed on (sfence), once after the last. */
+void sp__stream_f32(float *d, const float *s, size_t n);
+void sp__stream_end(void);
+
 /* The version of table @p t to run for a call of @p work (points,
  * pixels): the explicit back-end, or for AUTO, OpenCL when the table has
  * it, a device is in use, work >= the table's minimum and the device

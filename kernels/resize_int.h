@@ -144,13 +144,10 @@ static inline void sp__resize_prefetch_rest(sp__resize_prefetch *s)
         __builtin_prefetch(s->at, 0, 3);
 }
 
-/* Outputs of this many bytes or more (aligned) are written with streaming
- * stores by the AVX2 linear path: larger than a core's L2 here, they would
- * only evict the source rows; convert does the same (sp_convert.h). */
-#define SP__RESIZE_STREAM_MIN ((size_t)4 << 20)
-
 /* 1 when the 8-bit output rows of p may take aligned streaming stores of
- * `align` bytes: data and stride aligned, SP__RESIZE_STREAM_MIN or more. */
+ * `align` bytes: data and stride aligned, SP__STREAM_MIN or more
+ * (kernels_int.h): the AVX2 linear path streams them, since they would
+ * only evict the source rows. */
 int sp__resize_stream_ok(const sp__resize_plan *p, size_t align);
 
 #endif

@@ -310,9 +310,60 @@ static void test_backends_random(void **state)
 }
 
 /* The SIMD back-ends scatter band by band (2048 cells, kernels/bev.c):
- * points in the cells on either side of every band edge, in a raster
- * whose last band is partial, each cell hit several times in an order
- * that float sums notice, with points outside and NaN between them. */
+ * points in the cells on either side of every band edge @p edge, in a
+ * raster whose last band is partial, each cell hit several times in an
+ * order that float sums notice, with points outside and NaN between them. */
+static void band_edges(const sp_bev_params *p, size_t rows, size_t cols,
+                       const size_t *edge, size_t ne)
+{
+    static const float wv[] = {1e7f, 1.0f, -1e7f, 0.3f, 3e-8f, 7.0f};
+    const size_t nw = 6;
+    size_t s[3];
+    assert_int_equal(sp_bev_shape(p, s), SP_OK);
+    assert_int_equal(s[1], rows);
+    assert_int_equal(s[2], cols);
+    kcloud *c = kcloud_new(ne * nw * 2 + 8, 0);
+    assert_non_null(c);
+    size_t n = 0;
+    for (size_t r = 0; r < nw; r++)
+        for (size_t e = 0; e < ne; e++) {
+            size_t row = edge[e] / s[2], col = edge[e] % s[2];
+            c->pts.x[n] = (float)((double)(s[1] - 1 - row) * p->res + p->xmin +
+                                  p->res / 2);
+            c->pts.y[n] = (float)((double)(s[2] - 1 - col) * p->res + p->ymin +
+                                  p->res / 2);
+            c->pts.z[n] = -0.9f + 0.3f * (float)((r * 7 + e) % 6);
+            c->pts.intensity[n] = wv[(r + e) % nw];
+            n++;
+            /* between them: outside the box, outside the z range, NaN */
+            c->pts.x[n] = (e % 3 == 0) ? -1.0f : (e % 3 == 1) ? 5.0f : NAN;
+            c->pts.y[n] = 3.0f;
+            c->pts.z[n] = (e % 3 == 1) ? 5.0f : 0.0f;
+            c->pts.intensity[n] = 99.0f;
+            n++;
+        }
+    c->pts.count = n;
+    run_backends(&c->pts, p);
+
+    /* And the reference put them where meant: every edge cell holds nw
+     * points, and nothing else is occupied. */
+    sp_kctx *k = scalar_ctx();
+    tbuf b;
+    tbuf_init(&b, 3, s);
+    assert_int_equal(sp_bev_rasterize(k, p, &c->pts, &b.t), SP_OK);
+    const size_t cells = s[1] * s[2];
+    const float *d = (const float *)b.t.data + 2 * cells;
+    size_t occupied = 0;
+    for (size_t i = 0; i < cells; i++)
+        occupied += d[i] > 0;
+    assert_int_equal(occupied, ne);
+    for (size_t e = 0; e < ne; e++)
+        assert_true(d[edge[e]] == d[edge[0]] && d[edge[e]] > 0);
+    free(b.mem);
+    sp_kctx_destroy(k);
+    kcloud_free(c);
+}
+
 static void test_band_edges(void **state)
 {
     (void)state;
@@ -327,50 +378,29 @@ static void test_band_edges(void **state)
     static const size_t edge[] = {0,     1,     2047,  2048,  2049,  4095,
                                   4096,  20479, 20480, 38911, 38912, 40959,
                                   40960, 40961, 40998, 40999};
-    static const float wv[] = {1e7f, 1.0f, -1e7f, 0.3f, 3e-8f, 7.0f};
-    const size_t ne = sizeof edge / sizeof edge[0], nw = 6;
-    size_t s[3];
-    assert_int_equal(sp_bev_shape(&p, s), SP_OK);
-    assert_int_equal(s[1], 100);
-    assert_int_equal(s[2], 410);
-    kcloud *c = kcloud_new(ne * nw * 2 + 8, 0);
-    assert_non_null(c);
-    size_t n = 0;
-    for (size_t r = 0; r < nw; r++)
-        for (size_t e = 0; e < ne; e++) {
-            size_t row = edge[e] / s[2], col = edge[e] % s[2];
-            c->pts.x[n] = (float)((double)(s[1] - 1 - row) * 0.1 + 0.05);
-            c->pts.y[n] = (float)((double)(s[2] - 1 - col) * 0.1 + 0.05);
-            c->pts.z[n] = -0.9f + 0.3f * (float)((r * 7 + e) % 6);
-            c->pts.intensity[n] = wv[(r + e) % nw];
-            n++;
-            /* between them: outside the box, outside the z range, NaN */
-            c->pts.x[n] = (e % 3 == 0) ? -1.0f : (e % 3 == 1) ? 5.0f : NAN;
-            c->pts.y[n] = 3.0f;
-            c->pts.z[n] = (e % 3 == 1) ? 5.0f : 0.0f;
-            c->pts.intensity[n] = 99.0f;
-            n++;
-        }
-    c->pts.count = n;
-    run_backends(&c->pts, &p);
+    band_edges(&p, 100, 410, edge, sizeof edge / sizeof edge[0]);
+}
 
-    /* And the reference put them where meant: every edge cell holds nw
-     * points, and nothing else is occupied. */
-    sp_kctx *k = scalar_ctx();
-    tbuf b;
-    tbuf_init(&b, 3, s);
-    assert_int_equal(sp_bev_rasterize(k, &p, &c->pts, &b.t), SP_OK);
-    const size_t cells = s[1] * s[2];
-    const float *d = (const float *)b.t.data + 2 * cells;
-    size_t occupied = 0;
-    for (size_t i = 0; i < cells; i++)
-        occupied += d[i] > 0;
-    assert_int_equal(occupied, ne);
-    for (size_t e = 0; e < ne; e++)
-        assert_true(d[edge[e]] == d[edge[0]] && d[edge[e]] > 0);
-    free(b.mem);
-    sp_kctx_destroy(k);
-    kcloud_free(c);
+/* A raster of SP__STREAM_MIN bytes or more is built band by band on the
+ * stack and streamed out, empty bands as zeros (kernels/bev.c): 701 x 801
+ * cells (6.7 MB, 274 bands and 349 cells), whose channels 1 and 2 start 4
+ * and 8 bytes past a 16-byte boundary, and most of whose bands are empty;
+ * every element is written (run_backends fills the output with 0xA5). */
+static void test_band_edges_streamed(void **state)
+{
+    (void)state;
+    sp_bev_params p = {.xmin = 0,
+                       .xmax = 70.1,
+                       .ymin = -40,
+                       .ymax = 40.1,
+                       .zmin = -1,
+                       .zmax = 1,
+                       .res = 0.1};
+    static const size_t edge[] = {0,      1,      2047,   2048,   2049,
+                                  4095,   4096,   280575, 280576, 561151,
+                                  561152, 561153, 561499, 561500};
+    assert_true(3 * 701 * 801 * sizeof(float) >= SP__STREAM_MIN);
+    band_edges(&p, 701, 801, edge, sizeof edge / sizeof edge[0]);
 }
 
 /* The split steps: every way of cutting the points and the bands gives
@@ -497,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_orientation),
         cmocka_unit_test(test_backends_random),
         cmocka_unit_test(test_band_edges),
+        cmocka_unit_test(test_band_edges_streamed),
         cmocka_unit_test(test_pack_fill),
         cmocka_unit_test(test_kitti),
     };

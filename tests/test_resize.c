@@ -291,7 +291,7 @@ static void test_sse41_vs_scalar(void **state)
     backend_vs_scalar(SP_BACKEND_SIMD);
 }
 
-/* Outputs past SP__RESIZE_STREAM_MIN with 32-byte aligned rows take
+/* Outputs past SP__STREAM_MIN with 32-byte aligned rows take
  * AVX2's streaming-store path (the cases above pad every output row, so
  * they never do); a row length that is no multiple of 32 leaves a tail to
  * the scalar code, and the padding canaries must survive it; the last

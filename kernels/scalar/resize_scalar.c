@@ -117,7 +117,7 @@ int32_t sp__resize_next_row(const sp__resize_plan *p, uint32_t dy, int t,
 int sp__resize_stream_ok(const sp__resize_plan *p, size_t align)
 {
     return ((uintptr_t)p->dst % align) == 0 && p->dstride % align == 0 &&
-           p->dstride * p->dh >= SP__RESIZE_STREAM_MIN;
+           p->dstride * p->dh >= SP__STREAM_MIN;
 }
 
 /* Two cached horizontal rows: consecutive output rows often share source

@@ -8,7 +8,7 @@
  * formulas (sp__cv_fast_*), and the saturating add only saturates sums
  * that clamp to 255 anyway.
  *
- * Outputs of STREAM_MIN bytes or more are written with streaming stores
+ * Outputs of SP__STREAM_MIN bytes or more are written with streaming stores
  * (RGBA 32-byte aligned; RGB and BGR 16-byte aligned, their 12-byte pixel
  * quads joined into whole vectors first): such a frame is larger than a core's
  * L2 here (2 MiB), so a cached store gains the next stage little, while it
@@ -24,7 +24,6 @@
 #define LD256(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define ST256(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 #define ST128(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
-#define STREAM_MIN ((size_t)4 << 20)
 
 typedef struct fastc {
     __m256i yg, kvr, kug, kvg, kub, c512, hi8, yoff, x80, ff, pack3;
@@ -145,7 +144,7 @@ void sp__convert_fast_avx2(const sp__convert_job *j)
     /* RGBA: 32-byte streaming stores; 3-byte outputs: 16-byte ones, at
      * x * 3 bytes, aligned when x is a multiple of 16. */
     const int stream =
-        j->dstride * j->h >= STREAM_MIN &&
+        j->dstride * j->h >= SP__STREAM_MIN &&
         !(((uintptr_t)j->dst | j->dstride) & (to == SP__CV_RGBA ? 31u : 15u));
     const uint32_t stream_step = to == SP__CV_RGBA ? 7 : 15;
 
