@@ -188,22 +188,22 @@ static int unfilter_into(const sp__png_fast *f, uint8_t *raw, size_t row_bytes,
     int swap = bpp == 2 || bpp == 6 ? host_little_endian() : 0;
     for (uint32_t y = 0; y < img->height; y++) {
         uint8_t *r = raw + (size_t)y * (row_bytes + 1);
-        int rc =
-            f->scalar
-                ? sp__png_unfilter_row_scalar(r[0], r + 1, prev, row_bytes, bpp)
-                : sp__png_unfilter_row_simd(r[0], r + 1, prev, row_bytes, bpp);
+        /* 8-bit rows go straight into the image, 16-bit ones are unfiltered
+         * in place and then put in host order */
+        uint8_t *dst = sp_image_row(img, y);
+        uint8_t *out = swap ? r + 1 : dst;
+        int rc = f->scalar ? sp__png_unfilter_row_scalar(r[0], r + 1, out, prev,
+                                                         row_bytes, bpp)
+                           : sp__png_unfilter_row_simd(r[0], r + 1, out, prev,
+                                                       row_bytes, bpp);
         if (rc < 0)
             return SP__PNG_FAST_DECLINED;
-        uint8_t *dst = sp_image_row(img, y);
-        if (!swap) {
-            memcpy(dst, r + 1, row_bytes);
-        } else {
+        if (swap)
             for (size_t i = 0; i < row_bytes; i += 2) {
                 dst[i] = r[1 + i + 1];
                 dst[i + 1] = r[1 + i];
             }
-        }
-        prev = r + 1;
+        prev = out;
     }
     return SP_OK;
 }

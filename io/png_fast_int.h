@@ -59,13 +59,15 @@ int sp__png_fast_decode(sp__png_fast *f, const char *path, const uint8_t *mem,
  * compare with libpng, and count what it decoded). */
 sp__png_fast *sp__png_reader_fast(sp_png_reader *r);
 
-/* One row in place: @p filter is the row's filter byte, @p prev the
- * previous unfiltered row (NULL for the first), @p n the row's bytes,
- * @p bpp bytes per pixel (1..8). -1 for an unknown filter type. */
-int sp__png_unfilter_row_scalar(int filter, uint8_t *row, const uint8_t *prev,
-                                size_t n, unsigned bpp);
-int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
-                              size_t n, unsigned bpp);
+/* One row, @p src filtered into @p dst unfiltered (the same row, in
+ * place, or one that does not overlap it): @p filter is the row's filter
+ * byte, @p prev the previous unfiltered row (NULL for the first), @p n the
+ * row's bytes, @p bpp bytes per pixel (1..8). -1 for an unknown filter
+ * type. */
+int sp__png_unfilter_row_scalar(int filter, const uint8_t *src, uint8_t *dst,
+                                const uint8_t *prev, size_t n, unsigned bpp);
+int sp__png_unfilter_row_simd(int filter, const uint8_t *src, uint8_t *dst,
+                              const uint8_t *prev, size_t n, unsigned bpp);
 /* 1 when sp__png_unfilter_row_simd has a vector path on this CPU. */
 int sp__png_unfilter_simd_available(void);
 

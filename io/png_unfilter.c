@@ -17,23 +17,35 @@
 
 /* ---- scalar reference ------------------------------------------------ */
 
-static void sub_c(uint8_t *row, size_t n, unsigned bpp)
+/* Every function reads the filtered row s and writes d, which may be s
+ * itself; prev is the previous row as written. */
+static void none_c(const uint8_t *s, uint8_t *d, size_t n)
 {
-    for (size_t i = bpp; i < n; i++)
-        row[i] = (uint8_t)(row[i] + row[i - bpp]);
+    if (d != s)
+        memcpy(d, s, n);
 }
 
-static void up_c(uint8_t *row, const uint8_t *prev, size_t n)
+static void sub_c(const uint8_t *s, uint8_t *d, size_t n, unsigned bpp)
+{
+    size_t i = 0;
+    for (; i < bpp && i < n; i++)
+        d[i] = s[i];
+    for (; i < n; i++)
+        d[i] = (uint8_t)(s[i] + d[i - bpp]);
+}
+
+static void up_c(const uint8_t *s, uint8_t *d, const uint8_t *prev, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        row[i] = (uint8_t)(row[i] + prev[i]);
+        d[i] = (uint8_t)(s[i] + prev[i]);
 }
 
-static void avg_c(uint8_t *row, const uint8_t *prev, size_t n, unsigned bpp)
+static void avg_c(const uint8_t *s, uint8_t *d, const uint8_t *prev, size_t n,
+                  unsigned bpp)
 {
     for (size_t i = 0; i < n; i++) {
-        unsigned a = i >= bpp ? row[i - bpp] : 0;
-        row[i] = (uint8_t)(row[i] + ((a + prev[i]) >> 1));
+        unsigned a = i >= bpp ? d[i - bpp] : 0;
+        d[i] = (uint8_t)(s[i] + ((a + prev[i]) >> 1));
     }
 }
 
@@ -43,54 +55,60 @@ static inline uint8_t paeth_pick(int a, int b, int c)
     return (uint8_t)(pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
 }
 
-static void paeth_c(uint8_t *row, const uint8_t *prev, size_t n, unsigned bpp)
+static void paeth_c(const uint8_t *s, uint8_t *d, const uint8_t *prev, size_t n,
+                    unsigned bpp)
 {
     size_t i = 0;
     for (; i < bpp && i < n; i++)
-        row[i] = (uint8_t)(row[i] + prev[i]); /* a = c = 0: picks b */
+        d[i] = (uint8_t)(s[i] + prev[i]); /* a = c = 0: picks b */
     for (; i < n; i++)
-        row[i] = (uint8_t)(row[i] +
-                           paeth_pick(row[i - bpp], prev[i], prev[i - bpp]));
+        d[i] = (uint8_t)(s[i] + paeth_pick(d[i - bpp], prev[i], prev[i - bpp]));
 }
 
 /* The first row has a previous row of zeros: Up is a copy, Avg halves the
  * left neighbour, Paeth is Sub. Callers pass @p prev = NULL for it. */
-static int scalar_row(int filter, uint8_t *row, const uint8_t *prev, size_t n,
-                      unsigned bpp)
+static int scalar_row(int filter, const uint8_t *s, uint8_t *d,
+                      const uint8_t *prev, size_t n, unsigned bpp)
 {
     switch (filter) {
     case 0:
+        none_c(s, d, n);
         return 0;
     case 1:
-        sub_c(row, n, bpp);
+        sub_c(s, d, n, bpp);
         return 0;
     case 2:
         if (prev)
-            up_c(row, prev, n);
+            up_c(s, d, prev, n);
+        else
+            none_c(s, d, n);
         return 0;
     case 3:
         if (prev) {
-            avg_c(row, prev, n, bpp);
+            avg_c(s, d, prev, n, bpp);
         } else {
-            for (size_t i = bpp; i < n; i++)
-                row[i] = (uint8_t)(row[i] + (row[i - bpp] >> 1));
+            size_t i = 0;
+            for (; i < bpp && i < n; i++)
+                d[i] = s[i];
+            for (; i < n; i++)
+                d[i] = (uint8_t)(s[i] + (d[i - bpp] >> 1));
         }
         return 0;
     case 4:
         if (prev)
-            paeth_c(row, prev, n, bpp);
+            paeth_c(s, d, prev, n, bpp);
         else
-            sub_c(row, n, bpp);
+            sub_c(s, d, n, bpp);
         return 0;
     default:
         return -1;
     }
 }
 
-int sp__png_unfilter_row_scalar(int filter, uint8_t *row, const uint8_t *prev,
-                                size_t n, unsigned bpp)
+int sp__png_unfilter_row_scalar(int filter, const uint8_t *src, uint8_t *dst,
+                                const uint8_t *prev, size_t n, unsigned bpp)
 {
-    return scalar_row(filter, row, prev, n, bpp);
+    return scalar_row(filter, src, dst, prev, n, bpp);
 }
 
 /* ---- x86 vector paths ------------------------------------------------ */
@@ -117,7 +135,8 @@ SP__SSE41 static inline void store_px(uint8_t *p, __m128i v, unsigned bpp)
  * bytes of a register, adding the register shifted by 1, 2, 4 pixels sums
  * every pixel with all those before it; the last pixel carries into the
  * next step. */
-SP__SSE41 static void sub_sse41(uint8_t *row, size_t n, unsigned bpp)
+SP__SSE41 static void sub_sse41(const uint8_t *row, uint8_t *d, size_t n,
+                                unsigned bpp)
 {
     __m128i carry = _mm_setzero_si128();
     size_t i = 0;
@@ -127,7 +146,7 @@ SP__SSE41 static void sub_sse41(uint8_t *row, size_t n, unsigned bpp)
             x = _mm_add_epi8(x, _mm_slli_si128(x, 4));
             x = _mm_add_epi8(x, _mm_slli_si128(x, 8));
             x = _mm_add_epi8(x, carry);
-            _mm_storeu_si128((__m128i *)(row + i), x);
+            _mm_storeu_si128((__m128i *)(d + i), x);
             carry = _mm_shuffle_epi32(x, 0xFF);
         }
     } else { /* bpp == 3: five pixels per step, the 16th byte untouched */
@@ -149,32 +168,36 @@ SP__SSE41 static void sub_sse41(uint8_t *row, size_t n, unsigned bpp)
             x = _mm_add_epi8(x, _mm_slli_si128(x, 6));
             x = _mm_add_epi8(x, _mm_slli_si128(x, 12));
             x = _mm_and_si128(_mm_add_epi8(x, carry), low15);
-            /* keep byte 15 (the next step's first byte) as it was */
+            /* byte 15 (the next step's first byte) as it was: the next
+             * step or the tail writes it */
             x = _mm_or_si128(x, _mm_andnot_si128(low15, in));
-            _mm_storeu_si128((__m128i *)(row + i), x);
+            _mm_storeu_si128((__m128i *)(d + i), x);
             carry = _mm_shuffle_epi8(x, last);
         }
     }
     /* the rest one byte at a time (i >= bpp whenever a step ran) */
+    for (size_t j = i; j < bpp && j < n; j++)
+        d[j] = row[j];
     for (size_t j = i < bpp ? bpp : i; j < n; j++)
-        row[j] = (uint8_t)(row[j] + row[j - bpp]);
+        d[j] = (uint8_t)(row[j] + d[j - bpp]);
 }
 
-SP__SSE41 static void up_sse41(uint8_t *row, const uint8_t *prev, size_t n)
+SP__SSE41 static void up_sse41(const uint8_t *row, uint8_t *d,
+                               const uint8_t *prev, size_t n)
 {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m128i r = _mm_loadu_si128((const __m128i *)(row + i));
         __m128i p = _mm_loadu_si128((const __m128i *)(prev + i));
-        _mm_storeu_si128((__m128i *)(row + i), _mm_add_epi8(r, p));
+        _mm_storeu_si128((__m128i *)(d + i), _mm_add_epi8(r, p));
     }
     for (; i < n; i++)
-        row[i] = (uint8_t)(row[i] + prev[i]);
+        d[i] = (uint8_t)(row[i] + prev[i]);
 }
 
 /* Rows of whole pixels only: n is a multiple of bpp (3 or 4). */
-SP__SSE41 static void avg_sse41(uint8_t *row, const uint8_t *prev, size_t n,
-                                unsigned bpp)
+SP__SSE41 static void avg_sse41(const uint8_t *row, uint8_t *dst,
+                                const uint8_t *prev, size_t n, unsigned bpp)
 {
     __m128i a = _mm_setzero_si128();
     const __m128i one = _mm_set1_epi8(1);
@@ -185,12 +208,12 @@ SP__SSE41 static void avg_sse41(uint8_t *row, const uint8_t *prev, size_t n,
         __m128i avg = _mm_sub_epi8(_mm_avg_epu8(a, b),
                                    _mm_and_si128(_mm_xor_si128(a, b), one));
         a = _mm_add_epi8(d, avg);
-        store_px(row + i, a, bpp);
+        store_px(dst + i, a, bpp);
     }
 }
 
-SP__SSE41 static void paeth_sse41(uint8_t *row, const uint8_t *prev, size_t n,
-                                  unsigned bpp)
+SP__SSE41 static void paeth_sse41(const uint8_t *row, uint8_t *dst,
+                                  const uint8_t *prev, size_t n, unsigned bpp)
 {
     const __m128i zero = _mm_setzero_si128();
     __m128i a = zero, c = zero;
@@ -210,7 +233,7 @@ SP__SSE41 static void paeth_sse41(uint8_t *row, const uint8_t *prev, size_t n,
             _mm_blendv_epi8(_mm_blendv_epi8(c, b, _mm_cmpeq_epi16(small, pb)),
                             a, _mm_cmpeq_epi16(small, pa));
         d = _mm_add_epi8(d, _mm_packus_epi16(pick, pick));
-        store_px(row + i, d, bpp);
+        store_px(dst + i, d, bpp);
         a = _mm_unpacklo_epi8(d, zero);
         c = b;
     }
@@ -227,44 +250,45 @@ static int have_sse41(void)
     return known;
 }
 
-static int vector_row(int filter, uint8_t *row, const uint8_t *prev, size_t n,
-                      unsigned bpp)
+static int vector_row(int filter, const uint8_t *s, uint8_t *d,
+                      const uint8_t *prev, size_t n, unsigned bpp)
 {
     switch (filter) {
     case 1:
-        sub_sse41(row, n, bpp);
+        sub_sse41(s, d, n, bpp);
         return 0;
     case 2:
-        if (prev)
-            up_sse41(row, prev, n);
+        if (!prev)
+            return scalar_row(filter, s, d, prev, n, bpp);
+        up_sse41(s, d, prev, n);
         return 0;
     case 3:
         if (!prev)
-            return scalar_row(filter, row, prev, n, bpp);
-        avg_sse41(row, prev, n, bpp);
+            return scalar_row(filter, s, d, prev, n, bpp);
+        avg_sse41(s, d, prev, n, bpp);
         return 0;
     case 4:
         if (!prev) {
-            sub_sse41(row, n, bpp);
+            sub_sse41(s, d, n, bpp);
             return 0;
         }
-        paeth_sse41(row, prev, n, bpp);
+        paeth_sse41(s, d, prev, n, bpp);
         return 0;
     default:
-        return scalar_row(filter, row, prev, n, bpp);
+        return scalar_row(filter, s, d, prev, n, bpp);
     }
 }
 
-int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
-                              size_t n, unsigned bpp)
+int sp__png_unfilter_row_simd(int filter, const uint8_t *src, uint8_t *dst,
+                              const uint8_t *prev, size_t n, unsigned bpp)
 {
     if ((bpp == 3 || bpp == 4) && n % bpp == 0 && have_sse41())
-        return vector_row(filter, row, prev, n, bpp);
+        return vector_row(filter, src, dst, prev, n, bpp);
     if (filter == 2 && prev && have_sse41()) {
-        up_sse41(row, prev, n);
+        up_sse41(src, dst, prev, n);
         return 0;
     }
-    return scalar_row(filter, row, prev, n, bpp);
+    return scalar_row(filter, src, dst, prev, n, bpp);
 }
 
 int sp__png_unfilter_simd_available(void)
@@ -281,7 +305,7 @@ int sp__png_unfilter_simd_available(void)
  * s.. of the first operand, then the second's. */
 #define SP__UP(x, s) vextq_u8(vdupq_n_u8(0), (x), (s))
 
-static void sub_neon(uint8_t *row, size_t n, unsigned bpp)
+static void sub_neon(const uint8_t *row, uint8_t *d, size_t n, unsigned bpp)
 {
     size_t i = 0;
     if (bpp == 4) {
@@ -291,7 +315,7 @@ static void sub_neon(uint8_t *row, size_t n, unsigned bpp)
             x = vaddq_u8(x, SP__UP(x, 12));
             x = vaddq_u8(x, SP__UP(x, 8));
             x = vaddq_u8(x, carry);
-            vst1q_u8(row + i, x);
+            vst1q_u8(d + i, x);
             carry = vreinterpretq_u8_u32(
                 vdupq_laneq_u32(vreinterpretq_u32_u8(x), 3));
         }
@@ -315,37 +339,40 @@ static void sub_neon(uint8_t *row, size_t n, unsigned bpp)
             x = vaddq_u8(x, SP__UP(x, 4));
             x = vandq_u8(vaddq_u8(x, carry), low15);
             x = vorrq_u8(x, vbicq_u8(in, low15));
-            vst1q_u8(row + i, x);
+            vst1q_u8(d + i, x);
             carry = vqtbl1q_u8(x, last); /* index 255 gives 0 */
         }
     }
+    for (size_t j = i; j < bpp && j < n; j++)
+        d[j] = row[j];
     for (size_t j = i < bpp ? bpp : i; j < n; j++)
-        row[j] = (uint8_t)(row[j] + row[j - bpp]);
+        d[j] = (uint8_t)(row[j] + d[j - bpp]);
 }
 
-static void up_neon(uint8_t *row, const uint8_t *prev, size_t n)
+static void up_neon(const uint8_t *row, uint8_t *d, const uint8_t *prev,
+                    size_t n)
 {
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
-        vst1q_u8(row + i, vaddq_u8(vld1q_u8(row + i), vld1q_u8(prev + i)));
+        vst1q_u8(d + i, vaddq_u8(vld1q_u8(row + i), vld1q_u8(prev + i)));
     for (; i < n; i++)
-        row[i] = (uint8_t)(row[i] + prev[i]);
+        d[i] = (uint8_t)(row[i] + prev[i]);
 }
 
-int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
-                              size_t n, unsigned bpp)
+int sp__png_unfilter_row_simd(int filter, const uint8_t *src, uint8_t *dst,
+                              const uint8_t *prev, size_t n, unsigned bpp)
 {
     /* Sub, and Paeth of the first row (Sub there) */
     if ((filter == 1 || (filter == 4 && !prev)) && (bpp == 3 || bpp == 4) &&
         n % bpp == 0) {
-        sub_neon(row, n, bpp);
+        sub_neon(src, dst, n, bpp);
         return 0;
     }
     if (filter == 2 && prev) {
-        up_neon(row, prev, n);
+        up_neon(src, dst, prev, n);
         return 0;
     }
-    return scalar_row(filter, row, prev, n, bpp);
+    return scalar_row(filter, src, dst, prev, n, bpp);
 }
 
 int sp__png_unfilter_simd_available(void)
@@ -355,10 +382,10 @@ int sp__png_unfilter_simd_available(void)
 
 #else
 
-int sp__png_unfilter_row_simd(int filter, uint8_t *row, const uint8_t *prev,
-                              size_t n, unsigned bpp)
+int sp__png_unfilter_row_simd(int filter, const uint8_t *src, uint8_t *dst,
+                              const uint8_t *prev, size_t n, unsigned bpp)
 {
-    return scalar_row(filter, row, prev, n, bpp);
+    return scalar_row(filter, src, dst, prev, n, bpp);
 }
 
 int sp__png_unfilter_simd_available(void)

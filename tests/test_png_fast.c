@@ -47,7 +47,7 @@ static void test_unfilter_rows_match_scalar(void **state)
 {
     (void)state;
     static const unsigned bpps[] = {1, 2, 3, 4, 6, 8};
-    uint8_t prev[1200], a[1200], b[1200];
+    uint8_t prev[1200], a[1200], b[1200], src[1200], c[1200], e[1200];
     for (size_t k = 0; k < sizeof bpps / sizeof bpps[0]; k++) {
         unsigned bpp = bpps[k];
         for (size_t px = 1; px <= 140; px += (px < 40 ? 1 : 17)) {
@@ -56,28 +56,47 @@ static void test_unfilter_rows_match_scalar(void **state)
                 for (int first = 0; first < 2; first++) {
                     for (size_t i = 0; i < n; i++) {
                         prev[i] = (uint8_t)rnd();
-                        a[i] = b[i] = (uint8_t)rnd();
+                        a[i] = b[i] = src[i] = (uint8_t)rnd();
                     }
+                    /* out of place: the output's old bytes must not count */
+                    memset(c, 0x5A, sizeof c);
+                    memset(e, 0xA5, sizeof e);
                     /* rows of extremes stress the Paeth ties */
                     if (px % 3 == 0)
                         for (size_t i = 0; i < n; i++)
                             prev[i] = (uint8_t)(rnd() & 1 ? 255 : 0);
                     const uint8_t *p = first ? NULL : prev;
                     assert_int_equal(
-                        sp__png_unfilter_row_scalar(filter, a, p, n, bpp), 0);
+                        sp__png_unfilter_row_scalar(filter, a, a, p, n, bpp),
+                        0);
                     assert_int_equal(
-                        sp__png_unfilter_row_simd(filter, b, p, n, bpp), 0);
+                        sp__png_unfilter_row_simd(filter, b, b, p, n, bpp), 0);
+                    assert_int_equal(
+                        sp__png_unfilter_row_scalar(filter, src, c, p, n, bpp),
+                        0);
+                    assert_int_equal(
+                        sp__png_unfilter_row_simd(filter, src, e, p, n, bpp),
+                        0);
                     if (memcmp(a, b, n))
                         fail_msg("filter %d, bpp %u, %zu pixels, %s row: the "
                                  "vector path differs from scalar",
                                  filter, bpp, px, first ? "first" : "later");
+                    if (memcmp(a, c, n) || memcmp(a, e, n))
+                        fail_msg("filter %d, bpp %u, %zu pixels, %s row: out "
+                                 "of place differs from in place (scalar %d, "
+                                 "vector %d)",
+                                 filter, bpp, px, first ? "first" : "later",
+                                 memcmp(a, c, n) != 0, memcmp(a, e, n) != 0);
+                    /* and nothing past the row */
+                    assert_int_equal(c[n], 0x5A);
+                    assert_int_equal(e[n], 0xA5);
                 }
             }
         }
     }
     uint8_t row[8] = {0};
-    assert_int_equal(sp__png_unfilter_row_scalar(5, row, NULL, 8, 4), -1);
-    assert_int_equal(sp__png_unfilter_row_simd(5, row, NULL, 8, 4), -1);
+    assert_int_equal(sp__png_unfilter_row_scalar(5, row, row, NULL, 8, 4), -1);
+    assert_int_equal(sp__png_unfilter_row_simd(5, row, row, NULL, 8, 4), -1);
     if (!sp__png_unfilter_simd_available())
         print_message("note: no SSE4.1 here: the vector rows fell back to "
                       "scalar, compared anyway\n");
