@@ -178,8 +178,8 @@ static int host_little_endian(void)
     return *(const uint8_t *)&one == 1;
 }
 
-/* Unfilter the rows in place in @p raw, then copy them (16-bit samples in
- * host order) into @p img. 0, or SP__PNG_FAST_DECLINED on an unknown
+/* Unfilter the rows of @p raw into @p img (16-bit samples in place first,
+ * then copied in host order). 0, or SP__PNG_FAST_DECLINED on an unknown
  * filter type. */
 static int unfilter_into(const sp__png_fast *f, uint8_t *raw, size_t row_bytes,
                          unsigned bpp, sp_image *img)
