@@ -63,6 +63,21 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
     return 0;
 }
 
+uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, double rate)
+{
+    /* A timestamp before the first (out of order, another stream's clock)
+     * is due at once rather than in the past's future. Stamps are the
+     * file's, any int64 (a lying log): their difference is taken in
+     * unsigned arithmetic, where it always fits. */
+    uint64_t d = ts > ts0 ? (uint64_t)ts - (uint64_t)ts0 : 0;
+    double wait = (double)d / rate;
+    /* A stamp centuries ahead (9e18 ns: 285 years) waits until stopped;
+     * the conversion and the sum then stay in range. */
+    if (!(wait < 9e18) || wait >= (double)(UINT64_MAX - wall0))
+        return UINT64_MAX;
+    return wall0 + (uint64_t)wait;
+}
+
 uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
 {
     sp__pace *pc = &st->pipe->pace;
@@ -76,17 +91,7 @@ uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
         pc->ts0 = f->timestamp_ns;
         pc->wall0 = now;
     }
-    /* A timestamp before the first (out of order, another stream's clock)
-     * is due at once rather than in the past's future. Stamps are the
-     * file's, any int64 (a lying log): their difference is taken in
-     * unsigned arithmetic, where it always fits. */
-    uint64_t d = f->timestamp_ns > pc->ts0
-                     ? (uint64_t)f->timestamp_ns - (uint64_t)pc->ts0
-                     : 0;
-    double wait = (double)d / pc->rate;
-    /* A stamp centuries ahead (9e18 ns: 285 years) waits until stopped;
-     * the conversion and the sum then stay in range. */
-    due = wait < 9e18 ? pc->wall0 + (uint64_t)wait : UINT64_MAX;
+    due = sp__pace_due(pc->wall0, pc->ts0, f->timestamp_ns, pc->rate);
     f->t_due_ns = due;
     waited = now < due;
     while (now < due && !sp__stage_stopping(st)) {

@@ -120,6 +120,13 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
 /* The pacing's names, for messages listing a source's properties. */
 #define SP__PACE_PROPS "rate, deadline, drop"
 
+/* The due time, on the monotonic clock, of a frame stamped @p ts in a
+ * replay at @p rate (> 0) whose first frame, stamped @p ts0, was released
+ * at @p wall0: wall0 + (ts - ts0) / rate; wall0 for a stamp before the
+ * first; UINT64_MAX (never: it waits until stopped) where that is past
+ * the clock's range or 9e18 ns ahead. Any int64 stamps. */
+uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, double rate);
+
 /* For a source's new frame: its due time from its timestamp and the rate,
  * and a wait until then (in slices, so a stop is seen). Returns the ns
  * spent waiting. No-op without a rate. */

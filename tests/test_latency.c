@@ -140,6 +140,38 @@ static void test_rate_follows_stamps(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
+/* The due time's arithmetic on stamps a log may lie with: any int64, out
+ * of order, a span past INT64_MAX (a signed difference would overflow),
+ * and a schedule past the clock's range. */
+static void test_pace_due(void **state)
+{
+    (void)state;
+    const uint64_t w = 1000000000ull; /* released 1 s into the clock */
+    assert_true(sp__pace_due(w, 0, 0, 1.0) == w);
+    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 1.0) == w + 100000000);
+    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 2.0) == w + 50000000);
+    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 0.5) == w + 200000000);
+    /* before the first stamp: due at once */
+    assert_true(sp__pace_due(w, 5000, 4999, 1.0) == w);
+    assert_true(sp__pace_due(w, INT64_MAX, INT64_MIN, 1.0) == w);
+    /* negative stamps (a clock before 1970) replay as any others */
+    assert_true(sp__pace_due(w, -300, -100, 1.0) == w + 200);
+    /* a span of 2^64 - 1 ns, past INT64_MAX: waits until stopped */
+    assert_true(sp__pace_due(w, INT64_MIN, INT64_MAX, 1.0) == UINT64_MAX);
+    /* 1.7e18 then a stamp read as negative past 2^63 (the fuzz case of
+     * test_fuzz_regressions): before the first, so at once */
+    assert_true(sp__pace_due(w, 1700000000000000000ll, INT64_MIN + 5, 1.0) ==
+                w);
+    /* a span of 8e18 ns fits, but at rate 0.5 it is 1.6e19: never */
+    assert_true(sp__pace_due(w, 0, 8000000000000000000ll, 1.0) ==
+                w + 8000000000000000000ull);
+    assert_true(sp__pace_due(w, 0, 8000000000000000000ll, 0.5) == UINT64_MAX);
+    /* a clock already near its end: the sum would wrap */
+    assert_true(sp__pace_due(UINT64_MAX - 10, 0, 1000, 1.0) == UINT64_MAX);
+    /* a huge rate: everything due at once, to the nanosecond */
+    assert_true(sp__pace_due(w, 0, 999999, 1e6) == w);
+}
+
 /* A deadline of 1 ns: every frame leaves voxel later than due, so each is
  * counted, and with drop=late dropped (at the source or at voxel). */
 static void test_deadline(void **state)
@@ -278,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_jitter_and_tail),
         cmocka_unit_test(test_end_to_end),
         cmocka_unit_test(test_rate_follows_stamps),
+        cmocka_unit_test(test_pace_due),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_pace_props_checked),
         cmocka_unit_test(test_realtime_note),
