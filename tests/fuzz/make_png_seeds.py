@@ -88,12 +88,32 @@ def seeds():
                             extra=chunk(b"tEXt", b"sensorpipe:range\x000 1"))
 
 
+def recipes():
+    """fuzz_png's "RW" recipes: kind (colour type and depth), width - 1
+    (low byte, then bit 8), zlib level and IDAT chunk size, then the
+    filtered rows, each with its filter byte; every filter on every kind,
+    rows of 1 pixel up, one row with filter 5 (unknown: refused)."""
+    bpp = {0: 1, 1: 3, 2: 4, 3: 2, 4: 6, 5: 2}
+    for kind, b in bpp.items():
+        for w in (1, 5, 17, 33):
+            rows = b"".join(bytes([f]) + bytes((x * 37 + f * 11 + w) & 255
+                                               for x in range(w * b))
+                            for f in range(5))
+            yield (f"recipe-k{kind}-w{w}",
+                   b"RW" + bytes([kind, w - 1, 0, 0x96]) + rows)
+    yield "recipe-badfilter", b"RW" + bytes([1, 3, 0, 0x06]) + b"\x05" + bytes(12)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus/png"
     os.makedirs(out, exist_ok=True)
     for name, data in seeds():
         assert len(data) < 4096, name
         with open(os.path.join(out, name + ".png"), "wb") as f:
+            f.write(data)
+    for name, data in recipes():
+        assert len(data) < 4096, name
+        with open(os.path.join(out, name + ".bin"), "wb") as f:
             f.write(data)
 
 
