@@ -1,6 +1,7 @@
 /* Real-time replay: a source's frames released at their timestamps (scaled
  * by rate=) instead of as fast as it reads, and every stage's lateness
- * against that due time, with deadline= and drop=late. One mechanism for
+ * against that due time, with deadline= and drop=late; max_gap= shortens
+ * the long pauses of a log (rosbag play's --skip-empty). One mechanism for
  * every timestamped source: the stage wrapper applies it, no source knows. */
 #include <errno.h>
 #include <math.h>
@@ -49,6 +50,21 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
         pace->deadline_ns = (uint64_t)(ms * 1e6);
         return 1;
     }
+    if (strcmp(key, "max_gap") == 0) {
+        errno = 0;
+        double s = strtod(value, &end);
+        if (end == value || *end != '\0' || errno != 0 || !isfinite(s) ||
+            s < 0 || s > 1e9) {
+            sp__launch_set_error_column(col);
+            return sp__fail(SP_EINVAL,
+                            "launch string, column %d: stage '%s': property "
+                            "'max_gap' = '%s': not a time, expected seconds "
+                            "in 0..1e9 (0 = replay every gap whole)",
+                            col, stage, value);
+        }
+        pace->max_gap_ns = (uint64_t)(s * 1e9);
+        return 1;
+    }
     if (strcmp(key, "drop") == 0) {
         if (strcmp(value, "late") != 0 && strcmp(value, "none") != 0) {
             sp__launch_set_error_column(col);
@@ -63,19 +79,36 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
     return 0;
 }
 
-uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, double rate)
+uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, uint64_t cut,
+                      double rate)
 {
     /* A timestamp before the first (out of order, another stream's clock)
      * is due at once rather than in the past's future. Stamps are the
      * file's, any int64 (a lying log): their difference is taken in
      * unsigned arithmetic, where it always fits. */
     uint64_t d = ts > ts0 ? (uint64_t)ts - (uint64_t)ts0 : 0;
+    d = d > cut ? d - cut : 0;
     double wait = (double)d / rate;
     /* A stamp centuries ahead (9e18 ns: 285 years) waits until stopped;
      * the conversion and the sum then stay in range. */
     if (!(wait < 9e18) || wait >= (double)(UINT64_MAX - wall0))
         return UINT64_MAX;
     return wall0 + (uint64_t)wait;
+}
+
+uint64_t sp__pace_cut(sp__pace *pc, int64_t ts)
+{
+    uint64_t cut = atomic_load_explicit(&pc->cut_ns, memory_order_relaxed);
+    if (ts <= pc->last_ts)
+        return cut;
+    /* Both sums stay within the span of the stamps, which fits uint64. */
+    uint64_t gap = (uint64_t)ts - (uint64_t)pc->last_ts;
+    if (pc->max_gap_ns && gap > pc->max_gap_ns) {
+        cut += gap - pc->max_gap_ns;
+        atomic_store_explicit(&pc->cut_ns, cut, memory_order_relaxed);
+    }
+    pc->last_ts = ts;
+    return cut;
 }
 
 uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
@@ -89,9 +122,11 @@ uint64_t sp__pace_wait(sp_stage *st, sp_frame *f)
     if (!pc->started) {
         pc->started = 1;
         pc->ts0 = f->timestamp_ns;
+        pc->last_ts = f->timestamp_ns;
         pc->wall0 = now;
     }
-    due = sp__pace_due(pc->wall0, pc->ts0, f->timestamp_ns, pc->rate);
+    due = sp__pace_due(pc->wall0, pc->ts0, f->timestamp_ns,
+                       sp__pace_cut(pc, f->timestamp_ns), pc->rate);
     f->t_due_ns = due;
     waited = now < due;
     while (now < due && !sp__stage_stopping(st)) {

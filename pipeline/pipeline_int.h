@@ -101,14 +101,17 @@ uint64_t sp__now_ns(void);
 /* ---- real-time replay (pace.c) ---- */
 
 /* The properties every source takes besides its class's own: rate=,
- * deadline=, drop=. One per pipeline (it has one source). */
+ * deadline=, drop=, max_gap=. One per pipeline (it has one source). */
 typedef struct sp__pace {
-    double rate;          /* 0: as fast as possible */
-    uint64_t deadline_ns; /* 0: none */
-    int drop_late;        /* drop=late */
-    int started;          /* base taken (the source's thread only) */
-    int64_t ts0;          /* first frame's timestamp */
-    uint64_t wall0;       /* when it was released */
+    double rate;             /* 0: as fast as possible */
+    uint64_t deadline_ns;    /* 0: none */
+    int drop_late;           /* drop=late */
+    uint64_t max_gap_ns;     /* max_gap= (0: none) */
+    int started;             /* base taken (the source's thread only) */
+    int64_t ts0;             /* first frame's timestamp */
+    uint64_t wall0;          /* when it was released */
+    int64_t last_ts;         /* the latest stamp so far (source thread) */
+    _Atomic uint64_t cut_ns; /* gap time cut by max_gap= so far */
 } sp__pace;
 
 /* A source's key=value that belongs to the pacing: 1 when taken (into
@@ -118,14 +121,22 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
                   const char *value, int col);
 
 /* The pacing's names, for messages listing a source's properties. */
-#define SP__PACE_PROPS "rate, deadline, drop"
+#define SP__PACE_PROPS "rate, deadline, drop, max_gap"
 
 /* The due time, on the monotonic clock, of a frame stamped @p ts in a
  * replay at @p rate (> 0) whose first frame, stamped @p ts0, was released
- * at @p wall0: wall0 + (ts - ts0) / rate; wall0 for a stamp before the
- * first; UINT64_MAX (never: it waits until stopped) where that is past
- * the clock's range or 9e18 ns ahead. Any int64 stamps. */
-uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, double rate);
+ * at @p wall0, with @p cut ns of gaps left out before it (max_gap=):
+ * wall0 + (ts - ts0 - cut) / rate; wall0 for a stamp before the first (or
+ * within the cut); UINT64_MAX (never: it waits until stopped) where that
+ * is past the clock's range or 9e18 ns ahead. Any int64 stamps. */
+uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, uint64_t cut,
+                      double rate);
+
+/* The gap time max_gap= has cut up to and including a frame stamped @p ts:
+ * where @p ts is more than max_gap_ns after the latest stamp so far (taken
+ * from the first frame on), the excess is added to the cut. Stamps that go
+ * back (another topic's) change nothing. The source's thread only. */
+uint64_t sp__pace_cut(sp__pace *pc, int64_t ts);
 
 /* For a source's new frame: its due time from its timestamp and the rate,
  * and a wait until then (in slices, so a stop is seen). Returns the ns

@@ -162,6 +162,8 @@ typedef struct sp_pipeline_stats {
     double rate;          /**< the source's rate= (0: as fast as possible) */
     uint64_t deadline_ns; /**< deadline= (0: none) */
     int drop_late;        /**< drop=late */
+    uint64_t max_gap_ns;  /**< max_gap= (0: none) */
+    uint64_t gaps_cut_ns; /**< log time max_gap= left out of the replay */
     size_t nstages;
     sp_stage_stats stages[SP_PIPELINE_MAX_STAGES];
     /** End to end: from the frame's source starting to read it to the

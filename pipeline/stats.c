@@ -136,6 +136,9 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
     out->rate = p->pace.rate;
     out->deadline_ns = p->pace.deadline_ns;
     out->drop_late = p->pace.drop_late;
+    out->max_gap_ns = p->pace.max_gap_ns;
+    out->gaps_cut_ns =
+        atomic_load_explicit(&p->pace.cut_ns, memory_order_relaxed);
     for (size_t i = 0; i < p->nstages; i++) {
         const sp_stage *st = p->stages[i];
         sp_stage_stats *s = &out->stages[i];
@@ -253,6 +256,11 @@ static void report_table(writer *w, const sp_pipeline *p,
             "%.3f ms%s):\n",
             s->rate, s->deadline_ns ? "" : "none ",
             (double)s->deadline_ns * 1e-6, s->drop_late ? ", drop=late" : "");
+        if (s->max_gap_ns)
+            put(w,
+                "gaps over max_gap=%.3f s shortened to it: %.3f s of the "
+                "log's time left out\n",
+                (double)s->max_gap_ns * 1e-9, (double)s->gaps_cut_ns * 1e-9);
         put(w, "%-16s %9s %9s %9s %10s %10s\n", "stage", "p50", "p99", "max",
             "missed", "dropped");
         for (size_t i = 0; i < s->nstages; i++) {
@@ -305,9 +313,10 @@ static void report_json(writer *w, const sp_pipeline *p,
     put(w,
         "{\"frames\": %llu, \"wall_s\": %.6f, \"fps\": %.3f, \"backend\": "
         "\"%s\", \"rate\": %g, \"deadline_ns\": %llu, \"drop_late\": %s,"
-        "\n \"stages\": [",
+        " \"max_gap_ns\": %llu, \"gaps_cut_ns\": %llu,\n \"stages\": [",
         (unsigned long long)s->frames, s->wall_s, s->fps, s->backend, s->rate,
-        (unsigned long long)s->deadline_ns, s->drop_late ? "true" : "false");
+        (unsigned long long)s->deadline_ns, s->drop_late ? "true" : "false",
+        (unsigned long long)s->max_gap_ns, (unsigned long long)s->gaps_cut_ns);
     for (size_t i = 0; i < s->nstages; i++) {
         const sp_stage_stats *t = &s->stages[i];
         put(w,

@@ -94,6 +94,12 @@ static void test_stages(void **state)
     assert_int_equal(run("stages queue"), 0);
     assert_non_null(strstr(out, "depth"));
     assert_non_null(strstr(out, "an integer in 1..1024"));
+    /* a filter has no replay properties; a source lists them */
+    assert_null(strstr(out, "max_gap=S"));
+    if (run("stages synth") == 0) {
+        assert_non_null(strstr(out, "rate=R"));
+        assert_non_null(strstr(out, "max_gap=S"));
+    }
     assert_int_equal(run("stages queu"), 2);
     assert_string_equal(out, "sensorpipe stages: unknown stage 'queu', did "
                              "you mean 'queue'?\n");

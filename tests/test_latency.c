@@ -147,29 +147,116 @@ static void test_pace_due(void **state)
 {
     (void)state;
     const uint64_t w = 1000000000ull; /* released 1 s into the clock */
-    assert_true(sp__pace_due(w, 0, 0, 1.0) == w);
-    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 1.0) == w + 100000000);
-    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 2.0) == w + 50000000);
-    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 0.5) == w + 200000000);
+    assert_true(sp__pace_due(w, 0, 0, 0, 1.0) == w);
+    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 0, 1.0) ==
+                w + 100000000);
+    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 0, 2.0) ==
+                w + 50000000);
+    assert_true(sp__pace_due(w, 5000, 5000 + 100000000, 0, 0.5) ==
+                w + 200000000);
     /* before the first stamp: due at once */
-    assert_true(sp__pace_due(w, 5000, 4999, 1.0) == w);
-    assert_true(sp__pace_due(w, INT64_MAX, INT64_MIN, 1.0) == w);
+    assert_true(sp__pace_due(w, 5000, 4999, 0, 1.0) == w);
+    assert_true(sp__pace_due(w, INT64_MAX, INT64_MIN, 0, 1.0) == w);
     /* negative stamps (a clock before 1970) replay as any others */
-    assert_true(sp__pace_due(w, -300, -100, 1.0) == w + 200);
+    assert_true(sp__pace_due(w, -300, -100, 0, 1.0) == w + 200);
     /* a span of 2^64 - 1 ns, past INT64_MAX: waits until stopped */
-    assert_true(sp__pace_due(w, INT64_MIN, INT64_MAX, 1.0) == UINT64_MAX);
+    assert_true(sp__pace_due(w, INT64_MIN, INT64_MAX, 0, 1.0) == UINT64_MAX);
     /* 1.7e18 then a stamp read as negative past 2^63 (the fuzz case of
      * test_fuzz_regressions): before the first, so at once */
-    assert_true(sp__pace_due(w, 1700000000000000000ll, INT64_MIN + 5, 1.0) ==
+    assert_true(sp__pace_due(w, 1700000000000000000ll, INT64_MIN + 5, 0, 1.0) ==
                 w);
     /* a span of 8e18 ns fits, but at rate 0.5 it is 1.6e19: never */
-    assert_true(sp__pace_due(w, 0, 8000000000000000000ll, 1.0) ==
+    assert_true(sp__pace_due(w, 0, 8000000000000000000ll, 0, 1.0) ==
                 w + 8000000000000000000ull);
-    assert_true(sp__pace_due(w, 0, 8000000000000000000ll, 0.5) == UINT64_MAX);
+    assert_true(sp__pace_due(w, 0, 8000000000000000000ll, 0, 0.5) ==
+                UINT64_MAX);
     /* a clock already near its end: the sum would wrap */
-    assert_true(sp__pace_due(UINT64_MAX - 10, 0, 1000, 1.0) == UINT64_MAX);
+    assert_true(sp__pace_due(UINT64_MAX - 10, 0, 1000, 0, 1.0) == UINT64_MAX);
+    /* max_gap='s cut comes off the span, never below the first's time */
+    assert_true(sp__pace_due(w, 0, 10000000000ll, 9000000000ull, 1.0) ==
+                w + 1000000000);
+    assert_true(sp__pace_due(w, 0, 10000000000ll, 9000000000ull, 2.0) ==
+                w + 500000000);
+    assert_true(sp__pace_due(w, 0, 5, 9000000000ull, 1.0) == w);
+    assert_true(sp__pace_due(w, INT64_MIN, INT64_MAX, UINT64_MAX - 7, 1.0) ==
+                w + 7);
     /* a huge rate: everything due at once, to the nanosecond */
-    assert_true(sp__pace_due(w, 0, 999999, 1e6) == w);
+    assert_true(sp__pace_due(w, 0, 999999, 0, 1e6) == w);
+}
+
+/* max_gap=: a gap between consecutive stamps longer than it is replayed
+ * as it; stamps that go back (another topic's) cut nothing; then a replay
+ * whose stamps are 100 ms apart at max_gap=0.01 runs ten times faster,
+ * its frames due exactly 10 ms apart, and the stats say what was cut. */
+static void test_max_gap(void **state)
+{
+    (void)state;
+    sp__pace pc;
+    memset(&pc, 0, sizeof pc);
+    pc.max_gap_ns = 1000;
+    pc.last_ts = 100; /* the first frame's stamp */
+    assert_int_equal(sp__pace_cut(&pc, 100), 0);
+    assert_int_equal(sp__pace_cut(&pc, 600), 0);  /* a gap of 500 */
+    assert_int_equal(sp__pace_cut(&pc, 1600), 0); /* exactly max_gap */
+    assert_int_equal(sp__pace_cut(&pc, 5600), 3000);
+    assert_int_equal(sp__pace_cut(&pc, 200), 3000); /* back: nothing */
+    assert_int_equal(sp__pace_cut(&pc, 5700), 3000);
+    assert_int_equal(sp__pace_cut(&pc, 9700), 6000);
+    /* the widest span int64 stamps have */
+    memset(&pc, 0, sizeof pc);
+    pc.max_gap_ns = 1;
+    pc.last_ts = INT64_MIN;
+    assert_true(sp__pace_cut(&pc, INT64_MAX) == UINT64_MAX - 1);
+    /* without max_gap= nothing is cut */
+    memset(&pc, 0, sizeof pc);
+    pc.last_ts = 0;
+    assert_int_equal(sp__pace_cut(&pc, 4000000000000ll), 0);
+
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(
+            "synth frames=8 camera=false rate=1 max_gap=0.01 ! null", NULL,
+            &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    sp_frame *f;
+    uint64_t due[8], n = 0;
+    int64_t ts[8];
+    uint64_t t0 = sp__now_ns();
+    while (sp_pipeline_pull(p, &f) == SP_OK) {
+        assert_true(n < 8);
+        due[n] = f->t_due_ns;
+        ts[n] = f->timestamp_ns;
+        sp_frame_unref(f);
+        n++;
+    }
+    uint64_t took = sp__now_ns() - t0;
+    assert_int_equal(n, 8);
+    for (uint64_t k = 1; k < n; k++) {
+        assert_true(ts[k] - ts[k - 1] > 10000000); /* each gap is cut */
+        if (due[k] - due[k - 1] != 10000000)
+            fail_msg("frame %llu due %llu ns after the one before, want "
+                     "10 ms (max_gap=0.01)",
+                     (unsigned long long)k,
+                     (unsigned long long)(due[k] - due[k - 1]));
+    }
+    /* 70 ms of schedule where the stamps span 0.7 s */
+    assert_true(took < 500000000);
+    sp_pipeline_close(p);
+    static sp_pipeline_stats st;
+    assert_int_equal(sp_pipeline_stats_get(p, &st), SP_OK);
+    assert_true(st.max_gap_ns == 10000000);
+    assert_true(st.gaps_cut_ns ==
+                (uint64_t)(ts[n - 1] - ts[0]) - 7 * 10000000ull);
+    char buf[8192];
+    assert_true(sp_pipeline_report(p, SP_REPORT_TABLE, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "gaps over max_gap=0.010 s"));
+    assert_true(sp_pipeline_report(p, SP_REPORT_JSON, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"max_gap_ns\": 10000000"));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    /* a bad value is refused by name */
+    assert_int_equal(sp_pipeline_create("synth max_gap=-1 ! null", NULL, &p),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'max_gap' = '-1'"));
 }
 
 /* A deadline of 1 ns: every frame leaves voxel later than due, so each is
@@ -311,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_end_to_end),
         cmocka_unit_test(test_rate_follows_stamps),
         cmocka_unit_test(test_pace_due),
+        cmocka_unit_test(test_max_gap),
         cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_pace_props_checked),
         cmocka_unit_test(test_realtime_note),

@@ -173,7 +173,7 @@ static void test_unknown_names(void **state)
                         "launch string, column 6: stage 'tsrc' has no "
                         "property 'frame', did you mean 'frames'? (its "
                         "properties: frames, points, kind, fail_at, "
-                        "dist_model, rate, deadline, drop)");
+                        "dist_model, rate, deadline, drop, max_gap)");
     expect_create_error("tsrc ! queue dpth=3 ! tsink", SP_ENOTFOUND, 14,
                         "launch string, column 14: stage 'queue' has no "
                         "property 'dpth', did you mean 'depth'? (its "
