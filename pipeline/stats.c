@@ -251,11 +251,13 @@ static void report_table(writer *w, const sp_pipeline *p,
             (double)t->jitter_ns * 1e-6, t->fps);
     }
     if (s->rate > 0) {
+        char dl[48] = "none";
+        if (s->deadline_ns)
+            snprintf(dl, sizeof dl, "%.3f ms", (double)s->deadline_ns * 1e-6);
         put(w,
             "lateness in ms (handed on minus due time, rate=%g, deadline=%s"
-            "%.3f ms%s):\n",
-            s->rate, s->deadline_ns ? "" : "none ",
-            (double)s->deadline_ns * 1e-6, s->drop_late ? ", drop=late" : "");
+            "%s):\n",
+            s->rate, dl, s->drop_late ? ", drop=late" : "");
         if (s->max_gap_ns)
             put(w,
                 "gaps over max_gap=%.3f s shortened to it: %.3f s of the "
