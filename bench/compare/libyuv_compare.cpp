@@ -3,7 +3,9 @@
  *   NV12 -> RGB8 1920x1080     vs NV12ToRAW (libyuv's RAW is R,G,B in memory)
  *   NV12 -> RGBA8 1920x1080    vs NV12ToARGB (same bytes written)
  *   YUYV -> RGB8 1920x1080     vs YUY2ToARGB (this libyuv has no YUY2 to
- *                                 3-byte RGB; it writes 4 bytes a pixel)
+ *                                 3-byte RGB; it writes 4 bytes a pixel),
+ *                                 and vs YUY2ToARGB then ARGBToRAW, the two
+ *                                 calls libyuv takes to the same bytes
  *   YUYV -> RGBA8 1920x1080    vs YUY2ToARGB (same bytes written)
  *   resize RGBA8 1080p -> 640x384 bilinear vs ARGBScale(kFilterBilinear)
  *   resize RGB8  1080p -> 640x384 bilinear vs RGBScale(kFilterBilinear)
@@ -75,7 +77,15 @@ struct Img {
     Img &operator=(const Img &) = delete;
 };
 
-enum Kind { NV12_RGB, NV12_RGBA, YUYV_RGB, YUYV_RGBA, RESIZE_RGBA, RESIZE_RGB };
+enum Kind {
+    NV12_RGB,
+    NV12_RGBA,
+    YUYV_RGB,
+    YUYV_RGB_RAW,
+    YUYV_RGBA,
+    RESIZE_RGBA,
+    RESIZE_RGB
+};
 
 struct Job {
     Kind kind;
@@ -85,6 +95,7 @@ struct Job {
     Img *dst = nullptr;  /* ours */
     Img *ydst = nullptr; /* libyuv's, its own stride */
     uint32_t ystride = 0;
+    Img *ytmp = nullptr; /* YUYV_RGB_RAW: libyuv's ARGB frame on the way */
 };
 
 int run_sp(void *arg)
@@ -115,6 +126,11 @@ int run_yuv(void *arg)
     case YUYV_RGB:
     case YUYV_RGBA:
         return YUY2ToARGB(s.data, int(s.stride), out, os, w, h);
+    case YUYV_RGB_RAW: {
+        /* libyuv's way to 3-byte R,G,B: two whole-frame calls */
+        int rc = YUY2ToARGB(s.data, int(s.stride), j->ytmp->mem, w * 4, w, h);
+        return rc ? rc : ARGBToRAW(j->ytmp->mem, w * 4, out, os, w, h);
+    }
     case RESIZE_RGBA:
         return ARGBScale(s.data, int(s.stride), w, h, out, os, int(d.width),
                          int(d.height), kFilterBilinear);
@@ -128,7 +144,10 @@ int run_yuv(void *arg)
  * time) and a part alone (--colour, --resize). */
 struct YuvOpts : Opts {
     int colour_only = 0, resize_only = 0;
-    YuvOpts() { cputime = 1; }
+    YuvOpts()
+    {
+        cputime = 1;
+    }
 };
 
 /* Evicts [p, p + n) from every cache level. */
@@ -173,7 +192,7 @@ std::string difference(const Job &j)
     /* libyuv's ARGB is B,G,R,A in memory; RAW and RGBScale keep order. */
     bool swap =
         j.kind == YUYV_RGB || j.kind == YUYV_RGBA || j.kind == NV12_RGBA;
-    if (j.kind == NV12_RGB)
+    if (j.kind == NV12_RGB || j.kind == YUYV_RGB_RAW)
         ych = 3;
     for (uint32_t y = 0; y < d.height; y++) {
         const uint8_t *p = d.data + size_t(y) * d.stride;
@@ -385,6 +404,12 @@ int main(int argc, char **argv)
         j.ydst = &ydst;
         j.ystride = W * 4;
         measure_colour(o, j, bs, "yuyv>rgb", "YUY2ToARGB (4 B/px)");
+        Img argb(W * 4, H, SP_PIX_GRAY8, 0);
+        j.kind = YUYV_RGB_RAW;
+        j.ytmp = &argb;
+        j.ystride = W * 3;
+        measure_colour(o, j, bs, "yuyv>rgb", "YUY2ToARGB+ARGBToRAW");
+        j.ystride = W * 4;
         j.kind = YUYV_RGBA;
         j.cd.to = SP_CONVERT_RGBA;
         j.dst = &rgba;
