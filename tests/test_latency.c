@@ -257,6 +257,30 @@ static void test_max_gap(void **state)
     assert_int_equal(sp_pipeline_create("synth max_gap=-1 ! null", NULL, &p),
                      SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "'max_gap' = '-1'"));
+
+    /* without a rate it does nothing, and a note says so */
+    if (sp_pipeline_create("synth frames=2 camera=false max_gap=1 ! null", NULL,
+                           &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    while (sp_pipeline_pull(p, &f) == SP_OK)
+        sp_frame_unref(f);
+    sp_pipeline_close(p);
+    int noted = 0;
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++)
+        noted |= strstr(sp_pipeline_note(p, i, NULL), "without a rate") != NULL;
+    assert_true(noted);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    /* and with one there is no such note */
+    if (sp_pipeline_create(
+            "synth frames=2 camera=false rate=100 max_gap=1 ! null", NULL,
+            &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    while (sp_pipeline_pull(p, &f) == SP_OK)
+        sp_frame_unref(f);
+    sp_pipeline_close(p);
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++)
+        assert_null(strstr(sp_pipeline_note(p, i, NULL), "without a rate"));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
 /* A deadline of 1 ns: every frame leaves voxel later than due, so each is
