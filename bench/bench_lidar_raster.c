@@ -11,6 +11,10 @@
  * cols; project H x W). Ground's RANSAC reads the cloud once per
  * hypothesis, so its ratio to memcpy understates the work.
  *
+ * "bev, 8 rasters" writes the bev raster into 8 tensors in turn (54 MB,
+ * more than the caches hold), as a pipeline's pool hands out blocks; the
+ * "bev" row writes one tensor, which stays in the cache between calls.
+ *
  * --cputime: time the CPU back-ends by this thread's CPU time
  * (CLOCK_THREAD_CPUTIME_ID, median of the runs) instead of wall time, and
  * leave OpenCL out (its work runs on the driver's threads). For a machine
@@ -166,12 +170,17 @@ static double Tr[12] = {0.007533745, -0.9999714,   -0.000616602, -0.004069766,
                         0.01480249,  0.0007280733, -0.9998902,   -0.07631618,
                         0.9998621,   0.00752379,   0.01480755,   -0.2717806};
 
+#define RING 8
+
 typedef struct job {
     sp_kctx *k;
     const sp_points *in;
-    int kernel; /* 0 ground plane, 1 ground grid, 2 bev, 3 range, 4 project */
+    int kernel; /* 0 ground plane, 1 ground grid, 2 bev, 3 range, 4 project,
+                   5 bev into the ring of rasters */
     sp_points *out_pts;
     sp_tensor *out;
+    sp_tensor *ring; /* kernel 5: RING rasters, taken in turn */
+    int next;
     sp_project_params pp;
     size_t kept;
 } job;
@@ -196,6 +205,8 @@ static int run_job(void *arg)
         return sp_bev_rasterize(j->k, NULL, j->in, j->out);
     case 3:
         return sp_range_project(j->k, NULL, j->in, j->out);
+    case 5:
+        return sp_bev_rasterize(j->k, NULL, j->in, &j->ring[j->next++ % RING]);
     default:
         return sp_project_depth(j->k, &j->pp, j->in, j->out);
     }
@@ -336,23 +347,33 @@ int main(int argc, char **argv)
     sp_tensor_init(&tt[0], tm[0], tb[0], SP_DTYPE_F32, 3, bs);
     sp_tensor_init(&tt[1], tm[1], tb[1], SP_DTYPE_F32, 3, rs);
     sp_tensor_init(&tt[2], tm[2], tb[2], SP_DTYPE_F32, 2, ps);
+    void *rm[RING];
+    sp_tensor ring[RING];
+    for (int i = 0; i < RING; i++) {
+        rm[i] = aligned_alloc(64, (tb[0] + 63) & ~(size_t)63);
+        if (!rm[i])
+            return 1;
+        sp_tensor_init(&ring[i], rm[i], tb[0], SP_DTYPE_F32, 3, bs);
+    }
 
     if (!o.json)
         printf("# memcpy %.2f GB/s (this run)\n", gbps);
     bench_print_header(stdout, o.json);
-    static const char *kname[] = {"ground plane", "ground grid", "bev", "range",
-                                  "project"};
+    static const char *kname[] = {"ground plane", "ground grid",
+                                  "bev",          "range",
+                                  "project",      "bev, 8 rasters"};
     for (int c = 0; c < nclouds; c++) {
         cloud out;
         if (cloud_alloc(&out, clouds[c].pts.count))
             return 1;
         size_t n = clouds[c].pts.count;
-        for (int kk = 0; kk < 5; kk++)
+        for (int kk = 0; kk < 6; kk++)
             for (int b = 0; b < nk; b++) {
                 job j = {.k = ctx[b],
                          .in = &clouds[c].pts,
                          .kernel = kk,
                          .out_pts = &out.pts,
+                         .ring = ring,
                          .pp = pp};
                 j.out = kk == 2 ? &tt[0] : kk == 3 ? &tt[1] : &tt[2];
                 double ms = cputime ? median_cpu_ms(run_job, &j, 3, o.runs)
@@ -362,11 +383,12 @@ int main(int argc, char **argv)
                             sp_errmsg());
                     continue;
                 }
-                double bytes =
-                    kk < 2    ? 16.0 * n + 16.0 * (double)j.kept
-                    : kk == 2 ? 16.0 * n + 4.0 * bs[0] * bs[1] * bs[2]
-                    : kk == 3 ? 16.0 * n + 4.0 * rs[0] * rs[1] * rs[2]
-                              : 12.0 * n + 4.0 * ps[0] * ps[1];
+                double bytes = kk < 2 ? 16.0 * n + 16.0 * (double)j.kept
+                               : kk == 2 || kk == 5
+                                   ? 16.0 * n + 4.0 * bs[0] * bs[1] * bs[2]
+                               : kk == 3
+                                   ? 16.0 * n + 4.0 * rs[0] * rs[1] * rs[2]
+                                   : 12.0 * n + 4.0 * ps[0] * ps[1];
                 bench_row r = {.kernel = kname[kk],
                                .backend = names[b],
                                .input = clouds[c].name,
@@ -382,6 +404,8 @@ int main(int argc, char **argv)
         sp_kctx_destroy(ctx[i]);
     for (int i = 0; i < 3; i++)
         free(tm[i]);
+    for (int i = 0; i < RING; i++)
+        free(rm[i]);
     for (int c = 0; c < nclouds; c++)
         free(clouds[c].mem);
     return 0;
