@@ -14,55 +14,47 @@
 /* The longest single sleep: a stop is seen within it. */
 #define SLICE_NS 50000000ull
 
+/* The pacing's numeric properties: a finite number in [0, max], in the
+ * unit the message names, stored times `scale` as an integer (or as the
+ * rate itself). */
+typedef struct pace_num {
+    const char *key, *what, *expected;
+    double max, scale;
+} pace_num;
+
+static const pace_num nums[] = {
+    {"rate", "a speed",
+     "a number in 0..1e6 (1 = recorded speed, 0 = as fast as possible)", 1e6,
+     0},
+    {"deadline", "a time", "milliseconds in 0..3600000 (0 = none)", 3.6e6, 1e6},
+    {"max_gap", "a time", "seconds in 0..1e9 (0 = replay every gap whole)", 1e9,
+     1e9},
+};
+
 int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
                   const char *value, int col)
 {
-    char *end = NULL;
-
-    if (strcmp(key, "rate") == 0) {
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        const pace_num *n = &nums[i];
+        if (strcmp(key, n->key) != 0)
+            continue;
+        char *end = NULL;
         errno = 0;
-        double r = strtod(value, &end);
-        if (end == value || *end != '\0' || errno != 0 || !isfinite(r) ||
-            r < 0 || r > 1e6) {
+        double v = strtod(value, &end);
+        if (end == value || *end != '\0' || errno != 0 || !isfinite(v) ||
+            v < 0 || v > n->max) {
             sp__launch_set_error_column(col);
             return sp__fail(SP_EINVAL,
                             "launch string, column %d: stage '%s': property "
-                            "'rate' = '%s': not a speed, expected a number in "
-                            "0..1e6 (1 = recorded speed, 0 = as fast as "
-                            "possible)",
-                            col, stage, value);
+                            "'%s' = '%s': not %s, expected %s",
+                            col, stage, key, value, n->what, n->expected);
         }
-        pace->rate = r;
-        return 1;
-    }
-    if (strcmp(key, "deadline") == 0) {
-        errno = 0;
-        double ms = strtod(value, &end);
-        if (end == value || *end != '\0' || errno != 0 || !isfinite(ms) ||
-            ms < 0 || ms > 3.6e6) {
-            sp__launch_set_error_column(col);
-            return sp__fail(SP_EINVAL,
-                            "launch string, column %d: stage '%s': property "
-                            "'deadline' = '%s': not a time, expected "
-                            "milliseconds in 0..3600000 (0 = none)",
-                            col, stage, value);
-        }
-        pace->deadline_ns = (uint64_t)(ms * 1e6);
-        return 1;
-    }
-    if (strcmp(key, "max_gap") == 0) {
-        errno = 0;
-        double s = strtod(value, &end);
-        if (end == value || *end != '\0' || errno != 0 || !isfinite(s) ||
-            s < 0 || s > 1e9) {
-            sp__launch_set_error_column(col);
-            return sp__fail(SP_EINVAL,
-                            "launch string, column %d: stage '%s': property "
-                            "'max_gap' = '%s': not a time, expected seconds "
-                            "in 0..1e9 (0 = replay every gap whole)",
-                            col, stage, value);
-        }
-        pace->max_gap_ns = (uint64_t)(s * 1e9);
+        if (i == 0) /* nums[] order: rate, deadline, max_gap */
+            pace->rate = v;
+        else if (i == 1)
+            pace->deadline_ns = (uint64_t)(v * n->scale);
+        else
+            pace->max_gap_ns = (uint64_t)(v * n->scale);
         return 1;
     }
     if (strcmp(key, "drop") == 0) {
