@@ -237,9 +237,11 @@ static size_t band_points(const sp_bev_part *parts, int np, size_t b)
  * as zeros where a band has no point: a cached store would first read each
  * line of the raster from memory (bench_chain, four interleaved runs on a
  * 2-core AMD EPYC VM: bev 0.61-0.66 -> 0.51-0.52 ms a sample, the chain
- * 5.31-5.48 -> 5.13-5.16 ms). A raster that stays in the cache from one
- * call to the next (bench_lidar_raster repeating one call into one tensor)
- * is slower so, 0.30 -> 0.51 ms; a pipeline's rasters do not stay there. */
+ * 5.31-5.48 -> 5.13-5.16 ms; bench_lidar_raster writing eight rasters in
+ * turn, as a pool hands them out: 0.55-0.71 -> 0.41-0.43 ms). A raster
+ * that stays in the cache from one call to the next (one tensor written
+ * again and again) is slower so: 0.30 -> 0.51 ms in one run, 0.33-0.42 ->
+ * 0.39-0.43 ms in another; a pipeline's rasters do not stay there. */
 static void bev_fill(const sp__bev_plan *pl, const sp_bev_part *parts, int np,
                      size_t b0, size_t b1, float *data)
 {

@@ -35,9 +35,10 @@
  * Back-ends: scalar (reference, scatter in point order), SIMD
  * (SSE4.1/AVX2/NEON: cell indices and heights vectorised, then the raster
  * filled band by band, each cell's points in point order; see
- * sp_bev_pack()) and OpenCL (atomic scatter). The SIMD back-ends write a
- * raster of 4 MiB or more (the default 700 x 800 is 6.7 MB) with streaming
- * stores on x86: it then goes to memory, not the cache.
+ * sp_bev_pack()) and OpenCL (atomic scatter). The band-by-band fill (the
+ * SIMD back-ends, and every frame split across threads) writes a raster of
+ * 4 MiB or more (the default 700 x 800 is 6.7 MB) with streaming stores on
+ * x86: it then goes to memory, not the cache.
  * Channels 0 and 2 are bit-exact on every back-end; channel 1 is bit-exact
  * on SIMD. On OpenCL its atomic sums add in the order the device runs them,
  * so a cell's mean of k points may differ from the reference by the
