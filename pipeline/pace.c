@@ -14,47 +14,49 @@
 /* The longest single sleep: a stop is seen within it. */
 #define SLICE_NS 50000000ull
 
-/* The pacing's numeric properties: a finite number in [0, max], in the
- * unit the message names, stored times `scale` as an integer (or as the
- * rate itself). */
-typedef struct pace_num {
-    const char *key, *what, *expected;
-    double max, scale;
-} pace_num;
-
-static const pace_num nums[] = {
-    {"rate", "a speed",
-     "a number in 0..1e6 (1 = recorded speed, 0 = as fast as possible)", 1e6,
-     0},
-    {"deadline", "a time", "milliseconds in 0..3600000 (0 = none)", 3.6e6, 1e6},
-    {"max_gap", "a time", "seconds in 0..1e9 (0 = replay every gap whole)", 1e9,
-     1e9},
-};
+/* @p value as a finite number in [0, max] into *v; SP_EINVAL naming the
+ * column, stage and property, saying what it is not and what it expects. */
+static int pace_number(const char *stage, const char *key, const char *value,
+                       int col, double max, const char *what,
+                       const char *expected, double *v)
+{
+    char *end = NULL;
+    errno = 0;
+    *v = strtod(value, &end);
+    if (end == value || *end != '\0' || errno != 0 || !isfinite(*v) || *v < 0 ||
+        *v > max) {
+        sp__launch_set_error_column(col);
+        return sp__fail(SP_EINVAL,
+                        "launch string, column %d: stage '%s': property "
+                        "'%s' = '%s': not %s, expected %s",
+                        col, stage, key, value, what, expected);
+    }
+    return SP_OK;
+}
 
 int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
                   const char *value, int col)
 {
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        const pace_num *n = &nums[i];
-        if (strcmp(key, n->key) != 0)
-            continue;
-        char *end = NULL;
-        errno = 0;
-        double v = strtod(value, &end);
-        if (end == value || *end != '\0' || errno != 0 || !isfinite(v) ||
-            v < 0 || v > n->max) {
-            sp__launch_set_error_column(col);
-            return sp__fail(SP_EINVAL,
-                            "launch string, column %d: stage '%s': property "
-                            "'%s' = '%s': not %s, expected %s",
-                            col, stage, key, value, n->what, n->expected);
-        }
-        if (i == 0) /* nums[] order: rate, deadline, max_gap */
-            pace->rate = v;
-        else if (i == 1)
-            pace->deadline_ns = (uint64_t)(v * n->scale);
-        else
-            pace->max_gap_ns = (uint64_t)(v * n->scale);
+    double v;
+    if (strcmp(key, "rate") == 0) {
+        SP_TRY(pace_number(stage, key, value, col, 1e6, "a speed",
+                           "a number in 0..1e6 (1 = recorded speed, 0 = as "
+                           "fast as possible)",
+                           &v));
+        pace->rate = v;
+        return 1;
+    }
+    if (strcmp(key, "deadline") == 0) {
+        SP_TRY(pace_number(stage, key, value, col, 3.6e6, "a time",
+                           "milliseconds in 0..3600000 (0 = none)", &v));
+        pace->deadline_ns = (uint64_t)(v * 1e6);
+        return 1;
+    }
+    if (strcmp(key, "max_gap") == 0) {
+        SP_TRY(pace_number(stage, key, value, col, 1e9, "a time",
+                           "seconds in 0..1e9 (0 = replay every gap whole)",
+                           &v));
+        pace->max_gap_ns = (uint64_t)(v * 1e9);
         return 1;
     }
     if (strcmp(key, "drop") == 0) {
@@ -69,6 +71,15 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
         return 1;
     }
     return 0;
+}
+
+void sp__pace_note_unpaced(const sp__pace *pc, sp_stage *source)
+{
+    if (!(pc->rate > 0) && (pc->deadline_ns || pc->drop_late || pc->max_gap_ns))
+        sp_stage_note(source,
+                      "deadline=, drop=late and max_gap= do nothing without a "
+                      "rate (frames have no due time as fast as possible): "
+                      "rate=1 replays at the recorded speed");
 }
 
 uint64_t sp__pace_due(uint64_t wall0, int64_t ts0, int64_t ts, uint64_t cut,

@@ -94,13 +94,8 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
         text[i] = kv->value;
         col[i] = kv->value_col;
     }
-    const sp__pace *pc = &st->pipe->pace;
-    if (cls->is_source && !(pc->rate > 0) &&
-        (pc->deadline_ns || pc->drop_late || pc->max_gap_ns))
-        sp_stage_note(st,
-                      "deadline=, drop=late and max_gap= do nothing without a "
-                      "rate (frames have no due time as fast as possible): "
-                      "rate=1 replays at the recorded speed");
+    if (cls->is_source)
+        sp__pace_note_unpaced(&st->pipe->pace, st);
     /* Defaults fill the rest; a property with neither is required. */
     for (size_t i = 0; i < cls->nprops; i++) {
         const sp_prop_spec *ps = &cls->props[i];

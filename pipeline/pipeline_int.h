@@ -120,6 +120,10 @@ typedef struct sp__pace {
 int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
                   const char *value, int col);
 
+/* Once a source's properties are read: a note on @p source when pacing
+ * properties were given that need a rate and it has none. */
+void sp__pace_note_unpaced(const sp__pace *pc, sp_stage *source);
+
 /* The pacing's names, for messages listing a source's properties. */
 #define SP__PACE_PROPS "rate, deadline, drop, max_gap"
 
