@@ -70,31 +70,40 @@ static inline __m256i lanes2(const uint8_t *a, const uint8_t *b, int narrow)
 
 /* RGBA8: both taps of a pixel lie in the 8 bytes at x0 (x1 = x0 + 4, or
  * x1 = x0 with weight 0 at the right edge, where x0 + 4 is then read with
- * weight 0), so one
- * constant shuffle makes the int16 tap pairs of the pixel at each lane:
- * no window table, no gather. 4 pixels (16 elements) a step. */
+ * weight 0), so one constant shuffle makes the int16 tap pairs of the pixel
+ * at each lane: no window table, no gather. */
+static inline __m256i rgba_pairs(void)
+{
+    return _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7,
+                            -1, 0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1,
+                            7, -1);
+}
+
+/* H >> 4 of RGBA pixels i / 4 .. i / 4 + 3 of row s, as int16 in the
+ * order pixel 0, 2 | 1, 3 (the 128-bit lanes); wa, wb: their weights. */
+static inline __m256i taps_rgba(const sp__resize_plan *p, const uint8_t *s,
+                                int i, __m256i wa, __m256i wb, int narrow)
+{
+    const int32_t *x0 = p->x0;
+    const __m256i pair = rgba_pairs();
+    __m256i a = lanes2(s + x0[i], s + x0[i + 4], narrow);
+    __m256i b = lanes2(s + x0[i + 8], s + x0[i + 12], narrow);
+    __m256i ha = _mm256_srai_epi32(
+        _mm256_madd_epi16(_mm256_shuffle_epi8(a, pair), wa), 4);
+    __m256i hb = _mm256_srai_epi32(
+        _mm256_madd_epi16(_mm256_shuffle_epi8(b, pair), wb), 4);
+    return _mm256_packs_epi32(ha, hb);
+}
+
+/* 4 pixels (16 elements) of an RGBA8 row's horizontal pass, in order. */
 static inline __attribute__((always_inline)) void
 hrow_rgba_step(const sp__resize_plan *p, const uint8_t *s, int16_t *h, int i,
                int narrow)
 {
-    const __m256i pair = _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6,
-                                          -1, 3, -1, 7, -1, 0, -1, 4, -1, 1, -1,
-                                          5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
-    const int32_t *x0 = p->x0;
-    __m256i a = lanes2(s + x0[i], s + x0[i + 4], narrow);
-    __m256i b = lanes2(s + x0[i + 8], s + x0[i + 12], narrow);
-    __m256i ha = _mm256_srai_epi32(
-        _mm256_madd_epi16(_mm256_shuffle_epi8(a, pair),
-                          _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i))),
-        4);
-    __m256i hb = _mm256_srai_epi32(
-        _mm256_madd_epi16(
-            _mm256_shuffle_epi8(b, pair),
-            _mm256_loadu_si256((const __m256i *)(p->ia + 2 * i + 16))),
-        4);
-    _mm256_storeu_si256(
-        (__m256i *)(h + i),
-        _mm256_permute4x64_epi64(_mm256_packs_epi32(ha, hb), 0xd8));
+    const __m256i *w = (const __m256i *)(const void *)(p->ia + 2 * i);
+    __m256i t = taps_rgba(p, s, i, _mm256_loadu_si256(w),
+                          _mm256_loadu_si256(w + 1), narrow);
+    _mm256_storeu_si256((__m256i *)(h + i), _mm256_permute4x64_epi64(t, 0xd8));
 }
 
 static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
@@ -118,22 +127,6 @@ static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
     sp__resize_hrow_u8(p, s, h, i);
 }
 
-/* H >> 4 of RGBA pixels i / 4 .. i / 4 + 3 of row s, as int16 in the
- * order pixel 0, 2 | 1, 3 (the 128-bit lanes). */
-static inline __m256i taps_rgba(const sp__resize_plan *p, const uint8_t *s,
-                                int i, __m256i pair, __m256i wa, __m256i wb,
-                                int narrow)
-{
-    const int32_t *x0 = p->x0;
-    __m256i a = lanes2(s + x0[i], s + x0[i + 4], narrow);
-    __m256i b = lanes2(s + x0[i + 8], s + x0[i + 12], narrow);
-    __m256i ha = _mm256_srai_epi32(
-        _mm256_madd_epi16(_mm256_shuffle_epi8(a, pair), wa), 4);
-    __m256i hb = _mm256_srai_epi32(
-        _mm256_madd_epi16(_mm256_shuffle_epi8(b, pair), wb), 4);
-    return _mm256_packs_epi32(ha, hb);
-}
-
 /* OpenCV's vertical step on int16 H >> 4 of the two rows. */
 static inline __m256i vmix(__m256i h0, __m256i h1, __m256i vb0, __m256i vb1)
 {
@@ -155,19 +148,16 @@ static inline __attribute__((always_inline)) void
 fused_step(const sp__resize_plan *p, const uint8_t *s0, const uint8_t *s1,
            int i, __m256i vb0, __m256i vb1, uint8_t *d, int stream, int narrow)
 {
-    const __m256i pair = _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6,
-                                          -1, 3, -1, 7, -1, 0, -1, 4, -1, 1, -1,
-                                          5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     const __m256i *w = (const __m256i *)(const void *)(p->ia + 2 * i);
     __m256i wa = _mm256_loadu_si256(w), wb = _mm256_loadu_si256(w + 1);
     __m256i wc = _mm256_loadu_si256(w + 2), wd = _mm256_loadu_si256(w + 3);
     /* pixels 0 2 | 1 3 and 4 6 | 5 7; packus keeps the lanes, vpermd puts
      * the 4-byte pixels back in order. */
-    __m256i lo = vmix(taps_rgba(p, s0, i, pair, wa, wb, narrow),
-                      taps_rgba(p, s1, i, pair, wa, wb, narrow), vb0, vb1);
-    __m256i hi = vmix(taps_rgba(p, s0, i + 16, pair, wc, wd, narrow),
-                      taps_rgba(p, s1, i + 16, pair, wc, wd, narrow), vb0, vb1);
+    __m256i lo = vmix(taps_rgba(p, s0, i, wa, wb, narrow),
+                      taps_rgba(p, s1, i, wa, wb, narrow), vb0, vb1);
+    __m256i hi = vmix(taps_rgba(p, s0, i + 16, wc, wd, narrow),
+                      taps_rgba(p, s1, i + 16, wc, wd, narrow), vb0, vb1);
     __m256i o = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(lo, hi), order);
     if (stream)
         _mm256_stream_si256((__m256i *)(void *)(d + i), o);
