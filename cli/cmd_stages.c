@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "sp_pipeline.h"
 #include "sp_stage.h"
 
 void cli_stages_help(FILE *out)
@@ -84,19 +85,8 @@ static void show(const sp_stage_class *c)
             printf("  %-*s  %-6s  %-14s  %s\n", w, "", "", "", ps->help);
     }
     if (c->is_source)
-        printf("\nreplay (every source; README, \"Real-time replay\"):\n"
-               "  rate=R       replay at R x the recorded speed from the "
-               "frames' timestamps\n"
-               "               (1 sensor speed; 0, the default, as fast as "
-               "possible)\n"
-               "  deadline=MS  under a rate, count frames later than MS at "
-               "each stage\n"
-               "  drop=late    and drop them (drop=none, the default, only "
-               "counts)\n"
-               "  max_gap=S    under a rate, replay a pause of the log "
-               "longer than S seconds\n"
-               "               as S seconds (0, the default: every pause "
-               "whole)\n");
+        printf("\nreplay (every source; README, \"Real-time replay\"):\n%s",
+               sp_pipeline_replay_help());
     printf("\nexample: %s", c->name);
     for (size_t i = 0; i < c->nprops && i < 2; i++)
         if (c->props[i].def != NULL)

@@ -73,6 +73,22 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
     return 0;
 }
 
+const char *sp_pipeline_replay_help(void)
+{
+    return "  rate=R       replay at R x the recorded speed from the frames' "
+           "timestamps\n"
+           "               (1 sensor speed; 0, the default, as fast as "
+           "possible)\n"
+           "  deadline=MS  under a rate, count frames later than MS at each "
+           "stage\n"
+           "  drop=late    and drop them (drop=none, the default, only "
+           "counts)\n"
+           "  max_gap=S    under a rate, replay a pause of the log longer "
+           "than S seconds\n"
+           "               as S seconds (0, the default: every pause "
+           "whole)\n";
+}
+
 void sp__pace_note_unpaced(const sp__pace *pc, sp_stage *source)
 {
     if (!(pc->rate > 0) && (pc->deadline_ns || pc->drop_late || pc->max_gap_ns))

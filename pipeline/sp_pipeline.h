@@ -102,6 +102,11 @@ void sp_pipeline_close(sp_pipeline *p);
 #define SP_PIPELINE_MAX_NOTES 16
 #define SP_PIPELINE_NOTE_MAX 512
 
+/** The properties every source takes besides its own (rate=, deadline=,
+ *  drop=, max_gap=), one per line with what it does: for help texts
+ *  (`sensorpipe stages SOURCE`). A static string. */
+const char *sp_pipeline_replay_help(void);
+
 /** Notes the stages left for the user (what was skipped, dropped, guessed
  *  or finished early: "stage 'bag': skipped 3 messages of type
  *  tf2_msgs/TFMessage"), in the order first left; a note left again is
