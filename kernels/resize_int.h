@@ -113,6 +113,23 @@ void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
 int32_t sp__resize_next_row(const sp__resize_plan *p, uint32_t dy, int t,
                             const int32_t tag[2]);
 
+/* 1 when output row dy needs two source rows that are neither held (tag)
+ * nor needed by the next output row: the SIMD RGBA8 paths then filter both
+ * and mix them in registers, never storing the horizontal rows. */
+static inline int sp__resize_fresh_pair(const sp__resize_plan *p, uint32_t dy,
+                                        const int32_t tag[2])
+{
+    int32_t a = p->y0[dy], b = p->y1[dy];
+    if (a == b || a == tag[0] || a == tag[1] || b == tag[0] || b == tag[1])
+        return 0;
+    if (dy + 1 < p->dh) {
+        int32_t c = p->y0[dy + 1], e = p->y1[dy + 1];
+        if (c == a || c == b || e == a || e == b)
+            return 0;
+    }
+    return 1;
+}
+
 typedef struct sp__resize_prefetch {
     const uint8_t *at, *end; /* next line to prefetch; end of the row */
     int per_step;            /* lines per loop iteration */

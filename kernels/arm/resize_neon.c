@@ -1,8 +1,10 @@
 /* resize, NEON: the vertical pass of linear (8-bit: 16-bit products
- * shifted as OpenCV's VResizeLinear<uchar>; F32: multiply and add) and the
- * area accumulation and the 8-bit 2x path are vectorised; the horizontal
- * taps (a gather NEON does not have), area's box sums, F32 2x and nearest
- * reuse the scalar code. Bit-exact with resize_scalar.c. */
+ * shifted as OpenCV's VResizeLinear<uchar>; F32: multiply and add), the
+ * horizontal taps from 16-byte windows, RGBA8's from one 8-byte load a
+ * pixel (rows not reused go through both passes in registers), and the
+ * area accumulation and the 8-bit 2x path are vectorised; area's box sums,
+ * F32 2x and nearest reuse the scalar code. Bit-exact with
+ * resize_scalar.c. */
 #include <arm_neon.h>
 #include <string.h>
 
@@ -52,23 +54,95 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
     sp__resize_hrow_u8(p, s, h, i);
 }
 
+/* RGBA8: both taps of an output pixel lie in the 8 bytes at its x0 (x1 =
+ * x0 + 4, or x1 = x0 with weight 0 at the right edge, where x0 + 4 is then
+ * read with weight 0): one 8-byte load widened holds tap 0's four channels
+ * then tap 1's, and a de-interleaving load of the weight pairs gives each
+ * tap's four weights. No window table and no scalar blocks (the generic
+ * rows above stop at the first block whose taps do not fit a window).
+ * H >> 4 of the pixel at element i. */
+static inline int16x4_t tap_rgba(const sp__resize_plan *p, const uint8_t *s,
+                                 int i)
+{
+    int16x8_t v = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(s + p->x0[i])));
+    int16x4x2_t w = vld2_s16(p->ia + 2 * i);
+    return vshrn_n_s32(vmlal_s16(vmull_s16(vget_low_s16(v), w.val[0]),
+                                 vget_high_s16(v), w.val[1]),
+                       4);
+}
+
+/* Elements i .. i + 7 (two pixels) as int16, in order. */
+static inline int16x8_t taps2_rgba(const sp__resize_plan *p, const uint8_t *s,
+                                   int i)
+{
+    return vcombine_s16(tap_rgba(p, s, i), tap_rgba(p, s, i + 4));
+}
+
+/* An RGBA8 row's horizontal pass: two pixels a step while a step's last
+ * pixel has its 8 bytes in the row (x0 does not decrease), then the scalar
+ * pieces. */
+static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
+                      const uint8_t *pf)
+{
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->n / 8);
+    int i = 0;
+    for (; i + 8 <= p->n && p->x0[i + 4] + 8 <= p->srow; i += 8) {
+        sp__resize_prefetch_step(&pfs);
+        vst1q_s16(h + i, taps2_rgba(p, s, i));
+    }
+    sp__resize_prefetch_rest(&pfs);
+    sp__resize_hrow_u8(p, s, h, i);
+}
+
+/* OpenCV's vertical step on 8 elements (H >> 4) of the two rows. */
+static inline uint8x8_t vmix(int16x8_t a, int16x8_t c, int16x4_t vb0,
+                             int16x4_t vb1)
+{
+    int32x4_t lo = vaddq_s32(vshrq_n_s32(vmull_s16(vget_low_s16(a), vb0), 16),
+                             vshrq_n_s32(vmull_s16(vget_low_s16(c), vb1), 16));
+    int32x4_t hi = vaddq_s32(vshrq_n_s32(vmull_s16(vget_high_s16(a), vb0), 16),
+                             vshrq_n_s32(vmull_s16(vget_high_s16(c), vb1), 16));
+    int16x8_t t = vcombine_s16(vmovn_s32(lo), vmovn_s32(hi));
+    return vqmovun_s16(vshrq_n_s16(vaddq_s16(t, vdupq_n_s16(2)), 2));
+}
+
+/* RGBA8, an output row whose two source rows are both new and not needed
+ * again (sp__resize_fresh_pair): both horizontal passes and the vertical
+ * one in registers, four pixels a step, as AVX2's fused_rgba. The row's
+ * tail goes through the scalar pieces and h0 / h1; pf0 and pf1 (or NULL),
+ * the next output row's source rows, are prefetched meanwhile. */
+static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
+                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
+                       const uint8_t *pf1)
+{
+    const int16x4_t vb0 = vdup_n_s16(b0), vb1 = vdup_n_s16(b1);
+    sp__resize_prefetch q0 = sp__resize_prefetch_init(p, pf0, p->n / 16);
+    sp__resize_prefetch q1 = sp__resize_prefetch_init(p, pf1, p->n / 16);
+    int i = 0;
+    for (; i + 16 <= p->n && p->x0[i + 12] + 8 <= p->srow; i += 16) {
+        sp__resize_prefetch_step(&q0);
+        sp__resize_prefetch_step(&q1);
+        uint8x8_t lo =
+            vmix(taps2_rgba(p, s0, i), taps2_rgba(p, s1, i), vb0, vb1);
+        uint8x8_t hi =
+            vmix(taps2_rgba(p, s0, i + 8), taps2_rgba(p, s1, i + 8), vb0, vb1);
+        vst1q_u8(d + i, vcombine_u8(lo, hi));
+    }
+    sp__resize_prefetch_rest(&q0);
+    sp__resize_prefetch_rest(&q1);
+    sp__resize_hrow_u8(p, s0, h0, i);
+    sp__resize_hrow_u8(p, s1, h1, i);
+    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+}
+
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
                     const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
 {
     const int16x4_t vb0 = vdup_n_s16(b0), vb1 = vdup_n_s16(b1);
     int i = 0;
-    for (; i + 8 <= p->n; i += 8) {
-        int16x8_t a = vld1q_s16(h0 + i), c = vld1q_s16(h1 + i);
-        int32x4_t lo =
-            vaddq_s32(vshrq_n_s32(vmull_s16(vget_low_s16(a), vb0), 16),
-                      vshrq_n_s32(vmull_s16(vget_low_s16(c), vb1), 16));
-        int32x4_t hi =
-            vaddq_s32(vshrq_n_s32(vmull_s16(vget_high_s16(a), vb0), 16),
-                      vshrq_n_s32(vmull_s16(vget_high_s16(c), vb1), 16));
-        int16x8_t s = vcombine_s16(vmovn_s32(lo), vmovn_s32(hi));
-        s = vshrq_n_s16(vaddq_s16(s, vdupq_n_s16(2)), 2);
-        vst1_u8(d + i, vqmovun_s16(s));
-    }
+    for (; i + 8 <= p->n; i += 8)
+        vst1_u8(d + i, vmix(vld1q_s16(h0 + i), vld1q_s16(h1 + i), vb0, vb1));
     sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
 }
 
@@ -94,11 +168,22 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
     sp__resize_windows wt = {0};
-    if (!p->f32)
+    const int rgba = p->cn == 4 && !p->f32;
+    if (!p->f32 && !rgba)
         SP_TRY(sp__resize_build_windows(k, p, &wt));
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         int32_t want[2] = {p->y0[dy], p->y1[dy]};
         int slot[2];
+        if (rgba && sp__resize_fresh_pair(p, dy, tag)) {
+            int more = dy + 1 < p->dh;
+            fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
+                       p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),
+                       rows[0], rows[1],
+                       more ? src_row(p, p->y0[dy + 1]) : NULL,
+                       more ? src_row(p, p->y1[dy + 1]) : NULL);
+            tag[0] = tag[1] = -1; /* rows hold only their tails */
+            continue;
+        }
         for (int t = 0; t < 2; t++) {
             slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
             if (slot[t] >= 0)
@@ -110,8 +195,11 @@ static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
                     rows[s], 0);
             else {
                 int32_t nx = sp__resize_next_row(p, dy, t, tag);
-                hrow_u8(p, &wt, src_row(p, want[t]), rows[s],
-                        nx >= 0 ? src_row(p, nx) : NULL);
+                const uint8_t *pf = nx >= 0 ? src_row(p, nx) : NULL;
+                if (rgba)
+                    hrow_rgba(p, src_row(p, want[t]), rows[s], pf);
+                else
+                    hrow_u8(p, &wt, src_row(p, want[t]), rows[s], pf);
             }
             tag[s] = want[t];
             slot[t] = s;

@@ -289,22 +289,6 @@ static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
     sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
 }
 
-/* 1 when output row dy needs two source rows that are neither held nor
- * needed by the next output row: nothing is lost by not keeping them. */
-static int fresh_pair(const sp__resize_plan *p, uint32_t dy,
-                      const int32_t tag[2])
-{
-    int32_t a = p->y0[dy], b = p->y1[dy];
-    if (a == b || a == tag[0] || a == tag[1] || b == tag[0] || b == tag[1])
-        return 0;
-    if (dy + 1 < p->dh) {
-        int32_t c = p->y0[dy + 1], e = p->y1[dy + 1];
-        if (c == a || c == b || e == a || e == b)
-            return 0;
-    }
-    return 1;
-}
-
 static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
 {
     size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
@@ -321,7 +305,7 @@ static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         int32_t want[2] = {p->y0[dy], p->y1[dy]};
         int slot[2];
-        if (p->cn == 4 && !p->f32 && fresh_pair(p, dy, tag)) {
+        if (p->cn == 4 && !p->f32 && sp__resize_fresh_pair(p, dy, tag)) {
             int more = dy + 1 < p->dh;
             fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
                        p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),

@@ -1,12 +1,14 @@
 /* resize, SSE4.1, for CPUs without AVX2: the linear path's horizontal taps
  * from 16-byte windows (one pshufb makes int16 tap pairs, pmaddwd applies
  * the weights; a block whose taps do not fit one window, as in strong
- * downscales, is computed as the scalar code does), the vertical pass with
- * 16-bit multiply-high exactly as OpenCV's VResizeLinearVec_32s8u, F32's
- * vertical pass, area's vertical accumulation and rounding, the exact-2x
- * mean for 8-bit pixels, and nearest through 4-byte moves. The area
- * horizontal sums and F32's horizontal taps reuse the scalar code (no
- * gather before AVX2). Bit-exact with resize_scalar.c. */
+ * downscales, is computed as the scalar code does; RGBA8 takes one 8-byte
+ * load a pixel, and its rows not reused go through both passes in
+ * registers), the vertical pass with 16-bit multiply-high exactly as
+ * OpenCV's VResizeLinearVec_32s8u, F32's vertical pass, area's vertical
+ * accumulation and rounding, the exact-2x mean for 8-bit pixels, and
+ * nearest through 4-byte moves. The area horizontal sums and F32's
+ * horizontal taps reuse the scalar code (no gather before AVX2). Bit-exact
+ * with resize_scalar.c. */
 #include <smmintrin.h>
 #include <string.h>
 
@@ -59,21 +61,91 @@ static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
     sp__resize_hrow_u8(p, s, h, i);
 }
 
+/* RGBA8: both taps of an output pixel lie in the 8 bytes at its x0 (x1 =
+ * x0 + 4, or x1 = x0 with weight 0 at the right edge, where x0 + 4 is then
+ * read with weight 0), so one 8-byte load and one constant shuffle give
+ * its int16 tap pairs: no window table and no scalar blocks, which made
+ * the generic rows three times AVX2's time here. H >> 4 of the pixel at
+ * element i. */
+static inline __m128i tap_rgba(const sp__resize_plan *p, const uint8_t *s,
+                               int i)
+{
+    const __m128i pair =
+        _mm_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1);
+    __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(s + p->x0[i]));
+    return _mm_srai_epi32(
+        _mm_madd_epi16(_mm_shuffle_epi8(v, pair), LD128(p->ia + 2 * i)), 4);
+}
+
+/* Elements i .. i + 7 (two pixels) as int16, in order. */
+static inline __m128i taps2_rgba(const sp__resize_plan *p, const uint8_t *s,
+                                 int i)
+{
+    return _mm_packs_epi32(tap_rgba(p, s, i), tap_rgba(p, s, i + 4));
+}
+
+/* An RGBA8 row's horizontal pass: two pixels a step while a step's last
+ * pixel has its 8 bytes in the row (x0 does not decrease), then the scalar
+ * pieces. */
+static void hrow_rgba(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
+                      const uint8_t *pf)
+{
+    sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->n / 8);
+    int i = 0;
+    for (; i + 8 <= p->n && p->x0[i + 4] + 8 <= p->srow; i += 8) {
+        sp__resize_prefetch_step(&pfs);
+        ST128(h + i, taps2_rgba(p, s, i));
+    }
+    sp__resize_prefetch_rest(&pfs);
+    sp__resize_hrow_u8(p, s, h, i);
+}
+
+/* OpenCV's vertical step on int16 H >> 4 of the two rows. */
+static inline __m128i vmix(__m128i h0, __m128i h1, __m128i vb0, __m128i vb1)
+{
+    __m128i t =
+        _mm_add_epi16(_mm_mulhi_epi16(h0, vb0), _mm_mulhi_epi16(h1, vb1));
+    return _mm_srai_epi16(_mm_add_epi16(t, _mm_set1_epi16(2)), 2);
+}
+
+/* RGBA8, an output row whose two source rows are both new and not needed
+ * again (sp__resize_fresh_pair): both horizontal passes and the vertical
+ * one in registers, four pixels a step, as AVX2's fused_rgba. The row's
+ * tail goes through the scalar pieces and h0 / h1; pf0 and pf1 (or NULL),
+ * the next output row's source rows, are prefetched meanwhile. */
+static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
+                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
+                       const uint8_t *pf1)
+{
+    const __m128i vb0 = _mm_set1_epi16(b0), vb1 = _mm_set1_epi16(b1);
+    sp__resize_prefetch q0 = sp__resize_prefetch_init(p, pf0, p->n / 16);
+    sp__resize_prefetch q1 = sp__resize_prefetch_init(p, pf1, p->n / 16);
+    int i = 0;
+    for (; i + 16 <= p->n && p->x0[i + 12] + 8 <= p->srow; i += 16) {
+        sp__resize_prefetch_step(&q0);
+        sp__resize_prefetch_step(&q1);
+        __m128i lo = vmix(taps2_rgba(p, s0, i), taps2_rgba(p, s1, i), vb0, vb1);
+        __m128i hi =
+            vmix(taps2_rgba(p, s0, i + 8), taps2_rgba(p, s1, i + 8), vb0, vb1);
+        ST128(d + i, _mm_packus_epi16(lo, hi));
+    }
+    sp__resize_prefetch_rest(&q0);
+    sp__resize_prefetch_rest(&q1);
+    sp__resize_hrow_u8(p, s0, h0, i);
+    sp__resize_hrow_u8(p, s1, h1, i);
+    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+}
+
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
                     const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
 {
     const __m128i vb0 = _mm_set1_epi16(b0), vb1 = _mm_set1_epi16(b1);
-    const __m128i two = _mm_set1_epi16(2);
     int i = 0;
-    for (; i + 16 <= p->n; i += 16) {
-        __m128i ta = _mm_add_epi16(_mm_mulhi_epi16(LD128(h0 + i), vb0),
-                                   _mm_mulhi_epi16(LD128(h1 + i), vb1));
-        __m128i tc = _mm_add_epi16(_mm_mulhi_epi16(LD128(h0 + i + 8), vb0),
-                                   _mm_mulhi_epi16(LD128(h1 + i + 8), vb1));
-        ta = _mm_srai_epi16(_mm_add_epi16(ta, two), 2);
-        tc = _mm_srai_epi16(_mm_add_epi16(tc, two), 2);
-        ST128(d + i, _mm_packus_epi16(ta, tc));
-    }
+    for (; i + 16 <= p->n; i += 16)
+        ST128(d + i, _mm_packus_epi16(
+                         vmix(LD128(h0 + i), LD128(h1 + i), vb0, vb1),
+                         vmix(LD128(h0 + i + 8), LD128(h1 + i + 8), vb0, vb1)));
     sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
 }
 
@@ -96,13 +168,24 @@ static int linear_sse41(sp_kctx *k, const sp__resize_plan *p)
     if (!buf)
         return SP_ENOMEM;
     sp__resize_windows wt = {0};
-    if (!p->f32)
+    const int rgba = p->cn == 4 && !p->f32;
+    if (!p->f32 && !rgba)
         SP_TRY(sp__resize_build_windows(k, p, &wt));
     void *rows[2] = {buf, buf + rowb};
     int32_t tag[2] = {-1, -1};
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         int32_t want[2] = {p->y0[dy], p->y1[dy]};
         int slot[2];
+        if (rgba && sp__resize_fresh_pair(p, dy, tag)) {
+            int more = dy + 1 < p->dh;
+            fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
+                       p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),
+                       rows[0], rows[1],
+                       more ? src_row(p, p->y0[dy + 1]) : NULL,
+                       more ? src_row(p, p->y1[dy + 1]) : NULL);
+            tag[0] = tag[1] = -1; /* rows hold only their tails */
+            continue;
+        }
         for (int t = 0; t < 2; t++) {
             slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
             if (slot[t] >= 0)
@@ -114,8 +197,11 @@ static int linear_sse41(sp_kctx *k, const sp__resize_plan *p)
                     rows[s], 0);
             else {
                 int32_t nx = sp__resize_next_row(p, dy, t, tag);
-                hrow_u8(p, &wt, src_row(p, want[t]), rows[s],
-                        nx >= 0 ? src_row(p, nx) : NULL);
+                const uint8_t *pf = nx >= 0 ? src_row(p, nx) : NULL;
+                if (rgba)
+                    hrow_rgba(p, src_row(p, want[t]), rows[s], pf);
+                else
+                    hrow_u8(p, &wt, src_row(p, want[t]), rows[s], pf);
             }
             tag[s] = want[t];
             slot[t] = s;
