@@ -87,7 +87,9 @@ size_t sp__crop_sse41(const sp__crop_plan *p, const sp_points *in,
             for (unsigned b = m; b; b &= b - 1)
                 out->ring[r++] = in->ring[i + (size_t)__builtin_ctz(b)];
         }
-        o += (size_t)__builtin_popcount(m);
+        /* Bits of the 4-bit mask: popcnt is not SSE4.1, and
+         * __builtin_popcount is a libgcc call there. */
+        o += (size_t)((0x4332322132212110ull >> (4 * m)) & 0xf);
     }
     return sp__crop_scalar(p, in, i, out, o);
 }
