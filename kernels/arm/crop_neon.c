@@ -1,9 +1,33 @@
-/* crop, NEON: the 4-lane test in vector registers, then the kept lanes
- * written one by one (NEON has no compress instruction; a full group is
- * stored as a vector). Same float operations as scalar: bit-identical. */
+/* crop, NEON: 4 points a step, the kept lanes packed to the front with a
+ * byte table lookup (vqtbl1q_u8, pshufb's equivalent: an index of 16 or
+ * more gives 0) from a 16-row table, and stored as whole vectors, as
+ * crop_sse41.c does; see crop_avx2.c for the scheme. (Before, the kept
+ * lanes of a partial group were written one by one, a branch per point.)
+ * Same float operations as scalar: bit-identical. */
 #include <arm_neon.h>
 
 #include "crop_int.h"
+
+/* pack[m]: the bytes of the lanes set in m, in order, then 0xff (zero). */
+static const uint8_t pack[16][16] __attribute__((aligned(16))) = {
+#define N 255, 255, 255, 255
+#define L(b) 4 * (b), 4 * (b) + 1, 4 * (b) + 2, 4 * (b) + 3
+    {N, N, N, N},          {L(0), N, N, N},
+    {L(1), N, N, N},       {L(0), L(1), N, N},
+    {L(2), N, N, N},       {L(0), L(2), N, N},
+    {L(1), L(2), N, N},    {L(0), L(1), L(2), N},
+    {L(3), N, N, N},       {L(0), L(3), N, N},
+    {L(1), L(3), N, N},    {L(0), L(1), L(3), N},
+    {L(2), L(3), N, N},    {L(0), L(2), L(3), N},
+    {L(1), L(2), L(3), N}, {L(0), L(1), L(2), L(3)},
+#undef L
+#undef N
+};
+
+static inline float32x4_t packf(float32x4_t v, uint8x16_t sh)
+{
+    return vreinterpretq_f32_u8(vqtbl1q_u8(vreinterpretq_u8_f32(v), sh));
+}
 
 size_t sp__crop_neon(const sp__crop_plan *p, const sp_points *in,
                      sp_points *out)
@@ -14,8 +38,9 @@ size_t sp__crop_neon(const sp__crop_plan *p, const sp_points *in,
     const float32x4_t loz = vdupq_n_f32(p->lo[2]), hiz = vdupq_n_f32(p->hi[2]);
     const float32x4_t r2lo = vdupq_n_f32(p->r2lo), r2hi = vdupq_n_f32(p->r2hi);
     const float32x4_t zero = vdupq_n_f32(0.0f);
-    const uint32_t bitv[4] = {1, 2, 4, 8};
-    const uint32x4_t bits = vld1q_u32(bitv);
+    const uint32_t bitv[4] = {1, 2, 4, 8}, iotav[4] = {0, 1, 2, 3};
+    const uint32x4_t bits = vld1q_u32(bitv), iota = vld1q_u32(iotav);
+    uint32_t *const idx = p->idx;
     size_t i = 0, o = 0;
 
     for (; i + 4 <= n; i += 4) {
@@ -39,41 +64,29 @@ size_t sp__crop_neon(const sp__crop_plan *p, const sp_points *in,
         }
         uint32x4_t keep =
             p->invert ? vbicq_u32(finite, inside) : vandq_u32(finite, inside);
-        uint32x4_t mb = vandq_u32(keep, bits);
-        unsigned m = vgetq_lane_u32(mb, 0) | vgetq_lane_u32(mb, 1) |
-                     vgetq_lane_u32(mb, 2) | vgetq_lane_u32(mb, 3);
+        unsigned m = vaddvq_u32(vandq_u32(keep, bits));
         if (m == 0)
             continue;
-        if (m == 0xfu) {
-            vst1q_f32(out->x + o, x);
-            vst1q_f32(out->y + o, y);
-            vst1q_f32(out->z + o, z);
-            vst1q_f32(out->intensity + o, vld1q_f32(in->intensity + i));
-            if (p->time)
-                vst1q_f32(out->time + o, vld1q_f32(in->time + i));
-            if (p->ring)
-                for (int b = 0; b < 4; b++)
-                    out->ring[o + (size_t)b] = in->ring[i + (size_t)b];
-            if (p->idx)
-                for (int b = 0; b < 4; b++)
-                    p->idx[o + (size_t)b] = (uint32_t)(i + (size_t)b);
-            o += 4;
-            continue;
+        /* Whole vectors at o: the output holds the input's count, and o
+         * stays at or below i, so o + 4 <= i + 4 <= n. */
+        const uint8x16_t sh = vld1q_u8(pack[m]);
+        vst1q_f32(out->x + o, packf(x, sh));
+        vst1q_f32(out->y + o, packf(y, sh));
+        vst1q_f32(out->z + o, packf(z, sh));
+        vst1q_f32(out->intensity + o, packf(vld1q_f32(in->intensity + i), sh));
+        if (p->time)
+            vst1q_f32(out->time + o, packf(vld1q_f32(in->time + i), sh));
+        if (idx)
+            vst1q_u32(idx + o, vreinterpretq_u32_u8(vqtbl1q_u8(
+                                   vreinterpretq_u8_u32(vaddq_u32(
+                                       vdupq_n_u32((uint32_t)i), iota)),
+                                   sh)));
+        if (p->ring) {
+            size_t r = o;
+            for (unsigned b = m; b; b &= b - 1)
+                out->ring[r++] = in->ring[i + (size_t)__builtin_ctz(b)];
         }
-        for (unsigned b = m; b; b &= b - 1) {
-            size_t j = i + (size_t)__builtin_ctz(b);
-            out->x[o] = in->x[j];
-            out->y[o] = in->y[j];
-            out->z[o] = in->z[j];
-            out->intensity[o] = in->intensity[j];
-            if (p->ring)
-                out->ring[o] = in->ring[j];
-            if (p->time)
-                out->time[o] = in->time[j];
-            if (p->idx)
-                p->idx[o] = (uint32_t)j;
-            o++;
-        }
+        o += (size_t)__builtin_popcount(m);
     }
     return sp__crop_scalar(p, in, i, out, o);
 }
