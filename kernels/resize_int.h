@@ -100,7 +100,8 @@ void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
                          const float *h1, float b0, float b1, float *drow,
                          int from);
 
-/* Prefetch and streaming, shared by the SIMD linear paths. Filtering a
+/* Prefetch and streaming, shared by the SIMD linear paths (the row loop,
+ * kernels/resize_linear.c, says which row comes next). Filtering a
  * source row takes about as long as fetching the next one from memory, so
  * while one row is filtered horizontally the next source row the loop
  * will filter is prefetched, spread over the row's iterations (a line or a
@@ -110,26 +111,6 @@ void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
  * 12 % warm (perf: the loop stalls at prefetcht0) and save 15 % cold
  * (0.92 -> 0.78 ms, 1.75x -> 1.34x warm); prefetching only each 4 KiB
  * page's first lines, to start the hardware prefetcher, saved 5 %. */
-int32_t sp__resize_next_row(const sp__resize_plan *p, uint32_t dy, int t,
-                            const int32_t tag[2]);
-
-/* 1 when output row dy needs two source rows that are neither held (tag)
- * nor needed by the next output row: the SIMD RGBA8 paths then filter both
- * and mix them in registers, never storing the horizontal rows. */
-static inline int sp__resize_fresh_pair(const sp__resize_plan *p, uint32_t dy,
-                                        const int32_t tag[2])
-{
-    int32_t a = p->y0[dy], b = p->y1[dy];
-    if (a == b || a == tag[0] || a == tag[1] || b == tag[0] || b == tag[1])
-        return 0;
-    if (dy + 1 < p->dh) {
-        int32_t c = p->y0[dy + 1], e = p->y1[dy + 1];
-        if (c == a || c == b || e == a || e == b)
-            return 0;
-    }
-    return 1;
-}
-
 typedef struct sp__resize_prefetch {
     const uint8_t *at, *end; /* next line to prefetch; end of the row */
     int per_step;            /* lines per loop iteration */
@@ -166,5 +147,36 @@ static inline void sp__resize_prefetch_rest(sp__resize_prefetch *s)
  * (kernels_int.h): the AVX2 linear path streams them, since they would
  * only evict the source rows. */
 int sp__resize_stream_ok(const sp__resize_plan *p, size_t align);
+
+/* The linear path's rows as one CPU version computes them, for the row
+ * loop every version shares (kernels/resize_linear.c). h: a row's H >> 4
+ * (8-bit) or H (F32) over the p->n output elements; pf (or NULL): the next
+ * source row the loop will filter, to prefetch meanwhile; stream: d takes
+ * streaming stores (only when stream_align is not 0). */
+typedef struct sp__resize_rows {
+    /* 8-bit rows from the window table (windows: 1 to build it) */
+    void (*hrow_u8)(const sp__resize_plan *p, const sp__resize_windows *wt,
+                    const uint8_t *s, int16_t *h, const uint8_t *pf);
+    /* RGBA8 rows (NULL: hrow_u8 does them), and an output row from two
+     * fresh source rows in one pass (NULL: none) */
+    void (*hrow_rgba)(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
+                      const uint8_t *pf);
+    void (*fused_rgba)(const sp__resize_plan *p, const uint8_t *s0,
+                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
+                       const uint8_t *pf1, int stream);
+    void (*vrow_u8)(const sp__resize_plan *p, const int16_t *h0,
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
+                    int stream);
+    /* F32 rows (NULL: the scalar piece) */
+    void (*hrow_f32)(const sp__resize_plan *p, const float *s, float *h);
+    void (*vrow_f32)(const sp__resize_plan *p, const float *h0, const float *h1,
+                     float b0, float b1, float *d);
+    int windows;
+    size_t stream_align; /* bytes; 0: never streams */
+} sp__resize_rows;
+
+int sp__resize_linear(sp_kctx *k, const sp__resize_plan *p,
+                      const sp__resize_rows *r);
 
 #endif

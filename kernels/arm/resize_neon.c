@@ -25,9 +25,13 @@ static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
  * multiplies by the weight pairs and pairwise adds give H, kept as H >> 4.
  * Blocks that do not fit a window, and the row tail, use the scalar code. */
 /* pf (or NULL): the next source row to filter, prefetched meanwhile. */
-static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wtp,
                     const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
+    /* The table's pointers in a local copy, which the vector stores below
+     * cannot alias (an intrinsic's store may alias anything): they stay in
+     * registers (7 % of an AVX2 RGB8 resize when reloaded every step). */
+    const sp__resize_windows w = *wtp, *wt = &w;
     sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->n / 8);
     int i = 0;
     for (; i + 8 <= p->n; i += 8) {
@@ -107,15 +111,16 @@ static inline uint8x8_t vmix(int16x8_t a, int16x8_t c, int16x4_t vb0,
 }
 
 /* RGBA8, an output row whose two source rows are both new and not needed
- * again (sp__resize_fresh_pair): both horizontal passes and the vertical
+ * again (see kernels/resize_linear.c): both horizontal passes and the vertical
  * one in registers, four pixels a step, as AVX2's fused_rgba. The row's
  * tail goes through the scalar pieces and h0 / h1; pf0 and pf1 (or NULL),
  * the next output row's source rows, are prefetched meanwhile. */
 static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
                        const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
                        int16_t *h0, int16_t *h1, const uint8_t *pf0,
-                       const uint8_t *pf1)
+                       const uint8_t *pf1, int stream)
 {
+    (void)stream; /* cached stores only here */
     const int16x4_t vb0 = vdup_n_s16(b0), vb1 = vdup_n_s16(b1);
     sp__resize_prefetch q0 = sp__resize_prefetch_init(p, pf0, p->n / 16);
     sp__resize_prefetch q1 = sp__resize_prefetch_init(p, pf1, p->n / 16);
@@ -137,8 +142,10 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
 }
 
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
-                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d)
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
+                    int stream)
 {
+    (void)stream;
     const int16x4_t vb0 = vdup_n_s16(b0), vb1 = vdup_n_s16(b1);
     int i = 0;
     for (; i + 8 <= p->n; i += 8)
@@ -158,61 +165,14 @@ static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
     sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
 }
 
-static int linear_neon(sp_kctx *k, const sp__resize_plan *p)
-{
-    size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
-    size_t rowb = ((size_t)p->n * esz + 63) & ~(size_t)63;
-    uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
-    if (!buf)
-        return SP_ENOMEM;
-    void *rows[2] = {buf, buf + rowb};
-    int32_t tag[2] = {-1, -1};
-    sp__resize_windows wt = {0};
-    const int rgba = p->cn == 4 && !p->f32;
-    if (!p->f32 && !rgba)
-        SP_TRY(sp__resize_build_windows(k, p, &wt));
-    for (uint32_t dy = 0; dy < p->dh; dy++) {
-        int32_t want[2] = {p->y0[dy], p->y1[dy]};
-        int slot[2];
-        if (rgba && sp__resize_fresh_pair(p, dy, tag)) {
-            int more = dy + 1 < p->dh;
-            fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
-                       p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),
-                       rows[0], rows[1],
-                       more ? src_row(p, p->y0[dy + 1]) : NULL,
-                       more ? src_row(p, p->y1[dy + 1]) : NULL);
-            tag[0] = tag[1] = -1; /* rows hold only their tails */
-            continue;
-        }
-        for (int t = 0; t < 2; t++) {
-            slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
-            if (slot[t] >= 0)
-                continue;
-            int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
-            if (p->f32)
-                sp__resize_hrow_f32(
-                    p, (const float *)(const void *)src_row(p, want[t]),
-                    rows[s], 0);
-            else {
-                int32_t nx = sp__resize_next_row(p, dy, t, tag);
-                const uint8_t *pf = nx >= 0 ? src_row(p, nx) : NULL;
-                if (rgba)
-                    hrow_rgba(p, src_row(p, want[t]), rows[s], pf);
-                else
-                    hrow_u8(p, &wt, src_row(p, want[t]), rows[s], pf);
-            }
-            tag[s] = want[t];
-            slot[t] = s;
-        }
-        if (p->f32)
-            vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
-                     p->fb[2 * dy + 1], (float *)(void *)dst_row(p, dy));
-        else
-            vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
-                    p->ib[2 * dy + 1], dst_row(p, dy));
-    }
-    return SP_OK;
-}
+static const sp__resize_rows neon_rows = {
+    .hrow_u8 = hrow_u8,
+    .hrow_rgba = hrow_rgba,
+    .fused_rgba = fused_rgba,
+    .vrow_u8 = vrow_u8,
+    .vrow_f32 = vrow_f32,
+    .windows = 1,
+};
 
 static int area_neon(sp_kctx *k, const sp__resize_plan *p)
 {
@@ -305,6 +265,6 @@ int sp__resize_neon(sp_kctx *k, const sp__resize_plan *p)
                 half_row(p, dy);
             return SP_OK;
         }
-        return linear_neon(k, p);
+        return sp__resize_linear(k, p, &neon_rows);
     }
 }

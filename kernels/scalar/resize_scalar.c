@@ -96,67 +96,41 @@ int sp__resize_build_windows(sp_kctx *k, const sp__resize_plan *p,
     return SP_OK;
 }
 
-/* The row filtered after want[t] of output row dy, tags as they are
- * before it: the other tap of this row if it is not held, else the first
- * row a later output row needs that this one does not hold; -1 if none. */
-int32_t sp__resize_next_row(const sp__resize_plan *p, uint32_t dy, int t,
-                            const int32_t tag[2])
-{
-    int32_t a = p->y0[dy], b = p->y1[dy];
-    if (t == 0 && b != a && tag[0] != b && tag[1] != b)
-        return b;
-    for (uint32_t d = dy + 1; d < p->dh; d++) {
-        if (p->y0[d] != a && p->y0[d] != b)
-            return p->y0[d];
-        if (p->y1[d] != a && p->y1[d] != b)
-            return p->y1[d];
-    }
-    return -1;
-}
-
 int sp__resize_stream_ok(const sp__resize_plan *p, size_t align)
 {
     return ((uintptr_t)p->dst % align) == 0 && p->dstride % align == 0 &&
            p->dstride * p->dh >= SP__STREAM_MIN;
 }
 
-/* Two cached horizontal rows: consecutive output rows often share source
- * rows (always when upscaling), as in OpenCV's resizeGeneric_. */
-static int linear_scalar(sp_kctx *k, const sp__resize_plan *p)
+/* The linear path's rows: the scalar pieces over whole rows (no window
+ * table, no prefetch, no streaming). */
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
+                    const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
-    size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
-    size_t rowb = ((size_t)p->n * esz + 63) & ~(size_t)63;
-    uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
-    if (!buf)
-        return SP_ENOMEM;
-    void *rows[2] = {buf, buf + rowb};
-    int32_t tag[2] = {-1, -1};
-    for (uint32_t dy = 0; dy < p->dh; dy++) {
-        int32_t want[2] = {p->y0[dy], p->y1[dy]};
-        int slot[2];
-        for (int t = 0; t < 2; t++) {
-            slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
-            if (slot[t] >= 0)
-                continue;
-            /* Overwrite the slot the other tap does not need. */
-            int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
-            if (p->f32)
-                sp__resize_hrow_f32(p, (const float *)src_row(p, want[t]),
-                                    rows[s], 0);
-            else
-                sp__resize_hrow_u8(p, src_row(p, want[t]), rows[s], 0);
-            tag[s] = want[t];
-            slot[t] = s;
-        }
-        if (p->f32)
-            sp__resize_vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
-                                p->fb[2 * dy + 1], (float *)dst_row(p, dy), 0);
-        else
-            sp__resize_vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
-                               p->ib[2 * dy + 1], dst_row(p, dy), 0);
-    }
-    return SP_OK;
+    (void)wt;
+    (void)pf;
+    sp__resize_hrow_u8(p, s, h, 0);
 }
+
+static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,
+                    const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
+                    int stream)
+{
+    (void)stream;
+    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, 0);
+}
+
+static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
+                     float b0, float b1, float *d)
+{
+    sp__resize_vrow_f32(p, h0, h1, b0, b1, d, 0);
+}
+
+static const sp__resize_rows scalar_rows = {
+    .hrow_u8 = hrow_u8,
+    .vrow_u8 = vrow_u8,
+    .vrow_f32 = vrow_f32,
+};
 
 /* Exact 2x downscale: the 2x2 mean, (a + b + c + d + 2) >> 2 for bytes
  * (OpenCV's ResizeAreaFastVec for 2x2), (a + b + c + d) * 0.25 for floats. */
@@ -291,6 +265,6 @@ int sp__resize_scalar(sp_kctx *k, const sp__resize_plan *p)
                 sp__resize_half_row(p, dy, 0);
             return SP_OK;
         }
-        return linear_scalar(k, p);
+        return sp__resize_linear(k, p, &scalar_rows);
     }
 }

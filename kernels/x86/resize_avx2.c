@@ -193,9 +193,13 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
  * channels (RGBA8 has hrow_rgba): from the window table where a block's
  * taps fit 16 bytes, else one 4-byte gather at x0 holds both taps (bytes 0
  * and cn), which a byte shuffle spreads into int16 pairs for madd. */
-static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wt,
+static void hrow_u8(const sp__resize_plan *p, const sp__resize_windows *wtp,
                     const uint8_t *s, int16_t *h, const uint8_t *pf)
 {
+    /* The table's pointers in a local copy, which the vector stores below
+     * cannot alias (an intrinsic's store may alias anything): they stay in
+     * registers (7 % of an AVX2 RGB8 resize when reloaded every step). */
+    const sp__resize_windows w = *wtp, *wt = &w;
     sp__resize_prefetch pfs = sp__resize_prefetch_init(p, pf, p->xsafe / 16);
     const int cn = p->cn;
     const int *base = (const int *)(const void *)s;
@@ -289,61 +293,16 @@ static void vrow_f32(const sp__resize_plan *p, const float *h0, const float *h1,
     sp__resize_vrow_f32(p, h0, h1, b0, b1, d, i);
 }
 
-static int linear_avx2(sp_kctx *k, const sp__resize_plan *p)
-{
-    size_t esz = p->f32 ? sizeof(float) : sizeof(int16_t);
-    size_t rowb = ((size_t)p->n * esz + 63) & ~(size_t)63;
-    uint8_t *buf = sp__kctx_scratch(k, SP__RESIZE_SLOT_ROWS, 2 * rowb);
-    if (!buf)
-        return SP_ENOMEM;
-    sp__resize_windows wt = {0};
-    if (!p->f32 && p->cn != 4)
-        SP_TRY(sp__resize_build_windows(k, p, &wt));
-    void *rows[2] = {buf, buf + rowb};
-    int32_t tag[2] = {-1, -1};
-    const int stream = !p->f32 && sp__resize_stream_ok(p, 32);
-    for (uint32_t dy = 0; dy < p->dh; dy++) {
-        int32_t want[2] = {p->y0[dy], p->y1[dy]};
-        int slot[2];
-        if (p->cn == 4 && !p->f32 && sp__resize_fresh_pair(p, dy, tag)) {
-            int more = dy + 1 < p->dh;
-            fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
-                       p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),
-                       rows[0], rows[1],
-                       more ? src_row(p, p->y0[dy + 1]) : NULL,
-                       more ? src_row(p, p->y1[dy + 1]) : NULL, stream);
-            tag[0] = tag[1] = -1; /* rows hold only their tails */
-            continue;
-        }
-        for (int t = 0; t < 2; t++) {
-            slot[t] = tag[0] == want[t] ? 0 : (tag[1] == want[t] ? 1 : -1);
-            if (slot[t] >= 0)
-                continue;
-            int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
-            if (p->f32) {
-                hrow_f32(p, (const float *)src_row(p, want[t]), rows[s]);
-            } else {
-                int32_t nx = sp__resize_next_row(p, dy, t, tag);
-                const uint8_t *pf = nx >= 0 ? src_row(p, nx) : NULL;
-                if (p->cn == 4)
-                    hrow_rgba(p, src_row(p, want[t]), rows[s], pf);
-                else
-                    hrow_u8(p, &wt, src_row(p, want[t]), rows[s], pf);
-            }
-            tag[s] = want[t];
-            slot[t] = s;
-        }
-        if (p->f32)
-            vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
-                     p->fb[2 * dy + 1], (float *)dst_row(p, dy));
-        else
-            vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
-                    p->ib[2 * dy + 1], dst_row(p, dy), stream);
-    }
-    if (stream)
-        _mm_sfence(); /* streamed rows visible before the next stage */
-    return SP_OK;
-}
+static const sp__resize_rows avx2_rows = {
+    .hrow_u8 = hrow_u8,
+    .hrow_rgba = hrow_rgba,
+    .fused_rgba = fused_rgba,
+    .vrow_u8 = vrow_u8,
+    .hrow_f32 = hrow_f32,
+    .vrow_f32 = vrow_f32,
+    .windows = 1,
+    .stream_align = 32,
+};
 
 /* Area: the vertical sums over whole source rows vectorised (8 elements a
  * step, mul then add in row order as the scalar code), the horizontal sums
@@ -527,6 +486,6 @@ int sp__resize_avx2(sp_kctx *k, const sp__resize_plan *p)
                 half_row(p, dy);
             return SP_OK;
         }
-        return linear_avx2(k, p);
+        return sp__resize_linear(k, p, &avx2_rows);
     }
 }
