@@ -158,13 +158,13 @@ typedef struct sp__resize_rows {
     void (*hrow_u8)(const sp__resize_plan *p, const sp__resize_windows *wt,
                     const uint8_t *s, int16_t *h, const uint8_t *pf);
     /* RGBA8 rows (NULL: hrow_u8 does them), and an output row from two
-     * fresh source rows in one pass (NULL: none) */
+     * fresh source rows in one pass (NULL: none), which returns the element
+     * it stopped at: the loop does the row's tail with the scalar pieces */
     void (*hrow_rgba)(const sp__resize_plan *p, const uint8_t *s, int16_t *h,
                       const uint8_t *pf);
-    void (*fused_rgba)(const sp__resize_plan *p, const uint8_t *s0,
-                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
-                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
-                       const uint8_t *pf1, int stream);
+    int (*fused_rgba)(const sp__resize_plan *p, const uint8_t *s0,
+                      const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                      const uint8_t *pf0, const uint8_t *pf1, int stream);
     void (*vrow_u8)(const sp__resize_plan *p, const int16_t *h0,
                     const int16_t *h1, int16_t b0, int16_t b1, uint8_t *d,
                     int stream);

@@ -72,11 +72,16 @@ int sp__resize_linear(sp_kctx *k, const sp__resize_plan *p,
         int slot[2];
         if (rgba && r->fused_rgba && fresh_pair(p, dy, tag)) {
             int more = dy + 1 < p->dh;
-            r->fused_rgba(p, src_row(p, want[0]), src_row(p, want[1]),
-                          p->ib[2 * dy], p->ib[2 * dy + 1], dst_row(p, dy),
-                          rows[0], rows[1],
-                          more ? src_row(p, p->y0[dy + 1]) : NULL,
-                          more ? src_row(p, p->y1[dy + 1]) : NULL, stream);
+            const uint8_t *s0 = src_row(p, want[0]), *s1 = src_row(p, want[1]);
+            int16_t b0 = p->ib[2 * dy], b1 = p->ib[2 * dy + 1];
+            int i =
+                r->fused_rgba(p, s0, s1, b0, b1, dst_row(p, dy),
+                              more ? src_row(p, p->y0[dy + 1]) : NULL,
+                              more ? src_row(p, p->y1[dy + 1]) : NULL, stream);
+            /* The row's tail, past the version's vector steps. */
+            sp__resize_hrow_u8(p, s0, rows[0], i);
+            sp__resize_hrow_u8(p, s1, rows[1], i);
+            sp__resize_vrow_u8(p, rows[0], rows[1], b0, b1, dst_row(p, dy), i);
             tag[0] = tag[1] = -1; /* rows hold only their tails */
             continue;
         }

@@ -112,13 +112,12 @@ static inline uint8x8_t vmix(int16x8_t a, int16x8_t c, int16x4_t vb0,
 
 /* RGBA8, an output row whose two source rows are both new and not needed
  * again (see kernels/resize_linear.c): both horizontal passes and the vertical
- * one in registers, four pixels a step, as AVX2's fused_rgba. The row's
- * tail goes through the scalar pieces and h0 / h1; pf0 and pf1 (or NULL),
- * the next output row's source rows, are prefetched meanwhile. */
-static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
-                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
-                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
-                       const uint8_t *pf1, int stream)
+ * one in registers, four pixels a step, as AVX2's fused_rgba. Returns the
+ * element it stopped at: the row loop does the tail. pf0 and pf1 (or
+ * NULL), the next output row's source rows, are prefetched meanwhile. */
+static int fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
+                      const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                      const uint8_t *pf0, const uint8_t *pf1, int stream)
 {
     (void)stream; /* cached stores only here */
     const int16x4_t vb0 = vdup_n_s16(b0), vb1 = vdup_n_s16(b1);
@@ -136,9 +135,7 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
     }
     sp__resize_prefetch_rest(&q0);
     sp__resize_prefetch_rest(&q1);
-    sp__resize_hrow_u8(p, s0, h0, i);
-    sp__resize_hrow_u8(p, s1, h1, i);
-    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+    return i;
 }
 
 static void vrow_u8(const sp__resize_plan *p, const int16_t *h0,

@@ -139,9 +139,10 @@ static inline __m256i vmix(__m256i h0, __m256i h1, __m256i vb0, __m256i vb1)
  * again: both horizontal passes and the vertical one in registers, 8
  * pixels a step, sharing the index and weight loads and never storing the
  * intermediate rows (a downscale by more than 2 vertically is all such
- * rows). The row tail goes through the scalar pieces and h0 / h1. pf0 and
- * pf1 (or NULL) are prefetched, the next output row's source rows; stream:
- * d is 32-byte aligned and takes streaming stores. */
+ * rows). Returns the element it stopped at: the row loop
+ * (resize_linear.c) does the tail. pf0 and pf1 (or NULL) are prefetched,
+ * the next output row's source rows; stream: d is 32-byte aligned and
+ * takes streaming stores. */
 /* One step of fused_rgba: 8 output pixels from element i, the taps loaded
  * 16 or (narrow) 8 bytes a pixel. */
 static inline __attribute__((always_inline)) void
@@ -165,10 +166,9 @@ fused_step(const sp__resize_plan *p, const uint8_t *s0, const uint8_t *s1,
         _mm256_storeu_si256((__m256i *)(void *)(d + i), o);
 }
 
-static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
-                       const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
-                       int16_t *h0, int16_t *h1, const uint8_t *pf0,
-                       const uint8_t *pf1, int stream)
+static int fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
+                      const uint8_t *s1, int16_t b0, int16_t b1, uint8_t *d,
+                      const uint8_t *pf0, const uint8_t *pf1, int stream)
 {
     const __m256i vb0 = _mm256_set1_epi16(b0), vb1 = _mm256_set1_epi16(b1);
     sp__resize_prefetch q0 = sp__resize_prefetch_init(p, pf0, p->xsafe / 32);
@@ -184,9 +184,7 @@ static void fused_rgba(const sp__resize_plan *p, const uint8_t *s0,
         fused_step(p, s0, s1, i, vb0, vb1, d, stream, 1);
     sp__resize_prefetch_rest(&q0);
     sp__resize_prefetch_rest(&q1);
-    sp__resize_hrow_u8(p, s0, h0, i);
-    sp__resize_hrow_u8(p, s1, h1, i);
-    sp__resize_vrow_u8(p, h0, h1, b0, b1, d, i);
+    return i;
 }
 
 /* Horizontal taps of 16 output elements -> H >> 4 as int16, 1 and 3
