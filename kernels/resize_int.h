@@ -100,6 +100,18 @@ void sp__resize_vrow_f32(const sp__resize_plan *p, const float *h0,
                          const float *h1, float b0, float b1, float *drow,
                          int from);
 
+/* Row y of the source / output. */
+static inline const uint8_t *sp__resize_src_row(const sp__resize_plan *p,
+                                                int32_t y)
+{
+    return p->src + (size_t)y * p->sstride;
+}
+
+static inline uint8_t *sp__resize_dst_row(const sp__resize_plan *p, uint32_t y)
+{
+    return p->dst + (size_t)y * p->dstride;
+}
+
 /* Prefetch and streaming, shared by the SIMD linear paths (the row loop,
  * kernels/resize_linear.c, says which row comes next). Filtering a
  * source row takes about as long as fetching the next one from memory, so

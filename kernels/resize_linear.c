@@ -7,16 +7,6 @@
  * brings only its row functions (sp__resize_rows, resize_int.h). */
 #include "resize_int.h"
 
-static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
-{
-    return p->src + (size_t)y * p->sstride;
-}
-
-static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
-{
-    return p->dst + (size_t)y * p->dstride;
-}
-
 /* 1 when output row dy needs two source rows that are neither held (tag)
  * nor needed by the next output row: nothing is lost by not keeping them. */
 static int fresh_pair(const sp__resize_plan *p, uint32_t dy,
@@ -72,16 +62,18 @@ int sp__resize_linear(sp_kctx *k, const sp__resize_plan *p,
         int slot[2];
         if (rgba && r->fused_rgba && fresh_pair(p, dy, tag)) {
             int more = dy + 1 < p->dh;
-            const uint8_t *s0 = src_row(p, want[0]), *s1 = src_row(p, want[1]);
+            const uint8_t *s0 = sp__resize_src_row(p, want[0]),
+                          *s1 = sp__resize_src_row(p, want[1]);
             int16_t b0 = p->ib[2 * dy], b1 = p->ib[2 * dy + 1];
-            int i =
-                r->fused_rgba(p, s0, s1, b0, b1, dst_row(p, dy),
-                              more ? src_row(p, p->y0[dy + 1]) : NULL,
-                              more ? src_row(p, p->y1[dy + 1]) : NULL, stream);
+            int i = r->fused_rgba(
+                p, s0, s1, b0, b1, sp__resize_dst_row(p, dy),
+                more ? sp__resize_src_row(p, p->y0[dy + 1]) : NULL,
+                more ? sp__resize_src_row(p, p->y1[dy + 1]) : NULL, stream);
             /* The row's tail, past the version's vector steps. */
             sp__resize_hrow_u8(p, s0, rows[0], i);
             sp__resize_hrow_u8(p, s1, rows[1], i);
-            sp__resize_vrow_u8(p, rows[0], rows[1], b0, b1, dst_row(p, dy), i);
+            sp__resize_vrow_u8(p, rows[0], rows[1], b0, b1,
+                               sp__resize_dst_row(p, dy), i);
             tag[0] = tag[1] = -1; /* rows hold only their tails */
             continue;
         }
@@ -93,28 +85,31 @@ int sp__resize_linear(sp_kctx *k, const sp__resize_plan *p,
             int s = t == 1 ? 1 - slot[0] : (tag[0] == want[1] ? 1 : 0);
             if (p->f32) {
                 const float *sf =
-                    (const float *)(const void *)src_row(p, want[t]);
+                    (const float *)(const void *)sp__resize_src_row(p, want[t]);
                 if (r->hrow_f32)
                     r->hrow_f32(p, sf, rows[s]);
                 else
                     sp__resize_hrow_f32(p, sf, rows[s], 0);
             } else {
                 int32_t nx = next_row(p, dy, t, tag);
-                const uint8_t *pf = nx >= 0 ? src_row(p, nx) : NULL;
+                const uint8_t *pf = nx >= 0 ? sp__resize_src_row(p, nx) : NULL;
                 if (rgba)
-                    r->hrow_rgba(p, src_row(p, want[t]), rows[s], pf);
+                    r->hrow_rgba(p, sp__resize_src_row(p, want[t]), rows[s],
+                                 pf);
                 else
-                    r->hrow_u8(p, &wt, src_row(p, want[t]), rows[s], pf);
+                    r->hrow_u8(p, &wt, sp__resize_src_row(p, want[t]), rows[s],
+                               pf);
             }
             tag[s] = want[t];
             slot[t] = s;
         }
         if (p->f32)
             r->vrow_f32(p, rows[slot[0]], rows[slot[1]], p->fb[2 * dy],
-                        p->fb[2 * dy + 1], (float *)(void *)dst_row(p, dy));
+                        p->fb[2 * dy + 1],
+                        (float *)(void *)sp__resize_dst_row(p, dy));
         else
             r->vrow_u8(p, rows[slot[0]], rows[slot[1]], p->ib[2 * dy],
-                       p->ib[2 * dy + 1], dst_row(p, dy), stream);
+                       p->ib[2 * dy + 1], sp__resize_dst_row(p, dy), stream);
     }
     if (stream)
         sp__stream_end(); /* streamed rows visible before the next stage */

@@ -10,16 +10,6 @@
 
 #include "resize_int.h"
 
-static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
-{
-    return p->src + (size_t)y * p->sstride;
-}
-
-static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
-{
-    return p->dst + (size_t)y * p->dstride;
-}
-
 /* Horizontal taps of 8 output elements from two 16-byte windows: a table
  * lookup (indices 0x80 give 0) makes (tap0, tap1) int16 pairs, widening
  * multiplies by the weight pairs and pairwise adds give H, kept as H >> 4.
@@ -185,7 +175,7 @@ static int area_neon(sp_kctx *k, const sp__resize_plan *p)
         for (; x + 4 <= p->srow; x += 4) {
             float32x4_t acc = vdupq_n_f32(0.f);
             for (int j = 0; j < p->ayn[dy]; j++) {
-                const uint8_t *s = src_row(p, p->ays[dy] + j);
+                const uint8_t *s = sp__resize_src_row(p, p->ays[dy] + j);
                 float32x4_t px;
                 if (p->f32) {
                     px = vld1q_f32((const float *)(const void *)s + x);
@@ -201,7 +191,7 @@ static int area_neon(sp_kctx *k, const sp__resize_plan *p)
         }
         sp__resize_area_vrow(p, dy, v, x);
         sp__resize_area_hrow(p, v, h);
-        sp__resize_area_store(p, h, dst_row(p, dy), 0);
+        sp__resize_area_store(p, h, sp__resize_dst_row(p, dy), 0);
     }
     return SP_OK;
 }
@@ -212,9 +202,9 @@ static int area_neon(sp_kctx *k, const sp__resize_plan *p)
 static void half_row(const sp__resize_plan *p, uint32_t dy)
 {
     int dx = 0;
-    const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
-    const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
-    uint8_t *d = dst_row(p, dy);
+    const uint8_t *r0 = sp__resize_src_row(p, (int32_t)(2 * dy));
+    const uint8_t *r1 = sp__resize_src_row(p, (int32_t)(2 * dy + 1));
+    uint8_t *d = sp__resize_dst_row(p, dy);
     if (!p->f32) {
         for (; dx + 8 <= (int)p->dw; dx += 8) {
             size_t o = (size_t)dx * 2 * (size_t)p->cn;

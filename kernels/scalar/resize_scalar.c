@@ -13,16 +13,6 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
-{
-    return p->src + (size_t)y * p->sstride;
-}
-
-static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
-{
-    return p->dst + (size_t)y * p->dstride;
-}
-
 /* ---- linear --------------------------------------------------------- */
 
 /* Horizontal pass of one source row, kept as H >> 4: the vertical pass
@@ -137,12 +127,12 @@ static const sp__resize_rows scalar_rows = {
 void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy, int from_px)
 {
     int cn = p->cn;
-    const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
-    const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
+    const uint8_t *r0 = sp__resize_src_row(p, (int32_t)(2 * dy));
+    const uint8_t *r1 = sp__resize_src_row(p, (int32_t)(2 * dy + 1));
     if (p->f32) {
         const float *a = (const float *)(const void *)r0;
         const float *b = (const float *)(const void *)r1;
-        float *d = (float *)(void *)dst_row(p, dy);
+        float *d = (float *)(void *)sp__resize_dst_row(p, dy);
         for (int dx = from_px; dx < (int)p->dw; dx++)
             for (int c = 0; c < cn; c++) {
                 int x = 2 * cn * dx + c;
@@ -150,7 +140,7 @@ void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy, int from_px)
             }
         return;
     }
-    uint8_t *d = dst_row(p, dy);
+    uint8_t *d = sp__resize_dst_row(p, dy);
     for (int dx = from_px; dx < (int)p->dw; dx++)
         for (int c = 0; c < cn; c++) {
             int x = 2 * cn * dx + c;
@@ -163,8 +153,8 @@ void sp__resize_half_row(const sp__resize_plan *p, uint32_t dy, int from_px)
 
 void sp__resize_nearest_row(const sp__resize_plan *p, uint32_t dy)
 {
-    const uint8_t *s = src_row(p, p->y0[dy]);
-    uint8_t *d = dst_row(p, dy);
+    const uint8_t *s = sp__resize_src_row(p, p->y0[dy]);
+    uint8_t *d = sp__resize_dst_row(p, dy);
     if (p->f32) {
         const float *sf = (const float *)s;
         float *df = (float *)d;
@@ -188,7 +178,7 @@ void sp__resize_area_vrow(const sp__resize_plan *p, uint32_t dy, float *v,
     for (int x = from; x < p->srow; x++)
         v[x] = 0.f;
     for (int j = 0; j < p->ayn[dy]; j++) {
-        const uint8_t *s = src_row(p, p->ays[dy] + j);
+        const uint8_t *s = sp__resize_src_row(p, p->ays[dy] + j);
         const float w = wy[j];
         if (p->f32) {
             const float *sf = (const float *)(const void *)s;
@@ -245,7 +235,7 @@ static int area_scalar(sp_kctx *k, const sp__resize_plan *p)
     for (uint32_t dy = 0; dy < p->dh; dy++) {
         sp__resize_area_vrow(p, dy, v, 0);
         sp__resize_area_hrow(p, v, h);
-        sp__resize_area_store(p, h, dst_row(p, dy), 0);
+        sp__resize_area_store(p, h, sp__resize_dst_row(p, dy), 0);
     }
     return SP_OK;
 }

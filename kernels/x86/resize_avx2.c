@@ -12,16 +12,6 @@
 
 #include "resize_int.h"
 
-static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
-{
-    return p->src + (size_t)y * p->sstride;
-}
-
-static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
-{
-    return p->dst + (size_t)y * p->dstride;
-}
-
 /* 16 elements from 4 windows; 0 when a block does not fit. */
 static inline int hwin16(const sp__resize_plan *p, const sp__resize_windows *wt,
                          const uint8_t *s, int i, int16_t *h)
@@ -320,7 +310,7 @@ static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
         for (; x + 8 <= p->srow; x += 8) {
             __m256 acc = _mm256_setzero_ps();
             for (int j = 0; j < p->ayn[dy]; j++) {
-                const uint8_t *s = src_row(p, p->ays[dy] + j);
+                const uint8_t *s = sp__resize_src_row(p, p->ays[dy] + j);
                 __m256 px =
                     p->f32 ? _mm256_loadu_ps((const float *)(const void *)s + x)
                            : _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
@@ -332,7 +322,7 @@ static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
         }
         sp__resize_area_vrow(p, dy, v, x);
         sp__resize_area_hrow(p, v, h);
-        uint8_t *d = dst_row(p, dy);
+        uint8_t *d = sp__resize_dst_row(p, dy);
         int i = 0;
         if (!p->f32)
             for (; i + 16 <= p->n; i += 16) {
@@ -355,8 +345,8 @@ static int area_avx2(sp_kctx *k, const sp__resize_plan *p)
 /* Nearest for 4-byte pixels (RGBA8, F32): one gather per 8 pixels. */
 static void nearest_row4(const sp__resize_plan *p, uint32_t dy)
 {
-    const int *s = (const int *)(const void *)src_row(p, p->y0[dy]);
-    int *d = (int *)(void *)dst_row(p, dy);
+    const int *s = (const int *)(const void *)sp__resize_src_row(p, p->y0[dy]);
+    int *d = (int *)(void *)sp__resize_dst_row(p, dy);
     const int cn = p->cn; /* 4 for RGBA8 (byte offsets), 1 for F32 */
     const int scale = cn == 4 ? 1 : 4;
     const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -386,9 +376,9 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
 {
     int dx = 0;
     if (!p->f32 && (p->cn == 1 || p->cn == 4)) {
-        const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
-        const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
-        uint8_t *d = dst_row(p, dy);
+        const uint8_t *r0 = sp__resize_src_row(p, (int32_t)(2 * dy));
+        const uint8_t *r1 = sp__resize_src_row(p, (int32_t)(2 * dy + 1));
+        uint8_t *d = sp__resize_dst_row(p, dy);
         const __m256i ones = _mm256_set1_epi8(1), two = _mm256_set1_epi16(2);
         const __m256i pair4 = _mm256_setr_epi8(
             0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15, 0, 4, 1, 5, 2,
@@ -417,9 +407,9 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
          * overlap, so the loop stops while a pixel remains for the scalar
          * tail to write over the last 2 spare bytes (and the 16-byte loads
          * stay in the row). */
-        const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
-        const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
-        uint8_t *d = dst_row(p, dy);
+        const uint8_t *r0 = sp__resize_src_row(p, (int32_t)(2 * dy));
+        const uint8_t *r1 = sp__resize_src_row(p, (int32_t)(2 * dy + 1));
+        uint8_t *d = sp__resize_dst_row(p, dy);
         const __m256i ones = _mm256_set1_epi8(1), two = _mm256_set1_epi16(2);
         const __m256i pair3 = _mm256_setr_epi8(
             0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1, 0, 3, 1, 4, 2,
@@ -453,8 +443,8 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
  * 4-byte read would pass the source row, move 3 bytes. */
 static void nearest_row3(const sp__resize_plan *p, uint32_t dy)
 {
-    const uint8_t *s = src_row(p, p->y0[dy]);
-    uint8_t *d = dst_row(p, dy);
+    const uint8_t *s = sp__resize_src_row(p, p->y0[dy]);
+    uint8_t *d = sp__resize_dst_row(p, dy);
     const int32_t *x0 = p->x0;
     uint32_t dx = 0;
     for (; dx + 1 < p->dw && x0[3 * dx] + 4 <= p->srow; dx++)

@@ -17,16 +17,6 @@
 #define LD128(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 #define ST128(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
 
-static const uint8_t *src_row(const sp__resize_plan *p, int32_t y)
-{
-    return p->src + (size_t)y * p->sstride;
-}
-
-static uint8_t *dst_row(const sp__resize_plan *p, uint32_t y)
-{
-    return p->dst + (size_t)y * p->dstride;
-}
-
 /* H >> 4 of the 4 output elements of window block b (i = 4 b). */
 static inline __m128i hblock(const sp__resize_plan *p,
                              const sp__resize_windows *wt, const uint8_t *s,
@@ -191,7 +181,7 @@ static int area_sse41(sp_kctx *k, const sp__resize_plan *p)
         for (; x + 4 <= p->srow; x += 4) {
             __m128 acc = _mm_setzero_ps();
             for (int j = 0; j < p->ayn[dy]; j++) {
-                const uint8_t *s = src_row(p, p->ays[dy] + j);
+                const uint8_t *s = sp__resize_src_row(p, p->ays[dy] + j);
                 __m128 px;
                 if (p->f32) {
                     px = _mm_loadu_ps((const float *)(const void *)s + x);
@@ -207,7 +197,7 @@ static int area_sse41(sp_kctx *k, const sp__resize_plan *p)
         }
         sp__resize_area_vrow(p, dy, v, x);
         sp__resize_area_hrow(p, v, h);
-        uint8_t *d = dst_row(p, dy);
+        uint8_t *d = sp__resize_dst_row(p, dy);
         int i = 0;
         if (!p->f32)
             for (; i + 8 <= p->n; i += 8) {
@@ -232,9 +222,9 @@ static int area_sse41(sp_kctx *k, const sp__resize_plan *p)
 static void half_row(const sp__resize_plan *p, uint32_t dy)
 {
     int dx = 0;
-    const uint8_t *r0 = src_row(p, (int32_t)(2 * dy));
-    const uint8_t *r1 = src_row(p, (int32_t)(2 * dy + 1));
-    uint8_t *d = dst_row(p, dy);
+    const uint8_t *r0 = sp__resize_src_row(p, (int32_t)(2 * dy));
+    const uint8_t *r1 = sp__resize_src_row(p, (int32_t)(2 * dy + 1));
+    uint8_t *d = sp__resize_dst_row(p, dy);
     const __m128i ones = _mm_set1_epi8(1), two = _mm_set1_epi16(2);
     if (!p->f32 && (p->cn == 1 || p->cn == 4)) {
         const __m128i pair4 =
@@ -281,8 +271,8 @@ static void half_row(const sp__resize_plan *p, uint32_t dy)
  * one 4-byte element per output element as well. */
 static void nearest_row(const sp__resize_plan *p, uint32_t dy)
 {
-    const uint8_t *s = src_row(p, p->y0[dy]);
-    uint8_t *d = dst_row(p, dy);
+    const uint8_t *s = sp__resize_src_row(p, p->y0[dy]);
+    uint8_t *d = sp__resize_dst_row(p, dy);
     const int32_t *x0 = p->x0;
     if (p->f32) {
         for (int i = 0; i < p->n; i++)
