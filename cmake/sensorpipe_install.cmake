@@ -24,7 +24,7 @@ install(FILES ${PROJECT_BINARY_DIR}/sensorpipeConfig.cmake
 # for a library that is not there. -lhwloc alone links: against the shared
 # libhwloc, which names libudev itself (a fully static program, -static,
 # needs a static libudev that Debian does not ship in any case).
-set(SP_PC_REQUIRES_PRIVATE "libpng liblz4 libzstd sqlite3 libturbojpeg yaml-0.1 zlib libxxhash libdeflate jansson")
+set(SP_PC_REQUIRES_PRIVATE "libpng liblz4 libzstd sqlite3 libjpeg yaml-0.1 zlib libxxhash libdeflate jansson")
 set(SP_PC_LIBS_PRIVATE "-lhwloc -llzf -lbz2 -lpthread -lm")
 if(SP_HAVE_ISAL)
   string(APPEND SP_PC_REQUIRES_PRIVATE " libisal")

@@ -118,7 +118,7 @@ function(sp_configure_lib target)
   # The version the library names itself with (the MCAP writer's Header).
   target_compile_definitions(${target} PRIVATE SP_LIB_VERSION="${PROJECT_VERSION}")
   target_link_libraries(${target} PRIVATE PkgConfig::HWLOC PNG::PNG ${LZF_LIBRARY}
-    PkgConfig::LZ4 PkgConfig::ZSTD PkgConfig::SQLITE3 PkgConfig::TURBOJPEG PkgConfig::YAML
+    PkgConfig::LZ4 PkgConfig::ZSTD PkgConfig::SQLITE3 PkgConfig::JPEG PkgConfig::YAML
     PkgConfig::XXHASH PkgConfig::DEFLATE PkgConfig::JANSSON
     BZip2::BZip2 ZLIB::ZLIB)
   target_include_directories(${target} PRIVATE ${LZF_INCLUDE_DIR})

@@ -29,7 +29,7 @@
 #define READ_BUF_SIZE (64u * 1024u)
 
 struct sp_png_reader {
-    sp__png_arena arena;
+    sp__arena arena;
     sp__png_fast fast; /* the direct path, tried first (png_fast_int.h) */
     /* the file being decoded, or the memory (mem != NULL) */
     int fd;
@@ -49,14 +49,15 @@ int sp_png_reader_create(sp_png_reader **out)
     sp_png_reader *r = calloc(1, sizeof *r);
     if (!r)
         return sp__fail(SP_ENOMEM, "png reader: out of memory");
-    int rc = sp__png_arena_init(&r->arena, ARENA_INITIAL, "png reader");
+    int rc = sp__arena_init(&r->arena, ARENA_INITIAL, SP__PNG_ARENA_MAX_REQUEST,
+                            "libpng's memory", "png reader");
     if (rc < 0) {
         free(r);
         return rc;
     }
     rc = sp__png_fast_init(&r->fast);
     if (rc < 0) {
-        sp__png_arena_deinit(&r->arena);
+        sp__arena_deinit(&r->arena);
         free(r);
         return rc;
     }
@@ -69,7 +70,7 @@ void sp_png_reader_destroy(sp_png_reader *r)
 {
     if (!r)
         return;
-    sp__png_arena_deinit(&r->arena);
+    sp__arena_deinit(&r->arena);
     sp__png_fast_deinit(&r->fast);
     free(r);
 }
@@ -86,7 +87,7 @@ int sp_png_reader_set_poolmgr(sp_png_reader *r, sp_poolmgr *mgr)
     if (state)
         SP_TRY(
             sp_poolmgr_charge(mgr, state, "png reader: ISA-L's inflate state"));
-    int rc = sp__png_arena_set_poolmgr(&r->arena, mgr);
+    int rc = sp__arena_set_poolmgr(&r->arena, mgr);
     if (rc < 0) {
         sp_poolmgr_uncharge(mgr, state);
         return rc;
@@ -321,7 +322,7 @@ static int decode(sp_png_reader *r, const char *path, const uint8_t *mem,
             return rc;
         rc = SP_OK;
     }
-    SP_TRY(sp__png_arena_reset(&r->arena, path));
+    SP_TRY(sp__arena_reset(&r->arena, path, 0));
     r->path = path;
     r->offset = 0;
     r->buf_len = r->buf_pos = 0;

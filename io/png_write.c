@@ -103,7 +103,7 @@ const uint8_t *sp_png_cmap_table(void)
 /* ---- the writer core ---- */
 
 struct sp_png_writer {
-    sp__png_arena arena;
+    sp__arena arena;
     sp__afile f;
     const char *path;
     int io_rc;     /* status of the failing write, if any */
@@ -121,7 +121,8 @@ int sp_png_writer_create(sp_png_writer **out)
     writer *w = calloc(1, sizeof *w);
     if (!w)
         return sp__fail(SP_ENOMEM, "png writer: out of memory");
-    int rc = sp__png_arena_init(&w->arena, ARENA_INITIAL, "png writer");
+    int rc = sp__arena_init(&w->arena, ARENA_INITIAL, SP__PNG_ARENA_MAX_REQUEST,
+                            "libpng's memory", "png writer");
     if (rc < 0) {
         free(w);
         return rc;
@@ -134,7 +135,7 @@ void sp_png_writer_destroy(sp_png_writer *w)
 {
     if (!w)
         return;
-    sp__png_arena_deinit(&w->arena);
+    sp__arena_deinit(&w->arena);
     free(w);
 }
 
@@ -214,7 +215,7 @@ static int write_picture(writer *w, const char *path, const picture *pic)
     w->io_rc = 0;
     w->msg[0] = '\0';
     w->n = 0;
-    SP_TRY(sp__png_arena_reset(&w->arena, path));
+    SP_TRY(sp__arena_reset(&w->arena, path, 0));
     SP_TRY(sp__afile_open(&w->f, path));
     png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, w, on_error,
                                     on_warning, &w->arena, sp__png_arena_malloc,

@@ -4,15 +4,15 @@
  * the message's row padding and swaps 16- and 32-bit samples of a
  * big-endian message. Compressed images are recognised by their first
  * bytes, not by the format string (drivers write "jpeg", "jpg", "rgb8;
- * jpeg compressed bgr8", ...): JPEG goes through TurboJPEG straight into
- * the caller's rows at the caller's stride, PNG through the project's PNG
- * reader (sp_png_read_mem). */
+ * jpeg compressed bgr8", ...): JPEG goes through libjpeg-turbo straight
+ * into the caller's rows at the caller's stride (io/jpeg_dec.c, its memory
+ * from the decoder's arenas), PNG through the project's PNG reader
+ * (sp_png_read_mem). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <turbojpeg.h>
-
+#include "jpeg_int.h"
 #include "rosmsg_cursor_int.h"
 #include "sp_png.h"
 #include "sp_poolmgr.h"
@@ -202,9 +202,9 @@ int sp_rosmsg_cimage_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
 }
 
 struct sp_rosmsg_decoder {
-    tjhandle tj;
+    sp__jpeg_dec *jpeg;
     sp_png_reader *png;
-    sp_poolmgr *mgr; /* borrowed; NULL: libjpeg's memory is not charged */
+    sp_poolmgr *mgr; /* borrowed; NULL: nothing is charged */
 };
 
 int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out)
@@ -214,15 +214,14 @@ int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out)
     sp_rosmsg_decoder *d = calloc(1, sizeof *d);
     if (!d)
         return sp__fail(SP_ENOMEM, "image decoder: out of memory");
-    d->tj = tjInitDecompress();
-    if (!d->tj) {
-        free(d);
-        return sp__fail(SP_ENOMEM, "image decoder: TurboJPEG: %s",
-                        tjGetErrorStr2(NULL));
-    }
-    int rc = sp_png_reader_create(&d->png);
+    int rc = sp__jpeg_dec_create(&d->jpeg);
     if (rc < 0) {
-        tjDestroy(d->tj);
+        free(d);
+        return rc;
+    }
+    rc = sp_png_reader_create(&d->png);
+    if (rc < 0) {
+        sp__jpeg_dec_destroy(d->jpeg);
         free(d);
         return rc;
     }
@@ -235,14 +234,20 @@ void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d)
     if (!d)
         return;
     sp_png_reader_destroy(d->png);
-    tjDestroy(d->tj);
+    sp__jpeg_dec_destroy(d->jpeg);
     free(d);
 }
 
 int sp_rosmsg_decoder_set_poolmgr(sp_rosmsg_decoder *d, sp_poolmgr *mgr)
 {
     SP_GUARD(d != NULL);
-    SP_TRY(sp_png_reader_set_poolmgr(d->png, mgr));
+    SP_TRY(sp__jpeg_dec_set_poolmgr(d->jpeg, mgr));
+    int rc = sp_png_reader_set_poolmgr(d->png, mgr);
+    if (rc < 0) {
+        /* back to where it was: gives back, cannot fail */
+        (void)sp__jpeg_dec_set_poolmgr(d->jpeg, d->mgr);
+        return rc;
+    }
     d->mgr = mgr;
     return SP_OK;
 }
@@ -303,11 +308,13 @@ static int jpeg_progressive(const sp_roscimg_msg *m)
     return 1;
 }
 
-/* What libjpeg may allocate to decode a w x h image: a progressive one
- * keeps every coefficient of the image (64 int16 per 8x8 block and
- * component, sized here without subsampling: an upper bound), a
- * sequential one a few MCU rows; both add row buffers for upsampling and
- * colour conversion and a fixed part for tables. */
+/* What libjpeg may allocate to decode a w x h image, the size the arena
+ * grows to first: a progressive one keeps every coefficient of the image
+ * (64 int16 per 8x8 block and component, sized here without subsampling:
+ * an upper bound), a sequential one a few MCU rows; both add row buffers
+ * for upsampling and colour conversion and a fixed part for tables. (Were
+ * it short, the arena's heap overflow serves the rest, charged, and the
+ * arena grows to it for the next image.) */
 static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w, uint32_t h,
                                 sp_pixfmt fmt)
 {
@@ -322,30 +329,35 @@ static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w, uint32_t h,
 static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
                      uint32_t *h, sp_pixfmt *fmt)
 {
-    /* TurboJPEG returns success without touching these for a tables-only
-     * stream (or a header cut before its frame marker), so they start at
-     * values that read as "no image". */
-    int jw = 0, jh = 0, sub = -1, cs = -1;
-    if (tjDecompressHeader3(d->tj, m->data, (unsigned long)m->data_size, &jw,
-                            &jh, &sub, &cs) != 0)
+    sp__jpeg_info ji;
+    int rc = sp__jpeg_dec_info(d->jpeg, m->data, m->data_size, &ji);
+    if (rc == SP_EFORMAT)
         return sp__fail(SP_EFORMAT,
                         "CompressedImage (format '%s'): JPEG header of %zu "
                         "bytes: %s, expected a baseline or progressive JPEG",
-                        m->format, m->data_size, tjGetErrorStr2(d->tj));
-    if (jw <= 0 || jh <= 0 || cs < 0)
+                        m->format, m->data_size, sp__jpeg_dec_message(d->jpeg));
+    if (rc < 0)
+        return rc;
+    if (ji.width == 0 || ji.height == 0)
         return sp__fail(SP_EFORMAT,
                         "CompressedImage (format '%s'): JPEG header of %zu "
                         "bytes has no frame (tables only, or cut short), "
                         "expected a baseline or progressive JPEG",
                         m->format, m->data_size);
-    if (cs == TJCS_CMYK || cs == TJCS_YCCK)
+    if (ji.kind == SP__JPEG_CMYK || ji.kind == SP__JPEG_YCCK)
         return sp__fail(SP_EUNSUPPORTED,
                         "CompressedImage (format '%s'): a %s JPEG, expected "
                         "grayscale or colour (YCbCr, RGB)",
-                        m->format, cs == TJCS_CMYK ? "CMYK" : "YCCK");
-    *w = (uint32_t)jw;
-    *h = (uint32_t)jh;
-    *fmt = cs == TJCS_GRAY ? SP_PIX_GRAY8 : SP_PIX_RGB8;
+                        m->format, ji.kind == SP__JPEG_CMYK ? "CMYK" : "YCCK");
+    if (ji.kind == SP__JPEG_OTHER)
+        return sp__fail(SP_EUNSUPPORTED,
+                        "CompressedImage (format '%s'): a JPEG of %d "
+                        "components in no known colour space, expected "
+                        "grayscale or colour (YCbCr, RGB)",
+                        m->format, ji.components);
+    *w = ji.width;
+    *h = ji.height;
+    *fmt = ji.kind == SP__JPEG_GRAY ? SP_PIX_GRAY8 : SP_PIX_RGB8;
     return SP_OK;
 }
 
@@ -388,34 +400,27 @@ int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
             dst->width, dst->height,
             sp_pixfmt_name(dst->format) ? sp_pixfmt_name(dst->format) : "?",
             dst->stride, w, h, sp_pixfmt_name(fmt));
-    /* libjpeg's working memory is allocated inside TurboJPEG, out of our
-     * reach: charge what it can take for this image to the budget first,
-     * and give it back after. */
+    /* libjpeg's working memory comes from the decoder's arena, grown
+     * first (and charged) to what this image can take, so a budget
+     * refusal comes before libjpeg starts and names the image. */
     uint64_t work = jpeg_work_bytes(m, w, h, fmt);
-    if (d->mgr) {
-        char what[160];
-        snprintf(what, sizeof what,
-                 "CompressedImage (format '%s'): %ux%u %s JPEG: libjpeg's "
-                 "working memory",
-                 m->format, w, h,
-                 jpeg_progressive(m) ? "progressive" : "sequential");
-        SP_TRY(sp_poolmgr_charge(d->mgr, work, what));
-    }
-    int rc = SP_OK;
+    char what[160];
+    snprintf(what, sizeof what, "CompressedImage (format '%s'): %ux%u %s JPEG",
+             m->format, w, h,
+             jpeg_progressive(m) ? "progressive" : "sequential");
+    unsigned warnings;
     /* Warnings (a truncated scan, extraneous bytes before a marker) leave
      * an image that libjpeg-turbo completed as best it could; they are not
      * failures, as in libjpeg-turbo's own djpeg and OpenCV's imdecode.
      * Only errors fail. */
-    if (tjDecompress2(d->tj, m->data, (unsigned long)m->data_size, dst->data,
-                      (int)w, (int)dst->stride, (int)h,
-                      fmt == SP_PIX_GRAY8 ? TJPF_GRAY : TJPF_RGB,
-                      TJFLAG_ACCURATEDCT) != 0 &&
-        tjGetErrorCode(d->tj) != TJERR_WARNING)
-        rc = sp__fail(SP_EFORMAT,
-                      "CompressedImage (format '%s'): JPEG data of %zu "
-                      "bytes: %s, expected a decodable JPEG",
-                      m->format, m->data_size, tjGetErrorStr2(d->tj));
-    if (d->mgr)
-        sp_poolmgr_uncharge(d->mgr, work);
+    int rc = sp__jpeg_dec_decode(d->jpeg, m->data, m->data_size,
+                                 fmt == SP_PIX_GRAY8, dst->data, dst->stride, w,
+                                 h, work > SIZE_MAX ? SIZE_MAX : (size_t)work,
+                                 what, &warnings);
+    if (rc == SP_EFORMAT)
+        return sp__fail(SP_EFORMAT,
+                        "CompressedImage (format '%s'): JPEG data of %zu "
+                        "bytes: %s, expected a decodable JPEG",
+                        m->format, m->data_size, sp__jpeg_dec_message(d->jpeg));
     return rc;
 }

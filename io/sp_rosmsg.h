@@ -14,8 +14,8 @@
  *    (io/ does not know kernels/).
  *  - sensor_msgs/Image: an sp_image of the matching pixel format (rows
  *    copied without their padding; big-endian 16-bit swapped).
- *  - sensor_msgs/CompressedImage: JPEG through TurboJPEG, PNG through the
- *    project's PNG reader, straight into the caller's image memory.
+ *  - sensor_msgs/CompressedImage: JPEG through libjpeg-turbo, PNG through
+ *    the project's PNG reader, straight into the caller's image memory.
  *  - sensor_msgs/CameraInfo: an sp_calib (K, D with its model, R, P, size).
  *  - sensor_msgs/LaserScan: points in the scan's plane.
  * Every parse checks each length against the bytes present before reading
@@ -229,20 +229,23 @@ typedef struct sp_roscimg_msg {
 int sp_rosmsg_cimage_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                            sp_roscimg_msg *out);
 
-/** A reusable decoder for CompressedImage payloads (TurboJPEG handle, PNG
- *  reader). One per thread. The payload's kind comes from its first bytes
- *  (JPEG ff d8 ff, PNG's signature), not from the format string. */
+/** A reusable decoder for CompressedImage payloads (a libjpeg-turbo
+ *  decompressor, a PNG reader). One per thread. The payload's kind comes from
+ * its first bytes (JPEG ff d8 ff, PNG's signature), not from the format string.
+ */
 typedef struct sp_rosmsg_decoder sp_rosmsg_decoder;
 int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out);
 void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d);
 
 /** Bound the decoder's memory by @p mgr's budget (borrowed; it must outlive
  *  the decoder): the PNG reader's memory is charged to it
- *  (sp_png_reader_set_poolmgr), and before each JPEG decode what libjpeg
- *  may allocate inside TurboJPEG for that image (every coefficient of a
- *  progressive JPEG, a few rows of a sequential one) is charged, and given
- *  back after. NULL (the default) charges nothing. SP_EBUDGET when the
- *  budget cannot cover the PNG arena now; later refusals come from
+ *  (sp_png_reader_set_poolmgr), and so are the arenas libjpeg's memory
+ *  comes from, which grow before a JPEG decode to what that image can take
+ *  (every coefficient of a progressive JPEG, a few rows of a sequential
+ *  one) and are kept, charged, until the decoder is destroyed, so a warm
+ *  decoder allocates nothing. NULL (the default) charges nothing.
+ *  SP_EBUDGET when the budget cannot cover the arenas held now (then the
+ *  charges stay where they were); later refusals come from
  *  sp_rosmsg_cimage_decode() as SP_EBUDGET, naming the image's size. */
 int sp_rosmsg_decoder_set_poolmgr(sp_rosmsg_decoder *d, sp_poolmgr *mgr);
 
@@ -255,14 +258,15 @@ int sp_rosmsg_cimage_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
 
 /** Decode @p m into @p dst (set up with the size and format that
  *  sp_rosmsg_cimage_info() gave; SP_EINVAL otherwise), straight into its
- *  rows at its stride. JPEG with TurboJPEG's accurate settings (islow IDCT,
- *  fancy upsampling); exact against libjpeg-turbo's own decoder. A JPEG
- *  warning (a truncated scan, extraneous bytes) is not a failure: the
- *  pixels are what libjpeg-turbo made of the data, as with djpeg or
- *  OpenCV's imdecode; a JPEG error is SP_EFORMAT with TurboJPEG's words.
- *  libjpeg allocates its working memory per image inside TurboJPEG (charged
- *  to the budget first with sp_rosmsg_decoder_set_poolmgr: SP_EBUDGET when
- *  it cannot be); the pixels go to @p dst only. */
+ *  rows at its stride (the bytes between rows are not written). JPEG with
+ *  TurboJPEG's accurate settings (islow IDCT, fancy upsampling): byte for
+ *  byte what TurboJPEG's tjDecompress2() makes of it. A JPEG warning (a
+ *  truncated scan, extraneous bytes) is not a failure: the pixels are what
+ *  libjpeg-turbo made of the data, as with djpeg or OpenCV's imdecode; a
+ *  JPEG error is SP_EFORMAT with libjpeg's words, even after a warning.
+ *  libjpeg's working memory comes from the decoder's arenas (grown first,
+ *  charged to the budget with sp_rosmsg_decoder_set_poolmgr: SP_EBUDGET
+ *  when it cannot be); once warm, a decode allocates nothing. */
 int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
                             sp_image *dst);
 

@@ -5,7 +5,7 @@
 set -eu
 PKGS="cmake make gcc pkg-config libhwloc-dev libpng-dev libcmocka-dev \
 liblzf-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
-liblz4-dev libbz2-dev libzstd-dev libsqlite3-dev libturbojpeg0-dev libyaml-dev \
+liblz4-dev libbz2-dev libzstd-dev libsqlite3-dev libjpeg62-turbo-dev libturbojpeg0-dev libyaml-dev \
 zlib1g-dev libxxhash-dev libdeflate-dev libisal-dev libjansson-dev python3-numpy python3-rosbag \
 python3-dev python3-pytest python3-pip python3-setuptools python3-wheel \
 python3-distributed"
@@ -26,7 +26,7 @@ case "${SP_CROSS:-}" in
         PKGS="cmake make pkg-config gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
 qemu-user-static"
         for p in libhwloc-dev libpng-dev libcmocka-dev liblzf-dev liblz4-dev \
-                 libbz2-dev libzstd-dev libsqlite3-dev libturbojpeg0-dev \
+                 libbz2-dev libzstd-dev libsqlite3-dev libjpeg62-turbo-dev libturbojpeg0-dev \
                  libyaml-dev zlib1g-dev libxxhash-dev libdeflate-dev libjansson-dev; do
             PKGS="$PKGS $p:arm64"
         done

@@ -1,5 +1,5 @@
 /* libFuzzer target: a PNG on arbitrary bytes through the reader and its
- * arena (io/png_read.c, io/png_arena.c), both ways in: from memory
+ * arena (io/png_read.c, io/arena.c), both ways in: from memory
  * (sp_png_probe_mem / sp_png_read_mem, an exact-size heap copy, so ASan
  * sees any read past it) and from a file (sp_png_probe / sp_png_read on a
  * memfd opened by its /proc/self/fd path, through the reader's read(2)
