@@ -119,12 +119,19 @@ static void row(int json, const char *input, double ms, double ours_allocs,
                 const char *diff)
 {
     if (json) {
-        printf("{\"compare\":\"jpeg decode\",\"input\":\"%s\",\"median_ms\":"
-               "%.4f,\"allocs_per_decode\":%.1f,\"ref\":\"%s\","
-               "\"ref_median_ms\":%.4f,\"ref_allocs_per_decode\":%.1f,"
-               "\"ref_over_ours\":%.3f,\"difference\":\"%s\"}\n",
+        char d[160];
+        if (ref_allocs >= 0)
+            snprintf(d, sizeof d, "%s; allocs/decode %.1f vs %.1f", diff,
+                     ours_allocs, ref_allocs);
+        else
+            snprintf(d, sizeof d, "%s", diff);
+        printf("{\"compare\":\"jpeg decode\",\"input\":\"%s\",\"backend\":"
+               "\"arena\",\"median_ms\":%.4f,\"allocs_per_decode\":%.1f,"
+               "\"ref\":\"%s\",\"ref_median_ms\":%.4f,"
+               "\"ref_allocs_per_decode\":%.1f,\"ref_over_ours\":%.3f,"
+               "\"difference\":\"%s\"}\n",
                input, ms, ours_allocs, ref, ref_ms, ref_allocs,
-               ms > 0 ? ref_ms / ms : 0, diff);
+               ms > 0 ? ref_ms / ms : 0, d);
         return;
     }
     char ra[16] = "-";
@@ -260,8 +267,7 @@ int main(int argc, char **argv)
     size_t n;
     uint8_t *real = real_frame(&n);
     if (real) {
-        bench_one("ubiquity bag, 1280x720 (real)", real, n, runs, cputime,
-                  o.json);
+        bench_one("ubiquity 1280x720", real, n, runs, cputime, o.json);
         free(real);
     } else if (!o.json) {
         printf("ubiquity_aruco_marker_jpeg.bag not found (SP_TEST_DATA): "
@@ -271,9 +277,8 @@ int main(int argc, char **argv)
         uint8_t *jpg = synthetic(prog, &n);
         if (!jpg)
             continue;
-        bench_one(prog ? "1920x1080 4:2:0 q90, progressive"
-                       : "1920x1080 4:2:0 q90, sequential",
-                  jpg, n, runs, cputime, o.json);
+        bench_one(prog ? "1080p 420 q90 prog" : "1080p 420 q90 seq", jpg, n,
+                  runs, cputime, o.json);
         free(jpg);
     }
     return 0;

@@ -49,6 +49,8 @@ static const struct {
     {"bench_mcap", "io", "MCAP writer: a PointCloud2 per message", 0, 1},
     {"bench_bag", "io", "logs: ROS1 lz4 and MCAP zstd/lz4 clouds read", 0, 1},
     {"bench_png", "io", "PNG decode vs libpng and cv2.imread", 0, 1},
+    {"bench_jpeg", "io",
+     "JPEG decode vs TurboJPEG and cv2.imdecode, allocations", 0, 1},
     {"bench_pipeline", "pipeline", "pipeline overhead per frame", 0, 0},
     {"bench_chain", "pipeline", "the KITTI chain per sample vs tuned Python", 0,
      1},
