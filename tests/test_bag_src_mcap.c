@@ -330,6 +330,45 @@ static void test_no_allocation_per_frame(void **state)
 #endif
 }
 
+/* The same for a camera's JPEGs (jpegs.bag: 60 CompressedImage, sequential
+ * and progressive in turn): libjpeg's memory comes from the decoder's
+ * arenas, so after warm-up decoding a frame allocates nothing (TurboJPEG's
+ * own manager made 8-10 heap allocations a frame). */
+static void test_no_allocation_per_jpeg_frame(void **state)
+{
+    (void)state;
+    BT_NEED_PYTHON();
+#ifdef SP_TEST_ASAN
+    print_message("skipped: AddressSanitizer replaces malloc, so this "
+                  "program cannot count allocator calls\n");
+    skip();
+#else
+    const char *bag = bt_fixture("jpegs.bag");
+    char launch[1400];
+    snprintf(launch, sizeof launch,
+             "bag path='%s' ! resize width=160 "
+             "height=120 ! null",
+             bag);
+    sp_alloc_counter_set(count_allocs);
+    sp_pipeline_opts o = {.warmup_frames = 10};
+    sp_pipeline *p = NULL;
+    assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_stats s;
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.frames, 60);
+    assert_int_equal(s.alloc_counted, 1);
+    assert_int_equal(s.frames_after_warmup, 50);
+    if (s.heap_allocs_after_warmup != 0)
+        fail_msg("%s: %llu heap allocations in the 50 frames after warm-up "
+                 "(%llu pool blocks added)",
+                 launch, (unsigned long long)s.heap_allocs_after_warmup,
+                 (unsigned long long)s.pool_grows_after_warmup);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    sp_alloc_counter_set(NULL);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_images),
         cmocka_unit_test(test_cli_interrupt),
         cmocka_unit_test(test_no_allocation_per_frame),
+        cmocka_unit_test(test_no_allocation_per_jpeg_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,10 @@ content the real recordings in the shared data folder lack.
         frames.bag  200 small rgb8 images of one colour each on
                     /cam/image_raw (slow work that compresses to little
                     once resized: the interruption test's input).
+        jpegs.bag   60 CompressedImage JPEGs of 480x360 on
+                    /cam/image_raw/compressed, sequential and progressive
+                    in turn, encoded by libjpeg-turbo (TurboJPEG through
+                    ctypes): the JPEG decoder's no-allocation test.
       and for each bag NAME.jsonl: every message with its ROS 2 field
       values (base64 for byte and float arrays), for bag_src_mcap.mjs.
 
@@ -408,6 +412,52 @@ def write_frames(path, n=200):
     w.close()
 
 
+def tj_encode(rgb, wd, ht, progressive):
+    """JPEG of @p rgb (wd x ht x 3 bytes) by TurboJPEG, quality 90, 4:2:0."""
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("turbojpeg") or
+                      "libturbojpeg.so.0")
+    lib.tjInitCompress.restype = ctypes.c_void_p
+    lib.tjCompress2.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int,
+        ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
+        ctypes.POINTER(ctypes.c_ulong), ctypes.c_int, ctypes.c_int,
+        ctypes.c_int]
+    lib.tjFree.argtypes = [ctypes.c_void_p]
+    lib.tjDestroy.argtypes = [ctypes.c_void_p]
+    h = lib.tjInitCompress()
+    buf, size = ctypes.c_void_p(), ctypes.c_ulong()
+    # TJPF_RGB 0, TJSAMP_420 2, TJFLAG_PROGRESSIVE 16384
+    if lib.tjCompress2(h, rgb, wd, 0, ht, 0, ctypes.byref(buf),
+                       ctypes.byref(size), 2, 90,
+                       16384 if progressive else 0) != 0:
+        raise RuntimeError("tjCompress2 failed")
+    out = ctypes.string_at(buf, size.value)
+    lib.tjFree(buf)
+    lib.tjDestroy(h)
+    return out
+
+
+def write_jpegs(path, n=60, wd=480, ht=360):
+    rng = np.random.RandomState(11)
+    # one chunk: the log's staging then stays one block (a second chunk
+    # would take a second block, once, after the warm-up)
+    w = Writer(path, "none", chunk_threshold=4 << 20, twin=False)
+    C, _ = cls("CompressedImage")
+    for i in range(n):
+        grad = (np.add.outer(np.arange(ht), np.arange(wd)) + 4 * i) % 256
+        rgb = np.stack([grad, grad[::-1], 255 - grad], axis=2)
+        rgb = (rgb + rng.randint(0, 8, rgb.shape)).clip(0, 255)
+        m = C["sensor_msgs/CompressedImage"]()
+        t = T0 + i * 33_000_000
+        m.header, _ = w.header(C, t, "cam", "/cam/image_raw/compressed")
+        m.format = "jpeg"
+        m.data = tj_encode(rgb.astype(np.uint8).tobytes(), wd, ht, i % 2)
+        w.write("/cam/image_raw/compressed", "CompressedImage", t, m, None)
+    w.close()
+
+
 def write_bad(path):
     rng = np.random.RandomState(4)
     w = Writer(path, "none", twin=False)
@@ -455,6 +505,7 @@ def main():
         write_many(os.path.join(out, "many.bag"))
         write_frames(os.path.join(out, "frames.bag"))
         write_bad(os.path.join(out, "bad.bag"))
+        write_jpegs(os.path.join(out, "jpegs.bag"))
         return 0
     if len(sys.argv) == 4 and sys.argv[1] == "db3":
         write_db3(sys.argv[2], sys.argv[3])
