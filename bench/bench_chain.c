@@ -118,15 +118,7 @@ static double python_chain(const char *data, int runs, int cputime, char *what,
 
 int main(int argc, char **argv)
 {
-    int cputime = 0;
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--cputime")) {
-            cputime = 1;
-            for (int k = i; k < argc - 1; k++)
-                argv[k] = argv[k + 1];
-            argc--;
-            i--;
-        }
+    int cputime = bench_take_flag(&argc, argv, "--cputime");
     bench_opts o;
     if (bench_parse_args(argc, argv, &o) < 0)
         return 2;

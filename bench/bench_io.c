@@ -178,15 +178,7 @@ done:
 int main(int argc, char **argv)
 {
     bench_opts o;
-    int cputime = 0;
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--cputime")) {
-            cputime = 1;
-            for (int k = i; k < argc - 1; k++)
-                argv[k] = argv[k + 1];
-            argc--;
-            i--;
-        }
+    int cputime = bench_take_flag(&argc, argv, "--cputime");
     if (bench_parse_args(argc, argv, &o) != 0)
         return 2;
     if (o.quick && o.runs > 10)

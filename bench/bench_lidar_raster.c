@@ -247,17 +247,8 @@ static double median_cpu_ms(bench_fn fn, void *arg, int warmup, int runs)
 int main(int argc, char **argv)
 {
     bench_opts o;
-    int cputime = 0;
-    /* Our own option first; the rest go to the shared parser. */
-    char *args[64];
-    int na = 0;
-    for (int i = 0; i < argc && na < 64; i++) {
-        if (i > 0 && strcmp(argv[i], "--cputime") == 0)
-            cputime = 1;
-        else
-            args[na++] = argv[i];
-    }
-    if (bench_parse_args(na, args, &o))
+    int cputime = bench_take_flag(&argc, argv, "--cputime");
+    if (bench_parse_args(argc, argv, &o))
         return 2;
     double gbps =
         bench_memcpy_gbps(o.quick ? (size_t)64 << 20 : 0, o.quick ? 3 : 9);

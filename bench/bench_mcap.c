@@ -206,16 +206,8 @@ static void bench_cloud(const bench_opts *o, job *j, const char *name, int cpu,
 int main(int argc, char **argv)
 {
     bench_opts o;
-    int cpu = 0;
-    char *args[64];
-    int na = 0;
-    for (int i = 0; i < argc && na < 64; i++) {
-        if (i > 0 && strcmp(argv[i], "--cputime") == 0)
-            cpu = 1;
-        else
-            args[na++] = argv[i];
-    }
-    if (bench_parse_args(na, args, &o))
+    int cpu = bench_take_flag(&argc, argv, "--cputime");
+    if (bench_parse_args(argc, argv, &o))
         return 2;
     /* Fewer runs than the shared default: each writes ~2.6 MB. */
     int runs_given = 0;

@@ -254,16 +254,9 @@ static void bench_frame(const frame *f, const bench_opts *o)
 
 int main(int argc, char **argv)
 {
-    char *args[64];
-    int na = 0;
-    for (int i = 0; i < argc && na < 64; i++) {
-        if (i > 0 && strcmp(argv[i], "--cputime") == 0)
-            cputime = 1;
-        else
-            args[na++] = argv[i];
-    }
+    cputime = bench_take_flag(&argc, argv, "--cputime");
     bench_opts o;
-    if (bench_parse_args(na, args, &o) < 0)
+    if (bench_parse_args(argc, argv, &o) < 0)
         return 2;
     if (!o.json)
         printf("Ouster packets to points; ratio = memcpy time of the "

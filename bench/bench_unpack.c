@@ -197,17 +197,9 @@ static void bench_cloud(const cloud *c, const backend *bs, int nb,
 
 int main(int argc, char **argv)
 {
-    int cputime = 0;
-    char *args[64];
-    int na = 0;
-    for (int i = 0; i < argc && na < 64; i++) {
-        if (i > 0 && strcmp(argv[i], "--cputime") == 0)
-            cputime = 1;
-        else
-            args[na++] = argv[i];
-    }
+    int cputime = bench_take_flag(&argc, argv, "--cputime");
     bench_opts o;
-    if (bench_parse_args(na, args, &o) < 0)
+    if (bench_parse_args(argc, argv, &o) < 0)
         return 2;
     if (!o.quick && o.runs == 50)
         o.runs = 201; /* sub-millisecond rows: more runs, steadier median */
@@ -221,10 +213,24 @@ int main(int argc, char **argv)
     int nb = make_backends(bs);
     bench_print_header(stdout, o.json);
     cloud clouds[2] = {
-        {.name = "velodyne 124914", .count = 124914, .step = 32, .x = 0,
-         .y = 4, .z = 8, .intensity = 16, .ring = 20, .t_ns = 24},
-        {.name = "luminar 35707", .count = 35707, .step = 32, .x = 0, .y = 4,
-         .z = 8, .intensity = 16, .ring = 28, .t_ns = 24},
+        {.name = "velodyne 124914",
+         .count = 124914,
+         .step = 32,
+         .x = 0,
+         .y = 4,
+         .z = 8,
+         .intensity = 16,
+         .ring = 20,
+         .t_ns = 24},
+        {.name = "luminar 35707",
+         .count = 35707,
+         .step = 32,
+         .x = 0,
+         .y = 4,
+         .z = 8,
+         .intensity = 16,
+         .ring = 28,
+         .t_ns = 24},
     };
     for (int i = 0; i < 2; i++) {
         if (cloud_make(&clouds[i]) != 0) {

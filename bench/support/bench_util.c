@@ -134,6 +134,19 @@ void bench_print_row(FILE *f, const bench_row *r, int json)
             r->bytes * 1e-6, gbps, ratio);
 }
 
+int bench_take_flag(int *argc, char **argv, const char *flag)
+{
+    int found = 0, n = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], flag) == 0)
+            found = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    *argc = n;
+    return found;
+}
+
 int bench_parse_args(int argc, char **argv, bench_opts *o)
 {
     o->json = 0;

@@ -79,6 +79,11 @@ typedef struct bench_opts {
 } bench_opts;
 int bench_parse_args(int argc, char **argv, bench_opts *o);
 
+/* 1 when @p flag (a program's own switch, e.g. "--cputime") is among the
+ * arguments; every occurrence is taken out of argv (and *argc), so that
+ * bench_parse_args() sees only the common options. */
+int bench_take_flag(int *argc, char **argv, const char *flag);
+
 #ifdef __cplusplus
 }
 #endif
