@@ -24,11 +24,10 @@
 /* ---- the memory manager (jpeg_mem.c) ---- */
 
 typedef struct sp__jpeg_mem {
-    struct jpeg_memory_mgr pub;      /* first: libjpeg sees only this */
-    struct jpeg_memory_mgr *own;     /* libjpeg's, put back for destroy */
-    sp__arena pool[JPOOL_NUMPOOLS];  /* JPOOL_PERMANENT, JPOOL_IMAGE */
-    struct jvirt_sarray_control *vs; /* the image's virtual arrays */
-    struct jvirt_barray_control *vb;
+    struct jpeg_memory_mgr pub;     /* first: libjpeg sees only this */
+    struct jpeg_memory_mgr *own;    /* libjpeg's, put back for destroy */
+    sp__arena pool[JPOOL_NUMPOOLS]; /* JPOOL_PERMANENT, JPOOL_IMAGE */
+    struct sp__jpeg_virt *virt;     /* the image's virtual arrays */
 } sp__jpeg_mem;
 
 /* Arenas ready; SP_ENOMEM. Then sp__jpeg_mem_install() after

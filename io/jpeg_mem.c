@@ -27,21 +27,22 @@
 /* libjpeg-turbo's own limit (MAX_ALLOC_CHUNK is 1e9 on 64-bit Linux). */
 #define MAX_REQUEST ((size_t)1000000000)
 
-struct jvirt_sarray_control {
-    JSAMPARRAY rows;
+/* A virtual array, of samples or of coefficient blocks: whole in memory,
+ * so one layout serves both kinds (libjpeg's two opaque types wrap it). */
+struct sp__jpeg_virt {
+    void **rows;
     JDIMENSION height, width, maxaccess;
     JDIMENSION first_undef; /* rows from here were never written */
-    size_t row_bytes;
+    size_t row_bytes;       /* when realized */
     boolean pre_zero;
-    struct jvirt_sarray_control *next;
+    int blocks; /* 1: JBLOCKs, 0: samples */
+    struct sp__jpeg_virt *next;
 };
-
+struct jvirt_sarray_control {
+    struct sp__jpeg_virt v;
+};
 struct jvirt_barray_control {
-    JBLOCKARRAY rows;
-    JDIMENSION height, width, maxaccess;
-    JDIMENSION first_undef;
-    boolean pre_zero;
-    struct jvirt_barray_control *next;
+    struct sp__jpeg_virt v;
 };
 
 static sp__jpeg_mem *mem_of(j_common_ptr cinfo)
@@ -134,23 +135,33 @@ static void need_image_pool(j_common_ptr cinfo, int pool_id)
     }
 }
 
+/* Both kinds are a struct sp__jpeg_virt (first member of each control). */
+static void *request_virt(j_common_ptr cinfo, int pool_id, int blocks,
+                          boolean pre_zero, JDIMENSION width,
+                          JDIMENSION numrows, JDIMENSION maxaccess)
+{
+    need_image_pool(cinfo, pool_id);
+    sp__jpeg_mem *m = mem_of(cinfo);
+    struct sp__jpeg_virt *v = alloc_any(cinfo, pool_id, sizeof *v);
+    memset(v, 0, sizeof *v);
+    v->height = numrows;
+    v->width = width;
+    v->maxaccess = maxaccess;
+    v->pre_zero = pre_zero;
+    v->blocks = blocks;
+    v->next = m->virt;
+    m->virt = v;
+    return v;
+}
+
 static jvirt_sarray_ptr request_virt_sarray(j_common_ptr cinfo, int pool_id,
                                             boolean pre_zero,
                                             JDIMENSION samplesperrow,
                                             JDIMENSION numrows,
                                             JDIMENSION maxaccess)
 {
-    need_image_pool(cinfo, pool_id);
-    sp__jpeg_mem *m = mem_of(cinfo);
-    jvirt_sarray_ptr v = alloc_any(cinfo, pool_id, sizeof *v);
-    memset(v, 0, sizeof *v);
-    v->height = numrows;
-    v->width = samplesperrow;
-    v->maxaccess = maxaccess;
-    v->pre_zero = pre_zero;
-    v->next = m->vs;
-    m->vs = v;
-    return v;
+    return request_virt(cinfo, pool_id, 0, pre_zero, samplesperrow, numrows,
+                        maxaccess);
 }
 
 static jvirt_barray_ptr request_virt_barray(j_common_ptr cinfo, int pool_id,
@@ -159,30 +170,18 @@ static jvirt_barray_ptr request_virt_barray(j_common_ptr cinfo, int pool_id,
                                             JDIMENSION numrows,
                                             JDIMENSION maxaccess)
 {
-    need_image_pool(cinfo, pool_id);
-    sp__jpeg_mem *m = mem_of(cinfo);
-    jvirt_barray_ptr v = alloc_any(cinfo, pool_id, sizeof *v);
-    memset(v, 0, sizeof *v);
-    v->height = numrows;
-    v->width = blocksperrow;
-    v->maxaccess = maxaccess;
-    v->pre_zero = pre_zero;
-    v->next = m->vb;
-    m->vb = v;
-    return v;
+    return request_virt(cinfo, pool_id, 1, pre_zero, blocksperrow, numrows,
+                        maxaccess);
 }
 
 static void realize_virt_arrays(j_common_ptr cinfo)
 {
-    sp__jpeg_mem *m = mem_of(cinfo);
-    for (jvirt_sarray_ptr v = m->vs; v; v = v->next)
+    for (struct sp__jpeg_virt *v = mem_of(cinfo)->virt; v; v = v->next)
         if (!v->rows) {
-            v->row_bytes = sample_row_bytes(cinfo, v->width);
-            v->rows = alloc_sarray(cinfo, JPOOL_IMAGE, v->width, v->height);
+            v->row_bytes = v->blocks ? (size_t)v->width * sizeof(JBLOCK)
+                                     : sample_row_bytes(cinfo, v->width);
+            v->rows = alloc_rows(cinfo, JPOOL_IMAGE, v->row_bytes, v->height);
         }
-    for (jvirt_barray_ptr v = m->vb; v; v = v->next)
-        if (!v->rows)
-            v->rows = alloc_barray(cinfo, JPOOL_IMAGE, v->width, v->height);
 }
 
 static void bad_access(j_common_ptr cinfo)
@@ -193,59 +192,44 @@ static void bad_access(j_common_ptr cinfo)
 
 /* What libjpeg's manager checks and does on an access, less the backing
  * file: rows past the last written are zeroed first when the array asked
- * for it, and reading them is an error when it did not. Returns the first
- * row to zero (== end when none). */
-static JDIMENSION access_rows(j_common_ptr cinfo, int realized,
-                              JDIMENSION height, JDIMENSION maxaccess,
-                              JDIMENSION *first_undef, boolean pre_zero,
-                              JDIMENSION start, JDIMENSION num,
-                              boolean writable)
+ * for it, and reading them is an error when it did not. */
+static void **access_virt(j_common_ptr cinfo, struct sp__jpeg_virt *v,
+                          JDIMENSION start, JDIMENSION num, boolean writable)
 {
     JDIMENSION end = start + num;
-    if (!realized || end < start || end > height || num > maxaccess)
+    if (!v->rows || end < start || end > v->height || num > v->maxaccess)
         bad_access(cinfo);
-    if (*first_undef >= end)
-        return end;
-    JDIMENSION from = *first_undef;
-    if (from < start) {
-        if (writable) /* a writer skipped rows */
+    if (v->first_undef < end) {
+        JDIMENSION from = v->first_undef;
+        if (from < start) {
+            if (writable) /* a writer skipped rows */
+                bad_access(cinfo);
+            from = start;
+        }
+        if (writable)
+            v->first_undef = end;
+        if (v->pre_zero) {
+            for (; from < end; from++)
+                memset(v->rows[from], 0, v->row_bytes);
+        } else if (!writable) {
             bad_access(cinfo);
-        from = start;
+        }
     }
-    if (writable)
-        *first_undef = end;
-    if (!pre_zero) {
-        if (!writable)
-            bad_access(cinfo);
-        return end;
-    }
-    return from;
+    return v->rows + start;
 }
 
 static JSAMPARRAY access_virt_sarray(j_common_ptr cinfo, jvirt_sarray_ptr v,
                                      JDIMENSION start, JDIMENSION num,
                                      boolean writable)
 {
-    JDIMENSION end = start + num;
-    JDIMENSION z =
-        access_rows(cinfo, v->rows != NULL, v->height, v->maxaccess,
-                    &v->first_undef, v->pre_zero, start, num, writable);
-    for (; z < end; z++)
-        memset(v->rows[z], 0, v->row_bytes);
-    return v->rows + start;
+    return (JSAMPARRAY)access_virt(cinfo, &v->v, start, num, writable);
 }
 
 static JBLOCKARRAY access_virt_barray(j_common_ptr cinfo, jvirt_barray_ptr v,
                                       JDIMENSION start, JDIMENSION num,
                                       boolean writable)
 {
-    JDIMENSION end = start + num;
-    JDIMENSION z =
-        access_rows(cinfo, v->rows != NULL, v->height, v->maxaccess,
-                    &v->first_undef, v->pre_zero, start, num, writable);
-    for (; z < end; z++)
-        memset(v->rows[z], 0, (size_t)v->width * sizeof(JBLOCK));
-    return v->rows + start;
+    return (JBLOCKARRAY)access_virt(cinfo, &v->v, start, num, writable);
 }
 
 static void free_pool(j_common_ptr cinfo, int pool_id)
@@ -256,10 +240,8 @@ static void free_pool(j_common_ptr cinfo, int pool_id)
         cinfo->err->msg_parm.i[0] = pool_id;
         (*cinfo->err->error_exit)(cinfo);
     }
-    if (pool_id == JPOOL_IMAGE) {
-        m->vs = NULL;
-        m->vb = NULL;
-    }
+    if (pool_id == JPOOL_IMAGE)
+        m->virt = NULL;
     sp__arena_clear(&m->pool[pool_id]);
 }
 
@@ -268,8 +250,7 @@ static void free_pool(j_common_ptr cinfo, int pool_id)
 static void self_destruct(j_common_ptr cinfo)
 {
     sp__jpeg_mem *m = mem_of(cinfo);
-    m->vs = NULL;
-    m->vb = NULL;
+    m->virt = NULL;
     for (int i = 0; i < JPOOL_NUMPOOLS; i++)
         sp__arena_clear(&m->pool[i]);
     cinfo->mem = m->own;

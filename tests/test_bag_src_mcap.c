@@ -278,6 +278,22 @@ static uint64_t count_allocs(void)
 {
     return sp_test_alloc_calls();
 }
+
+/* Runs @p launch with @p warmup frames of warm-up, allocations counted. */
+static sp_pipeline_stats run_counted(const char *launch, int warmup)
+{
+    sp_alloc_counter_set(count_allocs);
+    sp_pipeline_opts o = {.warmup_frames = warmup};
+    sp_pipeline *p = NULL;
+    assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_stats s;
+    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    assert_int_equal(s.alloc_counted, 1);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    sp_alloc_counter_set(NULL);
+    return s;
+}
 #endif
 
 /* After warm-up, reading a bag (lz4 chunks decompressed into pool blocks),
@@ -301,18 +317,11 @@ static void test_no_allocation_per_frame(void **state)
         "bag path='%s' ! voxel leaf=0.5 ! null",
         "bag path='%s' order=file ! queue depth=2 ! voxel leaf=0.5 ! null",
     };
-    sp_alloc_counter_set(count_allocs);
     for (int i = 0; i < 2; i++) {
         char launch[1400];
         snprintf(launch, sizeof launch, fmts[i], bag);
-        sp_pipeline_opts o = {.warmup_frames = 45};
-        sp_pipeline *p = NULL;
-        assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
-        assert_int_equal(sp_pipeline_run(p), SP_OK);
-        sp_pipeline_stats s;
-        assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+        sp_pipeline_stats s = run_counted(launch, 45);
         assert_int_equal(s.frames, 120);
-        assert_int_equal(s.alloc_counted, 1);
         assert_int_equal(s.frames_after_warmup, 75);
         print_message("%s: %llu allocations after warm-up (%llu pool "
                       "blocks added)\n",
@@ -324,9 +333,7 @@ static void test_no_allocation_per_frame(void **state)
                      "pool blocks",
                      launch, (unsigned long long)s.heap_allocs_after_warmup,
                      (unsigned long long)s.pool_grows_after_warmup);
-        assert_int_equal(sp_pipeline_destroy(p), SP_OK);
     }
-    sp_alloc_counter_set(NULL);
 #endif
 }
 
@@ -349,23 +356,14 @@ static void test_no_allocation_per_jpeg_frame(void **state)
              "bag path='%s' ! resize width=160 "
              "height=120 ! null",
              bag);
-    sp_alloc_counter_set(count_allocs);
-    sp_pipeline_opts o = {.warmup_frames = 10};
-    sp_pipeline *p = NULL;
-    assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
-    assert_int_equal(sp_pipeline_run(p), SP_OK);
-    sp_pipeline_stats s;
-    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    sp_pipeline_stats s = run_counted(launch, 10);
     assert_int_equal(s.frames, 60);
-    assert_int_equal(s.alloc_counted, 1);
     assert_int_equal(s.frames_after_warmup, 50);
     if (s.heap_allocs_after_warmup != 0)
         fail_msg("%s: %llu heap allocations in the 50 frames after warm-up "
                  "(%llu pool blocks added)",
                  launch, (unsigned long long)s.heap_allocs_after_warmup,
                  (unsigned long long)s.pool_grows_after_warmup);
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-    sp_alloc_counter_set(NULL);
 #endif
 }
 
