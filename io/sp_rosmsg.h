@@ -230,9 +230,9 @@ int sp_rosmsg_cimage_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
                            sp_roscimg_msg *out);
 
 /** A reusable decoder for CompressedImage payloads (a libjpeg-turbo
- *  decompressor, a PNG reader). One per thread. The payload's kind comes from
- * its first bytes (JPEG ff d8 ff, PNG's signature), not from the format string.
- */
+ *  decompressor, a PNG reader). One per thread. The payload's kind comes
+ *  from its first bytes (JPEG ff d8 ff, PNG's signature), not from the
+ *  format string. */
 typedef struct sp_rosmsg_decoder sp_rosmsg_decoder;
 int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out);
 void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d);
