@@ -381,6 +381,11 @@ static void test_bad_messages(void **state)
      * (SP_EFORMAT, skipped), not a failed allocation (it was SP_EINVAL
      * from sp_frame_create_image, which on_error=skip did not skip) */
     bad_topic(bag, "/cam", 2, 2, "Image: 0x0 rgb8, expected a non-empty image");
+    /* a JPEG whose data libjpeg first warns about, then fails on: an error
+     * (TurboJPEG's error code called it a warning, and the frame passed as
+     * decoded) */
+    bad_topic(bag, "/cam/compressed", 2, 1,
+              "Unsupported marker type 0x5a, expected a decodable JPEG");
 }
 
 static void test_refusals(void **state)

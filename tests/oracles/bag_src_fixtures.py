@@ -26,7 +26,10 @@ content the real recordings in the shared data folder lack.
                     768 KiB: 6 chunks).
         bad.bag     3 clouds on /points, the second one's data shorter than
                     row_step * height says; 4 images on /cam, the second
-                    0x0, the third a yuv422 image of odd width.
+                    0x0, the third a yuv422 image of odd width; 3 JPEGs on
+                    /cam/compressed, the second with an unknown marker
+                    (ff 5a) in the middle of its entropy-coded data (libjpeg
+                    warns of the data cut short, then fails on the marker).
         frames.bag  200 small rgb8 images of one colour each on
                     /cam/image_raw (slow work that compresses to little
                     once resized: the interruption test's input).
@@ -473,6 +476,21 @@ def write_bad(path):
                                        (3, 2, "yuv422"), (4, 2, "rgb8")]):
         image(w, "/cam", T0 + i * 100_000_000 + 50_000_000, "cam", enc,
               3 if enc == "rgb8" else 2, 1, False, rng, wd=wd, ht=ht, pad=0)
+    C, _ = cls("CompressedImage")
+    rgb = rng.randint(0, 256, 32 * 24 * 3).astype(np.uint8).tobytes()
+    for i in range(3):
+        data = bytearray(tj_encode(rgb, 32, 24, False))
+        if i == 1:
+            sos = data.index(b"\xff\xda")
+            start = sos + 2 + struct.unpack(">H", data[sos + 2:sos + 4])[0]
+            mid = start + (len(data) - 2 - start) // 2
+            data[mid:mid + 2] = b"\xff\x5a"
+        m = C["sensor_msgs/CompressedImage"]()
+        t = T0 + i * 100_000_000 + 70_000_000
+        m.header, _ = w.header(C, t, "cam", "/cam/compressed")
+        m.format = "jpeg"
+        m.data = bytes(data)
+        w.write("/cam/compressed", "CompressedImage", t, m, None)
     w.close()
 
 
