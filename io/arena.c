@@ -61,7 +61,7 @@ int sp__arena_set_poolmgr(sp__arena *a, sp_poolmgr *mgr)
 {
     if (a->mgr == mgr)
         return SP_OK;
-    uint64_t held = a->size + a->heap_bytes;
+    uint64_t held = sp__arena_held(a);
     if (mgr)
         SP_TRY(sp_poolmgr_charge(mgr, held, a->what));
     sp_poolmgr_uncharge(a->mgr, a->charged);

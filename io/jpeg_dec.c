@@ -141,15 +141,12 @@ int sp__jpeg_dec_set_poolmgr(sp__jpeg_dec *d, sp_poolmgr *mgr)
     sp_poolmgr *old = perm->mgr;
     SP_TRY(sp__arena_set_poolmgr(perm, mgr));
     int rc = sp__arena_set_poolmgr(image, mgr);
-    if (rc < 0)
-        (void)sp__arena_set_poolmgr(perm, old); /* gives back: cannot fail */
+    /* On failure, back: the old manager has just had these bytes back, so
+     * it can take them again; should another thread have taken that room
+     * since, the arena is left uncharged rather than on the new one. */
+    if (rc < 0 && sp__arena_set_poolmgr(perm, old) < 0)
+        (void)sp__arena_set_poolmgr(perm, NULL);
     return rc;
-}
-
-uint64_t sp__jpeg_dec_held(const sp__jpeg_dec *d)
-{
-    return sp__arena_held(&d->mem.pool[JPOOL_PERMANENT]) +
-           sp__arena_held(&d->mem.pool[JPOOL_IMAGE]);
 }
 
 const char *sp__jpeg_dec_message(const sp__jpeg_dec *d)

@@ -64,9 +64,6 @@ void sp__jpeg_dec_destroy(sp__jpeg_dec *d);
  * previous one; SP_EBUDGET leaves the charges where they were. */
 int sp__jpeg_dec_set_poolmgr(sp__jpeg_dec *d, sp_poolmgr *mgr);
 
-/* Bytes the arenas hold now. */
-uint64_t sp__jpeg_dec_held(const sp__jpeg_dec *d);
-
 /* The header of the @p n bytes at @p p. SP_EFORMAT when libjpeg refuses
  * it; a stream of tables only (or cut before its frame) gives width 0. */
 int sp__jpeg_dec_info(sp__jpeg_dec *d, const uint8_t *p, size_t n,

@@ -244,7 +244,7 @@ int sp_rosmsg_decoder_set_poolmgr(sp_rosmsg_decoder *d, sp_poolmgr *mgr)
     SP_TRY(sp__jpeg_dec_set_poolmgr(d->jpeg, mgr));
     int rc = sp_png_reader_set_poolmgr(d->png, mgr);
     if (rc < 0) {
-        /* back to where it was: gives back, cannot fail */
+        /* back to where it was (see sp__jpeg_dec_set_poolmgr) */
         (void)sp__jpeg_dec_set_poolmgr(d->jpeg, d->mgr);
         return rc;
     }
