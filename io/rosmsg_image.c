@@ -202,7 +202,8 @@ int sp_rosmsg_cimage_parse(const uint8_t *buf, size_t n, sp_rosmsg_enc enc,
 }
 
 struct sp_rosmsg_decoder {
-    sp__jpeg_dec *jpeg;
+    sp__jpeg_dec *jpeg; /* made at the first JPEG: a log of clouds only
+                         * never holds libjpeg's arenas */
     sp_png_reader *png;
     sp_poolmgr *mgr; /* borrowed; NULL: nothing is charged */
 };
@@ -214,14 +215,8 @@ int sp_rosmsg_decoder_create(sp_rosmsg_decoder **out)
     sp_rosmsg_decoder *d = calloc(1, sizeof *d);
     if (!d)
         return sp__fail(SP_ENOMEM, "image decoder: out of memory");
-    int rc = sp__jpeg_dec_create(&d->jpeg);
+    int rc = sp_png_reader_create(&d->png);
     if (rc < 0) {
-        free(d);
-        return rc;
-    }
-    rc = sp_png_reader_create(&d->png);
-    if (rc < 0) {
-        sp__jpeg_dec_destroy(d->jpeg);
         free(d);
         return rc;
     }
@@ -241,15 +236,31 @@ void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d)
 int sp_rosmsg_decoder_set_poolmgr(sp_rosmsg_decoder *d, sp_poolmgr *mgr)
 {
     SP_GUARD(d != NULL);
-    SP_TRY(sp__jpeg_dec_set_poolmgr(d->jpeg, mgr));
+    if (d->jpeg)
+        SP_TRY(sp__jpeg_dec_set_poolmgr(d->jpeg, mgr));
     int rc = sp_png_reader_set_poolmgr(d->png, mgr);
     if (rc < 0) {
         /* back to where it was (see sp__jpeg_dec_set_poolmgr) */
-        (void)sp__jpeg_dec_set_poolmgr(d->jpeg, d->mgr);
+        if (d->jpeg)
+            (void)sp__jpeg_dec_set_poolmgr(d->jpeg, d->mgr);
         return rc;
     }
     d->mgr = mgr;
     return SP_OK;
+}
+
+/* The JPEG decoder, made (and charged) at the first JPEG. */
+static int need_jpeg(sp_rosmsg_decoder *d)
+{
+    if (d->jpeg)
+        return SP_OK;
+    SP_TRY(sp__jpeg_dec_create(&d->jpeg));
+    int rc = sp__jpeg_dec_set_poolmgr(d->jpeg, d->mgr);
+    if (rc < 0) {
+        sp__jpeg_dec_destroy(d->jpeg);
+        d->jpeg = NULL;
+    }
+    return rc;
 }
 
 typedef enum { PAYLOAD_JPEG, PAYLOAD_PNG } payload_kind;
@@ -329,6 +340,7 @@ static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w, uint32_t h,
 static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
                      uint32_t *h, sp_pixfmt *fmt)
 {
+    SP_TRY(need_jpeg(d));
     sp__jpeg_info ji;
     int rc = sp__jpeg_dec_info(d->jpeg, m->data, m->data_size, &ji);
     if (rc == SP_EFORMAT)

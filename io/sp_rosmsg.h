@@ -240,10 +240,11 @@ void sp_rosmsg_decoder_destroy(sp_rosmsg_decoder *d);
 /** Bound the decoder's memory by @p mgr's budget (borrowed; it must outlive
  *  the decoder): the PNG reader's memory is charged to it
  *  (sp_png_reader_set_poolmgr), and so are the arenas libjpeg's memory
- *  comes from, which grow before a JPEG decode to what that image can take
- *  (every coefficient of a progressive JPEG, a few rows of a sequential
- *  one) and are kept, charged, until the decoder is destroyed, so a warm
- *  decoder allocates nothing. NULL (the default) charges nothing.
+ *  comes from (made at the first JPEG), which grow before a JPEG decode to
+ *  what that image can take (every coefficient of a progressive JPEG, a
+ *  few rows of a sequential one) and are kept, charged, until the decoder
+ *  is destroyed, so a warm decoder allocates nothing. NULL (the default)
+ *  charges nothing.
  *  SP_EBUDGET when the budget cannot cover the arenas held now (then the
  *  charges stay where they were); later refusals come from
  *  sp_rosmsg_cimage_decode() as SP_EBUDGET, naming the image's size. */
