@@ -213,7 +213,7 @@ int sp__jpeg_dec_decode(sp__jpeg_dec *d, const uint8_t *p, size_t n, int gray,
     d->mem.pool[JPOOL_PERMANENT].refused = 0;
     SP_TRY(sp__arena_reset(&d->mem.pool[JPOOL_IMAGE], what, work));
     src_set(d, p, n);
-    /* volatile: read after the longjmp */
+    /* volatile: changed between setjmp and a possible longjmp */
     volatile uint32_t row = 0;
     if (setjmp(d->jump))
         return failed(d);
