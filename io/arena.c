@@ -49,11 +49,10 @@ int sp__arena_init(sp__arena *a, size_t initial, size_t max_request,
 void sp__arena_deinit(sp__arena *a)
 {
     sp__arena_clear(a);
+    sp_poolmgr_uncharge(a->mgr, sp__arena_held(a));
     free(a->mem);
     a->mem = NULL;
     a->size = 0;
-    sp_poolmgr_uncharge(a->mgr, a->charged);
-    a->charged = 0;
     a->mgr = NULL;
 }
 
@@ -64,9 +63,8 @@ int sp__arena_set_poolmgr(sp__arena *a, sp_poolmgr *mgr)
     uint64_t held = sp__arena_held(a);
     if (mgr)
         SP_TRY(sp_poolmgr_charge(mgr, held, a->what));
-    sp_poolmgr_uncharge(a->mgr, a->charged);
+    sp_poolmgr_uncharge(a->mgr, held);
     a->mgr = mgr;
-    a->charged = mgr ? held : 0;
     return SP_OK;
 }
 
@@ -75,20 +73,14 @@ static int charge(sp__arena *a, size_t bytes)
     if (!a->mgr)
         return SP_OK;
     int rc = sp_poolmgr_charge(a->mgr, bytes, a->what);
-    if (rc < 0) {
+    if (rc < 0)
         a->refused = 1;
-        return rc;
-    }
-    a->charged += bytes;
-    return SP_OK;
+    return rc;
 }
 
 static void uncharge(sp__arena *a, size_t bytes)
 {
-    if (!a->mgr)
-        return;
-    sp_poolmgr_uncharge(a->mgr, bytes);
-    a->charged -= bytes;
+    sp_poolmgr_uncharge(a->mgr, bytes); /* NULL: a no-op */
 }
 
 static void heap_free(sp__arena *a, sp__arena_hdr *h)

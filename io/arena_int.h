@@ -40,8 +40,8 @@ typedef struct sp__arena {
     sp__arena_hdr *heap;  /* requests the heap serves now */
     size_t heap_bytes;    /* their bytes, headers included */
     uint64_t heap_allocs; /* requests served by the heap since creation */
-    sp_poolmgr *mgr;      /* borrowed; NULL: nothing is charged */
-    uint64_t charged;     /* bytes charged to mgr now */
+    sp_poolmgr *mgr;      /* borrowed; NULL: nothing is charged, else all
+                             sp__arena_held() bytes are */
     int refused;          /* a charge failed since the last reset */
     const char *owner;    /* "libpng's memory", for messages */
     char what[320];       /* "FILE: libpng's memory", for refusals */
@@ -59,7 +59,8 @@ void sp__arena_deinit(sp__arena *a);
  * when the new budget cannot cover the arena (then nothing changes). */
 int sp__arena_set_poolmgr(sp__arena *a, sp_poolmgr *mgr);
 
-/* Bytes the arena holds now (itself and what the heap serves). */
+/* Bytes the arena holds now (itself and what the heap serves): what is
+ * charged to its manager. */
 static inline uint64_t sp__arena_held(const sp__arena *a)
 {
     return a->size + a->heap_bytes;
