@@ -50,26 +50,28 @@ static sp__jpeg_mem *mem_of(j_common_ptr cinfo)
     return (sp__jpeg_mem *)cinfo->mem;
 }
 
-static void out_of_memory(j_common_ptr cinfo, int which)
+/* libjpeg's error @p code (with @p parm): to error_exit, never returns. */
+static void jerr_exit(j_common_ptr cinfo, int code, int parm)
 {
-    cinfo->err->msg_code = JERR_OUT_OF_MEMORY;
-    cinfo->err->msg_parm.i[0] = which;
+    cinfo->err->msg_code = code;
+    cinfo->err->msg_parm.i[0] = parm;
     (*cinfo->err->error_exit)(cinfo);
 }
 
+static void check_pool(j_common_ptr cinfo, int pool_id)
+{
+    if (pool_id < 0 || pool_id >= JPOOL_NUMPOOLS)
+        jerr_exit(cinfo, JERR_BAD_POOL_ID, pool_id);
+}
+
+/* The arena refuses requests over MAX_REQUEST and rounds each to 32 bytes
+ * at a 32-byte address. */
 static void *alloc_any(j_common_ptr cinfo, int pool_id, size_t size)
 {
-    if (pool_id < 0 || pool_id >= JPOOL_NUMPOOLS) {
-        cinfo->err->msg_code = JERR_BAD_POOL_ID;
-        cinfo->err->msg_parm.i[0] = pool_id;
-        (*cinfo->err->error_exit)(cinfo);
-    }
-    if (size > MAX_REQUEST)
-        out_of_memory(cinfo, 1);
-    size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    check_pool(cinfo, pool_id);
     void *p = sp__arena_alloc(&mem_of(cinfo)->pool[pool_id], size);
     if (!p)
-        out_of_memory(cinfo, 2);
+        jerr_exit(cinfo, JERR_OUT_OF_MEMORY, 1);
     return p;
 }
 
@@ -96,7 +98,7 @@ static void **alloc_rows(j_common_ptr cinfo, int pool_id, size_t row_bytes,
                          JDIMENSION numrows)
 {
     if (row_bytes == 0 || numrows > MAX_REQUEST / row_bytes)
-        out_of_memory(cinfo, 3);
+        jerr_exit(cinfo, JERR_OUT_OF_MEMORY, 2);
     void **rows = alloc_any(cinfo, pool_id, (size_t)numrows * sizeof *rows);
     uint8_t *data = alloc_any(cinfo, pool_id, (size_t)numrows * row_bytes);
     for (JDIMENSION i = 0; i < numrows; i++)
@@ -126,21 +128,13 @@ static JBLOCKARRAY alloc_barray(j_common_ptr cinfo, int pool_id,
         cinfo, pool_id, (size_t)blocksperrow * sizeof(JBLOCK), numrows);
 }
 
-static void need_image_pool(j_common_ptr cinfo, int pool_id)
-{
-    if (pool_id != JPOOL_IMAGE) {
-        cinfo->err->msg_code = JERR_BAD_POOL_ID;
-        cinfo->err->msg_parm.i[0] = pool_id;
-        (*cinfo->err->error_exit)(cinfo);
-    }
-}
-
 /* Both kinds are a struct sp__jpeg_virt (first member of each control). */
 static void *request_virt(j_common_ptr cinfo, int pool_id, int blocks,
                           boolean pre_zero, JDIMENSION width,
                           JDIMENSION numrows, JDIMENSION maxaccess)
 {
-    need_image_pool(cinfo, pool_id);
+    if (pool_id != JPOOL_IMAGE) /* libjpeg's rule for virtual arrays */
+        jerr_exit(cinfo, JERR_BAD_POOL_ID, pool_id);
     sp__jpeg_mem *m = mem_of(cinfo);
     struct sp__jpeg_virt *v = alloc_any(cinfo, pool_id, sizeof *v);
     memset(v, 0, sizeof *v);
@@ -184,12 +178,6 @@ static void realize_virt_arrays(j_common_ptr cinfo)
         }
 }
 
-static void bad_access(j_common_ptr cinfo)
-{
-    cinfo->err->msg_code = JERR_BAD_VIRTUAL_ACCESS;
-    (*cinfo->err->error_exit)(cinfo);
-}
-
 /* What libjpeg's manager checks and does on an access, less the backing
  * file: rows past the last written are zeroed first when the array asked
  * for it, and reading them is an error when it did not. */
@@ -198,12 +186,12 @@ static void **access_virt(j_common_ptr cinfo, struct sp__jpeg_virt *v,
 {
     JDIMENSION end = start + num;
     if (!v->rows || end < start || end > v->height || num > v->maxaccess)
-        bad_access(cinfo);
+        jerr_exit(cinfo, JERR_BAD_VIRTUAL_ACCESS, 0);
     if (v->first_undef < end) {
         JDIMENSION from = v->first_undef;
         if (from < start) {
             if (writable) /* a writer skipped rows */
-                bad_access(cinfo);
+                jerr_exit(cinfo, JERR_BAD_VIRTUAL_ACCESS, 0);
             from = start;
         }
         if (writable)
@@ -212,7 +200,7 @@ static void **access_virt(j_common_ptr cinfo, struct sp__jpeg_virt *v,
             for (; from < end; from++)
                 memset(v->rows[from], 0, v->row_bytes);
         } else if (!writable) {
-            bad_access(cinfo);
+            jerr_exit(cinfo, JERR_BAD_VIRTUAL_ACCESS, 0);
         }
     }
     return v->rows + start;
@@ -235,11 +223,7 @@ static JBLOCKARRAY access_virt_barray(j_common_ptr cinfo, jvirt_barray_ptr v,
 static void free_pool(j_common_ptr cinfo, int pool_id)
 {
     sp__jpeg_mem *m = mem_of(cinfo);
-    if (pool_id < 0 || pool_id >= JPOOL_NUMPOOLS) {
-        cinfo->err->msg_code = JERR_BAD_POOL_ID;
-        cinfo->err->msg_parm.i[0] = pool_id;
-        (*cinfo->err->error_exit)(cinfo);
-    }
+    check_pool(cinfo, pool_id);
     if (pool_id == JPOOL_IMAGE)
         m->virt = NULL;
     sp__arena_clear(&m->pool[pool_id]);
