@@ -26,7 +26,6 @@ struct sp__jpeg_dec {
     struct jpeg_source_mgr src;
     sp__jpeg_mem mem;
     jmp_buf jump;
-    unsigned warnings;
     char msg[JMSG_LENGTH_MAX];
 };
 
@@ -37,17 +36,18 @@ static void on_error(j_common_ptr cinfo)
     longjmp(d->jump, 1);
 }
 
-/* Warnings (level -1) are counted; trace messages ignored. */
+/* Warnings (level -1) and trace messages: not failures, and the library
+ * never prints (libjpeg's default writes them to stderr). */
 static void on_message(j_common_ptr cinfo, int level)
 {
-    sp__jpeg_dec *d = cinfo->client_data;
-    if (level < 0)
-        d->warnings++;
+    (void)cinfo;
+    (void)level;
 }
 
 /* ---- the bytes, from memory ---- */
 
-static void src_init(j_decompress_ptr cinfo)
+/* init_source and term_source: nothing to open or close. */
+static void src_nothing(j_decompress_ptr cinfo)
 {
     (void)cinfo;
 }
@@ -75,11 +75,6 @@ static void src_skip(j_decompress_ptr cinfo, long n)
     }
     s->next_input_byte += n;
     s->bytes_in_buffer -= (size_t)n;
-}
-
-static void src_term(j_decompress_ptr cinfo)
-{
-    (void)cinfo;
 }
 
 static void src_set(sp__jpeg_dec *d, const uint8_t *p, size_t n)
@@ -115,11 +110,11 @@ int sp__jpeg_dec_create(sp__jpeg_dec **out)
     }
     jpeg_create_decompress(&d->cinfo);
     sp__jpeg_mem_install(&d->mem, (j_common_ptr)&d->cinfo);
-    d->src.init_source = src_init;
+    d->src.init_source = src_nothing;
     d->src.fill_input_buffer = src_fill;
     d->src.skip_input_data = src_skip;
     d->src.resync_to_restart = jpeg_resync_to_restart;
-    d->src.term_source = src_term;
+    d->src.term_source = src_nothing;
     d->cinfo.src = &d->src;
     *out = d;
     return SP_OK;
@@ -169,7 +164,6 @@ int sp__jpeg_dec_info(sp__jpeg_dec *d, const uint8_t *p, size_t n,
 {
     memset(out, 0, sizeof *out);
     d->msg[0] = '\0';
-    d->warnings = 0;
     d->mem.pool[JPOOL_PERMANENT].refused = 0;
     d->mem.pool[JPOOL_IMAGE].refused = 0;
     src_set(d, p, n);
@@ -180,6 +174,7 @@ int sp__jpeg_dec_info(sp__jpeg_dec *d, const uint8_t *p, size_t n,
         out->width = d->cinfo.image_width;
         out->height = d->cinfo.image_height;
         out->components = d->cinfo.num_components;
+        out->progressive = d->cinfo.progressive_mode;
         switch (d->cinfo.jpeg_color_space) {
         case JCS_GRAYSCALE:
             out->kind = SP__JPEG_GRAY;
@@ -205,11 +200,9 @@ int sp__jpeg_dec_info(sp__jpeg_dec *d, const uint8_t *p, size_t n,
 
 int sp__jpeg_dec_decode(sp__jpeg_dec *d, const uint8_t *p, size_t n, int gray,
                         uint8_t *dst, size_t stride, uint32_t w, uint32_t h,
-                        size_t work, const char *what, unsigned *warnings)
+                        size_t work, const char *what)
 {
-    *warnings = 0;
     d->msg[0] = '\0';
-    d->warnings = 0;
     d->mem.pool[JPOOL_PERMANENT].refused = 0;
     SP_TRY(sp__arena_reset(&d->mem.pool[JPOOL_IMAGE], what, work));
     src_set(d, p, n);
@@ -249,6 +242,5 @@ int sp__jpeg_dec_decode(sp__jpeg_dec *d, const uint8_t *p, size_t n, int gray,
         row += got;
     }
     jpeg_finish_decompress(&d->cinfo);
-    *warnings = d->warnings;
     return SP_OK;
 }

@@ -52,6 +52,7 @@ typedef enum {
 typedef struct sp__jpeg_info {
     uint32_t width, height;
     int components;
+    int progressive; /* every coefficient is kept while decoding */
     sp__jpeg_kind kind;
 } sp__jpeg_info;
 
@@ -73,11 +74,10 @@ int sp__jpeg_dec_info(sp__jpeg_dec *d, const uint8_t *p, size_t n,
  * gray8 (@p gray) or rgb8, with the islow IDCT and fancy upsampling
  * (TurboJPEG's TJFLAG_ACCURATEDCT). The image arena first grows to @p work
  * bytes if smaller, charged as "@p what: libjpeg's working memory". A
- * warning (a truncated scan, extraneous bytes) is not a failure; the count
- * is in *warnings. */
+ * warning (a truncated scan, extraneous bytes) is not a failure. */
 int sp__jpeg_dec_decode(sp__jpeg_dec *d, const uint8_t *p, size_t n, int gray,
                         uint8_t *dst, size_t stride, uint32_t w, uint32_t h,
-                        size_t work, const char *what, unsigned *warnings);
+                        size_t work, const char *what);
 
 /* libjpeg's message for the last SP_EFORMAT. */
 const char *sp__jpeg_dec_message(const sp__jpeg_dec *d);

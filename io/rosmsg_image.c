@@ -289,36 +289,6 @@ static int payload_kind_of(const sp_roscimg_msg *m, payload_kind *k)
                     head[3]);
 }
 
-/* 1 when the JPEG's frame is progressive (SOF2, SOF6, SOF10, SOF14), or
- * when no frame header is found before the scan (then the worst is
- * assumed). Walks the marker segments only. */
-static int jpeg_progressive(const sp_roscimg_msg *m)
-{
-    const uint8_t *p = m->data;
-    size_t n = m->data_size, i = 2;
-    while (i + 4 <= n) {
-        if (p[i] != 0xFF) {
-            i++;
-            continue;
-        }
-        uint8_t mk = p[i + 1];
-        if (mk == 0xFF) {
-            i++; /* fill byte */
-            continue;
-        }
-        if (mk == 0x01 || (mk >= 0xD0 && mk <= 0xD8)) {
-            i += 2; /* no length */
-            continue;
-        }
-        if (mk == 0xDA || mk == 0xD9)
-            break;
-        if (mk >= 0xC0 && mk <= 0xCF && mk != 0xC4 && mk != 0xC8 && mk != 0xCC)
-            return mk == 0xC2 || mk == 0xC6 || mk == 0xCA || mk == 0xCE;
-        i += 2 + ((size_t)p[i + 2] << 8 | p[i + 3]);
-    }
-    return 1;
-}
-
 /* What libjpeg may allocate to decode a w x h image, the size the arena
  * grows to first: a progressive one keeps every coefficient of the image
  * (64 int16 per 8x8 block and component, sized here without subsampling:
@@ -326,19 +296,19 @@ static int jpeg_progressive(const sp_roscimg_msg *m)
  * for upsampling and colour conversion and a fixed part for tables. (Were
  * it short, the arena's heap overflow serves the rest, charged, and the
  * arena grows to it for the next image.) */
-static uint64_t jpeg_work_bytes(const sp_roscimg_msg *m, uint32_t w, uint32_t h,
-                                sp_pixfmt fmt)
+static uint64_t jpeg_work_bytes(const sp__jpeg_info *ji)
 {
-    uint64_t comps = fmt == SP_PIX_GRAY8 ? 1 : 3;
-    uint64_t w16 = ((uint64_t)w + 15) / 16 * 16;
-    uint64_t h16 = ((uint64_t)h + 15) / 16 * 16;
+    uint64_t comps = ji->kind == SP__JPEG_GRAY ? 1 : 3;
+    uint64_t w16 = ((uint64_t)ji->width + 15) / 16 * 16;
+    uint64_t h16 = ((uint64_t)ji->height + 15) / 16 * 16;
     uint64_t rows = w16 * comps * 16 * 4; /* MCU rows, upsampling, colour */
-    uint64_t coefs = jpeg_progressive(m) ? w16 * h16 * comps * 2 : 0;
+    uint64_t coefs = ji->progressive ? w16 * h16 * comps * 2 : 0;
     return (64u << 10) + rows + coefs;
 }
 
-static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
-                     uint32_t *h, sp_pixfmt *fmt)
+/* The header, or the error naming what is wrong with it. */
+static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
+                     sp__jpeg_info *out)
 {
     SP_TRY(need_jpeg(d));
     sp__jpeg_info ji;
@@ -367,10 +337,13 @@ static int jpeg_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m, uint32_t *w,
                         "components in no known colour space, expected "
                         "grayscale or colour (YCbCr, RGB)",
                         m->format, ji.components);
-    *w = ji.width;
-    *h = ji.height;
-    *fmt = ji.kind == SP__JPEG_GRAY ? SP_PIX_GRAY8 : SP_PIX_RGB8;
+    *out = ji;
     return SP_OK;
+}
+
+static sp_pixfmt jpeg_format(const sp__jpeg_info *ji)
+{
+    return ji->kind == SP__JPEG_GRAY ? SP_PIX_GRAY8 : SP_PIX_RGB8;
 }
 
 int sp_rosmsg_cimage_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
@@ -379,8 +352,14 @@ int sp_rosmsg_cimage_info(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
     SP_GUARD(d != NULL && m != NULL && width && height && fmt);
     payload_kind k;
     SP_TRY(payload_kind_of(m, &k));
-    if (k == PAYLOAD_JPEG)
-        return jpeg_info(d, m, width, height, fmt);
+    if (k == PAYLOAD_JPEG) {
+        sp__jpeg_info ji;
+        SP_TRY(jpeg_info(d, m, &ji));
+        *width = ji.width;
+        *height = ji.height;
+        *fmt = jpeg_format(&ji);
+        return SP_OK;
+    }
     sp_png_info pi;
     SP_TRY(sp_png_probe_mem(d->png, m->data, m->data_size,
                             "CompressedImage PNG", &pi));
@@ -399,9 +378,10 @@ int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
     if (k == PAYLOAD_PNG)
         return sp_png_read_mem(d->png, m->data, m->data_size,
                                "CompressedImage PNG", dst, NULL);
-    uint32_t w, h;
-    sp_pixfmt fmt;
-    SP_TRY(jpeg_info(d, m, &w, &h, &fmt));
+    sp__jpeg_info ji;
+    SP_TRY(jpeg_info(d, m, &ji));
+    uint32_t w = ji.width, h = ji.height;
+    sp_pixfmt fmt = jpeg_format(&ji);
     size_t row = sp_image_row_bytes(w, fmt);
     if (dst->width != w || dst->height != h || dst->format != fmt ||
         dst->stride < row || dst->stride > (size_t)0x7fffffff)
@@ -415,20 +395,17 @@ int sp_rosmsg_cimage_decode(sp_rosmsg_decoder *d, const sp_roscimg_msg *m,
     /* libjpeg's working memory comes from the decoder's arena, grown
      * first (and charged) to what this image can take, so a budget
      * refusal comes before libjpeg starts and names the image. */
-    uint64_t work = jpeg_work_bytes(m, w, h, fmt);
+    uint64_t work = jpeg_work_bytes(&ji);
     char what[160];
     snprintf(what, sizeof what, "CompressedImage (format '%s'): %ux%u %s JPEG",
-             m->format, w, h,
-             jpeg_progressive(m) ? "progressive" : "sequential");
-    unsigned warnings;
+             m->format, w, h, ji.progressive ? "progressive" : "sequential");
     /* Warnings (a truncated scan, extraneous bytes before a marker) leave
      * an image that libjpeg-turbo completed as best it could; they are not
      * failures, as in libjpeg-turbo's own djpeg and OpenCV's imdecode.
      * Only errors fail. */
-    int rc = sp__jpeg_dec_decode(d->jpeg, m->data, m->data_size,
-                                 fmt == SP_PIX_GRAY8, dst->data, dst->stride, w,
-                                 h, work > SIZE_MAX ? SIZE_MAX : (size_t)work,
-                                 what, &warnings);
+    int rc = sp__jpeg_dec_decode(
+        d->jpeg, m->data, m->data_size, fmt == SP_PIX_GRAY8, dst->data,
+        dst->stride, w, h, work > SIZE_MAX ? SIZE_MAX : (size_t)work, what);
     if (rc == SP_EFORMAT)
         return sp__fail(SP_EFORMAT,
                         "CompressedImage (format '%s'): JPEG data of %zu "
