@@ -227,12 +227,6 @@ static void *read_cloud(const char *bag, sp_poolmgr *mgr, sp_points *pts,
     return *keep;
 }
 
-static double timed(bench_fn fn, void *arg, int warm, int runs, int cputime)
-{
-    return cputime ? bench_median_cpu_ms(fn, arg, warm, runs)
-                   : bench_median_ms(fn, arg, warm, runs);
-}
-
 typedef struct result {
     const char *what, *input;
     double ms;       /* per run */
@@ -417,10 +411,10 @@ int main(int argc, char **argv)
         j.b = malloc(j.bytes);
         memset(j.a, 1, j.bytes);
         double memcpy_ms =
-            timed(run_memcpy, &j, warm, runs, cputime) * logs[l].msgs;
+            bench_median_by(run_memcpy, &j, warm, runs, cputime) * logs[l].msgs;
         double memcpy_gbps = payload / (memcpy_ms * 1e6);
         j.lz4_checksum = 1;
-        double codec_ms = timed(run_codec, &j, warm, runs, cputime);
+        double codec_ms = bench_median_by(run_codec, &j, warm, runs, cputime);
         result rs[6];
         int nr = 0;
         rs[nr++] = (result){"memcpy", logs[l].name, memcpy_ms,
@@ -432,19 +426,19 @@ int main(int argc, char **argv)
         double codec_fast = codec_ms;
         if (is_lz4) {
             j.lz4_checksum = 0;
-            codec_fast = timed(run_codec, &j, warm, runs, cputime);
+            codec_fast = bench_median_by(run_codec, &j, warm, runs, cputime);
             rs[nr++] = (result){"liblz4 frame, no checksum", logs[l].name,
                                 codec_fast, payload, logs[l].msgs};
         }
         j.verify = 1;
-        double sp_v = timed(run_pipeline, &j, warm, runs, cputime);
+        double sp_v = bench_median_by(run_pipeline, &j, warm, runs, cputime);
         rs[nr++] = (result){"sensorpipe, verify", logs[l].name,
                             sp_v, payload, logs[l].msgs};
         j.verify = 0;
-        double sp_nv = timed(run_pipeline, &j, warm, runs, cputime);
+        double sp_nv = bench_median_by(run_pipeline, &j, warm, runs, cputime);
         rs[nr++] = (result){"sensorpipe, verify=false",
                             logs[l].name, sp_nv, payload, logs[l].msgs};
-        double open_ms = timed(run_open, &j, warm, runs, cputime);
+        double open_ms = bench_median_by(run_open, &j, warm, runs, cputime);
         for (int i = 0; i < nr; i++) {
             /* Each sensorpipe row against the codec doing the same
              * checking: verify against the checked codec, verify=false

@@ -49,12 +49,6 @@ static int run_turbo(void *arg)
                : 0;
 }
 
-static double timed(bench_fn fn, void *arg, int runs, int cputime)
-{
-    return cputime ? bench_median_cpu_ms(fn, arg, 3, runs)
-                   : bench_median_ms(fn, arg, 3, runs);
-}
-
 /* Heap allocations per call, over 10 calls after the timing's warm-up. */
 static double allocs_per_call(bench_fn fn, void *arg)
 {
@@ -66,7 +60,8 @@ static double allocs_per_call(bench_fn fn, void *arg)
     return (double)(sp_test_alloc_calls() - a) / 10.0;
 }
 
-/* cv2.imdecode's median ms, or < 0 with @p why filled. */
+/* cv2.imdecode's median ms (the bytes written to a temporary file for
+ * Python to read), or < 0 with @p why filled. */
 static double cv2_time(const uint8_t *jpg, size_t n, int runs, int cputime,
                        char *why, size_t cap)
 {
@@ -80,38 +75,11 @@ static double cv2_time(const uint8_t *jpg, size_t n, int runs, int cputime,
         return -1;
     }
     fclose(f);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 -c '\n"
-             "import sys, time\n"
-             "try:\n"
-             "    import cv2, numpy as np\n"
-             "except ImportError as e:\n"
-             "    print(\"skip\", e); sys.exit(0)\n"
-             "cv2.setNumThreads(1)\n"
-             "clk = time.thread_time if %d else time.perf_counter\n"
-             "b = np.fromfile(sys.argv[1], np.uint8); ts = []\n"
-             "for i in range(%d + 3):\n"
-             "    t = clk(); a = cv2.imdecode(b, cv2.IMREAD_COLOR)\n"
-             "    ts.append(clk() - t)\n"
-             "ts = sorted(ts[3:]); print(\"ms\", ts[len(ts) // 2] * 1e3)\n"
-             "' '%s' 2>&1",
-             cputime, runs, tmp);
-    FILE *p = popen(cmd, "r");
-    char line[512] = "";
-    if (p) {
-        if (!fgets(line, sizeof line, p))
-            line[0] = '\0';
-        pclose(p);
-    }
+    double ms = bench_cv2_ms("b = np.fromfile(p, np.uint8)",
+                             "cv2.imdecode(b, cv2.IMREAD_COLOR)", tmp, runs,
+                             cputime, why, cap);
     remove(tmp);
-    double ms;
-    if (sscanf(line, "ms %lf", &ms) == 1)
-        return ms;
-    line[strcspn(line, "\n")] = '\0';
-    snprintf(why, cap, "cv2.imdecode not timed: %s",
-             line[0] ? line : "no output from /usr/bin/python3");
-    return -1;
+    return ms;
 }
 
 static void row(int json, const char *input, double ms, double ours_allocs,
@@ -159,8 +127,8 @@ static void bench_one(const char *input, const uint8_t *jpg, size_t n, int runs,
     sp_image_init(&j.img, mem, bytes, j.w, j.h, fmt, 0);
     j.peer = malloc((size_t)j.w * j.h * 3);
     j.tj = tjInitDecompress();
-    double turbo = timed(run_turbo, &j, runs, cputime);
-    double ours = timed(run_ours, &j, runs, cputime);
+    double turbo = bench_median_by(run_turbo, &j, 3, runs, cputime);
+    double ours = bench_median_by(run_ours, &j, 3, runs, cputime);
     double turbo_a = allocs_per_call(run_turbo, &j);
     double ours_a = allocs_per_call(run_ours, &j);
     const char *diff = "byte-identical";

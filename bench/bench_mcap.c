@@ -150,12 +150,6 @@ static void row(const bench_opts *o, const char *kernel, const char *backend,
         fprintf(stderr, "%s %s %s: %s\n", kernel, backend, input, sp_errmsg());
 }
 
-static double median(bench_fn fn, void *arg, int warmup, int runs, int cpu)
-{
-    return cpu ? bench_median_cpu_ms(fn, arg, warmup, runs)
-               : bench_median_ms(fn, arg, warmup, runs);
-}
-
 static void bench_cloud(const bench_opts *o, job *j, const char *name, int cpu,
                         double gbps)
 {
@@ -167,7 +161,7 @@ static void bench_cloud(const bench_opts *o, job *j, const char *name, int cpu,
         return;
     j->buf = malloc(need);
     j->cap = need;
-    double ms = median(run_serialize, j, 2, o->runs, cpu);
+    double ms = bench_median_by(run_serialize, j, 2, o->runs, cpu);
     row(o, "pc2_serialize", "scalar", name, n, ms, point_bytes + (double)need,
         gbps);
 
@@ -186,7 +180,7 @@ static void bench_cloud(const bench_opts *o, job *j, const char *name, int cpu,
         }
         sp_mcap_writer_stats a, b;
         sp_mcap_writer_stats_get(j->w, &a);
-        ms = median(run_write, j, 2, o->runs, cpu);
+        ms = bench_median_by(run_write, j, 2, o->runs, cpu);
         sp_mcap_writer_stats_get(j->w, &b);
         /* file bytes and record bytes per message, over all calls */
         const double per =

@@ -50,12 +50,6 @@ static int run_libpng(void *arg)
     return png_image_finish_read(&im, NULL, j->peer, 0, NULL) ? 0 : -1;
 }
 
-static double timed(bench_fn fn, void *arg, int runs, int cputime)
-{
-    return cputime ? bench_median_cpu_ms(fn, arg, 3, runs)
-                   : bench_median_ms(fn, arg, 3, runs);
-}
-
 static const char *same_as_peer(const job *j)
 {
     size_t row = sp_image_row_bytes(j->img.width, j->img.format);
@@ -65,46 +59,6 @@ static const char *same_as_peer(const job *j)
         if (memcmp(sp_image_row(&j->img, y), j->peer + (size_t)y * row, row))
             return "PIXELS DIFFER";
     return "pixel-exact";
-}
-
-/* cv2.imread's median ms over @p runs (thread CPU time with cputime),
- * or < 0 with @p why filled. */
-static double cv2_time(const char *path, int runs, int cputime, char *why,
-                       size_t cap)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 -c '\n"
-             "import sys, time\n"
-             "try:\n"
-             "    import cv2\n"
-             "except ImportError as e:\n"
-             "    print(\"skip\", e); sys.exit(0)\n"
-             "cv2.setNumThreads(1)\n"
-             "clk = time.thread_time if %d else time.perf_counter\n"
-             "p = sys.argv[1]; ts = []\n"
-             "for i in range(%d + 3):\n"
-             "    t = clk(); a = cv2.imread(p, cv2.IMREAD_UNCHANGED)\n"
-             "    ts.append(clk() - t)\n"
-             "ts = sorted(ts[3:]); print(\"ms\", ts[len(ts) // 2] * 1e3)\n"
-             "' '%s' 2>&1",
-             cputime, runs, path);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        snprintf(why, cap, "cannot run /usr/bin/python3");
-        return -1;
-    }
-    char line[512] = "";
-    if (!fgets(line, sizeof line, p))
-        line[0] = '\0';
-    pclose(p);
-    double ms;
-    if (sscanf(line, "ms %lf", &ms) == 1)
-        return ms;
-    line[strcspn(line, "\n")] = '\0';
-    snprintf(why, cap, "cv2.imread not timed: %s",
-             line[0] ? line : "no output from /usr/bin/python3");
-    return -1;
 }
 
 static void row(int json, const char *input, const char *ours, double ms,
@@ -164,9 +118,9 @@ int main(int argc, char **argv)
         char input[64];
         snprintf(input, sizeof input, "kitti %.*s", (int)(len - 4), e->d_name);
 
-        double peer = timed(run_libpng, &j, runs, cputime);
+        double peer = bench_median_by(run_libpng, &j, 3, runs, cputime);
         sp__png_fast *f = sp__png_reader_fast(j.r);
-        double direct = timed(run_reader, &j, runs, cputime);
+        double direct = bench_median_by(run_reader, &j, 3, runs, cputime);
         const char *diff_direct = same_as_peer(&j);
         char name[64];
 #if defined(__aarch64__)
@@ -180,22 +134,23 @@ int main(int argc, char **argv)
         const char *diff_libdeflate = NULL;
         if (strcmp(sp__png_fast_inflater(f), "libdeflate")) {
             f->libdeflate_only = 1;
-            libdeflate = timed(run_reader, &j, runs, cputime);
+            libdeflate = bench_median_by(run_reader, &j, 3, runs, cputime);
             diff_libdeflate = same_as_peer(&j);
             f->libdeflate_only = 0;
         }
         f->scalar = 1;
-        double scalar = timed(run_reader, &j, runs, cputime);
+        double scalar = bench_median_by(run_reader, &j, 3, runs, cputime);
         const char *diff_scalar = same_as_peer(&j);
         f->scalar = 0;
         f->disabled = 1;
-        double viapng = timed(run_reader, &j, runs, cputime);
+        double viapng = bench_median_by(run_reader, &j, 3, runs, cputime);
         const char *diff_png = same_as_peer(&j);
         f->disabled = 0;
         if (f->decoded == 0)
             fprintf(stderr, "bench_png: %s: the direct path never ran\n", path);
         char why[256] = "";
-        double cv = cv2_time(path, runs, cputime, why, sizeof why);
+        double cv = bench_cv2_ms("", "cv2.imread(p, cv2.IMREAD_UNCHANGED)",
+                                 path, runs, cputime, why, sizeof why);
         row(o.json, input, name, direct, "libpng simplified", peer,
             diff_direct);
         if (libdeflate > 0)

@@ -134,6 +134,52 @@ void bench_print_row(FILE *f, const bench_row *r, int json)
             r->bytes * 1e-6, gbps, ratio);
 }
 
+double bench_median_by(bench_fn fn, void *arg, int warmup, int runs,
+                       int cputime)
+{
+    return cputime ? bench_median_cpu_ms(fn, arg, warmup, runs)
+                   : bench_median_ms(fn, arg, warmup, runs);
+}
+
+double bench_cv2_ms(const char *setup, const char *call, const char *path,
+                    int runs, int cputime, char *why, size_t cap)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '\n"
+             "import sys, time\n"
+             "try:\n"
+             "    import cv2, numpy as np\n"
+             "except ImportError as e:\n"
+             "    print(\"skip\", e); sys.exit(0)\n"
+             "cv2.setNumThreads(1)\n"
+             "clk = time.thread_time if %d else time.perf_counter\n"
+             "p = sys.argv[1]; ts = []\n"
+             "%s\n"
+             "for i in range(%d + 3):\n"
+             "    t = clk(); a = %s\n"
+             "    ts.append(clk() - t)\n"
+             "ts = sorted(ts[3:]); print(\"ms\", ts[len(ts) // 2] * 1e3)\n"
+             "' '%s' 2>&1",
+             cputime, setup, runs, call, path);
+    FILE *p = popen(cmd, "r");
+    char line[512] = "";
+    if (p) {
+        if (!fgets(line, sizeof line, p))
+            line[0] = '\0';
+        pclose(p);
+    }
+    double ms;
+    if (sscanf(line, "ms %lf", &ms) == 1)
+        return ms;
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(why, cap, "%.*s not timed: %s", (int)strcspn(call, "("), call,
+             line[0] ? line
+             : p     ? "no output from /usr/bin/python3"
+                     : "cannot run /usr/bin/python3");
+    return -1;
+}
+
 int bench_take_flag(int *argc, char **argv, const char *flag)
 {
     int found = 0, n = 1;

@@ -79,6 +79,20 @@ typedef struct bench_opts {
 } bench_opts;
 int bench_parse_args(int argc, char **argv, bench_opts *o);
 
+/* bench_median_cpu_ms() when @p cputime, else bench_median_ms(). */
+double bench_median_by(bench_fn fn, void *arg, int warmup, int runs,
+                       int cputime);
+
+/* OpenCV's time for one call, from Debian's /usr/bin/python3 (cv2 on one
+ * thread, timed inside Python so the interpreter's start is not counted):
+ * the median ms of @p runs evaluations of the Python expression @p call
+ * after 3 warm-up ones, by thread CPU time when @p cputime. @p setup runs
+ * once before (may be ""); both see the file name as `p` and numpy as
+ * `np`. < 0 with @p why filled ("NAME not timed: ...") when cv2 or numpy
+ * is missing or the script fails. */
+double bench_cv2_ms(const char *setup, const char *call, const char *path,
+                    int runs, int cputime, char *why, size_t cap);
+
 /* 1 when @p flag (a program's own switch, e.g. "--cputime") is among the
  * arguments; every occurrence is taken out of argv (and *argc), so that
  * bench_parse_args() sees only the common options. */
