@@ -213,10 +213,24 @@ int main(int argc, char **argv)
     int nb = make_backends(bs);
     bench_print_header(stdout, o.json);
     cloud clouds[2] = {
-        {.name = "velodyne 124914", .count = 124914, .step = 32, .x = 0,
-         .y = 4, .z = 8, .intensity = 16, .ring = 20, .t_ns = 24},
-        {.name = "luminar 35707", .count = 35707, .step = 32, .x = 0, .y = 4,
-         .z = 8, .intensity = 16, .ring = 28, .t_ns = 24},
+        {.name = "velodyne 124914",
+         .count = 124914,
+         .step = 32,
+         .x = 0,
+         .y = 4,
+         .z = 8,
+         .intensity = 16,
+         .ring = 20,
+         .t_ns = 24},
+        {.name = "luminar 35707",
+         .count = 35707,
+         .step = 32,
+         .x = 0,
+         .y = 4,
+         .z = 8,
+         .intensity = 16,
+         .ring = 28,
+         .t_ns = 24},
     };
     for (int i = 0; i < 2; i++) {
         if (cloud_make(&clouds[i]) != 0) {
