@@ -91,17 +91,10 @@ static void jpeg(fx_msg *f, uint32_t w, uint32_t h, int gray)
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w * (uint32_t)ch; x++)
             src[(size_t)y * w * ch + x] = (uint8_t)(x * 9 + y * 13 + (x ^ y));
-    tjhandle c = tjInitCompress();
-    unsigned char *jb = NULL;
-    unsigned long jn = 0;
-    assert_int_equal(tjCompress2(c, src, (int)w, 0, (int)h,
-                                 gray ? TJPF_GRAY : TJPF_RGB, &jb, &jn,
-                                 gray ? TJSAMP_GRAY : TJSAMP_420, 90, 0),
-                     0);
-    uint8_t *data = malloc(jn);
-    memcpy(data, jb, jn);
-    tjFree(jb);
-    tjDestroy(c);
+    unsigned long jn;
+    uint8_t *data =
+        iot_jpeg_encode(src, w, h, gray ? TJPF_GRAY : TJPF_RGB,
+                        gray ? TJSAMP_GRAY : TJSAMP_420, 90, 0, &jn);
     uint8_t *pix = malloc((size_t)w * h * ch);
     tjhandle d = tjInitDecompress();
     assert_int_equal(tjDecompress2(d, data, jn, pix, (int)w, 0, (int)h,

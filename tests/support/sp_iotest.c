@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <turbojpeg.h>
 
 #include "sp_iotest.h"
 #include "sp_status.h"
@@ -126,6 +127,24 @@ void *iot_image_alloc(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt,
     assert_non_null(mem);
     assert_int_equal(sp_image_init(img, mem, n, w, h, fmt, stride), SP_OK);
     return mem;
+}
+
+uint8_t *iot_jpeg_encode(const uint8_t *px, uint32_t w, uint32_t h, int tjpf,
+                         int subsamp, int quality, int flags, unsigned long *n)
+{
+    tjhandle c = tjInitCompress();
+    assert_non_null(c);
+    unsigned char *jb = NULL;
+    *n = 0;
+    assert_int_equal(tjCompress2(c, px, (int)w, 0, (int)h, tjpf, &jb, n,
+                                 subsamp, quality, flags),
+                     0);
+    tjDestroy(c);
+    uint8_t *out = malloc(*n);
+    assert_non_null(out);
+    memcpy(out, jb, *n);
+    tjFree(jb);
+    return out;
 }
 
 size_t iot_lzf_literals(const uint8_t *in, size_t n, uint8_t *out)

@@ -41,6 +41,13 @@ void *iot_points_alloc(sp_points *p, size_t capacity, unsigned fields);
 void *iot_image_alloc(sp_image *img, uint32_t w, uint32_t h, sp_pixfmt fmt,
                       size_t stride);
 
+/* A JPEG of the packed w x h pixels at px (TurboJPEG pixel format tjpf,
+ * TJSAMP_* subsampling, quality, TJFLAG_* flags), encoded by TurboJPEG;
+ * a malloc'd copy of its bytes, their count in *n. Fails the test when
+ * TurboJPEG refuses. */
+uint8_t *iot_jpeg_encode(const uint8_t *px, uint32_t w, uint32_t h, int tjpf,
+                         int subsamp, int quality, int flags, unsigned long *n);
+
 /* Encode n bytes as an LZF stream of literal runs only (valid LZF that any
  * decoder accepts); returns bytes written to out (cap >= n + n/32 + 1). */
 size_t iot_lzf_literals(const uint8_t *in, size_t n, uint8_t *out);
