@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "bag_test.h"
+#include "oracle_run.h"
 #include "rosmsg_oracle.h"
 #include "sp_iotest.h"
 
@@ -75,17 +76,16 @@ static itopic *topic_of(iexp *e, const char *name)
 static void load(const char *path, iexp *e)
 {
     memset(e, 0, sizeof *e);
-    char cmd[4096];
-    const char *txt = iot_tmp("info_oracle.txt");
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 '%s/oracles/bag_info_oracle.py' '%s' > '%s'",
-             ro_tests_dir(), path, txt);
-    int rc = ro_run(cmd, iot_tmp("info_oracle.err"));
-    if (rc != 0)
-        fail_msg("%s: exit %d: %s", cmd, rc,
-                 ro_read_text(iot_tmp("info_oracle.err")));
-    char *text = ro_read_text(txt);
+    char cmd[4096], script[1100];
+    snprintf(script, sizeof script, "%s/oracles/bag_info_oracle.py",
+             ro_tests_dir());
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s'", script, path);
+    const char *inputs[] = {script, path, NULL};
+    int rc;
+    char *text = oracle_output(cmd, inputs, NULL, &rc);
     assert_non_null(text);
+    if (rc != 0) /* the oracle's own words went to stderr, above */
+        fail_msg("%s: exit %d", cmd, rc);
     char *save = NULL;
     for (char *l = strtok_r(text, "\n", &save); l;
          l = strtok_r(NULL, "\n", &save)) {

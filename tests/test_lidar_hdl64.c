@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "lidardec_check.h"
 #include "lidardec_int.h"
 #include "sp_iotest.h"
@@ -231,7 +232,8 @@ static float *decode_stream(sp_lidardec *dec, const uint8_t *pk, size_t *n)
 static void test_oracle(void **state)
 {
     (void)state;
-    if (system("/usr/bin/python3 -c 'import numpy, yaml' >/dev/null 2>&1")) {
+    if (oracle_status(
+            "/usr/bin/python3 -c 'import numpy, yaml' >/dev/null 2>&1")) {
         print_message("skipping: /usr/bin/python3 with numpy and yaml "
                       "not available\n");
         skip();

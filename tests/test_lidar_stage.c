@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "sp_alloc_counter.h"
 #include "sp_iotest.h"
 #include "sp_pipeline.h"
@@ -215,7 +216,8 @@ static void test_ros1_velodyne_scan(void **state)
     const char *pcap = iot_data(VLP16);
     if (!pcap)
         skip();
-    if (system("/usr/bin/python3 -c 'import rosbag' >/dev/null 2>&1") != 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import rosbag' >/dev/null 2>&1") !=
+        0) {
         print_message("python3-rosbag missing: the ROS1 fixture was not "
                       "written\n");
         skip();
@@ -258,7 +260,8 @@ static void test_ros1_ouster_packets(void **state)
     const char *meta = iot_data("pcap/ouster/OS-1-32-G_v2.1.1_1024x10.json");
     if (!pcap || !meta)
         skip();
-    if (system("/usr/bin/python3 -c 'import rosbag' >/dev/null 2>&1") != 0)
+    if (oracle_status("/usr/bin/python3 -c 'import rosbag' >/dev/null 2>&1") !=
+        0)
         skip();
     char dir[1024], cmd[4096], launch[2048];
     const char *slash = strrchr(__FILE__, '/');

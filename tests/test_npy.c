@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "sp_npy.h"
 
 static char tmpdir[512];
@@ -503,7 +504,8 @@ static void test_header_mutations(void **state)
 static void test_numpy_load(void **state)
 {
     (void)state;
-    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") !=
+        0) {
         print_message("skipping: python3 with numpy not available\n");
         skip();
     }

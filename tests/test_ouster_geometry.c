@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "ouster_test.h"
 #include "sp_iotest.h"
 
@@ -70,7 +71,8 @@ static const char *tests_dir(void)
 static void test_oracle(void **state)
 {
     (void)state;
-    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") !=
+        0) {
         print_message("skipping: /usr/bin/python3 with numpy not available\n");
         skip();
     }

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "sp_iotest.h"
 #include "sp_pcd.h"
 #include "sp_pipeline.h"
@@ -34,7 +35,8 @@ static int have_oracle(void)
     snprintf(slash ? slash + 1 : oracle,
              sizeof oracle - (size_t)(slash ? slash + 1 - oracle : 0),
              "support/pcd_oracle.py");
-    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") !=
+        0) {
         print_message("skipping: /usr/bin/python3 with numpy not available\n");
         return 0;
     }

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "rosmsg_oracle.h"
 #include "sp_iotest.h"
 #include "sp_pipeline.h"
@@ -538,8 +539,8 @@ static void test_bag_names(void **state)
 static void test_bag_same_stamp(void **state)
 {
     (void)state;
-    if (system("/usr/bin/python3 -c 'import rosbag, genpy, numpy' "
-               ">/dev/null 2>&1") != 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import rosbag, genpy, numpy' "
+                      ">/dev/null 2>&1") != 0) {
         print_message("skipped: /usr/bin/python3 cannot import rosbag, genpy "
                       "and numpy\n");
         skip();

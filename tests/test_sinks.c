@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "sp_npy.h"
 #include "sp_pipeline.h"
 #include "sp_png.h"
@@ -187,7 +188,7 @@ static void test_npy_sink(void **state)
     assert_int_equal(count_files(tpath("npy_out/nested/image_02")), 2);
 
     /* what the sink wrote loads in numpy with no options, when installed */
-    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
         char cmd[2048];
         snprintf(
             cmd, sizeof cmd,

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "ouster_test.h"
 #include "sp_alloc_counter.h"
 #include "sp_frame.h"
@@ -266,8 +267,8 @@ static const char *tests_dir(void)
 static void test_bag_metadata_topic(void **state)
 {
     (void)state;
-    if (system("/usr/bin/python3 -c 'import rosbag, genpy' >/dev/null "
-               "2>&1") != 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import rosbag, genpy' >/dev/null "
+                      "2>&1") != 0) {
         print_message("skipping: /usr/bin/python3 without rosbag (Debian "
                       "python3-rosbag) to write the bag\n");
         skip();

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "bag_test.h"
 #include "mcap_oracle.h"
 #include "rosmsg_oracle.h"
@@ -18,8 +19,9 @@ const char *bt_python_unavailable(void)
 {
     static int have = -1;
     if (have < 0)
-        have = system("/usr/bin/python3 -c 'import rosbag, genpy, numpy' "
-                      ">/dev/null 2>&1") == 0;
+        have =
+            oracle_status("/usr/bin/python3 -c 'import rosbag, genpy, numpy' "
+                          ">/dev/null 2>&1") == 0;
     return have ? NULL
                 : "/usr/bin/python3 cannot import rosbag, genpy and numpy "
                   "(Debian's python3-rosbag and python3-numpy): no fixture "
@@ -57,12 +59,15 @@ static const char *fixture_dir(void)
 {
     static char dir[1024];
     if (!dir[0]) {
-        char d[1024], cmd[4096];
+        char d[1024], cmd[4096], script[1100];
         snprintf(d, sizeof d, "%s", iot_tmp("bag_fixtures"));
-        snprintf(cmd, sizeof cmd,
-                 "/usr/bin/python3 '%s/oracles/bag_src_fixtures.py' ros1 '%s'",
-                 ro_tests_dir(), d);
-        run_ok(cmd);
+        snprintf(script, sizeof script, "%s/oracles/bag_src_fixtures.py",
+                 ro_tests_dir());
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' ros1 '%s'", script, d);
+        const char *inputs[] = {script, NULL};
+        int rc = oracle_make_dir(cmd, inputs, d);
+        if (rc != 0) /* its own words went to stderr, above */
+            fail_msg("%s: exit %d", cmd, rc);
         snprintf(dir, sizeof dir, "%s", d);
     }
     return dir;
@@ -190,14 +195,18 @@ static const char *oracle_dir(const char *bag, const char *fields_map)
         if (!strcmp(keys[i], key))
             return dirs[i];
     assert_true(n < 16);
-    char rel[64], cmd[4096];
+    char rel[64], cmd[4096], script[1100];
     snprintf(rel, sizeof rel, "frames_oracle/%d", n);
     snprintf(dirs[n], sizeof dirs[n], "%s", iot_tmp(rel));
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 '%s/oracles/bag_frames_oracle.py' '%s' '%s'%s%s",
-             ro_tests_dir(), bag, dirs[n], fields_map ? " --fields " : "",
+    snprintf(script, sizeof script, "%s/oracles/bag_frames_oracle.py",
+             ro_tests_dir());
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s' '%s'%s%s", script,
+             bag, dirs[n], fields_map ? " --fields " : "",
              fields_map ? fields_map : "");
-    run_ok(cmd);
+    const char *inputs[] = {script, bag, NULL};
+    int rc = oracle_make_dir(cmd, inputs, dirs[n]);
+    if (rc != 0) /* its own words went to stderr, above */
+        fail_msg("%s: exit %d", cmd, rc);
     snprintf(keys[n], sizeof keys[n], "%s", key);
     return dirs[n++];
 }

@@ -1,4 +1,5 @@
 /* Test helpers for the camera kernel suites; see cam2_test.h. */
+#include "oracle_run.h"
 #include "cam2_test.h"
 #include "sp_frame.h"
 #include "sp_pipeline.h"
@@ -195,9 +196,8 @@ int cam2_have_cv2(void)
 {
     static int have = -1;
     if (have < 0) {
-        int st = system("/usr/bin/python3 -c 'import cv2, numpy' "
-                        ">/dev/null 2>&1");
-        have = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        have = oracle_status("/usr/bin/python3 -c 'import cv2, numpy' "
+                             ">/dev/null 2>&1") == 0;
     }
     return have;
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "mcap_oracle.h"
+#include "oracle_run.h"
 #include "sp_iotest.h"
 #include "sp_status.h"
 
@@ -61,32 +62,17 @@ const char *mo_unavailable(void)
 void mo_run(mo_dump *d, const char *path, const char *options)
 {
     memset(d, 0, sizeof *d);
-    char cmd[4096];
+    char cmd[4096], script[1100];
+    snprintf(script, sizeof script, "%s/mcap_dump.mjs", oracle_dir());
     snprintf(cmd, sizeof cmd,
-             "timeout -k 5 %d node --single-threaded '%s/mcap_dump.mjs' '%s' "
-             "%s 2>&1",
-             NODE_LIMIT_S, oracle_dir(), path, options ? options : "");
+             "timeout -k 5 %d node --single-threaded '%s' '%s' %s 2>&1",
+             NODE_LIMIT_S, script, path, options ? options : "");
+    const char *inputs[] = {script, path, NULL};
     size_t len = 0;
     for (int attempt = 1;; attempt++) {
-        FILE *f = popen(cmd, "r");
-        if (!f) {
-            d->status = -1;
+        d->text = oracle_output(cmd, inputs, &len, &d->status);
+        if (!d->text)
             return;
-        }
-        size_t cap = 1 << 16;
-        len = 0;
-        d->text = malloc(cap);
-        size_t r;
-        while ((r = fread(d->text + len, 1, cap - len - 1, f)) > 0) {
-            len += r;
-            if (cap - len < 4096) {
-                cap *= 2;
-                d->text = realloc(d->text, cap);
-            }
-        }
-        d->text[len] = '\0';
-        int st = pclose(f);
-        d->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
         if ((d->status != 124 && d->status != 137) || attempt == NODE_TRIES)
             break;
         fprintf(stderr,

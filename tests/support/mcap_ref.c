@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "mcap_ref.h"
+#include "oracle_run.h"
 #include "sp_iotest.h"
 
 /* ---- SHA-1, for the oracle's digests ---- */
@@ -129,37 +130,38 @@ void mref_lines_free(mref_lines *L)
  * said on stderr. */
 void mref_run(const char *path, int stream, mref_lines *L)
 {
-    char cmd[3000];
-    snprintf(
-        cmd, sizeof cmd,
-        "timeout -k 5 60 node --single-threaded '%s/mcap_messages.mjs' '%s'%s",
-        oracle_dir, path, stream ? " --stream" : "");
+    char cmd[3000], script[1100];
+    snprintf(script, sizeof script, "%s/mcap_messages.mjs", oracle_dir);
+    snprintf(cmd, sizeof cmd,
+             "timeout -k 5 60 node --single-threaded '%s' '%s'%s", script, path,
+             stream ? " --stream" : "");
+    const char *inputs[] = {script, path, NULL};
     for (int attempt = 1;; attempt++) {
         memset(L, 0, sizeof *L);
-        FILE *f = popen(cmd, "r");
-        assert_non_null(f);
-        char buf[4096];
-        while (fgets(buf, sizeof buf, f)) {
-            buf[strcspn(buf, "\n")] = '\0';
-            if (!strncmp(buf, "# reader ", 9))
-                snprintf(L->reader, sizeof L->reader, "%.15s", buf + 9);
-            else if (!strncmp(buf, "# error ", 8))
-                snprintf(L->error, sizeof L->error, "%.511s", buf + 8);
-            else
-                mref_lines_add(L, buf);
-        }
-        int st = pclose(f);
-        int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        int code;
+        char *text = oracle_output(cmd, inputs, NULL, &code);
+        assert_non_null(text);
         if ((code == 124 || code == 137) && attempt < 3) {
             fprintf(stderr,
                     "note: mcap_messages.mjs gave no end in 60 s (attempt %d "
                     "of 3): run again\n",
                     attempt);
-            mref_lines_free(L);
+            free(text);
             continue;
         }
-        if (st != 0)
-            fail_msg("%s: exit status %d", cmd, st);
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            if (!strncmp(line, "# reader ", 9))
+                snprintf(L->reader, sizeof L->reader, "%.15s", line + 9);
+            else if (!strncmp(line, "# error ", 8))
+                snprintf(L->error, sizeof L->error, "%.511s", line + 8);
+            else
+                mref_lines_add(L, line);
+        }
+        free(text);
+        if (code != 0)
+            fail_msg("%s: exit status %d", cmd, code);
         return;
     }
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "ros1_test.h"
 #include "sp_iotest.h"
 
@@ -30,8 +31,8 @@ int r1_have_rosbag(void)
 {
     static int have = -1;
     if (have < 0)
-        have = system("/usr/bin/python3 -c 'import rosbag' >/dev/null "
-                      "2>&1") == 0;
+        have = oracle_status("/usr/bin/python3 -c 'import rosbag' >/dev/null "
+                             "2>&1") == 0;
     return have;
 }
 
@@ -68,13 +69,17 @@ const char *r1_fixture(const char *name)
 void r1_oracle_load(const char *bag, r1_oracle *o)
 {
     memset(o, 0, sizeof *o);
-    char out[1024], cmd[4096];
-    snprintf(out, sizeof out, "%s", iot_tmp("oracle.txt"));
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 %s/oracles/ros1_oracle.py '%s' > '%s'",
-             tests_dir(), bag, out);
-    assert_int_equal(system(cmd), 0);
-    FILE *f = fopen(out, "r");
+    char script[1100], cmd[4096];
+    snprintf(script, sizeof script, "%s/oracles/ros1_oracle.py", tests_dir());
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' '%s'", script, bag);
+    const char *inputs[] = {script, bag, NULL};
+    size_t len;
+    int status;
+    char *text = oracle_output(cmd, inputs, &len, &status);
+    assert_non_null(text);
+    if (status != 0)
+        fail_msg("%s: exit status %d", cmd, status);
+    FILE *f = fmemopen(text, len ? len : 1, "r"); /* 0: EINVAL */
     assert_non_null(f);
     char line[2048];
     size_t cap = 0;
@@ -107,6 +112,7 @@ void r1_oracle_load(const char *bag, r1_oracle *o)
         }
     }
     fclose(f);
+    free(text);
 }
 
 void r1_oracle_free(r1_oracle *o)

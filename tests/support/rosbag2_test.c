@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "oracle_run.h"
 #include "rosbag2_test.h"
 #include "sp_iotest.h"
 
@@ -38,8 +39,8 @@ int r2t_setup(void **state)
              sizeof oracle - (size_t)(slash ? slash + 1 - oracle : 0),
              "oracles/rosbag2_oracle.py");
     fx[0] = '\0';
-    have_python = system("/usr/bin/python3 -c 'import sqlite3, yaml' "
-                         ">/dev/null 2>&1") == 0;
+    have_python = oracle_status("/usr/bin/python3 -c 'import sqlite3, yaml' "
+                                ">/dev/null 2>&1") == 0;
     if (!have_python || system("zstd --version >/dev/null 2>&1") != 0)
         return 0;
     char dir[1024], cmd[3000];

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "oracle_run.h"
 #include "sp_image.h"
 #include "sp_kernels.h"
 
@@ -162,8 +163,8 @@ static inline int camtest_read(const char *path, void *p, size_t bytes)
 /* 1 when /usr/bin/python3 can import cv2 and numpy. */
 static inline int camtest_have_cv2(void)
 {
-    return system("/usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1") ==
-           0;
+    return oracle_status(
+               "/usr/bin/python3 -c 'import cv2, numpy' >/dev/null 2>&1") == 0;
 }
 
 /* The per-test scratch folder ($SP_TEST_TMP, created), or NULL. */
