@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "oracle_run.h"
 #include "lidardec_check.h"
 #include "lidardec_int.h"
+#include "oracle_run.h"
 #include "sp_iotest.h"
 #include "sp_lidarcal.h"
 

@@ -8,9 +8,9 @@
 
 #include <cmocka.h>
 
-#include "oracle_run.h"
 #include "bag_test.h"
 #include "mcap_oracle.h"
+#include "oracle_run.h"
 #include "rosmsg_oracle.h"
 #include "sp_calib.h"
 #include "sp_iotest.h"

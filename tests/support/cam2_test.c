@@ -1,6 +1,6 @@
 /* Test helpers for the camera kernel suites; see cam2_test.h. */
-#include "oracle_run.h"
 #include "cam2_test.h"
+#include "oracle_run.h"
 #include "sp_frame.h"
 #include "sp_pipeline.h"
 
