@@ -22,8 +22,13 @@ build: configure
 run: build
 	@./$(BUILD)/cli/sensorpipe
 
+# The test oracles' answers are kept for the run (SP_TEST_ORACLE_CACHE,
+# tests/support/oracle_run.h), in a folder of its own unless one is given.
 test: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	@c="$${SP_TEST_ORACLE_CACHE:-}"; own=""; \
+	if [ -z "$$c" ]; then c=$$(mktemp -d "$${TMPDIR:-/tmp}/sp-oracle-cache.XXXXXX") && own=1 || exit 1; fi; \
+	cd $(BUILD) && SP_TEST_ORACLE_CACHE="$$c" ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS); \
+	rc=$$?; [ -z "$$own" ] || rm -rf "$$c"; exit $$rc
 
 install: build
 	@cmake --install $(BUILD)

@@ -6,8 +6,9 @@
  * (each suite writes its own copy of the deterministic fixtures), and CI
  * runs the suites in four builds, so about half of the suites' time went
  * to answers already computed once. With SP_TEST_ORACLE_CACHE naming a
- * folder (.ci/run sets a fresh one for its whole run; unset, nothing is
- * kept, as in `make test`), an answer is kept there, keyed by the command
+ * folder (`make test` makes a fresh one for its run, .ci/run one for all
+ * of its builds; unset, as when a suite is run by hand or by ctest alone,
+ * nothing is kept), an answer is kept there, keyed by the command
  * with each named input file replaced by its size and a hash of its bytes,
  * so the key does not depend on where the copy lies but does change when
  * one byte of the input, or of the oracle script named as an input, does.
