@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -207,6 +209,52 @@ static void test_folder_made_once(void **state)
     assert_string_equal(line, "seed 2\n");
 }
 
+/* Suites run at once (ctest -j) may ask the same question together: each
+ * gets the whole answer, and one whole entry is left. */
+static void test_racing_writers(void **state)
+{
+    (void)state;
+    const char *a = iot_tmp("race.txt");
+    char big[1 << 16];
+    for (size_t i = 0; i < sizeof big - 1; i++)
+        big[i] = (char)('a' + i % 26);
+    big[sizeof big - 1] = '\0';
+    iot_write_str(a, big);
+    pid_t kids[6];
+    for (int k = 0; k < 6; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            int st;
+            const char *inputs[] = {a, NULL};
+            size_t len;
+            char cmd[1200];
+            snprintf(cmd, sizeof cmd, "sleep 0.05; cat '%s'", a);
+            char *t = oracle_output(cmd, inputs, &len, &st);
+            _exit(t && st == 0 && len == strlen(big) && !strcmp(t, big) ? 0
+                                                                        : 1);
+        }
+    }
+    for (int k = 0; k < 6; k++) {
+        int st;
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    /* No temporary left beside the entries. */
+    char sh[1200];
+    snprintf(sh, sizeof sh, "! ls '%s' | grep -q tmp", cache);
+    assert_int_equal(system(sh), 0);
+    /* And the kept entry answers whole. */
+    int st;
+    const char *inputs[] = {a, NULL};
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "sleep 0.05; cat '%s'", a);
+    char *t = oracle_output(cmd, inputs, NULL, &st);
+    assert_non_null(t);
+    assert_string_equal(t, big);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_off_without_folder),
         cmocka_unit_test(test_damaged_entry_runs_again),
         cmocka_unit_test(test_folder_made_once),
+        cmocka_unit_test(test_racing_writers),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
