@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,11 +90,31 @@ static char *cache_key(const char *cmd, const char *const *inputs,
     return key;
 }
 
-static int cache_path(const char *dir, const char *key, char *out, size_t cap)
+/* With the cache on (SP_TEST_ORACLE_CACHE), the key of @p cmd (see
+ * cache_key) and in @p path its entry's name, @p suffix added; NULL when
+ * the cache is off, an input cannot be read or the name does not fit. */
+static char *cache_open(const char *cmd, const char *const *inputs,
+                        const char *out, const char *suffix, char *path,
+                        size_t cap)
 {
-    uint64_t h = fnv1a(FNV_BASIS, key, strlen(key));
-    return snprintf(out, cap, "%s/%016llx", dir, (unsigned long long)h) <
-           (int)cap;
+    const char *dir = getenv("SP_TEST_ORACLE_CACHE");
+    if (!dir || !*dir)
+        return NULL;
+    mkdir(dir, 0777); /* .ci/run and make test make it; by hand, one level */
+    char *key = cache_key(cmd, inputs, out);
+    if (key && snprintf(path, cap, "%s/%016llx%s", dir,
+                        (unsigned long long)fnv1a(FNV_BASIS, key, strlen(key)),
+                        suffix) >= (int)cap) {
+        free(key);
+        key = NULL;
+    }
+    return key;
+}
+
+/* sh's exit status from a wait status, -1 for a signal or no run. */
+static int exit_code(int st)
+{
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* The kept answer for @p key, or NULL. A file whose key differs (a clash
@@ -172,7 +191,7 @@ static char *run(const char *cmd, size_t *len, int *status)
     if (!text)
         return NULL;
     text[*len] = '\0';
-    *status = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    *status = exit_code(st);
     return text;
 }
 
@@ -182,87 +201,52 @@ char *oracle_output(const char *cmd, const char *const *inputs, size_t *len,
     size_t n_;
     if (!len)
         len = &n_;
-    const char *dir = getenv("SP_TEST_ORACLE_CACHE");
-    char *key = NULL, path[4096];
-    if (dir && *dir) {
-        mkdir(dir, 0777); /* .ci/run makes it; by hand, one level */
-        key = cache_key(cmd, inputs, NULL);
-        if (key && cache_path(dir, key, path, sizeof path)) {
-            char *hit = cache_read(path, key, len, status);
-            if (hit) {
-                free(key);
-                return hit;
-            }
-        } else {
-            free(key);
-            key = NULL;
-        }
+    char path[4096];
+    char *key = cache_open(cmd, inputs, NULL, "", path, sizeof path);
+    char *text = key ? cache_read(path, key, len, status) : NULL;
+    if (!text) {
+        text = run(cmd, len, status);
+        if (key && text && *status >= 0 && *status < 124)
+            cache_write(path, key, text, *len, *status);
     }
-    char *text = run(cmd, len, status);
-    if (key && text && *status >= 0 && *status < 124)
-        cache_write(path, key, text, *len, *status);
     free(key);
     return text;
 }
 
-/* Whether folder entry @p entry (made by oracle_make_dir) holds @p key. */
-static int entry_has_key(const char *entry, const char *key)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/key", entry);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t klen = strlen(key);
-    char *buf = malloc(klen + 2);
-    int same = buf && fread(buf, 1, klen + 1, f) == klen &&
-               memcmp(buf, key, klen) == 0;
-    free(buf);
-    fclose(f);
-    return same;
-}
-
+/* A folder entry is <entry>/tree, the folder, and <entry>/key, an answer
+ * file (cache_write) with no text, which says whose folder it is. */
 int oracle_make_dir(const char *cmd, const char *const *inputs, const char *dir)
 {
-    const char *cache = getenv("SP_TEST_ORACLE_CACHE");
-    char *key = NULL, entry[4096], sh[12600];
-    if (cache && *cache) {
-        mkdir(cache, 0777);
-        key = cache_key(cmd, inputs, dir);
-        if (key && cache_path(cache, key, entry, sizeof entry - 16)) {
-            strcat(entry, ".d");
-            if (entry_has_key(entry, key)) {
-                snprintf(sh, sizeof sh,
-                         "mkdir -p '%s' && cp -R '%s/tree/.' '%s/'", dir, entry,
-                         dir);
-                int st = system(sh);
-                if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-                    free(key);
-                    return 0;
-                }
-            }
-        } else {
+    char entry[4096], keyfile[4300], sh[12600];
+    char *key = cache_open(cmd, inputs, dir, ".d", entry, sizeof entry);
+    if (key) {
+        size_t n;
+        int st;
+        snprintf(keyfile, sizeof keyfile, "%s/key", entry);
+        char *hit = cache_read(keyfile, key, &n, &st);
+        int kept = hit != NULL;
+        free(hit);
+        if (kept &&
+            snprintf(sh, sizeof sh, "mkdir -p '%s' && cp -R '%s/tree/.' '%s/'",
+                     dir, entry, dir) < (int)sizeof sh &&
+            exit_code(system(sh)) == 0) {
             free(key);
-            key = NULL;
+            return 0;
         }
     }
-    int st = system(cmd);
-    int status = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    int status = exit_code(system(cmd));
     if (key && status == 0) {
         /* Made beside and renamed into place whole; a rename that finds
          * the entry made meanwhile by another suite drops this copy. */
-        char tmp[4200], keyfile[4300];
+        char tmp[4200];
         snprintf(tmp, sizeof tmp, "%s.%ld.tmp", entry, (long)getpid());
-        st = snprintf(sh, sizeof sh,
-                      "rm -rf '%s' && mkdir -p '%s' && cp -R '%s' '%s/tree'",
-                      tmp, tmp, dir, tmp) < (int)sizeof sh
-                 ? system(sh)
-                 : -1;
         snprintf(keyfile, sizeof keyfile, "%s/key", tmp);
-        FILE *f = st == 0 ? fopen(keyfile, "wb") : NULL;
-        int ok = f && fwrite(key, 1, strlen(key), f) == strlen(key);
-        ok = f && fclose(f) == 0 && ok;
-        if (!ok || rename(tmp, entry) != 0) {
+        if (snprintf(sh, sizeof sh,
+                     "rm -rf '%s' && mkdir -p '%s' && cp -R '%s' '%s/tree'",
+                     tmp, tmp, dir, tmp) < (int)sizeof sh &&
+            exit_code(system(sh)) == 0)
+            cache_write(keyfile, key, "", 0, 0);
+        if (access(keyfile, F_OK) != 0 || rename(tmp, entry) != 0) {
             snprintf(sh, sizeof sh, "rm -rf '%s'", tmp);
             if (system(sh) != 0)
                 fprintf(stderr, "note: could not remove %s\n", tmp);
