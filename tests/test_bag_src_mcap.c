@@ -273,29 +273,6 @@ static void test_cli_interrupt(void **state)
     free(text);
 }
 
-#ifndef SP_TEST_ASAN
-static uint64_t count_allocs(void)
-{
-    return sp_test_alloc_calls();
-}
-
-/* Runs @p launch with @p warmup frames of warm-up, allocations counted. */
-static sp_pipeline_stats run_counted(const char *launch, int warmup)
-{
-    sp_alloc_counter_set(count_allocs);
-    sp_pipeline_opts o = {.warmup_frames = warmup};
-    sp_pipeline *p = NULL;
-    assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
-    assert_int_equal(sp_pipeline_run(p), SP_OK);
-    sp_pipeline_stats s;
-    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
-    assert_int_equal(s.alloc_counted, 1);
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-    sp_alloc_counter_set(NULL);
-    return s;
-}
-#endif
-
 /* After warm-up, reading a bag (lz4 chunks decompressed into pool blocks),
  * decoding each cloud (unpack kernel), voxel and the sink allocate nothing
  * per frame; with a queue, a pool may still add a block (one header
@@ -320,7 +297,8 @@ static void test_no_allocation_per_frame(void **state)
     for (int i = 0; i < 2; i++) {
         char launch[1400];
         snprintf(launch, sizeof launch, fmts[i], bag);
-        sp_pipeline_stats s = run_counted(launch, 45);
+        sp_pipeline_stats s =
+            sp_test_alloc_run(launch, &(sp_pipeline_opts){.warmup_frames = 45});
         assert_int_equal(s.frames, 120);
         assert_int_equal(s.frames_after_warmup, 75);
         print_message("%s: %llu allocations after warm-up (%llu pool "
@@ -356,7 +334,8 @@ static void test_no_allocation_per_jpeg_frame(void **state)
              "bag path='%s' ! resize width=160 "
              "height=120 ! null",
              bag);
-    sp_pipeline_stats s = run_counted(launch, 10);
+    sp_pipeline_stats s =
+        sp_test_alloc_run(launch, &(sp_pipeline_opts){.warmup_frames = 10});
     assert_int_equal(s.frames, 60);
     assert_int_equal(s.frames_after_warmup, 50);
     if (s.heap_allocs_after_warmup != 0)

@@ -300,13 +300,6 @@ static void test_ros1_ouster_packets(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
-#ifndef SP_TEST_ASAN
-static uint64_t count(void)
-{
-    return sp_test_alloc_calls();
-}
-#endif
-
 static void test_no_allocation_per_scan(void **state)
 {
     (void)state;
@@ -317,26 +310,18 @@ static void test_no_allocation_per_scan(void **state)
     const char *hdl = iot_data(HDL32);
     if (!hdl)
         skip();
-    sp_alloc_counter_set(count);
     char launch[1024];
     snprintf(launch, sizeof launch,
              "pcap path=%s port=2368 packets=16 ! lidar model=hdl32e "
              "cut=message ! null",
              hdl);
-    sp_pipeline_opts o = {.warmup_frames = 5};
-    sp_pipeline *p = NULL;
-    assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
-    assert_int_equal(sp_pipeline_run(p), SP_OK);
-    sp_pipeline_stats s;
-    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
-    assert_int_equal(s.alloc_counted, 1);
+    sp_pipeline_stats s =
+        sp_test_alloc_run(launch, &(sp_pipeline_opts){.warmup_frames = 5});
     assert_true(s.frames_after_warmup > 40);
     if (s.heap_allocs_after_warmup != 0)
         fail_msg("%llu heap allocations after warm-up (%llu pool grows)",
                  (unsigned long long)s.heap_allocs_after_warmup,
                  (unsigned long long)s.pool_grows_after_warmup);
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-    sp_alloc_counter_set(NULL);
 #endif
 }
 

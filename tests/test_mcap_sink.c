@@ -313,15 +313,8 @@ static void test_sink_no_alloc_after_warmup(void **state)
              "synth frames=20 width=256 height=128 ! mcap path=%s/sink.mcap "
              "chunk_kb=64",
              dir);
-    sp_alloc_counter_set(sp_test_alloc_calls);
-    sp_pipeline_opts o = {.warmup_frames = 8};
-    sp_pipeline *p = NULL;
-    mo_ok(sp_pipeline_create(launch, &o, &p));
-    mo_ok(sp_pipeline_run(p));
-    sp_pipeline_stats ps;
-    mo_ok(sp_pipeline_stats_get(p, &ps));
-    mo_ok(sp_pipeline_destroy(p));
-    sp_alloc_counter_set(NULL);
+    sp_pipeline_stats ps =
+        sp_test_alloc_run(launch, &(sp_pipeline_opts){.warmup_frames = 8});
     assert_int_equal(ps.frames_after_warmup, 40 - 8);
     if (ps.heap_allocs_after_warmup != ps.pool_grows_after_warmup ||
         ps.pool_grows_after_warmup > 2)

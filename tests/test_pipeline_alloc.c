@@ -22,11 +22,6 @@
 #include "sp_alloc_counter.h"
 
 #ifndef SP_TEST_ASAN
-static uint64_t count(void)
-{
-    return sp_test_alloc_calls();
-}
-
 typedef struct counts {
     uint64_t allocs, grows;
 } counts;
@@ -35,18 +30,12 @@ typedef struct counts {
 static counts run_counts(sp_poolmgr *mgr, const char *fmt, int frames)
 {
     char launch[256];
-    sp_pipeline *p;
-    sp_pipeline_stats s;
     sp_pipeline_opts o = {.warmup_frames = 20, .poolmgr = mgr};
 
     snprintf(launch, sizeof launch, fmt, frames);
-    assert_int_equal(sp_pipeline_create(launch, &o, &p), SP_OK);
-    assert_int_equal(sp_pipeline_run(p), SP_OK);
-    assert_int_equal(sp_pipeline_stats_get(p, &s), SP_OK);
+    sp_pipeline_stats s = sp_test_alloc_run(launch, &o);
     assert_int_equal(s.frames, frames);
-    assert_int_equal(s.alloc_counted, 1);
     assert_int_equal(s.frames_after_warmup, frames - 20);
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
     counts c = {s.heap_allocs_after_warmup, s.pool_grows_after_warmup};
     return c;
 }
@@ -68,7 +57,6 @@ static void test_no_per_frame_allocation(void **state)
         "! tpass ! tsink",
     };
     pt_register();
-    sp_alloc_counter_set(count);
     for (size_t i = 0; i < 2; i++) {
         /* With queues, how many frames are in flight at once depends on
          * the scheduling, so a pool may still add a block after warm-up
@@ -94,11 +82,10 @@ static void test_no_per_frame_allocation(void **state)
         assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
     }
     /* The counter is live. */
-    uint64_t before = count();
+    uint64_t before = sp_test_alloc_calls();
     void *volatile p = malloc(16);
     free(p);
-    assert_int_equal(count(), before + 1);
-    sp_alloc_counter_set(NULL);
+    assert_int_equal(sp_test_alloc_calls(), before + 1);
 #endif
 }
 
