@@ -167,29 +167,33 @@ static void test_damaged_entry_runs_again(void **state)
     free(t);
 }
 
+/* A generator that counts its run and writes folder @p dir from @p in: a
+ * subfolder with a copy of @p in, and a file. */
+static int generate(const char *in, const char *dir)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "echo >> '%s'; mkdir -p '%s/sub' && cp '%s' '%s/sub/f' && "
+             "echo top > '%s/t'",
+             counter, dir, in, dir, dir);
+    const char *inputs[] = {in, NULL};
+    return oracle_make_dir(cmd, inputs, dir);
+}
+
 static void test_folder_made_once(void **state)
 {
     (void)state;
     const char *in = iot_tmp("gen_in.txt");
     iot_write_str(in, "seed 1\n");
-    char d1[1024], d2[1024], cmd[8192];
+    char d1[1024], d2[1024];
     snprintf(d1, sizeof d1, "%s", iot_tmp("made1"));
     snprintf(d2, sizeof d2, "%s", iot_tmp("made2"));
     rm_rf(d1);
     rm_rf(d2);
-    const char *inputs[] = {in, NULL};
     int before = runs();
-    snprintf(cmd, sizeof cmd,
-             "echo >> '%s'; mkdir -p '%s/sub' && cp '%s' '%s/sub/f' && "
-             "echo top > '%s/t'",
-             counter, d1, in, d1, d1);
-    assert_int_equal(oracle_make_dir(cmd, inputs, d1), 0);
+    assert_int_equal(generate(in, d1), 0);
     assert_int_equal(runs(), before + 1);
-    snprintf(cmd, sizeof cmd,
-             "echo >> '%s'; mkdir -p '%s/sub' && cp '%s' '%s/sub/f' && "
-             "echo top > '%s/t'",
-             counter, d2, in, d2, d2);
-    assert_int_equal(oracle_make_dir(cmd, inputs, d2), 0); /* copied */
+    assert_int_equal(generate(in, d2), 0); /* copied */
     assert_int_equal(runs(), before + 1);
     char p[1100];
     snprintf(p, sizeof p, "%s/sub/f", d2);
@@ -199,7 +203,7 @@ static void test_folder_made_once(void **state)
     /* The input changed: made again. */
     iot_write_str(in, "seed 2\n");
     rm_rf(d2);
-    assert_int_equal(oracle_make_dir(cmd, inputs, d2), 0);
+    assert_int_equal(generate(in, d2), 0);
     assert_int_equal(runs(), before + 2);
     FILE *f = fopen(p, "r");
     assert_non_null(f);
@@ -207,6 +211,15 @@ static void test_folder_made_once(void **state)
     assert_non_null(fgets(line, sizeof line, f));
     fclose(f);
     assert_string_equal(line, "seed 2\n");
+}
+
+/* @p file's bytes after a pause, through the cache (*len its length). */
+static char *slow_cat(const char *file, size_t *len, int *status)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "sleep 0.05; cat '%s'", file);
+    const char *inputs[] = {file, NULL};
+    return oracle_output(cmd, inputs, len, status);
 }
 
 /* Suites run at once (ctest -j) may ask the same question together: each
@@ -226,11 +239,8 @@ static void test_racing_writers(void **state)
         assert_true(kids[k] >= 0);
         if (kids[k] == 0) {
             int st;
-            const char *inputs[] = {a, NULL};
             size_t len;
-            char cmd[1200];
-            snprintf(cmd, sizeof cmd, "sleep 0.05; cat '%s'", a);
-            char *t = oracle_output(cmd, inputs, &len, &st);
+            char *t = slow_cat(a, &len, &st);
             _exit(t && st == 0 && len == strlen(big) && !strcmp(t, big) ? 0
                                                                         : 1);
         }
@@ -246,10 +256,7 @@ static void test_racing_writers(void **state)
     assert_int_equal(system(sh), 0);
     /* And the kept entry answers whole. */
     int st;
-    const char *inputs[] = {a, NULL};
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "sleep 0.05; cat '%s'", a);
-    char *t = oracle_output(cmd, inputs, NULL, &st);
+    char *t = slow_cat(a, NULL, &st);
     assert_non_null(t);
     assert_string_equal(t, big);
     free(t);
