@@ -105,8 +105,8 @@ static int run_codec(void *arg)
                                             .skipChecksums = !j->lz4_checksum};
             LZ4F_resetDecompressionContext(j->ld);
             size_t out = j->usize[i], in = j->csize[i];
-            size_t r = LZ4F_decompress(j->ld, j->dst, &out, j->csrc[i], &in,
-                                       &opt);
+            size_t r =
+                LZ4F_decompress(j->ld, j->dst, &out, j->csrc[i], &in, &opt);
             if (LZ4F_isError(r) || out != j->usize[i])
                 return -1;
         } else if (j->codec[i] == SP__CODEC_ZSTD) {
@@ -166,8 +166,7 @@ static void free_chunks(job *j)
 {
     for (size_t i = 0; i < j->nchunks; i++)
         free(j->csrc[i]);
-    free(j->csrc), free(j->csize), free(j->usize), free(j->codec),
-        free(j->dst);
+    free(j->csrc), free(j->csize), free(j->usize), free(j->codec), free(j->dst);
     j->csrc = NULL, j->csize = NULL, j->usize = NULL, j->codec = NULL,
     j->dst = NULL;
     j->nchunks = 0;
@@ -264,8 +263,8 @@ static int python_time(const char *script, const char *bag, int runs,
                        double *ms, char *why, size_t cap)
 {
     char cmd[3000];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' time '%s' %d 2>&1",
-             script, bag, runs);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' time '%s' %d 2>&1", script,
+             bag, runs);
     FILE *p = popen(cmd, "r");
     if (!p) {
         snprintf(why, cap, "cannot run /usr/bin/python3");
@@ -308,8 +307,9 @@ int main(int argc, char **argv)
     snprintf(swri, sizeof swri, "%s/ros1/swri_pointcloud2_lz4.bag",
              data ? data : "../shared/data");
     if (access(swri, R_OK) != 0) {
-        fprintf(stderr, "bench_bag: %s not found (set SP_TEST_DATA or "
-                        "--data): nothing to measure\n",
+        fprintf(stderr,
+                "bench_bag: %s not found (set SP_TEST_DATA or "
+                "--data): nothing to measure\n",
                 swri);
         return 0;
     }
@@ -381,15 +381,14 @@ int main(int argc, char **argv)
         const char *path, *name;
         double msgs;
         int ok, is_ros1;
-    } logs[] = {{ros1, have_python ? "ros1 lz4 x30" : "ros1 lz4 x1",
-                 ros1_msgs, 1, 1},
-                {mz, "mcap zstd x30", COPIES, ok_mz, 0},
-                {ml, "mcap lz4 x30", COPIES, ok_ml, 0}};
+    } logs[] = {
+        {ros1, have_python ? "ros1 lz4 x30" : "ros1 lz4 x1", ros1_msgs, 1, 1},
+        {mz, "mcap zstd x30", COPIES, ok_mz, 0},
+        {ml, "mcap lz4 x30", COPIES, ok_ml, 0}};
     double python_ms = 0;
     char why[512] = "";
-    if (have_python &&
-        python_time(script, ros1, o.quick ? 2 : 5, &python_ms, why,
-                    sizeof why) < 0)
+    if (have_python && python_time(script, ros1, o.quick ? 2 : 5, &python_ms,
+                                   why, sizeof why) < 0)
         python_ms = 0;
     else if (!have_python)
         snprintf(why, sizeof why,
@@ -417,11 +416,10 @@ int main(int argc, char **argv)
         double codec_ms = bench_median_by(run_codec, &j, warm, runs, cputime);
         result rs[6];
         int nr = 0;
-        rs[nr++] = (result){"memcpy", logs[l].name, memcpy_ms,
-                            payload, logs[l].msgs};
+        rs[nr++] =
+            (result){"memcpy", logs[l].name, memcpy_ms, payload, logs[l].msgs};
         int is_lz4 = j.nchunks && j.codec[0] == SP__CODEC_LZ4F;
-        rs[nr++] = (result){is_lz4 ? "liblz4 frame, checksum"
-                                   : "libzstd",
+        rs[nr++] = (result){is_lz4 ? "liblz4 frame, checksum" : "libzstd",
                             logs[l].name, codec_ms, payload, logs[l].msgs};
         double codec_fast = codec_ms;
         if (is_lz4) {
@@ -432,19 +430,19 @@ int main(int argc, char **argv)
         }
         j.verify = 1;
         double sp_v = bench_median_by(run_pipeline, &j, warm, runs, cputime);
-        rs[nr++] = (result){"sensorpipe, verify", logs[l].name,
-                            sp_v, payload, logs[l].msgs};
+        rs[nr++] = (result){"sensorpipe, verify", logs[l].name, sp_v, payload,
+                            logs[l].msgs};
         j.verify = 0;
         double sp_nv = bench_median_by(run_pipeline, &j, warm, runs, cputime);
-        rs[nr++] = (result){"sensorpipe, verify=false",
-                            logs[l].name, sp_nv, payload, logs[l].msgs};
+        rs[nr++] = (result){"sensorpipe, verify=false", logs[l].name, sp_nv,
+                            payload, logs[l].msgs};
         double open_ms = bench_median_by(run_open, &j, warm, runs, cputime);
         for (int i = 0; i < nr; i++) {
             /* Each sensorpipe row against the codec doing the same
              * checking: verify against the checked codec, verify=false
              * against the unchecked one. */
-            double c = strstr(rs[i].what, "verify=false") ? codec_fast
-                                                            : codec_ms;
+            double c =
+                strstr(rs[i].what, "verify=false") ? codec_fast : codec_ms;
             print(&o, &rs[i], memcpy_ms,
                   strncmp(rs[i].what, "sensorpipe", 10) ? 0 : c,
                   logs[l].is_ros1 && !strncmp(rs[i].what, "sensorpipe", 10)
@@ -452,8 +450,7 @@ int main(int argc, char **argv)
                       : 0,
                   memcpy_gbps);
         }
-        result op = {"open + list topics", logs[l].name, open_ms,
-                     0, 0};
+        result op = {"open + list topics", logs[l].name, open_ms, 0, 0};
         if (o.json)
             print(&o, &op, 0, 0, 0, memcpy_gbps);
         else

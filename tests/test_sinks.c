@@ -188,7 +188,8 @@ static void test_npy_sink(void **state)
     assert_int_equal(count_files(tpath("npy_out/nested/image_02")), 2);
 
     /* what the sink wrote loads in numpy with no options, when installed */
-    if (oracle_status("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
+    if (oracle_status("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") ==
+        0) {
         char cmd[2048];
         snprintf(
             cmd, sizeof cmd,
@@ -359,8 +360,8 @@ static void test_topic_streams_nest(void **state)
     assert_true(exists(tpath("topics/sensing/lidar/top/000000.npy")));
     assert_true(exists(tpath("topics/sensing/lidar/top/000001.npy")));
     assert_int_equal(count_files(tpath("topics/sensing/lidar/top")), 2);
-    static const char *const bad[] = {"/a/../b", "/a//b", "/a/.hidden",
-                                      "/a/", "/", "..", "a/./b"};
+    static const char *const bad[] = {"/a/../b", "/a//b", "/a/.hidden", "/a/",
+                                      "/",       "..",    "a/./b"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(launch, sizeof launch,
                  "test_tensors stream='%s' frames=1 ! npy dir=%s", bad[i],
