@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "sp_sanitizer.h"
+
 static char exe[4096];
 static char out[1 << 16];
 static char tmp[1024];
@@ -237,14 +239,9 @@ static uint32_t png_height(const char *path)
 /* A sanitizer's shadow memory is terabytes of reserved address space, so
  * mlockall() in a sanitized build would try to lock it all: there the
  * runs go without --realtime, and say so. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(SP_TEST_UNDER_ASAN) || defined(SP_TEST_UNDER_TSAN)
 #define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
+#else
 #define SANITIZED 0
 #endif
 

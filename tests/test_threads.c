@@ -18,6 +18,7 @@
 #include "sp_normalize.h"
 #include "sp_pipeline.h"
 #include "sp_resize.h"
+#include "sp_sanitizer.h"
 
 /* ---- stages: threads=N against threads=1 ---- */
 
@@ -96,33 +97,16 @@ static int cpu_only; /* skip the opencl back-end (see test_bev_random) */
  * CPU back-ends with 3 threads only (uneven shares, more threads than this
  * machine's cores): the whole matrix takes over 4 minutes there, and the
  * OpenCL back-end never splits a frame (pipeline/stages/par_int.h) while
- * PoCL's own threads are not instrumented. The plain and ASan runs keep
- * the whole matrix. */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-
-/* Under AddressSanitizer (CI's last stage) the OpenCL and AUTO rows are
- * left out: that back-end never splits a frame, PoCL's side is not
- * instrumented, and the host side of every kernel's OpenCL path runs
- * instrumented in the kernel suites of that build, which compare each
- * back-end with scalar. The two rows took half of this suite's 20-24 s
- * there. The plain build keeps both. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
+ * PoCL's own threads are not instrumented. Under AddressSanitizer (CI's
+ * last stage) the OpenCL and AUTO rows are left out: that back-end never
+ * splits a frame, PoCL's side is not instrumented, and the host side of
+ * every kernel's OpenCL path runs instrumented in the kernel suites of
+ * that build, which compare each back-end with scalar. The two rows took
+ * half of this suite's 20-24 s there. The plain build keeps the whole
+ * matrix (sp_sanitizer.h says which sanitizer a build has). */
 static void same_as_one(const char *src, const char *stage)
 {
-#ifdef UNDER_TSAN
+#ifdef SP_TEST_UNDER_TSAN
     static const sp_backend backends[] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD};
     static const int threads[] = {3};
 #else
@@ -142,7 +126,7 @@ static void same_as_one(const char *src, const char *stage)
             setenv("SP_SIMD", "sse41", 1);
         } else if (b == 3) {
             unsetenv("SP_SIMD");
-#if !SP_HAVE_OPENCL || defined(UNDER_ASAN)
+#if !SP_HAVE_OPENCL || defined(SP_TEST_UNDER_ASAN)
             /* AUTO without OpenCL is the simd row again, bit for bit:
              * the same calls (on the aarch64 stage, a third of this
              * suite's time under qemu); under ASan, see above. */
@@ -151,7 +135,7 @@ static void same_as_one(const char *src, const char *stage)
         } else if (backends[b] == SP_BACKEND_OPENCL && cpu_only) {
             continue;
         }
-#ifdef UNDER_ASAN
+#ifdef SP_TEST_UNDER_ASAN
         if (backends[b] == SP_BACKEND_OPENCL)
             continue;
 #endif

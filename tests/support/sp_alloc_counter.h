@@ -12,13 +12,11 @@
 #include <stdint.h>
 
 #include "sp_pipeline.h"
+#include "sp_sanitizer.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* Either sanitizer owns malloc: allocations are not counted there. */
+#if defined(SP_TEST_UNDER_ASAN) || defined(SP_TEST_UNDER_TSAN)
 #define SP_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SP_TEST_ASAN 1
-#endif
 #endif
 
 /** 1 when allocations are counted (not a sanitizer build). */
