@@ -98,6 +98,15 @@ typedef struct sp_voxel_params {
 int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
              sp_points *out);
 
+/** Sizes k's scratch so that sp_voxel() on any cloud of up to @p points
+ *  points takes no more from the heap, on the CPU back-ends' runs and
+ *  packed paths (every grid of fewer than 2^64 / points cells; the
+ *  general and wide paths, extra channels and OpenCL may still grow it).
+ *  For a caller that must not allocate after start-up (a vehicle's
+ *  process, the voxel stage's threads=, whose shares' clouds vary).
+ *  Returns SP_OK, SP_ERANGE (more than 2^32 - 1 points), SP_ENOMEM. */
+int sp_voxel_reserve(sp_kctx *k, size_t points);
+
 #ifdef __cplusplus
 }
 #endif

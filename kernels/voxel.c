@@ -182,13 +182,15 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
     if (make_grid(&p, &e, n, &g))
         return voxel_pairs(k, &p, in, out);
     if (g.total < SP__VOXEL_NOKEY) {
-        uint32_t *keys = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 4);
+        uint32_t *keys =
+            sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, SP__VOXEL_KEYS32_BYTES(n));
         float *aos = NULL;
         if (!keys)
             return SP_ENOMEM;
         /* AVX2's key pass also lays the points out for its reduction. */
         if (im == SP__KIMPL_AVX2) {
-            aos = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, (n + 4) * 16);
+            aos = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2,
+                                   SP__VOXEL_AOS_BYTES(n));
             if (!aos)
                 return SP_ENOMEM;
         }
@@ -199,10 +201,12 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
         return voxel_pairs(k, &p, in, out);
 
     /* Grids of 2^32 cells and more: packed key << ib | point, sorted. */
-    uint64_t *packed = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, n * 8);
-    uint64_t *tmp = sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, n * 8);
+    uint64_t *packed =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY, SP__VOXEL_PACKED_BYTES(n));
+    uint64_t *tmp =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_KEY2, SP__VOXEL_PACKED_BYTES(n));
     uint32_t *hist =
-        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_WORDS * 4);
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_BYTES);
     if (!packed || !tmp || !hist)
         return SP_ENOMEM;
     sp__voxel_keys_scalar(&p, &g, in, 0, packed);
@@ -210,4 +214,29 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
      * e.valid entries are voxels. */
     uint64_t *sorted = sp__voxel_radix_packed(packed, tmp, n, g.ib, g.kb, hist);
     return sp__voxel_reduce_packed(k, &p, in, sorted, e.valid, g.ib, out);
+}
+
+int sp_voxel_reserve(sp_kctx *k, size_t points)
+{
+    SP_GUARD(k);
+    if (points > UINT32_MAX)
+        return sp__fail(SP_ERANGE, "voxel: reserve for %zu points, at most %u",
+                        points, UINT32_MAX);
+    const size_t n = points;
+    /* Per slot, the larger of the runs and the packed path's asks (the
+     * AVX2 points array is at least the packed path's second key array). */
+    const struct {
+        int slot;
+        size_t bytes;
+    } ask[] = {
+        {SP__VOXEL_SLOT_KEY, SP__VOXEL_PACKED_BYTES(n)},
+        {SP__VOXEL_SLOT_KEY2, SP__VOXEL_AOS_BYTES(n)},
+        {SP__VOXEL_SLOT_IDX, SP__VOXEL_RSTART_BYTES(n)},
+        {SP__VOXEL_SLOT_IDX2, SP__VOXEL_ENT_BYTES(n)},
+        {SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_BYTES},
+    };
+    for (size_t i = 0; i < sizeof ask / sizeof *ask; i++)
+        if (!sp__kctx_scratch(k, ask[i].slot, ask[i].bytes))
+            return SP_ENOMEM;
+    return SP_OK;
 }

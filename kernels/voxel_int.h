@@ -144,6 +144,16 @@ size_t sp__voxel_runs_reduce_avx2(const sp__voxel_plan *p, const sp_points *in,
 uint64_t *sp__voxel_radix_packed(uint64_t *a, uint64_t *tmp, size_t m, int lo,
                                  int bits, uint32_t *hist);
 
+/* Scratch sizes in bytes for n points, named once: the paths ask for
+ * them and sp_voxel_reserve() sizes a context for the runs and packed
+ * paths with them. */
+#define SP__VOXEL_KEYS32_BYTES(n) ((n)*4)       /* runs: 32-bit keys */
+#define SP__VOXEL_AOS_BYTES(n) (((n) + 4) * 16) /* runs, AVX2: points */
+#define SP__VOXEL_RSTART_BYTES(n) (((n) + 9) * 4)
+#define SP__VOXEL_ENT_BYTES(n) ((2 * (n) + 16) * 8)
+#define SP__VOXEL_PACKED_BYTES(n) ((n)*8) /* packed: keys, twice */
+#define SP__VOXEL_HIST_BYTES (SP__VOXEL_HIST_WORDS * 4)
+
 /* Scratch slots: the index arrays (slots 0-2) belong to the caller of
  * sp__voxel_sort; sort and reduce use slots 3-7. The packed path uses
  * KEY and KEY2 (packed keys) and MISC (histograms). */

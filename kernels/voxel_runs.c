@@ -139,10 +139,12 @@ int sp__voxel_runs(sp_kctx *k, const sp__voxel_plan *p, const sp__voxel_grid *g,
 {
     const size_t n = in->count;
     /* 8 entries of slack for the AVX2 runs pass's whole-vector stores. */
-    uint32_t *rstart = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, (n + 9) * 4);
-    uint64_t *ent = sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, (2 * n + 16) * 8);
+    uint32_t *rstart =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX, SP__VOXEL_RSTART_BYTES(n));
+    uint64_t *ent =
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_IDX2, SP__VOXEL_ENT_BYTES(n));
     uint32_t *hist =
-        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_WORDS * 4);
+        sp__kctx_scratch(k, SP__VOXEL_SLOT_MISC, SP__VOXEL_HIST_BYTES);
     if (!rstart || !ent || !hist)
         return SP_ENOMEM;
     (void)aos; /* only AVX2's key pass lays it out (x86 only) */

@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sp_pipeline.h"
+#include "sp_status.h"
+#include "sp_voxel.h"
 
 #include "sp_alloc_counter.h"
 
@@ -83,10 +86,119 @@ static void test_no_allocation_per_frame(void **state)
     assert_int_equal(allocs_after_warmup(launch), 0);
 }
 
+/* A lidar stream whose clouds grow by a few points a frame (a sweep with
+ * more points than any before comes every few frames early in a real log):
+ * the threads= stages' per-share scratch must grow ahead, as the kernel
+ * contexts' does, not to each new size. Before, voxel and range with
+ * threads=2 allocated once per larger frame here. */
+static void test_threads_growing_clouds(void **state)
+{
+    (void)state;
+#ifdef SP_TEST_ASAN
+    skip();
+#endif
+    char dir[600], path[700], launch[1024];
+    snprintf(dir, sizeof dir, "%s/growing", tmpdir);
+    mkdir(dir, 0777);
+    uint32_t seed = 12345;
+    enum { FILES = 40, BASE = 9000 }; /* > 2 x voxel's 4096-point shares */
+    for (int f = 0; f < FILES; f++) {
+        snprintf(path, sizeof path, "%s/%06d.bin", dir, f);
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        for (int i = 0; i < BASE + 5 * f; i++) {
+            float pt[4];
+            for (int a = 0; a < 4; a++) {
+                seed = seed * 1664525u + 1013904223u;
+                pt[a] = (float)(seed >> 8) / (float)(1u << 24) * 40.0f - 20.0f;
+            }
+            assert_int_equal(fwrite(pt, sizeof pt, 1, fp), 1);
+        }
+        assert_int_equal(fclose(fp), 0);
+    }
+    static const char *const stages[] = {"voxel leaf=0.5 threads=1",
+                                         "voxel leaf=0.5 threads=2",
+                                         "range cols=512 threads=2"};
+    for (size_t k = 0; k < sizeof stages / sizeof *stages; k++) {
+        snprintf(launch, sizeof launch, "bin path=%s ! %s ! null", dir,
+                 stages[k]);
+        uint64_t a = allocs_after_warmup(launch);
+        if (a)
+            fail_msg("%s: %llu heap allocations after warm-up, expected 0",
+                     launch, (unsigned long long)a);
+    }
+    for (int f = 0; f < FILES; f++) {
+        snprintf(path, sizeof path, "%s/%06d.bin", dir, f);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* sp_voxel_reserve(): a context sized for N points then voxelises clouds
+ * of up to N points, on the runs path (a sweep-like grid) and the packed
+ * path (a grid of more than 2^32 cells), with no heap call. A fresh
+ * context without it allocates at its first call. */
+static void test_voxel_reserve(void **state)
+{
+    (void)state;
+#ifdef SP_TEST_ASAN
+    skip();
+#else
+    enum { N = 20000 };
+    size_t bytes = sp_points_block_size(N, 0);
+    void *mem[2] = {aligned_alloc(64, (bytes + 63) & ~(size_t)63),
+                    aligned_alloc(64, (bytes + 63) & ~(size_t)63)};
+    assert_non_null(mem[0]);
+    assert_non_null(mem[1]);
+    sp_points in, out;
+    assert_int_equal(sp_points_init(&in, mem[0], bytes, N, 0), SP_OK);
+    assert_int_equal(sp_points_init(&out, mem[1], bytes, N, 0), SP_OK);
+    uint32_t seed = 777;
+    for (size_t i = 0; i < N; i++) {
+        float *c[4] = {in.x, in.y, in.z, in.intensity};
+        for (int a = 0; a < 4; a++) {
+            seed = seed * 1664525u + 1013904223u;
+            c[a][i] = (float)(seed >> 8) / (float)(1u << 24) * 200.0f - 100.0f;
+        }
+    }
+    /* leaf 0.5: 400^3 cells (runs path); 0.01: 20000^3 (packed path) */
+    const float leaves[2] = {0.5f, 0.01f};
+    const size_t counts[3] = {N, N / 4, 1};
+    const sp_backend backends[2] = {SP_BACKEND_SCALAR, SP_BACKEND_SIMD};
+    for (int b = 0; b < 2; b++) {
+        sp_kctx *k;
+        sp_kctx_desc d = {.backend = backends[b]};
+        assert_int_equal(sp_kctx_create(&d, &k), SP_OK);
+        assert_int_equal(sp_voxel_reserve(k, (size_t)UINT32_MAX + 1),
+                         SP_ERANGE);
+        assert_non_null(strstr(sp_errmsg(), "reserve"));
+        assert_int_equal(sp_voxel_reserve(k, N), SP_OK);
+        uint64_t before = sp_test_alloc_calls();
+        for (int l = 0; l < 2; l++)
+            for (int c = 0; c < 3; c++) {
+                sp_voxel_params vp = {{leaves[l], leaves[l], leaves[l]}, 1};
+                in.count = counts[c];
+                assert_int_equal(sp_voxel(k, &vp, &in, &out), SP_OK);
+                assert_true(out.count >= 1 && out.count <= counts[c]);
+            }
+        uint64_t made = sp_test_alloc_calls() - before;
+        if (made)
+            fail_msg("%s back-end: %llu heap allocations after "
+                     "sp_voxel_reserve(%d), expected 0",
+                     sp_backend_name(backends[b]), (unsigned long long)made, N);
+        sp_kctx_destroy(k);
+    }
+    free(mem[0]);
+    free(mem[1]);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_allocation_per_frame),
+        cmocka_unit_test(test_threads_growing_clouds),
+        cmocka_unit_test(test_voxel_reserve),
     };
     return cmocka_run_group_tests_name("synth_noalloc", tests, setup, NULL);
 }

@@ -397,12 +397,16 @@ static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
     SP_TRY(new_scan(st, s, s->in, cap, t0));
     s->out->timestamp_ns = s->in->timestamp_ns;
     if (pk->count > s->batch_cap) {
-        sp_lidardec_packet *nb = realloc(s->batch, pk->count * sizeof *nb);
+        /* Half again: a message one packet longer than any before must
+         * not cost another heap call. */
+        size_t want = s->batch_cap + s->batch_cap / 2;
+        want = want > pk->count ? want : pk->count;
+        sp_lidardec_packet *nb = realloc(s->batch, want * sizeof *nb);
         if (!nb)
             return sp_stage_fail(st, SP_ENOMEM, "%zu packets: out of memory",
                                  pk->count);
         s->batch = nb;
-        s->batch_cap = pk->count;
+        s->batch_cap = want;
     }
     size_t nb = 0;
     for (size_t i = 0; i < pk->count; i++) {

@@ -1,6 +1,7 @@
 /* threads= for the stages: see par_int.h. */
 #include "par_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -61,16 +62,25 @@ int sp__par_shares(sp_stage *st, const sp__par *p, size_t rows, size_t min_rows)
 
 int sp__par_reserve(sp__par *p, int n, size_t bytes)
 {
+    /* Grown by half again, as a kernel context's scratch: a frame a few
+     * points larger than any before (every few frames of a lidar stream,
+     * early on) must not cost a new block, its page faults and a heap
+     * call. Exact growth made the sixth KITTI raw sweep's voxel threads=2
+     * 0.3-0.4 ms slower than its neighbours. */
+    if (bytes > SIZE_MAX / 2 - 64)
+        return sp__fail(SP_ENOMEM,
+                        "threads=: %zu bytes of scratch is too large", bytes);
+    size_t want = (bytes + bytes / 2 + 63) & ~(size_t)63;
     for (int i = 0; i < n; i++) {
         if (p->cap[i] >= bytes)
             continue;
         void *b = NULL;
-        if (posix_memalign(&b, 64, bytes) != 0)
+        if (posix_memalign(&b, 64, want) != 0)
             return sp__fail(SP_ENOMEM, "threads=: out of memory for %zu bytes",
-                            bytes);
+                            want);
         free(p->buf[i]);
         p->buf[i] = b;
-        p->cap[i] = bytes;
+        p->cap[i] = want;
     }
     return SP_OK;
 }

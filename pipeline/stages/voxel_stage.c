@@ -521,6 +521,12 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
         return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
     /* Out-of-place only, as the kernel (it checks the unsplit pair). */
     SP_TRY(slab_layout(v, p));
+    /* A slab's size follows the learnt parts and the sample's cuts, so
+     * each share's context is sized for the whole cloud: a share whose
+     * slab grows (its core freed by another process) takes nothing from
+     * the heap mid-stream. */
+    for (int s = 0; s < n; s++)
+        SP_TRY(sp_voxel_reserve(v->par.k[s], p->count));
     v->in = p;
     v->out = o;
     o->count = 0;
