@@ -20,6 +20,29 @@ static double process_cpu_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The machine's CPU ticks so far, all and stolen (the "cpu" line of
+ * /proc/stat: user nice system idle iowait irq softirq steal). On a VM the
+ * hypervisor's steal is time a vCPU was runnable and not run: a split frame
+ * waits for its slowest share, so steal during the rows says how far their
+ * speed-up is the machine's. 0 where there is no /proc/stat. */
+static int cpu_ticks(unsigned long long *all, unsigned long long *steal)
+{
+    unsigned long long v[8];
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+                     &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (got != 8)
+        return 0;
+    *all = 0;
+    for (int i = 0; i < 8; i++)
+        *all += v[i];
+    *steal = v[7];
+    return 1;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -89,6 +112,8 @@ int bench_threads_rows(const char *label, const char *src, const char *stage,
     snprintf(launch[0], sizeof launch[0], "%s ! %s threads=1", src, stage);
     snprintf(launch[1], sizeof launch[1], "%s ! %s threads=%d", src, stage,
              threads);
+    unsigned long long all0 = 0, st0 = 0, all1 = 0, st1 = 0;
+    int ticks = cpu_ticks(&all0, &st0);
     /* One thread and N threads alternate run by run, so a disturbance of
      * the shared machine falls on both rather than on one row. */
     for (int r = 0; r < reps; r++)
@@ -97,6 +122,7 @@ int bench_threads_rows(const char *label, const char *src, const char *stage,
                 fprintf(stderr, "bench: %s: %s\n", launch[k], sp_errmsg());
                 return -1;
             }
+    ticks = ticks && cpu_ticks(&all1, &st1) && all1 > all0;
     for (int r = 0; r < reps; r++)
         ratio[r] = t[0][r] / t[1][r];
     double best[2];
@@ -118,7 +144,11 @@ int bench_threads_rows(const char *label, const char *src, const char *stage,
            stage, threads, sp_backend_name(b), label, msn, best[1], cpun, pair,
            reps, ms1 / msn, best[0] / best[1]);
     printf("    (stage's own time per frame, frames %d.. of each run: %llu "
-           "frames a run; cpu: the process's, source too)\n",
+           "frames a run; cpu: the process's, source too",
            WARM_FRAMES + 1, (unsigned long long)frames);
+    if (ticks)
+        printf("; steal: %.1f%% of all CPUs' time during these runs",
+               100.0 * (double)(st1 - st0) / (double)(all1 - all0));
+    printf(")\n");
     return 0;
 }

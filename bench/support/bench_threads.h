@@ -14,8 +14,10 @@
  * faults and first blocks left out) and its best run, the process CPU time
  * per frame (all threads, the source's work included), and the speed-up:
  * the median of the paired runs' ratios, beside the ratio of the medians
- * and of the best runs. Nothing with --json (its rows are the kernel
- * table's). Returns 0, or -1 with a message on stderr. */
+ * and of the best runs, and the share of the machine's CPU time a
+ * hypervisor stole meanwhile (/proc/stat, where there is one). Nothing with
+ * --json (its rows are the kernel table's). Returns 0, or -1 with a message on
+ * stderr. */
 int bench_threads_rows(const char *label, const char *src, const char *stage,
                        int threads, sp_backend b, int reps,
                        const bench_opts *o);
