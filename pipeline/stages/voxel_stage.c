@@ -2,80 +2,15 @@
  * (PCL VoxelGrid's voxel rule), on the pipeline's kernel back-end. Frames
  * without points pass through untouched. See sp_voxel.h.
  *
- * threads=N: the output lists voxels by increasing (z, y, x) index and
- * each voxel's means add its points in input order, so cutting the cloud
- * into slabs of whole (z, y) index pairs, each keeping its points in input
- * order, and voxelising each slab on its own gives the same voxels, the
- * same sums, and the output slabs back to back in slab order.
- *
- * The cut is parallel too; only a sample and a prefix sum run on one
- * thread. (1) The pulling thread picks the N - 1 cut pairs (z, y) from a
- * strided sample of 1024 points (quantiles of the sample's pairs: slabs of
- * about equal points; any cut gives the same output, the sample only
- * balances). A point is in slab s when its pair is at or past s cuts; with
- * the kernel's own float32 products fz = z * (1.0f / leaf) and fy, and a
- * cut (cz, cy) held as the exact floats cz, cz + 1, cy (|cz|, |cy| < 2^24),
- * "floor(fz) > cz or (floor(fz) == cz and floor(fy) >= cy)" is
- * "fz >= cz + 1 or (fz >= cz and fy >= cy)": no floor, no overflow, and a
- * NaN lands in slab 0 (the kernel skips it wherever it is). (2) Each share
- * classifies its contiguous 1/N of the input and counts its points per
- * slab. (3) In the next round, each share sums the N x N counts to where its
- * points of each slab go, and copies its part of the input there: slab s
- * is then share 0's points of s, then share 1's, ... -- in input order.
- * (4) In the last round, share s voxelises slab s into the output at the
- * slab's offset, and the caller closes the gaps. (2) to (4) are one call
- * of the pool, in three rounds. A cloud with a point whose index
- * reaches 2^30 (the kernel's wide paths, or its error naming the point's
- * index) runs on one thread, as does one with extra channels.
- *
- * Why copy the points into slabs: the copy (over half the split's own work)
- * buys a slab whose kernel reads only what its own core wrote. Splits
- * without it were tried twice (README, "One frame on several cores"); in
- * the second (2026-12-05) each share keyed and found the runs
- * of 1/N of the points in shared arrays, then sorted and reduced the runs
- * of one key range (a range of (z, y) rows). It was bit-exact and 1.65x
- * over one thread in a loop on a hot cloud, but slower than this in the
- * stage (speed-up 1.40-1.47 against 1.42-1.55, interleaved): its
- * reduction reads, at random, point lines the other core has just
- * written. */
-#include <float.h>
-#include <math.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+ * threads=N cuts a frame into slabs of whole (z, y) voxel rows voxelised
+ * on N threads, the output the same bit for bit (voxel_split.c). */
+#include <stdint.h>
 
-#include "error_int.h"
 #include "filter_int.h"
 #include "par_int.h"
 #include "sp_stage.h"
 #include "sp_voxel.h"
-
-#define SAMPLE 1024
-
-typedef struct voxel_stage {
-    sp_voxel_params params;
-    /* the frame in flight, for the shares */
-    const sp_points *in;
-    sp_points *out;
-    sp_points slab; /* the slabs back to back, in par.buf[0] */
-    int32_t *sid;   /* per point: its slab */
-    int ncut;       /* cuts: slabs - 1 */
-    float cz0[SP__WORKERS_MAX], cz1[SP__WORKERS_MAX], cy[SP__WORKERS_MAX];
-    int huge[SP__WORKERS_MAX]; /* share saw an index >= 2^30 */
-    /* count[w][s]: share w's points of slab s; at[w][s]: where they go */
-    size_t count[SP__WORKERS_MAX][SP__WORKERS_MAX];
-    size_t at[SP__WORKERS_MAX][SP__WORKERS_MAX];
-    size_t off[SP__WORKERS_MAX + 1]; /* slab s: [off[s], off[s + 1]) */
-    size_t made[SP__WORKERS_MAX];    /* share s: voxels it wrote */
-    /* share s's part of the points (learn_parts()) and when it finished
-     * its slab (ns after the pool call began) */
-    double part[SP__WORKERS_MAX];
-    int part_n; /* the share count part[] was learnt for */
-    long long t0, done[SP__WORKERS_MAX];
-    int gave_up; /* an index past 2^30: no share went on */
-    sp__par par;
-} voxel_stage;
+#include "voxel_split_int.h"
 
 static const sp_prop_spec voxel_props[] = {
     {.name = "leaf",
@@ -96,7 +31,7 @@ static const sp_prop_spec voxel_props[] = {
 
 static int voxel_init(sp_stage *st)
 {
-    voxel_stage *v = sp_stage_priv(st);
+    sp__voxel_stage *v = sp_stage_priv(st);
     const sp_prop_value *leaf = sp_stage_prop(st, "leaf");
     if (leaf->nv != 1 && leaf->nv != 3)
         return sp_stage_fail(st, SP_EINVAL,
@@ -119,396 +54,13 @@ static int voxel_init(sp_stage *st)
 
 static void voxel_fini(sp_stage *st)
 {
-    voxel_stage *v = sp_stage_priv(st);
+    sp__voxel_stage *v = sp_stage_priv(st);
     sp__par_deinit(&v->par);
-}
-
-/* floorf(v * inv) for |v * inv| < 2^24 without a libm call (the library
- * is built for baseline x86-64, where floorf is one): the truncation,
- * less one when that rounded up. */
-static int floor_index(float v, float inv, int32_t *out)
-{
-    float f = v * inv;
-    if (!(f > -16777216.0f && f < 16777216.0f))
-        return 0;
-    int32_t t = (int32_t)f;
-    *out = t - ((float)t > f);
-    return 1;
-}
-
-/* The @p k-th smallest of a[0..n) moved to a[k], smaller ones before it
- * (Hoare's selection; n is at most SAMPLE). */
-static void select_kth(int64_t *a, ptrdiff_t n, ptrdiff_t k)
-{
-    ptrdiff_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int64_t piv = a[lo + (hi - lo) / 2];
-        ptrdiff_t i = lo, j = hi;
-        while (i <= j) {
-            while (a[i] < piv)
-                i++;
-            while (a[j] > piv)
-                j--;
-            if (i <= j) {
-                int64_t t = a[i];
-                a[i++] = a[j];
-                a[j--] = t;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return;
-    }
-}
-
-/* Share s's part of the points (see learn_parts()). */
-static double part_of(const voxel_stage *v, int s, int n)
-{
-    return v->part_n == n ? v->part[s] : 1.0 / n;
-}
-
-/* Step (1) of the top: the cuts from a sample. 0 when a sample cannot
- * balance anything (no finite point, or all in one (z, y) pair). */
-static int plan_cuts(voxel_stage *v, const sp_points *p, int n)
-{
-    const float izl = 1.0f / v->params.leaf[2], iyl = 1.0f / v->params.leaf[1];
-    int64_t key[SAMPLE];
-    size_t m = 0, want = p->count < SAMPLE ? p->count : SAMPLE;
-
-    for (size_t i = 0; i < want; i++) {
-        size_t j = i * p->count / want;
-        int32_t iz, iy;
-        if (isfinite(p->x[j]) && floor_index(p->z[j], izl, &iz) &&
-            floor_index(p->y[j], iyl, &iy))
-            key[m++] = (int64_t)iz * (1 << 25) + (iy + (1 << 24));
-    }
-    if (m == 0)
-        return 0;
-    int64_t lo = key[0], hi = key[0];
-    for (size_t i = 1; i < m; i++) {
-        lo = key[i] < lo ? key[i] : lo;
-        hi = key[i] > hi ? key[i] : hi;
-    }
-    if (lo == hi)
-        return 0;
-    /* Successive quantiles: each selection leaves the larger keys after
-     * its k, where the next one looks. */
-    size_t from = 0;
-    double cum = 0;
-    for (int s = 1; s < n; s++) {
-        cum += part_of(v, s - 1, n);
-        size_t k = (size_t)(cum * (double)m);
-        k = k < from ? from : k > m - 1 ? m - 1 : k;
-        select_kth(key + from, (ptrdiff_t)(m - from), (ptrdiff_t)(k - from));
-        from = k;
-        int64_t r = (int64_t)((uint64_t)key[k] & ((1u << 25) - 1));
-        int64_t z = (key[k] - r) / (1 << 25);
-        v->cz0[s - 1] = (float)z;
-        v->cz1[s - 1] = (float)(z + 1);
-        v->cy[s - 1] = (float)(r - (1 << 24));
-    }
-    v->ncut = n - 1;
-    return 1;
-}
-
-/* Step (2): slab of each of this share's points, and the counts; also
- * notes a point with finite x, y and z and an index of 2^30 or more (the
- * float's bits, sign cleared, at or above 2^30's: an overflow to Inf too).
- * Two slabs, the common case, go 4 points a step in GCC vectors (SSE2 on
- * the baseline x86-64 this file is built for, NEON on arm64). */
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-
-#define BITS_2P30 0x4e800000 /* 2^30 as a float */
-#define BITS_INF 0x7f800000
-
-static int huge_index(float c[3], const float inv[3])
-{
-    int finite = 1, big = 0;
-    for (int a = 0; a < 3; a++) {
-        float f = c[a] * inv[a];
-        uint32_t bc, bf;
-        memcpy(&bc, &c[a], 4);
-        memcpy(&bf, &f, 4);
-        finite &= (bc & 0x7fffffff) < BITS_INF;
-        big |= (bf & 0x7fffffff) >= BITS_2P30;
-    }
-    return finite & big;
-}
-
-static int slab_of(const voxel_stage *v, float fz, float fy)
-{
-    int s = 0;
-    for (int c = 0; c < v->ncut; c++)
-        s += (fz >= v->cz1[c]) | ((fz >= v->cz0[c]) & (fy >= v->cy[c]));
-    return s;
-}
-
-static void classify(voxel_stage *v, int w, int n)
-{
-    const sp_points *p = v->in;
-    const float inv[3] = {1.0f / v->params.leaf[0], 1.0f / v->params.leaf[1],
-                          1.0f / v->params.leaf[2]};
-    size_t j0 = p->count * (size_t)w / (size_t)n;
-    size_t j1 = p->count * (size_t)(w + 1) / (size_t)n;
-    const float *x = p->x, *y = p->y, *z = p->z;
-    int32_t *sid = v->sid;
-    size_t cnt[SP__WORKERS_MAX] = {0};
-    int huge = 0;
-    size_t j = j0;
-
-    if (v->ncut == 1) {
-        const v4i abs = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-        v4i acc = abs - abs, hv = acc;
-        const float a0 = v->cz0[0], a1 = v->cz1[0], b = v->cy[0];
-        for (; j + 4 <= j1; j += 4) {
-            v4f vx, vy, vz;
-            memcpy(&vx, x + j, sizeof vx);
-            memcpy(&vy, y + j, sizeof vy);
-            memcpy(&vz, z + j, sizeof vz);
-            v4f fx = vx * inv[0], fy = vy * inv[1], fz = vz * inv[2];
-            v4i s = (fz >= a1) | ((fz >= a0) & (fy >= b)); /* 0 / -1 */
-            s = -s;
-            acc += s;
-            memcpy(sid + j, &s, sizeof s);
-            v4i fin = (((v4i)vx & abs) < BITS_INF) &
-                      (((v4i)vy & abs) < BITS_INF) &
-                      (((v4i)vz & abs) < BITS_INF);
-            v4i big = (((v4i)fx & abs) >= BITS_2P30) |
-                      (((v4i)fy & abs) >= BITS_2P30) |
-                      (((v4i)fz & abs) >= BITS_2P30);
-            hv |= fin & big;
-        }
-        for (int l = 0; l < 4; l++) {
-            cnt[1] += (size_t)(uint32_t)acc[l];
-            huge |= hv[l] != 0;
-        }
-    }
-    for (; j < j1; j++) {
-        float c[3] = {x[j], y[j], z[j]};
-        int s = slab_of(v, z[j] * inv[2], y[j] * inv[1]);
-        sid[j] = s;
-        cnt[s]++;
-        huge |= huge_index(c, inv);
-    }
-    if (v->ncut == 1)
-        cnt[0] = (j1 - j0) - cnt[1];
-    memcpy(v->count[w], cnt, (size_t)n * sizeof *cnt);
-    v->huge[w] = huge;
-}
-
-/* Step (3): this share's points into their slabs. */
-static void scatter_share(void *arg, int w, int n)
-{
-    voxel_stage *v = arg;
-    const sp_points *p = v->in;
-    sp_points *q = &v->slab;
-    size_t j0 = p->count * (size_t)w / (size_t)n;
-    size_t j1 = p->count * (size_t)(w + 1) / (size_t)n;
-    const int32_t *sid = v->sid;
-    size_t at[SP__WORKERS_MAX];
-
-    memcpy(at, v->at[w], (size_t)n * sizeof *at);
-    size_t j = j0;
-    /* A sweep in scan order has long runs in one slab: 16 points that
-     * agree move as four blocks. */
-    while (j + 16 <= j1) {
-        int32_t s = sid[j], mixed = 0;
-        for (int l = 1; l < 16; l++)
-            mixed |= sid[j + l] ^ s;
-        if (mixed) {
-            for (size_t e = j + 16; j < e; j++) {
-                size_t d = at[sid[j]]++;
-                q->x[d] = p->x[j];
-                q->y[d] = p->y[j];
-                q->z[d] = p->z[j];
-                q->intensity[d] = p->intensity[j];
-            }
-            continue;
-        }
-        size_t d = at[s];
-        at[s] = d + 16;
-        memcpy(q->x + d, p->x + j, 16 * sizeof(float));
-        memcpy(q->y + d, p->y + j, 16 * sizeof(float));
-        memcpy(q->z + d, p->z + j, 16 * sizeof(float));
-        memcpy(q->intensity + d, p->intensity + j, 16 * sizeof(float));
-        j += 16;
-    }
-    for (; j < j1; j++) {
-        size_t d = at[sid[j]]++;
-        q->x[d] = p->x[j];
-        q->y[d] = p->y[j];
-        q->z[d] = p->z[j];
-        q->intensity[d] = p->intensity[j];
-    }
-    if (q->time) {
-        memcpy(at, v->at[w], (size_t)n * sizeof *at);
-        for (size_t i = j0; i < j1; i++)
-            q->time[at[sid[i]]++] = p->time[i];
-    }
-    if (q->ring) {
-        memcpy(at, v->at[w], (size_t)n * sizeof *at);
-        for (size_t i = j0; i < j1; i++)
-            q->ring[at[sid[i]]++] = p->ring[i];
-    }
-}
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Points balance the slabs only roughly: a slab of sparse points has more
- * voxels per point than one of ground, and a worker starts its slab a
- * wake-up later than the pulling thread. So each share's part of the
- * points follows, by half steps, the part that would have made every
- * share finish together this frame. Any cut gives the same output. */
-static void learn_parts(voxel_stage *v, int n)
-{
-    double want[SP__WORKERS_MAX], sum = 0, mean = 0;
-    for (int s = 0; s < n; s++)
-        mean += (double)(v->done[s] > 1000 ? v->done[s] : 1000) / n;
-    for (int s = 0; s < n; s++) {
-        double f = part_of(v, s, n);
-        want[s] = f * mean / (double)(v->done[s] > 1000 ? v->done[s] : 1000);
-        sum += want[s];
-    }
-    double tot = 0;
-    for (int s = 0; s < n; s++) {
-        double f = part_of(v, s, n);
-        double g = 0.5 * (f + want[s] / sum);
-        /* never starve a share: one bad frame (a preempted thread) must
-         * not send the next all to the others */
-        g = g < 0.25 / n ? 0.25 / n : g;
-        want[s] = g;
-        tot += g;
-    }
-    for (int s = 0; s < n; s++)
-        v->part[s] = want[s] / tot;
-    v->part_n = n;
-}
-
-/* Step (4): slab s voxelised into the output at its offset. */
-static void voxel_share(void *arg, int s, int n)
-{
-    voxel_stage *v = arg;
-    size_t at = v->off[s], m = v->off[s + 1] - at;
-    (void)n;
-
-    sp_points slab = v->slab;
-    slab.x += at;
-    slab.y += at;
-    slab.z += at;
-    slab.intensity += at;
-    slab.time = slab.time ? slab.time + at : NULL;
-    slab.ring = slab.ring ? slab.ring + at : NULL;
-    slab.count = slab.capacity = m;
-    sp_points o = *v->out;
-    o.x += at;
-    o.y += at;
-    o.z += at;
-    o.intensity += at;
-    o.time = o.time ? o.time + at : NULL;
-    o.ring = o.ring ? o.ring + at : NULL;
-    o.capacity = m;
-    o.count = 0;
-    int rc = sp_voxel(v->par.k[s], &v->params, &slab, &o);
-    v->made[s] = o.count;
-    v->done[s] = now_ns() - v->t0;
-    sp__par_note(&v->par, s, rc);
-}
-
-static void close_gaps(voxel_stage *v, int n)
-{
-    sp_points *o = v->out;
-    size_t to = 0;
-    for (int s = 0; s < n; s++) {
-        size_t from = v->off[s], c = v->made[s];
-        if (from != to && c) {
-            memmove(o->x + to, o->x + from, c * sizeof *o->x);
-            memmove(o->y + to, o->y + from, c * sizeof *o->y);
-            memmove(o->z + to, o->z + from, c * sizeof *o->z);
-            memmove(o->intensity + to, o->intensity + from, c * sizeof(float));
-            if (o->time)
-                memmove(o->time + to, o->time + from, c * sizeof *o->time);
-            if (o->ring)
-                memmove(o->ring + to, o->ring + from, c * sizeof *o->ring);
-        }
-        to += c;
-    }
-    o->count = to;
-}
-
-/* Where share w's points of each slab go; share 0 also sets the slab
- * offsets (read by the others in the next round). */
-static void prefix(voxel_stage *v, int w, int n)
-{
-    size_t pos = 0;
-    for (int s = 0; s < n; s++) {
-        if (w == 0)
-            v->off[s] = pos;
-        for (int u = 0; u < n; u++) {
-            if (u == w)
-                v->at[w][s] = pos;
-            pos += v->count[u][s];
-        }
-    }
-    if (w == 0)
-        v->off[n] = pos;
-}
-
-/* Steps (2) to (4) as the rounds of one call: a round trip through the
- * pool per step costs more than the step on a VM (workers_int.h). */
-static void frame_phase(void *arg, int phase, int w, int n)
-{
-    voxel_stage *v = arg;
-    if (phase == 0) {
-        classify(v, w, n);
-        return;
-    }
-    for (int u = 0; u < n; u++)
-        if (v->huge[u]) {
-            if (w == 0 && phase == 1)
-                v->gave_up = 1;
-            return;
-        }
-    if (phase == 1) {
-        prefix(v, w, n);
-        scatter_share(v, w, n);
-    } else {
-        voxel_share(v, w, n);
-    }
-}
-
-/* The slab arrays (count points each) and the slab of each point, in
- * share 0's scratch. */
-static int slab_layout(voxel_stage *v, const sp_points *p)
-{
-    size_t c = (p->count + 15) & ~(size_t)15; /* 64-byte aligned arrays */
-    SP_TRY(sp__par_reserve(&v->par, 1, c * (6 * sizeof(float) + 2)));
-    float *f = v->par.buf[0];
-    sp_points *q = &v->slab;
-    *q = *p;
-    q->x = f;
-    q->y = f + c;
-    q->z = f + 2 * c;
-    q->intensity = f + 3 * c;
-    q->time = p->time ? f + 4 * c : NULL;
-    q->ring = p->ring ? (uint16_t *)(f + 5 * c) : NULL;
-    q->height = 0;
-    q->capacity = p->count;
-    v->sid = (int32_t *)((uint16_t *)(f + 5 * c) + c);
-    return SP_OK;
 }
 
 static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
 {
-    voxel_stage *v = sp_stage_priv(st);
+    sp__voxel_stage *v = sp_stage_priv(st);
     const sp_points *p = &in->u.points;
     sp_points *o = &res->u.points;
     /* Slabs of fewer than ~4096 points cost more to cut than they save. */
@@ -517,29 +69,12 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
         (p->nextra || o->nextra || !p->x || !p->y || !p->z || !p->intensity ||
          o->capacity < p->count || p->count > UINT32_MAX))
         n = 1;
-    if (n == 1 || !plan_cuts(v, p, n))
-        return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
-    /* Out-of-place only, as the kernel (it checks the unsplit pair). */
-    SP_TRY(slab_layout(v, p));
-    /* A slab's size follows the learnt parts and the sample's cuts, so
-     * each share's context is sized for the whole cloud: a share whose
-     * slab grows (its core freed by another process) takes nothing from
-     * the heap mid-stream. */
-    for (int s = 0; s < n; s++)
-        SP_TRY(sp_voxel_reserve(v->par.k[s], p->count));
-    v->in = p;
-    v->out = o;
-    o->count = 0;
-    v->gave_up = 0;
-    v->t0 = now_ns();
-    sp__workers_run_phases(v->par.w, n, 3, frame_phase, v);
-    if (v->gave_up)
-        return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
-    SP_TRY(sp__par_result(&v->par, n));
-    if (v->ncut == n - 1)
-        learn_parts(v, n);
-    close_gaps(v, n);
-    return SP_OK;
+    if (n > 1) {
+        int rc = sp__voxel_split(v, p, o, n);
+        if (rc != 1)
+            return rc;
+    }
+    return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
 }
 
 /* At most one voxel per input point: the output is sized like the input. */
@@ -562,7 +97,7 @@ const sp_stage_class sp__stage_voxel = {
                    "PCL VoxelGrid's float32 voxel rule): leaf=, min_points=",
     .props = voxel_props,
     .nprops = sizeof voxel_props / sizeof voxel_props[0],
-    .priv_size = sizeof(voxel_stage),
+    .priv_size = sizeof(sp__voxel_stage),
     .init = voxel_init,
     .fini = voxel_fini,
     .pull = voxel_pull,
