@@ -449,27 +449,28 @@ static void learn_parts(sp__voxel_stage *v, int n)
     v->part_n = n;
 }
 
+/* The points of @p p from index @p at on, @p m of them (count and
+ * capacity), its columns borrowed. */
+static sp_points points_at(const sp_points *p, size_t at, size_t m)
+{
+    sp_points q = *p;
+    q.x += at;
+    q.y += at;
+    q.z += at;
+    q.intensity += at;
+    q.time = q.time ? q.time + at : NULL;
+    q.ring = q.ring ? q.ring + at : NULL;
+    q.count = q.capacity = m;
+    return q;
+}
+
 /* Step (4): slab s, m points from position from of the slab arrays,
  * voxelised into the output at offset at. */
 static void voxel_slab(sp__voxel_stage *v, int s, size_t from, size_t at,
                        size_t m)
 {
-    sp_points slab = v->slab;
-    slab.x += from;
-    slab.y += from;
-    slab.z += from;
-    slab.intensity += from;
-    slab.time = slab.time ? slab.time + from : NULL;
-    slab.ring = slab.ring ? slab.ring + from : NULL;
-    slab.count = slab.capacity = m;
-    sp_points o = *v->out;
-    o.x += at;
-    o.y += at;
-    o.z += at;
-    o.intensity += at;
-    o.time = o.time ? o.time + at : NULL;
-    o.ring = o.ring ? o.ring + at : NULL;
-    o.capacity = m;
+    sp_points slab = points_at(&v->slab, from, m);
+    sp_points o = points_at(v->out, at, m);
     o.count = 0;
     int rc = sp_voxel(v->par.k[s], &v->params, &slab, &o);
     v->made[s] = o.count;
