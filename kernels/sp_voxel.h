@@ -104,7 +104,8 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
  *  general and wide paths, extra channels and OpenCL may still grow it).
  *  For a caller that must not allocate after start-up (a vehicle's
  *  process, the voxel stage's threads=, whose shares' clouds vary).
- *  Returns SP_OK, SP_ERANGE (more than 2^32 - 1 points), SP_ENOMEM. */
+ *  Returns SP_OK, SP_ERANGE (more than 2^32 - 1 points, or than a 32-bit
+ *  size_t can lay out), SP_ENOMEM. */
 int sp_voxel_reserve(sp_kctx *k, size_t points);
 
 #ifdef __cplusplus

@@ -219,9 +219,13 @@ int sp_voxel(sp_kctx *k, const sp_voxel_params *params, const sp_points *in,
 int sp_voxel_reserve(sp_kctx *k, size_t points)
 {
     SP_GUARD(k);
-    if (points > UINT32_MAX)
-        return sp__fail(SP_ERANGE, "voxel: reserve for %zu points, at most %u",
-                        points, UINT32_MAX);
+    /* sp_voxel's own limit, and the largest ask (16 n + 128 bytes) within
+     * size_t where that is 32 bits */
+    size_t most = (SIZE_MAX - 128) / 16;
+    most = most < UINT32_MAX ? most : UINT32_MAX;
+    if (points > most)
+        return sp__fail(SP_ERANGE, "voxel: reserve for %zu points, at most %zu",
+                        points, most);
     const size_t n = points;
     /* Per slot, the larger of the runs and the packed path's asks (the
      * AVX2 points array is at least the packed path's second key array). */
