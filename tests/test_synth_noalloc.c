@@ -21,6 +21,7 @@
 #include "sp_status.h"
 #include "sp_voxel.h"
 
+#include "kcloud.h"
 #include "sp_alloc_counter.h"
 
 static char tmpdir[512];
@@ -145,22 +146,11 @@ static void test_voxel_reserve(void **state)
     skip();
 #else
     enum { N = 20000 };
-    size_t bytes = sp_points_block_size(N, 0);
-    void *mem[2] = {aligned_alloc(64, (bytes + 63) & ~(size_t)63),
-                    aligned_alloc(64, (bytes + 63) & ~(size_t)63)};
-    assert_non_null(mem[0]);
-    assert_non_null(mem[1]);
-    sp_points in, out;
-    assert_int_equal(sp_points_init(&in, mem[0], bytes, N, 0), SP_OK);
-    assert_int_equal(sp_points_init(&out, mem[1], bytes, N, 0), SP_OK);
-    uint32_t seed = 777;
-    for (size_t i = 0; i < N; i++) {
-        float *c[4] = {in.x, in.y, in.z, in.intensity};
-        for (int a = 0; a < 4; a++) {
-            seed = seed * 1664525u + 1013904223u;
-            c[a][i] = (float)(seed >> 8) / (float)(1u << 24) * 200.0f - 100.0f;
-        }
-    }
+    kcloud *kin = kcloud_new(N, 0), *kout = kcloud_new(N, 0);
+    assert_non_null(kin);
+    assert_non_null(kout);
+    kcloud_random(kin, N, 777, 100.0f, 0, 0);
+    sp_points *in = &kin->pts, *out = &kout->pts;
     /* leaf 0.5: 400^3 cells (runs path); 0.01: 20000^3 (packed path) */
     const float leaves[2] = {0.5f, 0.01f};
     const size_t counts[3] = {N, N / 4, 1};
@@ -177,9 +167,9 @@ static void test_voxel_reserve(void **state)
         for (int l = 0; l < 2; l++)
             for (int c = 0; c < 3; c++) {
                 sp_voxel_params vp = {{leaves[l], leaves[l], leaves[l]}, 1};
-                in.count = counts[c];
-                assert_int_equal(sp_voxel(k, &vp, &in, &out), SP_OK);
-                assert_true(out.count >= 1 && out.count <= counts[c]);
+                in->count = counts[c];
+                assert_int_equal(sp_voxel(k, &vp, in, out), SP_OK);
+                assert_true(out->count >= 1 && out->count <= counts[c]);
             }
         uint64_t made = sp_test_alloc_calls() - before;
         if (made)
@@ -188,8 +178,8 @@ static void test_voxel_reserve(void **state)
                      sp_backend_name(backends[b]), (unsigned long long)made, N);
         sp_kctx_destroy(k);
     }
-    free(mem[0]);
-    free(mem[1]);
+    kcloud_free(kin);
+    kcloud_free(kout);
 #endif
 }
 

@@ -175,6 +175,55 @@ static int slab_of(const sp__voxel_stage *v, float fz, float fy)
     return s;
 }
 
+/* Points j..j+3 against the one cut: -1 in a lane whose point is in slab
+ * 1, 0 in slab 0; an index of 2^30 or more (finite x, y and z) noted in
+ * *hv (huge_index(), four at a time). */
+static inline __attribute__((always_inline)) v4i
+quad_slab1(const sp__voxel_stage *v, const sp_points *p, size_t j,
+           const float inv[3], v4i *hv)
+{
+    const v4i abs = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    v4f vx, vy, vz;
+    memcpy(&vx, p->x + j, sizeof vx);
+    memcpy(&vy, p->y + j, sizeof vy);
+    memcpy(&vz, p->z + j, sizeof vz);
+    v4f fx = vx * inv[0], fy = vy * inv[1], fz = vz * inv[2];
+    v4i fin = (((v4i)vx & abs) < BITS_INF) & (((v4i)vy & abs) < BITS_INF) &
+              (((v4i)vz & abs) < BITS_INF);
+    v4i big = (((v4i)fx & abs) >= BITS_2P30) | (((v4i)fy & abs) >= BITS_2P30) |
+              (((v4i)fz & abs) >= BITS_2P30);
+    *hv |= fin & big;
+    return (fz >= v->cz1[0]) | ((fz >= v->cz0[0]) & (fy >= v->cy[0]));
+}
+
+/* One point, or 16 in a row, of p from index j to index d of q, every
+ * column q has. */
+static inline void put_point(const sp_points *p, sp_points *q, size_t j,
+                             size_t d)
+{
+    q->x[d] = p->x[j];
+    q->y[d] = p->y[j];
+    q->z[d] = p->z[j];
+    q->intensity[d] = p->intensity[j];
+    if (q->time)
+        q->time[d] = p->time[j];
+    if (q->ring)
+        q->ring[d] = p->ring[j];
+}
+
+static inline void put_block16(const sp_points *p, sp_points *q, size_t j,
+                               size_t d)
+{
+    memcpy(q->x + d, p->x + j, 16 * sizeof(float));
+    memcpy(q->y + d, p->y + j, 16 * sizeof(float));
+    memcpy(q->z + d, p->z + j, 16 * sizeof(float));
+    memcpy(q->intensity + d, p->intensity + j, 16 * sizeof(float));
+    if (q->time)
+        memcpy(q->time + d, p->time + j, 16 * sizeof(float));
+    if (q->ring)
+        memcpy(q->ring + d, p->ring + j, 16 * sizeof(uint16_t));
+}
+
 static void classify(sp__voxel_stage *v, int w, int n)
 {
     const sp_points *p = v->in;
@@ -189,26 +238,11 @@ static void classify(sp__voxel_stage *v, int w, int n)
     size_t j = j0;
 
     if (v->ncut == 1) {
-        const v4i abs = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-        v4i acc = abs - abs, hv = acc;
-        const float a0 = v->cz0[0], a1 = v->cz1[0], b = v->cy[0];
+        v4i acc = {0, 0, 0, 0}, hv = acc;
         for (; j + 4 <= j1; j += 4) {
-            v4f vx, vy, vz;
-            memcpy(&vx, x + j, sizeof vx);
-            memcpy(&vy, y + j, sizeof vy);
-            memcpy(&vz, z + j, sizeof vz);
-            v4f fx = vx * inv[0], fy = vy * inv[1], fz = vz * inv[2];
-            v4i s = (fz >= a1) | ((fz >= a0) & (fy >= b)); /* 0 / -1 */
-            s = -s;
+            v4i s = -quad_slab1(v, p, j, inv, &hv); /* slab 0 / 1 */
             acc += s;
             memcpy(sid + j, &s, sizeof s);
-            v4i fin = (((v4i)vx & abs) < BITS_INF) &
-                      (((v4i)vy & abs) < BITS_INF) &
-                      (((v4i)vz & abs) < BITS_INF);
-            v4i big = (((v4i)fx & abs) >= BITS_2P30) |
-                      (((v4i)fy & abs) >= BITS_2P30) |
-                      (((v4i)fz & abs) >= BITS_2P30);
-            hv |= fin & big;
         }
         for (int l = 0; l < 4; l++) {
             cnt[1] += (size_t)(uint32_t)acc[l];
@@ -248,40 +282,33 @@ static void scatter_share(void *arg, int w, int n)
         for (int l = 1; l < 16; l++)
             mixed |= sid[j + l] ^ s;
         if (mixed) {
-            for (size_t e = j + 16; j < e; j++) {
-                size_t d = at[sid[j]]++;
-                q->x[d] = p->x[j];
-                q->y[d] = p->y[j];
-                q->z[d] = p->z[j];
-                q->intensity[d] = p->intensity[j];
-            }
+            for (size_t e = j + 16; j < e; j++)
+                put_point(p, q, j, at[sid[j]]++);
             continue;
         }
-        size_t d = at[s];
-        at[s] = d + 16;
-        memcpy(q->x + d, p->x + j, 16 * sizeof(float));
-        memcpy(q->y + d, p->y + j, 16 * sizeof(float));
-        memcpy(q->z + d, p->z + j, 16 * sizeof(float));
-        memcpy(q->intensity + d, p->intensity + j, 16 * sizeof(float));
+        put_block16(p, q, j, at[s]);
+        at[s] += 16;
         j += 16;
     }
-    for (; j < j1; j++) {
-        size_t d = at[sid[j]]++;
-        q->x[d] = p->x[j];
-        q->y[d] = p->y[j];
-        q->z[d] = p->z[j];
-        q->intensity[d] = p->intensity[j];
+    for (; j < j1; j++)
+        put_point(p, q, j, at[sid[j]]++);
+}
+
+/* Whether points j..j+15 are all in slab 0 (returns 0), all in slab 1
+ * (1) or mixed (-1); notes an index of 2^30 or more in *hv. */
+static inline __attribute__((always_inline)) int
+block16_slab(const sp__voxel_stage *v, const sp_points *p, size_t j,
+             const float inv[3], v4i *hv)
+{
+    v4i any = {0, 0, 0, 0}, all = any - 1;
+    for (int l = 0; l < 16; l += 4) {
+        v4i in1 = quad_slab1(v, p, j + (size_t)l, inv, hv);
+        any |= in1;
+        all &= in1;
     }
-    if (q->time) {
-        memcpy(at, v->at[w], (size_t)n * sizeof *at);
-        for (size_t i = j0; i < j1; i++)
-            q->time[at[sid[i]]++] = p->time[i];
-    }
-    if (q->ring) {
-        memcpy(at, v->at[w], (size_t)n * sizeof *at);
-        for (size_t i = j0; i < j1; i++)
-            q->ring[at[sid[i]]++] = p->ring[i];
-    }
+    if ((all[0] & all[1] & all[2] & all[3]) != 0)
+        return 1;
+    return (any[0] | any[1] | any[2] | any[3]) == 0 ? 0 : -1;
 }
 
 /* threads=2, steps (2) and (3) in one round with no counting: slab s's
@@ -294,62 +321,6 @@ static void scatter_share(void *arg, int w, int n)
  * points (slab_layout). The counting round cost more than the copy it
  * sizes: a pass over x, y, z and a slab number per point written and read
  * back. */
-/* Whether points j..j+15 are all in slab 0 (returns 0), all in slab 1
- * (1) or mixed (-1); notes an index of 2^30 or more in *hv (as classify). */
-static inline __attribute__((always_inline)) int
-block16_slab(const sp__voxel_stage *v, const sp_points *p, size_t j,
-             const float inv[3], v4i *hv)
-{
-    const v4i abs = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
-    const float a0 = v->cz0[0], a1 = v->cz1[0], b = v->cy[0];
-    v4i any = abs - abs, all = any - 1;
-    for (int l = 0; l < 16; l += 4) {
-        v4f vx, vy, vz;
-        memcpy(&vx, p->x + j + l, sizeof vx);
-        memcpy(&vy, p->y + j + l, sizeof vy);
-        memcpy(&vz, p->z + j + l, sizeof vz);
-        v4f fx = vx * inv[0], fy = vy * inv[1], fz = vz * inv[2];
-        v4i in1 = (fz >= a1) | ((fz >= a0) & (fy >= b));
-        any |= in1;
-        all &= in1;
-        v4i fin = (((v4i)vx & abs) < BITS_INF) & (((v4i)vy & abs) < BITS_INF) &
-                  (((v4i)vz & abs) < BITS_INF);
-        v4i big = (((v4i)fx & abs) >= BITS_2P30) |
-                  (((v4i)fy & abs) >= BITS_2P30) |
-                  (((v4i)fz & abs) >= BITS_2P30);
-        *hv |= fin & big;
-    }
-    if ((all[0] & all[1] & all[2] & all[3]) != 0)
-        return 1;
-    return (any[0] | any[1] | any[2] | any[3]) == 0 ? 0 : -1;
-}
-
-static inline void put_point(const sp_points *p, sp_points *q, size_t j,
-                             size_t d)
-{
-    q->x[d] = p->x[j];
-    q->y[d] = p->y[j];
-    q->z[d] = p->z[j];
-    q->intensity[d] = p->intensity[j];
-    if (q->time)
-        q->time[d] = p->time[j];
-    if (q->ring)
-        q->ring[d] = p->ring[j];
-}
-
-static inline void put_block16(const sp_points *p, sp_points *q, size_t j,
-                               size_t d)
-{
-    memcpy(q->x + d, p->x + j, 16 * sizeof(float));
-    memcpy(q->y + d, p->y + j, 16 * sizeof(float));
-    memcpy(q->z + d, p->z + j, 16 * sizeof(float));
-    memcpy(q->intensity + d, p->intensity + j, 16 * sizeof(float));
-    if (q->time)
-        memcpy(q->time + d, p->time + j, 16 * sizeof(float));
-    if (q->ring)
-        memcpy(q->ring + d, p->ring + j, 16 * sizeof(uint16_t));
-}
-
 static void split_two(sp__voxel_stage *v, int w)
 {
     const sp_points *p = v->in;
