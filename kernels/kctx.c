@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow_int.h"
 #include "kernels_int.h"
 #if SP_HAVE_OPENCL
 #include "cl_int.h"
@@ -226,16 +227,11 @@ void *sp__kctx_scratch(sp_kctx *k, int slot, size_t n)
     sp__scratch *s = &k->scratch[slot];
     if (s->ptr && s->size >= n)
         return s->ptr;
-    /* Grow by half again, rounded to 64 bytes, so warm-up settles after a
-     * few frames of slowly growing size. */
-    if (n > SIZE_MAX / 2 - 64) {
+    size_t want = sp__grow_size(n, 64);
+    if (!want) {
         sp__fail(SP_ENOMEM, "kernel scratch: %zu bytes is too large", n);
         return NULL;
     }
-    size_t want = n + n / 2;
-    want = (want + 63) & ~(size_t)63;
-    if (want == 0)
-        want = 64;
     void *p = aligned_alloc(64, want);
     if (!p) {
         sp__fail(SP_ENOMEM,

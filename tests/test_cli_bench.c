@@ -24,17 +24,24 @@
 static char out[1 << 16];
 static char exe[1024];
 
-/* Runs `PROGRAM ARGS 2>&1`; returns the exit status, output in out. */
-static int run_exe(const char *prog, const char *args)
+/* Runs the shell command @p cmd; returns its exit status (-1 when a
+ * signal ended it), its standard output in out. */
+static int run_cmd(const char *cmd)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", prog, args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
     int rc = pclose(p);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Runs `PROGRAM ARGS 2>&1`. */
+static int run_exe(const char *prog, const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", prog, args);
+    return run_cmd(cmd);
 }
 
 /* The built program and bench_lidar beside it, else skip. */
@@ -281,14 +288,8 @@ static void test_bench_chain_relative_data(void **state)
              "cd '%s' && SP_TEST_DATA='%s' SP_BENCH_SRC=/nonexistent '%s' "
              "--quick 2>&1",
              *data ? data : "/", slash + 1, prog);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int rc = pclose(p);
-    if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0 ||
-        !strstr(out, "kitti chain, ") || !strstr(out, "ms per sample") ||
-        !strstr(out, "python chain not timed"))
+    if (run_cmd(cmd) != 0 || !strstr(out, "kitti chain, ") ||
+        !strstr(out, "ms per sample") || !strstr(out, "python chain not timed"))
         fail_msg("%s: expected a timed chain and no Python row, got:\n%s", cmd,
                  out);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "grow_int.h"
 #include "kernels_int.h"
 #include "sp_convert.h"
 #include "sp_range.h"
@@ -208,7 +209,26 @@ static void test_scratch_grows_only(void **state)
     assert_null(sp__kctx_scratch(k, SP__KCTX_SCRATCH_SLOTS, 10));
     assert_null(sp__kctx_scratch(k, 0, SIZE_MAX - 10));
     assert_int_equal((int)strlen(sp_errmsg()) > 0, 1);
+    /* Half again ahead: requests up to 1.5 x 100000 bytes keep the block. */
+    char *e = sp__kctx_scratch(k, 0, 100000);
+    assert_ptr_equal(sp__kctx_scratch(k, 0, 150000), e);
     sp_kctx_destroy(k);
+}
+
+/* core/grow_int.h: half as much again, aligned, never wrapping. */
+static void test_grow_size(void **state)
+{
+    (void)state;
+    assert_int_equal(sp__grow_size(0, 64), 64);
+    assert_int_equal(sp__grow_size(1, 64), 64);
+    assert_int_equal(sp__grow_size(1000, 64), 1536);
+    assert_int_equal(sp__grow_size(1000, 1), 1500);
+    assert_int_equal(sp__grow_size(7, 1), 10);
+    size_t big = (SIZE_MAX - 64) / 3 * 2;
+    size_t w = sp__grow_size(big, 64);
+    assert_true(w >= big + big / 2 && w % 64 == 0);
+    assert_int_equal(sp__grow_size(big + 1, 64), 0);
+    assert_int_equal(sp__grow_size(SIZE_MAX, 1), 0);
 }
 
 static void test_opencl_explicit(void **state)
@@ -480,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_simd_override),
         cmocka_unit_test(test_table_pick),
         cmocka_unit_test(test_scratch_grows_only),
+        cmocka_unit_test(test_grow_size),
         cmocka_unit_test(test_opencl_explicit),
         cmocka_unit_test(test_auto_copy_bound),
         cmocka_unit_test(test_auto_per_mode),

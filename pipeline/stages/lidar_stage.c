@@ -18,6 +18,7 @@
 
 #include "error_int.h"
 #include "filter_int.h"
+#include "grow_int.h"
 #include "sp_lidarcal.h"
 #include "sp_lidardec.h"
 #include "sp_ouster_meta.h"
@@ -397,11 +398,12 @@ static int decode_message(sp_stage *st, lidar_stage *s, sp_frame **out)
     SP_TRY(new_scan(st, s, s->in, cap, t0));
     s->out->timestamp_ns = s->in->timestamp_ns;
     if (pk->count > s->batch_cap) {
-        /* Half again: a message one packet longer than any before must
-         * not cost another heap call. */
-        size_t want = s->batch_cap + s->batch_cap / 2;
-        want = want > pk->count ? want : pk->count;
-        sp_lidardec_packet *nb = realloc(s->batch, want * sizeof *nb);
+        /* A message one packet longer than any before must not cost
+         * another heap call. */
+        size_t want = sp__grow_size(pk->count, 1);
+        sp_lidardec_packet *nb = want && want <= SIZE_MAX / sizeof *nb
+                                     ? realloc(s->batch, want * sizeof *nb)
+                                     : NULL;
         if (!nb)
             return sp_stage_fail(st, SP_ENOMEM, "%zu packets: out of memory",
                                  pk->count);

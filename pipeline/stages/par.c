@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "error_int.h"
+#include "grow_int.h"
 
 int sp__par_init(sp_stage *st, sp__par *p)
 {
@@ -62,15 +63,13 @@ int sp__par_shares(sp_stage *st, const sp__par *p, size_t rows, size_t min_rows)
 
 int sp__par_reserve(sp__par *p, int n, size_t bytes)
 {
-    /* Grown by half again, as a kernel context's scratch: a frame a few
-     * points larger than any before (every few frames of a lidar stream,
-     * early on) must not cost a new block, its page faults and a heap
-     * call. Exact growth made the sixth KITTI raw sweep's voxel threads=2
-     * 0.3-0.4 ms slower than its neighbours. */
-    if (bytes > SIZE_MAX / 2 - 64)
+    /* Exact growth made the sixth KITTI raw sweep's voxel threads=2
+     * 0.3-0.4 ms slower than its neighbours: a new block, its page faults
+     * and a heap call for 19 points more than any sweep before. */
+    size_t want = sp__grow_size(bytes, 64);
+    if (!want)
         return sp__fail(SP_ENOMEM,
                         "threads=: %zu bytes of scratch is too large", bytes);
-    size_t want = (bytes + bytes / 2 + 63) & ~(size_t)63;
     for (int i = 0; i < n; i++) {
         if (p->cap[i] >= bytes)
             continue;
