@@ -358,6 +358,83 @@ static void test_voxel_odd(void **state)
         }
 }
 
+/* Whether a run of @p launch on back-end @p b left a note containing
+ * @p text (each frame pulled); -1 when the back-end is not here. */
+static int run_notes_on(const char *launch, const char *text, sp_backend b)
+{
+    sp_pipeline_opts o = {.backend = b};
+    sp_pipeline *p;
+    sp_frame *f;
+    int rc, found = 0;
+    rc = sp_pipeline_create(launch, &o, &p);
+    if (rc == SP_EUNSUPPORTED || rc == SP_ECL)
+        return -1;
+    if (rc != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK)
+        sp_frame_unref(f);
+    if (rc != SP_EOS)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    sp_pipeline_close(p);
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++)
+        found |= strstr(sp_pipeline_note(p, i, NULL), text) != NULL;
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    return found;
+}
+
+/* The same on the SIMD back-end. */
+static int run_notes(const char *launch, const char *text)
+{
+    return run_notes_on(launch, text, SP_BACKEND_SIMD);
+}
+
+/* threads=2 does split a frame (the outputs above are the same whether it
+ * does or not): a frame it gives back to one thread leaves a note saying
+ * why, and a sweep-like cloud leaves none. An index past 2^30, a cloud in
+ * one (z, y) row of voxels and one with an extra channel each leave
+ * theirs. */
+static void test_voxel_split_runs(void **state)
+{
+    (void)state;
+    char src[1024], launch[1200];
+    static const struct {
+        int kind;
+        const char *note; /* NULL: none */
+    } cases[] = {
+        {5, NULL},
+        {3, NULL},
+        {4, "ran on one thread: a finite point's voxel index reaches 2^30"},
+        {0, "ran on one thread: no cut separates"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const char *path = odd_cloud("threads_runs.bin", 20000, cases[c].kind);
+        snprintf(src, sizeof src, "bin path=%s fields=x,y,z,i,ring,t", path);
+        snprintf(launch, sizeof launch, "%s ! voxel leaf=0.2 threads=2", src);
+        int one = run_notes(launch, "ran on one thread");
+        if (!cases[c].note && one)
+            fail_msg("%s: a frame ran on one thread", launch);
+        if (cases[c].note && !run_notes(launch, cases[c].note))
+            fail_msg("%s: no note \"%s\"", launch, cases[c].note);
+    }
+    /* An extra channel (the sixth float as "foo"): one thread, said. */
+    const char *path = odd_cloud("threads_runs.bin", 20000, 5);
+    snprintf(launch, sizeof launch,
+             "bin path=%s fields=x,y,z,i,ring,foo ! voxel leaf=0.2 threads=2",
+             path);
+    if (!run_notes(launch, "frames with extra channels run on one thread"))
+        fail_msg("%s: no note of the extra channel", launch);
+#if !defined(SP_TEST_UNDER_TSAN) && !defined(SP_TEST_UNDER_ASAN)
+    /* The opencl back-end never splits a frame, and says so (not under the
+     * sanitizers: PoCL is not instrumented, see above). */
+    snprintf(launch, sizeof launch,
+             "bin path=%s fields=x,y,z,i,ring,t ! voxel leaf=0.2 threads=2",
+             path);
+    if (run_notes_on(launch, "the opencl back-end runs each frame whole",
+                     SP_BACKEND_OPENCL) == 0)
+        fail_msg("%s on opencl: no note that frames run whole", launch);
+#endif
+}
+
 /* A sweep-like cloud (records as odd_cloud's) of @p n points with edges at
  * the point-share boundaries of 2, 3 and 5 threads (n * w / t), where the
  * split classifies and copies each share's points:
@@ -625,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_voxel_kitti),
         cmocka_unit_test(test_voxel_odd),
         cmocka_unit_test(test_voxel_split_edges),
+        cmocka_unit_test(test_voxel_split_runs),
         cmocka_unit_test(test_resize_random),
         cmocka_unit_test(test_normalize_random),
         cmocka_unit_test(test_undistort_random),

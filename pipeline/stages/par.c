@@ -18,8 +18,13 @@ int sp__par_init(sp_stage *st, sp__par *p)
     if (p->n <= 1 || k0 == NULL)
         return SP_OK;
     sp_backend b = sp_kctx_backend(k0);
-    if (b == SP_BACKEND_OPENCL)
-        return SP_OK; /* never split: see par_int.h */
+    if (b == SP_BACKEND_OPENCL) { /* never split: see par_int.h */
+        sp_stage_note(st,
+                      "threads=%d: the opencl back-end runs each frame "
+                      "whole (the device is the parallel part)",
+                      p->n);
+        return SP_OK;
+    }
     sp_kctx_desc d = {.backend = SP_BACKEND_SCALAR};
     if (b != SP_BACKEND_SCALAR && sp_kctx_simd_level(k0) != SP_SIMD_NONE)
         d.backend = SP_BACKEND_SIMD;

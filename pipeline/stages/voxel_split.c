@@ -566,8 +566,11 @@ static int slab_layout(sp__voxel_stage *v, const sp_points *p, int n)
 
 int sp__voxel_split(sp__voxel_stage *v, const sp_points *p, sp_points *o, int n)
 {
-    if (!plan_cuts(v, p, n))
+    if (!plan_cuts(v, p, n)) {
+        v->why_one = "no cut separates its points (one (z, y) row of voxels, "
+                     "or none finite)";
         return 1;
+    }
     /* Out-of-place only, as the kernel (it checks the unsplit pair). */
     SP_TRY(slab_layout(v, p, n));
     /* A slab's size follows the learnt parts and the sample's cuts, so
@@ -582,8 +585,11 @@ int sp__voxel_split(sp__voxel_stage *v, const sp_points *p, sp_points *o, int n)
     v->gave_up = 0;
     v->t0 = now_ns();
     sp__workers_run_phases(v->par.w, n, n == 2 ? 2 : 3, frame_phase, v);
-    if (v->gave_up)
+    if (v->gave_up) {
+        v->why_one = "a finite point's voxel index reaches 2^30 (the "
+                     "kernel's wide paths)";
         return 1;
+    }
     SP_TRY(sp__par_result(&v->par, n));
     if (n == 2) { /* where split_two's slabs' voxels went */
         size_t from, m;

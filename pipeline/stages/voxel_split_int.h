@@ -30,15 +30,16 @@ typedef struct sp__voxel_stage {
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
     long long t0, done[SP__WORKERS_MAX];
-    int gave_up; /* an index past 2^30: no share went on */
+    int gave_up;         /* an index past 2^30: no share went on */
+    const char *why_one; /* why the split gave a frame back (returned 1) */
     sp__par par;
 } sp__voxel_stage;
 
 /* Voxelises @p p into @p o on @p n > 1 shares of v->par (o is out of
  * place, has room for p->count points, and neither has extra channels).
  * Returns SP_OK, a negative status with its message, or 1 when the frame
- * is to run on one thread instead: no cut of a sample separates anything,
- * or a point's index reaches 2^30. */
+ * is to run on one thread instead (v->why_one says why): no cut of a
+ * sample separates anything, or a point's index reaches 2^30. */
 int sp__voxel_split(sp__voxel_stage *v, const sp_points *p, sp_points *o,
                     int n);
 

@@ -65,14 +65,24 @@ static int voxel_run(sp_stage *st, const sp_frame *in, sp_frame *res)
     sp_points *o = &res->u.points;
     /* Slabs of fewer than ~4096 points cost more to cut than they save. */
     int n = sp__par_shares(st, &v->par, p->count, 4096);
-    if (n > 1 &&
-        (p->nextra || o->nextra || !p->x || !p->y || !p->z || !p->intensity ||
-         o->capacity < p->count || p->count > UINT32_MAX))
+    if (n > 1 && (p->nextra || o->nextra)) {
+        /* Said, not silent: threads= was asked for and does not apply. */
+        sp_stage_note(st,
+                      "threads=%d: frames with extra channels run on one "
+                      "thread (the split carries x, y, z, intensity, time "
+                      "and ring)",
+                      n);
+        n = 1;
+    }
+    if (n > 1 && (!p->x || !p->y || !p->z || !p->intensity ||
+                  o->capacity < p->count || p->count > UINT32_MAX))
         n = 1;
     if (n > 1) {
         int rc = sp__voxel_split(v, p, o, n);
         if (rc != 1)
             return rc;
+        sp_stage_note(st, "threads=%d: a frame ran on one thread: %s", n,
+                      v->why_one);
     }
     return sp_voxel(sp_stage_kctx(st), &v->params, p, o);
 }
