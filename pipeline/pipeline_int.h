@@ -11,6 +11,7 @@
 #include "error_int.h"
 #include "sp_pipeline.h"
 #include "sp_stage.h"
+#include "workers_int.h"
 
 /* ---- launch strings (launch.c) ---- */
 
@@ -172,6 +173,11 @@ struct sp_stage {
     _Atomic uint64_t frames_in;
     _Atomic uint64_t frames_out;
     _Atomic uint64_t skipped;
+    /* threads=: the stage's pool (NULL without) and the frames it handed
+     * on after a call on several threads */
+    const struct sp__workers *workers;
+    int threads;
+    _Atomic uint64_t split;
     uint64_t upstream_ns;     /* time spent in upstream during the current pull
                                  (this thread's only) */
     sp__hist hist;            /* self time per produced frame */

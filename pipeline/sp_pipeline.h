@@ -145,6 +145,11 @@ typedef struct sp_stage_stats {
     uint64_t frames_in;  /**< frames pulled from upstream */
     uint64_t frames_out; /**< frames produced */
     uint64_t skipped;    /**< frames dropped for bad input */
+    /** threads=: the threads it splits a frame across (1 without), and the
+     *  frames it handed on after splitting (a frame too small to split, or
+     *  one the stage ran whole, is not counted) */
+    int threads;
+    uint64_t frames_split;
     uint64_t mean_ns, p50_ns, p99_ns, max_ns; /**< per produced frame */
     uint64_t p90_ns, p999_ns; /**< 90th and 99.9th percentiles */
     uint64_t jitter_ns;       /**< mean |difference| of consecutive latencies */

@@ -32,6 +32,7 @@ int sp__stage_pull(sp_stage *st, sp_frame **out)
 again:
     *out = NULL;
     st->upstream_ns = 0;
+    const uint64_t calls0 = sp__workers_calls(st->workers);
     t0 = sp__now_ns();
     rc = st->cls->pull(st, out);
     if (rc == SP_OK && *out != NULL && st->upstream == NULL) {
@@ -58,6 +59,8 @@ again:
             goto again;
         }
         atomic_fetch_add_explicit(&st->frames_out, 1, memory_order_relaxed);
+        if (sp__workers_calls(st->workers) != calls0)
+            atomic_fetch_add_explicit(&st->split, 1, memory_order_relaxed);
         sp__hist_record(&st->hist, self);
         if (st->pipe->on_format)
             report_format(st, *out);
@@ -205,6 +208,12 @@ int sp_stage_fail(sp_stage *st, int status, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return sp__fail(status, "stage '%s': %s", st ? st->name : "?", msg);
+}
+
+void sp__stage_use_workers(struct sp_stage *st, const sp__workers *w)
+{
+    st->workers = w;
+    st->threads = sp__workers_count(w);
 }
 
 void sp_stage_count_skipped(sp_stage *st)

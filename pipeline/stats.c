@@ -147,6 +147,8 @@ int sp_pipeline_stats_get(const sp_pipeline *p, sp_pipeline_stats *out)
         s->frames_in = atomic_load(&st->frames_in);
         s->frames_out = atomic_load(&st->frames_out);
         s->skipped = atomic_load(&st->skipped);
+        s->threads = st->threads > 1 ? st->threads : 1;
+        s->frames_split = atomic_load(&st->split);
         sp__hist_fill(&st->hist, s);
         s->late_p50_ns = sp__hist_quantile(&st->late, 0.50);
         s->late_p99_ns = sp__hist_quantile(&st->late, 0.99);
@@ -250,6 +252,13 @@ static void report_table(writer *w, const sp_pipeline *p,
             (double)t->p999_ns * 1e-6, (double)t->max_ns * 1e-6,
             (double)t->jitter_ns * 1e-6, t->fps);
     }
+    for (size_t i = 0; i < s->nstages; i++) {
+        const sp_stage_stats *t = &s->stages[i];
+        if (t->threads > 1)
+            put(w, "threads=%d: %s split %llu of its %llu frames\n", t->threads,
+                t->name, (unsigned long long)t->frames_split,
+                (unsigned long long)t->frames_out);
+    }
     if (s->rate > 0) {
         char dl[48] = "none";
         if (s->deadline_ns)
@@ -337,6 +346,8 @@ static void report_json(writer *w, const sp_pipeline *p,
             (unsigned long long)t->late_p99_ns,
             (unsigned long long)t->late_max_ns, (unsigned long long)t->missed,
             (unsigned long long)t->dropped_late);
+        put(w, ", \"threads\": %d, \"frames_split\": %llu", t->threads,
+            (unsigned long long)t->frames_split);
         put(w, ", \"busy_s\": %.6f, \"fps\": %.3f}", t->busy_s, t->fps);
     }
     put(w,

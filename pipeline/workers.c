@@ -96,6 +96,7 @@ struct sp__workers {
     atomic_ulong gen;      /* bumped per call: wakes the sleepers */
     _Atomic uint64_t call; /* the call word (top) */
     uint64_t calls;        /* calls made (the caller's) */
+    uint64_t forgotten;    /* of those, thrown away (the caller's) */
     /* claim[p][i]: the last call that claimed share i of round p */
     _Atomic uint64_t claim[SP__WORKERS_PHASES][SP__WORKERS_MAX];
     atomic_uint finished[SP__WORKERS_PHASES]; /* shares of a round done */
@@ -481,6 +482,17 @@ static void run(sp__workers *w, int n, int phases, sp__work_fn fn1,
         pthread_cond_wait(&w->done, &w->mu);
     atomic_store(&w->caller_waits, 0);
     pthread_mutex_unlock(&w->mu);
+}
+
+uint64_t sp__workers_calls(const sp__workers *w)
+{
+    return w ? w->calls - w->forgotten : 0;
+}
+
+void sp__workers_forget_call(sp__workers *w)
+{
+    if (w)
+        w->forgotten++;
 }
 
 void sp__workers_run(sp__workers *w, int n, sp__work_fn fn, void *arg)

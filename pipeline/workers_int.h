@@ -24,6 +24,8 @@
 #ifndef SP_WORKERS_INT_H
 #define SP_WORKERS_INT_H
 
+#include <stdint.h>
+
 #define SP__WORKERS_MAX 64
 #define SP__WORKERS_PHASES 8 /* rounds of one call, at most */
 
@@ -77,5 +79,18 @@ void sp__workers_set_anticipate(sp__workers *w, int on);
 /* For tests: with @p on, the pool's threads take no share (the caller
  * runs them all) until called again with 0. */
 void sp__workers_hold(sp__workers *w, int on);
+
+/* Calls so far that ran on more than one thread (read by the caller's
+ * thread, the only one that makes calls), less those forgotten: a caller
+ * that threw a call's work away (the frame then ran on one thread) forgets
+ * it. */
+uint64_t sp__workers_calls(const sp__workers *w);
+void sp__workers_forget_call(sp__workers *w);
+
+struct sp_stage;
+/* The pool of a stage's threads=: a pull of the stage during which it ran
+ * a call on several threads counts as a split frame (the stats'
+ * frames_split). Call from the stage's init. */
+void sp__stage_use_workers(struct sp_stage *st, const sp__workers *w);
 
 #endif

@@ -435,6 +435,69 @@ static void test_voxel_split_runs(void **state)
 #endif
 }
 
+/* Each stage that takes threads= splits a frame big enough: the stats
+ * count every frame split (sp_stage_stats.frames_split), and a stage run
+ * with threads=1 counts none, nor does voxel's split that gives a frame
+ * back to one thread (an index past 2^30). The outputs cannot tell (they are
+ * the same split or not), so without this a stage whose split never ran would
+ * pass every comparison above. */
+static void test_every_stage_splits(void **state)
+{
+    (void)state;
+    const char *cloud = odd_cloud("threads_every.bin", 30000, 5);
+    char lidar[1024];
+    snprintf(lidar, sizeof lidar, "bin path=%s fields=x,y,z,i,ring,t", cloud);
+    const char *image = "synth lidar=false width=640 height=480 frames=3";
+    char huge[1024]; /* a voxel index past 2^30: the split gives it back */
+    snprintf(huge, sizeof huge, "bin path=%s fields=x,y,z,i,ring,t",
+             odd_cloud("threads_every_huge.bin", 30000, 4));
+    static const struct {
+        int src; /* 0 image, 1 cloud, 2 huge */
+        const char *stages;
+    } cases[] = {
+        {1, "voxel leaf=0.2"},
+        {1, "bev x=-30:30 y=-30:30 res=0.1"},
+        {1, "range cols=1024"},
+        {1, "ground"},
+        {0, "debayer"},
+        {0, "debayer ! resize width=320 height=240"},
+        {0, "debayer ! normalize"},
+        {0, "debayer ! undistort fx=500 fy=500 cx=320 cy=240 k1=-0.2"},
+        {2, "voxel leaf=0.2"},
+    };
+    static sp_pipeline_stats st; /* large: kept off the stack */
+    char launch[2048];
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (int t = 1; t <= 2; t++) {
+            snprintf(launch, sizeof launch, "%s ! %s threads=%d",
+                     cases[c].src == 0   ? image
+                     : cases[c].src == 1 ? lidar
+                                         : huge,
+                     cases[c].stages, t);
+            const int all = t == 2 && cases[c].src != 2;
+            sp_pipeline_opts o = {.backend = SP_BACKEND_SIMD};
+            sp_pipeline *p;
+            sp_frame *f;
+            int rc;
+            if (sp_pipeline_create(launch, &o, &p) != SP_OK)
+                fail_msg("%s: %s", launch, sp_errmsg());
+            while ((rc = sp_pipeline_pull(p, &f)) == SP_OK)
+                sp_frame_unref(f);
+            if (rc != SP_EOS)
+                fail_msg("%s: %s", launch, sp_errmsg());
+            sp_pipeline_stats_get(p, &st);
+            const sp_stage_stats *s = &st.stages[st.nstages - 1];
+            if (s->threads != t || s->frames_out == 0 ||
+                s->frames_split != (all ? s->frames_out : 0))
+                fail_msg(
+                    "%s: threads %d, %llu of %llu frames split, "
+                    "expected %d and %s",
+                    launch, s->threads, (unsigned long long)s->frames_split,
+                    (unsigned long long)s->frames_out, t, all ? "all" : "none");
+            assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+        }
+}
+
 /* A sweep-like cloud (records as odd_cloud's) of @p n points with edges at
  * the point-share boundaries of 2, 3 and 5 threads (n * w / t), where the
  * split classifies and copies each share's points:
@@ -703,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_voxel_odd),
         cmocka_unit_test(test_voxel_split_edges),
         cmocka_unit_test(test_voxel_split_runs),
+        cmocka_unit_test(test_every_stage_splits),
         cmocka_unit_test(test_resize_random),
         cmocka_unit_test(test_normalize_random),
         cmocka_unit_test(test_undistort_random),

@@ -36,6 +36,7 @@ int sp__par_init(sp_stage *st, sp__par *p)
     int rc = sp__workers_create(p->n, cpu->set ? (int)cpu->i : -1, &p->w);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
+    sp__stage_use_workers(st, p->w);
     sp__workers_set_spin(p->w, sp_stage_prop_int(st, "spin") * 1000);
     sp__workers_set_anticipate(p->w, sp_stage_prop_bool(st, "anticipate"));
     return SP_OK;

@@ -586,6 +586,7 @@ int sp__voxel_split(sp__voxel_stage *v, const sp_points *p, sp_points *o, int n)
     v->t0 = now_ns();
     sp__workers_run_phases(v->par.w, n, n == 2 ? 2 : 3, frame_phase, v);
     if (v->gave_up) {
+        sp__workers_forget_call(v->par.w); /* the frame was not split */
         v->why_one = "a finite point's voxel index reaches 2^30 (the "
                      "kernel's wide paths)";
         return 1;

@@ -358,6 +358,8 @@ static PyObject *stage_dict(const sp_stage_stats *s)
         put(d, "frames_out", U64(s->frames_out)) < 0 ||
         put(d, "frames", U64(s->frames_out)) < 0 ||
         put(d, "skipped", U64(s->skipped)) < 0 ||
+        put(d, "threads", PyLong_FromLong(s->threads)) < 0 ||
+        put(d, "frames_split", U64(s->frames_split)) < 0 ||
         put(d, "mean_ns", U64(s->mean_ns)) < 0 ||
         put(d, "p50_ns", U64(s->p50_ns)) < 0 ||
         put(d, "p99_ns", U64(s->p99_ns)) < 0 ||

@@ -12,7 +12,8 @@ POOL_KEYS = {"name", "block_bytes", "blocks", "in_use", "high_water",
              "reuse_ratio", "bytes_reserved", "bytes_locked", "acquires",
              "releases", "grows", "waits", "timeouts"}
 STAGE_KEYS = {"name", "class", "frames", "frames_in", "frames_out", "p50_ns",
-              "p99_ns", "mean_ns", "max_ns", "busy_s", "fps", "skipped"}
+              "p99_ns", "mean_ns", "max_ns", "busy_s", "fps", "skipped",
+              "threads", "frames_split"}
 
 
 def test_stats_is_a_plain_dict():
@@ -29,6 +30,8 @@ def test_stats_is_a_plain_dict():
         assert STAGE_KEYS <= set(s)
         assert s["p50_ns"] <= s["p99_ns"] <= s["max_ns"]
     assert st["stages"][1]["frames"] == 40
+    assert st["stages"][1]["threads"] == 1
+    assert st["stages"][1]["frames_split"] == 0
     assert st["pools"] and all(POOL_KEYS <= set(q) for q in st["pools"])
     assert all(q["in_use"] == 0 for q in st["pools"])
     assert all(0 <= q["reuse_ratio"] <= 1 for q in st["pools"])
@@ -41,6 +44,16 @@ def test_stats_is_a_plain_dict():
         # Counted (the library's own malloc calls) and zero per frame.
         assert st["heap_allocs_after_warmup"] == 0
         assert st["frames_after_warmup"] == 40 - 16
+
+
+def test_threads_split_is_counted():
+    # threads=2 on 1080p frames: every frame split, counted per stage.
+    with sp.Pipeline("synth frames=3 lidar=false width=1920 height=1080 "
+                     "! debayer threads=2", backend="simd") as p:
+        assert sum(1 for _ in p) == 3
+        st = p.stats()
+    deb = st["stages"][1]
+    assert deb["threads"] == 2 and deb["frames_split"] == 3
 
 
 def test_library_allocations_are_counted():
