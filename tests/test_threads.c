@@ -407,7 +407,7 @@ static void test_voxel_split_runs(void **state)
         {0, "ran on one thread: no cut separates"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        const char *path = odd_cloud("threads_runs.bin", 20000, cases[c].kind);
+        const char *path = odd_cloud("threads_runs.bin", 9000, cases[c].kind);
         snprintf(src, sizeof src, "bin path=%s fields=x,y,z,i,ring,t", path);
         snprintf(launch, sizeof launch, "%s ! voxel leaf=0.2 threads=2", src);
         int one = run_notes(launch, "ran on one thread");
@@ -417,7 +417,7 @@ static void test_voxel_split_runs(void **state)
             fail_msg("%s: no note \"%s\"", launch, cases[c].note);
     }
     /* An extra channel (the sixth float as "foo"): one thread, said. */
-    const char *path = odd_cloud("threads_runs.bin", 20000, 5);
+    const char *path = odd_cloud("threads_runs.bin", 9000, 5);
     snprintf(launch, sizeof launch,
              "bin path=%s fields=x,y,z,i,ring,foo ! voxel leaf=0.2 threads=2",
              path);
@@ -435,7 +435,8 @@ static void test_voxel_split_runs(void **state)
 #endif
 }
 
-/* Each stage that takes threads= splits a frame big enough: the stats
+/* Each stage that takes threads= splits a frame big enough (9000 points
+ * are two of voxel's 4096-point shares; 64 rows, eight of debayer's): the stats
  * count every frame split (sp_stage_stats.frames_split), and a stage run
  * with threads=1 counts none, nor does voxel's split that gives a frame
  * back to one thread (an index past 2^30). The outputs cannot tell (they are
@@ -444,13 +445,13 @@ static void test_voxel_split_runs(void **state)
 static void test_every_stage_splits(void **state)
 {
     (void)state;
-    const char *cloud = odd_cloud("threads_every.bin", 30000, 5);
+    const char *cloud = odd_cloud("threads_every.bin", 9000, 5);
     char lidar[1024];
     snprintf(lidar, sizeof lidar, "bin path=%s fields=x,y,z,i,ring,t", cloud);
-    const char *image = "synth lidar=false width=640 height=480 frames=3";
+    const char *image = "synth lidar=false width=128 height=64 frames=3";
     char huge[1024]; /* a voxel index past 2^30: the split gives it back */
     snprintf(huge, sizeof huge, "bin path=%s fields=x,y,z,i,ring,t",
-             odd_cloud("threads_every_huge.bin", 30000, 4));
+             odd_cloud("threads_every_huge.bin", 9000, 4));
     static const struct {
         int src; /* 0 image, 1 cloud, 2 huge */
         const char *stages;
@@ -460,9 +461,9 @@ static void test_every_stage_splits(void **state)
         {1, "range cols=1024"},
         {1, "ground"},
         {0, "debayer"},
-        {0, "debayer ! resize width=320 height=240"},
+        {0, "debayer ! resize width=96 height=40"},
         {0, "debayer ! normalize"},
-        {0, "debayer ! undistort fx=500 fy=500 cx=320 cy=240 k1=-0.2"},
+        {0, "debayer ! undistort fx=100 fy=100 cx=64 cy=32 k1=-0.2"},
         {2, "voxel leaf=0.2"},
     };
     static sp_pipeline_stats st; /* large: kept off the stack */
