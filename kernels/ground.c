@@ -146,26 +146,38 @@ static void smallest_eigvec(double a[3][3], double out[3])
  * than 3 points or a degenerate spread. */
 static int plane_refit(const sp_points *in, const uint8_t *mask, float out[4])
 {
+    /* Sums in locals and a point not in the mask added as +0 (no change
+     * to a sum, which is never -0): the same additions in the same order
+     * as summing the masked points alone, without a branch per point
+     * (ground and not ground alternate along a scan) or a sum kept in
+     * memory (each add waiting on the last one's store). */
+    const float *x = in->x, *y = in->y, *z = in->z;
+    const size_t np = in->count;
     double sx = 0, sy = 0, sz = 0;
     size_t m = 0;
-    for (size_t i = 0; i < in->count; i++)
-        if (mask[i]) {
-            sx += in->x[i];
-            sy += in->y[i];
-            sz += in->z[i];
-            m++;
-        }
+    for (size_t i = 0; i < np; i++) {
+        const int on = mask[i] != 0;
+        sx += on ? (double)x[i] : 0.0;
+        sy += on ? (double)y[i] : 0.0;
+        sz += on ? (double)z[i] : 0.0;
+        m += (size_t)on;
+    }
     if (m < 3)
         return 0;
     double cx = sx / (double)m, cy = sy / (double)m, cz = sz / (double)m;
-    double c[3][3] = {{0}};
-    for (size_t i = 0; i < in->count; i++)
-        if (mask[i]) {
-            double d[3] = {in->x[i] - cx, in->y[i] - cy, in->z[i] - cz};
-            for (int r = 0; r < 3; r++)
-                for (int q = r; q < 3; q++)
-                    c[r][q] += d[r] * d[q];
-        }
+    double cxx = 0, cxy = 0, cxz = 0, cyy = 0, cyz = 0, czz = 0;
+    for (size_t i = 0; i < np; i++) {
+        const int on = mask[i] != 0;
+        const double dx = on ? x[i] - cx : 0.0, dy = on ? y[i] - cy : 0.0,
+                     dz = on ? z[i] - cz : 0.0;
+        cxx += dx * dx;
+        cxy += dx * dy;
+        cxz += dx * dz;
+        cyy += dy * dy;
+        cyz += dy * dz;
+        czz += dz * dz;
+    }
+    double c[3][3] = {{cxx, cxy, cxz}, {0, cyy, cyz}, {0, 0, czz}};
     c[1][0] = c[0][1];
     c[2][0] = c[0][2];
     c[2][1] = c[1][2];

@@ -109,6 +109,89 @@ static void test_scene_plane(void **state)
     check_scene(&p);
 }
 
+/* The refined plane is the total-least-squares plane through the points
+ * the first plane classified as ground: the normal is the covariance's
+ * eigenvector of the least eigenvalue, found here by inverse iteration
+ * (the kernel uses Jacobi rotations), the offset puts the centroid on
+ * the plane. */
+static void solve3(const double a[3][3], const double b[3], double x[3])
+{
+    double det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+                 a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+                 a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+    for (int c = 0; c < 3; c++) {
+        double m[3][3];
+        memcpy(m, a, sizeof m);
+        for (int r = 0; r < 3; r++)
+            m[r][c] = b[r];
+        x[c] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) /
+               det;
+    }
+}
+
+static void tls_plane(const sp_points *g, double plane[4])
+{
+    double c[3] = {0, 0, 0}, cov[3][3] = {{0}};
+    for (size_t i = 0; i < g->count; i++) {
+        c[0] += g->x[i];
+        c[1] += g->y[i];
+        c[2] += g->z[i];
+    }
+    for (int a = 0; a < 3; a++)
+        c[a] /= (double)g->count;
+    for (size_t i = 0; i < g->count; i++) {
+        double d[3] = {g->x[i] - c[0], g->y[i] - c[1], g->z[i] - c[2]};
+        for (int r = 0; r < 3; r++)
+            for (int q = 0; q < 3; q++)
+                cov[r][q] += d[r] * d[q];
+    }
+    double v[3] = {0, 0, 1}, w[3];
+    for (int it = 0; it < 50; it++) {
+        solve3(cov, v, w);
+        double len = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+        for (int a = 0; a < 3; a++)
+            v[a] = w[a] / len;
+    }
+    if (v[2] < 0)
+        for (int a = 0; a < 3; a++)
+            v[a] = -v[a];
+    for (int a = 0; a < 3; a++)
+        plane[a] = v[a];
+    plane[3] = -(v[0] * c[0] + v[1] * c[1] + v[2] * c[2]);
+}
+
+static void test_refined_plane(void **state)
+{
+    (void)state;
+    uint8_t isg[4000];
+    kcloud *c = scene(isg), *g = kcloud_new(4000, SP_POINTS_RING),
+           *out = kcloud_new(4000, SP_POINTS_RING);
+    sp_kctx *k = scalar_ctx();
+    sp_ground_info info;
+    /* A thin band, so that the first plane's ground is a subset. */
+    sp_ground_params p = {.method = SP_GROUND_PLANE,
+                          .keep_ground = 1,
+                          .threshold = 0.04,
+                          .no_refine = 1};
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &g->pts, &info), SP_OK);
+    assert_true(g->pts.count > 1000);
+    double want[4];
+    tls_plane(&g->pts, want);
+    p.no_refine = 0;
+    assert_int_equal(sp_ground_filter(k, &p, &c->pts, &out->pts, &info), SP_OK);
+    for (int a = 0; a < 4; a++)
+        if (fabs(info.plane[a] - want[a]) > 1e-6)
+            fail_msg("refined plane[%d] = %.9g, the least-squares plane "
+                     "through the first plane's %zu ground points has %.9g",
+                     a, (double)info.plane[a], g->pts.count, want[a]);
+    sp_kctx_destroy(k);
+    kcloud_free(out);
+    kcloud_free(g);
+    kcloud_free(c);
+}
+
 static void test_scene_grid(void **state)
 {
     (void)state;
@@ -412,6 +495,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scene_plane),
+        cmocka_unit_test(test_refined_plane),
         cmocka_unit_test(test_scene_grid),
         cmocka_unit_test(test_grid_known),
         cmocka_unit_test(test_small_and_errors),
