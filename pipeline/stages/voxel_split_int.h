@@ -30,7 +30,9 @@ typedef struct sp__voxel_stage {
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
     long long t0, done[SP__WORKERS_MAX];
-    int gave_up;         /* an index past 2^30: no share went on */
+    long long began[SP__WORKERS_MAX]; /* when share s began its slab */
+    size_t slab_n[SP__WORKERS_MAX];   /* the points of its slab */
+    int gave_up;                      /* an index past 2^30: no share went on */
     const char *why_one; /* why the split gave a frame back (returned 1) */
     sp__par par;
 } sp__voxel_stage;
