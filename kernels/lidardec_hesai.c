@@ -76,10 +76,18 @@ static int hesai_inspect(sp_lidardec *d, const uint8_t *pkt, size_t len,
 {
     const hesai_layout *L = layout_of(d->m->model);
     const char *what = sp_lidar_model_what(d->m->model);
-    if (len != d->m->packet_bytes && len != d->m->packet_bytes_alt)
+    /* packet_bytes_alt 0: the model has no other size (XT32, QT64); an
+     * empty datagram must not match it. */
+    const size_t alt = d->m->packet_bytes_alt;
+    if (len != d->m->packet_bytes && (alt == 0 || len != alt)) {
+        if (alt == 0)
+            return sp__fail(SP_EFORMAT,
+                            "%zu-byte packet, expected %zu for a %s", len,
+                            d->m->packet_bytes, what);
         return sp__fail(SP_EFORMAT,
                         "%zu-byte packet, expected %zu or %zu for a %s", len,
-                        d->m->packet_bytes, d->m->packet_bytes_alt, what);
+                        d->m->packet_bytes, alt, what);
+    }
     if (L->header) {
         if (pkt[0] != 0xee || pkt[1] != 0xff)
             return sp__fail(SP_EFORMAT,

@@ -18,6 +18,7 @@
 #include "sp_iotest.h"
 #include "sp_bin.h"
 #include "sp_kitti.h"
+#include "sp_lidardec.h"
 #include "sp_log.h"
 #include "sp_loginfo.h"
 #include "sp_mcap.h"
@@ -302,6 +303,38 @@ static void test_bin_fields_trailing_comma(void **state)
     sp_bin_reader_destroy(r);
 }
 
+/* fuzz_pcap, crash-083d4c36: an empty UDP datagram (0 bytes of payload)
+ * was taken for a Hesai XT32 or QT64 packet, whose models have no second
+ * packet size (0 in the table), and its header read past the end (ASan:
+ * heap-buffer-overflow in hesai_inspect). It must be refused by its size,
+ * whatever bytes follow it in memory. */
+static void test_hesai_empty_datagram(void **state)
+{
+    (void)state;
+    static const sp_lidar_model models[] = {
+        SP_LIDAR_XT32, SP_LIDAR_QT64, SP_LIDAR_PANDAR64, SP_LIDAR_PANDAR40P};
+    sp_kctx *k = NULL;
+    assert_int_equal(sp_kctx_create(NULL, &k), SP_OK);
+    /* A valid-looking header just past the empty datagram, as in a capture
+     * where the next record follows. */
+    static const uint8_t after[16] = {0xee, 0xff, 1, 4, 0, 0, 64, 4};
+    for (size_t m = 0; m < sizeof models / sizeof *models; m++) {
+        sp_lidardec_desc desc = {.model = models[m]};
+        sp_lidardec *d = NULL;
+        assert_int_equal(sp_lidardec_create(k, &desc, &d), SP_OK);
+        sp_lidardec_info info;
+        char *p = exact_copy(after, sizeof after);
+        assert_int_equal(sp_lidardec_inspect(d, (const uint8_t *)p, 0, &info),
+                         SP_EFORMAT);
+        iot_msg_has("0-byte packet, expected ", NULL);
+        if (models[m] == SP_LIDAR_XT32 || models[m] == SP_LIDAR_QT64)
+            assert_null(strstr(sp_errmsg(), " or 0"));
+        free(p);
+        sp_lidardec_destroy(d);
+    }
+    sp_kctx_destroy(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_mcap_channels_of_two_encodings_stay_apart),
         cmocka_unit_test(test_bin_fields_trailing_comma),
         cmocka_unit_test(test_info_span_past_int64),
+        cmocka_unit_test(test_hesai_empty_datagram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
