@@ -404,8 +404,8 @@ static void learn_parts(sp__voxel_stage *v, int n)
 {
     double speed[SP__WORKERS_MAX], sum = 0;
     for (int s = 0; s < n; s++) {
-        long long d = v->done[s] - v->began[s];
-        speed[s] = (double)(v->slab_n[s] + 1) / (double)(d > 1000 ? d : 1000);
+        long long d = v->slab_ns[s] > 1000 ? v->slab_ns[s] : 1000;
+        speed[s] = (double)(v->slab_n[s] + 1) / (double)d;
         sum += speed[s];
     }
     double want[SP__WORKERS_MAX], tot = 0;
@@ -446,11 +446,11 @@ static void voxel_slab(sp__voxel_stage *v, int s, size_t from, size_t at,
     sp_points slab = points_at(&v->slab, from, m);
     sp_points o = points_at(v->out, at, m);
     o.count = 0;
-    v->began[s] = now_ns() - v->t0;
-    v->slab_n[s] = m;
+    const long long t0 = now_ns();
     int rc = sp_voxel(v->par.k[s], &v->params, &slab, &o);
+    v->slab_ns[s] = now_ns() - t0;
+    v->slab_n[s] = m;
     v->made[s] = o.count;
-    v->done[s] = now_ns() - v->t0;
     sp__par_note(&v->par, s, rc);
 }
 
@@ -588,7 +588,6 @@ int sp__voxel_split(sp__voxel_stage *v, const sp_points *p, sp_points *o, int n)
     v->out = o;
     o->count = 0;
     v->gave_up = 0;
-    v->t0 = now_ns();
     sp__workers_run_phases(v->par.w, n, n == 2 ? 2 : 3, frame_phase, v);
     if (v->gave_up) {
         sp__workers_forget_call(v->par.w); /* the frame was not split */

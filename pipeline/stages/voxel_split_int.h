@@ -25,14 +25,13 @@ typedef struct sp__voxel_stage {
     size_t at[SP__WORKERS_MAX][SP__WORKERS_MAX];
     size_t off[SP__WORKERS_MAX + 1]; /* slab s: [off[s], off[s + 1]) */
     size_t made[SP__WORKERS_MAX];    /* share s: voxels it wrote */
-    /* share s's part of the points (learn_parts()) and when it finished
-     * its slab (ns after the pool call began) */
+    /* share s's part of the points (learn_parts()), and the points of its
+     * last slab and the ns it took to voxelise them */
     double part[SP__WORKERS_MAX];
     int part_n; /* the share count part[] was learnt for */
-    long long t0, done[SP__WORKERS_MAX];
-    long long began[SP__WORKERS_MAX]; /* when share s began its slab */
-    size_t slab_n[SP__WORKERS_MAX];   /* the points of its slab */
-    int gave_up;                      /* an index past 2^30: no share went on */
+    size_t slab_n[SP__WORKERS_MAX];
+    long long slab_ns[SP__WORKERS_MAX];
+    int gave_up;         /* an index past 2^30: no share went on */
     const char *why_one; /* why the split gave a frame back (returned 1) */
     sp__par par;
 } sp__voxel_stage;
