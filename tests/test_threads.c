@@ -358,17 +358,17 @@ static void test_voxel_odd(void **state)
         }
 }
 
-/* Whether a run of @p launch on back-end @p b left a note containing
- * @p text (each frame pulled); -1 when the back-end is not here. */
-static int run_notes_on(const char *launch, const char *text, sp_backend b)
+/* @p launch on back-end @p b pulled to its end and closed (its stats and
+ * notes final), for the caller to read and destroy; NULL when the
+ * back-end is not here. */
+static sp_pipeline *run_to_end(const char *launch, sp_backend b)
 {
     sp_pipeline_opts o = {.backend = b};
     sp_pipeline *p;
     sp_frame *f;
-    int rc, found = 0;
-    rc = sp_pipeline_create(launch, &o, &p);
+    int rc = sp_pipeline_create(launch, &o, &p);
     if (rc == SP_EUNSUPPORTED || rc == SP_ECL)
-        return -1;
+        return NULL;
     if (rc != SP_OK)
         fail_msg("%s: %s", launch, sp_errmsg());
     while ((rc = sp_pipeline_pull(p, &f)) == SP_OK)
@@ -376,6 +376,17 @@ static int run_notes_on(const char *launch, const char *text, sp_backend b)
     if (rc != SP_EOS)
         fail_msg("%s: %s", launch, sp_errmsg());
     sp_pipeline_close(p);
+    return p;
+}
+
+/* Whether a run of @p launch on back-end @p b left a note containing
+ * @p text (each frame pulled); -1 when the back-end is not here. */
+static int run_notes_on(const char *launch, const char *text, sp_backend b)
+{
+    sp_pipeline *p = run_to_end(launch, b);
+    int found = 0;
+    if (!p)
+        return -1;
     for (size_t i = 0; i < sp_pipeline_note_count(p); i++)
         found |= strstr(sp_pipeline_note(p, i, NULL), text) != NULL;
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
@@ -476,16 +487,8 @@ static void test_every_stage_splits(void **state)
                                          : huge,
                      cases[c].stages, t);
             const int all = t == 2 && cases[c].src != 2;
-            sp_pipeline_opts o = {.backend = SP_BACKEND_SIMD};
-            sp_pipeline *p;
-            sp_frame *f;
-            int rc;
-            if (sp_pipeline_create(launch, &o, &p) != SP_OK)
-                fail_msg("%s: %s", launch, sp_errmsg());
-            while ((rc = sp_pipeline_pull(p, &f)) == SP_OK)
-                sp_frame_unref(f);
-            if (rc != SP_EOS)
-                fail_msg("%s: %s", launch, sp_errmsg());
+            sp_pipeline *p = run_to_end(launch, SP_BACKEND_SIMD);
+            assert_non_null(p);
             sp_pipeline_stats_get(p, &st);
             const sp_stage_stats *s = &st.stages[st.nstages - 1];
             if (s->threads != t || s->frames_out == 0 ||
