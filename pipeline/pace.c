@@ -34,10 +34,37 @@ static int pace_number(const char *stage, const char *key, const char *value,
     return SP_OK;
 }
 
+/* deadline= and max_gap= are times as a stage's time properties are
+ * (props.c: "50ms", "0.05s"), in ms and s when bare. */
+static const sp_prop_spec deadline_spec = {.name = "deadline",
+                                           .type = SP_PROP_TIME,
+                                           .min = 0,
+                                           .max = 3.6e6,
+                                           .choices = "ms"};
+static const sp_prop_spec max_gap_spec = {.name = "max_gap",
+                                          .type = SP_PROP_TIME,
+                                          .min = 0,
+                                          .max = 1e9,
+                                          .choices = "s"};
+
+static int pace_time(const char *stage, const sp_prop_spec *spec,
+                     const char *value, int col, double *v)
+{
+    sp_prop_value pv;
+    int rc = sp__prop_parse(spec, value, &pv);
+    if (rc < 0) {
+        sp__launch_set_error_column(col);
+        return sp__fail_context(
+            rc, "launch string, column %d: stage '%s': ", col, stage);
+    }
+    *v = pv.f;
+    return SP_OK;
+}
+
 int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
                   const char *value, int col)
 {
-    double v;
+    double v = 0;
     if (strcmp(key, "rate") == 0) {
         SP_TRY(pace_number(stage, key, value, col, 1e6, "a speed",
                            "a number in 0..1e6 (1 = recorded speed, 0 = as "
@@ -47,15 +74,12 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
         return 1;
     }
     if (strcmp(key, "deadline") == 0) {
-        SP_TRY(pace_number(stage, key, value, col, 3.6e6, "a time",
-                           "milliseconds in 0..3600000 (0 = none)", &v));
+        SP_TRY(pace_time(stage, &deadline_spec, value, col, &v));
         pace->deadline_ns = (uint64_t)(v * 1e6);
         return 1;
     }
     if (strcmp(key, "max_gap") == 0) {
-        SP_TRY(pace_number(stage, key, value, col, 1e9, "a time",
-                           "seconds in 0..1e9 (0 = replay every gap whole)",
-                           &v));
+        SP_TRY(pace_time(stage, &max_gap_spec, value, col, &v));
         pace->max_gap_ns = (uint64_t)(v * 1e9);
         return 1;
     }
@@ -79,14 +103,15 @@ const char *sp_pipeline_replay_help(void)
            "timestamps\n"
            "               (1 sensor speed; 0, the default, as fast as "
            "possible)\n"
-           "  deadline=MS  under a rate, count frames later than MS at each "
+           "  deadline=T   under a rate, count frames later than T at each "
            "stage\n"
+           "               (ms when bare: 20, 20ms, 0.02s)\n"
            "  drop=late    and drop them (drop=none, the default, only "
            "counts)\n"
-           "  max_gap=S    under a rate, replay a pause of the log longer "
-           "than S seconds\n"
-           "               as S seconds (0, the default: every pause "
-           "whole)\n";
+           "  max_gap=T    under a rate, replay a pause of the log longer "
+           "than T as T\n"
+           "               (s when bare: 0.5, 500ms; 0, the default: every "
+           "pause whole)\n";
 }
 
 void sp__pace_note_unpaced(const sp__pace *pc, sp_stage *source)

@@ -64,6 +64,9 @@ int sp__edit_distance(const char *a, const char *b, int cap);
 int sp__prop_parse(const sp_prop_spec *spec, const char *text,
                    sp_prop_value *v);
 
+/* 1 when an SP_PROP_TIME spec's unit (its choices) is a known one. */
+int sp__prop_time_unit_ok(const sp_prop_spec *spec);
+
 /* ---- stage statistics (stats.c) ---- */
 
 /* Log-bucket latency histogram: 8 sub-buckets per power of two, so any

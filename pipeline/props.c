@@ -29,8 +29,38 @@ const char *sp_prop_type_name(sp_prop_type t)
         return "range";
     case SP_PROP_FLOATS:
         return "floats";
+    case SP_PROP_TIME:
+        return "time";
     }
     return "?";
+}
+
+/* SP_PROP_TIME: the units a value may carry, in nanoseconds (integers,
+ * so the ratio of two is exact). */
+static const struct {
+    const char *name;
+    double ns;
+} time_units[] = {{"ns", 1},  {"us", 1e3},   {"ms", 1e6},
+                  {"s", 1e9}, {"min", 6e10}, {"h", 3.6e12}};
+
+/* The unit named by [u, u + n), in ns; 0 when none is. */
+static double unit_ns(const char *u, size_t n)
+{
+    for (size_t i = 0; i < sizeof time_units / sizeof *time_units; i++)
+        if (strlen(time_units[i].name) == n &&
+            strncmp(time_units[i].name, u, n) == 0)
+            return time_units[i].ns;
+    return 0;
+}
+
+static const char *time_unit(const sp_prop_spec *s)
+{
+    return s->choices && *s->choices ? s->choices : "s";
+}
+
+int sp__prop_time_unit_ok(const sp_prop_spec *s)
+{
+    return unit_ns(time_unit(s), strlen(time_unit(s))) != 0;
 }
 
 static int has_range(const sp_prop_spec *s)
@@ -96,6 +126,18 @@ void sp_prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
             snprintf(buf, cap,
                      "1 to %d comma-separated numbers (e.g. 0.5,0.5,0.5)",
                      SP_PROP_MAX_FLOATS);
+        break;
+    case SP_PROP_TIME:
+        if (has_range(s))
+            snprintf(buf, cap,
+                     "a time in %s..%s %s (a number of %s, or with a unit: "
+                     "ns, us, ms, s, min, h)",
+                     lo, hi, time_unit(s), time_unit(s));
+        else
+            snprintf(buf, cap,
+                     "a time (a number of %s, or with a unit: ns, us, ms, s, "
+                     "min, h)",
+                     time_unit(s));
         break;
     default:
         snprintf(buf, cap, "?");
@@ -264,6 +306,38 @@ static int parse_floats(const sp_prop_spec *s, const char *text,
     return SP_OK;
 }
 
+/* A number, then optionally a unit ("50ms"): converted to the spec's
+ * unit by the exact ratio of the two, so "0.05s" is 50 ms as "50" is. */
+static int parse_time(const sp_prop_spec *s, const char *text, sp_prop_value *v)
+{
+    const char *end = text + strlen(text), *u = end;
+    while (u > text && isalpha((unsigned char)u[-1]))
+        u--;
+    const double to = unit_ns(time_unit(s), strlen(time_unit(s)));
+    double from = to, x;
+    if (u < end) {
+        from = unit_ns(u, (size_t)(end - u));
+        if (from == 0) {
+            char what[96];
+            snprintf(what, sizeof what, "unknown unit '%.*s'",
+                     (int)(end - u > 16 ? 16 : end - u), u);
+            return bad(s, text, SP_EINVAL, what);
+        }
+    }
+    if (to == 0)
+        return sp__fail(SP_EINVAL, "property '%s': unknown unit '%s' declared",
+                        s->name, time_unit(s));
+    if (parse_number(text, u, &x) < 0)
+        return bad(s, text, SP_EINVAL, "not a time");
+    x = from >= to ? x * (from / to) : x / (to / from);
+    if (!isfinite(x))
+        return bad(s, text, SP_ERANGE, "too large");
+    if (!in_range(s, x))
+        return bad(s, text, SP_ERANGE, "out of range");
+    v->f = x;
+    return SP_OK;
+}
+
 int sp__prop_parse(const sp_prop_spec *s, const char *text, sp_prop_value *v)
 {
     double x;
@@ -303,6 +377,9 @@ int sp__prop_parse(const sp_prop_spec *s, const char *text, sp_prop_value *v)
         break;
     case SP_PROP_FLOATS:
         rc = parse_floats(s, text, v);
+        break;
+    case SP_PROP_TIME:
+        rc = parse_time(s, text, v);
         break;
     default:
         return sp__fail(SP_EINVAL, "property '%s': unknown type %d", s->name,

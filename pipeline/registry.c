@@ -70,7 +70,12 @@ static int class_check(const sp_stage_class *cls)
                             "stage class '%s': enum property '%s' has no "
                             "choices",
                             cls->name, ps->name);
-        if ((unsigned)ps->type > SP_PROP_FLOATS)
+        if (ps->type == SP_PROP_TIME && !sp__prop_time_unit_ok(ps))
+            return sp__fail(SP_EINVAL,
+                            "stage class '%s': time property '%s' has unit "
+                            "'%s', expected ns, us, ms, s, min or h",
+                            cls->name, ps->name, ps->choices);
+        if ((unsigned)ps->type > SP_PROP_TIME)
             return sp__fail(SP_EINVAL,
                             "stage class '%s': property '%s' has type %d",
                             cls->name, ps->name, (int)ps->type);

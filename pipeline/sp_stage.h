@@ -33,7 +33,11 @@ typedef enum sp_prop_type {
     SP_PROP_STRING,  /**< any text (paths ...) */
     SP_PROP_ENUM,    /**< one of choices "a|b|c" */
     SP_PROP_RANGE,   /**< "lo:hi" pair of doubles, lo <= hi; min/max apply */
-    SP_PROP_FLOATS   /**< "a,b,c" list of 1..SP_PROP_MAX_FLOATS doubles */
+    SP_PROP_FLOATS,  /**< "a,b,c" list of 1..SP_PROP_MAX_FLOATS doubles */
+    SP_PROP_TIME     /**< a duration: a bare number in the spec's unit, or
+                          a number with a unit (ns, us, ms, s, min, h:
+                          "50ms", "0.05s"), converted to the spec's unit;
+                          min/max apply in that unit */
 } sp_prop_type;
 
 #define SP_PROP_MAX_FLOATS 8
@@ -47,7 +51,10 @@ typedef struct sp_prop_spec {
     double min, max;     /**< allowed range when min < max; for
                               SP_PROP_STRING, max is the longest text in
                               bytes */
-    const char *choices; /**< SP_PROP_ENUM: "bilinear|ea" */
+    const char *choices; /**< SP_PROP_ENUM: "bilinear|ea"; SP_PROP_TIME:
+                              the unit of a bare number and of the value,
+                              min and max ("s", "ms", "us" or "ns"; NULL:
+                              "s") */
     const char *help;    /**< one line */
     int optional;        /**< 1: may be left unset with no default */
 } sp_prop_spec;
@@ -56,7 +63,7 @@ typedef struct sp_prop_spec {
 typedef struct sp_prop_value {
     int set;       /**< 1 when given or defaulted */
     int64_t i;     /**< INT, BOOL (0/1), ENUM (index into choices) */
-    double f;      /**< FLOAT */
+    double f;      /**< FLOAT; TIME, in the spec's unit */
     double lo, hi; /**< RANGE */
     double v[SP_PROP_MAX_FLOATS]; /**< FLOATS */
     int nv;                       /**< FLOATS: how many */
@@ -170,6 +177,7 @@ const char *sp_stage_name(const sp_stage *st);
  *  check ->set for optional ones). */
 const sp_prop_value *sp_stage_prop(const sp_stage *st, const char *name);
 int64_t sp_stage_prop_int(const sp_stage *st, const char *name);
+/** FLOAT and TIME (a time in its spec's unit). */
 double sp_stage_prop_float(const sp_stage *st, const char *name);
 int sp_stage_prop_bool(const sp_stage *st, const char *name);
 const char *sp_stage_prop_str(const sp_stage *st, const char *name);

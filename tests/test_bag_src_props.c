@@ -105,6 +105,9 @@ static void test_start_end_count(void **state)
                  SIZE_MAX));
     done(run_sel(bag, "start=0.45", &o, NULL, t0 + 450000000, INT64_MAX,
                  SIZE_MAX, SIZE_MAX));
+    /* times with a unit (props.c): the same selection */
+    done(run_sel(bag, "start=100ms end=300000us", &o, NULL, t0 + s, t0 + e,
+                 SIZE_MAX, SIZE_MAX));
     done(run_sel(bag, "end=0.05", &o, NULL, INT64_MIN, t0 + 50000000, SIZE_MAX,
                  SIZE_MAX));
     done(run_sel(bag, "count=5", &o, NULL, ALL_TIME, 5, 5));

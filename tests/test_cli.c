@@ -95,10 +95,11 @@ static void test_stages(void **state)
     assert_non_null(strstr(out, "depth"));
     assert_non_null(strstr(out, "an integer in 1..1024"));
     /* a filter has no replay properties; a source lists them */
-    assert_null(strstr(out, "max_gap=S"));
+    assert_null(strstr(out, "max_gap=T"));
     if (run("stages synth") == 0) {
         assert_non_null(strstr(out, "rate=R"));
-        assert_non_null(strstr(out, "max_gap=S"));
+        assert_non_null(strstr(out, "max_gap=T"));
+        assert_non_null(strstr(out, "deadline=T"));
     }
     assert_int_equal(run("stages queu"), 2);
     assert_string_equal(out, "sensorpipe stages: unknown stage 'queu', did "

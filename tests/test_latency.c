@@ -280,8 +280,8 @@ static void test_max_gap(void **state)
 
     /* a bad value is refused by name */
     assert_int_equal(sp_pipeline_create("synth max_gap=-1 ! null", NULL, &p),
-                     SP_EINVAL);
-    assert_non_null(strstr(sp_errmsg(), "'max_gap' = '-1'"));
+                     SP_ERANGE);
+    assert_non_null(strstr(sp_errmsg(), "'max_gap' = '-1': out of range"));
 
     /* without a rate it does nothing, and a note says so; with one, no
      * such note */
@@ -343,6 +343,29 @@ static void test_pace_props_checked(void **state)
                      SP_EINVAL);
     assert_int_equal(sp_pipeline_create("synth deadline=x", NULL, &p),
                      SP_EINVAL);
+    assert_int_equal(sp_pipeline_create("synth deadline=5m", NULL, &p),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'deadline' = '5m': unknown unit 'm'"));
+    /* deadline= and max_gap= take units as stages' time properties do;
+     * bare numbers are ms and s */
+    const char *same[][2] = {
+        {"synth frames=1 rate=1 deadline=20 max_gap=0.25 ! null",
+         "synth frames=1 rate=1 deadline=0.02s max_gap=250ms ! null"},
+        {"synth frames=1 rate=1 deadline=0.5 max_gap=90 ! null",
+         "synth frames=1 rate=1 deadline=500us max_gap=1.5min ! null"}};
+    const uint64_t want[][2] = {{20000000, 250000000}, {500000, 90000000000}};
+    for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 2; j++) {
+            sp_pipeline_stats st;
+            if (sp_pipeline_create(same[i][j], NULL, &p) != SP_OK)
+                fail_msg("%s: %s", same[i][j], sp_errmsg());
+            assert_int_equal(sp_pipeline_stats_get(p, &st), SP_OK);
+            assert_true(st.deadline_ns == want[i][0]);
+            assert_true(st.max_gap_ns == want[i][1]);
+            assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+            p = NULL;
+        }
+    }
     /* Only sources take them. */
     assert_int_equal(sp_pipeline_create("synth ! voxel rate=1", NULL, &p),
                      SP_ENOTFOUND);

@@ -241,6 +241,12 @@ static void test_pair_none(void **state)
     expect("tscript script='L0@0 C0@80' ! project width=32 height=10",
            "D0:32 C0");
     expect("tscript script='L0@0 C0@80' ! project sync=0.1", "D0:21 C0");
+    expect("tscript script='L0@0 C0@80' ! project sync=100ms", "D0:21 C0");
+    /* 79 ms: the camera, 80 ms after the sweep, is another sample's */
+    assert_int_equal(trace("tscript script='L0@0 C0@80' ! project sync=79ms"),
+                     SP_EINVAL);
+    if (!strstr(msg, "no camera frame of the same sample"))
+        fail_msg("%s", msg);
     /* width= overrides the camera frame's. */
     expect("tscript script='L0@0 C0@0' ! project width=64 height=10",
            "D0:64 C0");

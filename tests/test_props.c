@@ -87,6 +87,66 @@ static void test_float(void **state)
               "0.01..10");
 }
 
+/* A time: a bare number in the spec's unit, or a number and a unit,
+ * converted by the exact ratio of the two units. */
+static void test_time(void **state)
+{
+    (void)state;
+    sp_prop_spec ms = {.name = "deadline",
+                       .type = SP_PROP_TIME,
+                       .min = 0,
+                       .max = 3.6e6,
+                       .choices = "ms"};
+    assert_true(parse_ok(&ms, "50").f == 50.0);
+    assert_true(parse_ok(&ms, "50ms").f == 50.0);
+    assert_true(parse_ok(&ms, "0.05s").f == 50.0);
+    assert_true(parse_ok(&ms, "50000us").f == 50.0);
+    assert_true(parse_ok(&ms, "50000000ns").f == 50.0);
+    assert_true(parse_ok(&ms, "1min").f == 60000.0);
+    assert_true(parse_ok(&ms, "1h").f == 3.6e6);
+    assert_true(parse_ok(&ms, "2.5e1ms").f == 25.0);
+    assert_true(parse_ok(&ms, "1/4s").f == 250.0);
+    assert_true(parse_ok(&ms, "0").f == 0.0);
+    parse_bad(&ms, "5m", SP_EINVAL,
+              "property 'deadline' = '5m': unknown unit 'm', expected a time "
+              "in 0..3600000 ms (a number of ms, or with a unit: ns, us, ms, "
+              "s, min, h)");
+    parse_bad(&ms, "50 ms", SP_EINVAL,
+              "property 'deadline' = '50 ms': not a time, expected a time in "
+              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
+              "min, h)");
+    parse_bad(&ms, "ms", SP_EINVAL,
+              "property 'deadline' = 'ms': not a time, expected a time in "
+              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
+              "min, h)");
+    parse_bad(&ms, "", SP_EINVAL,
+              "property 'deadline' = '': not a time, expected a time in "
+              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
+              "min, h)");
+    parse_bad(&ms, "2h", SP_ERANGE,
+              "property 'deadline' = '2h': out of range, expected a time in "
+              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
+              "min, h)");
+    parse_bad(&ms, "-1ms", SP_ERANGE,
+              "property 'deadline' = '-1ms': out of range, expected a time "
+              "in 0..3600000 ms (a number of ms, or with a unit: ns, us, ms, "
+              "s, min, h)");
+    /* "nan" and "inf" end in letters: a unit, and nothing before it */
+    sp_prop_spec s = {.name = "sync", .type = SP_PROP_TIME};
+    parse_bad(&s, "inf", SP_EINVAL,
+              "property 'sync' = 'inf': unknown unit 'inf', expected a time "
+              "(a number of s, or with a unit: ns, us, ms, s, min, h)");
+    parse_bad(&s, "nans", SP_EINVAL,
+              "property 'sync' = 'nans': unknown unit 'nans', expected a time "
+              "(a number of s, or with a unit: ns, us, ms, s, min, h)");
+    parse_bad(&s, "1e308h", SP_ERANGE,
+              "property 'sync' = '1e308h': too large, expected a time (a "
+              "number of s, or with a unit: ns, us, ms, s, min, h)");
+    assert_true(parse_ok(&s, "0.05").f == 0.05);
+    assert_true(parse_ok(&s, "50ms").f == 0.05);
+    assert_true(parse_ok(&s, "1e-3s").f == 0.001);
+}
+
 static void test_bool(void **state)
 {
     (void)state;
@@ -339,6 +399,8 @@ static void test_class_checks(void **state)
         {"n", SP_PROP_INT, "x", 0, 0, NULL, "bad default", 0}};
     static const sp_prop_spec no_choices[] = {
         {"m", SP_PROP_ENUM, NULL, 0, 0, NULL, "no choices", 1}};
+    static const sp_prop_spec bad_unit[] = {
+        {"t", SP_PROP_TIME, NULL, 0, 0, "sec", "bad unit", 1}};
     static const sp_prop_spec twice[] = {
         {"a", SP_PROP_INT, "1", 0, 0, NULL, "", 0},
         {"a", SP_PROP_INT, "1", 0, 0, NULL, "", 0}};
@@ -352,6 +414,11 @@ static void test_class_checks(void **state)
     assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
     assert_string_equal(sp_errmsg(),
                         "stage class 'tbad': enum property 'm' has no choices");
+    c.props = bad_unit;
+    assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
+    assert_string_equal(sp_errmsg(),
+                        "stage class 'tbad': time property 't' has unit "
+                        "'sec', expected ns, us, ms, s, min or h");
     c.props = twice;
     c.nprops = 2;
     assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
@@ -422,6 +489,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_int),
         cmocka_unit_test(test_float),
+        cmocka_unit_test(test_time),
         cmocka_unit_test(test_bool),
         cmocka_unit_test(test_string_enum),
         cmocka_unit_test(test_range),

@@ -43,7 +43,7 @@ static const sp_prop_spec overlay_props[] = {
      .help = "lidar streams drawn (comma list, trailing '*'); empty: any "
              "points stream"},
     {.name = "sync",
-     .type = SP_PROP_FLOAT,
+     .type = SP_PROP_TIME,
      .def = "0.05",
      .min = 0,
      .max = 3600,

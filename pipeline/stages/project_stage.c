@@ -57,7 +57,7 @@ static const sp_prop_spec project_props[] = {
      .help = "camera streams a sweep is paired with (comma list, trailing "
              "'*'); empty: any image stream"},
     {.name = "sync",
-     .type = SP_PROP_FLOAT,
+     .type = SP_PROP_TIME,
      .def = "0.05",
      .min = 0,
      .max = 3600,

@@ -61,6 +61,12 @@ static void check_value(const sp_prop_spec *s, const sp_prop_value *v,
         if (ranged && (v->f < s->min || v->f > s->max))
             fail("a float outside its declared range was accepted", text);
         break;
+    case SP_PROP_TIME:
+        if (!isfinite(v->f))
+            fail("a time that is not finite was accepted", text);
+        if (ranged && (v->f < s->min || v->f > s->max))
+            fail("a time outside its declared range was accepted", text);
+        break;
     case SP_PROP_BOOL:
         if (v->i != 0 && v->i != 1)
             fail("a bool that is neither 0 nor 1", text);
