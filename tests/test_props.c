@@ -356,6 +356,20 @@ static void test_pipeline_values(void **state)
     assert_int_equal(sp_pipeline_run(p), SP_OK);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 
+    /* A built-in time property: threads='s spin= takes a unit (us when
+     * bare) and keeps its range in us. */
+    assert_int_equal(sp_pipeline_create("synth frames=1 ! voxel threads=2 "
+                                        "spin=2ms ! null",
+                                        NULL, &p),
+                     SP_OK);
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    assert_int_equal(sp_pipeline_create("synth frames=1 ! voxel threads=2 "
+                                        "spin=11s ! null",
+                                        NULL, &p),
+                     SP_ERANGE);
+    assert_non_null(strstr(sp_errmsg(), "'spin' = '11s': out of range, "
+                                        "expected a time in 0..10000000 us"));
+
     /* Given values, and the text as given. */
     assert_int_equal(
         sp_pipeline_create("tprops n=10 f=-2 b=no s='a b' e=THREE r=0:70 "

@@ -37,7 +37,9 @@ int sp__par_init(sp_stage *st, sp__par *p)
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     sp__stage_use_workers(st, p->w);
-    sp__workers_set_spin(p->w, sp_stage_prop_int(st, "spin") * 1000);
+    /* microseconds, at most 10 s: the product is exact in a long long */
+    sp__workers_set_spin(
+        p->w, (long long)(sp_stage_prop_float(st, "spin") * 1000 + 0.5));
     sp__workers_set_anticipate(p->w, sp_stage_prop_bool(st, "anticipate"));
     return SP_OK;
 }

@@ -30,11 +30,12 @@
      .help = "split each frame across this many threads (made at init); the "  \
              "output is the same as with one"},                                \
     {.name = "spin",                                                           \
-     .type = SP_PROP_INT,                                                      \
+     .type = SP_PROP_TIME,                                                     \
      .def = "50",                                                              \
      .min = 0,                                                                 \
      .max = 10000000,                                                          \
-     .help = "threads=: microseconds an idle worker keeps looking for the "    \
+     .choices = "us",                                                          \
+     .help = "threads=: how long an idle worker keeps looking for the "        \
              "next frame before it sleeps; longer than the time between "      \
              "frames saves a wake-up per frame (0.3 ms on a VM) and keeps a "  \
              "CPU busy"},                                                      \
