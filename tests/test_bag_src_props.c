@@ -116,6 +116,15 @@ static void test_start_end_count(void **state)
     char launch[1200];
     snprintf(launch, sizeof launch, "bag path='%s' start=0.3 end=0.1", bag);
     create_fails(launch, SP_EINVAL, "stage 'bag'", NULL);
+    /* a window past every message: refused, where the messages lie named
+     * (not a run of no frames that exits 0) */
+    snprintf(launch, sizeof launch, "bag path='%s' start=1000", bag);
+    create_fails(launch, SP_ENOTFOUND, "stage 'bag'",
+                 "start=1000 selects no message, expected a window that "
+                 "meets the selected topics' messages: from 0.000 s to ",
+                 NULL);
+    snprintf(launch, sizeof launch, "bag path='%s' start=2min end=3min", bag);
+    create_fails(launch, SP_ENOTFOUND, "start=2min end=3min selects no", NULL);
     bt_oracle_free(&o);
 }
 

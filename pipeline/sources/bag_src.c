@@ -333,6 +333,41 @@ static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
 
 /* A failed init() is followed by bag_fini() (pipeline.c), which releases
  * whatever was opened before the failure. */
+
+/* A start=/end= window that holds none of the selected topics' messages
+ * is refused, as kitti's start= past its frames is, naming where they lie:
+ * a run of no frames that exits 0 would look like success. */
+static int window_misses(sp_stage *st, const bag_src *s, const char *path,
+                         const sp_log_filter *f)
+{
+    const int64_t t0 = sp_log_info_get(s->log)->t_start;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t t = 0; t < s->ntopics; t++) {
+        const sp_log_topic *tp = sp_log_topic_at(s->log, t);
+        if (!f->topic_mask[t] || !tp->count ||
+            !sp_log_topic_selected(s->log, t, f))
+            continue;
+        lo = tp->t_first < lo ? tp->t_first : lo;
+        hi = tp->t_last > hi ? tp->t_last : hi;
+    }
+    if (lo > hi) /* the topics are empty: no window would select any */
+        return SP_OK;
+    char win[96] = "";
+    const sp_prop_value *start = sp_stage_prop(st, "start");
+    const sp_prop_value *end = sp_stage_prop(st, "end");
+    if (f->has_start)
+        snprintf(win, sizeof win, "start=%s", start->s);
+    if (f->has_end)
+        snprintf(win + strlen(win), sizeof win - strlen(win), "%send=%s",
+                 f->has_start ? " " : "", end->s);
+    /* the span in seconds from the log's start, as start= and end= are */
+    return sp__fail(SP_ENOTFOUND,
+                    "%s: %s selects no message, expected a window that "
+                    "meets the selected topics' messages: from %.3f s to "
+                    "%.3f s after the log's start",
+                    path, win, (double)(lo - t0) * 1e-9,
+                    (double)(hi - t0) * 1e-9);
+}
 static int bag_init(sp_stage *st)
 {
     bag_src *s = sp_stage_priv(st);
@@ -397,6 +432,9 @@ static int bag_init(sp_stage *st)
     }
     note_skipped_types(st, s, &f);
     rc = sp_log_select(s->log, &f);
+    if (rc == SP_OK && selected && (f.has_start || f.has_end) &&
+        sp_log_selected(s->log) == 0)
+        rc = window_misses(st, s, path, &f);
     free(mask);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
