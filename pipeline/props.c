@@ -240,6 +240,67 @@ static int parse_bool(const sp_prop_spec *s, const char *text, sp_prop_value *v)
     return bad(s, text, SP_EINVAL, "not a boolean");
 }
 
+typedef struct {
+    const char *c[64];
+    size_t n;
+} choice_list;
+
+static const char *choice_at(size_t i, const void *ctx)
+{
+    return ((const choice_list *)ctx)->c[i];
+}
+
+/* 1 when @p word starts @p name or one of its '_' parts, any case. */
+static int at_word(const char *name, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = name; p; p = strchr(p, '_'), p = p ? p + 1 : p)
+        if (strncasecmp(p, word, wl) == 0)
+            return 1;
+    return 0;
+}
+
+/* " (did you mean 'bayer_rggb8'?)" for a value (3 characters or more)
+ * that starts a choice or a '_' part of one -- rggb8 is bayer_rggb8 sooner
+ * than rgb8, one edit away; near is nearest, not bilinear -- or else close
+ * to one by sp_suggest()'s rule; "" when none is. */
+static void choice_hint(const char *choices, const char *text, char *out,
+                        size_t cap)
+{
+    char names[1024], hint[256];
+    choice_list l = {.n = 0};
+    out[0] = '\0';
+    if (!*text || strlen(choices) >= sizeof names)
+        return;
+    strcpy(names, choices);
+    for (char *p = names; p && l.n < 64; l.n++) {
+        l.c[l.n] = p;
+        p = strchr(p, '|');
+        if (p)
+            *p++ = '\0';
+    }
+    hint[0] = '\0';
+    if (strlen(text) >= 3) {
+        const char *m[3];
+        size_t k = 0, len = 0;
+        for (size_t i = 0; i < l.n && k < 3; i++)
+            if (at_word(l.c[i], text))
+                m[k++] = l.c[i];
+        for (size_t i = 0; i < k && len < sizeof hint; i++)
+            len += (size_t)snprintf(hint + len, sizeof hint - len, "%s'%s'",
+                                    i == 0       ? "did you mean "
+                                    : i + 1 == k ? " or "
+                                                 : ", ",
+                                    m[i]);
+        if (k && len < sizeof hint)
+            snprintf(hint + len, sizeof hint - len, "?");
+    }
+    if (!hint[0])
+        sp_suggest(text, l.n, choice_at, &l, hint, sizeof hint);
+    if (hint[0])
+        snprintf(out, cap, " (%s)", hint);
+}
+
 static int parse_enum(const sp_prop_spec *s, const char *text, sp_prop_value *v)
 {
     const char *p = s->choices;
@@ -258,7 +319,11 @@ static int parse_enum(const sp_prop_spec *s, const char *text, sp_prop_value *v)
         if (*p == '|')
             p++;
     }
-    return bad(s, text, SP_EINVAL, "not a known choice");
+    char what[160];
+    snprintf(what, sizeof what, "not a known choice");
+    choice_hint(s->choices, text, what + strlen(what),
+                sizeof what - strlen(what));
+    return bad(s, text, SP_EINVAL, what);
 }
 
 static int parse_range(const sp_prop_spec *s, const char *text,

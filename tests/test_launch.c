@@ -184,8 +184,8 @@ static void test_unknown_names(void **state)
                         "in 0..100000000");
     expect_create_error("tsrc kind=radar ! tsink", SP_EINVAL, 11,
                         "launch string, column 11: stage 'tsrc': property "
-                        "'kind' = 'radar': not a known choice, expected one "
-                        "of lidar, camera, mixed");
+                        "'kind' = 'radar': not a known choice (did you mean "
+                        "'lidar'?), expected one of lidar, camera, mixed");
     expect_create_error("tsrc ! tsink ! tsink fail_at=x", SP_EINVAL, 30,
                         "launch string, column 30: stage 'tsink#2': property "
                         "'fail_at' = 'x': not an integer, expected an integer "

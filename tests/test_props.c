@@ -173,12 +173,37 @@ static void test_string_enum(void **state)
     assert_int_equal(parse_ok(&e, "bilinear").i, 0);
     assert_int_equal(parse_ok(&e, "EA").i, 1);
     assert_int_equal(parse_ok(&e, "nearest").i, 2);
+    /* a hint: a choice the value starts, or starts a '_' part of, first
+     * (near is nearest, not bilinear; rggb8 is bayer_rggb8, not rgb8 one
+     * edit away), else the choices sp_suggest() finds close */
     parse_bad(&e, "near", SP_EINVAL,
-              "property 'mode' = 'near': not a known choice, expected one of "
+              "property 'mode' = 'near': not a known choice (did you mean "
+              "'nearest'?), expected one of bilinear, ea, nearest");
+    parse_bad(&e, "bilinea", SP_EINVAL,
+              "property 'mode' = 'bilinea': not a known choice (did you mean "
+              "'bilinear'?), expected one of bilinear, ea, nearest");
+    parse_bad(&e, "xyz", SP_EINVAL,
+              "property 'mode' = 'xyz': not a known choice, expected one of "
               "bilinear, ea, nearest");
     parse_bad(&e, "", SP_EINVAL,
               "property 'mode' = '': not a known choice, expected one of "
               "bilinear, ea, nearest");
+    sp_prop_spec f = {.name = "format",
+                      .type = SP_PROP_ENUM,
+                      .choices = "gray8|bayer_rggb8|bayer_bggr8|rgb8|rgba8|"
+                                 "rgb16|bgr8"};
+    parse_bad(&f, "RGGB8", SP_EINVAL,
+              "property 'format' = 'RGGB8': not a known choice (did you mean "
+              "'bayer_rggb8'?), expected one of gray8, bayer_rggb8, "
+              "bayer_bggr8, rgb8, rgba8, rgb16, bgr8");
+    parse_bad(&f, "rgb", SP_EINVAL,
+              "property 'format' = 'rgb': not a known choice (did you mean "
+              "'rgb8', 'rgba8' or 'rgb16'?), expected one of gray8, "
+              "bayer_rggb8, bayer_bggr8, rgb8, rgba8, rgb16, bgr8");
+    parse_bad(&f, "bayer_rgb8", SP_EINVAL,
+              "property 'format' = 'bayer_rgb8': not a known choice (did you "
+              "mean 'bayer_rggb8' or 'bayer_bggr8'?), expected one of gray8, "
+              "bayer_rggb8, bayer_bggr8, rgb8, rgba8, rgb16, bgr8");
 }
 
 static void test_range(void **state)
