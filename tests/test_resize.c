@@ -518,11 +518,46 @@ static void test_stage(void **state)
     assert_non_null(strstr(sp_errmsg(), "bayer_rggb8"));
     assert_non_null(strstr(sp_errmsg(), "frame 0"));
     sp_pipeline_destroy(pa);
-    /* width is required */
-    n = cam2_pipeline_frames("synth frames=1 ! resize height=10",
-                             SP_BACKEND_AUTO, a, 16, &pa);
-    assert_true(n < 0);
-    assert_non_null(strstr(sp_errmsg(), "width"));
+    /* one side given: the other keeps the 97 x 61 image's aspect ratio,
+     * rounded to the nearest pixel (40 * 61 / 97 = 25.2, 10 * 97 / 61 =
+     * 15.9), the same pixels as sp_resize to that size */
+    const char *one[] = {"resize width=40", "resize height=10"};
+    const uint32_t want[][2] = {{40, 25}, {16, 10}};
+    for (int t = 0; t < 2; t++) {
+        char launch[160];
+        snprintf(launch, sizeof launch,
+                 "synth frames=1 lidar=false format=rgb8 width=97 height=61 "
+                 "! %s",
+                 one[t]);
+        n = cam2_pipeline_frames(launch, SP_BACKEND_AUTO, a, 16, &pa);
+        if (n != 1)
+            fail_msg("%s: %d frames: %s", launch, n, sp_errmsg());
+        assert_int_equal(a[0]->u.image.width, want[t][0]);
+        assert_int_equal(a[0]->u.image.height, want[t][1]);
+        nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
+                                  "width=97 height=61",
+                                  SP_BACKEND_AUTO, b, 16, &pb);
+        assert_int_equal(nb, 1);
+        sp_image ref;
+        assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
+        assert_int_equal(
+            cam2_image_alloc(&ref, want[t][0], want[t][1], SP_PIX_RGB8, 0), 0);
+        assert_int_equal(sp_resize(k, &b[0]->u.image, &ref, SP_RESIZE_LINEAR),
+                         SP_OK);
+        assert_int_equal(cam2_compare(&ref, &a[0]->u.image, 0, NULL), 0);
+        cam2_image_free(&ref);
+        sp_kctx_destroy(k);
+        cam2_frames_release(a, n);
+        cam2_frames_release(b, nb);
+        sp_pipeline_destroy(pa);
+        sp_pipeline_destroy(pb);
+    }
+    /* neither: refused, naming both */
+    n = cam2_pipeline_frames("synth frames=1 ! resize", SP_BACKEND_AUTO, a, 16,
+                             &pa);
+    assert_int_equal(n, SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "stage 'resize': no output size: "
+                                        "expected width=, height= or both"));
     sp_pipeline_destroy(pa);
 }
 

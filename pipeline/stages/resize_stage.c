@@ -8,6 +8,8 @@
  * those of the whole image, so each output row is computed from the same
  * source rows and weights as with one thread, bit-identical, and no share
  * writes another's rows. */
+#include <math.h>
+
 #include "sp_resize.h"
 #include "error_int.h"
 #include "filter_int.h"
@@ -28,12 +30,16 @@ static const sp_prop_spec resize_props[] = {
      .type = SP_PROP_INT,
      .min = 1,
      .max = 16384,
-     .help = "output width in pixels"},
+     .optional = 1,
+     .help = "output width in pixels; unset: height='s, keeping each "
+             "image's aspect ratio"},
     {.name = "height",
      .type = SP_PROP_INT,
      .min = 1,
      .max = 16384,
-     .help = "output height in pixels"},
+     .optional = 1,
+     .help = "output height in pixels; unset: width='s, keeping each "
+             "image's aspect ratio"},
     {.name = "method",
      .type = SP_PROP_ENUM,
      .def = "linear",
@@ -47,8 +53,15 @@ static const sp_prop_spec resize_props[] = {
 static int resize_init(sp_stage *st)
 {
     resize_stage *r = sp_stage_priv(st);
-    r->width = (uint32_t)sp_stage_prop_int(st, "width");
-    r->height = (uint32_t)sp_stage_prop_int(st, "height");
+    /* 0: the other side's, by the image's aspect ratio (prepare) */
+    const sp_prop_value *w = sp_stage_prop(st, "width");
+    const sp_prop_value *h = sp_stage_prop(st, "height");
+    if (!w->set && !h->set)
+        return sp__fail(SP_EINVAL,
+                        "no output size: expected width=, height= or both "
+                        "(one alone keeps each image's aspect ratio)");
+    r->width = w->set ? (uint32_t)w->i : 0;
+    r->height = h->set ? (uint32_t)h->i : 0;
     r->method = (sp_resize_method)sp_stage_prop(st, "method")->i;
     int krc = sp_stage_kctx_ready(st);
     if (krc < 0)
@@ -66,7 +79,16 @@ static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     resize_stage *r = sp_stage_priv(st);
     const sp_image *src = &in->u.image;
-    if (src->width == r->width && src->height == r->height) {
+    uint32_t w = r->width, h = r->height;
+    if (!w || !h) {
+        /* the other side rounded to the nearest pixel (ffmpeg's
+         * scale=W:-1), at least 1 and at most the property's 16384 */
+        const double a = (double)src->width / (double)src->height;
+        double d = w ? (double)w / a : (double)h * a;
+        d = d < 1 ? 1 : d > 16384 ? 16384 : d;
+        *(w ? &h : &w) = (uint32_t)llround(d);
+    }
+    if (src->width == w && src->height == h) {
         o->pass = 1;
         return SP_OK;
     }
@@ -76,8 +98,8 @@ static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
                         "or f32 (put debayer or convert before resize)",
                         sp_pixfmt_name(src->format));
     o->payload = SP_PAYLOAD_IMAGE;
-    o->width = r->width;
-    o->height = r->height;
+    o->width = w;
+    o->height = h;
     o->format = src->format;
     return SP_OK;
 }
@@ -120,7 +142,8 @@ static int resize_pull(sp_stage *st, sp_frame **out)
 const sp_stage_class sp__stage_resize = {
     .name = "resize",
     .takes = "image (gray8, rgb8, bgr8, rgba8, f32)",
-    .gives = "image of width x height, same format and stream",
+    .gives = "image of width x height (one given: the other keeps the "
+             "aspect ratio), same format and stream",
     .description = "scale images to width x height (linear = OpenCV "
                    "INTER_LINEAR, area, nearest); other frames pass through",
     .props = resize_props,
