@@ -15,6 +15,7 @@ contiguous within a row (any row stride, e.g. a crop of a larger image);
 other views are made contiguous first (one copy).
 """
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -230,12 +231,25 @@ def _image_format(img, what, color="rgb"):
         + (" or float32 (H, W)" if what == "resize" else ""))
 
 
-def resize(img, width, height, *, method="linear", backend="auto"):
+def resize(img, width=None, height=None, *, method="linear", backend="auto"):
     """Scale an image to width x height: uint8 (H, W), (H, W, 3), (H, W, 4)
     or float32 (H, W); ``method`` 'linear' (OpenCV's INTER_LINEAR, bit for
-    bit on 8-bit), 'area' or 'nearest'."""
+    bit on 8-bit), 'area' or 'nearest'. One of width and height alone keeps
+    the aspect ratio (the other rounded to the nearest pixel, at least 1),
+    as the ``resize`` stage does."""
     img = _pixel_rows(img)
     fmt = _image_format(img, "resize")
+    if width is None and height is None:
+        raise ValueError("resize: no output size: expected width, height "
+                         "or both (one alone keeps the aspect ratio)")
+    if width is None or height is None:
+        # The stage's rule, step for step (pipeline/stages/resize_stage.c):
+        # the aspect ratio, the other side clamped to 1..16384, then
+        # rounded half away from zero (llround; positive here).
+        a = img.shape[1] / img.shape[0]
+        d = int(width) / a if height is None else int(height) * a
+        d = math.floor(min(max(d, 1.0), 16384.0) + 0.5)
+        width, height = (width, d) if height is None else (d, height)
     out = np.empty((int(height), int(width)) + img.shape[2:], img.dtype)
     _sp._resize(img, out, fmt, method, backend)
     return out

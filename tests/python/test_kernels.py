@@ -192,6 +192,16 @@ def test_resize_known_answers(backend):
     for m in ("linear", "area", "nearest"):
         np.testing.assert_array_equal(sp.resize(rnd, 37, 11, method=m,
                                                 backend=backend), rnd)
+    # One side alone keeps the aspect ratio, as the stage does (97 x 61:
+    # width 40 gives 25 rows, height 10 gives 16 columns); neither is
+    # refused.
+    img = np.random.default_rng(5).integers(0, 256, (61, 97, 3), np.uint8)
+    assert sp.resize(img, 40, backend=backend).shape == (25, 40, 3)
+    assert sp.resize(img, height=10, backend=backend).shape == (10, 16, 3)
+    np.testing.assert_array_equal(sp.resize(img, height=10, backend=backend),
+                                  sp.resize(img, 16, 10, backend=backend))
+    with pytest.raises(ValueError, match="no output size"):
+        sp.resize(img)
 
 
 MEAN = (0.485, 0.456, 0.406)
