@@ -45,7 +45,8 @@ typedef enum sp_origin_kind {
     SP_ORIGIN_FILE = 0,  /**< origin is the file the frame was read from
                               (NULL: none, a synthetic frame) */
     SP_ORIGIN_FILE_ITEM, /**< frame origin_index (0-based) of a file that
-                              holds several (a raw file of frames) */
+                              holds several (a raw file of frames; the
+                              lidar stage's scans of a capture) */
     SP_ORIGIN_LOG        /**< message origin_index of its topic in the log
                               file origin */
 } sp_origin_kind;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -120,6 +121,41 @@ static void test_scans(void **state)
              hdl);
     run_launch(launch, &r);
     assert_int_equal(r.frames, 9);
+}
+
+/* A file sink's default names (name=source) give each scan of one capture
+ * a file of its own: the capture's name and the scan's number in it. They
+ * were all the capture's name, and the second scan stopped the run. */
+static void test_scan_file_names(void **state)
+{
+    (void)state;
+    const char *hdl = iot_data(HDL32);
+    if (!hdl)
+        skip();
+    run r;
+    char launch[1024];
+    snprintf(launch, sizeof launch, "pcap path=%s ! lidar model=hdl32e", hdl);
+    run_launch(launch, &r);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", iot_tmp("scan_names"));
+    iot_rmdir(dir); /* a rerun's files would be refused as this run's */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/lidar", dir);
+    iot_rmdir(sub);
+    snprintf(launch, sizeof launch,
+             "pcap path=%s ! lidar model=hdl32e ! npy dir=%s", hdl, dir);
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    if (sp_pipeline_run(p) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    char path[1200];
+    for (size_t i = 0; i <= r.frames; i++) {
+        snprintf(path, sizeof path, "%s/lidar/rlu_hdl32_example_%06zu.npy", dir,
+                 i);
+        assert_int_equal(access(path, F_OK) == 0, i < r.frames);
+    }
 }
 
 static void test_model_byte_note(void **state)
@@ -329,6 +365,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scans),
+        cmocka_unit_test(test_scan_file_names),
         cmocka_unit_test(test_model_byte_note),
         cmocka_unit_test(test_damaged_packet),
         cmocka_unit_test(test_ouster_needs_metadata),

@@ -314,6 +314,13 @@ static int new_scan(sp_stage *st, lidar_stage *s, const sp_frame *in,
 /* Hand the scan being filled out. */
 static void emit(lidar_stage *s, sp_frame **out)
 {
+    /* A scan of a file (a capture) is named by its number in the file,
+     * not after the packets' frame it began in: a file sink's name=source
+     * then gives each scan a file. A log's scans keep their message. */
+    if (s->out->origin_kind != SP_ORIGIN_LOG) {
+        s->out->origin_kind = SP_ORIGIN_FILE_ITEM;
+        s->out->origin_index = s->seq;
+    }
     s->out->seq = s->seq++;
     s->out->u.points.height = 0;
     *out = s->out;
