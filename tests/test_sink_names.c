@@ -359,6 +359,62 @@ static void test_earlier_run_replaced(void **state)
     assert_int_equal(count_files(cmd), 3);
 }
 
+/* Runs @p launch to its end; its notes, joined, into @p buf. */
+static void run_notes(const char *launch, char *buf, size_t cap)
+{
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) < 0)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    if (sp_pipeline_run(p) < 0)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    sp_pipeline_close(p);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sp_pipeline_note_count(p) && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s\n",
+                                sp_pipeline_note(p, i, NULL));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+}
+
+/* Files an earlier run left in the folders this run wrote to, that this
+ * run did not replace, are noted (a dataset mixing two runs would look
+ * like one); a run that replaces them all, or a fresh folder, has no such
+ * note. In every file sink. */
+static void test_earlier_files_noted(void **state)
+{
+    (void)state;
+    const char *sinks[] = {"npy", "pcd", "kittibin",
+                           "png", /* an image source */
+                           NULL};
+    for (int k = 0; sinks[k]; k++) {
+        char out[2048], cmd[4200], launch[4200], notes[4096];
+        snprintf(out, sizeof out, "%s", iot_tmp("names_stale"));
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", out);
+        assert_int_equal(system(cmd), 0);
+        const char *img = strcmp(sinks[k], "png") ? "" : " image=true";
+        snprintf(launch, sizeof launch,
+                 "test_named frames=3%s ! %s dir=%s name=seq", img, sinks[k],
+                 out);
+        run_notes(launch, notes, sizeof notes);
+        assert_null(strstr(notes, "not written by it"));
+        snprintf(launch, sizeof launch,
+                 "test_named frames=1%s ! %s dir=%s name=seq", img, sinks[k],
+                 out);
+        run_notes(launch, notes, sizeof notes);
+        if (!strstr(notes, "2 files in the folders this run wrote to were "
+                           "not written by it (lidar/00000") &&
+            !strstr(notes, "2 files in the folders this run wrote to were "
+                           "not written by it (camera/00000"))
+            fail_msg("%s: notes: %s", launch, notes);
+        msg_has(notes, "from an earlier run?");
+        snprintf(launch, sizeof launch,
+                 "test_named frames=3%s ! %s dir=%s name=seq", img, sinks[k],
+                 out);
+        run_notes(launch, notes, sizeof notes);
+        assert_null(strstr(notes, "not written by it"));
+    }
+}
+
 /* More names than the table takes before it first grows (3072): it grows
  * without losing one, and without a false alarm. */
 static void test_many_names(void **state)
@@ -601,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_name_seq_and_stamp),
         cmocka_unit_test(test_same_name_is_an_error),
         cmocka_unit_test(test_earlier_run_replaced),
+        cmocka_unit_test(test_earlier_files_noted),
         cmocka_unit_test(test_many_names),
         cmocka_unit_test(test_kitti_names),
         cmocka_unit_test(test_pcd_names),

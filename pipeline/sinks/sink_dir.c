@@ -1,5 +1,6 @@
 /* The output folder of the file sinks and the names of their files (see
  * sink_int.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -263,4 +264,50 @@ int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
     SP_TRY(remember(d, f, d->path + strlen(d->dir) + 1));
     *out = d->path;
     return SP_OK;
+}
+
+void sp__sink_dir_note_stale(sp__sink_dir *d, sp_stage *st)
+{
+    size_t stale = 0;
+    char first[PATH_MAX] = "";
+    for (int i = 0; i < d->nstreams && d->nnames; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", d->dir, d->streams[i]);
+        DIR *dp = opendir(path);
+        if (!dp)
+            continue;
+        for (struct dirent *e; (e = readdir(dp)) != NULL;) {
+            char rel[PATH_MAX];
+            struct stat sb;
+            int n =
+                snprintf(rel, sizeof rel, "%s/%s", d->streams[i], e->d_name);
+            if (n < 0 || (size_t)n >= sizeof rel)
+                continue;
+            /* d_type spares a stat per file of a large run; some file
+             * systems leave it unknown */
+            if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+                continue;
+            if (e->d_type == DT_UNKNOWN) {
+                n = snprintf(path, sizeof path, "%s/%s", d->dir, rel);
+                if (n < 0 || (size_t)n >= sizeof path ||
+                    lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+                    continue;
+            }
+            uint64_t h = name_hash(rel);
+            if (name_slot(d->names, d->cap, h)->hash == h)
+                continue;
+            if (!stale++)
+                memcpy(first, rel, strlen(rel) + 1);
+        }
+        closedir(dp);
+    }
+    if (stale)
+        sp_stage_note(st,
+                      "dir=%s: %zu file%s in the folders this run wrote to "
+                      "%s not written by it (%s%s), left as %s: from an "
+                      "earlier run? An empty dir= keeps a run's files apart",
+                      d->dir, stale, stale == 1 ? "" : "s",
+                      stale == 1 ? "was" : "were", first,
+                      stale == 1 ? "" : ", ...",
+                      stale == 1 ? "it was" : "they were");
 }
