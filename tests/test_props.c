@@ -89,6 +89,12 @@ static void test_float(void **state)
 
 /* A time: a bare number in the spec's unit, or a number and a unit,
  * converted by the exact ratio of the two units. */
+#define MS_EXPECTED                                                            \
+    "expected a time in 0..3600000 ms (a number of ms, or with a unit: ns, "   \
+    "us, ms, s, min, h)"
+#define S_EXPECTED                                                             \
+    "expected a time (a number of s, or with a unit: ns, us, ms, s, min, h)"
+
 static void test_time(void **state)
 {
     (void)state;
@@ -108,40 +114,25 @@ static void test_time(void **state)
     assert_true(parse_ok(&ms, "1/4s").f == 250.0);
     assert_true(parse_ok(&ms, "0").f == 0.0);
     parse_bad(&ms, "5m", SP_EINVAL,
-              "property 'deadline' = '5m': unknown unit 'm', expected a time "
-              "in 0..3600000 ms (a number of ms, or with a unit: ns, us, ms, "
-              "s, min, h)");
+              "property 'deadline' = '5m': unknown unit 'm', " MS_EXPECTED);
     parse_bad(&ms, "50 ms", SP_EINVAL,
-              "property 'deadline' = '50 ms': not a time, expected a time in "
-              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
-              "min, h)");
+              "property 'deadline' = '50 ms': not a time, " MS_EXPECTED);
     parse_bad(&ms, "ms", SP_EINVAL,
-              "property 'deadline' = 'ms': not a time, expected a time in "
-              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
-              "min, h)");
+              "property 'deadline' = 'ms': not a time, " MS_EXPECTED);
     parse_bad(&ms, "", SP_EINVAL,
-              "property 'deadline' = '': not a time, expected a time in "
-              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
-              "min, h)");
+              "property 'deadline' = '': not a time, " MS_EXPECTED);
     parse_bad(&ms, "2h", SP_ERANGE,
-              "property 'deadline' = '2h': out of range, expected a time in "
-              "0..3600000 ms (a number of ms, or with a unit: ns, us, ms, s, "
-              "min, h)");
+              "property 'deadline' = '2h': out of range, " MS_EXPECTED);
     parse_bad(&ms, "-1ms", SP_ERANGE,
-              "property 'deadline' = '-1ms': out of range, expected a time "
-              "in 0..3600000 ms (a number of ms, or with a unit: ns, us, ms, "
-              "s, min, h)");
+              "property 'deadline' = '-1ms': out of range, " MS_EXPECTED);
     /* "nan" and "inf" end in letters: a unit, and nothing before it */
     sp_prop_spec s = {.name = "sync", .type = SP_PROP_TIME};
     parse_bad(&s, "inf", SP_EINVAL,
-              "property 'sync' = 'inf': unknown unit 'inf', expected a time "
-              "(a number of s, or with a unit: ns, us, ms, s, min, h)");
+              "property 'sync' = 'inf': unknown unit 'inf', " S_EXPECTED);
     parse_bad(&s, "nans", SP_EINVAL,
-              "property 'sync' = 'nans': unknown unit 'nans', expected a time "
-              "(a number of s, or with a unit: ns, us, ms, s, min, h)");
+              "property 'sync' = 'nans': unknown unit 'nans', " S_EXPECTED);
     parse_bad(&s, "1e308h", SP_ERANGE,
-              "property 'sync' = '1e308h': too large, expected a time (a "
-              "number of s, or with a unit: ns, us, ms, s, min, h)");
+              "property 'sync' = '1e308h': too large, " S_EXPECTED);
     assert_true(parse_ok(&s, "0.05").f == 0.05);
     assert_true(parse_ok(&s, "50ms").f == 0.05);
     assert_true(parse_ok(&s, "1e-3s").f == 0.001);
