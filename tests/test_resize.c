@@ -552,6 +552,16 @@ static void test_stage(void **state)
         sp_pipeline_destroy(pa);
         sp_pipeline_destroy(pb);
     }
+    /* an aspect that would need a side past 16384: refused, not squeezed
+     * (97 x 61 at height=16384 is 26053 wide) */
+    n = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
+                             "width=97 height=61 ! resize height=16384",
+                             SP_BACKEND_AUTO, a, 16, &pa);
+    assert_int_equal(n, SP_ERANGE);
+    assert_non_null(strstr(sp_errmsg(), "height=16384 keeps the 97x61 image's "
+                                        "aspect ratio at width=26053, past "
+                                        "the largest 16384"));
+    sp_pipeline_destroy(pa);
     /* neither: refused, naming both */
     n = cam2_pipeline_frames("synth frames=1 ! resize", SP_BACKEND_AUTO, a, 16,
                              &pa);

@@ -82,10 +82,18 @@ static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     uint32_t w = r->width, h = r->height;
     if (!w || !h) {
         /* the other side rounded to the nearest pixel (ffmpeg's
-         * scale=W:-1), at least 1 and at most the property's 16384 */
+         * scale=W:-1), at least 1; past the properties' 16384 the aspect
+         * could not be kept, so it is refused rather than squeezed */
         const double a = (double)src->width / (double)src->height;
         double d = w ? (double)w / a : (double)h * a;
-        d = d < 1 ? 1 : d > 16384 ? 16384 : d;
+        d = d < 1 ? 1 : d;
+        if (d >= 16384.5)
+            return sp__fail(SP_ERANGE,
+                            "%s=%u keeps the %ux%u image's aspect ratio at "
+                            "%s=%.0f, past the largest 16384: give both "
+                            "width= and height=",
+                            w ? "width" : "height", w ? w : h, src->width,
+                            src->height, w ? "height" : "width", d);
         *(w ? &h : &w) = (uint32_t)llround(d);
     }
     if (src->width == w && src->height == h) {

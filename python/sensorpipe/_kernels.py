@@ -244,11 +244,12 @@ def resize(img, width=None, height=None, *, method="linear", backend="auto"):
                          "or both (one alone keeps the aspect ratio)")
     if width is None or height is None:
         # The stage's rule, step for step (pipeline/stages/resize_stage.c):
-        # the aspect ratio, the other side clamped to 1..16384, then
-        # rounded half away from zero (llround; positive here).
+        # the aspect ratio, the other side at least 1, then rounded half
+        # away from zero (llround; positive here). (The stage's properties
+        # stop at 16384; an array here has no such limit.)
         a = img.shape[1] / img.shape[0]
         d = int(width) / a if height is None else int(height) * a
-        d = math.floor(min(max(d, 1.0), 16384.0) + 0.5)
+        d = math.floor(max(d, 1.0) + 0.5)
         width, height = (width, d) if height is None else (d, height)
     out = np.empty((int(height), int(width)) + img.shape[2:], img.dtype)
     _sp._resize(img, out, fmt, method, backend)
