@@ -120,8 +120,9 @@ static void test_start_end_count(void **state)
      * (not a run of no frames that exits 0) */
     snprintf(launch, sizeof launch, "bag path='%s' start=1000", bag);
     create_fails(launch, SP_ENOTFOUND, "stage 'bag'",
-                 "start=1000 selects no message, expected a window that "
-                 "meets the selected topics' messages: from 0.000 s to ",
+                 "start=1000 selects no message, expected a window holding "
+                 "one of the selected topics' messages (they lie from 0.000 "
+                 "s to ",
                  NULL);
     snprintf(launch, sizeof launch, "bag path='%s' start=2min end=3min", bag);
     create_fails(launch, SP_ENOTFOUND, "start=2min end=3min selects no", NULL);

@@ -362,12 +362,13 @@ static int window_misses(sp_stage *st, const bag_src *s, const char *path,
                  f->has_start ? " " : "", end->s);
     /* the span in seconds from the log's start, as start= and end= are */
     return sp__fail(SP_ENOTFOUND,
-                    "%s: %s selects no message, expected a window that "
-                    "meets the selected topics' messages: from %.3f s to "
-                    "%.3f s after the log's start",
+                    "%s: %s selects no message, expected a window holding "
+                    "one of the selected topics' messages (they lie from "
+                    "%.3f s to %.3f s after the log's start)",
                     path, win, (double)(lo - t0) * 1e-9,
                     (double)(hi - t0) * 1e-9);
 }
+
 static int bag_init(sp_stage *st)
 {
     bag_src *s = sp_stage_priv(st);
