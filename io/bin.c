@@ -489,18 +489,26 @@ int sp_bin_layout_note(const char *file, const char *fields, char *buf,
             "floats per point (fields= says otherwise)",
             fields, sp__basename(file));
     if (g.file_size % (4u * k) != 0) {
-        char fits[64] = "none";
+        char fits[64] = "";
         size_t fl = 0;
         for (unsigned i = 0; i < g.nfits && fl < sizeof fits; i++) {
             int w = snprintf(fits + fl, sizeof fits - fl, "%s%u", i ? ", " : "",
                              g.fits[i]);
             fl += w > 0 ? (size_t)w : 0;
         }
-        add(buf, cap, &len,
-            "%s: %llu bytes are not a whole number of %u-byte records (%u "
-            "floats: %s); records that fit: %s floats; give fields=",
-            sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
-            fields, fits);
+        if (g.nfits)
+            add(buf, cap, &len,
+                "%s: %llu bytes are not a whole number of %u-byte records "
+                "(%u floats: %s); records that fit: %s floats; give fields=",
+                sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
+                fields, fits);
+        else
+            add(buf, cap, &len,
+                "%s: %llu bytes are not a whole number of %u-byte records "
+                "(%u floats: %s), nor of any record of 3 to 8 float32: cut "
+                "short, or not float32 records",
+                sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
+                fields);
     } else if (g.best && g.best != k) {
         add(buf, cap, &len,
             "%s does not look like %u floats per point (%s): as %u floats "

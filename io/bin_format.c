@@ -39,6 +39,13 @@ static void describe_guess(const sp_bin_guess *g, sp_loginfo *li)
                   (unsigned long long)g->file_size);
     sp__info_attr(li, "bin", "fits", 1, "[%s]", fits);
     sp__info_attr(li, "bin", "best", 1, "%u", g->best);
+    if (!g->nfits) {
+        sp__info_text(li,
+                      "bin:     %llu bytes; no record of 3 to 8 float32 "
+                      "divides it (cut short, or not float32 records)\n",
+                      (unsigned long long)g->file_size);
+        return;
+    }
     sp__info_text(li, "bin:     %llu bytes; float32 records that fit:%s",
                   (unsigned long long)g->file_size, fits_text);
     if (g->best)

@@ -252,8 +252,9 @@ static void test_size_not_records(void **state)
     assert_int_equal(n, 0);
     assert_non_null(strstr(notes, PREFIX "guess_odd.bin: 15992 bytes are not "
                                          "a whole number of 16-byte records "
-                                         "(4 floats: x,y,z,i); records that "
-                                         "fit: "));
+                                         "(4 floats: x,y,z,i), nor of any "
+                                         "record of 3 to 8 float32: cut "
+                                         "short, or not float32 records"));
     char note[2048], fl[64];
     double mean;
     info_of(p, note, sizeof note, fl, sizeof fl, &mean);

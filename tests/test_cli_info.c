@@ -84,6 +84,18 @@ static void test_info_errors(void **state)
     assert_non_null(strstr(out, "float32 records that fit: 5 (20 B)"));
     assert_non_null(strstr(out, "sampled frames failed"));
     assert_non_null(strstr(out, "expected a multiple of the 16-byte record"));
+    /* 19 bytes: no record of 3 to 8 floats divides it, and it says so */
+    bad = iot_tmp("cut.bin");
+    iot_write(bad, b, 19);
+    snprintf(args, sizeof args, "info '%s'", bad);
+    assert_int_equal(run(args), 0);
+    assert_non_null(strstr(out, "19 bytes; no record of 3 to 8 float32 "
+                                "divides it (cut short, or not float32 "
+                                "records)"));
+    assert_non_null(strstr(out, "are not a whole number of 16-byte records "
+                                "(4 floats: x,y,z,i), nor of any record of 3 "
+                                "to 8 float32"));
+    assert_null(strstr(out, "none floats"));
 }
 
 int main(void)
