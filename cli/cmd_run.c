@@ -312,6 +312,19 @@ static int write_json(sp_pipeline *p, const char *path)
 
 /* ---- the run ---- */
 
+/* After a budget refusal, where the budget comes from: the library's
+ * message says what was asked and reserved, not which option to change. */
+static void budget_hint(int rc, const cli_run_opts *o)
+{
+    if (rc != SP_EBUDGET)
+        return;
+    unsigned long long mb =
+        (o->budget ? o->budget : SP_POOLMGR_DEFAULT_BUDGET) >> 20;
+    cli_errf(CLI_PROG ": hint: the frame pools' budget is %llu MiB%s: "
+                      "--pool-mb N raises it\n",
+             mb, o->budget ? "" : " (the default)");
+}
+
 int cli_run_launch(const char *launch, const cli_run_opts *o,
                    cli_run_result *res)
 {
@@ -346,6 +359,7 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
          * damaged, memory, a device, 1. */
         int usage = sp_pipeline_error_column() > 0 || rc == SP_EINVAL;
         cli_print_error(launch);
+        budget_hint(rc, o);
         stop_signals_restore(old);
         return stop_signal ? 128 + stop_signal : usage ? 2 : 1;
     }
@@ -373,6 +387,7 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
 
     if (rc < 0 && rc != SP_ECANCELED) {
         cli_errf(CLI_PROG ": %s\n", sp_errmsg());
+        budget_hint(rc, o);
         status = 1;
     } else if (rc == SP_ECANCELED) {
         status = 128 + SIGINT; /* stopped by a caller of sp_pipeline_stop */

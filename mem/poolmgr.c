@@ -201,7 +201,7 @@ int sp_poolmgr_create(const sp_poolmgr_desc *desc, sp_poolmgr **out)
         return sp__fail(SP_ESYS, "pool manager: pthread_mutex_init failed");
     }
     mgr->desc = d;
-    mgr->budget = d.budget_bytes ? d.budget_bytes : (uint64_t)1 << 30;
+    mgr->budget = d.budget_bytes ? d.budget_bytes : SP_POOLMGR_DEFAULT_BUDGET;
     *out = mgr;
     return SP_OK;
 }

@@ -28,10 +28,13 @@ extern "C" {
 
 typedef struct sp_poolmgr sp_poolmgr;
 
+/** The pool budget when none is given: 1 GiB. */
+#define SP_POOLMGR_DEFAULT_BUDGET ((uint64_t)1 << 30)
+
 /** Manager configuration; zero fields take the stated default. */
 typedef struct sp_poolmgr_desc {
     uint64_t budget_bytes;        /**< bytes all pools may reserve together;
-                                       0 = 1 GiB */
+                                       0 = SP_POOLMGR_DEFAULT_BUDGET */
     uint32_t max_blocks_per_pool; /**< per size class; 0 = budget only */
     sp_pool_policy policy;        /**< when a class is full; default WAIT */
     int64_t timeout_ms;           /**< 0 = 1000 ms, < 0 = forever */

@@ -83,6 +83,11 @@ static void test_help(void **state)
     assert_int_equal(run("run --backend gpu x"), 2);
     assert_int_equal(run("run --pool-mb 0 x"), 2);
     assert_non_null(strstr(out, "expected a whole number from 1 to"));
+    /* a budget refusal says which option raises the budget */
+    assert_int_equal(run("run --pool-mb 1 'synth frames=2 ! null'"), 1);
+    assert_non_null(strstr(out, "budget 1.0 MiB exceeded"));
+    assert_non_null(strstr(out, "sensorpipe: hint: the frame pools' budget "
+                                "is 1 MiB: --pool-mb N raises it"));
 }
 
 static void test_stages(void **state)
