@@ -144,12 +144,7 @@ static void test_scan_file_names(void **state)
     iot_rmdir(sub);
     snprintf(launch, sizeof launch,
              "pcap path=%s ! lidar model=hdl32e ! npy dir=%s", hdl, dir);
-    sp_pipeline *p = NULL;
-    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    if (sp_pipeline_run(p) != SP_OK)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    iot_run_ok(launch);
     char path[1200];
     for (size_t i = 0; i <= r.frames; i++) {
         snprintf(path, sizeof path, "%s/lidar/rlu_hdl32_example_%06zu.npy", dir,

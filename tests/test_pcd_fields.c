@@ -53,16 +53,6 @@ static void run_oracle(const char *args)
         fail_msg("oracle failed: %s", cmd);
 }
 
-static void run_pipeline(const char *launch)
-{
-    sp_pipeline *p = NULL;
-    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    if (sp_pipeline_run(p) != SP_OK)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-}
-
 /* `pcd path=SRC [map] ! pcd dir=D encoding=E` for each encoding; appends
  * "SRC D/lidar/000000.pcd" pairs to @p pairs. */
 static void roundtrip(const char *src, const char *tag, const char *map,
@@ -75,7 +65,7 @@ static void roundtrip(const char *src, const char *tag, const char *map,
         snprintf(launch, sizeof launch,
                  "pcd path=%s %s ! pcd dir=%s name=seq encoding=%s", src, map,
                  dir, encs[e]);
-        run_pipeline(launch);
+        iot_run_ok(launch);
         size_t k = strlen(pairs);
         snprintf(pairs + k, cap - k, " %s %s/lidar/000000.pcd", src, dir);
     }
@@ -266,7 +256,7 @@ static void test_after_crop(void **state)
         launch, sizeof launch,
         "pcd path=%s ! crop x=-100:100 ! pcd dir=%s name=seq encoding=ascii",
         src, dir);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     char out[600];
     snprintf(out, sizeof out, "%s/lidar/000000.pcd", dir);
     sp_pcd_header h;
@@ -295,14 +285,14 @@ static void test_other_writers(void **state)
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_npy_s"));
     snprintf(launch, sizeof launch,
              "pcd path=%s ! npy dir=%s name=seq structured=true", src, dir);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     snprintf(args, sizeof args, "npy %s %s/lidar/000000.npy", src, dir);
     run_oracle(args);
 
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_npy_p"));
     snprintf(launch, sizeof launch,
              "pcd path=%s ! npy dir=%s name=seq fields=x,label,hist", src, dir);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     snprintf(
         args, sizeof args,
         "-c \"import numpy as np; a = np.load('%s/lidar/000000.npy'); "
@@ -329,7 +319,7 @@ static void test_other_writers(void **state)
     sp_pipeline_destroy(p);
     snprintf(launch, sizeof launch,
              "pcd path=%s ! kittibin dir=%s name=seq drop=true", src, dir);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     char out[600];
     snprintf(out, sizeof out, "%s/lidar/000000.bin", dir);
     FILE *fp = fopen(out, "rb");
@@ -353,11 +343,11 @@ static void test_mcap_roundtrip(void **state)
     snprintf(mcap, sizeof mcap, "%s", iot_tmp("pcdf_aw.mcap"));
     remove(mcap);
     snprintf(launch, sizeof launch, "pcd path=%s ! mcap path=%s", src, mcap);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     snprintf(dir, sizeof dir, "%s", iot_tmp("pcdf_aw_mcap_out"));
     snprintf(launch, sizeof launch, "bag path=%s ! pcd dir=%s name=seq", mcap,
              dir);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     snprintf(args, sizeof args, "compare %s %s/lidar/000000.pcd", src, dir);
     run_oracle(args);
 }
@@ -382,7 +372,7 @@ static void test_bin_columns(void **state)
     snprintf(launch, sizeof launch,
              "bin path=%s fields=x,y,z,i,ring,label ! pcd dir=%s name=seq", src,
              dir);
-    run_pipeline(launch);
+    iot_run_ok(launch);
     snprintf(out, sizeof out, "%s/lidar/000000.pcd", dir);
     sp_points p;
     sp_pcd_header h;

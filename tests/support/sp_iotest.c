@@ -13,6 +13,7 @@
 #include <turbojpeg.h>
 
 #include "sp_iotest.h"
+#include "sp_pipeline.h"
 #include "sp_status.h"
 
 const char *iot_data(const char *rel)
@@ -173,4 +174,14 @@ void iot_msg_has(const char *first, ...)
         }
     }
     va_end(ap);
+}
+
+void iot_run_ok(const char *launch)
+{
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    if (sp_pipeline_run(p) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }

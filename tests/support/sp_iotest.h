@@ -52,6 +52,10 @@ uint8_t *iot_jpeg_encode(const uint8_t *px, uint32_t w, uint32_t h, int tjpf,
  * decoder accepts); returns bytes written to out (cap >= n + n/32 + 1). */
 size_t iot_lzf_literals(const uint8_t *in, size_t n, uint8_t *out);
 
+/* Creates, runs to its end and destroys a pipeline of @p launch; fails the
+ * test, with the library's message, at any step that fails. */
+void iot_run_ok(const char *launch);
+
 /* Fails the test unless sp_errmsg() contains every one of the NULL-ended
  * substrings; prints the message when it does not. */
 void iot_msg_has(const char *first, ...);
