@@ -331,9 +331,6 @@ static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
     return SP_OK;
 }
 
-/* A failed init() is followed by bag_fini() (pipeline.c), which releases
- * whatever was opened before the failure. */
-
 /* A start=/end= window that holds none of the selected topics' messages
  * is refused, as kitti's start= past its frames is, naming where they lie:
  * a run of no frames that exits 0 would look like success. */
@@ -369,6 +366,8 @@ static int window_misses(sp_stage *st, const bag_src *s, const char *path,
                     (double)(hi - t0) * 1e-9);
 }
 
+/* A failed init() is followed by bag_fini() (pipeline.c), which releases
+ * whatever was opened before the failure. */
 static int bag_init(sp_stage *st)
 {
     bag_src *s = sp_stage_priv(st);
