@@ -27,6 +27,13 @@ int sp_pipeline_error_column(void)
     return error_column;
 }
 
+int sp__launch_prop_fail(int rc, int col, const char *stage)
+{
+    error_column = col;
+    return sp__fail_context(rc, "launch string, column %d: stage '%s': ", col,
+                            stage);
+}
+
 typedef struct parser {
     const char *s;
     size_t i;

@@ -52,11 +52,8 @@ static int pace_time(const char *stage, const sp_prop_spec *spec,
 {
     sp_prop_value pv;
     int rc = sp__prop_parse(spec, value, &pv);
-    if (rc < 0) {
-        sp__launch_set_error_column(col);
-        return sp__fail_context(
-            rc, "launch string, column %d: stage '%s': ", col, stage);
-    }
+    if (rc < 0)
+        return sp__launch_prop_fail(rc, col, stage);
     *v = pv.f;
     return SP_OK;
 }

@@ -122,11 +122,8 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
         if (text[i] == NULL)
             continue;
         int rc = sp__prop_parse(&cls->props[i], text[i], &st->props[i]);
-        if (rc < 0) {
-            sp__launch_set_error_column(col[i]);
-            return sp__fail_context(
-                rc, "launch string, column %d: stage '%s': ", col[i], st->name);
-        }
+        if (rc < 0)
+            return sp__launch_prop_fail(rc, col[i], st->name);
         size_t n = strlen(text[i]) + 1;
         memcpy(w, text[i], n);
         st->props[i].s = w;

@@ -48,6 +48,11 @@ void sp__launch_free(sp__launch *l);
 /* Records the column of the launch-string error being raised (0 = none). */
 void sp__launch_set_error_column(int col);
 
+/* A property value's refusal (sp__prop_parse()'s message) placed in the
+ * launch string: the message prefixed "launch string, column COL: stage
+ * 'STAGE': " and COL recorded as above; returns @p rc. */
+int sp__launch_prop_fail(int rc, int col, const char *stage);
+
 /* ---- registry (registry.c) ---- */
 
 /* Levenshtein distance, capped (returns cap+1 when larger). */
