@@ -403,9 +403,10 @@ int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
     SP_TRY(sp__file_size(path, &size));
     out->file_size = size;
     enum { SAMPLE = 2048 };
-    static _Thread_local float vals[SAMPLE * 8 + 8];
+    static _Thread_local float
+        vals[SAMPLE * SP_BIN_GUESS_MAX_FLOATS + SP_BIN_GUESS_MAX_FLOATS];
     static _Thread_local double jumps[SAMPLE];
-    size_t want = SAMPLE * 8 * 4;
+    size_t want = SAMPLE * SP_BIN_GUESS_MAX_FLOATS * 4;
     size_t n = size < want ? (size_t)size : want;
     int fd;
     SP_TRY(sp__open_read(path, &fd));
@@ -416,7 +417,8 @@ int sp_bin_guess_layout(const char *path, sp_bin_guess *out)
     size_t nvals = n / 4;
     col4_stats(vals, nvals / 4, out);
     double best_jump = INFINITY;
-    for (unsigned k = 3; k <= 8; k++) {
+    for (unsigned k = SP_BIN_GUESS_MIN_FLOATS; k <= SP_BIN_GUESS_MAX_FLOATS;
+         k++) {
         out->median_jump[k] = NAN;
         if (size % (4 * k) != 0)
             continue;
@@ -496,19 +498,21 @@ int sp_bin_layout_note(const char *file, const char *fields, char *buf,
                              g.fits[i]);
             fl += w > 0 ? (size_t)w : 0;
         }
+        /* what else would fit, or that nothing does */
+        char tail[128];
         if (g.nfits)
-            add(buf, cap, &len,
-                "%s: %llu bytes are not a whole number of %u-byte records "
-                "(%u floats: %s); records that fit: %s floats; give fields=",
-                sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
-                fields, fits);
+            snprintf(tail, sizeof tail,
+                     "; records that fit: %s floats; give fields=", fits);
         else
-            add(buf, cap, &len,
-                "%s: %llu bytes are not a whole number of %u-byte records "
-                "(%u floats: %s), nor of any record of 3 to 8 float32: cut "
-                "short, or not float32 records",
-                sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
-                fields);
+            snprintf(tail, sizeof tail,
+                     ", nor of any record of %u to %u float32: cut short, or "
+                     "not float32 records",
+                     SP_BIN_GUESS_MIN_FLOATS, SP_BIN_GUESS_MAX_FLOATS);
+        add(buf, cap, &len,
+            "%s: %llu bytes are not a whole number of %u-byte records (%u "
+            "floats: %s)%s",
+            sp__basename(file), (unsigned long long)g.file_size, 4 * k, k,
+            fields, tail);
     } else if (g.best && g.best != k) {
         add(buf, cap, &len,
             "%s does not look like %u floats per point (%s): as %u floats "

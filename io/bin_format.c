@@ -41,9 +41,10 @@ static void describe_guess(const sp_bin_guess *g, sp_loginfo *li)
     sp__info_attr(li, "bin", "best", 1, "%u", g->best);
     if (!g->nfits) {
         sp__info_text(li,
-                      "bin:     %llu bytes; no record of 3 to 8 float32 "
+                      "bin:     %llu bytes; no record of %u to %u float32 "
                       "divides it (cut short, or not float32 records)\n",
-                      (unsigned long long)g->file_size);
+                      (unsigned long long)g->file_size, SP_BIN_GUESS_MIN_FLOATS,
+                      SP_BIN_GUESS_MAX_FLOATS);
         return;
     }
     sp__info_text(li, "bin:     %llu bytes; float32 records that fit:%s",

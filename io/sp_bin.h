@@ -83,17 +83,23 @@ int sp_bin_reader_shape(sp_bin_reader *r, size_t i, size_t *points,
  *  pool block: sp_bin_reader_set_poolmgr). */
 int sp_bin_reader_read(sp_bin_reader *r, size_t i, sp_points *dst);
 
+/** The record sizes sp_bin_guess_layout() tries, in float32 values. */
+#define SP_BIN_GUESS_MIN_FLOATS 3
+#define SP_BIN_GUESS_MAX_FLOATS 8
+
 /** What `sensorpipe info` says about a .bin file whose layout is unknown. */
 typedef struct sp_bin_guess {
     uint64_t file_size;
-    /** Records of 3..8 floats that divide the file size exactly. */
+    /** Records of SP_BIN_GUESS_MIN_FLOATS..SP_BIN_GUESS_MAX_FLOATS floats
+     *  that divide the file size exactly. */
     unsigned nfits;
-    unsigned fits[6];
+    unsigned fits[SP_BIN_GUESS_MAX_FLOATS - SP_BIN_GUESS_MIN_FLOATS + 1];
     /** The one that looks right from the values (0 if none does): in the
      *  right layout consecutive records are neighbouring points, so the
      *  median jump between them is smallest. */
     unsigned best;
-    double median_jump[9]; /**< per floats-per-record candidate, metres */
+    double median_jump[SP_BIN_GUESS_MAX_FLOATS + 1]; /**< per floats-per-record
+                                                          candidate, metres */
     /** The 4th float of the first records read as 4-float records: */
     unsigned col4_n; /**< records looked at */
     int col4_whole;  /**< 1: each a whole number */
