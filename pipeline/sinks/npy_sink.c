@@ -103,8 +103,7 @@ static int npy_pull(sp_stage *st, sp_frame **out)
 static void npy_fini(sp_stage *st)
 {
     npy_sink *s = sp_stage_priv(st);
-    sp__sink_dir_note_stale(&s->dir, st);
-    sp__sink_dir_close(&s->dir);
+    sp__sink_dir_close(&s->dir, st);
 }
 
 const sp_stage_class sp__stage_npy = {

@@ -62,8 +62,7 @@ static void pcd_sink_fini(sp_stage *st)
     pcd_sink *s = sp_stage_priv(st);
     sp_pcd_writer_destroy(s->w);
     s->w = NULL;
-    sp__sink_dir_note_stale(&s->dir, st);
-    sp__sink_dir_close(&s->dir);
+    sp__sink_dir_close(&s->dir, st);
 }
 
 const sp_stage_class sp__stage_pcd_sink = {

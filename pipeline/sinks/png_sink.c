@@ -109,8 +109,7 @@ static void png_fini(sp_stage *st)
     png_sink *s = sp_stage_priv(st);
     sp_png_writer_destroy(s->writer);
     s->writer = NULL;
-    sp__sink_dir_note_stale(&s->dir, st);
-    sp__sink_dir_close(&s->dir);
+    sp__sink_dir_close(&s->dir, st);
 }
 
 const sp_stage_class sp__stage_png = {

@@ -82,8 +82,11 @@ sp__sink_naming sp__sink_naming_of(const sp_stage *st)
     return (sp__sink_naming)sp_stage_prop(st, "name")->i;
 }
 
-void sp__sink_dir_close(sp__sink_dir *d)
+static void note_stale(const sp__sink_dir *d, sp_stage *st);
+
+void sp__sink_dir_close(sp__sink_dir *d, sp_stage *st)
 {
+    note_stale(d, st);
     free(d->names);
     d->names = NULL;
     d->nnames = d->cap = 0;
@@ -266,7 +269,8 @@ int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
     return SP_OK;
 }
 
-void sp__sink_dir_note_stale(sp__sink_dir *d, sp_stage *st)
+/* See sp__sink_dir_close(). */
+static void note_stale(const sp__sink_dir *d, sp_stage *st)
 {
     size_t stale = 0;
     char first[PATH_MAX] = "";

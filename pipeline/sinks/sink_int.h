@@ -75,13 +75,11 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir, sp__sink_naming naming);
 /* The naming a sink's name= property asks for. */
 sp__sink_naming sp__sink_naming_of(const sp_stage *st);
 
-/* A note on @p st when the stream folders this run wrote to hold regular
- * files it did not write (an earlier run's into the same dir=: a dataset
- * mixing two runs would otherwise look like one). Call before close. */
-void sp__sink_dir_note_stale(sp__sink_dir *d, sp_stage *st);
-
-/* Free the table of names written. Safe on a zeroed or closed @p d. */
-void sp__sink_dir_close(sp__sink_dir *d);
+/* The sink's fini: a note on @p st when the stream folders this run wrote
+ * to hold regular files it did not write (an earlier run's into the same
+ * dir=: a dataset mixing two runs would otherwise look like one), then
+ * the table of names written freed. Safe on a zeroed or closed @p d. */
+void sp__sink_dir_close(sp__sink_dir *d, sp_stage *st);
 
 /* Build the path of frame @p f's file, "DIR/STREAM/NAME<suffix>.<ext>"
  * (@p suffix may be ""), creating DIR/STREAM (and its parents, for a
