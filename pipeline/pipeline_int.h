@@ -57,6 +57,11 @@ int sp__launch_prop_fail(int rc, int col, const char *stage);
 
 /* Levenshtein distance, capped (returns cap+1 when larger). */
 int sp__edit_distance(const char *a, const char *b, int cap);
+/* "did you mean 'a', 'b' or 'c'?" for the @p n names into buf ("" when n
+ * is 0; snprintf semantics, cap >= 1): sp_suggest()'s wording, for callers
+ * that pick the candidates by another rule. */
+void sp__suggest_text(const char *const *names, size_t n, char *buf,
+                      size_t cap);
 /* sp_suggest(), sp_prop_describe_allowed(), sp_prop_type_name(): public,
  * sp_stage.h. */
 

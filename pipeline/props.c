@@ -282,18 +282,11 @@ static void choice_hint(const char *choices, const char *text, char *out,
     hint[0] = '\0';
     if (strlen(text) >= 3) {
         const char *m[3];
-        size_t k = 0, len = 0;
+        size_t k = 0;
         for (size_t i = 0; i < l.n && k < 3; i++)
             if (at_word(l.c[i], text))
                 m[k++] = l.c[i];
-        for (size_t i = 0; i < k && len < sizeof hint; i++)
-            len += (size_t)snprintf(hint + len, sizeof hint - len, "%s'%s'",
-                                    i == 0       ? "did you mean "
-                                    : i + 1 == k ? " or "
-                                                 : ", ",
-                                    m[i]);
-        if (k && len < sizeof hint)
-            snprintf(hint + len, sizeof hint - len, "?");
+        sp__suggest_text(m, k, hint, sizeof hint);
     }
     if (!hint[0])
         sp_suggest(text, l.n, choice_at, &l, hint, sizeof hint);

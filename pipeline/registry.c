@@ -274,15 +274,21 @@ void sp_suggest(const char *word, size_t n,
         best[pos] = c;
         bestd[pos] = d;
     }
-    if (nbest == 0)
+    sp__suggest_text(best, nbest, buf, cap);
+}
+
+void sp__suggest_text(const char *const *names, size_t n, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (n == 0)
         return;
     size_t len = (size_t)snprintf(buf, cap, "did you mean ");
-    for (size_t i = 0; i < nbest && len < cap; i++)
+    for (size_t i = 0; i < n && len < cap; i++)
         len += (size_t)snprintf(buf + len, cap - len, "%s'%s'",
-                                i == 0           ? ""
-                                : i + 1 == nbest ? " or "
-                                                 : ", ",
-                                best[i]);
+                                i == 0       ? ""
+                                : i + 1 == n ? " or "
+                                             : ", ",
+                                names[i]);
     if (len < cap)
         snprintf(buf + len, cap - len, "?");
 }
