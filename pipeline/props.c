@@ -42,6 +42,8 @@ static const struct {
     double ns;
 } time_units[] = {{"ns", 1},  {"us", 1e3},   {"ms", 1e6},
                   {"s", 1e9}, {"min", 6e10}, {"h", 3.6e12}};
+/* Their names, in the table's order, for messages. */
+#define TIME_UNIT_NAMES "ns, us, ms, s, min, h"
 
 /* The unit named by [u, u + n), in ns; 0 when none is. */
 static double unit_ns(const char *u, size_t n)
@@ -58,9 +60,15 @@ static const char *time_unit(const sp_prop_spec *s)
     return s->choices && *s->choices ? s->choices : "s";
 }
 
+/* The spec's unit in ns; 0 when it names none. */
+static double spec_unit_ns(const sp_prop_spec *s)
+{
+    return unit_ns(time_unit(s), strlen(time_unit(s)));
+}
+
 int sp__prop_time_unit_ok(const sp_prop_spec *s)
 {
-    return unit_ns(time_unit(s), strlen(time_unit(s))) != 0;
+    return spec_unit_ns(s) != 0;
 }
 
 static int has_range(const sp_prop_spec *s)
@@ -127,18 +135,15 @@ void sp_prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
                      "1 to %d comma-separated numbers (e.g. 0.5,0.5,0.5)",
                      SP_PROP_MAX_FLOATS);
         break;
-    case SP_PROP_TIME:
+    case SP_PROP_TIME: {
+        char range[96] = "";
         if (has_range(s))
-            snprintf(buf, cap,
-                     "a time in %s..%s %s (a number of %s, or with a unit: "
-                     "ns, us, ms, s, min, h)",
-                     lo, hi, time_unit(s), time_unit(s));
-        else
-            snprintf(buf, cap,
-                     "a time (a number of %s, or with a unit: ns, us, ms, s, "
-                     "min, h)",
+            snprintf(range, sizeof range, " in %s..%s %s", lo, hi,
                      time_unit(s));
+        snprintf(buf, cap, "a time%s (a number of %s, or with a unit: %s)",
+                 range, time_unit(s), TIME_UNIT_NAMES);
         break;
+    }
     default:
         snprintf(buf, cap, "?");
     }
@@ -371,7 +376,7 @@ static int parse_time(const sp_prop_spec *s, const char *text, sp_prop_value *v)
     const char *end = text + strlen(text), *u = end;
     while (u > text && isalpha((unsigned char)u[-1]))
         u--;
-    const double to = unit_ns(time_unit(s), strlen(time_unit(s)));
+    const double to = spec_unit_ns(s);
     double from = to, x;
     if (u < end) {
         from = unit_ns(u, (size_t)(end - u));
