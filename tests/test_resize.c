@@ -523,6 +523,11 @@ static void test_stage(void **state)
      * 15.9), the same pixels as sp_resize to that size */
     const char *one[] = {"resize width=40", "resize height=10"};
     const uint32_t want[][2] = {{40, 25}, {16, 10}};
+    nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
+                              "width=97 height=61",
+                              SP_BACKEND_AUTO, b, 16, &pb);
+    assert_int_equal(nb, 1);
+    assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
     for (int t = 0; t < 2; t++) {
         char launch[160];
         snprintf(launch, sizeof launch,
@@ -534,24 +539,19 @@ static void test_stage(void **state)
             fail_msg("%s: %d frames: %s", launch, n, sp_errmsg());
         assert_int_equal(a[0]->u.image.width, want[t][0]);
         assert_int_equal(a[0]->u.image.height, want[t][1]);
-        nb = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
-                                  "width=97 height=61",
-                                  SP_BACKEND_AUTO, b, 16, &pb);
-        assert_int_equal(nb, 1);
         sp_image ref;
-        assert_int_equal(cam2_kctx(SP_BACKEND_SCALAR, &k), SP_OK);
         assert_int_equal(
             cam2_image_alloc(&ref, want[t][0], want[t][1], SP_PIX_RGB8, 0), 0);
         assert_int_equal(sp_resize(k, &b[0]->u.image, &ref, SP_RESIZE_LINEAR),
                          SP_OK);
         assert_int_equal(cam2_compare(&ref, &a[0]->u.image, 0, NULL), 0);
         cam2_image_free(&ref);
-        sp_kctx_destroy(k);
         cam2_frames_release(a, n);
-        cam2_frames_release(b, nb);
         sp_pipeline_destroy(pa);
-        sp_pipeline_destroy(pb);
     }
+    sp_kctx_destroy(k);
+    cam2_frames_release(b, nb);
+    sp_pipeline_destroy(pb);
     /* an aspect that would need a side past 16384: refused, not squeezed
      * (97 x 61 at height=16384 is 26053 wide) */
     n = cam2_pipeline_frames("synth frames=1 lidar=false format=rgb8 "
