@@ -534,6 +534,12 @@ int cli_bench_main(int argc, char **argv)
         for (size_t p = 0; p < NPROGS; p++)
             want[p] = progs[p].optional ? 1 : 2;
 
+    /* Checked before the programs run, which can take minutes. */
+    if (json && strcmp(json, "-") && sp_file_prepare(json) < 0) {
+        cli_errf(CLI_PROG " bench: --json: %s\n", sp_errmsg());
+        return 1;
+    }
+
     /* The folder is the first place holding the first program asked for
      * that every build has (bench_lidar when only comparisons are). */
     const char *key = progs[0].prog;

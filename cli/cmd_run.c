@@ -290,7 +290,7 @@ static int write_json(sp_pipeline *p, const char *path)
     int rc;
 
     if (text == NULL) {
-        cli_errf(CLI_PROG ": --json: %s\n", sp_errmsg());
+        cli_errf(CLI_PROG " run: --json: %s\n", sp_errmsg());
         return -1;
     }
     if (strcmp(path, "-") == 0) {
@@ -304,7 +304,7 @@ static int write_json(sp_pipeline *p, const char *path)
     rc = sp_file_write_atomic(path, text, strlen(text));
     free(text);
     if (rc < 0) {
-        cli_errf(CLI_PROG ": --json: %s\n", sp_errmsg());
+        cli_errf(CLI_PROG " run: --json: %s\n", sp_errmsg());
         return -1;
     }
     return 0;
@@ -342,6 +342,17 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     uint64_t t0, last = 0, total = 0;
 
     memset(res, 0, sizeof *res);
+    /* The files written after the run are checked before it: a typo in
+     * their folder must not cost the run. */
+    if (o->json != NULL && strcmp(o->json, "-") != 0 &&
+        sp_file_prepare(o->json) < 0) {
+        cli_errf(CLI_PROG " run: --json: %s\n", sp_errmsg());
+        return 1;
+    }
+    if (o->latency_png != NULL && sp_file_prepare(o->latency_png) < 0) {
+        cli_errf(CLI_PROG " run: --latency-png: %s\n", sp_errmsg());
+        return 1;
+    }
     /* Installed before the stages start (a sink may create its file in
      * init) and kept until every fini() has run: a signal at any point
      * ends the run through the same clean path. */
@@ -433,7 +444,7 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
         status = 1;
     if (o->latency_png != NULL &&
         sp_pipeline_latency_png(p, o->latency_png) < 0) {
-        fprintf(stderr, CLI_PROG " run: --latency-png: %s\n", sp_errmsg());
+        cli_errf(CLI_PROG " run: --latency-png: %s\n", sp_errmsg());
         if (status == 0)
             status = 1;
     }

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file_int.h"
@@ -161,4 +162,56 @@ int sp_file_write_atomic(const char *path, const void *data, size_t n)
         return rc;
     }
     return sp__afile_commit(&f);
+}
+
+/* mkdir -p: each component in turn; an existing folder is fine. */
+int sp__make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n >= sizeof buf)
+        return sp__fail(SP_EINVAL, "path too long");
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return sp__fail(SP_EIO, "cannot create folder %s: %s", buf,
+                            strerror(errno));
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return sp__fail(SP_EIO, "%s", strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return sp__fail(SP_EIO, "exists and is not a folder");
+    return SP_OK;
+}
+
+int sp__make_parent_dirs(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    char dir[PATH_MAX];
+    struct stat st;
+    if (n == 0 || n >= sizeof dir)
+        return SP_OK; /* the current or root folder, or the open's to refuse */
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    if (stat(dir, &st) == 0 || errno != ENOENT)
+        return SP_OK; /* there, or in the way: the open says how */
+    int rc = sp__make_dirs(dir);
+    return rc < 0 ? sp__fail_context(rc, "%s: ", path) : SP_OK;
+}
+
+int sp_file_prepare(const char *path)
+{
+    SP_GUARD(path != NULL);
+    SP_TRY(sp__make_parent_dirs(path));
+    sp__afile f;
+    SP_TRY(sp__afile_open(&f, path));
+    sp__afile_abort(&f);
+    return SP_OK;
 }

@@ -38,4 +38,15 @@ int sp__afile_commit(sp__afile *f);
  * Safe to call after a failed open or commit (does nothing then). */
 void sp__afile_abort(sp__afile *f);
 
+/* mkdir -p @p dir. SP_EIO naming the folder that could not be made (or
+ * "exists and is not a folder"), SP_EINVAL for a path too long. */
+int sp__make_dirs(const char *dir);
+
+/* The folders of output file @p path's directory, made when it is
+ * missing, as the file sinks make their dir=: a run asked to write
+ * out/run1/x.mcap is not refused for want of out/run1. Anything else in
+ * the way (a file where a folder should be, no permission) is left for
+ * the file's open to report. SP_EIO with the path. */
+int sp__make_parent_dirs(const char *path);
+
 #endif

@@ -190,6 +190,15 @@ static void test_bench_errors(void **state)
     assert_non_null(strstr(out, "--runs '0', expected a whole number"));
     assert_int_equal(run_exe(exe, "bench --json"), 2);
     assert_non_null(strstr(out, "--json needs a value"));
+    /* an unwritable --json fails before any program runs (none prints) */
+    iot_write_str(iot_tmp("plain"), "x");
+    char jargs[2200];
+    snprintf(jargs, sizeof jargs, "bench --quick lidar --json '%s/b.json'",
+             iot_tmp("plain"));
+    assert_int_equal(run_exe(exe, jargs), 1);
+    assert_non_null(strstr(out, "bench: --json: "));
+    assert_non_null(strstr(out, "plain/b.json: cannot create"));
+    assert_null(strstr(out, "voxel"));
     assert_int_equal(run_exe(exe, "bench --frobnicate"), 2);
     assert_int_equal(run_exe(exe, "bench --help"), 0);
     assert_non_null(strstr(out, "usage: sensorpipe bench"));

@@ -7,8 +7,9 @@
  * line shows the total and an ETA when the source knows its length;
  * `stages NAME` says what a stage takes and gives; a .bin read without
  * fields= ends with the note `info` prints too; `--realtime` runs and
- * reports, and `--latency-png` writes one picture row per stage or fails
- * naming the file. */
+ * reports, and `--latency-png` writes one picture row per stage (making
+ * its missing folders) or, as `--json` does, fails before the run naming
+ * the file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -277,12 +278,33 @@ static void test_realtime_and_latency_png(void **state)
     if (h2 == 0 || h3 <= h2)
         fail_msg("latency pictures: %u rows of pixels for 2 stages, %u for 3",
                  h2, h3);
-    assert_int_equal(run("run --latency-png '%s/no/such/dir/x.png' "
+    /* Missing folders are made, as the sinks make theirs. */
+    char made[1200], sh[2600];
+    snprintf(sh, sizeof sh, "rm -rf '%s/lat_new'", tmp);
+    assert_int_equal(system(sh), 0);
+    snprintf(made, sizeof made, "%s/lat_new/a/x.png", tmp);
+    assert_int_equal(run("run --latency-png '%s' "
                          "'synth frames=3 camera=false ! null'",
-                         tmp),
-                     1);
-    has("--latency-png");
-    has("no/such/dir/x.png");
+                         made),
+                     0);
+    assert_true(png_height(made) > 0);
+    /* A file where a folder should be fails before the run (its sink's
+     * folder is never made), naming the option and the file; --json too. */
+    static const char *const opts[] = {"--latency-png", "--json"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(sh, sizeof sh, "rm -rf '%s/lat_out' && touch '%s/lat_plain'",
+                 tmp, tmp);
+        assert_int_equal(system(sh), 0);
+        assert_int_equal(
+            run("run %s '%s/lat_plain/x' "
+                "'synth frames=3 camera=false ! npy dir=%s/lat_out'",
+                opts[i], tmp, tmp),
+            1);
+        has(opts[i]);
+        has("lat_plain/x: cannot create");
+        snprintf(made, sizeof made, "%s/lat_out", tmp);
+        assert_int_equal(access(made, F_OK), -1);
+    }
     assert_int_equal(run("run 'synth frames=3 camera=false ! null' "
                          "--latency-png"),
                      2);

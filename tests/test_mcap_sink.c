@@ -4,9 +4,10 @@
  * prefix and small chunks, and with every default, read back by the
  * reference reader (tests/oracles/mcap_dump.mjs) and compared line by line
  * with the frames that went through; a source that ends at once; an
- * unwritable path refused at create; a tensor frame and an upstream error
- * remove the file; a stopped or early-destroyed pipeline keeps a valid
- * file; no heap allocation per frame after warm-up. Without node or
+ * unwritable path refused at create, a missing folder made; a tensor frame
+ * and an upstream error remove the file; a stopped or early-destroyed
+ * pipeline keeps a valid file; no heap allocation per frame after warm-up.
+ * Without node or
  * tests/oracles/node_modules the reading checks skip with that reason. */
 #include <errno.h>
 #include <setjmp.h>
@@ -199,9 +200,21 @@ static void test_sink_errors(void **state)
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EIO);
     assert_null(p);
     iot_msg_has("stage 'mcap'", path, strerror(ENOTDIR), NULL);
-    snprintf(launch, sizeof launch, "synth ! mcap path=%s/nowhere/x.mcap", dir);
+    snprintf(launch, sizeof launch, "synth ! mcap path=%s/a/x.mcap", file);
     assert_int_equal(sp_pipeline_create(launch, NULL, &p), SP_EIO);
-    iot_msg_has("nowhere/x.mcap", strerror(ENOENT), NULL);
+    iot_msg_has("plain/a/x.mcap", strerror(ENOTDIR), NULL);
+    /* a missing folder is made, as the dir= sinks make theirs */
+    snprintf(path, sizeof path, "%s/new/er/x.mcap", dir);
+    snprintf(launch, sizeof launch, "synth frames=1 ! mcap path=%s", path);
+    p = make(launch);
+    mo_ok(sp_pipeline_run(p));
+    mo_ok(sp_pipeline_destroy(p));
+    assert_true(mo_exists(path));
+    assert_int_equal(remove(path), 0);
+    snprintf(path, sizeof path, "%s/new/er", dir);
+    assert_int_equal(remove(path), 0);
+    snprintf(path, sizeof path, "%s/new", dir);
+    assert_int_equal(remove(path), 0);
     snprintf(launch, sizeof launch, "synth ! mcap path=%s/x.mcap chunk_kb=0",
              dir);
     assert_true(sp_pipeline_create(launch, NULL, &p) < 0);

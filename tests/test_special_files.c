@@ -11,7 +11,8 @@
  *   or a sink's write probe will take is never opened, truncated or
  *   written through: the target keeps its bytes, the output still lands
  *   (the next name is taken) and, when every name is taken, the message
- *   says so. */
+ *   says so. sp_file_prepare() makes an output's folders and proves them
+ *   writable the same way. */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 
 #include "atomic_file_int.h"
 #include "sp_bin.h"
+#include "sp_file.h"
 #include "sp_iotest.h"
 #include "sp_kitti.h"
 #include "sp_log.h"
@@ -355,6 +357,36 @@ static void test_planted_link_at_probe(void **state)
     check_victim(victim);
 }
 
+/* sp_file_prepare(): the folders of a new output are made and the folder
+ * proved writable, leaving no file there; a planted link at the probe's
+ * name is not written through; a FIFO where a folder should be is
+ * refused naming the path. */
+static void test_file_prepare(void **state)
+{
+    (void)state;
+    const char *out = in_dir("made/a/out.json");
+    assert_int_equal(sp_file_prepare(out), SP_OK);
+    struct stat sb;
+    assert_int_equal(stat(in_dir("made/a"), &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    DIR *d = opendir(in_dir("made/a"));
+    assert_non_null(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    assert_int_equal(entries, 0);
+    const char *victim = in_dir("victim.txt");
+    iot_write_str(victim, victim_text);
+    plant(out, next_counter(out), 1, victim);
+    assert_int_equal(sp_file_prepare(out), SP_OK);
+    check_victim(victim);
+    assert_int_equal(sp_file_write_atomic(out, "{}", 2), SP_OK);
+    assert_int_equal(access(out, F_OK), 0);
+    assert_int_equal(sp_file_prepare(in_dir("p/x.json")), SP_EIO);
+    iot_msg_has("p/x.json", "cannot create", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +398,7 @@ int main(void)
         T(test_symlink_loop),
         T(test_planted_links_at_temporary_names),
         T(test_planted_link_at_probe),
+        T(test_file_prepare),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

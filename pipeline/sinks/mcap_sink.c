@@ -11,9 +11,10 @@
  * the frame, not a silent gap in the recording (put the sink before the
  * stage that makes tensors, or write them with npy).
  *
- * The file is created (under a temporary name) in init(), so an unwritable
- * path fails before the first frame; it is finished (summary, footer,
- * renamed into place) when upstream reports the end of the stream. Without
+ * The file is created (under a temporary name, its missing folders made)
+ * in init(), so an unwritable path fails before the first frame; it is
+ * finished (summary, footer, renamed into place) when upstream reports the
+ * end of the stream. Without
  * the end, fini() removes it after an error, and finishes what was written
  * when the run was stopped (sp_pipeline_stop, Ctrl-C, or a pipeline closed
  * before its end: sp__stage_run_status() says which), leaving a note that
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atomic_file_int.h"
 #include "error_int.h"
 #include "pipeline_int.h"
 #include "sp_mcap.h"
@@ -91,7 +93,12 @@ static int mcap_init(sp_stage *st)
         .chunk_size = (size_t)sp_stage_prop_int(st, "chunk_kb") * 1024,
         .mgr = sp_stage_poolmgr(st),
     };
-    return sp_mcap_writer_create(sp_stage_prop_str(st, "path"), &d, &s->w);
+    const char *path = sp_stage_prop_str(st, "path");
+    /* A missing folder is made, as the dir= sinks make theirs. */
+    int rc = sp__make_parent_dirs(path);
+    if (rc < 0)
+        return rc;
+    return sp_mcap_writer_create(path, &d, &s->w);
 }
 
 /* The channel of frame @p f's stream, added the first time it appears. */

@@ -13,32 +13,6 @@
 #include "error_int.h"
 #include "sink_int.h"
 
-/* mkdir -p: each component in turn; an existing folder is fine. */
-static int make_dirs(const char *dir)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(dir);
-    if (n >= sizeof buf)
-        return sp__fail(SP_EINVAL, "path too long");
-    memcpy(buf, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return sp__fail(SP_EIO, "cannot create folder %s: %s", buf,
-                            strerror(errno));
-        buf[i] = c;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return sp__fail(SP_EIO, "%s", strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return sp__fail(SP_EIO, "exists and is not a folder");
-    return SP_OK;
-}
-
 #define NAMES_FIRST 4096 /* slots: 3072 names before the first growth */
 
 int sp__sink_dir_open(sp__sink_dir *d, const char *dir, sp__sink_naming naming)
@@ -55,7 +29,7 @@ int sp__sink_dir_open(sp__sink_dir *d, const char *dir, sp__sink_naming naming)
                         dir, sizeof d->dir - 1);
     memcpy(d->dir, dir, n);
     d->dir[n] = '\0';
-    int rc = make_dirs(d->dir);
+    int rc = sp__make_dirs(d->dir);
     if (rc < 0)
         return sp__fail_context(rc, "dir=%s: ", dir);
     /* Prove it writable now rather than at the first frame: create and
@@ -250,7 +224,7 @@ int sp__sink_dir_path(sp__sink_dir *d, const sp_frame *f, const char *suffix,
         known = strcmp(d->streams[i], s) == 0;
     int n = snprintf(d->path, sizeof d->path, "%s/%s", d->dir, s);
     if (!known) {
-        int rc = make_dirs(d->path);
+        int rc = sp__make_dirs(d->path);
         if (rc < 0)
             return sp__fail_context(rc, "%s: ", d->path);
         /* Remember up to SP__SINK_MAX_STREAMS; more just mkdir again. */
