@@ -394,7 +394,8 @@ static void test_opencv_ea(void **state)
 }
 
 /* Through the stage: lidar frames pass untouched, Bayer frames become
- * BGR8 (order=bgr) equal to the kernel's output, colour frames pass. */
+ * BGR8 (order=bgr) equal to the kernel's output, colour frames pass with
+ * a note. */
 static void test_stage_synth(void **state)
 {
     (void)state;
@@ -417,6 +418,15 @@ static void test_stage_synth(void **state)
     assert_int_equal(rc, SP_EOS);
     assert_int_equal(images, 2);
     assert_int_equal(points, 2);
+    /* the second debayer passed the colour frames through, and said so */
+    sp_pipeline_close(p);
+    assert_int_equal(sp_pipeline_note_count(p), 1);
+    uint64_t times = 0;
+    const char *note = sp_pipeline_note(p, 0, &times);
+    assert_non_null(strstr(note, "stage 'debayer#2': stream 'image_02'"));
+    assert_non_null(strstr(note, "bgr8 images are colour already, not Bayer "
+                                 "mosaics: passed through unchanged"));
+    assert_int_equal(times, 2);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 
     /* gray8 frames need pattern= to be read as a mosaic */

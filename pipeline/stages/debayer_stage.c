@@ -3,7 +3,7 @@
  * from the frame's pixel format; pattern= overrides it, and also lets a
  * gray8/gray16 frame (a raw mosaic read without a pattern) be demosaiced.
  * Frames that are not images pass through untouched, and so do images that
- * are already colour (rgb8, bgr8, rgba8, rgb16).
+ * are already colour (rgb8, bgr8, rgba8, rgb16), with a note.
  *
  * threads=N cuts the frame into N bands of rows, each starting on an even
  * row so it keeps the frame's Bayer pattern, and demosaics each band as an
@@ -93,6 +93,13 @@ static int debayer_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     debayer_stage *d = sp_stage_priv(st);
     if (is_colour(in->u.image.format)) {
+        /* Said, not silent: debayer on a stream that is colour already (a
+         * decoded JPEG, a camera's own demosaic) usually means a wrong
+         * stream or a missed pattern=. Counted per stream by the notes. */
+        sp_stage_note(st,
+                      "stream '%s': %s images are colour already, not Bayer "
+                      "mosaics: passed through unchanged",
+                      in->stream, sp_pixfmt_name(in->u.image.format));
         o->pass = 1;
         return SP_OK;
     }
@@ -176,8 +183,8 @@ const sp_stage_class sp__stage_debayer = {
     .takes = "image (Bayer 8/16-bit; gray8/gray16 with pattern=)",
     .gives = "image rgb8/bgr8 (8-bit) or rgb16 (16-bit), same stream",
     .description = "demosaic Bayer images to rgb8/bgr8 (8-bit) or rgb16 "
-                   "(16-bit): bilinear or "
-                   "edge-aware; colour images and other frames pass through",
+                   "(16-bit): bilinear or edge-aware; colour images (with a "
+                   "note) and other frames pass through",
     .props = debayer_props,
     .nprops = sizeof debayer_props / sizeof debayer_props[0],
     .priv_size = sizeof(debayer_stage),
