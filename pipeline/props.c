@@ -76,6 +76,57 @@ static int has_range(const sp_prop_spec *s)
     return s->min < s->max;
 }
 
+/* SP_PROP_FLOATS: the counts choices allows ("1|3"), in order, into
+ * c[0..SP_PROP_MAX_FLOATS); NULL or "" allows 1 to SP_PROP_MAX_FLOATS.
+ * Returns how many, or 0 when choices is not such a list. */
+static int floats_counts(const sp_prop_spec *s, int c[SP_PROP_MAX_FLOATS])
+{
+    int n = 0;
+    if (!s->choices || !*s->choices) {
+        for (; n < SP_PROP_MAX_FLOATS; n++)
+            c[n] = n + 1;
+        return n;
+    }
+    for (const char *p = s->choices;; p++) {
+        if (!isdigit((unsigned char)*p) || n == SP_PROP_MAX_FLOATS)
+            return 0;
+        char *end;
+        long k = strtol(p, &end, 10);
+        if (k < 1 || k > SP_PROP_MAX_FLOATS || (n && k <= c[n - 1]))
+            return 0;
+        c[n++] = (int)k;
+        if (*end == '\0')
+            return n;
+        if (*end != '|')
+            return 0;
+        p = end;
+    }
+}
+
+int sp__prop_floats_counts_ok(const sp_prop_spec *s)
+{
+    int c[SP_PROP_MAX_FLOATS];
+    return floats_counts(s, c) > 0;
+}
+
+/* "1 to 8", "1 or 3", "3", "1, 2 or 4" */
+static void floats_counts_text(const sp_prop_spec *s, char *buf, size_t cap)
+{
+    int c[SP_PROP_MAX_FLOATS], n = floats_counts(s, c);
+    if (!s->choices || !*s->choices) {
+        snprintf(buf, cap, "1 to %d", SP_PROP_MAX_FLOATS);
+        return;
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%d",
+                                i == 0       ? ""
+                                : i == n - 1 ? " or "
+                                             : ", ",
+                                c[i]);
+}
+
 /* %.15g keeps integers and short decimals readable ("0.2", "1000000"). */
 static void fmt_num(char *buf, size_t cap, double v)
 {
@@ -124,17 +175,15 @@ void sp_prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
         else
             snprintf(buf, cap, "LO:HI with LO <= HI (e.g. 0:70)");
         break;
-    case SP_PROP_FLOATS:
+    case SP_PROP_FLOATS: {
+        char counts[64], range[80] = "";
+        floats_counts_text(s, counts, sizeof counts);
         if (has_range(s))
-            snprintf(buf, cap,
-                     "1 to %d comma-separated numbers in %s..%s (e.g. "
-                     "0.5,0.5,0.5)",
-                     SP_PROP_MAX_FLOATS, lo, hi);
-        else
-            snprintf(buf, cap,
-                     "1 to %d comma-separated numbers (e.g. 0.5,0.5,0.5)",
-                     SP_PROP_MAX_FLOATS);
+            snprintf(range, sizeof range, " in %s..%s", lo, hi);
+        snprintf(buf, cap, "%s comma-separated number%s%s (e.g. 0.5,0.5,0.5)",
+                 counts, strcmp(counts, "1") ? "s" : "", range);
         break;
+    }
     case SP_PROP_TIME: {
         char range[96] = "";
         if (has_range(s))
@@ -364,6 +413,14 @@ static int parse_floats(const sp_prop_spec *s, const char *text,
         if (comma == NULL)
             break;
         p = comma + 1;
+    }
+    int c[SP_PROP_MAX_FLOATS], nc = floats_counts(s, c), fits = 0;
+    for (int i = 0; i < nc; i++)
+        fits |= c[i] == n;
+    if (!fits) {
+        char what[48];
+        snprintf(what, sizeof what, "%d number%s", n, n == 1 ? "" : "s");
+        return bad(s, text, SP_EINVAL, what);
     }
     v->nv = n;
     return SP_OK;

@@ -75,6 +75,13 @@ static int class_check(const sp_stage_class *cls)
                             "stage class '%s': time property '%s' has unit "
                             "'%s', expected ns, us, ms, s, min or h",
                             cls->name, ps->name, ps->choices);
+        if (ps->type == SP_PROP_FLOATS && !sp__prop_floats_counts_ok(ps))
+            return sp__fail(SP_EINVAL,
+                            "stage class '%s': floats property '%s' allows "
+                            "'%s' numbers, expected counts from 1 to %d, "
+                            "rising, joined by '|' (\"1|3\")",
+                            cls->name, ps->name, ps->choices,
+                            SP_PROP_MAX_FLOATS);
         if ((unsigned)ps->type > SP_PROP_TIME)
             return sp__fail(SP_EINVAL,
                             "stage class '%s': property '%s' has type %d",

@@ -54,7 +54,9 @@ typedef struct sp_prop_spec {
     const char *choices; /**< SP_PROP_ENUM: "bilinear|ea"; SP_PROP_TIME:
                               the unit of a bare number and of the value,
                               min and max ("s", "ms", "us" or "ns"; NULL:
-                              "s") */
+                              "s"); SP_PROP_FLOATS: how many numbers may be
+                              given ("1|3"; NULL: 1 to
+                              SP_PROP_MAX_FLOATS) */
     const char *help;    /**< one line */
     int optional;        /**< 1: may be left unset with no default */
 } sp_prop_spec;

@@ -277,7 +277,8 @@ static void test_stage_raw_chain(void **state)
              "gains=1,2",
              path);
     assert_int_not_equal(sp_pipeline_create(launch, NULL, &p), SP_OK);
-    assert_non_null(strstr(sp_errmsg(), "expected r,g,b"));
+    assert_non_null(strstr(sp_errmsg(), "'gains' = '1,2': 2 numbers, "
+                                        "expected 3 comma-separated numbers"));
     /* 8-bit input: the stage names the frame and what it expected */
     snprintf(launch, sizeof launch,
              "raw path=%s width=1536 height=512 format=bayer_rggb8 ! levels",

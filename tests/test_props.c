@@ -258,6 +258,27 @@ static void test_floats(void **state)
     parse_bad(&r, "0.5,2", SP_ERANGE,
               "property 'w' = '0.5,2': a number is out of range, expected 1 "
               "to 8 comma-separated numbers in 0..1 (e.g. 0.5,0.5,0.5)");
+    /* counts declared in choices: said in the description, checked */
+    sp_prop_spec c13 = {.name = "leaf",
+                        .type = SP_PROP_FLOATS,
+                        .min = 0,
+                        .max = 10,
+                        .choices = "1|3"};
+    assert_int_equal(parse_ok(&c13, "0.2").nv, 1);
+    assert_int_equal(parse_ok(&c13, "0.2,0.2,0.1").nv, 3);
+    parse_bad(&c13, "0.2,0.1", SP_EINVAL,
+              "property 'leaf' = '0.2,0.1': 2 numbers, expected 1 or 3 "
+              "comma-separated numbers in 0..10 (e.g. 0.5,0.5,0.5)");
+    sp_prop_spec c3 = {.name = "gains", .type = SP_PROP_FLOATS, .choices = "3"};
+    parse_bad(&c3, "2", SP_EINVAL,
+              "property 'gains' = '2': 1 number, expected 3 comma-separated "
+              "numbers (e.g. 0.5,0.5,0.5)");
+    sp_prop_spec c124 = {
+        .name = "k", .type = SP_PROP_FLOATS, .choices = "1|2|4"};
+    parse_ok(&c124, "1,2,3,4");
+    parse_bad(&c124, "1,2,3", SP_EINVAL,
+              "property 'k' = '1,2,3': 3 numbers, expected 1, 2 or 4 "
+              "comma-separated numbers (e.g. 0.5,0.5,0.5)");
 }
 
 /* ---- through a pipeline: defaults, required, what init() sees ---- */
@@ -438,6 +459,8 @@ static void test_class_checks(void **state)
         {"m", SP_PROP_ENUM, NULL, 0, 0, NULL, "no choices", 1}};
     static const sp_prop_spec bad_unit[] = {
         {"t", SP_PROP_TIME, NULL, 0, 0, "sec", "bad unit", 1}};
+    static const sp_prop_spec bad_counts[] = {
+        {"f", SP_PROP_FLOATS, NULL, 0, 0, "3|1", "falling counts", 1}};
     static const sp_prop_spec twice[] = {
         {"a", SP_PROP_INT, "1", 0, 0, NULL, "", 0},
         {"a", SP_PROP_INT, "1", 0, 0, NULL, "", 0}};
@@ -456,6 +479,12 @@ static void test_class_checks(void **state)
     assert_string_equal(sp_errmsg(),
                         "stage class 'tbad': time property 't' has unit "
                         "'sec', expected ns, us, ms, s, min or h");
+    c.props = bad_counts;
+    assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
+    assert_string_equal(sp_errmsg(),
+                        "stage class 'tbad': floats property 'f' allows '3|1' "
+                        "numbers, expected counts from 1 to 8, rising, joined "
+                        "by '|' (\"1|3\")");
     c.props = twice;
     c.nprops = 2;
     assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);

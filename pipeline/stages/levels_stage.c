@@ -31,6 +31,7 @@ static const sp_prop_spec levels_props[] = {
      .help = "output bits per sample"},
     {.name = "gains",
      .type = SP_PROP_FLOATS,
+     .choices = "3",
      .optional = 1,
      .min = 0.001,
      .max = 64,
@@ -53,9 +54,6 @@ static int levels_init(sp_stage *st)
     l->desc.pattern = (sp_bayer_pattern)sp_stage_prop(st, "pattern")->i;
     const sp_prop_value *g = sp_stage_prop(st, "gains");
     if (g->set) {
-        if (g->nv != 3)
-            return sp_stage_fail(
-                st, SP_EINVAL, "gains: %d values given, expected r,g,b", g->nv);
         l->desc.gain_r = (float)g->v[0];
         l->desc.gain_g = (float)g->v[1];
         l->desc.gain_b = (float)g->v[2];

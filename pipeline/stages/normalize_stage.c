@@ -25,10 +25,12 @@ typedef struct normalize_stage {
 static const sp_prop_spec normalize_props[] = {
     {.name = "mean",
      .type = SP_PROP_FLOATS,
+     .choices = "1|3",
      .def = "0.485,0.456,0.406",
      .help = "per-colour mean (R,G,B; or one value for all), after scale"},
     {.name = "std",
      .type = SP_PROP_FLOATS,
+     .choices = "1|3",
      .def = "0.229,0.224,0.225",
      .help = "per-colour standard deviation (R,G,B; or one value), non-zero"},
     {.name = "scale",
@@ -45,15 +47,11 @@ static const sp_prop_spec normalize_props[] = {
     SP__THREADS_PROPS,
 };
 
-/* mean= and std= as the descriptor wants them: 1 or 3 values. */
+/* mean= and std= as the descriptor wants them: 1 or 3 values (the
+ * properties' choices). */
 static int take_values(sp_stage *st, const char *name, float *dst)
 {
     const sp_prop_value *v = sp_stage_prop(st, name);
-    if (v->nv != 1 && v->nv != 3)
-        return sp_stage_fail(st, SP_EINVAL,
-                             "property '%s': %d values, expected 1 or 3 "
-                             "(R,G,B)",
-                             name, v->nv);
     for (int i = 0; i < 3; i++)
         dst[i] = (float)v->v[v->nv == 1 ? 0 : i];
     return v->nv;

@@ -15,6 +15,7 @@
 static const sp_prop_spec voxel_props[] = {
     {.name = "leaf",
      .type = SP_PROP_FLOATS,
+     .choices = "1|3",
      .def = "0.2",
      .min = 1e-9,
      .max = 1e9,
@@ -33,11 +34,6 @@ static int voxel_init(sp_stage *st)
 {
     sp__voxel_stage *v = sp_stage_priv(st);
     const sp_prop_value *leaf = sp_stage_prop(st, "leaf");
-    if (leaf->nv != 1 && leaf->nv != 3)
-        return sp_stage_fail(st, SP_EINVAL,
-                             "property 'leaf': %d values given, expected 1 "
-                             "(cubic voxels) or 3 (x,y,z)",
-                             leaf->nv);
     for (int a = 0; a < 3; a++) {
         double l = leaf->v[leaf->nv == 3 ? a : 0];
         if (!(l > 0))
