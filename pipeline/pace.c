@@ -3,9 +3,6 @@
  * against that due time, with deadline= and drop=late; max_gap= shortens
  * the long pauses of a log (rosbag play's --skip-empty). One mechanism for
  * every timestamped source: the stage wrapper applies it, no source knows. */
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,84 +11,59 @@
 /* The longest single sleep: a stop is seen within it. */
 #define SLICE_NS 50000000ull
 
-/* @p value as a finite number in [0, max] into *v; SP_EINVAL naming the
- * column, stage and property, saying what it is not and what it expects. */
-static int pace_number(const char *stage, const char *key, const char *value,
-                       int col, double max, const char *what,
-                       const char *expected, double *v)
-{
-    char *end = NULL;
-    errno = 0;
-    *v = strtod(value, &end);
-    if (end == value || *end != '\0' || errno != 0 || !isfinite(*v) || *v < 0 ||
-        *v > max) {
-        sp__launch_set_error_column(col);
-        return sp__fail(SP_EINVAL,
-                        "launch string, column %d: stage '%s': property "
-                        "'%s' = '%s': not %s, expected %s",
-                        col, stage, key, value, what, expected);
-    }
-    return SP_OK;
-}
+/* The replay properties every timestamped source takes, parsed as a
+ * stage's own are (props.c: ranges, units, choices with hints). deadline=
+ * and max_gap= are times, in ms and s when bare. */
+enum { PACE_RATE, PACE_DEADLINE, PACE_DROP, PACE_MAX_GAP, PACE_NPROPS };
+static const sp_prop_spec pace_specs[PACE_NPROPS] = {
+    [PACE_RATE] = {.name = "rate", .type = SP_PROP_FLOAT, .min = 0, .max = 1e6},
+    [PACE_DEADLINE] = {.name = "deadline",
+                       .type = SP_PROP_TIME,
+                       .min = 0,
+                       .max = 3.6e6,
+                       .choices = "ms"},
+    [PACE_DROP] = {.name = "drop",
+                   .type = SP_PROP_ENUM,
+                   .choices = "none|late"},
+    [PACE_MAX_GAP] = {.name = "max_gap",
+                      .type = SP_PROP_TIME,
+                      .min = 0,
+                      .max = 1e9,
+                      .choices = "s"},
+};
 
-/* deadline= and max_gap= are times as a stage's time properties are
- * (props.c: "50ms", "0.05s"), in ms and s when bare. */
-static const sp_prop_spec deadline_spec = {.name = "deadline",
-                                           .type = SP_PROP_TIME,
-                                           .min = 0,
-                                           .max = 3.6e6,
-                                           .choices = "ms"};
-static const sp_prop_spec max_gap_spec = {.name = "max_gap",
-                                          .type = SP_PROP_TIME,
-                                          .min = 0,
-                                          .max = 1e9,
-                                          .choices = "s"};
-
-static int pace_time(const char *stage, const sp_prop_spec *spec,
-                     const char *value, int col, double *v)
+const sp_prop_spec *sp__pace_specs(size_t *n)
 {
-    sp_prop_value pv;
-    int rc = sp__prop_parse(spec, value, &pv);
-    if (rc < 0)
-        return sp__launch_prop_fail(rc, col, stage);
-    *v = pv.f;
-    return SP_OK;
+    *n = PACE_NPROPS;
+    return pace_specs;
 }
 
 int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
                   const char *value, int col)
 {
-    double v = 0;
-    if (strcmp(key, "rate") == 0) {
-        SP_TRY(pace_number(stage, key, value, col, 1e6, "a speed",
-                           "a number in 0..1e6 (1 = recorded speed, 0 = as "
-                           "fast as possible)",
-                           &v));
-        pace->rate = v;
-        return 1;
+    int k = 0;
+    while (k < PACE_NPROPS && strcmp(key, pace_specs[k].name) != 0)
+        k++;
+    if (k == PACE_NPROPS)
+        return 0;
+    sp_prop_value v;
+    int rc = sp__prop_parse(&pace_specs[k], value, &v);
+    if (rc < 0)
+        return sp__launch_prop_fail(rc, col, stage);
+    switch (k) {
+    case PACE_RATE:
+        pace->rate = v.f;
+        break;
+    case PACE_DEADLINE:
+        pace->deadline_ns = (uint64_t)(v.f * 1e6);
+        break;
+    case PACE_DROP:
+        pace->drop_late = v.i == 1;
+        break;
+    default:
+        pace->max_gap_ns = (uint64_t)(v.f * 1e9);
     }
-    if (strcmp(key, "deadline") == 0) {
-        SP_TRY(pace_time(stage, &deadline_spec, value, col, &v));
-        pace->deadline_ns = (uint64_t)(v * 1e6);
-        return 1;
-    }
-    if (strcmp(key, "max_gap") == 0) {
-        SP_TRY(pace_time(stage, &max_gap_spec, value, col, &v));
-        pace->max_gap_ns = (uint64_t)(v * 1e9);
-        return 1;
-    }
-    if (strcmp(key, "drop") == 0) {
-        if (strcmp(value, "late") != 0 && strcmp(value, "none") != 0) {
-            sp__launch_set_error_column(col);
-            return sp__fail(SP_EINVAL,
-                            "launch string, column %d: stage '%s': property "
-                            "'drop' = '%s', expected late or none",
-                            col, stage, value);
-        }
-        pace->drop_late = strcmp(value, "late") == 0;
-        return 1;
-    }
-    return 0;
+    return 1;
 }
 
 const char *sp_pipeline_replay_help(void)

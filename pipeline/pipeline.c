@@ -28,9 +28,21 @@ int sp__stage_stopping(const sp_stage *st)
            atomic_load_explicit(&st->pipe->stop, memory_order_relaxed);
 }
 
+/* A class's properties, then, on a source, the pacing's (pace.c). */
+static size_t prop_count(const sp_stage_class *cls)
+{
+    size_t n = 0;
+    if (cls->is_source)
+        sp__pace_specs(&n);
+    return cls->nprops + n;
+}
+
 static const char *prop_name_at(size_t i, const void *ctx)
 {
-    return ((const sp_stage_class *)ctx)->props[i].name;
+    const sp_stage_class *cls = ctx;
+    size_t n;
+    return i < cls->nprops ? cls->props[i].name
+                           : sp__pace_specs(&n)[i - cls->nprops].name;
 }
 
 static int launch_fail(int col, int status)
@@ -44,9 +56,9 @@ static void prop_names(const sp_stage_class *cls, char *buf, size_t cap)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < cls->nprops && len < cap; i++)
+    for (size_t i = 0; i < prop_count(cls) && len < cap; i++)
         len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
-                                cls->props[i].name);
+                                prop_name_at(i, cls));
 }
 
 static int stage_props(sp_stage *st, const sp__launch_elem *e)
@@ -73,14 +85,11 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
             i++;
         if (i == cls->nprops) {
             char hint[160], names[512];
-            sp_suggest(kv->key, cls->nprops, prop_name_at, cls, hint,
+            sp_suggest(kv->key, prop_count(cls), prop_name_at, cls, hint,
                        sizeof hint);
             prop_names(cls, names, sizeof names);
-            if (cls->is_source)
-                snprintf(names + strlen(names), sizeof names - strlen(names),
-                         "%s" SP__PACE_PROPS, cls->nprops ? ", " : "");
             sp__launch_set_error_column(kv->key_col);
-            if (cls->nprops == 0)
+            if (prop_count(cls) == 0)
                 return sp__fail(SP_ENOTFOUND,
                                 "launch string, column %d: stage '%s' has "
                                 "no property '%s', it takes none",

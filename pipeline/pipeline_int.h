@@ -141,8 +141,9 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
  * properties were given that need a rate and it has none. */
 void sp__pace_note_unpaced(const sp__pace *pc, sp_stage *source);
 
-/* The pacing's names, for messages listing a source's properties. */
-#define SP__PACE_PROPS "rate, deadline, drop, max_gap"
+/* The pacing's properties (rate, deadline, drop, max_gap), *n of them,
+ * for messages listing and suggesting a source's properties. */
+const sp_prop_spec *sp__pace_specs(size_t *n);
 
 /* The due time, on the monotonic clock, of a frame stamped @p ts in a
  * replay at @p rate (> 0) whose first frame, stamped @p ts0, was released

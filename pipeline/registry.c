@@ -252,7 +252,8 @@ void sp_suggest(const char *word, size_t n,
                 char *buf, size_t cap)
 {
     /* Close means within a third of the word's length (at least 2 edits),
-     * or the word is a prefix of the candidate ("vox" -> "voxel"). */
+     * or the word is a prefix of the candidate ("vox" -> "voxel"); of
+     * those, the closest are offered. */
     enum { KEEP = 3 };
     const char *best[KEEP];
     int bestd[KEEP];
@@ -281,6 +282,10 @@ void sp_suggest(const char *word, size_t n,
         best[pos] = c;
         bestd[pos] = d;
     }
+    /* Only the closest (ties kept, as git does): "frame" is one edit from
+     * "frames" and two from "rate", and offering both only blurs it. */
+    while (nbest > 1 && bestd[nbest - 1] > bestd[0])
+        nbest--;
     sp__suggest_text(best, nbest, buf, cap);
 }
 

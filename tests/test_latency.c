@@ -338,9 +338,13 @@ static void test_pace_props_checked(void **state)
                      SP_EINVAL);
     assert_non_null(strstr(sp_errmsg(), "'rate' = 'fast'"));
     assert_int_equal(sp_pipeline_error_column(), 21);
-    assert_int_equal(sp_pipeline_create("synth rate=-1", NULL, &p), SP_EINVAL);
+    assert_int_equal(sp_pipeline_create("synth rate=-1", NULL, &p), SP_ERANGE);
+    assert_non_null(strstr(sp_errmsg(), "'rate' = '-1': out of range, "
+                                        "expected a number in 0..1000000"));
     assert_int_equal(sp_pipeline_create("synth drop=some", NULL, &p),
                      SP_EINVAL);
+    assert_int_equal(sp_pipeline_create("synth drop=lat", NULL, &p), SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "did you mean 'late'?"));
     assert_int_equal(sp_pipeline_create("synth deadline=x", NULL, &p),
                      SP_EINVAL);
     assert_int_equal(sp_pipeline_create("synth deadline=5m", NULL, &p),

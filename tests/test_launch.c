@@ -165,10 +165,16 @@ static void test_unknown_names(void **state)
                         "you mean 'queue'?");
     expect_create_error("tsrc ! tsnk", SP_ENOTFOUND, 8,
                         "launch string, column 8: unknown stage 'tsnk', did "
-                        "you mean 'tsink' or 'tsrc'?");
+                        "you mean 'tsink'?"); /* the closest only */
     expect_create_error("tsrc ! zzzzzzzz", SP_ENOTFOUND, 8,
                         "launch string, column 8: unknown stage 'zzzzzzzz' "
                         "(`sensorpipe stages` lists the stages there are)");
+    /* a source's pacing properties are offered too: 'rate' for 'rat' */
+    expect_create_error("tsrc rat=3 ! tsink", SP_ENOTFOUND, 6,
+                        "launch string, column 6: stage 'tsrc' has no "
+                        "property 'rat', did you mean 'rate'? (its "
+                        "properties: frames, points, kind, fail_at, "
+                        "dist_model, rate, deadline, drop, max_gap)");
     expect_create_error("tsrc frame=3 ! tsink", SP_ENOTFOUND, 6,
                         "launch string, column 6: stage 'tsrc' has no "
                         "property 'frame', did you mean 'frames'? (its "
