@@ -114,11 +114,13 @@ static int stage_props(sp_stage *st, const sp__launch_elem *e)
         }
         if (text[i] == NULL && !ps->optional) {
             sp__launch_set_error_column(e->col);
-            return sp__fail(SP_EINVAL,
-                            "launch string, column %d: stage '%s': property "
-                            "'%s' is required (%s), expected %s=...",
-                            e->col, st->name, ps->name,
-                            ps->help ? ps->help : "no default", ps->name);
+            /* An enum's choices are what the user has to pick from. */
+            return sp__fail(
+                SP_EINVAL,
+                "launch string, column %d: stage '%s': property '%s' is "
+                "required (%s), expected %s=%s",
+                e->col, st->name, ps->name, ps->help ? ps->help : "no default",
+                ps->name, ps->type == SP_PROP_ENUM ? ps->choices : "...");
         }
         if (text[i] != NULL)
             total += strlen(text[i]) + 1;

@@ -442,6 +442,12 @@ static void test_pipeline_values(void **state)
                         "'dir' is required (output directory), expected "
                         "dir=...");
     assert_int_equal(sp_pipeline_error_column(), 10);
+    /* a required choice lists what to pick from */
+    assert_int_equal(sp_pipeline_create("pcap path=x ! lidar", NULL, &p),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "stage 'lidar': property 'model' is "
+                                        "required (the sensor; "));
+    assert_non_null(strstr(sp_errmsg(), "expected model=vlp16|vlp32c|"));
 
     /* Validation happens before any init(): seen[] stays untouched. */
     memset(seen, 0x5a, sizeof seen);

@@ -76,7 +76,7 @@ static const sp_prop_spec lidar_props[] = {
      .type = SP_PROP_ENUM,
      .choices = "vlp16|vlp32c|hdl32e|hdl64e|vls128|pandar64|pandar40p|xt32|"
                 "qt64|ouster",
-     .help = "the sensor (the packets' own model byte may be wrong)"},
+     .help = "the sensor; the packets' own model byte may be wrong"},
     {.name = "calib",
      .type = SP_PROP_STRING,
      .def = "",
