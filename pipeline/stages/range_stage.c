@@ -3,8 +3,10 @@
  * -1 where empty; see sp_range.h for the column convention). cols=auto
  * (the default) takes the columns from the first sweep's azimuth step
  * (sp_range_auto_cols), once, and says so in a note; every image of the run
- * then has that shape. With points=true the input points frame follows the
- * image downstream. Frames without points pass through untouched.
+ * then has that shape. The first sweep is also checked against rows= and
+ * fov= (notes say what they would lose). With points=true the input points
+ * frame follows the image downstream. Frames without points pass through
+ * untouched.
  *
  * threads=N, as bev: the shares first classify slices of the points (pixel
  * and range per point, into one scratch array), then each fills a band of
@@ -13,6 +15,7 @@
  * ranges, the earlier point, so offering each pixel its points in the
  * order one thread does gives the same winner; keeping per-thread partial
  * images and merging them would need the point index to break ties. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@
 typedef struct range_stage {
     sp_range_params params;
     int auto_cols; /* cols=auto not decided yet */
+    int checked;   /* check_fit() done */
     size_t shape[3];
     int forward_points;
     sp_frame *pending;
@@ -58,7 +62,7 @@ static const sp_prop_spec range_props[] = {
      .min = -90,
      .max = 90,
      .help = "vertical field of view down:up in degrees; points outside "
-             "are dropped"},
+             "are dropped (a note says how many of the first sweep's)"},
     {.name = "points",
      .type = SP_PROP_BOOL,
      .def = "false",
@@ -118,9 +122,62 @@ static int decide_cols(sp_stage *st, range_stage *r, const sp_frame *in)
     return sp_range_shape(&r->params, r->shape);
 }
 
+/* On the first sweep, whether the image fits the sensor, said in notes.
+ * The defaults are KITTI's HDL-64E (64 beams over -24.8..2 degrees): a
+ * sensor that looks higher or lower would lose those points from every
+ * image without a word (the kernel drops what lies outside fov=), and one
+ * with fewer beams than rows leaves every other row empty. */
+static void check_fit(sp_stage *st, const range_stage *r, const sp_frame *in)
+{
+    const sp_points *p = &in->u.points;
+    const double down = r->params.fov_down, up = r->params.fov_up;
+    double lo = INFINITY, hi = -INFINITY;
+    size_t valid = 0, outside = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        const double x = p->x[i], y = p->y[i], z = p->z[i];
+        const double h = sqrt(x * x + y * y);
+        if (!isfinite(h) || !isfinite(z) || (h == 0 && z == 0))
+            continue;
+        const double el = atan2(z, h) * (180 / M_PI);
+        valid++;
+        lo = el < lo ? el : lo;
+        hi = el > hi ? el : hi;
+        outside += el <= down || el > up; /* down is row = rows: out */
+    }
+    if (outside)
+        sp_stage_note(
+            st,
+            "fov=%g:%g: %.1f%% of the first sweep's points (%zu of %zu, "
+            "stream %s) lie outside it, at elevations from %.1f to %.1f "
+            "degrees, and are left out of every image; fov=%.1f:%.1f would "
+            "take them",
+            down, up, 100.0 * (double)outside / (double)valid, outside, valid,
+            in->stream, lo, hi, fmax(floor(lo * 10) / 10, -90),
+            fmin(ceil(hi * 10) / 10, 90));
+    if (!p->ring || p->count == 0)
+        return;
+    uint16_t top = 0;
+    for (size_t i = 0; i < p->count; i++)
+        top = p->ring[i] > top ? p->ring[i] : top;
+    const int beams = top + 1;
+    if (beams != r->params.rows)
+        sp_stage_note(st,
+                      "rows=%d for the first sweep's %d beams (stream %s, "
+                      "rings 0 to %d): %s; rows=%d gives a row per beam",
+                      r->params.rows, beams, in->stream, top,
+                      beams < r->params.rows
+                          ? "rows no beam reaches stay empty"
+                          : "beams share rows (the nearest point wins)",
+                      beams);
+}
+
 static int range_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
 {
     range_stage *r = sp_stage_priv(st);
+    if (!r->checked) {
+        r->checked = 1;
+        check_fit(st, r, in);
+    }
     if (r->auto_cols)
         SP_TRY(decide_cols(st, r, in));
     return sp__filter_f32_tensor(o, 3, r->shape);
