@@ -14,8 +14,8 @@ exceptions carrying the library's message, and the memory profiler
 (Pipeline.stats(), memory_report()).
 """
 
-import sys
-import weakref
+import sys as _sys
+import weakref as _weakref
 
 from . import _sensorpipe
 from ._sensorpipe import (Again, BudgetExceeded, Busy, Canceled, Error,
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # Pipelines alive, for memory_report(); weak, so the report keeps none.
-_pipelines = weakref.WeakSet()
+_pipelines = _weakref.WeakSet()
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
@@ -125,7 +125,7 @@ def memory_report(file=None):
     pympler's summary: one row per pool (block size, blocks, in use, high
     water, reuse, MiB reserved and locked), the frames Python holds, and
     the totals. To ``file`` (default sys.stdout)."""
-    file = sys.stdout if file is None else file
+    file = _sys.stdout if file is None else file
     stats = memory_stats()
     head = (f"{'pool':<16} {'block':>10} {'blocks':>7} {'in use':>7} "
             f"{'high':>6} {'reuse%':>7} {'MiB res':>9} {'MiB lock':>9}")

@@ -21,6 +21,9 @@ PROBE = ("import sensorpipe as sp, sys\n"
          "with sp.Pipeline('synth frames=2 camera=false ! voxel leaf=0.3') as p:\n"
          "    n = [f.points.count for f in p]\n"
          "assert len(n) == 2 and n[0] > 1000, n\n"
+         "extra = {k for k in dir(sp) if not k.startswith('_')}"
+         " ^ set(sp.__all__)\n"
+         "assert not extra, extra  # the public names are __all__, no more\n"
          "print(sp.__file__)\n")
 
 
