@@ -1,7 +1,8 @@
 /* ctest-label: io */
 /* `sensorpipe info`'s probe and formatter (io/info.c, io/info_format.c):
  * layouts detected, counts and samples, calibration states, the .bin
- * layout guess, and text/JSON output with snprintf semantics. */
+ * layout guess, a raw dump's size and format read from its name, and
+ * text/JSON output with snprintf semantics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,9 +134,106 @@ static void test_written_folders(void **state)
     iot_write_str(txt, "hello");
     sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(txt, 0, li), SP_ENOTFOUND);
-    iot_msg_has("notes.txt: unknown kind of file",
-                "expected", "(.pcd)", "(.bin)", "PNG",
-                NULL);
+    iot_msg_has("notes.txt: unknown kind of file", "expected", "(.pcd)",
+                "(.bin)", "PNG", NULL);
+    sp_loginfo_free(li);
+    free(li);
+}
+
+/* A zeroed file of @p n bytes at iot_tmp(@p name); its path. */
+static const char *zeros(const char *name, size_t n)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s", iot_tmp(name));
+    void *z = calloc(1, n ? n : 1);
+    assert_non_null(z);
+    iot_write(path, z, n);
+    free(z);
+    return path;
+}
+
+/* Probe @p path; its text output into @p buf. */
+static void probe_text(const char *path, sp_loginfo *li, char *buf, size_t cap)
+{
+    sp_loginfo_free(li);
+    if (sp_loginfo_probe(path, 0, li) != SP_OK)
+        fail_msg("%s: %s", path, sp_errmsg());
+    assert_string_equal(li->layout, "raw");
+    sp_loginfo_format(li, 0, buf, cap);
+}
+
+/* Headerless raw frames: WIDTHxHEIGHT and a format or Bayer pattern read
+ * from the name, the formats whose frames divide the file, the launch
+ * line when the name settles the format, the bit depth of a 16-bit dump;
+ * the real RGGB dump of the data set when it is there. */
+static void test_raw_from_name(void **state)
+{
+    (void)state;
+    sp_loginfo *li = calloc(1, sizeof *li);
+    char buf[4096];
+    probe_text(zeros("cam0_640x480_nv12.yuv", 640 * 480 * 3 / 2 * 2), li, buf,
+               sizeof buf);
+    assert_int_equal(li->nstreams, 1);
+    assert_int_equal(li->streams[0].frames, 2);
+    assert_string_equal(li->streams[0].format, "nv12");
+    if (!strstr(buf, "its name gives 640x480 and the format nv12") ||
+        !strstr(buf, "; rgb8, bgr8 (1 frame); nv12 (2 frames)") ||
+        !strstr(buf, "format=nv12\n"))
+        fail_msg("%s", buf);
+
+    /* a pattern, no depth: 16-bit when that makes one frame */
+    probe_text(zeros("dump_32x8_grbg.raw", 32 * 8 * 2), li, buf, sizeof buf);
+    assert_string_equal(sp_loginfo_attr_get(li, "raw", "format"),
+                        "bayer_grbg16");
+    if (!strstr(buf, "gray8, bayer_*8 (2 frames); gray16, bayer_*16, yuyv, "
+                     "uyvy (1 frame)"))
+        fail_msg("%s", buf);
+    /* the digits give the depth */
+    probe_text(zeros("dump_32x8_grbg8.raw", 32 * 8 * 2), li, buf, sizeof buf);
+    assert_string_equal(sp_loginfo_attr_get(li, "raw", "format"),
+                        "bayer_grbg8");
+    assert_int_equal(li->streams[0].frames, 2);
+
+    /* no format in the name: listed, none chosen, no stream */
+    probe_text(zeros("c_16x16.raw", 16 * 16 * 3), li, buf, sizeof buf);
+    assert_int_equal(li->nstreams, 0);
+    if (!strstr(buf, "16x16 frames that divide it: gray8, bayer_*8 (3 "
+                     "frames); rgb8, bgr8 (1 frame)") ||
+        !strstr(buf, "the name settles no format"))
+        fail_msg("%s", buf);
+    /* no size divides it; no size in the name */
+    probe_text(zeros("c_16x16.raw", 1000), li, buf, sizeof buf);
+    if (!strstr(buf, "no 16x16 frame divides it: another size, or padded "
+                     "rows (the raw source's stride=)"))
+        fail_msg("%s", buf);
+    probe_text(zeros("c_16x16_gray8.raw", 0), li, buf, sizeof buf);
+    assert_int_equal(li->nstreams, 0);
+    if (!strstr(buf, "an empty file: no frame"))
+        fail_msg("%s", buf);
+    probe_text(zeros("c.raw", 1000), li, buf, sizeof buf);
+    if (!strstr(buf, "its name gives no WIDTHxHEIGHT: the raw source needs "
+                     "width=, height= and format="))
+        fail_msg("%s", buf);
+    /* the name's format does not fit the size */
+    probe_text(zeros("c_16x16_rgb8.raw", 16 * 16 * 2), li, buf, sizeof buf);
+    if (!strstr(buf, "but 16x16 rgb8 frames are 768 bytes, which do not "
+                     "divide the file"))
+        fail_msg("%s", buf);
+
+    const char *real = iot_data("raw_bayer/DSC_1339_768x512_rggb.raw");
+    if (real) {
+        probe_text(real, li, buf, sizeof buf);
+        /* MANIFEST: uint16 little-endian, 14-bit values, max 16383 */
+        assert_string_equal(sp_loginfo_attr_get(li, "raw", "format"),
+                            "bayer_rggb16");
+        assert_string_equal(sp_loginfo_attr_get(li, "raw", "bit_depth"), "14");
+        if (!strstr(buf, "width=768 height=512 format=bayer_rggb16 "
+                         "bit_depth=14"))
+            fail_msg("%s", buf);
+    } else {
+        printf("skipped the real dump: raw_bayer/ not found under "
+               "$SP_TEST_DATA or ../shared/data\n");
+    }
     sp_loginfo_free(li);
     free(li);
 }
@@ -146,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_kitti_object),
         cmocka_unit_test(test_raw_drive_calib_and_bin_guess),
         cmocka_unit_test(test_written_folders),
+        cmocka_unit_test(test_raw_from_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
