@@ -3,7 +3,8 @@ import argparse
 import os
 import sys
 
-from .launch import LaunchError, check_inputs, check_launch, stem_of
+from .launch import (LaunchError, check_inputs, check_launch, find_cli,
+                     stem_of)
 from .task import Spec, read_list, run_log_retrying
 from . import manifest as mf
 
@@ -145,6 +146,10 @@ def main(argv=None):
             inputs = check_inputs(paths)
             check_launch(a.launch, len(inputs))
             spec = _spec(a, a.launch, a.outdir)
+            if a.cmd == "run" and not a.scheduler:
+                # The local cluster's tasks run it here: say now, once,
+                # rather than once per log after starting the cluster.
+                find_cli(spec.cli)
             os.makedirs(spec.outdir, exist_ok=True)
         elif a.cmd in ("task", "merge"):
             inputs = read_list(a.listfile)

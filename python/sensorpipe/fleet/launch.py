@@ -144,8 +144,9 @@ def check_inputs(inputs):
 def find_cli(explicit=None):
     """The `sensorpipe` program a task runs, first found of: @p explicit
     (--sensorpipe), $SP_SENSORPIPE, `sensorpipe` on $PATH, a program
-    installed inside the package (sensorpipe/bin/sensorpipe), and a checkout's
-    build/cli/sensorpipe beside python/. Returns an absolute path or raises
+    installed inside the package (sensorpipe/bin/sensorpipe), a checkout's
+    build/cli/sensorpipe beside python/, and a build tree's cli/sensorpipe
+    beside its python/. Returns an absolute path or raises
     FileNotFoundError naming what was tried."""
     tried = []
     for cand in (explicit, os.environ.get("SP_SENSORPIPE")):
@@ -161,9 +162,13 @@ def find_cli(explicit=None):
         return os.path.abspath(found)
     tried.append("$PATH")
     pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    above = os.path.dirname(os.path.dirname(pkg))
+    # The package in a checkout (ROOT/python/sensorpipe: ROOT/build/cli) or
+    # in a build tree (BUILD/python/sensorpipe, PYTHONPATH=build/python:
+    # BUILD/cli).
     for cand in (os.path.join(pkg, "bin", "sensorpipe"),
-                 os.path.join(os.path.dirname(os.path.dirname(pkg)),
-                              "build", "cli", "sensorpipe")):
+                 os.path.join(above, "build", "cli", "sensorpipe"),
+                 os.path.join(above, "cli", "sensorpipe")):
         if os.path.isfile(cand) and os.access(cand, os.X_OK):
             return cand
         tried.append(cand)

@@ -440,6 +440,37 @@ def test_cli_run_with_a_bad_log(cli, bags, ref_bags, client, workdir):
     assert p.returncode == 2 and "no {input}" in p.stderr
 
 
+def test_find_cli_in_a_build_tree(cli, bags, workdir):
+    """PYTHONPATH=build/python with no SP_SENSORPIPE and no sensorpipe on
+    PATH: the program is the build tree's cli/sensorpipe. A local run whose
+    program is missing is refused before any cluster starts."""
+    build = os.path.dirname(os.path.dirname(cli))
+    pkg = os.path.join(build, "python")
+    if not os.path.isfile(os.path.join(pkg, "sensorpipe", "fleet",
+                                       "launch.py")):
+        pytest.skip("no package in the build tree at " + pkg)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SP_SENSORPIPE", "PYTHONPATH")}
+    env["PYTHONPATH"] = pkg
+    env["PATH"] = "/usr/bin:/bin"
+    p = subprocess.run([PY, "-c", "from sensorpipe import fleet; "
+                        "print(fleet.find_cli())"], env=env, cwd="/",
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert os.path.samefile(p.stdout.strip(), os.path.join(build, "cli",
+                                                           "sensorpipe"))
+    env["SP_SENSORPIPE"] = str(workdir / "no-such-program")
+    out = workdir / "no_program"
+    t0 = time.monotonic()
+    p = subprocess.run([PY, "-m", "sensorpipe.fleet", "run", LAUNCH_BAG,
+                        str(out), bags[0]], env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "no-such-program: not found or not executable" in p.stderr
+    assert "local cluster" not in p.stdout and not out.exists()
+    assert time.monotonic() - t0 < 30
+
+
 # ---- Slurm ----
 
 def slurm_answers(env):
