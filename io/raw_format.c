@@ -14,7 +14,6 @@
 
 #include "format_int.h"
 #include "info_int.h"
-#include "io_int.h"
 #include "sp_image.h"
 #include "sp_rawimg.h"
 
@@ -52,8 +51,7 @@ static void name_size(const char *s, raw_name *o)
             continue;
         char *e;
         unsigned long h = strtoul(x + 1, &e, 10);
-        if (isalnum((unsigned char)*e) && !isdigit((unsigned char)*e) &&
-            *e != '_')
+        if (isalpha((unsigned char)*e)) /* "1080p": not a size word */
             continue;
         if (w >= 1 && w <= SP_RAW_MAX_DIM && h >= 1 && h <= SP_RAW_MAX_DIM) {
             o->width = (uint32_t)w;
@@ -84,8 +82,7 @@ static void read_name(const char *path, raw_name *o)
     for (char *p = s; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     name_size(s, o);
-    /* The longest format name that appears wins ("bayer_rggb16" over
-     * "rgb16" is not a case: words are whole). */
+    /* Of the format names that appear as whole words, the longest. */
     size_t best = 0;
     for (int f = 0; f < SP_PIX_COUNT; f++) {
         const char *name = sp_pixfmt_name((sp_pixfmt)f);
@@ -254,9 +251,6 @@ static int raw_describe(const char *path, size_t sample, sp_loginfo *li)
                   : nm.pattern[0] ? " and the Bayer pattern "
                                   : "",
                   nm.has_format ? sp_pixfmt_name(nm.format) : nm.pattern);
-    if (fits[0])
-        sp__info_text(li, "raw:     %ux%u frames that divide it: %s\n",
-                      nm.width, nm.height, fits);
     if (!fits[0]) {
         sp__info_text(li,
                       "raw:     no %ux%u frame divides it: another "
@@ -264,6 +258,8 @@ static int raw_describe(const char *path, size_t sample, sp_loginfo *li)
                       nm.width, nm.height);
         return SP_OK;
     }
+    sp__info_text(li, "raw:     %ux%u frames that divide it: %s\n", nm.width,
+                  nm.height, fits);
     int f = settled(&nm, size);
     if (f < 0) {
         sp__info_text(li, "raw:     the name settles no format: pick one "
