@@ -414,6 +414,12 @@ static void test_refusals(void **state)
     create_fails(launch, SP_ENOTFOUND, "stage 'bag'", bag,
                  "topics: '/dt9' is not a topic of the log", "/organised",
                  NULL);
+    /* a near miss gets the topic it is near */
+    snprintf(launch, sizeof launch, "bag path='%s' topics=/organsed", bag);
+    create_fails(launch, SP_ENOTFOUND,
+                 "topics: '/organsed' is not a topic of the log, did you "
+                 "mean '/organised'? (its ",
+                 NULL);
     snprintf(launch, sizeof launch, "bag path='%s' topics=/camera/*", bag);
     create_fails(launch, SP_ENOTFOUND,
                  "topics: '/camera/*' matches no topic of the log", NULL);

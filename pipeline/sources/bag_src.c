@@ -16,6 +16,7 @@
 #include "error_int.h"
 #include "io_src_int.h"
 #include "sp_pipeline.h"
+#include "sp_stage.h"
 
 #define BAG_MAX_CALIBS 64
 
@@ -282,8 +283,14 @@ static void note_skipped_types(sp_stage *st, bag_src *s, const sp_log_filter *f)
         sp_stage_note(st, "%s", text);
 }
 
+static const char *topic_name_at(size_t i, const void *ctx)
+{
+    return sp_log_topic_at((sp_log *)ctx, i)->name;
+}
+
 /* Every name of topics= must be a topic of the log (a prefix with '*' must
- * match one): a misspelt topic is an error, not a silently shorter run. */
+ * match one): a misspelt topic is an error, not a silently shorter run,
+ * with the closest topics offered as stages and properties are. */
 static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
                              const char *list)
 {
@@ -319,12 +326,17 @@ static int check_topic_names(sp_stage *st, bag_src *s, const char *path,
             }
             if (used >= sizeof names)
                 memcpy(names + sizeof names - 4, "...", 4);
+            char hint[160] = "";
+            if (item[n - 1] != '*')
+                sp_suggest(item, s->ntopics, topic_name_at, s->log, hint,
+                           sizeof hint);
             return sp_stage_fail(
-                st, SP_ENOTFOUND, "%s: topics: '%s' %s (its %zu topics: %s)",
-                path, item,
+                st, SP_ENOTFOUND,
+                "%s: topics: '%s' %s%s%s (its %zu topics: %s)", path, item,
                 item[n - 1] == '*' ? "matches no topic of the log"
                                    : "is not a topic of the log",
-                s->ntopics, s->ntopics ? names : "none");
+                *hint ? ", " : "", hint, s->ntopics,
+                s->ntopics ? names : "none");
         }
         p = e;
     }
