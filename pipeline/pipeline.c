@@ -455,6 +455,30 @@ void sp_pipeline_stop(sp_pipeline *p)
         atomic_store(&p->stop, 1);
 }
 
+/* A filter whose streams= took none of the frames of its kind that came
+ * (a misspelt name, another log's topic) changed nothing: said, with the
+ * streams it saw. Its threads are joined by now. */
+static void note_streams_unmatched(sp_stage *st)
+{
+    static const char *const kinds[] = {"points", "image", "tensor", "packet"};
+    if (st->streams_taken || !st->streams_passed)
+        return;
+    char seen[4 * SP_STREAM_NAME_MAX + 16] = "";
+    size_t len = 0;
+    for (int k = 0; k < st->nstreams_seen && len < sizeof seen; k++)
+        len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s",
+                                k ? ", " : "", st->streams_seen[k]);
+    sp_stage_note(st,
+                  "streams=%s took none of the %llu %s frame%s that came "
+                  "(their streams: %s%s): %s through unchanged",
+                  sp_stage_prop_str(st, "streams"),
+                  (unsigned long long)st->streams_passed,
+                  kinds[st->streams_payload],
+                  st->streams_passed == 1 ? "" : "s", seen,
+                  st->nstreams_seen == 4 ? ", ..." : "",
+                  st->streams_passed == 1 ? "it passed" : "they passed");
+}
+
 void sp_pipeline_close(sp_pipeline *p)
 {
     if (p == NULL || p->closed)
@@ -475,6 +499,8 @@ void sp_pipeline_close(sp_pipeline *p)
             st->cls->fini(st);
         st->inited = 0;
     }
+    for (size_t i = 0; i < p->nstages; i++)
+        note_streams_unmatched(p->stages[i]);
     p->closed = 1;
 }
 

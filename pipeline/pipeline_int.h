@@ -209,6 +209,13 @@ struct sp_stage {
      * their names; the stage's thread only). */
     uint64_t formats_seen[16];
     int nformats_seen;
+    /* streams= of a filter (sp__filter_wants): frames of its payload it
+     * took and let by for their stream, and the first few streams let by,
+     * for the note at close when it took none (the stage's thread only). */
+    uint64_t streams_taken, streams_passed;
+    sp_payload streams_payload;
+    int nstreams_seen;
+    char streams_seen[4][SP_STREAM_NAME_MAX];
 };
 
 /* Calls st's pull() with timing and counting: the stage's own time is the

@@ -297,34 +297,32 @@ static void test_filters_pass_other_payloads(void **state)
 
 /* streams=: a filter leaves frames of streams not in its list untouched
  * (the same frame, no block taken, even with no room for an output), and
- * works on the streams named, exactly or by a prefix ending in '*'. */
+ * works on the streams named, exactly or by a prefix ending in '*'; a list
+ * that took no frame is noted at close. */
 static void test_filters_streams_select(void **state)
 {
     (void)state;
     static const struct {
         const char *streams; /* the filter's streams= */
         int applies;
-    } sel[] = {{"/radar", 0},         {"/cloud_radar*", 0},
-               {"/cloud", 1},         {"/radar,/cloud", 1},
-               {"/cl*", 1},           {" /cloud , /x", 1},
+    } sel[] = {{"/radar", 0},        {"/cloud_radar*", 0}, {"/cloud", 1},
+               {"/radar,/cloud", 1}, {"/cl*", 1},          {" /cloud , /x", 1},
                {"/cloud/more", 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (strstr(cases[i].stage, "points=true"))
             continue; /* the input follows the output there */
         for (size_t k = 0; k < sizeof sel / sizeof sel[0]; k++) {
             filter_case c = cases[i];
-            sp_poolmgr_desc d = {.budget_bytes = sel[k].applies
-                                                     ? 0
-                                                     : source_frame_bytes(&c),
-                                 .timeout_ms = 5};
+            sp_poolmgr_desc d = {
+                .budget_bytes = sel[k].applies ? 0 : source_frame_bytes(&c),
+                .timeout_ms = 5};
             sp_poolmgr *mgr = NULL;
             assert_int_equal(sp_poolmgr_create(&d, &mgr), SP_OK);
             char launch[256];
             snprintf(launch, sizeof launch,
                      "ffsrc kind=%s first=%d stream=/cloud ! %s streams='%s'",
                      c.kind, FIRST_SEQ, c.stage, sel[k].streams);
-            sp_pipeline_opts o = {.poolmgr = mgr,
-                                  .backend = SP_BACKEND_SCALAR};
+            sp_pipeline_opts o = {.poolmgr = mgr, .backend = SP_BACKEND_SCALAR};
             sp_pipeline *p = NULL;
             if (sp_pipeline_create(launch, &o, &p) != SP_OK)
                 fail_msg("%s: %s", launch, sp_errmsg());
@@ -343,6 +341,23 @@ static void test_filters_streams_select(void **state)
                 assert_int_equal(pt_blocks_in_use(mgr), 1);
             }
             sp_frame_unref(f);
+            /* A list that took nothing says so at close. */
+            sp_pipeline_close(p);
+            const char *note = NULL;
+            for (size_t n = 0; n < sp_pipeline_note_count(p); n++)
+                if (strstr(sp_pipeline_note(p, n, NULL), "streams="))
+                    note = sp_pipeline_note(p, n, NULL);
+            if (sel[k].applies && note)
+                fail_msg("%s: %s", launch, note);
+            char want[256];
+            snprintf(want, sizeof want,
+                     "streams=%s took none of the 1 %s frame that came "
+                     "(their streams: /cloud): it passed through unchanged",
+                     sel[k].streams,
+                     strcmp(c.kind, "points") == 0 ? "points" : "image");
+            if (!sel[k].applies && (!note || !strstr(note, want)))
+                fail_msg("%s: note %s, expected %s", launch,
+                         note ? note : "(none)", want);
             assert_int_equal(sp_pipeline_destroy(p), SP_OK);
             assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
         }

@@ -7,6 +7,7 @@
 
 #include "error_int.h"
 #include "filter_int.h"
+#include "pipeline_int.h"
 
 static int create_output(sp_stage *st, const sp__filter_out *o, sp_frame **res)
 {
@@ -47,8 +48,7 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
                            : sp_stage_pull_upstream(st, &in);
     if (rc != SP_OK)
         return rc;
-    if (in->payload != ops->input ||
-        !sp__stream_in_list(sp_stage_prop_str(st, "streams"), in->stream)) {
+    if (!sp__filter_wants(st, in, ops->input)) {
         *out = in;
         return SP_OK;
     }
@@ -103,6 +103,28 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
         sp_frame_unref(in);
     *out = res;
     return SP_OK;
+}
+
+int sp__filter_wants(sp_stage *st, const sp_frame *in, sp_payload payload)
+{
+    if (in->payload != payload)
+        return 0;
+    const char *list = sp_stage_prop_str(st, "streams");
+    if (!list || !*list)
+        return 1;
+    if (sp__stream_in_list(list, in->stream)) {
+        st->streams_taken++;
+        return 1;
+    }
+    st->streams_passed++;
+    st->streams_payload = payload;
+    int k = 0;
+    while (k < st->nstreams_seen && strcmp(st->streams_seen[k], in->stream))
+        k++;
+    if (k == st->nstreams_seen && k < 4)
+        snprintf(st->streams_seen[st->nstreams_seen++], SP_STREAM_NAME_MAX,
+                 "%s", in->stream);
+    return 0;
 }
 
 int sp__stream_in_list(const char *list, const char *name)

@@ -36,6 +36,12 @@
  * '*' matches a prefix); an empty or NULL list matches every stream. */
 int sp__stream_in_list(const char *list, const char *name);
 
+/* 1 when filter @p st works on frame @p in: of @p payload and of a stream
+ * its streams= takes. Counts what streams= lets by, so that a list naming
+ * no stream that came is said at close instead of changing nothing
+ * without a word. */
+int sp__filter_wants(sp_stage *st, const sp_frame *in, sp_payload payload);
+
 /* The output frame a stage asks for; prepare() fills it. */
 typedef struct sp__filter_out {
     int pass;               /* 1: hand the input on untouched, no output */

@@ -671,9 +671,7 @@ static int pull_scan(sp_stage *st, lidar_stage *s, sp_frame **out)
                                      s->first_skip);
             if (rc != SP_OK)
                 return rc;
-            if (f->payload != SP_PAYLOAD_PACKETS ||
-                !sp__stream_in_list(sp_stage_prop_str(st, "streams"),
-                                    f->stream)) {
+            if (!sp__filter_wants(st, f, SP_PAYLOAD_PACKETS)) {
                 *out = f;
                 return SP_OK;
             }
