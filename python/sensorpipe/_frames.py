@@ -23,8 +23,9 @@ class Points(Mapping):
     of ``count`` values (an extra with several values per point is
     ``(count, values)``), a view into the frame's pool block: no copy.
 
-    ``stack()`` gives an (N, k) float32 array of chosen channels; that one
-    is a copy (the cloud is stored channel by channel)."""
+    ``pts.x`` is ``pts["x"]`` for any channel whose name is not already an
+    attribute. ``stack()`` gives an (N, k) float32 array of chosen channels;
+    that one is a copy (the cloud is stored channel by channel)."""
 
     __slots__ = ("_owner", "_count", "_height", "_layout", "_arrays")
 
@@ -55,6 +56,22 @@ class Points(Mapping):
         a = np.ndarray(shape, dtype=np.dtype(ts), buffer=self._owner, offset=off)
         self._arrays[name] = a
         return a
+
+    def __getattr__(self, name):
+        """``pts.x``: a channel as an attribute, where nothing else of that
+        name is one (``count``, ``height``, ``names``, ``stack`` and the
+        Mapping methods win: ``pts["count"]`` reaches a channel named
+        so)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError as e:
+            raise AttributeError(e.args[0]) from None
+
+    def __dir__(self):
+        return sorted(set(super().__dir__())
+                      | {n for n in self._layout if n.isidentifier()})
 
     def __iter__(self):
         return iter(self._layout)

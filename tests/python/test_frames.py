@@ -45,6 +45,13 @@ def test_points_are_views_into_the_block():
         np.testing.assert_array_equal(pts.xyz(), s[:, :3])
         with pytest.raises(KeyError, match="no channel 'rgb'"):
             pts["rgb"]
+        # Channels as attributes: the same views; a missing one is an
+        # AttributeError with the same words; methods keep their names.
+        assert np.shares_memory(pts.x, x) and pts.ring is pts["ring"]
+        with pytest.raises(AttributeError, match="no channel 'rgb'"):
+            pts.rgb
+        assert pts.count == len(x) and "intensity" in dir(pts)
+        assert not hasattr(pts, "_nope")
 
 
 def test_image_view_has_the_real_row_stride():
