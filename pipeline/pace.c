@@ -58,10 +58,11 @@ int sp__pace_prop(sp__pace *pace, const char *stage, const char *key,
         pace->deadline_ns = (uint64_t)(v.f * 1e6);
         break;
     case PACE_DROP:
-        pace->drop_late = v.i == 1;
+        pace->drop_late = v.i == 1; /* "none|late" */
         break;
-    default:
+    case PACE_MAX_GAP:
         pace->max_gap_ns = (uint64_t)(v.f * 1e9);
+        break;
     }
     return 1;
 }

@@ -122,7 +122,9 @@ static int decide_cols(sp_stage *st, range_stage *r, const sp_frame *in)
     return sp_range_shape(&r->params, r->shape);
 }
 
-/* On the first sweep, whether the image fits the sensor, said in notes.
+/* On the first sweep, whether the image fits the sensor, said in notes
+ * (the fov= offered keeps at least 0.05 degree past the points seen, the
+ * lowest row's edge being outside).
  * The defaults are KITTI's HDL-64E (64 beams over -24.8..2 degrees): a
  * sensor that looks higher or lower would lose those points from every
  * image without a word (the kernel drops what lies outside fov=), and one
@@ -152,8 +154,8 @@ static void check_fit(sp_stage *st, const range_stage *r, const sp_frame *in)
             "degrees, and are left out of every image; fov=%.1f:%.1f would "
             "take them",
             down, up, 100.0 * (double)outside / (double)valid, outside, valid,
-            in->stream, lo, hi, fmax(floor(lo * 10) / 10, -90),
-            fmin(ceil(hi * 10) / 10, 90));
+            in->stream, lo, hi, fmax(floor(lo * 10 - 0.5) / 10, -90),
+            fmin(ceil(hi * 10 + 0.5) / 10, 90));
     if (!p->ring || p->count == 0)
         return;
     uint16_t top = 0;
