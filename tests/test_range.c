@@ -5,7 +5,7 @@
  * 64, 65, 1000 and 10^6 points and on clouds with many ties; the spec's
  * convention on points worked by hand; parameter errors; a real KITTI
  * sweep when the data is there; the stage's notes on a sweep that rows= or
- * fov= does not fit. */
+ * fov= does not fit, and rows=auto fov=auto. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -343,7 +343,8 @@ static void test_stage_fit_notes(void **state)
     assert_null(strstr(f + 1, "fov=-10:2: "));
     if (!strstr(notes, "rows=32 for the first sweep's 64 beams (stream "
                        "velodyne, rings 0 to 63): beams share rows (the "
-                       "nearest point wins); rows=64 gives a row per beam"))
+                       "nearest point wins); rows=64 (or rows=auto) gives a "
+                       "row per beam"))
         fail_msg("%s", notes);
     run_notes("synth frames=1 camera=false ! range rows=100 ! null", notes,
               sizeof notes);
@@ -352,11 +353,66 @@ static void test_stage_fit_notes(void **state)
         fail_msg("%s", notes);
 }
 
+/* rows=auto and fov=auto follow the first sweep: a row per ring, the
+ * elevations seen and half a row, said in notes; the image has that shape
+ * and loses no point to the field of view; bad values are refused naming
+ * both forms. */
+static void test_stage_auto_rows_fov(void **state)
+{
+    (void)state;
+    const char *launch = "synth frames=2 camera=false ! range rows=auto "
+                         "fov=auto cols=360";
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s", sp_errmsg());
+    for (int i = 0; i < 2; i++) {
+        sp_frame *f = NULL;
+        assert_int_equal(sp_pipeline_pull(p, &f), SP_OK);
+        assert_int_equal(f->payload, SP_PAYLOAD_TENSOR);
+        assert_int_equal(f->u.tensor.shape[1], 64); /* synth's 64 rings */
+        assert_int_equal(f->u.tensor.shape[2], 360);
+        sp_frame_unref(f);
+    }
+    sp_pipeline_close(p);
+    char notes[2048] = "";
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++) {
+        strncat(notes, sp_pipeline_note(p, i, NULL),
+                sizeof notes - strlen(notes) - 2);
+        strcat(notes, "\n");
+    }
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    const char *fov = strstr(notes, "fov=auto: ");
+    double down = 0, up = 0, lo = 0, hi = 0;
+    if (!strstr(notes, "rows=auto: 64 rows, one per beam of the first sweep "
+                       "(stream velodyne, rings 0 to 63)") ||
+        !fov ||
+        sscanf(fov,
+               "fov=auto: %lf:%lf degrees, the first sweep's elevations "
+               "(%lf to %lf",
+               &down, &up, &lo, &hi) != 4 ||
+        strstr(notes, "left out of every image") || strstr(notes, "rows=64"))
+        fail_msg("%s", notes);
+    /* half a row of (hi - lo) / 63 each way */
+    double half = (hi - lo) / 63 / 2;
+    assert_true(fabs(down - (lo - half)) < 2e-3);
+    assert_true(fabs(up - (hi + half)) < 2e-3);
+
+    assert_int_equal(sp_pipeline_create("synth ! range rows=0", NULL, &p),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'rows' = '0': out of range, expected "
+                                        "an integer in 1..4096 (or auto)"));
+    assert_int_equal(sp_pipeline_create("synth ! range fov=2:1", NULL, &p),
+                     SP_EINVAL);
+    assert_non_null(strstr(sp_errmsg(), "'fov' = '2:1'"));
+    assert_non_null(strstr(sp_errmsg(), "(or auto)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auto_cols),
         cmocka_unit_test(test_stage_fit_notes),
+        cmocka_unit_test(test_stage_auto_rows_fov),
         cmocka_unit_test(test_shape_and_errors),
         cmocka_unit_test(test_known_pixels),
         cmocka_unit_test(test_backends_random),

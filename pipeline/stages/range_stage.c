@@ -3,10 +3,10 @@
  * -1 where empty; see sp_range.h for the column convention). cols=auto
  * (the default) takes the columns from the first sweep's azimuth step
  * (sp_range_auto_cols), once, and says so in a note; every image of the run
- * then has that shape. The first sweep is also checked against rows= and
- * fov= (notes say what they would lose). With points=true the input points
- * frame follows the image downstream. Frames without points pass through
- * untouched.
+ * then has that shape. rows=auto and fov=auto are decided on that sweep
+ * too, and fixed ones are checked against it (notes say what they lose). With
+ * points=true the input points frame follows the image downstream. Frames
+ * without points pass through untouched.
  *
  * threads=N, as bev: the shares first classify slices of the points (pixel
  * and range per point, into one scratch array), then each fills a band of
@@ -24,6 +24,7 @@
 #include "sp_range.h"
 #include "filter_int.h"
 #include "par_int.h"
+#include "pipeline_int.h"
 #include "sp_stage.h"
 
 #define FALLBACK_COLS 2048
@@ -31,7 +32,9 @@
 typedef struct range_stage {
     sp_range_params params;
     int auto_cols; /* cols=auto not decided yet */
-    int checked;   /* check_fit() done */
+    int auto_rows; /* rows=auto, fov=auto: decided on the first sweep */
+    int auto_fov;
+    int checked; /* the first sweep seen: the autos decided, the fit noted */
     size_t shape[3];
     int forward_points;
     sp_frame *pending;
@@ -43,13 +46,18 @@ typedef struct range_stage {
     sp__par par;
 } range_stage;
 
+/* rows= and fov= also take "auto"; their numbers are checked as these. */
+static const sp_prop_spec rows_spec = {
+    .name = "rows", .type = SP_PROP_INT, .min = 1, .max = 4096};
+static const sp_prop_spec fov_spec = {
+    .name = "fov", .type = SP_PROP_RANGE, .min = -90, .max = 90};
+
 static const sp_prop_spec range_props[] = {
     {.name = "rows",
-     .type = SP_PROP_INT,
+     .type = SP_PROP_STRING,
      .def = "64",
-     .min = 1,
-     .max = 4096,
-     .help = "image rows (beams); row 0 is the top of the field of view"},
+     .help = "image rows (1..4096; row 0 is the top of the field of view), "
+             "or auto: one per beam, from the first sweep's rings"},
     {.name = "cols",
      .type = SP_PROP_STRING,
      .def = "auto",
@@ -57,12 +65,12 @@ static const sp_prop_spec range_props[] = {
              "+x), or auto: one per firing, from the first sweep's azimuth "
              "step"},
     {.name = "fov",
-     .type = SP_PROP_RANGE,
+     .type = SP_PROP_STRING,
      .def = "-24.8:2",
-     .min = -90,
-     .max = 90,
-     .help = "vertical field of view down:up in degrees; points outside "
-             "are dropped (a note says how many of the first sweep's)"},
+     .help = "vertical field of view down:up in degrees (-90..90; points "
+             "outside are dropped, and a note says how many of the first "
+             "sweep's), or auto: the first sweep's elevations, half a row "
+             "wider each way"},
     {.name = "points",
      .type = SP_PROP_BOOL,
      .def = "false",
@@ -71,10 +79,30 @@ static const sp_prop_spec range_props[] = {
     SP__THREADS_PROPS,
 };
 
+/* A property that takes "auto" or what @p spec allows: 1 for auto, 0 with
+ * *v parsed, or the refusal naming the property and both forms. */
+static int auto_or(sp_stage *st, const sp_prop_spec *spec, sp_prop_value *v)
+{
+    const char *text = sp_stage_prop_str(st, spec->name);
+    if (!strcmp(text, "auto"))
+        return 1;
+    /* SP_EINVAL whatever the parser said: a value the user wrote. */
+    if (sp__prop_parse(spec, text, v) < 0)
+        return sp_stage_fail(st, SP_EINVAL, "%s (or auto)", sp_errmsg());
+    return 0;
+}
+
 static int range_init(sp_stage *st)
 {
     range_stage *r = sp_stage_priv(st);
-    const sp_prop_value *fov = sp_stage_prop(st, "fov");
+    sp_prop_value rows, fov;
+    int rc = auto_or(st, &rows_spec, &rows);
+    if (rc < 0)
+        return rc;
+    r->auto_rows = rc;
+    if ((rc = auto_or(st, &fov_spec, &fov)) < 0)
+        return rc;
+    r->auto_fov = rc;
     const char *cols = sp_stage_prop_str(st, "cols");
     long c = FALLBACK_COLS;
     if (!strcmp(cols, "auto")) {
@@ -88,12 +116,14 @@ static int range_init(sp_stage *st)
                                  "whole number 1..65536",
                                  cols);
     }
-    r->params = (sp_range_params){.rows = (int)sp_stage_prop_int(st, "rows"),
+    /* An auto size or view is decided on the first sweep; until then the
+     * defaults' shape stands in. */
+    r->params = (sp_range_params){.rows = r->auto_rows ? 64 : (int)rows.i,
                                   .cols = (int)c,
-                                  .fov_down = fov->lo,
-                                  .fov_up = fov->hi};
+                                  .fov_down = r->auto_fov ? -24.8 : fov.lo,
+                                  .fov_up = r->auto_fov ? 2 : fov.hi};
     r->forward_points = sp_stage_prop_bool(st, "points");
-    int rc = sp_range_shape(&r->params, r->shape);
+    rc = sp_range_shape(&r->params, r->shape);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     int krc = sp_stage_kctx_ready(st);
@@ -122,17 +152,19 @@ static int decide_cols(sp_stage *st, range_stage *r, const sp_frame *in)
     return sp_range_shape(&r->params, r->shape);
 }
 
-/* On the first sweep, whether the image fits the sensor, said in notes
- * (the fov= offered keeps at least 0.05 degree past the points seen, the
- * lowest row's edge being outside).
- * The defaults are KITTI's HDL-64E (64 beams over -24.8..2 degrees): a
- * sensor that looks higher or lower would lose those points from every
- * image without a word (the kernel drops what lies outside fov=), and one
- * with fewer beams than rows leaves every other row empty. */
-static void check_fit(sp_stage *st, const range_stage *r, const sp_frame *in)
+/* The first sweep decides rows=auto (a row per beam: the highest ring + 1)
+ * and fov=auto (its elevations, half a row wider each way, so evenly
+ * spaced beams fall on row centres), each said in a note; and where the
+ * user fixed them, whether they fit, also in notes. The defaults are KITTI's
+ * HDL-64E (64 beams over -24.8..2 degrees): a sensor that looks higher or
+ * lower would lose those points from every image without a word (the
+ * kernel drops what lies outside fov=), and one with fewer beams than rows
+ * leaves rows empty. The fov= offered keeps at least 0.05 degree past the
+ * points seen (a point on the lower edge is outside). */
+static int first_sweep(sp_stage *st, range_stage *r, const sp_frame *in)
 {
     const sp_points *p = &in->u.points;
-    const double down = r->params.fov_down, up = r->params.fov_up;
+    double down = r->params.fov_down, up = r->params.fov_up;
     double lo = INFINITY, hi = -INFINITY;
     size_t valid = 0, outside = 0;
     for (size_t i = 0; i < p->count; i++) {
@@ -146,31 +178,65 @@ static void check_fit(sp_stage *st, const range_stage *r, const sp_frame *in)
         hi = el > hi ? el : hi;
         outside += el <= down || el > up; /* down is row = rows: out */
     }
-    if (outside)
+    uint16_t top = 0;
+    for (size_t i = 0; p->ring && i < p->count; i++)
+        top = p->ring[i] > top ? p->ring[i] : top;
+    const int beams = p->ring && p->count ? top + 1 : 0;
+
+    if (r->auto_rows && beams) {
+        r->params.rows = beams;
+        sp_stage_note(st,
+                      "rows=auto: %d rows, one per beam of the first sweep "
+                      "(stream %s, rings 0 to %d)",
+                      beams, in->stream, top);
+    } else if (r->auto_rows) {
+        sp_stage_note(st,
+                      "rows=auto: the first sweep (stream %s) has no ring "
+                      "field to count beams by: %d rows",
+                      in->stream, r->params.rows);
+    }
+    if (r->auto_fov && valid) {
+        const int rows = r->params.rows;
+        double half = rows > 1 && hi > lo ? (hi - lo) / (rows - 1) / 2 : 0.5;
+        down = fmax(lo - half, -90);
+        up = fmin(hi + half, 90);
+        r->params.fov_down = down;
+        r->params.fov_up = up;
+        sp_stage_note(st,
+                      "fov=auto: %.3f:%.3f degrees, the first sweep's "
+                      "elevations (%.3f to %.3f, stream %s) and half a row "
+                      "each way",
+                      down, up, lo, hi, in->stream);
+    } else if (r->auto_fov) {
+        sp_stage_note(st,
+                      "fov=auto: the first sweep (stream %s) has no finite "
+                      "point: %g:%g degrees",
+                      in->stream, down, up);
+    } else if (outside) {
         sp_stage_note(
             st,
             "fov=%g:%g: %.1f%% of the first sweep's points (%zu of %zu, "
             "stream %s) lie outside it, at elevations from %.1f to %.1f "
-            "degrees, and are left out of every image; fov=%.1f:%.1f would "
-            "take them",
+            "degrees, and are left out of every image; fov=%.1f:%.1f (or "
+            "fov=auto) would take them",
             down, up, 100.0 * (double)outside / (double)valid, outside, valid,
             in->stream, lo, hi, fmax(floor(lo * 10 - 0.5) / 10, -90),
             fmin(ceil(hi * 10 + 0.5) / 10, 90));
-    if (!p->ring || p->count == 0)
-        return;
-    uint16_t top = 0;
-    for (size_t i = 0; i < p->count; i++)
-        top = p->ring[i] > top ? p->ring[i] : top;
-    const int beams = top + 1;
-    if (beams != r->params.rows)
+    }
+    if (!r->auto_rows && beams && beams != r->params.rows)
         sp_stage_note(st,
                       "rows=%d for the first sweep's %d beams (stream %s, "
-                      "rings 0 to %d): %s; rows=%d gives a row per beam",
+                      "rings 0 to %d): %s; rows=%d (or rows=auto) gives a "
+                      "row per beam",
                       r->params.rows, beams, in->stream, top,
                       beams < r->params.rows
                           ? "rows no beam reaches stay empty"
                           : "beams share rows (the nearest point wins)",
                       beams);
+    if (!r->auto_rows && !r->auto_fov)
+        return SP_OK;
+    int rc = sp_range_shape(&r->params, r->shape);
+    return rc < 0 ? sp_stage_fail(st, rc, "%s", sp_errmsg()) : SP_OK;
 }
 
 static int range_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
@@ -178,7 +244,7 @@ static int range_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     range_stage *r = sp_stage_priv(st);
     if (!r->checked) {
         r->checked = 1;
-        check_fit(st, r, in);
+        SP_TRY(first_sweep(st, r, in));
     }
     if (r->auto_cols)
         SP_TRY(decide_cols(st, r, in));
@@ -251,7 +317,8 @@ const sp_stage_class sp__stage_range = {
     .gives = "tensor (5, rows, cols) float32 on stream range (+ the "
              "points with points=true)",
     .description = "spherical range image (5,rows,cols): range, x, y, z, "
-                   "intensity, nearest point per pixel; rows= cols=auto fov=",
+                   "intensity, nearest point per pixel; rows= cols=auto fov= "
+                   "(rows=auto fov=auto follow the sensor)",
     .props = range_props,
     .nprops = sizeof range_props / sizeof range_props[0],
     .priv_size = sizeof(range_stage),
