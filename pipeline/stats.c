@@ -1,6 +1,7 @@
 /* Pipeline statistics: per-stage latency histograms (fixed size, no
  * allocation per sample), the figures of every pool, peak RSS and the heap
  * allocations made after warm-up; reported as a table or as JSON. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -310,6 +311,43 @@ static void report_table(writer *w, const sp_pipeline *p,
         put(w, "heap allocations after warm-up: n/a (%s)\n", alloc_na_reason());
 }
 
+/* A JSON string of @p s: quotes, backslashes and control bytes escaped
+ * (notes hold file names, which may hold anything). */
+static void put_json_str(writer *w, const char *s)
+{
+    put(w, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            put(w, "\\%c", c);
+        else if (c < 0x20)
+            put(w, "\\u%04x", c);
+        else
+            put(w, "%c", c);
+    }
+    put(w, "\"");
+}
+
+/* The notes as [{"text": ..., "times": N}]: a tool reading the JSON gets
+ * what a person reads on stderr. Under the notes' lock: a report may be
+ * taken while stages still add notes. */
+static void put_notes(writer *w, const sp_pipeline *p)
+{
+    pthread_mutex_t *lock = &((sp_pipeline *)p)->notes_lock;
+    pthread_mutex_lock(lock);
+    put(w, " \"notes\": [");
+    size_t n = sp_pipeline_note_count(p);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t times = 0;
+        const char *text = sp_pipeline_note(p, i, &times);
+        put(w, "%s{\"text\": ", i ? ", " : "");
+        put_json_str(w, text ? text : "");
+        put(w, ", \"times\": %llu}", (unsigned long long)times);
+    }
+    put(w, "],\n");
+    pthread_mutex_unlock(lock);
+}
+
 /* The latency figures beyond the original four. */
 static void put_more(writer *w, const sp_stage_stats *t)
 {
@@ -365,6 +403,7 @@ static void report_json(writer *w, const sp_pipeline *p,
         (unsigned long long)s->peak_rss_bytes,
         (unsigned long long)s->pool_budget_bytes,
         (unsigned long long)s->pool_reserved_bytes);
+    put_notes(w, p);
     if (s->alloc_counted)
         put(w,
             " \"heap_allocs_after_warmup\": {\"counted\": true, "

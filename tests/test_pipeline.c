@@ -203,6 +203,23 @@ static void test_stats(void **state)
     assert_non_null(strstr(buf, "\"name\": \"tsrc\""));
     assert_non_null(strstr(buf, "\"pools\": "));
     assert_non_null(strstr(buf, "\"counted\": false"));
+    assert_non_null(strstr(buf, "\"notes\": [],"));
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+
+    /* The notes are in the JSON too, as strings escaped for it. */
+    p = NULL;
+    assert_int_equal(sp_pipeline_create("synth frames=1 camera=false ! voxel "
+                                        "streams='x\"y\\z' ! null",
+                                        NULL, &p),
+                     SP_OK);
+    assert_int_equal(sp_pipeline_run(p), SP_OK);
+    sp_pipeline_close(p);
+    n = sp_pipeline_report(p, SP_REPORT_JSON, buf, 1 << 16);
+    assert_true(n > 0 && n < (1 << 16));
+    if (!strstr(buf, "\"notes\": [{\"text\": \"stage 'voxel': "
+                     "streams=x\\\"y\\\\z took none of the 1 points frame") ||
+        !strstr(buf, "\"times\": 1}],"))
+        fail_msg("%s", buf);
     free(buf);
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }

@@ -77,6 +77,7 @@ def test_report_and_notes():
     assert "stage" in table and "pools:" in table
     doc = json.loads(p.report(format="json"))
     assert doc["frames"] == n
+    assert [(d["text"], d["times"]) for d in doc["notes"]] == notes
 
 
 def test_memory_report_lists_live_pipelines():

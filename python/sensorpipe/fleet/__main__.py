@@ -129,6 +129,11 @@ def _summary(recs, outdir):
     failed = [r for r in recs if r["status"] != "done"]
     _say("%d logs: %d done, %d failed; manifest %s"
          % (len(recs), done, len(failed), os.path.join(outdir, mf.MANIFEST)))
+    noted = [r for r in recs if r.get("notes")]
+    if noted:
+        _say("%d of them with notes from sensorpipe (\"notes\" in the "
+             "manifest), e.g. %s: %s" % (len(noted), noted[0]["stem"],
+                                        noted[0]["notes"][0]))
     for r in failed[:10]:
         print("  %s: %s" % (r["input"], r["error"]), file=sys.stderr)
     return 1 if failed else 0

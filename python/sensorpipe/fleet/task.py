@@ -206,7 +206,12 @@ def run_log(spec, inp):
         _commit(out, staging, rels, inp, stem)
         with open(attempts, encoding="utf-8") as f:
             tries = sum(1 for _ in f)
+        # The run's notes (what it skipped, guessed or left out) stay with
+        # the log's record: nothing a run says is lost to the fleet.
+        notes = [n.get("text", "") for n in info.get("notes", [])
+                 if isinstance(n, dict)]
         rec = dict(base, outputs=rels, frames=int(info.get("frames", 0)),
+                   notes=notes,
                    bytes=nbytes, seconds=round(time.monotonic() - t0, 6),
                    checksum=digest, error=None, status="done",
                    attempts=tries, cli=cli, finished=_now(),

@@ -196,6 +196,7 @@ def check_manifest(outdir, inputs, ref):
         assert (r["bytes"], r["checksum"]) == mf.checksum(str(outdir),
                                                           r["outputs"])
         assert r["outputs"] == sorted(r["outputs"])
+        assert isinstance(r["notes"], list)
         listed += r["outputs"]
     # Every output listed once, nothing unlisted, nothing left in staging.
     assert sorted(listed) == sorted(ref)
@@ -438,6 +439,24 @@ def test_cli_run_with_a_bad_log(cli, bags, ref_bags, client, workdir):
     p = subprocess.run([PY, "-m", "sensorpipe.fleet", "run", "bag path=x",
                         str(out), bags[0]], capture_output=True, text=True)
     assert p.returncode == 2 and "no {input}" in p.stderr
+
+
+def test_notes_in_the_manifest(cli, bags, client, workdir):
+    """What a run notes (here a streams= that takes nothing) is kept in its
+    log's record and counted in the summary, not lost with its stderr."""
+    out = workdir / "notes"
+    launch = ("bag path={input} ! voxel leaf=0.5 streams=/nosuch "
+              "! npy dir={out}/{stem}")
+    p = subprocess.run([PY, "-m", "sensorpipe.fleet", "run", "--scheduler",
+                        client.scheduler.address, "--sensorpipe", cli,
+                        "--no-progress", launch, str(out)] + bags[:2],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    recs = read_manifest(out)
+    for r in recs:
+        assert any("streams=/nosuch took none of the" in n
+                   for n in r["notes"]), r
+    assert "2 of them with notes from sensorpipe" in p.stdout, p.stdout
 
 
 def test_find_cli_in_a_build_tree(cli, bags, workdir):
