@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "info_int.h"
+#include "json_int.h"
 #include "io_int.h"
 #include "sp_loginfo.h"
 
@@ -27,17 +28,8 @@ static void put(out *o, const char *fmt, ...)
 
 static void put_json_str(out *o, const char *s)
 {
-    put(o, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            put(o, "\\%c", c);
-        else if (c < 0x20)
-            put(o, "\\u%04x", c);
-        else
-            put(o, "%c", c);
-    }
-    put(o, "\"");
+    size_t room = o->len < o->cap ? o->cap - o->len : 0;
+    o->len += sp__json_str(room ? o->buf + o->len : NULL, room, s);
 }
 
 static void put_time(out *o, int64_t ns)

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "json_int.h"
 #include "pipeline_int.h"
 
 uint64_t sp__now_ns(void)
@@ -311,21 +312,11 @@ static void report_table(writer *w, const sp_pipeline *p,
         put(w, "heap allocations after warm-up: n/a (%s)\n", alloc_na_reason());
 }
 
-/* A JSON string of @p s: quotes, backslashes and control bytes escaped
- * (notes hold file names, which may hold anything). */
+/* @p s as a JSON string (notes hold file names, which may hold anything). */
 static void put_json_str(writer *w, const char *s)
 {
-    put(w, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            put(w, "\\%c", c);
-        else if (c < 0x20)
-            put(w, "\\u%04x", c);
-        else
-            put(w, "%c", c);
-    }
-    put(w, "\"");
+    size_t room = w->len < w->cap ? w->cap - w->len : 0;
+    w->len += sp__json_str(room ? w->buf + w->len : NULL, room, s);
 }
 
 /* The notes as [{"text": ..., "times": N}]: a tool reading the JSON gets

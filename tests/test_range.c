@@ -19,6 +19,7 @@
 
 #include "kcloud.h"
 #include "kernels_int.h"
+#include "sp_iotest.h"
 #include "sp_pipeline.h"
 #include "sp_range.h"
 
@@ -304,22 +305,6 @@ static void test_auto_cols(void **state)
     kcloud_free(k);
 }
 
-/* The notes of one run of @p launch, joined by newlines. */
-static void run_notes(const char *launch, char *buf, size_t cap)
-{
-    sp_pipeline *p = NULL;
-    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    assert_int_equal(sp_pipeline_run(p), SP_OK);
-    sp_pipeline_close(p);
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sp_pipeline_note_count(p) && len < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s\n",
-                                sp_pipeline_note(p, i, NULL));
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-}
-
 /* The stage checks its first sweep against fov= and rows= and says what
  * they lose: synth's 64 beams span about -24.6..1.8 degrees, which the
  * defaults hold. */
@@ -327,12 +312,13 @@ static void test_stage_fit_notes(void **state)
 {
     (void)state;
     char notes[4096];
-    run_notes("synth frames=2 camera=false ! range ! null", notes,
-              sizeof notes);
+    iot_run_notes("synth frames=2 camera=false ! range ! null", notes,
+                  sizeof notes);
     if (strstr(notes, "fov=") || strstr(notes, "rows="))
         fail_msg("the defaults fit synth, yet: %s", notes);
-    run_notes("synth frames=2 camera=false ! range fov=-10:2 rows=32 ! null",
-              notes, sizeof notes);
+    iot_run_notes(
+        "synth frames=2 camera=false ! range fov=-10:2 rows=32 ! null", notes,
+        sizeof notes);
     const char *f = strstr(notes, "fov=-10:2: ");
     if (!f || !strstr(f, "of the first sweep's points (") ||
         !strstr(f,
@@ -346,8 +332,8 @@ static void test_stage_fit_notes(void **state)
                        "nearest point wins); rows=64 (or rows=auto) gives a "
                        "row per beam"))
         fail_msg("%s", notes);
-    run_notes("synth frames=1 camera=false ! range rows=100 ! null", notes,
-              sizeof notes);
+    iot_run_notes("synth frames=1 camera=false ! range rows=100 ! null", notes,
+                  sizeof notes);
     if (!strstr(notes, "rows=100 for the first sweep's 64 beams") ||
         !strstr(notes, "rows no beam reaches stay empty"))
         fail_msg("%s", notes);

@@ -359,23 +359,6 @@ static void test_earlier_run_replaced(void **state)
     assert_int_equal(count_files(cmd), 3);
 }
 
-/* Runs @p launch to its end; its notes, joined, into @p buf. */
-static void run_notes(const char *launch, char *buf, size_t cap)
-{
-    sp_pipeline *p = NULL;
-    if (sp_pipeline_create(launch, NULL, &p) < 0)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    if (sp_pipeline_run(p) < 0)
-        fail_msg("%s: %s", launch, sp_errmsg());
-    sp_pipeline_close(p);
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < sp_pipeline_note_count(p) && len < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s\n",
-                                sp_pipeline_note(p, i, NULL));
-    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
-}
-
 /* Files an earlier run left in the folders this run wrote to, that this
  * run did not replace, are noted (a dataset mixing two runs would look
  * like one); a run that replaces them all, or a fresh folder, has no such
@@ -395,12 +378,12 @@ static void test_earlier_files_noted(void **state)
         snprintf(launch, sizeof launch,
                  "test_named frames=3%s ! %s dir=%s name=seq", img, sinks[k],
                  out);
-        run_notes(launch, notes, sizeof notes);
+        iot_run_notes(launch, notes, sizeof notes);
         assert_null(strstr(notes, "not written by it"));
         snprintf(launch, sizeof launch,
                  "test_named frames=1%s ! %s dir=%s name=seq", img, sinks[k],
                  out);
-        run_notes(launch, notes, sizeof notes);
+        iot_run_notes(launch, notes, sizeof notes);
         if (!strstr(notes, "2 files in the folders this run wrote to were "
                            "not written by it (lidar/00000") &&
             !strstr(notes, "2 files in the folders this run wrote to were "
@@ -410,7 +393,7 @@ static void test_earlier_files_noted(void **state)
         snprintf(launch, sizeof launch,
                  "test_named frames=3%s ! %s dir=%s name=seq", img, sinks[k],
                  out);
-        run_notes(launch, notes, sizeof notes);
+        iot_run_notes(launch, notes, sizeof notes);
         assert_null(strstr(notes, "not written by it"));
     }
 }

@@ -178,10 +178,22 @@ void iot_msg_has(const char *first, ...)
 
 void iot_run_ok(const char *launch)
 {
+    char none[1];
+    iot_run_notes(launch, none, sizeof none);
+}
+
+void iot_run_notes(const char *launch, char *buf, size_t cap)
+{
     sp_pipeline *p = NULL;
     if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
         fail_msg("%s: %s", launch, sp_errmsg());
     if (sp_pipeline_run(p) != SP_OK)
         fail_msg("%s: %s", launch, sp_errmsg());
+    sp_pipeline_close(p);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sp_pipeline_note_count(p) && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s\n",
+                                sp_pipeline_note(p, i, NULL));
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }

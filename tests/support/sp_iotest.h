@@ -56,6 +56,10 @@ size_t iot_lzf_literals(const uint8_t *in, size_t n, uint8_t *out);
  * test, with the library's message, at any step that fails. */
 void iot_run_ok(const char *launch);
 
+/* iot_run_ok(), then the run's notes, each followed by a newline, into
+ * @p buf (cut at @p cap). */
+void iot_run_notes(const char *launch, char *buf, size_t cap);
+
 /* Fails the test unless sp_errmsg() contains every one of the NULL-ended
  * substrings; prints the message when it does not. */
 void iot_msg_has(const char *first, ...);
