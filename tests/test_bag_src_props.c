@@ -213,9 +213,15 @@ static void test_notes(void **state)
                 NULL);
     assert_null(bt_note(p, "/mapped"));
     bt_note_has(p,
-                "topic /zero_stamp: header stamps are 0; frames are timed "
-                "by the log time",
+                "topic /zero_stamp: a header stamp of 0: the message is "
+                "timed by its log time",
                 NULL);
+    for (size_t i = 0; i < sp_pipeline_note_count(p); i++) {
+        uint64_t times = 0;
+        const char *t = sp_pipeline_note(p, i, &times);
+        if (strstr(t, "/zero_stamp: a header stamp"))
+            assert_int_equal(times, 1); /* the fixture's one message */
+    }
     assert_null(bt_note(p, "/dt1"));
     done(p);
     /* the extras themselves: their types, kinds and values */

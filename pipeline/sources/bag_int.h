@@ -34,7 +34,6 @@ typedef struct bag_topic {
     int calib_done;   /* the camera's calibration was looked up */
     int calib;        /* index into the source's calibrations, or -1 */
     int noted_drop;   /* dropped fields were noted */
-    int noted_stamp;  /* a zero header stamp was noted */
     int noted_calib;  /* a changed CameraInfo was noted */
     uint64_t skipped; /* messages skipped (on_error=skip) */
 } bag_topic;

@@ -539,13 +539,13 @@ static int bag_pull(sp_stage *st, sp_frame **out)
         }
         if (stamp == 0) {
             /* A header without a stamp: the log time is the best there
-             * is, and the user is told. */
+             * is, and the user is told how often (the notes count a
+             * repeated one; a log whose first frame is at 0 has one). */
             stamp = msg.log_time;
-            if (!bt->noted_stamp++)
-                sp_stage_note(st,
-                              "topic %s: header stamps are 0; frames are "
-                              "timed by the log time",
-                              tp->name);
+            sp_stage_note(st,
+                          "topic %s: a header stamp of 0: the message is "
+                          "timed by its log time",
+                          tp->name);
         }
         f->seq = bt->seq++;
         f->timestamp_ns = stamp;
