@@ -14,10 +14,10 @@
  * The file is created (under a temporary name, its missing folders made)
  * in init(), so an unwritable path fails before the first frame; it is
  * finished (summary, footer, renamed into place) when upstream reports the
- * end of the stream. Without
- * the end, fini() removes it after an error, and finishes what was written
- * when the run was stopped (sp_pipeline_stop, Ctrl-C, or a pipeline closed
- * before its end: sp__stage_run_status() says which), leaving a note that
+ * end of the stream. Without the end, fini() removes it after an error, and
+ * finishes what was written when the run was stopped (sp_pipeline_stop,
+ * Ctrl-C, or a pipeline closed before its end: sp__stage_run_status() says
+ * which), leaving a note that
  * says how many messages it holds.
  *
  * Serialized messages are staged in a pool block, kept while messages fit
