@@ -17,8 +17,7 @@
  * end of the stream. Without the end, fini() removes it after an error, and
  * finishes what was written when the run was stopped (sp_pipeline_stop,
  * Ctrl-C, or a pipeline closed before its end: sp__stage_run_status() says
- * which), leaving a note that
- * says how many messages it holds.
+ * which), leaving a note that says how many messages it holds.
  *
  * Serialized messages are staged in a pool block, kept while messages fit
  * it; the writer's chunk and compression buffers are pool blocks too. */
