@@ -76,6 +76,9 @@ int sp__prop_parse(const sp_prop_spec *spec, const char *text,
 
 /* 1 when an SP_PROP_TIME spec's unit (its choices) is a known one. */
 int sp__prop_time_unit_ok(const sp_prop_spec *spec);
+/* Whether an INT, FLOAT or RANGE spec also takes "auto" (choices
+ * "auto"). */
+int sp__prop_takes_auto(const sp_prop_spec *spec);
 /* Whether an SP_PROP_FLOATS spec's choices is a list of counts ("1|3",
  * rising, each 1..SP_PROP_MAX_FLOATS) or unset. */
 int sp__prop_floats_counts_ok(const sp_prop_spec *spec);

@@ -103,6 +103,13 @@ static int floats_counts(const sp_prop_spec *s, int c[SP_PROP_MAX_FLOATS])
     }
 }
 
+int sp__prop_takes_auto(const sp_prop_spec *s)
+{
+    return (s->type == SP_PROP_INT || s->type == SP_PROP_FLOAT ||
+            s->type == SP_PROP_RANGE) &&
+           s->choices && strcmp(s->choices, "auto") == 0;
+}
+
 int sp__prop_floats_counts_ok(const sp_prop_spec *s)
 {
     int c[SP_PROP_MAX_FLOATS];
@@ -133,7 +140,20 @@ static void fmt_num(char *buf, size_t cap, double v)
     snprintf(buf, cap, "%.15g", v);
 }
 
+static void describe_type(const sp_prop_spec *s, char *buf, size_t cap);
+
 void sp_prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
+{
+    const char *pre = "auto, or ";
+    if (sp__prop_takes_auto(s) && cap > strlen(pre)) {
+        size_t n = (size_t)snprintf(buf, cap, "%s", pre);
+        describe_type(s, buf + n, cap - n);
+    } else {
+        describe_type(s, buf, cap);
+    }
+}
+
+static void describe_type(const sp_prop_spec *s, char *buf, size_t cap)
 {
     char lo[32], hi[32];
 
@@ -464,6 +484,10 @@ int sp__prop_parse(const sp_prop_spec *s, const char *text, sp_prop_value *v)
     int rc;
 
     memset(v, 0, sizeof *v);
+    if (sp__prop_takes_auto(s) && strcmp(text, "auto") == 0) {
+        v->set = v->is_auto = 1;
+        return SP_OK;
+    }
     switch (s->type) {
     case SP_PROP_INT:
         rc = parse_int(s, text, v);

@@ -75,6 +75,13 @@ static int class_check(const sp_stage_class *cls)
                             "stage class '%s': time property '%s' has unit "
                             "'%s', expected ns, us, ms, s, min or h",
                             cls->name, ps->name, ps->choices);
+        if ((ps->type == SP_PROP_INT || ps->type == SP_PROP_FLOAT ||
+             ps->type == SP_PROP_RANGE) &&
+            ps->choices && !sp__prop_takes_auto(ps))
+            return sp__fail(SP_EINVAL,
+                            "stage class '%s': property '%s' has choices "
+                            "'%s', expected none or \"auto\"",
+                            cls->name, ps->name, ps->choices);
         if (ps->type == SP_PROP_FLOATS && !sp__prop_floats_counts_ok(ps))
             return sp__fail(SP_EINVAL,
                             "stage class '%s': floats property '%s' allows "

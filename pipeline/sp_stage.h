@@ -56,7 +56,9 @@ typedef struct sp_prop_spec {
                               min and max ("s", "ms", "us" or "ns"; NULL:
                               "s"); SP_PROP_FLOATS: how many numbers may be
                               given ("1|3"; NULL: 1 to
-                              SP_PROP_MAX_FLOATS) */
+                              SP_PROP_MAX_FLOATS); SP_PROP_INT, FLOAT,
+                              RANGE: "auto" when the word is accepted too
+                              (the value's is_auto; the stage decides) */
     const char *help;    /**< one line */
     int optional;        /**< 1: may be left unset with no default */
 } sp_prop_spec;
@@ -70,6 +72,7 @@ typedef struct sp_prop_value {
     double v[SP_PROP_MAX_FLOATS]; /**< FLOATS */
     int nv;                       /**< FLOATS: how many */
     const char *s; /**< the text as given (all types); owned by stage */
+    int is_auto;   /**< "auto" given where the spec's choices allow it */
 } sp_prop_value;
 
 /** A stage class: registered once, instantiated per launch-string element. */

@@ -258,6 +258,22 @@ static void test_floats(void **state)
     parse_bad(&r, "0.5,2", SP_ERANGE,
               "property 'w' = '0.5,2': a number is out of range, expected 1 "
               "to 8 comma-separated numbers in 0..1 (e.g. 0.5,0.5,0.5)");
+    /* "auto" besides the numbers where choices says so */
+    sp_prop_spec ra = {.name = "rows",
+                       .type = SP_PROP_INT,
+                       .min = 1,
+                       .max = 4096,
+                       .choices = "auto"};
+    v = parse_ok(&ra, "auto");
+    assert_true(v.is_auto && v.set);
+    v = parse_ok(&ra, "32");
+    assert_true(!v.is_auto && v.i == 32);
+    parse_bad(&ra, "autos", SP_EINVAL,
+              "property 'rows' = 'autos': not an integer, expected auto, or "
+              "an integer in 1..4096");
+    parse_bad(&r, "auto", SP_EINVAL,
+              "property 'w' = 'auto': not a list of numbers, expected 1 to 8 "
+              "comma-separated numbers in 0..1 (e.g. 0.5,0.5,0.5)");
     /* counts declared in choices: said in the description, checked */
     sp_prop_spec c13 = {.name = "leaf",
                         .type = SP_PROP_FLOATS,
@@ -465,6 +481,8 @@ static void test_class_checks(void **state)
         {"m", SP_PROP_ENUM, NULL, 0, 0, NULL, "no choices", 1}};
     static const sp_prop_spec bad_unit[] = {
         {"t", SP_PROP_TIME, NULL, 0, 0, "sec", "bad unit", 1}};
+    static const sp_prop_spec bad_auto[] = {
+        {"n", SP_PROP_INT, NULL, 0, 0, "automatic", "not auto", 1}};
     static const sp_prop_spec bad_counts[] = {
         {"f", SP_PROP_FLOATS, NULL, 0, 0, "3|1", "falling counts", 1}};
     static const sp_prop_spec twice[] = {
@@ -485,6 +503,11 @@ static void test_class_checks(void **state)
     assert_string_equal(sp_errmsg(),
                         "stage class 'tbad': time property 't' has unit "
                         "'sec', expected ns, us, ms, s, min or h");
+    c.props = bad_auto;
+    assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
+    assert_string_equal(sp_errmsg(), "stage class 'tbad': property 'n' has "
+                                     "choices 'automatic', expected none or "
+                                     "\"auto\"");
     c.props = bad_counts;
     assert_int_equal(sp_stage_class_register(&c), SP_EINVAL);
     assert_string_equal(sp_errmsg(),

@@ -384,13 +384,13 @@ static void test_stage_auto_rows_fov(void **state)
     assert_true(fabs(up - (hi + half)) < 2e-3);
 
     assert_int_equal(sp_pipeline_create("synth ! range rows=0", NULL, &p),
-                     SP_EINVAL);
+                     SP_ERANGE);
     assert_non_null(strstr(sp_errmsg(), "'rows' = '0': out of range, expected "
-                                        "an integer in 1..4096 (or auto)"));
+                                        "auto, or an integer in 1..4096"));
     assert_int_equal(sp_pipeline_create("synth ! range fov=2:1", NULL, &p),
-                     SP_EINVAL);
+                     SP_ERANGE);
     assert_non_null(strstr(sp_errmsg(), "'fov' = '2:1'"));
-    assert_non_null(strstr(sp_errmsg(), "(or auto)"));
+    assert_non_null(strstr(sp_errmsg(), "expected auto, or LO:HI"));
 }
 
 int main(void)

@@ -24,7 +24,6 @@
 #include "sp_range.h"
 #include "filter_int.h"
 #include "par_int.h"
-#include "pipeline_int.h"
 #include "sp_stage.h"
 
 #define FALLBACK_COLS 2048
@@ -46,31 +45,33 @@ typedef struct range_stage {
     sp__par par;
 } range_stage;
 
-/* rows= and fov= also take "auto"; their numbers are checked as these. */
-static const sp_prop_spec rows_spec = {
-    .name = "rows", .type = SP_PROP_INT, .min = 1, .max = 4096};
-static const sp_prop_spec fov_spec = {
-    .name = "fov", .type = SP_PROP_RANGE, .min = -90, .max = 90};
-
 static const sp_prop_spec range_props[] = {
     {.name = "rows",
-     .type = SP_PROP_STRING,
+     .type = SP_PROP_INT,
      .def = "64",
-     .help = "image rows (1..4096; row 0 is the top of the field of view), "
-             "or auto: one per beam, from the first sweep's rings"},
+     .min = 1,
+     .max = 4096,
+     .choices = "auto",
+     .help = "image rows, row 0 the top of the field of view; auto: one per "
+             "beam, from the first sweep's rings"},
     {.name = "cols",
-     .type = SP_PROP_STRING,
+     .type = SP_PROP_INT,
      .def = "auto",
-     .help = "image columns over 360 degrees (1..65536; column cols/2 faces "
-             "+x), or auto: one per firing, from the first sweep's azimuth "
-             "step"},
+     .min = 1,
+     .max = 65536,
+     .choices = "auto",
+     .help = "image columns over 360 degrees, column cols/2 facing +x; "
+             "auto: one per firing, from the first sweep's azimuth step"},
     {.name = "fov",
-     .type = SP_PROP_STRING,
+     .type = SP_PROP_RANGE,
      .def = "-24.8:2",
-     .help = "vertical field of view down:up in degrees (-90..90; points "
-             "outside are dropped, and a note says how many of the first "
-             "sweep's), or auto: the first sweep's elevations, half a row "
-             "wider each way"},
+     .min = -90,
+     .max = 90,
+     .choices = "auto",
+     .help = "vertical field of view down:up in degrees (points outside "
+             "are dropped, and a note says how many of the first sweep's); "
+             "auto: the first sweep's elevations, half a row wider each "
+             "way"},
     {.name = "points",
      .type = SP_PROP_BOOL,
      .def = "false",
@@ -79,51 +80,24 @@ static const sp_prop_spec range_props[] = {
     SP__THREADS_PROPS,
 };
 
-/* A property that takes "auto" or what @p spec allows: 1 for auto, 0 with
- * *v parsed, or the refusal naming the property and both forms. */
-static int auto_or(sp_stage *st, const sp_prop_spec *spec, sp_prop_value *v)
-{
-    const char *text = sp_stage_prop_str(st, spec->name);
-    if (!strcmp(text, "auto"))
-        return 1;
-    /* SP_EINVAL whatever the parser said: a value the user wrote. */
-    if (sp__prop_parse(spec, text, v) < 0)
-        return sp_stage_fail(st, SP_EINVAL, "%s (or auto)", sp_errmsg());
-    return 0;
-}
-
 static int range_init(sp_stage *st)
 {
     range_stage *r = sp_stage_priv(st);
-    sp_prop_value rows, fov;
-    int rc = auto_or(st, &rows_spec, &rows);
-    if (rc < 0)
-        return rc;
-    r->auto_rows = rc;
-    if ((rc = auto_or(st, &fov_spec, &fov)) < 0)
-        return rc;
-    r->auto_fov = rc;
-    const char *cols = sp_stage_prop_str(st, "cols");
-    long c = FALLBACK_COLS;
-    if (!strcmp(cols, "auto")) {
-        r->auto_cols = 1;
-    } else {
-        char *end;
-        c = strtol(cols, &end, 10);
-        if (end == cols || *end || c < 1 || c > 65536)
-            return sp_stage_fail(st, SP_EINVAL,
-                                 "property 'cols': '%s', expected auto or a "
-                                 "whole number 1..65536",
-                                 cols);
-    }
-    /* An auto size or view is decided on the first sweep; until then the
+    const sp_prop_value *rows = sp_stage_prop(st, "rows"),
+                        *cols = sp_stage_prop(st, "cols"),
+                        *fov = sp_stage_prop(st, "fov");
+    r->auto_rows = rows->is_auto;
+    r->auto_cols = cols->is_auto;
+    r->auto_fov = fov->is_auto;
+    /* What is auto is decided on the first sweep; until then the
      * defaults' shape stands in. */
-    r->params = (sp_range_params){.rows = r->auto_rows ? 64 : (int)rows.i,
-                                  .cols = (int)c,
-                                  .fov_down = r->auto_fov ? -24.8 : fov.lo,
-                                  .fov_up = r->auto_fov ? 2 : fov.hi};
+    r->params =
+        (sp_range_params){.rows = r->auto_rows ? 64 : (int)rows->i,
+                          .cols = r->auto_cols ? FALLBACK_COLS : (int)cols->i,
+                          .fov_down = r->auto_fov ? -24.8 : fov->lo,
+                          .fov_up = r->auto_fov ? 2 : fov->hi};
     r->forward_points = sp_stage_prop_bool(st, "points");
-    rc = sp_range_shape(&r->params, r->shape);
+    int rc = sp_range_shape(&r->params, r->shape);
     if (rc < 0)
         return sp_stage_fail(st, rc, "%s", sp_errmsg());
     int krc = sp_stage_kctx_ready(st);
