@@ -50,6 +50,15 @@ static void check_value(const sp_prop_spec *s, const sp_prop_value *v,
                         const char *text)
 {
     int ranged = s->min < s->max;
+    if (v->is_auto) {
+        /* "auto" only where declared, and only as the whole text */
+        if (!s->choices || strcmp(s->choices, "auto") != 0 ||
+            strcmp(text, "auto") != 0 ||
+            (s->type != SP_PROP_INT && s->type != SP_PROP_FLOAT &&
+             s->type != SP_PROP_RANGE))
+            fail("auto accepted where it is not declared", text);
+        return;
+    }
     switch (s->type) {
     case SP_PROP_INT:
         if (ranged && ((double)v->i < s->min || (double)v->i > s->max))
