@@ -51,9 +51,8 @@ static void check_value(const sp_prop_spec *s, const sp_prop_value *v,
 {
     int ranged = s->min < s->max;
     if (v->is_auto) {
-        /* "auto" only where declared, and only as the whole text */
+        /* "auto" only where declared */
         if (!s->choices || strcmp(s->choices, "auto") != 0 ||
-            strcmp(text, "auto") != 0 ||
             (s->type != SP_PROP_INT && s->type != SP_PROP_FLOAT &&
              s->type != SP_PROP_RANGE))
             fail("auto accepted where it is not declared", text);
