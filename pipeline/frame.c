@@ -245,6 +245,21 @@ int sp_frame_describe(const sp_frame *f, char *buf, size_t cap)
     return n + snprintf(buf + used, cap - used, ")");
 }
 
+const char *sp_payload_name(sp_payload p)
+{
+    switch (p) {
+    case SP_PAYLOAD_POINTS:
+        return "points";
+    case SP_PAYLOAD_IMAGE:
+        return "image";
+    case SP_PAYLOAD_TENSOR:
+        return "tensor";
+    case SP_PAYLOAD_PACKETS:
+        return "packets";
+    }
+    return "unknown";
+}
+
 const char *sp_sensor_name(sp_sensor s)
 {
     switch (s) {

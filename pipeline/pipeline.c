@@ -460,7 +460,6 @@ void sp_pipeline_stop(sp_pipeline *p)
  * streams it saw. Its threads are joined by now. */
 static void note_streams_unmatched(sp_stage *st)
 {
-    static const char *const kinds[] = {"points", "image", "tensor", "packet"};
     if (st->streams_taken || !st->streams_passed)
         return;
     char seen[4 * SP_STREAM_NAME_MAX + 16] = "";
@@ -473,7 +472,7 @@ static void note_streams_unmatched(sp_stage *st)
                   "(their streams: %s%s): %s through unchanged",
                   sp_stage_prop_str(st, "streams"),
                   (unsigned long long)st->streams_passed,
-                  kinds[st->streams_payload],
+                  sp_payload_name(st->streams_payload),
                   st->streams_passed == 1 ? "" : "s", seen,
                   st->nstreams_seen == 4 ? ", ..." : "",
                   st->streams_passed == 1 ? "it passed" : "they passed");

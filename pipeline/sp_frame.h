@@ -132,6 +132,9 @@ int sp_frame_describe(const sp_frame *f, char *buf, size_t cap);
 /** "lidar", "camera", "tensor". */
 const char *sp_sensor_name(sp_sensor s);
 
+/** "points", "image", "tensor", "packets"; "unknown" for another value. */
+const char *sp_payload_name(sp_payload p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -126,8 +126,9 @@ def _image_of(owner, lay):
 
 class Frame(_sp.Frame):
     """A frame pulled from a Pipeline. Metadata: ``seq``, ``stamp_ns``,
-    ``log_time_ns``, ``stream``, ``sensor``, ``kind`` ('points', 'image' or
-    'tensor'), ``source`` = (``origin``, ``origin_index``). Payload, as
+    ``log_time_ns``, ``stream``, ``sensor``, ``kind`` ('points', 'image',
+    'tensor', or 'packets': raw lidar packets before a ``lidar`` stage, with
+    no array view), ``source`` = (``origin``, ``origin_index``). Payload, as
     NumPy views into the frame's pool block: ``points`` (a Points mapping),
     ``image`` ((H, W) or (H, W, C) with the rows' real stride), ``tensor``.
     The block returns to its pool when the frame and every array over it

@@ -173,11 +173,11 @@ static void payload_extent(const sp_frame *f, char **lo, char **hi)
         image_layout(&f->u.image, &ts, &item, &ch, &rows);
         *lo = (char *)f->u.image.data;
         *hi = *lo + f->u.image.stride * rows;
-    } else {
+    } else if (f->payload == SP_PAYLOAD_TENSOR) {
         size_t n = sp_tensor_count(&f->u.tensor);
         *lo = f->u.tensor.data;
         *hi = *lo + n * sp_dtype_size(f->u.tensor.dtype);
-    }
+    } /* packets: no array is exported (kind 'packets', no view) */
     if (!*lo)
         *lo = *hi = (char *)f; /* nothing to export */
 }
@@ -258,8 +258,7 @@ static PyObject *get_sensor(PyObject *self, void *c)
 
 static PyObject *get_kind(PyObject *self, void *c)
 {
-    static const char *const kinds[] = {"points", "image", "tensor"};
-    return PyUnicode_FromString(kinds[F(self)->payload]);
+    return PyUnicode_FromString(sp_payload_name(F(self)->payload));
 }
 
 static PyObject *get_origin(PyObject *self, void *c)
@@ -296,7 +295,9 @@ static PyGetSetDef frame_getset[] = {
      "when a log recorded it, ns (0 when not from a log)", NULL},
     {"stream", get_stream, NULL, "'velodyne', 'image_02', a topic ...", NULL},
     {"sensor", get_sensor, NULL, "'lidar', 'camera' or 'tensor'", NULL},
-    {"kind", get_kind, NULL, "the payload: 'points', 'image' or 'tensor'",
+    {"kind", get_kind, NULL,
+     "the payload: 'points', 'image', 'tensor' or 'packets' (raw lidar "
+     "packets, before the lidar stage: no array view)",
      NULL},
     {"origin", get_origin, NULL, "the file it was read from, or None", NULL},
     {"origin_index", get_origin_index, NULL,

@@ -54,6 +54,21 @@ def test_points_are_views_into_the_block():
         assert not hasattr(pts, "_nope")
 
 
+def test_packet_frames_have_a_kind_and_no_view():
+    # A capture without a lidar stage hands on packet frames: their kind is
+    # named (it read past a three-name table, and exporting them as a
+    # tensor crashed the interpreter) and no array view is offered.
+    cap = data_path("pcap/velodyne/rlu_velodyne_example_vlp16.pcap")
+    with sp.Pipeline(f"pcap path={cap}") as p:
+        f = next(p)
+        assert f.kind == "packets"
+        assert "packets" in repr(f)
+        with pytest.raises(AttributeError, match="not points"):
+            f.points
+        with pytest.raises(AttributeError, match="not a tensor"):
+            f.tensor
+
+
 def test_image_view_has_the_real_row_stride():
     # 1242 pixels of bayer8 are stored with 1280-byte rows (64-aligned).
     with sp.Pipeline("synth frames=1 lidar=false") as p:
