@@ -10,7 +10,9 @@
 
 static int range_resolve(const sp_range_params *in, sp_range_params *p)
 {
-    static const sp_range_params def = {64, 2048, -24.8, 2.0};
+    static const sp_range_params def = {
+        SP_RANGE_DEFAULT_ROWS, SP_RANGE_DEFAULT_COLS, SP_RANGE_DEFAULT_FOV_DOWN,
+        SP_RANGE_DEFAULT_FOV_UP};
     *p = in ? *in : def;
     if (p->rows == 0)
         p->rows = def.rows;

@@ -48,6 +48,12 @@
 extern "C" {
 #endif
 
+/** The defaults: KITTI's HDL-64E, 64 beams over -24.8..2 degrees. */
+#define SP_RANGE_DEFAULT_ROWS 64
+#define SP_RANGE_DEFAULT_COLS 2048
+#define SP_RANGE_DEFAULT_FOV_DOWN (-24.8)
+#define SP_RANGE_DEFAULT_FOV_UP 2.0
+
 /** Range-image parameters; zero = defaults rows=64 cols=2048
  *  fov=-24.8:2 (degrees; defaulted when both are zero). */
 typedef struct sp_range_params {

@@ -26,8 +26,6 @@
 #include "par_int.h"
 #include "sp_stage.h"
 
-#define FALLBACK_COLS 2048
-
 typedef struct range_stage {
     sp_range_params params;
     int auto_cols; /* cols=auto not decided yet */
@@ -91,11 +89,11 @@ static int range_init(sp_stage *st)
     r->auto_fov = fov->is_auto;
     /* What is auto is decided on the first sweep; until then the
      * defaults' shape stands in. */
-    r->params =
-        (sp_range_params){.rows = r->auto_rows ? 64 : (int)rows->i,
-                          .cols = r->auto_cols ? FALLBACK_COLS : (int)cols->i,
-                          .fov_down = r->auto_fov ? -24.8 : fov->lo,
-                          .fov_up = r->auto_fov ? 2 : fov->hi};
+    r->params = (sp_range_params){
+        .rows = r->auto_rows ? SP_RANGE_DEFAULT_ROWS : (int)rows->i,
+        .cols = r->auto_cols ? SP_RANGE_DEFAULT_COLS : (int)cols->i,
+        .fov_down = r->auto_fov ? SP_RANGE_DEFAULT_FOV_DOWN : fov->lo,
+        .fov_up = r->auto_fov ? SP_RANGE_DEFAULT_FOV_UP : fov->hi};
     r->forward_points = sp_stage_prop_bool(st, "points");
     int rc = sp_range_shape(&r->params, r->shape);
     if (rc < 0)
@@ -119,7 +117,7 @@ static int decide_cols(sp_stage *st, range_stage *r, const sp_frame *in)
                       "%.4f degrees in the first sweep (%s)",
                       cols, step, in->stream);
     } else {
-        cols = FALLBACK_COLS;
+        cols = SP_RANGE_DEFAULT_COLS;
         sp_stage_note(st, "cols=auto: %d columns: %s", cols, sp_errmsg());
     }
     r->params.cols = cols;
