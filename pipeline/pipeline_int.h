@@ -74,14 +74,11 @@ void sp__suggest_text(const char *const *names, size_t n, char *buf,
 int sp__prop_parse(const sp_prop_spec *spec, const char *text,
                    sp_prop_value *v);
 
-/* 1 when an SP_PROP_TIME spec's unit (its choices) is a known one. */
-int sp__prop_time_unit_ok(const sp_prop_spec *spec);
-/* Whether an INT, FLOAT or RANGE spec also takes "auto" (choices
- * "auto"). */
-int sp__prop_takes_auto(const sp_prop_spec *spec);
-/* Whether an SP_PROP_FLOATS spec's choices is a list of counts ("1|3",
- * rising, each 1..SP_PROP_MAX_FLOATS) or unset. */
-int sp__prop_floats_counts_ok(const sp_prop_spec *spec);
+/* Whether a spec's type is known and its choices mean something for that
+ * type (sp_stage.h): an enum's list, a time's unit, a floats' counts
+ * ("1|3", rising, each 1..SP_PROP_MAX_FLOATS), "auto" or nothing on an
+ * int, float or range. SP_EINVAL naming the property and what is wrong. */
+int sp__prop_spec_check(const sp_prop_spec *spec);
 
 /* ---- stage statistics (stats.c) ---- */
 

@@ -66,11 +66,6 @@ static double spec_unit_ns(const sp_prop_spec *s)
     return unit_ns(time_unit(s), strlen(time_unit(s)));
 }
 
-int sp__prop_time_unit_ok(const sp_prop_spec *s)
-{
-    return spec_unit_ns(s) != 0;
-}
-
 static int has_range(const sp_prop_spec *s)
 {
     return s->min < s->max;
@@ -103,17 +98,55 @@ static int floats_counts(const sp_prop_spec *s, int c[SP_PROP_MAX_FLOATS])
     }
 }
 
-int sp__prop_takes_auto(const sp_prop_spec *s)
+/* An INT, FLOAT or RANGE spec whose choices is "auto" takes the word too. */
+static int takes_auto(const sp_prop_spec *s)
 {
     return (s->type == SP_PROP_INT || s->type == SP_PROP_FLOAT ||
             s->type == SP_PROP_RANGE) &&
            s->choices && strcmp(s->choices, "auto") == 0;
 }
 
-int sp__prop_floats_counts_ok(const sp_prop_spec *s)
+int sp__prop_spec_check(const sp_prop_spec *s)
 {
     int c[SP_PROP_MAX_FLOATS];
-    return floats_counts(s, c) > 0;
+    switch (s->type) {
+    case SP_PROP_ENUM:
+        if (s->choices == NULL || !*s->choices)
+            return sp__fail(SP_EINVAL, "enum property '%s' has no choices",
+                            s->name);
+        break;
+    case SP_PROP_TIME:
+        if (spec_unit_ns(s) == 0)
+            return sp__fail(SP_EINVAL,
+                            "time property '%s' has unit '%s', expected ns, "
+                            "us, ms, s, min or h",
+                            s->name, s->choices);
+        break;
+    case SP_PROP_INT:
+    case SP_PROP_FLOAT:
+    case SP_PROP_RANGE:
+        if (s->choices && !takes_auto(s))
+            return sp__fail(SP_EINVAL,
+                            "property '%s' has choices '%s', expected none or "
+                            "\"auto\"",
+                            s->name, s->choices);
+        break;
+    case SP_PROP_FLOATS:
+        if (floats_counts(s, c) == 0)
+            return sp__fail(SP_EINVAL,
+                            "floats property '%s' allows '%s' numbers, "
+                            "expected counts from 1 to %d, rising, joined by "
+                            "'|' (\"1|3\")",
+                            s->name, s->choices, SP_PROP_MAX_FLOATS);
+        break;
+    case SP_PROP_BOOL:
+    case SP_PROP_STRING:
+        break;
+    default:
+        return sp__fail(SP_EINVAL, "property '%s' has type %d", s->name,
+                        (int)s->type);
+    }
+    return SP_OK;
 }
 
 /* "1 to 8", "1 or 3", "3", "1, 2 or 4" */
@@ -145,7 +178,7 @@ static void describe_type(const sp_prop_spec *s, char *buf, size_t cap);
 void sp_prop_describe_allowed(const sp_prop_spec *s, char *buf, size_t cap)
 {
     const char *pre = "auto, or ";
-    if (sp__prop_takes_auto(s) && cap > strlen(pre)) {
+    if (takes_auto(s) && cap > strlen(pre)) {
         size_t n = (size_t)snprintf(buf, cap, "%s", pre);
         describe_type(s, buf + n, cap - n);
     } else {
@@ -484,7 +517,7 @@ int sp__prop_parse(const sp_prop_spec *s, const char *text, sp_prop_value *v)
     int rc;
 
     memset(v, 0, sizeof *v);
-    if (sp__prop_takes_auto(s) && strcmp(text, "auto") == 0) {
+    if (takes_auto(s) && strcmp(text, "auto") == 0) {
         v->set = v->is_auto = 1;
         return SP_OK;
     }

@@ -65,34 +65,8 @@ static int class_check(const sp_stage_class *cls)
                                 "stage class '%s': property '%s' declared "
                                 "twice",
                                 cls->name, ps->name);
-        if (ps->type == SP_PROP_ENUM && (ps->choices == NULL || !*ps->choices))
-            return sp__fail(SP_EINVAL,
-                            "stage class '%s': enum property '%s' has no "
-                            "choices",
-                            cls->name, ps->name);
-        if (ps->type == SP_PROP_TIME && !sp__prop_time_unit_ok(ps))
-            return sp__fail(SP_EINVAL,
-                            "stage class '%s': time property '%s' has unit "
-                            "'%s', expected ns, us, ms, s, min or h",
-                            cls->name, ps->name, ps->choices);
-        if ((ps->type == SP_PROP_INT || ps->type == SP_PROP_FLOAT ||
-             ps->type == SP_PROP_RANGE) &&
-            ps->choices && !sp__prop_takes_auto(ps))
-            return sp__fail(SP_EINVAL,
-                            "stage class '%s': property '%s' has choices "
-                            "'%s', expected none or \"auto\"",
-                            cls->name, ps->name, ps->choices);
-        if (ps->type == SP_PROP_FLOATS && !sp__prop_floats_counts_ok(ps))
-            return sp__fail(SP_EINVAL,
-                            "stage class '%s': floats property '%s' allows "
-                            "'%s' numbers, expected counts from 1 to %d, "
-                            "rising, joined by '|' (\"1|3\")",
-                            cls->name, ps->name, ps->choices,
-                            SP_PROP_MAX_FLOATS);
-        if ((unsigned)ps->type > SP_PROP_TIME)
-            return sp__fail(SP_EINVAL,
-                            "stage class '%s': property '%s' has type %d",
-                            cls->name, ps->name, (int)ps->type);
+        if (sp__prop_spec_check(ps) < 0)
+            return sp__fail_context(SP_EINVAL, "stage class '%s': ", cls->name);
         if (ps->def != NULL && sp__prop_parse(ps, ps->def, &v) < 0)
             return sp__fail_context(
                 SP_EINVAL, "stage class '%s': bad default: ", cls->name);
