@@ -25,18 +25,21 @@ typedef struct resize_stage {
     sp__par par;
 } resize_stage;
 
+/* The largest side the stage makes, given or kept by the aspect ratio. */
+#define MAX_SIDE 16384
+
 static const sp_prop_spec resize_props[] = {
     {.name = "width",
      .type = SP_PROP_INT,
      .min = 1,
-     .max = 16384,
+     .max = MAX_SIDE,
      .optional = 1,
      .help = "output width in pixels; unset: height='s, keeping each "
              "image's aspect ratio"},
     {.name = "height",
      .type = SP_PROP_INT,
      .min = 1,
-     .max = 16384,
+     .max = MAX_SIDE,
      .optional = 1,
      .help = "output height in pixels; unset: width='s, keeping each "
              "image's aspect ratio"},
@@ -82,18 +85,18 @@ static int resize_prepare(sp_stage *st, const sp_frame *in, sp__filter_out *o)
     uint32_t w = r->width, h = r->height;
     if (!w || !h) {
         /* the other side rounded to the nearest pixel (ffmpeg's
-         * scale=W:-1), at least 1; past the properties' 16384 the aspect
+         * scale=W:-1), at least 1; past MAX_SIDE the aspect
          * could not be kept, so it is refused rather than squeezed */
         const double a = (double)src->width / (double)src->height;
         double d = w ? (double)w / a : (double)h * a;
         d = d < 1 ? 1 : d;
-        if (d >= 16384.5)
+        if (d >= MAX_SIDE + 0.5)
             return sp__fail(SP_ERANGE,
                             "%s=%u keeps the %ux%u image's aspect ratio at "
-                            "%s=%.0f, past the largest 16384: give both "
+                            "%s=%.0f, past the largest %d: give both "
                             "width= and height=",
                             w ? "width" : "height", w ? w : h, src->width,
-                            src->height, w ? "height" : "width", d);
+                            src->height, w ? "height" : "width", d, MAX_SIDE);
         *(w ? &h : &w) = (uint32_t)llround(d);
     }
     if (src->width == w && src->height == h) {
