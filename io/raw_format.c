@@ -33,9 +33,13 @@ typedef struct raw_name {
     uint32_t width, height; /* 0: no WIDTHxHEIGHT */
     int has_format;         /* a pixel format's name appears in it */
     sp_pixfmt format;
-    char pattern[5]; /* "rggb" ... or "" */
-    int bits;        /* digits after the pattern ("rggb12"), 0 if none */
+    char pattern[5];  /* "rggb" ... or "" */
+    sp_pixfmt bayer8; /* the pattern's 8-bit Bayer format, when there is one */
+    int bits;         /* digits after the pattern ("rggb12"), 0 if none */
 } raw_name;
+
+/* The patterns are the Bayer formats' names past "bayer_" ("rggb8"). */
+#define BAYER_PREFIX "bayer_"
 
 /* The first "<digits>x<digits>" with both in 1..SP_RAW_MAX_DIM and not
  * inside a longer word of digits or letters. */
@@ -92,21 +96,25 @@ static void read_name(const char *path, raw_name *o)
             o->format = (sp_pixfmt)f;
         }
     }
-    static const char *const pats[] = {"rggb", "bggr", "grbg", "gbrg"};
-    for (int i = 0; i < 4 && !o->pattern[0]; i++)
-        for (const char *p = strstr(s, pats[i]); p;
-             p = strstr(p + 1, pats[i])) {
+    for (int f = SP_PIX_BAYER_RGGB8; f <= SP_PIX_BAYER_GBRG8 && !o->pattern[0];
+         f++) {
+        char pat[5];
+        snprintf(pat, sizeof pat, "%s",
+                 sp_pixfmt_name((sp_pixfmt)f) + strlen(BAYER_PREFIX));
+        for (const char *p = strstr(s, pat); p; p = strstr(p + 1, pat)) {
             const char *e = p + 4;
             int bits = 0;
             while (isdigit((unsigned char)*e) && bits < 100)
                 bits = bits * 10 + (*e++ - '0');
             if ((p == s || !isalnum((unsigned char)p[-1])) &&
                 !isalnum((unsigned char)*e)) {
-                memcpy(o->pattern, pats[i], 5);
+                memcpy(o->pattern, pat, sizeof pat);
+                o->bayer8 = (sp_pixfmt)f;
                 o->bits = bits;
                 break;
             }
         }
+    }
 }
 
 /* Bytes of one W x H frame of @p f in a file (no row padding); 0 when the
@@ -122,14 +130,12 @@ static unsigned long long frame_bytes(const raw_name *nm, sp_pixfmt f)
     return b;
 }
 
-static sp_pixfmt bayer(const char *pattern, int sixteen)
+/* The name's pattern in 8 or 16 bits (the formats' order is the same). */
+static sp_pixfmt bayer(const raw_name *nm, int sixteen)
 {
-    static const char *const pats[] = {"rggb", "bggr", "grbg", "gbrg"};
-    int i = 0;
-    while (i < 3 && strcmp(pats[i], pattern) != 0)
-        i++;
-    return (sp_pixfmt)((sixteen ? SP_PIX_BAYER_RGGB16 : SP_PIX_BAYER_RGGB8) +
-                       i);
+    return (
+        sp_pixfmt)(nm->bayer8 +
+                   (sixteen ? SP_PIX_BAYER_RGGB16 - SP_PIX_BAYER_RGGB8 : 0));
 }
 
 /* The format the name settles, or -1: a format named outright, else a
@@ -143,14 +149,14 @@ static int settled(const raw_name *nm, unsigned long long size)
     if (!nm->pattern[0])
         return -1;
     if (nm->bits)
-        return (int)bayer(nm->pattern, nm->bits > 8);
-    unsigned long long b16 = frame_bytes(nm, bayer(nm->pattern, 1));
-    unsigned long long b8 = frame_bytes(nm, bayer(nm->pattern, 0));
+        return (int)bayer(nm, nm->bits > 8);
+    unsigned long long b16 = frame_bytes(nm, bayer(nm, 1));
+    unsigned long long b8 = frame_bytes(nm, bayer(nm, 0));
     if (b16 && size % b16 == 0 && (size == b16 || !b8 || size % b8))
-        return (int)bayer(nm->pattern, 1);
+        return (int)bayer(nm, 1);
     if (b8 && size % b8 == 0)
-        return (int)bayer(nm->pattern, 0);
-    return (int)bayer(nm->pattern, 1);
+        return (int)bayer(nm, 0);
+    return (int)bayer(nm, 1);
 }
 
 /* "gray16, bayer_*16, yuyv, uyvy (1 frame); gray8, bayer_*8 (2 frames)":
