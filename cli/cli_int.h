@@ -50,6 +50,12 @@ size_t cli_escape_width(const char *s, size_t n);
 /* fprintf(stderr, ...) with the whole text escaped but a final newline. */
 void cli_errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A file a command writes after its work (--json FILE, --latency-png
+ * FILE): its folder made and proved writable now (sp_file_prepare), so a
+ * typo does not cost the work; NULL and "-" (stdout) pass. 0, or -1 after
+ * "sensorpipe CMD: OPT: <why>" on stderr (cmd_run.c). */
+int cli_prepare_output(const char *cmd, const char *opt, const char *path);
+
 /* What `run` and the demo share (cmd_run.c). */
 #define CLI_MAX_STREAMS 64
 

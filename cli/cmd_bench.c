@@ -535,10 +535,8 @@ int cli_bench_main(int argc, char **argv)
             want[p] = progs[p].optional ? 1 : 2;
 
     /* Checked before the programs run, which can take minutes. */
-    if (json && strcmp(json, "-") && sp_file_prepare(json) < 0) {
-        cli_errf(CLI_PROG " bench: --json: %s\n", sp_errmsg());
+    if (cli_prepare_output("bench", "--json", json) < 0)
         return 1;
-    }
 
     /* The folder is the first place holding the first program asked for
      * that every build has (bench_lidar when only comparisons are). */

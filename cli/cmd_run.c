@@ -311,6 +311,14 @@ static int write_json(sp_pipeline *p, const char *path)
     return 0;
 }
 
+int cli_prepare_output(const char *cmd, const char *opt, const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0 || sp_file_prepare(path) == 0)
+        return 0;
+    cli_errf(CLI_PROG " %s: %s: %s\n", cmd, opt, sp_errmsg());
+    return -1;
+}
+
 /* ---- the run ---- */
 
 /* After a budget refusal, where the budget comes from: the library's
@@ -343,17 +351,9 @@ int cli_run_launch(const char *launch, const cli_run_opts *o,
     uint64_t t0, last = 0, total = 0;
 
     memset(res, 0, sizeof *res);
-    /* The files written after the run are checked before it: a typo in
-     * their folder must not cost the run. */
-    if (o->json != NULL && strcmp(o->json, "-") != 0 &&
-        sp_file_prepare(o->json) < 0) {
-        cli_errf(CLI_PROG " run: --json: %s\n", sp_errmsg());
+    if (cli_prepare_output("run", "--json", o->json) < 0 ||
+        cli_prepare_output("run", "--latency-png", o->latency_png) < 0)
         return 1;
-    }
-    if (o->latency_png != NULL && sp_file_prepare(o->latency_png) < 0) {
-        cli_errf(CLI_PROG " run: --latency-png: %s\n", sp_errmsg());
-        return 1;
-    }
     /* Installed before the stages start (a sink may create its file in
      * init) and kept until every fini() has run: a signal at any point
      * ends the run through the same clean path. */
