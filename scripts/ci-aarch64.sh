@@ -7,7 +7,11 @@
 # machine it installs what it needs (scripts/install-deps.sh, SP_CROSS).
 #
 # Every suite runs, the parsing suites included (their slowest inputs were
-# cut down for the emulator: test_fault_inject writes 90-column sweeps).
+# cut down for the emulator: test_fault_inject writes 90-column sweeps;
+# test_log_ros1_damage and test_lz4frame run every 4th of their damaged or
+# re-encoded bz2/lz4 inputs, iot_emulated_stride, and print so: emulating
+# those libraries took 50 s of this stage, for code the native builds run
+# on every case).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${SP_ARM_BUILD:-build-arm64}

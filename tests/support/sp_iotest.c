@@ -58,6 +58,23 @@ const char *iot_tmp(const char *rel)
     return buf[k];
 }
 
+size_t iot_emulated_stride(size_t k, const char *what)
+{
+    const char *emu = getenv("SP_TEST_EMULATOR");
+    static char said[64];
+    if (emu == NULL || *emu == '\0' || k <= 1)
+        return 1;
+    if (strncmp(said, what, sizeof said - 1) == 0)
+        return k; /* said once, for a sweep run in a loop */
+    snprintf(said, sizeof said, "%s", what);
+    print_message("under %s: %s, every %zu%s case (every case natively)\n", emu,
+                  what, k,
+                  k == 2   ? "nd"
+                  : k == 3 ? "rd"
+                           : "th");
+    return k;
+}
+
 void iot_buf_add(iot_buf *b, const void *d, size_t n)
 {
     if (b->n + n > b->cap) {

@@ -18,6 +18,14 @@ const char *iot_tmp(const char *rel);
 /* mkdir -p */
 void iot_mkdirs(const char *path);
 
+/* 1 in a native build; @p k under an emulator (SP_TEST_EMULATOR, set for
+ * the cross build's suites: CI's aarch64 stage under qemu). For sweeps over
+ * a parser's damaged or re-encoded inputs, whose code does not depend on
+ * the architecture and whose time there goes to emulating bz2 and lz4: the
+ * caller runs every k-th case, and the native builds (normal, ASan) every
+ * case. Prints the thinning, naming @p what, so the log shows it. */
+size_t iot_emulated_stride(size_t k, const char *what);
+
 /* Write n bytes to path (fails the test on error). */
 void iot_write(const char *path, const void *data, size_t n);
 void iot_write_str(const char *path, const char *text);
