@@ -1,10 +1,13 @@
 /* The format registry (see format_int.h): the table the build writes from
  * the sources, sorted into probe order once, and the content probe. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format_int.h"
@@ -82,7 +85,7 @@ static void known_list(char *buf, size_t cap)
     buf[0] = '\0';
     for (size_t i = 0; i < sp__format_count() && used < cap; i++) {
         int k = snprintf(buf + used, cap - used, "%s%s",
-                         i == 0                       ? ""
+                         i == 0                        ? ""
                          : i + 1 == sp__format_count() ? " or "
                                                        : ", ",
                          sp__format_at(i)->what);
@@ -123,6 +126,15 @@ const sp__format *sp__format_of(const char *path)
     return NULL;
 }
 
+/* The launch-string words that read a file of @p f, up to its path. */
+static const char *use_of(const sp__format *f, char *buf, size_t cap)
+{
+    if (f->use)
+        return f->use;
+    snprintf(buf, cap, "%s path=", f->source);
+    return buf;
+}
+
 int sp__format_refuse_other(const char *path, const char *mine)
 {
     if (sp__path_kind(path) != 0)
@@ -138,11 +150,105 @@ int sp__format_refuse_other(const char *path, const char *mine)
         const sp__format *f = sp__format_at(i);
         if (!strcmp(f->name, mine) || !f->probe)
             continue;
+        char use[64];
         if (f->probe(path, 0, head, n) == SP__PROBE_CONTENT)
-            return sp__fail(SP_EFORMAT,
-                            "%s is a %s, not a %s file: read it with `%s "
-                            "path=%s`",
-                            path, f->what, mine, f->source, path);
+            return sp__fail(
+                SP_EFORMAT, "%s is a %s, not a %s file: read it with `%s%s`",
+                path, f->what, mine, use_of(f, use, sizeof use), path);
     }
     return SP_OK;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
+{
+    enum { MAX_FILES = 256, MAX_KINDS = 8, MAX_NAMED = 3 };
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    /* The names first, sorted, so the hint is the same on every file
+     * system; a folder of thousands of frames is probed only so far. */
+    char *names[MAX_FILES];
+    size_t nn = 0, more = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (nn == MAX_FILES) {
+            more = 1;
+            break;
+        }
+        if ((names[nn] = strdup(e->d_name)) == NULL)
+            break;
+        nn++;
+    }
+    closedir(d);
+    qsort(names, nn, sizeof names[0], by_name);
+    struct {
+        const sp__format *f;
+        size_t count;
+        const char *named[MAX_NAMED];
+    } kinds[MAX_KINDS];
+    size_t nk = 0;
+    for (size_t i = 0; i < nn; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >=
+                (int)sizeof path ||
+            stat(path, &st) != 0)
+            continue;
+        uint8_t head[SP__FORMAT_HEAD];
+        size_t n = 0;
+        const sp__format *f = NULL;
+        if (S_ISDIR(st.st_mode)) /* a bag's folder: its layout */
+            f = probe_pass(path, 1, NULL, 0, SP__PROBE_CONTENT);
+        else if (S_ISREG(st.st_mode)) {
+            read_head(path, head, &n);
+            f = probe_pass(path, 0, head, n, SP__PROBE_CONTENT);
+        }
+        if (f == NULL)
+            continue;
+        size_t k = 0;
+        while (k < nk && kinds[k].f != f)
+            k++;
+        if (k == nk) {
+            if (nk == MAX_KINDS)
+                continue;
+            kinds[nk].f = f;
+            kinds[nk].count = 0;
+            nk++;
+        }
+        if (kinds[k].count < MAX_NAMED)
+            kinds[k].named[kinds[k].count] = names[i];
+        kinds[k].count++;
+    }
+    size_t used = 0;
+    for (size_t k = 0; k < nk && used < cap; k++) {
+        char use[64];
+        int w = snprintf(buf + used, cap - used,
+                         "%s%zu x %s, read with `%s...`: ", k ? "; " : "",
+                         kinds[k].count, kinds[k].f->what,
+                         use_of(kinds[k].f, use, sizeof use));
+        for (size_t j = 0; w >= 0 && j < kinds[k].count && j < MAX_NAMED; j++)
+            if (used + (size_t)w < cap)
+                w += snprintf(buf + used + w, cap - used - (size_t)w, "%s%s",
+                              j ? ", " : "", kinds[k].named[j]);
+        if (w >= 0 && kinds[k].count > MAX_NAMED && used + (size_t)w < cap)
+            w += snprintf(buf + used + w, cap - used - (size_t)w, ", ...");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (nk > 0 && more && used < cap)
+        snprintf(buf + used, cap - used, " (among its first %d files)",
+                 MAX_FILES);
+    for (size_t i = 0; i < nn; i++)
+        free(names[i]);
 }

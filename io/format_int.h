@@ -36,6 +36,9 @@ typedef struct sp__format {
     const char *name;   /* "ros1", "mcap", "pcd" ... */
     const char *what;   /* for people: "ROS1 bag v2.0" */
     const char *source; /* the stage that reads it: "bag", "pcd" ... */
+    /* How a launch string names such a file, when not "<source> path=":
+     * "lidar model=ouster calib=". NULL: the source's path=. */
+    const char *use;
     /* Probe order among formats giving the same answer: lower first. */
     int order;
     /* Whether this format reads @p path: SP__PROBE_CONTENT when its content
@@ -66,6 +69,13 @@ const sp__format *sp__format_of(const char *path);
  * file is and which source reads it ("drive.bag is a ROS1 bag v2.0: read
  * it with `bag path=...`"). */
 int sp__format_refuse_other(const char *path, const char *mine);
+
+/* For a folder that is no format's: what its files and folders (one
+ * level, the first 256 by name) are by content, per format with the source that
+ * reads it and up to three names: "3 x libpcap capture (UDP packets), read with
+ * `pcap path=...`: a.pcap, b.pcap, c.pcap". Empty when none is; sets no error.
+ */
+void sp__format_folder_hint(const char *dir, char *buf, size_t cap);
 
 /* The describe function of log containers (io/log_describe.c). */
 int sp__log_describe(const char *path, size_t sample, sp_loginfo *li);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "calib_int.h"
+#include "format_int.h"
 #include "io_int.h"
 #include "sp_bin.h"
 #include "sp_kitti.h"
@@ -527,11 +528,16 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
             any |= is_dir(probe);
         }
         if (k->root && !any) {
+            /* A folder of captures or clouds given as a dataset: say what
+             * its files are and which source reads them. */
+            char hint[1024];
+            sp__format_folder_hint(dir, hint, sizeof hint);
             rc = sp__fail(SP_ENOTFOUND,
                           "%s: no KITTI layout, expected "
                           "velodyne_points/ or image_0N/ (raw drive) or "
-                          "[training/]velodyne, image_2, calib (object set)",
-                          dir);
+                          "[training/]velodyne, image_2, calib (object "
+                          "set)%s%s",
+                          dir, hint[0] ? "; in it, by content: " : "", hint);
             goto fail;
         }
     }

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sp_iotest.h"
 #include "sp_loginfo.h"
+#include "sp_pipeline.h"
 
 static void test_kitti_object(void **state)
 {
@@ -238,6 +240,117 @@ static void test_raw_from_name(void **state)
     free(li);
 }
 
+/* A folder given as a dataset that holds captures and bags: the error
+ * names what its files and folders are by content, the source that reads
+ * each kind, three names of a kind at most, and nothing it does not read. */
+static void test_folder_hint(void **state)
+{
+    (void)state;
+    const char *dir = iot_tmp("captures");
+    iot_rmdir(dir);
+    iot_mkdirs(dir);
+    char path[1200];
+    /* A pcap global header: magic, v2.4, zone, sigfigs, snaplen, Ethernet. */
+    static const uint8_t pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
+                                     0,    0,    0,    0,    0, 0, 0, 0,
+                                     0xff, 0xff, 0,    0,    1, 0, 0, 0};
+    for (int i = 4; i >= 0; i--) { /* written out of order: sorted back */
+        snprintf(path, sizeof path, "%s/a%d.pcap", dir, i);
+        iot_write(path, pcap, sizeof pcap);
+    }
+    snprintf(path, sizeof path, "%s/b.bag", dir);
+    iot_write_str(path, "#ROSBAG V2.0\n");
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    iot_write_str(path, "hello");
+    sp_loginfo *li = calloc(1, sizeof *li);
+    assert_non_null(li);
+    assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_ENOTFOUND);
+    iot_msg_has("captures: no KITTI layout",
+                "; in it, by content: 5 x libpcap capture (UDP packets), "
+                "read with `pcap path=...`: a0.pcap, a1.pcap, a2.pcap, ...; "
+                "1 x ROS1 bag v2.0, read with `bag path=...`: b.bag",
+                NULL);
+    assert_null(strstr(sp_errmsg(), "notes.txt"));
+    assert_null(strstr(sp_errmsg(), "a3.pcap"));
+    /* Nothing it reads: no hint. */
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/a%d.pcap", dir, i);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/b.bag", dir);
+    unlink(path);
+    sp_loginfo_free(li);
+    assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_ENOTFOUND);
+    iot_msg_has("captures: no KITTI layout", "(object set)", NULL);
+    assert_null(strstr(sp_errmsg(), "in it"));
+    sp_loginfo_free(li);
+    free(li);
+    iot_rmdir(dir);
+}
+
+/* An Ouster sensor's metadata JSON: what it describes (the sensor, its
+ * mode, the packet layout) and how a launch string uses it; another JSON
+ * says what it was read as; a .bin source given one names the stage. */
+static void test_ouster_meta(void **state)
+{
+    (void)state;
+    const char *meta = iot_data("pcap/ouster/OS-1-32-G_v2.1.1_1024x10.json");
+    if (meta == NULL) {
+        print_message("skipped: pcap/ouster under SP_TEST_DATA not found\n");
+        skip();
+    }
+    sp_loginfo *li = calloc(1, sizeof *li);
+    assert_non_null(li);
+    assert_int_equal(sp_loginfo_probe(meta, 0, li), SP_OK);
+    assert_string_equal(li->layout, "ouster_meta");
+    assert_int_equal(li->nstreams, 0);
+    /* The file's own fields (its beam_altitude_angles has 32 entries; a
+     * LEGACY packet is 16 columns of 16 + 32 * 12 + 4 bytes). */
+    assert_string_equal(sp_loginfo_attr_get(li, "ouster", "prod_line"),
+                        "OS-1-32-G");
+    assert_string_equal(sp_loginfo_attr_get(li, "ouster", "firmware"),
+                        "v2.1.1");
+    assert_string_equal(sp_loginfo_attr_get(li, "ouster", "beams"), "32");
+    assert_string_equal(sp_loginfo_attr_get(li, "ouster", "profile"), "LEGACY");
+    assert_string_equal(sp_loginfo_attr_get(li, "ouster", "packet_bytes"),
+                        "6464");
+    assert_string_equal(sp_loginfo_attr_get(li, "ouster", "serial"),
+                        "992101000280");
+    assert_non_null(strstr(li->note, "`lidar model=ouster calib="));
+    assert_non_null(strstr(li->note, meta));
+    sp_loginfo_free(li);
+
+    /* JSON that is not Ouster metadata: claimed by its name only. */
+    const char *other = iot_tmp("settings.json");
+    iot_write_str(other, "{\"a\": 1}\n");
+    assert_true(sp_loginfo_probe(other, 0, li) < 0);
+    iot_msg_has("settings.json: key 'beam_altitude_angles' missing",
+                "(read as Ouster sensor metadata", NULL);
+    sp_loginfo_free(li);
+    /* ... and without the .json name, not at all. */
+    const char *txt = iot_tmp("settings.txt");
+    iot_write_str(txt, "{\"a\": 1}\n");
+    assert_int_equal(sp_loginfo_probe(txt, 0, li), SP_ENOTFOUND);
+    iot_msg_has("settings.txt: unknown kind of file",
+                "metadata JSON of an Ouster sensor", NULL);
+    sp_loginfo_free(li);
+    free(li);
+
+    /* The bin source refuses it, saying how it is used. */
+    sp_pipeline *p = NULL;
+    char launch[1200];
+    snprintf(launch, sizeof launch, "bin path=%s ! null", meta);
+    int rc = sp_pipeline_create(launch, NULL, &p);
+    if (rc == SP_OK) {
+        sp_frame *f;
+        rc = sp_pipeline_pull(p, &f);
+        sp_pipeline_destroy(p);
+    }
+    assert_true(rc < 0);
+    iot_msg_has("is a metadata JSON of an Ouster sensor, not a bin file",
+                "read it with `lidar model=ouster calib=", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +358,8 @@ int main(void)
         cmocka_unit_test(test_raw_drive_calib_and_bin_guess),
         cmocka_unit_test(test_written_folders),
         cmocka_unit_test(test_raw_from_name),
+        cmocka_unit_test(test_folder_hint),
+        cmocka_unit_test(test_ouster_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
