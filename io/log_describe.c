@@ -11,6 +11,7 @@
 #include "format_int.h"
 #include "info_int.h"
 #include "sp_log.h"
+#include "sp_pcap.h"
 #include "sp_rosmsg.h"
 
 static void put_stamp(char *buf, size_t cap, int64_t ns)
@@ -137,10 +138,19 @@ static void sample_message(sp_rosmsg_decoder *dec, sp_rosmsg_kind kind,
             int64_t t;
             if (m.count)
                 sp_rosmsg_packet_at(&m, 0, &d, &len, &t);
+            /* The model the first packet looks like (its factory byte,
+             * its size) when the lidar stage decodes it. */
+            const char *calib = NULL;
+            const char *model =
+                d ? sp_pcap_guess_model(d, len, 0, &calib) : NULL;
+            /* An Ouster bag's metadata topic is read with its packets. */
+            if (kind == SP_ROSMSG_OUSTER_PACKET)
+                calib = NULL;
             snprintf(o->fields, sizeof o->fields,
                      "%u packets of %zu B per message (decode with `lidar "
-                     "model=...`)",
-                     m.count, len);
+                     "model=%s%s%s`)",
+                     m.count, len, model ? model : "...",
+                     calib ? " calib=" : "", calib ? calib : "");
         }
         if (rc == SP_OK)
             o->sampled++;

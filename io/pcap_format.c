@@ -1,8 +1,10 @@
 /* Classic pcap captures as a registered format (format_int.h): recognised
  * by their magic; `info` lists the UDP datagrams per destination port with
  * their sizes and the sensor they look like. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "format_int.h"
 #include "info_int.h"
@@ -22,53 +24,94 @@ static int pcap_probe(const char *path, int is_dir, const uint8_t *head,
                : 0;
 }
 
-static const char *velodyne_model(uint8_t b)
+/* Placeholders for a calib= the model cannot do without. */
+#define VELODYNE_TABLE "SENSOR.yaml (the unit's own table)"
+#define OUSTER_META "SENSOR.json (its metadata)"
+
+/* Velodyne's factory (model) byte: the model for people, and the lidar
+ * stage's model= that decodes it (NULL: a model it does not decode). */
+static const struct {
+    uint8_t byte;
+    const char *what, *model;
+} velodyne[] = {
+    {0x21, "Velodyne HDL-32E", "hdl32e"}, {0x22, "Velodyne VLP-16", "vlp16"},
+    {0x24, "Velodyne Puck Hi-Res", NULL}, {0x28, "Velodyne VLP-32C", "vlp32c"},
+    {0x31, "Velodyne Velarray", NULL},    {0xa1, "Velodyne VLS-128", "vls128"},
+};
+
+/* Hesai data packet sizes (without and with the UDP sequence tail). */
+static const struct {
+    size_t n[2];
+    const char *what, *model;
+} hesai[] = {
+    {{1194, 1198}, "Hesai Pandar64", "pandar64"},
+    {{1262, 1266}, "Hesai Pandar40P", "pandar40p"},
+    {{1080, 1084}, "Hesai PandarXT32", "xt32"},
+    {{1072, 1076}, "Hesai PandarQT64", "qt64"},
+};
+
+/* What the datagram is: the people's words in *what, the model= or NULL
+ * returned, and in *calib what its calib= must name, or NULL. */
+static const char *classify(const uint8_t *p, size_t n, uint16_t port,
+                            char *what, size_t cap, const char **calib)
 {
-    switch (b) {
-    case 0x21:
-        return "Velodyne HDL-32E";
-    case 0x22:
-        return "Velodyne VLP-16";
-    case 0x24:
-        return "Velodyne Puck Hi-Res";
-    case 0x28:
-        return "Velodyne VLP-32C";
-    case 0x31:
-        return "Velodyne Velarray";
-    case 0xa1:
-        return "Velodyne VLS-128";
+    *calib = NULL;
+    if (n == 1206 && p[0] == 0xff &&
+        (p[1] == 0xee || p[1] == 0xdd || p[1] == 0xcc || p[1] == 0xbb)) {
+        for (size_t i = 0; i < sizeof velodyne / sizeof velodyne[0]; i++)
+            if (velodyne[i].byte == p[1205]) {
+                snprintf(what, cap, "%s data (return byte 0x%02x)",
+                         velodyne[i].what, p[1204]);
+                if (velodyne[i].byte == 0xa1) /* no factory table */
+                    *calib = VELODYNE_TABLE;
+                return velodyne[i].model;
+            }
+        snprintf(what, cap,
+                 "Velodyne (unknown model byte) data (return byte 0x%02x)",
+                 p[1204]);
+        return NULL;
     }
-    return "Velodyne (unknown model byte)";
+    if (n == 512 && port == 8308) {
+        snprintf(what, cap, "Velodyne position packets");
+        return NULL;
+    }
+    if (n >= 8 && p[0] == 0xee && p[1] == 0xff) {
+        for (size_t i = 0; i < sizeof hesai / sizeof hesai[0]; i++)
+            if (n == hesai[i].n[0] || n == hesai[i].n[1]) {
+                snprintf(what, cap, "%s data", hesai[i].what);
+                return hesai[i].model;
+            }
+        snprintf(what, cap, "Hesai (unknown layout) data");
+        return NULL;
+    }
+    if (n == 48 && (port == 7503 || port == 7501)) {
+        snprintf(what, cap, "Ouster IMU packets");
+        return NULL;
+    }
+    if (n % 16 == 0 && n >= 16 * 20 &&
+        (port == 7502 || port == 7504 || n == 6464 || n == 24896 ||
+         n == 12608 || n == 3392)) {
+        snprintf(what, cap, "Ouster lidar packets");
+        *calib = OUSTER_META;
+        return "ouster";
+    }
+    snprintf(what, cap, "unknown");
+    return NULL;
 }
 
 void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
                    size_t cap)
 {
-    if (n == 1206 && p[0] == 0xff &&
-        (p[1] == 0xee || p[1] == 0xdd || p[1] == 0xcc || p[1] == 0xbb))
-        snprintf(out, cap, "%s data (return byte 0x%02x)",
-                 velodyne_model(p[1205]), p[1204]);
-    else if (n == 512 && port == 8308)
-        snprintf(out, cap, "Velodyne position packets");
-    else if (n >= 8 && p[0] == 0xee && p[1] == 0xff) {
-        const char *m = "Hesai (unknown layout)";
-        if (n == 1194 || n == 1198)
-            m = "Hesai Pandar64";
-        else if (n == 1262 || n == 1266)
-            m = "Hesai Pandar40P";
-        else if (n == 1080 || n == 1084)
-            m = "Hesai PandarXT32";
-        else if (n == 1072 || n == 1076)
-            m = "Hesai PandarQT64";
-        snprintf(out, cap, "%s data", m);
-    } else if (n == 48 && (port == 7503 || port == 7501))
-        snprintf(out, cap, "Ouster IMU packets");
-    else if (n % 16 == 0 && n >= 16 * 20 &&
-             (port == 7502 || port == 7504 || n == 6464 || n == 24896 ||
-              n == 12608 || n == 3392))
-        snprintf(out, cap, "Ouster lidar packets");
-    else
-        snprintf(out, cap, "unknown");
+    const char *calib;
+    classify(p, n, port, out, cap, &calib);
+}
+
+const char *sp_pcap_guess_model(const uint8_t *p, size_t n, uint16_t port,
+                                const char **calib)
+{
+    char what[96];
+    const char *dummy;
+    return classify(p, n, port, what, sizeof what, calib ? calib : &dummy);
 }
 
 #define MAX_PORTS 16
@@ -79,7 +122,34 @@ typedef struct port_count {
     size_t min, max;
     int64_t t0, t1;
     char guess[96];
+    const char *model; /* lidar model= that decodes it, or NULL */
+    const char *calib; /* what its calib= must name, or NULL */
 } port_count;
+
+/* The line a user copies to decode a port's lidar packets. An Ouster
+ * capture's metadata is the .json beside it of the same name when there
+ * is one (as ouster-sdk saves them). */
+static void decode_hint(sp_loginfo *li, const char *path, const port_count *c)
+{
+    char json[PATH_MAX] = "";
+    const char *calib = c->calib;
+    if (calib && !strcmp(calib, OUSTER_META)) {
+        const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+        size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - path)
+                                                     : strlen(path);
+        struct stat st;
+        if (stem + sizeof ".json" <= sizeof json) {
+            memcpy(json, path, stem);
+            memcpy(json + stem, ".json", sizeof ".json");
+            if (stat(json, &st) == 0 && S_ISREG(st.st_mode))
+                calib = json;
+        }
+    }
+    sp__info_text(
+        li, "  decode port %u: `pcap path=%s port=%u ! lidar model=%s%s%s`\n",
+        c->port, path, c->port, c->model, calib ? " calib=" : "",
+        calib ? calib : "");
+}
 
 static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
 {
@@ -104,8 +174,9 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
             ports[i].port = pk.dst_port;
             ports[i].min = pk.len;
             ports[i].t0 = pk.stamp_ns;
-            sp_pcap_guess(pk.data, pk.len, pk.dst_port, ports[i].guess,
-                          sizeof ports[i].guess);
+            ports[i].model =
+                classify(pk.data, pk.len, pk.dst_port, ports[i].guess,
+                         sizeof ports[i].guess, &ports[i].calib);
             nports++;
         }
         port_count *c = &ports[i];
@@ -158,6 +229,9 @@ static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)
     if (more)
         sp__info_text(li, "  and %llu packets to further ports\n",
                       (unsigned long long)more);
+    for (size_t i = 0; i < nports; i++)
+        if (ports[i].model)
+            decode_hint(li, path, &ports[i]);
     sp_pcap_close(r);
     if (rc != SP_EOS) {
         /* Damage after some packets: still describe what was read, and say

@@ -3,6 +3,7 @@
  * layouts detected, counts and samples, calibration states, the .bin
  * layout guess, a raw dump's size and format read from its name, and
  * text/JSON output with snprintf semantics. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -351,6 +352,124 @@ static void test_ouster_meta(void **state)
                 "read it with `lidar model=ouster calib=", NULL);
 }
 
+/* Frames the launch string gives, run to its end (fails on an error). */
+static size_t run_frames(const char *launch)
+{
+    sp_pipeline *p = NULL;
+    if (sp_pipeline_create(launch, NULL, &p) != SP_OK)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    sp_frame *f;
+    size_t n = 0;
+    int rc;
+    while ((rc = sp_pipeline_pull(p, &f)) == SP_OK) {
+        n++;
+        sp_frame_unref(f);
+    }
+    if (rc != SP_EOS)
+        fail_msg("%s: %s", launch, sp_errmsg());
+    assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    return n;
+}
+
+/* info on a capture prints, for each port of lidar data, the launch string
+ * that decodes it: the model its packets name, and for Ouster the metadata
+ * JSON beside the capture. Each printed line runs as it is. A bag of
+ * packet messages names the model the same way. */
+static void test_decode_hints(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rel, *want;
+    } caps[] = {
+        {"pcap/velodyne/rlu_hdl32_example.pcap",
+         "port=2368 ! lidar model=hdl32e`"},
+        {"pcap/velodyne/rlu_velodyne_example_vlp16.pcap",
+         "port=2368 ! lidar model=vlp16`"},
+        {"pcap/ouster/OS-1-32-G_v2.1.1_1024x10.pcap",
+         "port=7502 ! lidar model=ouster calib="},
+        {"pcap/ouster/OS-0-128-U1_v2.3.0_1024x10.pcap",
+         "port=7502 ! lidar model=ouster calib="},
+    };
+    sp_loginfo *li = calloc(1, sizeof *li);
+    char *text = malloc(1 << 16);
+    assert_true(li && text);
+    int ran = 0;
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        const char *path = iot_data(caps[i].rel);
+        if (path == NULL) {
+            print_message("skipped: %s not under SP_TEST_DATA\n", caps[i].rel);
+            continue;
+        }
+        assert_int_equal(sp_loginfo_probe(path, 0, li), SP_OK);
+        assert_true(sp_loginfo_format(li, 0, text, 1 << 16) > 0);
+        const char *at = strstr(text, "  decode port ");
+        if (at == NULL || strstr(at, caps[i].want) == NULL)
+            fail_msg("%s: no `%s` in:\n%s", caps[i].rel, caps[i].want, text);
+        const char *b = strchr(at, '`'), *e = b ? strchr(b + 1, '`') : NULL;
+        assert_non_null(e);
+        char launch[2048];
+        snprintf(launch, sizeof launch, "%.*s ! null", (int)(e - b - 1), b + 1);
+        if (strstr(launch, "model=ouster")) {
+            /* the same name as the capture, .json */
+            char json[1200];
+            snprintf(json, sizeof json, "calib=%.*s.json",
+                     (int)(strlen(path) - 5), path);
+            assert_non_null(strstr(launch, json));
+        }
+        size_t n = run_frames(launch);
+        print_message("%s: %zu scans\n", launch, n);
+        assert_true(n >= 1);
+        sp_loginfo_free(li);
+        ran++;
+    }
+    /* Bags of packet messages. */
+    static const struct {
+        const char *rel, *want;
+    } bags[] = {
+        {"rosbag2/nebula_vlp16", "(decode with `lidar model=vlp16`)"},
+        {"lidar_packets/nebula/velodyne_vls128",
+         "(decode with `lidar model=vls128 calib=SENSOR.yaml"},
+        {"lidar_packets/nebula/hesai_pandar64",
+         "(decode with `lidar model=pandar64`)"},
+    };
+    for (size_t i = 0; i < sizeof bags / sizeof bags[0]; i++) {
+        const char *dir = iot_data(bags[i].rel);
+        if (dir == NULL) {
+            print_message("skipped: %s not under SP_TEST_DATA\n", bags[i].rel);
+            continue;
+        }
+        /* nebula's folders hold one bag folder each */
+        char bag[1200];
+        snprintf(bag, sizeof bag, "%s", dir);
+        if (strstr(bags[i].rel, "nebula/")) {
+            DIR *d = opendir(dir);
+            assert_non_null(d);
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL)
+                if (e->d_name[0] != '.')
+                    snprintf(bag, sizeof bag, "%s/%s", dir, e->d_name);
+            closedir(d);
+        }
+        assert_int_equal(sp_loginfo_probe(bag, 0, li), SP_OK);
+        assert_true(sp_loginfo_format(li, 0, text, 1 << 16) > 0);
+        if (!strstr(text, bags[i].want))
+            fail_msg("%s: no `%s` in:\n%s", bags[i].rel, bags[i].want, text);
+        if (!strstr(bags[i].want, "calib=")) {
+            const char *m = strstr(text, "`lidar ");
+            char launch[2048];
+            snprintf(launch, sizeof launch, "bag path=%s ! %.*s ! null", bag,
+                     (int)(strchr(m + 1, '`') - m - 1), m + 1);
+            assert_true(run_frames(launch) >= 1);
+        }
+        sp_loginfo_free(li);
+        ran++;
+    }
+    free(text);
+    free(li);
+    if (ran == 0)
+        skip();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_raw_from_name),
         cmocka_unit_test(test_folder_hint),
         cmocka_unit_test(test_ouster_meta),
+        cmocka_unit_test(test_decode_hints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
