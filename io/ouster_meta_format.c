@@ -9,6 +9,7 @@
 #include "format_int.h"
 #include "info_int.h"
 #include "io_int.h"
+#include "launch_value_int.h"
 #include "sp_ouster_meta.h"
 
 /* Keys only Ouster metadata has, in either layout; the sensor and
@@ -102,10 +103,12 @@ static int meta_describe(const char *path, size_t sample, sp_loginfo *li)
                   sp_ouster_profile_name(m->profile), m->columns_per_packet,
                   sp_ouster_packet_size(m), m->column_window[0],
                   m->column_window[1]);
+    char qpath[sizeof li->note];
+    sp__launch_value(qpath, sizeof qpath, path);
     sp__info_set(li->note, sizeof li->note,
                  "decode this sensor's packets with `lidar model=ouster "
                  "calib=%s`",
-                 path);
+                 qpath);
     free(m);
     return SP_OK;
 }

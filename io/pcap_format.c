@@ -8,6 +8,7 @@
 
 #include "format_int.h"
 #include "info_int.h"
+#include "launch_value_int.h"
 #include "sp_pcap.h"
 
 static int pcap_probe(const char *path, int is_dir, const uint8_t *head,
@@ -145,10 +146,17 @@ static void decode_hint(sp_loginfo *li, const char *path, const port_count *c)
                 calib = json;
         }
     }
-    sp__info_text(
-        li, "  decode port %u: `pcap path=%s port=%u ! lidar model=%s%s%s`\n",
-        c->port, path, c->port, c->model, calib ? " calib=" : "",
-        calib ? calib : "");
+    char qpath[PATH_MAX + 8], qcalib[PATH_MAX + 8];
+    sp__launch_value(qpath, sizeof qpath, path);
+    if (calib == json) /* a placeholder stays as it is, for people */
+        sp__launch_value(qcalib, sizeof qcalib, calib);
+    else
+        snprintf(qcalib, sizeof qcalib, "%s", calib ? calib : "");
+    sp__info_text(li,
+                  "  decode port %u: `pcap path=%s port=%u ! lidar "
+                  "model=%s%s%s`\n",
+                  c->port, qpath, c->port, c->model, calib ? " calib=" : "",
+                  qcalib);
 }
 
 static int pcap_describe(const char *path, size_t sample, sp_loginfo *li)

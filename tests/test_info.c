@@ -422,6 +422,33 @@ static void test_decode_hints(void **state)
         sp_loginfo_free(li);
         ran++;
     }
+    /* A path the launch string must quote: the printed line quotes it. */
+    const char *vlp = iot_data("pcap/velodyne/rlu_velodyne_example_vlp16.pcap");
+    if (vlp) {
+        FILE *in = fopen(vlp, "rb");
+        assert_non_null(in);
+        static uint8_t bytes[1 << 18];
+        size_t n = fread(bytes, 1, sizeof bytes, in);
+        fclose(in);
+        assert_true(n > 0 && n < sizeof bytes);
+        const char *dir = iot_tmp("it's a dir!");
+        iot_rmdir(dir);
+        iot_mkdirs(dir);
+        char path[1200];
+        snprintf(path, sizeof path, "%s/vlp 16.pcap", dir);
+        iot_write(path, bytes, n);
+        assert_int_equal(sp_loginfo_probe(path, 0, li), SP_OK);
+        assert_true(sp_loginfo_format(li, 0, text, 1 << 16) > 0);
+        const char *b = strstr(text, "`pcap path=\"");
+        assert_non_null(b);
+        const char *e = strchr(b + 1, '`');
+        char launch[2048];
+        snprintf(launch, sizeof launch, "%.*s ! null", (int)(e - b - 1), b + 1);
+        assert_true(run_frames(launch) >= 1);
+        sp_loginfo_free(li);
+        unlink(path);
+        iot_rmdir(dir);
+    }
     /* Bags of packet messages. */
     static const struct {
         const char *rel, *want;

@@ -6,10 +6,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "launch_value_int.h"
 #include "pipeline_int.h"
 #include "pipeline_test_stages.h"
 
@@ -219,6 +221,41 @@ static void test_edit_distance(void **state)
     assert_int_equal(sp__edit_distance("Voxel", "voxel", 2), 0);
 }
 
+/* A value written for people to paste (core/launch_value_int.h) reads
+ * back whole: bare, '...' or "..." as it needs; a short buffer is cut
+ * with the full length returned. */
+static void test_value_round_trip(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *v, *written;
+    } cases[] = {
+        {"out/a.pcap", "out/a.pcap"},
+        {"", "''"},
+        {"my dir/a b.json", "'my dir/a b.json'"},
+        {"x!y", "'x!y'"},
+        {"tab\there", "'tab\there'"},
+        {"it's", "\"it's\""},
+        {"say \"hi\" it's \\ ok", "\"say \\\"hi\\\" it's \\\\ ok\""},
+        {"a\"b", "'a\"b'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char w[256], launch[300];
+        size_t n = sp__launch_value(w, sizeof w, cases[i].v);
+        assert_int_equal(n, strlen(w));
+        assert_string_equal(w, cases[i].written);
+        snprintf(launch, sizeof launch, "pcap path=%s ! null", w);
+        sp__launch l;
+        assert_int_equal(sp__launch_parse(launch, &l), SP_OK);
+        assert_int_equal(l.nelems, 2);
+        assert_string_equal(l.elems[0].props[0].value, cases[i].v);
+        sp__launch_free(&l);
+        char small[4];
+        assert_int_equal(sp__launch_value(small, sizeof small, cases[i].v), n);
+        assert_int_equal(strlen(small), n < 3 ? n : 3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_too_many),
         cmocka_unit_test(test_unknown_names),
         cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_value_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
