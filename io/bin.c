@@ -162,10 +162,7 @@ int sp_bin_reader_create(const char *path, const char *fields,
     rc = kind ? sp__filelist_dir(&r->files, path, ".bin")
               : sp__filelist_one(&r->files, path);
     if (rc == SP_OK && r->files.count == 0)
-        rc = sp__fail(SP_ENOTFOUND,
-                      "%s: folder holds no .bin files, "
-                      "expected at least one",
-                      path);
+        rc = sp__fail_empty_folder(path, ".bin");
     if (rc == SP_OK && !given)
         rc = parse_fields(
             r, sp_bin_default_fields(sp__filelist_path(&r->files, 0)));

@@ -12,6 +12,7 @@
 
 #include "format_int.h"
 #include "io_int.h"
+#include "launch_value_int.h"
 
 #define SP__FORMAT(sym) extern const sp__format sym;
 #include "sp_formats_list.h"
@@ -150,11 +151,13 @@ int sp__format_refuse_other(const char *path, const char *mine)
         const sp__format *f = sp__format_at(i);
         if (!strcmp(f->name, mine) || !f->probe)
             continue;
-        char use[64];
-        if (f->probe(path, 0, head, n) == SP__PROBE_CONTENT)
+        char use[64], qpath[PATH_MAX + 8];
+        if (f->probe(path, 0, head, n) == SP__PROBE_CONTENT) {
+            sp__launch_value(qpath, sizeof qpath, path);
             return sp__fail(
                 SP_EFORMAT, "%s is a %s, not a %s file: read it with `%s%s`",
-                path, f->what, mine, use_of(f, use, sizeof use), path);
+                path, f->what, mine, use_of(f, use, sizeof use), qpath);
+        }
     }
     return SP_OK;
 }
@@ -230,6 +233,10 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
         kinds[k].count++;
     }
     size_t used = 0;
+    if (nk > 0) {
+        int w = snprintf(buf, cap, "; in it, by content: ");
+        used = w > 0 ? (size_t)w : 0;
+    }
     for (size_t k = 0; k < nk && used < cap; k++) {
         char use[64];
         int w = snprintf(buf + used, cap - used,
@@ -251,4 +258,13 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
                  MAX_FILES);
     for (size_t i = 0; i < nn; i++)
         free(names[i]);
+}
+
+int sp__fail_empty_folder(const char *dir, const char *what)
+{
+    char hint[1024];
+    sp__format_folder_hint(dir, hint, sizeof hint);
+    return sp__fail(SP_ENOTFOUND,
+                    "%s: folder holds no %s files, expected at least one%s",
+                    dir, what, hint);
 }

@@ -536,8 +536,8 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
                           "%s: no KITTI layout, expected "
                           "velodyne_points/ or image_0N/ (raw drive) or "
                           "[training/]velodyne, image_2, calib (object "
-                          "set)%s%s",
-                          dir, hint[0] ? "; in it, by content: " : "", hint);
+                          "set)%s",
+                          dir, hint);
             goto fail;
         }
     }

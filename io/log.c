@@ -4,6 +4,7 @@
  * a two-chunk cache, and damage reported after the messages before it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "format_int.h"
 #include "io_int.h"
+#include "launch_value_int.h"
 #include "log_int.h"
 #include "log_reader_int.h"
 
@@ -422,6 +424,21 @@ static int finish_index(sp_log *log)
     return SP_OK;
 }
 
+/* Whether @p fmt describes @p path without an error (an error path only:
+ * it reads the folder). */
+static int describes(const sp__format *fmt, const char *path)
+{
+    sp_loginfo *li = calloc(1, sizeof *li);
+    if (li == NULL || fmt->describe == NULL) {
+        free(li);
+        return 0;
+    }
+    int ok = fmt->describe(path, 2, li) == SP_OK;
+    sp_loginfo_free(li);
+    free(li);
+    return ok;
+}
+
 int sp_log_open(const char *path, const sp_log_desc *desc, sp_log **out)
 {
     SP_GUARD(path && out);
@@ -430,11 +447,27 @@ int sp_log_open(const char *path, const sp_log_desc *desc, sp_log **out)
     if (!fmt)
         return SP_ENOTFOUND == sp__path_kind(path) ? SP_ENOTFOUND
                                                    : SP_EUNSUPPORTED;
-    if (!fmt->log)
+    /* Any folder may be a KITTI one (a name-level guess): unless it is
+     * one, say what is in it instead (a folder of bags, say). */
+    if (!fmt->log && sp__path_kind(path) == 1 &&
+        fmt->probe(path, 1, NULL, 0) != SP__PROBE_CONTENT &&
+        !describes(fmt, path)) {
+        char hint[1024];
+        sp__format_folder_hint(path, hint, sizeof hint);
+        return sp__fail(SP_EUNSUPPORTED,
+                        "%s: a folder, not a recorded message log: expected "
+                        "a ROS1 bag or MCAP file or a rosbag2 folder "
+                        "(metadata.yaml with .db3 or .mcap files)%s",
+                        path, hint);
+    }
+    if (!fmt->log) {
+        char qpath[PATH_MAX + 8];
+        sp__launch_value(qpath, sizeof qpath, path);
         return sp__fail(SP_EUNSUPPORTED,
                         "%s is a %s, not a recorded message log (ROS1 bag, "
                         "MCAP or rosbag2): read it with `%s path=%s`",
-                        path, fmt->what, fmt->source, path);
+                        path, fmt->what, fmt->source, qpath);
+    }
     sp_log *log = calloc(1, sizeof *log);
     if (!log)
         return sp__fail(SP_ENOMEM, "%s: out of memory", path);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format_int.h"
 #include "fields_map_int.h"
 #include "pcd_int.h"
 
@@ -334,10 +335,7 @@ int sp_pcd_reader_create(const char *path, sp_pcd_reader **out)
     int rc = kind ? sp__filelist_dir(&r->files, path, ".pcd")
                   : sp__filelist_one(&r->files, path);
     if (rc == SP_OK && r->files.count == 0)
-        rc = sp__fail(SP_ENOTFOUND,
-                      "%s: folder holds no .pcd files, "
-                      "expected at least one",
-                      path);
+        rc = sp__fail_empty_folder(path, ".pcd");
     if (rc < 0) {
         sp_pcd_reader_destroy(r);
         return rc;

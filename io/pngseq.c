@@ -2,6 +2,7 @@
  * PNG reader (its arena makes decoding allocation-free once warm). */
 #include <stdlib.h>
 
+#include "format_int.h"
 #include "io_int.h"
 #include "sp_pngseq.h"
 
@@ -24,10 +25,7 @@ int sp_pngseq_create(const char *path, sp_pngseq **out)
     int rc = kind ? sp__filelist_dir(&s->files, path, ".png")
                   : sp__filelist_one(&s->files, path);
     if (rc == SP_OK && s->files.count == 0)
-        rc = sp__fail(SP_ENOTFOUND,
-                      "%s: folder holds no .png files, "
-                      "expected at least one",
-                      path);
+        rc = sp__fail_empty_folder(path, ".png");
     if (rc == SP_OK)
         rc = sp_png_reader_create(&s->png);
     if (rc < 0) {

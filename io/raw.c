@@ -138,10 +138,7 @@ int sp_raw_reader_create(const char *path, const sp_raw_desc *desc,
     }
     r->files.count = keep;
     if (keep == 0) {
-        rc = sp__fail(SP_ENOTFOUND,
-                      "%s: folder holds no raw frame files, "
-                      "expected at least one",
-                      path);
+        rc = sp__fail_empty_folder(path, "raw frame");
         goto fail;
     }
     r->first = calloc(keep + 1, sizeof *r->first);

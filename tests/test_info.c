@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "sp_iotest.h"
+#include "sp_log.h"
 #include "sp_loginfo.h"
 #include "sp_pipeline.h"
 
@@ -273,6 +274,35 @@ static void test_folder_hint(void **state)
                 NULL);
     assert_null(strstr(sp_errmsg(), "notes.txt"));
     assert_null(strstr(sp_errmsg(), "a3.pcap"));
+    /* The same clause where a source is given the folder: a log reader
+     * (no claim that it is a KITTI folder) and a folder-of-files one. */
+    sp_log *log = NULL;
+    assert_int_equal(sp_log_open(dir, NULL, &log), SP_EUNSUPPORTED);
+    assert_null(log);
+    iot_msg_has("captures: a folder, not a recorded message log",
+                "in it, by content: 5 x libpcap capture (UDP packets)",
+                "1 x ROS1 bag v2.0, read with `bag path=...`: b.bag", NULL);
+    assert_null(strstr(sp_errmsg(), "KITTI"));
+    char launch[1200];
+    snprintf(launch, sizeof launch, "pcd path=%s ! null", dir);
+    sp_pipeline *p = NULL;
+    int rc = sp_pipeline_create(launch, NULL, &p);
+    if (rc == SP_OK) {
+        sp_frame *f;
+        rc = sp_pipeline_pull(p, &f);
+        sp_pipeline_destroy(p);
+    }
+    assert_int_equal(rc, SP_ENOTFOUND);
+    iot_msg_has("captures: folder holds no .pcd files, expected at least one; "
+                "in it, by content: 5 x libpcap capture",
+                NULL);
+    /* A KITTI folder given to the bag source is still named as one. */
+    const char *kitti = iot_data("kitti_raw_seq");
+    if (kitti) {
+        assert_int_equal(sp_log_open(kitti, NULL, &log), SP_EUNSUPPORTED);
+        iot_msg_has("is a KITTI drive or object set folder",
+                    "read it with `kitti path=", NULL);
+    }
     /* Nothing it reads: no hint. */
     for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/a%d.pcap", dir, i);
