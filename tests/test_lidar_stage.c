@@ -2,7 +2,8 @@
 /* The `lidar` stage over the real Velodyne captures: scans cut at an
  * azimuth (each a full turn), cut=message, the azimuth window (wrapping
  * through 0), the extras, the notes (a model byte naming another model,
- * packets of another size, the last partial scan), damaged packets
+ * packets of another size, the last partial scan), a model= that no
+ * packet fits (an error naming the model that does), damaged packets
  * (stop with file, frame and packet; on_error=skip), the Ouster hook's
  * refusal without metadata, and no heap allocation per scan after
  * warm-up. */
@@ -167,6 +168,45 @@ static void test_model_byte_note(void **state)
     assert_int_equal(r.rc, SP_EOS);
     assert_true(has_note(&r, "model byte 0x21 says Velodyne HDL-32E"));
     assert_true(has_note(&r, "as Velodyne VLP-16"));
+}
+
+/* A run in which no packet has the model's size is an error that says
+ * what the packets look like and the model= that decodes them (it ran to
+ * an empty success before, its only sign a count of skipped packets). */
+static void test_wrong_model(void **state)
+{
+    (void)state;
+    const char *hdl = iot_data(HDL32);
+    const char *os = iot_data("pcap/ouster/OS-1-32-G_v2.1.1_1024x10.pcap");
+    if (!hdl)
+        skip();
+    char launch[1024];
+    run r;
+    snprintf(launch, sizeof launch, "pcap path=%s ! lidar model=pandar64", hdl);
+    run_launch(launch, &r);
+    assert_int_equal(r.frames, 0);
+    assert_int_equal(r.rc, SP_EFORMAT);
+    iot_msg_has("no packet is a Hesai Pandar64 packet (976 of another size)",
+                "they look like Velodyne HDL-32E data",
+                "decode them with `lidar model=hdl32e`", "packet 0: 1206-byte",
+                NULL);
+    /* only position packets: no model decodes them */
+    snprintf(launch, sizeof launch,
+             "pcap path=%s port=8308 ! lidar model=hdl32e", hdl);
+    run_launch(launch, &r);
+    assert_int_equal(r.rc, SP_EFORMAT);
+    iot_msg_has("no packet is a Velodyne HDL-32E packet (100 of another size)",
+                "they look like Velodyne position packets; the first", NULL);
+    assert_null(strstr(sp_errmsg(), "decode them with"));
+    if (os) {
+        snprintf(launch, sizeof launch, "pcap path=%s ! lidar model=vlp16", os);
+        run_launch(launch, &r);
+        assert_int_equal(r.rc, SP_EFORMAT);
+        iot_msg_has(
+            "no packet is a Velodyne VLP-16 packet (64 of another size)",
+            "they look like Ouster lidar packets",
+            "`lidar model=ouster calib=SENSOR.json", NULL);
+    }
 }
 
 static void test_damaged_packet(void **state)
@@ -362,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_scans),
         cmocka_unit_test(test_scan_file_names),
         cmocka_unit_test(test_model_byte_note),
+        cmocka_unit_test(test_wrong_model),
         cmocka_unit_test(test_damaged_packet),
         cmocka_unit_test(test_ouster_needs_metadata),
         cmocka_unit_test(test_ros1_velodyne_scan),

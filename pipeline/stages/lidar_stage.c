@@ -21,6 +21,7 @@
 #include "grow_int.h"
 #include "sp_lidarcal.h"
 #include "sp_lidardec.h"
+#include "sp_pcap.h"
 #include "sp_ouster_meta.h"
 #include "sp_stage.h"
 
@@ -64,6 +65,10 @@ typedef struct lidar_stage {
     int image; /* 0 none, 1 staggered, 2 de-staggered */
     uint64_t decoded;
     char first_skip[256];
+    /* What the first skipped packet looks like, and the model= and calib=
+     * that decode it (NULL: none here), for a run that decodes nothing. */
+    char skip_what[96];
+    const char *skip_model, *skip_calib;
     /* cut=message: the message's packets, decoded in one call (the
      * kernel's back-end chosen once a scan; OpenCL takes whole scans);
      * grows to the largest message, then is reused. */
@@ -363,10 +368,16 @@ static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
                 sp_stage_note(st, "%s: frame %llu, packet %zu: skipped: %s",
                               origin, (unsigned long long)s->in->seq, i,
                               sp_errmsg());
-                if (wrong_size)
+                if (wrong_size) {
                     snprintf(s->first_skip, sizeof s->first_skip,
                              "%s: frame %llu, packet %zu: %s", origin,
                              (unsigned long long)s->in->seq, i, sp_errmsg());
+                    uint16_t port = pk->port ? pk->port[i] : 0;
+                    sp_pcap_guess(pkt, pk->length[i], port, s->skip_what,
+                                  sizeof s->skip_what);
+                    s->skip_model = sp_pcap_guess_model(pkt, pk->length[i],
+                                                        port, &s->skip_calib);
+                }
             }
             return 0;
         }
@@ -382,6 +393,32 @@ static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
                       sp_lidar_model_what(sp_lidardec_model(s->dec)));
     }
     return 1;
+}
+
+/* The input ended with every packet of another size than the model's: an
+ * error (an empty run would hide a wrong model=), saying what the packets
+ * look like and what decodes them. */
+static int fail_none_decoded(sp_stage *st, lidar_stage *s)
+{
+    char look[256] = "";
+    if (s->skip_model)
+        snprintf(look, sizeof look,
+                 "; they look like %s: decode them with `lidar model=%s%s%s`",
+                 s->skip_what, s->skip_model, s->skip_calib ? " calib=" : "",
+                 s->skip_calib ? s->skip_calib : "");
+    else if (s->skip_what[0] && strcmp(s->skip_what, "unknown") != 0)
+        snprintf(look, sizeof look, "; they look like %s", s->skip_what);
+    if (s->ou_meta)
+        return sp_stage_fail(st, SP_EFORMAT,
+                             "no packet matches the Ouster metadata (%llu of "
+                             "another size)%s; the first: %s",
+                             (unsigned long long)s->skipped_size, look,
+                             s->first_skip);
+    return sp_stage_fail(
+        st, SP_EFORMAT,
+        "no packet is a %s packet (%llu of another size)%s; the first: %s",
+        sp_lidar_model_what(sp_lidardec_model(s->dec)),
+        (unsigned long long)s->skipped_size, look, s->first_skip);
 }
 
 static void release_in(lidar_stage *s)
@@ -662,13 +699,8 @@ static int pull_scan(sp_stage *st, lidar_stage *s, sp_frame **out)
                 emit(s, out);
                 return SP_OK;
             }
-            if (rc == SP_EOS && s->ou_meta && s->decoded == 0 &&
-                s->skipped_size)
-                return sp_stage_fail(st, SP_EFORMAT,
-                                     "no packet matches the Ouster metadata "
-                                     "(%llu of another size); the first: %s",
-                                     (unsigned long long)s->skipped_size,
-                                     s->first_skip);
+            if (rc == SP_EOS && s->decoded == 0 && s->skipped_size)
+                return fail_none_decoded(st, s);
             if (rc != SP_OK)
                 return rc;
             if (!sp__filter_wants(st, f, SP_PAYLOAD_PACKETS)) {
