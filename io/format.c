@@ -176,8 +176,9 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
     DIR *d = opendir(dir);
     if (d == NULL)
         return;
-    /* The names first, sorted, so the hint is the same on every file
-     * system; a folder of thousands of frames is probed only so far. */
+    /* The names first, sorted, so that the hint does not follow the file
+     * system's order (of up to 256 entries: a folder of thousands of
+     * frames is read only so far, and the hint says so). */
     char *names[MAX_FILES];
     size_t nn = 0, more = 0;
     struct dirent *e;
@@ -254,8 +255,7 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
         used += (size_t)w;
     }
     if (nk > 0 && more && used < cap)
-        snprintf(buf + used, cap - used, " (among its first %d files)",
-                 MAX_FILES);
+        snprintf(buf + used, cap - used, " (of %d of its entries)", MAX_FILES);
     for (size_t i = 0; i < nn; i++)
         free(names[i]);
 }

@@ -71,9 +71,9 @@ const sp__format *sp__format_of(const char *path);
 int sp__format_refuse_other(const char *path, const char *mine);
 
 /* For a folder that is no format's: what its files and folders (one
- * level, the first 256 by name) are by content, per format with the
- * launch words that read it and up to three names, as a clause to append
- * to a message: "; in it, by content: 3 x libpcap capture (UDP packets),
+ * level, up to 256 of its entries, listed by name) are by content, per format
+ * with the launch words that read it and up to three names, as a clause to
+ * append to a message: "; in it, by content: 3 x libpcap capture (UDP packets),
  * read with `pcap path=...`: a.pcap, b.pcap, c.pcap". Empty when none is;
  * sets no error. */
 void sp__format_folder_hint(const char *dir, char *buf, size_t cap);

@@ -303,6 +303,18 @@ static void test_folder_hint(void **state)
         iot_msg_has("is a KITTI drive or object set folder",
                     "read it with `kitti path=", NULL);
     }
+    /* A folder of many: read so far, and said. */
+    const char *many = iot_tmp("many");
+    iot_rmdir(many);
+    iot_mkdirs(many);
+    for (int i = 0; i < 300; i++) {
+        snprintf(path, sizeof path, "%s/c%03d.pcap", many, i);
+        iot_write(path, pcap, sizeof pcap);
+    }
+    assert_int_equal(sp_loginfo_probe(many, 0, li), SP_ENOTFOUND);
+    iot_msg_has("in it, by content: 256 x libpcap capture",
+                ", ... (of 256 of its entries)", NULL);
+    iot_rmdir(many);
     /* Nothing it reads: no hint. */
     for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/a%d.pcap", dir, i);
