@@ -242,6 +242,21 @@ static void test_raw_from_name(void **state)
     free(li);
 }
 
+/* The status of creating the pipeline, or of its first pull. */
+static int first_pull(const char *launch)
+{
+    sp_pipeline *p = NULL;
+    int rc = sp_pipeline_create(launch, NULL, &p);
+    if (rc == SP_OK) {
+        sp_frame *f = NULL;
+        rc = sp_pipeline_pull(p, &f);
+        if (rc == SP_OK)
+            sp_frame_unref(f);
+        sp_pipeline_destroy(p);
+    }
+    return rc;
+}
+
 /* A folder given as a dataset that holds captures and bags: the error
  * names what its files and folders are by content, the source that reads
  * each kind, three names of a kind at most, and nothing it does not read. */
@@ -285,14 +300,7 @@ static void test_folder_hint(void **state)
     assert_null(strstr(sp_errmsg(), "KITTI"));
     char launch[1200];
     snprintf(launch, sizeof launch, "pcd path=%s ! null", dir);
-    sp_pipeline *p = NULL;
-    int rc = sp_pipeline_create(launch, NULL, &p);
-    if (rc == SP_OK) {
-        sp_frame *f;
-        rc = sp_pipeline_pull(p, &f);
-        sp_pipeline_destroy(p);
-    }
-    assert_int_equal(rc, SP_ENOTFOUND);
+    assert_int_equal(first_pull(launch), SP_ENOTFOUND);
     iot_msg_has("captures: folder holds no .pcd files, expected at least one; "
                 "in it, by content: 5 x libpcap capture",
                 NULL);
@@ -380,16 +388,9 @@ static void test_ouster_meta(void **state)
     free(li);
 
     /* The bin source refuses it, saying how it is used. */
-    sp_pipeline *p = NULL;
     char launch[1200];
     snprintf(launch, sizeof launch, "bin path=%s ! null", meta);
-    int rc = sp_pipeline_create(launch, NULL, &p);
-    if (rc == SP_OK) {
-        sp_frame *f;
-        rc = sp_pipeline_pull(p, &f);
-        sp_pipeline_destroy(p);
-    }
-    assert_true(rc < 0);
+    assert_true(first_pull(launch) < 0);
     iot_msg_has("is a metadata JSON of an Ouster sensor, not a bin file",
                 "read it with `lidar model=ouster calib=", NULL);
 }
