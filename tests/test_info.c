@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "sp_iotest.h"
+#include "sp_lidardec.h"
 #include "sp_log.h"
 #include "sp_loginfo.h"
 #include "sp_pipeline.h"
@@ -540,6 +541,81 @@ static void test_decode_hints(void **state)
         skip();
 }
 
+/* A lidar calibration table: whose, how many lasers, the models it fits
+ * (each a name the lidar stage takes), the one its file name names, and a
+ * note whose launch words decode a capture with it. */
+static void test_lidar_calib_tables(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rel, *vendor, *lasers, *models, *pick;
+    } cases[] = {
+        {"lidar_packets/calibration/velodyne/VLP16.yaml", "Velodyne", "16",
+         "vlp16", "vlp16"},
+        {"lidar_packets/calibration/velodyne/VLP32.yaml", "Velodyne", "32",
+         "hdl32e vlp32c", "vlp32c"},
+        {"lidar_packets/calibration/velodyne/HDL32.yaml", "Velodyne", "32",
+         "hdl32e vlp32c", "hdl32e"},
+        {"lidar_packets/calibration/velodyne/VLS128.yaml", "Velodyne", "128",
+         "vls128", "vls128"},
+        {"lidar_packets/calibration/hesai/Pandar64.csv", "Hesai", "64",
+         "pandar64 qt64", "pandar64"},
+        {"lidar_packets/calibration/hesai/PandarQT64.csv", "Hesai", "64",
+         "pandar64 qt64", "qt64"},
+        {"lidar_packets/calibration/hesai/PandarXT16.csv", "Hesai", "16", "",
+         NULL},
+    };
+    sp_loginfo *li = calloc(1, sizeof *li);
+    assert_non_null(li);
+    int ran = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = iot_data(cases[i].rel);
+        if (path == NULL)
+            continue;
+        ran++;
+        assert_int_equal(sp_loginfo_probe(path, 0, li), SP_OK);
+        assert_string_equal(li->layout, "lidar_calib");
+        assert_string_equal(sp_loginfo_attr_get(li, "calib", "vendor"),
+                            cases[i].vendor);
+        assert_string_equal(sp_loginfo_attr_get(li, "calib", "lasers"),
+                            cases[i].lasers);
+        const char *models = sp_loginfo_attr_get(li, "calib", "models");
+        assert_string_equal(models, cases[i].models);
+        char list[64];
+        snprintf(list, sizeof list, "%s", models);
+        for (char *m = strtok(list, " "); m; m = strtok(NULL, " ")) {
+            sp_lidar_model lm;
+            if (sp_lidar_model_from_name(m, &lm) != SP_OK)
+                fail_msg("%s: model %s: %s", cases[i].rel, m, sp_errmsg());
+        }
+        if (cases[i].pick) {
+            char want[64];
+            snprintf(want, sizeof want,
+                     "`lidar model=%s calib=", cases[i].pick);
+            if (!strstr(li->note, want) || !strstr(li->note, path))
+                fail_msg("%s: note '%s', expected %s", cases[i].rel, li->note,
+                         want);
+        } else {
+            assert_non_null(strstr(li->note, "no model the lidar stage decodes "
+                                             "has 16 Hesai lasers"));
+        }
+        sp_loginfo_free(li);
+    }
+    free(li);
+    /* The VLP-16 table's note, as printed, decodes the VLP-16 capture. */
+    const char *cap = iot_data("pcap/velodyne/rlu_velodyne_example_vlp16.pcap");
+    const char *tab = iot_data(cases[0].rel);
+    if (cap && tab) {
+        char launch[2048];
+        snprintf(launch, sizeof launch,
+                 "pcap path=%s port=2368 ! lidar model=vlp16 calib=%s ! null",
+                 cap, tab);
+        assert_true(run_frames(launch) >= 1);
+    }
+    if (ran == 0)
+        skip();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_folder_hint),
         cmocka_unit_test(test_ouster_meta),
         cmocka_unit_test(test_decode_hints),
+        cmocka_unit_test(test_lidar_calib_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
