@@ -235,7 +235,7 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
     }
     size_t used = 0;
     if (nk > 0) {
-        int w = snprintf(buf, cap, "; in it, by content: ");
+        int w = snprintf(buf, cap, "%s", SP__FOLDER_HINT_LEAD);
         used = w > 0 ? (size_t)w : 0;
     }
     for (size_t k = 0; k < nk && used < cap; k++) {

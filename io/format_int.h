@@ -77,6 +77,7 @@ int sp__format_refuse_other(const char *path, const char *mine);
  * read with `pcap path=...`: a.pcap, b.pcap, c.pcap". Empty when none is;
  * sets no error. */
 void sp__format_folder_hint(const char *dir, char *buf, size_t cap);
+#define SP__FOLDER_HINT_LEAD "; in it, by content: "
 
 /* SP_ENOTFOUND: "DIR: folder holds no WHAT files, expected at least one"
  * and the folder's hint (above), for a source given a folder of others. */

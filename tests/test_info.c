@@ -312,6 +312,24 @@ static void test_folder_hint(void **state)
         iot_msg_has("is a KITTI drive or object set folder",
                     "read it with `kitti path=", NULL);
     }
+    /* A folder taken for a KITTI object set by its velodyne/ folder, which
+     * holds calibration tables: what that folder holds. */
+    const char *cal = iot_tmp("calibs");
+    char sub[1100];
+    snprintf(sub, sizeof sub, "%.1000s/velodyne", cal);
+    iot_rmdir(sub);
+    iot_rmdir(cal);
+    iot_mkdirs(sub);
+    snprintf(path, sizeof path, "%s/VLP16.yaml", sub);
+    iot_write_str(path, "lasers:\n  - {laser_id: 0, vert_correction: 0.1, "
+                        "rot_correction: 0.0}\n");
+    assert_int_equal(sp_loginfo_probe(cal, 0, li), SP_ENOTFOUND);
+    iot_msg_has("calibs: no stream has files (KITTI object layout)",
+                "; velodyne/ holds, by content: 1 x lidar calibration table",
+                "read with `lidar model=... calib=...`: VLP16.yaml", NULL);
+    unlink(path);
+    iot_rmdir(sub);
+    iot_rmdir(cal);
     /* A folder of many: read so far, and said. */
     const char *many = iot_tmp("many");
     iot_rmdir(many);
