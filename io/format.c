@@ -127,11 +127,14 @@ const sp__format *sp__format_of(const char *path)
     return NULL;
 }
 
-/* The launch-string words that read a file of @p f, up to its path. */
+/* The launch-string words that read a file of @p f, up to its path; NULL
+ * for a format no source reads (.npy). */
 static const char *use_of(const sp__format *f, char *buf, size_t cap)
 {
     if (f->use)
         return f->use;
+    if (f->source == NULL)
+        return NULL;
     snprintf(buf, cap, "%s path=", f->source);
     return buf;
 }
@@ -153,10 +156,16 @@ int sp__format_refuse_other(const char *path, const char *mine)
             continue;
         char use[64], qpath[PATH_MAX + 8];
         if (f->probe(path, 0, head, n) == SP__PROBE_CONTENT) {
+            const char *how = use_of(f, use, sizeof use);
+            if (how == NULL)
+                return sp__fail(SP_EFORMAT,
+                                "%s is a %s, not a %s file (no source reads "
+                                "it)",
+                                path, f->what, mine);
             sp__launch_value(qpath, sizeof qpath, path);
-            return sp__fail(
-                SP_EFORMAT, "%s is a %s, not a %s file: read it with `%s%s`",
-                path, f->what, mine, use_of(f, use, sizeof use), qpath);
+            return sp__fail(SP_EFORMAT,
+                            "%s is a %s, not a %s file: read it with `%s%s`",
+                            path, f->what, mine, how, qpath);
         }
     }
     return SP_OK;
@@ -240,10 +249,12 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
     }
     for (size_t k = 0; k < nk && used < cap; k++) {
         char use[64];
+        const char *how = use_of(kinds[k].f, use, sizeof use);
         int w = snprintf(buf + used, cap - used,
-                         "%s%zu x %s, read with `%s...`: ", k ? "; " : "",
-                         kinds[k].count, kinds[k].f->what,
-                         use_of(kinds[k].f, use, sizeof use));
+                         "%s%zu x %s%s%s%s: ", k ? "; " : "", kinds[k].count,
+                         kinds[k].f->what,
+                         how ? ", read with `" : " (no source reads it)",
+                         how ? how : "", how ? "...`" : "");
         for (size_t j = 0; w >= 0 && j < kinds[k].count && j < MAX_NAMED; j++)
             if (used + (size_t)w < cap)
                 w += snprintf(buf + used + w, cap - used - (size_t)w, "%s%s",

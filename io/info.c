@@ -194,7 +194,8 @@ int sp_loginfo_probe(const char *path, size_t sample, sp_loginfo *out)
         return SP_ENOTFOUND;
     sp__info_set(out->layout, sizeof out->layout, "%s", f->name);
     sp__info_set(out->what, sizeof out->what, "%s", f->what);
-    sp__info_set(out->source, sizeof out->source, "%s", f->source);
+    sp__info_set(out->source, sizeof out->source, "%s",
+                 f->source ? f->source : "");
     if (f->describe)
         return f->describe(path, sample, out);
     if (f->log)

@@ -91,7 +91,8 @@ static void text(out *o, const sp_loginfo *li)
             put(o, "  image %ux%u %s%s (%zu sampled)\n", st->width, st->height,
                 st->format, st->sizes_vary ? ", sizes or formats vary" : "",
                 st->sampled);
-        else if (st->sampled && !strcmp(sensor, "packets")) {
+        else if (st->sampled &&
+                 (!strcmp(sensor, "packets") || !strcmp(sensor, "array"))) {
             if (st->fields[0])
                 put(o, "  %s\n", st->fields);
         } else if (st->sampled && !other) {

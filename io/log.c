@@ -460,6 +460,11 @@ int sp_log_open(const char *path, const sp_log_desc *desc, sp_log **out)
                         "(metadata.yaml with .db3 or .mcap files)%s",
                         path, hint);
     }
+    if (!fmt->log && fmt->source == NULL)
+        return sp__fail(SP_EUNSUPPORTED,
+                        "%s is a %s, not a recorded message log (ROS1 bag, "
+                        "MCAP or rosbag2)",
+                        path, fmt->what);
     if (!fmt->log) {
         char qpath[PATH_MAX + 8];
         sp__launch_value(qpath, sizeof qpath, path);

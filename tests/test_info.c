@@ -634,6 +634,49 @@ static void test_lidar_calib_tables(void **state)
         skip();
 }
 
+/* A run's npy output: info says what each stream folder holds (frames,
+ * the first and last array's type and shape); a .npy alone its header;
+ * the sources refuse one, saying no source reads it. */
+static void test_npy_output(void **state)
+{
+    (void)state;
+    const char *dir = iot_tmp("npy_out");
+    char launch[1300], path[1100];
+    snprintf(launch, sizeof launch,
+             "synth frames=2 width=64 height=48 ! npy dir=%s", dir);
+    assert_int_equal(run_frames(launch), 2 * 2); /* a sweep and an image */
+    sp_loginfo *li = calloc(1, sizeof *li);
+    assert_non_null(li);
+    assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_OK);
+    assert_string_equal(li->layout, "npy");
+    assert_int_equal(li->nstreams, 2);
+    assert_string_equal(li->streams[0].name, "image_02");
+    assert_string_equal(li->streams[1].name, "velodyne");
+    for (int s = 0; s < 2; s++) {
+        assert_int_equal(li->streams[s].frames, 2);
+        assert_int_equal(li->streams[s].errors, 0);
+    }
+    assert_non_null(strstr(li->streams[0].fields, "the first |u1 (48, 64)"));
+    assert_non_null(strstr(li->streams[1].fields, "the first <f4 ("));
+    assert_non_null(strstr(li->streams[1].fields, ", 4), the last <f4 ("));
+    sp_loginfo_free(li);
+    snprintf(path, sizeof path, "%.1000s/velodyne/000000.npy", dir);
+    assert_int_equal(sp_loginfo_probe(path, 0, li), SP_OK);
+    assert_string_equal(sp_loginfo_attr_get(li, "npy", "descr"), "<f4");
+    sp_loginfo_free(li);
+    free(li);
+    snprintf(launch, sizeof launch, "bin path=%s ! null", path);
+    assert_true(first_pull(launch) < 0);
+    iot_msg_has("000000.npy is a NumPy array (.npy), not a bin file (no "
+                "source reads it)",
+                NULL);
+    snprintf(launch, sizeof launch, "pcd path=%s ! null", dir);
+    assert_int_equal(first_pull(launch), SP_ENOTFOUND);
+    iot_msg_has("in it, by content: 2 x NumPy array (.npy) (no source reads "
+                "it): image_02, velodyne",
+                NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_ouster_meta),
         cmocka_unit_test(test_decode_hints),
         cmocka_unit_test(test_lidar_calib_tables),
+        cmocka_unit_test(test_npy_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
