@@ -206,6 +206,20 @@ static void test_wrong_model(void **state)
             "no packet is a Velodyne VLP-16 packet (64 of another size)",
             "they look like Ouster lidar packets",
             "`lidar model=ouster calib=SENSOR.json", NULL);
+        /* model=ouster already, another sensor's metadata: no advice to
+         * use model=ouster */
+        const char *other =
+            iot_data("pcap/ouster/OS-0-32-U1_v2.2.0_1024x10.json");
+        if (other) {
+            snprintf(launch, sizeof launch,
+                     "pcap path=%s ! lidar model=ouster calib=%s", os, other);
+            run_launch(launch, &r);
+            assert_int_equal(r.rc, SP_EFORMAT);
+            iot_msg_has("no packet matches the Ouster metadata (64 of another "
+                        "size); they look like Ouster lidar packets; the first",
+                        NULL);
+            assert_null(strstr(sp_errmsg(), "decode them with"));
+        }
     }
 }
 

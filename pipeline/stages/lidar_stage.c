@@ -401,7 +401,12 @@ static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
 static int fail_none_decoded(sp_stage *st, lidar_stage *s)
 {
     char look[256] = "";
-    if (s->skip_model)
+    /* The model asked for already (Ouster packets of another profile than
+     * the metadata's): what they look like is all there is to say. */
+    const char *asked = sp_lidar_model_name(sp_lidardec_model(s->dec));
+    if (s->skip_model && asked && !strcmp(asked, s->skip_model))
+        snprintf(look, sizeof look, "; they look like %s", s->skip_what);
+    else if (s->skip_model)
         snprintf(look, sizeof look,
                  "; they look like %s: decode them with `lidar model=%s%s%s`",
                  s->skip_what, s->skip_model, s->skip_calib ? " calib=" : "",
