@@ -203,3 +203,8 @@ int sp_loginfo_probe(const char *path, size_t sample, sp_loginfo *out)
     return sp__fail(SP_EUNSUPPORTED, "%s: %s cannot be described", path,
                     f->what);
 }
+
+int sp__info_head_has(const uint8_t *head, size_t n, const char *key)
+{
+    return head != NULL && memmem(head, n, key, strlen(key)) != NULL;
+}

@@ -53,6 +53,9 @@ void sp__info_set(char *dst, size_t cap, const char *fmt, ...) SP__PRINTF(3, 4);
 /* Regular files in @p dir ending with @p ext. */
 size_t sp__info_count_ext(const char *dir, const char *ext);
 
+/* The first @p n bytes of a file (a probe's head) hold @p key. */
+int sp__info_head_has(const uint8_t *head, size_t n, const char *key);
+
 /* @p path ends with @p ext. */
 int sp__info_has_ext(const char *path, const char *ext);
 

@@ -15,15 +15,6 @@
 #include "launch_value_int.h"
 #include "sp_lidarcal.h"
 
-static int has(const uint8_t *head, size_t n, const char *key)
-{
-    size_t k = strlen(key);
-    for (size_t i = 0; i + k <= n; i++)
-        if (head[i] == (uint8_t)key[0] && memcmp(head + i, key, k) == 0)
-            return 1;
-    return 0;
-}
-
 /* A Velodyne table opens with `lasers:` (after comments and the optional
  * distance_resolution / num_lasers keys); a Hesai CSV's header line names
  * its columns. */
@@ -33,12 +24,15 @@ static int calib_probe(const char *path, int is_dir, const uint8_t *head,
     (void)path;
     if (is_dir || head == NULL || n == 0)
         return 0;
-    if (has(head, n, "\nlasers:") || (n >= 7 && !memcmp(head, "lasers:", 7)))
+    if (sp__info_head_has(head, n, "\nlasers:") ||
+        (n >= 7 && !memcmp(head, "lasers:", 7)))
         return SP__PROBE_CONTENT;
     const uint8_t *eol = memchr(head, '\n', n);
     size_t first = eol ? (size_t)(eol - head) : n;
-    if ((has(head, first, "Laser id") || has(head, first, "Channel")) &&
-        has(head, first, "Elevation") && has(head, first, "Azimuth"))
+    if ((sp__info_head_has(head, first, "Laser id") ||
+         sp__info_head_has(head, first, "Channel")) &&
+        sp__info_head_has(head, first, "Elevation") &&
+        sp__info_head_has(head, first, "Azimuth"))
         return SP__PROBE_CONTENT;
     return 0;
 }

@@ -20,15 +20,6 @@ static const char *const keys[] = {
     "\"lidar_intrinsics\"",     "\"lidar_mode\"",      "\"udp_profile_lidar\"",
 };
 
-static int has(const uint8_t *head, size_t n, const char *key)
-{
-    size_t k = strlen(key);
-    for (size_t i = 0; i + k <= n; i++)
-        if (head[i] == (uint8_t)key[0] && memcmp(head + i, key, k) == 0)
-            return 1;
-    return 0;
-}
-
 static int meta_probe(const char *path, int is_dir, const uint8_t *head,
                       size_t n)
 {
@@ -40,7 +31,7 @@ static int meta_probe(const char *path, int is_dir, const uint8_t *head,
     if (i == n || head[i] != '{')
         return 0;
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-        if (has(head, n, keys[k]))
+        if (sp__info_head_has(head, n, keys[k]))
             return SP__PROBE_CONTENT;
     /* Another JSON object: the only JSON sensorpipe reads is this, so a
      * .json is described as it, and its parse says what it lacks. */
