@@ -1,6 +1,5 @@
 /* The format registry (see format_int.h): the table the build writes from
  * the sources, sorted into probe order once, and the content probe. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -139,6 +138,19 @@ static const char *use_of(const sp__format *f, char *buf, size_t cap)
     return buf;
 }
 
+int sp__format_refuse(int rc, const sp__format *f, const char *path,
+                      const char *not_a)
+{
+    char use[64], qpath[PATH_MAX + 8];
+    const char *how = use_of(f, use, sizeof use);
+    if (how == NULL)
+        return sp__fail(rc, "%s is a %s, not %s (no source reads it)", path,
+                        f->what, not_a);
+    sp__launch_value(qpath, sizeof qpath, path);
+    return sp__fail(rc, "%s is a %s, not %s: read it with `%s%s`", path,
+                    f->what, not_a, how, qpath);
+}
+
 int sp__format_refuse_other(const char *path, const char *mine)
 {
     if (sp__path_kind(path) != 0)
@@ -154,56 +166,31 @@ int sp__format_refuse_other(const char *path, const char *mine)
         const sp__format *f = sp__format_at(i);
         if (!strcmp(f->name, mine) || !f->probe)
             continue;
-        char use[64], qpath[PATH_MAX + 8];
         if (f->probe(path, 0, head, n) == SP__PROBE_CONTENT) {
-            const char *how = use_of(f, use, sizeof use);
-            if (how == NULL)
-                return sp__fail(SP_EFORMAT,
-                                "%s is a %s, not a %s file (no source reads "
-                                "it)",
-                                path, f->what, mine);
-            sp__launch_value(qpath, sizeof qpath, path);
-            return sp__fail(SP_EFORMAT,
-                            "%s is a %s, not a %s file: read it with `%s%s`",
-                            path, f->what, mine, how, qpath);
+            char not_a[64];
+            snprintf(not_a, sizeof not_a, "a %s file", mine);
+            return sp__format_refuse(SP_EFORMAT, f, path, not_a);
         }
     }
     return SP_OK;
 }
 
-static int by_name(const void *a, const void *b)
+void sp__format_folder_hint(const char *dir, const char *lead, char *buf,
+                            size_t cap)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
-{
-    enum { MAX_FILES = 256, MAX_KINDS = 8, MAX_NAMED = 3 };
+    enum { MAX_ENTRIES = 256, MAX_KINDS = 8, MAX_NAMED = 3 };
     if (cap == 0)
         return;
     buf[0] = '\0';
-    DIR *d = opendir(dir);
-    if (d == NULL)
+    /* Sorted by name, so that the hint does not follow the file system's
+     * order; a folder of thousands of frames is probed only so far, and the
+     * hint says so. */
+    sp__filelist fl;
+    if (sp__filelist_entries(&fl, dir, NULL,
+                             SP__LIST_FILES | SP__LIST_FOLDERS) != SP_OK)
         return;
-    /* The names first, sorted, so that the hint does not follow the file
-     * system's order (of up to 256 entries: a folder of thousands of
-     * frames is read only so far, and the hint says so). */
-    char *names[MAX_FILES];
-    size_t nn = 0, more = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (nn == MAX_FILES) {
-            more = 1;
-            break;
-        }
-        if ((names[nn] = strdup(e->d_name)) == NULL)
-            break;
-        nn++;
-    }
-    closedir(d);
-    qsort(names, nn, sizeof names[0], by_name);
+    size_t nn = fl.count < MAX_ENTRIES ? fl.count : MAX_ENTRIES;
+    int more = fl.count > MAX_ENTRIES;
     struct {
         const sp__format *f;
         size_t count;
@@ -211,11 +198,9 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
     } kinds[MAX_KINDS];
     size_t nk = 0;
     for (size_t i = 0; i < nn; i++) {
-        char path[PATH_MAX];
+        const char *path = sp__filelist_path(&fl, i);
         struct stat st;
-        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >=
-                (int)sizeof path ||
-            stat(path, &st) != 0)
+        if (stat(path, &st) != 0)
             continue;
         uint8_t head[SP__FORMAT_HEAD];
         size_t n = 0;
@@ -239,12 +224,12 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
             nk++;
         }
         if (kinds[k].count < MAX_NAMED)
-            kinds[k].named[kinds[k].count] = names[i];
+            kinds[k].named[kinds[k].count] = path + strlen(dir) + 1;
         kinds[k].count++;
     }
     size_t used = 0;
     if (nk > 0) {
-        int w = snprintf(buf, cap, "%s", SP__FOLDER_HINT_LEAD);
+        int w = snprintf(buf, cap, "%s", lead);
         used = w > 0 ? (size_t)w : 0;
     }
     for (size_t k = 0; k < nk && used < cap; k++) {
@@ -266,15 +251,15 @@ void sp__format_folder_hint(const char *dir, char *buf, size_t cap)
         used += (size_t)w;
     }
     if (nk > 0 && more && used < cap)
-        snprintf(buf + used, cap - used, " (of %d of its entries)", MAX_FILES);
-    for (size_t i = 0; i < nn; i++)
-        free(names[i]);
+        snprintf(buf + used, cap - used, " (of %d of its entries)",
+                 MAX_ENTRIES);
+    sp__filelist_free(&fl);
 }
 
 int sp__fail_empty_folder(const char *dir, const char *what)
 {
     char hint[1024];
-    sp__format_folder_hint(dir, hint, sizeof hint);
+    sp__format_folder_hint(dir, SP__FOLDER_HINT, hint, sizeof hint);
     return sp__fail(SP_ENOTFOUND,
                     "%s: folder holds no %s files, expected at least one%s",
                     dir, what, hint);

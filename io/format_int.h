@@ -70,14 +70,22 @@ const sp__format *sp__format_of(const char *path);
  * it with `bag path=...`"). */
 int sp__format_refuse_other(const char *path, const char *mine);
 
+/* @p rc with "PATH is a WHAT, not NOT_A: read it with `USE PATH`" (the
+ * format's launch words, the path quoted as the parser needs), or "... (no
+ * source reads it)": the refusal of a file of format @p f. */
+int sp__format_refuse(int rc, const sp__format *f, const char *path,
+                      const char *not_a);
+
 /* For a folder that is no format's: what its files and folders (one
- * level, up to 256 of its entries, listed by name) are by content, per format
- * with the launch words that read it and up to three names, as a clause to
- * append to a message: "; in it, by content: 3 x libpcap capture (UDP packets),
- * read with `pcap path=...`: a.pcap, b.pcap, c.pcap". Empty when none is;
- * sets no error. */
-void sp__format_folder_hint(const char *dir, char *buf, size_t cap);
-#define SP__FOLDER_HINT_LEAD "; in it, by content: "
+ * level, the first 256 by name) are by content, per format with the launch
+ * words that read it and up to three names, as a clause to append to a
+ * message: @p lead, then "3 x libpcap capture (UDP packets), read with
+ * `pcap path=...`: a.pcap, b.pcap, c.pcap". Empty when none is. Called on
+ * the way to an error: a folder it cannot list may set the message that
+ * the caller's then replaces. */
+void sp__format_folder_hint(const char *dir, const char *lead, char *buf,
+                            size_t cap);
+#define SP__FOLDER_HINT "; in it, by content: "
 
 /* SP_ENOTFOUND: "DIR: folder holds no WHAT files, expected at least one"
  * and the folder's hint (above), for a source given a folder of others. */

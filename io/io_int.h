@@ -4,8 +4,8 @@
  *   warm-up (the first frames) and is reused afterwards, so a steady stream
  *   of similar frames allocates nothing. Given a pool manager, it is a pool
  *   block instead, under the manager's budget.
- * - sp__filelist: the sorted names of the files in a folder that end with an
- *   extension (or one file), listed once at open.
+ * - sp__filelist: the sorted names of the files (or folders) in a folder
+ *   that end with an extension (or one file), listed once at open.
  * - whole-file and positioned reads that turn short reads and errno into
  *   messages naming the file and the byte offset.
  * Writers use atomic_file_int.h (temporary name, renamed when complete). */
@@ -56,6 +56,10 @@ typedef struct sp__filelist {
  * any), sorted by name. A missing folder is SP_ENOTFOUND; an empty listing
  * is SP_OK with count 0 (callers decide whether that is an error). */
 int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext);
+/* The same, keeping regular files, folders or both (SP__LIST_*). */
+enum { SP__LIST_FILES = 1, SP__LIST_FOLDERS = 2 };
+int sp__filelist_entries(sp__filelist *fl, const char *dir, const char *ext,
+                         int which);
 /* A list of one file (no check that it exists). */
 int sp__filelist_one(sp__filelist *fl, const char *path);
 /* Full path of entry i (owned by the list: valid until it is freed); ""

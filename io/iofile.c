@@ -63,6 +63,12 @@ static int ends_with(const char *s, const char *ext)
 
 int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext)
 {
+    return sp__filelist_entries(fl, dir, ext, SP__LIST_FILES);
+}
+
+int sp__filelist_entries(sp__filelist *fl, const char *dir, const char *ext,
+                         int which)
+{
     memset(fl, 0, sizeof *fl);
     DIR *d = opendir(dir);
     if (!d) {
@@ -85,7 +91,9 @@ int sp__filelist_dir(sp__filelist *fl, const char *dir, const char *ext)
         if (ext && !ends_with(e->d_name, ext))
             continue;
         struct stat st;
-        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 ||
+            !((S_ISREG(st.st_mode) && (which & SP__LIST_FILES)) ||
+              (S_ISDIR(st.st_mode) && (which & SP__LIST_FOLDERS))))
             continue;
         if (fl->count == cap) {
             size_t ncap = cap ? cap * 2 : 64;

@@ -531,7 +531,7 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
             /* A folder of captures or clouds given as a dataset: say what
              * its files are and which source reads them. */
             char hint[1024];
-            sp__format_folder_hint(dir, hint, sizeof hint);
+            sp__format_folder_hint(dir, SP__FOLDER_HINT, hint, sizeof hint);
             rc = sp__fail(SP_ENOTFOUND,
                           "%s: no KITTI layout, expected "
                           "velodyne_points/ or image_0N/ (raw drive) or "
@@ -551,24 +551,20 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
     if (k->nst == 0) {
         /* A folder taken for a dataset by a folder's name (a velodyne/ of
          * calibration tables): say what that folder holds. */
-        char hint[1024] = "", where[PATH_MAX + 64] = "";
+        char hint[1024] = "", lead[64];
         static const char *const sub[] = {"velodyne", "velodyne_points/data",
                                           "image_2", "image_02/data"};
         for (size_t i = 0; i < sizeof sub / sizeof sub[0] && !hint[0]; i++) {
             snprintf(probe, sizeof probe, "%s/%s", k->root, sub[i]);
-            if (is_dir(probe)) {
-                sp__format_folder_hint(probe, hint, sizeof hint);
-                snprintf(where, sizeof where,
-                         "; %s/ holds, by content: ", sub[i]);
-            }
+            snprintf(lead, sizeof lead, "; %s/ holds, by content: ", sub[i]);
+            if (is_dir(probe))
+                sp__format_folder_hint(probe, lead, hint, sizeof hint);
         }
-        rc =
-            sp__fail(SP_ENOTFOUND,
-                     "%s: no stream has files (KITTI %s "
-                     "layout), expected .bin or .png files in its data "
-                     "folders%s%s",
-                     dir, sp_kitti_layout_name(k->layout), hint[0] ? where : "",
-                     hint[0] ? hint + strlen(SP__FOLDER_HINT_LEAD) : "");
+        rc = sp__fail(SP_ENOTFOUND,
+                      "%s: no stream has files (KITTI %s "
+                      "layout), expected .bin or .png files in its data "
+                      "folders%s",
+                      dir, sp_kitti_layout_name(k->layout), hint);
         goto fail;
     }
     SP_TRY_GOTO(rc, select_frames(k, desc), fail);

@@ -4,7 +4,6 @@
  * a two-chunk cache, and damage reported after the messages before it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 
 #include "format_int.h"
 #include "io_int.h"
-#include "launch_value_int.h"
 #include "log_int.h"
 #include "log_reader_int.h"
 
@@ -453,26 +451,17 @@ int sp_log_open(const char *path, const sp_log_desc *desc, sp_log **out)
         fmt->probe(path, 1, NULL, 0) != SP__PROBE_CONTENT &&
         !describes(fmt, path)) {
         char hint[1024];
-        sp__format_folder_hint(path, hint, sizeof hint);
+        sp__format_folder_hint(path, SP__FOLDER_HINT, hint, sizeof hint);
         return sp__fail(SP_EUNSUPPORTED,
                         "%s: a folder, not a recorded message log: expected "
                         "a ROS1 bag or MCAP file or a rosbag2 folder "
                         "(metadata.yaml with .db3 or .mcap files)%s",
                         path, hint);
     }
-    if (!fmt->log && fmt->source == NULL)
-        return sp__fail(SP_EUNSUPPORTED,
-                        "%s is a %s, not a recorded message log (ROS1 bag, "
-                        "MCAP or rosbag2)",
-                        path, fmt->what);
-    if (!fmt->log) {
-        char qpath[PATH_MAX + 8];
-        sp__launch_value(qpath, sizeof qpath, path);
-        return sp__fail(SP_EUNSUPPORTED,
-                        "%s is a %s, not a recorded message log (ROS1 bag, "
-                        "MCAP or rosbag2): read it with `%s path=%s`",
-                        path, fmt->what, fmt->source, qpath);
-    }
+    if (!fmt->log)
+        return sp__format_refuse(SP_EUNSUPPORTED, fmt, path,
+                                 "a recorded message log (ROS1 bag, MCAP or "
+                                 "rosbag2)");
     sp_log *log = calloc(1, sizeof *log);
     if (!log)
         return sp__fail(SP_ENOMEM, "%s: out of memory", path);

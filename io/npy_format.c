@@ -3,12 +3,9 @@
  * run's output says what it holds. A file is one by its magic; a folder by
  * .npy files in it or in its subfolders (the sink's stream folders). No
  * source reads them (numpy.load does). */
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "format_int.h"
 #include "info_int.h"
@@ -16,37 +13,6 @@
 #include "sp_npy.h"
 
 #define MAX_STREAMS 64
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The subfolders of @p dir that hold .npy files, sorted (names owned by
- * the caller: free each); their count. */
-static size_t npy_subdirs(const char *dir, char **names, size_t cap)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return 0;
-    size_t n = 0;
-    struct dirent *e;
-    while (n < cap && (e = readdir(d)) != NULL) {
-        char sub[PATH_MAX];
-        struct stat st;
-        if (e->d_name[0] == '.' ||
-            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) >=
-                (int)sizeof sub ||
-            stat(sub, &st) != 0 || !S_ISDIR(st.st_mode) ||
-            sp__info_count_ext(sub, ".npy") == 0)
-            continue;
-        if ((names[n] = strdup(e->d_name)) != NULL)
-            n++;
-    }
-    closedir(d);
-    qsort(names, n, sizeof names[0], by_name);
-    return n;
-}
 
 static int npy_probe(const char *path, int is_dir, const uint8_t *head,
                      size_t n)
@@ -57,11 +23,14 @@ static int npy_probe(const char *path, int is_dir, const uint8_t *head,
                    : 0;
     if (sp__info_count_ext(path, ".npy"))
         return SP__PROBE_CONTENT;
-    char *names[1];
-    size_t k = npy_subdirs(path, names, 1);
-    if (k)
-        free(names[0]);
-    return k ? SP__PROBE_CONTENT : 0;
+    /* or a folder of the sink's stream folders */
+    sp__filelist fl;
+    int found = 0;
+    if (sp__filelist_entries(&fl, path, NULL, SP__LIST_FOLDERS) == SP_OK)
+        for (size_t i = 0; i < fl.count && !found; i++)
+            found = sp__info_count_ext(fl.names[i], ".npy") > 0;
+    sp__filelist_free(&fl);
+    return found ? SP__PROBE_CONTENT : 0;
 }
 
 /* "<f4 (114046, 4)" */
@@ -132,16 +101,17 @@ static int npy_describe(const char *path, size_t sample, sp_loginfo *li)
         const char *base = strrchr(path, '/');
         SP_TRY(describe_stream(li, path, base && base[1] ? base + 1 : path));
     }
-    char *names[MAX_STREAMS];
-    size_t n = npy_subdirs(path, names, MAX_STREAMS);
-    int rc = SP_OK;
-    for (size_t i = 0; i < n; i++) {
-        char sub[PATH_MAX];
-        snprintf(sub, sizeof sub, "%s/%s", path, names[i]);
-        if (rc == SP_OK)
-            rc = describe_stream(li, sub, names[i]);
-        free(names[i]);
-    }
+    /* the sink's stream folders, by name */
+    sp__filelist fl;
+    int rc = sp__filelist_entries(&fl, path, NULL, SP__LIST_FOLDERS);
+    for (size_t i = 0, shown = 0;
+         rc == SP_OK && i < fl.count && shown < MAX_STREAMS; i++)
+        if (sp__info_count_ext(fl.names[i], ".npy")) {
+            rc = describe_stream(li, fl.names[i],
+                                 fl.names[i] + strlen(path) + 1);
+            shown++;
+        }
+    sp__filelist_free(&fl);
     return rc;
 }
 

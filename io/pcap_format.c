@@ -29,15 +29,19 @@ static int pcap_probe(const char *path, int is_dir, const uint8_t *head,
 #define VELODYNE_TABLE "SENSOR.yaml (the unit's own table)"
 #define OUSTER_META "SENSOR.json (its metadata)"
 
-/* Velodyne's factory (model) byte: the model for people, and the lidar
- * stage's model= that decodes it (NULL: a model it does not decode). */
+/* Velodyne's factory (model) byte: the model for people, the lidar stage's
+ * model= that decodes it (NULL: a model it does not decode), and what its
+ * calib= must name (NULL: the factory table serves). */
 static const struct {
     uint8_t byte;
-    const char *what, *model;
+    const char *what, *model, *calib;
 } velodyne[] = {
-    {0x21, "Velodyne HDL-32E", "hdl32e"}, {0x22, "Velodyne VLP-16", "vlp16"},
-    {0x24, "Velodyne Puck Hi-Res", NULL}, {0x28, "Velodyne VLP-32C", "vlp32c"},
-    {0x31, "Velodyne Velarray", NULL},    {0xa1, "Velodyne VLS-128", "vls128"},
+    {0x21, "Velodyne HDL-32E", "hdl32e", NULL},
+    {0x22, "Velodyne VLP-16", "vlp16", NULL},
+    {0x24, "Velodyne Puck Hi-Res", NULL, NULL},
+    {0x28, "Velodyne VLP-32C", "vlp32c", NULL},
+    {0x31, "Velodyne Velarray", NULL, NULL},
+    {0xa1, "Velodyne VLS-128", "vls128", VELODYNE_TABLE},
 };
 
 /* Hesai data packet sizes (without and with the UDP sequence tail). */
@@ -63,8 +67,7 @@ static const char *classify(const uint8_t *p, size_t n, uint16_t port,
             if (velodyne[i].byte == p[1205]) {
                 snprintf(what, cap, "%s data (return byte 0x%02x)",
                          velodyne[i].what, p[1204]);
-                if (velodyne[i].byte == 0xa1) /* no factory table */
-                    *calib = VELODYNE_TABLE;
+                *calib = velodyne[i].calib;
                 return velodyne[i].model;
             }
         snprintf(what, cap,

@@ -406,6 +406,12 @@ static void test_ouster_meta(void **state)
     sp_loginfo_free(li);
     free(li);
 
+    /* The bag source refuses it the same way. */
+    sp_log *log = NULL;
+    assert_int_equal(sp_log_open(meta, NULL, &log), SP_EUNSUPPORTED);
+    iot_msg_has("is a metadata JSON of an Ouster sensor, not a recorded "
+                "message log",
+                "read it with `lidar model=ouster calib=", NULL);
     /* The bin source refuses it, saying how it is used. */
     char launch[1200];
     snprintf(launch, sizeof launch, "bin path=%s ! null", meta);
