@@ -400,13 +400,14 @@ static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
  * look like and what decodes them. */
 static int fail_none_decoded(sp_stage *st, lidar_stage *s)
 {
+    sp_lidar_model model = sp_lidardec_model(s->dec);
+    /* Advice for another model=, not the one asked for already (Ouster
+     * packets of another profile than the metadata's): there, what they
+     * look like is all there is to say. */
+    const char *asked = sp_lidar_model_name(model);
+    int advise = s->skip_model && !(asked && !strcmp(asked, s->skip_model));
     char look[256] = "";
-    /* The model asked for already (Ouster packets of another profile than
-     * the metadata's): what they look like is all there is to say. */
-    const char *asked = sp_lidar_model_name(sp_lidardec_model(s->dec));
-    if (s->skip_model && asked && !strcmp(asked, s->skip_model))
-        snprintf(look, sizeof look, "; they look like %s", s->skip_what);
-    else if (s->skip_model)
+    if (advise)
         snprintf(look, sizeof look,
                  "; they look like %s: decode them with `lidar model=%s%s%s`",
                  s->skip_what, s->skip_model, s->skip_calib ? " calib=" : "",
@@ -422,8 +423,8 @@ static int fail_none_decoded(sp_stage *st, lidar_stage *s)
     return sp_stage_fail(
         st, SP_EFORMAT,
         "no packet is a %s packet (%llu of another size)%s; the first: %s",
-        sp_lidar_model_what(sp_lidardec_model(s->dec)),
-        (unsigned long long)s->skipped_size, look, s->first_skip);
+        sp_lidar_model_what(model), (unsigned long long)s->skipped_size, look,
+        s->first_skip);
 }
 
 static void release_in(lidar_stage *s)
