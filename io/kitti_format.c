@@ -22,8 +22,15 @@ static int kitti_describe(const char *path, size_t sample, sp_loginfo *li)
     sp_kitti *k;
     SP_TRY(sp_kitti_create(path, NULL, &k));
     int rc = SP_OK;
+    sp_kitti_layout lay = sp_kitti_get_layout(k);
     sp__info_set(li->layout, sizeof li->layout, "kitti %s",
-                 sp_kitti_layout_name(sp_kitti_get_layout(k)));
+                 sp_kitti_layout_name(lay));
+    /* The format's own line covers both layouts; once one is known, say
+     * which, so the line does not contradict the layout name before it. */
+    sp__info_set(li->what, sizeof li->what, "%s",
+                 lay == SP_KITTI_RAW
+                     ? "KITTI raw drive folder (timestamped streams)"
+                     : "KITTI object set or odometry sequence folder");
     sp__info_set(li->note, sizeof li->note, "%s", sp_kitti_note(k));
     size_t nst = sp_kitti_stream_count(k);
     for (size_t s = 0; s < nst; s++) {

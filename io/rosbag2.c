@@ -539,7 +539,8 @@ static const sp__log_ops r2_ops = {.name = "rosbag2",
                                    .close = r2_close};
 
 const sp__format sp__format_rosbag2 = {.name = "rosbag2",
-                                       .what = "rosbag2 bag",
+                                       .what =
+                                           "ROS 2 bag (rosbag2 folder or .db3)",
                                        .source = "bag",
                                        .order = 12,
                                        .probe = r2_probe,

@@ -31,6 +31,9 @@ static void test_kitti_object(void **state)
     sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(dir, 0, li), SP_OK);
     assert_string_equal(li->layout, "kitti object");
+    /* the layout's own description, not the format's "drive or object" */
+    assert_string_equal(li->what,
+                        "KITTI object set or odometry sequence folder");
     assert_int_equal(li->nstreams, 2);
     assert_int_equal(li->calib_found, 2);
     assert_non_null(strstr(li->note, "x 100 ms"));
@@ -73,6 +76,8 @@ static void test_raw_drive_calib_and_bin_guess(void **state)
     sp_loginfo_free(li);
     assert_int_equal(sp_loginfo_probe(dir, 4, li), SP_OK);
     assert_string_equal(li->layout, "kitti raw");
+    assert_string_equal(li->what,
+                        "KITTI raw drive folder (timestamped streams)");
     assert_int_equal(li->calib_found, 0);
     assert_non_null(strstr(li->calib, "not found"));
     assert_int_equal(li->streams[0].frames, 11);
@@ -547,6 +552,9 @@ static void test_decode_hints(void **state)
         }
         assert_int_equal(sp_loginfo_probe(bag, 0, li), SP_OK);
         assert_true(sp_loginfo_format(li, 0, text, 1 << 16) > 0);
+        if (strstr(bags[i].rel, "rosbag2/"))
+            assert_non_null(
+                strstr(text, "layout:  rosbag2: ROS 2 bag (rosbag2 folder"));
         if (!strstr(text, bags[i].want))
             fail_msg("%s: no `%s` in:\n%s", bags[i].rel, bags[i].want, text);
         if (!strstr(bags[i].want, "calib=")) {
