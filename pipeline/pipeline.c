@@ -478,6 +478,28 @@ static void note_streams_unmatched(sp_stage *st)
                   st->streams_passed == 1 ? "it passed" : "they passed");
 }
 
+/* A filter that saw frames, none of them of the payload it works on (a
+ * folder of images into voxel, a lidar-only log into resize), changed
+ * nothing: said, with what came instead. */
+static void note_kind_unmatched(sp_stage *st)
+{
+    if (st->kind_taken || !st->kind_other)
+        return;
+    char seen[4 * (SP_STREAM_NAME_MAX + 24)] = "";
+    size_t len = 0;
+    for (int k = 0; k < st->nother_seen && len < sizeof seen; k++)
+        len += (size_t)snprintf(
+            seen + len, sizeof seen - len, "%s%s on stream %s", k ? ", " : "",
+            sp_payload_name(st->other_payload[k]), st->other_stream[k]);
+    sp_stage_note(st,
+                  "works on %s frames and none came: the %llu frame%s that "
+                  "came (%s%s) passed through unchanged",
+                  sp_payload_name(st->kind_payload),
+                  (unsigned long long)st->kind_other,
+                  st->kind_other == 1 ? "" : "s", seen,
+                  st->nother_seen == 4 ? ", ..." : "");
+}
+
 void sp_pipeline_close(sp_pipeline *p)
 {
     if (p == NULL || p->closed)
@@ -498,8 +520,10 @@ void sp_pipeline_close(sp_pipeline *p)
             st->cls->fini(st);
         st->inited = 0;
     }
-    for (size_t i = 0; i < p->nstages; i++)
+    for (size_t i = 0; i < p->nstages; i++) {
         note_streams_unmatched(p->stages[i]);
+        note_kind_unmatched(p->stages[i]);
+    }
     p->closed = 1;
 }
 

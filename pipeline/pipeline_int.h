@@ -216,6 +216,15 @@ struct sp_stage {
     sp_payload streams_payload;
     int nstreams_seen;
     char streams_seen[4][SP_STREAM_NAME_MAX];
+    /* The same filter's frames by payload: of the one it works on, and of
+     * others (passed on), with the first few of those's payload and
+     * stream, for the note at close when none of its kind came (a camera
+     * folder into voxel). */
+    uint64_t kind_taken, kind_other;
+    sp_payload kind_payload;
+    int nother_seen;
+    sp_payload other_payload[4];
+    char other_stream[4][SP_STREAM_NAME_MAX];
 };
 
 /* Calls st's pull() with timing and counting: the stage's own time is the

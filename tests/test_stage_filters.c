@@ -290,6 +290,22 @@ static void test_filters_pass_other_payloads(void **state)
         assert_int_equal(f->seq, FIRST_SEQ);
         assert_int_equal(pt_blocks_in_use(mgr), 1);
         sp_frame_unref(f);
+        /* None of its kind came: said at close, with what came instead. */
+        sp_pipeline_close(p);
+        char want[200];
+        snprintf(want, sizeof want,
+                 "stage '%s': works on %s frames and none came: the 1 frame "
+                 "that came (%s on stream %s) passed through unchanged",
+                 other.name,
+                 strcmp(other.kind, "points") == 0 ? "image" : "points",
+                 strcmp(other.kind, "points") == 0 ? "points" : "image",
+                 strcmp(other.kind, "points") == 0 ? "velodyne" : "image_02");
+        int said = 0;
+        for (size_t n = 0; n < sp_pipeline_note_count(p); n++)
+            said |= strstr(sp_pipeline_note(p, n, NULL), want) != NULL;
+        if (!said)
+            fail_msg("%s on %s: no note '%s' (%zu notes)", other.stage,
+                     other.kind, want, sp_pipeline_note_count(p));
         assert_int_equal(sp_pipeline_destroy(p), SP_OK);
         assert_int_equal(sp_poolmgr_destroy(mgr), SP_OK);
     }
@@ -349,6 +365,10 @@ static void test_filters_streams_select(void **state)
                     note = sp_pipeline_note(p, n, NULL);
             if (sel[k].applies && note)
                 fail_msg("%s: %s", launch, note);
+            /* frames of its kind came, taken or not: no "none came" */
+            for (size_t n = 0; n < sp_pipeline_note_count(p); n++)
+                if (strstr(sp_pipeline_note(p, n, NULL), "none came"))
+                    fail_msg("%s: %s", launch, sp_pipeline_note(p, n, NULL));
             char want[256];
             snprintf(want, sizeof want,
                      "streams=%s took none of the 1 %s frame that came "

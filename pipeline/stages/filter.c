@@ -105,10 +105,30 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
     return SP_OK;
 }
 
+/* A frame of another payload than @p payload, let by: counted, and its
+ * payload and stream kept among the first few distinct ones. */
+static void note_other_kind(sp_stage *st, const sp_frame *in)
+{
+    st->kind_other++;
+    int k = 0;
+    while (k < st->nother_seen && (st->other_payload[k] != in->payload ||
+                                   strcmp(st->other_stream[k], in->stream)))
+        k++;
+    if (k == st->nother_seen && k < 4) {
+        st->other_payload[k] = in->payload;
+        snprintf(st->other_stream[k], SP_STREAM_NAME_MAX, "%s", in->stream);
+        st->nother_seen++;
+    }
+}
+
 int sp__filter_wants(sp_stage *st, const sp_frame *in, sp_payload payload)
 {
-    if (in->payload != payload)
+    st->kind_payload = payload;
+    if (in->payload != payload) {
+        note_other_kind(st, in);
         return 0;
+    }
+    st->kind_taken++;
     const char *list = sp_stage_prop_str(st, "streams");
     if (!list || !*list)
         return 1;
