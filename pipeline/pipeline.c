@@ -240,6 +240,7 @@ int sp_pipeline_create(const char *launch, const sp_pipeline_opts *opts,
     p->on_format = opts->on_format;
     p->realtime = opts->realtime;
     p->on_format_user = opts->on_format_user;
+    p->count_unwritten = -1;
     atomic_init(&p->stop, 0);
     pthread_mutex_init(&p->notes_lock, NULL);
     atomic_init(&p->spare_kctx, NULL);
@@ -399,6 +400,41 @@ static int finish(sp_pipeline *p, int rc)
     return rc;
 }
 
+/* Whether frames out of the last stage are checked for a sink's mark:
+ * the last stage is a sink, and every sink is a built-in one (a class
+ * registered by the caller does not mark what it writes). */
+static int counts_unwritten(const sp_pipeline *p)
+{
+    if (!p->stages[p->nstages - 1]->cls->is_sink)
+        return 0;
+    for (size_t i = 0; i < p->nstages; i++)
+        if (p->stages[i]->cls->is_sink &&
+            !sp__stage_class_is_builtin(p->stages[i]->cls))
+            return 0;
+    return 1;
+}
+
+/* A frame out of the last stage that no sink wrote: counted by payload,
+ * its (payload, stream) kept among the first few. */
+static void count_unwritten(sp_pipeline *p, const sp_frame *f)
+{
+    if (p->count_unwritten < 0)
+        p->count_unwritten = counts_unwritten(p);
+    if (!p->count_unwritten || f->written || (unsigned)f->payload > 3)
+        return;
+    p->unwritten[f->payload]++;
+    int k = 0;
+    while (k < p->nunwritten_seen &&
+           (p->unwritten_payload[k] != f->payload ||
+            strcmp(p->unwritten_stream[k], f->stream)))
+        k++;
+    if (k == p->nunwritten_seen && k < 4) {
+        p->unwritten_payload[k] = f->payload;
+        snprintf(p->unwritten_stream[k], SP_STREAM_NAME_MAX, "%s", f->stream);
+        p->nunwritten_seen++;
+    }
+}
+
 int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
 {
     sp_stage *last;
@@ -421,6 +457,7 @@ int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
     rc = sp__stage_pull(last, out);
     if (rc == SP_OK) {
         p->frames++;
+        count_unwritten(p, *out);
         if ((*out)->t_read_ns != 0) {
             uint64_t now = sp__now_ns();
             sp__hist_record(
@@ -500,6 +537,39 @@ static void note_kind_unmatched(sp_stage *st)
                   st->nother_seen == 4 ? ", ..." : "");
 }
 
+/* Frames that went through every sink of the pipeline unwritten (points
+ * into a png sink alone): said on the last stage, per payload, with the
+ * sinks that write that payload. */
+static void note_unwritten(sp_pipeline *p)
+{
+    static const char *const writers[4] = {
+        "npy, pcd, kittibin and mcap write points",
+        "npy, png and mcap write images", "npy and png write tensors",
+        "no sink writes raw packets: decode them first with `lidar "
+        "model=...`"};
+    for (int pay = 0; pay < 4; pay++) {
+        if (p->unwritten[pay] == 0)
+            continue;
+        char seen[4 * (SP_STREAM_NAME_MAX + 2)] = "";
+        size_t len = 0;
+        int more = 0;
+        for (int k = 0; k < p->nunwritten_seen && len < sizeof seen; k++)
+            if ((int)p->unwritten_payload[k] == pay)
+                len +=
+                    (size_t)snprintf(seen + len, sizeof seen - len, "%s%s",
+                                     len ? ", " : "", p->unwritten_stream[k]);
+        more = p->nunwritten_seen == 4;
+        uint64_t n = p->unwritten[pay];
+        sp_stage_note(p->stages[p->nstages - 1],
+                      "%llu %s frame%s (stream%s %s%s) reached the end of the "
+                      "pipeline and no sink in it wrote %s (%s)",
+                      (unsigned long long)n, sp_payload_name((sp_payload)pay),
+                      n == 1 ? "" : "s", strchr(seen, ',') ? "s" : "", seen,
+                      more ? ", ..." : "", n == 1 ? "it" : "them",
+                      writers[pay]);
+    }
+}
+
 void sp_pipeline_close(sp_pipeline *p)
 {
     if (p == NULL || p->closed)
@@ -524,6 +594,7 @@ void sp_pipeline_close(sp_pipeline *p)
         note_streams_unmatched(p->stages[i]);
         note_kind_unmatched(p->stages[i]);
     }
+    note_unwritten(p);
     p->closed = 1;
 }
 

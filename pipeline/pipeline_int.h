@@ -277,6 +277,14 @@ struct sp_pipeline {
     uint64_t notes_dropped;
     void (*on_format)(void *user, const char *stage, const sp_frame *f);
     void *on_format_user;
+    /* Frames out of the last stage that no sink wrote, when every sink is
+     * a built-in one and the last stage is a sink (-1: not known yet, 0:
+     * not counted); by payload, with the first few (payload, stream). */
+    int count_unwritten;
+    uint64_t unwritten[4];
+    int nunwritten_seen;
+    sp_payload unwritten_payload[4];
+    char unwritten_stream[4][SP_STREAM_NAME_MAX];
 };
 
 /* For a stage's fini(): how the run ended — SP_OK at the end of the
@@ -291,6 +299,10 @@ int sp__stage_run_status(const sp_stage *st);
  * SP_OK when the budget holds it, else SP_EBUDGET naming the queues and
  * their depths, the frame size, the stages, the total and the budget. */
 int sp__pipeline_budget_check(sp_pipeline *p);
+
+/* 1 when @p cls is one of the built-in classes (stages_builtin.h): their
+ * sinks mark what they write (sp_frame.written). */
+int sp__stage_class_is_builtin(const sp_stage_class *cls);
 
 /* The queue stage's class (queue.c), to tell queues apart. */
 extern const sp_stage_class sp__stage_queue;

@@ -104,6 +104,14 @@ static int insert_locked(const sp_stage_class *cls)
     return SP_OK;
 }
 
+int sp__stage_class_is_builtin(const sp_stage_class *cls)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (builtins[i] == cls)
+            return 1;
+    return 0;
+}
+
 /* A built-in class that fails its checks is left out; its own test suite
  * (and `sensorpipe stages`) then shows it missing. */
 static void register_builtins(void)

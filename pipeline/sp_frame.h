@@ -78,6 +78,9 @@ typedef struct sp_frame {
     uint64_t t_due_ns;      /**< under rate=: CLOCK_MONOTONIC time the frame is
                                  due (its timestamp replayed); 0 otherwise */
     struct sp_block *block; /**< the block holding this frame (private) */
+    int written; /**< a built-in sink wrote it, or `null` discarded it on
+                      purpose (private: for the note on frames that reach
+                      the end of a pipeline unwritten) */
 } sp_frame;
 
 /** New frame holding points with room for @p capacity points and the

@@ -295,6 +295,77 @@ static void test_null_sink(void **state)
     assert_int_equal(sp_pipeline_destroy(p), SP_OK);
 }
 
+/* A sink registered by the caller: takes every frame, writes nothing, and
+ * does not mark frames as the built-in sinks do. */
+static int eat_pull(sp_stage *st, sp_frame **out)
+{
+    return sp_stage_pull_upstream(st, out);
+}
+
+static const sp_stage_class eat_class = {
+    .name = "test_eat",
+    .description = "a caller's sink for test_sinks",
+    .is_sink = 1,
+    .pull = eat_pull,
+};
+
+/* Frames that go through every sink of a pipeline unwritten (points into a
+ * png sink alone) are said at close, on the last stage, by payload with
+ * their streams and the sinks that write them; frames some sink wrote,
+ * `null`'s, and pipelines that end in a filter or hold a caller's sink
+ * get no such note. */
+static void test_unwritten_note(void **state)
+{
+    (void)state;
+    sp_stage_class_register(&eat_class);
+    const char *d = tpath("unwritten");
+    static const struct {
+        const char *chain; /* after the source */
+        int tensors;       /* the test_tensors source, else synth */
+        const char *want;  /* the note, or NULL for none */
+    } cases[] = {
+        {"png dir=%s/a", 0,
+         "stage 'png': 2 points frames (stream velodyne) reached the end of "
+         "the pipeline and no sink in it wrote them (npy, pcd, kittibin and "
+         "mcap write points)"},
+        {"pcd dir=%s/b", 0,
+         "stage 'pcd': 2 image frames (stream image_02) reached the end of "
+         "the pipeline and no sink in it wrote them (npy, png and mcap write "
+         "images)"},
+        {"kittibin dir=%s/c", 1,
+         "stage 'kittibin': 2 tensor frames (stream bev) reached the end of "
+         "the pipeline and no sink in it wrote them (npy and png write "
+         "tensors)"},
+        {"npy dir=%s/d ! png dir=%s/e", 0, NULL},
+        {"png dir=%s/f ! pcd dir=%s/g", 0, NULL},
+        {"null", 0, NULL},
+        {"png dir=%s/h ! test_eat", 0, NULL},
+        {"voxel", 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char chain[600], launch[800];
+        snprintf(chain, sizeof chain, cases[i].chain, d, d);
+        snprintf(launch, sizeof launch, "%s ! %s",
+                 cases[i].tensors ? "test_tensors"
+                                  : "synth frames=2 width=32 height=16",
+                 chain);
+        sp_pipeline *p = make(launch);
+        if (sp_pipeline_run(p) != SP_OK)
+            fail_msg("%s: %s", launch, sp_errmsg());
+        sp_pipeline_close(p);
+        const char *got = NULL;
+        for (size_t n = 0; n < sp_pipeline_note_count(p); n++)
+            if (strstr(sp_pipeline_note(p, n, NULL), "reached the end"))
+                got = sp_pipeline_note(p, n, NULL);
+        if (cases[i].want && (!got || strcmp(got, cases[i].want) != 0))
+            fail_msg("%s: note '%s', expected '%s'", launch,
+                     got ? got : "(none)", cases[i].want);
+        if (!cases[i].want && got)
+            fail_msg("%s: unexpected note '%s'", launch, got);
+        assert_int_equal(sp_pipeline_destroy(p), SP_OK);
+    }
+}
+
 static void expect_create_fails(const char *launch, const char *path,
                                 const char *reason)
 {
@@ -382,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_npy_sink),
         cmocka_unit_test(test_png_sink),
         cmocka_unit_test(test_null_sink),
+        cmocka_unit_test(test_unwritten_note),
         cmocka_unit_test(test_unwritable_before_first_frame),
         cmocka_unit_test(test_topic_streams_nest),
     };

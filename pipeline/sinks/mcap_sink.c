@@ -240,6 +240,7 @@ static int mcap_pull(sp_stage *st, sp_frame **out)
         sp_frame_unref(f);
         return rc;
     }
+    f->written = 1;
     *out = f;
     return SP_OK;
 }

@@ -4,8 +4,12 @@
 
 static int null_pull(sp_stage *st, sp_frame **out)
 {
-    /* The consumed frame goes back to the caller, who releases it. */
-    return sp_stage_pull_upstream(st, out);
+    /* The consumed frame goes back to the caller, who releases it;
+     * discarded on purpose, so not "unwritten". */
+    int rc = sp_stage_pull_upstream(st, out);
+    if (rc == SP_OK)
+        (*out)->written = 1;
+    return rc;
 }
 
 const sp_stage_class sp__stage_null = {

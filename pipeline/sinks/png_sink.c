@@ -88,18 +88,22 @@ static int png_pull(sp_stage *st, sp_frame **out)
     int rc = sp_stage_pull_upstream(st, &f);
     if (rc != SP_OK)
         return rc;
+    int wrote = 0;
     if (f->payload == SP_PAYLOAD_IMAGE) {
         const char *path;
         rc = sp__sink_dir_path(&s->dir, f, "", "png", &path);
         if (rc == SP_OK)
             rc = sp_png_writer_image(s->writer, path, &f->u.image, &s->cmap);
+        wrote = 1;
     } else if (f->payload == SP_PAYLOAD_TENSOR) {
         rc = write_tensor(s, f);
+        wrote = 1;
     }
     if (rc < 0) {
         sp_frame_unref(f);
         return rc;
     }
+    f->written |= wrote;
     *out = f;
     return SP_OK;
 }
