@@ -415,23 +415,22 @@ static int counts_unwritten(const sp_pipeline *p)
 }
 
 /* A frame out of the last stage that no sink wrote: counted by payload,
- * its (payload, stream) kept among the first few. */
+ * its stream kept among the payload's first few. */
 static void count_unwritten(sp_pipeline *p, const sp_frame *f)
 {
     if (p->count_unwritten < 0)
         p->count_unwritten = counts_unwritten(p);
-    if (!p->count_unwritten || f->written || (unsigned)f->payload > 3)
+    unsigned pay = (unsigned)f->payload;
+    if (!p->count_unwritten || f->written || pay > 3)
         return;
-    p->unwritten[f->payload]++;
-    int k = 0;
-    while (k < p->nunwritten_seen &&
-           (p->unwritten_payload[k] != f->payload ||
-            strcmp(p->unwritten_stream[k], f->stream)))
+    p->unwritten[pay]++;
+    char(*seen)[SP_STREAM_NAME_MAX] = p->unwritten_stream[pay];
+    int k = 0, n = p->nunwritten_seen[pay];
+    while (k < n && strcmp(seen[k], f->stream))
         k++;
-    if (k == p->nunwritten_seen && k < 4) {
-        p->unwritten_payload[k] = f->payload;
-        snprintf(p->unwritten_stream[k], SP_STREAM_NAME_MAX, "%s", f->stream);
-        p->nunwritten_seen++;
+    if (k == n && n < 4) {
+        snprintf(seen[n], SP_STREAM_NAME_MAX, "%s", f->stream);
+        p->nunwritten_seen[pay] = n + 1;
     }
 }
 
@@ -552,19 +551,18 @@ static void note_unwritten(sp_pipeline *p)
             continue;
         char seen[4 * (SP_STREAM_NAME_MAX + 2)] = "";
         size_t len = 0;
-        int more = 0;
-        for (int k = 0; k < p->nunwritten_seen && len < sizeof seen; k++)
-            if ((int)p->unwritten_payload[k] == pay)
-                len +=
-                    (size_t)snprintf(seen + len, sizeof seen - len, "%s%s",
-                                     len ? ", " : "", p->unwritten_stream[k]);
-        more = p->nunwritten_seen == 4;
+        const int listed = p->nunwritten_seen[pay];
+        for (int k = 0; k < listed && len < sizeof seen; k++)
+            len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s",
+                                    k ? ", " : "", p->unwritten_stream[pay][k]);
+        /* four streams are kept: with four, more may have come */
+        const int more = listed == 4;
         uint64_t n = p->unwritten[pay];
         sp_stage_note(p->stages[p->nstages - 1],
                       "%llu %s frame%s (stream%s %s%s) reached the end of the "
                       "pipeline and no sink in it wrote %s (%s)",
                       (unsigned long long)n, sp_payload_name((sp_payload)pay),
-                      n == 1 ? "" : "s", strchr(seen, ',') ? "s" : "", seen,
+                      n == 1 ? "" : "s", listed > 1 ? "s" : "", seen,
                       more ? ", ..." : "", n == 1 ? "it" : "them",
                       writers[pay]);
     }

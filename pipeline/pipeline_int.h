@@ -279,12 +279,11 @@ struct sp_pipeline {
     void *on_format_user;
     /* Frames out of the last stage that no sink wrote, when every sink is
      * a built-in one and the last stage is a sink (-1: not known yet, 0:
-     * not counted); by payload, with the first few (payload, stream). */
+     * not counted); by payload, with the first few streams of each. */
     int count_unwritten;
     uint64_t unwritten[4];
-    int nunwritten_seen;
-    sp_payload unwritten_payload[4];
-    char unwritten_stream[4][SP_STREAM_NAME_MAX];
+    int nunwritten_seen[4];
+    char unwritten_stream[4][4][SP_STREAM_NAME_MAX];
 };
 
 /* For a stage's fini(): how the run ended — SP_OK at the end of the
