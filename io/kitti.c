@@ -235,6 +235,25 @@ static int load_stream_times(sp_kitti *k, stream *s)
     return rc;
 }
 
+/* The streams whose folders exist under the root, for a message:
+ * "velodyne, image_02" or "none". */
+static void present_streams(const sp_kitti *k, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int s = 0; s < NSTREAMS && used < cap; s++) {
+        char *d = stream_dir(k->root, k->layout, s);
+        if (d && is_dir(d)) {
+            int w = snprintf(buf + used, cap - used, "%s%s", used ? ", " : "",
+                             stream_names[s]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+        free(d);
+    }
+    if (!buf[0])
+        snprintf(buf, cap, "none");
+}
+
 static int open_stream(sp_kitti *k, int kind, int required)
 {
     stream *s = &k->st[k->nst];
@@ -252,10 +271,14 @@ static int open_stream(sp_kitti *k, int kind, int required)
         return SP_OK;
     }
     if (!is_dir(s->dir)) {
+        char have[128];
+        if (required)
+            present_streams(k, have, sizeof have);
         int rc = required ? sp__fail(SP_ENOTFOUND,
                                      "%s: no folder for stream "
-                                     "'%s', expected it to exist",
-                                     s->dir, stream_names[kind])
+                                     "'%s', expected it to exist (streams "
+                                     "here: %s)",
+                                     s->dir, stream_names[kind], have)
                           : SP_OK;
         free(s->dir);
         s->dir = NULL;

@@ -97,7 +97,8 @@ static void test_object_set(void **state)
     sp_kitti_destroy(k);
     d = (sp_kitti_desc){.streams = "image_00"};
     assert_int_equal(sp_kitti_create(dir, &d, &k), SP_ENOTFOUND);
-    iot_msg_has("training/image_0", "stream 'image_00'", NULL);
+    iot_msg_has("training/image_0", "stream 'image_00'",
+                "(streams here: velodyne, image_02)", NULL);
 }
 
 static void test_raw_sweeps(void **state)
@@ -149,7 +150,7 @@ static void test_raw_sweeps(void **state)
     iot_msg_has("unknown stream 'lidar2'", "expected velodyne", NULL);
     d = (sp_kitti_desc){.streams = "image_02"};
     assert_int_equal(sp_kitti_create(dir, &d, &k), SP_ENOTFOUND);
-    iot_msg_has("image_02", NULL);
+    iot_msg_has("image_02", "(streams here: velodyne)", NULL);
 }
 
 static const char *base_name(const char *path)
