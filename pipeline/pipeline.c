@@ -544,8 +544,8 @@ static void note_unwritten(sp_pipeline *p)
     static const char *const writers[4] = {
         "npy, pcd, kittibin and mcap write points",
         "npy, png and mcap write images", "npy and png write tensors",
-        "no sink writes raw packets: decode them first with `lidar "
-        "model=...`"};
+        ("no sink writes raw packets: decode them first with `lidar "
+         "model=...`")};
     for (int pay = 0; pay < 4; pay++) {
         if (p->unwritten[pay] == 0)
             continue;
