@@ -575,13 +575,14 @@ int sp_kitti_create(const char *dir, const sp_kitti_desc *desc, sp_kitti **out)
         /* A folder taken for a dataset by a folder's name (a velodyne/ of
          * calibration tables): say what that folder holds. */
         char hint[1024] = "", lead[64];
-        static const char *const sub[] = {"velodyne", "velodyne_points/data",
-                                          "image_2", "image_02/data"};
-        for (size_t i = 0; i < sizeof sub / sizeof sub[0] && !hint[0]; i++) {
-            snprintf(probe, sizeof probe, "%s/%s", k->root, sub[i]);
-            snprintf(lead, sizeof lead, "; %s/ holds, by content: ", sub[i]);
-            if (is_dir(probe))
-                sp__format_folder_hint(probe, lead, hint, sizeof hint);
+        for (int s = 0; s < NSTREAMS && !hint[0]; s++) {
+            char *d = stream_dir(k->root, k->layout, s);
+            if (d && is_dir(d)) {
+                snprintf(lead, sizeof lead,
+                         "; %s/ holds, by content: ", d + strlen(k->root) + 1);
+                sp__format_folder_hint(d, lead, hint, sizeof hint);
+            }
+            free(d);
         }
         rc = sp__fail(SP_ENOTFOUND,
                       "%s: no stream has files (KITTI %s "
