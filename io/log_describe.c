@@ -142,7 +142,7 @@ static void sample_message(sp_rosmsg_decoder *dec, sp_rosmsg_kind kind,
              * its size) when the lidar stage decodes it. */
             const char *calib = NULL;
             const char *model =
-                d ? sp_pcap_guess_model(d, len, 0, &calib) : NULL;
+                d ? sp_pcap_guess_model(d, len, 0, NULL, 0, &calib) : NULL;
             /* An Ouster bag's metadata topic is read with its packets. */
             if (kind == SP_ROSMSG_OUSTER_PACKET)
                 calib = NULL;

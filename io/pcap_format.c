@@ -111,11 +111,15 @@ void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
 }
 
 const char *sp_pcap_guess_model(const uint8_t *p, size_t n, uint16_t port,
-                                const char **calib)
+                                char *what, size_t cap, const char **calib)
 {
-    char what[96];
+    char words[96];
     const char *dummy;
-    return classify(p, n, port, what, sizeof what, calib ? calib : &dummy);
+    if (what == NULL || cap == 0) {
+        what = words;
+        cap = sizeof words;
+    }
+    return classify(p, n, port, what, cap, calib ? calib : &dummy);
 }
 
 #define MAX_PORTS 16

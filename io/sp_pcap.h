@@ -94,11 +94,13 @@ void sp_pcap_guess(const uint8_t *p, size_t n, uint16_t port, char *out,
 /** The lidar stage's model= that decodes such a datagram ("vlp16",
  *  "pandar64", "ouster"), or NULL when it is no lidar data or a model the
  *  stage does not decode (Puck Hi-Res, Velarray, an unknown model byte).
- *  When @p calib is not NULL, *calib is what that model's calib= must
- *  name, for people ("SENSOR.json (its metadata)" for Ouster, the unit's
- *  YAML table for a VLS-128), or NULL when its factory table serves. */
+ *  When @p what is not NULL, it gets sp_pcap_guess()'s words (@p cap
+ *  bytes at most). When @p calib is not NULL, *calib is what that model's
+ *  calib= must name, for people ("SENSOR.json (its metadata)" for Ouster,
+ *  the unit's YAML table for a VLS-128), or NULL when its factory table
+ *  serves. */
 const char *sp_pcap_guess_model(const uint8_t *p, size_t n, uint16_t port,
-                                const char **calib);
+                                char *what, size_t cap, const char **calib);
 
 /** Close; NULL is a no-op. */
 void sp_pcap_close(sp_pcap_reader *r);

@@ -373,10 +373,9 @@ static int check_packet(sp_stage *st, lidar_stage *s, size_t i,
                              "%s: frame %llu, packet %zu: %s", origin,
                              (unsigned long long)s->in->seq, i, sp_errmsg());
                     uint16_t port = pk->port ? pk->port[i] : 0;
-                    sp_pcap_guess(pkt, pk->length[i], port, s->skip_what,
-                                  sizeof s->skip_what);
-                    s->skip_model = sp_pcap_guess_model(pkt, pk->length[i],
-                                                        port, &s->skip_calib);
+                    s->skip_model = sp_pcap_guess_model(
+                        pkt, pk->length[i], port, s->skip_what,
+                        sizeof s->skip_what, &s->skip_calib);
                 }
             }
             return 0;
