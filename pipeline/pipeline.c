@@ -424,14 +424,7 @@ static void count_unwritten(sp_pipeline *p, const sp_frame *f)
     if (!p->count_unwritten || f->written || pay > 3)
         return;
     p->unwritten[pay]++;
-    char(*seen)[SP_STREAM_NAME_MAX] = p->unwritten_stream[pay];
-    int k = 0, n = p->nunwritten_seen[pay];
-    while (k < n && strcmp(seen[k], f->stream))
-        k++;
-    if (k == n && n < 4) {
-        snprintf(seen[n], SP_STREAM_NAME_MAX, "%s", f->stream);
-        p->nunwritten_seen[pay] = n + 1;
-    }
+    sp__seen_add(&p->unwritten_seen[pay], 0, f->stream);
 }
 
 int sp_pipeline_pull(sp_pipeline *p, sp_frame **out)
@@ -491,6 +484,31 @@ void sp_pipeline_stop(sp_pipeline *p)
         atomic_store(&p->stop, 1);
 }
 
+void sp__seen_add(sp__seen *s, int tag, const char *name)
+{
+    for (int k = 0; k < s->n; k++)
+        if (s->tag[k] == tag && !strcmp(s->name[k], name))
+            return;
+    if (s->n == 4)
+        return;
+    s->tag[s->n] = tag;
+    snprintf(s->name[s->n], sizeof s->name[0], "%s", name);
+    s->n++;
+}
+
+void sp__seen_join(const sp__seen *s, int payloads, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < s->n && len < cap; k++)
+        len += (size_t)snprintf(
+            buf + len, cap - len, "%s%s%s%s", k ? ", " : "",
+            payloads ? sp_payload_name((sp_payload)s->tag[k]) : "",
+            payloads ? " on stream " : "", s->name[k]);
+    if (s->n == 4 && len < cap)
+        snprintf(buf + len, cap - len, ", ...");
+}
+
 /* A filter whose streams= took none of the frames of its kind that came
  * (a misspelt name, another log's topic) changed nothing: said, with the
  * streams it saw. Its threads are joined by now. */
@@ -498,19 +516,15 @@ static void note_streams_unmatched(sp_stage *st)
 {
     if (st->streams_taken || !st->streams_passed)
         return;
-    char seen[4 * SP_STREAM_NAME_MAX + 16] = "";
-    size_t len = 0;
-    for (int k = 0; k < st->nstreams_seen && len < sizeof seen; k++)
-        len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s",
-                                k ? ", " : "", st->streams_seen[k]);
+    char seen[SP__SEEN_TEXT];
+    sp__seen_join(&st->streams_seen, 0, seen, sizeof seen);
     sp_stage_note(st,
                   "streams=%s took none of the %llu %s frame%s that came "
-                  "(their streams: %s%s): %s through unchanged",
+                  "(their streams: %s): %s through unchanged",
                   sp_stage_prop_str(st, "streams"),
                   (unsigned long long)st->streams_passed,
                   sp_payload_name(st->streams_payload),
                   st->streams_passed == 1 ? "" : "s", seen,
-                  st->nstreams_seen == 4 ? ", ..." : "",
                   st->streams_passed == 1 ? "it passed" : "they passed");
 }
 
@@ -521,19 +535,14 @@ static void note_kind_unmatched(sp_stage *st)
 {
     if (st->kind_taken || !st->kind_other)
         return;
-    char seen[4 * (SP_STREAM_NAME_MAX + 24)] = "";
-    size_t len = 0;
-    for (int k = 0; k < st->nother_seen && len < sizeof seen; k++)
-        len += (size_t)snprintf(
-            seen + len, sizeof seen - len, "%s%s on stream %s", k ? ", " : "",
-            sp_payload_name(st->other_payload[k]), st->other_stream[k]);
+    char seen[SP__SEEN_TEXT];
+    sp__seen_join(&st->other_seen, 1, seen, sizeof seen);
     sp_stage_note(st,
                   "works on %s frames and none came: the %llu frame%s that "
-                  "came (%s%s) passed through unchanged",
+                  "came (%s) passed through unchanged",
                   sp_payload_name(st->kind_payload),
                   (unsigned long long)st->kind_other,
-                  st->kind_other == 1 ? "" : "s", seen,
-                  st->nother_seen == 4 ? ", ..." : "");
+                  st->kind_other == 1 ? "" : "s", seen);
 }
 
 /* Frames that went through every sink of the pipeline unwritten (points
@@ -549,22 +558,16 @@ static void note_unwritten(sp_pipeline *p)
     for (int pay = 0; pay < 4; pay++) {
         if (p->unwritten[pay] == 0)
             continue;
-        char seen[4 * (SP_STREAM_NAME_MAX + 2)] = "";
-        size_t len = 0;
-        const int listed = p->nunwritten_seen[pay];
-        for (int k = 0; k < listed && len < sizeof seen; k++)
-            len += (size_t)snprintf(seen + len, sizeof seen - len, "%s%s",
-                                    k ? ", " : "", p->unwritten_stream[pay][k]);
-        /* four streams are kept: with four, more may have come */
-        const int more = listed == 4;
+        char seen[SP__SEEN_TEXT];
+        sp__seen_join(&p->unwritten_seen[pay], 0, seen, sizeof seen);
         uint64_t n = p->unwritten[pay];
         sp_stage_note(p->stages[p->nstages - 1],
-                      "%llu %s frame%s (stream%s %s%s) reached the end of the "
+                      "%llu %s frame%s (stream%s %s) reached the end of the "
                       "pipeline and no sink in it wrote %s (%s)",
                       (unsigned long long)n, sp_payload_name((sp_payload)pay),
-                      n == 1 ? "" : "s", listed > 1 ? "s" : "", seen,
-                      more ? ", ..." : "", n == 1 ? "it" : "them",
-                      writers[pay]);
+                      n == 1 ? "" : "s",
+                      p->unwritten_seen[pay].n > 1 ? "s" : "", seen,
+                      n == 1 ? "it" : "them", writers[pay]);
     }
 }
 

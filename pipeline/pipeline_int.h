@@ -171,6 +171,23 @@ int sp__pace_check(sp_stage *st, const sp_frame *f, uint64_t now);
 
 /* ---- stage instances (stage.c) ---- */
 
+/* The first few distinct streams of something counted (frames let by),
+ * for a note at close: each with a tag (a payload, where it matters). */
+typedef struct sp__seen {
+    int n;
+    int tag[4];
+    char name[4][SP_STREAM_NAME_MAX];
+} sp__seen;
+
+/* Keeps (@p tag, @p name) unless kept already or four are. */
+void sp__seen_add(sp__seen *s, int tag, const char *name);
+
+/* The kept names as "a, b" into @p buf (each "<payload> on stream <name>"
+ * when @p payloads, the tags being sp_payload values), ", ..." after four:
+ * more may have come. */
+void sp__seen_join(const sp__seen *s, int payloads, char *buf, size_t cap);
+#define SP__SEEN_TEXT (4 * (SP_STREAM_NAME_MAX + 24) + 8)
+
 struct sp_stage {
     const sp_stage_class *cls;
     char name[48];
@@ -214,17 +231,14 @@ struct sp_stage {
      * for the note at close when it took none (the stage's thread only). */
     uint64_t streams_taken, streams_passed;
     sp_payload streams_payload;
-    int nstreams_seen;
-    char streams_seen[4][SP_STREAM_NAME_MAX];
+    sp__seen streams_seen;
     /* The same filter's frames by payload: of the one it works on, and of
      * others (passed on), with the first few of those's payload and
      * stream, for the note at close when none of its kind came (a camera
      * folder into voxel). */
     uint64_t kind_taken, kind_other;
     sp_payload kind_payload;
-    int nother_seen;
-    sp_payload other_payload[4];
-    char other_stream[4][SP_STREAM_NAME_MAX];
+    sp__seen other_seen;
 };
 
 /* Calls st's pull() with timing and counting: the stage's own time is the
@@ -282,8 +296,7 @@ struct sp_pipeline {
      * not counted); by payload, with the first few streams of each. */
     int count_unwritten;
     uint64_t unwritten[4];
-    int nunwritten_seen[4];
-    char unwritten_stream[4][4][SP_STREAM_NAME_MAX];
+    sp__seen unwritten_seen[4];
 };
 
 /* For a stage's fini(): how the run ended — SP_OK at the end of the

@@ -105,27 +105,12 @@ int sp__filter_pull(sp_stage *st, const sp__filter_ops *ops, sp_frame **keep,
     return SP_OK;
 }
 
-/* A frame of another payload than @p payload, let by: counted, and its
- * payload and stream kept among the first few distinct ones. */
-static void note_other_kind(sp_stage *st, const sp_frame *in)
-{
-    st->kind_other++;
-    int k = 0;
-    while (k < st->nother_seen && (st->other_payload[k] != in->payload ||
-                                   strcmp(st->other_stream[k], in->stream)))
-        k++;
-    if (k == st->nother_seen && k < 4) {
-        st->other_payload[k] = in->payload;
-        snprintf(st->other_stream[k], SP_STREAM_NAME_MAX, "%s", in->stream);
-        st->nother_seen++;
-    }
-}
-
 int sp__filter_wants(sp_stage *st, const sp_frame *in, sp_payload payload)
 {
     st->kind_payload = payload;
     if (in->payload != payload) {
-        note_other_kind(st, in);
+        st->kind_other++;
+        sp__seen_add(&st->other_seen, (int)in->payload, in->stream);
         return 0;
     }
     st->kind_taken++;
@@ -138,12 +123,7 @@ int sp__filter_wants(sp_stage *st, const sp_frame *in, sp_payload payload)
     }
     st->streams_passed++;
     st->streams_payload = payload;
-    int k = 0;
-    while (k < st->nstreams_seen && strcmp(st->streams_seen[k], in->stream))
-        k++;
-    if (k == st->nstreams_seen && k < 4)
-        snprintf(st->streams_seen[st->nstreams_seen++], SP_STREAM_NAME_MAX,
-                 "%s", in->stream);
+    sp__seen_add(&st->streams_seen, 0, in->stream);
     return 0;
 }
 
